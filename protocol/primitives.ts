@@ -149,11 +149,18 @@ export class Reader {
   varlong(): number {
     let result = 0;
     let shift = 0;
+    let sign = 0;
     for (let i = 0; i < 10; i++) {
       if (!this.need(1)) return 0;
       const b = this.buf[this.offset++]!;
+      if (i === 0) sign = b & 1;
       result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+      if ((b & 0x80) === 0) {
+        // The sign is bit 0 of the first byte: taken from there, since above 2^53 the sum rounds
+        // and loses it.
+        const half = (result - sign) / 2;
+        return sign === 0 ? half : -half - 1;
+      }
       shift += 7;
     }
     this.fail('varlong longer than 10 bytes');
@@ -309,7 +316,35 @@ export function varintSize(v: number): number {
   return uvarintSize(v >= 0 ? v * 2 : -v * 2 - 1);
 }
 
-export const varlongSize = varintSize;
+const TWO_52 = 4503599627370496;
+
+/** Encoded size of a zig-zag varlong; beyond ±2^52 the zig-zag value is computed exactly. */
+export function varlongSize(v: number): number {
+  if (Math.abs(v) < TWO_52) return varintSize(v);
+  let z = zigzag64(v);
+  let n = 1;
+  while (z >= 0x80n) {
+    z >>= 7n;
+    n++;
+  }
+  return n;
+}
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** A number as an int64, clamped to the int64 range (NaN → 0). */
+function toInt64(v: number): bigint {
+  if (Number.isNaN(v)) return 0n;
+  if (v >= 9223372036854775807) return INT64_MAX;
+  if (v <= -9223372036854775808) return INT64_MIN;
+  return BigInt(Math.trunc(v));
+}
+
+function zigzag64(v: number): bigint {
+  const b = toInt64(v);
+  return BigInt.asUintN(64, (b << 1n) ^ (b >> 63n));
+}
 
 export function stringSize(s: string): number {
   return 2 + Buffer.byteLength(s);
@@ -384,7 +419,8 @@ export class Writer {
       this.buf.writeInt32BE(hi, this.offset);
       this.buf.writeUInt32BE(v - hi * TWO_32, this.offset + 4);
     } else {
-      this.buf.writeBigInt64BE(BigInt.asIntN(64, BigInt(Math.trunc(v))), this.offset);
+      // Outside the safe range the value is already approximate: clamp rather than wrap around.
+      this.buf.writeBigInt64BE(toInt64(v), this.offset);
     }
     this.offset += 8;
   }
@@ -407,7 +443,17 @@ export class Writer {
   }
 
   varlong(v: number): void {
-    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+    if (Math.abs(v) < TWO_52) {
+      this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+      return;
+    }
+    // -v * 2 - 1 is not exact in doubles up here (it would round to even and flip the sign).
+    let z = zigzag64(v);
+    while (z >= 0x80n) {
+      this.buf[this.offset++] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    this.buf[this.offset++] = Number(z);
   }
 
   uuid(v: Buffer): void {

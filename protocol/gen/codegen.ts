@@ -8,7 +8,7 @@
  */
 import { parseVersions, type ApiDeclaration, type FieldOptions, type Fields, type FieldSpec, type VersionRange } from '../schema.js';
 
-interface Field {
+export interface Field {
   name: string;
   type: string; // primitive, or struct name (already prefixed) for struct kinds
   kind: 'primitive' | 'primitiveArray' | 'struct' | 'structArray';
@@ -21,9 +21,11 @@ interface Field {
   struct?: Struct;
 }
 
-interface Struct {
+export interface Struct {
   name: string;
   fields: Field[];
+  /** Set when the struct (or a struct containing it) is a tagged field: it needs an isDefault check. */
+  needsIsDefault?: boolean;
 }
 
 const PRIMITIVES = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'uuid', 'records']);
@@ -36,13 +38,24 @@ function isFieldsObject(x: unknown): x is Fields {
 
 function parseFields(prefix: string, fields: Fields, structs: Map<string, Struct>, where: string): Field[] {
   const out: Field[] = [];
+  const tags = new Set<number>();
   for (const [name, spec] of Object.entries(fields)) {
-    out.push(parseField(prefix, name, spec, structs, `${where}.${name}`));
+    const f = parseField(prefix, name, spec, structs, `${where}.${name}`);
+    if (f.tag !== null) {
+      if (tags.has(f.tag)) throw new Error(`${where}.${name}: tag ${f.tag} used twice`);
+      tags.add(f.tag);
+    }
+    out.push(f);
   }
   return out;
 }
 
+/** Identifiers the generated functions use for their own locals and parameters. */
+const RESERVED = new Set(['r', 'v', 'w', 'm', 'p', 'n', 's', 'a', 'e', 'i', 'flex', 'count', 'tag', 'end', 'size']);
+
 function parseField(prefix: string, name: string, spec: FieldSpec, structs: Map<string, Struct>, where: string): Field {
+  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`${where}: field names are lowerCamelCase identifiers`);
+  if (RESERVED.has(name)) throw new Error(`${where}: '${name}' collides with a name the generated code uses`);
   const [rawType, versions] = spec;
   const third = spec[2];
   let opts: FieldOptions = {};
@@ -67,6 +80,9 @@ function parseField(prefix: string, name: string, spec: FieldSpec, structs: Map<
     about: opts.about,
   };
   if ((field.tag === null) !== (field.tagged === null)) throw new Error(`${where}: tag and tagged go together`);
+  if (field.nullable !== null && !isArray && !children && !['string', 'bytes', 'records'].includes(base)) {
+    throw new Error(`${where}: ${rawType} cannot be nullable`);
+  }
   if (PRIMITIVES.has(base)) {
     if (children) throw new Error(`${where}: primitive type ${base} cannot have fields`);
     if (isArray && base === 'records') throw new Error(`${where}: arrays of records are not a Kafka type`);
@@ -278,10 +294,12 @@ function writeValue(f: Field, value: string, compact: string, ind: string): stri
     return lines;
   }
   if (f.kind === 'struct') {
-    if (nullable !== 'false') {
-      lines.push(`${ind}if (${nullable}) w.int8(${value} === null ? -1 : 1);`);
-      lines.push(`${ind}if (${value} !== null) encode${f.type}(w, v, flex, ${value});`);
-    } else lines.push(`${ind}encode${f.type}(w, v, flex, ${value} ?? new${f.type}());`);
+    const plain = `encode${f.type}(w, v, flex, ${value} ?? new${f.type}());`;
+    const withMarker = `w.int8(${value} === null ? -1 : 1); if (${value} !== null) encode${f.type}(w, v, flex, ${value});`;
+    // A null struct in a version that cannot carry null is written as the default struct.
+    if (nullable === 'false') lines.push(`${ind}${plain}`);
+    else if (nullable === 'true') lines.push(`${ind}${withMarker}`);
+    else lines.push(`${ind}if (${nullable}) { ${withMarker} } else { ${plain} }`);
     return lines;
   }
   const lenWrite = (n: string) =>
@@ -339,7 +357,9 @@ function sizeStmts(f: Field, value: string, compact: string, target: string, ind
   if (f.kind === 'struct') {
     const body = `size${f.type}(v, flex, ${value} ?? new${f.type}())`;
     if (nullable === 'false') return [`${ind}${target} += ${body};`];
-    return [`${ind}${target} += ((${nullable}) ? 1 : 0) + (${value} === null ? 0 : ${body});`];
+    const withMarker = `1 + (${value} === null ? 0 : size${f.type}(v, flex, ${value}))`;
+    if (nullable === 'true') return [`${ind}${target} += ${withMarker};`];
+    return [`${ind}${target} += (${nullable}) ? ${withMarker} : ${body};`];
   }
   const lenSize = (n: string) => (compact === 'true' ? `uvarintSize(${n} + 1)` : compact === 'false' ? '4' : `(${compact} ? uvarintSize(${n} + 1) : 4)`);
   const elem = f.kind === 'structArray' ? `size${f.type}(v, flex, e)` : scalarSize(f.type, 'e', 'false', compact);
@@ -370,6 +390,14 @@ function emitStruct(s: Struct, out: string[], top: boolean, flexible: VersionRan
   }
   out.push('}');
   out.push('');
+
+  if (s.needsIsDefault) {
+    out.push(`/** Whether every field holds its default (a tagged field equal to its default is not written). */`);
+    out.push(`export function isDefault${s.name}(m: ${s.name}): boolean {`);
+    out.push(`  return ${fields.length === 0 ? 'true' : fields.map((f) => `(${isDefaultExpr(f, `m.${f.name}`)})`).join(' && ')};`);
+    out.push('}');
+    out.push('');
+  }
 
   // constructor with every field present
   out.push(`export function new${s.name}(p: Partial<${s.name}> = {}): ${s.name} {`);
@@ -494,13 +522,37 @@ function emitStruct(s: Struct, out: string[], top: boolean, flexible: VersionRan
 
 /** A tagged field is written only when it differs from its default. */
 function presentExpr(f: Field): string {
-  const v = `m.${f.name}`;
-  if (f.kind === 'primitiveArray' || f.kind === 'structArray') return `${v} !== null && ${v}.length > 0`;
-  if (f.kind === 'struct') return `${v} !== null`;
-  if (f.type === 'uuid') return `!${v}.equals(ZERO_UUID)`;
-  if (f.type === 'bytes') return `${v} !== null && ${v}.length > 0`;
-  if (f.type === 'records') return `${v} !== null`;
-  return `${v} !== ${defaultExpr(f)}`;
+  return `!(${isDefaultExpr(f, `m.${f.name}`)})`;
+}
+
+/** Whether `v` (the value of field f) equals the field's default, as Kafka decides for tagged fields. */
+function isDefaultExpr(f: Field, v: string): string {
+  if (f.default === null || f.type === 'records') return `${v} === null`;
+  // An empty array or byte string is the default; a null one is too where the field cannot be null.
+  const empty = everNullable(f) ? `${v} !== null && ${v}.length === 0` : `(${v} === null || ${v}.length === 0)`;
+  if (f.kind === 'primitiveArray' || f.kind === 'structArray') return empty;
+  if (f.kind === 'struct') return everNullable(f) ? `${v} !== null && isDefault${f.type}(${v})` : `(${v} === null || isDefault${f.type}(${v}))`;
+  if (f.type === 'uuid') return `${v}.equals(ZERO_UUID)`;
+  if (f.type === 'bytes') return empty;
+  return `${v} === ${defaultExpr(f)}`;
+}
+
+function markIsDefault(s: Struct): void {
+  if (s.needsIsDefault) return;
+  s.needsIsDefault = true;
+  for (const f of s.fields) if (f.kind === 'struct' && f.struct) markIsDefault(f.struct);
+}
+
+/** Parses one side of a declaration into its field tree (used by the generator and by tests). */
+export function parseMessage(decl: ApiDeclaration, kind: 'request' | 'response'): Struct {
+  const structs = new Map<string, Struct>();
+  const prefix = decl.name + (kind === 'request' ? 'Request' : 'Response');
+  const fields = parseFields(prefix, kind === 'request' ? decl.request : decl.response, structs, `${decl.name}.${kind}`);
+  const top: Struct = { name: prefix, fields };
+  for (const st of [top, ...structs.values()]) {
+    for (const f of st.fields) if (f.tagged !== null && f.kind === 'struct' && f.struct) markIsDefault(f.struct);
+  }
+  return top;
 }
 
 function collectStructs(s: Struct, into: Struct[]): void {
@@ -530,11 +582,8 @@ export function generateApi(decl: ApiDeclaration): string {
   out.push('');
   out.push(`export const ${decl.name}Api = { key: ${decl.key}, name: '${decl.name}', minVersion: ${range.min}, maxVersion: ${range.max}, flexibleFrom: ${flexible ? flexible.min : -1} } as const;`);
   out.push('');
-  for (const kind of ['Request', 'Response'] as const) {
-    const structs = new Map<string, Struct>();
-    const prefix = decl.name + kind;
-    const fields = parseFields(prefix, kind === 'Request' ? decl.request : decl.response, structs, `${decl.name}.${kind.toLowerCase()}`);
-    const topStruct: Struct = { name: prefix, fields };
+  for (const kind of ['request', 'response'] as const) {
+    const topStruct = parseMessage(decl, kind);
     const nested: Struct[] = [];
     collectStructs(topStruct, nested);
     for (const s of nested) emitStruct(s, out, false, flexible);

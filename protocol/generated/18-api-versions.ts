@@ -360,10 +360,10 @@ export function encodeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRe
   }
   if (flex) {
     let count = 0;
-    const has_supportedFeatures = (v >= 3) && m.supportedFeatures !== null && m.supportedFeatures.length > 0;
-    const has_finalizedFeaturesEpoch = (v >= 3) && m.finalizedFeaturesEpoch !== -1;
-    const has_finalizedFeatures = (v >= 3) && m.finalizedFeatures !== null && m.finalizedFeatures.length > 0;
-    const has_zkMigrationReady = (v >= 3) && m.zkMigrationReady !== false;
+    const has_supportedFeatures = (v >= 3) && !(m.supportedFeatures !== null && m.supportedFeatures.length === 0);
+    const has_finalizedFeaturesEpoch = (v >= 3) && !(m.finalizedFeaturesEpoch === -1);
+    const has_finalizedFeatures = (v >= 3) && !(m.finalizedFeatures !== null && m.finalizedFeatures.length === 0);
+    const has_zkMigrationReady = (v >= 3) && !(m.zkMigrationReady === false);
     if (has_supportedFeatures) count++;
     if (has_finalizedFeaturesEpoch) count++;
     if (has_finalizedFeatures) count++;
@@ -447,7 +447,7 @@ export function sizeApiVersionsResponse(v: number, m: ApiVersionsResponse): numb
   }
   if (flex) {
     let count = 0;
-    if ((v >= 3) && m.supportedFeatures !== null && m.supportedFeatures.length > 0) {
+    if ((v >= 3) && !(m.supportedFeatures !== null && m.supportedFeatures.length === 0)) {
       let s = 0;
       {
         const a = m.supportedFeatures;
@@ -460,13 +460,13 @@ export function sizeApiVersionsResponse(v: number, m: ApiVersionsResponse): numb
       n += uvarintSize(0) + uvarintSize(s) + s;
       count++;
     }
-    if ((v >= 3) && m.finalizedFeaturesEpoch !== -1) {
+    if ((v >= 3) && !(m.finalizedFeaturesEpoch === -1)) {
       let s = 0;
       s += 8;
       n += uvarintSize(1) + uvarintSize(s) + s;
       count++;
     }
-    if ((v >= 3) && m.finalizedFeatures !== null && m.finalizedFeatures.length > 0) {
+    if ((v >= 3) && !(m.finalizedFeatures !== null && m.finalizedFeatures.length === 0)) {
       let s = 0;
       {
         const a = m.finalizedFeatures;
@@ -479,7 +479,7 @@ export function sizeApiVersionsResponse(v: number, m: ApiVersionsResponse): numb
       n += uvarintSize(2) + uvarintSize(s) + s;
       count++;
     }
-    if ((v >= 3) && m.zkMigrationReady !== false) {
+    if ((v >= 3) && !(m.zkMigrationReady === false)) {
       let s = 0;
       s += 1;
       n += uvarintSize(3) + uvarintSize(s) + s;

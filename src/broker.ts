@@ -1,0 +1,182 @@
+/**
+ * The broker: configuration, data directory, storage, topics, listeners and connections, and the
+ * state every handler reaches through `ctx.broker`. `Broker.start()` is the one startup path used
+ * by `npm start`, the CLI and the embedding API (`startBroker()` in index.ts).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Logger } from './logger.js';
+import { BrokerConfig } from './config/broker-config.js';
+import { lockDataDir, loadMetaProperties } from './metadata/data-dir.js';
+import { TopicStore } from './metadata/topic-store.js';
+import { Connection } from './server/connection.js';
+import type { Handler } from './handlers/types.js';
+import { ALL_HANDLERS } from './handlers/index.js';
+import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
+import { LogManager } from '../storage/log-manager.js';
+import { TopicManager } from './metadata/topic-manager.js';
+
+export interface ListenerAddress {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export class BrokerStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BrokerStartError';
+  }
+}
+
+export class Broker {
+  readonly handlers = new Map<number, Handler>();
+  readonly nodeId: number;
+  readonly dataDir: string;
+  clusterId = '';
+  /** Where clients reach us, per listener name, with real ports once bound. */
+  advertised: ListenerAddress[] = [];
+  logs!: LogManager;
+  topics!: TopicManager;
+  readonly startedAt = Date.now();
+  private readonly servers: Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private nextConnectionId = 1;
+  private releaseLock: (() => Promise<void>) | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly stopHooks: Array<() => Promise<void> | void> = [];
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly log: Logger,
+  ) {
+    this.nodeId = config.nodeId();
+    this.dataDir = resolve(config.dataDir());
+    for (const h of ALL_HANDLERS) {
+      if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
+      this.handlers.set(h.key, h as Handler);
+    }
+  }
+
+  static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
+    const broker = new Broker(config, log);
+    try {
+      await broker.open();
+    } catch (err) {
+      await broker.stop().catch(() => undefined);
+      throw err;
+    }
+    return broker;
+  }
+
+  /** Registers cleanup run at stop, before storage closes (group coordinator, timers...). */
+  onStop(fn: () => Promise<void> | void): void {
+    this.stopHooks.push(fn);
+  }
+
+  private async open(): Promise<void> {
+    const t0 = performance.now();
+    for (const w of this.config.warnings) this.log.warn(w);
+    this.releaseLock = await lockDataDir(this.dataDir);
+    this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'));
+    const store = await TopicStore.load(this.dataDir);
+    this.logs = await LogManager.open({
+      dataDir: this.dataDir,
+      logger: this.log.child({ component: 'storage' }),
+      defaults: TopicManager.brokerLogDefaults(this.config),
+      maxOpenFiles: this.config.int('runnel.max.open.files'),
+      retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
+    });
+    this.topics = new TopicManager(this, store);
+    await this.topics.reconcile();
+    await this.listen();
+    this.log.info(
+      {
+        nodeId: this.nodeId,
+        clusterId: this.clusterId,
+        dataDir: this.dataDir,
+        listeners: this.advertised.map((a) => `${a.name}://${a.host}:${a.port}`),
+        topics: store.size(),
+        startupMs: Math.round(performance.now() - t0),
+      },
+      'broker started',
+    );
+  }
+
+  private async listen(): Promise<void> {
+    const listeners = this.config.listeners();
+    const advertisedCfg = this.config.advertisedListeners();
+    for (const l of listeners) {
+      const server = createServer((socket) => this.accept(socket, l.name));
+      server.maxConnections = 10000;
+      await new Promise<void>((resolveListen, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) => {
+          const where = `${l.host || '0.0.0.0'}:${l.port}`;
+          if (err.code === 'EADDRINUSE') reject(new BrokerStartError(`Listener ${l.name} cannot bind ${where}: the port is already in use`));
+          else reject(new BrokerStartError(`Listener ${l.name} cannot bind ${where}: ${err.message}`));
+        });
+        server.listen({ host: l.host === '' ? undefined : l.host, port: l.port }, () => resolveListen());
+      });
+      server.on('error', (err) => this.log.error({ err }, 'listener error'));
+      this.servers.push(server);
+      const addr = server.address();
+      const boundPort = typeof addr === 'object' && addr ? addr.port : l.port;
+      const adv = advertisedCfg.find((a) => a.name === l.name) ?? l;
+      const host = adv.host === '' || adv.host === '0.0.0.0' || adv.host === '::' ? (l.host && l.host !== '0.0.0.0' ? l.host : hostname()) : adv.host;
+      this.advertised.push({ name: l.name, host, port: adv.port === 0 || adv === l ? boundPort : adv.port });
+    }
+  }
+
+  private accept(socket: Socket, listener: string): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(this.nextConnectionId++, socket, this, listener, this.log);
+    this.connections.add(conn);
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.connections.delete(conn);
+  }
+
+  /** The advertised address for clients that connected on `listener`. */
+  addressFor(listener: string): ListenerAddress {
+    return this.advertised.find((a) => a.name === listener) ?? this.advertised[0]!;
+  }
+
+  apiVersionsResponse(errorCode: number): ApiVersionsResponse {
+    const apiKeys = [...this.handlers.values()]
+      .sort((a, b) => a.key - b.key)
+      .map((h) => newApiVersionsResponseApiVersion({ apiKey: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+    return newApiVersionsResponse({ errorCode, apiKeys });
+  }
+
+  /**
+   * Graceful stop: refuse new connections, let in-flight requests finish (bounded by
+   * runnel.shutdown.timeout.ms), close storage with checkpoints and the clean-shutdown marker.
+   */
+  stop(): Promise<void> {
+    if (!this.stopping) this.stopping = this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const t0 = performance.now();
+    const deadline = Date.now() + this.config.int('runnel.shutdown.timeout.ms');
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    while ([...this.connections].some((c) => !c.idle()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const c of [...this.connections]) c.close('broker shutting down');
+    for (const fn of this.stopHooks.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.error({ err }, 'stop hook failed');
+      }
+    }
+    if (this.logs) await this.logs.close();
+    if (this.releaseLock) await this.releaseLock();
+    this.log.info({ shutdownMs: Math.round(performance.now() - t0) }, 'broker stopped');
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Broker configuration: defaults < server.properties file < environment (KAFKA_ prefix) < flags
+ * (or the options object of the embedding API). Unknown or invalid keys stop startup with an
+ * error naming the key.
+ *
+ * Environment names follow the Confluent/Apache image convention: strip `KAFKA_`, then `___` → `-`,
+ * `__` → `_`, `_` → `.`, lower-cased: KAFKA_LOG_RETENTION_MS → log.retention.ms.
+ */
+import { readFile } from 'node:fs/promises';
+import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, type ConfigValue } from './definitions.js';
+import { ConfigError, parseValue } from './values.js';
+
+/** Kafka's ConfigSource codes as DescribeConfigs reports them. */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+} as const;
+
+export type RawConfig = Record<string, string | number | boolean | string[] | null | undefined>;
+
+/** Environment variables Kafka's own scripts use; they are not broker configs. */
+const SCRIPT_ENV = new Set(['HEAP_OPTS', 'OPTS', 'JVM_PERFORMANCE_OPTS', 'LOG4J_OPTS', 'GC_LOG_OPTS', 'JMX_OPTS', 'DEBUG', 'CLUSTER_ID', 'LOG4J_LOGGERS', 'LOG4J_ROOT_LOGLEVEL', 'TOOLS_LOG4J_LOGLEVEL']);
+
+export function envKeyToConfigKey(envName: string): string | null {
+  if (!envName.startsWith('KAFKA_')) return null;
+  const rest = envName.slice(6);
+  if (SCRIPT_ENV.has(rest)) return null;
+  return rest
+    .toLowerCase()
+    .replace(/_{1,3}/g, (m) => (m === '___' ? '-' : m === '__' ? '_' : '.'));
+}
+
+/** Parses server.properties text: `key=value` or `key: value`, `#`/`!` comments, `\` continuations. */
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.trimStart();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.trimStart();
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (!m) out.set(line.trim(), '');
+    else out.set(m[1]!, m[2]!.trim());
+  }
+  return out;
+}
+
+export interface ConfigLayer {
+  source: 'file' | 'env' | 'flag' | 'options';
+  values: Map<string, unknown>;
+}
+
+export class BrokerConfig {
+  /** Explicitly set (static) values after layering. */
+  private readonly statics = new Map<string, ConfigValue>();
+  /** Cluster-wide dynamic overrides (AlterConfigs on the default broker resource ''). */
+  private readonly dynamicDefaults = new Map<string, ConfigValue>();
+  /** Per-broker dynamic overrides (AlterConfigs on resource '<node id>'). */
+  private readonly dynamicBroker = new Map<string, ConfigValue>();
+  readonly warnings: string[] = [];
+
+  constructor(layers: ConfigLayer[]) {
+    for (const layer of layers) {
+      for (const [key, raw] of layer.values) {
+        if (raw === undefined) continue;
+        if (IGNORED_BROKER_KEYS.includes(key)) {
+          this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
+          continue;
+        }
+        const def = BROKER_CONFIG_BY_NAME.get(key);
+        if (!def) throw new ConfigError(key, `Unknown configuration '${key}' (from ${layer.source})`);
+        this.statics.set(key, parseValue(def, raw));
+      }
+    }
+    // Derived checks that need several keys.
+    this.listeners();
+    this.advertisedListeners();
+  }
+
+  /** Value lookup through the layers: dynamic broker > dynamic default > static > default. */
+  get(key: string): ConfigValue {
+    if (this.dynamicBroker.has(key)) return this.dynamicBroker.get(key)!;
+    if (this.dynamicDefaults.has(key)) return this.dynamicDefaults.get(key)!;
+    if (this.statics.has(key)) return this.statics.get(key)!;
+    const def = BROKER_CONFIG_BY_NAME.get(key);
+    if (!def) throw new Error(`no such broker config ${key}`);
+    return def.default;
+  }
+
+  /** Where the effective value of `key` comes from (ConfigSource code). */
+  source(key: string): number {
+    if (this.dynamicBroker.has(key)) return ConfigSource.DYNAMIC_BROKER_CONFIG;
+    if (this.dynamicDefaults.has(key)) return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+    if (this.statics.has(key)) return ConfigSource.STATIC_BROKER_CONFIG;
+    return ConfigSource.DEFAULT_CONFIG;
+  }
+
+  /** Synonyms of a broker key with their sources, most specific first (as DescribeConfigs v1+ lists them). */
+  synonyms(key: string): Array<{ name: string; value: ConfigValue; source: number }> {
+    const out: Array<{ name: string; value: ConfigValue; source: number }> = [];
+    if (this.dynamicBroker.has(key)) out.push({ name: key, value: this.dynamicBroker.get(key)!, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    if (this.dynamicDefaults.has(key)) out.push({ name: key, value: this.dynamicDefaults.get(key)!, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    if (this.statics.has(key)) out.push({ name: key, value: this.statics.get(key)!, source: ConfigSource.STATIC_BROKER_CONFIG });
+    const def = BROKER_CONFIG_BY_NAME.get(key);
+    if (def && def.default !== null) out.push({ name: key, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
+    return out;
+  }
+
+  /** Applies (or with null removes) a dynamic override; throws ConfigError when invalid. */
+  setDynamic(key: string, raw: unknown, perBroker: boolean, dryRun = false): void {
+    const def = BROKER_CONFIG_BY_NAME.get(key);
+    if (!def) throw new ConfigError(key, `Unknown broker configuration '${key}'`);
+    if (!def.dynamic) throw new ConfigError(key, `Cannot update these configs dynamically: [${key}]`);
+    const target = perBroker ? this.dynamicBroker : this.dynamicDefaults;
+    if (raw === null) {
+      if (!dryRun) target.delete(key);
+      return;
+    }
+    const value = parseValue(def, raw);
+    if (!dryRun) target.set(key, value);
+  }
+
+  dynamicOverrides(perBroker: boolean): Map<string, ConfigValue> {
+    return perBroker ? this.dynamicBroker : this.dynamicDefaults;
+  }
+
+  int(key: string): number {
+    const v = this.get(key);
+    if (typeof v !== 'number') throw new Error(`${key} is not numeric`);
+    return v;
+  }
+
+  bool(key: string): boolean {
+    return this.get(key) === true;
+  }
+
+  string(key: string): string | null {
+    const v = this.get(key);
+    return v === null ? null : Array.isArray(v) ? v.join(',') : String(v);
+  }
+
+  list(key: string): string[] {
+    const v = this.get(key);
+    return Array.isArray(v) ? v : v === null ? [] : [String(v)];
+  }
+
+  // ---- derived values ---------------------------------------------------------------------------
+
+  nodeId(): number {
+    const b = this.get('broker.id');
+    return typeof b === 'number' ? b : this.int('node.id');
+  }
+
+  dataDir(): string {
+    const dirs = this.list('log.dirs');
+    return dirs.length > 0 ? dirs[0]! : (this.string('log.dir') ?? './data');
+  }
+
+  listeners(): Array<{ name: string; host: string; port: number }> {
+    return parseListeners(this.list('listeners'), 'listeners');
+  }
+
+  advertisedListeners(): Array<{ name: string; host: string; port: number }> {
+    const adv = this.get('advertised.listeners');
+    return adv === null ? this.listeners() : parseListeners(this.list('advertised.listeners'), 'advertised.listeners');
+  }
+
+  retentionMs(): number {
+    const ms = this.get('log.retention.ms');
+    if (typeof ms === 'number') return ms;
+    const min = this.get('log.retention.minutes');
+    if (typeof min === 'number') return min * 60000;
+    return this.int('log.retention.hours') * 3600000;
+  }
+
+  rollMs(): number {
+    const ms = this.get('log.roll.ms');
+    return typeof ms === 'number' ? ms : this.int('log.roll.hours') * 3600000;
+  }
+}
+
+function parseListeners(list: string[], key: string): Array<{ name: string; host: string; port: number }> {
+  if (list.length === 0) throw new ConfigError(key, `${key} must name at least one listener`);
+  return list.map((l) => {
+    const m = /^([A-Za-z0-9_]+):\/\/(.*):(\d+)$/.exec(l);
+    if (!m) throw new ConfigError(key, `Invalid listener '${l}' in ${key}: expected NAME://host:port`);
+    const port = Number(m[3]);
+    if (port > 65535) throw new ConfigError(key, `Invalid port ${port} in ${key}`);
+    return { name: m[1]!, host: m[2]!, port };
+  });
+}
+
+export async function loadPropertiesFile(path: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config', `Cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  return parseProperties(text);
+}
+
+export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
+  const values = new Map<string, unknown>();
+  for (const [name, value] of Object.entries(env)) {
+    const key = envKeyToConfigKey(name);
+    if (key !== null && value !== undefined) values.set(key, value);
+  }
+  return { source: 'env', values };
+}
+
+export function optionsLayer(options: RawConfig, source: ConfigLayer['source'] = 'options'): ConfigLayer {
+  return { source, values: new Map(Object.entries(options)) };
+}

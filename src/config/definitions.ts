@@ -1,0 +1,182 @@
+/**
+ * The one declarative table of configuration keys, with Kafka's names, types, defaults and
+ * validators. Broker keys come first; topic keys (used by CreateTopics, AlterConfigs and
+ * DescribeConfigs) name the broker key that supplies their default (Kafka's "synonym").
+ *
+ * Where Runnel's default differs from Kafka's it says so in `doc`. Keys Kafka accepts that have
+ * no meaning for Runnel (thread counts, ZooKeeper, KRaft quorum settings) are accepted with a
+ * warning so an existing server.properties still starts.
+ */
+
+export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
+
+export type ConfigValue = number | boolean | string | string[] | null;
+
+export interface ConfigDef {
+  name: string;
+  type: ConfigType;
+  default: ConfigValue;
+  doc: string;
+  /** Returns an error message, or null when the value is acceptable. */
+  validate?: (v: ConfigValue) => string | null;
+  /** Accepted for compatibility with Kafka's server.properties, but ignored. */
+  ignored?: boolean;
+  /** Can be changed at runtime through AlterConfigs (broker scope). */
+  dynamic?: boolean;
+}
+
+export interface TopicConfigDef extends ConfigDef {
+  /** The broker key whose value is this topic key's default, if any. */
+  brokerSynonym?: string;
+}
+
+const atLeast = (min: number) => (v: ConfigValue) => (typeof v === 'number' && v >= min ? null : `must be at least ${min}`);
+const between = (min: number, max: number) => (v: ConfigValue) =>
+  typeof v === 'number' && v >= min && v <= max ? null : `must be between ${min} and ${max}`;
+const oneOf = (...allowed: string[]) => (v: ConfigValue) => (typeof v === 'string' && allowed.includes(v) ? null : `must be one of ${allowed.join(', ')}`);
+const listOf = (...allowed: string[]) => (v: ConfigValue) =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => allowed.includes(x)) ? null : `must be a list of ${allowed.join(', ')}`;
+const listenerList = (v: ConfigValue) => {
+  if (v === null) return null;
+  if (!Array.isArray(v)) return 'must be a list of listeners';
+  for (const l of v) if (!/^[A-Za-z0-9_]+:\/\/[^:]*:\d+$/.test(l)) return `'${l}' is not NAME://host:port`;
+  return null;
+};
+
+const MS_DAY = 24 * 60 * 60 * 1000;
+
+export const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
+
+export const BROKER_CONFIGS: ConfigDef[] = [
+  { name: 'node.id', type: 'int', default: 1, doc: 'The id of this broker (also accepted as broker.id).', validate: atLeast(0) },
+  { name: 'broker.id', type: 'int', default: null, doc: 'Alias of node.id.', validate: (v) => (v === null || (typeof v === 'number' && v >= 0) ? null : 'must be at least 0') },
+  { name: 'cluster.id', type: 'string', default: null, doc: 'Runnel: cluster id; generated on first start and kept in meta.properties when unset.' },
+  { name: 'listeners', type: 'list', default: ['PLAINTEXT://127.0.0.1:9092'], doc: 'Where the broker listens. Port 0 picks a free port.', validate: listenerList },
+  { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients in Metadata; defaults to listeners.', validate: listenerList },
+  { name: 'log.dirs', type: 'list', default: null, doc: 'Data directory (Runnel uses the first entry). Defaults to log.dir.' },
+  { name: 'log.dir', type: 'string', default: './data', doc: 'Data directory when log.dirs is unset. Runnel default: ./data.' },
+  { name: 'logger.level', type: 'string', default: 'info', doc: 'Runnel: pino log level.', validate: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), dynamic: true },
+  { name: 'num.partitions', type: 'int', default: 1, doc: 'Partitions of auto-created topics.', validate: atLeast(1) },
+  { name: 'default.replication.factor', type: 'int', default: 1, doc: 'Replication factor of auto-created topics.', validate: atLeast(1) },
+  { name: 'auto.create.topics.enable', type: 'boolean', default: true, doc: 'Create unknown topics when a client asks for their metadata.' },
+  { name: 'delete.topic.enable', type: 'boolean', default: true, doc: 'Allow DeleteTopics.' },
+  { name: 'socket.request.max.bytes', type: 'int', default: 104857600, doc: 'Largest request frame accepted; larger size prefixes close the connection before any allocation.', validate: atLeast(1) },
+  { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted (topic: max.message.bytes).', validate: atLeast(0), dynamic: true },
+  { name: 'connections.max.idle.ms', type: 'long', default: 600000, doc: 'Idle connections are closed after this long.', validate: atLeast(-1) },
+  { name: 'queued.max.requests', type: 'int', default: 500, doc: 'Requests read ahead per connection before the socket is paused.', validate: atLeast(1) },
+  { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll.', validate: atLeast(14), dynamic: true },
+  { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll; defaults to log.roll.hours.', dynamic: true },
+  { name: 'log.roll.hours', type: 'int', default: 168, doc: 'Segment age before a roll, in hours.', validate: atLeast(1) },
+  { name: 'log.retention.ms', type: 'long', default: null, doc: 'Age after which segments are deleted; -1 keeps forever. Defaults to log.retention.minutes/hours.', dynamic: true },
+  { name: 'log.retention.minutes', type: 'int', default: null, doc: 'Retention in minutes, when log.retention.ms is unset.' },
+  { name: 'log.retention.hours', type: 'int', default: 168, doc: 'Retention in hours, when log.retention.ms and .minutes are unset.' },
+  { name: 'log.retention.bytes', type: 'long', default: -1, doc: 'Partition size above which old segments are deleted; -1 for no limit.', dynamic: true },
+  { name: 'log.retention.check.interval.ms', type: 'long', default: 300000, doc: 'How often retention runs.', validate: atLeast(1) },
+  { name: 'log.index.interval.bytes', type: 'int', default: 4096, doc: 'Bytes between offset index entries.', validate: atLeast(0), dynamic: true },
+  { name: 'log.index.size.max.bytes', type: 'int', default: 10485760, doc: 'Offset index size before a segment roll.', validate: atLeast(4), dynamic: true },
+  {
+    name: 'log.flush.interval.messages',
+    type: 'long',
+    default: 1,
+    doc: 'Records appended before an fsync. Runnel default 1 (Kafka: never): every append is fsynced, appends in flight together share one fsync (group commit), and acks=all answers after the fsync.',
+    validate: atLeast(1),
+    dynamic: true,
+  },
+  { name: 'log.flush.interval.ms', type: 'long', default: null, doc: 'Max time data stays unflushed; unset means only log.flush.interval.messages decides.', dynamic: true },
+  { name: 'log.cleanup.policy', type: 'list', default: ['delete'], doc: 'delete and/or compact.', validate: listOf('delete', 'compact'), dynamic: true },
+  { name: 'log.cleaner.delete.retention.ms', type: 'long', default: MS_DAY, doc: 'How long tombstones survive compaction.', dynamic: true },
+  { name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, doc: 'Minimum age before a record may be compacted.', dynamic: true },
+  { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Maximum age before a record must be eligible for compaction.', dynamic: true },
+  { name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, doc: 'Dirty ratio that triggers compaction.', validate: between(0, 1), dynamic: true },
+  { name: 'log.cleaner.backoff.ms', type: 'long', default: 15000, doc: 'How often the cleaner looks for work.', validate: atLeast(0) },
+  { name: 'log.segment.delete.delay.ms', type: 'long', default: 60000, doc: 'Delay before a .deleted segment is removed.', validate: atLeast(0), dynamic: true },
+  { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime.', validate: oneOf('CreateTime', 'LogAppendTime'), dynamic: true },
+  { name: 'log.message.timestamp.difference.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Max difference between a CreateTime timestamp and the broker clock.', dynamic: true },
+  { name: 'compression.type', type: 'string', default: 'producer', doc: 'Broker-wide compression of stored batches; producer keeps what the producer sent.', validate: oneOf(...COMPRESSION_TYPES), dynamic: true },
+  { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all.', validate: atLeast(1), dynamic: true },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync replicas to become leader.', dynamic: true },
+  { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets.', validate: atLeast(1) },
+  { name: 'offsets.topic.replication.factor', type: 'int', default: 1, doc: 'Replication factor of __consumer_offsets. Runnel default 1 (Kafka: 3).', validate: atLeast(1) },
+  { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets.', validate: atLeast(1) },
+  { name: 'offsets.retention.minutes', type: 'int', default: 10080, doc: 'Committed offsets of empty groups expire after this long.', validate: atLeast(1) },
+  { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, doc: 'How often offset expiry runs.', validate: atLeast(1) },
+  { name: 'offset.metadata.max.bytes', type: 'int', default: 4096, doc: 'Largest metadata string of a committed offset.', validate: atLeast(0) },
+  { name: 'offsets.commit.timeout.ms', type: 'int', default: 5000, doc: 'How long an offset commit waits for its write.', validate: atLeast(1) },
+  { name: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, doc: 'Delay of the first rebalance of an empty group, to let more members join.', validate: atLeast(0) },
+  { name: 'group.min.session.timeout.ms', type: 'int', default: 6000, doc: 'Smallest session timeout a member may ask for.', validate: atLeast(0) },
+  { name: 'group.max.session.timeout.ms', type: 'int', default: 1800000, doc: 'Largest session timeout a member may ask for.', validate: atLeast(0) },
+  { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Largest number of members in a group.', validate: atLeast(1) },
+  { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this long.', validate: atLeast(1) },
+  { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout a producer may ask for.', validate: atLeast(1) },
+  { name: 'transaction.state.log.num.partitions', type: 'int', default: 50, doc: 'Partitions of __transaction_state.', validate: atLeast(1) },
+  { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'Idle producer ids expire after this long.', validate: atLeast(1) },
+  { name: 'runnel.max.open.files', type: 'int', default: 1000, doc: 'Runnel: segment file descriptors kept open (LRU).', validate: atLeast(16) },
+  { name: 'runnel.admin.listener', type: 'string', default: null, doc: 'Runnel: host:port of the admin HTTP endpoint (metrics, health); unset disables it.' },
+  { name: 'runnel.shutdown.timeout.ms', type: 'int', default: 7000, doc: 'Runnel: longest graceful shutdown before connections are cut.', validate: atLeast(0) },
+];
+
+/** Kafka keys that Runnel accepts so an existing server.properties starts, but that have no effect. */
+export const IGNORED_BROKER_KEYS = [
+  'num.network.threads',
+  'num.io.threads',
+  'num.replica.fetchers',
+  'num.recovery.threads.per.data.dir',
+  'background.threads',
+  'socket.send.buffer.bytes',
+  'socket.receive.buffer.bytes',
+  'process.roles',
+  'controller.quorum.voters',
+  'controller.quorum.bootstrap.servers',
+  'controller.listener.names',
+  'listener.security.protocol.map',
+  'inter.broker.listener.name',
+  'security.inter.broker.protocol',
+  'transaction.state.log.replication.factor',
+  'transaction.state.log.min.isr',
+  'zookeeper.connect',
+  'zookeeper.connection.timeout.ms',
+  'log.cleaner.enable',
+  'log.cleaner.threads',
+  'group.coordinator.rebalance.protocols',
+  'share.coordinator.state.topic.replication.factor',
+  'share.coordinator.state.topic.min.isr',
+  'metadata.log.dir',
+  'auto.leader.rebalance.enable',
+];
+
+export const TOPIC_CONFIGS: TopicConfigDef[] = [
+  { name: 'cleanup.policy', type: 'list', default: ['delete'], brokerSynonym: 'log.cleanup.policy', doc: 'delete and/or compact.', validate: listOf('delete', 'compact') },
+  { name: 'compression.type', type: 'string', default: 'producer', brokerSynonym: 'compression.type', doc: 'Compression of stored batches.', validate: oneOf(...COMPRESSION_TYPES) },
+  { name: 'delete.retention.ms', type: 'long', default: MS_DAY, brokerSynonym: 'log.cleaner.delete.retention.ms', doc: 'How long tombstones survive compaction.', validate: atLeast(0) },
+  { name: 'file.delete.delay.ms', type: 'long', default: 60000, brokerSynonym: 'log.segment.delete.delay.ms', doc: 'Delay before a deleted segment is removed.', validate: atLeast(0) },
+  { name: 'flush.messages', type: 'long', default: 1, brokerSynonym: 'log.flush.interval.messages', doc: 'Records between fsyncs (Runnel default 1).', validate: atLeast(1) },
+  { name: 'flush.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.flush.interval.ms', doc: 'Max time between fsyncs.', validate: atLeast(0) },
+  { name: 'index.interval.bytes', type: 'int', default: 4096, brokerSynonym: 'log.index.interval.bytes', doc: 'Bytes between offset index entries.', validate: atLeast(0) },
+  { name: 'max.compaction.lag.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', doc: 'Max age before compaction is due.', validate: atLeast(1) },
+  { name: 'max.message.bytes', type: 'int', default: 1048588, brokerSynonym: 'message.max.bytes', doc: 'Largest record batch accepted.', validate: atLeast(0) },
+  { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', doc: 'CreateTime or LogAppendTime.', validate: oneOf('CreateTime', 'LogAppendTime') },
+  { name: 'message.timestamp.difference.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.message.timestamp.difference.max.ms', doc: 'Max CreateTime skew.', validate: atLeast(0) },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', default: 0.5, brokerSynonym: 'log.cleaner.min.cleanable.ratio', doc: 'Dirty ratio that triggers compaction.', validate: between(0, 1) },
+  { name: 'min.compaction.lag.ms', type: 'long', default: 0, brokerSynonym: 'log.cleaner.min.compaction.lag.ms', doc: 'Min age before compaction.', validate: atLeast(0) },
+  { name: 'min.insync.replicas', type: 'int', default: 1, brokerSynonym: 'min.insync.replicas', doc: 'Replicas that must acknowledge acks=all.', validate: atLeast(1) },
+  { name: 'retention.bytes', type: 'long', default: -1, brokerSynonym: 'log.retention.bytes', doc: 'Partition size limit; -1 for none.' },
+  { name: 'retention.ms', type: 'long', default: 604800000, brokerSynonym: 'log.retention.ms', doc: 'Age limit; -1 for none.', validate: atLeast(-1) },
+  { name: 'segment.bytes', type: 'int', default: 1073741824, brokerSynonym: 'log.segment.bytes', doc: 'Segment size before a roll.', validate: atLeast(14) },
+  { name: 'segment.index.bytes', type: 'int', default: 10485760, brokerSynonym: 'log.index.size.max.bytes', doc: 'Index size before a roll.', validate: atLeast(4) },
+  { name: 'segment.jitter.ms', type: 'long', default: 0, doc: 'Random jitter subtracted from segment.ms.', validate: atLeast(0) },
+  { name: 'segment.ms', type: 'long', default: 604800000, brokerSynonym: 'log.roll.ms', doc: 'Segment age before a roll.', validate: atLeast(1) },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: false, brokerSynonym: 'unclean.leader.election.enable', doc: 'Allow out-of-sync leaders.' },
+  { name: 'message.downconversion.enable', type: 'boolean', default: true, doc: 'Accepted for compatibility; Runnel never down-converts.' },
+  { name: 'preallocate', type: 'boolean', default: false, doc: 'Accepted for compatibility; Runnel does not preallocate segments.' },
+  { name: 'local.retention.ms', type: 'long', default: -2, doc: 'Accepted for compatibility (tiered storage is not supported).' },
+  { name: 'local.retention.bytes', type: 'long', default: -2, doc: 'Accepted for compatibility (tiered storage is not supported).' },
+  { name: 'remote.storage.enable', type: 'boolean', default: false, doc: 'Accepted for compatibility; must stay false.', validate: (v) => (v === false ? null : 'tiered storage is not supported') },
+  { name: 'message.format.version', type: 'string', default: '3.0-IV1', doc: 'Accepted for compatibility; Runnel always stores RecordBatch v2.' },
+  { name: 'follower.replication.throttled.replicas', type: 'list', default: [], doc: 'Accepted for compatibility.' },
+  { name: 'leader.replication.throttled.replicas', type: 'list', default: [], doc: 'Accepted for compatibility.' },
+  { name: 'confluent.value.schema.validation', type: 'boolean', default: false, doc: 'Validate record values against the subject <topic>-value in the schema registry (Confluent name).' },
+  { name: 'confluent.key.schema.validation', type: 'boolean', default: false, doc: 'Validate record keys against the subject <topic>-key in the schema registry (Confluent name).' },
+];
+
+export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
+export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));

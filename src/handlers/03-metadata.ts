@@ -1,0 +1,115 @@
+/**
+ * Metadata (key 3), versions 0-12.
+ *
+ * Brokers (this one, at the address of the listener the client used), the cluster id, the
+ * controller (this broker) and, for the requested topics, every partition with leader, replicas
+ * and ISR. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
+ * allows it (v4+ flag; always allowed before v4), and are then returned ready to use.
+ *
+ * Version notes: v0 — an empty topic list means all topics; v1+ — null means all, empty means none.
+ * v1 rack/controller/internal, v2 cluster id, v3 throttle, v5 offline replicas, v7 leader epoch,
+ * v8 authorized operations, v9 flexible, v10 topic ids (request topics may be named by id), v12
+ * topic name nullable.
+ */
+import {
+  newMetadataResponse,
+  newMetadataResponseBroker,
+  newMetadataResponsePartition,
+  newMetadataResponseTopic,
+  type MetadataRequest,
+  type MetadataResponse,
+  type MetadataResponseTopic,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/codec-support.js';
+import type { Topic } from '../metadata/topic-store.js';
+import { topicNameProblem } from '../metadata/topic-manager.js';
+import type { Broker } from '../broker.js';
+import { defineHandler } from './types.js';
+
+/** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
+export const ALL_TOPIC_OPERATIONS = 0b1111_1111_1000;
+const OPERATIONS_UNSET = -2147483648;
+
+export function describeTopic(broker: Broker, topic: Topic, includeOps: boolean): MetadataResponseTopic {
+  const node = broker.nodeId;
+  const partitions = [];
+  for (let p = 0; p < topic.partitions; p++) {
+    partitions.push(
+      newMetadataResponsePartition({
+        errorCode: ErrorCode.NONE,
+        partitionIndex: p,
+        leaderId: node,
+        leaderEpoch: 0,
+        replicaNodes: [node],
+        isrNodes: [node],
+        offlineReplicas: [],
+      }),
+    );
+  }
+  return newMetadataResponseTopic({
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal: topic.internal,
+    partitions,
+    topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : OPERATIONS_UNSET,
+  });
+}
+
+function topicError(name: string | null, topicId: Buffer, code: number): MetadataResponseTopic {
+  return newMetadataResponseTopic({ errorCode: code, name, topicId, partitions: [] });
+}
+
+export default defineHandler<MetadataRequest, MetadataResponse>({
+  key: 3,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, req) {
+    const broker = ctx.broker;
+    const v = ctx.version;
+    const includeOps = v >= 8 && req.includeTopicAuthorizedOperations;
+    const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
+    const topics: MetadataResponseTopic[] = [];
+    if (allTopics) {
+      for (const t of broker.topics.all()) topics.push(describeTopic(broker, t, includeOps));
+    } else {
+      const autoCreate = broker.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
+      for (const rt of req.topics!) {
+        if (v >= 10 && (rt.name === null || rt.name === '') && !rt.topicId.equals(ZERO_UUID)) {
+          const byId = broker.topics.byId(rt.topicId);
+          topics.push(byId ? describeTopic(broker, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          continue;
+        }
+        const name = rt.name ?? '';
+        let topic = broker.topics.get(name);
+        if (!topic && autoCreate) {
+          if (topicNameProblem(name)) {
+            topics.push(topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          try {
+            topic = (await broker.topics.create(name, { partitions: -1, replicationFactor: -1, configs: [] })) ?? undefined;
+          } catch (err) {
+            // Another request may have created it meanwhile.
+            topic = broker.topics.get(name);
+            if (!topic) {
+              topics.push(topicError(name, ZERO_UUID, err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR));
+              continue;
+            }
+          }
+        }
+        topics.push(topic ? describeTopic(broker, topic, includeOps) : topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      }
+    }
+    const addr = broker.addressFor(ctx.conn.listener);
+    return newMetadataResponse({
+      throttleTimeMs: 0,
+      brokers: [newMetadataResponseBroker({ nodeId: broker.nodeId, host: addr.host, port: addr.port, rack: null })],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+      clusterAuthorizedOperations: v >= 8 && req.includeClusterAuthorizedOperations ? 0b1_1111_1111_1000 : OPERATIONS_UNSET,
+    });
+  },
+});

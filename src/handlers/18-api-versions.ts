@@ -1,0 +1,26 @@
+/**
+ * ApiVersions (key 18), versions 0-4.
+ *
+ * Lists every API key with the version range its handler serves, built from the handler registry.
+ * The response header is always v0 (see protocol/headers.ts). A request at a version above ours is
+ * answered by the connection with UNSUPPORTED_VERSION and our ranges encoded as v0, so the client
+ * can retry at a version we know.
+ * v1+ adds throttle time; v3+ is flexible and carries the client's software name and version
+ * (logged at debug level), plus tagged feature fields we leave empty.
+ */
+import type { ApiVersionsRequest, ApiVersionsResponse } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
+  key: 18,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    if (ctx.version >= 3) ctx.log.debug({ client: req.clientSoftwareName, clientVersion: req.clientSoftwareVersion }, 'client software');
+    return ctx.broker.apiVersionsResponse(ErrorCode.NONE);
+  },
+  errorResponse(ctx, _req, code) {
+    return ctx.broker.apiVersionsResponse(code);
+  },
+});

@@ -1,0 +1,61 @@
+/**
+ * The embedding API: `startBroker()` runs a complete broker in this process — the same code path
+ * as `npm start` — and returns its address and `stop()`.
+ *
+ *   import { startBroker } from 'runnel';
+ *   const broker = await startBroker({ dataDir: './data', port: 0 });
+ *   // ... kafkajs / any client at broker.bootstrap ...
+ *   await broker.stop();
+ */
+import { Broker } from './broker.js';
+import { BrokerConfig, optionsLayer, type RawConfig } from './config/broker-config.js';
+import { createLogger, type Logger } from './logger.js';
+
+export { Broker, BrokerStartError } from './broker.js';
+export { BrokerConfig } from './config/broker-config.js';
+export { ConfigError } from './config/values.js';
+export { DataDirError } from './metadata/data-dir.js';
+export { murmur2Partition } from './partitioner.js';
+
+export interface StartBrokerOptions {
+  /** Data directory (log.dirs). Default ./data. */
+  dataDir?: string;
+  /** Host to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. Default 9092. */
+  port?: number;
+  /** Any broker configs by Kafka name, e.g. { 'num.partitions': 3, 'auto.create.topics.enable': false }. */
+  config?: RawConfig;
+  /** pino level when no logger is given. Default 'warn' for embedded use. */
+  logLevel?: string;
+  logger?: Logger;
+}
+
+export interface RunningBroker {
+  readonly host: string;
+  readonly port: number;
+  /** host:port, ready for a client's bootstrap servers. */
+  readonly bootstrap: string;
+  readonly broker: Broker;
+  stop(): Promise<void>;
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const raw: RawConfig = { ...(options.config ?? {}) };
+  if (options.dataDir !== undefined) raw['log.dirs'] = options.dataDir;
+  if (options.host !== undefined || options.port !== undefined) {
+    raw['listeners'] = `PLAINTEXT://${options.host ?? '127.0.0.1'}:${options.port ?? 9092}`;
+  }
+  if (raw['logger.level'] === undefined) raw['logger.level'] = options.logLevel ?? 'warn';
+  const config = new BrokerConfig([optionsLayer(raw)]);
+  const logger = options.logger ?? createLogger(config.string('logger.level') ?? 'warn');
+  const broker = await Broker.start(config, logger);
+  const addr = broker.advertised[0]!;
+  return {
+    host: addr.host,
+    port: addr.port,
+    bootstrap: `${addr.host}:${addr.port}`,
+    broker,
+    stop: () => broker.stop(),
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * The file-system seam. Every byte storage reads or writes goes through `StorageFs`, so tests can
+ * swap in `FaultyFs` and make the next write or fsync fail (EIO, ENOSPC) or tear a write halfway.
+ *
+ * Only asynchronous operations: storage never blocks the event loop on disk after startup. The
+ * real implementation uses Node's callback API on raw fds (cheaper than FileHandle objects: no
+ * per-call promise wrapper objects beyond the one we return, no FileHandle GC finalisers).
+ *
+ * No on-disk format lives here.
+ */
+import * as nodeFs from 'node:fs';
+import { join } from 'node:path';
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  isDirectory: boolean;
+  isFile: boolean;
+}
+
+/** 'r' read-only, 'r+' read/write existing, 'w+' create or truncate, read/write. */
+export type OpenMode = 'r' | 'r+' | 'w+';
+
+export interface StorageFs {
+  open(path: string, mode: OpenMode): Promise<number>;
+  close(fd: number): Promise<void>;
+  /** Positional read; returns the bytes read (fewer at end of file). */
+  read(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /** Positional write; may write fewer bytes than asked (callers loop). */
+  write(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /** Positional gather write; may write fewer bytes than asked (callers loop). */
+  writev(fd: number, bufs: readonly Buffer[], position: number): Promise<number>;
+  fdatasync(fd: number): Promise<void>;
+  fsync(fd: number): Promise<void>;
+  ftruncate(fd: number, length: number): Promise<void>;
+  fstat(fd: number): Promise<FileStat>;
+  stat(path: string): Promise<FileStat>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  mkdir(path: string): Promise<void>;
+  readdir(path: string): Promise<string[]>;
+  /** fsync of a directory, so that file creations, renames and unlinks in it survive a crash. */
+  fsyncDir(path: string): Promise<void>;
+}
+
+function toStat(s: nodeFs.Stats): FileStat {
+  return { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory(), isFile: s.isFile() };
+}
+
+function cb<T>(resolve: (v: T) => void, reject: (e: unknown) => void) {
+  return (err: NodeJS.ErrnoException | null, v: T) => (err ? reject(err) : resolve(v));
+}
+
+function cbVoid(resolve: () => void, reject: (e: unknown) => void) {
+  return (err: NodeJS.ErrnoException | null) => (err ? reject(err) : resolve());
+}
+
+/** The real file system. */
+export const realFs: StorageFs = {
+  open: (path, mode) => new Promise((res, rej) => nodeFs.open(path, mode, 0o644, cb(res, rej))),
+  close: (fd) => new Promise((res, rej) => nodeFs.close(fd, cbVoid(res, rej))),
+  read: (fd, buf, offset, length, position) =>
+    new Promise((res, rej) => nodeFs.read(fd, buf, offset, length, position, cb(res, rej))),
+  write: (fd, buf, offset, length, position) =>
+    new Promise((res, rej) => nodeFs.write(fd, buf, offset, length, position, cb(res, rej))),
+  writev: (fd, bufs, position) =>
+    new Promise((res, rej) => nodeFs.writev(fd, bufs as Buffer[], position, cb(res, rej))),
+  fdatasync: (fd) => new Promise((res, rej) => nodeFs.fdatasync(fd, cbVoid(res, rej))),
+  fsync: (fd) => new Promise((res, rej) => nodeFs.fsync(fd, cbVoid(res, rej))),
+  ftruncate: (fd, length) => new Promise((res, rej) => nodeFs.ftruncate(fd, length, cbVoid(res, rej))),
+  fstat: (fd) => new Promise((res, rej) => nodeFs.fstat(fd, (e, s) => (e ? rej(e) : res(toStat(s))))),
+  stat: (path) => new Promise((res, rej) => nodeFs.stat(path, (e, s) => (e ? rej(e) : res(toStat(s))))),
+  rename: (from, to) => new Promise((res, rej) => nodeFs.rename(from, to, cbVoid(res, rej))),
+  unlink: (path) => new Promise((res, rej) => nodeFs.unlink(path, cbVoid(res, rej))),
+  rmdir: (path) => new Promise((res, rej) => nodeFs.rmdir(path, cbVoid(res, rej))),
+  mkdir: (path) => new Promise((res, rej) => nodeFs.mkdir(path, { recursive: true }, (e) => (e ? rej(e) : res()))),
+  readdir: (path) => new Promise((res, rej) => nodeFs.readdir(path, cb(res, rej))),
+  fsyncDir: (path) =>
+    new Promise((res, rej) =>
+      nodeFs.open(path, 'r', (e, fd) => {
+        if (e) return rej(e);
+        nodeFs.fsync(fd, (e2) => nodeFs.close(fd, () => (e2 ? rej(e2) : res())));
+      }),
+    ),
+};
+
+export function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
+}
+
+/** Reads exactly `length` bytes unless the file ends first; returns the bytes read. */
+export async function readFully(fs: StorageFs, fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const n = await fs.read(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Writes all of `bufs` at `position`, looping over short writes. */
+export async function writevFully(fs: StorageFs, fd: number, bufs: readonly Buffer[], position: number, total: number): Promise<void> {
+  let written = await fs.writev(fd, bufs, position);
+  if (written === total) return;
+  // Short write (rare on regular files): continue with what is left.
+  let rest = bufs.slice();
+  let skip = written;
+  while (written < total) {
+    while (skip > 0 && rest.length > 0) {
+      const first = rest[0]!;
+      if (skip >= first.length) {
+        skip -= first.length;
+        rest.shift();
+      } else {
+        rest[0] = first.subarray(skip);
+        skip = 0;
+      }
+    }
+    const n = await fs.writev(fd, rest, position + written);
+    if (n <= 0) throw Object.assign(new Error('writev made no progress'), { code: 'EIO' });
+    written += n;
+    skip = n;
+  }
+}
+
+/** Reads a whole (small) file: index files, checkpoints. */
+export async function readWholeFile(fs: StorageFs, path: string): Promise<Buffer> {
+  const fd = await fs.open(path, 'r');
+  try {
+    const { size } = await fs.fstat(fd);
+    const buf = Buffer.allocUnsafe(size);
+    const n = await readFully(fs, fd, buf, 0, size, 0);
+    return n === size ? buf : buf.subarray(0, n);
+  } finally {
+    await fs.close(fd);
+  }
+}
+
+/** Writes `data` to `path` (truncating), optionally fsyncing it. */
+export async function writeWholeFile(fs: StorageFs, path: string, data: Buffer, sync: boolean): Promise<void> {
+  const fd = await fs.open(path, 'w+');
+  try {
+    if (data.length > 0) await writevFully(fs, fd, [data], 0, data.length);
+    if (sync) await fs.fsync(fd);
+  } finally {
+    await fs.close(fd);
+  }
+}
+
+/** Crash-safe replace: write `path.tmp`, fsync, rename over `path`, fsync the directory. */
+export async function writeFileAtomic(fs: StorageFs, dir: string, name: string, data: Buffer): Promise<void> {
+  const tmp = join(dir, `${name}.tmp`);
+  await writeWholeFile(fs, tmp, data, true);
+  await fs.rename(tmp, join(dir, name));
+  await fs.fsyncDir(dir);
+}
+
+/** Removes a directory tree through the seam (partition directories are flat, but be general). */
+export async function removeTree(fs: StorageFs, path: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(path);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return;
+    throw e;
+  }
+  for (const name of names) {
+    const p = join(path, name);
+    const st = await fs.stat(p).catch(() => null);
+    if (st?.isDirectory) await removeTree(fs, p);
+    else await fs.unlink(p).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
+  }
+  await fs.rmdir(path).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection
+
+export type FaultOp = 'write' | 'fsync' | 'ftruncate' | 'open' | 'read' | 'rename';
+export type FaultCode = 'EIO' | 'ENOSPC';
+
+export interface FaultSpec {
+  op: FaultOp;
+  code?: FaultCode;
+  /** Only for 'write': write this many bytes of the buffer(s) first, then fail (a torn write). */
+  partialBytes?: number;
+  /** Only hit files whose path contains this string (e.g. '.log'). */
+  pathIncludes?: string;
+  /** How many matching calls fail; default 1. Infinity = the disk is gone. */
+  times?: number;
+}
+
+const ERRNO: Record<FaultCode, number> = { EIO: -5, ENOSPC: -28 };
+
+function injected(code: FaultCode, syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected fault, ${syscall}`), { code, errno: ERRNO[code], syscall });
+}
+
+/**
+ * Wraps a StorageFs and fails selected calls. 'write' covers write and writev, 'fsync' covers
+ * fsync, fdatasync and fsyncDir. Tracks fd → path so faults can target one kind of file.
+ */
+export class FaultyFs implements StorageFs {
+  private faults: Array<Required<Omit<FaultSpec, 'partialBytes' | 'pathIncludes'>> & Pick<FaultSpec, 'partialBytes' | 'pathIncludes'>> = [];
+  private readonly paths = new Map<number, string>();
+  /** Counters tests can assert on (e.g. group commit: fsyncs ≪ appends). */
+  readonly calls = { write: 0, fsync: 0, open: 0, close: 0 };
+
+  constructor(readonly inner: StorageFs = realFs) {}
+
+  inject(spec: FaultSpec): void {
+    this.faults.push({ op: spec.op, code: spec.code ?? 'EIO', times: spec.times ?? 1, partialBytes: spec.partialBytes, pathIncludes: spec.pathIncludes });
+  }
+
+  /** Fail the next write (or writev) with `code`. */
+  failNextWrite(code: FaultCode = 'EIO', pathIncludes?: string): void {
+    this.inject({ op: 'write', code, pathIncludes });
+  }
+
+  failNextFsync(code: FaultCode = 'EIO', pathIncludes?: string): void {
+    this.inject({ op: 'fsync', code, pathIncludes });
+  }
+
+  /** Write only `bytes` bytes of the next write, then fail it. */
+  tearNextWrite(bytes: number, code: FaultCode = 'EIO', pathIncludes?: string): void {
+    this.inject({ op: 'write', code, partialBytes: bytes, pathIncludes });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  private take(op: FaultOp, path: string | undefined) {
+    for (let i = 0; i < this.faults.length; i++) {
+      const f = this.faults[i]!;
+      if (f.op !== op) continue;
+      if (f.pathIncludes !== undefined && !(path ?? '').includes(f.pathIncludes)) continue;
+      if (--f.times <= 0) this.faults.splice(i, 1);
+      return f;
+    }
+    return undefined;
+  }
+
+  async open(path: string, mode: OpenMode): Promise<number> {
+    this.calls.open++;
+    const f = this.take('open', path);
+    if (f) throw injected(f.code, 'open');
+    const fd = await this.inner.open(path, mode);
+    this.paths.set(fd, path);
+    return fd;
+  }
+  async close(fd: number): Promise<void> {
+    this.calls.close++;
+    this.paths.delete(fd);
+    return this.inner.close(fd);
+  }
+  async read(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    const f = this.take('read', this.paths.get(fd));
+    if (f) throw injected(f.code, 'read');
+    return this.inner.read(fd, buf, offset, length, position);
+  }
+  async write(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return this.writev(fd, [buf.subarray(offset, offset + length)], position);
+  }
+  async writev(fd: number, bufs: readonly Buffer[], position: number): Promise<number> {
+    this.calls.write++;
+    const f = this.take('write', this.paths.get(fd));
+    if (!f) return this.inner.writev(fd, bufs, position);
+    if (f.partialBytes !== undefined && f.partialBytes > 0) {
+      const all = Buffer.concat(bufs as Buffer[]);
+      await this.inner.write(fd, all, 0, Math.min(f.partialBytes, all.length), position);
+    }
+    throw injected(f.code, 'writev');
+  }
+  async fdatasync(fd: number): Promise<void> {
+    this.calls.fsync++;
+    const f = this.take('fsync', this.paths.get(fd));
+    if (f) throw injected(f.code, 'fdatasync');
+    return this.inner.fdatasync(fd);
+  }
+  async fsync(fd: number): Promise<void> {
+    this.calls.fsync++;
+    const f = this.take('fsync', this.paths.get(fd));
+    if (f) throw injected(f.code, 'fsync');
+    return this.inner.fsync(fd);
+  }
+  async ftruncate(fd: number, length: number): Promise<void> {
+    const f = this.take('ftruncate', this.paths.get(fd));
+    if (f) throw injected(f.code, 'ftruncate');
+    return this.inner.ftruncate(fd, length);
+  }
+  fstat(fd: number): Promise<FileStat> {
+    return this.inner.fstat(fd);
+  }
+  stat(path: string): Promise<FileStat> {
+    return this.inner.stat(path);
+  }
+  async rename(from: string, to: string): Promise<void> {
+    const f = this.take('rename', from);
+    if (f) throw injected(f.code, 'rename');
+    return this.inner.rename(from, to);
+  }
+  unlink(path: string): Promise<void> {
+    return this.inner.unlink(path);
+  }
+  rmdir(path: string): Promise<void> {
+    return this.inner.rmdir(path);
+  }
+  mkdir(path: string): Promise<void> {
+    return this.inner.mkdir(path);
+  }
+  readdir(path: string): Promise<string[]> {
+    return this.inner.readdir(path);
+  }
+  async fsyncDir(path: string): Promise<void> {
+    const f = this.take('fsync', path);
+    if (f) throw injected(f.code, 'fsync');
+    return this.inner.fsyncDir(path);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Starting real Runnel brokers for tests: in-process through the embedding API (startBroker), or
+ * as a child process (`node dist/src/cli.js`) when a test needs to kill -9 it.
+ * Every broker listens on 127.0.0.1 on a free port with a fresh data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../src/index.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+const WORK = join(REPO_ROOT, 'test', '.work');
+
+export function tempDir(prefix = 'broker'): string {
+  mkdirSync(WORK, { recursive: true });
+  return mkdtempSync(join(WORK, `${prefix}-`));
+}
+
+export interface TestBroker extends RunningBroker {
+  dataDir: string;
+  /** Stops the broker and removes its data directory. */
+  cleanup(): Promise<void>;
+}
+
+export async function startTestBroker(opts: StartBrokerOptions & { keepData?: boolean } = {}): Promise<TestBroker> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const running = await startBroker({ host: '127.0.0.1', port: 0, logLevel: process.env.RUNNEL_TEST_LOG ?? 'silent', ...opts, dataDir });
+  return {
+    ...running,
+    dataDir,
+    async cleanup() {
+      await running.stop();
+      if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ChildBroker {
+  process: ChildProcess;
+  host: string;
+  port: number;
+  bootstrap: string;
+  dataDir: string;
+  /** Lines the broker wrote to stderr (pino JSON). */
+  logs: string[];
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs `node dist/src/cli.js` (build first: `npm test` does) and waits for its "broker started"
+ * log line, which carries the bound port.
+ */
+export function spawnBroker(dataDir: string, flags: Record<string, string | number | boolean> = {}, port = 0): Promise<ChildBroker> {
+  const args = [join(REPO_ROOT, 'dist', 'src', 'cli.js'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--logger.level=info'];
+  for (const [k, v] of Object.entries(flags)) args.push(`--${k}=${v}`);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_HEAP_OPTS: undefined } });
+  const logs: string[] = [];
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`broker did not start in 20 s:\n${logs.join('\n')}`));
+    }, 20_000);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code} before starting:\n${logs.join('\n')}`));
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      logs.push(line);
+      if (!line.includes('"broker started"')) return;
+      clearTimeout(timer);
+      const entry = JSON.parse(line) as { listeners: string[] };
+      const m = /:\/\/(.*):(\d+)$/.exec(entry.listeners[0]!)!;
+      resolveStart({
+        process: child,
+        host: m[1]!,
+        port: Number(m[2]),
+        bootstrap: `${m[1]}:${m[2]}`,
+        dataDir,
+        logs,
+        kill(signal: NodeJS.Signals = 'SIGTERM') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
+    });
+    child.stdout!.resume();
+  });
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
