@@ -81,6 +81,9 @@ export class Broker {
     this.releaseLock = await lockDataDir(this.dataDir);
     this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'));
     const store = await TopicStore.load(this.dataDir);
+    // Dynamic broker overrides first: they feed the storage defaults below.
+    this.topics = new TopicManager(this, store);
+    this.topics.loadBrokerConfigs();
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
       logger: this.log.child({ component: 'storage' }),
@@ -88,7 +91,6 @@ export class Broker {
       maxOpenFiles: this.config.int('runnel.max.open.files'),
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
     });
-    this.topics = new TopicManager(this, store);
     await this.topics.reconcile();
     await this.listen();
     this.log.info(

@@ -29,7 +29,7 @@ export default defineApi({
       name: ['string', '0+'],
       topicId: ['uuid', '7+'],
       errorCode: ['int16', '0+'],
-      errorMessage: ['string', '1+', { nullable: '0+', default: null }],
+      errorMessage: ['string', '1+', { nullable: '0+' }],
       topicConfigErrorCode: ['int16', '5+', { tag: 0, tagged: '5+', default: 0, about: 'Why the configs could not be returned, if they could not.' }],
       numPartitions: ['int32', '5+', { default: -1 }],
       replicationFactor: ['int16', '5+', { default: -1 }],

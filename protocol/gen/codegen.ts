@@ -50,8 +50,8 @@ function parseFields(prefix: string, fields: Fields, structs: Map<string, Struct
   return out;
 }
 
-/** Identifiers the generated functions use for their own locals and parameters. */
-const RESERVED = new Set(['r', 'v', 'w', 'm', 'p', 'n', 's', 'a', 'e', 'i', 'flex', 'count', 'tag', 'end', 'size']);
+/** Parameter names of the generated functions (their own locals all start with $). */
+const RESERVED = new Set(['r', 'v', 'w', 'm', 'p', 'flex', 'uvarintSize', 'stringSize', 'nullableStringSize', 'compactStringSize', 'bytesSize', 'compactBytesSize', 'recordsFieldSize']);
 
 function parseField(prefix: string, name: string, spec: FieldSpec, structs: Map<string, Struct>, where: string): Field {
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`${where}: field names are lowerCamelCase identifiers`);
@@ -237,15 +237,15 @@ function readValue(f: Field, compact: string, ind: string, target: string): stri
   }
   const lenExpr = compact === 'true' ? 'r.compactArrayLength()' : compact === 'false' ? 'r.arrayLength()' : `(${compact} ? r.compactArrayLength() : r.arrayLength())`;
   lines.push(`${ind}{`);
-  lines.push(`${ind}  const n = ${lenExpr};`);
+  lines.push(`${ind}  const $n = ${lenExpr};`);
   const elem = f.kind === 'structArray' ? `decode${f.type}(r, v, flex)` : scalarRead(f.type, 'false', compact);
   const elemType = f.kind === 'structArray' ? f.type : tsScalar(f.type);
-  if (nullable === 'false') lines.push(`${ind}  if (n < 0) r.fail('null array in non-nullable field ${f.name}');`);
-  else lines.push(`${ind}  if (n < 0) { if (!(${nullable})) r.fail('null array in non-nullable field ${f.name}'); ${target} = null; }`);
+  if (nullable === 'false') lines.push(`${ind}  if ($n < 0) r.fail('null array in non-nullable field ${f.name}');`);
+  else lines.push(`${ind}  if ($n < 0) { if (!(${nullable})) r.fail('null array in non-nullable field ${f.name}'); ${target} = null; }`);
   lines.push(`${ind}  else {`);
-  lines.push(`${ind}    const a: ${elemType}[] = [];`);
-  lines.push(`${ind}    for (let i = 0; i < n && r.error === null; i++) a.push(${elem});`);
-  lines.push(`${ind}    ${target} = a;`);
+  lines.push(`${ind}    const $a: ${elemType}[] = [];`);
+  lines.push(`${ind}    for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(${elem});`);
+  lines.push(`${ind}    ${target} = $a;`);
   lines.push(`${ind}  }`);
   lines.push(`${ind}}`);
   return lines;
@@ -305,12 +305,12 @@ function writeValue(f: Field, value: string, compact: string, ind: string): stri
   const lenWrite = (n: string) =>
     compact === 'true' ? `w.uvarint(${n} + 1);` : compact === 'false' ? `w.int32(${n});` : `if (${compact}) w.uvarint(${n} + 1); else w.int32(${n});`;
   const nullWrite = compact === 'true' ? 'w.uvarint(0);' : compact === 'false' ? 'w.int32(-1);' : `if (${compact}) w.uvarint(0); else w.int32(-1);`;
-  const elemWrite = f.kind === 'structArray' ? `encode${f.type}(w, v, flex, e);` : scalarWrite(f.type, 'e', 'false', compact);
+  const elemWrite = f.kind === 'structArray' ? `encode${f.type}(w, v, flex, $e);` : scalarWrite(f.type, '$e', 'false', compact);
   lines.push(`${ind}{`);
-  lines.push(`${ind}  const a = ${value};`);
-  if (nullable !== 'false') lines.push(`${ind}  if (a === null && (${nullable})) { ${nullWrite} }`);
-  lines.push(`${ind}  ${nullable !== 'false' ? 'else ' : ''}if (a === null) { ${lenWrite('0')} }`);
-  lines.push(`${ind}  else { ${lenWrite('a.length')} for (const e of a) { ${elemWrite} } }`);
+  lines.push(`${ind}  const $a = ${value};`);
+  if (nullable !== 'false') lines.push(`${ind}  if ($a === null && (${nullable})) { ${nullWrite} }`);
+  lines.push(`${ind}  ${nullable !== 'false' ? 'else ' : ''}if ($a === null) { ${lenWrite('0')} }`);
+  lines.push(`${ind}  else { ${lenWrite('$a.length')} for (const $e of $a) { ${elemWrite} } }`);
   lines.push(`${ind}}`);
   return lines;
 }
@@ -362,13 +362,13 @@ function sizeStmts(f: Field, value: string, compact: string, target: string, ind
     return [`${ind}${target} += (${nullable}) ? ${withMarker} : ${body};`];
   }
   const lenSize = (n: string) => (compact === 'true' ? `uvarintSize(${n} + 1)` : compact === 'false' ? '4' : `(${compact} ? uvarintSize(${n} + 1) : 4)`);
-  const elem = f.kind === 'structArray' ? `size${f.type}(v, flex, e)` : scalarSize(f.type, 'e', 'false', compact);
-  const lines = [`${ind}{`, `${ind}  const a = ${value};`, `${ind}  if (a === null) ${target} += ${lenSize('0')};`];
-  if (/^\d+$/.test(elem)) lines.push(`${ind}  else ${target} += ${lenSize('a.length')} + a.length * ${elem};`);
+  const elem = f.kind === 'structArray' ? `size${f.type}(v, flex, $e)` : scalarSize(f.type, '$e', 'false', compact);
+  const lines = [`${ind}{`, `${ind}  const $a = ${value};`, `${ind}  if ($a === null) ${target} += ${lenSize('0')};`];
+  if (/^\d+$/.test(elem)) lines.push(`${ind}  else ${target} += ${lenSize('$a.length')} + $a.length * ${elem};`);
   else {
     lines.push(`${ind}  else {`);
-    lines.push(`${ind}    ${target} += ${lenSize('a.length')};`);
-    lines.push(`${ind}    for (const e of a) ${target} += ${elem};`);
+    lines.push(`${ind}    ${target} += ${lenSize('$a.length')};`);
+    lines.push(`${ind}    for (const $e of $a) ${target} += ${elem};`);
     lines.push(`${ind}  }`);
   }
   lines.push(`${ind}}`);
@@ -423,12 +423,12 @@ function emitStruct(s: Struct, out: string[], top: boolean, flexible: VersionRan
     }
   }
   out.push('  if (flex) {');
-  out.push('    const count = r.uvarint();');
-  out.push('    for (let i = 0; i < count && r.error === null; i++) {');
-  out.push('      const tag = r.uvarint();');
-  out.push('      const end = r.tagEnd(r.uvarint());');
+  out.push('    const $count = r.uvarint();');
+  out.push('    for (let $i = 0; $i < $count && r.error === null; $i++) {');
+  out.push('      const $tag = r.uvarint();');
+  out.push('      const $end = r.tagEnd(r.uvarint());');
   if (tagged.length > 0) {
-    out.push('      switch (tag) {');
+    out.push('      switch ($tag) {');
     for (const f of tagged) {
       out.push(`        case ${f.tag}:`);
       out.push(`          if (${cond(f.tagged)}) {`);
@@ -439,8 +439,8 @@ function emitStruct(s: Struct, out: string[], top: boolean, flexible: VersionRan
     out.push('        default:');
     out.push('          break;');
     out.push('      }');
-  } else out.push('      void tag;');
-  out.push('      r.seek(end);');
+  } else out.push('      void $tag;');
+  out.push('      r.seek($end);');
   out.push('    }');
   out.push('  }');
   out.push(`  return { ${fields.map((f) => f.name).join(', ')} };`);
@@ -465,17 +465,17 @@ function emitStruct(s: Struct, out: string[], top: boolean, flexible: VersionRan
   if (tagged.length === 0) out.push('  if (flex) w.uvarint(0);');
   else {
     out.push('  if (flex) {');
-    out.push('    let count = 0;');
+    out.push('    let $count = 0;');
     for (const f of tagged) out.push(`    const has_${f.name} = (${cond(f.tagged)}) && ${presentExpr(f)};`);
-    for (const f of tagged) out.push(`    if (has_${f.name}) count++;`);
-    out.push('    w.uvarint(count);');
+    for (const f of tagged) out.push(`    if (has_${f.name}) $count++;`);
+    out.push('    w.uvarint($count);');
     for (const f of tagged) {
       out.push(`    if (has_${f.name}) {`);
       out.push(`      w.uvarint(${f.tag});`);
       out.push('      {');
-      out.push('        let s = 0;');
-      out.push(...sizeStmts(f, `m.${f.name}`, 'true', 's', '        '));
-      out.push('        w.uvarint(s);');
+      out.push('        let $s = 0;');
+      out.push(...sizeStmts(f, `m.${f.name}`, 'true', '$s', '        '));
+      out.push('        w.uvarint($s);');
       out.push('      }');
       out.push(...writeValue(f, `m.${f.name}`, 'true', '      '));
       out.push('    }');
@@ -489,33 +489,33 @@ function emitStruct(s: Struct, out: string[], top: boolean, flexible: VersionRan
   const ssig = top ? `(v: number, m: ${s.name})` : `(v: number, flex: boolean, m: ${s.name})`;
   out.push(`export function size${s.name}${ssig}: number {`);
   if (top) out.push(`  const flex = ${flexCond};`);
-  out.push('  let n = 0;');
+  out.push('  let $size = 0;');
   for (const f of fields) {
     const c = cond(untaggedRange(f));
     if (c === 'false') continue;
-    if (c === 'true') out.push(...sizeStmts(f, `m.${f.name}`, 'flex', 'n', '  '));
+    if (c === 'true') out.push(...sizeStmts(f, `m.${f.name}`, 'flex', '$size', '  '));
     else {
       out.push(`  if (${c}) {`);
-      out.push(...sizeStmts(f, `m.${f.name}`, 'flex', 'n', '    '));
+      out.push(...sizeStmts(f, `m.${f.name}`, 'flex', '$size', '    '));
       out.push('  }');
     }
   }
-  if (tagged.length === 0) out.push('  if (flex) n += 1;');
+  if (tagged.length === 0) out.push('  if (flex) $size += 1;');
   else {
     out.push('  if (flex) {');
-    out.push('    let count = 0;');
+    out.push('    let $count = 0;');
     for (const f of tagged) {
       out.push(`    if ((${cond(f.tagged)}) && ${presentExpr(f)}) {`);
-      out.push('      let s = 0;');
-      out.push(...sizeStmts(f, `m.${f.name}`, 'true', 's', '      '));
-      out.push(`      n += uvarintSize(${f.tag}) + uvarintSize(s) + s;`);
-      out.push('      count++;');
+      out.push('      let $s = 0;');
+      out.push(...sizeStmts(f, `m.${f.name}`, 'true', '$s', '      '));
+      out.push(`      $size += uvarintSize(${f.tag}) + uvarintSize($s) + $s;`);
+      out.push('      $count++;');
       out.push('    }');
     }
-    out.push('    n += uvarintSize(count);');
+    out.push('    $size += uvarintSize($count);');
     out.push('  }');
   }
-  out.push('  return n;');
+  out.push('  return $size;');
   out.push('}');
   out.push('');
 }
@@ -564,6 +564,16 @@ function collectStructs(s: Struct, into: Struct[]): void {
   }
 }
 
+/** Tagged fields exist only in flexible versions. */
+function checkTagged(decl: ApiDeclaration, s: Struct, flexible: VersionRange | null): void {
+  for (const f of s.fields) {
+    if (f.tagged !== null && (flexible === null || f.tagged.min < flexible.min)) {
+      throw new Error(`${decl.name}: ${s.name}.${f.name} is tagged in versions that are not flexible`);
+    }
+    if (f.struct) checkTagged(decl, f.struct, flexible);
+  }
+}
+
 export function generateApi(decl: ApiDeclaration): string {
   const range = parseVersions(decl.versions);
   if (range === null || range.max === Infinity) throw new Error(`${decl.name}: versions must be a closed range`);
@@ -584,6 +594,7 @@ export function generateApi(decl: ApiDeclaration): string {
   out.push('');
   for (const kind of ['request', 'response'] as const) {
     const topStruct = parseMessage(decl, kind);
+    checkTagged(decl, topStruct, flexible);
     const nested: Struct[] = [];
     collectStructs(topStruct, nested);
     for (const s of nested) emitStruct(s, out, false, flexible);

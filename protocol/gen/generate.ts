@@ -1,6 +1,6 @@
 /**
  * Writes protocol/generated/ from the declarations in protocol/apis/ (`npm run gen`).
- * test/unit/protocol-drift.test.ts regenerates in memory and fails if the committed files differ.
+ * test/unit/protocol/drift.test.ts regenerates in memory and fails if the committed files differ.
  */
 import { readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';

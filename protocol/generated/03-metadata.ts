@@ -29,12 +29,12 @@ export function decodeMetadataRequestTopic(r: Reader, v: number, flex: boolean):
   }
   name = (v >= 10 ? (flex ? r.compactNullableString() : r.nullableString()) : (flex ? r.compactString() : r.string()));
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { topicId, name };
@@ -49,13 +49,13 @@ export function encodeMetadataRequestTopic(w: Writer, v: number, flex: boolean, 
 }
 
 export function sizeMetadataRequestTopic(v: number, flex: boolean, m: MetadataRequestTopic): number {
-  let n = 0;
+  let $size = 0;
   if (v >= 10) {
-    n += 16;
+    $size += 16;
   }
-  n += (flex ? compactStringSize(m.name) : nullableStringSize(m.name));
-  if (flex) n += 1;
-  return n;
+  $size += (flex ? compactStringSize(m.name) : nullableStringSize(m.name));
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface MetadataRequest {
@@ -82,12 +82,12 @@ export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
   let includeClusterAuthorizedOperations: boolean = false;
   let includeTopicAuthorizedOperations: boolean = false;
   {
-    const n = (flex ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) { if (!(v >= 1)) r.fail('null array in non-nullable field topics'); topics = null; }
+    const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+    if ($n < 0) { if (!(v >= 1)) r.fail('null array in non-nullable field topics'); topics = null; }
     else {
-      const a: MetadataRequestTopic[] = [];
-      for (let i = 0; i < n && r.error === null; i++) a.push(decodeMetadataRequestTopic(r, v, flex));
-      topics = a;
+      const $a: MetadataRequestTopic[] = [];
+      for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(decodeMetadataRequestTopic(r, v, flex));
+      topics = $a;
     }
   }
   if (v >= 4) {
@@ -100,12 +100,12 @@ export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
     includeTopicAuthorizedOperations = r.bool();
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { topics, allowAutoTopicCreation, includeClusterAuthorizedOperations, includeTopicAuthorizedOperations };
@@ -114,10 +114,10 @@ export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
 export function encodeMetadataRequest(w: Writer, v: number, m: MetadataRequest): void {
   const flex = v >= 9;
   {
-    const a = m.topics;
-    if (a === null && (v >= 1)) { if (flex) w.uvarint(0); else w.int32(-1); }
-    else if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-    else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { encodeMetadataRequestTopic(w, v, flex, e); } }
+    const $a = m.topics;
+    if ($a === null && (v >= 1)) { if (flex) w.uvarint(0); else w.int32(-1); }
+    else if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+    else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { encodeMetadataRequestTopic(w, v, flex, $e); } }
   }
   if (v >= 4) {
     w.bool(m.allowAutoTopicCreation);
@@ -133,26 +133,26 @@ export function encodeMetadataRequest(w: Writer, v: number, m: MetadataRequest):
 
 export function sizeMetadataRequest(v: number, m: MetadataRequest): number {
   const flex = v >= 9;
-  let n = 0;
+  let $size = 0;
   {
-    const a = m.topics;
-    if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
+    const $a = m.topics;
+    if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
     else {
-      n += (flex ? uvarintSize(a.length + 1) : 4);
-      for (const e of a) n += sizeMetadataRequestTopic(v, flex, e);
+      $size += (flex ? uvarintSize($a.length + 1) : 4);
+      for (const $e of $a) $size += sizeMetadataRequestTopic(v, flex, $e);
     }
   }
   if (v >= 4) {
-    n += 1;
+    $size += 1;
   }
   if (v >= 8 && v <= 10) {
-    n += 1;
+    $size += 1;
   }
   if (v >= 8) {
-    n += 1;
+    $size += 1;
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface MetadataResponseBroker {
@@ -183,12 +183,12 @@ export function decodeMetadataResponseBroker(r: Reader, v: number, flex: boolean
     rack = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { nodeId, host, port, rack };
@@ -205,15 +205,15 @@ export function encodeMetadataResponseBroker(w: Writer, v: number, flex: boolean
 }
 
 export function sizeMetadataResponseBroker(v: number, flex: boolean, m: MetadataResponseBroker): number {
-  let n = 0;
-  n += 4;
-  n += (flex ? compactStringSize((m.host ?? '')) : stringSize(m.host ?? ''));
-  n += 4;
+  let $size = 0;
+  $size += 4;
+  $size += (flex ? compactStringSize((m.host ?? '')) : stringSize(m.host ?? ''));
+  $size += 4;
   if (v >= 1) {
-    n += (flex ? compactStringSize(m.rack) : nullableStringSize(m.rack));
+    $size += (flex ? compactStringSize(m.rack) : nullableStringSize(m.rack));
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface MetadataResponsePartition {
@@ -253,41 +253,41 @@ export function decodeMetadataResponsePartition(r: Reader, v: number, flex: bool
     leaderEpoch = r.int32();
   }
   {
-    const n = (flex ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array in non-nullable field replicaNodes');
+    const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+    if ($n < 0) r.fail('null array in non-nullable field replicaNodes');
     else {
-      const a: number[] = [];
-      for (let i = 0; i < n && r.error === null; i++) a.push(r.int32());
-      replicaNodes = a;
+      const $a: number[] = [];
+      for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(r.int32());
+      replicaNodes = $a;
     }
   }
   {
-    const n = (flex ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array in non-nullable field isrNodes');
+    const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+    if ($n < 0) r.fail('null array in non-nullable field isrNodes');
     else {
-      const a: number[] = [];
-      for (let i = 0; i < n && r.error === null; i++) a.push(r.int32());
-      isrNodes = a;
+      const $a: number[] = [];
+      for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(r.int32());
+      isrNodes = $a;
     }
   }
   if (v >= 5) {
     {
-      const n = (flex ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array in non-nullable field offlineReplicas');
+      const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+      if ($n < 0) r.fail('null array in non-nullable field offlineReplicas');
       else {
-        const a: number[] = [];
-        for (let i = 0; i < n && r.error === null; i++) a.push(r.int32());
-        offlineReplicas = a;
+        const $a: number[] = [];
+        for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(r.int32());
+        offlineReplicas = $a;
       }
     }
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, offlineReplicas };
@@ -301,52 +301,52 @@ export function encodeMetadataResponsePartition(w: Writer, v: number, flex: bool
     w.int32(m.leaderEpoch);
   }
   {
-    const a = m.replicaNodes;
-    if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-    else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { w.int32(e); } }
+    const $a = m.replicaNodes;
+    if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+    else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { w.int32($e); } }
   }
   {
-    const a = m.isrNodes;
-    if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-    else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { w.int32(e); } }
+    const $a = m.isrNodes;
+    if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+    else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { w.int32($e); } }
   }
   if (v >= 5) {
     {
-      const a = m.offlineReplicas;
-      if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-      else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { w.int32(e); } }
+      const $a = m.offlineReplicas;
+      if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+      else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { w.int32($e); } }
     }
   }
   if (flex) w.uvarint(0);
 }
 
 export function sizeMetadataResponsePartition(v: number, flex: boolean, m: MetadataResponsePartition): number {
-  let n = 0;
-  n += 2;
-  n += 4;
-  n += 4;
+  let $size = 0;
+  $size += 2;
+  $size += 4;
+  $size += 4;
   if (v >= 7) {
-    n += 4;
+    $size += 4;
   }
   {
-    const a = m.replicaNodes;
-    if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
-    else n += (flex ? uvarintSize(a.length + 1) : 4) + a.length * 4;
+    const $a = m.replicaNodes;
+    if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
+    else $size += (flex ? uvarintSize($a.length + 1) : 4) + $a.length * 4;
   }
   {
-    const a = m.isrNodes;
-    if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
-    else n += (flex ? uvarintSize(a.length + 1) : 4) + a.length * 4;
+    const $a = m.isrNodes;
+    if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
+    else $size += (flex ? uvarintSize($a.length + 1) : 4) + $a.length * 4;
   }
   if (v >= 5) {
     {
-      const a = m.offlineReplicas;
-      if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
-      else n += (flex ? uvarintSize(a.length + 1) : 4) + a.length * 4;
+      const $a = m.offlineReplicas;
+      if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
+      else $size += (flex ? uvarintSize($a.length + 1) : 4) + $a.length * 4;
     }
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface MetadataResponseTopic {
@@ -385,24 +385,24 @@ export function decodeMetadataResponseTopic(r: Reader, v: number, flex: boolean)
     isInternal = r.bool();
   }
   {
-    const n = (flex ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array in non-nullable field partitions');
+    const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+    if ($n < 0) r.fail('null array in non-nullable field partitions');
     else {
-      const a: MetadataResponsePartition[] = [];
-      for (let i = 0; i < n && r.error === null; i++) a.push(decodeMetadataResponsePartition(r, v, flex));
-      partitions = a;
+      const $a: MetadataResponsePartition[] = [];
+      for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(decodeMetadataResponsePartition(r, v, flex));
+      partitions = $a;
     }
   }
   if (v >= 8) {
     topicAuthorizedOperations = r.int32();
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations };
@@ -418,9 +418,9 @@ export function encodeMetadataResponseTopic(w: Writer, v: number, flex: boolean,
     w.bool(m.isInternal);
   }
   {
-    const a = m.partitions;
-    if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-    else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { encodeMetadataResponsePartition(w, v, flex, e); } }
+    const $a = m.partitions;
+    if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+    else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { encodeMetadataResponsePartition(w, v, flex, $e); } }
   }
   if (v >= 8) {
     w.int32(m.topicAuthorizedOperations);
@@ -429,28 +429,28 @@ export function encodeMetadataResponseTopic(w: Writer, v: number, flex: boolean,
 }
 
 export function sizeMetadataResponseTopic(v: number, flex: boolean, m: MetadataResponseTopic): number {
-  let n = 0;
-  n += 2;
-  n += (flex ? compactStringSize(m.name) : nullableStringSize(m.name));
+  let $size = 0;
+  $size += 2;
+  $size += (flex ? compactStringSize(m.name) : nullableStringSize(m.name));
   if (v >= 10) {
-    n += 16;
+    $size += 16;
   }
   if (v >= 1) {
-    n += 1;
+    $size += 1;
   }
   {
-    const a = m.partitions;
-    if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
+    const $a = m.partitions;
+    if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
     else {
-      n += (flex ? uvarintSize(a.length + 1) : 4);
-      for (const e of a) n += sizeMetadataResponsePartition(v, flex, e);
+      $size += (flex ? uvarintSize($a.length + 1) : 4);
+      for (const $e of $a) $size += sizeMetadataResponsePartition(v, flex, $e);
     }
   }
   if (v >= 8) {
-    n += 4;
+    $size += 4;
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface MetadataResponse {
@@ -485,12 +485,12 @@ export function decodeMetadataResponse(r: Reader, v: number): MetadataResponse {
     throttleTimeMs = r.int32();
   }
   {
-    const n = (flex ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array in non-nullable field brokers');
+    const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+    if ($n < 0) r.fail('null array in non-nullable field brokers');
     else {
-      const a: MetadataResponseBroker[] = [];
-      for (let i = 0; i < n && r.error === null; i++) a.push(decodeMetadataResponseBroker(r, v, flex));
-      brokers = a;
+      const $a: MetadataResponseBroker[] = [];
+      for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(decodeMetadataResponseBroker(r, v, flex));
+      brokers = $a;
     }
   }
   if (v >= 2) {
@@ -500,24 +500,24 @@ export function decodeMetadataResponse(r: Reader, v: number): MetadataResponse {
     controllerId = r.int32();
   }
   {
-    const n = (flex ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array in non-nullable field topics');
+    const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+    if ($n < 0) r.fail('null array in non-nullable field topics');
     else {
-      const a: MetadataResponseTopic[] = [];
-      for (let i = 0; i < n && r.error === null; i++) a.push(decodeMetadataResponseTopic(r, v, flex));
-      topics = a;
+      const $a: MetadataResponseTopic[] = [];
+      for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(decodeMetadataResponseTopic(r, v, flex));
+      topics = $a;
     }
   }
   if (v >= 8 && v <= 10) {
     clusterAuthorizedOperations = r.int32();
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations };
@@ -529,9 +529,9 @@ export function encodeMetadataResponse(w: Writer, v: number, m: MetadataResponse
     w.int32(m.throttleTimeMs);
   }
   {
-    const a = m.brokers;
-    if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-    else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { encodeMetadataResponseBroker(w, v, flex, e); } }
+    const $a = m.brokers;
+    if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+    else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { encodeMetadataResponseBroker(w, v, flex, $e); } }
   }
   if (v >= 2) {
     if (flex) w.compactNullableString(m.clusterId); else w.nullableString(m.clusterId);
@@ -540,9 +540,9 @@ export function encodeMetadataResponse(w: Writer, v: number, m: MetadataResponse
     w.int32(m.controllerId);
   }
   {
-    const a = m.topics;
-    if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-    else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { encodeMetadataResponseTopic(w, v, flex, e); } }
+    const $a = m.topics;
+    if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+    else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { encodeMetadataResponseTopic(w, v, flex, $e); } }
   }
   if (v >= 8 && v <= 10) {
     w.int32(m.clusterAuthorizedOperations);
@@ -552,35 +552,35 @@ export function encodeMetadataResponse(w: Writer, v: number, m: MetadataResponse
 
 export function sizeMetadataResponse(v: number, m: MetadataResponse): number {
   const flex = v >= 9;
-  let n = 0;
+  let $size = 0;
   if (v >= 3) {
-    n += 4;
+    $size += 4;
   }
   {
-    const a = m.brokers;
-    if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
+    const $a = m.brokers;
+    if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
     else {
-      n += (flex ? uvarintSize(a.length + 1) : 4);
-      for (const e of a) n += sizeMetadataResponseBroker(v, flex, e);
+      $size += (flex ? uvarintSize($a.length + 1) : 4);
+      for (const $e of $a) $size += sizeMetadataResponseBroker(v, flex, $e);
     }
   }
   if (v >= 2) {
-    n += (flex ? compactStringSize(m.clusterId) : nullableStringSize(m.clusterId));
+    $size += (flex ? compactStringSize(m.clusterId) : nullableStringSize(m.clusterId));
   }
   if (v >= 1) {
-    n += 4;
+    $size += 4;
   }
   {
-    const a = m.topics;
-    if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
+    const $a = m.topics;
+    if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
     else {
-      n += (flex ? uvarintSize(a.length + 1) : 4);
-      for (const e of a) n += sizeMetadataResponseTopic(v, flex, e);
+      $size += (flex ? uvarintSize($a.length + 1) : 4);
+      for (const $e of $a) $size += sizeMetadataResponseTopic(v, flex, $e);
     }
   }
   if (v >= 8 && v <= 10) {
-    n += 4;
+    $size += 4;
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }

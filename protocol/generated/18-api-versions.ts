@@ -34,12 +34,12 @@ export function decodeApiVersionsRequest(r: Reader, v: number): ApiVersionsReque
     clientSoftwareVersion = (flex ? r.compactString() : r.string());
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { clientSoftwareName, clientSoftwareVersion };
@@ -58,15 +58,15 @@ export function encodeApiVersionsRequest(w: Writer, v: number, m: ApiVersionsReq
 
 export function sizeApiVersionsRequest(v: number, m: ApiVersionsRequest): number {
   const flex = v >= 3;
-  let n = 0;
+  let $size = 0;
   if (v >= 3) {
-    n += (flex ? compactStringSize((m.clientSoftwareName ?? '')) : stringSize(m.clientSoftwareName ?? ''));
+    $size += (flex ? compactStringSize((m.clientSoftwareName ?? '')) : stringSize(m.clientSoftwareName ?? ''));
   }
   if (v >= 3) {
-    n += (flex ? compactStringSize((m.clientSoftwareVersion ?? '')) : stringSize(m.clientSoftwareVersion ?? ''));
+    $size += (flex ? compactStringSize((m.clientSoftwareVersion ?? '')) : stringSize(m.clientSoftwareVersion ?? ''));
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface ApiVersionsResponseApiVersion {
@@ -91,12 +91,12 @@ export function decodeApiVersionsResponseApiVersion(r: Reader, v: number, flex: 
   minVersion = r.int16();
   maxVersion = r.int16();
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { apiKey, minVersion, maxVersion };
@@ -110,12 +110,12 @@ export function encodeApiVersionsResponseApiVersion(w: Writer, v: number, flex: 
 }
 
 export function sizeApiVersionsResponseApiVersion(v: number, flex: boolean, m: ApiVersionsResponseApiVersion): number {
-  let n = 0;
-  n += 2;
-  n += 2;
-  n += 2;
-  if (flex) n += 1;
-  return n;
+  let $size = 0;
+  $size += 2;
+  $size += 2;
+  $size += 2;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface ApiVersionsResponseSupportedFeatureKey {
@@ -146,12 +146,12 @@ export function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, v: numbe
     maxVersion = r.int16();
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { name, minVersion, maxVersion };
@@ -171,18 +171,18 @@ export function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, v: numbe
 }
 
 export function sizeApiVersionsResponseSupportedFeatureKey(v: number, flex: boolean, m: ApiVersionsResponseSupportedFeatureKey): number {
-  let n = 0;
+  let $size = 0;
   if (v >= 3) {
-    n += (flex ? compactStringSize((m.name ?? '')) : stringSize(m.name ?? ''));
+    $size += (flex ? compactStringSize((m.name ?? '')) : stringSize(m.name ?? ''));
   }
   if (v >= 3) {
-    n += 2;
+    $size += 2;
   }
   if (v >= 3) {
-    n += 2;
+    $size += 2;
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface ApiVersionsResponseFinalizedFeatureKey {
@@ -213,12 +213,12 @@ export function decodeApiVersionsResponseFinalizedFeatureKey(r: Reader, v: numbe
     minVersionLevel = r.int16();
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      void tag;
-      r.seek(end);
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      void $tag;
+      r.seek($end);
     }
   }
   return { name, maxVersionLevel, minVersionLevel };
@@ -238,18 +238,18 @@ export function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, v: numbe
 }
 
 export function sizeApiVersionsResponseFinalizedFeatureKey(v: number, flex: boolean, m: ApiVersionsResponseFinalizedFeatureKey): number {
-  let n = 0;
+  let $size = 0;
   if (v >= 3) {
-    n += (flex ? compactStringSize((m.name ?? '')) : stringSize(m.name ?? ''));
+    $size += (flex ? compactStringSize((m.name ?? '')) : stringSize(m.name ?? ''));
   }
   if (v >= 3) {
-    n += 2;
+    $size += 2;
   }
   if (v >= 3) {
-    n += 2;
+    $size += 2;
   }
-  if (flex) n += 1;
-  return n;
+  if (flex) $size += 1;
+  return $size;
 }
 
 export interface ApiVersionsResponse {
@@ -285,32 +285,32 @@ export function decodeApiVersionsResponse(r: Reader, v: number): ApiVersionsResp
   let zkMigrationReady: boolean = false;
   errorCode = r.int16();
   {
-    const n = (flex ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array in non-nullable field apiKeys');
+    const $n = (flex ? r.compactArrayLength() : r.arrayLength());
+    if ($n < 0) r.fail('null array in non-nullable field apiKeys');
     else {
-      const a: ApiVersionsResponseApiVersion[] = [];
-      for (let i = 0; i < n && r.error === null; i++) a.push(decodeApiVersionsResponseApiVersion(r, v, flex));
-      apiKeys = a;
+      const $a: ApiVersionsResponseApiVersion[] = [];
+      for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(decodeApiVersionsResponseApiVersion(r, v, flex));
+      apiKeys = $a;
     }
   }
   if (v >= 1) {
     throttleTimeMs = r.int32();
   }
   if (flex) {
-    const count = r.uvarint();
-    for (let i = 0; i < count && r.error === null; i++) {
-      const tag = r.uvarint();
-      const end = r.tagEnd(r.uvarint());
-      switch (tag) {
+    const $count = r.uvarint();
+    for (let $i = 0; $i < $count && r.error === null; $i++) {
+      const $tag = r.uvarint();
+      const $end = r.tagEnd(r.uvarint());
+      switch ($tag) {
         case 0:
           if (v >= 3) {
             {
-              const n = r.compactArrayLength();
-              if (n < 0) r.fail('null array in non-nullable field supportedFeatures');
+              const $n = r.compactArrayLength();
+              if ($n < 0) r.fail('null array in non-nullable field supportedFeatures');
               else {
-                const a: ApiVersionsResponseSupportedFeatureKey[] = [];
-                for (let i = 0; i < n && r.error === null; i++) a.push(decodeApiVersionsResponseSupportedFeatureKey(r, v, flex));
-                supportedFeatures = a;
+                const $a: ApiVersionsResponseSupportedFeatureKey[] = [];
+                for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(decodeApiVersionsResponseSupportedFeatureKey(r, v, flex));
+                supportedFeatures = $a;
               }
             }
           }
@@ -323,12 +323,12 @@ export function decodeApiVersionsResponse(r: Reader, v: number): ApiVersionsResp
         case 2:
           if (v >= 3) {
             {
-              const n = r.compactArrayLength();
-              if (n < 0) r.fail('null array in non-nullable field finalizedFeatures');
+              const $n = r.compactArrayLength();
+              if ($n < 0) r.fail('null array in non-nullable field finalizedFeatures');
               else {
-                const a: ApiVersionsResponseFinalizedFeatureKey[] = [];
-                for (let i = 0; i < n && r.error === null; i++) a.push(decodeApiVersionsResponseFinalizedFeatureKey(r, v, flex));
-                finalizedFeatures = a;
+                const $a: ApiVersionsResponseFinalizedFeatureKey[] = [];
+                for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(decodeApiVersionsResponseFinalizedFeatureKey(r, v, flex));
+                finalizedFeatures = $a;
               }
             }
           }
@@ -341,7 +341,7 @@ export function decodeApiVersionsResponse(r: Reader, v: number): ApiVersionsResp
         default:
           break;
       }
-      r.seek(end);
+      r.seek($end);
     }
   }
   return { errorCode, apiKeys, throttleTimeMs, supportedFeatures, finalizedFeaturesEpoch, finalizedFeatures, zkMigrationReady };
@@ -351,79 +351,79 @@ export function encodeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRe
   const flex = v >= 3;
   w.int16(m.errorCode);
   {
-    const a = m.apiKeys;
-    if (a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
-    else { if (flex) w.uvarint(a.length + 1); else w.int32(a.length); for (const e of a) { encodeApiVersionsResponseApiVersion(w, v, flex, e); } }
+    const $a = m.apiKeys;
+    if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
+    else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { encodeApiVersionsResponseApiVersion(w, v, flex, $e); } }
   }
   if (v >= 1) {
     w.int32(m.throttleTimeMs);
   }
   if (flex) {
-    let count = 0;
-    const has_supportedFeatures = (v >= 3) && !(m.supportedFeatures !== null && m.supportedFeatures.length === 0);
+    let $count = 0;
+    const has_supportedFeatures = (v >= 3) && !((m.supportedFeatures === null || m.supportedFeatures.length === 0));
     const has_finalizedFeaturesEpoch = (v >= 3) && !(m.finalizedFeaturesEpoch === -1);
-    const has_finalizedFeatures = (v >= 3) && !(m.finalizedFeatures !== null && m.finalizedFeatures.length === 0);
+    const has_finalizedFeatures = (v >= 3) && !((m.finalizedFeatures === null || m.finalizedFeatures.length === 0));
     const has_zkMigrationReady = (v >= 3) && !(m.zkMigrationReady === false);
-    if (has_supportedFeatures) count++;
-    if (has_finalizedFeaturesEpoch) count++;
-    if (has_finalizedFeatures) count++;
-    if (has_zkMigrationReady) count++;
-    w.uvarint(count);
+    if (has_supportedFeatures) $count++;
+    if (has_finalizedFeaturesEpoch) $count++;
+    if (has_finalizedFeatures) $count++;
+    if (has_zkMigrationReady) $count++;
+    w.uvarint($count);
     if (has_supportedFeatures) {
       w.uvarint(0);
       {
-        let s = 0;
+        let $s = 0;
         {
-          const a = m.supportedFeatures;
-          if (a === null) s += uvarintSize(0 + 1);
+          const $a = m.supportedFeatures;
+          if ($a === null) $s += uvarintSize(0 + 1);
           else {
-            s += uvarintSize(a.length + 1);
-            for (const e of a) s += sizeApiVersionsResponseSupportedFeatureKey(v, flex, e);
+            $s += uvarintSize($a.length + 1);
+            for (const $e of $a) $s += sizeApiVersionsResponseSupportedFeatureKey(v, flex, $e);
           }
         }
-        w.uvarint(s);
+        w.uvarint($s);
       }
       {
-        const a = m.supportedFeatures;
-        if (a === null) { w.uvarint(0 + 1); }
-        else { w.uvarint(a.length + 1); for (const e of a) { encodeApiVersionsResponseSupportedFeatureKey(w, v, flex, e); } }
+        const $a = m.supportedFeatures;
+        if ($a === null) { w.uvarint(0 + 1); }
+        else { w.uvarint($a.length + 1); for (const $e of $a) { encodeApiVersionsResponseSupportedFeatureKey(w, v, flex, $e); } }
       }
     }
     if (has_finalizedFeaturesEpoch) {
       w.uvarint(1);
       {
-        let s = 0;
-        s += 8;
-        w.uvarint(s);
+        let $s = 0;
+        $s += 8;
+        w.uvarint($s);
       }
       w.int64(m.finalizedFeaturesEpoch);
     }
     if (has_finalizedFeatures) {
       w.uvarint(2);
       {
-        let s = 0;
+        let $s = 0;
         {
-          const a = m.finalizedFeatures;
-          if (a === null) s += uvarintSize(0 + 1);
+          const $a = m.finalizedFeatures;
+          if ($a === null) $s += uvarintSize(0 + 1);
           else {
-            s += uvarintSize(a.length + 1);
-            for (const e of a) s += sizeApiVersionsResponseFinalizedFeatureKey(v, flex, e);
+            $s += uvarintSize($a.length + 1);
+            for (const $e of $a) $s += sizeApiVersionsResponseFinalizedFeatureKey(v, flex, $e);
           }
         }
-        w.uvarint(s);
+        w.uvarint($s);
       }
       {
-        const a = m.finalizedFeatures;
-        if (a === null) { w.uvarint(0 + 1); }
-        else { w.uvarint(a.length + 1); for (const e of a) { encodeApiVersionsResponseFinalizedFeatureKey(w, v, flex, e); } }
+        const $a = m.finalizedFeatures;
+        if ($a === null) { w.uvarint(0 + 1); }
+        else { w.uvarint($a.length + 1); for (const $e of $a) { encodeApiVersionsResponseFinalizedFeatureKey(w, v, flex, $e); } }
       }
     }
     if (has_zkMigrationReady) {
       w.uvarint(3);
       {
-        let s = 0;
-        s += 1;
-        w.uvarint(s);
+        let $s = 0;
+        $s += 1;
+        w.uvarint($s);
       }
       w.bool(m.zkMigrationReady);
     }
@@ -432,60 +432,60 @@ export function encodeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRe
 
 export function sizeApiVersionsResponse(v: number, m: ApiVersionsResponse): number {
   const flex = v >= 3;
-  let n = 0;
-  n += 2;
+  let $size = 0;
+  $size += 2;
   {
-    const a = m.apiKeys;
-    if (a === null) n += (flex ? uvarintSize(0 + 1) : 4);
+    const $a = m.apiKeys;
+    if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
     else {
-      n += (flex ? uvarintSize(a.length + 1) : 4);
-      for (const e of a) n += sizeApiVersionsResponseApiVersion(v, flex, e);
+      $size += (flex ? uvarintSize($a.length + 1) : 4);
+      for (const $e of $a) $size += sizeApiVersionsResponseApiVersion(v, flex, $e);
     }
   }
   if (v >= 1) {
-    n += 4;
+    $size += 4;
   }
   if (flex) {
-    let count = 0;
-    if ((v >= 3) && !(m.supportedFeatures !== null && m.supportedFeatures.length === 0)) {
-      let s = 0;
+    let $count = 0;
+    if ((v >= 3) && !((m.supportedFeatures === null || m.supportedFeatures.length === 0))) {
+      let $s = 0;
       {
-        const a = m.supportedFeatures;
-        if (a === null) s += uvarintSize(0 + 1);
+        const $a = m.supportedFeatures;
+        if ($a === null) $s += uvarintSize(0 + 1);
         else {
-          s += uvarintSize(a.length + 1);
-          for (const e of a) s += sizeApiVersionsResponseSupportedFeatureKey(v, flex, e);
+          $s += uvarintSize($a.length + 1);
+          for (const $e of $a) $s += sizeApiVersionsResponseSupportedFeatureKey(v, flex, $e);
         }
       }
-      n += uvarintSize(0) + uvarintSize(s) + s;
-      count++;
+      $size += uvarintSize(0) + uvarintSize($s) + $s;
+      $count++;
     }
     if ((v >= 3) && !(m.finalizedFeaturesEpoch === -1)) {
-      let s = 0;
-      s += 8;
-      n += uvarintSize(1) + uvarintSize(s) + s;
-      count++;
+      let $s = 0;
+      $s += 8;
+      $size += uvarintSize(1) + uvarintSize($s) + $s;
+      $count++;
     }
-    if ((v >= 3) && !(m.finalizedFeatures !== null && m.finalizedFeatures.length === 0)) {
-      let s = 0;
+    if ((v >= 3) && !((m.finalizedFeatures === null || m.finalizedFeatures.length === 0))) {
+      let $s = 0;
       {
-        const a = m.finalizedFeatures;
-        if (a === null) s += uvarintSize(0 + 1);
+        const $a = m.finalizedFeatures;
+        if ($a === null) $s += uvarintSize(0 + 1);
         else {
-          s += uvarintSize(a.length + 1);
-          for (const e of a) s += sizeApiVersionsResponseFinalizedFeatureKey(v, flex, e);
+          $s += uvarintSize($a.length + 1);
+          for (const $e of $a) $s += sizeApiVersionsResponseFinalizedFeatureKey(v, flex, $e);
         }
       }
-      n += uvarintSize(2) + uvarintSize(s) + s;
-      count++;
+      $size += uvarintSize(2) + uvarintSize($s) + $s;
+      $count++;
     }
     if ((v >= 3) && !(m.zkMigrationReady === false)) {
-      let s = 0;
-      s += 1;
-      n += uvarintSize(3) + uvarintSize(s) + s;
-      count++;
+      let $s = 0;
+      $s += 1;
+      $size += uvarintSize(3) + uvarintSize($s) + $s;
+      $count++;
     }
-    n += uvarintSize(count);
+    $size += uvarintSize($count);
   }
-  return n;
+  return $size;
 }

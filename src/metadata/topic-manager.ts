@@ -15,6 +15,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
+import { validateBrokerOverrides } from '../admin/configs.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
@@ -219,6 +220,32 @@ export class TopicManager {
     await this.store.setConfigs(name, configs);
     this.applyLogConfig(topic);
     this.emit('configs', topic);
+  }
+
+  /** Applies the dynamic broker overrides stored by an earlier run (at startup). */
+  loadBrokerConfigs(): void {
+    for (const perBroker of [false, true]) {
+      const stored = perBroker ? this.store.brokerConfigs.node : this.store.brokerConfigs.default;
+      for (const [k, v] of Object.entries(stored)) {
+        try {
+          this.broker.config.setDynamic(k, v, perBroker);
+        } catch (err) {
+          this.broker.log.warn({ key: k, err: (err as Error).message }, 'ignoring a stored dynamic broker config');
+        }
+      }
+    }
+  }
+
+  /** Replaces the dynamic broker overrides (cluster default or this node), validated first. */
+  async setBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
+    validateBrokerOverrides(values);
+    if (validateOnly) return;
+    const config = this.broker.config;
+    for (const key of [...config.dynamicOverrides(perBroker).keys()]) if (!values.has(key)) config.setDynamic(key, null, perBroker);
+    for (const [key, value] of values) config.setDynamic(key, value, perBroker);
+    await this.store.setBrokerConfigs(perBroker, Object.fromEntries(values));
+    this.broker.log.level = config.string('logger.level') ?? 'info';
+    for (const t of this.store.all()) this.applyLogConfig(t);
   }
 
   /** Pushes the topic's resolved configs to its partition logs (after topic or broker changes). */

@@ -5,7 +5,11 @@
  * change, so topics and their configs survive clean stops and kill -9 alike:
  *
  *   { "version": 1, "topics": [ { "name": "orders", "id": "<base64url uuid>", "partitions": 3,
- *                                 "internal": false, "configs": { "retention.ms": "3600000" } } ] }
+ *                                 "internal": false, "configs": { "retention.ms": "3600000" } } ],
+ *     "brokerConfigs": { "default": { "log.retention.ms": "..." }, "node": { ... } } }
+ *
+ * brokerConfigs are the dynamic broker overrides set through AlterConfigs: "default" for the
+ * cluster-wide resource (name ""), "node" for this broker's own resource.
  *
  * Writes are serialized; each writes the whole current state (topics are few and small).
  */
@@ -49,6 +53,8 @@ export class TopicStore {
   private readonly topics = new Map<string, Topic>();
   private readonly byIdMap = new Map<string, Topic>();
   private writes: Promise<void> = Promise.resolve();
+  /** Dynamic broker overrides as strings: cluster default ("") and this node. */
+  brokerConfigs: { default: Record<string, string>; node: Record<string, string> } = { default: {}, node: {} };
 
   private constructor(private readonly path: string) {}
 
@@ -56,7 +62,8 @@ export class TopicStore {
     const store = new TopicStore(join(dataDir, METADATA_FILE));
     const text = await readFileIfExists(store.path);
     if (text !== null) {
-      const parsed = JSON.parse(text) as { version: number; topics: StoredTopic[] };
+      const parsed = JSON.parse(text) as { version: number; topics: StoredTopic[]; brokerConfigs?: TopicStore['brokerConfigs'] };
+      if (parsed.brokerConfigs) store.brokerConfigs = parsed.brokerConfigs;
       if (parsed.version !== 1) throw new Error(`${store.path}: unsupported metadata version ${parsed.version}`);
       for (const t of parsed.topics) {
         const configs = new Map<string, ConfigValue>();
@@ -111,6 +118,12 @@ export class TopicStore {
     await this.persist();
   }
 
+  async setBrokerConfigs(perBroker: boolean, values: Record<string, string>): Promise<void> {
+    if (perBroker) this.brokerConfigs.node = values;
+    else this.brokerConfigs.default = values;
+    await this.persist();
+  }
+
   private mustGet(name: string): Topic {
     const t = this.topics.get(name);
     if (!t) throw new Error(`no topic ${name}`);
@@ -137,6 +150,6 @@ export class TopicStore {
       internal: t.internal,
       configs: Object.fromEntries([...t.configs].map(([k, v]) => [k, formatValue(v) ?? ''])),
     }));
-    return JSON.stringify({ version: 1, topics }, null, 1);
+    return JSON.stringify({ version: 1, topics, brokerConfigs: this.brokerConfigs }, null, 1);
   }
 }

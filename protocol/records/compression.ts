@@ -1,0 +1,148 @@
+/**
+ * The four RecordBatch v2 compression codecs, as Kafka clients write them:
+ *   gzip   node:zlib (multi-member streams too, as Java's GZIPInputStream reads them)
+ *   snappy raw (librdkafka) or xerial-framed (Java, kafka-python); we write xerial: see xerial.ts
+ *   lz4    LZ4 *frame* format (lz4-napi). Magic v0/v1's broken header checksum does not apply
+ *          to v2, so frames are standard; bytes after the first frame are ignored, like Java
+ *   zstd   zstd frames (@mongodb-js/zstd 1.x: prebuilt napi binaries, no install script; 2.x+
+ *          build with node-gyp). Frames without a content size (librdkafka, streaming encoders)
+ *          decode; ours get one added (frame-scan.ts says why)
+ *
+ * Decompression is capped (`maxSize`, default 256 MiB) before the native decoder allocates:
+ * gzip through zlib's maxOutputLength, snappy from its length preambles, lz4 and zstd from a
+ * walk over their block headers (frame-scan.ts). Everything fails with a CodecError, never a crash.
+ *
+ * Small inputs run synchronously: a native call handed to the libuv pool costs ~50 µs of
+ * round trip, more than decoding a typical few-KiB batch, while large ones would block the
+ * event loop for milliseconds. zstd has no sync entry point in its binding, so it is always async.
+ */
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import { compressFrame, compressFrameSync, decompressFrame, decompressFrameSync } from 'lz4-napi';
+import { uncompress, uncompressSync } from 'snappy';
+import { CompressionType } from './batch.js';
+import { CodecError } from './codec-error.js';
+import { scanLz4Frame, scanZstdFrames, withZstdContentSize } from './frame-scan.js';
+import { decodeXerial, encodeXerial, isXerial, rawSnappyLength } from './xerial.js';
+
+// The package's index.js wrapper drops the `level` argument (it only re-wraps error messages),
+// so we call the native binding it wraps.
+const zstd = createRequire(import.meta.url)('@mongodb-js/zstd/bindings.js') as {
+  compress(data: Buffer, level: number): Promise<Buffer>;
+  decompress(data: Buffer): Promise<Buffer>;
+};
+
+export { CodecError } from './codec-error.js';
+export type { CodecErrorCode } from './codec-error.js';
+
+export const DEFAULT_MAX_DECOMPRESSED_SIZE = 256 * 1024 * 1024;
+/** Inputs up to this size are (de)compressed on the calling thread: see the header comment. */
+export const SYNC_THRESHOLD = 64 * 1024;
+/** Kafka's default zstd level (zstd's own); gzip keeps zlib's default, 6, which is Kafka's too. */
+const ZSTD_DEFAULT_LEVEL = 3;
+
+export interface DecompressOptions {
+  /** Fail with TOO_LARGE past this many decompressed bytes. */
+  maxSize?: number;
+}
+
+export interface CompressOptions {
+  /** gzip 1-9, zstd 1-22; ignored by snappy and lz4 (as in Kafka, which has no lz4 level here). */
+  level?: number;
+}
+
+const gzipAsync = promisify(zlib.gzip);
+const gunzipAsync = promisify(zlib.gunzip);
+
+export function codecName(codec: number): string {
+  return ['none', 'gzip', 'snappy', 'lz4', 'zstd'][codec] ?? `unknown(${codec})`;
+}
+
+export async function compress(codec: CompressionType, data: Buffer, options: CompressOptions = {}): Promise<Buffer> {
+  const small = data.length <= SYNC_THRESHOLD;
+  try {
+    switch (codec) {
+      case CompressionType.None:
+        return data;
+      case CompressionType.Gzip: {
+        const opts = options.level === undefined ? {} : { level: options.level };
+        return small ? zlib.gzipSync(data, opts) : await gzipAsync(data, opts);
+      }
+      case CompressionType.Snappy:
+        return await encodeXerial(data, !small);
+      case CompressionType.Lz4:
+        return small ? compressFrameSync(data) : await compressFrame(data);
+      case CompressionType.Zstd:
+        return withZstdContentSize(await zstd.compress(data, options.level ?? ZSTD_DEFAULT_LEVEL), data.length);
+      default:
+        throw new CodecError('UNSUPPORTED', `unsupported compression codec ${codec as number}`);
+    }
+  } catch (e) {
+    throw asCodecError(codec, e);
+  }
+}
+
+export async function decompress(codec: CompressionType, data: Buffer, options: DecompressOptions = {}): Promise<Buffer> {
+  const maxSize = options.maxSize ?? DEFAULT_MAX_DECOMPRESSED_SIZE;
+  const small = data.length <= SYNC_THRESHOLD;
+  try {
+    switch (codec) {
+      case CompressionType.None:
+        if (data.length > maxSize) throw tooLarge(codec, maxSize);
+        return data;
+      case CompressionType.Gzip: {
+        const opts = { maxOutputLength: Math.max(1, maxSize) };
+        return small ? zlib.gunzipSync(data, opts) : await gunzipAsync(data, opts);
+      }
+      case CompressionType.Snappy: {
+        if (isXerial(data)) return await decodeXerial(data, maxSize, !small);
+        const n = rawSnappyLength(data);
+        if (n < 0) throw new CodecError('CORRUPT', 'snappy: bad preamble');
+        if (n > maxSize) throw tooLarge(codec, maxSize);
+        return (small ? uncompressSync(data) : await uncompress(data)) as Buffer;
+      }
+      case CompressionType.Lz4: {
+        const scan = scanLz4Frame(data);
+        if (typeof scan === 'string') throw new CodecError('CORRUPT', scan);
+        if (scan.bound > maxSize + scan.blockMax) throw tooLarge(codec, maxSize);
+        const frame = scan.end === data.length ? data : data.subarray(0, scan.end);
+        return withinLimit(codec, small ? decompressFrameSync(frame) : await decompressFrame(frame), maxSize);
+      }
+      case CompressionType.Zstd: {
+        const scan = scanZstdFrames(data);
+        if (typeof scan === 'string') throw new CodecError('CORRUPT', scan);
+        if (scan.bound > maxSize + scan.blockMax) throw tooLarge(codec, maxSize);
+        return withinLimit(codec, await zstd.decompress(data), maxSize);
+      }
+      default:
+        throw new CodecError('UNSUPPORTED', `unsupported compression codec ${codec as number}`);
+    }
+  } catch (e) {
+    throw asCodecError(codec, e);
+  }
+}
+
+/**
+ * lz4 and zstd bounds may overshoot by one block (see FrameBound), so the decoder may run up to
+ * maxSize + one block (4 MiB at most) and the exact size is checked after.
+ */
+function withinLimit(codec: number, out: Buffer, maxSize: number): Buffer {
+  if (out.length > maxSize) throw tooLarge(codec, maxSize);
+  return out;
+}
+
+function tooLarge(codec: number, maxSize: number): CodecError {
+  return new CodecError('TOO_LARGE', `${codecName(codec)}: decompressed size exceeds ${maxSize} bytes`);
+}
+
+/** Native decoders throw plain Errors (zlib a RangeError for maxOutputLength): classify them. */
+function asCodecError(codec: number, e: unknown): CodecError {
+  if (e instanceof CodecError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ERR_BUFFER_TOO_LARGE') {
+    return new CodecError('TOO_LARGE', `${codecName(codec)}: decompressed size exceeds the limit`);
+  }
+  const message = String(err?.message ?? e).replace(/^(zstd|snappy|lz4): /, '');
+  return new CodecError('CORRUPT', `${codecName(codec)}: ${message}`);
+}

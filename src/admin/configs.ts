@@ -1,0 +1,197 @@
+/**
+ * Describing and altering configs of topics and brokers, shared by DescribeConfigs, AlterConfigs,
+ * IncrementalAlterConfigs and CreateTopics (v5+ returns the new topic's configs).
+ *
+ * Sources follow Kafka: a topic override is DYNAMIC_TOPIC_CONFIG; otherwise the topic key takes
+ * the broker synonym's source (STATIC_BROKER_CONFIG from server.properties/env/flags,
+ * DYNAMIC_*_BROKER_CONFIG from AlterConfigs) or DEFAULT_CONFIG.
+ */
+import type { Broker } from '../broker.js';
+import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS, type ConfigDef, type ConfigType } from '../config/definitions.js';
+import { ConfigSource } from '../config/broker-config.js';
+import { resolveTopicConfig } from '../config/topic-config.js';
+import { ConfigError, formatValue, parseValue } from '../config/values.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+
+export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8 } as const;
+
+/** AlterConfigOp types of IncrementalAlterConfigs. */
+export const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+const TYPE_CODE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7, class: 8, password: 9 };
+
+export interface DescribedConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  source: number;
+  isDefault: boolean;
+  isSensitive: boolean;
+  synonyms: Array<{ name: string; value: string | null; source: number }>;
+  configType: number;
+  documentation: string | null;
+}
+
+export interface DescribeResult {
+  errorCode: number;
+  errorMessage: string | null;
+  configs: DescribedConfig[];
+}
+
+function wanted(keys: readonly string[] | null, name: string): boolean {
+  return keys === null || keys.length === 0 || keys.includes(name);
+}
+
+export function describeTopicConfigs(broker: Broker, topicName: string, keys: readonly string[] | null): DescribeResult {
+  const topic = broker.topics.get(topicName);
+  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topicName} does not exist.`, configs: [] };
+  const configs: DescribedConfig[] = [];
+  for (const def of TOPIC_CONFIGS) {
+    if (!wanted(keys, def.name)) continue;
+    const r = resolveTopicConfig(def.name, topic.configs, broker.config);
+    configs.push(describe(def, r.value, r.source, false, r.synonyms));
+  }
+  return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
+}
+
+function brokerResourceProblem(broker: Broker, name: string): string | null {
+  if (name === '' || name === String(broker.nodeId)) return null;
+  return `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`;
+}
+
+export function describeBrokerConfigs(broker: Broker, name: string, keys: readonly string[] | null): DescribeResult {
+  const problem = brokerResourceProblem(broker, name);
+  if (problem) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem, configs: [] };
+  const configs: DescribedConfig[] = [];
+  if (name === '') {
+    // The cluster-default resource shows only the dynamic defaults, as Kafka does.
+    for (const [key, value] of broker.config.dynamicOverrides(false)) {
+      if (!wanted(keys, key)) continue;
+      configs.push(describe(BROKER_CONFIG_BY_NAME.get(key)!, value, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, false, []));
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
+  }
+  for (const def of BROKER_CONFIGS) {
+    if (!wanted(keys, def.name)) continue;
+    configs.push(describe(def, broker.config.get(def.name), broker.config.source(def.name), !def.dynamic, broker.config.synonyms(def.name)));
+  }
+  return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
+}
+
+function describe(
+  def: ConfigDef,
+  value: unknown,
+  source: number,
+  readOnly: boolean,
+  synonyms: Array<{ name: string; value: unknown; source: number }>,
+): DescribedConfig {
+  const sensitive = def.type === 'password';
+  return {
+    name: def.name,
+    value: sensitive ? null : formatValue(value as never),
+    readOnly,
+    source,
+    isDefault: source === ConfigSource.DEFAULT_CONFIG,
+    isSensitive: sensitive,
+    synonyms: synonyms.map((s) => ({ name: s.name, value: sensitive ? null : formatValue(s.value as never), source: s.source })),
+    configType: TYPE_CODE[def.type],
+    documentation: def.doc,
+  };
+}
+
+export function describeResource(broker: Broker, type: number, name: string, keys: readonly string[] | null): DescribeResult {
+  if (type === ResourceType.TOPIC) return describeTopicConfigs(broker, name, keys);
+  if (type === ResourceType.BROKER) return describeBrokerConfigs(broker, name, keys);
+  if (type === ResourceType.BROKER_LOGGER) return { errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${type}`, configs: [] };
+}
+
+export interface ConfigChange {
+  name: string;
+  value: string | null;
+  /** AlterOp for incremental changes; for AlterConfigs (replace all) leave undefined. */
+  op?: number;
+}
+
+/** Applies SET/DELETE/APPEND/SUBTRACT to the current overrides (strings), Kafka's semantics. */
+function applyIncremental(current: Map<string, string>, changes: readonly ConfigChange[], defOf: (name: string) => ConfigDef | undefined, defaultOf: (name: string) => string | null): Map<string, string> {
+  const next = new Map(current);
+  for (const c of changes) {
+    const def = defOf(c.name);
+    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown config name: ${c.name}`);
+    switch (c.op) {
+      case AlterOp.SET:
+        if (c.value === null) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${c.name}`);
+        next.set(c.name, c.value);
+        break;
+      case AlterOp.DELETE:
+        next.delete(c.name);
+        break;
+      case AlterOp.APPEND:
+      case AlterOp.SUBTRACT: {
+        if (def.type !== 'list') throw new KafkaError(ErrorCode.INVALID_CONFIG, `Config value append is not allowed for config key: ${c.name}`);
+        const base = (next.get(c.name) ?? defaultOf(c.name) ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+        const items = (c.value ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+        const result = c.op === AlterOp.APPEND ? [...base, ...items.filter((i) => !base.includes(i))] : base.filter((b) => !items.includes(b));
+        next.set(c.name, result.join(','));
+        break;
+      }
+      default:
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown alter config operation ${c.op} for ${c.name}`);
+    }
+  }
+  return next;
+}
+
+function checkDuplicates(changes: readonly ConfigChange[]): void {
+  const seen = new Set<string>();
+  for (const c of changes) {
+    if (seen.has(c.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${c.name}`);
+    seen.add(c.name);
+  }
+}
+
+export async function alterResource(broker: Broker, type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void> {
+  checkDuplicates(changes);
+  if (type === ResourceType.TOPIC) {
+    const topic = broker.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+    let next: Map<string, string>;
+    if (incremental) {
+      const current = new Map([...topic.configs].map(([k, v]) => [k, formatValue(v) ?? '']));
+      next = applyIncremental(current, changes, (n) => TOPIC_CONFIG_BY_NAME.get(n), (n) => formatValue(resolveTopicConfig(n, new Map(), broker.config).value));
+    } else {
+      next = new Map(changes.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
+    }
+    await broker.topics.setConfigs(name, [...next], validateOnly);
+    return;
+  }
+  if (type === ResourceType.BROKER) {
+    const problem = brokerResourceProblem(broker, name);
+    if (problem) throw new KafkaError(ErrorCode.INVALID_REQUEST, problem);
+    const perBroker = name !== '';
+    const current = new Map([...broker.config.dynamicOverrides(perBroker)].map(([k, v]) => [k, formatValue(v) ?? '']));
+    const next = incremental
+      ? applyIncremental(current, changes, (n) => BROKER_CONFIG_BY_NAME.get(n), (n) => formatValue(broker.config.get(n)))
+      : new Map(changes.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
+    await broker.topics.setBrokerConfigs(perBroker, next, validateOnly);
+    return;
+  }
+  if (type === ResourceType.BROKER_LOGGER) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker loggers are configured with logger.level');
+  throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${type}`);
+}
+
+/** Validates a full set of dynamic broker overrides; throws KafkaError(INVALID_CONFIG) naming the key. */
+export function validateBrokerOverrides(values: ReadonlyMap<string, string>): void {
+  for (const [key, value] of values) {
+    const def = BROKER_CONFIG_BY_NAME.get(key);
+    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown broker config: ${key}`);
+    if (!def.dynamic) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: Set(${key})`);
+    try {
+      parseValue(def, value);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+  }
+}

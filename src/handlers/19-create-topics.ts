@@ -1,0 +1,71 @@
+/**
+ * CreateTopics (key 19), versions 2-7.
+ *
+ * Creates each topic with its partitions (default num.partitions for -1), replication factor (1 on
+ * a single node; -1 for the default), manual assignments and configs; validate_only checks without
+ * creating. Errors are per topic with Kafka's codes and messages (TOPIC_ALREADY_EXISTS,
+ * INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG ...).
+ * A name repeated in one request fails every copy with INVALID_REQUEST, as Kafka does.
+ * v5+ returns partitions, replication factor and the resulting configs; v7 the topic id.
+ */
+import {
+  newCreateTopicsResponse,
+  newCreateTopicsResponseConfig,
+  newCreateTopicsResponseTopic,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
+import { describeTopicConfigs } from '../admin/configs.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
+  key: 19,
+  minVersion: 2,
+  maxVersion: 7,
+  async handle(ctx, req) {
+    const broker = ctx.broker;
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const topics = [];
+    for (const t of req.topics) {
+      if (counts.get(t.name)! > 1) {
+        topics.push(newCreateTopicsResponseTopic({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${t.name} in the request.` }));
+        continue;
+      }
+      try {
+        const created = await broker.topics.create(t.name, {
+          partitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+          configs: t.configs.map((c) => [c.name, c.value] as [string, string | null]),
+          validateOnly: req.validateOnly,
+        });
+        const partitions = created?.partitions ?? (t.numPartitions === -1 && t.assignments.length === 0 ? broker.config.int('num.partitions') : t.numPartitions === -1 ? t.assignments.length : t.numPartitions);
+        const res = newCreateTopicsResponseTopic({
+          name: t.name,
+          topicId: created?.id,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          numPartitions: partitions,
+          replicationFactor: 1,
+        });
+        if (ctx.version >= 5 && created) {
+          const described = describeTopicConfigs(broker, t.name, null);
+          res.configs = described.configs.map((c) =>
+            newCreateTopicsResponseConfig({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive }),
+          );
+        }
+        topics.push(res);
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        ctx.log.debug({ topic: t.name, error: errorName(err.code) }, 'create topic refused');
+        topics.push(newCreateTopicsResponseTopic({ name: t.name, errorCode: err.code, errorMessage: err.message }));
+      }
+    }
+    return newCreateTopicsResponse({ throttleTimeMs: 0, topics });
+  },
+  errorResponse(_ctx, req, code, message) {
+    return newCreateTopicsResponse({ topics: req.topics.map((t) => newCreateTopicsResponseTopic({ name: t.name, errorCode: code, errorMessage: message })) });
+  },
+});

@@ -1,0 +1,48 @@
+/**
+ * DescribeConfigs (key 32), versions 1-4.
+ *
+ * Topic (resource type 2) and broker (4) configs with their values, sources (v1+), synonyms when
+ * asked (v1+), types and documentation (v3+). A null or empty key list means every key. Broker
+ * resource "" is the cluster-wide dynamic default; "<node.id>" this broker.
+ */
+import {
+  newDescribeConfigsResponse,
+  newDescribeConfigsResponseConfig,
+  newDescribeConfigsResponseResult,
+  newDescribeConfigsResponseSynonym,
+  type DescribeConfigsRequest,
+  type DescribeConfigsResponse,
+} from '../../protocol/generated/index.js';
+import { describeResource } from '../admin/configs.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
+  key: 32,
+  minVersion: 1,
+  maxVersion: 4,
+  handle(ctx, req) {
+    const results = req.resources.map((r) => {
+      const d = describeResource(ctx.broker, r.resourceType, r.resourceName, r.configurationKeys);
+      return newDescribeConfigsResponseResult({
+        errorCode: d.errorCode,
+        errorMessage: d.errorMessage,
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        configs: d.configs.map((c) =>
+          newDescribeConfigsResponseConfig({
+            name: c.name,
+            value: c.value,
+            readOnly: c.readOnly,
+            isDefault: c.isDefault,
+            configSource: c.source,
+            isSensitive: c.isSensitive,
+            synonyms: req.includeSynonyms ? c.synonyms.map((s) => newDescribeConfigsResponseSynonym(s)) : [],
+            configType: c.configType,
+            documentation: req.includeDocumentation ? c.documentation : null,
+          }),
+        ),
+      });
+    });
+    return newDescribeConfigsResponse({ throttleTimeMs: 0, results });
+  },
+});

@@ -1,0 +1,38 @@
+/**
+ * AlterConfigs (key 33), versions 0-2.
+ *
+ * Replaces the whole set of dynamic configs of each resource (topic overrides, or the broker's
+ * dynamic overrides for "<node.id>" / cluster default ""). Keys not listed go back to their
+ * defaults — that is this API's (deprecated) meaning; IncrementalAlterConfigs changes single keys.
+ */
+import {
+  newAlterConfigsResponse,
+  newAlterConfigsResponseResponse,
+  type AlterConfigsRequest,
+  type AlterConfigsResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { alterResource } from '../admin/configs.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
+  key: 33,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const responses = [];
+    for (const r of req.resources) {
+      let errorCode: number = ErrorCode.NONE;
+      let errorMessage: string | null = null;
+      try {
+        await alterResource(ctx.broker, r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        errorCode = err.code;
+        errorMessage = err.message;
+      }
+      responses.push(newAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
+    }
+    return newAlterConfigsResponse({ throttleTimeMs: 0, responses });
+  },
+});

@@ -1,0 +1,42 @@
+/**
+ * CreatePartitions (key 37), versions 0-3.
+ *
+ * Raises a topic's partition count (never lowers it: INVALID_PARTITIONS), with optional manual
+ * assignments for the new partitions; validate_only checks without changing anything.
+ */
+import {
+  newCreatePartitionsResponse,
+  newCreatePartitionsResponseResult,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
+  key: 37,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(ctx, req) {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results = [];
+    for (const t of req.topics) {
+      if (counts.get(t.name)! > 1) {
+        results.push(newCreatePartitionsResponseResult({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' }));
+        continue;
+      }
+      try {
+        await ctx.broker.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+        results.push(newCreatePartitionsResponseResult({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null }));
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        results.push(newCreatePartitionsResponseResult({ name: t.name, errorCode: err.code, errorMessage: err.message }));
+      }
+    }
+    return newCreatePartitionsResponse({ throttleTimeMs: 0, results });
+  },
+  errorResponse(_ctx, req, code, message) {
+    return newCreatePartitionsResponse({ results: req.topics.map((t) => newCreatePartitionsResponseResult({ name: t.name, errorCode: code, errorMessage: message })) });
+  },
+});

@@ -1,0 +1,38 @@
+/**
+ * IncrementalAlterConfigs (key 44), versions 0-1.
+ *
+ * Per key: SET (0), DELETE (1, back to the default), APPEND (2) / SUBTRACT (3) for list configs.
+ * All changes of one resource are validated before any is applied.
+ */
+import {
+  newIncrementalAlterConfigsResponse,
+  newIncrementalAlterConfigsResponseResponse,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { alterResource } from '../admin/configs.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
+  key: 44,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, req) {
+    const responses = [];
+    for (const r of req.resources) {
+      let errorCode: number = ErrorCode.NONE;
+      let errorMessage: string | null = null;
+      try {
+        const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
+        await alterResource(ctx.broker, r.resourceType, r.resourceName, changes, true, req.validateOnly);
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        errorCode = err.code;
+        errorMessage = err.message;
+      }
+      responses.push(newIncrementalAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
+    }
+    return newIncrementalAlterConfigsResponse({ throttleTimeMs: 0, responses });
+  },
+});

@@ -1,0 +1,118 @@
+/**
+ * Idempotent-producer state of one partition: for each producer id, its epoch and the sequence
+ * ranges and offsets of its last five batches (Kafka keeps five because a producer has at most
+ * five requests in flight per partition).
+ *
+ * check() runs synchronously just before the append, so sequence checks and offset assignment are
+ * one atomic step; record() runs right after the append assigned offsets. A retried batch that
+ * matches one of the last five is a duplicate: it is not appended again and its original offsets
+ * are returned.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+
+export const MAX_CACHED_BATCHES = 5;
+const INT32_MAX = 2147483647;
+
+export interface BatchMetadata {
+  firstSeq: number;
+  lastSeq: number;
+  baseOffset: number;
+  lastOffset: number;
+  /** The batch's max timestamp (for LogAppendTime: the append time). */
+  timestamp: number;
+}
+
+export interface ProducerEntry {
+  producerId: number;
+  epoch: number;
+  /** Oldest first, at most MAX_CACHED_BATCHES. */
+  batches: BatchMetadata[];
+  lastTimestamp: number;
+}
+
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; batch: BatchMetadata }
+  | { kind: 'error'; code: number; message: string };
+
+const APPEND: SequenceCheck = { kind: 'append' };
+
+/** lastSeq + 1 with Kafka's wraparound from Int.MAX to 0. */
+function nextSeq(seq: number): number {
+  return seq === INT32_MAX ? 0 : seq + 1;
+}
+
+export function lastSequence(firstSeq: number, recordCount: number): number {
+  const last = firstSeq + recordCount - 1;
+  return last > INT32_MAX ? last - INT32_MAX - 1 : last;
+}
+
+export class PartitionProducerState {
+  readonly producers = new Map<number, ProducerEntry>();
+
+  check(producerId: number, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
+    const entry = this.producers.get(producerId);
+    if (!entry) {
+      if (firstSeq !== 0) {
+        return { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `Out of order sequence number for producer ${producerId}: found ${firstSeq} (incoming seq. number), expected 0 for a new producer` };
+      }
+      return APPEND;
+    }
+    if (epoch < entry.epoch) {
+      return { kind: 'error', code: ErrorCode.INVALID_PRODUCER_EPOCH, message: `Epoch of producer ${producerId} at offset is ${epoch}, which is smaller than the last seen epoch ${entry.epoch}` };
+    }
+    if (epoch > entry.epoch) {
+      if (firstSeq !== 0) {
+        return { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `Invalid sequence number for new epoch of producer ${producerId}: ${epoch} (request epoch), ${firstSeq} (seq. number), ${entry.epoch} (current producer epoch)` };
+      }
+      return APPEND;
+    }
+    for (const b of entry.batches) if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', batch: b };
+    const last = entry.batches[entry.batches.length - 1];
+    if (last === undefined) {
+      // Known producer whose batches aged out (e.g. after DeleteRecords): accept any sequence.
+      return APPEND;
+    }
+    if (firstSeq !== nextSeq(last.lastSeq)) {
+      return {
+        kind: 'error',
+        code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        message: `Out of order sequence number for producer ${producerId} at offset ${last.lastOffset + 1}: ${firstSeq} (incoming seq. number), ${last.lastSeq} (current end sequence number)`,
+      };
+    }
+    return APPEND;
+  }
+
+  record(producerId: number, epoch: number, batch: BatchMetadata): void {
+    let entry = this.producers.get(producerId);
+    if (!entry || epoch !== entry.epoch) {
+      entry = { producerId, epoch, batches: [], lastTimestamp: batch.timestamp };
+      this.producers.set(producerId, entry);
+    }
+    entry.batches.push(batch);
+    if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
+    entry.lastTimestamp = batch.timestamp;
+  }
+
+  /** Drops producers idle for longer than `maxIdleMs` (producer.id.expiration.ms). */
+  expire(now: number, maxIdleMs: number): void {
+    for (const [pid, e] of this.producers) if (now - e.lastTimestamp > maxIdleMs) this.producers.delete(pid);
+  }
+
+  /** Forgets batches below the log start offset (after retention or DeleteRecords). */
+  truncateBefore(logStartOffset: number): void {
+    for (const e of this.producers.values()) {
+      while (e.batches.length > 0 && e.batches[0]!.lastOffset < logStartOffset) e.batches.shift();
+    }
+  }
+
+  toJSON(): ProducerEntry[] {
+    return [...this.producers.values()];
+  }
+
+  static fromJSON(entries: ProducerEntry[]): PartitionProducerState {
+    const s = new PartitionProducerState();
+    for (const e of entries) s.producers.set(e.producerId, { ...e, batches: e.batches.slice(-MAX_CACHED_BATCHES) });
+    return s;
+  }
+}
