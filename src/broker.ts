@@ -16,6 +16,12 @@ import { ALL_HANDLERS } from './handlers/index.js';
 import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from './metadata/topic-manager.js';
+import { Metrics } from './metrics.js';
+import { ProducerStateManager } from './txn/producer-state-manager.js';
+import { ProducerIdAllocator } from './txn/producer-ids.js';
+import { TransactionalIds } from './txn/transactional-ids.js';
+import { AppendOrder } from './data/append-order.js';
+import type { PartitionLog } from '../storage/partition-log.js';
 
 export interface ListenerAddress {
   name: string;
@@ -39,6 +45,11 @@ export class Broker {
   advertised: ListenerAddress[] = [];
   logs!: LogManager;
   topics!: TopicManager;
+  producerIds!: ProducerIdAllocator;
+  transactionalIds!: TransactionalIds;
+  readonly producerStates: ProducerStateManager;
+  readonly appendOrder = new AppendOrder<PartitionLog>();
+  readonly metrics = new Metrics();
   readonly startedAt = Date.now();
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
@@ -53,6 +64,7 @@ export class Broker {
   ) {
     this.nodeId = config.nodeId();
     this.dataDir = resolve(config.dataDir());
+    this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }));
     for (const h of ALL_HANDLERS) {
       if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
       this.handlers.set(h.key, h as Handler);
@@ -92,6 +104,8 @@ export class Broker {
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
     });
     await this.topics.reconcile();
+    this.producerIds = await ProducerIdAllocator.open(this.dataDir);
+    this.transactionalIds = await TransactionalIds.open(this.dataDir, this.producerIds);
     await this.listen();
     this.log.info(
       {
@@ -177,7 +191,10 @@ export class Broker {
         this.log.error({ err }, 'stop hook failed');
       }
     }
-    if (this.logs) await this.logs.close();
+    if (this.logs) {
+      await this.producerStates.snapshotAll();
+      await this.logs.close();
+    }
     if (this.releaseLock) await this.releaseLock();
     this.log.info({ shutdownMs: Math.round(performance.now() - t0) }, 'broker stopped');
   }

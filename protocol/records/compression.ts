@@ -2,28 +2,28 @@
  * The four RecordBatch v2 compression codecs, as Kafka clients write them:
  *   gzip   node:zlib (multi-member streams too, as Java's GZIPInputStream reads them)
  *   snappy raw (librdkafka) or xerial-framed (Java, kafka-python); we write xerial: see xerial.ts
- *   lz4    LZ4 *frame* format (lz4-napi). Magic v0/v1's broken header checksum does not apply
- *          to v2, so frames are standard; bytes after the first frame are ignored, like Java
+ *   lz4    LZ4 *frame* format, framed by us around lz4-napi's block codec: see lz4-frame.ts
  *   zstd   zstd frames (@mongodb-js/zstd 1.x: prebuilt napi binaries, no install script; 2.x+
  *          build with node-gyp). Frames without a content size (librdkafka, streaming encoders)
- *          decode; ours get one added (frame-scan.ts says why)
+ *          decode; ours get one added (zstd-frame.ts says why)
  *
  * Decompression is capped (`maxSize`, default 256 MiB) before the native decoder allocates:
- * gzip through zlib's maxOutputLength, snappy from its length preambles, lz4 and zstd from a
- * walk over their block headers (frame-scan.ts). Everything fails with a CodecError, never a crash.
+ * gzip through zlib's maxOutputLength, snappy from its length preambles, lz4 block by block,
+ * zstd from a walk over its block headers (zstd-frame.ts). Everything fails with a CodecError,
+ * never a crash.
  *
  * Small inputs run synchronously: a native call handed to the libuv pool costs ~50 µs of
  * round trip, more than decoding a typical few-KiB batch, while large ones would block the
  * event loop for milliseconds. zstd has no sync entry point in its binding, so it is always async.
  */
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { createRequire } from 'node:module';
-import { compressFrame, compressFrameSync, decompressFrame, decompressFrameSync } from 'lz4-napi';
 import { uncompress, uncompressSync } from 'snappy';
 import { CompressionType } from './batch.js';
 import { CodecError } from './codec-error.js';
-import { scanLz4Frame, scanZstdFrames, withZstdContentSize } from './frame-scan.js';
+import { decodeLz4Frame, encodeLz4Frame } from './lz4-frame.js';
+import { scanZstdFrames, withZstdContentSize } from './zstd-frame.js';
 import { decodeXerial, encodeXerial, isXerial, rawSnappyLength } from './xerial.js';
 
 // The package's index.js wrapper drops the `level` argument (it only re-wraps error messages),
@@ -48,7 +48,7 @@ export interface DecompressOptions {
 }
 
 export interface CompressOptions {
-  /** gzip 1-9, zstd 1-22; ignored by snappy and lz4 (as in Kafka, which has no lz4 level here). */
+  /** gzip 1-9, zstd 1-22; snappy and lz4-napi's block codec have no levels. */
   level?: number;
 }
 
@@ -72,7 +72,7 @@ export async function compress(codec: CompressionType, data: Buffer, options: Co
       case CompressionType.Snappy:
         return await encodeXerial(data, !small);
       case CompressionType.Lz4:
-        return small ? compressFrameSync(data) : await compressFrame(data);
+        return await encodeLz4Frame(data, !small);
       case CompressionType.Zstd:
         return withZstdContentSize(await zstd.compress(data, options.level ?? ZSTD_DEFAULT_LEVEL), data.length);
       default:
@@ -102,13 +102,8 @@ export async function decompress(codec: CompressionType, data: Buffer, options: 
         if (n > maxSize) throw tooLarge(codec, maxSize);
         return (small ? uncompressSync(data) : await uncompress(data)) as Buffer;
       }
-      case CompressionType.Lz4: {
-        const scan = scanLz4Frame(data);
-        if (typeof scan === 'string') throw new CodecError('CORRUPT', scan);
-        if (scan.bound > maxSize + scan.blockMax) throw tooLarge(codec, maxSize);
-        const frame = scan.end === data.length ? data : data.subarray(0, scan.end);
-        return withinLimit(codec, small ? decompressFrameSync(frame) : await decompressFrame(frame), maxSize);
-      }
+      case CompressionType.Lz4:
+        return await decodeLz4Frame(data, maxSize, !small);
       case CompressionType.Zstd: {
         const scan = scanZstdFrames(data);
         if (typeof scan === 'string') throw new CodecError('CORRUPT', scan);
@@ -123,10 +118,7 @@ export async function decompress(codec: CompressionType, data: Buffer, options: 
   }
 }
 
-/**
- * lz4 and zstd bounds may overshoot by one block (see FrameBound), so the decoder may run up to
- * maxSize + one block (4 MiB at most) and the exact size is checked after.
- */
+/** The zstd bound may overshoot by one block (see FrameBound): the exact size is checked after. */
 function withinLimit(codec: number, out: Buffer, maxSize: number): Buffer {
   if (out.length > maxSize) throw tooLarge(codec, maxSize);
   return out;

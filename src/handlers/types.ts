@@ -14,8 +14,9 @@ export interface ConnectionInfo {
   readonly listener: string;
   /** Closes the connection (e.g. after a fatal protocol error). */
   close(reason: string): void;
-  /** Called when the connection closes (cleans up per-connection state such as fetch sessions). */
-  onClose(fn: () => void): void;
+  /** Runs `fn` when the connection closes; returns a function that unregisters it. */
+  onClose(fn: () => void): () => void;
+  readonly closed: boolean;
 }
 
 export interface RequestContext {

@@ -49,10 +49,19 @@ export interface CreateTopicOptions {
   internal?: boolean;
 }
 
+/** Topic configs the produce path reads per batch, resolved once per config change. */
+export interface TopicSettings {
+  maxMessageBytes: number;
+  maxTimestampDiffMs: number;
+  minInsyncReplicas: number;
+  compressionType: ConfigValue;
+}
+
 type TopicListener = (event: 'created' | 'deleted' | 'partitions' | 'configs', topic: Topic) => void;
 
 export class TopicManager {
   private readonly listeners: TopicListener[] = [];
+  private readonly settingsCache = new Map<string, TopicSettings>();
 
   constructor(
     private readonly broker: Broker,
@@ -69,6 +78,7 @@ export class TopicManager {
   }
 
   private emit(event: Parameters<TopicListener>[0], topic: Topic): void {
+    this.settingsCache.clear();
     for (const fn of this.listeners) fn(event, topic);
   }
 
@@ -92,6 +102,20 @@ export class TopicManager {
 
   logConfig(topic: Topic): LogConfig {
     return toLogConfig((key) => topicValue(key, topic.configs, this.broker.config));
+  }
+
+  settings(topic: Topic): TopicSettings {
+    let s = this.settingsCache.get(topic.name);
+    if (!s) {
+      s = {
+        maxMessageBytes: num(this.configValue(topic, 'max.message.bytes')),
+        maxTimestampDiffMs: num(this.configValue(topic, 'message.timestamp.difference.max.ms')),
+        minInsyncReplicas: num(this.configValue(topic, 'min.insync.replicas')),
+        compressionType: this.configValue(topic, 'compression.type'),
+      };
+      this.settingsCache.set(topic.name, s);
+    }
+    return s;
   }
 
   configValue(topic: Topic, key: string): ConfigValue {
@@ -245,6 +269,7 @@ export class TopicManager {
     for (const [key, value] of values) config.setDynamic(key, value, perBroker);
     await this.store.setBrokerConfigs(perBroker, Object.fromEntries(values));
     this.broker.log.level = config.string('logger.level') ?? 'info';
+    this.settingsCache.clear();
     for (const t of this.store.all()) this.applyLogConfig(t);
   }
 

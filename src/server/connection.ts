@@ -48,8 +48,8 @@ export class Connection implements ConnectionInfo {
   private readonly frames: FrameReader;
   private readonly writer: ResponseWriter;
   private readonly queue: Pending[] = [];
-  private readonly closeHooks: Array<() => void> = [];
-  private closed = false;
+  private readonly closeHooks = new Set<() => void>();
+  closed = false;
   private paused = false;
   private log: Logger;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -80,8 +80,9 @@ export class Connection implements ConnectionInfo {
     this.onClosed();
   }
 
-  onClose(fn: () => void): void {
-    this.closeHooks.push(fn);
+  onClose(fn: () => void): () => void {
+    this.closeHooks.add(fn);
+    return () => this.closeHooks.delete(fn);
   }
 
   /** True when no request is queued or running and nothing waits to be written. */
@@ -93,7 +94,9 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    for (const fn of this.closeHooks.splice(0)) {
+    const hooks = [...this.closeHooks];
+    this.closeHooks.clear();
+    for (const fn of hooks) {
       try {
         fn();
       } catch (err) {

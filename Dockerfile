@@ -1,0 +1,23 @@
+# Runnel broker image: build the TypeScript once, run with production dependencies only.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci
+COPY protocol ./protocol
+COPY storage ./storage
+COPY src ./src
+COPY bench ./bench
+COPY test ./test
+RUN npx tsc -p tsconfig.json
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+COPY --from=build /app/dist ./dist
+VOLUME /var/lib/runnel
+EXPOSE 9092
+# Configure with KAFKA_* environment variables (KAFKA_LISTENERS, KAFKA_ADVERTISED_LISTENERS, ...).
+ENV KAFKA_LOG_DIRS=/var/lib/runnel
+ENTRYPOINT ["node", "dist/src/cli.js"]

@@ -1,0 +1,216 @@
+/**
+ * Produce (key 0), versions advertised 0-11, served 3-11.
+ *
+ * librdkafka enables compression only when Produce v0 is advertised, so v0-2 are advertised and
+ * answered with UNSUPPORTED_VERSION per partition (they would carry the old message formats).
+ *
+ * Per partition: one RecordBatch v2, checked from its header and CRC only (data/batch-validation),
+ * then — for idempotent producers — the sequence check against the last five batches of that
+ * producer (a duplicate gets its original offsets back without a second append), then the append,
+ * which assigns offsets synchronously. The batch is stored exactly as sent unless the topic's
+ * compression.type asks for another codec. The response waits per acks: 0 none, 1 the write, -1
+ * the fsync (flush.messages = 1 by default), bounded by timeout_ms (REQUEST_TIMED_OUT).
+ *
+ * Pipelinable: several Produce requests of one connection may be in flight; offsets are assigned in
+ * arrival order because the append happens synchronously when the handler starts (or in the
+ * partition's append chain, see data/append-order.ts).
+ *
+ * Version notes: v2+ log_append_time, v5+ log_start_offset, v7+ zstd, v8+ record errors and error
+ * message, v9+ flexible, v10+ current-leader tags (not needed: we are always the leader).
+ */
+import {
+  newProduceResponse,
+  newProduceResponsePartition,
+  newProduceResponseTopic,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartition,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
+import { batch } from '../../protocol/records/batch.js';
+import type { PartitionLog, AppendResult } from '../../storage/partition-log.js';
+import { validateProducedBatch } from '../data/batch-validation.js';
+import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
+import { lastSequence } from '../txn/producer-state.js';
+import type { Broker } from '../broker.js';
+import type { Topic } from '../metadata/topic-store.js';
+import { defineHandler, type RequestContext } from './types.js';
+
+const MIN_SERVED_VERSION = 3;
+
+interface Outcome {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  logAppendTime: number;
+  /** Resolves when the acks are satisfied. */
+  wait: Promise<void> | null;
+}
+
+function failed(code: number, message: string | null): Outcome {
+  return { errorCode: code, errorMessage: message, baseOffset: -1, logAppendTime: -1, wait: null };
+}
+
+/** Appends one validated batch, applying the idempotence check first. Runs synchronously. */
+function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number): Outcome {
+  const producerId = batch.producerId(b);
+  const firstSeq = batch.baseSequence(b);
+  const idempotent = producerId >= 0 && firstSeq >= 0;
+  const epoch = batch.producerEpoch(b);
+  const state = idempotent ? broker.producerStates.peek(log)! : undefined;
+  let lastSeq = 0;
+  if (state) {
+    lastSeq = lastSequence(firstSeq, batch.recordCount(b));
+    const check = state.check(producerId, epoch, firstSeq, lastSeq);
+    if (check.kind === 'error') return failed(check.code, check.message);
+    if (check.kind === 'duplicate') {
+      // Already appended: answer with the original offsets once that append is durable.
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.batch.baseOffset, logAppendTime: -1, wait: acks === 0 ? null : waitVisible(log, check.batch.lastOffset) };
+    }
+  }
+  let res: AppendResult;
+  try {
+    res = log.append(b, 0);
+  } catch (err) {
+    if (err instanceof KafkaError) return failed(err.code, err.message);
+    throw err;
+  }
+  if (state) state.record(producerId, epoch, { firstSeq, lastSeq, baseOffset: res.baseOffset, lastOffset: res.lastOffset, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : batch.maxTimestamp(b) });
+  broker.metrics.messagesIn(log.topic, batch.recordCount(b), b.length);
+  const wait = acks === 0 ? null : acks === 1 ? res.written : res.durable;
+  return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: res.baseOffset, logAppendTime: res.logAppendTime, wait };
+}
+
+/** Resolves once `offset` is visible (a duplicate's original append may still be in flight). */
+function waitVisible(log: PartitionLog, offset: number): Promise<void> {
+  if (log.highWatermark > offset) return Promise.resolve();
+  return new Promise((resolve) => log.waitForData(offset, resolve));
+}
+
+function producePartition(ctx: RequestContext, topic: Topic | undefined, index: number, records: Buffer | null, acks: number): Outcome | Promise<Outcome> {
+  const broker = ctx.broker;
+  const log = topic ? broker.topics.partitionLog(topic.name, index) : undefined;
+  if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  if (ctx.version < MIN_SERVED_VERSION) return failed(ErrorCode.UNSUPPORTED_VERSION, `Produce v${ctx.version} is not supported; use v3 or later`);
+  const settings = broker.topics.settings(topic);
+  const problem = validateProducedBatch(
+    records,
+    {
+      maxMessageBytes: settings.maxMessageBytes,
+      logAppendTime: log.config.messageTimestampType === 'LogAppendTime',
+      maxTimestampDiffMs: settings.maxTimestampDiffMs,
+      produceVersion: ctx.version,
+    },
+    Date.now(),
+  );
+  if (problem) return failed(problem.code, problem.message);
+  if (acks === -1 && settings.minInsyncReplicas > 1) {
+    return failed(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
+  }
+  let b = records!;
+  const idempotent = batch.producerId(b) >= 0 && batch.baseSequence(b) >= 0;
+  const targetCodec = compressionFor(settings.compressionType, batch.compression(b));
+  const needsState = idempotent && broker.producerStates.peek(log) === undefined;
+  const prepare =
+    needsState || targetCodec !== null
+      ? async () => {
+          if (needsState) await broker.producerStates.get(log);
+          if (targetCodec !== null) b = await recompressForTopic(b, targetCodec);
+        }
+      : null;
+  return broker.appendOrder.run(log, prepare, () => appendBatch(broker, log, b, acks));
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeout'> {
+  if (ms <= 0) return p.then(() => 'ok' as const);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => resolve('timeout'), ms);
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve('ok');
+      },
+      (err) => {
+        clearTimeout(t);
+        reject(err);
+      },
+    );
+  });
+}
+
+async function settle(o: Outcome | Promise<Outcome>, timeoutMs: number): Promise<Outcome> {
+  let out: Outcome;
+  try {
+    out = await o;
+  } catch (err) {
+    return err instanceof KafkaError ? failed(err.code, err.message) : failed(ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
+  }
+  if (!out.wait) return out;
+  try {
+    if ((await withTimeout(out.wait, timeoutMs)) === 'timeout') return failed(ErrorCode.REQUEST_TIMED_OUT, `Append not acknowledged within ${timeoutMs} ms`);
+    return out;
+  } catch (err) {
+    return err instanceof KafkaError ? failed(err.code, err.message) : failed(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
+  }
+}
+
+export default defineHandler<ProduceRequest, ProduceResponse>({
+  key: 0,
+  minVersion: 0,
+  maxVersion: 11,
+  pipelinable: true,
+  handle(ctx, req) {
+    const broker = ctx.broker;
+    const acks = req.acks;
+    const outcomes: Array<{ topic: string; index: number; outcome: Outcome | Promise<Outcome> }> = [];
+    for (const t of req.topicData) {
+      const topic = broker.topics.get(t.name);
+      for (const p of t.partitionData) {
+        const outcome = acks !== 0 && acks !== 1 && acks !== -1 ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks ${acks}`) : producePartition(ctx, topic, p.index, p.records as Buffer | null, acks);
+        outcomes.push({ topic: t.name, index: p.index, outcome });
+      }
+    }
+    if (acks === 0) {
+      // No response is sent; a failed partition closes the connection so the client notices (as Kafka does).
+      void Promise.all(outcomes.map((o) => settle(o.outcome, 0))).then((results) => {
+        const bad = results.find((r) => r.errorCode !== ErrorCode.NONE);
+        if (bad) ctx.conn.close(`acks=0 produce failed: ${errorName(bad.errorCode)} ${bad.errorMessage ?? ''}`);
+      });
+      return null;
+    }
+    return Promise.all(outcomes.map((o) => settle(o.outcome, req.timeoutMs))).then((results) => {
+      const byTopic = new Map<string, ProduceResponsePartition[]>();
+      results.forEach((r, i) => {
+        const { topic, index } = outcomes[i]!;
+        const log = broker.topics.partitionLog(topic, index);
+        if (r.errorCode !== ErrorCode.NONE) ctx.log.debug({ topic, partition: index, error: errorName(r.errorCode), reason: r.errorMessage }, 'produce rejected');
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        list.push(
+          newProduceResponsePartition({
+            index,
+            errorCode: r.errorCode,
+            baseOffset: r.baseOffset,
+            logAppendTimeMs: r.logAppendTime,
+            logStartOffset: log ? log.logStartOffset : -1,
+            errorMessage: r.errorCode === ErrorCode.NONE ? null : r.errorMessage,
+          }),
+        );
+      });
+      return newProduceResponse({
+        responses: [...byTopic].map(([name, partitionResponses]) => newProduceResponseTopic({ name, partitionResponses })),
+        throttleTimeMs: 0,
+      });
+    });
+  },
+  errorResponse(_ctx, req, code, message) {
+    return newProduceResponse({
+      responses: req.topicData.map((t) =>
+        newProduceResponseTopic({
+          name: t.name,
+          partitionResponses: t.partitionData.map((p) => newProduceResponsePartition({ index: p.index, errorCode: code, baseOffset: -1, errorMessage: message })),
+        }),
+      ),
+    });
+  },
+});

@@ -1,0 +1,77 @@
+/**
+ * ListOffsets (key 2), versions 0-7.
+ *
+ * Per partition, by timestamp: -1 latest (the high watermark, or the last stable offset for
+ * read_committed), -2 earliest (the log start offset), -3 the record with the largest timestamp
+ * (v7), -4/-5 (earliest local / tiered, KIP-405) answer as earliest; any other value the first
+ * offset whose timestamp is at least that (time index), or -1 when none is.
+ * Version notes: v0 returns a list of offsets (old style); v1 single offset + timestamp; v2
+ * isolation level; v4 leader epoch; v6 flexible; v7 max timestamp.
+ */
+import {
+  newListOffsetsResponse,
+  newListOffsetsResponsePartition,
+  newListOffsetsResponseTopic,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+  type ListOffsetsResponsePartition,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { defineHandler } from './types.js';
+
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL_TIMESTAMP = -4;
+const EARLIEST_TIERED_TIMESTAMP = -5;
+
+export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
+  key: 2,
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(ctx, req) {
+    const topics = [];
+    for (const t of req.topics) {
+      const partitions: ListOffsetsResponsePartition[] = [];
+      for (const p of t.partitions) {
+        const res = newListOffsetsResponsePartition({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp: -1, offset: -1, leaderEpoch: -1 });
+        partitions.push(res);
+        const log = ctx.broker.topics.partitionLog(t.name, p.partitionIndex);
+        if (!log) {
+          res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          continue;
+        }
+        try {
+          let found: { offset: number; timestamp: number } | null;
+          switch (p.timestamp) {
+            case LATEST_TIMESTAMP:
+              found = { offset: log.highWatermark, timestamp: -1 };
+              break;
+            case EARLIEST_TIMESTAMP:
+            case EARLIEST_LOCAL_TIMESTAMP:
+            case EARLIEST_TIERED_TIMESTAMP:
+              found = { offset: log.logStartOffset, timestamp: -1 };
+              break;
+            case MAX_TIMESTAMP:
+              found = await log.maxTimestampOffset();
+              break;
+            default:
+              found = p.timestamp < 0 ? null : await log.offsetForTimestamp(p.timestamp);
+              if (p.timestamp < 0) res.errorCode = ErrorCode.INVALID_REQUEST;
+          }
+          if (found) {
+            res.offset = found.offset;
+            res.timestamp = found.timestamp;
+            res.leaderEpoch = 0;
+          }
+          if (ctx.version === 0) res.oldStyleOffsets = found ? [found.offset].slice(0, Math.max(p.maxNumOffsets, 0)) : [];
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          res.errorCode = err.code;
+        }
+      }
+      topics.push(newListOffsetsResponseTopic({ name: t.name, partitions }));
+    }
+    return newListOffsetsResponse({ throttleTimeMs: 0, topics });
+  },
+});

@@ -1,0 +1,46 @@
+/**
+ * DeleteRecords (key 21), versions 0-2.
+ *
+ * Moves each partition's log start offset to the given offset (-1: the high watermark); whole
+ * segments below it are deleted in the background (renamed .deleted, removed after their readers
+ * finish). Answers the new low watermark; an offset above the high watermark is
+ * OFFSET_OUT_OF_RANGE.
+ */
+import {
+  newDeleteRecordsResponse,
+  newDeleteRecordsResponsePartition,
+  newDeleteRecordsResponseTopic,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
+  key: 21,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const topics = [];
+    for (const t of req.topics) {
+      const partitions = [];
+      for (const p of t.partitions) {
+        const log = ctx.broker.topics.partitionLog(t.name, p.partitionIndex);
+        if (!log) {
+          partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));
+          continue;
+        }
+        try {
+          const low = await log.deleteRecordsBefore(p.offset);
+          ctx.broker.producerStates.peek(log)?.truncateBefore(low);
+          partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: low, errorCode: ErrorCode.NONE }));
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: err.code }));
+        }
+      }
+      topics.push(newDeleteRecordsResponseTopic({ name: t.name, partitions }));
+    }
+    return newDeleteRecordsResponse({ throttleTimeMs: 0, topics });
+  },
+});

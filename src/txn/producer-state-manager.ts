@@ -1,0 +1,137 @@
+/**
+ * Producer state for every partition, loaded lazily on the first idempotent produce to a
+ * partition and rebuilt from the log: the newest snapshot (if any) plus a scan of the batch
+ * headers written after it. The log is the truth; a snapshot only saves scanning.
+ *
+ * Snapshot file (Kafka's name, our content): `<partition dir>/<20-digit offset>.snapshot`, JSON
+ * `{ "version": 1, "offset": N, "producers": [{producerId, epoch, lastTimestamp, batches:
+ * [{firstSeq, lastSeq, baseOffset, lastOffset, timestamp}]}] }`, covering every batch below N.
+ * Written at clean shutdown; older snapshots are removed.
+ */
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { batch } from '../../protocol/records/batch.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import type { Logger } from '../logger.js';
+import { writeFileAtomic } from '../metadata/atomic-file.js';
+import { lastSequence, PartitionProducerState, type ProducerEntry } from './producer-state.js';
+
+const SNAPSHOT_RE = /^(\d{20})\.snapshot$/;
+const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
+
+export class ProducerStateManager {
+  private readonly states = new WeakMap<PartitionLog, PartitionProducerState>();
+  private readonly loading = new WeakMap<PartitionLog, Promise<PartitionProducerState>>();
+  private readonly loaded = new Set<PartitionLog>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** The state if already loaded (the produce fast path), else undefined. */
+  peek(log: PartitionLog): PartitionProducerState | undefined {
+    return this.states.get(log);
+  }
+
+  /** Loads (once) and returns the state of a partition. */
+  get(log: PartitionLog): Promise<PartitionProducerState> {
+    const ready = this.states.get(log);
+    if (ready) return Promise.resolve(ready);
+    let p = this.loading.get(log);
+    if (!p) {
+      p = this.load(log).then((s) => {
+        this.states.set(log, s);
+        this.loaded.add(log);
+        this.loading.delete(log);
+        return s;
+      });
+      p.catch(() => this.loading.delete(log));
+      this.loading.set(log, p);
+    }
+    return p;
+  }
+
+  private async load(log: PartitionLog): Promise<PartitionProducerState> {
+    const t0 = performance.now();
+    let state = new PartitionProducerState();
+    let from = log.logStartOffset;
+    const snap = await readSnapshot(log.dir);
+    if (snap && snap.offset <= log.logEndOffset && snap.offset >= log.logStartOffset) {
+      state = PartitionProducerState.fromJSON(snap.producers);
+      from = snap.offset;
+    }
+    // Everything appended so far must be in the state; appends made while we scan are waited for.
+    const end = log.logEndOffset;
+    let scanned = 0;
+    while (from < end && from < log.highWatermark) {
+      const batches = await log.readBatches(from, SCAN_CHUNK_BYTES);
+      if (batches.length === 0) break;
+      for (const b of batches) {
+        const last = batch.lastOffset(b);
+        if (last >= from) applyBatch(state, b);
+        from = last + 1;
+        scanned++;
+      }
+    }
+    state.truncateBefore(log.logStartOffset);
+    this.log.debug({ topic: log.topic, partition: log.partition, scanned, ms: Math.round(performance.now() - t0) }, 'producer state loaded');
+    return state;
+  }
+
+  /** Writes a snapshot for every loaded partition (clean shutdown). */
+  async snapshotAll(): Promise<void> {
+    for (const log of this.loaded) {
+      const state = this.states.get(log);
+      if (!state || log.isClosed) continue;
+      try {
+        await writeSnapshot(log.dir, log.logEndOffset, state.toJSON());
+      } catch (err) {
+        this.log.warn({ topic: log.topic, partition: log.partition, err: (err as Error).message }, 'producer snapshot failed');
+      }
+    }
+  }
+
+  forget(log: PartitionLog): void {
+    this.states.delete(log);
+    this.loaded.delete(log);
+  }
+}
+
+/** Adds one stored batch's producer metadata to the state (rebuild path). */
+export function applyBatch(state: PartitionProducerState, b: Buffer): void {
+  const pid = batch.producerId(b);
+  if (pid < 0 || batch.isControl(b)) return;
+  const firstSeq = batch.baseSequence(b);
+  if (firstSeq < 0) return;
+  const base = batch.baseOffset(b);
+  state.record(pid, batch.producerEpoch(b), {
+    firstSeq,
+    lastSeq: lastSequence(firstSeq, batch.lastOffsetDelta(b) + 1),
+    baseOffset: base,
+    lastOffset: base + batch.lastOffsetDelta(b),
+    timestamp: batch.maxTimestamp(b),
+  });
+}
+
+async function readSnapshot(dir: string): Promise<{ offset: number; producers: ProducerEntry[] } | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return null;
+  }
+  const snaps = names.filter((n) => SNAPSHOT_RE.test(n)).sort();
+  const newest = snaps[snaps.length - 1];
+  if (!newest) return null;
+  try {
+    const parsed = JSON.parse(await readFile(join(dir, newest), 'utf8')) as { version: number; offset: number; producers: ProducerEntry[] };
+    if (parsed.version !== 1) return null;
+    return parsed;
+  } catch {
+    return null;
+  }
+}
+
+async function writeSnapshot(dir: string, offset: number, producers: ProducerEntry[]): Promise<void> {
+  const name = `${String(offset).padStart(20, '0')}.snapshot`;
+  await writeFileAtomic(join(dir, name), JSON.stringify({ version: 1, offset, producers }));
+  for (const n of await readdir(dir)) if (SNAPSHOT_RE.test(n) && n !== name) await unlink(join(dir, n)).catch(() => undefined);
+}

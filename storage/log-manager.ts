@@ -1,0 +1,363 @@
+/**
+ * All partition logs of one data dir: startup recovery, checkpoints, background retention and
+ * compaction, topic deletion, clean shutdown.
+ *
+ * Data dir layout (names are Kafka's; formats in file-names.ts, checkpoints.ts, segment.ts):
+ *   <dataDir>/<topic>-<partition>/...              one PartitionLog each
+ *   <dataDir>/<topic>-<partition>.<uuid>-delete/   deleted topic partitions awaiting removal
+ *   <dataDir>/recovery-point-offset-checkpoint     written periodically and at close
+ *   <dataDir>/log-start-offset-checkpoint          written when log start offsets move, and at close
+ *   <dataDir>/cleaner-offset-checkpoint            written after compaction, and at close
+ *   <dataDir>/.kafka_cleanshutdown                 empty; written last on clean close, deleted
+ *                                                  (and the deletion fsynced) at startup, so a
+ *                                                  crash always finds it missing
+ *
+ * Startup: with the marker, each partition loads from its indexes (fast); without it, each is
+ * recovered from its recovery point (recovery.ts). Partitions load with bounded concurrency.
+ * The broker persists which topics exist and their configs; discovered partitions start with the
+ * default config until the broker calls create()/updateConfig().
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from '../src/logger.js';
+import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDirName, partitionDirName } from './file-names.js';
+import { type CleanResult, type CleanerOptions, cleanLog } from './cleaner.js';
+import { type CheckpointEntries, readCheckpoint, tpKey, writeCheckpoint } from './checkpoints.js';
+import { FdCache } from './fd-cache.js';
+import { type StorageFs, isErrno, realFs, removeTree, writeWholeFile } from './fs.js';
+import { type LogConfig, validateLogConfig } from './log-config.js';
+import { PartitionLog } from './partition-log.js';
+
+export interface LogManagerOptions {
+  dataDir: string;
+  fs?: StorageFs;
+  logger: Logger;
+  defaults: LogConfig;
+  /** runnel.max.open.files: soft bound on open segment fds (default 1000). */
+  maxOpenFiles?: number;
+  /** log.retention.check.interval.ms (default 300000). 0 disables the background task. */
+  retentionCheckIntervalMs?: number;
+  /** log.flush.offset.checkpoint.interval.ms (default 60000). */
+  recoveryPointCheckpointIntervalMs?: number;
+  /** log.cleaner.backoff.ms (default 15000). 0 disables background compaction. */
+  cleanerBackoffMs?: number;
+  /** Concurrent partition loads at startup (default 64). */
+  loadConcurrency?: number;
+  /** Cleaner hooks (decompress) and bounds. */
+  cleaner?: Omit<CleanerOptions, 'now' | 'force'>;
+}
+
+export interface StorageStats {
+  recoveredBytes: number;
+  recoveryMs: number;
+  uncleanShutdown: boolean;
+  truncatedBytes: number;
+  partitionsLoaded: number;
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export class LogManager {
+  readonly dataDir: string;
+  readonly stats: StorageStats = { recoveredBytes: 0, recoveryMs: 0, uncleanShutdown: false, truncatedBytes: 0, partitionsLoaded: 0 };
+  defaults: LogConfig;
+
+  private readonly fs: StorageFs;
+  private readonly logger: Logger;
+  private readonly fdCache: FdCache;
+  private readonly logs = new Map<string, PartitionLog>();
+  private readonly creating = new Map<string, Promise<PartitionLog>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly background = new Set<Promise<unknown>>();
+  private closed = false;
+  private logStartDirty = false;
+  private checkpointChain: Promise<void> = Promise.resolve();
+  private retentionRunning = false;
+  private cleanerRunning = false;
+
+  private constructor(private readonly opts: LogManagerOptions) {
+    this.dataDir = opts.dataDir;
+    this.fs = opts.fs ?? realFs;
+    this.logger = opts.logger;
+    this.defaults = opts.defaults;
+    validateLogConfig(opts.defaults);
+    this.fdCache = new FdCache(this.fs, opts.maxOpenFiles ?? 1000, opts.logger);
+  }
+
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    const m = new LogManager(opts);
+    await m.start();
+    return m;
+  }
+
+  private async start(): Promise<void> {
+    const t0 = performance.now();
+    const { fs, dataDir } = this;
+    await fs.mkdir(dataDir);
+    const marker = join(dataDir, CLEAN_SHUTDOWN_FILE);
+    let clean = false;
+    try {
+      await fs.stat(marker);
+      clean = true;
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e;
+    }
+    this.stats.uncleanShutdown = !clean;
+
+    const readCp = async (name: string): Promise<CheckpointEntries> => {
+      try {
+        return await readCheckpoint(fs, dataDir, name);
+      } catch (e) {
+        this.logger.warn({ err: e, file: name }, 'unreadable checkpoint; ignoring it');
+        return new Map();
+      }
+    };
+    const recoveryPoints = await readCp(RECOVERY_POINT_CHECKPOINT);
+    const logStarts = await readCp(LOG_START_CHECKPOINT);
+    const cleanerPoints = await readCp(CLEANER_CHECKPOINT);
+
+    // Delete the marker before anything can be written, and make the deletion durable: a crash
+    // from now on must find no marker.
+    if (clean) {
+      await fs.unlink(marker);
+      await fs.fsyncDir(dataDir);
+    }
+
+    const names = await fs.readdir(dataDir);
+    const toLoad: Array<{ topic: string; partition: number; dir: string }> = [];
+    for (const name of names) {
+      if (name.endsWith(DELETE_DIR_SUFFIX)) {
+        this.track(removeTree(fs, join(dataDir, name)).catch((e) => this.logger.warn({ err: e, dir: name }, 'removing deleted partition dir failed')));
+        continue;
+      }
+      const tp = parsePartitionDirName(name);
+      if (!tp) continue;
+      const st = await fs.stat(join(dataDir, name)).catch(() => null);
+      if (!st?.isDirectory) continue;
+      toLoad.push({ ...tp, dir: join(dataDir, name) });
+    }
+
+    await mapLimit(toLoad, this.opts.loadConcurrency ?? 64, async ({ topic, partition, dir }) => {
+      const key = tpKey(topic, partition);
+      const log = await this.openLog(topic, partition, dir, this.defaults, {
+        cleanShutdown: clean,
+        recoveryPoint: recoveryPoints.get(key) ?? 0,
+        logStartOffset: logStarts.get(key) ?? 0,
+      });
+      const cp = cleanerPoints.get(key);
+      if (cp !== undefined) log.cleanerCheckpoint = Math.max(cp, log.logStartOffset);
+      this.stats.recoveredBytes += log.recoveredBytes;
+      this.stats.truncatedBytes += log.truncatedBytes;
+      this.stats.partitionsLoaded++;
+    });
+    // What recovery established is now the durable truth: checkpoint it.
+    if (!clean && this.logs.size > 0) await this.writeCheckpoints();
+    this.stats.recoveryMs = performance.now() - t0;
+    this.logger.info({ partitions: this.logs.size, clean, recoveredBytes: this.stats.recoveredBytes, truncatedBytes: this.stats.truncatedBytes, ms: Math.round(this.stats.recoveryMs) }, 'logs loaded');
+    this.startTimers();
+  }
+
+  private startTimers(): void {
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      if (!(ms > 0)) return;
+      const t = setInterval(() => {
+        if (!this.closed) this.track(fn().catch((e) => this.logger.error({ err: e }, 'storage background task failed')));
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.opts.retentionCheckIntervalMs ?? 300000, () => this.runRetentionNow());
+    every(this.opts.recoveryPointCheckpointIntervalMs ?? 60000, () => this.writeCheckpoints());
+    every(this.opts.cleanerBackoffMs ?? 15000, () => this.runCompactionNow());
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  private async openLog(topic: string, partition: number, dir: string, config: LogConfig, o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number }): Promise<PartitionLog> {
+    const log = await PartitionLog.open({
+      topic,
+      partition,
+      dir,
+      config,
+      fs: this.fs,
+      fdCache: this.fdCache,
+      logger: this.logger,
+      cleanShutdown: o.cleanShutdown,
+      recoveryPoint: o.recoveryPoint,
+      logStartOffset: o.logStartOffset,
+      onLogStartOffsetChanged: () => {
+        this.logStartDirty = true;
+      },
+      onOffline: (l, err) => this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure'),
+    });
+    this.logs.set(tpKey(topic, partition), log);
+    return log;
+  }
+
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(tpKey(topic, partition));
+  }
+
+  /** Returns the existing log (with `config` applied) or creates an empty one. */
+  async create(topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+    if (this.closed) throw new Error('log manager is closed');
+    const key = tpKey(topic, partition);
+    const existing = this.logs.get(key);
+    if (existing) {
+      existing.updateConfig(config);
+      return existing;
+    }
+    const inFlight = this.creating.get(key);
+    if (inFlight) return inFlight;
+    const p = (async () => {
+      validateLogConfig(config);
+      const dir = join(this.dataDir, partitionDirName(topic, partition));
+      await this.fs.mkdir(dir);
+      await this.fs.fsyncDir(this.dataDir);
+      return this.openLog(topic, partition, dir, config, { cleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
+    })().finally(() => this.creating.delete(key));
+    this.creating.set(key, p);
+    return p;
+  }
+
+  partitions(): Iterable<PartitionLog> {
+    return this.logs.values();
+  }
+
+  /** Open segment fds right now (tests, metrics). */
+  get openFiles(): number {
+    return this.fdCache.openCount;
+  }
+
+  /**
+   * Deletes every partition of `topic`: writes stop at once, the directory is renamed to
+   * `<topic>-<partition>.<uuid>-delete` (Kafka's name) and removed once readers released their
+   * slices and file.delete.delay.ms passed. Resolves after the rename.
+   */
+  async deleteTopic(topic: string): Promise<void> {
+    const victims = [...this.logs.values()].filter((l) => l.topic === topic);
+    for (const log of victims) {
+      this.logs.delete(tpKey(log.topic, log.partition));
+      await log.abandon();
+      const dirName = `${partitionDirName(log.topic, log.partition)}.${randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`;
+      const newDir = join(this.dataDir, dirName);
+      await this.fs.rename(log.dir, newDir);
+      log.movedTo(newDir);
+      await this.fs.fsyncDir(this.dataDir);
+      const delay = log.config.fileDeleteDelayMs;
+      this.track(
+        (async () => {
+          await log.whenUnpinned();
+          await log.closeFds();
+          if (delay > 0) await new Promise((r) => setTimeout(r, delay).unref());
+          await removeTree(this.fs, newDir);
+        })().catch((e) => this.logger.warn({ err: e, dir: dirName }, 'removing deleted partition failed')),
+      );
+    }
+    if (victims.length) {
+      this.logStartDirty = true;
+      this.logger.info({ topic, partitions: victims.length }, 'topic deleted');
+    }
+  }
+
+  /** Waits for background work (deletions, tasks) to finish (tests). */
+  async settle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+    for (const l of this.logs.values()) await l.settleDeletions();
+  }
+
+  /** One retention pass over every log (the background task calls this every interval). */
+  async runRetentionNow(now = Date.now()): Promise<void> {
+    if (this.retentionRunning) return;
+    this.retentionRunning = true;
+    try {
+      for (const log of [...this.logs.values()]) {
+        try {
+          await log.applyRetention(now);
+        } catch (e) {
+          this.logger.error({ err: e, topic: log.topic, partition: log.partition }, 'retention failed');
+        }
+      }
+      if (this.logStartDirty) await this.writeLogStartCheckpoint();
+    } finally {
+      this.retentionRunning = false;
+    }
+  }
+
+  /** One compaction pass over every compacted log. `force` ignores min.cleanable.dirty.ratio. */
+  async runCompactionNow(opts: { force?: boolean; now?: number } = {}): Promise<CleanResult[]> {
+    if (this.cleanerRunning) return [];
+    this.cleanerRunning = true;
+    const results: CleanResult[] = [];
+    let any = false;
+    try {
+      for (const log of [...this.logs.values()]) {
+        if (!log.config.cleanupPolicy.compact || log.isClosed) continue;
+        try {
+          const r = await cleanLog(log, { ...this.opts.cleaner, ...opts });
+          results.push(r);
+          any ||= r.cleaned;
+        } catch (e) {
+          this.logger.error({ err: e, topic: log.topic, partition: log.partition }, 'compaction failed');
+        }
+      }
+      if (any) await this.enqueueCheckpoint(() => writeCheckpoint(this.fs, this.dataDir, CLEANER_CHECKPOINT, this.entries((l) => l.cleanerCheckpoint)));
+    } finally {
+      this.cleanerRunning = false;
+    }
+    return results;
+  }
+
+  private entries(pick: (l: PartitionLog) => number) {
+    return [...this.logs.values()].map((l) => ({ topic: l.topic, partition: l.partition, offset: pick(l) }));
+  }
+
+  /** Checkpoint writes are serialised (they share .tmp names). */
+  private enqueueCheckpoint(fn: () => Promise<void>): Promise<void> {
+    const run = this.checkpointChain.then(fn, fn);
+    this.checkpointChain = run.catch(() => {});
+    return run;
+  }
+
+  private writeLogStartCheckpoint(): Promise<void> {
+    this.logStartDirty = false;
+    return this.enqueueCheckpoint(() => writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset)));
+  }
+
+  /** Writes all three checkpoint files. */
+  writeCheckpoints(): Promise<void> {
+    this.logStartDirty = false;
+    return this.enqueueCheckpoint(async () => {
+      await writeCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_CHECKPOINT, this.entries((l) => l.recoveryPoint));
+      await writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset));
+      await writeCheckpoint(this.fs, this.dataDir, CLEANER_CHECKPOINT, this.entries((l) => l.cleanerCheckpoint));
+    });
+  }
+
+  /** Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    const logs = [...this.logs.values()];
+    const offline = logs.some((l) => l.isOffline);
+    await mapLimit(logs, 64, (l) => l.close());
+    await this.writeCheckpoints();
+    if (offline) {
+      this.logger.warn('some partitions are offline: not writing the clean-shutdown marker');
+      return;
+    }
+    await writeWholeFile(this.fs, join(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0), true);
+    await this.fs.fsyncDir(this.dataDir);
+    this.logger.info({ partitions: logs.length }, 'logs closed cleanly');
+  }
+}

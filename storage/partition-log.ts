@@ -1,0 +1,1072 @@
+/**
+ * One partition's log: a directory of segments (segment.ts) with a single ordered writer.
+ *
+ * Append path (no per-record work; only the 61-byte batch header is touched):
+ *   append() assigns offsets synchronously, stamps baseOffset and partitionLeaderEpoch into the
+ *   batch in place (neither is covered by the CRC), decides segment roll and index entry by size
+ *   arithmetic, and queues the buffer. The writer loop takes everything queued for the current
+ *   segment, writes it with ONE positional writev, then fsyncs per the flush policy. Appends that
+ *   arrive while a write/fsync is in flight form the next group: that is the group commit, so 64
+ *   concurrent producers share one fdatasync instead of queueing 64.
+ *
+ * Visibility: the high watermark (end of what readers may see) advances only after the write
+ * completed and, when flush.messages = 1 (Runnel's default), after the fsync too. So a reader
+ * never sees a partial write, and by default never sees data a crash could take back.
+ *
+ * Failures: a failed or torn write rejects the affected appends and everything queued behind them
+ * (their offsets are void) with KAFKA_STORAGE_ERROR, truncates the file back to the last good
+ * position and rewinds the log end offset; the log stays online if the truncate worked. A failed
+ * fsync rejects every append not yet durable, and the partition goes offline for writes (after
+ * a failed fsync the page cache can no longer be trusted: Kafka marks the log dir offline).
+ * Reads of what was acknowledged keep working in both cases.
+ *
+ * Files: see segment.ts (.log/.index/.timeindex); this module writes no other format.
+ */
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { FileSlice } from '../protocol/primitives.js';
+import { ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, batch, restampCrc } from '../protocol/records/batch.js';
+import type { Logger } from '../src/logger.js';
+import { silentLogger } from '../src/logger.js';
+import { FdCache, RetiredSegmentError } from './fd-cache.js';
+import { DELETED_SUFFIX } from './file-names.js';
+import { type StorageFs, readFully, realFs, writevFully } from './fs.js';
+import { type LogConfig, validateLogConfig } from './log-config.js';
+import { forEachRecord } from './record-scan.js';
+import { loadSegments } from './recovery.js';
+import { selectRetention } from './retention.js';
+import { type BatchLocation, LogSegment, maxIndexEntries } from './segment.js';
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** -1 for CreateTime. */
+  logAppendTime: number;
+  /** Write done and visible to readers. */
+  written: Promise<void>;
+  /** fsynced per the flush policy (the same promise as `written` when every append is fsynced). */
+  durable: Promise<void>;
+}
+
+export interface ReadResult {
+  slices: FileSlice[];
+  size: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface ReadOptions {
+  /** Return at least the first batch even if it is larger than maxBytes (default true). */
+  minOneBatch?: boolean;
+  /** Exclusive upper bound (e.g. last stable offset); the batch containing it is excluded. */
+  maxOffset?: number;
+}
+
+export interface PartitionLogOptions {
+  topic: string;
+  partition: number;
+  dir: string;
+  config: LogConfig;
+  fs?: StorageFs;
+  fdCache?: FdCache;
+  logger?: Logger;
+  /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
+  cleanShutdown?: boolean;
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  /** Called when the log start offset moved (the manager checkpoints it). */
+  onLogStartOffsetChanged?: (log: PartitionLog) => void;
+  /** Called when the log went offline after a storage failure. */
+  onOffline?: (log: PartitionLog, err: unknown) => void;
+}
+
+type State = 'online' | 'offline' | 'closing' | 'closed';
+
+const noop = () => {};
+const MAX_IOV = 1024;
+const MAX_GROUP_BYTES = 16 * 1024 * 1024;
+const INT32_MAX = 2147483647;
+
+class Deferred {
+  readonly promise: Promise<void>;
+  resolve!: () => void;
+  reject!: (e: unknown) => void;
+  constructor() {
+    this.promise = new Promise<void>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    // Callers may await only one of written/durable; never let the other become an unhandled rejection.
+    this.promise.catch(noop);
+  }
+}
+
+interface QueuedAppend {
+  seg: LogSegment;
+  /** null: a roll marker (switch to `seg` with nothing to write). */
+  buf: Buffer | null;
+  position: number;
+  size: number;
+  last: number;
+  maxTs: number;
+  records: number;
+  indexIt: boolean;
+  /** Visible only after an fsync (flush.messages = 1). */
+  waitFsync: boolean;
+  written: Deferred;
+  durable: Deferred;
+}
+
+export function storageError(message: string, cause?: unknown): KafkaError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  const err = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${message}${detail}`);
+  if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
+  return err;
+}
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  config: LogConfig;
+
+  private readonly fs: StorageFs;
+  private readonly fdCache: FdCache;
+  private readonly logger: Logger;
+  private readonly opts: PartitionLogOptions;
+
+  /** Copy-on-write: readers iterate a snapshot across awaits. */
+  private segments: LogSegment[] = [];
+  private writingSeg!: LogSegment;
+  private state: State = 'online';
+
+  private _logStartOffset = 0;
+  /** Next offset to assign. */
+  private _nextOffset = 0;
+  /** Offset after the last written batch. */
+  private writtenEnd = 0;
+  /** Visible end. */
+  private _hw = 0;
+  /** Offset below which everything is fsynced. */
+  private flushedEnd = 0;
+
+  private queue: QueuedAppend[] = [];
+  private writerRunning = false;
+  private pendingVisible: QueuedAppend[] = [];
+  private awaitingDurable: QueuedAppend[] = [];
+  private unflushedRecords = 0;
+  private firstUnflushedAt = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushRequested = false;
+  private flushWaiters: Deferred[] = [];
+  private dataWaiters: Array<{ offset: number; cb: () => void }> = [];
+  private maintenanceChain: Promise<unknown> = Promise.resolve();
+  private readonly pendingDeletes = new Set<Promise<void>>();
+  /** Compaction: offset up to which the log has been cleaned (exclusive). */
+  cleanerCheckpoint = 0;
+
+  private constructor(opts: PartitionLogOptions) {
+    this.opts = opts;
+    this.topic = opts.topic;
+    this.partition = opts.partition;
+    this.dir = opts.dir;
+    validateLogConfig(opts.config);
+    this.config = opts.config;
+    this.fs = opts.fs ?? realFs;
+    this.fdCache = opts.fdCache ?? new FdCache(this.fs, 1000);
+    this.logger = (opts.logger ?? silentLogger()).child({ topic: opts.topic, partition: opts.partition });
+  }
+
+  /** Opens (and if needed recovers) the partition directory, which must exist. */
+  static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
+    const log = new PartitionLog(opts);
+    await log.load();
+    return log;
+  }
+
+  /** Bytes scanned by unclean recovery while opening. */
+  recoveredBytes = 0;
+  truncatedBytes = 0;
+
+  private async load(): Promise<void> {
+    await this.fs.mkdir(this.dir);
+    const res = await loadSegments({
+      dir: this.dir,
+      fs: this.fs,
+      fdCache: this.fdCache,
+      logger: this.logger,
+      config: this.config,
+      clean: this.opts.cleanShutdown ?? false,
+      recoveryPoint: this.opts.recoveryPoint ?? 0,
+      logStartOffset: this.opts.logStartOffset ?? 0,
+    });
+    this.segments = res.segments;
+    this.recoveredBytes = res.recoveredBytes;
+    this.truncatedBytes = res.truncatedBytes;
+    const active = this.segments[this.segments.length - 1]!;
+    this.writingSeg = active;
+    this._nextOffset = this.writtenEnd = this._hw = this.flushedEnd = active.nextOffset;
+    this._logStartOffset = res.logStartOffset;
+    this.cleanerCheckpoint = this._logStartOffset;
+  }
+
+  get logStartOffset(): number {
+    return this._logStartOffset;
+  }
+  get logEndOffset(): number {
+    return this._nextOffset;
+  }
+  get highWatermark(): number {
+    return this._hw;
+  }
+  /** Offset below which every batch is fsynced (what recovery-point-offset-checkpoint records). */
+  get recoveryPoint(): number {
+    return this.flushedEnd;
+  }
+  get isOffline(): boolean {
+    return this.state === 'offline';
+  }
+  get isClosed(): boolean {
+    return this.state === 'closed' || this.state === 'closing';
+  }
+  /** Total bytes of all segments. */
+  get size(): number {
+    let s = 0;
+    for (const seg of this.segments) s += seg.queuedSize;
+    return s;
+  }
+  /** Segment base offsets, oldest first (tests, admin). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+  /** @internal Snapshot of the segment list (cleaner, retention, tests). */
+  segmentList(): readonly LogSegment[] {
+    return this.segments;
+  }
+  /** @internal */
+  get storageFs(): StorageFs {
+    return this.fs;
+  }
+  /** @internal */
+  get fds(): FdCache {
+    return this.fdCache;
+  }
+  /** @internal */
+  get log(): Logger {
+    return this.logger;
+  }
+
+  updateConfig(c: LogConfig): void {
+    validateLogConfig(c);
+    this.config = c;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Append
+
+  append(b: Buffer, leaderEpoch = 0): AppendResult {
+    if (this.state !== 'online') {
+      throw storageError(this.state === 'offline' ? `log ${this.topic}-${this.partition} is offline` : `log ${this.topic}-${this.partition} is closed`);
+    }
+    const size = b.length;
+    if (size < BATCH_HEADER_SIZE || batch.totalSize(b) !== size) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'buffer is not exactly one record batch');
+    const lastDelta = batch.lastOffsetDelta(b);
+    if (lastDelta < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'negative lastOffsetDelta');
+    const cfg = this.config;
+    const now = Date.now();
+    const base = this._nextOffset;
+    const last = base + lastDelta;
+
+    let seg = this.segments[this.segments.length - 1]!;
+    if (this.shouldRoll(seg, size, last, now)) seg = this.queueRoll(base);
+    if (seg.rollingBaseMs < 0) seg.rollingBaseMs = now;
+
+    batch.setBaseOffset(b, base);
+    batch.setPartitionLeaderEpoch(b, leaderEpoch);
+    let logAppendTime = -1;
+    if (cfg.messageTimestampType === 'LogAppendTime') {
+      logAppendTime = now;
+      b.writeInt16BE(batch.attributes(b) | ATTR_TIMESTAMP_TYPE, OFF_ATTRIBUTES);
+      batch.setMaxTimestamp(b, now);
+      restampCrc(b, 0, size);
+    }
+
+    const position = seg.queuedSize;
+    seg.queuedSize += size;
+    const indexIt = seg.decideIndex(size, cfg.indexIntervalBytes);
+    this._nextOffset = last + 1;
+
+    const waitFsync = cfg.flushMessages <= 1;
+    const written = new Deferred();
+    const durable = waitFsync ? written : new Deferred();
+    this.queue.push({ seg, buf: b, position, size, last, maxTs: batch.maxTimestamp(b), records: batch.recordCount(b), indexIt, waitFsync, written, durable });
+    this.kick();
+    return { baseOffset: base, lastOffset: last, logAppendTime, written: written.promise, durable: durable.promise };
+  }
+
+  private shouldRoll(seg: LogSegment, size: number, last: number, now: number): boolean {
+    if (seg.isEmpty) return false;
+    const cfg = this.config;
+    return (
+      seg.queuedSize + size > cfg.segmentBytes ||
+      (seg.rollingBaseMs >= 0 && now - seg.rollingBaseMs > cfg.segmentMs) ||
+      seg.queuedIndexEntries >= maxIndexEntries(cfg.segmentIndexBytes) ||
+      last - seg.baseOffset > INT32_MAX
+    );
+  }
+
+  /** Adds a new (not yet created) segment at `base`; the writer creates its file when it gets there. */
+  private queueRoll(base: number): LogSegment {
+    const seg = new LogSegment(this.dir, base, false);
+    seg.resetIndexes(this.config.segmentIndexBytes);
+    seg.timeMetaKnown = true;
+    this.segments = [...this.segments, seg];
+    return seg;
+  }
+
+  /** Rolls the active segment now (if it has data); resolves once the new segment exists. */
+  roll(): Promise<void> {
+    if (this.state !== 'online') return Promise.reject(storageError('log is not writable'));
+    const seg = this.segments[this.segments.length - 1]!;
+    if (seg.isEmpty) return Promise.resolve();
+    const ns = this.queueRoll(this._nextOffset);
+    const d = new Deferred();
+    this.queue.push({ seg: ns, buf: null, position: 0, size: 0, last: this._nextOffset - 1, maxTs: -1, records: 0, indexIt: false, waitFsync: false, written: d, durable: d });
+    this.kick();
+    return d.promise;
+  }
+
+  private kick(): void {
+    if (this.writerRunning) return;
+    this.writerRunning = true;
+    void this.runWriter();
+  }
+
+  private async runWriter(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.queue.length > 0) {
+          await this.writeNext();
+          continue;
+        }
+        if (this.flushRequested || this.flushWaiters.length > 0) {
+          this.flushRequested = false;
+          const waiters = this.flushWaiters;
+          this.flushWaiters = [];
+          try {
+            if (this.awaitingDurable.length > 0 || this.unflushedRecords > 0) await this.fsyncNow(this.writingSeg);
+            if (this.state === 'offline') throw storageError('log is offline');
+            for (const w of waiters) w.resolve();
+          } catch (e) {
+            for (const w of waiters) w.reject(e);
+          }
+          continue;
+        }
+        break;
+      }
+    } catch (e) {
+      this.logger.error({ err: e }, 'unexpected error in log writer');
+      this.goOffline(e);
+    } finally {
+      this.writerRunning = false;
+    }
+  }
+
+  private async writeNext(): Promise<void> {
+    const head = this.queue[0]!;
+    if (head.seg !== this.writingSeg || !head.seg.fileCreated) {
+      try {
+        await this.switchSegment(head.seg);
+      } catch (e) {
+        if (this.state === 'offline') return;
+        this.logger.error({ err: e, segment: head.seg.baseOffset }, 'creating segment failed');
+        this.rejectQueued(storageError('creating segment failed', e));
+        this.rewind();
+        return;
+      }
+      if (this.state === 'offline') return;
+    }
+    if (head.buf === null) {
+      this.queue.shift();
+      head.written.resolve();
+      return;
+    }
+    const seg = head.seg;
+    const bufs: Buffer[] = [];
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < MAX_IOV) {
+      const e = this.queue[n]!;
+      if (e.seg !== seg || e.buf === null || (n > 0 && bytes + e.size > MAX_GROUP_BYTES)) break;
+      bufs.push(e.buf);
+      bytes += e.size;
+      n++;
+    }
+    const group = this.queue.splice(0, n);
+    this.fdCache.pin(seg);
+    try {
+      let fd: number;
+      try {
+        fd = await this.fdCache.fd(seg);
+        await writevFully(this.fs, fd, bufs, seg.writtenSize, bytes);
+      } catch (e) {
+        await this.onWriteFailure(seg, group, e);
+        return;
+      }
+      let records = 0;
+      for (const e of group) {
+        seg.applyBatch(e.position, e.size, e.last, e.maxTs, e.indexIt);
+        records += e.records;
+        this.pendingVisible.push(e);
+        this.awaitingDurable.push(e);
+      }
+      seg.writtenSize += bytes;
+      this.writtenEnd = group[group.length - 1]!.last + 1;
+      if (this.unflushedRecords === 0) this.firstUnflushedAt = Date.now();
+      this.unflushedRecords += records;
+      this.advanceVisibility(false);
+      if (this.shouldFsync()) await this.fsyncNow(seg, fd);
+      else this.scheduleFlushTimer();
+    } finally {
+      this.fdCache.unpin(seg);
+    }
+  }
+
+  private shouldFsync(): boolean {
+    const cfg = this.config;
+    if (this.unflushedRecords >= cfg.flushMessages) return true;
+    if (Date.now() - this.firstUnflushedAt >= cfg.flushMs) return true;
+    for (const e of this.pendingVisible) if (e.waitFsync) return true;
+    return false;
+  }
+
+  private scheduleFlushTimer(): void {
+    if (this.flushTimer || this.config.flushMs >= 2147483647) return;
+    const delay = Math.max(0, this.firstUnflushedAt + this.config.flushMs - Date.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      if (this.state !== 'online') return;
+      this.flushRequested = true;
+      this.kick();
+    }, delay);
+    this.flushTimer.unref?.();
+  }
+
+  private async fsyncNow(seg: LogSegment, knownFd?: number): Promise<void> {
+    if (!seg.fileCreated) return;
+    const covered = this.awaitingDurable;
+    this.awaitingDurable = [];
+    this.unflushedRecords = 0;
+    const end = this.writtenEnd;
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    this.fdCache.pin(seg);
+    try {
+      const fd = knownFd ?? (await this.fdCache.fd(seg));
+      await this.fs.fdatasync(fd);
+    } catch (e) {
+      await this.onFsyncFailure(seg, covered, e);
+      return;
+    } finally {
+      this.fdCache.unpin(seg);
+    }
+    this.flushedEnd = end;
+    for (const e of covered) e.durable.resolve();
+    this.advanceVisibility(true);
+  }
+
+  /** Makes written appends visible, in order; those waiting for an fsync only when `fsynced`. */
+  private advanceVisibility(fsynced: boolean): void {
+    const pv = this.pendingVisible;
+    let i = 0;
+    while (i < pv.length && (fsynced || !pv[i]!.waitFsync)) i++;
+    if (i === 0) return;
+    const lastE = pv[i - 1]!;
+    // Earlier segments are complete; the last visible append's segment is visible up to its end.
+    lastE.seg.visibleSize = lastE.position + lastE.size;
+    this._hw = lastE.last + 1;
+    for (let j = 0; j < i; j++) {
+      const e = pv[j]!;
+      if (e.seg !== lastE.seg) e.seg.visibleSize = e.seg.writtenSize;
+      e.written.resolve();
+    }
+    this.pendingVisible = i === pv.length ? [] : pv.slice(i);
+    this.fireDataWaiters();
+  }
+
+  private async switchSegment(next: LogSegment): Promise<void> {
+    const old = this.writingSeg;
+    if (old !== next) {
+      if (old.fileCreated) {
+        // Kafka flushes a segment when it rolls: afterwards the recovery point can move past it.
+        if (this.awaitingDurable.length > 0 || this.unflushedRecords > 0) await this.fsyncNow(old);
+        if (this.state === 'offline') return;
+        await old.persistIndexes(this.fs, true);
+      }
+      old.active = false;
+    }
+    if (!next.fileCreated) {
+      const fd = await this.fs.open(next.paths.log, 'w+');
+      next.fileCreated = true;
+      this.fdCache.adopt(next, fd);
+      await this.fs.fsyncDir(this.dir);
+    }
+    next.active = true;
+    this.writingSeg = next;
+  }
+
+  private rejectQueued(err: KafkaError, extra: QueuedAppend[] = []): void {
+    const q = this.queue;
+    this.queue = [];
+    for (const e of extra) {
+      e.written.reject(err);
+      e.durable.reject(err);
+    }
+    for (const e of q) {
+      e.written.reject(err);
+      e.durable.reject(err);
+    }
+  }
+
+  /** After a failure: forget segments that were queued but never created; LEO back to written end. */
+  private rewind(): void {
+    const segs = this.segments.filter((s) => s.fileCreated || s === this.writingSeg);
+    if (segs.length !== this.segments.length) this.segments = segs;
+    this.writingSeg.rollbackQueued();
+    this._nextOffset = this.writtenEnd;
+  }
+
+  private async onWriteFailure(seg: LogSegment, group: QueuedAppend[], e: unknown): Promise<void> {
+    this.logger.error({ err: e, segment: seg.baseOffset, position: seg.writtenSize }, 'segment write failed; rejecting appends');
+    // Synchronously, before anyone can append again: rewind the offsets, then reject.
+    this.rewind();
+    this.rejectQueued(storageError('write failed', e), group);
+    // The writer loop is still ours while we truncate, so new appends queue behind this.
+    try {
+      if (seg.fd >= 0) await this.fs.ftruncate(seg.fd, seg.writtenSize);
+      else throw new Error('segment fd is not open');
+    } catch (e2) {
+      this.logger.error({ err: e2 }, 'truncating after failed write failed');
+      this.goOffline(e2);
+    }
+  }
+
+  private async onFsyncFailure(seg: LogSegment, covered: QueuedAppend[], e: unknown): Promise<void> {
+    this.logger.error({ err: e, segment: seg.baseOffset }, 'fsync failed; log goes offline for writes');
+    const err = storageError('fsync failed', e);
+    // Appends written but not yet visible are void: take them back off the file.
+    const notVisible = this.pendingVisible;
+    this.pendingVisible = [];
+    const first = notVisible[0];
+    if (first) {
+      const s = first.seg;
+      s.writtenSize = first.position;
+      s.offsetIndex?.truncateToPosition(first.position);
+      s.timeIndex?.truncateToOffset(this._hw);
+      s.nextOffset = this._hw;
+      this.writtenEnd = this._hw;
+    }
+    this.rewind();
+    this.goOffline(e);
+    for (const c of covered) c.durable.reject(err);
+    for (const c of notVisible) c.written.reject(err);
+    if (first && first.seg.fd >= 0) {
+      try {
+        await this.fs.ftruncate(first.seg.fd, first.position);
+      } catch {
+        // offline anyway; recovery at the next start truncates whatever is invalid
+      }
+    }
+  }
+
+  private goOffline(err: unknown): void {
+    if (this.state === 'offline' || this.state === 'closed') return;
+    this.state = 'offline';
+    const kerr = storageError('log is offline', err);
+    this.rejectQueued(kerr);
+    for (const w of this.flushWaiters) w.reject(kerr);
+    this.flushWaiters = [];
+    for (const e of this.awaitingDurable) e.durable.reject(kerr);
+    this.awaitingDurable = [];
+    this.opts.onOffline?.(this, err);
+  }
+
+  /** Waits until everything appended so far is written and fsynced. */
+  flush(): Promise<void> {
+    if (this.state === 'offline') return Promise.reject(storageError('log is offline'));
+    if (this.state === 'closed') return Promise.resolve();
+    const d = new Deferred();
+    this.flushWaiters.push(d);
+    this.kick();
+    return d.promise;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Read
+
+  private segmentIndexFor(segs: readonly LogSegment[], offset: number): number {
+    let lo = 0;
+    let hi = segs.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (segs[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /**
+   * File slices for a fetch at `offset`: from the batch containing it, bounded by the high
+   * watermark (or `maxOffset`) and by `maxBytes` (the last batch may be cut, as in Kafka; clients
+   * drop a partial trailing batch). Each slice pins its segment until `release()`.
+   * Throws OFFSET_OUT_OF_RANGE if offset < logStartOffset or > highWatermark.
+   */
+  async read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readOnce(offset, maxBytes, opts);
+      } catch (e) {
+        if (e instanceof RetiredSegmentError && attempt < 50) {
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
+        if (e instanceof KafkaError) throw e;
+        throw storageError('read failed', e);
+      }
+    }
+  }
+
+  private async readOnce(offset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+    const hw = this._hw;
+    const ls = this._logStartOffset;
+    if (offset < ls || offset > hw) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} not in [${ls}, ${hw}] for ${this.topic}-${this.partition}`);
+    }
+    const limit = opts.maxOffset === undefined ? hw : Math.min(opts.maxOffset, hw);
+    const minOne = opts.minOneBatch ?? true;
+    const empty: ReadResult = { slices: [], size: 0, highWatermark: hw, logStartOffset: ls };
+    if (offset >= limit) return empty;
+    const segs = this.segments;
+    for (let i = this.segmentIndexFor(segs, offset); i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (seg.baseOffset >= limit) break;
+      const end = seg.visibleSize;
+      if (end === 0) continue;
+      this.fdCache.pin(seg);
+      let handedOut = false;
+      try {
+        const fd = await this.fdCache.fd(seg);
+        await seg.ensureIndexes(this.fs, fd, this.config.indexIntervalBytes);
+        const loc = await seg.locateOffset(this.fs, fd, offset, end);
+        if (!loc) continue;
+        if (loc.baseOffset >= limit) return empty;
+        let endPos = end;
+        if (limit < hw) {
+          const lim = await seg.locateOffset(this.fs, fd, limit, end);
+          if (lim) endPos = lim.position;
+          if (endPos <= loc.position) return empty;
+        }
+        let length = Math.min(endPos - loc.position, maxBytes);
+        if (minOne && length < loc.size) length = Math.min(loc.size, endPos - loc.position);
+        if (length <= 0) return empty;
+        handedOut = true;
+        return { slices: [this.makeSlice(seg, fd, loc.position, length)], size: length, highWatermark: hw, logStartOffset: ls };
+      } finally {
+        if (!handedOut) this.fdCache.unpin(seg);
+      }
+    }
+    return empty;
+  }
+
+  private makeSlice(seg: LogSegment, fd: number, position: number, length: number): FileSlice {
+    let released = false;
+    const cache = this.fdCache;
+    return {
+      fd,
+      position,
+      length,
+      release: () => {
+        if (released) return;
+        released = true;
+        cache.unpin(seg);
+      },
+    };
+  }
+
+  /**
+   * Whole batches from the one containing `fromOffset`, up to about maxBytes (at least one), as
+   * buffers — for compaction, producer-state rebuild, replication and tests.
+   */
+  async readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]> {
+    const r = await this.read(fromOffset, maxBytes, { minOneBatch: true });
+    const out: Buffer[] = [];
+    for (const s of r.slices) {
+      try {
+        const buf = Buffer.allocUnsafe(s.length);
+        const n = await readFully(this.fs, s.fd, buf, 0, s.length, s.position);
+        let at = 0;
+        while (at + 12 <= n) {
+          const size = batch.totalSize(buf, at);
+          if (at + size > n) break;
+          out.push(buf.subarray(at, at + size));
+          at += size;
+        }
+      } finally {
+        s.release?.();
+      }
+    }
+    return out;
+  }
+
+  /** Runs `fn` with the segment pinned and its fd open; retries if compaction replaced it. */
+  private async withSegment<T>(seg: LogSegment, fn: (fd: number) => Promise<T>): Promise<T> {
+    this.fdCache.pin(seg);
+    try {
+      const fd = await this.fdCache.fd(seg);
+      return await fn(fd);
+    } finally {
+      this.fdCache.unpin(seg);
+    }
+  }
+
+  private async readBatchAt(seg: LogSegment, fd: number, loc: BatchLocation): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(loc.size);
+    await readFully(this.fs, fd, buf, 0, loc.size, loc.position);
+    return buf;
+  }
+
+  /**
+   * ListOffsets by timestamp: the first record with timestamp ≥ ts (exact for uncompressed batches;
+   * for compressed ones the batch's base offset, which is never later than the exact answer).
+   */
+  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.offsetForTimestampOnce(ts);
+      } catch (e) {
+        if (e instanceof RetiredSegmentError && attempt < 50) {
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
+        throw e instanceof KafkaError ? e : storageError('timestamp lookup failed', e);
+      }
+    }
+  }
+
+  private async offsetForTimestampOnce(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    const ls = this._logStartOffset;
+    for (const seg of this.segments) {
+      const end = seg.visibleSize;
+      if (end === 0 || seg.nextOffset <= ls) continue;
+      const r = await this.withSegment(seg, async (fd) => {
+        await seg.ensureTimeMeta(this.fs, async () => fd, this.config.indexIntervalBytes);
+        if (seg.maxTimestamp < ts) return null;
+        await seg.ensureIndexes(this.fs, fd, this.config.indexIntervalBytes);
+        const loc = await seg.locateTimestamp(this.fs, fd, ts, ls, end);
+        if (!loc) return null;
+        return this.refineInBatch(await this.readBatchAt(seg, fd, loc), loc, ls, (t) => t >= ts);
+      });
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /** The first record in the batch at or after `minOffset` whose timestamp satisfies `pred`. */
+  private refineInBatch(buf: Buffer, loc: BatchLocation, minOffset: number, pred: (t: number) => boolean): { offset: number; timestamp: number } {
+    const fallback = { offset: Math.max(loc.baseOffset, minOffset), timestamp: loc.maxTimestamp };
+    const attrs = batch.attributes(buf);
+    if ((attrs & 0x07) !== 0) return fallback;
+    if ((attrs & ATTR_TIMESTAMP_TYPE) !== 0) return fallback; // LogAppendTime: every record carries maxTimestamp
+    const baseTs = batch.baseTimestamp(buf);
+    let found: { offset: number; timestamp: number } | null = null;
+    try {
+      forEachRecord(buf, 0, buf.length, (r) => {
+        const off = loc.baseOffset + r.offsetDelta;
+        const t = baseTs + r.timestampDelta;
+        if (off >= minOffset && pred(t)) {
+          found = { offset: off, timestamp: t };
+          return false;
+        }
+        return true;
+      });
+    } catch {
+      return fallback;
+    }
+    return found ?? fallback;
+  }
+
+  /** ListOffsets MAX_TIMESTAMP: the record with the largest timestamp (first one if tied). */
+  async maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
+    const ls = this._logStartOffset;
+    let best: LogSegment | null = null;
+    for (const seg of this.segments) {
+      if (seg.visibleSize === 0 || seg.nextOffset <= ls) continue;
+      await this.withSegment(seg, (fd) => seg.ensureTimeMeta(this.fs, async () => fd, this.config.indexIntervalBytes));
+      if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+    }
+    if (!best) return null;
+    const seg = best;
+    const target = seg.maxTimestamp;
+    const offset = Math.max(seg.offsetOfMaxTimestamp, ls);
+    return this.withSegment(seg, async (fd) => {
+      await seg.ensureIndexes(this.fs, fd, this.config.indexIntervalBytes);
+      const loc = await seg.locateOffset(this.fs, fd, offset, seg.visibleSize);
+      if (!loc) return { offset, timestamp: target };
+      return this.refineInBatch(await this.readBatchAt(seg, fd, loc), loc, ls, (t) => t === target);
+    });
+  }
+
+  /** Registers `cb` (run once) for when the high watermark passes `offset`; returns a cancel fn. */
+  waitForData(offset: number, cb: () => void): () => void {
+    if (this._hw > offset) {
+      queueMicrotask(cb);
+      return noop;
+    }
+    const w = { offset, cb };
+    this.dataWaiters.push(w);
+    return () => {
+      const i = this.dataWaiters.indexOf(w);
+      if (i >= 0) this.dataWaiters.splice(i, 1);
+    };
+  }
+
+  private fireDataWaiters(): void {
+    if (this.dataWaiters.length === 0) return;
+    const hw = this._hw;
+    const keep: typeof this.dataWaiters = [];
+    const run: Array<() => void> = [];
+    for (const w of this.dataWaiters) (hw > w.offset ? run : keep).push(w as never);
+    this.dataWaiters = keep;
+    for (const w of run as unknown as Array<{ cb: () => void }>) {
+      try {
+        w.cb();
+      } catch (e) {
+        this.logger.error({ err: e }, 'data waiter threw');
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Retention, DeleteRecords, maintenance
+
+  /** Serialises retention, DeleteRecords and compaction on this log (appends are not blocked). */
+  maintenance<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.maintenanceChain.then(fn, fn);
+    this.maintenanceChain = run.catch(noop);
+    return run;
+  }
+
+  /** DeleteRecords: moves the log start offset to `offset` (-1 = high watermark); returns it. */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    if (this.state === 'closed' || this.state === 'closing') throw storageError('log is closed');
+    const hw = this._hw;
+    const target = offset === -1 ? hw : offset;
+    if (target < 0 || target > hw) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} not in [0, ${hw}]`);
+    }
+    return this.maintenance(async () => {
+      if (target > this._logStartOffset) {
+        this._logStartOffset = target;
+        this.opts.onLogStartOffsetChanged?.(this);
+      }
+      await this.deleteLeadingSegments(0, true);
+      return this._logStartOffset;
+    });
+  }
+
+  /**
+   * Applies retention.ms / retention.bytes / the log start offset: deletes whole leading segments.
+   * Returns the number of segments deleted.
+   */
+  applyRetention(now = Date.now()): Promise<number> {
+    return this.maintenance(async () => {
+      if (this.state !== 'online' && this.state !== 'offline') return 0;
+      let deleted = 0;
+      for (let round = 0; round < 2; round++) {
+        const segs = this.segments;
+        if (this.config.cleanupPolicy.delete && this.config.retentionMs >= 0) {
+          for (const seg of segs) {
+            if (seg.visibleSize === 0) continue;
+            await this.withSegment(seg, (fd) => seg.ensureTimeMeta(this.fs, async () => fd, this.config.indexIntervalBytes)).catch((e) => {
+              if (!(e instanceof RetiredSegmentError)) throw e;
+            });
+            if (now - seg.maxTimestamp <= this.config.retentionMs) break;
+          }
+        }
+        const sel = selectRetention(
+          segs.map((s, i) => ({ baseOffset: s.baseOffset, size: s.queuedSize, maxTimestamp: s.timeMetaKnown ? s.maxTimestamp : Number.MAX_SAFE_INTEGER, nextBaseOffset: i + 1 < segs.length ? segs[i + 1]!.baseOffset : null, endOffset: s.nextOffset })),
+          this.config,
+          now,
+          this._logStartOffset,
+          this._hw,
+        );
+        deleted += await this.deleteLeadingSegments(sel.count, false);
+        if (sel.rollActive && round === 0 && this.state === 'online') {
+          await this.roll();
+          continue;
+        }
+        break;
+      }
+      return deleted;
+    });
+  }
+
+  /** Deletes the first `count` segments, plus any wholly below the log start offset. */
+  private async deleteLeadingSegments(count: number, _fromDeleteRecords: boolean): Promise<number> {
+    let segs = this.segments;
+    let k = count;
+    while (k < segs.length - 1 && segs[k + 1]!.baseOffset <= this._logStartOffset) k++;
+    k = Math.min(k, segs.length - 1); // the active segment always stays
+    if (k <= 0) return 0;
+    const victims = segs.slice(0, k);
+    segs = segs.slice(k);
+    this.segments = segs;
+    const newStart = Math.max(this._logStartOffset, segs[0]!.baseOffset);
+    if (newStart !== this._logStartOffset) {
+      this._logStartOffset = newStart;
+      this.opts.onLogStartOffsetChanged?.(this);
+    }
+    if (this.cleanerCheckpoint < newStart) this.cleanerCheckpoint = newStart;
+    for (const v of victims) {
+      v.deleted = true;
+      try {
+        await v.renameAll(this.fs, DELETED_SUFFIX);
+      } catch (e) {
+        this.logger.error({ err: e, segment: v.baseOffset }, 'renaming deleted segment failed');
+      }
+      this.scheduleSegmentDeletion(v);
+    }
+    this.logger.info({ segments: victims.length, logStartOffset: this._logStartOffset }, 'deleted old segments');
+    return victims.length;
+  }
+
+  /**
+   * Physically removes a `.deleted` segment once its readers released their slices and
+   * file.delete.delay.ms has passed.
+   */
+  private scheduleSegmentDeletion(seg: LogSegment, unlink = true): void {
+    const p = new Promise<void>((resolve) => {
+      const go = () => {
+        if (seg.pins > 0) {
+          seg.onUnpinned = go;
+          return;
+        }
+        seg.retired = true;
+        void (async () => {
+          try {
+            await this.fdCache.close(seg);
+            if (unlink) await seg.unlinkAll(this.fs);
+          } catch (e) {
+            this.logger.warn({ err: e, segment: seg.baseOffset }, 'removing deleted segment failed');
+          }
+          resolve();
+        })();
+      };
+      const t = setTimeout(go, unlink ? this.config.fileDeleteDelayMs : 0);
+      t.unref?.();
+    });
+    this.pendingDeletes.add(p);
+    void p.then(() => this.pendingDeletes.delete(p));
+  }
+
+  /** @internal Resolves when all scheduled segment deletions have finished (tests). */
+  async settleDeletions(): Promise<void> {
+    while (this.pendingDeletes.size > 0) await Promise.all([...this.pendingDeletes]);
+  }
+
+  /**
+   * @internal Compaction commit: swaps in a rewritten copy of an inactive segment. The old object
+   * is retired (new readers retry and find the new one) and its fd closes once readers finish; its
+   * file name already points at the new file, so nothing is unlinked.
+   */
+  replaceSegment(old: LogSegment, replacement: LogSegment): boolean {
+    old.retired = true;
+    const i = this.segments.indexOf(old);
+    if (i >= 0 && i < this.segments.length - 1) {
+      const next = this.segments.slice();
+      next[i] = replacement;
+      this.segments = next;
+    }
+    // The old inode stays readable through fds readers hold; close it when they are done.
+    this.scheduleSegmentDeletion(old, false);
+    return i >= 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Close
+
+  /** Flushes, persists the active segment's indexes and closes fds; further appends throw. */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    const wasOffline = this.state === 'offline';
+    if (!wasOffline) {
+      const f = this.flush();
+      this.state = 'closing';
+      await f.catch((e) => this.logger.error({ err: e }, 'flush on close failed'));
+    }
+    this.state = 'closing';
+    while (this.writerRunning) await new Promise((r) => setImmediate(r));
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!wasOffline && this.writingSeg.fileCreated) {
+      await this.writingSeg.persistIndexes(this.fs, true).catch((e) => this.logger.error({ err: e }, 'persisting indexes on close failed'));
+    }
+    await this.maintenanceChain;
+    this.state = 'closed';
+    await this.closeFds();
+  }
+
+  /** @internal Stops writes without flushing (topic deletion). */
+  async abandon(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closing';
+    this.rejectQueued(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted'));
+    while (this.writerRunning) await new Promise((r) => setImmediate(r));
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.maintenanceChain;
+    this.state = 'closed';
+  }
+
+  /** @internal Resolves when no segment of this log is pinned by a reader. */
+  whenUnpinned(): Promise<void> {
+    const pinned = this.segments.filter((s) => s.pins > 0);
+    return Promise.all(
+      pinned.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const prev = s.onUnpinned;
+            s.onUnpinned = () => {
+              prev?.();
+              resolve();
+            };
+          }),
+      ),
+    ).then(noop);
+  }
+
+  /** @internal Points every segment at a renamed directory (topic deletion). */
+  movedTo(newDir: string): void {
+    for (const s of this.segments) {
+      const rebase = (p: string) => newDir + p.slice(this.dir.length);
+      s.paths = { log: rebase(s.paths.log), index: rebase(s.paths.index), timeIndex: rebase(s.paths.timeIndex) };
+    }
+  }
+
+  /** @internal */
+  async closeFds(): Promise<void> {
+    for (const s of this.segments) {
+      if (s.pins > 0) {
+        const prev = s.onUnpinned;
+        s.onUnpinned = () => {
+          prev?.();
+          void this.fdCache.close(s).catch(noop);
+        };
+      } else await this.fdCache.close(s).catch((e) => this.logger.warn({ err: e }, 'closing segment fd failed'));
+    }
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The Java harness (test/java): Apache Kafka's own clients, CLI tools and Streams, plus the small
+ * programs runnel.Produce, runnel.Consume and runnel.Admin, each printing one JSON line.
+ *
+ *   await ensureJavaBuilt();                       // mvn package, once (a marker skips rebuilds)
+ *   const r = await runJava('Produce', ['--bootstrap', b, '--topic', 't', '--count', '5']);
+ *   r.json.acked                                   // parsed last stdout line
+ *   await runKafkaTool('TopicCommand', ['--bootstrap-server', b, '--list']);
+ *
+ * Maven's local repository is the default ~/.m2/repository; test/java/setup.sh pre-fetches it
+ * (CI calls it), after which builds run offline (-o). The build writes test/java/target/classes and
+ * target/classpath.txt (the dependencies, from dependency:build-classpath); the marker
+ * target/.runnel-build holds a hash of pom.xml and the sources, so an unchanged tree is not
+ * rebuilt, and a lock file keeps parallel test files from building at once.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+export const JAVA_DIR = join(REPO_ROOT, 'test', 'java');
+const TARGET = join(JAVA_DIR, 'target');
+const MARKER = join(TARGET, '.runnel-build');
+const LOCK = join(JAVA_DIR, '.build.lock');
+const CLASSPATH_FILE = join(TARGET, 'classpath.txt');
+
+/** Apache Kafka CLI tools by short name (Kafka 4.x: all in kafka-tools, org.apache.kafka.tools). */
+export const KAFKA_TOOLS: Readonly<Record<string, string>> = {
+  TopicCommand: 'org.apache.kafka.tools.TopicCommand',
+  ConsoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
+  ConsoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
+  ConsumerGroupCommand: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+  GetOffsetShell: 'org.apache.kafka.tools.GetOffsetShell',
+  ConfigCommand: 'org.apache.kafka.tools.ConfigCommand',
+  DeleteRecordsCommand: 'org.apache.kafka.tools.DeleteRecordsCommand',
+  BrokerApiVersionsCommand: 'org.apache.kafka.tools.BrokerApiVersionsCommand',
+  LogDirsCommand: 'org.apache.kafka.tools.LogDirsCommand',
+  TransactionsCommand: 'org.apache.kafka.tools.TransactionsCommand',
+  GroupsCommand: 'org.apache.kafka.tools.GroupsCommand',
+  AclCommand: 'org.apache.kafka.tools.AclCommand',
+  ProducerPerformance: 'org.apache.kafka.tools.ProducerPerformance',
+  ConsumerPerformance: 'org.apache.kafka.tools.ConsumerPerformance',
+  ClientCompatibilityTest: 'org.apache.kafka.tools.ClientCompatibilityTest',
+};
+
+/** JVM flags for short-lived client processes on a 2-core machine: fast start, small heap. */
+export const JVM_FLAGS = ['-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto', '-Djava.awt.headless=true'];
+
+export interface JavaResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The last stdout line parsed as JSON (undefined when it is not JSON). */
+  json: any;
+}
+
+export interface JavaRunOptions {
+  timeoutMs?: number;
+  /** Extra JVM flags (e.g. -Dorg.slf4j.simpleLogger.defaultLogLevel=info). */
+  jvmArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+}
+
+function sourceHash(): string {
+  const h = createHash('sha256');
+  const files: string[] = [join(JAVA_DIR, 'pom.xml')];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.push(p);
+    }
+  };
+  walk(join(JAVA_DIR, 'src'));
+  for (const f of files) {
+    h.update(relative(JAVA_DIR, f));
+    h.update('\0');
+    h.update(readFileSync(f));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+function isBuilt(hash: string): boolean {
+  return existsSync(MARKER) && existsSync(CLASSPATH_FILE) && readFileSync(MARKER, 'utf8').trim() === hash;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Takes the build lock (a file created exclusively, holding our pid); waits for another holder. */
+async function withLock<T>(fn: () => T | Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(LOCK, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(LOCK, 'utf8'));
+      } catch {
+        continue; // released meanwhile
+      }
+      const stale = Number.isInteger(holder) && holder > 0 ? !pidAlive(holder) : Date.now() - statSafe(LOCK) > 60_000;
+      if (stale) {
+        rmSync(LOCK, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the Java build lock ${LOCK}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { force: true });
+  }
+}
+
+function statSafe(p: string): number {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+let built: Promise<void> | null = null;
+
+/**
+ * Builds test/java once: `mvn -q -o package` (offline, from ~/.m2) and, if that fails because
+ * something is missing, `mvn -q package` online. Skips the build when the marker matches.
+ */
+export function ensureJavaBuilt(): Promise<void> {
+  built ??= (async () => {
+    const hash = sourceHash();
+    if (isBuilt(hash)) return;
+    await withLock(async () => {
+      if (isBuilt(hash)) return; // built by another process while we waited
+      const goals = ['-q', '-B', 'package', 'dependency:build-classpath', `-Dmdep.outputFile=${CLASSPATH_FILE}`, '-DskipTests'];
+      let r = await runProcess('mvn', ['-o', ...goals], { timeoutMs: 10 * 60_000, cwd: JAVA_DIR });
+      if (r.code !== 0) r = await runProcess('mvn', goals, { timeoutMs: 10 * 60_000, cwd: JAVA_DIR });
+      if (r.code !== 0) throw new Error(`mvn package failed in ${JAVA_DIR} (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+      mkdirSync(TARGET, { recursive: true });
+      writeFileSync(MARKER, hash + '\n');
+    });
+  })();
+  built.catch(() => {
+    built = null; // let a later call retry
+  });
+  return built;
+}
+
+/** True when `java` and `mvn` are on the PATH (tests can skip the Java suite otherwise). */
+export function javaAvailable(): boolean {
+  const ok = (cmd: string): boolean => spawnSync(cmd, ['-version'], { stdio: 'ignore' }).status === 0;
+  return ok('java') && ok('mvn');
+}
+
+let classpath: string | null = null;
+
+/** target/classes plus every dependency jar (after ensureJavaBuilt()). */
+export function javaClasspath(): string {
+  if (classpath === null) {
+    if (!existsSync(CLASSPATH_FILE)) throw new Error('the Java harness is not built: call ensureJavaBuilt() first');
+    classpath = [join(TARGET, 'classes'), readFileSync(CLASSPATH_FILE, 'utf8').trim()].join(':');
+  }
+  return classpath;
+}
+
+interface ProcessOptions {
+  timeoutMs?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+}
+
+function runProcess(cmd: string, args: string[], opts: ProcessOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\nstdout: ${Buffer.concat(out)}\nstderr: ${Buffer.concat(err)}`));
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.on('error', () => {}); // the program may exit without reading its input
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}
+
+function lastJson(stdout: string): any {
+  const lines = stdout.trim().split('\n');
+  try {
+    return JSON.parse(lines[lines.length - 1]!);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a main class with the harness classpath. A short name (Produce, Consume, Admin) means
+ * runnel.<Name>. Resolves with the exit code and output; does not throw on a non-zero exit.
+ */
+export async function runJava(mainClass: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<JavaResult> {
+  await ensureJavaBuilt();
+  const cls = mainClass.includes('.') ? mainClass : `runnel.${mainClass}`;
+  const r = await runProcess('java', [...JVM_FLAGS, ...(opts.jvmArgs ?? []), '-cp', javaClasspath(), cls, ...args], {
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    env: opts.env,
+    input: opts.input,
+  });
+  return { ...r, json: lastJson(r.stdout) };
+}
+
+/** Like runJava, but throws (with stderr) unless the program exits 0. */
+export async function runJavaOk(mainClass: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<any> {
+  const r = await runJava(mainClass, args, opts);
+  if (r.code !== 0) throw new Error(`${mainClass} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.json;
+}
+
+/**
+ * Runs one of Apache Kafka's CLI tools by short name (see KAFKA_TOOLS) or full class name, e.g.
+ * runKafkaTool('TopicCommand', ['--bootstrap-server', b, '--create', '--topic', 't']).
+ * Resolves with exit code and output (`json` is usually undefined for tools).
+ */
+export function runKafkaTool(toolClass: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<JavaResult> {
+  return runJava(KAFKA_TOOLS[toolClass] ?? toolClass, args, opts);
+}
