@@ -11,8 +11,9 @@
  * per (client, api key, version, direction) — the largest one not over 64 KiB — as
  * <out>/<client>/<NN-api-name>-v<version>-<req|resp>.bin (the frame without its 4-byte size).
  * <out>/INDEX.json lists them; capturing some clients again replaces only those clients' files.
- * Requests the broker sends to itself through its advertised listener (client id broker-N-...,
- * e.g. WriteTxnMarkers during the Java transaction) are filed under kafka-broker/.
+ * Requests the broker sends to itself through its advertised listener (client ids broker-N-... and
+ * AddPartitionsManager-client-N: WriteTxnMarkers, and AddPartitionsToTxn v4+ to verify a
+ * transaction, during the Java transaction) are filed under kafka-broker/.
  *
  * java-capped runs the Java scenario again with the broker's ApiVersions response cut down, on its
  * way to the client, to the APIs and versions declared in protocol/generated (API_CODECS) at
@@ -42,9 +43,9 @@ type Client = (typeof ALL_CLIENTS)[number];
  * also go to the advertised address, so through the proxy: they are filed under this name.
  */
 const BROKER_CLIENT = 'kafka-broker';
-const BROKER_CLIENT_ID = /^broker-\d+/;
+const BROKER_CLIENT_ID = /^(broker-\d+-|AddPartitionsManager-client-)/;
 
-export interface GoldenEntry {
+interface GoldenEntry {
   client: string;
   clientVersion: string;
   apiKey: number;
@@ -57,7 +58,7 @@ export interface GoldenEntry {
   size: number;
 }
 
-export interface GoldenIndex {
+interface GoldenIndex {
   /** The broker the frames were captured against. */
   broker: string;
   capturedAt: string;
@@ -138,7 +139,7 @@ async function kafkajsScenario(bootstrap: string): Promise<string> {
   await producer.send({ topic, messages: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `v${i}`, headers: { h: 'x' } })) });
   await producer.disconnect();
 
-  const consumer = kafka.consumer({ groupId: 'golden-kafkajs-group', heartbeatInterval: 500 });
+  const consumer = kafka.consumer({ groupId: 'golden-kafkajs-group', heartbeatInterval: 500, maxWaitTimeInMs: 300 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let got = 0;
@@ -236,10 +237,12 @@ async function runScenario(client: Client, bootstrap: string): Promise<string> {
 
 /**
  * An ApiVersions response (header v0) with its api_keys list cut down to `ranges`: keys not in it
- * are removed, the others narrowed to the intersection. Everything after the list (throttle time,
- * features) is kept as it is. Error responses pass unchanged.
+ * are removed, the others narrowed to the intersection. The throttle time is kept; the tagged
+ * fields (supported and finalized features) are dropped, as a broker without features sends them:
+ * a finalized transaction.version=2 would otherwise make the Java producer skip
+ * AddPartitionsToTxn and rely on Produce v12+, which the cap removes. Error responses pass unchanged.
  */
-export function capApiVersions(frame: Buffer, version: number, ranges: ReadonlyMap<number, { minVersion: number; maxVersion: number }>): Buffer {
+function capApiVersions(frame: Buffer, version: number, ranges: ReadonlyMap<number, { minVersion: number; maxVersion: number }>): Buffer {
   let pos = 4; // correlation id
   if (frame.readInt16BE(pos) !== 0) return frame;
   pos += 2;
@@ -294,16 +297,17 @@ export function capApiVersions(frame: Buffer, version: number, ranges: ReadonlyM
   const head: number[] = [];
   if (flexible) putUvarint(head, kept.length + 1);
   else head.push((kept.length >>> 24) & 0xff, (kept.length >>> 16) & 0xff, (kept.length >>> 8) & 0xff, kept.length & 0xff);
-  return Buffer.concat([frame.subarray(0, 6), Buffer.from(head), ...kept, frame.subarray(pos)]);
+  const tail = version >= 1 ? frame.subarray(pos, pos + 4) : Buffer.alloc(0); // throttle_time_ms
+  return Buffer.concat([frame.subarray(0, 6), Buffer.from(head), ...kept, tail, Buffer.from(flexible ? [0] : [])]);
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export function kebab(name: string): string {
+function kebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-export function goldenFileName(apiKey: number, version: number, direction: 'request' | 'response'): string {
+function goldenFileName(apiKey: number, version: number, direction: 'request' | 'response'): string {
   return `${String(apiKey).padStart(2, '0')}-${kebab(apiName(apiKey))}-v${version}-${direction === 'request' ? 'req' : 'resp'}.bin`;
 }
 
@@ -358,17 +362,18 @@ async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'runnel-golden-kafka-'));
   const env = { REF_KAFKA_HOME: home, REF_KAFKA_ADVERTISED: proxy.bootstrap };
   const script = join(REPO, 'scripts', 'reference-kafka.sh');
-  log(`starting the reference Kafka on 127.0.0.1:${port}, advertised through the proxy at ${proxy.bootstrap}`);
-  const started = await run('bash', [script, 'start', String(port)], { env, timeoutMs: 180_000 });
-  if (started.code !== 0) throw new Error(`reference Kafka did not start:\n${started.stderr}`);
-  const broker = /Apache Kafka (\S+)/.exec(started.stderr)?.[1];
-  proxy.setUpstream('127.0.0.1', port);
-
   const index: GoldenIndex = existsSync(join(OUT, 'INDEX.json'))
     ? (JSON.parse(readFileSync(join(OUT, 'INDEX.json'), 'utf8')) as GoldenIndex)
     : { broker: '', capturedAt: '', frames: [] };
   const failures: string[] = [];
+  let broker: string | undefined;
   try {
+    log(`starting the reference Kafka on 127.0.0.1:${port}, advertised through the proxy at ${proxy.bootstrap}`);
+    const started = await run('bash', [script, 'start', String(port)], { env, timeoutMs: 180_000 });
+    if (started.code !== 0) throw new Error(`reference Kafka did not start:\n${started.stderr}`);
+    broker = /Apache Kafka (\S+)/.exec(started.stderr)?.[1];
+    proxy.setUpstream('127.0.0.1', port);
+
     for (const client of clients) {
       proxy.clear();
       log(`${client}: running its scenario`);
@@ -389,7 +394,7 @@ async function main(): Promise<void> {
       const brokerFrames = proxy.frames.filter(fromBroker);
       if (brokerFrames.length > 0) saveFrames(index, BROKER_CLIENT, `Apache Kafka ${broker ?? '?'}`, select(brokerFrames), true);
       const skipped = proxy.frames.filter((f) => f.payload.length > MAX_FILE).length;
-      log(`${client} ${clientVersion}: ${proxy.frames.length} frames seen${brokerFrames.length ? ` (${brokerFrames.length} from the broker itself)` : ''}${skipped ? `, ${skipped} over 64 KiB ignored` : ''}`);
+      log(`${client} ${clientVersion}: ${proxy.frames.length} frames seen, ${select(proxy.frames.filter((f) => !fromBroker(f))).length} kept${brokerFrames.length ? ` (${brokerFrames.length} from the broker itself)` : ''}${skipped ? `, ${skipped} over 64 KiB ignored` : ''}`);
     }
   } finally {
     spawnSync('bash', [script, 'stop'], { env: { ...process.env, ...env }, stdio: 'inherit' });

@@ -14,8 +14,9 @@
 # REF_KAFKA_ADVERTISED=host:port (the address Metadata advertises, e.g. a capturing proxy in front;
 # default 127.0.0.1:PORT), REF_KAFKA_PROPS (extra server.properties lines, newline-separated).
 #
-# The broker and its dependencies come from Maven Central (kafka_2.13 and the server modules,
-# about 40 MB the first time) into ~/.m2. The storage is formatted with kafka.tools.StorageTool
+# The broker and its dependencies come from Maven Central (kafka_2.13 and the server modules:
+# 66 MiB into an empty ~/.m2, about 25 MiB more once test/java/setup.sh ran). KAFKA_VERSION can be
+# any 4.x release that Maven Central serves. The storage is formatted with kafka.tools.StorageTool
 # (still in the core jar in 4.x) and the broker runs kafka.Kafka with a static controller quorum.
 set -euo pipefail
 
@@ -32,8 +33,11 @@ classpath() {
   if [[ ! -s "$cp_file" || "$POM_DIR/pom.xml" -nt "$cp_file" ]]; then
     mkdir -p "$POM_DIR/target"
     echo "reference-kafka: resolving the broker's classpath with Maven..." >&2
-    (cd "$POM_DIR" && mvn -q -B "${version_args[@]}" dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null) \
-      || die "maven could not resolve kafka_2.13 ${KAFKA_VERSION:-}"
+    if ! (cd "$POM_DIR" && mvn -q -B "${version_args[@]}" dependency:build-classpath -Dmdep.outputFile="$cp_file" \
+        >"$POM_DIR/target/mvn.log" 2>&1); then
+      sed 's/\x1b\[[0-9;]*m//g' "$POM_DIR/target/mvn.log" >&2
+      die "maven could not resolve kafka_2.13 ${KAFKA_VERSION:-}"
+    fi
   fi
   cat "$cp_file"
 }

@@ -83,8 +83,10 @@ function sourceHash(): string {
   return h.digest('hex');
 }
 
+/** The marker matches and every jar on the recorded classpath still exists (~/.m2 may have changed). */
 function isBuilt(hash: string): boolean {
-  return existsSync(MARKER) && existsSync(CLASSPATH_FILE) && readFileSync(MARKER, 'utf8').trim() === hash;
+  if (!existsSync(MARKER) || !existsSync(CLASSPATH_FILE) || readFileSync(MARKER, 'utf8').trim() !== hash) return false;
+  return readFileSync(CLASSPATH_FILE, 'utf8').trim().split(':').every((jar) => jar !== '' && existsSync(jar));
 }
 
 function pidAlive(pid: number): boolean {

@@ -13,9 +13,11 @@ before=$(du -sk "$repo" 2>/dev/null | cut -f1 || echo 0)
 start=$(date +%s)
 # go-offline resolves the plugins too; package + build-classpath then also fetch what only the build
 # and the harness's classpath step use, and leave test/java/target ready.
+# (Maven's console library prints colour resets even in batch mode: strip them.)
+strip() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' >&2 || true; }
 mvn "${mvn_opts[@]}" dependency:go-offline package dependency:build-classpath \
-  -Dmdep.outputFile="$PWD/target/classpath.txt" -DskipTests >/dev/null
+  -Dmdep.outputFile="$PWD/target/classpath.txt" -DskipTests 2>&1 | strip
 # Verify the offline build works from this cache (what test/helpers/java.ts runs first).
-mvn "${mvn_opts[@]}" -o package dependency:build-classpath -Dmdep.outputFile="$PWD/target/classpath.txt" -DskipTests >/dev/null
+mvn "${mvn_opts[@]}" -o package dependency:build-classpath -Dmdep.outputFile="$PWD/target/classpath.txt" -DskipTests 2>&1 | strip
 after=$(du -sk "$repo" 2>/dev/null | cut -f1 || echo 0)
 echo "test/java/setup.sh: ready in $(( $(date +%s) - start )) s; ~/.m2 grew by $(( (after - before) / 1024 )) MiB (now $(( after / 1024 )) MiB)"
