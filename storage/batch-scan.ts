@@ -16,7 +16,7 @@
 import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, OFF_MAGIC, batch } from '../protocol/records/batch.js';
 import { type StorageFs, readFully } from './fs.js';
 
-const HEADER_CHUNK = 64 * 1024;
+const HEADER_CHUNK = 16 * 1024;
 const FULL_CHUNK = 8 * 1024 * 1024;
 
 /** Why a walk ended. 'invalid' carries the position of the first bad byte. */

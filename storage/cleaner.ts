@@ -31,6 +31,7 @@ import { walkBatches } from './batch-scan.js';
 import { RetiredSegmentError } from './fd-cache.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from './file-names.js';
 import { isErrno, writevFully } from './fs.js';
+import { withSegment } from './log-reader.js';
 import type { PartitionLog } from './partition-log.js';
 import { forEachRecord } from './record-scan.js';
 import { LogSegment } from './segment.js';
@@ -94,14 +95,7 @@ async function cleanOnce(log: PartitionLog, opts: CleanerOptions): Promise<Clean
   const activeIdx = segs.length - 1;
   const hw = log.highWatermark;
 
-  const withSeg = async <T>(seg: LogSegment, fn: (fd: number) => Promise<T>): Promise<T> => {
-    fds.pin(seg);
-    try {
-      return await fn(await fds.fd(seg));
-    } finally {
-      fds.unpin(seg);
-    }
-  };
+  const withSeg = <T>(seg: LogSegment, fn: (fd: number) => Promise<T>): Promise<T> => withSegment(fds, seg, fn);
 
   // Cleanable end: stop at the active segment, a too-young segment, or one not below the HW.
   let endIdx = activeIdx;
@@ -217,7 +211,7 @@ async function rewriteSegment(log: PartitionLog, seg: LogSegment, fd: number, la
   if (dry.removed === 0) return;
 
   const replacement = new LogSegment(seg.dir, seg.baseOffset, true);
-  replacement.resetIndexes(0);
+  replacement.resetIndexes();
   const cleanedPath = seg.paths.log + CLEANED_SUFFIX;
   const out = await fs.open(cleanedPath, 'w+');
   let outPos = 0;

@@ -24,7 +24,7 @@ import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_C
 import { type CleanResult, type CleanerOptions, cleanLog } from './cleaner.js';
 import { type CheckpointEntries, readCheckpoint, tpKey, writeCheckpoint } from './checkpoints.js';
 import { FdCache } from './fd-cache.js';
-import { type StorageFs, isErrno, realFs, removeTree, writeWholeFile } from './fs.js';
+import { type StorageFs, isErrno, realFs, removeTree, startupSyncFs, writeWholeFile } from './fs.js';
 import { type LogConfig, validateLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 
@@ -69,6 +69,8 @@ export class LogManager {
   defaults: LogConfig;
 
   private readonly fs: StorageFs;
+  /** Blocking syscalls while loading at startup when on the real fs (see startupSyncFs). */
+  private loadFs: StorageFs;
   private readonly logger: Logger;
   private readonly fdCache: FdCache;
   private readonly logs = new Map<string, PartitionLog>();
@@ -84,6 +86,7 @@ export class LogManager {
   private constructor(private readonly opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
     this.fs = opts.fs ?? realFs;
+    this.loadFs = this.fs === realFs ? startupSyncFs : this.fs;
     this.logger = opts.logger;
     this.defaults = opts.defaults;
     validateLogConfig(opts.defaults);
@@ -136,26 +139,34 @@ export class LogManager {
         this.track(removeTree(fs, join(dataDir, name)).catch((e) => this.logger.warn({ err: e, dir: name }, 'removing deleted partition dir failed')));
         continue;
       }
+      // Only names shaped `<topic>-<partition>` (checkpoint files never are); a non-directory
+      // of that shape fails its readdir and is skipped below.
       const tp = parsePartitionDirName(name);
       if (!tp) continue;
-      const st = await fs.stat(join(dataDir, name)).catch(() => null);
-      if (!st?.isDirectory) continue;
       toLoad.push({ ...tp, dir: join(dataDir, name) });
     }
 
     await mapLimit(toLoad, this.opts.loadConcurrency ?? 64, async ({ topic, partition, dir }) => {
       const key = tpKey(topic, partition);
-      const log = await this.openLog(topic, partition, dir, this.defaults, {
-        cleanShutdown: clean,
-        recoveryPoint: recoveryPoints.get(key) ?? 0,
-        logStartOffset: logStarts.get(key) ?? 0,
-      });
+      let log: PartitionLog;
+      try {
+        log = await this.openLog(topic, partition, dir, this.defaults, {
+          cleanShutdown: clean,
+          recoveryPoint: recoveryPoints.get(key) ?? 0,
+          logStartOffset: logStarts.get(key) ?? 0,
+          createDir: false,
+        });
+      } catch (e) {
+        if (isErrno(e, 'ENOTDIR')) return;
+        throw e;
+      }
       const cp = cleanerPoints.get(key);
       if (cp !== undefined) log.cleanerCheckpoint = Math.max(cp, log.logStartOffset);
       this.stats.recoveredBytes += log.recoveredBytes;
       this.stats.truncatedBytes += log.truncatedBytes;
       this.stats.partitionsLoaded++;
     });
+    this.loadFs = this.fs; // startup is over: no blocking I/O from here on
     // What recovery established is now the durable truth: checkpoint it.
     if (!clean && this.logs.size > 0) await this.writeCheckpoints();
     this.stats.recoveryMs = performance.now() - t0;
@@ -182,16 +193,18 @@ export class LogManager {
     void p.finally(() => this.background.delete(p));
   }
 
-  private async openLog(topic: string, partition: number, dir: string, config: LogConfig, o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number }): Promise<PartitionLog> {
+  private async openLog(topic: string, partition: number, dir: string, config: LogConfig, o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean }): Promise<PartitionLog> {
     const log = await PartitionLog.open({
       topic,
       partition,
       dir,
       config,
       fs: this.fs,
+      loadFs: this.loadFs,
       fdCache: this.fdCache,
       logger: this.logger,
       cleanShutdown: o.cleanShutdown,
+      createDir: o.createDir,
       recoveryPoint: o.recoveryPoint,
       logStartOffset: o.logStartOffset,
       onLogStartOffsetChanged: () => {
@@ -349,8 +362,8 @@ export class LogManager {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     const logs = [...this.logs.values()];
-    const offline = logs.some((l) => l.isOffline);
     await mapLimit(logs, 64, (l) => l.close());
+    const offline = logs.some((l) => l.hasFailed);
     await this.writeCheckpoints();
     if (offline) {
       this.logger.warn('some partitions are offline: not writing the clean-shutdown marker');

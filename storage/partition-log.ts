@@ -23,18 +23,21 @@
  * Files: see segment.ts (.log/.index/.timeindex); this module writes no other format.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import type { FileSlice } from '../protocol/primitives.js';
 import { ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, batch, restampCrc } from '../protocol/records/batch.js';
 import type { Logger } from '../src/logger.js';
 import { silentLogger } from '../src/logger.js';
 import { FdCache, RetiredSegmentError } from './fd-cache.js';
 import { DELETED_SUFFIX } from './file-names.js';
-import { type StorageFs, readFully, realFs, writevFully } from './fs.js';
+import { type StorageFs, realFs, writevFully } from './fs.js';
 import { type LogConfig, validateLogConfig } from './log-config.js';
-import { forEachRecord } from './record-scan.js';
+import { type LogView, type ReadOptions, type ReadResult, readSlices, retryRetired, sliceBatches, withSegment } from './log-reader.js';
 import { loadSegments } from './recovery.js';
 import { selectRetention } from './retention.js';
-import { type BatchLocation, LogSegment, maxIndexEntries } from './segment.js';
+import { LogSegment, maxIndexEntries } from './segment.js';
+import { removeWhenUnused } from './segment-deletion.js';
+import { findMaxTimestampOffset, findOffsetForTimestamp } from './timestamp-lookup.js';
+
+export type { ReadOptions, ReadResult } from './log-reader.js';
 
 export interface AppendResult {
   baseOffset: number;
@@ -47,28 +50,18 @@ export interface AppendResult {
   durable: Promise<void>;
 }
 
-export interface ReadResult {
-  slices: FileSlice[];
-  size: number;
-  highWatermark: number;
-  logStartOffset: number;
-}
-
-export interface ReadOptions {
-  /** Return at least the first batch even if it is larger than maxBytes (default true). */
-  minOneBatch?: boolean;
-  /** Exclusive upper bound (e.g. last stable offset); the batch containing it is excluded. */
-  maxOffset?: number;
-}
-
 export interface PartitionLogOptions {
   topic: string;
   partition: number;
   dir: string;
   config: LogConfig;
   fs?: StorageFs;
+  /** The fs used while loading/recovering (LogManager passes blocking startupSyncFs). Default: fs. */
+  loadFs?: StorageFs;
   fdCache?: FdCache;
   logger?: Logger;
+  /** Create the directory if missing (default true; the manager skips it for discovered dirs). */
+  createDir?: boolean;
   /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
   cleanShutdown?: boolean;
   recoveryPoint?: number;
@@ -131,13 +124,14 @@ export class PartitionLog {
 
   private readonly fs: StorageFs;
   private readonly fdCache: FdCache;
-  private readonly logger: Logger;
+  private _logger: Logger | null = null;
   private readonly opts: PartitionLogOptions;
 
   /** Copy-on-write: readers iterate a snapshot across awaits. */
   private segments: LogSegment[] = [];
   private writingSeg!: LogSegment;
   private state: State = 'online';
+  private failed = false;
 
   private _logStartOffset = 0;
   /** Next offset to assign. */
@@ -173,7 +167,12 @@ export class PartitionLog {
     this.config = opts.config;
     this.fs = opts.fs ?? realFs;
     this.fdCache = opts.fdCache ?? new FdCache(this.fs, 1000);
-    this.logger = (opts.logger ?? silentLogger()).child({ topic: opts.topic, partition: opts.partition });
+  }
+
+  /** Child logger, created on first use (10,000 idle partitions need none). */
+  private get logger(): Logger {
+    this._logger ??= (this.opts.logger ?? silentLogger()).child({ topic: this.topic, partition: this.partition });
+    return this._logger;
   }
 
   /** Opens (and if needed recovers) the partition directory, which must exist. */
@@ -188,12 +187,17 @@ export class PartitionLog {
   truncatedBytes = 0;
 
   private async load(): Promise<void> {
-    await this.fs.mkdir(this.dir);
+    const fs = this.opts.loadFs ?? this.fs;
+    if (this.opts.createDir !== false) await fs.mkdir(this.dir);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
     const res = await loadSegments({
       dir: this.dir,
-      fs: this.fs,
+      fs,
       fdCache: this.fdCache,
-      logger: this.logger,
+      get logger() {
+        return self.logger; // only materialised if recovery has something to say
+      },
       config: this.config,
       clean: this.opts.cleanShutdown ?? false,
       recoveryPoint: this.opts.recoveryPoint ?? 0,
@@ -224,6 +228,10 @@ export class PartitionLog {
   }
   get isOffline(): boolean {
     return this.state === 'offline';
+  }
+  /** True once the log went offline, even after close (no clean-shutdown marker then). */
+  get hasFailed(): boolean {
+    return this.failed;
   }
   get isClosed(): boolean {
     return this.state === 'closed' || this.state === 'closing';
@@ -317,7 +325,7 @@ export class PartitionLog {
   /** Adds a new (not yet created) segment at `base`; the writer creates its file when it gets there. */
   private queueRoll(base: number): LogSegment {
     const seg = new LogSegment(this.dir, base, false);
-    seg.resetIndexes(this.config.segmentIndexBytes);
+    seg.resetIndexes();
     seg.timeMetaKnown = true;
     this.segments = [...this.segments, seg];
     return seg;
@@ -504,7 +512,6 @@ export class PartitionLog {
         if (this.state === 'offline') return;
         await old.persistIndexes(this.fs, true);
       }
-      old.active = false;
     }
     if (!next.fileCreated) {
       const fd = await this.fs.open(next.paths.log, 'w+');
@@ -512,6 +519,8 @@ export class PartitionLog {
       this.fdCache.adopt(next, fd);
       await this.fs.fsyncDir(this.dir);
     }
+    // Only now: if creating `next` failed, `old` stays the active segment (indexes kept in memory).
+    if (old !== next) old.active = false;
     next.active = true;
     this.writingSeg = next;
   }
@@ -539,10 +548,11 @@ export class PartitionLog {
 
   private async onWriteFailure(seg: LogSegment, group: QueuedAppend[], e: unknown): Promise<void> {
     this.logger.error({ err: e, segment: seg.baseOffset, position: seg.writtenSize }, 'segment write failed; rejecting appends');
-    // Synchronously, before anyone can append again: rewind the offsets, then reject.
+    // Synchronously, before anyone can append again: take the void appends out and rewind the
+    // offsets. New appends get valid offsets and queue behind the truncate (the writer is ours).
+    const victims = group.concat(this.queue);
+    this.queue = [];
     this.rewind();
-    this.rejectQueued(storageError('write failed', e), group);
-    // The writer loop is still ours while we truncate, so new appends queue behind this.
     try {
       if (seg.fd >= 0) await this.fs.ftruncate(seg.fd, seg.writtenSize);
       else throw new Error('segment fd is not open');
@@ -550,14 +560,20 @@ export class PartitionLog {
       this.logger.error({ err: e2 }, 'truncating after failed write failed');
       this.goOffline(e2);
     }
+    const err = storageError('write failed', e);
+    for (const v of victims) {
+      v.written.reject(err);
+      v.durable.reject(err);
+    }
   }
 
   private async onFsyncFailure(seg: LogSegment, covered: QueuedAppend[], e: unknown): Promise<void> {
     this.logger.error({ err: e, segment: seg.baseOffset }, 'fsync failed; log goes offline for writes');
-    const err = storageError('fsync failed', e);
     // Appends written but not yet visible are void: take them back off the file.
     const notVisible = this.pendingVisible;
     this.pendingVisible = [];
+    const queued = this.queue;
+    this.queue = [];
     const first = notVisible[0];
     if (first) {
       const s = first.seg;
@@ -569,8 +585,6 @@ export class PartitionLog {
     }
     this.rewind();
     this.goOffline(e);
-    for (const c of covered) c.durable.reject(err);
-    for (const c of notVisible) c.written.reject(err);
     if (first && first.seg.fd >= 0) {
       try {
         await this.fs.ftruncate(first.seg.fd, first.position);
@@ -578,11 +592,19 @@ export class PartitionLog {
         // offline anyway; recovery at the next start truncates whatever is invalid
       }
     }
+    const err = storageError('fsync failed', e);
+    for (const c of covered) c.durable.reject(err);
+    for (const c of notVisible) c.written.reject(err);
+    for (const c of queued) {
+      c.written.reject(err);
+      c.durable.reject(err);
+    }
   }
 
   private goOffline(err: unknown): void {
     if (this.state === 'offline' || this.state === 'closed') return;
     this.state = 'offline';
+    this.failed = true;
     const kerr = storageError('log is offline', err);
     this.rejectQueued(kerr);
     for (const w of this.flushWaiters) w.reject(kerr);
@@ -603,20 +625,10 @@ export class PartitionLog {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Read
+  // Read (log-reader.ts, timestamp-lookup.ts)
 
-  private segmentIndexFor(segs: readonly LogSegment[], offset: number): number {
-    let lo = 0;
-    let hi = segs.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (segs[mid]!.baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
+  private readView(): LogView {
+    return { segments: this.segments, highWatermark: this._hw, logStartOffset: this._logStartOffset, fs: this.fs, fdCache: this.fdCache, intervalBytes: this.config.indexIntervalBytes, name: `${this.topic}-${this.partition}` };
   }
 
   /**
@@ -625,76 +637,8 @@ export class PartitionLog {
    * drop a partial trailing batch). Each slice pins its segment until `release()`.
    * Throws OFFSET_OUT_OF_RANGE if offset < logStartOffset or > highWatermark.
    */
-  async read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.readOnce(offset, maxBytes, opts);
-      } catch (e) {
-        if (e instanceof RetiredSegmentError && attempt < 50) {
-          await new Promise((r) => setImmediate(r));
-          continue;
-        }
-        if (e instanceof KafkaError) throw e;
-        throw storageError('read failed', e);
-      }
-    }
-  }
-
-  private async readOnce(offset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
-    const hw = this._hw;
-    const ls = this._logStartOffset;
-    if (offset < ls || offset > hw) {
-      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} not in [${ls}, ${hw}] for ${this.topic}-${this.partition}`);
-    }
-    const limit = opts.maxOffset === undefined ? hw : Math.min(opts.maxOffset, hw);
-    const minOne = opts.minOneBatch ?? true;
-    const empty: ReadResult = { slices: [], size: 0, highWatermark: hw, logStartOffset: ls };
-    if (offset >= limit) return empty;
-    const segs = this.segments;
-    for (let i = this.segmentIndexFor(segs, offset); i < segs.length; i++) {
-      const seg = segs[i]!;
-      if (seg.baseOffset >= limit) break;
-      const end = seg.visibleSize;
-      if (end === 0) continue;
-      this.fdCache.pin(seg);
-      let handedOut = false;
-      try {
-        const fd = await this.fdCache.fd(seg);
-        await seg.ensureIndexes(this.fs, fd, this.config.indexIntervalBytes);
-        const loc = await seg.locateOffset(this.fs, fd, offset, end);
-        if (!loc) continue;
-        if (loc.baseOffset >= limit) return empty;
-        let endPos = end;
-        if (limit < hw) {
-          const lim = await seg.locateOffset(this.fs, fd, limit, end);
-          if (lim) endPos = lim.position;
-          if (endPos <= loc.position) return empty;
-        }
-        let length = Math.min(endPos - loc.position, maxBytes);
-        if (minOne && length < loc.size) length = Math.min(loc.size, endPos - loc.position);
-        if (length <= 0) return empty;
-        handedOut = true;
-        return { slices: [this.makeSlice(seg, fd, loc.position, length)], size: length, highWatermark: hw, logStartOffset: ls };
-      } finally {
-        if (!handedOut) this.fdCache.unpin(seg);
-      }
-    }
-    return empty;
-  }
-
-  private makeSlice(seg: LogSegment, fd: number, position: number, length: number): FileSlice {
-    let released = false;
-    const cache = this.fdCache;
-    return {
-      fd,
-      position,
-      length,
-      release: () => {
-        if (released) return;
-        released = true;
-        cache.unpin(seg);
-      },
-    };
+  read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+    return retryRetired(() => readSlices(this.readView(), offset, maxBytes, opts), 'read failed');
   }
 
   /**
@@ -702,122 +646,20 @@ export class PartitionLog {
    * buffers — for compaction, producer-state rebuild, replication and tests.
    */
   async readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]> {
-    const r = await this.read(fromOffset, maxBytes, { minOneBatch: true });
-    const out: Buffer[] = [];
-    for (const s of r.slices) {
-      try {
-        const buf = Buffer.allocUnsafe(s.length);
-        const n = await readFully(this.fs, s.fd, buf, 0, s.length, s.position);
-        let at = 0;
-        while (at + 12 <= n) {
-          const size = batch.totalSize(buf, at);
-          if (at + size > n) break;
-          out.push(buf.subarray(at, at + size));
-          at += size;
-        }
-      } finally {
-        s.release?.();
-      }
-    }
-    return out;
-  }
-
-  /** Runs `fn` with the segment pinned and its fd open; retries if compaction replaced it. */
-  private async withSegment<T>(seg: LogSegment, fn: (fd: number) => Promise<T>): Promise<T> {
-    this.fdCache.pin(seg);
-    try {
-      const fd = await this.fdCache.fd(seg);
-      return await fn(fd);
-    } finally {
-      this.fdCache.unpin(seg);
-    }
-  }
-
-  private async readBatchAt(seg: LogSegment, fd: number, loc: BatchLocation): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(loc.size);
-    await readFully(this.fs, fd, buf, 0, loc.size, loc.position);
-    return buf;
+    return sliceBatches(this.fs, await this.read(fromOffset, maxBytes, { minOneBatch: true }));
   }
 
   /**
    * ListOffsets by timestamp: the first record with timestamp ≥ ts (exact for uncompressed batches;
    * for compressed ones the batch's base offset, which is never later than the exact answer).
    */
-  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.offsetForTimestampOnce(ts);
-      } catch (e) {
-        if (e instanceof RetiredSegmentError && attempt < 50) {
-          await new Promise((r) => setImmediate(r));
-          continue;
-        }
-        throw e instanceof KafkaError ? e : storageError('timestamp lookup failed', e);
-      }
-    }
-  }
-
-  private async offsetForTimestampOnce(ts: number): Promise<{ offset: number; timestamp: number } | null> {
-    const ls = this._logStartOffset;
-    for (const seg of this.segments) {
-      const end = seg.visibleSize;
-      if (end === 0 || seg.nextOffset <= ls) continue;
-      const r = await this.withSegment(seg, async (fd) => {
-        await seg.ensureTimeMeta(this.fs, async () => fd, this.config.indexIntervalBytes);
-        if (seg.maxTimestamp < ts) return null;
-        await seg.ensureIndexes(this.fs, fd, this.config.indexIntervalBytes);
-        const loc = await seg.locateTimestamp(this.fs, fd, ts, ls, end);
-        if (!loc) return null;
-        return this.refineInBatch(await this.readBatchAt(seg, fd, loc), loc, ls, (t) => t >= ts);
-      });
-      if (r) return r;
-    }
-    return null;
-  }
-
-  /** The first record in the batch at or after `minOffset` whose timestamp satisfies `pred`. */
-  private refineInBatch(buf: Buffer, loc: BatchLocation, minOffset: number, pred: (t: number) => boolean): { offset: number; timestamp: number } {
-    const fallback = { offset: Math.max(loc.baseOffset, minOffset), timestamp: loc.maxTimestamp };
-    const attrs = batch.attributes(buf);
-    if ((attrs & 0x07) !== 0) return fallback;
-    if ((attrs & ATTR_TIMESTAMP_TYPE) !== 0) return fallback; // LogAppendTime: every record carries maxTimestamp
-    const baseTs = batch.baseTimestamp(buf);
-    let found: { offset: number; timestamp: number } | null = null;
-    try {
-      forEachRecord(buf, 0, buf.length, (r) => {
-        const off = loc.baseOffset + r.offsetDelta;
-        const t = baseTs + r.timestampDelta;
-        if (off >= minOffset && pred(t)) {
-          found = { offset: off, timestamp: t };
-          return false;
-        }
-        return true;
-      });
-    } catch {
-      return fallback;
-    }
-    return found ?? fallback;
+  offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    return retryRetired(() => findOffsetForTimestamp(this.readView(), ts), 'timestamp lookup failed');
   }
 
   /** ListOffsets MAX_TIMESTAMP: the record with the largest timestamp (first one if tied). */
-  async maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
-    const ls = this._logStartOffset;
-    let best: LogSegment | null = null;
-    for (const seg of this.segments) {
-      if (seg.visibleSize === 0 || seg.nextOffset <= ls) continue;
-      await this.withSegment(seg, (fd) => seg.ensureTimeMeta(this.fs, async () => fd, this.config.indexIntervalBytes));
-      if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
-    }
-    if (!best) return null;
-    const seg = best;
-    const target = seg.maxTimestamp;
-    const offset = Math.max(seg.offsetOfMaxTimestamp, ls);
-    return this.withSegment(seg, async (fd) => {
-      await seg.ensureIndexes(this.fs, fd, this.config.indexIntervalBytes);
-      const loc = await seg.locateOffset(this.fs, fd, offset, seg.visibleSize);
-      if (!loc) return { offset, timestamp: target };
-      return this.refineInBatch(await this.readBatchAt(seg, fd, loc), loc, ls, (t) => t === target);
-    });
+  maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
+    return retryRetired(() => findMaxTimestampOffset(this.readView()), 'timestamp lookup failed');
   }
 
   /** Registers `cb` (run once) for when the high watermark passes `offset`; returns a cancel fn. */
@@ -837,11 +679,10 @@ export class PartitionLog {
   private fireDataWaiters(): void {
     if (this.dataWaiters.length === 0) return;
     const hw = this._hw;
-    const keep: typeof this.dataWaiters = [];
-    const run: Array<() => void> = [];
-    for (const w of this.dataWaiters) (hw > w.offset ? run : keep).push(w as never);
-    this.dataWaiters = keep;
-    for (const w of run as unknown as Array<{ cb: () => void }>) {
+    const ready = this.dataWaiters.filter((w) => hw > w.offset);
+    if (ready.length === 0) return;
+    this.dataWaiters = this.dataWaiters.filter((w) => hw <= w.offset);
+    for (const w of ready) {
       try {
         w.cb();
       } catch (e) {
@@ -873,7 +714,7 @@ export class PartitionLog {
         this._logStartOffset = target;
         this.opts.onLogStartOffsetChanged?.(this);
       }
-      await this.deleteLeadingSegments(0, true);
+      await this.deleteLeadingSegments(0);
       return this._logStartOffset;
     });
   }
@@ -891,7 +732,7 @@ export class PartitionLog {
         if (this.config.cleanupPolicy.delete && this.config.retentionMs >= 0) {
           for (const seg of segs) {
             if (seg.visibleSize === 0) continue;
-            await this.withSegment(seg, (fd) => seg.ensureTimeMeta(this.fs, async () => fd, this.config.indexIntervalBytes)).catch((e) => {
+            await withSegment(this.fdCache, seg, (fd) => seg.ensureTimeMeta(this.fs, async () => fd, this.config.indexIntervalBytes)).catch((e) => {
               if (!(e instanceof RetiredSegmentError)) throw e;
             });
             if (now - seg.maxTimestamp <= this.config.retentionMs) break;
@@ -904,7 +745,7 @@ export class PartitionLog {
           this._logStartOffset,
           this._hw,
         );
-        deleted += await this.deleteLeadingSegments(sel.count, false);
+        deleted += await this.deleteLeadingSegments(sel.count);
         if (sel.rollActive && round === 0 && this.state === 'online') {
           await this.roll();
           continue;
@@ -916,7 +757,7 @@ export class PartitionLog {
   }
 
   /** Deletes the first `count` segments, plus any wholly below the log start offset. */
-  private async deleteLeadingSegments(count: number, _fromDeleteRecords: boolean): Promise<number> {
+  private async deleteLeadingSegments(count: number): Promise<number> {
     let segs = this.segments;
     let k = count;
     while (k < segs.length - 1 && segs[k + 1]!.baseOffset <= this._logStartOffset) k++;
@@ -944,31 +785,9 @@ export class PartitionLog {
     return victims.length;
   }
 
-  /**
-   * Physically removes a `.deleted` segment once its readers released their slices and
-   * file.delete.delay.ms has passed.
-   */
+  /** Closes (and for `.deleted` segments removes) a segment once unused; see segment-deletion.ts. */
   private scheduleSegmentDeletion(seg: LogSegment, unlink = true): void {
-    const p = new Promise<void>((resolve) => {
-      const go = () => {
-        if (seg.pins > 0) {
-          seg.onUnpinned = go;
-          return;
-        }
-        seg.retired = true;
-        void (async () => {
-          try {
-            await this.fdCache.close(seg);
-            if (unlink) await seg.unlinkAll(this.fs);
-          } catch (e) {
-            this.logger.warn({ err: e, segment: seg.baseOffset }, 'removing deleted segment failed');
-          }
-          resolve();
-        })();
-      };
-      const t = setTimeout(go, unlink ? this.config.fileDeleteDelayMs : 0);
-      t.unref?.();
-    });
+    const p = removeWhenUnused(seg, { fs: this.fs, fdCache: this.fdCache, delayMs: unlink ? this.config.fileDeleteDelayMs : 0, unlink, logger: this.logger });
     this.pendingDeletes.add(p);
     void p.then(() => this.pendingDeletes.delete(p));
   }
@@ -1012,7 +831,7 @@ export class PartitionLog {
     while (this.writerRunning) await new Promise((r) => setImmediate(r));
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    if (!wasOffline && this.writingSeg.fileCreated) {
+    if (!this.failed && this.writingSeg.fileCreated) {
       await this.writingSeg.persistIndexes(this.fs, true).catch((e) => this.logger.error({ err: e }, 'persisting indexes on close failed'));
     }
     await this.maintenanceChain;

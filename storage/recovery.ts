@@ -62,7 +62,7 @@ export interface SegmentScan {
  * timestamp metadata. `minBaseOffset` is the lowest acceptable base offset of its first batch.
  */
 export async function recoverSegment(fs: StorageFs, fd: number, seg: LogSegment, fileSize: number, intervalBytes: number, minBaseOffset: number): Promise<SegmentScan> {
-  seg.resetIndexes(0);
+  seg.resetIndexes();
   seg.maxTimestamp = -1;
   seg.offsetOfMaxTimestamp = -1;
   seg.nextOffset = seg.baseOffset;
@@ -129,7 +129,7 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
 
   if (segments.length === 0) {
     const seg = new LogSegment(dir, Math.max(0, ctx.logStartOffset), false);
-    seg.resetIndexes(0);
+    seg.resetIndexes();
     seg.active = true;
     seg.timeMetaKnown = true;
     result.segments = [seg];
@@ -152,7 +152,6 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
     for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= ctx.recoveryPoint) recoverFrom = i;
   }
 
-  const last = segments.length - 1;
   for (let i = recoverFrom; i < segments.length; i++) {
     const seg = segments[i]!;
     const fd = await fs.open(seg.paths.log, 'r+');
@@ -175,7 +174,9 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
         segments = segments.slice(0, i + 1);
       }
       seg.syncQueuedState();
-      await seg.persistIndexes(fs, false, false);
+      // Rebuilt indexes of inactive segments go to disk now; the active segment's are written at
+      // roll or clean close like always (after another crash they are rebuilt again anyway).
+      if (i !== segments.length - 1) await seg.persistIndexes(fs, false, false);
       if (i === segments.length - 1) {
         seg.active = true;
         ctx.fdCache.adopt(seg, fd);
@@ -196,7 +197,6 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
     active.active = true;
     await loadActiveClean(ctx, active, interval);
   }
-  void last;
   // Empty segments before the active one can linger after truncation; they are harmless.
   result.segments = segments;
   result.logStartOffset = Math.min(Math.max(ctx.logStartOffset, segments[0]!.baseOffset), active.nextOffset);

@@ -94,10 +94,11 @@ export class LogSegment {
   }
 
   /** Fresh, empty in-memory indexes (new segment, or before a rebuild). */
-  resetIndexes(indexBytes: number): void {
+  resetIndexes(): void {
+    // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (PartitionLog),
+    // and a rebuild must hold whatever an older, larger setting produced.
     this.offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
     this.timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
-    void indexBytes;
     this.bytesSinceIndex = 0;
     this.queuedBytesSinceIndex = 0;
     this.queuedIndexEntries = 0;
@@ -193,7 +194,7 @@ export class LogSegment {
 
   /** Rebuilds both indexes by walking batch headers (no CRC: this is not crash recovery). */
   async rebuildIndexes(fs: StorageFs, fd: number, intervalBytes: number): Promise<void> {
-    this.resetIndexes(0);
+    this.resetIndexes();
     this.maxTimestamp = -1;
     this.offsetOfMaxTimestamp = -1;
     const end = this.writtenSize;

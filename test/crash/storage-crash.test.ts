@@ -27,7 +27,7 @@ interface Ack {
 
 function runChild(dataDir: string, acks: Map<number, Ack>, killAfterMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'storage-crash-child.ts'), dataDir, String(1 + Math.floor(Math.random() * 16))], {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'storage-crash-child.ts'), dataDir, String(1 + Math.floor(Math.random() * 4))], {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: join(import.meta.dirname, '..', '..'),
     });
@@ -75,7 +75,9 @@ describe('storage crash safety (kill -9)', () => {
     let totalAcks = 0;
     let torn = 0;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      totalAcks += await runChild(dataDir, acks, 30 + Math.random() * 250);
+      const t0 = performance.now();
+      totalAcks += await runChild(dataDir, acks, 20 + Math.random() * 150);
+      const t1 = performance.now();
       const partitionDir = join(dataDir, 'crash.test-0');
       if (cycle % 3 === 1) {
         tearTail(partitionDir, cycle % 2);
@@ -108,8 +110,9 @@ describe('storage crash safety (kill -9)', () => {
       for (const off of acks.keys()) expect(present.has(off), `acked batch at offset ${off} missing after cycle ${cycle}`).toBe(true);
       // half the time shut down cleanly (next child loads fast), half the time leave it "crashed"
       if (cycle % 2 === 0) await m.close();
+      if (process.env.CRASH_VERBOSE) console.log(`cycle ${cycle}: child ${Math.round(t1 - t0)} ms, verify ${Math.round(performance.now() - t1)} ms, ${batches.length} batches, ${bytes} bytes`);
     }
     expect(totalAcks).toBeGreaterThan(CYCLES);
-    expect(torn).toBeGreaterThan(10);
+    expect(torn).toBeGreaterThanOrEqual(Math.floor(CYCLES / 3));
   });
 });
