@@ -1,18 +1,53 @@
 /**
  * Writes responses to a socket in order. A response is a list of chunks: buffers we encoded, and
  * file slices of segment files (Fetch record sets), which are never decoded or copied through JS
- * objects: large slices are streamed with fs.createReadStream piped into the socket, small ones
- * read with one fs.read each (started together, written in order) — for small slices a stream's
- * setup costs more than the read (see bench/RESULTS.md, "fetch slices").
+ * objects. Small slices are read with one fs.read each (all of a response's small reads started
+ * together, written in order); large ones are copied in 1 MiB pieces through a small pool of
+ * reusable buffers with two reads in flight, each piece written as soon as it is read and its
+ * buffer returned to the pool when the socket has taken it. (fs.createReadStream piped into the
+ * socket cost a fresh 256 KiB buffer per piece plus stream machinery: ~14% of the broker's CPU in
+ * GC at 300 MB/s of fetches; see bench/RESULTS.md, "Data path".)
  */
-import { createReadStream, read as fsRead } from 'node:fs';
+import { read as fsRead } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { FileSlice } from '../../protocol/primitives.js';
 
 export type Chunk = Buffer | FileSlice;
 
-/** Slices up to this size are read into memory; larger ones are streamed. */
-export const STREAM_THRESHOLD = 256 * 1024;
+/** Slices up to this size are read into memory whole; larger ones are copied piece by piece. */
+export const STREAM_THRESHOLD = 1024 * 1024;
+/** Piece size for large slices, and the pooled buffers' size. */
+export const PIECE_BYTES = 1024 * 1024;
+/** Reads in flight per large slice (read-ahead while the previous piece is written). */
+const READ_AHEAD = 2;
+/** Buffers kept for reuse across all connections (16 MiB). */
+const POOL_MAX = 16;
+const pool: Buffer[] = [];
+
+function takePiece(): Buffer {
+  return pool.pop() ?? Buffer.allocUnsafeSlow(PIECE_BYTES);
+}
+
+function givePiece(b: Buffer): void {
+  if (pool.length < POOL_MAX) pool.push(b);
+}
+
+/** Reads exactly `length` bytes at `position` into `buf` (from 0). */
+function readExactly(fd: number, buf: Buffer, length: number, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let filled = 0;
+    const step = (): void => {
+      fsRead(fd, buf, filled, length - filled, position + filled, (err, n) => {
+        if (err) return reject(err);
+        if (n === 0) return reject(new Error(`short read of segment slice at ${position + filled}`));
+        filled += n;
+        if (filled === length) resolve();
+        else step();
+      });
+    };
+    step();
+  });
+}
 
 function readSlice(s: FileSlice): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -94,18 +129,41 @@ export class ResponseWriter {
     }
   }
 
-  private pipeSlice(s: FileSlice): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // autoClose false: the fd belongs to storage and is shared by other readers.
-      const stream = createReadStream('', { fd: s.fd, start: s.position, end: s.position + s.length - 1, autoClose: false, highWaterMark: 256 * 1024 });
-      let sent = 0;
-      stream.on('data', (d) => {
-        sent += d.length;
-      });
-      stream.on('error', reject);
-      stream.on('end', () => (sent === s.length ? resolve() : reject(new Error(`segment slice ended after ${sent} of ${s.length} bytes`))));
-      stream.pipe(this.socket, { end: false });
-    });
+  /** Copies a large slice to the socket through pooled buffers, reading ahead while writing. */
+  private async pipeSlice(s: FileSlice): Promise<void> {
+    const end = s.position + s.length;
+    let next = s.position;
+    const reads: Array<{ buf: Buffer; n: number; done: Promise<void> }> = [];
+    const readMore = (): void => {
+      while (reads.length < READ_AHEAD && next < end) {
+        const n = Math.min(PIECE_BYTES, end - next);
+        const buf = takePiece();
+        const done = readExactly(s.fd, buf, n, next);
+        done.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+        reads.push({ buf, n, done });
+        next += n;
+      }
+    };
+    readMore();
+    try {
+      while (reads.length > 0) {
+        const r = reads[0]!;
+        await r.done;
+        reads.shift();
+        readMore();
+        if (this.socket.destroyed) {
+          givePiece(r.buf);
+          return;
+        }
+        // The buffer goes back to the pool once the socket has handed it to the kernel.
+        const ok = this.socket.write(r.n === PIECE_BYTES ? r.buf : r.buf.subarray(0, r.n), () => givePiece(r.buf));
+        if (!ok) await this.waitDrain();
+      }
+    } finally {
+      // After an error: let reads still in flight finish (the fd must not be released under them),
+      // and drop their buffers (a failed read may have left one half-filled: not worth pooling).
+      for (const r of reads.splice(0)) await r.done.catch(() => undefined);
+    }
   }
 
   private waitDrain(): Promise<void> {
