@@ -8,16 +8,17 @@ COPY storage ./storage
 COPY src ./src
 COPY bench ./bench
 COPY test ./test
-RUN npx tsc -p tsconfig.json
+COPY scripts ./scripts
+RUN npm run build
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/runnel.mjs /app/dist/runnel.mjs.map ./dist/
 VOLUME /var/lib/runnel
 EXPOSE 9092
 # Configure with KAFKA_* environment variables (KAFKA_LISTENERS, KAFKA_ADVERTISED_LISTENERS, ...).
 ENV KAFKA_LOG_DIRS=/var/lib/runnel
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["node", "dist/runnel.mjs"]

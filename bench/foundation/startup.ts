@@ -1,5 +1,5 @@
 /**
- * Time from process start to accepting connections, and RSS at idle, for `node dist/src/cli.js`
+ * Time from process start to accepting connections, and RSS at idle, for `node dist/runnel.mjs`
  * (the `npm start` path) with a fresh data dir, and with 100 existing topics. A bare Node TCP
  * server is measured in the same run as this machine's floor.
  *
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     const dir = mkdtempSync(join(WORK, 'startup-'));
     const port = await freePort();
-    const r = await timeToAccept([join(ROOT, 'dist/src/cli.js'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dir}`, '--logger.level=warn'], port);
+    const r = await timeToAccept([join(ROOT, 'dist/runnel.mjs'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dir}`, '--logger.level=warn'], port);
     fresh.push(r.ms);
     rss.push(r.rssMb);
     rmSync(dir, { recursive: true, force: true });
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const withTopics: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const port = await freePort();
-    withTopics.push((await timeToAccept([join(ROOT, 'dist/src/cli.js'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dir}`, '--logger.level=warn'], port)).ms);
+    withTopics.push((await timeToAccept([join(ROOT, 'dist/runnel.mjs'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dir}`, '--logger.level=warn'], port)).ms);
   }
   rmSync(dir, { recursive: true, force: true });
   console.log(`node ${process.version}, ${RUNS} runs each`);

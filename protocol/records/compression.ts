@@ -16,22 +16,15 @@
  * round trip, more than decoding a typical few-KiB batch, while large ones would block the
  * event loop for milliseconds. zstd has no sync entry point in its binding, so it is always async.
  */
-import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { uncompress, uncompressSync } from 'snappy';
 import { CompressionType } from './batch.js';
 import { CodecError } from './codec-error.js';
 import { decodeLz4Frame, encodeLz4Frame } from './lz4-frame.js';
 import { scanZstdFrames, withZstdContentSize } from './zstd-frame.js';
 import { decodeXerial, encodeXerial, isXerial, rawSnappyLength } from './xerial.js';
 
-// The package's index.js wrapper drops the `level` argument (it only re-wraps error messages),
-// so we call the native binding it wraps.
-const zstd = createRequire(import.meta.url)('@mongodb-js/zstd/bindings.js') as {
-  compress(data: Buffer, level: number): Promise<Buffer>;
-  decompress(data: Buffer): Promise<Buffer>;
-};
+import { snappy, zstd } from './native.js';
 
 export { CodecError } from './codec-error.js';
 export type { CodecErrorCode } from './codec-error.js';
@@ -74,7 +67,7 @@ export async function compress(codec: CompressionType, data: Buffer, options: Co
       case CompressionType.Lz4:
         return await encodeLz4Frame(data, !small);
       case CompressionType.Zstd:
-        return withZstdContentSize(await zstd.compress(data, options.level ?? ZSTD_DEFAULT_LEVEL), data.length);
+        return withZstdContentSize(await zstd().compress(data, options.level ?? ZSTD_DEFAULT_LEVEL), data.length);
       default:
         throw new CodecError('UNSUPPORTED', `unsupported compression codec ${codec as number}`);
     }
@@ -100,7 +93,7 @@ export async function decompress(codec: CompressionType, data: Buffer, options: 
         const n = rawSnappyLength(data);
         if (n < 0) throw new CodecError('CORRUPT', 'snappy: bad preamble');
         if (n > maxSize) throw tooLarge(codec, maxSize);
-        return (small ? uncompressSync(data) : await uncompress(data)) as Buffer;
+        return (small ? snappy().uncompressSync(data) : await snappy().uncompress(data)) as Buffer;
       }
       case CompressionType.Lz4:
         return await decodeLz4Frame(data, maxSize, !small);
@@ -108,7 +101,7 @@ export async function decompress(codec: CompressionType, data: Buffer, options: 
         const scan = scanZstdFrames(data);
         if (typeof scan === 'string') throw new CodecError('CORRUPT', scan);
         if (scan.bound > maxSize + scan.blockMax) throw tooLarge(codec, maxSize);
-        return withinLimit(codec, await zstd.decompress(data), maxSize);
+        return withinLimit(codec, await zstd().decompress(data), maxSize);
       }
       default:
         throw new CodecError('UNSUPPORTED', `unsupported compression codec ${codec as number}`);

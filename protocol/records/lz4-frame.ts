@@ -15,7 +15,7 @@
  *
  * Magic v0/v1's broken header checksum (KAFKA-3160) does not concern v2 batches.
  */
-import { compress, compressSync, decompressFrame, decompressFrameSync, uncompress, uncompressSync } from 'lz4-napi';
+import { lz4 } from './native.js';
 import { CodecError } from './codec-error.js';
 
 const MAGIC = 0x184d2204;
@@ -98,7 +98,7 @@ export async function decodeLz4Frame(b: Buffer, maxSize: number, parallel: boole
   if (!frame.independent && compressedBlocks > 1) {
     // Linked blocks refer to earlier output: only a frame decoder can follow them.
     const input = b.subarray(0, frame.end);
-    const out = parallel ? await decompressFrame(input) : decompressFrameSync(input);
+    const out = parallel ? await lz4().decompressFrame(input) : lz4().decompressFrameSync(input);
     if (out.length > maxSize) throw tooLarge(maxSize);
     return out;
   }
@@ -114,8 +114,8 @@ export async function decodeLz4Frame(b: Buffer, maxSize: number, parallel: boole
     const input = Buffer.allocUnsafe(4 + x.size);
     input.writeUInt32LE(Math.max(0, Math.min(frame.blockMax, parallel ? maxSize : budget)), 0);
     b.copy(input, 4, x.at, x.at + x.size);
-    if (parallel) return uncompress(input);
-    const out = uncompressSync(input);
+    if (parallel) return lz4().uncompress(input);
+    const out = lz4().uncompressSync(input);
     budget -= out.length;
     return out;
   };
@@ -139,7 +139,7 @@ export async function encodeLz4Frame(data: Buffer, parallel: boolean): Promise<B
   const pieces: Buffer[] = [];
   for (let at = 0; at < data.length; at += BLOCK_SIZE) pieces.push(data.subarray(at, at + BLOCK_SIZE));
   // Each result is [uint32 LE uncompressed size][block]: the block starts at byte 4.
-  const packed = parallel ? await Promise.all(pieces.map((x) => compress(x))) : pieces.map((x) => compressSync(x));
+  const packed = parallel ? await Promise.all(pieces.map((x) => lz4().compress(x))) : pieces.map((x) => lz4().compressSync(x));
   let size = HEADER.length + 4;
   for (let i = 0; i < pieces.length; i++) size += 4 + Math.min(packed[i]!.length - 4, pieces[i]!.length);
   const out = Buffer.allocUnsafe(size);

@@ -10,7 +10,7 @@
  * We write xerial exactly as Java does (version 1, compatible 1, 32 KiB blocks): kafka-python
  * recognises the header only with those two version numbers, and librdkafka and Java read it.
  */
-import { compress, compressSync, uncompress, uncompressSync } from 'snappy';
+import { snappy } from './native.js';
 import { CodecError } from './codec-error.js';
 
 const MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
@@ -74,18 +74,18 @@ export async function decodeXerial(b: Buffer, maxSize: number, parallel: boolean
 }
 
 async function uncompressBlock(b: Buffer, parallel: boolean): Promise<Buffer> {
-  return parallel ? ((await uncompress(b)) as Buffer) : uncompressSyncBlock(b);
+  return parallel ? ((await snappy().uncompress(b)) as Buffer) : uncompressSyncBlock(b);
 }
 
 function uncompressSyncBlock(b: Buffer): Buffer {
-  return uncompressSync(b) as Buffer;
+  return snappy().uncompressSync(b) as Buffer;
 }
 
 export async function encodeXerial(data: Buffer, parallel: boolean): Promise<Buffer> {
   const n = Math.ceil(data.length / BLOCK_SIZE);
   const inputs: Buffer[] = [];
   for (let i = 0; i < n; i++) inputs.push(data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
-  const blocks = parallel ? await Promise.all(inputs.map((x) => compress(x))) : inputs.map((x) => compressSync(x));
+  const blocks = parallel ? await Promise.all(inputs.map((x) => snappy().compress(x))) : inputs.map((x) => snappy().compressSync(x));
   let size = HEADER_SIZE;
   for (const block of blocks) size += 4 + block.length;
   const out = Buffer.allocUnsafe(size);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, removeDir, startTestBroker, tempDir } from '../helpers/broker.js';
 import { run } from '../helpers/clients.js';
 
-const CLI = join(REPO_ROOT, 'dist', 'src', 'cli.js');
+const CLI = join(REPO_ROOT, 'dist', 'runnel.mjs');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 

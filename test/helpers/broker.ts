@@ -1,6 +1,6 @@
 /**
  * Starting real Runnel brokers for tests: in-process through the embedding API (startBroker), or
- * as a child process (`node dist/src/cli.js`) when a test needs to kill -9 it.
+ * as a child process (`node dist/runnel.mjs`) when a test needs to kill -9 it.
  * Every broker listens on 127.0.0.1 on a free port with a fresh data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -48,11 +48,11 @@ export interface ChildBroker {
 }
 
 /**
- * Runs `node dist/src/cli.js` (build first: `npm test` does) and waits for its "broker started"
+ * Runs `node dist/runnel.mjs` (build first: `npm test` does) and waits for its "broker started"
  * log line, which carries the bound port.
  */
 export function spawnBroker(dataDir: string, flags: Record<string, string | number | boolean> = {}, port = 0): Promise<ChildBroker> {
-  const args = [join(REPO_ROOT, 'dist', 'src', 'cli.js'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--logger.level=info'];
+  const args = [join(REPO_ROOT, 'dist', 'runnel.mjs'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--logger.level=info'];
   for (const [k, v] of Object.entries(flags)) args.push(`--${k}=${v}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_HEAP_OPTS: undefined } });
   const logs: string[] = [];

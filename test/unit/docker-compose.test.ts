@@ -42,7 +42,7 @@ describe('docker-compose.yml', () => {
 
   it('has a Dockerfile whose entrypoint is built by npm run build', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-    const entry = /ENTRYPOINT \["node", "([^"]+)"\]/.exec(dockerfile);
+    const entry = /ENTRYPOINT \["node", (?:"--[^"]+", )*"([^"]+)"\]/.exec(dockerfile);
     expect(entry).not.toBeNull();
     expect(existsSync(join(REPO_ROOT, entry![1]!))).toBe(true);
     for (const dir of ['protocol', 'storage', 'src']) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
