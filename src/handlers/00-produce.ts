@@ -8,8 +8,10 @@
  * then — for idempotent producers — the sequence check against the last five batches of that
  * producer (a duplicate gets its original offsets back without a second append), then the append,
  * which assigns offsets synchronously. The batch is stored exactly as sent unless the topic's
- * compression.type asks for another codec. The response waits per acks: 0 none, 1 the write, -1
- * the fsync (flush.messages = 1 by default), bounded by timeout_ms (REQUEST_TIMED_OUT).
+ * compression.type asks for another codec. The response waits per acks: 0 none; 1 and -1 the
+ * write, which by default (flush.messages = 1) includes the fsync, so acks=-1 means on disk; a
+ * topic with flush.messages > 1 answers after the write without waiting for a later fsync.
+ * Bounded by timeout_ms (REQUEST_TIMED_OUT).
  *
  * Pipelinable: several Produce requests of one connection may be in flight; offsets are assigned in
  * arrival order because the append happens synchronously when the handler starts (or in the
@@ -77,7 +79,12 @@ function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number)
   }
   if (state) state.record(producerId, epoch, { firstSeq, lastSeq, baseOffset: res.baseOffset, lastOffset: res.lastOffset, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : batch.maxTimestamp(b) });
   broker.metrics.messagesIn(log.topic, batch.recordCount(b), b.length);
-  const wait = acks === 0 ? null : acks === 1 ? res.written : res.durable;
+  // acks=1 and acks=-1 both wait for the write; with the default flush.messages=1 the write
+  // includes its fsync (storage makes an append visible only once fsynced), so acks=-1 means "on
+  // disk". A topic configured with a relaxed fsync policy (flush.messages > 1) has chosen not to
+  // fsync each append: acks=-1 must not wait for the next fsync, which may never come when
+  // flush.ms is unset (Kafka's acks never waits for fsync either).
+  const wait = acks === 0 ? null : res.written;
   return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: res.baseOffset, logAppendTime: res.logAppendTime, wait };
 }
 
