@@ -16,6 +16,7 @@ import { ALL_HANDLERS } from './handlers/index.js';
 import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from './metadata/topic-manager.js';
+import { startGroupCoordinator, type GroupCoordinator } from './groups/index.js';
 import { Metrics } from './metrics.js';
 import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
@@ -45,6 +46,7 @@ export class Broker {
   advertised: ListenerAddress[] = [];
   logs!: LogManager;
   topics!: TopicManager;
+  groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
   transactionalIds!: TransactionalIds;
   readonly producerStates: ProducerStateManager;
@@ -106,6 +108,7 @@ export class Broker {
     await this.topics.reconcile();
     this.producerIds = await ProducerIdAllocator.open(this.dataDir);
     this.transactionalIds = await TransactionalIds.open(this.dataDir, this.producerIds);
+    this.groups = await startGroupCoordinator(this);
     await this.listen();
     this.log.info(
       {
@@ -182,6 +185,8 @@ export class Broker {
     const t0 = performance.now();
     const deadline = Date.now() + this.config.int('runnel.shutdown.timeout.ms');
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // Parked JoinGroup/SyncGroup requests are answered now, so connections can drain.
+    this.groups?.shutdown();
     while ([...this.connections].some((c) => !c.idle()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of [...this.connections]) c.close('broker shutting down');
     for (const fn of this.stopHooks.splice(0).reverse()) {

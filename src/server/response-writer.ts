@@ -49,21 +49,10 @@ function readExactly(fd: number, buf: Buffer, length: number, position: number):
   });
 }
 
-function readSlice(s: FileSlice): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const buf = Buffer.allocUnsafe(s.length);
-    let filled = 0;
-    const step = (): void => {
-      fsRead(s.fd, buf, filled, s.length - filled, s.position + filled, (err, n) => {
-        if (err) return reject(err);
-        if (n === 0) return reject(new Error(`short read of segment slice at ${s.position + filled}`));
-        filled += n;
-        if (filled === s.length) resolve(buf);
-        else step();
-      });
-    };
-    step();
-  });
+async function readSlice(s: FileSlice): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(s.length);
+  await readExactly(s.fd, buf, s.length, s.position);
+  return buf;
 }
 
 export class ResponseWriter {
