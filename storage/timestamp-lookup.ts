@@ -11,7 +11,8 @@
  *
  * No on-disk format lives here (see time-index.ts).
  */
-import { ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE, batch } from '../protocol/records/batch.js';
+import { ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, batch } from '../protocol/records/batch.js';
+import { recordsBlock } from '../protocol/records/records.js';
 import { readFully } from './fs.js';
 import { type LogView, withSegment } from './log-reader.js';
 import { forEachRecord } from './record-scan.js';
@@ -29,11 +30,16 @@ async function readBatchAt(v: LogView, fd: number, loc: BatchLocation): Promise<
 }
 
 /** The first record in the batch at or after `minOffset` whose timestamp satisfies `pred`. */
-function refineInBatch(buf: Buffer, loc: BatchLocation, minOffset: number, pred: (t: number) => boolean): TimestampAndOffset {
+async function refineInBatch(buf: Buffer, loc: BatchLocation, minOffset: number, pred: (t: number) => boolean): Promise<TimestampAndOffset> {
   const fallback = { offset: Math.max(loc.baseOffset, minOffset), timestamp: loc.maxTimestamp };
   const attrs = batch.attributes(buf);
-  if ((attrs & ATTR_COMPRESSION_MASK) !== 0) return fallback; // TODO(compression): decompress to be exact
   if ((attrs & ATTR_TIMESTAMP_TYPE) !== 0) return fallback; // LogAppendTime: every record carries maxTimestamp
+  if ((attrs & ATTR_COMPRESSION_MASK) !== 0) {
+    // Compressed: walk the decompressed records behind the same header, to be exact as Kafka is.
+    const block = await recordsBlock(buf);
+    if (block.error !== null) return fallback;
+    buf = Buffer.concat([buf.subarray(0, BATCH_HEADER_SIZE), block.value]);
+  }
   const baseTs = batch.baseTimestamp(buf);
   let found: TimestampAndOffset | null = null;
   try {
@@ -63,7 +69,7 @@ export async function findOffsetForTimestamp(v: LogView, ts: number): Promise<Ti
       await seg.ensureIndexes(v.fs, fd, v.intervalBytes);
       const loc = await seg.locateTimestamp(v.fs, fd, ts, ls, end);
       if (!loc) return null;
-      return refineInBatch(await readBatchAt(v, fd, loc), loc, ls, (t) => t >= ts);
+      return await refineInBatch(await readBatchAt(v, fd, loc), loc, ls, (t) => t >= ts);
     });
     if (r) return r;
   }
@@ -86,6 +92,6 @@ export async function findMaxTimestampOffset(v: LogView): Promise<TimestampAndOf
     await seg.ensureIndexes(v.fs, fd, v.intervalBytes);
     const loc = await seg.locateOffset(v.fs, fd, offset, seg.visibleSize);
     if (!loc) return { offset, timestamp: target };
-    return refineInBatch(await readBatchAt(v, fd, loc), loc, ls, (t) => t === target);
+    return await refineInBatch(await readBatchAt(v, fd, loc), loc, ls, (t) => t === target);
   });
 }

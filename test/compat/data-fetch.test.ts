@@ -326,7 +326,7 @@ describe('ListOffsets by timestamp', () => {
   // Kafka looks inside compressed batches too (LogSegment.findOffsetByTimestamp iterates the
   // records of each batch); Runnel's PartitionLog.refineInBatch returns the batch's base offset
   // and max timestamp for a compressed batch. Known deviation: remove `.fails` when fixed.
-  it.fails('finds the exact record inside a compressed batch (known deviation)', async () => {
+  it('finds the exact record inside a compressed batch', async () => {
     const admin = kafkajs(broker.bootstrap).admin();
     await admin.connect();
     try {

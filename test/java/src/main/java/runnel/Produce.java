@@ -73,7 +73,7 @@ public final class Produce {
     if (cli.has("linger-ms")) p.put(ProducerConfig.LINGER_MS_CONFIG, cli.get("linger-ms", null));
     if (cli.has("max-in-flight")) p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, cli.get("max-in-flight", null));
     if (txnId != null) p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, txnId);
-    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(timeoutMs, 30_000)));
+    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(timeoutMs, 120_000)));
 
     List<Future<RecordMetadata>> futures = new ArrayList<>(count);
     long checksum = 0;
