@@ -1,0 +1,167 @@
+/**
+ * Where the coordinator's records go: the internal compacted topic `__consumer_offsets` (one
+ * partition per group, chosen by offsetsPartitionFor). The coordinator only needs "append these
+ * keyed records durably" and "replay a partition from the start", so that is the interface, with
+ * an in-memory implementation for unit tests.
+ *
+ * The topic is created on first need (FindCoordinator or the first write), as Kafka does, with
+ * `offsets.topic.num.partitions` partitions, cleanup.policy=compact and
+ * `offsets.topic.segment.bytes` segments. Once it exists its real partition count is used.
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { CompressionType, batch } from '../../protocol/records/batch.js';
+import { buildBatchSync } from '../../protocol/records/builder.js';
+import { forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
+import type { Broker } from '../broker.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
+
+export interface KeyedRecord {
+  key: Buffer;
+  /** null: tombstone. */
+  value: Buffer | null;
+}
+
+export interface OffsetsLog {
+  /** Partitions of the topic (the configured count until it exists). */
+  partitionCount(): number;
+  /** Whether the topic exists (nothing to replay otherwise). */
+  exists(): boolean;
+  /** Creates the topic if needed. */
+  ensure(): Promise<void>;
+  /**
+   * Appends the records as one batch; resolves once durable. Appends to one partition keep their
+   * call order in the log (the topic must exist: call ensure() first).
+   */
+  append(partition: number, records: readonly KeyedRecord[]): Promise<void>;
+  /** Calls onRecord for every record of the partition, in log order. */
+  replay(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void>;
+}
+
+/** The real one, on the broker's partition logs. */
+export class TopicOffsetsLog implements OffsetsLog {
+  private creating: Promise<void> | null = null;
+
+  constructor(private readonly broker: Broker) {}
+
+  partitionCount(): number {
+    return this.broker.topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions ?? this.broker.config.int('offsets.topic.num.partitions');
+  }
+
+  exists(): boolean {
+    return this.broker.topics.get(CONSUMER_OFFSETS_TOPIC) !== undefined;
+  }
+
+  ensure(): Promise<void> {
+    // While we create it the topic is already listed but its partition logs are still being made:
+    // everyone waits for the creation, not just its first caller.
+    if (this.creating) return this.creating;
+    if (this.exists()) return Promise.resolve();
+    const config = this.broker.config;
+    this.creating = this.broker.topics
+      .create(CONSUMER_OFFSETS_TOPIC, {
+        partitions: config.int('offsets.topic.num.partitions'),
+        replicationFactor: 1,
+        configs: [
+          ['cleanup.policy', 'compact'],
+          ['segment.bytes', String(config.int('offsets.topic.segment.bytes'))],
+          ['compression.type', 'producer'],
+        ],
+        internal: true,
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (this.exists()) return;
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.creating = null;
+      });
+    return this.creating;
+  }
+
+  append(partition: number, records: readonly KeyedRecord[]): Promise<void> {
+    const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
+    if (!log) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR, `${CONSUMER_OFFSETS_TOPIC}-${partition} is not available`));
+    const now = Date.now();
+    const b = buildBatchSync(records.map((r) => ({ key: r.key, value: r.value, timestamp: now })));
+    return log.append(b).durable;
+  }
+
+  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
+    const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
+    if (!log) return;
+    const cb = (r: BatchRecord): void => {
+      if (r.key) onRecord(r.key, r.value);
+    };
+    let from = log.logStartOffset;
+    const end = log.highWatermark;
+    while (from < end) {
+      const batches = await log.readBatches(from, 4 * 1024 * 1024);
+      if (batches.length === 0) break;
+      for (const b of batches) {
+        const last = batch.lastOffset(b);
+        if (last < from) continue;
+        from = last + 1;
+        // Control batches are transaction markers; transactional offset commits come later.
+        if (batch.isControl(b)) continue;
+        const error =
+          batch.compression(b) === CompressionType.None
+            ? forEachRecordSync(b, cb, { allowOffsetGaps: true })
+            : await forEachRecord(b, cb, { allowOffsetGaps: true });
+        if (error !== null) throw new Error(`${CONSUMER_OFFSETS_TOPIC}-${partition}: unreadable batch at offset ${batch.baseOffset(b)}: ${error}`);
+      }
+    }
+  }
+}
+
+/** For unit tests: records kept in arrays; `failNext` makes appends fail; `hold` delays durability. */
+export class MemoryOffsetsLog implements OffsetsLog {
+  readonly partitions: KeyedRecord[][];
+  failWith: Error | null = null;
+  /** While set, appends wait until release() (to test commits in flight). */
+  private held: Array<() => void> | null = null;
+  created = false;
+
+  constructor(readonly count = 4) {
+    this.partitions = Array.from({ length: count }, () => []);
+  }
+
+  partitionCount(): number {
+    return this.count;
+  }
+
+  exists(): boolean {
+    return this.created;
+  }
+
+  ensure(): Promise<void> {
+    this.created = true;
+    return Promise.resolve();
+  }
+
+  hold(): void {
+    this.held = [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const fn of held) fn();
+  }
+
+  append(partition: number, records: readonly KeyedRecord[]): Promise<void> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    this.partitions[partition]!.push(...records.map((r) => ({ key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) })));
+    if (this.held) {
+      const held = this.held;
+      return new Promise((resolve) => held.push(resolve));
+    }
+    return Promise.resolve();
+  }
+
+  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
+    for (const r of this.partitions[partition]!) onRecord(r.key, r.value);
+  }
+}

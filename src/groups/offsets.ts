@@ -1,0 +1,277 @@
+/**
+ * Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, retention expiry and cleanup when a
+ * topic is deleted, as Kafka's GroupCoordinator/GroupMetadataManager do them.
+ *
+ * A commit is acknowledged only once its record is durable in __consumer_offsets, and becomes
+ * visible to OffsetFetch at that moment; until then the partition has a commit "in flight"
+ * (OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT, expiry skips it). Deleting
+ * offsets while a commit is in flight discards that commit's in-memory effect, matching the log,
+ * where the tombstone comes after the commit.
+ */
+import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
+import type { GroupCoordinator } from './coordinator.js';
+import { pendingKey, type CommittedOffset, type Group, type PendingCommits } from './group.js';
+import type { KeyedRecord } from './offsets-log.js';
+import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from './records.js';
+
+export interface OffsetCommitRequest {
+  groupId: string;
+  /** -1 with memberId '' for a simple commit (no group management). */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** OffsetCommit v2-v4 retention time; -1: the broker's retention. */
+  retentionTimeMs: number;
+  offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
+}
+
+export interface FetchedOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+  leaderEpoch: number;
+  metadata: string;
+  errorCode: number;
+}
+
+/** Maps a failed offsets write to the commit error Kafka gives. */
+function commitError(err: unknown): number {
+  const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return code;
+  }
+}
+
+/** Kafka's validateOffsetCommit: members commit with their generation; others only into empty groups. */
+function validateCommit(coord: GroupCoordinator, group: Group, req: OffsetCommitRequest): number {
+  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
+    if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (!group.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return ErrorCode.NONE;
+  }
+  // A commit from outside the group while it has members would fight with them.
+  if (!group.is('Empty')) return ErrorCode.UNKNOWN_MEMBER_ID;
+  void coord;
+  return ErrorCode.NONE;
+}
+
+/** One error code per requested partition, in request order. */
+export async function commitOffsets(coord: GroupCoordinator, req: OffsetCommitRequest): Promise<number[]> {
+  // Partitions that do not exist are refused before anything else, as Kafka's request handler does.
+  const known = req.offsets.map((o) => coord.partitionExists(o.topic, o.partition));
+  if (known.every((k) => k)) return commitKnown(coord, req);
+  const codes = await commitKnown(coord, { ...req, offsets: req.offsets.filter((_, i) => known[i]) });
+  let j = 0;
+  return known.map((k) => (k ? codes[j++]! : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+}
+
+async function commitKnown(coord: GroupCoordinator, req: OffsetCommitRequest): Promise<number[]> {
+  const all = (code: number) => req.offsets.map(() => code);
+  if (req.offsets.length === 0) return [];
+  if (coord.stopping) return all(ErrorCode.NOT_COORDINATOR);
+  let group = coord.getGroup(req.groupId);
+  if (!group) {
+    // Unknown group: a simple commit creates it; a generation means a member of a group long gone.
+    if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+    group = coord.createGroup(req.groupId);
+  }
+  const invalid = validateCommit(coord, group, req);
+  if (invalid !== ErrorCode.NONE) return all(invalid);
+  switch (group.state) {
+    case 'CompletingRebalance':
+      // The member knows the new generation but has no assignment yet: it must finish the rebalance.
+      return all(ErrorCode.REBALANCE_IN_PROGRESS);
+    case 'Stable':
+    case 'PreparingRebalance': {
+      // During PreparingRebalance commits are still accepted: the heartbeat tells members to rejoin.
+      const member = group.members.get(req.memberId);
+      if (member) coord.touch(group, member);
+      break;
+    }
+    default:
+      break;
+  }
+  return storeOffsets(coord, group, req);
+}
+
+async function storeOffsets(coord: GroupCoordinator, group: Group, req: OffsetCommitRequest): Promise<number[]> {
+  const cfg = coord.cfg();
+  const now = coord.now();
+  const codes: number[] = new Array(req.offsets.length).fill(ErrorCode.NONE);
+  const records: KeyedRecord[] = [];
+  const staged: Array<{ i: number; topic: string; partition: number; value: CommittedOffset; token: PendingCommits }> = [];
+  req.offsets.forEach((o, i) => {
+    const metadata = o.metadata ?? '';
+    if (Buffer.byteLength(metadata) > cfg.offsetMetadataMaxBytes) {
+      codes[i] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      return;
+    }
+    const value: CommittedOffset = {
+      offset: o.offset,
+      leaderEpoch: o.leaderEpoch,
+      metadata,
+      commitTimestamp: now,
+      expireTimestamp: req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : -1,
+    };
+    records.push({ key: encodeOffsetCommitKey(group.groupId, o.topic, o.partition), value: encodeOffsetCommitValue(value) });
+    const key = pendingKey(o.topic, o.partition);
+    let token = group.pendingCommits.get(key);
+    if (!token) group.pendingCommits.set(key, (token = { count: 0 }));
+    token.count++;
+    staged.push({ i, topic: o.topic, partition: o.partition, value, token });
+  });
+  if (records.length === 0) return codes;
+  let error: number = ErrorCode.NONE;
+  try {
+    await coord.appendRecords(group.groupId, records);
+  } catch (err) {
+    error = commitError(err);
+    coord.logger.warn({ group: group.groupId, partitions: records.length, error: errorName(error), err: (err as Error).message }, 'offset commit failed');
+  }
+  for (const s of staged) {
+    const key = pendingKey(s.topic, s.partition);
+    // The token is gone if the offsets were deleted meanwhile: the log has the tombstone after us.
+    const current = group.pendingCommits.get(key) === s.token;
+    if (current && --s.token.count === 0) group.pendingCommits.delete(key);
+    if (error !== ErrorCode.NONE) codes[s.i] = error;
+    else if (current && !group.is('Dead')) group.setOffset(s.topic, s.partition, s.value);
+  }
+  return codes;
+}
+
+/**
+ * Committed offsets of a group: the requested partitions (-1 and "" for those without a commit),
+ * or, for `partitions` null, every partition with a commit.
+ */
+export function fetchOffsets(
+  coord: GroupCoordinator,
+  groupId: string,
+  partitions: Array<{ topic: string; partition: number }> | null,
+  requireStable: boolean,
+): { errorCode: number; offsets: FetchedOffset[] } {
+  if (coord.stopping) return { errorCode: ErrorCode.NOT_COORDINATOR, offsets: [] };
+  const none = (topic: string, partition: number, errorCode: number = ErrorCode.NONE): FetchedOffset => ({ topic, partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode });
+  const group = coord.getGroup(groupId);
+  if (!group || group.is('Dead')) return { errorCode: ErrorCode.NONE, offsets: (partitions ?? []).map((p) => none(p.topic, p.partition)) };
+  const wanted = partitions ?? [...group.allOffsets()].map(([topic, partition]) => ({ topic, partition }));
+  const offsets = wanted.map(({ topic, partition }) => {
+    if (requireStable && group.hasPendingCommit(topic, partition)) return none(topic, partition, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    const o = group.offset(topic, partition);
+    return o ? { topic, partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE } : none(topic, partition);
+  });
+  return { errorCode: ErrorCode.NONE, offsets };
+}
+
+/** Removes offsets from a group and writes their tombstones (plus the group's, when it died). */
+export async function removeOffsetsDurably(coord: GroupCoordinator, group: Group, partitions: Array<[string, number]>, groupDied: boolean): Promise<void> {
+  const records: KeyedRecord[] = [];
+  for (const [topic, partition] of partitions) {
+    group.removeOffset(topic, partition);
+    records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
+  }
+  if (groupDied) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+  await coord.appendRecords(group.groupId, records);
+}
+
+/**
+ * OffsetDelete: offsets of an empty group, or of topics a consumer group does not subscribe to
+ * (GROUP_SUBSCRIBED_TO_TOPIC for the others). Returns the group error, or per-partition codes.
+ */
+export async function deleteOffsets(
+  coord: GroupCoordinator,
+  groupId: string,
+  partitions: Array<{ topic: string; partition: number }>,
+): Promise<{ errorCode: number; partitions: number[] }> {
+  const fail = (errorCode: number) => ({ errorCode, partitions: [] });
+  if (coord.stopping) return fail(ErrorCode.NOT_COORDINATOR);
+  if (groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+  const group = coord.getGroup(groupId);
+  if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
+  const codes: number[] = new Array(partitions.length).fill(ErrorCode.NONE);
+  const eligible: Array<[string, number]> = [];
+  if (group.is('Empty')) {
+    for (const p of partitions) eligible.push([p.topic, p.partition]);
+  } else if (group.protocolType === 'consumer') {
+    partitions.forEach((p, i) => {
+      if (group.isSubscribedToTopic(p.topic)) codes[i] = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+      else eligible.push([p.topic, p.partition]);
+    });
+  } else {
+    return fail(ErrorCode.NON_EMPTY_GROUP);
+  }
+  if (eligible.length > 0) {
+    try {
+      await removeOffsetsDurably(coord, group, eligible, false);
+    } catch (err) {
+      const code = commitError(err);
+      coord.logger.warn({ group: groupId, error: errorName(code) }, 'writing offset tombstones failed');
+      return fail(code);
+    }
+    coord.logger.info({ group: groupId, partitions: eligible.length }, 'offsets deleted');
+  }
+  return { errorCode: ErrorCode.NONE, partitions: codes };
+}
+
+/**
+ * One expiry pass (offsets.retention.minutes): expired offsets are removed with tombstones; an
+ * empty group left without offsets dies and its metadata gets a tombstone too.
+ */
+export async function expireOffsets(coord: GroupCoordinator): Promise<number> {
+  const now = coord.now();
+  const retention = coord.cfg().offsetsRetentionMs;
+  let removed = 0;
+  const writes: Array<Promise<void>> = [];
+  for (const group of [...coord.groups.values()]) {
+    const expired = group.expiredOffsets(now, retention);
+    for (const [topic, partition] of expired) group.removeOffset(topic, partition);
+    const dies = group.is('Empty') && !group.hasOffsets();
+    if (expired.length === 0 && !dies) continue;
+    removed += expired.length;
+    if (dies) coord.removeGroup(group);
+    // Offsets are already gone from memory; re-removing in removeOffsetsDurably is a no-op.
+    writes.push(
+      removeOffsetsDurably(coord, group, expired, dies).catch((err: unknown) =>
+        coord.logger.warn({ group: group.groupId, err: (err as Error).message }, 'writing expiry tombstones failed'),
+      ),
+    );
+    coord.logger.info({ group: group.groupId, expiredOffsets: expired.length, groupRemoved: dies }, 'expired group offsets');
+  }
+  await Promise.all(writes);
+  return removed;
+}
+
+/** A topic was deleted: its committed offsets go from every group (Kafka does the same). */
+export async function removeTopicOffsets(coord: GroupCoordinator, topic: string): Promise<void> {
+  const writes: Array<Promise<void>> = [];
+  for (const group of coord.groups.values()) {
+    const parts = group.offsets.get(topic);
+    const pending = [...group.pendingCommits.keys()].filter((k) => k.startsWith(`${topic}\u0000`));
+    if (!parts && pending.length === 0) continue;
+    const list: Array<[string, number]> = [...(parts?.keys() ?? [])].map((p) => [topic, p]);
+    for (const k of pending) {
+      const p = Number(k.slice(topic.length + 1));
+      if (!parts?.has(p)) list.push([topic, p]);
+    }
+    writes.push(
+      removeOffsetsDurably(coord, group, list, false).catch((err: unknown) =>
+        coord.logger.warn({ group: group.groupId, topic, err: (err as Error).message }, 'writing tombstones for a deleted topic failed'),
+      ),
+    );
+  }
+  await Promise.all(writes);
+}

@@ -1,0 +1,63 @@
+/**
+ * OffsetCommit (key 8), versions 2-9.
+ *
+ * Stores a group's committed offsets in __consumer_offsets and answers once they are durable.
+ * Members commit with their generation (UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION /
+ * REBALANCE_IN_PROGRESS / FENCED_INSTANCE_ID as Kafka); generation -1 with an empty member id is
+ * a simple commit, allowed only while the group has no members. Unknown partitions get
+ * UNKNOWN_TOPIC_OR_PARTITION, metadata over offset.metadata.max.bytes OFFSET_METADATA_TOO_LARGE.
+ *
+ * Version notes: v0-v1 are not served (pre-0.9 clients). v2-v4 carry a retention time (stored as
+ * an expire timestamp, value version 1, as Kafka). v3 throttle, v5 drops retention, v6 leader
+ * epoch, v7 group.instance.id, v8 flexible, v9 (KIP-848 member epoch) is the generation for
+ * classic groups.
+ */
+import {
+  newOffsetCommitResponse,
+  newOffsetCommitResponsePartition,
+  newOffsetCommitResponseTopic,
+  type OffsetCommitRequest,
+  type OffsetCommitResponse,
+} from '../../protocol/generated/index.js';
+import { commitOffsets } from '../groups/offsets.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
+  key: 8,
+  minVersion: 2,
+  maxVersion: 9,
+  async handle(ctx, req) {
+    const v = ctx.version;
+    const offsets = [];
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata });
+      }
+    }
+    const codes = await commitOffsets(ctx.broker.groups, {
+      groupId: req.groupId,
+      generationId: req.generationIdOrMemberEpoch,
+      memberId: req.memberId,
+      groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+      retentionTimeMs: v <= 4 ? req.retentionTimeMs : -1,
+      offsets,
+    });
+    let i = 0;
+    return newOffsetCommitResponse({
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) =>
+        newOffsetCommitResponseTopic({
+          name: t.name,
+          partitions: t.partitions.map((p) => newOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: codes[i++]! })),
+        }),
+      ),
+    });
+  },
+  errorResponse(_ctx, req, code) {
+    return newOffsetCommitResponse({
+      topics: req.topics.map((t) =>
+        newOffsetCommitResponseTopic({ name: t.name, partitions: t.partitions.map((p) => newOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: code })) }),
+      ),
+    });
+  },
+});

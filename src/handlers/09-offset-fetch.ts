@@ -1,0 +1,106 @@
+/**
+ * OffsetFetch (key 9), versions 1-9.
+ *
+ * A group's committed offsets: for the requested partitions (offset -1 and empty metadata where
+ * nothing is committed, including unknown topics), or for every partition with a commit when the
+ * topic list is null (v2+). Offsets are answered whatever the group's state, as Kafka does: simple
+ * consumers use Kafka only for storage. requireStable (v7+) answers UNSTABLE_OFFSET_COMMIT for a
+ * partition whose commit is still being written.
+ *
+ * Version notes: v0 (ZooKeeper offsets) is not served. v2 top-level error and null = all topics,
+ * v3 throttle, v5 leader epoch, v6 flexible, v7 requireStable, v8 several groups per request,
+ * v9 member id/epoch (KIP-848; ignored for classic groups).
+ */
+import {
+  newOffsetFetchResponse,
+  newOffsetFetchResponseGroup,
+  newOffsetFetchResponseGroupPartition,
+  newOffsetFetchResponseGroupTopic,
+  newOffsetFetchResponsePartition,
+  newOffsetFetchResponseTopic,
+  type OffsetFetchRequest,
+  type OffsetFetchResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { GroupCoordinator } from '../groups/coordinator.js';
+import { fetchOffsets, type FetchedOffset } from '../groups/offsets.js';
+import { defineHandler } from './types.js';
+
+/** Fetched offsets grouped by topic, topics in first-seen order. */
+function byTopic(offsets: FetchedOffset[]): Map<string, FetchedOffset[]> {
+  const out = new Map<string, FetchedOffset[]>();
+  for (const o of offsets) {
+    let list = out.get(o.topic);
+    if (!list) out.set(o.topic, (list = []));
+    list.push(o);
+  }
+  return out;
+}
+
+function fetchGroup(coord: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
+  const partitions = topics === null ? null : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+  return fetchOffsets(coord, groupId, partitions, requireStable);
+}
+
+export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
+  key: 9,
+  minVersion: 1,
+  maxVersion: 9,
+  handle(ctx, req) {
+    const v = ctx.version;
+    const coord = ctx.broker.groups;
+    const requireStable = v >= 7 && req.requireStable;
+    if (v >= 8) {
+      return newOffsetFetchResponse({
+        throttleTimeMs: 0,
+        groups: req.groups.map((g) => {
+          const r = fetchGroup(coord, g.groupId, g.topics, requireStable);
+          return newOffsetFetchResponseGroup({
+            groupId: g.groupId,
+            errorCode: r.errorCode,
+            topics: [...byTopic(r.offsets)].map(([name, list]) =>
+              newOffsetFetchResponseGroupTopic({
+                name,
+                partitions: list.map((o) =>
+                  newOffsetFetchResponseGroupPartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
+                ),
+              }),
+            ),
+          });
+        }),
+      });
+    }
+    // v1 has no null topic list (no "all topics").
+    const r = fetchGroup(coord, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
+    // Before v2 a group-level error can only be reported per partition.
+    const groupError = r.errorCode;
+    const offsets =
+      v < 2 && groupError !== ErrorCode.NONE
+        ? (req.topics ?? []).flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: groupError })))
+        : r.offsets;
+    return newOffsetFetchResponse({
+      throttleTimeMs: 0,
+      errorCode: groupError,
+      topics: [...byTopic(offsets)].map(([name, list]) =>
+        newOffsetFetchResponseTopic({
+          name,
+          partitions: list.map((o) =>
+            newOffsetFetchResponsePartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
+          ),
+        }),
+      ),
+    });
+  },
+  errorResponse(ctx, req, code) {
+    if (ctx.version >= 8) return newOffsetFetchResponse({ groups: req.groups.map((g) => newOffsetFetchResponseGroup({ groupId: g.groupId, errorCode: code, topics: [] })) });
+    return newOffsetFetchResponse({
+      errorCode: code,
+      topics: (req.topics ?? []).map((t) =>
+        newOffsetFetchResponseTopic({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => newOffsetFetchResponsePartition({ partitionIndex: p, committedOffset: -1, metadata: '', errorCode: code })),
+        }),
+      ),
+    });
+  },
+});

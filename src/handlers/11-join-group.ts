@@ -1,0 +1,61 @@
+/**
+ * JoinGroup (key 11), versions 0-9.
+ *
+ * Joins a classic group through the coordinator (src/groups/coordinator.ts); the response is sent
+ * when the rebalance completes, which may take up to the rebalance timeout — the connection's
+ * other requests wait behind it, as in Kafka.
+ *
+ * Version notes: v0 has no rebalance timeout (the session timeout is used). v0-v3 get their
+ * member id on the first join: kafka-python 2.0.2 (JoinGroup v2) waits forever for a response
+ * without one, and Kafka itself only answers MEMBER_ID_REQUIRED from v4. v4+: a dynamic member's
+ * first join gets MEMBER_ID_REQUIRED (79) with its new id. v5 static membership
+ * (group.instance.id), v6 flexible, v7 protocol type in the response and nullable protocol name,
+ * v8 join reason, v9 skipAssignment for a static leader rejoining a stable group.
+ */
+import {
+  newJoinGroupResponse,
+  newJoinGroupResponseMember,
+  type JoinGroupRequest,
+  type JoinGroupResponse,
+} from '../../protocol/generated/index.js';
+import { clientHostOf } from '../groups/index.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
+  key: 11,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(ctx, req) {
+    const v = ctx.version;
+    const groupInstanceId = v >= 5 ? req.groupInstanceId : null;
+    const r = await ctx.broker.groups.join({
+      groupId: req.groupId,
+      memberId: req.memberId,
+      groupInstanceId,
+      clientId: ctx.header.clientId ?? '',
+      clientHost: clientHostOf(ctx.conn.remoteAddress),
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+      protocolType: req.protocolType,
+      // Copies: the request's buffers are views of the whole frame, which must not stay pinned.
+      protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+      requireKnownMemberId: v >= 4 && groupInstanceId === null,
+      supportsSkipAssignment: v >= 9,
+      reason: v >= 8 ? req.reason : null,
+    });
+    return newJoinGroupResponse({
+      throttleTimeMs: 0,
+      errorCode: r.errorCode,
+      generationId: r.generationId,
+      protocolType: r.protocolType,
+      protocolName: r.protocolName,
+      leader: r.leaderId,
+      skipAssignment: r.skipAssignment,
+      memberId: r.memberId,
+      members: r.members.map((m) => newJoinGroupResponseMember({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+    });
+  },
+  errorResponse(_ctx, req, code) {
+    return newJoinGroupResponse({ errorCode: code, generationId: -1, protocolName: null, leader: '', memberId: req.memberId, members: [] });
+  },
+});

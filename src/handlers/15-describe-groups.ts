@@ -1,0 +1,59 @@
+/**
+ * DescribeGroups (key 15), versions 0-5.
+ *
+ * State, protocol type, selected protocol and members (id, instance id, client id, host) of each
+ * group. As in Kafka, member metadata and assignments are filled only for a Stable group, and an
+ * unknown group is described as Dead with no members and no error.
+ *
+ * Version notes: v1 throttle, v3 authorized operations (every group operation: no ACLs yet),
+ * v4 group.instance.id, v5 flexible.
+ */
+import {
+  newDescribeGroupsResponse,
+  newDescribeGroupsResponseGroup,
+  newDescribeGroupsResponseMember,
+  type DescribeGroupsRequest,
+  type DescribeGroupsResponse,
+} from '../../protocol/generated/index.js';
+import { describeGroup } from '../groups/admin.js';
+import { defineHandler } from './types.js';
+
+/** READ, DELETE and DESCRIBE (Kafka's AclOperation codes 3, 6, 8): what a group supports. */
+const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+const OPERATIONS_UNSET = -2147483648;
+
+export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
+  key: 15,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const ops = ctx.version >= 3 && req.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : OPERATIONS_UNSET;
+    return newDescribeGroupsResponse({
+      throttleTimeMs: 0,
+      groups: req.groups.map((id) => {
+        const d = describeGroup(ctx.broker.groups, id);
+        return newDescribeGroupsResponseGroup({
+          errorCode: d.errorCode,
+          groupId: d.groupId,
+          groupState: d.state,
+          protocolType: d.protocolType,
+          protocolData: d.protocol,
+          members: d.members.map((m) =>
+            newDescribeGroupsResponseMember({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              memberMetadata: m.metadata,
+              memberAssignment: m.assignment,
+            }),
+          ),
+          authorizedOperations: ops,
+        });
+      }),
+    });
+  },
+  errorResponse(_ctx, req, code) {
+    return newDescribeGroupsResponse({ groups: req.groups.map((id) => newDescribeGroupsResponseGroup({ errorCode: code, groupId: id, groupState: '', protocolType: '', protocolData: '', members: [] })) });
+  },
+});

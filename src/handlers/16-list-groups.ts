@@ -1,0 +1,31 @@
+/**
+ * ListGroups (key 16), versions 0-5.
+ *
+ * Every group this broker coordinates (all of them: single node), except dead ones.
+ *
+ * Version notes: v1 throttle, v3 flexible, v4 state filter and group state (case-insensitive
+ * state names, as Kafka), v5 type filter and group type — every group here is "classic".
+ */
+import { newListGroupsResponse, newListGroupsResponseGroup, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/generated/index.js';
+import { listGroups } from '../groups/admin.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
+  key: 16,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const v = ctx.version;
+    const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
+    const r = listGroups(ctx.broker.groups, v >= 4 ? req.statesFilter : []);
+    const groups = types.length > 0 && !types.includes('classic') ? [] : r.groups;
+    return newListGroupsResponse({
+      throttleTimeMs: 0,
+      errorCode: r.errorCode,
+      groups: groups.map((g) => newListGroupsResponseGroup({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' })),
+    });
+  },
+  errorResponse(_ctx, _req, code) {
+    return newListGroupsResponse({ errorCode: code, groups: [] });
+  },
+});

@@ -1,0 +1,28 @@
+/**
+ * DeleteGroups (key 42), versions 0-2.
+ *
+ * Deletes empty groups with their committed offsets (tombstones in __consumer_offsets, so the
+ * deletion survives restarts and compaction). Per group: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP
+ * for a group with members, as Kafka.
+ *
+ * Version notes: v1 is v0 (throttle semantics), v2 flexible.
+ */
+import { newDeleteGroupsResponse, newDeleteGroupsResponseResult, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/generated/index.js';
+import { deleteGroups } from '../groups/admin.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
+  key: 42,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const codes = await deleteGroups(ctx.broker.groups, req.groupsNames);
+    return newDeleteGroupsResponse({
+      throttleTimeMs: 0,
+      results: req.groupsNames.map((groupId, i) => newDeleteGroupsResponseResult({ groupId, errorCode: codes[i]! })),
+    });
+  },
+  errorResponse(_ctx, req, code) {
+    return newDeleteGroupsResponse({ results: req.groupsNames.map((groupId) => newDeleteGroupsResponseResult({ groupId, errorCode: code })) });
+  },
+});
