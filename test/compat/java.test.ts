@@ -123,4 +123,25 @@ describe("Kafka's CLI tools", () => {
   });
 });
 
+describe('Kafka Streams', () => {
+  it('runs a stateless and a stateful (repartition + changelog) topology', async () => {
+    const b = broker.bootstrap;
+    const produced = await runJavaOk('Produce', ['--bootstrap', b, '--topic', 'streams-in', '--count', '200', '--key-pattern', 'k%d', '--value-pattern', 'w%d']);
+    expect(produced.acked).toBe(200);
+    const upper = await runJavaOk('StreamsPipe', ['--bootstrap', b, '--application-id', 'streams-upper', '--input', 'streams-in', '--output', 'streams-upper-out', '--op', 'upper', '--max', '200', '--timeout-ms', '60000']);
+    expect(upper).toMatchObject({ processed: 200, timedOut: false });
+    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'streams-upper-out', '--assign', 'streams-upper-out:0', '--from-beginning', '--max', '200', '--records', 'true', '--timeout-ms', '30000']);
+    expect(out.count).toBe(200);
+    expect(out.records.every((r: unknown[]) => /^W\d+$/.test(String(r[4])))).toBe(true);
+    const count = await runJavaOk('StreamsPipe', ['--bootstrap', b, '--application-id', 'streams-count', '--input', 'streams-in', '--output', 'streams-count-out', '--op', 'count', '--max', '200', '--timeout-ms', '60000']);
+    expect(count).toMatchObject({ processed: 200, timedOut: false });
+    // The internal topics Streams created through the admin API, with their configs.
+    const topics = (await runJavaOk('Admin', ['list-topics', '--bootstrap', b])).topics as string[];
+    expect(topics.some((t) => t.startsWith('streams-count-') && t.endsWith('-repartition'))).toBe(true);
+    const changelog = topics.find((t) => t.startsWith('streams-count-') && t.endsWith('-changelog'))!;
+    const cfg = await runJavaOk('Admin', ['describe-configs', '--bootstrap', b, '--topic', changelog]);
+    expect((Object.values(cfg.configs)[0] as Record<string, { value: string }>)['cleanup.policy']!.value).toBe('compact');
+  });
+});
+
 void runJava;
