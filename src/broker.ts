@@ -15,6 +15,8 @@ import type { Handler } from './handlers/types.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
 import { LogManager } from '../storage/log-manager.js';
+import { decompress } from '../protocol/records/compression.js';
+import type { CompressionType } from '../protocol/records/batch.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { startGroupCoordinator, type GroupCoordinator } from './groups/index.js';
 import { Metrics } from './metrics.js';
@@ -104,6 +106,9 @@ export class Broker {
       defaults: TopicManager.brokerLogDefaults(this.config),
       maxOpenFiles: this.config.int('runnel.max.open.files'),
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
+      cleanerBackoffMs: this.config.int('log.cleaner.backoff.ms'),
+      // Compaction reads keys inside compressed batches with the same codecs the data path uses.
+      cleaner: { decompress: (codec, data) => decompress(codec as CompressionType, data) },
     });
     await this.topics.reconcile();
     this.producerIds = await ProducerIdAllocator.open(this.dataDir);

@@ -14,9 +14,9 @@
  *    Surviving records keep their offsets (offsetDelta relative to the original base); a rewritten
  *    batch keeps its header (baseOffset, lastOffsetDelta, producer id/epoch, base sequence,
  *    timestamps) with a new length, record count and CRC32C. Batches with nothing left are dropped.
- *  - compressed batches: keys can only be read with a `decompress` hook
- *    (TODO(compression): plug in protocol/records/compression.ts). Without it they are kept whole
- *    and their keys do not supersede anything. With it, a changed batch is written uncompressed.
+ *  - compressed batches are read through the `decompress` hook (the log manager plugs in
+ *    protocol/records/compression.ts); a changed batch is written back uncompressed. Without the
+ *    hook (unit tests) compressed batches are kept whole and their keys supersede nothing.
  *  - control batches (transaction markers) are kept whole. TODO: drop aborted transactional data
  *    and markers past delete.retention.ms; keep the last batch of each producer (producer state).
  *
@@ -40,11 +40,8 @@ export interface CleanerOptions {
   now?: number;
   /** Clean even if the dirty ratio is below min.cleanable.dirty.ratio. */
   force?: boolean;
-  /**
-   * TODO(compression): protocol/records/compression.ts. Given the codec (attributes bits 0-2) and
-   * the compressed records section, returns the uncompressed records section.
-   */
-  decompress?: (codec: number, data: Buffer) => Buffer;
+  /** Given the codec (attributes bits 0-2) and the compressed records section, the uncompressed one. */
+  decompress?: (codec: number, data: Buffer) => Promise<Buffer>;
   /** Bound on distinct keys per pass (memory); the dirty section is cut at a segment boundary. */
   maxKeys?: number;
 }
@@ -67,11 +64,16 @@ export function cleanLog(log: PartitionLog, opts: CleanerOptions = {}): Promise<
 }
 
 /** The records section of a batch as an uncompressed batch-shaped buffer (header + records), or null. */
-function uncompressedView(buf: Buffer, at: number, size: number, opts: CleanerOptions): Buffer | null {
+async function uncompressedView(buf: Buffer, at: number, size: number, opts: CleanerOptions): Promise<Buffer | null> {
   const codec = batch.attributes(buf, at) & ATTR_COMPRESSION_MASK;
   if (codec === 0) return buf.subarray(at, at + size);
   if (!opts.decompress) return null;
-  const records = opts.decompress(codec, buf.subarray(at + BATCH_HEADER_SIZE, at + size));
+  let records: Buffer;
+  try {
+    records = await opts.decompress(codec, buf.subarray(at + BATCH_HEADER_SIZE, at + size));
+  } catch {
+    return null; // undecodable: keep the batch whole rather than lose data
+  }
   const view = Buffer.allocUnsafe(BATCH_HEADER_SIZE + records.length);
   buf.copy(view, 0, at, at + BATCH_HEADER_SIZE);
   records.copy(view, BATCH_HEADER_SIZE);
@@ -130,9 +132,9 @@ async function cleanOnce(log: PartitionLog, opts: CleanerOptions): Promise<Clean
     const seg = segs[i]!;
     if (seg.visibleSize === 0) continue;
     await withSeg(seg, (fd) =>
-      walkBatches(fs, fd, 0, seg.writtenSize, (buf, at, _pos, size) => {
+      walkBatches(fs, fd, 0, seg.writtenSize, async (buf, at, _pos, size) => {
         if (batch.isControl(buf, at)) return;
-        const view = uncompressedView(buf, at, size, opts);
+        const view = await uncompressedView(buf, at, size, opts);
         if (!view) return;
         const base = batch.baseOffset(view);
         forEachRecord(view, 0, view.length, (r) => {
@@ -167,9 +169,9 @@ async function cleanOnce(log: PartitionLog, opts: CleanerOptions): Promise<Clean
 }
 
 /** Filters one batch; returns the bytes to keep (the original, a rebuilt batch, or null). */
-function filterBatch(buf: Buffer, at: number, size: number, latest: Map<string, number>, tombstoneHorizon: number, opts: CleanerOptions, stats: { removed: number }): Buffer | null | 'whole' {
+async function filterBatch(buf: Buffer, at: number, size: number, latest: Map<string, number>, tombstoneHorizon: number, opts: CleanerOptions, stats: { removed: number }): Promise<Buffer | null | 'whole'> {
   if (batch.isControl(buf, at)) return 'whole';
-  const view = uncompressedView(buf, at, size, opts);
+  const view = await uncompressedView(buf, at, size, opts);
   if (!view) return 'whole';
   const base = batch.baseOffset(view);
   const keep: Array<[number, number]> = [];
@@ -205,8 +207,8 @@ async function rewriteSegment(log: PartitionLog, seg: LogSegment, fd: number, la
   const interval = log.config.indexIntervalBytes;
   // Dry run first: most segments of a mostly-clean log need no rewrite.
   const dry = { removed: 0 };
-  await walkBatches(fs, fd, 0, seg.writtenSize, (buf, at, _pos, size) => {
-    filterBatch(buf, at, size, latest, tombstoneHorizon, opts, dry);
+  await walkBatches(fs, fd, 0, seg.writtenSize, async (buf, at, _pos, size) => {
+    await filterBatch(buf, at, size, latest, tombstoneHorizon, opts, dry);
   });
   if (dry.removed === 0) return;
 
@@ -227,7 +229,7 @@ async function rewriteSegment(log: PartitionLog, seg: LogSegment, fd: number, la
   };
   try {
     await walkBatches(fs, fd, 0, seg.writtenSize, async (buf, at, _pos, size) => {
-      const f = filterBatch(buf, at, size, latest, tombstoneHorizon, opts, stats);
+      const f = await filterBatch(buf, at, size, latest, tombstoneHorizon, opts, stats);
       if (f === null) return;
       const bytes = f === 'whole' ? Buffer.from(buf.subarray(at, at + size)) : f;
       const position = outPos + pendingBytes;

@@ -114,7 +114,7 @@ describe('compaction', () => {
     for (let i = 0; i < 20; i++) rs.push(log.append(makeBatch([{ key: `f${i}`, value: 'x'.repeat(100) }])));
     await Promise.all(rs.map((r) => r.durable));
     // "compressed" test data is really plain records: identity decompression
-    const r = await cleanLog(log, { decompress: (_codec, data) => data });
+    const r = await cleanLog(log, { decompress: async (_codec, data) => data });
     expect(r.cleaned).toBe(true);
     const first = (await readAllBatches(log))[0]!;
     expect(decodeBatch(first)).toMatchObject([{ offset: 1, key: 'z', value: 'keep' }]);
