@@ -15,6 +15,7 @@ import type { Handler } from './handlers/types.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
 import { LogManager } from '../storage/log-manager.js';
+import type { StorageFs } from '../storage/fs.js';
 import { decompress } from '../protocol/records/compression.js';
 import type { CompressionType } from '../protocol/records/batch.js';
 import { TopicManager } from './metadata/topic-manager.js';
@@ -59,6 +60,8 @@ export class Broker {
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
   private releaseLock: (() => Promise<void>) | null = null;
+  /** Injected file-system seam for storage (fault-injection tests); the real fs when undefined. */
+  private storageFs: StorageFs | undefined;
   private stopping: Promise<void> | null = null;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
 
@@ -75,8 +78,9 @@ export class Broker {
     }
   }
 
-  static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
+  static async start(config: BrokerConfig, log: Logger, seams: { storageFs?: StorageFs } = {}): Promise<Broker> {
     const broker = new Broker(config, log);
+    broker.storageFs = seams.storageFs;
     try {
       await broker.open();
     } catch (err) {
@@ -102,6 +106,7 @@ export class Broker {
     this.topics.loadBrokerConfigs();
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
+      fs: this.storageFs,
       logger: this.log.child({ component: 'storage' }),
       defaults: TopicManager.brokerLogDefaults(this.config),
       maxOpenFiles: this.config.int('runnel.max.open.files'),

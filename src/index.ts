@@ -10,6 +10,7 @@
 import { Broker } from './broker.js';
 import { BrokerConfig, optionsLayer, type RawConfig } from './config/broker-config.js';
 import { createLogger, type Logger } from './logger.js';
+import type { StorageFs } from '../storage/fs.js';
 
 export { Broker, BrokerStartError } from './broker.js';
 export { BrokerConfig } from './config/broker-config.js';
@@ -29,6 +30,8 @@ export interface StartBrokerOptions {
   /** pino level when no logger is given. Default 'warn' for embedded use. */
   logLevel?: string;
   logger?: Logger;
+  /** The storage engine's file-system seam (tests inject faults with storage/fs.ts FaultyFs). */
+  storageFs?: StorageFs;
 }
 
 export interface RunningBroker {
@@ -49,7 +52,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   if (raw['logger.level'] === undefined) raw['logger.level'] = options.logLevel ?? 'warn';
   const config = new BrokerConfig([optionsLayer(raw)]);
   const logger = options.logger ?? createLogger(config.string('logger.level') ?? 'warn');
-  const broker = await Broker.start(config, logger);
+  const broker = await Broker.start(config, logger, { storageFs: options.storageFs });
   const addr = broker.advertised[0]!;
   return {
     host: addr.host,
