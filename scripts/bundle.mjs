@@ -1,11 +1,19 @@
-// Bundles the compiled CLI (dist/src/cli.js) into one file, dist/runnel.mjs, which `npm start`
-// runs: resolving ~150 small ES modules costs more startup time than the broker's own work.
-// Native and logging packages stay external (they load their own files at runtime).
+// Bundles the compiled CLI (dist/src/cli.js) into dist/runnel.mjs, which `npm start` runs:
+// resolving ~150 small ES modules costs more startup time than the broker's own work.
+// The CLI loads its two halves with import() — the broker (`runnel start`) and the Kafka client
+// commands — so the bundle is split at those imports: dist/runnel.mjs is a small dispatcher and
+// each half (and the code they share, like the protocol codecs) is a chunk in dist/chunks/, read
+// only when used. Native and logging packages stay external (they load their own files).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 
+rmSync('dist/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/src/cli.js'],
-  outfile: 'dist/runnel.mjs',
+  entryPoints: { runnel: 'dist/src/cli.js' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -21,11 +21,13 @@ import type { CompressionType } from '../protocol/records/batch.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { startGroupCoordinator, type GroupCoordinator } from './groups/index.js';
 import { Metrics } from './metrics.js';
+import { AdminHttpServer, adminListener, ADMIN_LISTENER_KEY } from './admin-http/server.js';
 import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
 import { TransactionalIds } from './txn/transactional-ids.js';
 import { AppendOrder } from './data/append-order.js';
 import type { PartitionLog } from '../storage/partition-log.js';
+import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 
 export interface ListenerAddress {
   name: string;
@@ -52,10 +54,17 @@ export class Broker {
   groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
   transactionalIds!: TransactionalIds;
+  /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
+  schemaRegistry!: BrokerSchemaRegistry;
   readonly producerStates: ProducerStateManager;
   readonly appendOrder = new AppendOrder<PartitionLog>();
   readonly metrics = new Metrics();
   readonly startedAt = Date.now();
+  /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
+  ready = false;
+  lifecycle: 'starting' | 'ready' | 'stopping' | 'stopped' = 'starting';
+  /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
+  adminHttp: AdminHttpServer | null = null;
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
@@ -98,6 +107,8 @@ export class Broker {
   private async open(): Promise<void> {
     const t0 = performance.now();
     for (const w of this.config.warnings) this.log.warn(w);
+    // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
+    await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
     this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'));
     const store = await TopicStore.load(this.dataDir);
@@ -114,23 +125,44 @@ export class Broker {
       cleanerBackoffMs: this.config.int('log.cleaner.backoff.ms'),
       // Compaction reads keys inside compressed batches with the same codecs the data path uses.
       cleaner: { decompress: (codec, data) => decompress(codec as CompressionType, data) },
+      onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
     });
     await this.topics.reconcile();
     this.producerIds = await ProducerIdAllocator.open(this.dataDir);
     this.transactionalIds = await TransactionalIds.open(this.dataDir, this.producerIds);
     this.groups = await startGroupCoordinator(this);
+    this.schemaRegistry = await startSchemaRegistry(this);
     await this.listen();
+    this.ready = true;
+    this.lifecycle = 'ready';
     this.log.info(
       {
         nodeId: this.nodeId,
         clusterId: this.clusterId,
         dataDir: this.dataDir,
         listeners: this.advertised.map((a) => `${a.name}://${a.host}:${a.port}`),
+        admin: this.adminHttp?.url ?? null,
+        schemaRegistry: this.schemaRegistry.url,
         topics: store.size(),
         startupMs: Math.round(performance.now() - t0),
       },
       'broker started',
     );
+  }
+
+  private async startAdminHttp(): Promise<void> {
+    const l = adminListener(this.config);
+    if (!l) return;
+    const server = new AdminHttpServer(this);
+    try {
+      await server.listen(l.host, l.port);
+      this.adminHttp = server;
+    } catch (e) {
+      const where = `${l.host}:${l.port}`;
+      const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (e as Error).message;
+      if (l.explicit) throw new BrokerStartError(`Admin HTTP endpoint cannot bind ${where} (${ADMIN_LISTENER_KEY}): ${why}`);
+      this.log.warn({ listener: where }, `admin HTTP endpoint (metrics, health) not started: ${why}; set ${ADMIN_LISTENER_KEY} to another host:port, or none`);
+    }
   }
 
   private async listen(): Promise<void> {
@@ -164,6 +196,14 @@ export class Broker {
     }
     const conn = new Connection(this.nextConnectionId++, socket, this, listener, this.log);
     this.connections.add(conn);
+    this.metrics.connectionCreated(listener);
+  }
+
+  /** Open connections per listener name (metrics). */
+  connectionsByListener(): Map<string, number> {
+    const out = new Map<string, number>(this.advertised.map((a) => [a.name, 0]));
+    for (const c of this.connections) out.set(c.listener, (out.get(c.listener) ?? 0) + 1);
+    return out;
   }
 
   connectionClosed(conn: Connection): void {
@@ -193,6 +233,8 @@ export class Broker {
 
   private async doStop(): Promise<void> {
     const t0 = performance.now();
+    this.ready = false;
+    this.lifecycle = 'stopping';
     const deadline = Date.now() + this.config.int('runnel.shutdown.timeout.ms');
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     // Parked JoinGroup/SyncGroup requests are answered now, so connections can drain.
@@ -211,6 +253,8 @@ export class Broker {
       await this.logs.close();
     }
     if (this.releaseLock) await this.releaseLock();
+    await this.adminHttp?.close();
+    this.lifecycle = 'stopped';
     this.log.info({ shutdownMs: Math.round(performance.now() - t0) }, 'broker stopped');
   }
 }

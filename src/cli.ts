@@ -1,56 +1,27 @@
 #!/usr/bin/env node
 /**
- * `runnel [server.properties] [--override key=value]... [--key=value | --key value]...`
- *
- * Configuration layers, later wins: defaults < properties file < environment (KAFKA_*) < flags.
- * With no arguments: a single broker on 127.0.0.1:9092 with data in ./data.
- * SIGTERM / SIGINT stop it gracefully (in-flight requests finish, clean-shutdown marker written).
+ * The `runnel` command: `runnel start ...` runs a broker (also when no command is given, so
+ * `runnel server.properties --num.partitions=3` works as before); every other command
+ * (`topic`, `produce`, `consume`, `group`, `offsets`, `config`, `schema`, `perf`) is a Kafka
+ * client. Each side is loaded with import() only when asked for: starting a broker never parses
+ * the client and CLI modules, and `runnel topic list` never loads the broker.
  */
-import { Broker } from './broker.js';
-import { BrokerConfig } from './config/broker-config.js';
-import { parseArgs, UsageRequested } from './config/cli-args.js';
-import { createLogger } from './logger.js';
+import { existsSync } from 'node:fs';
 
-async function main(): Promise<void> {
-  let config: BrokerConfig;
-  try {
-    config = new BrokerConfig(await parseArgs(process.argv.slice(2)));
-  } catch (err) {
-    if (err instanceof UsageRequested) {
-      console.log(err.message);
-      process.exit(0);
-    }
-    console.error(`runnel: ${(err as Error).message}`);
-    process.exit(2);
-  }
-  const log = createLogger(config.string('logger.level') ?? 'info');
-  let broker: Broker;
-  try {
-    broker = await Broker.start(config, log);
-  } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'broker failed to start');
-    log.flush();
-    console.error(`runnel: ${(err as Error).message}`);
-    process.exit(1);
-  }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    broker.stop().then(
-      () => {
-        log.flush();
-        process.exit(0);
-      },
-      (err) => {
-        log.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+/** Words that name a client command (kept here so dispatching needs no other module). */
+const CLIENT_COMMANDS = new Set(['topic', 'topics', 'produce', 'consume', 'group', 'groups', 'offsets', 'config', 'configs', 'schema', 'schemas', 'perf', 'help', 'version', '--version']);
+
+async function dispatch(argv: string[]): Promise<void> {
+  const first = argv[0];
+  if (first === 'start') return (await import('./cli/start.js')).runStart(argv.slice(1));
+  if (first === '--help' || first === '-h') return (await import('./cli/main.js')).main(argv);
+  const word = first?.replace(/\.sh$/, '');
+  // A first word that is not a command but names a file (or looks like a path) is the
+  // server.properties of `runnel server.properties ...`, as before subcommands existed.
+  const looksLikeFile = (w: string) => existsSync(w) || w.includes('/') || w.includes('.');
+  const isClient = word !== undefined && !word.startsWith('-') && (CLIENT_COMMANDS.has(word) || /^kafka-|^console-|^(consumer-groups|get-offsets)$/.test(word) || !looksLikeFile(word));
+  if (isClient) return (await import('./cli/main.js')).main(argv);
+  return (await import('./cli/start.js')).runStart(argv);
 }
 
-void main();
+void dispatch(process.argv.slice(2));

@@ -17,6 +17,7 @@ export { BrokerConfig } from './config/broker-config.js';
 export { ConfigError } from './config/values.js';
 export { DataDirError } from './metadata/data-dir.js';
 export { murmur2Partition } from './partitioner.js';
+export { SchemaRegistry, RegistryError, SCHEMAS_TOPIC, registerAvscFile, createTopicWithSchema, type AvscTopicOptions, type SchemaInput, type SchemaResponse } from './schema/index.js';
 
 export interface StartBrokerOptions {
   /** Data directory (log.dirs). Default ./data. */
@@ -39,6 +40,8 @@ export interface RunningBroker {
   readonly port: number;
   /** host:port, ready for a client's bootstrap servers. */
   readonly bootstrap: string;
+  /** Base URL of the schema registry REST API (null when disabled); see runnel.schema.registry.listener. */
+  readonly schemaRegistryUrl: string | null;
   readonly broker: Broker;
   stop(): Promise<void>;
 }
@@ -58,6 +61,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     host: addr.host,
     port: addr.port,
     bootstrap: `${addr.host}:${addr.port}`,
+    schemaRegistryUrl: broker.schemaRegistry.url,
     broker,
     stop: () => broker.stop(),
   };

@@ -1,14 +1,46 @@
 /**
- * Broker metrics with the names Kafka dashboards expect (as the JMX exporter renders them),
- * in Prometheus text format. Counters only move forward; per-topic series carry a `topic` label.
+ * The broker's counters and histograms, moved on the hot paths and rendered in Prometheus text
+ * format with the names Kafka dashboards expect (as the JMX exporter renders Kafka's MBeans).
+ *
+ * Cost on the hot path: Produce counts once per appended batch (record count from the batch
+ * header), Fetch once per partition read, and each request once (a histogram bucket and an
+ * error-code walk over the response's partitions) — never per record. Per-topic and per-API
+ * state is found through a Map / an array lookup. State read only at scrape time (partitions,
+ * log sizes, lag, process) is collected by src/admin-http/broker-metrics.ts.
  */
+import { Histogram, PrometheusText } from './admin-http/prometheus-text.js';
+import { API_CODECS } from '../protocol/generated/index.js';
+import { errorName } from '../protocol/errors.js';
+
+/** Request latency buckets (seconds): sub-millisecond appends up to long polls and rebalances. */
+export const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** fsync buckets (seconds): from page-cache-fast devices to stalled disks. */
+export const FSYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 class TopicCounter {
-  readonly total = new Map<string, number>();
+  readonly byTopic = new Map<string, number>();
   all = 0;
   add(topic: string, n: number): void {
     this.all += n;
-    this.total.set(topic, (this.total.get(topic) ?? 0) + n);
+    this.byTopic.set(topic, (this.byTopic.get(topic) ?? 0) + n);
+  }
+}
+
+class ApiStats {
+  requests = 0;
+  readonly errors = new Map<number, number>();
+  readonly latency = new Histogram(REQUEST_BUCKETS);
+}
+
+/** Adds the non-zero `errorCode` fields of a response (top level and nested arrays) to `out`. */
+function countErrorCodes(obj: object, out: Map<number, number>, depth: number): void {
+  for (const key in obj) {
+    const v = (obj as Record<string, unknown>)[key];
+    if (key === 'errorCode') {
+      if (typeof v === 'number' && v !== 0) out.set(v, (out.get(v) ?? 0) + 1);
+    } else if (depth > 0 && Array.isArray(v)) {
+      for (const item of v) if (item !== null && typeof item === 'object' && !Buffer.isBuffer(item)) countErrorCodes(item as object, out, depth - 1);
+    }
   }
 }
 
@@ -16,7 +48,11 @@ export class Metrics {
   readonly messagesInCounter = new TopicCounter();
   readonly bytesInCounter = new TopicCounter();
   readonly bytesOutCounter = new TopicCounter();
-  readonly requests = new Map<string, number>();
+  /** Per API key (an array: keys are small integers). */
+  private readonly apis: Array<ApiStats | undefined> = [];
+  private readonly connectionsCreated = new Map<string, number>();
+  readonly fsyncLatency = new Histogram(FSYNC_BUCKETS);
+  fsyncFailures = 0;
 
   messagesIn(topic: string, records: number, bytes: number): void {
     this.messagesInCounter.add(topic, records);
@@ -27,21 +63,59 @@ export class Metrics {
     this.bytesOutCounter.add(topic, bytes);
   }
 
-  request(api: string): void {
-    this.requests.set(api, (this.requests.get(api) ?? 0) + 1);
+  /** A request finished after `seconds`; `response` (null when none is sent) is scanned for error codes. */
+  requestDone(apiKey: number, seconds: number, response: object | null): void {
+    let s = this.apis[apiKey];
+    if (!s) this.apis[apiKey] = s = new ApiStats();
+    s.requests++;
+    s.latency.observe(seconds);
+    if (response !== null) countErrorCodes(response, s.errors, 3);
   }
 
-  render(): string {
-    const lines: string[] = [];
-    const counter = (name: string, help: string, c: TopicCounter) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${c.all}`);
-      for (const [topic, v] of c.total) lines.push(`${name}{topic="${topic}"} ${v}`);
+  /** A request that failed without an error response (the connection was closed). */
+  requestFailed(apiKey: number, seconds: number): void {
+    let s = this.apis[apiKey];
+    if (!s) this.apis[apiKey] = s = new ApiStats();
+    s.requests++;
+    s.latency.observe(seconds);
+    s.errors.set(-1, (s.errors.get(-1) ?? 0) + 1);
+  }
+
+  connectionCreated(listener: string): void {
+    this.connectionsCreated.set(listener, (this.connectionsCreated.get(listener) ?? 0) + 1);
+  }
+
+  fsync(seconds: number, failed: boolean): void {
+    if (failed) this.fsyncFailures++;
+    else this.fsyncLatency.observe(seconds);
+  }
+
+  /** The counters and histograms kept here (scrape-time gauges are added by the caller). */
+  render(w: PrometheusText = new PrometheusText()): PrometheusText {
+    const topicCounter = (name: string, help: string, c: TopicCounter) => {
+      w.family(name, 'counter', `${help} The series without a topic label is the sum over all topics.`);
+      w.sample(name, c.all);
+      for (const [topic, v] of c.byTopic) w.sample(name, v, { topic });
     };
-    counter('kafka_server_brokertopicmetrics_messagesin_total', 'Records appended.', this.messagesInCounter);
-    counter('kafka_server_brokertopicmetrics_bytesin_total', 'Record batch bytes appended.', this.bytesInCounter);
-    counter('kafka_server_brokertopicmetrics_bytesout_total', 'Record batch bytes sent to consumers.', this.bytesOutCounter);
-    lines.push('# HELP kafka_network_requestmetrics_requests_total Requests by API.', '# TYPE kafka_network_requestmetrics_requests_total counter');
-    for (const [api, v] of this.requests) lines.push(`kafka_network_requestmetrics_requests_total{request="${api}"} ${v}`);
-    return lines.join('\n') + '\n';
+    topicCounter('kafka_server_brokertopicmetrics_messagesin_total', 'Records appended.', this.messagesInCounter);
+    topicCounter('kafka_server_brokertopicmetrics_bytesin_total', 'Record batch bytes appended.', this.bytesInCounter);
+    topicCounter('kafka_server_brokertopicmetrics_bytesout_total', 'Record batch bytes sent to consumers.', this.bytesOutCounter);
+
+    const apis = this.apis.map((s, key) => ({ s, key, name: API_CODECS.get(key)?.name ?? String(key) })).filter((a) => a.s !== undefined) as Array<{ s: ApiStats; key: number; name: string }>;
+    w.family('kafka_network_requestmetrics_requests_total', 'counter', 'Requests handled, by API.');
+    for (const a of apis) w.sample('kafka_network_requestmetrics_requests_total', a.s.requests, { request: a.name });
+    w.family('kafka_network_requestmetrics_errors_total', 'counter', 'Error codes in responses (per partition, group or resource), by API and error; UNKNOWN_SERVER_ERROR also counts requests answered by closing the connection.');
+    for (const a of apis) for (const [code, n] of a.s.errors) w.sample('kafka_network_requestmetrics_errors_total', n, { request: a.name, error: errorName(code) });
+    w.family('kafka_network_requestmetrics_totaltime_seconds', 'histogram', 'Time from a request being read to its response being ready (Kafka TotalTimeMs, in seconds), by API.');
+    for (const a of apis) w.histogram('kafka_network_requestmetrics_totaltime_seconds', a.s.latency, { request: a.name });
+
+    w.family('kafka_server_socketservermetrics_connection_creation_total', 'counter', 'Connections accepted, by listener.');
+    for (const [listener, n] of this.connectionsCreated) w.sample('kafka_server_socketservermetrics_connection_creation_total', n, { listener });
+
+    w.family('kafka_log_logflushstats_logflush_seconds', 'histogram', 'Duration of segment fdatasync calls (Kafka LogFlushRateAndTimeMs, in seconds).');
+    w.histogram('kafka_log_logflushstats_logflush_seconds', this.fsyncLatency);
+    w.family('kafka_log_logflushstats_logflush_failures_total', 'counter', 'fdatasync calls that failed (the partition goes offline for writes).');
+    w.sample('kafka_log_logflushstats_logflush_failures_total', this.fsyncFailures);
+    return w;
   }
 }

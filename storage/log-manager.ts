@@ -45,6 +45,8 @@ export interface LogManagerOptions {
   loadConcurrency?: number;
   /** Cleaner hooks (decompress) and bounds. */
   cleaner?: Omit<CleanerOptions, 'now' | 'force'>;
+  /** Observes every segment fdatasync (duration, failure), e.g. for fsync latency metrics. */
+  onFsync?: (seconds: number, failed: boolean) => void;
 }
 
 export interface StorageStats {
@@ -211,6 +213,7 @@ export class LogManager {
         this.logStartDirty = true;
       },
       onOffline: (l, err) => this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure'),
+      onFsync: this.opts.onFsync,
     });
     this.logs.set(tpKey(topic, partition), log);
     return log;

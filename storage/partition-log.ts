@@ -70,6 +70,8 @@ export interface PartitionLogOptions {
   onLogStartOffsetChanged?: (log: PartitionLog) => void;
   /** Called when the log went offline after a storage failure. */
   onOffline?: (log: PartitionLog, err: unknown) => void;
+  /** Observes every fdatasync of a segment: its duration and whether it failed (metrics). */
+  onFsync?: (seconds: number, failed: boolean) => void;
 }
 
 type State = 'online' | 'offline' | 'closing' | 'closed';
@@ -470,10 +472,13 @@ export class PartitionLog {
       this.flushTimer = null;
     }
     this.fdCache.pin(seg);
+    const t0 = this.opts.onFsync ? performance.now() : 0;
     try {
       const fd = knownFd ?? (await this.fdCache.fd(seg));
       await this.fs.fdatasync(fd);
+      this.opts.onFsync?.((performance.now() - t0) / 1000, false);
     } catch (e) {
+      this.opts.onFsync?.((performance.now() - t0) / 1000, true);
       await this.onFsyncFailure(seg, covered, e);
       return;
     } finally {

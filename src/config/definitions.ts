@@ -45,6 +45,13 @@ const listenerList = (v: ConfigValue) => {
 
 const MS_DAY = 24 * 60 * 60 * 1000;
 
+/** Confluent's subject name strategies, by short or full class name (schema validation). */
+const SUBJECT_STRATEGY_DEFAULT = 'io.confluent.kafka.serializers.subject.TopicNameStrategy';
+const subjectStrategy = (v: ConfigValue) =>
+  typeof v === 'string' && /^(io\.confluent\.kafka\.serializers\.subject\.)?(TopicNameStrategy|RecordNameStrategy|TopicRecordNameStrategy)$/.test(v)
+    ? null
+    : 'must be TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy (optionally io.confluent.kafka.serializers.subject.<name>)';
+
 export const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 
 export const BROKER_CONFIGS: ConfigDef[] = [
@@ -95,6 +102,11 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'compression.type', type: 'string', default: 'producer', doc: 'Broker-wide compression of stored batches; producer keeps what the producer sent.', validate: oneOf(...COMPRESSION_TYPES), dynamic: true },
   { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all.', validate: atLeast(1), dynamic: true },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync replicas to become leader.', dynamic: true },
+  // Replication throttles: dynamic broker keys Kafka accepts; kafka-reassign-partitions --verify and
+  // --cancel delete them. Runnel does not replicate, so they are accepted and have no effect.
+  { name: 'leader.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (replication throttle; Runnel does not replicate).', validate: atLeast(0), dynamic: true },
+  { name: 'follower.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (replication throttle; Runnel does not replicate).', validate: atLeast(0), dynamic: true },
+  { name: 'replica.alter.log.dirs.io.max.bytes.per.second', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (Runnel never moves replicas between log dirs).', validate: atLeast(0), dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets.', validate: atLeast(1) },
   { name: 'offsets.topic.replication.factor', type: 'int', default: 1, doc: 'Replication factor of __consumer_offsets. Runnel default 1 (Kafka: 3).', validate: atLeast(1) },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets.', validate: atLeast(1) },
@@ -111,7 +123,20 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'transaction.state.log.num.partitions', type: 'int', default: 50, doc: 'Partitions of __transaction_state.', validate: atLeast(1) },
   { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'Idle producer ids expire after this long.', validate: atLeast(1) },
   { name: 'runnel.max.open.files', type: 'int', default: 1000, doc: 'Runnel: segment file descriptors kept open (LRU).', validate: atLeast(16) },
-  { name: 'runnel.admin.listener', type: 'string', default: null, doc: 'Runnel: host:port of the admin HTTP endpoint (metrics, health); unset disables it.' },
+  {
+    name: 'runnel.admin.listener',
+    type: 'string',
+    default: null,
+    doc: 'Runnel: host:port of the admin HTTP endpoint (GET /metrics, /ready, /health). Unset: 127.0.0.1:9644, or a free port when the first listener uses port 0, and a busy default port only warns; none (or empty) disables it.',
+    validate: (v) => (v === null || /^\s*(none)?\s*$/i.test(String(v)) || /^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(String(v).trim()) ? null : 'must be host:port, or none'),
+  },
+  {
+    name: 'runnel.schema.registry.listener',
+    type: 'string',
+    default: null,
+    doc: 'Runnel: host:port of the schema registry REST API (Confluent-compatible). Unset: 127.0.0.1:8081, or a free port when the first listener uses port 0, and a busy default port only warns; none (or empty) disables the REST API (schemas and produce validation stay on).',
+    validate: (v) => (v === null || /^\s*(none)?\s*$/i.test(String(v)) || /^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(String(v).trim()) ? null : 'must be host:port, or none'),
+  },
   { name: 'runnel.shutdown.timeout.ms', type: 'int', default: 7000, doc: 'Runnel: longest graceful shutdown before connections are cut.', validate: atLeast(0) },
 ];
 
@@ -176,6 +201,8 @@ export const TOPIC_CONFIGS: TopicConfigDef[] = [
   { name: 'leader.replication.throttled.replicas', type: 'list', default: [], doc: 'Accepted for compatibility.' },
   { name: 'confluent.value.schema.validation', type: 'boolean', default: false, doc: 'Validate record values against the subject <topic>-value in the schema registry (Confluent name).' },
   { name: 'confluent.key.schema.validation', type: 'boolean', default: false, doc: 'Validate record keys against the subject <topic>-key in the schema registry (Confluent name).' },
+  { name: 'confluent.value.subject.name.strategy', type: 'string', default: SUBJECT_STRATEGY_DEFAULT, doc: 'Subject of validated values: TopicNameStrategy (<topic>-value), RecordNameStrategy (<record full name>) or TopicRecordNameStrategy (<topic>-<record full name>); Confluent class names accepted.', validate: subjectStrategy },
+  { name: 'confluent.key.subject.name.strategy', type: 'string', default: SUBJECT_STRATEGY_DEFAULT, doc: 'Subject of validated keys: TopicNameStrategy (<topic>-key), RecordNameStrategy or TopicRecordNameStrategy; Confluent class names accepted.', validate: subjectStrategy },
 ];
 
 export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));

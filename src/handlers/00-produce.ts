@@ -5,6 +5,8 @@
  * answered with UNSUPPORTED_VERSION per partition (they would carry the old message formats).
  *
  * Per partition: one RecordBatch v2, checked from its header and CRC only (data/batch-validation),
+ * then — for topics with schema validation only — every record against the schema registry
+ * (schema/validation.ts; a bad record fails the batch with INVALID_RECORD and record_errors),
  * then — for idempotent producers — the sequence check against the last five batches of that
  * producer (a duplicate gets its original offsets back without a second append), then the append,
  * which assigns offsets synchronously. The batch is stored exactly as sent unless the topic's
@@ -22,10 +24,12 @@
  */
 import {
   newProduceResponse,
+  newProduceResponseBatchIndexAndErrorMessage,
   newProduceResponsePartition,
   newProduceResponseTopic,
   type ProduceRequest,
   type ProduceResponse,
+  type ProduceResponseBatchIndexAndErrorMessage,
   type ProduceResponsePartition,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
@@ -36,6 +40,7 @@ import { compressionFor, recompressForTopic } from '../data/topic-compression.js
 import { lastSequence } from '../txn/producer-state.js';
 import type { Broker } from '../broker.js';
 import type { Topic } from '../metadata/topic-store.js';
+import type { RecordRejection } from '../schema/validation.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 const MIN_SERVED_VERSION = 3;
@@ -47,10 +52,19 @@ interface Outcome {
   logAppendTime: number;
   /** Resolves when the acks are satisfied. */
   wait: Promise<void> | null;
+  /** INVALID_RECORD from schema validation: the offending record (Produce v8+ record_errors). */
+  recordErrors?: ProduceResponseBatchIndexAndErrorMessage[];
 }
 
 function failed(code: number, message: string | null): Outcome {
   return { errorCode: code, errorMessage: message, baseOffset: -1, logAppendTime: -1, wait: null };
+}
+
+function rejectedRecords(r: RecordRejection): Outcome {
+  const message = r.code === ErrorCode.INVALID_RECORD ? `One or more records have been rejected: ${r.message}` : r.message;
+  const out = failed(r.code, message);
+  if (r.index >= 0) out.recordErrors = [newProduceResponseBatchIndexAndErrorMessage({ batchIndex: r.index, batchIndexErrorMessage: r.message })];
+  return out;
 }
 
 /** Appends one validated batch, applying the idempotence check first. Runs synchronously. */
@@ -115,17 +129,33 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
     return failed(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
   }
   let b = records!;
+  // Schema validation (only topics that ask for it): uncompressed batches are checked right here,
+  // compressed ones are decompressed and checked in the prepare step below.
+  let schemaCheck: Promise<RecordRejection | null> | null = null;
+  let rejected: Outcome | null = null;
+  if (settings.schemaValidation !== null) {
+    const r = broker.schemaRegistry.validator.check(b, settings.schemaValidation);
+    if (r instanceof Promise) schemaCheck = r;
+    else if (r !== null) return rejectedRecords(r);
+  }
   const idempotent = batch.producerId(b) >= 0 && batch.baseSequence(b) >= 0;
   const targetCodec = compressionFor(settings.compressionType, batch.compression(b));
   const needsState = idempotent && broker.producerStates.peek(log) === undefined;
   const prepare =
-    needsState || targetCodec !== null
+    needsState || targetCodec !== null || schemaCheck !== null
       ? async () => {
+          if (schemaCheck !== null) {
+            const r = await schemaCheck;
+            if (r !== null) {
+              rejected = rejectedRecords(r);
+              return;
+            }
+          }
           if (needsState) await broker.producerStates.get(log);
           if (targetCodec !== null) b = await recompressForTopic(b, targetCodec);
         }
       : null;
-  return broker.appendOrder.run(log, prepare, () => appendBatch(broker, log, b, acks));
+  return broker.appendOrder.run(log, prepare, () => rejected ?? appendBatch(broker, log, b, acks));
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeout'> {
@@ -201,6 +231,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
             logAppendTimeMs: r.logAppendTime,
             logStartOffset: log ? log.logStartOffset : -1,
             errorMessage: r.errorCode === ErrorCode.NONE ? null : r.errorMessage,
+            recordErrors: r.recordErrors ?? [],
           }),
         );
       });

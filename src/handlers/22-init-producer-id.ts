@@ -25,7 +25,7 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
       if (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > maxTimeout) {
         return newInitProducerIdResponse({ errorCode: ErrorCode.INVALID_TRANSACTION_TIMEOUT, producerId: -1, producerEpoch: -1 });
       }
-      const { producerId, producerEpoch } = await broker.transactionalIds.init(req.transactionalId);
+      const { producerId, producerEpoch } = await broker.transactionalIds.init(req.transactionalId, req.transactionTimeoutMs);
       return newInitProducerIdResponse({ errorCode: ErrorCode.NONE, producerId, producerEpoch });
     }
     if (ctx.version >= 3 && req.producerId >= 0 && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {

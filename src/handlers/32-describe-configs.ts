@@ -1,9 +1,13 @@
 /**
- * DescribeConfigs (key 32), versions 1-4.
+ * DescribeConfigs (key 32), versions 0-4.
  *
  * Topic (resource type 2) and broker (4) configs with their values, sources (v1+), synonyms when
  * asked (v1+), types and documentation (v3+). A null or empty key list means every key. Broker
  * resource "" is the cluster-wide dynamic default; "<node.id>" this broker.
+ *
+ * Version notes: v0 (is_default instead of the source) is served although Kafka 4 dropped it:
+ * sarama configured for Kafka 0.11-2.0 (its default Config.Version before 1.40 was 1.0.0) sends
+ * DescribeConfigs v0 from ClusterAdmin.ListTopics, and Kafka 4 closes that connection.
  */
 import {
   newDescribeConfigsResponse,
@@ -18,7 +22,7 @@ import { defineHandler } from './types.js';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   key: 32,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
     const results = req.resources.map((r) => {

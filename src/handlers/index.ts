@@ -25,6 +25,23 @@ import alterConfigs from './33-alter-configs.js';
 import createPartitions from './37-create-partitions.js';
 import incrementalAlterConfigs from './44-incremental-alter-configs.js';
 import describeCluster from './60-describe-cluster.js';
+// Ops and admin-tool APIs (log dirs, ACLs, SASL, leader epochs, elections, reassignments,
+// quotas, SCRAM, producers, transactions).
+import saslHandshake from './17-sasl-handshake.js';
+import offsetForLeaderEpoch from './23-offset-for-leader-epoch.js';
+import describeAcls from './29-describe-acls.js';
+import createAcls from './30-create-acls.js';
+import deleteAcls from './31-delete-acls.js';
+import describeLogDirs from './35-describe-log-dirs.js';
+import saslAuthenticate from './36-sasl-authenticate.js';
+import electLeaders from './43-elect-leaders.js';
+import alterPartitionReassignments from './45-alter-partition-reassignments.js';
+import listPartitionReassignments from './46-list-partition-reassignments.js';
+import describeClientQuotas from './48-describe-client-quotas.js';
+import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
+import describeProducers from './61-describe-producers.js';
+import describeTransactions from './65-describe-transactions.js';
+import listTransactions from './66-list-transactions.js';
 
 export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   produce,
@@ -52,4 +69,19 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  saslHandshake,
+  offsetForLeaderEpoch,
+  describeAcls,
+  createAcls,
+  deleteAcls,
+  describeLogDirs,
+  saslAuthenticate,
+  electLeaders,
+  alterPartitionReassignments,
+  listPartitionReassignments,
+  describeClientQuotas,
+  describeUserScramCredentials,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
 ];

@@ -16,6 +16,7 @@ import type { LogConfig } from '../../storage/log-config.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
 import { validateBrokerOverrides } from '../admin/configs.js';
+import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
@@ -55,6 +56,8 @@ export interface TopicSettings {
   maxTimestampDiffMs: number;
   minInsyncReplicas: number;
   compressionType: ConfigValue;
+  /** Schema validation of produced records (confluent.*.schema.validation); null: none, and no cost. */
+  schemaValidation: TopicSchemaPolicy | null;
 }
 
 type TopicListener = (event: 'created' | 'deleted' | 'partitions' | 'configs', topic: Topic) => void;
@@ -112,6 +115,7 @@ export class TopicManager {
         maxTimestampDiffMs: num(this.configValue(topic, 'message.timestamp.difference.max.ms')),
         minInsyncReplicas: num(this.configValue(topic, 'min.insync.replicas')),
         compressionType: this.configValue(topic, 'compression.type'),
+        schemaValidation: topicSchemaPolicy(topic.name, (key) => this.configValue(topic, key)),
       };
       this.settingsCache.set(topic.name, s);
     }

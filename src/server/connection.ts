@@ -40,6 +40,8 @@ interface Pending {
   state: 'waiting' | 'running' | 'done';
   /** Encoded response, or null when none is sent. */
   response: Chunk[] | null;
+  /** performance.now() when the handler started (request latency metrics). */
+  startedAt: number;
 }
 
 export class Connection implements ConnectionInfo {
@@ -168,6 +170,7 @@ export class Connection implements ConnectionInfo {
       pipelinable: handler.pipelinable === true && supported,
       state: 'waiting',
       response: null,
+      startedAt: 0,
     };
     this.queue.push(pending);
     this.pump();
@@ -199,6 +202,7 @@ export class Connection implements ConnectionInfo {
 
   private start(p: Pending): void {
     p.state = 'running';
+    p.startedAt = performance.now();
     const ctx: RequestContext = { broker: this.broker, header: p.header, version: p.header.apiVersion, conn: this, log: this.log };
     let result: object | null | Promise<object | null>;
     try {
@@ -230,6 +234,9 @@ export class Connection implements ConnectionInfo {
   }
 
   private finish(p: Pending, res: object | null | 'close'): void {
+    const seconds = (performance.now() - p.startedAt) / 1000;
+    if (res === 'close') this.broker.metrics.requestFailed(p.header.apiKey, seconds);
+    else this.broker.metrics.requestDone(p.header.apiKey, seconds, res);
     if (this.closed) return;
     if (res === 'close') {
       this.close(`${p.codec.name} failed without an error response`);

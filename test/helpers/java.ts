@@ -36,6 +36,8 @@ export const KAFKA_TOOLS: Readonly<Record<string, string>> = {
   DeleteRecordsCommand: 'org.apache.kafka.tools.DeleteRecordsCommand',
   BrokerApiVersionsCommand: 'org.apache.kafka.tools.BrokerApiVersionsCommand',
   LogDirsCommand: 'org.apache.kafka.tools.LogDirsCommand',
+  LeaderElectionCommand: 'org.apache.kafka.tools.LeaderElectionCommand',
+  ReassignPartitionsCommand: 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',
   TransactionsCommand: 'org.apache.kafka.tools.TransactionsCommand',
   GroupsCommand: 'org.apache.kafka.tools.GroupsCommand',
   AclCommand: 'org.apache.kafka.tools.AclCommand',

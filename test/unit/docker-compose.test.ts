@@ -1,69 +1,207 @@
 /**
- * docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so they are checked
- * statically, and the same configuration is then run as a process: every KAFKA_* variable of the
- * compose service must be a valid broker config, and a broker started with them (on a free local
- * port) must serve kcat.
+ * docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so their wiring is
+ * checked statically — ports, KAFKA_* env names, listeners for the compose network and the host,
+ * volumes, healthchecks, non-root user, shutdown budget — and then the same env-driven startup
+ * runs as a plain process: `node dist/runnel.mjs start` with the image's and the service's KAFKA_*
+ * variables (ports and paths swapped for local ones), probed with the compose healthcheck command
+ * itself, used through both listeners, and stopped with SIGTERM within Docker's 10 s.
  */
 import { readFileSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BrokerConfig, envLayer } from '../../src/config/broker-config.js';
-import { REPO_ROOT, spawnBroker, tempDir, removeDir } from '../helpers/broker.js';
-import { kcat } from '../helpers/clients.js';
+import { BROKER_CONFIG_BY_NAME } from '../../src/config/definitions.js';
+import { REPO_ROOT, tempDir, removeDir } from '../helpers/broker.js';
+import { run } from '../helpers/clients.js';
 
 interface Service {
   build?: string;
   image?: string;
+  hostname?: string;
   environment: Record<string, string>;
   ports: string[];
+  expose?: string[];
   volumes: string[];
+  healthcheck?: { test: string[]; interval?: string; start_period?: string };
+  stop_grace_period?: string;
+  init?: boolean;
 }
 
-const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+const services = Object.entries(compose.services);
+
+/** ENV lines of the final stage: KEY=VALUE pairs. */
+function dockerfileEnv(): Record<string, string> {
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const m of finalStage.matchAll(/^ENV (.+)$/gm)) for (const kv of m[1]!.trim().split(/\s+/)) {
+    const eq = kv.indexOf('=');
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
+const seconds = (d: string): number => {
+  const m = /^(\d+)(ms|s|m)$/.exec(d)!;
+  return Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : 1);
+};
+
+const portOf = (hostPort: string): number => Number(hostPort.split(':').pop());
 
 describe('docker-compose.yml', () => {
-  it('declares services built from the Dockerfile with valid broker configs', () => {
-    const services = Object.entries(compose.services);
+  it('declares brokers built from the Dockerfile whose KAFKA_* variables are valid broker configs', () => {
     expect(services.length).toBeGreaterThan(0);
     for (const [name, svc] of services) {
       expect(svc.build ?? svc.image, name).toBeTruthy();
+      for (const k of Object.keys(svc.environment)) expect(k, `${name}: ${k}`).toMatch(/^KAFKA_[A-Z0-9_]+$/);
+      const config = new BrokerConfig([envLayer(svc.environment)]);
+      expect(config.warnings, name).toEqual([]);
+      // No key is silently unknown: each maps to a config of the table.
+      for (const k of Object.keys(svc.environment)) expect(BROKER_CONFIG_BY_NAME.has(k.slice(6).toLowerCase().replace(/_{1,3}/g, (m) => (m === '___' ? '-' : m === '__' ? '_' : '.'))), k).toBe(true);
+    }
+  });
+
+  it('has a listener for the compose network and one for the host, each advertised where its clients are', () => {
+    for (const [name, svc] of services) {
       const config = new BrokerConfig([envLayer(svc.environment)]);
       const listeners = config.listeners();
-      expect(listeners.length).toBeGreaterThan(0);
-      const published = svc.ports.map((p) => Number(String(p).split(':').pop()));
-      for (const l of listeners) expect(published, `${name} publishes its listener port`).toContain(l.port);
-      for (const v of svc.volumes) {
-        const volume = v.split(':')[0]!;
-        expect(compose.volumes ?? {}, `${name} volume ${volume} is declared`).toHaveProperty(volume);
+      const advertised = config.advertisedListeners();
+      expect(listeners.map((l) => l.name).sort()).toEqual(advertised.map((a) => a.name).sort());
+      const published = svc.ports.map(portOf);
+      const hostFacing = advertised.filter((a) => a.host === 'localhost' || a.host === '127.0.0.1');
+      const networkFacing = advertised.filter((a) => a.host === (svc.hostname ?? name) || a.host === name);
+      expect(hostFacing, `${name}: a listener advertised to the host`).toHaveLength(1);
+      expect(networkFacing, `${name}: a listener advertised on the compose network`).toHaveLength(1);
+      for (const a of hostFacing) {
+        const l = listeners.find((x) => x.name === a.name)!;
+        expect(l.host, `${name} ${a.name} binds all interfaces`).toBe('0.0.0.0');
+        expect(published, `${name} publishes ${a.name}`).toContain(l.port);
+        expect(svc.ports.some((p) => p.startsWith(`${a.port}:`) || p === String(a.port)), `${name}: host port ${a.port} maps to the listener`).toBe(true);
+      }
+      for (const a of networkFacing) {
+        const l = listeners.find((x) => x.name === a.name)!;
+        expect(l.host).toBe('0.0.0.0');
+        expect(a.port).toBe(l.port);
+        expect([...(svc.expose ?? []).map(Number), ...published], `${name} exposes ${a.name}`).toContain(l.port);
       }
     }
   });
 
-  it('has a Dockerfile whose entrypoint is built by npm run build', () => {
-    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  it('keeps data in a declared named volume at the data directory', () => {
+    for (const [name, svc] of services) {
+      const dataDir = new BrokerConfig([envLayer({ ...dockerfileEnv(), ...svc.environment })]).dataDir();
+      const mount = svc.volumes.map((v) => v.split(':')).find(([, target]) => target === dataDir);
+      expect(mount, `${name} mounts a volume at ${dataDir}`).toBeDefined();
+      expect(compose.volumes ?? {}, `${name} volume ${mount![0]} is declared`).toHaveProperty(mount![0]!);
+    }
+  });
+
+  it('checks health on /ready of the published admin port, and leaves time for a clean stop', () => {
+    const shutdownMs = BROKER_CONFIG_BY_NAME.get('runnel.shutdown.timeout.ms')!.default as number;
+    for (const [name, svc] of services) {
+      const admin = svc.environment.KAFKA_RUNNEL_ADMIN_LISTENER ?? dockerfileEnv().KAFKA_RUNNEL_ADMIN_LISTENER!;
+      const adminPort = portOf(admin);
+      expect(svc.ports.map(portOf), `${name} publishes the admin port`).toContain(adminPort);
+      const test = svc.healthcheck!.test.join(' ');
+      expect(test).toContain(`http://127.0.0.1:${adminPort}/ready`);
+      expect(svc.init, `${name}: an init process forwards SIGTERM`).toBe(true);
+      expect(seconds(svc.stop_grace_period ?? '10s') * 1000).toBeGreaterThan(shutdownMs);
+      expect(seconds(svc.stop_grace_period ?? '10s')).toBeLessThanOrEqual(10);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  it('builds the bundle, runs it as a non-root user on a slim Node image, with a data volume', () => {
     const entry = /ENTRYPOINT \["node", (?:"--[^"]+", )*"([^"]+)"\]/.exec(dockerfile);
     expect(entry).not.toBeNull();
     expect(existsSync(join(REPO_ROOT, entry![1]!))).toBe(true);
     for (const dir of ['protocol', 'storage', 'src']) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
+    // The bundle's lazily loaded chunks travel with it.
+    expect(dockerfile).toMatch(/COPY --from=build \/app\/dist\/chunks \.\/dist\/chunks/);
+    expect(existsSync(join(REPO_ROOT, 'dist', 'chunks'))).toBe(true);
+    const stages = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
+    expect(stages[stages.length - 1]).toMatch(/^node:20(\.\d+)*-(bookworm-slim|slim|alpine)/);
+    const user = [...dockerfile.matchAll(/^USER (\S+)/gm)].pop()?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    const env = dockerfileEnv();
+    expect(dockerfile).toContain(`VOLUME ${env.KAFKA_LOG_DIRS}`);
+    expect(dockerfile).toMatch(new RegExp(`chown node:node ${env.KAFKA_LOG_DIRS}`));
+    expect(new BrokerConfig([envLayer(env)]).listeners()[0]).toMatchObject({ host: '0.0.0.0', port: 9092 });
   });
 
-  it('runs the compose configuration as a local process', async () => {
-    const [, svc] = Object.entries(compose.services)[0]!;
+  it('has a HEALTHCHECK on /ready of its admin listener and exposes its ports', () => {
+    const env = dockerfileEnv();
+    const adminPort = portOf(env.KAFKA_RUNNEL_ADMIN_LISTENER!);
+    const hc = /^HEALTHCHECK (.+)$/m.exec(dockerfile)?.[1];
+    expect(hc).toContain(`http://127.0.0.1:${adminPort}/ready`);
+    const exposed = /^EXPOSE (.+)$/m.exec(dockerfile)![1]!.split(/\s+/).map(Number);
+    expect(exposed).toEqual(expect.arrayContaining([9092, adminPort]));
+    expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the container configuration as a process', () => {
+  it('starts from KAFKA_* variables alone, is healthy, serves both listeners, and stops cleanly on SIGTERM', async () => {
+    const [name, svc] = services[0]!;
     const dataDir = tempDir('compose');
-    // The container's listener and data dir are replaced with local ones; everything else is as declared.
-    const flags: Record<string, string> = {};
-    for (const [k, v] of Object.entries(svc.environment)) {
-      if (['KAFKA_LISTENERS', 'KAFKA_ADVERTISED_LISTENERS', 'KAFKA_LOG_DIRS'].includes(k)) continue;
-      flags[k.slice(6).toLowerCase().replace(/_/g, '.')] = v;
-    }
-    const b = await spawnBroker(dataDir, flags);
+    // The image's ENV, then the service's environment — as Docker applies them — with container
+    // ports and paths swapped for free local ones. Listener names, keys and everything else stay.
+    const env: Record<string, string> = { ...dockerfileEnv(), ...svc.environment };
+    const ports = new Map<number, number>();
+    const local = async (port: number) => ports.get(port) ?? (ports.set(port, await freePort()), ports.get(port)!);
+    for (const l of new BrokerConfig([envLayer(env)]).listeners()) await local(l.port);
+    env.KAFKA_LISTENERS = env.KAFKA_LISTENERS!.replace(/:\/\/0\.0\.0\.0:(\d+)/g, (_, p: string) => `://127.0.0.1:${ports.get(Number(p))}`);
+    env.KAFKA_ADVERTISED_LISTENERS = env.KAFKA_ADVERTISED_LISTENERS!.replace(/:\/\/([^:,]+):(\d+)/g, (_, _h: string, p: string) => `://127.0.0.1:${ports.get(Number(p))}`);
+    env.KAFKA_LOG_DIRS = dataDir;
+    const adminPort = await freePort();
+    env.KAFKA_RUNNEL_ADMIN_LISTENER = `127.0.0.1:${adminPort}`;
+    if (env.KAFKA_RUNNEL_SCHEMA_REGISTRY_LISTENER) env.KAFKA_RUNNEL_SCHEMA_REGISTRY_LISTENER = `127.0.0.1:${await freePort()}`;
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'runnel.mjs'), 'start'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const logs: string[] = [];
+    child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // The compose healthcheck command, pointed at the local admin port.
+    const [cmd, ...args] = svc.healthcheck!.test.slice(1).map((a) => a.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${adminPort}`));
+    const healthy = async () => (await run(cmd === 'node' ? process.execPath : cmd!, args, { timeoutMs: 10_000 })).code === 0;
     try {
-      await kcat(['-b', b.bootstrap, '-P', '-t', 'compose-check'], { input: 'x\n' });
-      const meta = JSON.parse(await kcat(['-b', b.bootstrap, '-L', '-J', '-t', 'compose-check'])) as { topics: Array<{ partitions: unknown[] }> };
-      expect(meta.topics[0]!.partitions).toHaveLength(Number(svc.environment.KAFKA_NUM_PARTITIONS));
+      const deadline = Date.now() + 20_000;
+      while (!(await healthy())) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${name} never became healthy:\n${logs.join('')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Both listeners serve clients; topics get the configured partition count.
+      const partitions = Number(svc.environment.KAFKA_NUM_PARTITIONS);
+      for (const [i, port] of [...ports.values()].entries()) {
+        const topic = `compose-check-${i}`;
+        const produced = await run(process.execPath, [join(REPO_ROOT, 'dist', 'runnel.mjs'), 'produce', topic, '--bootstrap-server', `127.0.0.1:${port}`, '--quiet'], { input: 'x\n' });
+        expect(produced.code, produced.stderr).toBe(0);
+        const described = await run(process.execPath, [join(REPO_ROOT, 'dist', 'runnel.mjs'), 'topic', 'describe', topic, '--bootstrap-server', `127.0.0.1:${port}`, '--format', 'json']);
+        expect(JSON.parse(described.stdout)[0].partitionCount).toBe(partitions);
+      }
+      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+      expect(metrics).toMatch(/^kafka_server_brokertopicmetrics_messagesin_total 2$/m);
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(existsSync(join(dataDir, '.kafka_cleanshutdown')), 'clean-shutdown marker').toBe(true);
     } finally {
-      await b.kill('SIGTERM');
+      if (child.exitCode === null) child.kill('SIGKILL');
       removeDir(dataDir);
     }
   });

@@ -34,6 +34,30 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.clients.admin.LogDirDescription;
+import org.apache.kafka.clients.admin.ReplicaInfo;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import org.apache.kafka.clients.admin.PartitionReassignment;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.UserScramCredentialsDescription;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartitionReplica;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.apache.kafka.common.quota.ClientQuotaFilter;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * One admin operation per run, printed as JSON. Per-item operations report each item as its
@@ -56,6 +80,20 @@ import org.apache.kafka.common.config.ConfigResource;
  *   list-group-offsets --group G
  *   delete-groups     --group G[,G2]
  *   list-offsets      --topic T [--spec earliest|latest|max-timestamp|TIMESTAMP] [--isolation read_committed]
+ *   alter-group-offsets --group G --topic T --partition P --offset O [--leader-epoch E]
+ *   describe-log-dirs [--broker 1]
+ *   describe-replica-log-dirs --topic T --partition P [--broker 1]
+ *   describe-acls     (every ACL)
+ *   create-acls       --topic T --principal User:x [--operation READ]
+ *   delete-acls       (every ACL)
+ *   elect-leaders     [--type preferred|unclean] [--topic T --partition P]   (no --topic: every partition)
+ *   list-reassignments
+ *   alter-reassignments --topic T --partition P (--replicas 1[,2] | --cancel)
+ *   describe-client-quotas
+ *   describe-scram    [--user U[,U2]]   (no --user: every user)
+ *   describe-producers --topic T --partition P[,P2]
+ *   list-transactions [--state S]... [--duration-ms MS]
+ *   describe-transactions --id X[,Y]
  * </pre>
  */
 public final class Admin {
@@ -238,6 +276,164 @@ public final class Admin {
           }
         }
         out.put("partitions", parts);
+      }
+      case "alter-group-offsets" -> {
+        Map<TopicPartition, OffsetAndMetadata> req = new HashMap<>();
+        Optional<Integer> epoch = cli.has("leader-epoch") ? Optional.of(cli.getInt("leader-epoch", 0)) : Optional.empty();
+        req.put(new TopicPartition(cli.require("topic"), cli.getInt("partition", 0)), new OffsetAndMetadata(cli.getLong("offset", 0), epoch, ""));
+        get(admin.alterConsumerGroupOffsets(cli.require("group"), req).all(), t);
+        out.put("ok", true);
+      }
+      case "describe-log-dirs" -> {
+        int brokerId = cli.getInt("broker", 1);
+        Map<Integer, Map<String, LogDirDescription>> all = get(admin.describeLogDirs(List.of(brokerId)).allDescriptions(), t);
+        Json brokers = Json.obj();
+        for (Map.Entry<Integer, Map<String, LogDirDescription>> b : all.entrySet()) {
+          Json dirs = Json.obj();
+          for (Map.Entry<String, LogDirDescription> d : b.getValue().entrySet()) {
+            Map<String, Object> replicas = new TreeMap<>();
+            for (Map.Entry<TopicPartition, ReplicaInfo> r : d.getValue().replicaInfos().entrySet()) {
+              replicas.put(r.getKey().toString(), Json.obj().put("size", r.getValue().size()).put("offsetLag", r.getValue().offsetLag()).put("isFuture", r.getValue().isFuture()));
+            }
+            LogDirDescription dd = d.getValue();
+            dirs.put(d.getKey(), Json.obj().put("error", dd.error() == null ? null : dd.error().getClass().getSimpleName())
+                .put("totalBytes", dd.totalBytes().isPresent() ? dd.totalBytes().getAsLong() : null)
+                .put("usableBytes", dd.usableBytes().isPresent() ? dd.usableBytes().getAsLong() : null)
+                .put("replicas", replicas));
+          }
+          brokers.put(String.valueOf(b.getKey()), dirs);
+        }
+        out.put("brokers", brokers);
+      }
+      case "describe-replica-log-dirs" -> {
+        TopicPartitionReplica r = new TopicPartitionReplica(cli.require("topic"), cli.getInt("partition", 0), cli.getInt("broker", 1));
+        var info = get(admin.describeReplicaLogDirs(List.of(r)).values().get(r), t);
+        out.put("logDir", info.getCurrentReplicaLogDir()).put("offsetLag", info.getCurrentReplicaOffsetLag())
+            .put("futureLogDir", info.getFutureReplicaLogDir());
+      }
+      case "describe-acls" -> {
+        Json acls = Json.arr();
+        for (AclBinding b : get(admin.describeAcls(AclBindingFilter.ANY).values(), t)) acls.add(b.toString());
+        out.put("acls", acls);
+      }
+      case "create-acls" -> {
+        AclBinding b = new AclBinding(new ResourcePattern(ResourceType.TOPIC, cli.require("topic"), PatternType.LITERAL),
+            new AccessControlEntry(cli.require("principal"), "*", AclOperation.fromString(cli.get("operation", "READ")), AclPermissionType.ALLOW));
+        out.put("acls", each(admin.createAcls(List.of(b)).values(), t, v -> "ok"));
+      }
+      case "delete-acls" -> out.put("filters", each(admin.deleteAcls(List.of(AclBindingFilter.ANY)).values(), t, v -> {
+        Json deleted = Json.arr();
+        for (var r : v.values()) deleted.add(String.valueOf(r.binding()));
+        return deleted;
+      }));
+      case "elect-leaders" -> {
+        ElectionType type = cli.get("type", "preferred").equals("unclean") ? ElectionType.UNCLEAN : ElectionType.PREFERRED;
+        java.util.Set<TopicPartition> tps = null;
+        if (cli.has("topic")) {
+          tps = new java.util.HashSet<>();
+          for (String part : cli.all("partition")) tps.add(new TopicPartition(cli.require("topic"), Integer.parseInt(part)));
+        }
+        Map<TopicPartition, Optional<Throwable>> res = get(admin.electLeaders(type, tps).partitions(), t);
+        Map<String, Object> parts = new TreeMap<>();
+        for (Map.Entry<TopicPartition, Optional<Throwable>> e : res.entrySet()) {
+          parts.put(e.getKey().toString(), e.getValue().isPresent() ? Json.obj().put("error", Cli.errorJson(e.getValue().get())) : "ok");
+        }
+        out.put("partitions", parts);
+      }
+      case "list-reassignments" -> {
+        Map<String, Object> parts = new TreeMap<>();
+        for (Map.Entry<TopicPartition, PartitionReassignment> e : get(admin.listPartitionReassignments().reassignments(), t).entrySet()) {
+          parts.put(e.getKey().toString(), Json.obj().put("replicas", e.getValue().replicas()).put("adding", e.getValue().addingReplicas()).put("removing", e.getValue().removingReplicas()));
+        }
+        out.put("reassignments", parts);
+      }
+      case "alter-reassignments" -> {
+        Map<TopicPartition, Optional<NewPartitionReassignment>> req = new HashMap<>();
+        Optional<NewPartitionReassignment> target = Optional.empty();
+        if (!cli.getBool("cancel", false)) {
+          List<Integer> replicas = new ArrayList<>();
+          for (String r : cli.all("replicas")) replicas.add(Integer.parseInt(r));
+          target = Optional.of(new NewPartitionReassignment(replicas));
+        }
+        req.put(new TopicPartition(cli.require("topic"), cli.getInt("partition", 0)), target);
+        out.put("partitions", each(admin.alterPartitionReassignments(req).values(), t, v -> "ok"));
+      }
+      case "describe-client-quotas" -> {
+        Json entities = Json.arr();
+        for (Map.Entry<ClientQuotaEntity, Map<String, Double>> e : get(admin.describeClientQuotas(ClientQuotaFilter.all()).entities(), t).entrySet()) {
+          entities.add(Json.obj().put("entity", String.valueOf(e.getKey())).put("quotas", new TreeMap<>(e.getValue())));
+        }
+        out.put("entities", entities);
+      }
+      case "describe-scram" -> {
+        List<String> users = cli.has("user") ? cli.all("user") : null;
+        var res = admin.describeUserScramCredentials(users);
+        if (users == null) {
+          Json all = Json.obj();
+          for (Map.Entry<String, UserScramCredentialsDescription> e : get(res.all(), t).entrySet()) {
+            Json creds = Json.arr();
+            for (ScramCredentialInfo ci : e.getValue().credentialInfos()) creds.add(ci.mechanism() + ":" + ci.iterations());
+            all.put(e.getKey(), creds);
+          }
+          out.put("users", all);
+        } else {
+          Json each = Json.obj();
+          for (String u : users) {
+            try {
+              UserScramCredentialsDescription d = get(res.description(u), t);
+              each.put(u, d.credentialInfos().size());
+            } catch (Exception ex) {
+              each.put(u, Json.obj().put("error", Cli.errorJson(ex)));
+            }
+          }
+          out.put("users", each);
+        }
+      }
+      case "describe-producers" -> {
+        List<TopicPartition> tps = new ArrayList<>();
+        for (String part : cli.all("partition")) tps.add(new TopicPartition(cli.require("topic"), Integer.parseInt(part)));
+        var res = admin.describeProducers(tps);
+        Json parts = Json.obj();
+        for (TopicPartition tp : tps) {
+          try {
+            Json producers = Json.arr();
+            for (ProducerState ps : get(res.partitionResult(tp), t).activeProducers()) {
+              producers.add(Json.obj().put("producerId", ps.producerId()).put("producerEpoch", ps.producerEpoch()).put("lastSequence", ps.lastSequence())
+                  .put("lastTimestamp", ps.lastTimestamp()).put("coordinatorEpoch", ps.coordinatorEpoch().isPresent() ? ps.coordinatorEpoch().getAsInt() : null)
+                  .put("currentTxnStartOffset", ps.currentTransactionStartOffset().isPresent() ? ps.currentTransactionStartOffset().getAsLong() : null));
+            }
+            parts.put(tp.toString(), producers);
+          } catch (Exception ex) {
+            parts.put(tp.toString(), Json.obj().put("error", Cli.errorJson(ex)));
+          }
+        }
+        out.put("partitions", parts);
+      }
+      case "list-transactions" -> {
+        ListTransactionsOptions o = new ListTransactionsOptions();
+        if (cli.has("state")) {
+          List<org.apache.kafka.clients.admin.TransactionState> states = new ArrayList<>();
+          for (String st : cli.all("state")) states.add(org.apache.kafka.clients.admin.TransactionState.parse(st));
+          o.filterStates(states);
+        }
+        if (cli.has("duration-ms")) o.filterOnDuration(cli.getLong("duration-ms", 0));
+        Map<String, Object> txns = new TreeMap<>();
+        for (TransactionListing l : get(admin.listTransactions(o).all(), t)) {
+          txns.put(l.transactionalId(), Json.obj().put("producerId", l.producerId()).put("state", l.state().toString()));
+        }
+        out.put("transactions", txns);
+      }
+      case "describe-transactions" -> {
+        var res = admin.describeTransactions(cli.all("id"));
+        Map<String, KafkaFuture<TransactionDescription>> fs = new java.util.LinkedHashMap<>();
+        for (String id : cli.all("id")) fs.put(id, res.description(id));
+        out.put("transactions", each(fs, t, (TransactionDescription d) -> {
+        List<String> tps = new ArrayList<>();
+        for (TopicPartition tp : d.topicPartitions()) tps.add(tp.toString());
+        return Json.obj().put("coordinatorId", d.coordinatorId()).put("state", d.state().toString()).put("producerId", d.producerId())
+            .put("producerEpoch", d.producerEpoch()).put("timeoutMs", d.transactionTimeoutMs())
+            .put("startTimeMs", d.transactionStartTimeMs().isPresent() ? d.transactionStartTimeMs().getAsLong() : null).put("topicPartitions", tps);
+        }));
       }
       default -> throw new IllegalArgumentException("unknown op " + op);
     }

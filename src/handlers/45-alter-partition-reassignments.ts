@@ -1,0 +1,73 @@
+/**
+ * AlterPartitionReassignments (key 45), version 0.
+ *
+ * One broker, one replica per partition: the only assignment a partition can have is
+ * [node.id], which it already has, so that target is accepted as a no-op (Kafka answers NONE and
+ * the reassignment completes at once). Everything else gets Kafka's per-partition answer:
+ *  - unknown topic: UNKNOWN_TOPIC_OR_PARTITION "Unable to find a topic named T."
+ *  - unknown partition: UNKNOWN_TOPIC_OR_PARTITION "Unable to find partition T:P."
+ *  - null replicas (cancel): NO_REASSIGNMENT_IN_PROGRESS
+ *  - an empty list, a broker that is not registered or a broker listed twice:
+ *    INVALID_REPLICA_ASSIGNMENT with the controller's message; the ids are checked in sorted
+ *    order, as Kafka's controller does.
+ * Results follow the request order, duplicates included. An empty request carries an empty
+ * (not null) top-level error message, as Kafka's does.
+ */
+import {
+  newAlterPartitionReassignmentsResponse,
+  newAlterPartitionReassignmentsResponsePartition,
+  newAlterPartitionReassignmentsResponseTopic,
+  type AlterPartitionReassignmentsRequest,
+  type AlterPartitionReassignmentsResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { Broker } from '../broker.js';
+import { defineHandler } from './types.js';
+
+function check(broker: Broker, topic: string, partition: number, replicas: number[] | null): { code: number; message: string | null } {
+  const t = broker.topics.get(topic);
+  if (!t) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find a topic named ${topic}.` };
+  if (partition < 0 || partition >= t.partitions) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}:${partition}.` };
+  if (replicas === null) return { code: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message: null };
+  if (replicas.length === 0) return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: 'The manual partition assignment includes an empty replica list.' };
+  let prev: number | null = null;
+  for (const id of [...replicas].sort((a, b) => a - b)) {
+    if (id !== broker.nodeId) {
+      return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes broker ${id}, but no such broker is registered.` };
+    }
+    if (id === prev) return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes the broker ${prev} more than once.` };
+    prev = id;
+  }
+  return { code: ErrorCode.NONE, message: null };
+}
+
+export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>({
+  key: 45,
+  minVersion: 0,
+  maxVersion: 0,
+  handle(ctx, req) {
+    const responses = req.topics.map((t) =>
+      newAlterPartitionReassignmentsResponseTopic({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const { code, message } = check(ctx.broker, t.name, p.partitionIndex, p.replicas);
+          return newAlterPartitionReassignmentsResponsePartition({ partitionIndex: p.partitionIndex, errorCode: code, errorMessage: message });
+        }),
+      }),
+    );
+    return newAlterPartitionReassignmentsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: responses.length === 0 ? '' : null, responses });
+  },
+  errorResponse(_ctx, req, code, message) {
+    return newAlterPartitionReassignmentsResponse({
+      throttleTimeMs: 0,
+      errorCode: code,
+      errorMessage: message,
+      responses: req.topics.map((t) =>
+        newAlterPartitionReassignmentsResponseTopic({
+          name: t.name,
+          partitions: t.partitions.map((p) => newAlterPartitionReassignmentsResponsePartition({ partitionIndex: p.partitionIndex, errorCode: code, errorMessage: message })),
+        }),
+      ),
+    });
+  },
+});

@@ -1,0 +1,53 @@
+/**
+ * DescribeUserScramCredentials (key 50), version 0.
+ *
+ * Runnel has no SASL/SCRAM and stores no credentials. A null or empty user list (every user)
+ * answers no results; each named user gets RESOURCE_NOT_FOUND "Attempt to describe a user
+ * credential that does not exist: U", and a user named more than once gets one
+ * DUPLICATE_RESOURCE result "Cannot describe SCRAM credentials for the same user twice in a single
+ * request: U" (listed first, as Kafka does), with Kafka's messages. The top-level error message is
+ * empty, not null, as in Kafka's answer.
+ */
+import {
+  newDescribeUserScramCredentialsResponse,
+  newDescribeUserScramCredentialsResponseResult,
+  type DescribeUserScramCredentialsRequest,
+  type DescribeUserScramCredentialsResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>({
+  key: 50,
+  minVersion: 0,
+  maxVersion: 0,
+  handle(_ctx, req) {
+    const names = (req.users ?? []).map((u) => u.name);
+    const counts = new Map<string, number>();
+    for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+    const duplicates = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
+    const unique = [...counts].filter(([, c]) => c === 1).map(([n]) => n);
+    const results = [
+      ...duplicates.map((user) =>
+        newDescribeUserScramCredentialsResponseResult({
+          user,
+          errorCode: ErrorCode.DUPLICATE_RESOURCE,
+          errorMessage: `Cannot describe SCRAM credentials for the same user twice in a single request: ${user}`,
+          credentialInfos: [],
+        }),
+      ),
+      ...unique.map((user) =>
+        newDescribeUserScramCredentialsResponseResult({
+          user,
+          errorCode: ErrorCode.RESOURCE_NOT_FOUND,
+          errorMessage: `Attempt to describe a user credential that does not exist: ${user}`,
+          credentialInfos: [],
+        }),
+      ),
+    ];
+    return newDescribeUserScramCredentialsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: '', results });
+  },
+  errorResponse(_ctx, _req, code, message) {
+    return newDescribeUserScramCredentialsResponse({ throttleTimeMs: 0, errorCode: code, errorMessage: message, results: [] });
+  },
+});

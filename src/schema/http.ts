@@ -1,0 +1,203 @@
+/**
+ * The registry's REST API over node:http: Confluent's routes, content type and error bodies, so
+ * existing serializers (@kafkajs/confluent-schema-registry, confluent-kafka-python, the Java
+ * KafkaAvroSerializer) work unchanged. This file only routes: parse the path and body, call the
+ * SchemaRegistry method, write JSON. Path segments are URL-decoded (subjects may contain '/'
+ * as %2F). Request bodies are accepted with any JSON-ish content type, up to 16 MiB.
+ *
+ * Logs: one debug line per request (method, route, status, ms), errors at warn/error; never
+ * schema texts or bodies.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+import { RegistryError, RegistryErrors } from './errors.js';
+import { SCHEMA_TYPES, type SchemaInput, type SchemaRegistry } from './registry.js';
+
+export const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+const MAX_BODY = 16 * 1024 * 1024;
+
+interface Request {
+  method: string;
+  segments: string[];
+  query: URLSearchParams;
+  body: () => Promise<unknown>;
+}
+
+/** A route's result: JSON value, or a raw string written as is (the /schema endpoints). */
+type Result = unknown;
+type Handler = (req: Request, params: string[]) => Result | Promise<Result>;
+
+class Raw {
+  constructor(readonly text: string) {}
+}
+
+function flag(q: URLSearchParams, name: string): boolean {
+  return q.get(name)?.toLowerCase() === 'true';
+}
+
+function schemaId(text: string): number {
+  const id = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(id)) throw RegistryErrors.schemaNotFound();
+  return id;
+}
+
+async function schemaBody(req: Request): Promise<SchemaInput> {
+  const body = await req.body();
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw RegistryErrors.unprocessable('Request body must be a JSON object');
+  return body as SchemaInput;
+}
+
+/**
+ * Routes as [method, pattern, handler]; a pattern segment '*' captures one path segment.
+ * Order matters only between literal and '*' at the same position (literal first).
+ */
+function routes(r: SchemaRegistry): Array<[string, string[], Handler]> {
+  return [
+    ['GET', [], () => ({})],
+    ['GET', ['schemas', 'types'], () => [...SCHEMA_TYPES]],
+    ['GET', ['schemas', 'ids', '*'], (_q, [id]) => r.schemaById(schemaId(id!))],
+    ['GET', ['schemas', 'ids', '*', 'schema'], (_q, [id]) => new Raw(r.schemaById(schemaId(id!)).schema)],
+    ['GET', ['schemas', 'ids', '*', 'versions'], (q, [id]) => r.schemaVersions(schemaId(id!), flag(q.query, 'deleted'))],
+    ['GET', ['schemas', 'ids', '*', 'subjects'], (q, [id]) => r.schemaSubjects(schemaId(id!), flag(q.query, 'deleted'))],
+    ['GET', ['subjects'], (q) => r.subjects(flag(q.query, 'deleted'), q.query.get('subjectPrefix') ?? '')],
+    ['POST', ['subjects', '*'], async (q, [s]) => r.lookup(s!, await schemaBody(q), flag(q.query, 'deleted'))],
+    ['DELETE', ['subjects', '*'], (q, [s]) => r.deleteSubject(s!, flag(q.query, 'permanent'))],
+    ['GET', ['subjects', '*', 'versions'], (q, [s]) => r.versions(s!, flag(q.query, 'deleted'))],
+    ['POST', ['subjects', '*', 'versions'], async (q, [s]) => r.register(s!, await schemaBody(q))],
+    ['GET', ['subjects', '*', 'versions', '*'], (q, [s, v]) => r.version(s!, v!, flag(q.query, 'deleted'))],
+    ['DELETE', ['subjects', '*', 'versions', '*'], (q, [s, v]) => r.deleteVersion(s!, v!, flag(q.query, 'permanent'))],
+    ['GET', ['subjects', '*', 'versions', '*', 'schema'], (q, [s, v]) => new Raw(r.version(s!, v!, flag(q.query, 'deleted')).schema)],
+    ['GET', ['subjects', '*', 'versions', '*', 'referencedby'], (_q, [s, v]) => r.referencedBy(s!, v!)],
+    ['POST', ['compatibility', 'subjects', '*', 'versions'], async (q, [s]) => compat(r.testCompatibility(s!, null, await schemaBody(q)), q)],
+    ['POST', ['compatibility', 'subjects', '*', 'versions', '*'], async (q, [s, v]) => compat(r.testCompatibility(s!, v!, await schemaBody(q)), q)],
+    ['GET', ['config'], () => r.getConfig(null, true)],
+    ['PUT', ['config'], async (q) => r.setConfig(null, await q.body())],
+    ['DELETE', ['config'], () => r.deleteConfig(null)],
+    ['GET', ['config', '*'], (q, [s]) => r.getConfig(s!, flag(q.query, 'defaultToGlobal'))],
+    ['PUT', ['config', '*'], async (q, [s]) => r.setConfig(s!, await q.body())],
+    ['DELETE', ['config', '*'], (_q, [s]) => r.deleteConfig(s!)],
+    ['GET', ['mode'], () => r.getMode(null, true)],
+    ['PUT', ['mode'], async (q) => r.setMode(null, await q.body(), flag(q.query, 'force'))],
+    ['GET', ['mode', '*'], (q, [s]) => r.getMode(s!, flag(q.query, 'defaultToGlobal'))],
+    ['PUT', ['mode', '*'], async (q, [s]) => r.setMode(s!, await q.body(), flag(q.query, 'force'))],
+    ['DELETE', ['mode', '*'], (_q, [s]) => r.deleteMode(s!)],
+  ];
+}
+
+function compat(result: { is_compatible: boolean; messages: string[] }, q: Request): unknown {
+  return flag(q.query, 'verbose') ? result : { is_compatible: result.is_compatible };
+}
+
+function match(pattern: string[], segments: string[]): string[] | null {
+  if (pattern.length !== segments.length) return null;
+  const params: string[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '*') params.push(segments[i]!);
+    else if (pattern[i] !== segments[i]) return null;
+  }
+  return params;
+}
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(RegistryErrors.payloadTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return resolve(null);
+      try {
+        resolve(JSON.parse(text));
+      } catch (e) {
+        reject(RegistryErrors.badRequest(`Request body is not valid JSON: ${(e as Error).message}`));
+      }
+    });
+  });
+}
+
+export class RegistryHttpServer {
+  private readonly server: Server;
+  private readonly table: Array<[string, string[], Handler]>;
+
+  constructor(
+    registry: SchemaRegistry,
+    private readonly logger: Logger,
+  ) {
+    this.table = routes(registry);
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  /** Binds host:port (0 = any free port); resolves with the bound address. */
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', reject);
+        this.server.on('error', (err) => this.logger.error({ err }, 'schema registry listener error'));
+        const addr = this.server.address();
+        resolve({ host, port: typeof addr === 'object' && addr ? addr.port : port });
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const method = req.method ?? 'GET';
+    let route = '?';
+    let status = 200;
+    let payload: string;
+    try {
+      const url = new URL(req.url ?? '/', 'http://registry');
+      let segments: string[];
+      try {
+        segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+      } catch {
+        throw RegistryErrors.badRequest('Malformed URL encoding in the path');
+      }
+      let handler: Handler | null = null;
+      let params: string[] = [];
+      let pathMatched = false;
+      for (const [m, pattern, h] of this.table) {
+        const p = match(pattern, segments);
+        if (!p) continue;
+        pathMatched = true;
+        if (m !== method) continue;
+        handler = h;
+        params = p;
+        route = `${m} /${pattern.join('/')}`;
+        break;
+      }
+      if (!handler) throw pathMatched ? RegistryErrors.methodNotAllowed() : RegistryErrors.notFound();
+      let bodyPromise: Promise<unknown> | null = null;
+      const result = await handler({ method, segments, query: url.searchParams, body: () => (bodyPromise ??= readBody(req)) }, params);
+      payload = result instanceof Raw ? result.text : JSON.stringify(result);
+    } catch (e) {
+      const err = e instanceof RegistryError ? e : null;
+      status = err ? err.status : 500;
+      payload = JSON.stringify(err ? err.body() : { error_code: 500, message: `Internal server error: ${(e as Error).message}` });
+      if (!err) this.logger.error({ err: e, method, route }, 'schema registry request failed');
+    }
+    if (!res.headersSent) {
+      res.writeHead(status, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(payload) });
+      res.end(payload);
+    }
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ method, route, status, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'schema registry request');
+  }
+}

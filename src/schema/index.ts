@@ -1,0 +1,45 @@
+/**
+ * The schema registry wired into the broker: the store rebuilt from `_schemas` before the Kafka
+ * listeners open (so the first produce to a validated topic already sees every schema), the REST
+ * API on its own port (listener.ts), closed at broker stop, and the produce-path validator.
+ */
+import type { Broker } from '../broker.js';
+import { BrokerStartError } from '../broker.js';
+import { RegistryHttpServer } from './http.js';
+import { REGISTRY_LISTENER_KEY, registryListener } from './listener.js';
+import { SchemaRegistry } from './registry.js';
+import { TopicSchemasLog } from './schemas-log.js';
+import { ProduceValidator } from './validation.js';
+
+export { SchemaRegistry, type SchemaInput, type SchemaResponse, type CompiledSchema, type Mode } from './registry.js';
+export { RegistryError } from './errors.js';
+export { SCHEMAS_TOPIC } from './schemas-log.js';
+export { registerAvscFile, createTopicWithSchema, type AvscTopicOptions } from './avsc-files.js';
+export { topicSchemaPolicy, type TopicSchemaPolicy, type RecordRejection } from './validation.js';
+
+/** The registry of a running broker (`broker.schemaRegistry`). */
+export class BrokerSchemaRegistry extends SchemaRegistry {
+  readonly validator = new ProduceValidator(this);
+}
+
+export async function startSchemaRegistry(broker: Broker): Promise<BrokerSchemaRegistry> {
+  const logger = broker.log.child({ component: 'schema-registry' });
+  const registry = new BrokerSchemaRegistry(new TopicSchemasLog(broker), logger);
+  const stats = await registry.load();
+  if (stats.records > 0) logger.info(stats, 'schemas loaded from _schemas');
+  const listener = registryListener(broker.config);
+  if (!listener) return registry;
+  const http = new RegistryHttpServer(registry, logger);
+  try {
+    const bound = await http.listen(listener.host, listener.port);
+    const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+    registry.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${bound.port}`;
+    broker.onStop(() => http.close());
+  } catch (e) {
+    const where = `${listener.host}:${listener.port}`;
+    const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (e as Error).message;
+    if (listener.explicit) throw new BrokerStartError(`Schema registry cannot bind ${where} (${REGISTRY_LISTENER_KEY}): ${why}`);
+    logger.warn({ listener: where }, `schema registry REST API not started: ${why}; set ${REGISTRY_LISTENER_KEY} to another host:port, or none`);
+  }
+  return registry;
+}
