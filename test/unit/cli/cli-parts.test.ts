@@ -103,3 +103,29 @@ describe('lines', () => {
     expect(unescapeSeparator('\\t')).toBe('\t');
   });
 });
+
+describe('runnel start arguments', () => {
+  it('takes --config FILE, --set key=value and --key value, over the environment', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { parseArgs } = await import('../../../src/config/cli-args.js');
+    const { BrokerConfig } = await import('../../../src/config/broker-config.js');
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-start-'));
+    try {
+      const file = join(dir, 'server.properties');
+      writeFileSync(file, 'num.partitions=2\nlog.retention.hours=5\nmessage.max.bytes=5000\n');
+      const layers = await parseArgs(['--config', file, '--set', 'num.partitions=3', '--listeners', 'PLAINTEXT://127.0.0.1:0', '--log.dirs=/tmp/x'], { KAFKA_LOG_RETENTION_HOURS: '7', KAFKA_MESSAGE_MAX_BYTES: '6000' });
+      const c = new BrokerConfig(layers);
+      expect(c.int('num.partitions')).toBe(3);
+      expect(c.int('log.retention.hours')).toBe(7);
+      expect(c.int('message.max.bytes')).toBe(6000);
+      expect(c.listeners()).toEqual([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0 }]);
+      expect(c.dataDir()).toBe('/tmp/x');
+      await expect(parseArgs(['--set', 'nokey'], {})).rejects.toThrow(/--set needs key=value/);
+      await expect(parseArgs(['--config', file, file], {})).rejects.toThrow(/unexpected argument|only one properties file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
