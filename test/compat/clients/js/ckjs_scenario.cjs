@@ -52,9 +52,10 @@ async function main() {
     const sends = [];
     for (let i = first; i < first + count; i++) {
       const m = record(i);
+      const value = m.value; // send() turns the message's value into a Buffer
       sends.push(
         producer.send({ topic: a.topic, messages: [m] }).then(
-          (res) => out.produced.push([m.value, res[0].partition, Number(res[0].baseOffset ?? res[0].offset)]),
+          (res) => out.produced.push([value, res[0].partition, Number(res[0].baseOffset ?? res[0].offset)]),
           (e) => out.produceErrors.push(String(e && e.message)),
         ),
       );

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs the clients of test/compat/clients-*.test.ts (.ci/run calls this after apt-get has
+# installed python3-venv, the -dev libraries and build-essential). Cache-friendly: each step is
+# skipped when what it would make is already there for the same pinned versions.
+#   Python   test/.venv: confluent-kafka, kafka-python, aiokafka (py/requirements.txt) and
+#            kafka-python 2.2 in test/.venv/kafka-python-2.2 (py/requirements-kafka-python-2.2.txt)
+#   Go       the modules of go/go.mod (go mod download) and the program, built into
+#            test/.work/compat-go/compat (the tests build it too when it is missing)
+#   Java 3.x test/java/kafka3 (kafka-clients 3.9), fetched into ~/.m2 and built
+#   JS       @confluentinc/kafka-javascript: a native build (CKJS_LINKING=dynamic: its bundled
+#            librdkafka against Debian's -dev libraries; its prebuilt download is unreachable),
+#            about 90 s, kept in ${RUNNEL_CACHE:-~/.cache/runnel}/ckjs-<lock hash> and linked as
+#            js/node_modules
+# Prints how long each step took.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../../.." && pwd)"
+CACHE="${RUNNEL_CACHE:-$HOME/.cache/runnel}"
+t() { echo "test/compat/clients/setup.sh: $1 in $(( $(date +%s) - $2 )) s"; }
+
+# Python: a venv from Debian's python3 (the machine's other pythons may lack ensurepip).
+start=$(date +%s)
+VENV="$ROOT/test/.venv"
+stamp="$(cat "$HERE/py/requirements.txt" "$HERE/py/requirements-kafka-python-2.2.txt" | sha256sum | cut -c1-16)"
+if [[ "$(cat "$VENV/.runnel-stamp" 2>/dev/null)" != "$stamp" ]]; then
+  rm -rf "$VENV"
+  /usr/bin/python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/py/requirements.txt"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps --target "$VENV/kafka-python-2.2" \
+    -r "$HERE/py/requirements-kafka-python-2.2.txt"
+  echo "$stamp" >"$VENV/.runnel-stamp"
+fi
+t "python clients ready" "$start"
+
+# Go: the machine image has Go in /usr/local/go; without Go the Go tests skip.
+start=$(date +%s)
+GO="$(command -v go || true)"
+[[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
+if [[ -n "$GO" ]]; then
+  "$GO" -C "$HERE/go" mod download
+  "$GO" -C "$HERE/go" build -mod=readonly -o "$ROOT/test/.work/compat-go/compat" .
+  t "go clients built ($("$GO" version | cut -d' ' -f3))" "$start"
+else
+  echo "test/compat/clients/setup.sh: no go toolchain: the Go client tests will skip" >&2
+fi
+
+# Java 3.x clients (JDK and Maven come with .ci/run's Java step).
+start=$(date +%s)
+strip() { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' >&2 || true; }  # Maven's colour resets
+mvn -q -B -Dstyle.color=never -f "$ROOT/test/java/kafka3/pom.xml" dependency:go-offline package dependency:build-classpath \
+  -Dmdep.outputFile="$ROOT/test/java/kafka3/target/classpath.txt" -DskipTests 2>&1 | strip
+t "java 3.x clients built" "$start"
+
+# @confluentinc/kafka-javascript.
+start=$(date +%s)
+lockhash="$(cat "$HERE/js/package-lock.json" <(node --version) | sha256sum | cut -c1-16)"
+dir="$CACHE/ckjs-$lockhash"
+if [[ ! -f "$dir/node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node" ]]; then
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp "$HERE/js/package.json" "$HERE/js/package-lock.json" "$dir/"
+  (cd "$dir" && CKJS_LINKING=dynamic npm_config_build_from_source=true \
+    npm ci --foreground-scripts --no-audit --no-fund --loglevel=error >"$dir/build.log" 2>&1) ||
+    { tail -50 "$dir/build.log" >&2; echo "test/compat/clients/setup.sh: @confluentinc/kafka-javascript failed to build" >&2; exit 1; }
+fi
+ln -sfn "$dir/node_modules" "$HERE/js/node_modules"
+t "@confluentinc/kafka-javascript ready" "$start"
