@@ -29,7 +29,8 @@ export interface OffsetsLog {
   /** Creates the topic if needed. */
   ensure(): Promise<void>;
   /**
-   * Appends the records as one batch; resolves once durable. Appends to one partition keep their
+   * Appends the records as one batch; resolves once written (fsynced under the default flush
+   * policy, see the implementation). Appends to one partition keep their
    * call order in the log (the topic must exist: call ensure() first).
    */
   append(partition: number, records: readonly KeyedRecord[]): Promise<void>;
@@ -86,7 +87,10 @@ export class TopicOffsetsLog implements OffsetsLog {
     if (!log) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR, `${CONSUMER_OFFSETS_TOPIC}-${partition} is not available`));
     const now = Date.now();
     const b = buildBatchSync(records.map((r) => ({ key: r.key, value: r.value, timestamp: now })));
-    return log.append(b).durable;
+    // `written` includes the fsync under the default flush.messages=1 (storage makes an append
+    // visible only once fsynced); under a relaxed flush policy a commit must not wait for an
+    // fsync that may never come (the same rule as Produce acks=-1).
+    return log.append(b).written;
   }
 
   async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {

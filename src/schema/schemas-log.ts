@@ -1,6 +1,6 @@
 /**
  * Where the registry's records go: the compacted topic `_schemas` (one partition, Confluent's name
- * and layout), created on the first write. The registry needs "append these keyed records
+ * and layout, flush.messages=1), created on the first write. The registry needs "append these keyed records
  * durably" and "replay everything from the start", so that is the interface, with an in-memory
  * implementation for unit tests (the same shape as groups/offsets-log.ts).
  */
@@ -39,6 +39,9 @@ export class TopicSchemasLog implements SchemasLog {
         configs: [
           ['cleanup.policy', 'compact'],
           ['compression.type', 'producer'],
+          // Every registry answer waits for its record to be fsynced, whatever the broker's
+          // (possibly relaxed) flush policy: without this a relaxed policy would never resolve.
+          ['flush.messages', '1'],
         ],
         internal: true,
       })

@@ -64,6 +64,7 @@ const MIN_RECORD_SIZE = 7;
 export class ProduceValidator {
   private generation = -1;
   private readonly compiled = new Map<number, CompiledSchema | null | undefined>();
+  private lastSchema: CompiledSchema | null = null;
 
   constructor(private readonly registry: SchemaRegistry) {}
 
@@ -83,6 +84,7 @@ export class ProduceValidator {
   checkBlock(block: Buffer, count: number, policy: TopicSchemaPolicy): RecordRejection | null {
     if (this.generation !== this.registry.store.generation) {
       this.compiled.clear();
+      this.lastSchema = null;
       this.generation = this.registry.store.generation;
     }
     // The last id that passed the lookup and subject check, per field, within this batch.
@@ -133,6 +135,11 @@ export class ProduceValidator {
     if (end - start < 5) return `has ${end - start} bytes: too short for the schema registry wire format (magic byte 0 and a 4-byte schema id)`;
     if (buf[start] !== 0) return `has unknown magic byte ${buf[start]} (expected 0, the schema registry wire format)`;
     const id = buf.readInt32BE(start + 1);
+    // Records of a batch almost always share one id: after the first, no lookups at all.
+    if (id === okId && this.lastSchema !== null && this.lastSchema.id === id) {
+      const why = checkPayload(this.lastSchema.skip, buf, start + 5, end);
+      return why === null ? id : `payload ${why} (schema id ${id})`;
+    }
     let schema = this.compiled.get(id);
     if (schema === undefined) {
       schema = this.registry.compiledSchema(id);
@@ -140,6 +147,7 @@ export class ProduceValidator {
     }
     if (schema === undefined) return `has unknown schema id ${id}`;
     if (schema === null) return `has schema id ${id}, which cannot be used for validation`;
+    this.lastSchema = schema;
     if (id !== okId) {
       const strategy = field === 'key' ? policy.key! : policy.value!;
       let subject: string;

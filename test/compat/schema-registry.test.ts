@@ -6,11 +6,12 @@
  * - confluent-kafka-python's SchemaRegistryClient / AvroSerializer / AvroDeserializer do the same
  *   (Debian's confluent_kafka 1.7 with requests from Debian and fastavro from PyPI, installed by
  *   .ci/run into .cache/pydeps);
+ * - .avsc files: a subject registered from one, a topic created bound to one (embedding API);
  * - with validation on, a kcat plain-text record, a record with an unknown schema id and a record
  *   whose payload does not decode are each refused with INVALID_RECORD (record_errors and
  *   error_message on Produce v9) and not stored, while valid batches around them are stored.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaRegistry as KafkajsRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -22,6 +23,7 @@ import { kafkajs, registerKafkajsCodecs } from '../../bench/data-path/clients.js
 import { newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/index.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { createTopicWithSchema, registerAvscFile, RegistryError } from '../../src/index.js';
 
 const PYDEPS = join(REPO_ROOT, '.cache', 'pydeps');
 
@@ -204,5 +206,34 @@ describe('broker-side validation', () => {
     const free = await run('kcat', ['-P', '-b', b.bootstrap, '-t', 'free', '-X', 'message.timeout.ms=5000'], { input: 'just some text\n', timeoutMs: 30_000 });
     expect(free.code).toBe(0);
     expect(await endOffset('free')).toBe(1);
+  });
+});
+
+describe('.avsc files', () => {
+  it('registers a subject from a file and creates a topic bound to one', async () => {
+    const dir = mkdtempSync(join(REPO_ROOT, 'test', '.work', 'avsc-'));
+    const file = join(dir, 'order.avsc');
+    writeFileSync(file, JSON.stringify(ORDER_V1, null, 2));
+    const bad = join(dir, 'bad.avsc');
+    writeFileSync(bad, '{"type": "record", "name": "Broken"}');
+
+    expect(await registerAvscFile(b.broker.schemaRegistry, 'from-file-value', file)).toMatchObject({ subject: 'from-file-value', version: 1 });
+    const bound = await createTopicWithSchema(b.broker, 'bound', { valueSchemaFile: file, partitions: 2 });
+    expect(bound.value).toMatchObject({ subject: 'bound-value', version: 1 });
+    // The same schema as orders-value v1: the same id.
+    expect(bound.value!.id).toBe(((await (await fetch(`${b.schemaRegistryUrl}/subjects/orders-value/versions/1`)).json()) as { id: number }).id);
+
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'bound', messages: [{ value: await registry.encode(bound.value!.id, order(1)) }] });
+    const err = await producer.send({ topic: 'bound', messages: [{ value: 'not avro' }] }).catch((e: { type?: string }) => e);
+    expect((err as { type?: string }).type).toBe('INVALID_RECORD');
+    await producer.disconnect();
+
+    // A file that is not a valid schema: 42201, and no topic.
+    const failed = await createTopicWithSchema(b.broker, 'never', { valueSchemaFile: bad }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(RegistryError);
+    expect((failed as RegistryError).errorCode).toBe(42201);
+    expect(b.broker.topics.get('never')).toBeUndefined();
   });
 });
