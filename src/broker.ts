@@ -236,11 +236,14 @@ export class Broker {
     this.ready = false;
     this.lifecycle = 'stopping';
     const deadline = Date.now() + this.config.int('runnel.shutdown.timeout.ms');
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // Stop accepting connections. (A server's close callback waits until every connection has
+    // ended — clients keep theirs open — so it is awaited only after we closed them below.)
+    const serversClosed = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     // Parked JoinGroup/SyncGroup requests are answered now, so connections can drain.
     this.groups?.shutdown();
     while ([...this.connections].some((c) => !c.idle()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of [...this.connections]) c.close('broker shutting down');
+    await Promise.all(serversClosed);
     for (const fn of this.stopHooks.splice(0).reverse()) {
       try {
         await fn();

@@ -18,7 +18,7 @@ export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4,
 /** AlterConfigOp types of IncrementalAlterConfigs. */
 export const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
-const TYPE_CODE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7, class: 8, password: 9 };
+const TYPE_CODE: Record<ConfigType | 'short', number> = { boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7, class: 8, password: 9 };
 
 export interface DescribedConfig {
   name: string;
@@ -67,12 +67,20 @@ export function describeBrokerConfigs(broker: Broker, name: string, keys: readon
     // The cluster-default resource shows only the dynamic defaults, as Kafka does.
     for (const [key, value] of broker.config.dynamicOverrides(false)) {
       if (!wanted(keys, key)) continue;
-      configs.push(describe(BROKER_CONFIG_BY_NAME.get(key)!, value, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, false, []));
+      const source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+      configs.push(describe(BROKER_CONFIG_BY_NAME.get(key)!, value, source, false, [{ name: key, value, source }]));
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
   }
   for (const def of BROKER_CONFIGS) {
     if (!wanted(keys, def.name)) continue;
+    if (def.name === 'broker.id' && broker.config.get('broker.id') === null) {
+      // Unset, broker.id is node.id, as Kafka (KRaft) reports it.
+      const source = broker.config.source('node.id');
+      const synonyms = source === ConfigSource.DEFAULT_CONFIG ? [] : [{ name: 'broker.id', value: broker.nodeId, source }];
+      configs.push(describe(def, broker.nodeId, source, true, [...synonyms, { name: 'broker.id', value: -1, source: ConfigSource.DEFAULT_CONFIG }]));
+      continue;
+    }
     configs.push(describe(def, broker.config.get(def.name), broker.config.source(def.name), !def.dynamic, broker.config.synonyms(def.name)));
   }
   return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
@@ -94,7 +102,7 @@ function describe(
     isDefault: source === ConfigSource.DEFAULT_CONFIG,
     isSensitive: sensitive,
     synonyms: synonyms.map((s) => ({ name: s.name, value: sensitive ? null : formatValue(s.value as never), source: s.source })),
-    configType: TYPE_CODE[def.type],
+    configType: TYPE_CODE[def.reportedType ?? def.type],
     documentation: def.doc,
   };
 }
@@ -114,11 +122,12 @@ export interface ConfigChange {
 }
 
 /** Applies SET/DELETE/APPEND/SUBTRACT to the current overrides (strings), Kafka's semantics. */
-function applyIncremental(current: Map<string, string>, changes: readonly ConfigChange[], defOf: (name: string) => ConfigDef | undefined, defaultOf: (name: string) => string | null): Map<string, string> {
+function applyIncremental(current: Map<string, string>, changes: readonly ConfigChange[], defOf: (name: string) => ConfigDef | undefined, defaultOf: (name: string) => string | null, kind = 'config'): Map<string, string> {
   const next = new Map(current);
   for (const c of changes) {
     const def = defOf(c.name);
-    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown config name: ${c.name}`);
+    // Kafka 4.4: "Unknown topic config name: x" for topics.
+    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown ${kind} name: ${c.name}`);
     switch (c.op) {
       case AlterOp.SET:
         if (c.value === null) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${c.name}`);
@@ -159,7 +168,7 @@ export async function alterResource(broker: Broker, type: number, name: string, 
     let next: Map<string, string>;
     if (incremental) {
       const current = new Map([...topic.configs].map(([k, v]) => [k, formatValue(v) ?? '']));
-      next = applyIncremental(current, changes, (n) => TOPIC_CONFIG_BY_NAME.get(n), (n) => formatValue(resolveTopicConfig(n, new Map(), broker.config).value));
+      next = applyIncremental(current, changes, (n) => TOPIC_CONFIG_BY_NAME.get(n), (n) => formatValue(resolveTopicConfig(n, new Map(), broker.config).value), 'topic config');
     } else {
       next = new Map(changes.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
     }
@@ -186,7 +195,8 @@ export function validateBrokerOverrides(values: ReadonlyMap<string, string>): vo
   for (const [key, value] of values) {
     const def = BROKER_CONFIG_BY_NAME.get(key);
     if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown broker config: ${key}`);
-    if (!def.dynamic) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: Set(${key})`);
+    // Kafka 4.4 answers this with INVALID_REQUEST and a Java list (3.x wrote a Scala Set(...)).
+    if (!def.dynamic) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: [${key}]`);
     try {
       parseValue(def, value);
     } catch (err) {

@@ -23,6 +23,8 @@ export interface ConfigDef {
   ignored?: boolean;
   /** Can be changed at runtime through AlterConfigs (broker scope). */
   dynamic?: boolean;
+  /** The type DescribeConfigs reports when Kafka's differs from how Runnel parses the key. */
+  reportedType?: ConfigType | 'short';
 }
 
 export interface TopicConfigDef extends ConfigDef {
@@ -61,7 +63,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'listeners', type: 'list', default: ['PLAINTEXT://127.0.0.1:9092'], doc: 'Where the broker listens. Port 0 picks a free port.', validate: listenerList },
   { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients in Metadata; defaults to listeners.', validate: listenerList },
   { name: 'log.dirs', type: 'list', default: null, doc: 'Data directory (Runnel uses the first entry). Defaults to log.dir.' },
-  { name: 'log.dir', type: 'string', default: './data', doc: 'Data directory when log.dirs is unset. Runnel default: ./data.' },
+  { name: 'log.dir', type: 'string', reportedType: 'list', default: './data', doc: 'Data directory when log.dirs is unset. Runnel default: ./data.' },
   { name: 'logger.level', type: 'string', default: 'info', doc: 'Runnel: pino log level.', validate: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), dynamic: true },
   { name: 'num.partitions', type: 'int', default: 1, doc: 'Partitions of auto-created topics.', validate: atLeast(1) },
   { name: 'default.replication.factor', type: 'int', default: 1, doc: 'Replication factor of auto-created topics.', validate: atLeast(1) },
@@ -98,7 +100,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'log.cleaner.backoff.ms', type: 'long', default: 15000, doc: 'How often the cleaner looks for work.', validate: atLeast(0) },
   { name: 'log.segment.delete.delay.ms', type: 'long', default: 60000, doc: 'Delay before a .deleted segment is removed.', validate: atLeast(0), dynamic: true },
   { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime.', validate: oneOf('CreateTime', 'LogAppendTime'), dynamic: true },
-  { name: 'log.message.timestamp.difference.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Max difference between a CreateTime timestamp and the broker clock.', dynamic: true },
+  { name: 'log.message.timestamp.before.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'How far a CreateTime timestamp may be behind the broker clock (KIP-937).', validate: atLeast(0), dynamic: true },
+  { name: 'log.message.timestamp.after.max.ms', type: 'long', default: 3600000, doc: 'How far a CreateTime timestamp may be ahead of the broker clock (KIP-937; Kafka 4 default 1 hour).', validate: atLeast(0), dynamic: true },
+  { name: 'log.message.timestamp.difference.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Max difference between a CreateTime timestamp and the broker clock. Removed in Kafka 4 (use the before/after keys); Runnel still honours it.', dynamic: true },
+  // Synonyms of topic keys Runnel accepts for compatibility only (no preallocation, no tiered storage).
+  { name: 'log.preallocate', type: 'boolean', default: false, doc: 'Accepted for compatibility; Runnel does not preallocate segments.', dynamic: true },
+  { name: 'log.local.retention.ms', type: 'long', default: -2, doc: 'Accepted for compatibility (tiered storage is not supported).', dynamic: true },
+  { name: 'log.local.retention.bytes', type: 'long', default: -2, doc: 'Accepted for compatibility (tiered storage is not supported).', dynamic: true },
   { name: 'compression.type', type: 'string', default: 'producer', doc: 'Broker-wide compression of stored batches; producer keeps what the producer sent.', validate: oneOf(...COMPRESSION_TYPES), dynamic: true },
   { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all.', validate: atLeast(1), dynamic: true },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync replicas to become leader.', dynamic: true },
@@ -108,7 +116,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'follower.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (replication throttle; Runnel does not replicate).', validate: atLeast(0), dynamic: true },
   { name: 'replica.alter.log.dirs.io.max.bytes.per.second', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (Runnel never moves replicas between log dirs).', validate: atLeast(0), dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets.', validate: atLeast(1) },
-  { name: 'offsets.topic.replication.factor', type: 'int', default: 1, doc: 'Replication factor of __consumer_offsets. Runnel default 1 (Kafka: 3).', validate: atLeast(1) },
+  { name: 'offsets.topic.replication.factor', type: 'int', reportedType: 'short', default: 1, doc: 'Replication factor of __consumer_offsets. Runnel default 1 (Kafka: 3).', validate: atLeast(1) },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets.', validate: atLeast(1) },
   { name: 'offsets.retention.minutes', type: 'int', default: 10080, doc: 'Committed offsets of empty groups expire after this long.', validate: atLeast(1) },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, doc: 'How often offset expiry runs.', validate: atLeast(1) },
@@ -180,7 +188,9 @@ export const TOPIC_CONFIGS: TopicConfigDef[] = [
   { name: 'max.compaction.lag.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', doc: 'Max age before compaction is due.', validate: atLeast(1) },
   { name: 'max.message.bytes', type: 'int', default: 1048588, brokerSynonym: 'message.max.bytes', doc: 'Largest record batch accepted.', validate: atLeast(0) },
   { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', doc: 'CreateTime or LogAppendTime.', validate: oneOf('CreateTime', 'LogAppendTime') },
-  { name: 'message.timestamp.difference.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.message.timestamp.difference.max.ms', doc: 'Max CreateTime skew.', validate: atLeast(0) },
+  { name: 'message.timestamp.before.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.message.timestamp.before.max.ms', doc: 'How far a CreateTime timestamp may be behind the broker clock.', validate: atLeast(0) },
+  { name: 'message.timestamp.after.max.ms', type: 'long', default: 3600000, brokerSynonym: 'log.message.timestamp.after.max.ms', doc: 'How far a CreateTime timestamp may be ahead of the broker clock.', validate: atLeast(0) },
+  { name: 'message.timestamp.difference.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.message.timestamp.difference.max.ms', doc: 'Max CreateTime skew. Removed in Kafka 4; Runnel still honours it.', validate: atLeast(0) },
   { name: 'min.cleanable.dirty.ratio', type: 'double', default: 0.5, brokerSynonym: 'log.cleaner.min.cleanable.ratio', doc: 'Dirty ratio that triggers compaction.', validate: between(0, 1) },
   { name: 'min.compaction.lag.ms', type: 'long', default: 0, brokerSynonym: 'log.cleaner.min.compaction.lag.ms', doc: 'Min age before compaction.', validate: atLeast(0) },
   { name: 'min.insync.replicas', type: 'int', default: 1, brokerSynonym: 'min.insync.replicas', doc: 'Replicas that must acknowledge acks=all.', validate: atLeast(1) },
@@ -192,9 +202,9 @@ export const TOPIC_CONFIGS: TopicConfigDef[] = [
   { name: 'segment.ms', type: 'long', default: 604800000, brokerSynonym: 'log.roll.ms', doc: 'Segment age before a roll.', validate: atLeast(1) },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: false, brokerSynonym: 'unclean.leader.election.enable', doc: 'Allow out-of-sync leaders.' },
   { name: 'message.downconversion.enable', type: 'boolean', default: true, doc: 'Accepted for compatibility; Runnel never down-converts.' },
-  { name: 'preallocate', type: 'boolean', default: false, doc: 'Accepted for compatibility; Runnel does not preallocate segments.' },
-  { name: 'local.retention.ms', type: 'long', default: -2, doc: 'Accepted for compatibility (tiered storage is not supported).' },
-  { name: 'local.retention.bytes', type: 'long', default: -2, doc: 'Accepted for compatibility (tiered storage is not supported).' },
+  { name: 'preallocate', type: 'boolean', default: false, brokerSynonym: 'log.preallocate', doc: 'Accepted for compatibility; Runnel does not preallocate segments.' },
+  { name: 'local.retention.ms', type: 'long', default: -2, brokerSynonym: 'log.local.retention.ms', doc: 'Accepted for compatibility (tiered storage is not supported).' },
+  { name: 'local.retention.bytes', type: 'long', default: -2, brokerSynonym: 'log.local.retention.bytes', doc: 'Accepted for compatibility (tiered storage is not supported).' },
   { name: 'remote.storage.enable', type: 'boolean', default: false, doc: 'Accepted for compatibility; must stay false.', validate: (v) => (v === false ? null : 'tiered storage is not supported') },
   { name: 'message.format.version', type: 'string', default: '3.0-IV1', doc: 'Accepted for compatibility; Runnel always stores RecordBatch v2.' },
   { name: 'follower.replication.throttled.replicas', type: 'list', default: [], doc: 'Accepted for compatibility.' },

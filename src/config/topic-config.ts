@@ -38,18 +38,29 @@ export function parseTopicConfigs(raw: Iterable<[string, string | null]>): Map<s
 export function resolveTopicConfig(key: string, overrides: ReadonlyMap<string, ConfigValue>, broker: BrokerConfig): ResolvedConfig {
   const def = TOPIC_CONFIG_BY_NAME.get(key);
   if (!def) throw new Error(`no such topic config ${key}`);
-  const synonyms: ResolvedConfig['synonyms'] = [];
-  if (overrides.has(key)) synonyms.push({ name: key, value: overrides.get(key)!, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+  // Candidates for the value, in precedence order (each broker key at every layer, the most
+  // specific key first), in the topic key's unit.
+  const candidates: ResolvedConfig['synonyms'] = [];
+  if (overrides.has(key)) candidates.push({ name: key, value: overrides.get(key)!, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
   const brokerKeys = DERIVED_SYNONYMS[key] ?? (def.brokerSynonym ? [def.brokerSynonym] : []);
+  const brokerSynonyms: ResolvedConfig['synonyms'] = [];
   for (const bk of brokerKeys) {
     for (const s of broker.synonyms(bk)) {
       if (s.value === null) continue;
       const unit = UNIT[bk] ?? 1;
-      synonyms.push({ name: s.name, value: typeof s.value === 'number' && unit !== 1 ? s.value * unit : s.value, source: s.source });
+      candidates.push({ name: s.name, value: typeof s.value === 'number' && unit !== 1 ? s.value * unit : s.value, source: s.source });
+      brokerSynonyms.push(s);
     }
   }
-  // The first non-default synonym wins; then the broker default; then the topic default.
-  const chosen = synonyms.find((s) => s.source !== ConfigSource.DEFAULT_CONFIG) ?? synonyms[0];
+  // The synonyms as Kafka reports them: the broker keys' own values (log.retention.hours=168, not
+  // in ms), layer by layer (dynamic broker, dynamic default, static, default), starting at the
+  // first entry of the primary broker key — Kafka drops the entries before it, so retention.ms
+  // lists no broker synonym unless log.retention.ms itself is set somewhere.
+  const ordered = brokerSynonyms.map((s, i) => [s, i] as const).sort((a, b) => a[0].source - b[0].source || a[1] - b[1]).map(([s]) => s);
+  const first = ordered.findIndex((s) => s.name === brokerKeys[0]);
+  const synonyms = [...candidates.filter((s) => s.source === ConfigSource.DYNAMIC_TOPIC_CONFIG), ...(first < 0 ? [] : ordered.slice(first))];
+  // The first non-default candidate wins; then the broker default; then the topic default.
+  const chosen = candidates.find((s) => s.source !== ConfigSource.DEFAULT_CONFIG) ?? candidates[0];
   if (chosen) return { name: key, value: chosen.value, source: chosen.source, synonyms };
   return { name: key, value: def.default, source: ConfigSource.DEFAULT_CONFIG, synonyms };
 }

@@ -15,8 +15,11 @@ export interface BatchLimits {
   maxMessageBytes: number;
   /** message.timestamp.type */
   logAppendTime: boolean;
-  /** message.timestamp.difference.max.ms */
+  /** message.timestamp.difference.max.ms (removed in Kafka 4, still honoured) */
   maxTimestampDiffMs: number;
+  /** message.timestamp.before.max.ms / after.max.ms (KIP-937); default: no limit */
+  maxTimestampBeforeMs?: number;
+  maxTimestampAfterMs?: number;
   /** Produce request version (zstd needs v7+). */
   produceVersion: number;
 }
@@ -50,10 +53,22 @@ export function validateProducedBatch(b: Buffer | null, limits: BatchLimits, now
   const lastDelta = batch.lastOffsetDelta(b);
   if (count <= 0) return { code: ErrorCode.INVALID_RECORD, message: `Record batch has ${count} records` };
   if (lastDelta !== count - 1) return { code: ErrorCode.INVALID_RECORD, message: `Record batch lastOffsetDelta ${lastDelta} does not match its ${count} records` };
-  if (!limits.logAppendTime && limits.maxTimestampDiffMs < Number.MAX_SAFE_INTEGER) {
-    const ts = batch.maxTimestamp(b);
-    if (Math.abs(ts - now) > limits.maxTimestampDiffMs) {
-      return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${ts} of the batch is out of range: more than ${limits.maxTimestampDiffMs} ms from the broker's clock ${now}` };
+  if (!limits.logAppendTime) {
+    // From the header only: the newest record (maxTimestamp) against after.max.ms is exact; the
+    // first record (baseTimestamp) stands for the oldest against before.max.ms, which is exact for
+    // producers that stamp records in order (a -1 timestamp, "none", is not checked, as in Kafka).
+    const newest = batch.maxTimestamp(b);
+    const oldest = batch.baseTimestamp(b);
+    const after = limits.maxTimestampAfterMs ?? Number.MAX_SAFE_INTEGER;
+    const before = limits.maxTimestampBeforeMs ?? Number.MAX_SAFE_INTEGER;
+    if (after < Number.MAX_SAFE_INTEGER && newest >= 0 && newest - now > after) {
+      return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${newest} of the batch is out of range: more than ${after} ms (message.timestamp.after.max.ms) after the broker's clock ${now}` };
+    }
+    if (before < Number.MAX_SAFE_INTEGER && oldest >= 0 && now - oldest > before) {
+      return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${oldest} of the batch is out of range: more than ${before} ms (message.timestamp.before.max.ms) before the broker's clock ${now}` };
+    }
+    if (limits.maxTimestampDiffMs < Number.MAX_SAFE_INTEGER && Math.abs(newest - now) > limits.maxTimestampDiffMs) {
+      return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${newest} of the batch is out of range: more than ${limits.maxTimestampDiffMs} ms from the broker's clock ${now}` };
     }
   }
   return null;

@@ -35,7 +35,11 @@ export interface GroupListing {
   state: GroupState;
 }
 
-/** Kafka's GroupMetadata.summary: metadata and assignments only for a Stable group. */
+/**
+ * Kafka's ClassicGroup.describe: the protocol and member metadata only for a Stable group; the
+ * members' current assignments in every state (Kafka 4's coordinator, unlike the old one, keeps
+ * them visible while a rebalance runs).
+ */
 export function describeGroup(coord: GroupCoordinator, groupId: string): GroupDescription {
   const dead: GroupDescription = { errorCode: ErrorCode.NONE, groupId, state: 'Dead', protocolType: '', protocol: '', members: [] };
   if (coord.stopping) return { ...dead, errorCode: ErrorCode.NOT_COORDINATOR };
@@ -55,7 +59,7 @@ export function describeGroup(coord: GroupCoordinator, groupId: string): GroupDe
       clientId: m.clientId,
       clientHost: m.clientHost,
       metadata: stable ? m.metadataFor(protocol) : EMPTY_BYTES,
-      assignment: stable ? m.assignment : EMPTY_BYTES,
+      assignment: m.assignment,
     })),
   };
 }

@@ -5,8 +5,10 @@
  * answered with UNSUPPORTED_VERSION per partition (they would carry the old message formats).
  *
  * Per partition: one RecordBatch v2, checked from its header and CRC only (data/batch-validation),
- * then — for topics with schema validation only — every record against the schema registry
- * (schema/validation.ts; a bad record fails the batch with INVALID_RECORD and record_errors),
+ * then — for compacted topics only — that every record has a key (data/compacted-keys, Kafka's
+ * INVALID_RECORD with record_errors), then — for topics with schema validation only — every
+ * record against the schema registry (schema/validation.ts; a bad record fails the batch with
+ * INVALID_RECORD and record_errors),
  * then — for idempotent producers — the sequence check against the last five batches of that
  * producer (a duplicate gets its original offsets back without a second append), then the append,
  * which assigns offsets synchronously. The batch is stored exactly as sent unless the topic's
@@ -36,6 +38,7 @@ import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import { batch } from '../../protocol/records/batch.js';
 import type { PartitionLog, AppendResult } from '../../storage/partition-log.js';
 import { validateProducedBatch } from '../data/batch-validation.js';
+import { checkCompactedKeys } from '../data/compacted-keys.js';
 import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
 import { lastSequence } from '../txn/producer-state.js';
 import type { Broker } from '../broker.js';
@@ -111,8 +114,8 @@ function waitVisible(log: PartitionLog, offset: number): Promise<void> {
 function producePartition(ctx: RequestContext, topic: Topic | undefined, index: number, records: Buffer | null, acks: number): Outcome | Promise<Outcome> {
   const broker = ctx.broker;
   const log = topic ? broker.topics.partitionLog(topic.name, index) : undefined;
-  if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
   if (ctx.version < MIN_SERVED_VERSION) return failed(ErrorCode.UNSUPPORTED_VERSION, `Produce v${ctx.version} is not supported; use v3 or later`);
+  if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
   const settings = broker.topics.settings(topic);
   const problem = validateProducedBatch(
     records,
@@ -120,6 +123,8 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
       maxMessageBytes: settings.maxMessageBytes,
       logAppendTime: log.config.messageTimestampType === 'LogAppendTime',
       maxTimestampDiffMs: settings.maxTimestampDiffMs,
+      maxTimestampBeforeMs: settings.maxTimestampBeforeMs,
+      maxTimestampAfterMs: settings.maxTimestampAfterMs,
       produceVersion: ctx.version,
     },
     Date.now(),
@@ -129,8 +134,14 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
     return failed(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
   }
   let b = records!;
-  // Schema validation (only topics that ask for it): uncompressed batches are checked right here,
-  // compressed ones are decompressed and checked in the prepare step below.
+  // Compacted topics refuse keyless records (uncompressed batches checked right here, compressed
+  // ones in the prepare step below); then schema validation, only for topics that ask for it.
+  let keyCheck: Promise<RecordRejection | null> | null = null;
+  if (log.config.cleanupPolicy.compact) {
+    const r = checkCompactedKeys(b, topic.name, index);
+    if (r instanceof Promise) keyCheck = r;
+    else if (r !== null) return rejectedRecords(r);
+  }
   let schemaCheck: Promise<RecordRejection | null> | null = null;
   let rejected: Outcome | null = null;
   if (settings.schemaValidation !== null) {
@@ -142,8 +153,15 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
   const targetCodec = compressionFor(settings.compressionType, batch.compression(b));
   const needsState = idempotent && broker.producerStates.peek(log) === undefined;
   const prepare =
-    needsState || targetCodec !== null || schemaCheck !== null
+    needsState || targetCodec !== null || schemaCheck !== null || keyCheck !== null
       ? async () => {
+          if (keyCheck !== null) {
+            const r = await keyCheck;
+            if (r !== null) {
+              rejected = rejectedRecords(r);
+              return;
+            }
+          }
           if (schemaCheck !== null) {
             const r = await schemaCheck;
             if (r !== null) {
@@ -229,7 +247,9 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
             errorCode: r.errorCode,
             baseOffset: r.baseOffset,
             logAppendTimeMs: r.logAppendTime,
-            logStartOffset: log ? log.logStartOffset : -1,
+            // Kafka answers a failed partition with log_start_offset -1, except when single
+            // records were rejected (record_errors).
+            logStartOffset: log && (r.errorCode === ErrorCode.NONE || r.recordErrors !== undefined) ? log.logStartOffset : -1,
             errorMessage: r.errorCode === ErrorCode.NONE ? null : r.errorMessage,
             recordErrors: r.recordErrors ?? [],
           }),

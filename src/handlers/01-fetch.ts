@@ -15,6 +15,8 @@
  * which the protocol allows; clients then send full fetch requests. A request naming a session
  * id gets FETCH_SESSION_ID_NOT_FOUND, as it would after a broker restart.
  *
+ * A partition that fails (OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka does, with
+ * high watermark, last stable offset and log start offset -1.
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).
  * Version notes: v4 isolation level, LSO and aborted transactions; v5 log start offset; v7
  * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible.
@@ -60,6 +62,7 @@ async function readPartitions(ctx: RequestContext, req: FetchRequest): Promise<R
       const log = broker.topics.partitionLog(t.topic, p.partition);
       if (!log) {
         res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        res.abortedTransactions = []; // as Kafka answers an unknown partition
         error = true;
         continue;
       }
@@ -81,6 +84,10 @@ async function readPartitions(ctx: RequestContext, req: FetchRequest): Promise<R
         remaining -= r.size;
       } catch (err) {
         res.errorCode = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+        // Kafka answers a failed read (OFFSET_OUT_OF_RANGE ...) without watermarks.
+        res.highWatermark = -1;
+        res.lastStableOffset = -1;
+        res.logStartOffset = -1;
         if (!(err instanceof KafkaError)) ctx.log.error({ err, topic: t.topic, partition: p.partition }, 'fetch read failed');
         error = true;
       }

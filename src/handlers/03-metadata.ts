@@ -4,7 +4,9 @@
  * Brokers (this one, at the address of the listener the client used), the cluster id, the
  * controller (this broker) and, for the requested topics, every partition with leader, replicas
  * and ISR. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
- * allows it (v4+ flag; always allowed before v4), and are then returned ready to use.
+ * allows it (v4+ flag; always allowed before v4), and are then returned ready to use. A name that
+ * is not a valid topic name gets INVALID_TOPIC_EXCEPTION, any other unknown one
+ * UNKNOWN_TOPIC_OR_PARTITION (Kafka's answers).
  *
  * Version notes: v0 — an empty topic list means all topics; v1+ — null means all, empty means none.
  * v1 rack/controller/internal, v2 cluster id, v3 throttle, v5 offline replicas, v7 leader epoch,
@@ -23,7 +25,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/codec-support.js';
 import type { Topic } from '../metadata/topic-store.js';
-import { topicNameProblem } from '../metadata/topic-manager.js';
+import { INTERNAL_TOPICS, topicNameProblem } from '../metadata/topic-manager.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from './types.js';
 
@@ -58,7 +60,8 @@ export function describeTopic(broker: Broker, topic: Topic, includeOps: boolean)
 }
 
 function topicError(name: string | null, topicId: Buffer, code: number): MetadataResponseTopic {
-  return newMetadataResponseTopic({ errorCode: code, name, topicId, partitions: [] });
+  // Kafka flags its internal topic names even when they do not exist (yet).
+  return newMetadataResponseTopic({ errorCode: code, name, topicId, isInternal: name !== null && INTERNAL_TOPICS.has(name), partitions: [] });
 }
 
 export default defineHandler<MetadataRequest, MetadataResponse>({
@@ -99,7 +102,8 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
             }
           }
         }
-        topics.push(topic ? describeTopic(broker, topic, includeOps) : topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        if (topic) topics.push(describeTopic(broker, topic, includeOps));
+        else topics.push(topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }
     const addr = broker.addressFor(ctx.conn.listener);

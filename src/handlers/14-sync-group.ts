@@ -4,11 +4,13 @@
  * The leader brings the assignment; followers wait (parked) until it is stored in
  * __consumer_offsets, then every member gets its own. In a stable group the current assignment
  * is returned at once. Errors as Kafka: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
- * REBALANCE_IN_PROGRESS (rejoin), FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL (v5 checks).
+ * REBALANCE_IN_PROGRESS (rejoin), FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL (v5: a request
+ * without protocol type or name, or with ones the group does not have).
  *
  * Version notes: v3 group.instance.id, v4 flexible, v5 protocol type/name in request and response.
  */
 import { newSyncGroupResponse, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
@@ -17,6 +19,8 @@ export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
   maxVersion: 5,
   async handle(ctx, req) {
     const v = ctx.version;
+    // From v5 both fields are mandatory; Kafka refuses a request without them before anything else.
+    if (v >= 5 && (req.protocolType === null || req.protocolName === null)) return newSyncGroupResponse({ errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL });
     const r = await ctx.broker.groups.sync({
       groupId: req.groupId,
       generationId: req.generationId,

@@ -5,7 +5,7 @@
  * a single node; -1 for the default), manual assignments and configs; validate_only checks without
  * creating. Errors are per topic with Kafka's codes and messages (TOPIC_ALREADY_EXISTS,
  * INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG ...).
- * A name repeated in one request fails every copy with INVALID_REQUEST, as Kafka does.
+ * A name repeated in one request gets one answer, INVALID_REQUEST, as Kafka does.
  * v5+ returns partitions, replication factor and the resulting configs; v7 the topic id.
  */
 import {
@@ -29,7 +29,10 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics = [];
     for (const t of req.topics) {
-      if (counts.get(t.name)! > 1) {
+      const count = counts.get(t.name)!;
+      if (count !== 1) {
+        if (count < 0) continue; // answered at its first occurrence
+        counts.set(t.name, -1);
         topics.push(newCreateTopicsResponseTopic({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${t.name} in the request.` }));
         continue;
       }

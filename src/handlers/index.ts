@@ -25,6 +25,7 @@ import alterConfigs from './33-alter-configs.js';
 import createPartitions from './37-create-partitions.js';
 import incrementalAlterConfigs from './44-incremental-alter-configs.js';
 import describeCluster from './60-describe-cluster.js';
+import describeTopicPartitions from './75-describe-topic-partitions.js';
 // Ops and admin-tool APIs (log dirs, ACLs, SASL, leader epochs, elections, reassignments,
 // quotas, SCRAM, producers, transactions).
 import saslHandshake from './17-sasl-handshake.js';
@@ -69,6 +70,7 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  describeTopicPartitions,
   saslHandshake,
   offsetForLeaderEpoch,
   describeAcls,

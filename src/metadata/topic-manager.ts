@@ -54,6 +54,8 @@ export interface CreateTopicOptions {
 export interface TopicSettings {
   maxMessageBytes: number;
   maxTimestampDiffMs: number;
+  maxTimestampBeforeMs: number;
+  maxTimestampAfterMs: number;
   minInsyncReplicas: number;
   compressionType: ConfigValue;
   /** Schema validation of produced records (confluent.*.schema.validation); null: none, and no cost. */
@@ -113,6 +115,8 @@ export class TopicManager {
       s = {
         maxMessageBytes: num(this.configValue(topic, 'max.message.bytes')),
         maxTimestampDiffMs: num(this.configValue(topic, 'message.timestamp.difference.max.ms')),
+        maxTimestampBeforeMs: num(this.configValue(topic, 'message.timestamp.before.max.ms')),
+        maxTimestampAfterMs: num(this.configValue(topic, 'message.timestamp.after.max.ms')),
         minInsyncReplicas: num(this.configValue(topic, 'min.insync.replicas')),
         compressionType: this.configValue(topic, 'compression.type'),
         schemaValidation: topicSchemaPolicy(topic.name, (key) => this.configValue(topic, key)),
@@ -180,7 +184,7 @@ export class TopicManager {
     if (replication > 1) {
       throw new KafkaError(
         ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered.`,
+        `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.`,
       );
     }
     let configs: Map<string, ConfigValue>;
@@ -217,9 +221,9 @@ export class TopicManager {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     if (count < topic.partitions) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${count}.`);
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${topic.partitions} partition(s); ${count} would not be an increase.`);
     }
-    if (count === topic.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`);
+    if (count === topic.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partition(s).`);
     if (assignments) {
       if (assignments.length !== count - topic.partitions) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);

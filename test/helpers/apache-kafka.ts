@@ -26,6 +26,7 @@ export const APACHE_KAFKA_SCRIPT = join(REPO_ROOT, 'scripts', 'apache-kafka.sh')
 
 /** Runnel configs matching the reference broker's server.properties (see scripts/apache-kafka.sh). */
 export const APACHE_KAFKA_LIKE_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  'node.id': 1,
   'num.partitions': 1,
   'default.replication.factor': 1,
   'offsets.topic.replication.factor': 1,

@@ -6,6 +6,8 @@
  *   const r = await runJava('Produce', ['--bootstrap', b, '--topic', 't', '--count', '5']);
  *   r.json.acked                                   // parsed last stdout line
  *   await runKafkaTool('TopicCommand', ['--bootstrap-server', b, '--list']);
+ *   await runKafkaScript('kafka-topics.sh', ['--bootstrap-server', b, '--list']);   // as bin/ runs it
+ *   const app = await spawnJava('OrdersTotals', [...]);   // in the background: waitFor(), send()
  *
  * Maven's local repository is the default ~/.m2/repository; test/java/setup.sh pre-fetches it
  * (CI calls it), after which builds run offline (-o). The build writes test/java/target/classes and
@@ -255,4 +257,170 @@ export async function runJavaOk(mainClass: string, args: string[] = [], opts: Ja
  */
 export function runKafkaTool(toolClass: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<JavaResult> {
   return runJava(KAFKA_TOOLS[toolClass] ?? toolClass, args, opts);
+}
+
+/**
+ * Kafka's command-line scripts (bin/*.sh of the Apache Kafka 4.4 distribution) by name: the main
+ * class each one hands to kafka-run-class.sh, and the heap it sets (the scripts that export
+ * KAFKA_HEAP_OPTS=-Xmx512M; kafka-run-class.sh's default is -Xmx256M).
+ */
+export const KAFKA_SCRIPTS: Readonly<Record<string, { mainClass: string; heap: string }>> = {
+  'kafka-topics.sh': { mainClass: 'org.apache.kafka.tools.TopicCommand', heap: '-Xmx256M' },
+  'kafka-console-producer.sh': { mainClass: 'org.apache.kafka.tools.ConsoleProducer', heap: '-Xmx512M' },
+  'kafka-console-consumer.sh': { mainClass: 'org.apache.kafka.tools.consumer.ConsoleConsumer', heap: '-Xmx512M' },
+  'kafka-consumer-groups.sh': { mainClass: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', heap: '-Xmx256M' },
+  'kafka-configs.sh': { mainClass: 'org.apache.kafka.tools.ConfigCommand', heap: '-Xmx256M' },
+  'kafka-get-offsets.sh': { mainClass: 'org.apache.kafka.tools.GetOffsetShell', heap: '-Xmx256M' },
+  'kafka-producer-perf-test.sh': { mainClass: 'org.apache.kafka.tools.ProducerPerformance', heap: '-Xmx512M' },
+  'kafka-consumer-perf-test.sh': { mainClass: 'org.apache.kafka.tools.ConsumerPerformance', heap: '-Xmx512M' },
+  'kafka-broker-api-versions.sh': { mainClass: 'org.apache.kafka.tools.BrokerApiVersionsCommand', heap: '-Xmx256M' },
+  'kafka-delete-records.sh': { mainClass: 'org.apache.kafka.tools.DeleteRecordsCommand', heap: '-Xmx256M' },
+  'kafka-log-dirs.sh': { mainClass: 'org.apache.kafka.tools.LogDirsCommand', heap: '-Xmx256M' },
+  'kafka-leader-election.sh': { mainClass: 'org.apache.kafka.tools.LeaderElectionCommand', heap: '-Xmx256M' },
+  'kafka-reassign-partitions.sh': { mainClass: 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand', heap: '-Xmx256M' },
+  'kafka-transactions.sh': { mainClass: 'org.apache.kafka.tools.TransactionsCommand', heap: '-Xmx256M' },
+  'kafka-groups.sh': { mainClass: 'org.apache.kafka.tools.GroupsCommand', heap: '-Xmx256M' },
+  'kafka-acls.sh': { mainClass: 'org.apache.kafka.tools.AclCommand', heap: '-Xmx256M' },
+  'kafka-features.sh': { mainClass: 'org.apache.kafka.tools.FeatureCommand', heap: '-Xmx256M' },
+  'kafka-metadata-quorum.sh': { mainClass: 'org.apache.kafka.tools.MetadataQuorumCommand', heap: '-Xmx256M' },
+  'kafka-client-metrics.sh': { mainClass: 'org.apache.kafka.tools.ClientMetricsCommand', heap: '-Xmx256M' },
+  'kafka-delegation-tokens.sh': { mainClass: 'org.apache.kafka.tools.DelegationTokenCommand', heap: '-Xmx256M' },
+  'kafka-share-groups.sh': { mainClass: 'org.apache.kafka.tools.consumer.group.ShareGroupCommand', heap: '-Xmx256M' },
+  'kafka-streams-groups.sh': { mainClass: 'org.apache.kafka.tools.streams.StreamsGroupCommand', heap: '-Xmx256M' },
+  'kafka-console-share-consumer.sh': { mainClass: 'org.apache.kafka.tools.consumer.ConsoleShareConsumer', heap: '-Xmx512M' },
+  'kafka-streams-application-reset.sh': { mainClass: 'org.apache.kafka.tools.StreamsResetter', heap: '-Xmx256M' },
+  'kafka-verifiable-producer.sh': { mainClass: 'org.apache.kafka.tools.VerifiableProducer', heap: '-Xmx512M' },
+  'kafka-verifiable-consumer.sh': { mainClass: 'org.apache.kafka.tools.VerifiableConsumer', heap: '-Xmx512M' },
+  'kafka-e2e-latency.sh': { mainClass: 'org.apache.kafka.tools.EndToEndLatency', heap: '-Xmx256M' },
+  'kafka-dump-log.sh': { mainClass: 'org.apache.kafka.tools.DumpLogSegments', heap: '-Xmx256M' },
+};
+
+/**
+ * Runs one of Kafka's scripts the way the distribution does: `kafka-topics.sh --bootstrap-server
+ * b --list` becomes the script's main class with exactly the arguments given (the `.sh` suffix is
+ * optional), the script's heap, and logging at WARN to stderr (what the distribution's
+ * config/tools-log4j2.yaml does; here through slf4j-simple, so stdout carries only the tool's
+ * output). The classpath holds the same Apache jars as the distribution's libs/, from Maven
+ * Central. The JVM is tuned for start-up speed (serial GC, C1 only) instead of the scripts'
+ * G1 settings, which changes nothing the tools print.
+ */
+export function runKafkaScript(script: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<JavaResult> {
+  const name = script.endsWith('.sh') ? script : `${script}.sh`;
+  const s = KAFKA_SCRIPTS[name];
+  if (!s) throw new Error(`unknown Kafka script ${script} (known: ${Object.keys(KAFKA_SCRIPTS).join(', ')})`);
+  // A later -Xmx wins over JVM_FLAGS' default heap.
+  return runJava(s.mainClass, args, { ...opts, jvmArgs: [s.heap, ...(opts.jvmArgs ?? [])] });
+}
+
+/** A Java program running in the background (spawnJava), read line by line. */
+export interface JavaProcess {
+  readonly pid: number | undefined;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  /** Every stderr line so far. */
+  readonly errLines: string[];
+  /** Resolves with the first stdout line (parsed as JSON) that `pred` accepts, including earlier ones. */
+  waitFor(pred: (json: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Writes a line to the program's stdin. */
+  send(line: string): void;
+  /** Closes stdin. */
+  endInput(): void;
+  /** Resolves when the program exits, with its output (json = last stdout line). */
+  readonly exited: Promise<JavaResult>;
+  /** SIGKILL if still running. */
+  kill(): void;
+}
+
+/**
+ * Starts a main class with the harness classpath in the background (like runJava, which waits for
+ * the exit): for programs a test steers while they run, e.g. a Streams app stopped through stdin.
+ */
+export async function spawnJava(mainClass: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<JavaProcess> {
+  await ensureJavaBuilt();
+  const cls = mainClass.includes('.') ? mainClass : `runnel.${mainClass}`;
+  const child = spawn('java', [...JVM_FLAGS, ...(opts.jvmArgs ?? []), '-cp', javaClasspath(), cls, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
+  const lines: string[] = [];
+  const errLines: string[] = [];
+  const waiters = new Set<() => void>();
+  const wake = (): void => {
+    for (const w of [...waiters]) w();
+  };
+  const split = (sink: string[], onLine?: () => void) => {
+    let rest = '';
+    return (d: Buffer): void => {
+      rest += d.toString();
+      const parts = rest.split('\n');
+      rest = parts.pop()!;
+      sink.push(...parts);
+      if (parts.length > 0) onLine?.();
+    };
+  };
+  child.stdout.on('data', split(lines, wake));
+  child.stderr.on('data', split(errLines));
+  child.stdin.on('error', () => {});
+  let running = true;
+  const exited = new Promise<JavaResult>((resolveExit) => {
+    child.on('close', (code) => {
+      running = false;
+      wake();
+      const stdout = lines.join('\n');
+      resolveExit({ code, stdout, stderr: errLines.join('\n'), json: lastJson(stdout) });
+    });
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 10 * 60_000);
+  void exited.then(() => clearTimeout(timer));
+  const parse = (line: string): any => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    pid: child.pid,
+    lines,
+    errLines,
+    exited,
+    waitFor(pred, timeoutMs = 60_000) {
+      return new Promise((resolveWait, reject) => {
+        let seen = 0;
+        const check = (): void => {
+          for (; seen < lines.length; seen++) {
+            const j = parse(lines[seen]!);
+            if (j !== undefined && pred(j)) {
+              done();
+              resolveWait(j);
+              return;
+            }
+          }
+          if (!running) {
+            done();
+            reject(new Error(`${cls} exited before the awaited line\nstdout: ${lines.join('\n')}\nstderr: ${errLines.slice(-40).join('\n')}`));
+          }
+        };
+        const t = setTimeout(() => {
+          done();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for a line from ${cls}\nstdout tail: ${lines.slice(-5).join('\n')}\nstderr tail: ${errLines.slice(-40).join('\n')}`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(t);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    send(line) {
+      child.stdin.write(line + '\n');
+    },
+    endInput() {
+      child.stdin.end();
+    },
+    kill() {
+      if (running) child.kill('SIGKILL');
+    },
+  };
 }

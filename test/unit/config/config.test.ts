@@ -90,6 +90,24 @@ describe('topic configs', () => {
     expect(resolveTopicConfig('cleanup.policy', overrides, broker)).toMatchObject({ value: ['delete'], source: ConfigSource.DEFAULT_CONFIG });
   });
 
+  it('reports synonyms as Kafka does: broker keys with their own values, from the primary key on', () => {
+    const none = new BrokerConfig([]);
+    const overrides = parseTopicConfigs([['retention.ms', '3600000']]);
+    // Kafka 4.4 (kafka-configs --describe): retention.ms=3600000 synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=3600000}
+    expect(resolveTopicConfig('retention.ms', overrides, none).synonyms).toEqual([{ name: 'retention.ms', value: 3600000, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }]);
+    expect(resolveTopicConfig('retention.ms', new Map(), none)).toMatchObject({ value: 604800000, source: ConfigSource.DEFAULT_CONFIG, synonyms: [] });
+    expect(resolveTopicConfig('cleanup.policy', new Map(), none).synonyms).toEqual([{ name: 'log.cleanup.policy', value: ['delete'], source: ConfigSource.DEFAULT_CONFIG }]);
+    const ms = new BrokerConfig([optionsLayer({ 'log.retention.ms': 5000, 'log.retention.hours': 2 })]);
+    expect(resolveTopicConfig('retention.ms', new Map(), ms)).toMatchObject({
+      value: 5000,
+      synonyms: [
+        { name: 'log.retention.ms', value: 5000, source: ConfigSource.STATIC_BROKER_CONFIG },
+        { name: 'log.retention.hours', value: 2, source: ConfigSource.STATIC_BROKER_CONFIG },
+        { name: 'log.retention.hours', value: 168, source: ConfigSource.DEFAULT_CONFIG },
+      ],
+    });
+  });
+
   it('rejects unknown topic keys and bad values', () => {
     expect(() => parseTopicConfigs([['retention.msec', '1']])).toThrow(/Unknown topic config name: retention.msec/);
     expect(() => parseTopicConfigs([['retention.ms', 'soon']])).toThrow(/retention.ms/);

@@ -53,6 +53,7 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   61: ['DescribeProducers', 0, 0, 0],
   65: ['DescribeTransactions', 0, 0, 0],
   66: ['ListTransactions', 0, 1, 0],
+  75: ['DescribeTopicPartitions', 0, 0, 0],
 };
 
 it('declares exactly the catalogued APIs, with these version ranges and flexible versions', () => {

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.Collection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,15 +27,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <pre>
  * --bootstrap H:P --topic T[,T2] [--group G [--group-protocol classic|consumer]]
  * [--assign T:0,T:1] [--from-beginning] [--max N] [--timeout-ms 30000] [--idle-ms MS]
- * [--commit] [--isolation read_uncommitted|read_committed] [--records] [--prop k=v]...
+ * [--commit] [--isolation read_uncommitted|read_committed] [--records] [--last-values] [--prop k=v]...
  * </pre>
  *
  * Without --group and --assign every partition of the topics is assigned. --from-beginning sets
  * auto.offset.reset=earliest (group) or seeks to the beginning (assign). --idle-ms stops after that
- * long without a record once at least one arrived. --commit commits synchronously at the end.
+ * long without a record once at least one arrived. --commit commits synchronously at the end, and
+ * (with a group subscription) also when a rebalance revokes partitions, so that a member leaving
+ * or joining never makes another member re-read what this one counted.
  * Output: {"count","timedOut","partitions":{"T-P":{"count","first","last"}},
  * "keys":{"key":[P,...]} (first 1000 keys),"valueChecksum","headers":n,
- * "records":[[T,P,offset,key|null,value|null,{h:v}],...] (with --records, first 1000),"committed":{"T-P":offset}}
+ * "records":[[T,P,offset,key|null,value|null,{h:v}],...] (with --records, first 1000),"committed":{"T-P":offset},
+ * "lastValues":{"key":value} (with --last-values: each key's newest value, e.g. a table's changelog),
+ * "assigned":["T-P",...] (group subscription: every partition this member was ever assigned)}
  */
 public final class Consume {
   public static void main(String[] args) {
@@ -59,6 +65,8 @@ public final class Consume {
     long idleMs = cli.getLong("idle-ms", -1);
     boolean fromBeginning = cli.getBool("from-beginning", false);
     boolean keepRecords = cli.getBool("records", false);
+    boolean lastValues = cli.getBool("last-values", false);
+    boolean commit = cli.getBool("commit", false);
 
     Properties p = cli.clientProps();
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -77,9 +85,21 @@ public final class Consume {
     Map<String, TreeSet<Integer>> keys = new TreeMap<>();
     Json records = Json.arr();
     Json committed = Json.obj();
+    Map<String, String> latest = new TreeMap<>();
+    TreeSet<String> assigned = new TreeSet<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
       if (group != null && !cli.has("assign")) {
-        consumer.subscribe(topics);
+        consumer.subscribe(topics, new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (commit && !partitions.isEmpty()) consumer.commitSync(Duration.ofMillis(timeoutMs));
+          }
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) assigned.add(tp.topic() + "-" + tp.partition());
+          }
+        });
       } else {
         List<TopicPartition> tps = new ArrayList<>();
         if (cli.has("assign")) {
@@ -120,6 +140,7 @@ public final class Consume {
           s[2] = Math.max(s[2], r.offset());
           checksum = Cli.checksumAdd(checksum, r.value());
           String key = str(r.key());
+          if (lastValues && key != null) latest.put(key, str(r.value()));
           if (key != null && (keys.size() < 1000 || keys.containsKey(key))) keys.computeIfAbsent(key, k -> new TreeSet<>()).add(r.partition());
           Json hs = Json.obj();
           for (Header h : r.headers()) {
@@ -129,7 +150,7 @@ public final class Consume {
           if (keepRecords && records.size() < 1000) records.add(Json.arr().add(r.topic()).add(r.partition()).add(r.offset()).add(key).add(str(r.value())).add(hs));
         }
       }
-      if (cli.getBool("commit", false)) {
+      if (commit) {
         consumer.commitSync(Duration.ofMillis(timeoutMs));
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : consumer.committed(consumer.assignment(), Duration.ofMillis(timeoutMs)).entrySet()) {
           if (e.getValue() != null) committed.put(e.getKey().topic() + "-" + e.getKey().partition(), e.getValue().offset());
@@ -143,6 +164,8 @@ public final class Consume {
     out.put("count", count).put("timedOut", timedOut).put("partitions", partsJson).put("keys", keys)
         .put("valueChecksum", checksum).put("headers", headerCount);
     if (keepRecords) out.put("records", records);
-    if (cli.getBool("commit", false)) out.put("committed", committed);
+    if (commit) out.put("committed", committed);
+    if (lastValues) out.put("lastValues", latest);
+    if (group != null && !cli.has("assign")) out.put("assigned", new ArrayList<>(assigned));
   }
 }

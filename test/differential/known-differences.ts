@@ -1,0 +1,337 @@
+/**
+ * Every difference between Runnel and Apache Kafka that the differential tests observe, with why
+ * it is so. The tests fail on a difference that is not listed here and on an entry that no longer
+ * shows. README.md's "Differences from Apache Kafka" section is rendered from this list
+ * (known-differences.test.ts checks it is current; `npx tsx test/differential/known-differences.ts
+ * --write-readme` rewrites it).
+ *
+ * `where` says where the tests see it: a scenario (the first argument of expectSame) and a path
+ * into the observation (`*` within one segment, `**` any number of segments), optionally with the
+ * value each side shows (ABSENT: the key is missing on that side) or a predicate over both.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The value of a key one side does not have. */
+export const ABSENT = '<absent>';
+
+export interface Where {
+  scenario: string;
+  path: string;
+  runnel?: unknown;
+  kafka?: unknown;
+  /** Further condition on the two values. */
+  when?: (runnel: unknown, kafka: unknown) => boolean;
+  /** Shows only against a freshly started Kafka (not one reused with RUNNEL_APACHE_KAFKA). */
+  freshOnly?: boolean;
+}
+
+export interface KnownDifference {
+  id: string;
+  /** What a user sees differ (one line, also in the README). */
+  what: string;
+  /** Why it is so. */
+  why: string;
+  where: Where[];
+}
+
+/** 'min-max' version ranges on both sides, compared with `test`. */
+function ranges(test: (r: [number, number], k: [number, number]) => boolean): Where['when'] {
+  return (runnel, kafka) => {
+    const parse = (v: unknown): [number, number] | null => (typeof v === 'string' && /^\d+-\d+$/.test(v) ? (v.split('-').map(Number) as [number, number]) : null);
+    const r = parse(runnel);
+    const k = parse(kafka);
+    return r !== null && k !== null && test(r, k);
+  };
+}
+
+/** APIs (by key) Runnel does not serve, as paths of the api-versions observation. */
+function apis(...keys: number[]): Where[] {
+  return keys.map((key) => ({ scenario: 'api-versions', path: `apis/${key} *`, runnel: ABSENT }));
+}
+
+function features(...names: string[]): Where[] {
+  return names.map((name) => ({ scenario: 'api-versions', path: `*Features/${name}`, runnel: ABSENT }));
+}
+
+/** Runnel explains an error in error_message where Kafka leaves it empty. */
+function messages(...scenarios: string[]): Where[] {
+  return scenarios.map((scenario) => ({ scenario, path: '**/errorMessage', runnel: '<set>', kafka: null }));
+}
+
+export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+  // ---- API versions -------------------------------------------------------------------------
+  {
+    id: 'newer-api-versions',
+    what: 'For some APIs Runnel\'s newest version is older than Kafka 4.4\'s (e.g. Produce 11 vs 13, Fetch 12 vs 18, ListOffsets 7 vs 11).',
+    why: 'Clients negotiate down to the newest version both sides know; the newer versions add features Runnel does not have yet (topic ids in Fetch, KIP-848 fields, tiered-storage offsets).',
+    where: [{ scenario: 'api-versions', path: 'apis/*', when: ranges((r, k) => r[1] < k[1] && r[0] <= k[0]) }],
+  },
+  {
+    id: 'old-api-versions',
+    what: 'Runnel still serves old versions Kafka 4 removed (KIP-896): ListOffsets v0, OffsetForLeaderEpoch v0-1, DescribeAcls/CreateAcls/DeleteAcls v0, DescribeConfigs v0, DescribeLogDirs v0.',
+    why: 'Old clients still in use (kafka-python 2.0.2, sarama 1.22, Debian\'s librdkafka) speak them.',
+    where: [
+      { scenario: 'api-versions', path: 'apis/*', when: ranges((r, k) => r[0] < k[0] && r[1] <= k[1]) },
+      { scenario: 'list-offsets', path: 'v0', kafka: 'connection closed' },
+    ],
+  },
+  {
+    id: 'no-transactions',
+    what: 'No transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers and TxnOffsetCommit are not served, and the transaction.version feature is not advertised.',
+    why: 'Not implemented yet (InitProducerId fences transactional ids; read_committed has nothing to filter).',
+    where: [...apis(24, 25, 26, 27, 28), ...features('transaction.version')],
+  },
+  {
+    id: 'no-kip-848',
+    what: 'No KIP-848 consumer group protocol (ConsumerGroupHeartbeat, ConsumerGroupDescribe; group.version feature).',
+    why: 'Not implemented; every client falls back to the classic protocol, which Runnel serves.',
+    where: [...apis(68, 69), ...features('group.version')],
+  },
+  {
+    id: 'no-share-groups',
+    what: 'No share groups (KIP-932: ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, the share-state APIs; share.version feature).',
+    why: 'Not implemented.',
+    where: [...apis(76, 77, 78, 79, 83, 84, 85, 86, 87, 90, 91, 92), ...features('share.version')],
+  },
+  {
+    id: 'no-streams-groups',
+    what: 'No streams groups (KIP-1071: StreamsGroupHeartbeat, StreamsGroupDescribe, StreamsGroupTopologyDescriptionUpdate; streams.version feature).',
+    why: 'Not implemented; Kafka Streams uses the classic protocol against Runnel.',
+    where: [...apis(88, 89, 93), ...features('streams.version')],
+  },
+  {
+    id: 'no-kraft',
+    what: 'No KRaft quorum or feature flags: DescribeQuorum, UpdateFeatures, UnregisterBroker, Add/RemoveRaftVoter and UnregisterController are not served; ApiVersions lists no supported or finalized features (metadata.version, eligible.leader.replicas.version).',
+    why: 'Runnel is a single process with its own metadata file, not a KRaft node.',
+    where: [...apis(55, 57, 64, 80, 81, 94), ...features('metadata.version', 'eligible.leader.replicas.version'), { scenario: 'api-versions', path: 'finalizedFeaturesEpoch', runnel: -1, kafka: '<set>' }],
+  },
+  {
+    id: 'no-delegation-tokens',
+    what: 'No delegation tokens (Create/Renew/Expire/DescribeDelegationToken).',
+    why: 'No SASL, so no tokens.',
+    where: apis(38, 39, 40, 41),
+  },
+  {
+    id: 'no-quota-or-scram-changes',
+    what: 'AlterClientQuotas and AlterUserScramCredentials are not served (their Describe* counterparts answer "none").',
+    why: 'No quotas and no SASL/SCRAM yet.',
+    where: apis(49, 51),
+  },
+  {
+    id: 'no-alter-replica-log-dirs',
+    what: 'AlterReplicaLogDirs is not served.',
+    why: 'Runnel has one data directory.',
+    where: apis(34),
+  },
+  {
+    id: 'no-list-config-resources',
+    what: 'ListConfigResources (KIP-1142) is not served.',
+    why: 'Not implemented yet; DescribeConfigs works for topics and the broker.',
+    where: apis(74),
+  },
+  // ---- requests and answers -----------------------------------------------------------------
+  {
+    id: 'produce-v0-v2-answered',
+    what: 'A Produce v0-v2 request gets UNSUPPORTED_VERSION per partition; Kafka 4.4 closes the connection.',
+    why: 'Both advertise v0 (librdkafka enables compression only then) and serve v3+; an error code tells an old client why, a closed connection does not.',
+    where: [{ scenario: 'unsupported-versions', path: 'produceV2', runnel: [['UNSUPPORTED_VERSION']], kafka: 'connection closed' }],
+  },
+  {
+    id: 'produce-null-records',
+    what: 'A Produce whose record set is null gets INVALID_RECORD; Kafka 4.4 never answers it (a NullPointerException in the broker).',
+    why: 'Kafka\'s behaviour is a bug; answering lets the client fail fast.',
+    where: [{ scenario: 'produce-errors', path: 'nullRecords', kafka: 'no answer' }],
+  },
+  {
+    id: 'timestamp-errors-from-header',
+    what: 'INVALID_TIMESTAMP (message.timestamp.before/after.max.ms) comes without record_errors and with log_start_offset -1; Kafka lists every offending record.',
+    why: 'Runnel checks timestamps from the batch header (first and newest timestamp) without reading the records; the error code is the same.',
+    where: ['timestampTooNew', 'timestampTooOld'].flatMap((k) => [
+      { scenario: 'produce-errors', path: `${k}/recordErrors`, runnel: 0 },
+      { scenario: 'produce-errors', path: `${k}/logStartOffset`, runnel: -1, kafka: 0 },
+    ]),
+  },
+  {
+    id: 'group-coordinator-ready-at-once',
+    what: 'The first FindCoordinator on a new broker is answered with the coordinator; a fresh Kafka answers COORDINATOR_NOT_AVAILABLE until it has created __consumer_offsets (then COORDINATOR_LOAD_IN_PROGRESS while it loads it).',
+    why: 'Runnel loads __consumer_offsets at startup, before it listens; clients retry either way.',
+    where: [{ scenario: 'group/coordinator', path: 'first/*', freshOnly: true, when: (_r, k) => k === 'COORDINATOR_NOT_AVAILABLE' || k === -1 || k === '' }],
+  },
+  {
+    id: 'auto-create-answers-at-once',
+    what: 'A Metadata request that auto-creates a topic answers with the new topic and its partitions; Kafka answers UNKNOWN_TOPIC_OR_PARTITION and the client asks again.',
+    why: 'Runnel creates the topic synchronously on one node, so it is ready at once; clients handle both.',
+    where: ['autoFirst', 'autoV3'].flatMap((k) => [
+      { scenario: 'metadata', path: `${k}/topics/*/errorCode`, runnel: 'NONE', kafka: 'UNKNOWN_TOPIC_OR_PARTITION' },
+      { scenario: 'metadata', path: `${k}/topics/*/partitions/0`, kafka: ABSENT },
+    ]),
+  },
+  {
+    id: 'max-timestamp-after-delete-records',
+    what: 'ListOffsets for the max timestamp (-3) of a partition whose records were all deleted (DeleteRecords) answers offset -1; Kafka still names the deleted record.',
+    why: 'Kafka keeps the segment\'s max timestamp after moving the log start offset past it, so it answers an offset below the log start that a consumer cannot read.',
+    where: [{ scenario: 'list-offsets', path: 'afterDeleteAll/-3/*', when: (r) => r === -1 }],
+  },
+  // ---- configs ------------------------------------------------------------------------------
+  {
+    id: 'flush-every-message',
+    what: 'log.flush.interval.messages (topic: flush.messages) defaults to 1 (Kafka: 9223372036854775807, never).',
+    why: 'Runnel fsyncs every append (group commit), so acks=all means "on disk" on a single node; Kafka relies on replication instead.',
+    where: [
+      { scenario: 'configs/topic-defaults/createTopics', path: 'configs/flush.messages/value', runnel: '1', kafka: '9223372036854775807' },
+      { scenario: 'configs/topic-defaults/describe', path: 'configs/flush.messages/value', runnel: '1', kafka: '9223372036854775807' },
+      { scenario: 'configs/topic-defaults/describe', path: 'configs/flush.messages/synonyms/0', runnel: 'log.flush.interval.messages=1 (DEFAULT_CONFIG)' },
+      { scenario: 'configs/broker', path: 'configs/log.flush.interval.messages/value', runnel: '1', kafka: '9223372036854775807' },
+      { scenario: 'configs/broker', path: 'configs/log.flush.interval.messages/synonyms/0', runnel: 'log.flush.interval.messages=1 (DEFAULT_CONFIG)' },
+    ],
+  },
+  {
+    id: 'offsets-topic-replication-factor-1',
+    what: 'offsets.topic.replication.factor defaults to 1 (Kafka: 3).',
+    why: 'A single node has one replica; Kafka\'s default would need three brokers (the reference sets 1 too).',
+    where: [{ scenario: 'configs/broker', path: 'configs/offsets.topic.replication.factor/synonyms/1', runnel: 'offsets.topic.replication.factor=1 (DEFAULT_CONFIG)', kafka: 'offsets.topic.replication.factor=3 (DEFAULT_CONFIG)' }],
+  },
+  {
+    id: 'node-id-default',
+    what: 'node.id has a default (1) in Runnel, so DescribeConfigs lists a default synonym for it; Kafka requires node.id and has none.',
+    why: 'A broker should start with zero configuration.',
+    where: [{ scenario: 'configs/broker', path: 'configs/node.id/synonyms/1', runnel: 'node.id=1 (DEFAULT_CONFIG)', kafka: ABSENT }],
+  },
+  {
+    id: 'min-insync-replicas-cluster-default',
+    what: 'min.insync.replicas shows source DEFAULT_CONFIG; Kafka 4.4 shows DYNAMIC_DEFAULT_BROKER_CONFIG (same value, 1).',
+    why: 'Kafka\'s storage format writes a cluster-wide min.insync.replicas record for eligible leader replicas (KIP-966); Runnel has no such bootstrap record.',
+    where: [
+      ...['configs/topic-defaults/createTopics', 'configs/topic-defaults/describe', 'configs/topic-overrides/created', 'configs/topic-overrides/afterIncremental', 'configs/topic-overrides/afterErrors', 'configs/topic-overrides/afterAlter', 'configs/broker'].flatMap((scenario) => [
+        { scenario, path: 'configs/min.insync.replicas/source', runnel: 'DEFAULT_CONFIG', kafka: 'DYNAMIC_DEFAULT_BROKER_CONFIG' },
+      ]),
+      ...['configs/topic-defaults/describe', 'configs/topic-overrides/created', 'configs/topic-overrides/afterIncremental', 'configs/topic-overrides/afterErrors', 'configs/topic-overrides/afterAlter', 'configs/broker'].flatMap((scenario) => [
+        { scenario, path: 'configs/min.insync.replicas/synonyms/0', runnel: 'min.insync.replicas=1 (DEFAULT_CONFIG)', kafka: 'min.insync.replicas=1 (DYNAMIC_DEFAULT_BROKER_CONFIG)' },
+        { scenario, path: 'configs/min.insync.replicas/synonyms/1', runnel: ABSENT, kafka: 'min.insync.replicas=1 (DEFAULT_CONFIG)' },
+      ]),
+      { scenario: 'configs/cluster-defaults', path: 'configs/min.insync.replicas', runnel: ABSENT },
+      // The Java Admin client lists only configs whose source is not DEFAULT_CONFIG.
+      { scenario: 'java/describeConfigs', path: 'configs/*/min.insync.replicas', runnel: ABSENT },
+    ],
+  },
+  {
+    id: 'timestamp-difference-max-ms',
+    what: 'Runnel still has message.timestamp.difference.max.ms (broker: log.message.timestamp.difference.max.ms), which Kafka 4 removed; it has Kafka 4\'s message.timestamp.before.max.ms / after.max.ms too.',
+    why: 'Topics created with the old key keep working; both are honoured.',
+    where: [
+      { scenario: 'configs/topic-defaults/createTopics', path: 'configs/message.timestamp.difference.max.ms', kafka: ABSENT },
+      { scenario: 'configs/topic-defaults/describe', path: 'configs/message.timestamp.difference.max.ms', kafka: ABSENT },
+      { scenario: 'configs/broker', path: 'configs/log.message.timestamp.difference.max.ms', kafka: ABSENT },
+    ],
+  },
+  {
+    id: 'kafka-3-topic-keys',
+    what: 'Runnel accepts and lists message.format.version and message.downconversion.enable, which Kafka 4 removed.',
+    why: 'Tools and scripts written for Kafka 3 still set them; they have no effect (Runnel stores RecordBatch v2 and never down-converts).',
+    where: ['createTopics', 'describe'].flatMap((k) => [
+      { scenario: `configs/topic-defaults/${k}`, path: 'configs/message.format.version', kafka: ABSENT },
+      { scenario: `configs/topic-defaults/${k}`, path: 'configs/message.downconversion.enable', kafka: ABSENT },
+    ]),
+  },
+  {
+    id: 'schema-validation-keys',
+    what: 'Topics have Confluent\'s confluent.key/value.schema.validation and confluent.key/value.subject.name.strategy keys.',
+    why: 'Runnel validates produced records against its schema registry, with Confluent Server\'s config names.',
+    where: ['createTopics', 'describe'].map((k) => ({ scenario: `configs/topic-defaults/${k}`, path: 'configs/confluent.*', kafka: ABSENT })),
+  },
+  {
+    id: 'no-compression-levels',
+    what: 'No compression.gzip.level, compression.lz4.level, compression.zstd.level topic keys (KIP-390).',
+    why: 'Not implemented yet: batches Runnel recompresses for a topic\'s compression.type use each codec\'s default level.',
+    where: ['createTopics', 'describe'].map((k) => ({ scenario: `configs/topic-defaults/${k}`, path: 'configs/compression.*.level', runnel: ABSENT })),
+  },
+  {
+    id: 'no-tiered-storage-keys',
+    what: 'No remote.copy.lag.bytes, remote.copy.lag.ms, remote.log.copy.disable, remote.log.delete.on.disable topic keys.',
+    why: 'No tiered storage (remote.storage.enable, local.retention.* are accepted for compatibility only).',
+    where: ['createTopics', 'describe'].map((k) => ({ scenario: `configs/topic-defaults/${k}`, path: 'configs/remote.*', runnel: ABSENT })),
+  },
+  {
+    id: 'no-max-decompressed-message-bytes',
+    what: 'No max.decompressed.message.bytes topic key.',
+    why: 'Runnel decompresses only to recompress or validate, with a fixed 256 MiB cap.',
+    where: ['createTopics', 'describe'].map((k) => ({ scenario: `configs/topic-defaults/${k}`, path: 'configs/max.decompressed.message.bytes', runnel: ABSENT })),
+  },
+  {
+    id: 'no-dead-letter-queue',
+    what: 'No errors.deadletterqueue.group.enable topic key.',
+    why: 'Kafka Streams dead-letter queues through the broker (KIP-1034) are not implemented.',
+    where: ['createTopics', 'describe'].map((k) => ({ scenario: `configs/topic-defaults/${k}`, path: 'configs/errors.deadletterqueue.group.enable', runnel: ABSENT })),
+  },
+  {
+    id: 'fewer-broker-keys',
+    what: 'DescribeConfigs on the broker lists a few dozen keys, Kafka 4.4 about 350: those Runnel has a use for. The ones it lists are compared with Kafka\'s.',
+    why: 'Thread pools, replication, quotas, SASL, KRaft and the like do not exist in Runnel; an existing server.properties with them still starts (they are accepted with a warning).',
+    where: [{ scenario: 'configs/broker-key-count', path: '', when: (r, k) => typeof r === 'number' && typeof k === 'number' && r < k / 2 }],
+  },
+  {
+    id: 'runnel-broker-keys',
+    what: 'Broker keys only Runnel has: cluster.id, logger.level and runnel.* (admin and schema registry listeners, open files, shutdown timeout).',
+    why: 'Runnel\'s own settings; Kafka keeps the cluster id in meta.properties and configures logging with log4j.',
+    where: ['cluster.id', 'logger.level', 'runnel.*'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}`, kafka: ABSENT })),
+  },
+  {
+    id: 'throttle-keys-listed',
+    what: 'leader/follower.replication.throttled.rate and replica.alter.log.dirs.io.max.bytes.per.second are listed with their defaults; Kafka lists them only once set.',
+    why: 'They are ordinary entries of Runnel\'s config table (accepted for kafka-reassign-partitions, without effect).',
+    where: ['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}`, kafka: ABSENT })),
+  },
+  {
+    id: 'static-broker-keys',
+    what: 'listeners, log.cleaner.backoff.ms and producer.id.expiration.ms are read-only (Kafka can change them at runtime).',
+    why: 'Runnel reads them at startup only; change them with a restart.',
+    where: ['listeners', 'log.cleaner.backoff.ms', 'producer.id.expiration.ms'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}/readOnly`, runnel: true, kafka: false })),
+  },
+  {
+    id: 'unknown-broker-keys-refused',
+    what: 'Altering a broker config key Runnel does not know fails with INVALID_CONFIG; Kafka stores unknown broker keys.',
+    why: 'Runnel has no plugins that could read them, so an unknown key is a typo.',
+    where: [{ scenario: 'configs/dynamic-broker/unknownKey', path: 'errorCode', runnel: 'INVALID_CONFIG', kafka: 'NONE' }],
+  },
+  {
+    id: 'unknown-alter-op',
+    what: 'IncrementalAlterConfigs with an unknown operation gets INVALID_REQUEST; Kafka 4.4 answers UNKNOWN_SERVER_ERROR.',
+    why: 'Kafka fails on an unhandled exception there; the request is invalid.',
+    where: [{ scenario: 'configs/topic-overrides/errors', path: 'unknownOperation/errorCode', runnel: 'INVALID_REQUEST', kafka: 'UNKNOWN_SERVER_ERROR' }],
+  },
+  {
+    id: 'more-error-messages',
+    what: 'Runnel fills error_message for errors where Kafka leaves it null (unknown topic or partition, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE, INVALID_REQUIRED_ACKS, ...).',
+    why: 'A reason helps the user; the error code is the same.',
+    where: messages('produce-errors', 'admin-errors', 'configs/topic-overrides/errors', 'configs/dynamic-broker/unknownKey'),
+  },
+];
+
+// ---- README section ---------------------------------------------------------------------------
+
+const START = '<!-- known-differences:start (generated from test/differential/known-differences.ts) -->';
+const END = '<!-- known-differences:end -->';
+export const README = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'README.md');
+
+/** The README's list of differences, one bullet per entry. */
+export function renderReadmeList(known: readonly KnownDifference[] = KNOWN_DIFFERENCES): string {
+  const lines = known.map((k) => `- **${k.what}** ${k.why} \`${k.id}\``);
+  return [START, ...lines, END].join('\n');
+}
+
+/** The generated block currently in README.md, or null. */
+export function readmeList(text = readFileSync(README, 'utf8')): string | null {
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  return a < 0 || b < a ? null : text.slice(a, b + END.length);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes('--write-readme')) {
+  const text = readFileSync(README, 'utf8');
+  const current = readmeList(text);
+  if (current === null) throw new Error(`README.md has no ${START} ... ${END} block`);
+  writeFileSync(README, text.replace(current, renderReadmeList()));
+  console.log('README.md: known differences rewritten');
+}
