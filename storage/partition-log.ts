@@ -97,7 +97,7 @@ class Deferred {
 
 interface QueuedAppend {
   seg: LogSegment;
-  /** null: a roll marker (switch to `seg` with nothing to write). */
+  /** null: a roll marker (switch to `seg` with nothing to write) while queued; set to null once written. */
   buf: Buffer | null;
   position: number;
   size: number;
@@ -426,6 +426,10 @@ export class PartitionLog {
       for (const e of group) {
         seg.applyBatch(e.position, e.size, e.last, e.maxTs, e.indexIt);
         records += e.records;
+        // The bytes are in the file now. Drop the reference: under a relaxed flush policy the entry
+        // waits in awaitingDurable until the next fsync (possibly the segment roll), and holding the
+        // batch (a view of its whole request frame) kept every produced byte on the heap until then.
+        e.buf = null;
         this.pendingVisible.push(e);
         this.awaitingDurable.push(e);
       }
