@@ -34,6 +34,8 @@
  *                      writer and a reader thread, 1 MiB buffers): {"MBps"}, like iperf3
  *
  * PROPS: extra librdkafka properties, "k=v,k=v".
+ * Environment: RDBENCH_DEBUG=cgrp,fetch,... turns on librdkafka's debug contexts (stderr);
+ * RDBENCH_SLOW=file makes `latency` write "send-time-ms latency-ms" for every record slower than 5 ms.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -206,6 +208,10 @@ static rd_kafka_conf_t *consumer_conf(const char *bootstrap, const char *group) 
   set(c, "fetch.message.max.bytes", "4194304");
   set(c, "fetch.max.bytes", "67108864");
   set(c, "queued.max.messages.kbytes", "262144");
+  /* librdkafka 2.0 stops fetching a partition whose local queue holds more than queued.min.messages
+   * (default 100,000) and looks again only ~1 s later: with small records a fast broker filled the
+   * queue and then waited. Raised so that the broker, not that pause, sets the pace. */
+  set(c, "queued.min.messages", "10000000");
   set(c, "fetch.wait.max.ms", "100");
   return c;
 }
@@ -354,6 +360,8 @@ typedef struct {
   volatile long n;
   volatile int ready; /* the consumer saw a warm-up record */
   volatile int stop;
+  FILE *slow;
+  volatile int64_t t0;
 } lat_state;
 
 static void *lat_consumer(void *arg) {
@@ -366,7 +374,11 @@ static void *lat_consumer(void *arg) {
       int64_t sent;
       memcpy(&sent, m->payload, 8);
       if (sent == 0) s->ready = 1;
-      else if (s->n < s->want) s->lat[s->n++] = now - sent;
+      else if (s->n < s->want) {
+        s->lat[s->n++] = now - sent;
+        /* RDBENCH_SLOW=path: the send time (ms since the first record) of records slower than 5 ms */
+        if (s->slow && now - sent > 5000000) fprintf(s->slow, "%.1f %.2f\n", (sent - s->t0) / 1e6, (now - sent) / 1e6);
+      }
     }
     rd_kafka_message_destroy(m);
   }
@@ -396,7 +408,7 @@ static int op_latency(int argc, char **argv) {
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(l, topic, 0)->offset = RD_KAFKA_OFFSET_END;
   rd_kafka_assign(crk, l);
-  lat_state s = {.rk = crk, .want = total, .lat = malloc(sizeof(int64_t) * (total + 1))};
+  lat_state s = {.rk = crk, .want = total, .lat = malloc(sizeof(int64_t) * (total + 1)), .slow = getenv("RDBENCH_SLOW") ? fopen(getenv("RDBENCH_SLOW"), "w") : NULL};
   pthread_t th;
   pthread_create(&th, NULL, lat_consumer, &s);
 
@@ -416,6 +428,7 @@ static int op_latency(int argc, char **argv) {
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
   int64_t start = now_ns();
+  s.t0 = start;
   long sent = 0;
   while (sent < total) {
     next.tv_nsec += 1000000;

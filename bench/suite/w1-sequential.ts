@@ -1,7 +1,7 @@
 /**
  * W1 sequential durable: 5,000 × 100 B records, acks=-1, one at a time (each sent after the
  * previous one was acknowledged), one partition. Clients: librdkafka (rdbench, linger.ms=0) and
- * kafkajs. With Runnel's default every acknowledgement waits for an fdatasync, so the floor is
+ * kafkajs (one run per broker, not in quick mode). With Runnel's default every acknowledgement waits for an fdatasync, so the floor is
  * 5,000 × the disk's fsync'd-append time (limits.ts); Kafka and `runnel-nofsync` do not fsync.
  */
 import { attempt, kafkajsDriver, measured, rotation, topicName, type Ctx } from './lib/context.js';
@@ -23,7 +23,7 @@ export async function runW1(ctx: Ctx): Promise<void> {
         ctx.results.add({ ...base, metric: 'per record p99 ms', better: 'lower', value: m.r.p99 });
         ctx.log(`  W1 ${kind} librdkafka: ${m.r.elapsed.toFixed(2)} s (p50 ${m.r.p50.toFixed(3)} ms, p99 ${m.r.p99.toFixed(3)} ms)`);
       });
-      if (!ctx.kafkajs || (ctx.quick && rep > 0)) continue;
+      if (!ctx.kafkajs || ctx.quick || rep > 0) continue;
       await attempt(ctx, `W1 ${kind} kafkajs`, async () => {
         const topic = topicName('w1js');
         await broker.createTopic(topic, 1);
@@ -33,4 +33,9 @@ export async function runW1(ctx: Ctx): Promise<void> {
       });
     }
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runSuite } = await import('./suite.js');
+  await runSuite(['--only', 'w1', ...process.argv.slice(2)]);
 }

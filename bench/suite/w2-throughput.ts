@@ -7,11 +7,14 @@
  *
  * Clients: librdkafka (rdbench: one shared value, linger.ms=10, batch.size 1 MB; consumer with
  * 4 MiB per partition) on every broker; kafkajs (~1 MiB per send, 4 in flight; its Fetch and
- * decoder) for acks=1 unless --no-kafkajs. The mock keeps only the last 5 MiB of each partition,
- * so its consume figure is over what it kept (noted in the JSON as readMB).
+ * decoder) for acks=1 unless --no-kafkajs; Kafka's Java client (its ProducerPerformance and
+ * ConsumerPerformance tools, see lib/java.ts) for 1 KiB acks=1 outside quick mode, not on the mock.
+ * The mock keeps only the last 5 MiB of each partition, so its consume figure is over what it kept
+ * (noted in the JSON as readMB).
  */
 import { attempt, kafkajsDriver, measured, rotation, topicName, type Ctx } from './lib/context.js';
 import { rdbench, type RdConsume, type RdProduce } from './lib/rdbench.js';
+import { javaConsumerPerf, javaProducerPerf, javaToolsClasspath } from './lib/java.js';
 
 export const W2_PARTITIONS = 6;
 export function w2Cases(quick: boolean): Array<{ size: number; count: number; acks: number }> {
@@ -57,6 +60,20 @@ export async function runW2(ctx: Ctx): Promise<void> {
           ctx.results.add({ ...base, metric: 'consume msg/s', better: 'higher', value: k.r.count / secs });
           ctx.log(`  W2 ${label} ${kind}: produce ${pMBps.toFixed(0)} MB/s (broker CPU ${p.brokerCpuPct.toFixed(0)}%, PSI ${p.pressurePct?.toFixed(0)}%), consume ${cMBps.toFixed(0)} MB/s${kind === 'mock' ? ` over ${(k.r.bytes / 1e6).toFixed(0)} MB kept` : ''} (broker CPU ${k.brokerCpuPct.toFixed(0)}%)`);
         });
+        if (!ctx.quick && c.acks === 1 && c.size === 1024 && rep === 0 && kind !== 'mock' && javaToolsClasspath()) {
+          await attempt(ctx, `W2 ${label} ${kind} java`, async () => {
+            const topic = topicName('w2java');
+            await broker.createTopic(topic, W2_PARTITIONS);
+            const p = await measured(broker, () => javaProducerPerf(broker.bootstrap, topic, c.count, c.size, c.acks));
+            const base = { workload: 'W2', case: label, broker: kind, client: 'Java (Kafka perf tools)', rep };
+            ctx.results.add({ ...base, metric: 'produce MB/s', better: 'higher', value: p.r.MBps, pressurePct: p.pressurePct, brokerCpuPct: p.brokerCpuPct, extra: { raw: p.r.raw } });
+            ctx.results.add({ ...base, metric: 'produce msg/s', better: 'higher', value: p.r.msgPerSec });
+            const k = await measured(broker, () => javaConsumerPerf(broker.bootstrap, topic, c.count, c.size));
+            ctx.results.add({ ...base, metric: 'consume MB/s', better: 'higher', value: k.r.MBps, pressurePct: k.pressurePct, brokerCpuPct: k.brokerCpuPct, extra: { raw: k.r.raw } });
+            ctx.results.add({ ...base, metric: 'consume msg/s', better: 'higher', value: k.r.msgPerSec });
+            ctx.log(`  W2 ${label} ${kind} java: produce ${p.r.MBps.toFixed(0)} MB/s, consume ${k.r.MBps.toFixed(0)} MB/s`);
+          });
+        }
         if (!ctx.kafkajs || c.acks !== 1 || rep > 0 || (ctx.quick && c.size !== 1024)) continue;
         await attempt(ctx, `W2 ${label} ${kind} kafkajs`, async () => {
           const topic = topicName('w2js');
@@ -76,4 +93,9 @@ export async function runW2(ctx: Ctx): Promise<void> {
       }
     }
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runSuite } = await import('./suite.js');
+  await runSuite(['--only', 'w2', ...process.argv.slice(2)]);
 }

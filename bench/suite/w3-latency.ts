@@ -48,3 +48,8 @@ export async function runW3(ctx: Ctx): Promise<void> {
     }
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runSuite } = await import('./suite.js');
+  await runSuite(['--only', 'w3', ...process.argv.slice(2)]);
+}

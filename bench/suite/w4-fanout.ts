@@ -36,3 +36,8 @@ export async function runW4(ctx: Ctx): Promise<void> {
     }
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runSuite } = await import('./suite.js');
+  await runSuite(['--only', 'w4', ...process.argv.slice(2)]);
+}

@@ -1,6 +1,7 @@
 /**
  * W5 partitions: one broker, fresh, gets topics of 1, 100, 1,000 and 10,000 partitions in turn
- * (so the broker holds 1, 101, 1,101 and 11,101 partitions). For each: the topic's creation time,
+ * (so the broker holds 1, 101, 1,101 and 11,101 partitions; quick: 100 and 10,000). Runnel runs
+ * with its default (fsync) only: without fsync the same code path only skips the fsyncs. For each: the topic's creation time,
  * produce throughput of 100,000 × 1 KiB records (quick: 50,000) spread round-robin over its
  * partitions (librdkafka, acks=1), the broker's RSS after that, then a clean restart: time to the
  * first answered request and RSS once idle.
@@ -11,6 +12,7 @@ import { rdbench, type RdProduce } from './lib/rdbench.js';
 import { sleep } from './lib/common.js';
 
 export const W5_PARTITIONS = [1, 100, 1000, 10_000];
+export const W5_PARTITIONS_QUICK = [100, 10_000];
 
 export async function runW5(ctx: Ctx, kind: BrokerKind, existing: Broker | null): Promise<void> {
   const count = ctx.quick ? 50_000 : 100_000;
@@ -22,7 +24,7 @@ export async function runW5(ctx: Ctx, kind: BrokerKind, existing: Broker | null)
   if (!broker) return;
   const b: Broker = broker;
   try {
-    for (const parts of W5_PARTITIONS) {
+    for (const parts of ctx.quick ? W5_PARTITIONS_QUICK : W5_PARTITIONS) {
       const label = `${parts.toLocaleString('en-US')} partition${parts > 1 ? 's' : ''}`;
       const base = { workload: 'W5', case: label, broker: kind, client: 'librdkafka', rep: 0 };
       let ok = false;
@@ -53,4 +55,9 @@ export async function runW5(ctx: Ctx, kind: BrokerKind, existing: Broker | null)
   } finally {
     await b.stop();
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runSuite } = await import('./suite.js');
+  await runSuite(['--only', 'w5', ...process.argv.slice(2)]);
 }

@@ -73,3 +73,8 @@ export async function runW6(ctx: Ctx, kafka: KafkaBroker | null): Promise<void> 
 }
 
 export { startKafka };
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runSuite } = await import('./suite.js');
+  await runSuite(['--only', 'w6', ...process.argv.slice(2)]);
+}

@@ -18,7 +18,7 @@
  * server.properties).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -286,6 +286,7 @@ export async function startRunnel(o: RunnelOptions = {}): Promise<Broker & { dat
 export async function startMock(): Promise<Broker> {
   const bin = await ensureRdbench();
   const child = spawnTracked(bin, ['mock'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin!.on('error', () => undefined); // a dead mock fails the next create, not the suite
   const lines = createInterface({ input: child.stdout! });
   const waiting: Array<(l: string) => void> = [];
   const queued: string[] = [];
@@ -423,11 +424,24 @@ export async function startKafka(tag = 'kafka'): Promise<KafkaBroker> {
     async restart(): Promise<StartTiming> {
       if (own) await stopOwn();
       else await scriptStop(true);
+      const out = openSync(join(home, 'logs', 'relaunch.log'), 'a');
       const t0 = performance.now();
-      const c = spawnTracked(cmdline[0]!, cmdline.slice(1), { stdio: 'ignore' });
+      const c = spawnTracked(cmdline[0]!, cmdline.slice(1), { stdio: ['ignore', out, out] });
+      closeSync(out);
       own = c;
       pid = c.pid!;
-      return waitReady(port, t0, 300_000, () => c.exitCode === null);
+      try {
+        return await waitReady(port, t0, 300_000, () => c.exitCode === null);
+      } catch (e) {
+        const tail = (f: string): string => {
+          try {
+            return readFileSync(join(home, 'logs', f), 'utf8').split('\n').slice(-15).join('\n');
+          } catch {
+            return '';
+          }
+        };
+        throw new Error(`${(e as Error).message} (exit ${c.exitCode})\n${tail('relaunch.log')}\n${tail('server.log')}`);
+      }
     },
     async stop(): Promise<void> {
       if (own) await stopOwn();

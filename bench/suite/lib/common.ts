@@ -74,7 +74,7 @@ export interface RunResult {
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawnTracked(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
+    const child = spawnTracked(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -92,7 +92,11 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; inp
       clearTimeout(timer);
       resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), secs: (performance.now() - t0) / 1000 });
     });
-    child.stdin!.end(opts.input ?? '');
+    if (opts.input !== undefined) {
+      // A child that exits without reading its input must not crash the suite (EPIPE).
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(opts.input);
+    }
   });
 }
 
@@ -158,6 +162,16 @@ export class PhaseMeter {
     const cpuSecs = this.pid === undefined ? NaN : cpuSeconds(this.pid) - this.cpu0;
     return { wallSecs, pressurePct, cpuSecs };
   }
+}
+
+/**
+ * Flushes the data disk's dirty pages (syncfs through `sync -f`) so that a measurement does not pay
+ * for write-back of what an earlier one left in the page cache: brokers without fsync leave
+ * hundreds of MB dirty, and the kernel writing them out during the next run slows every fsync on
+ * the same disk (which would charge one broker for another's data).
+ */
+export async function settleDisk(): Promise<void> {
+  await run('sync', ['-f', WORK], { timeoutMs: 120_000 }).catch(() => undefined);
 }
 
 // ---------------------------------------------------------------------------------------------

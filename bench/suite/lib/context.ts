@@ -4,7 +4,7 @@
  * report.ts turns them into medians with ranges and ratios.
  */
 import { join } from 'node:path';
-import { COMPILED, PhaseMeter, lastJson, run } from './common.js';
+import { COMPILED, PhaseMeter, lastJson, run, settleDisk } from './common.js';
 import type { Broker, BrokerKind } from './brokers.js';
 
 export type Better = 'higher' | 'lower';
@@ -63,8 +63,9 @@ export function rotation<T>(items: T[], rep: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
-/** Runs fn while measuring wall time, CPU pressure and the broker's CPU. */
+/** Flushes the disk's dirty pages (settleDisk), then runs fn while measuring wall time, CPU pressure and the broker's CPU. */
 export async function measured<T>(broker: Broker | undefined, fn: () => Promise<T>): Promise<{ r: T; pressurePct: number | null; brokerCpuPct: number; wallSecs: number }> {
+  await settleDisk();
   const m = new PhaseMeter(broker?.pid);
   const r = await fn();
   const e = m.end();
@@ -92,6 +93,7 @@ export async function attempt(ctx: Ctx, what: string, fn: () => Promise<void>): 
     await fn();
   } catch (e) {
     const msg = `${what}: ${(e as Error).message.split('\n').slice(0, 6).join(' | ')}`;
+    ctx.log(`  ${(e as Error).message.split('\n').slice(6, 40).join('\n  ')}`);
     ctx.results.errors.push(msg);
     ctx.log(`  FAILED ${msg}`);
   }

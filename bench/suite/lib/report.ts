@@ -115,6 +115,40 @@ export function workloadTable(r: RunRecord, t: Table, w: string): string[] {
   return out;
 }
 
+/** One row per workload's key figures, every broker side by side, with the ratios. */
+export function headline(r: RunRecord, t: Table): string[] {
+  const pick: Array<[string, string, string, string, string]> = [
+    // [workload, case prefix, case suffix, metric, client]
+    ['W1', '', '', 'total s', 'librdkafka'],
+    ['W2', '100 B', 'acks=1', 'produce msg/s', 'librdkafka'],
+    ['W2', '100 B', 'acks=1', 'consume msg/s', 'librdkafka'],
+    ['W2', '1 KiB', 'acks=1', 'produce MB/s', 'librdkafka'],
+    ['W2', '1 KiB', 'acks=1', 'consume MB/s', 'librdkafka'],
+    ['W2', '1 KiB', 'acks=-1', 'produce MB/s', 'librdkafka'],
+    ['W2', '1 KiB', 'acks=1', 'produce MB/s', 'Java (Kafka perf tools)'],
+    ['W2', '1 KiB', 'acks=1', 'produce MB per broker CPU-second', 'librdkafka'],
+    ['W3', '', '', 'p99 ms', 'librdkafka'],
+    ['W3', '', '', 'p99.9 ms', 'librdkafka'],
+    ['W4', '', '16 groups', 'delivered MB/s (all groups)', 'librdkafka'],
+    ['W5', '10,000', '', 'create topic ms', 'librdkafka'],
+    ['W5', '10,000', '', 'RSS after produce MB', 'librdkafka'],
+    ['W5', '10,000', '', 'clean restart → first answer ms', 'librdkafka'],
+    ['W6', '', '', 'start → first answer ms', '–'],
+    ['W6', '', '', 'idle RSS MB', '–'],
+  ];
+  const out = ['| workload | case | metric | Runnel | Runnel nofsync | mock | Kafka | limit | Runnel / limit | Runnel / mock | Runnel / Kafka |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const [w, pre, suf, m, client] of pick) {
+    const c = t.samples.find((s) => s.workload === w && s.case.startsWith(pre) && s.case.endsWith(suf) && s.metric === m && s.client === client)?.case;
+    if (!c) continue;
+    const g = (b: string): Summary | null => t.get(w, c, m, client, b);
+    const lim = limitFor(r, w, c, m);
+    const metric = client === 'librdkafka' || client === '–' ? m : `${m} (${client})`;
+    out.push(`| ${w} | ${c} | ${metric} | ${cell(g('runnel'))} | ${cell(g('runnel-nofsync'))} | ${cell(g('mock'))} | ${cell(g('kafka'))} | ${lim ? fmt(lim.value) : ''} | ${lim ? ratio(g('runnel'), lim.value) : ''} | ${ratio(g('runnel'), g('mock'))} | ${ratio(g('runnel'), g('kafka'))} |`);
+  }
+  out.push('');
+  return out;
+}
+
 interface Goal {
   source: string;
   goal: string;
@@ -199,6 +233,9 @@ export function markdown(r: RunRecord): string {
   }
   out.push('Cells: median [min–max] over the interleaved runs. Ratios: Runnel ÷ the other (for times, latency and memory below 1× is better). "Runnel" is Runnel’s default (every append fsynced before acks=-1 is answered and before consumers see it); "Runnel nofsync" relaxes log.flush.interval.messages to Kafka’s default (no fsync per append). Kafka and the mock never fsync.');
   out.push('');
+  out.push('### Summary');
+  out.push('');
+  out.push(...headline(r, t));
   for (const w of ['W1', 'W2', 'W3', 'W4', 'W5', 'W6']) out.push(...workloadTable(r, t, w));
   const g = goals(r, t);
   out.push('### Goals (issues 8 and 10)');
