@@ -23,6 +23,7 @@ import { RawClient } from '../../test/helpers/raw-client.js';
 import { kafkajs, kafkajsCluster, rawFetch, rawProduce } from './clients.js';
 import { BENCH_WORK } from './machine.js';
 import { createTopic, startBenchBroker } from './produce-consume.js';
+import { isMain } from '../is-main.js';
 
 export interface Percentiles {
   count: number;
@@ -207,7 +208,7 @@ export async function runLatency(bootstrap: string, rate = 10_000, seconds = 10,
   return { rate, seconds, e2e, sequential };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const opt = (n: string, d: number): number => (args.includes(`--${n}`) ? Number(args[args.indexOf(`--${n}`) + 1]) : d);
   const broker = await startBenchBroker();

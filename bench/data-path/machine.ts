@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { isMain } from '../is-main.js';
 
 export const BENCH_WORK = resolve(import.meta.dirname, '..', '.work');
 
@@ -121,7 +122,7 @@ export async function measureMachine(dir = join(BENCH_WORK, 'disk')): Promise<Ma
   return { loopbackMBps: loop, diskWriteMBps: plain, diskWriteFsyncMBps: synced, smallFsyncPerSec: small.perSec, smallFsyncMicros: small.micros, smallFsyncP99Micros: small.p99Micros };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const m = await measureMachine();
   console.log(JSON.stringify(m, null, 2));
 }

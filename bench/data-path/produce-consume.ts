@@ -18,6 +18,7 @@ import { REPO_ROOT } from '../../test/helpers/broker.js';
 import { python } from '../../test/helpers/clients.js';
 import { kafkajs, kafkajsFetch } from './clients.js';
 import { BENCH_WORK } from './machine.js';
+import { isMain } from '../is-main.js';
 
 export interface Workload {
   name: string;
@@ -222,7 +223,7 @@ export async function runThroughput(bootstrap: string, clients: Array<'kcat' | '
   return results;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const only = args.includes('--only') ? [args[args.indexOf('--only') + 1] as 'kcat' | 'kafkajs'] : (['kcat', 'kafkajs'] as const).slice();
   const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;

@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { BENCH_WORK } from './machine.js';
 import { ckProduceRate, createTopic, kafkajsConsumeRate, kafkajsProduceRate, kcatConsumeRate, kcatProduceRate, startBenchBroker } from './produce-consume.js';
 import { REPO_ROOT } from '../../test/helpers/broker.js';
+import { isMain } from '../is-main.js';
 
 interface ProfileNode {
   id: number;
@@ -116,4 +117,4 @@ async function main(): Promise<void> {
   printSummary(summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (isMain(import.meta.url)) await main();

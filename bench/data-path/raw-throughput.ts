@@ -20,6 +20,7 @@ import { API_CODECS, newProduceRequestPartition, newProduceRequestTopic, type Fe
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { rawFetchFrame } from './clients.js';
 import { createTopic, startBenchBroker, type Rate } from './produce-consume.js';
+import { isMain } from '../is-main.js';
 
 const PARTITIONS = 6;
 
@@ -151,7 +152,7 @@ export async function rawConsumeRate(host: string, port: number, topic: string, 
   return { secs, count: records, bytes, msgPerSec: records / secs, MBps: (records * size) / 1e6 / secs };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const opt = (n: string, d: number): number => (args.includes(`--${n}`) ? Number(args[args.indexOf(`--${n}`) + 1]) : d);
   const count = opt('count', 200_000);

@@ -37,6 +37,7 @@ import { MemorySchemasLog } from '../../src/schema/schemas-log.js';
 import { ProduceValidator } from '../../src/schema/validation.js';
 import { createTopic, startBenchBroker } from '../data-path/produce-consume.js';
 import { freePort } from '../data-path/clients.js';
+import { isMain } from '../is-main.js';
 
 const PARTITIONS = 6;
 
@@ -325,7 +326,7 @@ export async function runSchemaBench(mb: number, rounds: number): Promise<{ micr
   return { micro, cases };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const opt = (n: string, d: number): number => (args.includes(`--${n}`) ? Number(args[args.indexOf(`--${n}`) + 1]) : d);
   const res = await runSchemaBench(opt('mb', 200), opt('rounds', 3));

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { loopbackMBps, smallFsyncRate } from '../data-path/machine.js';
 import { WORK, commandExists, freePort, lastJson, run, sleep, spawnTracked } from './lib/common.js';
 import { rdbench } from './lib/rdbench.js';
+import { isMain } from '../is-main.js';
 
 export interface Limits {
   loopbackNodeMBps: number;
@@ -84,6 +85,6 @@ export async function measureLimits(quick: boolean, log: (s: string) => void = c
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   console.log(JSON.stringify(await measureLimits(process.argv.includes('--quick')), null, 2));
 }

@@ -6,6 +6,7 @@
  */
 import { attempt, kafkajsDriver, measured, rotation, topicName, type Ctx } from './lib/context.js';
 import { rdbench, type RdSequential } from './lib/rdbench.js';
+import { isMain } from '../is-main.js';
 
 export const W1 = { count: 5000, size: 100 };
 
@@ -35,7 +36,5 @@ export async function runW1(ctx: Ctx): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { runSuite } = await import('./suite.js');
-  await runSuite(['--only', 'w1', ...process.argv.slice(2)]);
-}
+// Not awaited: suite.js imports this module, and awaiting it here would leave the cycle unsettled.
+if (isMain(import.meta.url)) void import('./suite.js').then(({ runSuite }) => runSuite(['--only', 'w1', ...process.argv.slice(2)]));

@@ -15,6 +15,7 @@
 import { attempt, kafkajsDriver, measured, rotation, topicName, type Ctx } from './lib/context.js';
 import { rdbench, type RdConsume, type RdProduce } from './lib/rdbench.js';
 import { javaConsumerPerf, javaProducerPerf, javaToolsClasspath } from './lib/java.js';
+import { isMain } from '../is-main.js';
 
 export const W2_PARTITIONS = 6;
 export function w2Cases(quick: boolean): Array<{ size: number; count: number; acks: number }> {
@@ -95,7 +96,5 @@ export async function runW2(ctx: Ctx): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { runSuite } = await import('./suite.js');
-  await runSuite(['--only', 'w2', ...process.argv.slice(2)]);
-}
+// Not awaited: suite.js imports this module, and awaiting it here would leave the cycle unsettled.
+if (isMain(import.meta.url)) void import('./suite.js').then(({ runSuite }) => runSuite(['--only', 'w2', ...process.argv.slice(2)]));

@@ -10,6 +10,7 @@
  */
 import { attempt, kafkajsDriver, measured, rotation, topicName, type Ctx } from './lib/context.js';
 import { rdbench, type RdLatency } from './lib/rdbench.js';
+import { isMain } from '../is-main.js';
 
 export const W3 = { rate: 10_000, size: 1024, acks: -1 };
 
@@ -49,7 +50,5 @@ export async function runW3(ctx: Ctx): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { runSuite } = await import('./suite.js');
-  await runSuite(['--only', 'w3', ...process.argv.slice(2)]);
-}
+// Not awaited: suite.js imports this module, and awaiting it here would leave the cycle unsettled.
+if (isMain(import.meta.url)) void import('./suite.js').then(({ runSuite }) => runSuite(['--only', 'w3', ...process.argv.slice(2)]));

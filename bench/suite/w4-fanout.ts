@@ -8,6 +8,7 @@
  */
 import { attempt, measured, rotation, topicName, type Ctx } from './lib/context.js';
 import { rdbench, type RdFanout } from './lib/rdbench.js';
+import { isMain } from '../is-main.js';
 
 export const W4 = { size: 1024, partitions: 12, groups: [1, 4, 16] };
 
@@ -37,7 +38,5 @@ export async function runW4(ctx: Ctx): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { runSuite } = await import('./suite.js');
-  await runSuite(['--only', 'w4', ...process.argv.slice(2)]);
-}
+// Not awaited: suite.js imports this module, and awaiting it here would leave the cycle unsettled.
+if (isMain(import.meta.url)) void import('./suite.js').then(({ runSuite }) => runSuite(['--only', 'w4', ...process.argv.slice(2)]));

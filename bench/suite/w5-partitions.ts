@@ -10,6 +10,7 @@ import { settledRss, startMock, startRunnel, type Broker, type BrokerKind } from
 import { attempt, measured, type Ctx } from './lib/context.js';
 import { rdbench, type RdProduce } from './lib/rdbench.js';
 import { sleep } from './lib/common.js';
+import { isMain } from '../is-main.js';
 
 export const W5_PARTITIONS = [1, 100, 1000, 10_000];
 export const W5_PARTITIONS_QUICK = [100, 10_000];
@@ -57,7 +58,5 @@ export async function runW5(ctx: Ctx, kind: BrokerKind, existing: Broker | null)
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { runSuite } = await import('./suite.js');
-  await runSuite(['--only', 'w5', ...process.argv.slice(2)]);
-}
+// Not awaited: suite.js imports this module, and awaiting it here would leave the cycle unsettled.
+if (isMain(import.meta.url)) void import('./suite.js').then(({ runSuite }) => runSuite(['--only', 'w5', ...process.argv.slice(2)]));

@@ -14,6 +14,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { WORK, freePort, rssMb, spawnTracked } from './lib/common.js';
 import { settledRss, startKafka, startMock, startRunnel, waitReady, type KafkaBroker } from './lib/brokers.js';
 import { attempt, type Ctx } from './lib/context.js';
+import { isMain } from '../is-main.js';
 
 const CASE = 'fresh data dir, idle';
 
@@ -74,7 +75,5 @@ export async function runW6(ctx: Ctx, kafka: KafkaBroker | null): Promise<void> 
 
 export { startKafka };
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { runSuite } = await import('./suite.js');
-  await runSuite(['--only', 'w6', ...process.argv.slice(2)]);
-}
+// Not awaited: suite.js imports this module, and awaiting it here would leave the cycle unsettled.
+if (isMain(import.meta.url)) void import('./suite.js').then(({ runSuite }) => runSuite(['--only', 'w6', ...process.argv.slice(2)]));
