@@ -52,6 +52,32 @@ export class FdCache {
     return p;
   }
 
+  /**
+   * The segment's O_DSYNC write descriptor (fs.ts 'dsync'), opened on first use and closed with the
+   * segment's fd (eviction, close): a pinned segment whose fd() is open. The writer uses it when
+   * every append is fsynced anyway, to write and sync in one call.
+   */
+  async dsyncFd(seg: LogSegment): Promise<number> {
+    if (seg.dsyncFd >= 0) return seg.dsyncFd;
+    if (seg.retired) throw new RetiredSegmentError();
+    const fd = await this.fs.open(seg.paths.log, 'dsync');
+    if (seg.dsyncFd >= 0 || seg.retired || seg.fd < 0) {
+      // Raced with another opener, a retirement or an eviction/close: don't keep it.
+      await this.fs.close(fd);
+      if (seg.dsyncFd >= 0) return seg.dsyncFd;
+      throw seg.retired ? new RetiredSegmentError() : new Error('segment fd was closed');
+    }
+    seg.dsyncFd = fd;
+    return fd;
+  }
+
+  private closeDsync(seg: LogSegment): Promise<void> {
+    if (seg.dsyncFd < 0) return Promise.resolve();
+    const fd = seg.dsyncFd;
+    seg.dsyncFd = -1;
+    return this.fs.close(fd);
+  }
+
   private async openSegment(seg: LogSegment): Promise<number> {
     try {
       let fd: number;
@@ -104,6 +130,7 @@ export class FdCache {
   async close(seg: LogSegment): Promise<void> {
     const pending = this.opening.get(seg);
     if (pending) await pending.catch(() => {});
+    await this.closeDsync(seg);
     if (seg.fd < 0) return;
     const fd = seg.fd;
     seg.fd = -1;
@@ -121,6 +148,7 @@ export class FdCache {
       seg.fd = -1;
       seg.onFdEvicted();
       this.fs.close(fd).catch((e) => this.logger?.warn({ err: e }, 'closing evicted segment fd failed'));
+      this.closeDsync(seg).catch((e) => this.logger?.warn({ err: e }, 'closing evicted segment fd failed'));
     }
   }
 }

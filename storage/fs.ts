@@ -18,8 +18,15 @@ export interface FileStat {
   isFile: boolean;
 }
 
-/** 'r' read-only, 'r+' read/write existing, 'w+' create or truncate, read/write. */
-export type OpenMode = 'r' | 'r+' | 'w+';
+/**
+ * 'r' read-only, 'r+' read/write existing, 'w+' create or truncate, read/write; 'dsync' write-only
+ * on an existing file with O_DSYNC: a write returns once its bytes are durable, as write +
+ * fdatasync would, in one system call (one thread-pool round trip instead of two).
+ */
+export type OpenMode = 'r' | 'r+' | 'w+' | 'dsync';
+
+const DSYNC_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_DSYNC;
+const openFlags = (mode: OpenMode): string | number => (mode === 'dsync' ? DSYNC_FLAGS : mode);
 
 export interface StorageFs {
   open(path: string, mode: OpenMode): Promise<number>;
@@ -58,7 +65,7 @@ function cbVoid(resolve: () => void, reject: (e: unknown) => void) {
 
 /** The real file system. */
 export const realFs: StorageFs = {
-  open: (path, mode) => new Promise((res, rej) => nodeFs.open(path, mode, 0o644, cb(res, rej))),
+  open: (path, mode) => new Promise((res, rej) => nodeFs.open(path, openFlags(mode), 0o644, cb(res, rej))),
   close: (fd) => new Promise((res, rej) => nodeFs.close(fd, cbVoid(res, rej))),
   read: (fd, buf, offset, length, position) =>
     new Promise((res, rej) => nodeFs.read(fd, buf, offset, length, position, cb(res, rej))),
@@ -100,7 +107,7 @@ function syncCall<T>(f: () => T): Promise<T> {
 }
 
 export const startupSyncFs: StorageFs = {
-  open: (path, mode) => syncCall(() => nodeFs.openSync(path, mode, 0o644)),
+  open: (path, mode) => syncCall(() => nodeFs.openSync(path, openFlags(mode), 0o644)),
   close: (fd) => syncCall(() => nodeFs.closeSync(fd)),
   read: (fd, buf, offset, length, position) => syncCall(() => nodeFs.readSync(fd, buf, offset, length, position)),
   write: (fd, buf, offset, length, position) => syncCall(() => nodeFs.writeSync(fd, buf, offset, length, position)),
@@ -248,11 +255,14 @@ function injected(code: FaultCode, syscall: string): NodeJS.ErrnoException {
 
 /**
  * Wraps a StorageFs and fails selected calls. 'write' covers write and writev, 'fsync' covers
- * fsync, fdatasync and fsyncDir. Tracks fd → path so faults can target one kind of file.
+ * fsync, fdatasync and fsyncDir — and a write to a file opened 'dsync', which is a write plus an
+ * fdatasync in one call: an 'fsync' fault fails it after the bytes were written, with syscall
+ * 'fdatasync', as a failed sync would. Tracks fd → path so faults can target one kind of file.
  */
 export class FaultyFs implements StorageFs {
   private faults: Array<Required<Omit<FaultSpec, 'partialBytes' | 'pathIncludes'>> & Pick<FaultSpec, 'partialBytes' | 'pathIncludes'>> = [];
   private readonly paths = new Map<number, string>();
+  private readonly dsyncFds = new Set<number>();
   /** Counters tests can assert on (e.g. group commit: fsyncs ≪ appends). */
   readonly calls = { write: 0, fsync: 0, open: 0, close: 0 };
 
@@ -297,11 +307,14 @@ export class FaultyFs implements StorageFs {
     if (f) throw injected(f.code, 'open');
     const fd = await this.inner.open(path, mode);
     this.paths.set(fd, path);
+    if (mode === 'dsync') this.dsyncFds.add(fd);
+    else this.dsyncFds.delete(fd);
     return fd;
   }
   async close(fd: number): Promise<void> {
     this.calls.close++;
     this.paths.delete(fd);
+    this.dsyncFds.delete(fd);
     return this.inner.close(fd);
   }
   async read(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -315,6 +328,13 @@ export class FaultyFs implements StorageFs {
   async writev(fd: number, bufs: readonly Buffer[], position: number): Promise<number> {
     this.calls.write++;
     const f = this.take('write', this.paths.get(fd));
+    if (!f && this.dsyncFds.has(fd)) {
+      this.calls.fsync++;
+      const n = await this.inner.writev(fd, bufs, position);
+      const sf = this.take('fsync', this.paths.get(fd));
+      if (sf) throw injected(sf.code, 'fdatasync');
+      return n;
+    }
     if (!f) return this.inner.writev(fd, bufs, position);
     if (f.partialBytes !== undefined && f.partialBytes > 0) {
       const all = Buffer.concat(bufs as Buffer[]);

@@ -412,12 +412,29 @@ export class PartitionLog {
       n++;
     }
     const group = this.queue.splice(0, n);
+    // When every append is fsynced (flush.messages=1, the default) and nothing written is waiting
+    // for a sync, write through the segment's O_DSYNC descriptor: write and sync in one call, one
+    // thread-pool round trip instead of two (~70 µs less per acks=-1 produce here). Group commit
+    // is unchanged: the group is one writev, so one sync.
+    const dsync = this.config.flushMessages <= 1 && this.awaitingDurable.length === 0 && this.unflushedRecords === 0;
+    let syncFailure: unknown = null;
+    const t0 = dsync && this.opts.onFsync ? performance.now() : 0;
     this.fdCache.pin(seg);
     try {
       let fd: number;
       try {
         fd = await this.fdCache.fd(seg);
-        await writevFully(this.fs, fd, bufs, seg.writtenSize, bytes);
+        if (!dsync) await writevFully(this.fs, fd, bufs, seg.writtenSize, bytes);
+        else {
+          try {
+            await writevFully(this.fs, await this.fdCache.dsyncFd(seg), bufs, seg.writtenSize, bytes);
+          } catch (e) {
+            // A failed sync (not a failed write) takes the fsync-failure path below, once the
+            // group is accounted as written: the log goes offline, as after a failed fdatasync.
+            if ((e as NodeJS.ErrnoException).syscall !== 'fdatasync') throw e;
+            syncFailure = e;
+          }
+        }
       } catch (e) {
         await this.onWriteFailure(seg, group, e);
         return;
@@ -437,6 +454,13 @@ export class PartitionLog {
       this.writtenEnd = group[group.length - 1]!.last + 1;
       if (this.unflushedRecords === 0) this.firstUnflushedAt = Date.now();
       this.unflushedRecords += records;
+      if (dsync) {
+        this.opts.onFsync?.((performance.now() - t0) / 1000, syncFailure !== null);
+        const covered = this.takeUnflushed();
+        if (syncFailure !== null) await this.onFsyncFailure(seg, covered, syncFailure);
+        else this.markDurable(covered, this.writtenEnd);
+        return;
+      }
       this.advanceVisibility(false);
       if (this.shouldFsync()) await this.fsyncNow(seg, fd);
       else this.scheduleFlushTimer();
@@ -465,16 +489,29 @@ export class PartitionLog {
     this.flushTimer.unref?.();
   }
 
-  private async fsyncNow(seg: LogSegment, knownFd?: number): Promise<void> {
-    if (!seg.fileCreated) return;
+  /** Takes the written-but-unsynced appends for one sync (which covers everything written so far). */
+  private takeUnflushed(): QueuedAppend[] {
     const covered = this.awaitingDurable;
     this.awaitingDurable = [];
     this.unflushedRecords = 0;
-    const end = this.writtenEnd;
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
     }
+    return covered;
+  }
+
+  /** After a successful sync of everything written: `covered` is durable, and visible. */
+  private markDurable(covered: QueuedAppend[], end: number): void {
+    this.flushedEnd = end;
+    for (const e of covered) e.durable.resolve();
+    this.advanceVisibility(true);
+  }
+
+  private async fsyncNow(seg: LogSegment, knownFd?: number): Promise<void> {
+    if (!seg.fileCreated) return;
+    const covered = this.takeUnflushed();
+    const end = this.writtenEnd;
     this.fdCache.pin(seg);
     const t0 = this.opts.onFsync ? performance.now() : 0;
     try {
@@ -488,9 +525,7 @@ export class PartitionLog {
     } finally {
       this.fdCache.unpin(seg);
     }
-    this.flushedEnd = end;
-    for (const e of covered) e.durable.resolve();
-    this.advanceVisibility(true);
+    this.markDurable(covered, end);
   }
 
   /** Makes written appends visible, in order; those waiting for an fsync only when `fsynced`. */

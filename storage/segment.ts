@@ -68,6 +68,8 @@ export class LogSegment {
 
   /** Owned by FdCache. */
   fd = -1;
+  /** Owned by FdCache: the writer's O_DSYNC descriptor of the active segment, when it uses one. */
+  dsyncFd = -1;
   pins = 0;
   onUnpinned: (() => void) | null = null;
   /** Removed from the log (retention/DeleteRecords); files renamed .deleted. */

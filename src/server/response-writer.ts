@@ -66,8 +66,16 @@ export class ResponseWriter {
 
   send(chunks: Chunk[]): void {
     if (!this.busy && chunks.every(Buffer.isBuffer)) {
-      // The common case: nothing queued and no file slices — write straight through.
+      // The common case: nothing queued and no file slices — write straight through, corked so
+      // that a response in several pieces (size prefix, header, body) is one writev, not one
+      // write system call per piece.
+      if (chunks.length === 1) {
+        this.socket.write(chunks[0] as Buffer);
+        return;
+      }
+      this.socket.cork();
       for (const c of chunks) this.socket.write(c as Buffer);
+      this.socket.uncork();
       return;
     }
     this.queue.push(chunks);
