@@ -7,7 +7,10 @@
  *   arithmetic, and queues the buffer. The writer loop takes everything queued for the current
  *   segment, writes it with ONE positional writev, then fsyncs per the flush policy. Appends that
  *   arrive while a write/fsync is in flight form the next group: that is the group commit, so 64
- *   concurrent producers share one fdatasync instead of queueing 64.
+ *   concurrent producers share one fdatasync instead of queueing 64. When every append is synced
+ *   (flush.messages = 1) and nothing written awaits a sync, the group is written through the
+ *   segment's O_DSYNC descriptor instead: write and sync in one system call (one thread-pool
+ *   round trip, not two); a sync failure reported by that write takes the fsync-failure path.
  *
  * Visibility: the high watermark (end of what readers may see) advances only after the write
  * completed and, when flush.messages = 1 (Runnel's default), after the fsync too. So a reader
