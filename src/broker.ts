@@ -24,7 +24,7 @@ import { Metrics } from './metrics.js';
 import { AdminHttpServer, adminListener, ADMIN_LISTENER_KEY } from './admin-http/server.js';
 import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
-import { TransactionalIds } from './txn/transactional-ids.js';
+import { TransactionCoordinator } from './txn/coordinator.js';
 import { AppendOrder } from './data/append-order.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
@@ -53,7 +53,8 @@ export class Broker {
   topics!: TopicManager;
   groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
-  transactionalIds!: TransactionalIds;
+  /** The transaction coordinator (transactional ids, __transaction_state, markers). */
+  txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
   schemaRegistry!: BrokerSchemaRegistry;
   readonly producerStates: ProducerStateManager;
@@ -129,8 +130,9 @@ export class Broker {
     });
     await this.topics.reconcile();
     this.producerIds = await ProducerIdAllocator.open(this.dataDir);
-    this.transactionalIds = await TransactionalIds.open(this.dataDir, this.producerIds);
     this.groups = await startGroupCoordinator(this);
+    // After the groups: completing transactions left half-ended applies their group offsets.
+    this.txn = await TransactionCoordinator.start(this);
     this.schemaRegistry = await startSchemaRegistry(this);
     await this.listen();
     this.ready = true;

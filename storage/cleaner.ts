@@ -17,8 +17,11 @@
  *  - compressed batches are read through the `decompress` hook (the log manager plugs in
  *    protocol/records/compression.ts); a changed batch is written back uncompressed. Without the
  *    hook (unit tests) compressed batches are kept whole and their keys supersede nothing.
- *  - control batches (transaction markers) are kept whole. TODO: drop aborted transactional data
- *    and markers past delete.retention.ms; keep the last batch of each producer (producer state).
+ *  - control batches (transaction markers) are kept whole, and transactional records never
+ *    supersede other records (pass 1 skips them: an aborted value must not remove the committed
+ *    one before it); they are themselves removed once a later non-transactional record has their
+ *    key. TODO: drop aborted transactional data and markers past delete.retention.ms (Kafka's
+ *    transaction-aware cleaning); keep the last batch of each producer (producer state).
  *
  * On-disk commit protocol for one rewritten segment `<base>.log`:
  *   write `<base>.log.cleaned`, fsync → delete the old `.index`/`.timeindex` → rename to
@@ -133,7 +136,9 @@ async function cleanOnce(log: PartitionLog, opts: CleanerOptions): Promise<Clean
     if (seg.visibleSize === 0) continue;
     await withSeg(seg, (fd) =>
       walkBatches(fs, fd, 0, seg.writtenSize, async (buf, at, _pos, size) => {
-        if (batch.isControl(buf, at)) return;
+        // Transactional records never supersede others: the cleaner does not know which
+        // transactions aborted, and an aborted value must not remove the committed one before it.
+        if (batch.isControl(buf, at) || batch.isTransactional(buf, at)) return;
         const view = await uncompressedView(buf, at, size, opts);
         if (!view) return;
         const base = batch.baseOffset(view);

@@ -129,6 +129,9 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this long.', validate: atLeast(1) },
   { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout a producer may ask for.', validate: atLeast(1) },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: 50, doc: 'Partitions of __transaction_state.', validate: atLeast(1) },
+  { name: 'transaction.state.log.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __transaction_state.', validate: atLeast(1) },
+  { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: 10000, doc: 'How often transactions that outlived their timeout are aborted.', validate: atLeast(1) },
+  { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: 3600000, doc: 'How often transactional ids idle longer than transactional.id.expiration.ms are removed.', validate: atLeast(1) },
   { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'Idle producer ids expire after this long.', validate: atLeast(1) },
   { name: 'runnel.max.open.files', type: 'int', default: 1000, doc: 'Runnel: segment file descriptors kept open (LRU).', validate: atLeast(16) },
   {

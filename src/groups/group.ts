@@ -61,6 +61,11 @@ export class Group {
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** `${topic}\u0000${partition}` → commits in flight. */
   readonly pendingCommits = new Map<string, PendingCommits>();
+  /**
+   * TxnOffsetCommit offsets of open transactions: producer id → `${topic}\u0000${partition}` →
+   * offset. Applied when the transaction's COMMIT marker is written, dropped on ABORT.
+   */
+  readonly pendingTxnOffsets = new Map<number, Map<string, { topic: string; partition: number; value: CommittedOffset }>>();
 
   constructor(
     readonly groupId: string,
@@ -284,11 +289,14 @@ export class Group {
   }
 
   hasPendingCommit(topic: string, partition: number): boolean {
-    return this.pendingCommits.has(pendingKey(topic, partition));
+    const key = pendingKey(topic, partition);
+    if (this.pendingCommits.has(key)) return true;
+    if (this.pendingTxnOffsets.size > 0) for (const m of this.pendingTxnOffsets.values()) if (m.has(key)) return true;
+    return false;
   }
 
   hasOffsets(): boolean {
-    return this.offsets.size > 0 || this.pendingCommits.size > 0;
+    return this.offsets.size > 0 || this.pendingCommits.size > 0 || this.pendingTxnOffsets.size > 0;
   }
 
   *allOffsets(): Generator<[string, number, CommittedOffset]> {

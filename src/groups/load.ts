@@ -5,9 +5,13 @@
  * empty group holding them. Groups with members come back Stable with their generation and
  * assignments, and each member gets a fresh session timeout: consumers that survived a broker
  * restart carry on without a rebalance, and dead ones expire as usual.
+ *
+ * Transactional offset commits (TxnOffsetCommit) count only once their transaction's COMMIT
+ * marker follows them in the partition; an ABORT marker drops them. Those of transactions still
+ * open at the end come back as pending (the transaction coordinator completes or aborts them).
  */
 import type { GroupCoordinator } from './coordinator.js';
-import type { CommittedOffset } from './group.js';
+import { pendingKey, type CommittedOffset } from './group.js';
 import { Member } from './member.js';
 import { decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue, type GroupMetadataValue } from './records.js';
 
@@ -65,8 +69,27 @@ export async function loadGroups(coord: GroupCoordinator): Promise<LoadStats> {
       entry(key.group).metadata = v;
     }
   };
+  // Transactional records per producer, held until the transaction's marker (per partition).
+  const openTxns: Array<Map<number, Array<[Buffer, Buffer | null]>>> = [];
   const n = coord.log.partitionCount();
-  for (let p = 0; p < n; p++) await coord.log.replay(p, onRecord);
+  for (let p = 0; p < n; p++) {
+    const held = new Map<number, Array<[Buffer, Buffer | null]>>();
+    openTxns.push(held);
+    await coord.log.replay(
+      p,
+      (key, value, producerId) => {
+        if (producerId < 0) return onRecord(key, value);
+        let list = held.get(producerId);
+        if (!list) held.set(producerId, (list = []));
+        list.push([key, value]);
+      },
+      (producerId, commit) => {
+        const list = held.get(producerId);
+        held.delete(producerId);
+        if (commit && list) for (const [k, v] of list) onRecord(k, v);
+      },
+    );
+  }
 
   const now = coord.now();
   for (const [groupId, e] of loaded) {
@@ -96,6 +119,19 @@ export async function loadGroups(coord: GroupCoordinator): Promise<LoadStats> {
       const sep = tp.lastIndexOf('\u0000');
       group.setOffset(tp.slice(0, sep), Number(tp.slice(sep + 1)), v);
       stats.offsets++;
+    }
+  }
+  for (const held of openTxns) {
+    for (const [producerId, list] of held) {
+      for (const [keyBytes, valueBytes] of list) {
+        const key = decodeKey(keyBytes);
+        const v = valueBytes === null ? null : decodeOffsetCommitValue(valueBytes);
+        if (!key || key.type !== 'offset' || !v) continue;
+        const group = coord.getGroup(key.group) ?? coord.createGroup(key.group);
+        let pending = group.pendingTxnOffsets.get(producerId);
+        if (!pending) group.pendingTxnOffsets.set(producerId, (pending = new Map()));
+        pending.set(pendingKey(key.topic, key.partition), { topic: key.topic, partition: key.partition, value: v });
+      }
     }
   }
   stats.ms = Math.round(performance.now() - t0);

@@ -11,7 +11,8 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { CompressionType, batch } from '../../protocol/records/batch.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
-import { forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
+import { ControlRecordType, forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
+import { controlType } from '../txn/producer-state-manager.js';
 import type { Broker } from '../broker.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
 
@@ -34,8 +35,16 @@ export interface OffsetsLog {
    * call order in the log (the topic must exist: call ensure() first).
    */
   append(partition: number, records: readonly KeyedRecord[]): Promise<void>;
-  /** Calls onRecord for every record of the partition, in log order. */
-  replay(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void>;
+  /**
+   * Appends the records as one transactional batch of a producer (TxnOffsetCommit): they count
+   * only once the transaction's COMMIT marker follows them.
+   */
+  appendTransactional(partition: number, records: readonly KeyedRecord[], producerId: number, producerEpoch: number): Promise<void>;
+  /**
+   * Calls onRecord for every record of the partition, in log order; `producerId` is the
+   * producer of a transactional batch, else -1. onMarker gets the transaction markers.
+   */
+  replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void, onMarker?: (producerId: number, commit: boolean) => void): Promise<void>;
 }
 
 /** The real one, on the broker's partition logs. */
@@ -93,11 +102,37 @@ export class TopicOffsetsLog implements OffsetsLog {
     return log.append(b).written;
   }
 
-  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
+  async appendTransactional(partition: number, records: readonly KeyedRecord[], producerId: number, producerEpoch: number): Promise<void> {
+    const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
+    if (!log) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `${CONSUMER_OFFSETS_TOPIC}-${partition} is not available`);
+    const now = Date.now();
+    const b = buildBatchSync(
+      records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
+      { producerId, producerEpoch, transactional: true },
+    );
+    const broker = this.broker;
+    // Through the partition's append order, with its producer state, like a produced batch: the
+    // state tracks the open transaction until its marker.
+    const written = await broker.appendOrder.run(
+      log,
+      async () => {
+        await broker.producerStates.get(log);
+      },
+      () => {
+        const res = log.append(b);
+        broker.producerStates.peek(log)!.beginTxn(producerId, res.baseOffset);
+        return res.written;
+      },
+    );
+    await written;
+  }
+
+  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void, onMarker?: (producerId: number, commit: boolean) => void): Promise<void> {
     const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
     if (!log) return;
+    let producerId = -1;
     const cb = (r: BatchRecord): void => {
-      if (r.key) onRecord(r.key, r.value);
+      if (r.key) onRecord(r.key, r.value, producerId);
     };
     let from = log.logStartOffset;
     const end = log.highWatermark;
@@ -108,8 +143,12 @@ export class TopicOffsetsLog implements OffsetsLog {
         const last = batch.lastOffset(b);
         if (last < from) continue;
         from = last + 1;
-        // Control batches are transaction markers; transactional offset commits come later.
-        if (batch.isControl(b)) continue;
+        if (batch.isControl(b)) {
+          const type = batch.isTransactional(b) ? controlType(b) : null;
+          if (type !== null) onMarker?.(batch.producerId(b), type === ControlRecordType.Commit);
+          continue;
+        }
+        producerId = batch.isTransactional(b) ? batch.producerId(b) : -1;
         const error =
           batch.compression(b) === CompressionType.None
             ? forEachRecordSync(b, cb, { allowOffsetGaps: true })
@@ -165,7 +204,11 @@ export class MemoryOffsetsLog implements OffsetsLog {
     return Promise.resolve();
   }
 
-  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
-    for (const r of this.partitions[partition]!) onRecord(r.key, r.value);
+  appendTransactional(partition: number, records: readonly KeyedRecord[]): Promise<void> {
+    return this.append(partition, records);
+  }
+
+  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void): Promise<void> {
+    for (const r of this.partitions[partition]!) onRecord(r.key, r.value, -1);
   }
 }

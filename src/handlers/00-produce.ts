@@ -10,7 +10,10 @@
  * record against the schema registry (schema/validation.ts; a bad record fails the batch with
  * INVALID_RECORD and record_errors),
  * then — for idempotent producers — the sequence check against the last five batches of that
- * producer (a duplicate gets its original offsets back without a second append), then the append,
+ * producer (a duplicate gets its original offsets back without a second append), then — for
+ * transactional batches only — that the partition was added to the producer's running
+ * transaction with its current epoch (INVALID_TXN_STATE, or INVALID_PRODUCER_EPOCH for a fenced
+ * producer; the producer state then tracks the open transaction for the LSO), then the append,
  * which assigns offsets synchronously. The batch is stored exactly as sent unless the topic's
  * compression.type asks for another codec. The response waits per acks: 0 none; 1 and -1 the
  * write, which by default (flush.messages = 1) includes the fsync, so acks=-1 means on disk; a
@@ -87,6 +90,11 @@ function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number)
       return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.batch.baseOffset, logAppendTime: -1, wait: acks === 0 ? null : waitVisible(log, check.batch.lastOffset) };
     }
   }
+  const transactional = state !== undefined && batch.isTransactional(b);
+  if (transactional) {
+    const denied = broker.txn.verify(producerId, epoch, log.topic, log.partition);
+    if (denied) return failed(denied.code, denied.message);
+  }
   let res: AppendResult;
   try {
     res = log.append(b, 0);
@@ -94,7 +102,7 @@ function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number)
     if (err instanceof KafkaError) return failed(err.code, err.message);
     throw err;
   }
-  if (state) state.record(producerId, epoch, { firstSeq, lastSeq, baseOffset: res.baseOffset, lastOffset: res.lastOffset, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : batch.maxTimestamp(b) });
+  if (state) state.record(producerId, epoch, { firstSeq, lastSeq, baseOffset: res.baseOffset, lastOffset: res.lastOffset, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : batch.maxTimestamp(b) }, transactional);
   broker.metrics.messagesIn(log.topic, batch.recordCount(b), b.length);
   // acks=1 and acks=-1 both wait for the write; with the default flush.messages=1 the write
   // includes its fsync (storage makes an append visible only once fsynced), so acks=-1 means "on

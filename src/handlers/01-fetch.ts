@@ -15,6 +15,14 @@
  * which the protocol allows; clients then send full fetch requests. A request naming a session
  * id gets FETCH_SESSION_ID_NOT_FOUND, as it would after a broker restart.
  *
+ * read_committed (isolation_level 1): data only below the last stable offset (the first offset of
+ * the oldest open transaction, else the high watermark), and the aborted transactions (producer
+ * id, first offset) that overlap the range, from the partition's producer state; the consumer
+ * drops their records and skips the control batches (markers), which are served like any batch.
+ * Only partitions that were ever part of a transaction (txn/txn-partitions.ts) have anything to
+ * filter: others are read exactly as read_uncommitted. A read_committed fetch parked at the LSO is
+ * woken when a transaction ends, not by every append.
+ *
  * A partition that fails (OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka does, with
  * high watermark, last stable offset and log start offset -1.
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).
@@ -33,6 +41,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 interface PartitionRead {
@@ -48,8 +57,18 @@ interface ReadPass {
   error: boolean;
 }
 
+const READ_COMMITTED = 1;
+
+/** The producer state of a partition that may hold transactions (read_committed), else null. */
+function txnState(ctx: RequestContext, log: PartitionLog): PartitionProducerState | Promise<PartitionProducerState> | null {
+  const broker = ctx.broker;
+  if (!broker.txn.partitions.has(log.topic, log.partition)) return null;
+  return broker.producerStates.peek(log) ?? broker.producerStates.get(log);
+}
+
 async function readPartitions(ctx: RequestContext, req: FetchRequest): Promise<ReadPass> {
   const broker = ctx.broker;
+  const readCommitted = ctx.version >= 4 && req.isolationLevel === READ_COMMITTED;
   let remaining = ctx.version >= 3 ? req.maxBytes : 0x7fffffff;
   let bytes = 0;
   let error = false;
@@ -66,18 +85,37 @@ async function readPartitions(ctx: RequestContext, req: FetchRequest): Promise<R
         error = true;
         continue;
       }
-      res.highWatermark = log.highWatermark;
-      res.lastStableOffset = log.highWatermark;
+      let state: PartitionProducerState | null = null;
+      if (readCommitted) {
+        res.abortedTransactions = [];
+        const s = txnState(ctx, log);
+        try {
+          state = s instanceof Promise ? await s : s;
+        } catch (err) {
+          res.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
+          res.highWatermark = res.lastStableOffset = res.logStartOffset = -1;
+          error = true;
+          continue;
+        }
+      } else state = broker.producerStates.peek(log) ?? null;
+      const hw = log.highWatermark;
+      const lso = state ? state.lastStableOffset(hw) : hw;
+      res.highWatermark = hw;
+      res.lastStableOffset = lso;
       res.logStartOffset = log.logStartOffset;
       // A fetch at the very end (including an empty partition after DeleteRecords) is not out of range.
-      if (p.fetchOffset === log.highWatermark && p.fetchOffset >= log.logStartOffset) continue;
+      if (p.fetchOffset === hw && p.fetchOffset >= log.logStartOffset) continue;
       const limit = Math.min(p.partitionMaxBytes, remaining);
       if (limit <= 0 && bytes > 0) continue;
       try {
-        const r = await log.read(p.fetchOffset, Math.max(limit, 0), { minOneBatch: bytes === 0 });
+        const stable = readCommitted && state !== null;
+        const r = await log.read(p.fetchOffset, Math.max(limit, 0), stable ? { minOneBatch: bytes === 0, maxOffset: lso } : { minOneBatch: bytes === 0 });
         res.highWatermark = r.highWatermark;
-        res.lastStableOffset = r.highWatermark;
+        res.lastStableOffset = state ? state.lastStableOffset(r.highWatermark) : r.highWatermark;
         res.logStartOffset = r.logStartOffset;
+        if (stable && r.size > 0) {
+          res.abortedTransactions = state!.abortedBetween(p.fetchOffset, lso).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+        }
         read.slices = r.slices;
         read.size = r.size;
         bytes += r.size;
@@ -100,8 +138,25 @@ function release(pass: ReadPass): void {
   for (const r of pass.reads) for (const s of r.slices) s.release?.();
 }
 
+/**
+ * Registers `cb` for when data past `offset` becomes readable: for read_committed on a partition
+ * with transactions, when the LSO passes it (a transaction ending, or appends while none is open).
+ */
+function waitReadable(ctx: RequestContext, log: PartitionLog, offset: number, readCommitted: boolean, cb: () => void): () => void {
+  const state = readCommitted && ctx.broker.txn.partitions.has(log.topic, log.partition) ? ctx.broker.producerStates.peek(log) : undefined;
+  if (!state) return log.waitForData(offset, cb);
+  const hw = log.highWatermark;
+  if (state.lastStableOffset(hw) > offset) {
+    queueMicrotask(cb);
+    return () => undefined;
+  }
+  if (hw <= offset) return log.waitForData(offset, cb);
+  return state.onTxnComplete(cb);
+}
+
 /** Waits until any requested partition gets data past its fetch offset, or `ms` passes. */
 function waitForAnyData(ctx: RequestContext, req: FetchRequest, ms: number): Promise<void> {
+  const readCommitted = ctx.version >= 4 && req.isolationLevel === READ_COMMITTED;
   return new Promise((resolve) => {
     const cancels: Array<() => void> = [];
     let done = false;
@@ -118,7 +173,7 @@ function waitForAnyData(ctx: RequestContext, req: FetchRequest, ms: number): Pro
     for (const t of req.topics) {
       for (const p of t.partitions) {
         const log: PartitionLog | undefined = ctx.broker.topics.partitionLog(t.topic, p.partition);
-        if (log) cancels.push(log.waitForData(p.fetchOffset, finish));
+        if (log) cancels.push(waitReadable(ctx, log, p.fetchOffset, readCommitted, finish));
       }
     }
     offClose = ctx.conn.onClose(finish);

@@ -65,9 +65,17 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
         try {
           let found: { offset: number; timestamp: number } | null;
           switch (p.timestamp) {
-            case LATEST_TIMESTAMP:
-              found = { offset: log.highWatermark, timestamp: -1 };
+            case LATEST_TIMESTAMP: {
+              // read_committed: the last stable offset (only partitions that were ever part of a
+              // transaction can differ from the high watermark).
+              let offset = log.highWatermark;
+              if (ctx.version >= 2 && req.isolationLevel === 1 && ctx.broker.txn.partitions.has(log.topic, log.partition)) {
+                const state = ctx.broker.producerStates.peek(log) ?? (await ctx.broker.producerStates.get(log));
+                offset = state.lastStableOffset(log.highWatermark);
+              }
+              found = { offset, timestamp: -1 };
               break;
+            }
             case EARLIEST_TIMESTAMP:
               found = { offset: log.logStartOffset, timestamp: -1 };
               break;

@@ -2,8 +2,9 @@
  * FindCoordinator (key 10), versions 0-4.
  *
  * Single node: this broker coordinates every group (key type 0) and transactional id (key type 1).
- * The first group lookup creates `__consumer_offsets`, as Kafka does; if that fails the answer is
- * COORDINATOR_NOT_AVAILABLE (retriable). Other key types get INVALID_REQUEST.
+ * The first group lookup creates `__consumer_offsets`, and the first transactional id lookup
+ * `__transaction_state`, as Kafka does; if that fails the answer is COORDINATOR_NOT_AVAILABLE
+ * (retriable). Other key types get INVALID_REQUEST.
  *
  * Version notes: advertised from v0 because librdkafka 2.0.2 enables its group support only when
  * FindCoordinator v0 is offered. v1 adds key type, throttle and error message; v3 is flexible;
@@ -36,6 +37,14 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
         await broker.groups.log.ensure();
       } catch (err) {
         ctx.log.warn({ err: (err as Error).message }, 'cannot create the offsets topic');
+        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      }
+    } else if (broker.txn.stopping) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    else {
+      try {
+        await broker.txn.stateLog.ensure();
+      } catch (err) {
+        ctx.log.warn({ err: (err as Error).message }, 'cannot create the transaction state topic');
         errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
     }

@@ -5,8 +5,13 @@
  * persisted before use, so ids never repeat across restarts. v3+ (KIP-360): a producer that sends
  * its current id and epoch gets the same id with the epoch bumped (a new id when the epoch would
  * overflow), which lets it reset sequences after an error without losing its identity.
- * Transactional producers get an id per transactional.id with the epoch bumped on every call, so
- * an older instance is fenced (INVALID_PRODUCER_EPOCH on its next produce).
+ * Transactional producers go to the transaction coordinator (txn/coordinator.ts): an id per
+ * transactional.id with the epoch bumped on every call, so an older instance is fenced; a
+ * transaction the previous instance left running is aborted first (its markers carry a bumped
+ * epoch too). transaction.timeout.ms above transaction.max.timeout.ms (or ≤ 0) is
+ * INVALID_TRANSACTION_TIMEOUT. v3+ callers that pass their current id and epoch (KIP-360) must
+ * hold the current epoch (a retry of the previous call is recognised), else PRODUCER_FENCED
+ * (INVALID_PRODUCER_EPOCH before v4).
  */
 import { newInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -25,8 +30,10 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
       if (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > maxTimeout) {
         return newInitProducerIdResponse({ errorCode: ErrorCode.INVALID_TRANSACTION_TIMEOUT, producerId: -1, producerEpoch: -1 });
       }
-      const { producerId, producerEpoch } = await broker.transactionalIds.init(req.transactionalId, req.transactionTimeoutMs);
-      return newInitProducerIdResponse({ errorCode: ErrorCode.NONE, producerId, producerEpoch });
+      const expected = ctx.version >= 3 && req.producerId >= 0 ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : null;
+      const r = await broker.txn.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+      const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.version < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+      return newInitProducerIdResponse({ errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
     }
     if (ctx.version >= 3 && req.producerId >= 0 && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {
       return newInitProducerIdResponse({ errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 });

@@ -4,8 +4,10 @@
  * The active idempotent producers of each requested partition, from the same producer state the
  * produce path checks sequences against (loaded from the log on first use, like Kafka's
  * ProducerStateManager): producer id, epoch, the last sequence and max timestamp of its newest
- * batch (-1 when its batches aged out after DeleteRecords or retention), coordinatorEpoch -1 and
- * currentTxnStartOffset -1 (no transactions yet: Kafka reports these for idempotent producers).
+ * batch (-1 when its batches aged out after DeleteRecords or retention), the coordinator epoch of
+ * its last transaction marker (always 0: a single coordinator; -1 without a marker), and
+ * currentTxnStartOffset: the first offset of the producer's open transaction in the partition
+ * (-1 when none, as for every idempotent producer).
  * kafka-transactions describe-producers and find-hanging read it.
  *
  * Errors per partition, with Kafka's messages: an invalid topic name is INVALID_TOPIC_EXCEPTION
@@ -60,8 +62,8 @@ async function describe(broker: Broker, topic: string, partition: number): Promi
       producerEpoch: e.epoch,
       lastSequence: e.batches.length > 0 ? e.batches[e.batches.length - 1]!.lastSeq : -1,
       lastTimestamp: e.lastTimestamp,
-      coordinatorEpoch: -1,
-      currentTxnStartOffset: -1,
+      coordinatorEpoch: e.coordinatorEpoch ?? -1,
+      currentTxnStartOffset: state.ongoing.get(e.producerId) ?? -1,
     }),
   );
   return newDescribeProducersResponsePartition({ partitionIndex: partition, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers });

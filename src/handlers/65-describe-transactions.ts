@@ -1,20 +1,20 @@
 /**
  * DescribeTransactions (key 65), version 0.
  *
- * The state of each transactional id, as its coordinator (this broker) knows it. Transactions are
- * not served yet, so an id that InitProducerId registered is in Kafka's "Empty" state: its
- * producer id and epoch, the timeout it asked for, start time -1 and no partitions. An unknown id
- * is TRANSACTIONAL_ID_NOT_FOUND and an empty one INVALID_REQUEST, as Kafka answers. Results
- * follow the request order, duplicates included.
+ * The state of each transactional id, as its coordinator (this broker, txn/coordinator.ts)
+ * knows it: state (Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort),
+ * producer id and epoch, timeout, start time of the transaction (-1 before the first one) and
+ * the partitions of the running one. An unknown id is TRANSACTIONAL_ID_NOT_FOUND and an empty one
+ * INVALID_REQUEST, as Kafka answers. Results follow the request order, duplicates included.
  */
 import {
   newDescribeTransactionsResponse,
+  newDescribeTransactionsResponseTopic,
   newDescribeTransactionsResponseTransactionState,
   type DescribeTransactionsRequest,
   type DescribeTransactionsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { EMPTY_STATE } from './66-list-transactions.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<DescribeTransactionsRequest, DescribeTransactionsResponse>({
@@ -22,7 +22,7 @@ export default defineHandler<DescribeTransactionsRequest, DescribeTransactionsRe
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const known = ctx.broker.transactionalIds.list();
+    const known = ctx.broker.txn.txns;
     return newDescribeTransactionsResponse({
       throttleTimeMs: 0,
       transactionStates: req.transactionalIds.map((transactionalId) => {
@@ -32,12 +32,12 @@ export default defineHandler<DescribeTransactionsRequest, DescribeTransactionsRe
         return newDescribeTransactionsResponseTransactionState({
           errorCode: ErrorCode.NONE,
           transactionalId,
-          transactionState: EMPTY_STATE,
-          transactionTimeoutMs: e.transactionTimeoutMs,
-          transactionStartTimeMs: -1,
+          transactionState: e.state,
+          transactionTimeoutMs: e.timeoutMs,
+          transactionStartTimeMs: e.startTimestamp,
           producerId: e.producerId,
           producerEpoch: e.producerEpoch,
-          topics: [],
+          topics: [...e.partitions].map(([topic, parts]) => newDescribeTransactionsResponseTopic({ topic, partitions: [...parts].sort((a, b) => a - b) })),
         });
       }),
     });

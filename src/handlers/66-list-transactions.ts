@@ -1,14 +1,11 @@
 /**
  * ListTransactions (key 66), versions 0-1.
  *
- * The transactional ids this broker coordinates (it coordinates all of them). Transactions
- * themselves are not served yet, so every transactional id that InitProducerId registered is in
- * Kafka's "Empty" state (an id with a producer id and epoch but no transaction running) — the
- * state a Kafka coordinator reports after InitProducerId. Filters as Kafka applies them: state
- * names (unknown names are echoed in unknownStateFilters; a non-empty state filter that names no
- * known state matches nothing), producer ids, and (v1+) durationFilter ≥ 0 keeps transactions
- * running longer than that — an Empty one has start time -1, so Kafka's now - start test always
- * keeps it.
+ * The transactional ids this broker coordinates (it coordinates all of them), with their state
+ * (txn/coordinator.ts). Filters as Kafka applies them: state names (unknown names are echoed in
+ * unknownStateFilters; a non-empty state filter that names no known state matches nothing),
+ * producer ids, and (v1+) durationFilter ≥ 0 keeps transactions running longer than that — one
+ * that never started has start time -1, so Kafka's now - start test always keeps it.
  *
  * Version notes: v1 adds durationFilter. Kafka 4.x also serves v2 (a transactional id pattern).
  */
@@ -23,8 +20,6 @@ import { defineHandler } from './types.js';
 
 /** Kafka's transaction state names. */
 export const TRANSACTION_STATES = new Set(['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence', 'Dead']);
-/** The only state a transactional id can be in until transactions are served. */
-export const EMPTY_STATE = 'Empty';
 
 export default defineHandler<ListTransactionsRequest, ListTransactionsResponse>({
   key: 66,
@@ -35,13 +30,12 @@ export default defineHandler<ListTransactionsRequest, ListTransactionsResponse>(
     const states = new Set(req.stateFilters.filter((s) => TRANSACTION_STATES.has(s)));
     const producerIds = new Set(req.producerIdFilters);
     const now = Date.now();
-    const startTimeMs = -1;
     const transactionStates = [];
-    for (const [transactionalId, e] of ctx.broker.transactionalIds.list()) {
-      if (req.stateFilters.length > 0 && !states.has(EMPTY_STATE)) continue;
+    for (const [transactionalId, e] of ctx.broker.txn.txns) {
+      if (req.stateFilters.length > 0 && !states.has(e.state)) continue;
       if (producerIds.size > 0 && !producerIds.has(e.producerId)) continue;
-      if (ctx.version >= 1 && req.durationFilter >= 0 && now - startTimeMs <= req.durationFilter) continue;
-      transactionStates.push(newListTransactionsResponseTransactionState({ transactionalId, producerId: e.producerId, transactionState: EMPTY_STATE }));
+      if (ctx.version >= 1 && req.durationFilter >= 0 && now - e.startTimestamp <= req.durationFilter) continue;
+      transactionStates.push(newListTransactionsResponseTransactionState({ transactionalId, producerId: e.producerId, transactionState: e.state }));
     }
     return newListTransactionsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates });
   },

@@ -4,17 +4,26 @@
  * headers written after it. The log is the truth; a snapshot only saves scanning.
  *
  * Snapshot file (Kafka's name, our content): `<partition dir>/<20-digit offset>.snapshot`, JSON
- * `{ "version": 1, "offset": N, "producers": [{producerId, epoch, lastTimestamp, batches:
- * [{firstSeq, lastSeq, baseOffset, lastOffset, timestamp}]}] }`, covering every batch below N.
- * Written at clean shutdown; older snapshots are removed.
+ * `{ "version": 2, "offset": N, "producers": [{producerId, epoch, lastTimestamp, batches:
+ * [{firstSeq, lastSeq, baseOffset, lastOffset, timestamp}]}], "ongoing": [[producerId,
+ * firstOffset]], "aborted": [{producerId, firstOffset, lastOffset}] }`, covering every batch
+ * below N (version 1, without the transaction fields, is still read). Written at clean shutdown;
+ * older snapshots are removed.
+ *
+ * `ongoing` and `aborted` are the partition's transaction state: open transactions (for the last
+ * stable offset) and the aborted transactions index (for read_committed fetches). Kafka keeps the
+ * latter in per-segment .txnindex files; here it is part of the producer state, so it is rebuilt
+ * from the log (transactional batches and COMMIT/ABORT markers) exactly like the rest of it when
+ * there is no snapshot, e.g. after kill -9.
  */
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batch } from '../../protocol/records/batch.js';
+import { ControlRecordType, forEachRecordSync, parseControlKey } from '../../protocol/records/records.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Logger } from '../logger.js';
 import { writeFileAtomic } from '../metadata/atomic-file.js';
-import { lastSequence, PartitionProducerState, type ProducerEntry } from './producer-state.js';
+import { lastSequence, PartitionProducerState, type AbortedTxn, type ProducerEntry } from './producer-state.js';
 
 const SNAPSHOT_RE = /^(\d{20})\.snapshot$/;
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -55,7 +64,7 @@ export class ProducerStateManager {
     let from = log.logStartOffset;
     const snap = await readSnapshot(log.dir);
     if (snap && snap.offset <= log.logEndOffset && snap.offset >= log.logStartOffset) {
-      state = PartitionProducerState.fromJSON(snap.producers);
+      state = PartitionProducerState.fromJSON(snap.producers, snap.ongoing ?? [], snap.aborted ?? []);
       from = snap.offset;
     }
     // Everything appended so far must be in the state; appends made while we scan are waited for.
@@ -82,7 +91,7 @@ export class ProducerStateManager {
       const state = this.states.get(log);
       if (!state || log.isClosed) continue;
       try {
-        await writeSnapshot(log.dir, log.logEndOffset, state.toJSON());
+        await writeSnapshot(log.dir, log.logEndOffset, state);
       } catch (err) {
         this.log.warn({ topic: log.topic, partition: log.partition, err: (err as Error).message }, 'producer snapshot failed');
       }
@@ -95,23 +104,62 @@ export class ProducerStateManager {
   }
 }
 
+/** The type of a transaction marker (ControlRecordType), or null for another control batch. */
+export function controlType(b: Buffer): number | null {
+  const found: { type: number | null } = { type: null };
+  const error = forEachRecordSync(
+    b,
+    (r) => {
+      const k = parseControlKey(r.key);
+      if (found.type === null && k.error === null) found.type = k.value.type;
+    },
+    { verifyCrc: false, allowOffsetGaps: true },
+  );
+  const type = found.type;
+  if (error !== null || (type !== ControlRecordType.Abort && type !== ControlRecordType.Commit)) return null;
+  return type;
+}
+
 /** Adds one stored batch's producer metadata to the state (rebuild path). */
 export function applyBatch(state: PartitionProducerState, b: Buffer): void {
   const pid = batch.producerId(b);
-  if (pid < 0 || batch.isControl(b)) return;
-  const firstSeq = batch.baseSequence(b);
-  if (firstSeq < 0) return;
+  if (pid < 0) return;
   const base = batch.baseOffset(b);
-  state.record(pid, batch.producerEpoch(b), {
-    firstSeq,
-    lastSeq: lastSequence(firstSeq, batch.lastOffsetDelta(b) + 1),
-    baseOffset: base,
-    lastOffset: base + batch.lastOffsetDelta(b),
-    timestamp: batch.maxTimestamp(b),
-  });
+  const transactional = batch.isTransactional(b);
+  if (batch.isControl(b)) {
+    if (!transactional) return;
+    const type = controlType(b);
+    if (type !== null) state.completeTxn(pid, batch.producerEpoch(b), base, type === ControlRecordType.Abort, batch.maxTimestamp(b));
+    return;
+  }
+  const firstSeq = batch.baseSequence(b);
+  if (firstSeq < 0) {
+    if (transactional) state.beginTxn(pid, base);
+    return;
+  }
+  state.record(
+    pid,
+    batch.producerEpoch(b),
+    {
+      firstSeq,
+      lastSeq: lastSequence(firstSeq, batch.lastOffsetDelta(b) + 1),
+      baseOffset: base,
+      lastOffset: base + batch.lastOffsetDelta(b),
+      timestamp: batch.maxTimestamp(b),
+    },
+    transactional,
+  );
 }
 
-async function readSnapshot(dir: string): Promise<{ offset: number; producers: ProducerEntry[] } | null> {
+interface Snapshot {
+  version: number;
+  offset: number;
+  producers: ProducerEntry[];
+  ongoing?: Array<[number, number]>;
+  aborted?: AbortedTxn[];
+}
+
+async function readSnapshot(dir: string): Promise<Snapshot | null> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -122,16 +170,17 @@ async function readSnapshot(dir: string): Promise<{ offset: number; producers: P
   const newest = snaps[snaps.length - 1];
   if (!newest) return null;
   try {
-    const parsed = JSON.parse(await readFile(join(dir, newest), 'utf8')) as { version: number; offset: number; producers: ProducerEntry[] };
-    if (parsed.version !== 1) return null;
+    const parsed = JSON.parse(await readFile(join(dir, newest), 'utf8')) as Snapshot;
+    if (parsed.version !== 1 && parsed.version !== 2) return null;
     return parsed;
   } catch {
     return null;
   }
 }
 
-async function writeSnapshot(dir: string, offset: number, producers: ProducerEntry[]): Promise<void> {
+async function writeSnapshot(dir: string, offset: number, state: PartitionProducerState): Promise<void> {
   const name = `${String(offset).padStart(20, '0')}.snapshot`;
-  await writeFileAtomic(join(dir, name), JSON.stringify({ version: 1, offset, producers }));
+  const snap: Snapshot = { version: 2, offset, producers: state.toJSON(), ongoing: [...state.ongoing], aborted: state.aborted };
+  await writeFileAtomic(join(dir, name), JSON.stringify(snap));
   for (const n of await readdir(dir)) if (SNAPSHOT_RE.test(n) && n !== name) await unlink(join(dir, n)).catch(() => undefined);
 }

@@ -7,6 +7,12 @@
  * one atomic step; record() runs right after the append assigned offsets. A retried batch that
  * matches one of the last five is a duplicate: it is not appended again and its original offsets
  * are returned.
+ *
+ * Transactions: `ongoing` holds, per producer with an open transaction in this partition, the
+ * offset of its first transactional batch here; a COMMIT/ABORT marker (completeTxn) closes it,
+ * and an aborted one goes to `aborted` (producer id, first offset, marker offset), which is what
+ * read_committed fetches report. The last stable offset (LSO) is the smallest first offset of an
+ * open transaction, else the high watermark.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 
@@ -28,6 +34,15 @@ export interface ProducerEntry {
   /** Oldest first, at most MAX_CACHED_BATCHES. */
   batches: BatchMetadata[];
   lastTimestamp: number;
+  /** Coordinator epoch of the producer's last transaction marker in the partition (absent: none). */
+  coordinatorEpoch?: number;
+}
+
+/** A transaction that ended with an ABORT marker at lastOffset. */
+export interface AbortedTxn {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
 }
 
 export type SequenceCheck =
@@ -49,6 +64,11 @@ export function lastSequence(firstSeq: number, recordCount: number): number {
 
 export class PartitionProducerState {
   readonly producers = new Map<number, ProducerEntry>();
+  /** producer id → first offset of its open transaction in this partition. */
+  readonly ongoing = new Map<number, number>();
+  /** Aborted transactions, in marker (lastOffset) order. */
+  aborted: AbortedTxn[] = [];
+  private lsoWaiters: Array<() => void> = [];
 
   check(producerId: number, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
@@ -83,7 +103,8 @@ export class PartitionProducerState {
     return APPEND;
   }
 
-  record(producerId: number, epoch: number, batch: BatchMetadata): void {
+  record(producerId: number, epoch: number, batch: BatchMetadata, transactional = false): void {
+    if (transactional && !this.ongoing.has(producerId)) this.ongoing.set(producerId, batch.baseOffset);
     let entry = this.producers.get(producerId);
     if (!entry || epoch !== entry.epoch) {
       entry = { producerId, epoch, batches: [], lastTimestamp: batch.timestamp };
@@ -94,9 +115,64 @@ export class PartitionProducerState {
     entry.lastTimestamp = batch.timestamp;
   }
 
+  /** A transactional batch without sequence (TxnOffsetCommit records) at `offset`. */
+  beginTxn(producerId: number, offset: number): void {
+    if (!this.ongoing.has(producerId)) this.ongoing.set(producerId, offset);
+  }
+
+  /**
+   * A COMMIT/ABORT marker of `producerId` at `offset`: closes its open transaction (an aborted one
+   * is remembered for read_committed fetches). A marker with a newer epoch (the coordinator fenced
+   * the producer) makes that epoch current, so the older producer's batches are refused.
+   */
+  completeTxn(producerId: number, epoch: number, offset: number, abort: boolean, timestamp: number): void {
+    const entry = this.producers.get(producerId);
+    if (!entry || epoch > entry.epoch) this.producers.set(producerId, { producerId, epoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch: 0 });
+    else {
+      entry.lastTimestamp = timestamp;
+      entry.coordinatorEpoch = 0;
+    }
+    const first = this.ongoing.get(producerId);
+    if (first === undefined) return;
+    this.ongoing.delete(producerId);
+    if (abort) this.aborted.push({ producerId, firstOffset: first, lastOffset: offset });
+    if (this.lsoWaiters.length > 0) {
+      const ws = this.lsoWaiters;
+      this.lsoWaiters = [];
+      for (const w of ws) queueMicrotask(w);
+    }
+  }
+
+  /** The last stable offset given the partition's high watermark. */
+  lastStableOffset(highWatermark: number): number {
+    let lso = highWatermark;
+    for (const first of this.ongoing.values()) if (first < lso) lso = first;
+    return lso;
+  }
+
+  /** Aborted transactions overlapping [from, to) (a read_committed fetch of that range). */
+  abortedBetween(from: number, to: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (let i = this.aborted.length - 1; i >= 0; i--) {
+      const a = this.aborted[i]!;
+      if (a.lastOffset < from) break;
+      if (a.firstOffset < to) out.push(a);
+    }
+    return out.reverse();
+  }
+
+  /** Runs `cb` once when an open transaction closes (the LSO may move); returns a cancel function. */
+  onTxnComplete(cb: () => void): () => void {
+    this.lsoWaiters.push(cb);
+    return () => {
+      const i = this.lsoWaiters.indexOf(cb);
+      if (i >= 0) this.lsoWaiters.splice(i, 1);
+    };
+  }
+
   /** Drops producers idle for longer than `maxIdleMs` (producer.id.expiration.ms). */
   expire(now: number, maxIdleMs: number): void {
-    for (const [pid, e] of this.producers) if (now - e.lastTimestamp > maxIdleMs) this.producers.delete(pid);
+    for (const [pid, e] of this.producers) if (now - e.lastTimestamp > maxIdleMs && !this.ongoing.has(pid)) this.producers.delete(pid);
   }
 
   /** Forgets batches below the log start offset (after retention or DeleteRecords). */
@@ -104,15 +180,20 @@ export class PartitionProducerState {
     for (const e of this.producers.values()) {
       while (e.batches.length > 0 && e.batches[0]!.lastOffset < logStartOffset) e.batches.shift();
     }
+    let drop = 0;
+    while (drop < this.aborted.length && this.aborted[drop]!.lastOffset < logStartOffset) drop++;
+    if (drop > 0) this.aborted = this.aborted.slice(drop);
   }
 
   toJSON(): ProducerEntry[] {
     return [...this.producers.values()];
   }
 
-  static fromJSON(entries: ProducerEntry[]): PartitionProducerState {
+  static fromJSON(entries: ProducerEntry[], ongoing: Array<[number, number]> = [], aborted: AbortedTxn[] = []): PartitionProducerState {
     const s = new PartitionProducerState();
     for (const e of entries) s.producers.set(e.producerId, { ...e, batches: e.batches.slice(-MAX_CACHED_BATCHES) });
+    for (const [pid, first] of ongoing) s.ongoing.set(pid, first);
+    s.aborted = aborted.slice();
     return s;
   }
 }

@@ -1,0 +1,36 @@
+/**
+ * AddOffsetsToTxn (key 25), versions 0-3.
+ *
+ * Adds the group's __consumer_offsets partition to the producer's transaction, before the
+ * producer sends TxnOffsetCommit (consume-transform-produce: sendOffsetsToTransaction). The same
+ * checks and errors as AddPartitionsToTxn; the offsets topic is created if it does not exist yet.
+ *
+ * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible. v4 (KIP-890) is not served.
+ */
+import { newAddOffsetsToTxnResponse, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
+import { fencedFor } from './24-add-partitions-to-txn.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
+  key: 25,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(ctx, req) {
+    const broker = ctx.broker;
+    if (req.groupId === '') return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID });
+    try {
+      await broker.groups.log.ensure();
+    } catch (err) {
+      ctx.log.warn({ err: (err as Error).message }, 'cannot create the offsets topic');
+      return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
+    }
+    const partition = broker.groups.partitionFor(req.groupId);
+    const code = await broker.txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [[CONSUMER_OFFSETS_TOPIC, partition]]);
+    return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: fencedFor(ctx.version, 2, code) });
+  },
+  errorResponse(_ctx, _req, code) {
+    return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: code });
+  },
+});

@@ -1,0 +1,72 @@
+/**
+ * TxnOffsetCommit (key 28), versions 0-3.
+ *
+ * Group offsets committed as part of a transaction (groups/txn-offsets.ts): written to the
+ * group's __consumer_offsets partition as a transactional batch, visible to OffsetFetch only
+ * once the transaction commits (OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT
+ * meanwhile), dropped if it aborts. The producer must have added the group's offsets partition
+ * with AddOffsetsToTxn first (else INVALID_TXN_STATE) and hold the current epoch (else
+ * INVALID_PRODUCER_EPOCH). v3 (KIP-447) carries the consumer's generation, member id and group
+ * instance id, checked as OffsetCommit checks them (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+ * FENCED_INSTANCE_ID); unknown partitions get UNKNOWN_TOPIC_OR_PARTITION.
+ *
+ * Version notes: v2 committed leader epoch; v3 group metadata, flexible. v4+ (KIP-890) is not
+ * served.
+ */
+import {
+  newTxnOffsetCommitResponse,
+  newTxnOffsetCommitResponsePartition,
+  newTxnOffsetCommitResponseTopic,
+  type TxnOffsetCommitRequest,
+  type TxnOffsetCommitResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { commitTxnOffsets } from '../groups/txn-offsets.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
+import { defineHandler } from './types.js';
+
+function respond(req: TxnOffsetCommitRequest, codes: number[]): TxnOffsetCommitResponse {
+  let i = 0;
+  return newTxnOffsetCommitResponse({
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) =>
+      newTxnOffsetCommitResponseTopic({
+        name: t.name,
+        partitions: t.partitions.map((p) => newTxnOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: codes[i++] ?? ErrorCode.UNKNOWN_SERVER_ERROR })),
+      }),
+    ),
+  });
+}
+
+export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
+  key: 28,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(ctx, req) {
+    const broker = ctx.broker;
+    const count = req.topics.reduce((n, t) => n + t.partitions.length, 0);
+    const all = (code: number) => respond(req, new Array<number>(count).fill(code));
+    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+    const denied = broker.txn.verify(req.producerId, req.producerEpoch, CONSUMER_OFFSETS_TOPIC, broker.groups.partitionFor(req.groupId));
+    if (denied) {
+      ctx.log.debug({ transactionalId: req.transactionalId, group: req.groupId, reason: denied.message }, 'TxnOffsetCommit refused');
+      return all(denied.code);
+    }
+    const codes = await commitTxnOffsets(broker.groups, {
+      groupId: req.groupId,
+      producerId: req.producerId,
+      producerEpoch: req.producerEpoch,
+      generationId: ctx.version >= 3 ? req.generationId : -1,
+      memberId: ctx.version >= 3 ? req.memberId : '',
+      groupInstanceId: ctx.version >= 3 ? req.groupInstanceId : null,
+      offsets: req.topics.flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })),
+      ),
+    });
+    return respond(req, codes);
+  },
+  errorResponse(_ctx, req, code) {
+    const count = req.topics.reduce((n, t) => n + t.partitions.length, 0);
+    return respond(req, new Array<number>(count).fill(code));
+  },
+});
