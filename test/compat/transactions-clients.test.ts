@@ -1,0 +1,101 @@
+/**
+ * Transactions with librdkafka (Debian's confluent-kafka-python, librdkafka 2.0.2) and the Java
+ * clients 4.4: init/begin/commit/abort, read_committed and read_uncommitted consumers,
+ * consume-transform-produce with send_offsets_to_transaction, fencing by a second producer with
+ * the same transactional.id; the Java KafkaProducer committing and aborting, read by the Java
+ * consumer in both isolation levels, kafka-transactions listing the ids; and Kafka Streams with
+ * processing.guarantee=exactly_once_v2 (transactional producer per thread, offsets committed in
+ * the transaction, read_committed consumer).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { python } from '../helpers/clients.js';
+import { ensureJavaBuilt, runJavaOk, runKafkaTool } from '../helpers/java.js';
+
+let broker: TestBroker;
+let b: string;
+
+beforeAll(async () => {
+  broker = await startTestBroker({ config: { 'group.initial.rebalance.delay.ms': 0 } });
+  b = broker.bootstrap;
+});
+afterAll(async () => {
+  await broker?.cleanup();
+});
+
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  await runJavaOk('Admin', ['create-topics', '--bootstrap', b, '--topic', topic, '--partitions', String(partitions)]);
+}
+
+describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
+  beforeAll(async () => {
+    await ensureJavaBuilt();
+  }, 300_000);
+
+  it('commits and aborts; read_committed sees the committed records only; send_offsets_to_transaction commits the group offsets', async () => {
+    await createTopic('ck-txn', 2);
+    await createTopic('ck-txn-out', 2);
+    const r = await python<any>('txn_ck.py', { bootstrap: b, topic: 'ck-txn', scenario: 'basic', commit: 50, abort: 30, partitions: 2 }, 120_000);
+    expect(r.readCommitted.length).toBe(100);
+    expect(r.readCommitted.filter((v: string) => v.startsWith('aborted'))).toEqual([]);
+    expect(r.readUncommitted.length).toBe(130);
+    expect(r.copied).toBe(100);
+    // Offsets committed through the transactions: past every record of the input (markers included).
+    const total = Object.values(r.committedOffsets as Record<string, number>).reduce((n, o) => n + o, 0);
+    expect(total).toBeGreaterThanOrEqual(130);
+    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'ck-txn-out', '--assign', 'ck-txn-out:0,ck-txn-out:1', '--from-beginning', '--isolation', 'read_committed', '--idle-ms', '2000', '--timeout-ms', '30000']);
+    expect(out.count).toBe(100);
+  }, 180_000);
+
+  it('a second producer with the same transactional.id fences the first', async () => {
+    await createTopic('ck-fence', 1);
+    const r = await python<any>('txn_ck.py', { bootstrap: b, topic: 'ck-fence', scenario: 'fence' }, 120_000);
+    expect(r.zombieCommit).not.toBe('succeeded');
+    expect(r.zombieCommit.name).toMatch(/FENCED|PRODUCER_EPOCH/);
+    expect(r.readCommitted).toEqual(['winner-0', 'winner-1', 'winner-2']);
+  }, 180_000);
+});
+
+describe('Java clients 4.4', () => {
+  beforeAll(async () => {
+    await ensureJavaBuilt();
+  }, 300_000);
+
+  it('a transactional KafkaProducer commits and aborts; the consumer reads per isolation level; kafka-transactions lists the ids', async () => {
+    await createTopic('java-txn', 3);
+    const committed = await runJavaOk('Produce', ['--bootstrap', b, '--topic', 'java-txn', '--count', '500', '--key-pattern', 'k%d', '--value-pattern', 'c-%d', '--transactional-id', 'java-txn-1']);
+    expect(committed.acked).toBe(500);
+    const aborted = await runJavaOk('Produce', ['--bootstrap', b, '--topic', 'java-txn', '--count', '300', '--key-pattern', 'k%d', '--value-pattern', 'a-%d', '--transactional-id', 'java-txn-2', '--abort', 'true']);
+    expect(aborted.acked).toBe(300);
+    const again = await runJavaOk('Produce', ['--bootstrap', b, '--topic', 'java-txn', '--count', '200', '--key-pattern', 'k%d', '--value-pattern', 'c2-%d', '--transactional-id', 'java-txn-1']);
+    expect(again.acked).toBe(200);
+    const assign = ['--assign', 'java-txn:0,java-txn:1,java-txn:2', '--from-beginning', '--idle-ms', '2000', '--timeout-ms', '30000'];
+    const rc = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'java-txn', ...assign, '--isolation', 'read_committed']);
+    expect(rc.count).toBe(700);
+    expect(rc.valueChecksum).toBe((committed.valueChecksum + again.valueChecksum) % 2 ** 32);
+    const ru = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'java-txn', ...assign, '--isolation', 'read_uncommitted']);
+    expect(ru.count).toBe(1000);
+
+    const list = await runKafkaTool('TransactionsCommand', ['--bootstrap-server', b, 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/java-txn-1\s+1\s+\d+\s+CompleteCommit/);
+    expect(list.stdout).toMatch(/java-txn-2\s+1\s+\d+\s+CompleteAbort/);
+    const described = await runJavaOk('Admin', ['describe-transactions', '--bootstrap', b, '--id', 'java-txn-1']);
+    expect(described.transactions['java-txn-1']).toMatchObject({ state: 'CompleteCommit', topicPartitions: [] });
+  }, 180_000);
+
+  it('Kafka Streams with exactly_once_v2 processes every record exactly once', async () => {
+    await createTopic('eos-in', 2);
+    await createTopic('eos-out', 2);
+    const produced = await runJavaOk('Produce', ['--bootstrap', b, '--topic', 'eos-in', '--count', '300', '--key-pattern', 'k%d', '--value-pattern', 'w%d']);
+    expect(produced.acked).toBe(300);
+    const app = await runJavaOk('StreamsPipe', ['--bootstrap', b, '--application-id', 'eos-app', '--input', 'eos-in', '--output', 'eos-out', '--op', 'upper', '--exactly-once', 'true', '--max', '300', '--timeout-ms', '90000'], { timeoutMs: 150_000 });
+    expect(app).toMatchObject({ processed: 300, timedOut: false });
+    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'eos-out', '--assign', 'eos-out:0,eos-out:1', '--from-beginning', '--isolation', 'read_committed', '--records', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
+    expect(out.count).toBe(300);
+    expect(out.records.every((r: unknown[]) => /^W\d+$/.test(String(r[4])))).toBe(true);
+    // The application's input offsets were committed through its transactions.
+    const offsets = await runJavaOk('Admin', ['list-group-offsets', '--bootstrap', b, '--group', 'eos-app']);
+    expect(JSON.stringify(offsets)).toContain('eos-in');
+  }, 240_000);
+});
