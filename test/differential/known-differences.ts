@@ -78,10 +78,10 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'no-transactions',
-    what: 'No transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers and TxnOffsetCommit are not served, and the transaction.version feature is not advertised.',
-    why: 'Not implemented yet (InitProducerId fences transactional ids; read_committed has nothing to filter).',
-    where: [...apis(24, 25, 26, 27, 28), ...features('transaction.version')],
+    id: 'no-kip-890-transactions',
+    what: 'Transactions run Kafka\'s original protocol (KIP-98, KIP-447): WriteTxnMarkers (broker to broker) is not served, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit stop at the versions before KIP-890, and the transaction.version feature is not advertised.',
+    why: 'A single broker writes its transaction markers itself; KIP-890\'s server-side defence (epoch bump per transaction, implicit partition adds) is not implemented, so clients are kept on the protocol Runnel serves. Produce still verifies that a transactional batch\'s partition was added (INVALID_TXN_STATE), as Kafka 3.6+ does.',
+    where: [...apis(27), ...features('transaction.version')],
   },
   {
     id: 'no-kip-848',
