@@ -49,8 +49,13 @@ export interface AppendResult {
   logAppendTime: number;
   /** Write done and visible to readers. */
   written: Promise<void>;
-  /** fsynced per the flush policy (the same promise as `written` when every append is fsynced). */
-  durable: Promise<void>;
+  /**
+   * fsynced per the flush policy (the same promise as `written` when every append is fsynced).
+   * Under a relaxed policy it is made on first access: an append nobody asks about costs nothing
+   * until the next fsync (keeping one promise per append until a 1 GiB segment rolls would hold
+   * hundreds of MB).
+   */
+  readonly durable: Promise<void>;
 }
 
 export interface PartitionLogOptions {
@@ -98,6 +103,12 @@ class Deferred {
   }
 }
 
+function rejectedQuietly(err: unknown): Promise<void> {
+  const p = Promise.reject(err);
+  p.catch(noop);
+  return p;
+}
+
 interface QueuedAppend {
   seg: LogSegment;
   /** null: a roll marker (switch to `seg` with nothing to write) while queued; set to null once written. */
@@ -111,7 +122,10 @@ interface QueuedAppend {
   /** Visible only after an fsync (flush.messages = 1). */
   waitFsync: boolean;
   written: Deferred;
-  durable: Deferred;
+  /** `written` when waitFsync; otherwise made when someone asks for it (durableOf). */
+  durable: Deferred | null;
+  /** Why the append was voided or could not be made durable, once it failed. */
+  failure?: unknown;
 }
 
 export function storageError(message: string, cause?: unknown): KafkaError {
@@ -152,6 +166,8 @@ export class PartitionLog {
   private writerRunning = false;
   private pendingVisible: QueuedAppend[] = [];
   private awaitingDurable: QueuedAppend[] = [];
+  /** Written appends whose durable promise was asked for after their write (durableOf). */
+  private lateDurable: QueuedAppend[] = [];
   private unflushedRecords = 0;
   private firstUnflushedAt = 0;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -310,10 +326,41 @@ export class PartitionLog {
 
     const waitFsync = cfg.flushMessages <= 1;
     const written = new Deferred();
-    const durable = waitFsync ? written : new Deferred();
-    this.queue.push({ seg, buf: b, position, size, last, maxTs: batch.maxTimestamp(b), records: batch.recordCount(b), indexIt, waitFsync, written, durable });
+    const entry: QueuedAppend = { seg, buf: b, position, size, last, maxTs: batch.maxTimestamp(b), records: batch.recordCount(b), indexIt, waitFsync, written, durable: waitFsync ? written : null };
+    this.queue.push(entry);
     this.kick();
-    return { baseOffset: base, lastOffset: last, logAppendTime, written: written.promise, durable: durable.promise };
+    const log = this;
+    return {
+      baseOffset: base,
+      lastOffset: last,
+      logAppendTime,
+      written: written.promise,
+      get durable() {
+        return log.durableOf(entry);
+      },
+    };
+  }
+
+  /** The durable promise of an append under a relaxed flush policy, made on first access. */
+  private durableOf(e: QueuedAppend): Promise<void> {
+    if (e.durable) return e.durable.promise;
+    if (e.failure !== undefined) return rejectedQuietly(e.failure);
+    if (this.flushedEnd > e.last) return Promise.resolve();
+    if (this.state === 'offline') return rejectedQuietly(storageError('log is offline'));
+    const d = new Deferred();
+    e.durable = d;
+    // Still queued: the writer adds it to awaitingDurable when it writes it. Written already (the
+    // writer dropped its buffer): resolved by the first sync that ends past it — possibly one in
+    // flight now, which took awaitingDurable before this entry joined it.
+    if (e.buf === null) this.lateDurable.push(e);
+    return d.promise;
+  }
+
+  /** Rejects an append's written (unless visible already) and durable promises; records why. */
+  private failAppend(e: QueuedAppend, err: unknown, written = true): void {
+    e.failure ??= err;
+    if (written) e.written.reject(err);
+    e.durable?.reject(err);
   }
 
   private shouldRoll(seg: LogSegment, size: number, last: number, now: number): boolean {
@@ -343,7 +390,7 @@ export class PartitionLog {
     if (seg.isEmpty) return Promise.resolve();
     const ns = this.queueRoll(this._nextOffset);
     const d = new Deferred();
-    this.queue.push({ seg: ns, buf: null, position: 0, size: 0, last: this._nextOffset - 1, maxTs: -1, records: 0, indexIt: false, waitFsync: false, written: d, durable: d });
+    this.queue.push({ seg: ns, buf: null, position: 0, size: 0, last: this._nextOffset - 1, maxTs: -1, records: 0, indexIt: false, waitFsync: false, written: d, durable: null });
     this.kick();
     return d.promise;
   }
@@ -451,7 +498,7 @@ export class PartitionLog {
         // batch (a view of its whole request frame) kept every produced byte on the heap until then.
         e.buf = null;
         this.pendingVisible.push(e);
-        this.awaitingDurable.push(e);
+        if (e.durable) this.awaitingDurable.push(e);
       }
       seg.writtenSize += bytes;
       this.writtenEnd = group[group.length - 1]!.last + 1;
@@ -507,7 +554,15 @@ export class PartitionLog {
   /** After a successful sync of everything written: `covered` is durable, and visible. */
   private markDurable(covered: QueuedAppend[], end: number): void {
     this.flushedEnd = end;
-    for (const e of covered) e.durable.resolve();
+    for (const e of covered) e.durable?.resolve();
+    if (this.lateDurable.length > 0) {
+      const still: QueuedAppend[] = [];
+      for (const e of this.lateDurable) {
+        if (end > e.last) e.durable!.resolve();
+        else still.push(e);
+      }
+      this.lateDurable = still;
+    }
     this.advanceVisibility(true);
   }
 
@@ -575,14 +630,8 @@ export class PartitionLog {
   private rejectQueued(err: KafkaError, extra: QueuedAppend[] = []): void {
     const q = this.queue;
     this.queue = [];
-    for (const e of extra) {
-      e.written.reject(err);
-      e.durable.reject(err);
-    }
-    for (const e of q) {
-      e.written.reject(err);
-      e.durable.reject(err);
-    }
+    for (const e of extra) this.failAppend(e, err);
+    for (const e of q) this.failAppend(e, err);
   }
 
   /** After a failure: forget segments that were queued but never created; LEO back to written end. */
@@ -608,10 +657,7 @@ export class PartitionLog {
       this.goOffline(e2);
     }
     const err = storageError('write failed', e);
-    for (const v of victims) {
-      v.written.reject(err);
-      v.durable.reject(err);
-    }
+    for (const v of victims) this.failAppend(v, err);
   }
 
   private async onFsyncFailure(seg: LogSegment, covered: QueuedAppend[], e: unknown): Promise<void> {
@@ -640,12 +686,9 @@ export class PartitionLog {
       }
     }
     const err = storageError('fsync failed', e);
-    for (const c of covered) c.durable.reject(err);
-    for (const c of notVisible) c.written.reject(err);
-    for (const c of queued) {
-      c.written.reject(err);
-      c.durable.reject(err);
-    }
+    for (const c of covered) this.failAppend(c, err, false);
+    for (const c of notVisible) this.failAppend(c, err);
+    for (const c of queued) this.failAppend(c, err);
   }
 
   private goOffline(err: unknown): void {
@@ -656,8 +699,10 @@ export class PartitionLog {
     this.rejectQueued(kerr);
     for (const w of this.flushWaiters) w.reject(kerr);
     this.flushWaiters = [];
-    for (const e of this.awaitingDurable) e.durable.reject(kerr);
+    for (const e of this.awaitingDurable) this.failAppend(e, kerr, false);
     this.awaitingDurable = [];
+    for (const e of this.lateDurable) this.failAppend(e, kerr, false);
+    this.lateDurable = [];
     this.opts.onOffline?.(this, err);
   }
 
