@@ -10,7 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { python } from '../helpers/clients.js';
-import { ensureJavaBuilt, runJavaOk, runKafkaTool } from '../helpers/java.js';
+import { ensureJavaBuilt, runJava, runJavaOk, runKafkaTool } from '../helpers/java.js';
+import { join } from 'node:path';
+import { offsetsPartitionFor } from '../../src/groups/offsets-partition.js';
 
 let broker: TestBroker;
 let b: string;
@@ -83,6 +85,24 @@ describe('Java clients 4.4', () => {
     const described = await runJavaOk('Admin', ['describe-transactions', '--bootstrap', b, '--id', 'java-txn-1']);
     expect(described.transactions['java-txn-1']).toMatchObject({ state: 'CompleteCommit', topicPartitions: [] });
   }, 180_000);
+
+  it("Kafka's kafka-dump-log reads our __transaction_state records and transaction markers", async () => {
+    // After the previous test: java-txn-1 committed twice, java-txn-2 aborted.
+    const partition = offsetsPartitionFor('java-txn-1', 50);
+    const txnLog = join(broker.dataDir, `__transaction_state-${partition}`, '00000000000000000000.log');
+    const decoded = await runJava('org.apache.kafka.tools.DumpLogSegments', ['--transaction-log-decoder', '--files', txnLog]);
+    expect(decoded.code).toBe(0);
+    expect(decoded.stdout).not.toMatch(/isvalid: false/);
+    expect(decoded.stdout).toContain('"transactionalId":"java-txn-1"');
+    // Kafka's decoder names the states it reads: every step of the two committed transactions.
+    for (const status of ['Empty', 'Ongoing', 'PrepareCommit', 'CompleteCommit']) expect(decoded.stdout).toContain(`"transactionStatus":"${status}"`);
+    expect(decoded.stdout).toMatch(/"producerEpoch":1,"transactionTimeoutMs":60000,"transactionStatus":"PrepareCommit","transactionPartitions":\[\{"topic":"java-txn","partitionIds":\[0,1,2\]\}\]/);
+    const data = await runJava('org.apache.kafka.tools.DumpLogSegments', ['--print-data-log', '--files', join(broker.dataDir, 'java-txn-0', '00000000000000000000.log')]);
+    expect(data.code).toBe(0);
+    expect(data.stdout).toMatch(/isTransactional: true .*isControl: true/);
+    expect(data.stdout).toMatch(/endTxnMarker: COMMIT coordinatorEpoch: 0/);
+    expect(data.stdout).toMatch(/endTxnMarker: ABORT coordinatorEpoch: 0/);
+  }, 60_000);
 
   it('Kafka Streams with exactly_once_v2 processes every record exactly once', async () => {
     await createTopic('eos-in', 2);
