@@ -114,7 +114,7 @@ async function readPartitions(ctx: RequestContext, req: FetchRequest): Promise<R
         res.lastStableOffset = state ? state.lastStableOffset(r.highWatermark) : r.highWatermark;
         res.logStartOffset = r.logStartOffset;
         if (stable && r.size > 0) {
-          res.abortedTransactions = state!.abortedBetween(p.fetchOffset, lso).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+          res.abortedTransactions = state!.abortedBetween(p.fetchOffset, lso, r.logStartOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
         }
         read.slices = r.slices;
         read.size = r.size;

@@ -150,8 +150,16 @@ export class PartitionProducerState {
     return lso;
   }
 
-  /** Aborted transactions overlapping [from, to) (a read_committed fetch of that range). */
-  abortedBetween(from: number, to: number): AbortedTxn[] {
+  /**
+   * Aborted transactions overlapping [from, to) (a read_committed fetch of that range). Those
+   * wholly below the log start offset (retention, DeleteRecords) are forgotten on the way.
+   */
+  abortedBetween(from: number, to: number, logStartOffset = 0): AbortedTxn[] {
+    if (this.aborted.length > 0 && this.aborted[0]!.lastOffset < logStartOffset) {
+      let drop = 0;
+      while (drop < this.aborted.length && this.aborted[drop]!.lastOffset < logStartOffset) drop++;
+      this.aborted = this.aborted.slice(drop);
+    }
     const out: AbortedTxn[] = [];
     for (let i = this.aborted.length - 1; i >= 0; i--) {
       const a = this.aborted[i]!;

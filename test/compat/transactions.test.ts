@@ -162,6 +162,9 @@ describe('kafkajs transactional producer', () => {
     const ru = (await fetch(0)).responses[0].partitions[0];
     expect(ru).toMatchObject({ highWatermark: 20, lastStableOffset: 5, abortedTransactions: null });
     expect(ru.records.length).toBeGreaterThan(rc.records.length);
+    // DescribeProducers (kafka-transactions describe-producers) shows the open transaction's start.
+    const open = (await c.request(61, 0, { topics: [{ name: topic, partitionIndexes: [0] }] })).topics[0].partitions[0].activeProducers;
+    expect(open.map((p: any) => p.currentTxnStartOffset)).toEqual([5]);
 
     // A read_committed consumer parked at the LSO gets the records once the transaction commits.
     const reading = consumeAll(broker.bootstrap, topic, false, 20, 1000);
