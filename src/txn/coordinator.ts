@@ -402,23 +402,42 @@ export class TransactionCoordinator {
 
   /** Appends a COMMIT/ABORT marker to one partition (a deleted topic has nothing to mark). */
   private async writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean): Promise<void> {
+    await this.appendMarker(topic, partition, producerId, producerEpoch, commit, 0, false);
+  }
+
+  /**
+   * Appends a transaction marker to a partition and applies it (producer state; group offsets for
+   * __consumer_offsets). With `checkEpoch` (WriteTxnMarkers from an admin client) a marker older
+   * than the producer's epoch in the partition is refused with INVALID_PRODUCER_EPOCH, as Kafka
+   * refuses it. Returns the error code (UNKNOWN_TOPIC_OR_PARTITION when the partition is gone).
+   */
+  async appendMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, checkEpoch: boolean): Promise<number> {
     const broker = this.broker;
     const log = broker.topics.partitionLog(topic, partition);
-    if (!log) return;
-    const marker = buildControlBatch(commit ? ControlRecordType.Commit : ControlRecordType.Abort, { producerId, producerEpoch, coordinatorEpoch: 0 });
+    if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const marker = buildControlBatch(commit ? ControlRecordType.Commit : ControlRecordType.Abort, { producerId, producerEpoch, coordinatorEpoch });
+    let refused = false;
     const written = await broker.appendOrder.run(
       log,
       async () => {
         await broker.producerStates.get(log);
       },
       () => {
+        const state = broker.producerStates.peek(log)!;
+        const current = state.producers.get(producerId)?.epoch ?? -1;
+        if (checkEpoch && producerEpoch < current) {
+          refused = true;
+          return Promise.resolve();
+        }
         const res = log.append(marker);
-        broker.producerStates.peek(log)!.completeTxn(producerId, producerEpoch, res.baseOffset, !commit, Date.now());
+        state.completeTxn(producerId, producerEpoch, res.baseOffset, !commit, Date.now());
         return res.written;
       },
     );
     await written;
+    if (refused) return ErrorCode.INVALID_PRODUCER_EPOCH;
     if (topic === CONSUMER_OFFSETS_TOPIC) completeTxnOffsets(broker.groups, partition, producerId, commit);
+    return ErrorCode.NONE;
   }
 
   // -----------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import { python } from '../helpers/clients.js';
 import { ensureJavaBuilt, runJava, runJavaOk, runKafkaTool } from '../helpers/java.js';
 import { join } from 'node:path';
 import { offsetsPartitionFor } from '../../src/groups/offsets-partition.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { buildBatchSync } from '../../protocol/records/builder.js';
 
 let broker: TestBroker;
 let b: string;
@@ -103,6 +105,32 @@ describe('Java clients 4.4', () => {
     expect(data.stdout).toMatch(/endTxnMarker: COMMIT coordinatorEpoch: 0/);
     expect(data.stdout).toMatch(/endTxnMarker: ABORT coordinatorEpoch: 0/);
   }, 60_000);
+
+  it('kafka-transactions find-hanging and abort end a transaction left open in a partition (WriteTxnMarkers)', async () => {
+    await createTopic('hanging', 1);
+    const c = await RawClient.connect(broker.host, broker.port);
+    let producerId: number;
+    try {
+      const init = await c.request(22, 4, { transactionalId: 'hanging-txn', transactionTimeoutMs: 900000, producerId: -1, producerEpoch: -1 });
+      producerId = init.producerId;
+      const added = await c.request(24, 3, { transactionalId: 'hanging-txn', producerId, producerEpoch: init.producerEpoch, topics: [{ name: 'hanging', partitions: [0] }] });
+      expect(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(0);
+      const b0 = buildBatchSync([{ value: 'stuck-0' }, { value: 'stuck-1' }], { producerId, producerEpoch: init.producerEpoch, baseSequence: 0, transactional: true });
+      const produced = await c.request(0, 9, { transactionalId: 'hanging-txn', acks: -1, timeoutMs: 5000, topicData: [{ name: 'hanging', partitionData: [{ index: 0, records: b0 }] }] });
+      expect(produced.responses[0].partitionResponses[0].errorCode).toBe(0);
+    } finally {
+      c.close();
+    }
+    const lso = async () => JSON.stringify(await runJavaOk('Admin', ['list-offsets', '--bootstrap', b, '--topic', 'hanging', '--spec', 'latest', '--isolation', 'read_committed']));
+    expect(await lso()).toContain('"hanging-0":{"offset":0');
+    const producers = await runKafkaTool('TransactionsCommand', ['--bootstrap-server', b, 'describe-producers', '--topic', 'hanging', '--partition', '0']);
+    expect(producers.stdout).toMatch(new RegExp(`${producerId}\\s+0\\s+-1\\s+1\\s+\\d+\\s+0`));
+    const abort = await runKafkaTool('TransactionsCommand', ['--bootstrap-server', b, 'abort', '--topic', 'hanging', '--partition', '0', '--start-offset', '0']);
+    expect(abort.code, abort.stderr).toBe(0);
+    expect(await lso()).toContain('"hanging-0":{"offset":3');
+    const read = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'hanging', '--assign', 'hanging:0', '--from-beginning', '--isolation', 'read_committed', '--idle-ms', '1000', '--timeout-ms', '4000']);
+    expect(read.count).toBe(0);
+  }, 120_000);
 
   it('Kafka Streams with exactly_once_v2 processes every record exactly once', async () => {
     await createTopic('eos-in', 2);

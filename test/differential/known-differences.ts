@@ -79,9 +79,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'no-kip-890-transactions',
-    what: 'Transactions run Kafka\'s original protocol (KIP-98, KIP-447): WriteTxnMarkers (broker to broker) is not served, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit stop at the versions before KIP-890, and the transaction.version feature is not advertised.',
-    why: 'A single broker writes its transaction markers itself; KIP-890\'s server-side defence (epoch bump per transaction, implicit partition adds) is not implemented, so clients are kept on the protocol Runnel serves. Produce still verifies that a transactional batch\'s partition was added (INVALID_TXN_STATE), as Kafka 3.6+ does.',
-    where: [...apis(27), ...features('transaction.version')],
+    what: 'Transactions run Kafka\'s original protocol (KIP-98, KIP-447): AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit and WriteTxnMarkers stop at the versions before KIP-890, and the transaction.version feature is not advertised.',
+    why: 'KIP-890\'s server-side defence (epoch bump per transaction, implicit partition adds) is not implemented, so clients are kept on the protocol Runnel serves. Produce still verifies that a transactional batch\'s partition was added (INVALID_TXN_STATE), as Kafka 3.6+ does.',
+    where: [...features('transaction.version')],
   },
   {
     id: 'no-kip-848',

@@ -1,0 +1,61 @@
+/**
+ * WriteTxnMarkers (key 27), versions 0-1.
+ *
+ * In Kafka the transaction coordinator sends this to partition leaders; Runnel's coordinator
+ * writes its markers itself, so the callers here are admin clients: `kafka-transactions abort`
+ * (Admin.abortTransaction) ends a hanging transaction in one partition by writing its ABORT
+ * marker. Each marker is appended through the same path as the coordinator's (producer state,
+ * last stable offset, aborted-transactions index; group offsets for __consumer_offsets). A marker
+ * with an epoch older than the producer's in that partition gets INVALID_PRODUCER_EPOCH, an
+ * unknown partition UNKNOWN_TOPIC_OR_PARTITION, and a storage failure KAFKA_STORAGE_ERROR.
+ *
+ * Version notes: v1 flexible. v2 (transaction version, KIP-890) is not served.
+ */
+import {
+  newWriteTxnMarkersResponse,
+  newWriteTxnMarkersResponseMarker,
+  newWriteTxnMarkersResponsePartition,
+  newWriteTxnMarkersResponseTopic,
+  type WriteTxnMarkersRequest,
+  type WriteTxnMarkersResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
+  key: 27,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, req) {
+    const markers = [];
+    for (const m of req.markers) {
+      const topics = [];
+      for (const t of m.topics) {
+        const partitions = [];
+        for (const p of t.partitionIndexes) {
+          let errorCode: number;
+          try {
+            errorCode = await ctx.broker.txn.appendMarker(t.name, p, m.producerId, m.producerEpoch, m.transactionResult, m.coordinatorEpoch, true);
+          } catch (err) {
+            errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
+          }
+          ctx.log.info({ topic: t.name, partition: p, producerId: m.producerId, result: m.transactionResult ? 'commit' : 'abort', errorCode }, 'transaction marker written on request');
+          partitions.push(newWriteTxnMarkersResponsePartition({ partitionIndex: p, errorCode }));
+        }
+        topics.push(newWriteTxnMarkersResponseTopic({ name: t.name, partitions }));
+      }
+      markers.push(newWriteTxnMarkersResponseMarker({ producerId: m.producerId, topics }));
+    }
+    return newWriteTxnMarkersResponse({ markers });
+  },
+  errorResponse(_ctx, req, code) {
+    return newWriteTxnMarkersResponse({
+      markers: req.markers.map((m) =>
+        newWriteTxnMarkersResponseMarker({
+          producerId: m.producerId,
+          topics: m.topics.map((t) => newWriteTxnMarkersResponseTopic({ name: t.name, partitions: t.partitionIndexes.map((p) => newWriteTxnMarkersResponsePartition({ partitionIndex: p, errorCode: code })) })),
+        }),
+      ),
+    });
+  },
+});
