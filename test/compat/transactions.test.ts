@@ -312,7 +312,14 @@ describe('kafkajs transactional producer', () => {
 describe('transaction timeout', () => {
   let b: TestBroker;
   beforeAll(async () => {
-    b = await startTestBroker({ config: { ...BROKER_CONFIG, 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 } });
+    b = await startTestBroker({
+      config: {
+        ...BROKER_CONFIG,
+        'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200,
+        'transactional.id.expiration.ms': 3000,
+        'transaction.remove.expired.transaction.cleanup.interval.ms': 200,
+      },
+    });
   });
   afterAll(async () => {
     await b?.cleanup();
@@ -338,6 +345,25 @@ describe('transaction timeout', () => {
     const seen = await consumeAll(b.bootstrap, topic, false, undefined, 1000);
     expect(seen.values).toEqual([]);
     expect((await consumeAll(b.bootstrap, topic, true, 4, 500)).values.length).toBe(4);
+  }, 30_000);
+
+  it('removes transactional ids idle longer than transactional.id.expiration.ms', async () => {
+    const c = await raw(b);
+    const init = await c.request(22, 4, { transactionalId: 'kjs-expiring', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    expect(init.errorCode).toBe(ErrorCode.NONE);
+    expect((await describeTxn(b, 'kjs-expiring')).transactionState).toBe('Empty');
+    const deadline = Date.now() + 10_000;
+    let code = 0;
+    while (Date.now() < deadline) {
+      code = (await describeTxn(b, 'kjs-expiring')).errorCode;
+      if (code === ErrorCode.TRANSACTIONAL_ID_NOT_FOUND) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(code).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    // A new InitProducerId starts over with a new producer id.
+    const again = await c.request(22, 4, { transactionalId: 'kjs-expiring', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    expect(again).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+    expect(again.producerId).not.toBe(init.producerId);
   }, 30_000);
 });
 
