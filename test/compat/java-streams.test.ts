@@ -6,8 +6,8 @@
  * the running application. At the end the totals in the state store, in the output topic and in
  * the orders as produced agree exactly.
  *
- * Why the totals can be checked exactly with at-least-once processing (Streams' default; exactly-
- * once needs transactions, which Runnel does not serve yet): a Streams app that crashes replays
+ * Why the totals can be checked exactly with at-least-once processing (Streams' default;
+ * exactly-once under crashes is java-streams-eos.test.ts): a Streams app that crashes replays
  * what it processed after its last commit, so a hard stop could count some orders twice. Every
  * restart here is clean instead: the app is stopped through stdin, and close() commits the input
  * offsets after flushing the store, its changelog and the output. The broker is restarted only
