@@ -1,6 +1,6 @@
 /**
- * Transactions with librdkafka (Debian's confluent-kafka-python, librdkafka 2.0.2) and the Java
- * clients 4.4: init/begin/commit/abort, read_committed and read_uncommitted consumers,
+ * Transactions with librdkafka (Debian's confluent-kafka-python with librdkafka 2.0.2, and 2.16
+ * from PyPI when test/.venv has it) and the Java clients 4.4: init/begin/commit/abort, read_committed and read_uncommitted consumers,
  * consume-transform-produce with send_offsets_to_transaction, fencing by a second producer with
  * the same transactional.id; the Java KafkaProducer committing and aborting, read by the Java
  * consumer in both isolation levels, kafka-transactions listing the ids; and Kafka Streams with
@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { python } from '../helpers/clients.js';
+import { python, run } from '../helpers/clients.js';
+import { VENV_PYTHON, pythonModuleMissing } from './clients/scenario.js';
 import { ensureJavaBuilt, runJava, runJavaOk, runKafkaTool } from '../helpers/java.js';
 import { join } from 'node:path';
 import { offsetsPartitionFor } from '../../src/groups/offsets-partition.js';
@@ -58,6 +59,30 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
     expect(r.zombieCommit.name).toMatch(/FENCED|PRODUCER_EPOCH/);
     expect(r.readCommitted).toEqual(['winner-0', 'winner-1', 'winner-2']);
   }, 180_000);
+});
+
+const ckNew = pythonModuleMissing('confluent_kafka');
+describe.skipIf(ckNew !== null)(`confluent-kafka-python from PyPI (librdkafka 2.16)${ckNew ? ` (skipped: ${ckNew})` : ''}`, () => {
+  const py = async (args: Record<string, unknown>): Promise<any> => {
+    const r = await run(VENV_PYTHON, [join(import.meta.dirname, 'py', 'txn_ck.py'), JSON.stringify(args)], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`txn_ck.py exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+
+  it('commits, aborts, sends offsets to transactions and is fenced, as with 2.0.2', async () => {
+    await createTopic('ck16-txn', 2);
+    await createTopic('ck16-txn-out', 2);
+    const r = await py({ bootstrap: b, topic: 'ck16-txn', scenario: 'basic', commit: 50, abort: 30, partitions: 2, idPrefix: 'ck16' });
+    expect(r.librdkafka).toMatch(/^2\.(1\d|[2-9]\d)/);
+    expect(r.readCommitted.length).toBe(100);
+    expect(r.readCommitted.filter((v: string) => v.startsWith('aborted'))).toEqual([]);
+    expect(r.readUncommitted.length).toBe(130);
+    expect(r.copied).toBe(100);
+    await createTopic('ck16-fence', 1);
+    const f = await py({ bootstrap: b, topic: 'ck16-fence', scenario: 'fence', idPrefix: 'ck16' });
+    expect(f.zombieCommit).not.toBe('succeeded');
+    expect(f.readCommitted).toEqual(['winner-0', 'winner-1', 'winner-2']);
+  }, 240_000);
 });
 
 describe('Java clients 4.4', () => {

@@ -1,4 +1,4 @@
-"""confluent-kafka-python (librdkafka) transactions. Argument: JSON {bootstrap, topic, scenario}.
+"""confluent-kafka-python (librdkafka) transactions. Argument: JSON {bootstrap, topic, scenario, idPrefix}.
 
 scenario "basic": a transactional producer commits `commit` records, aborts `abort` records, commits
 `commit` more; a consume-transform-produce step reads them read_committed with a group and sends
@@ -16,6 +16,7 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
 args = json.loads(sys.argv[1])
 bootstrap, topic = args["bootstrap"], args["topic"]
+prefix = args.get("idPrefix", "ck")
 out = {"librdkafka": confluent_kafka.libversion()[0]}
 
 
@@ -49,7 +50,7 @@ def read_all(isolation, expect, idle=3.0, group=None):
 
 if args["scenario"] == "basic":
     n = args.get("commit", 50)
-    p = producer("ck-basic")
+    p = producer(prefix + "-basic")
     p.begin_transaction()
     for i in range(n):
         p.produce(topic, key=b"k%d" % i, value=b"committed-a-%d" % i)
@@ -65,7 +66,7 @@ if args["scenario"] == "basic":
     p.commit_transaction(30)
 
     # Consume-transform-produce: copy the committed records to <topic>-out, offsets in the transaction.
-    group = "ck-ctp"
+    group = prefix + "-ctp"
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": False,
                   "isolation.level": "read_committed"})
     c.subscribe([topic])
@@ -92,12 +93,12 @@ if args["scenario"] == "basic":
     out["readCommitted"] = read_all("read_committed", 2 * n)
     out["readUncommitted"] = read_all("read_uncommitted", 2 * n + args.get("abort", 30))
 elif args["scenario"] == "fence":
-    a = producer("ck-fence")
+    a = producer(prefix + "-fence")
     a.begin_transaction()
     for i in range(5):
         a.produce(topic, value=b"zombie-%d" % i)
     a.flush(30)
-    b = producer("ck-fence")
+    b = producer(prefix + "-fence")
     try:
         a.commit_transaction(15)
         out["zombieCommit"] = "succeeded"
