@@ -1,11 +1,12 @@
 /**
  * Transactions with librdkafka (Debian's confluent-kafka-python with librdkafka 2.0.2, and 2.16
- * from PyPI when test/.venv has it) and the Java clients 4.4: init/begin/commit/abort, read_committed and read_uncommitted consumers,
- * consume-transform-produce with send_offsets_to_transaction, fencing by a second producer with
- * the same transactional.id; the Java KafkaProducer committing and aborting, read by the Java
- * consumer in both isolation levels, kafka-transactions listing the ids; and Kafka Streams with
- * processing.guarantee=exactly_once_v2 (transactional producer per thread, offsets committed in
- * the transaction, read_committed consumer).
+ * from PyPI when test/.venv has it) and the Java clients 4.4: init/begin/commit/abort,
+ * read_committed and read_uncommitted consumers, consume-transform-produce with
+ * send_offsets_to_transaction, fencing by a second producer with the same transactional.id; the
+ * Java KafkaProducer committing and aborting, read by the Java consumer in both isolation levels,
+ * kafka-transactions listing the ids and aborting a hanging transaction, kafka-dump-log decoding
+ * our __transaction_state and markers; and Kafka Streams with processing.guarantee=exactly_once_v2
+ * (a transactional producer per thread, offsets committed in the transaction, read_committed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
