@@ -8,7 +8,10 @@
  * cheap as read_uncommitted ones.
  *
  * On disk: `<data dir>/transactional-partitions.json`, `{ "<topic>": [partition, ...] }`,
- * rewritten atomically when a partition is added.
+ * rewritten atomically when a partition is added. If the file is missing while
+ * `__transaction_state` exists (transactions were used, the file was lost), the coordinator adds
+ * every existing partition at startup: read_committed then loads (rebuilds from the log) the
+ * producer state of each partition it reads, correct but slower.
  */
 import { join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../metadata/atomic-file.js';
@@ -19,11 +22,15 @@ export class TransactionalPartitions {
   private readonly topics = new Map<string, Set<number>>();
   private writes: Promise<void> = Promise.resolve();
 
+  /** Whether the file existed at startup. */
+  fromFile = false;
+
   private constructor(private readonly path: string) {}
 
   static async open(dataDir: string): Promise<TransactionalPartitions> {
     const t = new TransactionalPartitions(join(dataDir, FILE));
     const text = await readFileIfExists(t.path);
+    t.fromFile = text !== null;
     if (text) for (const [topic, parts] of Object.entries(JSON.parse(text) as Record<string, number[]>)) t.topics.set(topic, new Set(parts));
     return t;
   }

@@ -10,6 +10,8 @@
  * checked with DescribeTransactions/ListTransactions/DescribeProducers requests.
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
 import { startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers/broker.js';
@@ -368,7 +370,7 @@ describe('transaction timeout', () => {
 });
 
 describe('restart', () => {
-  it('committed and aborted transactions, transactional offsets and an open transaction survive a restart', async () => {
+  it('committed and aborted transactions, transactional offsets and an open transaction survive a restart (even without transactional-partitions.json)', async () => {
     const dataDir = tempDir('txn-restart');
     cleanups.push(() => removeDir(dataDir));
     let b = await startTestBroker({ dataDir, keepData: true, config: BROKER_CONFIG });
@@ -394,6 +396,9 @@ describe('restart', () => {
       await producer.disconnect();
     }
     await b.stop();
+    // Without the list of transactional partitions every partition is treated as possibly
+    // transactional: read_committed still filters (the kill -9 test restarts with the list).
+    rmSync(join(dataDir, 'transactional-partitions.json'));
     b = await startTestBroker({ dataDir, keepData: true, config: BROKER_CONFIG });
     cleanups.push(() => b.stop());
 
