@@ -6,7 +6,8 @@
  * offsets atomically with the output (and an aborted one leaves them where they were); a second
  * producer with the same transactional.id fences the first; a transaction that outlives its
  * transaction.timeout.ms is aborted by the coordinator; and the outcome of every transaction, the
- * group offsets and an open transaction survive a broker restart. The coordinator's state is
+ * group offsets and an open transaction survive a broker restart, and a transaction stopped between
+ * its PrepareCommit and its markers is completed by the restart. The coordinator's state is
  * checked with DescribeTransactions/ListTransactions/DescribeProducers requests.
  */
 import { randomUUID } from 'node:crypto';
@@ -430,5 +431,38 @@ describe('restart', () => {
     const list = await c.request(66, 1, { stateFilters: ['CompleteCommit', 'CompleteAbort'], producerIdFilters: [], durationFilter: -1 });
     const states = Object.fromEntries(list.transactionStates.map((t: any) => [t.transactionalId, t.transactionState]));
     expect(states).toMatchObject({ 'kjs-restart': 'CompleteAbort', 'kjs-restart-open': 'CompleteCommit' });
+  }, 90_000);
+  it('a transaction stopped between its PrepareCommit and its markers is completed by the restart', async () => {
+    const dataDir = tempDir('txn-prepare');
+    cleanups.push(() => removeDir(dataDir));
+    let b = await startTestBroker({ dataDir, keepData: true, config: { ...BROKER_CONFIG, 'runnel.shutdown.timeout.ms': 1000 } });
+    const topic = 'txn-prepare';
+    await createTopic(b.bootstrap, topic, 2);
+    const producer = kafkajs(b.bootstrap, 'txn-prepare').producer({ transactionalId: 'kjs-prepare', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic, messages: values('decided', 12) });
+    await txn.sendOffsets({ consumerGroupId: 'prepare-group', topics: [{ topic, partitions: [{ partition: 0, offset: '4' }] }] });
+    // The markers never get written: the decision (PrepareCommit) is durable, the rest is not.
+    (b.broker.txn as unknown as { appendMarker: () => Promise<number> }).appendMarker = () => new Promise<number>(() => undefined);
+    const ending = txn.commit().catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await describeTxn(b, 'kjs-prepare')).transactionState !== 'PrepareCommit') await new Promise((r) => setTimeout(r, 50));
+    expect((await describeTxn(b, 'kjs-prepare')).transactionState).toBe('PrepareCommit');
+    expect(await latest(b, topic, 1)).toBe(0);
+    await b.stop();
+    await producer.disconnect().catch(() => undefined);
+    await ending;
+
+    b = await startTestBroker({ dataDir, keepData: true, config: BROKER_CONFIG });
+    cleanups.push(() => b.stop());
+    expect((await describeTxn(b, 'kjs-prepare')).transactionState).toBe('CompleteCommit');
+    const got = await consumeAll(b.bootstrap, topic, false, 12);
+    expect(got.values.length).toBe(12);
+    const admin = kafkajs(b.bootstrap).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    const offsets = await admin.fetchOffsets({ groupId: 'prepare-group', topics: [topic] });
+    expect(offsets[0]!.partitions.find((p) => p.partition === 0)!.offset).toBe('4');
   }, 90_000);
 });
