@@ -1,14 +1,17 @@
 /**
  * The `runnel` CLI against Apache Kafka itself: the client speaks the Kafka protocol, not just
- * Runnel's. Opt-in, since CI has no Kafka: start one with `scripts/reference-kafka.sh start 19392`
- * and run with RUNNEL_REFERENCE_KAFKA=127.0.0.1:19392.
+ * Runnel's. Starts its own Apache Kafka (scripts/apache-kafka.sh, as the differential tests do;
+ * skipped where Java or the cached jars are missing), or uses RUNNEL_REFERENCE_KAFKA=host:port.
  */
 import { PassThrough, Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { partitionForKey } from '../../src/partitioner.js';
+import { apacheKafkaAvailable, startApacheKafka, type ApacheKafka } from '../helpers/apache-kafka.js';
 
-const bootstrap = process.env.RUNNEL_REFERENCE_KAFKA;
+const external = process.env.RUNNEL_REFERENCE_KAFKA;
+let bootstrap = external;
+let kafka: ApacheKafka | undefined;
 const suffix = `${process.pid}-${Date.now()}`;
 
 async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -26,7 +29,15 @@ async function json(args: string[], input?: string): Promise<any> {
   return r.stdout.includes('\n{') && !r.stdout.startsWith('[') ? r.stdout.trim().split('\n').map((l) => JSON.parse(l)) : JSON.parse(r.stdout);
 }
 
-describe.skipIf(!bootstrap)('runnel CLI against Apache Kafka', () => {
+describe.skipIf(!external && !apacheKafkaAvailable())('runnel CLI against Apache Kafka', () => {
+  beforeAll(async () => {
+    if (external) return;
+    kafka = await startApacheKafka();
+    bootstrap = kafka.bootstrap;
+  }, 180_000);
+  afterAll(async () => {
+    await kafka?.stop();
+  }, 60_000);
   const topic = `cli-ref-${suffix}`;
   const group = `cli-ref-group-${suffix}`;
 
