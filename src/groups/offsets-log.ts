@@ -9,9 +9,10 @@
  * `offsets.topic.segment.bytes` segments. Once it exists its real partition count is used.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { CompressionType, batch } from '../../protocol/records/batch.js';
+import { batch } from '../../protocol/records/batch.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
-import { ControlRecordType, forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
+import { ControlRecordType } from '../../protocol/records/records.js';
+import { InternalTopic, replayPartition } from '../data/internal-topic.js';
 import { controlType } from '../txn/producer-state-manager.js';
 import type { Broker } from '../broker.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
@@ -49,46 +50,25 @@ export interface OffsetsLog {
 
 /** The real one, on the broker's partition logs. */
 export class TopicOffsetsLog implements OffsetsLog {
-  private creating: Promise<void> | null = null;
+  private readonly topic: InternalTopic;
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: Broker) {
+    this.topic = new InternalTopic(broker, CONSUMER_OFFSETS_TOPIC, () => ({
+      partitions: broker.config.int('offsets.topic.num.partitions'),
+      configs: [['segment.bytes', String(broker.config.int('offsets.topic.segment.bytes'))]],
+    }));
+  }
 
   partitionCount(): number {
     return this.broker.topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions ?? this.broker.config.int('offsets.topic.num.partitions');
   }
 
   exists(): boolean {
-    return this.broker.topics.get(CONSUMER_OFFSETS_TOPIC) !== undefined;
+    return this.topic.exists();
   }
 
   ensure(): Promise<void> {
-    // While we create it the topic is already listed but its partition logs are still being made:
-    // everyone waits for the creation, not just its first caller.
-    if (this.creating) return this.creating;
-    if (this.exists()) return Promise.resolve();
-    const config = this.broker.config;
-    this.creating = this.broker.topics
-      .create(CONSUMER_OFFSETS_TOPIC, {
-        partitions: config.int('offsets.topic.num.partitions'),
-        replicationFactor: 1,
-        configs: [
-          ['cleanup.policy', 'compact'],
-          ['segment.bytes', String(config.int('offsets.topic.segment.bytes'))],
-          ['compression.type', 'producer'],
-        ],
-        internal: true,
-      })
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          if (this.exists()) return;
-          throw err;
-        },
-      )
-      .finally(() => {
-        this.creating = null;
-      });
-    return this.creating;
+    return this.topic.ensure();
   }
 
   append(partition: number, records: readonly KeyedRecord[]): Promise<void> {
@@ -131,31 +111,18 @@ export class TopicOffsetsLog implements OffsetsLog {
     const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
     if (!log) return;
     let producerId = -1;
-    const cb = (r: BatchRecord): void => {
-      if (r.key) onRecord(r.key, r.value, producerId);
-    };
-    let from = log.logStartOffset;
-    const end = log.highWatermark;
-    while (from < end) {
-      const batches = await log.readBatches(from, 4 * 1024 * 1024);
-      if (batches.length === 0) break;
-      for (const b of batches) {
-        const last = batch.lastOffset(b);
-        if (last < from) continue;
-        from = last + 1;
-        if (batch.isControl(b)) {
-          const type = batch.isTransactional(b) ? controlType(b) : null;
-          if (type !== null) onMarker?.(batch.producerId(b), type === ControlRecordType.Commit);
-          continue;
-        }
+    await replayPartition(log, {
+      onRecord: (r) => {
+        if (r.key) onRecord(r.key, r.value, producerId);
+      },
+      onDataBatch: (b) => {
         producerId = batch.isTransactional(b) ? batch.producerId(b) : -1;
-        const error =
-          batch.compression(b) === CompressionType.None
-            ? forEachRecordSync(b, cb, { allowOffsetGaps: true })
-            : await forEachRecord(b, cb, { allowOffsetGaps: true });
-        if (error !== null) throw new Error(`${CONSUMER_OFFSETS_TOPIC}-${partition}: unreadable batch at offset ${batch.baseOffset(b)}: ${error}`);
-      }
-    }
+      },
+      onControlBatch: (b) => {
+        const type = batch.isTransactional(b) ? controlType(b) : null;
+        if (type !== null) onMarker?.(batch.producerId(b), type === ControlRecordType.Commit);
+      },
+    });
   }
 }
 

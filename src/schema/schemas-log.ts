@@ -4,10 +4,9 @@
  * durably" and "replay everything from the start", so that is the interface, with an in-memory
  * implementation for unit tests (the same shape as groups/offsets-log.ts).
  */
-import { CompressionType, batch } from '../../protocol/records/batch.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
-import { forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
 import type { Broker } from '../broker.js';
+import { InternalTopic, replayPartition } from '../data/internal-topic.js';
 
 export const SCHEMAS_TOPIC = '_schemas';
 
@@ -25,37 +24,19 @@ export interface SchemasLog {
 }
 
 export class TopicSchemasLog implements SchemasLog {
-  private creating: Promise<void> | null = null;
+  private readonly topic: InternalTopic;
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: Broker) {
+    this.topic = new InternalTopic(broker, SCHEMAS_TOPIC, () => ({
+      partitions: 1,
+      // Every registry answer waits for its record to be fsynced, whatever the broker's
+      // (possibly relaxed) flush policy: without this a relaxed policy would never resolve.
+      configs: [['flush.messages', '1']],
+    }));
+  }
 
   private ensure(): Promise<void> {
-    if (this.broker.topics.get(SCHEMAS_TOPIC)) return Promise.resolve();
-    // Everyone waits for one creation, not just its first caller.
-    this.creating ??= this.broker.topics
-      .create(SCHEMAS_TOPIC, {
-        partitions: 1,
-        replicationFactor: 1,
-        configs: [
-          ['cleanup.policy', 'compact'],
-          ['compression.type', 'producer'],
-          // Every registry answer waits for its record to be fsynced, whatever the broker's
-          // (possibly relaxed) flush policy: without this a relaxed policy would never resolve.
-          ['flush.messages', '1'],
-        ],
-        internal: true,
-      })
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          if (this.broker.topics.get(SCHEMAS_TOPIC)) return;
-          throw err;
-        },
-      )
-      .finally(() => {
-        this.creating = null;
-      });
-    return this.creating;
+    return this.topic.ensure();
   }
 
   async append(records: readonly KeyedRecord[]): Promise<void> {
@@ -69,26 +50,11 @@ export class TopicSchemasLog implements SchemasLog {
   async replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
     const log = this.broker.topics.partitionLog(SCHEMAS_TOPIC, 0);
     if (!log) return;
-    const cb = (r: BatchRecord): void => {
-      if (r.key) onRecord(r.key, r.value);
-    };
-    let from = log.logStartOffset;
-    const end = log.highWatermark;
-    while (from < end) {
-      const batches = await log.readBatches(from, 4 * 1024 * 1024);
-      if (batches.length === 0) break;
-      for (const b of batches) {
-        const last = batch.lastOffset(b);
-        if (last < from) continue;
-        from = last + 1;
-        if (batch.isControl(b)) continue;
-        const error =
-          batch.compression(b) === CompressionType.None
-            ? forEachRecordSync(b, cb, { allowOffsetGaps: true })
-            : await forEachRecord(b, cb, { allowOffsetGaps: true });
-        if (error !== null) throw new Error(`${SCHEMAS_TOPIC}-0: unreadable batch at offset ${batch.baseOffset(b)}: ${error}`);
-      }
-    }
+    await replayPartition(log, {
+      onRecord: (r) => {
+        if (r.key) onRecord(r.key, r.value);
+      },
+    });
   }
 }
 

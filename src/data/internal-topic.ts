@@ -1,0 +1,96 @@
+/**
+ * The compacted internal topics the broker keeps its own state in — `__consumer_offsets`
+ * (groups/offsets-log.ts), `__transaction_state` (txn/txn-log.ts), `_schemas`
+ * (schema/schemas-log.ts): created on first need, as Kafka does, and read back from the start at
+ * startup. Their record formats live with their owners; this module only creates and reads.
+ */
+import { CompressionType, batch } from '../../protocol/records/batch.js';
+import { forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import type { Broker } from '../broker.js';
+
+export interface InternalTopicSettings {
+  partitions: number;
+  /** Topic configs besides cleanup.policy=compact and compression.type=producer. */
+  configs?: Array<[string, string]>;
+}
+
+/** One internal topic: whether it exists, and its creation shared by every concurrent caller. */
+export class InternalTopic {
+  private creating: Promise<void> | null = null;
+
+  constructor(
+    private readonly broker: Broker,
+    readonly name: string,
+    /** Read at creation time (the broker config may have changed since startup). */
+    private readonly settings: () => InternalTopicSettings,
+  ) {}
+
+  exists(): boolean {
+    return this.broker.topics.get(this.name) !== undefined;
+  }
+
+  /** Creates the topic if it does not exist yet. */
+  ensure(): Promise<void> {
+    // While we create it the topic is already listed but its partition logs are still being made:
+    // everyone waits for the creation, not just its first caller.
+    if (this.creating) return this.creating;
+    if (this.exists()) return Promise.resolve();
+    const s = this.settings();
+    this.creating = this.broker.topics
+      .create(this.name, {
+        partitions: s.partitions,
+        replicationFactor: 1,
+        configs: [['cleanup.policy', 'compact'], ['compression.type', 'producer'], ...(s.configs ?? [])],
+        internal: true,
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          // Lost a race with another creator (e.g. CreateTopics from a client): fine if it exists.
+          if (this.exists()) return;
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.creating = null;
+      });
+    return this.creating;
+  }
+}
+
+export interface ReplayHandlers {
+  /** Every record of every data batch, in log order. */
+  onRecord(record: BatchRecord): void;
+  /** Before the records of each data batch (e.g. to note its producer). */
+  onDataBatch?(b: Buffer): void;
+  /** Each control batch (transaction markers); its records are not passed to onRecord. */
+  onControlBatch?(b: Buffer): void;
+}
+
+/**
+ * Reads one partition of an internal topic from its log start to its high watermark, batch by
+ * batch. A batch that does not decode is an error naming the partition and offset: the state it
+ * holds would be wrong without it.
+ */
+export async function replayPartition(log: PartitionLog, handlers: ReplayHandlers): Promise<void> {
+  let from = log.logStartOffset;
+  const end = log.highWatermark;
+  while (from < end) {
+    const batches = await log.readBatches(from, 4 * 1024 * 1024);
+    if (batches.length === 0) break;
+    for (const b of batches) {
+      const last = batch.lastOffset(b);
+      if (last < from) continue;
+      from = last + 1;
+      if (batch.isControl(b)) {
+        handlers.onControlBatch?.(b);
+        continue;
+      }
+      handlers.onDataBatch?.(b);
+      const opts = { allowOffsetGaps: true };
+      const error = batch.compression(b) === CompressionType.None ? forEachRecordSync(b, handlers.onRecord, opts) : await forEachRecord(b, handlers.onRecord, opts);
+      if (error !== null) throw new Error(`${log.topic}-${log.partition}: unreadable batch at offset ${batch.baseOffset(b)}: ${error}`);
+    }
+  }
+}
