@@ -128,6 +128,23 @@ interface QueuedAppend {
   failure?: unknown;
 }
 
+/** An AppendResult whose `durable` promise is made when first read (relaxed flush policy). */
+class LazyDurableAppend implements AppendResult {
+  readonly written: Promise<void>;
+  constructor(
+    private readonly log: PartitionLog,
+    private readonly entry: QueuedAppend,
+    readonly baseOffset: number,
+    readonly lastOffset: number,
+    readonly logAppendTime: number,
+  ) {
+    this.written = entry.written.promise;
+  }
+  get durable(): Promise<void> {
+    return this.log.durableOf(this.entry);
+  }
+}
+
 export function storageError(message: string, cause?: unknown): KafkaError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
   const err = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${message}${detail}`);
@@ -329,20 +346,15 @@ export class PartitionLog {
     const entry: QueuedAppend = { seg, buf: b, position, size, last, maxTs: batch.maxTimestamp(b), records: batch.recordCount(b), indexIt, waitFsync, written, durable: waitFsync ? written : null };
     this.queue.push(entry);
     this.kick();
-    const log = this;
-    return {
-      baseOffset: base,
-      lastOffset: last,
-      logAppendTime,
-      written: written.promise,
-      get durable() {
-        return log.durableOf(entry);
-      },
-    };
+    // Strict policy: a plain object, `durable` is `written`. Relaxed: `durable` is made on first
+    // access, through a class getter. (Returning an object literal with a getter from here raised
+    // W3's p99 from ~3 to ~6.5 ms even under the strict policy; not pinned down further.)
+    if (waitFsync) return { baseOffset: base, lastOffset: last, logAppendTime, written: written.promise, durable: written.promise };
+    return new LazyDurableAppend(this, entry, base, last, logAppendTime);
   }
 
   /** The durable promise of an append under a relaxed flush policy, made on first access. */
-  private durableOf(e: QueuedAppend): Promise<void> {
+  durableOf(e: QueuedAppend): Promise<void> {
     if (e.durable) return e.durable.promise;
     if (e.failure !== undefined) return rejectedQuietly(e.failure);
     if (this.flushedEnd > e.last) return Promise.resolve();
