@@ -211,6 +211,13 @@ cmd_start() {
 
 cmd_stop() {
   local pid
+  # The watchdog first: once the broker exits it would run its own stop, which deletes the state
+  # even when this stop was asked to keep it (APACHE_KAFKA_KEEP=1, a restart on the same data).
+  if [[ -f "$STATE/watchdog.pid" ]]; then
+    local w; w="$(cat "$STATE/watchdog.pid")"
+    rm -f "$STATE/watchdog.pid"
+    [[ "$w" != "$$" ]] && kill "$w" 2>/dev/null || true
+  fi
   if ! pid="$(running_pid)"; then
     echo "$NAME: not running" >&2
   else
@@ -223,11 +230,6 @@ cmd_stop() {
     echo "$NAME: stopped pid $pid" >&2
   fi
   rm -f "$STATE/pid"
-  if [[ -f "$STATE/watchdog.pid" ]]; then
-    local w; w="$(cat "$STATE/watchdog.pid")"
-    rm -f "$STATE/watchdog.pid"
-    [[ "$w" != "$$" ]] && kill "$w" 2>/dev/null || true
-  fi
   if [[ "${APACHE_KAFKA_KEEP:-0}" != 1 && -d "$STATE" ]]; then rm -rf "$STATE"; fi
 }
 
