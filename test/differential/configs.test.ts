@@ -4,13 +4,13 @@
  * the broker (the keys Runnel has), CreateTopics' returned configs, and how overrides set with
  * CreateTopics / IncrementalAlterConfigs / AlterConfigs show up, with their errors.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { newDescribeConfigsRequestResource } from '../../protocol/generated/32-describe-configs.js';
 import { newIncrementalAlterConfigsRequestConfig, newIncrementalAlterConfigsRequestResource } from '../../protocol/generated/44-incremental-alter-configs.js';
 import { newAlterConfigsRequestConfig, newAlterConfigsRequestResource } from '../../protocol/generated/33-alter-configs.js';
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { err, expectSame, expectSamePhases, keyed, msg, normalise, placeholder, startPair, uniq, withRaw, type Pair, type Target } from './harness.js';
+import { err, expectSame, expectSamePhases, keyed, msg, normalise, placeholder, usePair, uniq, withRaw, type Target } from './harness.js';
 import { createTopics, req, waitTopics } from './requests.js';
 
 const TOPIC = 2;
@@ -82,13 +82,7 @@ const APPEND = 2;
 const SUBTRACT = 3;
 
 describe.skipIf(!apacheKafkaAvailable())('differential: configs', () => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  }, 180_000);
-  afterAll(async () => {
-    await pair?.stop();
-  }, 60_000);
+  const pair = usePair();
 
   it('a new topic: every config, its default, source, type, synonyms (DescribeConfigs and CreateTopics)', async () => {
     const topic = uniq('cfg-defaults');

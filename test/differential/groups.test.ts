@@ -5,7 +5,7 @@
  * assignments, DeleteGroups/OffsetDelete rules — and the same with kafkajs consumers as a user
  * runs them. Member ids are replaced by the name of the member that got them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { newJoinGroupRequestProtocol } from '../../protocol/generated/11-join-group.js';
 import { newSyncGroupRequestAssignment } from '../../protocol/generated/14-sync-group.js';
@@ -15,7 +15,7 @@ import { newLeaveGroupRequestMember } from '../../protocol/generated/13-leave-gr
 import { newOffsetDeleteRequestPartition, newOffsetDeleteRequestTopic } from '../../protocol/generated/47-offset-delete.js';
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { err, expectSame, expectSamePhases, keyed, normalise, raw, startPair, uniq, type Pair, type Target } from './harness.js';
+import { err, expectSame, expectSamePhases, keyed, normalise, raw, usePair, uniq, type Target } from './harness.js';
 import { assignment, createTopicsReady, decodeAssignment, req, subscription } from './requests.js';
 
 /** Replaces member ids by member names in everything observed. */
@@ -32,13 +32,7 @@ class Members {
 }
 
 describe.skipIf(!apacheKafkaAvailable())('differential: consumer groups', () => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  }, 180_000);
-  afterAll(async () => {
-    await pair?.stop();
-  }, 60_000);
+  const pair = usePair();
 
   it('a classic group step by step: joins, syncs, heartbeats, commits, errors, states', async () => {
     const topic = uniq('gt');

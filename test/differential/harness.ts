@@ -13,7 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { errorName } from '../../protocol/errors.js';
 import { APACHE_KAFKA_LIKE_CONFIG, startApacheKafka, type ApacheKafka } from '../helpers/apache-kafka.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -61,6 +61,34 @@ export async function startPair(config: Record<string, string | number | boolean
     async stop() {
       await Promise.all([runnel.cleanup(), kafka.stop()]);
     },
+  };
+}
+
+/**
+ * For a describe block: starts a pair before its tests and stops it after them. The returned
+ * Pair forwards to the running one (use it inside tests and hooks, not at collection time).
+ */
+export function usePair(config: Record<string, string | number | boolean> = {}): Pair {
+  let running: Pair | undefined;
+  beforeAll(async () => {
+    running = await startPair(config);
+  }, 180_000);
+  afterAll(async () => {
+    await running?.stop();
+  }, 60_000);
+  const current = (): Pair => {
+    if (!running) throw new Error('the differential pair is not running (usePair outside a test?)');
+    return running;
+  };
+  return {
+    get runnel() {
+      return current().runnel;
+    },
+    get kafka() {
+      return current().kafka;
+    },
+    both: (fn) => current().both(fn),
+    stop: () => current().stop(),
   };
 }
 

@@ -4,13 +4,13 @@
  * answers and errors, topic admin errors. Each scenario runs against Runnel and Apache Kafka;
  * the observations must be equal or differ only as test/differential/known-differences.ts says.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { newDeleteRecordsRequestPartition, newDeleteRecordsRequestTopic } from '../../protocol/generated/21-delete-records.js';
 import { newCreatePartitionsRequestTopic } from '../../protocol/generated/37-create-partitions.js';
 import { newDescribeConfigsRequestResource } from '../../protocol/generated/32-describe-configs.js';
 import { apiName } from '../helpers/proxy.js';
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
-import { err, expectSame, keyed, msg, normalise, placeholder, startPair, uniq, withRaw, type Pair, type Target } from './harness.js';
+import { err, expectSame, keyed, msg, normalise, placeholder, usePair, uniq, withRaw, type Target } from './harness.js';
 import { batch, buildBatchSync, createTopics, createTopicsReady, fetch, listOffsets, metadata, probe, produceOne, rawFrame, req, waitTopics } from './requests.js';
 import { newListOffsetsRequestPartition, newListOffsetsRequestTopic } from '../../protocol/generated/02-list-offsets.js';
 import { CompressionType } from '../../protocol/records/batch.js';
@@ -23,13 +23,7 @@ import { readResponseHeader } from '../../protocol/headers.js';
 const API_NAMES: Record<number, string> = { 93: 'StreamsGroupTopologyDescriptionUpdate', 94: 'UnregisterController' };
 
 describe.skipIf(!apacheKafkaAvailable())('differential: protocol', () => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  }, 180_000);
-  afterAll(async () => {
-    await pair?.stop();
-  }, 60_000);
+  const pair = usePair();
 
   it('ApiVersions: APIs, version ranges and features', async () => {
     const obs = await pair.both((t) =>

@@ -6,10 +6,10 @@
  * (ListOffsets and Fetch), the aborted transactions a read_committed fetch reports, and
  * DescribeTransactions along the way — against Runnel and Apache Kafka.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
 import type { RawClient } from '../helpers/raw-client.js';
-import { err, expectSame, keyed, startPair, uniq, withRaw, type Pair } from './harness.js';
+import { err, expectSame, keyed, usePair, uniq, withRaw } from './harness.js';
 import { buildBatchSync, createTopicsReady, listOffsets, req } from './requests.js';
 
 const RETRIABLE = new Set([14, 15, 16, 51]); // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
@@ -54,13 +54,7 @@ function fetchCommitted(c: RawClient, topic: string, offset: number): Promise<an
 }
 
 describe.skipIf(!apacheKafkaAvailable())('differential: transactions', () => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  }, 180_000);
-  afterAll(async () => {
-    await pair?.stop();
-  }, 60_000);
+  const pair = usePair();
 
   it('coordinator errors, verification, commit retries, LSO and aborted transactions', async () => {
     const topic = uniq('txn');
