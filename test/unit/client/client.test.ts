@@ -11,7 +11,7 @@ import { assignmentPartitions, encodeAssignment, encodeSubscription, subscriptio
 import { rangeAssign } from '../../../src/client/range-assignor.js';
 import { decodeRecordSet, type ConsumedRecord } from '../../../src/client/fetcher.js';
 import { Admin, BrokerConnection, ConnectionError, Consumer, GroupMember, KafkaClient, Producer, parseBootstrap } from '../../../src/client/index.js';
-import { partitionForKey } from '../../../src/partitioner.js';
+import { partitionForKey } from '../../../src/client/partitioner.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 
 describe('range assignor', () => {
