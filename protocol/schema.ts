@@ -2,9 +2,12 @@
  * The declaration language for Kafka messages.
  *
  * Each API is declared once, covering every version we serve, in `protocol/apis/NN-name.ts`.
+ * Data messages (Kafka's `"type": "data"` specs and the coordinators' record keys and values: one
+ * versioned struct, no request/response pair, no header) are declared in `protocol/data/name.ts`.
  * The declarations are written by us from the facts in Kafka's message specs (field order, types,
  * version ranges, nullability, tags, defaults). `protocol/gen/generate.ts` turns them into
- * straight-line encode/decode/size functions and TypeScript interfaces in `protocol/generated/`.
+ * straight-line encode/decode/size functions and TypeScript interfaces in `protocol/generated/`
+ * (data messages in `protocol/generated/data/`).
  *
  * A field is a tuple, its key in the object being the field name (object key order is field order):
  *
@@ -65,6 +68,31 @@ export interface ApiDeclaration {
 }
 
 export function defineApi(decl: ApiDeclaration): ApiDeclaration {
+  return decl;
+}
+
+/**
+ * A data message. Stored (record keys and values of __consumer_offsets, __transaction_state) or
+ * carried as bytes inside other messages (ConsumerProtocol in JoinGroup / SyncGroup) as an int16
+ * version followed by the struct at that version, as Kafka's MessageUtil.toVersionPrefixedBytes.
+ */
+export interface DataDeclaration {
+  name: string;
+  /** Every version of the spec, e.g. '0-4'. */
+  versions: string;
+  /** First flexible version, e.g. '4+', or 'none'. */
+  flexible: string;
+  /**
+   * Read a version above the highest declared one as the highest: for messages whose newer
+   * versions may only append fields or add tagged fields (ConsumerProtocol; coordinator values
+   * since KIP-915). Otherwise an unknown version is not read.
+   */
+  readsNewer?: boolean;
+  about?: string;
+  fields: Fields;
+}
+
+export function defineData(decl: DataDeclaration): DataDeclaration {
   return decl;
 }
 

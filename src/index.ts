@@ -16,7 +16,7 @@ export { Broker, BrokerStartError } from './broker.js';
 export { BrokerConfig } from './config/broker-config.js';
 export { ConfigError } from './config/values.js';
 export { DataDirError } from './metadata/data-dir.js';
-export { murmur2Partition } from './partitioner.js';
+export { murmur2Partition } from './client/partitioner.js';
 export { SchemaRegistry, RegistryError, SCHEMAS_TOPIC, registerAvscFile, createTopicWithSchema, type AvscTopicOptions, type SchemaInput, type SchemaResponse } from './schema/index.js';
 
 export interface StartBrokerOptions {

@@ -21,7 +21,7 @@ import kafkajsPkg, { type Kafka as KafkaType, type Producer } from 'kafkajs';
 import { compressSync as snappyCompress } from 'snappy';
 import { CompressionType } from '../../protocol/records/batch.js';
 import { compress, decompress } from '../../protocol/records/compression.js';
-import { partitionForKey } from '../../src/partitioner.js';
+import { partitionForKey } from '../../src/client/partitioner.js';
 import { kcat, python, run } from '../../test/helpers/clients.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import {

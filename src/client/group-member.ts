@@ -11,7 +11,7 @@ import type { HeartbeatResponse, JoinGroupResponse, LeaveGroupResponse, SyncGrou
 import { Admin, type CommittedOffset, type TopicPartition } from './admin.js';
 import { ApiKey } from './api-keys.js';
 import { isCoordinatorError, type KafkaClient } from './cluster.js';
-import { assignmentPartitions, CONSUMER_PROTOCOL_TYPE, encodeAssignment, encodeSubscription, subscriptionTopics } from './consumer-protocol.js';
+import { assignmentPartitions, CONSUMER_PROTOCOL_TYPE, encodeAssignment, encodeSubscription, subscriptionTopics } from '../../protocol/consumer-protocol.js';
 import { KafkaResponseError } from './errors.js';
 import { RANGE_ASSIGNOR, rangeAssign } from './range-assignor.js';
 

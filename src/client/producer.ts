@@ -13,7 +13,7 @@ import { buildBatch, type RecordInput } from '../../protocol/records/builder.js'
 import { ErrorCode } from '../../protocol/errors.js';
 import { newProduceRequestPartition, newProduceRequestTopic, type ProduceRequestPartition } from '../../protocol/generated/index.js';
 import type { ProduceResponse } from '../../protocol/generated/index.js';
-import { partitionForKey } from '../partitioner.js';
+import { partitionForKey } from './partitioner.js';
 import { ApiKey } from './api-keys.js';
 import type { KafkaClient } from './cluster.js';
 import { KafkaResponseError } from './errors.js';

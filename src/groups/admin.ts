@@ -4,7 +4,7 @@
  * callers, the CLI and metrics.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { assignmentPartitions, CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
+import { assignmentPartitions, CONSUMER_PROTOCOL_TYPE } from '../../protocol/consumer-protocol.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { GroupState } from './group.js';
 import { EMPTY_BYTES } from './member.js';

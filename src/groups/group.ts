@@ -8,7 +8,7 @@
  *   Stable / CompletingRebalance ──join, leave, expiry──▶ PreparingRebalance
  *   PreparingRebalance ──nobody left──▶ Empty;   Empty ──deleted / expired──▶ Dead
  */
-import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from '../../protocol/consumer-protocol.js';
 import type { JoinMember, JoinResult, Member, Protocol, SyncResult } from './member.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';

@@ -6,7 +6,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { partitionForKey } from '../../src/partitioner.js';
+import { partitionForKey } from '../../src/client/partitioner.js';
 import { apacheKafkaAvailable, startApacheKafka, type ApacheKafka } from '../helpers/apache-kafka.js';
 
 const external = process.env.RUNNEL_REFERENCE_KAFKA;

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Consumer as KafkaJsConsumer } from 'kafkajs';
 import { runCli } from '../../src/cli/main.js';
-import { partitionForKey } from '../../src/partitioner.js';
+import { partitionForKey } from '../../src/client/partitioner.js';
 import { REPO_ROOT, startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers/broker.js';
 import { run } from '../helpers/clients.js';
 

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, errorName } from '../../../protocol/errors.js';
 import { Admin, OffsetSpec, tpKey, type GroupDescription, type TopicPartition } from '../../client/admin.js';
-import { assignmentPartitions } from '../../client/consumer-protocol.js';
+import { assignmentPartitions } from '../../../protocol/consumer-protocol.js';
 import { UsageError, type FlagSpec } from '../args.js';
 import type { CommandDef, CommandGroupDef } from '../command.js';
 import type { Context } from '../context.js';

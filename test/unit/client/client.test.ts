@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, buildBatchSync, buildControlBatch } from '../../../protocol/records/builder.js';
 import { CompressionType } from '../../../protocol/records/batch.js';
 import { ControlRecordType } from '../../../protocol/records/records.js';
-import { assignmentPartitions, encodeAssignment, encodeSubscription, subscriptionTopics } from '../../../src/client/consumer-protocol.js';
+import { assignmentPartitions, encodeAssignment, encodeSubscription, subscriptionTopics } from '../../../protocol/consumer-protocol.js';
 import { rangeAssign } from '../../../src/client/range-assignor.js';
 import { decodeRecordSet, type ConsumedRecord } from '../../../src/client/fetcher.js';
 import { Admin, BrokerConnection, ConnectionError, Consumer, GroupMember, KafkaClient, Producer, parseBootstrap } from '../../../src/client/index.js';
-import { partitionForKey } from '../../../src/partitioner.js';
+import { partitionForKey } from '../../../src/client/partitioner.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 
 describe('range assignor', () => {

@@ -1,9 +1,10 @@
 /**
- * protocol/generated/ must be exactly what the generator makes from protocol/apis/ today.
+ * protocol/generated/ must be exactly what the generator makes from protocol/apis/ and
+ * protocol/data/ today.
  * On failure: run `npm run gen` and commit the result with the declaration change.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateAll } from '../../../protocol/gen/generate.js';
@@ -21,9 +22,9 @@ function firstDifference(want: string, got: string): string {
   return 'no line differs';
 }
 
-describe('protocol/generated is up to date with protocol/apis', () => {
+describe('protocol/generated is up to date with protocol/apis and protocol/data', () => {
   it('has no stale or missing files', () => {
-    const onDisk = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+    const onDisk = (readdirSync(dir, { recursive: true }) as string[]).map((f) => f.split(sep).join('/')).filter((f) => f.endsWith('.ts')).sort();
     const missing = [...expected.keys()].filter((f) => !onDisk.includes(f));
     const extra = onDisk.filter((f) => !expected.has(f));
     expect({ missing, extra }, 'protocol/generated differs from the declarations: run `npm run gen`').toEqual({ missing: [], extra: [] });

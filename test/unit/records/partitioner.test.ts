@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { murmur2, murmur2Partition, partitionForKey, toPositive } from '../../../src/partitioner.js';
+import { murmur2, murmur2Partition, partitionForKey, toPositive } from '../../../src/client/partitioner.js';
 import { fixture } from './sample-records.js';
 
 interface Vector {
