@@ -15,6 +15,7 @@ import { REPO_ROOT, removeDir, spawnBroker, startTestBroker, tempDir, type Child
 import { RawClient } from '../helpers/raw-client.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { createLogger } from '../../src/logger.js';
+import { buildBatchSync } from '../../protocol/records/builder.js';
 import {
   newFetchRequest,
   newFetchRequestPartition,
@@ -274,6 +275,42 @@ describe('queued request bytes', () => {
     const e = await rawConnect(b.host, b.port);
     await sleep(800);
     expect((await e.request(18, 0, {}))?.errorCode).toBe(0);
+  });
+});
+
+describe('response slices', () => {
+  it('reads the small file slices of a large Fetch response in a bounded window (50 × 1 MB, client not reading)', async () => {
+    const dataDir = tempDir('limits');
+    const writer = await spawnBroker(dataDir);
+    children.push(writer);
+    const c = await rawConnect(writer.host, writer.port);
+    const topic = 'wide';
+    const res = await c.request(19, 4, { topics: [{ name: topic, numPartitions: 50, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000 });
+    expect(res?.topics[0].errorCode).toBe(0);
+    // One ~1 MB batch per partition: each partition's part of the response is one small slice.
+    const batch = buildBatchSync([{ value: Buffer.alloc(1_000_000, 1) }]);
+    for (let i = 0; i < 50; i++) {
+      const partitionData = [newProduceRequestPartition({ index: i, records: batch })];
+      const produced = await c.request(0, 3, { ...newProduceRequest({ acks: 1, timeoutMs: 5000, topicData: [newProduceRequestTopic({ name: topic, partitionData })] }) });
+      expect(produced!.responses[0].partitionResponses[0].errorCode).toBe(0);
+    }
+    c.close();
+    // A fresh broker on the same data: memory freed by the produce path would mask the growth.
+    await writer.kill('SIGTERM');
+    const b = await spawnBroker(dataDir);
+    children.push(b);
+    await canary(b.host, b.port);
+    const before = await settledRss(b, 400);
+    const s = await deafSocket(b.host, b.port);
+    const partitions = Array.from({ length: 50 }, (_, i) => newFetchRequestPartition({ partition: i, fetchOffset: 0, partitionMaxBytes: 2 * MiB }));
+    s.write(RawClient.encodeRequest(1, 4, newFetchRequest({ maxWaitMs: 0, minBytes: 1, maxBytes: 52 * MiB, topics: [newFetchRequestTopic({ topic, partitions })] }), 1));
+    await sleep(1000);
+    const after = await settledRss(b, 400, 3000);
+    const grown = after - before;
+    console.log(`50 x 1 MB Fetch response, client not reading: broker RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MiB (+${grown.toFixed(1)} MiB)`);
+    expect(alive(b)).toBe(true);
+    await canary(b.host, b.port);
+    expect(grown).toBeLessThan(24);
   });
 });
 
