@@ -85,9 +85,10 @@ export class Connection implements ConnectionInfo {
   private clientId: string | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private receiveTimer: NodeJS.Timeout | null = null;
-  /** Frames read so far; the receive timer belongs to the frame after the one counted when it started. */
+  /** Frames read so far; numbers the frame being received for its deadline. */
   private framesRead = 0;
-  private receiveTimerFrame = -1;
+  /** The frame (framesRead when it started) whose receive deadline runs, or -1 when none does. */
+  private receiveDeadlineFrame = -1;
   private readonly maxQueuedRequests: number;
   private readonly maxUnsentBytes: number;
   private readonly receiveTimeoutMs: number;
@@ -255,19 +256,21 @@ export class Connection implements ConnectionInfo {
         if (this.closed) return;
         blocked = this.readBlocked();
       }
-      this.setReading(blocked === null);
+      this.setReading(blocked);
     } finally {
       this.parsing = false;
     }
   }
 
-  private setReading(on: boolean): void {
-    if (on && this.paused) {
+  /** Pauses the socket for `blocked` (a reason), or resumes it when null. */
+  private setReading(blocked: string | null): void {
+    if (blocked === null && this.paused) {
       this.paused = false;
       this.socket.resume();
-    } else if (!on && !this.paused) {
+    } else if (blocked !== null && !this.paused) {
       this.paused = true;
       this.socket.pause();
+      this.log.debug({ reason: blocked }, 'reading paused');
     }
     this.armReceiveTimer();
   }
@@ -277,24 +280,28 @@ export class Connection implements ConnectionInfo {
    * it — a deadline for the whole frame, not for each byte, so a client cannot hold a frame's
    * memory reservation by trickling it. Only time we spend reading counts (a pause we impose
    * restarts it); a connection between frames has no deadline (connections.max.idle.ms applies).
+   * One timer per connection, re-armed with refresh() (no timer allocated per request); disarming
+   * only forgets the frame, and a timer that fires disarmed does nothing.
    */
   private armReceiveTimer(): void {
-    const waitingForClient = !this.paused && this.frames.midFrame();
-    if (waitingForClient && this.receiveTimer && this.receiveTimerFrame === this.framesRead) return;
-    if (this.receiveTimer) clearTimeout(this.receiveTimer);
-    this.receiveTimer = null;
-    if (!waitingForClient || this.receiveTimeoutMs <= 0) return;
-    this.receiveTimerFrame = this.framesRead;
-    this.receiveTimer = setTimeout(
-      this.guarded('receive timer', () => {
-        this.receiveTimer = null;
-        const reason = `request frame not received within runnel.request.receive.timeout.ms (${this.receiveTimeoutMs} ms)`;
-        this.log.warn({ buffered: this.frames.bufferedBytes() }, reason);
-        this.close(reason);
-      }),
-      this.receiveTimeoutMs,
-    );
-    this.receiveTimer.unref();
+    if (this.paused || !this.frames.midFrame() || this.receiveTimeoutMs <= 0) {
+      this.receiveDeadlineFrame = -1;
+      return;
+    }
+    if (this.receiveDeadlineFrame === this.framesRead) return; // the same frame keeps its deadline
+    this.receiveDeadlineFrame = this.framesRead;
+    if (this.receiveTimer) this.receiveTimer.refresh();
+    else {
+      this.receiveTimer = setTimeout(this.guarded('receive timer', () => this.onReceiveTimeout()), this.receiveTimeoutMs);
+      this.receiveTimer.unref();
+    }
+  }
+
+  private onReceiveTimeout(): void {
+    if (this.closed || this.receiveDeadlineFrame !== this.framesRead) return;
+    const reason = `request frame not received within runnel.request.receive.timeout.ms (${this.receiveTimeoutMs} ms)`;
+    this.log.warn({ buffered: this.frames.bufferedBytes() }, reason);
+    this.close(reason);
   }
 
   private onFrame(frame: Buffer, bytes: number): void {
