@@ -156,22 +156,22 @@ describe('frame reader', () => {
       seed ^= seed << 5;
       return (seed >>> 0) % n;
     };
-    for (let conn = 0; conn < 40; conn++) {
-      const c = await rawConnect(b.host, b.port);
-      const frames: Buffer[] = [];
-      for (let i = 0; i < 50; i++) {
-        const f = Buffer.from(seeds[rnd(seeds.length)]!);
-        const flips = 1 + rnd(3);
-        for (let k = 0; k < flips; k++) {
-          const at = rnd(f.length);
-          // Bias towards the size prefix and header, where the parsing decisions are.
-          f[rnd(2) === 0 ? Math.min(at, 11) : at] = rnd(3) === 0 ? 0 : rnd(256);
-        }
-        frames.push(f);
+    // One mutated frame per connection (a bad frame closes its connection, hiding what follows):
+    // its size prefix alone, the frame alone, or the frame with a valid request behind it (the
+    // frame reader's edge cases differ with what is buffered after the frame).
+    const valid = RawClient.encodeRequest(18, 0, {}, 9);
+    for (let conn = 0; conn < 300; conn++) {
+      const f = Buffer.from(seeds[rnd(seeds.length)]!);
+      const flips = 1 + rnd(3);
+      for (let k = 0; k < flips; k++) {
+        // Biased towards the size prefix and the header, where the parsing decisions are.
+        const at = rnd(3) === 0 ? rnd(f.length) : rnd(12);
+        f[at] = rnd(3) === 0 ? 0 : rnd(256);
       }
-      c.write(Buffer.concat(frames));
-      await sleep(5);
-      c.close();
+      const c = await rawConnect(b.host, b.port);
+      // end(), not destroy(): the bytes must reach the broker before the FIN.
+      c.socket.end(conn % 3 === 0 ? f.subarray(0, 4) : conn % 3 === 1 ? f : Buffer.concat([f, valid]));
+      if (conn % 20 === 0) await sleep(5);
     }
     await sleep(200);
     expect(alive(b)).toBe(true);
