@@ -99,7 +99,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     name: 'runnel.request.receive.timeout.ms',
     type: 'int',
     default: 30000,
-    doc: 'Runnel: a request frame that has started arriving must be complete within this time (a deadline for the whole frame, so trickling does not extend it; time the broker itself stops reading does not count), else the connection is closed. -1 disables.',
+    doc: 'Runnel: a request frame that has started arriving must be complete within this time (a deadline for the whole frame, so trickling does not extend it; time the frame waits for request memory does not count), else the connection is closed. -1 disables.',
     validate: (v) => (typeof v === 'number' && (v === -1 || v > 0) ? null : 'must be -1 or positive'),
   },
   {

@@ -13,7 +13,8 @@
  *  - the client leaves more than runnel.socket.unsent.response.max.bytes of responses unread
  *    (write backpressure; no new request starts then either, so unread responses cannot pile up);
  *  - the next frame does not fit the request memory budgets (request-memory.ts).
- * A frame that has started arriving must complete within runnel.request.receive.timeout.ms.
+ * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
+ * (time spent waiting for memory excepted).
  *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
@@ -278,13 +279,16 @@ export class Connection implements ConnectionInfo {
   /**
    * runnel.request.receive.timeout.ms: a frame that has started arriving must be complete within
    * it — a deadline for the whole frame, not for each byte, so a client cannot hold a frame's
-   * memory reservation by trickling it. Only time we spend reading counts (a pause we impose
-   * restarts it); a connection between frames has no deadline (connections.max.idle.ms applies).
+   * memory reservation by trickling it. It does not run while the frame waits for memory (we
+   * stopped reading; it restarts when we read on), and it keeps running for an admitted frame
+   * while reading is paused because the client leaves its responses unread (the client's doing).
+   * A connection between frames has no deadline (connections.max.idle.ms applies).
    * One timer per connection, re-armed with refresh() (no timer allocated per request); disarming
    * only forgets the frame, and a timer that fires disarmed does nothing.
    */
   private armReceiveTimer(): void {
-    if (this.paused || !this.frames.midFrame() || this.receiveTimeoutMs <= 0) {
+    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame());
+    if (!due || this.receiveTimeoutMs <= 0) {
       this.receiveDeadlineFrame = -1;
       return;
     }

@@ -118,6 +118,11 @@ export class ConnectionMemory {
     return true;
   }
 
+  /** True while an admitted frame is being received (its reservation is held). */
+  receivingFrame(): boolean {
+    return this.receiving >= 0;
+  }
+
   /** The admitted frame has been received; its reservation now belongs to its request. */
   received(): void {
     this.receiving = -1;
