@@ -11,6 +11,8 @@ import { BrokerConfig } from './config/broker-config.js';
 import { lockDataDir, loadMetaProperties } from './metadata/data-dir.js';
 import { TopicStore } from './metadata/topic-store.js';
 import { Connection } from './server/connection.js';
+import { ConnectionQuotas, normalizeIp } from './server/connection-quotas.js';
+import { RequestMemoryPool } from './server/request-memory.js';
 import type { Handler } from './handlers/types.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
@@ -60,6 +62,8 @@ export class Broker {
   readonly producerStates: ProducerStateManager;
   readonly appendOrder = new AppendOrder<PartitionLog>();
   readonly metrics = new Metrics();
+  /** queued.max.request.bytes: request bytes received and not yet processed, broker-wide. */
+  readonly requestMemory: RequestMemoryPool;
   readonly startedAt = Date.now();
   /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
   ready = false;
@@ -68,6 +72,7 @@ export class Broker {
   adminHttp: AdminHttpServer | null = null;
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
+  private readonly quotas: ConnectionQuotas;
   private nextConnectionId = 1;
   private releaseLock: (() => Promise<void>) | null = null;
   /** Injected file-system seam for storage (fault-injection tests); the real fs when undefined. */
@@ -82,6 +87,8 @@ export class Broker {
     this.nodeId = config.nodeId();
     this.dataDir = resolve(config.dataDir());
     this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }));
+    this.requestMemory = new RequestMemoryPool(config.int('queued.max.request.bytes'));
+    this.quotas = new ConnectionQuotas(config);
     for (const h of ALL_HANDLERS) {
       if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
       this.handlers.set(h.key, h as Handler);
@@ -171,8 +178,8 @@ export class Broker {
     const listeners = this.config.listeners();
     const advertisedCfg = this.config.advertisedListeners();
     for (const l of listeners) {
+      // max.connections is broker-wide and checked in accept(), not per server (maxConnections).
       const server = createServer((socket) => this.accept(socket, l.name));
-      server.maxConnections = 10000;
       await new Promise<void>((resolveListen, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) => {
           const where = `${l.host || '0.0.0.0'}:${l.port}`;
@@ -191,14 +198,35 @@ export class Broker {
     }
   }
 
+  /** A new socket: refused over a connection cap, else a Connection. Never throws (a listener callback). */
   private accept(socket: Socket, listener: string): void {
-    if (this.stopping) {
+    // A refused socket may still report an error (a reset) after destroy(); it must not be unhandled.
+    socket.on('error', () => undefined);
+    try {
+      if (this.stopping) {
+        socket.destroy();
+        return;
+      }
+      const ip = normalizeIp(socket.remoteAddress);
+      const refused = this.quotas.tryAdd(ip);
+      if (refused) {
+        this.log.info({ remote: ip, listener, reason: refused }, 'connection refused');
+        socket.destroy();
+        return;
+      }
+      let conn: Connection;
+      try {
+        conn = new Connection(this.nextConnectionId++, socket, this, listener, this.log);
+      } catch (err) {
+        this.quotas.remove(ip);
+        throw err;
+      }
+      this.connections.add(conn);
+      this.metrics.connectionCreated(listener);
+    } catch (err) {
+      this.log.error({ err, listener }, 'accepting a connection failed');
       socket.destroy();
-      return;
     }
-    const conn = new Connection(this.nextConnectionId++, socket, this, listener, this.log);
-    this.connections.add(conn);
-    this.metrics.connectionCreated(listener);
   }
 
   /** Open connections per listener name (metrics). */
@@ -209,7 +237,7 @@ export class Broker {
   }
 
   connectionClosed(conn: Connection): void {
-    this.connections.delete(conn);
+    if (this.connections.delete(conn)) this.quotas.remove(normalizeIp(conn.remoteAddress));
   }
 
   /** The advertised address for clients that connected on `listener`. */

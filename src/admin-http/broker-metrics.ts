@@ -58,6 +58,14 @@ export function renderBrokerMetrics(broker: Broker): string {
 
   w.family('kafka_server_socketservermetrics_connection_count', 'gauge', 'Open client connections, by listener.');
   for (const [listener, n] of broker.connectionsByListener()) w.sample('kafka_server_socketservermetrics_connection_count', n, { listener });
+  // Kafka's SocketServer MemoryPoolUsed / MemoryPoolAvailable (queued.max.request.bytes).
+  w.family('kafka_network_socketserver_memorypoolused', 'gauge', 'Bytes of received, not yet processed requests (reserved against queued.max.request.bytes).');
+  w.sample('kafka_network_socketserver_memorypoolused', broker.requestMemory.usedBytes());
+  const available = broker.requestMemory.availableBytes();
+  if (Number.isFinite(available)) {
+    w.family('kafka_network_socketserver_memorypoolavailable', 'gauge', 'Bytes left before queued.max.request.bytes stops connections reading (negative after an overshoot).');
+    w.sample('kafka_network_socketserver_memorypoolavailable', available);
+  }
 
   renderGroupLag(w, broker);
 

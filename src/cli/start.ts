@@ -12,6 +12,7 @@ import { BrokerConfig } from '../config/broker-config.js';
 import { parseArgs, UsageRequested, USAGE } from '../config/cli-args.js';
 import { BROKER_CONFIGS } from '../config/definitions.js';
 import { createLogger } from '../logger.js';
+import { installProcessGuards } from '../process-guards.js';
 
 /** `runnel start --help`: the usage and one flag per broker config key, from the config table. */
 export function startHelp(): string {
@@ -47,6 +48,8 @@ export async function runStart(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.string('logger.level') ?? 'info');
+  // One client must never end the process: uncaught errors are logged at error, not fatal.
+  installProcessGuards(log);
   let broker: Broker;
   try {
     broker = await Broker.start(config, log);

@@ -7,6 +7,7 @@
  * no meaning for Runnel (thread counts, ZooKeeper, KRaft quorum settings) are accepted with a
  * warning so an existing server.properties still starts.
  */
+import { validateIpOverrides } from '../server/connection-quotas.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 
@@ -73,6 +74,51 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted (topic: max.message.bytes).', validate: atLeast(0), dynamic: true },
   { name: 'connections.max.idle.ms', type: 'long', default: 600000, doc: 'Idle connections are closed after this long.', validate: atLeast(-1) },
   { name: 'queued.max.requests', type: 'int', default: 500, doc: 'Requests read ahead per connection before the socket is paused.', validate: atLeast(1) },
+  {
+    name: 'queued.max.request.bytes',
+    type: 'long',
+    default: 268435456,
+    doc: 'Request bytes received but not yet processed, across all connections; above it connections stop reading until memory is released (a frame reserves its full size when its size prefix arrives; the pool grants while any memory is left, so it overshoots by at most one frame; a frame up to 64 KiB alone on its connection is always read). -1 for no limit. Runnel default 256 MiB (Kafka: -1).',
+    validate: (v) => (typeof v === 'number' && (v === -1 || v > 0) ? null : 'must be -1 or positive'),
+  },
+  {
+    name: 'runnel.queued.max.request.bytes.per.connection',
+    type: 'long',
+    default: 16777216,
+    doc: 'Runnel: request bytes one connection may have received but not processed; a further frame waits for its earlier requests to finish. A frame alone on its connection is always admitted (up to socket.request.max.bytes). -1 for no limit.',
+    validate: (v) => (typeof v === 'number' && (v === -1 || v > 0) ? null : 'must be -1 or positive'),
+  },
+  {
+    name: 'runnel.socket.unsent.response.max.bytes',
+    type: 'int',
+    default: 1048576,
+    doc: 'Runnel: response bytes a client may leave unread (queued or in the socket buffer) before the broker stops reading its requests and starting new ones, until the socket drains (write backpressure). At least 64 KiB, above the socket buffer mark that signals a drain.',
+    validate: atLeast(65536),
+  },
+  {
+    name: 'runnel.request.receive.timeout.ms',
+    type: 'int',
+    default: 30000,
+    doc: 'Runnel: a request frame that has started arriving must be complete within this time (a deadline for the whole frame, so trickling does not extend it; time the frame waits for request memory does not count), else the connection is closed. -1 disables.',
+    validate: (v) => (typeof v === 'number' && (v === -1 || v > 0) ? null : 'must be -1 or positive'),
+  },
+  {
+    name: 'max.connections',
+    type: 'int',
+    default: 10000,
+    doc: 'Connections the broker accepts across all listeners; further ones are closed at once. Runnel default 10000 (Kafka: 2147483647).',
+    validate: atLeast(0),
+    dynamic: true,
+  },
+  { name: 'max.connections.per.ip', type: 'int', default: 2147483647, doc: 'Connections accepted from one IP address; further ones are closed at once.', validate: atLeast(0), dynamic: true },
+  {
+    name: 'max.connections.per.ip.overrides',
+    type: 'string',
+    default: '',
+    doc: 'Per-IP exceptions to max.connections.per.ip, as ip:count,ip:count. Runnel takes IP addresses only (Kafka also resolves host names).',
+    validate: validateIpOverrides,
+    dynamic: true,
+  },
   { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll.', validate: atLeast(14), dynamic: true },
   { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll; defaults to log.roll.hours.', dynamic: true },
   { name: 'log.roll.hours', type: 'int', default: 168, doc: 'Segment age before a roll, in hours.', validate: atLeast(1) },

@@ -7,9 +7,23 @@
  * pipelinable requests are in flight, because their ordering effect (offset assignment) happens
  * synchronously when they start. Responses are always written in request order.
  *
+ * Reading stops (the socket is paused, buffered frames are left unparsed) while any of these
+ * holds, and resumes when it no longer does:
+ *  - queued.max.requests requests are queued;
+ *  - the client leaves more than runnel.socket.unsent.response.max.bytes of responses unread
+ *    (write backpressure; no new request starts then either, so unread responses cannot pile up);
+ *  - the next frame does not fit the request memory budgets (request-memory.ts).
+ * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
+ * (time spent waiting for memory excepted).
+ *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
- * ApiVersions) or an undecodable request closes the connection; an invalid size prefix closes it
- * before any allocation.
+ * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
+ * zero, above socket.request.max.bytes) closes it before any allocation.
+ *
+ * Failures stay with their connection: a handler that throws fails its request (an error
+ * response, else the connection closes), and every callback that enters this class from outside
+ * (socket events, timers, promise settlements, the memory pool) runs through `guarded`, which
+ * logs an exception at error and closes this connection instead of letting it reach the process.
  */
 import type { Socket } from 'node:net';
 import { Reader, Writer } from '../../protocol/primitives.js';
@@ -30,6 +44,10 @@ import type { Broker } from '../broker.js';
 import type { ConnectionInfo, Handler, RequestContext } from '../handlers/types.js';
 import { FrameReader } from './frame-reader.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
+import { ConnectionMemory } from './request-memory.js';
+
+/** Longest client id put into log context (it is the client's string). */
+const LOGGED_CLIENT_ID_CHARS = 200;
 
 interface Pending {
   header: RequestHeader;
@@ -42,7 +60,12 @@ interface Pending {
   response: Chunk[] | null;
   /** performance.now() when the handler started (request latency metrics). */
   startedAt: number;
+  /** Frame bytes reserved in the request memory budgets until the request is processed. */
+  bytes: number;
 }
+
+/** What a finished request keeps of its decoded request while it waits to be written (nothing). */
+const RELEASED_REQUEST = Object.freeze({});
 
 export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
@@ -51,10 +74,26 @@ export class Connection implements ConnectionInfo {
   private readonly writer: ResponseWriter;
   private readonly queue: Pending[] = [];
   private readonly closeHooks = new Set<() => void>();
+  private readonly memory: ConnectionMemory;
   closed = false;
+  /** True while the socket is paused (see the reading rules in the header). */
   private paused = false;
+  /** Guards readFrames() against re-entry from the requests it starts. */
+  private parsing = false;
+  /** The connection's logger without a client id; `log` adds the client's. */
+  private readonly baseLog: Logger;
   private log: Logger;
+  private clientId: string | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  private receiveTimer: NodeJS.Timeout | null = null;
+  /** Frames read so far; numbers the frame being received for its deadline. */
+  private framesRead = 0;
+  /** The frame (framesRead when it started) whose receive deadline runs, or -1 when none does. */
+  private receiveDeadlineFrame = -1;
+  private readonly maxQueuedRequests: number;
+  private readonly maxUnsentBytes: number;
+  private readonly receiveTimeoutMs: number;
+  private readonly idleMs: number;
 
   constructor(
     readonly id: number,
@@ -65,14 +104,54 @@ export class Connection implements ConnectionInfo {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
-    this.log = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
-    this.frames = new FrameReader(broker.config.int('socket.request.max.bytes'));
-    this.writer = new ResponseWriter(socket, (err) => this.close(`response write failed: ${err.message}`));
+    this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
+    this.log = this.baseLog;
+    const config = broker.config;
+    this.maxQueuedRequests = config.int('queued.max.requests');
+    this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
+    this.receiveTimeoutMs = config.int('runnel.request.receive.timeout.ms');
+    this.idleMs = config.int('connections.max.idle.ms');
+    this.frames = new FrameReader(config.int('socket.request.max.bytes'));
+    this.memory = new ConnectionMemory(
+      broker.requestMemory,
+      config.int('runnel.queued.max.request.bytes.per.connection'),
+      this.guarded('memory wake-up', () => this.readFrames()),
+    );
+    this.writer = new ResponseWriter(
+      socket,
+      this.guarded('response writer', (err: Error) => this.close(`response write failed: ${err.message}`)),
+      this.guarded('response written', () => this.onWriteProgress()),
+    );
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', this.guarded('socket data', (chunk: Buffer) => this.onData(chunk)));
+    socket.on('drain', this.guarded('socket drain', () => this.onWriteProgress()));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
-    socket.on('close', () => this.onClosed());
+    socket.on('close', this.guarded('socket close', () => this.onClosed()));
     this.touch();
+  }
+
+  /**
+   * Wraps a callback that enters this connection from outside: an exception in it is a bug, logged
+   * at error with its context, and it closes this connection, never the process.
+   */
+  private guarded<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.fail(what, err);
+      }
+    };
+  }
+
+  private fail(what: string, err: unknown): void {
+    this.log.error({ err, in: what }, 'connection failed');
+    try {
+      this.close(`internal error in ${what}`);
+    } catch (e) {
+      this.log.error({ err: e }, 'closing the failed connection failed');
+      this.socket.destroy();
+    }
   }
 
   close(reason: string): void {
@@ -96,6 +175,8 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.receiveTimer) clearTimeout(this.receiveTimer);
+    this.memory.close();
     const hooks = [...this.closeHooks];
     this.closeHooks.clear();
     for (const fn of hooks) {
@@ -108,15 +189,19 @@ export class Connection implements ConnectionInfo {
     this.broker.connectionClosed(this);
   }
 
+  /** Bytes arrived or responses left: the connection is not idle. */
   private touch(): void {
-    const idleMs = this.broker.config.int('connections.max.idle.ms');
-    if (idleMs < 0) return;
+    if (this.idleMs < 0) return;
     if (this.idleTimer) this.idleTimer.refresh();
     else {
-      this.idleTimer = setTimeout(() => {
-        if (this.queue.length === 0) this.close('idle timeout');
-        else this.touch();
-      }, idleMs);
+      this.idleTimer = setTimeout(
+        this.guarded('idle timer', () => {
+          // Idle: nothing queued, or responses the client has not read for the whole period.
+          if (this.queue.length === 0 || this.writer.unsentBytes() > 0) this.close('idle timeout');
+          else this.touch();
+        }),
+        this.idleMs,
+      );
       this.idleTimer.unref();
     }
   }
@@ -125,24 +210,105 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.touch();
     this.frames.push(chunk);
-    for (;;) {
-      const r = this.frames.next();
-      if (r === null) break;
-      if ('error' in r) {
-        this.log.warn({ reason: r.error }, 'invalid request frame');
-        this.close(r.error);
-        return;
+    this.readFrames();
+  }
+
+  /** The socket drained or a queued response went out: requests held back may start. */
+  private onWriteProgress(): void {
+    if (this.closed) return;
+    this.touch();
+    this.pump();
+  }
+
+  /** Why no further request may be read now, or null. */
+  private readBlocked(): string | null {
+    if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
+    if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
+    return null;
+  }
+
+  /**
+   * Turns buffered bytes into queued requests while reading is allowed, then pauses or resumes the
+   * socket to match. Called when bytes arrive and whenever a reason to stop reading may be gone
+   * (a request finished, responses drained, the memory pool freed up).
+   */
+  private readFrames(): void {
+    if (this.parsing || this.closed) return;
+    this.parsing = true;
+    try {
+      let blocked = this.readBlocked();
+      while (blocked === null) {
+        const size = this.frames.nextSize();
+        if (size === null) break;
+        if (typeof size !== 'number') {
+          this.log.warn({ reason: size.error }, 'invalid request frame');
+          this.close(size.error);
+          return;
+        }
+        if (!this.memory.admit(size)) {
+          blocked = 'request memory';
+          break;
+        }
+        const frame = this.frames.take();
+        if (frame === null) break;
+        this.memory.received();
+        this.framesRead++;
+        this.onFrame(frame, size);
+        if (this.closed) return;
+        blocked = this.readBlocked();
       }
-      this.onFrame(r.frame);
-      if (this.closed) return;
-    }
-    if (!this.paused && this.queue.length >= this.broker.config.int('queued.max.requests')) {
-      this.paused = true;
-      this.socket.pause();
+      this.setReading(blocked);
+    } finally {
+      this.parsing = false;
     }
   }
 
-  private onFrame(frame: Buffer): void {
+  /** Pauses the socket for `blocked` (a reason), or resumes it when null. */
+  private setReading(blocked: string | null): void {
+    if (blocked === null && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    } else if (blocked !== null && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+      this.log.debug({ reason: blocked }, 'reading paused');
+    }
+    this.armReceiveTimer();
+  }
+
+  /**
+   * runnel.request.receive.timeout.ms: a frame that has started arriving must be complete within
+   * it — a deadline for the whole frame, not for each byte, so a client cannot hold a frame's
+   * memory reservation by trickling it. It does not run while the frame waits for memory (we
+   * stopped reading; it restarts when we read on), and it keeps running for an admitted frame
+   * while reading is paused because the client leaves its responses unread (the client's doing).
+   * A connection between frames has no deadline (connections.max.idle.ms applies).
+   * One timer per connection, re-armed with refresh() (no timer allocated per request); disarming
+   * only forgets the frame, and a timer that fires disarmed does nothing.
+   */
+  private armReceiveTimer(): void {
+    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame());
+    if (!due || this.receiveTimeoutMs <= 0) {
+      this.receiveDeadlineFrame = -1;
+      return;
+    }
+    if (this.receiveDeadlineFrame === this.framesRead) return; // the same frame keeps its deadline
+    this.receiveDeadlineFrame = this.framesRead;
+    if (this.receiveTimer) this.receiveTimer.refresh();
+    else {
+      this.receiveTimer = setTimeout(this.guarded('receive timer', () => this.onReceiveTimeout()), this.receiveTimeoutMs);
+      this.receiveTimer.unref();
+    }
+  }
+
+  private onReceiveTimeout(): void {
+    if (this.closed || this.receiveDeadlineFrame !== this.framesRead) return;
+    const reason = `request frame not received within runnel.request.receive.timeout.ms (${this.receiveTimeoutMs} ms)`;
+    this.log.warn({ buffered: this.frames.bufferedBytes() }, reason);
+    this.close(reason);
+  }
+
+  private onFrame(frame: Buffer, bytes: number): void {
     const r = new Reader(frame);
     const header = readRequestHeaderStart(r);
     if (r.error) return this.close(`truncated request header: ${r.error}`);
@@ -157,6 +323,7 @@ export class Connection implements ConnectionInfo {
     const flexible = codec.flexibleFrom >= 0 && header.apiVersion >= codec.flexibleFrom;
     readRequestHeaderRest(r, header, supported && flexible);
     if (r.error) return this.close(`bad request header: ${r.error}`);
+    if (header.clientId !== this.clientId) this.setClientId(header.clientId);
     let request: object;
     if (supported) {
       request = codec.decodeRequest(r, header.apiVersion);
@@ -171,18 +338,29 @@ export class Connection implements ConnectionInfo {
       state: 'waiting',
       response: null,
       startedAt: 0,
+      bytes,
     };
     this.queue.push(pending);
     this.pump();
   }
 
-  /** Starts whatever may start, then writes finished responses from the front, in order. */
+  /** Log context names the client (DESIGN §6: {conn, clientId}). */
+  private setClientId(clientId: string | null): void {
+    this.clientId = clientId;
+    this.log = this.baseLog.child({ clientId: clientId === null ? null : clientId.slice(0, LOGGED_CLIENT_ID_CHARS) });
+  }
+
+  /**
+   * Starts whatever may start, then writes finished responses from the front, in order, then reads
+   * on if reading was held back. Nothing starts while the client leaves its responses unread.
+   */
   private pump(): void {
     let allEarlierPipelinable = true;
     let allEarlierDone = true;
     for (const p of this.queue) {
       if (p.state === 'waiting') {
-        if (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) this.start(p);
+        const backedUp = this.writer.unsentBytes() > this.maxUnsentBytes;
+        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable))) this.start(p);
         else break;
       }
       if (p.state !== 'done') {
@@ -194,10 +372,7 @@ export class Connection implements ConnectionInfo {
       const p = this.queue.shift()!;
       if (p.response) this.writer.send(p.response);
     }
-    if (this.paused && this.queue.length < this.broker.config.int('queued.max.requests') / 2) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.readFrames();
   }
 
   private start(p: Pending): void {
@@ -212,9 +387,23 @@ export class Connection implements ConnectionInfo {
       return;
     }
     if (result instanceof Promise) {
+      // Settlements enter from the promise machinery: an exception here would otherwise be an
+      // unhandled rejection (see `guarded`).
       result.then(
-        (res) => this.finish(p, res),
-        (err) => this.finish(p, this.failure(ctx, p, err)),
+        (res) => {
+          try {
+            this.finish(p, res);
+          } catch (err) {
+            this.fail(`${p.codec.name} completion`, err);
+          }
+        },
+        (err: unknown) => {
+          try {
+            this.finish(p, this.failure(ctx, p, err));
+          } catch (e) {
+            this.fail(`${p.codec.name} failure`, e);
+          }
+        },
       );
     } else this.finish(p, result);
   }
@@ -234,6 +423,11 @@ export class Connection implements ConnectionInfo {
   }
 
   private finish(p: Pending, res: object | null | 'close'): void {
+    // Processed: its frame no longer counts against the budgets, nor is it kept alive while the
+    // response waits behind earlier ones.
+    this.memory.release(p.bytes);
+    p.bytes = 0;
+    p.request = RELEASED_REQUEST;
     const seconds = (performance.now() - p.startedAt) / 1000;
     if (res === 'close') this.broker.metrics.requestFailed(p.header.apiKey, seconds);
     else this.broker.metrics.requestDone(p.header.apiKey, seconds, res);

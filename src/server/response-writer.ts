@@ -1,12 +1,18 @@
 /**
  * Writes responses to a socket in order. A response is a list of chunks: buffers we encoded, and
  * file slices of segment files (Fetch record sets), which are never decoded or copied through JS
- * objects. Small slices are read with one fs.read each (all of a response's small reads started
- * together, written in order); large ones are copied in 1 MiB pieces through a small pool of
- * reusable buffers with two reads in flight, each piece written as soon as it is read and its
- * buffer returned to the pool when the socket has taken it. (fs.createReadStream piped into the
- * socket cost a fresh 256 KiB buffer per piece plus stream machinery: ~14% of the broker's CPU in
- * GC at 300 MB/s of fetches; see bench/RESULTS.md, "Data path".)
+ * objects. Small slices are read with one fs.read each, started ahead of the write position but
+ * with at most SMALL_READ_WINDOW bytes read and not yet written per response (a 55 MiB response
+ * of small slices must not become 55 MiB of buffers at once); large ones are copied in 1 MiB
+ * pieces through a small pool of reusable buffers with two reads in flight, each piece written as
+ * soon as it is read and its buffer returned to the pool when the socket has taken it. Between
+ * chunks the writer waits for the socket to drain, so what a slow reader costs is bounded by
+ * the window plus the socket's buffer. (fs.createReadStream piped into the socket cost a fresh
+ * 256 KiB buffer per piece plus stream machinery: ~14% of the broker's CPU in GC at 300 MB/s of
+ * fetches; see bench/RESULTS.md, "Data path".)
+ *
+ * `unsentBytes()` is what the connection uses for write backpressure: encoded bytes queued here
+ * plus what the socket has not handed to the kernel yet.
  */
 import { read as fsRead } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -20,6 +26,8 @@ export const STREAM_THRESHOLD = 1024 * 1024;
 export const PIECE_BYTES = 1024 * 1024;
 /** Reads in flight per large slice (read-ahead while the previous piece is written). */
 const READ_AHEAD = 2;
+/** Bytes of small slices read (or being read) ahead of the write position, per response. */
+export const SMALL_READ_WINDOW = 2 * PIECE_BYTES;
 /** Buffers kept for reuse across all connections (16 MiB). */
 const POOL_MAX = 16;
 const pool: Buffer[] = [];
@@ -55,13 +63,28 @@ async function readSlice(s: FileSlice): Promise<Buffer> {
   return buf;
 }
 
+const isSmallSlice = (c: Chunk): c is FileSlice => !Buffer.isBuffer(c) && c.length <= STREAM_THRESHOLD;
+
+function bufferBytes(chunks: Chunk[]): number {
+  let n = 0;
+  for (const c of chunks) if (Buffer.isBuffer(c)) n += c.length;
+  return n;
+}
+
 export class ResponseWriter {
   private readonly queue: Chunk[][] = [];
+  /** Bytes of the buffers in `queue` (file slices are not in memory until read). */
+  private queuedBytes = 0;
   private busy = false;
 
+  /**
+   * @param onError the response could not be written (a failed read): the connection closes.
+   * @param onWritten a queued response has been handed to the socket (unsent bytes went down).
+   */
   constructor(
     private readonly socket: Socket,
     private readonly onError: (err: Error) => void,
+    private readonly onWritten: () => void,
   ) {}
 
   send(chunks: Chunk[]): void {
@@ -79,7 +102,9 @@ export class ResponseWriter {
       return;
     }
     this.queue.push(chunks);
-    if (!this.busy) void this.drain();
+    this.queuedBytes += bufferBytes(chunks);
+    // drain() reports its own errors; this catches one thrown while cleaning up after them.
+    if (!this.busy) this.drain().catch((err: unknown) => this.onError(err as Error));
   }
 
   /** True when nothing is waiting to be written by this writer (the socket may still buffer). */
@@ -87,45 +112,72 @@ export class ResponseWriter {
     return !this.busy && this.queue.length === 0;
   }
 
+  /** Response bytes in memory that the client has not received: queued here or in the socket. */
+  unsentBytes(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
   private async drain(): Promise<void> {
     this.busy = true;
     try {
       while (this.queue.length > 0 && !this.socket.destroyed) {
         const chunks = this.queue.shift()!;
+        this.queuedBytes -= bufferBytes(chunks);
         await this.writeResponse(chunks);
+        this.onWritten();
       }
     } catch (err) {
       this.onError(err as Error);
     } finally {
       // Release anything left behind after an error or a closed socket.
       for (const chunks of this.queue.splice(0)) for (const c of chunks) if (!Buffer.isBuffer(c)) c.release?.();
+      this.queuedBytes = 0;
       this.busy = false;
     }
   }
 
   private async writeResponse(chunks: Chunk[]): Promise<void> {
-    // Start all small reads together; they are written in order below.
-    const reads = chunks.map((c) => (!Buffer.isBuffer(c) && c.length <= STREAM_THRESHOLD ? readSlice(c) : null));
-    // A rejected read is awaited below; keep it from being reported as unhandled meanwhile.
-    for (const r of reads) r?.catch(() => undefined);
+    // Small reads run ahead of the write position within the window; written in order below.
+    const reads: Array<Promise<Buffer> | null> = new Array<Promise<Buffer> | null>(chunks.length).fill(null);
+    let ahead = 0;
+    let readBytes = 0;
+    const readAhead = (): void => {
+      for (; ahead < chunks.length; ahead++) {
+        const c = chunks[ahead]!;
+        if (!isSmallSlice(c)) continue;
+        if (readBytes > 0 && readBytes + c.length > SMALL_READ_WINDOW) return;
+        const r = readSlice(c);
+        r.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+        reads[ahead] = r;
+        readBytes += c.length;
+      }
+    };
     try {
       for (let i = 0; i < chunks.length; i++) {
+        readAhead();
         const c = chunks[i]!;
         if (this.socket.destroyed) return;
         let ok: boolean;
         if (Buffer.isBuffer(c)) ok = this.socket.write(c);
-        else if (reads[i]) ok = this.socket.write(await reads[i]!);
-        else {
+        else if (isSmallSlice(c)) {
+          const buf = await reads[i]!;
+          reads[i] = null;
+          readBytes -= c.length;
+          if (this.socket.destroyed) return;
+          ok = this.socket.write(buf);
+        } else {
           await this.pipeSlice(c);
           ok = !this.socket.writableNeedDrain;
         }
         if (!ok) await this.waitDrain();
       }
     } finally {
+      // Reads still in flight (an error, or the socket closed) finish before their slices are
+      // released: a released slice may close the fd they read from.
+      for (const r of reads) if (r) await r.catch(() => undefined);
       for (const c of chunks) if (!Buffer.isBuffer(c)) c.release?.();
     }
   }
-
   /** Copies a large slice to the socket through pooled buffers, reading ahead while writing. */
   private async pipeSlice(s: FileSlice): Promise<void> {
     const end = s.position + s.length;

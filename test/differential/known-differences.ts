@@ -194,6 +194,17 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     where: [{ scenario: 'configs/broker', path: 'configs/offsets.topic.replication.factor/synonyms/1', runnel: 'offsets.topic.replication.factor=1 (DEFAULT_CONFIG)', kafka: 'offsets.topic.replication.factor=3 (DEFAULT_CONFIG)' }],
   },
   {
+    id: 'bounded-connection-defaults',
+    what: 'queued.max.request.bytes defaults to 268435456 (Kafka: -1, unbounded) and max.connections to 10000 (Kafka: 2147483647).',
+    why: 'Issue 14: one client, or many, must not grow the broker without bound; Runnel picks finite defaults large enough for a 100 MiB request.',
+    where: [
+      { scenario: 'configs/broker', path: 'configs/queued.max.request.bytes/value', runnel: '268435456', kafka: '-1' },
+      { scenario: 'configs/broker', path: 'configs/queued.max.request.bytes/synonyms/*', runnel: 'queued.max.request.bytes=268435456 (DEFAULT_CONFIG)', kafka: 'queued.max.request.bytes=-1 (DEFAULT_CONFIG)' },
+      { scenario: 'configs/broker', path: 'configs/max.connections/value', runnel: '10000', kafka: '2147483647' },
+      { scenario: 'configs/broker', path: 'configs/max.connections/synonyms/*', runnel: 'max.connections=10000 (DEFAULT_CONFIG)', kafka: 'max.connections=2147483647 (DEFAULT_CONFIG)' },
+    ],
+  },
+  {
     id: 'node-id-default',
     what: 'node.id has a default (1) in Runnel, so DescribeConfigs lists a default synonym for it; Kafka requires node.id and has none.',
     why: 'A broker should start with zero configuration.',
