@@ -15,7 +15,7 @@ import type { Handler } from './handlers/types.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
 import { LogManager } from '../storage/log-manager.js';
-import type { StorageFs } from '../storage/fs.js';
+import { type StorageFs, realFs } from '../storage/fs.js';
 import { decompress } from '../protocol/records/compression.js';
 import type { CompressionType } from '../protocol/records/batch.js';
 import { TopicManager } from './metadata/topic-manager.js';
@@ -70,18 +70,21 @@ export class Broker {
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
   private releaseLock: (() => Promise<void>) | null = null;
-  /** Injected file-system seam for storage (fault-injection tests); the real fs when undefined. */
-  private storageFs: StorageFs | undefined;
   private stopping: Promise<void> | null = null;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
 
   constructor(
     readonly config: BrokerConfig,
     readonly log: Logger,
+    /**
+     * The file-system seam every data-dir write goes through: partition logs and every state file
+     * (metadata, meta.properties, producer ids, snapshots). Tests inject faults with FaultyFs.
+     */
+    readonly stateFs: StorageFs = realFs,
   ) {
     this.nodeId = config.nodeId();
     this.dataDir = resolve(config.dataDir());
-    this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }));
+    this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }), stateFs);
     for (const h of ALL_HANDLERS) {
       if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
       this.handlers.set(h.key, h as Handler);
@@ -89,8 +92,7 @@ export class Broker {
   }
 
   static async start(config: BrokerConfig, log: Logger, seams: { storageFs?: StorageFs } = {}): Promise<Broker> {
-    const broker = new Broker(config, log);
-    broker.storageFs = seams.storageFs;
+    const broker = new Broker(config, log, seams.storageFs);
     try {
       await broker.open();
     } catch (err) {
@@ -111,14 +113,14 @@ export class Broker {
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
-    this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'));
-    const store = await TopicStore.load(this.dataDir);
+    this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'), this.stateFs);
+    const store = await TopicStore.load(this.dataDir, this.stateFs);
     // Dynamic broker overrides first: they feed the storage defaults below.
     this.topics = new TopicManager(this, store);
     this.topics.loadBrokerConfigs();
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
-      fs: this.storageFs,
+      fs: this.stateFs,
       logger: this.log.child({ component: 'storage' }),
       defaults: TopicManager.brokerLogDefaults(this.config),
       maxOpenFiles: this.config.int('runnel.max.open.files'),
@@ -129,7 +131,7 @@ export class Broker {
       onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
     });
     await this.topics.reconcile();
-    this.producerIds = await ProducerIdAllocator.open(this.dataDir);
+    this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     this.groups = await startGroupCoordinator(this);
     // After the groups: completing transactions left half-ended applies their group offsets.
     this.txn = await TransactionCoordinator.start(this);

@@ -204,12 +204,27 @@ export async function writeWholeFile(fs: StorageFs, path: string, data: Buffer, 
   }
 }
 
-/** Crash-safe replace: write `path.tmp`, fsync, rename over `path`, fsync the directory. */
-export async function writeFileAtomic(fs: StorageFs, dir: string, name: string, data: Buffer): Promise<void> {
+/**
+ * Crash-safe replace: write `name.tmp`, fsync, rename over `name`, fsync the directory. After a
+ * crash the file holds either the old or the new contents, never a mix. The one implementation
+ * for every state file (checkpoints, topic metadata, meta.properties, producer ids, snapshots),
+ * so fault-injection tests reach them all through the seam.
+ */
+export async function writeFileAtomic(fs: StorageFs, dir: string, name: string, data: Buffer | string): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
-  await writeWholeFile(fs, tmp, data, true);
+  await writeWholeFile(fs, tmp, typeof data === 'string' ? Buffer.from(data) : data, true);
   await fs.rename(tmp, join(dir, name));
   await fs.fsyncDir(dir);
+}
+
+/** A whole small file as UTF-8 text, or null when it does not exist. */
+export async function readTextIfExists(fs: StorageFs, path: string): Promise<string | null> {
+  try {
+    return (await readWholeFile(fs, path)).toString('utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return null;
+    throw e;
+  }
 }
 
 /** Removes a directory tree through the seam (partition directories are flat, but be general). */

@@ -4,7 +4,12 @@
  * storage engine's LogConfig.
  *
  * Crash safety: a topic is recorded before its logs are created and forgotten before its logs are
- * deleted; `reconcile()` at startup finishes whichever half a crash interrupted.
+ * deleted; `reconcile()` at startup finishes whichever half a crash interrupted. The store changes
+ * memory only after its write succeeded, so a failed write (disk full, I/O error) is answered with
+ * KAFKA_STORAGE_ERROR and changes nothing.
+ *
+ * Topic changes run one at a time (`exclusive`): the checks (exists? collides?) and the change
+ * they allow must not interleave with another change while the store writes.
  */
 import type { Broker } from '../broker.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -67,11 +72,19 @@ type TopicListener = (event: 'created' | 'deleted' | 'partitions' | 'configs', t
 export class TopicManager {
   private readonly listeners: TopicListener[] = [];
   private readonly settingsCache = new Map<string, TopicSettings>();
+  private changes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly broker: Broker,
     private readonly store: TopicStore,
   ) {}
+
+  /** Runs topic changes one after another (see the header). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(fn, fn);
+    this.changes = run.catch(() => undefined);
+    return run;
+  }
 
   /** Storage defaults from the broker's log.* keys (used for logs discovered before their topic). */
   static brokerLogDefaults(config: BrokerConfig): LogConfig {
@@ -151,7 +164,11 @@ export class TopicManager {
   }
 
   /** Validates and (unless validateOnly) creates a topic. Throws KafkaError with Kafka's code and message. */
-  async create(name: string, opts: CreateTopicOptions): Promise<Topic | null> {
+  create(name: string, opts: CreateTopicOptions): Promise<Topic | null> {
+    return this.exclusive(() => this.createNow(name, opts));
+  }
+
+  private async createNow(name: string, opts: CreateTopicOptions): Promise<Topic | null> {
     const problem = topicNameProblem(name);
     if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     if (this.store.get(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
@@ -195,7 +212,7 @@ export class TopicManager {
       throw err;
     }
     if (opts.validateOnly) return null;
-    const topic = await this.store.create(name, partitions, configs, opts.internal ?? false);
+    const topic = await persisted(`Recording topic ${name}`, this.store.create(name, partitions, configs, opts.internal ?? false));
     const cfg = this.logConfig(topic);
     try {
       for (let p = 0; p < partitions; p++) await this.broker.logs.create(name, p, cfg);
@@ -207,17 +224,25 @@ export class TopicManager {
     return topic;
   }
 
-  async delete(name: string): Promise<void> {
+  delete(name: string): Promise<void> {
+    return this.exclusive(() => this.deleteNow(name));
+  }
+
+  private async deleteNow(name: string): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     if (!this.broker.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-    await this.store.delete(name);
+    await persisted(`Deleting topic ${name}`, this.store.delete(name));
     await this.broker.logs.deleteTopic(name);
     this.broker.log.info({ topic: name }, 'topic deleted');
     this.emit('deleted', topic);
   }
 
-  async createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
+  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
+    return this.exclusive(() => this.createPartitionsNow(name, count, assignments, validateOnly));
+  }
+
+  private async createPartitionsNow(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     if (count < topic.partitions) {
@@ -232,13 +257,21 @@ export class TopicManager {
     }
     if (validateOnly) return;
     const cfg = this.logConfig(topic);
-    for (let p = topic.partitions; p < count; p++) if (!this.broker.logs.get(name, p)) await this.broker.logs.create(name, p, cfg);
-    await this.store.setPartitions(name, count);
+    try {
+      for (let p = topic.partitions; p < count; p++) if (!this.broker.logs.get(name, p)) await this.broker.logs.create(name, p, cfg);
+    } catch (err) {
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
+    }
+    await persisted(`Recording the partitions of ${name}`, this.store.setPartitions(name, count));
     this.emit('partitions', topic);
   }
 
   /** Replaces the topic's overrides (AlterConfigs) — validation first, nothing applied on error. */
-  async setConfigs(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
+  setConfigs(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
+    return this.exclusive(() => this.setConfigsNow(name, raw, validateOnly));
+  }
+
+  private async setConfigsNow(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     let configs: Map<string, ConfigValue>;
@@ -249,7 +282,7 @@ export class TopicManager {
       throw err;
     }
     if (validateOnly) return;
-    await this.store.setConfigs(name, configs);
+    await persisted(`Recording the configs of ${name}`, this.store.setConfigs(name, configs));
     this.applyLogConfig(topic);
     this.emit('configs', topic);
   }
@@ -269,13 +302,18 @@ export class TopicManager {
   }
 
   /** Replaces the dynamic broker overrides (cluster default or this node), validated first. */
-  async setBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
+  setBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
+    return this.exclusive(() => this.setBrokerConfigsNow(perBroker, values, validateOnly));
+  }
+
+  private async setBrokerConfigsNow(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
     validateBrokerOverrides(values);
     if (validateOnly) return;
+    // Stored first: a failed write leaves the running config as it was.
+    await persisted('Recording the broker configs', this.store.setBrokerConfigs(perBroker, Object.fromEntries(values)));
     const config = this.broker.config;
     for (const key of [...config.dynamicOverrides(perBroker).keys()]) if (!values.has(key)) config.setDynamic(key, null, perBroker);
     for (const [key, value] of values) config.setDynamic(key, value, perBroker);
-    await this.store.setBrokerConfigs(perBroker, Object.fromEntries(values));
     this.broker.log.level = config.string('logger.level') ?? 'info';
     this.settingsCache.clear();
     for (const t of this.store.all()) this.applyLogConfig(t);
@@ -285,6 +323,15 @@ export class TopicManager {
   applyLogConfig(topic: Topic): void {
     const cfg = this.logConfig(topic);
     for (let p = 0; p < topic.partitions; p++) this.broker.logs.get(topic.name, p)?.updateConfig(cfg);
+  }
+}
+
+/** Awaits a topic-store write; a failure (ENOSPC, EIO...) becomes KAFKA_STORAGE_ERROR, nothing changed. */
+async function persisted<T>(what: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what} failed: ${(err as Error).message}`);
   }
 }
 
