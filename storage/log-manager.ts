@@ -4,7 +4,8 @@
  *
  * Data dir layout (names are Kafka's; formats in file-names.ts, checkpoints.ts, segment.ts):
  *   <dataDir>/<topic>-<partition>/...              one PartitionLog each
- *   <dataDir>/<topic>-<partition>.<uuid>-delete/   deleted topic partitions awaiting removal
+ *   <dataDir>/<topic>-<partition>.<uuid>-delete/   deleted topic partitions awaiting removal (topic
+ *                                                  part cut short to fit 255 bytes, file-names.ts)
  *   <dataDir>/recovery-point-offset-checkpoint     written periodically and at close
  *   <dataDir>/log-start-offset-checkpoint          written when log start offsets move, and at close
  *   <dataDir>/cleaner-offset-checkpoint            written after compaction, and at close
@@ -20,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../src/logger.js';
-import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parsePartitionDirName, partitionDirName } from './file-names.js';
+import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, deleteDirName, parsePartitionDirName, partitionDirName } from './file-names.js';
 import { type CleanResult, type CleanerOptions, cleanLog } from './cleaner.js';
 import { type CheckpointEntries, readCheckpoint, tpKey, writeCheckpoint } from './checkpoints.js';
 import { FdCache } from './fd-cache.js';
@@ -223,20 +224,29 @@ export class LogManager {
     return this.logs.get(tpKey(topic, partition));
   }
 
-  /** Returns the existing log (with `config` applied) or creates an empty one. */
-  async create(topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+  /**
+   * Returns the existing log (with `config` applied) or creates an empty one. `fresh` (a partition
+   * of a topic that did not exist a moment ago) never reuses anything: a log or directory left
+   * under that name (a deletion that failed half-way, a directory from another install) is moved
+   * aside for deletion first, so a re-created topic starts empty.
+   */
+  async create(topic: string, partition: number, config: LogConfig, opts: { fresh?: boolean } = {}): Promise<PartitionLog> {
     if (this.closed) throw new Error('log manager is closed');
     const key = tpKey(topic, partition);
+    const inFlight = this.creating.get(key);
+    if (inFlight) return inFlight;
     const existing = this.logs.get(key);
-    if (existing) {
+    if (existing && !opts.fresh) {
       existing.updateConfig(config);
       return existing;
     }
-    const inFlight = this.creating.get(key);
-    if (inFlight) return inFlight;
     const p = (async () => {
       validateLogConfig(config);
       const dir = join(this.dataDir, partitionDirName(topic, partition));
+      if (opts.fresh) {
+        if (existing) await this.retire(existing);
+        else await this.retireStaleDir(topic, partition, dir);
+      }
       await this.fs.mkdir(dir);
       await this.fs.fsyncDir(this.dataDir);
       return this.openLog(topic, partition, dir, config, { cleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
@@ -256,33 +266,60 @@ export class LogManager {
 
   /**
    * Deletes every partition of `topic`: writes stop at once, the directory is renamed to
-   * `<topic>-<partition>.<uuid>-delete` (Kafka's name) and removed once readers released their
-   * slices and file.delete.delay.ms passed. Resolves after the rename.
+   * `<topic>-<partition>.<uuid>-delete` (Kafka's name, file-names.ts) and removed once readers
+   * released their slices and file.delete.delay.ms passed. Resolves after the renames; every
+   * partition is tried, the first failure is thrown after.
    */
   async deleteTopic(topic: string): Promise<void> {
     const victims = [...this.logs.values()].filter((l) => l.topic === topic);
+    let failure: unknown = null;
     for (const log of victims) {
-      this.logs.delete(tpKey(log.topic, log.partition));
-      await log.abandon();
-      const dirName = `${partitionDirName(log.topic, log.partition)}.${randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`;
-      const newDir = join(this.dataDir, dirName);
-      await this.fs.rename(log.dir, newDir);
-      log.movedTo(newDir);
-      await this.fs.fsyncDir(this.dataDir);
-      const delay = log.config.fileDeleteDelayMs;
-      this.track(
-        (async () => {
-          await log.whenUnpinned();
-          await log.closeFds();
-          if (delay > 0) await new Promise((r) => setTimeout(r, delay).unref());
-          await removeTree(this.fs, newDir);
-        })().catch((e) => this.logger.warn({ err: e, dir: dirName }, 'removing deleted partition failed')),
-      );
+      try {
+        await this.retire(log);
+      } catch (e) {
+        failure ??= e;
+      }
     }
     if (victims.length) {
       this.logStartDirty = true;
       this.logger.info({ topic, partitions: victims.length }, 'topic deleted');
     }
+    if (failure !== null) throw failure;
+  }
+
+  /** Takes one log out of service and renames its directory for deletion (see deleteTopic). */
+  private async retire(log: PartitionLog): Promise<void> {
+    this.logs.delete(tpKey(log.topic, log.partition));
+    await log.abandon();
+    const dirName = deleteDirName(log.topic, log.partition, randomUUID().replaceAll('-', ''));
+    const newDir = join(this.dataDir, dirName);
+    await this.fs.rename(log.dir, newDir);
+    log.movedTo(newDir);
+    await this.fs.fsyncDir(this.dataDir);
+    const delay = log.config.fileDeleteDelayMs;
+    this.track(
+      (async () => {
+        await log.whenUnpinned();
+        await log.closeFds();
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay).unref());
+        await removeTree(this.fs, newDir);
+      })().catch((e) => this.logger.warn({ err: e, dir: dirName }, 'removing deleted partition failed')),
+    );
+  }
+
+  /** A partition directory no log owns (nothing reads it): renamed for deletion and removed. */
+  private async retireStaleDir(topic: string, partition: number, dir: string): Promise<void> {
+    try {
+      await this.fs.stat(dir);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return;
+      throw e;
+    }
+    const dirName = deleteDirName(topic, partition, randomUUID().replaceAll('-', ''));
+    await this.fs.rename(dir, join(this.dataDir, dirName));
+    await this.fs.fsyncDir(this.dataDir);
+    this.logger.warn({ topic, partition, dir: dirName }, 'a new partition found a stale directory under its name; moved it aside for deletion');
+    this.track(removeTree(this.fs, join(this.dataDir, dirName)).catch((e) => this.logger.warn({ err: e, dir: dirName }, 'removing deleted partition failed')));
   }
 
   /** Waits for background work (deletions, tasks) to finish (tests). */

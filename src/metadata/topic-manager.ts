@@ -159,7 +159,13 @@ export class TopicManager {
     for (const log of this.broker.logs.partitions()) if (!known.has(log.topic)) orphans.add(log.topic);
     for (const name of orphans) {
       this.broker.log.warn({ topic: name }, 'removing partition logs of a topic that no longer exists');
-      await this.broker.logs.deleteTopic(name);
+      try {
+        await this.broker.logs.deleteTopic(name);
+      } catch (err) {
+        // Not a reason to stay down: the topic is gone from the metadata, a re-created topic of
+        // that name moves leftovers aside (LogManager.create fresh), and the next start retries.
+        this.broker.log.warn({ topic: name, err: (err as Error).message }, 'could not remove the partition logs of a deleted topic; will retry at the next start');
+      }
     }
   }
 
@@ -215,7 +221,7 @@ export class TopicManager {
     const topic = await persisted(`Recording topic ${name}`, this.store.create(name, partitions, configs, opts.internal ?? false));
     const cfg = this.logConfig(topic);
     try {
-      for (let p = 0; p < partitions; p++) await this.broker.logs.create(name, p, cfg);
+      for (let p = 0; p < partitions; p++) await this.broker.logs.create(name, p, cfg, { fresh: true });
     } catch (err) {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
     }
@@ -233,7 +239,13 @@ export class TopicManager {
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     if (!this.broker.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
     await persisted(`Deleting topic ${name}`, this.store.delete(name));
-    await this.broker.logs.deleteTopic(name);
+    try {
+      await this.broker.logs.deleteTopic(name);
+    } catch (err) {
+      // The deletion is durable and its logs are out of service; a directory left behind is
+      // removed at the next start or moved aside when the name is created again.
+      this.broker.log.error({ topic: name, err: (err as Error).message }, 'topic deleted, but moving its partition directories aside failed');
+    }
     this.broker.log.info({ topic: name }, 'topic deleted');
     this.emit('deleted', topic);
   }
@@ -258,7 +270,7 @@ export class TopicManager {
     if (validateOnly) return;
     const cfg = this.logConfig(topic);
     try {
-      for (let p = topic.partitions; p < count; p++) if (!this.broker.logs.get(name, p)) await this.broker.logs.create(name, p, cfg);
+      for (let p = topic.partitions; p < count; p++) await this.broker.logs.create(name, p, cfg, { fresh: true });
     } catch (err) {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
     }
