@@ -22,6 +22,7 @@ import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
 import { validateBrokerOverrides } from '../admin/configs.js';
 import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
+import { checkConfigSizes, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
@@ -53,6 +54,17 @@ export interface CreateTopicOptions {
   configs: Array<[string, string | null]>;
   validateOnly?: boolean;
   internal?: boolean;
+}
+
+/** One topic of a CreateTopics request (or of an auto-creation). */
+export type TopicCreation = Omit<CreateTopicOptions, 'validateOnly'> & { name: string };
+
+export interface CreationResult {
+  /** The created topic; null when refused or validateOnly. */
+  topic: Topic | null;
+  /** The partition count it has (or would have). */
+  partitions: number;
+  error: KafkaError | null;
 }
 
 /** Topic configs the produce path reads per batch, resolved once per config change. */
@@ -163,32 +175,103 @@ export class TopicManager {
         await this.broker.logs.deleteTopic(name);
       } catch (err) {
         // Not a reason to stay down: the topic is gone from the metadata, a re-created topic of
-        // that name moves leftovers aside (LogManager.create fresh), and the next start retries.
+        // that name moves leftovers aside (LogManager.createFresh), and the next start retries.
         this.broker.log.warn({ topic: name, err: (err as Error).message }, 'could not remove the partition logs of a deleted topic; will retry at the next start');
       }
     }
   }
 
   /** Validates and (unless validateOnly) creates a topic. Throws KafkaError with Kafka's code and message. */
-  create(name: string, opts: CreateTopicOptions): Promise<Topic | null> {
-    return this.exclusive(() => this.createNow(name, opts));
+  async create(name: string, opts: CreateTopicOptions): Promise<Topic | null> {
+    const [result] = await this.createTopics([{ name, ...opts }], opts.validateOnly ?? false);
+    if (result!.error) throw result!.error;
+    return result!.topic;
   }
 
-  private async createNow(name: string, opts: CreateTopicOptions): Promise<Topic | null> {
+  /**
+   * Validates every topic of one request, then (unless validateOnly) records all valid ones in one
+   * metadata write and creates their logs. One result per topic, in order: the topic (null when
+   * validateOnly), its partition count, or the KafkaError (Kafka's code and message) refusing it.
+   * More partitions than runnel.max.partitions.per.request in all refuses every topic.
+   */
+  createTopics(requests: ReadonlyArray<TopicCreation>, validateOnly: boolean): Promise<CreationResult[]> {
+    return this.exclusive(() => this.createTopicsNow(requests, validateOnly));
+  }
+
+  private async createTopicsNow(requests: ReadonlyArray<TopicCreation>, validateOnly: boolean): Promise<CreationResult[]> {
+    const results: CreationResult[] = requests.map(() => ({ topic: null, partitions: 0, error: null }));
+    const defaultPartitions = this.broker.config.int('num.partitions');
+    const total = requests.reduce((n, r) => n + (r.internal ? 0 : requestedPartitions(r.partitions, r.assignments?.length ?? 0, defaultPartitions)), 0);
+    try {
+      checkPartitionsPerRequest(this.broker.config, total);
+    } catch (err) {
+      for (const r of results) r.error = err as KafkaError;
+      return results;
+    }
+    // Names taken, by their collision key ('.' and '_' are the same in metric names), including
+    // the topics accepted earlier in this request.
+    const taken = new Map<string, string>();
+    for (const t of this.store.all()) taken.set(collisionKey(t.name), t.name);
+    const accepted: Array<{ index: number; name: string; partitions: number; configs: Map<string, ConfigValue>; internal: boolean; configCount: number }> = [];
+    requests.forEach((r, index) => {
+      try {
+        const v = this.validateNewTopic(r, taken, defaultPartitions);
+        taken.set(collisionKey(r.name), r.name);
+        results[index]!.partitions = v.partitions;
+        accepted.push({ index, name: r.name, partitions: v.partitions, configs: v.configs, internal: r.internal ?? false, configCount: r.configs.length });
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        results[index]!.error = err;
+      }
+    });
+    if (validateOnly || accepted.length === 0) return results;
+
+    let topics: Topic[];
+    try {
+      topics = await persisted('Recording the new topics', this.store.createMany(accepted));
+    } catch (err) {
+      for (const a of accepted) results[a.index]!.error = err as KafkaError;
+      return results;
+    }
+    // All their logs at once (one directory fsync). After a failure, a topic whose logs all exist
+    // is fine; the others are recorded and get their missing logs at the next start (reconcile).
+    let logsFailure: Error | null = null;
+    try {
+      await this.broker.logs.createFresh(topics.flatMap((topic) => Array.from({ length: topic.partitions }, (_, p) => ({ topic: topic.name, partition: p, config: this.logConfig(topic) }))));
+    } catch (err) {
+      logsFailure = err as Error;
+    }
+    topics.forEach((topic, i) => {
+      const a = accepted[i]!;
+      if (logsFailure && !Array.from({ length: topic.partitions }, (_, p) => this.broker.logs.get(topic.name, p)).every(Boolean)) {
+        results[a.index]!.error = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${topic.name} failed: ${logsFailure.message}`);
+      } else {
+        results[a.index]!.topic = topic;
+      }
+      this.broker.log.info({ topic: topic.name, partitions: topic.partitions, configs: a.configCount }, 'topic created');
+      this.emit('created', topic);
+    });
+    return results;
+  }
+
+  /** Kafka's checks of a new topic; returns its partition count and parsed configs, or throws KafkaError. */
+  private validateNewTopic(r: TopicCreation, taken: ReadonlyMap<string, string>, defaultPartitions: number): { partitions: number; configs: Map<string, ConfigValue> } {
+    const name = r.name;
     const problem = topicNameProblem(name);
     if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-    if (this.store.get(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    if (INTERNAL_TOPICS.has(name) && !opts.internal) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
-    const clash = [...this.store.all()].find((t) => collisionKey(t.name) === collisionKey(name));
-    if (clash) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${clash.name}`);
+    if (this.store.get(name) || taken.get(collisionKey(name)) === name) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    if (INTERNAL_TOPICS.has(name) && !r.internal) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
+    const clash = taken.get(collisionKey(name));
+    if (clash !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${clash}`);
 
-    let partitions = opts.partitions;
-    let replication = opts.replicationFactor;
-    if (opts.assignments && opts.assignments.length > 0) {
+    let partitions = r.partitions;
+    let replication = r.replicationFactor;
+    if (r.assignments && r.assignments.length > 0) {
       if (partitions !== -1 || replication !== -1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
-      const sorted = [...opts.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+      if (!r.internal) checkPartitionsPerTopic(this.broker.config, r.assignments.length);
+      const sorted = [...r.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       sorted.forEach((a, i) => {
         if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
         if (a.brokerIds.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment for partition ${i} is empty`);
@@ -200,9 +283,10 @@ export class TopicManager {
       partitions = sorted.length;
       replication = sorted[0]!.brokerIds.length;
     }
-    if (partitions === -1) partitions = this.broker.config.int('num.partitions');
+    if (partitions === -1) partitions = defaultPartitions;
     if (replication === -1) replication = this.broker.config.int('default.replication.factor');
     if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (!r.internal) checkPartitionsPerTopic(this.broker.config, partitions);
     if (replication <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
     if (replication > 1) {
       throw new KafkaError(
@@ -210,24 +294,13 @@ export class TopicManager {
         `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.`,
       );
     }
-    let configs: Map<string, ConfigValue>;
+    checkConfigSizes(this.broker.config, r.configs);
     try {
-      configs = parseTopicConfigs(opts.configs);
+      return { partitions, configs: parseTopicConfigs(r.configs) };
     } catch (err) {
       if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
     }
-    if (opts.validateOnly) return null;
-    const topic = await persisted(`Recording topic ${name}`, this.store.create(name, partitions, configs, opts.internal ?? false));
-    const cfg = this.logConfig(topic);
-    try {
-      for (let p = 0; p < partitions; p++) await this.broker.logs.create(name, p, cfg, { fresh: true });
-    } catch (err) {
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
-    }
-    this.broker.log.info({ topic: name, partitions, configs: opts.configs.length }, 'topic created');
-    this.emit('created', topic);
-    return topic;
   }
 
   delete(name: string): Promise<void> {
@@ -261,6 +334,7 @@ export class TopicManager {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${topic.partitions} partition(s); ${count} would not be an increase.`);
     }
     if (count === topic.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partition(s).`);
+    if (!topic.internal) checkPartitionsPerTopic(this.broker.config, count);
     if (assignments) {
       if (assignments.length !== count - topic.partitions) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);
@@ -270,7 +344,7 @@ export class TopicManager {
     if (validateOnly) return;
     const cfg = this.logConfig(topic);
     try {
-      for (let p = topic.partitions; p < count; p++) await this.broker.logs.create(name, p, cfg, { fresh: true });
+      await this.broker.logs.createFresh(Array.from({ length: count - topic.partitions }, (_, i) => ({ topic: name, partition: topic.partitions + i, config: cfg })));
     } catch (err) {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
     }
@@ -286,6 +360,7 @@ export class TopicManager {
   private async setConfigsNow(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    checkConfigSizes(this.broker.config, raw);
     let configs: Map<string, ConfigValue>;
     try {
       configs = parseTopicConfigs(raw.filter(([, v]) => v !== null));
@@ -319,6 +394,7 @@ export class TopicManager {
   }
 
   private async setBrokerConfigsNow(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
+    checkConfigSizes(this.broker.config, values);
     validateBrokerOverrides(values);
     if (validateOnly) return;
     // Stored first: a failed write leaves the running config as it was.
