@@ -20,6 +20,9 @@
  * topic with flush.messages > 1 answers after the write without waiting for a later fsync.
  * Bounded by timeout_ms (REQUEST_TIMED_OUT).
  *
+ * The broker's state topics (__consumer_offsets, __transaction_state, _schemas) refuse client
+ * appends with INVALID_TOPIC_EXCEPTION, as Kafka does for its internal topics.
+ *
  * Pipelinable: several Produce requests of one connection may be in flight; offsets are assigned in
  * arrival order because the append happens synchronously when the handler starts (or in the
  * partition's append chain, see data/append-order.ts).
@@ -43,6 +46,7 @@ import type { PartitionLog, AppendResult } from '../../storage/partition-log.js'
 import { validateProducedBatch } from '../data/batch-validation.js';
 import { checkCompactedKeys } from '../data/compacted-keys.js';
 import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
+import { isBrokerStateTopic } from '../data/internal-topic.js';
 import { lastSequence } from '../txn/producer-state.js';
 import type { Broker } from '../broker.js';
 import type { Topic } from '../metadata/topic-store.js';
@@ -228,8 +232,10 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
     const outcomes: Array<{ topic: string; index: number; outcome: Outcome | Promise<Outcome> }> = [];
     for (const t of req.topicData) {
       const topic = broker.topics.get(t.name);
+      // Only the broker writes its state topics (data/internal-topic.ts), as Kafka refuses clients.
+      const internal = isBrokerStateTopic(t.name) ? failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`) : null;
       for (const p of t.partitionData) {
-        const outcome = acks !== 0 && acks !== 1 && acks !== -1 ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks ${acks}`) : producePartition(ctx, topic, p.index, p.records as Buffer | null, acks);
+        const outcome = acks !== 0 && acks !== 1 && acks !== -1 ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks ${acks}`) : (internal ?? producePartition(ctx, topic, p.index, p.records as Buffer | null, acks));
         outcomes.push({ topic: t.name, index: p.index, outcome });
       }
     }

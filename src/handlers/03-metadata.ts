@@ -5,7 +5,8 @@
  * controller (this broker) and, for the requested topics, every partition with leader, replicas
  * and ISR. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
  * allows it (v4+ flag; always allowed before v4), and are then returned ready to use — at most
- * runnel.max.auto.created.topics.per.request per request, the rest LEADER_NOT_AVAILABLE. A name that
+ * runnel.max.auto.created.topics.per.request per request, the rest LEADER_NOT_AVAILABLE; never the
+ * broker's state topics (__consumer_offsets, __transaction_state, _schemas). A name that
  * is not a valid topic name gets INVALID_TOPIC_EXCEPTION, any other unknown one
  * UNKNOWN_TOPIC_OR_PARTITION (Kafka's answers).
  *
@@ -28,6 +29,7 @@ import { ZERO_UUID } from '../../protocol/codec-support.js';
 import type { Topic } from '../metadata/topic-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../metadata/topic-manager.js';
 import type { Broker } from '../broker.js';
+import { isBrokerStateTopic } from '../data/internal-topic.js';
 import { defineHandler } from './types.js';
 
 /** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
@@ -80,7 +82,8 @@ async function autoCreateTopics(broker: Broker, requested: MetadataRequest['topi
   for (const rt of requested) {
     const name = rt.name ?? '';
     if (v >= 10 && name === '' && !rt.topicId.equals(ZERO_UUID)) continue;
-    if (seen.has(name) || broker.topics.get(name) || topicNameProblem(name)) continue;
+    // The broker creates its state topics itself, compacted; never as ordinary topics here.
+    if (seen.has(name) || broker.topics.get(name) || topicNameProblem(name) || isBrokerStateTopic(name)) continue;
     seen.add(name);
     if (wanted.length >= max) answers.set(name, topicError(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
     else wanted.push(name);

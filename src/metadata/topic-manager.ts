@@ -22,11 +22,12 @@ import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
 import { validateBrokerOverrides } from '../admin/configs.js';
 import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic, isCompactOnly } from '../data/internal-topic.js';
 import { checkConfigSizes, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
-export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
-export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+export { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC };
+/** Kafka's internal topics: clients may not create them (Runnel's broker-state topics: data/internal-topic.ts). */
 export const INTERNAL_TOPICS = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 
 /** Kafka's topic name rules, with its messages. Returns null when valid. */
@@ -295,11 +296,23 @@ export class TopicManager {
       );
     }
     checkConfigSizes(this.broker.config, r.configs);
+    let configs: Map<string, ConfigValue>;
     try {
-      return { partitions, configs: parseTopicConfigs(r.configs) };
+      configs = parseTopicConfigs(r.configs);
     } catch (err) {
       if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
+    }
+    this.checkStateTopicConfigs(name, configs);
+    return { partitions, configs };
+  }
+
+  /** A broker-state topic (e.g. `_schemas` created by a client) must stay compacted. */
+  private checkStateTopicConfigs(name: string, configs: ReadonlyMap<string, ConfigValue>): void {
+    if (!isBrokerStateTopic(name)) return;
+    const policy = topicValue('cleanup.policy', configs, this.broker.config);
+    if (!isCompactOnly(policy)) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, `Internal topic ${name} holds broker state and must have cleanup.policy=compact (got ${Array.isArray(policy) ? policy.join(',') : String(policy)}).`);
     }
   }
 
@@ -311,6 +324,7 @@ export class TopicManager {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     if (!this.broker.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    if (isBrokerStateTopic(name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${name} is an internal topic holding broker state and is not allowed to be deleted.`);
     await persisted(`Deleting topic ${name}`, this.store.delete(name));
     try {
       await this.broker.logs.deleteTopic(name);
@@ -330,6 +344,7 @@ export class TopicManager {
   private async createPartitionsNow(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    if (isBrokerStateTopic(name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot change the partition count of internal topic ${name}: its records are placed by partition count.`);
     if (count < topic.partitions) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${topic.partitions} partition(s); ${count} would not be an increase.`);
     }
@@ -368,6 +383,7 @@ export class TopicManager {
       if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
     }
+    this.checkStateTopicConfigs(name, configs);
     if (validateOnly) return;
     await persisted(`Recording the configs of ${name}`, this.store.setConfigs(name, configs));
     this.applyLogConfig(topic);
