@@ -28,6 +28,7 @@ import { TransactionCoordinator } from './txn/coordinator.js';
 import { AppendOrder } from './data/append-order.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
+import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
 
 export interface ListenerAddress {
   name: string;
@@ -57,6 +58,8 @@ export class Broker {
   txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
   schemaRegistry!: BrokerSchemaRegistry;
+  /** The free-disk threshold produce checks (data/free-space.ts). */
+  freeSpace!: FreeSpaceGuard;
   readonly producerStates: ProducerStateManager;
   readonly appendOrder = new AppendOrder<PartitionLog>();
   readonly metrics = new Metrics();
@@ -131,6 +134,8 @@ export class Broker {
       onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
     });
     await this.topics.reconcile();
+    this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
+    await this.freeSpace.start();
     this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     this.groups = await startGroupCoordinator(this);
     // After the groups: completing transactions left half-ended applies their group offsets.
@@ -255,6 +260,7 @@ export class Broker {
         this.log.error({ err }, 'stop hook failed');
       }
     }
+    this.freeSpace?.stop();
     if (this.logs) {
       await this.producerStates.snapshotAll();
       await this.logs.close();

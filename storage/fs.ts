@@ -18,6 +18,12 @@ export interface FileStat {
   isFile: boolean;
 }
 
+export interface SpaceStat {
+  /** Bytes an unprivileged process may still write (statfs f_bavail × f_bsize). */
+  freeBytes: number;
+  totalBytes: number;
+}
+
 /**
  * 'r' read-only, 'r+' read/write existing, 'w+' create or truncate, read/write; 'dsync' write-only
  * on an existing file with O_DSYNC: a write returns once its bytes are durable, as write +
@@ -49,6 +55,12 @@ export interface StorageFs {
   readdir(path: string): Promise<string[]>;
   /** fsync of a directory, so that file creations, renames and unlinks in it survive a crash. */
   fsyncDir(path: string): Promise<void>;
+  /** Free and total space of the file system holding `path`. */
+  statfs(path: string): Promise<SpaceStat>;
+}
+
+function toSpace(s: nodeFs.StatsFs): SpaceStat {
+  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
 }
 
 function toStat(s: nodeFs.Stats): FileStat {
@@ -90,6 +102,7 @@ export const realFs: StorageFs = {
         nodeFs.fsync(fd, (e2) => nodeFs.close(fd, () => (e2 ? rej(e2) : res())));
       }),
     ),
+  statfs: (path) => new Promise((res, rej) => nodeFs.statfs(path, (e, s) => (e ? rej(e) : res(toSpace(s))))),
 };
 
 /**
@@ -131,6 +144,7 @@ export const startupSyncFs: StorageFs = {
         nodeFs.closeSync(fd);
       }
     }),
+  statfs: (path) => syncCall(() => toSpace(nodeFs.statfsSync(path))),
 };
 
 export function isErrno(e: unknown, code: string): boolean {
@@ -280,6 +294,8 @@ export class FaultyFs implements StorageFs {
   private readonly dsyncFds = new Set<number>();
   /** Counters tests can assert on (e.g. group commit: fsyncs ≪ appends). */
   readonly calls = { write: 0, fsync: 0, open: 0, close: 0 };
+  /** When set, statfs reports this many free bytes (a disk filling up without filling one). */
+  freeBytes: number | null = null;
 
   constructor(readonly inner: StorageFs = realFs) {}
 
@@ -401,5 +417,9 @@ export class FaultyFs implements StorageFs {
     const f = this.take('fsync', path);
     if (f) throw injected(f.code, 'fsync');
     return this.inner.fsyncDir(path);
+  }
+  async statfs(path: string): Promise<SpaceStat> {
+    const real = await this.inner.statfs(path);
+    return this.freeBytes === null ? real : { ...real, freeBytes: this.freeBytes };
   }
 }

@@ -135,6 +135,20 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'Idle producer ids expire after this long.', validate: atLeast(1) },
   { name: 'runnel.max.open.files', type: 'int', default: 1000, doc: 'Runnel: segment file descriptors kept open (LRU).', validate: atLeast(16) },
   {
+    name: 'runnel.log.dir.min.free.bytes',
+    type: 'long',
+    default: 67108864,
+    doc: 'Runnel: produce is refused with KAFKA_STORAGE_ERROR (retriable) while the data dir has less free space than this, and resumes when space returns; it should cover what producers write within one check interval. 0 disables the check.',
+    validate: atLeast(0),
+  },
+  {
+    name: 'runnel.log.dir.free.space.check.interval.ms',
+    type: 'long',
+    default: 1000,
+    doc: 'Runnel: how often the free space of the data dir is read (one asynchronous statfs).',
+    validate: atLeast(1),
+  },
+  {
     name: 'runnel.max.partitions.per.request',
     type: 'int',
     default: 10000,
