@@ -316,25 +316,52 @@ export class TopicManager {
     }
   }
 
-  delete(name: string): Promise<void> {
-    return this.exclusive(() => this.deleteNow(name));
+  async delete(name: string): Promise<void> {
+    const [error] = await this.deleteTopics([name]);
+    if (error) throw error;
   }
 
-  private async deleteNow(name: string): Promise<void> {
-    const topic = this.store.get(name);
-    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-    if (!this.broker.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-    if (isBrokerStateTopic(name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${name} is an internal topic holding broker state and is not allowed to be deleted.`);
-    await persisted(`Deleting topic ${name}`, this.store.delete(name));
+  /**
+   * Deletes the named topics with one metadata write; one result per name, in order: null, or the
+   * KafkaError refusing it (a name repeated in the list is unknown the second time).
+   */
+  deleteTopics(names: readonly string[]): Promise<Array<KafkaError | null>> {
+    return this.exclusive(() => this.deleteTopicsNow(names));
+  }
+
+  private async deleteTopicsNow(names: readonly string[]): Promise<Array<KafkaError | null>> {
+    const results: Array<KafkaError | null> = names.map(() => null);
+    const victims: Array<{ index: number; topic: Topic }> = [];
+    const chosen = new Set<string>();
+    names.forEach((name, index) => {
+      const topic = this.store.get(name);
+      if (!topic || chosen.has(name)) results[index] = new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      else if (!this.broker.config.bool('delete.topic.enable')) results[index] = new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+      else if (isBrokerStateTopic(name)) results[index] = new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${name} is an internal topic holding broker state and is not allowed to be deleted.`);
+      else {
+        chosen.add(name);
+        victims.push({ index, topic });
+      }
+    });
+    if (victims.length === 0) return results;
     try {
-      await this.broker.logs.deleteTopic(name);
+      await persisted('Deleting the topics', this.store.deleteMany(victims.map((v) => v.topic.name)));
     } catch (err) {
-      // The deletion is durable and its logs are out of service; a directory left behind is
-      // removed at the next start or moved aside when the name is created again.
-      this.broker.log.error({ topic: name, err: (err as Error).message }, 'topic deleted, but moving its partition directories aside failed');
+      for (const v of victims) results[v.index] = err as KafkaError;
+      return results;
     }
-    this.broker.log.info({ topic: name }, 'topic deleted');
-    this.emit('deleted', topic);
+    for (const { topic } of victims) {
+      try {
+        await this.broker.logs.deleteTopic(topic.name);
+      } catch (err) {
+        // The deletion is durable and its logs are out of service; a directory left behind is
+        // removed at the next start or moved aside when the name is created again.
+        this.broker.log.error({ topic: topic.name, err: (err as Error).message }, 'topic deleted, but moving its partition directories aside failed');
+      }
+      this.broker.log.info({ topic: topic.name }, 'topic deleted');
+      this.emit('deleted', topic);
+    }
+    return results;
   }
 
   createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {

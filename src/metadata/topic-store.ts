@@ -15,7 +15,7 @@
  * Persist first, then change memory: a change is serialized as the state it leads to, written,
  * and only once the write succeeded applied to the in-memory maps. A failed write (ENOSPC, EIO)
  * leaves memory and disk agreeing on the old state. Writes are serialized; each writes the whole
- * state, and one request's changes go in one write (`commit` takes several topics at once).
+ * state, and one request's changes go in one write (several topics created or deleted at once).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -121,9 +121,14 @@ export class TopicStore {
     return (await this.createMany([{ name, partitions, configs, internal }]))[0]!;
   }
 
+  /** Removes several topics with one write. */
+  async deleteMany(names: readonly string[]): Promise<void> {
+    const known = names.filter((n) => this.topics.has(n));
+    if (known.length > 0) await this.commit({ remove: known });
+  }
+
   async delete(name: string): Promise<void> {
-    if (!this.topics.has(name)) return;
-    await this.commit({ remove: [name] });
+    await this.deleteMany([name]);
   }
 
   async setPartitions(name: string, partitions: number): Promise<void> {

@@ -2,7 +2,7 @@
  * Issue 14 item 2: counts and sizes a client picks in topic administration are bounded before
  * anything is stored — partitions per request (Kafka's 10,000, POLICY_VIOLATION) and per topic
  * (INVALID_PARTITIONS), topics auto-created per Metadata request, config value sizes — and one
- * request's topics are recorded with one metadata write.
+ * request's topics are created (or deleted) with one metadata write.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { FaultyFs, type OpenMode } from '../../storage/fs.js';
 import { spawnBroker, startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { TOPIC_RESOURCE, connectRaw, createPartitions, createTopics, metadata, setConfigs } from '../helpers/topic-admin.js';
+import { TOPIC_RESOURCE, connectRaw, createPartitions, createTopics, deleteTopics, metadata, setConfigs } from '../helpers/topic-admin.js';
 
 /** Counts the writes of runnel-metadata.json (each atomic write opens its .tmp once). */
 class CountingFs extends FaultyFs {
@@ -101,6 +101,15 @@ describe('auto-creation and the metadata file', () => {
     const before = fs.metadataWrites;
     const r = await createTopics(c, Array.from({ length: 50 }, (_, i) => ({ name: `one-write-${i}` })));
     expect(r.every((t) => t.errorCode === ErrorCode.NONE)).toBe(true);
+    expect(fs.metadataWrites - before).toBe(1);
+  });
+
+  it('removes all topics of one DeleteTopics request with one metadata write', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `one-write-${i}`);
+    const before = fs.metadataWrites;
+    const r = await deleteTopics(c, [...names, 'one-write-0']);
+    expect(r.slice(0, 50).every((t) => t.errorCode === ErrorCode.NONE)).toBe(true);
+    expect(r[50]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(fs.metadataWrites - before).toBe(1);
   });
 });
