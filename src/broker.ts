@@ -17,7 +17,7 @@ import type { Handler } from './handlers/types.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
 import { LogManager } from '../storage/log-manager.js';
-import type { StorageFs } from '../storage/fs.js';
+import { type StorageFs, realFs } from '../storage/fs.js';
 import { decompress } from '../protocol/records/compression.js';
 import type { CompressionType } from '../protocol/records/batch.js';
 import { TopicManager } from './metadata/topic-manager.js';
@@ -30,6 +30,7 @@ import { TransactionCoordinator } from './txn/coordinator.js';
 import { AppendOrder } from './data/append-order.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
+import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
 
 export interface ListenerAddress {
   name: string;
@@ -59,6 +60,8 @@ export class Broker {
   txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
   schemaRegistry!: BrokerSchemaRegistry;
+  /** The free-disk threshold produce checks (data/free-space.ts). */
+  freeSpace!: FreeSpaceGuard;
   readonly producerStates: ProducerStateManager;
   readonly appendOrder = new AppendOrder<PartitionLog>();
   readonly metrics = new Metrics();
@@ -75,18 +78,21 @@ export class Broker {
   private readonly quotas: ConnectionQuotas;
   private nextConnectionId = 1;
   private releaseLock: (() => Promise<void>) | null = null;
-  /** Injected file-system seam for storage (fault-injection tests); the real fs when undefined. */
-  private storageFs: StorageFs | undefined;
   private stopping: Promise<void> | null = null;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
 
   constructor(
     readonly config: BrokerConfig,
     readonly log: Logger,
+    /**
+     * The file-system seam every data-dir write goes through: partition logs and every state file
+     * (metadata, meta.properties, producer ids, snapshots). Tests inject faults with FaultyFs.
+     */
+    readonly stateFs: StorageFs = realFs,
   ) {
     this.nodeId = config.nodeId();
     this.dataDir = resolve(config.dataDir());
-    this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }));
+    this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }), stateFs);
     this.requestMemory = new RequestMemoryPool(config.int('queued.max.request.bytes'));
     this.quotas = new ConnectionQuotas(config);
     for (const h of ALL_HANDLERS) {
@@ -96,8 +102,7 @@ export class Broker {
   }
 
   static async start(config: BrokerConfig, log: Logger, seams: { storageFs?: StorageFs } = {}): Promise<Broker> {
-    const broker = new Broker(config, log);
-    broker.storageFs = seams.storageFs;
+    const broker = new Broker(config, log, seams.storageFs);
     try {
       await broker.open();
     } catch (err) {
@@ -118,14 +123,14 @@ export class Broker {
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
-    this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'));
-    const store = await TopicStore.load(this.dataDir);
+    this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'), this.stateFs);
+    const store = await TopicStore.load(this.dataDir, this.stateFs);
     // Dynamic broker overrides first: they feed the storage defaults below.
     this.topics = new TopicManager(this, store);
     this.topics.loadBrokerConfigs();
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
-      fs: this.storageFs,
+      fs: this.stateFs,
       logger: this.log.child({ component: 'storage' }),
       defaults: TopicManager.brokerLogDefaults(this.config),
       maxOpenFiles: this.config.int('runnel.max.open.files'),
@@ -136,7 +141,9 @@ export class Broker {
       onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
     });
     await this.topics.reconcile();
-    this.producerIds = await ProducerIdAllocator.open(this.dataDir);
+    this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
+    await this.freeSpace.start();
+    this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     this.groups = await startGroupCoordinator(this);
     // After the groups: completing transactions left half-ended applies their group offsets.
     this.txn = await TransactionCoordinator.start(this);
@@ -281,6 +288,7 @@ export class Broker {
         this.log.error({ err }, 'stop hook failed');
       }
     }
+    this.freeSpace?.stop();
     if (this.logs) {
       await this.producerStates.snapshotAll();
       await this.logs.close();

@@ -5,7 +5,8 @@
  *     <20-digit base offset>.log | .index | .timeindex  one segment
  *     <name>.deleted                                   segment waiting for its readers, then removal
  *     <name>.cleaned / <name>.swap                      compaction output before / at the commit rename
- *   <dataDir>/<topic>-<partition>.<uuid>-delete/       partition directory of a deleted topic
+ *   <dataDir>/<topic>-<partition>.<uuid>-delete/       partition directory of a deleted topic (the
+ *                                                    topic cut short so the name fits 255 bytes)
  *   <dataDir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
  *   <dataDir>/.kafka_cleanshutdown                     present only after a clean shutdown
  */
@@ -34,6 +35,20 @@ export function segmentPaths(dir: string, baseOffset: number) {
 
 export function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
+}
+
+/** The longest file name Linux file systems accept, in bytes (topic names are ASCII). */
+export const MAX_FILE_NAME_BYTES = 255;
+
+/**
+ * `<topic>-<partition>.<uniqueId>-delete`: where a deleted partition waits for its removal. Topic
+ * names may be 249 characters, so the whole name could pass the 255-byte limit and the rename
+ * would fail (ENAMETOOLONG): the topic part is cut to fit, as Kafka's logDeleteDirName does. The
+ * unique id keeps truncated names apart; nothing parses the topic back out of these names.
+ */
+export function deleteDirName(topic: string, partition: number, uniqueId: string): string {
+  const suffix = `-${partition}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  return topic.slice(0, Math.max(0, MAX_FILE_NAME_BYTES - suffix.length)) + suffix;
 }
 
 /** `<topic>-<partition>` → parts (topic names may contain '-', so split at the last one). */

@@ -18,6 +18,12 @@ export interface FileStat {
   isFile: boolean;
 }
 
+export interface SpaceStat {
+  /** Bytes an unprivileged process may still write (statfs f_bavail × f_bsize). */
+  freeBytes: number;
+  totalBytes: number;
+}
+
 /**
  * 'r' read-only, 'r+' read/write existing, 'w+' create or truncate, read/write; 'dsync' write-only
  * on an existing file with O_DSYNC: a write returns once its bytes are durable, as write +
@@ -49,6 +55,12 @@ export interface StorageFs {
   readdir(path: string): Promise<string[]>;
   /** fsync of a directory, so that file creations, renames and unlinks in it survive a crash. */
   fsyncDir(path: string): Promise<void>;
+  /** Free and total space of the file system holding `path`. */
+  statfs(path: string): Promise<SpaceStat>;
+}
+
+function toSpace(s: nodeFs.StatsFs): SpaceStat {
+  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
 }
 
 function toStat(s: nodeFs.Stats): FileStat {
@@ -90,6 +102,7 @@ export const realFs: StorageFs = {
         nodeFs.fsync(fd, (e2) => nodeFs.close(fd, () => (e2 ? rej(e2) : res())));
       }),
     ),
+  statfs: (path) => new Promise((res, rej) => nodeFs.statfs(path, (e, s) => (e ? rej(e) : res(toSpace(s))))),
 };
 
 /**
@@ -131,6 +144,7 @@ export const startupSyncFs: StorageFs = {
         nodeFs.closeSync(fd);
       }
     }),
+  statfs: (path) => syncCall(() => toSpace(nodeFs.statfsSync(path))),
 };
 
 export function isErrno(e: unknown, code: string): boolean {
@@ -204,12 +218,27 @@ export async function writeWholeFile(fs: StorageFs, path: string, data: Buffer, 
   }
 }
 
-/** Crash-safe replace: write `path.tmp`, fsync, rename over `path`, fsync the directory. */
-export async function writeFileAtomic(fs: StorageFs, dir: string, name: string, data: Buffer): Promise<void> {
+/**
+ * Crash-safe replace: write `name.tmp`, fsync, rename over `name`, fsync the directory. After a
+ * crash the file holds either the old or the new contents, never a mix. The one implementation
+ * for every state file (checkpoints, topic metadata, meta.properties, producer ids, snapshots),
+ * so fault-injection tests reach them all through the seam.
+ */
+export async function writeFileAtomic(fs: StorageFs, dir: string, name: string, data: Buffer | string): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
-  await writeWholeFile(fs, tmp, data, true);
+  await writeWholeFile(fs, tmp, typeof data === 'string' ? Buffer.from(data) : data, true);
   await fs.rename(tmp, join(dir, name));
   await fs.fsyncDir(dir);
+}
+
+/** A whole small file as UTF-8 text, or null when it does not exist. */
+export async function readTextIfExists(fs: StorageFs, path: string): Promise<string | null> {
+  try {
+    return (await readWholeFile(fs, path)).toString('utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return null;
+    throw e;
+  }
 }
 
 /** Removes a directory tree through the seam (partition directories are flat, but be general). */
@@ -265,6 +294,8 @@ export class FaultyFs implements StorageFs {
   private readonly dsyncFds = new Set<number>();
   /** Counters tests can assert on (e.g. group commit: fsyncs ≪ appends). */
   readonly calls = { write: 0, fsync: 0, open: 0, close: 0 };
+  /** When set, statfs reports this many free bytes (a disk filling up without filling one). */
+  freeBytes: number | null = null;
 
   constructor(readonly inner: StorageFs = realFs) {}
 
@@ -386,5 +417,9 @@ export class FaultyFs implements StorageFs {
     const f = this.take('fsync', path);
     if (f) throw injected(f.code, 'fsync');
     return this.inner.fsyncDir(path);
+  }
+  async statfs(path: string): Promise<SpaceStat> {
+    const real = await this.inner.statfs(path);
+    return this.freeBytes === null ? real : { ...real, freeBytes: this.freeBytes };
   }
 }

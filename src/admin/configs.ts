@@ -12,6 +12,7 @@ import { ConfigSource } from '../config/broker-config.js';
 import { resolveTopicConfig } from '../config/topic-config.js';
 import { ConfigError, formatValue, parseValue } from '../config/values.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { checkConfigSizes } from '../metadata/topic-limits.js';
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8 } as const;
 
@@ -161,6 +162,8 @@ function checkDuplicates(changes: readonly ConfigChange[]): void {
 }
 
 export async function alterResource(broker: Broker, type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void> {
+  // Sizes first: nothing below may echo (or parse) a megabyte value.
+  checkConfigSizes(broker.config, changes.map((c) => [c.name, c.value] as const));
   checkDuplicates(changes);
   if (type === ResourceType.TOPIC) {
     const topic = broker.topics.get(name);

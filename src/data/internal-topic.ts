@@ -3,11 +3,36 @@
  * (groups/offsets-log.ts), `__transaction_state` (txn/txn-log.ts), `_schemas`
  * (schema/schemas-log.ts): created on first need, as Kafka does, and read back from the start at
  * startup. Their record formats live with their owners; this module only creates and reads.
+ *
+ * Only the broker writes them. A client may read them, but not (Kafka's answers where Kafka has
+ * one): produce to them (INVALID_TOPIC_EXCEPTION "Cannot append to internal topic"), delete their
+ * records (INVALID_TOPIC_EXCEPTION), delete them or add partitions (INVALID_TOPIC_EXCEPTION: their
+ * keys are placed by partition count, and deleting one wipes every offset, transaction or schema),
+ * make them anything but compacted (INVALID_CONFIG), or have them auto-created as ordinary topics
+ * by Metadata. `_schemas` is Confluent's topic, not internal to Kafka, but holds the registry's
+ * state here, so it gets the same protection; a client may still create it, compacted.
  */
 import { CompressionType, batch } from '../../protocol/records/batch.js';
 import { forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Broker } from '../broker.js';
+
+export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+export const SCHEMAS_TOPIC = '_schemas';
+
+/** The topics holding the broker's own state (see the header). */
+const BROKER_STATE_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, SCHEMAS_TOPIC]);
+
+export function isBrokerStateTopic(name: string): boolean {
+  return BROKER_STATE_TOPICS.has(name);
+}
+
+/** The only cleanup.policy a broker-state topic may have: anything else lets retention delete state. */
+export function isCompactOnly(policy: unknown): boolean {
+  const list = Array.isArray(policy) ? policy : [String(policy)];
+  return list.length === 1 && list[0] === 'compact';
+}
 
 export interface InternalTopicSettings {
   partitions: number;

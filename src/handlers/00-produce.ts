@@ -20,6 +20,11 @@
  * topic with flush.messages > 1 answers after the write without waiting for a later fsync.
  * Bounded by timeout_ms (REQUEST_TIMED_OUT).
  *
+ * The broker's state topics (__consumer_offsets, __transaction_state, _schemas) refuse client
+ * appends with INVALID_TOPIC_EXCEPTION, as Kafka does for its internal topics. While the data dir
+ * has less free space than runnel.log.dir.min.free.bytes every partition gets KAFKA_STORAGE_ERROR
+ * (retriable) until space returns.
+ *
  * Pipelinable: several Produce requests of one connection may be in flight; offsets are assigned in
  * arrival order because the append happens synchronously when the handler starts (or in the
  * partition's append chain, see data/append-order.ts).
@@ -43,6 +48,7 @@ import type { PartitionLog, AppendResult } from '../../storage/partition-log.js'
 import { validateProducedBatch } from '../data/batch-validation.js';
 import { checkCompactedKeys } from '../data/compacted-keys.js';
 import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
+import { isBrokerStateTopic } from '../data/internal-topic.js';
 import { lastSequence } from '../txn/producer-state.js';
 import type { Broker } from '../broker.js';
 import type { Topic } from '../metadata/topic-store.js';
@@ -226,10 +232,18 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
     const broker = ctx.broker;
     const acks = req.acks;
     const outcomes: Array<{ topic: string; index: number; outcome: Outcome | Promise<Outcome> }> = [];
+    const diskLow = broker.freeSpace.problem;
     for (const t of req.topicData) {
       const topic = broker.topics.get(t.name);
+      // Only the broker writes its state topics (data/internal-topic.ts), as Kafka refuses clients;
+      // nothing is written while the disk is below its free-space threshold (data/free-space.ts).
+      const refused = isBrokerStateTopic(t.name)
+        ? failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`)
+        : diskLow !== null
+          ? failed(ErrorCode.KAFKA_STORAGE_ERROR, diskLow)
+          : null;
       for (const p of t.partitionData) {
-        const outcome = acks !== 0 && acks !== 1 && acks !== -1 ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks ${acks}`) : producePartition(ctx, topic, p.index, p.records as Buffer | null, acks);
+        const outcome = acks !== 0 && acks !== 1 && acks !== -1 ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks ${acks}`) : (refused ?? producePartition(ctx, topic, p.index, p.records as Buffer | null, acks));
         outcomes.push({ topic: t.name, index: p.index, outcome });
       }
     }

@@ -4,7 +4,9 @@
  * Brokers (this one, at the address of the listener the client used), the cluster id, the
  * controller (this broker) and, for the requested topics, every partition with leader, replicas
  * and ISR. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
- * allows it (v4+ flag; always allowed before v4), and are then returned ready to use. A name that
+ * allows it (v4+ flag; always allowed before v4), and are then returned ready to use — at most
+ * runnel.max.auto.created.topics.per.request per request, the rest LEADER_NOT_AVAILABLE; never the
+ * broker's state topics (__consumer_offsets, __transaction_state, _schemas). A name that
  * is not a valid topic name gets INVALID_TOPIC_EXCEPTION, any other unknown one
  * UNKNOWN_TOPIC_OR_PARTITION (Kafka's answers).
  *
@@ -22,11 +24,12 @@ import {
   type MetadataResponse,
   type MetadataResponseTopic,
 } from '../../protocol/generated/index.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/codec-support.js';
 import type { Topic } from '../metadata/topic-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../metadata/topic-manager.js';
 import type { Broker } from '../broker.js';
+import { isBrokerStateTopic } from '../data/internal-topic.js';
 import { defineHandler } from './types.js';
 
 /** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
@@ -64,6 +67,40 @@ function topicError(name: string | null, topicId: Buffer, code: number): Metadat
   return newMetadataResponseTopic({ errorCode: code, name, topicId, isInternal: name !== null && INTERNAL_TOPICS.has(name), partitions: [] });
 }
 
+/**
+ * Creates the unknown, validly named topics of the request — at most
+ * runnel.max.auto.created.topics.per.request of them, all in one metadata write. Returns the
+ * answers for the topics it did not create: Kafka's error for a refused creation, and
+ * LEADER_NOT_AVAILABLE (what Kafka answers while a creation is under way; clients retry) for the
+ * topics beyond the cap, which the client's next request creates.
+ */
+async function autoCreateTopics(broker: Broker, requested: MetadataRequest['topics'] & object, v: number): Promise<Map<string, MetadataResponseTopic>> {
+  const answers = new Map<string, MetadataResponseTopic>();
+  const wanted: string[] = [];
+  const seen = new Set<string>();
+  const max = broker.config.int('runnel.max.auto.created.topics.per.request');
+  for (const rt of requested) {
+    const name = rt.name ?? '';
+    if (v >= 10 && name === '' && !rt.topicId.equals(ZERO_UUID)) continue;
+    // The broker creates its state topics itself, compacted; never as ordinary topics here.
+    if (seen.has(name) || broker.topics.get(name) || topicNameProblem(name) || isBrokerStateTopic(name)) continue;
+    seen.add(name);
+    if (wanted.length >= max) answers.set(name, topicError(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
+    else wanted.push(name);
+  }
+  if (wanted.length === 0) return answers;
+  const results = await broker.topics.createTopics(
+    wanted.map((name) => ({ name, partitions: -1, replicationFactor: -1, configs: [] })),
+    false,
+  );
+  results.forEach((r, i) => {
+    const name = wanted[i]!;
+    // Another request may have created it meanwhile: then it is simply listed.
+    if (r.error && !broker.topics.get(name)) answers.set(name, topicError(name, ZERO_UUID, r.error.code));
+  });
+  return answers;
+}
+
 export default defineHandler<MetadataRequest, MetadataResponse>({
   key: 3,
   minVersion: 0,
@@ -78,6 +115,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
       for (const t of broker.topics.all()) topics.push(describeTopic(broker, t, includeOps));
     } else {
       const autoCreate = broker.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
+      const created = autoCreate ? await autoCreateTopics(broker, req.topics!, v) : new Map<string, MetadataResponseTopic>();
       for (const rt of req.topics!) {
         if (v >= 10 && (rt.name === null || rt.name === '') && !rt.topicId.equals(ZERO_UUID)) {
           const byId = broker.topics.byId(rt.topicId);
@@ -85,25 +123,9 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           continue;
         }
         const name = rt.name ?? '';
-        let topic = broker.topics.get(name);
-        if (!topic && autoCreate) {
-          if (topicNameProblem(name)) {
-            topics.push(topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
-            continue;
-          }
-          try {
-            topic = (await broker.topics.create(name, { partitions: -1, replicationFactor: -1, configs: [] })) ?? undefined;
-          } catch (err) {
-            // Another request may have created it meanwhile.
-            topic = broker.topics.get(name);
-            if (!topic) {
-              topics.push(topicError(name, ZERO_UUID, err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR));
-              continue;
-            }
-          }
-        }
+        const topic = broker.topics.get(name);
         if (topic) topics.push(describeTopic(broker, topic, includeOps));
-        else topics.push(topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        else topics.push(created.get(name) ?? topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }
     const addr = broker.addressFor(ctx.conn.listener);

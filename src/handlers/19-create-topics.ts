@@ -6,6 +6,9 @@
  * creating. Errors are per topic with Kafka's codes and messages (TOPIC_ALREADY_EXISTS,
  * INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG ...).
  * A name repeated in one request gets one answer, INVALID_REQUEST, as Kafka does.
+ * All topics of a request are recorded with one metadata write. More partitions in one request
+ * than runnel.max.partitions.per.request (10,000, Kafka's limit) refuses every topic with
+ * POLICY_VIOLATION; a topic above runnel.max.partitions.per.topic gets INVALID_PARTITIONS.
  * v5+ returns partitions, replication factor and the resulting configs; v7 the topic id.
  */
 import {
@@ -15,7 +18,7 @@ import {
   type CreateTopicsRequest,
   type CreateTopicsResponse,
 } from '../../protocol/generated/index.js';
-import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
+import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { describeTopicConfigs } from '../admin/configs.js';
 import { defineHandler } from './types.js';
 
@@ -27,44 +30,49 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
     const broker = ctx.broker;
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    // Every topic named once is created in one go (one metadata write, one partition budget).
+    const unique = req.topics.filter((t) => counts.get(t.name) === 1);
+    const results = await broker.topics.createTopics(
+      unique.map((t) => ({
+        name: t.name,
+        partitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs: t.configs.map((c) => [c.name, c.value] as [string, string | null]),
+      })),
+      req.validateOnly,
+    );
+    const byName = new Map(unique.map((t, i) => [t.name, results[i]!]));
     const topics = [];
     for (const t of req.topics) {
-      const count = counts.get(t.name)!;
-      if (count !== 1) {
-        if (count < 0) continue; // answered at its first occurrence
+      const result = byName.get(t.name);
+      if (!result) {
+        if (counts.get(t.name)! < 0) continue; // answered at its first occurrence
         counts.set(t.name, -1);
         topics.push(newCreateTopicsResponseTopic({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${t.name} in the request.` }));
         continue;
       }
-      try {
-        const created = await broker.topics.create(t.name, {
-          partitions: t.numPartitions,
-          replicationFactor: t.replicationFactor,
-          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
-          configs: t.configs.map((c) => [c.name, c.value] as [string, string | null]),
-          validateOnly: req.validateOnly,
-        });
-        const partitions = created?.partitions ?? (t.numPartitions === -1 && t.assignments.length === 0 ? broker.config.int('num.partitions') : t.numPartitions === -1 ? t.assignments.length : t.numPartitions);
-        const res = newCreateTopicsResponseTopic({
-          name: t.name,
-          topicId: created?.id,
-          errorCode: ErrorCode.NONE,
-          errorMessage: null,
-          numPartitions: partitions,
-          replicationFactor: 1,
-        });
-        if (ctx.version >= 5 && created) {
-          const described = describeTopicConfigs(broker, t.name, null);
-          res.configs = described.configs.map((c) =>
-            newCreateTopicsResponseConfig({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive }),
-          );
-        }
-        topics.push(res);
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        ctx.log.debug({ topic: t.name, error: errorName(err.code) }, 'create topic refused');
-        topics.push(newCreateTopicsResponseTopic({ name: t.name, errorCode: err.code, errorMessage: err.message }));
+      if (result.error) {
+        ctx.log.debug({ topic: t.name, error: errorName(result.error.code) }, 'create topic refused');
+        topics.push(newCreateTopicsResponseTopic({ name: t.name, errorCode: result.error.code, errorMessage: result.error.message }));
+        continue;
       }
+      const created = result.topic;
+      const res = newCreateTopicsResponseTopic({
+        name: t.name,
+        topicId: created?.id,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        numPartitions: result.partitions,
+        replicationFactor: 1,
+      });
+      if (ctx.version >= 5 && created) {
+        const described = describeTopicConfigs(broker, t.name, null);
+        res.configs = described.configs.map((c) =>
+          newCreateTopicsResponseConfig({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive }),
+        );
+      }
+      topics.push(res);
     }
     return newCreateTopicsResponse({ throttleTimeMs: 0, topics });
   },

@@ -3,7 +3,8 @@
  *
  * Deletes topics by name (v0-5 topic_names; v6 topics by name or id). Partition logs are removed
  * after readers holding their segments finish. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION
- * (UNKNOWN_TOPIC_ID when named by id).
+ * (UNKNOWN_TOPIC_ID when named by id); the broker's state topics INVALID_TOPIC_EXCEPTION. All topics
+ * of a request are removed from the metadata with one write.
  */
 import {
   newDeleteTopicsResponse,
@@ -26,28 +27,27 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   maxVersion: 6,
   async handle(ctx, req) {
     const broker = ctx.broker;
-    const responses = [];
+    // Resolve ids to names first; every named topic is then deleted with one metadata write.
+    const entries: Array<{ name: string | null; topicId: Buffer; error: KafkaError | null }> = [];
     for (const t of requested(req, ctx.version)) {
       let name = t.name;
       let id = t.topicId;
       if ((name === null || name === '') && !id.equals(ZERO_UUID)) {
         const topic = broker.topics.byId(id);
         if (!topic) {
-          responses.push(newDeleteTopicsResponseResult({ name: null, topicId: id, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' }));
+          entries.push({ name: null, topicId: id, error: new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.') });
           continue;
         }
         name = topic.name;
       }
       const topic = broker.topics.get(name ?? '');
       if (topic) id = topic.id;
-      try {
-        await broker.topics.delete(name ?? '');
-        responses.push(newDeleteTopicsResponseResult({ name, topicId: id, errorCode: ErrorCode.NONE, errorMessage: null }));
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        responses.push(newDeleteTopicsResponseResult({ name, topicId: id, errorCode: err.code, errorMessage: err.message }));
-      }
+      entries.push({ name, topicId: id, error: null });
     }
+    const toDelete = entries.filter((e) => e.error === null);
+    const outcomes = await broker.topics.deleteTopics(toDelete.map((e) => e.name ?? ''));
+    toDelete.forEach((e, i) => (e.error = outcomes[i]!));
+    const responses = entries.map((e) => newDeleteTopicsResponseResult({ name: e.name, topicId: e.topicId, errorCode: e.error?.code ?? ErrorCode.NONE, errorMessage: e.error?.message ?? null }));
     return newDeleteTopicsResponse({ throttleTimeMs: 0, responses });
   },
   errorResponse(ctx, req, code, message) {

@@ -4,7 +4,8 @@
  * Moves each partition's log start offset to the given offset (-1: the high watermark); whole
  * segments below it are deleted in the background (renamed .deleted, removed after their readers
  * finish). Answers the new low watermark; an offset above the high watermark is
- * OFFSET_OUT_OF_RANGE.
+ * OFFSET_OUT_OF_RANGE. The broker's state topics answer INVALID_TOPIC_EXCEPTION, as Kafka's
+ * internal topics do.
  */
 import {
   newDeleteRecordsResponse,
@@ -14,6 +15,7 @@ import {
   type DeleteRecordsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { isBrokerStateTopic } from '../data/internal-topic.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
@@ -25,6 +27,11 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
     for (const t of req.topics) {
       const partitions = [];
       for (const p of t.partitions) {
+        if (isBrokerStateTopic(t.name)) {
+          // Kafka: "Cannot delete records of internal topic" (the response carries no message).
+          partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }));
+          continue;
+        }
         const log = ctx.broker.topics.partitionLog(t.name, p.partitionIndex);
         if (!log) {
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));

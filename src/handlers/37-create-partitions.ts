@@ -2,7 +2,9 @@
  * CreatePartitions (key 37), versions 0-3.
  *
  * Raises a topic's partition count (never lowers it: INVALID_PARTITIONS), with optional manual
- * assignments for the new partitions; validate_only checks without changing anything.
+ * assignments for the new partitions; validate_only checks without changing anything. More new
+ * partitions in one request than runnel.max.partitions.per.request refuses every topic with
+ * POLICY_VIOLATION; a count above runnel.max.partitions.per.topic is INVALID_PARTITIONS.
  */
 import {
   newCreatePartitionsResponse,
@@ -11,6 +13,7 @@ import {
   type CreatePartitionsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { checkPartitionsPerRequest } from '../metadata/topic-limits.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
@@ -20,6 +23,18 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
   async handle(ctx, req) {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    // The partitions the whole request would add, counted before anything is created.
+    let added = 0;
+    for (const t of req.topics) {
+      const current = ctx.broker.topics.get(t.name)?.partitions;
+      if (current !== undefined && t.count > current) added += t.count - current;
+    }
+    try {
+      checkPartitionsPerRequest(ctx.broker.config, added);
+    } catch (err) {
+      const e = err as KafkaError;
+      return newCreatePartitionsResponse({ throttleTimeMs: 0, results: req.topics.map((t) => newCreatePartitionsResponseResult({ name: t.name, errorCode: e.code, errorMessage: e.message })) });
+    }
     const results = [];
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {

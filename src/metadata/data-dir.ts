@@ -8,7 +8,7 @@
 import { mkdir, open, readFile, unlink, access, constants } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
+import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
 import { parseProperties } from '../config/broker-config.js';
 
 export class DataDirError extends Error {
@@ -58,14 +58,16 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   throw new DataDirError(`Data directory ${abs}: could not take the lock`);
 }
 
+const META_PROPERTIES = 'meta.properties';
+
 export function newClusterId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** Reads or creates meta.properties; returns the cluster id. */
-export async function loadMetaProperties(dir: string, nodeId: number, configuredClusterId: string | null): Promise<string> {
-  const path = join(dir, 'meta.properties');
-  const text = await readFileIfExists(path);
+/** Reads or creates meta.properties (through the storage fs seam); returns the cluster id. */
+export async function loadMetaProperties(dir: string, nodeId: number, configuredClusterId: string | null, fs: StorageFs = realFs): Promise<string> {
+  const path = join(dir, META_PROPERTIES);
+  const text = await readTextIfExists(fs, path);
   if (text !== null) {
     const props = parseProperties(text);
     const storedNode = props.get('node.id') ?? props.get('broker.id');
@@ -79,6 +81,6 @@ export async function loadMetaProperties(dir: string, nodeId: number, configured
     if (stored) return stored;
   }
   const clusterId = configuredClusterId ?? newClusterId();
-  await writeFileAtomic(path, `#\n#${new Date().toISOString()}\ncluster.id=${clusterId}\nnode.id=${nodeId}\nversion=1\n`);
+  await writeFileAtomic(fs, dir, META_PROPERTIES, `#\n#${new Date().toISOString()}\ncluster.id=${clusterId}\nnode.id=${nodeId}\nversion=1\n`);
   return clusterId;
 }

@@ -4,7 +4,12 @@
  * storage engine's LogConfig.
  *
  * Crash safety: a topic is recorded before its logs are created and forgotten before its logs are
- * deleted; `reconcile()` at startup finishes whichever half a crash interrupted.
+ * deleted; `reconcile()` at startup finishes whichever half a crash interrupted. The store changes
+ * memory only after its write succeeded, so a failed write (disk full, I/O error) is answered with
+ * KAFKA_STORAGE_ERROR and changes nothing.
+ *
+ * Topic changes run one at a time (`exclusive`): the checks (exists? collides?) and the change
+ * they allow must not interleave with another change while the store writes.
  */
 import type { Broker } from '../broker.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -17,10 +22,12 @@ import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
 import { validateBrokerOverrides } from '../admin/configs.js';
 import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic, isCompactOnly } from '../data/internal-topic.js';
+import { checkConfigSizes, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
-export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
-export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+export { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC };
+/** Kafka's internal topics: clients may not create them (Runnel's broker-state topics: data/internal-topic.ts). */
 export const INTERNAL_TOPICS = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 
 /** Kafka's topic name rules, with its messages. Returns null when valid. */
@@ -50,6 +57,17 @@ export interface CreateTopicOptions {
   internal?: boolean;
 }
 
+/** One topic of a CreateTopics request (or of an auto-creation). */
+export type TopicCreation = Omit<CreateTopicOptions, 'validateOnly'> & { name: string };
+
+export interface CreationResult {
+  /** The created topic; null when refused or validateOnly. */
+  topic: Topic | null;
+  /** The partition count it has (or would have). */
+  partitions: number;
+  error: KafkaError | null;
+}
+
 /** Topic configs the produce path reads per batch, resolved once per config change. */
 export interface TopicSettings {
   maxMessageBytes: number;
@@ -67,11 +85,19 @@ type TopicListener = (event: 'created' | 'deleted' | 'partitions' | 'configs', t
 export class TopicManager {
   private readonly listeners: TopicListener[] = [];
   private readonly settingsCache = new Map<string, TopicSettings>();
+  private changes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly broker: Broker,
     private readonly store: TopicStore,
   ) {}
+
+  /** Runs topic changes one after another (see the header). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(fn, fn);
+    this.changes = run.catch(() => undefined);
+    return run;
+  }
 
   /** Storage defaults from the broker's log.* keys (used for logs discovered before their topic). */
   static brokerLogDefaults(config: BrokerConfig): LogConfig {
@@ -146,26 +172,107 @@ export class TopicManager {
     for (const log of this.broker.logs.partitions()) if (!known.has(log.topic)) orphans.add(log.topic);
     for (const name of orphans) {
       this.broker.log.warn({ topic: name }, 'removing partition logs of a topic that no longer exists');
-      await this.broker.logs.deleteTopic(name);
+      try {
+        await this.broker.logs.deleteTopic(name);
+      } catch (err) {
+        // Not a reason to stay down: the topic is gone from the metadata, a re-created topic of
+        // that name moves leftovers aside (LogManager.createFresh), and the next start retries.
+        this.broker.log.warn({ topic: name, err: (err as Error).message }, 'could not remove the partition logs of a deleted topic; will retry at the next start');
+      }
     }
   }
 
   /** Validates and (unless validateOnly) creates a topic. Throws KafkaError with Kafka's code and message. */
   async create(name: string, opts: CreateTopicOptions): Promise<Topic | null> {
+    const [result] = await this.createTopics([{ name, ...opts }], opts.validateOnly ?? false);
+    if (result!.error) throw result!.error;
+    return result!.topic;
+  }
+
+  /**
+   * Validates every topic of one request, then (unless validateOnly) records all valid ones in one
+   * metadata write and creates their logs. One result per topic, in order: the topic (null when
+   * validateOnly), its partition count, or the KafkaError (Kafka's code and message) refusing it.
+   * More partitions than runnel.max.partitions.per.request in all refuses every topic.
+   */
+  createTopics(requests: ReadonlyArray<TopicCreation>, validateOnly: boolean): Promise<CreationResult[]> {
+    return this.exclusive(() => this.createTopicsNow(requests, validateOnly));
+  }
+
+  private async createTopicsNow(requests: ReadonlyArray<TopicCreation>, validateOnly: boolean): Promise<CreationResult[]> {
+    const results: CreationResult[] = requests.map(() => ({ topic: null, partitions: 0, error: null }));
+    const defaultPartitions = this.broker.config.int('num.partitions');
+    const total = requests.reduce((n, r) => n + (r.internal ? 0 : requestedPartitions(r.partitions, r.assignments?.length ?? 0, defaultPartitions)), 0);
+    try {
+      checkPartitionsPerRequest(this.broker.config, total);
+    } catch (err) {
+      for (const r of results) r.error = err as KafkaError;
+      return results;
+    }
+    // Names taken, by their collision key ('.' and '_' are the same in metric names), including
+    // the topics accepted earlier in this request.
+    const taken = new Map<string, string>();
+    for (const t of this.store.all()) taken.set(collisionKey(t.name), t.name);
+    const accepted: Array<{ index: number; name: string; partitions: number; configs: Map<string, ConfigValue>; internal: boolean; configCount: number }> = [];
+    requests.forEach((r, index) => {
+      try {
+        const v = this.validateNewTopic(r, taken, defaultPartitions);
+        taken.set(collisionKey(r.name), r.name);
+        results[index]!.partitions = v.partitions;
+        accepted.push({ index, name: r.name, partitions: v.partitions, configs: v.configs, internal: r.internal ?? false, configCount: r.configs.length });
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        results[index]!.error = err;
+      }
+    });
+    if (validateOnly || accepted.length === 0) return results;
+
+    let topics: Topic[];
+    try {
+      topics = await persisted('Recording the new topics', this.store.createMany(accepted));
+    } catch (err) {
+      for (const a of accepted) results[a.index]!.error = err as KafkaError;
+      return results;
+    }
+    // All their logs at once (one directory fsync). After a failure, a topic whose logs all exist
+    // is fine; the others are recorded and get their missing logs at the next start (reconcile).
+    let logsFailure: Error | null = null;
+    try {
+      await this.broker.logs.createFresh(topics.flatMap((topic) => Array.from({ length: topic.partitions }, (_, p) => ({ topic: topic.name, partition: p, config: this.logConfig(topic) }))));
+    } catch (err) {
+      logsFailure = err as Error;
+    }
+    topics.forEach((topic, i) => {
+      const a = accepted[i]!;
+      if (logsFailure && !Array.from({ length: topic.partitions }, (_, p) => this.broker.logs.get(topic.name, p)).every(Boolean)) {
+        results[a.index]!.error = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${topic.name} failed: ${logsFailure.message}`);
+      } else {
+        results[a.index]!.topic = topic;
+      }
+      this.broker.log.info({ topic: topic.name, partitions: topic.partitions, configs: a.configCount }, 'topic created');
+      this.emit('created', topic);
+    });
+    return results;
+  }
+
+  /** Kafka's checks of a new topic; returns its partition count and parsed configs, or throws KafkaError. */
+  private validateNewTopic(r: TopicCreation, taken: ReadonlyMap<string, string>, defaultPartitions: number): { partitions: number; configs: Map<string, ConfigValue> } {
+    const name = r.name;
     const problem = topicNameProblem(name);
     if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-    if (this.store.get(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    if (INTERNAL_TOPICS.has(name) && !opts.internal) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
-    const clash = [...this.store.all()].find((t) => collisionKey(t.name) === collisionKey(name));
-    if (clash) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${clash.name}`);
+    if (this.store.get(name) || taken.get(collisionKey(name)) === name) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    if (INTERNAL_TOPICS.has(name) && !r.internal) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
+    const clash = taken.get(collisionKey(name));
+    if (clash !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${clash}`);
 
-    let partitions = opts.partitions;
-    let replication = opts.replicationFactor;
-    if (opts.assignments && opts.assignments.length > 0) {
+    let partitions = r.partitions;
+    let replication = r.replicationFactor;
+    if (r.assignments && r.assignments.length > 0) {
       if (partitions !== -1 || replication !== -1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
-      const sorted = [...opts.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+      if (!r.internal) checkPartitionsPerTopic(this.broker.config, r.assignments.length);
+      const sorted = [...r.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       sorted.forEach((a, i) => {
         if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
         if (a.brokerIds.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment for partition ${i} is empty`);
@@ -177,9 +284,10 @@ export class TopicManager {
       partitions = sorted.length;
       replication = sorted[0]!.brokerIds.length;
     }
-    if (partitions === -1) partitions = this.broker.config.int('num.partitions');
+    if (partitions === -1) partitions = defaultPartitions;
     if (replication === -1) replication = this.broker.config.int('default.replication.factor');
     if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (!r.internal) checkPartitionsPerTopic(this.broker.config, partitions);
     if (replication <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
     if (replication > 1) {
       throw new KafkaError(
@@ -187,43 +295,88 @@ export class TopicManager {
         `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.`,
       );
     }
+    checkConfigSizes(this.broker.config, r.configs);
     let configs: Map<string, ConfigValue>;
     try {
-      configs = parseTopicConfigs(opts.configs);
+      configs = parseTopicConfigs(r.configs);
     } catch (err) {
       if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
     }
-    if (opts.validateOnly) return null;
-    const topic = await this.store.create(name, partitions, configs, opts.internal ?? false);
-    const cfg = this.logConfig(topic);
-    try {
-      for (let p = 0; p < partitions; p++) await this.broker.logs.create(name, p, cfg);
-    } catch (err) {
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
+    this.checkStateTopicConfigs(name, configs);
+    return { partitions, configs };
+  }
+
+  /** A broker-state topic (e.g. `_schemas` created by a client) must stay compacted. */
+  private checkStateTopicConfigs(name: string, configs: ReadonlyMap<string, ConfigValue>): void {
+    if (!isBrokerStateTopic(name)) return;
+    const policy = topicValue('cleanup.policy', configs, this.broker.config);
+    if (!isCompactOnly(policy)) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, `Internal topic ${name} holds broker state and must have cleanup.policy=compact (got ${Array.isArray(policy) ? policy.join(',') : String(policy)}).`);
     }
-    this.broker.log.info({ topic: name, partitions, configs: opts.configs.length }, 'topic created');
-    this.emit('created', topic);
-    return topic;
   }
 
   async delete(name: string): Promise<void> {
-    const topic = this.store.get(name);
-    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-    if (!this.broker.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-    await this.store.delete(name);
-    await this.broker.logs.deleteTopic(name);
-    this.broker.log.info({ topic: name }, 'topic deleted');
-    this.emit('deleted', topic);
+    const [error] = await this.deleteTopics([name]);
+    if (error) throw error;
   }
 
-  async createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
+  /**
+   * Deletes the named topics with one metadata write; one result per name, in order: null, or the
+   * KafkaError refusing it (a name repeated in the list is unknown the second time).
+   */
+  deleteTopics(names: readonly string[]): Promise<Array<KafkaError | null>> {
+    return this.exclusive(() => this.deleteTopicsNow(names));
+  }
+
+  private async deleteTopicsNow(names: readonly string[]): Promise<Array<KafkaError | null>> {
+    const results: Array<KafkaError | null> = names.map(() => null);
+    const victims: Array<{ index: number; topic: Topic }> = [];
+    const chosen = new Set<string>();
+    names.forEach((name, index) => {
+      const topic = this.store.get(name);
+      if (!topic || chosen.has(name)) results[index] = new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      else if (!this.broker.config.bool('delete.topic.enable')) results[index] = new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+      else if (isBrokerStateTopic(name)) results[index] = new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${name} is an internal topic holding broker state and is not allowed to be deleted.`);
+      else {
+        chosen.add(name);
+        victims.push({ index, topic });
+      }
+    });
+    if (victims.length === 0) return results;
+    try {
+      await persisted('Deleting the topics', this.store.deleteMany(victims.map((v) => v.topic.name)));
+    } catch (err) {
+      for (const v of victims) results[v.index] = err as KafkaError;
+      return results;
+    }
+    for (const { topic } of victims) {
+      try {
+        await this.broker.logs.deleteTopic(topic.name);
+      } catch (err) {
+        // The deletion is durable and its logs are out of service; a directory left behind is
+        // removed at the next start or moved aside when the name is created again.
+        this.broker.log.error({ topic: topic.name, err: (err as Error).message }, 'topic deleted, but moving its partition directories aside failed');
+      }
+      this.broker.log.info({ topic: topic.name }, 'topic deleted');
+      this.emit('deleted', topic);
+    }
+    return results;
+  }
+
+  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
+    return this.exclusive(() => this.createPartitionsNow(name, count, assignments, validateOnly));
+  }
+
+  private async createPartitionsNow(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    if (isBrokerStateTopic(name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot change the partition count of internal topic ${name}: its records are placed by partition count.`);
     if (count < topic.partitions) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${topic.partitions} partition(s); ${count} would not be an increase.`);
     }
     if (count === topic.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partition(s).`);
+    if (!topic.internal) checkPartitionsPerTopic(this.broker.config, count);
     if (assignments) {
       if (assignments.length !== count - topic.partitions) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);
@@ -232,15 +385,24 @@ export class TopicManager {
     }
     if (validateOnly) return;
     const cfg = this.logConfig(topic);
-    for (let p = topic.partitions; p < count; p++) if (!this.broker.logs.get(name, p)) await this.broker.logs.create(name, p, cfg);
-    await this.store.setPartitions(name, count);
+    try {
+      await this.broker.logs.createFresh(Array.from({ length: count - topic.partitions }, (_, i) => ({ topic: name, partition: topic.partitions + i, config: cfg })));
+    } catch (err) {
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
+    }
+    await persisted(`Recording the partitions of ${name}`, this.store.setPartitions(name, count));
     this.emit('partitions', topic);
   }
 
   /** Replaces the topic's overrides (AlterConfigs) — validation first, nothing applied on error. */
-  async setConfigs(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
+  setConfigs(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
+    return this.exclusive(() => this.setConfigsNow(name, raw, validateOnly));
+  }
+
+  private async setConfigsNow(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    checkConfigSizes(this.broker.config, raw);
     let configs: Map<string, ConfigValue>;
     try {
       configs = parseTopicConfigs(raw.filter(([, v]) => v !== null));
@@ -248,8 +410,9 @@ export class TopicManager {
       if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
     }
+    this.checkStateTopicConfigs(name, configs);
     if (validateOnly) return;
-    await this.store.setConfigs(name, configs);
+    await persisted(`Recording the configs of ${name}`, this.store.setConfigs(name, configs));
     this.applyLogConfig(topic);
     this.emit('configs', topic);
   }
@@ -269,13 +432,19 @@ export class TopicManager {
   }
 
   /** Replaces the dynamic broker overrides (cluster default or this node), validated first. */
-  async setBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
+  setBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
+    return this.exclusive(() => this.setBrokerConfigsNow(perBroker, values, validateOnly));
+  }
+
+  private async setBrokerConfigsNow(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
+    checkConfigSizes(this.broker.config, values);
     validateBrokerOverrides(values);
     if (validateOnly) return;
+    // Stored first: a failed write leaves the running config as it was.
+    await persisted('Recording the broker configs', this.store.setBrokerConfigs(perBroker, Object.fromEntries(values)));
     const config = this.broker.config;
     for (const key of [...config.dynamicOverrides(perBroker).keys()]) if (!values.has(key)) config.setDynamic(key, null, perBroker);
     for (const [key, value] of values) config.setDynamic(key, value, perBroker);
-    await this.store.setBrokerConfigs(perBroker, Object.fromEntries(values));
     this.broker.log.level = config.string('logger.level') ?? 'info';
     this.settingsCache.clear();
     for (const t of this.store.all()) this.applyLogConfig(t);
@@ -285,6 +454,15 @@ export class TopicManager {
   applyLogConfig(topic: Topic): void {
     const cfg = this.logConfig(topic);
     for (let p = 0; p < topic.partitions; p++) this.broker.logs.get(topic.name, p)?.updateConfig(cfg);
+  }
+}
+
+/** Awaits a topic-store write; a failure (ENOSPC, EIO...) becomes KAFKA_STORAGE_ERROR, nothing changed. */
+async function persisted<T>(what: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what} failed: ${(err as Error).message}`);
   }
 }
 

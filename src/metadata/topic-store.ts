@@ -1,8 +1,9 @@
 /**
  * The durable list of topics: name, topic id, partition count, config overrides, internal flag.
  *
- * On disk: `<data dir>/runnel-metadata.json`, rewritten atomically (temp + fsync + rename) on every
- * change, so topics and their configs survive clean stops and kill -9 alike:
+ * On disk: `<data dir>/runnel-metadata.json`, rewritten atomically (temp + fsync + rename, through
+ * the storage fs seam) on every change, so topics and their configs survive clean stops and
+ * kill -9 alike:
  *
  *   { "version": 1, "topics": [ { "name": "orders", "id": "<base64url uuid>", "partitions": 3,
  *                                 "internal": false, "configs": { "retention.ms": "3600000" } } ],
@@ -11,13 +12,16 @@
  * brokerConfigs are the dynamic broker overrides set through AlterConfigs: "default" for the
  * cluster-wide resource (name ""), "node" for this broker's own resource.
  *
- * Writes are serialized; each writes the whole current state (topics are few and small).
+ * Persist first, then change memory: a change is serialized as the state it leads to, written,
+ * and only once the write succeeded applied to the in-memory maps. A failed write (ENOSPC, EIO)
+ * leaves memory and disk agreeing on the old state. Writes are serialized; each writes the whole
+ * state, and one request's changes go in one write (several topics created or deleted at once).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TOPIC_CONFIG_BY_NAME, type ConfigValue } from '../config/definitions.js';
 import { formatValue, parseValue } from '../config/values.js';
-import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
+import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
 
 export interface Topic {
   readonly name: string;
@@ -33,6 +37,15 @@ interface StoredTopic {
   partitions: number;
   internal: boolean;
   configs: Record<string, string>;
+}
+
+type BrokerConfigs = { default: Record<string, string>; node: Record<string, string> };
+
+/** One change of the stored state: topics added or replaced (by name), topics removed, broker overrides. */
+interface Change {
+  upsert?: readonly Topic[];
+  remove?: readonly string[];
+  brokerConfigs?: BrokerConfigs;
 }
 
 export const METADATA_FILE = 'runnel-metadata.json';
@@ -54,17 +67,21 @@ export class TopicStore {
   private readonly byIdMap = new Map<string, Topic>();
   private writes: Promise<void> = Promise.resolve();
   /** Dynamic broker overrides as strings: cluster default ("") and this node. */
-  brokerConfigs: { default: Record<string, string>; node: Record<string, string> } = { default: {}, node: {} };
+  brokerConfigs: BrokerConfigs = { default: {}, node: {} };
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly fs: StorageFs,
+  ) {}
 
-  static async load(dataDir: string): Promise<TopicStore> {
-    const store = new TopicStore(join(dataDir, METADATA_FILE));
-    const text = await readFileIfExists(store.path);
+  static async load(dataDir: string, fs: StorageFs = realFs): Promise<TopicStore> {
+    const store = new TopicStore(dataDir, fs);
+    const path = join(dataDir, METADATA_FILE);
+    const text = await readTextIfExists(fs, path);
     if (text !== null) {
-      const parsed = JSON.parse(text) as { version: number; topics: StoredTopic[]; brokerConfigs?: TopicStore['brokerConfigs'] };
+      const parsed = JSON.parse(text) as { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs };
       if (parsed.brokerConfigs) store.brokerConfigs = parsed.brokerConfigs;
-      if (parsed.version !== 1) throw new Error(`${store.path}: unsupported metadata version ${parsed.version}`);
+      if (parsed.version !== 1) throw new Error(`${path}: unsupported metadata version ${parsed.version}`);
       for (const t of parsed.topics) {
         const configs = new Map<string, ConfigValue>();
         for (const [k, v] of Object.entries(t.configs)) {
@@ -93,35 +110,37 @@ export class TopicStore {
     return this.topics.size;
   }
 
+  /** Creates several topics with one write; resolves with them once durable and listed. */
+  async createMany(specs: ReadonlyArray<{ name: string; partitions: number; configs: Map<string, ConfigValue>; internal?: boolean }>): Promise<Topic[]> {
+    const topics = specs.map((s): Topic => ({ name: s.name, id: newTopicId(), partitions: s.partitions, configs: s.configs, internal: s.internal ?? false }));
+    if (topics.length > 0) await this.commit({ upsert: topics });
+    return topics;
+  }
+
   async create(name: string, partitions: number, configs: Map<string, ConfigValue>, internal = false): Promise<Topic> {
-    const topic: Topic = { name, id: newTopicId(), partitions, configs, internal };
-    this.add(topic);
-    await this.persist();
-    return topic;
+    return (await this.createMany([{ name, partitions, configs, internal }]))[0]!;
+  }
+
+  /** Removes several topics with one write. */
+  async deleteMany(names: readonly string[]): Promise<void> {
+    const known = names.filter((n) => this.topics.has(n));
+    if (known.length > 0) await this.commit({ remove: known });
   }
 
   async delete(name: string): Promise<void> {
-    const t = this.topics.get(name);
-    if (!t) return;
-    this.topics.delete(name);
-    this.byIdMap.delete(t.id.toString('hex'));
-    await this.persist();
+    await this.deleteMany([name]);
   }
 
   async setPartitions(name: string, partitions: number): Promise<void> {
-    this.mustGet(name).partitions = partitions;
-    await this.persist();
+    await this.commit({ upsert: [{ ...this.mustGet(name), partitions }] });
   }
 
   async setConfigs(name: string, configs: Map<string, ConfigValue>): Promise<void> {
-    this.mustGet(name).configs = configs;
-    await this.persist();
+    await this.commit({ upsert: [{ ...this.mustGet(name), configs }] });
   }
 
   async setBrokerConfigs(perBroker: boolean, values: Record<string, string>): Promise<void> {
-    if (perBroker) this.brokerConfigs.node = values;
-    else this.brokerConfigs.default = values;
-    await this.persist();
+    await this.commit({ brokerConfigs: perBroker ? { ...this.brokerConfigs, node: values } : { ...this.brokerConfigs, default: values } });
   }
 
   private mustGet(name: string): Topic {
@@ -135,21 +154,61 @@ export class TopicStore {
     this.byIdMap.set(t.id.toString('hex'), t);
   }
 
-  /** Writes the current state; concurrent callers each wait for a write that includes their change. */
-  private persist(): Promise<void> {
-    const next = this.writes.then(() => writeFileAtomic(this.path, this.serialize()));
-    this.writes = next.catch(() => undefined);
-    return next;
+  /**
+   * Writes the state `change` leads to, then applies it to memory. Serialized: each change is
+   * computed on the state every earlier change left (and only if that one was written).
+   */
+  private commit(change: Change): Promise<void> {
+    const run = this.writes.then(async () => {
+      await writeFileAtomic(this.fs, this.dir, METADATA_FILE, this.serialize(change));
+      this.apply(change);
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
-  private serialize(): string {
-    const topics: StoredTopic[] = [...this.topics.values()].map((t) => ({
-      name: t.name,
-      id: uuidToString(t.id),
-      partitions: t.partitions,
-      internal: t.internal,
-      configs: Object.fromEntries([...t.configs].map(([k, v]) => [k, formatValue(v) ?? ''])),
-    }));
-    return JSON.stringify({ version: 1, topics, brokerConfigs: this.brokerConfigs }, null, 1);
+  private apply(change: Change): void {
+    for (const name of change.remove ?? []) {
+      const t = this.topics.get(name);
+      if (!t) continue;
+      this.topics.delete(name);
+      this.byIdMap.delete(t.id.toString('hex'));
+    }
+    for (const t of change.upsert ?? []) {
+      const existing = this.topics.get(t.name);
+      if (existing && existing.id.equals(t.id)) {
+        // The same topic changed: update the object everyone already holds.
+        existing.partitions = t.partitions;
+        existing.configs = t.configs;
+      } else {
+        this.add(t);
+      }
+    }
+    if (change.brokerConfigs) this.brokerConfigs = change.brokerConfigs;
   }
+
+  /** The file contents of the state after `change` (memory untouched). */
+  private serialize(change: Change): string {
+    const removed = new Set(change.remove ?? []);
+    const upserts = new Map((change.upsert ?? []).map((t) => [t.name, t]));
+    const out: StoredTopic[] = [];
+    for (const t of this.topics.values()) {
+      if (removed.has(t.name)) continue;
+      const next = upserts.get(t.name);
+      upserts.delete(t.name);
+      out.push(stored(next ?? t));
+    }
+    for (const t of upserts.values()) out.push(stored(t));
+    return JSON.stringify({ version: 1, topics: out, brokerConfigs: change.brokerConfigs ?? this.brokerConfigs }, null, 1);
+  }
+}
+
+function stored(t: Topic): StoredTopic {
+  return {
+    name: t.name,
+    id: uuidToString(t.id),
+    partitions: t.partitions,
+    internal: t.internal,
+    configs: Object.fromEntries([...t.configs].map(([k, v]) => [k, formatValue(v) ?? ''])),
+  };
 }

@@ -24,9 +24,13 @@ export class BrokerSchemaRegistry extends SchemaRegistry {
 
 export async function startSchemaRegistry(broker: Broker): Promise<BrokerSchemaRegistry> {
   const logger = broker.log.child({ component: 'schema-registry' });
-  const registry = new BrokerSchemaRegistry(new TopicSchemasLog(broker), logger);
+  const schemasLog = new TopicSchemasLog(broker);
+  const registry = new BrokerSchemaRegistry(schemasLog, logger);
   const stats = await registry.load();
   if (stats.records > 0) logger.info(stats, 'schemas loaded from _schemas');
+  // Serving reads keeps produce validation working; writes are refused until it is fixed.
+  const problem = schemasLog.policyProblem();
+  if (problem) logger.error(`schema registry is read-only: ${problem}`);
   const listener = registryListener(broker.config);
   if (!listener) return registry;
   const http = new RegistryHttpServer(registry, logger);

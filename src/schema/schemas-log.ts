@@ -3,12 +3,17 @@
  * and layout, flush.messages=1), created on the first write. The registry needs "append these keyed records
  * durably" and "replay everything from the start", so that is the interface, with an in-memory
  * implementation for unit tests (the same shape as groups/offsets-log.ts).
+ *
+ * A `_schemas` that is not compacted-only (one an older Runnel auto-created through Metadata as an
+ * ordinary 7-day topic) would let retention delete registered schemas: it is still read, but every
+ * write is refused with a message saying how to fix it (set cleanup.policy=compact on _schemas,
+ * which AlterConfigs allows); writes resume as soon as it is compacted, no restart needed.
  */
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import type { Broker } from '../broker.js';
-import { InternalTopic, replayPartition } from '../data/internal-topic.js';
+import { InternalTopic, SCHEMAS_TOPIC, isCompactOnly, replayPartition } from '../data/internal-topic.js';
 
-export const SCHEMAS_TOPIC = '_schemas';
+export { SCHEMAS_TOPIC };
 
 export interface KeyedRecord {
   key: Buffer;
@@ -39,7 +44,19 @@ export class TopicSchemasLog implements SchemasLog {
     return this.topic.ensure();
   }
 
+  /** Why `_schemas` may not be written to (it exists and is not compacted), or null. */
+  policyProblem(): string | null {
+    const topic = this.broker.topics.get(SCHEMAS_TOPIC);
+    if (!topic) return null;
+    const policy = this.broker.topics.configValue(topic, 'cleanup.policy');
+    if (isCompactOnly(policy)) return null;
+    const shown = Array.isArray(policy) ? policy.join(',') : String(policy);
+    return `${SCHEMAS_TOPIC} has cleanup.policy=${shown}: retention would delete registered schemas, so the registry refuses to write until it is compact (AlterConfigs ${SCHEMAS_TOPIC} cleanup.policy=compact)`;
+  }
+
   async append(records: readonly KeyedRecord[]): Promise<void> {
+    const problem = this.policyProblem();
+    if (problem) throw new Error(problem);
     await this.ensure();
     const log = this.broker.topics.partitionLog(SCHEMAS_TOPIC, 0);
     if (!log) throw new Error(`${SCHEMAS_TOPIC}-0 is not available`);

@@ -34,7 +34,7 @@ import { ControlRecordType } from '../../protocol/records/records.js';
 import type { Broker } from '../broker.js';
 import { completeTxnOffsets } from '../groups/txn-offsets.js';
 import type { Logger } from '../logger.js';
-import { readFileIfExists } from '../metadata/atomic-file.js';
+import { readTextIfExists } from '../../storage/fs.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
 import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, type TxnLogValue, type TxnState } from './records.js';
 import { TransactionStateLog } from './txn-log.js';
@@ -100,7 +100,7 @@ export class TransactionCoordinator {
   static async start(broker: Broker): Promise<TransactionCoordinator> {
     const t0 = performance.now();
     const logger = broker.log.child({ component: 'transactions' });
-    const coord = new TransactionCoordinator(broker, new TransactionStateLog(broker), await TransactionalPartitions.open(broker.dataDir), logger);
+    const coord = new TransactionCoordinator(broker, new TransactionStateLog(broker), await TransactionalPartitions.open(broker.dataDir, broker.stateFs), logger);
     const records = await coord.load();
     if (!coord.partitions.fromFile && coord.stateLog.exists()) {
       // Transactions were used but the list of their partitions is gone: assume any may hold some.
@@ -147,7 +147,7 @@ export class TransactionCoordinator {
       this.set(id, v);
     });
     // Producer ids InitProducerId handed out before transactions were served.
-    const legacy = await readFileIfExists(join(this.broker.dataDir, LEGACY_IDS_FILE));
+    const legacy = await readTextIfExists(this.broker.stateFs, join(this.broker.dataDir, LEGACY_IDS_FILE));
     if (legacy) {
       for (const [id, e] of Object.entries(JSON.parse(legacy) as Record<string, { producerId: number; producerEpoch: number; transactionTimeoutMs?: number }>)) {
         if (this.txns.has(id)) continue;

@@ -3,10 +3,12 @@
  * from blocks of BLOCK_SIZE whose end is persisted before any id of the block is used (Kafka's
  * controller does the same with ProducerIdsBlock).
  *
- * On disk: `<data dir>/producer-id-block`, text `nextBlockStart=<n>`.
+ * On disk: `<data dir>/producer-id-block`, text `nextBlockStart=<n>`, written through the storage
+ * fs seam. A failed write leaves the block unchanged: the allocation fails and the next one retries.
  */
 import { join } from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../metadata/atomic-file.js';
+import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 
 const BLOCK_SIZE = 1000;
 const FILE = 'producer-id-block';
@@ -16,11 +18,14 @@ export class ProducerIdAllocator {
   private blockEnd = 0;
   private pending: Promise<void> | null = null;
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly fs: StorageFs,
+  ) {}
 
-  static async open(dataDir: string): Promise<ProducerIdAllocator> {
-    const a = new ProducerIdAllocator(join(dataDir, FILE));
-    const text = await readFileIfExists(a.path);
+  static async open(dataDir: string, fs: StorageFs = realFs): Promise<ProducerIdAllocator> {
+    const a = new ProducerIdAllocator(dataDir, fs);
+    const text = await readTextIfExists(fs, join(dataDir, FILE));
     const m = text ? /nextBlockStart=(\d+)/.exec(text) : null;
     a.next = a.blockEnd = m ? Number(m[1]) : 0;
     return a;
@@ -30,14 +35,14 @@ export class ProducerIdAllocator {
     while (this.next >= this.blockEnd) {
       if (!this.pending) {
         const newEnd = this.blockEnd + BLOCK_SIZE;
-        this.pending = writeFileAtomic(this.path, `nextBlockStart=${newEnd}\n`).then(
+        this.pending = writeFileAtomic(this.fs, this.dir, FILE, `nextBlockStart=${newEnd}\n`).then(
           () => {
             this.blockEnd = newEnd;
             this.pending = null;
           },
-          (err) => {
+          (err: Error) => {
             this.pending = null;
-            throw err;
+            throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Recording a producer id block failed: ${err.message}`);
           },
         );
       }

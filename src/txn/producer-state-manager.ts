@@ -7,8 +7,8 @@
  * `{ "version": 2, "offset": N, "producers": [{producerId, epoch, lastTimestamp, batches:
  * [{firstSeq, lastSeq, baseOffset, lastOffset, timestamp}]}], "ongoing": [[producerId,
  * firstOffset]], "aborted": [{producerId, firstOffset, lastOffset}] }`, covering every batch
- * below N (version 1, without the transaction fields, is still read). Written at clean shutdown;
- * older snapshots are removed.
+ * below N (version 1, without the transaction fields, is still read). Written at clean shutdown
+ * through the storage fs seam; older snapshots are removed.
  *
  * `ongoing` and `aborted` are the partition's transaction state: open transactions (for the last
  * stable offset) and the aborted transactions index (for read_committed fetches). Kafka keeps the
@@ -16,13 +16,12 @@
  * from the log (transactional batches and COMMIT/ABORT markers) exactly like the rest of it when
  * there is no snapshot, e.g. after kill -9.
  */
-import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batch } from '../../protocol/records/batch.js';
 import { ControlRecordType, forEachRecordSync, parseControlKey } from '../../protocol/records/records.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic } from '../metadata/atomic-file.js';
+import { type StorageFs, readWholeFile, realFs, writeFileAtomic } from '../../storage/fs.js';
 import { lastSequence, PartitionProducerState, type AbortedTxn, type ProducerEntry } from './producer-state.js';
 
 const SNAPSHOT_RE = /^(\d{20})\.snapshot$/;
@@ -33,7 +32,10 @@ export class ProducerStateManager {
   private readonly loading = new WeakMap<PartitionLog, Promise<PartitionProducerState>>();
   private readonly loaded = new Set<PartitionLog>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly fs: StorageFs = realFs,
+  ) {}
 
   /** The state if already loaded (the produce fast path), else undefined. */
   peek(log: PartitionLog): PartitionProducerState | undefined {
@@ -62,7 +64,7 @@ export class ProducerStateManager {
     const t0 = performance.now();
     let state = new PartitionProducerState();
     let from = log.logStartOffset;
-    const snap = await readSnapshot(log.dir);
+    const snap = await readSnapshot(this.fs, log.dir);
     if (snap && snap.offset <= log.logEndOffset && snap.offset >= log.logStartOffset) {
       state = PartitionProducerState.fromJSON(snap.producers, snap.ongoing ?? [], snap.aborted ?? []);
       from = snap.offset;
@@ -91,7 +93,7 @@ export class ProducerStateManager {
       const state = this.states.get(log);
       if (!state || log.isClosed) continue;
       try {
-        await writeSnapshot(log.dir, log.logEndOffset, state);
+        await writeSnapshot(this.fs, log.dir, log.logEndOffset, state);
       } catch (err) {
         this.log.warn({ topic: log.topic, partition: log.partition, err: (err as Error).message }, 'producer snapshot failed');
       }
@@ -159,10 +161,10 @@ interface Snapshot {
   aborted?: AbortedTxn[];
 }
 
-async function readSnapshot(dir: string): Promise<Snapshot | null> {
+async function readSnapshot(fs: StorageFs, dir: string): Promise<Snapshot | null> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await fs.readdir(dir);
   } catch {
     return null;
   }
@@ -170,7 +172,7 @@ async function readSnapshot(dir: string): Promise<Snapshot | null> {
   const newest = snaps[snaps.length - 1];
   if (!newest) return null;
   try {
-    const parsed = JSON.parse(await readFile(join(dir, newest), 'utf8')) as Snapshot;
+    const parsed = JSON.parse((await readWholeFile(fs, join(dir, newest))).toString('utf8')) as Snapshot;
     if (parsed.version !== 1 && parsed.version !== 2) return null;
     return parsed;
   } catch {
@@ -178,9 +180,9 @@ async function readSnapshot(dir: string): Promise<Snapshot | null> {
   }
 }
 
-async function writeSnapshot(dir: string, offset: number, state: PartitionProducerState): Promise<void> {
+async function writeSnapshot(fs: StorageFs, dir: string, offset: number, state: PartitionProducerState): Promise<void> {
   const name = `${String(offset).padStart(20, '0')}.snapshot`;
   const snap: Snapshot = { version: 2, offset, producers: state.toJSON(), ongoing: [...state.ongoing], aborted: state.aborted };
-  await writeFileAtomic(join(dir, name), JSON.stringify(snap));
-  for (const n of await readdir(dir)) if (SNAPSHOT_RE.test(n) && n !== name) await unlink(join(dir, n)).catch(() => undefined);
+  await writeFileAtomic(fs, dir, name, JSON.stringify(snap));
+  for (const n of await fs.readdir(dir)) if (SNAPSHOT_RE.test(n) && n !== name) await fs.unlink(join(dir, n)).catch(() => undefined);
 }

@@ -14,22 +14,25 @@
  * producer state of each partition it reads, correct but slower.
  */
 import { join } from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../metadata/atomic-file.js';
+import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
 
 const FILE = 'transactional-partitions.json';
 
 export class TransactionalPartitions {
-  private readonly topics = new Map<string, Set<number>>();
+  private topics = new Map<string, Set<number>>();
   private writes: Promise<void> = Promise.resolve();
 
   /** Whether the file existed at startup. */
   fromFile = false;
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly fs: StorageFs,
+  ) {}
 
-  static async open(dataDir: string): Promise<TransactionalPartitions> {
-    const t = new TransactionalPartitions(join(dataDir, FILE));
-    const text = await readFileIfExists(t.path);
+  static async open(dataDir: string, fs: StorageFs = realFs): Promise<TransactionalPartitions> {
+    const t = new TransactionalPartitions(dataDir, fs);
+    const text = await readTextIfExists(fs, join(dataDir, FILE));
     t.fromFile = text !== null;
     if (text) for (const [topic, parts] of Object.entries(JSON.parse(text) as Record<string, number[]>)) t.topics.set(topic, new Set(parts));
     return t;
@@ -39,30 +42,42 @@ export class TransactionalPartitions {
     return this.topics.get(topic)?.has(partition) ?? false;
   }
 
-  /** Records the partitions (durably) if any is new. */
-  async add(parts: ReadonlyArray<readonly [string, number]>): Promise<void> {
-    let changed = false;
-    for (const [topic, p] of parts) {
-      let set = this.topics.get(topic);
-      if (!set) this.topics.set(topic, (set = new Set()));
-      if (!set.has(p)) {
-        set.add(p);
-        changed = true;
+  /**
+   * Records the partitions (durably) if any is new. Memory changes only after the write: `has()`
+   * never answers true for a partition the file does not hold, so a failed write (ENOSPC, EIO)
+   * fails this call and the client's retry writes again.
+   */
+  add(parts: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    if (parts.every(([topic, p]) => this.has(topic, p))) return Promise.resolve();
+    return this.commit((next) => {
+      let changed = false;
+      for (const [topic, p] of parts) {
+        let set = next.get(topic);
+        if (!set) next.set(topic, (set = new Set()));
+        if (!set.has(p)) {
+          set.add(p);
+          changed = true;
+        }
       }
-    }
-    if (!changed) return this.writes;
-    return this.persist();
+      return changed;
+    });
   }
 
   /** A deleted topic's partitions are forgotten (a new topic of that name starts clean). */
   removeTopic(topic: string): void {
-    if (this.topics.delete(topic)) void this.persist().catch(() => undefined);
+    if (this.topics.has(topic)) void this.commit((next) => next.delete(topic)).catch(() => undefined);
   }
 
-  private persist(): Promise<void> {
-    const text = JSON.stringify(Object.fromEntries([...this.topics].map(([t, s]) => [t, [...s].sort((a, b) => a - b)])));
-    const write = this.writes.then(() => writeFileAtomic(this.path, text));
-    this.writes = write.catch(() => undefined);
-    return write;
+  /** Applies `change` to a copy of the state, writes the copy, then makes it the state. Serialized. */
+  private commit(change: (next: Map<string, Set<number>>) => boolean): Promise<void> {
+    const run = this.writes.then(async () => {
+      const next = new Map([...this.topics].map(([t, s]) => [t, new Set(s)]));
+      if (!change(next)) return;
+      const text = JSON.stringify(Object.fromEntries([...next].map(([t, s]) => [t, [...s].sort((a, b) => a - b)])));
+      await writeFileAtomic(this.fs, this.dir, FILE, text);
+      this.topics = next;
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 }

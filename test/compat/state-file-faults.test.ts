@@ -1,0 +1,132 @@
+/**
+ * Issue 14 item 12: every state file of the data dir is written through the storage fs seam, and a
+ * failed write (ENOSPC, EIO) fails the request that needed it with a clear error while memory stays
+ * as it was on disk: runnel-metadata.json (topics, topic and broker configs), meta.properties, the
+ * producer-id block, transactional-partitions.json and producer-state snapshots.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { ErrorCode } from '../../protocol/errors.js';
+import { newAddPartitionsToTxnRequestTopic } from '../../protocol/generated/index.js';
+import { FaultyFs } from '../../storage/fs.js';
+import { startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers/broker.js';
+import type { RawClient } from '../helpers/raw-client.js';
+import { BROKER_RESOURCE, TOPIC_RESOURCE, connectRaw, createTopics, deleteTopics, describeTopicConfig, metadata, setConfigs } from '../helpers/topic-admin.js';
+
+const fs = new FaultyFs();
+let broker: TestBroker;
+let c: RawClient;
+
+beforeAll(async () => {
+  broker = await startTestBroker({ storageFs: fs });
+  c = await connectRaw(broker.bootstrap);
+});
+afterAll(async () => {
+  c?.close();
+  fs.clearFaults();
+  await broker?.cleanup();
+});
+
+describe('runnel-metadata.json', () => {
+  it('CreateTopics whose metadata write hits ENOSPC answers KAFKA_STORAGE_ERROR and creates nothing; the retry creates it', async () => {
+    fs.failNextWrite('ENOSPC', 'runnel-metadata.json');
+    const [failed] = await createTopics(c, [{ name: 'meta-enospc', numPartitions: 2 }]);
+    expect(failed).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+    expect(failed!.errorMessage).toMatch(/ENOSPC/);
+    const [listed] = await metadata(c, ['meta-enospc']);
+    expect(listed!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((await createTopics(c, [{ name: 'meta-enospc', numPartitions: 2 }]))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await metadata(c, ['meta-enospc']))[0]!.partitions).toHaveLength(2);
+  });
+
+  it('a topic config change whose fsync fails (EIO) is not applied', async () => {
+    await createTopics(c, [{ name: 'meta-eio-config' }]);
+    fs.failNextFsync('EIO', 'runnel-metadata.json');
+    expect(await setConfigs(c, TOPIC_RESOURCE, 'meta-eio-config', { 'retention.ms': '1000' })).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+    expect(await describeTopicConfig(c, 'meta-eio-config', 'retention.ms')).toBe('604800000');
+    expect(await setConfigs(c, TOPIC_RESOURCE, 'meta-eio-config', { 'retention.ms': '1000' })).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect(await describeTopicConfig(c, 'meta-eio-config', 'retention.ms')).toBe('1000');
+  });
+
+  it('a dynamic broker config whose write fails is not applied', async () => {
+    fs.failNextWrite('EIO', 'runnel-metadata.json');
+    expect(await setConfigs(c, BROKER_RESOURCE, '1', { 'log.retention.ms': '5000' })).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+    expect(broker.broker.config.get('log.retention.ms')).toBeNull();
+  });
+
+  it('DeleteTopics whose write fails leaves the topic listed and its data readable', async () => {
+    await createTopics(c, [{ name: 'meta-delete-fail' }]);
+    fs.failNextWrite('ENOSPC', 'runnel-metadata.json');
+    expect((await deleteTopics(c, ['meta-delete-fail']))[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect((await metadata(c, ['meta-delete-fail']))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(broker.broker.topics.partitionLog('meta-delete-fail', 0)?.isClosed).toBe(false);
+  });
+});
+
+describe('producer ids and transactions', () => {
+  it('InitProducerId whose producer-id block write fails answers KAFKA_STORAGE_ERROR; the retry gets an id', async () => {
+    fs.failNextWrite('ENOSPC', 'producer-id-block');
+    const failed = await c.request(22, 1, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(failed.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    const ok = await c.request(22, 1, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(ok).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+    expect(readFileSync(join(broker.dataDir, 'producer-id-block'), 'utf8')).toMatch(/nextBlockStart=\d+/);
+  });
+
+  it('AddPartitionsToTxn whose transactional-partitions.json write fails is retriable and records nothing until it succeeds', async () => {
+    await createTopics(c, [{ name: 'txn-file-fault' }]);
+    const init = await c.request(22, 1, { transactionalId: 'txn-file-fault', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(init.errorCode).toBe(ErrorCode.NONE);
+    const add = () =>
+      c.request(24, 1, { transactionalId: 'txn-file-fault', producerId: init.producerId, producerEpoch: init.producerEpoch, topics: [newAddPartitionsToTxnRequestTopic({ name: 'txn-file-fault', partitions: [0] })] });
+    fs.failNextWrite('EIO', 'transactional-partitions.json');
+    const failed = await add();
+    expect(failed.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect(broker.broker.txn.partitions.has('txn-file-fault', 0)).toBe(false);
+    const ok = await add();
+    expect(ok.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.NONE);
+    expect(JSON.parse(readFileSync(join(broker.dataDir, 'transactional-partitions.json'), 'utf8'))).toMatchObject({ 'txn-file-fault': [0] });
+  });
+});
+
+describe('files written at startup and shutdown', () => {
+  it('meta.properties: a fresh data dir whose meta.properties write fails refuses to start with the cause', async () => {
+    const faulty = new FaultyFs();
+    faulty.failNextWrite('ENOSPC', 'meta.properties');
+    const dir = tempDir('meta-props-fault');
+    try {
+      await expect(startTestBroker({ dataDir: dir, storageFs: faulty })).rejects.toThrow(/ENOSPC/);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('producer-state snapshot: a failed write at stop is only a warning; the restart rebuilds the state from the log', async () => {
+    const faulty = new FaultyFs();
+    const dir = tempDir('snapshot-fault');
+    let b = await startTestBroker({ dataDir: dir, storageFs: faulty, keepData: true });
+    try {
+      const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'snap-fault', numPartitions: 1 }] });
+      await admin.disconnect();
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      await producer.send({ topic: 'snap-fault', acks: -1, messages: [{ value: 'a' }, { value: 'b' }] });
+      await producer.disconnect();
+      faulty.inject({ op: 'write', code: 'ENOSPC', pathIncludes: '.snapshot', times: Infinity });
+      await b.cleanup();
+      expect(readdirSync(join(dir, 'snap-fault-0')).filter((n) => n.endsWith('.snapshot'))).toEqual([]);
+      b = await startTestBroker({ dataDir: dir, keepData: true });
+      const log = b.broker.topics.partitionLog('snap-fault', 0)!;
+      const state = await b.broker.producerStates.get(log);
+      expect(state.toJSON()).toHaveLength(1);
+    } finally {
+      await b.cleanup();
+      removeDir(dir);
+    }
+  });
+});
