@@ -23,6 +23,6 @@ await build({
   format: 'esm',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['snappy', 'lz4-napi', '@mongodb-js/zstd', '@node-rs/crc32', 'avsc'],
+  external: ['snappy', 'lz4-napi', '@mongodb-js/zstd', '@node-rs/crc32', 'fs-native-extensions', 'avsc'],
   banner: { js: "import { createRequire as __runnelCreateRequire } from 'node:module'; const require = __runnelCreateRequire(import.meta.url);" },
 });
