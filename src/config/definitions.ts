@@ -45,6 +45,30 @@ const listenerList = (v: ConfigValue) => {
   return null;
 };
 
+/** Kafka's security protocols; Runnel serves PLAINTEXT only until TLS and SASL exist. */
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+export const SERVED_SECURITY_PROTOCOL = 'PLAINTEXT';
+/**
+ * listener.security.protocol.map: NAME:PROTOCOL pairs, protocols case-insensitive as in Kafka.
+ * An entry that names a protocol Runnel cannot serve is refused: a listener configured as SSL or
+ * SASL would otherwise accept unauthenticated plaintext while promising security.
+ */
+const protocolMap = (v: ConfigValue) => {
+  if (!Array.isArray(v)) return 'must be a list of NAME:PROTOCOL';
+  const names = new Set<string>();
+  for (const entry of v) {
+    const m = /^([A-Za-z0-9_]+):([A-Za-z_]+)$/.exec(entry);
+    if (!m) return `'${entry}' is not NAME:PROTOCOL`;
+    const name = m[1]!.toUpperCase();
+    const protocol = m[2]!.toUpperCase();
+    if (names.has(name)) return `listener ${name} is mapped twice`;
+    names.add(name);
+    if (!SECURITY_PROTOCOLS.includes(protocol)) return `'${m[2]}' (for ${name}) is not a security protocol: one of ${SECURITY_PROTOCOLS.join(', ')}`;
+    if (protocol !== SERVED_SECURITY_PROTOCOL) return `${name}:${protocol} asks for ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet); map every listener to PLAINTEXT`;
+  }
+  return null;
+};
+
 const MS_DAY = 24 * 60 * 60 * 1000;
 
 /** Confluent's subject name strategies, by short or full class name (schema validation). */
@@ -62,6 +86,14 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'cluster.id', type: 'string', default: null, doc: 'Runnel: cluster id; generated on first start and kept in meta.properties when unset.' },
   { name: 'listeners', type: 'list', default: ['PLAINTEXT://127.0.0.1:9092'], doc: 'Where the broker listens. Port 0 picks a free port.', validate: listenerList },
   { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients in Metadata; defaults to listeners.', validate: listenerList },
+  {
+    name: 'listener.security.protocol.map',
+    type: 'list',
+    reportedType: 'string',
+    default: SECURITY_PROTOCOLS.map((p) => `${p}:${p}`),
+    doc: 'Security protocol of each listener name, as NAME:PROTOCOL pairs (Kafka\'s default maps the four protocol names to themselves). Runnel serves PLAINTEXT only (no TLS or SASL yet): startup stops if a listener, or a configured entry of this map, uses SSL, SASL_PLAINTEXT or SASL_SSL, or a listener name is not in the map.',
+    validate: protocolMap,
+  },
   { name: 'log.dirs', type: 'list', default: null, doc: 'Data directory (Runnel uses the first entry). Defaults to log.dir.' },
   { name: 'log.dir', type: 'string', reportedType: 'list', default: './data', doc: 'Data directory when log.dirs is unset. Runnel default: ./data.' },
   { name: 'logger.level', type: 'string', default: 'info', doc: 'Runnel: pino log level.', validate: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), dynamic: true },
@@ -164,7 +196,6 @@ export const IGNORED_BROKER_KEYS = [
   'controller.quorum.voters',
   'controller.quorum.bootstrap.servers',
   'controller.listener.names',
-  'listener.security.protocol.map',
   'inter.broker.listener.name',
   'security.inter.broker.protocol',
   'transaction.state.log.replication.factor',
