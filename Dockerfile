@@ -1,6 +1,9 @@
 # Runnel broker image: build the TypeScript once, run with production dependencies only.
 #
-#   docker build -t runnel . && docker run -p 9092:9092 -p 9644:9644 -v runnel-data:/var/lib/runnel runnel
+#   docker build -t runnel . && docker run -p 127.0.0.1:9092:9092 -p 127.0.0.1:9644:9644 -v runnel-data:/var/lib/runnel runnel
+#
+# No listener is authenticated (Kafka port, admin HTTP, schema registry): publish the ports on the
+# loopback (127.0.0.1:) unless a firewall or an authenticating proxy stands in front.
 #
 # Configuration: KAFKA_* environment variables, as in the apache/kafka image (KAFKA_LISTENERS,
 # KAFKA_ADVERTISED_LISTENERS, KAFKA_NUM_PARTITIONS, KAFKA_LOG_RETENTION_MS ...). The same image
