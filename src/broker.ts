@@ -60,7 +60,7 @@ export class Broker {
   schemaRegistry!: BrokerSchemaRegistry;
   readonly producerStates: ProducerStateManager;
   readonly appendOrder = new AppendOrder<PartitionLog>();
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly startedAt = Date.now();
   /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
   ready = false;
@@ -83,6 +83,7 @@ export class Broker {
     this.nodeId = config.nodeId();
     this.dataDir = resolve(config.dataDir());
     this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }));
+    this.metrics = new Metrics({ maxLabelValues: config.int('runnel.metrics.max.label.values'), maxPartitionSeries: config.int('runnel.metrics.max.partition.series') });
     for (const h of ALL_HANDLERS) {
       if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
       this.handlers.set(h.key, h as Handler);
@@ -117,6 +118,7 @@ export class Broker {
     // Dynamic broker overrides first: they feed the storage defaults below.
     this.topics = new TopicManager(this, store);
     this.topics.loadBrokerConfigs();
+    this.topics.onChange((event, topic) => event === 'deleted' && this.metrics.topicDeleted(topic.name));
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
       fs: this.storageFs,

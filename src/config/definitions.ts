@@ -180,6 +180,20 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     doc: 'Runnel: host:port of the schema registry REST API (Confluent-compatible). Unset: 127.0.0.1:8081, or a free port when the first listener uses port 0, and a busy default port only warns; none (or empty) disables the REST API (schemas and produce validation stay on).',
     validate: (v) => (v === null || /^\s*(none)?\s*$/i.test(String(v)) || /^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(String(v).trim()) ? null : 'must be host:port, or none'),
   },
+  {
+    name: 'runnel.metrics.max.label.values',
+    type: 'int',
+    default: 1000,
+    doc: 'Runnel: most topics and most consumer groups one /metrics family reports (clients choose both names). Per-topic counters fold further topics into topic="(other)"; gauges leave further topics and groups out (groups with members first); runnel_metrics_label_values_omitted counts them.',
+    validate: atLeast(1),
+  },
+  {
+    name: 'runnel.metrics.max.partition.series',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: most per-partition series one /metrics family reports (per topic partition, per group and partition); runnel_metrics_series_omitted counts the rest.',
+    validate: atLeast(1),
+  },
   { name: 'runnel.shutdown.timeout.ms', type: 'int', default: 7000, doc: 'Runnel: longest graceful shutdown before connections are cut.', validate: atLeast(0) },
 ];
 
