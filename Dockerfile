@@ -25,8 +25,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
-# The bundle: a small dispatcher and its lazily loaded chunks (broker, client commands).
-COPY --from=build /app/dist/runnel.mjs /app/dist/runnel.mjs.map ./dist/
+# The bundle: a small dispatcher and its lazily loaded chunks (broker, client commands), and the
+# schema registry's parsing thread.
+COPY --from=build /app/dist/runnel.mjs /app/dist/runnel.mjs.map /app/dist/schema-parse-worker.mjs /app/dist/schema-parse-worker.mjs.map ./dist/
 COPY --from=build /app/dist/chunks ./dist/chunks
 # Data belongs to the unprivileged `node` user of the base image; the broker never runs as root.
 RUN mkdir -p /var/lib/runnel && chown node:node /var/lib/runnel && ln -s /app/dist/runnel.mjs /usr/local/bin/runnel

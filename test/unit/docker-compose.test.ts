@@ -141,6 +141,9 @@ describe('Dockerfile', () => {
     // The bundle's lazily loaded chunks travel with it.
     expect(dockerfile).toMatch(/COPY --from=build \/app\/dist\/chunks \.\/dist\/chunks/);
     expect(existsSync(join(REPO_ROOT, 'dist', 'chunks'))).toBe(true);
+    // So does the schema registry's parsing thread, a second entry of the bundle.
+    expect(dockerfile).toMatch(/COPY --from=build [^\n]*\/app\/dist\/schema-parse-worker\.mjs [^\n]*\.\/dist\//);
+    expect(existsSync(join(REPO_ROOT, 'dist', 'schema-parse-worker.mjs'))).toBe(true);
     const stages = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
     expect(stages[stages.length - 1]).toMatch(/^node:20(\.\d+)*-(bookworm-slim|slim|alpine)/);
     const user = [...dockerfile.matchAll(/^USER (\S+)/gm)].pop()?.[1];
