@@ -1,6 +1,9 @@
 # Runnel broker image: build the TypeScript once, run with production dependencies only.
 #
-#   docker build -t runnel . && docker run -p 9092:9092 -p 9644:9644 -v runnel-data:/var/lib/runnel runnel
+#   docker build -t runnel . && docker run -p 127.0.0.1:9092:9092 -p 127.0.0.1:9644:9644 -v runnel-data:/var/lib/runnel runnel
+#
+# No listener is authenticated (Kafka port, admin HTTP, schema registry): publish the ports on the
+# loopback (127.0.0.1:) unless a firewall or an authenticating proxy stands in front.
 #
 # Configuration: KAFKA_* environment variables, as in the apache/kafka image (KAFKA_LISTENERS,
 # KAFKA_ADVERTISED_LISTENERS, KAFKA_NUM_PARTITIONS, KAFKA_LOG_RETENTION_MS ...). The same image
@@ -22,8 +25,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
-# The bundle: a small dispatcher and its lazily loaded chunks (broker, client commands).
-COPY --from=build /app/dist/runnel.mjs /app/dist/runnel.mjs.map ./dist/
+# The bundle: a small dispatcher and its lazily loaded chunks (broker, client commands), and the
+# schema registry's parsing thread.
+COPY --from=build /app/dist/runnel.mjs /app/dist/runnel.mjs.map /app/dist/schema-parse-worker.mjs /app/dist/schema-parse-worker.mjs.map ./dist/
 COPY --from=build /app/dist/chunks ./dist/chunks
 # Data belongs to the unprivileged `node` user of the base image; the broker never runs as root.
 RUN mkdir -p /var/lib/runnel && chown node:node /var/lib/runnel && ln -s /app/dist/runnel.mjs /usr/local/bin/runnel

@@ -6,13 +6,14 @@
 // only when used. pino is bundled too (resolving and compiling its ~20 CommonJS files cost ~10 ms
 // of startup; Runnel uses no pino transports, the only part that needs pino's files on disk).
 // Native packages stay external (they load their own binaries), and avsc, which the schema code
-// require()s on first use (src/schema/avro.ts).
+// require()s on first use (src/schema/avro.ts). The schema registry's parsing thread is a second
+// entry, dist/schema-parse-worker.mjs, which src/schema/parser.ts starts as a worker.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: { runnel: 'dist/src/cli.js' },
+  entryPoints: { runnel: 'dist/src/cli.js', 'schema-parse-worker': 'dist/src/schema/parse-worker.js' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
@@ -23,6 +24,6 @@ await build({
   format: 'esm',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['snappy', 'lz4-napi', '@mongodb-js/zstd', '@node-rs/crc32', 'avsc'],
+  external: ['snappy', 'lz4-napi', '@mongodb-js/zstd', '@node-rs/crc32', 'fs-native-extensions', 'avsc'],
   banner: { js: "import { createRequire as __runnelCreateRequire } from 'node:module'; const require = __runnelCreateRequire(import.meta.url);" },
 });

@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Logger } from './logger.js';
 import { BrokerConfig } from './config/broker-config.js';
-import { lockDataDir, loadMetaProperties } from './metadata/data-dir.js';
+import { loadMetaProperties } from './metadata/data-dir.js';
+import { lockDataDir } from './metadata/dir-lock.js';
 import { TopicStore } from './metadata/topic-store.js';
 import { Connection } from './server/connection.js';
 import { ConnectionQuotas, normalizeIp } from './server/connection-quotas.js';
@@ -64,7 +65,7 @@ export class Broker {
   freeSpace!: FreeSpaceGuard;
   readonly producerStates: ProducerStateManager;
   readonly appendOrder = new AppendOrder<PartitionLog>();
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   /** queued.max.request.bytes: request bytes received and not yet processed, broker-wide. */
   readonly requestMemory: RequestMemoryPool;
   readonly startedAt = Date.now();
@@ -95,6 +96,7 @@ export class Broker {
     this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }), stateFs);
     this.requestMemory = new RequestMemoryPool(config.int('queued.max.request.bytes'));
     this.quotas = new ConnectionQuotas(config);
+    this.metrics = new Metrics({ maxLabelValues: config.int('runnel.metrics.max.label.values'), maxPartitionSeries: config.int('runnel.metrics.max.partition.series') });
     for (const h of ALL_HANDLERS) {
       if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
       this.handlers.set(h.key, h as Handler);
@@ -128,6 +130,7 @@ export class Broker {
     // Dynamic broker overrides first: they feed the storage defaults below.
     this.topics = new TopicManager(this, store);
     this.topics.loadBrokerConfigs();
+    this.topics.onChange((event, topic) => event === 'deleted' && this.metrics.topicDeleted(topic.name));
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
       fs: this.stateFs,

@@ -7,8 +7,12 @@
  * error-code walk over the response's partitions) — never per record. Per-topic and per-API
  * state is found through a Map / an array lookup. State read only at scrape time (partitions,
  * log sizes, lag, process) is collected by src/admin-http/broker-metrics.ts.
+ *
+ * Per-topic counters keep at most runnel.metrics.max.label.values topics (see
+ * admin-http/series-limits.ts); a deleted topic's counters go away, as Kafka removes its MBeans.
  */
 import { Histogram, PrometheusText } from './admin-http/prometheus-text.js';
+import { OTHER_TOPICS, type MetricsLimits } from './admin-http/series-limits.js';
 import { API_CODECS } from '../protocol/generated/index.js';
 import { errorName } from '../protocol/errors.js';
 
@@ -19,10 +23,18 @@ export const FSYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
 
 class TopicCounter {
   readonly byTopic = new Map<string, number>();
+  /** Counts of topics that found the map full. */
+  other = 0;
   all = 0;
+
+  constructor(private readonly maxTopics: number) {}
+
   add(topic: string, n: number): void {
     this.all += n;
-    this.byTopic.set(topic, (this.byTopic.get(topic) ?? 0) + n);
+    const v = this.byTopic.get(topic);
+    if (v !== undefined) this.byTopic.set(topic, v + n);
+    else if (this.byTopic.size < this.maxTopics) this.byTopic.set(topic, n);
+    else this.other += n;
   }
 }
 
@@ -45,14 +57,25 @@ function countErrorCodes(obj: object, out: Map<number, number>, depth: number): 
 }
 
 export class Metrics {
-  readonly messagesInCounter = new TopicCounter();
-  readonly bytesInCounter = new TopicCounter();
-  readonly bytesOutCounter = new TopicCounter();
+  readonly messagesInCounter: TopicCounter;
+  readonly bytesInCounter: TopicCounter;
+  readonly bytesOutCounter: TopicCounter;
   /** Per API key (an array: keys are small integers). */
   private readonly apis: Array<ApiStats | undefined> = [];
   private readonly connectionsCreated = new Map<string, number>();
   readonly fsyncLatency = new Histogram(FSYNC_BUCKETS);
   fsyncFailures = 0;
+
+  constructor(readonly limits: MetricsLimits) {
+    this.messagesInCounter = new TopicCounter(limits.maxLabelValues);
+    this.bytesInCounter = new TopicCounter(limits.maxLabelValues);
+    this.bytesOutCounter = new TopicCounter(limits.maxLabelValues);
+  }
+
+  /** Drops a deleted topic's series (and frees its place under the cap). */
+  topicDeleted(topic: string): void {
+    for (const c of [this.messagesInCounter, this.bytesInCounter, this.bytesOutCounter]) c.byTopic.delete(topic);
+  }
 
   messagesIn(topic: string, records: number, bytes: number): void {
     this.messagesInCounter.add(topic, records);
@@ -93,9 +116,10 @@ export class Metrics {
   /** The counters and histograms kept here (scrape-time gauges are added by the caller). */
   render(w: PrometheusText = new PrometheusText()): PrometheusText {
     const topicCounter = (name: string, help: string, c: TopicCounter) => {
-      w.family(name, 'counter', `${help} The series without a topic label is the sum over all topics.`);
+      w.family(name, 'counter', `${help} The series without a topic label is the sum over all topics; topic="${OTHER_TOPICS}" counts topics beyond runnel.metrics.max.label.values.`);
       w.sample(name, c.all);
       for (const [topic, v] of c.byTopic) w.sample(name, v, { topic });
+      if (c.other > 0) w.sample(name, c.other, { topic: OTHER_TOPICS });
     };
     topicCounter('kafka_server_brokertopicmetrics_messagesin_total', 'Records appended.', this.messagesInCounter);
     topicCounter('kafka_server_brokertopicmetrics_bytesin_total', 'Record batch bytes appended.', this.bytesInCounter);

@@ -4,12 +4,15 @@
  * consumer group offsets and lag (the names kafka_exporter gives them, which lag dashboards
  * use), storage recovery, readiness, and process / Node.js metrics (prom-client's names).
  * Cost grows with partitions and groups, once per scrape; nothing here runs on the hot path.
+ * Topics, groups and their partitions are capped (series-limits.ts): clients choose their names,
+ * and a group left out is not even looked at (its lag is never computed).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Broker } from '../broker.js';
 import { describeGroupLag } from '../groups/admin.js';
 import { PrometheusText } from './prometheus-text.js';
+import { CappedFamily, pickLabelValues, renderOmitted } from './series-limits.js';
 
 const VERSION = '0.1.0';
 /** Sampling period of the event-loop delay timer: 20 ms costs nothing measurable. */
@@ -35,21 +38,30 @@ export function renderBrokerMetrics(broker: Broker): string {
 
   broker.metrics.render(w);
 
-  const logs = broker.logs ? [...broker.logs.partitions()] : [];
-  logs.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const { maxLabelValues, maxPartitionSeries } = broker.metrics.limits;
+  const allLogs = broker.logs ? [...broker.logs.partitions()] : [];
   w.family('kafka_server_replicamanager_partitioncount', 'gauge', 'Partitions hosted by this broker.');
-  w.sample('kafka_server_replicamanager_partitioncount', logs.length);
+  w.sample('kafka_server_replicamanager_partitioncount', allLogs.length);
   w.family('kafka_server_replicamanager_offlinepartitions', 'gauge', 'Partitions offline after a storage failure.');
-  w.sample('kafka_server_replicamanager_offlinepartitions', logs.filter((l) => l.isOffline).length);
+  w.sample('kafka_server_replicamanager_offlinepartitions', allLogs.filter((l) => l.isOffline).length);
   w.family('kafka_server_replicamanager_underreplicatedpartitions', 'gauge', 'Under-replicated partitions (always 0: a single broker keeps one replica).');
   w.sample('kafka_server_replicamanager_underreplicatedpartitions', 0);
+  const topicNames = new Set<string>(allLogs.map((l) => l.topic));
+  if (broker.topics) for (const t of broker.topics.all()) topicNames.add(t.name);
+  const topics = pickLabelValues(topicNames, maxLabelValues);
+  const reported = new Set(topics.kept);
   if (broker.topics) {
     w.family('kafka_topic_partitions', 'gauge', 'Partitions per topic.');
-    for (const t of broker.topics.all()) w.sample('kafka_topic_partitions', t.partitions, { topic: t.name });
+    for (const t of broker.topics.all()) if (reported.has(t.name)) w.sample('kafka_topic_partitions', t.partitions, { topic: t.name });
   }
+  const logs = allLogs.filter((l) => reported.has(l.topic));
+  logs.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const capped: CappedFamily[] = [];
   const perPartition = (name: string, help: string, value: (l: (typeof logs)[number]) => number) => {
     w.family(name, 'gauge', help);
-    for (const l of logs) w.sample(name, value(l), { topic: l.topic, partition: l.partition });
+    const f = new CappedFamily(w, name, maxPartitionSeries);
+    capped.push(f);
+    for (const l of logs) f.sample(value(l), { topic: l.topic, partition: l.partition });
   };
   perPartition('kafka_log_log_size', 'Bytes of all segments of the partition.', (l) => l.size);
   perPartition('kafka_log_log_logstartoffset', 'First offset of the partition.', (l) => l.logStartOffset);
@@ -67,7 +79,8 @@ export function renderBrokerMetrics(broker: Broker): string {
     w.sample('kafka_network_socketserver_memorypoolavailable', available);
   }
 
-  renderGroupLag(w, broker);
+  const groupsOmitted = renderGroupLag(w, broker, capped);
+  renderOmitted(w, [['topic', topics.omitted], ['consumergroup', groupsOmitted]], capped);
 
   if (broker.logs) {
     const s = broker.logs.stats;
@@ -82,22 +95,31 @@ export function renderBrokerMetrics(broker: Broker): string {
   return w.toString();
 }
 
-function renderGroupLag(w: PrometheusText, broker: Broker): void {
+/** Writes the consumer group families; returns how many groups the cap left out. */
+function renderGroupLag(w: PrometheusText, broker: Broker, capped: CappedFamily[]): number {
   const coord = broker.groups;
-  const groups = coord ? [...coord.groups.keys()].sort() : [];
-  const rows = groups.map((id) => describeGroupLag(coord, id)).filter((g) => g !== null);
+  const { maxLabelValues, maxPartitionSeries } = broker.metrics.limits;
+  const groups = coord ? pickLabelValues(coord.groups.keys(), maxLabelValues, (id) => (coord.getGroup(id)?.members.size ?? 0) === 0) : { kept: [], omitted: 0 };
+  const rows = groups.kept.map((id) => describeGroupLag(coord, id)).filter((g) => g !== null);
   w.family('kafka_consumergroup_members', 'gauge', 'Members of each consumer group.');
   for (const g of rows) w.sample('kafka_consumergroup_members', coord.getGroup(g.groupId)?.members.size ?? 0, { consumergroup: g.groupId, state: g.state });
-  w.family('kafka_consumergroup_current_offset', 'gauge', 'Committed offset of the group, per partition.');
-  for (const g of rows) for (const p of g.partitions) if (p.committed !== null && p.committed >= 0) w.sample('kafka_consumergroup_current_offset', p.committed, { consumergroup: g.groupId, topic: p.topic, partition: p.partition });
-  w.family('kafka_consumergroup_lag', 'gauge', 'Log end offset minus committed offset, per group and partition.');
-  for (const g of rows) for (const p of g.partitions) if (p.lag !== null) w.sample('kafka_consumergroup_lag', p.lag, { consumergroup: g.groupId, topic: p.topic, partition: p.partition });
-  w.family('kafka_consumergroup_lag_sum', 'gauge', 'Lag of the group summed over the partitions of a topic.');
+  const family = (name: string, help: string): CappedFamily => {
+    w.family(name, 'gauge', help);
+    const f = new CappedFamily(w, name, maxPartitionSeries);
+    capped.push(f);
+    return f;
+  };
+  const current = family('kafka_consumergroup_current_offset', 'Committed offset of the group, per partition.');
+  for (const g of rows) for (const p of g.partitions) if (p.committed !== null && p.committed >= 0) current.sample(p.committed, { consumergroup: g.groupId, topic: p.topic, partition: p.partition });
+  const lag = family('kafka_consumergroup_lag', 'Log end offset minus committed offset, per group and partition.');
+  for (const g of rows) for (const p of g.partitions) if (p.lag !== null) lag.sample(p.lag, { consumergroup: g.groupId, topic: p.topic, partition: p.partition });
+  const lagSum = family('kafka_consumergroup_lag_sum', 'Lag of the group summed over the partitions of a topic.');
   for (const g of rows) {
     const byTopic = new Map<string, number>();
     for (const p of g.partitions) if (p.lag !== null) byTopic.set(p.topic, (byTopic.get(p.topic) ?? 0) + p.lag);
-    for (const [topic, lag] of byTopic) w.sample('kafka_consumergroup_lag_sum', lag, { consumergroup: g.groupId, topic });
+    for (const [topic, sum] of byTopic) lagSum.sample(sum, { consumergroup: g.groupId, topic });
   }
+  return groups.omitted;
 }
 
 function renderProcess(w: PrometheusText, broker: Broker): void {

@@ -6,6 +6,11 @@
  * With no arguments: a single broker on 127.0.0.1:9092, data in ./data, admin HTTP (metrics,
  * health) on 127.0.0.1:9644. SIGTERM / SIGINT stop it gracefully (in-flight requests finish,
  * clean-shutdown marker written) within runnel.shutdown.timeout.ms, inside Docker's 10 s.
+ *
+ * The signal handlers are installed before the broker starts: as PID 1 (a container without an
+ * init) a signal with no handler is ignored, so one arriving during startup would be lost and
+ * the broker would run on until killed. A signal during startup stops the broker as soon as it
+ * has started; a second one exits at once.
  */
 import { Broker } from '../broker.js';
 import { BrokerConfig } from '../config/broker-config.js';
@@ -50,17 +55,16 @@ export async function runStart(argv: string[]): Promise<void> {
   const log = createLogger(config.string('logger.level') ?? 'info');
   // One client must never end the process: uncaught errors are logged at error, not fatal.
   installProcessGuards(log);
-  let broker: Broker;
-  try {
-    broker = await Broker.start(config, log);
-  } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'broker failed to start');
-    log.flush();
-    console.error(`runnel: ${(err as Error).message}`);
-    process.exit(1);
-  }
+  let broker: Broker | null = null;
+  let pendingSignal: string | null = null;
   let stopping = false;
   const stop = (signal: string): void => {
+    if (!broker) {
+      if (pendingSignal !== null) process.exit(signal === 'SIGINT' ? 130 : 143);
+      pendingSignal = signal;
+      log.info({ signal }, 'stopping once started (signal again to exit now)');
+      return;
+    }
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
@@ -77,4 +81,13 @@ export async function runStart(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    broker = await Broker.start(config, log);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'broker failed to start');
+    log.flush();
+    console.error(`runnel: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  if (pendingSignal !== null) stop(pendingSignal);
 }

@@ -7,7 +7,7 @@
  * `__` → `_`, `_` → `.`, lower-cased: KAFKA_LOG_RETENTION_MS → log.retention.ms.
  */
 import { readFile } from 'node:fs/promises';
-import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, type ConfigValue } from './definitions.js';
+import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOL, type ConfigValue } from './definitions.js';
 import { ConfigError, parseValue } from './values.js';
 
 /** Kafka's ConfigSource codes as DescribeConfigs reports them. */
@@ -78,8 +78,28 @@ export class BrokerConfig {
       }
     }
     // Derived checks that need several keys.
-    this.listeners();
-    this.advertisedListeners();
+    this.checkSecurityProtocols(this.listeners(), 'listeners');
+    if (this.get('advertised.listeners') !== null) this.checkSecurityProtocols(this.advertisedListeners(), 'advertised.listeners');
+  }
+
+  /**
+   * Every listener's name must map to PLAINTEXT through listener.security.protocol.map, as Kafka
+   * maps names to protocols (a name missing from the map is an error in Kafka too). Runnel has no
+   * TLS or SASL yet, so a listener named or mapped SSL / SASL_* is refused rather than served as
+   * unauthenticated plaintext.
+   */
+  private checkSecurityProtocols(listeners: Array<{ name: string; host: string; port: number }>, key: string): void {
+    const map = new Map(this.list('listener.security.protocol.map').map((e) => e.split(':').map((x) => x.toUpperCase()) as [string, string]));
+    for (const l of listeners) {
+      const protocol = map.get(l.name.toUpperCase());
+      const where = `Listener ${l.name}://${l.host}:${l.port} in ${key}`;
+      if (protocol === undefined) {
+        throw new ConfigError(key, `${where} has no security protocol: add ${l.name}:PLAINTEXT to listener.security.protocol.map`);
+      }
+      if (protocol !== SERVED_SECURITY_PROTOCOL) {
+        throw new ConfigError(key, `${where} uses security protocol ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet): refusing to serve unauthenticated plaintext on it`);
+      }
+    }
   }
 
   /** Value lookup through the layers: dynamic broker > dynamic default > static > default. */

@@ -46,6 +46,30 @@ const listenerList = (v: ConfigValue) => {
   return null;
 };
 
+/** Kafka's security protocols; Runnel serves PLAINTEXT only until TLS and SASL exist. */
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+export const SERVED_SECURITY_PROTOCOL = 'PLAINTEXT';
+/**
+ * listener.security.protocol.map: NAME:PROTOCOL pairs, protocols case-insensitive as in Kafka.
+ * An entry that names a protocol Runnel cannot serve is refused: a listener configured as SSL or
+ * SASL would otherwise accept unauthenticated plaintext while promising security.
+ */
+const protocolMap = (v: ConfigValue) => {
+  if (!Array.isArray(v)) return 'must be a list of NAME:PROTOCOL';
+  const names = new Set<string>();
+  for (const entry of v) {
+    const m = /^([A-Za-z0-9_]+):([A-Za-z_]+)$/.exec(entry);
+    if (!m) return `'${entry}' is not NAME:PROTOCOL`;
+    const name = m[1]!.toUpperCase();
+    const protocol = m[2]!.toUpperCase();
+    if (names.has(name)) return `listener ${name} is mapped twice`;
+    names.add(name);
+    if (!SECURITY_PROTOCOLS.includes(protocol)) return `'${m[2]}' (for ${name}) is not a security protocol: one of ${SECURITY_PROTOCOLS.join(', ')}`;
+    if (protocol !== SERVED_SECURITY_PROTOCOL) return `${name}:${protocol} asks for ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet); map every listener to PLAINTEXT`;
+  }
+  return null;
+};
+
 const MS_DAY = 24 * 60 * 60 * 1000;
 
 /** Confluent's subject name strategies, by short or full class name (schema validation). */
@@ -63,6 +87,14 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'cluster.id', type: 'string', default: null, doc: 'Runnel: cluster id; generated on first start and kept in meta.properties when unset.' },
   { name: 'listeners', type: 'list', default: ['PLAINTEXT://127.0.0.1:9092'], doc: 'Where the broker listens. Port 0 picks a free port.', validate: listenerList },
   { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients in Metadata; defaults to listeners.', validate: listenerList },
+  {
+    name: 'listener.security.protocol.map',
+    type: 'list',
+    reportedType: 'string',
+    default: SECURITY_PROTOCOLS.map((p) => `${p}:${p}`),
+    doc: 'Security protocol of each listener name, as NAME:PROTOCOL pairs (Kafka\'s default maps the four protocol names to themselves). Runnel serves PLAINTEXT only (no TLS or SASL yet): startup stops if a listener, or a configured entry of this map, uses SSL, SASL_PLAINTEXT or SASL_SSL, or a listener name is not in the map.',
+    validate: protocolMap,
+  },
   { name: 'log.dirs', type: 'list', default: null, doc: 'Data directory (Runnel uses the first entry). Defaults to log.dir.' },
   { name: 'log.dir', type: 'string', reportedType: 'list', default: './data', doc: 'Data directory when log.dirs is unset. Runnel default: ./data.' },
   { name: 'logger.level', type: 'string', default: 'info', doc: 'Runnel: pino log level.', validate: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), dynamic: true },
@@ -236,6 +268,55 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     doc: 'Runnel: host:port of the schema registry REST API (Confluent-compatible). Unset: 127.0.0.1:8081, or a free port when the first listener uses port 0, and a busy default port only warns; none (or empty) disables the REST API (schemas and produce validation stay on).',
     validate: (v) => (v === null || /^\s*(none)?\s*$/i.test(String(v)) || /^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(String(v).trim()) ? null : 'must be host:port, or none'),
   },
+  {
+    name: 'runnel.schema.registry.max.request.bytes',
+    type: 'int',
+    default: 1048576,
+    doc: 'Runnel: largest schema registry request body; a larger one is answered with HTTP 413 (error_code 413) and the connection closed. Confluent stores schemas in _schemas records, which Kafka\'s 1 MB max.request.size bounds the same way.',
+    validate: atLeast(1024),
+  },
+  {
+    name: 'runnel.schema.registry.max.schema.bytes',
+    type: 'int',
+    default: 1048576,
+    doc: 'Runnel: largest schema text plus the texts of the schemas it references (parsed together); larger is an invalid schema (HTTP 422, error_code 42201).',
+    validate: atLeast(1024),
+  },
+  {
+    name: 'runnel.schema.registry.max.schema.fields',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: most record fields, enum symbols and union branches in a schema and its references together (parsing costs ~15 µs each); more is an invalid schema (HTTP 422, error_code 42201).',
+    validate: atLeast(1),
+  },
+  {
+    name: 'runnel.schema.registry.max.schema.depth',
+    type: 'int',
+    default: 128,
+    doc: 'Runnel: deepest nesting of JSON objects and arrays in a schema text (a record nested in a record field takes 3 levels, 4 inside a union); deeper is an invalid schema (HTTP 422, error_code 42201).',
+    validate: between(2, 1000),
+  },
+  {
+    name: 'runnel.schema.registry.parse.timeout.ms',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: longest a schema may take to parse and check for compatibility (in the registry\'s parsing thread); a longer one is stopped and answered as an invalid schema (HTTP 422, error_code 42201).',
+    validate: atLeast(10),
+  },
+  {
+    name: 'runnel.metrics.max.label.values',
+    type: 'int',
+    default: 1000,
+    doc: 'Runnel: most topics and most consumer groups one /metrics family reports (clients choose both names). Per-topic counters fold further topics into topic="(other)"; gauges leave further topics and groups out (groups with members first); runnel_metrics_label_values_omitted counts them.',
+    validate: atLeast(1),
+  },
+  {
+    name: 'runnel.metrics.max.partition.series',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: most per-partition series one /metrics family reports (per topic partition, per group and partition); runnel_metrics_series_omitted counts the rest.',
+    validate: atLeast(1),
+  },
   { name: 'runnel.shutdown.timeout.ms', type: 'int', default: 7000, doc: 'Runnel: longest graceful shutdown before connections are cut.', validate: atLeast(0) },
 ];
 
@@ -252,7 +333,6 @@ export const IGNORED_BROKER_KEYS = [
   'controller.quorum.voters',
   'controller.quorum.bootstrap.servers',
   'controller.listener.names',
-  'listener.security.protocol.map',
   'inter.broker.listener.name',
   'security.inter.broker.protocol',
   'transaction.state.log.replication.factor',

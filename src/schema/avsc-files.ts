@@ -29,7 +29,7 @@ async function readAvsc(path: string): Promise<string> {
 export async function registerAvscFile(registry: SchemaRegistry, subject: string, path: string, references: SchemaReference[] = []): Promise<RegisteredFile> {
   const schema = await readAvsc(path);
   const { id } = await registry.register(subject, { schema, references });
-  const version = registry.lookup(subject, { schema, references }).version;
+  const version = (await registry.lookup(subject, { schema, references })).version;
   return { subject, id, version };
 }
 

@@ -50,5 +50,5 @@ export const RegistryErrors = {
   badRequest: (message: string) => err(400, 400, message),
   notFound: () => err(404, 404, 'HTTP 404 Not Found'),
   methodNotAllowed: () => err(405, 405, 'HTTP 405 Method Not Allowed'),
-  payloadTooLarge: () => err(413, 413, 'Request body too large'),
+  payloadTooLarge: (max: number) => err(413, 413, `Request body too large: more than runnel.schema.registry.max.request.bytes (${max})`),
 };

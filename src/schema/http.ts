@@ -3,7 +3,11 @@
  * existing serializers (@kafkajs/confluent-schema-registry, confluent-kafka-python, the Java
  * KafkaAvroSerializer) work unchanged. This file only routes: parse the path and body, call the
  * SchemaRegistry method, write JSON. Path segments are URL-decoded (subjects may contain '/'
- * as %2F). Request bodies are accepted with any JSON-ish content type, up to 16 MiB.
+ * as %2F). Request bodies are accepted with any JSON-ish content type, up to
+ * runnel.schema.registry.max.request.bytes: a larger one (by its Content-Length, or counted as it
+ * arrives) is answered 413 at once, and the rest of it is read and thrown away so that the client,
+ * still sending, receives the 413 rather than a connection reset — up to DRAIN_FACTOR times the
+ * limit, after which the connection is closed.
  *
  * Logs: one debug line per request (method, route, status, ms), errors at warn/error; never
  * schema texts or bodies.
@@ -14,7 +18,8 @@ import { RegistryError, RegistryErrors } from './errors.js';
 import { SCHEMA_TYPES, type SchemaInput, type SchemaRegistry } from './registry.js';
 
 export const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
-const MAX_BODY = 16 * 1024 * 1024;
+/** How much of an oversized body is drained (in multiples of the limit) before the socket is cut. */
+const DRAIN_FACTOR = 8;
 
 interface Request {
   method: string;
@@ -68,8 +73,8 @@ function routes(r: SchemaRegistry): Array<[string, string[], Handler]> {
     ['DELETE', ['subjects', '*', 'versions', '*'], (q, [s, v]) => r.deleteVersion(s!, v!, flag(q.query, 'permanent'))],
     ['GET', ['subjects', '*', 'versions', '*', 'schema'], (q, [s, v]) => new Raw(r.version(s!, v!, flag(q.query, 'deleted')).schema)],
     ['GET', ['subjects', '*', 'versions', '*', 'referencedby'], (_q, [s, v]) => r.referencedBy(s!, v!)],
-    ['POST', ['compatibility', 'subjects', '*', 'versions'], async (q, [s]) => compat(r.testCompatibility(s!, null, await schemaBody(q)), q)],
-    ['POST', ['compatibility', 'subjects', '*', 'versions', '*'], async (q, [s, v]) => compat(r.testCompatibility(s!, v!, await schemaBody(q)), q)],
+    ['POST', ['compatibility', 'subjects', '*', 'versions'], async (q, [s]) => compat(await r.testCompatibility(s!, null, await schemaBody(q)), q)],
+    ['POST', ['compatibility', 'subjects', '*', 'versions', '*'], async (q, [s, v]) => compat(await r.testCompatibility(s!, v!, await schemaBody(q)), q)],
     ['GET', ['config'], () => r.getConfig(null, true)],
     ['PUT', ['config'], async (q) => r.setConfig(null, await q.body())],
     ['DELETE', ['config'], () => r.deleteConfig(null)],
@@ -98,21 +103,30 @@ function match(pattern: string[], segments: string[]): string[] | null {
   return params;
 }
 
-function readBody(req: IncomingMessage): Promise<unknown> {
+/** Reads and parses a JSON body of at most `max` bytes (see the file comment for larger ones). */
+function readBody(req: IncomingMessage, max: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let discarding = false;
+    const tooLarge = () => {
+      discarding = true;
+      chunks.length = 0;
+      reject(RegistryErrors.payloadTooLarge(max));
+    };
+    if (Number(req.headers['content-length']) > max) tooLarge();
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(RegistryErrors.payloadTooLarge());
-        req.destroy();
+      if (discarding) {
+        if (size > max * DRAIN_FACTOR) req.socket.destroy();
         return;
       }
+      if (size > max) return tooLarge();
       chunks.push(c);
     });
     req.on('error', reject);
     req.on('end', () => {
+      if (discarding) return;
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.trim() === '') return resolve(null);
       try {
@@ -131,6 +145,7 @@ export class RegistryHttpServer {
   constructor(
     registry: SchemaRegistry,
     private readonly logger: Logger,
+    private readonly maxRequestBytes: number,
   ) {
     this.table = routes(registry);
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -186,7 +201,7 @@ export class RegistryHttpServer {
       }
       if (!handler) throw pathMatched ? RegistryErrors.methodNotAllowed() : RegistryErrors.notFound();
       let bodyPromise: Promise<unknown> | null = null;
-      const result = await handler({ method, segments, query: url.searchParams, body: () => (bodyPromise ??= readBody(req)) }, params);
+      const result = await handler({ method, segments, query: url.searchParams, body: () => (bodyPromise ??= readBody(req, this.maxRequestBytes)) }, params);
       payload = result instanceof Raw ? result.text : JSON.stringify(result);
     } catch (e) {
       const err = e instanceof RegistryError ? e : null;
@@ -195,6 +210,8 @@ export class RegistryHttpServer {
       if (!err) this.logger.error({ err: e, method, route }, 'schema registry request failed');
     }
     if (!res.headersSent) {
+      // A 413 leaves the connection open while the rest of the body drains (readBody): closing it
+      // mid-body would reset it, and the client, still sending, would never read this answer.
       res.writeHead(status, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(payload) });
       res.end(payload);
     }

@@ -8,6 +8,7 @@ import { BrokerStartError } from '../broker.js';
 import { RegistryHttpServer } from './http.js';
 import { REGISTRY_LISTENER_KEY, registryListener } from './listener.js';
 import { SchemaRegistry } from './registry.js';
+import { schemaLimits } from './limits.js';
 import { TopicSchemasLog } from './schemas-log.js';
 import { ProduceValidator } from './validation.js';
 
@@ -25,7 +26,7 @@ export class BrokerSchemaRegistry extends SchemaRegistry {
 export async function startSchemaRegistry(broker: Broker): Promise<BrokerSchemaRegistry> {
   const logger = broker.log.child({ component: 'schema-registry' });
   const schemasLog = new TopicSchemasLog(broker);
-  const registry = new BrokerSchemaRegistry(schemasLog, logger);
+  const registry = new BrokerSchemaRegistry(schemasLog, logger, schemaLimits(broker.config));
   const stats = await registry.load();
   if (stats.records > 0) logger.info(stats, 'schemas loaded from _schemas');
   // Serving reads keeps produce validation working; writes are refused until it is fixed.
@@ -33,7 +34,7 @@ export async function startSchemaRegistry(broker: Broker): Promise<BrokerSchemaR
   if (problem) logger.error(`schema registry is read-only: ${problem}`);
   const listener = registryListener(broker.config);
   if (!listener) return registry;
-  const http = new RegistryHttpServer(registry, logger);
+  const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes);
   try {
     const bound = await http.listen(listener.host, listener.port);
     const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;

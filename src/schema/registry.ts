@@ -10,15 +10,22 @@
  * Identity: a registration whose type, canonical form (normalize.ts) and references equal an
  * existing schema's reuses that schema's id (in any subject); registering a schema a subject
  * already has live returns its id without a new version.
+ *
+ * Schemas that clients send are checked against the limits (limits.ts) and parsed, and checked
+ * for compatibility, in a worker thread (parser.ts): the broker's event loop only reads the store.
+ * Produce validation compiles a registered schema on the event loop, once per id (compiledSchema).
  */
 import type { Logger } from '../logger.js';
-import { parseAvro, type ParsedAvro } from './avro.js';
-import { checkCompatibility, DEFAULT_COMPATIBILITY, parseCompatibilityLevel, type CompatibilityLevel } from './compatibility.js';
+import { parseAvro } from './avro.js';
+import { DEFAULT_COMPATIBILITY, parseCompatibilityLevel, type CompatibilityLevel } from './compatibility.js';
 import { RegistryError, RegistryErrors } from './errors.js';
 import { encodeConfigValue, encodeDeleteSubjectValue, encodeKey, encodeModeValue, encodeSchemaValue, type RegistryKey, type SchemaReference } from './records.js';
 import type { KeyedRecord, SchemasLog } from './schemas-log.js';
 import { schemaIdentity, SchemaStore, type StoredSchema, type VersionEntry } from './store.js';
 import { compileSkipper, type Skipper } from './validator.js';
+import { checkSchemaBytes, defaultSchemaLimits, type SchemaLimits } from './limits.js';
+import { sharedSchemaParser, type SchemaParser } from './parser.js';
+import type { SchemaTexts } from './parse-worker.js';
 import type { Type } from 'avsc';
 
 export const MODES = ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'] as const;
@@ -82,6 +89,8 @@ export class SchemaRegistry {
   constructor(
     private readonly log: SchemasLog,
     private readonly logger: Logger,
+    readonly limits: SchemaLimits = defaultSchemaLimits(),
+    private readonly parser: SchemaParser = sharedSchemaParser(),
   ) {}
 
   /** Rebuilds the store from `_schemas` (startup). */
@@ -104,7 +113,7 @@ export class SchemaRegistry {
     return run;
   }
 
-  private async write(records: Array<{ key: RegistryKey; value: Buffer | null }>): Promise<void> {
+  private async write(records: Array<{ key: RegistryKey; value: Buffer | null; identity?: string }>): Promise<void> {
     const keyed: KeyedRecord[] = records.map((r) => ({ key: encodeKey(r.key), value: r.value }));
     try {
       await this.log.append(keyed);
@@ -112,13 +121,13 @@ export class SchemaRegistry {
       this.logger.error({ err: e }, 'writing to _schemas failed');
       throw RegistryErrors.storeError((e as Error).message);
     }
-    for (const r of records) this.store.applyKey(r.key, r.value);
+    for (const r of records) this.store.applyKey(r.key, r.value, r.identity);
   }
 
   async register(subject: string, input: SchemaInput): Promise<{ id: number }> {
     const bad = subjectProblem(subject);
     if (bad) throw RegistryErrors.unprocessable(bad);
-    const { parsed, identity, references, schemaType } = this.parseInput(input);
+    const { parsed, texts, identity, references, schemaType } = await this.parseInput(input);
     return this.serialized(async () => {
       const mode = this.effectiveMode(subject);
       if (mode === 'READONLY' || mode === 'READONLY_OVERRIDE') throw RegistryErrors.operationNotPermitted(`Subject ${subject} is in read-only mode`);
@@ -140,7 +149,7 @@ export class SchemaRegistry {
       } else {
         if (wantedId !== undefined) throw RegistryErrors.operationNotPermitted(`Subject ${subject} is not in import mode`);
         const level = this.effectiveCompatibility(subject);
-        const problems = checkCompatibility(level, parsed.type, this.previousTypes(live));
+        const problems = await this.compatibilityProblems(level, texts, live);
         if (problems.length > 0) {
           throw RegistryErrors.incompatible(`Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${problems.join(', ')}]`);
         }
@@ -152,7 +161,7 @@ export class SchemaRegistry {
         version = input.version;
       }
       const schema = this.store.schema(id)?.schema ?? parsed.text;
-      await this.write([{ key: { keytype: 'SCHEMA', subject, version }, value: encodeSchemaValue({ subject, version, id, schemaType, references, schema, deleted: false }) }]);
+      await this.write([{ key: { keytype: 'SCHEMA', subject, version }, value: encodeSchemaValue({ subject, version, id, schemaType, references, schema, deleted: false }), identity }]);
       this.logger.info({ subject, version, id }, 'schema registered');
       return { id };
     });
@@ -273,8 +282,8 @@ export class SchemaRegistry {
     return this.response(entry);
   }
 
-  lookup(subject: string, input: SchemaInput, deleted = false): SchemaResponse {
-    const { identity } = this.parseInput(input);
+  async lookup(subject: string, input: SchemaInput, deleted = false): Promise<SchemaResponse> {
+    const { identity } = await this.parseInput(input);
     const list = this.store.versionsOf(subject).filter((e) => deleted || !e.deleted);
     if (list.length === 0) throw RegistryErrors.subjectNotFound(subject);
     for (let i = list.length - 1; i >= 0; i--) if (this.store.schema(list[i]!.id)?.identity === identity) return this.response(list[i]!);
@@ -311,20 +320,20 @@ export class SchemaRegistry {
    * POST /compatibility/subjects/{s}/versions[/{v}]: against one version (plain direction of the
    * subject's level), or with `versionText` null against what registration would check.
    */
-  testCompatibility(subject: string, versionText: string | null, input: SchemaInput): { is_compatible: boolean; messages: string[] } {
-    const { parsed } = this.parseInput(input);
+  async testCompatibility(subject: string, versionText: string | null, input: SchemaInput): Promise<{ is_compatible: boolean; messages: string[] }> {
+    const { texts } = await this.parseInput(input);
     const level = this.effectiveCompatibility(subject);
     const live = this.store.versionsOf(subject).filter((e) => !e.deleted);
     let messages: string[];
     if (versionText === null) {
-      messages = checkCompatibility(level, parsed.type, this.previousTypes(live));
+      messages = await this.compatibilityProblems(level, texts, live);
     } else {
       const wanted = parseVersion(versionText);
       if (live.length === 0) throw RegistryErrors.subjectNotFound(subject);
       const entry = wanted === 'latest' ? live[live.length - 1] : live.find((e) => e.version === wanted);
       if (!entry) throw RegistryErrors.versionNotFound(wanted);
       const single = level.replace('_TRANSITIVE', '') as CompatibilityLevel;
-      messages = checkCompatibility(single, parsed.type, this.previousTypes([entry]));
+      messages = await this.compatibilityProblems(single, texts, [entry]);
     }
     return { is_compatible: messages.length === 0, messages };
   }
@@ -389,13 +398,24 @@ export class SchemaRegistry {
     return out;
   }
 
-  private previousTypes(entries: readonly VersionEntry[]): Array<{ version: number; type: Type }> {
-    const out: Array<{ version: number; type: Type }> = [];
+  /**
+   * Compatibility of a candidate with registered versions (oldest first), decided in the parsing
+   * thread. Versions that cannot be used (not Avro, references gone) are skipped.
+   */
+  private compatibilityProblems(level: CompatibilityLevel, candidate: SchemaTexts, entries: readonly VersionEntry[]): Promise<string[]> | string[] {
+    const previous: Array<{ version: number } & SchemaTexts> = [];
+    if (level === 'NONE') return [];
     for (const e of entries) {
-      const c = this.compiledSchema(e.id);
-      if (c) out.push({ version: e.version, type: c.type });
+      const s = this.store.schema(e.id);
+      if (!s || s.schemaType !== 'AVRO') continue;
+      try {
+        previous.push({ version: e.version, schema: s.schema, referenced: this.referencedTexts(s.references) });
+      } catch {
+        // a reference that no longer resolves: this version cannot be compared
+      }
     }
-    return out;
+    if (previous.length === 0) return [];
+    return this.parser.compatibility(level, candidate, previous, this.limits);
   }
 
   private assertWritable(subject: string): void {
@@ -426,7 +446,9 @@ export class SchemaRegistry {
     return out;
   }
 
-  private parseInput(input: SchemaInput): { parsed: ParsedAvro; identity: string; references: SchemaReference[]; schemaType: string } {
+  private async parseInput(
+    input: SchemaInput,
+  ): Promise<{ parsed: { text: string; canonical: string }; texts: SchemaTexts; identity: string; references: SchemaReference[]; schemaType: string }> {
     if (!input || typeof input !== 'object') throw RegistryErrors.unprocessable('Request body must be a JSON object');
     const schemaType = input.schemaType === undefined || input.schemaType === null ? 'AVRO' : String(input.schemaType).toUpperCase();
     if (!(SCHEMA_TYPES as readonly string[]).includes(schemaType)) throw RegistryErrors.invalidSchema(`Unsupported schema type ${schemaType}: this registry serves AVRO only`);
@@ -440,8 +462,12 @@ export class SchemaRegistry {
       }
       return { name: o['name'], subject: o['subject'], version: o['version'] as number };
     });
-    const parsed = parseAvro(input.schema, this.referencedTexts(references));
-    return { parsed, identity: schemaIdentity(schemaType, parsed.canonical, references), references, schemaType };
+    if (references.length > this.limits.maxSchemaFields) throw RegistryErrors.invalidSchema(`more than runnel.schema.registry.max.schema.fields (${this.limits.maxSchemaFields}) references`);
+    const texts: SchemaTexts = { schema: input.schema, referenced: this.referencedTexts(references) };
+    // Before anything parses: a size bound is a sum of lengths.
+    checkSchemaBytes([texts.schema, ...texts.referenced], this.limits);
+    const parsed = await this.parser.parse(texts, this.limits);
+    return { parsed, texts, identity: schemaIdentity(schemaType, parsed.canonical, references), references, schemaType };
   }
 }
 

@@ -69,12 +69,16 @@ export class SchemaStore {
     return this.applyKey(key, value);
   }
 
-  applyKey(key: RegistryKey, value: Buffer | null): boolean {
+  /**
+   * `identity`, when the writer already knows it (the registry computed it while parsing), saves
+   * normalizing the schema text again on the event loop.
+   */
+  applyKey(key: RegistryKey, value: Buffer | null, identity?: string): boolean {
     this.generation++;
     this.idsBySubject.clear();
     switch (key.keytype) {
       case 'SCHEMA':
-        return this.applySchema(key.subject, key.version, value);
+        return this.applySchema(key.subject, key.version, value, identity);
       case 'CONFIG': {
         if (value === null) return this.configs.delete(key.subject), true;
         const level = decodeConfigValue(value);
@@ -100,7 +104,7 @@ export class SchemaStore {
     }
   }
 
-  private applySchema(subject: string, version: number, value: Buffer | null): boolean {
+  private applySchema(subject: string, version: number, value: Buffer | null, knownIdentity?: string): boolean {
     let versions = this.subjects.get(subject);
     if (value === null) {
       const old = versions?.get(version);
@@ -113,7 +117,8 @@ export class SchemaStore {
     const v = decodeSchemaValue(value);
     if (!v || v.subject !== subject || v.version !== version || v.id <= 0) return false;
     const existing = this.schemas.get(v.id);
-    const identity = existing && existing.schema === v.schema && existing.schemaType === v.schemaType ? existing.identity : identityOfText(v.schemaType, v.schema, v.references);
+    const identity =
+      existing && existing.schema === v.schema && existing.schemaType === v.schemaType ? existing.identity : (knownIdentity ?? identityOfText(v.schemaType, v.schema, v.references));
     if (!existing || existing.identity !== identity) {
       if (existing) this.idByIdentity.delete(existing.identity);
       this.schemas.set(v.id, { id: v.id, schema: v.schema, schemaType: v.schemaType, references: v.references, identity });

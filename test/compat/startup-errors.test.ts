@@ -6,8 +6,9 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, removeDir, startTestBroker, tempDir } from '../helpers/broker.js';
+import { REPO_ROOT, removeDir, spawnBroker, startTestBroker, tempDir } from '../helpers/broker.js';
 import { run } from '../helpers/clients.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'runnel.mjs');
 const dirs: string[] = [];
@@ -60,5 +61,48 @@ describe('startup errors', () => {
     const r2 = await run(process.execPath, [CLI, `--log.dirs=${dir()}`], { timeoutMs: 15000, env: { KAFKA_NUM_PARTITIONS: 'many' } });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/num.partitions/);
+  });
+
+  // Issue 14 item 9: no TLS or SASL yet, so a listener that asks for them must not start and
+  // serve unauthenticated plaintext.
+  it('refuses a listener whose security protocol is not PLAINTEXT, naming the key', async () => {
+    for (const protocol of ['SASL_SSL', 'SSL', 'SASL_PLAINTEXT']) {
+      const r = await run(process.execPath, [CLI, `--listeners=${protocol}://127.0.0.1:0`, `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`Listener ${protocol}://127.0.0.1:0 in listeners uses security protocol ${protocol}, but Runnel serves only PLAINTEXT`);
+    }
+    // A custom name mapped to SSL, and an advertised listener of a name that is not PLAINTEXT.
+    const mapped = await run(process.execPath, [CLI, '--listeners=CLIENT://127.0.0.1:0', '--listener.security.protocol.map=CLIENT:ssl', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(mapped.code).toBe(2);
+    expect(mapped.stderr).toContain('configuration listener.security.protocol.map: CLIENT:SSL asks for SSL, but Runnel serves only PLAINTEXT');
+    const advertised = await run(process.execPath, [CLI, '--listeners=PLAINTEXT://127.0.0.1:0', '--advertised.listeners=SSL://localhost:9093', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(advertised.code).toBe(2);
+    expect(advertised.stderr).toContain('in advertised.listeners uses security protocol SSL');
+  });
+
+  it('refuses any non-PLAINTEXT entry of listener.security.protocol.map, and a listener missing from it', async () => {
+    const unused = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', '--listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL', `--log.dirs=${dir()}`], {
+      timeoutMs: 15000,
+    });
+    expect(unused.code).toBe(2);
+    expect(unused.stderr).toContain('listener.security.protocol.map: EXTERNAL:SASL_SSL asks for SASL_SSL');
+    const env = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', `--log.dirs=${dir()}`], { timeoutMs: 15000, env: { KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:SASL_PLAINTEXT' } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('listener.security.protocol.map');
+    const missing = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Listener INTERNAL://127.0.0.1:0 in listeners has no security protocol: add INTERNAL:PLAINTEXT to listener.security.protocol.map');
+  });
+
+  it('serves a listener with a custom name mapped to PLAINTEXT', async () => {
+    const b = await spawnBroker(dir(), { listeners: 'INTERNAL://127.0.0.1:0', 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT' });
+    try {
+      const c = await RawClient.connect(b.host, b.port);
+      const r = await c.request(18, 3, { clientSoftwareName: 'startup-test', clientSoftwareVersion: '1' });
+      expect(r?.errorCode).toBe(0);
+      c.close();
+    } finally {
+      await b.kill('SIGTERM');
+    }
   });
 });

@@ -42,19 +42,30 @@ export interface ChildBroker {
   port: number;
   bootstrap: string;
   dataDir: string;
+  /** The broker's pid as it logged it (inside a pid namespace: its pid there, e.g. 1). */
+  brokerPid: number;
   /** Lines the broker wrote to stderr (pino JSON). */
   logs: string[];
+  /** Resolves with the exit code when the child process exits. */
+  exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
+
+/**
+ * How the broker's command line is started: by default node itself is the child process; a test
+ * can wrap it (`sh -c ...`, `unshare ...`) to run the broker the way a container or script does.
+ */
+export type Launcher = (node: string, args: string[]) => { cmd: string; args: string[] };
 
 /**
  * Runs `node dist/runnel.mjs` (build first: `npm test` does) and waits for its "broker started"
  * log line, which carries the bound port.
  */
-export function spawnBroker(dataDir: string, flags: Record<string, string | number | boolean> = {}, port = 0): Promise<ChildBroker> {
+export function spawnBroker(dataDir: string, flags: Record<string, string | number | boolean> = {}, port = 0, launcher?: Launcher): Promise<ChildBroker> {
   const args = [join(REPO_ROOT, 'dist', 'runnel.mjs'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--logger.level=info'];
   for (const [k, v] of Object.entries(flags)) args.push(`--${k}=${v}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_HEAP_OPTS: undefined } });
+  const launch = launcher ? launcher(process.execPath, args) : { cmd: process.execPath, args };
+  const child = spawn(launch.cmd, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_HEAP_OPTS: undefined } });
   const logs: string[] = [];
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => {
@@ -70,7 +81,7 @@ export function spawnBroker(dataDir: string, flags: Record<string, string | numb
       logs.push(line);
       if (!line.includes('"broker started"')) return;
       clearTimeout(timer);
-      const entry = JSON.parse(line) as { listeners: string[] };
+      const entry = JSON.parse(line) as { listeners: string[]; pid: number };
       const m = /:\/\/(.*):(\d+)$/.exec(entry.listeners[0]!)!;
       resolveStart({
         process: child,
@@ -78,7 +89,9 @@ export function spawnBroker(dataDir: string, flags: Record<string, string | numb
         port: Number(m[2]),
         bootstrap: `${m[1]}:${m[2]}`,
         dataDir,
+        brokerPid: entry.pid,
         logs,
+        exited,
         kill(signal: NodeJS.Signals = 'SIGTERM') {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
           return exited;

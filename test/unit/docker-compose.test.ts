@@ -52,6 +52,15 @@ const seconds = (d: string): number => {
 
 const portOf = (hostPort: string): number => Number(hostPort.split(':').pop());
 
+/** A compose port mapping: [host ip:]host port:container port (short syntax). */
+function portMapping(mapping: string): { hostIp: string | null; hostPort: number; containerPort: number } {
+  const parts = mapping.split(':');
+  if (parts.length === 1) return { hostIp: null, hostPort: Number(parts[0]), containerPort: Number(parts[0]) };
+  const containerPort = Number(parts.pop());
+  const hostPort = Number(parts.pop());
+  return { hostIp: parts.length > 0 ? parts.join(':') : null, hostPort, containerPort };
+}
+
 describe('docker-compose.yml', () => {
   it('declares brokers built from the Dockerfile whose KAFKA_* variables are valid broker configs', () => {
     expect(services.length).toBeGreaterThan(0);
@@ -80,7 +89,7 @@ describe('docker-compose.yml', () => {
         const l = listeners.find((x) => x.name === a.name)!;
         expect(l.host, `${name} ${a.name} binds all interfaces`).toBe('0.0.0.0');
         expect(published, `${name} publishes ${a.name}`).toContain(l.port);
-        expect(svc.ports.some((p) => p.startsWith(`${a.port}:`) || p === String(a.port)), `${name}: host port ${a.port} maps to the listener`).toBe(true);
+        expect(svc.ports.some((p) => portMapping(p).hostPort === a.port && portMapping(p).containerPort === l.port), `${name}: host port ${a.port} maps to the listener`).toBe(true);
       }
       for (const a of networkFacing) {
         const l = listeners.find((x) => x.name === a.name)!;
@@ -88,6 +97,14 @@ describe('docker-compose.yml', () => {
         expect(a.port).toBe(l.port);
         expect([...(svc.expose ?? []).map(Number), ...published], `${name} exposes ${a.name}`).toContain(l.port);
       }
+    }
+  });
+
+  // Issue 14 item 11: the Kafka port, admin HTTP and schema registry are unauthenticated (the
+  // registry takes PUT /mode and deletes), so nothing is published beyond the host's loopback.
+  it('publishes every port on the host loopback only', () => {
+    for (const [name, svc] of services) {
+      for (const p of svc.ports) expect(portMapping(p).hostIp, `${name}: ${p} must be published as 127.0.0.1:...`).toBe('127.0.0.1');
     }
   });
 
@@ -124,6 +141,9 @@ describe('Dockerfile', () => {
     // The bundle's lazily loaded chunks travel with it.
     expect(dockerfile).toMatch(/COPY --from=build \/app\/dist\/chunks \.\/dist\/chunks/);
     expect(existsSync(join(REPO_ROOT, 'dist', 'chunks'))).toBe(true);
+    // So does the schema registry's parsing thread, a second entry of the bundle.
+    expect(dockerfile).toMatch(/COPY --from=build [^\n]*\/app\/dist\/schema-parse-worker\.mjs [^\n]*\.\/dist\//);
+    expect(existsSync(join(REPO_ROOT, 'dist', 'schema-parse-worker.mjs'))).toBe(true);
     const stages = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
     expect(stages[stages.length - 1]).toMatch(/^node:20(\.\d+)*-(bookworm-slim|slim|alpine)/);
     const user = [...dockerfile.matchAll(/^USER (\S+)/gm)].pop()?.[1];

@@ -12,7 +12,7 @@ let base: string;
 
 beforeAll(async () => {
   const { registry } = memoryRegistry();
-  server = new RegistryHttpServer(registry, silentLogger());
+  server = new RegistryHttpServer(registry, silentLogger(), registry.limits.maxRequestBytes);
   const { port } = await server.listen('127.0.0.1', 0);
   base = `http://127.0.0.1:${port}`;
 });

@@ -40,7 +40,7 @@ describe('register and read', () => {
       { subject: 'archive-value', version: 1 },
       { subject: 'orders-value', version: 2 },
     ]);
-    expect(r.lookup('orders-value', { schema: respelled })).toMatchObject({ id: 1, version: 1 });
+    expect(await r.lookup('orders-value', { schema: respelled })).toMatchObject({ id: 1, version: 1 });
   });
 
   it('answers with Confluent error codes', async () => {
@@ -80,11 +80,11 @@ describe('compatibility configuration', () => {
   it('testCompatibility against one version or what registration would check', async () => {
     const { registry: r } = memoryRegistry();
     await r.register('s', { schema: text(ORDER_V1) });
-    expect(r.testCompatibility('s', 'latest', { schema: text(ORDER_V2) })).toEqual({ is_compatible: true, messages: [] });
-    const bad = r.testCompatibility('s', '1', { schema: text(ORDER_BAD) });
+    expect(await r.testCompatibility('s', 'latest', { schema: text(ORDER_V2) })).toEqual({ is_compatible: true, messages: [] });
+    const bad = await r.testCompatibility('s', '1', { schema: text(ORDER_BAD) });
     expect(bad.is_compatible).toBe(false);
     expect(bad.messages[0]).toMatch(/region/);
-    expect(r.testCompatibility('s', null, { schema: text(ORDER_BAD) }).is_compatible).toBe(false);
+    expect((await r.testCompatibility('s', null, { schema: text(ORDER_BAD) })).is_compatible).toBe(false);
     expect(await code(() => r.testCompatibility('nope', 'latest', { schema: text(ORDER_V1) }))).toBe(40401);
     expect(await code(() => r.testCompatibility('s', '7', { schema: text(ORDER_V1) }))).toBe(40402);
   });
