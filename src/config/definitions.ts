@@ -73,6 +73,23 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted (topic: max.message.bytes).', validate: atLeast(0), dynamic: true },
   { name: 'connections.max.idle.ms', type: 'long', default: 600000, doc: 'Idle connections are closed after this long.', validate: atLeast(-1) },
   { name: 'queued.max.requests', type: 'int', default: 500, doc: 'Requests read ahead per connection before the socket is paused.', validate: atLeast(1) },
+  {
+    name: 'runnel.request.max.entries',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: the most entries one request may list (topic-partitions, topics, groups, config resources and keys, ids ...), counted over all its lists; a request over it closes the connection, as one over socket.request.max.bytes does. Bounds the work one request does on the event loop (10,000 fetched partitions: tens of ms). CreateTopics, DeleteTopics and CreatePartitions are not counted.',
+    validate: atLeast(1),
+    dynamic: true,
+  },
+  // Fetch limits: what one Fetch may return and how long it may park.
+  { name: 'fetch.max.bytes', type: 'int', default: 57671680, doc: 'The most bytes one Fetch response carries: caps the request\'s max_bytes (and min_bytes with it), yet the first partition with data still gets one whole batch (KIP-74). Must be at least 1024.', validate: atLeast(1024) },
+  {
+    name: 'runnel.fetch.max.wait.ms',
+    type: 'int',
+    default: 30000,
+    doc: 'Runnel: the longest a Fetch waits for min_bytes; a larger max_wait_ms is cut to this (clients send 500 ms (Java, librdkafka) or 5 s (kafkajs); 30 s is the Java clients\' request.timeout.ms, past which no client still waits). An early answer with less data is always allowed by the protocol.',
+    validate: atLeast(0),
+  },
   { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll.', validate: atLeast(14), dynamic: true },
   { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll; defaults to log.roll.hours.', dynamic: true },
   { name: 'log.roll.hours', type: 'int', default: 168, doc: 'Segment age before a roll, in hours.', validate: atLeast(1) },

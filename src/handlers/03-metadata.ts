@@ -6,7 +6,7 @@
  * and ISR. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
  * allows it (v4+ flag; always allowed before v4), and are then returned ready to use. A name that
  * is not a valid topic name gets INVALID_TOPIC_EXCEPTION, any other unknown one
- * UNKNOWN_TOPIC_OR_PARTITION (Kafka's answers).
+ * UNKNOWN_TOPIC_OR_PARTITION (Kafka's answers). A topic named twice is answered once, as Kafka does.
  *
  * Version notes: v0 — an empty topic list means all topics; v1+ — null means all, empty means none.
  * v1 rack/controller/internal, v2 cluster id, v3 throttle, v5 offline replicas, v7 leader epoch,
@@ -78,13 +78,21 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
       for (const t of broker.topics.all()) topics.push(describeTopic(broker, t, includeOps));
     } else {
       const autoCreate = broker.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
+      // Each topic once, as Kafka answers (it collects the request's topics in a set).
+      const seenNames = new Set<string>();
+      const seenIds = new Set<string>();
       for (const rt of req.topics!) {
         if (v >= 10 && (rt.name === null || rt.name === '') && !rt.topicId.equals(ZERO_UUID)) {
+          const id = rt.topicId.toString('hex');
+          if (seenIds.has(id)) continue;
+          seenIds.add(id);
           const byId = broker.topics.byId(rt.topicId);
           topics.push(byId ? describeTopic(broker, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         const name = rt.name ?? '';
+        if (seenNames.has(name)) continue;
+        seenNames.add(name);
         let topic = broker.topics.get(name);
         if (!topic && autoCreate) {
           if (topicNameProblem(name)) {
