@@ -25,8 +25,6 @@ import type { Handler } from './types.js';
 const UNCAPPED = new Set([19, 20, 37]);
 
 const isStruct = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
-/** A field that is (or, being null, may elsewhere be) a list or a struct. */
-const mayHoldEntries = (v: unknown): boolean => v === null || Array.isArray(v) || isStruct(v);
 
 /**
  * Whether `request` lists more than `max` entries. The entries are the leaves of its lists: every
@@ -36,39 +34,48 @@ const mayHoldEntries = (v: unknown): boolean => v === null || Array.isArray(v) |
  */
 export function entriesOver(request: object, max: number): boolean {
   let count = 0;
-  /** Counts the entries under struct `o`; returns how many. */
-  const under = (o: object): number => {
+  /**
+   * Counts the entries under struct `o`; returns how many. `shapes` remembers, per field, whether
+   * that list's elements hold lists themselves: the elements of one list share a shape (decoded
+   * structs are fixed-shape), so the first element of the first such list tells for all.
+   */
+  const under = (o: object, shapes: Map<string, boolean>): number => {
     const before = count;
     for (const k in o) {
       const f = (o as Record<string, unknown>)[k];
-      if (Array.isArray(f)) list(f);
-      else if (isStruct(f)) under(f);
+      if (Array.isArray(f)) {
+        if (f.length === 0) continue;
+        let nested = shapes.get(k);
+        if (nested === undefined) shapes.set(k, (nested = hasNested(f[0])));
+        list(f, nested);
+      } else if (isStruct(f)) under(f, new Map());
       if (count > max) break;
     }
     return count - before;
   };
-  const list = (l: unknown[]): void => {
-    if (l.length === 0) return;
-    const first = l[0];
-    // Decoded structs have a fixed shape: the fields that may hold entries show on the first element.
-    const nested = isStruct(first) ? Object.keys(first).filter((k) => mayHoldEntries((first as Record<string, unknown>)[k])) : [];
-    if (nested.length === 0) {
-      count += l.length;
+  const list = (l: unknown[], nested: boolean): void => {
+    if (!nested) {
+      count += l.length; // values, or structs without lists (a Fetch partition): one entry each
       return;
     }
-    for (const e of l as Array<Record<string, unknown>>) {
-      const before = count;
-      for (const k of nested) {
-        const f = e[k];
-        if (Array.isArray(f)) list(f);
-        else if (isStruct(f)) under(f);
-      }
-      if (count === before) count++;
+    const shapes = new Map<string, boolean>();
+    for (const e of l) {
+      if (under(e as object, shapes) === 0) count++;
       if (count > max) return;
     }
   };
-  under(request);
+  under(request, new Map());
   return count > max;
+}
+
+/** Whether `v` is a struct with a field that is (or, being null, may elsewhere be) a list or a struct. */
+function hasNested(v: unknown): boolean {
+  if (!isStruct(v)) return false;
+  for (const k in v) {
+    const f = (v as Record<string, unknown>)[k];
+    if (f === null || Array.isArray(f) || isStruct(f)) return true;
+  }
+  return false;
 }
 
 /** `h` with the entry cap checked before its handler runs. */
