@@ -89,6 +89,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     default: 30000,
     doc: 'Runnel: the longest a Fetch waits for min_bytes; a larger max_wait_ms is cut to this (clients send 500 ms (Java, librdkafka) or 5 s (kafkajs); 30 s is the Java clients\' request.timeout.ms, past which no client still waits). An early answer with less data is always allowed by the protocol.',
     validate: atLeast(0),
+    dynamic: true,
   },
   { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll.', validate: atLeast(14), dynamic: true },
   { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll; defaults to log.roll.hours.', dynamic: true },

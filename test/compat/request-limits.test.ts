@@ -10,6 +10,7 @@
  * - a long poll with min_bytes above what the partition holds waits without spinning: the broker's
  *   CPU time over a 4 s max_wait stays a small fraction (read_uncommitted, and read_committed with
  *   committed data before an open transaction), and the LSO waiter wakes on the commit;
+ * - max_wait_ms is cut to runnel.fetch.max.wait.ms;
  * - max_bytes 2 GiB is capped at fetch.max.bytes, yet a first batch larger than it comes whole;
  * - kafkajs with a large minBytes gets its records as soon as enough arrive.
  */
@@ -340,6 +341,23 @@ describe('long poll with min_bytes above what is there', () => {
       await producer.disconnect();
     }
   }, 40_000);
+});
+
+describe('runnel.fetch.max.wait.ms', () => {
+  it('cuts a max_wait_ms of 24 days', async () => {
+    await setBrokerConfig('runnel.fetch.max.wait.ms', '1000');
+    const c = await RawClient.connect(broker.host, broker.port);
+    try {
+      const t0 = performance.now();
+      const res = await fetch(c, [{ topic: 'rl-empty', partition: 0, offset: 0 }], { maxWaitMs: 0x7fffffff });
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(900);
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(res.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      c.close();
+      await setBrokerConfig('runnel.fetch.max.wait.ms', null);
+    }
+  });
 });
 
 describe('fetch.max.bytes', () => {
