@@ -24,6 +24,12 @@ export interface ReadResult {
   size: number;
   highWatermark: number;
   logStartOffset: number;
+  /**
+   * Readable data (below the high watermark, or maxOffset) lies past the returned bytes: they were
+   * cut by maxBytes, or stop at the end of a segment (a read never spans segments). A long-polling
+   * fetch answers at once then, rather than wait for new data (as Kafka's DelayedFetch does).
+   */
+  more: boolean;
 }
 
 export interface ReadOptions {
@@ -94,7 +100,7 @@ export async function readSlices(v: LogView, offset: number, maxBytes: number, o
   if (offset < ls || offset > hw) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} not in [${ls}, ${hw}] for ${v.name}`);
   const limit = opts.maxOffset === undefined ? hw : Math.min(opts.maxOffset, hw);
   const minOne = opts.minOneBatch ?? true;
-  const empty: ReadResult = { slices: [], size: 0, highWatermark: hw, logStartOffset: ls };
+  const empty: ReadResult = { slices: [], size: 0, highWatermark: hw, logStartOffset: ls, more: false };
   if (offset >= limit) return empty;
   const segs = v.segments;
   for (let i = segmentIndexFor(segs, offset); i < segs.length; i++) {
@@ -116,11 +122,14 @@ export async function readSlices(v: LogView, offset: number, maxBytes: number, o
         if (lim) endPos = lim.position;
         if (endPos <= loc.position) return empty;
       }
-      let length = Math.min(endPos - loc.position, maxBytes);
-      if (minOne && length < loc.size) length = Math.min(loc.size, endPos - loc.position);
-      if (length <= 0) return empty;
+      const readable = endPos - loc.position;
+      let length = Math.min(readable, maxBytes);
+      if (minOne && length < loc.size) length = Math.min(loc.size, readable);
+      if (length <= 0) return { ...empty, more: true };
+      const next = segs[i + 1];
+      const more = length < readable || (endPos === end && next !== undefined && next.baseOffset < limit);
       handedOut = true;
-      return { slices: [makeSlice(v.fdCache, seg, fd, loc.position, length)], size: length, highWatermark: hw, logStartOffset: ls };
+      return { slices: [makeSlice(v.fdCache, seg, fd, loc.position, length)], size: length, highWatermark: hw, logStartOffset: ls, more };
     } finally {
       if (!handedOut) v.fdCache.unpin(seg);
     }

@@ -190,7 +190,8 @@ export class PartitionLog {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushRequested = false;
   private flushWaiters: Deferred[] = [];
-  private dataWaiters: Array<{ offset: number; cb: () => void }> = [];
+  /** Fetches parked until the high watermark passes their offset; a Set so a cancel is O(1). */
+  private readonly dataWaiters = new Set<{ offset: number; cb: () => void }>();
   private maintenanceChain: Promise<unknown> = Promise.resolve();
   private readonly pendingDeletes = new Set<Promise<void>>();
   /** Compaction: offset up to which the log has been cleaned (exclusive). */
@@ -773,19 +774,20 @@ export class PartitionLog {
       return noop;
     }
     const w = { offset, cb };
-    this.dataWaiters.push(w);
+    this.dataWaiters.add(w);
     return () => {
-      const i = this.dataWaiters.indexOf(w);
-      if (i >= 0) this.dataWaiters.splice(i, 1);
+      this.dataWaiters.delete(w);
     };
   }
 
   private fireDataWaiters(): void {
-    if (this.dataWaiters.length === 0) return;
+    if (this.dataWaiters.size === 0) return;
     const hw = this._hw;
-    const ready = this.dataWaiters.filter((w) => hw > w.offset);
-    if (ready.length === 0) return;
-    this.dataWaiters = this.dataWaiters.filter((w) => hw <= w.offset);
+    let ready: Array<{ offset: number; cb: () => void }> | null = null;
+    for (const w of this.dataWaiters) if (hw > w.offset) (ready ??= []).push(w);
+    if (ready === null) return;
+    // Removed before any runs: a callback may register a new waiter.
+    for (const w of ready) this.dataWaiters.delete(w);
     for (const w of ready) {
       try {
         w.cb();

@@ -39,11 +39,17 @@ export interface DescribeResult {
   configs: DescribedConfig[];
 }
 
-function wanted(keys: readonly string[] | null, name: string): boolean {
-  return keys === null || keys.length === 0 || keys.includes(name);
+/** The requested keys as a set (a request may list thousands), or null for every key. */
+function keyFilter(keys: readonly string[] | null): ReadonlySet<string> | null {
+  return keys === null || keys.length === 0 ? null : new Set(keys);
 }
 
-export function describeTopicConfigs(broker: Broker, topicName: string, keys: readonly string[] | null): DescribeResult {
+function wanted(keys: ReadonlySet<string> | null, name: string): boolean {
+  return keys === null || keys.has(name);
+}
+
+export function describeTopicConfigs(broker: Broker, topicName: string, requestedKeys: readonly string[] | null): DescribeResult {
+  const keys = keyFilter(requestedKeys);
   const topic = broker.topics.get(topicName);
   if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topicName} does not exist.`, configs: [] };
   const configs: DescribedConfig[] = [];
@@ -60,7 +66,8 @@ function brokerResourceProblem(broker: Broker, name: string): string | null {
   return `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`;
 }
 
-export function describeBrokerConfigs(broker: Broker, name: string, keys: readonly string[] | null): DescribeResult {
+export function describeBrokerConfigs(broker: Broker, name: string, requestedKeys: readonly string[] | null): DescribeResult {
+  const keys = keyFilter(requestedKeys);
   const problem = brokerResourceProblem(broker, name);
   if (problem) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem, configs: [] };
   const configs: DescribedConfig[] = [];
@@ -142,7 +149,10 @@ function applyIncremental(current: Map<string, string>, changes: readonly Config
         if (def.type !== 'list') throw new KafkaError(ErrorCode.INVALID_CONFIG, `Config value append is not allowed for config key: ${c.name}`);
         const base = (next.get(c.name) ?? defaultOf(c.name) ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
         const items = (c.value ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
-        const result = c.op === AlterOp.APPEND ? [...base, ...items.filter((i) => !base.includes(i))] : base.filter((b) => !items.includes(b));
+        // Sets: a value may list thousands of items.
+        const baseSet = new Set(base);
+        const itemSet = new Set(items);
+        const result = c.op === AlterOp.APPEND ? [...base, ...items.filter((i) => !baseSet.has(i))] : base.filter((b) => !itemSet.has(b));
         next.set(c.name, result.join(','));
         break;
       }

@@ -7,9 +7,20 @@
  * The bytes go from the segment files to the socket as file slices, never decoded or copied
  * through JS objects (see server/response-writer.ts).
  *
- * Long poll: with fewer than min_bytes available, the request parks on the partitions' data
- * waiters — woken by appends, no polling — and re-reads when woken, until min_bytes or
- * max_wait_ms. A partition with an error answers at once.
+ * Limits: max_bytes is capped by the broker's `fetch.max.bytes` and min_bytes by the result, as
+ * Kafka does (a request never waits for more than it may receive). A partition named more than
+ * once is read once, with its last entry, at the place of its first — Kafka collects a request's
+ * partitions in a LinkedHashMap.
+ *
+ * Long poll: with fewer than min_bytes read, the request parks for up to max_wait_ms (at most
+ * `runnel.fetch.max.wait.ms`). Each partition whose read reached the readable end (high
+ * watermark; last stable offset for read_committed) gets one waiter, woken when that end moves
+ * past what was read — not past the fetch offset, which a partition holding some data has
+ * passed already (waiting for that re-read the same bytes in a loop until max_wait_ms). A woken
+ * partition alone is re-read, then waits again. No waiter for a partition that gave its
+ * partition_max_bytes: more data could not go into this response. The fetch answers at once on a
+ * partition error, or when a read stopped at a segment's end with data behind it (re-reading
+ * would return the same bytes; Kafka's DelayedFetch completes then too).
  *
  * Fetch sessions (v7+, KIP-227): we decline to create sessions (session id 0 in every response),
  * which the protocol allows; clients then send full fetch requests. A request naming a session
@@ -20,8 +31,8 @@
  * id, first offset) that overlap the range, from the partition's producer state; the consumer
  * drops their records and skips the control batches (markers), which are served like any batch.
  * Only partitions that were ever part of a transaction (txn/txn-partitions.ts) have anything to
- * filter: others are read exactly as read_uncommitted. A read_committed fetch parked at the LSO is
- * woken when a transaction ends, not by every append.
+ * filter: others are read exactly as read_uncommitted. A read_committed fetch parked at the LSO
+ * with data behind it is woken when a transaction ends, not by every append.
  *
  * A partition that fails (OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka does, with
  * high watermark, last stable offset and log start offset -1.
@@ -34,8 +45,10 @@ import {
   newFetchResponsePartition,
   newFetchResponseTopic,
   type FetchRequest,
+  type FetchRequestPartition,
   type FetchResponse,
   type FetchResponsePartition,
+  type FetchResponseTopic,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
@@ -44,20 +57,58 @@ import type { PartitionLog } from '../../storage/partition-log.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
 
+/** One partition of the request and what was last read from it. */
 interface PartitionRead {
   topic: string;
+  /** The request's (last) entry for this partition. */
+  req: FetchRequestPartition;
   res: FetchResponsePartition;
   slices: FileSlice[];
   size: number;
+  /** The readable end this read reached: more data is there once the end passes it. Null: no need to wait. */
+  waitFrom: number | null;
+  /** Cancels the partition's waiter while one is registered. */
+  cancelWait: (() => void) | null;
 }
 
-interface ReadPass {
-  reads: PartitionRead[];
-  bytes: number;
-  error: boolean;
+/** The request's limits, after the broker's caps. */
+interface FetchLimits {
+  readCommitted: boolean;
+  maxBytes: number;
+  minBytes: number;
+  maxWaitMs: number;
 }
 
 const READ_COMMITTED = 1;
+
+function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
+  const config = ctx.broker.config;
+  const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'));
+  return {
+    readCommitted: req.isolationLevel === READ_COMMITTED,
+    maxBytes,
+    minBytes: Math.min(req.minBytes, maxBytes),
+    maxWaitMs: Math.min(Math.max(req.maxWaitMs, 0), config.int('runnel.fetch.max.wait.ms')),
+  };
+}
+
+/** Each partition once, topics in first-seen order: a repeated partition keeps its place and takes the later entry. */
+function distinctPartitions(req: FetchRequest): PartitionRead[] {
+  const byTopic = new Map<string, Map<number, FetchRequestPartition>>();
+  for (const t of req.topics) {
+    let partitions = byTopic.get(t.topic);
+    if (!partitions) byTopic.set(t.topic, (partitions = new Map()));
+    for (const p of t.partitions) partitions.set(p.partition, p);
+  }
+  const reads: PartitionRead[] = [];
+  for (const [topic, partitions] of byTopic) {
+    for (const p of partitions.values()) {
+      const res = newFetchResponsePartition({ partitionIndex: p.partition, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY });
+      reads.push({ topic, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null });
+    }
+  }
+  return reads;
+}
 
 /** The producer state of a partition that may hold transactions (read_committed), else null. */
 function txnState(ctx: RequestContext, log: PartitionLog): PartitionProducerState | Promise<PartitionProducerState> | null {
@@ -66,76 +117,76 @@ function txnState(ctx: RequestContext, log: PartitionLog): PartitionProducerStat
   return broker.producerStates.peek(log) ?? broker.producerStates.get(log);
 }
 
-async function readPartitions(ctx: RequestContext, req: FetchRequest): Promise<ReadPass> {
-  const broker = ctx.broker;
-  const readCommitted = ctx.version >= 4 && req.isolationLevel === READ_COMMITTED;
-  let remaining = ctx.version >= 3 ? req.maxBytes : 0x7fffffff;
-  let bytes = 0;
-  let error = false;
-  const reads: PartitionRead[] = [];
-  for (const t of req.topics) {
-    for (const p of t.partitions) {
-      const res = newFetchResponsePartition({ partitionIndex: p.partition, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY });
-      const read: PartitionRead = { topic: t.topic, res, slices: [], size: 0 };
-      reads.push(read);
-      const log = broker.topics.partitionLog(t.topic, p.partition);
-      if (!log) {
-        res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        res.abortedTransactions = []; // as Kafka answers an unknown partition
-        error = true;
-        continue;
-      }
-      let state: PartitionProducerState | null = null;
-      if (readCommitted) {
-        res.abortedTransactions = [];
-        const s = txnState(ctx, log);
-        try {
-          state = s instanceof Promise ? await s : s;
-        } catch (err) {
-          res.errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
-          res.highWatermark = res.lastStableOffset = res.logStartOffset = -1;
-          error = true;
-          continue;
-        }
-      } else state = broker.producerStates.peek(log) ?? null;
-      const hw = log.highWatermark;
-      const lso = state ? state.lastStableOffset(hw) : hw;
-      res.highWatermark = hw;
-      res.lastStableOffset = lso;
-      res.logStartOffset = log.logStartOffset;
-      // A fetch at the very end (including an empty partition after DeleteRecords) is not out of range.
-      if (p.fetchOffset === hw && p.fetchOffset >= log.logStartOffset) continue;
-      const limit = Math.min(p.partitionMaxBytes, remaining);
-      if (limit <= 0 && bytes > 0) continue;
-      try {
-        const stable = readCommitted && state !== null;
-        const r = await log.read(p.fetchOffset, Math.max(limit, 0), stable ? { minOneBatch: bytes === 0, maxOffset: lso } : { minOneBatch: bytes === 0 });
-        res.highWatermark = r.highWatermark;
-        res.lastStableOffset = state ? state.lastStableOffset(r.highWatermark) : r.highWatermark;
-        res.logStartOffset = r.logStartOffset;
-        if (stable && r.size > 0) {
-          res.abortedTransactions = state!.abortedBetween(p.fetchOffset, lso, r.logStartOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
-        }
-        read.slices = r.slices;
-        read.size = r.size;
-        bytes += r.size;
-        remaining -= r.size;
-      } catch (err) {
-        res.errorCode = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-        // Kafka answers a failed read (OFFSET_OUT_OF_RANGE ...) without watermarks.
-        res.highWatermark = -1;
-        res.lastStableOffset = -1;
-        res.logStartOffset = -1;
-        if (!(err instanceof KafkaError)) ctx.log.error({ err, topic: t.topic, partition: p.partition }, 'fetch read failed');
-        error = true;
-      }
-    }
-  }
-  return { reads, bytes, error };
+function release(read: PartitionRead): void {
+  for (const s of read.slices) s.release?.();
+  read.slices = [];
+  read.size = 0;
 }
 
-function release(pass: ReadPass): void {
-  for (const r of pass.reads) for (const s of r.slices) s.release?.();
+function failed(read: PartitionRead, code: number): void {
+  read.res.errorCode = code;
+  read.res.highWatermark = read.res.lastStableOffset = read.res.logStartOffset = -1;
+}
+
+/**
+ * (Re-)reads one partition with `limit` bytes (at least one batch when `minOneBatch`). Returns
+ * true when the fetch must answer at once: a partition error, or data left behind a segment end.
+ */
+async function readPartition(ctx: RequestContext, read: PartitionRead, limit: number, minOneBatch: boolean, readCommitted: boolean): Promise<boolean> {
+  const broker = ctx.broker;
+  const p = read.req;
+  const res = read.res;
+  release(read);
+  read.waitFrom = null;
+  const log = broker.topics.partitionLog(read.topic, p.partition);
+  if (!log) {
+    res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    res.abortedTransactions = []; // as Kafka answers an unknown partition
+    return true;
+  }
+  let state: PartitionProducerState | null = null;
+  if (readCommitted) {
+    res.abortedTransactions = [];
+    const s = txnState(ctx, log);
+    try {
+      state = s instanceof Promise ? await s : s;
+    } catch (err) {
+      failed(read, err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR);
+      return true;
+    }
+  } else state = broker.producerStates.peek(log) ?? null;
+  const stable = readCommitted && state !== null;
+  const hw = log.highWatermark;
+  const lso = state ? state.lastStableOffset(hw) : hw;
+  res.highWatermark = hw;
+  res.lastStableOffset = lso;
+  res.logStartOffset = log.logStartOffset;
+  // A fetch at the very end (including an empty partition after DeleteRecords) is not out of range.
+  if (p.fetchOffset === hw && p.fetchOffset >= log.logStartOffset) {
+    if (limit > 0) read.waitFrom = p.fetchOffset;
+    return false;
+  }
+  if (limit <= 0 && !minOneBatch) return false; // max_bytes is spent
+  try {
+    const r = await log.read(p.fetchOffset, Math.max(limit, 0), stable ? { minOneBatch, maxOffset: lso } : { minOneBatch });
+    res.highWatermark = r.highWatermark;
+    res.lastStableOffset = state ? state.lastStableOffset(r.highWatermark) : r.highWatermark;
+    res.logStartOffset = r.logStartOffset;
+    if (stable && r.size > 0) {
+      res.abortedTransactions = state!.abortedBetween(p.fetchOffset, lso, r.logStartOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+    }
+    read.slices = r.slices;
+    read.size = r.size;
+    if (r.size >= limit) return false; // all it may give
+    if (r.more) return true; // stopped at a segment's end
+    read.waitFrom = Math.max(p.fetchOffset, stable ? lso : r.highWatermark);
+    return false;
+  } catch (err) {
+    // Kafka answers a failed read (OFFSET_OUT_OF_RANGE ...) without watermarks.
+    failed(read, err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR);
+    if (!(err instanceof KafkaError)) ctx.log.error({ err, topic: read.topic, partition: p.partition }, 'fetch read failed');
+    return true;
+  }
 }
 
 /**
@@ -150,54 +201,81 @@ function waitReadable(ctx: RequestContext, log: PartitionLog, offset: number, re
     queueMicrotask(cb);
     return () => undefined;
   }
+  // Data below the high watermark but past the LSO waits for its transaction to end.
   if (hw <= offset) return log.waitForData(offset, cb);
   return state.onTxnComplete(cb);
 }
 
-/** Waits until any requested partition gets data past its fetch offset, or `ms` passes. */
-function waitForAnyData(ctx: RequestContext, req: FetchRequest, ms: number): Promise<void> {
-  const readCommitted = ctx.version >= 4 && req.isolationLevel === READ_COMMITTED;
-  return new Promise((resolve) => {
-    const cancels: Array<() => void> = [];
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      for (const c of cancels) c();
-      offClose();
-      resolve();
+/**
+ * Parks until min_bytes are read, the deadline passes, a partition must be answered at once or
+ * the connection closes. Each waiting partition has one waiter; a woken partition is re-read with
+ * what the others leave of max_bytes and, if it could still give more, waits again.
+ */
+async function longPoll(ctx: RequestContext, reads: PartitionRead[], bytes: number, limits: FetchLimits, deadline: number): Promise<void> {
+  const woken: PartitionRead[] = [];
+  let wake: (() => void) | null = null;
+  const arm = (read: PartitionRead): void => {
+    const log = ctx.broker.topics.partitionLog(read.topic, read.req.partition);
+    let armed = true;
+    const fire = (): void => {
+      if (!armed) return; // a waiter may run after its cancel (queued microtask)
+      armed = false;
+      read.cancelWait = null;
+      woken.push(read);
+      wake?.();
     };
-    const timer = setTimeout(finish, ms);
-    let offClose: () => void = () => undefined;
-    for (const t of req.topics) {
-      for (const p of t.partitions) {
-        const log: PartitionLog | undefined = ctx.broker.topics.partitionLog(t.topic, p.partition);
-        if (log) cancels.push(waitReadable(ctx, log, p.fetchOffset, readCommitted, finish));
+    if (!log) return fire(); // deleted meanwhile: the re-read answers UNKNOWN_TOPIC_OR_PARTITION
+    const cancel = waitReadable(ctx, log, read.waitFrom!, limits.readCommitted, fire);
+    read.cancelWait = () => {
+      armed = false;
+      cancel();
+    };
+  };
+  const offClose = ctx.conn.onClose(() => wake?.());
+  try {
+    for (const read of reads) if (read.waitFrom !== null) arm(read);
+    while (bytes < limits.minBytes && !ctx.conn.closed) {
+      if (woken.length === 0) {
+        const left = deadline - Date.now();
+        if (left <= 0) return;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => wake?.(), left);
+          wake = () => {
+            wake = null;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (woken.length === 0) continue; // timer or close: the loop condition decides
+      }
+      for (const read of woken.splice(0)) {
+        bytes -= read.size;
+        const answerNow = await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits.readCommitted);
+        bytes += read.size;
+        if (answerNow) return;
+        if (read.waitFrom !== null) arm(read);
       }
     }
-    offClose = ctx.conn.onClose(finish);
-  });
+  } finally {
+    for (const read of reads) read.cancelWait?.();
+    offClose();
+  }
 }
 
-function respond(ctx: RequestContext, pass: ReadPass): FetchResponse {
-  const byTopic = new Map<string, FetchResponsePartition[]>();
-  for (const r of pass.reads) {
+function respond(ctx: RequestContext, reads: PartitionRead[]): FetchResponse {
+  const responses: FetchResponseTopic[] = [];
+  let topic: FetchResponseTopic | null = null;
+  for (const r of reads) {
     if (r.size > 0) {
       const records: RecordSlices = { slices: r.slices, size: r.size };
       r.res.records = records;
       ctx.broker.metrics.bytesOut(r.topic, r.size);
     }
-    let list = byTopic.get(r.topic);
-    if (!list) byTopic.set(r.topic, (list = []));
-    list.push(r.res);
+    // Reads come grouped by topic (distinctPartitions).
+    if (topic === null || topic.topic !== r.topic) responses.push((topic = newFetchResponseTopic({ topic: r.topic, partitions: [] })));
+    topic.partitions.push(r.res);
   }
-  return newFetchResponse({
-    throttleTimeMs: 0,
-    errorCode: ErrorCode.NONE,
-    sessionId: 0,
-    responses: [...byTopic].map(([topic, partitions]) => newFetchResponseTopic({ topic, partitions })),
-  });
+  return newFetchResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses });
 }
 
 export default defineHandler<FetchRequest, FetchResponse>({
@@ -209,14 +287,26 @@ export default defineHandler<FetchRequest, FetchResponse>({
       if (req.sessionId !== 0) return newFetchResponse({ errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] });
       if (req.sessionEpoch !== 0 && req.sessionEpoch !== -1) return newFetchResponse({ errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: 0, responses: [] });
     }
-    const deadline = Date.now() + Math.max(req.maxWaitMs, 0);
-    let pass = await readPartitions(ctx, req);
-    while (!pass.error && pass.bytes < req.minBytes && Date.now() < deadline && !ctx.conn.closed) {
-      release(pass);
-      await waitForAnyData(ctx, req, deadline - Date.now());
-      pass = await readPartitions(ctx, req);
+    const limits = limitsOf(ctx, req);
+    const deadline = Date.now() + limits.maxWaitMs;
+    const reads = distinctPartitions(req);
+    try {
+      let bytes = 0;
+      let answerNow = false;
+      for (const read of reads) {
+        if (await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits.readCommitted)) answerNow = true;
+        bytes += read.size;
+      }
+      if (!answerNow && bytes < limits.minBytes) await longPoll(ctx, reads, bytes, limits, deadline);
+    } catch (err) {
+      for (const read of reads) release(read);
+      throw err;
     }
-    return respond(ctx, pass);
+    if (ctx.conn.closed) {
+      // Nobody will write the slices: unpin their segments now.
+      for (const read of reads) release(read);
+    }
+    return respond(ctx, reads);
   },
   externalBytes(res) {
     let n = 0;

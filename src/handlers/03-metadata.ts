@@ -8,7 +8,7 @@
  * runnel.max.auto.created.topics.per.request per request, the rest LEADER_NOT_AVAILABLE; never the
  * broker's state topics (__consumer_offsets, __transaction_state, _schemas). A name that
  * is not a valid topic name gets INVALID_TOPIC_EXCEPTION, any other unknown one
- * UNKNOWN_TOPIC_OR_PARTITION (Kafka's answers).
+ * UNKNOWN_TOPIC_OR_PARTITION (Kafka's answers). A topic named twice is answered once, as Kafka does.
  *
  * Version notes: v0 — an empty topic list means all topics; v1+ — null means all, empty means none.
  * v1 rack/controller/internal, v2 cluster id, v3 throttle, v5 offline replicas, v7 leader epoch,
@@ -116,13 +116,21 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     } else {
       const autoCreate = broker.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
       const created = autoCreate ? await autoCreateTopics(broker, req.topics!, v) : new Map<string, MetadataResponseTopic>();
+      // Each topic once, as Kafka answers (it collects the request's topics in a set).
+      const seenNames = new Set<string>();
+      const seenIds = new Set<string>();
       for (const rt of req.topics!) {
         if (v >= 10 && (rt.name === null || rt.name === '') && !rt.topicId.equals(ZERO_UUID)) {
+          const id = rt.topicId.toString('hex');
+          if (seenIds.has(id)) continue;
+          seenIds.add(id);
           const byId = broker.topics.byId(rt.topicId);
           topics.push(byId ? describeTopic(broker, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         const name = rt.name ?? '';
+        if (seenNames.has(name)) continue;
+        seenNames.add(name);
         const topic = broker.topics.get(name);
         if (topic) topics.push(describeTopic(broker, topic, includeOps));
         else topics.push(created.get(name) ?? topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));

@@ -26,15 +26,23 @@ import type { GroupCoordinator } from '../groups/coordinator.js';
 import { fetchOffsets, type FetchedOffset } from '../groups/offsets.js';
 import { defineHandler } from './types.js';
 
-/** Fetched offsets grouped by topic, topics in first-seen order. */
-function byTopic(offsets: FetchedOffset[]): Map<string, FetchedOffset[]> {
+/**
+ * Fetched offsets by topic: for requested partitions one entry per topic entry of the request (a
+ * topic or partition named twice is answered twice, as Kafka does); for "all topics" grouped by
+ * topic in first-seen order.
+ */
+function byTopic(offsets: FetchedOffset[], requested: Array<{ name: string; partitionIndexes: number[] }> | null): Array<[string, FetchedOffset[]]> {
+  if (requested !== null) {
+    let i = 0;
+    return requested.map((t) => [t.name, offsets.slice(i, (i += t.partitionIndexes.length))]);
+  }
   const out = new Map<string, FetchedOffset[]>();
   for (const o of offsets) {
     let list = out.get(o.topic);
     if (!list) out.set(o.topic, (list = []));
     list.push(o);
   }
-  return out;
+  return [...out];
 }
 
 function fetchGroup(coord: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
@@ -58,7 +66,8 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
           return newOffsetFetchResponseGroup({
             groupId: g.groupId,
             errorCode: r.errorCode,
-            topics: [...byTopic(r.offsets)].map(([name, list]) =>
+            // A group error comes with no offsets, hence no topics.
+            topics: byTopic(r.offsets, r.errorCode === ErrorCode.NONE ? g.topics : null).map(([name, list]) =>
               newOffsetFetchResponseGroupTopic({
                 name,
                 partitions: list.map((o) =>
@@ -78,10 +87,12 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
       v < 2 && groupError !== ErrorCode.NONE
         ? (req.topics ?? []).flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: groupError })))
         : r.offsets;
+    // From v2 a group error comes with no offsets, hence no topics.
+    const requested = v >= 2 && groupError !== ErrorCode.NONE ? null : req.topics;
     return newOffsetFetchResponse({
       throttleTimeMs: 0,
       errorCode: groupError,
-      topics: [...byTopic(offsets)].map(([name, list]) =>
+      topics: byTopic(offsets, requested).map(([name, list]) =>
         newOffsetFetchResponseTopic({
           name,
           partitions: list.map((o) =>

@@ -14,6 +14,7 @@ import {
   newDescribeGroupsResponseMember,
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
+  type DescribeGroupsResponseGroup,
 } from '../../protocol/generated/index.js';
 import { describeGroup } from '../groups/admin.js';
 import { defineHandler } from './types.js';
@@ -28,30 +29,35 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   maxVersion: 5,
   handle(ctx, req) {
     const ops = ctx.version >= 3 && req.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : OPERATIONS_UNSET;
-    return newDescribeGroupsResponse({
-      throttleTimeMs: 0,
-      groups: req.groups.map((id) => {
-        const d = describeGroup(ctx.broker.groups, id);
-        return newDescribeGroupsResponseGroup({
-          errorCode: d.errorCode,
-          groupId: d.groupId,
-          groupState: d.state,
-          protocolType: d.protocolType,
-          protocolData: d.protocol,
-          members: d.members.map((m) =>
-            newDescribeGroupsResponseMember({
-              memberId: m.memberId,
-              groupInstanceId: m.groupInstanceId,
-              clientId: m.clientId,
-              clientHost: m.clientHost,
-              memberMetadata: m.metadata,
-              memberAssignment: m.assignment,
-            }),
-          ),
-          authorizedOperations: ops,
-        });
-      }),
+    const describeOne = (id: string): DescribeGroupsResponseGroup => {
+      const d = describeGroup(ctx.broker.groups, id);
+      return newDescribeGroupsResponseGroup({
+        errorCode: d.errorCode,
+        groupId: d.groupId,
+        groupState: d.state,
+        protocolType: d.protocolType,
+        protocolData: d.protocol,
+        members: d.members.map((m) =>
+          newDescribeGroupsResponseMember({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: m.metadata,
+            memberAssignment: m.assignment,
+          }),
+        ),
+        authorizedOperations: ops,
+      });
+    };
+    // A repeated group is answered each time, as Kafka does, with its first description.
+    const described = new Map<string, DescribeGroupsResponseGroup>();
+    const groups = req.groups.map((id) => {
+      let g = described.get(id);
+      if (!g) described.set(id, (g = describeOne(id)));
+      return g;
     });
+    return newDescribeGroupsResponse({ throttleTimeMs: 0, groups });
   },
   errorResponse(_ctx, req, code) {
     return newDescribeGroupsResponse({ groups: req.groups.map((id) => newDescribeGroupsResponseGroup({ errorCode: code, groupId: id, groupState: '', protocolType: '', protocolData: '', members: [] })) });

@@ -5,13 +5,15 @@
  * segments below it are deleted in the background (renamed .deleted, removed after their readers
  * finish). Answers the new low watermark; an offset above the high watermark is
  * OFFSET_OUT_OF_RANGE. The broker's state topics answer INVALID_TOPIC_EXCEPTION, as Kafka's
- * internal topics do.
+ * internal topics do. A partition named twice is answered once, for its last offset (Kafka's
+ * answer).
  */
 import {
   newDeleteRecordsResponse,
   newDeleteRecordsResponsePartition,
   newDeleteRecordsResponseTopic,
   type DeleteRecordsRequest,
+  type DeleteRecordsRequestPartition,
   type DeleteRecordsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
@@ -23,16 +25,23 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    const topics = [];
+    // Each partition once, with its last offset (Kafka collects them in a map).
+    const wanted = new Map<string, Map<number, DeleteRecordsRequestPartition>>();
     for (const t of req.topics) {
+      let parts = wanted.get(t.name);
+      if (!parts) wanted.set(t.name, (parts = new Map()));
+      for (const p of t.partitions) parts.set(p.partitionIndex, p);
+    }
+    const topics = [];
+    for (const [name, parts] of wanted) {
       const partitions = [];
-      for (const p of t.partitions) {
-        if (isBrokerStateTopic(t.name)) {
+      for (const p of parts.values()) {
+        if (isBrokerStateTopic(name)) {
           // Kafka: "Cannot delete records of internal topic" (the response carries no message).
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }));
           continue;
         }
-        const log = ctx.broker.topics.partitionLog(t.name, p.partitionIndex);
+        const log = ctx.broker.topics.partitionLog(name, p.partitionIndex);
         if (!log) {
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));
           continue;
@@ -46,7 +55,7 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: err.code }));
         }
       }
-      topics.push(newDeleteRecordsResponseTopic({ name: t.name, partitions }));
+      topics.push(newDeleteRecordsResponseTopic({ name, partitions }));
     }
     return newDeleteRecordsResponse({ throttleTimeMs: 0, topics });
   },

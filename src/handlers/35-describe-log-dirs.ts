@@ -34,11 +34,13 @@ function wanted(broker: Broker, req: DescribeLogDirsRequest): Map<string, number
     for (const t of broker.topics.all()) out.set(t.name, Array.from({ length: t.partitions }, (_, i) => i));
     return out;
   }
+  const seen = new Map<string, Set<number>>();
   for (const t of req.topics) {
-    const list = out.get(t.topic) ?? [];
-    for (const p of t.partitions) if (!list.includes(p)) list.push(p);
-    out.set(t.topic, list);
+    let parts = seen.get(t.topic);
+    if (!parts) seen.set(t.topic, (parts = new Set()));
+    for (const p of t.partitions) parts.add(p);
   }
+  for (const [topic, parts] of seen) out.set(topic, [...parts]);
   return out;
 }
 

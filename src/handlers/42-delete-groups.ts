@@ -3,7 +3,7 @@
  *
  * Deletes empty groups with their committed offsets (tombstones in __consumer_offsets, so the
  * deletion survives restarts and compaction). Per group: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP
- * for a group with members, as Kafka.
+ * for a group with members, as Kafka. A group named twice is answered once, as Kafka does.
  *
  * Version notes: v1 is v0 (throttle semantics), v2 flexible.
  */
@@ -16,10 +16,11 @@ export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    const codes = await deleteGroups(ctx.broker.groups, req.groupsNames);
+    const groupIds = [...new Set(req.groupsNames)];
+    const codes = await deleteGroups(ctx.broker.groups, groupIds);
     return newDeleteGroupsResponse({
       throttleTimeMs: 0,
-      results: req.groupsNames.map((groupId, i) => newDeleteGroupsResponseResult({ groupId, errorCode: codes[i]! })),
+      results: groupIds.map((groupId, i) => newDeleteGroupsResponseResult({ groupId, errorCode: codes[i]! })),
     });
   },
   errorResponse(_ctx, req, code) {

@@ -75,9 +75,16 @@ export default defineHandler<DescribeProducersRequest, DescribeProducersResponse
   maxVersion: 0,
   async handle(ctx, req) {
     const topics = [];
+    // A repeated partition shares its first answer (its producer list is built once).
+    const described = new Map<string, DescribeProducersResponsePartition>();
     for (const t of req.topics) {
       const partitions = [];
-      for (const p of t.partitionIndexes) partitions.push(await describe(ctx.broker, t.name, p));
+      for (const p of t.partitionIndexes) {
+        const key = `${t.name}\u0000${p}`;
+        let res = described.get(key);
+        if (!res) described.set(key, (res = await describe(ctx.broker, t.name, p)));
+        partitions.push(res);
+      }
       topics.push(newDescribeProducersResponseTopic({ name: t.name, partitions }));
     }
     return newDescribeProducersResponse({ throttleTimeMs: 0, topics });

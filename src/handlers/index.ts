@@ -1,5 +1,6 @@
-/** The handler registry: every API the broker serves, one file per API key. */
+/** The handler registry: every API the broker serves, one file per API key, each behind the entry cap. */
 import type { Handler } from './types.js';
+import { withEntryLimit } from './entry-limit.js';
 import produce from './00-produce.js';
 import fetch from './01-fetch.js';
 import listOffsets from './02-list-offsets.js';
@@ -96,4 +97,4 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   describeProducers,
   describeTransactions,
   listTransactions,
-];
+].map((h: Handler<any, any>) => withEntryLimit(h));

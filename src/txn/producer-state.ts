@@ -68,7 +68,8 @@ export class PartitionProducerState {
   readonly ongoing = new Map<number, number>();
   /** Aborted transactions, in marker (lastOffset) order. */
   aborted: AbortedTxn[] = [];
-  private lsoWaiters: Array<() => void> = [];
+  /** Fetches parked at the last stable offset; a Set (of wrappers: one callback may wait twice) so a cancel is O(1). */
+  private readonly lsoWaiters = new Set<{ cb: () => void }>();
 
   check(producerId: number, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
@@ -136,10 +137,10 @@ export class PartitionProducerState {
     if (first === undefined) return;
     this.ongoing.delete(producerId);
     if (abort) this.aborted.push({ producerId, firstOffset: first, lastOffset: offset });
-    if (this.lsoWaiters.length > 0) {
-      const ws = this.lsoWaiters;
-      this.lsoWaiters = [];
-      for (const w of ws) queueMicrotask(w);
+    if (this.lsoWaiters.size > 0) {
+      const ws = [...this.lsoWaiters];
+      this.lsoWaiters.clear();
+      for (const w of ws) queueMicrotask(w.cb);
     }
   }
 
@@ -171,10 +172,10 @@ export class PartitionProducerState {
 
   /** Runs `cb` once when an open transaction closes (the LSO may move); returns a cancel function. */
   onTxnComplete(cb: () => void): () => void {
-    this.lsoWaiters.push(cb);
+    const w = { cb };
+    this.lsoWaiters.add(w);
     return () => {
-      const i = this.lsoWaiters.indexOf(cb);
-      if (i >= 0) this.lsoWaiters.splice(i, 1);
+      this.lsoWaiters.delete(w);
     };
   }
 
