@@ -43,6 +43,13 @@ const TWO_32 = 4294967296;
 export class Reader {
   offset: number;
   error: string | null = null;
+  /**
+   * Array elements and tagged fields this reader may still decode. The byte checks bound what a
+   * frame can make us allocate, not how long decoding takes: a 100 MiB frame of one-byte elements
+   * is millions of loop turns on the event loop. The broker sets a budget per request; unlimited
+   * by default (our own responses, records, files).
+   */
+  elementBudget = Infinity;
   private readonly end: number;
 
   constructor(
@@ -271,12 +278,20 @@ export class Reader {
       this.fail(`array length ${n} exceeds remaining bytes`);
       return -1;
     }
+    if (n > 0 && (this.elementBudget -= n) < 0) {
+      this.fail('more array elements than the request may list');
+      return -1;
+    }
     return n;
   }
 
   /** Skips a tagged-field section, calling `known` for tags the caller understands. */
   taggedFields(known?: (tag: number, size: number) => void): void {
     const count = this.uvarint();
+    if (count > 0 && (this.elementBudget -= count) < 0) {
+      this.fail('more tagged fields than the request may carry');
+      return;
+    }
     for (let i = 0; i < count && this.error === null; i++) {
       const tag = this.uvarint();
       const size = this.uvarint();

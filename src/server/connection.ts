@@ -49,6 +49,9 @@ import { ConnectionMemory } from './request-memory.js';
 /** Longest client id put into log context (it is the client's string). */
 const LOGGED_CLIENT_ID_CHARS = 200;
 
+/** Array elements and tagged fields decoded per allowed request entry (see onFrame). */
+const DECODE_ELEMENTS_PER_ENTRY = 10;
+
 interface Pending {
   header: RequestHeader;
   handler: Handler;
@@ -326,6 +329,9 @@ export class Connection implements ConnectionInfo {
     if (header.clientId !== this.clientId) this.setClientId(header.clientId);
     let request: object;
     if (supported) {
+      // Decoding runs before any handler's entry cap (runnel.request.max.entries); bound its work
+      // too, generously: nested lists (a topic's partitions, a partition's replicas) count twice.
+      r.elementBudget = DECODE_ELEMENTS_PER_ENTRY * this.broker.config.int('runnel.request.max.entries');
       request = codec.decodeRequest(r, header.apiVersion);
       if (r.error) return this.close(`cannot decode ${codec.name} v${header.apiVersion}: ${r.error}`);
     } else request = codec.newRequest();

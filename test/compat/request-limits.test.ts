@@ -169,6 +169,12 @@ function brokerCpuSeconds(): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** The broker's resident memory, MiB. */
+function brokerRssMiB(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${broker.process.pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
 /** Sets (or with null removes) a cluster-wide dynamic broker config. */
 async function setBrokerConfig(name: string, value: string | null): Promise<void> {
   const r = await admin.request(44, 1, {
@@ -282,6 +288,28 @@ describe('runnel.request.max.entries', () => {
     }
     // The broker serves on.
     expect((await fetch(admin, [{ topic: 'rl', partition: 0, offset: 0 }])).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+  });
+});
+
+describe('decoding a huge request', () => {
+  it('a 30 MB Metadata frame of 10 million topic names is refused while decoding: no stall, no memory spike', async () => {
+    // Metadata v1: [topics: [name string]]. Each empty name is 2 bytes, so the decoder would build
+    // 10 million objects (seconds of event loop, hundreds of MB) before any handler cap could run.
+    const n = 10_000_000;
+    const header = RawClient.encodeRequest(3, 1, { topics: [], allowAutoTopicCreation: true }, 99);
+    const frame = Buffer.alloc(header.length + n * 2);
+    header.copy(frame);
+    frame.writeInt32BE(frame.length - 4, 0);
+    frame.writeInt32BE(n, header.length - 4); // the topics array count (the last field of the header we built)
+    const rssBefore = brokerRssMiB();
+    const c = await RawClient.connect(broker.host, broker.port);
+    const { worstMs, answer } = await withCanary(c, frame);
+    expect(answer).toBeNull(); // closed, as a request over runnel.request.max.entries is
+    expect(worstMs).toBeLessThan(300); // over a second before the decode budget
+    expect(brokerRssMiB() - rssBefore).toBeLessThan(200);
+    const logged = () => broker.logs.some((l) => l.includes('more array elements than the request may list'));
+    for (let i = 0; i < 100 && !logged(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(logged()).toBe(true);
   });
 });
 

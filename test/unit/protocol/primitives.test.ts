@@ -289,3 +289,24 @@ describe('tagged-field sections', () => {
     expect(r.error).not.toBeNull();
   });
 });
+
+describe('Reader.elementBudget', () => {
+  it('fails an array, or a tagged-field section, that takes the reader past its budget', () => {
+    const w = new Writer(4 + 4 * 3);
+    w.int32(3);
+    for (let i = 0; i < 3; i++) w.int32(i);
+    const ok = new Reader(w.finish());
+    ok.elementBudget = 3;
+    expect(ok.arrayLength()).toBe(3);
+    expect(ok.error).toBeNull();
+    const over = new Reader(w.finish());
+    over.elementBudget = 2;
+    expect(over.arrayLength()).toBe(-1);
+    expect(over.error).toMatch(/more array elements/);
+    // Tagged fields: count 2, each tag 0 with size 0.
+    const tags = new Reader(Buffer.from([2, 0, 0, 1, 0]));
+    tags.elementBudget = 1;
+    tags.taggedFields();
+    expect(tags.error).toMatch(/more tagged fields/);
+  });
+});
