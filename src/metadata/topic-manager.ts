@@ -20,6 +20,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
+import { collisionKey } from './topic-store.js';
 import { validateBrokerOverrides } from '../admin/configs.js';
 import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic, isCompactOnly } from '../data/internal-topic.js';
@@ -39,9 +40,6 @@ export function topicNameProblem(name: string): string | null {
   return null;
 }
 
-function collisionKey(name: string): string {
-  return name.replace(/\./g, '_');
-}
 
 function num(v: ConfigValue): number {
   return typeof v === 'number' ? v : Number(v);
@@ -209,10 +207,9 @@ export class TopicManager {
       for (const r of results) r.error = err as KafkaError;
       return results;
     }
-    // Names taken, by their collision key ('.' and '_' are the same in metric names), including
-    // the topics accepted earlier in this request.
+    // Names taken by the topics accepted earlier in this request, by collision key ('.' and '_'
+    // are the same in metric names); the store answers for existing topics.
     const taken = new Map<string, string>();
-    for (const t of this.store.all()) taken.set(collisionKey(t.name), t.name);
     const accepted: Array<{ index: number; name: string; partitions: number; configs: Map<string, ConfigValue>; internal: boolean; configCount: number }> = [];
     requests.forEach((r, index) => {
       try {
@@ -262,7 +259,7 @@ export class TopicManager {
     if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     if (this.store.get(name) || taken.get(collisionKey(name)) === name) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     if (INTERNAL_TOPICS.has(name) && !r.internal) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
-    const clash = taken.get(collisionKey(name));
+    const clash = taken.get(collisionKey(name)) ?? this.store.collidingName(name);
     if (clash !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${clash}`);
 
     let partitions = r.partitions;

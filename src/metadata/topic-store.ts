@@ -48,6 +48,11 @@ interface Change {
   brokerConfigs?: BrokerConfigs;
 }
 
+/** Kafka's collision rule: '.' and '_' map to the same metric name, so such topic names clash. */
+export function collisionKey(name: string): string {
+  return name.replace(/\./g, '_');
+}
+
 export const METADATA_FILE = 'runnel-metadata.json';
 
 /** A random Kafka topic id (never all-zero, never the reserved metadata-topic id 1). */
@@ -65,6 +70,8 @@ export function uuidToString(id: Buffer): string {
 export class TopicStore {
   private readonly topics = new Map<string, Topic>();
   private readonly byIdMap = new Map<string, Topic>();
+  /** Topic names by collisionKey, so a new name's clash check does not scan every topic. */
+  private readonly byCollisionKey = new Map<string, string>();
   private writes: Promise<void> = Promise.resolve();
   /** Dynamic broker overrides as strings: cluster default ("") and this node. */
   brokerConfigs: BrokerConfigs = { default: {}, node: {} };
@@ -92,6 +99,11 @@ export class TopicStore {
       }
     }
     return store;
+  }
+
+  /** The existing topic whose name collides with `name` ('.' and '_' are one in metric names), if any. */
+  collidingName(name: string): string | undefined {
+    return this.byCollisionKey.get(collisionKey(name));
   }
 
   get(name: string): Topic | undefined {
@@ -152,6 +164,7 @@ export class TopicStore {
   private add(t: Topic): void {
     this.topics.set(t.name, t);
     this.byIdMap.set(t.id.toString('hex'), t);
+    this.byCollisionKey.set(collisionKey(t.name), t.name);
   }
 
   /**
@@ -173,6 +186,7 @@ export class TopicStore {
       if (!t) continue;
       this.topics.delete(name);
       this.byIdMap.delete(t.id.toString('hex'));
+      this.byCollisionKey.delete(collisionKey(name));
     }
     for (const t of change.upsert ?? []) {
       const existing = this.topics.get(t.name);
