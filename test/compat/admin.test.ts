@@ -90,6 +90,12 @@ describe('kafkajs admin', () => {
       expect(await admin.createTopics({ topics: [{ topic: 'kjs-admin', numPartitions: 3 }] })).toBe(false);
       const bad = await admin.createTopics({ topics: [{ topic: 'bad/name' }] }).catch((e: { errors?: Array<{ type: string }> }) => e);
       expect((bad as { errors: Array<{ type: string }> }).errors[0]!.type).toBe('INVALID_TOPIC_EXCEPTION');
+      // '.' and '_' collide (Kafka's metric-name rule), against existing topics and within a request.
+      expect(await admin.createTopics({ topics: [{ topic: 'kjs.coll' }] })).toBe(true);
+      const clash = await admin.createTopics({ topics: [{ topic: 'kjs_coll' }] }).catch((e: { errors?: Array<{ type: string }> }) => e);
+      expect((clash as { errors: Array<{ type: string }> }).errors[0]!.type).toBe('INVALID_TOPIC_EXCEPTION');
+      const inRequest = await admin.createTopics({ topics: [{ topic: 'kjs.pair' }, { topic: 'kjs_pair' }] }).catch((e: { errors?: Array<{ type: string }> }) => e);
+      expect((inRequest as { errors: Array<{ type: string }> }).errors.map((e) => e.type)).toEqual(['INVALID_TOPIC_EXCEPTION']);
       expect(await admin.listTopics()).toContain('kjs-admin');
       const meta = await admin.fetchTopicMetadata({ topics: ['kjs-admin'] });
       expect(meta.topics[0]!.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
