@@ -100,4 +100,11 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
     }
     return newListOffsetsResponse({ throttleTimeMs: 0, topics });
   },
+  errorResponse(_ctx, req, code) {
+    return newListOffsetsResponse({
+      topics: req.topics.map((t) =>
+        newListOffsetsResponseTopic({ name: t.name, partitions: t.partitions.map((p) => newListOffsetsResponsePartition({ partitionIndex: p.partitionIndex, errorCode: code, timestamp: -1, offset: -1 })) }),
+      ),
+    });
+  },
 });

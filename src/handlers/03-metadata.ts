@@ -146,4 +146,13 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
       clusterAuthorizedOperations: v >= 8 && req.includeClusterAuthorizedOperations ? 0b1_1111_1111_1000 : OPERATIONS_UNSET,
     });
   },
+  errorResponse(ctx, req, code) {
+    // Metadata has no top-level error: every requested topic carries it (all topics: none listed).
+    return newMetadataResponse({
+      brokers: [],
+      clusterId: ctx.broker.clusterId,
+      controllerId: -1,
+      topics: (req.topics ?? []).map((t) => topicError(t.name, t.topicId, code)),
+    });
+  },
 });

@@ -59,4 +59,11 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
     }
     return newDeleteRecordsResponse({ throttleTimeMs: 0, topics });
   },
+  errorResponse(_ctx, req, code) {
+    return newDeleteRecordsResponse({
+      topics: req.topics.map((t) =>
+        newDeleteRecordsResponseTopic({ name: t.name, partitions: t.partitions.map((p) => newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: code })) }),
+      ),
+    });
+  },
 });

@@ -49,4 +49,9 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
     });
     return newDescribeConfigsResponse({ throttleTimeMs: 0, results });
   },
+  errorResponse(_ctx, req, code, message) {
+    return newDescribeConfigsResponse({
+      results: req.resources.map((r) => newDescribeConfigsResponseResult({ errorCode: code, errorMessage: message, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
+    });
+  },
 });

@@ -35,4 +35,9 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
     }
     return newAlterConfigsResponse({ throttleTimeMs: 0, responses });
   },
+  errorResponse(_ctx, req, code, message) {
+    return newAlterConfigsResponse({
+      responses: req.resources.map((r) => newAlterConfigsResponseResponse({ errorCode: code, errorMessage: message, resourceType: r.resourceType, resourceName: r.resourceName })),
+    });
+  },
 });

@@ -35,4 +35,9 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
     }
     return newIncrementalAlterConfigsResponse({ throttleTimeMs: 0, responses });
   },
+  errorResponse(_ctx, req, code, message) {
+    return newIncrementalAlterConfigsResponse({
+      responses: req.resources.map((r) => newIncrementalAlterConfigsResponseResponse({ errorCode: code, errorMessage: message, resourceType: r.resourceType, resourceName: r.resourceName })),
+    });
+  },
 });

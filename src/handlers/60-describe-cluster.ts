@@ -33,4 +33,7 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
     });
   },
+  errorResponse(_ctx, _req, code, message) {
+    return newDescribeClusterResponse({ errorCode: code, errorMessage: message, brokers: [] });
+  },
 });
