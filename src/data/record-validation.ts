@@ -139,7 +139,7 @@ function refusedRecords(b: Buffer, walk: RecordWalk, count: number, policy: Reco
     if (policy.logAppendTime || ts === -1) {
       badTimes = allIndexes(count);
       timeMessage = () => 'Invalid timestamp type in message: producer should not set timestamp type to LogAppendTime.';
-    } else if (ts < lowestTimestamp(policy) || ts > highestTimestamp(policy)) {
+    } else if (ts < lowestTimestamp(policy) || ts > highestTimestamp(policy) || !Number.isSafeInteger(ts)) {
       badTimes = allIndexes(count);
       timeMessage = (i) => outOfRange(ts, i, policy);
     }

@@ -170,6 +170,9 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
   let recordsCheck: Promise<Outcome | null> | null = null;
   if (checked instanceof Promise) {
     recordsCheck = checked.then(afterRecords);
+    // Awaited in `prepare`, which may run after earlier appends of the partition: a failure must
+    // not count as unhandled in the meantime (it still reaches prepare, and the client).
+    recordsCheck.catch(() => undefined);
   } else {
     const o = afterRecords(checked);
     if (o !== null) return o;

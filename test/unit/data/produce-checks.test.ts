@@ -149,6 +149,11 @@ describe('a LogAppendTime bit set by the producer', () => {
   it('on a CreateTime topic: refused without a timestamp, else cleared with maxTimestamp kept (Kafka reads every record at maxTimestamp)', async () => {
     expect(await check(await lat(-1))).toMatchObject({ ok: false, code: ErrorCode.INVALID_TIMESTAMP, records: [{ index: 0 }, { index: 1 }] });
     expect(await check(await lat(5000), { now: 10_000_000, maxTimestampBeforeMs: 1000 })).toMatchObject({ ok: false, code: ErrorCode.INVALID_TIMESTAMP });
+    const huge = await frameBatch(goodRecords(1), { recordCount: 1, baseTimestamp: 1000, maxTimestamp: 0, attributes: 0x08 });
+    huge.writeBigInt64BE(0x7fffffffffffffffn, 35);
+    const { restampCrc } = await import('../../../protocol/records/batch.js');
+    restampCrc(huge);
+    expect(await check(huge)).toMatchObject({ ok: false, code: ErrorCode.INVALID_TIMESTAMP });
     const b = await lat(5000);
     expect(await check(b)).toMatchObject({ ok: true });
     expect(batch.attributes(b) & 0x08).toBe(0);
