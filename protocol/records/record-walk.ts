@@ -156,13 +156,14 @@ export function walkRecordBlock(
   const lowest = Math.max(low, -MAX_TIMESTAMP);
   const highest = Math.min(high, MAX_TIMESTAMP);
   let pos = start;
-  // Fast path: `b`, `c` are a varint's first two bytes, `v` its value. It reads without checking
+  // Fast path: `b`, `c`, `d` are a varint's first bytes, `v` its value. It reads without checking
   // the record's end: positions only grow, so a field read past the end leaves pos past it, which
   // fails the bounds checks below and sends the record to readRecord() (past the buffer a byte
   // reads as undefined, which fails every comparison the same way).
   let v = 0;
   let b = 0;
   let c = 0;
+  let d = 0;
   for (let i = 0; i < count; i++) {
     const recordStart = pos;
     let timestamp = 0;
@@ -179,8 +180,9 @@ export function walkRecordBlock(
       else if ((c = buf[pos + 1]!) < 0x80) (v = (((b & 0x7f) | (c << 7)) >>> 1) ^ -(b & 1)), (pos += 2);
       else break fast;
       timestamp = baseTimestamp + v;
-      if ((b = buf[pos]!) < 0x80) (v = (b >>> 1) ^ -(b & 1)), (pos += 1); // offsetDelta
+      if ((b = buf[pos]!) < 0x80) (v = (b >>> 1) ^ -(b & 1)), (pos += 1); // offsetDelta (3 bytes from record 8192)
       else if ((c = buf[pos + 1]!) < 0x80) (v = (((b & 0x7f) | (c << 7)) >>> 1) ^ -(b & 1)), (pos += 2);
+      else if ((d = buf[pos + 2]!) < 0x80) (v = (((b & 0x7f) | ((c & 0x7f) << 7) | (d << 14)) >>> 1) ^ -(b & 1)), (pos += 3);
       else break fast;
       if (v !== i) break fast;
       if ((b = buf[pos]!) < 0x80) (v = (b >>> 1) ^ -(b & 1)), (pos += 1); // key length

@@ -61,6 +61,17 @@ describe('well-formed batches walk clean', () => {
     }
   });
 
+  it('more than 8192 records (three-byte offset deltas) and long timestamp deltas', async () => {
+    const records = Array.from({ length: 20_000 }, (_, i) => ({ key: null, value: 'v', timestamp: 1000 + (i % 3 === 0 ? i * 1000 : i) }));
+    const b = buildBatchSync(records);
+    const { problem, walk } = await walkBatch(b);
+    expect(problem).toBeNull();
+    expect(walk.maxTimestamp).toBe(1000 + 19_998 * 1000);
+    // A wrong three-byte delta is found (record 10,000 says 10,001).
+    const block = Buffer.concat([goodRecords(10_000), encodeRecord({ offsetDelta: 10_001 })]);
+    expect(walkRecordBlock(block, 0, block.length, 10_001, 0, -Infinity, Infinity, newRecordWalk())).toMatch(/record 10000: offsetDelta 10001, expected 10000/);
+  });
+
   it('computes the max timestamp whatever the header says (sarama 1.22 writes -1)', async () => {
     const b = await frameBatch(Buffer.concat([encodeRecord({ offsetDelta: 0, timestampDelta: 7 }), encodeRecord({ offsetDelta: 1, timestampDelta: 3 })]), { recordCount: 2, maxTimestamp: -1 });
     const { problem, walk } = await walkBatch(b);
