@@ -16,10 +16,11 @@
  * transactional batches only — that the partition was added to the producer's running
  * transaction with its current epoch (INVALID_TXN_STATE, or INVALID_PRODUCER_EPOCH for a fenced
  * producer; the producer state then tracks the open transaction for the LSO), then the append,
- * which assigns offsets synchronously. The batch is stored as sent (records never re-encoded) unless
- * the topic's compression.type asks for another codec. The response waits per acks: 0 none; 1 and -1 the
- * write, which by default (flush.messages = 1) includes the fsync, so acks=-1 means on disk; a
- * topic with flush.messages > 1 answers after the write without waiting for a later fsync.
+ * which assigns offsets synchronously. The batch is stored as sent (records never re-encoded)
+ * unless the topic's compression.type asks for another codec. The response waits per acks: 0
+ * none; 1 and -1 the write, which by default (flush.messages = 1) includes the fsync, so acks=-1
+ * means on disk; a topic with flush.messages > 1 answers after the write without waiting for a
+ * later fsync.
  * Bounded by timeout_ms (REQUEST_TIMED_OUT).
  *
  * Pipelinable: several Produce requests of one connection may be in flight; offsets are assigned in
