@@ -1,12 +1,12 @@
 /**
  * A/B produce throughput of two Runnel builds side by side: W2's produce half (librdkafka's
  * rdbench, 6 partitions, linger.ms=10, batch.size 1 MB) with 100 B and 1 KiB records, uncompressed
- * and lz4/zstd, interleaved (the order of the two builds alternates per measurement) and repeated,
- * reporting medians. Written to measure the cost of the produce-time record walk (issue 14 item 8)
+ * and lz4/zstd, interleaved (which build goes first alternates per repetition of each case) and
+ * repeated, reporting medians and the median of the per-repetition ratios. Written to measure the cost of the produce-time record walk (issue 14 item 8)
  * against the build before it on a shared, noisy machine; works for any two builds.
  *
  *   git archive <base> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/ && (cd /tmp/base && npm run build)
- *   npm run build && npx tsx bench/records/walk-ab.ts --baseline /tmp/base/dist/runnel.mjs [--repeats 5]
+ *   npm run build && npx tsx bench/records/walk-ab.ts --baseline /tmp/base/dist/runnel.mjs [--repeats 6]
  *       [--codecs none,lz4,zstd] [--sizes 100,1024] [--acks 1] [--scale 0.25]
  *
  * Both brokers run with the suite's Kafka-like settings and Runnel's default fsync policy. Metrics
@@ -27,7 +27,7 @@ const val = (name: string): string | undefined => {
 };
 const baselineBin = val('baseline');
 if (!baselineBin) throw new Error('--baseline <path to the other build\'s dist/runnel.mjs> is required');
-const repeats = Number(val('repeats') ?? 5);
+const repeats = Number(val('repeats') ?? 6);
 const codecs = (val('codecs') ?? 'none,lz4,zstd').split(',');
 const sizes = (val('sizes') ?? '100,1024').split(',').map(Number);
 const acks = Number(val('acks') ?? 1);
@@ -58,12 +58,14 @@ const builds: Array<['baseline' | 'candidate', string]> = [
 const running = new Map<string, Broker>();
 for (const [name, bin] of builds) running.set(name, await startRunnel({ bin }));
 const samples: Sample[] = [];
-let turn = 0;
 try {
   for (let rep = 0; rep < repeats; rep++) {
+    let caseIndex = 0;
     for (const size of sizes) {
       for (const codec of codecs) {
-        const order = turn++ % 2 === 0 ? builds : [...builds].reverse();
+        // Which build goes first alternates per repetition for each case (going first or second
+        // after the other's writes is not the same: an even number of repeats balances it).
+        const order = (rep + caseIndex++) % 2 === 0 ? builds : [...builds].reverse();
         for (const [name] of order) {
           const broker = running.get(name)!;
           const topic = topicName('walk-ab');
@@ -84,13 +86,20 @@ try {
   for (const b of running.values()) await b.stop();
 }
 
-const lines = ['| records | codec | baseline MB/s | candidate MB/s | Δ | baseline MB/CPU-s | candidate MB/CPU-s | Δ |', '|---|---|---|---|---|---|---|---|'];
-const pct = (a: number, b: number): string => `${(((b - a) / a) * 100).toFixed(1)}%`;
+const lines = [
+  '| records | codec | baseline MB/s | candidate MB/s | Δ medians | Δ paired | baseline MB/CPU-s | candidate MB/CPU-s | Δ medians | Δ paired |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
+const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(1)}%`;
 for (const size of sizes) {
   for (const codec of codecs) {
-    const pick = (build: string, k: 'mbps' | 'mbPerCpuSec') => median(samples.filter((s) => s.build === build && s.codec === codec && s.size === size).map((s) => s[k]));
-    const [bm, cm, bc, cc] = [pick('baseline', 'mbps'), pick('candidate', 'mbps'), pick('baseline', 'mbPerCpuSec'), pick('candidate', 'mbPerCpuSec')];
-    lines.push(`| ${size} B × ${countFor(size).toLocaleString('en-US')} | ${codec} | ${bm.toFixed(1)} | ${cm.toFixed(1)} | ${pct(bm, cm)} | ${bc.toFixed(1)} | ${cc.toFixed(1)} | ${pct(bc, cc)} |`);
+    const of = (build: string) => samples.filter((s) => s.build === build && s.codec === codec && s.size === size).sort((a, b) => a.rep - b.rep);
+    const [base, cand] = [of('baseline'), of('candidate')];
+    const med = (xs: Sample[], k: 'mbps' | 'mbPerCpuSec') => median(xs.map((x) => x[k]));
+    // Paired: the two builds' measurements of the same repetition, taken back to back.
+    const paired = (k: 'mbps' | 'mbPerCpuSec') => median(cand.map((c, i) => c[k] / base[i]![k]));
+    const cells = (k: 'mbps' | 'mbPerCpuSec') => [med(base, k).toFixed(1), med(cand, k).toFixed(1), pct(med(cand, k) / med(base, k)), pct(paired(k))];
+    lines.push(`| ${size} B × ${countFor(size).toLocaleString('en-US')} | ${codec} | ${cells('mbps').join(' | ')} | ${cells('mbPerCpuSec').join(' | ')} |`);
   }
 }
 console.log(`\nMedians of ${repeats} interleaved runs, acks=${acks}, ${PARTITIONS} partitions:\n${lines.join('\n')}`);
