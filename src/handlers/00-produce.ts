@@ -44,7 +44,7 @@ import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import { batch } from '../../protocol/records/batch.js';
 import type { PartitionLog, AppendResult } from '../../storage/partition-log.js';
 import { validateProducedBatch } from '../data/batch-validation.js';
-import { checkProducedRecords, recordsOf, type ProducedRecords, type RecordsCheck, type RecordsRejection } from '../data/record-validation.js';
+import { checkProducedRecords, recordsOf, type RecordsCheck, type RecordsRejection } from '../data/record-validation.js';
 import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
 import { lastSequence } from '../txn/producer-state.js';
 import type { Broker } from '../broker.js';
@@ -145,10 +145,13 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
     return failed(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
   }
   let b = records!;
+  const targetCodec = compressionFor(settings.compressionType, batch.compression(b));
   // Every record is walked as Kafka's LogValidator does (compressed batches decompressed once,
   // here): malformed records, bad timestamps and keyless records on compacted topics refuse the
-  // batch; a wrong header maxTimestamp is repaired. The schema check and recompression reuse the
-  // decompressed records.
+  // batch; a wrong header maxTimestamp is repaired. The schema check and recompression use the
+  // same decompressed records, right after the walk: a pipelined request then waits for its turn
+  // to append holding its batch, never a decompressed block (up to
+  // runnel.produce.max.decompressed.bytes each).
   const checked = checkProducedRecords(b, {
     topic: topic.name,
     partition: index,
@@ -160,37 +163,39 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
     maxDecompressedBytes: settings.maxDecompressedBytes,
     now: Date.now(),
   });
-  let accepted: ProducedRecords | null = null;
-  const afterRecords = (r: RecordsCheck): Outcome | null => {
+  const afterRecords = (r: RecordsCheck): Outcome | null | Promise<Outcome | null> => {
     if (!r.ok) return rejectedBatch(r);
-    accepted = r;
-    if (settings.schemaValidation === null) return null;
-    const s = broker.schemaRegistry.validator.checkBlock(recordsOf(b, r), batch.recordCount(b), settings.schemaValidation);
-    return s === null ? null : rejectedRecords(s);
+    if (settings.schemaValidation !== null) {
+      const s = broker.schemaRegistry.validator.checkBlock(recordsOf(b, r), batch.recordCount(b), settings.schemaValidation);
+      if (s !== null) return rejectedRecords(s);
+    }
+    if (targetCodec === null) return null;
+    return recompressForTopic(b, targetCodec, recordsOf(b, r)).then((converted) => {
+      b = converted;
+      return null;
+    });
   };
   let recordsCheck: Promise<Outcome | null> | null = null;
-  if (checked instanceof Promise) {
-    recordsCheck = checked.then(afterRecords);
+  const first = checked instanceof Promise ? checked.then(afterRecords) : afterRecords(checked);
+  if (first instanceof Promise) {
+    recordsCheck = first;
     // Awaited in `prepare`, which may run after earlier appends of the partition: a failure must
     // not count as unhandled in the meantime (it still reaches prepare, and the client).
     recordsCheck.catch(() => undefined);
-  } else {
-    const o = afterRecords(checked);
-    if (o !== null) return o;
+  } else if (first !== null) {
+    return first;
   }
   const idempotent = batch.producerId(b) >= 0 && batch.baseSequence(b) >= 0;
-  const targetCodec = compressionFor(settings.compressionType, batch.compression(b));
   const needsState = idempotent && broker.producerStates.peek(log) === undefined;
   let rejected: Outcome | null = null;
   const prepare =
-    needsState || targetCodec !== null || recordsCheck !== null
+    needsState || recordsCheck !== null
       ? async () => {
           if (recordsCheck !== null) {
             rejected = await recordsCheck;
             if (rejected !== null) return;
           }
           if (needsState) await broker.producerStates.get(log);
-          if (targetCodec !== null) b = await recompressForTopic(b, targetCodec, recordsOf(b, accepted!));
         }
       : null;
   return broker.appendOrder.run(log, prepare, () => rejected ?? appendBatch(broker, log, b, acks));
