@@ -80,10 +80,18 @@ export function recordsOf(b: Buffer, r: ProducedRecords): Buffer {
  * Synchronous for an uncompressed batch; a promise when it has to be decompressed first.
  */
 export function checkProducedRecords(b: Buffer, policy: RecordPolicy): RecordsCheck | Promise<RecordsCheck> {
-  const codec = batch.compression(b);
-  const size = batch.totalSize(b);
-  if (codec === 0) return checkBlock(b, b, BATCH_HEADER_SIZE, size, policy) ?? IN_PLACE;
-  return decompress(codec as CompressionType, b.subarray(BATCH_HEADER_SIZE, size), { maxSize: policy.maxDecompressedBytes }).then(
+  return batch.compression(b) === 0 ? checkRecordsInPlace(b, policy) : decompressAndCheckRecords(b, policy);
+}
+
+/** An uncompressed batch: its records walked where they are, nothing copied or allocated. */
+export function checkRecordsInPlace(b: Buffer, policy: RecordPolicy): RecordsCheck {
+  return checkBlock(b, b, BATCH_HEADER_SIZE, batch.totalSize(b), policy) ?? IN_PLACE;
+}
+
+/** A compressed batch: decompressed once (capped), then walked; the block is handed on. */
+export function decompressAndCheckRecords(b: Buffer, policy: RecordPolicy): Promise<RecordsCheck> {
+  const codec = batch.compression(b) as CompressionType;
+  return decompress(codec, b.subarray(BATCH_HEADER_SIZE, batch.totalSize(b)), { maxSize: policy.maxDecompressedBytes }).then(
     (block): RecordsCheck => checkBlock(b, block, 0, block.length, policy) ?? { ok: true, decompressed: block },
     (e: unknown): RecordsCheck => {
       if (e instanceof CodecError && e.code === 'TOO_LARGE') {

@@ -44,7 +44,8 @@ import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import { batch } from '../../protocol/records/batch.js';
 import type { PartitionLog, AppendResult } from '../../storage/partition-log.js';
 import { validateProducedBatch } from '../data/batch-validation.js';
-import { checkProducedRecords, recordsOf, type RecordsCheck, type RecordsRejection } from '../data/record-validation.js';
+import { withDecompressionSlot } from '../data/decompression-slots.js';
+import { checkRecordsInPlace, decompressAndCheckRecords, recordsOf, type RecordPolicy, type RecordsCheck, type RecordsRejection } from '../data/record-validation.js';
 import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
 import { lastSequence } from '../txn/producer-state.js';
 import type { Broker } from '../broker.js';
@@ -149,10 +150,9 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
   // Every record is walked as Kafka's LogValidator does (compressed batches decompressed once,
   // here): malformed records, bad timestamps and keyless records on compacted topics refuse the
   // batch; a wrong header maxTimestamp is repaired. The schema check and recompression use the
-  // same decompressed records, right after the walk: a pipelined request then waits for its turn
-  // to append holding its batch, never a decompressed block (up to
-  // runnel.produce.max.decompressed.bytes each).
-  const checked = checkProducedRecords(b, {
+  // same decompressed records right after the walk, so a request waiting for its turn to append
+  // holds its batch, never a decompressed block (up to runnel.produce.max.decompressed.bytes).
+  const policy: RecordPolicy = {
     topic: topic.name,
     partition: index,
     logAppendTime,
@@ -162,7 +162,7 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
     maxTimestampDiffMs: settings.maxTimestampDiffMs,
     maxDecompressedBytes: settings.maxDecompressedBytes,
     now: Date.now(),
-  });
+  };
   const afterRecords = (r: RecordsCheck): Outcome | null | Promise<Outcome | null> => {
     if (!r.ok) return rejectedBatch(r);
     if (settings.schemaValidation !== null) {
@@ -176,7 +176,12 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
     });
   };
   let recordsCheck: Promise<Outcome | null> | null = null;
-  const first = checked instanceof Promise ? checked.then(afterRecords) : afterRecords(checked);
+  // Uncompressed: walked right here, in place. Compressed: decompressed, walked, checked and
+  // recompressed within one of a few process-wide slots (data/decompression-slots.ts).
+  const first =
+    batch.compression(b) === 0
+      ? afterRecords(checkRecordsInPlace(b, policy))
+      : withDecompressionSlot(async () => afterRecords(await decompressAndCheckRecords(b, policy)));
   if (first instanceof Promise) {
     recordsCheck = first;
     // Awaited in `prepare`, which may run after earlier appends of the partition: a failure must

@@ -8,7 +8,9 @@
  *   maxTimestamp recomputed from its records (CRC still valid), so ListOffsets by timestamp and
  *   max timestamp find its records;
  * - a compressed batch is decompressed once on the produce path, even when the topic is compacted
- *   (keys checked) and recompresses it to another codec.
+ *   (keys checked) and recompresses it to another codec;
+ * - decompression bombs (a few KiB that expand past runnel.produce.max.decompressed.bytes) get
+ *   MESSAGE_TOO_LARGE, and one request carrying 40 of them is decompressed a few at a time.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -20,6 +22,8 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { BASE_TIMESTAMP, encodeRecord, frameBatch, goodRecords, malformedBatches } from '../helpers/malformed-batches.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { createTopicsReady, fetch, listOffsets, produceOne } from '../differential/requests.js';
+import { newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/00-produce.js';
+import { DECOMPRESSION_SLOTS, decompressionSlotsState } from '../../src/data/decompression-slots.js';
 
 // Counts decompressions (passing every call through) to prove the produce path decompresses once.
 const decompressCalls = vi.hoisted(() => ({ n: 0 }));
@@ -39,8 +43,10 @@ const CODECS = [CompressionType.None, CompressionType.Gzip, CompressionType.Snap
 let broker: TestBroker;
 let c: RawClient;
 
+const MAX_DECOMPRESSED = 1 << 20;
+
 beforeAll(async () => {
-  broker = await startTestBroker();
+  broker = await startTestBroker({ config: { 'runnel.produce.max.decompressed.bytes': MAX_DECOMPRESSED } });
   c = await RawClient.connect(broker.host, broker.port);
 });
 
@@ -124,6 +130,25 @@ describe('maxTimestamp -1 (sarama 1.22) is repaired', () => {
     expect(await at(BASE_TIMESTAMP + 13)).toEqual([0, 4, BASE_TIMESTAMP + 15]);
     expect(await at(BASE_TIMESTAMP + 16)).toEqual([0, -1, -1]);
     expect(await at(-3)).toEqual([0, 4, BASE_TIMESTAMP + 15]);
+  });
+});
+
+describe('decompression bombs', () => {
+  it('one request with 40 partitions of them: each refused with MESSAGE_TOO_LARGE, a few decompressed at a time', async () => {
+    await createTopicsReady(c, [{ name: 'bombs', partitions: 41 }]);
+    // 2 MiB of zeros in one record: a few KiB of gzip or zstd, twice runnel.produce.max.decompressed.bytes.
+    const bomb = async (compression: CompressionType) => buildBatch([{ key: 'k', value: Buffer.alloc(2 * MAX_DECOMPRESSED), timestamp: BASE_TIMESTAMP }], { compression });
+    const partitionData = [];
+    for (let p = 0; p < 40; p++) partitionData.push(newProduceRequestPartition({ index: p, records: await bomb(p % 2 === 0 ? CompressionType.Gzip : CompressionType.Zstd) }));
+    partitionData.push(newProduceRequestPartition({ index: 40, records: await frameBatch(goodRecords(1), { recordCount: 1, compression: CompressionType.Zstd }) }));
+    expect(Math.max(...partitionData.slice(0, 40).map((p) => (p.records as Buffer).length))).toBeLessThan(10_000);
+    const before = decompressionSlotsState().peak;
+    const r = await c.request(0, 9, { acks: -1, timeoutMs: 30_000, topicData: [newProduceRequestTopic({ name: 'bombs', partitionData })] });
+    const byIndex = new Map<number, any>(r.responses[0].partitionResponses.map((p: any) => [p.index, p]));
+    for (let p = 0; p < 40; p++) expect(byIndex.get(p).errorCode, `partition ${p}`).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+    expect([byIndex.get(40).errorCode, byIndex.get(40).baseOffset]).toEqual([ErrorCode.NONE, 0]);
+    expect(Math.max(before, decompressionSlotsState().peak)).toBeLessThanOrEqual(DECOMPRESSION_SLOTS);
+    expect(decompressionSlotsState()).toMatchObject({ busy: 0, waiting: 0 });
   });
 });
 
