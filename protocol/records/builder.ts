@@ -214,6 +214,11 @@ export function buildControlBatch(type: (typeof ControlRecordType)[keyof typeof 
 export interface RecompressOptions extends DecompressOptions {
   level?: number;
   verifyCrc?: boolean;
+  /**
+   * The batch's records, already decompressed and walked by the caller (the produce path): used
+   * as they are, so a batch is never decompressed twice.
+   */
+  block?: Buffer;
 }
 
 /**
@@ -222,10 +227,12 @@ export interface RecompressOptions extends DecompressOptions {
  * (so a hostile block never gets a fresh, valid CRC) but not re-encoded.
  */
 export async function recompress(b: Buffer, codec: CompressionType, options: RecompressOptions = {}): Promise<Result<Buffer>> {
-  const block = await recordsBlock(b, options);
+  const block = options.block !== undefined ? { error: null, value: options.block } : await recordsBlock(b, options);
   if (block.error !== null) return block;
-  const error = walkRecords(block.value, batch.recordCount(b), batch.lastOffsetDelta(b), true, null);
-  if (error !== null) return { error, value: null };
+  if (options.block === undefined) {
+    const error = walkRecords(block.value, batch.recordCount(b), batch.lastOffsetDelta(b), true, null);
+    if (error !== null) return { error, value: null };
+  }
   const size = batch.totalSize(b);
   if (batch.compression(b) === codec) return { error: null, value: b.subarray(0, size) };
   let payload: Buffer;

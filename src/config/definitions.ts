@@ -229,6 +229,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: 10000, doc: 'How often transactions that outlived their timeout are aborted.', validate: atLeast(1) },
   { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: 3600000, doc: 'How often transactional ids idle longer than transactional.id.expiration.ms are removed.', validate: atLeast(1) },
   { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'Idle producer ids expire after this long.', validate: atLeast(1) },
+  {
+    name: 'runnel.produce.max.decompressed.bytes',
+    type: 'int',
+    default: 67108864,
+    doc: 'Runnel: largest size a produced compressed batch may decompress to (every produced batch is decompressed once to validate its records, as Kafka does); a larger one is refused with MESSAGE_TOO_LARGE, which makes Java producers split the batch. Guards against decompression bombs.',
+    validate: atLeast(1024),
+  },
   { name: 'runnel.max.open.files', type: 'int', default: 1000, doc: 'Runnel: segment file descriptors kept open (LRU).', validate: atLeast(16) },
   {
     name: 'runnel.log.dir.min.free.bytes',

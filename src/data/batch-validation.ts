@@ -1,7 +1,8 @@
 /**
- * Checks of a produced record batch that need only its 61-byte header and one CRC pass — never a
- * per-record decode, since the broker stores the bytes as sent. Returns Kafka's error code and a
- * message, or null when the batch may be appended.
+ * Checks of a produced record batch that need only its 61-byte header and one CRC pass: magic,
+ * sizes, max.message.bytes, CRC, control bit, codec, count against lastOffsetDelta. Returns Kafka's
+ * error code and a message, or null when the records may be walked (data/record-validation.ts,
+ * which also checks timestamps, per record).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ATTR_CONTROL, BATCH_HEADER_SIZE, batch, batchCrcValid } from '../../protocol/records/batch.js';
@@ -13,20 +14,13 @@ export interface BatchProblem {
 
 export interface BatchLimits {
   maxMessageBytes: number;
-  /** message.timestamp.type */
-  logAppendTime: boolean;
-  /** message.timestamp.difference.max.ms (removed in Kafka 4, still honoured) */
-  maxTimestampDiffMs: number;
-  /** message.timestamp.before.max.ms / after.max.ms (KIP-937); default: no limit */
-  maxTimestampBeforeMs?: number;
-  maxTimestampAfterMs?: number;
   /** Produce request version (zstd needs v7+). */
   produceVersion: number;
 }
 
 const ZSTD = 4;
 
-export function validateProducedBatch(b: Buffer | null, limits: BatchLimits, now: number): BatchProblem | null {
+export function validateProducedBatch(b: Buffer | null, limits: BatchLimits): BatchProblem | null {
   if (b === null || b.length === 0) return { code: ErrorCode.INVALID_RECORD, message: 'Produce request has no record batch for this partition' };
   if (b.length < BATCH_HEADER_SIZE) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch of ${b.length} bytes is smaller than the ${BATCH_HEADER_SIZE}-byte header` };
   const magic = batch.magic(b);
@@ -53,23 +47,9 @@ export function validateProducedBatch(b: Buffer | null, limits: BatchLimits, now
   const lastDelta = batch.lastOffsetDelta(b);
   if (count <= 0) return { code: ErrorCode.INVALID_RECORD, message: `Record batch has ${count} records` };
   if (lastDelta !== count - 1) return { code: ErrorCode.INVALID_RECORD, message: `Record batch lastOffsetDelta ${lastDelta} does not match its ${count} records` };
-  if (!limits.logAppendTime) {
-    // From the header only: the newest record (maxTimestamp) against after.max.ms is exact; the
-    // first record (baseTimestamp) stands for the oldest against before.max.ms, which is exact for
-    // producers that stamp records in order (a -1 timestamp, "none", is not checked, as in Kafka).
-    const newest = batch.maxTimestamp(b);
-    const oldest = batch.baseTimestamp(b);
-    const after = limits.maxTimestampAfterMs ?? Number.MAX_SAFE_INTEGER;
-    const before = limits.maxTimestampBeforeMs ?? Number.MAX_SAFE_INTEGER;
-    if (after < Number.MAX_SAFE_INTEGER && newest >= 0 && newest - now > after) {
-      return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${newest} of the batch is out of range: more than ${after} ms (message.timestamp.after.max.ms) after the broker's clock ${now}` };
-    }
-    if (before < Number.MAX_SAFE_INTEGER && oldest >= 0 && now - oldest > before) {
-      return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${oldest} of the batch is out of range: more than ${before} ms (message.timestamp.before.max.ms) before the broker's clock ${now}` };
-    }
-    if (limits.maxTimestampDiffMs < Number.MAX_SAFE_INTEGER && Math.abs(newest - now) > limits.maxTimestampDiffMs) {
-      return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${newest} of the batch is out of range: more than ${limits.maxTimestampDiffMs} ms from the broker's clock ${now}` };
-    }
+  const producerId = batch.producerId(b);
+  if (producerId >= 0 && batch.baseSequence(b) < 0) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Invalid sequence number ${batch.baseSequence(b)} in record batch with producerId ${producerId}` };
   }
   return null;
 }

@@ -16,8 +16,9 @@ export function compressionFor(topicSetting: ConfigValue, batchCodec: number): n
   return target === undefined || target === batchCodec ? null : target;
 }
 
-export async function recompressForTopic(b: Buffer, codec: number): Promise<Buffer> {
-  const r = await recompress(b, codec as CompressionType);
+/** `records`: the batch's records, uncompressed and already walked by the produce path (never decompressed twice). */
+export async function recompressForTopic(b: Buffer, codec: number, records: Buffer): Promise<Buffer> {
+  const r = await recompress(b, codec as CompressionType, { block: records });
   if (r.error !== null) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `Cannot recompress the batch: ${r.error}`);
   return r.value;
 }

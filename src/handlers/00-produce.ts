@@ -4,20 +4,23 @@
  * librdkafka enables compression only when Produce v0 is advertised, so v0-2 are advertised and
  * answered with UNSUPPORTED_VERSION per partition (they would carry the old message formats).
  *
- * Per partition: one RecordBatch v2, checked from its header and CRC only (data/batch-validation),
- * then — for compacted topics only — that every record has a key (data/compacted-keys, Kafka's
- * INVALID_RECORD with record_errors), then — for topics with schema validation only — every
- * record against the schema registry (schema/validation.ts; a bad record fails the batch with
- * INVALID_RECORD and record_errors),
+ * Per partition: one RecordBatch v2, checked from its header and CRC (data/batch-validation),
+ * then every record walked as Kafka's LogValidator does (data/record-validation: INVALID_RECORD
+ * for records that do not add up, INVALID_TIMESTAMP per record, keyless records on compacted
+ * topics; a compressed batch is decompressed once for this and the later steps; the header's
+ * maxTimestamp is repaired on CreateTime topics), then — for topics with schema validation only —
+ * every record against the schema registry (schema/validation.ts; a bad record fails the batch
+ * with INVALID_RECORD and record_errors),
  * then — for idempotent producers — the sequence check against the last five batches of that
  * producer (a duplicate gets its original offsets back without a second append), then — for
  * transactional batches only — that the partition was added to the producer's running
  * transaction with its current epoch (INVALID_TXN_STATE, or INVALID_PRODUCER_EPOCH for a fenced
  * producer; the producer state then tracks the open transaction for the LSO), then the append,
- * which assigns offsets synchronously. The batch is stored exactly as sent unless the topic's
- * compression.type asks for another codec. The response waits per acks: 0 none; 1 and -1 the
- * write, which by default (flush.messages = 1) includes the fsync, so acks=-1 means on disk; a
- * topic with flush.messages > 1 answers after the write without waiting for a later fsync.
+ * which assigns offsets synchronously. The batch is stored as sent (records never re-encoded)
+ * unless the topic's compression.type asks for another codec. The response waits per acks: 0
+ * none; 1 and -1 the write, which by default (flush.messages = 1) includes the fsync, so acks=-1
+ * means on disk; a topic with flush.messages > 1 answers after the write without waiting for a
+ * later fsync.
  * Bounded by timeout_ms (REQUEST_TIMED_OUT).
  *
  * The broker's state topics (__consumer_offsets, __transaction_state, _schemas) refuse client
@@ -46,7 +49,8 @@ import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import { batch } from '../../protocol/records/batch.js';
 import type { PartitionLog, AppendResult } from '../../storage/partition-log.js';
 import { validateProducedBatch } from '../data/batch-validation.js';
-import { checkCompactedKeys } from '../data/compacted-keys.js';
+import { withDecompressionSlot } from '../data/decompression-slots.js';
+import { checkRecordsInPlace, decompressAndCheckRecords, recordsOf, type RecordPolicy, type RecordsCheck, type RecordsRejection } from '../data/record-validation.js';
 import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
 import { isBrokerStateTopic } from '../data/internal-topic.js';
 import { lastSequence } from '../txn/producer-state.js';
@@ -64,12 +68,22 @@ interface Outcome {
   logAppendTime: number;
   /** Resolves when the acks are satisfied. */
   wait: Promise<void> | null;
-  /** INVALID_RECORD from schema validation: the offending record (Produce v8+ record_errors). */
+  /**
+   * Records refused by the record walk or schema validation (Produce v8+ record_errors). Set, even
+   * empty, when the failure came from the records: Kafka then answers with the log start offset.
+   */
   recordErrors?: ProduceResponseBatchIndexAndErrorMessage[];
 }
 
 function failed(code: number, message: string | null): Outcome {
   return { errorCode: code, errorMessage: message, baseOffset: -1, logAppendTime: -1, wait: null };
+}
+
+/** A batch refused by the record walk: Kafka reports the log start offset and each refused record. */
+function rejectedBatch(r: RecordsRejection): Outcome {
+  const out = failed(r.code, r.message);
+  out.recordErrors = r.records.map((e) => newProduceResponseBatchIndexAndErrorMessage({ batchIndex: e.index, batchIndexErrorMessage: e.message }));
+  return out;
 }
 
 function rejectedRecords(r: RecordRejection): Outcome {
@@ -131,60 +145,68 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
   if (ctx.version < MIN_SERVED_VERSION) return failed(ErrorCode.UNSUPPORTED_VERSION, `Produce v${ctx.version} is not supported; use v3 or later`);
   if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
   const settings = broker.topics.settings(topic);
-  const problem = validateProducedBatch(
-    records,
-    {
-      maxMessageBytes: settings.maxMessageBytes,
-      logAppendTime: log.config.messageTimestampType === 'LogAppendTime',
-      maxTimestampDiffMs: settings.maxTimestampDiffMs,
-      maxTimestampBeforeMs: settings.maxTimestampBeforeMs,
-      maxTimestampAfterMs: settings.maxTimestampAfterMs,
-      produceVersion: ctx.version,
-    },
-    Date.now(),
-  );
+  const logAppendTime = log.config.messageTimestampType === 'LogAppendTime';
+  const problem = validateProducedBatch(records, { maxMessageBytes: settings.maxMessageBytes, produceVersion: ctx.version });
   if (problem) return failed(problem.code, problem.message);
   if (acks === -1 && settings.minInsyncReplicas > 1) {
     return failed(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
   }
   let b = records!;
-  // Compacted topics refuse keyless records (uncompressed batches checked right here, compressed
-  // ones in the prepare step below); then schema validation, only for topics that ask for it.
-  let keyCheck: Promise<RecordRejection | null> | null = null;
-  if (log.config.cleanupPolicy.compact) {
-    const r = checkCompactedKeys(b, topic.name, index);
-    if (r instanceof Promise) keyCheck = r;
-    else if (r !== null) return rejectedRecords(r);
-  }
-  let schemaCheck: Promise<RecordRejection | null> | null = null;
-  let rejected: Outcome | null = null;
-  if (settings.schemaValidation !== null) {
-    const r = broker.schemaRegistry.validator.check(b, settings.schemaValidation);
-    if (r instanceof Promise) schemaCheck = r;
-    else if (r !== null) return rejectedRecords(r);
+  const targetCodec = compressionFor(settings.compressionType, batch.compression(b));
+  // Every record is walked as Kafka's LogValidator does (compressed batches decompressed once,
+  // here): malformed records, bad timestamps and keyless records on compacted topics refuse the
+  // batch; a wrong header maxTimestamp is repaired. The schema check and recompression use the
+  // same decompressed records right after the walk, so a request waiting for its turn to append
+  // holds its batch, never a decompressed block (up to runnel.produce.max.decompressed.bytes).
+  const policy: RecordPolicy = {
+    topic: topic.name,
+    partition: index,
+    logAppendTime,
+    compacted: log.config.cleanupPolicy.compact,
+    maxTimestampBeforeMs: settings.maxTimestampBeforeMs,
+    maxTimestampAfterMs: settings.maxTimestampAfterMs,
+    maxTimestampDiffMs: settings.maxTimestampDiffMs,
+    maxDecompressedBytes: settings.maxDecompressedBytes,
+    now: Date.now(),
+  };
+  const afterRecords = (r: RecordsCheck): Outcome | null | Promise<Outcome | null> => {
+    if (!r.ok) return rejectedBatch(r);
+    if (settings.schemaValidation !== null) {
+      const s = broker.schemaRegistry.validator.checkBlock(recordsOf(b, r), batch.recordCount(b), settings.schemaValidation);
+      if (s !== null) return rejectedRecords(s);
+    }
+    if (targetCodec === null) return null;
+    return recompressForTopic(b, targetCodec, recordsOf(b, r)).then((converted) => {
+      b = converted;
+      return null;
+    });
+  };
+  let recordsCheck: Promise<Outcome | null> | null = null;
+  // Uncompressed: walked right here, in place. Compressed: decompressed, walked, checked and
+  // recompressed within one of a few process-wide slots (data/decompression-slots.ts).
+  const first =
+    batch.compression(b) === 0
+      ? afterRecords(checkRecordsInPlace(b, policy))
+      : withDecompressionSlot(async () => afterRecords(await decompressAndCheckRecords(b, policy)));
+  if (first instanceof Promise) {
+    recordsCheck = first;
+    // Awaited in `prepare`, which may run after earlier appends of the partition: a failure must
+    // not count as unhandled in the meantime (it still reaches prepare, and the client).
+    recordsCheck.catch(() => undefined);
+  } else if (first !== null) {
+    return first;
   }
   const idempotent = batch.producerId(b) >= 0 && batch.baseSequence(b) >= 0;
-  const targetCodec = compressionFor(settings.compressionType, batch.compression(b));
   const needsState = idempotent && broker.producerStates.peek(log) === undefined;
+  let rejected: Outcome | null = null;
   const prepare =
-    needsState || targetCodec !== null || schemaCheck !== null || keyCheck !== null
+    needsState || recordsCheck !== null
       ? async () => {
-          if (keyCheck !== null) {
-            const r = await keyCheck;
-            if (r !== null) {
-              rejected = rejectedRecords(r);
-              return;
-            }
-          }
-          if (schemaCheck !== null) {
-            const r = await schemaCheck;
-            if (r !== null) {
-              rejected = rejectedRecords(r);
-              return;
-            }
+          if (recordsCheck !== null) {
+            rejected = await recordsCheck;
+            if (rejected !== null) return;
           }
           if (needsState) await broker.producerStates.get(log);
-          if (targetCodec !== null) b = await recompressForTopic(b, targetCodec);
         }
       : null;
   return broker.appendOrder.run(log, prepare, () => rejected ?? appendBatch(broker, log, b, acks));

@@ -74,6 +74,8 @@ export interface TopicSettings {
   maxTimestampAfterMs: number;
   minInsyncReplicas: number;
   compressionType: ConfigValue;
+  /** runnel.produce.max.decompressed.bytes (a broker key, kept here to be read once). */
+  maxDecompressedBytes: number;
   /** Schema validation of produced records (confluent.*.schema.validation); null: none, and no cost. */
   schemaValidation: TopicSchemaPolicy | null;
 }
@@ -143,6 +145,7 @@ export class TopicManager {
         maxTimestampAfterMs: num(this.configValue(topic, 'message.timestamp.after.max.ms')),
         minInsyncReplicas: num(this.configValue(topic, 'min.insync.replicas')),
         compressionType: this.configValue(topic, 'compression.type'),
+        maxDecompressedBytes: this.broker.config.int('runnel.produce.max.decompressed.bytes'),
         schemaValidation: topicSchemaPolicy(topic.name, (key) => this.configValue(topic, key)),
       };
       this.settingsCache.set(topic.name, s);

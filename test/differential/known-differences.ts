@@ -145,13 +145,44 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     where: [{ scenario: 'produce-errors', path: 'nullRecords', kafka: 'no answer' }],
   },
   {
-    id: 'timestamp-errors-from-header',
-    what: 'INVALID_TIMESTAMP (message.timestamp.before/after.max.ms) comes without record_errors and with log_start_offset -1; Kafka lists every offending record.',
-    why: 'Runnel checks timestamps from the batch header (first and newest timestamp) without reading the records; the error code is the same.',
-    where: ['timestampTooNew', 'timestampTooOld'].flatMap((k) => [
-      { scenario: 'produce-errors', path: `${k}/recordErrors`, runnel: 0 },
-      { scenario: 'produce-errors', path: `${k}/logStartOffset`, runnel: -1, kafka: 0 },
-    ]),
+    id: 'compressed-record-lengths-checked',
+    what: 'A compressed batch whose record length prefix disagrees with the record\'s fields gets INVALID_RECORD; Kafka 4.4 stores it.',
+    why: 'Kafka\'s in-place path for compressed batches skips keys and values by their own lengths without checking the record length, so it stores a batch its consumers cannot read; Runnel checks every record as Kafka does for uncompressed batches.',
+    where: [
+      ...['lengthPastEnd', 'lengthShort'].flatMap((k) => [
+        { scenario: 'produce-malformed-records', path: `*/${k}/errorCode`, runnel: 'INVALID_RECORD', kafka: 'NONE' },
+        { scenario: 'produce-malformed-records', path: `*/${k}/baseOffset`, runnel: -1, kafka: 'assigned' },
+      ]),
+      { scenario: 'produce-malformed-records', path: 'endOffset', runnel: 0 },
+    ],
+  },
+  {
+    id: 'invalid-record-not-server-error',
+    what: 'Records Kafka 4.4 fails on with UNKNOWN_SERVER_ERROR get INVALID_RECORD: a varint longer than 5 bytes in an uncompressed batch, a snappy, lz4 or zstd payload that does not decompress, offset deltas with gaps in a compressed batch.',
+    why: 'Kafka fails on an unhandled exception there (it answers INVALID_RECORD for the same problems elsewhere, e.g. a gzip payload); the batch is invalid, and INVALID_RECORD tells the producer not to retry it.',
+    where: [
+      { scenario: 'produce-malformed-records', path: 'none/varintTooLong/errorCode', runnel: 'INVALID_RECORD', kafka: 'UNKNOWN_SERVER_ERROR' },
+      { scenario: 'produce-odd-records', path: 'garbagePayload/*/errorCode', runnel: 'INVALID_RECORD', kafka: 'UNKNOWN_SERVER_ERROR' },
+      { scenario: 'produce-odd-records', path: 'gapsGzip/errorCode', runnel: 'INVALID_RECORD', kafka: 'UNKNOWN_SERVER_ERROR' },
+    ],
+  },
+  {
+    id: 'record-offset-gaps-refused',
+    what: 'An uncompressed batch whose records\' offset deltas are not 0, 1, 2, ... gets INVALID_RECORD; Kafka 4.4 stores it as sent.',
+    why: 'Consumers would read such records at other offsets than the broker assigned (and Kafka refuses or rewrites the same batch when it is compressed); every producer writes consecutive deltas.',
+    where: [
+      { scenario: 'produce-odd-records', path: 'gapsNone/errorCode', runnel: 'INVALID_RECORD', kafka: 'NONE' },
+      { scenario: 'produce-odd-records', path: 'gapsNone/baseOffset', runnel: -1, kafka: 'assigned' },
+    ],
+  },
+  {
+    id: 'negative-key-length-refused',
+    what: 'A record whose key or value length is below -1 gets INVALID_RECORD; Kafka 4.4 reads any negative length as null and stores it.',
+    why: 'Only -1 means null in the record format; clients other than Java\'s may not read the other values as null.',
+    where: [
+      { scenario: 'produce-odd-records', path: 'keyLengthMinus5/errorCode', runnel: 'INVALID_RECORD', kafka: 'NONE' },
+      { scenario: 'produce-odd-records', path: 'keyLengthMinus5/baseOffset', runnel: -1, kafka: 'assigned' },
+    ],
   },
   {
     id: 'group-coordinator-ready-at-once',
@@ -314,9 +345,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'more-error-messages',
-    what: 'Runnel fills error_message for errors where Kafka leaves it null (unknown topic or partition, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE, INVALID_REQUIRED_ACKS, ...).',
+    what: 'Runnel fills error_message for errors where Kafka leaves it null (unknown topic or partition, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE, INVALID_RECORD for malformed records, INVALID_REQUIRED_ACKS, ...).',
     why: 'A reason helps the user; the error code is the same.',
-    where: messages('produce-errors', 'admin-errors', 'configs/topic-overrides/errors', 'configs/dynamic-broker/unknownKey'),
+    where: messages('produce-errors', 'produce-malformed-records', 'produce-odd-records', 'admin-errors', 'configs/topic-overrides/errors', 'configs/dynamic-broker/unknownKey'),
   },
 ];
 

@@ -177,6 +177,8 @@ export interface RunnelOptions {
   port?: number;
   nodeArgs?: string[];
   logLevel?: string;
+  /** Another build's dist/runnel.mjs (A/B measurements, e.g. bench/records/walk-ab.ts); default this one's. */
+  bin?: string;
 }
 
 export const RUNNEL_BIN = join(REPO_ROOT, 'dist', 'runnel.mjs');
@@ -195,13 +197,14 @@ export function runnelArgs(o: RunnelOptions, dataDir: string, port: number): str
     ...(o.kind === 'runnel-nofsync' ? NO_FSYNC : {}),
     ...o.flags,
   };
-  const args = [...(o.nodeArgs ?? []), RUNNEL_BIN, 'start', `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--runnel.admin.listener=none', `--logger.level=${o.logLevel ?? 'info'}`];
+  const args = [...(o.nodeArgs ?? []), o.bin ?? RUNNEL_BIN, 'start', `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--runnel.admin.listener=none', `--logger.level=${o.logLevel ?? 'info'}`];
   for (const [k, v] of Object.entries(flags)) args.push(`--${k}=${v}`);
   return args;
 }
 
 export async function startRunnel(o: RunnelOptions = {}): Promise<Broker & { dataDir: string; lastStart: StartTiming }> {
-  if (!existsSync(RUNNEL_BIN)) throw new Error(`${RUNNEL_BIN} missing: run npm run build`);
+  const bin = o.bin ?? RUNNEL_BIN;
+  if (!existsSync(bin)) throw new Error(`${bin} missing: run npm run build`);
   const kind = o.kind ?? 'runnel';
   const dataDir = o.dataDir ?? join(WORK, `${kind}-${process.pid}-${Date.now()}`);
   mkdirSync(dataDir, { recursive: true });

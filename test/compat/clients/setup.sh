@@ -5,7 +5,8 @@
 #   Python   test/.venv: confluent-kafka, kafka-python, aiokafka (py/requirements.txt) and
 #            kafka-python 2.2 in test/.venv/kafka-python-2.2 (py/requirements-kafka-python-2.2.txt)
 #   Go       the modules of go/go.mod (go mod download) and the program, built into
-#            test/.work/compat-go/compat (the tests build it too when it is missing)
+#            test/.work/compat-go/compat (the tests build it too when it is missing); the same for
+#            go-sarama122 (sarama 1.22) into test/.work/compat-go/sarama122
 #   Java 3.x test/java/kafka3 (kafka-clients 3.9), fetched into ~/.m2 and built
 #   JS       @confluentinc/kafka-javascript: a native build (CKJS_LINKING=dynamic: its bundled
 #            librdkafka against Debian's -dev libraries; its prebuilt download is unreachable),
@@ -39,6 +40,11 @@ GO="$(command -v go || true)"
 if [[ -n "$GO" ]]; then
   "$GO" -C "$HERE/go" mod download
   "$GO" -C "$HERE/go" build -mod=readonly -o "$ROOT/test/.work/compat-go/compat" .
+  # sarama 1.22 (Debian 12's release) in a module of its own, so that it builds with the
+  # dependency versions it was released with (in go/ they would be raised to the newest sarama's);
+  # it builds DataDog/zstd with cgo (build-essential).
+  "$GO" -C "$HERE/go-sarama122" mod download
+  "$GO" -C "$HERE/go-sarama122" build -mod=readonly -o "$ROOT/test/.work/compat-go/sarama122" .
   t "go clients built ($("$GO" version | cut -d' ' -f3))" "$start"
 else
   echo "test/compat/clients/setup.sh: no go toolchain: the Go client tests will skip" >&2
