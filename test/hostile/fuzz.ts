@@ -28,8 +28,12 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { API_CODECS } from '../../protocol/generated/index.js';
+import { readRequestHeaderRest, readRequestHeaderStart, requestHeaderSize, writeRequestHeader } from '../../protocol/headers.js';
+import { Reader, Writer } from '../../protocol/primitives.js';
 import { REPO_ROOT } from '../helpers/broker.js';
 import { HostileBroker, LIMITS, Monitor, mib, sleep } from './harness.js';
+import { CompressionType, batchWithRecords, buildBatchSync, noise, realRecords } from './batches.js';
 
 // ---------------------------------------------------------------------------------------------
 // Corpus
@@ -248,7 +252,88 @@ const MUTATORS: Array<[string, number, Mutator]> = [
     },
   ],
 ];
+MUTATORS.push(['field', 6, (b, rng) => mutateField(b, rng)]);
 const TOTAL_WEIGHT = MUTATORS.reduce((n, [, w]) => n + w, 0);
+
+// Structure-aware mutation: decode the request with our codecs, change one value, encode it
+// again. The frame stays well-formed, so the hostile value reaches the handler.
+
+const NUMBERS = [0, -1, 1, -2, 0x7fff, 0x7fffffff, -0x80000000, 1_000_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+const STRINGS = ['', 'x'.repeat(249), 'x'.repeat(250), 'y'.repeat(5000), '__consumer_offsets', '__transaction_state', '_schemas', '..', 'a.b', 'a_b', 'é\u{1F600}', '\0', 'range'];
+
+type Path = Array<string | number>;
+
+function leaves(v: unknown, path: Path, out: Array<{ path: Path; value: unknown }>): void {
+  out.push({ path, value: v });
+  if (Buffer.isBuffer(v) || v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) v.forEach((e, i) => leaves(e, [...path, i], out));
+  else for (const [k, e] of Object.entries(v)) leaves(e, [...path, k], out);
+}
+
+function setAt(root: any, path: Path, value: unknown): void {
+  let o = root;
+  for (const k of path.slice(0, -1)) o = o[k];
+  o[path[path.length - 1]!] = value;
+}
+
+function hostileValue(v: unknown, rng: Rng): [unknown, string] | null {
+  if (typeof v === 'number') {
+    const n = rng.chance(0.2) ? v + (rng.chance(0.5) ? 1 : -1) : rng.pick(NUMBERS);
+    return [n, String(n)];
+  }
+  if (typeof v === 'boolean') return [!v, String(!v)];
+  if (typeof v === 'string') {
+    const t = rng.pick(STRINGS);
+    return [t, `string(${t.length})`];
+  }
+  if (Buffer.isBuffer(v)) {
+    // Records (Produce) and protocol metadata (JoinGroup): lies a CRC check cannot catch.
+    const choice = rng.int(5);
+    if (choice === 0) return [Buffer.alloc(0), 'empty bytes'];
+    if (choice === 1) return [noise(1 + rng.int(300), rng.next()), 'noise bytes'];
+    if (choice === 2) return [batchWithRecords(noise(1 + rng.int(200), rng.next()), { recordCount: rng.pick([1, 5, 0x7fffffff, -1]) }), 'batch of noise'];
+    if (choice === 3) {
+      const codec = rng.pick([CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd]);
+      return [batchWithRecords(noise(1 + rng.int(200), rng.next()), { recordCount: 3, compression: codec }), `noise claiming codec ${codec}`];
+    }
+    return [Buffer.concat([buildBatchSync([{ value: 'a' }]), batchWithRecords(realRecords(2))]), 'two batches'];
+  }
+  if (Array.isArray(v)) {
+    const choice = rng.int(3);
+    if (choice === 0 || v.length === 0) return [[], 'empty array'];
+    if (choice === 1) return [null, 'null array'];
+    const times = rng.pick([2, 10, 1000]);
+    return [Array.from({ length: v.length * times }, (_, i) => v[i % v.length]), `array x${times}`];
+  }
+  if (v === null) return [rng.chance(0.5) ? '' : 0, 'null replaced'];
+  return null;
+}
+
+function mutateField(b: Buffer, rng: Rng): [Buffer, string] {
+  const r = new Reader(b);
+  const header = readRequestHeaderStart(r);
+  const codec = API_CODECS.get(header.apiKey);
+  if (!codec || header.apiVersion < codec.minVersion || header.apiVersion > codec.maxVersion) return [b, 'noop'];
+  const flexible = codec.flexibleFrom >= 0 && header.apiVersion >= codec.flexibleFrom;
+  readRequestHeaderRest(r, header, flexible);
+  const body = codec.decodeRequest(r, header.apiVersion);
+  if (r.error) return [b, 'noop'];
+  const all: Array<{ path: Path; value: unknown }> = [];
+  leaves(body, [], all);
+  const target = rng.pick(all.slice(1));
+  if (!target) return [b, 'noop'];
+  const change = hostileValue(target.value, rng);
+  if (!change) return [b, 'noop'];
+  setAt(body, target.path, change[0]);
+  try {
+    const w = new Writer(requestHeaderSize(header, flexible) + codec.sizeRequest(header.apiVersion, body));
+    writeRequestHeader(w, header, flexible);
+    codec.encodeRequest(w, header.apiVersion, body);
+    return [w.finish(), `${codec.name}.${target.path.join('.')} = ${change[1]}`];
+  } catch {
+    return [b, 'noop (value does not fit the field)'];
+  }
+}
 
 export interface Mutant {
   /** The bytes sent, size prefix included. */
@@ -317,9 +402,9 @@ export function sendOnOneConnection(host: string, port: number, frames: Buffer[]
 export interface FuzzOptions {
   seed: number;
   seconds: number;
-  /** Connections per round. */
+  /** Connections open at a time. */
   connections?: number;
-  /** Most mutants per connection per round (each connection gets 1..this many). */
+  /** Most mutants per connection (each gets 1..this many, pipelined). */
   perConnection?: number;
   /** Extra broker flags. */
   flags?: Record<string, string | number | boolean>;
@@ -328,7 +413,6 @@ export interface FuzzOptions {
 
 export interface FuzzResult {
   seed: number;
-  rounds: number;
   mutants: number;
   seconds: number;
   outcomes: Record<string, number>;
@@ -339,13 +423,13 @@ export interface FuzzResult {
   /** Why the run failed (crash, stall, memory, disk), or null. */
   failure: string | null;
   crashFile: string | null;
-  /** Rounds during which the canary waited longer than LIMITS.canaryMs. */
-  slowRounds: number;
-  /** The slowest round's mutants, when it was slower than LIMITS.canaryMs (replayable). */
+  /** Health checks (every 250 ms) that saw the canary wait longer than LIMITS.canaryMs. */
+  slowChecks: number;
+  /** What was sent around the worst canary wait, when it exceeded LIMITS.canaryMs (replayable). */
   slowFile: string | null;
 }
 
-/** A round during which the canary waits this long fails the run (a stall, not a hiccup). */
+/** A canary wait this long fails the run (a stall, not a hiccup). */
 const STALL_MS = 2000;
 const MAX_DATA_DIR_ENTRIES = 20_000;
 
@@ -355,39 +439,64 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const perConnection = opts.perConnection ?? 3;
   const corpus = loadCorpus();
   const rng = new Rng(opts.seed);
-  log(`[fuzz] seed ${opts.seed}, ${opts.seconds} s, corpus ${corpus.length} request frames, ${connections} connections × 1-${perConnection} mutants per round`);
+  log(`[fuzz] seed ${opts.seed}, ${opts.seconds} s, corpus ${corpus.length} request frames, ${connections} connections at a time, 1-${perConnection} mutants each`);
   const broker = await HostileBroker.start(opts.flags ?? {});
   const monitor = new Monitor(broker);
   const outcomes: Record<string, number> = {};
-  const recent: Mutant[][][] = [];
+  // The most recent mutants, oldest first: what a crash file holds.
+  const recent: Array<{ slot: number; mutants: Mutant[] }> = [];
+  // What each connection slot sent since the last check: the suspects of a slow check.
+  let sinceCheck: Array<{ slot: number; mutants: Mutant[] }> = [];
   const findings = new Map<string, string>();
-  let rounds = 0;
+  let checks = 0;
   let mutants = 0;
   let failure: string | null = null;
   let worst = 0;
   let peak = 0;
-  let slowRounds = 0;
-  let slowest: { ms: number; batch: Mutant[][] } = { ms: 0, batch: [] };
+  let slowChecks = 0;
+  let slowest: { ms: number; sent: Array<{ slot: number; mutants: Mutant[] }> } = { ms: 0, sent: [] };
   const t0 = performance.now();
+  const deadline = t0 + opts.seconds * 1000;
   try {
     await monitor.answersAgain(5000);
-    // Warm-up: every corpus frame once, unmutated, so topics and groups they name exist.
+    // Warm-up: every corpus frame once, unmutated, so the topics and groups they name exist.
     for (const f of [...corpus].sort((a, b) => (a.apiKey === 19 ? -1 : b.apiKey === 19 ? 1 : 0))) {
       const framed = Buffer.concat([Buffer.alloc(4), f.bytes]);
       framed.writeInt32BE(f.bytes.length);
       await sendOnOneConnection(broker.host, broker.port, [framed], 300);
     }
-    const deadline = t0 + opts.seconds * 1000;
+    let running = true;
+    // Connection slots: each sends 1..perConnection mutants on a fresh connection, waits briefly
+    // for answers (or the broker closing it), and starts over. Mutants come from one seeded
+    // sequence; which slot sends which depends on timing, the mutants themselves do not.
+    const slot = async (id: number): Promise<void> => {
+      while (running) {
+        const ms = Array.from({ length: 1 + rng.int(perConnection) }, () => mutate(rng, corpus));
+        const entry = { slot: id, mutants: ms };
+        recent.push(entry);
+        if (recent.length > 300) recent.shift();
+        sinceCheck.push(entry);
+        mutants += ms.length;
+        const how = await sendOnOneConnection(broker.host, broker.port, ms.map((m) => m.bytes), 500);
+        outcomes[how] = (outcomes[how] ?? 0) + 1;
+        if (how === 'refused') await sleep(50);
+      }
+    };
+    const slots = Array.from({ length: connections }, (_, i) => slot(i));
+    // Health checks, every 250 ms: alive, canary answering, RSS, error logs, data directory size.
     let logFrom = broker.child.logs.length;
+    monitor.reset();
     while (performance.now() < deadline && failure === null) {
+      await sleep(250);
+      checks++;
+      const waited = monitor.worstMs();
+      const suspects = sinceCheck;
+      sinceCheck = [];
+      worst = Math.max(worst, waited);
+      peak = Math.max(peak, monitor.peakRss());
+      if (waited > LIMITS.canaryMs) slowChecks++;
+      if (waited > slowest.ms) slowest = { ms: waited, sent: suspects };
       monitor.reset();
-      const batch = Array.from({ length: connections }, () => Array.from({ length: 1 + rng.int(perConnection) }, () => mutate(rng, corpus)));
-      recent.push(batch);
-      if (recent.length > 3) recent.shift();
-      const results = await Promise.all(batch.map((ms) => sendOnOneConnection(broker.host, broker.port, ms.map((m) => m.bytes), 1500)));
-      for (const r of results) outcomes[r] = (outcomes[r] ?? 0) + 1;
-      rounds++;
-      mutants += batch.reduce((n, ms) => n + ms.length, 0);
       for (const line of broker.errorLogs(logFrom)) {
         const msg = summarizeError(line);
         if (!findings.has(msg)) findings.set(msg, line.slice(0, 600));
@@ -395,20 +504,20 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
       // Keep the test process's copy of the broker's log short on long runs.
       if (broker.child.logs.length > 2000) broker.child.logs.splice(0, broker.child.logs.length - 200);
       logFrom = broker.child.logs.length;
-      const roundWorst = monitor.worstMs();
-      worst = Math.max(worst, roundWorst);
-      peak = Math.max(peak, monitor.peakRss());
-      if (roundWorst > LIMITS.canaryMs) slowRounds++;
-      if (roundWorst > slowest.ms) slowest = { ms: roundWorst, batch };
       if (!broker.alive()) failure = broker.describeExit();
-      else if (roundWorst > STALL_MS || !(await monitor.answersAgain(STALL_MS))) failure = `the canary waited ${Math.round(Math.max(roundWorst, STALL_MS))} ms in round ${rounds}`;
-      else if (peak > LIMITS.rssBytes) failure = `broker RSS reached ${mib(peak)} MiB (> ${mib(LIMITS.rssBytes)} MiB)`;
-      else if (rounds % 10 === 0) {
+      else if (waited > STALL_MS) {
+        // The exit event of a broker that just crashed may come while the canary waits.
+        await sleep(200);
+        failure = broker.alive() ? `the canary waited ${Math.round(waited)} ms (a stall)` : broker.describeExit();
+      } else if (peak > LIMITS.rssBytes) failure = `broker RSS reached ${mib(peak)} MiB (> ${mib(LIMITS.rssBytes)} MiB)`;
+      else if (checks % 10 === 0) {
         const entries = readdirSync(broker.dataDir).length;
         if (entries > MAX_DATA_DIR_ENTRIES) failure = `the data directory holds ${entries} entries (runaway topic or partition creation)`;
       }
-      if (rounds % 50 === 0) log(`[fuzz] ${rounds} rounds, ${mutants} mutants, ${((performance.now() - t0) / 1000).toFixed(0)} s, canary worst ${Math.round(worst)} ms, peak RSS ${mib(peak)} MiB`);
+      if (checks % 120 === 0) log(`[fuzz] ${mutants} mutants, ${((performance.now() - t0) / 1000).toFixed(0)} s, canary worst ${Math.round(worst)} ms, peak RSS ${mib(peak)} MiB`);
     }
+    running = false;
+    await Promise.all(slots);
   } finally {
     await monitor.stop();
     await broker.stop();
@@ -416,17 +525,16 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   let crashFile: string | null = null;
   let slowFile: string | null = null;
   if (slowest.ms > LIMITS.canaryMs) {
-    slowFile = saveMutants(`fuzz-slow-${opts.seed}`, [slowest.batch], `the canary waited ${Math.round(slowest.ms)} ms during this round`);
-    log(`[fuzz] ${slowRounds} round(s) made the canary wait over ${LIMITS.canaryMs} ms; the slowest (${Math.round(slowest.ms)} ms) is in ${slowFile}; replay: npx tsx test/hostile/fuzz.ts --replay ${slowFile}`);
+    slowFile = saveMutants(`fuzz-slow-${opts.seed}`, slowest.sent, `the canary waited ${Math.round(slowest.ms)} ms while these were sent`);
+    log(`[fuzz] ${slowChecks} check(s) saw the canary wait over ${LIMITS.canaryMs} ms; the worst (${Math.round(slowest.ms)} ms) with what was sent meanwhile is in ${slowFile}; replay: npx tsx test/hostile/fuzz.ts --replay ${slowFile}`);
   }
   if (failure !== null) {
     crashFile = saveMutants(`fuzz-crash-${opts.seed}`, recent, failure);
     log(`[fuzz] FAILED (seed ${opts.seed}): ${failure}`);
-    log(`[fuzz] the last ${recent.length} rounds' mutants are in ${crashFile}; replay them with:\n  npm run build && npx tsx test/hostile/fuzz.ts --replay ${crashFile}`);
+    log(`[fuzz] the last ${recent.length} connections' mutants are in ${crashFile}; replay them with:\n  npm run build && npx tsx test/hostile/fuzz.ts --replay ${crashFile}`);
   }
   const result: FuzzResult = {
     seed: opts.seed,
-    rounds,
     mutants,
     seconds: (performance.now() - t0) / 1000,
     outcomes,
@@ -435,11 +543,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     findings: [...findings.values()],
     failure,
     crashFile,
-    slowRounds,
+    slowChecks,
     slowFile,
   };
   log(
-    `[fuzz] seed ${opts.seed}: ${rounds} rounds, ${mutants} mutants in ${result.seconds.toFixed(0)} s; connections ${JSON.stringify(outcomes)}; ` +
+    `[fuzz] seed ${opts.seed}: ${mutants} mutants in ${result.seconds.toFixed(0)} s; connections ${JSON.stringify(outcomes)}; ` +
       `canary worst ${result.worstCanaryMs} ms; peak RSS ${result.peakRssMiB} MiB; ${findings.size} distinct handler error(s)`,
   );
   for (const [msg, example] of findings) log(`[fuzz] handler error: ${msg}\n    ${example}`);
@@ -457,47 +565,46 @@ function summarizeError(line: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Crash files: "RNFZ" + entries of [uint16 round, uint16 connection, uint32 length, bytes]
+// Crash files: "RNFZ" + entries of [uint32 connection, uint32 length, bytes], and a .json beside
+// them describing each mutant (its corpus frame and mutations)
 
-function saveMutants(name: string, rounds: Mutant[][][], failure: string): string {
+function saveMutants(name: string, sent: Array<{ slot: number; mutants: Mutant[] }>, failure: string): string {
   const dir = join(REPO_ROOT, 'test', '.work');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.bin`);
   const parts: Buffer[] = [Buffer.from('RNFZ')];
-  const described: Array<{ round: number; connection: number; source: string; mutations: string }> = [];
-  rounds.forEach((batch, r) =>
-    batch.forEach((conn, c) =>
-      conn.forEach((m) => {
-        const head = Buffer.alloc(8);
-        head.writeUInt16BE(r, 0);
-        head.writeUInt16BE(c, 2);
-        head.writeUInt32BE(m.bytes.length, 4);
-        parts.push(head, m.bytes);
-        described.push({ round: r, connection: c, source: m.source, mutations: m.description });
-      }),
-    ),
+  const described: Array<{ connection: number; slot: number; source: string; mutations: string }> = [];
+  sent.forEach((conn, c) =>
+    conn.mutants.forEach((m) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(c, 0);
+      head.writeUInt32BE(m.bytes.length, 4);
+      parts.push(head, m.bytes);
+      described.push({ connection: c, slot: conn.slot, source: m.source, mutations: m.description });
+    }),
   );
   writeFileSync(file, Buffer.concat(parts));
   writeFileSync(file.replace(/\.bin$/, '.json'), JSON.stringify({ failure, mutants: described }, null, 1));
   return file;
 }
 
-export function readCrash(file: string): Array<{ round: number; connection: number; bytes: Buffer }> {
+export function readCrash(file: string): Array<{ connection: number; bytes: Buffer }> {
   const b = readFileSync(file);
   if (b.subarray(0, 4).toString() !== 'RNFZ') throw new Error(`${file} is not a fuzz crash file`);
-  const out: Array<{ round: number; connection: number; bytes: Buffer }> = [];
+  const out: Array<{ connection: number; bytes: Buffer }> = [];
   for (let at = 4; at + 8 <= b.length; ) {
     const len = b.readUInt32BE(at + 4);
-    out.push({ round: b.readUInt16BE(at), connection: b.readUInt16BE(at + 2), bytes: b.subarray(at + 8, at + 8 + len) });
+    out.push({ connection: b.readUInt32BE(at), bytes: b.subarray(at + 8, at + 8 + len) });
     at += 8 + len;
   }
   return out;
 }
 
 /**
- * Replays a crash file against a fresh broker: first each mutant alone on its own connection
- * (naming the first one the broker does not survive), then, if none kills it alone, the rounds
- * as they were sent (a crash that needs several requests together).
+ * Replays a crash file against a fresh broker: first each mutant alone on its own connection,
+ * naming the first one the broker does not survive (and any that make the canary wait); then, if
+ * none does alone, the connections as they were sent, 16 at a time (a crash that needs several
+ * requests together).
  */
 export async function replay(file: string, log: (l: string) => void = console.log): Promise<string | null> {
   const entries = readCrash(file);
@@ -511,36 +618,34 @@ export async function replay(file: string, log: (l: string) => void = console.lo
       await sendOnOneConnection(broker.host, broker.port, [e.bytes], 1000);
       await sleep(50);
       const waited = monitor.worstMs();
-      if (waited > LIMITS.canaryMs) log(`[fuzz] mutant #${i} (round ${e.round}, connection ${e.connection}) made the canary wait ${Math.round(waited)} ms\n  bytes: ${e.bytes.toString('hex')}`);
+      if (waited > LIMITS.canaryMs) log(`[fuzz] mutant #${i} (connection ${e.connection}) made the canary wait ${Math.round(waited)} ms\n  bytes: ${e.bytes.toString('hex')}`);
       if (!broker.alive()) {
         const why = broker.describeExit();
-        log(`[fuzz] mutant #${i} (round ${e.round}, connection ${e.connection}) alone kills the broker: ${why}\n  bytes: ${e.bytes.toString('hex')}`);
+        log(`[fuzz] mutant #${i} (connection ${e.connection}) alone kills the broker: ${why}\n  bytes: ${e.bytes.toString('hex')}`);
         return `mutant #${i}: ${why}`;
       }
     }
-    log('[fuzz] no single mutant kills the broker; replaying the rounds as sent');
+    log('[fuzz] no single mutant kills the broker; replaying the connections as sent');
     await monitor.stop();
     await broker.stop();
     broker = await HostileBroker.start();
     monitor = new Monitor(broker);
-    const rounds = new Map<number, Map<number, Buffer[]>>();
-    for (const e of entries) {
-      const r = rounds.get(e.round) ?? new Map<number, Buffer[]>();
-      rounds.set(e.round, r);
-      r.set(e.connection, [...(r.get(e.connection) ?? []), e.bytes]);
-    }
-    for (const [r, conns] of rounds) {
+    const conns = new Map<number, Buffer[]>();
+    for (const e of entries) conns.set(e.connection, [...(conns.get(e.connection) ?? []), e.bytes]);
+    const all = [...conns.values()];
+    for (let i = 0; i < all.length; i += 16) {
       monitor.reset();
-      await Promise.all([...conns.values()].map((frames) => sendOnOneConnection(broker.host, broker.port, frames, 1500)));
+      await Promise.all(all.slice(i, i + 16).map((frames) => sendOnOneConnection(broker.host, broker.port, frames, 500)));
       await sleep(100);
-      log(`[fuzz] round ${r}: canary worst ${Math.round(monitor.worstMs())} ms, RSS ${mib(monitor.peakRss())} MiB`);
+      const waited = monitor.worstMs();
+      if (waited > LIMITS.canaryMs) log(`[fuzz] connections ${i}-${i + 15}: the canary waited ${Math.round(waited)} ms`);
       if (!broker.alive()) {
         const why = broker.describeExit();
-        log(`[fuzz] round ${r} kills the broker: ${why}`);
-        return `round ${r}: ${why}`;
+        log(`[fuzz] connections ${i}-${i + 15} kill the broker: ${why}`);
+        return `connections ${i}-${i + 15}: ${why}`;
       }
     }
-    log('[fuzz] the broker survived the replay (the failure may need the run\'s earlier state, or it was a stall or memory failure)');
+    log(`[fuzz] the broker survived the replay (peak RSS ${mib(monitor.peakRss())} MiB); the failure may need the run's earlier state`);
     return null;
   } finally {
     await monitor.stop();

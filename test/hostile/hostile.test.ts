@@ -11,6 +11,7 @@
  * case starts a fresh broker, so one crash does not fail the rest.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import kafkajsPkg from 'kafkajs';
@@ -32,7 +33,8 @@ import {
   newProduceRequestPartition,
   newProduceRequestTopic,
 } from '../../protocol/generated/index.js';
-import { KafkaPair, Session, mib, sleep, withTimeout, type AttackReport } from './harness.js';
+import { HostileBroker, KafkaPair, Session, mib, sleep, withTimeout, type AttackReport } from './harness.js';
+import { removeDir, tempDir } from '../helpers/broker.js';
 import {
   RawClient,
   closedWithin,
@@ -473,6 +475,50 @@ describe('hostile clients against a shared broker', () => {
     expectHealthy(r);
   });
 
+  it('JoinGroup listing one protocol name twice still completes (found by the fuzzer)', async () => {
+    // Counted twice, the name was never "supported by every member": the rebalance timer threw
+    // on every attempt, the joiner waited forever and real consumers of the group got
+    // INCONSISTENT_GROUP_PROTOCOL.
+    const r = await s.attack('JoinGroup with a duplicated protocol name', async ({ broker }) => {
+      const problems: string[] = [];
+      const c = await RawClient.connect(broker.host, broker.port);
+      const join = (memberId: string, names: string[]) =>
+        request(11, 5, { groupId: 'hostile-dup-protocols', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, protocolType: 'consumer', protocols: names.map((name) => newJoinGroupRequestProtocol({ name })) });
+      c.write(join('', ['range', 'range']));
+      const first = decodeResponse(11, 5, (await c.readFrame(5000))!).body;
+      c.write(join(first.memberId, ['range', 'range']));
+      const second = await c.readFrame(5000).catch(() => null);
+      if (second === null) problems.push('the member listing "range" twice never got its JoinGroup answer');
+      else if (decodeResponse(11, 5, second).body.errorCode !== ErrorCode.NONE) problems.push(`JoinGroup answered error ${decodeResponse(11, 5, second).body.errorCode}`);
+      c.close();
+      return problems;
+    });
+    expectHealthy(r);
+  });
+
+  it('Produce racing DeleteTopics on a topic that rolls a segment per batch (found by the fuzzer)', async () => {
+    // The writer awaited a segment roll while deletion emptied its queue, then wrote a group of
+    // nothing and failed on it: "unexpected error in log writer", partition offline.
+    const r = await s.attack('Produce racing DeleteTopics mid-roll', async ({ broker }) => {
+      const { host, port } = broker;
+      const batch = buildBatchSync([{ value: 'x'.repeat(100) }]);
+      for (let round = 0; round < 10; round++) {
+        const topic = `hostile-roll-race-${round}`;
+        await createTopic(host, port, topic, 1, [{ name: 'segment.bytes', value: '14' }]);
+        const producer = await RawClient.connect(host, port);
+        const produce = (i: number) =>
+          request(0, 7, { acks: 1, timeoutMs: 5000, topicData: [newProduceRequestTopic({ name: topic, partitionData: [newProduceRequestPartition({ index: 0, records: batch })] })] }, i + 1);
+        producer.write(Buffer.concat(Array.from({ length: 30 + round * 5 }, (_, i) => produce(i))));
+        await sleep(round % 4);
+        await roundTrip(host, port, 20, 4, { topicNames: [topic], timeoutMs: 5000 });
+        await sleep(50);
+        producer.close();
+      }
+      await sleep(200);
+    });
+    expectHealthy(r);
+  });
+
   it('InitProducerId with huge transaction timeouts and many transactional ids', async () => {
     const r = await s.attack('InitProducerId abuse', async ({ broker }) => {
       const problems: string[] = [];
@@ -596,6 +642,68 @@ describe('hostile clients that need a broker of their own', () => {
           'CreatePartitions to 2^31-1',
         );
         if (!grow || grow.results[0].errorCode === ErrorCode.NONE) problems.push(`CreatePartitions to 2^31-1: error ${grow?.results[0].errorCode}, expected one`);
+        return problems;
+      });
+      expectHealthy(r);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('CreateTopics and CreatePartitions racing DeleteTopics leave no orphans (found by the fuzzer)', async () => {
+    const s = await Session.open({ pair: false });
+    try {
+      const r = await s.attack('topic create/grow racing delete', async ({ broker }) => {
+        const problems: string[] = [];
+        const { host, port } = broker;
+        const create = roundTrip(host, port, 19, 5, { topics: [newCreateTopicsRequestTopic({ name: 'hostile-race-create', numPartitions: 200, replicationFactor: 1 })], timeoutMs: 30_000 }, 30_000);
+        await sleep(30);
+        const del = roundTrip(host, port, 20, 4, { topicNames: ['hostile-race-create'], timeoutMs: 5000 });
+        await Promise.all([create, del]);
+        await createTopic(host, port, 'hostile-race-grow');
+        const grow = roundTrip(host, port, 37, 1, { topics: [newCreatePartitionsRequestTopic({ name: 'hostile-race-grow', count: 200, assignments: null })], timeoutMs: 30_000 }, 30_000);
+        await sleep(30);
+        const del2 = roundTrip(host, port, 20, 4, { topicNames: ['hostile-race-grow'], timeoutMs: 5000 });
+        const [g] = await Promise.all([grow, del2]);
+        if (g?.results[0].errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) problems.push(`CreatePartitions racing DeleteTopics answered UNKNOWN_SERVER_ERROR: ${g.results[0].errorMessage}`);
+        await sleep(500);
+        const md = await roundTrip(host, port, 3, 4, { topics: ['hostile-race-create', 'hostile-race-grow'].map((name) => newMetadataRequestTopic({ name })), allowAutoTopicCreation: false });
+        const live = readdirSync(broker.dataDir).filter((d) => d.startsWith('hostile-race-') && !d.endsWith('-delete'));
+        const known = new Set((md?.topics ?? []).filter((t: { errorCode: number }) => t.errorCode === ErrorCode.NONE).map((t: { name: string }) => t.name));
+        const orphans = live.filter((d) => !known.has(d.replace(/-\d+$/, '')));
+        if (orphans.length > 0) problems.push(`${orphans.length} partition directories of deleted topics are left behind, e.g. ${orphans.slice(0, 3).join(', ')}`);
+        return problems;
+      });
+      expectHealthy(r);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the data directory lock: a second broker, and six started at once, never share a directory', async () => {
+    const s = await Session.open();
+    try {
+      const r = await s.attack('data-dir lock', async ({ broker }) => {
+        const problems: string[] = [];
+        // A second broker on a running broker's directory must refuse to start.
+        const second = await HostileBroker.start({}, broker.dataDir).then(
+          (b) => b,
+          (e: Error) => e,
+        );
+        if (!(second instanceof Error)) {
+          problems.push('a second broker started on a directory in use');
+          await second.stop();
+        }
+        // Six brokers racing for one fresh directory: exactly one may start.
+        const dir = tempDir('hostile-lock');
+        try {
+          const racers = await Promise.all(Array.from({ length: 6 }, () => HostileBroker.start({}, dir).catch(() => null)));
+          const started = racers.filter((b) => b !== null);
+          if (started.length !== 1) problems.push(`${started.length} of 6 brokers racing for one directory started`);
+          await Promise.all(started.map((b) => b!.stop()));
+        } finally {
+          removeDir(dir);
+        }
         return problems;
       });
       expectHealthy(r);
