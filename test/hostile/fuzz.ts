@@ -367,8 +367,12 @@ export function mutate(rng: Rng, corpus: readonly CorpusFrame[]): Mutant {
 // ---------------------------------------------------------------------------------------------
 // Sending
 
-/** Sends `frames` on one connection and waits until answered, closed or `waitMs`. */
-export function sendOnOneConnection(host: string, port: number, frames: Buffer[], waitMs: number): Promise<'answered' | 'closed' | 'waiting' | 'refused'> {
+/**
+ * Sends `frames` on one connection and waits until answered, closed or `waitMs`. With `cuts`, the
+ * bytes go out in pieces cut at those offsets, one per event-loop turn, so frame boundaries land
+ * inside and at the end of TCP reads (where a frame reader's edge cases live).
+ */
+export function sendOnOneConnection(host: string, port: number, frames: Buffer[], waitMs: number, cuts: number[] = []): Promise<'answered' | 'closed' | 'waiting' | 'refused'> {
   return new Promise((resolve) => {
     let got = 0;
     let pending = Buffer.alloc(0);
@@ -382,7 +386,19 @@ export function sendOnOneConnection(host: string, port: number, frames: Buffer[]
       resolve(how);
     };
     const timer = setTimeout(() => finish('waiting'), waitMs);
-    s.on('connect', () => s.write(Buffer.concat(frames)));
+    s.setNoDelay(true);
+    s.on('connect', () => {
+      const all = Buffer.concat(frames);
+      let from = 0;
+      const next = () => {
+        if (done) return;
+        const to = cuts.find((c) => c > from && c < all.length) ?? all.length;
+        s.write(all.subarray(from, to));
+        from = to;
+        if (from < all.length) setTimeout(next, 1);
+      };
+      next();
+    });
     s.on('data', (d: Buffer) => {
       pending = Buffer.concat([pending, d]);
       while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
@@ -435,7 +451,7 @@ const MAX_DATA_DIR_ENTRIES = 20_000;
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const connections = opts.connections ?? 16;
+  const connections = opts.connections ?? 8;
   const perConnection = opts.perConnection ?? 3;
   const corpus = loadCorpus();
   const rng = new Rng(opts.seed);
@@ -455,6 +471,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   let peak = 0;
   let slowChecks = 0;
   let slowest: { ms: number; sent: Array<{ slot: number; mutants: Mutant[] }> } = { ms: 0, sent: [] };
+  let dirEntries = 0;
   const t0 = performance.now();
   const deadline = t0 + opts.seconds * 1000;
   try {
@@ -477,7 +494,16 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         if (recent.length > 300) recent.shift();
         sinceCheck.push(entry);
         mutants += ms.length;
-        const how = await sendOnOneConnection(broker.host, broker.port, ms.map((m) => m.bytes), 500);
+        // A third of the connections send their bytes in pieces: cut at frame ends and at random.
+        const total = ms.reduce((n, m) => n + m.bytes.length, 0);
+        const cuts: number[] = [];
+        if (rng.chance(0.33)) {
+          let end = 0;
+          for (const m of ms) cuts.push((end += m.bytes.length));
+          for (let k = rng.int(4); k > 0; k--) cuts.push(1 + rng.int(Math.max(1, total - 1)));
+          cuts.sort((a, b) => a - b);
+        }
+        const how = await sendOnOneConnection(broker.host, broker.port, ms.map((m) => m.bytes), 500, cuts);
         outcomes[how] = (outcomes[how] ?? 0) + 1;
         if (how === 'refused') await sleep(50);
       }
@@ -511,10 +537,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         failure = broker.alive() ? `the canary waited ${Math.round(waited)} ms (a stall)` : broker.describeExit();
       } else if (peak > LIMITS.rssBytes) failure = `broker RSS reached ${mib(peak)} MiB (> ${mib(LIMITS.rssBytes)} MiB)`;
       else if (checks % 10 === 0) {
-        const entries = readdirSync(broker.dataDir).length;
-        if (entries > MAX_DATA_DIR_ENTRIES) failure = `the data directory holds ${entries} entries (runaway topic or partition creation)`;
+        dirEntries = readdirSync(broker.dataDir).length;
+        if (dirEntries > MAX_DATA_DIR_ENTRIES) failure = `the data directory holds ${dirEntries} entries (runaway topic or partition creation)`;
       }
-      if (checks % 120 === 0) log(`[fuzz] ${mutants} mutants, ${((performance.now() - t0) / 1000).toFixed(0)} s, canary worst ${Math.round(worst)} ms, peak RSS ${mib(peak)} MiB`);
+      if (checks % 120 === 0) log(`[fuzz] ${mutants} mutants, ${((performance.now() - t0) / 1000).toFixed(0)} s, canary worst ${Math.round(worst)} ms, peak RSS ${mib(peak)} MiB, ${dirEntries} partition directories`);
     }
     running = false;
     await Promise.all(slots);
@@ -548,7 +574,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   };
   log(
     `[fuzz] seed ${opts.seed}: ${mutants} mutants in ${result.seconds.toFixed(0)} s; connections ${JSON.stringify(outcomes)}; ` +
-      `canary worst ${result.worstCanaryMs} ms; peak RSS ${result.peakRssMiB} MiB; ${findings.size} distinct handler error(s)`,
+      `canary worst ${result.worstCanaryMs} ms; peak RSS ${result.peakRssMiB} MiB; ${dirEntries} partition directories; ${findings.size} distinct handler error(s)`,
   );
   for (const [msg, example] of findings) log(`[fuzz] handler error: ${msg}\n    ${example}`);
   return result;

@@ -47,6 +47,12 @@ export const BASE_FLAGS: Record<string, string | number | boolean> = {
 // ---------------------------------------------------------------------------------------------
 // The broker child
 
+/** Every broker child still running: killed if the test process exits without stopping them. */
+const LIVE = new Set<ChildBroker>();
+process.once('exit', () => {
+  for (const c of LIVE) c.process.kill('SIGKILL');
+});
+
 export class HostileBroker {
   private constructor(
     public child: ChildBroker,
@@ -59,6 +65,7 @@ export class HostileBroker {
     const dir = dataDir ?? tempDir('hostile');
     const all = { ...BASE_FLAGS, ...flags };
     const child = await spawnBroker(dir, all);
+    LIVE.add(child);
     return new HostileBroker(child, dir, all, dataDir === undefined);
   }
 
@@ -99,6 +106,22 @@ export class HostileBroker {
     return readRss(this.pid);
   }
 
+  /** Resolves true if the broker exits within `ms` (false: still running). */
+  exitedWithin(ms: number): Promise<boolean> {
+    if (!this.alive()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.child.process.off('exit', onExit);
+        resolve(false);
+      }, ms);
+      const onExit = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.child.process.once('exit', onExit);
+    });
+  }
+
   /** User + system CPU seconds the broker has used so far. */
   cpuSeconds(): number {
     return readCpuSeconds(this.pid);
@@ -114,9 +137,11 @@ export class HostileBroker {
     const port = this.port;
     await this.stopProcess();
     this.child = await spawnBroker(this.dataDir, this.flags, port);
+    LIVE.add(this.child);
   }
 
   private async stopProcess(): Promise<void> {
+    LIVE.delete(this.child);
     if (!this.alive()) return;
     const exited = this.child.kill('SIGTERM');
     const timer = setTimeout(() => void this.child.kill('SIGKILL'), 10_000);
@@ -127,6 +152,16 @@ export class HostileBroker {
   async stop(): Promise<void> {
     await this.stopProcess();
     if (this.ownsDir) removeDir(this.dataDir);
+  }
+}
+
+/** The soft limit on open files of this process (brokers it spawns inherit it). */
+export function openFilesLimit(): number {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? (m[1] === 'unlimited' ? Infinity : Number(m[1])) : Infinity;
+  } catch {
+    return Infinity;
   }
 }
 
@@ -430,6 +465,8 @@ export class Session {
       problems.push(`attack failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     const seconds = (performance.now() - t0) / 1000;
+    // A broker that just crashed is seen as exited once its exit event is processed.
+    await this.broker.exitedWithin(200);
     const alive = this.broker.alive();
     const cpuFraction = alive ? (this.broker.cpuSeconds() - cpu0) / Math.max(seconds, 0.001) : NaN;
     const worst = this.monitor.worstMs();
