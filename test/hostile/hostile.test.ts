@@ -79,6 +79,17 @@ function kafka(bootstrap: string) {
   return new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 }, connectionTimeout: 3000, requestTimeout: 10_000 });
 }
 
+/** `n` tagged fields, each tag i with no data: 4 bytes apiece (varint tag up to 2^21, size 0). */
+function tagFlood(n: number): Buffer {
+  const b = Buffer.alloc(n * 4);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    at += uvarint(i).copy(b, at);
+    b[at++] = 0;
+  }
+  return b.subarray(0, at);
+}
+
 /** Closes every socket (the attack is over). */
 function destroyAll(sockets: Socket[]): void {
   for (const s of sockets) s.destroy();
@@ -374,15 +385,10 @@ describe('hostile clients against a shared broker', () => {
       ['CreateTopics v5 claiming 2^31-1 configs', frame(Buffer.concat([headerV1(19, 5), int32(1), str('hostile-claims'), int32(1), int16(1), int32(0), int32(0x7fffffff), int32(1000), Buffer.from([0])]))],
       // Metadata v9: topics (compact array) of one name whose compact length is 2^32-2.
       ['Metadata v9 compact string of 2^32-2 bytes', frame(Buffer.concat([headerV2(3, 9), uvarint(2), uvarint(0xffffffff), Buffer.from('abc')]))],
-      [
-        // No topics, three booleans, then the body's tagged-field section.
-        'Metadata v9 body with 1,000,000 empty tagged fields',
-        frame(Buffer.concat([headerV2(3, 9), uvarint(1), Buffer.from([1, 0, 0]), uvarint(1_000_000), Buffer.concat(Array.from({ length: 1_000_000 }, (_, i) => Buffer.concat([uvarint(i), uvarint(0)])))])),
-      ],
-      [
-        'ApiVersions v3 header with 300,000 tagged fields',
-        frame(Buffer.concat([headerV1(18, 3), uvarint(300_000), Buffer.concat(Array.from({ length: 300_000 }, (_, i) => Buffer.concat([uvarint(i), uvarint(8), Buffer.alloc(8)])))])),
-      ],
+      // Tagged-field floods: 5,000,000 empty tags (20 MB, well under socket.request.max.bytes).
+      // No topics, three booleans, then the body's tagged-field section.
+      ['Metadata v9 body with 5,000,000 empty tagged fields', frame(Buffer.concat([headerV2(3, 9), uvarint(1), Buffer.from([1, 0, 0]), uvarint(5_000_000), tagFlood(5_000_000)]))],
+      ['ApiVersions v3 header with 5,000,000 empty tagged fields', frame(Buffer.concat([headerV1(18, 3), uvarint(5_000_000), tagFlood(5_000_000)]))],
     ];
     const failures: string[] = [];
     for (const [name, f] of cases) {
@@ -568,10 +574,10 @@ describe('hostile clients against a shared broker', () => {
       const f = await c.readFrame(5000);
       const code = f ? decodeResponse(8, 2, f).body.topics[0].partitions[0].errorCode : null;
       if (code !== ErrorCode.OFFSET_METADATA_TOO_LARGE) problems.push(`32 kB offset metadata: error ${code}, expected OFFSET_METADATA_TOO_LARGE`);
-      // 10,000 partitions × 4000-byte metadata (just under offset.metadata.max.bytes), 2 groups.
-      for (let g = 0; g < 2; g++) {
-        c.write(commit(`hostile-oc-${g}`, 10_000, 'm'.repeat(4000)));
-        await c.readFrame(20_000).catch(() => problems.push(`a 10,000-partition OffsetCommit was not answered in 20 s`));
+      // 1,000 partitions × 4000-byte metadata (just under offset.metadata.max.bytes), 3 groups.
+      for (let g = 0; g < 3; g++) {
+        c.write(commit(`hostile-oc-${g}`, 1000, 'm'.repeat(4000)));
+        await c.readFrame(20_000).catch(() => problems.push(`a 1,000-partition OffsetCommit was not answered in 20 s`));
       }
       c.close();
       return problems;
