@@ -494,7 +494,7 @@ export class Session {
     const pairNote = this.pair ? `, pair acked ${this.pair.acked.size}${this.pair === pairBefore ? ` (+${this.pair.acked.size - ackedBefore})` : ' (new pair)'}` : '';
     console.log(
       `[hostile] ${name}: ${problems.length === 0 ? 'ok' : 'FAIL'} in ${seconds.toFixed(1)} s; canary worst ${Math.round(worst)} ms, ` +
-        `peak RSS ${mib(peak)} MiB, CPU ${Number.isNaN(cpuFraction) ? '-' : (cpuFraction * 100).toFixed(0) + '%'}${pairNote}` +
+        `peak RSS ${mib(peak)} MiB, CPU ${Number.isNaN(cpuFraction) || seconds < 0.5 ? '-' : (cpuFraction * 100).toFixed(0) + '%'}${pairNote}` +
         (problems.length ? `\n  - ${problems.join('\n  - ')}` : ''),
     );
     return report;
