@@ -504,6 +504,14 @@ export interface FuzzResult {
   slowFile: string | null;
 }
 
+/**
+ * Mutated CreateTopics/CreatePartitions ask for up to 10,000 partitions (the per-topic cap) again
+ * and again: each partition costs the broker ~12 KiB and a directory, and nothing caps the total,
+ * so an hour's run would end on memory, not on a bug. A small per-topic cap keeps the broker's
+ * state bounded; runaway creation has its own cases in hostile.test.ts.
+ */
+const FUZZ_FLAGS = { 'runnel.max.partitions.per.topic': 64 };
+
 /** A canary wait this long fails the run (a stall, not a hiccup). */
 const STALL_MS = 2000;
 const MAX_DATA_DIR_ENTRIES = 20_000;
@@ -515,7 +523,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const corpus = loadCorpus();
   const rng = new Rng(opts.seed);
   log(`[fuzz] seed ${opts.seed}, ${opts.seconds} s, corpus ${corpus.length} request frames, ${connections} connections at a time, 1-${perConnection} mutants each`);
-  const broker = await HostileBroker.start(opts.flags ?? {});
+  const broker = await HostileBroker.start({ ...FUZZ_FLAGS, ...opts.flags });
   const monitor = new Monitor(broker);
   const outcomes: Record<string, number> = {};
   // The most recent mutants, oldest first: what a crash file holds.
