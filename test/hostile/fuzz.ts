@@ -33,7 +33,7 @@ import { API_CODECS } from '../../protocol/generated/index.js';
 import { readRequestHeaderRest, readRequestHeaderStart, requestHeaderSize, writeRequestHeader } from '../../protocol/headers.js';
 import { Reader, Writer } from '../../protocol/primitives.js';
 import { REPO_ROOT } from '../helpers/broker.js';
-import { HostileBroker, LIMITS, Monitor, mib, sleep } from './harness.js';
+import { HostileBroker, LIMITS, Monitor, mib, niceAttacker, sleep } from './harness.js';
 import { CompressionType, batchWithRecords, buildBatchSync, noise, realRecords } from './batches.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -575,6 +575,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         if (how === 'refused') await sleep(50);
       }
     };
+    // The mutant generator and senders are the attacker: niced, as in the attack suite (harness.ts).
+    niceAttacker(true);
     const slots = Array.from({ length: connections }, (_, i) => slot(i));
     // Health checks, every 250 ms: alive, canary answering, RSS, error logs, data directory size.
     let logFrom = broker.child.logs.length;
@@ -612,6 +614,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     running = false;
     await Promise.all(slots);
   } finally {
+    niceAttacker(false);
     await monitor.stop();
     await broker.stop();
   }

@@ -18,6 +18,7 @@
  * independent.
  */
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import kafkajsPkg from 'kafkajs';
 import type { Admin, Consumer, Producer } from 'kafkajs';
@@ -49,6 +50,43 @@ export const BASE_FLAGS: Record<string, string | number | boolean> = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Attacker priority
+//
+// The attacks run on the same two cores as the broker: building and sending hundreds of MB, or
+// closing 10,000 sockets, takes CPU the broker and the canary then wait for, and the canary
+// would blame the broker for the attacker's own work. While an attack runs, the test's main
+// thread (the attacker, and the kafkajs pair) is niced; the broker child and the canary thread
+// keep normal priority. Linux nices threads one by one, and a child or thread inherits the nice
+// value of the thread that creates it, so brokers and canaries are created at normal priority.
+// Only root may lower a nice value again, so elsewhere the attacker keeps normal priority.
+
+const ATTACKER_NICE = 10;
+const CAN_RENICE = process.platform === 'linux' && process.getuid?.() === 0;
+let attackerNiced = false;
+
+/** Nices (true) or restores (false) the calling thread: the attacker, during an attack. */
+export function niceAttacker(on: boolean): void {
+  if (!CAN_RENICE || attackerNiced === on) return;
+  try {
+    setPriority(0, on ? ATTACKER_NICE : 0);
+    attackerNiced = on;
+  } catch {
+    // not permitted here: the attack runs at normal priority
+  }
+}
+
+/** Runs `create` (which spawns a process or a thread) at normal priority, so it inherits that. */
+function atNormalPriority<T>(create: () => T): T {
+  const was = attackerNiced;
+  niceAttacker(false);
+  try {
+    return create();
+  } finally {
+    niceAttacker(was);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The broker child
 
 /** Every broker child still running: killed if the test process exits without stopping them. */
@@ -68,7 +106,7 @@ export class HostileBroker {
   static async start(flags: Record<string, string | number | boolean> = {}, dataDir?: string): Promise<HostileBroker> {
     const dir = dataDir ?? tempDir('hostile');
     const all = { ...BASE_FLAGS, ...flags };
-    const child = await spawnBroker(dir, all);
+    const child = await atNormalPriority(() => spawnBroker(dir, all));
     LIVE.add(child);
     return new HostileBroker(child, dir, all, dataDir === undefined);
   }
@@ -140,7 +178,7 @@ export class HostileBroker {
   async restart(): Promise<void> {
     const port = this.port;
     await this.stopProcess();
-    this.child = await spawnBroker(this.dataDir, this.flags, port);
+    this.child = await atNormalPriority(() => spawnBroker(this.dataDir, this.flags, port));
     LIVE.add(this.child);
   }
 
@@ -208,9 +246,12 @@ export class Monitor {
     readonly broker: HostileBroker,
     intervalMs = 20,
   ) {
-    this.worker = new Worker(new URL('./canary-worker.mjs', import.meta.url), {
-      workerData: { host: broker.host, port: broker.port, intervalMs, shared: this.stats.buffer },
-    });
+    this.worker = atNormalPriority(
+      () =>
+        new Worker(new URL('./canary-worker.mjs', import.meta.url), {
+          workerData: { host: broker.host, port: broker.port, intervalMs, shared: this.stats.buffer },
+        }),
+    );
     this.worker.unref();
     // RSS is sampled here too (cheap); the worker's samples would share its loop with the canary.
     this.rssTimer = setInterval(() => this.sampleRss(), 20);
@@ -462,11 +503,14 @@ export class Session {
     this.monitor.reset();
     const cpu0 = this.broker.cpuSeconds();
     const t0 = performance.now();
+    niceAttacker(true);
     try {
       const found = await fn(this);
       if (Array.isArray(found)) problems.push(...found);
     } catch (err) {
       problems.push(`attack failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      niceAttacker(false);
     }
     const seconds = (performance.now() - t0) / 1000;
     // A broker that just crashed is seen as exited once its exit event is processed.
