@@ -285,13 +285,23 @@ export class Reader {
     return n;
   }
 
-  /** Skips a tagged-field section, calling `known` for tags the caller understands. */
-  taggedFields(known?: (tag: number, size: number) => void): void {
+  /**
+   * The field count that opens a tagged-field section, charged to `elementBudget` like an
+   * array's length (the generated decoders read their sections through this): a section of
+   * millions of empty tags is as many loop turns as an array of millions of elements.
+   */
+  tagCount(): number {
     const count = this.uvarint();
     if (count > 0 && (this.elementBudget -= count) < 0) {
       this.fail('more tagged fields than the request may carry');
-      return;
+      return 0;
     }
+    return count;
+  }
+
+  /** Skips a tagged-field section, calling `known` for tags the caller understands. */
+  taggedFields(known?: (tag: number, size: number) => void): void {
+    const count = this.tagCount();
     for (let i = 0; i < count && this.error === null; i++) {
       const tag = this.uvarint();
       const size = this.uvarint();

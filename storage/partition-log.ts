@@ -457,6 +457,10 @@ export class PartitionLog {
         return;
       }
       if (this.state === 'offline') return;
+      // Topic deletion may have abandoned the log while the segment was being switched: the queue
+      // was rejected and emptied, so `head` is no longer ours to write (and a group of nothing
+      // would fail below and take the log offline).
+      if (this.queue[0] !== head) return;
     }
     if (head.buf === null) {
       this.queue.shift();

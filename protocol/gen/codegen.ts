@@ -425,7 +425,7 @@ function emitStruct(s: Struct, out: string[], top: boolean, flexible: VersionRan
     }
   }
   out.push('  if (flex) {');
-  out.push('    const $count = r.uvarint();');
+  out.push('    const $count = r.tagCount();');
   out.push('    for (let $i = 0; $i < $count && r.error === null; $i++) {');
   out.push('      const $tag = r.uvarint();');
   out.push('      const $end = r.tagEnd(r.uvarint());');

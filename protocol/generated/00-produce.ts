@@ -27,7 +27,7 @@ export function decodeProduceRequestPartition(r: Reader, v: number, flex: boolea
   index = r.int32();
   records = (flex ? r.compactNullableBytes() : r.nullableBytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -78,7 +78,7 @@ export function decodeProduceRequestTopic(r: Reader, v: number, flex: boolean): 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -154,7 +154,7 @@ export function decodeProduceRequest(r: Reader, v: number): ProduceRequest {
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -223,7 +223,7 @@ export function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, v: num
     batchIndexErrorMessage = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -283,7 +283,7 @@ export function decodeProduceResponseLeaderIdAndEpoch(r: Reader, v: number, flex
     leaderEpoch = r.int32();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -376,7 +376,7 @@ export function decodeProduceResponsePartition(r: Reader, v: number, flex: boole
     errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -495,7 +495,7 @@ export function decodeProduceResponseTopic(r: Reader, v: number, flex: boolean):
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -565,7 +565,7 @@ export function decodeProduceResponseNodeEndpoint(r: Reader, v: number, flex: bo
     rack = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -643,7 +643,7 @@ export function decodeProduceResponse(r: Reader, v: number): ProduceResponse {
     throttleTimeMs = r.int32();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -50,7 +50,7 @@ export function decodeFetchRequestPartition(r: Reader, v: number, flex: boolean)
   }
   partitionMaxBytes = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -129,7 +129,7 @@ export function decodeFetchRequestTopic(r: Reader, v: number, flex: boolean): Fe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -211,7 +211,7 @@ export function decodeFetchRequestForgottenTopic(r: Reader, v: number, flex: boo
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -345,7 +345,7 @@ export function decodeFetchRequest(r: Reader, v: number): FetchRequest {
     rackId = (flex ? r.compactString() : r.string());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -496,7 +496,7 @@ export function decodeFetchResponseEpochEndOffset(r: Reader, v: number, flex: bo
     endOffset = r.int64();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -556,7 +556,7 @@ export function decodeFetchResponseLeaderIdAndEpoch(r: Reader, v: number, flex: 
     leaderEpoch = r.int32();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -612,7 +612,7 @@ export function decodeFetchResponseSnapshotId(r: Reader, v: number, flex: boolea
   endOffset = r.int64();
   epoch = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -659,7 +659,7 @@ export function decodeFetchResponseAbortedTransaction(r: Reader, v: number, flex
     firstOffset = r.int64();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -759,7 +759,7 @@ export function decodeFetchResponsePartition(r: Reader, v: number, flex: boolean
   }
   records = (flex ? r.compactNullableBytes() : r.nullableBytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -933,7 +933,7 @@ export function decodeFetchResponseTopic(r: Reader, v: number, flex: boolean): F
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -1020,7 +1020,7 @@ export function decodeFetchResponse(r: Reader, v: number): FetchResponse {
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -29,7 +29,7 @@ export function decodeMetadataRequestTopic(r: Reader, v: number, flex: boolean):
   }
   name = (v >= 10 ? (flex ? r.compactNullableString() : r.nullableString()) : (flex ? r.compactString() : r.string()));
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -100,7 +100,7 @@ export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
     includeTopicAuthorizedOperations = r.bool();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -183,7 +183,7 @@ export function decodeMetadataResponseBroker(r: Reader, v: number, flex: boolean
     rack = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -282,7 +282,7 @@ export function decodeMetadataResponsePartition(r: Reader, v: number, flex: bool
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -397,7 +397,7 @@ export function decodeMetadataResponseTopic(r: Reader, v: number, flex: boolean)
     topicAuthorizedOperations = r.int32();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -512,7 +512,7 @@ export function decodeMetadataResponse(r: Reader, v: number): MetadataResponse {
     clusterAuthorizedOperations = r.int32();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

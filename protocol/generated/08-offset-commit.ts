@@ -43,7 +43,7 @@ export function decodeOffsetCommitRequestPartition(r: Reader, v: number, flex: b
   }
   committedMetadata = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -108,7 +108,7 @@ export function decodeOffsetCommitRequestTopic(r: Reader, v: number, flex: boole
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -196,7 +196,7 @@ export function decodeOffsetCommitRequest(r: Reader, v: number): OffsetCommitReq
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -276,7 +276,7 @@ export function decodeOffsetCommitResponsePartition(r: Reader, v: number, flex: 
   partitionIndex = r.int32();
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -327,7 +327,7 @@ export function decodeOffsetCommitResponseTopic(r: Reader, v: number, flex: bool
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -392,7 +392,7 @@ export function decodeOffsetCommitResponse(r: Reader, v: number): OffsetCommitRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

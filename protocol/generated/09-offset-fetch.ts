@@ -39,7 +39,7 @@ export function decodeOffsetFetchRequestTopic(r: Reader, v: number, flex: boolea
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -110,7 +110,7 @@ export function decodeOffsetFetchRequestGroupTopic(r: Reader, v: number, flex: b
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -193,7 +193,7 @@ export function decodeOffsetFetchRequestGroup(r: Reader, v: number, flex: boolea
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -302,7 +302,7 @@ export function decodeOffsetFetchRequest(r: Reader, v: number): OffsetFetchReque
     requireStable = r.bool();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -412,7 +412,7 @@ export function decodeOffsetFetchResponsePartition(r: Reader, v: number, flex: b
     errorCode = r.int16();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -493,7 +493,7 @@ export function decodeOffsetFetchResponseTopic(r: Reader, v: number, flex: boole
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -577,7 +577,7 @@ export function decodeOffsetFetchResponseGroupPartition(r: Reader, v: number, fl
     errorCode = r.int16();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -658,7 +658,7 @@ export function decodeOffsetFetchResponseGroupTopic(r: Reader, v: number, flex: 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -738,7 +738,7 @@ export function decodeOffsetFetchResponseGroup(r: Reader, v: number, flex: boole
     errorCode = r.int16();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -839,7 +839,7 @@ export function decodeOffsetFetchResponse(r: Reader, v: number): OffsetFetchResp
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

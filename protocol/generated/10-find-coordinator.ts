@@ -46,7 +46,7 @@ export function decodeFindCoordinatorRequest(r: Reader, v: number): FindCoordina
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -144,7 +144,7 @@ export function decodeFindCoordinatorResponseCoordinator(r: Reader, v: number, f
     errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -262,7 +262,7 @@ export function decodeFindCoordinatorResponse(r: Reader, v: number): FindCoordin
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -27,7 +27,7 @@ export function decodeJoinGroupRequestProtocol(r: Reader, v: number, flex: boole
   name = (flex ? r.compactString() : r.string());
   metadata = (flex ? r.compactBytes() : r.bytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -110,7 +110,7 @@ export function decodeJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
     reason = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -196,7 +196,7 @@ export function decodeJoinGroupResponseMember(r: Reader, v: number, flex: boolea
   }
   metadata = (flex ? r.compactBytes() : r.bytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -288,7 +288,7 @@ export function decodeJoinGroupResponse(r: Reader, v: number): JoinGroupResponse
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

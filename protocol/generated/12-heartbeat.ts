@@ -38,7 +38,7 @@ export function decodeHeartbeatRequest(r: Reader, v: number): HeartbeatRequest {
     groupInstanceId = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -94,7 +94,7 @@ export function decodeHeartbeatResponse(r: Reader, v: number): HeartbeatResponse
   }
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -37,7 +37,7 @@ export function decodeLeaveGroupRequestMember(r: Reader, v: number, flex: boolea
     reason = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -111,7 +111,7 @@ export function decodeLeaveGroupRequest(r: Reader, v: number): LeaveGroupRequest
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -187,7 +187,7 @@ export function decodeLeaveGroupResponseMember(r: Reader, v: number, flex: boole
     errorCode = r.int16();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -261,7 +261,7 @@ export function decodeLeaveGroupResponse(r: Reader, v: number): LeaveGroupRespon
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -27,7 +27,7 @@ export function decodeSyncGroupRequestAssignment(r: Reader, v: number, flex: boo
   memberId = (flex ? r.compactString() : r.string());
   assignment = (flex ? r.compactBytes() : r.bytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -105,7 +105,7 @@ export function decodeSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -202,7 +202,7 @@ export function decodeSyncGroupResponse(r: Reader, v: number): SyncGroupResponse
   }
   assignment = (flex ? r.compactBytes() : r.bytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -38,7 +38,7 @@ export function decodeDescribeGroupsRequest(r: Reader, v: number): DescribeGroup
     includeAuthorizedOperations = r.bool();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -116,7 +116,7 @@ export function decodeDescribeGroupsResponseMember(r: Reader, v: number, flex: b
   memberMetadata = (flex ? r.compactBytes() : r.bytes());
   memberAssignment = (flex ? r.compactBytes() : r.bytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -202,7 +202,7 @@ export function decodeDescribeGroupsResponseGroup(r: Reader, v: number, flex: bo
     authorizedOperations = r.int32();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -281,7 +281,7 @@ export function decodeDescribeGroupsResponse(r: Reader, v: number): DescribeGrou
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

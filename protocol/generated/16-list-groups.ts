@@ -48,7 +48,7 @@ export function decodeListGroupsRequest(r: Reader, v: number): ListGroupsRequest
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -135,7 +135,7 @@ export function decodeListGroupsResponseGroup(r: Reader, v: number, flex: boolea
     groupType = (flex ? r.compactString() : r.string());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -205,7 +205,7 @@ export function decodeListGroupsResponse(r: Reader, v: number): ListGroupsRespon
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -24,7 +24,7 @@ export function decodeSaslHandshakeRequest(r: Reader, v: number): SaslHandshakeR
   let mechanism: string = "";
   mechanism = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -77,7 +77,7 @@ export function decodeSaslHandshakeResponse(r: Reader, v: number): SaslHandshake
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

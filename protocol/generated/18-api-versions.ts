@@ -34,7 +34,7 @@ export function decodeApiVersionsRequest(r: Reader, v: number): ApiVersionsReque
     clientSoftwareVersion = (flex ? r.compactString() : r.string());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -91,7 +91,7 @@ export function decodeApiVersionsResponseApiVersion(r: Reader, v: number, flex: 
   minVersion = r.int16();
   maxVersion = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -146,7 +146,7 @@ export function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, v: numbe
     maxVersion = r.int16();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -213,7 +213,7 @@ export function decodeApiVersionsResponseFinalizedFeatureKey(r: Reader, v: numbe
     minVersionLevel = r.int16();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -297,7 +297,7 @@ export function decodeApiVersionsResponse(r: Reader, v: number): ApiVersionsResp
     throttleTimeMs = r.int32();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

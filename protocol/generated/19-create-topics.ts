@@ -35,7 +35,7 @@ export function decodeCreateTopicsRequestAssignment(r: Reader, v: number, flex: 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -86,7 +86,7 @@ export function decodeCreateTopicsRequestConfig(r: Reader, v: number, flex: bool
   name = (flex ? r.compactString() : r.string());
   value = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -159,7 +159,7 @@ export function decodeCreateTopicsRequestTopic(r: Reader, v: number, flex: boole
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -245,7 +245,7 @@ export function decodeCreateTopicsRequest(r: Reader, v: number): CreateTopicsReq
     validateOnly = r.bool();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -329,7 +329,7 @@ export function decodeCreateTopicsResponseConfig(r: Reader, v: number, flex: boo
     isSensitive = r.bool();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -440,7 +440,7 @@ export function decodeCreateTopicsResponseTopic(r: Reader, v: number, flex: bool
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -567,7 +567,7 @@ export function decodeCreateTopicsResponse(r: Reader, v: number): CreateTopicsRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -31,7 +31,7 @@ export function decodeDeleteTopicsRequestTopic(r: Reader, v: number, flex: boole
     topicId = r.uuid();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -107,7 +107,7 @@ export function decodeDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsReq
   }
   timeoutMs = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -196,7 +196,7 @@ export function decodeDeleteTopicsResponseResult(r: Reader, v: number, flex: boo
     errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -262,7 +262,7 @@ export function decodeDeleteTopicsResponse(r: Reader, v: number): DeleteTopicsRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -28,7 +28,7 @@ export function decodeDeleteRecordsRequestPartition(r: Reader, v: number, flex: 
   partitionIndex = r.int32();
   offset = r.int64();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -79,7 +79,7 @@ export function decodeDeleteRecordsRequestTopic(r: Reader, v: number, flex: bool
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -142,7 +142,7 @@ export function decodeDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsR
   }
   timeoutMs = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -202,7 +202,7 @@ export function decodeDeleteRecordsResponsePartition(r: Reader, v: number, flex:
   lowWatermark = r.int64();
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -255,7 +255,7 @@ export function decodeDeleteRecordsResponseTopic(r: Reader, v: number, flex: boo
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -318,7 +318,7 @@ export function decodeDeleteRecordsResponse(r: Reader, v: number): DeleteRecords
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -41,7 +41,7 @@ export function decodeInitProducerIdRequest(r: Reader, v: number): InitProducerI
     producerEpoch = r.int16();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -107,7 +107,7 @@ export function decodeInitProducerIdResponse(r: Reader, v: number): InitProducer
   producerId = r.int64();
   producerEpoch = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -33,7 +33,7 @@ export function decodeOffsetForLeaderEpochRequestPartition(r: Reader, v: number,
   }
   leaderEpoch = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -90,7 +90,7 @@ export function decodeOffsetForLeaderEpochRequestTopic(r: Reader, v: number, fle
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -156,7 +156,7 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, v: number): OffsetF
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -226,7 +226,7 @@ export function decodeOffsetForLeaderEpochResponsePartition(r: Reader, v: number
   }
   endOffset = r.int64();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -285,7 +285,7 @@ export function decodeOffsetForLeaderEpochResponseTopic(r: Reader, v: number, fl
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -350,7 +350,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, v: number): Offset
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -35,7 +35,7 @@ export function decodeAddPartitionsToTxnRequestTopic(r: Reader, v: number, flex:
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -111,7 +111,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, v: number): AddPartit
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -187,7 +187,7 @@ export function decodeAddPartitionsToTxnResponsePartitionResult(r: Reader, v: nu
   partitionIndex = r.int32();
   partitionErrorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -238,7 +238,7 @@ export function decodeAddPartitionsToTxnResponseTopicResult(r: Reader, v: number
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -303,7 +303,7 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, v: number): AddParti
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

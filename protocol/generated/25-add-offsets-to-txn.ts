@@ -36,7 +36,7 @@ export function decodeAddOffsetsToTxnRequest(r: Reader, v: number): AddOffsetsTo
   producerEpoch = r.int16();
   groupId = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -86,7 +86,7 @@ export function decodeAddOffsetsToTxnResponse(r: Reader, v: number): AddOffsetsT
   throttleTimeMs = r.int32();
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -37,7 +37,7 @@ export function decodeEndTxnRequest(r: Reader, v: number): EndTxnRequest {
   producerEpoch = r.int16();
   committed = r.bool();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -87,7 +87,7 @@ export function decodeEndTxnResponse(r: Reader, v: number): EndTxnResponse {
   throttleTimeMs = r.int32();
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

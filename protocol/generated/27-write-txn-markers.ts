@@ -35,7 +35,7 @@ export function decodeWriteTxnMarkersRequestTopic(r: Reader, v: number, flex: bo
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -107,7 +107,7 @@ export function decodeWriteTxnMarkersRequestMarker(r: Reader, v: number, flex: b
   }
   coordinatorEpoch = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -172,7 +172,7 @@ export function decodeWriteTxnMarkersRequest(r: Reader, v: number): WriteTxnMark
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -226,7 +226,7 @@ export function decodeWriteTxnMarkersResponsePartition(r: Reader, v: number, fle
   partitionIndex = r.int32();
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -277,7 +277,7 @@ export function decodeWriteTxnMarkersResponseTopic(r: Reader, v: number, flex: b
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -339,7 +339,7 @@ export function decodeWriteTxnMarkersResponseMarker(r: Reader, v: number, flex: 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -398,7 +398,7 @@ export function decodeWriteTxnMarkersResponse(r: Reader, v: number): WriteTxnMar
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

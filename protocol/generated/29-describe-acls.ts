@@ -50,7 +50,7 @@ export function decodeDescribeAclsRequest(r: Reader, v: number): DescribeAclsReq
   operation = r.int8();
   permissionType = r.int8();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -117,7 +117,7 @@ export function decodeDescribeAclsResponseAcl(r: Reader, v: number, flex: boolea
   operation = r.int8();
   permissionType = r.int8();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -182,7 +182,7 @@ export function decodeDescribeAclsResponseResource(r: Reader, v: number, flex: b
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -261,7 +261,7 @@ export function decodeDescribeAclsResponse(r: Reader, v: number): DescribeAclsRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -49,7 +49,7 @@ export function decodeCreateAclsRequestCreation(r: Reader, v: number, flex: bool
   operation = r.int8();
   permissionType = r.int8();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -111,7 +111,7 @@ export function decodeCreateAclsRequest(r: Reader, v: number): CreateAclsRequest
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -165,7 +165,7 @@ export function decodeCreateAclsResponseResult(r: Reader, v: number, flex: boole
   errorCode = r.int16();
   errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -217,7 +217,7 @@ export function decodeCreateAclsResponse(r: Reader, v: number): CreateAclsRespon
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -49,7 +49,7 @@ export function decodeDeleteAclsRequestFilter(r: Reader, v: number, flex: boolea
   operation = r.int8();
   permissionType = r.int8();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -111,7 +111,7 @@ export function decodeDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -195,7 +195,7 @@ export function decodeDeleteAclsResponseMatchingAcl(r: Reader, v: number, flex: 
   operation = r.int8();
   permissionType = r.int8();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -268,7 +268,7 @@ export function decodeDeleteAclsResponseFilterResult(r: Reader, v: number, flex:
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -333,7 +333,7 @@ export function decodeDeleteAclsResponse(r: Reader, v: number): DeleteAclsRespon
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -40,7 +40,7 @@ export function decodeDescribeConfigsRequestResource(r: Reader, v: number, flex:
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -114,7 +114,7 @@ export function decodeDescribeConfigsRequest(r: Reader, v: number): DescribeConf
     includeDocumentation = r.bool();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -190,7 +190,7 @@ export function decodeDescribeConfigsResponseSynonym(r: Reader, v: number, flex:
     source = r.int8();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -293,7 +293,7 @@ export function decodeDescribeConfigsResponseConfig(r: Reader, v: number, flex: 
     documentation = (flex ? r.compactNullableString() : r.nullableString());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -401,7 +401,7 @@ export function decodeDescribeConfigsResponseResult(r: Reader, v: number, flex: 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -470,7 +470,7 @@ export function decodeDescribeConfigsResponse(r: Reader, v: number): DescribeCon
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -27,7 +27,7 @@ export function decodeAlterConfigsRequestConfig(r: Reader, v: number, flex: bool
   name = (flex ? r.compactString() : r.string());
   value = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -82,7 +82,7 @@ export function decodeAlterConfigsRequestResource(r: Reader, v: number, flex: bo
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -147,7 +147,7 @@ export function decodeAlterConfigsRequest(r: Reader, v: number): AlterConfigsReq
   }
   validateOnly = r.bool();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -211,7 +211,7 @@ export function decodeAlterConfigsResponseResponse(r: Reader, v: number, flex: b
   resourceType = r.int8();
   resourceName = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -267,7 +267,7 @@ export function decodeAlterConfigsResponse(r: Reader, v: number): AlterConfigsRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

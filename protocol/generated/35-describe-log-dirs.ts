@@ -35,7 +35,7 @@ export function decodeDescribeLogDirsRequestTopic(r: Reader, v: number, flex: bo
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -92,7 +92,7 @@ export function decodeDescribeLogDirsRequest(r: Reader, v: number): DescribeLogD
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -155,7 +155,7 @@ export function decodeDescribeLogDirsResponsePartition(r: Reader, v: number, fle
   offsetLag = r.int64();
   isFutureKey = r.bool();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -210,7 +210,7 @@ export function decodeDescribeLogDirsResponseTopic(r: Reader, v: number, flex: b
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -288,7 +288,7 @@ export function decodeDescribeLogDirsResponseResult(r: Reader, v: number, flex: 
     usableBytes = r.int64();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -371,7 +371,7 @@ export function decodeDescribeLogDirsResponse(r: Reader, v: number): DescribeLog
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -24,7 +24,7 @@ export function decodeSaslAuthenticateRequest(r: Reader, v: number): SaslAuthent
   let authBytes: Buffer = EMPTY;
   authBytes = (flex ? r.compactBytes() : r.bytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -78,7 +78,7 @@ export function decodeSaslAuthenticateResponse(r: Reader, v: number): SaslAuthen
     sessionLifetimeMs = r.int64();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -31,7 +31,7 @@ export function decodeCreatePartitionsRequestAssignment(r: Reader, v: number, fl
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -93,7 +93,7 @@ export function decodeCreatePartitionsRequestTopic(r: Reader, v: number, flex: b
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -163,7 +163,7 @@ export function decodeCreatePartitionsRequest(r: Reader, v: number): CreateParti
   timeoutMs = r.int32();
   validateOnly = r.bool();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -225,7 +225,7 @@ export function decodeCreatePartitionsResponseResult(r: Reader, v: number, flex:
   errorCode = r.int16();
   errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -279,7 +279,7 @@ export function decodeCreatePartitionsResponse(r: Reader, v: number): CreatePart
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -32,7 +32,7 @@ export function decodeDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsReq
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -86,7 +86,7 @@ export function decodeDeleteGroupsResponseResult(r: Reader, v: number, flex: boo
   groupId = (flex ? r.compactString() : r.string());
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -138,7 +138,7 @@ export function decodeDeleteGroupsResponse(r: Reader, v: number): DeleteGroupsRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

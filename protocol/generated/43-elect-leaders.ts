@@ -35,7 +35,7 @@ export function decodeElectLeadersRequestTopic(r: Reader, v: number, flex: boole
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -102,7 +102,7 @@ export function decodeElectLeadersRequest(r: Reader, v: number): ElectLeadersReq
   }
   timeoutMs = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -169,7 +169,7 @@ export function decodeElectLeadersResponsePartitionResult(r: Reader, v: number, 
   errorCode = r.int16();
   errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -222,7 +222,7 @@ export function decodeElectLeadersResponseResult(r: Reader, v: number, flex: boo
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -291,7 +291,7 @@ export function decodeElectLeadersResponse(r: Reader, v: number): ElectLeadersRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

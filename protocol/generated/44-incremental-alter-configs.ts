@@ -31,7 +31,7 @@ export function decodeIncrementalAlterConfigsRequestConfig(r: Reader, v: number,
   configOperation = r.int8();
   value = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -88,7 +88,7 @@ export function decodeIncrementalAlterConfigsRequestResource(r: Reader, v: numbe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -153,7 +153,7 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, v: number): Incr
   }
   validateOnly = r.bool();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -217,7 +217,7 @@ export function decodeIncrementalAlterConfigsResponseResponse(r: Reader, v: numb
   resourceType = r.int8();
   resourceName = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -273,7 +273,7 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, v: number): Inc
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

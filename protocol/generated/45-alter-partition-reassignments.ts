@@ -36,7 +36,7 @@ export function decodeAlterPartitionReassignmentsRequestPartition(r: Reader, v: 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -96,7 +96,7 @@ export function decodeAlterPartitionReassignmentsRequestTopic(r: Reader, v: numb
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -159,7 +159,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, v: number): 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -219,7 +219,7 @@ export function decodeAlterPartitionReassignmentsResponsePartition(r: Reader, v:
   errorCode = r.int16();
   errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -272,7 +272,7 @@ export function decodeAlterPartitionReassignmentsResponseTopic(r: Reader, v: num
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -343,7 +343,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, v: number):
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -23,7 +23,7 @@ export function decodeOffsetDeleteRequestPartition(r: Reader, v: number, flex: b
   let partitionIndex: number = 0;
   partitionIndex = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -72,7 +72,7 @@ export function decodeOffsetDeleteRequestTopic(r: Reader, v: number, flex: boole
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -135,7 +135,7 @@ export function decodeOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteReq
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -191,7 +191,7 @@ export function decodeOffsetDeleteResponsePartition(r: Reader, v: number, flex: 
   partitionIndex = r.int32();
   errorCode = r.int16();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -242,7 +242,7 @@ export function decodeOffsetDeleteResponseTopic(r: Reader, v: number, flex: bool
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -309,7 +309,7 @@ export function decodeOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteRe
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -31,7 +31,7 @@ export function decodeDescribeClientQuotasRequestComponent(r: Reader, v: number,
   matchType = r.int8();
   match = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -85,7 +85,7 @@ export function decodeDescribeClientQuotasRequest(r: Reader, v: number): Describ
   }
   strict = r.bool();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -142,7 +142,7 @@ export function decodeDescribeClientQuotasResponseEntity(r: Reader, v: number, f
   entityType = (flex ? r.compactString() : r.string());
   entityName = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -185,7 +185,7 @@ export function decodeDescribeClientQuotasResponseValue(r: Reader, v: number, fl
   key = (flex ? r.compactString() : r.string());
   value = r.float64();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -244,7 +244,7 @@ export function decodeDescribeClientQuotasResponseEntry(r: Reader, v: number, fl
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -326,7 +326,7 @@ export function decodeDescribeClientQuotasResponse(r: Reader, v: number): Descri
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -23,7 +23,7 @@ export function decodeDescribeUserScramCredentialsRequestUser(r: Reader, v: numb
   let name: string = "";
   name = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -70,7 +70,7 @@ export function decodeDescribeUserScramCredentialsRequest(r: Reader, v: number):
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -125,7 +125,7 @@ export function decodeDescribeUserScramCredentialsResponseCredentialInfo(r: Read
   mechanism = r.int8();
   iterations = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -184,7 +184,7 @@ export function decodeDescribeUserScramCredentialsResponseResult(r: Reader, v: n
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -259,7 +259,7 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, v: number)
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -31,7 +31,7 @@ export function decodeDescribeClusterRequest(r: Reader, v: number): DescribeClus
     endpointType = r.int8();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -88,7 +88,7 @@ export function decodeDescribeClusterResponseBroker(r: Reader, v: number, flex: 
   port = r.int32();
   rack = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -170,7 +170,7 @@ export function decodeDescribeClusterResponse(r: Reader, v: number): DescribeClu
   }
   clusterAuthorizedOperations = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

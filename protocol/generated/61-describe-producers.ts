@@ -35,7 +35,7 @@ export function decodeDescribeProducersRequestTopic(r: Reader, v: number, flex: 
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -91,7 +91,7 @@ export function decodeDescribeProducersRequest(r: Reader, v: number): DescribePr
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -161,7 +161,7 @@ export function decodeDescribeProducersResponseProducerState(r: Reader, v: numbe
   coordinatorEpoch = r.int32();
   currentTxnStartOffset = r.int64();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -228,7 +228,7 @@ export function decodeDescribeProducersResponsePartition(r: Reader, v: number, f
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -294,7 +294,7 @@ export function decodeDescribeProducersResponseTopic(r: Reader, v: number, flex:
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -357,7 +357,7 @@ export function decodeDescribeProducersResponse(r: Reader, v: number): DescribeP
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

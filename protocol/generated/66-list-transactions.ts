@@ -51,7 +51,7 @@ export function decodeListTransactionsRequest(r: Reader, v: number): ListTransac
     durationFilter = r.int64();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -125,7 +125,7 @@ export function decodeListTransactionsResponseTransactionState(r: Reader, v: num
   producerId = r.int64();
   transactionState = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -195,7 +195,7 @@ export function decodeListTransactionsResponse(r: Reader, v: number): ListTransa
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

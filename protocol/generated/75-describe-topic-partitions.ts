@@ -23,7 +23,7 @@ export function decodeDescribeTopicPartitionsRequestTopic(r: Reader, v: number, 
   let name: string = "";
   name = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -66,7 +66,7 @@ export function decodeDescribeTopicPartitionsRequestCursor(r: Reader, v: number,
   topicName = (flex ? r.compactString() : r.string());
   partitionIndex = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -126,7 +126,7 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, v: number): Desc
   if (true && r.int8() < 0) cursor = null;
   else cursor = decodeDescribeTopicPartitionsRequestCursor(r, v, flex);
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -254,7 +254,7 @@ export function decodeDescribeTopicPartitionsResponsePartition(r: Reader, v: num
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -377,7 +377,7 @@ export function decodeDescribeTopicPartitionsResponseTopic(r: Reader, v: number,
   }
   topicAuthorizedOperations = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -439,7 +439,7 @@ export function decodeDescribeTopicPartitionsResponseCursor(r: Reader, v: number
   topicName = (flex ? r.compactString() : r.string());
   partitionIndex = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -497,7 +497,7 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, v: number): Des
   if (true && r.int8() < 0) nextCursor = null;
   else nextCursor = decodeDescribeTopicPartitionsResponseCursor(r, v, flex);
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

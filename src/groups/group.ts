@@ -105,7 +105,7 @@ export class Group {
   add(member: Member, joinCallback: ((r: JoinResult) => void) | null): void {
     if (this.members.size === 0) this.protocolType = member.protocolType;
     this.members.set(member.memberId, member);
-    for (const p of member.protocols) this.supportedProtocols.set(p.name, (this.supportedProtocols.get(p.name) ?? 0) + 1);
+    this.countProtocols(member.protocols, 1);
     if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
     member.awaitingJoin = joinCallback;
     if (joinCallback) this.numAwaitingJoin++;
@@ -116,7 +116,7 @@ export class Group {
     const member = this.members.get(memberId);
     if (!member) return undefined;
     this.members.delete(memberId);
-    for (const p of member.protocols) this.supportedProtocols.set(p.name, (this.supportedProtocols.get(p.name) ?? 1) - 1);
+    this.countProtocols(member.protocols, -1);
     if (member.awaitingJoin) this.numAwaitingJoin--;
     if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId) this.staticMembers.delete(member.groupInstanceId);
     this.pendingSync.delete(memberId);
@@ -138,8 +138,8 @@ export class Group {
 
   /** New protocols/timeouts from a JoinGroup of an existing member, which now awaits the rebalance. */
   updateMember(member: Member, protocols: Protocol[], rebalanceTimeoutMs: number, sessionTimeoutMs: number, joinCallback: ((r: JoinResult) => void) | null): void {
-    for (const p of member.protocols) this.supportedProtocols.set(p.name, (this.supportedProtocols.get(p.name) ?? 1) - 1);
-    for (const p of protocols) this.supportedProtocols.set(p.name, (this.supportedProtocols.get(p.name) ?? 0) + 1);
+    this.countProtocols(member.protocols, -1);
+    this.countProtocols(protocols, 1);
     member.protocols = protocols;
     member.rebalanceTimeoutMs = rebalanceTimeoutMs;
     member.sessionTimeoutMs = sessionTimeoutMs;
@@ -187,6 +187,15 @@ export class Group {
       }
     }
     return false;
+  }
+
+  /**
+   * Adds (+1) or removes (-1) one member's votes for its protocols. A name the member lists twice
+   * counts once (Kafka keeps a member's protocols by name): counted twice, it could never equal
+   * the member count, no protocol would be common, and the rebalance would never complete.
+   */
+  private countProtocols(protocols: readonly Protocol[], delta: 1 | -1): void {
+    for (const name of new Set(protocols.map((p) => p.name))) this.supportedProtocols.set(name, (this.supportedProtocols.get(name) ?? 0) + delta);
   }
 
   candidateProtocols(): Set<string> {

@@ -324,14 +324,15 @@ export class Connection implements ConnectionInfo {
     }
     // ApiVersions at a version we do not know is answered (as v0) even if its body is unreadable.
     const flexible = codec.flexibleFrom >= 0 && header.apiVersion >= codec.flexibleFrom;
+    // Decoding runs before any handler's entry cap (runnel.request.max.entries); bound its work
+    // too, generously: nested lists (a topic's partitions, a partition's replicas) count twice.
+    // From the header on: its tagged fields count as well.
+    r.elementBudget = DECODE_ELEMENTS_PER_ENTRY * this.broker.config.int('runnel.request.max.entries');
     readRequestHeaderRest(r, header, supported && flexible);
     if (r.error) return this.close(`bad request header: ${r.error}`);
     if (header.clientId !== this.clientId) this.setClientId(header.clientId);
     let request: object;
     if (supported) {
-      // Decoding runs before any handler's entry cap (runnel.request.max.entries); bound its work
-      // too, generously: nested lists (a topic's partitions, a partition's replicas) count twice.
-      r.elementBudget = DECODE_ELEMENTS_PER_ENTRY * this.broker.config.int('runnel.request.max.entries');
       request = codec.decodeRequest(r, header.apiVersion);
       if (r.error) return this.close(`cannot decode ${codec.name} v${header.apiVersion}: ${r.error}`);
     } else request = codec.newRequest();

@@ -35,7 +35,7 @@ export function decodeConsumerProtocolAssignmentTopicPartition(r: Reader, v: num
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -95,7 +95,7 @@ export function decodeConsumerProtocolAssignment(r: Reader, v: number): Consumer
   }
   userData = (flex ? r.compactNullableBytes() : r.nullableBytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

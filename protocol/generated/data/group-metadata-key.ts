@@ -27,7 +27,7 @@ export function decodeGroupMetadataKey(r: Reader, v: number): GroupMetadataKey {
     group = (flex ? r.compactString() : r.string());
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -58,7 +58,7 @@ export function decodeGroupMetadataValueMember(r: Reader, v: number, flex: boole
   subscription = (flex ? r.compactBytes() : r.bytes());
   assignment = (flex ? r.compactBytes() : r.bytes());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -149,7 +149,7 @@ export function decodeGroupMetadataValue(r: Reader, v: number): GroupMetadataVal
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

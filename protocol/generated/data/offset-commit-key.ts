@@ -33,7 +33,7 @@ export function decodeOffsetCommitKey(r: Reader, v: number): OffsetCommitKey {
   topic = (flex ? r.compactString() : r.string());
   partition = r.int32();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -49,7 +49,7 @@ export function decodeOffsetCommitValue(r: Reader, v: number): OffsetCommitValue
     expireTimestamp = r.int64();
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -24,7 +24,7 @@ export function decodeTransactionLogKey(r: Reader, v: number): TransactionLogKey
   let transactionalId: string = "";
   transactionalId = (flex ? r.compactString() : r.string());
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());

@@ -35,7 +35,7 @@ export function decodeTransactionLogValueTopicPartitions(r: Reader, v: number, f
     }
   }
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
@@ -132,7 +132,7 @@ export function decodeTransactionLogValue(r: Reader, v: number): TransactionLogV
   transactionLastUpdateTimestampMs = r.int64();
   transactionStartTimestampMs = r.int64();
   if (flex) {
-    const $count = r.uvarint();
+    const $count = r.tagCount();
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
