@@ -12,9 +12,17 @@
  *  - queued.max.requests requests are queued;
  *  - the client leaves more than runnel.socket.unsent.response.max.bytes of responses unread
  *    (write backpressure; no new request starts then either, so unread responses cannot pile up);
- *  - the next frame does not fit the request memory budgets (request-memory.ts).
+ *  - the next frame does not fit the request memory budgets (request-memory.ts);
+ *  - the connection has used its turn (below).
  * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
  * (time spent waiting for memory excepted).
+ *
+ * Turns: Node has one thread, so a connection whose requests are cheap and many (3,000 pipelined
+ * DescribeConfigs: a second of handler work) would hold every other connection back if it decoded
+ * and ran them all at once. Each time the connection is entered from outside (bytes arrived, a
+ * request finished, the socket drained) it may start requests for FAIR_TURN_MS; then it pauses
+ * and continues in a later turn of the event loop (setImmediate), after the other connections'
+ * I/O callbacks. A request's own work is not cut; only no further one starts in that turn.
  *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
@@ -67,6 +75,12 @@ interface Pending {
   bytes: number;
 }
 
+/**
+ * Synchronous request work (decode, handlers that answer at once, encode) one connection may do
+ * per turn of the event loop before it lets other connections run.
+ */
+const FAIR_TURN_MS = 4;
+
 /** What a finished request keeps of its decoded request while it waits to be written (nothing). */
 const RELEASED_REQUEST = Object.freeze({});
 
@@ -83,6 +97,12 @@ export class Connection implements ConnectionInfo {
   private paused = false;
   /** Guards readFrames() against re-entry from the requests it starts. */
   private parsing = false;
+  /** Nesting of outside entries into this connection; the outermost one starts a turn. */
+  private entries = 0;
+  /** performance.now() when the current turn began. */
+  private turnStartedAt = 0;
+  /** A continuation is scheduled: the turn was used up, nothing starts until it runs. */
+  private yielded = false;
   /** The connection's logger without a client id; `log` adds the client's. */
   private readonly baseLog: Logger;
   private log: Logger;
@@ -139,12 +159,37 @@ export class Connection implements ConnectionInfo {
    */
   private guarded<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
+      this.enter();
       try {
         fn(...args);
       } catch (err) {
         this.fail(what, err);
+      } finally {
+        this.entries--;
       }
     };
+  }
+
+  /** Marks an entry from outside; the outermost one starts a new turn. */
+  private enter(): void {
+    if (this.entries++ === 0) this.turnStartedAt = performance.now();
+  }
+
+  /**
+   * True when this turn is used up: a continuation is scheduled (once) and the caller starts
+   * nothing more now. Reading resumes in the continuation.
+   */
+  private turnUsedUp(): boolean {
+    if (this.yielded) return true;
+    if (performance.now() - this.turnStartedAt < FAIR_TURN_MS) return false;
+    this.yielded = true;
+    setImmediate(
+      this.guarded('next turn', () => {
+        this.yielded = false;
+        if (!this.closed) this.pump();
+      }),
+    );
+    return true;
   }
 
   private fail(what: string, err: unknown): void {
@@ -225,6 +270,7 @@ export class Connection implements ConnectionInfo {
 
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
+    if (this.turnUsedUp()) return 'turn used up';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
     return null;
@@ -367,7 +413,7 @@ export class Connection implements ConnectionInfo {
     for (const p of this.queue) {
       if (p.state === 'waiting') {
         const backedUp = this.writer.unsentBytes() > this.maxUnsentBytes;
-        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable))) this.start(p);
+        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turnUsedUp()) this.start(p);
         else break;
       }
       if (p.state !== 'done') {
@@ -398,17 +444,23 @@ export class Connection implements ConnectionInfo {
       // unhandled rejection (see `guarded`).
       result.then(
         (res) => {
+          this.enter();
           try {
             this.finish(p, res);
           } catch (err) {
             this.fail(`${p.codec.name} completion`, err);
+          } finally {
+            this.entries--;
           }
         },
         (err: unknown) => {
+          this.enter();
           try {
             this.finish(p, this.failure(ctx, p, err));
           } catch (e) {
             this.fail(`${p.codec.name} failure`, e);
+          } finally {
+            this.entries--;
           }
         },
       );
