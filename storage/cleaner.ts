@@ -31,7 +31,7 @@
  */
 import { ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, OFF_LENGTH, OFF_RECORD_COUNT, batch, restampCrc } from '../protocol/records/batch.js';
 import { walkBatches } from './batch-scan.js';
-import { RetiredSegmentError } from './fd-cache.js';
+import { RetiredSegmentError } from './errors.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from './file-names.js';
 import { isErrno, writevFully } from './fs.js';
 import { withSegment } from './log-reader.js';

@@ -27,9 +27,9 @@
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, batch, restampCrc } from '../protocol/records/batch.js';
-import type { Logger } from '../src/logger.js';
-import { silentLogger } from '../src/logger.js';
-import { FdCache, RetiredSegmentError } from './fd-cache.js';
+import { type StorageLogger, silentLogger } from './logger.js';
+import { RetiredSegmentError, storageError } from './errors.js';
+import { FdCache } from './fd-cache.js';
 import { DELETED_SUFFIX } from './file-names.js';
 import { type StorageFs, realFs, writevFully } from './fs.js';
 import { type LogConfig, validateLogConfig } from './log-config.js';
@@ -67,7 +67,7 @@ export interface PartitionLogOptions {
   /** The fs used while loading/recovering (LogManager passes blocking startupSyncFs). Default: fs. */
   loadFs?: StorageFs;
   fdCache?: FdCache;
-  logger?: Logger;
+  logger?: StorageLogger;
   /** Create the directory if missing (default true; the manager skips it for discovered dirs). */
   createDir?: boolean;
   /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
@@ -145,13 +145,6 @@ class LazyDurableAppend implements AppendResult {
   }
 }
 
-export function storageError(message: string, cause?: unknown): KafkaError {
-  const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  const err = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${message}${detail}`);
-  if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
-  return err;
-}
-
 export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
@@ -160,7 +153,7 @@ export class PartitionLog {
 
   private readonly fs: StorageFs;
   private readonly fdCache: FdCache;
-  private _logger: Logger | null = null;
+  private _logger: StorageLogger | null = null;
   private readonly opts: PartitionLogOptions;
 
   /** Copy-on-write: readers iterate a snapshot across awaits. */
@@ -208,7 +201,7 @@ export class PartitionLog {
   }
 
   /** Child logger, created on first use (10,000 idle partitions need none). */
-  private get logger(): Logger {
+  private get logger(): StorageLogger {
     this._logger ??= (this.opts.logger ?? silentLogger()).child({ topic: this.topic, partition: this.partition });
     return this._logger;
   }
@@ -297,7 +290,7 @@ export class PartitionLog {
     return this.fdCache;
   }
   /** @internal */
-  get log(): Logger {
+  get log(): StorageLogger {
     return this.logger;
   }
 

@@ -18,7 +18,7 @@
  * segment.ts, offset-index.ts and time-index.ts.
  */
 import { BATCH_HEADER_SIZE, batch, batchCrcValid } from '../protocol/records/batch.js';
-import type { Logger } from '../src/logger.js';
+import type { StorageLogger } from './logger.js';
 import { walkBatches, walkHeaders } from './batch-scan.js';
 import type { FdCache } from './fd-cache.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName } from './file-names.js';
@@ -31,7 +31,7 @@ export interface LoadContext {
   dir: string;
   fs: StorageFs;
   fdCache: FdCache;
-  logger: Logger;
+  logger: StorageLogger;
   config: LogConfig;
   /** True when the data dir had a clean-shutdown marker. */
   clean: boolean;

@@ -17,7 +17,7 @@
  */
 import { batch } from '../protocol/records/batch.js';
 import { walkHeaders } from './batch-scan.js';
-import { RetiredSegmentError } from './fd-cache.js';
+import { RetiredSegmentError } from './errors.js';
 import { INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentPaths } from './file-names.js';
 import { type StorageFs, isErrno, readFully, readWholeFile, writevFully } from './fs.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
