@@ -317,7 +317,7 @@ export class PartitionLog {
 
     let seg = this.segments[this.segments.length - 1]!;
     if (this.shouldRoll(seg, size, last, now)) seg = this.queueRoll(base);
-    if (seg.rollingBaseMs < 0) seg.rollingBaseMs = now;
+    seg.startRollingClock(now);
 
     batch.setBaseOffset(b, base);
     batch.setPartitionLeaderEpoch(b, leaderEpoch);
@@ -329,8 +329,7 @@ export class PartitionLog {
       restampCrc(b, 0, size);
     }
 
-    const position = seg.queuedSize;
-    seg.queuedSize += size;
+    const position = seg.reserve(size);
     const indexIt = seg.decideIndex(size, cfg.indexIntervalBytes);
     this._nextOffset = last + 1;
 
@@ -381,9 +380,7 @@ export class PartitionLog {
 
   /** Adds a new (not yet created) segment at `base`; the writer creates its file when it gets there. */
   private queueRoll(base: number): LogSegment {
-    const seg = new LogSegment(this.dir, base, false);
-    seg.resetIndexes();
-    seg.timeMetaKnown = true;
+    const seg = LogSegment.fresh(this.dir, base);
     this.segments = [...this.segments, seg];
     return seg;
   }
@@ -505,7 +502,7 @@ export class PartitionLog {
         this.pendingVisible.push(e);
         if (e.durable) this.awaitingDurable.push(e);
       }
-      seg.writtenSize += bytes;
+      seg.advanceWritten(bytes);
       this.writtenEnd = group[group.length - 1]!.last + 1;
       if (this.unflushedRecords === 0) this.firstUnflushedAt = Date.now();
       this.unflushedRecords += records;
@@ -599,11 +596,11 @@ export class PartitionLog {
     if (i === 0) return;
     const lastE = pv[i - 1]!;
     // Earlier segments are complete; the last visible append's segment is visible up to its end.
-    lastE.seg.visibleSize = lastE.position + lastE.size;
+    lastE.seg.makeVisible(lastE.position + lastE.size);
     this._hw = lastE.last + 1;
     for (let j = 0; j < i; j++) {
       const e = pv[j]!;
-      if (e.seg !== lastE.seg) e.seg.visibleSize = e.seg.writtenSize;
+      if (e.seg !== lastE.seg) e.seg.makeAllVisible();
       e.written.resolve();
     }
     this.pendingVisible = i === pv.length ? [] : pv.slice(i);
@@ -622,13 +619,13 @@ export class PartitionLog {
     }
     if (!next.fileCreated) {
       const fd = await this.fs.open(next.paths.log, 'w+');
-      next.fileCreated = true;
+      next.markCreated();
       this.fdCache.adopt(next, fd);
       await this.fs.fsyncDir(this.dir);
     }
     // Only now: if creating `next` failed, `old` stays the active segment (indexes kept in memory).
-    if (old !== next) old.active = false;
-    next.active = true;
+    if (old !== next) old.deactivate();
+    next.activate();
     this.writingSeg = next;
   }
 
@@ -675,10 +672,7 @@ export class PartitionLog {
     const first = notVisible[0];
     if (first) {
       const s = first.seg;
-      s.writtenSize = first.position;
-      s.offsetIndex?.truncateToPosition(first.position);
-      s.timeIndex?.truncateToOffset(this._hw);
-      s.nextOffset = this._hw;
+      s.truncateWritten(first.position, this._hw);
       this.writtenEnd = this._hw;
     }
     this.rewind();
@@ -870,7 +864,7 @@ export class PartitionLog {
     }
     if (this.cleanerCheckpoint < newStart) this.cleanerCheckpoint = newStart;
     for (const v of victims) {
-      v.deleted = true;
+      v.markDeleted();
       try {
         await v.renameAll(this.fs, DELETED_SUFFIX);
       } catch (e) {
@@ -900,7 +894,7 @@ export class PartitionLog {
    * file name already points at the new file, so nothing is unlinked.
    */
   replaceSegment(old: LogSegment, replacement: LogSegment): boolean {
-    old.retired = true;
+    old.retire();
     const i = this.segments.indexOf(old);
     if (i >= 0 && i < this.segments.length - 1) {
       const next = this.segments.slice();
@@ -951,38 +945,19 @@ export class PartitionLog {
   /** @internal Resolves when no segment of this log is pinned by a reader. */
   whenUnpinned(): Promise<void> {
     const pinned = this.segments.filter((s) => s.pins > 0);
-    return Promise.all(
-      pinned.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            const prev = s.onUnpinned;
-            s.onUnpinned = () => {
-              prev?.();
-              resolve();
-            };
-          }),
-      ),
-    ).then(noop);
+    return Promise.all(pinned.map((s) => new Promise<void>((resolve) => this.fdCache.whenUnpinned(s, resolve)))).then(noop);
   }
 
   /** @internal Points every segment at a renamed directory (topic deletion). */
   movedTo(newDir: string): void {
-    for (const s of this.segments) {
-      const rebase = (p: string) => newDir + p.slice(this.dir.length);
-      s.paths = { log: rebase(s.paths.log), index: rebase(s.paths.index), timeIndex: rebase(s.paths.timeIndex) };
-    }
+    for (const s of this.segments) s.relocate(this.dir, newDir);
   }
 
   /** @internal */
   async closeFds(): Promise<void> {
     for (const s of this.segments) {
-      if (s.pins > 0) {
-        const prev = s.onUnpinned;
-        s.onUnpinned = () => {
-          prev?.();
-          void this.fdCache.close(s).catch(noop);
-        };
-      } else await this.fdCache.close(s).catch((e) => this.logger.warn({ err: e }, 'closing segment fd failed'));
+      if (s.pins > 0) this.fdCache.whenUnpinned(s, () => void this.fdCache.close(s).catch(noop));
+      else await this.fdCache.close(s).catch((e) => this.logger.warn({ err: e }, 'closing segment fd failed'));
     }
   }
 }

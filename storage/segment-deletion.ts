@@ -36,11 +36,11 @@ export function removeWhenUnused(seg: LogSegment, o: RemovalOptions): Promise<vo
       resolve();
     };
     const afterReaders = () => {
-      seg.retired = true;
+      seg.retire();
       if (o.delayMs <= 0) void remove();
       else setTimeout(() => void remove(), o.delayMs).unref?.();
     };
-    if (seg.pins > 0) seg.onUnpinned = afterReaders;
+    if (seg.pins > 0) o.fdCache.whenUnpinned(seg, afterReaders);
     else queueMicrotask(afterReaders);
   });
 }

@@ -8,7 +8,9 @@
  *   writtenSize  bytes whose write completed (the file length, barring a failed write)
  *   visibleSize  bytes readers may see (write done, and fsync done when the flush policy says so)
  * The index decision for each batch is made when it is queued (pure arithmetic on sizes, so roll
- * decisions are synchronous) and applied when its write completes.
+ * decisions are synchronous) and applied when its write completes. Positions, offsets and flags
+ * change only through this class's methods (each names the event: reserve, advanceWritten,
+ * makeVisible, truncateWritten, ...); the fd fields belong to FdCache (fd-cache.ts CachedFile).
  *
  * Indexes of inactive segments are loaded on first lookup and dropped when the segment's fd is
  * evicted from the FdCache, which bounds index memory with the same LRU. The active segment's
@@ -18,8 +20,10 @@
 import { batch } from '../protocol/records/batch.js';
 import { walkHeaders } from './batch-scan.js';
 import { RetiredSegmentError } from './errors.js';
+import type { CachedFile } from './fd-cache.js';
 import { INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentPaths } from './file-names.js';
-import { type StorageFs, isErrno, readFully, readWholeFile, writevFully } from './fs.js';
+import { type StorageFs, isErrno } from './fs.js';
+import { readIndexFile, readLastTimeIndexEntry, writeIndexFile } from './index-files.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
 
@@ -38,99 +42,167 @@ export function maxIndexEntries(indexBytes: number): number {
 
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
-export class LogSegment {
-  paths: { log: string; index: string; timeIndex: string };
+export class LogSegment implements CachedFile {
+  private _paths: { log: string; index: string; timeIndex: string };
 
-  queuedSize = 0;
-  writtenSize = 0;
-  visibleSize = 0;
+  // The three byte positions (see the header), written only through the methods below.
+  private _queuedSize = 0;
+  private _writtenSize = 0;
+  private _visibleSize = 0;
   /** Offset after the last written batch (segment end offset). */
-  nextOffset: number;
+  private _nextOffset: number;
 
-  offsetIndex: OffsetIndex | null = null;
-  timeIndex: TimeIndex | null = null;
+  private _offsetIndex: OffsetIndex | null = null;
+  private _timeIndex: TimeIndex | null = null;
   private indexLoad: Promise<void> | null = null;
   /** Bytes written since the last index entry, committed and queued views. */
-  bytesSinceIndex = 0;
-  queuedBytesSinceIndex = 0;
-  queuedIndexEntries = 0;
+  private _bytesSinceIndex = 0;
+  private queuedBytesSinceIndex = 0;
+  private _queuedIndexEntries = 0;
 
   /** Largest batch maxTimestamp and the last offset of that batch; -1 when unknown/empty. */
-  maxTimestamp = -1;
-  offsetOfMaxTimestamp = -1;
-  timeMetaKnown = false;
+  private _maxTimestamp = -1;
+  private _offsetOfMaxTimestamp = -1;
+  private _timeMetaKnown = false;
   /** Base time for segment.ms rolling (first batch's append wall time or max timestamp). */
-  rollingBaseMs = -1;
+  private _rollingBaseMs = -1;
 
-  /** False for a freshly rolled segment whose file the writer has not created yet. */
-  fileCreated: boolean;
-  active = false;
+  private _fileCreated: boolean;
+  private _active = false;
+  private _deleted = false;
+  private _retired = false;
 
-  /** Owned by FdCache. */
+  /** Owned by FdCache (CachedFile). */
   fd = -1;
   /** Owned by FdCache: the writer's O_DSYNC descriptor of the active segment, when it uses one. */
   dsyncFd = -1;
   pins = 0;
   onUnpinned: (() => void) | null = null;
-  /** Removed from the log (retention/DeleteRecords); files renamed .deleted. */
-  deleted = false;
-  /** Replaced by a compacted copy; new readers must not open it by path. */
-  retired = false;
 
   constructor(
     readonly dir: string,
     readonly baseOffset: number,
     fileCreated: boolean,
   ) {
-    this.paths = segmentPaths(dir, baseOffset);
-    this.nextOffset = baseOffset;
-    this.fileCreated = fileCreated;
+    this._paths = segmentPaths(dir, baseOffset);
+    this._nextOffset = baseOffset;
+    this._fileCreated = fileCreated;
+  }
+
+  /** A new, empty segment whose file the writer creates when it gets there (roll, empty log). */
+  static fresh(dir: string, baseOffset: number): LogSegment {
+    const seg = new LogSegment(dir, baseOffset, false);
+    seg.resetIndexes();
+    seg._timeMetaKnown = true;
+    return seg;
+  }
+
+  get paths(): { readonly log: string; readonly index: string; readonly timeIndex: string } {
+    return this._paths;
+  }
+  /** Bytes assigned to appends (offsets handed out, maybe not written yet). */
+  get queuedSize(): number {
+    return this._queuedSize;
+  }
+  /** Bytes whose write completed (the file length, barring a failed write). */
+  get writtenSize(): number {
+    return this._writtenSize;
+  }
+  /** Bytes readers may see. */
+  get visibleSize(): number {
+    return this._visibleSize;
+  }
+  get nextOffset(): number {
+    return this._nextOffset;
+  }
+  get offsetIndex(): OffsetIndex | null {
+    return this._offsetIndex;
+  }
+  get timeIndex(): TimeIndex | null {
+    return this._timeIndex;
+  }
+  get bytesSinceIndex(): number {
+    return this._bytesSinceIndex;
+  }
+  /** Index entries of everything queued (written or not): the segment.index.bytes roll check. */
+  get queuedIndexEntries(): number {
+    return this._queuedIndexEntries;
+  }
+  get maxTimestamp(): number {
+    return this._maxTimestamp;
+  }
+  get offsetOfMaxTimestamp(): number {
+    return this._offsetOfMaxTimestamp;
+  }
+  /** Whether maxTimestamp is known (else ensureTimeMeta() reads it from the time index). */
+  get timeMetaKnown(): boolean {
+    return this._timeMetaKnown;
+  }
+  /** -1 until the first batch. */
+  get rollingBaseMs(): number {
+    return this._rollingBaseMs;
+  }
+  /** False for a freshly rolled segment whose file the writer has not created yet. */
+  get fileCreated(): boolean {
+    return this._fileCreated;
+  }
+  /** The segment appends go to (its indexes stay in memory). */
+  get active(): boolean {
+    return this._active;
+  }
+  /** Removed from the log (retention/DeleteRecords); files renamed .deleted. */
+  get deleted(): boolean {
+    return this._deleted;
+  }
+  /** Replaced by a compacted copy (or removed); new readers must not open it by path. */
+  get retired(): boolean {
+    return this._retired;
   }
 
   get isEmpty(): boolean {
-    return this.queuedSize === 0;
+    return this._queuedSize === 0;
   }
 
   get indexesLoaded(): boolean {
-    return this.offsetIndex !== null && this.timeIndex !== null;
+    return this._offsetIndex !== null && this._timeIndex !== null;
   }
 
-  /** Fresh, empty in-memory indexes (new segment, or before a rebuild). */
-  resetIndexes(): void {
-    // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (PartitionLog),
-    // and a rebuild must hold whatever an older, larger setting produced.
-    this.offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
-    this.timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
-    this.bytesSinceIndex = 0;
-    this.queuedBytesSinceIndex = 0;
-    this.queuedIndexEntries = 0;
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** The writer created the file. */
+  markCreated(): void {
+    this._fileCreated = true;
+  }
+  activate(): void {
+    this._active = true;
+  }
+  deactivate(): void {
+    this._active = false;
+  }
+  markDeleted(): void {
+    this._deleted = true;
+  }
+  retire(): void {
+    this._retired = true;
+  }
+  /** Its directory was renamed from `fromDir` to `toDir` (topic deletion). */
+  relocate(fromDir: string, toDir: string): void {
+    const rebase = (p: string) => toDir + p.slice(fromDir.length);
+    this._paths = { log: rebase(this._paths.log), index: rebase(this._paths.index), timeIndex: rebase(this._paths.timeIndex) };
   }
 
-  /** Called by FdCache on eviction: inactive segments drop their indexes to bound memory. */
-  onFdEvicted(): void {
-    if (!this.active && this.indexLoad === null) {
-      this.offsetIndex = null;
-      this.timeIndex = null;
-    }
+  // ---- the append path -------------------------------------------------------------------------
+
+  /** Starts the segment.ms clock at the first batch (append time, or its max timestamp on load). */
+  startRollingClock(ms: number): void {
+    if (this._rollingBaseMs < 0) this._rollingBaseMs = ms;
   }
 
-  /**
-   * Applies one written batch to the in-memory state (index entry if it was decided at queue
-   * time, max timestamp). Used by the append path and by index rebuilds.
-   */
-  applyBatch(position: number, size: number, lastOffset: number, maxTs: number, indexIt: boolean): void {
-    if (maxTs > this.maxTimestamp) {
-      this.maxTimestamp = maxTs;
-      this.offsetOfMaxTimestamp = lastOffset;
-    }
-    if (indexIt) {
-      this.offsetIndex!.append(lastOffset, position);
-      this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.bytesSinceIndex = 0;
-    }
-    this.bytesSinceIndex += size;
-    this.nextOffset = lastOffset + 1;
-    this.timeMetaKnown = true;
+  /** Assigns `size` bytes at the end of the queued view; returns their position. */
+  reserve(size: number): number {
+    const position = this._queuedSize;
+    this._queuedSize += size;
+    return position;
   }
 
   /** Queue-time index decision (Kafka's: index when > interval bytes since the last entry). */
@@ -138,24 +210,152 @@ export class LogSegment {
     const indexIt = this.queuedBytesSinceIndex > intervalBytes;
     if (indexIt) {
       this.queuedBytesSinceIndex = 0;
-      this.queuedIndexEntries++;
+      this._queuedIndexEntries++;
     }
     this.queuedBytesSinceIndex += size;
     return indexIt;
   }
 
+  /**
+   * Applies one written batch to the in-memory state (index entry if it was decided at queue
+   * time, max timestamp). Used by the append path and by index rebuilds.
+   */
+  applyBatch(position: number, size: number, lastOffset: number, maxTs: number, indexIt: boolean): void {
+    if (maxTs > this._maxTimestamp) {
+      this._maxTimestamp = maxTs;
+      this._offsetOfMaxTimestamp = lastOffset;
+    }
+    if (indexIt) {
+      this._offsetIndex!.append(lastOffset, position);
+      this._timeIndex!.maybeAppend(this._maxTimestamp, this._offsetOfMaxTimestamp);
+      this._bytesSinceIndex = 0;
+    }
+    this._bytesSinceIndex += size;
+    this._nextOffset = lastOffset + 1;
+    this._timeMetaKnown = true;
+  }
+
+  /** `bytes` more were written at the end of the file (their batches applied with applyBatch). */
+  advanceWritten(bytes: number): void {
+    this._writtenSize += bytes;
+  }
+
+  /** Readers may see the first `position` bytes. */
+  makeVisible(position: number): void {
+    this._visibleSize = position;
+  }
+
+  /** Readers may see everything written. */
+  makeAllVisible(): void {
+    this._visibleSize = this._writtenSize;
+  }
+
   /** Forgets queued-but-unwritten appends after a failed write. */
   rollbackQueued(): void {
-    this.queuedSize = this.writtenSize;
-    this.queuedBytesSinceIndex = this.bytesSinceIndex;
-    this.queuedIndexEntries = this.offsetIndex?.entries ?? this.queuedIndexEntries;
+    this._queuedSize = this._writtenSize;
+    this.queuedBytesSinceIndex = this._bytesSinceIndex;
+    this._queuedIndexEntries = this._offsetIndex?.entries ?? this._queuedIndexEntries;
+  }
+
+  /**
+   * Forgets what was written from `position` (offset `offset`) on: the written size, index entries
+   * and end offset go back (the caller truncates the file and calls rollbackQueued()).
+   */
+  truncateWritten(position: number, offset: number): void {
+    this._writtenSize = position;
+    this._offsetIndex?.truncateToPosition(position);
+    this._timeIndex?.truncateToOffset(offset);
+    this._nextOffset = offset;
+  }
+
+  // ---- load and recovery -----------------------------------------------------------------------
+
+  /** A segment found on disk: `size` bytes, all written and visible, ending before `nextOffset`. */
+  setLoaded(size: number, nextOffset: number): void {
+    this._writtenSize = this._visibleSize = size;
+    this._nextOffset = nextOffset;
+    this.syncQueuedState();
+  }
+
+  /** The file was cut to its first `size` bytes (an invalid tail); all of them are visible. */
+  truncatedTo(size: number): void {
+    this._writtenSize = this._visibleSize = size;
+    this.syncQueuedState();
+  }
+
+  /** Before a recovery scan: no indexes, no time metadata, no batches. */
+  resetForScan(): void {
+    this.resetIndexes();
+    this._maxTimestamp = -1;
+    this._offsetOfMaxTimestamp = -1;
+    this._nextOffset = this.baseOffset;
+  }
+
+  /** After a rebuild or recovery scan: the final time-index entry; nothing of either index is on disk. */
+  sealRebuiltIndexes(): void {
+    this._timeIndex!.maybeAppend(this._maxTimestamp, this._offsetOfMaxTimestamp, true);
+    this._offsetIndex!.persisted = 0;
+    this._timeIndex!.persisted = 0;
+  }
+
+  /** The end offset is unknown until the tail is walked (this disables the time-index end check). */
+  forgetEnd(): void {
+    this._nextOffset = Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Clean load of the active segment: what walking the batches after the last index entry found. */
+  restoreTail(nextOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number, bytesSinceIndex: number): void {
+    this._nextOffset = nextOffset;
+    this._maxTimestamp = maxTimestamp;
+    this._offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+    this._timeMetaKnown = true;
+    this._bytesSinceIndex = bytesSinceIndex;
+  }
+
+  /** Compaction: this copy of `original` is complete with `size` bytes (its batches applied). */
+  sealCopyOf(original: LogSegment, size: number): void {
+    this._timeIndex!.maybeAppend(this._maxTimestamp, this._offsetOfMaxTimestamp, true);
+    this._writtenSize = this._visibleSize = size;
+    this._nextOffset = original.nextOffset;
+    this._timeMetaKnown = true;
+    this._rollingBaseMs = original.rollingBaseMs;
+    this.syncQueuedState();
   }
 
   /** Syncs the queued view to the committed one (after load/recovery). */
   syncQueuedState(): void {
-    this.queuedSize = this.writtenSize;
-    this.queuedBytesSinceIndex = this.bytesSinceIndex;
-    this.queuedIndexEntries = this.offsetIndex?.entries ?? 0;
+    this._queuedSize = this._writtenSize;
+    this.queuedBytesSinceIndex = this._bytesSinceIndex;
+    this._queuedIndexEntries = this._offsetIndex?.entries ?? 0;
+  }
+
+  /** Fresh, empty in-memory indexes (new segment, or before a rebuild). */
+  resetIndexes(): void {
+    // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (PartitionLog),
+    // and a rebuild must hold whatever an older, larger setting produced.
+    this._offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
+    this._timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
+    this._bytesSinceIndex = 0;
+    this.queuedBytesSinceIndex = 0;
+    this._queuedIndexEntries = 0;
+  }
+
+  /** Drops the in-memory indexes (an inactive segment reloads them on its next lookup). */
+  dropIndexes(): void {
+    this._offsetIndex = null;
+    this._timeIndex = null;
+  }
+
+  /** The max timestamp (and its offset) read back from a time index entry. */
+  private setTimeMeta(maxTimestamp: number, offset: number): void {
+    this._maxTimestamp = maxTimestamp;
+    this._offsetOfMaxTimestamp = offset;
+    this._timeMetaKnown = true;
+  }
+
+  /** Called by FdCache on eviction: inactive segments drop their indexes to bound memory. */
+  onFdEvicted(): void {
+    if (!this._active && this.indexLoad === null) this.dropIndexes();
   }
 
   /**
@@ -175,19 +375,15 @@ export class LogSegment {
   private async loadIndexes(fs: StorageFs, fd: number, intervalBytes: number): Promise<void> {
     // A replaced segment's file names now belong to its compacted copy: never read them.
     if (this.retired) throw new RetiredSegmentError();
-    const oi = await readOptional(fs, this.paths.index);
-    const ti = await readOptional(fs, this.paths.timeIndex);
+    const oi = await readIndexFile(fs, this.paths.index);
+    const ti = await readIndexFile(fs, this.paths.timeIndex);
     const offsetIndex = oi ? OffsetIndex.decode(oi, this.baseOffset, UNBOUNDED, this.writtenSize) : null;
     const timeIndex = ti ? TimeIndex.decode(ti, this.baseOffset, UNBOUNDED, this.nextOffset > this.baseOffset ? this.nextOffset : UNBOUNDED) : null;
     if (offsetIndex && timeIndex) {
-      this.offsetIndex = offsetIndex;
-      this.timeIndex = timeIndex;
+      this._offsetIndex = offsetIndex;
+      this._timeIndex = timeIndex;
       const last = timeIndex.lastEntry();
-      if (!this.timeMetaKnown && last) {
-        this.maxTimestamp = last.timestamp;
-        this.offsetOfMaxTimestamp = last.offset;
-        this.timeMetaKnown = true;
-      }
+      if (!this._timeMetaKnown && last) this.setTimeMeta(last.timestamp, last.offset);
       return;
     }
     await this.rebuildIndexes(fs, fd, intervalBytes);
@@ -197,16 +393,14 @@ export class LogSegment {
   /** Rebuilds both indexes by walking batch headers (no CRC: this is not crash recovery). */
   async rebuildIndexes(fs: StorageFs, fd: number, intervalBytes: number): Promise<void> {
     this.resetIndexes();
-    this.maxTimestamp = -1;
-    this.offsetOfMaxTimestamp = -1;
+    this._maxTimestamp = -1;
+    this._offsetOfMaxTimestamp = -1;
     const end = this.writtenSize;
     await walkHeaders(fs, fd, 0, end, (buf, at, pos, size) => {
       const indexIt = this.bytesSinceIndex > intervalBytes;
       this.applyBatch(pos, size, batch.lastOffset(buf, at), batch.maxTimestamp(buf, at), indexIt);
     });
-    this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-    this.offsetIndex!.persisted = 0;
-    this.timeIndex!.persisted = 0;
+    this.sealRebuiltIndexes();
     this.syncQueuedState();
   }
 
@@ -216,40 +410,21 @@ export class LogSegment {
     if (this.retired) throw new RetiredSegmentError();
     if (this.timeIndex) {
       const last = this.timeIndex.lastEntry();
-      if (last) {
-        this.maxTimestamp = last.timestamp;
-        this.offsetOfMaxTimestamp = last.offset;
-      }
-      this.timeMetaKnown = true;
+      if (last) this.setTimeMeta(last.timestamp, last.offset);
+      this._timeMetaKnown = true;
       return;
     }
-    try {
-      const tfd = await fs.open(this.paths.timeIndex, 'r');
-      try {
-        const { size } = await fs.fstat(tfd);
-        if (size >= TIME_INDEX_ENTRY_SIZE && size % TIME_INDEX_ENTRY_SIZE === 0) {
-          const b = Buffer.allocUnsafe(TIME_INDEX_ENTRY_SIZE);
-          if ((await readFully(fs, tfd, b, 0, TIME_INDEX_ENTRY_SIZE, size - TIME_INDEX_ENTRY_SIZE)) === TIME_INDEX_ENTRY_SIZE) {
-            const e = TimeIndex.decodeEntry(b, 0, this.baseOffset);
-            this.maxTimestamp = e.timestamp;
-            this.offsetOfMaxTimestamp = e.offset;
-            this.timeMetaKnown = true;
-            return;
-          }
-        }
-      } finally {
-        await fs.close(tfd);
-      }
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT')) throw e;
+    const last = await readLastTimeIndexEntry(fs, this.paths.timeIndex, this.baseOffset);
+    if (last) {
+      this.setTimeMeta(last.timestamp, last.offset);
+      return;
     }
     if (this.writtenSize === 0) {
-      this.timeMetaKnown = true;
+      this._timeMetaKnown = true;
       return;
     }
     // No usable time index: rebuild (this also yields the max timestamp).
-    this.offsetIndex = null;
-    this.timeIndex = null;
+    this.dropIndexes();
     await this.ensureIndexes(fs, await fd(), intervalBytes);
   }
 
@@ -263,9 +438,9 @@ export class LogSegment {
     const ti = this.timeIndex;
     if (!oi || !ti || this.retired) return;
     if (finalEntry) ti.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-    await persistOne(fs, this.paths.index, oi.persisted, oi.entries, OFFSET_INDEX_ENTRY_SIZE, (from) => oi.encode(from), sync);
+    await writeIndexFile(fs, this.paths.index, oi.persisted, oi.entries, OFFSET_INDEX_ENTRY_SIZE, (from) => oi.encode(from), sync);
     oi.persisted = oi.entries;
-    await persistOne(fs, this.paths.timeIndex, ti.persisted, ti.entries, TIME_INDEX_ENTRY_SIZE, (from) => ti.encode(from), sync);
+    await writeIndexFile(fs, this.paths.timeIndex, ti.persisted, ti.entries, TIME_INDEX_ENTRY_SIZE, (from) => ti.encode(from), sync);
     ti.persisted = ti.entries;
   }
 
@@ -304,10 +479,10 @@ export class LogSegment {
   async renameAll(fs: StorageFs, suffix: string): Promise<void> {
     const next = { log: this.paths.log + suffix, index: this.paths.index + suffix, timeIndex: this.paths.timeIndex + suffix };
     if (this.fileCreated) await fs.rename(this.paths.log, next.log);
-    this.paths = { ...this.paths, log: next.log };
+    this._paths = { ...this._paths, log: next.log };
     for (const k of ['index', 'timeIndex'] as const) {
-      await fs.rename(this.paths[k], next[k]).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
-      this.paths = { ...this.paths, [k]: next[k] };
+      await fs.rename(this._paths[k], next[k]).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
+      this._paths = { ...this._paths, [k]: next[k] };
     }
   }
 
@@ -321,37 +496,5 @@ export class LogSegment {
   static indexPathsOf(logPath: string) {
     const stem = logPath.slice(0, -'.log'.length);
     return { index: stem + INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX };
-  }
-}
-
-async function readOptional(fs: StorageFs, path: string): Promise<Buffer | null> {
-  try {
-    return await readWholeFile(fs, path);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return null;
-    throw e;
-  }
-}
-
-async function persistOne(fs: StorageFs, path: string, persisted: number, entries: number, entrySize: number, encode: (from: number) => Buffer, sync: boolean): Promise<void> {
-  if (persisted === entries && persisted > 0 && !sync) return;
-  let fd: number;
-  if (persisted === 0) fd = await fs.open(path, 'w+');
-  else {
-    try {
-      fd = await fs.open(path, 'r+');
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT')) throw e;
-      fd = await fs.open(path, 'w+'); // vanished: write everything
-      persisted = 0;
-    }
-  }
-  try {
-    const data = encode(persisted);
-    if (data.length > 0) await writevFully(fs, fd, [data], persisted * entrySize, data.length);
-    await fs.ftruncate(fd, entries * entrySize);
-    if (sync) await fs.fsync(fd);
-  } finally {
-    await fs.close(fd);
   }
 }
