@@ -31,7 +31,8 @@ export interface LoadContext {
   dir: string;
   fs: StorageFs;
   fdCache: FdCache;
-  logger: StorageLogger;
+  /** Called only when there is something to log (a child logger per partition costs memory). */
+  logger: () => StorageLogger;
   config: LogConfig;
   /** True when the data dir had a clean-shutdown marker. */
   clean: boolean;
@@ -153,7 +154,7 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
       const scan = await recoverSegment(fs, fd, seg, size, interval, minBase);
       result.recoveredBytes += scan.validBytes;
       if (scan.validBytes < size) {
-        ctx.logger.warn({ segment: seg.baseOffset, position: scan.validBytes, size, reason: scan.problem }, 'truncating invalid log tail');
+        ctx.logger().warn({ segment: seg.baseOffset, position: scan.validBytes, size, reason: scan.problem }, 'truncating invalid log tail');
         await fs.ftruncate(fd, scan.validBytes);
         await fs.fsync(fd);
         result.truncatedBytes += size - scan.validBytes;
@@ -221,7 +222,7 @@ async function loadActiveClean(ctx: LoadContext, seg: LogSegment, interval: numb
   });
   const timeLast = seg.timeIndex!.lastEntry();
   if (end.kind === 'invalid' || (timeLast && timeLast.offset >= next)) {
-    ctx.logger.warn({ segment: seg.baseOffset, reason: end.kind === 'invalid' ? end.reason : 'time index past log end' }, 'active segment inconsistent after clean shutdown; recovering it');
+    ctx.logger().warn({ segment: seg.baseOffset, reason: end.kind === 'invalid' ? end.reason : 'time index past log end' }, 'active segment inconsistent after clean shutdown; recovering it');
     const scan = await recoverSegment(fs, fd, seg, seg.writtenSize, interval, seg.baseOffset);
     if (scan.validBytes < seg.writtenSize) {
       await fs.ftruncate(fd, scan.validBytes);

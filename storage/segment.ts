@@ -35,11 +35,6 @@ export interface BatchLocation {
   maxTimestamp: number;
 }
 
-/** Entries an index of `indexBytes` holds; time-index entries are larger, so that bounds both. */
-export function maxIndexEntries(indexBytes: number): number {
-  return Math.max(1, Math.floor(indexBytes / TIME_INDEX_ENTRY_SIZE));
-}
-
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
 export class LogSegment implements CachedFile {
@@ -331,7 +326,7 @@ export class LogSegment implements CachedFile {
 
   /** Fresh, empty in-memory indexes (new segment, or before a rebuild). */
   resetIndexes(): void {
-    // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (PartitionLog),
+    // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (roll-policy.ts),
     // and a rebuild must hold whatever an older, larger setting produced.
     this._offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
     this._timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
