@@ -197,8 +197,8 @@ export class LogWriter<W extends WriteRequest> {
     this.closing = true;
   }
 
-  /** Resolves once the writer loop is idle, and leaves no flush timer behind. */
-  async idle(): Promise<void> {
+  /** Closing: resolves once the writer loop is idle, and leaves no flush timer behind. */
+  async finish(): Promise<void> {
     while (this.running) await new Promise((r) => setImmediate(r));
     this.clearTimer();
   }

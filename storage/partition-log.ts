@@ -477,7 +477,7 @@ export class PartitionLog {
     this.state = 'closing';
     this.writer.beginClose();
     await flushed?.catch((e) => this.logger.error({ err: e }, 'flush on close failed'));
-    await this.writer.idle();
+    await this.writer.finish();
     if (!this.failed && this.writer.segment.fileCreated) {
       await this.writer.segment.persistIndexes(this.storageFs, true).catch((e) => this.logger.error({ err: e }, 'persisting indexes on close failed'));
     }
@@ -492,7 +492,7 @@ export class PartitionLog {
     this.state = 'closing';
     this.writer.beginClose();
     this.pending.failQueued(this.writer.takeQueued(), new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted'));
-    await this.writer.idle();
+    await this.writer.finish();
     await this.maint.idle();
     this.state = 'closed';
   }
