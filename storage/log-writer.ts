@@ -24,7 +24,7 @@
  * create the next file and fsync the directory before going on.
  *
  * Failures: the writer stops at the first failed write, segment creation or sync and awaits
- * `failed` before it takes anything else from the queue; the handler uses takeQueued(),
+ * `onWriterFailed` before it takes anything else from the queue; the handler uses takeQueued(),
  * truncateFile() and fail() (PartitionLog: truncate and rewind after a failed write, offline
  * after a failed sync). Nothing of a group whose write failed counts as written.
  *
@@ -79,14 +79,14 @@ export type WriteFailure<W> =
 export interface WriterEvents<W extends WriteRequest> {
   /**
    * `group` (in queue order) is in the file and applied to its segment; everything below offset
-   * `end` is written. `syncing`: the write went through O_DSYNC, and durable() or a 'sync'
+   * `end` is written. `syncing`: the write went through O_DSYNC, and onDurable() or a 'sync'
    * failure for it follows at once.
    */
-  written(group: readonly W[], end: number, syncing: boolean): void;
+  onWritten(group: readonly W[], end: number, syncing: boolean): void;
   /** Everything below offset `end` is on disk. */
-  durable(end: number): void;
-  /** The writer waits for this before it goes on (with whatever is queued then). */
-  failed(failure: WriteFailure<W>): Promise<void> | void;
+  onDurable(end: number): void;
+  /** A write, segment creation or sync failed; the writer waits for this before it goes on. */
+  onWriterFailed(failure: WriteFailure<W>): Promise<void> | void;
 }
 
 export interface LogWriterOptions<W extends WriteRequest> {
@@ -232,7 +232,7 @@ export class LogWriter<W extends WriteRequest> {
         break;
       }
     } catch (e) {
-      await this.events.failed({ kind: 'internal', err: e });
+      await this.events.onWriterFailed({ kind: 'internal', err: e });
     } finally {
       this.running = false;
     }
@@ -245,7 +245,7 @@ export class LogWriter<W extends WriteRequest> {
         await this.switchSegment(head.seg);
       } catch (e) {
         if (this.stopped) return;
-        await this.events.failed({ kind: 'create', seg: head.seg, err: e });
+        await this.events.onWriterFailed({ kind: 'create', seg: head.seg, err: e });
         return;
       }
       if (this.stopped) return;
@@ -291,7 +291,7 @@ export class LogWriter<W extends WriteRequest> {
           }
         }
       } catch (e) {
-        await this.events.failed({ kind: 'write', seg, group, err: e });
+        await this.events.onWriterFailed({ kind: 'write', seg, group, err: e });
         return;
       }
       let records = 0;
@@ -309,12 +309,12 @@ export class LogWriter<W extends WriteRequest> {
       if (!this.dirty) this.firstUnflushedAt = Date.now();
       this.dirty = true;
       this.unflushedRecords += records;
-      this.events.written(group, this.end, dsync);
+      this.events.onWritten(group, this.end, dsync);
       if (dsync) {
         this.onFsync?.((performance.now() - t0) / 1000, syncFailure !== null);
         this.syncStarted();
-        if (syncFailure !== null) await this.events.failed({ kind: 'sync', seg, err: syncFailure });
-        else this.events.durable(this.end);
+        if (syncFailure !== null) await this.events.onWriterFailed({ kind: 'sync', seg, err: syncFailure });
+        else this.events.onDurable(this.end);
         return;
       }
       if (this.shouldFsync()) await this.fsyncNow(seg, fd);
@@ -366,12 +366,12 @@ export class LogWriter<W extends WriteRequest> {
       this.onFsync?.((performance.now() - t0) / 1000, false);
     } catch (e) {
       this.onFsync?.((performance.now() - t0) / 1000, true);
-      await this.events.failed({ kind: 'sync', seg, err: e });
+      await this.events.onWriterFailed({ kind: 'sync', seg, err: e });
       return;
     } finally {
       this.fdCache.unpin(seg);
     }
-    this.events.durable(end);
+    this.events.onDurable(end);
   }
 
   private async switchSegment(next: LogSegment): Promise<void> {

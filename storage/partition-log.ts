@@ -33,7 +33,7 @@ import { type LogConfig, validateLogConfig } from './log-config.js';
 import { type StorageLogger, silentLogger } from './logger.js';
 import { type LogView, type ReadOptions, type ReadResult, readSlices, retryRetired, sliceBatches } from './log-reader.js';
 import { LogMaintenance } from './log-maintenance.js';
-import { LogWriter, type RollMarker, type WriteFailure } from './log-writer.js';
+import { LogWriter, type RollMarker, type WriteFailure, type WriterEvents } from './log-writer.js';
 import type { PartitionLogOptions } from './partition-log-options.js';
 import { type AppendResult, LazyDurableAppend, PendingAppends, type QueuedAppend } from './pending-appends.js';
 import { loadSegments } from './recovery.js';
@@ -50,7 +50,7 @@ type State = 'online' | 'offline' | 'closing' | 'closed';
 
 const noop = () => {};
 
-export class PartitionLog {
+export class PartitionLog implements WriterEvents<QueuedAppend> {
   readonly topic: string;
   readonly partition: number;
   readonly dir: string;
@@ -135,11 +135,7 @@ export class PartitionLog {
       end: this.writtenEnd,
       config: this.config,
       onFsync: this.opts.onFsync,
-      events: {
-        written: (group, end, syncing) => this.onWritten(group, end, syncing),
-        durable: (end) => this.onDurable(end),
-        failed: (f) => this.onWriterFailed(f),
-      },
+      events: this,
     });
     this.maint = new LogMaintenance(this, this.segs, res.logStartOffset, this.opts.onLogStartOffsetChanged);
   }
@@ -262,16 +258,16 @@ export class PartitionLog {
   }
 
   // -------------------------------------------------------------------------------------------
-  // What the writer reports, and what it means
+  // What the writer reports (WriterEvents, @internal), and what it means
 
-  private onWritten(group: readonly QueuedAppend[], end: number, syncing: boolean): void {
+  onWritten(group: readonly QueuedAppend[], end: number, syncing: boolean): void {
     this.writtenEnd = end;
     this.pending.written(group);
     // Appends queued under a relaxed policy are visible once written; the others after their sync.
     if (!syncing) this.advanceHighWatermark(this.pending.visibleWithoutSync());
   }
 
-  private onDurable(end: number): void {
+  onDurable(end: number): void {
     this.flushedEnd = end;
     this.pending.durable(end);
     this.advanceHighWatermark(end);
@@ -286,7 +282,7 @@ export class PartitionLog {
     this.fireDataWaiters();
   }
 
-  private onWriterFailed(f: WriteFailure<QueuedAppend>): Promise<void> | void {
+  onWriterFailed(f: WriteFailure<QueuedAppend>): Promise<void> | void {
     switch (f.kind) {
       case 'write':
         return this.onWriteFailure(f.seg, f.group, f.err);

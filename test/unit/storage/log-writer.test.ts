@@ -71,9 +71,9 @@ function setup(o: { fs?: StorageFs; flushMessages?: number; flushMs?: number; on
     end: 0,
     config: { flushMessages: o.flushMessages ?? 1, flushMs: o.flushMs ?? Number.MAX_SAFE_INTEGER },
     events: {
-      written: (group, end, syncing) => events.push(['written', group.map((g) => g.last), end, syncing]),
-      durable: (end) => events.push(['durable', end]),
-      failed: (f) => {
+      onWritten: (group, end, syncing) => events.push(['written', group.map((g) => g.last), end, syncing]),
+      onDurable: (end) => events.push(['durable', end]),
+      onWriterFailed: (f) => {
         events.push(['failed', f.kind]);
         return o.onFailed?.(f, writer);
       },
