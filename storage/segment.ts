@@ -9,8 +9,9 @@
  *   visibleSize  bytes readers may see (write done, and fsync done when the flush policy says so)
  * The index decision for each batch is made when it is queued (pure arithmetic on sizes, so roll
  * decisions are synchronous) and applied when its write completes. Positions, offsets and flags
- * change only through this class's methods (each names the event: reserve, advanceWritten,
- * makeVisible, truncateWritten, ...); the fd fields belong to FdCache (fd-cache.ts CachedFile).
+ * are readonly outside this class and change only through its methods (each names the event:
+ * reserve, advanceWritten, makeVisible, truncateWritten, ...); the fd fields belong to FdCache
+ * (fd-cache.ts CachedFile).
  *
  * Indexes of inactive segments are loaded on first lookup and dropped when the segment's fd is
  * evicted from the FdCache, which bounds index memory with the same LRU. The active segment's
@@ -37,35 +38,50 @@ export interface BatchLocation {
 
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
+/** The segment's own writable view of its fields: they are readonly to everyone else. */
+type Own = { -readonly [K in keyof LogSegment]: LogSegment[K] };
+
 export class LogSegment implements CachedFile {
-  private _paths: { log: string; index: string; timeIndex: string };
+  // Public readonly fields, not getters: the append and fetch paths read them on every call, and
+  // getters there cost measurable time (V8 inlines less). Only this class's methods write them,
+  // through `this as Own`; each method names the event (reserve, advanceWritten, makeVisible, ...).
 
-  // The three byte positions (see the header), written only through the methods below.
-  private _queuedSize = 0;
-  private _writtenSize = 0;
-  private _visibleSize = 0;
+  readonly paths: { readonly log: string; readonly index: string; readonly timeIndex: string };
+
+  /** Bytes assigned to appends (offsets handed out, maybe not written yet). */
+  readonly queuedSize: number = 0;
+  /** Bytes whose write completed (the file length, barring a failed write). */
+  readonly writtenSize: number = 0;
+  /** Bytes readers may see. */
+  readonly visibleSize: number = 0;
   /** Offset after the last written batch (segment end offset). */
-  private _nextOffset: number;
+  readonly nextOffset: number;
 
-  private _offsetIndex: OffsetIndex | null = null;
-  private _timeIndex: TimeIndex | null = null;
+  readonly offsetIndex: OffsetIndex | null = null;
+  readonly timeIndex: TimeIndex | null = null;
   private indexLoad: Promise<void> | null = null;
   /** Bytes written since the last index entry, committed and queued views. */
-  private _bytesSinceIndex = 0;
+  readonly bytesSinceIndex: number = 0;
   private queuedBytesSinceIndex = 0;
-  private _queuedIndexEntries = 0;
+  /** Index entries of everything queued (written or not): the segment.index.bytes roll check. */
+  readonly queuedIndexEntries: number = 0;
 
   /** Largest batch maxTimestamp and the last offset of that batch; -1 when unknown/empty. */
-  private _maxTimestamp = -1;
-  private _offsetOfMaxTimestamp = -1;
-  private _timeMetaKnown = false;
-  /** Base time for segment.ms rolling (first batch's append wall time or max timestamp). */
-  private _rollingBaseMs = -1;
+  readonly maxTimestamp: number = -1;
+  readonly offsetOfMaxTimestamp: number = -1;
+  /** Whether maxTimestamp is known (else ensureTimeMeta() reads it from the time index). */
+  readonly timeMetaKnown: boolean = false;
+  /** Base time for segment.ms rolling (first batch's append wall time or max timestamp); -1 before. */
+  readonly rollingBaseMs: number = -1;
 
-  private _fileCreated: boolean;
-  private _active = false;
-  private _deleted = false;
-  private _retired = false;
+  /** False for a freshly rolled segment whose file the writer has not created yet. */
+  readonly fileCreated: boolean;
+  /** The segment appends go to (its indexes stay in memory). */
+  readonly active: boolean = false;
+  /** Removed from the log (retention/DeleteRecords); files renamed .deleted. */
+  readonly deleted: boolean = false;
+  /** Replaced by a compacted copy (or removed); new readers must not open it by path. */
+  readonly retired: boolean = false;
 
   /** Owned by FdCache (CachedFile). */
   fd = -1;
@@ -79,124 +95,62 @@ export class LogSegment implements CachedFile {
     readonly baseOffset: number,
     fileCreated: boolean,
   ) {
-    this._paths = segmentPaths(dir, baseOffset);
-    this._nextOffset = baseOffset;
-    this._fileCreated = fileCreated;
+    this.paths = segmentPaths(dir, baseOffset);
+    this.nextOffset = baseOffset;
+    this.fileCreated = fileCreated;
   }
 
   /** A new, empty segment whose file the writer creates when it gets there (roll, empty log). */
   static fresh(dir: string, baseOffset: number): LogSegment {
     const seg = new LogSegment(dir, baseOffset, false);
     seg.resetIndexes();
-    seg._timeMetaKnown = true;
+    (seg as Own).timeMetaKnown = true;
     return seg;
   }
 
-  get paths(): { readonly log: string; readonly index: string; readonly timeIndex: string } {
-    return this._paths;
-  }
-  /** Bytes assigned to appends (offsets handed out, maybe not written yet). */
-  get queuedSize(): number {
-    return this._queuedSize;
-  }
-  /** Bytes whose write completed (the file length, barring a failed write). */
-  get writtenSize(): number {
-    return this._writtenSize;
-  }
-  /** Bytes readers may see. */
-  get visibleSize(): number {
-    return this._visibleSize;
-  }
-  get nextOffset(): number {
-    return this._nextOffset;
-  }
-  get offsetIndex(): OffsetIndex | null {
-    return this._offsetIndex;
-  }
-  get timeIndex(): TimeIndex | null {
-    return this._timeIndex;
-  }
-  get bytesSinceIndex(): number {
-    return this._bytesSinceIndex;
-  }
-  /** Index entries of everything queued (written or not): the segment.index.bytes roll check. */
-  get queuedIndexEntries(): number {
-    return this._queuedIndexEntries;
-  }
-  get maxTimestamp(): number {
-    return this._maxTimestamp;
-  }
-  get offsetOfMaxTimestamp(): number {
-    return this._offsetOfMaxTimestamp;
-  }
-  /** Whether maxTimestamp is known (else ensureTimeMeta() reads it from the time index). */
-  get timeMetaKnown(): boolean {
-    return this._timeMetaKnown;
-  }
-  /** -1 until the first batch. */
-  get rollingBaseMs(): number {
-    return this._rollingBaseMs;
-  }
-  /** False for a freshly rolled segment whose file the writer has not created yet. */
-  get fileCreated(): boolean {
-    return this._fileCreated;
-  }
-  /** The segment appends go to (its indexes stay in memory). */
-  get active(): boolean {
-    return this._active;
-  }
-  /** Removed from the log (retention/DeleteRecords); files renamed .deleted. */
-  get deleted(): boolean {
-    return this._deleted;
-  }
-  /** Replaced by a compacted copy (or removed); new readers must not open it by path. */
-  get retired(): boolean {
-    return this._retired;
-  }
-
   get isEmpty(): boolean {
-    return this._queuedSize === 0;
+    return this.queuedSize === 0;
   }
 
   get indexesLoaded(): boolean {
-    return this._offsetIndex !== null && this._timeIndex !== null;
+    return this.offsetIndex !== null && this.timeIndex !== null;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
   /** The writer created the file. */
   markCreated(): void {
-    this._fileCreated = true;
+    (this as Own).fileCreated = true;
   }
   activate(): void {
-    this._active = true;
+    (this as Own).active = true;
   }
   deactivate(): void {
-    this._active = false;
+    (this as Own).active = false;
   }
   markDeleted(): void {
-    this._deleted = true;
+    (this as Own).deleted = true;
   }
   retire(): void {
-    this._retired = true;
+    (this as Own).retired = true;
   }
   /** Its directory was renamed from `fromDir` to `toDir` (topic deletion). */
   relocate(fromDir: string, toDir: string): void {
     const rebase = (p: string) => toDir + p.slice(fromDir.length);
-    this._paths = { log: rebase(this._paths.log), index: rebase(this._paths.index), timeIndex: rebase(this._paths.timeIndex) };
+    (this as Own).paths = { log: rebase(this.paths.log), index: rebase(this.paths.index), timeIndex: rebase(this.paths.timeIndex) };
   }
 
   // ---- the append path -------------------------------------------------------------------------
 
   /** Starts the segment.ms clock at the first batch (append time, or its max timestamp on load). */
   startRollingClock(ms: number): void {
-    if (this._rollingBaseMs < 0) this._rollingBaseMs = ms;
+    if (this.rollingBaseMs < 0) (this as Own).rollingBaseMs = ms;
   }
 
   /** Assigns `size` bytes at the end of the queued view; returns their position. */
   reserve(size: number): number {
-    const position = this._queuedSize;
-    this._queuedSize += size;
+    const position = this.queuedSize;
+    (this as Own).queuedSize += size;
     return position;
   }
 
@@ -205,7 +159,7 @@ export class LogSegment implements CachedFile {
     const indexIt = this.queuedBytesSinceIndex > intervalBytes;
     if (indexIt) {
       this.queuedBytesSinceIndex = 0;
-      this._queuedIndexEntries++;
+      (this as Own).queuedIndexEntries++;
     }
     this.queuedBytesSinceIndex += size;
     return indexIt;
@@ -216,40 +170,42 @@ export class LogSegment implements CachedFile {
    * time, max timestamp). Used by the append path and by index rebuilds.
    */
   applyBatch(position: number, size: number, lastOffset: number, maxTs: number, indexIt: boolean): void {
-    if (maxTs > this._maxTimestamp) {
-      this._maxTimestamp = maxTs;
-      this._offsetOfMaxTimestamp = lastOffset;
+    const own = this as Own;
+    if (maxTs > this.maxTimestamp) {
+      own.maxTimestamp = maxTs;
+      own.offsetOfMaxTimestamp = lastOffset;
     }
     if (indexIt) {
-      this._offsetIndex!.append(lastOffset, position);
-      this._timeIndex!.maybeAppend(this._maxTimestamp, this._offsetOfMaxTimestamp);
-      this._bytesSinceIndex = 0;
+      this.offsetIndex!.append(lastOffset, position);
+      this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      own.bytesSinceIndex = 0;
     }
-    this._bytesSinceIndex += size;
-    this._nextOffset = lastOffset + 1;
-    this._timeMetaKnown = true;
+    own.bytesSinceIndex += size;
+    own.nextOffset = lastOffset + 1;
+    own.timeMetaKnown = true;
   }
 
   /** `bytes` more were written at the end of the file (their batches applied with applyBatch). */
   advanceWritten(bytes: number): void {
-    this._writtenSize += bytes;
+    (this as Own).writtenSize += bytes;
   }
 
   /** Readers may see the first `position` bytes. */
   makeVisible(position: number): void {
-    this._visibleSize = position;
+    (this as Own).visibleSize = position;
   }
 
   /** Readers may see everything written. */
   makeAllVisible(): void {
-    this._visibleSize = this._writtenSize;
+    (this as Own).visibleSize = this.writtenSize;
   }
 
   /** Forgets queued-but-unwritten appends after a failed write. */
   rollbackQueued(): void {
-    this._queuedSize = this._writtenSize;
-    this.queuedBytesSinceIndex = this._bytesSinceIndex;
-    this._queuedIndexEntries = this._offsetIndex?.entries ?? this._queuedIndexEntries;
+    const own = this as Own;
+    own.queuedSize = this.writtenSize;
+    this.queuedBytesSinceIndex = this.bytesSinceIndex;
+    own.queuedIndexEntries = this.offsetIndex?.entries ?? this.queuedIndexEntries;
   }
 
   /**
@@ -257,100 +213,110 @@ export class LogSegment implements CachedFile {
    * and end offset go back (the caller truncates the file and calls rollbackQueued()).
    */
   truncateWritten(position: number, offset: number): void {
-    this._writtenSize = position;
-    this._offsetIndex?.truncateToPosition(position);
-    this._timeIndex?.truncateToOffset(offset);
-    this._nextOffset = offset;
+    const own = this as Own;
+    own.writtenSize = position;
+    this.offsetIndex?.truncateToPosition(position);
+    this.timeIndex?.truncateToOffset(offset);
+    own.nextOffset = offset;
   }
 
   // ---- load and recovery -----------------------------------------------------------------------
 
   /** A segment found on disk: `size` bytes, all written and visible, ending before `nextOffset`. */
   setLoaded(size: number, nextOffset: number): void {
-    this._writtenSize = this._visibleSize = size;
-    this._nextOffset = nextOffset;
+    const own = this as Own;
+    own.writtenSize = own.visibleSize = size;
+    own.nextOffset = nextOffset;
     this.syncQueuedState();
   }
 
   /** The file was cut to its first `size` bytes (an invalid tail); all of them are visible. */
   truncatedTo(size: number): void {
-    this._writtenSize = this._visibleSize = size;
+    const own = this as Own;
+    own.writtenSize = own.visibleSize = size;
     this.syncQueuedState();
   }
 
   /** Before a recovery scan: no indexes, no time metadata, no batches. */
   resetForScan(): void {
+    const own = this as Own;
     this.resetIndexes();
-    this._maxTimestamp = -1;
-    this._offsetOfMaxTimestamp = -1;
-    this._nextOffset = this.baseOffset;
+    own.maxTimestamp = -1;
+    own.offsetOfMaxTimestamp = -1;
+    own.nextOffset = this.baseOffset;
   }
 
   /** After a rebuild or recovery scan: the final time-index entry; nothing of either index is on disk. */
   sealRebuiltIndexes(): void {
-    this._timeIndex!.maybeAppend(this._maxTimestamp, this._offsetOfMaxTimestamp, true);
-    this._offsetIndex!.persisted = 0;
-    this._timeIndex!.persisted = 0;
+    this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    this.offsetIndex!.persisted = 0;
+    this.timeIndex!.persisted = 0;
   }
 
   /** The end offset is unknown until the tail is walked (this disables the time-index end check). */
   forgetEnd(): void {
-    this._nextOffset = Number.MAX_SAFE_INTEGER;
+    (this as Own).nextOffset = Number.MAX_SAFE_INTEGER;
   }
 
   /** Clean load of the active segment: what walking the batches after the last index entry found. */
   restoreTail(nextOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number, bytesSinceIndex: number): void {
-    this._nextOffset = nextOffset;
-    this._maxTimestamp = maxTimestamp;
-    this._offsetOfMaxTimestamp = offsetOfMaxTimestamp;
-    this._timeMetaKnown = true;
-    this._bytesSinceIndex = bytesSinceIndex;
+    const own = this as Own;
+    own.nextOffset = nextOffset;
+    own.maxTimestamp = maxTimestamp;
+    own.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+    own.timeMetaKnown = true;
+    own.bytesSinceIndex = bytesSinceIndex;
   }
 
   /** Compaction: this copy of `original` is complete with `size` bytes (its batches applied). */
   sealCopyOf(original: LogSegment, size: number): void {
-    this._timeIndex!.maybeAppend(this._maxTimestamp, this._offsetOfMaxTimestamp, true);
-    this._writtenSize = this._visibleSize = size;
-    this._nextOffset = original.nextOffset;
-    this._timeMetaKnown = true;
-    this._rollingBaseMs = original.rollingBaseMs;
+    const own = this as Own;
+    this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    own.writtenSize = own.visibleSize = size;
+    own.nextOffset = original.nextOffset;
+    own.timeMetaKnown = true;
+    own.rollingBaseMs = original.rollingBaseMs;
     this.syncQueuedState();
   }
 
   /** Syncs the queued view to the committed one (after load/recovery). */
   syncQueuedState(): void {
-    this._queuedSize = this._writtenSize;
-    this.queuedBytesSinceIndex = this._bytesSinceIndex;
-    this._queuedIndexEntries = this._offsetIndex?.entries ?? 0;
+    const own = this as Own;
+    own.queuedSize = this.writtenSize;
+    this.queuedBytesSinceIndex = this.bytesSinceIndex;
+    own.queuedIndexEntries = this.offsetIndex?.entries ?? 0;
   }
 
   /** Fresh, empty in-memory indexes (new segment, or before a rebuild). */
   resetIndexes(): void {
+    const own = this as Own;
     // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (roll-policy.ts),
     // and a rebuild must hold whatever an older, larger setting produced.
-    this._offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
-    this._timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
-    this._bytesSinceIndex = 0;
+    own.offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
+    own.timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
+    own.bytesSinceIndex = 0;
     this.queuedBytesSinceIndex = 0;
-    this._queuedIndexEntries = 0;
+    own.queuedIndexEntries = 0;
   }
 
   /** Drops the in-memory indexes (an inactive segment reloads them on its next lookup). */
   dropIndexes(): void {
-    this._offsetIndex = null;
-    this._timeIndex = null;
+    const own = this as Own;
+    own.offsetIndex = null;
+    own.timeIndex = null;
   }
 
   /** The max timestamp (and its offset) read back from a time index entry. */
   private setTimeMeta(maxTimestamp: number, offset: number): void {
-    this._maxTimestamp = maxTimestamp;
-    this._offsetOfMaxTimestamp = offset;
-    this._timeMetaKnown = true;
+    const own = this as Own;
+    own.maxTimestamp = maxTimestamp;
+    own.offsetOfMaxTimestamp = offset;
+    own.timeMetaKnown = true;
   }
 
   /** Called by FdCache on eviction: inactive segments drop their indexes to bound memory. */
   onFdEvicted(): void {
-    if (!this._active && this.indexLoad === null) this.dropIndexes();
+    if (!this.active && this.indexLoad === null) this.dropIndexes();
   }
 
   /**
@@ -368,6 +334,7 @@ export class LogSegment implements CachedFile {
   }
 
   private async loadIndexes(fs: StorageFs, fd: number, intervalBytes: number): Promise<void> {
+    const own = this as Own;
     // A replaced segment's file names now belong to its compacted copy: never read them.
     if (this.retired) throw new RetiredSegmentError();
     const oi = await readIndexFile(fs, this.paths.index);
@@ -375,10 +342,10 @@ export class LogSegment implements CachedFile {
     const offsetIndex = oi ? OffsetIndex.decode(oi, this.baseOffset, UNBOUNDED, this.writtenSize) : null;
     const timeIndex = ti ? TimeIndex.decode(ti, this.baseOffset, UNBOUNDED, this.nextOffset > this.baseOffset ? this.nextOffset : UNBOUNDED) : null;
     if (offsetIndex && timeIndex) {
-      this._offsetIndex = offsetIndex;
-      this._timeIndex = timeIndex;
+      own.offsetIndex = offsetIndex;
+      own.timeIndex = timeIndex;
       const last = timeIndex.lastEntry();
-      if (!this._timeMetaKnown && last) this.setTimeMeta(last.timestamp, last.offset);
+      if (!this.timeMetaKnown && last) this.setTimeMeta(last.timestamp, last.offset);
       return;
     }
     await this.rebuildIndexes(fs, fd, intervalBytes);
@@ -387,9 +354,10 @@ export class LogSegment implements CachedFile {
 
   /** Rebuilds both indexes by walking batch headers (no CRC: this is not crash recovery). */
   async rebuildIndexes(fs: StorageFs, fd: number, intervalBytes: number): Promise<void> {
+    const own = this as Own;
     this.resetIndexes();
-    this._maxTimestamp = -1;
-    this._offsetOfMaxTimestamp = -1;
+    own.maxTimestamp = -1;
+    own.offsetOfMaxTimestamp = -1;
     const end = this.writtenSize;
     await walkHeaders(fs, fd, 0, end, (buf, at, pos, size) => {
       const indexIt = this.bytesSinceIndex > intervalBytes;
@@ -401,12 +369,13 @@ export class LogSegment implements CachedFile {
 
   /** The max timestamp of an inactive segment: the last time-index entry (12-byte read). */
   async ensureTimeMeta(fs: StorageFs, fd: () => Promise<number>, intervalBytes: number): Promise<void> {
+    const own = this as Own;
     if (this.timeMetaKnown) return;
     if (this.retired) throw new RetiredSegmentError();
     if (this.timeIndex) {
       const last = this.timeIndex.lastEntry();
       if (last) this.setTimeMeta(last.timestamp, last.offset);
-      this._timeMetaKnown = true;
+      own.timeMetaKnown = true;
       return;
     }
     const last = await readLastTimeIndexEntry(fs, this.paths.timeIndex, this.baseOffset);
@@ -415,7 +384,7 @@ export class LogSegment implements CachedFile {
       return;
     }
     if (this.writtenSize === 0) {
-      this._timeMetaKnown = true;
+      own.timeMetaKnown = true;
       return;
     }
     // No usable time index: rebuild (this also yields the max timestamp).
@@ -472,12 +441,13 @@ export class LogSegment implements CachedFile {
 
   /** Renames all files of this segment with `suffix` appended (.deleted); missing indexes are fine. */
   async renameAll(fs: StorageFs, suffix: string): Promise<void> {
+    const own = this as Own;
     const next = { log: this.paths.log + suffix, index: this.paths.index + suffix, timeIndex: this.paths.timeIndex + suffix };
     if (this.fileCreated) await fs.rename(this.paths.log, next.log);
-    this._paths = { ...this._paths, log: next.log };
+    own.paths = { ...this.paths, log: next.log };
     for (const k of ['index', 'timeIndex'] as const) {
-      await fs.rename(this._paths[k], next[k]).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
-      this._paths = { ...this._paths, [k]: next[k] };
+      await fs.rename(this.paths[k], next[k]).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
+      own.paths = { ...this.paths, [k]: next[k] };
     }
   }
 

@@ -6,7 +6,6 @@
  * anything itself, and it stops at a failure until the handler returns.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batch } from '../../../protocol/records/batch.js';
 import { FdCache } from '../../../storage/fd-cache.js';
