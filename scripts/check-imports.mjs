@@ -79,9 +79,15 @@ export const RULES = [
   },
   {
     name: 'storage/ imports only storage/ and protocol/',
-    why: 'bytes on disk know nothing of the broker',
-    enforce: false,
+    why: 'bytes on disk know nothing of the broker (it passes its logger in: storage/logger.ts)',
+    enforce: true,
     check: onlyImports(under('storage/'), [under('storage/'), under('protocol/')]),
+  },
+  {
+    name: 'no import cycles among storage/ files',
+    why: 'each storage module can be read and tested on top of the ones it imports',
+    enforce: true,
+    check: noCycles((file) => (file.startsWith('storage/') ? file : null)),
   },
   {
     name: 'only entry points import src/broker.ts',

@@ -31,7 +31,7 @@
  */
 import { ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, OFF_LENGTH, OFF_RECORD_COUNT, batch, restampCrc } from '../protocol/records/batch.js';
 import { walkBatches } from './batch-scan.js';
-import { RetiredSegmentError } from './fd-cache.js';
+import { RetiredSegmentError } from './errors.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from './file-names.js';
 import { isErrno, writevFully } from './fs.js';
 import { withSegment } from './log-reader.js';
@@ -256,15 +256,10 @@ async function rewriteSegment(log: PartitionLog, seg: LogSegment, fd: number, la
   for (const p of [seg.paths.index, seg.paths.timeIndex]) await fs.unlink(p).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
   const swapPath = seg.paths.log + SWAP_SUFFIX;
   await fs.rename(cleanedPath, swapPath);
-  replacement.timeIndex!.maybeAppend(replacement.maxTimestamp, replacement.offsetOfMaxTimestamp, true);
-  replacement.writtenSize = replacement.visibleSize = outPos;
-  replacement.nextOffset = seg.nextOffset;
-  replacement.timeMetaKnown = true;
-  replacement.rollingBaseMs = seg.rollingBaseMs;
-  replacement.syncQueuedState();
+  replacement.sealCopyOf(seg, outPos);
   // From here the old object must not open its file name (it is about to name the new file):
   // readers that hold its fd keep reading the old inode; others retry and find the replacement.
-  seg.retired = true;
+  seg.retire();
   await fs.rename(swapPath, replacement.paths.log);
   if (!log.replaceSegment(seg, replacement)) log.log.warn({ segment: seg.baseOffset }, 'compacted segment vanished before swap');
   await replacement.persistIndexes(fs, true, false);

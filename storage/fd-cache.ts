@@ -10,26 +10,38 @@
  *
  * No on-disk format lives here.
  */
-import type { Logger } from '../src/logger.js';
+import { RetiredSegmentError } from './errors.js';
 import { type StorageFs, isErrno } from './fs.js';
-import type { LogSegment } from './segment.js';
+import type { StorageLogger } from './logger.js';
 
-/** The segment was replaced by compaction after the reader picked it; the reader retries. */
-export class RetiredSegmentError extends Error {
-  constructor() {
-    super('segment was replaced');
-    this.name = 'RetiredSegmentError';
-  }
+/**
+ * What the cache needs of a segment (segment.ts LogSegment is one): where its log file is, whether
+ * it was retired, and the descriptor fields the cache owns (nothing else writes them).
+ */
+export interface CachedFile {
+  readonly paths: { readonly log: string };
+  /** Replaced by compaction: its file name now belongs to the new file, never open it. */
+  readonly retired: boolean;
+  /** Owned by FdCache: the open read/write descriptor, or -1. */
+  fd: number;
+  /** Owned by FdCache: the writer's O_DSYNC descriptor, or -1. */
+  dsyncFd: number;
+  /** Owned by FdCache (pin/unpin): readers and the writer using the fd right now. */
+  pins: number;
+  /** Run once when the pin count drops to zero (then cleared). */
+  onUnpinned: (() => void) | null;
+  /** Called when the cache closed the fd to stay under capacity. */
+  onFdEvicted(): void;
 }
 
 export class FdCache {
-  private readonly lru = new Map<LogSegment, true>();
-  private readonly opening = new Map<LogSegment, Promise<number>>();
+  private readonly lru = new Map<CachedFile, true>();
+  private readonly opening = new Map<CachedFile, Promise<number>>();
 
   constructor(
     readonly fs: StorageFs,
     readonly capacity: number,
-    private readonly logger?: Logger,
+    private readonly logger?: StorageLogger,
   ) {}
 
   get openCount(): number {
@@ -37,7 +49,7 @@ export class FdCache {
   }
 
   /** The fd of a pinned segment, opening the file if needed. */
-  fd(seg: LogSegment): number | Promise<number> {
+  fd(seg: CachedFile): number | Promise<number> {
     if (seg.fd >= 0) {
       this.lru.delete(seg);
       this.lru.set(seg, true);
@@ -57,7 +69,7 @@ export class FdCache {
    * segment's fd (eviction, close): a pinned segment whose fd() is open. The writer uses it when
    * every append is fsynced anyway, to write and sync in one call.
    */
-  async dsyncFd(seg: LogSegment): Promise<number> {
+  async dsyncFd(seg: CachedFile): Promise<number> {
     if (seg.dsyncFd >= 0) return seg.dsyncFd;
     if (seg.retired) throw new RetiredSegmentError();
     const fd = await this.fs.open(seg.paths.log, 'dsync');
@@ -71,14 +83,14 @@ export class FdCache {
     return fd;
   }
 
-  private closeDsync(seg: LogSegment): Promise<void> {
+  private closeDsync(seg: CachedFile): Promise<void> {
     if (seg.dsyncFd < 0) return Promise.resolve();
     const fd = seg.dsyncFd;
     seg.dsyncFd = -1;
     return this.fs.close(fd);
   }
 
-  private async openSegment(seg: LogSegment): Promise<number> {
+  private async openSegment(seg: CachedFile): Promise<number> {
     try {
       let fd: number;
       const path = seg.paths.log;
@@ -103,7 +115,7 @@ export class FdCache {
   }
 
   /** Hands an fd opened elsewhere (segment creation, recovery) to the cache. */
-  adopt(seg: LogSegment, fd: number): void {
+  adopt(seg: CachedFile, fd: number): void {
     if (seg.fd >= 0 && seg.fd !== fd) void this.fs.close(seg.fd).catch(() => {});
     seg.fd = fd;
     this.lru.delete(seg);
@@ -111,11 +123,11 @@ export class FdCache {
     this.evict();
   }
 
-  pin(seg: LogSegment): void {
+  pin(seg: CachedFile): void {
     seg.pins++;
   }
 
-  unpin(seg: LogSegment): void {
+  unpin(seg: CachedFile): void {
     if (--seg.pins === 0) {
       const cb = seg.onUnpinned;
       if (cb) {
@@ -126,8 +138,19 @@ export class FdCache {
     }
   }
 
+  /** Runs `cb` once the segment's pin count drops to zero (after callbacks registered before it). */
+  whenUnpinned(seg: CachedFile, cb: () => void): void {
+    const prev = seg.onUnpinned;
+    seg.onUnpinned = prev
+      ? () => {
+          prev();
+          cb();
+        }
+      : cb;
+  }
+
   /** Closes a segment's fd now (segment deleted, replaced or log closed); the caller ensures no pins. */
-  async close(seg: LogSegment): Promise<void> {
+  async close(seg: CachedFile): Promise<void> {
     const pending = this.opening.get(seg);
     if (pending) await pending.catch(() => {});
     await this.closeDsync(seg);

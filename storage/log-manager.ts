@@ -20,7 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Logger } from '../src/logger.js';
+import type { StorageLogger } from './logger.js';
 import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, deleteDirName, parsePartitionDirName, partitionDirName } from './file-names.js';
 import { type CleanResult, type CleanerOptions, cleanLog } from './cleaner.js';
 import { type CheckpointEntries, readCheckpoint, tpKey, writeCheckpoint } from './checkpoints.js';
@@ -32,7 +32,7 @@ import { PartitionLog } from './partition-log.js';
 export interface LogManagerOptions {
   dataDir: string;
   fs?: StorageFs;
-  logger: Logger;
+  logger: StorageLogger;
   defaults: LogConfig;
   /** runnel.max.open.files: soft bound on open segment fds (default 1000). */
   maxOpenFiles?: number;
@@ -74,7 +74,7 @@ export class LogManager {
   private readonly fs: StorageFs;
   /** Blocking syscalls while loading at startup when on the real fs (see startupSyncFs). */
   private loadFs: StorageFs;
-  private readonly logger: Logger;
+  private readonly logger: StorageLogger;
   private readonly fdCache: FdCache;
   private readonly logs = new Map<string, PartitionLog>();
   private readonly creating = new Map<string, Promise<PartitionLog>>();

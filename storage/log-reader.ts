@@ -15,7 +15,8 @@
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { FileSlice } from '../protocol/primitives.js';
 import { BATCH_LOG_OVERHEAD, batch } from '../protocol/records/batch.js';
-import { type FdCache, RetiredSegmentError } from './fd-cache.js';
+import { RetiredSegmentError } from './errors.js';
+import type { FdCache } from './fd-cache.js';
 import { type StorageFs, readFully } from './fs.js';
 import type { LogSegment } from './segment.js';
 

@@ -18,7 +18,7 @@
  * segment.ts, offset-index.ts and time-index.ts.
  */
 import { BATCH_HEADER_SIZE, batch, batchCrcValid } from '../protocol/records/batch.js';
-import type { Logger } from '../src/logger.js';
+import type { StorageLogger } from './logger.js';
 import { walkBatches, walkHeaders } from './batch-scan.js';
 import type { FdCache } from './fd-cache.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName } from './file-names.js';
@@ -31,7 +31,8 @@ export interface LoadContext {
   dir: string;
   fs: StorageFs;
   fdCache: FdCache;
-  logger: Logger;
+  /** Called only when there is something to log (a child logger per partition costs memory). */
+  logger: () => StorageLogger;
   config: LogConfig;
   /** True when the data dir had a clean-shutdown marker. */
   clean: boolean;
@@ -62,10 +63,7 @@ export interface SegmentScan {
  * timestamp metadata. `minBaseOffset` is the lowest acceptable base offset of its first batch.
  */
 export async function recoverSegment(fs: StorageFs, fd: number, seg: LogSegment, fileSize: number, intervalBytes: number, minBaseOffset: number): Promise<SegmentScan> {
-  seg.resetIndexes();
-  seg.maxTimestamp = -1;
-  seg.offsetOfMaxTimestamp = -1;
-  seg.nextOffset = seg.baseOffset;
+  seg.resetForScan();
   let expected = Math.max(minBaseOffset, seg.baseOffset);
   let problem: string | null = null;
   const end = await walkBatches(fs, fd, 0, fileSize, (buf, at, pos, size) => {
@@ -78,14 +76,12 @@ export async function recoverSegment(fs: StorageFs, fd: number, seg: LogSegment,
     if (problem) return false;
     const last = base + lastDelta;
     seg.applyBatch(pos, size, last, batch.maxTimestamp(buf, at), seg.bytesSinceIndex > intervalBytes);
-    if (seg.rollingBaseMs < 0) seg.rollingBaseMs = batch.maxTimestamp(buf, at);
+    seg.startRollingClock(batch.maxTimestamp(buf, at));
     expected = last + 1;
     return true;
   });
   if (end.kind === 'invalid') problem = end.reason;
-  seg.timeIndex!.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp, true);
-  seg.offsetIndex!.persisted = 0;
-  seg.timeIndex!.persisted = 0;
+  seg.sealRebuiltIndexes();
   return { validBytes: end.position, problem };
 }
 
@@ -128,10 +124,8 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
   const result: LoadResult = { segments, logStartOffset: ctx.logStartOffset, recoveredBytes: 0, truncatedBytes: 0 };
 
   if (segments.length === 0) {
-    const seg = new LogSegment(dir, Math.max(0, ctx.logStartOffset), false);
-    seg.resetIndexes();
-    seg.active = true;
-    seg.timeMetaKnown = true;
+    const seg = LogSegment.fresh(dir, Math.max(0, ctx.logStartOffset));
+    seg.activate();
     result.segments = [seg];
     result.logStartOffset = seg.baseOffset;
     return result;
@@ -140,9 +134,7 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
   const sizes = await Promise.all(segments.map((s) => fs.stat(s.paths.log).then((st) => st.size)));
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i]!;
-    s.writtenSize = s.visibleSize = sizes[i]!;
-    s.nextOffset = i + 1 < segments.length ? segments[i + 1]!.baseOffset : s.baseOffset;
-    s.syncQueuedState();
+    s.setLoaded(sizes[i]!, i + 1 < segments.length ? segments[i + 1]!.baseOffset : s.baseOffset);
   }
 
   // Where batch-by-batch recovery starts: the segment holding the recovery point (unclean only).
@@ -162,11 +154,11 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
       const scan = await recoverSegment(fs, fd, seg, size, interval, minBase);
       result.recoveredBytes += scan.validBytes;
       if (scan.validBytes < size) {
-        ctx.logger.warn({ segment: seg.baseOffset, position: scan.validBytes, size, reason: scan.problem }, 'truncating invalid log tail');
+        ctx.logger().warn({ segment: seg.baseOffset, position: scan.validBytes, size, reason: scan.problem }, 'truncating invalid log tail');
         await fs.ftruncate(fd, scan.validBytes);
         await fs.fsync(fd);
         result.truncatedBytes += size - scan.validBytes;
-        seg.writtenSize = seg.visibleSize = scan.validBytes;
+        seg.truncatedTo(scan.validBytes);
         for (const later of segments.slice(i + 1)) {
           result.truncatedBytes += later.writtenSize;
           await later.unlinkAll(fs);
@@ -178,12 +170,11 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
       // roll or clean close like always (after another crash they are rebuilt again anyway).
       if (i !== segments.length - 1) await seg.persistIndexes(fs, false, false);
       if (i === segments.length - 1) {
-        seg.active = true;
+        seg.activate();
         ctx.fdCache.adopt(seg, fd);
         keepFd = true;
       } else {
-        seg.offsetIndex = null;
-        seg.timeIndex = null;
+        seg.dropIndexes();
       }
     } finally {
       if (!keepFd) await fs.close(fd);
@@ -194,7 +185,7 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
   const active = segments[segments.length - 1]!;
   if (!active.active) {
     // Clean path (or a recovery-point above the active segment's start, impossible but harmless).
-    active.active = true;
+    active.activate();
     await loadActiveClean(ctx, active, interval);
   }
   // Empty segments before the active one can linger after truncation; they are harmless.
@@ -212,7 +203,7 @@ async function loadActiveClean(ctx: LoadContext, seg: LogSegment, interval: numb
   const { fs } = ctx;
   const fd = await fs.open(seg.paths.log, 'r+');
   ctx.fdCache.adopt(seg, fd);
-  seg.nextOffset = Number.MAX_SAFE_INTEGER; // unknown until the tail is walked; disables the time-index end check
+  seg.forgetEnd();
   await seg.ensureIndexes(fs, fd, interval);
   const lastEntry = seg.offsetIndex!.lastEntry();
   const start = lastEntry?.position ?? 0;
@@ -231,28 +222,24 @@ async function loadActiveClean(ctx: LoadContext, seg: LogSegment, interval: numb
   });
   const timeLast = seg.timeIndex!.lastEntry();
   if (end.kind === 'invalid' || (timeLast && timeLast.offset >= next)) {
-    ctx.logger.warn({ segment: seg.baseOffset, reason: end.kind === 'invalid' ? end.reason : 'time index past log end' }, 'active segment inconsistent after clean shutdown; recovering it');
+    ctx.logger().warn({ segment: seg.baseOffset, reason: end.kind === 'invalid' ? end.reason : 'time index past log end' }, 'active segment inconsistent after clean shutdown; recovering it');
     const scan = await recoverSegment(fs, fd, seg, seg.writtenSize, interval, seg.baseOffset);
     if (scan.validBytes < seg.writtenSize) {
       await fs.ftruncate(fd, scan.validBytes);
       await fs.fsync(fd);
-      seg.writtenSize = seg.visibleSize = scan.validBytes;
+      seg.truncatedTo(scan.validBytes);
     }
     seg.syncQueuedState();
     await seg.persistIndexes(fs, false, false);
     return;
   }
-  seg.nextOffset = next;
-  seg.maxTimestamp = maxTs;
-  seg.offsetOfMaxTimestamp = offsetOfMax;
-  seg.timeMetaKnown = true;
-  seg.bytesSinceIndex = seg.writtenSize - start;
+  seg.restoreTail(next, maxTs, offsetOfMax, seg.writtenSize - start);
   if (seg.writtenSize > 0) {
     if (firstTs < 0 && start > 0) {
       const h = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
       if ((await readFully(fs, fd, h, 0, BATCH_HEADER_SIZE, 0)) === BATCH_HEADER_SIZE) firstTs = batch.maxTimestamp(h, 0);
     }
-    seg.rollingBaseMs = firstTs;
+    seg.startRollingClock(firstTs);
   }
   seg.syncQueuedState();
 }

@@ -9,7 +9,7 @@
  *
  * No on-disk format lives here (file names: file-names.ts).
  */
-import type { Logger } from '../src/logger.js';
+import type { StorageLogger } from './logger.js';
 import type { FdCache } from './fd-cache.js';
 import type { StorageFs } from './fs.js';
 import type { LogSegment } from './segment.js';
@@ -21,7 +21,7 @@ export interface RemovalOptions {
   delayMs: number;
   /** false for a compacted-away segment: only close its fd (its name is the new file's). */
   unlink: boolean;
-  logger: Logger;
+  logger: StorageLogger;
 }
 
 export function removeWhenUnused(seg: LogSegment, o: RemovalOptions): Promise<void> {
@@ -36,11 +36,11 @@ export function removeWhenUnused(seg: LogSegment, o: RemovalOptions): Promise<vo
       resolve();
     };
     const afterReaders = () => {
-      seg.retired = true;
+      seg.retire();
       if (o.delayMs <= 0) void remove();
       else setTimeout(() => void remove(), o.delayMs).unref?.();
     };
-    if (seg.pins > 0) seg.onUnpinned = afterReaders;
+    if (seg.pins > 0) o.fdCache.whenUnpinned(seg, afterReaders);
     else queueMicrotask(afterReaders);
   });
 }

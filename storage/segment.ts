@@ -8,7 +8,10 @@
  *   writtenSize  bytes whose write completed (the file length, barring a failed write)
  *   visibleSize  bytes readers may see (write done, and fsync done when the flush policy says so)
  * The index decision for each batch is made when it is queued (pure arithmetic on sizes, so roll
- * decisions are synchronous) and applied when its write completes.
+ * decisions are synchronous) and applied when its write completes. Positions, offsets and flags
+ * are readonly outside this class and change only through its methods (each names the event:
+ * reserve, advanceWritten, makeVisible, truncateWritten, ...); the fd fields belong to FdCache
+ * (fd-cache.ts CachedFile).
  *
  * Indexes of inactive segments are loaded on first lookup and dropped when the segment's fd is
  * evicted from the FdCache, which bounds index memory with the same LRU. The active segment's
@@ -17,9 +20,11 @@
  */
 import { batch } from '../protocol/records/batch.js';
 import { walkHeaders } from './batch-scan.js';
-import { RetiredSegmentError } from './fd-cache.js';
+import { RetiredSegmentError } from './errors.js';
+import type { CachedFile } from './fd-cache.js';
 import { INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentPaths } from './file-names.js';
-import { type StorageFs, isErrno, readFully, readWholeFile, writevFully } from './fs.js';
+import { type StorageFs, isErrno } from './fs.js';
+import { readIndexFile, readLastTimeIndexEntry, writeIndexFile } from './index-files.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
 
@@ -31,51 +36,59 @@ export interface BatchLocation {
   maxTimestamp: number;
 }
 
-/** Entries an index of `indexBytes` holds; time-index entries are larger, so that bounds both. */
-export function maxIndexEntries(indexBytes: number): number {
-  return Math.max(1, Math.floor(indexBytes / TIME_INDEX_ENTRY_SIZE));
-}
-
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
-export class LogSegment {
-  paths: { log: string; index: string; timeIndex: string };
+/** The segment's own writable view of its fields: they are readonly to everyone else. */
+type Own = { -readonly [K in keyof LogSegment]: LogSegment[K] };
 
-  queuedSize = 0;
-  writtenSize = 0;
-  visibleSize = 0;
+export class LogSegment implements CachedFile {
+  // Public readonly fields, not getters: the append and fetch paths read them on every call, and
+  // getters there cost measurable time (V8 inlines less). Only this class's methods write them,
+  // through `this as Own`; each method names the event (reserve, advanceWritten, makeVisible, ...).
+
+  readonly paths: { readonly log: string; readonly index: string; readonly timeIndex: string };
+
+  /** Bytes assigned to appends (offsets handed out, maybe not written yet). */
+  readonly queuedSize: number = 0;
+  /** Bytes whose write completed (the file length, barring a failed write). */
+  readonly writtenSize: number = 0;
+  /** Bytes readers may see. */
+  readonly visibleSize: number = 0;
   /** Offset after the last written batch (segment end offset). */
-  nextOffset: number;
+  readonly nextOffset: number;
 
-  offsetIndex: OffsetIndex | null = null;
-  timeIndex: TimeIndex | null = null;
+  readonly offsetIndex: OffsetIndex | null = null;
+  readonly timeIndex: TimeIndex | null = null;
   private indexLoad: Promise<void> | null = null;
   /** Bytes written since the last index entry, committed and queued views. */
-  bytesSinceIndex = 0;
-  queuedBytesSinceIndex = 0;
-  queuedIndexEntries = 0;
+  readonly bytesSinceIndex: number = 0;
+  private queuedBytesSinceIndex = 0;
+  /** Index entries of everything queued (written or not): the segment.index.bytes roll check. */
+  readonly queuedIndexEntries: number = 0;
 
   /** Largest batch maxTimestamp and the last offset of that batch; -1 when unknown/empty. */
-  maxTimestamp = -1;
-  offsetOfMaxTimestamp = -1;
-  timeMetaKnown = false;
-  /** Base time for segment.ms rolling (first batch's append wall time or max timestamp). */
-  rollingBaseMs = -1;
+  readonly maxTimestamp: number = -1;
+  readonly offsetOfMaxTimestamp: number = -1;
+  /** Whether maxTimestamp is known (else ensureTimeMeta() reads it from the time index). */
+  readonly timeMetaKnown: boolean = false;
+  /** Base time for segment.ms rolling (first batch's append wall time or max timestamp); -1 before. */
+  readonly rollingBaseMs: number = -1;
 
   /** False for a freshly rolled segment whose file the writer has not created yet. */
-  fileCreated: boolean;
-  active = false;
+  readonly fileCreated: boolean;
+  /** The segment appends go to (its indexes stay in memory). */
+  readonly active: boolean = false;
+  /** Removed from the log (retention/DeleteRecords); files renamed .deleted. */
+  readonly deleted: boolean = false;
+  /** Replaced by a compacted copy (or removed); new readers must not open it by path. */
+  readonly retired: boolean = false;
 
-  /** Owned by FdCache. */
+  /** Owned by FdCache (CachedFile). */
   fd = -1;
   /** Owned by FdCache: the writer's O_DSYNC descriptor of the active segment, when it uses one. */
   dsyncFd = -1;
   pins = 0;
   onUnpinned: (() => void) | null = null;
-  /** Removed from the log (retention/DeleteRecords); files renamed .deleted. */
-  deleted = false;
-  /** Replaced by a compacted copy; new readers must not open it by path. */
-  retired = false;
 
   constructor(
     readonly dir: string,
@@ -87,6 +100,14 @@ export class LogSegment {
     this.fileCreated = fileCreated;
   }
 
+  /** A new, empty segment whose file the writer creates when it gets there (roll, empty log). */
+  static fresh(dir: string, baseOffset: number): LogSegment {
+    const seg = new LogSegment(dir, baseOffset, false);
+    seg.resetIndexes();
+    (seg as Own).timeMetaKnown = true;
+    return seg;
+  }
+
   get isEmpty(): boolean {
     return this.queuedSize === 0;
   }
@@ -95,42 +116,42 @@ export class LogSegment {
     return this.offsetIndex !== null && this.timeIndex !== null;
   }
 
-  /** Fresh, empty in-memory indexes (new segment, or before a rebuild). */
-  resetIndexes(): void {
-    // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (PartitionLog),
-    // and a rebuild must hold whatever an older, larger setting produced.
-    this.offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
-    this.timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
-    this.bytesSinceIndex = 0;
-    this.queuedBytesSinceIndex = 0;
-    this.queuedIndexEntries = 0;
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** The writer created the file. */
+  markCreated(): void {
+    (this as Own).fileCreated = true;
+  }
+  activate(): void {
+    (this as Own).active = true;
+  }
+  deactivate(): void {
+    (this as Own).active = false;
+  }
+  markDeleted(): void {
+    (this as Own).deleted = true;
+  }
+  retire(): void {
+    (this as Own).retired = true;
+  }
+  /** Its directory was renamed from `fromDir` to `toDir` (topic deletion). */
+  relocate(fromDir: string, toDir: string): void {
+    const rebase = (p: string) => toDir + p.slice(fromDir.length);
+    (this as Own).paths = { log: rebase(this.paths.log), index: rebase(this.paths.index), timeIndex: rebase(this.paths.timeIndex) };
   }
 
-  /** Called by FdCache on eviction: inactive segments drop their indexes to bound memory. */
-  onFdEvicted(): void {
-    if (!this.active && this.indexLoad === null) {
-      this.offsetIndex = null;
-      this.timeIndex = null;
-    }
+  // ---- the append path -------------------------------------------------------------------------
+
+  /** Starts the segment.ms clock at the first batch (append time, or its max timestamp on load). */
+  startRollingClock(ms: number): void {
+    if (this.rollingBaseMs < 0) (this as Own).rollingBaseMs = ms;
   }
 
-  /**
-   * Applies one written batch to the in-memory state (index entry if it was decided at queue
-   * time, max timestamp). Used by the append path and by index rebuilds.
-   */
-  applyBatch(position: number, size: number, lastOffset: number, maxTs: number, indexIt: boolean): void {
-    if (maxTs > this.maxTimestamp) {
-      this.maxTimestamp = maxTs;
-      this.offsetOfMaxTimestamp = lastOffset;
-    }
-    if (indexIt) {
-      this.offsetIndex!.append(lastOffset, position);
-      this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.bytesSinceIndex = 0;
-    }
-    this.bytesSinceIndex += size;
-    this.nextOffset = lastOffset + 1;
-    this.timeMetaKnown = true;
+  /** Assigns `size` bytes at the end of the queued view; returns their position. */
+  reserve(size: number): number {
+    const position = this.queuedSize;
+    (this as Own).queuedSize += size;
+    return position;
   }
 
   /** Queue-time index decision (Kafka's: index when > interval bytes since the last entry). */
@@ -138,24 +159,164 @@ export class LogSegment {
     const indexIt = this.queuedBytesSinceIndex > intervalBytes;
     if (indexIt) {
       this.queuedBytesSinceIndex = 0;
-      this.queuedIndexEntries++;
+      (this as Own).queuedIndexEntries++;
     }
     this.queuedBytesSinceIndex += size;
     return indexIt;
   }
 
+  /**
+   * Applies one written batch to the in-memory state (index entry if it was decided at queue
+   * time, max timestamp). Used by the append path and by index rebuilds.
+   */
+  applyBatch(position: number, size: number, lastOffset: number, maxTs: number, indexIt: boolean): void {
+    const own = this as Own;
+    if (maxTs > this.maxTimestamp) {
+      own.maxTimestamp = maxTs;
+      own.offsetOfMaxTimestamp = lastOffset;
+    }
+    if (indexIt) {
+      this.offsetIndex!.append(lastOffset, position);
+      this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      own.bytesSinceIndex = 0;
+    }
+    own.bytesSinceIndex += size;
+    own.nextOffset = lastOffset + 1;
+    own.timeMetaKnown = true;
+  }
+
+  /** `bytes` more were written at the end of the file (their batches applied with applyBatch). */
+  advanceWritten(bytes: number): void {
+    (this as Own).writtenSize += bytes;
+  }
+
+  /** Readers may see the first `position` bytes. */
+  makeVisible(position: number): void {
+    (this as Own).visibleSize = position;
+  }
+
+  /** Readers may see everything written. */
+  makeAllVisible(): void {
+    (this as Own).visibleSize = this.writtenSize;
+  }
+
   /** Forgets queued-but-unwritten appends after a failed write. */
   rollbackQueued(): void {
-    this.queuedSize = this.writtenSize;
+    const own = this as Own;
+    own.queuedSize = this.writtenSize;
     this.queuedBytesSinceIndex = this.bytesSinceIndex;
-    this.queuedIndexEntries = this.offsetIndex?.entries ?? this.queuedIndexEntries;
+    own.queuedIndexEntries = this.offsetIndex?.entries ?? this.queuedIndexEntries;
+  }
+
+  /**
+   * Forgets what was written from `position` (offset `offset`) on: the written size, index entries
+   * and end offset go back (the caller truncates the file and calls rollbackQueued()).
+   */
+  truncateWritten(position: number, offset: number): void {
+    const own = this as Own;
+    own.writtenSize = position;
+    this.offsetIndex?.truncateToPosition(position);
+    this.timeIndex?.truncateToOffset(offset);
+    own.nextOffset = offset;
+  }
+
+  // ---- load and recovery -----------------------------------------------------------------------
+
+  /** A segment found on disk: `size` bytes, all written and visible, ending before `nextOffset`. */
+  setLoaded(size: number, nextOffset: number): void {
+    const own = this as Own;
+    own.writtenSize = own.visibleSize = size;
+    own.nextOffset = nextOffset;
+    this.syncQueuedState();
+  }
+
+  /** The file was cut to its first `size` bytes (an invalid tail); all of them are visible. */
+  truncatedTo(size: number): void {
+    const own = this as Own;
+    own.writtenSize = own.visibleSize = size;
+    this.syncQueuedState();
+  }
+
+  /** Before a recovery scan: no indexes, no time metadata, no batches. */
+  resetForScan(): void {
+    const own = this as Own;
+    this.resetIndexes();
+    own.maxTimestamp = -1;
+    own.offsetOfMaxTimestamp = -1;
+    own.nextOffset = this.baseOffset;
+  }
+
+  /** After a rebuild or recovery scan: the final time-index entry; nothing of either index is on disk. */
+  sealRebuiltIndexes(): void {
+    this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    this.offsetIndex!.persisted = 0;
+    this.timeIndex!.persisted = 0;
+  }
+
+  /** The end offset is unknown until the tail is walked (this disables the time-index end check). */
+  forgetEnd(): void {
+    (this as Own).nextOffset = Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Clean load of the active segment: what walking the batches after the last index entry found. */
+  restoreTail(nextOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number, bytesSinceIndex: number): void {
+    const own = this as Own;
+    own.nextOffset = nextOffset;
+    own.maxTimestamp = maxTimestamp;
+    own.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+    own.timeMetaKnown = true;
+    own.bytesSinceIndex = bytesSinceIndex;
+  }
+
+  /** Compaction: this copy of `original` is complete with `size` bytes (its batches applied). */
+  sealCopyOf(original: LogSegment, size: number): void {
+    const own = this as Own;
+    this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    own.writtenSize = own.visibleSize = size;
+    own.nextOffset = original.nextOffset;
+    own.timeMetaKnown = true;
+    own.rollingBaseMs = original.rollingBaseMs;
+    this.syncQueuedState();
   }
 
   /** Syncs the queued view to the committed one (after load/recovery). */
   syncQueuedState(): void {
-    this.queuedSize = this.writtenSize;
+    const own = this as Own;
+    own.queuedSize = this.writtenSize;
     this.queuedBytesSinceIndex = this.bytesSinceIndex;
-    this.queuedIndexEntries = this.offsetIndex?.entries ?? 0;
+    own.queuedIndexEntries = this.offsetIndex?.entries ?? 0;
+  }
+
+  /** Fresh, empty in-memory indexes (new segment, or before a rebuild). */
+  resetIndexes(): void {
+    const own = this as Own;
+    // Unbounded in memory: the segment.index.bytes bound is enforced by rolling (roll-policy.ts),
+    // and a rebuild must hold whatever an older, larger setting produced.
+    own.offsetIndex = new OffsetIndex(this.baseOffset, UNBOUNDED);
+    own.timeIndex = new TimeIndex(this.baseOffset, UNBOUNDED);
+    own.bytesSinceIndex = 0;
+    this.queuedBytesSinceIndex = 0;
+    own.queuedIndexEntries = 0;
+  }
+
+  /** Drops the in-memory indexes (an inactive segment reloads them on its next lookup). */
+  dropIndexes(): void {
+    const own = this as Own;
+    own.offsetIndex = null;
+    own.timeIndex = null;
+  }
+
+  /** The max timestamp (and its offset) read back from a time index entry. */
+  private setTimeMeta(maxTimestamp: number, offset: number): void {
+    const own = this as Own;
+    own.maxTimestamp = maxTimestamp;
+    own.offsetOfMaxTimestamp = offset;
+    own.timeMetaKnown = true;
+  }
+
+  /** Called by FdCache on eviction: inactive segments drop their indexes to bound memory. */
+  onFdEvicted(): void {
+    if (!this.active && this.indexLoad === null) this.dropIndexes();
   }
 
   /**
@@ -173,21 +334,18 @@ export class LogSegment {
   }
 
   private async loadIndexes(fs: StorageFs, fd: number, intervalBytes: number): Promise<void> {
+    const own = this as Own;
     // A replaced segment's file names now belong to its compacted copy: never read them.
     if (this.retired) throw new RetiredSegmentError();
-    const oi = await readOptional(fs, this.paths.index);
-    const ti = await readOptional(fs, this.paths.timeIndex);
+    const oi = await readIndexFile(fs, this.paths.index);
+    const ti = await readIndexFile(fs, this.paths.timeIndex);
     const offsetIndex = oi ? OffsetIndex.decode(oi, this.baseOffset, UNBOUNDED, this.writtenSize) : null;
     const timeIndex = ti ? TimeIndex.decode(ti, this.baseOffset, UNBOUNDED, this.nextOffset > this.baseOffset ? this.nextOffset : UNBOUNDED) : null;
     if (offsetIndex && timeIndex) {
-      this.offsetIndex = offsetIndex;
-      this.timeIndex = timeIndex;
+      own.offsetIndex = offsetIndex;
+      own.timeIndex = timeIndex;
       const last = timeIndex.lastEntry();
-      if (!this.timeMetaKnown && last) {
-        this.maxTimestamp = last.timestamp;
-        this.offsetOfMaxTimestamp = last.offset;
-        this.timeMetaKnown = true;
-      }
+      if (!this.timeMetaKnown && last) this.setTimeMeta(last.timestamp, last.offset);
       return;
     }
     await this.rebuildIndexes(fs, fd, intervalBytes);
@@ -196,60 +354,41 @@ export class LogSegment {
 
   /** Rebuilds both indexes by walking batch headers (no CRC: this is not crash recovery). */
   async rebuildIndexes(fs: StorageFs, fd: number, intervalBytes: number): Promise<void> {
+    const own = this as Own;
     this.resetIndexes();
-    this.maxTimestamp = -1;
-    this.offsetOfMaxTimestamp = -1;
+    own.maxTimestamp = -1;
+    own.offsetOfMaxTimestamp = -1;
     const end = this.writtenSize;
     await walkHeaders(fs, fd, 0, end, (buf, at, pos, size) => {
       const indexIt = this.bytesSinceIndex > intervalBytes;
       this.applyBatch(pos, size, batch.lastOffset(buf, at), batch.maxTimestamp(buf, at), indexIt);
     });
-    this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-    this.offsetIndex!.persisted = 0;
-    this.timeIndex!.persisted = 0;
+    this.sealRebuiltIndexes();
     this.syncQueuedState();
   }
 
   /** The max timestamp of an inactive segment: the last time-index entry (12-byte read). */
   async ensureTimeMeta(fs: StorageFs, fd: () => Promise<number>, intervalBytes: number): Promise<void> {
+    const own = this as Own;
     if (this.timeMetaKnown) return;
     if (this.retired) throw new RetiredSegmentError();
     if (this.timeIndex) {
       const last = this.timeIndex.lastEntry();
-      if (last) {
-        this.maxTimestamp = last.timestamp;
-        this.offsetOfMaxTimestamp = last.offset;
-      }
-      this.timeMetaKnown = true;
+      if (last) this.setTimeMeta(last.timestamp, last.offset);
+      own.timeMetaKnown = true;
       return;
     }
-    try {
-      const tfd = await fs.open(this.paths.timeIndex, 'r');
-      try {
-        const { size } = await fs.fstat(tfd);
-        if (size >= TIME_INDEX_ENTRY_SIZE && size % TIME_INDEX_ENTRY_SIZE === 0) {
-          const b = Buffer.allocUnsafe(TIME_INDEX_ENTRY_SIZE);
-          if ((await readFully(fs, tfd, b, 0, TIME_INDEX_ENTRY_SIZE, size - TIME_INDEX_ENTRY_SIZE)) === TIME_INDEX_ENTRY_SIZE) {
-            const e = TimeIndex.decodeEntry(b, 0, this.baseOffset);
-            this.maxTimestamp = e.timestamp;
-            this.offsetOfMaxTimestamp = e.offset;
-            this.timeMetaKnown = true;
-            return;
-          }
-        }
-      } finally {
-        await fs.close(tfd);
-      }
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT')) throw e;
+    const last = await readLastTimeIndexEntry(fs, this.paths.timeIndex, this.baseOffset);
+    if (last) {
+      this.setTimeMeta(last.timestamp, last.offset);
+      return;
     }
     if (this.writtenSize === 0) {
-      this.timeMetaKnown = true;
+      own.timeMetaKnown = true;
       return;
     }
     // No usable time index: rebuild (this also yields the max timestamp).
-    this.offsetIndex = null;
-    this.timeIndex = null;
+    this.dropIndexes();
     await this.ensureIndexes(fs, await fd(), intervalBytes);
   }
 
@@ -263,9 +402,9 @@ export class LogSegment {
     const ti = this.timeIndex;
     if (!oi || !ti || this.retired) return;
     if (finalEntry) ti.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-    await persistOne(fs, this.paths.index, oi.persisted, oi.entries, OFFSET_INDEX_ENTRY_SIZE, (from) => oi.encode(from), sync);
+    await writeIndexFile(fs, this.paths.index, oi.persisted, oi.entries, OFFSET_INDEX_ENTRY_SIZE, (from) => oi.encode(from), sync);
     oi.persisted = oi.entries;
-    await persistOne(fs, this.paths.timeIndex, ti.persisted, ti.entries, TIME_INDEX_ENTRY_SIZE, (from) => ti.encode(from), sync);
+    await writeIndexFile(fs, this.paths.timeIndex, ti.persisted, ti.entries, TIME_INDEX_ENTRY_SIZE, (from) => ti.encode(from), sync);
     ti.persisted = ti.entries;
   }
 
@@ -302,12 +441,13 @@ export class LogSegment {
 
   /** Renames all files of this segment with `suffix` appended (.deleted); missing indexes are fine. */
   async renameAll(fs: StorageFs, suffix: string): Promise<void> {
+    const own = this as Own;
     const next = { log: this.paths.log + suffix, index: this.paths.index + suffix, timeIndex: this.paths.timeIndex + suffix };
     if (this.fileCreated) await fs.rename(this.paths.log, next.log);
-    this.paths = { ...this.paths, log: next.log };
+    own.paths = { ...this.paths, log: next.log };
     for (const k of ['index', 'timeIndex'] as const) {
       await fs.rename(this.paths[k], next[k]).catch((e) => (isErrno(e, 'ENOENT') ? undefined : Promise.reject(e)));
-      this.paths = { ...this.paths, [k]: next[k] };
+      own.paths = { ...this.paths, [k]: next[k] };
     }
   }
 
@@ -321,37 +461,5 @@ export class LogSegment {
   static indexPathsOf(logPath: string) {
     const stem = logPath.slice(0, -'.log'.length);
     return { index: stem + INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX };
-  }
-}
-
-async function readOptional(fs: StorageFs, path: string): Promise<Buffer | null> {
-  try {
-    return await readWholeFile(fs, path);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return null;
-    throw e;
-  }
-}
-
-async function persistOne(fs: StorageFs, path: string, persisted: number, entries: number, entrySize: number, encode: (from: number) => Buffer, sync: boolean): Promise<void> {
-  if (persisted === entries && persisted > 0 && !sync) return;
-  let fd: number;
-  if (persisted === 0) fd = await fs.open(path, 'w+');
-  else {
-    try {
-      fd = await fs.open(path, 'r+');
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT')) throw e;
-      fd = await fs.open(path, 'w+'); // vanished: write everything
-      persisted = 0;
-    }
-  }
-  try {
-    const data = encode(persisted);
-    if (data.length > 0) await writevFully(fs, fd, [data], persisted * entrySize, data.length);
-    await fs.ftruncate(fd, entries * entrySize);
-    if (sync) await fs.fsync(fd);
-  } finally {
-    await fs.close(fd);
   }
 }

@@ -155,7 +155,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     name: 'runnel.request.max.entries',
     type: 'int',
     default: 10000,
-    doc: 'Runnel: the most entries one request may list (topic-partitions, topics, groups, config resources and keys, ids ...), counted over all its lists; a request over it closes the connection, as one over socket.request.max.bytes does. Bounds the work one request does on the event loop (10,000 fetched partitions: tens of ms). CreateTopics, DeleteTopics and CreatePartitions are not counted. Decoding is bounded too: a request whose lists and tagged fields hold more than 10 times this many elements is refused while it is decoded (connection closed).',
+    doc: 'Runnel: the most entries one request may list (topic-partitions, topics, groups, config resources and keys, ids ...), counted over all its lists; a request over it closes the connection, as one over socket.request.max.bytes does. Bounds the work one request does on the event loop (10,000 fetched partitions: tens of ms). CreateTopics, DeleteTopics and CreatePartitions are not counted. Decoding is bounded too: a request whose lists and tagged fields hold more than 4 times this many elements is refused while it is decoded (connection closed).',
     validate: atLeast(1),
     dynamic: true,
   },

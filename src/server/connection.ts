@@ -58,7 +58,7 @@ import { ConnectionMemory } from './request-memory.js';
 const LOGGED_CLIENT_ID_CHARS = 200;
 
 /** Array elements and tagged fields decoded per allowed request entry (see onFrame). */
-const DECODE_ELEMENTS_PER_ENTRY = 10;
+const DECODE_ELEMENTS_PER_ENTRY = 4;
 
 interface Pending {
   header: RequestHeader;

@@ -31,6 +31,8 @@ it('the code base follows every enforced rule; the others are reported as pendin
   const out = execFileSync(process.execPath, [SCRIPT], { encoding: 'utf8' });
   expect(out).toContain('ok       protocol/ imports nothing of ours outside protocol/');
   expect(out).toContain('ok       src/client and src/cli (except src/cli/start.ts) import only protocol/, src/client, src/cli');
+  expect(out).toContain('ok       storage/ imports only storage/ and protocol/');
+  expect(out).toContain('ok       no import cycles among storage/ files');
   expect(out).not.toContain('FAIL');
   expect(out).toMatch(/^(ok|pending) +no import cycles among src\/ subsystems/m);
 });
@@ -45,6 +47,10 @@ it('fails on a tree that breaks the rules, listing each violation', () => {
     'src/cli/main.ts': "export async function main() { return import('../broker.js'); }\n",
     // The broker's entry point may import the broker.
     'src/cli/start.ts': "import { broker } from '../broker.js';\nexport const b = broker;\n",
+    'storage/log.ts': "import type { StorageLogger } from './logger.js';\nimport { log } from '../src/logger.js';\nexport const l: StorageLogger | number = log;\n",
+    'storage/logger.ts': "export interface StorageLogger { info(msg: string): void }\n",
+    'storage/segment.ts': "import { cache } from './fd-cache.js';\nexport const seg = cache;\n",
+    'storage/fd-cache.ts': "import type { seg } from './segment.js';\nexport const cache = 1;\nexport type S = typeof seg;\n",
   });
   const r = spawnSync(process.execPath, [SCRIPT, '--root', root], { encoding: 'utf8' });
   expect(r.status).toBe(1);
@@ -53,6 +59,10 @@ it('fails on a tree that breaks the rules, listing each violation', () => {
   expect(r.stdout).toContain('src/client/consumer.ts → src/groups/records.ts');
   expect(r.stdout).toContain('src/cli/main.ts → src/broker.ts');
   expect(r.stdout).not.toContain('src/cli/start.ts →');
+  expect(r.stdout).toContain('FAIL     storage/ imports only storage/ and protocol/');
+  expect(r.stdout).toContain('storage/log.ts → src/logger.ts');
+  expect(r.stdout).toContain('FAIL     no import cycles among storage/ files');
+  expect(r.stdout).toContain('storage/fd-cache.ts ↔ storage/segment.ts');
 });
 
 it('fails on an import that names no file (the script misread something)', () => {

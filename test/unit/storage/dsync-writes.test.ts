@@ -1,5 +1,5 @@
 /**
- * The writer's O_DSYNC path (partition-log.ts writeNext): with flush.messages=1 each group is
+ * The writer's O_DSYNC path (log-writer.ts writeNext): with flush.messages=1 each group is
  * written through an O_DSYNC descriptor instead of write + fdatasync. These tests watch the
  * system calls through a recording StorageFs and check the durability contract did not change.
  */

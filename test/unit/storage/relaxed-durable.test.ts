@@ -1,6 +1,6 @@
 /**
  * Under a relaxed flush policy an append's `durable` promise is made on first access
- * (partition-log.ts durableOf): appends nobody asks about must not pile up until the next fsync,
+ * (pending-appends.ts durableOf): appends nobody asks about must not pile up until the next fsync,
  * and one asked about late must still resolve with the sync that covers it.
  */
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ async function openLog(overrides: object, fs: StorageFs = realFs) {
 }
 
 /** What the writer keeps per append until the next fsync. */
-const pending = (log: PartitionLog) => (log as unknown as { awaitingDurable: unknown[] }).awaitingDurable.length;
+const pending = (log: PartitionLog) => (log as unknown as { pending: { awaitingDurable: unknown[] } }).pending.awaitingDurable.length;
 
 describe('durable promises under a relaxed flush policy', () => {
   it('appends whose durability nobody asks about are not kept until the next fsync', async () => {

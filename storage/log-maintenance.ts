@@ -1,0 +1,91 @@
+/**
+ * The older end of a partition log: its log start offset (Kafka's logStartOffset), the cleaner
+ * checkpoint, and the maintenance that moves them — DeleteRecords, retention (retention.ts) and
+ * compaction (cleaner.ts) — run one at a time on one chain, never blocking appends; plus deleting
+ * the whole leading segments that end at or below the log start offset.
+ *
+ * No on-disk format lives here (log-manager.ts checkpoints both offsets).
+ */
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { storageError } from './errors.js';
+import type { StorageLogger } from './logger.js';
+import { type RetainedLog, retentionPass } from './retention.js';
+import type { SegmentList } from './segment-list.js';
+
+const noop = () => {};
+
+/** What maintenance needs of its log (PartitionLog). */
+export interface MaintainedLog extends RetainedLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: StorageLogger;
+}
+
+export class LogMaintenance {
+  private chain: Promise<unknown> = Promise.resolve();
+  /** The log start offset. */
+  startOffset: number;
+  /** Compaction: offset up to which the log has been cleaned (exclusive). */
+  cleanerCheckpoint: number;
+
+  constructor(
+    private readonly owner: MaintainedLog,
+    private readonly segs: SegmentList,
+    startOffset: number,
+    /** Called when the log start offset moved (the manager checkpoints it). */
+    private readonly onStartMoved: ((log: MaintainedLog) => void) | undefined,
+  ) {
+    this.startOffset = startOffset;
+    this.cleanerCheckpoint = startOffset;
+  }
+
+  /** Runs `fn` after every maintenance queued before it (whether that failed or not). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(noop);
+    return run;
+  }
+
+  /** Resolves once the maintenance queued so far has finished. */
+  idle(): Promise<unknown> {
+    return this.chain;
+  }
+
+  /** DeleteRecords: moves the log start offset to `offset` (-1 = high watermark); returns it. */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    if (this.owner.isClosed) throw storageError('log is closed');
+    const hw = this.owner.highWatermark;
+    const target = offset === -1 ? hw : offset;
+    if (target < 0 || target > hw) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} not in [0, ${hw}]`);
+    }
+    return this.run(async () => {
+      if (target > this.startOffset) {
+        this.startOffset = target;
+        this.onStartMoved?.(this.owner);
+      }
+      await this.deleteLeadingSegments(0);
+      return this.startOffset;
+    });
+  }
+
+  /** One retention pass (retention.ts), in turn with the other maintenance. */
+  applyRetention(now: number): Promise<number> {
+    return this.run(() => retentionPass(this.owner, now));
+  }
+
+  /** Deletes the first `count` segments, plus any wholly below the log start offset. */
+  async deleteLeadingSegments(count: number): Promise<number> {
+    const victims = this.segs.detachLeading(count, this.startOffset);
+    if (victims.length === 0) return 0;
+    const newStart = Math.max(this.startOffset, this.segs.all[0]!.baseOffset);
+    if (newStart !== this.startOffset) {
+      this.startOffset = newStart;
+      this.onStartMoved?.(this.owner);
+    }
+    if (this.cleanerCheckpoint < newStart) this.cleanerCheckpoint = newStart;
+    await this.segs.remove(victims, this.owner.config.fileDeleteDelayMs);
+    this.owner.log.info({ segments: victims.length, logStartOffset: this.startOffset }, 'deleted old segments');
+    return victims.length;
+  }
+}

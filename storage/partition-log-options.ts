@@ -1,0 +1,41 @@
+/**
+ * The options of PartitionLog.open(): where the partition lives, its config, the fs and fd cache
+ * it shares with its LogManager, what it knows from the data dir's checkpoints, and callbacks.
+ *
+ * No on-disk format lives here.
+ */
+import type { FdCache } from './fd-cache.js';
+import type { StorageFs } from './fs.js';
+import type { LogConfig } from './log-config.js';
+import type { StorageLogger } from './logger.js';
+
+/** The log a callback is about (a PartitionLog). */
+export interface PartitionLogRef {
+  readonly topic: string;
+  readonly partition: number;
+  readonly logStartOffset: number;
+}
+
+export interface PartitionLogOptions {
+  topic: string;
+  partition: number;
+  dir: string;
+  config: LogConfig;
+  fs?: StorageFs;
+  /** The fs used while loading/recovering (LogManager passes blocking startupSyncFs). Default: fs. */
+  loadFs?: StorageFs;
+  fdCache?: FdCache;
+  logger?: StorageLogger;
+  /** Create the directory if missing (default true; the manager skips it for discovered dirs). */
+  createDir?: boolean;
+  /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
+  cleanShutdown?: boolean;
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  /** Called when the log start offset moved (the manager checkpoints it). */
+  onLogStartOffsetChanged?: (log: PartitionLogRef) => void;
+  /** Called when the log went offline after a storage failure. */
+  onOffline?: (log: PartitionLogRef, err: unknown) => void;
+  /** Observes every fdatasync of a segment: its duration and whether it failed (metrics). */
+  onFsync?: (seconds: number, failed: boolean) => void;
+}
