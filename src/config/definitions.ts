@@ -266,6 +266,14 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     validate: atLeast(1),
   },
   {
+    name: 'runnel.max.partitions',
+    type: 'int',
+    default: 100000,
+    doc: 'Runnel: partitions the broker may hold over all topics (internal ones count, but are always created); CreateTopics, CreatePartitions and auto-creation beyond it get POLICY_VIOLATION. Each partition costs about 12 KiB of memory, a directory and open files when used. Kafka has no such cap.',
+    validate: atLeast(1),
+    dynamic: true,
+  },
+  {
     name: 'runnel.max.auto.created.topics.per.request',
     type: 'int',
     default: 100,

@@ -7,6 +7,8 @@
  *   MAX_PARTITIONS_PER_BATCH, 10,000, answered as Kafka does with POLICY_VIOLATION "Excessively
  *   large number of partitions per request." for every topic of the request;
  * - partitions per topic: INVALID_PARTITIONS;
+ * - partitions on the broker (runnel.max.partitions; Kafka has no such cap, but every partition
+ *   costs memory, open files and a directory whatever its topic): POLICY_VIOLATION;
  * - config names and values (CreateTopics, AlterConfigs, IncrementalAlterConfigs): INVALID_CONFIG,
  *   checked before the value is parsed (or echoed in an error message).
  *
@@ -17,6 +19,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 
 export const MAX_PARTITIONS_PER_REQUEST_KEY = 'runnel.max.partitions.per.request';
 export const MAX_PARTITIONS_PER_TOPIC_KEY = 'runnel.max.partitions.per.topic';
+export const MAX_PARTITIONS_KEY = 'runnel.max.partitions';
 export const MAX_CONFIG_VALUE_BYTES_KEY = 'runnel.max.config.value.bytes';
 
 /** Partitions a CreateTopics entry asks for, counted as Kafka does (-1: the default; assignments: their count). */
@@ -29,6 +32,14 @@ export function requestedPartitions(numPartitions: number, assignmentCount: numb
 /** Throws POLICY_VIOLATION when one request adds more partitions than allowed. */
 export function checkPartitionsPerRequest(config: BrokerConfig, total: number): void {
   if (total > config.int(MAX_PARTITIONS_PER_REQUEST_KEY)) throw new KafkaError(ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.');
+}
+
+/** Throws POLICY_VIOLATION when the broker would hold more partitions than allowed. */
+export function checkPartitionsOnBroker(config: BrokerConfig, existing: number, adding: number): void {
+  const max = config.int(MAX_PARTITIONS_KEY);
+  if (existing + adding > max) {
+    throw new KafkaError(ErrorCode.POLICY_VIOLATION, `The broker holds ${existing} partitions; ${adding} more would exceed the limit of ${max} (${MAX_PARTITIONS_KEY}).`);
+  }
 }
 
 /** Throws INVALID_PARTITIONS when a topic would have more partitions than allowed. */

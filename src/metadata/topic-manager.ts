@@ -24,7 +24,7 @@ import { collisionKey } from './topic-store.js';
 import { validateBrokerOverrides } from '../admin/configs.js';
 import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic, isCompactOnly } from '../data/internal-topic.js';
-import { checkConfigSizes, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
+import { checkConfigSizes, checkPartitionsOnBroker, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 export { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC };
@@ -206,6 +206,7 @@ export class TopicManager {
     const total = requests.reduce((n, r) => n + (r.internal ? 0 : requestedPartitions(r.partitions, r.assignments?.length ?? 0, defaultPartitions)), 0);
     try {
       checkPartitionsPerRequest(this.broker.config, total);
+      checkPartitionsOnBroker(this.broker.config, this.store.partitionCount(), total);
     } catch (err) {
       for (const r of results) r.error = err as KafkaError;
       return results;
@@ -376,7 +377,10 @@ export class TopicManager {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${topic.partitions} partition(s); ${count} would not be an increase.`);
     }
     if (count === topic.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partition(s).`);
-    if (!topic.internal) checkPartitionsPerTopic(this.broker.config, count);
+    if (!topic.internal) {
+      checkPartitionsPerTopic(this.broker.config, count);
+      checkPartitionsOnBroker(this.broker.config, this.store.partitionCount(), count - topic.partitions);
+    }
     if (assignments) {
       if (assignments.length !== count - topic.partitions) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);

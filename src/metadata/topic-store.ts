@@ -70,6 +70,8 @@ export function uuidToString(id: Buffer): string {
 export class TopicStore {
   private readonly topics = new Map<string, Topic>();
   private readonly byIdMap = new Map<string, Topic>();
+  /** Partitions of every topic together (runnel.max.partitions). */
+  private totalPartitions = 0;
   /** Topic names by collisionKey, so a new name's clash check does not scan every topic. */
   private readonly byCollisionKey = new Map<string, string>();
   private writes: Promise<void> = Promise.resolve();
@@ -161,7 +163,13 @@ export class TopicStore {
     return t;
   }
 
+  /** Partitions of all topics, internal ones included. */
+  partitionCount(): number {
+    return this.totalPartitions;
+  }
+
   private add(t: Topic): void {
+    this.totalPartitions += t.partitions;
     this.topics.set(t.name, t);
     this.byIdMap.set(t.id.toString('hex'), t);
     this.byCollisionKey.set(collisionKey(t.name), t.name);
@@ -184,6 +192,7 @@ export class TopicStore {
     for (const name of change.remove ?? []) {
       const t = this.topics.get(name);
       if (!t) continue;
+      this.totalPartitions -= t.partitions;
       this.topics.delete(name);
       this.byIdMap.delete(t.id.toString('hex'));
       this.byCollisionKey.delete(collisionKey(name));
@@ -192,6 +201,7 @@ export class TopicStore {
       const existing = this.topics.get(t.name);
       if (existing && existing.id.equals(t.id)) {
         // The same topic changed: update the object everyone already holds.
+        this.totalPartitions += t.partitions - existing.partitions;
         existing.partitions = t.partitions;
         existing.configs = t.configs;
       } else {

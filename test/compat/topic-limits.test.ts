@@ -82,6 +82,26 @@ describe('partitions per request and per topic', () => {
     }
   });
 
+  it('refuses partitions beyond runnel.max.partitions on the broker, created or added; deletion frees them', async () => {
+    // The broker's internal topics (__consumer_offsets ...) count too, but are always created.
+    const b = await startTestBroker({ config: { 'runnel.max.partitions': 60 } });
+    const raw = await connectRaw(b.bootstrap);
+    try {
+      const used = (await metadata(raw, null)).reduce((n, t) => n + t.partitions.length, 0);
+      const room = 60 - used;
+      expect((await createTopics(raw, [{ name: 'fill', numPartitions: room - 2 }]))[0]!.errorCode).toBe(ErrorCode.NONE);
+      expect((await createTopics(raw, [{ name: 'over', numPartitions: 3 }]))[0]).toMatchObject({ errorCode: ErrorCode.POLICY_VIOLATION });
+      expect((await createPartitions(raw, [{ name: 'fill', count: room + 1 }]))[0]).toMatchObject({ errorCode: ErrorCode.POLICY_VIOLATION });
+      expect((await createTopics(raw, [{ name: 'fits', numPartitions: 2 }]))[0]!.errorCode).toBe(ErrorCode.NONE);
+      const deleted = await raw.request(20, 4, { topicNames: ['fill'], timeoutMs: 10_000 });
+      expect(deleted.responses[0].errorCode).toBe(ErrorCode.NONE);
+      expect((await createTopics(raw, [{ name: 'over', numPartitions: 3 }]))[0]!.errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      raw.close();
+      await b.cleanup();
+    }
+  });
+
   it('refuses a replication factor a single broker cannot have', async () => {
     expect((await createTopics(c, [{ name: 'rf-huge', replicationFactor: 32767 }]))[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
   });
