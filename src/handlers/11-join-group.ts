@@ -11,6 +11,11 @@
  * first join gets MEMBER_ID_REQUIRED (79) with its new id. v5 static membership
  * (group.instance.id), v6 flexible, v7 protocol type in the response and nullable protocol name,
  * v8 join reason, v9 skipAssignment for a static leader rejoining a stable group.
+ *
+ * A member's protocol metadata (its subscriptions, all protocols together) is kept for as long as
+ * it is in the group, so it is bounded: above runnel.group.max.member.metadata.bytes the join gets
+ * INVALID_REQUEST. (Kafka keeps it too, and fails the group's SyncGroup when the group record
+ * outgrows the offsets topic's record limit; real clients send a few hundred bytes to a few KiB.)
  */
 import {
   newJoinGroupResponse,
@@ -18,6 +23,7 @@ import {
   type JoinGroupRequest,
   type JoinGroupResponse,
 } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
 import { defineHandler } from './types.js';
 
@@ -27,6 +33,12 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.version;
+    let metadataBytes = 0;
+    for (const p of req.protocols) metadataBytes += p.metadata.length + p.name.length;
+    if (metadataBytes > ctx.broker.config.int('runnel.group.max.member.metadata.bytes')) {
+      ctx.log.warn({ group: req.groupId, metadataBytes }, 'JoinGroup protocol metadata over runnel.group.max.member.metadata.bytes');
+      return newJoinGroupResponse({ errorCode: ErrorCode.INVALID_REQUEST, generationId: -1, protocolName: null, leader: '', memberId: req.memberId, members: [] });
+    }
     const groupInstanceId = v >= 5 ? req.groupInstanceId : null;
     const r = await ctx.broker.groups.join({
       groupId: req.groupId,

@@ -79,7 +79,7 @@ describe('topic deletion', () => {
   });
 
   it('a deletion whose directory rename fails still deletes the topic, and the re-created topic starts empty', async () => {
-    const dir = tempDir('half-deleted');
+    const dir = tempDir('deletion-half');
     dirs.push(dir);
     const fs = new FaultyFs();
     const b = await start(dir, fs);
@@ -95,7 +95,7 @@ describe('topic deletion', () => {
   });
 
   it('a deleted topic whose directory cannot be removed at startup is a warning; a later start removes it', async () => {
-    const dir = tempDir('orphan-left');
+    const dir = tempDir('deletion-orphan');
     dirs.push(dir);
     const fs = new FaultyFs();
     let b = await start(dir, fs);

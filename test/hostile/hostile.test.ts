@@ -500,6 +500,16 @@ describe('hostile clients against a shared broker', () => {
     expectHealthy(r);
   });
 
+  it('JoinGroup with 8 MiB of protocol metadata is refused; it would be kept while the member stays', async () => {
+    const r = await s.attack('JoinGroup with 8 MiB of metadata', async ({ broker }) => {
+      const problems: string[] = [];
+      const big = await roundTrip(broker.host, broker.port, 11, 5, { groupId: 'hj-big', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: 'known-member', groupInstanceId: null, protocolType: 'consumer', protocols: [newJoinGroupRequestProtocol({ name: 'range', metadata: Buffer.alloc(8 * 1024 * 1024, 1) })] });
+      if (big?.errorCode !== ErrorCode.INVALID_REQUEST) problems.push(`8 MiB metadata: error ${big?.errorCode}, expected INVALID_REQUEST`);
+      return problems;
+    });
+    expectHealthy(r);
+  });
+
   it('JoinGroup listing one protocol name twice still completes (found by the fuzzer)', async () => {
     // Counted twice, the name was never "supported by every member": the rebalance timer threw
     // on every attempt, the joiner waited forever and real consumers of the group got
