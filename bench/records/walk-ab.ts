@@ -7,7 +7,7 @@
  *
  *   git archive <base> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/ && (cd /tmp/base && npm run build)
  *   npm run build && npx tsx bench/records/walk-ab.ts --baseline /tmp/base/dist/runnel.mjs [--repeats 6]
- *       [--codecs none,lz4,zstd] [--sizes 100,1024] [--acks 1] [--scale 0.25]
+ *       [--codecs none,lz4,zstd] [--sizes 100,1024] [--acks 1] [--scale 0.25] [--baseline-flags none]
  *
  * Both brokers run with the suite's Kafka-like settings and Runnel's default fsync policy. Metrics
  * per measurement: produce MB/s (payload bytes) and MB per broker CPU-second (less sensitive to
@@ -56,7 +56,9 @@ const builds: Array<['baseline' | 'candidate', string]> = [
   ['candidate', val('candidate') ?? RUNNEL_BIN],
 ];
 const running = new Map<string, Broker>();
-for (const [name, bin] of builds) running.set(name, await startRunnel({ bin }));
+// --baseline-flags none: the baseline without the broker's V8 flags (a build from before they existed, as it shipped).
+const baselineFlags = val('baseline-flags') === 'none' ? [] : undefined;
+for (const [name, bin] of builds) running.set(name, await startRunnel({ bin, nodeFlags: name === 'baseline' ? baselineFlags : undefined }));
 const samples: Sample[] = [];
 try {
   for (let rep = 0; rep < repeats; rep++) {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { BROKER_NODE_FLAGS } from '../../src/node-flags.js';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../src/index.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -62,7 +63,7 @@ export type Launcher = (node: string, args: string[]) => { cmd: string; args: st
  * log line, which carries the bound port.
  */
 export function spawnBroker(dataDir: string, flags: Record<string, string | number | boolean> = {}, port = 0, launcher?: Launcher): Promise<ChildBroker> {
-  const args = [join(REPO_ROOT, 'dist', 'runnel.mjs'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--logger.level=info'];
+  const args = [...BROKER_NODE_FLAGS, join(REPO_ROOT, 'dist', 'runnel.mjs'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--logger.level=info'];
   for (const [k, v] of Object.entries(flags)) args.push(`--${k}=${v}`);
   const launch = launcher ? launcher(process.execPath, args) : { cmd: process.execPath, args };
   const child = spawn(launch.cmd, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_HEAP_OPTS: undefined } });

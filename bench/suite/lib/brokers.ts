@@ -17,6 +17,7 @@
  * auto-created and internal topics, group.initial.rebalance.delay.ms=0: the script's
  * server.properties).
  */
+import { BROKER_NODE_FLAGS } from '../../../src/node-flags.js';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -176,6 +177,8 @@ export interface RunnelOptions {
   /** A fixed port (else 0: any free port). */
   port?: number;
   nodeArgs?: string[];
+  /** The broker's V8 flags (src/node-flags.ts) unless given; [] runs a build as it shipped before them. */
+  nodeFlags?: readonly string[];
   logLevel?: string;
   /** Another build's dist/runnel.mjs (A/B measurements, e.g. bench/records/walk-ab.ts); default this one's. */
   bin?: string;
@@ -197,7 +200,7 @@ export function runnelArgs(o: RunnelOptions, dataDir: string, port: number): str
     ...(o.kind === 'runnel-nofsync' ? NO_FSYNC : {}),
     ...o.flags,
   };
-  const args = [...(o.nodeArgs ?? []), o.bin ?? RUNNEL_BIN, 'start', `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--runnel.admin.listener=none', `--logger.level=${o.logLevel ?? 'info'}`];
+  const args = [...(o.nodeFlags ?? BROKER_NODE_FLAGS), ...(o.nodeArgs ?? []), o.bin ?? RUNNEL_BIN, 'start', `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`, '--runnel.admin.listener=none', `--logger.level=${o.logLevel ?? 'info'}`];
   for (const [k, v] of Object.entries(flags)) args.push(`--${k}=${v}`);
   return args;
 }
