@@ -8,6 +8,7 @@
  *   git archive <base> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/ && (cd /tmp/base && npm run build)
  *   npm run build && npx tsx bench/records/walk-ab.ts --baseline /tmp/base/dist/runnel.mjs [--repeats 6]
  *       [--codecs none,lz4,zstd] [--sizes 100,1024] [--acks 1] [--scale 0.25] [--baseline-flags none]
+ *   npx tsx bench/records/walk-ab.ts --baseline kafka ...   (Apache Kafka 4.4 as the baseline)
  *
  * Both brokers run with the suite's Kafka-like settings and Runnel's default fsync policy. Metrics
  * per measurement: produce MB/s (payload bytes) and MB per broker CPU-second (less sensitive to
@@ -15,7 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNNEL_BIN, startRunnel, type Broker } from '../suite/lib/brokers.js';
+import { RUNNEL_BIN, startKafka, startRunnel, type Broker } from '../suite/lib/brokers.js';
 import { WORK } from '../suite/lib/common.js';
 import { measured, topicName } from '../suite/lib/context.js';
 import { rdbench, type RdProduce } from '../suite/lib/rdbench.js';
@@ -26,7 +27,7 @@ const val = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const baselineBin = val('baseline');
-if (!baselineBin) throw new Error('--baseline <path to the other build\'s dist/runnel.mjs> is required');
+if (!baselineBin) throw new Error('--baseline <path to the other build\'s dist/runnel.mjs, or kafka> is required');
 const repeats = Number(val('repeats') ?? 6);
 const codecs = (val('codecs') ?? 'none,lz4,zstd').split(',');
 const sizes = (val('sizes') ?? '100,1024').split(',').map(Number);
@@ -58,7 +59,8 @@ const builds: Array<['baseline' | 'candidate', string]> = [
 const running = new Map<string, Broker>();
 // --baseline-flags none: the baseline without the broker's V8 flags (a build from before they existed, as it shipped).
 const baselineFlags = val('baseline-flags') === 'none' ? [] : undefined;
-for (const [name, bin] of builds) running.set(name, await startRunnel({ bin, nodeFlags: name === 'baseline' ? baselineFlags : undefined }));
+// --baseline kafka: Apache Kafka 4.4 (scripts/apache-kafka.sh) as the baseline, same client and data.
+for (const [name, bin] of builds) running.set(name, name === 'baseline' && bin === 'kafka' ? await startKafka() : await startRunnel({ bin, nodeFlags: name === 'baseline' ? baselineFlags : undefined }));
 const samples: Sample[] = [];
 try {
   for (let rep = 0; rep < repeats; rep++) {
