@@ -43,5 +43,5 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9644/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # --initial-old-space-size: see src/node-flags.ts.
-ENTRYPOINT ["node", "--initial-old-space-size=128", "dist/runnel.mjs"]
+ENTRYPOINT ["node", "--initial-old-space-size=64", "dist/runnel.mjs"]
 CMD ["start"]

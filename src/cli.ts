@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=128
+#!/usr/bin/env -S node --initial-old-space-size=64
 /**
  * The `runnel` command: `runnel start ...` runs a broker (also when no command is given, so
  * `runnel server.properties --num.partitions=3` works as before); every other command
