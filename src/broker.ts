@@ -12,7 +12,8 @@ import { loadMetaProperties } from './metadata/data-dir.js';
 import { lockDataDir } from './metadata/dir-lock.js';
 import { TopicStore } from './metadata/topic-store.js';
 import { Connection } from './server/connection.js';
-import { ConnectionQuotas, normalizeIp } from './server/connection-quotas.js';
+import { ConnectionQuotas } from './server/connection-quotas.js';
+import { normalizeIp } from './config/ip-overrides.js';
 import { RequestMemoryPool } from './server/request-memory.js';
 import type { Handler } from './handlers/types.js';
 import { ALL_HANDLERS } from './handlers/index.js';
@@ -31,19 +32,13 @@ import { TransactionCoordinator } from './txn/coordinator.js';
 import { AppendOrder } from './data/append-order.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
+import { BrokerStartError } from './errors.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
 
 export interface ListenerAddress {
   name: string;
   host: string;
   port: number;
-}
-
-export class BrokerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BrokerStartError';
-  }
 }
 
 export class Broker {

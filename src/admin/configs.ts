@@ -10,7 +10,7 @@ import type { Broker } from '../broker.js';
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS, type ConfigDef, type ConfigType } from '../config/definitions.js';
 import { ConfigSource } from '../config/broker-config.js';
 import { resolveTopicConfig } from '../config/topic-config.js';
-import { ConfigError, formatValue, parseValue } from '../config/values.js';
+import { formatValue } from '../config/values.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { checkConfigSizes } from '../metadata/topic-limits.js';
 
@@ -201,20 +201,4 @@ export async function alterResource(broker: Broker, type: number, name: string, 
   }
   if (type === ResourceType.BROKER_LOGGER) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker loggers are configured with logger.level');
   throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${type}`);
-}
-
-/** Validates a full set of dynamic broker overrides; throws KafkaError(INVALID_CONFIG) naming the key. */
-export function validateBrokerOverrides(values: ReadonlyMap<string, string>): void {
-  for (const [key, value] of values) {
-    const def = BROKER_CONFIG_BY_NAME.get(key);
-    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown broker config: ${key}`);
-    // Kafka 4.4 answers this with INVALID_REQUEST and a Java list (3.x wrote a Scala Set(...)).
-    if (!def.dynamic) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: [${key}]`);
-    try {
-      parseValue(def, value);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
-      throw err;
-    }
-  }
 }

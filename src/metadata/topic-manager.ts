@@ -21,8 +21,8 @@ import type { LogConfig } from '../../storage/log-config.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
 import { collisionKey } from './topic-store.js';
-import { validateBrokerOverrides } from '../admin/configs.js';
-import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
+import { validateBrokerOverrides } from '../config/broker-overrides.js';
+import { topicSchemaPolicy, type TopicSchemaPolicy } from './topic-schema-policy.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic, isCompactOnly } from '../data/internal-topic.js';
 import { checkConfigSizes, checkPartitionsOnBroker, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
 

@@ -4,7 +4,7 @@
  * API on its own port (listener.ts), closed at broker stop, and the produce-path validator.
  */
 import type { Broker } from '../broker.js';
-import { BrokerStartError } from '../broker.js';
+import { BrokerStartError } from '../errors.js';
 import { RegistryHttpServer } from './http.js';
 import { REGISTRY_LISTENER_KEY, registryListener } from './listener.js';
 import { SchemaRegistry } from './registry.js';
