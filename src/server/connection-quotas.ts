@@ -8,7 +8,7 @@
  * The keys are read at every accept, so dynamic updates (AlterConfigs) apply to new connections.
  * Overrides name IP addresses; Runnel does not resolve host names there.
  */
-import type { BrokerConfig } from '../config/broker-config.js';
+import type { ConfigView } from '../config/view.js';
 import { normalizeIp, parseIpOverrides } from '../config/ip-overrides.js';
 
 export class ConnectionQuotas {
@@ -17,7 +17,7 @@ export class ConnectionQuotas {
   private overridesRaw = '';
   private overrides = new Map<string, number>();
 
-  constructor(private readonly config: BrokerConfig) {}
+  constructor(private readonly config: ConfigView) {}
 
   /** Counts a new connection from `ip` (normalized), or says which cap refuses it. */
   tryAdd(ip: string): string | null {
