@@ -212,6 +212,7 @@ export class Broker implements BrokerStatus {
       config: this.config,
       topics: this.topics,
       partitions: this.partitions,
+      // Keyed by Partition; every Partition here is a PartitionLog, which the manager loads from.
       producers: this.producerStates,
       producerIds: this.producerIds,
       groups: new GroupService(this.groups),
@@ -242,11 +243,6 @@ export class Broker implements BrokerStatus {
   /** Open connections per listener name (metrics). */
   connectionsByListener(): Map<string, number> {
     return this.listeners?.connectionsByListener() ?? new Map();
-  }
-
-  /** The advertised address for clients that connected on `listener`. */
-  addressFor(listener: string): ListenerAddress {
-    return this.node.addressFor(listener);
   }
 
   /**
