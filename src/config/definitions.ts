@@ -7,7 +7,7 @@
  * no meaning for Runnel (thread counts, ZooKeeper, KRaft quorum settings) are accepted with a
  * warning so an existing server.properties still starts.
  */
-import { validateIpOverrides } from '../server/connection-quotas.js';
+import { validateIpOverrides } from './ip-overrides.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 

@@ -31,12 +31,12 @@ import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { buildControlBatch } from '../../protocol/records/builder.js';
 import { ControlRecordType } from '../../protocol/records/records.js';
-import type { Broker } from '../broker.js';
 import { completeTxnOffsets } from '../groups/txn-offsets.js';
 import type { Logger } from '../logger.js';
 import { readTextIfExists } from '../../storage/fs.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
 import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, type TxnLogValue, type TxnState } from './records.js';
+import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
 import { TransactionStateLog } from './txn-log.js';
 import { TransactionalPartitions } from './txn-partitions.js';
 
@@ -91,13 +91,14 @@ export class TransactionCoordinator {
   stopping = false;
 
   private constructor(
-    private readonly broker: Broker,
+    /** What it uses of the broker (coordinator-deps.ts). */
+    private readonly broker: TransactionCoordinatorDeps,
     readonly stateLog: TransactionStateLog,
     readonly partitions: TransactionalPartitions,
     private readonly logger: Logger,
   ) {}
 
-  static async start(broker: Broker): Promise<TransactionCoordinator> {
+  static async start(broker: TransactionCoordinatorDeps): Promise<TransactionCoordinator> {
     const t0 = performance.now();
     const logger = broker.log.child({ component: 'transactions' });
     const coord = new TransactionCoordinator(broker, new TransactionStateLog(broker), await TransactionalPartitions.open(broker.dataDir, broker.stateFs), logger);
@@ -122,7 +123,7 @@ export class TransactionCoordinator {
         open++;
         for (const [topic, parts] of meta.partitions) {
           for (const p of parts) {
-            const log = broker.topics.partitionLog(topic, p);
+            const log = broker.partitions.get(topic, p);
             if (log) await broker.producerStates.get(log);
           }
         }
@@ -130,7 +131,6 @@ export class TransactionCoordinator {
     }
     coord.scheduleAbortCheck();
     coord.scheduleExpiry();
-    broker.onStop(() => coord.shutdown());
     if (records > 0 || coord.txns.size > 0) logger.info({ records, transactionalIds: coord.txns.size, completed, open, ms: Math.round(performance.now() - t0) }, 'transaction state loaded');
     return coord;
   }
@@ -418,11 +418,11 @@ export class TransactionCoordinator {
    */
   async appendMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, checkEpoch: boolean): Promise<number> {
     const broker = this.broker;
-    const log = broker.topics.partitionLog(topic, partition);
+    const log = broker.partitions.get(topic, partition);
     if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const marker = buildControlBatch(commit ? ControlRecordType.Commit : ControlRecordType.Abort, { producerId, producerEpoch, coordinatorEpoch });
     let refused = false;
-    const written = await broker.appendOrder.run(
+    const written = await broker.partitions.appendInOrder(
       log,
       async () => {
         await broker.producerStates.get(log);
