@@ -49,7 +49,7 @@ export interface FuzzResult {
  * Mutated CreateTopics/CreatePartitions ask for up to 10,000 partitions (the per-topic cap) again
  * and again: each partition costs the broker ~12 KiB and a directory, and nothing caps the total,
  * so an hour's run would end on memory, not on a bug. A small per-topic cap keeps the broker's
- * state bounded; runaway creation has its own cases in hostile.test.ts.
+ * state bounded; runaway creation has its own cases in hostile.test.ts (cases/own-broker.ts).
  */
 const FUZZ_FLAGS = { 'runnel.max.partitions.per.topic': 64 };
 
