@@ -10,15 +10,17 @@
  *
  * Persistence (format: leader-epoch-checkpoint.ts). Every change happens in memory at once; the
  * file is written by `flush()`, at most one write per partition at a time, and only when the
- * entries differ from what the file holds. Who flushes: the log manager before every recovery-
+ * entries differ from what the file holds — leaving out entries that start at the log end offset:
+ * an epoch with no batch yet, which loading would drop anyway (Kafka's loader cuts the cache at the
+ * log end) and becoming leader assigns again. So an empty partition needs no file, and creating
+ * 10,000 partitions writes none. Who flushes: the log manager before every recovery-
  * point checkpoint and the log at close. So the file is never older than the recovery point: the
  * epochs of every batch below the recovery point are in it, and the batches above it are scanned
  * by unclean recovery, which adds their epochs (Kafka's LogSegment.recover rule,
  * `assignFromLog`). A file that cannot be written is removed, so the next load rebuilds it from the
  * batch headers (leader-epoch-rebuild.ts) instead of trusting stale entries. Kafka writes on every
- * assignment; we defer because every entry we hold is recoverable from the log (the one exception,
- * a new epoch with no batch yet, is assigned again when the partition becomes leader after a
- * restart) and because an fsync per partition made creating 10,000 partitions seconds slower.
+ * assignment; we defer because every entry the file needs is recoverable from the log, and because
+ * two fsyncs per partition (file and directory) cost ~3 s per 10,000 partitions here.
  *
  * No await between reading and changing the entries: every method is synchronous except flush.
  */
@@ -39,6 +41,8 @@ export interface EpochEndOffset {
 }
 
 const UNDEFINED: EpochEndOffset = Object.freeze({ epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
+/** Shared by every idle cache (10,000 partitions need no 10,000 promises). */
+const IDLE: Promise<void> = Promise.resolve();
 
 function sameEntries(a: readonly EpochEntry[], b: readonly EpochEntry[]): boolean {
   if (a.length !== b.length) return false;
@@ -51,24 +55,27 @@ export class LeaderEpochCache {
   private list: readonly EpochEntry[] = [];
   /** The last entry's epoch, or -1: read on every append (partition-log.ts). */
   private latest = UNDEFINED_EPOCH;
-  /** What the file holds; null when there is no file (or it could not be read). */
+  /** What the file holds (no file holds nothing); null when unknown (unreadable, or a write failed). */
   private persisted: readonly EpochEntry[] | null;
-  private writes: Promise<void> = Promise.resolve();
+  private writes: Promise<void> = IDLE;
   private closed = false;
   private writeFailed = false;
 
   /**
    * `entries` as read from the file (assigned one by one, so a file breaking the order is repaired
-   * as Kafka's constructor does); `persisted` says whether they are what the file holds.
+   * as Kafka's constructor does); `persisted` is what the file holds: the same entries, [] when
+   * there is no file (an empty cache needs none), null when unknown (an unreadable file).
    */
   constructor(
     private readonly file: LeaderEpochCheckpointFile,
     private readonly logger: () => StorageLogger,
+    /** The log end offset now (entries starting there are not written). */
+    private readonly logEndOffset: () => number,
     entries: readonly EpochEntry[] = [],
-    persisted = false,
+    persisted: readonly EpochEntry[] | null = [],
   ) {
     for (const e of entries) this.assign(e.epoch, e.startOffset);
-    this.persisted = persisted ? entries : null;
+    this.persisted = persisted;
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -221,9 +228,17 @@ export class LeaderEpochCache {
     return this.writeFailed;
   }
 
-  /** Whether the file lags the entries (or does not exist yet). */
+  /** The entries the file should hold: all but those starting at (or past) the log end offset. */
+  private toPersist(): readonly EpochEntry[] {
+    const end = this.logEndOffset();
+    let n = this.list.length;
+    while (n > 0 && this.list[n - 1]!.startOffset >= end) n--;
+    return n === this.list.length ? this.list : this.list.slice(0, n);
+  }
+
+  /** Whether the file lags the entries. */
   get isDirty(): boolean {
-    return this.persisted === null || !sameEntries(this.persisted, this.list);
+    return this.persisted === null || !sameEntries(this.persisted, this.toPersist());
   }
 
   /**
@@ -239,7 +254,7 @@ export class LeaderEpochCache {
 
   private async writeIfDirty(): Promise<void> {
     if (this.closed || !this.isDirty) return;
-    const snapshot = this.list;
+    const snapshot = this.toPersist();
     try {
       await this.file.write(snapshot);
       this.persisted = snapshot;

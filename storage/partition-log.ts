@@ -127,7 +127,8 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     if (this.opts.createDir !== false) await fs.mkdir(this.dir);
     const epochFile = new LeaderEpochCheckpointFile(this.storageFs, this.dir);
     const stored = await epochFile.read(fs);
-    this.epochs = new LeaderEpochCache(epochFile, () => this.logger, stored.kind === 'found' ? stored.entries : [], stored.kind === 'found');
+    const entries = stored.kind === 'found' ? stored.entries : [];
+    this.epochs = new LeaderEpochCache(epochFile, () => this.logger, () => this._nextOffset, entries, stored.kind === 'corrupt' ? null : entries);
     const res = await loadSegments({
       dir: this.dir,
       fs,

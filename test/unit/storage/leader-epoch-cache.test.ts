@@ -28,10 +28,13 @@ function dir(): string {
   return t.dir;
 }
 
+/** A log end offset beyond every entry: the cache writes all of them. */
+const NO_END = () => Number.MAX_SAFE_INTEGER;
+
 /** A cache whose file lives in a fresh temp dir. */
-function cacheIn(d = dir(), entries: EpochEntry[] = [], persisted = false) {
+function cacheIn(d = dir(), entries: EpochEntry[] = []) {
   const file = new LeaderEpochCheckpointFile(realFs, d);
-  return { cache: new LeaderEpochCache(file, silentLogger, entries, persisted), file, dir: d };
+  return { cache: new LeaderEpochCache(file, silentLogger, NO_END, entries, null), file, dir: d };
 }
 
 function cacheOf(...pairs: Array<[number, number]>): LeaderEpochCache {
@@ -212,9 +215,10 @@ describe('leader-epoch-checkpoint file', () => {
   it('flush writes only when the entries differ from the file', async () => {
     const fs = new FaultyFs();
     const d = dir();
-    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, d), silentLogger);
-    expect(cache.isDirty).toBe(true); // no file yet
+    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, d), silentLogger, NO_END);
+    expect(cache.isDirty).toBe(false); // no file, nothing to say: an empty cache needs none
     cache.assign(0, 0);
+    expect(cache.isDirty).toBe(true);
     await cache.flush();
     expect(readFileSync(join(d, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n1\n0 0\n');
     const opens = fs.calls.open;
@@ -229,6 +233,24 @@ describe('leader-epoch-checkpoint file', () => {
     await Promise.all([cache.flush(), cache.flush(), cache.flush()]);
     expect(fs.calls.open - opens).toBe(1); // the tmp file of one write
     expect(readFileSync(join(d, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n2\n0 0\n1 5\n');
+  });
+
+  it('leaves out entries starting at the log end: an epoch without batches, which a load would drop', async () => {
+    const d = dir();
+    let logEnd = 0;
+    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(realFs, d), silentLogger, () => logEnd);
+    cache.assign(0, 0); // a new, empty partition becomes leader
+    expect(cache.isDirty).toBe(false);
+    await cache.flush();
+    expect(existsSync(join(d, LEADER_EPOCH_CHECKPOINT))).toBe(false);
+    logEnd = 3; // data appended at epoch 0
+    cache.assign(1, 3); // a new epoch at the log end
+    expect(cache.isDirty).toBe(true);
+    await cache.flush();
+    expect(readFileSync(join(d, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n1\n0 0\n');
+    logEnd = 4;
+    await cache.flush();
+    expect(readFileSync(join(d, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n2\n0 0\n1 3\n');
   });
 
   it.each([
@@ -253,7 +275,7 @@ describe('leader-epoch-checkpoint file', () => {
   it('a cache whose write failed removes the file, so a later load rebuilds it instead of trusting it', async () => {
     const fs = new FaultyFs();
     const d = dir();
-    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, d), silentLogger);
+    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, d), silentLogger, NO_END);
     cache.assign(0, 0);
     await cache.flush();
     cache.assign(1, 10);
@@ -275,7 +297,7 @@ describe('leader-epoch-checkpoint file', () => {
     writeFileSync(join(d, LEADER_EPOCH_CHECKPOINT), '0\n3\n1 10\n2 5\n3 20\n');
     const read = await file.read();
     if (read.kind !== 'found') throw new Error('expected found');
-    const cache = new LeaderEpochCache(file, silentLogger, read.entries, true);
+    const cache = new LeaderEpochCache(file, silentLogger, NO_END, read.entries, read.entries);
     expect(asPairs(cache)).toEqual([[2, 5], [3, 20]]);
     expect(cache.isDirty).toBe(true);
   });
