@@ -190,8 +190,8 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     return this._nextOffset;
   }
   /**
-   * Offset after the last batch whose write completed (≤ logEndOffset). What a follower could be
-   * sent (replication, later); today only tests and metrics read it.
+   * Offset after the last batch whose write completed (≤ logEndOffset): what a leader could send
+   * a follower (replication, later). Nothing reads it yet.
    */
   get writtenEndOffset(): number {
     return this.writtenEnd;

@@ -14,8 +14,8 @@
  * appends are stamped with the leader epoch; OffsetsForLeaderEpoch answers from the cache.
  *
  * Single node (now): this broker is the controller of itself. Every partition it hosts is made
- * leader here, at leader epoch 0 and partition epoch 0, replicas = ISR = {this broker}, when its
- * topic is created or loaded (`hostAsSoleReplica`); the high watermark is the log's visible end
+ * leader here, at leader epoch 0 (or the newest epoch its log already has) and partition epoch 0,
+ * replicas = ISR = {this broker}, when its topic is created or loaded (`hostAsSoleReplica`); the high watermark is the log's visible end
  * (which is the fsynced end under the default flush policy); acks=-1 waits for the local write.
  * Every answer is the one the handlers gave before this layer existed.
  *
@@ -154,9 +154,14 @@ export class ReplicaManager {
     }
   }
 
-  /** Single node: this broker leads every partition at epoch 0 (cluster mode: the controller decides). */
+  /**
+   * Single node: this broker leads every partition (cluster mode: the controller decides). At epoch
+   * 0 — every log Runnel wrote so far is at epoch 0 — or at the newest epoch the log already has,
+   * should it have one: a leader epoch never goes back (clients that saw it would be fenced).
+   */
   private hostAsSoleReplica(p: Partition): Partition {
-    const state: PartitionState = { leaderEpoch: 0, partitionEpoch: 0, replicas: this.soleReplica, isr: this.soleReplica };
+    const epoch = Math.max(0, p.log.leaderEpochs.latestEpoch);
+    const state: PartitionState = { leaderEpoch: epoch, partitionEpoch: 0, replicas: this.soleReplica, isr: this.soleReplica };
     p.makeLeader(state);
     return p;
   }

@@ -10,9 +10,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorName } from '../../../protocol/errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type Partition } from '../../../src/replica/partition.js';
+import type { ReplicaManager } from '../../../src/replica/replica-manager.js';
 import { FaultyFs } from '../../../storage/fs.js';
 import { LEADER_EPOCH_CHECKPOINT } from '../../../storage/file-names.js';
 import type { PartitionLog } from '../../../storage/partition-log.js';
+import type { LogManager } from '../../../storage/log-manager.js';
+import type { TopicManager } from '../../../src/metadata/topic-manager.js';
+import type { LogDirectory, TopicChange, TopicDirectory } from '../../../src/replica/replica-manager.js';
 import { makeBatch } from '../storage/helpers.js';
 import { BROKER_ID, type ReplicaFixture, replicaFixture } from './helpers.js';
 
@@ -46,6 +50,19 @@ type LogMembersHandlersUse = Pick<
   'topic' | 'partition' | 'config' | 'size' | 'highWatermark' | 'logStartOffset' | 'logEndOffset' | 'isOffline' | 'read' | 'waitForData' | 'offsetForTimestamp' | 'maxTimestampOffset' | 'deleteRecordsBefore'
 >;
 const asLogView = (p: Partition): LogMembersHandlersUse => p;
+
+/**
+ * Compile-time check: the broker's own objects plug in as they are — TopicManager as the topic
+ * directory (and its change events), LogManager as the log directory — so wiring is
+ * `new ReplicaManager({ brokerId, topics, logs })`, `loadTopics(topics.all())` after reconcile,
+ * and `topics.onChange((e, t) => rm.onTopicChange(e, t))`.
+ */
+const wiring = (topics: TopicManager, logs: LogManager, rm: ReplicaManager): [TopicDirectory, LogDirectory] => {
+  topics.onChange((e: TopicChange, t) => rm.onTopicChange(e, t));
+  rm.loadTopics(topics.all());
+  return [topics, logs];
+};
+void wiring;
 
 describe('ReplicaManager: the partitions this broker hosts', () => {
   it('hosts every partition of a created topic, led here at epoch 0 with ISR = {this broker}', async () => {
@@ -114,6 +131,19 @@ describe('ReplicaManager: the partitions this broker hosts', () => {
     // and assigned again on becoming leader): no file, and none written for 10,000 new partitions.
     expect(existsSync(join(f.logs.get('kept', 0)!.dir, LEADER_EPOCH_CHECKPOINT))).toBe(false);
     expect(f.rm.getPartition('kept', 0)!.log.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }]);
+  });
+});
+
+describe('ReplicaManager: the leader epoch never goes back', () => {
+  it('hosts a log that already has a newer epoch at that epoch', async () => {
+    const f = await fixture();
+    await f.createTopic('old', 1);
+    await f.logs.get('old', 0)!.append(makeBatch([{ value: 'written at epoch 4' }]), 4).written;
+    await f.restart();
+    const p = f.rm.getPartition('old', 0)!;
+    expect([p.leaderEpoch, p.log.leaderEpochs.entries()]).toEqual([4, [{ epoch: 4, startOffset: 0 }]]);
+    await p.appendToLeader(makeBatch([{ value: 'next' }]), 1, 1).written;
+    expect((await p.log.readBatches(0, 1 << 20)).map((b) => b.readInt32BE(12))).toEqual([4, 4]);
   });
 });
 
