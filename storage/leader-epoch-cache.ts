@@ -18,7 +18,7 @@
  * epochs of every batch below the recovery point are in it, and the batches above it are scanned
  * by unclean recovery, which adds their epochs (Kafka's LogSegment.recover rule,
  * `assignFromLog`). A file that cannot be written is removed, so the next load rebuilds it from the
- * batch headers (leader-epoch-rebuild.ts) instead of trusting stale entries. Kafka writes on every
+ * batch headers (leader-epoch-load.ts) instead of trusting stale entries. Kafka writes on every
  * assignment; we defer because every entry the file needs is recoverable from the log, and because
  * two fsyncs per partition (file and directory) cost ~3 s per 10,000 partitions here.
  *

@@ -17,7 +17,7 @@
  * A stray `leader-epoch-checkpoint.tmp` is removed by recovery like every `*.tmp` in a partition
  * directory (recovery.ts). Reading distinguishes a missing file from a malformed or unreadable
  * one; the caller (partition-log.ts) rebuilds the cache from the log in both cases
- * (leader-epoch-rebuild.ts).
+ * (leader-epoch-load.ts).
  */
 import { join } from 'node:path';
 import { LEADER_EPOCH_CHECKPOINT } from './file-names.js';

@@ -23,7 +23,7 @@
  *
  * Leader epochs: the log holds its leader-epoch cache (leader-epoch-cache.ts; file
  * leader-epoch-checkpoint.ts) and keeps it in step with the batches — loaded (or rebuilt from the
- * batch headers, leader-epoch-rebuild.ts) at open, told of each appended batch's epoch, cut back
+ * batch headers) at open (leader-epoch-load.ts), told of each appended batch's epoch, cut back
  * when the log end moves back after a failed write and forward when the log start moves.
  *
  * Files: see segment.ts (.log/.index/.timeindex) and leader-epoch-checkpoint.ts; this module
@@ -39,9 +39,8 @@ import { type LogConfig, validateLogConfig } from './log-config.js';
 import { type StorageLogger, silentLogger } from './logger.js';
 import { type LogView, type ReadOptions, type ReadResult, readSlices, retryRetired, sliceBatches } from './log-reader.js';
 import { LogMaintenance } from './log-maintenance.js';
-import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { LeaderEpochCheckpointFile } from './leader-epoch-checkpoint.js';
-import { rebuildLeaderEpochs } from './leader-epoch-rebuild.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import { loadLeaderEpochs } from './leader-epoch-load.js';
 import { LogWriter, type RollMarker, type WriteFailure, type WriterEvents } from './log-writer.js';
 import type { PartitionLogOptions } from './partition-log-options.js';
 import { type AppendResult, LazyDurableAppend, PendingAppends, type QueuedAppend } from './pending-appends.js';
@@ -125,10 +124,8 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   private async load(): Promise<void> {
     const fs = this.opts.loadFs ?? this.storageFs;
     if (this.opts.createDir !== false) await fs.mkdir(this.dir);
-    const epochFile = new LeaderEpochCheckpointFile(this.storageFs, this.dir);
-    const stored = await epochFile.read(fs);
-    const entries = stored.kind === 'found' ? stored.entries : [];
-    this.epochs = new LeaderEpochCache(epochFile, () => this.logger, () => this._nextOffset, entries, stored.kind === 'corrupt' ? null : entries);
+    const epochs = await loadLeaderEpochs({ dir: this.dir, fs: this.storageFs, loadFs: fs, logger: () => this.logger, logEndOffset: () => this._nextOffset });
+    this.epochs = epochs.cache;
     const res = await loadSegments({
       dir: this.dir,
       fs,
@@ -139,7 +136,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
       recoveryPoint: this.opts.recoveryPoint ?? 0,
       logStartOffset: this.opts.logStartOffset ?? 0,
       // Batches above the recovery point may belong to epochs the file does not have yet.
-      onRecoveredBatch: stored.kind === 'found' ? (epoch, base) => this.epochs.assignFromLog(epoch, base) : undefined,
+      onRecoveredBatch: epochs.onRecoveredBatch,
     });
     this.segs = new SegmentList(res.segments, this);
     this.recoveredBytes = res.recoveredBytes;
@@ -159,20 +156,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
       this.epochs.truncateFromStart(this.maint.startOffset);
       this.opts.onLogStartOffsetChanged?.(l);
     });
-    await this.loadLeaderEpochs(stored.kind, stored.kind === 'corrupt' ? stored.reason : null, fs);
-  }
-
-  /**
-   * A missing or unreadable checkpoint is rebuilt from the batch headers; then the entries are cut
-   * to the log's extent, as Kafka's LogLoader does.
-   */
-  private async loadLeaderEpochs(stored: 'found' | 'missing' | 'corrupt', reason: string | null, fs: StorageFs): Promise<void> {
-    if (stored !== 'found' && this._nextOffset > this.maint.startOffset) {
-      if (stored === 'corrupt') this.logger.warn({ reason }, 'leader-epoch-checkpoint unreadable; rebuilding it from the log');
-      await rebuildLeaderEpochs({ segments: this.segs.all, fs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes }, this._nextOffset, this.epochs);
-    }
-    this.epochs.truncateFromEnd(this._nextOffset);
-    this.epochs.truncateFromStart(this.maint.startOffset);
+    await epochs.finish({ segments: this.segs.all, fs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes }, this.maint.startOffset, this._nextOffset);
   }
 
   get logStartOffset(): number {

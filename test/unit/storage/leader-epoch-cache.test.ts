@@ -357,7 +357,7 @@ describe('PartitionLog keeps its leader-epoch cache in step', () => {
   });
 
   it('a missing checkpoint of a single-epoch log costs a header read per segment, no walk', async () => {
-    const { rebuildLeaderEpochs } = await import('../../../storage/leader-epoch-rebuild.js');
+    const { rebuildLeaderEpochs } = await import('../../../storage/leader-epoch-load.js');
     const d = dir();
     const log = await open(d);
     for (let i = 0; i < 20; i++) await log.append(sizedBatch(2, 100)).written;

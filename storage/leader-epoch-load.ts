@@ -1,7 +1,12 @@
 /**
- * Rebuilding a partition's leader-epoch cache from its batch headers, when the
- * leader-epoch-checkpoint file is missing (a data dir from before the file existed, a partition
- * never flushed) or cannot be read. Every batch carries the epoch of the leader that wrote it
+ * Loading a partition's leader-epoch cache when its log opens (Kafka's LogLoader steps): read
+ * leader-epoch-checkpoint; let batch-by-batch recovery add the epochs of the batches it scans
+ * (those above the recovery point, which the file may not have yet); rebuild from the batch
+ * headers when the file is missing or unreadable; finally cut the entries to the log's extent
+ * (truncateFromEnd at the log end offset, truncateFromStart at the log start offset).
+ *
+ * Rebuilding: the file is missing for a data dir from before it existed, or a partition whose
+ * epochs were never flushed. Every batch carries the epoch of the leader that wrote it
  * (partitionLeaderEpoch, offset 12 of the header), so the log itself is the truth.
  *
  * Cheap because epochs never decrease along a log (a leader stamps its current epoch; a follower's
@@ -22,9 +27,43 @@ import { BATCH_HEADER_SIZE, batch } from '../protocol/records/batch.js';
 import { walkHeaders } from './batch-scan.js';
 import type { FdCache } from './fd-cache.js';
 import { type StorageFs, readFully } from './fs.js';
-import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { LeaderEpochCheckpointFile } from './leader-epoch-checkpoint.js';
+import type { StorageLogger } from './logger.js';
 import { withSegment } from './log-reader.js';
 import type { LogSegment } from './segment.js';
+
+export interface LeaderEpochLoad {
+  cache: LeaderEpochCache;
+  /** For recovery.ts (LoadContext.onRecoveredBatch); undefined when the cache will be rebuilt anyway. */
+  onRecoveredBatch: ((leaderEpoch: number, baseOffset: number) => void) | undefined;
+  /** After the segments are loaded: rebuild if needed, then cut the cache to [logStartOffset, logEndOffset]. */
+  finish(v: RebuildView, logStartOffset: number, logEndOffset: number): Promise<void>;
+}
+
+/**
+ * Reads the checkpoint in `dir` (with `loadFs`, the log manager's blocking fs at startup) and
+ * makes the cache, whose later writes go through `fs`.
+ */
+export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: StorageFs; logger: () => StorageLogger; logEndOffset: () => number }): Promise<LeaderEpochLoad> {
+  const file = new LeaderEpochCheckpointFile(o.fs, o.dir);
+  const stored = await file.read(o.loadFs);
+  const entries = stored.kind === 'found' ? stored.entries : [];
+  // What the file holds: the entries; nothing when there is none; unknown when it is unreadable.
+  const cache = new LeaderEpochCache(file, o.logger, o.logEndOffset, entries, stored.kind === 'corrupt' ? null : entries);
+  return {
+    cache,
+    onRecoveredBatch: stored.kind === 'found' ? (epoch, base) => cache.assignFromLog(epoch, base) : undefined,
+    async finish(v, logStartOffset, logEndOffset) {
+      if (stored.kind !== 'found' && logEndOffset > logStartOffset) {
+        if (stored.kind === 'corrupt') o.logger().warn({ reason: stored.reason }, 'leader-epoch-checkpoint unreadable; rebuilding it from the log');
+        await rebuildLeaderEpochs(v, logEndOffset, cache);
+      }
+      cache.truncateFromEnd(logEndOffset);
+      cache.truncateFromStart(logStartOffset);
+    },
+  };
+}
 
 export interface RebuildView {
   segments: readonly LogSegment[];
