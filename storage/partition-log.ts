@@ -1,7 +1,7 @@
 /**
  * One partition's log: a directory of segments (segment.ts) written by one ordered writer
  * (log-writer.ts: queue, group commit, flush policy, O_DSYNC). This class owns the offsets,
- * the append promises (pending-appends.ts), readers' data waiters and the lifecycle; the older end
+ * the append promises (pending-appends.ts), readers' data waiters (data-waiters.ts) and the lifecycle; the older end
  * of the log (log start offset, retention, DeleteRecords) is log-maintenance.ts.
  *
  * Append path (no per-record work; only the 61-byte batch header is touched): append() assigns
@@ -31,6 +31,7 @@
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, batch, restampCrc } from '../protocol/records/batch.js';
+import { DataWaiters } from './data-waiters.js';
 import { Deferred } from './deferred.js';
 import { storageError } from './errors.js';
 import { FdCache } from './fd-cache.js';
@@ -81,17 +82,12 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   private state: State = 'online';
   private failed = false;
 
-  /** Next offset to assign. */
-  private _nextOffset = 0;
-  /** Offset after the last written batch. */
-  private writtenEnd = 0;
-  /** Visible end. */
-  private _hw = 0;
-  /** Offset below which everything is fsynced. */
-  private flushedEnd = 0;
-
-  /** Fetches parked until the high watermark passes their offset; a Set so a cancel is O(1). */
-  private readonly dataWaiters = new Set<{ offset: number; cb: () => void }>();
+  private _nextOffset = 0; // next offset to assign
+  private writtenEnd = 0; // offset after the last written batch
+  private _hw = 0; // visible end
+  private flushedEnd = 0; // offset below which everything is fsynced
+  /** Fetches parked until the high watermark passes their offset (data-waiters.ts). */
+  private readonly dataWaiters = new DataWaiters(() => this.logger);
 
   private constructor(opts: PartitionLogOptions) {
     this.opts = opts;
@@ -117,8 +113,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     return log;
   }
 
-  /** Bytes scanned by unclean recovery while opening. */
-  recoveredBytes = 0;
+  recoveredBytes = 0; // bytes scanned by unclean recovery while opening
   truncatedBytes = 0;
 
   private async load(): Promise<void> {
@@ -333,7 +328,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     const hw = this.pending.reveal(to);
     if (hw < 0) return;
     this._hw = hw;
-    this.fireDataWaiters();
+    this.dataWaiters.fire(hw);
   }
 
   onWriterFailed(f: WriteFailure<QueuedAppend>): Promise<void> | void {
@@ -456,32 +451,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
 
   /** Registers `cb` (run once) for when the high watermark passes `offset`; returns a cancel fn. */
   waitForData(offset: number, cb: () => void): () => void {
-    if (this._hw > offset) {
-      queueMicrotask(cb);
-      return noop;
-    }
-    const w = { offset, cb };
-    this.dataWaiters.add(w);
-    return () => {
-      this.dataWaiters.delete(w);
-    };
-  }
-
-  private fireDataWaiters(): void {
-    if (this.dataWaiters.size === 0) return;
-    const hw = this._hw;
-    let ready: Array<{ offset: number; cb: () => void }> | null = null;
-    for (const w of this.dataWaiters) if (hw > w.offset) (ready ??= []).push(w);
-    if (ready === null) return;
-    // Removed before any runs: a callback may register a new waiter.
-    for (const w of ready) this.dataWaiters.delete(w);
-    for (const w of ready) {
-      try {
-        w.cb();
-      } catch (e) {
-        this.logger.error({ err: e }, 'data waiter threw');
-      }
-    }
+    return this.dataWaiters.wait(this._hw, offset, cb);
   }
 
   // -------------------------------------------------------------------------------------------
