@@ -152,12 +152,17 @@ export class Broker implements BrokerStatus {
     await this.topics.reconcile();
     this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
     await this.freeSpace.start();
-    // Every partition whose log is there is hosted (led here, epoch 0) before anything reads it;
-    // topic changes keep the set current (logs first, then the event, as TopicManager orders them).
+    // Every partition whose log is there is hosted (led here, at the newest epoch its log has: 0
+    // so far) before anything reads it; topic changes keep the set current (logs first, then the
+    // event, as TopicManager orders them). A deleted topic's producer state goes with it.
     this.replicas = new ReplicaManager({ brokerId: this.nodeId, topics: this.topics, logs: this.logs });
     this.replicas.loadTopics(this.topics.all());
     const replicas = this.replicas;
-    this.topics.onChange((event, topic) => replicas.onTopicChange(event, topic));
+    const states = this.producerStates;
+    this.topics.onChange((event, topic) => {
+      if (event === 'deleted') for (const p of replicas.topicDeleted(topic.name)) states.forget(p);
+      else replicas.onTopicChange(event, topic);
+    });
     this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir);
     this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;

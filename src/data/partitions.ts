@@ -4,7 +4,7 @@
  * replica state — leader, leader epoch, replicas, ISR — over the partition's log, with the
  * operations every data API performs on it (append as leader, read, offsets by time, record
  * deletion, leader-epoch lookups), each checking the request's current leader epoch where the
- * API carries one. src/replica/partition.ts implements it (src/replica/partitions-port.ts hands
+ * API carries one. src/replica/partition.ts implements it (src/replica/hosted-partitions.ts hands
  * them out); test/unit/handlers/fakes.ts runs the same class over an in-memory log.
  *
  * Identity matters: the same partition is always the same object (producer state and the append
@@ -107,6 +107,12 @@ export interface Partition {
    * NOT_ENOUGH_REPLICAS, KAFKA_STORAGE_ERROR, ...).
    */
   append(batch: Buffer, requiredAcks?: number, minInsyncReplicas?: number): AppendResult;
+  /**
+   * What a Produce with `requiredAcks` waits for before answering (null: nothing, acks=0); rejects
+   * with the write's KAFKA_STORAGE_ERROR. Single node: the write (fsynced under the default flush
+   * policy); with followers, the high watermark passing the batch.
+   */
+  acknowledgement(appended: AppendResult, requiredAcks: number): Promise<void> | null;
   /**
    * Batches from the one holding `offset`, as file slices, bounded by `maxBytes` and the high
    * watermark (or opts.maxOffset). Rejects with the current-leader-epoch errors first, then

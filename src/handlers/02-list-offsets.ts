@@ -6,8 +6,16 @@
  * (v7; UNSUPPORTED_VERSION below, as for -4/-5, which need v8/v9, and other negative values); any
  * other value the first offset whose timestamp is at least that (time index), or -1 when none is.
  * A partition named twice in one request is answered once, with INVALID_REQUEST (as Kafka does).
+ *
+ * The lookups are the Partition's (src/replica/partition.ts, Kafka's fetchOffsetForTimestamp): each
+ * answer carries the leader epoch of the offset found (latest: the current epoch; earliest: the
+ * epoch of the log start), and a v4+ current_leader_epoch older than the partition's is
+ * FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH (-1: not checked). A consumer (replica id -1)
+ * sees up to the high watermark (read_committed: the last stable offset); a replica or tool
+ * (replica id ≥ 0, or -2) the log end offset, as Kafka answers them.
+ *
  * Version notes: v0 returns a list of offsets (old style); v1 single offset + timestamp; v2
- * isolation level; v4 leader epoch; v6 flexible; v7 max timestamp.
+ * isolation level; v4 leader epoch and current leader epoch; v6 flexible; v7 max timestamp.
  */
 import {
   newListOffsetsResponse,
@@ -20,8 +28,6 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import { defineHandler, type RequestContext } from './types.js';
-
-export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP };
 
 /** The replica id consumers send; brokers send their node id, tools -2 (Kafka's DEBUGGING_REPLICA_ID). */
 const CONSUMER_REPLICA_ID = -1;

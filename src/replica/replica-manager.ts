@@ -18,9 +18,13 @@
  *
  * Single node (now): this broker is the controller of itself. Every partition it hosts is made
  * leader here, at leader epoch 0 (or the newest epoch its log already has) and partition epoch 0,
- * replicas = ISR = {this broker}, when its topic is created or loaded (`hostAsSoleReplica`); the high watermark is the log's visible end
- * (which is the fsynced end under the default flush policy); acks=-1 waits for the local write.
- * Every answer is the one the handlers gave before this layer existed.
+ * replicas = ISR = {this broker}, when its topic is created or loaded (`hostAsSoleReplica`); the
+ * high watermark is the log's visible end (which is the fsynced end under the default flush
+ * policy); acks=-1 waits for the local write. Every answer is the one the handlers gave before this
+ * layer existed, plus what Kafka adds and a client could not meet before: Fetch and ListOffsets
+ * check the request's current leader epoch, Fetch v12+ answers a diverging epoch, and the current
+ * epoch ends at the log end offset (OffsetsForLeaderEpoch; the high watermark before, which
+ * differs only while a write is in flight).
  *
  * Cluster (next issue; etcd holds membership, controller and partition state, DESIGN.md §5). It
  * adds, and replaces nothing above:
@@ -57,13 +61,13 @@
  * Lifecycle: the broker tells the manager when topics are loaded (startup, after the logs are
  * reconciled), created, grown, or deleted (`onTopicChange` matches TopicManager's change events).
  * Lookups also consult the topic directory, so a partition of a topic being deleted is unknown
- * from the moment the deletion is recorded, exactly as before.
+ * from the moment the deletion is recorded, exactly as before; and a partition whose log appeared
+ * before its change event arrived is hosted on first lookup (`hostLate`).
  *
  * No on-disk format lives here (storage/leader-epoch-checkpoint.ts).
  */
-import type { PartitionLog } from '../../storage/partition-log.js';
 import type { PartitionLookup } from '../data/partitions.js';
-import { Partition, type PartitionState } from './partition.js';
+import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
 export interface HostedTopic {
@@ -77,9 +81,9 @@ export interface TopicDirectory {
   get(name: string): HostedTopic | undefined;
 }
 
-/** Where the manager finds partition logs (LogManager satisfies it). */
+/** Where the manager finds partition logs (LogManager satisfies it; handler unit tests keep logs in memory). */
 export interface LogDirectory {
-  get(topic: string, partition: number): PartitionLog | undefined;
+  get(topic: string, partition: number): ReplicaLog | undefined;
 }
 
 export interface ReplicaManagerOptions {
@@ -131,10 +135,12 @@ export class ReplicaManager implements PartitionLookup {
     this.hostPartitions(topic);
   }
 
-  /** The topic was deleted: its partitions are no longer hosted. */
-  topicDeleted(name: string): void {
+  /** The topic was deleted: its partitions are no longer hosted. Returns them (state kept beside them goes too). */
+  topicDeleted(name: string): Partition[] {
+    const dropped = (this.byTopic.get(name) ?? []).filter((p): p is Partition => p !== undefined);
     this.byTopic.delete(name);
     for (const [id, n] of this.nameById) if (n === name) this.nameById.delete(id);
+    return dropped;
   }
 
   /** Matches TopicManager.onChange, so the broker wires it with one line. */

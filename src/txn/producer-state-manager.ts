@@ -26,6 +26,7 @@ import type { Logger } from '../logger.js';
 import { type StorageFs, readWholeFile, realFs, writeFileAtomic } from '../../storage/fs.js';
 import { controlType } from '../data/control-batches.js';
 import type { Partition } from '../data/partitions.js';
+import type { ProducerStatesPort } from './port.js';
 import { lastSequence, PartitionProducerState, type AbortedTxn, type ProducerEntry } from './producer-state.js';
 
 export { controlType };
@@ -33,7 +34,7 @@ export { controlType };
 const SNAPSHOT_RE = /^(\d{20})\.snapshot$/;
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
 
-export class ProducerStateManager {
+export class ProducerStateManager implements ProducerStatesPort {
   private readonly states = new WeakMap<Partition, PartitionProducerState>();
   private readonly loading = new WeakMap<Partition, Promise<PartitionProducerState>>();
   private readonly loaded = new Set<Partition>();
@@ -106,6 +107,7 @@ export class ProducerStateManager {
     }
   }
 
+  /** Drops a partition that is no longer hosted (its topic was deleted): no snapshot, no reference kept. */
   forget(p: Partition): void {
     this.states.delete(p);
     this.loaded.delete(p);
