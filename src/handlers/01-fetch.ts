@@ -36,7 +36,8 @@
  *
  * Replica state first (the Partition's checks, src/replica/partition.ts, in Kafka's order): v9+
  * current_leader_epoch below the partition's leader epoch FENCED_LEADER_EPOCH, above it
- * UNKNOWN_LEADER_EPOCH (-1: not checked), then NOT_LEADER_OR_FOLLOWER where this broker does not
+ * UNKNOWN_LEADER_EPOCH (any negative value: not checked — Fetch's rule, where ListOffsets and
+ * OffsetForLeaderEpoch take only -1 so), then NOT_LEADER_OR_FOLLOWER where this broker does not
  * lead; v12+ last_fetched_epoch (followers; -1: not given) answers a diverging epoch — the epoch and
  * end offset to truncate to — instead of records when the fetcher's log went past ours.
  *
@@ -59,7 +60,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
-import type { Partition } from '../data/partitions.js';
+import { NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
 
@@ -86,6 +87,11 @@ interface FetchLimits {
 }
 
 const READ_COMMITTED = 1;
+
+/** The request's current leader epoch; Fetch means "none" by any negative value (Kafka's FetchRequest.optionalEpoch). */
+function currentLeaderEpochOf(p: FetchRequestPartition): number {
+  return p.currentLeaderEpoch < 0 ? NO_CURRENT_LEADER_EPOCH : p.currentLeaderEpoch;
+}
 
 function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
   const config = ctx.config;
@@ -148,7 +154,7 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
     res.abortedTransactions = []; // as Kafka answers an unknown partition
     return true;
   }
-  const refused = log.checkLeader(p.currentLeaderEpoch);
+  const refused = log.checkLeader(currentLeaderEpochOf(p));
   if (refused !== ErrorCode.NONE) {
     failed(read, refused);
     return true;
@@ -208,7 +214,7 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
 function divergedAt(read: PartitionRead, log: Partition): boolean {
   const p = read.req;
   try {
-    const diverging = log.divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, p.currentLeaderEpoch);
+    const diverging = log.divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, currentLeaderEpochOf(p));
     if (diverging === null) return false;
     read.res.divergingEpoch.epoch = diverging.epoch;
     read.res.divergingEpoch.endOffset = diverging.endOffset;
