@@ -201,6 +201,16 @@ export class MemoryPartitions implements PartitionsPort {
     return log;
   }
 
+  /**
+   * What the controller will decide in a cluster, done by hand: this broker leads the partition at
+   * `leaderEpoch`, which begins at the log end offset.
+   */
+  setLeaderEpoch(topic: string, partition: number, leaderEpoch: number): void {
+    const p = this.replicas.get(topic, partition);
+    if (!p) throw new Error(`no partition ${topic}-${partition}`);
+    p.makeLeader({ leaderEpoch, partitionEpoch: p.partitionEpoch + 1, replicas: p.replicas, isr: p.isr });
+  }
+
   /** Creates the topic, or grows it to `partitions`, and hosts the new partitions (TopicManager's order: logs, then the event). */
   ensure(topic: HostedTopic): void {
     const list = this.logs.get(topic.name) ?? [];
