@@ -5,7 +5,8 @@
  * operations every data API performs on it (append as leader, read, offsets by time, record
  * deletion, leader-epoch lookups), each checking the request's current leader epoch where the
  * API carries one. src/replica/partition.ts implements it (src/replica/hosted-partitions.ts hands
- * them out); test/unit/handlers/fakes.ts runs the same class over an in-memory log.
+ * them out, from its ReplicaManager); test/unit/handlers/fakes.ts runs the same classes over
+ * in-memory logs.
  *
  * Identity matters: the same partition is always the same object (producer state and the append
  * order are keyed by it), until the topic is deleted or the partition moves.

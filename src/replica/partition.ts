@@ -4,13 +4,14 @@
  * partition's log, and every request that reads or writes the partition going through it, so that
  * the epoch checks and "am I the leader?" live in one place.
  *
- * Single node (today): this broker is the only replica, leader at epoch 0, ISR = {this broker};
- * the high watermark is the log's visible end (fsynced under the default flush policy) and every
- * answer is what the handlers gave before this layer. What cluster mode changes here is marked
- * "Cluster:" (see replica-manager.ts for the whole plan).
+ * Single node (today): this broker is the only replica, leader at the newest epoch its log has (0
+ * so far), ISR = {this broker}; the high watermark is the log's visible end (fsynced under the
+ * default flush policy). What cluster mode changes here is marked "Cluster:" (see
+ * replica-manager.ts for the whole plan).
  *
  * Current leader epoch (KIP-320): Fetch v9+, ListOffsets v4+ and OffsetsForLeaderEpoch v2+ carry
- * the epoch the client believes the leader has; -1 means "not given" and is not checked. Older than
+ * the epoch the client believes the leader has; -1 means "not given" and is not checked (Fetch
+ * turns any negative value into -1 first, as Kafka's FetchRequest does). Older than
  * ours → FENCED_LEADER_EPOCH (the client is behind and refreshes its metadata), newer →
  * UNKNOWN_LEADER_EPOCH (we are behind), as Kafka's Partition checks it. Produce carries none
  * (KIP-951 only adds leader hints to its response, v10+).
