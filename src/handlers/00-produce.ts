@@ -33,7 +33,10 @@
  * partition's append chain, see data/append-order.ts).
  *
  * Version notes: v2+ log_append_time, v5+ log_start_offset, v7+ zstd, v8+ record errors and error
- * message, v9+ flexible, v10+ current-leader tags (not needed: we are always the leader).
+ * message, v9+ flexible, v10+ current-leader tags (not sent: on one broker we lead every partition).
+ *
+ * The partition-level half (leadership, min.insync.replicas against the ISR, the leader epoch
+ * stamped into the batch, what acks wait for) is the Partition's (src/replica/partition.ts).
  */
 import {
   newProduceResponse,
@@ -92,8 +95,11 @@ function rejectedRecords(r: RecordRejection): Outcome {
   return out;
 }
 
-/** Appends one validated batch, applying the idempotence check first. Runs synchronously. */
-function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: number): Outcome {
+/**
+ * Appends one validated batch as the partition's leader (stamped with its leader epoch), applying
+ * the idempotence check first. Runs synchronously.
+ */
+function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: number, minInsyncReplicas: number): Outcome {
   const producerId = batch.producerId(b);
   const firstSeq = batch.baseSequence(b);
   const idempotent = producerId >= 0 && firstSeq >= 0;
@@ -116,19 +122,19 @@ function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: numbe
   }
   let res: AppendResult;
   try {
-    res = log.append(b, 0);
+    res = log.append(b, acks, minInsyncReplicas);
   } catch (err) {
     if (err instanceof KafkaError) return failed(err.code, err.message);
     throw err;
   }
   if (state) state.record(producerId, epoch, { firstSeq, lastSeq, baseOffset: res.baseOffset, lastOffset: res.lastOffset, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : batch.maxTimestamp(b) }, transactional);
   ctx.metrics.messagesIn(log.topic, batch.recordCount(b), b.length);
-  // acks=1 and acks=-1 both wait for the write; with the default flush.messages=1 the write
-  // includes its fsync (storage makes an append visible only once fsynced), so acks=-1 means "on
-  // disk". A topic configured with a relaxed fsync policy (flush.messages > 1) has chosen not to
-  // fsync each append: acks=-1 must not wait for the next fsync, which may never come when
-  // flush.ms is unset (Kafka's acks never waits for fsync either).
-  const wait = acks === 0 ? null : res.written;
+  // acks=1 and acks=-1 both wait for the write (Partition.acknowledgement); with the default
+  // flush.messages=1 the write includes its fsync (storage makes an append visible only once
+  // fsynced), so acks=-1 means "on disk". A topic configured with a relaxed fsync policy
+  // (flush.messages > 1) has chosen not to fsync each append: acks=-1 must not wait for the next
+  // fsync, which may never come when flush.ms is unset (Kafka's acks never waits for fsync either).
+  const wait = log.acknowledgement(res, acks);
   return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: res.baseOffset, logAppendTime: res.logAppendTime, wait };
 }
 
@@ -146,7 +152,8 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
   const logAppendTime = log.config.messageTimestampType === 'LogAppendTime';
   const problem = validateProducedBatch(records, { maxMessageBytes: settings.maxMessageBytes, produceVersion: ctx.version });
   if (problem) return failed(problem.code, problem.message);
-  if (acks === -1 && settings.minInsyncReplicas > 1) {
+  // Refused before the records are walked; the append checks again (the ISR may change meanwhile).
+  if (!log.hasEnoughReplicas(acks, settings.minInsyncReplicas)) {
     return failed(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
   }
   let b = records!;
@@ -207,7 +214,7 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
           if (needsState) await ctx.producers.get(log);
         }
       : null;
-  return ctx.partitions.appendInOrder(log, prepare, () => rejected ?? appendBatch(ctx, log, b, acks));
+  return ctx.partitions.appendInOrder(log, prepare, () => rejected ?? appendBatch(ctx, log, b, acks, settings.minInsyncReplicas));
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeout'> {
