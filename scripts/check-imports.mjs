@@ -91,14 +91,14 @@ export const RULES = [
   },
   {
     name: 'only entry points import src/broker.ts',
-    why: 'subsystems get what they need passed in, not the whole broker',
-    enforce: false,
+    why: 'src/broker.ts is the composition root: subsystems get what they need passed in (ports), not the whole broker',
+    enforce: true,
     check: noImportsOf(is('src/broker.ts'), ENTRY_POINTS),
   },
   {
     name: 'no import cycles among src/ subsystems',
-    why: 'each subsystem can be understood (and tested) on top of the ones below it',
-    enforce: false,
+    why: 'each subsystem (a directory under src/, or a top-level src/*.ts file) can be understood and tested on top of the ones below it',
+    enforce: true,
     check: noCycles(srcSubsystem),
   },
 ];

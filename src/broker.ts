@@ -1,60 +1,60 @@
 /**
- * The broker: configuration, data directory, storage, topics, listeners and connections, and the
- * state every handler reaches through `ctx.broker`. `Broker.start()` is the one startup path used
- * by `npm start`, the CLI and the embedding API (`startBroker()` in index.ts).
+ * The composition root: builds the broker from its parts and wires them together — configuration,
+ * data directory, storage, topics, partitions, producer state, the group and transaction
+ * coordinators, the schema registry, the admin HTTP endpoint and the Kafka listeners — and stops
+ * them in order. Nothing else in src/ imports this file: each part is started from the ports it
+ * needs (its *Deps / port interfaces), and request handlers see only the BrokerServices built in
+ * `services()`. Only the entry points import it (src/index.ts's startBroker(), `runnel start`).
+ *
+ * `Broker.start()` is the one startup path used by `npm start`, the CLI and the embedding API.
+ * Its public fields (topics, groups, txn, logs, metrics, handlers ...) are for tests and tools
+ * that embed the broker.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Logger } from './logger.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { loadMetaProperties } from './metadata/data-dir.js';
 import { lockDataDir } from './metadata/dir-lock.js';
 import { TopicStore } from './metadata/topic-store.js';
-import { Connection } from './server/connection.js';
-import { ConnectionQuotas, normalizeIp } from './server/connection-quotas.js';
+import { TopicManager } from './metadata/topic-manager.js';
+import { Listeners } from './server/listener.js';
 import { RequestMemoryPool } from './server/request-memory.js';
-import type { Handler } from './handlers/types.js';
-import { ALL_HANDLERS } from './handlers/index.js';
-import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../protocol/generated/index.js';
+import { ApiRegistry } from './handlers/registry.js';
+import type { BrokerServices, Handler } from './handlers/types.js';
 import { LogManager } from '../storage/log-manager.js';
 import { type StorageFs, realFs } from '../storage/fs.js';
 import { decompress } from '../protocol/records/compression.js';
 import type { CompressionType } from '../protocol/records/batch.js';
-import { TopicManager } from './metadata/topic-manager.js';
-import { startGroupCoordinator, type GroupCoordinator } from './groups/index.js';
+import { GroupService, startGroupCoordinator, type GroupCoordinator } from './groups/index.js';
 import { Metrics } from './metrics.js';
 import { AdminHttpServer, adminListener, ADMIN_LISTENER_KEY } from './admin-http/server.js';
+import type { BrokerStatus, Lifecycle } from './admin-http/status.js';
 import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
-import { AppendOrder } from './data/append-order.js';
-import type { PartitionLog } from '../storage/partition-log.js';
+import { appendTransactionalBatch } from './txn/transactional-append.js';
+import { LocalPartitions } from './data/local-partitions.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
+import { LocalNode, type ListenerAddress } from './cluster/node.js';
+import { ConfigAdmin } from './admin/configs.js';
+import { AllowAll } from './security/authorizer.js';
+import { BrokerStartError } from './errors.js';
 
-export interface ListenerAddress {
-  name: string;
-  host: string;
-  port: number;
-}
+export type { ListenerAddress };
 
-export class BrokerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BrokerStartError';
-  }
-}
-
-export class Broker {
-  readonly handlers = new Map<number, Handler>();
+export class Broker implements BrokerStatus {
   readonly nodeId: number;
   readonly dataDir: string;
-  clusterId = '';
-  /** Where clients reach us, per listener name, with real ports once bound. */
-  advertised: ListenerAddress[] = [];
+  /** Who this broker is: node and cluster id, advertised listener addresses (Metadata, FindCoordinator). */
+  readonly node: LocalNode;
+  /** Every API served, by key (handlers/registry.ts). */
+  readonly registry = new ApiRegistry();
+  readonly handlers: Map<number, Handler> = this.registry.handlers;
   logs!: LogManager;
   topics!: TopicManager;
+  /** The partitions port over the partition logs (append order, free-space refusal). */
+  partitions!: LocalPartitions;
   groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
@@ -64,20 +64,16 @@ export class Broker {
   /** The free-disk threshold produce checks (data/free-space.ts). */
   freeSpace!: FreeSpaceGuard;
   readonly producerStates: ProducerStateManager;
-  readonly appendOrder = new AppendOrder<PartitionLog>();
   readonly metrics: Metrics;
   /** queued.max.request.bytes: request bytes received and not yet processed, broker-wide. */
   readonly requestMemory: RequestMemoryPool;
   readonly startedAt = Date.now();
   /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
   ready = false;
-  lifecycle: 'starting' | 'ready' | 'stopping' | 'stopped' = 'starting';
+  lifecycle: Lifecycle = 'starting';
   /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
   adminHttp: AdminHttpServer | null = null;
-  private readonly servers: Server[] = [];
-  private readonly connections = new Set<Connection>();
-  private readonly quotas: ConnectionQuotas;
-  private nextConnectionId = 1;
+  private listeners: Listeners | null = null;
   private releaseLock: (() => Promise<void>) | null = null;
   private stopping: Promise<void> | null = null;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
@@ -92,15 +88,11 @@ export class Broker {
     readonly stateFs: StorageFs = realFs,
   ) {
     this.nodeId = config.nodeId();
+    this.node = new LocalNode(this.nodeId);
     this.dataDir = resolve(config.dataDir());
     this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }), stateFs);
     this.requestMemory = new RequestMemoryPool(config.int('queued.max.request.bytes'));
-    this.quotas = new ConnectionQuotas(config);
     this.metrics = new Metrics({ maxLabelValues: config.int('runnel.metrics.max.label.values'), maxPartitionSeries: config.int('runnel.metrics.max.partition.series') });
-    for (const h of ALL_HANDLERS) {
-      if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
-      this.handlers.set(h.key, h as Handler);
-    }
   }
 
   static async start(config: BrokerConfig, log: Logger, seams: { storageFs?: StorageFs } = {}): Promise<Broker> {
@@ -114,6 +106,16 @@ export class Broker {
     return broker;
   }
 
+  /** The cluster id from meta.properties ('' until the data directory is loaded). */
+  get clusterId(): string {
+    return this.node.clusterId;
+  }
+
+  /** Where clients reach us, per listener name, with real ports once bound. */
+  get advertised(): ListenerAddress[] {
+    return this.node.advertised;
+  }
+
   /** Registers cleanup run at stop, before storage closes (group coordinator, timers...). */
   onStop(fn: () => Promise<void> | void): void {
     this.stopHooks.push(fn);
@@ -125,10 +127,10 @@ export class Broker {
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
-    this.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'), this.stateFs);
+    this.node.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'), this.stateFs);
     const store = await TopicStore.load(this.dataDir, this.stateFs);
     // Dynamic broker overrides first: they feed the storage defaults below.
-    this.topics = new TopicManager(this, store);
+    this.topics = new TopicManager(store, this.config, this.log, this.nodeId);
     this.topics.loadBrokerConfigs();
     this.topics.onChange((event, topic) => event === 'deleted' && this.metrics.topicDeleted(topic.name));
     this.logs = await LogManager.open({
@@ -143,15 +145,49 @@ export class Broker {
       cleaner: { decompress: (codec, data) => decompress(codec as CompressionType, data) },
       onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
     });
+    this.topics.attachLogs(this.logs);
     await this.topics.reconcile();
     this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
     await this.freeSpace.start();
+    this.partitions = new LocalPartitions(this.topics, this.freeSpace, this.dataDir);
     this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
-    this.groups = await startGroupCoordinator(this);
+    const partitions = this.partitions;
+    const producerStates = this.producerStates;
+    this.groups = await startGroupCoordinator({
+      log: this.log,
+      config: this.config,
+      topics: this.topics,
+      partitions,
+      appendTransactional: (partition, batch, producerId) => appendTransactionalBatch(partitions, producerStates, partition, batch, producerId),
+    });
+    const groups = this.groups;
+    this.onStop(() => groups.shutdown());
     // After the groups: completing transactions left half-ended applies their group offsets.
-    this.txn = await TransactionCoordinator.start(this);
-    this.schemaRegistry = await startSchemaRegistry(this);
-    await this.listen();
+    this.txn = await TransactionCoordinator.start({
+      log: this.log,
+      config: this.config,
+      dataDir: this.dataDir,
+      stateFs: this.stateFs,
+      topics: this.topics,
+      partitions,
+      producerIds: this.producerIds,
+      producerStates,
+      groups,
+    });
+    const txn = this.txn;
+    this.onStop(() => txn.shutdown());
+    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions });
+    const registry = this.schemaRegistry;
+    this.onStop(() => registry.close());
+    this.listeners = new Listeners(this.config, this.log, {
+      config: this.config,
+      handlers: this.handlers,
+      requestMemory: this.requestMemory,
+      metrics: this.metrics,
+      services: this.services(),
+    });
+    await this.listeners.open();
+    this.node.advertised = this.listeners.advertised;
     this.ready = true;
     this.lifecycle = 'ready';
     this.log.info(
@@ -169,6 +205,26 @@ export class Broker {
     );
   }
 
+  /** The ports request handlers see (handlers/types.ts), once every subsystem has started. */
+  private services(): BrokerServices {
+    return {
+      node: this.node,
+      config: this.config,
+      topics: this.topics,
+      partitions: this.partitions,
+      // Keyed by Partition; every Partition here is a PartitionLog, which the manager loads from.
+      producers: this.producerStates,
+      producerIds: this.producerIds,
+      groups: new GroupService(this.groups),
+      txn: this.txn,
+      schemas: this.schemaRegistry.validator,
+      configs: new ConfigAdmin({ nodeId: this.nodeId, config: this.config, topics: this.topics }),
+      metrics: this.metrics,
+      authorizer: new AllowAll(),
+      apiVersions: this.registry,
+    };
+  }
+
   private async startAdminHttp(): Promise<void> {
     const l = adminListener(this.config);
     if (!l) return;
@@ -184,82 +240,9 @@ export class Broker {
     }
   }
 
-  private async listen(): Promise<void> {
-    const listeners = this.config.listeners();
-    const advertisedCfg = this.config.advertisedListeners();
-    for (const l of listeners) {
-      // max.connections is broker-wide and checked in accept(), not per server (maxConnections).
-      const server = createServer((socket) => this.accept(socket, l.name));
-      await new Promise<void>((resolveListen, reject) => {
-        server.once('error', (err: NodeJS.ErrnoException) => {
-          const where = `${l.host || '0.0.0.0'}:${l.port}`;
-          if (err.code === 'EADDRINUSE') reject(new BrokerStartError(`Listener ${l.name} cannot bind ${where}: the port is already in use`));
-          else reject(new BrokerStartError(`Listener ${l.name} cannot bind ${where}: ${err.message}`));
-        });
-        server.listen({ host: l.host === '' ? undefined : l.host, port: l.port }, () => resolveListen());
-      });
-      server.on('error', (err) => this.log.error({ err }, 'listener error'));
-      this.servers.push(server);
-      const addr = server.address();
-      const boundPort = typeof addr === 'object' && addr ? addr.port : l.port;
-      const adv = advertisedCfg.find((a) => a.name === l.name) ?? l;
-      const host = adv.host === '' || adv.host === '0.0.0.0' || adv.host === '::' ? (l.host && l.host !== '0.0.0.0' ? l.host : hostname()) : adv.host;
-      this.advertised.push({ name: l.name, host, port: adv.port === 0 || adv === l ? boundPort : adv.port });
-    }
-  }
-
-  /** A new socket: refused over a connection cap, else a Connection. Never throws (a listener callback). */
-  private accept(socket: Socket, listener: string): void {
-    // A refused socket may still report an error (a reset) after destroy(); it must not be unhandled.
-    socket.on('error', () => undefined);
-    try {
-      if (this.stopping) {
-        socket.destroy();
-        return;
-      }
-      const ip = normalizeIp(socket.remoteAddress);
-      const refused = this.quotas.tryAdd(ip);
-      if (refused) {
-        this.log.info({ remote: ip, listener, reason: refused }, 'connection refused');
-        socket.destroy();
-        return;
-      }
-      let conn: Connection;
-      try {
-        conn = new Connection(this.nextConnectionId++, socket, this, listener, this.log);
-      } catch (err) {
-        this.quotas.remove(ip);
-        throw err;
-      }
-      this.connections.add(conn);
-      this.metrics.connectionCreated(listener);
-    } catch (err) {
-      this.log.error({ err, listener }, 'accepting a connection failed');
-      socket.destroy();
-    }
-  }
-
   /** Open connections per listener name (metrics). */
   connectionsByListener(): Map<string, number> {
-    const out = new Map<string, number>(this.advertised.map((a) => [a.name, 0]));
-    for (const c of this.connections) out.set(c.listener, (out.get(c.listener) ?? 0) + 1);
-    return out;
-  }
-
-  connectionClosed(conn: Connection): void {
-    if (this.connections.delete(conn)) this.quotas.remove(normalizeIp(conn.remoteAddress));
-  }
-
-  /** The advertised address for clients that connected on `listener`. */
-  addressFor(listener: string): ListenerAddress {
-    return this.advertised.find((a) => a.name === listener) ?? this.advertised[0]!;
-  }
-
-  apiVersionsResponse(errorCode: number): ApiVersionsResponse {
-    const apiKeys = [...this.handlers.values()]
-      .sort((a, b) => a.key - b.key)
-      .map((h) => newApiVersionsResponseApiVersion({ apiKey: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
-    return newApiVersionsResponse({ errorCode, apiKeys });
+    return this.listeners?.connectionsByListener() ?? new Map();
   }
 
   /**
@@ -278,12 +261,12 @@ export class Broker {
     const deadline = Date.now() + this.config.int('runnel.shutdown.timeout.ms');
     // Stop accepting connections. (A server's close callback waits until every connection has
     // ended — clients keep theirs open — so it is awaited only after we closed them below.)
-    const serversClosed = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    const serversClosed = this.listeners?.stopAccepting() ?? Promise.resolve();
     // Parked JoinGroup/SyncGroup requests are answered now, so connections can drain.
     this.groups?.shutdown();
-    while ([...this.connections].some((c) => !c.idle()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    for (const c of [...this.connections]) c.close('broker shutting down');
-    await Promise.all(serversClosed);
+    while (this.listeners?.busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    this.listeners?.closeConnections('broker shutting down');
+    await serversClosed;
     for (const fn of this.stopHooks.splice(0).reverse()) {
       try {
         await fn();

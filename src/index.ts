@@ -12,7 +12,8 @@ import { BrokerConfig, optionsLayer, type RawConfig } from './config/broker-conf
 import { createLogger, type Logger } from './logger.js';
 import type { StorageFs } from '../storage/fs.js';
 
-export { Broker, BrokerStartError } from './broker.js';
+export { Broker } from './broker.js';
+export { BrokerStartError } from './errors.js';
 export { BrokerConfig } from './config/broker-config.js';
 export { ConfigError } from './config/values.js';
 export { DataDirError } from './metadata/data-dir.js';

@@ -56,7 +56,22 @@ function countErrorCodes(obj: object, out: Map<number, number>, depth: number): 
   }
 }
 
-export class Metrics {
+/** What request handlers count (the data path: once per appended batch, once per partition read). */
+export interface DataMetrics {
+  messagesIn(topic: string, records: number, bytes: number): void;
+  bytesOut(topic: string, bytes: number): void;
+}
+
+/** What the listeners and connections count. */
+export interface RequestMetrics {
+  /** A request finished after `seconds`; `response` (null when none is sent) is scanned for error codes. */
+  requestDone(apiKey: number, seconds: number, response: object | null): void;
+  /** A request that failed without an error response (the connection was closed). */
+  requestFailed(apiKey: number, seconds: number): void;
+  connectionCreated(listener: string): void;
+}
+
+export class Metrics implements DataMetrics, RequestMetrics {
   readonly messagesInCounter: TopicCounter;
   readonly bytesInCounter: TopicCounter;
   readonly bytesOutCounter: TopicCounter;

@@ -243,7 +243,7 @@ async function benchLoad(): Promise<string[]> {
     // Replay again on the running broker (warm page cache; same code path as startup).
     const replays: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const coord = new GroupCoordinator({ log: new TopicOffsetsLog(b.broker), config: () => groupConfigFrom(b.broker.config), logger: silentLogger() });
+      const coord = new GroupCoordinator({ log: new TopicOffsetsLog({ config: b.broker.config, topics: b.broker.topics, partitions: b.broker.partitions, appendTransactional: () => Promise.reject(new Error('replay only')) }), config: () => groupConfigFrom(b.broker.config), logger: silentLogger() });
       const stats = await loadGroups(coord);
       replays.push(stats.ms);
       coord.shutdown();

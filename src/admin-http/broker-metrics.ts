@@ -9,10 +9,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Broker } from '../broker.js';
 import { describeGroupLag } from '../groups/admin.js';
 import { PrometheusText } from './prometheus-text.js';
 import { CappedFamily, pickLabelValues, renderOmitted } from './series-limits.js';
+import type { BrokerStatus } from './status.js';
 
 const VERSION = '0.1.0';
 /** Sampling period of the event-loop delay timer: 20 ms costs nothing measurable. */
@@ -29,7 +29,7 @@ export function startProcessSampling(): void {
 /** The histogram records whole timer periods; the lag is what exceeds the period. */
 const lagSeconds = (ns: number): number => Math.max(0, ns / 1e9 - LOOP_RESOLUTION_MS / 1000);
 
-export function renderBrokerMetrics(broker: Broker): string {
+export function renderBrokerMetrics(broker: BrokerStatus): string {
   const w = new PrometheusText();
   w.family('runnel_info', 'gauge', 'Constant 1, labelled with the broker identity and version.');
   w.sample('runnel_info', 1, { version: VERSION, node_id: broker.nodeId, cluster_id: broker.clusterId });
@@ -96,13 +96,13 @@ export function renderBrokerMetrics(broker: Broker): string {
 }
 
 /** Writes the consumer group families; returns how many groups the cap left out. */
-function renderGroupLag(w: PrometheusText, broker: Broker, capped: CappedFamily[]): number {
+function renderGroupLag(w: PrometheusText, broker: BrokerStatus, capped: CappedFamily[]): number {
   const coord = broker.groups;
   const { maxLabelValues, maxPartitionSeries } = broker.metrics.limits;
   const groups = coord ? pickLabelValues(coord.groups.keys(), maxLabelValues, (id) => (coord.getGroup(id)?.members.size ?? 0) === 0) : { kept: [], omitted: 0 };
-  const rows = groups.kept.map((id) => describeGroupLag(coord, id)).filter((g) => g !== null);
+  const rows = coord ? groups.kept.map((id) => describeGroupLag(coord, id)).filter((g) => g !== null) : [];
   w.family('kafka_consumergroup_members', 'gauge', 'Members of each consumer group.');
-  for (const g of rows) w.sample('kafka_consumergroup_members', coord.getGroup(g.groupId)?.members.size ?? 0, { consumergroup: g.groupId, state: g.state });
+  for (const g of rows) w.sample('kafka_consumergroup_members', coord?.getGroup(g.groupId)?.members.size ?? 0, { consumergroup: g.groupId, state: g.state });
   const family = (name: string, help: string): CappedFamily => {
     w.family(name, 'gauge', help);
     const f = new CappedFamily(w, name, maxPartitionSeries);
@@ -122,7 +122,7 @@ function renderGroupLag(w: PrometheusText, broker: Broker, capped: CappedFamily[
   return groups.omitted;
 }
 
-function renderProcess(w: PrometheusText, broker: Broker): void {
+function renderProcess(w: PrometheusText, broker: BrokerStatus): void {
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
   w.family('process_cpu_user_seconds_total', 'counter', 'User CPU time spent in seconds.').sample('process_cpu_user_seconds_total', cpu.user / 1e6);

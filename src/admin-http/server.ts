@@ -13,9 +13,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Broker } from '../broker.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { renderBrokerMetrics, startProcessSampling } from './broker-metrics.js';
+import type { BrokerStatus } from './status.js';
 
 export const ADMIN_LISTENER_KEY = 'runnel.admin.listener';
 export const DEFAULT_ADMIN_PORT = 9644;
@@ -45,7 +45,7 @@ export class AdminHttpServer {
   /** http://host:port once listening. */
   url: string | null = null;
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: BrokerStatus) {}
 
   async listen(host: string, port: number): Promise<string> {
     startProcessSampling();

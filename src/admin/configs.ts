@@ -6,13 +6,22 @@
  * the broker synonym's source (STATIC_BROKER_CONFIG from server.properties/env/flags,
  * DYNAMIC_*_BROKER_CONFIG from AlterConfigs) or DEFAULT_CONFIG.
  */
-import type { Broker } from '../broker.js';
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS, type ConfigDef, type ConfigType } from '../config/definitions.js';
-import { ConfigSource } from '../config/broker-config.js';
+import { ConfigSource, type BrokerConfig } from '../config/broker-config.js';
 import { resolveTopicConfig } from '../config/topic-config.js';
-import { ConfigError, formatValue, parseValue } from '../config/values.js';
+import { formatValue } from '../config/values.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { checkConfigSizes } from '../metadata/topic-limits.js';
+import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
+import type { ConfigsPort } from './port.js';
+
+/** What describing and altering configs uses of the broker. */
+export interface ConfigAdminDeps {
+  readonly nodeId: number;
+  /** The full broker config: sources, synonyms and dynamic overrides are described too. */
+  readonly config: BrokerConfig;
+  readonly topics: Pick<TopicsPort, 'get'> & Pick<TopicConfigs, 'setConfigs' | 'setBrokerConfigs'>;
+}
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8 } as const;
 
@@ -48,32 +57,32 @@ function wanted(keys: ReadonlySet<string> | null, name: string): boolean {
   return keys === null || keys.has(name);
 }
 
-export function describeTopicConfigs(broker: Broker, topicName: string, requestedKeys: readonly string[] | null): DescribeResult {
+export function describeTopicConfigs(deps: ConfigAdminDeps, topicName: string, requestedKeys: readonly string[] | null): DescribeResult {
   const keys = keyFilter(requestedKeys);
-  const topic = broker.topics.get(topicName);
+  const topic = deps.topics.get(topicName);
   if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topicName} does not exist.`, configs: [] };
   const configs: DescribedConfig[] = [];
   for (const def of TOPIC_CONFIGS) {
     if (!wanted(keys, def.name)) continue;
-    const r = resolveTopicConfig(def.name, topic.configs, broker.config);
+    const r = resolveTopicConfig(def.name, topic.configs, deps.config);
     configs.push(describe(def, r.value, r.source, false, r.synonyms));
   }
   return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
 }
 
-function brokerResourceProblem(broker: Broker, name: string): string | null {
-  if (name === '' || name === String(broker.nodeId)) return null;
-  return `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`;
+function brokerResourceProblem(deps: ConfigAdminDeps, name: string): string | null {
+  if (name === '' || name === String(deps.nodeId)) return null;
+  return `Unexpected broker id, expected ${deps.nodeId} or empty string, but received ${name}`;
 }
 
-export function describeBrokerConfigs(broker: Broker, name: string, requestedKeys: readonly string[] | null): DescribeResult {
+export function describeBrokerConfigs(deps: ConfigAdminDeps, name: string, requestedKeys: readonly string[] | null): DescribeResult {
   const keys = keyFilter(requestedKeys);
-  const problem = brokerResourceProblem(broker, name);
+  const problem = brokerResourceProblem(deps, name);
   if (problem) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem, configs: [] };
   const configs: DescribedConfig[] = [];
   if (name === '') {
     // The cluster-default resource shows only the dynamic defaults, as Kafka does.
-    for (const [key, value] of broker.config.dynamicOverrides(false)) {
+    for (const [key, value] of deps.config.dynamicOverrides(false)) {
       if (!wanted(keys, key)) continue;
       const source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
       configs.push(describe(BROKER_CONFIG_BY_NAME.get(key)!, value, source, false, [{ name: key, value, source }]));
@@ -82,14 +91,14 @@ export function describeBrokerConfigs(broker: Broker, name: string, requestedKey
   }
   for (const def of BROKER_CONFIGS) {
     if (!wanted(keys, def.name)) continue;
-    if (def.name === 'broker.id' && broker.config.get('broker.id') === null) {
+    if (def.name === 'broker.id' && deps.config.get('broker.id') === null) {
       // Unset, broker.id is node.id, as Kafka (KRaft) reports it.
-      const source = broker.config.source('node.id');
-      const synonyms = source === ConfigSource.DEFAULT_CONFIG ? [] : [{ name: 'broker.id', value: broker.nodeId, source }];
-      configs.push(describe(def, broker.nodeId, source, true, [...synonyms, { name: 'broker.id', value: -1, source: ConfigSource.DEFAULT_CONFIG }]));
+      const source = deps.config.source('node.id');
+      const synonyms = source === ConfigSource.DEFAULT_CONFIG ? [] : [{ name: 'broker.id', value: deps.nodeId, source }];
+      configs.push(describe(def, deps.nodeId, source, true, [...synonyms, { name: 'broker.id', value: -1, source: ConfigSource.DEFAULT_CONFIG }]));
       continue;
     }
-    configs.push(describe(def, broker.config.get(def.name), broker.config.source(def.name), !def.dynamic, broker.config.synonyms(def.name)));
+    configs.push(describe(def, deps.config.get(def.name), deps.config.source(def.name), !def.dynamic, deps.config.synonyms(def.name)));
   }
   return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
 }
@@ -115,9 +124,9 @@ function describe(
   };
 }
 
-export function describeResource(broker: Broker, type: number, name: string, keys: readonly string[] | null): DescribeResult {
-  if (type === ResourceType.TOPIC) return describeTopicConfigs(broker, name, keys);
-  if (type === ResourceType.BROKER) return describeBrokerConfigs(broker, name, keys);
+export function describeResource(deps: ConfigAdminDeps, type: number, name: string, keys: readonly string[] | null): DescribeResult {
+  if (type === ResourceType.TOPIC) return describeTopicConfigs(deps, name, keys);
+  if (type === ResourceType.BROKER) return describeBrokerConfigs(deps, name, keys);
   if (type === ResourceType.BROKER_LOGGER) return { errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${type}`, configs: [] };
 }
@@ -171,50 +180,51 @@ function checkDuplicates(changes: readonly ConfigChange[]): void {
   }
 }
 
-export async function alterResource(broker: Broker, type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void> {
+export async function alterResource(deps: ConfigAdminDeps, type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void> {
   // Sizes first: nothing below may echo (or parse) a megabyte value.
-  checkConfigSizes(broker.config, changes.map((c) => [c.name, c.value] as const));
+  checkConfigSizes(deps.config, changes.map((c) => [c.name, c.value] as const));
   checkDuplicates(changes);
   if (type === ResourceType.TOPIC) {
-    const topic = broker.topics.get(name);
+    const topic = deps.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
     let next: Map<string, string>;
     if (incremental) {
       const current = new Map([...topic.configs].map(([k, v]) => [k, formatValue(v) ?? '']));
-      next = applyIncremental(current, changes, (n) => TOPIC_CONFIG_BY_NAME.get(n), (n) => formatValue(resolveTopicConfig(n, new Map(), broker.config).value), 'topic config');
+      next = applyIncremental(current, changes, (n) => TOPIC_CONFIG_BY_NAME.get(n), (n) => formatValue(resolveTopicConfig(n, new Map(), deps.config).value), 'topic config');
     } else {
       next = new Map(changes.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
     }
-    await broker.topics.setConfigs(name, [...next], validateOnly);
+    await deps.topics.setConfigs(name, [...next], validateOnly);
     return;
   }
   if (type === ResourceType.BROKER) {
-    const problem = brokerResourceProblem(broker, name);
+    const problem = brokerResourceProblem(deps, name);
     if (problem) throw new KafkaError(ErrorCode.INVALID_REQUEST, problem);
     const perBroker = name !== '';
-    const current = new Map([...broker.config.dynamicOverrides(perBroker)].map(([k, v]) => [k, formatValue(v) ?? '']));
+    const current = new Map([...deps.config.dynamicOverrides(perBroker)].map(([k, v]) => [k, formatValue(v) ?? '']));
     const next = incremental
-      ? applyIncremental(current, changes, (n) => BROKER_CONFIG_BY_NAME.get(n), (n) => formatValue(broker.config.get(n)))
+      ? applyIncremental(current, changes, (n) => BROKER_CONFIG_BY_NAME.get(n), (n) => formatValue(deps.config.get(n)))
       : new Map(changes.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
-    await broker.topics.setBrokerConfigs(perBroker, next, validateOnly);
+    await deps.topics.setBrokerConfigs(perBroker, next, validateOnly);
     return;
   }
   if (type === ResourceType.BROKER_LOGGER) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker loggers are configured with logger.level');
   throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${type}`);
 }
 
-/** Validates a full set of dynamic broker overrides; throws KafkaError(INVALID_CONFIG) naming the key. */
-export function validateBrokerOverrides(values: ReadonlyMap<string, string>): void {
-  for (const [key, value] of values) {
-    const def = BROKER_CONFIG_BY_NAME.get(key);
-    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown broker config: ${key}`);
-    // Kafka 4.4 answers this with INVALID_REQUEST and a Java list (3.x wrote a Scala Set(...)).
-    if (!def.dynamic) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: [${key}]`);
-    try {
-      parseValue(def, value);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
-      throw err;
-    }
+/** The configs port over the functions above (handlers: DescribeConfigs, AlterConfigs, ...). */
+export class ConfigAdmin implements ConfigsPort {
+  constructor(private readonly deps: ConfigAdminDeps) {}
+
+  describe(type: number, name: string, keys: readonly string[] | null): DescribeResult {
+    return describeResource(this.deps, type, name, keys);
+  }
+
+  describeTopic(name: string, keys: readonly string[] | null): DescribeResult {
+    return describeTopicConfigs(this.deps, name, keys);
+  }
+
+  alter(type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void> {
+    return alterResource(this.deps, type, name, changes, incremental, validateOnly);
   }
 }

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOL, type ConfigValue } from './definitions.js';
 import { ConfigError, parseValue } from './values.js';
+import type { ConfigView } from './view.js';
 
 /** Kafka's ConfigSource codes as DescribeConfigs reports them. */
 export const ConfigSource = {
@@ -55,7 +56,7 @@ export interface ConfigLayer {
   values: Map<string, unknown>;
 }
 
-export class BrokerConfig {
+export class BrokerConfig implements ConfigView {
   /** Explicitly set (static) values after layering. */
   private readonly statics = new Map<string, ConfigValue>();
   /** Cluster-wide dynamic overrides (AlterConfigs on the default broker resource ''). */

@@ -14,8 +14,7 @@
  */
 import { CompressionType, batch } from '../../protocol/records/batch.js';
 import { forEachRecord, forEachRecordSync, type BatchRecord } from '../../protocol/records/records.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
-import type { Broker } from '../broker.js';
+import type { Partition } from './partitions.js';
 
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -40,19 +39,25 @@ export interface InternalTopicSettings {
   configs?: Array<[string, string]>;
 }
 
+/** What an internal topic needs of the topic metadata: lookup and creation (the topic manager). */
+export interface InternalTopicHost {
+  get(name: string): object | undefined;
+  create(name: string, opts: { partitions: number; replicationFactor: number; configs: Array<[string, string | null]>; internal?: boolean }): Promise<unknown>;
+}
+
 /** One internal topic: whether it exists, and its creation shared by every concurrent caller. */
 export class InternalTopic {
   private creating: Promise<void> | null = null;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly topics: InternalTopicHost,
     readonly name: string,
     /** Read at creation time (the broker config may have changed since startup). */
     private readonly settings: () => InternalTopicSettings,
   ) {}
 
   exists(): boolean {
-    return this.broker.topics.get(this.name) !== undefined;
+    return this.topics.get(this.name) !== undefined;
   }
 
   /** Creates the topic if it does not exist yet. */
@@ -62,7 +67,7 @@ export class InternalTopic {
     if (this.creating) return this.creating;
     if (this.exists()) return Promise.resolve();
     const s = this.settings();
-    this.creating = this.broker.topics
+    this.creating = this.topics
       .create(this.name, {
         partitions: s.partitions,
         replicationFactor: 1,
@@ -98,7 +103,7 @@ export interface ReplayHandlers {
  * batch. A batch that does not decode is an error naming the partition and offset: the state it
  * holds would be wrong without it.
  */
-export async function replayPartition(log: PartitionLog, handlers: ReplayHandlers): Promise<void> {
+export async function replayPartition(log: Partition, handlers: ReplayHandlers): Promise<void> {
   let from = log.logStartOffset;
   const end = log.highWatermark;
   while (from < end) {

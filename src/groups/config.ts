@@ -1,5 +1,5 @@
 /** The group coordinator's settings, read from the broker config on each use (some keys are dynamic). */
-import type { BrokerConfig } from '../config/broker-config.js';
+import type { ConfigView } from '../config/view.js';
 
 export interface GroupConfig {
   /** group.initial.rebalance.delay.ms: first rebalance of an empty group waits this long for more members. */
@@ -28,7 +28,7 @@ export const DEFAULT_GROUP_CONFIG: GroupConfig = {
   commitTimeoutMs: 5000,
 };
 
-export function groupConfigFrom(config: BrokerConfig): GroupConfig {
+export function groupConfigFrom(config: ConfigView): GroupConfig {
   return {
     initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),

@@ -1,30 +1,42 @@
 /**
- * The group coordinator wired into the broker: offsets in the broker's own `__consumer_offsets`
+ * The group coordinator started from its ports: offsets in the broker's own `__consumer_offsets`
  * topic, groups reloaded from it before the listeners open (so clients never see a coordinator
- * still loading), periodic offset expiry, offsets dropped with their topic, and a shutdown that
- * answers parked JoinGroup/SyncGroup requests so connections drain quickly.
+ * still loading), periodic offset expiry, and offsets dropped with their topic. The caller stops
+ * it with `shutdown()`, which answers parked JoinGroup/SyncGroup requests so connections drain
+ * quickly.
  */
-import type { Broker } from '../broker.js';
+import type { ConfigView } from '../config/view.js';
+import type { Logger } from '../logger.js';
+import type { TopicChanges } from '../metadata/port.js';
 import { groupConfigFrom } from './config.js';
 import { GroupCoordinator } from './coordinator.js';
 import { loadGroups } from './load.js';
-import { TopicOffsetsLog } from './offsets-log.js';
+import { TopicOffsetsLog, type TopicOffsetsLogDeps } from './offsets-log.js';
 import { expireOffsets, removeTopicOffsets } from './offsets.js';
 
 export { GroupCoordinator } from './coordinator.js';
+export { GroupService } from './service.js';
+export type { GroupsPort } from './port.js';
 export { describeGroupLag, type GroupLag, type PartitionLag } from './admin.js';
 
-export async function startGroupCoordinator(broker: Broker): Promise<GroupCoordinator> {
-  const logger = broker.log.child({ component: 'groups' });
+export interface GroupCoordinatorDeps extends TopicOffsetsLogDeps {
+  /** The broker's root logger (the coordinator logs as component "groups"). */
+  readonly log: Logger;
+  readonly topics: TopicOffsetsLogDeps['topics'] & TopicChanges;
+}
+
+export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise<GroupCoordinator> {
+  const logger = deps.log.child({ component: 'groups' });
+  const config: ConfigView = deps.config;
   const coord = new GroupCoordinator({
-    log: new TopicOffsetsLog(broker),
-    config: () => groupConfigFrom(broker.config),
+    log: new TopicOffsetsLog(deps),
+    config: () => groupConfigFrom(config),
     logger,
     partitionExists: (topic, partition) => {
-      const t = broker.topics.get(topic);
+      const t = deps.topics.get(topic);
       return t !== undefined && partition >= 0 && partition < t.partitions;
     },
-    logEndOffset: (topic, partition) => broker.topics.partitionLog(topic, partition)?.highWatermark ?? null,
+    logEndOffset: (topic, partition) => deps.partitions.get(topic, partition)?.highWatermark ?? null,
   });
   const stats = await loadGroups(coord);
   if (stats.records > 0) logger.info(stats, 'groups and offsets loaded');
@@ -32,10 +44,9 @@ export async function startGroupCoordinator(broker: Broker): Promise<GroupCoordi
     await expireOffsets(coord);
   };
   coord.startExpiry();
-  broker.topics.onChange((event, topic) => {
+  deps.topics.onChange((event, topic) => {
     if (event === 'deleted') void removeTopicOffsets(coord, topic.name);
   });
-  broker.onStop(() => coord.shutdown());
   return coord;
 }
 

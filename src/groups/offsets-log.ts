@@ -12,10 +12,10 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { batch } from '../../protocol/records/batch.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { ControlRecordType } from '../../protocol/records/records.js';
-import { InternalTopic, replayPartition } from '../data/internal-topic.js';
-import { controlType } from '../txn/producer-state-manager.js';
-import type { Broker } from '../broker.js';
-import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
+import type { ConfigView } from '../config/view.js';
+import { controlType } from '../data/control-batches.js';
+import { CONSUMER_OFFSETS_TOPIC, InternalTopic, replayPartition, type InternalTopicHost } from '../data/internal-topic.js';
+import type { Partition, PartitionsPort } from '../data/partitions.js';
 
 export interface KeyedRecord {
   key: Buffer;
@@ -48,19 +48,33 @@ export interface OffsetsLog {
   replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void, onMarker?: (producerId: number, commit: boolean) => void): Promise<void>;
 }
 
-/** The real one, on the broker's partition logs. */
+/** What the real offsets log needs of the broker. */
+export interface TopicOffsetsLogDeps {
+  readonly config: ConfigView;
+  /** Looks the topic up and creates it (the topic manager). */
+  readonly topics: { get(name: string): { readonly partitions: number } | undefined } & InternalTopicHost;
+  readonly partitions: Pick<PartitionsPort, 'get'>;
+  /**
+   * Appends a producer's transactional batch in the partition's append order and tracks the open
+   * transaction in the partition's producer state (txn/transactional-append.ts), like a produced one.
+   */
+  appendTransactional(partition: Partition, batch: Buffer, producerId: number): Promise<void>;
+}
+
+/** The real one, on the broker's partitions. */
 export class TopicOffsetsLog implements OffsetsLog {
   private readonly topic: InternalTopic;
 
-  constructor(private readonly broker: Broker) {
-    this.topic = new InternalTopic(broker, CONSUMER_OFFSETS_TOPIC, () => ({
-      partitions: broker.config.int('offsets.topic.num.partitions'),
-      configs: [['segment.bytes', String(broker.config.int('offsets.topic.segment.bytes'))]],
+  constructor(private readonly deps: TopicOffsetsLogDeps) {
+    const config = deps.config;
+    this.topic = new InternalTopic(deps.topics, CONSUMER_OFFSETS_TOPIC, () => ({
+      partitions: config.int('offsets.topic.num.partitions'),
+      configs: [['segment.bytes', String(config.int('offsets.topic.segment.bytes'))]],
     }));
   }
 
   partitionCount(): number {
-    return this.broker.topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions ?? this.broker.config.int('offsets.topic.num.partitions');
+    return this.deps.topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions ?? this.deps.config.int('offsets.topic.num.partitions');
   }
 
   exists(): boolean {
@@ -72,7 +86,7 @@ export class TopicOffsetsLog implements OffsetsLog {
   }
 
   append(partition: number, records: readonly KeyedRecord[]): Promise<void> {
-    const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
+    const log = this.deps.partitions.get(CONSUMER_OFFSETS_TOPIC, partition);
     if (!log) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR, `${CONSUMER_OFFSETS_TOPIC}-${partition} is not available`));
     const now = Date.now();
     const b = buildBatchSync(records.map((r) => ({ key: r.key, value: r.value, timestamp: now })));
@@ -83,32 +97,20 @@ export class TopicOffsetsLog implements OffsetsLog {
   }
 
   async appendTransactional(partition: number, records: readonly KeyedRecord[], producerId: number, producerEpoch: number): Promise<void> {
-    const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
+    const log = this.deps.partitions.get(CONSUMER_OFFSETS_TOPIC, partition);
     if (!log) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `${CONSUMER_OFFSETS_TOPIC}-${partition} is not available`);
     const now = Date.now();
     const b = buildBatchSync(
       records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
       { producerId, producerEpoch, transactional: true },
     );
-    const broker = this.broker;
     // Through the partition's append order, with its producer state, like a produced batch: the
     // state tracks the open transaction until its marker.
-    const written = await broker.appendOrder.run(
-      log,
-      async () => {
-        await broker.producerStates.get(log);
-      },
-      () => {
-        const res = log.append(b);
-        broker.producerStates.peek(log)!.beginTxn(producerId, res.baseOffset);
-        return res.written;
-      },
-    );
-    await written;
+    await this.deps.appendTransactional(log, b, producerId);
   }
 
   async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void, onMarker?: (producerId: number, commit: boolean) => void): Promise<void> {
-    const log = this.broker.topics.partitionLog(CONSUMER_OFFSETS_TOPIC, partition);
+    const log = this.deps.partitions.get(CONSUMER_OFFSETS_TOPIC, partition);
     if (!log) return;
     let producerId = -1;
     await replayPartition(log, {

@@ -47,14 +47,13 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import { batch } from '../../protocol/records/batch.js';
-import type { PartitionLog, AppendResult } from '../../storage/partition-log.js';
 import { validateProducedBatch } from '../data/batch-validation.js';
 import { withDecompressionSlot } from '../data/decompression-slots.js';
 import { checkRecordsInPlace, decompressAndCheckRecords, recordsOf, type RecordPolicy, type RecordsCheck, type RecordsRejection } from '../data/record-validation.js';
 import { compressionFor, recompressForTopic } from '../data/topic-compression.js';
 import { isBrokerStateTopic } from '../data/internal-topic.js';
+import type { AppendResult, Partition } from '../data/partitions.js';
 import { lastSequence } from '../txn/producer-state.js';
-import type { Broker } from '../broker.js';
 import type { Topic } from '../metadata/topic-store.js';
 import type { RecordRejection } from '../schema/validation.js';
 import { defineHandler, type RequestContext } from './types.js';
@@ -94,12 +93,12 @@ function rejectedRecords(r: RecordRejection): Outcome {
 }
 
 /** Appends one validated batch, applying the idempotence check first. Runs synchronously. */
-function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number): Outcome {
+function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: number): Outcome {
   const producerId = batch.producerId(b);
   const firstSeq = batch.baseSequence(b);
   const idempotent = producerId >= 0 && firstSeq >= 0;
   const epoch = batch.producerEpoch(b);
-  const state = idempotent ? broker.producerStates.peek(log)! : undefined;
+  const state = idempotent ? ctx.producers.peek(log)! : undefined;
   let lastSeq = 0;
   if (state) {
     lastSeq = lastSequence(firstSeq, batch.recordCount(b));
@@ -112,7 +111,7 @@ function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number)
   }
   const transactional = state !== undefined && batch.isTransactional(b);
   if (transactional) {
-    const denied = broker.txn.verify(producerId, epoch, log.topic, log.partition);
+    const denied = ctx.txn.verify(producerId, epoch, log.topic, log.partition);
     if (denied) return failed(denied.code, denied.message);
   }
   let res: AppendResult;
@@ -123,7 +122,7 @@ function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number)
     throw err;
   }
   if (state) state.record(producerId, epoch, { firstSeq, lastSeq, baseOffset: res.baseOffset, lastOffset: res.lastOffset, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : batch.maxTimestamp(b) }, transactional);
-  broker.metrics.messagesIn(log.topic, batch.recordCount(b), b.length);
+  ctx.metrics.messagesIn(log.topic, batch.recordCount(b), b.length);
   // acks=1 and acks=-1 both wait for the write; with the default flush.messages=1 the write
   // includes its fsync (storage makes an append visible only once fsynced), so acks=-1 means "on
   // disk". A topic configured with a relaxed fsync policy (flush.messages > 1) has chosen not to
@@ -134,17 +133,16 @@ function appendBatch(broker: Broker, log: PartitionLog, b: Buffer, acks: number)
 }
 
 /** Resolves once `offset` is visible (a duplicate's original append may still be in flight). */
-function waitVisible(log: PartitionLog, offset: number): Promise<void> {
+function waitVisible(log: Partition, offset: number): Promise<void> {
   if (log.highWatermark > offset) return Promise.resolve();
   return new Promise((resolve) => log.waitForData(offset, resolve));
 }
 
 function producePartition(ctx: RequestContext, topic: Topic | undefined, index: number, records: Buffer | null, acks: number): Outcome | Promise<Outcome> {
-  const broker = ctx.broker;
-  const log = topic ? broker.topics.partitionLog(topic.name, index) : undefined;
+  const log = topic ? ctx.partitions.get(topic.name, index) : undefined;
   if (ctx.version < MIN_SERVED_VERSION) return failed(ErrorCode.UNSUPPORTED_VERSION, `Produce v${ctx.version} is not supported; use v3 or later`);
   if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-  const settings = broker.topics.settings(topic);
+  const settings = ctx.topics.settings(topic);
   const logAppendTime = log.config.messageTimestampType === 'LogAppendTime';
   const problem = validateProducedBatch(records, { maxMessageBytes: settings.maxMessageBytes, produceVersion: ctx.version });
   if (problem) return failed(problem.code, problem.message);
@@ -172,7 +170,7 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
   const afterRecords = (r: RecordsCheck): Outcome | null | Promise<Outcome | null> => {
     if (!r.ok) return rejectedBatch(r);
     if (settings.schemaValidation !== null) {
-      const s = broker.schemaRegistry.validator.checkBlock(recordsOf(b, r), batch.recordCount(b), settings.schemaValidation);
+      const s = ctx.schemas.checkBlock(recordsOf(b, r), batch.recordCount(b), settings.schemaValidation);
       if (s !== null) return rejectedRecords(s);
     }
     if (targetCodec === null) return null;
@@ -197,7 +195,7 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
     return first;
   }
   const idempotent = batch.producerId(b) >= 0 && batch.baseSequence(b) >= 0;
-  const needsState = idempotent && broker.producerStates.peek(log) === undefined;
+  const needsState = idempotent && ctx.producers.peek(log) === undefined;
   let rejected: Outcome | null = null;
   const prepare =
     needsState || recordsCheck !== null
@@ -206,10 +204,10 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
             rejected = await recordsCheck;
             if (rejected !== null) return;
           }
-          if (needsState) await broker.producerStates.get(log);
+          if (needsState) await ctx.producers.get(log);
         }
       : null;
-  return broker.appendOrder.run(log, prepare, () => rejected ?? appendBatch(broker, log, b, acks));
+  return ctx.partitions.appendInOrder(log, prepare, () => rejected ?? appendBatch(ctx, log, b, acks));
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeout'> {
@@ -251,12 +249,11 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
   maxVersion: 11,
   pipelinable: true,
   handle(ctx, req) {
-    const broker = ctx.broker;
     const acks = req.acks;
     const outcomes: Array<{ topic: string; index: number; outcome: Outcome | Promise<Outcome> }> = [];
-    const diskLow = broker.freeSpace.problem;
+    const diskLow = ctx.partitions.appendRefusal;
     for (const t of req.topicData) {
-      const topic = broker.topics.get(t.name);
+      const topic = ctx.topics.get(t.name);
       // Only the broker writes its state topics (data/internal-topic.ts), as Kafka refuses clients;
       // nothing is written while the disk is below its free-space threshold (data/free-space.ts).
       const refused = isBrokerStateTopic(t.name)
@@ -281,7 +278,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
       const byTopic = new Map<string, ProduceResponsePartition[]>();
       results.forEach((r, i) => {
         const { topic, index } = outcomes[i]!;
-        const log = broker.topics.partitionLog(topic, index);
+        const log = ctx.partitions.get(topic, index);
         if (r.errorCode !== ErrorCode.NONE) ctx.log.debug({ topic, partition: index, error: errorName(r.errorCode), reason: r.errorMessage }, 'produce rejected');
         let list = byTopic.get(topic);
         if (!list) byTopic.set(topic, (list = []));

@@ -53,7 +53,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import type { Partition } from '../data/partitions.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
 
@@ -82,7 +82,7 @@ interface FetchLimits {
 const READ_COMMITTED = 1;
 
 function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
-  const config = ctx.broker.config;
+  const config = ctx.config;
   const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'));
   return {
     readCommitted: req.isolationLevel === READ_COMMITTED,
@@ -111,10 +111,9 @@ function distinctPartitions(req: FetchRequest): PartitionRead[] {
 }
 
 /** The producer state of a partition that may hold transactions (read_committed), else null. */
-function txnState(ctx: RequestContext, log: PartitionLog): PartitionProducerState | Promise<PartitionProducerState> | null {
-  const broker = ctx.broker;
-  if (!broker.txn.partitions.has(log.topic, log.partition)) return null;
-  return broker.producerStates.peek(log) ?? broker.producerStates.get(log);
+function txnState(ctx: RequestContext, log: Partition): PartitionProducerState | Promise<PartitionProducerState> | null {
+  if (!ctx.txn.partitions.has(log.topic, log.partition)) return null;
+  return ctx.producers.peek(log) ?? ctx.producers.get(log);
 }
 
 function release(read: PartitionRead): void {
@@ -133,12 +132,11 @@ function failed(read: PartitionRead, code: number): void {
  * true when the fetch must answer at once: a partition error, or data left behind a segment end.
  */
 async function readPartition(ctx: RequestContext, read: PartitionRead, limit: number, minOneBatch: boolean, readCommitted: boolean): Promise<boolean> {
-  const broker = ctx.broker;
   const p = read.req;
   const res = read.res;
   release(read);
   read.waitFrom = null;
-  const log = broker.topics.partitionLog(read.topic, p.partition);
+  const log = ctx.partitions.get(read.topic, p.partition);
   if (!log) {
     res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     res.abortedTransactions = []; // as Kafka answers an unknown partition
@@ -154,7 +152,7 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
       failed(read, err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR);
       return true;
     }
-  } else state = broker.producerStates.peek(log) ?? null;
+  } else state = ctx.producers.peek(log) ?? null;
   const stable = readCommitted && state !== null;
   const hw = log.highWatermark;
   const lso = state ? state.lastStableOffset(hw) : hw;
@@ -193,8 +191,8 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
  * Registers `cb` for when data past `offset` becomes readable: for read_committed on a partition
  * with transactions, when the LSO passes it (a transaction ending, or appends while none is open).
  */
-function waitReadable(ctx: RequestContext, log: PartitionLog, offset: number, readCommitted: boolean, cb: () => void): () => void {
-  const state = readCommitted && ctx.broker.txn.partitions.has(log.topic, log.partition) ? ctx.broker.producerStates.peek(log) : undefined;
+function waitReadable(ctx: RequestContext, log: Partition, offset: number, readCommitted: boolean, cb: () => void): () => void {
+  const state = readCommitted && ctx.txn.partitions.has(log.topic, log.partition) ? ctx.producers.peek(log) : undefined;
   if (!state) return log.waitForData(offset, cb);
   const hw = log.highWatermark;
   if (state.lastStableOffset(hw) > offset) {
@@ -215,7 +213,7 @@ async function longPoll(ctx: RequestContext, reads: PartitionRead[], bytes: numb
   const woken: PartitionRead[] = [];
   let wake: (() => void) | null = null;
   const arm = (read: PartitionRead): void => {
-    const log = ctx.broker.topics.partitionLog(read.topic, read.req.partition);
+    const log = ctx.partitions.get(read.topic, read.req.partition);
     let armed = true;
     const fire = (): void => {
       if (!armed) return; // a waiter may run after its cancel (queued microtask)
@@ -269,7 +267,7 @@ function respond(ctx: RequestContext, reads: PartitionRead[]): FetchResponse {
     if (r.size > 0) {
       const records: RecordSlices = { slices: r.slices, size: r.size };
       r.res.records = records;
-      ctx.broker.metrics.bytesOut(r.topic, r.size);
+      ctx.metrics.bytesOut(r.topic, r.size);
     }
     // Reads come grouped by topic (distinctPartitions).
     if (topic === null || topic.topic !== r.topic) responses.push((topic = newFetchResponseTopic({ topic: r.topic, partitions: [] })));

@@ -57,7 +57,7 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
           res.errorCode = ErrorCode.UNSUPPORTED_VERSION;
           continue;
         }
-        const log = ctx.broker.topics.partitionLog(t.name, p.partitionIndex);
+        const log = ctx.partitions.get(t.name, p.partitionIndex);
         if (!log) {
           res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           continue;
@@ -69,8 +69,8 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
               // read_committed: the last stable offset (only partitions that were ever part of a
               // transaction can differ from the high watermark).
               let offset = log.highWatermark;
-              if (ctx.version >= 2 && req.isolationLevel === 1 && ctx.broker.txn.partitions.has(log.topic, log.partition)) {
-                const state = ctx.broker.producerStates.peek(log) ?? (await ctx.broker.producerStates.get(log));
+              if (ctx.version >= 2 && req.isolationLevel === 1 && ctx.txn.partitions.has(log.topic, log.partition)) {
+                const state = ctx.producers.peek(log) ?? (await ctx.producers.get(log));
                 offset = state.lastStableOffset(log.highWatermark);
               }
               found = { offset, timestamp: -1 };

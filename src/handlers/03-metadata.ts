@@ -28,16 +28,15 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/codec-support.js';
 import type { Topic } from '../metadata/topic-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../metadata/topic-manager.js';
-import type { Broker } from '../broker.js';
 import { isBrokerStateTopic } from '../data/internal-topic.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 /** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
 export const ALL_TOPIC_OPERATIONS = 0b1111_1111_1000;
 const OPERATIONS_UNSET = -2147483648;
 
-export function describeTopic(broker: Broker, topic: Topic, includeOps: boolean): MetadataResponseTopic {
-  const node = broker.nodeId;
+/** A topic this broker hosts: every partition led by `node`, its only replica. */
+export function describeTopic(node: number, topic: Topic, includeOps: boolean): MetadataResponseTopic {
   const partitions = [];
   for (let p = 0; p < topic.partitions; p++) {
     partitions.push(
@@ -74,29 +73,29 @@ function topicError(name: string | null, topicId: Buffer, code: number): Metadat
  * LEADER_NOT_AVAILABLE (what Kafka answers while a creation is under way; clients retry) for the
  * topics beyond the cap, which the client's next request creates.
  */
-async function autoCreateTopics(broker: Broker, requested: MetadataRequest['topics'] & object, v: number): Promise<Map<string, MetadataResponseTopic>> {
+async function autoCreateTopics(ctx: RequestContext, requested: MetadataRequest['topics'] & object, v: number): Promise<Map<string, MetadataResponseTopic>> {
   const answers = new Map<string, MetadataResponseTopic>();
   const wanted: string[] = [];
   const seen = new Set<string>();
-  const max = broker.config.int('runnel.max.auto.created.topics.per.request');
+  const max = ctx.config.int('runnel.max.auto.created.topics.per.request');
   for (const rt of requested) {
     const name = rt.name ?? '';
     if (v >= 10 && name === '' && !rt.topicId.equals(ZERO_UUID)) continue;
     // The broker creates its state topics itself, compacted; never as ordinary topics here.
-    if (seen.has(name) || broker.topics.get(name) || topicNameProblem(name) || isBrokerStateTopic(name)) continue;
+    if (seen.has(name) || ctx.topics.get(name) || topicNameProblem(name) || isBrokerStateTopic(name)) continue;
     seen.add(name);
     if (wanted.length >= max) answers.set(name, topicError(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
     else wanted.push(name);
   }
   if (wanted.length === 0) return answers;
-  const results = await broker.topics.createTopics(
+  const results = await ctx.topics.createTopics(
     wanted.map((name) => ({ name, partitions: -1, replicationFactor: -1, configs: [] })),
     false,
   );
   results.forEach((r, i) => {
     const name = wanted[i]!;
     // Another request may have created it meanwhile: then it is simply listed.
-    if (r.error && !broker.topics.get(name)) answers.set(name, topicError(name, ZERO_UUID, r.error.code));
+    if (r.error && !ctx.topics.get(name)) answers.set(name, topicError(name, ZERO_UUID, r.error.code));
   });
   return answers;
 }
@@ -106,16 +105,15 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
   minVersion: 0,
   maxVersion: 12,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     const v = ctx.version;
     const includeOps = v >= 8 && req.includeTopicAuthorizedOperations;
     const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
     const topics: MetadataResponseTopic[] = [];
     if (allTopics) {
-      for (const t of broker.topics.all()) topics.push(describeTopic(broker, t, includeOps));
+      for (const t of ctx.topics.all()) topics.push(describeTopic(ctx.node.nodeId, t, includeOps));
     } else {
-      const autoCreate = broker.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
-      const created = autoCreate ? await autoCreateTopics(broker, req.topics!, v) : new Map<string, MetadataResponseTopic>();
+      const autoCreate = ctx.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
+      const created = autoCreate ? await autoCreateTopics(ctx, req.topics!, v) : new Map<string, MetadataResponseTopic>();
       // Each topic once, as Kafka answers (it collects the request's topics in a set).
       const seenNames = new Set<string>();
       const seenIds = new Set<string>();
@@ -124,24 +122,23 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           const id = rt.topicId.toString('hex');
           if (seenIds.has(id)) continue;
           seenIds.add(id);
-          const byId = broker.topics.byId(rt.topicId);
-          topics.push(byId ? describeTopic(broker, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          const byId = ctx.topics.byId(rt.topicId);
+          topics.push(byId ? describeTopic(ctx.node.nodeId, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         const name = rt.name ?? '';
         if (seenNames.has(name)) continue;
         seenNames.add(name);
-        const topic = broker.topics.get(name);
-        if (topic) topics.push(describeTopic(broker, topic, includeOps));
+        const topic = ctx.topics.get(name);
+        if (topic) topics.push(describeTopic(ctx.node.nodeId, topic, includeOps));
         else topics.push(created.get(name) ?? topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }
-    const addr = broker.addressFor(ctx.conn.listener);
     return newMetadataResponse({
       throttleTimeMs: 0,
-      brokers: [newMetadataResponseBroker({ nodeId: broker.nodeId, host: addr.host, port: addr.port, rack: null })],
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      brokers: ctx.node.brokers(ctx.conn.listener).map((b) => newMetadataResponseBroker({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      clusterId: ctx.node.clusterId,
+      controllerId: ctx.node.controllerId,
       topics,
       clusterAuthorizedOperations: v >= 8 && req.includeClusterAuthorizedOperations ? 0b1_1111_1111_1000 : OPERATIONS_UNSET,
     });
@@ -150,7 +147,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     // Metadata has no top-level error: every requested topic carries it (all topics: none listed).
     return newMetadataResponse({
       brokers: [],
-      clusterId: ctx.broker.clusterId,
+      clusterId: ctx.node.clusterId,
       controllerId: -1,
       topics: (req.topics ?? []).map((t) => topicError(t.name, t.topicId, code)),
     });

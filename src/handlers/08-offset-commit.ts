@@ -19,7 +19,6 @@ import {
   type OffsetCommitRequest,
   type OffsetCommitResponse,
 } from '../../protocol/generated/index.js';
-import { commitOffsets } from '../groups/offsets.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
@@ -34,7 +33,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
         offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata });
       }
     }
-    const codes = await commitOffsets(ctx.broker.groups, {
+    const codes = await ctx.groups.commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,
       memberId: req.memberId,

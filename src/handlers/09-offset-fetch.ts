@@ -22,8 +22,7 @@ import {
   type OffsetFetchResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { GroupCoordinator } from '../groups/coordinator.js';
-import { fetchOffsets, type FetchedOffset } from '../groups/offsets.js';
+import type { FetchedOffset, GroupsPort } from '../groups/port.js';
 import { defineHandler } from './types.js';
 
 /**
@@ -45,9 +44,9 @@ function byTopic(offsets: FetchedOffset[], requested: Array<{ name: string; part
   return [...out];
 }
 
-function fetchGroup(coord: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
+function fetchGroup(groups: GroupsPort, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
   const partitions = topics === null ? null : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-  return fetchOffsets(coord, groupId, partitions, requireStable);
+  return groups.fetchOffsets(groupId, partitions, requireStable);
 }
 
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
@@ -56,13 +55,13 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   maxVersion: 9,
   handle(ctx, req) {
     const v = ctx.version;
-    const coord = ctx.broker.groups;
+    const groups = ctx.groups;
     const requireStable = v >= 7 && req.requireStable;
     if (v >= 8) {
       return newOffsetFetchResponse({
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
-          const r = fetchGroup(coord, g.groupId, g.topics, requireStable);
+          const r = fetchGroup(groups, g.groupId, g.topics, requireStable);
           return newOffsetFetchResponseGroup({
             groupId: g.groupId,
             errorCode: r.errorCode,
@@ -80,7 +79,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
       });
     }
     // v1 has no null topic list (no "all topics").
-    const r = fetchGroup(coord, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
+    const r = fetchGroup(groups, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
     // Before v2 a group-level error can only be reported per partition.
     const groupError = r.errorCode;
     const offsets =

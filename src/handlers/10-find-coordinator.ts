@@ -27,28 +27,27 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     const keys = ctx.version >= 4 ? req.coordinatorKeys : [req.key];
     let errorCode: number = ErrorCode.NONE;
     if (req.keyType !== GROUP && req.keyType !== TRANSACTION) errorCode = ErrorCode.INVALID_REQUEST;
-    else if (broker.groups.stopping) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    else if (ctx.groups.stopping) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
     else if (req.keyType === GROUP) {
       try {
-        await broker.groups.log.ensure();
+        await ctx.groups.ensureOffsetsTopic();
       } catch (err) {
         ctx.log.warn({ err: (err as Error).message }, 'cannot create the offsets topic');
         errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
-    } else if (broker.txn.stopping) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    } else if (ctx.txn.stopping) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
     else {
       try {
-        await broker.txn.stateLog.ensure();
+        await ctx.txn.stateLog.ensure();
       } catch (err) {
         ctx.log.warn({ err: (err as Error).message }, 'cannot create the transaction state topic');
         errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
     }
-    const addr = broker.addressFor(ctx.conn.listener);
+    const addr = ctx.node.addressFor(ctx.conn.listener);
     const ok = errorCode === ErrorCode.NONE;
     const message = ok ? null : errorName(errorCode);
     if (ctx.version >= 4) {
@@ -57,7 +56,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
         coordinators: keys.map((key) =>
           newFindCoordinatorResponseCoordinator({
             key,
-            nodeId: ok ? broker.nodeId : -1,
+            nodeId: ok ? ctx.node.nodeId : -1,
             host: ok ? addr.host : '',
             port: ok ? addr.port : -1,
             errorCode,
@@ -70,7 +69,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
       throttleTimeMs: 0,
       errorCode,
       errorMessage: message,
-      nodeId: ok ? broker.nodeId : -1,
+      nodeId: ok ? ctx.node.nodeId : -1,
       host: ok ? addr.host : '',
       port: ok ? addr.port : -1,
     });

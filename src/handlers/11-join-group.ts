@@ -35,12 +35,12 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
     const v = ctx.version;
     let metadataBytes = 0;
     for (const p of req.protocols) metadataBytes += p.metadata.length + p.name.length;
-    if (metadataBytes > ctx.broker.config.int('runnel.group.max.member.metadata.bytes')) {
+    if (metadataBytes > ctx.config.int('runnel.group.max.member.metadata.bytes')) {
       ctx.log.warn({ group: req.groupId, metadataBytes }, 'JoinGroup protocol metadata over runnel.group.max.member.metadata.bytes');
       return newJoinGroupResponse({ errorCode: ErrorCode.INVALID_REQUEST, generationId: -1, protocolName: null, leader: '', memberId: req.memberId, members: [] });
     }
     const groupInstanceId = v >= 5 ? req.groupInstanceId : null;
-    const r = await ctx.broker.groups.join({
+    const r = await ctx.groups.join({
       groupId: req.groupId,
       memberId: req.memberId,
       groupInstanceId,

@@ -14,7 +14,7 @@ export default defineHandler<HeartbeatRequest, HeartbeatResponse>({
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
-    const errorCode = ctx.broker.groups.heartbeat({
+    const errorCode = ctx.groups.heartbeat({
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,

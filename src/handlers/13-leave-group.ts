@@ -22,7 +22,7 @@ export default defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
       v >= 3
         ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null }))
         : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
-    const r = ctx.broker.groups.leave(req.groupId, leaving);
+    const r = ctx.groups.leave(req.groupId, leaving);
     if (v < 3) {
       const memberError = r.members[0]?.errorCode ?? ErrorCode.NONE;
       return newLeaveGroupResponse({ throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : memberError });

@@ -21,7 +21,7 @@ export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
     const v = ctx.version;
     // From v5 both fields are mandatory; Kafka refuses a request without them before anything else.
     if (v >= 5 && (req.protocolType === null || req.protocolName === null)) return newSyncGroupResponse({ errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL });
-    const r = await ctx.broker.groups.sync({
+    const r = await ctx.groups.sync({
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,

@@ -16,7 +16,6 @@ import {
   type DescribeGroupsResponse,
   type DescribeGroupsResponseGroup,
 } from '../../protocol/generated/index.js';
-import { describeGroup } from '../groups/admin.js';
 import { defineHandler } from './types.js';
 
 /** READ, DELETE and DESCRIBE (Kafka's AclOperation codes 3, 6, 8): what a group supports. */
@@ -30,7 +29,7 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   handle(ctx, req) {
     const ops = ctx.version >= 3 && req.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : OPERATIONS_UNSET;
     const describeOne = (id: string): DescribeGroupsResponseGroup => {
-      const d = describeGroup(ctx.broker.groups, id);
+      const d = ctx.groups.describeGroup(id);
       return newDescribeGroupsResponseGroup({
         errorCode: d.errorCode,
         groupId: d.groupId,

@@ -7,7 +7,6 @@
  * state names, as Kafka), v5 type filter and group type — every group here is "classic".
  */
 import { newListGroupsResponse, newListGroupsResponseGroup, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/generated/index.js';
-import { listGroups } from '../groups/admin.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
@@ -17,7 +16,7 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
   handle(ctx, req) {
     const v = ctx.version;
     const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
-    const r = listGroups(ctx.broker.groups, v >= 4 ? req.statesFilter : []);
+    const r = ctx.groups.listGroups(v >= 4 ? req.statesFilter : []);
     const groups = types.length > 0 && !types.includes('classic') ? [] : r.groups;
     return newListGroupsResponse({
       throttleTimeMs: 0,

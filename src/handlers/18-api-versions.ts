@@ -18,9 +18,9 @@ export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
   maxVersion: 4,
   handle(ctx, req) {
     if (ctx.version >= 3) ctx.log.debug({ client: req.clientSoftwareName, clientVersion: req.clientSoftwareVersion }, 'client software');
-    return ctx.broker.apiVersionsResponse(ErrorCode.NONE);
+    return ctx.apiVersions.apiVersionsResponse(ErrorCode.NONE);
   },
   errorResponse(ctx, _req, code) {
-    return ctx.broker.apiVersionsResponse(code);
+    return ctx.apiVersions.apiVersionsResponse(code);
   },
 });

@@ -19,7 +19,6 @@ import {
   type CreateTopicsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
-import { describeTopicConfigs } from '../admin/configs.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
@@ -27,12 +26,11 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   minVersion: 2,
   maxVersion: 7,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     // Every topic named once is created in one go (one metadata write, one partition budget).
     const unique = req.topics.filter((t) => counts.get(t.name) === 1);
-    const results = await broker.topics.createTopics(
+    const results = await ctx.topics.createTopics(
       unique.map((t) => ({
         name: t.name,
         partitions: t.numPartitions,
@@ -67,7 +65,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         replicationFactor: 1,
       });
       if (ctx.version >= 5 && created) {
-        const described = describeTopicConfigs(broker, t.name, null);
+        const described = ctx.configs.describeTopic(t.name, null);
         res.configs = described.configs.map((c) =>
           newCreateTopicsResponseConfig({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive }),
         );

@@ -26,26 +26,25 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   minVersion: 1,
   maxVersion: 6,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     // Resolve ids to names first; every named topic is then deleted with one metadata write.
     const entries: Array<{ name: string | null; topicId: Buffer; error: KafkaError | null }> = [];
     for (const t of requested(req, ctx.version)) {
       let name = t.name;
       let id = t.topicId;
       if ((name === null || name === '') && !id.equals(ZERO_UUID)) {
-        const topic = broker.topics.byId(id);
+        const topic = ctx.topics.byId(id);
         if (!topic) {
           entries.push({ name: null, topicId: id, error: new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.') });
           continue;
         }
         name = topic.name;
       }
-      const topic = broker.topics.get(name ?? '');
+      const topic = ctx.topics.get(name ?? '');
       if (topic) id = topic.id;
       entries.push({ name, topicId: id, error: null });
     }
     const toDelete = entries.filter((e) => e.error === null);
-    const outcomes = await broker.topics.deleteTopics(toDelete.map((e) => e.name ?? ''));
+    const outcomes = await ctx.topics.deleteTopics(toDelete.map((e) => e.name ?? ''));
     toDelete.forEach((e, i) => (e.error = outcomes[i]!));
     const responses = entries.map((e) => newDeleteTopicsResponseResult({ name: e.name, topicId: e.topicId, errorCode: e.error?.code ?? ErrorCode.NONE, errorMessage: e.error?.message ?? null }));
     return newDeleteTopicsResponse({ throttleTimeMs: 0, responses });

@@ -41,14 +41,14 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }));
           continue;
         }
-        const log = ctx.broker.topics.partitionLog(name, p.partitionIndex);
+        const log = ctx.partitions.get(name, p.partitionIndex);
         if (!log) {
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));
           continue;
         }
         try {
           const low = await log.deleteRecordsBefore(p.offset);
-          ctx.broker.producerStates.peek(log)?.truncateBefore(low);
+          ctx.producers.peek(log)?.truncateBefore(low);
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: low, errorCode: ErrorCode.NONE }));
         } catch (err) {
           if (!(err instanceof KafkaError)) throw err;

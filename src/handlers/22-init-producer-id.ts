@@ -24,21 +24,20 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     if (req.transactionalId !== null && req.transactionalId !== '') {
-      const maxTimeout = broker.config.int('transaction.max.timeout.ms');
+      const maxTimeout = ctx.config.int('transaction.max.timeout.ms');
       if (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > maxTimeout) {
         return newInitProducerIdResponse({ errorCode: ErrorCode.INVALID_TRANSACTION_TIMEOUT, producerId: -1, producerEpoch: -1 });
       }
       const expected = ctx.version >= 3 && req.producerId >= 0 ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : null;
-      const r = await broker.txn.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+      const r = await ctx.txn.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
       const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.version < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
       return newInitProducerIdResponse({ errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
     }
     if (ctx.version >= 3 && req.producerId >= 0 && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {
       return newInitProducerIdResponse({ errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 });
     }
-    const producerId = await broker.producerIds.allocate();
+    const producerId = await ctx.producerIds.allocate();
     return newInitProducerIdResponse({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 });
   },
   errorResponse(_ctx, _req, code) {

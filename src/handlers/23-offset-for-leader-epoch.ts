@@ -32,8 +32,7 @@ import {
   type OffsetForLeaderEpochResponsePartition,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 /** The one leader epoch of every partition (see Metadata's leaderEpoch). */
 const LEADER_EPOCH = 0;
@@ -44,8 +43,8 @@ function failed(partition: number, errorCode: number): OffsetForLeaderEpochRespo
   return newOffsetForLeaderEpochResponsePartition({ partition, errorCode, leaderEpoch: -1, endOffset: -1 });
 }
 
-function endOffsetFor(broker: Broker, topic: string, p: OffsetForLeaderEpochRequestPartition, version: number): OffsetForLeaderEpochResponsePartition {
-  const log = broker.topics.partitionLog(topic, p.partition);
+function endOffsetFor(ctx: RequestContext, topic: string, p: OffsetForLeaderEpochRequestPartition, version: number): OffsetForLeaderEpochResponsePartition {
+  const log = ctx.partitions.get(topic, p.partition);
   if (!log) return failed(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (log.isOffline) return failed(p.partition, ErrorCode.KAFKA_STORAGE_ERROR);
   if (version >= 2 && p.currentLeaderEpoch !== NO_CURRENT_EPOCH) {
@@ -66,7 +65,7 @@ export default defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochRe
     return newOffsetForLeaderEpochResponse({
       throttleTimeMs: 0,
       topics: req.topics.map((t) =>
-        newOffsetForLeaderEpochResponseTopic({ topic: t.topic, partitions: t.partitions.map((p) => endOffsetFor(ctx.broker, t.topic, p, ctx.version)) }),
+        newOffsetForLeaderEpochResponseTopic({ topic: t.topic, partitions: t.partitions.map((p) => endOffsetFor(ctx, t.topic, p, ctx.version)) }),
       ),
     });
   },

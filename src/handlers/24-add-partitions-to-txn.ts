@@ -47,11 +47,10 @@ export default defineHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnRespon
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     const unknown = new Set<string>();
     const parts: Array<[string, number]> = [];
     for (const t of req.topics) {
-      const topic = broker.topics.get(t.name);
+      const topic = ctx.topics.get(t.name);
       for (const p of t.partitions) {
         if (!topic || p < 0 || p >= topic.partitions) unknown.add(`${t.name}\u0000${p}`);
         else parts.push([t.name, p]);
@@ -60,7 +59,7 @@ export default defineHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnRespon
     if (unknown.size > 0) {
       return respond(req, (t, p) => (unknown.has(`${t}\u0000${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
     }
-    const code = fencedFor(ctx.version, 2, await broker.txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, parts));
+    const code = fencedFor(ctx.version, 2, await ctx.txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, parts));
     if (code !== ErrorCode.NONE) ctx.log.debug({ transactionalId: req.transactionalId, code }, 'AddPartitionsToTxn refused');
     return respond(req, () => code);
   },

@@ -18,16 +18,15 @@ export default defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     if (req.groupId === '') return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID });
     try {
-      await broker.groups.log.ensure();
+      await ctx.groups.ensureOffsetsTopic();
     } catch (err) {
       ctx.log.warn({ err: (err as Error).message }, 'cannot create the offsets topic');
       return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
     }
-    const partition = broker.groups.partitionFor(req.groupId);
-    const code = await broker.txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [[CONSUMER_OFFSETS_TOPIC, partition]]);
+    const partition = ctx.groups.partitionFor(req.groupId);
+    const code = await ctx.txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [[CONSUMER_OFFSETS_TOPIC, partition]]);
     return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: fencedFor(ctx.version, 2, code) });
   },
   errorResponse(_ctx, _req, code) {

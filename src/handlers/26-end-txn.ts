@@ -20,7 +20,7 @@ export default defineHandler<EndTxnRequest, EndTxnResponse>({
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const code = await ctx.broker.txn.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+    const code = await ctx.txn.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     return newEndTxnResponse({ throttleTimeMs: 0, errorCode: fencedFor(ctx.version, 2, code) });
   },
   errorResponse(_ctx, _req, code) {

@@ -35,7 +35,7 @@ export default defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
         for (const p of t.partitionIndexes) {
           let errorCode: number;
           try {
-            errorCode = await ctx.broker.txn.appendMarker(t.name, p, m.producerId, m.producerEpoch, m.transactionResult, m.coordinatorEpoch, true);
+            errorCode = await ctx.txn.appendMarker(t.name, p, m.producerId, m.producerEpoch, m.transactionResult, m.coordinatorEpoch, true);
           } catch (err) {
             errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
           }

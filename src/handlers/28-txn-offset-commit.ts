@@ -21,7 +21,6 @@ import {
   type TxnOffsetCommitResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { commitTxnOffsets } from '../groups/txn-offsets.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
 import { defineHandler } from './types.js';
 
@@ -43,16 +42,15 @@ export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     const count = req.topics.reduce((n, t) => n + t.partitions.length, 0);
     const all = (code: number) => respond(req, new Array<number>(count).fill(code));
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
-    const denied = broker.txn.verify(req.producerId, req.producerEpoch, CONSUMER_OFFSETS_TOPIC, broker.groups.partitionFor(req.groupId));
+    const denied = ctx.txn.verify(req.producerId, req.producerEpoch, CONSUMER_OFFSETS_TOPIC, ctx.groups.partitionFor(req.groupId));
     if (denied) {
       ctx.log.debug({ transactionalId: req.transactionalId, group: req.groupId, reason: denied.message }, 'TxnOffsetCommit refused');
       return all(denied.code);
     }
-    const codes = await commitTxnOffsets(broker.groups, {
+    const codes = await ctx.groups.commitTxnOffsets({
       groupId: req.groupId,
       producerId: req.producerId,
       producerEpoch: req.producerEpoch,

@@ -17,7 +17,6 @@ import {
   type DescribeConfigsRequest,
   type DescribeConfigsResponse,
 } from '../../protocol/generated/index.js';
-import { describeResource } from '../admin/configs.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
@@ -26,7 +25,7 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   maxVersion: 4,
   handle(ctx, req) {
     const results = req.resources.map((r) => {
-      const d = describeResource(ctx.broker, r.resourceType, r.resourceName, r.configurationKeys);
+      const d = ctx.configs.describe(r.resourceType, r.resourceName, r.configurationKeys);
       return newDescribeConfigsResponseResult({
         errorCode: d.errorCode,
         errorMessage: d.errorMessage,

@@ -12,7 +12,6 @@ import {
   type AlterConfigsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { alterResource } from '../admin/configs.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
@@ -25,7 +24,7 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = null;
       try {
-        await alterResource(ctx.broker, r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
+        await ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
       } catch (err) {
         if (!(err instanceof KafkaError)) throw err;
         errorCode = err.code;

@@ -24,14 +24,13 @@ import {
   type DescribeLogDirsResponseTopic,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 /** Requested partitions per topic (deduplicated, request order), or null for all of them. */
-function wanted(broker: Broker, req: DescribeLogDirsRequest): Map<string, number[]> {
+function wanted(ctx: RequestContext, req: DescribeLogDirsRequest): Map<string, number[]> {
   const out = new Map<string, number[]>();
   if (req.topics === null) {
-    for (const t of broker.topics.all()) out.set(t.name, Array.from({ length: t.partitions }, (_, i) => i));
+    for (const t of ctx.topics.all()) out.set(t.name, Array.from({ length: t.partitions }, (_, i) => i));
     return out;
   }
   const seen = new Map<string, Set<number>>();
@@ -58,22 +57,21 @@ export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const broker = ctx.broker;
     const topics: DescribeLogDirsResponseTopic[] = [];
-    for (const [name, partitions] of wanted(broker, req)) {
+    for (const [name, partitions] of wanted(ctx, req)) {
       const found = [];
       for (const p of partitions) {
-        const log = broker.topics.partitionLog(name, p);
+        const log = ctx.partitions.get(name, p);
         if (!log) continue;
         found.push(newDescribeLogDirsResponsePartition({ partitionIndex: p, partitionSize: log.size, offsetLag: 0, isFutureKey: false }));
       }
       if (found.length > 0) topics.push(newDescribeLogDirsResponseTopic({ name, partitions: found }));
     }
-    const { total, usable } = ctx.version >= 4 ? await volume(broker.dataDir) : { total: -1, usable: -1 };
+    const { total, usable } = ctx.version >= 4 ? await volume(ctx.partitions.logDir) : { total: -1, usable: -1 };
     return newDescribeLogDirsResponse({
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      results: [newDescribeLogDirsResponseResult({ errorCode: ErrorCode.NONE, logDir: broker.dataDir, topics, totalBytes: total, usableBytes: usable })],
+      results: [newDescribeLogDirsResponseResult({ errorCode: ErrorCode.NONE, logDir: ctx.partitions.logDir, topics, totalBytes: total, usableBytes: usable })],
     });
   },
   errorResponse(_ctx, _req, code) {

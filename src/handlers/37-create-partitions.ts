@@ -26,11 +26,11 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
     // The partitions the whole request would add, counted before anything is created.
     let added = 0;
     for (const t of req.topics) {
-      const current = ctx.broker.topics.get(t.name)?.partitions;
+      const current = ctx.topics.get(t.name)?.partitions;
       if (current !== undefined && t.count > current) added += t.count - current;
     }
     try {
-      checkPartitionsPerRequest(ctx.broker.config, added);
+      checkPartitionsPerRequest(ctx.config, added);
     } catch (err) {
       const e = err as KafkaError;
       return newCreatePartitionsResponse({ throttleTimeMs: 0, results: req.topics.map((t) => newCreatePartitionsResponseResult({ name: t.name, errorCode: e.code, errorMessage: e.message })) });
@@ -42,7 +42,7 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
         continue;
       }
       try {
-        await ctx.broker.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+        await ctx.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
         results.push(newCreatePartitionsResponseResult({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null }));
       } catch (err) {
         if (!(err instanceof KafkaError)) throw err;

@@ -8,7 +8,6 @@
  * Version notes: v1 is v0 (throttle semantics), v2 flexible.
  */
 import { newDeleteGroupsResponse, newDeleteGroupsResponseResult, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/generated/index.js';
-import { deleteGroups } from '../groups/admin.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
@@ -17,7 +16,7 @@ export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
   maxVersion: 2,
   async handle(ctx, req) {
     const groupIds = [...new Set(req.groupsNames)];
-    const codes = await deleteGroups(ctx.broker.groups, groupIds);
+    const codes = await ctx.groups.deleteGroups(groupIds);
     return newDeleteGroupsResponse({
       throttleTimeMs: 0,
       results: groupIds.map((groupId, i) => newDeleteGroupsResponseResult({ groupId, errorCode: codes[i]! })),

@@ -21,14 +21,13 @@ import {
   type ElectLeadersResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
 
-function partitionResult(broker: Broker, topic: string, partition: number): { code: number; message: string } {
-  const t = broker.topics.get(topic);
+function partitionResult(ctx: RequestContext, topic: string, partition: number): { code: number; message: string } {
+  const t = ctx.topics.get(topic);
   if (!t) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `No such topic as ${topic}` };
   if (partition < 0 || partition >= t.partitions) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `No such partition as ${topic}-${partition}` };
   return { code: ErrorCode.ELECTION_NOT_NEEDED, message: 'Leader election not needed for topic partition.' };
@@ -55,7 +54,7 @@ export default defineHandler<ElectLeadersRequest, ElectLeadersResponse>({
     const type = ctx.version >= 1 ? req.electionType : PREFERRED;
     if (type !== PREFERRED && type !== UNCLEAN) return everyPartition(req, ErrorCode.INVALID_REQUEST, `Unknown election type ${type}`);
     if (req.topicPartitions === null) {
-      const all = [...ctx.broker.topics.all()].map((t) => newElectLeadersResponseResult({ topic: t.name, partitionResult: [] }));
+      const all = [...ctx.topics.all()].map((t) => newElectLeadersResponseResult({ topic: t.name, partitionResult: [] }));
       return newElectLeadersResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: all });
     }
     return newElectLeadersResponse({
@@ -65,7 +64,7 @@ export default defineHandler<ElectLeadersRequest, ElectLeadersResponse>({
         newElectLeadersResponseResult({
           topic: t.topic,
           partitionResult: t.partitions.map((partitionId) => {
-            const { code, message } = partitionResult(ctx.broker, t.topic, partitionId);
+            const { code, message } = partitionResult(ctx, t.topic, partitionId);
             return newElectLeadersResponsePartitionResult({ partitionId, errorCode: code, errorMessage: message });
           }),
         }),

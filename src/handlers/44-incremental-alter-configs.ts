@@ -11,7 +11,6 @@ import {
   type IncrementalAlterConfigsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { alterResource } from '../admin/configs.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
@@ -25,7 +24,7 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
       let errorMessage: string | null = null;
       try {
         const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
-        await alterResource(ctx.broker, r.resourceType, r.resourceName, changes, true, req.validateOnly);
+        await ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly);
       } catch (err) {
         if (!(err instanceof KafkaError)) throw err;
         errorCode = err.code;

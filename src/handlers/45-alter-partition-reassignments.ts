@@ -21,18 +21,17 @@ import {
   type AlterPartitionReassignmentsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
 
-function check(broker: Broker, topic: string, partition: number, replicas: number[] | null): { code: number; message: string | null } {
-  const t = broker.topics.get(topic);
+function check(ctx: RequestContext, topic: string, partition: number, replicas: number[] | null): { code: number; message: string | null } {
+  const t = ctx.topics.get(topic);
   if (!t) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find a topic named ${topic}.` };
   if (partition < 0 || partition >= t.partitions) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}:${partition}.` };
   if (replicas === null) return { code: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message: null };
   if (replicas.length === 0) return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: 'The manual partition assignment includes an empty replica list.' };
   let prev: number | null = null;
   for (const id of [...replicas].sort((a, b) => a - b)) {
-    if (id !== broker.nodeId) {
+    if (id !== ctx.node.nodeId) {
       return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes broker ${id}, but no such broker is registered.` };
     }
     if (id === prev) return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes the broker ${prev} more than once.` };
@@ -50,7 +49,7 @@ export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionR
       newAlterPartitionReassignmentsResponseTopic({
         name: t.name,
         partitions: t.partitions.map((p) => {
-          const { code, message } = check(ctx.broker, t.name, p.partitionIndex, p.replicas);
+          const { code, message } = check(ctx, t.name, p.partitionIndex, p.replicas);
           return newAlterPartitionReassignmentsResponsePartition({ partitionIndex: p.partitionIndex, errorCode: code, errorMessage: message });
         }),
       }),

@@ -14,7 +14,6 @@ import {
   type OffsetDeleteResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { deleteOffsets } from '../groups/offsets.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
@@ -22,11 +21,11 @@ export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const coord = ctx.broker.groups;
-    const exists = req.topics.map((t) => t.partitions.map((p) => coord.partitionExists(t.name, p.partitionIndex)));
+    const groups = ctx.groups;
+    const exists = req.topics.map((t) => t.partitions.map((p) => groups.partitionExists(t.name, p.partitionIndex)));
     const known: Array<{ topic: string; partition: number }> = [];
     req.topics.forEach((t, ti) => t.partitions.forEach((p, pi) => exists[ti]![pi] && known.push({ topic: t.name, partition: p.partitionIndex })));
-    const r = await deleteOffsets(coord, req.groupId, known);
+    const r = await groups.deleteOffsets(req.groupId, known);
     if (r.errorCode !== ErrorCode.NONE) return newOffsetDeleteResponse({ errorCode: r.errorCode, throttleTimeMs: 0, topics: [] });
     let i = 0;
     return newOffsetDeleteResponse({

@@ -20,16 +20,14 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
-    const broker = ctx.broker;
-    const addr = broker.addressFor(ctx.conn.listener);
     return newDescribeClusterResponse({
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: ctx.version >= 1 ? req.endpointType : 1,
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      brokers: [newDescribeClusterResponseBroker({ brokerId: broker.nodeId, host: addr.host, port: addr.port, rack: null })],
+      clusterId: ctx.node.clusterId,
+      controllerId: ctx.node.controllerId,
+      brokers: ctx.node.brokers(ctx.conn.listener).map((b) => newDescribeClusterResponseBroker({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
     });
   },

@@ -26,9 +26,8 @@ import {
   type DescribeProducersResponsePartition,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import type { Broker } from '../broker.js';
 import { MAX_TOPIC_NAME_LENGTH } from '../metadata/topic-manager.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 /** Kafka's (4.x) invalid-topic messages for this API, or null for a valid name. */
 function invalidTopic(name: string): string | null {
@@ -43,15 +42,15 @@ function failed(partitionIndex: number, errorCode: number, errorMessage: string 
   return newDescribeProducersResponsePartition({ partitionIndex, errorCode, errorMessage, activeProducers: [] });
 }
 
-async function describe(broker: Broker, topic: string, partition: number): Promise<DescribeProducersResponsePartition> {
+async function describe(ctx: RequestContext, topic: string, partition: number): Promise<DescribeProducersResponsePartition> {
   const problem = invalidTopic(topic);
   if (problem) return failed(partition, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-  if (!broker.topics.get(topic)) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-  const log = broker.topics.partitionLog(topic, partition);
+  if (!ctx.topics.get(topic)) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  const log = ctx.partitions.get(topic, partition);
   if (!log) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
   let state;
   try {
-    state = await broker.producerStates.get(log);
+    state = await ctx.producers.get(log);
   } catch (err) {
     if (err instanceof KafkaError) return failed(partition, err.code, err.message);
     return failed(partition, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
@@ -82,7 +81,7 @@ export default defineHandler<DescribeProducersRequest, DescribeProducersResponse
       for (const p of t.partitionIndexes) {
         const key = `${t.name}\u0000${p}`;
         let res = described.get(key);
-        if (!res) described.set(key, (res = await describe(ctx.broker, t.name, p)));
+        if (!res) described.set(key, (res = await describe(ctx, t.name, p)));
         partitions.push(res);
       }
       topics.push(newDescribeProducersResponseTopic({ name: t.name, partitions }));

@@ -22,7 +22,7 @@ export default defineHandler<DescribeTransactionsRequest, DescribeTransactionsRe
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const known = ctx.broker.txn.txns;
+    const known = ctx.txn.txns;
     return newDescribeTransactionsResponse({
       throttleTimeMs: 0,
       transactionStates: req.transactionalIds.map((transactionalId) => {

@@ -31,7 +31,7 @@ export default defineHandler<ListTransactionsRequest, ListTransactionsResponse>(
     const producerIds = new Set(req.producerIdFilters);
     const now = Date.now();
     const transactionStates = [];
-    for (const [transactionalId, e] of ctx.broker.txn.txns) {
+    for (const [transactionalId, e] of ctx.txn.txns) {
       if (req.stateFilters.length > 0 && !states.has(e.state)) continue;
       if (producerIds.size > 0 && !producerIds.has(e.producerId)) continue;
       if (ctx.version >= 1 && req.durationFilter >= 0 && now - e.startTimestamp <= req.durationFilter) continue;

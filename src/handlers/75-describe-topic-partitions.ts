@@ -37,13 +37,12 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const broker = ctx.broker;
-    const node = broker.nodeId;
+    const node = ctx.node.nodeId;
     const fetchAll = req.topics.length === 0;
     const cursorTopic = req.cursor?.topicName ?? '';
     const names = new Set<string>();
     if (fetchAll) {
-      for (const t of broker.topics.all()) if (t.name >= cursorTopic) names.add(t.name);
+      for (const t of ctx.topics.all()) if (t.name >= cursorTopic) names.add(t.name);
     } else {
       for (const t of req.topics) if (t.name >= cursorTopic) names.add(t.name);
       if (req.cursor !== null && !names.has(req.cursor.topicName)) {
@@ -60,7 +59,7 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
         if (remaining === 0) res.nextCursor = newDescribeTopicPartitionsResponseCursor({ topicName: name, partitionIndex: 0 });
         break;
       }
-      const topic = broker.topics.get(name);
+      const topic = ctx.topics.get(name);
       if (!topic) {
         if (!fetchAll) {
           const code = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

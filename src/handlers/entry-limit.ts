@@ -85,7 +85,7 @@ export function withEntryLimit<Req extends object, Res extends object>(h: Handle
   return {
     ...h,
     handle(ctx, req) {
-      const max = ctx.broker.config.int('runnel.request.max.entries');
+      const max = ctx.config.int('runnel.request.max.entries');
       if (entriesOver(req, max)) {
         ctx.log.warn({ api, version: ctx.version, limit: max }, 'request lists more entries than runnel.request.max.entries: closing the connection');
         ctx.conn.close(`${api} request over runnel.request.max.entries (${max})`);

@@ -1,10 +1,26 @@
 /**
  * What a request handler is: one API key, the versions it serves, and a function from the decoded
  * request to the response (or null when no response is sent, as for Produce with acks=0).
+ *
+ * A handler sees the broker only through the ports in its RequestContext — narrow interfaces of
+ * the node, configs, topics, partitions, producer state, coordinators, schema validation, metrics
+ * and authorization — never the Broker itself, so a handler can be run against fakes
+ * (test/unit/handlers/). The connection builds a context per request from the BrokerServices it
+ * was given (server/connection.ts); the composition root (src/broker.ts) builds those.
  */
-import type { Logger } from '../logger.js';
+import type { ApiVersionsResponse } from '../../protocol/generated/index.js';
 import type { RequestHeader } from '../../protocol/headers.js';
-import type { Broker } from '../broker.js';
+import type { ConfigsPort } from '../admin/port.js';
+import type { NodePort } from '../cluster/node.js';
+import type { ConfigView } from '../config/view.js';
+import type { PartitionsPort } from '../data/partitions.js';
+import type { GroupsPort } from '../groups/port.js';
+import type { Logger } from '../logger.js';
+import type { TopicsPort } from '../metadata/port.js';
+import type { DataMetrics } from '../metrics.js';
+import type { SchemaValidationPort } from '../schema/port.js';
+import type { Authorizer, Principal } from '../security/authorizer.js';
+import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../txn/port.js';
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -12,6 +28,8 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   /** The listener the connection arrived on. */
   readonly listener: string;
+  /** Who the connection is (ANONYMOUS until authentication exists), for the authorizer. */
+  readonly principal: Principal;
   /** Closes the connection (e.g. after a fatal protocol error). */
   close(reason: string): void;
   /** Runs `fn` when the connection closes; returns a function that unregisters it. */
@@ -19,8 +37,29 @@ export interface ConnectionInfo {
   readonly closed: boolean;
 }
 
-export interface RequestContext {
-  readonly broker: Broker;
+/** ApiVersions: every API the broker serves with its version range (handlers/registry.ts). */
+export interface ApiVersionsPort {
+  apiVersionsResponse(errorCode: number): ApiVersionsResponse;
+}
+
+/** The ports every request context carries: built once by the composition root, shared by all connections. */
+export interface BrokerServices {
+  readonly node: NodePort;
+  readonly config: ConfigView;
+  readonly topics: TopicsPort;
+  readonly partitions: PartitionsPort;
+  readonly producers: ProducerStatesPort;
+  readonly producerIds: ProducerIdsPort;
+  readonly groups: GroupsPort;
+  readonly txn: TransactionsPort;
+  readonly schemas: SchemaValidationPort;
+  readonly configs: ConfigsPort;
+  readonly metrics: DataMetrics;
+  readonly authorizer: Authorizer;
+  readonly apiVersions: ApiVersionsPort;
+}
+
+export interface RequestContext extends BrokerServices {
   readonly header: RequestHeader;
   readonly version: number;
   readonly conn: ConnectionInfo;

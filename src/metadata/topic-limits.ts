@@ -14,7 +14,7 @@
  *
  * The broker's own internal topics are sized by the operator and are not held to these limits.
  */
-import type { BrokerConfig } from '../config/broker-config.js';
+import type { ConfigView } from '../config/view.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 
 export const MAX_PARTITIONS_PER_REQUEST_KEY = 'runnel.max.partitions.per.request';
@@ -30,12 +30,12 @@ export function requestedPartitions(numPartitions: number, assignmentCount: numb
 }
 
 /** Throws POLICY_VIOLATION when one request adds more partitions than allowed. */
-export function checkPartitionsPerRequest(config: BrokerConfig, total: number): void {
+export function checkPartitionsPerRequest(config: ConfigView, total: number): void {
   if (total > config.int(MAX_PARTITIONS_PER_REQUEST_KEY)) throw new KafkaError(ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.');
 }
 
 /** Throws POLICY_VIOLATION when the broker would hold more partitions than allowed. */
-export function checkPartitionsOnBroker(config: BrokerConfig, existing: number, adding: number): void {
+export function checkPartitionsOnBroker(config: ConfigView, existing: number, adding: number): void {
   const max = config.int(MAX_PARTITIONS_KEY);
   if (existing + adding > max) {
     throw new KafkaError(ErrorCode.POLICY_VIOLATION, `The broker holds ${existing} partitions; ${adding} more would exceed the limit of ${max} (${MAX_PARTITIONS_KEY}).`);
@@ -43,13 +43,13 @@ export function checkPartitionsOnBroker(config: BrokerConfig, existing: number, 
 }
 
 /** Throws INVALID_PARTITIONS when a topic would have more partitions than allowed. */
-export function checkPartitionsPerTopic(config: BrokerConfig, count: number): void {
+export function checkPartitionsPerTopic(config: ConfigView, count: number): void {
   const max = config.int(MAX_PARTITIONS_PER_TOPIC_KEY);
   if (count > max) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${count} exceeds the limit of ${max} partitions per topic (${MAX_PARTITIONS_PER_TOPIC_KEY}).`);
 }
 
 /** Throws INVALID_CONFIG when a config name or value is longer than allowed. */
-export function checkConfigSizes(config: BrokerConfig, entries: Iterable<readonly [string, string | null]>): void {
+export function checkConfigSizes(config: ConfigView, entries: Iterable<readonly [string, string | null]>): void {
   const max = config.int(MAX_CONFIG_VALUE_BYTES_KEY);
   for (const [name, value] of entries) {
     const nameBytes = Buffer.byteLength(name);

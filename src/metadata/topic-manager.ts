@@ -11,19 +11,21 @@
  * Topic changes run one at a time (`exclusive`): the checks (exists? collides?) and the change
  * they allow must not interleave with another change while the store writes.
  */
-import type { Broker } from '../broker.js';
 import type { BrokerConfig } from '../config/broker-config.js';
+import type { Logger } from '../logger.js';
 import type { ConfigValue } from '../config/definitions.js';
 import { parseTopicConfigs, topicValue } from '../config/topic-config.js';
 import { ConfigError } from '../config/values.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { LogConfig } from '../../storage/log-config.js';
+import type { LogManager } from '../../storage/log-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicStore } from './topic-store.js';
 import { collisionKey } from './topic-store.js';
-import { validateBrokerOverrides } from '../admin/configs.js';
-import { topicSchemaPolicy, type TopicSchemaPolicy } from '../schema/validation.js';
+import { validateBrokerOverrides } from '../config/broker-overrides.js';
+import { topicSchemaPolicy, type TopicSchemaPolicy } from './topic-schema-policy.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic, isCompactOnly } from '../data/internal-topic.js';
+import type { TopicChanges, TopicConfigs, TopicCreator, TopicListener, TopicsPort } from './port.js';
 import { checkConfigSizes, checkPartitionsOnBroker, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
@@ -80,17 +82,26 @@ export interface TopicSettings {
   schemaValidation: TopicSchemaPolicy | null;
 }
 
-type TopicListener = (event: 'created' | 'deleted' | 'partitions' | 'configs', topic: Topic) => void;
-
-export class TopicManager {
+export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, TopicConfigs {
   private readonly listeners: TopicListener[] = [];
   private readonly settingsCache = new Map<string, TopicSettings>();
   private changes: Promise<unknown> = Promise.resolve();
+  /** The partition logs; attached once storage is open (the dynamic broker configs load before). */
+  private logs!: LogManager;
 
   constructor(
-    private readonly broker: Broker,
     private readonly store: TopicStore,
+    /** The broker config: topic configs resolve through it, and dynamic broker overrides change it. */
+    private readonly config: BrokerConfig,
+    /** The broker's root logger (its level follows a dynamic logger.level). */
+    private readonly log: Logger,
+    private readonly nodeId: number,
   ) {}
+
+  /** Attaches the partition logs once storage is open; before that only broker configs are used. */
+  attachLogs(logs: LogManager): void {
+    this.logs = logs;
+  }
 
   /** Runs topic changes one after another (see the header). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -128,11 +139,11 @@ export class TopicManager {
   partitionLog(topic: string, partition: number): PartitionLog | undefined {
     const t = this.store.get(topic);
     if (!t || partition < 0 || partition >= t.partitions) return undefined;
-    return this.broker.logs.get(topic, partition);
+    return this.logs.get(topic, partition);
   }
 
   logConfig(topic: Topic): LogConfig {
-    return toLogConfig((key) => topicValue(key, topic.configs, this.broker.config));
+    return toLogConfig((key) => topicValue(key, topic.configs, this.config));
   }
 
   settings(topic: Topic): TopicSettings {
@@ -145,7 +156,7 @@ export class TopicManager {
         maxTimestampAfterMs: num(this.configValue(topic, 'message.timestamp.after.max.ms')),
         minInsyncReplicas: num(this.configValue(topic, 'min.insync.replicas')),
         compressionType: this.configValue(topic, 'compression.type'),
-        maxDecompressedBytes: this.broker.config.int('runnel.produce.max.decompressed.bytes'),
+        maxDecompressedBytes: this.config.int('runnel.produce.max.decompressed.bytes'),
         schemaValidation: topicSchemaPolicy(topic.name, (key) => this.configValue(topic, key)),
       };
       this.settingsCache.set(topic.name, s);
@@ -154,7 +165,7 @@ export class TopicManager {
   }
 
   configValue(topic: Topic, key: string): ConfigValue {
-    return topicValue(key, topic.configs, this.broker.config);
+    return topicValue(key, topic.configs, this.config);
   }
 
   /** Creates missing logs of known topics and removes logs of topics that no longer exist. */
@@ -164,21 +175,21 @@ export class TopicManager {
       known.add(t.name);
       const cfg = this.logConfig(t);
       for (let p = 0; p < t.partitions; p++) {
-        const existing = this.broker.logs.get(t.name, p);
+        const existing = this.logs.get(t.name, p);
         if (existing) existing.updateConfig(cfg);
-        else await this.broker.logs.create(t.name, p, cfg);
+        else await this.logs.create(t.name, p, cfg);
       }
     }
     const orphans = new Set<string>();
-    for (const log of this.broker.logs.partitions()) if (!known.has(log.topic)) orphans.add(log.topic);
+    for (const log of this.logs.partitions()) if (!known.has(log.topic)) orphans.add(log.topic);
     for (const name of orphans) {
-      this.broker.log.warn({ topic: name }, 'removing partition logs of a topic that no longer exists');
+      this.log.warn({ topic: name }, 'removing partition logs of a topic that no longer exists');
       try {
-        await this.broker.logs.deleteTopic(name);
+        await this.logs.deleteTopic(name);
       } catch (err) {
         // Not a reason to stay down: the topic is gone from the metadata, a re-created topic of
         // that name moves leftovers aside (LogManager.createFresh), and the next start retries.
-        this.broker.log.warn({ topic: name, err: (err as Error).message }, 'could not remove the partition logs of a deleted topic; will retry at the next start');
+        this.log.warn({ topic: name, err: (err as Error).message }, 'could not remove the partition logs of a deleted topic; will retry at the next start');
       }
     }
   }
@@ -202,11 +213,11 @@ export class TopicManager {
 
   private async createTopicsNow(requests: ReadonlyArray<TopicCreation>, validateOnly: boolean): Promise<CreationResult[]> {
     const results: CreationResult[] = requests.map(() => ({ topic: null, partitions: 0, error: null }));
-    const defaultPartitions = this.broker.config.int('num.partitions');
+    const defaultPartitions = this.config.int('num.partitions');
     const total = requests.reduce((n, r) => n + (r.internal ? 0 : requestedPartitions(r.partitions, r.assignments?.length ?? 0, defaultPartitions)), 0);
     try {
-      checkPartitionsPerRequest(this.broker.config, total);
-      checkPartitionsOnBroker(this.broker.config, this.store.partitionCount(), total);
+      checkPartitionsPerRequest(this.config, total);
+      checkPartitionsOnBroker(this.config, this.store.partitionCount(), total);
     } catch (err) {
       for (const r of results) r.error = err as KafkaError;
       return results;
@@ -239,18 +250,18 @@ export class TopicManager {
     // is fine; the others are recorded and get their missing logs at the next start (reconcile).
     let logsFailure: Error | null = null;
     try {
-      await this.broker.logs.createFresh(topics.flatMap((topic) => Array.from({ length: topic.partitions }, (_, p) => ({ topic: topic.name, partition: p, config: this.logConfig(topic) }))));
+      await this.logs.createFresh(topics.flatMap((topic) => Array.from({ length: topic.partitions }, (_, p) => ({ topic: topic.name, partition: p, config: this.logConfig(topic) }))));
     } catch (err) {
       logsFailure = err as Error;
     }
     topics.forEach((topic, i) => {
       const a = accepted[i]!;
-      if (logsFailure && !Array.from({ length: topic.partitions }, (_, p) => this.broker.logs.get(topic.name, p)).every(Boolean)) {
+      if (logsFailure && !Array.from({ length: topic.partitions }, (_, p) => this.logs.get(topic.name, p)).every(Boolean)) {
         results[a.index]!.error = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${topic.name} failed: ${logsFailure.message}`);
       } else {
         results[a.index]!.topic = topic;
       }
-      this.broker.log.info({ topic: topic.name, partitions: topic.partitions, configs: a.configCount }, 'topic created');
+      this.log.info({ topic: topic.name, partitions: topic.partitions, configs: a.configCount }, 'topic created');
       this.emit('created', topic);
     });
     return results;
@@ -272,13 +283,13 @@ export class TopicManager {
       if (partitions !== -1 || replication !== -1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
-      if (!r.internal) checkPartitionsPerTopic(this.broker.config, r.assignments.length);
+      if (!r.internal) checkPartitionsPerTopic(this.config, r.assignments.length);
       const sorted = [...r.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       sorted.forEach((a, i) => {
         if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
         if (a.brokerIds.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment for partition ${i} is empty`);
         for (const b of a.brokerIds) {
-          if (b !== this.broker.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${b} in replica assignment for partition ${i}`);
+          if (b !== this.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${b} in replica assignment for partition ${i}`);
         }
         if (new Set(a.brokerIds).size !== a.brokerIds.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers in replica assignment for partition ${i}`);
       });
@@ -286,9 +297,9 @@ export class TopicManager {
       replication = sorted[0]!.brokerIds.length;
     }
     if (partitions === -1) partitions = defaultPartitions;
-    if (replication === -1) replication = this.broker.config.int('default.replication.factor');
+    if (replication === -1) replication = this.config.int('default.replication.factor');
     if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
-    if (!r.internal) checkPartitionsPerTopic(this.broker.config, partitions);
+    if (!r.internal) checkPartitionsPerTopic(this.config, partitions);
     if (replication <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
     if (replication > 1) {
       throw new KafkaError(
@@ -296,7 +307,7 @@ export class TopicManager {
         `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.`,
       );
     }
-    checkConfigSizes(this.broker.config, r.configs);
+    checkConfigSizes(this.config, r.configs);
     let configs: Map<string, ConfigValue>;
     try {
       configs = parseTopicConfigs(r.configs);
@@ -311,7 +322,7 @@ export class TopicManager {
   /** A broker-state topic (e.g. `_schemas` created by a client) must stay compacted. */
   private checkStateTopicConfigs(name: string, configs: ReadonlyMap<string, ConfigValue>): void {
     if (!isBrokerStateTopic(name)) return;
-    const policy = topicValue('cleanup.policy', configs, this.broker.config);
+    const policy = topicValue('cleanup.policy', configs, this.config);
     if (!isCompactOnly(policy)) {
       throw new KafkaError(ErrorCode.INVALID_CONFIG, `Internal topic ${name} holds broker state and must have cleanup.policy=compact (got ${Array.isArray(policy) ? policy.join(',') : String(policy)}).`);
     }
@@ -337,7 +348,7 @@ export class TopicManager {
     names.forEach((name, index) => {
       const topic = this.store.get(name);
       if (!topic || chosen.has(name)) results[index] = new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-      else if (!this.broker.config.bool('delete.topic.enable')) results[index] = new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+      else if (!this.config.bool('delete.topic.enable')) results[index] = new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
       else if (isBrokerStateTopic(name)) results[index] = new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${name} is an internal topic holding broker state and is not allowed to be deleted.`);
       else {
         chosen.add(name);
@@ -353,13 +364,13 @@ export class TopicManager {
     }
     for (const { topic } of victims) {
       try {
-        await this.broker.logs.deleteTopic(topic.name);
+        await this.logs.deleteTopic(topic.name);
       } catch (err) {
         // The deletion is durable and its logs are out of service; a directory left behind is
         // removed at the next start or moved aside when the name is created again.
-        this.broker.log.error({ topic: topic.name, err: (err as Error).message }, 'topic deleted, but moving its partition directories aside failed');
+        this.log.error({ topic: topic.name, err: (err as Error).message }, 'topic deleted, but moving its partition directories aside failed');
       }
-      this.broker.log.info({ topic: topic.name }, 'topic deleted');
+      this.log.info({ topic: topic.name }, 'topic deleted');
       this.emit('deleted', topic);
     }
     return results;
@@ -378,19 +389,19 @@ export class TopicManager {
     }
     if (count === topic.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partition(s).`);
     if (!topic.internal) {
-      checkPartitionsPerTopic(this.broker.config, count);
-      checkPartitionsOnBroker(this.broker.config, this.store.partitionCount(), count - topic.partitions);
+      checkPartitionsPerTopic(this.config, count);
+      checkPartitionsOnBroker(this.config, this.store.partitionCount(), count - topic.partitions);
     }
     if (assignments) {
       if (assignments.length !== count - topic.partitions) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);
       }
-      for (const a of assignments) for (const b of a) if (b !== this.broker.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${b} in replica assignment`);
+      for (const a of assignments) for (const b of a) if (b !== this.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${b} in replica assignment`);
     }
     if (validateOnly) return;
     const cfg = this.logConfig(topic);
     try {
-      await this.broker.logs.createFresh(Array.from({ length: count - topic.partitions }, (_, i) => ({ topic: name, partition: topic.partitions + i, config: cfg })));
+      await this.logs.createFresh(Array.from({ length: count - topic.partitions }, (_, i) => ({ topic: name, partition: topic.partitions + i, config: cfg })));
     } catch (err) {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Creating the logs of ${name} failed: ${(err as Error).message}`);
     }
@@ -406,7 +417,7 @@ export class TopicManager {
   private async setConfigsNow(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void> {
     const topic = this.store.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-    checkConfigSizes(this.broker.config, raw);
+    checkConfigSizes(this.config, raw);
     let configs: Map<string, ConfigValue>;
     try {
       configs = parseTopicConfigs(raw.filter(([, v]) => v !== null));
@@ -427,9 +438,9 @@ export class TopicManager {
       const stored = perBroker ? this.store.brokerConfigs.node : this.store.brokerConfigs.default;
       for (const [k, v] of Object.entries(stored)) {
         try {
-          this.broker.config.setDynamic(k, v, perBroker);
+          this.config.setDynamic(k, v, perBroker);
         } catch (err) {
-          this.broker.log.warn({ key: k, err: (err as Error).message }, 'ignoring a stored dynamic broker config');
+          this.log.warn({ key: k, err: (err as Error).message }, 'ignoring a stored dynamic broker config');
         }
       }
     }
@@ -441,15 +452,15 @@ export class TopicManager {
   }
 
   private async setBrokerConfigsNow(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
-    checkConfigSizes(this.broker.config, values);
+    checkConfigSizes(this.config, values);
     validateBrokerOverrides(values);
     if (validateOnly) return;
     // Stored first: a failed write leaves the running config as it was.
     await persisted('Recording the broker configs', this.store.setBrokerConfigs(perBroker, Object.fromEntries(values)));
-    const config = this.broker.config;
+    const config = this.config;
     for (const key of [...config.dynamicOverrides(perBroker).keys()]) if (!values.has(key)) config.setDynamic(key, null, perBroker);
     for (const [key, value] of values) config.setDynamic(key, value, perBroker);
-    this.broker.log.level = config.string('logger.level') ?? 'info';
+    this.log.level = config.string('logger.level') ?? 'info';
     this.settingsCache.clear();
     for (const t of this.store.all()) this.applyLogConfig(t);
   }
@@ -457,7 +468,7 @@ export class TopicManager {
   /** Pushes the topic's resolved configs to its partition logs (after topic or broker changes). */
   applyLogConfig(topic: Topic): void {
     const cfg = this.logConfig(topic);
-    for (let p = 0; p < topic.partitions; p++) this.broker.logs.get(topic.name, p)?.updateConfig(cfg);
+    for (let p = 0; p < topic.partitions; p++) this.logs.get(topic.name, p)?.updateConfig(cfg);
   }
 }
 

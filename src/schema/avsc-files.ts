@@ -6,7 +6,7 @@
  * compatible later versions registered under the same subject). Used by tests and the CLI.
  */
 import { readFile } from 'node:fs/promises';
-import type { Broker } from '../broker.js';
+import type { TopicCreator } from '../metadata/port.js';
 import { RegistryErrors } from './errors.js';
 import type { SchemaReference } from './records.js';
 import type { SchemaRegistry } from './registry.js';
@@ -43,11 +43,17 @@ export interface AvscTopicOptions {
   configs?: Array<[string, string]>;
 }
 
+/** What createTopicWithSchema needs: the registry and topic creation (a running Broker has both). */
+export interface SchemaTopicHost {
+  readonly schemaRegistry: SchemaRegistry;
+  readonly topics: TopicCreator;
+}
+
 /**
  * Creates `topic` bound to the given .avsc file(s). Schemas are registered first: a schema that
  * does not parse, or is incompatible with what the subject already holds, creates no topic.
  */
-export async function createTopicWithSchema(broker: Broker, topic: string, opts: AvscTopicOptions): Promise<{ key?: RegisteredFile; value?: RegisteredFile }> {
+export async function createTopicWithSchema(broker: SchemaTopicHost, topic: string, opts: AvscTopicOptions): Promise<{ key?: RegisteredFile; value?: RegisteredFile }> {
   if (!opts.valueSchemaFile && !opts.keySchemaFile) throw new Error('createTopicWithSchema needs valueSchemaFile and/or keySchemaFile');
   const registry = broker.schemaRegistry;
   const base = { partitions: opts.partitions ?? -1, replicationFactor: -1 };

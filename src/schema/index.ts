@@ -1,15 +1,17 @@
 /**
- * The schema registry wired into the broker: the store rebuilt from `_schemas` before the Kafka
+ * The schema registry started from its ports: the store rebuilt from `_schemas` before the Kafka
  * listeners open (so the first produce to a validated topic already sees every schema), the REST
- * API on its own port (listener.ts), closed at broker stop, and the produce-path validator.
+ * API on its own port (listener.ts), closed by the caller at broker stop (`close()`), and the
+ * produce-path validator.
  */
-import type { Broker } from '../broker.js';
-import { BrokerStartError } from '../broker.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { BrokerStartError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { RegistryHttpServer } from './http.js';
 import { REGISTRY_LISTENER_KEY, registryListener } from './listener.js';
 import { SchemaRegistry } from './registry.js';
 import { schemaLimits } from './limits.js';
-import { TopicSchemasLog } from './schemas-log.js';
+import { TopicSchemasLog, type TopicSchemasLogDeps } from './schemas-log.js';
 import { ProduceValidator } from './validation.js';
 
 export { SchemaRegistry, type SchemaInput, type SchemaResponse, type CompiledSchema, type Mode } from './registry.js';
@@ -18,28 +20,43 @@ export { SCHEMAS_TOPIC } from './schemas-log.js';
 export { registerAvscFile, createTopicWithSchema, type AvscTopicOptions } from './avsc-files.js';
 export { topicSchemaPolicy, type TopicSchemaPolicy, type RecordRejection } from './validation.js';
 
+export type { SchemaValidationPort } from './port.js';
+
 /** The registry of a running broker (`broker.schemaRegistry`). */
 export class BrokerSchemaRegistry extends SchemaRegistry {
   readonly validator = new ProduceValidator(this);
+  /** The REST API server, while it listens. */
+  http: RegistryHttpServer | null = null;
+
+  /** Stops the REST API (at broker stop). */
+  async close(): Promise<void> {
+    await this.http?.close();
+  }
 }
 
-export async function startSchemaRegistry(broker: Broker): Promise<BrokerSchemaRegistry> {
-  const logger = broker.log.child({ component: 'schema-registry' });
-  const schemasLog = new TopicSchemasLog(broker);
-  const registry = new BrokerSchemaRegistry(schemasLog, logger, schemaLimits(broker.config));
+export interface SchemaRegistryDeps extends TopicSchemasLogDeps {
+  readonly config: BrokerConfig;
+  /** The broker's root logger (the registry logs as component "schema-registry"). */
+  readonly log: Logger;
+}
+
+export async function startSchemaRegistry(deps: SchemaRegistryDeps): Promise<BrokerSchemaRegistry> {
+  const logger = deps.log.child({ component: 'schema-registry' });
+  const schemasLog = new TopicSchemasLog(deps);
+  const registry = new BrokerSchemaRegistry(schemasLog, logger, schemaLimits(deps.config));
   const stats = await registry.load();
   if (stats.records > 0) logger.info(stats, 'schemas loaded from _schemas');
   // Serving reads keeps produce validation working; writes are refused until it is fixed.
   const problem = schemasLog.policyProblem();
   if (problem) logger.error(`schema registry is read-only: ${problem}`);
-  const listener = registryListener(broker.config);
+  const listener = registryListener(deps.config);
   if (!listener) return registry;
   const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes);
   try {
     const bound = await http.listen(listener.host, listener.port);
     const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
     registry.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${bound.port}`;
-    broker.onStop(() => http.close());
+    registry.http = http;
   } catch (e) {
     const where = `${listener.host}:${listener.port}`;
     const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (e as Error).message;

@@ -18,7 +18,7 @@
  * Schemas over a schema limit are invalid schemas to clients: HTTP 422, error_code 42201, as
  * Confluent answers any schema it cannot accept.
  */
-import type { BrokerConfig } from '../config/broker-config.js';
+import type { ConfigView } from '../config/view.js';
 import { BROKER_CONFIG_BY_NAME } from '../config/definitions.js';
 import { RegistryErrors } from './errors.js';
 
@@ -42,7 +42,7 @@ function limitsFrom(value: (key: string) => number): SchemaLimits {
   return Object.fromEntries(Object.entries(KEYS).map(([k, key]) => [k, value(key)])) as unknown as SchemaLimits;
 }
 
-export function schemaLimits(config: BrokerConfig): SchemaLimits {
+export function schemaLimits(config: ConfigView): SchemaLimits {
   return limitsFrom((key) => config.int(key));
 }
 

@@ -10,8 +10,9 @@
  * which AlterConfigs allows); writes resume as soon as it is compacted, no restart needed.
  */
 import { buildBatchSync } from '../../protocol/records/builder.js';
-import type { Broker } from '../broker.js';
-import { InternalTopic, SCHEMAS_TOPIC, isCompactOnly, replayPartition } from '../data/internal-topic.js';
+import { InternalTopic, SCHEMAS_TOPIC, isCompactOnly, replayPartition, type InternalTopicHost } from '../data/internal-topic.js';
+import type { PartitionsPort } from '../data/partitions.js';
+import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
 
 export { SCHEMAS_TOPIC };
 
@@ -28,11 +29,17 @@ export interface SchemasLog {
   replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void>;
 }
 
+/** What the real schemas log needs of the broker. */
+export interface TopicSchemasLogDeps {
+  readonly topics: Pick<TopicsPort, 'get'> & Pick<TopicConfigs, 'configValue'> & InternalTopicHost;
+  readonly partitions: Pick<PartitionsPort, 'get'>;
+}
+
 export class TopicSchemasLog implements SchemasLog {
   private readonly topic: InternalTopic;
 
-  constructor(private readonly broker: Broker) {
-    this.topic = new InternalTopic(broker, SCHEMAS_TOPIC, () => ({
+  constructor(private readonly deps: TopicSchemasLogDeps) {
+    this.topic = new InternalTopic(deps.topics, SCHEMAS_TOPIC, () => ({
       partitions: 1,
       // Every registry answer waits for its record to be fsynced, whatever the broker's
       // (possibly relaxed) flush policy: without this a relaxed policy would never resolve.
@@ -46,9 +53,9 @@ export class TopicSchemasLog implements SchemasLog {
 
   /** Why `_schemas` may not be written to (it exists and is not compacted), or null. */
   policyProblem(): string | null {
-    const topic = this.broker.topics.get(SCHEMAS_TOPIC);
+    const topic = this.deps.topics.get(SCHEMAS_TOPIC);
     if (!topic) return null;
-    const policy = this.broker.topics.configValue(topic, 'cleanup.policy');
+    const policy = this.deps.topics.configValue(topic, 'cleanup.policy');
     if (isCompactOnly(policy)) return null;
     const shown = Array.isArray(policy) ? policy.join(',') : String(policy);
     return `${SCHEMAS_TOPIC} has cleanup.policy=${shown}: retention would delete registered schemas, so the registry refuses to write until it is compact (AlterConfigs ${SCHEMAS_TOPIC} cleanup.policy=compact)`;
@@ -58,14 +65,14 @@ export class TopicSchemasLog implements SchemasLog {
     const problem = this.policyProblem();
     if (problem) throw new Error(problem);
     await this.ensure();
-    const log = this.broker.topics.partitionLog(SCHEMAS_TOPIC, 0);
+    const log = this.deps.partitions.get(SCHEMAS_TOPIC, 0);
     if (!log) throw new Error(`${SCHEMAS_TOPIC}-0 is not available`);
     const now = Date.now();
     await log.append(buildBatchSync(records.map((r) => ({ key: r.key, value: r.value, timestamp: now })))).durable;
   }
 
   async replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
-    const log = this.broker.topics.partitionLog(SCHEMAS_TOPIC, 0);
+    const log = this.deps.partitions.get(SCHEMAS_TOPIC, 0);
     if (!log) return;
     await replayPartition(log, {
       onRecord: (r) => {

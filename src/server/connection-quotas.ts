@@ -8,37 +8,8 @@
  * The keys are read at every accept, so dynamic updates (AlterConfigs) apply to new connections.
  * Overrides name IP addresses; Runnel does not resolve host names there.
  */
-import { isIP } from 'node:net';
-import type { BrokerConfig } from '../config/broker-config.js';
-import type { ConfigValue } from '../config/definitions.js';
-
-/** The form an address is counted under: IPv4-mapped IPv6 (::ffff:1.2.3.4) as plain IPv4. */
-export function normalizeIp(address: string | undefined): string {
-  if (!address) return '?';
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-/** Parses `ip:count,ip:count` (the count after the last colon, so IPv6 works; [v6] allowed). */
-export function parseIpOverrides(raw: string): Map<string, number> | string {
-  const out = new Map<string, number>();
-  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
-    const at = entry.lastIndexOf(':');
-    const host = entry.slice(0, Math.max(at, 0)).trim().replace(/^\[(.*)\]$/, '$1');
-    const count = Number(entry.slice(at + 1).trim());
-    if (at <= 0 || !Number.isInteger(count) || count < 0) return `'${entry}' is not ip:count`;
-    if (isIP(host) === 0) return `'${host}' is not an IP address (Runnel does not resolve host names here)`;
-    out.set(normalizeIp(host), count);
-  }
-  return out;
-}
-
-/** Config validator for max.connections.per.ip.overrides. */
-export function validateIpOverrides(v: ConfigValue): string | null {
-  if (v === null || v === '') return null;
-  if (typeof v !== 'string') return 'must be a list of ip:count';
-  const parsed = parseIpOverrides(v);
-  return typeof parsed === 'string' ? parsed : null;
-}
+import type { ConfigView } from '../config/view.js';
+import { normalizeIp, parseIpOverrides } from '../config/ip-overrides.js';
 
 export class ConnectionQuotas {
   private readonly perIp = new Map<string, number>();
@@ -46,7 +17,7 @@ export class ConnectionQuotas {
   private overridesRaw = '';
   private overrides = new Map<string, number>();
 
-  constructor(private readonly config: BrokerConfig) {}
+  constructor(private readonly config: ConfigView) {}
 
   /** Counts a new connection from `ip` (normalized), or says which cap refuses it. */
   tryAdd(ip: string): string | null {

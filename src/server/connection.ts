@@ -17,12 +17,9 @@
  * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
  * (time spent waiting for memory excepted).
  *
- * Turns: Node has one thread, so a connection whose requests are cheap and many (3,000 pipelined
- * DescribeConfigs: a second of handler work) would hold every other connection back if it decoded
- * and ran them all at once. Each time the connection is entered from outside (bytes arrived, a
- * request finished, the socket drained) it may start requests for FAIR_TURN_MS; then it pauses
- * and continues in a later turn of the event loop (setImmediate), after the other connections'
- * I/O callbacks. A request's own work is not cut; only no further one starts in that turn.
+ * Turns: so that a connection with many cheap pipelined requests cannot hold the others back,
+ * each entry from outside may start requests for a few milliseconds, then the connection
+ * continues in a later turn of the event loop (fair-turns.ts).
  *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
@@ -32,27 +29,42 @@
  * response, else the connection closes), and every callback that enters this class from outside
  * (socket events, timers, promise settlements, the memory pool) runs through `guarded`, which
  * logs an exception at error and closes this connection instead of letting it reach the process.
+ *
+ * Handlers get a RequestContext per request: the request's header, this connection, its logger,
+ * and the broker's ports (BrokerServices), which the listener passes in with everything else the
+ * connection uses of the broker (ConnectionDeps) — never the Broker itself.
  */
 import type { Socket } from 'node:net';
-import { Reader, Writer } from '../../protocol/primitives.js';
-import {
-  API_VERSIONS_KEY,
-  readRequestHeaderRest,
-  readRequestHeaderStart,
-  responseHeaderFlexible,
-  responseHeaderSize,
-  writeResponseHeader,
-  type RequestHeader,
-} from '../../protocol/headers.js';
+import { Reader } from '../../protocol/primitives.js';
+import { API_VERSIONS_KEY, readRequestHeaderRest, readRequestHeaderStart, type RequestHeader } from '../../protocol/headers.js';
 import { API_CODECS } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { ApiCodec } from '../../protocol/codec-support.js';
+import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../logger.js';
-import type { Broker } from '../broker.js';
-import type { ConnectionInfo, Handler, RequestContext } from '../handlers/types.js';
+import type { RequestMetrics } from '../metrics.js';
+import { ANONYMOUS, type Principal } from '../security/authorizer.js';
+import type { BrokerServices, ConnectionInfo, Handler, RequestContext } from '../handlers/types.js';
+import { requestContext } from './request-context.js';
+import { FairTurns } from './fair-turns.js';
 import { FrameReader } from './frame-reader.js';
+import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
-import { ConnectionMemory } from './request-memory.js';
+import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
+
+/** What a connection uses of the broker, given by the listener (listener.ts). */
+export interface ConnectionDeps {
+  readonly config: ConfigView;
+  /** Handlers by API key (handlers/registry.ts). */
+  readonly handlers: { get(apiKey: number): Handler | undefined };
+  /** queued.max.request.bytes: the broker-wide budget of received, unprocessed request bytes. */
+  readonly requestMemory: RequestMemoryPool;
+  readonly metrics: RequestMetrics;
+  /** The ports every request's context carries. */
+  readonly services: BrokerServices;
+  /** Called once when the connection has closed. */
+  connectionClosed(conn: Connection): void;
+}
 
 /** Longest client id put into log context (it is the client's string). */
 const LOGGED_CLIENT_ID_CHARS = 200;
@@ -75,18 +87,13 @@ interface Pending {
   bytes: number;
 }
 
-/**
- * Synchronous request work (decode, handlers that answer at once, encode) one connection may do
- * per turn of the event loop before it lets other connections run.
- */
-const FAIR_TURN_MS = 4;
-
 /** What a finished request keeps of its decoded request while it waits to be written (nothing). */
 const RELEASED_REQUEST = Object.freeze({});
 
 export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly principal: Principal;
   private readonly frames: FrameReader;
   private readonly writer: ResponseWriter;
   private readonly queue: Pending[] = [];
@@ -97,12 +104,7 @@ export class Connection implements ConnectionInfo {
   private paused = false;
   /** Guards readFrames() against re-entry from the requests it starts. */
   private parsing = false;
-  /** Nesting of outside entries into this connection; the outermost one starts a turn. */
-  private entries = 0;
-  /** performance.now() when the current turn began. */
-  private turnStartedAt = 0;
-  /** A continuation is scheduled: the turn was used up, nothing starts until it runs. */
-  private yielded = false;
+  private readonly turns: FairTurns;
   /** The connection's logger without a client id; `log` adds the client's. */
   private readonly baseLog: Logger;
   private log: Logger;
@@ -121,22 +123,28 @@ export class Connection implements ConnectionInfo {
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    private readonly broker: Broker,
+    private readonly deps: ConnectionDeps,
     readonly listener: string,
     rootLog: Logger,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
+    this.principal = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
     this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
     this.log = this.baseLog;
-    const config = broker.config;
+    this.turns = new FairTurns(
+      this.guarded('next turn', () => {
+        if (!this.closed) this.pump();
+      }),
+    );
+    const config = deps.config;
     this.maxQueuedRequests = config.int('queued.max.requests');
     this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
     this.receiveTimeoutMs = config.int('runnel.request.receive.timeout.ms');
     this.idleMs = config.int('connections.max.idle.ms');
     this.frames = new FrameReader(config.int('socket.request.max.bytes'));
     this.memory = new ConnectionMemory(
-      broker.requestMemory,
+      deps.requestMemory,
       config.int('runnel.queued.max.request.bytes.per.connection'),
       this.guarded('memory wake-up', () => this.readFrames()),
     );
@@ -159,37 +167,15 @@ export class Connection implements ConnectionInfo {
    */
   private guarded<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
-      this.enter();
+      this.turns.enter();
       try {
         fn(...args);
       } catch (err) {
         this.fail(what, err);
       } finally {
-        this.entries--;
+        this.turns.exit();
       }
     };
-  }
-
-  /** Marks an entry from outside; the outermost one starts a new turn. */
-  private enter(): void {
-    if (this.entries++ === 0) this.turnStartedAt = performance.now();
-  }
-
-  /**
-   * True when this turn is used up: a continuation is scheduled (once) and the caller starts
-   * nothing more now. Reading resumes in the continuation.
-   */
-  private turnUsedUp(): boolean {
-    if (this.yielded) return true;
-    if (performance.now() - this.turnStartedAt < FAIR_TURN_MS) return false;
-    this.yielded = true;
-    setImmediate(
-      this.guarded('next turn', () => {
-        this.yielded = false;
-        if (!this.closed) this.pump();
-      }),
-    );
-    return true;
   }
 
   private fail(what: string, err: unknown): void {
@@ -234,7 +220,7 @@ export class Connection implements ConnectionInfo {
         this.log.error({ err }, 'connection close hook failed');
       }
     }
-    this.broker.connectionClosed(this);
+    this.deps.connectionClosed(this);
   }
 
   /** Bytes arrived or responses left: the connection is not idle. */
@@ -270,7 +256,7 @@ export class Connection implements ConnectionInfo {
 
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
-    if (this.turnUsedUp()) return 'turn used up';
+    if (this.turns.usedUp()) return 'turn used up';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
     return null;
@@ -361,7 +347,7 @@ export class Connection implements ConnectionInfo {
     const r = new Reader(frame);
     const header = readRequestHeaderStart(r);
     if (r.error) return this.close(`truncated request header: ${r.error}`);
-    const handler = this.broker.handlers.get(header.apiKey);
+    const handler = this.deps.handlers.get(header.apiKey);
     const codec = API_CODECS.get(header.apiKey);
     if (!handler || !codec) return this.close(`unknown API key ${header.apiKey}`);
     const supported = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
@@ -373,7 +359,7 @@ export class Connection implements ConnectionInfo {
     // Decoding runs before any handler's entry cap (runnel.request.max.entries); bound its work
     // too, generously: nested lists (a topic's partitions, a partition's replicas) count twice.
     // From the header on: its tagged fields count as well.
-    r.elementBudget = DECODE_ELEMENTS_PER_ENTRY * this.broker.config.int('runnel.request.max.entries');
+    r.elementBudget = DECODE_ELEMENTS_PER_ENTRY * this.deps.config.int('runnel.request.max.entries');
     readRequestHeaderRest(r, header, supported && flexible);
     if (r.error) return this.close(`bad request header: ${r.error}`);
     if (header.clientId !== this.clientId) this.setClientId(header.clientId);
@@ -413,7 +399,7 @@ export class Connection implements ConnectionInfo {
     for (const p of this.queue) {
       if (p.state === 'waiting') {
         const backedUp = this.writer.unsentBytes() > this.maxUnsentBytes;
-        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turnUsedUp()) this.start(p);
+        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
         else break;
       }
       if (p.state !== 'done') {
@@ -431,10 +417,10 @@ export class Connection implements ConnectionInfo {
   private start(p: Pending): void {
     p.state = 'running';
     p.startedAt = performance.now();
-    const ctx: RequestContext = { broker: this.broker, header: p.header, version: p.header.apiVersion, conn: this, log: this.log };
+    const ctx = requestContext(this.deps.services, p.header, this, this.log);
     let result: object | null | Promise<object | null>;
     try {
-      result = p.header.apiKey === API_VERSIONS_KEY && p.header.apiVersion > p.handler.maxVersion ? this.unsupportedApiVersions() : p.handler.handle(ctx, p.request);
+      result = isUnsupportedApiVersions(p.header, p.handler) ? ctx.apiVersions.apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION) : p.handler.handle(ctx, p.request);
     } catch (err) {
       this.finish(p, this.failure(ctx, p, err));
       return;
@@ -444,23 +430,23 @@ export class Connection implements ConnectionInfo {
       // unhandled rejection (see `guarded`).
       result.then(
         (res) => {
-          this.enter();
+          this.turns.enter();
           try {
             this.finish(p, res);
           } catch (err) {
             this.fail(`${p.codec.name} completion`, err);
           } finally {
-            this.entries--;
+            this.turns.exit();
           }
         },
         (err: unknown) => {
-          this.enter();
+          this.turns.enter();
           try {
             this.finish(p, this.failure(ctx, p, err));
           } catch (e) {
             this.fail(`${p.codec.name} failure`, e);
           } finally {
-            this.entries--;
+            this.turns.exit();
           }
         },
       );
@@ -488,15 +474,15 @@ export class Connection implements ConnectionInfo {
     p.bytes = 0;
     p.request = RELEASED_REQUEST;
     const seconds = (performance.now() - p.startedAt) / 1000;
-    if (res === 'close') this.broker.metrics.requestFailed(p.header.apiKey, seconds);
-    else this.broker.metrics.requestDone(p.header.apiKey, seconds, res);
+    if (res === 'close') this.deps.metrics.requestFailed(p.header.apiKey, seconds);
+    else this.deps.metrics.requestDone(p.header.apiKey, seconds, res);
     if (this.closed) return;
     if (res === 'close') {
       this.close(`${p.codec.name} failed without an error response`);
       return;
     }
     try {
-      p.response = res === null ? null : this.encode(p, res);
+      p.response = res === null ? null : encodeResponse(p.header, p.handler, p.codec, res);
     } catch (err) {
       this.log.error({ err, api: p.codec.name, version: p.header.apiVersion }, 'response encoding failed');
       this.close('response encoding failed');
@@ -504,25 +490,5 @@ export class Connection implements ConnectionInfo {
     }
     p.state = 'done';
     this.pump();
-  }
-
-  private encode(p: Pending, res: object): Chunk[] {
-    const apiKey = p.header.apiKey;
-    // An ApiVersions reply to a version we do not serve is encoded as v0 (see unsupportedApiVersions).
-    const version = apiKey === API_VERSIONS_KEY && p.header.apiVersion > p.handler.maxVersion ? 0 : p.header.apiVersion;
-    const flexible = p.codec.flexibleFrom >= 0 && version >= p.codec.flexibleFrom;
-    const headerFlexible = responseHeaderFlexible(apiKey, flexible);
-    const size = responseHeaderSize(headerFlexible) + p.codec.sizeResponse(version, res);
-    const external = p.handler.externalBytes?.(res) ?? 0;
-    const w = new Writer(4 + size - external);
-    w.int32(size);
-    writeResponseHeader(w, p.header.correlationId, headerFlexible);
-    p.codec.encodeResponse(w, version, res);
-    return external > 0 ? w.finishChunks() : [w.finish()];
-  }
-
-  /** ApiVersions at a version above ours: UNSUPPORTED_VERSION with our ranges, encoded as v0. */
-  private unsupportedApiVersions(): object {
-    return this.broker.apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION);
   }
 }

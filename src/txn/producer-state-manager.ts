@@ -18,11 +18,14 @@
  */
 import { join } from 'node:path';
 import { batch } from '../../protocol/records/batch.js';
-import { ControlRecordType, forEachRecordSync, parseControlKey } from '../../protocol/records/records.js';
+import { ControlRecordType } from '../../protocol/records/records.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Logger } from '../logger.js';
 import { type StorageFs, readWholeFile, realFs, writeFileAtomic } from '../../storage/fs.js';
+import { controlType } from '../data/control-batches.js';
 import { lastSequence, PartitionProducerState, type AbortedTxn, type ProducerEntry } from './producer-state.js';
+
+export { controlType };
 
 const SNAPSHOT_RE = /^(\d{20})\.snapshot$/;
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -104,22 +107,6 @@ export class ProducerStateManager {
     this.states.delete(log);
     this.loaded.delete(log);
   }
-}
-
-/** The type of a transaction marker (ControlRecordType), or null for another control batch. */
-export function controlType(b: Buffer): number | null {
-  const found: { type: number | null } = { type: null };
-  const error = forEachRecordSync(
-    b,
-    (r) => {
-      const k = parseControlKey(r.key);
-      if (found.type === null && k.error === null) found.type = k.value.type;
-    },
-    { verifyCrc: false, allowOffsetGaps: true },
-  );
-  const type = found.type;
-  if (error !== null || (type !== ControlRecordType.Abort && type !== ControlRecordType.Commit)) return null;
-  return type;
 }
 
 /** Adds one stored batch's producer metadata to the state (rebuild path). */

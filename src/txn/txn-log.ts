@@ -7,23 +7,22 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
-import type { Broker } from '../broker.js';
-import { InternalTopic, replayPartition } from '../data/internal-topic.js';
+import { InternalTopic, TRANSACTION_STATE_TOPIC, replayPartition } from '../data/internal-topic.js';
 import { offsetsPartitionFor } from '../groups/offsets-partition.js';
-import { TRANSACTION_STATE_TOPIC } from '../metadata/topic-manager.js';
+import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
 
 export class TransactionStateLog {
   private readonly topic: InternalTopic;
 
-  constructor(private readonly broker: Broker) {
-    this.topic = new InternalTopic(broker, TRANSACTION_STATE_TOPIC, () => ({
-      partitions: broker.config.int('transaction.state.log.num.partitions'),
-      configs: [['segment.bytes', String(broker.config.int('transaction.state.log.segment.bytes'))]],
+  constructor(private readonly deps: Pick<TransactionCoordinatorDeps, 'config' | 'topics' | 'partitions'>) {
+    this.topic = new InternalTopic(deps.topics, TRANSACTION_STATE_TOPIC, () => ({
+      partitions: deps.config.int('transaction.state.log.num.partitions'),
+      configs: [['segment.bytes', String(deps.config.int('transaction.state.log.segment.bytes'))]],
     }));
   }
 
   partitionCount(): number {
-    return this.broker.topics.get(TRANSACTION_STATE_TOPIC)?.partitions ?? this.broker.config.int('transaction.state.log.num.partitions');
+    return this.deps.topics.get(TRANSACTION_STATE_TOPIC)?.partitions ?? this.deps.config.int('transaction.state.log.num.partitions');
   }
 
   partitionFor(transactionalId: string): number {
@@ -42,7 +41,7 @@ export class TransactionStateLog {
   async append(transactionalId: string, key: Buffer, value: Buffer | null): Promise<void> {
     await this.ensure();
     const partition = this.partitionFor(transactionalId);
-    const log = this.broker.topics.partitionLog(TRANSACTION_STATE_TOPIC, partition);
+    const log = this.deps.partitions.get(TRANSACTION_STATE_TOPIC, partition);
     if (!log) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `${TRANSACTION_STATE_TOPIC}-${partition} is not available`);
     await log.append(buildBatchSync([{ key, value, timestamp: Date.now() }])).written;
   }
@@ -52,7 +51,7 @@ export class TransactionStateLog {
     if (!this.exists()) return 0;
     let records = 0;
     for (let p = 0; p < this.partitionCount(); p++) {
-      const log = this.broker.topics.partitionLog(TRANSACTION_STATE_TOPIC, p);
+      const log = this.deps.partitions.get(TRANSACTION_STATE_TOPIC, p);
       if (!log) continue;
       await replayPartition(log, {
         onRecord: (r) => {

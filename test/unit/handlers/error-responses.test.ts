@@ -4,14 +4,15 @@
  * response encodes at every version the API advertises.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_HANDLERS } from '../../../src/handlers/index.js';
+import { ALL_HANDLERS } from '../../../src/handlers/registry.js';
 import { API_CODECS } from '../../../protocol/generated/index.js';
 import { Writer } from '../../../protocol/primitives.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../src/handlers/types.js';
 
-const broker = { clusterId: 'test-cluster', nodeId: 1, apiVersionsResponse: (errorCode: number) => ({ errorCode, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false }) };
-const ctx = (version: number) => ({ version, broker, header: { apiVersion: version } }) as unknown as RequestContext;
+const node = { clusterId: 'test-cluster', nodeId: 1, controllerId: 1 };
+const apiVersions = { apiVersionsResponse: (errorCode: number) => ({ errorCode, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false }) };
+const ctx = (version: number) => ({ version, node, apiVersions, header: { apiVersion: version } }) as unknown as RequestContext;
 
 describe('error responses', () => {
   for (const h of ALL_HANDLERS) {

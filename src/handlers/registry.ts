@@ -1,5 +1,10 @@
-/** The handler registry: every API the broker serves, one file per API key, each behind the entry cap. */
-import type { Handler } from './types.js';
+/**
+ * The API registry: every API the broker serves (one handler file per API key, each behind the
+ * entry cap), found by key for each request, and the ApiVersions response built from their
+ * version ranges — so what is advertised is exactly what is served.
+ */
+import { newApiVersionsResponse, newApiVersionsResponseApiVersion, type ApiVersionsResponse } from '../../protocol/generated/index.js';
+import type { ApiVersionsPort, Handler } from './types.js';
 import { withEntryLimit } from './entry-limit.js';
 import produce from './00-produce.js';
 import fetch from './01-fetch.js';
@@ -98,3 +103,26 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   describeTransactions,
   listTransactions,
 ].map((h: Handler<any, any>) => withEntryLimit(h));
+
+export class ApiRegistry implements ApiVersionsPort {
+  /** Handlers by API key. */
+  readonly handlers = new Map<number, Handler>();
+
+  constructor(handlers: ReadonlyArray<Handler<any, any>> = ALL_HANDLERS) {
+    for (const h of handlers) {
+      if (this.handlers.has(h.key)) throw new Error(`two handlers for API key ${h.key}`);
+      this.handlers.set(h.key, h as Handler);
+    }
+  }
+
+  get(apiKey: number): Handler | undefined {
+    return this.handlers.get(apiKey);
+  }
+
+  apiVersionsResponse(errorCode: number): ApiVersionsResponse {
+    const apiKeys = [...this.handlers.values()]
+      .sort((a, b) => a.key - b.key)
+      .map((h) => newApiVersionsResponseApiVersion({ apiKey: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+    return newApiVersionsResponse({ errorCode, apiKeys });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The Kafka listeners: one TCP server per configured listener (`listeners`, advertised per
+ * `advertised.listeners`), accepting sockets under the connection caps (connection-quotas.ts) and
+ * keeping track of the open connections so that a graceful stop can drain them.
+ *
+ * Binding is part of startup: a port that cannot be bound fails it with BrokerStartError. An
+ * accepted socket becomes a Connection with the deps the composition root passed in; accepting
+ * never throws (it runs in a server callback), and a refused or failed socket is destroyed.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import type { ListenerAddress } from '../cluster/node.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { normalizeIp } from '../config/ip-overrides.js';
+import { BrokerStartError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { Connection, type ConnectionDeps } from './connection.js';
+import { ConnectionQuotas } from './connection-quotas.js';
+
+export class Listeners {
+  private readonly servers: Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly quotas: ConnectionQuotas;
+  private readonly deps: ConnectionDeps;
+  private nextConnectionId = 1;
+  private stopping = false;
+  /** Where clients reach each listener, with real ports once bound. */
+  readonly advertised: ListenerAddress[] = [];
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly log: Logger,
+    deps: Omit<ConnectionDeps, 'connectionClosed'>,
+  ) {
+    this.quotas = new ConnectionQuotas(config);
+    this.deps = { ...deps, connectionClosed: (conn) => this.connectionClosed(conn) };
+  }
+
+  /** Binds every configured listener; fails with BrokerStartError when one cannot be bound. */
+  async open(): Promise<void> {
+    const advertisedCfg = this.config.advertisedListeners();
+    for (const l of this.config.listeners()) {
+      // max.connections is broker-wide and checked in accept(), not per server (maxConnections).
+      const server = createServer((socket) => this.accept(socket, l.name));
+      await new Promise<void>((resolveListen, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) => {
+          const where = `${l.host || '0.0.0.0'}:${l.port}`;
+          if (err.code === 'EADDRINUSE') reject(new BrokerStartError(`Listener ${l.name} cannot bind ${where}: the port is already in use`));
+          else reject(new BrokerStartError(`Listener ${l.name} cannot bind ${where}: ${err.message}`));
+        });
+        // The accept backlog also bounds how many connections one turn of the event loop accepts
+        // (libuv accepts every pending one at once): 10,000 at once held other clients ~150 ms.
+        server.listen({ host: l.host === '' ? undefined : l.host, port: l.port, backlog: this.config.int('socket.listen.backlog.size') }, () => resolveListen());
+      });
+      server.on('error', (err) => this.log.error({ err }, 'listener error'));
+      this.servers.push(server);
+      const addr = server.address();
+      const boundPort = typeof addr === 'object' && addr ? addr.port : l.port;
+      const adv = advertisedCfg.find((a) => a.name === l.name) ?? l;
+      const host = adv.host === '' || adv.host === '0.0.0.0' || adv.host === '::' ? (l.host && l.host !== '0.0.0.0' ? l.host : hostname()) : adv.host;
+      this.advertised.push({ name: l.name, host, port: adv.port === 0 || adv === l ? boundPort : adv.port });
+    }
+  }
+
+  /** A new socket: refused over a connection cap, else a Connection. Never throws (a listener callback). */
+  private accept(socket: Socket, listener: string): void {
+    // A refused socket may still report an error (a reset) after destroy(); it must not be unhandled.
+    socket.on('error', () => undefined);
+    try {
+      if (this.stopping) {
+        socket.destroy();
+        return;
+      }
+      const ip = normalizeIp(socket.remoteAddress);
+      const refused = this.quotas.tryAdd(ip);
+      if (refused) {
+        this.log.info({ remote: ip, listener, reason: refused }, 'connection refused');
+        socket.destroy();
+        return;
+      }
+      let conn: Connection;
+      try {
+        conn = new Connection(this.nextConnectionId++, socket, this.deps, listener, this.log);
+      } catch (err) {
+        this.quotas.remove(ip);
+        throw err;
+      }
+      this.connections.add(conn);
+      this.deps.metrics.connectionCreated(listener);
+    } catch (err) {
+      this.log.error({ err, listener }, 'accepting a connection failed');
+      socket.destroy();
+    }
+  }
+
+  private connectionClosed(conn: Connection): void {
+    if (this.connections.delete(conn)) this.quotas.remove(normalizeIp(conn.remoteAddress));
+  }
+
+  /** Open connections per listener name (metrics). */
+  connectionsByListener(): Map<string, number> {
+    const out = new Map<string, number>(this.advertised.map((a) => [a.name, 0]));
+    for (const c of this.connections) out.set(c.listener, (out.get(c.listener) ?? 0) + 1);
+    return out;
+  }
+
+  /**
+   * Refuses new connections from now on. Resolves once every server has closed — which a server
+   * does only after all its connections ended, so await it after closeConnections().
+   */
+  stopAccepting(): Promise<void> {
+    this.stopping = true;
+    return Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined);
+  }
+
+  /** True while some connection has a request queued or running, or a response unsent. */
+  busy(): boolean {
+    for (const c of this.connections) if (!c.idle()) return true;
+    return false;
+  }
+
+  closeConnections(reason: string): void {
+    for (const c of [...this.connections]) c.close(reason);
+  }
+}

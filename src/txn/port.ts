@@ -1,0 +1,46 @@
+/**
+ * The transaction ports: what request handlers and the coordinators use of producer ids, of the
+ * per-partition producer state (idempotence, open and aborted transactions, the last stable
+ * offset), and of the transaction coordinator. ProducerIdAllocator, ProducerStateManager and
+ * TransactionCoordinator implement them.
+ *
+ * Producer state is keyed by the Partition object (data/partitions.ts). Its implementation
+ * rebuilds a state from the partition's log, which every Partition is in this build.
+ */
+import type { Partition } from '../data/partitions.js';
+import type { InitResult, TxnMetadata } from './coordinator.js';
+import type { PartitionProducerState } from './producer-state.js';
+
+export type { InitResult, PartitionProducerState, TxnMetadata };
+
+export interface ProducerIdsPort {
+  /** A producer id never handed out before (durably reserved). */
+  allocate(): Promise<number>;
+}
+
+export interface ProducerStatesPort {
+  /** The partition's producer state if already loaded (the produce fast path), else undefined. */
+  peek(partition: Partition): PartitionProducerState | undefined;
+  /** Loads (once) and returns the partition's producer state. */
+  get(partition: Partition): Promise<PartitionProducerState>;
+}
+
+export interface TransactionsPort {
+  /** True once shutdown began (FindCoordinator answers COORDINATOR_NOT_AVAILABLE). */
+  readonly stopping: boolean;
+  /** __transaction_state: created on first need (FindCoordinator). */
+  readonly stateLog: { ensure(): Promise<void> };
+  /** Partitions that were ever part of a transaction: only they can differ in read_committed. */
+  readonly partitions: { has(topic: string, partition: number): boolean };
+  /** Every transactional id's state (DescribeTransactions, ListTransactions). */
+  readonly txns: ReadonlyMap<string, TxnMetadata>;
+  initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number } | null): Promise<InitResult>;
+  /** AddPartitionsToTxn / AddOffsetsToTxn: the error code. */
+  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number>;
+  /** EndTxn: the error code, once the markers are written. */
+  endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number>;
+  /** WriteTxnMarkers: appends one marker and applies it; the error code. */
+  appendMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, checkEpoch: boolean): Promise<number>;
+  /** Whether a transactional batch of this producer may go to this partition: null, or the error. */
+  verify(producerId: number, producerEpoch: number, topic: string, partition: number): { code: number; message: string } | null;
+}
