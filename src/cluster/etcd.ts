@@ -5,172 +5,41 @@
  * etcd. What this module adds to etcd3:
  * - A deadline on every call (runnel.etcd.request.timeout.ms); reads are retried within it, writes
  *   never (a write whose answer was lost may have happened: the caller re-reads and decides).
- * - Errors mapped to a few kinds (EtcdStoreError.kind): Unavailable (retriable), CasFailed,
- *   LeaseNotFound, Compacted, Rejected, Closed.
+ * - Errors mapped to a few kinds (EtcdStoreError.kind, etcd-types.ts): Unavailable (retriable),
+ *   CasFailed, LeaseNotFound, Compacted, Rejected, Closed.
  * - Typed key-values (revisions as numbers; lease ids stay decimal strings: they use all 63 bits).
- * - Transactions as plain data: compares, then the ops of the branch taken.
+ * - Transactions as plain data: compares (on mod_revision, create_revision, whole prefixes), then
+ *   the ops of the branch taken.
  * - Watches that resume at the next revision after a dropped stream (etcd restarts, failover),
- *   counting revisions from the events themselves; and `reflect`, a consistent list + watch that
- *   re-lists when the revision it needs was compacted away.
+ *   counting revisions from the events themselves. reflect.ts builds the consistent
+ *   get-at-a-revision + watch-from-revision+1 on top; election.ts the controller election.
  * - Leases, with a single keep-alive call so the caller knows when each renewal was sent.
- * - etcd3's Election for campaigns.
  *
- * etcd3 (and gRPC under it) is imported on first connect, so a single broker never loads it.
+ * etcd3 (and gRPC under it) is imported on first connect, so a single broker never loads it:
+ * every other import of etcd3 in this file is `import type`, erased at compile time.
  */
-import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type * as Etcd3Module from 'etcd3';
+import {
+  type Compare,
+  type EtcdOptions,
+  EtcdStoreError,
+  type KeyValue,
+  type TxnOp,
+  type TxnResult,
+  type WatchBatch,
+  type WatchHandle,
+  type WatchListener,
+  isEtcdError,
+  mapError,
+  prefixEnd,
+  revisionOf,
+  sleep,
+} from './etcd-types.js';
 
-// ---- errors -------------------------------------------------------------------------------------
-
-export type EtcdErrorKind =
-  /** etcd could not be reached or did not answer in time; retriable. A write may or may not have happened. */
-  | 'Unavailable'
-  /** A transaction's compares did not hold: the state moved, re-read it. */
-  | 'CasFailed'
-  /** The lease expired or was revoked. */
-  | 'LeaseNotFound'
-  /** The revision asked for was compacted away. */
-  | 'Compacted'
-  /** etcd refused the request itself (too large, too many operations, permission). */
-  | 'Rejected'
-  /** This client was closed. */
-  | 'Closed';
-
-export class EtcdStoreError extends Error {
-  constructor(
-    readonly kind: EtcdErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EtcdStoreError';
-  }
-}
-
-export function isEtcdError(err: unknown, kind?: EtcdErrorKind): err is EtcdStoreError {
-  return err instanceof EtcdStoreError && (kind === undefined || err.kind === kind);
-}
-
-/** Maps whatever etcd3 or gRPC threw to one of the kinds, by etcd's messages and gRPC's codes. */
-function mapError(err: unknown, what: string): EtcdStoreError {
-  if (err instanceof EtcdStoreError) return err;
-  const e = err as { message?: string; code?: number; constructor?: { name?: string } };
-  const message = String(e?.message ?? err);
-  const type = e?.constructor?.name ?? '';
-  const say = (kind: EtcdErrorKind) => new EtcdStoreError(kind, `${what}: ${message}`);
-  if (message.includes('requested lease not found') || type === 'EtcdLeaseInvalidError') return say('LeaseNotFound');
-  if (message.includes('required revision has been compacted')) return say('Compacted');
-  if (type === 'ClientClosedError') return say('Closed');
-  if (
-    message.includes('too many operations in txn request') ||
-    message.includes('request is too large') ||
-    message.includes('duplicate key given in txn request') ||
-    message.includes('permission denied') ||
-    type === 'GRPCInvalidArgumentError' ||
-    type === 'EtcdPermissionDeniedError' ||
-    type === 'GRPCResourceExhastedError'
-  ) {
-    return say('Rejected');
-  }
-  // No leader, timeouts, refused connections, open circuits, streams cut: all "try again later".
-  return say('Unavailable');
-}
-
-// ---- values -------------------------------------------------------------------------------------
-
-/** One key with its etcd metadata. `key` is relative to the cluster prefix. */
-export interface KeyValue {
-  key: string;
-  value: Buffer;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  /** The lease the key is attached to ('0': none). */
-  lease: string;
-}
-
-export type CompareResult = '=' | '!=' | '<' | '>';
-export type Compare =
-  | { key: string; target: 'mod' | 'create' | 'version'; result: CompareResult; value: number }
-  | { key: string; target: 'value'; result: CompareResult; value: Buffer | string }
-  | { key: string; target: 'lease'; result: CompareResult; value: string };
-
-export type TxnOp =
-  | { op: 'put'; key: string; value: Buffer | string; lease?: string }
-  | { op: 'delete'; key: string; prefix?: boolean }
-  | { op: 'get'; key: string; prefix?: boolean };
-
-export interface TxnResult {
-  succeeded: boolean;
-  /** The store's revision after the transaction (its own revision when it wrote something). */
-  revision: number;
-  /** What each 'get' of the branch taken read, in order. */
-  gets: KeyValue[][];
-}
-
-/** The key does not exist (its create revision is 0). */
-export const absent = (key: string): Compare => ({ key, target: 'create', result: '=', value: 0 });
-/** The key was not written since `modRevision` (0: it still does not exist). */
-export const unchanged = (key: string, modRevision: number): Compare => ({ key, target: 'mod', result: '=', value: modRevision });
-
-/** One put or delete seen by a watch. */
-export interface WatchEvent {
-  type: 'put' | 'delete';
-  key: string;
-  /** The new value (empty for a delete). */
-  value: Buffer;
-  /** The key's value before this event, when etcd still had it. */
-  prev: KeyValue | null;
-  kv: KeyValue;
-}
-
-/** All events of one etcd revision: a transaction's changes arrive together, never split. */
-export interface WatchBatch {
-  revision: number;
-  events: WatchEvent[];
-}
-
-export interface WatchListener {
-  /** The events of one revision; revisions arrive in increasing order, each once. */
-  events(batch: WatchBatch): void;
-  /** etcd no longer has the next revision this watch needs: it has stopped; re-list, then watch again. */
-  compacted(compactRevision: number): void;
-  /** Everything up to `revision` has been delivered (etcd's progress notifications). */
-  progress?(revision: number): void;
-}
-
-export interface WatchHandle {
-  /** The first revision not delivered yet. */
-  readonly nextRevision: number;
-  close(): Promise<void>;
-}
-
-export interface ReflectListener {
-  /** The whole range at `revision`: the first read, and again after a compaction forced a re-list. */
-  snapshot(kvs: KeyValue[], revision: number): void;
-  events(batch: WatchBatch): void;
-  progress?(revision: number): void;
-}
-
-export interface ReflectHandle {
-  /** Resolves after the first snapshot was delivered. */
-  readonly ready: Promise<void>;
-  /** The revision everything delivered so far is at. */
-  readonly revision: number;
-  close(): Promise<void>;
-}
-
-export interface EtcdOptions {
-  endpoints: string[];
-  /** runnel.etcd.prefix, without a trailing '/'. */
-  prefix: string;
-  /** runnel.etcd.request.timeout.ms */
-  requestTimeoutMs: number;
-  log: Logger;
-}
+export * from './etcd-types.js';
 
 // ---- helpers ------------------------------------------------------------------------------------
-
 const COMPARE_RESULT = { '=': 'Equal', '!=': 'NotEqual', '<': 'Less', '>': 'Greater' } as const;
 const COMPARE_TARGET = { mod: 'Mod', create: 'Create', version: 'Version', value: 'Value', lease: 'Lease' } as const;
 
@@ -179,25 +48,6 @@ const RANGE_PAGE = 1000;
 /** Watch streams reconnect after 100 ms, doubling to at most this. */
 const MAX_BACKOFF_MS = 2000;
 
-/** etcd's prefix range end: the prefix with its last byte below 0xff incremented. */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]); // every key after the prefix
-}
-
-const revisionOf = (s: string | number | undefined): number => {
-  const n = Number(s ?? 0);
-  if (!Number.isSafeInteger(n)) throw new EtcdStoreError('Rejected', `etcd revision ${s} is beyond 2^53`);
-  return n;
-};
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 
 /** A cockatiel-shaped policy that just runs the call: etcd3 must not retry writes on its own. */
 const RUN_ONCE = { execute: <T>(fn: (ctx: { signal: AbortSignal }) => T | Promise<T>) => Promise.resolve().then(() => fn({ signal: new AbortController().signal })) };
@@ -230,7 +80,7 @@ export async function connectEtcd(options: EtcdOptions): Promise<EtcdStore> {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
     },
   });
-  const store = new EtcdStore(client, etcd3, options);
+  const store = new EtcdStore(client, options);
   try {
     await store.currentRevision();
   } catch (err) {
@@ -246,13 +96,12 @@ export class EtcdStore {
   /** `<prefix>/`: every key of the cluster starts with it. */
   readonly root: string;
   readonly requestTimeoutMs: number;
-  private readonly log: Logger;
+  readonly log: Logger;
   private readonly watches = new Set<Watch>();
   private closed = false;
 
   constructor(
     private readonly client: Etcd3Module.Etcd3,
-    private readonly etcd3: typeof Etcd3Module,
     options: EtcdOptions,
   ) {
     this.root = `${options.prefix}/`;
@@ -364,7 +213,9 @@ export class EtcdStore {
   }
 
   private compare(c: Compare): Etcd3Module.ICompare {
-    const out: Etcd3Module.ICompare = { key: this.full(c.key), target: COMPARE_TARGET[c.target], result: COMPARE_RESULT[c.result] };
+    const key = this.full(c.key);
+    const out: Etcd3Module.ICompare = { key, target: COMPARE_TARGET[c.target], result: COMPARE_RESULT[c.result] };
+    if ('prefix' in c && c.prefix) out.range_end = prefixEnd(key);
     switch (c.target) {
       case 'mod':
         out.mod_revision = c.value;
@@ -457,30 +308,10 @@ export class EtcdStore {
    */
   watchPrefix(prefix: string, fromRevision: number, listener: WatchListener): WatchHandle {
     if (this.closed) throw new EtcdStoreError('Closed', 'watch: the etcd client is closed');
-    const w = new Watch(this, this.client, this.full(prefix), fromRevision, listener, this.log, (kv) => this.toKeyValue(kv));
+    const w = new Watch(this.client, this.full(prefix), fromRevision, listener, this.log, (kv) => this.toKeyValue(kv));
     this.watches.add(w);
     w.done.finally(() => this.watches.delete(w));
     return w;
-  }
-
-  /**
-   * A consistent view of a prefix: one snapshot at a revision, then every change after it. After
-   * a compaction the range is read again (a fresh snapshot) and watched from there; unreachable
-   * etcd is retried, so the view catches up when etcd returns.
-   */
-  reflect(prefix: string, listener: ReflectListener): ReflectHandle {
-    return new Reflector(this, prefix, listener, this.log);
-  }
-
-  // ---- elections ------------------------------------------------------------------------------
-
-  /**
-   * etcd3's election recipe under `<prefix>/election/<name>/`: each candidate holds a key under
-   * its own lease of `ttlSeconds`; the key created first leads.
-   */
-  election(name: string, ttlSeconds: number): EtcdElection {
-    const election = this.client.namespace(this.root).election(name, ttlSeconds);
-    return new EtcdElection(this, election, `election/${name}/`);
   }
 
   get isClosed(): boolean {
@@ -510,7 +341,6 @@ class Watch implements WatchHandle {
   private wake: (() => void) | null = null;
 
   constructor(
-    private readonly store: EtcdStore,
     private readonly client: Etcd3Module.Etcd3,
     private readonly key: Buffer,
     fromRevision: number,
@@ -622,124 +452,6 @@ class Watch implements WatchHandle {
     this.stream?.cancel();
     this.wake?.();
     await this.done;
-  }
-}
-
-// ---- reflector ----------------------------------------------------------------------------------
-
-class Reflector implements ReflectHandle {
-  readonly ready: Promise<void>;
-  revision = 0;
-  private watch: WatchHandle | null = null;
-  private stopped = false;
-  private resolveReady!: () => void;
-  private relisting: Promise<void> | null = null;
-
-  constructor(
-    private readonly store: EtcdStore,
-    private readonly prefix: string,
-    private readonly listener: ReflectListener,
-    private readonly log: Logger,
-  ) {
-    this.ready = new Promise((r) => (this.resolveReady = r));
-    this.relisting = this.relist();
-  }
-
-  /** Reads the range (retrying while etcd is unreachable), hands it over, watches from the next revision. */
-  private async relist(): Promise<void> {
-    for (let backoff = 100; !this.stopped; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-      try {
-        const { kvs, revision } = await this.store.range(this.prefix);
-        if (this.stopped) return;
-        this.revision = revision;
-        this.listener.snapshot(kvs, revision);
-        this.resolveReady();
-        this.watch = this.store.watchPrefix(this.prefix, revision + 1, {
-          events: (batch) => {
-            this.revision = batch.revision;
-            this.listener.events(batch);
-          },
-          progress: (rev) => {
-            this.revision = rev;
-            this.listener.progress?.(rev);
-          },
-          compacted: (compactRevision) => {
-            this.log.warn({ prefix: this.prefix, needed: this.revision + 1, compactRevision }, 'etcd compacted revisions this watch had not seen: reading the range again');
-            this.watch = null;
-            this.relisting = this.relist();
-          },
-        });
-        return;
-      } catch (err) {
-        if (this.stopped || isEtcdError(err, 'Closed')) return;
-        this.log.warn({ prefix: this.prefix, err: (err as Error).message }, 'etcd range read failed; retrying');
-        await sleep(backoff);
-      }
-    }
-  }
-
-  async close(): Promise<void> {
-    this.stopped = true;
-    await this.relisting;
-    await this.watch?.close();
-  }
-}
-
-// ---- elections ----------------------------------------------------------------------------------
-
-export class EtcdElection {
-  constructor(
-    private readonly store: EtcdStore,
-    private readonly election: Etcd3Module.Election,
-    /** The candidates' keys, relative to the cluster prefix (observers read them with store.reflect). */
-    readonly keyPrefix: string,
-  ) {}
-
-  /** Starts campaigning with `value`; see EtcdCampaign. */
-  campaign(value: string): EtcdCampaign {
-    return new EtcdCampaign(this.store, this.election.campaign(value));
-  }
-}
-
-/**
- * One candidacy. Emits 'elected' once it leads, 'error' (with an EtcdStoreError) when the
- * campaign failed or its lease was lost: after an error it is over, campaign again.
- */
-export class EtcdCampaign extends EventEmitter {
-  private over = false;
-
-  constructor(
-    private readonly store: EtcdStore,
-    private readonly campaign: Etcd3Module.Campaign,
-  ) {
-    super();
-    campaign.on('elected', () => {
-      if (!this.over) this.emit('elected');
-    });
-    campaign.on('error', (err) => {
-      if (this.over) return;
-      this.over = true;
-      this.emit('error', mapError(err, 'election campaign'));
-    });
-  }
-
-  /**
-   * The candidate's key and its create revision: a transaction that compares
-   * `{ key, target: 'create', result: '=', value: createRevision }` succeeds only while this
-   * candidacy still exists, which fences the writes of a leader whose lease is gone.
-   */
-  async leaderKey(): Promise<{ key: string; createRevision: number }> {
-    const full = await withDeadline('election key', this.campaign.getCampaignKey(), this.store.requestTimeoutMs);
-    const key = full.slice(this.store.root.length);
-    const { kv } = await this.store.get(key);
-    if (!kv) throw new EtcdStoreError('LeaseNotFound', `election key ${key} is gone`);
-    return { key, createRevision: kv.createRevision };
-  }
-
-  /** Gives up the candidacy, revoking its lease so that the next candidate leads at once. */
-  async resign(): Promise<void> {
-    this.over = true;
-    await withDeadline('election resign', this.campaign.resign(), this.store.requestTimeoutMs);
   }
 }
 

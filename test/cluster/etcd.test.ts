@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdStore, type KeyValue, type WatchBatch, absent, isEtcdError, prefixEnd, unchanged } from '../../src/cluster/etcd.js';
+import { reflect } from '../../src/cluster/reflect.js';
 import { type EtcdCluster, TcpProxy, etcdMissing, eventually, startEtcd, uniquePrefix } from './etcd-harness.js';
 
 describe('prefixEnd', () => {
@@ -108,7 +109,7 @@ describe.skipIf(etcdMissing)('etcd client', () => {
       await writer.cas([], [{ op: 'put', key: 'c/a', value: '1' }]);
       const snapshots: Array<{ kvs: KeyValue[]; revision: number }> = [];
       const batches: WatchBatch[] = [];
-      const r = reader.reflect('c/', { snapshot: (kvs, revision) => snapshots.push({ kvs, revision }), events: (b) => batches.push(b) });
+      const r = reflect(reader, 'c/', { snapshot: (kvs, revision) => snapshots.push({ kvs, revision }), events: (b) => batches.push(b) });
       await r.ready;
       expect(snapshots[0]!.kvs.map((k) => k.key)).toEqual(['c/a']);
 
