@@ -6,6 +6,7 @@
  * hand must not crash a broker. A record that fails its checks decodes to null and is logged by
  * the caller; the key then counts as absent.
  */
+import { randomBytes } from 'node:crypto';
 
 export const CLUSTER_KEY = 'cluster';
 export const PRODUCER_IDS_KEY = 'producer-ids';
@@ -13,13 +14,14 @@ export const BROKERS_PREFIX = 'brokers/';
 export const TOPICS_PREFIX = 'topics/';
 export const PARTITIONS_PREFIX = 'partitions/';
 export const BROKER_CONFIGS_PREFIX = 'configs/brokers/';
-/** The controller election's name: candidates' keys are `election/controller/<lease>`. */
-export const CONTROLLER_ELECTION = 'controller';
+/** The controller election (etcd's recipe): candidates' keys are `controller/<lease>`, the oldest leads. */
+export const CONTROLLER_PREFIX = 'controller/';
 
 /** Kafka's leader id for "no leader" (an offline partition). */
 export const NO_LEADER = -1;
 
 export const brokerKey = (id: number) => `${BROKERS_PREFIX}${id}`;
+export const controllerKey = (leaseId: string) => `${CONTROLLER_PREFIX}${leaseId}`;
 export const topicKey = (name: string) => `${TOPICS_PREFIX}${name}`;
 /** Topic names cannot contain '/', so `partitions/<topic>/` holds exactly that topic's partitions. */
 export const topicPartitionsPrefix = (topic: string) => `${PARTITIONS_PREFIX}${topic}/`;
@@ -43,6 +45,8 @@ export interface BrokerRegistration {
   rack: string | null;
   /** The id of the lease the registration lives under: a new one each time the broker registers. */
   incarnation: string;
+  /** Controlled shutdown: the broker asks the controller to move its leaderships away. */
+  shuttingDown?: boolean;
 }
 
 /** P/topics/<name>. */
@@ -79,7 +83,8 @@ export type ClusterKey =
   | { type: 'broker'; id: number }
   | { type: 'topic'; name: string }
   | { type: 'partition'; topic: string; partition: number }
-  | { type: 'brokerConfig'; resource: string };
+  | { type: 'brokerConfig'; resource: string }
+  | { type: 'controller'; lease: string };
 
 const INT = /^(0|[1-9]\d{0,9})$/;
 
@@ -98,6 +103,10 @@ export function parseClusterKey(key: string): ClusterKey | null {
     if (slash <= 0) return null;
     const p = rest.slice(slash + 1);
     return INT.test(p) && Number(p) <= 0x7fffffff ? { type: 'partition', topic: rest.slice(0, slash), partition: Number(p) } : null;
+  }
+  if (key.startsWith(CONTROLLER_PREFIX)) {
+    const lease = key.slice(CONTROLLER_PREFIX.length);
+    return /^\d{1,20}$/.test(lease) ? { type: 'controller', lease } : null;
   }
   if (key.startsWith(BROKER_CONFIGS_PREFIX)) {
     const resource = key.slice(BROKER_CONFIGS_PREFIX.length);
@@ -133,7 +142,10 @@ export function decodeBrokerRegistration(value: Buffer): BrokerRegistration | nu
     if (!isObject(l) || typeof l.name !== 'string' || typeof l.host !== 'string' || !Number.isInteger(l.port) || typeof l.securityProtocol !== 'string') return null;
     listeners.push({ name: l.name, host: l.host, port: l.port as number, securityProtocol: l.securityProtocol });
   }
-  return { id: v.id, listeners, rack: (v.rack as string | null | undefined) ?? null, incarnation: v.incarnation };
+  if (v.shuttingDown !== undefined && typeof v.shuttingDown !== 'boolean') return null;
+  const out: BrokerRegistration = { id: v.id, listeners, rack: (v.rack as string | null | undefined) ?? null, incarnation: v.incarnation };
+  if (v.shuttingDown) out.shuttingDown = true;
+  return out;
 }
 
 export function decodeTopicRecord(name: string, value: Buffer): TopicRecord | null {
@@ -142,6 +154,14 @@ export function decodeTopicRecord(name: string, value: Buffer): TopicRecord | nu
   const configs = v.configs ?? {};
   if (!isStringMap(configs)) return null;
   return { name, id: v.id, configs };
+}
+
+/** A random Kafka topic id as base64url (never all-zero, never the reserved metadata-topic id 1). */
+export function newTopicId(): string {
+  for (;;) {
+    const id = randomBytes(16);
+    if (!id.every((b, i) => (i === 15 ? b <= 1 : b === 0))) return id.toString('base64url');
+  }
 }
 
 export function encodeTopicRecord(t: TopicRecord): string {
@@ -178,4 +198,14 @@ export function decodeProducerIdBlock(value: Buffer): ProducerIdBlock | null {
 export function samePartitionState(a: PartitionState | null, b: PartitionState | null): boolean {
   if (a === null || b === null) return a === b;
   return encodePartitionState(a) === encodePartitionState(b);
+}
+
+/** P/controller/<lease>: the candidate's broker id. */
+export function encodeControllerCandidate(brokerId: number): string {
+  return encode({ brokerId });
+}
+
+export function decodeControllerCandidate(value: Buffer): number | null {
+  const v = parseJson(value);
+  return isObject(v) && isId(v.brokerId) && v.brokerId >= 0 ? v.brokerId : null;
 }
