@@ -15,6 +15,7 @@
  *   lease, so a new incarnation).
  * - 'fenced' (reason: string): the lease counts as lost; stop leading. Re-registration is
  *   attempted every heartbeat interval until etcd answers.
+ * - 'unfenced' (BrokerRegistration): registered again after being fenced (after 'registered').
  * - 'error' (DuplicateNodeIdError): while this broker was fenced, another live broker registered
  *   the same node.id. Re-registration stops; the broker should shut down.
  */
@@ -72,6 +73,34 @@ export async function ensureClusterId(store: EtcdStore, candidate: string): Prom
   return id;
 }
 
+/** Kafka's InconsistentClusterIdException: the data directory belongs to another cluster. */
+export class InconsistentClusterIdError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InconsistentClusterIdError';
+  }
+}
+
+/**
+ * The cluster id a broker joins with, as Kafka's ZooKeeper-era broker decides it: the one in etcd,
+ * created on first start from the data directory's meta.properties (`stored`), else the
+ * configured cluster.id, else `fresh`. A stored or configured id that differs from etcd's refuses
+ * the start: the broker's data is another cluster's, or the endpoints/prefix point at the wrong
+ * cluster. A data directory without meta.properties takes etcd's id.
+ */
+export async function joinClusterId(store: EtcdStore, local: { stored: string | null; configured: string | null; fresh: string }): Promise<string> {
+  const id = await ensureClusterId(store, local.stored ?? local.configured ?? local.fresh);
+  if (local.stored !== null && local.stored !== id) {
+    throw new InconsistentClusterIdError(
+      `The Cluster ID ${id} doesn't match stored clusterId ${local.stored} in meta.properties. The broker is trying to join the wrong cluster. Configured runnel.etcd.endpoints or runnel.etcd.prefix may be wrong.`,
+    );
+  }
+  if (local.configured !== null && local.configured !== id) {
+    throw new InconsistentClusterIdError(`The Cluster ID ${id} in etcd (${store.root}${CLUSTER_KEY}) doesn't match the configured cluster.id ${local.configured}.`);
+  }
+  return id;
+}
+
 type State = 'idle' | 'registered' | 'fenced' | 'stopped';
 
 export class Registration extends EventEmitter {
@@ -92,6 +121,8 @@ export class Registration extends EventEmitter {
   private lastAttemptAt = 0;
   /** Registration attempts that found the key taken (start logs the first). */
   private attempts = 0;
+  /** A controlled shutdown was requested: a re-registration keeps saying so. */
+  private shuttingDown = false;
 
   constructor(
     private readonly store: EtcdStore,
@@ -128,14 +159,15 @@ export class Registration extends EventEmitter {
   }
 
   /**
-   * Registers. A registration of this node.id that is already there is waited for up to
-   * broker.session.timeout.ms plus a heartbeat (it may be this broker's own from before a crash,
-   * which etcd expires within that time); if it is still there the broker holding it is alive,
-   * and start fails with DuplicateNodeIdError.
+   * Registers. A registration of this node.id that is already there is waited for up to the lease
+   * TTL plus a heartbeat and a second (it may be this broker's own from before a crash, which etcd
+   * expires within that time); if it is still there the broker holding it is alive, and start
+   * fails with DuplicateNodeIdError.
    */
   async start(): Promise<BrokerRegistration> {
     if (this.state !== 'idle') throw new Error('registration already started');
-    const waitUntil = this.now() + this.options.sessionTimeoutMs + this.options.heartbeatIntervalMs;
+    const waitMs = this.ttlSeconds * 1000 + this.options.heartbeatIntervalMs + 1000;
+    const waitUntil = this.now() + waitMs;
     let holder: BrokerRegistration | null = null;
     for (;;) {
       const outcome = await this.register();
@@ -146,7 +178,7 @@ export class Registration extends EventEmitter {
         throw new DuplicateNodeIdError(
           `node.id ${this.options.nodeId} is registered in etcd (${this.store.root}${this.key}) by a live broker` +
             (holder ? ` (incarnation ${holder.incarnation}, listeners ${holder.listeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(',')})` : '') +
-            `: waited ${this.options.sessionTimeoutMs + this.options.heartbeatIntervalMs} ms for it to expire. Every broker needs its own node.id.`,
+            `: waited ${waitMs} ms for it to expire. Every broker needs its own node.id.`,
         );
       }
       if (outcome.first) this.log.warn({ holder }, 'node.id is registered by another lease: waiting for it to expire (a restart after a crash) before giving up');
@@ -163,6 +195,7 @@ export class Registration extends EventEmitter {
     const sentAt = this.now();
     const lease = await this.store.grantLease(this.ttlSeconds);
     const registration: BrokerRegistration = { id: this.options.nodeId, listeners: this.options.listeners, rack: this.options.rack, incarnation: lease.id };
+    if (this.shuttingDown) registration.shuttingDown = true;
     let r;
     try {
       r = await this.store.txn([absent(this.key)], [{ op: 'put', key: this.key, value: encode(registration), lease: lease.id }], [{ op: 'get', key: this.key }]);
@@ -180,6 +213,7 @@ export class Registration extends EventEmitter {
       await this.store.revokeLease(lease.id).catch(() => undefined);
       throw new Error('registration stopped while registering');
     }
+    const wasFenced = this.state === 'fenced';
     this.registration = registration;
     this.state = 'registered';
     this.lastAttemptAt = sentAt;
@@ -187,6 +221,7 @@ export class Registration extends EventEmitter {
     this.scheduleKeepAlive();
     this.log.info({ incarnation: lease.id, ttlSeconds: lease.ttlSeconds }, 'registered in the cluster');
     this.emit('registered', registration);
+    if (wasFenced) this.emit('unfenced', registration);
     return { registered: true };
   }
 
@@ -273,6 +308,25 @@ export class Registration extends EventEmitter {
       this.log.debug({ err: (err as Error).message }, 're-registration failed; retrying');
       this.scheduleReregister(this.options.heartbeatIntervalMs);
     }
+  }
+
+  /**
+   * Controlled shutdown, step one: marks the registration `shuttingDown` (same key, same lease), so
+   * that the controller moves this broker's leaderships away and takes it out of the ISRs.
+   * Throws when the broker is not registered or etcd is unreachable.
+   */
+  async markShuttingDown(): Promise<void> {
+    this.shuttingDown = true;
+    const registration = this.current();
+    if (!registration) throw new Error('not registered: no leaderships to move');
+    const next: BrokerRegistration = { ...registration, shuttingDown: true };
+    const r = await this.store.txn(
+      [{ key: this.key, target: 'lease', result: '=', value: registration.incarnation }],
+      [{ op: 'put', key: this.key, value: encode(next), lease: registration.incarnation }],
+    );
+    if (!r.succeeded) throw new Error(`the registration under lease ${registration.incarnation} is gone`);
+    this.registration = next;
+    this.log.info('controlled shutdown requested: waiting for leaderships to move');
   }
 
   /** Leaves the cluster: stops the keep-alive and revokes the lease, which deletes the registration at once. */
