@@ -45,6 +45,9 @@ interface MemberSpec {
   peerPort: number;
 }
 
+/** etcd could not bind a port freePort() had found free (another process took it meanwhile). */
+class PortTakenError extends Error {}
+
 export class EtcdMember {
   proc: ChildProcess | null = null;
   private stderr = '';
@@ -95,21 +98,38 @@ export class EtcdMember {
     this.proc = proc;
   }
 
-  /** Waits until the member answers /health (it has a leader). */
+  private exited(): boolean {
+    return !this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
+  /**
+   * Waits until the member answers /health (it has a leader) and is still running a moment later:
+   * a port another test's etcd took between freePort() and this bind makes this one exit at once
+   * while the other answers /health (PortTakenError: start again on new ports).
+   */
   async waitHealthy(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.proc?.exitCode !== null && this.proc?.exitCode !== undefined) throw new Error(`etcd ${this.spec.name} exited (${this.proc.exitCode}): ${this.stderr}`);
+      if (this.exited()) throw this.exitError();
       try {
         const r = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(500) });
         const body = (await r.json()) as { health?: string };
-        if (body.health === 'true') return;
-      } catch {
-        /* not yet */
+        if (body.health === 'true') {
+          await new Promise((r) => setTimeout(r, 300));
+          if (this.exited()) throw this.exitError();
+          return;
+        }
+      } catch (err) {
+        if (err instanceof PortTakenError || this.exited()) throw err instanceof PortTakenError ? err : this.exitError();
       }
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`etcd ${this.spec.name} not healthy within ${timeoutMs} ms: ${this.stderr}`);
+  }
+
+  private exitError(): Error {
+    const how = `etcd ${this.spec.name} exited (${this.proc?.exitCode ?? this.proc?.signalCode}): ${this.stderr}`;
+    return /address already in use/.test(this.stderr) ? new PortTakenError(how) : new Error(how);
   }
 
   /** Stops the process by PID (SIGTERM, SIGKILL after 3 s); a frozen one is thawed first. */
@@ -134,12 +154,14 @@ export class EtcdMember {
     this.proc = null;
   }
 
+  /** SIGSTOP by PID (never a pid <= 0: kill(-1) would signal every process of the user). */
   freeze(): void {
+    if (this.pid <= 0 || this.exited()) throw new Error(`etcd ${this.spec.name} is not running`);
     process.kill(this.pid, 'SIGSTOP');
   }
 
   thaw(): void {
-    process.kill(this.pid, 'SIGCONT');
+    if (this.pid > 0 && !this.exited()) process.kill(this.pid, 'SIGCONT');
   }
 }
 
@@ -187,8 +209,21 @@ export class EtcdCluster {
   }
 }
 
-/** A cluster of `size` members on loopback, each with its own data dir; resolves once all are healthy. */
+/**
+ * A cluster of `size` members on loopback, each with its own data dir; resolves once all are
+ * healthy. Started again on new ports (up to 3 times) when a port was taken meanwhile.
+ */
 export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEtcdClusterOnce(size);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startEtcdClusterOnce(size: number): Promise<EtcdCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-etcd-'));
   const specs: MemberSpec[] = [];
   for (let i = 0; i < size; i++) specs.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort() });
