@@ -115,16 +115,13 @@ export class MetadataImage extends EventEmitter {
   private view: ReflectHandle | null = null;
   private readonly waiters = new Set<() => void>();
 
-  private constructor(
-    private readonly store: EtcdStore,
-    private readonly log: Logger,
-  ) {
+  private constructor(private readonly log: Logger) {
     super();
   }
 
   /** Reads the cluster at one revision and watches it from there; resolves once the first image is in. */
   static async load(store: EtcdStore, log: Logger): Promise<MetadataImage> {
-    const m = new MetadataImage(store, log.child({ component: 'metadata-image' }));
+    const m = new MetadataImage(log.child({ component: 'metadata-image' }));
     m.view = reflect(store, '', {
       snapshot: (kvs, revision) => m.applySnapshot(kvs, revision),
       events: (batch) => m.applyBatch(batch),
