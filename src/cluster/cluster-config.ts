@@ -26,8 +26,6 @@ export interface ClusterSettings {
   autoLeaderRebalance: boolean;
   /** leader.imbalance.check.interval.seconds, in ms */
   imbalanceCheckIntervalMs: number;
-  /** leader.imbalance.per.broker.percentage */
-  imbalancePercent: number;
   /** controlled.shutdown.enable */
   controlledShutdown: boolean;
 }
@@ -46,7 +44,6 @@ export function clusterSettings(config: BrokerConfig): ClusterSettings | null {
     uncleanLeaderElection: config.bool('unclean.leader.election.enable'),
     autoLeaderRebalance: config.bool('auto.leader.rebalance.enable'),
     imbalanceCheckIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
-    imbalancePercent: config.int('leader.imbalance.per.broker.percentage'),
     controlledShutdown: config.bool('controlled.shutdown.enable'),
   };
 }

@@ -8,7 +8,8 @@
  * - A broker returns: offline partitions whose ISR it is in get it as leader. A broker that
  *   registered again with a new incarnation while it led gets a new leader epoch.
  * - Preferred leaders: every leader.imbalance.check.interval.seconds when
- *   auto.leader.rebalance.enable, for brokers over leader.imbalance.per.broker.percentage.
+ *   auto.leader.rebalance.enable, every partition whose preferred replica is usable and in the ISR
+ *   but does not lead (KRaft's rule: Kafka 4 has no leader.imbalance.per.broker.percentage).
  *
  * It works like a reconciliation loop: any relevant change marks the state dirty; one run plans
  * every partition from the current metadata image and writes the changes in transactions, each
@@ -40,8 +41,6 @@ export interface ControllerOptions {
   autoLeaderRebalance: boolean;
   /** leader.imbalance.check.interval.seconds, in ms */
   imbalanceCheckIntervalMs: number;
-  /** leader.imbalance.per.broker.percentage */
-  imbalancePercent: number;
   /** runnel.etcd.max.txn.ops */
   maxTxnOps: number;
 }
@@ -272,7 +271,7 @@ export class Controller extends EventEmitter {
     const image = this.options.image.current();
     const all: PartitionImage[] = [];
     for (const m of image.partitions.values()) all.push(...m.values());
-    const targets = imbalancedPartitions(all, livenessOf(image), this.options.imbalancePercent);
+    const targets = imbalancedPartitions(all, livenessOf(image), 0);
     if (targets.length === 0) return;
     this.log.info({ partitions: targets.length }, 'auto leader rebalance: electing preferred leaders');
     await electLeaders(this.options.store, image, targets, 0, { fence: leadership.fence }).catch((err) => {

@@ -97,9 +97,10 @@ export function bumpLeaderEpoch(state: PartitionState): PartitionState {
 }
 
 /**
- * Auto leader rebalance (Kafka's checkAndTriggerAutoLeaderRebalance): for each broker, the share
- * of the partitions it is preferred leader of that it does not lead; when that share exceeds
- * `imbalancePercent`, those partitions (where it is usable and in the ISR) are returned.
+ * Auto leader rebalance: for each broker, the share of the partitions it is preferred leader of
+ * that it does not lead; when that share exceeds `imbalancePercent`, those partitions (where it
+ * is usable and in the ISR) are returned. The controller passes 0, as KRaft balances every such
+ * partition (the ZooKeeper-era leader.imbalance.per.broker.percentage threshold is gone in Kafka 4).
  */
 export function imbalancedPartitions<P extends PartitionState>(partitions: Iterable<P>, live: Liveness, imbalancePercent: number): P[] {
   const byPreferred = new Map<number, { total: number; notLed: P[] }>();

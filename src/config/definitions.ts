@@ -436,13 +436,6 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'replica.fetch.min.bytes', type: 'int', default: 1, doc: 'In a cluster: the min_bytes of a follower\'s Fetch requests.', validate: atLeast(1) },
   { name: 'auto.leader.rebalance.enable', type: 'boolean', default: true, doc: 'In a cluster: the controller periodically moves leadership back to each partition\'s preferred (first) replica when it is in the ISR.' },
   { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: 300, doc: 'In a cluster: how often the controller checks for partitions not led by their preferred replica.', validate: atLeast(1) },
-  {
-    name: 'leader.imbalance.per.broker.percentage',
-    type: 'int',
-    default: 10,
-    doc: 'In a cluster: the share (percent) of the partitions a broker is preferred leader of that it may fail to lead before the auto leader rebalance moves their leadership back to it.',
-    validate: atLeast(0),
-  },
   { name: 'controlled.shutdown.enable', type: 'boolean', default: true, doc: 'In a cluster: a stopping broker first asks the controller to move its leaderships away, then leaves.' },
 ];
 

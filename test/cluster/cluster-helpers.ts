@@ -87,7 +87,6 @@ export class TestCluster {
       uncleanLeaderElection: false,
       autoLeaderRebalance: false,
       imbalanceCheckIntervalMs: 300_000,
-      imbalancePercent: 10,
       maxTxnOps: 128,
       ...options,
     });

@@ -29,7 +29,6 @@ describe('clusterSettings', () => {
       uncleanLeaderElection: false,
       autoLeaderRebalance: true,
       imbalanceCheckIntervalMs: 300_000,
-      imbalancePercent: 10,
       controlledShutdown: true,
     });
   });
