@@ -140,6 +140,7 @@ export class Broker implements BrokerStatus {
       defaults: TopicManager.brokerLogDefaults(this.config),
       maxOpenFiles: this.config.int('runnel.max.open.files'),
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
+      recoveryPointCheckpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       cleanerBackoffMs: this.config.int('log.cleaner.backoff.ms'),
       // Compaction reads keys inside compressed batches with the same codecs the data path uses.
       cleaner: { decompress: (codec, data) => decompress(codec as CompressionType, data) },
@@ -149,7 +150,7 @@ export class Broker implements BrokerStatus {
     await this.topics.reconcile();
     this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
     await this.freeSpace.start();
-    this.partitions = new LocalPartitions(this.topics, this.freeSpace, this.dataDir);
+    this.partitions = new LocalPartitions(this.topics, this.freeSpace, this.dataDir, this.logs);
     this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;

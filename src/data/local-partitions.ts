@@ -20,6 +20,8 @@ export class LocalPartitions implements PartitionsPort {
     private readonly logs: PartitionLogLookup,
     private readonly freeSpace: { readonly problem: string | null },
     readonly logDir: string,
+    /** The log manager, which checkpoints the log start offsets of all partitions in one file. */
+    private readonly checkpoints: { persistLogStartOffsets(): Promise<void> },
   ) {}
 
   get(topic: string, partition: number): Partition | undefined {
@@ -28,6 +30,10 @@ export class LocalPartitions implements PartitionsPort {
 
   appendInOrder<T>(partition: Partition, prepare: (() => Promise<void>) | null, append: () => T): T | Promise<T> {
     return this.order.run(partition, prepare, append);
+  }
+
+  persistLogStartOffsets(): Promise<void> {
+    return this.checkpoints.persistLogStartOffsets();
   }
 
   get appendRefusal(): string | null {

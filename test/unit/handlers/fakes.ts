@@ -144,6 +144,10 @@ export class MemoryPartitions implements PartitionsPort {
   private readonly order = new AppendOrder<Partition>();
   appendRefusal: string | null = null;
   readonly logDir = '/memory';
+  /** Memory has nothing to make durable. */
+  persistLogStartOffsets(): Promise<void> {
+    return Promise.resolve();
+  }
 
   get(topic: string, partition: number): MemoryPartition | undefined {
     return this.byTopic.get(topic)?.[partition];
