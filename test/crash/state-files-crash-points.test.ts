@@ -32,12 +32,16 @@ let base = '';
 let baseline: Observed;
 const running = new Set<ChildBroker>();
 
+/** Set once the file is done: a test still running after its timeout must not start brokers nobody stops. */
+let over = false;
 afterAll(async () => {
+  over = true;
   for (const b of running) await b.kill('SIGKILL');
   dirs.forEach(removeDir);
 });
 
 async function start(dir: string): Promise<{ b: ChildBroker; c: RawClient }> {
+  if (over) throw new Error('the test file is over');
   const b = await spawnBroker(dir);
   running.add(b);
   return { b, c: await connectRaw(b.bootstrap) };

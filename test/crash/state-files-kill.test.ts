@@ -34,7 +34,10 @@ import { addPartitionToTxn, describeProducers, fetchValues, idempotentBatch, ini
 const CYCLES = Number(process.env.STATE_KILL_CYCLES ?? 6);
 const dirs: string[] = [];
 let current: ChildBroker | null = null;
+/** Set once the file is done: a test still running after its timeout must not start brokers nobody stops. */
+let over = false;
 afterAll(async () => {
+  over = true;
   await current?.kill('SIGKILL');
   dirs.forEach(removeDir);
 });
@@ -51,6 +54,7 @@ async function setup(name: string, flags: Record<string, string | number> = {}) 
   return {
     dataDir,
     async start(): Promise<ChildBroker> {
+      if (over) throw new Error('the test file is over');
       current = await spawnBroker(dataDir, flags, port);
       dying = false;
       return current;
@@ -82,6 +86,7 @@ async function setup(name: string, flags: Record<string, string | number> = {}) 
     },
     /** Starts a broker and kills it after `ms`, whether it finished starting or not. */
     async killWhileStarting(ms: number): Promise<void> {
+      if (over) throw new Error('the test file is over');
       const args = [...BROKER_NODE_FLAGS, join(REPO_ROOT, 'dist', 'runnel.mjs'), `--listeners=PLAINTEXT://127.0.0.1:${port}`, `--log.dirs=${dataDir}`];
       for (const [k, v] of Object.entries(flags)) args.push(`--${k}=${v}`);
       const child = spawn(process.execPath, args, { stdio: 'ignore' });
