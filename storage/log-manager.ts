@@ -85,6 +85,8 @@ export class LogManager {
   private readonly background = new Set<Promise<unknown>>();
   private closed = false;
   private logStartDirty = false;
+  /** The last queued write of log-start-offset-checkpoint (alone or with the other checkpoints); rejects if it failed. */
+  private logStartWrite: Promise<void> = Promise.resolve();
   private checkpointChain: Promise<void> = Promise.resolve();
   private retentionRunning = false;
   private cleanerRunning = false;
@@ -401,15 +403,33 @@ export class LogManager {
     return run;
   }
 
-  private writeLogStartCheckpoint(): Promise<void> {
+  /**
+   * Resolves once every log start offset moved so far is in log-start-offset-checkpoint; rejects
+   * when that write failed (the next call writes again). DeleteRecords answers after this, so an
+   * acknowledged deletion survives kill -9 (Kafka only checkpoints every
+   * log.flush.start.offset.checkpoint.interval.ms, and a crash can bring deleted records back).
+   */
+  persistLogStartOffsets(): Promise<void> {
+    return this.logStartDirty ? this.writeLogStartCheckpoint() : this.logStartWrite;
+  }
+
+  /** Queues `write`, which writes log-start-offset-checkpoint (with the log start offsets it reads when it runs). */
+  private trackLogStartWrite(write: () => Promise<void>): Promise<void> {
     this.logStartDirty = false;
-    return this.enqueueCheckpoint(() => writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset)));
+    this.logStartWrite = this.enqueueCheckpoint(write).catch((e) => {
+      this.logStartDirty = true;
+      throw e;
+    });
+    return this.logStartWrite;
+  }
+
+  private writeLogStartCheckpoint(): Promise<void> {
+    return this.trackLogStartWrite(() => writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset)));
   }
 
   /** Writes the leader-epoch checkpoints that lag their cache, then all three checkpoint files. */
   writeCheckpoints(): Promise<void> {
-    this.logStartDirty = false;
-    return this.enqueueCheckpoint(async () => {
+    return this.trackLogStartWrite(async () => {
       // The recovery points are read before the epoch caches are written: every batch below a
       // recovery point was appended, and its epoch assigned, before that write. A log whose
       // epoch checkpoint could not be written is recovered from its start after a crash, so

@@ -16,6 +16,8 @@ export class HostedPartitions implements port.PartitionsPort {
     private readonly replicas: ReplicaManager,
     private readonly freeSpace: { readonly problem: string | null },
     readonly logDir: string,
+    /** The log manager, which checkpoints the log start offsets of all partitions in one file. */
+    private readonly checkpoints: { persistLogStartOffsets(): Promise<void> },
   ) {}
 
   get(topic: string, partition: number): Partition | undefined {
@@ -24,6 +26,10 @@ export class HostedPartitions implements port.PartitionsPort {
 
   appendInOrder<T>(partition: port.Partition, prepare: (() => Promise<void>) | null, append: () => T): T | Promise<T> {
     return this.order.run(partition, prepare, append);
+  }
+
+  persistLogStartOffsets(): Promise<void> {
+    return this.checkpoints.persistLogStartOffsets();
   }
 
   get appendRefusal(): string | null {
