@@ -184,6 +184,20 @@ export class LogWriter<W extends WriteRequest> {
     await this.fs.ftruncate(seg.fd, size);
   }
 
+  /**
+   * After a truncation, with the writer idle and nothing queued: writing goes on in `seg` (already
+   * cut to its new end, or a new empty one) after offset `end`. Nothing written is unsynced: the
+   * truncation flushed first.
+   */
+  restartAt(seg: LogSegment, end: number): void {
+    if (this.running || this.queue.length > 0) throw new Error('log writer restarted while busy');
+    if (seg !== this._segment) this._segment.deactivate();
+    seg.activate();
+    this._segment = seg;
+    this.end = end;
+    this.syncStarted();
+  }
+
   /** Stops writing for good (the log went offline): pending flush() calls reject with `err`. */
   fail(err: unknown): void {
     this.stopped = true;
