@@ -23,6 +23,9 @@
  * write), makes the writer finish the current segment (sync it if needed, write its indexes),
  * create the next file and fsync the directory before going on.
  *
+ * Truncation: with the writer idle and nothing queued, restartAt() points it at the segment and
+ * offset the log was cut back to (PartitionLog.truncateTo).
+ *
  * Failures: the writer stops at the first failed write, segment creation or sync and awaits
  * `onWriterFailed` before it takes anything else from the queue; the handler uses takeQueued(),
  * truncateFile() and fail() (PartitionLog: truncate and rewind after a failed write, offline

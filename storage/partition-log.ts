@@ -245,6 +245,8 @@ export class PartitionLog extends LogState {
    * newer epoch starts it in the leader-epoch cache. Same writer, flush policy and promises as
    * append(): `written`/`durable` cover the last batch, so all of them; baseOffset/lastOffset are
    * the first batch's base and the last one's last offset, -1 when there was no whole batch.
+   * The batches are views of `records`, not copies: its memory must not be reused before
+   * `written` settles (as with append()).
    */
   appendAsFollower(records: Buffer): AppendResult {
     if (this.state !== 'online') throw this.notWritable();
