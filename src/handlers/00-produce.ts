@@ -20,7 +20,9 @@
  * unless the topic's compression.type asks for another codec. The response waits per acks: 0
  * none; 1 and -1 the write, which by default (flush.messages = 1) includes the fsync, so acks=-1
  * means on disk; a topic with flush.messages > 1 answers after the write without waiting for a
- * later fsync.
+ * later fsync. In a cluster acks=-1 waits for the high watermark to pass the batch (so it is on
+ * disk on every ISR member; Partition.acknowledgement), NOT_ENOUGH_REPLICAS_AFTER_APPEND when the
+ * ISR shrank below min.insync.replicas meanwhile.
  * Bounded by timeout_ms (REQUEST_TIMED_OUT).
  *
  * The broker's state topics (__consumer_offsets, __transaction_state, _schemas) refuse client
@@ -70,6 +72,8 @@ interface Outcome {
   logAppendTime: number;
   /** Resolves when the acks are satisfied. */
   wait: Promise<void> | null;
+  /** `wait` enforces the request's timeout itself (cluster acks=-1: the delayed produce's own timer). */
+  timed: boolean;
   /**
    * Records refused by the record walk or schema validation (Produce v8+ record_errors). Set, even
    * empty, when the failure came from the records: Kafka then answers with the log start offset.
@@ -78,7 +82,7 @@ interface Outcome {
 }
 
 function failed(code: number, message: string | null): Outcome {
-  return { errorCode: code, errorMessage: message, baseOffset: -1, logAppendTime: -1, wait: null };
+  return { errorCode: code, errorMessage: message, baseOffset: -1, logAppendTime: -1, wait: null, timed: false };
 }
 
 /** A batch refused by the record walk: Kafka reports the log start offset and each refused record. */
@@ -99,7 +103,7 @@ function rejectedRecords(r: RecordRejection): Outcome {
  * Appends one validated batch as the partition's leader (stamped with its leader epoch), applying
  * the idempotence check first. Runs synchronously.
  */
-function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: number, minInsyncReplicas: number): Outcome {
+function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: number, minInsyncReplicas: number, timeoutMs: number): Outcome {
   const producerId = batch.producerId(b);
   const firstSeq = batch.baseSequence(b);
   const idempotent = producerId >= 0 && firstSeq >= 0;
@@ -112,7 +116,7 @@ function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: numbe
     if (check.kind === 'error') return failed(check.code, check.message);
     if (check.kind === 'duplicate') {
       // Already appended: answer with the original offsets once that append is durable.
-      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.batch.baseOffset, logAppendTime: -1, wait: acks === 0 ? null : waitVisible(log, check.batch.lastOffset) };
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.batch.baseOffset, logAppendTime: -1, wait: acks === 0 ? null : waitVisible(log, check.batch.lastOffset), timed: false };
     }
   }
   const transactional = state !== undefined && batch.isTransactional(b);
@@ -134,8 +138,9 @@ function appendBatch(ctx: RequestContext, log: Partition, b: Buffer, acks: numbe
   // fsynced), so acks=-1 means "on disk". A topic configured with a relaxed fsync policy
   // (flush.messages > 1) has chosen not to fsync each append: acks=-1 must not wait for the next
   // fsync, which may never come when flush.ms is unset (Kafka's acks never waits for fsync either).
-  const wait = log.acknowledgement(res, acks);
-  return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: res.baseOffset, logAppendTime: res.logAppendTime, wait };
+  // In a cluster acks=-1 waits for the high watermark (every ISR member has the batch on disk).
+  const wait = log.acknowledgement(res, acks, minInsyncReplicas, timeoutMs);
+  return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: res.baseOffset, logAppendTime: res.logAppendTime, wait, timed: acks === -1 && log.replication !== null };
 }
 
 /** Resolves once `offset` is visible (a duplicate's original append may still be in flight). */
@@ -144,7 +149,7 @@ function waitVisible(log: Partition, offset: number): Promise<void> {
   return new Promise((resolve) => log.waitForData(offset, resolve));
 }
 
-function producePartition(ctx: RequestContext, topic: Topic | undefined, index: number, records: Buffer | null, acks: number): Outcome | Promise<Outcome> {
+function producePartition(ctx: RequestContext, topic: Topic | undefined, index: number, records: Buffer | null, acks: number, timeoutMs: number): Outcome | Promise<Outcome> {
   const log = topic ? ctx.partitions.get(topic.name, index) : undefined;
   if (ctx.version < MIN_SERVED_VERSION) return failed(ErrorCode.UNSUPPORTED_VERSION, `Produce v${ctx.version} is not supported; use v3 or later`);
   if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
@@ -214,7 +219,7 @@ function producePartition(ctx: RequestContext, topic: Topic | undefined, index: 
           if (needsState) await ctx.producers.get(log);
         }
       : null;
-  return ctx.partitions.appendInOrder(log, prepare, () => rejected ?? appendBatch(ctx, log, b, acks, settings.minInsyncReplicas));
+  return ctx.partitions.appendInOrder(log, prepare, () => rejected ?? appendBatch(ctx, log, b, acks, settings.minInsyncReplicas, timeoutMs));
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<'ok' | 'timeout'> {
@@ -243,7 +248,8 @@ async function settle(o: Outcome | Promise<Outcome>, timeoutMs: number): Promise
   }
   if (!out.wait) return out;
   try {
-    if ((await withTimeout(out.wait, timeoutMs)) === 'timeout') return failed(ErrorCode.REQUEST_TIMED_OUT, `Append not acknowledged within ${timeoutMs} ms`);
+    if (out.timed) await out.wait;
+    else if ((await withTimeout(out.wait, timeoutMs)) === 'timeout') return failed(ErrorCode.REQUEST_TIMED_OUT, `Append not acknowledged within ${timeoutMs} ms`);
     return out;
   } catch (err) {
     return err instanceof KafkaError ? failed(err.code, err.message) : failed(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
@@ -269,7 +275,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
           ? failed(ErrorCode.KAFKA_STORAGE_ERROR, diskLow)
           : null;
       for (const p of t.partitionData) {
-        const outcome = acks !== 0 && acks !== 1 && acks !== -1 ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks ${acks}`) : (refused ?? producePartition(ctx, topic, p.index, p.records as Buffer | null, acks));
+        const outcome = acks !== 0 && acks !== 1 && acks !== -1 ? failed(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks ${acks}`) : (refused ?? producePartition(ctx, topic, p.index, p.records as Buffer | null, acks, req.timeoutMs));
         outcomes.push({ topic: t.name, index: p.index, outcome });
       }
     }

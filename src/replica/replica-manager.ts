@@ -68,6 +68,7 @@
  */
 import type { PartitionLookup } from '../data/partitions.js';
 import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
+import type { ReplicationContext } from './replication-context.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
 export interface HostedTopic {
@@ -91,6 +92,8 @@ export interface ReplicaManagerOptions {
   brokerId: number;
   topics: TopicDirectory;
   logs: LogDirectory;
+  /** Cluster mode: the replication context every Partition gets (replication.ts); absent on a single node. */
+  replication?: ReplicationContext;
 }
 
 /** TopicManager's change events. */
@@ -106,12 +109,15 @@ export class ReplicaManager implements PartitionLookup {
   private readonly nameById = new Map<string, string>();
   /** The one replica set of every partition on a single node, shared. */
   private readonly soleReplica: readonly number[];
+  /** Cluster mode: handed to every Partition made (null: single node). */
+  private readonly replication: ReplicationContext | null;
 
   constructor(opts: ReplicaManagerOptions) {
     this.brokerId = opts.brokerId;
     this.topics = opts.topics;
     this.logs = opts.logs;
     this.soleReplica = Object.freeze([opts.brokerId]);
+    this.replication = opts.replication ?? null;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -157,7 +163,7 @@ export class ReplicaManager implements PartitionLookup {
       const log = this.logs.get(topic.name, i);
       const held = parts[i];
       if (held && held.log === log && held.topicId.equals(topic.id)) continue;
-      parts[i] = log ? this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId)) : undefined;
+      parts[i] = log ? this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId, this.replication)) : undefined;
     }
   }
 
@@ -198,7 +204,7 @@ export class ReplicaManager implements PartitionLookup {
     let parts = this.byTopic.get(topic.name);
     if (!parts) this.byTopic.set(topic.name, (parts = []));
     this.nameById.set(topic.id.toString('hex'), topic.name);
-    return (parts[index] = this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId)));
+    return (parts[index] = this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId, this.replication)));
   }
 
   /** The topic named by a topic id (Metadata v10+, Fetch v13+), if hosted. */

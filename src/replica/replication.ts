@@ -1,0 +1,81 @@
+/**
+ * Cluster-mode replication, composed (docs/cluster.md, "Replication", "The ISR"): what the broker
+ * composition builds once in cluster mode and hands to the ReplicaManager —
+ *  - `context`, given to every Partition (ISR writer, replica.lag.time.max.ms, metrics, logger);
+ *  - `fetchers`, the FollowerFetchers implementation (fetcher-manager.ts);
+ *  - the ISR shrink check (isr-expiration.ts), started with the partitions this broker leads;
+ *  - `metrics`, rendered on /metrics.
+ * Single node: none of this exists.
+ *
+ * Wiring (src/broker.ts, cluster mode):
+ *   const replication = new Replication({ brokerId, config, isrWriter: new EtcdIsrWriter(store), addresses, log, maxPartitionSeries });
+ *   const rm = new ReplicaManager({ ..., replication: replication.context, cluster: { ..., fetchers: replication.fetchers } });
+ *   replication.start(() => rm.leaderPartitions());
+ *   ... on shutdown: await replication.close();
+ */
+import type { ConfigView } from '../config/view.js';
+import type { Logger } from '../logger.js';
+import { type BrokerAddresses, ReplicaFetcherManager } from './fetcher-manager.js';
+import type { ConnectFn, FetcherSettings } from './fetcher.js';
+import { IsrExpiration } from './isr-expiration.js';
+import type { IsrWriter } from './isr-writer.js';
+import type { Partition } from './partition.js';
+import type { ReplicationContext } from './replication-context.js';
+import { ReplicationMetrics } from './replication-metrics.js';
+
+export interface ReplicationOptions {
+  brokerId: number;
+  config: ConfigView;
+  isrWriter: IsrWriter | null;
+  addresses: BrokerAddresses;
+  log: Logger;
+  /** runnel.metrics.max.partition.series (the fetcher lag series are capped by it). */
+  maxPartitionSeries: number;
+  /** Tests: replace the connections to leaders, the clock. */
+  connect?: ConnectFn;
+  now?: () => number;
+}
+
+/** The follower fetch settings from the broker config (Kafka's keys). */
+export function fetcherSettings(brokerId: number, config: ConfigView): FetcherSettings & { socketTimeoutMs: number } {
+  return {
+    brokerId,
+    maxWaitMs: config.int('replica.fetch.wait.max.ms'),
+    minBytes: config.int('replica.fetch.min.bytes'),
+    maxBytes: config.int('replica.fetch.max.bytes'),
+    responseMaxBytes: config.int('replica.fetch.response.max.bytes'),
+    backoffMs: config.int('replica.fetch.backoff.ms'),
+    socketTimeoutMs: config.int('replica.socket.timeout.ms'),
+  };
+}
+
+export class Replication {
+  readonly context: ReplicationContext;
+  readonly fetchers: ReplicaFetcherManager;
+  readonly metrics: ReplicationMetrics;
+  private expiration: IsrExpiration | null = null;
+
+  constructor(private readonly opts: ReplicationOptions) {
+    this.metrics = new ReplicationMetrics(opts.maxPartitionSeries);
+    const log = opts.log.child({ module: 'replication' });
+    this.context = {
+      isrWriter: opts.isrWriter,
+      replicaLagTimeMaxMs: opts.config.int('replica.lag.time.max.ms'),
+      metrics: this.metrics,
+      logger: log,
+      now: opts.now ?? Date.now,
+    };
+    this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, connect: opts.connect });
+  }
+
+  /** Starts the ISR shrink check over the partitions this broker leads. */
+  start(leaders: () => Iterable<Partition>): void {
+    this.expiration ??= new IsrExpiration(leaders, this.context.replicaLagTimeMaxMs, this.context.now);
+    this.expiration.start();
+  }
+
+  async close(): Promise<void> {
+    this.expiration?.stop();
+    await this.fetchers.close();
+  }
+}
