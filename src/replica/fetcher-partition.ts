@@ -66,7 +66,7 @@ export async function applyFetchedPartition(replica: ClusterReplica, res: FetchR
           if (replica.fetchOffset === before[0] && replica.lastFetchedEpoch === before[1]) return { kind: 'backoff', reason: `diverging epoch ${res.divergingEpoch.epoch} at ${res.divergingEpoch.endOffset} changed nothing` };
           return { kind: 'truncated' };
         }
-        return appendFetched(replica, res);
+        return await appendFetched(replica, res);
       case ErrorCode.OFFSET_OUT_OF_RANGE:
         return await outOfRange(replica, leader);
       default:

@@ -20,7 +20,9 @@
  *    the current leader epoch is added (it counts in the maximal ISR while the write is pending).
  *  - Shrink: every replica.lag.time.max.ms / 2 (isr-expiration.ts) the followers in the ISR that are
  *    not caught up (not at the leader's end, and not caught up within replica.lag.time.max.ms) are
- *    removed; never the leader. While pending, the maximal ISR still holds them.
+ *    removed; never the leader. While pending, the maximal ISR still holds them. The same check
+ *    re-evaluates the high watermark (a caught-up follower outside the ISR that went silent stops
+ *    holding it back then, where Kafka waits for the next fetch or append).
  * The stored state comes back in the answer (and later through the metadata image); a refused
  * write answers the state now stored, which the Partition applies if it still leads at this epoch.
  */
@@ -146,7 +148,11 @@ export class LeaderReplicas {
 
   /** Every replica.lag.time.max.ms / 2: removes followers that fell behind from the ISR. */
   maybeShrinkIsr(nowMs: number): void {
-    if (this.pending !== null || this.resigned) return;
+    if (this.resigned) return;
+    // A follower outside the ISR that stopped being caught up no longer holds the high watermark;
+    // no fetch may come to say so (Kafka re-evaluates only on fetches and ISR changes).
+    this.maybeIncrementHighWatermark(nowMs);
+    if (this.pending !== null) return;
     const leaderEnd = this.host.visibleEndOffset;
     const me = this.host.localBrokerId;
     const out = this.host.isr.filter((id) => id !== me && !(this.followers.get(id)?.isCaughtUp(leaderEnd, nowMs, this.ctx.replicaLagTimeMaxMs) ?? false));
