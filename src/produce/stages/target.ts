@@ -1,0 +1,32 @@
+/**
+ * Stage 4, target: the partition the batch goes to, and whether it can take the write as asked.
+ * Produce v0-v2 are advertised (librdkafka enables compression only when v0 is) but answered
+ * UNSUPPORTED_VERSION per partition, as they would carry the old message formats; a topic or
+ * partition this broker does not host is UNKNOWN_TOPIC_OR_PARTITION; acks=-1 on a topic asking for
+ * more in-sync replicas than there are is NOT_ENOUGH_REPLICAS (before the batch is read, as Kafka
+ * checks min.insync.replicas before validating the records).
+ */
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { ProducedBatch } from '../produced-batch.js';
+import type { ProduceScope } from '../produce-scope.js';
+import type { Refusal } from '../refusal.js';
+
+/** The first Produce version whose batches are RecordBatch v2. */
+export const MIN_SERVED_VERSION = 3;
+
+const UNKNOWN_PARTITION: Refusal = Object.freeze({ code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: 'This server does not host this topic-partition.' });
+const NOT_ENOUGH_REPLICAS: Refusal = Object.freeze({ code: ErrorCode.NOT_ENOUGH_REPLICAS, message: 'Messages are rejected since there are fewer in-sync replicas than required.' });
+
+/** Sets `b.log`, or refuses. */
+export function resolvePartition(scope: ProduceScope, b: ProducedBatch): Refusal | null {
+  if (scope.version < MIN_SERVED_VERSION) return { code: ErrorCode.UNSUPPORTED_VERSION, message: `Produce v${scope.version} is not supported; use v3 or later` };
+  const log = b.topic.topic === undefined ? undefined : scope.ports.partitions.get(b.topic.name, b.partition);
+  if (log === undefined) return UNKNOWN_PARTITION;
+  b.log = log;
+  return null;
+}
+
+/** A single broker has one in-sync replica: acks=-1 cannot satisfy min.insync.replicas > 1. */
+export function refuseUnderReplicated(scope: ProduceScope, b: ProducedBatch): Refusal | null {
+  return scope.acks === -1 && b.topic.settings!.minInsyncReplicas > 1 ? NOT_ENOUGH_REPLICAS : null;
+}
