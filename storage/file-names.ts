@@ -5,6 +5,7 @@
  *     <20-digit base offset>.log | .index | .timeindex  one segment
  *     <name>.deleted                                   segment waiting for its readers, then removal
  *     <name>.cleaned / <name>.swap                      compaction output before / at the commit rename
+ *     leader-epoch-checkpoint                          leader epoch → start offset (leader-epoch-checkpoint.ts)
  *   <dataDir>/<topic>-<partition>.<uuid>-delete/       partition directory of a deleted topic (the
  *                                                    topic cut short so the name fits 255 bytes)
  *   <dataDir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
@@ -23,6 +24,8 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
+/** In each partition directory (Kafka's LeaderEpochCheckpointFile name). */
+export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 
 export function offsetFileName(offset: number): string {
   return String(offset).padStart(20, '0');

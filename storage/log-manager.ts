@@ -3,7 +3,8 @@
  * compaction, topic deletion, clean shutdown.
  *
  * Data dir layout (names are Kafka's; formats in file-names.ts, checkpoints.ts, segment.ts):
- *   <dataDir>/<topic>-<partition>/...              one PartitionLog each
+ *   <dataDir>/<topic>-<partition>/...              one PartitionLog each (segments and its
+ *                                                  leader-epoch-checkpoint, removed with the dir)
  *   <dataDir>/<topic>-<partition>.<uuid>-delete/   deleted topic partitions awaiting removal (topic
  *                                                  part cut short to fit 255 bytes, file-names.ts)
  *   <dataDir>/recovery-point-offset-checkpoint     written periodically and at close
@@ -15,6 +16,8 @@
  *
  * Startup: with the marker, each partition loads from its indexes (fast); without it, each is
  * recovered from its recovery point (recovery.ts). Partitions load with bounded concurrency.
+ * Leader-epoch checkpoints lagging their cache are written before each recovery-point
+ * checkpoint, so that file is never older than the recovery point (leader-epoch-cache.ts).
  * The broker persists which topics exist and their configs; discovered partitions start with the
  * default config until the broker calls create()/updateConfig().
  */
@@ -403,14 +406,32 @@ export class LogManager {
     return this.enqueueCheckpoint(() => writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset)));
   }
 
-  /** Writes all three checkpoint files. */
+  /** Writes the leader-epoch checkpoints that lag their cache, then all three checkpoint files. */
   writeCheckpoints(): Promise<void> {
     this.logStartDirty = false;
     return this.enqueueCheckpoint(async () => {
-      await writeCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_CHECKPOINT, this.entries((l) => l.recoveryPoint));
+      // The recovery points are read before the epoch caches are written: every batch below a
+      // recovery point was appended, and its epoch assigned, before that write. A log whose
+      // epoch checkpoint could not be written is recovered from its start after a crash, so
+      // recovery re-reads the epochs of all its batches.
+      const points = new Map([...this.logs.values()].map((l) => [l, l.recoveryPoint]));
+      await this.flushLeaderEpochs();
+      const recoveryPoint = (l: PartitionLog) => (l.leaderEpochs.lastWriteFailed ? l.logStartOffset : (points.get(l) ?? l.logStartOffset));
+      await writeCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_CHECKPOINT, this.entries(recoveryPoint));
       await writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset));
       await writeCheckpoint(this.fs, this.dataDir, CLEANER_CHECKPOINT, this.entries((l) => l.cleanerCheckpoint));
     });
+  }
+
+  /**
+   * Per partition, before the recovery points are checkpointed: a failure is logged (the file is
+   * then removed and rebuilt from the log at the next start) and does not stop the others.
+   */
+  private async flushLeaderEpochs(): Promise<void> {
+    const logs = [...this.logs.values()].filter((l) => !l.isClosed && l.leaderEpochs.isDirty);
+    await mapLimit(logs, 16, (l) =>
+      l.flushLeaderEpochs().catch((e) => this.logger.error({ err: e, topic: l.topic, partition: l.partition }, 'writing the leader-epoch-checkpoint failed')),
+    );
   }
 
   /** Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker. */

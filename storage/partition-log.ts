@@ -1,7 +1,7 @@
 /**
  * One partition's log: a directory of segments (segment.ts) written by one ordered writer
  * (log-writer.ts: queue, group commit, flush policy, O_DSYNC). This class owns the offsets,
- * the append promises (pending-appends.ts), readers' data waiters and the lifecycle; the older end
+ * the append promises (pending-appends.ts), readers' data waiters (data-waiters.ts) and the lifecycle; the older end
  * of the log (log start offset, retention, DeleteRecords) is log-maintenance.ts.
  *
  * Append path (no per-record work; only the 61-byte batch header is touched): append() assigns
@@ -21,10 +21,17 @@
  * durable, and the partition goes offline for writes (after a failed fsync the page cache can no
  * longer be trusted: Kafka marks the log dir offline). Reads of what was acknowledged keep working.
  *
- * Files: see segment.ts (.log/.index/.timeindex); this module writes no other format.
+ * Leader epochs: the log holds its leader-epoch cache (leader-epoch-cache.ts; file
+ * leader-epoch-checkpoint.ts) and keeps it in step with the batches — loaded (or rebuilt from the
+ * batch headers) at open (leader-epoch-load.ts), told of each appended batch's epoch, cut back
+ * when the log end moves back after a failed write and forward when the log start moves.
+ *
+ * Files: see segment.ts (.log/.index/.timeindex) and leader-epoch-checkpoint.ts; this module
+ * writes no other format.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, batch, restampCrc } from '../protocol/records/batch.js';
+import { DataWaiters } from './data-waiters.js';
 import { Deferred } from './deferred.js';
 import { storageError } from './errors.js';
 import { FdCache } from './fd-cache.js';
@@ -33,6 +40,8 @@ import { type LogConfig, validateLogConfig } from './log-config.js';
 import { type StorageLogger, silentLogger } from './logger.js';
 import { type LogView, type ReadOptions, type ReadResult, readSlices, retryRetired, sliceBatches } from './log-reader.js';
 import { LogMaintenance } from './log-maintenance.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import { loadLeaderEpochs } from './leader-epoch-load.js';
 import { LogWriter, type RollMarker, type WriteFailure, type WriterEvents } from './log-writer.js';
 import type { PartitionLogOptions } from './partition-log-options.js';
 import { type AppendResult, LazyDurableAppend, PendingAppends, type QueuedAppend } from './pending-appends.js';
@@ -68,20 +77,17 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   private readonly pending = new PendingAppends();
   /** The log start offset, retention, DeleteRecords and the maintenance chain. */
   private maint!: LogMaintenance;
+  /** Which leader epoch began where (leader-epoch-cache.ts). */
+  private epochs!: LeaderEpochCache;
   private state: State = 'online';
   private failed = false;
 
-  /** Next offset to assign. */
-  private _nextOffset = 0;
-  /** Offset after the last written batch. */
-  private writtenEnd = 0;
-  /** Visible end. */
-  private _hw = 0;
-  /** Offset below which everything is fsynced. */
-  private flushedEnd = 0;
-
-  /** Fetches parked until the high watermark passes their offset; a Set so a cancel is O(1). */
-  private readonly dataWaiters = new Set<{ offset: number; cb: () => void }>();
+  private _nextOffset = 0; // next offset to assign
+  private writtenEnd = 0; // offset after the last written batch
+  private _hw = 0; // visible end
+  private flushedEnd = 0; // offset below which everything is fsynced
+  /** Fetches parked until the high watermark passes their offset (data-waiters.ts). */
+  private readonly dataWaiters = new DataWaiters(() => this.logger);
 
   private constructor(opts: PartitionLogOptions) {
     this.opts = opts;
@@ -107,13 +113,14 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     return log;
   }
 
-  /** Bytes scanned by unclean recovery while opening. */
-  recoveredBytes = 0;
+  recoveredBytes = 0; // bytes scanned by unclean recovery while opening
   truncatedBytes = 0;
 
   private async load(): Promise<void> {
     const fs = this.opts.loadFs ?? this.storageFs;
     if (this.opts.createDir !== false) await fs.mkdir(this.dir);
+    const epochs = await loadLeaderEpochs({ dir: this.dir, fs: this.storageFs, loadFs: fs, logger: () => this.logger, logEndOffset: () => this._nextOffset });
+    this.epochs = epochs.cache;
     const res = await loadSegments({
       dir: this.dir,
       fs,
@@ -123,6 +130,8 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
       clean: this.opts.cleanShutdown ?? false,
       recoveryPoint: this.opts.recoveryPoint ?? 0,
       logStartOffset: this.opts.logStartOffset ?? 0,
+      // Batches above the recovery point may belong to epochs the file does not have yet.
+      onRecoveredBatch: epochs.onRecoveredBatch,
     });
     this.segs = new SegmentList(res.segments, this);
     this.recoveredBytes = res.recoveredBytes;
@@ -138,7 +147,11 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
       onFsync: this.opts.onFsync,
       events: this,
     });
-    this.maint = new LogMaintenance(this, this.segs, res.logStartOffset, this.opts.onLogStartOffsetChanged);
+    this.maint = new LogMaintenance(this, this.segs, res.logStartOffset, (l) => {
+      this.epochs.truncateFromStart(this.maint.startOffset);
+      this.opts.onLogStartOffsetChanged?.(l);
+    });
+    await epochs.finish({ segments: this.segs.all, fs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes }, this.maint.startOffset, this._nextOffset);
   }
 
   get logStartOffset(): number {
@@ -151,8 +164,28 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   set cleanerCheckpoint(offset: number) {
     this.maint.cleanerCheckpoint = offset;
   }
+  /** The next offset to assign: appends queued but not yet written are counted (Kafka's LEO). */
   get logEndOffset(): number {
     return this._nextOffset;
+  }
+  /**
+   * Offset after the last batch whose write completed (≤ logEndOffset): what a leader could send
+   * a follower (replication, later). Nothing reads it yet.
+   */
+  get writtenEndOffset(): number {
+    return this.writtenEnd;
+  }
+  /**
+   * Offset below which every batch is fsynced (= recoveryPoint). Under the default flush policy a
+   * follower will report this as its end offset to its leader, so acks=all means fsynced on the
+   * whole ISR (DESIGN.md §5).
+   */
+  get durableEndOffset(): number {
+    return this.flushedEnd;
+  }
+  /** Which leader epoch began where; the Partition layer (src/replica) assigns epochs through it. */
+  get leaderEpochs(): LeaderEpochCache {
+    return this.epochs;
   }
   get highWatermark(): number {
     return this._hw;
@@ -164,7 +197,10 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   get isOffline(): boolean {
     return this.state === 'offline';
   }
-  /** True once the log went offline, even after close (no clean-shutdown marker then). */
+  /**
+   * True once the log went offline, even after close, or when close could not write its
+   * leader-epoch-checkpoint (no clean-shutdown marker then).
+   */
   get hasFailed(): boolean {
     return this.failed;
   }
@@ -197,7 +233,17 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   // -------------------------------------------------------------------------------------------
   // Append
 
-  append(b: Buffer, leaderEpoch = 0): AppendResult {
+  /**
+   * Appends one batch as leader: assigns its offsets and stamps `leaderEpoch` into it (default: the
+   * log's newest epoch, or 0 for a log that has none). A batch of a new epoch starts that epoch in
+   * the leader-epoch cache (Kafka's per-batch assignment; one integer compare otherwise).
+   *
+   * Replication (later): a follower's `appendAsFollower(batch)` goes beside this one — offsets and
+   * epochs come from the leader's batch (checked to continue the log, never assigned), the cache
+   * learns each batch's epoch the same way; and `truncateTo(offset)` cuts the log back to where it
+   * diverges from the leader's (epochs.truncateFromEnd).
+   */
+  append(b: Buffer, leaderEpoch?: number): AppendResult {
     if (this.state !== 'online') {
       throw storageError(this.state === 'offline' ? `log ${this.topic}-${this.partition} is offline` : `log ${this.topic}-${this.partition} is closed`);
     }
@@ -214,8 +260,10 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     if (shouldRoll(seg, size, last, now, cfg)) seg = this.queueRoll(base);
     seg.startRollingClock(now);
 
+    const epoch = leaderEpoch ?? Math.max(this.epochs.latestEpoch, 0);
+    if (epoch !== this.epochs.latestEpoch) this.epochs.assignFromLog(epoch, base);
     batch.setBaseOffset(b, base);
-    batch.setPartitionLeaderEpoch(b, leaderEpoch);
+    batch.setPartitionLeaderEpoch(b, epoch);
     let logAppendTime = -1;
     if (cfg.messageTimestampType === 'LogAppendTime') {
       logAppendTime = now;
@@ -280,7 +328,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     const hw = this.pending.reveal(to);
     if (hw < 0) return;
     this._hw = hw;
-    this.fireDataWaiters();
+    this.dataWaiters.fire(hw);
   }
 
   onWriterFailed(f: WriteFailure<QueuedAppend>): Promise<void> | void {
@@ -305,6 +353,8 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     this.segs.dropUncreated(this.writer.segment);
     this.writer.segment.rollbackQueued();
     this._nextOffset = this.writtenEnd;
+    // An epoch that began among the void offsets begins again with the next append.
+    this.epochs.truncateFromEnd(this._nextOffset);
   }
 
   private async onWriteFailure(seg: LogSegment, group: QueuedAppend[], e: unknown): Promise<void> {
@@ -401,32 +451,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
 
   /** Registers `cb` (run once) for when the high watermark passes `offset`; returns a cancel fn. */
   waitForData(offset: number, cb: () => void): () => void {
-    if (this._hw > offset) {
-      queueMicrotask(cb);
-      return noop;
-    }
-    const w = { offset, cb };
-    this.dataWaiters.add(w);
-    return () => {
-      this.dataWaiters.delete(w);
-    };
-  }
-
-  private fireDataWaiters(): void {
-    if (this.dataWaiters.size === 0) return;
-    const hw = this._hw;
-    let ready: Array<{ offset: number; cb: () => void }> | null = null;
-    for (const w of this.dataWaiters) if (hw > w.offset) (ready ??= []).push(w);
-    if (ready === null) return;
-    // Removed before any runs: a callback may register a new waiter.
-    for (const w of ready) this.dataWaiters.delete(w);
-    for (const w of ready) {
-      try {
-        w.cb();
-      } catch (e) {
-        this.logger.error({ err: e }, 'data waiter threw');
-      }
-    }
+    return this.dataWaiters.wait(this._hw, offset, cb);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -480,8 +505,19 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
       await this.writer.segment.persistIndexes(this.storageFs, true).catch((e) => this.logger.error({ err: e }, 'persisting indexes on close failed'));
     }
     await this.maint.idle();
+    await this.epochs.flush().catch((e) => {
+      // No clean-shutdown marker then: the next start recovers this log, re-reading its epochs.
+      this.logger.error({ err: e }, 'writing the leader-epoch-checkpoint on close failed');
+      this.failed = true;
+    });
+    await this.epochs.close();
     this.state = 'closed';
     await this.closeFds();
+  }
+
+  /** Writes the leader-epoch-checkpoint if it lags (the log manager, before each recovery-point checkpoint). */
+  flushLeaderEpochs(): Promise<void> {
+    return this.epochs.flush();
   }
 
   /** @internal Stops writes without flushing (topic deletion). */
@@ -492,6 +528,8 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     this.pending.failQueued(this.writer.takeQueued(), new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted'));
     await this.writer.finish();
     await this.maint.idle();
+    // No checkpoint write may land after the directory is renamed for deletion.
+    await this.epochs.close();
     this.state = 'closed';
   }
 

@@ -40,6 +40,11 @@ export interface LoadContext {
   recoveryPoint: number;
   /** From log-start-offset-checkpoint; 0 when unknown. */
   logStartOffset: number;
+  /**
+   * Called with each batch's partitionLeaderEpoch and base offset as batch-by-batch recovery
+   * accepts it (the leader-epoch cache learns the epochs of data above the recovery point).
+   */
+  onRecoveredBatch?: (leaderEpoch: number, baseOffset: number) => void;
 }
 
 export interface LoadResult {
@@ -62,7 +67,15 @@ export interface SegmentScan {
  * Scans a whole segment, validating every batch, and rebuilds its in-memory indexes and
  * timestamp metadata. `minBaseOffset` is the lowest acceptable base offset of its first batch.
  */
-export async function recoverSegment(fs: StorageFs, fd: number, seg: LogSegment, fileSize: number, intervalBytes: number, minBaseOffset: number): Promise<SegmentScan> {
+export async function recoverSegment(
+  fs: StorageFs,
+  fd: number,
+  seg: LogSegment,
+  fileSize: number,
+  intervalBytes: number,
+  minBaseOffset: number,
+  onBatch?: (leaderEpoch: number, baseOffset: number) => void,
+): Promise<SegmentScan> {
   seg.resetForScan();
   let expected = Math.max(minBaseOffset, seg.baseOffset);
   let problem: string | null = null;
@@ -75,6 +88,7 @@ export async function recoverSegment(fs: StorageFs, fd: number, seg: LogSegment,
     else if (!batchCrcValid(buf, at, size)) problem = 'CRC32C mismatch';
     if (problem) return false;
     const last = base + lastDelta;
+    onBatch?.(batch.partitionLeaderEpoch(buf, at), base);
     seg.applyBatch(pos, size, last, batch.maxTimestamp(buf, at), seg.bytesSinceIndex > intervalBytes);
     seg.startRollingClock(batch.maxTimestamp(buf, at));
     expected = last + 1;
@@ -151,7 +165,7 @@ export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
     try {
       const size = sizes[i]!;
       const minBase = i > 0 ? segments[i - 1]!.nextOffset : seg.baseOffset;
-      const scan = await recoverSegment(fs, fd, seg, size, interval, minBase);
+      const scan = await recoverSegment(fs, fd, seg, size, interval, minBase, ctx.onRecoveredBatch);
       result.recoveredBytes += scan.validBytes;
       if (scan.validBytes < size) {
         ctx.logger().warn({ segment: seg.baseOffset, position: scan.validBytes, size, reason: scan.problem }, 'truncating invalid log tail');
@@ -223,7 +237,7 @@ async function loadActiveClean(ctx: LoadContext, seg: LogSegment, interval: numb
   const timeLast = seg.timeIndex!.lastEntry();
   if (end.kind === 'invalid' || (timeLast && timeLast.offset >= next)) {
     ctx.logger().warn({ segment: seg.baseOffset, reason: end.kind === 'invalid' ? end.reason : 'time index past log end' }, 'active segment inconsistent after clean shutdown; recovering it');
-    const scan = await recoverSegment(fs, fd, seg, seg.writtenSize, interval, seg.baseOffset);
+    const scan = await recoverSegment(fs, fd, seg, seg.writtenSize, interval, seg.baseOffset, ctx.onRecoveredBatch);
     if (scan.validBytes < seg.writtenSize) {
       await fs.ftruncate(fd, scan.validBytes);
       await fs.fsync(fd);

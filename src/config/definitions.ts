@@ -135,6 +135,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     validate: (v) => (typeof v === 'number' && (v === -1 || v > 0) ? null : 'must be -1 or positive'),
   },
   {
+    name: 'socket.listen.backlog.size',
+    type: 'int',
+    default: 511,
+    doc: 'Connections the kernel queues for the broker to accept; it also bounds how many one turn of the event loop accepts. Runnel default 511, Node\'s (Kafka: 50).',
+    validate: atLeast(1),
+  },
+  {
     name: 'max.connections',
     type: 'int',
     default: 10000,
@@ -240,8 +247,8 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   {
     name: 'runnel.produce.max.decompressed.bytes',
     type: 'int',
-    default: 67108864,
-    doc: 'Runnel: largest size a produced compressed batch may decompress to (every produced batch is decompressed once to validate its records, as Kafka does); a larger one is refused with MESSAGE_TOO_LARGE, which makes Java producers split the batch. Guards against decompression bombs.',
+    default: 33554432,
+    doc: 'Runnel: largest size a produced compressed batch may decompress to (producers bound their batches before compression: Java batch.size 16 KiB, librdkafka 1 MiB) (every produced batch is decompressed once to validate its records, as Kafka does); a larger one is refused with MESSAGE_TOO_LARGE, which makes Java producers split the batch. Guards against decompression bombs.',
     validate: atLeast(1024),
   },
   { name: 'runnel.max.open.files', type: 'int', default: 1000, doc: 'Runnel: segment file descriptors kept open (LRU).', validate: atLeast(16) },

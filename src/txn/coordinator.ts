@@ -26,66 +26,47 @@
  *
  * Requests of one transactional id are serialised (a promise chain per id); everything else runs
  * on the event loop, so a state check and the change it leads to are atomic.
+ *
+ * This file holds the coordinator's wiring to the broker: recovery on start, InitProducerId
+ * (producer ids come from the broker), the markers' append, the timeout and expiry timers. The
+ * rest is in modules of one job each:
+ *   txn-metadata.ts     TxnMetadata and the rules every request shares
+ *   txn-table.ts        the in-memory state per transactional id / producer id
+ *   keyed-lock.ts       the per-id serialisation
+ *   txn-requests.ts     AddPartitionsToTxn / AddOffsetsToTxn and EndTxn
+ *   txn-completion.ts   Prepare state → markers → Complete state
  */
 import { join } from 'node:path';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { buildControlBatch } from '../../protocol/records/builder.js';
 import { ControlRecordType } from '../../protocol/records/records.js';
 import { completeTxnOffsets } from '../groups/txn-offsets.js';
 import type { Logger } from '../logger.js';
 import { readTextIfExists } from '../../storage/fs.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
-import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, type TxnLogValue, type TxnState } from './records.js';
+import { KeyedLock } from './keyed-lock.js';
+import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, type TxnLogValue } from './records.js';
+import * as completion from './txn-completion.js';
 import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
 import { TransactionStateLog } from './txn-log.js';
+import { MAX_EPOCH, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
 import { TransactionalPartitions } from './txn-partitions.js';
+import { addPartitions, endTxn } from './txn-requests.js';
+import { TxnTable } from './txn-table.js';
 
-const MAX_EPOCH = 32767;
+export type { InitResult, TxnMetadata } from './txn-metadata.js';
+
 /** Written by InitProducerId before transactions were served; imported once (read only). */
 const LEGACY_IDS_FILE = 'transactional-ids.json';
 const DEFAULT_TIMEOUT_MS = 60000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface TxnMetadata {
-  readonly transactionalId: string;
-  producerId: number;
-  producerEpoch: number;
-  /** The epoch before the last bump (-1: none): a retried InitProducerId is recognised by it. */
-  lastProducerEpoch: number;
-  timeoutMs: number;
-  state: TxnState;
-  /** topic → partitions of the running (or completing) transaction. */
-  partitions: Map<string, Set<number>>;
-  /** -1 when no transaction ran yet. */
-  startTimestamp: number;
-  lastUpdateTimestamp: number;
-  /** Markers being written (Prepare states). */
-  completion: Promise<void> | null;
-}
-
-export interface InitResult {
-  errorCode: number;
-  producerId: number;
-  producerEpoch: number;
-}
-
-type Step<T> = { kind: 'done'; value: T } | { kind: 'wait'; promise: Promise<void> };
-
-function partitionsToLog(parts: Map<string, Set<number>>): Map<string, number[]> {
-  return new Map([...parts].map(([t, s]) => [t, [...s].sort((a, b) => a - b)]));
-}
-
-/** Maps a failed __transaction_state write to the (retriable) error Kafka answers. */
-function writeError(err: unknown): number {
-  const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-  if (code === ErrorCode.KAFKA_STORAGE_ERROR || code === ErrorCode.NOT_COORDINATOR) return ErrorCode.NOT_COORDINATOR;
-  return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-}
-
 export class TransactionCoordinator {
-  readonly txns = new Map<string, TxnMetadata>();
-  private readonly byProducerId = new Map<number, TxnMetadata>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  /** The state per transactional id (for the txn/ modules; others read `txns`). */
+  readonly table = new TxnTable();
+  readonly txns = this.table.txns;
+  /** Serialises each transactional id's requests (for the txn/ modules). */
+  readonly locks = new KeyedLock();
   private abortTimer: NodeJS.Timeout | null = null;
   private expireTimer: NodeJS.Timeout | null = null;
   stopping = false;
@@ -141,10 +122,10 @@ export class TransactionCoordinator {
       if (id === null) return;
       const v = value === null ? null : decodeTxnValue(value);
       if (v === null) {
-        this.remove(id);
+        this.table.remove(id);
         return;
       }
-      this.set(id, v);
+      this.table.set(id, v);
     });
     // Producer ids InitProducerId handed out before transactions were served.
     const legacy = await readTextIfExists(this.broker.stateFs, join(this.broker.dataDir, LEGACY_IDS_FILE));
@@ -152,79 +133,21 @@ export class TransactionCoordinator {
       for (const [id, e] of Object.entries(JSON.parse(legacy) as Record<string, { producerId: number; producerEpoch: number; transactionTimeoutMs?: number }>)) {
         if (this.txns.has(id)) continue;
         const now = Date.now();
-        this.set(id, { producerId: e.producerId, producerEpoch: e.producerEpoch, timeoutMs: e.transactionTimeoutMs ?? DEFAULT_TIMEOUT_MS, state: 'Empty', partitions: new Map(), lastUpdateTimestamp: now, startTimestamp: -1 });
+        this.table.set(id, { producerId: e.producerId, producerEpoch: e.producerEpoch, timeoutMs: e.transactionTimeoutMs ?? DEFAULT_TIMEOUT_MS, state: 'Empty', partitions: new Map(), lastUpdateTimestamp: now, startTimestamp: -1 });
       }
     }
     return records;
   }
 
-  private set(id: string, v: TxnLogValue): TxnMetadata {
-    let meta = this.txns.get(id);
-    if (!meta) {
-      meta = { transactionalId: id, producerId: -1, producerEpoch: -1, lastProducerEpoch: -1, timeoutMs: v.timeoutMs, state: 'Empty', partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: -1, completion: null };
-      this.txns.set(id, meta);
-    }
-    if (this.byProducerId.get(meta.producerId) === meta) this.byProducerId.delete(meta.producerId);
-    if (meta.producerId === v.producerId && v.producerEpoch !== meta.producerEpoch) meta.lastProducerEpoch = meta.producerEpoch;
-    else if (meta.producerId !== v.producerId) meta.lastProducerEpoch = -1;
-    meta.producerId = v.producerId;
-    meta.producerEpoch = v.producerEpoch;
-    meta.timeoutMs = v.timeoutMs;
-    meta.state = v.state;
-    meta.partitions = new Map([...v.partitions].map(([t, ps]) => [t, new Set(ps)]));
-    meta.startTimestamp = v.startTimestamp;
-    meta.lastUpdateTimestamp = v.lastUpdateTimestamp;
-    this.byProducerId.set(meta.producerId, meta);
-    return meta;
-  }
-
-  private remove(id: string): void {
-    const meta = this.txns.get(id);
-    if (!meta) return;
-    this.txns.delete(id);
-    if (this.byProducerId.get(meta.producerId) === meta) this.byProducerId.delete(meta.producerId);
-  }
-
-  /** Writes the new state of `id` to __transaction_state, then applies it. */
-  private async write(id: string, v: TxnLogValue): Promise<TxnMetadata> {
+  /** Writes the new state of `id` to __transaction_state, then applies it (also for the txn/ modules). */
+  async write(id: string, v: TxnLogValue): Promise<TxnMetadata> {
     await this.stateLog.append(id, encodeTxnKey(id), encodeTxnValue(v));
-    return this.set(id, v);
+    return this.table.set(id, v);
   }
 
-  private valueOf(meta: TxnMetadata, changes: Partial<TxnLogValue>): TxnLogValue {
-    return {
-      producerId: meta.producerId,
-      producerEpoch: meta.producerEpoch,
-      timeoutMs: meta.timeoutMs,
-      state: meta.state,
-      partitions: partitionsToLog(meta.partitions),
-      lastUpdateTimestamp: Date.now(),
-      startTimestamp: meta.startTimestamp,
-      ...changes,
-    };
-  }
-
-  /** Runs `fn` after every earlier operation on `id` finished. */
-  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(id, tail);
-    void tail.then(() => {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    });
-    return run;
-  }
-
-  /** Kafka's producer id/epoch check for AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. */
-  private check(meta: TxnMetadata | undefined, producerId: number, producerEpoch: number): number {
-    if (!meta || meta.state === 'Dead') return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (meta.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (meta.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
-    return ErrorCode.NONE;
+  /** The coordinator's logger, for the txn/ modules that act for it. */
+  get log(): Logger {
+    return this.logger;
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -236,7 +159,7 @@ export class TransactionCoordinator {
     for (let round = 0; ; round++) {
       let step: Step<InitResult>;
       try {
-        step = await this.withLock(id, () => this.initStep(id, timeoutMs, expected));
+        step = await this.locks.run(id, () => this.initStep(id, timeoutMs, expected));
       } catch (err) {
         this.logger.warn({ transactionalId: id, err: (err as Error).message }, 'InitProducerId failed');
         return fail(writeError(err));
@@ -285,7 +208,7 @@ export class TransactionCoordinator {
         const bump = meta.producerEpoch < MAX_EPOCH - 1;
         const producerId = bump ? meta.producerId : await this.broker.producerIds.allocate();
         const producerEpoch = bump ? meta.producerEpoch + 1 : 0;
-        await this.write(id, this.valueOf(meta, { producerId, producerEpoch, timeoutMs, state: 'Empty', partitions: new Map(), lastUpdateTimestamp: now, startTimestamp: -1 }));
+        await this.write(id, this.table.valueOf(meta, { producerId, producerEpoch, timeoutMs, state: 'Empty', partitions: new Map(), lastUpdateTimestamp: now, startTimestamp: -1 }));
         return done(ErrorCode.NONE, producerId, producerEpoch);
       }
       default:
@@ -294,120 +217,25 @@ export class TransactionCoordinator {
   }
 
   // -----------------------------------------------------------------------------------------------
-  // AddPartitionsToTxn / AddOffsetsToTxn
+  // AddPartitionsToTxn / AddOffsetsToTxn, EndTxn (txn-requests.ts) and ending (txn-completion.ts)
 
   /** Adds partitions to the running transaction (starting one); the error code for all of them. */
   addPartitions(id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number> {
-    if (this.stopping) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
-    return this.withLock(id, async () => {
-      const meta = this.txns.get(id);
-      const invalid = this.check(meta, producerId, producerEpoch);
-      if (invalid !== ErrorCode.NONE) return invalid;
-      const m = meta!;
-      switch (m.state) {
-        case 'PrepareCommit':
-        case 'PrepareAbort':
-          return ErrorCode.CONCURRENT_TRANSACTIONS;
-        case 'Ongoing':
-        case 'Empty':
-        case 'CompleteCommit':
-        case 'CompleteAbort':
-          break;
-        default:
-          return ErrorCode.INVALID_TXN_STATE;
-      }
-      if (m.state === 'Ongoing' && parts.every(([t, p]) => m.partitions.get(t)?.has(p))) return ErrorCode.NONE;
-      try {
-        await this.partitions.add(parts);
-        const next = m.state === 'Ongoing' ? new Map([...m.partitions].map(([t, s]) => [t, new Set(s)])) : new Map<string, Set<number>>();
-        for (const [t, p] of parts) {
-          let s = next.get(t);
-          if (!s) next.set(t, (s = new Set()));
-          s.add(p);
-        }
-        const now = Date.now();
-        await this.write(id, this.valueOf(m, { state: 'Ongoing', partitions: partitionsToLog(next), lastUpdateTimestamp: now, startTimestamp: m.state === 'Ongoing' ? m.startTimestamp : now }));
-      } catch (err) {
-        this.logger.warn({ transactionalId: id, err: (err as Error).message }, 'adding partitions to a transaction failed');
-        return writeError(err);
-      }
-      return ErrorCode.NONE;
-    });
+    return addPartitions(this, id, producerId, producerEpoch, parts);
   }
 
-  // -----------------------------------------------------------------------------------------------
-  // EndTxn
-
-  async endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
-    if (this.stopping) return ErrorCode.NOT_COORDINATOR;
-    let step: Step<number>;
-    try {
-      step = await this.withLock(id, async (): Promise<Step<number>> => {
-        const done = (code: number): Step<number> => ({ kind: 'done', value: code });
-        const meta = this.txns.get(id);
-        const invalid = this.check(meta, producerId, producerEpoch);
-        if (invalid !== ErrorCode.NONE) return done(invalid);
-        const m = meta!;
-        switch (m.state) {
-          case 'Ongoing':
-            await this.prepareEnd(m, commit, m.producerEpoch);
-            return { kind: 'wait', promise: m.completion ?? Promise.resolve() };
-          case 'CompleteCommit':
-            return done(commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE);
-          case 'CompleteAbort':
-            return done(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE);
-          case 'PrepareCommit':
-            return done(commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
-          case 'PrepareAbort':
-            return done(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS);
-          default:
-            return done(ErrorCode.INVALID_TXN_STATE);
-        }
-      });
-    } catch (err) {
-      this.logger.warn({ transactionalId: id, err: (err as Error).message }, 'EndTxn failed');
-      return writeError(err);
-    }
-    if (step.kind === 'done') return step.value;
-    // The decision is durable (Prepare state written): a marker that fails now is retried by the
-    // coordinator, so the producer is told the transaction ended either way, as Kafka does.
-    await step.promise.catch(() => undefined);
-    return ErrorCode.NONE;
+  endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    return endTxn(this, id, producerId, producerEpoch, commit);
   }
 
   /** Writes the Prepare state with `epoch` and starts writing the markers. */
-  private async prepareEnd(meta: TxnMetadata, commit: boolean, epoch: number): Promise<void> {
-    await this.write(meta.transactionalId, this.valueOf(meta, { producerEpoch: epoch, state: commit ? 'PrepareCommit' : 'PrepareAbort' }));
-    void this.startCompletion(meta).catch(() => undefined);
+  private prepareEnd(meta: TxnMetadata, commit: boolean, epoch: number): Promise<void> {
+    return completion.prepareEnd(this, meta, commit, epoch);
   }
 
   /** Writes the markers of a Prepare state, then the Complete state (once at a time). */
   private startCompletion(meta: TxnMetadata): Promise<void> {
-    if (meta.completion) return meta.completion;
-    const commit = meta.state === 'PrepareCommit';
-    const { producerId, producerEpoch } = meta;
-    const parts = [...meta.partitions].flatMap(([t, s]) => [...s].map((p) => [t, p] as const));
-    const run = (async () => {
-      await Promise.all(parts.map(([t, p]) => this.writeMarker(t, p, producerId, producerEpoch, commit)));
-      await this.write(meta.transactionalId, this.valueOf(meta, { state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map() }));
-      this.logger.debug({ transactionalId: meta.transactionalId, producerId, result: commit ? 'commit' : 'abort', partitions: parts.length }, 'transaction completed');
-    })();
-    meta.completion = run;
-    run.then(
-      () => {
-        meta.completion = null;
-      },
-      (err: unknown) => {
-        meta.completion = null;
-        this.logger.error({ transactionalId: meta.transactionalId, err: (err as Error).message }, 'writing transaction markers failed; will retry');
-      },
-    );
-    return run;
-  }
-
-  /** Appends a COMMIT/ABORT marker to one partition (a deleted topic has nothing to mark). */
-  private async writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean): Promise<void> {
-    await this.appendMarker(topic, partition, producerId, producerEpoch, commit, 0, false);
+    return completion.startCompletion(this, meta);
   }
 
   /**
@@ -453,14 +281,7 @@ export class TransactionCoordinator {
    * and the partition was added to its running transaction. Null when it may, else the error.
    */
   verify(producerId: number, producerEpoch: number, topic: string, partition: number): { code: number; message: string } | null {
-    const meta = this.byProducerId.get(producerId);
-    if (meta && producerEpoch < meta.producerEpoch) {
-      return { code: ErrorCode.INVALID_PRODUCER_EPOCH, message: `Producer ${producerId} epoch ${producerEpoch} is older than the current epoch ${meta.producerEpoch}` };
-    }
-    if (!meta || meta.state !== 'Ongoing' || producerEpoch !== meta.producerEpoch || !meta.partitions.get(topic)?.has(partition)) {
-      return { code: ErrorCode.INVALID_TXN_STATE, message: `Partition ${topic}-${partition} is not part of an ongoing transaction of producer ${producerId}` };
-    }
-    return null;
+    return this.table.verify(producerId, producerEpoch, topic, partition);
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -505,7 +326,7 @@ export class TransactionCoordinator {
         continue;
       }
       if (meta.state !== 'Ongoing' || now - meta.startTimestamp <= meta.timeoutMs) continue;
-      await this.withLock(meta.transactionalId, async () => {
+      await this.locks.run(meta.transactionalId, async () => {
         if (meta.state !== 'Ongoing' || this.txns.get(meta.transactionalId) !== meta) return;
         this.logger.info({ transactionalId: meta.transactionalId, producerId: meta.producerId, timeoutMs: meta.timeoutMs }, 'aborting a transaction that timed out');
         const epoch = meta.producerEpoch < MAX_EPOCH ? meta.producerEpoch + 1 : meta.producerEpoch;
@@ -521,12 +342,12 @@ export class TransactionCoordinator {
       if (this.stopping) return;
       if (!(meta.state === 'Empty' || meta.state === 'CompleteCommit' || meta.state === 'CompleteAbort')) continue;
       if (now - meta.lastUpdateTimestamp <= maxIdle) continue;
-      await this.withLock(meta.transactionalId, async () => {
+      await this.locks.run(meta.transactionalId, async () => {
         if (this.txns.get(meta.transactionalId) !== meta || now - meta.lastUpdateTimestamp <= maxIdle) return;
         if (!(meta.state === 'Empty' || meta.state === 'CompleteCommit' || meta.state === 'CompleteAbort')) return;
         await this.stateLog.append(meta.transactionalId, encodeTxnKey(meta.transactionalId), null);
         meta.state = 'Dead';
-        this.remove(meta.transactionalId);
+        this.table.remove(meta.transactionalId);
         this.logger.info({ transactionalId: meta.transactionalId }, 'transactional id expired');
       }).catch((err: unknown) => this.logger.warn({ transactionalId: meta.transactionalId, err: (err as Error).message }, 'expiring a transactional id failed'));
     }

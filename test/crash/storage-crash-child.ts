@@ -2,6 +2,8 @@
  * Child process of storage-crash.test.ts: appends acks=-1-style batches from several concurrent
  * writers until it is killed with SIGKILL. Each batch is acknowledged on stdout only after its
  * `durable` promise resolved: `ACK <baseOffset> <byteLength> <crc32c of the stamped bytes>`.
+ * Batches are stamped with a new leader epoch every 40 appends (each run starting above the log's
+ * newest), so the leader-epoch-checkpoint is rewritten often while the kill can come.
  */
 import { crc32c } from '../../protocol/records/crc32c.js';
 import type { Logger } from '../../src/logger.js';
@@ -20,13 +22,15 @@ const log = await m.create('crash.test', 0, CRASH_LOG_CONFIG);
 process.stdout.write(`READY ${log.highWatermark}\n`);
 
 let n = 0;
+let appended = 0;
+const firstEpoch = log.leaderEpochs.latestEpoch + 1;
 async function writer(id: number): Promise<void> {
   for (;;) {
     const count = 1 + ((n * 7 + id) % 20);
     const size = 10 + ((n * 131 + id * 17) % 400);
     n++;
     const b = makeBatch(Array.from({ length: count }, (_, i) => ({ key: `w${id}-${n}-${i}`, value: Buffer.alloc(size, (n + i) & 0xff) })));
-    const r = log.append(b);
+    const r = log.append(b, firstEpoch + Math.floor(appended++ / 40));
     await r.durable;
     process.stdout.write(`ACK ${r.baseOffset} ${b.length} ${crc32c(b)}\n`);
   }

@@ -3,7 +3,9 @@
  * with SIGKILL at random moments, over and over. Between runs the parent sometimes tears the tail
  * of the last segment (garbage or a half batch, as a power cut could leave). After every restart:
  * every acknowledged batch is present, in order, with the same offset and bytes; every visible
- * batch is valid and offsets are contiguous; nothing after a torn tail is visible.
+ * batch is valid and offsets are contiguous; nothing after a torn tail is visible. The child moves
+ * to a new leader epoch every 40 appends: the leader-epoch-checkpoint the kill leaves is whole
+ * (never torn), and after the restart the epoch cache names every batch's epoch.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -13,6 +15,8 @@ import { crc32c } from '../../protocol/records/crc32c.js';
 import { silentLogger } from '../../src/logger.js';
 import { logConfig } from '../../storage/log-config.js';
 import { LogManager } from '../../storage/log-manager.js';
+import { LeaderEpochCheckpointFile } from '../../storage/leader-epoch-checkpoint.js';
+import { realFs } from '../../storage/fs.js';
 import { batchCrcOk, makeBatch, readAllBatches, tempDir } from '../unit/storage/helpers.js';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 50);
@@ -83,6 +87,9 @@ describe('storage crash safety (kill -9)', () => {
         tearTail(partitionDir, cycle % 2);
         torn++;
       }
+      // The epoch checkpoint as the kill left it: the old or the new one (or none yet), never torn.
+      const leftEpochs = await new LeaderEpochCheckpointFile(realFs, partitionDir).read();
+      expect(leftEpochs.kind, JSON.stringify(leftEpochs)).not.toBe('corrupt');
       const m = await LogManager.open({ dataDir, logger: silentLogger(), defaults: cfg, retentionCheckIntervalMs: 0, cleanerBackoffMs: 0 });
       expect(m.stats.uncleanShutdown).toBe(true);
       const log = m.get('crash.test', 0)!;
@@ -90,9 +97,11 @@ describe('storage crash safety (kill -9)', () => {
       // contiguous, valid, and exactly the bytes on disk (nothing past a torn tail)
       let expected = 0;
       let bytes = 0;
+      const epochs = log.leaderEpochs;
       for (const b of batches) {
         expect(batchCrcOk(b)).toBe(true);
         const base = Number(b.readBigInt64BE(0));
+        expect(epochs.epochForOffset(base), `epoch of the batch at ${base} after cycle ${cycle}`).toBe(b.readInt32BE(12));
         expect(base).toBe(expected);
         expected = base + b.readInt32BE(23) + 1;
         bytes += b.length;

@@ -236,6 +236,15 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
+    id: 'listen-backlog-511',
+    what: 'socket.listen.backlog.size defaults to 511 (Kafka: 50).',
+    why: 'Node\'s default backlog: a crowd of clients reconnecting after a restart is queued rather than dropped into SYN retries, and it still bounds the connections one turn of the event loop accepts (issue 14).',
+    where: [
+      { scenario: 'configs/broker', path: 'configs/socket.listen.backlog.size/value', runnel: '511', kafka: '50' },
+      { scenario: 'configs/broker', path: 'configs/socket.listen.backlog.size/synonyms/*', runnel: 'socket.listen.backlog.size=511 (DEFAULT_CONFIG)', kafka: 'socket.listen.backlog.size=50 (DEFAULT_CONFIG)' },
+    ],
+  },
+  {
     id: 'node-id-default',
     what: 'node.id has a default (1) in Runnel, so DescribeConfigs lists a default synonym for it; Kafka requires node.id and has none.',
     why: 'A broker should start with zero configuration.',

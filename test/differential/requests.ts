@@ -7,6 +7,8 @@ import { newProduceRequestPartition, newProduceRequestTopic } from '../../protoc
 import { newFetchRequestPartition, newFetchRequestTopic } from '../../protocol/generated/01-fetch.js';
 import { newListOffsetsRequestPartition, newListOffsetsRequestTopic } from '../../protocol/generated/02-list-offsets.js';
 import { newMetadataRequestTopic } from '../../protocol/generated/03-metadata.js';
+import { newOffsetForLeaderEpochRequestPartition, newOffsetForLeaderEpochRequestTopic } from '../../protocol/generated/23-offset-for-leader-epoch.js';
+import { errorName } from '../../protocol/errors.js';
 import { buildBatch, buildBatchSync, type BatchOptions, type RecordInput } from '../../protocol/records/builder.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -128,6 +130,29 @@ export function listOffsets(c: RawClient, topic: string, queries: Array<{ partit
     isolationLevel,
     topics: [newListOffsetsRequestTopic({ name: topic, partitions: queries.map((q) => newListOffsetsRequestPartition({ partitionIndex: q.partition, timestamp: q.timestamp, maxNumOffsets: 1 })) })],
   });
+}
+
+/** One OffsetForLeaderEpoch question: the epoch asked about, and the current leader epoch the client believes in (-1: none). */
+export interface EpochQuery {
+  partition: number;
+  leaderEpoch: number;
+  currentLeaderEpoch?: number;
+}
+
+/** OffsetForLeaderEpoch (API 23) as a consumer asks it (replica id -1; Kafka 4 serves v2-4). */
+export function offsetForLeaderEpoch(c: RawClient, topic: string, queries: EpochQuery[], version = 4): Promise<any> {
+  return req(c, 23, version, {
+    replicaId: -1,
+    topics: [newOffsetForLeaderEpochRequestTopic({ topic, partitions: queries.map((q) => newOffsetForLeaderEpochRequestPartition({ partition: q.partition, leaderEpoch: q.leaderEpoch, currentLeaderEpoch: q.currentLeaderEpoch ?? -1 })) })],
+  });
+}
+
+/**
+ * An OffsetForLeaderEpoch response as a user reads it: per answered partition, in order,
+ * `<error> <epoch> <end offset>` (the replica layer's unit test compares against the same form).
+ */
+export function epochAnswers(r: { topics: Array<{ partitions: Array<{ errorCode: number; leaderEpoch: number; endOffset: number | bigint }> }> }): string[] {
+  return r.topics.flatMap((t) => t.partitions.map((p) => `${errorName(p.errorCode)} ${p.leaderEpoch} ${Number(p.endOffset)}`));
 }
 
 /** Records with explicit timestamps (key k<i>, value v<i>). */

@@ -1,0 +1,351 @@
+/**
+ * One partition as this broker hosts it (Kafka's cluster/Partition.scala, written from its
+ * behaviour): the replica state — leader, leader epoch, partition epoch, replicas, ISR — over the
+ * partition's log, and every request that reads or writes the partition going through it, so that
+ * the epoch checks and "am I the leader?" live in one place.
+ *
+ * Single node (today): this broker is the only replica, leader at epoch 0, ISR = {this broker};
+ * the high watermark is the log's visible end (fsynced under the default flush policy) and every
+ * answer is what the handlers gave before this layer. What cluster mode changes here is marked
+ * "Cluster:" (see replica-manager.ts for the whole plan).
+ *
+ * Current leader epoch (KIP-320): Fetch v9+, ListOffsets v4+ and OffsetsForLeaderEpoch v2+ carry
+ * the epoch the client believes the leader has; -1 means "not given" and is not checked. Older than
+ * ours → FENCED_LEADER_EPOCH (the client is behind and refreshes its metadata), newer →
+ * UNKNOWN_LEADER_EPOCH (we are behind), as Kafka's Partition checks it. Produce carries none
+ * (KIP-951 only adds leader hints to its response, v10+).
+ *
+ * Methods named like PartitionLog's (read, offsetForTimestamp, deleteRecordsBefore, highWatermark
+ * ...) keep its meaning, so a handler can move from the log to the partition without a change in
+ * behaviour; the Kafka-named ones (appendToLeader, fetchOffsetForTimestamp, lastOffsetForLeaderEpoch,
+ * divergingEpoch) add the replica checks.
+ */
+import { ErrorCode, type ErrorCodeValue, KafkaError } from '../../protocol/errors.js';
+import { type EpochEndOffset, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../../storage/leader-epoch-cache.js';
+import type { LogConfig } from '../../storage/log-config.js';
+import type { AppendResult, PartitionLog, ReadOptions, ReadResult } from '../../storage/partition-log.js';
+
+/** A request's "current leader epoch" when it names none (Kafka's RecordBatch.NO_PARTITION_LEADER_EPOCH). */
+export const NO_CURRENT_LEADER_EPOCH = -1;
+/** ListOffsets timestamps with a meaning of their own. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+
+/** What the controller decides for a partition (Kafka's LeaderAndIsr; with one broker: fixed). */
+export interface PartitionState {
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+}
+
+/** Fetch options: the log's, plus the epoch the client believes the leader has. */
+export interface PartitionReadOptions extends ReadOptions {
+  /** -1 or absent: not checked. */
+  currentLeaderEpoch?: number;
+}
+
+/** A ListOffsets answer: the offset, its record's timestamp (-1 for earliest/latest) and its epoch (-1: unknown). */
+export interface OffsetAndEpoch {
+  offset: number;
+  timestamp: number;
+  leaderEpoch: number;
+}
+
+/** An OffsetsForLeaderEpoch answer for one partition (the response's fields). */
+export interface EpochEndOffsetAnswer {
+  errorCode: ErrorCodeValue;
+  leaderEpoch: number;
+  endOffset: number;
+}
+
+const NO_REPLICAS: readonly number[] = Object.freeze([]);
+
+export function epochAnswer(errorCode: ErrorCodeValue, leaderEpoch = UNDEFINED_EPOCH, endOffset = UNDEFINED_EPOCH_OFFSET): EpochEndOffsetAnswer {
+  return { errorCode, leaderEpoch, endOffset };
+}
+
+export class Partition {
+  readonly topic: string;
+  /** The partition index (named as on PartitionLog). */
+  readonly partition: number;
+
+  private _leaderId = -1;
+  private _leaderEpoch = UNDEFINED_EPOCH;
+  private _partitionEpoch = -1;
+  private _replicas: readonly number[] = NO_REPLICAS;
+  private _isr: readonly number[] = NO_REPLICAS;
+  /** The log end offset when this broker became leader at the current epoch (Kafka's leaderEpochStartOffsetOpt). */
+  private epochStartOffset = -1;
+
+  constructor(
+    /** The partition's log. Also the key of per-log state kept elsewhere (producer state, append order). */
+    readonly log: PartitionLog,
+    /** The topic id (16 bytes) of the topic this partition belongs to. */
+    readonly topicId: Buffer,
+    /** This broker's node id. */
+    readonly localBrokerId: number,
+  ) {
+    this.topic = log.topic;
+    this.partition = log.partition;
+  }
+
+  // ---- replica state -----------------------------------------------------------------------
+
+  get leaderId(): number {
+    return this._leaderId;
+  }
+  get leaderEpoch(): number {
+    return this._leaderEpoch;
+  }
+  get partitionEpoch(): number {
+    return this._partitionEpoch;
+  }
+  get replicas(): readonly number[] {
+    return this._replicas;
+  }
+  get isr(): readonly number[] {
+    return this._isr;
+  }
+  /** Replicas whose log is unavailable. Single node: none is reported (the log's state is per request). */
+  get offlineReplicas(): readonly number[] {
+    return NO_REPLICAS;
+  }
+  get isLeader(): boolean {
+    return this._leaderId === this.localBrokerId;
+  }
+  /** The log end offset at which the current leader epoch began here (-1 when not leader). */
+  get leaderEpochStartOffset(): number {
+    return this.epochStartOffset;
+  }
+
+  /**
+   * Makes this broker the partition's leader with `state` (Kafka's makeLeader). A state older than
+   * the one held (lower partition epoch) is ignored. A new leader epoch is recorded in the log's
+   * leader-epoch cache at the current log end offset, so that OffsetsForLeaderEpoch for the
+   * previous epoch answers where it ended. Returns whether this broker was not the leader before.
+   *
+   * Cluster: the controller's decisions arrive here (and in a `makeFollower` beside this, which
+   * stops appends, truncates by leader epoch and starts fetching); becoming leader also resets the
+   * followers' fetch state.
+   */
+  makeLeader(state: PartitionState): boolean {
+    if (state.partitionEpoch < this._partitionEpoch) return false;
+    const wasLeader = this.isLeader;
+    this._replicas = state.replicas;
+    this._isr = state.isr;
+    if (state.leaderEpoch > this._leaderEpoch) {
+      const start = this.log.logEndOffset;
+      this.log.leaderEpochs.assign(state.leaderEpoch, start);
+      this._leaderEpoch = state.leaderEpoch;
+      this.epochStartOffset = start;
+    }
+    this._partitionEpoch = state.partitionEpoch;
+    this._leaderId = this.localBrokerId;
+    return !wasLeader;
+  }
+
+  /** NONE, FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH for a request's current leader epoch (-1: not checked). */
+  checkLeaderEpoch(current: number | undefined): ErrorCodeValue {
+    if (current === undefined || current === NO_CURRENT_LEADER_EPOCH) return ErrorCode.NONE;
+    if (current < this._leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+    if (current > this._leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /** Throws unless the epoch matches and (when `requireLeader`) this broker leads the partition. */
+  private checkLocal(currentLeaderEpoch: number | undefined, requireLeader: boolean): void {
+    const code = this.checkLeaderEpoch(currentLeaderEpoch);
+    if (code !== ErrorCode.NONE) {
+      throw new KafkaError(code, `${code === ErrorCode.FENCED_LEADER_EPOCH ? 'Fenced' : 'Unknown'} leader epoch ${currentLeaderEpoch} for ${this.topic}-${this.partition}: the current leader epoch is ${this._leaderEpoch}`);
+    }
+    if (requireLeader && !this.isLeader) throw this.notLeader();
+  }
+
+  private notLeader(): KafkaError {
+    return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `Leader not local for partition ${this.topic}-${this.partition} on broker ${this.localBrokerId}`);
+  }
+
+  // ---- offsets and the log's state ---------------------------------------------------------
+
+  /**
+   * The end of what consumers may read. Single node: the log's visible end (fsynced under the
+   * default flush policy). Cluster: min log end offset over the ISR, advanced on follower fetches.
+   */
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
+  /** The next offset to assign (appends in flight included). */
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+  get isOffline(): boolean {
+    return this.log.isOffline;
+  }
+  get config(): LogConfig {
+    return this.log.config;
+  }
+  /** Bytes on disk. */
+  get size(): number {
+    return this.log.size;
+  }
+
+  /** Runs `cb` once when the high watermark passes `offset` (long-polling fetches); returns a cancel function. */
+  waitForData(offset: number, cb: () => void): () => void {
+    return this.log.waitForData(offset, cb);
+  }
+
+  // ---- Produce -----------------------------------------------------------------------------
+
+  /**
+   * Appends one validated batch as leader, stamped with the current leader epoch (Kafka's
+   * appendRecordsToLeader). With acks=-1 and fewer in-sync replicas than `minInsyncReplicas`:
+   * NOT_ENOUGH_REPLICAS, nothing appended. Offsets are assigned synchronously, so appends keep
+   * the order of the calls. Throws KafkaError (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS,
+   * KAFKA_STORAGE_ERROR, CORRUPT_MESSAGE).
+   */
+  appendToLeader(batch: Buffer, requiredAcks: number, minInsyncReplicas: number): AppendResult {
+    if (!this.isLeader) throw this.notLeader();
+    if (requiredAcks === -1 && this._isr.length < minInsyncReplicas) {
+      throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
+    }
+    return this.log.append(batch, this._leaderEpoch);
+  }
+
+  /**
+   * What a Produce with `requiredAcks` waits for before answering: nothing for acks=0; otherwise
+   * the write, which by default includes its fsync (flush.messages = 1), so acks=-1 means on disk.
+   * Rejects with the write's KAFKA_STORAGE_ERROR.
+   *
+   * Cluster: acks=-1 waits until the high watermark passes the batch (every ISR member has it,
+   * Kafka's DelayedProduce), and answers NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
+   * below min.insync.replicas meanwhile.
+   */
+  acknowledgement(appended: AppendResult, requiredAcks: number): Promise<void> | null {
+    return requiredAcks === 0 ? null : appended.written;
+  }
+
+  // ---- Fetch -------------------------------------------------------------------------------
+
+  /**
+   * File slices for a fetch at `offset`, bounded by the high watermark (or `opts.maxOffset`, the
+   * last stable offset for read_committed) and `maxBytes`; see PartitionLog.read. Checks
+   * `opts.currentLeaderEpoch` first (Fetch v9+). Throws KafkaError (FENCED_LEADER_EPOCH,
+   * UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE, KAFKA_STORAGE_ERROR).
+   *
+   * Cluster: a follower's fetch (replica id ≥ 0) also records that follower's log end offset and
+   * may advance the high watermark or expand the ISR; consumers may fetch from followers (KIP-392).
+   */
+  read(offset: number, maxBytes: number, opts?: PartitionReadOptions): Promise<ReadResult> {
+    try {
+      this.checkLocal(opts?.currentLeaderEpoch, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.log.read(offset, maxBytes, opts);
+  }
+
+  /**
+   * Fetch v12+ `last_fetched_epoch` (sent by followers): whether the fetcher's log has diverged
+   * from ours (Kafka's readRecords). Null: it has not, read on. Otherwise the epoch and end offset
+   * the fetcher must truncate to, answered instead of records. Throws OFFSET_OUT_OF_RANGE when the
+   * epoch's end cannot be determined or the offset is below the log start, and the epoch errors.
+   */
+  divergingEpoch(fetchOffset: number, lastFetchedEpoch: number, currentLeaderEpoch: number): EpochEndOffset | null {
+    const found = this.lastOffsetForLeaderEpoch(currentLeaderEpoch, lastFetchedEpoch, false);
+    if (found.errorCode !== ErrorCode.NONE) throw new KafkaError(found.errorCode);
+    if (found.endOffset === UNDEFINED_EPOCH_OFFSET || found.leaderEpoch === UNDEFINED_EPOCH) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Could not determine the end offset of the last fetched epoch ${lastFetchedEpoch}`);
+    }
+    if (fetchOffset < this.log.logStartOffset) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Received request for offset ${fetchOffset} for partition ${this.topic}-${this.partition}, but we only have log segments from ${this.log.logStartOffset}`);
+    }
+    if (found.leaderEpoch < lastFetchedEpoch || found.endOffset < fetchOffset) return { epoch: found.leaderEpoch, endOffset: found.endOffset };
+    return null;
+  }
+
+  // ---- ListOffsets -------------------------------------------------------------------------
+
+  /** The first record with timestamp ≥ ts (PartitionLog.offsetForTimestamp; no epoch check). */
+  offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    return this.log.offsetForTimestamp(ts);
+  }
+
+  /** The record with the largest timestamp (PartitionLog.maxTimestampOffset; no epoch check). */
+  maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
+    return this.log.maxTimestampOffset();
+  }
+
+  /**
+   * ListOffsets for one partition (Kafka's fetchOffsetForTimestamp): LATEST_TIMESTAMP (-1) →
+   * `lastFetchableOffset` with the current epoch; EARLIEST_TIMESTAMP (-2) → the log start offset
+   * with the oldest epoch; MAX_TIMESTAMP (-3) → the record with the largest timestamp; any other
+   * value → the first record with timestamp ≥ it. Each with the epoch it was written in; null when
+   * no record matches. `lastFetchableOffset` is the high watermark (read_uncommitted) or last
+   * stable offset (read_committed) for a consumer, null for a replica (the log end offset).
+   *
+   * For a consumer, Kafka answers OFFSET_NOT_AVAILABLE while the high watermark is still below the
+   * start of the current epoch (a new leader catching up; never with one broker), and treats a
+   * record found at or after `lastFetchableOffset` as not found — which a timestamp lookup over
+   * the visible log can only meet for read_committed (the last stable offset below the high
+   * watermark). Throws the epoch errors and NOT_LEADER_OR_FOLLOWER.
+   */
+  async fetchOffsetForTimestamp(timestamp: number, currentLeaderEpoch: number, lastFetchableOffset: number | null): Promise<OffsetAndEpoch | null> {
+    this.checkLocal(currentLeaderEpoch, true);
+    const epochs = this.log.leaderEpochs;
+    const lagging = lastFetchableOffset !== null && this.epochStartOffset > this.log.highWatermark;
+    const notAvailable = () =>
+      new KafkaError(ErrorCode.OFFSET_NOT_AVAILABLE, `Failed to fetch offsets for partition ${this.topic}-${this.partition} as its high watermark (${this.log.highWatermark}) is lagging behind the start offset of the current epoch (${this.epochStartOffset})`);
+    if (timestamp === LATEST_TIMESTAMP) {
+      if (lagging) throw notAvailable();
+      return { offset: lastFetchableOffset ?? this.log.logEndOffset, timestamp: -1, leaderEpoch: this._leaderEpoch };
+    }
+    if (timestamp === EARLIEST_TIMESTAMP) {
+      const start = this.log.logStartOffset;
+      const first = epochs.earliestEntry();
+      return { offset: start, timestamp: -1, leaderEpoch: first !== null && first.startOffset <= start ? first.epoch : UNDEFINED_EPOCH };
+    }
+    const found = timestamp === MAX_TIMESTAMP ? await this.log.maxTimestampOffset() : await this.log.offsetForTimestamp(timestamp);
+    if (found === null || (lastFetchableOffset !== null && found.offset >= lastFetchableOffset)) {
+      if (lagging) throw notAvailable();
+      return null;
+    }
+    return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: epochs.epochForOffset(found.offset) };
+  }
+
+  // ---- DeleteRecords -----------------------------------------------------------------------
+
+  /**
+   * DeleteRecords on the leader: moves the log start offset to `offset` (-1: the high watermark)
+   * and returns the new low watermark. OFFSET_OUT_OF_RANGE above the high watermark.
+   *
+   * Cluster: the low watermark is the minimum log start offset over the live replicas, and the
+   * request waits until it reaches `offset` (Kafka's DelayedDeleteRecords). Kafka also refuses
+   * topics whose cleanup.policy lacks `delete` (POLICY_VIOLATION); Runnel does not yet.
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    if (!this.isLeader) return Promise.reject(this.notLeader());
+    return this.log.deleteRecordsBefore(offset);
+  }
+
+  // ---- OffsetsForLeaderEpoch ---------------------------------------------------------------
+
+  /**
+   * The end of `leaderEpoch` in this log (Kafka's lastOffsetForLeaderEpoch): the largest epoch ≤ it
+   * and where that epoch ends — the start of the next one, or the log end offset for the current
+   * epoch. An epoch we cannot place answers NONE with epoch and offset -1. The current leader
+   * epoch is checked first.
+   */
+  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, requireLeader: boolean): EpochEndOffsetAnswer {
+    const code = this.checkLeaderEpoch(currentLeaderEpoch);
+    if (code !== ErrorCode.NONE) return epochAnswer(code);
+    if (requireLeader && !this.isLeader) return epochAnswer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const found = this.log.leaderEpochs.endOffsetFor(leaderEpoch, this.log.logEndOffset);
+    if (found.endOffset === UNDEFINED_EPOCH_OFFSET) return epochAnswer(ErrorCode.NONE);
+    return epochAnswer(ErrorCode.NONE, found.epoch, found.endOffset);
+  }
+}
