@@ -7,8 +7,9 @@
  *    2. access           WRITE on TRANSACTIONAL_ID and TOPIC; the     per topic    stages/access.ts
  *                        broker's internal topics refuse clients
  *    3. storage          free space above runnel.log.dir.min.free.bytes           stages/storage.ts
- *    4. target           served version, hosted partition, min ISR                stages/target.ts
- *    5. header & CRC     the batch's header and one CRC pass                      stages/header.ts
+ *    4. target           served version, hosted partition                         stages/target.ts
+ *    5. header & CRC     the batch's header and one CRC pass; then min ISR        stages/header.ts,
+ *                        for acks=-1                                                stages/target.ts
  *    6. record walk      every record; maxTimestamp repair; keys on compacted      stages/records.ts
  *                        topics — a compressed batch is decompressed here, once
  *    7. schema           records against the registry (topics with validation)    stages/schema.ts
@@ -29,8 +30,15 @@
  *   - loading a partition's producer state, once, for its first idempotent batch.
  * This work starts as soon as the batch arrives; the batch then waits for it in its partition's
  * append order (stage 10). Everything else — an uncompressed batch on a `producer`-codec topic
- * with its producer state loaded, with or without schema validation — runs from stage 1 to the
- * append with no promise and no await: its offsets are assigned before the handler returns.
+ * with its producer state loaded and nothing queued on its partition, with or without schema
+ * validation — runs from stage 1 to the append with no promise and no await: its offsets are
+ * assigned before the handler returns.
+ *
+ * Decompression. An uncompressed batch is never copied: every stage reads it where it lies. A
+ * compressed batch is decompressed exactly once, whatever its topic asks for: the record walk
+ * needs its records anyway (Kafka's LogValidator reads every record of every batch: malformed
+ * records, timestamp windows, the maxTimestamp repair, a decompression bomb's size), and the
+ * schema check and recompression read the same block (ProducedBatch.records()).
  */
 import { withDecompressionSlot } from '../data/decompression-slots.js';
 import type { ProducedBatch } from './produced-batch.js';
@@ -49,28 +57,25 @@ import { refuseUnderReplicated, resolvePartition } from './stages/target.js';
  */
 export function runPipeline(scope: ProduceScope, b: ProducedBatch): void {
   // 1-5: from the request, the topic and the header.
-  const refused = b.topic.refusal ?? resolvePartition(scope, b) ?? refuseUnderReplicated(scope, b) ?? checkHeader(scope, b);
+  const refused = b.topic.refusal ?? resolvePartition(scope, b) ?? checkHeader(scope, b) ?? refuseUnderReplicated(scope, b);
   if (refused !== null) return b.refuse(refused);
   planRecompression(b);
-  // 6-8: the records; synchronous unless they must be decompressed or recompressed.
-  let prepared: Promise<Refusal | null> | null = null;
-  if (b.compressed) {
-    prepared = withDecompressionSlot(() => prepareCompressed(scope, b));
-  } else {
-    const rejected = walkRecords(scope, b) ?? checkSchema(scope, b);
-    if (rejected !== null || b.recompressTo < 0) {
-      b.release();
-      if (rejected !== null) return b.refuse(rejected);
-    } else {
-      prepared = recompress(b);
-    }
+  // 6-8 of a compressed batch: asynchronous from its decompression on; 9-10 wait in arrival order.
+  if (b.compressed) return appendInOrder(scope, b, withDecompressionSlot(() => recordStagesOfCompressed(scope, b)));
+  // 6-7 of an uncompressed batch: in place, synchronously.
+  const rejected = walkRecords(scope, b) ?? checkSchema(scope, b);
+  if (rejected !== null) {
+    b.release();
+    return b.refuse(rejected);
   }
-  // 9-10: in arrival order.
-  appendInOrder(scope, b, prepared);
+  // 8 when the topic asks for a codec (asynchronous), then 9-10.
+  if (b.recompressTo >= 0) return appendInOrder(scope, b, recompress(b));
+  b.release();
+  appendInOrder(scope, b, null);
 }
 
-/** Stages 6-8 of a compressed batch: one decompression, then the walk, schema and recompression on that block. */
-async function prepareCompressed(scope: ProduceScope, b: ProducedBatch): Promise<Refusal | null> {
+/** Stages 6-8 of a compressed batch: its one decompression, then the walk, schema and recompression on that block. */
+async function recordStagesOfCompressed(scope: ProduceScope, b: ProducedBatch): Promise<Refusal | null> {
   try {
     const rejected = (await b.decompress(b.topic.settings!.maxDecompressedBytes)) ?? walkRecords(scope, b) ?? checkSchema(scope, b);
     if (rejected !== null || b.recompressTo < 0) return rejected;

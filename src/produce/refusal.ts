@@ -16,7 +16,3 @@ export interface Refusal {
    */
   readonly recordErrors?: readonly RecordIssue[];
 }
-
-export function refusal(code: number, message: string): Refusal {
-  return { code, message };
-}

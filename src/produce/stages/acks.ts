@@ -21,42 +21,39 @@ export function refuseInvalidAcks(acks: number): Refusal | null {
 }
 
 /**
- * Settles once `b` has its final answer: its append ran (when it waited for its turn) and the
- * write its acks wait for is done or timed out. Null when it already has one. Never rejects:
- * failures become the batch's answer.
+ * Settles once `b` has its final answer: its append ran (when it waited for its turn in the
+ * partition's order) and the write its acks wait for is done or timed out. Never rejects: a
+ * failure becomes the batch's answer (a KafkaError keeps its code).
  */
-export function whenAnswered(b: ProducedBatch, timeoutMs: number): Promise<void> | null {
-  const appending = b.appending;
-  if (appending !== null) {
-    b.appending = null;
-    return appending.then(
-      () => whenAnswered(b, timeoutMs) ?? undefined,
-      (err: unknown) => b.fail(err, ErrorCode.UNKNOWN_SERVER_ERROR),
-    );
+export async function whenAnswered(b: ProducedBatch, timeoutMs: number): Promise<void> {
+  if (b.appending !== null) {
+    try {
+      await b.appending;
+    } catch (err) {
+      return b.fail(err, ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
   }
-  const written = b.written;
-  return written === null ? null : acknowledged(b, written, timeoutMs);
+  if (b.written === null) return;
+  try {
+    if ((await withinTimeout(b.written, timeoutMs)) === 'timeout') b.refuse({ code: ErrorCode.REQUEST_TIMED_OUT, message: `Append not acknowledged within ${timeoutMs} ms` });
+  } catch (err) {
+    b.fail(err, ErrorCode.KAFKA_STORAGE_ERROR);
+  }
 }
 
-function acknowledged(b: ProducedBatch, written: Promise<void>, timeoutMs: number): Promise<void> {
-  const failed = (err: unknown) => {
-    if (!b.failed) b.fail(err, ErrorCode.KAFKA_STORAGE_ERROR);
-  };
-  if (timeoutMs <= 0) return written.then(undefined, failed);
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      b.refuse({ code: ErrorCode.REQUEST_TIMED_OUT, message: `Append not acknowledged within ${timeoutMs} ms` });
-      resolve();
-    }, timeoutMs);
+/** `written`, or 'timeout' after `ms` (no bound when `ms` <= 0). */
+function withinTimeout(written: Promise<void>, ms: number): Promise<'written' | 'timeout'> {
+  if (ms <= 0) return written.then(() => 'written' as const);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve('timeout'), ms);
     written.then(
       () => {
         clearTimeout(timer);
-        resolve();
+        resolve('written');
       },
       (err: unknown) => {
         clearTimeout(timer);
-        failed(err);
-        resolve();
+        reject(err);
       },
     );
   });

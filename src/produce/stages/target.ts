@@ -3,8 +3,9 @@
  * Produce v0-v2 are advertised (librdkafka enables compression only when v0 is) but answered
  * UNSUPPORTED_VERSION per partition, as they would carry the old message formats; a topic or
  * partition this broker does not host is UNKNOWN_TOPIC_OR_PARTITION; acks=-1 on a topic asking for
- * more in-sync replicas than there are is NOT_ENOUGH_REPLICAS (before the batch is read, as Kafka
- * checks min.insync.replicas before validating the records).
+ * more in-sync replicas than there are is NOT_ENOUGH_REPLICAS. That last check runs after the
+ * header and CRC (stage 5), so a corrupt or oversized batch is refused as such on any topic, as
+ * Runnel always answered (Kafka checks min.insync.replicas first).
  */
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ProducedBatch } from '../produced-batch.js';
