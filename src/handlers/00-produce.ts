@@ -46,7 +46,7 @@ import {
   type ProduceResponse,
   type ProduceResponsePartition,
 } from '../../protocol/generated/index.js';
-import { ErrorCode, errorName } from '../../protocol/errors.js';
+import { errorName } from '../../protocol/errors.js';
 import { ProducedBatch } from '../produce/produced-batch.js';
 import { ProduceScope } from '../produce/produce-scope.js';
 import { runPipeline } from '../produce/pipeline.js';
