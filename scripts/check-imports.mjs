@@ -13,8 +13,10 @@
  *
  * To add a rule, append to RULES: `onlyImports(from, may)` for "files matching `from` import only
  * files matching one of `may`", `noImportsOf(target, except)` for "only `except` import `target`",
- * `noCycles(groupOf)` for "no import cycles among the groups files fall into", or any function
- * (graph) => ["a.ts → b.ts", ...].
+ * `noCycles(groupOf)` for "no import cycles among the groups files fall into",
+ * `packageLoadedOnlyBy(names, file)` for "only `file` loads these packages, and lazily", or any
+ * function (graph, packages) => ["a.ts → b.ts", ...] (packages: file → [{ spec, kind }], kind
+ * 'static', 'type' or 'dynamic').
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -51,6 +53,25 @@ export function noImportsOf(target, except) {
 /** No import cycles among the groups that `groupOf` puts files in (files it maps to null are left out). */
 export function noCycles(groupOf) {
   return (graph) => findCycles(groupGraph(graph, groupOf)).map((c) => c.join(' ↔ '));
+}
+
+/**
+ * Packages `names` are loaded only by `file`, and there only with a dynamic import() (type-only
+ * imports are erased, so they load nothing): whoever does not call into `file` never loads them.
+ */
+export function packageLoadedOnlyBy(names, file) {
+  const wanted = new Set(names);
+  return (_graph, packages) => {
+    const out = [];
+    for (const [from, specs] of packages) {
+      for (const { spec, kind } of specs) {
+        if (!wanted.has(spec) || kind === 'type') continue;
+        if (from !== file) out.push(`${from} → ${spec} (${kind})`);
+        else if (kind !== 'dynamic') out.push(`${from} → ${spec} (static: load it with import())`);
+      }
+    }
+    return out;
+  };
 }
 
 /** src/<dir>/... → src/<dir>; src/<file>.ts → src/<file>; anything else → null. */
@@ -100,6 +121,18 @@ export const RULES = [
     why: 'each subsystem (a directory under src/, or a top-level src/*.ts file) can be understood and tested on top of the ones below it',
     enforce: true,
     check: noCycles(srcSubsystem),
+  },
+  {
+    name: 'src/cluster imports only protocol/, storage/, src/config, src/logger.ts and src/cluster',
+    why: 'cluster metadata (etcd) sits below the broker: request handlers and subsystems use it through ports, never the reverse',
+    enforce: true,
+    check: onlyImports(under('src/cluster/'), [under('protocol/'), under('storage/'), under('src/config/'), is('src/logger.ts'), under('src/cluster/')]),
+  },
+  {
+    name: 'only src/cluster/etcd.ts loads etcd3 and cockatiel, with import()',
+    why: 'a single broker (no runnel.etcd.endpoints) must not load etcd3 and gRPC at all',
+    enforce: true,
+    check: packageLoadedOnlyBy(['etcd3', 'cockatiel'], 'src/cluster/etcd.ts'),
   },
 ];
 
@@ -274,15 +307,21 @@ function regexAllowed(prev) {
   return !/[)\]}]/.test(prev);
 }
 
-const STATIC_IMPORT = /(?:^|[;}\n])\s*(?:import|export)\s+(?:type\s+)?(?:[\w$*{}\s,]+?\s+from\s*)?['"]([^'"\n]+)['"]/g;
+const STATIC_IMPORT = /(?:^|[;}\n])\s*(?:import|export)\s+(type\s+)?(?:[\w$*{}\s,]+?\s+from\s*)?['"]([^'"\n]+)['"]/g;
 const DYNAMIC_IMPORT = /\bimport\s*\(\s*['"]([^'"\n]+)['"]\s*\)/g;
 
 /** The module specifiers a source file imports. */
 export function importSpecifiers(src) {
+  return importsWithKinds(src).map((i) => i.spec);
+}
+
+/** The module specifiers a source file imports, each with its kind: 'static', 'type' (erased) or 'dynamic'. */
+export function importsWithKinds(src) {
   const text = blankCommentsAndTemplates(src);
-  const specs = [];
-  for (const re of [STATIC_IMPORT, DYNAMIC_IMPORT]) for (const m of text.matchAll(re)) specs.push(m[1]);
-  return specs;
+  const out = [];
+  for (const m of text.matchAll(STATIC_IMPORT)) out.push({ spec: m[2], kind: m[1] ? 'type' : 'static' });
+  for (const m of text.matchAll(DYNAMIC_IMPORT)) out.push({ spec: m[1], kind: 'dynamic' });
+  return out;
 }
 
 // ---- the graph ------------------------------------------------------------------------------------
@@ -311,28 +350,34 @@ export function importGraph(root) {
   const files = [];
   for (const d of SOURCE_DIRS) if (existsSync(join(root, d))) walk(join(root, d), files);
   const graph = new Map();
+  const packages = new Map();
   const unresolved = [];
   let imports = 0;
   for (const abs of files.sort()) {
     const file = relative(root, abs).split(sep).join('/');
     const deps = new Set();
-    for (const spec of importSpecifiers(readFileSync(abs, 'utf8'))) {
-      if (!spec.startsWith('.')) continue;
+    const pkgs = [];
+    for (const { spec, kind } of importsWithKinds(readFileSync(abs, 'utf8'))) {
+      if (!spec.startsWith('.')) {
+        if (!spec.startsWith('node:')) pkgs.push({ spec: spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'), kind });
+        continue;
+      }
       imports++;
       const target = resolveSpecifier(root, file, spec);
       if (target === null) unresolved.push(`${file} → ${spec}`);
       else deps.add(target);
     }
     graph.set(file, deps);
+    packages.set(file, pkgs);
   }
-  return { graph, unresolved, imports };
+  return { graph, packages, unresolved, imports };
 }
 
 // ---- main -----------------------------------------------------------------------------------------
 
 /** Runs every rule; returns the report lines and whether an enforced rule failed. */
 export function checkImports(root, { verbose = false } = {}) {
-  const { graph, unresolved, imports } = importGraph(root);
+  const { graph, packages, unresolved, imports } = importGraph(root);
   const lines = [`check-imports: ${graph.size} files, ${imports} relative imports`];
   let failed = false;
   if (unresolved.length > 0) {
@@ -340,7 +385,7 @@ export function checkImports(root, { verbose = false } = {}) {
     lines.push(`FAIL     imports that name no file (${unresolved.length}):`, ...unresolved.map((v) => `           ${v}`));
   }
   for (const rule of RULES) {
-    const violations = rule.check(graph);
+    const violations = rule.check(graph, packages);
     if (violations.length === 0) {
       lines.push(`ok       ${rule.name}`);
     } else if (rule.enforce) {

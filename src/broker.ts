@@ -33,7 +33,8 @@ import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
 import { appendTransactionalBatch } from './txn/transactional-append.js';
-import { LocalPartitions } from './data/local-partitions.js';
+import { ReplicaManager } from './replica/replica-manager.js';
+import { HostedPartitions } from './replica/hosted-partitions.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
 import { LocalNode, type ListenerAddress } from './cluster/node.js';
@@ -53,8 +54,10 @@ export class Broker implements BrokerStatus {
   readonly handlers: Map<number, Handler> = this.registry.handlers;
   logs!: LogManager;
   topics!: TopicManager;
-  /** The partitions port over the partition logs (append order, free-space refusal). */
-  partitions!: LocalPartitions;
+  /** The partitions this broker hosts, each with its replica state over its log (src/replica/). */
+  replicas!: ReplicaManager;
+  /** The partitions port over the replica manager (append order, free-space refusal). */
+  partitions!: HostedPartitions;
   groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
@@ -149,7 +152,18 @@ export class Broker implements BrokerStatus {
     await this.topics.reconcile();
     this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
     await this.freeSpace.start();
-    this.partitions = new LocalPartitions(this.topics, this.freeSpace, this.dataDir);
+    // Every partition whose log is there is hosted (led here, at the newest epoch its log has: 0
+    // so far) before anything reads it; topic changes keep the set current (logs first, then the
+    // event, as TopicManager orders them). A deleted topic's producer state goes with it.
+    this.replicas = new ReplicaManager({ brokerId: this.nodeId, topics: this.topics, logs: this.logs });
+    this.replicas.loadTopics(this.topics.all());
+    const replicas = this.replicas;
+    const states = this.producerStates;
+    this.topics.onChange((event, topic) => {
+      if (event === 'deleted') for (const p of replicas.topicDeleted(topic.name)) states.forget(p);
+      else replicas.onTopicChange(event, topic);
+    });
+    this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir);
     this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
@@ -212,7 +226,6 @@ export class Broker implements BrokerStatus {
       config: this.config,
       topics: this.topics,
       partitions: this.partitions,
-      // Keyed by Partition; every Partition here is a PartitionLog, which the manager loads from.
       producers: this.producerStates,
       producerIds: this.producerIds,
       groups: new GroupService(this.groups),

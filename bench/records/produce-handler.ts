@@ -46,7 +46,7 @@ const produce = new ApiRegistry().get(0) as unknown as Handler<object, ProduceRe
 const done: Promise<void> = Promise.resolve();
 for (const topic of ['plain', 'keyed', 'schema', 'full']) {
   b.topics.add(topic, 1);
-  const p = b.partitions.get(topic, 0)!;
+  const p = b.partitions.log(topic, 0);
   if (topic !== 'plain') p.config = { messageTimestampType: 'CreateTime', cleanupPolicy: { delete: false, compact: true } };
   const schemaValidation = topic === 'schema' || topic === 'full' ? { topic, key: null, value: 'TopicNameStrategy' as const } : null;
   b.topics.settingsOf.set(topic, { ...DEFAULT_TOPIC_SETTINGS, compressionType: topic === 'full' ? 'zstd' : 'producer', schemaValidation });

@@ -81,6 +81,29 @@ export class BrokerConfig implements ConfigView {
     // Derived checks that need several keys.
     this.checkSecurityProtocols(this.listeners(), 'listeners');
     if (this.get('advertised.listeners') !== null) this.checkSecurityProtocols(this.advertisedListeners(), 'advertised.listeners');
+    this.checkClusterKeys();
+  }
+
+  /**
+   * inter.broker.listener.name must name an advertised listener (Kafka's rule), and in a cluster
+   * the self-fencing clock needs room: the broker counts its lease lost 1 s before etcd can expire
+   * it, so a keep-alive must fit in between (docs/cluster.md, Fencing).
+   */
+  private checkClusterKeys(): void {
+    const inter = this.string('inter.broker.listener.name');
+    if (inter !== null) {
+      const names = this.advertisedListeners().map((l) => l.name.toUpperCase());
+      if (!names.includes(inter.toUpperCase())) {
+        throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name ${inter} must be a listener name in advertised.listeners (${names.join(', ')})`);
+      }
+    }
+    if (this.clusterMode()) {
+      const session = this.int('broker.session.timeout.ms');
+      const heartbeat = this.int('broker.heartbeat.interval.ms');
+      if (heartbeat >= session - 1000) {
+        throw new ConfigError('broker.heartbeat.interval.ms', `broker.heartbeat.interval.ms (${heartbeat}) must be less than broker.session.timeout.ms - 1000 (${session - 1000}): the broker fences itself 1 s before its lease can expire`);
+      }
+    }
   }
 
   /**
@@ -175,6 +198,18 @@ export class BrokerConfig implements ConfigView {
   nodeId(): number {
     const b = this.get('broker.id');
     return typeof b === 'number' ? b : this.int('node.id');
+  }
+
+  /** Whether this broker is one of a cluster (runnel.etcd.endpoints set) rather than a single node. */
+  clusterMode(): boolean {
+    return this.list('runnel.etcd.endpoints').length > 0;
+  }
+
+  /** The listener other brokers fetch from: inter.broker.listener.name, else the first advertised one. */
+  interBrokerListener(): { name: string; host: string; port: number } {
+    const advertised = this.advertisedListeners();
+    const name = this.string('inter.broker.listener.name');
+    return (name === null ? undefined : advertised.find((l) => l.name.toUpperCase() === name.toUpperCase())) ?? advertised[0]!;
   }
 
   dataDir(): string {

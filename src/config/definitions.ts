@@ -70,6 +70,20 @@ const protocolMap = (v: ConfigValue) => {
   return null;
 };
 
+/** runnel.etcd.endpoints: http://host:port or host:port entries (etcd's gRPC client address). */
+const etcdEndpoints = (v: ConfigValue) => {
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length === 0) return 'must be a list of http://host:port';
+  for (const e of v) {
+    if (/^https:\/\//i.test(e)) return `'${e}': TLS to etcd is not supported yet; use http://`;
+    if (!/^(http:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/.test(e)) return `'${e}' is not http://host:port`;
+  }
+  return null;
+};
+/** runnel.etcd.prefix: key-safe characters, no leading or trailing '/' (keys are <prefix>/...). */
+const etcdPrefix = (v: ConfigValue) =>
+  typeof v === 'string' && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(v) ? null : "must be letters, digits, '.', '_', '-', in '/'-separated parts";
+
 const MS_DAY = 24 * 60 * 60 * 1000;
 
 /** Confluent's subject name strategies, by short or full class name (schema validation). */
@@ -212,7 +226,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'log.local.retention.bytes', type: 'long', default: -2, doc: 'Accepted for compatibility (tiered storage is not supported).', dynamic: true },
   { name: 'compression.type', type: 'string', default: 'producer', doc: 'Broker-wide compression of stored batches; producer keeps what the producer sent.', validate: oneOf(...COMPRESSION_TYPES), dynamic: true },
   { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all.', validate: atLeast(1), dynamic: true },
-  { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync replicas to become leader.', dynamic: true },
+  {
+    name: 'unclean.leader.election.enable',
+    type: 'boolean',
+    default: false,
+    doc: 'In a cluster: when no in-sync replica of a partition is alive, elect an out-of-sync one as leader (records it lacks are lost) rather than leaving the partition offline. A single broker has no other replica.',
+    dynamic: true,
+  },
   // Replication throttles: dynamic broker keys Kafka accepts; kafka-reassign-partitions --verify and
   // --cancel delete them. Runnel does not replicate, so they are accepted and have no effect.
   { name: 'leader.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (replication throttle; Runnel does not replicate).', validate: atLeast(0), dynamic: true },
@@ -366,6 +386,57 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     validate: atLeast(1),
   },
   { name: 'runnel.shutdown.timeout.ms', type: 'int', default: 7000, doc: 'Runnel: longest graceful shutdown before connections are cut.', validate: atLeast(0) },
+  // ---- Cluster mode (docs/cluster.md): brokers that share an etcd form a cluster --------------------
+  {
+    name: 'runnel.etcd.endpoints',
+    type: 'list',
+    default: null,
+    doc: 'Runnel: the etcd endpoints (http://host:port or host:port, comma-separated) that hold the cluster\'s membership, controller election and metadata. Unset: a single broker that talks to nothing. TLS to etcd is not supported yet.',
+    validate: etcdEndpoints,
+  },
+  {
+    name: 'runnel.etcd.prefix',
+    type: 'string',
+    default: 'runnel',
+    doc: 'Runnel: the prefix of every key this cluster writes in etcd (<prefix>/brokers/<id>, <prefix>/topics/<name> ...), so several clusters can share one etcd.',
+    validate: etcdPrefix,
+  },
+  {
+    name: 'runnel.etcd.request.timeout.ms',
+    type: 'int',
+    default: 5000,
+    doc: 'Runnel: the longest one etcd call (read, transaction, lease grant or revoke) may take; a slower one fails as etcd unavailable, and what needed it gets a retriable error (REQUEST_TIMED_OUT). Keep-alives use the shorter of this and broker.heartbeat.interval.ms.',
+    validate: atLeast(100),
+  },
+  {
+    name: 'runnel.etcd.max.txn.ops',
+    type: 'int',
+    default: 128,
+    doc: 'Runnel: the most operations Runnel puts in one etcd transaction; must not exceed etcd\'s --max-txn-ops (default 128). A CreateTopics request whose topics need more (one per partition, plus one per topic) is written one topic per transaction; a topic that alone needs more is refused with POLICY_VIOLATION: raise both limits to create it.',
+    validate: atLeast(4),
+  },
+  { name: 'broker.rack', type: 'string', default: null, doc: 'Rack of the broker, registered in the cluster: replicas of a new partition are spread over racks (rack-aware assignment, as Kafka\'s).' },
+  {
+    name: 'inter.broker.listener.name',
+    type: 'string',
+    default: null,
+    doc: 'The listener other brokers use to reach this one (followers fetch from it); must be one of advertised.listeners. Unset: the first listener.',
+  },
+  {
+    name: 'broker.session.timeout.ms',
+    type: 'int',
+    default: 9000,
+    doc: 'In a cluster: the TTL of the broker\'s etcd lease (rounded up to whole seconds). A broker whose keep-alives stop for this long is out of the cluster and its leaderships move; the broker itself stops acting as leader 1 s earlier (self-fencing). Must exceed broker.heartbeat.interval.ms by more than 1 s.',
+    validate: atLeast(2000),
+  },
+  { name: 'broker.heartbeat.interval.ms', type: 'int', default: 2000, doc: 'In a cluster: how often the broker keeps its etcd lease alive.', validate: atLeast(100) },
+  { name: 'replica.lag.time.max.ms', type: 'long', default: 30000, doc: 'In a cluster: a follower that has not caught up with the leader\'s log end for this long is removed from the ISR.', validate: atLeast(1) },
+  { name: 'replica.fetch.wait.max.ms', type: 'int', default: 500, doc: 'In a cluster: the max_wait_ms of a follower\'s Fetch requests. Should stay below replica.lag.time.max.ms.', validate: atLeast(0) },
+  { name: 'replica.fetch.max.bytes', type: 'int', default: 1048576, doc: 'In a cluster: the partition_max_bytes of a follower\'s Fetch requests (a larger first batch is still fetched whole).', validate: atLeast(0) },
+  { name: 'replica.fetch.min.bytes', type: 'int', default: 1, doc: 'In a cluster: the min_bytes of a follower\'s Fetch requests.', validate: atLeast(1) },
+  { name: 'auto.leader.rebalance.enable', type: 'boolean', default: true, doc: 'In a cluster: the controller periodically moves leadership back to each partition\'s preferred (first) replica when it is in the ISR.' },
+  { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: 300, doc: 'In a cluster: how often the controller checks for partitions not led by their preferred replica.', validate: atLeast(1) },
+  { name: 'controlled.shutdown.enable', type: 'boolean', default: true, doc: 'In a cluster: a stopping broker first asks the controller to move its leaderships away, then leaves.' },
 ];
 
 /** Kafka keys that Runnel accepts so an existing server.properties starts, but that have no effect. */
@@ -381,7 +452,6 @@ export const IGNORED_BROKER_KEYS = [
   'controller.quorum.voters',
   'controller.quorum.bootstrap.servers',
   'controller.listener.names',
-  'inter.broker.listener.name',
   'security.inter.broker.protocol',
   'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr',
@@ -393,7 +463,6 @@ export const IGNORED_BROKER_KEYS = [
   'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr',
   'metadata.log.dir',
-  'auto.leader.rebalance.enable',
 ];
 
 export const TOPIC_CONFIGS: TopicConfigDef[] = [

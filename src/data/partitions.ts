@@ -1,25 +1,74 @@
 /**
  * The partitions port: what request handlers and the coordinators use of a partition this broker
- * hosts — append, read, offsets and watermarks, timestamps, record deletion — and of the set of
- * them. It describes partition operations (Kafka's Partition / ReplicaManager), not the storage
- * engine: today every Partition is the partition's PartitionLog (storage/partition-log.ts, which
- * satisfies the interface as it is) handed out by LocalPartitions (local-partitions.ts); a
- * replica layer can put its own Partition behind the same interface.
+ * hosts, and of the set of them. A `Partition` is Kafka's Partition (cluster/Partition.scala): the
+ * replica state — leader, leader epoch, replicas, ISR — over the partition's log, with the
+ * operations every data API performs on it (append as leader, read, offsets by time, record
+ * deletion, leader-epoch lookups), each checking the request's current leader epoch where the
+ * API carries one. src/replica/partition.ts implements it (src/replica/hosted-partitions.ts hands
+ * them out, from its ReplicaManager); test/unit/handlers/fakes.ts runs the same classes over
+ * in-memory logs.
  *
  * Identity matters: the same partition is always the same object (producer state and the append
  * order are keyed by it), until the topic is deleted or the partition moves.
  */
+import type { ErrorCodeValue } from '../../protocol/errors.js';
+import type { EpochEndOffset } from '../../storage/leader-epoch-cache.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import type { AppendResult, ReadOptions, ReadResult } from '../../storage/partition-log.js';
 
-export type { AppendResult, ReadOptions, ReadResult };
+export type { AppendResult, EpochEndOffset, ReadOptions, ReadResult };
+
+/** A request's "current leader epoch" when it names none (Kafka's RecordBatch.NO_PARTITION_LEADER_EPOCH): not checked. */
+export const NO_CURRENT_LEADER_EPOCH = -1;
+/** ListOffsets timestamps with a meaning of their own. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
 
 /** The topic configs a Partition applies that the produce path reads per batch. */
 export type PartitionConfig = Readonly<Pick<LogConfig, 'messageTimestampType' | 'cleanupPolicy'>>;
 
+/** Fetch options: the log's, plus the epoch the client believes the leader has. */
+export interface PartitionReadOptions extends ReadOptions {
+  /** -1 or absent: not checked. */
+  currentLeaderEpoch?: number;
+}
+
+/** A ListOffsets answer: the offset, its record's timestamp (-1 for earliest/latest) and its leader epoch (-1: unknown). */
+export interface OffsetAndEpoch {
+  offset: number;
+  timestamp: number;
+  leaderEpoch: number;
+}
+
+/** An OffsetsForLeaderEpoch answer for one partition (the response's fields). */
+export interface EpochEndOffsetAnswer {
+  errorCode: ErrorCodeValue;
+  leaderEpoch: number;
+  endOffset: number;
+}
+
 export interface Partition {
   readonly topic: string;
   readonly partition: number;
+  /** The id (16 bytes) of the topic it belongs to. */
+  readonly topicId: Buffer;
+
+  // ---- replica state (Kafka's LeaderAndIsr; single node: this broker, epoch 0) ------------------
+  /** The leader's node id (-1: none). */
+  readonly leaderId: number;
+  /** The current leader epoch (-1 before a leader was chosen). */
+  readonly leaderEpoch: number;
+  /** Every replica's node id, the preferred leader first. */
+  readonly replicas: readonly number[];
+  /** The in-sync replicas. */
+  readonly isr: readonly number[];
+  /** Replicas whose log is unavailable. */
+  readonly offlineReplicas: readonly number[];
+  /** This broker leads the partition. */
+  readonly isLeader: boolean;
+
+  // ---- the log's state -------------------------------------------------------------------------
   /** First offset still readable (DeleteRecords and retention move it). */
   readonly logStartOffset: number;
   /** Offset the next append gets. */
@@ -28,31 +77,78 @@ export interface Partition {
   readonly highWatermark: number;
   /** The partition's storage failed; it serves nothing until restarted. */
   readonly isOffline: boolean;
+  /** Its log was closed (topic deleted, broker stopping): nothing more is written beside it. */
+  readonly isClosed: boolean;
   /** Bytes it holds (DescribeLogDirs). */
   readonly size: number;
+  /** The directory of its files (producer-state snapshots are kept there, beside the log). */
+  readonly dir: string;
   readonly config: PartitionConfig;
+
+  // ---- operations ------------------------------------------------------------------------------
   /**
-   * Appends one validated RecordBatch, assigning its offsets synchronously (stamped into the batch
-   * in place); `written` resolves when readers may see it. Throws KafkaError when refused.
+   * NONE, or why a request for the leader's log is refused (Kafka's getLocalLog): a current leader
+   * epoch older than ours FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH (-1: not checked), then
+   * NOT_LEADER_OR_FOLLOWER when this broker does not lead. read, fetchOffsetForTimestamp and
+   * lastOffsetForLeaderEpoch check it themselves; Fetch asks first, for reads it answers without
+   * reading the log.
    */
-  append(batch: Buffer, leaderEpoch?: number): AppendResult;
-  /** Batches from the one holding `offset`, as file slices, bounded by `maxBytes` and the high watermark. */
-  read(offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult>;
+  checkLeader(currentLeaderEpoch: number): ErrorCodeValue;
+  /**
+   * False when a Produce with `requiredAcks` must be refused with NOT_ENOUGH_REPLICAS: acks=-1 and
+   * fewer in-sync replicas than `minInsyncReplicas`. `append` checks it too; the produce path may
+   * ask first, to refuse before reading the batch (Kafka checks before validating records).
+   */
+  hasEnoughReplicas(requiredAcks: number, minInsyncReplicas: number): boolean;
+  /**
+   * Appends one validated RecordBatch as the leader (Kafka's appendRecordsToLeader), stamped with
+   * the current leader epoch, assigning its offsets synchronously (in place in the batch);
+   * `written` resolves when readers may see it. With `requiredAcks` -1, refuses unless
+   * hasEnoughReplicas (default acks 1: no such check). Throws KafkaError (NOT_LEADER_OR_FOLLOWER,
+   * NOT_ENOUGH_REPLICAS, KAFKA_STORAGE_ERROR, ...).
+   */
+  append(batch: Buffer, requiredAcks?: number, minInsyncReplicas?: number): AppendResult;
+  /**
+   * What a Produce with `requiredAcks` waits for before answering (null: nothing, acks=0); rejects
+   * with the write's KAFKA_STORAGE_ERROR. Single node: the write (fsynced under the default flush
+   * policy); with followers, the high watermark passing the batch.
+   */
+  acknowledgement(appended: AppendResult, requiredAcks: number): Promise<void> | null;
+  /**
+   * Batches from the one holding `offset`, as file slices, bounded by `maxBytes` and the high
+   * watermark (or opts.maxOffset). Rejects with the current-leader-epoch errors first, then
+   * NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE, KAFKA_STORAGE_ERROR.
+   */
+  read(offset: number, maxBytes: number, opts?: PartitionReadOptions): Promise<ReadResult>;
+  /**
+   * Fetch v12+ last_fetched_epoch: null when the fetcher's log agrees with ours up to
+   * `fetchOffset`, else the epoch and end offset it must truncate to. Throws KafkaError.
+   */
+  divergingEpoch(fetchOffset: number, lastFetchedEpoch: number, currentLeaderEpoch: number): EpochEndOffset | null;
   /** Whole batches copied into memory, from `fromOffset` (coordinators replaying their state). */
   readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]>;
   /** Calls `cb` once data past `offset` is readable; returns a function that cancels the wait. */
   waitForData(offset: number, cb: () => void): () => void;
-  /** The first offset whose timestamp is at least `timestamp` (ListOffsets), or null. */
-  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null>;
-  /** The record with the largest timestamp (ListOffsets -3), or null when empty. */
-  maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null>;
-  /** Moves the log start offset up to `offset` (DeleteRecords); resolves with the new low watermark. */
+  /**
+   * ListOffsets: LATEST_TIMESTAMP → `lastFetchableOffset` (high watermark or last stable offset),
+   * EARLIEST_TIMESTAMP → the log start, MAX_TIMESTAMP → the record with the largest timestamp,
+   * else the first record with a timestamp ≥ it; each with its leader epoch; null when none.
+   * Throws the current-leader-epoch errors and NOT_LEADER_OR_FOLLOWER.
+   */
+  fetchOffsetForTimestamp(timestamp: number, currentLeaderEpoch: number, lastFetchableOffset: number | null): Promise<OffsetAndEpoch | null>;
+  /** Moves the log start offset up to `offset` (-1: the high watermark; DeleteRecords); resolves with the new low watermark. */
   deleteRecordsBefore(offset: number): Promise<number>;
+  /** OffsetsForLeaderEpoch: where `leaderEpoch` ends here, after the storage and current-leader-epoch checks. */
+  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number): EpochEndOffsetAnswer;
 }
 
-export interface PartitionsPort {
+/** Finds hosted partitions. */
+export interface PartitionLookup {
   /** The partition when this broker hosts it (its topic exists and the index is in range), else undefined. */
   get(topic: string, partition: number): Partition | undefined;
+}
+
+export interface PartitionsPort extends PartitionLookup {
   /**
    * Runs `append` in the partition's arrival order: synchronously when nothing waits on the
    * partition and there is nothing to `prepare`; otherwise after `prepare` and after every

@@ -35,7 +35,10 @@
  * sent: a failed partition closes the connection so the client notices, as Kafka does.
  *
  * Version notes: v2+ log_append_time, v5+ log_start_offset, v7+ zstd, v8+ record errors and error
- * message, v9+ flexible, v10+ current-leader tags (not needed: we are always the leader).
+ * message, v9+ flexible, v10+ current-leader tags (not sent: on one broker we lead every partition).
+ *
+ * The partition-level half (leadership, min.insync.replicas against the ISR, the leader epoch
+ * stamped into the batch, what acks wait for) is the Partition's (src/replica/partition.ts).
  */
 import {
   newProduceResponse,

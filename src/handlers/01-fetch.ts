@@ -34,8 +34,15 @@
  * filter: others are read exactly as read_uncommitted. A read_committed fetch parked at the LSO
  * with data behind it is woken when a transaction ends, not by every append.
  *
- * A partition that fails (OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka does, with
- * high watermark, last stable offset and log start offset -1.
+ * Replica state first (the Partition's checks, src/replica/partition.ts, in Kafka's order): v9+
+ * current_leader_epoch below the partition's leader epoch FENCED_LEADER_EPOCH, above it
+ * UNKNOWN_LEADER_EPOCH (any negative value: not checked — Fetch's rule, where ListOffsets and
+ * OffsetForLeaderEpoch take only -1 so), then NOT_LEADER_OR_FOLLOWER where this broker does not
+ * lead; v12+ last_fetched_epoch (followers; -1: not given) answers a diverging epoch — the epoch and
+ * end offset to truncate to — instead of records when the fetcher's log went past ours.
+ *
+ * A partition that fails (those errors, OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka
+ * does, with high watermark, last stable offset and log start offset -1.
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).
  * Version notes: v4 isolation level, LSO and aborted transactions; v5 log start offset; v7
  * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible.
@@ -53,7 +60,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
-import type { Partition } from '../data/partitions.js';
+import { NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
 
@@ -80,6 +87,11 @@ interface FetchLimits {
 }
 
 const READ_COMMITTED = 1;
+
+/** The request's current leader epoch; Fetch means "none" by any negative value (Kafka's FetchRequest.optionalEpoch). */
+function currentLeaderEpochOf(p: FetchRequestPartition): number {
+  return p.currentLeaderEpoch < 0 ? NO_CURRENT_LEADER_EPOCH : p.currentLeaderEpoch;
+}
 
 function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
   const config = ctx.config;
@@ -142,6 +154,11 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
     res.abortedTransactions = []; // as Kafka answers an unknown partition
     return true;
   }
+  const refused = log.checkLeader(currentLeaderEpochOf(p));
+  if (refused !== ErrorCode.NONE) {
+    failed(read, refused);
+    return true;
+  }
   let state: PartitionProducerState | null = null;
   if (readCommitted) {
     res.abortedTransactions = [];
@@ -159,6 +176,7 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
   res.highWatermark = hw;
   res.lastStableOffset = lso;
   res.logStartOffset = log.logStartOffset;
+  if (p.lastFetchedEpoch >= 0 && divergedAt(read, log)) return true;
   // A fetch at the very end (including an empty partition after DeleteRecords) is not out of range.
   if (p.fetchOffset === hw && p.fetchOffset >= log.logStartOffset) {
     if (limit > 0) read.waitFrom = p.fetchOffset;
@@ -185,6 +203,26 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
     if (!(err instanceof KafkaError)) ctx.log.error({ err, topic: read.topic, partition: p.partition }, 'fetch read failed');
     return true;
   }
+}
+
+/**
+ * Fetch v12+ last_fetched_epoch: true when the partition is answered now — with the diverging
+ * epoch the fetcher must truncate to (no records, watermarks as read), or with the error that
+ * check gave (OFFSET_OUT_OF_RANGE when the epoch cannot be placed, or the offset is below the log
+ * start). False: the logs agree, read on.
+ */
+function divergedAt(read: PartitionRead, log: Partition): boolean {
+  const p = read.req;
+  try {
+    const diverging = log.divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, currentLeaderEpochOf(p));
+    if (diverging === null) return false;
+    read.res.divergingEpoch.epoch = diverging.epoch;
+    read.res.divergingEpoch.endOffset = diverging.endOffset;
+  } catch (err) {
+    if (!(err instanceof KafkaError)) throw err;
+    failed(read, err.code);
+  }
+  return true;
 }
 
 /**

@@ -6,8 +6,16 @@
  * (v7; UNSUPPORTED_VERSION below, as for -4/-5, which need v8/v9, and other negative values); any
  * other value the first offset whose timestamp is at least that (time index), or -1 when none is.
  * A partition named twice in one request is answered once, with INVALID_REQUEST (as Kafka does).
+ *
+ * The lookups are the Partition's (src/replica/partition.ts, Kafka's fetchOffsetForTimestamp): each
+ * answer carries the leader epoch of the offset found (latest: the current epoch; earliest: the
+ * epoch of the log start), and a v4+ current_leader_epoch older than the partition's is
+ * FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH (-1: not checked). A consumer (replica id -1)
+ * sees up to the high watermark (read_committed: the last stable offset); a replica or tool
+ * (replica id ≥ 0, or -2) the log end offset, as Kafka answers them.
+ *
  * Version notes: v0 returns a list of offsets (old style); v1 single offset + timestamp; v2
- * isolation level; v4 leader epoch; v6 flexible; v7 max timestamp.
+ * isolation level; v4 leader epoch and current leader epoch; v6 flexible; v7 max timestamp.
  */
 import {
   newListOffsetsResponse,
@@ -18,11 +26,26 @@ import {
   type ListOffsetsResponsePartition,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { defineHandler } from './types.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
+import { defineHandler, type RequestContext } from './types.js';
 
-export const LATEST_TIMESTAMP = -1;
-export const EARLIEST_TIMESTAMP = -2;
-export const MAX_TIMESTAMP = -3;
+/** The replica id consumers send; brokers send their node id, tools -2 (Kafka's DEBUGGING_REPLICA_ID). */
+const CONSUMER_REPLICA_ID = -1;
+const READ_COMMITTED = 1;
+
+/**
+ * Where LATEST ends and what a lookup may find (Kafka's lastFetchableOffset): for a consumer the
+ * high watermark, or for read_committed (v2+) the last stable offset — only partitions that were
+ * ever part of a transaction can differ, so only they load producer state; null for a replica or
+ * tool (the log end offset).
+ */
+async function lastFetchableOffset(ctx: RequestContext, req: ListOffsetsRequest, partition: Partition): Promise<number | null> {
+  if (req.replicaId !== CONSUMER_REPLICA_ID) return null;
+  const hw = partition.highWatermark;
+  if (ctx.version < 2 || req.isolationLevel !== READ_COMMITTED || !ctx.txn.partitions.has(partition.topic, partition.partition)) return hw;
+  const state = ctx.producers.peek(partition) ?? (await ctx.producers.get(partition));
+  return state.lastStableOffset(hw);
+}
 
 export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
   key: 2,
@@ -57,38 +80,17 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
           res.errorCode = ErrorCode.UNSUPPORTED_VERSION;
           continue;
         }
-        const log = ctx.partitions.get(t.name, p.partitionIndex);
-        if (!log) {
+        const partition = ctx.partitions.get(t.name, p.partitionIndex);
+        if (!partition) {
           res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           continue;
         }
         try {
-          let found: { offset: number; timestamp: number } | null;
-          switch (p.timestamp) {
-            case LATEST_TIMESTAMP: {
-              // read_committed: the last stable offset (only partitions that were ever part of a
-              // transaction can differ from the high watermark).
-              let offset = log.highWatermark;
-              if (ctx.version >= 2 && req.isolationLevel === 1 && ctx.txn.partitions.has(log.topic, log.partition)) {
-                const state = ctx.producers.peek(log) ?? (await ctx.producers.get(log));
-                offset = state.lastStableOffset(log.highWatermark);
-              }
-              found = { offset, timestamp: -1 };
-              break;
-            }
-            case EARLIEST_TIMESTAMP:
-              found = { offset: log.logStartOffset, timestamp: -1 };
-              break;
-            case MAX_TIMESTAMP:
-              found = await log.maxTimestampOffset();
-              break;
-            default:
-              found = await log.offsetForTimestamp(p.timestamp);
-          }
+          const found = await partition.fetchOffsetForTimestamp(p.timestamp, ctx.version >= 4 ? p.currentLeaderEpoch : NO_CURRENT_LEADER_EPOCH, await lastFetchableOffset(ctx, req, partition));
           if (found) {
             res.offset = found.offset;
             res.timestamp = found.timestamp;
-            res.leaderEpoch = 0;
+            res.leaderEpoch = found.leaderEpoch;
           }
           if (ctx.version === 0) res.oldStyleOffsets = found ? [found.offset].slice(0, Math.max(p.maxNumOffsets, 0)) : [];
         } catch (err) {

@@ -2,8 +2,10 @@
  * Metadata (key 3), versions 0-12.
  *
  * Brokers (this one, at the address of the listener the client used), the cluster id, the
- * controller (this broker) and, for the requested topics, every partition with leader, replicas
- * and ISR. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
+ * controller (this broker) and, for the requested topics, every partition with leader, leader
+ * epoch, replicas and ISR from its replica state (src/replica/partition.ts; one broker: led here at
+ * the newest epoch its log has, replicas = ISR = this broker); a partition not hosted (its log is
+ * missing) is LEADER_NOT_AVAILABLE with no leader, this broker offline, as Kafka answers. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
  * allows it (v4+ flag; always allowed before v4), and are then returned ready to use — at most
  * runnel.max.auto.created.topics.per.request per request, the rest LEADER_NOT_AVAILABLE; never the
  * broker's state topics (__consumer_offsets, __transaction_state, _schemas). A name that
@@ -29,25 +31,56 @@ import { ZERO_UUID } from '../../protocol/codec-support.js';
 import type { Topic } from '../metadata/topic-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../metadata/topic-manager.js';
 import { isBrokerStateTopic } from '../data/internal-topic.js';
+import type { Partition, PartitionLookup } from '../data/partitions.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 /** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
 export const ALL_TOPIC_OPERATIONS = 0b1111_1111_1000;
 const OPERATIONS_UNSET = -2147483648;
 
-/** A topic this broker hosts: every partition led by `node`, its only replica. */
-export function describeTopic(node: number, topic: Topic, includeOps: boolean): MetadataResponseTopic {
-  const partitions = [];
+/** A partition's leadership as Metadata and DescribeTopicPartitions answer it. */
+export interface PartitionLeadership {
+  errorCode: number;
+  leaderId: number;
+  leaderEpoch: number;
+  replicaNodes: readonly number[];
+  isrNodes: readonly number[];
+  offlineReplicas: readonly number[];
+}
+
+/**
+ * From the hosted partition's replica state; a partition of a known topic that is not hosted (its
+ * log is missing: creation under way, or it failed) has no leader and this broker offline.
+ */
+export function leadershipOf(partition: Partition | undefined, node: number): PartitionLeadership {
+  if (partition === undefined) {
+    return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1, leaderEpoch: -1, replicaNodes: [node], isrNodes: [], offlineReplicas: [node] };
+  }
+  return {
+    errorCode: partition.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    leaderId: partition.leaderId,
+    leaderEpoch: partition.leaderEpoch,
+    replicaNodes: partition.replicas,
+    isrNodes: partition.isr,
+    offlineReplicas: partition.offlineReplicas,
+  };
+}
+
+/** A known topic with each partition's leadership. */
+export function describeTopic(partitions: PartitionLookup, node: number, topic: Topic, includeOps: boolean): MetadataResponseTopic {
+  const described = [];
   for (let p = 0; p < topic.partitions; p++) {
-    partitions.push(
+    const l = leadershipOf(partitions.get(topic.name, p), node);
+    described.push(
       newMetadataResponsePartition({
-        errorCode: ErrorCode.NONE,
+        errorCode: l.errorCode,
         partitionIndex: p,
-        leaderId: node,
-        leaderEpoch: 0,
-        replicaNodes: [node],
-        isrNodes: [node],
-        offlineReplicas: [],
+        leaderId: l.leaderId,
+        leaderEpoch: l.leaderEpoch,
+        // Copies: the response's lists are its own, never the partition's shared state.
+        replicaNodes: l.replicaNodes.slice(),
+        isrNodes: l.isrNodes.slice(),
+        offlineReplicas: l.offlineReplicas.slice(),
       }),
     );
   }
@@ -56,7 +89,7 @@ export function describeTopic(node: number, topic: Topic, includeOps: boolean): 
     name: topic.name,
     topicId: topic.id,
     isInternal: topic.internal,
-    partitions,
+    partitions: described,
     topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : OPERATIONS_UNSET,
   });
 }
@@ -110,7 +143,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
     const topics: MetadataResponseTopic[] = [];
     if (allTopics) {
-      for (const t of ctx.topics.all()) topics.push(describeTopic(ctx.node.nodeId, t, includeOps));
+      for (const t of ctx.topics.all()) topics.push(describeTopic(ctx.partitions, ctx.node.nodeId, t, includeOps));
     } else {
       const autoCreate = ctx.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
       const created = autoCreate ? await autoCreateTopics(ctx, req.topics!, v) : new Map<string, MetadataResponseTopic>();
@@ -123,14 +156,14 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           if (seenIds.has(id)) continue;
           seenIds.add(id);
           const byId = ctx.topics.byId(rt.topicId);
-          topics.push(byId ? describeTopic(ctx.node.nodeId, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          topics.push(byId ? describeTopic(ctx.partitions, ctx.node.nodeId, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         const name = rt.name ?? '';
         if (seenNames.has(name)) continue;
         seenNames.add(name);
         const topic = ctx.topics.get(name);
-        if (topic) topics.push(describeTopic(ctx.node.nodeId, topic, includeOps));
+        if (topic) topics.push(describeTopic(ctx.partitions, ctx.node.nodeId, topic, includeOps));
         else topics.push(created.get(name) ?? topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }

@@ -10,9 +10,10 @@
  * request: every requested topic gets INVALID_REQUEST, as Kafka answers it.
  *
  * Kafka 3.8+ admin clients use this for describeTopics() (kafka-topics --describe, Streams'
- * internal-topic checks) when the broker advertises it, and fall back to Metadata otherwise. One
- * broker: every partition is led by this node with itself as the only replica and ISR, and an
- * empty ELR / last-known ELR (what kafka-topics prints as "Elr: " and "LastKnownElr: ").
+ * internal-topic checks) when the broker advertises it, and fall back to Metadata otherwise. Leader,
+ * leader epoch, replicas and ISR come from each partition's replica state, as Metadata answers them
+ * (one broker: led here, itself the only replica and ISR), and an empty ELR / last-known ELR (what
+ * kafka-topics prints as "Elr: " and "LastKnownElr: ").
  */
 import {
   newDescribeTopicPartitionsResponse,
@@ -26,7 +27,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/codec-support.js';
 import { topicNameProblem } from '../metadata/topic-manager.js';
-import { ALL_TOPIC_OPERATIONS } from './03-metadata.js';
+import { ALL_TOPIC_OPERATIONS, leadershipOf } from './03-metadata.js';
 import { defineHandler } from './types.js';
 
 /** Kafka's `max.request.partition.size.limit` default: the most partitions one response carries. */
@@ -71,17 +72,18 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
       const end = Math.min(topic.partitions, start + remaining);
       const partitions = [];
       for (let p = start; p < end; p++) {
+        const l = leadershipOf(ctx.partitions.get(name, p), node);
         partitions.push(
           newDescribeTopicPartitionsResponsePartition({
-            errorCode: ErrorCode.NONE,
+            errorCode: l.errorCode,
             partitionIndex: p,
-            leaderId: node,
-            leaderEpoch: 0,
-            replicaNodes: [node],
-            isrNodes: [node],
+            leaderId: l.leaderId,
+            leaderEpoch: l.leaderEpoch,
+            replicaNodes: l.replicaNodes.slice(),
+            isrNodes: l.isrNodes.slice(),
             eligibleLeaderReplicas: [],
             lastKnownElr: [],
-            offlineReplicas: [],
+            offlineReplicas: l.offlineReplicas.slice(),
           }),
         );
       }

@@ -16,7 +16,7 @@
  *                 append; the walk repairs the header's maxTimestamp in the bytes themselves.
  *   answer        error code and message, record errors, base offset, log append time, and the
  *                 promises still to settle: the append (when the batch waited in its partition's
- *                 order) and the write that acks wait for.
+ *                 order) and the acknowledgement that acks wait for.
  *
  * One object per batch with a fixed shape; nothing per record.
  */
@@ -63,8 +63,8 @@ export class ProducedBatch {
   logAppendTime = -1;
   /** Settles once the append ran, when the batch had to wait in its partition's append order. */
   appending: Promise<void> | null = null;
-  /** Resolves when the append is written (what acks=1/-1 wait for); null for acks=0 or no append. */
-  written: Promise<void> | null = null;
+  /** What acks=1/-1 wait for (Partition.acknowledgement: on one broker, the write); null for acks=0 or no append. */
+  acknowledgement: Promise<void> | null = null;
 
   constructor(
     readonly topic: TopicTarget,
@@ -134,7 +134,7 @@ export class ProducedBatch {
     this.recordErrors = r.recordErrors ?? null;
     this.baseOffset = -1;
     this.logAppendTime = -1;
-    this.written = null;
+    this.acknowledgement = null;
   }
 
   /** A failure that escaped the stages: a KafkaError keeps its code, anything else gets `code`. */

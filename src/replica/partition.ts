@@ -4,33 +4,42 @@
  * partition's log, and every request that reads or writes the partition going through it, so that
  * the epoch checks and "am I the leader?" live in one place.
  *
- * Single node (today): this broker is the only replica, leader at epoch 0, ISR = {this broker};
- * the high watermark is the log's visible end (fsynced under the default flush policy) and every
- * answer is what the handlers gave before this layer. What cluster mode changes here is marked
- * "Cluster:" (see replica-manager.ts for the whole plan).
+ * Single node (today): this broker is the only replica, leader at the newest epoch its log has (0
+ * so far), ISR = {this broker}; the high watermark is the log's visible end (fsynced under the
+ * default flush policy). What cluster mode changes here is marked "Cluster:" (see
+ * replica-manager.ts for the whole plan).
  *
  * Current leader epoch (KIP-320): Fetch v9+, ListOffsets v4+ and OffsetsForLeaderEpoch v2+ carry
- * the epoch the client believes the leader has; -1 means "not given" and is not checked. Older than
+ * the epoch the client believes the leader has; -1 means "not given" and is not checked (Fetch
+ * turns any negative value into -1 first, as Kafka's FetchRequest does). Older than
  * ours → FENCED_LEADER_EPOCH (the client is behind and refreshes its metadata), newer →
  * UNKNOWN_LEADER_EPOCH (we are behind), as Kafka's Partition checks it. Produce carries none
  * (KIP-951 only adds leader hints to its response, v10+).
  *
- * Methods named like PartitionLog's (read, offsetForTimestamp, deleteRecordsBefore, highWatermark
- * ...) keep its meaning, so a handler can move from the log to the partition without a change in
- * behaviour; the Kafka-named ones (appendToLeader, fetchOffsetForTimestamp, lastOffsetForLeaderEpoch,
- * divergingEpoch) add the replica checks.
+ * It is the port's Partition (src/data/partitions.ts), which handlers and coordinators see through
+ * `ctx.partitions`: members named like PartitionLog's (read, deleteRecordsBefore, highWatermark
+ * ...) keep its meaning plus the replica checks; `append` is Kafka's appendRecordsToLeader; the
+ * Kafka-named ones (fetchOffsetForTimestamp, lastOffsetForLeaderEpoch, divergingEpoch) answer from
+ * the leader-epoch cache. Hot path: read and append add two field compares to the log's call and
+ * allocate nothing.
  */
 import { ErrorCode, type ErrorCodeValue, KafkaError } from '../../protocol/errors.js';
-import { type EpochEndOffset, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../../storage/leader-epoch-cache.js';
-import type { LogConfig } from '../../storage/log-config.js';
-import type { AppendResult, PartitionLog, ReadOptions, ReadResult } from '../../storage/partition-log.js';
+import type * as port from '../data/partitions.js';
+import {
+  EARLIEST_TIMESTAMP,
+  type EpochEndOffsetAnswer,
+  LATEST_TIMESTAMP,
+  MAX_TIMESTAMP,
+  NO_CURRENT_LEADER_EPOCH,
+  type OffsetAndEpoch,
+  type PartitionConfig,
+  type PartitionReadOptions,
+} from '../data/partitions.js';
+import { type EpochEndOffset, type LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../../storage/leader-epoch-cache.js';
+import type { AppendResult, ReadOptions, ReadResult } from '../../storage/partition-log.js';
 
-/** A request's "current leader epoch" when it names none (Kafka's RecordBatch.NO_PARTITION_LEADER_EPOCH). */
-export const NO_CURRENT_LEADER_EPOCH = -1;
-/** ListOffsets timestamps with a meaning of their own. */
-export const LATEST_TIMESTAMP = -1;
-export const EARLIEST_TIMESTAMP = -2;
-export const MAX_TIMESTAMP = -3;
+export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, NO_CURRENT_LEADER_EPOCH };
+export type { EpochEndOffsetAnswer, OffsetAndEpoch, PartitionReadOptions };
 
 /** What the controller decides for a partition (Kafka's LeaderAndIsr; with one broker: fixed). */
 export interface PartitionState {
@@ -40,24 +49,30 @@ export interface PartitionState {
   isr: readonly number[];
 }
 
-/** Fetch options: the log's, plus the epoch the client believes the leader has. */
-export interface PartitionReadOptions extends ReadOptions {
-  /** -1 or absent: not checked. */
-  currentLeaderEpoch?: number;
-}
-
-/** A ListOffsets answer: the offset, its record's timestamp (-1 for earliest/latest) and its epoch (-1: unknown). */
-export interface OffsetAndEpoch {
-  offset: number;
-  timestamp: number;
-  leaderEpoch: number;
-}
-
-/** An OffsetsForLeaderEpoch answer for one partition (the response's fields). */
-export interface EpochEndOffsetAnswer {
-  errorCode: ErrorCodeValue;
-  leaderEpoch: number;
-  endOffset: number;
+/**
+ * What a Partition uses of its log: storage/partition-log.ts's PartitionLog (which satisfies it as
+ * it is), or an in-memory log in handler unit tests.
+ */
+export interface ReplicaLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+  readonly isOffline: boolean;
+  readonly isClosed: boolean;
+  readonly size: number;
+  readonly config: PartitionConfig;
+  /** Where each leader epoch began (file `leader-epoch-checkpoint`). */
+  readonly leaderEpochs: LeaderEpochCache;
+  append(batch: Buffer, leaderEpoch?: number): AppendResult;
+  read(offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult>;
+  readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]>;
+  waitForData(offset: number, cb: () => void): () => void;
+  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null>;
+  maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null>;
+  deleteRecordsBefore(offset: number): Promise<number>;
 }
 
 const NO_REPLICAS: readonly number[] = Object.freeze([]);
@@ -66,7 +81,9 @@ export function epochAnswer(errorCode: ErrorCodeValue, leaderEpoch = UNDEFINED_E
   return { errorCode, leaderEpoch, endOffset };
 }
 
-export class Partition {
+const NOT_ENOUGH_REPLICAS_MESSAGE = 'Messages are rejected since there are fewer in-sync replicas than required.';
+
+export class Partition implements port.Partition {
   readonly topic: string;
   /** The partition index (named as on PartitionLog). */
   readonly partition: number;
@@ -80,8 +97,8 @@ export class Partition {
   private epochStartOffset = -1;
 
   constructor(
-    /** The partition's log. Also the key of per-log state kept elsewhere (producer state, append order). */
-    readonly log: PartitionLog,
+    /** The partition's log. */
+    readonly log: ReplicaLog,
     /** The topic id (16 bytes) of the topic this partition belongs to. */
     readonly topicId: Buffer,
     /** This broker's node id. */
@@ -154,13 +171,22 @@ export class Partition {
     return ErrorCode.NONE;
   }
 
-  /** Throws unless the epoch matches and (when `requireLeader`) this broker leads the partition. */
-  private checkLocal(currentLeaderEpoch: number | undefined, requireLeader: boolean): void {
+  /**
+   * NONE, or why a request that must reach the leader's log is refused (Kafka's getLocalLog): the
+   * current-leader-epoch errors first, then NOT_LEADER_OR_FOLLOWER.
+   */
+  checkLeader(currentLeaderEpoch: number | undefined): ErrorCodeValue {
     const code = this.checkLeaderEpoch(currentLeaderEpoch);
-    if (code !== ErrorCode.NONE) {
-      throw new KafkaError(code, `${code === ErrorCode.FENCED_LEADER_EPOCH ? 'Fenced' : 'Unknown'} leader epoch ${currentLeaderEpoch} for ${this.topic}-${this.partition}: the current leader epoch is ${this._leaderEpoch}`);
-    }
-    if (requireLeader && !this.isLeader) throw this.notLeader();
+    if (code !== ErrorCode.NONE) return code;
+    return this._leaderId === this.localBrokerId ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  }
+
+  /** Throws what checkLeader answers, with Kafka's message. */
+  private checkLocal(currentLeaderEpoch: number | undefined): void {
+    const code = this.checkLeader(currentLeaderEpoch);
+    if (code === ErrorCode.NONE) return;
+    if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw this.notLeader();
+    throw new KafkaError(code, `${code === ErrorCode.FENCED_LEADER_EPOCH ? 'Fenced' : 'Unknown'} leader epoch ${currentLeaderEpoch} for ${this.topic}-${this.partition}: the current leader epoch is ${this._leaderEpoch}`);
   }
 
   private notLeader(): KafkaError {
@@ -186,12 +212,23 @@ export class Partition {
   get isOffline(): boolean {
     return this.log.isOffline;
   }
-  get config(): LogConfig {
+  get isClosed(): boolean {
+    return this.log.isClosed;
+  }
+  get dir(): string {
+    return this.log.dir;
+  }
+  get config(): PartitionConfig {
     return this.log.config;
   }
   /** Bytes on disk. */
   get size(): number {
     return this.log.size;
+  }
+
+  /** Whole batches copied into memory from `fromOffset` (coordinators and producer state replaying the log; no checks). */
+  readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]> {
+    return this.log.readBatches(fromOffset, maxBytes);
   }
 
   /** Runs `cb` once when the high watermark passes `offset` (long-polling fetches); returns a cancel function. */
@@ -201,18 +238,22 @@ export class Partition {
 
   // ---- Produce -----------------------------------------------------------------------------
 
+  /** False when acks=-1 must be refused: fewer in-sync replicas than `minInsyncReplicas` (Kafka's check in appendRecordsToLeader). */
+  hasEnoughReplicas(requiredAcks: number, minInsyncReplicas: number): boolean {
+    return requiredAcks !== -1 || this._isr.length >= minInsyncReplicas;
+  }
+
   /**
    * Appends one validated batch as leader, stamped with the current leader epoch (Kafka's
    * appendRecordsToLeader). With acks=-1 and fewer in-sync replicas than `minInsyncReplicas`:
-   * NOT_ENOUGH_REPLICAS, nothing appended. Offsets are assigned synchronously, so appends keep
-   * the order of the calls. Throws KafkaError (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS,
-   * KAFKA_STORAGE_ERROR, CORRUPT_MESSAGE).
+   * NOT_ENOUGH_REPLICAS, nothing appended (default acks 1: not checked; the broker's own state
+   * topics append so). Offsets are assigned synchronously, so appends keep the order of the
+   * calls. Throws KafkaError (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, KAFKA_STORAGE_ERROR,
+   * CORRUPT_MESSAGE).
    */
-  appendToLeader(batch: Buffer, requiredAcks: number, minInsyncReplicas: number): AppendResult {
-    if (!this.isLeader) throw this.notLeader();
-    if (requiredAcks === -1 && this._isr.length < minInsyncReplicas) {
-      throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'Messages are rejected since there are fewer in-sync replicas than required.');
-    }
+  append(batch: Buffer, requiredAcks = 1, minInsyncReplicas = 1): AppendResult {
+    if (this._leaderId !== this.localBrokerId) throw this.notLeader();
+    if (requiredAcks === -1 && this._isr.length < minInsyncReplicas) throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_MESSAGE);
     return this.log.append(batch, this._leaderEpoch);
   }
 
@@ -242,7 +283,7 @@ export class Partition {
    */
   read(offset: number, maxBytes: number, opts?: PartitionReadOptions): Promise<ReadResult> {
     try {
-      this.checkLocal(opts?.currentLeaderEpoch, true);
+      this.checkLocal(opts?.currentLeaderEpoch);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -270,16 +311,6 @@ export class Partition {
 
   // ---- ListOffsets -------------------------------------------------------------------------
 
-  /** The first record with timestamp ≥ ts (PartitionLog.offsetForTimestamp; no epoch check). */
-  offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
-    return this.log.offsetForTimestamp(ts);
-  }
-
-  /** The record with the largest timestamp (PartitionLog.maxTimestampOffset; no epoch check). */
-  maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
-    return this.log.maxTimestampOffset();
-  }
-
   /**
    * ListOffsets for one partition (Kafka's fetchOffsetForTimestamp): LATEST_TIMESTAMP (-1) →
    * `lastFetchableOffset` with the current epoch; EARLIEST_TIMESTAMP (-2) → the log start offset
@@ -295,7 +326,7 @@ export class Partition {
    * watermark). Throws the epoch errors and NOT_LEADER_OR_FOLLOWER.
    */
   async fetchOffsetForTimestamp(timestamp: number, currentLeaderEpoch: number, lastFetchableOffset: number | null): Promise<OffsetAndEpoch | null> {
-    this.checkLocal(currentLeaderEpoch, true);
+    this.checkLocal(currentLeaderEpoch);
     const epochs = this.log.leaderEpochs;
     const lagging = lastFetchableOffset !== null && this.epochStartOffset > this.log.highWatermark;
     const notAvailable = () =>
@@ -337,10 +368,14 @@ export class Partition {
   /**
    * The end of `leaderEpoch` in this log (Kafka's lastOffsetForLeaderEpoch): the largest epoch ≤ it
    * and where that epoch ends — the start of the next one, or the log end offset for the current
-   * epoch. An epoch we cannot place answers NONE with epoch and offset -1. The current leader
-   * epoch is checked first.
+   * epoch. An epoch we cannot place answers NONE with epoch and offset -1. Checked first: an
+   * offline log (KAFKA_STORAGE_ERROR, which Kafka's getPartitionOrError answers before the epoch),
+   * then the current leader epoch, then (`requireLeader`: consumers and followers ask the leader)
+   * that this broker leads. Kafka's debugging replica id -2 would skip the last check; with one
+   * replica it makes no difference.
    */
-  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, requireLeader: boolean): EpochEndOffsetAnswer {
+  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, requireLeader = true): EpochEndOffsetAnswer {
+    if (this.log.isOffline) return epochAnswer(ErrorCode.KAFKA_STORAGE_ERROR);
     const code = this.checkLeaderEpoch(currentLeaderEpoch);
     if (code !== ErrorCode.NONE) return epochAnswer(code);
     if (requireLeader && !this.isLeader) return epochAnswer(ErrorCode.NOT_LEADER_OR_FOLLOWER);

@@ -1,8 +1,11 @@
 /**
- * The partitions this broker hosts and the partition-level half of Produce, Fetch, ListOffsets,
- * DeleteRecords and OffsetsForLeaderEpoch (Kafka's server/ReplicaManager.scala, written from its
- * behaviour). Handlers keep the request-level work (parsing, validation, producer state, long
- * polls, response building); everything that depends on replica state goes through here.
+ * The partitions this broker hosts (Kafka's server/ReplicaManager.scala, written from its
+ * behaviour): one Partition (partition.ts) per hosted partition, made and kept as topics come and
+ * go, handed out by (topic, index) or topic id. Handlers reach them through the partitions port
+ * (ctx.partitions: hosted-partitions.ts over this manager) and do the partition-level half of
+ * Produce, Fetch, ListOffsets, DeleteRecords and OffsetsForLeaderEpoch on the Partition, where
+ * every check that depends on replica state lives; they keep the request-level work (parsing,
+ * validation, producer state, long polls, response building).
  *
  * Design note — what this layer owns, and how cluster mode extends it
  * ------------------------------------------------------------------
@@ -15,9 +18,13 @@
  *
  * Single node (now): this broker is the controller of itself. Every partition it hosts is made
  * leader here, at leader epoch 0 (or the newest epoch its log already has) and partition epoch 0,
- * replicas = ISR = {this broker}, when its topic is created or loaded (`hostAsSoleReplica`); the high watermark is the log's visible end
- * (which is the fsynced end under the default flush policy); acks=-1 waits for the local write.
- * Every answer is the one the handlers gave before this layer existed.
+ * replicas = ISR = {this broker}, when its topic is created or loaded (`hostAsSoleReplica`); the
+ * high watermark is the log's visible end (which is the fsynced end under the default flush
+ * policy); acks=-1 waits for the local write. Every answer is the one the handlers gave before this
+ * layer existed, plus what Kafka adds and a client could not meet before: Fetch and ListOffsets
+ * check the request's current leader epoch, Fetch v12+ answers a diverging epoch, and the current
+ * epoch ends at the log end offset (OffsetsForLeaderEpoch; the high watermark before, which
+ * differs only while a write is in flight).
  *
  * Cluster (next issue; etcd holds membership, controller and partition state, DESIGN.md §5). It
  * adds, and replaces nothing above:
@@ -54,13 +61,13 @@
  * Lifecycle: the broker tells the manager when topics are loaded (startup, after the logs are
  * reconciled), created, grown, or deleted (`onTopicChange` matches TopicManager's change events).
  * Lookups also consult the topic directory, so a partition of a topic being deleted is unknown
- * from the moment the deletion is recorded, exactly as before.
+ * from the moment the deletion is recorded, exactly as before; and a partition whose log appeared
+ * before its change event arrived is hosted on first lookup (`hostLate`).
  *
  * No on-disk format lives here (storage/leader-epoch-checkpoint.ts).
  */
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import type { AppendResult, PartitionLog, ReadResult } from '../../storage/partition-log.js';
-import { type EpochEndOffsetAnswer, type OffsetAndEpoch, Partition, type PartitionReadOptions, type PartitionState, epochAnswer } from './partition.js';
+import type { PartitionLookup } from '../data/partitions.js';
+import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
 export interface HostedTopic {
@@ -74,9 +81,9 @@ export interface TopicDirectory {
   get(name: string): HostedTopic | undefined;
 }
 
-/** Where the manager finds partition logs (LogManager satisfies it). */
+/** Where the manager finds partition logs (LogManager satisfies it; handler unit tests keep logs in memory). */
 export interface LogDirectory {
-  get(topic: string, partition: number): PartitionLog | undefined;
+  get(topic: string, partition: number): ReplicaLog | undefined;
 }
 
 export interface ReplicaManagerOptions {
@@ -89,9 +96,7 @@ export interface ReplicaManagerOptions {
 /** TopicManager's change events. */
 export type TopicChange = 'created' | 'deleted' | 'partitions' | 'configs';
 
-const unknownPartition = () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-
-export class ReplicaManager {
+export class ReplicaManager implements PartitionLookup {
   readonly brokerId: number;
   private readonly topics: TopicDirectory;
   private readonly logs: LogDirectory;
@@ -130,10 +135,12 @@ export class ReplicaManager {
     this.hostPartitions(topic);
   }
 
-  /** The topic was deleted: its partitions are no longer hosted. */
-  topicDeleted(name: string): void {
+  /** The topic was deleted: its partitions are no longer hosted. Returns them (state kept beside them goes too). */
+  topicDeleted(name: string): Partition[] {
+    const dropped = (this.byTopic.get(name) ?? []).filter((p): p is Partition => p !== undefined);
     this.byTopic.delete(name);
     for (const [id, n] of this.nameById) if (n === name) this.nameById.delete(id);
+    return dropped;
   }
 
   /** Matches TopicManager.onChange, so the broker wires it with one line. */
@@ -171,19 +178,27 @@ export class ReplicaManager {
   /**
    * The hosted partition, or undefined for an unknown topic or partition — including a topic whose
    * deletion is recorded but not yet carried out, and partitions whose creation is recorded but
-   * whose logs are not there yet (the answers TopicManager.partitionLog gave).
+   * whose logs are not there yet (the answers TopicManager.partitionLog gave). The handlers'
+   * lookup (ctx.partitions.get): two map reads, no allocation.
    */
-  getPartition(topic: string, index: number): Partition | undefined {
+  get(topic: string, index: number): Partition | undefined {
     const t = this.topics.get(topic);
     if (t === undefined || !(index >= 0 && index < t.partitions)) return undefined;
-    return this.byTopic.get(topic)?.[index];
+    return this.byTopic.get(topic)?.[index] ?? this.hostLate(t, index);
   }
 
-  /** The hosted partition or a KafkaError to answer with (Kafka's getPartitionOrException). */
-  getPartitionOrThrow(topic: string, index: number): Partition {
-    const p = this.getPartition(topic, index);
-    if (p === undefined) throw unknownPartition();
-    return p;
+  /**
+   * A partition of a known topic whose log exists but which is not hosted yet: the topic
+   * directory and the logs change a few microtasks before the change event reaches us (a
+   * lookup in between found the log before this layer), so it is hosted now.
+   */
+  private hostLate(topic: HostedTopic, index: number): Partition | undefined {
+    const log = this.logs.get(topic.name, index);
+    if (log === undefined) return undefined;
+    let parts = this.byTopic.get(topic.name);
+    if (!parts) this.byTopic.set(topic.name, (parts = []));
+    this.nameById.set(topic.id.toString('hex'), topic.name);
+    return (parts[index] = this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId)));
   }
 
   /** The topic named by a topic id (Metadata v10+, Fetch v13+), if hosted. */
@@ -194,14 +209,14 @@ export class ReplicaManager {
 
   getPartitionById(id: Buffer, index: number): Partition | undefined {
     const name = this.topicNameById(id);
-    return name === undefined ? undefined : this.getPartition(name, index);
+    return name === undefined ? undefined : this.get(name, index);
   }
 
   /** The topic's partitions in index order (holes where a log is missing); empty when unknown. */
   partitionsOf(topic: string): ReadonlyArray<Partition | undefined> {
     const t = this.topics.get(topic);
     if (t === undefined) return [];
-    return Array.from({ length: t.partitions }, (_, i) => this.getPartition(topic, i));
+    return Array.from({ length: t.partitions }, (_, i) => this.get(topic, i));
   }
 
   /** Every hosted partition. */
@@ -212,42 +227,5 @@ export class ReplicaManager {
   /** Hosted partitions this broker leads (single node: all). */
   *leaderPartitions(): IterableIterator<Partition> {
     for (const p of this.allPartitions()) if (p.isLeader) yield p;
-  }
-
-  // ---- the partition-level operations of the data APIs -------------------------------------
-
-  /** Produce: see Partition.appendToLeader. Throws KafkaError (UNKNOWN_TOPIC_OR_PARTITION first). */
-  appendToLeader(topic: string, index: number, batch: Buffer, requiredAcks: number, minInsyncReplicas: number): AppendResult {
-    return this.getPartitionOrThrow(topic, index).appendToLeader(batch, requiredAcks, minInsyncReplicas);
-  }
-
-  /** Fetch: see Partition.read. Rejects with KafkaError. */
-  read(topic: string, index: number, offset: number, maxBytes: number, opts?: PartitionReadOptions): Promise<ReadResult> {
-    const p = this.getPartition(topic, index);
-    return p === undefined ? Promise.reject(unknownPartition()) : p.read(offset, maxBytes, opts);
-  }
-
-  /** ListOffsets: see Partition.fetchOffsetForTimestamp. Rejects with KafkaError. */
-  async fetchOffsetForTimestamp(topic: string, index: number, timestamp: number, currentLeaderEpoch: number, lastFetchableOffset: number | null): Promise<OffsetAndEpoch | null> {
-    return this.getPartitionOrThrow(topic, index).fetchOffsetForTimestamp(timestamp, currentLeaderEpoch, lastFetchableOffset);
-  }
-
-  /** DeleteRecords: see Partition.deleteRecordsBefore; resolves to the new low watermark. */
-  async deleteRecords(topic: string, index: number, offset: number): Promise<number> {
-    return this.getPartitionOrThrow(topic, index).deleteRecordsBefore(offset);
-  }
-
-  /**
-   * OffsetsForLeaderEpoch for one partition, as Kafka's ReplicaManager answers it: unknown →
-   * UNKNOWN_TOPIC_OR_PARTITION; an offline log (failed fsync) → KAFKA_STORAGE_ERROR, checked
-   * before the current leader epoch; else Partition.lastOffsetForLeaderEpoch, which requires the
-   * leader (consumers and followers alike ask the leader; Kafka's debugging replica id -2 is not
-   * special-cased, as it makes no difference with one replica).
-   */
-  lastOffsetForLeaderEpoch(topic: string, index: number, currentLeaderEpoch: number, leaderEpoch: number): EpochEndOffsetAnswer {
-    const p = this.getPartition(topic, index);
-    if (p === undefined) return epochAnswer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    if (p.isOffline) return epochAnswer(ErrorCode.KAFKA_STORAGE_ERROR);
-    return p.lastOffsetForLeaderEpoch(currentLeaderEpoch, leaderEpoch, true);
   }
 }

@@ -4,8 +4,9 @@
  * offset), and of the transaction coordinator. ProducerIdAllocator, ProducerStateManager and
  * TransactionCoordinator implement them.
  *
- * Producer state is keyed by the Partition object (data/partitions.ts). Its implementation
- * rebuilds a state from the partition's log, which every Partition is in this build.
+ * Producer state is keyed by the Partition object (data/partitions.ts), which stays the same for
+ * a partition until its topic is deleted; the implementation rebuilds a state from the batches it
+ * reads through the Partition, with snapshots in the Partition's directory.
  */
 import type { Partition } from '../data/partitions.js';
 import type { InitResult, TxnMetadata } from './coordinator.js';

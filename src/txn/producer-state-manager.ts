@@ -15,14 +15,18 @@
  * latter in per-segment .txnindex files; here it is part of the producer state, so it is rebuilt
  * from the log (transactional batches and COMMIT/ABORT markers) exactly like the rest of it when
  * there is no snapshot, e.g. after kill -9.
+ *
+ * Keyed by the hosted Partition object (data/partitions.ts; the same object until its topic is
+ * deleted); it reads the partition's batches through it and keeps snapshots in its directory.
  */
 import { join } from 'node:path';
 import { batch } from '../../protocol/records/batch.js';
 import { ControlRecordType } from '../../protocol/records/records.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Logger } from '../logger.js';
 import { type StorageFs, readWholeFile, realFs, writeFileAtomic } from '../../storage/fs.js';
 import { controlType } from '../data/control-batches.js';
+import type { Partition } from '../data/partitions.js';
+import type { ProducerStatesPort } from './port.js';
 import { lastSequence, PartitionProducerState, type AbortedTxn, type ProducerEntry } from './producer-state.js';
 
 export { controlType };
@@ -30,10 +34,10 @@ export { controlType };
 const SNAPSHOT_RE = /^(\d{20})\.snapshot$/;
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
 
-export class ProducerStateManager {
-  private readonly states = new WeakMap<PartitionLog, PartitionProducerState>();
-  private readonly loading = new WeakMap<PartitionLog, Promise<PartitionProducerState>>();
-  private readonly loaded = new Set<PartitionLog>();
+export class ProducerStateManager implements ProducerStatesPort {
+  private readonly states = new WeakMap<Partition, PartitionProducerState>();
+  private readonly loading = new WeakMap<Partition, Promise<PartitionProducerState>>();
+  private readonly loaded = new Set<Partition>();
 
   constructor(
     private readonly log: Logger,
@@ -41,42 +45,42 @@ export class ProducerStateManager {
   ) {}
 
   /** The state if already loaded (the produce fast path), else undefined. */
-  peek(log: PartitionLog): PartitionProducerState | undefined {
-    return this.states.get(log);
+  peek(p: Partition): PartitionProducerState | undefined {
+    return this.states.get(p);
   }
 
   /** Loads (once) and returns the state of a partition. */
-  get(log: PartitionLog): Promise<PartitionProducerState> {
-    const ready = this.states.get(log);
+  get(p: Partition): Promise<PartitionProducerState> {
+    const ready = this.states.get(p);
     if (ready) return Promise.resolve(ready);
-    let p = this.loading.get(log);
-    if (!p) {
-      p = this.load(log).then((s) => {
-        this.states.set(log, s);
-        this.loaded.add(log);
-        this.loading.delete(log);
+    let loading = this.loading.get(p);
+    if (!loading) {
+      loading = this.load(p).then((s) => {
+        this.states.set(p, s);
+        this.loaded.add(p);
+        this.loading.delete(p);
         return s;
       });
-      p.catch(() => this.loading.delete(log));
-      this.loading.set(log, p);
+      loading.catch(() => this.loading.delete(p));
+      this.loading.set(p, loading);
     }
-    return p;
+    return loading;
   }
 
-  private async load(log: PartitionLog): Promise<PartitionProducerState> {
+  private async load(p: Partition): Promise<PartitionProducerState> {
     const t0 = performance.now();
     let state = new PartitionProducerState();
-    let from = log.logStartOffset;
-    const snap = await readSnapshot(this.fs, log.dir);
-    if (snap && snap.offset <= log.logEndOffset && snap.offset >= log.logStartOffset) {
+    let from = p.logStartOffset;
+    const snap = await readSnapshot(this.fs, p.dir);
+    if (snap && snap.offset <= p.logEndOffset && snap.offset >= p.logStartOffset) {
       state = PartitionProducerState.fromJSON(snap.producers, snap.ongoing ?? [], snap.aborted ?? []);
       from = snap.offset;
     }
     // Everything appended so far must be in the state; appends made while we scan are waited for.
-    const end = log.logEndOffset;
+    const end = p.logEndOffset;
     let scanned = 0;
-    while (from < end && from < log.highWatermark) {
-      const batches = await log.readBatches(from, SCAN_CHUNK_BYTES);
+    while (from < end && from < p.highWatermark) {
+      const batches = await p.readBatches(from, SCAN_CHUNK_BYTES);
       if (batches.length === 0) break;
       for (const b of batches) {
         const last = batch.lastOffset(b);
@@ -85,27 +89,28 @@ export class ProducerStateManager {
         scanned++;
       }
     }
-    state.truncateBefore(log.logStartOffset);
-    this.log.debug({ topic: log.topic, partition: log.partition, scanned, ms: Math.round(performance.now() - t0) }, 'producer state loaded');
+    state.truncateBefore(p.logStartOffset);
+    this.log.debug({ topic: p.topic, partition: p.partition, scanned, ms: Math.round(performance.now() - t0) }, 'producer state loaded');
     return state;
   }
 
   /** Writes a snapshot for every loaded partition (clean shutdown). */
   async snapshotAll(): Promise<void> {
-    for (const log of this.loaded) {
-      const state = this.states.get(log);
-      if (!state || log.isClosed) continue;
+    for (const p of this.loaded) {
+      const state = this.states.get(p);
+      if (!state || p.isClosed) continue;
       try {
-        await writeSnapshot(this.fs, log.dir, log.logEndOffset, state);
+        await writeSnapshot(this.fs, p.dir, p.logEndOffset, state);
       } catch (err) {
-        this.log.warn({ topic: log.topic, partition: log.partition, err: (err as Error).message }, 'producer snapshot failed');
+        this.log.warn({ topic: p.topic, partition: p.partition, err: (err as Error).message }, 'producer snapshot failed');
       }
     }
   }
 
-  forget(log: PartitionLog): void {
-    this.states.delete(log);
-    this.loaded.delete(log);
+  /** Drops a partition that is no longer hosted (its topic was deleted): no snapshot, no reference kept. */
+  forget(p: Partition): void {
+    this.states.delete(p);
+    this.loaded.delete(p);
   }
 }
 

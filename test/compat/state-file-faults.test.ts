@@ -121,8 +121,8 @@ describe('files written at startup and shutdown', () => {
       await b.cleanup();
       expect(readdirSync(join(dir, 'snap-fault-0')).filter((n) => n.endsWith('.snapshot'))).toEqual([]);
       b = await startTestBroker({ dataDir: dir, keepData: true });
-      const log = b.broker.topics.partitionLog('snap-fault', 0)!;
-      const state = await b.broker.producerStates.get(log);
+      const partition = b.broker.partitions.get('snap-fault', 0)!;
+      const state = await b.broker.producerStates.get(partition);
       expect(state.toJSON()).toHaveLength(1);
     } finally {
       await b.cleanup();

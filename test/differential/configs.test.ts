@@ -153,7 +153,8 @@ describe.skipIf(!apacheKafkaAvailable())('differential: configs', () => {
     );
     // advertised.listeners: the reference sets it in server.properties; a test Runnel on port 0 cannot.
     // listener.security.protocol.map: the reference sets it for its KRaft CONTROLLER listener.
-    for (const side of [obs.runnel, obs.kafka]) for (const k of ['advertised.listeners', 'listener.security.protocol.map']) delete side.broker.configs[k];
+    // inter.broker.listener.name: KRaft needs it beside a CONTROLLER listener; the test Runnel leaves it unset.
+    for (const side of [obs.runnel, obs.kafka]) for (const k of ['advertised.listeners', 'listener.security.protocol.map', 'inter.broker.listener.name']) delete side.broker.configs[k];
     const runnelKeys = new Set(Object.keys(obs.runnel.broker.configs));
     // Kafka has hundreds of broker keys; compare the ones Runnel has (and see those Kafka lacks).
     const kafkaBroker = { ...obs.kafka.broker, configs: Object.fromEntries(Object.entries(obs.kafka.broker.configs).filter(([k]) => runnelKeys.has(k))) };

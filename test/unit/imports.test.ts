@@ -35,6 +35,8 @@ it('the code base follows every rule', () => {
   expect(out).toContain('ok       no import cycles among storage/ files');
   expect(out).toContain('ok       only entry points import src/broker.ts');
   expect(out).toContain('ok       no import cycles among src/ subsystems');
+  expect(out).toContain('ok       src/cluster imports only protocol/, storage/, src/config, src/logger.ts and src/cluster');
+  expect(out).toContain('ok       only src/cluster/etcd.ts loads etcd3 and cockatiel, with import()');
   expect(out).not.toContain('FAIL');
   expect(out).not.toContain('pending');
 });
@@ -73,6 +75,28 @@ it('fails on a tree that breaks the rules, listing each violation', () => {
   expect(r.stdout).toContain('storage/log.ts → src/logger.ts');
   expect(r.stdout).toContain('FAIL     no import cycles among storage/ files');
   expect(r.stdout).toContain('storage/fd-cache.ts ↔ storage/segment.ts');
+});
+
+it('fails when cluster code imports a handler, or etcd3 is loaded outside src/cluster/etcd.ts or statically', () => {
+  const root = tree({
+    'src/handlers/types.ts': 'export const t = 1;\n',
+    'src/logger.ts': 'export const log = 1;\n',
+    'src/cluster/topic-store.ts': "import { t } from '../handlers/types.js';\nimport { log } from '../logger.js';\nexport const s = t + log;\n",
+    // etcd.ts may name etcd3's types and import() it; a static import loads it with the module.
+    'src/cluster/etcd.ts': "import type * as E from 'etcd3';\nimport { circuitBreaker } from 'cockatiel';\nexport const load = () => import('etcd3');\nexport type T = typeof E;\nexport const c = circuitBreaker;\n",
+    'src/cluster/election.ts': "export const e = () => import('etcd3/lib/election');\n",
+    'src/broker.ts': "import type { Etcd3 } from 'etcd3';\nexport type B = Etcd3;\n",
+  });
+  const r = spawnSync(process.execPath, [SCRIPT, '--root', root], { encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toContain('FAIL     src/cluster imports only protocol/, storage/, src/config, src/logger.ts and src/cluster');
+  expect(r.stdout).toContain('src/cluster/topic-store.ts → src/handlers/types.ts');
+  expect(r.stdout).not.toContain('src/cluster/topic-store.ts → src/logger.ts');
+  expect(r.stdout).toContain('FAIL     only src/cluster/etcd.ts loads etcd3 and cockatiel, with import()');
+  expect(r.stdout).toContain('src/cluster/etcd.ts → cockatiel (static: load it with import())');
+  expect(r.stdout).toContain('src/cluster/election.ts → etcd3 (dynamic)');
+  expect(r.stdout).not.toContain('src/cluster/etcd.ts → etcd3');
+  expect(r.stdout).not.toContain('src/broker.ts → etcd3');
 });
 
 it('fails on an import that names no file (the script misread something)', () => {

@@ -4,7 +4,8 @@
  * once a batch is appended:
  *
  *   0      nothing is waited for and no response is sent;
- *   1, -1  the write. By default (flush.messages = 1) the write includes its fsync (storage makes
+ *   1, -1  what the Partition acknowledges (Partition.acknowledgement; on one broker, the write;
+ *          with followers, the high watermark passing the batch). By default (flush.messages = 1) the write includes its fsync (storage makes
  *          an append visible only once fsynced), so acks=-1 means "on disk". A topic with a relaxed
  *          fsync policy (flush.messages > 1) has chosen not to fsync each append: acks=-1 does not
  *          wait for the next fsync, which may never come when flush.ms is unset (Kafka's acks never
@@ -22,7 +23,7 @@ export function refuseInvalidAcks(acks: number): Refusal | null {
 
 /**
  * Settles once `b` has its final answer: its append ran (when it waited for its turn in the
- * partition's order) and the write its acks wait for is done or timed out. Never rejects: a
+ * partition's order) and what its acks wait for is done or timed out. Never rejects: a
  * failure becomes the batch's answer (a KafkaError keeps its code).
  */
 export async function whenAnswered(b: ProducedBatch, timeoutMs: number): Promise<void> {
@@ -33,23 +34,23 @@ export async function whenAnswered(b: ProducedBatch, timeoutMs: number): Promise
       return b.fail(err, ErrorCode.UNKNOWN_SERVER_ERROR);
     }
   }
-  if (b.written === null) return;
+  if (b.acknowledgement === null) return;
   try {
-    if ((await withinTimeout(b.written, timeoutMs)) === 'timeout') b.refuse({ code: ErrorCode.REQUEST_TIMED_OUT, message: `Append not acknowledged within ${timeoutMs} ms` });
+    if ((await withinTimeout(b.acknowledgement, timeoutMs)) === 'timeout') b.refuse({ code: ErrorCode.REQUEST_TIMED_OUT, message: `Append not acknowledged within ${timeoutMs} ms` });
   } catch (err) {
     b.fail(err, ErrorCode.KAFKA_STORAGE_ERROR);
   }
 }
 
-/** `written`, or 'timeout' after `ms` (no bound when `ms` <= 0). */
-function withinTimeout(written: Promise<void>, ms: number): Promise<'written' | 'timeout'> {
-  if (ms <= 0) return written.then(() => 'written' as const);
+/** The acknowledgement, or 'timeout' after `ms` (no bound when `ms` <= 0). */
+function withinTimeout(acknowledgement: Promise<void>, ms: number): Promise<'acknowledged' | 'timeout'> {
+  if (ms <= 0) return acknowledgement.then(() => 'acknowledged' as const);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => resolve('timeout'), ms);
-    written.then(
+    acknowledgement.then(
       () => {
         clearTimeout(timer);
-        resolve('written');
+        resolve('acknowledged');
       },
       (err: unknown) => {
         clearTimeout(timer);

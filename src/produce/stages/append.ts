@@ -50,13 +50,14 @@ function appendNow(scope: ProduceScope, b: ProducedBatch): void {
   if (b.duplicateOf !== null) {
     // Already appended: answered with the original offsets once that append is visible.
     b.baseOffset = b.duplicateOf.baseOffset;
-    b.written = scope.acks === 0 ? null : visible(log, b.duplicateOf.lastOffset);
+    b.acknowledgement = scope.acks === 0 ? null : visible(log, b.duplicateOf.lastOffset);
     return;
   }
   const bytes = b.bytes!;
   let res: AppendResult;
   try {
-    res = log.append(bytes, 0);
+    // As the partition's leader: stamped with its leader epoch, refused without enough ISR for acks=-1.
+    res = log.append(bytes, scope.acks, b.topic.settings!.minInsyncReplicas);
   } catch (err) {
     if (err instanceof KafkaError) return b.refuse({ code: err.code, message: err.message });
     throw err;
@@ -68,7 +69,8 @@ function appendNow(scope: ProduceScope, b: ProducedBatch): void {
   scope.ports.metrics.messagesIn(b.topic.name, b.recordCount, bytes.length);
   b.baseOffset = res.baseOffset;
   b.logAppendTime = res.logAppendTime;
-  b.written = scope.acks === 0 ? null : res.written;
+  // What the acks wait for (stage 11): the Partition knows (null for acks=0).
+  b.acknowledgement = log.acknowledgement(res, scope.acks);
 }
 
 /** Resolves once `offset` is visible (a duplicate's original append may still be in flight). */

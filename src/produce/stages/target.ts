@@ -27,7 +27,10 @@ export function resolvePartition(scope: ProduceScope, b: ProducedBatch): Refusal
   return null;
 }
 
-/** A single broker has one in-sync replica: acks=-1 cannot satisfy min.insync.replicas > 1. */
+/**
+ * acks=-1 with fewer in-sync replicas than min.insync.replicas (the Partition's ISR), refused
+ * before the records are walked; the append checks again (the ISR may change meanwhile).
+ */
 export function refuseUnderReplicated(scope: ProduceScope, b: ProducedBatch): Refusal | null {
-  return scope.acks === -1 && b.topic.settings!.minInsyncReplicas > 1 ? NOT_ENOUGH_REPLICAS : null;
+  return b.log!.hasEnoughReplicas(scope.acks, b.topic.settings!.minInsyncReplicas) ? null : NOT_ENOUGH_REPLICAS;
 }

@@ -81,6 +81,47 @@ describe('layering and validation', () => {
   });
 });
 
+describe('cluster keys', () => {
+  it('single node by default; runnel.etcd.endpoints from the environment makes a cluster member', async () => {
+    expect(new BrokerConfig([]).clusterMode()).toBe(false);
+    expect(envKeyToConfigKey('KAFKA_RUNNEL_ETCD_ENDPOINTS')).toBe('runnel.etcd.endpoints');
+    const c = new BrokerConfig(await parseArgs([], { KAFKA_RUNNEL_ETCD_ENDPOINTS: 'http://127.0.0.1:2379, 127.0.0.2:2379', KAFKA_BROKER_RACK: 'r1' }));
+    expect(c.clusterMode()).toBe(true);
+    expect(c.list('runnel.etcd.endpoints')).toEqual(['http://127.0.0.1:2379', '127.0.0.2:2379']);
+    expect(c.string('runnel.etcd.prefix')).toBe('runnel');
+    expect(c.string('broker.rack')).toBe('r1');
+    expect(c.int('broker.session.timeout.ms')).toBe(9000);
+    expect(c.int('broker.heartbeat.interval.ms')).toBe(2000);
+    expect(c.int('replica.lag.time.max.ms')).toBe(30000);
+    expect(c.bool('auto.leader.rebalance.enable')).toBe(true);
+    expect(c.bool('controlled.shutdown.enable')).toBe(true);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('refuses TLS or malformed etcd endpoints and prefixes, naming the key', () => {
+    expect(() => new BrokerConfig([optionsLayer({ 'runnel.etcd.endpoints': 'https://e:2379' })])).toThrow(/TLS to etcd is not supported/);
+    expect(() => new BrokerConfig([optionsLayer({ 'runnel.etcd.endpoints': 'e' })])).toThrow(/runnel.etcd.endpoints.*not http:\/\/host:port/);
+    expect(() => new BrokerConfig([optionsLayer({ 'runnel.etcd.prefix': 'a/' })])).toThrow(/runnel.etcd.prefix/);
+    expect(new BrokerConfig([optionsLayer({ 'runnel.etcd.prefix': 'prod/kafka-1' })]).string('runnel.etcd.prefix')).toBe('prod/kafka-1');
+  });
+
+  it('inter.broker.listener.name names an advertised listener; the first listener by default', () => {
+    const listeners = 'PLAINTEXT://127.0.0.1:9092,REPL://127.0.0.1:9093';
+    const map = 'PLAINTEXT:PLAINTEXT,REPL:PLAINTEXT';
+    expect(new BrokerConfig([optionsLayer({ listeners, 'listener.security.protocol.map': map })]).interBrokerListener().port).toBe(9092);
+    expect(new BrokerConfig([optionsLayer({ listeners, 'listener.security.protocol.map': map, 'inter.broker.listener.name': 'repl' })]).interBrokerListener().port).toBe(9093);
+    expect(() => new BrokerConfig([optionsLayer({ listeners, 'listener.security.protocol.map': map, 'inter.broker.listener.name': 'OTHER' })])).toThrow(/inter.broker.listener.name OTHER must be a listener name in advertised.listeners/);
+  });
+
+  it('in a cluster, the heartbeat must fit inside the session timeout less the 1 s fencing margin', () => {
+    const etcd = { 'runnel.etcd.endpoints': '127.0.0.1:2379' };
+    expect(() => new BrokerConfig([optionsLayer({ ...etcd, 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 2000 })])).toThrow(/broker.heartbeat.interval.ms \(2000\) must be less than/);
+    expect(new BrokerConfig([optionsLayer({ ...etcd, 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500 })]).clusterMode()).toBe(true);
+    // A single node has no lease: the pair is not checked.
+    expect(new BrokerConfig([optionsLayer({ 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 2000 })]).clusterMode()).toBe(false);
+  });
+});
+
 describe('topic configs', () => {
   it('resolves override > broker synonym > default, with sources', () => {
     const broker = new BrokerConfig([optionsLayer({ 'log.retention.hours': 1 })]);

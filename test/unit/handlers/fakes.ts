@@ -8,8 +8,9 @@
  *   const res = await b.handle(0, 9, produceRequest);
  *
  * The group coordinator is the real one (GroupService over GroupCoordinator) on an in-memory
- * offsets log; partitions keep their batches in memory and hand out file slices whose `position`
- * points into the partition's bytes (`bytesOf` turns a fetched record set back into bytes).
+ * offsets log. Partitions are the real replica layer (ReplicaManager, Partition: leader epochs,
+ * fencing) over logs that keep their batches in memory and hand out file slices whose `position`
+ * points into the log's bytes (`bytesOf` turns a fetched record set back into bytes).
  */
 import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
 import type { RequestHeader } from '../../../protocol/headers.js';
@@ -21,6 +22,12 @@ import { LocalNode } from '../../../src/cluster/node.js';
 import { BrokerConfig, optionsLayer, type RawConfig } from '../../../src/config/broker-config.js';
 import { AppendOrder } from '../../../src/data/append-order.js';
 import type { AppendResult, Partition, PartitionConfig, PartitionsPort, ReadOptions, ReadResult } from '../../../src/data/partitions.js';
+import { Partition as ReplicaPartition, type ReplicaLog } from '../../../src/replica/partition.js';
+import { type HostedTopic, ReplicaManager } from '../../../src/replica/replica-manager.js';
+import { realFs } from '../../../storage/fs.js';
+import { LeaderEpochCache } from '../../../storage/leader-epoch-cache.js';
+import { LeaderEpochCheckpointFile } from '../../../storage/leader-epoch-checkpoint.js';
+import { silentLogger as silentStorageLogger } from '../../../storage/logger.js';
 import { DEFAULT_GROUP_CONFIG, type GroupConfig } from '../../../src/groups/config.js';
 import { GroupCoordinator } from '../../../src/groups/coordinator.js';
 import { MemoryOffsetsLog } from '../../../src/groups/offsets-log.js';
@@ -42,26 +49,38 @@ interface StoredBatch {
   base: number;
   last: number;
   maxTimestamp: number;
-  /** Byte position in the partition's bytes. */
+  /** Byte position in the log's bytes. */
   position: number;
   length: number;
 }
 
-/** One partition in memory: appends are visible (high watermark) at once. */
-export class MemoryPartition implements Partition {
+/**
+ * One partition's log in memory (what a Partition needs of its log, src/replica/partition.ts's
+ * ReplicaLog): appends are visible (high watermark) at once and stamped with the leader epoch, which
+ * a leader-epoch cache records as the real log does (the cache's file is never written).
+ */
+export class MemoryLog implements ReplicaLog {
   readonly batches: StoredBatch[] = [];
   /** Every appended batch, back to back (what file slices point into). */
   bytes = Buffer.alloc(0);
   logStartOffset = 0;
   logEndOffset = 0;
   isOffline = false;
+  isClosed = false;
   config: PartitionConfig = { messageTimestampType: 'CreateTime', cleanupPolicy: { delete: true, compact: false } };
+  readonly leaderEpochs: LeaderEpochCache;
   private readonly waiters = new Set<{ offset: number; cb: () => void }>();
 
   constructor(
     readonly topic: string,
     readonly partition: number,
-  ) {}
+  ) {
+    this.leaderEpochs = new LeaderEpochCache(new LeaderEpochCheckpointFile(realFs, this.dir), silentStorageLogger, () => this.logEndOffset);
+  }
+
+  get dir(): string {
+    return `/memory/${this.topic}-${this.partition}`;
+  }
 
   get highWatermark(): number {
     return this.logEndOffset;
@@ -71,9 +90,13 @@ export class MemoryPartition implements Partition {
     return this.bytes.length;
   }
 
-  append(b: Buffer): AppendResult {
+  append(b: Buffer, leaderEpoch?: number): AppendResult {
+    if (this.isOffline) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.topic}-${this.partition} is offline`);
     const base = this.logEndOffset;
+    const epoch = leaderEpoch ?? Math.max(this.leaderEpochs.latestEpoch, 0);
+    if (epoch !== this.leaderEpochs.latestEpoch) this.leaderEpochs.assignFromLog(epoch, base);
     batch.setBaseOffset(b, base);
+    batch.setPartitionLeaderEpoch(b, epoch);
     const last = base + batch.lastOffsetDelta(b);
     this.batches.push({ base, last, maxTimestamp: batch.maxTimestamp(b), position: this.bytes.length, length: b.length });
     this.bytes = Buffer.concat([this.bytes, b]);
@@ -134,34 +157,76 @@ export class MemoryPartition implements Partition {
   async deleteRecordsBefore(offset: number): Promise<number> {
     const to = offset === -1 ? this.highWatermark : offset;
     if (to > this.highWatermark) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${to} is above the high watermark`);
-    this.logStartOffset = Math.max(this.logStartOffset, to);
+    if (to > this.logStartOffset) {
+      this.logStartOffset = to;
+      this.leaderEpochs.truncateFromStart(to);
+    }
     return this.logStartOffset;
   }
 }
 
+/**
+ * The partitions port as the broker builds it — the real ReplicaManager hosting a real Partition
+ * per partition (led by this broker at epoch 0) — over logs kept in memory. `log()` reaches a
+ * partition's MemoryLog (its bytes and batches); `appendRefusal` is settable.
+ */
 export class MemoryPartitions implements PartitionsPort {
-  private readonly byTopic = new Map<string, MemoryPartition[]>();
+  private readonly topicDir = new Map<string, HostedTopic>();
+  private readonly logs = new Map<string, MemoryLog[]>();
   private readonly order = new AppendOrder<Partition>();
+  readonly replicas: ReplicaManager;
   appendRefusal: string | null = null;
   readonly logDir = '/memory';
 
-  get(topic: string, partition: number): MemoryPartition | undefined {
-    return this.byTopic.get(topic)?.[partition];
+  constructor(brokerId: number) {
+    this.replicas = new ReplicaManager({
+      brokerId,
+      topics: { get: (name) => this.topicDir.get(name) },
+      logs: { get: (topic, partition) => this.logs.get(topic)?.[partition] },
+    });
+  }
+
+  get(topic: string, partition: number): Partition | undefined {
+    return this.replicas.get(topic, partition);
   }
 
   appendInOrder<T>(partition: Partition, prepare: (() => Promise<void>) | null, append: () => T): T | Promise<T> {
     return this.order.run(partition, prepare, append);
   }
 
-  /** Grows the topic to `count` partitions. */
-  ensure(topic: string, count: number): void {
-    const list = this.byTopic.get(topic) ?? [];
-    for (let p = list.length; p < count; p++) list.push(new MemoryPartition(topic, p));
-    this.byTopic.set(topic, list);
+  /** The in-memory log under a hosted partition. */
+  log(topic: string, partition: number): MemoryLog {
+    const log = this.logs.get(topic)?.[partition];
+    if (!log) throw new Error(`no partition ${topic}-${partition}`);
+    return log;
+  }
+
+  /**
+   * What the controller will decide in a cluster, done by hand: this broker leads the partition at
+   * `leaderEpoch`, which begins at the log end offset.
+   */
+  setLeaderEpoch(topic: string, partition: number, leaderEpoch: number): void {
+    const p = this.replicas.get(topic, partition);
+    if (!p) throw new Error(`no partition ${topic}-${partition}`);
+    p.makeLeader({ leaderEpoch, partitionEpoch: p.partitionEpoch + 1, replicas: p.replicas, isr: p.isr });
+  }
+
+  /** Creates the topic, or grows it to `partitions`, and hosts the new partitions (TopicManager's order: logs, then the event). */
+  ensure(topic: HostedTopic): void {
+    const list = this.logs.get(topic.name) ?? [];
+    for (let p = list.length; p < topic.partitions; p++) list.push(new MemoryLog(topic.name, p));
+    this.logs.set(topic.name, list);
+    const known = this.topicDir.has(topic.name);
+    const hosted = { name: topic.name, id: topic.id, partitions: topic.partitions };
+    this.topicDir.set(topic.name, hosted);
+    this.replicas.onTopicChange(known ? 'partitions' : 'created', hosted);
   }
 
   drop(topic: string): void {
-    this.byTopic.delete(topic);
+    const hosted = this.topicDir.get(topic);
+    this.topicDir.delete(topic);
+    this.logs.delete(topic);
+    if (hosted) this.replicas.onTopicChange('deleted', hosted);
   }
 }
 
@@ -196,7 +261,7 @@ export class MemoryTopics implements TopicsPort {
     id.writeUInt32BE(this.nextId++, 12);
     const topic: Topic = { name, id, partitions, configs: new Map(), internal };
     this.topics.set(name, topic);
-    this.partitions.ensure(name, partitions);
+    this.partitions.ensure(topic);
     return topic;
   }
 
@@ -237,7 +302,7 @@ export class MemoryTopics implements TopicsPort {
     const t = this.topics.get(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     t.partitions = count;
-    this.partitions.ensure(name, count);
+    this.partitions.ensure(t);
   }
 }
 
@@ -334,7 +399,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
   const node = new LocalNode(1);
   node.clusterId = 'fake-cluster';
   node.advertised = [{ name: 'PLAINTEXT', host: 'broker.test', port: 9092 }];
-  const partitions = new MemoryPartitions();
+  const partitions = new MemoryPartitions(node.nodeId);
   const topics = new MemoryTopics(partitions, config.int('num.partitions'));
   const producers = new MemoryProducerStates();
   const groupConfig: GroupConfig = { ...DEFAULT_GROUP_CONFIG, initialRebalanceDelayMs: 0, ...opts.groups };
@@ -405,9 +470,11 @@ export function records(values: string[], options: BatchOptions & { timestamp?: 
   return buildBatchSync(input, options);
 }
 
-/** The bytes a fetched record set stands for (its slices point into the partition's bytes). */
-export function bytesOf(partition: MemoryPartition, r: Records | null): Buffer {
+/** The bytes a fetched record set stands for (its slices point into the partition's in-memory log). */
+export function bytesOf(partition: Partition, r: Records | null): Buffer {
   if (r === null) return Buffer.alloc(0);
   if (Buffer.isBuffer(r)) return r;
-  return Buffer.concat(r.slices.map((s) => partition.bytes.subarray(s.position, s.position + s.length)));
+  const log = partition instanceof ReplicaPartition ? partition.log : null;
+  if (!(log instanceof MemoryLog)) throw new Error('not a partition over a MemoryLog');
+  return Buffer.concat(r.slices.map((s) => log.bytes.subarray(s.position, s.position + s.length)));
 }

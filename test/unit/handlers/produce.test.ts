@@ -37,8 +37,8 @@ describe('Produce', () => {
     expect(outcome(first)).toEqual({ 't-0': { errorCode: 0, baseOffset: 0, logStartOffset: 0 }, 't-1': { errorCode: 0, baseOffset: 0, logStartOffset: 0 } });
     const second = await b.handle<ProduceResponse>(PRODUCE, 9, produce({ t: [[0, records(['d'])]] }));
     expect(outcome(second)['t-0']).toMatchObject({ errorCode: 0, baseOffset: 3 });
-    const p0 = b.partitions.get('t', 0)!;
-    expect(p0.highWatermark).toBe(4);
+    expect(b.partitions.get('t', 0)!.highWatermark).toBe(4);
+    const p0 = b.partitions.log('t', 0);
     // The offset is stamped into the stored batch; its records are stored as sent.
     expect(p0.batches.map((s) => s.base)).toEqual([0, 3]);
     expect(batch.baseOffset(p0.bytes, p0.batches[1]!.position)).toBe(3);

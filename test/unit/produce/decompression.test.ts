@@ -63,7 +63,7 @@ describe('the produce pipeline decompresses a batch at most once', () => {
     expect(schemas.blocks[0]).toEqual(codec.blocks[0]);
     // ...and recompression compressed it once, into the topic's codec.
     expect(codec.compressions).toBe(1);
-    const p = b.partitions.get('t', 0)!;
+    const p = b.partitions.log('t', 0);
     expect(batch.compression(p.bytes)).toBe(CompressionType.Zstd);
     expect(batch.recordCount(p.bytes)).toBe(3);
   });
@@ -76,19 +76,19 @@ describe('the produce pipeline decompresses a batch at most once', () => {
     const res = await b.handle<ProduceResponse>(PRODUCE, 9, produceRequest({ t: [[0, sent]] }), { schemas });
     expect(answers(res)['t-0']!.errorCode).toBe(ErrorCode.NONE);
     expect([codec.decompressions, codec.compressions, schemas.blocks.length]).toEqual([1, 0, 1]);
-    expect(b.partitions.get('t', 0)!.bytes.equals(sent)).toBe(true);
+    expect(b.partitions.log('t', 0).bytes.equals(sent)).toBe(true);
   });
 
   it('an uncompressed batch is never decompressed or copied: appended as sent, before the handler returns', async () => {
     topicWith(b, 't', { schemaValidation: VALUE_POLICY }, true);
     const schemas = recordingSchemas();
     const sent = await keyedBatch(['a', 'b']);
-    const p = b.partitions.get('t', 0)!;
+    const p = b.partitions.log('t', 0);
     const appended: Buffer[] = [];
     const append = p.append.bind(p);
-    p.append = (bytes) => {
+    p.append = (bytes, epoch) => {
       appended.push(bytes);
-      return append(bytes);
+      return append(bytes, epoch);
     };
     resetCounts();
     const pending = b.handle<ProduceResponse>(PRODUCE, 9, produceRequest({ t: [[0, sent]] }), { schemas });

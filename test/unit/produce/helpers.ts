@@ -73,5 +73,5 @@ export function recordingSchemas(answer: RecordRejection | null = null): SchemaV
 export function topicWith(b: FakeBroker, name: string, settings: Partial<TopicSettings>, compacted = false): void {
   b.topics.add(name, 1);
   b.topics.settingsOf.set(name, { ...DEFAULT_TOPIC_SETTINGS, ...settings });
-  if (compacted) b.partitions.get(name, 0)!.config = { messageTimestampType: 'CreateTime', cleanupPolicy: { delete: false, compact: true } };
+  if (compacted) b.partitions.log(name, 0).config = { messageTimestampType: 'CreateTime', cleanupPolicy: { delete: false, compact: true } };
 }

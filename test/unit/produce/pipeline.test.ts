@@ -90,7 +90,7 @@ describe('arrival order', () => {
     const res = await produce({ t: [[0, records(['a', 'b'])]], u: [[1, await keyedBatch(['x'], LZ4)], [0, records(['y'])]] });
     expect(answers(res)).toMatchObject({ 't-0': { baseOffset: 0 }, 'u-1': { baseOffset: 0 }, 'u-0': { baseOffset: 0 } });
     expect(Object.keys(answers(res))).toEqual(['t-0', 'u-1', 'u-0']);
-    const stored = b.partitions.get('t', 0)!.bytes;
+    const stored = b.partitions.log('t', 0).bytes;
     expect(batch.compression(stored)).toBe(CompressionType.Gzip);
     expect([batch.recordCount(stored), batch.maxTimestamp(stored)]).toEqual([2, 1_700_000_000_001]);
     expect(b.metrics.bytesIn.get('t')).toBe(stored.length);
@@ -114,9 +114,9 @@ describe('arrival order', () => {
 describe('the acks wait', () => {
   it('a write not done within timeout_ms is REQUEST_TIMED_OUT; acks=0 waits for nothing', async () => {
     topicWith(b, 't', {});
-    const p = b.partitions.get('t', 0)!;
+    const p = b.partitions.log('t', 0);
     const append = p.append.bind(p);
-    p.append = (bytes) => ({ ...append(bytes), written: new Promise<void>(() => undefined) });
+    p.append = (bytes, epoch) => ({ ...append(bytes, epoch), written: new Promise<void>(() => undefined) });
     expect(answers(await produce({ t: [[0, records(['a'])]] }, { timeoutMs: 20 }))['t-0']).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT, baseOffset: -1, logStartOffset: -1 });
     expect(await produce({ t: [[0, records(['b'])]] }, { acks: 0 })).toBeNull();
     expect(p.highWatermark).toBe(2);
@@ -125,10 +125,10 @@ describe('the acks wait', () => {
 
   it('a failed write answers its KafkaError code, anything else KAFKA_STORAGE_ERROR', async () => {
     topicWith(b, 't', {});
-    const p = b.partitions.get('t', 0)!;
+    const p = b.partitions.log('t', 0);
     const append = p.append.bind(p);
     let failure: Error = new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'moved');
-    p.append = (bytes) => ({ ...append(bytes), written: Promise.reject(failure) });
+    p.append = (bytes, epoch) => ({ ...append(bytes, epoch), written: Promise.reject(failure) });
     expect(answers(await produce({ t: [[0, records(['a'])]] }))['t-0']).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: 'moved' });
     failure = new Error('EIO');
     expect(answers(await produce({ t: [[0, records(['a'])]] }))['t-0']).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: 'EIO' });
@@ -137,7 +137,7 @@ describe('the acks wait', () => {
   it('an append that throws a KafkaError refuses only its partition', async () => {
     topicWith(b, 't', {});
     topicWith(b, 'u', {});
-    b.partitions.get('t', 0)!.append = () => {
+    b.partitions.log('t', 0).append = () => {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log is offline');
     };
     const res = await produce({ t: [[0, records(['a'])]], u: [[0, records(['b'])]] });

@@ -4,8 +4,8 @@
  * answers (test/differential/requests.ts: offsetForLeaderEpoch + epochAnswers). The expectations
  * are Apache Kafka's answers for a topic led at epoch 0 since its first offset (its
  * LeaderEpochFileCache / Partition / ReplicaManager rules); every row was checked against Apache
- * Kafka 4.4.0 (scripts/apache-kafka.sh) with those request helpers, and the differential test that
- * keeps checking it is added when the handler is wired to this layer.
+ * Kafka 4.4.0 (scripts/apache-kafka.sh) with those request helpers, and
+ * test/differential/offset-for-leader-epoch.test.ts keeps checking the handler against it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { newOffsetForLeaderEpochRequest, newOffsetForLeaderEpochRequestPartition, newOffsetForLeaderEpochRequestTopic } from '../../../protocol/generated/index.js';
@@ -25,7 +25,7 @@ async function singleNodeTopics(): Promise<ReplicaFixture> {
   fixtures.push(f);
   await f.createTopic('t', 1);
   await f.createTopic('e', 1);
-  for (let i = 0; i < 5; i++) await f.rm.appendToLeader('t', 0, makeBatch([{ value: `v${i}` }]), -1, 1).written;
+  for (let i = 0; i < 5; i++) await f.rm.get('t', 0)!.append(makeBatch([{ value: `v${i}` }]), -1, 1).written;
   return f;
 }
 
@@ -62,7 +62,7 @@ describe('OffsetForLeaderEpoch for a single-node topic (what Kafka answers)', ()
 
   it('after DeleteRecords: older epochs end where the log now starts', async () => {
     const f = await singleNodeTopics();
-    await f.rm.deleteRecords('t', 0, 2);
+    await f.rm.get('t', 0)!.deleteRecordsBefore(2);
     expect(ask(f, 't', [{ partition: 0, leaderEpoch: -2 }, { partition: 0, leaderEpoch: 0 }])).toEqual(['NONE -2 2', 'NONE 0 5']);
   });
 

@@ -3,7 +3,7 @@
  * hosts as topics are loaded, created, grown, deleted and created again; lookups by name and by
  * topic id answering as TopicManager.partitionLog did; every partition led here at epoch 0 with
  * replicas = ISR = {this broker}, across restarts; and the partition-level operations of Produce,
- * Fetch, ListOffsets, DeleteRecords and OffsetsForLeaderEpoch.
+ * Fetch, ListOffsets, DeleteRecords and OffsetsForLeaderEpoch on the partitions it hands out.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import type { PartitionLog } from '../../../storage/partition-log.js';
 import type { LogManager } from '../../../storage/log-manager.js';
 import type { TopicManager } from '../../../src/metadata/topic-manager.js';
 import type { LogDirectory, TopicChange, TopicDirectory } from '../../../src/replica/replica-manager.js';
+import { offsetForLeaderEpochPartition } from '../../../src/replica/offset-for-leader-epoch.js';
+import { newOffsetForLeaderEpochRequestPartition } from '../../../protocol/generated/index.js';
 import { makeBatch } from '../storage/helpers.js';
 import { BROKER_ID, type ReplicaFixture, replicaFixture } from './helpers.js';
 
@@ -42,12 +44,12 @@ const stateOf = (p: Partition | undefined) => p && { leader: p.leaderId, epoch: 
 const SOLE = { leader: BROKER_ID, epoch: 0, partitionEpoch: 0, replicas: [BROKER_ID], isr: [BROKER_ID] };
 
 /**
- * Compile-time check: a Partition offers every member the handlers use of a PartitionLog today,
- * with the same types, so moving a handler from the log to the partition changes no call.
+ * Compile-time check: a Partition offers the members handlers and coordinators used of a
+ * PartitionLog before the replica layer, with the same types and meaning.
  */
 type LogMembersHandlersUse = Pick<
   PartitionLog,
-  'topic' | 'partition' | 'config' | 'size' | 'highWatermark' | 'logStartOffset' | 'logEndOffset' | 'isOffline' | 'read' | 'waitForData' | 'offsetForTimestamp' | 'maxTimestampOffset' | 'deleteRecordsBefore'
+  'topic' | 'partition' | 'size' | 'dir' | 'highWatermark' | 'logStartOffset' | 'logEndOffset' | 'isOffline' | 'isClosed' | 'read' | 'readBatches' | 'waitForData' | 'deleteRecordsBefore'
 >;
 const asLogView = (p: Partition): LogMembersHandlersUse => p;
 
@@ -69,17 +71,17 @@ describe('ReplicaManager: the partitions this broker hosts', () => {
     const f = await fixture();
     const t = await f.createTopic('orders', 3);
     for (let i = 0; i < 3; i++) {
-      const p = f.rm.getPartition('orders', i)!;
+      const p = f.rm.get('orders', i)!;
       expect(stateOf(p)).toEqual(SOLE);
       expect([p.topic, p.partition, p.topicId.equals(t.id)]).toEqual(['orders', i, true]);
       expect(p.log).toBe(f.logs.get('orders', i));
       expect(p.log.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }]);
       expect(asLogView(p).highWatermark).toBe(0);
     }
-    expect(f.rm.getPartition('orders', 3)).toBeUndefined();
-    expect(f.rm.getPartition('orders', -1)).toBeUndefined();
-    expect(f.rm.getPartition('nope', 0)).toBeUndefined();
-    expect(f.rm.getPartitionById(t.id, 2)).toBe(f.rm.getPartition('orders', 2));
+    expect(f.rm.get('orders', 3)).toBeUndefined();
+    expect(f.rm.get('orders', -1)).toBeUndefined();
+    expect(f.rm.get('nope', 0)).toBeUndefined();
+    expect(f.rm.getPartitionById(t.id, 2)).toBe(f.rm.get('orders', 2));
     expect(f.rm.topicNameById(Buffer.alloc(16))).toBeUndefined();
     expect(f.rm.partitionsOf('orders').map((p) => p?.partition)).toEqual([0, 1, 2]);
     expect([...f.rm.leaderPartitions()].length).toBe(3);
@@ -88,17 +90,17 @@ describe('ReplicaManager: the partitions this broker hosts', () => {
   it('grows with CreatePartitions, forgets a deleted topic, and hosts a re-created one afresh', async () => {
     const f = await fixture();
     const first = await f.createTopic('t', 1);
-    const old = f.rm.getPartition('t', 0)!;
-    await old.appendToLeader(makeBatch([{ value: 'a' }]), 1, 1).written;
+    const old = f.rm.get('t', 0)!;
+    await old.append(makeBatch([{ value: 'a' }]), 1, 1).written;
     await f.addPartitions('t', 3);
-    expect(f.rm.getPartition('t', 0)).toBe(old); // kept as it was
-    expect(stateOf(f.rm.getPartition('t', 2))).toEqual(SOLE);
+    expect(f.rm.get('t', 0)).toBe(old); // kept as it was
+    expect(stateOf(f.rm.get('t', 2))).toEqual(SOLE);
     await f.deleteTopic('t');
-    expect(f.rm.getPartition('t', 0)).toBeUndefined();
+    expect(f.rm.get('t', 0)).toBeUndefined();
     expect(f.rm.topicNameById(first.id)).toBeUndefined();
     expect([...f.rm.allPartitions()]).toEqual([]);
     const second = await f.createTopic('t', 1);
-    const fresh = f.rm.getPartition('t', 0)!;
+    const fresh = f.rm.get('t', 0)!;
     expect(fresh).not.toBe(old);
     expect([fresh.topicId.equals(second.id), fresh.logEndOffset, f.rm.topicNameById(first.id), f.rm.topicNameById(second.id)]).toEqual([true, 0, undefined, 't']);
   });
@@ -108,29 +110,29 @@ describe('ReplicaManager: the partitions this broker hosts', () => {
     await f.createTopic('gone', 2);
     f.topics.map.delete('gone'); // the store's write happened; the logs are still there
     expect(f.logs.get('gone', 0)).toBeDefined();
-    expect(f.rm.getPartition('gone', 0)).toBeUndefined();
-    expect(await codeOf(() => f.rm.appendToLeader('gone', 0, makeBatch([{ value: 'x' }]), 1, 1))).toBe('UNKNOWN_TOPIC_OR_PARTITION');
-    expect(await codeOf(() => f.rm.read('gone', 0, 0, 100))).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(f.rm.get('gone', 0)).toBeUndefined();
+    expect(f.rm.get('gone', 1)).toBeUndefined();
+    expect(f.rm.partitionsOf('gone')).toEqual([]);
   });
 
   it('hosts what it finds at startup, still at epoch 0, and rewrites no epoch checkpoint', async () => {
     const f = await fixture();
     await f.createTopic('kept', 2);
-    for (let i = 0; i < 3; i++) await f.rm.appendToLeader('kept', 1, makeBatch([{ value: `v${i}` }]), -1, 1).written;
+    for (let i = 0; i < 3; i++) await f.rm.get('kept', 1)!.append(makeBatch([{ value: `v${i}` }]), -1, 1).written;
     await f.restart();
     const file = join(f.logs.get('kept', 1)!.dir, LEADER_EPOCH_CHECKPOINT);
     expect(readFileSync(file, 'utf8')).toBe('0\n1\n0 0\n');
     for (let i = 0; i < 2; i++) {
-      const p = f.rm.getPartition('kept', i)!;
+      const p = f.rm.get('kept', i)!;
       expect(stateOf(p)).toEqual(SOLE);
       expect(p.log.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }]);
       expect(p.log.leaderEpochs.isDirty).toBe(false);
     }
-    expect(f.rm.getPartition('kept', 1)!.highWatermark).toBe(3);
+    expect(f.rm.get('kept', 1)!.highWatermark).toBe(3);
     // An empty partition has nothing to record (an epoch starting at the log end is dropped at load
     // and assigned again on becoming leader): no file, and none written for 10,000 new partitions.
     expect(existsSync(join(f.logs.get('kept', 0)!.dir, LEADER_EPOCH_CHECKPOINT))).toBe(false);
-    expect(f.rm.getPartition('kept', 0)!.log.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }]);
+    expect(f.rm.get('kept', 0)!.log.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }]);
   });
 });
 
@@ -140,9 +142,9 @@ describe('ReplicaManager: the leader epoch never goes back', () => {
     await f.createTopic('old', 1);
     await f.logs.get('old', 0)!.append(makeBatch([{ value: 'written at epoch 4' }]), 4).written;
     await f.restart();
-    const p = f.rm.getPartition('old', 0)!;
+    const p = f.rm.get('old', 0)!;
     expect([p.leaderEpoch, p.log.leaderEpochs.entries()]).toEqual([4, [{ epoch: 4, startOffset: 0 }]]);
-    await p.appendToLeader(makeBatch([{ value: 'next' }]), 1, 1).written;
+    await p.append(makeBatch([{ value: 'next' }]), 1, 1).written;
     expect((await p.log.readBatches(0, 1 << 20)).map((b) => b.readInt32BE(12))).toEqual([4, 4]);
   });
 });
@@ -151,27 +153,25 @@ describe('ReplicaManager: the data APIs at partition granularity', () => {
   it('produce, fetch, ListOffsets, DeleteRecords, OffsetsForLeaderEpoch', async () => {
     const f = await fixture();
     await f.createTopic('d', 1);
-    const r = f.rm.appendToLeader('d', 0, makeBatch([{ value: 'a', timestamp: 1000 }, { value: 'b', timestamp: 1001 }]), -1, 1);
+    const r = f.rm.get('d', 0)!.append(makeBatch([{ value: 'a', timestamp: 1000 }, { value: 'b', timestamp: 1001 }]), -1, 1);
     await r.written;
-    await f.rm.appendToLeader('d', 0, makeBatch([{ value: 'c', timestamp: 1002 }]), 1, 1).written;
-    expect(await codeOf(() => f.rm.appendToLeader('d', 0, makeBatch([{ value: 'x' }]), -1, 2))).toBe('NOT_ENOUGH_REPLICAS');
-    expect(await codeOf(() => f.rm.appendToLeader('d', 1, makeBatch([{ value: 'x' }]), 1, 1))).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    await f.rm.get('d', 0)!.append(makeBatch([{ value: 'c', timestamp: 1002 }]), 1, 1).written;
+    expect(await codeOf(() => f.rm.get('d', 0)!.append(makeBatch([{ value: 'x' }]), -1, 2))).toBe('NOT_ENOUGH_REPLICAS');
 
-    const read = await f.rm.read('d', 0, 0, 1 << 20, { currentLeaderEpoch: 0 });
+    const read = await f.rm.get('d', 0)!.read(0, 1 << 20, { currentLeaderEpoch: 0 });
     expect([read.highWatermark, read.slices.length]).toEqual([3, 1]);
     read.slices.forEach((s) => s.release?.());
-    expect(await codeOf(() => f.rm.read('d', 0, 0, 100, { currentLeaderEpoch: 1 }))).toBe('UNKNOWN_LEADER_EPOCH');
+    expect(await codeOf(() => f.rm.get('d', 0)!.read(0, 100, { currentLeaderEpoch: 1 }))).toBe('UNKNOWN_LEADER_EPOCH');
 
-    expect(await f.rm.fetchOffsetForTimestamp('d', 0, LATEST_TIMESTAMP, 0, 3)).toEqual({ offset: 3, timestamp: -1, leaderEpoch: 0 });
-    expect(await f.rm.fetchOffsetForTimestamp('d', 0, 1001, -1, 3)).toEqual({ offset: 1, timestamp: 1001, leaderEpoch: 0 });
-    expect(await codeOf(() => f.rm.fetchOffsetForTimestamp('x', 0, EARLIEST_TIMESTAMP, -1, 0))).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(await f.rm.get('d', 0)!.fetchOffsetForTimestamp(LATEST_TIMESTAMP, 0, 3)).toEqual({ offset: 3, timestamp: -1, leaderEpoch: 0 });
+    expect(await f.rm.get('d', 0)!.fetchOffsetForTimestamp(1001, -1, 3)).toEqual({ offset: 1, timestamp: 1001, leaderEpoch: 0 });
 
-    expect(await f.rm.deleteRecords('d', 0, 1)).toBe(1);
-    expect(await f.rm.fetchOffsetForTimestamp('d', 0, EARLIEST_TIMESTAMP, -1, 3)).toEqual({ offset: 1, timestamp: -1, leaderEpoch: 0 });
+    expect(await f.rm.get('d', 0)!.deleteRecordsBefore(1)).toBe(1);
+    expect(await f.rm.get('d', 0)!.fetchOffsetForTimestamp(EARLIEST_TIMESTAMP, -1, 3)).toEqual({ offset: 1, timestamp: -1, leaderEpoch: 0 });
 
     const epochAnswer = (topic: string, index: number, current: number, epoch: number) => {
-      const a = f.rm.lastOffsetForLeaderEpoch(topic, index, current, epoch);
-      return [errorName(a.errorCode), a.leaderEpoch, a.endOffset];
+      const a = offsetForLeaderEpochPartition(f.rm, topic, newOffsetForLeaderEpochRequestPartition({ partition: index, currentLeaderEpoch: current, leaderEpoch: epoch }), 4);
+      return [errorName(a.errorCode), a.leaderEpoch, Number(a.endOffset)];
     };
     expect(epochAnswer('d', 0, -1, 0)).toEqual(['NONE', 0, 3]);
     expect(epochAnswer('d', 0, -1, -2)).toEqual(['NONE', -2, 1]);
@@ -183,9 +183,9 @@ describe('ReplicaManager: the data APIs at partition granularity', () => {
     const f = await fixture({ fs });
     await f.createTopic('o', 1);
     fs.failNextFsync('EIO', '.log');
-    await expect(f.rm.appendToLeader('o', 0, makeBatch([{ value: 'x' }]), -1, 1).written).rejects.toThrow();
-    expect(f.rm.getPartition('o', 0)!.isOffline).toBe(true);
-    const a = f.rm.lastOffsetForLeaderEpoch('o', 0, 7, 0);
+    await expect(f.rm.get('o', 0)!.append(makeBatch([{ value: 'x' }]), -1, 1).written).rejects.toThrow();
+    expect(f.rm.get('o', 0)!.isOffline).toBe(true);
+    const a = offsetForLeaderEpochPartition(f.rm, 'o', newOffsetForLeaderEpochRequestPartition({ partition: 0, currentLeaderEpoch: 7, leaderEpoch: 0 }), 4);
     expect(errorName(a.errorCode)).toBe('KAFKA_STORAGE_ERROR');
   });
 });

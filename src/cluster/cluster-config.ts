@@ -1,0 +1,49 @@
+/**
+ * The cluster-mode settings of a broker's configuration (docs/cluster.md, "Configuration"), read in
+ * one place so the broker can build its etcd client, registration and controller from them.
+ * Null in single-node mode (no runnel.etcd.endpoints): nothing of the cluster is created then.
+ */
+import type { BrokerConfig } from '../config/broker-config.js';
+
+export interface ClusterSettings {
+  endpoints: string[];
+  /** runnel.etcd.prefix */
+  prefix: string;
+  /** runnel.etcd.request.timeout.ms */
+  requestTimeoutMs: number;
+  /** runnel.etcd.max.txn.ops */
+  maxTxnOps: number;
+  nodeId: number;
+  /** broker.rack */
+  rack: string | null;
+  /** broker.session.timeout.ms */
+  sessionTimeoutMs: number;
+  /** broker.heartbeat.interval.ms */
+  heartbeatIntervalMs: number;
+  /** unclean.leader.election.enable (static; topic overrides and the dynamic default win) */
+  uncleanLeaderElection: boolean;
+  /** auto.leader.rebalance.enable */
+  autoLeaderRebalance: boolean;
+  /** leader.imbalance.check.interval.seconds, in ms */
+  imbalanceCheckIntervalMs: number;
+  /** controlled.shutdown.enable */
+  controlledShutdown: boolean;
+}
+
+export function clusterSettings(config: BrokerConfig): ClusterSettings | null {
+  if (!config.clusterMode()) return null;
+  return {
+    endpoints: config.list('runnel.etcd.endpoints'),
+    prefix: config.string('runnel.etcd.prefix') ?? 'runnel',
+    requestTimeoutMs: config.int('runnel.etcd.request.timeout.ms'),
+    maxTxnOps: config.int('runnel.etcd.max.txn.ops'),
+    nodeId: config.nodeId(),
+    rack: config.string('broker.rack'),
+    sessionTimeoutMs: config.int('broker.session.timeout.ms'),
+    heartbeatIntervalMs: config.int('broker.heartbeat.interval.ms'),
+    uncleanLeaderElection: config.bool('unclean.leader.election.enable'),
+    autoLeaderRebalance: config.bool('auto.leader.rebalance.enable'),
+    imbalanceCheckIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
+    controlledShutdown: config.bool('controlled.shutdown.enable'),
+  };
+}

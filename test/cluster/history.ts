@@ -1,0 +1,123 @@
+/**
+ * The history checker for replication tests (issue 16): decides from what clients were told and
+ * what the logs hold whether a run kept its promises — never a sleep or a count guessed in advance.
+ *
+ * Inputs:
+ * - `attempts`: every value a producer tried to send (unique strings), acknowledged or not;
+ * - `acks`: what was acknowledged: value, partition, offset, and the producer lane + its send
+ *   order, so that per-lane order can be checked;
+ * - `logs`: per partition, the records read back from the log in offset order (offset, value).
+ *
+ * Promises checked (acks=all on an idempotent producer):
+ * - lost: an acknowledged value is missing from its partition, or sits at another offset;
+ * - duplicated: a value appears twice in the log (idempotence must dedupe retries);
+ * - phantom: a value that no producer ever sent (corruption, or bytes of another record);
+ * - reordered: within one lane (one producer sending in sequence to one partition), acknowledged
+ *   values appear in the log out of send order;
+ * - gaps: offsets in a partition's read-back are not strictly increasing.
+ * Values that were sent but never acknowledged may or may not be present (the outcome is unknown
+ * to the client), but at most once.
+ *
+ * `compareReplicaLogs` checks the stronger cluster promise: the segment bytes of every replica
+ * of a partition are identical up to the shortest one (followers copy the leader's batches as they
+ * are, offsets and epochs included).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Ack {
+  value: string;
+  partition: number;
+  offset: number;
+  /** The producer lane (one sender to one partition, in sequence) and its position in that lane. */
+  lane: string;
+  seq: number;
+}
+
+export interface LogRecord {
+  offset: number;
+  value: string;
+}
+
+export interface HistoryReport {
+  lost: string[];
+  duplicated: string[];
+  phantom: string[];
+  reordered: string[];
+  gaps: string[];
+  /** Sent, never acknowledged, and present once: allowed, reported for information. */
+  unackedPresent: number;
+}
+
+export function checkHistory(attempts: Iterable<string>, acks: readonly Ack[], logs: ReadonlyMap<number, readonly LogRecord[]>): HistoryReport {
+  const sent = new Set(attempts);
+  const report: HistoryReport = { lost: [], duplicated: [], phantom: [], reordered: [], gaps: [], unackedPresent: 0 };
+  const where = new Map<string, { partition: number; offset: number }>();
+  for (const [partition, records] of logs) {
+    let prev = -1;
+    for (const r of records) {
+      if (r.offset <= prev) report.gaps.push(`partition ${partition}: offset ${r.offset} after ${prev}`);
+      prev = r.offset;
+      if (!sent.has(r.value)) report.phantom.push(`${r.value} at ${partition}/${r.offset}`);
+      if (where.has(r.value)) report.duplicated.push(`${r.value} at ${partition}/${r.offset} and ${where.get(r.value)!.partition}/${where.get(r.value)!.offset}`);
+      else where.set(r.value, { partition, offset: r.offset });
+    }
+  }
+  const acked = new Set<string>();
+  const lanes = new Map<string, Ack[]>();
+  for (const a of acks) {
+    acked.add(a.value);
+    const at = where.get(a.value);
+    if (!at) report.lost.push(`${a.value} (acked at ${a.partition}/${a.offset})`);
+    else if (at.partition !== a.partition || at.offset !== a.offset) report.lost.push(`${a.value} acked at ${a.partition}/${a.offset}, found at ${at.partition}/${at.offset}`);
+    const lane = lanes.get(a.lane) ?? [];
+    lane.push(a);
+    lanes.set(a.lane, lane);
+  }
+  for (const [lane, list] of lanes) {
+    list.sort((x, y) => x.seq - y.seq);
+    let prev: { value: string; offset: number } | null = null;
+    for (const a of list) {
+      const at = where.get(a.value);
+      if (!at) continue;
+      if (prev && at.offset <= prev.offset) report.reordered.push(`lane ${lane}: ${a.value}@${at.offset} sent after ${prev.value}@${prev.offset}`);
+      prev = { value: a.value, offset: at.offset };
+    }
+  }
+  for (const v of where.keys()) if (!acked.has(v) && sent.has(v)) report.unackedPresent++;
+  return report;
+}
+
+/** True when the report holds no broken promise. */
+export function historyOk(r: HistoryReport): boolean {
+  return r.lost.length + r.duplicated.length + r.phantom.length + r.reordered.length + r.gaps.length === 0;
+}
+
+/** The `.log` segment files of a partition directory, concatenated in base-offset order. */
+export function partitionLogBytes(partitionDir: string): Buffer {
+  const segments = readdirSync(partitionDir)
+    .filter((f) => /^\d{20}\.log$/.test(f))
+    .sort();
+  return Buffer.concat(segments.map((f) => readFileSync(join(partitionDir, f))));
+}
+
+/**
+ * Compares the replicas' segment bytes of one partition up to the shortest. Returns null when
+ * they agree, else where they first differ. Only meaningful for replicas that all kept the log
+ * from offset 0 (no retention ran) and rolled no segment at a different place than the others'
+ * bytes would show (concatenation hides roll points).
+ */
+export function compareReplicaLogs(partitionDirs: readonly string[]): string | null {
+  const logs = partitionDirs.map((d) => ({ dir: d, bytes: partitionLogBytes(d) }));
+  const n = Math.min(...logs.map((l) => l.bytes.length));
+  const first = logs[0]!;
+  for (const other of logs.slice(1)) {
+    const cmp = first.bytes.subarray(0, n).compare(other.bytes.subarray(0, n));
+    if (cmp !== 0) {
+      let i = 0;
+      while (i < n && first.bytes[i] === other.bytes[i]) i++;
+      return `${first.dir} and ${other.dir} differ at byte ${i} (of ${n} compared)`;
+    }
+  }
+  return null;
+}
