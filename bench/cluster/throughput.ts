@@ -16,7 +16,7 @@
  * A warm-up (count / 4 records produced and consumed on another topic) runs first, unmeasured.
  * Brokers' CPU (% of one core, summed over the brokers, from /proc) is reported per phase.
  */
-import { cpuSeconds } from '../suite/lib/common.js';
+import { cpuPressure, cpuSeconds } from '../suite/lib/common.js';
 import { rdbench, type RdConsume, type RdLatency, type RdProduce } from '../suite/lib/rdbench.js';
 import { createTopicReady, type ClusterTarget } from '../../test/helpers/cluster-target.js';
 
@@ -40,10 +40,12 @@ export interface ThroughputResult {
   produceMBps: number;
   produceMsgps: number;
   produceBrokerCpuPct: number;
+  producePressurePct: number | null;
   consumeMBps: number;
   consumeMsgps: number;
   consumeBrokerCpuPct: number;
-  latency: { rate: number; seconds: number; sent: number; received: number; p50: number; p99: number; p999: number; max: number; brokerCpuPct: number };
+  consumePressurePct: number | null;
+  latency: { rate: number; seconds: number; sent: number; received: number; p50: number; p99: number; p999: number; max: number; brokerCpuPct: number; pressurePct: number | null };
 }
 
 export const PARTITIONS = 6;
@@ -53,15 +55,20 @@ export function spreadAssignments(brokers: readonly number[], partitions: number
   return Array.from({ length: partitions }, (_, p) => brokers.map((_b, i) => brokers[(p + i) % brokers.length]!));
 }
 
-/** Runs fn and returns its result with the brokers' CPU use over it (100 = one core). */
-async function withCpu<T>(cluster: ClusterTarget, fn: () => Promise<T>): Promise<{ r: T; cpuPct: number }> {
+/**
+ * Runs fn and returns its result with the brokers' CPU use over it (100 = one core) and the
+ * machine's CPU pressure (% of the time some task waited for a CPU: other work sharing the cores).
+ */
+async function withCpu<T>(cluster: ClusterTarget, fn: () => Promise<T>): Promise<{ r: T; cpuPct: number; pressurePct: number | null }> {
   const pids = cluster.brokerIds.map((id) => cluster.pid(id)).filter((p): p is number => p !== null);
   const cpu = (): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
   const c0 = cpu();
+  const psi0 = cpuPressure();
   const t0 = performance.now();
   const r = await fn();
   const secs = (performance.now() - t0) / 1000;
-  return { r, cpuPct: (100 * (cpu() - c0)) / secs };
+  const psi1 = cpuPressure();
+  return { r, cpuPct: (100 * (cpu() - c0)) / secs, pressurePct: psi0 && psi1 ? (100 * (psi1.totalUs - psi0.totalUs)) / 1e6 / secs : null };
 }
 
 export async function measureThroughput(cluster: ClusterTarget, options: ThroughputOptions = {}): Promise<ThroughputResult> {
@@ -88,19 +95,19 @@ export async function measureThroughput(cluster: ClusterTarget, options: Through
   const p = await withCpu(cluster, () => rdbench<RdProduce>('produce', [cluster.bootstrap, topic, count, size, -1, PARTITIONS], 600_000));
   if (p.r.acked !== count) throw new Error(`produce: ${p.r.acked} of ${count} acknowledged (${p.r.error})`);
   const produceMBps = (count * size) / 1e6 / p.r.elapsed;
-  log(`produce: ${produceMBps.toFixed(1)} MB/s (${(count / p.r.elapsed).toFixed(0)} msg/s), brokers' CPU ${p.cpuPct.toFixed(0)}%`);
+  log(`produce: ${produceMBps.toFixed(1)} MB/s (${(count / p.r.elapsed).toFixed(0)} msg/s), brokers' CPU ${p.cpuPct.toFixed(0)}%, CPU pressure ${p.pressurePct?.toFixed(0)}%`);
 
   const k = await withCpu(cluster, () => rdbench<RdConsume>('consume', [cluster.bootstrap, topic, PARTITIONS, count], 600_000));
   if (k.r.count < count) throw new Error(`consume: ${k.r.count} of ${count}`);
   const secs = (k.r.lastMs - k.r.firstMs) / 1000;
   const consumeMBps = k.r.bytes / 1e6 / secs;
-  log(`consume: ${consumeMBps.toFixed(1)} MB/s, brokers' CPU ${k.cpuPct.toFixed(0)}%`);
+  log(`consume: ${consumeMBps.toFixed(1)} MB/s, brokers' CPU ${k.cpuPct.toFixed(0)}%, CPU pressure ${k.pressurePct?.toFixed(0)}%`);
 
   const latTopic = `latency-${Date.now().toString(36)}`;
   await createTopicReady(cluster, { name: latTopic, assignments: [brokers.slice()] });
   const l = await withCpu(cluster, () => rdbench<RdLatency>('latency', [cluster.bootstrap, latTopic, rate, seconds, size, 'all'], (seconds + 120) * 1000));
   if (l.r.count < l.r.sent * 0.99) throw new Error(`latency: only ${l.r.count} of ${l.r.sent} records arrived`);
-  log(`latency at ${rate} msg/s: p50 ${l.r.p50.toFixed(2)} p99 ${l.r.p99.toFixed(2)} p99.9 ${l.r.p999.toFixed(2)} max ${l.r.max.toFixed(1)} ms, brokers' CPU ${l.cpuPct.toFixed(0)}%`);
+  log(`latency at ${rate} msg/s: p50 ${l.r.p50.toFixed(2)} p99 ${l.r.p99.toFixed(2)} p99.9 ${l.r.p999.toFixed(2)} max ${l.r.max.toFixed(1)} ms, brokers' CPU ${l.cpuPct.toFixed(0)}%, CPU pressure ${l.pressurePct?.toFixed(0)}%`);
 
   return {
     count,
@@ -109,9 +116,11 @@ export async function measureThroughput(cluster: ClusterTarget, options: Through
     produceMBps,
     produceMsgps: count / p.r.elapsed,
     produceBrokerCpuPct: p.cpuPct,
+    producePressurePct: p.pressurePct,
     consumeMBps,
     consumeMsgps: k.r.count / secs,
     consumeBrokerCpuPct: k.cpuPct,
-    latency: { rate, seconds, sent: l.r.sent, received: l.r.count, p50: l.r.p50, p99: l.r.p99, p999: l.r.p999, max: l.r.max, brokerCpuPct: l.cpuPct },
+    consumePressurePct: k.pressurePct,
+    latency: { rate, seconds, sent: l.r.sent, received: l.r.count, p50: l.r.p50, p99: l.r.p99, p999: l.r.p999, max: l.r.max, brokerCpuPct: l.cpuPct, pressurePct: l.pressurePct },
   };
 }
