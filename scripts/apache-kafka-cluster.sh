@@ -237,6 +237,8 @@ cmd_start() {
   done
   command -v java >/dev/null || die "java not found"
   CP="$(classpath)"
+  # Whatever fails from here on (a node that does not start, a format error) leaves no JVM behind.
+  trap kill_all EXIT
   local attempt rc
   for attempt in 1 2 3; do
     rc=0; start_once || rc=$?
@@ -244,6 +246,7 @@ cmd_start() {
     echo "$NAME: a port was taken meanwhile, trying others" >&2
   done
   (( rc == 0 )) || die "no free ports after $attempt attempts"
+  trap - EXIT
   bootstrap > "$STATE/bootstrap"
   basename "$(tr ':' '\n' <<<"$CP" | grep '/kafka_2.13-')" .jar | sed 's/kafka_2.13-//' > "$STATE/version"
   if [[ -n "${APACHE_KAFKA_OWNER_PID:-}" ]]; then

@@ -101,6 +101,8 @@ export async function startApacheKafkaCluster(opts: StartApacheKafkaClusterOptio
   try {
     started = await runOk(['start'], env, opts.timeoutMs ?? 180_000);
   } catch (e) {
+    // A start that timed out was killed before its watchdog ran: stop whatever nodes it launched.
+    await runScript(['stop'], env, 60_000).catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
     throw e;
   }
