@@ -84,6 +84,8 @@ describe.skipIf(!canStartKafka)('differential: Apache Kafka 3-broker cluster (is
       'rf3-2': { errorCode: 'ELECTION_NOT_NEEDED', errorMessage: '<set>' },
     });
     expect(get('elect-preferred.metadata.topics.rf3.partitions.0')).toEqual(p(1, 2, [1, 2, 3], [1, 2, 3]));
+    expect(get('elect-preferred.produceToDemotedLeader')).toMatchObject({ errorCode: 'NOT_LEADER_OR_FOLLOWER', currentLeader: { leaderId: 1, leaderEpoch: 2 }, nodeEndpoints: [broker(1)] });
+    expect(get('elect-preferred.fetchFromDemotedLeaderOldEpoch.errorCode')).toBe('FENCED_LEADER_EPOCH');
     expect(get('elect-preferred.again.results.rf3-0.errorCode')).toBe('ELECTION_NOT_NEEDED');
     expect(get('elect-preferred.uncleanWithLiveLeader.results.rf3-1.errorCode')).toBe('ELECTION_NOT_NEEDED');
     expect(get('elect-preferred.unknownPartition.results.rf3-9.errorCode')).toBe('UNKNOWN_TOPIC_OR_PARTITION');

@@ -21,6 +21,7 @@
  *   stale-epoch         Fetch with the old epoch at the new leader (FENCED_LEADER_EPOCH)
  *   restart             broker 1 back on its data: it rejoins every ISR, leadership unchanged
  *   elect-preferred     ElectLeaders (preferred) brings broker 1 back as leader of partition 0;
+ *                       the demoted leader's answers to Produce and to Fetch at its old epoch;
  *                       ELECTION_NOT_NEEDED where the preferred leader leads; unknown partitions
  *   reassign-rf         AlterPartitionReassignments [1,2,3] -> [1,2] (RF 3 -> 2), then listed
  *   reassign-move       topic `move` [1,2] -> [1,3] while broker 3 is down: in progress
@@ -191,6 +192,9 @@ export async function runClusterScenario(cluster: ClusterTarget, log: ScenarioLo
       first,
       leaderAfter: p0.leader,
       metadata: await meta(2),
+      // Broker 2 led partition 0 at epoch 1 and is a follower again: a client that still thinks so.
+      produceToDemotedLeader: await on(cluster, 2, (c) => produceAnswer(c, n, RF3, 0, record(4), { version: 11 })),
+      fetchFromDemotedLeaderOldEpoch: await on(cluster, 2, (c) => fetchAnswer(c, RF3, 0, { currentLeaderEpoch: p0.leaderEpoch - 1 })),
       again: await on(cluster, 1, (c) => electAnswer(c, PREFERRED, [{ topic: RF3, partitions: [0] }])),
       uncleanWithLiveLeader: await on(cluster, 1, (c) => electAnswer(c, UNCLEAN, [{ topic: RF3, partitions: [1] }])),
       unknownPartition: await on(cluster, 1, (c) => electAnswer(c, PREFERRED, [{ topic: RF3, partitions: [9] }])),
