@@ -1,8 +1,9 @@
 /**
  * The cluster bench (issue 16): three brokers, RF=3, on this machine.
  *
- *   npx tsx bench/cluster/run.ts [--target kafka] [--kills 50] [--count 200000] [--seconds 10]
- *                                [--only failover|throughput] [--heap '-Xmx1G -Xms1G'] [--out FILE]
+ *   npx tsx bench/cluster/run.ts [--target kafka] [--kills 50] [--count 200000] [--warmup 50000]
+ *                                [--rate 10000] [--seconds 10] [--only failover|throughput]
+ *                                [--heap '-Xmx1G -Xms1G'] [--out FILE]
  *
  * Measures, per target (failover.ts and throughput.ts say exactly how):
  *  - failover: SIGKILL of partition 0's leader -> first acknowledged acks=all produce on its
@@ -75,6 +76,8 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
       kills: { type: 'string', default: '50' },
       count: { type: 'string', default: '200000' },
       seconds: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '10000' },
+      warmup: { type: 'string' },
       only: { type: 'string' },
       heap: { type: 'string' },
       out: { type: 'string' },
@@ -91,7 +94,7 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
     log(`started ${cluster.kind} ${cluster.version} (brokers ${cluster.bootstrap}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const result: ClusterBenchResult = { target: name, version: cluster.version, date: new Date().toISOString() };
     try {
-      if (values.only !== 'failover') result.throughput = await measureThroughput(cluster, { count: Number(values.count), seconds: Number(values.seconds), log });
+      if (values.only !== 'failover') result.throughput = await measureThroughput(cluster, { count: Number(values.count), seconds: Number(values.seconds), rate: Number(values.rate), warmup: values.warmup === undefined ? undefined : Number(values.warmup), log });
       if (values.only !== 'throughput') {
         const f = await measureFailover(cluster, { kills: Number(values.kills), log });
         result.failover = f;
