@@ -13,12 +13,14 @@
  * apacheKafkaAvailable(). Broker settings are Kafka's defaults unless `props` sets them.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT, tempDir } from './broker.js';
 import type { BrokerEndpoint, ClusterTarget } from './cluster-target.js';
 
-export const APACHE_KAFKA_CLUSTER_SCRIPT = join(REPO_ROOT, 'scripts', 'apache-kafka-cluster.sh');
+/** The script, found from the sources or from their compiled copy in dist/ (the bench runs either way). */
+export const APACHE_KAFKA_CLUSTER_SCRIPT =
+  [REPO_ROOT, dirname(REPO_ROOT)].map((root) => join(root, 'scripts', 'apache-kafka-cluster.sh')).find((f) => existsSync(f)) ?? join(REPO_ROOT, 'scripts', 'apache-kafka-cluster.sh');
 
 /** The KRaft controller's node id in the script's cluster (brokers are 1..n). */
 export const KAFKA_CONTROLLER_ID = 100;
@@ -130,6 +132,7 @@ export async function startApacheKafkaCluster(opts: StartApacheKafkaClusterOptio
     isUp: (id) => up.has(id),
     async killBroker(id) {
       check(id);
+      if (!up.has(id)) throw new Error(`broker ${id} is not running`);
       // The signal straight from here, not through the script's kill-broker: a bash start costs
       // 10-200 ms on a loaded machine, which would blur a failover measured from this call.
       const pid = Number(read(`broker-${id}`, 'pid'));
