@@ -213,6 +213,17 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
   }
 
   /**
+   * A fetch response's log start offset: ours follows it up (DeleteRecords and retention on the
+   * leader; Kafka's maybeIncrementLogStartOffset on the follower), never past our high watermark.
+   * Queued on the log's maintenance chain; a failure is logged and retried by the next response.
+   */
+  followLeaderLogStart(leaderLogStartOffset: number): void {
+    const target = Math.min(leaderLogStartOffset, this.log.highWatermark);
+    if (target <= this.log.logStartOffset || this.p.isLeader) return;
+    this.log.deleteRecordsBefore(target).catch((err: Error) => this.ctx.logger.warn({ topic: this.topic, partition: this.partition, err: err.message }, 'moving the log start offset up to the leader failed'));
+  }
+
+  /**
    * Cuts the log back to `offset` (a diverging epoch). At or past the log end nothing is cut, but
    * leader epochs starting at the end go, as Kafka's truncateTo does: a former leader may have
    * recorded an epoch in which it wrote nothing, and kept sending it as its last fetched epoch.

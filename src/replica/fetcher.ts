@@ -209,6 +209,7 @@ export class ReplicaFetcher {
         }
       }
       f.lastReason = null;
+      f.replica.followLeaderLogStart(pr.logStartOffset);
       this.metrics?.fetcherLag(f.partition.topic, f.partition.partition, Math.max(0, pr.highWatermark - f.replica.fetchOffset));
     } else if (out.kind === 'backoff') {
       this.backOff(f, out.reason);

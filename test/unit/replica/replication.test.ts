@@ -6,7 +6,8 @@
  * shrinks after replica.lag.time.max.ms and expands when the follower is back, acks=all is refused
  * with NOT_ENOUGH_REPLICAS below min.insync.replicas (nothing appended) and waits end in
  * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrinks under them, a follower that diverged
- * truncates to the new leader's log, and one behind the leader's log start starts over there.
+ * truncates to the new leader's log, and one behind the leader's log start starts over there (and
+ * one in sync follows the leader's log start up).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, errorName } from '../../../protocol/errors.js';
@@ -165,5 +166,8 @@ describe('replication over sockets', () => {
     await until(() => f.logEndOffset === 6, 10_000, 'follower caught up');
     expect(f.logStartOffset).toBe(4);
     expect((await logBytes(f)).equals(await logBytes(leader))).toBe(true);
+    // A follower in sync follows the leader's log start up (DeleteRecords there).
+    expect(await leader.deleteRecordsBefore(5)).toBe(5);
+    await until(() => f.logStartOffset === 5, 5000, "follower's log start");
   });
 });
