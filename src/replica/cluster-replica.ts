@@ -230,6 +230,7 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
    */
   async truncateTo(offset: number): Promise<number> {
     const end = this.log.logEndOffset;
+    if (this.p.isLeader) return end; // led here since the fetch: the leader's log is never cut
     if (offset >= end) {
       this.log.leaderEpochs.truncateFromEnd(end);
       return end;
@@ -238,6 +239,7 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
   }
 
   truncateFullyAndStartAt(offset: number): Promise<number> {
+    if (this.p.isLeader) return Promise.resolve(this.log.logEndOffset);
     return this.log.truncateFullyAndStartAt(offset);
   }
 }

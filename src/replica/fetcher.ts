@@ -32,6 +32,8 @@ const LIST_OFFSETS = 2;
 /** Fetch v12 is what followers need (last_fetched_epoch, diverging_epoch) and what Runnel serves. */
 export const MIN_FETCH_VERSION = 12;
 const EARLIEST = -2;
+/** Fetch v12 names topics; the id field is not sent. */
+const NO_TOPIC_ID = Buffer.alloc(16);
 const LATEST = -1;
 
 /** The follower settings (Kafka's keys). */
@@ -178,7 +180,7 @@ export class ReplicaFetcher {
     for (const f of order) {
       const p = f.partition;
       let t = topics.get(p.topic);
-      if (!t) topics.set(p.topic, (t = { topic: p.topic, topicId: Buffer.alloc(16), partitions: [] }));
+      if (!t) topics.set(p.topic, (t = { topic: p.topic, topicId: NO_TOPIC_ID, partitions: [] }));
       const epoch = p.leaderEpoch;
       t.partitions.push({ partition: p.partition, currentLeaderEpoch: epoch, fetchOffset: f.replica.fetchOffset, lastFetchedEpoch: f.replica.lastFetchedEpoch, logStartOffset: p.logStartOffset, partitionMaxBytes: s.maxBytes });
       sent.set(`${p.topic}\u0000${p.partition}`, { f, epoch });
