@@ -11,6 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, errorName } from '../../../protocol/errors.js';
+import type { FetchResponse } from '../../../protocol/generated/index.js';
 import type { BrokerConnection } from '../../../src/client/connection.js';
 import type { Partition } from '../../../src/replica/partition.js';
 import { records } from '../handlers/fakes.js';
@@ -119,6 +120,31 @@ describe('replication over sockets', () => {
     // acks=1 still works (Kafka's rule), and its records are committed by the ISR of one.
     expect((await produce(c, 't', 0, records(['d']), 1)).errorCode).toBe(ErrorCode.NONE);
     expect(ids(leader)).toEqual([1, 0, [1]]);
+  });
+
+  it('the leader serves followers up to its log end and consumers up to the high watermark; strangers are refused', async () => {
+    cluster = await StaticCluster.start([1, 2, 3]);
+    await cluster.createTopic('t', [[1, 2, 3]]);
+    const c = await connect(1);
+    expect((await produce(c, 't', 0, records(['a']), -1)).errorCode).toBe(ErrorCode.NONE);
+    await cluster.stopNode(3); // the ISR keeps 3 (the lag bound is long): the high watermark stops at 1
+    await cluster.stopNode(2);
+    expect((await produce(c, 't', 0, records(['b', 'c']), 1)).errorCode).toBe(ErrorCode.NONE);
+    const fetch = async (replicaId: number, currentLeaderEpoch = 0, fetchOffset = 0) => {
+      const res = await c.send<FetchResponse>(1, { replicaId, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionEpoch: -1, topics: [{ topic: 't', partitions: [{ partition: 0, currentLeaderEpoch, fetchOffset, lastFetchedEpoch: -1, logStartOffset: 0, partitionMaxBytes: 1 << 20 }] }] }, { version: 12 });
+      const pr = res.responses[0]!.partitions[0]!;
+      return { error: errorName(pr.errorCode), hw: pr.highWatermark, bytes: (pr.records as Buffer | null)?.length ?? 0 };
+    };
+    const follower = await fetch(2);
+    const consumer = await fetch(-1);
+    expect([follower.error, follower.hw, consumer.error, consumer.hw]).toEqual(['NONE', 1, 'NONE', 1]);
+    expect(follower.bytes).toBeGreaterThan(consumer.bytes); // 'b','c' past the high watermark go to followers only
+    expect((await fetch(7)).error).toBe('UNKNOWN_LEADER_EPOCH'); // not a replica, epoch given
+    expect((await fetch(7, -1)).error).toBe('NOT_LEADER_OR_FOLLOWER'); // not a replica, no epoch
+    expect((await fetch(2, -1, 10)).error).toBe('OFFSET_OUT_OF_RANGE');
+    // Replica 2's fetch at 3 said it has everything: with 3 still in the ISR, the high watermark stays.
+    await fetch(2, 0, 3);
+    expect(cluster.node(1).partition('t').highWatermark).toBe(1);
   });
 
   it('a former leader that diverged truncates to the new leader and copies it', async () => {
