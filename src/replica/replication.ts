@@ -10,7 +10,8 @@
  * Wiring (src/broker.ts, cluster mode):
  *   const replication = new Replication({ brokerId, config, isrWriter: new EtcdIsrWriter(store), addresses, log, maxPartitionSeries });
  *   const rm = new ReplicaManager({ ..., replication: replication.context, cluster: { ..., fetchers: replication.fetchers } });
- *   replication.start(() => rm.leaderPartitions());
+ *   replication.start(() => rm.leaderPartitions(), (topic) => minInsyncReplicasOf(topic));
+ *   Broker (BrokerStatus).replication = replication   // /metrics
  *   ... on shutdown: await replication.close();
  */
 import type { ConfigView } from '../config/view.js';
@@ -21,7 +22,7 @@ import { IsrExpiration } from './isr-expiration.js';
 import type { IsrWriter } from './isr-writer.js';
 import type { Partition } from './partition.js';
 import type { ReplicationContext } from './replication-context.js';
-import { ReplicationMetrics } from './replication-metrics.js';
+import { type MetricsWriter, ReplicationMetrics } from './replication-metrics.js';
 
 export interface ReplicationOptions {
   brokerId: number;
@@ -54,6 +55,8 @@ export class Replication {
   readonly fetchers: ReplicaFetcherManager;
   readonly metrics: ReplicationMetrics;
   private expiration: IsrExpiration | null = null;
+  private leaders: () => Iterable<Partition> = () => [];
+  private minInsyncReplicas: (topic: string) => number = () => 1;
 
   constructor(private readonly opts: ReplicationOptions) {
     this.metrics = new ReplicationMetrics(opts.maxPartitionSeries);
@@ -68,10 +71,20 @@ export class Replication {
     this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, connect: opts.connect });
   }
 
-  /** Starts the ISR shrink check over the partitions this broker leads. */
-  start(leaders: () => Iterable<Partition>): void {
+  /**
+   * Starts the ISR shrink check over the partitions this broker leads; `minInsyncReplicas` (each
+   * topic's min.insync.replicas) feeds the under-min-ISR gauge.
+   */
+  start(leaders: () => Iterable<Partition>, minInsyncReplicas: (topic: string) => number = () => 1): void {
+    this.leaders = leaders;
+    this.minInsyncReplicas = minInsyncReplicas;
     this.expiration ??= new IsrExpiration(leaders, this.context.replicaLagTimeMaxMs, this.context.now);
     this.expiration.start();
+  }
+
+  /** /metrics (admin-http/broker-metrics.ts, through BrokerStatus.replication). */
+  render(w: MetricsWriter): void {
+    this.metrics.render(w, this.leaders(), this.minInsyncReplicas);
   }
 
   async close(): Promise<void> {
