@@ -147,7 +147,12 @@ function waitVisible(log: Partition, offset: number): Promise<void> {
 function producePartition(ctx: RequestContext, topic: Topic | undefined, index: number, records: Buffer | null, acks: number): Outcome | Promise<Outcome> {
   const log = topic ? ctx.partitions.get(topic.name, index) : undefined;
   if (ctx.version < MIN_SERVED_VERSION) return failed(ErrorCode.UNSUPPORTED_VERSION, `Produce v${ctx.version} is not supported; use v3 or later`);
-  if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  if (!topic) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  if (!log) {
+    // Cluster: a partition whose replicas are elsewhere is NOT_LEADER_OR_FOLLOWER (stale metadata), as Kafka answers.
+    const code = ctx.partitions.missingPartitionError?.(topic.name, index) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return failed(code, code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? 'This server is not the leader for that topic-partition.' : 'This server does not host this topic-partition.');
+  }
   const settings = ctx.topics.settings(topic);
   const logAppendTime = log.config.messageTimestampType === 'LogAppendTime';
   const problem = validateProducedBatch(records, { maxMessageBytes: settings.maxMessageBytes, produceVersion: ctx.version });

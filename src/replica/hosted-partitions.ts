@@ -26,6 +26,10 @@ export class HostedPartitions implements port.PartitionsPort {
     return this.order.run(partition, prepare, append);
   }
 
+  missingPartitionError(topic: string, partition: number): number {
+    return this.replicas.missingPartitionError(topic, partition);
+  }
+
   get appendRefusal(): string | null {
     return this.freeSpace.problem;
   }

@@ -163,6 +163,29 @@ export class Partition implements port.Partition {
     return !wasLeader;
   }
 
+  /**
+   * Makes this broker a follower of `leaderId` with `state` (Kafka's makeFollower; -1: no leader
+   * known, or this broker is fenced and stops acting as leader). A state older than the one held
+   * (lower partition epoch) is ignored. Appends are refused from now on (NOT_LEADER_OR_FOLLOWER);
+   * the leader epoch is the controller's, which a follower does not record in its epoch cache (the
+   * fetched batches carry theirs). Returns whether the leader or the leader epoch changed, i.e.
+   * whether the follower fetcher must (re)start for this partition.
+   *
+   * Cluster: fetching (FollowerFetchers, follower-fetchers.ts) and truncation are started by the
+   * replica manager and the fetcher, not here.
+   */
+  makeFollower(state: PartitionState, leaderId: number): boolean {
+    if (state.partitionEpoch < this._partitionEpoch) return false;
+    const changed = leaderId !== this._leaderId || state.leaderEpoch !== this._leaderEpoch;
+    this._replicas = state.replicas;
+    this._isr = state.isr;
+    this._leaderEpoch = Math.max(this._leaderEpoch, state.leaderEpoch);
+    this._partitionEpoch = state.partitionEpoch;
+    this._leaderId = leaderId === this.localBrokerId ? -1 : leaderId;
+    this.epochStartOffset = -1;
+    return changed;
+  }
+
   /** NONE, FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH for a request's current leader epoch (-1: not checked). */
   checkLeaderEpoch(current: number | undefined): ErrorCodeValue {
     if (current === undefined || current === NO_CURRENT_LEADER_EPOCH) return ErrorCode.NONE;

@@ -66,7 +66,9 @@
  *
  * No on-disk format lives here (storage/leader-epoch-checkpoint.ts).
  */
+import { ErrorCode, type ErrorCodeValue } from '../../protocol/errors.js';
 import type { PartitionLookup } from '../data/partitions.js';
+import { type FollowerFetchers, NO_FETCHERS } from './follower-fetchers.js';
 import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
@@ -86,11 +88,50 @@ export interface LogDirectory {
   get(topic: string, partition: number): ReplicaLog | undefined;
 }
 
+/**
+ * Cluster mode: where the manager creates and removes local logs as the metadata image assigns
+ * replicas to this broker (the broker's LogManager, with each topic's configs).
+ */
+export interface ReplicaLogStore extends LogDirectory {
+  /** The partition's log, created empty when it is missing. */
+  create(topic: string, partition: number): Promise<ReplicaLog>;
+  /** Takes the partition's log out of service and deletes it; never throws (failures are logged, retried at the next start). */
+  remove(topic: string, partition: number): Promise<void>;
+  /** Every partition with a log here (at startup: the ones no longer assigned here are removed). */
+  all(): Iterable<{ readonly topic: string; readonly partition: number }>;
+}
+
+/** One partition's state as the controller decided it (the metadata image's PartitionImage satisfies it). */
+export interface AssignedPartition {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+/** The cluster's topics and partitions (the metadata image's ClusterImage satisfies it). */
+export interface ClusterAssignment {
+  /** Topic ids as base64url. */
+  readonly topics: ReadonlyMap<string, { readonly id: string }>;
+  readonly partitions: ReadonlyMap<string, ReadonlyMap<number, AssignedPartition>>;
+}
+
 export interface ReplicaManagerOptions {
   /** This broker's node.id. */
   brokerId: number;
   topics: TopicDirectory;
   logs: LogDirectory;
+  /** Cluster mode (the metadata image decides what is hosted here); absent: a single node. */
+  cluster?: {
+    logs: ReplicaLogStore;
+    /** The follower fetchers (NO_FETCHERS until the data path lands). */
+    fetchers?: FollowerFetchers;
+    /** A partition stopped being hosted here (state kept beside it goes too). */
+    onRemoved?: (partition: Partition) => void;
+    /** A log could not be created (the partition stays unhosted until the next run retries). */
+    onError?: (topic: string, partition: number, err: unknown) => void;
+  };
 }
 
 /** TopicManager's change events. */
@@ -106,12 +147,20 @@ export class ReplicaManager implements PartitionLookup {
   private readonly nameById = new Map<string, string>();
   /** The one replica set of every partition on a single node, shared. */
   private readonly soleReplica: readonly number[];
+  private readonly cluster: ReplicaManagerOptions['cluster'] | null;
+  private readonly fetchers: FollowerFetchers;
+  /** Cluster mode: the assignment last applied (lookups of partitions not hosted here consult it). */
+  private assignment: ClusterAssignment | null = null;
+  /** Cluster mode: the broker's lease counts as lost, so it leads nothing (applyAssignment makes followers). */
+  private fenced = false;
 
   constructor(opts: ReplicaManagerOptions) {
     this.brokerId = opts.brokerId;
     this.topics = opts.topics;
     this.logs = opts.logs;
     this.soleReplica = Object.freeze([opts.brokerId]);
+    this.cluster = opts.cluster ?? null;
+    this.fetchers = opts.cluster?.fetchers ?? NO_FETCHERS;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -184,7 +233,16 @@ export class ReplicaManager implements PartitionLookup {
   get(topic: string, index: number): Partition | undefined {
     const t = this.topics.get(topic);
     if (t === undefined || !(index >= 0 && index < t.partitions)) return undefined;
-    return this.byTopic.get(topic)?.[index] ?? this.hostLate(t, index);
+    return this.byTopic.get(topic)?.[index] ?? (this.cluster ? undefined : this.hostLate(t, index));
+  }
+
+  /**
+   * Why `get` found nothing, as Kafka's getPartitionOrError answers: NOT_LEADER_OR_FOLLOWER for a
+   * partition the cluster has but whose replicas do not include this broker (the client's metadata
+   * is stale), else UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  missingPartitionError(topic: string, index: number): ErrorCodeValue {
+    return this.assignment?.partitions.get(topic)?.has(index) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   }
 
   /**
@@ -227,5 +285,112 @@ export class ReplicaManager implements PartitionLookup {
   /** Hosted partitions this broker leads (single node: all). */
   *leaderPartitions(): IterableIterator<Partition> {
     for (const p of this.allPartitions()) if (p.isLeader) yield p;
+  }
+
+  // ---- cluster mode: the metadata image decides --------------------------------------------------
+
+  /**
+   * Applies the controller's decisions (docs/cluster.md, "Every broker"). Idempotent: it is run
+   * with the whole current image after every change, one run at a time (the caller serializes).
+   * - Partitions hosted here that the image no longer assigns here (topic deleted, or re-created
+   *   under another id, replicas moved) are dropped and their logs deleted; so are logs on disk
+   *   of partitions not assigned here (a deletion while this broker was down).
+   * - Every partition whose replicas include this broker is hosted (its log created when missing)
+   *   and made leader when the image names this broker leader (and it is not fenced), else a
+   *   follower of the image's leader, which the follower fetchers are told about.
+   */
+  async applyAssignment(image: ClusterAssignment): Promise<void> {
+    const cluster = this.cluster;
+    if (!cluster) throw new Error('applyAssignment is for cluster mode');
+    this.assignment = image;
+    const me = this.brokerId;
+    const idOf = (topic: string) => image.topics.get(topic)?.id;
+    const assignedHere = (topic: string, index: number) => image.topics.has(topic) && (image.partitions.get(topic)?.get(index)?.replicas.includes(me) ?? false);
+    // 1. What is no longer ours goes first (a re-created topic's old partitions before its new ones).
+    for (const [topic, parts] of [...this.byTopic]) {
+      const id = idOf(topic);
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i];
+        if (p && (!assignedHere(topic, i) || p.topicId.toString('base64url') !== id)) await this.unhost(p);
+      }
+    }
+    for (const { topic, partition } of [...cluster.logs.all()]) {
+      if (!assignedHere(topic, partition) && this.byTopic.get(topic)?.[partition] === undefined) await this.removeLog(topic, partition);
+    }
+    // 2. Everything assigned here: hosted, leader or follower.
+    const leading: Partition[] = [];
+    const following = new Map<number, Partition[]>();
+    for (const [topic, assigned] of image.partitions) {
+      const id = idOf(topic);
+      if (id === undefined) continue;
+      for (const [index, a] of assigned) {
+        if (!a.replicas.includes(me)) continue;
+        const p = this.byTopic.get(topic)?.[index] ?? (await this.hostAssigned(topic, index, id));
+        if (p === undefined) continue;
+        const state: PartitionState = { leaderEpoch: a.leaderEpoch, partitionEpoch: a.partitionEpoch, replicas: a.replicas, isr: a.isr };
+        if (a.leader === me && !this.fenced) {
+          if (p.makeLeader(state)) leading.push(p);
+        } else if (p.makeFollower(state, a.leader) && a.leader >= 0 && a.leader !== me) {
+          const list = following.get(a.leader) ?? [];
+          following.set(a.leader, list);
+          list.push(p);
+        }
+      }
+    }
+    const restarted = [...following.values()].flat();
+    if (leading.length + restarted.length > 0) this.fetchers.removePartitions([...leading, ...restarted]);
+    for (const [leader, parts] of following) this.fetchers.addPartitions(leader, parts);
+  }
+
+  /**
+   * The broker's lease counts as lost (true) or it registered again (false). Fenced, it stops
+   * acting as leader at once: every partition it leads becomes leaderless here, so produce gets
+   * NOT_LEADER_OR_FOLLOWER. Unfenced, the next applyAssignment makes it leader again where the
+   * image still says so.
+   */
+  setFenced(fenced: boolean): void {
+    this.fenced = fenced;
+    if (!fenced) return;
+    for (const p of [...this.leaderPartitions()]) {
+      p.makeFollower({ leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr }, -1);
+    }
+  }
+
+  get isFenced(): boolean {
+    return this.fenced;
+  }
+
+  /** A partition newly assigned here: its log (created when missing) under a new Partition. */
+  private async hostAssigned(topic: string, index: number, id: string): Promise<Partition | undefined> {
+    let log = this.logs.get(topic, index);
+    try {
+      log ??= await this.cluster!.logs.create(topic, index);
+    } catch (err) {
+      this.cluster!.onError?.(topic, index, err);
+      return undefined;
+    }
+    // The image may have moved on while the log was created: the next run applies it.
+    let parts = this.byTopic.get(topic);
+    if (!parts) this.byTopic.set(topic, (parts = []));
+    const topicId = Buffer.from(id, 'base64url');
+    this.nameById.set(topicId.toString('hex'), topic);
+    return (parts[index] = new Partition(log, topicId, this.brokerId));
+  }
+
+  /** Stops hosting `p` and deletes its log. */
+  private async unhost(p: Partition): Promise<void> {
+    const parts = this.byTopic.get(p.topic);
+    if (parts?.[p.partition] === p) parts[p.partition] = undefined;
+    if (parts && parts.every((x) => x === undefined)) {
+      this.byTopic.delete(p.topic);
+      for (const [id, n] of this.nameById) if (n === p.topic) this.nameById.delete(id);
+    }
+    this.fetchers.removePartitions([p]);
+    this.cluster!.onRemoved?.(p);
+    await this.removeLog(p.topic, p.partition);
+  }
+
+  private async removeLog(topic: string, partition: number): Promise<void> {
+    await this.cluster!.logs.remove(topic, partition);
   }
 }
