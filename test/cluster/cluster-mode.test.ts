@@ -139,6 +139,30 @@ describe.skipIf(etcdMissing)('cluster mode: etcd + 3 broker processes', () => {
     }
   });
 
+  it('FindCoordinator for transactional ids: __transaction_state created with RF 3, the partition leader named', async () => {
+    const r0: any = await withBroker(c, 2, (raw) => raw.request(10, 4, { keyType: 1, coordinatorKeys: ['tx-a', 'tx-b'] }));
+    expect(r0.coordinators.map((x: any) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    const txn = await partitions(c, '__transaction_state', 2);
+    expect(txn).toHaveLength(50);
+    for (const p of txn) expect(p.replicas).toHaveLength(3);
+    for (const [i, key] of ['tx-a', 'tx-b'].entries()) expect(r0.coordinators[i].nodeId).toBe(txn[offsetsPartitionFor(key, 50)]!.leader);
+  });
+
+  it('Metadata auto-creates a topic through etcd (default.replication.factor); DescribeLogDirs lists each broker\'s own replicas', async () => {
+    const m: any = await withBroker(c, 2, (raw) => raw.request(3, 12, { topics: [{ name: 'auto-made', topicId: Buffer.alloc(16) }], allowAutoTopicCreation: true }));
+    expect(m.topics[0].errorCode).toBe(ErrorCode.NONE);
+    for (const id of c.brokerIds) {
+      const ps = await waitUntil(`broker ${id} to know auto-made`, async () => (await metadataFrom(c, id, ['auto-made'])).topics[0].errorCode === 0 || undefined);
+      expect(ps).toBe(true);
+    }
+    const spread = await partitions(c, 'spread');
+    for (const id of c.brokerIds) {
+      const r: any = await withBroker(c, id, (raw) => raw.request(35, 4, { topics: [{ topic: 'spread', partitions: [0, 1, 2, 3, 4, 5] }] }));
+      const listed = r.results[0].topics[0].partitions.map((p: any) => p.partitionIndex).sort();
+      expect(listed).toEqual(spread.filter((p) => p.replicas.includes(id)).map((p) => p.partition));
+    }
+  });
+
   it('InitProducerId: ids from per-broker blocks taken from etcd, never the same on two brokers', async () => {
     const ids = [];
     for (const id of c.brokerIds) {
