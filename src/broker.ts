@@ -161,6 +161,7 @@ export class Broker implements BrokerStatus {
       defaults: TopicManager.brokerLogDefaults(this.config),
       maxOpenFiles: this.config.int('runnel.max.open.files'),
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
+      recoveryPointCheckpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       cleanerBackoffMs: this.config.int('log.cleaner.backoff.ms'),
       // Compaction reads keys inside compressed batches with the same codecs the data path uses.
       cleaner: { decompress: (codec, data) => decompress(codec as CompressionType, data) },
@@ -185,7 +186,7 @@ export class Broker implements BrokerStatus {
         else replicas.onTopicChange(event, topic);
       });
     }
-    this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir);
+    this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir, this.logs);
     this.producerIds = cluster ? cluster.producerIds : await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;

@@ -3,6 +3,9 @@
  *   recovery-point-offset-checkpoint  offset below which each partition's log is known fsynced
  *   log-start-offset-checkpoint       each partition's log start offset (DeleteRecords, retention)
  *   cleaner-offset-checkpoint         offset up to which compaction has cleaned each partition
+ *   replication-offset-checkpoint     each replicated partition's high watermark (Kafka's
+ *                                     ReplicaManager writes it; here the log manager does, with the
+ *                                     others; only when the data dir holds replicated logs)
  *
  * Text format (Kafka's OffsetCheckpointFile):
  *

@@ -1,7 +1,8 @@
 /**
- * Readers waiting for a partition's high watermark to pass an offset (long-poll fetches,
- * followers). Each callback runs once, on the microtask after registering if the data is already
- * there, else when the log reports a new high watermark. A throwing callback is logged and does
+ * Readers waiting for a partition's end to pass an offset: long-poll fetches wait for the high
+ * watermark, follower fetches (replicated mode, replicated-high-watermark.ts) for the log's
+ * visible end. Each callback runs once, on the microtask after registering if the data is already
+ * there, else when the log reports that end moved. A throwing callback is logged and does
  * not stop the others.
  */
 import type { StorageLogger } from './logger.js';
@@ -9,6 +10,8 @@ import type { StorageLogger } from './logger.js';
 interface Waiter {
   offset: number;
   cb: () => void;
+  /** The set holding it (moveTo hands waiters over; their cancel functions follow). */
+  home: DataWaiters;
 }
 
 const noop = () => {};
@@ -24,10 +27,10 @@ export class DataWaiters {
       queueMicrotask(cb);
       return noop;
     }
-    const w = { offset, cb };
+    const w: Waiter = { offset, cb, home: this };
     this.waiters.add(w);
     return () => {
-      this.waiters.delete(w);
+      w.home.waiters.delete(w);
     };
   }
 
@@ -46,5 +49,14 @@ export class DataWaiters {
         this.logger().error({ err: e }, 'data waiter threw');
       }
     }
+  }
+
+  /** Hands every waiter still waiting to `other` (replicated mode ends: one end again). */
+  moveTo(other: DataWaiters): void {
+    for (const w of this.waiters) {
+      w.home = other;
+      other.waiters.add(w);
+    }
+    this.waiters.clear();
   }
 }

@@ -8,7 +8,8 @@
  *     leader-epoch-checkpoint                          leader epoch → start offset (leader-epoch-checkpoint.ts)
  *   <dataDir>/<topic>-<partition>.<uuid>-delete/       partition directory of a deleted topic (the
  *                                                    topic cut short so the name fits 255 bytes)
- *   <dataDir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
+ *   <dataDir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint,
+ *             replication-offset-checkpoint (replicated logs' high watermarks)
  *   <dataDir>/.kafka_cleanshutdown                     present only after a clean shutdown
  */
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
+export const REPLICATION_CHECKPOINT = 'replication-offset-checkpoint';
 /** In each partition directory (Kafka's LeaderEpochCheckpointFile name). */
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 

@@ -1,7 +1,8 @@
 /**
  * The older end of a partition log: its log start offset (Kafka's logStartOffset), the cleaner
  * checkpoint, and the maintenance that moves them — DeleteRecords, retention (retention.ts) and
- * compaction (cleaner.ts) — run one at a time on one chain, never blocking appends; plus deleting
+ * compaction (cleaner.ts) — run one at a time on one chain, never blocking appends (truncation,
+ * log-truncation.ts, runs on the same chain and does block them); plus deleting
  * the whole leading segments that end at or below the log start offset.
  *
  * No on-disk format lives here (log-manager.ts checkpoints both offsets).
@@ -60,6 +61,8 @@ export class LogMaintenance {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} not in [0, ${hw}]`);
     }
     return this.run(async () => {
+      // A truncation queued before this one may have moved the high watermark back since.
+      if (target > this.owner.highWatermark) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} is past the high watermark ${this.owner.highWatermark}`);
       if (target > this.startOffset) {
         this.startOffset = target;
         this.onStartMoved?.(this.owner);
@@ -67,6 +70,18 @@ export class LogMaintenance {
       await this.deleteLeadingSegments(0);
       return this.startOffset;
     });
+  }
+
+  /** The log was emptied and starts afresh at `offset` (truncateFullyAndStartAt). */
+  restartAt(offset: number): void {
+    this.startOffset = offset;
+    this.cleanerCheckpoint = offset;
+    this.onStartMoved?.(this.owner);
+  }
+
+  /** The log end moved back to `end` (truncation): nothing past it is clean. */
+  endMovedBack(end: number): void {
+    if (this.cleanerCheckpoint > end) this.cleanerCheckpoint = end;
   }
 
   /** One retention pass (retention.ts), in turn with the other maintenance. */

@@ -10,6 +10,10 @@
  *   <dataDir>/recovery-point-offset-checkpoint     written periodically and at close
  *   <dataDir>/log-start-offset-checkpoint          written when log start offsets move, and at close
  *   <dataDir>/cleaner-offset-checkpoint            written after compaction, and at close
+ *   <dataDir>/replication-offset-checkpoint        replicated logs' high watermarks: written with
+ *                                                  the recovery points and at close, when any log
+ *                                                  is replicated; read at startup (a replicated
+ *                                                  log's high watermark starts at min(it, log end))
  *   <dataDir>/.kafka_cleanshutdown                 empty; written last on clean close, deleted
  *                                                  (and the deletion fsynced) at startup, so a
  *                                                  crash always finds it missing
@@ -18,13 +22,15 @@
  * recovered from its recovery point (recovery.ts). Partitions load with bounded concurrency.
  * Leader-epoch checkpoints lagging their cache are written before each recovery-point
  * checkpoint, so that file is never older than the recovery point (leader-epoch-cache.ts).
+ * After a log is truncated the checkpoints are written at once (PartitionLog afterTruncation), so no
+ * recovery point above its new end survives a crash.
  * The broker persists which topics exist and their configs; discovered partitions start with the
  * default config until the broker calls create()/updateConfig().
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { StorageLogger } from './logger.js';
-import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, deleteDirName, parsePartitionDirName, partitionDirName } from './file-names.js';
+import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT, deleteDirName, parsePartitionDirName, partitionDirName } from './file-names.js';
 import { type CleanResult, type CleanerOptions, cleanLog } from './cleaner.js';
 import { type CheckpointEntries, readCheckpoint, tpKey, writeCheckpoint } from './checkpoints.js';
 import { FdCache } from './fd-cache.js';
@@ -51,6 +57,13 @@ export interface LogManagerOptions {
   cleaner?: Omit<CleanerOptions, 'now' | 'force'>;
   /** Observes every segment fdatasync (duration, failure), e.g. for fsync latency metrics. */
   onFsync?: (seconds: number, failed: boolean) => void;
+  /**
+   * Cluster mode: every log opens replicated (PartitionLog.setReplicated), its high watermark
+   * resuming from replication-offset-checkpoint. Default false (single node). A log switched to
+   * replicated mode later keeps the high watermark it has (its visible end), so a cluster broker
+   * must set this to resume the replicated ones.
+   */
+  replicated?: boolean;
 }
 
 export interface StorageStats {
@@ -85,9 +98,13 @@ export class LogManager {
   private readonly background = new Set<Promise<unknown>>();
   private closed = false;
   private logStartDirty = false;
+  /** The last queued write of log-start-offset-checkpoint (alone or with the other checkpoints); rejects if it failed. */
+  private logStartWrite: Promise<void> = Promise.resolve();
   private checkpointChain: Promise<void> = Promise.resolve();
   private retentionRunning = false;
   private cleanerRunning = false;
+  /** High watermarks read from replication-offset-checkpoint at startup. */
+  private highWatermarks: CheckpointEntries = new Map();
 
   private constructor(private readonly opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -130,6 +147,7 @@ export class LogManager {
     const recoveryPoints = await readCp(RECOVERY_POINT_CHECKPOINT);
     const logStarts = await readCp(LOG_START_CHECKPOINT);
     const cleanerPoints = await readCp(CLEANER_CHECKPOINT);
+    this.highWatermarks = await readCp(REPLICATION_CHECKPOINT);
 
     // Delete the marker before anything can be written, and make the deletion durable: a crash
     // from now on must find no marker.
@@ -173,6 +191,7 @@ export class LogManager {
       this.stats.partitionsLoaded++;
     });
     this.loadFs = this.fs; // startup is over: no blocking I/O from here on
+    this.highWatermarks = new Map(); // only logs found at startup resume a high watermark
     // What recovery established is now the durable truth: checkpoint it.
     if (!clean && this.logs.size > 0) await this.writeCheckpoints();
     this.stats.recoveryMs = performance.now() - t0;
@@ -200,6 +219,7 @@ export class LogManager {
   }
 
   private async openLog(topic: string, partition: number, dir: string, config: LogConfig, o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean }): Promise<PartitionLog> {
+    const key = tpKey(topic, partition);
     const log = await PartitionLog.open({
       topic,
       partition,
@@ -218,8 +238,11 @@ export class LogManager {
       },
       onOffline: (l, err) => this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure'),
       onFsync: this.opts.onFsync,
+      replicated: this.opts.replicated,
+      highWatermark: this.highWatermarks.get(key),
+      afterTruncation: () => this.writeCheckpoints(),
     });
-    this.logs.set(tpKey(topic, partition), log);
+    this.logs.set(key, log);
     return log;
   }
 
@@ -413,15 +436,33 @@ export class LogManager {
     return run;
   }
 
-  private writeLogStartCheckpoint(): Promise<void> {
+  /**
+   * Resolves once every log start offset moved so far is in log-start-offset-checkpoint; rejects
+   * when that write failed (the next call writes again). DeleteRecords answers after this, so an
+   * acknowledged deletion survives kill -9 (Kafka only checkpoints every
+   * log.flush.start.offset.checkpoint.interval.ms, and a crash can bring deleted records back).
+   */
+  persistLogStartOffsets(): Promise<void> {
+    return this.logStartDirty ? this.writeLogStartCheckpoint() : this.logStartWrite;
+  }
+
+  /** Queues `write`, which writes log-start-offset-checkpoint (with the log start offsets it reads when it runs). */
+  private trackLogStartWrite(write: () => Promise<void>): Promise<void> {
     this.logStartDirty = false;
-    return this.enqueueCheckpoint(() => writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset)));
+    this.logStartWrite = this.enqueueCheckpoint(write).catch((e) => {
+      this.logStartDirty = true;
+      throw e;
+    });
+    return this.logStartWrite;
+  }
+
+  private writeLogStartCheckpoint(): Promise<void> {
+    return this.trackLogStartWrite(() => writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset)));
   }
 
   /** Writes the leader-epoch checkpoints that lag their cache, then all three checkpoint files. */
   writeCheckpoints(): Promise<void> {
-    this.logStartDirty = false;
-    return this.enqueueCheckpoint(async () => {
+    return this.trackLogStartWrite(async () => {
       // The recovery points are read before the epoch caches are written: every batch below a
       // recovery point was appended, and its epoch assigned, before that write. A log whose
       // epoch checkpoint could not be written is recovered from its start after a crash, so
@@ -432,6 +473,11 @@ export class LogManager {
       await writeCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_CHECKPOINT, this.entries(recoveryPoint));
       await writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset));
       await writeCheckpoint(this.fs, this.dataDir, CLEANER_CHECKPOINT, this.entries((l) => l.cleanerCheckpoint));
+      // Single-node data dirs get no such file (nothing reads it there).
+      const replicated = [...this.logs.values()].filter((l) => l.isReplicated);
+      if (replicated.length > 0 || this.opts.replicated) {
+        await writeCheckpoint(this.fs, this.dataDir, REPLICATION_CHECKPOINT, replicated.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.highWatermark })));
+      }
     });
   }
 

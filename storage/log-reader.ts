@@ -4,7 +4,8 @@
  * Locate: segment by binary search on base offsets → the offset index floor → a forward walk of
  * batch headers to the first batch whose last offset ≥ the target (segment.ts). The slice is
  * bounded by the segment's visible size (never bytes whose write or required fsync is pending),
- * by `maxOffset` and by `maxBytes`. A slice pins its segment (and fd) until `release()`, so
+ * by the high watermark (or, for a follower's fetch, the log's visible end), by `maxOffset` and by
+ * `maxBytes`. A slice pins its segment (and fd) until `release()`, so
  * retention can rename the file `.deleted` underneath without breaking the reader.
  *
  * Reads a consistent snapshot: PartitionLog replaces its segment array on every change (copy on
@@ -38,12 +39,19 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** Exclusive upper bound (e.g. last stable offset); the batch containing it is excluded. */
   maxOffset?: number;
+  /**
+   * Read up to the log's visible end instead of the high watermark: a follower's fetch (Kafka's
+   * FetchLogEnd isolation). The same as the default in single-node mode, where the two are one.
+   */
+  upToLogEnd?: boolean;
 }
 
 /** What a read needs from the log, captured at one instant. */
 export interface LogView {
   segments: readonly LogSegment[];
   highWatermark: number;
+  /** The end of what the segments show (their visible sizes): = highWatermark unless replicated. */
+  logEnd: number;
   logStartOffset: number;
   fs: StorageFs;
   fdCache: FdCache;
@@ -97,9 +105,13 @@ export function segmentIndexFor(segs: readonly LogSegment[], offset: number): nu
 
 export async function readSlices(v: LogView, offset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
   const hw = v.highWatermark;
+  const logEnd = v.logEnd;
   const ls = v.logStartOffset;
-  if (offset < ls || offset > hw) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} not in [${ls}, ${hw}] for ${v.name}`);
-  const limit = opts.maxOffset === undefined ? hw : Math.min(opts.maxOffset, hw);
+  // Out of range is past the log end: between the high watermark and the log end (a replicated
+  // log whose HW lags, e.g. just after a leader change) a consumer gets nothing yet, as in Kafka.
+  if (offset < ls || offset > logEnd) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} not in [${ls}, ${logEnd}] for ${v.name}`);
+  const bound = opts.upToLogEnd ? logEnd : hw;
+  const limit = opts.maxOffset === undefined ? bound : Math.min(opts.maxOffset, bound);
   const minOne = opts.minOneBatch ?? true;
   const empty: ReadResult = { slices: [], size: 0, highWatermark: hw, logStartOffset: ls, more: false };
   if (offset >= limit) return empty;
@@ -118,7 +130,7 @@ export async function readSlices(v: LogView, offset: number, maxBytes: number, o
       if (!loc) continue; // the offset is past this segment's data (compacted away): next one
       if (loc.baseOffset >= limit) return empty;
       let endPos = end;
-      if (limit < hw) {
+      if (limit < logEnd) {
         const lim = await seg.locateOffset(v.fs, fd, limit, end);
         if (lim) endPos = lim.position;
         if (endPos <= loc.position) return empty;

@@ -23,6 +23,9 @@
  * write), makes the writer finish the current segment (sync it if needed, write its indexes),
  * create the next file and fsync the directory before going on.
  *
+ * Truncation: with the writer idle and nothing queued, restartAt() points it at the segment and
+ * offset the log was cut back to (PartitionLog.truncateTo).
+ *
  * Failures: the writer stops at the first failed write, segment creation or sync and awaits
  * `onWriterFailed` before it takes anything else from the queue; the handler uses takeQueued(),
  * truncateFile() and fail() (PartitionLog: truncate and rewind after a failed write, offline
@@ -182,6 +185,20 @@ export class LogWriter<W extends WriteRequest> {
   async truncateFile(seg: LogSegment, size: number): Promise<void> {
     if (seg.fd < 0) throw new Error('segment fd is not open');
     await this.fs.ftruncate(seg.fd, size);
+  }
+
+  /**
+   * After a truncation, with the writer idle and nothing queued: writing goes on in `seg` (already
+   * cut to its new end, or a new empty one) after offset `end`. Nothing written is unsynced: the
+   * truncation flushed first.
+   */
+  restartAt(seg: LogSegment, end: number): void {
+    if (this.running || this.queue.length > 0) throw new Error('log writer restarted while busy');
+    if (seg !== this._segment) this._segment.deactivate();
+    seg.activate();
+    this._segment = seg;
+    this.end = end;
+    this.syncStarted();
   }
 
   /** Stops writing for good (the log went offline): pending flush() calls reject with `err`. */

@@ -38,4 +38,18 @@ export interface PartitionLogOptions {
   onOffline?: (log: PartitionLogRef, err: unknown) => void;
   /** Observes every fdatasync of a segment: its duration and whether it failed (metrics). */
   onFsync?: (seconds: number, failed: boolean) => void;
+  /** Open in replicated mode (PartitionLog.setReplicated): the replication layer moves the high watermark. */
+  replicated?: boolean;
+  /**
+   * Replicated mode: the high watermark from replication-offset-checkpoint. The log's starts at
+   * min(this, log end), and not below the log start offset (which it is when this is missing).
+   */
+  highWatermark?: number;
+  /**
+   * Awaited after a truncation moved the log's end back, before appends resume: the log manager
+   * writes its checkpoints then. A recovery point left above the new end would survive a crash,
+   * and batches appended after the truncation below it would be neither scanned nor their leader
+   * epochs learned. A failure takes the log offline.
+   */
+  afterTruncation?: (log: PartitionLogRef) => Promise<void>;
 }

@@ -1,52 +1,47 @@
 /**
- * One partition's log: a directory of segments (segment.ts) written by one ordered writer
- * (log-writer.ts: queue, group commit, flush policy, O_DSYNC). This class owns the offsets,
- * the append promises (pending-appends.ts), readers' data waiters (data-waiters.ts) and the lifecycle; the older end
- * of the log (log start offset, retention, DeleteRecords) is log-maintenance.ts.
+ * One partition's log: the operations callers use. Its state and what moves it — segments, the
+ * ordered writer, offsets and visibility, failures, truncation runs, close — are log-state.ts,
+ * which this class extends; the older end of the log (log start offset, retention, DeleteRecords)
+ * is log-maintenance.ts.
  *
  * Append path (no per-record work; only the 61-byte batch header is touched): append() assigns
  * offsets synchronously, stamps baseOffset and partitionLeaderEpoch into the batch in place
  * (neither is covered by the CRC), decides segment roll and index entry by size arithmetic, and
  * queues the buffer with the writer.
  *
- * Visibility: the writer reports written(up to an offset) and durable(up to an offset); the high
- * watermark (end of what readers may see) advances only after the write completed and, when
- * flush.messages = 1 (Runnel's default), after the sync too. So a reader never sees a partial
- * write, and by default never sees data a crash could take back.
- *
- * Failures (the writer stops and reports; this class decides): a failed or torn write rejects the
- * affected appends and everything queued behind them (their offsets are void) with
- * KAFKA_STORAGE_ERROR, truncates the file back to the last good position and rewinds the log end
- * offset; the log stays online if the truncate worked. A failed fsync rejects every append not yet
- * durable, and the partition goes offline for writes (after a failed fsync the page cache can no
- * longer be trusted: Kafka marks the log dir offline). Reads of what was acknowledged keep working.
+ * Replication: appendAsFollower() appends a leader's batches as they are, offsets and epochs
+ * included (follower-batches.ts checks them); in replicated mode (replicated-high-watermark.ts)
+ * the high watermark is the replication layer's, followers read up to the visible end and wait
+ * for it (waitForEnd); truncateTo() / truncateFullyAndStartAt() cut the log back
+ * (log-truncation.ts) where it diverged from a new leader's.
  *
  * Leader epochs: the log holds its leader-epoch cache (leader-epoch-cache.ts; file
  * leader-epoch-checkpoint.ts) and keeps it in step with the batches — loaded (or rebuilt from the
  * batch headers) at open (leader-epoch-load.ts), told of each appended batch's epoch, cut back
- * when the log end moves back after a failed write and forward when the log start moves.
+ * when the log end moves back (a failed write, a truncation) and forward when the log start moves.
  *
  * Files: see segment.ts (.log/.index/.timeindex) and leader-epoch-checkpoint.ts; this module
  * writes no other format.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, batch, restampCrc } from '../protocol/records/batch.js';
-import { DataWaiters } from './data-waiters.js';
-import { Deferred } from './deferred.js';
+import { Deferred, noop } from './deferred.js';
 import { storageError } from './errors.js';
-import { FdCache } from './fd-cache.js';
-import { type StorageFs, realFs } from './fs.js';
+import { checkFollowerBatches } from './follower-batches.js';
 import { type LogConfig, validateLogConfig } from './log-config.js';
-import { type StorageLogger, silentLogger } from './logger.js';
+import type { StorageLogger } from './logger.js';
 import { type LogView, type ReadOptions, type ReadResult, readSlices, retryRetired, sliceBatches } from './log-reader.js';
 import { LogMaintenance } from './log-maintenance.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { loadLeaderEpochs } from './leader-epoch-load.js';
-import { LogWriter, type RollMarker, type WriteFailure, type WriterEvents } from './log-writer.js';
+import { cutAllAndStartAt, cutLogTo } from './log-truncation.js';
+import { LogState } from './log-state.js';
+import { LogWriter } from './log-writer.js';
 import type { PartitionLogOptions } from './partition-log-options.js';
-import { type AppendResult, LazyDurableAppend, PendingAppends, type QueuedAppend } from './pending-appends.js';
+import { type AppendResult, LazyDurableAppend, type QueuedAppend } from './pending-appends.js';
 import { loadSegments } from './recovery.js';
-import { shouldRoll } from './roll-policy.js';
+import { type EndOffsetsListener, ReplicatedHighWatermark } from './replicated-high-watermark.js';
+import { INT32_MAX, shouldRoll } from './roll-policy.js';
 import { LogSegment } from './segment.js';
 import { SegmentList } from './segment-list.js';
 import { findMaxTimestampOffset, findOffsetForTimestamp } from './timestamp-lookup.js';
@@ -54,56 +49,16 @@ import { findMaxTimestampOffset, findOffsetForTimestamp } from './timestamp-look
 export type { ReadOptions, ReadResult } from './log-reader.js';
 export type { AppendResult } from './pending-appends.js';
 export type { PartitionLogOptions } from './partition-log-options.js';
+export type { EndOffsetsListener } from './replicated-high-watermark.js';
+export { UnexpectedAppendOffsetError } from './follower-batches.js';
 
-type State = 'online' | 'offline' | 'closing' | 'closed';
+const DONE: Promise<void> = Promise.resolve();
+/** The promises of a follower append's batches but the last: only the last one's are handed out. */
+const UNWATCHED: Deferred = { promise: DONE, resolve: noop, reject: noop };
 
-const noop = () => {};
-
-export class PartitionLog implements WriterEvents<QueuedAppend> {
-  readonly topic: string;
-  readonly partition: number;
-  readonly dir: string;
-  config: LogConfig;
-
-  /** @internal The file system seam (cleaner, retention, segment list). */
-  readonly storageFs: StorageFs;
-  /** @internal The fd cache shared with the other logs of the LogManager. */
-  readonly fds: FdCache;
-  private _logger: StorageLogger | null = null;
-  private readonly opts: PartitionLogOptions;
-
-  private segs!: SegmentList;
-  private writer!: LogWriter<QueuedAppend>;
-  private readonly pending = new PendingAppends();
-  /** The log start offset, retention, DeleteRecords and the maintenance chain. */
-  private maint!: LogMaintenance;
-  /** Which leader epoch began where (leader-epoch-cache.ts). */
-  private epochs!: LeaderEpochCache;
-  private state: State = 'online';
-  private failed = false;
-
-  private _nextOffset = 0; // next offset to assign
-  private writtenEnd = 0; // offset after the last written batch
-  private _hw = 0; // visible end
-  private flushedEnd = 0; // offset below which everything is fsynced
-  /** Fetches parked until the high watermark passes their offset (data-waiters.ts). */
-  private readonly dataWaiters = new DataWaiters(() => this.logger);
-
+export class PartitionLog extends LogState {
   private constructor(opts: PartitionLogOptions) {
-    this.opts = opts;
-    this.topic = opts.topic;
-    this.partition = opts.partition;
-    this.dir = opts.dir;
-    validateLogConfig(opts.config);
-    this.config = opts.config;
-    this.storageFs = opts.fs ?? realFs;
-    this.fds = opts.fdCache ?? new FdCache(this.storageFs, 1000);
-  }
-
-  /** Child logger, created on first use (10,000 idle partitions need none). */
-  private get logger(): StorageLogger {
-    this._logger ??= (this.opts.logger ?? silentLogger()).child({ topic: this.topic, partition: this.partition });
-    return this._logger;
+    super(opts);
   }
 
   /** Opens (and if needed recovers) the partition directory, which must exist. */
@@ -112,9 +67,6 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     await log.load();
     return log;
   }
-
-  recoveredBytes = 0; // bytes scanned by unclean recovery while opening
-  truncatedBytes = 0;
 
   private async load(): Promise<void> {
     const fs = this.opts.loadFs ?? this.storageFs;
@@ -137,7 +89,7 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     this.recoveredBytes = res.recoveredBytes;
     this.truncatedBytes = res.truncatedBytes;
     const active = this.segs.active;
-    this._nextOffset = this.writtenEnd = this._hw = this.flushedEnd = active.nextOffset;
+    this._nextOffset = this.writtenEnd = this._visibleEnd = this.flushedEnd = active.nextOffset;
     this.writer = new LogWriter<QueuedAppend>({
       fs: this.storageFs,
       fdCache: this.fds,
@@ -152,11 +104,12 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
       this.opts.onLogStartOffsetChanged?.(l);
     });
     await epochs.finish({ segments: this.segs.all, fs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes }, this.maint.startOffset, this._nextOffset);
+    if (this.opts.replicated) {
+      const hw = Math.min(this.opts.highWatermark ?? 0, this._visibleEnd);
+      this.repl = new ReplicatedHighWatermark(Math.max(hw, this.maint.startOffset), () => this.logger);
+    }
   }
 
-  get logStartOffset(): number {
-    return this.maint.startOffset;
-  }
   /** Compaction: offset up to which the log has been cleaned (exclusive). */
   get cleanerCheckpoint(): number {
     return this.maint.cleanerCheckpoint;
@@ -168,12 +121,16 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   get logEndOffset(): number {
     return this._nextOffset;
   }
-  /**
-   * Offset after the last batch whose write completed (≤ logEndOffset): what a leader could send
-   * a follower (replication, later). Nothing reads it yet.
-   */
+  /** Offset after the last batch whose write completed (≤ logEndOffset). */
   get writtenEndOffset(): number {
     return this.writtenEnd;
+  }
+  /**
+   * End of what readers may see at all: written and, under flush.messages = 1, fsynced (so the
+   * durable end then). A leader serves followers up to it; the high watermark never passes it.
+   */
+  get visibleEndOffset(): number {
+    return this._visibleEnd;
   }
   /**
    * Offset below which every batch is fsynced (= recoveryPoint). Under the default flush policy a
@@ -187,8 +144,8 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   get leaderEpochs(): LeaderEpochCache {
     return this.epochs;
   }
-  get highWatermark(): number {
-    return this._hw;
+  get isReplicated(): boolean {
+    return this.repl !== null;
   }
   /** Offset below which every batch is fsynced (what recovery-point-offset-checkpoint records). */
   get recoveryPoint(): number {
@@ -237,16 +194,9 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
    * Appends one batch as leader: assigns its offsets and stamps `leaderEpoch` into it (default: the
    * log's newest epoch, or 0 for a log that has none). A batch of a new epoch starts that epoch in
    * the leader-epoch cache (Kafka's per-batch assignment; one integer compare otherwise).
-   *
-   * Replication (later): a follower's `appendAsFollower(batch)` goes beside this one — offsets and
-   * epochs come from the leader's batch (checked to continue the log, never assigned), the cache
-   * learns each batch's epoch the same way; and `truncateTo(offset)` cuts the log back to where it
-   * diverges from the leader's (epochs.truncateFromEnd).
    */
   append(b: Buffer, leaderEpoch?: number): AppendResult {
-    if (this.state !== 'online') {
-      throw storageError(this.state === 'offline' ? `log ${this.topic}-${this.partition} is offline` : `log ${this.topic}-${this.partition} is closed`);
-    }
+    if (this.state !== 'online') throw this.notWritable();
     const size = b.length;
     if (size < BATCH_HEADER_SIZE || batch.totalSize(b) !== size) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'buffer is not exactly one record batch');
     const lastDelta = batch.lastOffsetDelta(b);
@@ -287,9 +237,47 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     return new LazyDurableAppend(this, entry, base, last, logAppendTime);
   }
 
-  /** @internal The durable promise of an append under a relaxed flush policy, made on first access. */
-  durableOf(e: QueuedAppend): Promise<void> {
-    return this.pending.durableOf(e, this.flushedEnd, this.state === 'offline');
+  /**
+   * Appends a follower's fetched batches (a fetch response's records: batches back to back, the
+   * last possibly cut) with the leader's offsets and partitionLeaderEpochs, untouched. They must
+   * continue the log (follower-batches.ts: the first at or past the log end offset, increasing;
+   * CRC-checked; a cut last batch is dropped); nothing is appended if one fails. Each batch of a
+   * newer epoch starts it in the leader-epoch cache. Same writer, flush policy and promises as
+   * append(): `written`/`durable` cover the last batch, so all of them; baseOffset/lastOffset are
+   * the first batch's base and the last one's last offset, -1 when there was no whole batch.
+   * The batches are views of `records`, not copies: its memory must not be reused before
+   * `written` settles (as with append()).
+   */
+  appendAsFollower(records: Buffer): AppendResult {
+    if (this.state !== 'online') throw this.notWritable();
+    const found = checkFollowerBatches(records, this._nextOffset);
+    if (found.count === 0) return { baseOffset: -1, lastOffset: -1, logAppendTime: -1, written: DONE, durable: DONE };
+    const cfg = this.config;
+    const now = Date.now();
+    const waitFsync = cfg.flushMessages <= 1;
+    const last = new Deferred();
+    let entry: QueuedAppend | null = null;
+    for (let n = 0, at = 0; n < found.count; n++) {
+      const size = batch.totalSize(records, at);
+      const b = records.subarray(at, at + size);
+      at += size;
+      const base = batch.baseOffset(b);
+      const lastOffset = base + batch.lastOffsetDelta(b);
+      let seg = this.segs.active;
+      // Offsets may jump (a compacted leader): a segment's relative offsets must still fit 32 bits.
+      if (shouldRoll(seg, size, lastOffset, now, cfg) || lastOffset - seg.baseOffset > INT32_MAX) seg = this.queueRoll(base);
+      seg.startRollingClock(now);
+      this.epochs.assignFromLog(batch.partitionLeaderEpoch(b), base);
+      const position = seg.reserve(size);
+      const indexIt = seg.decideIndex(size, cfg.indexIntervalBytes);
+      this._nextOffset = lastOffset + 1;
+      // Appends settle in order and a failure voids everything queued after it: the last batch's promises speak for all.
+      const d = n === found.count - 1 ? last : UNWATCHED;
+      entry = { seg, buf: b, position, size, last: lastOffset, maxTs: batch.maxTimestamp(b), records: batch.recordCount(b), indexIt, sync: waitFsync, written: d, durable: waitFsync ? d : null };
+      this.writer.enqueue(entry);
+    }
+    if (waitFsync) return { baseOffset: found.firstOffset, lastOffset: found.lastOffset, logAppendTime: -1, written: last.promise, durable: last.promise };
+    return new LazyDurableAppend(this, entry!, found.firstOffset, found.lastOffset, -1);
   }
 
   /** Adds a new (not yet created) segment at `base`; the writer creates its file when it gets there. */
@@ -307,122 +295,19 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
   }
 
   // -------------------------------------------------------------------------------------------
-  // What the writer reports (WriterEvents, @internal), and what it means
-
-  onWritten(group: readonly QueuedAppend[], end: number, syncing: boolean): void {
-    this.writtenEnd = end;
-    this.pending.written(group);
-    // Appends queued under a relaxed policy are visible once written; the others after their sync.
-    if (!syncing) this.advanceHighWatermark(this.pending.visibleWithoutSync());
-  }
-
-  onDurable(end: number): void {
-    this.flushedEnd = end;
-    this.pending.durable(end);
-    this.advanceHighWatermark(end);
-  }
-
-  /** Makes the written appends below `to` visible (in order), then wakes readers waiting for data. */
-  private advanceHighWatermark(to: number): void {
-    if (to <= this._hw) return;
-    const hw = this.pending.reveal(to);
-    if (hw < 0) return;
-    this._hw = hw;
-    this.dataWaiters.fire(hw);
-  }
-
-  onWriterFailed(f: WriteFailure<QueuedAppend>): Promise<void> | void {
-    switch (f.kind) {
-      case 'write':
-        return this.onWriteFailure(f.seg, f.group, f.err);
-      case 'sync':
-        return this.onFsyncFailure(f.seg, f.err);
-      case 'create':
-        this.logger.error({ err: f.err, segment: f.seg.baseOffset }, 'creating segment failed');
-        this.pending.failQueued(this.writer.takeQueued(), storageError('creating segment failed', f.err));
-        this.rewind();
-        return;
-      case 'internal':
-        this.logger.error({ err: f.err }, 'unexpected error in log writer');
-        this.goOffline(f.err);
-    }
-  }
-
-  /** After a failure: forget segments that were queued but never created; LEO back to written end. */
-  private rewind(): void {
-    this.segs.dropUncreated(this.writer.segment);
-    this.writer.segment.rollbackQueued();
-    this._nextOffset = this.writtenEnd;
-    // An epoch that began among the void offsets begins again with the next append.
-    this.epochs.truncateFromEnd(this._nextOffset);
-  }
-
-  private async onWriteFailure(seg: LogSegment, group: QueuedAppend[], e: unknown): Promise<void> {
-    this.logger.error({ err: e, segment: seg.baseOffset, position: seg.writtenSize }, 'segment write failed; rejecting appends');
-    // Synchronously, before anyone can append again: take the void appends out and rewind the
-    // offsets. New appends get valid offsets and queue behind the truncate (the writer waits).
-    const victims: Array<QueuedAppend | RollMarker> = [...group, ...this.writer.takeQueued()];
-    this.rewind();
-    try {
-      await this.writer.truncateFile(seg, seg.writtenSize);
-    } catch (e2) {
-      this.logger.error({ err: e2 }, 'truncating after failed write failed');
-      this.goOffline(e2);
-    }
-    this.pending.failQueued(victims, storageError('write failed', e));
-  }
-
-  private async onFsyncFailure(seg: LogSegment, e: unknown): Promise<void> {
-    this.logger.error({ err: e, segment: seg.baseOffset }, 'fsync failed; log goes offline for writes');
-    // Appends written but not yet visible are void: take them back off the file.
-    const covered = this.pending.takeAwaitingDurable();
-    const notVisible = this.pending.takeNotVisible();
-    const queued = this.writer.takeQueued();
-    const first = notVisible[0];
-    if (first) {
-      first.seg.truncateWritten(first.position, this._hw);
-      this.writtenEnd = this._hw;
-    }
-    this.rewind();
-    this.goOffline(e);
-    // Offline anyway if this fails: recovery at the next start truncates whatever is invalid.
-    if (first) await this.writer.truncateFile(first.seg, first.position).catch(noop);
-    const err = storageError('fsync failed', e);
-    for (const c of covered) this.pending.fail(c, err, false);
-    for (const c of notVisible) this.pending.fail(c, err);
-    this.pending.failQueued(queued, err);
-  }
-
-  private goOffline(err: unknown): void {
-    if (this.state === 'offline' || this.state === 'closed') return;
-    this.state = 'offline';
-    this.failed = true;
-    const kerr = storageError('log is offline', err);
-    this.pending.failQueued(this.writer.takeQueued(), kerr);
-    this.writer.fail(kerr);
-    this.pending.failDurable(kerr);
-    this.opts.onOffline?.(this, err);
-  }
-
-  /** Waits until everything appended so far is written and fsynced. */
-  flush(): Promise<void> {
-    if (this.state === 'offline') return Promise.reject(storageError('log is offline'));
-    if (this.state === 'closed') return Promise.resolve();
-    return this.writer.flush();
-  }
-
-  // -------------------------------------------------------------------------------------------
   // Read (log-reader.ts, timestamp-lookup.ts)
 
   private readView(): LogView {
-    return { segments: this.segs.all, highWatermark: this._hw, logStartOffset: this.maint.startOffset, fs: this.storageFs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes, name: `${this.topic}-${this.partition}` };
+    return { segments: this.segs.all, highWatermark: this.highWatermark, logEnd: this._visibleEnd, logStartOffset: this.maint.startOffset, fs: this.storageFs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes, name: `${this.topic}-${this.partition}` };
   }
 
   /**
    * File slices for a fetch at `offset`: from the batch containing it, bounded by the high
-   * watermark (or `maxOffset`) and by `maxBytes` (the last batch may be cut, as in Kafka; clients
-   * drop a partial trailing batch). Each slice pins its segment until `release()`.
-   * Throws OFFSET_OUT_OF_RANGE if offset < logStartOffset or > highWatermark.
+   * watermark (or `maxOffset`; or with `upToLogEnd`, a follower's fetch, by the visible end) and by
+   * `maxBytes` (the last batch may be cut, as in Kafka; clients drop a partial trailing batch).
+   * Each slice pins its segment until `release()`.
+   * Throws OFFSET_OUT_OF_RANGE if offset < logStartOffset or > visibleEndOffset (= the high
+   * watermark in single-node mode; past the high watermark a replicated log returns nothing yet).
    */
   read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
     return retryRetired(() => readSlices(this.readView(), offset, maxBytes, opts), 'read failed');
@@ -441,17 +326,106 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
    * for compressed ones the batch's base offset, which is never later than the exact answer).
    */
   offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
-    return retryRetired(() => findOffsetForTimestamp(this.readView(), ts), 'timestamp lookup failed');
+    return this.belowHighWatermark(retryRetired(() => findOffsetForTimestamp(this.readView(), ts), 'timestamp lookup failed'));
   }
 
   /** ListOffsets MAX_TIMESTAMP: the record with the largest timestamp (first one if tied). */
   maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
-    return retryRetired(() => findMaxTimestampOffset(this.readView()), 'timestamp lookup failed');
+    return this.belowHighWatermark(retryRetired(() => findMaxTimestampOffset(this.readView()), 'timestamp lookup failed'));
+  }
+
+  /** Replicated: the lookups see the visible end, so an answer at or past the high watermark is none (as Kafka). */
+  private belowHighWatermark<T extends { offset: number }>(p: Promise<T | null>): Promise<T | null> {
+    return this.repl === null ? p : p.then((r) => (r !== null && r.offset < this.highWatermark ? r : null));
   }
 
   /** Registers `cb` (run once) for when the high watermark passes `offset`; returns a cancel fn. */
   waitForData(offset: number, cb: () => void): () => void {
-    return this.dataWaiters.wait(this._hw, offset, cb);
+    return this.dataWaiters.wait(this.highWatermark, offset, cb);
+  }
+
+  /** Registers `cb` (run once) for when the visible end passes `offset` (a follower's long poll). */
+  waitForEnd(offset: number, cb: () => void): () => void {
+    return (this.repl === null ? this.dataWaiters : this.repl.endWaiters).wait(this._visibleEnd, offset, cb);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Replicated mode (replicated-high-watermark.ts)
+
+  /**
+   * Turns replicated mode on (the high watermark stays where it is, then moves only through
+   * updateHighWatermark; `onEndOffsetsChanged` hears of every written/durable/visible end move and
+   * truncation, synchronously) or off (the high watermark is the visible end again).
+   */
+  setReplicated(on: boolean, onEndOffsetsChanged: EndOffsetsListener | null = null): void {
+    if (on) {
+      this.repl ??= new ReplicatedHighWatermark(this._visibleEnd, () => this.logger);
+      this.repl.listener = onEndOffsetsChanged;
+      return;
+    }
+    const r = this.repl;
+    if (r === null) return;
+    this.repl = null;
+    r.endWaiters.fire(this._visibleEnd);
+    r.endWaiters.moveTo(this.dataWaiters);
+    this.dataWaiters.fire(this._visibleEnd);
+  }
+
+  /**
+   * Replicated mode: the owner's new high watermark (a leader's min over the ISR, a follower's
+   * min(leader's, own end)), bounded by the visible end and never moved back. Returns the high
+   * watermark now; readers waiting for data below it wake.
+   */
+  updateHighWatermark(offset: number): number {
+    const r = this.repl;
+    if (r === null) throw new Error(`log ${this.topic}-${this.partition} is not replicated: its high watermark is its own`);
+    if (r.advance(offset, this._visibleEnd)) this.dataWaiters.fire(r.hw);
+    return r.hw;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Truncation (log-truncation.ts)
+
+  /**
+   * Cuts the log back to end at or before `offset` (a follower whose log diverged from its new
+   * leader's): the batch holding `offset` and everything after it go. After the maintenance queued
+   * before it, with appends refused (NOT_LEADER_OR_FOLLOWER) and everything queued written and
+   * synced first. The log end, written, durable and visible ends move back, the high watermark to
+   * at most the new end, the leader-epoch cache (and its checkpoint) is cut, and the checkpoints
+   * are written (afterTruncation). Below the log start offset it is truncateFullyAndStartAt.
+   * Resolves with the new log end offset (no change when `offset` ≥ the log end offset). A failed
+   * file operation takes the log offline.
+   */
+  truncateTo(offset: number): Promise<number> {
+    return this.runTruncation(offset, async () => {
+      if (offset >= this._nextOffset) return false;
+      if (offset < this.maint.startOffset) return this.startAfresh(offset);
+      const { end, active } = await cutLogTo(this.truncationContext(), offset);
+      this.restartEnds(active, end);
+      return true;
+    });
+  }
+
+  /**
+   * Empties the log and starts it at `offset` (a follower behind its leader's log start offset):
+   * every segment goes, the log start, end and high watermark become `offset`, the leader-epoch
+   * cache is cleared. Resolves with `offset`; otherwise as truncateTo.
+   */
+  truncateFullyAndStartAt(offset: number): Promise<number> {
+    return this.runTruncation(offset, () => this.startAfresh(offset));
+  }
+
+  private async startAfresh(offset: number): Promise<boolean> {
+    const seg = await cutAllAndStartAt(this.truncationContext(), offset);
+    this.epochs.clear();
+    this.maint.restartAt(offset);
+    this.restartEnds(seg, offset);
+    if (this.repl !== null) this.repl.hw = offset;
+    return true;
+  }
+
+  private truncationContext() {
+    return { dir: this.dir, segs: this.segs, fs: this.storageFs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes, fileDeleteDelayMs: this.config.fileDeleteDelayMs };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -490,61 +464,5 @@ export class PartitionLog implements WriterEvents<QueuedAppend> {
     return this.segs.replace(old, replacement);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Close
 
-  /** Flushes, persists the active segment's indexes and closes fds; further appends throw. */
-  async close(): Promise<void> {
-    if (this.state === 'closed' || this.state === 'closing') return;
-    const flushed = this.state === 'offline' ? null : this.flush();
-    this.state = 'closing';
-    this.writer.beginClose();
-    await flushed?.catch((e) => this.logger.error({ err: e }, 'flush on close failed'));
-    await this.writer.finish();
-    if (!this.failed && this.writer.segment.fileCreated) {
-      await this.writer.segment.persistIndexes(this.storageFs, true).catch((e) => this.logger.error({ err: e }, 'persisting indexes on close failed'));
-    }
-    await this.maint.idle();
-    await this.epochs.flush().catch((e) => {
-      // No clean-shutdown marker then: the next start recovers this log, re-reading its epochs.
-      this.logger.error({ err: e }, 'writing the leader-epoch-checkpoint on close failed');
-      this.failed = true;
-    });
-    await this.epochs.close();
-    this.state = 'closed';
-    await this.closeFds();
-  }
-
-  /** Writes the leader-epoch-checkpoint if it lags (the log manager, before each recovery-point checkpoint). */
-  flushLeaderEpochs(): Promise<void> {
-    return this.epochs.flush();
-  }
-
-  /** @internal Stops writes without flushing (topic deletion). */
-  async abandon(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closing';
-    this.writer.beginClose();
-    this.pending.failQueued(this.writer.takeQueued(), new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted'));
-    await this.writer.finish();
-    await this.maint.idle();
-    // No checkpoint write may land after the directory is renamed for deletion.
-    await this.epochs.close();
-    this.state = 'closed';
-  }
-
-  /** @internal Resolves when no segment of this log is pinned by a reader. */
-  whenUnpinned(): Promise<void> {
-    return this.segs.whenUnpinned();
-  }
-
-  /** @internal Points every segment at a renamed directory (topic deletion). */
-  movedTo(newDir: string): void {
-    this.segs.relocate(this.dir, newDir);
-  }
-
-  /** @internal */
-  closeFds(): Promise<void> {
-    return this.segs.closeFds();
-  }
 }

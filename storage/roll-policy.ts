@@ -11,7 +11,7 @@ import type { LogConfig } from './log-config.js';
 import type { LogSegment } from './segment.js';
 import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 
-const INT32_MAX = 2147483647;
+export const INT32_MAX = 2147483647;
 
 /** Entries an index of `indexBytes` holds; time-index entries are larger, so that bounds both. */
 export function maxIndexEntries(indexBytes: number): number {

@@ -3,8 +3,8 @@
  *
  * Copy-on-write: every change makes a new array, so a reader iterates the snapshot it took across
  * its awaits while rolls, retention and compaction go on. Segments leave the list in two ways:
- * removed (retention, DeleteRecords: renamed `.deleted` at once, closed and unlinked once no
- * reader holds them, segment-deletion.ts) or replaced by a compacted copy (retired; the old fd
+ * removed (retention, DeleteRecords, truncation: renamed `.deleted` at once, closed and unlinked
+ * once no reader holds them, segment-deletion.ts) or replaced by a compacted copy (retired; the old fd
  * closes once readers are done).
  *
  * No on-disk format lives here (file names: file-names.ts).
@@ -76,6 +76,38 @@ export class SegmentList {
     if (k <= 0) return [];
     this.segs = segs.slice(k);
     return segs.slice(0, k);
+  }
+
+  /** Truncation: takes the segments after the one at index `keep` out of the list (the caller deletes them). */
+  detachAfter(keep: number): LogSegment[] {
+    const segs = this.segs;
+    if (keep >= segs.length - 1) return [];
+    this.segs = segs.slice(0, keep + 1);
+    return segs.slice(keep + 1);
+  }
+
+  /** truncateFullyAndStartAt: `seg` becomes the only segment; returns the ones it replaces. */
+  detachAllFor(seg: LogSegment): LogSegment[] {
+    const old = this.segs;
+    this.segs = [seg];
+    return old;
+  }
+
+  /**
+   * Deletes segments cut off the end of the log (truncation), newest first, each rename made
+   * durable (directory fsync) before the next: a crash part-way leaves a prefix of the log on
+   * disk, never a hole that recovery would take for compacted-away offsets. Failures throw (the
+   * caller takes the log offline; what is left on disk is still a prefix).
+   */
+  async removeNewestFirst(victims: readonly LogSegment[], fileDeleteDelayMs: number): Promise<void> {
+    const fs = this.owner.storageFs;
+    for (let i = victims.length - 1; i >= 0; i--) {
+      const v = victims[i]!;
+      v.markDeleted();
+      await v.renameAll(fs, DELETED_SUFFIX);
+      await fs.fsyncDir(v.dir);
+      this.scheduleRemoval(v, fileDeleteDelayMs, true);
+    }
   }
 
   /** Deletes detached segments: renamed `.deleted` now; closed and unlinked once unused. */

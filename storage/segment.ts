@@ -220,6 +220,11 @@ export class LogSegment implements CachedFile {
     own.nextOffset = offset;
   }
 
+  /** Log truncation, before the file is cut: readers no longer see bytes from `position` on. */
+  hideFrom(position: number): void {
+    if (this.visibleSize > position) (this as Own).visibleSize = position;
+  }
+
   // ---- load and recovery -----------------------------------------------------------------------
 
   /** A segment found on disk: `size` bytes, all written and visible, ending before `nextOffset`. */

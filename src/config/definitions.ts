@@ -198,6 +198,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'log.retention.hours', type: 'int', default: 168, doc: 'Retention in hours, when log.retention.ms and .minutes are unset.' },
   { name: 'log.retention.bytes', type: 'long', default: -1, doc: 'Partition size above which old segments are deleted; -1 for no limit.', dynamic: true },
   { name: 'log.retention.check.interval.ms', type: 'long', default: 300000, doc: 'How often retention runs.', validate: atLeast(1) },
+  {
+    name: 'log.flush.offset.checkpoint.interval.ms',
+    type: 'int',
+    default: 60000,
+    doc: 'How often the recovery-point, log-start-offset and cleaner checkpoints (and lagging leader-epoch-checkpoints) are written; 0 writes them only after recovery and at shutdown. A lower value shortens recovery after a crash.',
+    validate: atLeast(0),
+  },
   { name: 'log.index.interval.bytes', type: 'int', default: 4096, doc: 'Bytes between offset index entries.', validate: atLeast(0), dynamic: true },
   { name: 'log.index.size.max.bytes', type: 'int', default: 10485760, doc: 'Offset index size before a segment roll.', validate: atLeast(4), dynamic: true },
   {

@@ -155,6 +155,11 @@ export interface PartitionsPort extends PartitionLookup {
    * earlier append that had to wait (data/append-order.ts).
    */
   appendInOrder<T>(partition: Partition, prepare: (() => Promise<void>) | null, append: () => T): T | Promise<T>;
+  /**
+   * Resolves once the log start offsets moved so far (deleteRecordsBefore) survive a crash; rejects
+   * when recording them failed. DeleteRecords answers after it.
+   */
+  persistLogStartOffsets(): Promise<void>;
   /** Why client appends are refused broker-wide right now (the disk is below its free-space threshold), or null. */
   readonly appendRefusal: string | null;
   /** The directory the partitions are stored in (DescribeLogDirs). */

@@ -19,9 +19,10 @@
  * retention would never see its records), a producer-set LogAppendTime bit is cleared, and the CRC
  * is recomputed, as Kafka's setMaxTimestamp does. LogAppendTime topics are stamped on append.
  *
- * A compressed batch is decompressed exactly once, here; the block is handed on (ProducedRecords)
+ * The produce path (src/produce/) owns the records of a batch: it decompresses a compressed batch
+ * once (decompressRecords) and walks the block with checkRecordBlock, then hands the same block
  * to the schema check and to recompression. An uncompressed batch is walked in place: no copy, no
- * allocation on success.
+ * allocation on success. checkProducedRecords is the same walk over one batch on its own.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, OFF_ATTRIBUTES, batch, restampCrc, type CompressionType } from '../../protocol/records/batch.js';
@@ -76,26 +77,28 @@ export function recordsOf(b: Buffer, r: ProducedRecords): Buffer {
 }
 
 /**
- * Walks (and on CreateTime topics repairs) a batch whose header and CRC were validated.
+ * Walks (and on CreateTime topics repairs) one batch whose header and CRC were validated.
  * Synchronous for an uncompressed batch; a promise when it has to be decompressed first.
  */
 export function checkProducedRecords(b: Buffer, policy: RecordPolicy): RecordsCheck | Promise<RecordsCheck> {
-  return batch.compression(b) === 0 ? checkRecordsInPlace(b, policy) : decompressAndCheckRecords(b, policy);
+  if (batch.compression(b) === 0) return checkRecordBlock(b, b, BATCH_HEADER_SIZE, batch.totalSize(b), policy) ?? IN_PLACE;
+  return decompressRecords(b, policy.maxDecompressedBytes).then((block): RecordsCheck => {
+    if (!Buffer.isBuffer(block)) return block;
+    return checkRecordBlock(b, block, 0, block.length, policy) ?? { ok: true, decompressed: block };
+  });
 }
 
-/** An uncompressed batch: its records walked where they are, nothing copied or allocated. */
-export function checkRecordsInPlace(b: Buffer, policy: RecordPolicy): RecordsCheck {
-  return checkBlock(b, b, BATCH_HEADER_SIZE, batch.totalSize(b), policy) ?? IN_PLACE;
-}
-
-/** A compressed batch: decompressed once (capped), then walked; the block is handed on. */
-export function decompressAndCheckRecords(b: Buffer, policy: RecordPolicy): Promise<RecordsCheck> {
+/**
+ * The records block of a compressed batch, decompressed (capped at `maxBytes`); a refusal when it
+ * does not decompress (INVALID_RECORD) or is larger (MESSAGE_TOO_LARGE), as Kafka answers.
+ */
+export function decompressRecords(b: Buffer, maxBytes: number): Promise<Buffer | RecordsRejection> {
   const codec = batch.compression(b) as CompressionType;
-  return decompress(codec, b.subarray(BATCH_HEADER_SIZE, batch.totalSize(b)), { maxSize: policy.maxDecompressedBytes }).then(
-    (block): RecordsCheck => checkBlock(b, block, 0, block.length, policy) ?? { ok: true, decompressed: block },
-    (e: unknown): RecordsCheck => {
+  return decompress(codec, b.subarray(BATCH_HEADER_SIZE, batch.totalSize(b)), { maxSize: maxBytes }).then(
+    (block) => block,
+    (e: unknown): RecordsRejection => {
       if (e instanceof CodecError && e.code === 'TOO_LARGE') {
-        return rejection(ErrorCode.MESSAGE_TOO_LARGE, `The record batch decompresses to more than runnel.produce.max.decompressed.bytes (${policy.maxDecompressedBytes})`);
+        return rejection(ErrorCode.MESSAGE_TOO_LARGE, `The record batch decompresses to more than runnel.produce.max.decompressed.bytes (${maxBytes})`);
       }
       return rejection(ErrorCode.INVALID_RECORD, `The record batch cannot be decompressed: ${(e as Error).message}`);
     },
@@ -106,8 +109,12 @@ function rejection(code: number, message: string, records: RecordIssue[] = []): 
   return { ok: false, code, message, records };
 }
 
-/** The walk over block[start, end) of batch `b`, then the policy; null when accepted. */
-function checkBlock(b: Buffer, block: Buffer, start: number, end: number, policy: RecordPolicy): RecordsRejection | null {
+/**
+ * The walk over block[start, end) holding the records of batch `b` (the batch itself for an
+ * uncompressed batch, else its decompressed block), then the policy; null when accepted (and the
+ * header repaired where needed).
+ */
+export function checkRecordBlock(b: Buffer, block: Buffer, start: number, end: number, policy: RecordPolicy): RecordsRejection | null {
   const count = batch.recordCount(b);
   const producerSetAppendTime = (batch.attributes(b) & ATTR_TIMESTAMP_TYPE) !== 0;
   // Per-record windows apply to CreateTime records only; a producer-set LogAppendTime bit gives

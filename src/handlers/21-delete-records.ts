@@ -5,7 +5,9 @@
  * segments below it are deleted in the background (renamed .deleted, removed after their readers
  * finish). Answers the new low watermark; an offset above the high watermark is
  * OFFSET_OUT_OF_RANGE. The broker's state topics answer INVALID_TOPIC_EXCEPTION, as Kafka's
- * internal topics do. A partition named twice is answered once, for its last offset (Kafka's
+ * internal topics do. Answers once the new log start offsets are checkpointed (one write for the
+ * whole request), so an acknowledged deletion survives kill -9; if that write fails, the moved
+ * partitions answer KAFKA_STORAGE_ERROR and the client's retry writes again. A partition named twice is answered once, for its last offset (Kafka's
  * answer).
  */
 import {
@@ -56,6 +58,15 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
         }
       }
       topics.push(newDeleteRecordsResponseTopic({ name, partitions }));
+    }
+    const done = topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === ErrorCode.NONE));
+    if (done.length > 0) {
+      try {
+        await ctx.partitions.persistLogStartOffsets();
+      } catch (err) {
+        ctx.log.error({ err }, 'DeleteRecords: checkpointing the log start offsets failed');
+        for (const p of done) Object.assign(p, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 });
+      }
     }
     return newDeleteRecordsResponse({ throttleTimeMs: 0, topics });
   },

@@ -1,7 +1,10 @@
 /**
  * The data directory's identity and ownership:
  * - `meta.properties` (Kafka's file): `version=1`, `cluster.id`, `node.id`. Written on first start;
- *   a later start with another node.id is refused, as Kafka does.
+ *   a later start with another node.id is refused, as Kafka does. One that cannot be read whole
+ *   (no version, or a version without its required keys: a torn or hand-mangled file) is refused
+ *   too, as Kafka refuses it: guessing would give the directory a new cluster id, or a prefix of
+ *   the old one.
  * - `.lock`: held by the broker using the directory (dir-lock.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,22 @@ const META_PROPERTIES = 'meta.properties';
 
 export function newClusterId(): string {
   return randomBytes(16).toString('base64url');
+}
+
+/**
+ * What makes a meta.properties unusable, or null. Kafka's versions: 1 (KRaft) needs node.id and
+ * cluster.id; 0 (ZooKeeper era) needs broker.id. We write `version=1` last, so a file cut short
+ * anywhere before it has no version.
+ */
+function metaPropertiesProblem(props: Map<string, string>): string | null {
+  const version = props.get('version');
+  if (version === '1') {
+    if (!/^\d+$/.test(props.get('node.id') ?? '')) return 'version 1 without a node.id';
+    if (!props.get('cluster.id')) return 'version 1 without a cluster.id';
+    return null;
+  }
+  if (version === '0') return /^\d+$/.test(props.get('broker.id') ?? '') ? null : 'version 0 without a broker.id';
+  return version === undefined ? 'no version' : `unknown version ${JSON.stringify(version)}`;
 }
 
 /** Reads or creates meta.properties (through the storage fs seam); returns the cluster id. */
@@ -43,6 +62,8 @@ export async function readMetaProperties(dir: string, nodeId: number, fs: Storag
   const text = await readTextIfExists(fs, path);
   if (text === null) return null;
   const props = parseProperties(text);
+  const problem = metaPropertiesProblem(props);
+  if (problem) throw new DataDirError(`${path} is corrupt (${problem}); restore it (cluster.id, node.id, version=1) or move the data directory aside`);
   const storedNode = props.get('node.id') ?? props.get('broker.id');
   if (storedNode !== undefined && Number(storedNode) !== nodeId) {
     throw new DataDirError(`Stored node id ${storedNode} in ${path} doesn't match node.id ${nodeId}`);

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { TOPIC_CONFIG_BY_NAME, type ConfigValue } from '../config/definitions.js';
 import { formatValue, parseValue } from '../config/values.js';
 import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
+import { DataDirError } from './data-dir.js';
 
 export interface Topic {
   readonly name: string;
@@ -98,9 +99,8 @@ export class TopicStore {
     const path = join(dataDir, METADATA_FILE);
     const text = await readTextIfExists(fs, path);
     if (text !== null) {
-      const parsed = JSON.parse(text) as { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs };
+      const parsed = parseMetadata(path, text);
       if (parsed.brokerConfigs) store.brokerConfigs = parsed.brokerConfigs;
-      if (parsed.version !== 1) throw new Error(`${path}: unsupported metadata version ${parsed.version}`);
       for (const t of parsed.topics) {
         store.add({ name: t.name, id: Buffer.from(t.id, 'base64url'), partitions: t.partitions, internal: t.internal, configs: parseStoredConfigs(t.configs) });
       }
@@ -253,6 +253,23 @@ export function parseStoredConfigs(stored: Readonly<Record<string, string>>): Ma
 /** Topic config overrides as the strings they are stored as. */
 export function formatConfigs(configs: ReadonlyMap<string, ConfigValue>): Record<string, string> {
   return Object.fromEntries([...configs].map(([k, v]) => [k, formatValue(v) ?? '']));
+}
+
+/**
+ * The file's contents, or a DataDirError naming it. It is the only record of topic ids and
+ * configs, so a file that does not parse (torn by a non-atomic copy, a bad disk) stops the start:
+ * starting without it would drop every topic's logs as orphans (TopicManager.reconcile).
+ */
+function parseMetadata(path: string, text: string): { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs } {
+  let parsed: { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs };
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new DataDirError(`${path} is corrupt (${(e as Error).message}); restore it from a backup, it holds the topics and their configs`);
+  }
+  if (parsed?.version !== 1) throw new DataDirError(`${path}: unsupported metadata version ${parsed?.version}`);
+  if (!Array.isArray(parsed.topics)) throw new DataDirError(`${path} is corrupt (no topics list); restore it from a backup, it holds the topics and their configs`);
+  return parsed;
 }
 
 function stored(t: Topic): StoredTopic {

@@ -16,6 +16,8 @@ export class HostedPartitions implements port.PartitionsPort {
     private readonly replicas: ReplicaManager,
     private readonly freeSpace: { readonly problem: string | null },
     readonly logDir: string,
+    /** The log manager, which checkpoints the log start offsets of all partitions in one file. */
+    private readonly checkpoints: { persistLogStartOffsets(): Promise<void> },
   ) {}
 
   get(topic: string, partition: number): Partition | undefined {
@@ -28,6 +30,10 @@ export class HostedPartitions implements port.PartitionsPort {
 
   missingPartitionError(topic: string, partition: number): number {
     return this.replicas.missingPartitionError(topic, partition);
+  }
+
+  persistLogStartOffsets(): Promise<void> {
+    return this.checkpoints.persistLogStartOffsets();
   }
 
   get appendRefusal(): string | null {

@@ -84,9 +84,10 @@ export class TransactionCoordinator {
     const logger = broker.log.child({ component: 'transactions' });
     const coord = new TransactionCoordinator(broker, new TransactionStateLog(broker), await TransactionalPartitions.open(broker.dataDir, broker.stateFs), logger);
     const records = await coord.load();
-    if (!coord.partitions.fromFile && coord.stateLog.exists()) {
+    const unreadable = coord.partitions.unreadable;
+    if (unreadable !== null || (!coord.partitions.fromFile && coord.stateLog.exists())) {
       // Transactions were used but the list of their partitions is gone: assume any may hold some.
-      logger.warn('transactional-partitions.json is missing: every existing partition is treated as possibly transactional');
+      logger.warn({ reason: unreadable ?? undefined }, `transactional-partitions.json is ${unreadable === null ? 'missing' : 'unreadable'}: every existing partition is treated as possibly transactional`);
       await coord.partitions.add([...broker.topics.all()].flatMap((t) => Array.from({ length: t.partitions }, (_, p) => [t.name, p] as const)));
     }
     broker.topics.onChange((event, topic) => {

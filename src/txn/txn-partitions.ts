@@ -9,9 +9,10 @@
  *
  * On disk: `<data dir>/transactional-partitions.json`, `{ "<topic>": [partition, ...] }`,
  * rewritten atomically when a partition is added. If the file is missing while
- * `__transaction_state` exists (transactions were used, the file was lost), the coordinator adds
- * every existing partition at startup: read_committed then loads (rebuilds from the log) the
- * producer state of each partition it reads, correct but slower.
+ * `__transaction_state` exists (transactions were used, the file was lost), or unreadable (torn,
+ * mangled), the coordinator adds every existing partition at startup, which rewrites it whole:
+ * read_committed then loads (rebuilds from the log) the producer state of each partition it reads,
+ * correct but slower.
  */
 import { join } from 'node:path';
 import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
@@ -30,11 +31,19 @@ export class TransactionalPartitions {
     private readonly fs: StorageFs,
   ) {}
 
+  /** Why the file could not be read at startup (then it counts as missing), or null. */
+  unreadable: string | null = null;
+
   static async open(dataDir: string, fs: StorageFs = realFs): Promise<TransactionalPartitions> {
     const t = new TransactionalPartitions(dataDir, fs);
     const text = await readTextIfExists(fs, join(dataDir, FILE));
-    t.fromFile = text !== null;
-    if (text) for (const [topic, parts] of Object.entries(JSON.parse(text) as Record<string, number[]>)) t.topics.set(topic, new Set(parts));
+    if (text === null) return t;
+    try {
+      t.topics = parsePartitions(text);
+      t.fromFile = true;
+    } catch (e) {
+      t.unreadable = (e as Error).message;
+    }
     return t;
   }
 
@@ -80,4 +89,16 @@ export class TransactionalPartitions {
     this.writes = run.catch(() => undefined);
     return run;
   }
+}
+
+/** The file's `{ "<topic>": [partition, ...] }`; throws when it is anything else (torn, mangled). */
+function parsePartitions(text: string): Map<string, Set<number>> {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object of topics');
+  const out = new Map<string, Set<number>>();
+  for (const [topic, parts] of Object.entries(parsed)) {
+    if (!Array.isArray(parts) || !parts.every((p) => Number.isInteger(p) && p >= 0)) throw new Error(`malformed partitions of ${JSON.stringify(topic)}`);
+    out.set(topic, new Set(parts as number[]));
+  }
+  return out;
 }

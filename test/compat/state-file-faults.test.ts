@@ -2,7 +2,8 @@
  * Issue 14 item 12: every state file of the data dir is written through the storage fs seam, and a
  * failed write (ENOSPC, EIO) fails the request that needed it with a clear error while memory stays
  * as it was on disk: runnel-metadata.json (topics, topic and broker configs), meta.properties, the
- * producer-id block, transactional-partitions.json and producer-state snapshots.
+ * producer-id block, transactional-partitions.json, producer-state snapshots and the
+ * log-start-offset-checkpoint DeleteRecords waits for.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { newAddPartitionsToTxnRequestTopic } from '../../protocol/generated/inde
 import { FaultyFs } from '../../storage/fs.js';
 import { startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers/broker.js';
 import type { RawClient } from '../helpers/raw-client.js';
-import { BROKER_RESOURCE, TOPIC_RESOURCE, connectRaw, createTopics, deleteTopics, describeTopicConfig, metadata, setConfigs } from '../helpers/topic-admin.js';
+import { BROKER_RESOURCE, TOPIC_RESOURCE, connectRaw, createTopics, deleteRecords, deleteTopics, describeTopicConfig, metadata, setConfigs } from '../helpers/topic-admin.js';
+import { buildBatchSync, produceOne } from '../differential/requests.js';
 
 const fs = new FaultyFs();
 let broker: TestBroker;
@@ -62,6 +64,18 @@ describe('runnel-metadata.json', () => {
     expect((await deleteTopics(c, ['meta-delete-fail']))[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
     expect((await metadata(c, ['meta-delete-fail']))[0]!.errorCode).toBe(ErrorCode.NONE);
     expect(broker.broker.topics.partitionLog('meta-delete-fail', 0)?.isClosed).toBe(false);
+  });
+});
+
+describe('log-start-offset-checkpoint', () => {
+  it('DeleteRecords whose checkpoint write fails answers KAFKA_STORAGE_ERROR; the retry records the log start offset', async () => {
+    await createTopics(c, [{ name: 'logstart-fault' }]);
+    const records = buildBatchSync(Array.from({ length: 5 }, (_, i) => ({ key: null, value: `v${i}`, timestamp: Date.now() })));
+    expect((await produceOne(c, 'logstart-fault', 0, records)).errorCode).toBe(ErrorCode.NONE);
+    fs.failNextWrite('ENOSPC', 'log-start-offset-checkpoint');
+    expect(await deleteRecords(c, 'logstart-fault', 0, 3)).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 });
+    expect(await deleteRecords(c, 'logstart-fault', 0, 3)).toMatchObject({ errorCode: ErrorCode.NONE, lowWatermark: 3 });
+    expect(readFileSync(join(broker.dataDir, 'log-start-offset-checkpoint'), 'utf8')).toContain('\nlogstart-fault 0 3\n');
   });
 });
 

@@ -177,6 +177,10 @@ export class MemoryPartitions implements PartitionsPort {
   readonly replicas: ReplicaManager;
   appendRefusal: string | null = null;
   readonly logDir = '/memory';
+  /** Memory has nothing to make durable. */
+  persistLogStartOffsets(): Promise<void> {
+    return Promise.resolve();
+  }
 
   constructor(brokerId: number) {
     this.replicas = new ReplicaManager({

@@ -172,3 +172,20 @@ export async function sliceBytes(s: { fd: number; position: number; length: numb
   await new Promise<void>((res, rej) => read(s.fd, buf, 0, s.length, s.position, (e) => (e ? rej(e) : res())));
   return buf;
 }
+
+/**
+ * A batch as a leader wrote it: `count` records from offset `base`, stamped with leader `epoch`
+ * (what a follower's fetch returns, to append with appendAsFollower).
+ */
+export function leaderBatch(base: number, count: number, epoch: number, valueSize = 20, tag = `${base}`): Buffer {
+  return makeBatch(
+    Array.from({ length: count }, (_, i) => ({ key: `k${tag}-${i}`, value: Buffer.alloc(valueSize, 0x61 + (i % 26)) })),
+    { baseOffset: base, leaderEpoch: epoch },
+  );
+}
+
+/** Base offset, last offset and leader epoch of a batch. */
+export function batchInfo(b: Buffer): { base: number; last: number; epoch: number } {
+  const base = Number(b.readBigInt64BE(0));
+  return { base, last: base + b.readInt32BE(23), epoch: b.readInt32BE(12) };
+}

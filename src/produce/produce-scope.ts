@@ -1,0 +1,54 @@
+/**
+ * What the batches of one Produce request share, worked out once per request or once per topic
+ * instead of once per batch: the ports, version and acks, the clock reading the timestamp windows
+ * use, and the refusals that need no batch bytes (pipeline stages 1-3: acks, authorization,
+ * internal topics, free space). A topic's metadata and settings are looked up once per topic of the
+ * request (TopicTarget).
+ */
+import type { ProduceRequest } from '../../protocol/generated/index.js';
+import type { Topic, TopicSettings } from '../metadata/port.js';
+import type { ProducePorts } from './produce-ports.js';
+import type { Refusal } from './refusal.js';
+import { refuseInvalidAcks } from './stages/acks.js';
+import { refuseInternalTopic, refuseUnauthorizedTopic, refuseUnauthorizedTransactionalId } from './stages/access.js';
+import { refuseLowDisk } from './stages/storage.js';
+
+/** One topic of the request, shared by its batches. */
+export interface TopicTarget {
+  readonly name: string;
+  /** Undefined when this broker has no such topic (the target stage answers UNKNOWN_TOPIC_OR_PARTITION). */
+  readonly topic: Topic | undefined;
+  readonly settings: TopicSettings | null;
+  /** Why every batch of the topic is refused before its bytes are read (stages 1-3), or null. */
+  readonly refusal: Refusal | null;
+}
+
+export class ProduceScope {
+  /** The broker clock for the record timestamp windows (message.timestamp.*.max.ms). */
+  readonly now = Date.now();
+  readonly acks: number;
+  private readonly requestRefusal: Refusal | null;
+  private readonly storageRefusal: Refusal | null;
+
+  constructor(
+    readonly ports: ProducePorts,
+    /** The Produce request version. */
+    readonly version: number,
+    req: ProduceRequest,
+  ) {
+    this.acks = req.acks;
+    this.requestRefusal = refuseInvalidAcks(req.acks) ?? refuseUnauthorizedTransactionalId(ports, req);
+    this.storageRefusal = refuseLowDisk(ports);
+  }
+
+  /** The topic `name` for the batches of one topic entry of the request. */
+  topic(name: string): TopicTarget {
+    const topic = this.ports.topics.get(name);
+    return {
+      name,
+      topic,
+      settings: topic === undefined ? null : this.ports.topics.settings(topic),
+      refusal: this.requestRefusal ?? refuseUnauthorizedTopic(this.ports, name) ?? refuseInternalTopic(name) ?? this.storageRefusal,
+    };
+  }
+}

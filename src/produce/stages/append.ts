@@ -1,0 +1,80 @@
+/**
+ * Stage 10, the append, in the partition's arrival order (the partitions port's appendInOrder,
+ * data/append-order.ts). Pipelined Produce requests rely on this (server/connection.ts): the stage
+ * is entered synchronously while the handler runs, so a batch either
+ *   - appends at once — nothing to wait for, nothing already waiting on its partition: its offsets
+ *     are assigned before the handler returns; or
+ *   - joins its partition's chain now, behind every earlier batch that had to wait too, and
+ *     appends in that order once `prepared` (its records' asynchronous stages: decompression and
+ *     what reads the block, or recompression) settled and the partition's producer state is loaded
+ *     (the first idempotent batch after startup).
+ * Either way offsets follow arrival order. Stage 9 (producer.ts) runs in the same synchronous step,
+ * right before the append, so the sequence check and the offsets it guards cannot interleave.
+ */
+import { KafkaError } from '../../../protocol/errors.js';
+import { batch } from '../../../protocol/records/batch.js';
+import type { AppendResult, Partition } from '../../data/partitions.js';
+import type { ProducedBatch } from '../produced-batch.js';
+import type { ProduceScope } from '../produce-scope.js';
+import type { Refusal } from '../refusal.js';
+import { checkProducer } from './producer.js';
+
+const ignore = (): void => undefined;
+
+export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: Promise<Refusal | null> | null): void {
+  const { partitions, producers } = scope.ports;
+  const log = b.log!;
+  const loadState = b.idempotent && producers.peek(log) === undefined;
+  if (prepared === null && !loadState) {
+    const r = partitions.appendInOrder(log, null, () => appendNow(scope, b));
+    if (r instanceof Promise) b.appending = r;
+    return;
+  }
+  // Started already and awaited in the partition's turn, which may come after earlier appends: a
+  // failure must not count as unhandled meanwhile (it still reaches the chain, and the client).
+  prepared?.catch(ignore);
+  let refused: Refusal | null = null;
+  const prepare = async (): Promise<void> => {
+    if (prepared !== null) refused = await prepared;
+    if (refused === null && loadState) await producers.get(log);
+  };
+  b.appending = partitions.appendInOrder(log, prepare, () => (refused === null ? appendNow(scope, b) : b.refuse(refused))) as Promise<void>;
+}
+
+/** Stages 9 and 10 as one synchronous step. */
+function appendNow(scope: ProduceScope, b: ProducedBatch): void {
+  const log = b.log!;
+  const state = b.idempotent ? scope.ports.producers.peek(log)! : undefined;
+  const refused = checkProducer(scope, b, state);
+  if (refused !== null) return b.refuse(refused);
+  if (b.duplicateOf !== null) {
+    // Already appended: answered with the original offsets once that append is visible.
+    b.baseOffset = b.duplicateOf.baseOffset;
+    b.acknowledgement = scope.acks === 0 ? null : visible(log, b.duplicateOf.lastOffset);
+    return;
+  }
+  const bytes = b.bytes!;
+  let res: AppendResult;
+  try {
+    // As the partition's leader: stamped with its leader epoch, refused without enough ISR for acks=-1.
+    res = log.append(bytes, scope.acks, b.topic.settings!.minInsyncReplicas);
+  } catch (err) {
+    if (err instanceof KafkaError) return b.refuse({ code: err.code, message: err.message });
+    throw err;
+  }
+  if (state !== undefined) {
+    const timestamp = res.logAppendTime >= 0 ? res.logAppendTime : batch.maxTimestamp(bytes);
+    state.record(b.producerId, b.producerEpoch, { firstSeq: b.baseSequence, lastSeq: b.lastSequence, baseOffset: res.baseOffset, lastOffset: res.lastOffset, timestamp }, b.transactional);
+  }
+  scope.ports.metrics.messagesIn(b.topic.name, b.recordCount, bytes.length);
+  b.baseOffset = res.baseOffset;
+  b.logAppendTime = res.logAppendTime;
+  // What the acks wait for (stage 11): the Partition knows (null for acks=0).
+  b.acknowledgement = log.acknowledgement(res, scope.acks);
+}
+
+/** Resolves once `offset` is visible (a duplicate's original append may still be in flight). */
+function visible(log: Partition, offset: number): Promise<void> {
+  if (log.highWatermark > offset) return Promise.resolve();
+  return new Promise((resolve) => log.waitForData(offset, resolve));
+}
