@@ -16,7 +16,7 @@
  * epoch are checked against the partition's (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH);
  * appends are stamped with the leader epoch; OffsetsForLeaderEpoch answers from the cache.
  *
- * Single node (now): this broker is the controller of itself. Every partition it hosts is made
+ * Single node: this broker is the controller of itself. Every partition it hosts is made
  * leader here, at leader epoch 0 (or the newest epoch its log already has) and partition epoch 0,
  * replicas = ISR = {this broker}, when its topic is created or loaded (`hostAsSoleReplica`); the
  * high watermark is the log's visible end (which is the fsynced end under the default flush
@@ -26,43 +26,32 @@
  * epoch ends at the log end offset (OffsetsForLeaderEpoch; the high watermark before, which
  * differs only while a write is in flight).
  *
- * Cluster (next issue; etcd holds membership, controller and partition state, DESIGN.md §5). It
- * adds, and replaces nothing above:
- *  - A controller (elected through etcd) decides leader, leader epoch, partition epoch, replicas
- *    and ISR per partition and writes them with CAS on the partition epoch; every broker watches
- *    its partitions and applies the state: `hostAsSoleReplica` gives way to
- *    `applyPartitionState(topic, index, state)` → Partition.makeLeader / makeFollower. Leader epochs
- *    are bumped only by the controller (on leader change); makeLeader already records a new epoch
- *    at the log end offset in the epoch cache.
- *  - Becoming follower: stop accepting appends (NOT_LEADER_OR_FOLLOWER), truncate the log to where
- *    it diverges from the new leader's — OffsetsForLeaderEpoch for our latest epoch, or Fetch
- *    v12+'s diverging epoch (Partition.divergingEpoch serves it on the leader) — then fetch. Log
- *    truncation calls the epoch cache's truncateFromEnd, like the rewind after a failed write does.
- *  - Fetchers: one per source broker, batching every partition followed from it (Fetch with our
- *    replica id, current leader epoch, last fetched epoch); fetched batches go through a
- *    PartitionLog.appendAsFollower (leader-assigned offsets and epochs; see partition-log.ts).
- *    Under the default flush policy a follower reports its durable end offset
- *    (PartitionLog.durableEndOffset), so acks=all means fsynced on the whole ISR.
- *  - The leader tracks each follower's log end offset from its fetches; high watermark = min log
- *    end offset over the ISR (the Partition then bounds reads by its own high watermark, not the
- *    log's visible end) and is carried to followers in Fetch responses; acks=-1 completes when the
- *    high watermark passes the batch (a delayed produce), NOT_ENOUGH_REPLICAS_AFTER_APPEND if the
- *    ISR shrank meanwhile; DeleteRecords completes when every live replica's log start passed.
- *  - ISR shrink (a follower lagging past replica.lag.time.max.ms) and expand (caught up) are
- *    proposed by the leader to the controller, fenced by partition epoch (Kafka's AlterPartition),
- *    and applied only when accepted.
- *  - Lookups answer NOT_LEADER_OR_FOLLOWER for a partition the cluster has but this broker does not
- *    host, and requests aimed at a follower get NOT_LEADER_OR_FOLLOWER, as Kafka's getPartitionOrError.
- *  - Fencing: a broker that lost its etcd lease stops acting as leader at once.
+ * Cluster mode (docs/cluster.md; etcd holds membership, controller and partition state). The
+ * broker's metadata image drives this layer instead of TopicManager's events:
+ *  - `applyAssignment(image)` (run after every image change, one run at a time) hosts exactly the
+ *    partitions whose replicas include this broker, creating their logs (ReplicaLogStore), and
+ *    makes each Partition leader (makeLeader: the new epoch recorded at the log end offset) or
+ *    follower of the image's leader (makeFollower: appends refused with NOT_LEADER_OR_FOLLOWER),
+ *    handing followers to the FollowerFetchers port (follower-fetchers.ts). Partitions no longer
+ *    assigned here, of deleted topics or of a topic re-created under another id are dropped and
+ *    their logs deleted; so are logs on disk nothing assigns here. Leader epochs are bumped only by
+ *    the controller.
+ *  - Lookups of a partition the cluster has but this broker does not host answer
+ *    NOT_LEADER_OR_FOLLOWER (`missingPartitionError`), as Kafka's getPartitionOrError.
+ *  - Fencing (`setFenced`): a broker whose lease counts as lost stops leading at once; it leads
+ *    again where the image says so once it registered again.
+ * The replication data path plugs in behind FollowerFetchers and inside Partition: fetchers (Fetch
+ * with our replica id, current and last fetched epoch; PartitionLog.appendAsFollower), truncation
+ * to the diverging epoch, the leader's follower tracking with high watermark = min log end offset
+ * over the ISR (acks=-1 as a delayed produce, NOT_ENOUGH_REPLICAS_AFTER_APPEND), and ISR
+ * shrink/expand written to etcd fenced by partition epoch.
  *
- * Stays single-node now: no fetchers, no follower state, no ISR changes, no controller; epoch 0
- * throughout; the topic's replication factor is 1.
- *
- * Lifecycle: the broker tells the manager when topics are loaded (startup, after the logs are
+ * Lifecycle (single node): the broker tells the manager when topics are loaded (startup, after the logs are
  * reconciled), created, grown, or deleted (`onTopicChange` matches TopicManager's change events).
  * Lookups also consult the topic directory, so a partition of a topic being deleted is unknown
  * from the moment the deletion is recorded, exactly as before; and a partition whose log appeared
- * before its change event arrived is hosted on first lookup (`hostLate`).
+ * before its change event arrived is hosted on first lookup (`hostLate`). In cluster mode only
+ * applyAssignment hosts (and setFenced changes leadership).
  *
  * No on-disk format lives here (storage/leader-epoch-checkpoint.ts).
  */

@@ -158,11 +158,12 @@ export async function startRunnelCluster(opts: RunnelClusterOptions = {}): Promi
       if (ownEtcd) await etcd.stop();
     },
   };
-  try {
-    await Promise.all(ids.map((id) => start(id)));
-  } catch (err) {
+  // Every start settles before a failure stops the others (none is left running behind the test).
+  const started = await Promise.allSettled(ids.map((id) => start(id)));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await cluster.stop();
-    throw err;
+    throw failed.reason;
   }
   return cluster;
 }

@@ -123,6 +123,9 @@ describe.skipIf(etcdMissing)('cluster mode: etcd + 3 broker processes', () => {
     const other = c.brokerIds.find((id) => !p0!.replicas.includes(id))!;
     expect((await produceRaw(c, other, 'data', 0, 'x')).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     expect((await produceRaw(c, p0!.leader, 'data', 0, 'y')).errorCode).toBe(ErrorCode.NONE);
+    // A follower refuses writes the same way.
+    const [s0] = await partitions(c, 'spread');
+    expect((await produceRaw(c, s0!.replicas.find((r) => r !== s0!.leader)!, 'spread', 0, 'z')).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   });
 
   it('FindCoordinator names the leader of the group\'s __consumer_offsets partition, created with RF 3', async () => {
@@ -296,7 +299,11 @@ describe.skipIf(etcdMissing)('cluster mode: etcd + 3 broker processes', () => {
     // Its lease expires: the controller moves the partitions it led; one whose only replica it is
     // goes offline (leader -1) until it is back.
     const sole = (await partitions(c, 'data', 1)).find((p) => p.replicas.length === 1 && p.replicas[0] === isolated)!;
-    await waitUntil('the isolated broker out of the cluster', async () => ((await partitions(c, 'data', 1))[sole.partition]!.leader === -1 ? true : undefined), SESSION_MS + 5000);
+    const offline = await waitUntil('the isolated broker out of the cluster', async () => {
+      const p = (await partitions(c, 'data', 1))[sole.partition]!;
+      return p.leader === -1 ? p : undefined;
+    }, SESSION_MS + 5000);
+    expect(offline).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, offline: [isolated] });
     expect((await partitions(c, 'spread', 1))[mine.partition]!.leader).not.toBe(isolated);
     proxy.blocked = false;
     // It registers again (a new incarnation) and leads its sole-replica partition at a new epoch.
@@ -306,6 +313,14 @@ describe.skipIf(etcdMissing)('cluster mode: etcd + 3 broker processes', () => {
     }, SESSION_MS + 10_000);
     expect(back.leaderEpoch).toBeGreaterThan(sole.leaderEpoch);
     await waitUntil('writes accepted again', async () => ((await produceRaw(c, isolated, 'data', sole.partition, 'after')).errorCode === ErrorCode.NONE ? true : undefined), 5000);
+  });
+
+  it('a broker whose cluster id differs from the one in etcd refuses to start', async () => {
+    const err = await c.spawnExtra(7, { 'cluster.id': 'another-cluster-id-000' }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/runnel: The Cluster ID \S+ in etcd .* doesn't match the configured cluster.id another-cluster-id-000/);
   });
 
   it('a second broker with the node.id of a live one refuses to start', async () => {
