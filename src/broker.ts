@@ -276,10 +276,14 @@ export class Broker implements BrokerStatus {
     const log = this.log.child({ component: 'replicas' });
     const replicaLogs: ReplicaLogStore = {
       get: (topic, partition) => logs.get(topic, partition),
-      create: (topic, partition) => {
-        const t = topics.get(topic);
-        return logs.create(topic, partition, t ? topics.logConfig(t) : TopicManager.brokerLogDefaults(this.config));
-      },
+      // Fresh: a directory left under the name (a deletion cut short) is moved aside first.
+      create: (parts) =>
+        logs.createFresh(
+          parts.map(({ topic, partition }) => {
+            const t = topics.get(topic);
+            return { topic, partition, config: t ? topics.logConfig(t) : TopicManager.brokerLogDefaults(this.config) };
+          }),
+        ),
       remove: async (topic, partition) => {
         try {
           await logs.deletePartition(topic, partition);

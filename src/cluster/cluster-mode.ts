@@ -86,14 +86,16 @@ export class ClusterMode extends EventEmitter {
   }
 
   /**
-   * Runs `apply` with the current image now (resolves once that run is done) and again after every
-   * change, one run at a time; changes during a run are applied together in the next one.
+   * Runs `apply` with the current image now (resolves once that run is done; its failure fails the
+   * start) and again after every change, one run at a time; changes during a run are applied
+   * together in the next one, and a failed run is retried.
    */
   async follow(apply: (image: ClusterImage) => Promise<void>): Promise<void> {
-    this.applyFn = apply;
     this.image!.on('change', this.onChange);
-    this.kick();
-    await this.applying;
+    this.dirty = false;
+    await apply(this.current());
+    this.applyFn = apply;
+    if (this.dirty) this.kick();
   }
 
   /** Applies the current image again (after unfencing); resolves once that run is done. */
@@ -121,6 +123,7 @@ export class ClusterMode extends EventEmitter {
 
   private kick(): void {
     this.dirty = true;
+    if (!this.applyFn) return;
     this.applying ??= this.runApply().finally(() => {
       this.applying = null;
     });

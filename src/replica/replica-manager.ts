@@ -82,8 +82,8 @@ export interface LogDirectory {
  * replicas to this broker (the broker's LogManager, with each topic's configs).
  */
 export interface ReplicaLogStore extends LogDirectory {
-  /** The partition's log, created empty when it is missing. */
-  create(topic: string, partition: number): Promise<ReplicaLog>;
+  /** Creates empty logs for these partitions (none of them has one), in one go (one directory fsync). */
+  create(partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }>): Promise<void>;
   /** Takes the partition's log out of service and deletes it; never throws (failures are logged, retried at the next start). */
   remove(topic: string, partition: number): Promise<void>;
   /** Every partition with a log here (at startup: the ones no longer assigned here are removed). */
@@ -306,7 +306,23 @@ export class ReplicaManager implements PartitionLookup {
     for (const { topic, partition } of [...cluster.logs.all()]) {
       if (!assignedHere(topic, partition) && this.byTopic.get(topic)?.[partition] === undefined) await this.removeLog(topic, partition);
     }
-    // 2. Everything assigned here: hosted, leader or follower.
+    // 2. Logs for the partitions newly assigned here, all at once.
+    const missing: Array<{ topic: string; partition: number }> = [];
+    for (const [topic, assigned] of image.partitions) {
+      if (!image.topics.has(topic)) continue;
+      for (const [partition, a] of assigned) {
+        if (a.replicas.includes(me) && this.byTopic.get(topic)?.[partition] === undefined && this.logs.get(topic, partition) === undefined) missing.push({ topic, partition });
+      }
+    }
+    if (missing.length > 0) {
+      try {
+        await cluster.logs.create(missing);
+      } catch (err) {
+        // Those whose log exists now are hosted; the others wait for the next run.
+        for (const m of missing) if (this.logs.get(m.topic, m.partition) === undefined) cluster.onError?.(m.topic, m.partition, err);
+      }
+    }
+    // 3. Everything assigned here: hosted, leader or follower.
     const leading: Partition[] = [];
     const following = new Map<number, Partition[]>();
     for (const [topic, assigned] of image.partitions) {
@@ -314,7 +330,7 @@ export class ReplicaManager implements PartitionLookup {
       if (id === undefined) continue;
       for (const [index, a] of assigned) {
         if (!a.replicas.includes(me)) continue;
-        const p = this.byTopic.get(topic)?.[index] ?? (await this.hostAssigned(topic, index, id));
+        const p = this.byTopic.get(topic)?.[index] ?? this.hostAssigned(topic, index, id);
         if (p === undefined) continue;
         const state: PartitionState = { leaderEpoch: a.leaderEpoch, partitionEpoch: a.partitionEpoch, replicas: a.replicas, isr: a.isr };
         if (a.leader === me && !this.fenced) {
@@ -349,16 +365,10 @@ export class ReplicaManager implements PartitionLookup {
     return this.fenced;
   }
 
-  /** A partition newly assigned here: its log (created when missing) under a new Partition. */
-  private async hostAssigned(topic: string, index: number, id: string): Promise<Partition | undefined> {
-    let log = this.logs.get(topic, index);
-    try {
-      log ??= await this.cluster!.logs.create(topic, index);
-    } catch (err) {
-      this.cluster!.onError?.(topic, index, err);
-      return undefined;
-    }
-    // The image may have moved on while the log was created: the next run applies it.
+  /** A partition newly assigned here: its log (undefined: not created) under a new Partition. */
+  private hostAssigned(topic: string, index: number, id: string): Partition | undefined {
+    const log = this.logs.get(topic, index);
+    if (log === undefined) return undefined;
     let parts = this.byTopic.get(topic);
     if (!parts) this.byTopic.set(topic, (parts = []));
     const topicId = Buffer.from(id, 'base64url');

@@ -53,7 +53,7 @@ async function fixture(t = tempDir('runnel-cluster-replicas-')): Promise<Fixture
     cluster: {
       logs: {
         get: (topic, p) => logs.get(topic, p),
-        create: (topic, p) => logs.create(topic, p, testLogConfig),
+        create: (parts) => logs.createFresh(parts.map(({ topic, partition }) => ({ topic, partition, config: testLogConfig }))),
         remove: (topic, p) => logs.deletePartition(topic, p),
         all: () => [...logs.partitions()],
       },
