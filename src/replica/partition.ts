@@ -152,7 +152,9 @@ export class Partition implements port.Partition {
     const wasLeader = this.isLeader;
     this._replicas = state.replicas;
     this._isr = state.isr;
-    if (state.leaderEpoch > this._leaderEpoch) {
+    // A follower (or a fenced leader) knows the epoch without having it in its cache: record it
+    // when it leads at an epoch its log does not have yet.
+    if (state.leaderEpoch > this._leaderEpoch || (!wasLeader && state.leaderEpoch > this.log.leaderEpochs.latestEpoch)) {
       const start = this.log.logEndOffset;
       this.log.leaderEpochs.assign(state.leaderEpoch, start);
       this._leaderEpoch = state.leaderEpoch;

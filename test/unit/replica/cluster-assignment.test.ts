@@ -168,6 +168,20 @@ describe('ReplicaManager.applyAssignment (cluster mode)', () => {
     expect([...f.logs.partitions()].map((l) => `${l.topic}-${l.partition}`)).toEqual(['kept-0']);
   });
 
+  it('led at startup while still fenced: the epoch is recorded when it starts leading', async () => {
+    const f = await fixture();
+    f.rm.setFenced(true);
+    const img = image(f, { t: { id: randomBytes(16), partitions: [part(1, [1, 2], 4, 4)] } });
+    await f.rm.applyAssignment(img);
+    const p = f.rm.get('t', 0)!;
+    expect(p.isLeader).toBe(false);
+    f.rm.setFenced(false);
+    await f.rm.applyAssignment(img);
+    expect(p.isLeader).toBe(true);
+    expect(p.log.leaderEpochs.latestEpoch).toBe(4);
+    expect(p.leaderEpochStartOffset).toBe(0);
+  });
+
   it('fenced: stops leading at once (appends refused); unfenced: leads again when the image is applied', async () => {
     const f = await fixture();
     const id = randomBytes(16);
