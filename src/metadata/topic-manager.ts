@@ -474,7 +474,8 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     this.applyBrokerConfigs(false, new Map(Object.entries(dynamic.default)));
     this.applyBrokerConfigs(true, new Map(Object.entries(dynamic.node)));
     if (events.length > 0) this.settingsCache.clear();
-    for (const [event, topic] of events) if (event === 'configs') this.applyLogConfig(topic);
+    // Logs already here (loaded at startup with the broker's defaults) get their topic's configs.
+    for (const [event, topic] of events) if (event === 'configs' || event === 'created') this.applyLogConfig(topic);
     return () => {
       for (const [event, topic] of events) this.emit(event, topic);
     };

@@ -3,7 +3,8 @@
  * store follows the metadata image — topics created, grown, re-configured and deleted by any
  * broker — keeping each topic's object while its id stays, and reports the topic events in the
  * order listeners need them (a topic re-created under the same name: deleted, then created).
- * Broker-state topics get their configured replication factor capped at the live brokers.
+ * Broker-state topics get their configured replication factor capped at the live brokers. Logs
+ * already on disk (loaded with the broker's defaults at startup) get their topic's configs.
  */
 import { describe, expect, it } from 'vitest';
 import { BrokerConfig, optionsLayer } from '../../../src/config/broker-config.js';
@@ -11,6 +12,12 @@ import { type BrokerImage, type ClusterImage, EMPTY_IMAGE, type PartitionImage, 
 import type { ClusterTopicStore } from '../../../src/cluster/topic-store.js';
 import { ClusterTopics } from '../../../src/metadata/cluster-topics.js';
 import { TopicStore } from '../../../src/metadata/topic-store.js';
+import { TopicManager } from '../../../src/metadata/topic-manager.js';
+import { silentLogger } from '../../../src/logger.js';
+import { LogManager } from '../../../storage/log-manager.js';
+import { silentLogger as storageLogger } from '../../../storage/logger.js';
+import { logConfig } from '../../../storage/log-config.js';
+import { tempDir } from '../storage/helpers.js';
 
 const ID_A = Buffer.alloc(16, 1).toString('base64url');
 const ID_B = Buffer.alloc(16, 2).toString('base64url');
@@ -66,5 +73,32 @@ describe('ClusterTopics.mirror', () => {
     expect(ct.internalReplicationFactor('_schemas', config)).toBe(3);
     image = img([], 0);
     expect(ct.internalReplicationFactor('__transaction_state', config)).toBe(1);
+  });
+});
+
+describe('TopicManager.applyClusterImage', () => {
+  it('gives logs loaded at startup their topic\'s configs (a compacted state topic stays compacted)', async () => {
+    const dir = tempDir('runnel-cluster-topics-');
+    const open = () => LogManager.open({ dataDir: dir.dir, logger: storageLogger(), defaults: logConfig({}), retentionCheckIntervalMs: 0, cleanerBackoffMs: 0, recoveryPointCheckpointIntervalMs: 0 });
+    const first = await open();
+    await first.createFresh([{ topic: '__consumer_offsets', partition: 0, config: logConfig({ cleanupPolicy: { delete: false, compact: true } }) }]);
+    await first.close();
+    const logs = await open();
+    try {
+      expect(logs.get('__consumer_offsets', 0)!.config.cleanupPolicy).toEqual({ delete: true, compact: false });
+      const config = new BrokerConfig([optionsLayer({ 'runnel.etcd.endpoints': 'http://127.0.0.1:1' })]);
+      const image = img([{ name: '__consumer_offsets', id: ID_A, partitions: 1, configs: { 'cleanup.policy': 'compact' } }]);
+      const tm = new TopicManager(TopicStore.inMemory(), config, silentLogger(), 1, topicsOver(() => image));
+      tm.attachLogs(logs);
+      const emit = tm.applyClusterImage(image);
+      expect(logs.get('__consumer_offsets', 0)!.config.cleanupPolicy).toEqual({ delete: false, compact: true });
+      const seen: string[] = [];
+      tm.onChange((e, t) => seen.push(`${e}:${t.name}`));
+      emit();
+      expect(seen).toEqual(['created:__consumer_offsets']);
+    } finally {
+      await logs.close();
+      dir.cleanup();
+    }
   });
 });
