@@ -15,7 +15,7 @@ import type { Logger } from './logger.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { loadMetaProperties, newClusterId, readMetaProperties, writeMetaProperties } from './metadata/data-dir.js';
 import { lockDataDir } from './metadata/dir-lock.js';
-import { TopicStore } from './metadata/topic-store.js';
+import { METADATA_FILE, TopicStore } from './metadata/topic-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { Listeners } from './server/listener.js';
 import { RequestMemoryPool } from './server/request-memory.js';
@@ -254,6 +254,14 @@ export class Broker implements BrokerStatus {
   private async joinCluster(): Promise<ClusterMode | null> {
     const settings = clusterSettings(this.config);
     if (!settings) return null;
+    // Topics of a single-node broker live in its data dir, which cluster mode would take for
+    // leftovers and delete: refuse rather than lose them.
+    const local = (await TopicStore.load(this.dataDir, this.stateFs)).size();
+    if (local > 0) {
+      throw new BrokerStartError(
+        `${this.dataDir} holds ${local} topic(s) of a single-node broker (${METADATA_FILE}); in a cluster (runnel.etcd.endpoints) topics live in etcd and their logs here would be deleted. Start it without runnel.etcd.endpoints, or give the cluster broker another log.dirs.`,
+      );
+    }
     const cluster = (this.cluster = await ClusterMode.connect(settings, this.log));
     const stored = await readMetaProperties(this.dataDir, this.nodeId, this.stateFs);
     const clusterId = await cluster.joinClusterId({ stored, configured: this.config.string('cluster.id'), fresh: newClusterId() });

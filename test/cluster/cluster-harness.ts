@@ -49,7 +49,7 @@ export interface RunnelCluster extends ClusterTarget {
   /** Starts the broker again on its data dir and port; resolves once it has registered and serves. */
   restart(id: number): Promise<void>;
   /** Spawns one more broker process with the cluster's settings (e.g. a duplicate node.id); the caller stops it. */
-  spawnExtra(nodeId: number, flags?: Record<string, string | number | boolean>): Promise<ChildBroker>;
+  spawnExtra(nodeId: number, flags?: Record<string, string | number | boolean>, dataDir?: string): Promise<ChildBroker>;
   /** The broker configs broker `id` is started with. */
   flags(id: number): Record<string, string | number | boolean>;
 }
@@ -142,8 +142,8 @@ export async function startRunnelCluster(opts: RunnelClusterOptions = {}): Promi
     kill,
     restart: (id) => start(id),
     flags,
-    async spawnExtra(nodeId, extra = {}) {
-      const dir = tempDir(`cluster-extra${nodeId}`);
+    async spawnExtra(nodeId, extra = {}, dataDir) {
+      const dir = dataDir ?? tempDir(`cluster-extra${nodeId}`);
       extraDirs.push(dir);
       const b = await spawnBroker(dir, { ...baseFlags(), 'runnel.etcd.endpoints': etcd.endpoints.join(','), 'node.id': nodeId, ...extra }, await freePort());
       extras.add(b);

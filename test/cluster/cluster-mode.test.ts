@@ -18,13 +18,15 @@
  * Data replication between brokers is not part of this (the data path is separate work): topics
  * here are written with acks=1 and read from their leader.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/00-produce.js';
 import { offsetsPartitionFor } from '../../src/groups/offsets-partition.js';
+import { tempDir } from '../helpers/broker.js';
 import { type PartitionState, metadataFrom, partitions, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
@@ -341,6 +343,16 @@ describe.skipIf(etcdMissing)('cluster mode: etcd + 3 broker processes', () => {
       (e: Error) => e,
     );
     expect(err?.message).toMatch(/runnel: The Cluster ID \S+ in etcd .* doesn't match the configured cluster.id another-cluster-id-000/);
+  });
+
+  it('a data directory with a single-node broker\'s topics refuses to join (its logs would be deleted)', async () => {
+    const dir = tempDir('cluster-single');
+    writeFileSync(join(dir, 'runnel-metadata.json'), JSON.stringify({ version: 1, topics: [{ name: 'mine', id: Buffer.alloc(16, 7).toString('base64url'), partitions: 1, internal: false, configs: {} }] }));
+    const err = await c.spawnExtra(8, {}, dir).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/holds 1 topic\(s\) of a single-node broker/);
   });
 
   it('a second broker with the node.id of a live one refuses to start', async () => {
