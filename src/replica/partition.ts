@@ -165,12 +165,18 @@ export class Partition implements port.Partition {
     const wasLeader = this.isLeader;
     this._replicas = state.replicas;
     this._isr = state.isr;
-    const newEpoch = state.leaderEpoch > this._leaderEpoch;
+    // A follower (or a fenced leader) knows the epoch without having it in its cache: record it
+    // when it leads at an epoch its log does not have yet.
+    const newEpoch = state.leaderEpoch > this._leaderEpoch || (!wasLeader && state.leaderEpoch > this.log.leaderEpochs.latestEpoch);
     if (newEpoch) {
       const start = this.log.logEndOffset;
       this.log.leaderEpochs.assign(state.leaderEpoch, start);
       this._leaderEpoch = state.leaderEpoch;
       this.epochStartOffset = start;
+    } else if (!wasLeader) {
+      // Leading again at an epoch its log has (fenced, then unfenced): it began where the cache says.
+      const e = this.log.leaderEpochs.latestEntry();
+      if (e !== null && e.epoch === this._leaderEpoch) this.epochStartOffset = e.startOffset;
     }
     this._partitionEpoch = state.partitionEpoch;
     this._leaderId = this.localBrokerId;
@@ -184,7 +190,8 @@ export class Partition implements port.Partition {
    * (lower partition epoch) is ignored. Appends are refused from now on (NOT_LEADER_OR_FOLLOWER)
    * and produces waiting for the high watermark fail so; a follower does not record the leader
    * epoch in its epoch cache (the fetched batches carry theirs). Returns whether the leader or the
-   * leader epoch changed: the follower fetcher must (re)start for this partition.
+   * leader epoch changed: the follower fetcher must (re)start for this partition (the replica
+   * manager tells the fetchers; the fetcher truncates where the logs diverged).
    */
   makeFollower(state: PartitionState, leaderId: number): boolean {
     if (state.partitionEpoch < this._partitionEpoch) return false;

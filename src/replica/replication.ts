@@ -14,6 +14,7 @@
  *   Broker (BrokerStatus).replication = replication   // /metrics
  *   ... on shutdown: await replication.close();
  */
+import type { ClusterImage } from '../cluster/metadata-image.js';
 import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../logger.js';
 import { type BrokerAddresses, ReplicaFetcherManager } from './fetcher-manager.js';
@@ -35,6 +36,20 @@ export interface ReplicationOptions {
   /** Tests: replace the connections to leaders, the clock. */
   connect?: ConnectFn;
   now?: () => number;
+}
+
+/**
+ * Where followers reach other brokers: their listener named `listenerName` (inter.broker.listener.name)
+ * as registered in the metadata image, else their first one; null for a broker not registered now.
+ */
+export function imageAddresses(image: () => ClusterImage, listenerName: string | null): BrokerAddresses {
+  return {
+    addressOf(brokerId) {
+      const b = image().brokers.get(brokerId);
+      const l = b?.listeners.find((x) => x.name === listenerName) ?? b?.listeners[0];
+      return l ? { host: l.host, port: l.port } : null;
+    },
+  };
 }
 
 /** The follower fetch settings from the broker config (Kafka's keys). */
