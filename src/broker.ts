@@ -314,6 +314,8 @@ export class Broker implements BrokerStatus {
       addresses: imageAddresses(() => cluster.current(), this.config.string('inter.broker.listener.name') ?? registrationListeners(this.config)[0]?.name ?? null),
       log: this.log,
       maxPartitionSeries: this.config.int('runnel.metrics.max.partition.series'),
+      // Followers do not keep producer state: a new leader rebuilds it from its log.
+      onBecameLeader: (p) => states.forget(p),
     }));
     this.fetchers = replication.fetchers;
     this.onStop(() => replication.close());

@@ -149,7 +149,11 @@ export interface Partition {
    * `fetchOffset`, else the epoch and end offset it must truncate to. Throws KafkaError.
    */
   divergingEpoch(fetchOffset: number, lastFetchedEpoch: number, currentLeaderEpoch: number): EpochEndOffset | null;
-  /** Whole batches copied into memory, from `fromOffset` (coordinators replaying their state). */
+  /**
+   * Whole batches copied into memory, from `fromOffset` (coordinators and producer state replaying
+   * the log): up to the high watermark; in cluster mode up to the log's visible end, committed or
+   * not, as Kafka's producer state covers every appended batch.
+   */
   readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]>;
   /** Calls `cb` once data past `offset` is readable; returns a function that cancels the wait. */
   waitForData(offset: number, cb: () => void): () => void;

@@ -21,7 +21,7 @@ import type { FollowerFetchServing } from '../data/partitions.js';
 import type { AppendResult, EndOffsetsListener } from '../../storage/partition-log.js';
 import type { StoredPartitionState } from './isr-writer.js';
 import { type LeaderHost, LeaderReplicas } from './leader-replicas.js';
-import type { PartitionState, ReplicaLog } from './partition.js';
+import type { Partition, ReplicaLog } from './partition.js';
 import type { ReplicationContext } from './replication-context.js';
 
 /** The log of a partition in cluster mode: PartitionLog opened replicated (storage/replicated-high-watermark.ts). */
@@ -37,29 +37,14 @@ export interface ReplicatedLog extends ReplicaLog {
   truncateFullyAndStartAt(offset: number): Promise<number>;
 }
 
-/** What this object reads of its Partition. */
-export interface ReplicaHost {
-  readonly topic: string;
-  readonly partition: number;
-  readonly localBrokerId: number;
-  readonly leaderId: number;
-  readonly leaderEpoch: number;
-  readonly partitionEpoch: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
-  readonly leaderEpochStartOffset: number;
-  readonly isLeader: boolean;
-  checkLeader(currentLeaderEpoch: number | undefined): ErrorCodeValue;
-  makeLeader(state: PartitionState): boolean;
-}
-
 export class ClusterReplica implements LeaderHost, FollowerFetchServing {
   private leader: LeaderReplicas | null = null;
   /** While following: the leader's high watermark from the last fetch response. */
   private leaderHighWatermark = 0;
 
   constructor(
-    private readonly p: ReplicaHost,
+    /** The Partition this is the cluster half of (its replica state and checks). */
+    private readonly p: Partition,
     readonly log: ReplicatedLog,
     private readonly ctx: ReplicationContext,
   ) {
@@ -119,6 +104,7 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
     if (this.leader === null) {
       this.leader = new LeaderReplicas(this, this.ctx);
       newEpoch = true;
+      this.ctx.onBecameLeader?.(this.p);
     }
     this.log.setReplicated(true, this.onLeaderEnds);
     this.leader.stateApplied(newEpoch);

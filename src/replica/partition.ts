@@ -74,7 +74,7 @@ export interface ReplicaLog {
   readonly leaderEpochs: LeaderEpochCache;
   append(batch: Buffer, leaderEpoch?: number): AppendResult;
   read(offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult>;
-  readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]>;
+  readBatches(fromOffset: number, maxBytes: number, upToLogEnd?: boolean): Promise<Buffer[]>;
   waitForData(offset: number, cb: () => void): () => void;
   offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null>;
   maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null>;
@@ -271,7 +271,9 @@ export class Partition implements port.Partition {
 
   /** Whole batches copied into memory from `fromOffset` (coordinators and producer state replaying the log; no checks). */
   readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]> {
-    return this.log.readBatches(fromOffset, maxBytes);
+    // Cluster: everything the log holds, past the high watermark too (Kafka's producer state
+    // covers every appended batch, so a retry of one above the high watermark is a duplicate).
+    return this.replication === null ? this.log.readBatches(fromOffset, maxBytes) : this.log.readBatches(fromOffset, maxBytes, true);
   }
 
   /** Runs `cb` once when the high watermark passes `offset` (long-polling fetches); returns a cancel function. */

@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { IsrWriter } from './isr-writer.js';
+import type { Partition } from './partition.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
 
 export interface ReplicationContext {
@@ -18,4 +19,10 @@ export interface ReplicationContext {
   readonly logger: Logger;
   /** Milliseconds since the epoch (Date.now; tests move it). */
   now(): number;
+  /**
+   * A partition starts leading here (it was not leading): state kept beside the log from an earlier
+   * term — the producer state, which followers do not maintain — is dropped, to be rebuilt from
+   * the log when the first produce needs it.
+   */
+  onBecameLeader?(partition: Partition): void;
 }

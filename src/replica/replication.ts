@@ -33,6 +33,8 @@ export interface ReplicationOptions {
   log: Logger;
   /** runnel.metrics.max.partition.series (the fetcher lag series are capped by it). */
   maxPartitionSeries: number;
+  /** A partition starts leading here (the broker drops its producer state: ReplicationContext.onBecameLeader). */
+  onBecameLeader?: (partition: Partition) => void;
   /** Tests: replace the connections to leaders, the clock. */
   connect?: ConnectFn;
   now?: () => number;
@@ -82,6 +84,7 @@ export class Replication {
       metrics: this.metrics,
       logger: log,
       now: opts.now ?? Date.now,
+      onBecameLeader: opts.onBecameLeader,
     };
     this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, connect: opts.connect });
   }

@@ -50,7 +50,7 @@ function appendNow(scope: ProduceScope, b: ProducedBatch): void {
   if (b.duplicateOf !== null) {
     // Already appended: answered with the original offsets once that append is visible.
     b.baseOffset = b.duplicateOf.baseOffset;
-    b.acknowledgement = scope.acks === 0 ? null : visible(log, b.duplicateOf.lastOffset);
+    b.acknowledgement = scope.acks === 0 ? null : visible(log, b.duplicateOf.lastOffset, scope.acks);
     return;
   }
   const bytes = b.bytes!;
@@ -75,8 +75,14 @@ function appendNow(scope: ProduceScope, b: ProducedBatch): void {
   b.acknowledgementTimed = scope.acks === -1 && log.replication !== null;
 }
 
-/** Resolves once `offset` is visible (a duplicate's original append may still be in flight). */
-function visible(log: Partition, offset: number): Promise<void> {
+/**
+ * Resolves once `offset` is visible (a duplicate's original append may still be in flight): below
+ * the high watermark. In a cluster, for acks=1, once the leader's own log has it (its visible end),
+ * as Kafka answers a duplicate for acks=1 without waiting for the followers.
+ */
+function visible(log: Partition, offset: number, acks: number): Promise<void> {
+  const r = acks === 1 ? log.replication : null;
+  if (r !== null) return r.followerFetchEnd > offset ? Promise.resolve() : new Promise((resolve) => r.waitForEnd(offset, resolve));
   if (log.highWatermark > offset) return Promise.resolve();
   return new Promise((resolve) => log.waitForData(offset, resolve));
 }

@@ -22,6 +22,7 @@ import type { AlterIsrRequest, AlterIsrResult, StoredPartitionState } from '../.
 import { Partition } from '../../../src/replica/partition.js';
 import { Replication } from '../../../src/replica/replication.js';
 import { Listeners } from '../../../src/server/listener.js';
+import { ProducerStateManager } from '../../../src/txn/producer-state-manager.js';
 import { RequestMemoryPool } from '../../../src/server/request-memory.js';
 import { LogManager } from '../../../storage/log-manager.js';
 import { silentLogger as silentStorageLogger } from '../../../storage/logger.js';
@@ -80,6 +81,8 @@ export class TestNode {
   replication!: Replication;
   partitions!: NodePartitions;
   topics = new NodeTopics();
+  /** The real producer state (rebuilt from the log), as the broker has it. */
+  producers = new ProducerStateManager(silentLogger());
   listeners!: Listeners;
   port = 0;
   running = false;
@@ -104,10 +107,11 @@ export class TestNode {
       log: silentLogger(),
       maxPartitionSeries: 1000,
       now: () => this.cluster.now(),
+      onBecameLeader: (p) => this.producers.forget(p),
     });
     const registry = new ApiRegistry();
     const metrics = new Metrics({ maxLabelValues: 100, maxPartitionSeries: 100 });
-    const services: BrokerServices = { ...this.fake.services, config, partitions: this.partitions, topics: this.topics, apiVersions: registry };
+    const services: BrokerServices = { ...this.fake.services, config, partitions: this.partitions, topics: this.topics, producers: this.producers, apiVersions: registry };
     this.listeners = new Listeners(config, silentLogger(), { config, handlers: registry, requestMemory: new RequestMemoryPool(100 << 20), metrics, services });
     await this.listeners.open();
     this.port = this.listeners.advertised[0]!.port;
