@@ -37,6 +37,7 @@ import { ReplicaManager } from './replica/replica-manager.js';
 import { HostedPartitions } from './replica/hosted-partitions.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
+import { LocalLeadership } from './data/local-leadership.js';
 import { LocalNode, type ListenerAddress } from './cluster/node.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
@@ -58,6 +59,8 @@ export class Broker implements BrokerStatus {
   replicas!: ReplicaManager;
   /** The partitions port over the replica manager (append order, free-space refusal). */
   partitions!: HostedPartitions;
+  /** Which partitions this broker leads: the coordinators follow it (one node: every hosted partition). */
+  leadership!: LocalLeadership;
   groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
@@ -165,6 +168,9 @@ export class Broker implements BrokerStatus {
       else replicas.onTopicChange(event, topic);
     });
     this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir, this.logs);
+    // After the replica manager's topic listener: a created topic is hosted before it is announced.
+    this.leadership = new LocalLeadership(this.topics, this.partitions);
+    const leadership = this.leadership;
     this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
@@ -173,7 +179,8 @@ export class Broker implements BrokerStatus {
       config: this.config,
       topics: this.topics,
       partitions,
-      appendTransactional: (partition, batch, producerId) => appendTransactionalBatch(partitions, producerStates, partition, batch, producerId),
+      leadership,
+      appendTransactional: (partition, batch, producerId, minIsr) => appendTransactionalBatch(partitions, producerStates, partition, batch, producerId, minIsr),
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
@@ -188,10 +195,11 @@ export class Broker implements BrokerStatus {
       producerIds: this.producerIds,
       producerStates,
       groups,
+      leadership,
     });
     const txn = this.txn;
     this.onStop(() => txn.shutdown());
-    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions });
+    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
     this.listeners = new Listeners(this.config, this.log, {

@@ -379,6 +379,20 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     validate: atLeast(10),
   },
   {
+    name: 'runnel.schema.registry.store.timeout.ms',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: longest the schema registry on the leader of _schemas partition 0 waits to have read the topic up to its end before deciding a write (a broker that just became leader), and for its own write to be read back; then the write is answered HTTP 500, error_code 50002 (Confluent\'s operation timeout).',
+    validate: atLeast(10),
+  },
+  {
+    name: 'runnel.schema.registry.forward.timeout.ms',
+    type: 'int',
+    default: 30000,
+    doc: 'Runnel, cluster mode: longest a broker that does not lead _schemas partition 0 waits for the leader\'s schema registry to answer a write it forwarded (registration, deletion, config, mode); then HTTP 500, error_code 50003 (Confluent\'s request forwarding failed).',
+    validate: atLeast(10),
+  },
+  {
     name: 'runnel.metrics.max.label.values',
     type: 'int',
     default: 1000,
