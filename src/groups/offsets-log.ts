@@ -142,16 +142,25 @@ export class TopicOffsetsLog implements OffsetsLog {
   }
 }
 
-/** For unit tests: records kept in arrays; `failNext` makes appends fail; `hold` delays durability. */
+/**
+ * For unit tests: records kept in arrays; `failWith` makes appends fail; `hold` delays
+ * durability; `holdReplays` delays replays (a partition loading) until `releaseReplays`.
+ * Transactional appends keep their producer, and `appendMarker` adds a transaction marker, so a
+ * replay hands both to the loader as the real log does.
+ */
 export class MemoryOffsetsLog implements OffsetsLog {
   readonly partitions: KeyedRecord[][];
+  /** Per partition, per record: its transactional producer (-1: none); a marker entry has key null. */
+  private readonly extra: Array<Array<{ producerId: number; commit?: boolean }>>;
   failWith: Error | null = null;
   /** While set, appends wait until release() (to test commits in flight). */
   private held: Array<() => void> | null = null;
+  private replaysHeld: Array<() => void> | null = null;
   created = false;
 
   constructor(readonly count = 4) {
     this.partitions = Array.from({ length: count }, () => []);
+    this.extra = Array.from({ length: count }, () => []);
   }
 
   partitionCount(): number {
@@ -177,9 +186,28 @@ export class MemoryOffsetsLog implements OffsetsLog {
     for (const fn of held) fn();
   }
 
-  append(partition: number, records: readonly KeyedRecord[]): Promise<void> {
+  /** Replays from now on wait for releaseReplays. */
+  holdReplays(): void {
+    this.replaysHeld = [];
+  }
+
+  /** Lets the held replays go on: all of them, or the one at `index` (in the order they started). */
+  releaseReplays(index?: number): void {
+    const held = this.replaysHeld ?? [];
+    if (index === undefined) {
+      this.replaysHeld = null;
+      for (const fn of held) fn();
+      return;
+    }
+    const fn = held[index];
+    held[index] = () => undefined;
+    fn?.();
+  }
+
+  append(partition: number, records: readonly KeyedRecord[], producerId = -1): Promise<void> {
     if (this.failWith) return Promise.reject(this.failWith);
     this.partitions[partition]!.push(...records.map((r) => ({ key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) })));
+    this.extra[partition]!.push(...records.map(() => ({ producerId })));
     if (this.held) {
       const held = this.held;
       return new Promise((resolve) => held.push(resolve));
@@ -187,11 +215,27 @@ export class MemoryOffsetsLog implements OffsetsLog {
     return Promise.resolve();
   }
 
-  appendTransactional(partition: number, records: readonly KeyedRecord[]): Promise<void> {
-    return this.append(partition, records);
+  appendTransactional(partition: number, records: readonly KeyedRecord[], producerId: number): Promise<void> {
+    return this.append(partition, records, producerId);
   }
 
-  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void): Promise<void> {
-    for (const r of this.partitions[partition]!) onRecord(r.key, r.value, -1);
+  /** A COMMIT/ABORT marker of `producerId` lands in the partition. */
+  appendMarker(partition: number, producerId: number, commit: boolean): void {
+    this.partitions[partition]!.push({ key: Buffer.alloc(0), value: null });
+    this.extra[partition]!.push({ producerId, commit });
+  }
+
+  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void, onMarker?: (producerId: number, commit: boolean) => void): Promise<void> {
+    if (this.replaysHeld) {
+      const held = this.replaysHeld;
+      await new Promise<void>((resolve) => held.push(resolve));
+    }
+    const records = this.partitions[partition]!;
+    const extra = this.extra[partition]!;
+    for (let i = 0; i < records.length; i++) {
+      const e = extra[i]!;
+      if (e.commit !== undefined) onMarker?.(e.producerId, e.commit);
+      else onRecord(records[i]!.key, records[i]!.value, e.producerId);
+    }
   }
 }
