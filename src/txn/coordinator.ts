@@ -80,6 +80,8 @@ export class TransactionCoordinator {
   private expireTimer: NodeJS.Timeout | null = null;
   /** Ids of the legacy transactional-ids file, imported as their partition loads. */
   private legacy = new Map<string, TxnLogValue>();
+  /** Per partition, settled when it stops being coordinated here (requests waiting for markers give up). */
+  private readonly resignations = new Map<number, { promise: Promise<void>; resolve: () => void }>();
   stopping = false;
 
   private constructor(
@@ -129,6 +131,29 @@ export class TransactionCoordinator {
   coordinatorError(transactionalId: string): number {
     if (this.stopping) return ErrorCode.NOT_COORDINATOR;
     return this.ownership.error(this.stateLog.partitionFor(transactionalId));
+  }
+
+  /**
+   * Waits for `work` (markers being written) unless the partition of `id` stops being coordinated
+   * here first: true when it did (the request is answered NOT_COORDINATOR and the client retries
+   * at the partition's new coordinator, as Kafka answers requests waiting on a resigned partition).
+   */
+  async movedBefore(id: string, work: Promise<void>): Promise<boolean> {
+    const partition = this.stateLog.partitionFor(id);
+    let r = this.resignations.get(partition);
+    if (!r) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((res) => (resolve = res));
+      this.resignations.set(partition, (r = { promise, resolve }));
+    }
+    return Promise.race([work.then(() => false), r.promise.then(() => true)]);
+  }
+
+  /** The partition is no longer coordinated here (txn-ownership.ts unloads it). */
+  partitionResigned(partition: number): void {
+    const r = this.resignations.get(partition);
+    this.resignations.delete(partition);
+    r?.resolve();
   }
 
   /** A `__transaction_state` partition is loading (ListTransactions answers COORDINATOR_LOAD_IN_PROGRESS). */
@@ -194,7 +219,7 @@ export class TransactionCoordinator {
       }
       if (step.kind === 'done') return step.value;
       try {
-        await step.promise;
+        if (await this.movedBefore(id, step.promise)) return fail(ErrorCode.NOT_COORDINATOR);
       } catch {
         return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
       }

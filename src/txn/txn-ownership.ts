@@ -37,6 +37,7 @@ export function txnPartitionHooks(coord: TransactionCoordinator, deps: TxnLoadDe
       return read(coord, deps, partition).then(({ table, records }) => installer(coord, deps, partition, table, records));
     },
     unload(partition) {
+      coord.partitionResigned(partition);
       let dropped = 0;
       for (const meta of [...coord.txns.values()]) {
         if (coord.stateLog.partitionFor(meta.transactionalId) !== partition) continue;

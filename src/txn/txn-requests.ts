@@ -93,7 +93,9 @@ export async function endTxn(coord: TransactionCoordinator, id: string, producer
   }
   if (step.kind === 'done') return step.value;
   // The decision is durable (Prepare state written): a marker that fails now is retried by the
-  // coordinator, so the producer is told the transaction ended either way, as Kafka does.
-  await step.promise.catch(() => undefined);
-  return ErrorCode.NONE;
+  // coordinator, so the producer is told the transaction ended either way, as Kafka does — unless
+  // the partition moved meanwhile: then its new coordinator finishes it (NOT_COORDINATOR: the
+  // producer asks that one).
+  const moved = await coord.movedBefore(id, step.promise.catch(() => undefined));
+  return moved ? ErrorCode.NOT_COORDINATOR : ErrorCode.NONE;
 }

@@ -4,7 +4,8 @@
  * NOT_COORDINATOR, of a loading one COORDINATOR_LOAD_IN_PROGRESS; a transaction found in
  * PrepareCommit when the partition is loaded is completed (markers with the coordinator epoch,
  * then CompleteCommit) while Ongoing ones keep running; a completion cut off by a resignation
- * writes nothing more and is redone by the next leader; markers refused by a moving leader are
+ * writes nothing more and is redone by the next leader, and an EndTxn waiting for it is answered
+ * NOT_COORDINATOR; markers refused by a moving leader are
  * retried; and produce verification only refuses unknown producers when every id is coordinated here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -160,6 +161,22 @@ describe('following __transaction_state leadership', () => {
       { producerId: 7, producerEpoch: 0, coordinatorEpoch: epoch, commit: false },
     ]);
     expect(statesOf(log, id)).toEqual(['PrepareAbort', 'CompleteAbort']);
+  });
+
+  it('an EndTxn waiting for its markers is answered NOT_COORDINATOR when the partition moves', async () => {
+    const log = new MemoryTxnStateLog(4);
+    const id = 'tx-ending';
+    const leadership = new FakeLeadership().ledFromStart(STATE, 4);
+    const markers = new RecordingMarkers();
+    const coord = await start(log, leadership, markers);
+    const init = await coord.initProducerId(id, 60_000, null);
+    expect(await coord.addPartitions(id, init.producerId, init.producerEpoch, [['t', 0]])).toBe(ErrorCode.NONE);
+    markers.answer = () => new Promise(() => undefined);
+    const ending = coord.endTxn(id, init.producerId, init.producerEpoch, true);
+    await vi.waitFor(() => expect(markers.sent.length).toBe(1));
+    leadership.resign(STATE, log.partitionFor(id));
+    expect(await ending).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(statesOf(log, id)).toEqual(['Empty', 'Ongoing', 'PrepareCommit']);
   });
 
   it('retries markers a moving partition leader refused; a deleted partition counts as done', async () => {
