@@ -149,7 +149,7 @@ export class SchemaRegistry {
     const keyed: KeyedRecord[] = records.map((r) => ({ key: encodeKey(r.key), value: r.value }));
     let at: { baseOffset: number; lastOffset: number };
     try {
-      at = await this.log.append(keyed);
+      at = await this.log.append(keyed, this.limits.storeTimeoutMs);
     } catch (e) {
       this.logger.error({ err: e }, 'writing to _schemas failed');
       throw RegistryErrors.storeError((e as Error).message);

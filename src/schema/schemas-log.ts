@@ -11,6 +11,7 @@
  * which AlterConfigs allows); writes resume as soon as it is compacted, no restart needed.
  */
 import { buildBatchSync } from '../../protocol/records/builder.js';
+import { within } from '../data/deadline.js';
 import { InternalTopic, SCHEMAS_TOPIC, isCompactOnly, replayPartition, type InternalTopicHost } from '../data/internal-topic.js';
 import type { PartitionsPort } from '../data/partitions.js';
 import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
@@ -27,9 +28,10 @@ export interface SchemasLog {
   /**
    * Appends the records as one batch, as the leader of `_schemas`-0 (creating the topic first if
    * needed); resolves with its offsets once acknowledged with acks=all semantics (one node: fsynced;
-   * a cluster: every in-sync replica has it). Rejects when this broker does not lead the partition.
+   * a cluster: every in-sync replica has it), waiting at most `timeoutMs`. Rejects when this broker
+   * does not lead the partition.
    */
-  append(records: readonly KeyedRecord[]): Promise<{ baseOffset: number; lastOffset: number }>;
+  append(records: readonly KeyedRecord[], timeoutMs: number): Promise<{ baseOffset: number; lastOffset: number }>;
   /**
    * Calls onRecord for every keyed record of the local replica from offset `from` up to what is
    * readable (the high watermark), in log order; resolves with the offset after the last one read
@@ -74,7 +76,7 @@ export class TopicSchemasLog implements SchemasLog {
     return `${SCHEMAS_TOPIC} has cleanup.policy=${shown}: retention would delete registered schemas, so the registry refuses to write until it is compact (AlterConfigs ${SCHEMAS_TOPIC} cleanup.policy=compact)`;
   }
 
-  async append(records: readonly KeyedRecord[]): Promise<{ baseOffset: number; lastOffset: number }> {
+  async append(records: readonly KeyedRecord[], timeoutMs: number): Promise<{ baseOffset: number; lastOffset: number }> {
     const problem = this.policyProblem();
     if (problem) throw new Error(problem);
     await this.ensure();
@@ -85,7 +87,8 @@ export class TopicSchemasLog implements SchemasLog {
     const now = Date.now();
     // acks=all; `_schemas` has flush.messages=1, so on one node that is the fsync.
     const appended = log.append(buildBatchSync(records.map((r) => ({ key: r.key, value: r.value, timestamp: now }))), -1, minInsyncReplicas);
-    await log.acknowledgement(appended, -1);
+    const acknowledged = log.acknowledgement(appended, -1);
+    if (acknowledged) await within(acknowledged, timeoutMs, () => new Error(`the write to ${SCHEMAS_TOPIC}-0 was not acknowledged within ${timeoutMs} ms`));
     return { baseOffset: appended.baseOffset, lastOffset: appended.lastOffset };
   }
 

@@ -18,6 +18,8 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { buildControlBatch } from '../../protocol/records/builder.js';
 import { ControlRecordType } from '../../protocol/records/records.js';
+import type { ConfigView } from '../config/view.js';
+import { within } from '../data/deadline.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../data/internal-topic.js';
 import type { PartitionsPort } from '../data/partitions.js';
 import type { TopicsPort } from '../metadata/port.js';
@@ -49,6 +51,8 @@ export interface TxnMarkerListener {
 
 /** What appending markers locally needs of the broker. */
 export interface LocalMarkerDeps {
+  /** request.timeout.ms bounds the wait for a marker's acknowledgement. */
+  readonly config: ConfigView;
   readonly topics: Pick<TopicsPort, 'get' | 'settings'>;
   readonly partitions: Pick<PartitionsPort, 'get' | 'appendInOrder'>;
   readonly producerStates: ProducerStatesPort;
@@ -60,8 +64,9 @@ export interface LocalMarkerDeps {
  * offsets for __consumer_offsets). With `checkEpoch` (WriteTxnMarkers) a marker older than the
  * producer's epoch in the partition is refused with INVALID_PRODUCER_EPOCH, as Kafka refuses it.
  * Returns the error code (UNKNOWN_TOPIC_OR_PARTITION when the partition is gone,
- * NOT_LEADER_OR_FOLLOWER when it is not hosted here); throws the
- * partition's KafkaError (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, KAFKA_STORAGE_ERROR ...).
+ * NOT_LEADER_OR_FOLLOWER when it is not hosted here); throws the partition's KafkaError
+ * (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, KAFKA_STORAGE_ERROR ...), or REQUEST_TIMED_OUT when
+ * not acknowledged within request.timeout.ms.
  */
 export async function appendMarkerLocally(deps: LocalMarkerDeps, topic: string, partition: number, marker: TxnMarker, checkEpoch: boolean): Promise<number> {
   const t = deps.topics.get(topic);
@@ -90,7 +95,7 @@ export async function appendMarkerLocally(deps: LocalMarkerDeps, topic: string, 
       return log.acknowledgement(res, -1);
     },
   );
-  await acknowledged;
+  if (acknowledged) await within(acknowledged, deps.config.int('request.timeout.ms'), () => new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `marker to ${topic}-${partition} not acknowledged in time`));
   if (refused) return ErrorCode.INVALID_PRODUCER_EPOCH;
   if (topic === CONSUMER_OFFSETS_TOPIC) deps.groups.txnMarkerWritten(partition, producerId, commit);
   return ErrorCode.NONE;

@@ -9,6 +9,7 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
+import { within } from '../data/deadline.js';
 import { InternalTopic, TRANSACTION_STATE_TOPIC, replayPartition } from '../data/internal-topic.js';
 import { offsetsPartitionFor } from '../groups/offsets-partition.js';
 import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
@@ -25,8 +26,9 @@ export interface TxnStateLog {
   /**
    * Appends one record to the id's partition as its leader (creating the topic first if needed);
    * resolves once acknowledged with acks=all semantics (one node: written, fsynced by default; a
-   * cluster: the high watermark passed it). Rejects with NOT_COORDINATOR when the partition is not
-   * here, or the partition's error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, ...).
+   * cluster: the high watermark passed it), waiting at most request.timeout.ms (REQUEST_TIMED_OUT).
+   * Rejects with NOT_COORDINATOR when the partition is not here, or the partition's error
+   * (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, ...).
    */
   append(transactionalId: string, key: Buffer, value: Buffer | null): Promise<void>;
   /** Every keyed record of one partition, in log order; resolves with how many there were. */
@@ -66,9 +68,10 @@ export class TransactionStateLog implements TxnStateLog {
     if (!log) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `${TRANSACTION_STATE_TOPIC}-${partition} is not available`);
     const topic = this.deps.topics.get(TRANSACTION_STATE_TOPIC);
     const minInsyncReplicas = topic ? this.deps.topics.settings(topic).minInsyncReplicas : 1;
-    // Kafka's transaction coordinator appends with acks=-1.
+    // Kafka's transaction coordinator appends with acks=-1, waiting at most request.timeout.ms.
     const appended = log.append(buildBatchSync([{ key, value, timestamp: Date.now() }]), -1, minInsyncReplicas);
-    await log.acknowledgement(appended, -1);
+    const acknowledged = log.acknowledgement(appended, -1);
+    if (acknowledged) await within(acknowledged, this.deps.config.int('request.timeout.ms'), () => new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${TRANSACTION_STATE_TOPIC}-${partition} write not acknowledged in time`));
   }
 
   async replayPartition(partition: number, onRecord: (key: Buffer, value: Buffer | null) => void): Promise<number> {
