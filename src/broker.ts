@@ -13,9 +13,9 @@
 import { resolve } from 'node:path';
 import type { Logger } from './logger.js';
 import { BrokerConfig } from './config/broker-config.js';
-import { loadMetaProperties } from './metadata/data-dir.js';
+import { loadMetaProperties, newClusterId, readMetaProperties, writeMetaProperties } from './metadata/data-dir.js';
 import { lockDataDir } from './metadata/dir-lock.js';
-import { TopicStore } from './metadata/topic-store.js';
+import { METADATA_FILE, TopicStore } from './metadata/topic-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { Listeners } from './server/listener.js';
 import { RequestMemoryPool } from './server/request-memory.js';
@@ -33,12 +33,19 @@ import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
 import { appendTransactionalBatch } from './txn/transactional-append.js';
-import { ReplicaManager } from './replica/replica-manager.js';
+import { ReplicaManager, type ReplicaLogStore } from './replica/replica-manager.js';
+import type { FollowerFetchers } from './replica/follower-fetchers.js';
 import { HostedPartitions } from './replica/hosted-partitions.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
 import { LocalLeadership } from './data/local-leadership.js';
-import { LocalNode, type ListenerAddress } from './cluster/node.js';
+import { LocalNode, type ListenerAddress, type NodePort } from './cluster/node.js';
+import { clusterSettings } from './cluster/cluster-config.js';
+import { ClusterMode } from './cluster/cluster-mode.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { registrationListeners } from './cluster/registration.js';
+import { ClusterTopics } from './metadata/cluster-topics.js';
+import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
 import { BrokerStartError } from './errors.js';
@@ -48,8 +55,12 @@ export type { ListenerAddress };
 export class Broker implements BrokerStatus {
   readonly nodeId: number;
   readonly dataDir: string;
-  /** Who this broker is: node and cluster id, advertised listener addresses (Metadata, FindCoordinator). */
-  readonly node: LocalNode;
+  /** Who this broker is: node and cluster id, the brokers and controller (Metadata, FindCoordinator). */
+  node: NodePort;
+  /** Cluster mode (runnel.etcd.endpoints set): membership, metadata image, controller; null on a single node. */
+  cluster: ClusterMode | null = null;
+  /** Cluster mode: where followed partitions are fetched (the replication data path plugs in here). */
+  fetchers: FollowerFetchers | undefined;
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -62,7 +73,8 @@ export class Broker implements BrokerStatus {
   /** Which partitions this broker leads: the coordinators follow it (one node: every hosted partition). */
   leadership!: LocalLeadership;
   groups!: GroupCoordinator;
-  producerIds!: ProducerIdAllocator;
+  /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
+  producerIds!: ProducerIdsPort;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
   txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
@@ -83,6 +95,7 @@ export class Broker implements BrokerStatus {
   private releaseLock: (() => Promise<void>) | null = null;
   private stopping: Promise<void> | null = null;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
+  private readonly localNode: LocalNode;
 
   constructor(
     readonly config: BrokerConfig,
@@ -94,7 +107,7 @@ export class Broker implements BrokerStatus {
     readonly stateFs: StorageFs = realFs,
   ) {
     this.nodeId = config.nodeId();
-    this.node = new LocalNode(this.nodeId);
+    this.node = this.localNode = new LocalNode(this.nodeId);
     this.dataDir = resolve(config.dataDir());
     this.producerStates = new ProducerStateManager(log.child({ component: 'producer-state' }), stateFs);
     this.requestMemory = new RequestMemoryPool(config.int('queued.max.request.bytes'));
@@ -119,7 +132,7 @@ export class Broker implements BrokerStatus {
 
   /** Where clients reach us, per listener name, with real ports once bound. */
   get advertised(): ListenerAddress[] {
-    return this.node.advertised;
+    return this.localNode.advertised;
   }
 
   /** Registers cleanup run at stop, before storage closes (group coordinator, timers...). */
@@ -133,10 +146,15 @@ export class Broker implements BrokerStatus {
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
-    this.node.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'), this.stateFs);
-    const store = await TopicStore.load(this.dataDir, this.stateFs);
+    const cluster = await this.joinCluster();
+    if (!cluster) this.localNode.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'), this.stateFs);
+    // Cluster mode: etcd holds the topics; the store mirrors the metadata image (no file).
+    const store = cluster ? TopicStore.inMemory() : await TopicStore.load(this.dataDir, this.stateFs);
+    const clusterTopics = cluster
+      ? new ClusterTopics({ nodeId: this.nodeId, store: cluster.topicStore, image: () => cluster.current(), applied: (done, ms) => cluster.applied(done, ms), applyTimeoutMs: cluster.settings.requestTimeoutMs })
+      : null;
     // Dynamic broker overrides first: they feed the storage defaults below.
-    this.topics = new TopicManager(store, this.config, this.log, this.nodeId);
+    this.topics = new TopicManager(store, this.config, this.log, this.nodeId, clusterTopics);
     this.topics.loadBrokerConfigs();
     this.topics.onChange((event, topic) => event === 'deleted' && this.metrics.topicDeleted(topic.name));
     this.logs = await LogManager.open({
@@ -153,25 +171,31 @@ export class Broker implements BrokerStatus {
       onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
     });
     this.topics.attachLogs(this.logs);
-    await this.topics.reconcile();
+    // Cluster mode: the replica manager creates and removes logs as the metadata image assigns them.
+    if (!cluster) await this.topics.reconcile();
     this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
     await this.freeSpace.start();
     // Every partition whose log is there is hosted (led here, at the newest epoch its log has: 0
     // so far) before anything reads it; topic changes keep the set current (logs first, then the
     // event, as TopicManager orders them). A deleted topic's producer state goes with it.
-    this.replicas = new ReplicaManager({ brokerId: this.nodeId, topics: this.topics, logs: this.logs });
-    this.replicas.loadTopics(this.topics.all());
-    const replicas = this.replicas;
-    const states = this.producerStates;
-    this.topics.onChange((event, topic) => {
-      if (event === 'deleted') for (const p of replicas.topicDeleted(topic.name)) states.forget(p);
-      else replicas.onTopicChange(event, topic);
-    });
+    if (cluster) await this.followCluster(cluster);
+    else {
+      this.replicas = new ReplicaManager({ brokerId: this.nodeId, topics: this.topics, logs: this.logs });
+      this.replicas.loadTopics(this.topics.all());
+      const replicas = this.replicas;
+      const states = this.producerStates;
+      this.topics.onChange((event, topic) => {
+        if (event === 'deleted') for (const p of replicas.topicDeleted(topic.name)) states.forget(p);
+        else replicas.onTopicChange(event, topic);
+      });
+    }
     this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir, this.logs);
     // After the replica manager's topic listener: a created topic is hosted before it is announced.
+    // Cluster mode (until the ReplicaManager implements the port and announces its leader changes):
+    // it answers from the replica state, so coordinators load what is led here at startup.
     this.leadership = new LocalLeadership(this.topics, this.partitions);
     const leadership = this.leadership;
-    this.producerIds = await ProducerIdAllocator.open(this.dataDir, this.stateFs);
+    this.producerIds = cluster ? cluster.producerIds : await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
     this.groups = await startGroupCoordinator({
@@ -210,7 +234,8 @@ export class Broker implements BrokerStatus {
       services: this.services(),
     });
     await this.listeners.open();
-    this.node.advertised = this.listeners.advertised;
+    this.localNode.advertised = this.listeners.advertised;
+    if (cluster) await this.registerInCluster(cluster);
     this.ready = true;
     this.lifecycle = 'ready';
     this.log.info(
@@ -222,10 +247,101 @@ export class Broker implements BrokerStatus {
         admin: this.adminHttp?.url ?? null,
         schemaRegistry: this.schemaRegistry.url,
         topics: store.size(),
+        cluster: cluster ? { etcd: cluster.settings.endpoints, controllerId: this.node.controllerId, brokers: cluster.current().brokers.size } : null,
         startupMs: Math.round(performance.now() - t0),
       },
       'broker started',
     );
+  }
+
+  // ---- cluster mode (docs/cluster.md) ----------------------------------------------------------
+
+  /**
+   * Cluster mode: connects to etcd, joins with the cluster id meta.properties agrees with (etcd's,
+   * recorded on first start), and loads the metadata image; the node port answers from it from now
+   * on. Null on a single node (etcd3 is never loaded then).
+   */
+  private async joinCluster(): Promise<ClusterMode | null> {
+    const settings = clusterSettings(this.config);
+    if (!settings) return null;
+    // Topics of a single-node broker live in its data dir, which cluster mode would take for
+    // leftovers and delete: refuse rather than lose them.
+    const local = (await TopicStore.load(this.dataDir, this.stateFs)).size();
+    if (local > 0) {
+      throw new BrokerStartError(
+        `${this.dataDir} holds ${local} topic(s) of a single-node broker (${METADATA_FILE}); in a cluster (runnel.etcd.endpoints) topics live in etcd and their logs here would be deleted. Start it without runnel.etcd.endpoints, or give the cluster broker another log.dirs.`,
+      );
+    }
+    const cluster = (this.cluster = await ClusterMode.connect(settings, this.log));
+    const stored = await readMetaProperties(this.dataDir, this.nodeId, this.stateFs);
+    const clusterId = await cluster.joinClusterId({ stored, configured: this.config.string('cluster.id'), fresh: newClusterId() });
+    if (stored === null) await writeMetaProperties(this.dataDir, this.nodeId, clusterId, this.stateFs);
+    await cluster.loadImage();
+    this.node = new ClusterNode(this.nodeId, () => cluster.current(), () => this.localNode.advertised, (partitions, type) => cluster.electLeaders(partitions, type));
+    return cluster;
+  }
+
+  /**
+   * Cluster mode: the replica manager hosts what the metadata image assigns here, creating and
+   * deleting logs, and the topic mirror follows the same image (topic events after the partitions).
+   * Fenced until registered: a partition the image still names this broker leader of (from before a
+   * restart) is not led before the controller has seen this broker come back.
+   */
+  private async followCluster(cluster: ClusterMode): Promise<void> {
+    const logs = this.logs;
+    const topics = this.topics;
+    const states = this.producerStates;
+    const log = this.log.child({ component: 'replicas' });
+    const replicaLogs: ReplicaLogStore = {
+      get: (topic, partition) => logs.get(topic, partition),
+      // Fresh: a directory left under the name (a deletion cut short) is moved aside first.
+      create: (parts) =>
+        logs.createFresh(
+          parts.map(({ topic, partition }) => {
+            const t = topics.get(topic);
+            return { topic, partition, config: t ? topics.logConfig(t) : TopicManager.brokerLogDefaults(this.config) };
+          }),
+        ),
+      remove: async (topic, partition) => {
+        try {
+          await logs.deletePartition(topic, partition);
+        } catch (err) {
+          log.error({ topic, partition, err: (err as Error).message }, 'could not delete the log of a partition no longer hosted here; retried at the next start');
+        }
+      },
+      all: () => [...logs.partitions()].map((l) => ({ topic: l.topic, partition: l.partition })),
+    };
+    const replicas = (this.replicas = new ReplicaManager({
+      brokerId: this.nodeId,
+      topics,
+      logs,
+      cluster: {
+        logs: replicaLogs,
+        fetchers: this.fetchers,
+        onRemoved: (p) => states.forget(p),
+        onError: (topic, partition, err) => log.error({ topic, partition, err: (err as Error).message }, 'could not create the log of a partition assigned here; retrying at the next change'),
+      },
+    }));
+    replicas.setFenced(true);
+    cluster.on('fenced', () => replicas.setFenced(true));
+    cluster.on('unfenced', () => replicas.setFenced(false));
+    cluster.on('error', (err: Error) => {
+      this.log.fatal({ err: err.message }, 'leaving the cluster: another broker registered this node.id');
+      void this.stop();
+    });
+    await cluster.follow(async (image) => {
+      const emit = topics.applyClusterImage(image);
+      await replicas.applyAssignment(image);
+      emit();
+    });
+  }
+
+  /** Cluster mode, once the listeners are bound: registers with their addresses, then leads what the image says. */
+  private async registerInCluster(cluster: ClusterMode): Promise<void> {
+    const protocols = new Map(registrationListeners(this.config).map((l) => [l.name, l.securityProtocol]));
+    await cluster.register(this.localNode.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: protocols.get(a.name) ?? 'PLAINTEXT' })));
+    this.replicas.setFenced(false);
+    await cluster.reapply();
   }
 
   /** The ports request handlers see (handlers/types.ts), once every subsystem has started. */
@@ -280,6 +396,8 @@ export class Broker implements BrokerStatus {
     const t0 = performance.now();
     this.ready = false;
     this.lifecycle = 'stopping';
+    // Cluster: leaderships move to other brokers first, while this one still serves.
+    await this.cluster?.shutdown(this.config.int('runnel.shutdown.timeout.ms'));
     const deadline = Date.now() + this.config.int('runnel.shutdown.timeout.ms');
     // Stop accepting connections. (A server's close callback waits until every connection has
     // ended — clients keep theirs open — so it is awaited only after we closed them below.)
@@ -296,6 +414,8 @@ export class Broker implements BrokerStatus {
         this.log.error({ err }, 'stop hook failed');
       }
     }
+    // Cluster: no more image changes applied to the logs; the lease goes (the registration with it).
+    await this.cluster?.close().catch((err) => this.log.warn({ err: (err as Error).message }, 'leaving the cluster failed'));
     this.freeSpace?.stop();
     if (this.logs) {
       await this.producerStates.snapshotAll();

@@ -330,6 +330,18 @@ export class LogManager {
     if (failure !== null) throw failure;
   }
 
+  /**
+   * Deletes one partition's log, as deleteTopic does for each of a topic's (a cluster broker whose
+   * replica of the partition moved elsewhere). Nothing to do when there is no such log.
+   */
+  async deletePartition(topic: string, partition: number): Promise<void> {
+    const log = this.logs.get(tpKey(topic, partition));
+    if (!log) return;
+    await this.retire(log);
+    this.logStartDirty = true;
+    this.logger.info({ topic, partition }, 'partition deleted');
+  }
+
   /** Takes one log out of service and renames its directory for deletion (see deleteTopic). */
   private async retire(log: PartitionLog): Promise<void> {
     this.logs.delete(tpKey(log.topic, log.partition));

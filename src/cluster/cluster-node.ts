@@ -1,13 +1,18 @@
 /**
  * The node port (node.ts) in cluster mode: who this broker is, the cluster id, the controller and
  * every registered broker, answered from the metadata image rather than from this broker alone
- * (LocalNode). Metadata, DescribeCluster and FindCoordinator use it unchanged.
+ * (LocalNode). Metadata, DescribeCluster, DescribeTopicPartitions and FindCoordinator use it
+ * unchanged, plus the cluster-only members: each partition's leader, epoch, replicas, ISR and
+ * offline replicas (replicas whose broker is not registered, as KRaft's metadata cache reports
+ * them), and ElectLeaders.
  *
  * A broker is listed for a listener only when it registered a listener of that name, as Kafka
  * lists only brokers that have the listener the client connected on.
  */
 import type { ClusterImage } from './metadata-image.js';
-import type { BrokerEndpoint, ListenerAddress, NodePort } from './node.js';
+import type { BrokerEndpoint, ElectionOutcome, ListenerAddress, NodePort, PartitionView } from './node.js';
+
+const NONE: readonly number[] = Object.freeze([]);
 
 export class ClusterNode implements NodePort {
   constructor(
@@ -15,6 +20,8 @@ export class ClusterNode implements NodePort {
     private readonly image: () => ClusterImage,
     /** This broker's own advertised addresses (real ports once bound), for before it is in the image. */
     private readonly advertised: () => ListenerAddress[],
+    /** ElectLeaders through etcd (controller.ts electLeaders); absent: refused. */
+    private readonly elect: ((partitions: ReadonlyArray<{ topic: string; partition: number }>, type: 0 | 1) => Promise<ElectionOutcome[]>) | null = null,
   ) {}
 
   get clusterId(): string {
@@ -43,5 +50,19 @@ export class ClusterNode implements NodePort {
       out.push({ nodeId: this.nodeId, host: a.host, port: a.port, rack: null });
     }
     return out.sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  partitionState(topic: string, partition: number): PartitionView | undefined {
+    const image = this.image();
+    const p = image.partitions.get(topic)?.get(partition);
+    if (!p) return undefined;
+    let offline: number[] | null = null;
+    for (const r of p.replicas) if (!image.brokers.has(r)) (offline ??= []).push(r);
+    return { leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, offlineReplicas: offline ?? NONE };
+  }
+
+  electLeaders(partitions: ReadonlyArray<{ topic: string; partition: number }>, electionType: 0 | 1): Promise<ElectionOutcome[]> {
+    if (!this.elect) return Promise.reject(new Error('leader election is not available'));
+    return this.elect(partitions, electionType);
   }
 }

@@ -2,7 +2,7 @@
  * The node port: who this broker is in its cluster — node id, cluster id, the controller, and the
  * addresses clients reach the brokers at, per listener (Metadata, DescribeCluster,
  * FindCoordinator). LocalNode is the single-broker cluster: this node is every broker and the
- * controller. A cluster layer (DESIGN §5) puts the registered brokers behind the same port.
+ * controller. In cluster mode ClusterNode (cluster-node.ts) answers from the metadata image.
  */
 
 /** A named listener's address as clients should use it. */
@@ -20,6 +20,25 @@ export interface BrokerEndpoint {
   rack: string | null;
 }
 
+/** A partition's leadership as the cluster's controller decided it. */
+export interface PartitionView {
+  /** -1: no leader (offline). */
+  leader: number;
+  leaderEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+  /** Replicas on brokers that are not registered (down). */
+  offlineReplicas: readonly number[];
+}
+
+/** One partition's answer to ElectLeaders. */
+export interface ElectionOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  message: string | null;
+}
+
 export interface NodePort {
   readonly nodeId: number;
   /** The cluster id from meta.properties ('' until the data directory is loaded). */
@@ -30,6 +49,13 @@ export interface NodePort {
   addressFor(listener: string): ListenerAddress;
   /** Every broker of the cluster, at the addresses of `listener`. */
   brokers(listener: string): BrokerEndpoint[];
+  /**
+   * Cluster mode only: the partition as the metadata image has it (undefined: not in the image).
+   * A single node has no such method: its hosted partitions answer for themselves.
+   */
+  partitionState?(topic: string, partition: number): PartitionView | undefined;
+  /** Cluster mode only: ElectLeaders (0 preferred, 1 unclean) written to the cluster. */
+  electLeaders?(partitions: ReadonlyArray<{ topic: string; partition: number }>, electionType: 0 | 1): Promise<ElectionOutcome[]>;
 }
 
 export class LocalNode implements NodePort {

@@ -38,3 +38,34 @@ export async function allocateProducerIdBlock(store: EtcdStore, brokerId: number
     await sleep(Math.floor(Math.random() * 10 * attempt));
   }
 }
+
+/**
+ * The producer ids port (txn/port.ts ProducerIdsPort) in cluster mode: ids from this broker's
+ * current block, a new block from etcd when it is used up (concurrent callers share the request).
+ * Ids left in a block when the broker stops are never used, as with Kafka's blocks.
+ */
+export class ProducerIdBlocks {
+  private next = 0;
+  private last = -1;
+  private pending: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: EtcdStore,
+    private readonly brokerId: number,
+  ) {}
+
+  async allocate(): Promise<number> {
+    while (this.next > this.last) {
+      this.pending ??= allocateProducerIdBlock(this.store, this.brokerId)
+        .then((block) => {
+          this.next = block.firstProducerId;
+          this.last = block.lastProducerId;
+        })
+        .finally(() => {
+          this.pending = null;
+        });
+      await this.pending;
+    }
+    return this.next++;
+  }
+}

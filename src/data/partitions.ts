@@ -164,4 +164,10 @@ export interface PartitionsPort extends PartitionLookup {
   readonly appendRefusal: string | null;
   /** The directory the partitions are stored in (DescribeLogDirs). */
   readonly logDir: string;
+  /**
+   * Why `get` found nothing for a partition of a known topic (Kafka's getPartitionOrError): in a
+   * cluster NOT_LEADER_OR_FOLLOWER when the partition exists but is not hosted here; otherwise
+   * (and when absent) UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  missingPartitionError?(topic: string, partition: number): number;
 }

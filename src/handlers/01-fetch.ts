@@ -150,7 +150,7 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
   read.waitFrom = null;
   const log = ctx.partitions.get(read.topic, p.partition);
   if (!log) {
-    res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    res.errorCode = ctx.partitions.missingPartitionError?.(read.topic, p.partition) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     res.abortedTransactions = []; // as Kafka answers an unknown partition
     return true;
   }

@@ -82,7 +82,7 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
         }
         const partition = ctx.partitions.get(t.name, p.partitionIndex);
         if (!partition) {
-          res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          res.errorCode = ctx.partitions.missingPartitionError?.(t.name, p.partitionIndex) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           continue;
         }
         try {

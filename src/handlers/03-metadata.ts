@@ -1,11 +1,13 @@
 /**
  * Metadata (key 3), versions 0-12.
  *
- * Brokers (this one, at the address of the listener the client used), the cluster id, the
- * controller (this broker) and, for the requested topics, every partition with leader, leader
- * epoch, replicas and ISR from its replica state (src/replica/partition.ts; one broker: led here at
- * the newest epoch its log has, replicas = ISR = this broker); a partition not hosted (its log is
- * missing) is LEADER_NOT_AVAILABLE with no leader, this broker offline, as Kafka answers. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
+ * Brokers (at the addresses of the listener the client used), the cluster id, the controller and,
+ * for the requested topics, every partition with leader, leader epoch, replicas, ISR and offline
+ * replicas. In a cluster all of it comes from the metadata image (ClusterNode: every registered
+ * broker, the elected controller, the controller's partition states; no leader →
+ * LEADER_NOT_AVAILABLE). On a single node from the replica state (src/replica/partition.ts: led
+ * here at the newest epoch its log has, replicas = ISR = this broker); a partition not hosted (its
+ * log is missing) is LEADER_NOT_AVAILABLE with no leader, this broker offline, as Kafka answers. Unknown topics are auto-created when `auto.create.topics.enable` is on and the request
  * allows it (v4+ flag; always allowed before v4), and are then returned ready to use — at most
  * runnel.max.auto.created.topics.per.request per request, the rest LEADER_NOT_AVAILABLE; never the
  * broker's state topics (__consumer_offsets, __transaction_state, _schemas). A name that
@@ -32,6 +34,7 @@ import type { Topic } from '../metadata/topic-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../metadata/topic-manager.js';
 import { isBrokerStateTopic } from '../data/internal-topic.js';
 import type { Partition, PartitionLookup } from '../data/partitions.js';
+import type { NodePort } from '../cluster/node.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 /** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
@@ -66,11 +69,33 @@ export function leadershipOf(partition: Partition | undefined, node: number): Pa
   };
 }
 
+const NO_NODES: readonly number[] = Object.freeze([]);
+
+/**
+ * The partition's leadership: in a cluster as the metadata image has it (every broker answers the
+ * same, whether it hosts the partition or not; no leader → LEADER_NOT_AVAILABLE), on a single node
+ * from the hosted partition.
+ */
+export function leadershipIn(services: { node: NodePort; partitions: PartitionLookup }, topic: string, partition: number): PartitionLeadership {
+  const node = services.node;
+  if (node.partitionState === undefined) return leadershipOf(services.partitions.get(topic, partition), node.nodeId);
+  const v = node.partitionState(topic, partition);
+  if (v === undefined) return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1, leaderEpoch: -1, replicaNodes: NO_NODES, isrNodes: NO_NODES, offlineReplicas: NO_NODES };
+  return {
+    errorCode: v.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    leaderId: v.leader,
+    leaderEpoch: v.leaderEpoch,
+    replicaNodes: v.replicas,
+    isrNodes: v.isr,
+    offlineReplicas: v.offlineReplicas,
+  };
+}
+
 /** A known topic with each partition's leadership. */
-export function describeTopic(partitions: PartitionLookup, node: number, topic: Topic, includeOps: boolean): MetadataResponseTopic {
+export function describeTopic(services: { node: NodePort; partitions: PartitionLookup }, topic: Topic, includeOps: boolean): MetadataResponseTopic {
   const described = [];
   for (let p = 0; p < topic.partitions; p++) {
-    const l = leadershipOf(partitions.get(topic.name, p), node);
+    const l = leadershipIn(services, topic.name, p);
     described.push(
       newMetadataResponsePartition({
         errorCode: l.errorCode,
@@ -143,7 +168,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
     const topics: MetadataResponseTopic[] = [];
     if (allTopics) {
-      for (const t of ctx.topics.all()) topics.push(describeTopic(ctx.partitions, ctx.node.nodeId, t, includeOps));
+      for (const t of ctx.topics.all()) topics.push(describeTopic(ctx, t, includeOps));
     } else {
       const autoCreate = ctx.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
       const created = autoCreate ? await autoCreateTopics(ctx, req.topics!, v) : new Map<string, MetadataResponseTopic>();
@@ -156,14 +181,14 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           if (seenIds.has(id)) continue;
           seenIds.add(id);
           const byId = ctx.topics.byId(rt.topicId);
-          topics.push(byId ? describeTopic(ctx.partitions, ctx.node.nodeId, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          topics.push(byId ? describeTopic(ctx, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         const name = rt.name ?? '';
         if (seenNames.has(name)) continue;
         seenNames.add(name);
         const topic = ctx.topics.get(name);
-        if (topic) topics.push(describeTopic(ctx.partitions, ctx.node.nodeId, topic, includeOps));
+        if (topic) topics.push(describeTopic(ctx, topic, includeOps));
         else topics.push(created.get(name) ?? topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }

@@ -1,7 +1,13 @@
 /**
  * FindCoordinator (key 10), versions 0-4.
  *
- * Single node: this broker coordinates every group (key type 0) and transactional id (key type 1).
+ * The coordinator of a group (key type 0) is the leader of its `__consumer_offsets` partition,
+ * `abs(hash(group)) % partitions` (groups/offsets-partition.ts: Java's String.hashCode and Kafka's
+ * Utils.abs); of a transactional id (key type 1) the leader of its `__transaction_state`
+ * partition, the same way. On a single node that is always this broker. In a cluster the leader
+ * comes from the metadata image; a partition without a leader (or a leader without the client's
+ * listener) is COORDINATOR_NOT_AVAILABLE, retriable, as Kafka answers.
+ *
  * The first group lookup creates `__consumer_offsets`, and the first transactional id lookup
  * `__transaction_state`, as Kafka does; if that fails the answer is COORDINATOR_NOT_AVAILABLE
  * (retriable). Other key types get INVALID_REQUEST.
@@ -17,10 +23,48 @@ import {
   type FindCoordinatorResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
-import { defineHandler } from './types.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../data/internal-topic.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
+
+interface Coordinator {
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+}
+
+const NOT_AVAILABLE: Coordinator = { nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+
+/** Creates the key type's state topic when missing: NONE, or why the coordinator cannot be found. */
+async function ensureStateTopic(ctx: RequestContext, keyType: number): Promise<number> {
+  if (keyType !== GROUP && keyType !== TRANSACTION) return ErrorCode.INVALID_REQUEST;
+  if (ctx.groups.stopping || (keyType === TRANSACTION && ctx.txn.stopping)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  try {
+    await (keyType === GROUP ? ctx.groups.ensureOffsetsTopic() : ctx.txn.stateLog.ensure());
+    return ErrorCode.NONE;
+  } catch (err) {
+    ctx.log.warn({ err: (err as Error).message }, keyType === GROUP ? 'cannot create the offsets topic' : 'cannot create the transaction state topic');
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+}
+
+/** The leader of the key's state-topic partition, at the client's listener. */
+function coordinatorFor(ctx: RequestContext, keyType: number, key: string): Coordinator {
+  const listener = ctx.conn.listener;
+  if (ctx.node.partitionState === undefined) {
+    const a = ctx.node.addressFor(listener);
+    return { nodeId: ctx.node.nodeId, host: a.host, port: a.port, errorCode: ErrorCode.NONE };
+  }
+  const topic = keyType === GROUP ? CONSUMER_OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
+  const partition = keyType === GROUP ? ctx.groups.partitionFor(key) : (ctx.txn.stateLog.partitionFor?.(key) ?? 0);
+  const leader = ctx.node.partitionState(topic, partition)?.leader ?? -1;
+  if (leader < 0) return NOT_AVAILABLE;
+  const b = ctx.node.brokers(listener).find((x) => x.nodeId === leader);
+  return b ? { nodeId: leader, host: b.host, port: b.port, errorCode: ErrorCode.NONE } : NOT_AVAILABLE;
+}
 
 export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   key: 10,
@@ -28,51 +72,19 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   maxVersion: 4,
   async handle(ctx, req) {
     const keys = ctx.version >= 4 ? req.coordinatorKeys : [req.key];
-    let errorCode: number = ErrorCode.NONE;
-    if (req.keyType !== GROUP && req.keyType !== TRANSACTION) errorCode = ErrorCode.INVALID_REQUEST;
-    else if (ctx.groups.stopping) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    else if (req.keyType === GROUP) {
-      try {
-        await ctx.groups.ensureOffsetsTopic();
-      } catch (err) {
-        ctx.log.warn({ err: (err as Error).message }, 'cannot create the offsets topic');
-        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      }
-    } else if (ctx.txn.stopping) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    else {
-      try {
-        await ctx.txn.stateLog.ensure();
-      } catch (err) {
-        ctx.log.warn({ err: (err as Error).message }, 'cannot create the transaction state topic');
-        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      }
-    }
-    const addr = ctx.node.addressFor(ctx.conn.listener);
-    const ok = errorCode === ErrorCode.NONE;
-    const message = ok ? null : errorName(errorCode);
+    const errorCode = await ensureStateTopic(ctx, req.keyType);
+    const found = keys.map((key) => (errorCode === ErrorCode.NONE ? coordinatorFor(ctx, req.keyType, key) : { ...NOT_AVAILABLE, errorCode }));
+    const messageOf = (c: Coordinator) => (c.errorCode === ErrorCode.NONE ? null : errorName(c.errorCode));
     if (ctx.version >= 4) {
       return newFindCoordinatorResponse({
         throttleTimeMs: 0,
-        coordinators: keys.map((key) =>
-          newFindCoordinatorResponseCoordinator({
-            key,
-            nodeId: ok ? ctx.node.nodeId : -1,
-            host: ok ? addr.host : '',
-            port: ok ? addr.port : -1,
-            errorCode,
-            errorMessage: message,
-          }),
+        coordinators: found.map((c, i) =>
+          newFindCoordinatorResponseCoordinator({ key: keys[i]!, nodeId: c.nodeId, host: c.host, port: c.port, errorCode: c.errorCode, errorMessage: messageOf(c) }),
         ),
       });
     }
-    return newFindCoordinatorResponse({
-      throttleTimeMs: 0,
-      errorCode,
-      errorMessage: message,
-      nodeId: ok ? ctx.node.nodeId : -1,
-      host: ok ? addr.host : '',
-      port: ok ? addr.port : -1,
-    });
+    const c = found[0]!;
+    return newFindCoordinatorResponse({ throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: messageOf(c), nodeId: c.nodeId, host: c.host, port: c.port });
   },
   errorResponse(ctx, req, code, message) {
     if (ctx.version >= 4) {

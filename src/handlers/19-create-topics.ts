@@ -1,8 +1,9 @@
 /**
  * CreateTopics (key 19), versions 2-7.
  *
- * Creates each topic with its partitions (default num.partitions for -1), replication factor (1 on
- * a single node; -1 for the default), manual assignments and configs; validate_only checks without
+ * Creates each topic with its partitions (default num.partitions for -1), replication factor (-1:
+ * default.replication.factor; a single node takes only 1, a cluster at most its live brokers,
+ * else INVALID_REPLICATION_FACTOR), manual assignments and configs; validate_only checks without
  * creating. Errors are per topic with Kafka's codes and messages (TOPIC_ALREADY_EXISTS,
  * INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG ...).
  * A name repeated in one request gets one answer, INVALID_REQUEST, as Kafka does.
@@ -62,7 +63,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         numPartitions: result.partitions,
-        replicationFactor: 1,
+        replicationFactor: result.replicationFactor,
       });
       if (ctx.version >= 5 && created) {
         const described = ctx.configs.describeTopic(t.name, null);

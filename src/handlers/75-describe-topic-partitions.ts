@@ -11,8 +11,8 @@
  *
  * Kafka 3.8+ admin clients use this for describeTopics() (kafka-topics --describe, Streams'
  * internal-topic checks) when the broker advertises it, and fall back to Metadata otherwise. Leader,
- * leader epoch, replicas and ISR come from each partition's replica state, as Metadata answers them
- * (one broker: led here, itself the only replica and ISR), and an empty ELR / last-known ELR (what
+ * leader epoch, replicas and ISR are as Metadata answers them (leadershipIn: the metadata image in a
+ * cluster; one broker: led here, itself the only replica and ISR), and an empty ELR / last-known ELR (what
  * kafka-topics prints as "Elr: " and "LastKnownElr: ").
  */
 import {
@@ -27,7 +27,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/codec-support.js';
 import { topicNameProblem } from '../metadata/topic-manager.js';
-import { ALL_TOPIC_OPERATIONS, leadershipOf } from './03-metadata.js';
+import { ALL_TOPIC_OPERATIONS, leadershipIn } from './03-metadata.js';
 import { defineHandler } from './types.js';
 
 /** Kafka's `max.request.partition.size.limit` default: the most partitions one response carries. */
@@ -38,7 +38,6 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const node = ctx.node.nodeId;
     const fetchAll = req.topics.length === 0;
     const cursorTopic = req.cursor?.topicName ?? '';
     const names = new Set<string>();
@@ -72,7 +71,7 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
       const end = Math.min(topic.partitions, start + remaining);
       const partitions = [];
       for (let p = start; p < end; p++) {
-        const l = leadershipOf(ctx.partitions.get(name, p), node);
+        const l = leadershipIn(ctx, name, p);
         partitions.push(
           newDescribeTopicPartitionsResponsePartition({
             errorCode: l.errorCode,

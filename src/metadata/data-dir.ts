@@ -43,23 +43,34 @@ function metaPropertiesProblem(props: Map<string, string>): string | null {
 
 /** Reads or creates meta.properties (through the storage fs seam); returns the cluster id. */
 export async function loadMetaProperties(dir: string, nodeId: number, configuredClusterId: string | null, fs: StorageFs = realFs): Promise<string> {
+  const stored = await readMetaProperties(dir, nodeId, fs);
+  if (stored && configuredClusterId && stored !== configuredClusterId) {
+    throw new DataDirError(`Stored cluster.id ${stored} in ${join(dir, META_PROPERTIES)} doesn't match configured cluster.id ${configuredClusterId}`);
+  }
+  if (stored) return stored;
+  const clusterId = configuredClusterId ?? newClusterId();
+  await writeMetaProperties(dir, nodeId, clusterId, fs);
+  return clusterId;
+}
+
+/**
+ * The cluster id stored in meta.properties, or null when there is none yet (cluster mode: etcd
+ * decides it, then writeMetaProperties records it). A stored node id other than `nodeId` is refused.
+ */
+export async function readMetaProperties(dir: string, nodeId: number, fs: StorageFs = realFs): Promise<string | null> {
   const path = join(dir, META_PROPERTIES);
   const text = await readTextIfExists(fs, path);
-  if (text !== null) {
-    const props = parseProperties(text);
-    const problem = metaPropertiesProblem(props);
-    if (problem) throw new DataDirError(`${path} is corrupt (${problem}); restore it (cluster.id, node.id, version=1) or move the data directory aside`);
-    const storedNode = props.get('node.id') ?? props.get('broker.id');
-    if (storedNode !== undefined && Number(storedNode) !== nodeId) {
-      throw new DataDirError(`Stored node id ${storedNode} in ${path} doesn't match node.id ${nodeId}`);
-    }
-    const stored = props.get('cluster.id');
-    if (stored && configuredClusterId && stored !== configuredClusterId) {
-      throw new DataDirError(`Stored cluster.id ${stored} in ${path} doesn't match configured cluster.id ${configuredClusterId}`);
-    }
-    if (stored) return stored;
+  if (text === null) return null;
+  const props = parseProperties(text);
+  const problem = metaPropertiesProblem(props);
+  if (problem) throw new DataDirError(`${path} is corrupt (${problem}); restore it (cluster.id, node.id, version=1) or move the data directory aside`);
+  const storedNode = props.get('node.id') ?? props.get('broker.id');
+  if (storedNode !== undefined && Number(storedNode) !== nodeId) {
+    throw new DataDirError(`Stored node id ${storedNode} in ${path} doesn't match node.id ${nodeId}`);
   }
-  const clusterId = configuredClusterId ?? newClusterId();
+  return props.get('cluster.id') || null;
+}
+
+export async function writeMetaProperties(dir: string, nodeId: number, clusterId: string, fs: StorageFs = realFs): Promise<void> {
   await writeFileAtomic(fs, dir, META_PROPERTIES, `#\n#${new Date().toISOString()}\ncluster.id=${clusterId}\nnode.id=${nodeId}\nversion=1\n`);
-  return clusterId;
 }

@@ -10,6 +10,10 @@
  *
  * Topic changes run one at a time (`exclusive`): the checks (exists? collides?) and the change
  * they allow must not interleave with another change while the store writes.
+ *
+ * Cluster mode (`cluster` given, docs/cluster.md): the same checks, then the change is written to
+ * etcd (cluster-topics.ts); the store is an in-memory mirror of the metadata image, which
+ * `applyClusterImage` keeps current, and partition logs follow the image in the replica manager.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger } from '../logger.js';
@@ -20,27 +24,20 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import type { ClusterImage } from '../cluster/metadata-image.js';
 import type { Topic, TopicStore } from './topic-store.js';
-import { collisionKey } from './topic-store.js';
+import { collisionKey, formatConfigs } from './topic-store.js';
 import { validateBrokerOverrides } from '../config/broker-overrides.js';
 import { topicSchemaPolicy, type TopicSchemaPolicy } from './topic-schema-policy.js';
-import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic, isCompactOnly } from '../data/internal-topic.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, isBrokerStateTopic } from '../data/internal-topic.js';
 import type { TopicChanges, TopicConfigs, TopicCreator, TopicListener, TopicsPort } from './port.js';
 import { checkConfigSizes, checkPartitionsOnBroker, checkPartitionsPerRequest, checkPartitionsPerTopic, requestedPartitions } from './topic-limits.js';
+import { type TopicCreation, type ValidatedTopic, checkStateTopicConfigs, validateNewTopic } from './new-topic.js';
+import type { ClusterTopics } from './cluster-topics.js';
 
-export const MAX_TOPIC_NAME_LENGTH = 249;
+export { INTERNAL_TOPICS, MAX_TOPIC_NAME_LENGTH, topicNameProblem } from './new-topic.js';
+export type { TopicCreation };
 export { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC };
-/** Kafka's internal topics: clients may not create them (Runnel's broker-state topics: data/internal-topic.ts). */
-export const INTERNAL_TOPICS = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
-
-/** Kafka's topic name rules, with its messages. Returns null when valid. */
-export function topicNameProblem(name: string): string | null {
-  if (name.length === 0) return "Topic name is illegal, it can't be empty";
-  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
-  if (name.length > MAX_TOPIC_NAME_LENGTH) return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`;
-  if (!/^[a-zA-Z0-9._-]+$/.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
-  return null;
-}
 
 
 function num(v: ConfigValue): number {
@@ -57,14 +54,13 @@ export interface CreateTopicOptions {
   internal?: boolean;
 }
 
-/** One topic of a CreateTopics request (or of an auto-creation). */
-export type TopicCreation = Omit<CreateTopicOptions, 'validateOnly'> & { name: string };
-
 export interface CreationResult {
   /** The created topic; null when refused or validateOnly. */
   topic: Topic | null;
   /** The partition count it has (or would have). */
   partitions: number;
+  /** The replication factor it has (or would have). */
+  replicationFactor: number;
   error: KafkaError | null;
 }
 
@@ -96,6 +92,8 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     /** The broker's root logger (its level follows a dynamic logger.level). */
     private readonly log: Logger,
     private readonly nodeId: number,
+    /** Cluster mode: changes go to etcd and `store` mirrors the metadata image (see the header). */
+    private readonly cluster: ClusterTopics | null = null,
   ) {}
 
   /** Attaches the partition logs once storage is open; before that only broker configs are used. */
@@ -212,7 +210,7 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
   }
 
   private async createTopicsNow(requests: ReadonlyArray<TopicCreation>, validateOnly: boolean): Promise<CreationResult[]> {
-    const results: CreationResult[] = requests.map(() => ({ topic: null, partitions: 0, error: null }));
+    const results: CreationResult[] = requests.map(() => ({ topic: null, partitions: 0, replicationFactor: 0, error: null }));
     const defaultPartitions = this.config.int('num.partitions');
     const total = requests.reduce((n, r) => n + (r.internal ? 0 : requestedPartitions(r.partitions, r.assignments?.length ?? 0, defaultPartitions)), 0);
     try {
@@ -225,18 +223,40 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     // Names taken by the topics accepted earlier in this request, by collision key ('.' and '_'
     // are the same in metric names); the store answers for existing topics.
     const taken = new Map<string, string>();
-    const accepted: Array<{ index: number; name: string; partitions: number; configs: Map<string, ConfigValue>; internal: boolean; configCount: number }> = [];
+    const accepted: Array<ValidatedTopic & { index: number; name: string; internal: boolean; configCount: number }> = [];
+    const context = { store: this.store, config: this.config, nodeId: this.nodeId, cluster: this.cluster !== null, taken };
     requests.forEach((r, index) => {
       try {
-        const v = this.validateNewTopic(r, taken, defaultPartitions);
+        const v = validateNewTopic(r, context);
+        if (r.internal && this.cluster) v.replicationFactor = this.cluster.internalReplicationFactor(r.name, this.config);
         taken.set(collisionKey(r.name), r.name);
         results[index]!.partitions = v.partitions;
-        accepted.push({ index, name: r.name, partitions: v.partitions, configs: v.configs, internal: r.internal ?? false, configCount: r.configs.length });
+        results[index]!.replicationFactor = v.replicationFactor;
+        accepted.push({ ...v, index, name: r.name, internal: r.internal ?? false, configCount: r.configs.length });
       } catch (err) {
         if (!(err instanceof KafkaError)) throw err;
         results[index]!.error = err;
       }
     });
+    if (this.cluster) {
+      // One etcd transaction per topic (each checked against the live brokers, validateOnly too).
+      const cluster = this.cluster;
+      await Promise.all(
+        accepted.map(async (a) => {
+          const result = results[a.index]!;
+          try {
+            const spec = { name: a.name, partitions: a.partitions, replicationFactor: a.replicationFactor, assignments: a.assignments, configs: formatConfigs(a.configs) };
+            await cluster.create(spec, validateOnly, this.store);
+            if (!validateOnly) this.log.info({ topic: a.name, partitions: a.partitions, replicationFactor: a.replicationFactor, configs: a.configCount }, 'topic created in the cluster');
+            result.topic = validateOnly ? null : (this.store.get(a.name) ?? null);
+          } catch (err) {
+            if (!(err instanceof KafkaError)) throw err;
+            result.error = err;
+          }
+        }),
+      );
+      return results;
+    }
     if (validateOnly || accepted.length === 0) return results;
 
     let topics: Topic[];
@@ -267,67 +287,6 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     return results;
   }
 
-  /** Kafka's checks of a new topic; returns its partition count and parsed configs, or throws KafkaError. */
-  private validateNewTopic(r: TopicCreation, taken: ReadonlyMap<string, string>, defaultPartitions: number): { partitions: number; configs: Map<string, ConfigValue> } {
-    const name = r.name;
-    const problem = topicNameProblem(name);
-    if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-    if (this.store.get(name) || taken.get(collisionKey(name)) === name) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    if (INTERNAL_TOPICS.has(name) && !r.internal) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${name} is prohibited.`);
-    const clash = taken.get(collisionKey(name)) ?? this.store.collidingName(name);
-    if (clash !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${clash}`);
-
-    let partitions = r.partitions;
-    let replication = r.replicationFactor;
-    if (r.assignments && r.assignments.length > 0) {
-      if (partitions !== -1 || replication !== -1) {
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
-      }
-      if (!r.internal) checkPartitionsPerTopic(this.config, r.assignments.length);
-      const sorted = [...r.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
-      sorted.forEach((a, i) => {
-        if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
-        if (a.brokerIds.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment for partition ${i} is empty`);
-        for (const b of a.brokerIds) {
-          if (b !== this.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${b} in replica assignment for partition ${i}`);
-        }
-        if (new Set(a.brokerIds).size !== a.brokerIds.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers in replica assignment for partition ${i}`);
-      });
-      partitions = sorted.length;
-      replication = sorted[0]!.brokerIds.length;
-    }
-    if (partitions === -1) partitions = defaultPartitions;
-    if (replication === -1) replication = this.config.int('default.replication.factor');
-    if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
-    if (!r.internal) checkPartitionsPerTopic(this.config, partitions);
-    if (replication <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    if (replication > 1) {
-      throw new KafkaError(
-        ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.`,
-      );
-    }
-    checkConfigSizes(this.config, r.configs);
-    let configs: Map<string, ConfigValue>;
-    try {
-      configs = parseTopicConfigs(r.configs);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
-      throw err;
-    }
-    this.checkStateTopicConfigs(name, configs);
-    return { partitions, configs };
-  }
-
-  /** A broker-state topic (e.g. `_schemas` created by a client) must stay compacted. */
-  private checkStateTopicConfigs(name: string, configs: ReadonlyMap<string, ConfigValue>): void {
-    if (!isBrokerStateTopic(name)) return;
-    const policy = topicValue('cleanup.policy', configs, this.config);
-    if (!isCompactOnly(policy)) {
-      throw new KafkaError(ErrorCode.INVALID_CONFIG, `Internal topic ${name} holds broker state and must have cleanup.policy=compact (got ${Array.isArray(policy) ? policy.join(',') : String(policy)}).`);
-    }
-  }
-
   async delete(name: string): Promise<void> {
     const [error] = await this.deleteTopics([name]);
     if (error) throw error;
@@ -356,6 +315,22 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
       }
     });
     if (victims.length === 0) return results;
+    if (this.cluster) {
+      // Every broker deletes its replicas' logs when its metadata image loses the topic.
+      const cluster = this.cluster;
+      await Promise.all(
+        victims.map(async (v) => {
+          try {
+            await cluster.delete(v.topic.name, this.store);
+            this.log.info({ topic: v.topic.name }, 'topic deleted from the cluster');
+          } catch (err) {
+            if (!(err instanceof KafkaError)) throw err;
+            results[v.index] = err;
+          }
+        }),
+      );
+      return results;
+    }
     try {
       await persisted('Deleting the topics', this.store.deleteMany(victims.map((v) => v.topic.name)));
     } catch (err) {
@@ -396,8 +371,10 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
       if (assignments.length !== count - topic.partitions) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);
       }
-      for (const a of assignments) for (const b of a) if (b !== this.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${b} in replica assignment`);
+      // A cluster checks the brokers against the registered ones (cluster/topic-store.ts).
+      if (!this.cluster) for (const a of assignments) for (const b of a) if (b !== this.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${b} in replica assignment`);
     }
+    if (this.cluster) return this.cluster.createPartitions(name, count, assignments, validateOnly, this.store);
     if (validateOnly) return;
     const cfg = this.logConfig(topic);
     try {
@@ -425,8 +402,10 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
       if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
     }
-    this.checkStateTopicConfigs(name, configs);
+    checkStateTopicConfigs(name, configs, this.config);
     if (validateOnly) return;
+    // A cluster applies the new configs (logs, events) when the metadata image brings them back.
+    if (this.cluster) return this.cluster.setConfigs(name, formatConfigs(configs));
     await persisted(`Recording the configs of ${name}`, this.store.setConfigs(name, configs));
     this.applyLogConfig(topic);
     this.emit('configs', topic);
@@ -455,14 +434,51 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     checkConfigSizes(this.config, values);
     validateBrokerOverrides(values);
     if (validateOnly) return;
+    // A cluster applies them on every broker when the metadata image brings them back.
+    if (this.cluster) {
+      await this.cluster.setBrokerConfigs(perBroker, Object.fromEntries(values));
+      return;
+    }
     // Stored first: a failed write leaves the running config as it was.
     await persisted('Recording the broker configs', this.store.setBrokerConfigs(perBroker, Object.fromEntries(values)));
+    this.applyBrokerConfigs(perBroker, values);
+  }
+
+  /** Makes the running config's dynamic overrides (cluster default or this node) equal to `values`. */
+  private applyBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>): void {
     const config = this.config;
-    for (const key of [...config.dynamicOverrides(perBroker).keys()]) if (!values.has(key)) config.setDynamic(key, null, perBroker);
-    for (const [key, value] of values) config.setDynamic(key, value, perBroker);
+    const current = config.dynamicOverrides(perBroker);
+    if (current.size === values.size && [...values].every(([k, v]) => String(current.get(k)) === v)) return;
+    for (const key of [...current.keys()]) if (!values.has(key)) config.setDynamic(key, null, perBroker);
+    for (const [key, value] of values) {
+      try {
+        config.setDynamic(key, value, perBroker);
+      } catch (err) {
+        this.log.warn({ key, err: (err as Error).message }, 'ignoring a dynamic broker config');
+      }
+    }
     this.log.level = config.string('logger.level') ?? 'info';
     this.settingsCache.clear();
     for (const t of this.store.all()) this.applyLogConfig(t);
+  }
+
+  /**
+   * Cluster mode: makes the topic list (and the dynamic broker configs) equal to the metadata
+   * image. Returns a function that emits the topic events the change implies: the broker calls it
+   * once the replica manager has applied the same image, so listeners see the partitions too.
+   */
+  applyClusterImage(image: ClusterImage): () => void {
+    const cluster = this.cluster!;
+    const events = cluster.mirror(this.store, image);
+    const dynamic = cluster.brokerConfigs(image);
+    this.applyBrokerConfigs(false, new Map(Object.entries(dynamic.default)));
+    this.applyBrokerConfigs(true, new Map(Object.entries(dynamic.node)));
+    if (events.length > 0) this.settingsCache.clear();
+    // Logs already here (loaded at startup with the broker's defaults) get their topic's configs.
+    for (const [event, topic] of events) if (event === 'configs' || event === 'created') this.applyLogConfig(topic);
+    return () => {
+      for (const [event, topic] of events) this.emit(event, topic);
+    };
   }
 
   /** Pushes the topic's resolved configs to its partition logs (after topic or broker changes). */

@@ -12,6 +12,9 @@
  * brokerConfigs are the dynamic broker overrides set through AlterConfigs: "default" for the
  * cluster-wide resource (name ""), "node" for this broker's own resource.
  *
+ * Cluster mode (`inMemory`): etcd holds the topics; the store has no file and mirrors the metadata
+ * image (metadata/cluster-topics.ts), so every lookup stays a map read.
+ *
  * Persist first, then change memory: a change is serialized as the state it leads to, written,
  * and only once the write succeeded applied to the in-memory maps. A failed write (ENOSPC, EIO)
  * leaves memory and disk agreeing on the old state. Writes are serialized; each writes the whole
@@ -82,7 +85,14 @@ export class TopicStore {
   private constructor(
     private readonly dir: string,
     private readonly fs: StorageFs,
+    /** False in cluster mode: etcd holds the topics, and this store only mirrors them (no file). */
+    private readonly durable = true,
   ) {}
+
+  /** Cluster mode: a store without a file, kept equal to the metadata image by `mirror`. */
+  static inMemory(): TopicStore {
+    return new TopicStore('', realFs, false);
+  }
 
   static async load(dataDir: string, fs: StorageFs = realFs): Promise<TopicStore> {
     const store = new TopicStore(dataDir, fs);
@@ -92,12 +102,7 @@ export class TopicStore {
       const parsed = parseMetadata(path, text);
       if (parsed.brokerConfigs) store.brokerConfigs = parsed.brokerConfigs;
       for (const t of parsed.topics) {
-        const configs = new Map<string, ConfigValue>();
-        for (const [k, v] of Object.entries(t.configs)) {
-          const def = TOPIC_CONFIG_BY_NAME.get(k);
-          if (def) configs.set(k, parseValue(def, v));
-        }
-        store.add({ name: t.name, id: Buffer.from(t.id, 'base64url'), partitions: t.partitions, internal: t.internal, configs });
+        store.add({ name: t.name, id: Buffer.from(t.id, 'base64url'), partitions: t.partitions, internal: t.internal, configs: parseStoredConfigs(t.configs) });
       }
     }
     return store;
@@ -176,12 +181,20 @@ export class TopicStore {
   }
 
   /**
+   * Cluster mode: applies topics as the metadata image has them (added, replaced by name, removed).
+   * A topic that keeps its id is updated in place: everyone holding its object sees the change.
+   */
+  mirror(change: { upsert?: readonly Topic[]; remove?: readonly string[] }): void {
+    this.apply(change);
+  }
+
+  /**
    * Writes the state `change` leads to, then applies it to memory. Serialized: each change is
    * computed on the state every earlier change left (and only if that one was written).
    */
   private commit(change: Change): Promise<void> {
     const run = this.writes.then(async () => {
-      await writeFileAtomic(this.fs, this.dir, METADATA_FILE, this.serialize(change));
+      if (this.durable) await writeFileAtomic(this.fs, this.dir, METADATA_FILE, this.serialize(change));
       this.apply(change);
     });
     this.writes = run.catch(() => undefined);
@@ -227,6 +240,21 @@ export class TopicStore {
   }
 }
 
+/** Topic config overrides from their stored strings (unknown keys, from another version, are dropped). */
+export function parseStoredConfigs(stored: Readonly<Record<string, string>>): Map<string, ConfigValue> {
+  const configs = new Map<string, ConfigValue>();
+  for (const [k, v] of Object.entries(stored)) {
+    const def = TOPIC_CONFIG_BY_NAME.get(k);
+    if (def) configs.set(k, parseValue(def, v));
+  }
+  return configs;
+}
+
+/** Topic config overrides as the strings they are stored as. */
+export function formatConfigs(configs: ReadonlyMap<string, ConfigValue>): Record<string, string> {
+  return Object.fromEntries([...configs].map(([k, v]) => [k, formatValue(v) ?? '']));
+}
+
 /**
  * The file's contents, or a DataDirError naming it. It is the only record of topic ids and
  * configs, so a file that does not parse (torn by a non-atomic copy, a bad disk) stops the start:
@@ -250,6 +278,6 @@ function stored(t: Topic): StoredTopic {
     id: uuidToString(t.id),
     partitions: t.partitions,
     internal: t.internal,
-    configs: Object.fromEntries([...t.configs].map(([k, v]) => [k, formatValue(v) ?? ''])),
+    configs: formatConfigs(t.configs),
   };
 }

@@ -28,6 +28,10 @@ export class HostedPartitions implements port.PartitionsPort {
     return this.order.run(partition, prepare, append);
   }
 
+  missingPartitionError(topic: string, partition: number): number {
+    return this.replicas.missingPartitionError(topic, partition);
+  }
+
   persistLogStartOffsets(): Promise<void> {
     return this.checkpoints.persistLogStartOffsets();
   }

@@ -152,7 +152,9 @@ export class Partition implements port.Partition {
     const wasLeader = this.isLeader;
     this._replicas = state.replicas;
     this._isr = state.isr;
-    if (state.leaderEpoch > this._leaderEpoch) {
+    // A follower (or a fenced leader) knows the epoch without having it in its cache: record it
+    // when it leads at an epoch its log does not have yet.
+    if (state.leaderEpoch > this._leaderEpoch || (!wasLeader && state.leaderEpoch > this.log.leaderEpochs.latestEpoch)) {
       const start = this.log.logEndOffset;
       this.log.leaderEpochs.assign(state.leaderEpoch, start);
       this._leaderEpoch = state.leaderEpoch;
@@ -161,6 +163,29 @@ export class Partition implements port.Partition {
     this._partitionEpoch = state.partitionEpoch;
     this._leaderId = this.localBrokerId;
     return !wasLeader;
+  }
+
+  /**
+   * Makes this broker a follower of `leaderId` with `state` (Kafka's makeFollower; -1: no leader
+   * known, or this broker is fenced and stops acting as leader). A state older than the one held
+   * (lower partition epoch) is ignored. Appends are refused from now on (NOT_LEADER_OR_FOLLOWER);
+   * the leader epoch is the controller's, which a follower does not record in its epoch cache (the
+   * fetched batches carry theirs). Returns whether the leader or the leader epoch changed, i.e.
+   * whether the follower fetcher must (re)start for this partition.
+   *
+   * Cluster: fetching (FollowerFetchers, follower-fetchers.ts) and truncation are started by the
+   * replica manager and the fetcher, not here.
+   */
+  makeFollower(state: PartitionState, leaderId: number): boolean {
+    if (state.partitionEpoch < this._partitionEpoch) return false;
+    const changed = leaderId !== this._leaderId || state.leaderEpoch !== this._leaderEpoch;
+    this._replicas = state.replicas;
+    this._isr = state.isr;
+    this._leaderEpoch = Math.max(this._leaderEpoch, state.leaderEpoch);
+    this._partitionEpoch = state.partitionEpoch;
+    this._leaderId = leaderId === this.localBrokerId ? -1 : leaderId;
+    this.epochStartOffset = -1;
+    return changed;
   }
 
   /** NONE, FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH for a request's current leader epoch (-1: not checked). */

@@ -16,7 +16,7 @@
  * epoch are checked against the partition's (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH);
  * appends are stamped with the leader epoch; OffsetsForLeaderEpoch answers from the cache.
  *
- * Single node (now): this broker is the controller of itself. Every partition it hosts is made
+ * Single node: this broker is the controller of itself. Every partition it hosts is made
  * leader here, at leader epoch 0 (or the newest epoch its log already has) and partition epoch 0,
  * replicas = ISR = {this broker}, when its topic is created or loaded (`hostAsSoleReplica`); the
  * high watermark is the log's visible end (which is the fsynced end under the default flush
@@ -26,47 +26,38 @@
  * epoch ends at the log end offset (OffsetsForLeaderEpoch; the high watermark before, which
  * differs only while a write is in flight).
  *
- * Cluster (next issue; etcd holds membership, controller and partition state, DESIGN.md §5). It
- * adds, and replaces nothing above:
- *  - A controller (elected through etcd) decides leader, leader epoch, partition epoch, replicas
- *    and ISR per partition and writes them with CAS on the partition epoch; every broker watches
- *    its partitions and applies the state: `hostAsSoleReplica` gives way to
- *    `applyPartitionState(topic, index, state)` → Partition.makeLeader / makeFollower. Leader epochs
- *    are bumped only by the controller (on leader change); makeLeader already records a new epoch
- *    at the log end offset in the epoch cache.
- *  - Becoming follower: stop accepting appends (NOT_LEADER_OR_FOLLOWER), truncate the log to where
- *    it diverges from the new leader's — OffsetsForLeaderEpoch for our latest epoch, or Fetch
- *    v12+'s diverging epoch (Partition.divergingEpoch serves it on the leader) — then fetch. Log
- *    truncation calls the epoch cache's truncateFromEnd, like the rewind after a failed write does.
- *  - Fetchers: one per source broker, batching every partition followed from it (Fetch with our
- *    replica id, current leader epoch, last fetched epoch); fetched batches go through a
- *    PartitionLog.appendAsFollower (leader-assigned offsets and epochs; see partition-log.ts).
- *    Under the default flush policy a follower reports its durable end offset
- *    (PartitionLog.durableEndOffset), so acks=all means fsynced on the whole ISR.
- *  - The leader tracks each follower's log end offset from its fetches; high watermark = min log
- *    end offset over the ISR (the Partition then bounds reads by its own high watermark, not the
- *    log's visible end) and is carried to followers in Fetch responses; acks=-1 completes when the
- *    high watermark passes the batch (a delayed produce), NOT_ENOUGH_REPLICAS_AFTER_APPEND if the
- *    ISR shrank meanwhile; DeleteRecords completes when every live replica's log start passed.
- *  - ISR shrink (a follower lagging past replica.lag.time.max.ms) and expand (caught up) are
- *    proposed by the leader to the controller, fenced by partition epoch (Kafka's AlterPartition),
- *    and applied only when accepted.
- *  - Lookups answer NOT_LEADER_OR_FOLLOWER for a partition the cluster has but this broker does not
- *    host, and requests aimed at a follower get NOT_LEADER_OR_FOLLOWER, as Kafka's getPartitionOrError.
- *  - Fencing: a broker that lost its etcd lease stops acting as leader at once.
+ * Cluster mode (docs/cluster.md; etcd holds membership, controller and partition state). The
+ * broker's metadata image drives this layer instead of TopicManager's events:
+ *  - `applyAssignment(image)` (run after every image change, one run at a time) hosts exactly the
+ *    partitions whose replicas include this broker, creating their logs (ReplicaLogStore), and
+ *    makes each Partition leader (makeLeader: the new epoch recorded at the log end offset) or
+ *    follower of the image's leader (makeFollower: appends refused with NOT_LEADER_OR_FOLLOWER),
+ *    handing followers to the FollowerFetchers port (follower-fetchers.ts). Partitions no longer
+ *    assigned here, of deleted topics or of a topic re-created under another id are dropped and
+ *    their logs deleted; so are logs on disk nothing assigns here. Leader epochs are bumped only by
+ *    the controller.
+ *  - Lookups of a partition the cluster has but this broker does not host answer
+ *    NOT_LEADER_OR_FOLLOWER (`missingPartitionError`), as Kafka's getPartitionOrError.
+ *  - Fencing (`setFenced`): a broker whose lease counts as lost stops leading at once; it leads
+ *    again where the image says so once it registered again.
+ * The replication data path plugs in behind FollowerFetchers and inside Partition: fetchers (Fetch
+ * with our replica id, current and last fetched epoch; PartitionLog.appendAsFollower), truncation
+ * to the diverging epoch, the leader's follower tracking with high watermark = min log end offset
+ * over the ISR (acks=-1 as a delayed produce, NOT_ENOUGH_REPLICAS_AFTER_APPEND), and ISR
+ * shrink/expand written to etcd fenced by partition epoch.
  *
- * Stays single-node now: no fetchers, no follower state, no ISR changes, no controller; epoch 0
- * throughout; the topic's replication factor is 1.
- *
- * Lifecycle: the broker tells the manager when topics are loaded (startup, after the logs are
+ * Lifecycle (single node): the broker tells the manager when topics are loaded (startup, after the logs are
  * reconciled), created, grown, or deleted (`onTopicChange` matches TopicManager's change events).
  * Lookups also consult the topic directory, so a partition of a topic being deleted is unknown
  * from the moment the deletion is recorded, exactly as before; and a partition whose log appeared
- * before its change event arrived is hosted on first lookup (`hostLate`).
+ * before its change event arrived is hosted on first lookup (`hostLate`). In cluster mode only
+ * applyAssignment hosts (and setFenced changes leadership).
  *
  * No on-disk format lives here (storage/leader-epoch-checkpoint.ts).
  */
+import { ErrorCode, type ErrorCodeValue } from '../../protocol/errors.js';
 import type { PartitionLookup } from '../data/partitions.js';
+import { type FollowerFetchers, NO_FETCHERS } from './follower-fetchers.js';
 import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
@@ -86,11 +77,50 @@ export interface LogDirectory {
   get(topic: string, partition: number): ReplicaLog | undefined;
 }
 
+/**
+ * Cluster mode: where the manager creates and removes local logs as the metadata image assigns
+ * replicas to this broker (the broker's LogManager, with each topic's configs).
+ */
+export interface ReplicaLogStore extends LogDirectory {
+  /** Creates empty logs for these partitions (none of them has one), in one go (one directory fsync). */
+  create(partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }>): Promise<void>;
+  /** Takes the partition's log out of service and deletes it; never throws (failures are logged, retried at the next start). */
+  remove(topic: string, partition: number): Promise<void>;
+  /** Every partition with a log here (at startup: the ones no longer assigned here are removed). */
+  all(): Iterable<{ readonly topic: string; readonly partition: number }>;
+}
+
+/** One partition's state as the controller decided it (the metadata image's PartitionImage satisfies it). */
+export interface AssignedPartition {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+/** The cluster's topics and partitions (the metadata image's ClusterImage satisfies it). */
+export interface ClusterAssignment {
+  /** Topic ids as base64url. */
+  readonly topics: ReadonlyMap<string, { readonly id: string }>;
+  readonly partitions: ReadonlyMap<string, ReadonlyMap<number, AssignedPartition>>;
+}
+
 export interface ReplicaManagerOptions {
   /** This broker's node.id. */
   brokerId: number;
   topics: TopicDirectory;
   logs: LogDirectory;
+  /** Cluster mode (the metadata image decides what is hosted here); absent: a single node. */
+  cluster?: {
+    logs: ReplicaLogStore;
+    /** The follower fetchers (NO_FETCHERS until the data path lands). */
+    fetchers?: FollowerFetchers;
+    /** A partition stopped being hosted here (state kept beside it goes too). */
+    onRemoved?: (partition: Partition) => void;
+    /** A log could not be created (the partition stays unhosted until the next run retries). */
+    onError?: (topic: string, partition: number, err: unknown) => void;
+  };
 }
 
 /** TopicManager's change events. */
@@ -106,12 +136,20 @@ export class ReplicaManager implements PartitionLookup {
   private readonly nameById = new Map<string, string>();
   /** The one replica set of every partition on a single node, shared. */
   private readonly soleReplica: readonly number[];
+  private readonly cluster: ReplicaManagerOptions['cluster'] | null;
+  private readonly fetchers: FollowerFetchers;
+  /** Cluster mode: the assignment last applied (lookups of partitions not hosted here consult it). */
+  private assignment: ClusterAssignment | null = null;
+  /** Cluster mode: the broker's lease counts as lost, so it leads nothing (applyAssignment makes followers). */
+  private fenced = false;
 
   constructor(opts: ReplicaManagerOptions) {
     this.brokerId = opts.brokerId;
     this.topics = opts.topics;
     this.logs = opts.logs;
     this.soleReplica = Object.freeze([opts.brokerId]);
+    this.cluster = opts.cluster ?? null;
+    this.fetchers = opts.cluster?.fetchers ?? NO_FETCHERS;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -184,7 +222,16 @@ export class ReplicaManager implements PartitionLookup {
   get(topic: string, index: number): Partition | undefined {
     const t = this.topics.get(topic);
     if (t === undefined || !(index >= 0 && index < t.partitions)) return undefined;
-    return this.byTopic.get(topic)?.[index] ?? this.hostLate(t, index);
+    return this.byTopic.get(topic)?.[index] ?? (this.cluster ? undefined : this.hostLate(t, index));
+  }
+
+  /**
+   * Why `get` found nothing, as Kafka's getPartitionOrError answers: NOT_LEADER_OR_FOLLOWER for a
+   * partition the cluster has but whose replicas do not include this broker (the client's metadata
+   * is stale), else UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  missingPartitionError(topic: string, index: number): ErrorCodeValue {
+    return this.assignment?.partitions.get(topic)?.has(index) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   }
 
   /**
@@ -227,5 +274,122 @@ export class ReplicaManager implements PartitionLookup {
   /** Hosted partitions this broker leads (single node: all). */
   *leaderPartitions(): IterableIterator<Partition> {
     for (const p of this.allPartitions()) if (p.isLeader) yield p;
+  }
+
+  // ---- cluster mode: the metadata image decides --------------------------------------------------
+
+  /**
+   * Applies the controller's decisions (docs/cluster.md, "Every broker"). Idempotent: it is run
+   * with the whole current image after every change, one run at a time (the caller serializes).
+   * - Partitions hosted here that the image no longer assigns here (topic deleted, or re-created
+   *   under another id, replicas moved) are dropped and their logs deleted; so are logs on disk
+   *   of partitions not assigned here (a deletion while this broker was down).
+   * - Every partition whose replicas include this broker is hosted (its log created when missing)
+   *   and made leader when the image names this broker leader (and it is not fenced), else a
+   *   follower of the image's leader, which the follower fetchers are told about.
+   */
+  async applyAssignment(image: ClusterAssignment): Promise<void> {
+    const cluster = this.cluster;
+    if (!cluster) throw new Error('applyAssignment is for cluster mode');
+    this.assignment = image;
+    const me = this.brokerId;
+    const idOf = (topic: string) => image.topics.get(topic)?.id;
+    const assignedHere = (topic: string, index: number) => image.topics.has(topic) && (image.partitions.get(topic)?.get(index)?.replicas.includes(me) ?? false);
+    // 1. What is no longer ours goes first (a re-created topic's old partitions before its new ones).
+    for (const [topic, parts] of [...this.byTopic]) {
+      const id = idOf(topic);
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i];
+        if (p && (!assignedHere(topic, i) || p.topicId.toString('base64url') !== id)) await this.unhost(p);
+      }
+    }
+    for (const { topic, partition } of [...cluster.logs.all()]) {
+      if (!assignedHere(topic, partition) && this.byTopic.get(topic)?.[partition] === undefined) await this.removeLog(topic, partition);
+    }
+    // 2. Logs for the partitions newly assigned here, all at once.
+    const missing: Array<{ topic: string; partition: number }> = [];
+    for (const [topic, assigned] of image.partitions) {
+      if (!image.topics.has(topic)) continue;
+      for (const [partition, a] of assigned) {
+        if (a.replicas.includes(me) && this.byTopic.get(topic)?.[partition] === undefined && this.logs.get(topic, partition) === undefined) missing.push({ topic, partition });
+      }
+    }
+    if (missing.length > 0) {
+      try {
+        await cluster.logs.create(missing);
+      } catch (err) {
+        // Those whose log exists now are hosted; the others wait for the next run.
+        for (const m of missing) if (this.logs.get(m.topic, m.partition) === undefined) cluster.onError?.(m.topic, m.partition, err);
+      }
+    }
+    // 3. Everything assigned here: hosted, leader or follower.
+    const leading: Partition[] = [];
+    const following = new Map<number, Partition[]>();
+    for (const [topic, assigned] of image.partitions) {
+      const id = idOf(topic);
+      if (id === undefined) continue;
+      for (const [index, a] of assigned) {
+        if (!a.replicas.includes(me)) continue;
+        const p = this.byTopic.get(topic)?.[index] ?? this.hostAssigned(topic, index, id);
+        if (p === undefined) continue;
+        const state: PartitionState = { leaderEpoch: a.leaderEpoch, partitionEpoch: a.partitionEpoch, replicas: a.replicas, isr: a.isr };
+        if (a.leader === me && !this.fenced) {
+          if (p.makeLeader(state)) leading.push(p);
+        } else if (p.makeFollower(state, a.leader) && a.leader >= 0 && a.leader !== me) {
+          const list = following.get(a.leader) ?? [];
+          following.set(a.leader, list);
+          list.push(p);
+        }
+      }
+    }
+    const restarted = [...following.values()].flat();
+    if (leading.length + restarted.length > 0) this.fetchers.removePartitions([...leading, ...restarted]);
+    for (const [leader, parts] of following) this.fetchers.addPartitions(leader, parts);
+  }
+
+  /**
+   * The broker's lease counts as lost (true) or it registered again (false). Fenced, it stops
+   * acting as leader at once: every partition it leads becomes leaderless here, so produce gets
+   * NOT_LEADER_OR_FOLLOWER. Unfenced, the next applyAssignment makes it leader again where the
+   * image still says so.
+   */
+  setFenced(fenced: boolean): void {
+    this.fenced = fenced;
+    if (!fenced) return;
+    for (const p of [...this.leaderPartitions()]) {
+      p.makeFollower({ leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr }, -1);
+    }
+  }
+
+  get isFenced(): boolean {
+    return this.fenced;
+  }
+
+  /** A partition newly assigned here: its log (undefined: not created) under a new Partition. */
+  private hostAssigned(topic: string, index: number, id: string): Partition | undefined {
+    const log = this.logs.get(topic, index);
+    if (log === undefined) return undefined;
+    let parts = this.byTopic.get(topic);
+    if (!parts) this.byTopic.set(topic, (parts = []));
+    const topicId = Buffer.from(id, 'base64url');
+    this.nameById.set(topicId.toString('hex'), topic);
+    return (parts[index] = new Partition(log, topicId, this.brokerId));
+  }
+
+  /** Stops hosting `p` and deletes its log. */
+  private async unhost(p: Partition): Promise<void> {
+    const parts = this.byTopic.get(p.topic);
+    if (parts?.[p.partition] === p) parts[p.partition] = undefined;
+    if (parts && parts.every((x) => x === undefined)) {
+      this.byTopic.delete(p.topic);
+      for (const [id, n] of this.nameById) if (n === p.topic) this.nameById.delete(id);
+    }
+    this.fetchers.removePartitions([p]);
+    this.cluster!.onRemoved?.(p);
+    await this.removeLog(p.topic, p.partition);
+  }
+
+  private async removeLog(topic: string, partition: number): Promise<void> {
+    await this.cluster!.logs.remove(topic, partition);
   }
 }

@@ -30,7 +30,7 @@ export interface TransactionsPort {
   /** True once shutdown began (FindCoordinator answers COORDINATOR_NOT_AVAILABLE). */
   readonly stopping: boolean;
   /** __transaction_state: created on first need (FindCoordinator). */
-  readonly stateLog: { ensure(): Promise<void> };
+  readonly stateLog: { ensure(): Promise<void>; partitionFor?(transactionalId: string): number };
   /** Partitions that were ever part of a transaction: only they can differ in read_committed. */
   readonly partitions: { has(topic: string, partition: number): boolean };
   /** The state of every transactional id coordinated here (DescribeTransactions, ListTransactions). */

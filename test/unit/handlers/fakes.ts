@@ -290,9 +290,9 @@ export class MemoryTopics implements TopicsPort {
 
   async createTopics(requests: ReadonlyArray<TopicCreation>, validateOnly: boolean): Promise<CreationResult[]> {
     return requests.map((r) => {
-      if (this.topics.has(r.name)) return { topic: null, partitions: 0, error: new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${r.name}' already exists.`) };
+      if (this.topics.has(r.name)) return { topic: null, partitions: 0, replicationFactor: 0, error: new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${r.name}' already exists.`) };
       const partitions = r.partitions === -1 ? this.defaultPartitions : r.partitions;
-      return { topic: validateOnly ? null : this.add(r.name, partitions, r.internal ?? false), partitions, error: null };
+      return { topic: validateOnly ? null : this.add(r.name, partitions, r.internal ?? false), partitions, replicationFactor: 1, error: null };
     });
   }
 

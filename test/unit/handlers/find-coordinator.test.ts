@@ -1,11 +1,15 @@
 /**
  * FindCoordinator (key 10) against fakes: this broker coordinates every group and transactional
  * id, at the address of the listener the client used; the coordinator's internal topic is created
- * first; unknown key types and stopping coordinators are answered with Kafka's errors.
+ * first; unknown key types and stopping coordinators are answered with Kafka's errors. In a cluster
+ * the coordinator is the leader of the key's partition in the metadata image.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { newFindCoordinatorRequest, type FindCoordinatorResponse } from '../../../protocol/generated/index.js';
+import { ClusterNode } from '../../../src/cluster/cluster-node.js';
+import { type BrokerImage, type ClusterImage, EMPTY_IMAGE, type PartitionImage } from '../../../src/cluster/metadata-image.js';
+import { offsetsPartitionFor } from '../../../src/groups/offsets-partition.js';
 import { fakeBroker, noTransactions, type FakeBroker } from './fakes.js';
 
 const FIND_COORDINATOR = 10;
@@ -50,5 +54,28 @@ describe('FindCoordinator', () => {
     b.offsetsLog.ensure = () => Promise.reject(new Error('disk full'));
     const res = await b.handle<FindCoordinatorResponse>(FIND_COORDINATOR, 3, newFindCoordinatorRequest({ key: 'g', keyType: GROUP }));
     expect(res.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  });
+});
+
+describe('FindCoordinator in a cluster (ClusterNode over a metadata image)', () => {
+  const broker = (id: number): BrokerImage => ({ id, rack: null, incarnation: String(id), shuttingDown: false, modRevision: 1, listeners: [{ name: 'PLAINTEXT', host: `h${id}`, port: 9000 + id, securityProtocol: 'PLAINTEXT' }] });
+  function imageWith(topic: string, count: number, leaderOf: (p: number) => number): ClusterImage {
+    const parts = new Map<number, PartitionImage>();
+    for (let p = 0; p < count; p++) parts.set(p, { topic, partition: p, leader: leaderOf(p), leaderEpoch: 0, partitionEpoch: 0, replicas: [1, 2], isr: [1, 2], adding: [], removing: [], modRevision: 1 });
+    return { ...EMPTY_IMAGE, brokers: new Map([1, 2].map((id) => [id, broker(id)])), partitions: new Map([[topic, parts]]) };
+  }
+
+  it('names the leader of the key\'s state-topic partition (Java String.hashCode), COORDINATOR_NOT_AVAILABLE without one', async () => {
+    b = fakeBroker();
+    const count = b.offsetsLog.partitionCount();
+    const offline = offsetsPartitionFor('g', count);
+    const image = imageWith('__consumer_offsets', count, (p) => (p === offline ? -1 : 2));
+    const node = new ClusterNode(1, () => image, () => [{ name: 'PLAINTEXT', host: 'broker.test', port: 9092 }]);
+    const other = ['h', 'i', 'j'].find((k) => offsetsPartitionFor(k, count) !== offline)!;
+    const res = await b.handle<FindCoordinatorResponse>(FIND_COORDINATOR, 4, newFindCoordinatorRequest({ keyType: GROUP, coordinatorKeys: [other, 'g'] }), { node });
+    expect(res.coordinators.map((c) => [c.key, c.nodeId, c.host, c.port, c.errorCode])).toEqual([
+      [other, 2, 'h2', 9002, ErrorCode.NONE],
+      ['g', -1, '', -1, ErrorCode.COORDINATOR_NOT_AVAILABLE],
+    ]);
   });
 });

@@ -1,11 +1,14 @@
 /**
  * Metadata (key 3) against fakes: the brokers and controller from the node port, every topic or
  * the requested ones (v0's empty list means all), errors for unknown and invalid names, and
- * auto-creation only when the broker and the request allow it.
+ * auto-creation only when the broker and the request allow it. In a cluster, brokers, controller
+ * and partition states come from the metadata image.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { newMetadataRequest, newMetadataRequestTopic, type MetadataResponse } from '../../../protocol/generated/index.js';
+import { ClusterNode } from '../../../src/cluster/cluster-node.js';
+import { type BrokerImage, type ClusterImage, EMPTY_IMAGE, type PartitionImage } from '../../../src/cluster/metadata-image.js';
 import { fakeBroker, type FakeBroker } from './fakes.js';
 
 const METADATA = 3;
@@ -63,5 +66,33 @@ describe('Metadata', () => {
       { name: '__consumer_offsets', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partitions: 0 },
     ]);
     expect(b.partitions.get('new', 2)).toBeDefined();
+  });
+});
+
+describe('Metadata in a cluster (ClusterNode over a metadata image)', () => {
+  it('every registered broker, the elected controller, and each partition as the controller decided it', async () => {
+    b = fakeBroker();
+    b.topics.add('t', 2);
+    const broker = (id: number, rack: string): BrokerImage => ({ id, rack, incarnation: String(id), shuttingDown: false, modRevision: 1, listeners: [{ name: 'PLAINTEXT', host: `h${id}`, port: 9000 + id, securityProtocol: 'PLAINTEXT' }] });
+    const part = (partition: number, leader: number, leaderEpoch: number, replicas: number[], isr: number[]): PartitionImage => ({ topic: 't', partition, leader, leaderEpoch, partitionEpoch: 3, replicas, isr, adding: [], removing: [], modRevision: 1 });
+    // Broker 3 is down: an offline replica of both partitions; partition 1 has no leader.
+    const image: ClusterImage = {
+      ...EMPTY_IMAGE,
+      clusterId: 'from-etcd',
+      controllerId: 2,
+      brokers: new Map([[1, broker(1, 'a')], [2, broker(2, 'b')]]),
+      partitions: new Map([['t', new Map([[0, part(0, 2, 7, [3, 2, 1], [2, 1])], [1, part(1, -1, 4, [3, 1], [3])]])]]),
+    };
+    const node = new ClusterNode(1, () => image, () => [{ name: 'PLAINTEXT', host: 'broker.test', port: 9092 }]);
+    const res = await b.handle<MetadataResponse>(METADATA, 12, metaReq(['t']), { node });
+    expect(res.brokers).toEqual([
+      { nodeId: 1, host: 'h1', port: 9001, rack: 'a' },
+      { nodeId: 2, host: 'h2', port: 9002, rack: 'b' },
+    ]);
+    expect(res).toMatchObject({ clusterId: 'from-etcd', controllerId: 2 });
+    expect(res.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderId, p.leaderEpoch, p.replicaNodes, p.isrNodes, p.offlineReplicas])).toEqual([
+      [ErrorCode.NONE, 2, 7, [3, 2, 1], [2, 1], [3]],
+      [ErrorCode.LEADER_NOT_AVAILABLE, -1, 4, [3, 1], [3], [3]],
+    ]);
   });
 });
