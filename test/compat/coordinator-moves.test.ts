@@ -16,6 +16,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../src/data/internal-topic.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -49,6 +50,12 @@ async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, ms 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function raw(b: TestBroker): Promise<RawClient> {
+  const c = await RawClient.connect(b.host, b.port);
+  cleanups.push(() => c.close());
+  return c;
+}
+
 describe('coordinators move with their partition', () => {
   it('a kafkajs consumer group survives its coordinator moving away and back, offsets intact', async () => {
     const b = await broker();
@@ -81,6 +88,12 @@ describe('coordinators move with their partition', () => {
     expect(b.broker.leadership.resign(CONSUMER_OFFSETS_TOPIC, p)).toBe(true);
     expect(groups.getGroup(group)).toBeUndefined();
     expect(groups.refusal(group)).toBe(ErrorCode.NOT_COORDINATOR);
+    // Over the wire: the group's requests are NOT_COORDINATOR (retriable: look it up again).
+    const c = await raw(b);
+    const fetched = await c.request(9, 7, { groupId: group, topics: null, requireStable: false });
+    expect(fetched.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const described = await c.request(15, 5, { groups: [group], includeAuthorizedOperations: false });
+    expect(described.groups[0].errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     // Heartbeats fail with NOT_COORDINATOR meanwhile; the consumer keeps looking for its coordinator.
     await sleep(1500);
     expect(b.broker.leadership.lead(CONSUMER_OFFSETS_TOPIC, p)).toBe(true);
@@ -122,6 +135,9 @@ describe('coordinators move with their partition', () => {
     b.broker.leadership.resign(TRANSACTION_STATE_TOPIC, p);
     expect(b.broker.txn.txns.has(id)).toBe(false);
     expect(b.broker.txn.coordinatorError(id)).toBe(ErrorCode.NOT_COORDINATOR);
+    const c = await raw(b);
+    const described = await c.request(65, 0, { transactionalIds: [id] });
+    expect(described.transactionStates[0].errorCode).toBe(ErrorCode.NOT_COORDINATOR);
 
     // The partition's next leader (this broker again, at a newer epoch) loads it and completes it.
     coord.markers = markers;
