@@ -7,7 +7,8 @@
  * included, as Kafka's checkEnoughReplicasReachOffset) still has at least the topic's
  * min.insync.replicas members, else NOT_ENOUGH_REPLICAS_AFTER_APPEND (the batch is in the log, but
  * on fewer replicas than the producer asked for). It fails with REQUEST_TIMED_OUT after the
- * request's timeout_ms, and with NOT_LEADER_OR_FOLLOWER (or the log's storage error) when this
+ * request's timeout_ms (no timer when ≤ 0: the high watermark moves at the latest when the ISR
+ * shrinks), and with NOT_LEADER_OR_FOLLOWER (or the log's storage error) when this
  * broker stops leading.
  *
  * Cost: waiters sit in a doubly linked list ordered by required offset. Appends get increasing
@@ -53,7 +54,9 @@ export class DelayedProduces {
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { required: requiredOffset, minInsyncReplicas, timeoutMs, resolve, reject, timer: null, prev: null, next: null, linked: true };
       this.link(w);
-      w.timer = setTimeout(() => this.expire(w), Math.max(0, timeoutMs));
+      // No bound of its own when ≤ 0 (as the produce path treats timeout_ms 0; coordinators bound
+      // their waits themselves): it ends with the high watermark or with the leadership.
+      if (timeoutMs > 0) w.timer = setTimeout(() => this.expire(w), timeoutMs);
       written.then(undefined, (err: Error) => {
         if (!w.linked) return;
         this.unlink(w);

@@ -310,7 +310,8 @@ export class Partition implements port.Partition {
    * Cluster: acks=-1 waits until the high watermark passes the batch (every ISR member has it on
    * disk; Kafka's DelayedProduce), and answers NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR is then
    * smaller than `minInsyncReplicas`, REQUEST_TIMED_OUT after `timeoutMs`, NOT_LEADER_OR_FOLLOWER
-   * when this broker stops leading first. (The wait enforces its timeout itself then.)
+   * when this broker stops leading first. (The wait enforces its timeout itself then; 0, the
+   * default, sets none: the coordinators bound their acks=all writes themselves.)
    */
   acknowledgement(appended: AppendResult, requiredAcks: number, minInsyncReplicas = 1, timeoutMs = 0): Promise<void> | null {
     if (requiredAcks === 0) return null;

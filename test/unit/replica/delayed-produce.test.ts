@@ -70,6 +70,16 @@ describe('DelayedProduces', () => {
     expect(other.state).toBe('ok');
   });
 
+  it('a timeout of 0 sets no timer: the wait ends with the high watermark', async () => {
+    const d = new DelayedProduces();
+    const t = track(d.wait(3, 1, 0, OK));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.state).toBe('pending');
+    d.complete(3, 1);
+    await tick();
+    expect(t.state).toBe('ok');
+  });
+
   it("fails at once with the append's own write error", async () => {
     const d = new DelayedProduces();
     let fail!: (e: Error) => void;
