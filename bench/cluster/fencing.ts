@@ -11,19 +11,23 @@
  *  - ISR shrinks written by leaders (kafka_server_replicamanager_isrshrinks_total): a follower
  *    that fell replica.lag.time.max.ms behind.
  *
- * Load: the suite's librdkafka driver (rdbench produce, the W2 settings) writing 1 KiB records,
- * acks=all, to a 6-partition RF=3 topic, round after round until `seconds` pass, so the brokers
- * use every CPU they can get. CPU pressure (PSI) and the load average are reported with it: on
- * a shared machine, what other work did to the timing is part of the answer.
+ * Load: the suite's librdkafka driver writing 1 KiB records, acks=all, to a 6-partition RF=3
+ * topic: flat out (rdbench produce, the W2 settings, round after round until `seconds` pass, so
+ * the brokers use every CPU they can get), or with `rate` paced at that many records a second to
+ * partition 0 with a consumer reading them (rdbench latency, the throughput bench's latency
+ * phase). CPU pressure (PSI), the load average and each broker's largest event-loop delay are
+ * reported with it: on a shared machine, what other work did to the timing is part of the answer.
  */
 import { loadavg } from 'node:os';
 import { cpuPressure } from '../suite/lib/common.js';
-import { rdbench, type RdProduce } from '../suite/lib/rdbench.js';
+import { rdbench, type RdLatency, type RdProduce } from '../suite/lib/rdbench.js';
 import { createTopicReady } from '../../test/helpers/cluster-target.js';
 import type { RunnelBenchCluster } from './runnel-cluster.js';
 import { PARTITIONS, spreadAssignments } from './throughput.js';
 
 export interface FencingResult {
+  /** Paced records/s, or null: flat out. */
+  rate: number | null;
   seconds: number;
   records: number;
   produceMBps: number;
@@ -35,6 +39,8 @@ export interface FencingResult {
   isrExpands: number;
   pressurePct: number | null;
   loadAvg1: number;
+  /** Each broker's largest event-loop delay since it started, ms (-1: no answer). */
+  loopDelayMaxMs: number[];
 }
 
 const FENCED = 'lease counted lost: fenced (no longer acting as a leader)';
@@ -42,25 +48,31 @@ const REGISTERED = 'registered in the cluster';
 const BECAME_CONTROLLER = 'became the controller';
 const CONTROLLER_WRITES = 'partition leaders and ISRs updated';
 
-/** The sum over the brokers of a counter on their /metrics (0 for a broker that does not answer). */
-async function metricSum(cluster: RunnelBenchCluster, name: string): Promise<number> {
-  let sum = 0;
+/** Per broker, the sum of a metric's samples on its /metrics (NaN for a broker that does not answer). */
+async function metricOf(cluster: RunnelBenchCluster, name: string): Promise<number[]> {
+  const out: number[] = [];
   for (const id of cluster.brokerIds) {
     try {
       const text = await (await fetch(`${cluster.adminUrl(id)}/metrics`)).text();
-      for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      let sum = 0;
+      for (const line of text.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      out.push(sum);
     } catch {
-      // down
+      out.push(NaN);
     }
   }
-  return sum;
+  return out;
+}
+
+async function metricSum(cluster: RunnelBenchCluster, name: string): Promise<number> {
+  return (await metricOf(cluster, name)).reduce((a, v) => a + (Number.isNaN(v) ? 0 : v), 0);
 }
 
 function logSum(cluster: RunnelBenchCluster, msg: string): number {
   return cluster.brokerIds.reduce((a, id) => a + cluster.logCount(id, msg), 0);
 }
 
-export async function measureFalseFencing(cluster: RunnelBenchCluster, opts: { seconds: number; roundRecords?: number; log?: (line: string) => void }): Promise<FencingResult> {
+export async function measureFalseFencing(cluster: RunnelBenchCluster, opts: { seconds: number; rate?: number; roundRecords?: number; log?: (line: string) => void }): Promise<FencingResult> {
   const log = opts.log ?? (() => undefined);
   const topic = `soak-${Date.now().toString(36)}`;
   await createTopicReady(cluster, { name: topic, assignments: spreadAssignments(cluster.brokerIds, PARTITIONS) });
@@ -76,13 +88,19 @@ export async function measureFalseFencing(cluster: RunnelBenchCluster, opts: { s
   const t0 = performance.now();
   let records = 0;
   const round = opts.roundRecords ?? 50_000;
-  while (performance.now() - t0 < opts.seconds * 1000) {
-    const r = await rdbench<RdProduce>('produce', [cluster.bootstrap, topic, round, 1024, -1, PARTITIONS], 600_000);
-    records += r.acked;
+  if (opts.rate) {
+    const r = await rdbench<RdLatency>('latency', [cluster.bootstrap, topic, opts.rate, opts.seconds, 1024, 'all'], (opts.seconds + 120) * 1000);
+    records = r.count;
+  } else {
+    while (performance.now() - t0 < opts.seconds * 1000) {
+      const r = await rdbench<RdProduce>('produce', [cluster.bootstrap, topic, round, 1024, -1, PARTITIONS], 600_000);
+      records += r.acked;
+    }
   }
   const secs = (performance.now() - t0) / 1000;
   const psi1 = cpuPressure();
   const out: FencingResult = {
+    rate: opts.rate ?? null,
     seconds: secs,
     records,
     produceMBps: (records * 1024) / 1e6 / secs,
@@ -94,9 +112,10 @@ export async function measureFalseFencing(cluster: RunnelBenchCluster, opts: { s
     isrExpands: (await metricSum(cluster, 'kafka_server_replicamanager_isrexpands_total')) - before.expands,
     pressurePct: psi0 && psi1 ? (100 * (psi1.totalUs - psi0.totalUs)) / 1e6 / secs : null,
     loadAvg1: loadavg()[0]!,
+    loopDelayMaxMs: (await metricOf(cluster, 'nodejs_eventloop_lag_max_seconds')).map((v) => (Number.isNaN(v) ? -1 : Math.round(v * 1000))),
   };
   log(
-    `false fencing over ${secs.toFixed(0)} s of load (${out.produceMBps.toFixed(1)} MB/s, CPU pressure ${out.pressurePct?.toFixed(0)}%, load ${out.loadAvg1.toFixed(1)}): ` +
+    `false fencing over ${secs.toFixed(0)} s of ${opts.rate ? `${opts.rate} msg/s` : 'full'} load (${out.produceMBps.toFixed(1)} MB/s, CPU pressure ${out.pressurePct?.toFixed(0)}%, load ${out.loadAvg1.toFixed(1)}, event-loop delay max ${out.loopDelayMaxMs.join('/')} ms): ` +
       `${out.fencings} fencings, ${out.reRegistrations} re-registrations, ${out.controllerMoves} controller moves, ${out.controllerWrites} controller leader/ISR writes, ${out.isrShrinks} ISR shrinks, ${out.isrExpands} expands`,
   );
   return out;

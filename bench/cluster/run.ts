@@ -1,19 +1,22 @@
 /**
  * The cluster bench (issue 16): three brokers, RF=3, on this machine.
  *
- *   npx tsx bench/cluster/run.ts [--target kafka,runnel,...] [--kills 50] [--count 200000]
+ *   npx tsx bench/cluster/run.ts [--target kafka,runnel,...] [--kills 50[,kafka=20...]] [--count 200000]
  *                                [--warmup 50000] [--rate 10000] [--seconds 10]
  *                                [--only failover|throughput|fencing[,...]] [--soak-seconds 60]
+ *                                [--soak-rate N]
  *                                [--heap '-Xmx1G -Xms1G'] [--out FILE]
  *
  * Measures, per target (failover.ts and throughput.ts say exactly how):
  *  - failover: SIGKILL of partition 0's leader -> first acknowledged acks=all produce on its
  *    successor, p50/p99/max over --kills kills (the killed broker restarts and rejoins the ISR
- *    between kills), with every cluster setting at its default;
+ *    between kills), with every cluster setting at its default; `--kills 50,kafka=20` sets a
+ *    target's own count (a Kafka kill cycle takes ~20 s here, a Runnel one ~5-13 s);
  *  - throughput: produce MB/s and consume MB/s of 1 KiB records, acks=all, 6 partitions RF=3;
  *    end-to-end p99 latency at 10,000 msg/s.
  *  - fencing (Runnel targets only, not by default): fencings and ISR shrinks that no kill caused,
- *    over --soak-seconds of full load (fencing.ts), the price of a shorter session timeout.
+ *    over --soak-seconds of full load, or of --soak-rate records/s (fencing.ts): the price of a
+ *    shorter session timeout.
  * Prints a summary and writes every sample to bench/.work/cluster/<target>.json (--out FILE: all
  * targets' results as one JSON array there instead). Each result carries the machine's load
  * average and CPU pressure over the target's run: the machine is shared.
@@ -38,7 +41,8 @@
  * `dist/runnel.mjs` brokers (runnel-cluster.ts; build first): `runnel` with every default
  * (broker.session.timeout.ms 9000 / heartbeat 2000 like Kafka, fsync per append),
  * `runnel-nofsync` without the fsync per append (Kafka's flush policy), `runnel-session3s`
- * (3000 / 1000) and `runnel-session2s` (2000 / 500): the session timeout sets Runnel's failover
+ * (3000 / 1000), `runnel-session3s-hb500` (3000 / 500) and `runnel-session2s` (2000 / 500): the
+ * session timeout sets Runnel's failover
  * time as it sets Kafka's.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -78,6 +82,7 @@ export const TARGETS: Record<string, (o: TargetOptions) => Promise<ClusterTarget
   runnel: runnel('runnel', {}),
   'runnel-nofsync': runnel('runnel-nofsync', NO_FSYNC),
   'runnel-session3s': runnel('runnel-session3s', { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 1000 }),
+  'runnel-session3s-hb500': runnel('runnel-session3s-hb500', { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500 }),
   'runnel-session2s': runnel('runnel-session2s', { 'broker.session.timeout.ms': 2000, 'broker.heartbeat.interval.ms': 500 }),
 };
 
@@ -101,6 +106,18 @@ export interface ClusterBenchResult {
   machine?: MachineLoad;
 }
 
+/** `--kills 50,kafka=20`: the bare number for every target, `name=N` for one. */
+export function killsFor(spec: string, target: string): number {
+  let n = NaN;
+  for (const part of spec.split(',')) {
+    const [k, v] = part.includes('=') ? part.split('=') : [null, part];
+    if (k === null && Number.isNaN(n)) n = Number(v);
+    if (k === target) return Number(v);
+  }
+  if (Number.isNaN(n)) throw new Error(`--kills ${spec}: no count for ${target}`);
+  return n;
+}
+
 export async function runClusterBench(argv: string[]): Promise<ClusterBenchResult[]> {
   const { values } = parseArgs({
     args: argv,
@@ -113,6 +130,7 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
       warmup: { type: 'string' },
       only: { type: 'string', default: 'throughput,failover' },
       'soak-seconds': { type: 'string', default: '60' },
+      'soak-rate': { type: 'string' },
       heap: { type: 'string' },
       out: { type: 'string' },
     },
@@ -133,9 +151,9 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
     const r0 = performance.now();
     try {
       if (phases.has('throughput')) result.throughput = await measureThroughput(cluster, { count: Number(values.count), seconds: Number(values.seconds), rate: Number(values.rate), warmup: values.warmup === undefined ? undefined : Number(values.warmup), log });
-      if (phases.has('fencing') && isRunnel(cluster)) result.fencing = await measureFalseFencing(cluster, { seconds: Number(values['soak-seconds']), log });
+      if (phases.has('fencing') && isRunnel(cluster)) result.fencing = await measureFalseFencing(cluster, { seconds: Number(values['soak-seconds']), rate: values['soak-rate'] === undefined ? undefined : Number(values['soak-rate']), log });
       if (phases.has('failover')) {
-        const f = await measureFailover(cluster, { kills: Number(values.kills), log });
+        const f = await measureFailover(cluster, { kills: killsFor(values.kills!, name), log });
         result.failover = f;
         log(`failover over ${f.kills} kills: p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms, max ${f.max.toFixed(0)} ms (min ${f.min.toFixed(0)}, mean ${f.mean.toFixed(0)})`);
       }
