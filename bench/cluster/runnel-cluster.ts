@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startEtcd, type EtcdCluster } from '../../test/cluster/etcd-harness.js';
-import type { BrokerEndpoint, ClusterTarget } from '../../test/helpers/cluster-target.js';
+import { type BrokerEndpoint, type ClusterTarget, metadataFrom, waitUntil } from '../../test/helpers/cluster-target.js';
 import { freePort, spawnTracked } from '../suite/lib/common.js';
 import { RUNNEL_BIN, runnelArgs, runnelVersion, waitReady } from '../suite/lib/brokers.js';
 
@@ -137,6 +137,14 @@ export async function startRunnelBenchCluster(o: RunnelBenchClusterOptions): Pro
   if (failed) {
     await cluster.stop();
     throw failed.reason;
+  }
+  // "broker started" comes before every broker's metadata image has the others: wait for that, or
+  // a CreateTopics with explicit assignments may meet a broker it does not know yet.
+  try {
+    for (const id of ids) await waitUntil(`broker ${id} to know every broker`, async () => ((await metadataFrom(cluster, id, [])).brokers.length === ids.length ? true : undefined), 60_000);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
   }
   return cluster;
 }
