@@ -10,8 +10,8 @@
  * ListPartitionReassignments) until the new replica is in the ISR, then the controller completes
  * it (epoch bump, the old replica's log deleted); moving the leader away hands leadership to the
  * first target replica in the ISR; cancel reverts (NO_REASSIGNMENT_IN_PROGRESS once nothing is in
- * progress); invalid targets get Kafka's errors; kafka-reassign-partitions --execute (with
- * --throttle) / --verify / --list against the cluster.
+ * progress); invalid targets get Kafka's errors, and so does a malformed throttled-replicas list;
+ * kafka-reassign-partitions --execute (with --throttle) / --verify / --list against the cluster.
  *
  * The ISR expansion that completes a reassignment is the replication data path's job (the leader
  * writes it by CAS); here the test writes it into etcd the same way (addToIsr), so the controller's
@@ -176,6 +176,11 @@ describe.skipIf(etcdMissing)('partition reassignment: etcd + 3 broker processes'
     // Nothing changed where the target was refused.
     expect((await partitions(c, 'bad', 2))[0]).toMatchObject({ replicas: [1, 2] });
     expect(await listed(c, 2, [{ name: 'bad', partitionIndexes: [0, 1] }])).toEqual({ 'bad-1': [[3, 1, 2], [1], [2]] });
+    // The throttle lists a reassignment writes are checked as Kafka checks them.
+    const alter: any = await withBroker(c, 3, (raw) =>
+      raw.request(44, 0, { validateOnly: false, resources: [{ resourceType: 2, resourceName: 'bad', configs: [{ name: 'leader.replication.throttled.replicas', configOperation: 0, value: '0:1,2' }] }] }),
+    );
+    expect(alter.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: expect.stringContaining("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...") });
     // kafka-reassign-partitions --execute refuses to start while any reassignment runs: end it.
     expect(await reassign(c, 1, 'bad', [[1, null]])).toEqual([[ErrorCode.NONE, null]]);
     await everywhere(c, 'bad', 1, (p) => p.replicas.join() === '3,2', 'replicas [3, 2] back');
