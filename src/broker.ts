@@ -38,6 +38,7 @@ import type { FollowerFetchers } from './replica/follower-fetchers.js';
 import { HostedPartitions } from './replica/hosted-partitions.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
+import { LocalLeadership } from './data/local-leadership.js';
 import { LocalNode, type ListenerAddress, type NodePort } from './cluster/node.js';
 import { clusterSettings } from './cluster/cluster-config.js';
 import { ClusterMode } from './cluster/cluster-mode.js';
@@ -69,6 +70,8 @@ export class Broker implements BrokerStatus {
   replicas!: ReplicaManager;
   /** The partitions port over the replica manager (append order, free-space refusal). */
   partitions!: HostedPartitions;
+  /** Which partitions this broker leads: the coordinators follow it (one node: every hosted partition). */
+  leadership!: LocalLeadership;
   groups!: GroupCoordinator;
   /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
   producerIds!: ProducerIdsPort;
@@ -187,6 +190,11 @@ export class Broker implements BrokerStatus {
       });
     }
     this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir, this.logs);
+    // After the replica manager's topic listener: a created topic is hosted before it is announced.
+    // Cluster mode (until the ReplicaManager implements the port and announces its leader changes):
+    // it answers from the replica state, so coordinators load what is led here at startup.
+    this.leadership = new LocalLeadership(this.topics, this.partitions);
+    const leadership = this.leadership;
     this.producerIds = cluster ? cluster.producerIds : await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
@@ -195,7 +203,8 @@ export class Broker implements BrokerStatus {
       config: this.config,
       topics: this.topics,
       partitions,
-      appendTransactional: (partition, batch, producerId) => appendTransactionalBatch(partitions, producerStates, partition, batch, producerId),
+      leadership,
+      appendTransactional: (partition, batch, producerId, minIsr) => appendTransactionalBatch(partitions, producerStates, partition, batch, producerId, minIsr),
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
@@ -210,10 +219,11 @@ export class Broker implements BrokerStatus {
       producerIds: this.producerIds,
       producerStates,
       groups,
+      leadership,
     });
     const txn = this.txn;
     this.onStop(() => txn.shutdown());
-    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions });
+    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
     this.listeners = new Listeners(this.config, this.log, {

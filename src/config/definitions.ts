@@ -276,6 +276,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: 3600000, doc: 'How often transactional ids idle longer than transactional.id.expiration.ms are removed.', validate: atLeast(1) },
   { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'Idle producer ids expire after this long.', validate: atLeast(1) },
   {
+    name: 'request.timeout.ms',
+    type: 'int',
+    default: 30000,
+    doc: 'Longest the transaction coordinator waits for one of its writes to be acknowledged with acks=all (a __transaction_state record, or a transaction marker appended here), as Kafka\'s coordinator appends with it; then the request gets COORDINATOR_NOT_AVAILABLE (a state write) or the marker is retried.',
+    validate: atLeast(1),
+  },
+  {
     name: 'runnel.produce.max.decompressed.bytes',
     type: 'int',
     default: 33554432,
@@ -380,6 +387,20 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     type: 'int',
     default: 10000,
     doc: 'Runnel: longest a schema may take to parse and check for compatibility (in the registry\'s parsing thread); a longer one is stopped and answered as an invalid schema (HTTP 422, error_code 42201).',
+    validate: atLeast(10),
+  },
+  {
+    name: 'runnel.schema.registry.store.timeout.ms',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: longest the schema registry on the leader of _schemas partition 0 waits to have read the topic up to its end before deciding a write (a broker that just became leader), for its write to be acknowledged (acks=all) and for it to be read back; then the write is answered HTTP 500, error_code 50001 (not acknowledged) or 50002 (Confluent\'s operation timeout). A broker that forwarded a write waits as long to read it back before answering.',
+    validate: atLeast(10),
+  },
+  {
+    name: 'runnel.schema.registry.forward.timeout.ms',
+    type: 'int',
+    default: 30000,
+    doc: 'Runnel, cluster mode: longest a broker that does not lead _schemas partition 0 waits for the leader\'s schema registry to answer a write it forwarded (registration, deletion, config, mode); then HTTP 500, error_code 50003 (Confluent\'s request forwarding failed).',
     validate: atLeast(10),
   },
   {

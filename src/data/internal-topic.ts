@@ -90,8 +90,8 @@ export class InternalTopic {
 }
 
 export interface ReplayHandlers {
-  /** Every record of every data batch, in log order. */
-  onRecord(record: BatchRecord): void;
+  /** Every record of every data batch, in log order, with its offset. */
+  onRecord(record: BatchRecord, offset: number): void;
   /** Before the records of each data batch (e.g. to note its producer). */
   onDataBatch?(b: Buffer): void;
   /** Each control batch (transaction markers); its records are not passed to onRecord. */
@@ -99,12 +99,13 @@ export interface ReplayHandlers {
 }
 
 /**
- * Reads one partition of an internal topic from its log start to its high watermark, batch by
- * batch. A batch that does not decode is an error naming the partition and offset: the state it
- * holds would be wrong without it.
+ * Reads one partition of an internal topic from `from` (default: its log start) to its high
+ * watermark, batch by batch; resolves with the offset after the last batch read (where a later
+ * read goes on). A batch that does not decode is an error naming the partition and offset: the
+ * state it holds would be wrong without it.
  */
-export async function replayPartition(log: Partition, handlers: ReplayHandlers): Promise<void> {
-  let from = log.logStartOffset;
+export async function replayPartition(log: Partition, handlers: ReplayHandlers, from = log.logStartOffset): Promise<number> {
+  from = Math.max(from, log.logStartOffset);
   const end = log.highWatermark;
   while (from < end) {
     const batches = await log.readBatches(from, 4 * 1024 * 1024);
@@ -118,9 +119,12 @@ export async function replayPartition(log: Partition, handlers: ReplayHandlers):
         continue;
       }
       handlers.onDataBatch?.(b);
+      const base = batch.baseOffset(b);
+      const onRecord = (r: BatchRecord): void => handlers.onRecord(r, base + r.offsetDelta);
       const opts = { allowOffsetGaps: true };
-      const error = batch.compression(b) === CompressionType.None ? forEachRecordSync(b, handlers.onRecord, opts) : await forEachRecord(b, handlers.onRecord, opts);
-      if (error !== null) throw new Error(`${log.topic}-${log.partition}: unreadable batch at offset ${batch.baseOffset(b)}: ${error}`);
+      const error = batch.compression(b) === CompressionType.None ? forEachRecordSync(b, onRecord, opts) : await forEachRecord(b, onRecord, opts);
+      if (error !== null) throw new Error(`${log.topic}-${log.partition}: unreadable batch at offset ${base}: ${error}`);
     }
   }
+  return from;
 }

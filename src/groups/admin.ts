@@ -42,7 +42,8 @@ export interface GroupListing {
  */
 export function describeGroup(coord: GroupCoordinator, groupId: string): GroupDescription {
   const dead: GroupDescription = { errorCode: ErrorCode.NONE, groupId, state: 'Dead', protocolType: '', protocol: '', members: [] };
-  if (coord.stopping) return { ...dead, errorCode: ErrorCode.NOT_COORDINATOR };
+  const refused = coord.refusal(groupId);
+  if (refused !== ErrorCode.NONE) return { ...dead, errorCode: refused };
   const group = coord.getGroup(groupId);
   if (!group) return dead;
   const stable = group.is('Stable');
@@ -64,7 +65,11 @@ export function describeGroup(coord: GroupCoordinator, groupId: string): GroupDe
   };
 }
 
-/** Every live group, optionally only those in the given states (case-insensitive, as Kafka). */
+/**
+ * Every live group coordinated here, optionally only those in the given states (case-insensitive,
+ * as Kafka). While a partition loads the answer is COORDINATOR_LOAD_IN_PROGRESS with the groups
+ * known so far, as Kafka's handleListGroups gives it.
+ */
 export function listGroups(coord: GroupCoordinator, states: readonly string[] = []): { errorCode: number; groups: GroupListing[] } {
   if (coord.stopping) return { errorCode: ErrorCode.NOT_COORDINATOR, groups: [] };
   const wanted = new Set(states.map((s) => s.toLowerCase()));
@@ -74,14 +79,15 @@ export function listGroups(coord: GroupCoordinator, states: readonly string[] = 
     if (wanted.size > 0 && !wanted.has(g.state.toLowerCase())) continue;
     groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state });
   }
-  return { errorCode: ErrorCode.NONE, groups };
+  return { errorCode: coord.ownership.anyLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
 }
 
 /** DeleteGroups: only empty groups; their offsets and metadata get tombstones. One code per id. */
 export async function deleteGroups(coord: GroupCoordinator, groupIds: readonly string[]): Promise<number[]> {
   return Promise.all(
     groupIds.map(async (groupId) => {
-      if (coord.stopping) return ErrorCode.NOT_COORDINATOR;
+      const refused = coord.refusal(groupId);
+      if (refused !== ErrorCode.NONE) return refused;
       const group = coord.getGroup(groupId);
       if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
       if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;

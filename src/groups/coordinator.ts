@@ -14,8 +14,17 @@
  *
  * Everything runs on the event loop, so the state changes of one call are atomic; where a call
  * waits for a write (SyncGroup, static member replacement) it re-checks the generation after.
+ *
+ * It coordinates the groups of the `__consumer_offsets` partitions this broker leads
+ * (`ownership`, following the leadership port; ownership.ts loads and unloads them): a request
+ * for a group of a partition led elsewhere gets NOT_COORDINATOR, of one still loading
+ * COORDINATOR_LOAD_IN_PROGRESS (`refusal`); both are retriable, and clients look the coordinator
+ * up again.
  */
 import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
+import { CoordinatorPartitions } from '../data/coordinator-partitions.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../data/internal-topic.js';
+import type { Leadership } from '../data/leadership.js';
 import type { Logger } from '../logger.js';
 import type { GroupConfig } from './config.js';
 import { Group } from './group.js';
@@ -25,6 +34,7 @@ import { heartbeat, touchMember } from './liveness.js';
 import { EMPTY_BYTES, joinError, syncError, type JoinResult, type Member, type SyncResult } from './member.js';
 import type { KeyedRecord, OffsetsLog } from './offsets-log.js';
 import { offsetsPartitionFor } from './offsets-partition.js';
+import { groupPartitionHooks, onTxnMarker, type HeldMarkers } from './ownership.js';
 import { clearJoinTimer, clearSyncTimer } from './rebalance.js';
 import { encodeGroupMetadataKey, encodeGroupMetadataValue } from './records.js';
 import type { HeartbeatRequest, JoinRequest, LeaveResult, LeavingMember, SyncRequest } from './requests.js';
@@ -39,6 +49,8 @@ export interface CoordinatorOptions {
   log: OffsetsLog;
   config: () => GroupConfig;
   logger: Logger;
+  /** Which `__consumer_offsets` partitions this broker leads (their groups are coordinated here). */
+  leadership: Leadership;
   /** Whether a topic partition exists (OffsetCommit refuses unknown ones). Default: all exist. */
   partitionExists?: (topic: string, partition: number) => boolean;
   /** High watermark of a partition, for lag; null when the partition does not exist. */
@@ -75,6 +87,9 @@ export class GroupCoordinator {
   readonly partitionExists: (topic: string, partition: number) => boolean;
   readonly logEndOffset: (topic: string, partition: number) => number | null;
   stopping = false;
+  /** The `__consumer_offsets` partitions whose groups are loaded here (or loading). */
+  readonly ownership: CoordinatorPartitions;
+  private readonly heldMarkers: HeldMarkers = new Map();
   private expiryTimer: NodeJS.Timeout | null = null;
   /** Called with each expiry pass; set by offsets.ts (kept out of here to avoid an import cycle). */
   expireHook: (() => Promise<void>) | null = null;
@@ -85,6 +100,59 @@ export class GroupCoordinator {
     this.logger = opts.logger;
     this.partitionExists = opts.partitionExists ?? (() => true);
     this.logEndOffset = opts.logEndOffset ?? (() => null);
+    this.ownership = new CoordinatorPartitions(CONSUMER_OFFSETS_TOPIC, opts.leadership, groupPartitionHooks(this, this.heldMarkers), opts.logger);
+  }
+
+  /**
+   * Follows `__consumer_offsets` leadership and loads the partitions led here now; resolves once
+   * they are loaded (rejects when one cannot be read). Partitions with nothing to read (the topic
+   * does not exist yet) are owned before this returns.
+   */
+  start(): Promise<void> {
+    return this.ownership.start(this.log.partitionCount());
+  }
+
+  /**
+   * Why a request for `groupId` cannot be served here, or NONE: NOT_COORDINATOR while stopping or
+   * when its partition is led elsewhere, COORDINATOR_LOAD_IN_PROGRESS while it loads.
+   */
+  refusal(groupId: string): number {
+    if (this.stopping) return ErrorCode.NOT_COORDINATOR;
+    return this.ownership.error(this.partitionFor(groupId));
+  }
+
+  /**
+   * refusal(), after creating `__consumer_offsets` when it does not exist yet (a client that
+   * skipped FindCoordinator); COORDINATOR_NOT_AVAILABLE when it cannot be created.
+   */
+  readyFor(groupId: string): number | Promise<number> {
+    if (this.stopping || this.log.exists()) return this.refusal(groupId);
+    return this.ensureOffsetsTopic().then(
+      () => this.refusal(groupId),
+      (err: unknown) => {
+        this.logger.warn({ err: (err as Error).message }, 'cannot create the offsets topic');
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      },
+    );
+  }
+
+  /**
+   * Creates `__consumer_offsets` if needed. A call that created it waits for the loads of its
+   * partitions too (empty, immediate on one node), so the first request after it finds them owned.
+   */
+  async ensureOffsetsTopic(): Promise<void> {
+    const existed = this.log.exists();
+    await this.log.ensure();
+    if (!existed && this.ownership.anyLoading) await this.ownership.settled();
+  }
+
+  /**
+   * A transaction marker was written to `__consumer_offsets` partition `partition`: the
+   * producer's pending transactional offsets there are committed or dropped (after the load, if
+   * the partition is loading).
+   */
+  txnMarkerWritten(partition: number, producerId: number, commit: boolean): void {
+    onTxnMarker(this, this.heldMarkers, partition, producerId, commit);
   }
 
   now(): number {
@@ -121,21 +189,24 @@ export class GroupCoordinator {
     return g;
   }
 
-  /** Drops a group from the coordinator (it is Dead): its timers stop, parked requests are answered. */
-  removeGroup(group: Group): void {
-    this.clearGroupTimers(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  /** Drops a group from the coordinator (it is Dead): its timers stop, parked requests are answered with `code`. */
+  removeGroup(group: Group, code: number = ErrorCode.COORDINATOR_NOT_AVAILABLE): void {
+    this.clearGroupTimers(group, code);
     group.transitionTo('Dead', this.now());
     if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
   }
 
   /**
-   * Appends records of one group to its __consumer_offsets partition and waits until durable,
-   * at most offsets.commit.timeout.ms (then REQUEST_TIMED_OUT; the write may still land).
+   * Appends records of one group to its __consumer_offsets partition and waits until acknowledged
+   * as acks=all (on one node: durable; in a cluster: the high watermark passed them), at most
+   * offsets.commit.timeout.ms (then REQUEST_TIMED_OUT; the write may still land). NOT_COORDINATOR
+   * when the partition is not owned here (a write of a group just unloaded).
    */
   async appendRecords(groupId: string, records: readonly KeyedRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.log.ensure();
     const partition = this.partitionFor(groupId);
+    if (!this.ownership.owns(partition)) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `__consumer_offsets-${partition} is not coordinated here`);
     const write = this.log.append(partition, records);
     let timer: NodeJS.Timeout | null = null;
     const timeout = new Promise<never>((_, reject) => {
@@ -241,6 +312,7 @@ export class GroupCoordinator {
   shutdown(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.ownership.stop();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
     for (const g of this.groups.values()) this.clearGroupTimers(g, ErrorCode.NOT_COORDINATOR);

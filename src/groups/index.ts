@@ -1,16 +1,17 @@
 /**
  * The group coordinator started from its ports: offsets in the broker's own `__consumer_offsets`
- * topic, groups reloaded from it before the listeners open (so clients never see a coordinator
- * still loading), periodic offset expiry, and offsets dropped with their topic. The caller stops
- * it with `shutdown()`, which answers parked JoinGroup/SyncGroup requests so connections drain
- * quickly.
+ * topic; the groups of the partitions this broker leads loaded before the listeners open (so on
+ * one node clients never see a coordinator still loading), and loaded or dropped as leadership
+ * moves later (ownership.ts); periodic offset expiry, and offsets dropped with their topic. The
+ * caller stops it with `shutdown()`, which answers parked JoinGroup/SyncGroup requests so
+ * connections drain quickly.
  */
 import type { ConfigView } from '../config/view.js';
+import type { Leadership } from '../data/leadership.js';
 import type { Logger } from '../logger.js';
 import type { TopicChanges } from '../metadata/port.js';
 import { groupConfigFrom } from './config.js';
 import { GroupCoordinator } from './coordinator.js';
-import { loadGroups } from './load.js';
 import { TopicOffsetsLog, type TopicOffsetsLogDeps } from './offsets-log.js';
 import { expireOffsets, removeTopicOffsets } from './offsets.js';
 
@@ -23,6 +24,8 @@ export interface GroupCoordinatorDeps extends TopicOffsetsLogDeps {
   /** The broker's root logger (the coordinator logs as component "groups"). */
   readonly log: Logger;
   readonly topics: TopicOffsetsLogDeps['topics'] & TopicChanges;
+  /** Which `__consumer_offsets` partitions this broker leads. */
+  readonly leadership: Leadership;
 }
 
 export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise<GroupCoordinator> {
@@ -32,14 +35,14 @@ export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise
     log: new TopicOffsetsLog(deps),
     config: () => groupConfigFrom(config),
     logger,
+    leadership: deps.leadership,
     partitionExists: (topic, partition) => {
       const t = deps.topics.get(topic);
       return t !== undefined && partition >= 0 && partition < t.partitions;
     },
     logEndOffset: (topic, partition) => deps.partitions.get(topic, partition)?.highWatermark ?? null,
   });
-  const stats = await loadGroups(coord);
-  if (stats.records > 0) logger.info(stats, 'groups and offsets loaded');
+  await coord.start();
   coord.expireHook = async () => {
     await expireOffsets(coord);
   };

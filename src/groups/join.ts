@@ -22,17 +22,22 @@ import { replaceStaticMember } from './static-rejoin.js';
 export async function joinGroup(coord: GroupCoordinator, req: JoinRequest): Promise<JoinResult> {
   if (coord.stopping) return joinError(req.memberId, ErrorCode.NOT_COORDINATOR);
   if (req.groupId === '') return joinError(req.memberId, ErrorCode.INVALID_GROUP_ID);
+  // Kafka checks the coordinator before the request's own fields (a misdirected member is sent
+  // to look the coordinator up again, not told its request is invalid).
+  const misdirected = coord.log.exists() ? coord.refusal(req.groupId) : ErrorCode.NONE;
+  if (misdirected !== ErrorCode.NONE) return joinError(req.memberId, misdirected);
   const cfg = coord.cfg();
   if (req.sessionTimeoutMs < cfg.minSessionTimeoutMs || req.sessionTimeoutMs > cfg.maxSessionTimeoutMs) {
     return joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT);
   }
   try {
-    await coord.log.ensure();
+    await coord.ensureOffsetsTopic();
   } catch (err) {
     coord.logger.warn({ err: (err as Error).message }, 'cannot create the offsets topic');
     return joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   }
-  if (coord.stopping) return joinError(req.memberId, ErrorCode.NOT_COORDINATOR);
+  const refused = coord.refusal(req.groupId);
+  if (refused !== ErrorCode.NONE) return joinError(req.memberId, refused);
   const isUnknown = req.memberId === '';
   let group = coord.groups.get(req.groupId);
   if (!group) {

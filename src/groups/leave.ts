@@ -16,6 +16,8 @@ export function leaveGroup(coord: GroupCoordinator, groupId: string, leaving: re
   const each = (code: number) => ({ errorCode: ErrorCode.NONE, members: leaving.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: code })) });
   if (coord.stopping) return { errorCode: ErrorCode.NOT_COORDINATOR, members: [] };
   if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+  const refused = coord.refusal(groupId);
+  if (refused !== ErrorCode.NONE) return { errorCode: refused, members: [] };
   const group = coord.groups.get(groupId);
   if (!group) return each(ErrorCode.UNKNOWN_MEMBER_ID);
   if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };

@@ -21,6 +21,8 @@ export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60_000;
 export function heartbeat(coord: GroupCoordinator, req: HeartbeatRequest): number {
   if (coord.stopping) return ErrorCode.NOT_COORDINATOR;
   if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+  const refused = coord.refusal(req.groupId);
+  if (refused !== ErrorCode.NONE) return refused;
   const group = coord.groups.get(req.groupId);
   if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
   if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;

@@ -1,6 +1,8 @@
 /**
- * Startup: rebuilds every group and its committed offsets by replaying `__consumer_offsets`, as
- * Kafka's GroupMetadataManager.loadGroupsAndOffsets does. Later records win; tombstones delete.
+ * Loading one `__consumer_offsets` partition this broker became leader of (at startup, or when
+ * leadership moves here; partitions.ts): rebuilds its groups and their committed offsets by
+ * replaying it, as Kafka's GroupMetadataManager.loadGroupsAndOffsets does, then installs them in
+ * one synchronous step. Later records win; tombstones delete.
  * A group whose metadata was deleted but that has offsets written after that comes back as an
  * empty group holding them. Groups with members come back Stable with their generation and
  * assignments, and each member gets a fresh session timeout: consumers that survived a broker
@@ -10,6 +12,7 @@
  * marker follows them in the partition; an ABORT marker drops them. Those of transactions still
  * open at the end come back as pending (the transaction coordinator completes or aborts them).
  */
+import type { PartitionInstaller } from '../data/coordinator-partitions.js';
 import type { GroupCoordinator } from './coordinator.js';
 import { pendingKey, type CommittedOffset } from './group.js';
 import { Member } from './member.js';
@@ -28,10 +31,31 @@ export interface LoadStats {
   ms: number;
 }
 
-export async function loadGroups(coord: GroupCoordinator): Promise<LoadStats> {
+/** What one partition's replay found: groups (metadata and offsets) and the offsets of open transactions. */
+interface PartitionRead {
+  partition: number;
+  loaded: Map<string, Loaded>;
+  /** Transactional offset records per producer whose transaction had no marker yet. */
+  openTxns: Map<number, Array<[Buffer, Buffer | null]>>;
+  stats: LoadStats;
+}
+
+/**
+ * Reads partition `partition` and returns what installs its groups (the coordinator calls it once
+ * the partition is still led here). Nothing to read when the topic does not exist yet: then the
+ * installer comes back at once.
+ */
+export function loadGroupsPartition(coord: GroupCoordinator, partition: number): PartitionInstaller | Promise<PartitionInstaller> {
+  if (!coord.log.exists()) return () => undefined;
+  return readPartition(coord, partition).then((read) => () => {
+    installPartition(coord, read);
+    if (read.stats.records > 0) coord.logger.info({ partition, ...read.stats }, 'groups and offsets loaded');
+  });
+}
+
+async function readPartition(coord: GroupCoordinator, partition: number): Promise<PartitionRead> {
   const t0 = performance.now();
   const stats: LoadStats = { groups: 0, offsets: 0, records: 0, skipped: 0, ms: 0 };
-  if (!coord.log.exists()) return stats;
   const loaded = new Map<string, Loaded>();
   const entry = (group: string): Loaded => {
     let e = loaded.get(group);
@@ -69,28 +93,29 @@ export async function loadGroups(coord: GroupCoordinator): Promise<LoadStats> {
       entry(key.group).metadata = v;
     }
   };
-  // Transactional records per producer, held until the transaction's marker (per partition).
-  const openTxns: Array<Map<number, Array<[Buffer, Buffer | null]>>> = [];
-  const n = coord.log.partitionCount();
-  for (let p = 0; p < n; p++) {
-    const held = new Map<number, Array<[Buffer, Buffer | null]>>();
-    openTxns.push(held);
-    await coord.log.replay(
-      p,
-      (key, value, producerId) => {
-        if (producerId < 0) return onRecord(key, value);
-        let list = held.get(producerId);
-        if (!list) held.set(producerId, (list = []));
-        list.push([key, value]);
-      },
-      (producerId, commit) => {
-        const list = held.get(producerId);
-        held.delete(producerId);
-        if (commit && list) for (const [k, v] of list) onRecord(k, v);
-      },
-    );
-  }
+  // Transactional records per producer, held until the transaction's marker.
+  const held = new Map<number, Array<[Buffer, Buffer | null]>>();
+  await coord.log.replay(
+    partition,
+    (key, value, producerId) => {
+      if (producerId < 0) return onRecord(key, value);
+      let list = held.get(producerId);
+      if (!list) held.set(producerId, (list = []));
+      list.push([key, value]);
+    },
+    (producerId, commit) => {
+      const list = held.get(producerId);
+      held.delete(producerId);
+      if (commit && list) for (const [k, v] of list) onRecord(k, v);
+    },
+  );
+  stats.ms = Math.round(performance.now() - t0);
+  return { partition, loaded, openTxns: held, stats };
+}
 
+/** Puts a read partition's groups into the coordinator (synchronously: no request sees half of them). */
+function installPartition(coord: GroupCoordinator, read: PartitionRead): void {
+  const { loaded, stats } = read;
   const now = coord.now();
   for (const [groupId, e] of loaded) {
     if (!e.metadata && e.offsets.size === 0) continue;
@@ -121,19 +146,15 @@ export async function loadGroups(coord: GroupCoordinator): Promise<LoadStats> {
       stats.offsets++;
     }
   }
-  for (const held of openTxns) {
-    for (const [producerId, list] of held) {
-      for (const [keyBytes, valueBytes] of list) {
-        const key = decodeKey(keyBytes);
-        const v = valueBytes === null ? null : decodeOffsetCommitValue(valueBytes);
-        if (!key || key.type !== 'offset' || !v) continue;
-        const group = coord.getGroup(key.group) ?? coord.createGroup(key.group);
-        let pending = group.pendingTxnOffsets.get(producerId);
-        if (!pending) group.pendingTxnOffsets.set(producerId, (pending = new Map()));
-        pending.set(pendingKey(key.topic, key.partition), { topic: key.topic, partition: key.partition, value: v });
-      }
+  for (const [producerId, list] of read.openTxns) {
+    for (const [keyBytes, valueBytes] of list) {
+      const key = decodeKey(keyBytes);
+      const v = valueBytes === null ? null : decodeOffsetCommitValue(valueBytes);
+      if (!key || key.type !== 'offset' || !v) continue;
+      const group = coord.getGroup(key.group) ?? coord.createGroup(key.group);
+      let pending = group.pendingTxnOffsets.get(producerId);
+      if (!pending) group.pendingTxnOffsets.set(producerId, (pending = new Map()));
+      pending.set(pendingKey(key.topic, key.partition), { topic: key.topic, partition: key.partition, value: v });
     }
   }
-  stats.ms = Math.round(performance.now() - t0);
-  return stats;
 }

@@ -16,6 +16,7 @@ import type { ConfigView } from '../config/view.js';
 import { controlType } from '../data/control-batches.js';
 import { CONSUMER_OFFSETS_TOPIC, InternalTopic, replayPartition, type InternalTopicHost } from '../data/internal-topic.js';
 import type { Partition, PartitionsPort } from '../data/partitions.js';
+import type { TopicsPort } from '../metadata/port.js';
 
 export interface KeyedRecord {
   key: Buffer;
@@ -31,9 +32,11 @@ export interface OffsetsLog {
   /** Creates the topic if needed. */
   ensure(): Promise<void>;
   /**
-   * Appends the records as one batch; resolves once written (fsynced under the default flush
-   * policy, see the implementation). Appends to one partition keep their
-   * call order in the log (the topic must exist: call ensure() first).
+   * Appends the records as one batch, as the partition's leader with acks=all semantics: resolves
+   * once acknowledged (one node: written, fsynced under the default flush policy; a cluster: the
+   * high watermark passed it). Rejects with NOT_LEADER_OR_FOLLOWER / NOT_ENOUGH_REPLICAS / ...
+   * from the partition. Appends to one partition keep their call order in the log (the topic must
+   * exist: call ensure() first).
    */
   append(partition: number, records: readonly KeyedRecord[]): Promise<void>;
   /**
@@ -51,14 +54,14 @@ export interface OffsetsLog {
 /** What the real offsets log needs of the broker. */
 export interface TopicOffsetsLogDeps {
   readonly config: ConfigView;
-  /** Looks the topic up and creates it (the topic manager). */
-  readonly topics: { get(name: string): { readonly partitions: number } | undefined } & InternalTopicHost;
+  /** Looks the topic up (its min.insync.replicas for acks=all) and creates it (the topic manager). */
+  readonly topics: Pick<TopicsPort, 'get' | 'settings'> & InternalTopicHost;
   readonly partitions: Pick<PartitionsPort, 'get'>;
   /**
    * Appends a producer's transactional batch in the partition's append order and tracks the open
    * transaction in the partition's producer state (txn/transactional-append.ts), like a produced one.
    */
-  appendTransactional(partition: Partition, batch: Buffer, producerId: number): Promise<void>;
+  appendTransactional(partition: Partition, batch: Buffer, producerId: number, minInsyncReplicas: number): Promise<void>;
 }
 
 /** The real one, on the broker's partitions. */
@@ -85,15 +88,26 @@ export class TopicOffsetsLog implements OffsetsLog {
     return this.topic.ensure();
   }
 
+  /** The topic's min.insync.replicas (what acks=all needs in the ISR). */
+  private minInsyncReplicas(): number {
+    const t = this.deps.topics.get(CONSUMER_OFFSETS_TOPIC);
+    return t ? this.deps.topics.settings(t).minInsyncReplicas : 1;
+  }
+
   append(partition: number, records: readonly KeyedRecord[]): Promise<void> {
     const log = this.deps.partitions.get(CONSUMER_OFFSETS_TOPIC, partition);
     if (!log) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR, `${CONSUMER_OFFSETS_TOPIC}-${partition} is not available`));
     const now = Date.now();
     const b = buildBatchSync(records.map((r) => ({ key: r.key, value: r.value, timestamp: now })));
-    // `written` includes the fsync under the default flush.messages=1 (storage makes an append
-    // visible only once fsynced); under a relaxed flush policy a commit must not wait for an
-    // fsync that may never come (the same rule as Produce acks=-1).
-    return log.append(b).written;
+    // Kafka's group coordinator appends with acks=-1. On one node the acknowledgement is the
+    // write, which includes the fsync under the default flush.messages=1; under a relaxed flush
+    // policy a commit must not wait for an fsync that may never come (the rule of Produce acks=-1).
+    try {
+      const appended = log.append(b, -1, this.minInsyncReplicas());
+      return log.acknowledgement(appended, -1) ?? Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async appendTransactional(partition: number, records: readonly KeyedRecord[], producerId: number, producerEpoch: number): Promise<void> {
@@ -106,7 +120,7 @@ export class TopicOffsetsLog implements OffsetsLog {
     );
     // Through the partition's append order, with its producer state, like a produced batch: the
     // state tracks the open transaction until its marker.
-    await this.deps.appendTransactional(log, b, producerId);
+    await this.deps.appendTransactional(log, b, producerId, this.minInsyncReplicas());
   }
 
   async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void, onMarker?: (producerId: number, commit: boolean) => void): Promise<void> {
@@ -128,16 +142,25 @@ export class TopicOffsetsLog implements OffsetsLog {
   }
 }
 
-/** For unit tests: records kept in arrays; `failNext` makes appends fail; `hold` delays durability. */
+/**
+ * For unit tests: records kept in arrays; `failWith` makes appends fail; `hold` delays
+ * durability; `holdReplays` delays replays (a partition loading) until `releaseReplays`.
+ * Transactional appends keep their producer, and `appendMarker` adds a transaction marker, so a
+ * replay hands both to the loader as the real log does.
+ */
 export class MemoryOffsetsLog implements OffsetsLog {
   readonly partitions: KeyedRecord[][];
+  /** Per partition, per record: its transactional producer (-1: none); a marker entry has key null. */
+  private readonly extra: Array<Array<{ producerId: number; commit?: boolean }>>;
   failWith: Error | null = null;
   /** While set, appends wait until release() (to test commits in flight). */
   private held: Array<() => void> | null = null;
+  private replaysHeld: Array<() => void> | null = null;
   created = false;
 
   constructor(readonly count = 4) {
     this.partitions = Array.from({ length: count }, () => []);
+    this.extra = Array.from({ length: count }, () => []);
   }
 
   partitionCount(): number {
@@ -163,9 +186,28 @@ export class MemoryOffsetsLog implements OffsetsLog {
     for (const fn of held) fn();
   }
 
-  append(partition: number, records: readonly KeyedRecord[]): Promise<void> {
+  /** Replays from now on wait for releaseReplays. */
+  holdReplays(): void {
+    this.replaysHeld = [];
+  }
+
+  /** Lets the held replays go on: all of them, or the one at `index` (in the order they started). */
+  releaseReplays(index?: number): void {
+    const held = this.replaysHeld ?? [];
+    if (index === undefined) {
+      this.replaysHeld = null;
+      for (const fn of held) fn();
+      return;
+    }
+    const fn = held[index];
+    held[index] = () => undefined;
+    fn?.();
+  }
+
+  append(partition: number, records: readonly KeyedRecord[], producerId = -1): Promise<void> {
     if (this.failWith) return Promise.reject(this.failWith);
     this.partitions[partition]!.push(...records.map((r) => ({ key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) })));
+    this.extra[partition]!.push(...records.map(() => ({ producerId })));
     if (this.held) {
       const held = this.held;
       return new Promise((resolve) => held.push(resolve));
@@ -173,11 +215,27 @@ export class MemoryOffsetsLog implements OffsetsLog {
     return Promise.resolve();
   }
 
-  appendTransactional(partition: number, records: readonly KeyedRecord[]): Promise<void> {
-    return this.append(partition, records);
+  appendTransactional(partition: number, records: readonly KeyedRecord[], producerId: number): Promise<void> {
+    return this.append(partition, records, producerId);
   }
 
-  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void): Promise<void> {
-    for (const r of this.partitions[partition]!) onRecord(r.key, r.value, -1);
+  /** A COMMIT/ABORT marker of `producerId` lands in the partition. */
+  appendMarker(partition: number, producerId: number, commit: boolean): void {
+    this.partitions[partition]!.push({ key: Buffer.alloc(0), value: null });
+    this.extra[partition]!.push({ producerId, commit });
+  }
+
+  async replay(partition: number, onRecord: (key: Buffer, value: Buffer | null, producerId: number) => void, onMarker?: (producerId: number, commit: boolean) => void): Promise<void> {
+    if (this.replaysHeld) {
+      const held = this.replaysHeld;
+      await new Promise<void>((resolve) => held.push(resolve));
+    }
+    const records = this.partitions[partition]!;
+    const extra = this.extra[partition]!;
+    for (let i = 0; i < records.length; i++) {
+      const e = extra[i]!;
+      if (e.commit !== undefined) onMarker?.(e.producerId, e.commit);
+      else onRecord(records[i]!.key, records[i]!.value, e.producerId);
+    }
   }
 }

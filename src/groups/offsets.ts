@@ -83,7 +83,8 @@ export async function commitOffsets(coord: GroupCoordinator, req: OffsetCommitRe
 async function commitKnown(coord: GroupCoordinator, req: OffsetCommitRequest): Promise<number[]> {
   const all = (code: number) => req.offsets.map(() => code);
   if (req.offsets.length === 0) return [];
-  if (coord.stopping) return all(ErrorCode.NOT_COORDINATOR);
+  const refused = await coord.readyFor(req.groupId);
+  if (refused !== ErrorCode.NONE) return all(refused);
   let group = coord.getGroup(req.groupId);
   if (!group) {
     // Unknown group: a simple commit creates it; a generation means a member of a group long gone.
@@ -164,7 +165,8 @@ export function fetchOffsets(
   partitions: Array<{ topic: string; partition: number }> | null,
   requireStable: boolean,
 ): { errorCode: number; offsets: FetchedOffset[] } {
-  if (coord.stopping) return { errorCode: ErrorCode.NOT_COORDINATOR, offsets: [] };
+  const refused = coord.refusal(groupId);
+  if (refused !== ErrorCode.NONE) return { errorCode: refused, offsets: [] };
   const none = (topic: string, partition: number, errorCode: number = ErrorCode.NONE): FetchedOffset => ({ topic, partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode });
   const group = coord.getGroup(groupId);
   if (!group || group.is('Dead')) return { errorCode: ErrorCode.NONE, offsets: (partitions ?? []).map((p) => none(p.topic, p.partition)) };
@@ -200,6 +202,8 @@ export async function deleteOffsets(
   const fail = (errorCode: number) => ({ errorCode, partitions: [] });
   if (coord.stopping) return fail(ErrorCode.NOT_COORDINATOR);
   if (groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+  const refused = coord.refusal(groupId);
+  if (refused !== ErrorCode.NONE) return fail(refused);
   const group = coord.getGroup(groupId);
   if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
   const codes: number[] = new Array(partitions.length).fill(ErrorCode.NONE);

@@ -17,7 +17,7 @@ export class GroupService implements GroupsPort {
   }
 
   ensureOffsetsTopic(): Promise<void> {
-    return this.coordinator.log.ensure();
+    return this.coordinator.ensureOffsetsTopic();
   }
 
   partitionFor(groupId: string): number {

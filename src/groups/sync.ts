@@ -17,6 +17,8 @@ import type { SyncRequest } from './requests.js';
 export function syncGroup(coord: GroupCoordinator, req: SyncRequest): Promise<SyncResult> {
   if (coord.stopping) return Promise.resolve(syncError(ErrorCode.NOT_COORDINATOR));
   if (req.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
+  const refused = coord.refusal(req.groupId);
+  if (refused !== ErrorCode.NONE) return Promise.resolve(syncError(refused));
   const group = coord.groups.get(req.groupId);
   if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
   if (group.is('Dead')) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));

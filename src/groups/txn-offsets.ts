@@ -38,6 +38,8 @@ export async function commitTxnOffsets(coord: GroupCoordinator, req: TxnOffsetCo
   const all = (code: number) => req.offsets.map(() => code);
   if (coord.stopping) return all(ErrorCode.NOT_COORDINATOR);
   if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+  const refused = await coord.readyFor(req.groupId);
+  if (refused !== ErrorCode.NONE) return all(refused);
   let group = coord.getGroup(req.groupId);
   if (!group) {
     if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);

@@ -1,8 +1,8 @@
 /**
  * DescribeTransactions (key 65), version 0.
  *
- * The state of each transactional id, as its coordinator (this broker, txn/coordinator.ts)
- * knows it: state (Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort),
+ * The state of each transactional id, as its coordinator (this broker, txn/coordinator.ts; an id
+ * coordinated elsewhere is NOT_COORDINATOR, one still loading COORDINATOR_LOAD_IN_PROGRESS) knows it: state (Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort),
  * producer id and epoch, timeout, start time of the transaction (-1 before the first one) and
  * the partitions of the running one. An unknown id is TRANSACTIONAL_ID_NOT_FOUND and an empty one
  * INVALID_REQUEST, as Kafka answers. Results follow the request order, duplicates included.
@@ -27,6 +27,8 @@ export default defineHandler<DescribeTransactionsRequest, DescribeTransactionsRe
       throttleTimeMs: 0,
       transactionStates: req.transactionalIds.map((transactionalId) => {
         if (transactionalId === '') return newDescribeTransactionsResponseTransactionState({ transactionalId, errorCode: ErrorCode.INVALID_REQUEST });
+        const refused = ctx.txn.coordinatorError(transactionalId);
+        if (refused !== ErrorCode.NONE) return newDescribeTransactionsResponseTransactionState({ transactionalId, errorCode: refused });
         const e = known.get(transactionalId);
         if (!e) return newDescribeTransactionsResponseTransactionState({ transactionalId, errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND });
         return newDescribeTransactionsResponseTransactionState({

@@ -1,7 +1,7 @@
 /**
  * ListTransactions (key 66), versions 0-1.
  *
- * The transactional ids this broker coordinates (it coordinates all of them), with their state
+ * The transactional ids this broker coordinates (on one node, all of them), with their state
  * (txn/coordinator.ts). Filters as Kafka applies them: state names (unknown names are echoed in
  * unknownStateFilters; a non-empty state filter that names no known state matches nothing),
  * producer ids, and (v1+) durationFilter ≥ 0 keeps transactions running longer than that — one
@@ -29,6 +29,8 @@ export default defineHandler<ListTransactionsRequest, ListTransactionsResponse>(
     const unknownStateFilters = req.stateFilters.filter((s) => !TRANSACTION_STATES.has(s));
     const states = new Set(req.stateFilters.filter((s) => TRANSACTION_STATES.has(s)));
     const producerIds = new Set(req.producerIdFilters);
+    // Kafka answers COORDINATOR_LOAD_IN_PROGRESS (and no states) while a partition loads.
+    if (ctx.txn.loading) return newListTransactionsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStateFilters, transactionStates: [] });
     const now = Date.now();
     const transactionStates = [];
     for (const [transactionalId, e] of ctx.txn.txns) {

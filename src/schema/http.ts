@@ -9,12 +9,17 @@
  * still sending, receives the 413 rather than a connection reset — up to DRAIN_FACTOR times the
  * limit, after which the connection is closed.
  *
+ * Writes go through the SchemaWriter seam (forward.ts): made here when this broker leads
+ * `_schemas` partition 0 (always, on one node), else forwarded to the leader's registry and its
+ * answer relayed.
+ *
  * Logs: one debug line per request (method, route, status, ms), errors at warn/error; never
  * schema texts or bodies.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { RegistryError, RegistryErrors } from './errors.js';
+import { APPLIED_OFFSET_HEADER, FORWARDED_HEADER, LOCAL_SCHEMA_WRITER, forwardWrite, type SchemaWriter, type WriteRoute } from './forward.js';
 import { SCHEMA_TYPES, type SchemaInput, type SchemaRegistry } from './registry.js';
 
 export const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -89,6 +94,20 @@ function routes(r: SchemaRegistry): Array<[string, string[], Handler]> {
   ];
 }
 
+/** The routes that change the registry (made by the leader of `_schemas`-0: forward.ts). */
+const WRITE_ROUTES: ReadonlySet<string> = new Set([
+  'POST /subjects/*/versions',
+  'DELETE /subjects/*',
+  'DELETE /subjects/*/versions/*',
+  'PUT /config',
+  'DELETE /config',
+  'PUT /config/*',
+  'DELETE /config/*',
+  'PUT /mode',
+  'PUT /mode/*',
+  'DELETE /mode/*',
+]);
+
 function compat(result: { is_compatible: boolean; messages: string[] }, q: Request): unknown {
   return flag(q.query, 'verbose') ? result : { is_compatible: result.is_compatible };
 }
@@ -143,9 +162,10 @@ export class RegistryHttpServer {
   private readonly table: Array<[string, string[], Handler]>;
 
   constructor(
-    registry: SchemaRegistry,
+    private readonly registry: SchemaRegistry,
     private readonly logger: Logger,
     private readonly maxRequestBytes: number,
+    private readonly writer: SchemaWriter = LOCAL_SCHEMA_WRITER,
   ) {
     this.table = routes(registry);
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -178,6 +198,7 @@ export class RegistryHttpServer {
     let route = '?';
     let status = 200;
     let payload: string;
+    const headers: Record<string, string | number> = {};
     try {
       const url = new URL(req.url ?? '/', 'http://registry');
       let segments: string[];
@@ -201,8 +222,16 @@ export class RegistryHttpServer {
       }
       if (!handler) throw pathMatched ? RegistryErrors.methodNotAllowed() : RegistryErrors.notFound();
       let bodyPromise: Promise<unknown> | null = null;
-      const result = await handler({ method, segments, query: url.searchParams, body: () => (bodyPromise ??= readBody(req, this.maxRequestBytes)) }, params);
-      payload = result instanceof Raw ? result.text : JSON.stringify(result);
+      const body = (): Promise<unknown> => (bodyPromise ??= readBody(req, this.maxRequestBytes));
+      const write = WRITE_ROUTES.has(route);
+      const target = write ? this.writer.route() : null;
+      if (target !== null && target.kind !== 'local') {
+        ({ status, payload } = await this.forward(req, target, body));
+      } else {
+        const result = await handler({ method, segments, query: url.searchParams, body }, params);
+        payload = result instanceof Raw ? result.text : JSON.stringify(result);
+        if (write) headers[APPLIED_OFFSET_HEADER] = this.registry.appliedOffset;
+      }
     } catch (e) {
       const err = e instanceof RegistryError ? e : null;
       status = err ? err.status : 500;
@@ -212,9 +241,32 @@ export class RegistryHttpServer {
     if (!res.headersSent) {
       // A 413 leaves the connection open while the rest of the body drains (readBody): closing it
       // mid-body would reset it, and the client, still sending, would never read this answer.
-      res.writeHead(status, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(payload) });
+      res.writeHead(status, { ...headers, 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(payload) });
       res.end(payload);
     }
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ method, route, status, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'schema registry request');
+  }
+
+  /** A write this broker does not make: to the leader's registry, whose answer is relayed (forward.ts). */
+  private async forward(req: IncomingMessage, target: Exclude<WriteRoute, { kind: 'local' }>, body: () => Promise<unknown>): Promise<{ status: number; payload: string }> {
+    if (target.kind === 'unavailable') throw RegistryErrors.unknownLeader(target.reason);
+    if (req.headers[FORWARDED_HEADER] !== undefined) throw RegistryErrors.forwardingFailed('it was forwarded to a broker that does not lead _schemas either (leadership is moving); retry');
+    const method = req.method ?? 'GET';
+    const sent = method === 'POST' || method === 'PUT' ? await body() : undefined;
+    const timeoutMs = this.registry.limits.forwardTimeoutMs;
+    let answer;
+    try {
+      answer = await forwardWrite(target.url, method, req.url ?? '/', sent ?? undefined, CONTENT_TYPE, timeoutMs);
+    } catch (e) {
+      this.logger.warn({ leader: target.url, err: (e as Error).message }, 'forwarding a schema registry write failed');
+      throw RegistryErrors.forwardingFailed((e as Error).message);
+    }
+    // Read-your-write here: the client's next read on this broker sees what it wrote.
+    if (answer.status < 300 && answer.appliedOffset !== null) {
+      await this.registry.readUpTo(answer.appliedOffset, this.registry.limits.storeTimeoutMs).catch((e: unknown) => {
+        this.logger.warn({ err: (e as Error).message }, 'the forwarded write is not readable here yet');
+      });
+    }
+    return { status: answer.status, payload: answer.payload };
   }
 }

@@ -1,17 +1,20 @@
 /**
  * The schema registry started from its ports: the store rebuilt from `_schemas` before the Kafka
- * listeners open (so the first produce to a validated topic already sees every schema), the REST
- * API on its own port (listener.ts), closed by the caller at broker stop (`close()`), and the
- * produce-path validator.
+ * listeners open (so the first produce to a validated topic already sees every schema) and kept
+ * following the topic after (the writes of another broker, in a cluster), the REST API on its own
+ * port (listener.ts) with its writes made here or forwarded to the leader of `_schemas`-0
+ * (forward.ts), closed by the caller at broker stop (`close()`), and the produce-path validator.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { BrokerStartError } from '../errors.js';
+import type { Leadership } from '../data/leadership.js';
 import type { Logger } from '../logger.js';
+import { LeaderSchemaWriter, LOCAL_SCHEMA_WRITER, type RegistryCluster } from './forward.js';
 import { RegistryHttpServer } from './http.js';
 import { REGISTRY_LISTENER_KEY, registryListener } from './listener.js';
 import { SchemaRegistry } from './registry.js';
 import { schemaLimits } from './limits.js';
-import { TopicSchemasLog, type TopicSchemasLogDeps } from './schemas-log.js';
+import { SCHEMAS_TOPIC, TopicSchemasLog, type TopicSchemasLogDeps } from './schemas-log.js';
 import { ProduceValidator } from './validation.js';
 
 export { SchemaRegistry, type SchemaInput, type SchemaResponse, type CompiledSchema, type Mode } from './registry.js';
@@ -21,6 +24,7 @@ export { registerAvscFile, createTopicWithSchema, type AvscTopicOptions } from '
 export { topicSchemaPolicy, type TopicSchemaPolicy, type RecordRejection } from './validation.js';
 
 export type { SchemaValidationPort } from './port.js';
+export type { RegistryCluster, SchemaWriter } from './forward.js';
 
 /** The registry of a running broker (`broker.schemaRegistry`). */
 export class BrokerSchemaRegistry extends SchemaRegistry {
@@ -28,8 +32,9 @@ export class BrokerSchemaRegistry extends SchemaRegistry {
   /** The REST API server, while it listens. */
   http: RegistryHttpServer | null = null;
 
-  /** Stops the REST API (at broker stop). */
+  /** Stops the REST API and following `_schemas` (at broker stop). */
   async close(): Promise<void> {
+    this.stopFollowing();
     await this.http?.close();
   }
 }
@@ -38,6 +43,10 @@ export interface SchemaRegistryDeps extends TopicSchemasLogDeps {
   readonly config: BrokerConfig;
   /** The broker's root logger (the registry logs as component "schema-registry"). */
   readonly log: Logger;
+  /** Which partitions this broker leads (`_schemas`-0: this broker makes the registry's writes). */
+  readonly leadership: Leadership;
+  /** Cluster mode: who leads `_schemas`-0 and where registries listen (writes are forwarded). Absent: one node, every write is local. */
+  readonly cluster?: RegistryCluster;
 }
 
 export async function startSchemaRegistry(deps: SchemaRegistryDeps): Promise<BrokerSchemaRegistry> {
@@ -49,9 +58,11 @@ export async function startSchemaRegistry(deps: SchemaRegistryDeps): Promise<Bro
   // Serving reads keeps produce validation working; writes are refused until it is fixed.
   const problem = schemasLog.policyProblem();
   if (problem) logger.error(`schema registry is read-only: ${problem}`);
+  registry.follow();
   const listener = registryListener(deps.config);
   if (!listener) return registry;
-  const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes);
+  const writer = deps.cluster ? new LeaderSchemaWriter(deps.leadership, deps.cluster, () => deps.topics.get(SCHEMAS_TOPIC) !== undefined) : LOCAL_SCHEMA_WRITER;
+  const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes, writer);
   try {
     const bound = await http.listen(listener.host, listener.port);
     const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;

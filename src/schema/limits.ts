@@ -15,6 +15,10 @@
  * - runnel.schema.registry.parse.timeout.ms: a parse still running after this is stopped (the
  *   worker is replaced).
  *
+ * Two waits of a write are bounded here too: runnel.schema.registry.store.timeout.ms (the leader
+ * reading `_schemas` up to its end, schemas-tail.ts) and runnel.schema.registry.forward.timeout.ms
+ * (another broker waiting for the leader it forwarded a write to, forward.ts).
+ *
  * Schemas over a schema limit are invalid schemas to clients: HTTP 422, error_code 42201, as
  * Confluent answers any schema it cannot accept.
  */
@@ -28,6 +32,8 @@ export interface SchemaLimits {
   maxSchemaFields: number;
   maxSchemaDepth: number;
   parseTimeoutMs: number;
+  storeTimeoutMs: number;
+  forwardTimeoutMs: number;
 }
 
 const KEYS: Record<keyof SchemaLimits, string> = {
@@ -36,6 +42,8 @@ const KEYS: Record<keyof SchemaLimits, string> = {
   maxSchemaFields: 'runnel.schema.registry.max.schema.fields',
   maxSchemaDepth: 'runnel.schema.registry.max.schema.depth',
   parseTimeoutMs: 'runnel.schema.registry.parse.timeout.ms',
+  storeTimeoutMs: 'runnel.schema.registry.store.timeout.ms',
+  forwardTimeoutMs: 'runnel.schema.registry.forward.timeout.ms',
 };
 
 function limitsFrom(value: (key: string) => number): SchemaLimits {

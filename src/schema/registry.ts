@@ -2,10 +2,13 @@
  * The schema registry's operations, with Confluent's semantics and error codes; the HTTP layer
  * (http.ts) only maps routes onto these methods.
  *
- * Writes (register, delete, config, mode) run one at a time: each decides against the current
- * state, appends its records to `_schemas`, waits until they are durable and only then applies
- * them to the store — so an id or version is never handed out twice, and nothing a client was
- * told survives only in memory. Reads never wait for writes.
+ * The store follows `_schemas` (schemas-tail.ts): every record of the topic is applied in log
+ * order, whoever wrote it. Writes (register, delete, config, mode) are made by the leader of
+ * `_schemas`-0 (other brokers forward them: forward.ts) one at a time: each catches up to the end
+ * of the topic, decides against the current state, appends its records, waits until they are
+ * acknowledged (acks=all) and only then applies them to the store — so an id or version is never
+ * handed out twice, even by a new leader, and nothing a client was told survives only in memory.
+ * Reads never wait for writes; on a broker that does not lead they lag the leader by replication.
  *
  * Identity: a registration whose type, canonical form (normalize.ts) and references equal an
  * existing schema's reuses that schema's id (in any subject); registering a schema a subject
@@ -21,6 +24,7 @@ import { DEFAULT_COMPATIBILITY, parseCompatibilityLevel, type CompatibilityLevel
 import { RegistryError, RegistryErrors } from './errors.js';
 import { encodeConfigValue, encodeDeleteSubjectValue, encodeKey, encodeModeValue, encodeSchemaValue, type RegistryKey, type SchemaReference } from './records.js';
 import type { KeyedRecord, SchemasLog } from './schemas-log.js';
+import { SchemasTail } from './schemas-tail.js';
 import { schemaIdentity, SchemaStore, type StoredSchema, type VersionEntry } from './store.js';
 import { compileSkipper, type Skipper } from './validator.js';
 import { checkSchemaBytes, defaultSchemaLimits, type SchemaLimits } from './limits.js';
@@ -85,43 +89,79 @@ export class SchemaRegistry {
   /** id → compiled schema; null: the schema exists but cannot be compiled (kept so we try once). */
   private readonly compiled = new Map<number, CompiledSchema | null>();
   private readonly compiledGeneration = new Map<number, string>();
+  /** Applies `_schemas` to the store, in log order (schemas-tail.ts). */
+  private readonly tail: SchemasTail;
 
   constructor(
     private readonly log: SchemasLog,
     private readonly logger: Logger,
     readonly limits: SchemaLimits = defaultSchemaLimits(),
     private readonly parser: SchemaParser = sharedSchemaParser(),
-  ) {}
+  ) {
+    this.tail = new SchemasTail(log, (key, value) => this.store.apply(key, value), logger);
+  }
 
-  /** Rebuilds the store from `_schemas` (startup). */
+  /** Reads `_schemas` as far as it goes into the store (startup). */
   async load(): Promise<{ records: number; skipped: number; schemas: number; ms: number }> {
     const t0 = performance.now();
-    let records = 0;
-    let skipped = 0;
-    await this.log.replay((key, value) => {
-      records++;
-      if (!this.store.apply(key, value)) skipped++;
-    });
-    return { records, skipped, schemas: this.store.schemaCount(), ms: Math.round(performance.now() - t0) };
+    await this.tail.catchUp();
+    return { ...this.tail.stats, schemas: this.store.schemaCount(), ms: Math.round(performance.now() - t0) };
+  }
+
+  /** Keeps reading `_schemas` as records arrive (the writes of the leader, when that is another broker), until `stopFollowing`. */
+  follow(): void {
+    this.tail.follow();
+  }
+
+  stopFollowing(): void {
+    this.tail.stop();
+  }
+
+  /** The next `_schemas` offset the store has not applied: after a write, past its records. */
+  get appliedOffset(): number {
+    return this.tail.applied;
+  }
+
+  /** Resolves once the store applied `_schemas` up to `offset` (read-your-write after a forwarded write); rejects after `timeoutMs`. */
+  readUpTo(offset: number, timeoutMs: number): Promise<void> {
+    if (this.tail.applied >= offset) return Promise.resolve();
+    void this.tail.catchUp().catch(() => undefined);
+    return this.tail.reach(offset, timeoutMs);
   }
 
   // ---- writes -----------------------------------------------------------------------------------
 
+  /** Runs a write after every earlier one, once the store has read `_schemas` to its end. */
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.writes.then(fn);
+    const run = this.writes.then(async () => {
+      try {
+        await this.tail.catchUpToEnd(this.limits.storeTimeoutMs);
+      } catch (e) {
+        throw RegistryErrors.operationTimeout((e as Error).message);
+      }
+      return fn();
+    });
     this.writes = run.catch(() => undefined);
     return run;
   }
 
   private async write(records: Array<{ key: RegistryKey; value: Buffer | null; identity?: string }>): Promise<void> {
     const keyed: KeyedRecord[] = records.map((r) => ({ key: encodeKey(r.key), value: r.value }));
+    let at: { baseOffset: number; lastOffset: number };
     try {
-      await this.log.append(keyed);
+      at = await this.log.append(keyed, this.limits.storeTimeoutMs);
     } catch (e) {
       this.logger.error({ err: e }, 'writing to _schemas failed');
       throw RegistryErrors.storeError((e as Error).message);
     }
-    for (const r of records) this.store.applyKey(r.key, r.value, r.identity);
+    const applyOwn = (): void => {
+      for (const r of records) this.store.applyKey(r.key, r.value, r.identity);
+    };
+    try {
+      await this.tail.wrote(at.baseOffset, at.lastOffset, applyOwn, this.limits.storeTimeoutMs);
+    } catch (e) {
+      throw RegistryErrors.operationTimeout((e as Error).message);
+    }
   }
 
   async register(subject: string, input: SchemaInput): Promise<{ id: number }> {

@@ -1,17 +1,21 @@
 /**
  * What the transaction coordinator (coordinator.ts) and its state log (txn-log.ts) use of the
  * broker, passed in at start: configs, the state directory and its fs seam, topics (to follow
- * deletions and create __transaction_state), partitions (to append markers), producer ids and
- * producer state, and the group coordinator (transactional offsets complete with their markers).
+ * deletions and create __transaction_state), partitions (to append markers and state records),
+ * producer ids and producer state, the group coordinator (transactional offsets complete with
+ * their markers), which `__transaction_state` partitions this broker leads, and how markers
+ * reach the partitions of a transaction.
  */
 import type { ConfigView } from '../config/view.js';
 import type { InternalTopicHost } from '../data/internal-topic.js';
+import type { Leadership } from '../data/leadership.js';
 import type { PartitionsPort } from '../data/partitions.js';
-import type { GroupCoordinator } from '../groups/coordinator.js';
 import type { Logger } from '../logger.js';
 import type { TopicChanges, TopicsPort } from '../metadata/port.js';
 import type { StorageFs } from '../../storage/fs.js';
+import type { MarkerSender, TxnMarkerListener } from './markers.js';
 import type { ProducerIdsPort, ProducerStatesPort } from './port.js';
+import type { TxnStateLog } from './txn-log.js';
 
 export interface TransactionCoordinatorDeps {
   /** The broker's root logger (the coordinator logs as component "transactions"). */
@@ -20,9 +24,19 @@ export interface TransactionCoordinatorDeps {
   /** The data directory (transactional-partitions.json, the legacy ids file). */
   readonly dataDir: string;
   readonly stateFs: StorageFs;
-  readonly topics: Pick<TopicsPort, 'get' | 'all'> & TopicChanges & InternalTopicHost;
+  readonly topics: Pick<TopicsPort, 'get' | 'all' | 'settings'> & TopicChanges & InternalTopicHost;
   readonly partitions: Pick<PartitionsPort, 'get' | 'appendInOrder'>;
   readonly producerIds: ProducerIdsPort;
   readonly producerStates: ProducerStatesPort;
-  readonly groups: GroupCoordinator;
+  /** `__consumer_offsets` markers apply or drop transactional offsets (GroupCoordinator.txnMarkerWritten). */
+  readonly groups: TxnMarkerListener;
+  /** Which `__transaction_state` partitions this broker leads (their transactional ids are coordinated here). */
+  readonly leadership: Leadership;
+  /**
+   * How markers reach the partitions of a transaction. Default: appended locally (markers.ts,
+   * one node). A cluster sends WriteTxnMarkers to each partition's leader.
+   */
+  readonly markers?: MarkerSender;
+  /** Where the state goes. Default: `__transaction_state` (txn-log.ts); unit tests keep it in memory. */
+  readonly stateLog?: TxnStateLog;
 }

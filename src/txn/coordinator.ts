@@ -1,6 +1,9 @@
 /**
- * The transaction coordinator (Kafka's TransactionCoordinator, for a single broker that
- * coordinates every transactional id).
+ * The transaction coordinator (Kafka's TransactionCoordinator) of the transactional ids whose
+ * `__transaction_state` partition this broker leads (`ownership`, following the leadership port;
+ * txn-ownership.ts loads and unloads them). Requests for an id of a partition led elsewhere get
+ * NOT_COORDINATOR, of one still loading COORDINATOR_LOAD_IN_PROGRESS (both retriable: clients look
+ * the coordinator up again). On one node it leads, so coordinates, every id.
  *
  * Per transactional id: producer id and epoch, timeout, state (Empty, Ongoing, PrepareCommit,
  * PrepareAbort, CompleteCommit, CompleteAbort; Dead once expired) and the partitions of the
@@ -16,7 +19,9 @@
  * retry); InitProducerId waits for the completion instead. A restart completes transactions left
  * in a Prepare state (markers are written again: a second marker for a closed transaction is
  * harmless) and aborts Ongoing ones once their timeout passes (the timeout counts from the
- * transaction's start, which is persisted).
+ * transaction's start, which is persisted); so does a broker that becomes leader of a
+ * `__transaction_state` partition. Markers go through a MarkerSender (markers.ts): appended here on
+ * one node, sent to each partition's leader in a cluster.
  *
  * Fencing: InitProducerId bumps the epoch (a new producer id when the epoch is exhausted); a
  * running transaction is first aborted with its epoch bumped, so the markers fence the old
@@ -37,18 +42,18 @@
  *   txn-completion.ts   Prepare state → markers → Complete state
  */
 import { join } from 'node:path';
-import { ErrorCode } from '../../protocol/errors.js';
-import { buildControlBatch } from '../../protocol/records/builder.js';
-import { ControlRecordType } from '../../protocol/records/records.js';
-import { completeTxnOffsets } from '../groups/txn-offsets.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { CoordinatorPartitions } from '../data/coordinator-partitions.js';
+import { TRANSACTION_STATE_TOPIC } from '../data/internal-topic.js';
 import type { Logger } from '../logger.js';
 import { readTextIfExists } from '../../storage/fs.js';
-import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
 import { KeyedLock } from './keyed-lock.js';
-import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, type TxnLogValue } from './records.js';
+import { appendMarkerLocally, LocalMarkerSender, type MarkerSender } from './markers.js';
+import { encodeTxnKey, encodeTxnValue, type TxnLogValue } from './records.js';
 import * as completion from './txn-completion.js';
 import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
-import { TransactionStateLog } from './txn-log.js';
+import { TransactionStateLog, type TxnStateLog } from './txn-log.js';
+import { txnPartitionHooks } from './txn-ownership.js';
 import { MAX_EPOCH, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
 import { TransactionalPartitions } from './txn-partitions.js';
 import { addPartitions, endTxn } from './txn-requests.js';
@@ -67,23 +72,41 @@ export class TransactionCoordinator {
   readonly txns = this.table.txns;
   /** Serialises each transactional id's requests (for the txn/ modules). */
   readonly locks = new KeyedLock();
+  /** The `__transaction_state` partitions whose transactional ids are loaded here (or loading). */
+  readonly ownership: CoordinatorPartitions;
+  /** How markers reach the partitions of a transaction (txn-completion.ts). */
+  readonly markers: MarkerSender;
   private abortTimer: NodeJS.Timeout | null = null;
   private expireTimer: NodeJS.Timeout | null = null;
+  /** Ids of the legacy transactional-ids file, imported as their partition loads. */
+  private legacy = new Map<string, TxnLogValue>();
+  /** Per partition, settled when it stops being coordinated here (requests waiting for markers give up). */
+  private readonly resignations = new Map<number, { promise: Promise<void>; resolve: () => void }>();
   stopping = false;
 
   private constructor(
     /** What it uses of the broker (coordinator-deps.ts). */
     private readonly broker: TransactionCoordinatorDeps,
-    readonly stateLog: TransactionStateLog,
+    readonly stateLog: TxnStateLog,
     readonly partitions: TransactionalPartitions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.markers = broker.markers ?? new LocalMarkerSender(broker);
+    const hooks = txnPartitionHooks(this, {
+      partitions: broker.partitions,
+      producerStates: broker.producerStates,
+      legacyIds: (p) => [...this.legacy].filter(([id]) => stateLog.partitionFor(id) === p),
+      complete: (meta) => void this.startCompletion(meta).catch(() => undefined),
+    });
+    this.ownership = new CoordinatorPartitions(TRANSACTION_STATE_TOPIC, broker.leadership, hooks, logger);
+  }
 
   static async start(broker: TransactionCoordinatorDeps): Promise<TransactionCoordinator> {
-    const t0 = performance.now();
     const logger = broker.log.child({ component: 'transactions' });
-    const coord = new TransactionCoordinator(broker, new TransactionStateLog(broker), await TransactionalPartitions.open(broker.dataDir, broker.stateFs), logger);
-    const records = await coord.load();
+    const stateLog = broker.stateLog ?? new TransactionStateLog(broker);
+    const coord = new TransactionCoordinator(broker, stateLog, await TransactionalPartitions.open(broker.dataDir, broker.stateFs), logger);
+    coord.legacy = await readLegacyIds(broker);
+    await coord.ownership.start(stateLog.partitionCount());
     const unreadable = coord.partitions.unreadable;
     if (unreadable !== null || (!coord.partitions.fromFile && coord.stateLog.exists())) {
       // Transactions were used but the list of their partitions is gone: assume any may hold some.
@@ -93,57 +116,77 @@ export class TransactionCoordinator {
     broker.topics.onChange((event, topic) => {
       if (event === 'deleted') coord.partitions.removeTopic(topic.name);
     });
-    // Transactions a crash left half-ended are completed now; open ones keep their partitions'
-    // producer state loaded, so the last stable offset holds them back until they end.
-    let completed = 0;
-    let open = 0;
-    for (const meta of coord.txns.values()) {
-      if (meta.state === 'PrepareCommit' || meta.state === 'PrepareAbort') {
-        completed++;
-        await coord.startCompletion(meta).catch(() => undefined);
-      } else if (meta.state === 'Ongoing') {
-        open++;
-        for (const [topic, parts] of meta.partitions) {
-          for (const p of parts) {
-            const log = broker.partitions.get(topic, p);
-            if (log) await broker.producerStates.get(log);
-          }
-        }
-      }
-    }
+    // Transactions a crash left half-ended are being completed (their partitions' loads started
+    // it): the listeners open once their markers are written, as before partitions were followed.
+    await Promise.allSettled([...coord.txns.values()].map((m) => m.completion ?? Promise.resolve()));
     coord.scheduleAbortCheck();
     coord.scheduleExpiry();
-    if (records > 0 || coord.txns.size > 0) logger.info({ records, transactionalIds: coord.txns.size, completed, open, ms: Math.round(performance.now() - t0) }, 'transaction state loaded');
     return coord;
   }
 
-  private async load(): Promise<number> {
-    const records = await this.stateLog.replay((key, value) => {
-      const id = decodeTxnKey(key);
-      if (id === null) return;
-      const v = value === null ? null : decodeTxnValue(value);
-      if (v === null) {
-        this.table.remove(id);
-        return;
-      }
-      this.table.set(id, v);
-    });
-    // Producer ids InitProducerId handed out before transactions were served.
-    const legacy = await readTextIfExists(this.broker.stateFs, join(this.broker.dataDir, LEGACY_IDS_FILE));
-    if (legacy) {
-      for (const [id, e] of Object.entries(JSON.parse(legacy) as Record<string, { producerId: number; producerEpoch: number; transactionTimeoutMs?: number }>)) {
-        if (this.txns.has(id)) continue;
-        const now = Date.now();
-        this.table.set(id, { producerId: e.producerId, producerEpoch: e.producerEpoch, timeoutMs: e.transactionTimeoutMs ?? DEFAULT_TIMEOUT_MS, state: 'Empty', partitions: new Map(), lastUpdateTimestamp: now, startTimestamp: -1 });
-      }
-    }
-    return records;
+  /**
+   * Why a request for `transactionalId` cannot be served here, or NONE: NOT_COORDINATOR while
+   * stopping or when its partition is led elsewhere, COORDINATOR_LOAD_IN_PROGRESS while it loads.
+   */
+  coordinatorError(transactionalId: string): number {
+    if (this.stopping) return ErrorCode.NOT_COORDINATOR;
+    return this.ownership.error(this.stateLog.partitionFor(transactionalId));
   }
 
-  /** Writes the new state of `id` to __transaction_state, then applies it (also for the txn/ modules). */
+  /**
+   * Waits for `work` (markers being written) unless the partition of `id` stops being coordinated
+   * here first: true when it did (the request is answered NOT_COORDINATOR and the client retries
+   * at the partition's new coordinator, as Kafka answers requests waiting on a resigned partition).
+   */
+  async movedBefore(id: string, work: Promise<void>): Promise<boolean> {
+    const partition = this.stateLog.partitionFor(id);
+    let r = this.resignations.get(partition);
+    if (!r) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((res) => (resolve = res));
+      this.resignations.set(partition, (r = { promise, resolve }));
+    }
+    return Promise.race([work.then(() => false), r.promise.then(() => true)]);
+  }
+
+  /** The partition is no longer coordinated here (txn-ownership.ts unloads it). */
+  partitionResigned(partition: number): void {
+    const r = this.resignations.get(partition);
+    this.resignations.delete(partition);
+    r?.resolve();
+  }
+
+  /** A `__transaction_state` partition is loading (ListTransactions answers COORDINATOR_LOAD_IN_PROGRESS). */
+  get loading(): boolean {
+    return this.ownership.anyLoading;
+  }
+
+  /**
+   * Creates `__transaction_state` if needed; a call that created it waits for its partitions'
+   * loads too (empty, immediate on one node), so the request after it finds them owned.
+   */
+  async ensureStateTopic(): Promise<void> {
+    const existed = this.stateLog.exists();
+    await this.stateLog.ensure();
+    if (!existed && this.ownership.anyLoading) await this.ownership.settled();
+  }
+
+  /**
+   * Writes the new state of `id` to __transaction_state, then applies it (also for the txn/
+   * modules). Only while its partition is owned here, from before the write until after it:
+   * otherwise NOT_COORDINATOR, and nothing is applied (the partition's next owner reads the log).
+   */
   async write(id: string, v: TxnLogValue): Promise<TxnMetadata> {
-    await this.stateLog.append(id, encodeTxnKey(id), encodeTxnValue(v));
+    await this.append(id, encodeTxnValue(v));
     return this.table.set(id, v);
+  }
+
+  private async append(id: string, value: Buffer | null): Promise<void> {
+    const partition = this.stateLog.partitionFor(id);
+    const owner = this.ownership.token(partition);
+    if (owner === null) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `${TRANSACTION_STATE_TOPIC}-${partition} is not coordinated here`);
+    await this.stateLog.append(id, encodeTxnKey(id), value);
+    if (this.ownership.token(partition) !== owner) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `${TRANSACTION_STATE_TOPIC}-${partition} moved during the write`);
   }
 
   /** The coordinator's logger, for the txn/ modules that act for it. */
@@ -157,6 +200,15 @@ export class TransactionCoordinator {
   async initProducerId(id: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number } | null): Promise<InitResult> {
     const fail = (errorCode: number): InitResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
     if (this.stopping) return fail(ErrorCode.NOT_COORDINATOR);
+    if (!this.stateLog.exists()) {
+      // A client that skipped FindCoordinator (which creates the topic).
+      try {
+        await this.ensureStateTopic();
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'cannot create the transaction state topic');
+        return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
+    }
     for (let round = 0; ; round++) {
       let step: Step<InitResult>;
       try {
@@ -167,7 +219,7 @@ export class TransactionCoordinator {
       }
       if (step.kind === 'done') return step.value;
       try {
-        await step.promise;
+        if (await this.movedBefore(id, step.promise)) return fail(ErrorCode.NOT_COORDINATOR);
       } catch {
         return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
       }
@@ -177,6 +229,8 @@ export class TransactionCoordinator {
 
   private async initStep(id: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number } | null): Promise<Step<InitResult>> {
     const done = (errorCode: number, producerId = -1, producerEpoch = -1): Step<InitResult> => ({ kind: 'done', value: { errorCode, producerId, producerEpoch } });
+    const refused = this.coordinatorError(id);
+    if (refused !== ErrorCode.NONE) return done(refused);
     const now = Date.now();
     const meta = this.txns.get(id);
     if (!meta || meta.state === 'Dead') {
@@ -240,38 +294,12 @@ export class TransactionCoordinator {
   }
 
   /**
-   * Appends a transaction marker to a partition and applies it (producer state; group offsets for
-   * __consumer_offsets). With `checkEpoch` (WriteTxnMarkers from an admin client) a marker older
-   * than the producer's epoch in the partition is refused with INVALID_PRODUCER_EPOCH, as Kafka
-   * refuses it. Returns the error code (UNKNOWN_TOPIC_OR_PARTITION when the partition is gone).
+   * WriteTxnMarkers: appends a marker to a partition led here and applies it (markers.ts). With
+   * `checkEpoch` a marker older than the producer's epoch in the partition is refused with
+   * INVALID_PRODUCER_EPOCH, as Kafka refuses it. Returns the error code.
    */
-  async appendMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, checkEpoch: boolean): Promise<number> {
-    const broker = this.broker;
-    const log = broker.partitions.get(topic, partition);
-    if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    const marker = buildControlBatch(commit ? ControlRecordType.Commit : ControlRecordType.Abort, { producerId, producerEpoch, coordinatorEpoch });
-    let refused = false;
-    const written = await broker.partitions.appendInOrder(
-      log,
-      async () => {
-        await broker.producerStates.get(log);
-      },
-      () => {
-        const state = broker.producerStates.peek(log)!;
-        const current = state.producers.get(producerId)?.epoch ?? -1;
-        if (checkEpoch && producerEpoch < current) {
-          refused = true;
-          return Promise.resolve();
-        }
-        const res = log.append(marker);
-        state.completeTxn(producerId, producerEpoch, res.baseOffset, !commit, Date.now());
-        return res.written;
-      },
-    );
-    await written;
-    if (refused) return ErrorCode.INVALID_PRODUCER_EPOCH;
-    if (topic === CONSUMER_OFFSETS_TOPIC) completeTxnOffsets(broker.groups, partition, producerId, commit);
-    return ErrorCode.NONE;
+  appendMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, checkEpoch: boolean): Promise<number> {
+    return appendMarkerLocally(this.broker, topic, partition, { producerId, producerEpoch, coordinatorEpoch, commit }, checkEpoch);
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -282,7 +310,16 @@ export class TransactionCoordinator {
    * and the partition was added to its running transaction. Null when it may, else the error.
    */
   verify(producerId: number, producerEpoch: number, topic: string, partition: number): { code: number; message: string } | null {
+    // A producer unknown here may be coordinated by another broker (a cluster): its partition
+    // leader cannot check it, as Kafka's leaders did not before KIP-890. When this broker
+    // coordinates every transactional id (one node), unknown means not in a transaction.
+    if (!this.table.hasProducer(producerId) && !this.coordinatesEveryId()) return null;
     return this.table.verify(producerId, producerEpoch, topic, partition);
+  }
+
+  /** No transactional id can be coordinated elsewhere: the topic does not exist yet, or every partition is owned here. */
+  private coordinatesEveryId(): boolean {
+    return !this.stateLog.exists() || this.ownership.ownsAll(this.stateLog.partitionCount());
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -346,7 +383,7 @@ export class TransactionCoordinator {
       await this.locks.run(meta.transactionalId, async () => {
         if (this.txns.get(meta.transactionalId) !== meta || now - meta.lastUpdateTimestamp <= maxIdle) return;
         if (!(meta.state === 'Empty' || meta.state === 'CompleteCommit' || meta.state === 'CompleteAbort')) return;
-        await this.stateLog.append(meta.transactionalId, encodeTxnKey(meta.transactionalId), null);
+        await this.append(meta.transactionalId, null);
         meta.state = 'Dead';
         this.table.remove(meta.transactionalId);
         this.logger.info({ transactionalId: meta.transactionalId }, 'transactional id expired');
@@ -357,10 +394,23 @@ export class TransactionCoordinator {
   /** Stops the timers and lets markers being written finish (bounded). */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    this.ownership.stop();
     if (this.abortTimer) clearTimeout(this.abortTimer);
     if (this.expireTimer) clearTimeout(this.expireTimer);
     const pending = [...this.txns.values()].map((m) => m.completion).filter((p): p is Promise<void> => p !== null);
     if (pending.length === 0) return;
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 3000).unref())]);
   }
+}
+
+/** Producer ids InitProducerId handed out before transactions were served (read once, imported as their partitions load). */
+async function readLegacyIds(broker: TransactionCoordinatorDeps): Promise<Map<string, TxnLogValue>> {
+  const out = new Map<string, TxnLogValue>();
+  const legacy = await readTextIfExists(broker.stateFs, join(broker.dataDir, LEGACY_IDS_FILE));
+  if (!legacy) return out;
+  const now = Date.now();
+  for (const [id, e] of Object.entries(JSON.parse(legacy) as Record<string, { producerId: number; producerEpoch: number; transactionTimeoutMs?: number }>)) {
+    out.set(id, { producerId: e.producerId, producerEpoch: e.producerEpoch, timeoutMs: e.transactionTimeoutMs ?? DEFAULT_TIMEOUT_MS, state: 'Empty', partitions: new Map(), lastUpdateTimestamp: now, startTimestamp: -1 });
+  }
+  return out;
 }

@@ -33,8 +33,15 @@ export interface TransactionsPort {
   readonly stateLog: { ensure(): Promise<void>; partitionFor?(transactionalId: string): number };
   /** Partitions that were ever part of a transaction: only they can differ in read_committed. */
   readonly partitions: { has(topic: string, partition: number): boolean };
-  /** Every transactional id's state (DescribeTransactions, ListTransactions). */
+  /** The state of every transactional id coordinated here (DescribeTransactions, ListTransactions). */
   readonly txns: ReadonlyMap<string, TxnMetadata>;
+  /**
+   * NONE when the id is coordinated here; else NOT_COORDINATOR (its `__transaction_state`
+   * partition is led elsewhere, or the broker is stopping) or COORDINATOR_LOAD_IN_PROGRESS.
+   */
+  coordinatorError(transactionalId: string): number;
+  /** A `__transaction_state` partition is loading (ListTransactions answers COORDINATOR_LOAD_IN_PROGRESS). */
+  readonly loading: boolean;
   initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number } | null): Promise<InitResult>;
   /** AddPartitionsToTxn / AddOffsetsToTxn: the error code. */
   addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number>;

@@ -7,18 +7,29 @@
 import type { Partition, PartitionsPort } from '../data/partitions.js';
 import type { ProducerStatesPort } from './port.js';
 
-/** Resolves once the batch is written (fsynced under the default flush policy). */
-export async function appendTransactionalBatch(partitions: Pick<PartitionsPort, 'appendInOrder'>, producers: ProducerStatesPort, partition: Partition, b: Buffer, producerId: number): Promise<void> {
-  const written = await partitions.appendInOrder(
+/**
+ * Resolves once the batch is acknowledged with acks=all semantics, as Kafka's coordinators append
+ * (one node: written, fsynced under the default flush policy; a cluster: the high watermark passed
+ * it). Rejects with the partition's error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, ...).
+ */
+export async function appendTransactionalBatch(
+  partitions: Pick<PartitionsPort, 'appendInOrder'>,
+  producers: ProducerStatesPort,
+  partition: Partition,
+  b: Buffer,
+  producerId: number,
+  minInsyncReplicas: number,
+): Promise<void> {
+  const acknowledged = await partitions.appendInOrder(
     partition,
     async () => {
       await producers.get(partition);
     },
     () => {
-      const res = partition.append(b);
+      const res = partition.append(b, -1, minInsyncReplicas);
       producers.peek(partition)!.beginTxn(producerId, res.baseOffset);
-      return res.written;
+      return partition.acknowledgement(res, -1);
     },
   );
-  await written;
+  await acknowledged;
 }

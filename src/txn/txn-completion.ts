@@ -4,12 +4,22 @@
  * __transaction_state — from then on the outcome is decided — then a COMMIT or ABORT marker (a
  * control batch) is appended to every partition of the transaction, and then the Complete state.
  *
- * One completion per transactional id at a time (meta.completion); a completion whose markers fail
- * is left in its Prepare state and retried by the coordinator's periodic check. Writing a marker
- * twice for a closed transaction is harmless, which is what makes the retries and the restart safe.
+ * The markers go through the coordinator's MarkerSender (markers.ts): appended here on one node,
+ * sent to each partition's leader in a cluster, with the coordinator epoch (the leader epoch of the
+ * id's `__transaction_state` partition). Markers that fail are retried a few times at once (a
+ * leader moving); then the completion is left in its Prepare state and retried by the
+ * coordinator's periodic check. One completion per transactional id at a time (meta.completion).
+ * Writing a marker twice for a closed transaction is harmless, which is what makes the retries, a
+ * restart and a new coordinator after failover safe.
  */
+import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import type { TransactionCoordinator } from './coordinator.js';
+import type { TxnMarker } from './markers.js';
 import type { TxnMetadata } from './txn-metadata.js';
+
+/** Attempts of a transaction's failed markers before the periodic check takes over, and the first backoff (doubling). */
+const MARKER_ATTEMPTS = 4;
+const MARKER_BACKOFF_MS = 100;
 
 /** Writes the Prepare state with `epoch` and starts writing the markers. */
 export async function prepareEnd(coord: TransactionCoordinator, meta: TxnMetadata, commit: boolean, epoch: number): Promise<void> {
@@ -24,7 +34,8 @@ export function startCompletion(coord: TransactionCoordinator, meta: TxnMetadata
   const { producerId, producerEpoch } = meta;
   const parts = [...meta.partitions].flatMap(([t, s]) => [...s].map((p) => [t, p] as const));
   const run = (async () => {
-    await Promise.all(parts.map(([t, p]) => writeMarker(coord, t, p, producerId, producerEpoch, commit)));
+    const coordinatorEpoch = Math.max(0, coord.ownership.epoch(coord.stateLog.partitionFor(meta.transactionalId)));
+    await writeMarkers(coord, meta.transactionalId, { producerId, producerEpoch, coordinatorEpoch, commit }, parts);
     await coord.write(meta.transactionalId, coord.table.valueOf(meta, { state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map() }));
     coord.log.debug({ transactionalId: meta.transactionalId, producerId, result: commit ? 'commit' : 'abort', partitions: parts.length }, 'transaction completed');
   })();
@@ -41,7 +52,17 @@ export function startCompletion(coord: TransactionCoordinator, meta: TxnMetadata
   return run;
 }
 
-/** Appends a COMMIT/ABORT marker to one partition (a deleted topic has nothing to mark). */
-async function writeMarker(coord: TransactionCoordinator, topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean): Promise<void> {
-  await coord.appendMarker(topic, partition, producerId, producerEpoch, commit, 0, false);
+/** Writes the marker to every partition (a deleted one has nothing to mark); throws when some still fail. */
+async function writeMarkers(coord: TransactionCoordinator, id: string, marker: TxnMarker, parts: ReadonlyArray<readonly [string, number]>): Promise<void> {
+  let pending = parts;
+  for (let attempt = 1; ; attempt++) {
+    const codes = await coord.markers.send(marker, pending);
+    const failed = pending.map((p, i) => [p, codes[i] ?? ErrorCode.UNKNOWN_SERVER_ERROR] as const).filter(([, c]) => c !== ErrorCode.NONE && c !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (failed.length === 0) return;
+    const what = failed.map(([[t, p], c]) => `${t}-${p}: ${errorName(c)}`).join(', ');
+    if (coord.coordinatorError(id) !== ErrorCode.NONE) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `no longer the coordinator of ${id}; markers not written to ${what}`);
+    if (attempt >= MARKER_ATTEMPTS) throw new Error(`markers not written to ${what}`);
+    await new Promise((r) => setTimeout(r, MARKER_BACKOFF_MS * 2 ** (attempt - 1)).unref());
+    pending = failed.map(([p]) => p);
+  }
 }

@@ -4,8 +4,10 @@
  * state) and EndTxn (the Prepare state, then the markers: txn-completion.ts). InitProducerId,
  * which allocates producer ids, stays in coordinator.ts.
  *
- * Each runs under its transactional id's lock (coord.locks), checks the producer id and epoch as
- * Kafka does, and answers from the state it finds: a request arriving while markers are written
+ * Each runs under its transactional id's lock (coord.locks), checks that the id is coordinated here
+ * (NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS: its partition may have moved while the request
+ * waited for the lock), checks the producer id and epoch as Kafka does, and answers from the
+ * state it finds: a request arriving while markers are written
  * gets CONCURRENT_TRANSACTIONS (clients retry), a repeated EndTxn of a completed transaction
  * succeeds, an EndTxn contradicting one gets INVALID_TXN_STATE.
  */
@@ -16,8 +18,11 @@ import { checkProducer, partitionsToLog, writeError, type Step } from './txn-met
 
 /** Adds partitions to the running transaction (starting one); the error code for all of them. */
 export function addPartitions(coord: TransactionCoordinator, id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number> {
-  if (coord.stopping) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
+  const refused = coord.coordinatorError(id);
+  if (refused !== ErrorCode.NONE) return Promise.resolve(refused);
   return coord.locks.run(id, async () => {
+    const moved = coord.coordinatorError(id);
+    if (moved !== ErrorCode.NONE) return moved;
     const meta = coord.txns.get(id);
     const invalid = checkProducer(meta, producerId, producerEpoch);
     if (invalid !== ErrorCode.NONE) return invalid;
@@ -54,11 +59,14 @@ export function addPartitions(coord: TransactionCoordinator, id: string, produce
 }
 
 export async function endTxn(coord: TransactionCoordinator, id: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
-  if (coord.stopping) return ErrorCode.NOT_COORDINATOR;
+  const refused = coord.coordinatorError(id);
+  if (refused !== ErrorCode.NONE) return refused;
   let step: Step<number>;
   try {
     step = await coord.locks.run(id, async (): Promise<Step<number>> => {
       const done = (code: number): Step<number> => ({ kind: 'done', value: code });
+      const moved = coord.coordinatorError(id);
+      if (moved !== ErrorCode.NONE) return done(moved);
       const meta = coord.txns.get(id);
       const invalid = checkProducer(meta, producerId, producerEpoch);
       if (invalid !== ErrorCode.NONE) return done(invalid);
@@ -85,7 +93,9 @@ export async function endTxn(coord: TransactionCoordinator, id: string, producer
   }
   if (step.kind === 'done') return step.value;
   // The decision is durable (Prepare state written): a marker that fails now is retried by the
-  // coordinator, so the producer is told the transaction ended either way, as Kafka does.
-  await step.promise.catch(() => undefined);
-  return ErrorCode.NONE;
+  // coordinator, so the producer is told the transaction ended either way, as Kafka does — unless
+  // the partition moved meanwhile: then its new coordinator finishes it (NOT_COORDINATOR: the
+  // producer asks that one).
+  const moved = await coord.movedBefore(id, step.promise.catch(() => undefined));
+  return moved ? ErrorCode.NOT_COORDINATOR : ErrorCode.NONE;
 }

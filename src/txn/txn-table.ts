@@ -33,6 +33,17 @@ export class TxnTable {
     return meta;
   }
 
+  /** Takes over an entry built elsewhere (a partition loaded into a scratch table). */
+  adopt(meta: TxnMetadata): void {
+    this.txns.set(meta.transactionalId, meta);
+    this.byProducerId.set(meta.producerId, meta);
+  }
+
+  /** Whether some transactional id has this producer id. */
+  hasProducer(producerId: number): boolean {
+    return this.byProducerId.has(producerId);
+  }
+
   /** Applies a tombstone: `id` is forgotten. */
   remove(id: string): void {
     const meta = this.txns.get(id);

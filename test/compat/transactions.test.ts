@@ -444,7 +444,7 @@ describe('restart', () => {
     await txn.send({ topic, messages: values('decided', 12) });
     await txn.sendOffsets({ consumerGroupId: 'prepare-group', topics: [{ topic, partitions: [{ partition: 0, offset: '4' }] }] });
     // The markers never get written: the decision (PrepareCommit) is durable, the rest is not.
-    (b.broker.txn as unknown as { appendMarker: () => Promise<number> }).appendMarker = () => new Promise<number>(() => undefined);
+    (b.broker.txn as unknown as { markers: { send: () => Promise<number[]> } }).markers = { send: () => new Promise<number[]>(() => undefined) };
     const ending = txn.commit().catch(() => undefined);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && (await describeTxn(b, 'kjs-prepare')).transactionState !== 'PrepareCommit') await new Promise((r) => setTimeout(r, 50));

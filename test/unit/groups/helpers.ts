@@ -1,22 +1,31 @@
-/** Test helpers for the group coordinator: an in-memory offsets log, fake-timer friendly joins. */
+/** Test helpers for the group coordinator: an in-memory offsets log, a fake leadership, fake-timer friendly joins. */
 import { vi } from 'vitest';
 import { Writer } from '../../../protocol/primitives.js';
 import { DEFAULT_GROUP_CONFIG, type GroupConfig } from '../../../src/groups/config.js';
 import { GroupCoordinator, type JoinRequest } from '../../../src/groups/coordinator.js';
 import type { JoinResult, Protocol } from '../../../src/groups/member.js';
 import { MemoryOffsetsLog } from '../../../src/groups/offsets-log.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../../src/data/internal-topic.js';
 import { silentLogger } from '../../../src/logger.js';
+import { FakeLeadership } from '../../helpers/fake-leadership.js';
 
-export function setup(cfg: Partial<GroupConfig> = {}, log = new MemoryOffsetsLog(4)) {
+/**
+ * A coordinator over an in-memory log, leading every `__consumer_offsets` partition from the start
+ * (or as `leadership` says). With a fresh log the partitions are owned before this returns;
+ * `started` settles once loads of a log with records are done.
+ */
+export function setup(cfg: Partial<GroupConfig> = {}, log = new MemoryOffsetsLog(4), leadership = new FakeLeadership().ledFromStart(CONSUMER_OFFSETS_TOPIC, log.count)) {
   const config: GroupConfig = { ...DEFAULT_GROUP_CONFIG, initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, ...cfg };
   const coord = new GroupCoordinator({
     log,
     config: () => config,
     logger: silentLogger(),
+    leadership,
     partitionExists: (topic) => !topic.startsWith('missing'),
     logEndOffset: (topic, partition) => (topic.startsWith('missing') || topic.startsWith('deleted') ? null : 100 + partition),
   });
-  return { coord, log, config };
+  const started = coord.start();
+  return { coord, log, config, leadership, started };
 }
 
 /** A consumer-protocol subscription (version 0): topics, null user data. */

@@ -21,6 +21,7 @@ import type { ConfigsPort } from '../../../src/admin/port.js';
 import { LocalNode } from '../../../src/cluster/node.js';
 import { BrokerConfig, optionsLayer, type RawConfig } from '../../../src/config/broker-config.js';
 import { AppendOrder } from '../../../src/data/append-order.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../../src/data/internal-topic.js';
 import type { AppendResult, Partition, PartitionConfig, PartitionsPort, ReadOptions, ReadResult } from '../../../src/data/partitions.js';
 import { Partition as ReplicaPartition, type ReplicaLog } from '../../../src/replica/partition.js';
 import { type HostedTopic, ReplicaManager } from '../../../src/replica/replica-manager.js';
@@ -42,6 +43,7 @@ import { AllowAll, ANONYMOUS } from '../../../src/security/authorizer.js';
 import { requestContext } from '../../../src/server/request-context.js';
 import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../../../src/txn/port.js';
 import { PartitionProducerState } from '../../../src/txn/producer-state.js';
+import { FakeLeadership } from '../../helpers/fake-leadership.js';
 
 // ---- partitions ---------------------------------------------------------------------------------
 
@@ -339,6 +341,8 @@ export function noTransactions(): TransactionsPort {
     stateLog: { ensure: async () => undefined },
     partitions: { has: () => false },
     txns: new Map(),
+    coordinatorError: () => ErrorCode.NONE,
+    loading: false,
     initProducerId: async () => ({ errorCode: ErrorCode.INVALID_TXN_STATE, producerId: -1, producerEpoch: -1 }),
     addPartitions: refuse,
     endTxn: refuse,
@@ -412,9 +416,12 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     log: offsetsLog,
     config: () => groupConfig,
     logger: silentLogger(),
+    leadership: new FakeLeadership().ledFromStart(CONSUMER_OFFSETS_TOPIC, offsetsLog.count),
     partitionExists: (topic, partition) => partitions.get(topic, partition) !== undefined,
     logEndOffset: (topic, partition) => partitions.get(topic, partition)?.highWatermark ?? null,
   });
+  // Nothing to read yet: every partition is owned before start() returns.
+  void coordinator.start();
   const metrics = new RecordingMetrics();
   const registry = new ApiRegistry();
   const schemas: SchemaValidationPort = { checkBlock: () => null };
