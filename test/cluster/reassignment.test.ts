@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../protocol/errors.js';
 import { tempDir } from '../helpers/broker.js';
-import { type PartitionState, createTopicReady, partitions, waitUntil, withBroker } from '../helpers/cluster-target.js';
+import { type PartitionState, createTopicReady, metadataFrom, partitions, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { ensureJavaBuilt, javaAvailable, runKafkaScript } from '../helpers/java.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
@@ -54,16 +54,18 @@ async function everywhere(c: RunnelCluster, topic: string, partition: number, ok
   }, 20_000);
 }
 
-/** Adds `broker` to the partition's ISR in etcd by CAS, as the leader's ISR expansion does. */
+/** Adds `broker` to the partition's ISR in etcd by CAS, as the leader's ISR expansion does (read again on a lost race). */
 async function addToIsr(c: RunnelCluster, topic: string, partition: number, broker: number): Promise<void> {
   const store = await c.etcd.connect(c.prefix);
   try {
     const key = `partitions/${topic}/${partition}`;
-    const { kv } = await store.get(key);
-    const s = JSON.parse(kv!.value.toString()) as { isr: number[]; partitionEpoch: number };
-    const next = { ...s, isr: [...s.isr, broker], partitionEpoch: s.partitionEpoch + 1 };
-    const r = await store.txn([{ key, target: 'mod', result: '=', value: kv!.modRevision }], [{ op: 'put', key, value: JSON.stringify(next) }]);
-    expect(r.succeeded).toBe(true);
+    await waitUntil(`${broker} added to the ISR of ${topic}-${partition}`, async () => {
+      const { kv } = await store.get(key);
+      const s = JSON.parse(kv!.value.toString()) as { isr: number[]; partitionEpoch: number };
+      const next = { ...s, isr: [...s.isr, broker], partitionEpoch: s.partitionEpoch + 1 };
+      const r = await store.txn([{ key, target: 'mod', result: '=', value: kv!.modRevision }], [{ op: 'put', key, value: JSON.stringify(next) }]);
+      return r.succeeded ? true : undefined;
+    }, 10_000);
   } finally {
     await store.close();
   }
@@ -74,8 +76,12 @@ describe.skipIf(etcdMissing)('partition reassignment: etcd + 3 broker processes'
   let kafka: Kafka;
 
   beforeAll(async () => {
-    c = await startRunnelCluster({ brokers: 3, sessionTimeoutMs: 3000, props: { 'auto.leader.rebalance.enable': false } });
+    // A long session: nothing here waits for a failover, and a broker starved of CPU (JVM tools
+    // start alongside) must not lose its lease and shrink the ISRs under the test.
+    c = await startRunnelCluster({ brokers: 3, sessionTimeoutMs: 10_000, props: { 'auto.leader.rebalance.enable': false } });
     kafka = new Kafka({ brokers: c.bootstrap.split(','), clientId: 'reassignment', logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+    // Explicit assignments need every broker registered in the image of the broker creating them.
+    await waitUntil('every broker to list all three', async () => ((await Promise.all(c.brokerIds.map((id) => metadataFrom(c, id, [])))).every((m) => m.brokers.length === 3) ? true : undefined));
   }, 90_000);
   afterAll(async () => {
     await c?.stop();
@@ -196,27 +202,27 @@ describe.skipIf(etcdMissing)('partition reassignment: etcd + 3 broker processes'
       const tool = (args: string[]) => runKafkaScript('kafka-reassign-partitions.sh', ['--bootstrap-server', c.bootstrap, ...args], { timeoutMs: 120_000 });
       const execute = await tool(['--execute', '--reassignment-json-file', plan, '--throttle', '10000000']);
       expect(execute.code, execute.stdout + execute.stderr).toBe(0);
-      expect(execute.stdout).toContain('Successfully started partition reassignment for tool-0');
-      expect(execute.stdout).toContain('The inter-broker throttle limit was set to 10000000 B/s');
+      expect(execute.stdout, execute.stderr).toContain('Successfully started partition reassignment for tool-0');
+      expect(execute.stdout, execute.stderr).toContain('The inter-broker throttle limit was set to 10000000 B/s');
       const list = await tool(['--list']);
-      expect(list.stdout).toContain('Current partition reassignments:');
-      expect(list.stdout).toContain('tool-0: replicas: 1,3,2. adding: 3. removing: 2.');
+      expect(list.stdout, list.stderr).toContain('Current partition reassignments:');
+      expect(list.stdout, list.stderr).toContain('tool-0: replicas: 1,3,2. adding: 3. removing: 2.');
       const verifying = await tool(['--verify', '--reassignment-json-file', plan]);
-      expect(verifying.stdout).toContain('Reassignment of partition tool-0 is still in progress.');
+      expect(verifying.stdout, verifying.stderr).toContain('Reassignment of partition tool-0 is still in progress.');
       // The throttles the tool set: topic configs (validated as Kafka's lists) and broker rates.
       const configs = await runKafkaScript('kafka-configs.sh', ['--bootstrap-server', c.bootstrap, '--describe', '--entity-type', 'topics', '--entity-name', 'tool']);
-      expect(configs.stdout).toMatch(/leader\.replication\.throttled\.replicas=0:1,0:2/);
-      expect(configs.stdout).toMatch(/follower\.replication\.throttled\.replicas=0:3/);
+      expect(configs.stdout, configs.stderr).toMatch(/leader\.replication\.throttled\.replicas=0:1,0:2/);
+      expect(configs.stdout, configs.stderr).toMatch(/follower\.replication\.throttled\.replicas=0:3/);
 
       await addToIsr(c, 'tool', 0, 3);
       await everywhere(c, 'tool', 0, (p) => p.replicas.join() === '1,3', 'replicas [1, 3]');
       const verified = await tool(['--verify', '--reassignment-json-file', plan]);
       expect(verified.code, verified.stderr).toBe(0);
-      expect(verified.stdout).toContain('Reassignment of partition tool-0 is completed.');
-      expect(verified.stdout).toContain('Clearing broker-level throttles on brokers 1,2,3');
-      expect(verified.stdout).toContain('Clearing topic-level throttles on topic tool');
+      expect(verified.stdout, verified.stderr).toContain('Reassignment of partition tool-0 is completed.');
+      expect(verified.stdout, verified.stderr).toContain('Clearing broker-level throttles on brokers 1,2,3');
+      expect(verified.stdout, verified.stderr).toContain('Clearing topic-level throttles on topic tool');
       const cleared = await runKafkaScript('kafka-configs.sh', ['--bootstrap-server', c.bootstrap, '--describe', '--entity-type', 'topics', '--entity-name', 'tool']);
-      expect(cleared.stdout).not.toContain('throttled');
+      expect(cleared.stdout, cleared.stderr).not.toContain('throttled');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
