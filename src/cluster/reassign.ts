@@ -4,7 +4,8 @@
  * compare-and-swap on the partition key, like every partition write. Any broker can do it: etcd's
  * compare makes it atomic against the controller and the partition's leader (ISR changes). A write
  * that lost a race is planned again on the state read back, a few times, then answered
- * REQUEST_TIMED_OUT (retriable).
+ * REQUEST_TIMED_OUT (retriable). When etcd stops answering, that partition and the ones after it
+ * get REQUEST_TIMED_OUT; those before it keep their answers (they were written).
  *
  * Kafka's answers, per partition, in request order:
  *  - unknown topic: UNKNOWN_TOPIC_OR_PARTITION "Unable to find a topic named T."
@@ -19,6 +20,7 @@
 import { ErrorCode, type ErrorCodeValue } from '../../protocol/errors.js';
 import { type PartitionWrite, livenessOf, uncleanFor, writePartitions } from './controller.js';
 import type { EtcdStore } from './etcd.js';
+import { isEtcdError } from './etcd-types.js';
 import type { ClusterImage } from './metadata-image.js';
 import { type PartitionState, decodePartitionState, partitionKey } from './records.js';
 import { cancelReassignment, checkTarget, startReassignment } from './reassignment.js';
@@ -48,6 +50,7 @@ export function knownBrokers(image: ClusterImage): Set<number> {
 }
 
 type Stored = PartitionState & { modRevision: number };
+type Answer = { errorCode: ErrorCodeValue; message: string | null; revision: number };
 
 /**
  * Applies the moves in order, each written on its own; returns one outcome per move and the etcd
@@ -60,9 +63,9 @@ export async function alterReassignments(
   moves: readonly ReassignmentMove[],
   uncleanDefault: boolean,
 ): Promise<{ outcomes: ReassignmentOutcome[]; revision: number }> {
-  const live = livenessOf(image);
   let known: Set<number> | null = null;
   let revision = 0;
+  let unreachable: string | null = null;
   const outcomes: ReassignmentOutcome[] = [];
   for (const move of moves) {
     const { topic, partition } = move;
@@ -71,43 +74,52 @@ export async function alterReassignments(
       answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find a topic named ${topic}.`);
       continue;
     }
-    let state: Stored | null = image.partitions.get(topic)?.get(partition) ?? null;
-    if (move.replicas !== null) {
-      known ??= knownBrokers(image);
-      const refused = state ? checkTarget(move.replicas, known) : null;
-      if (refused) {
-        answer(refused.errorCode, refused.message);
-        continue;
-      }
+    const state = image.partitions.get(topic)?.get(partition);
+    if (!state) {
+      answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${topic}:${partition}.`);
+      continue;
     }
-    let done = false;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && !done; attempt++) {
-      if (!state) {
-        answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${topic}:${partition}.`);
-        done = true;
-        break;
-      }
-      const unclean = uncleanFor(image, topic, uncleanDefault);
-      const next = move.replicas === null ? cancelReassignment(state, `${topic}:${partition}`, live, unclean) : startReassignment(state, move.replicas, live);
-      if (next === null || 'errorCode' in next) {
-        // Already so (Kafka writes nothing and answers NONE), or refused.
-        answer(next?.errorCode ?? ErrorCode.NONE, next?.message ?? null);
-        done = true;
-        break;
-      }
-      const write: PartitionWrite = { topic, partition, modRevision: state.modRevision, next };
-      const written = await writePartitions(store, [write], [], 2);
-      if (written !== null) {
-        revision = Math.max(revision, written);
-        answer(ErrorCode.NONE, null);
-        done = true;
-        break;
-      }
-      state = await readPartition(store, topic, partition);
+    const refused = move.replicas === null ? null : checkTarget(move.replicas, (known ??= knownBrokers(image)));
+    if (refused) {
+      answer(refused.errorCode, refused.message);
+      continue;
     }
-    if (!done) answer(ErrorCode.REQUEST_TIMED_OUT, `The partition ${topic}-${partition} kept changing; retry`);
+    if (unreachable !== null) {
+      answer(ErrorCode.REQUEST_TIMED_OUT, unreachable);
+      continue;
+    }
+    try {
+      const a = await writeMove(store, image, move, state, uncleanFor(image, topic, uncleanDefault));
+      revision = Math.max(revision, a.revision);
+      answer(a.errorCode, a.message);
+    } catch (err) {
+      if (!isEtcdError(err)) throw err;
+      // The partitions before this one were written and keep their answers; this one and the rest
+      // are not tried (each would wait for etcd's timeout again). Retriable.
+      unreachable = `etcd did not answer (${err.message}); retry`;
+      answer(ErrorCode.REQUEST_TIMED_OUT, unreachable);
+    }
   }
   return { outcomes, revision };
+}
+
+/** One partition's move: planned on `state`, written by CAS, planned again on a lost race. */
+async function writeMove(store: EtcdStore, image: ClusterImage, move: ReassignmentMove, first: Stored, unclean: boolean): Promise<Answer> {
+  const { topic, partition } = move;
+  const live = livenessOf(image);
+  let state: Stored | null = first;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (!state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}:${partition}.`, revision: 0 };
+    const next = move.replicas === null ? cancelReassignment(state, `${topic}:${partition}`, live, unclean) : startReassignment(state, move.replicas, live);
+    // Already so (Kafka writes nothing and answers NONE), or refused.
+    if (next === null) return { errorCode: ErrorCode.NONE, message: null, revision: 0 };
+    if ('errorCode' in next) return { ...next, revision: 0 };
+    const write: PartitionWrite = { topic, partition, modRevision: state.modRevision, next };
+    const revision = await writePartitions(store, [write], [], 2);
+    if (revision !== null) return { errorCode: ErrorCode.NONE, message: null, revision };
+    state = await readPartition(store, topic, partition);
+  }
+  return { errorCode: ErrorCode.REQUEST_TIMED_OUT, message: `The partition ${topic}-${partition} kept changing; retry`, revision: 0 };
 }
 
 async function readPartition(store: EtcdStore, topic: string, partition: number): Promise<Stored | null> {

@@ -4,14 +4,17 @@
  * (test/differential/cluster-kafka-answers.json, phases reassign-rf and reassign-move): the
  * target checks, the merged replica list while in progress, completion (at once or once the ISR
  * holds every target replica), leader moves, cancel (and its unclean case), the epochs each step
- * bumps, the controller's completion (planPartition) and ListPartitionReassignments from an image.
+ * bumps, the controller's completion (planPartition), ListPartitionReassignments from an image, and
+ * alterReassignments over a fake etcd (a lost CAS planned again, etcd unreachable midway).
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { planPartition } from '../../../src/cluster/controller.js';
 import { EMPTY_IMAGE, type ClusterImage, type PartitionImage } from '../../../src/cluster/metadata-image.js';
 import type { PartitionState } from '../../../src/cluster/records.js';
-import { knownBrokers } from '../../../src/cluster/reassign.js';
+import type { EtcdStore } from '../../../src/cluster/etcd.js';
+import { EtcdStoreError } from '../../../src/cluster/etcd-types.js';
+import { alterReassignments, knownBrokers } from '../../../src/cluster/reassign.js';
 import {
   cancelReassignment,
   checkTarget,
@@ -155,5 +158,50 @@ describe('from the image', () => {
       { topic: 'b', partition: 0, replicas: [1, 5], adding: [], removing: [5] },
     ]);
     expect(ongoingReassignments(image, [{ name: 'a', partitions: [1, 0, 7] }, { name: 'nope', partitions: [0] }])).toEqual([{ topic: 'a', partition: 0, replicas: [1, 3, 2], adding: [3], removing: [2] }]);
+  });
+});
+
+describe('alterReassignments (fake etcd)', () => {
+  const stored = (s: PartitionState, modRevision: number) => ({ ...s, topic: 't', partition: 0, modRevision });
+  const image = (s: PartitionState): ClusterImage => ({
+    ...EMPTY_IMAGE,
+    topics: new Map([['t', { name: 't', id: 'x'.repeat(22), configs: {}, modRevision: 1 }]]),
+    brokers: new Map([1, 2, 3].map((id) => [id, { id, listeners: [], rack: null, incarnation: String(id), shuttingDown: false, modRevision: 1 }])),
+    partitions: new Map([['t', new Map([[0, stored(s, 5)], [1, { ...stored(s, 6), partition: 1 }]])]]),
+  });
+
+  it('a lost CAS is planned again on the state read back', async () => {
+    const moved = state(1, [1, 2], [1, 2], { partitionEpoch: 12 });
+    const txns: Array<{ compares: unknown; value: string }> = [];
+    const store = {
+      txn: async (compares: any[], ops: any[]) => {
+        txns.push({ compares: compares.map((c) => c.value), value: ops[0].value });
+        return { succeeded: txns.length > 1, revision: 40, gets: [] };
+      },
+      get: async () => ({ kv: { key: 'partitions/t/0', value: Buffer.from(JSON.stringify(moved)), modRevision: 9, createRevision: 1, version: 3 } }),
+    } as unknown as EtcdStore;
+    const r = await alterReassignments(store, image(state(1, [1, 2], [1, 2])), [{ topic: 't', partition: 0, replicas: [1, 3] }], false);
+    expect(r).toEqual({ outcomes: [{ topic: 't', partition: 0, errorCode: ErrorCode.NONE, message: null }], revision: 40 });
+    expect(txns.map((t) => t.compares)).toEqual([[5], [9]]);
+    expect(JSON.parse(txns[1]!.value)).toMatchObject({ replicas: [1, 3, 2], adding: [3], removing: [2], partitionEpoch: 13 });
+  });
+
+  it('etcd unreachable: that partition and the rest REQUEST_TIMED_OUT, checks still answered, nothing retried', async () => {
+    let calls = 0;
+    const store = {
+      txn: async () => {
+        calls++;
+        throw new EtcdStoreError('Unavailable', 'connection refused');
+      },
+    } as unknown as EtcdStore;
+    const r = await alterReassignments(store, image(state(1, [1, 2], [1, 2])), [
+      { topic: 't', partition: 0, replicas: [1, 3] },
+      { topic: 't', partition: 1, replicas: [2, 3] },
+      { topic: 't', partition: 0, replicas: [9] },
+      { topic: 'u', partition: 0, replicas: null },
+    ], false);
+    expect(calls).toBe(1);
+    expect(r.outcomes.map((o) => o.errorCode)).toEqual([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.INVALID_REPLICA_ASSIGNMENT, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    expect(r.outcomes[0]!.message).toBe('etcd did not answer (connection refused); retry');
   });
 });
