@@ -62,6 +62,7 @@ async function addToIsr(c: RunnelCluster, topic: string, partition: number, brok
     await waitUntil(`${broker} added to the ISR of ${topic}-${partition}`, async () => {
       const { kv } = await store.get(key);
       const s = JSON.parse(kv!.value.toString()) as { isr: number[]; partitionEpoch: number };
+      if (s.isr.includes(broker)) return true; // the leader's own ISR expansion got there first
       const next = { ...s, isr: [...s.isr, broker], partitionEpoch: s.partitionEpoch + 1 };
       const r = await store.txn([{ key, target: 'mod', result: '=', value: kv!.modRevision }], [{ op: 'put', key, value: JSON.stringify(next) }]);
       return r.succeeded ? true : undefined;
