@@ -35,6 +35,8 @@ import { TransactionCoordinator } from './txn/coordinator.js';
 import { appendTransactionalBatch } from './txn/transactional-append.js';
 import { ReplicaManager, type ReplicaLogStore } from './replica/replica-manager.js';
 import type { FollowerFetchers } from './replica/follower-fetchers.js';
+import { EtcdIsrWriter } from './replica/isr-etcd.js';
+import { Replication, imageAddresses } from './replica/replication.js';
 import { HostedPartitions } from './replica/hosted-partitions.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
@@ -61,6 +63,8 @@ export class Broker implements BrokerStatus {
   cluster: ClusterMode | null = null;
   /** Cluster mode: where followed partitions are fetched (the replication data path plugs in here). */
   fetchers: FollowerFetchers | undefined;
+  /** Cluster mode: the replication data path (follower fetchers, ISR, acks=all; src/replica/replication.ts). */
+  replication: Replication | null = null;
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -169,6 +173,8 @@ export class Broker implements BrokerStatus {
       // Compaction reads keys inside compressed batches with the same codecs the data path uses.
       cleaner: { decompress: (codec, data) => decompress(codec as CompressionType, data) },
       onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
+      // Cluster: the replication layer moves every log's high watermark (min over the ISR).
+      replicated: cluster !== null,
     });
     this.topics.attachLogs(this.logs);
     // Cluster mode: the replica manager creates and removes logs as the metadata image assigns them.
@@ -314,10 +320,23 @@ export class Broker implements BrokerStatus {
       },
       all: () => [...logs.partitions()].map((l) => ({ topic: l.topic, partition: l.partition })),
     };
+    const replication = (this.replication = new Replication({
+      brokerId: this.nodeId,
+      config: this.config,
+      isrWriter: new EtcdIsrWriter(cluster.store),
+      addresses: imageAddresses(() => cluster.current(), this.config.string('inter.broker.listener.name') ?? registrationListeners(this.config)[0]?.name ?? null),
+      log: this.log,
+      maxPartitionSeries: this.config.int('runnel.metrics.max.partition.series'),
+      // Followers do not keep producer state: a new leader rebuilds it from its log.
+      onBecameLeader: (p) => states.forget(p),
+    }));
+    this.fetchers = replication.fetchers;
+    this.onStop(() => replication.close());
     const replicas = (this.replicas = new ReplicaManager({
       brokerId: this.nodeId,
       topics,
       logs,
+      replication: replication.context,
       cluster: {
         logs: replicaLogs,
         fetchers: this.fetchers,
@@ -337,6 +356,13 @@ export class Broker implements BrokerStatus {
       await replicas.applyAssignment(image);
       emit();
     });
+    replication.start(
+      () => replicas.leaderPartitions(),
+      (name) => {
+        const t = topics.get(name);
+        return t ? topics.settings(t).minInsyncReplicas : 1;
+      },
+    );
   }
 
   /** Cluster mode, once the listeners are bound: registers with their addresses, then leads what the image says. */

@@ -315,10 +315,12 @@ export class PartitionLog extends LogState {
 
   /**
    * Whole batches from the one containing `fromOffset`, up to about maxBytes (at least one), as
-   * buffers — for compaction, producer-state rebuild, replication and tests.
+   * buffers — for compaction, producer-state rebuild, replication and tests. Bounded by the high
+   * watermark, or with `upToLogEnd` by the visible end (a new leader rebuilding its producer state
+   * from everything its log holds, committed or not).
    */
-  async readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]> {
-    return sliceBatches(this.storageFs, await this.read(fromOffset, maxBytes, { minOneBatch: true }));
+  async readBatches(fromOffset: number, maxBytes: number, upToLogEnd = false): Promise<Buffer[]> {
+    return sliceBatches(this.storageFs, await this.read(fromOffset, maxBytes, upToLogEnd ? { minOneBatch: true, upToLogEnd: true } : { minOneBatch: true }));
   }
 
   /**

@@ -44,8 +44,11 @@ export function renderBrokerMetrics(broker: BrokerStatus): string {
   w.sample('kafka_server_replicamanager_partitioncount', allLogs.length);
   w.family('kafka_server_replicamanager_offlinepartitions', 'gauge', 'Partitions offline after a storage failure.');
   w.sample('kafka_server_replicamanager_offlinepartitions', allLogs.filter((l) => l.isOffline).length);
-  w.family('kafka_server_replicamanager_underreplicatedpartitions', 'gauge', 'Under-replicated partitions (always 0: a single broker keeps one replica).');
-  w.sample('kafka_server_replicamanager_underreplicatedpartitions', 0);
+  if (broker.replication) broker.replication.render(w);
+  else {
+    w.family('kafka_server_replicamanager_underreplicatedpartitions', 'gauge', 'Under-replicated partitions (always 0: a single broker keeps one replica).');
+    w.sample('kafka_server_replicamanager_underreplicatedpartitions', 0);
+  }
   const topicNames = new Set<string>(allLogs.map((l) => l.topic));
   if (broker.topics) for (const t of broker.topics.all()) topicNames.add(t.name);
   const topics = pickLabelValues(topicNames, maxLabelValues);

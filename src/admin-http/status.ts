@@ -27,6 +27,8 @@ export interface BrokerStatus {
   readonly logs: LogManager | undefined;
   readonly topics: { all(): Iterable<{ readonly name: string; readonly partitions: number }> } | undefined;
   readonly groups: GroupCoordinator | undefined;
+  /** Cluster mode: the replication metrics (ISR changes, under-replicated partitions, follower lag); absent on a single node. */
+  readonly replication?: { render(w: PrometheusText): void } | null;
   /** Open connections per listener name. */
   connectionsByListener(): Map<string, number>;
 }

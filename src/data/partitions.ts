@@ -48,6 +48,26 @@ export interface EpochEndOffsetAnswer {
   endOffset: number;
 }
 
+/**
+ * Cluster mode: how a partition leader serves its followers' fetches (Fetch with replica_id ≥ 0;
+ * Kafka's Partition.fetchRecords for a follower). The Fetch handler checks, reads with
+ * `upToLogEnd`, long-polls on waitForEnd, and records each fetch.
+ */
+export interface FollowerFetchServing {
+  /** NONE, or the refusal: checkLeader's errors, then a replica id not among the other replicas (UNKNOWN_LEADER_EPOCH with an epoch, else NOT_LEADER_OR_FOLLOWER). */
+  checkFollowerFetch(replicaId: number, currentLeaderEpoch: number): ErrorCodeValue;
+  /** How far followers may read: the leader's visible (durable) end. */
+  readonly followerFetchEnd: number;
+  /** Calls `cb` once the visible end passes `offset`; returns a cancel function. */
+  waitForEnd(offset: number, cb: () => void): () => void;
+  /**
+   * A follower's fetch was served: its log end is `fetchOffset` (Kafka's updateFollowerFetchState,
+   * with the leader's end `leaderEndOffset` as read before serving); may move the high watermark
+   * and expand the ISR.
+   */
+  updateFollowerFetchState(replicaId: number, fetchOffset: number, logStartOffset: number, leaderEndOffset: number, nowMs: number): void;
+}
+
 export interface Partition {
   readonly topic: string;
   readonly partition: number;
@@ -111,9 +131,13 @@ export interface Partition {
   /**
    * What a Produce with `requiredAcks` waits for before answering (null: nothing, acks=0); rejects
    * with the write's KAFKA_STORAGE_ERROR. Single node: the write (fsynced under the default flush
-   * policy); with followers, the high watermark passing the batch.
+   * policy). Cluster, acks=-1: the high watermark passing the batch, with at least
+   * `minInsyncReplicas` in the ISR then (else NOT_ENOUGH_REPLICAS_AFTER_APPEND); that wait enforces
+   * `timeoutMs` itself (REQUEST_TIMED_OUT).
    */
-  acknowledgement(appended: AppendResult, requiredAcks: number): Promise<void> | null;
+  acknowledgement(appended: AppendResult, requiredAcks: number, minInsyncReplicas?: number, timeoutMs?: number): Promise<void> | null;
+  /** Cluster mode: serving followers' fetches; null on a single node, where Fetch ignores replica ids as before. */
+  readonly replication: FollowerFetchServing | null;
   /**
    * Batches from the one holding `offset`, as file slices, bounded by `maxBytes` and the high
    * watermark (or opts.maxOffset). Rejects with the current-leader-epoch errors first, then
@@ -125,7 +149,11 @@ export interface Partition {
    * `fetchOffset`, else the epoch and end offset it must truncate to. Throws KafkaError.
    */
   divergingEpoch(fetchOffset: number, lastFetchedEpoch: number, currentLeaderEpoch: number): EpochEndOffset | null;
-  /** Whole batches copied into memory, from `fromOffset` (coordinators replaying their state). */
+  /**
+   * Whole batches copied into memory, from `fromOffset` (coordinators and producer state replaying
+   * the log): up to the high watermark; in cluster mode up to the log's visible end, committed or
+   * not, as Kafka's producer state covers every appended batch.
+   */
   readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]>;
   /** Calls `cb` once data past `offset` is readable; returns a function that cancels the wait. */
   waitForData(offset: number, cb: () => void): () => void;

@@ -41,6 +41,15 @@
  * lead; v12+ last_fetched_epoch (followers; -1: not given) answers a diverging epoch — the epoch and
  * end offset to truncate to — instead of records when the fetcher's log went past ours.
  *
+ * Followers (cluster mode only: replica_id ≥ 0 on a partition with a `replication` half; a single
+ * node ignores replica ids, as before): the leader checks the replica is one of the partition's
+ * other replicas (UNKNOWN_LEADER_EPOCH when the request has an epoch, else NOT_LEADER_OR_FOLLOWER),
+ * reads up to its log's visible end rather than the high watermark (high_watermark still says the
+ * leader's), long-polls on that end, and records the fetch offset as the follower's log end — on
+ * the first read of the request only, as Kafka does — which may move the high watermark and expand
+ * the ISR (src/replica/cluster-replica.ts). Follower bytes are not counted as BytesOut (Kafka counts
+ * them as replication bytes).
+ *
  * A partition that fails (those errors, OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka
  * does, with high watermark, last stable offset and log start offset -1.
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).
@@ -60,7 +69,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
-import { NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
+import { type FollowerFetchServing, NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
 
@@ -76,11 +85,15 @@ interface PartitionRead {
   waitFrom: number | null;
   /** Cancels the partition's waiter while one is registered. */
   cancelWait: (() => void) | null;
+  /** A follower's fetch was recorded (on the first read only). */
+  recorded: boolean;
 }
 
 /** The request's limits, after the broker's caps. */
 interface FetchLimits {
   readCommitted: boolean;
+  /** The fetching broker's id (followers), -1 for consumers. */
+  replicaId: number;
   maxBytes: number;
   minBytes: number;
   maxWaitMs: number;
@@ -98,6 +111,7 @@ function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
   const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'));
   return {
     readCommitted: req.isolationLevel === READ_COMMITTED,
+    replicaId: req.replicaId,
     maxBytes,
     minBytes: Math.min(req.minBytes, maxBytes),
     maxWaitMs: Math.min(Math.max(req.maxWaitMs, 0), config.int('runnel.fetch.max.wait.ms')),
@@ -116,7 +130,7 @@ function distinctPartitions(req: FetchRequest): PartitionRead[] {
   for (const [topic, partitions] of byTopic) {
     for (const p of partitions.values()) {
       const res = newFetchResponsePartition({ partitionIndex: p.partition, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY });
-      reads.push({ topic, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null });
+      reads.push({ topic, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null, recorded: false });
     }
   }
   return reads;
@@ -143,7 +157,7 @@ function failed(read: PartitionRead, code: number): void {
  * (Re-)reads one partition with `limit` bytes (at least one batch when `minOneBatch`). Returns
  * true when the fetch must answer at once: a partition error, or data left behind a segment end.
  */
-async function readPartition(ctx: RequestContext, read: PartitionRead, limit: number, minOneBatch: boolean, readCommitted: boolean): Promise<boolean> {
+async function readPartition(ctx: RequestContext, read: PartitionRead, limit: number, minOneBatch: boolean, limits: FetchLimits): Promise<boolean> {
   const p = read.req;
   const res = read.res;
   release(read);
@@ -154,11 +168,14 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
     res.abortedTransactions = []; // as Kafka answers an unknown partition
     return true;
   }
+  const follower = limits.replicaId >= 0 ? log.replication : null;
+  if (follower !== null) return readForFollower(read, log, follower, limit, minOneBatch, limits.replicaId);
   const refused = log.checkLeader(currentLeaderEpochOf(p));
   if (refused !== ErrorCode.NONE) {
     failed(read, refused);
     return true;
   }
+  const readCommitted = limits.readCommitted;
   let state: PartitionProducerState | null = null;
   if (readCommitted) {
     res.abortedTransactions = [];
@@ -206,6 +223,52 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
 }
 
 /**
+ * readPartition for a follower (cluster mode): up to the leader's visible end, the fetch recorded
+ * as the follower's log end once the read is known good (Kafka: after the read, with the leader's
+ * end from before it; not for an answer with a diverging epoch or an error).
+ */
+async function readForFollower(read: PartitionRead, log: Partition, follower: FollowerFetchServing, limit: number, minOneBatch: boolean, replicaId: number): Promise<boolean> {
+  const p = read.req;
+  const res = read.res;
+  const refused = follower.checkFollowerFetch(replicaId, currentLeaderEpochOf(p));
+  if (refused !== ErrorCode.NONE) {
+    failed(read, refused);
+    return true;
+  }
+  const end = follower.followerFetchEnd;
+  const now = Date.now();
+  res.highWatermark = res.lastStableOffset = log.highWatermark;
+  res.logStartOffset = log.logStartOffset;
+  if (p.lastFetchedEpoch >= 0 && divergedAt(read, log)) return true;
+  const record = (): void => {
+    if (read.recorded) return;
+    read.recorded = true;
+    follower.updateFollowerFetchState(replicaId, p.fetchOffset, p.logStartOffset, end, now);
+  };
+  if (p.fetchOffset === end && p.fetchOffset >= log.logStartOffset) {
+    record();
+    if (limit > 0) read.waitFrom = end;
+    return false;
+  }
+  if (limit <= 0 && !minOneBatch) return false;
+  try {
+    const r = await log.read(p.fetchOffset, Math.max(limit, 0), { minOneBatch, upToLogEnd: true });
+    record();
+    res.highWatermark = res.lastStableOffset = r.highWatermark;
+    res.logStartOffset = r.logStartOffset;
+    read.slices = r.slices;
+    read.size = r.size;
+    if (r.size >= limit) return false;
+    if (r.more) return true;
+    read.waitFrom = Math.max(p.fetchOffset, end);
+    return false;
+  } catch (err) {
+    failed(read, err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR);
+    return true;
+  }
+}
+
+/**
  * Fetch v12+ last_fetched_epoch: true when the partition is answered now — with the diverging
  * epoch the fetcher must truncate to (no records, watermarks as read), or with the error that
  * check gave (OFFSET_OUT_OF_RANGE when the epoch cannot be placed, or the offset is below the log
@@ -229,7 +292,10 @@ function divergedAt(read: PartitionRead, log: Partition): boolean {
  * Registers `cb` for when data past `offset` becomes readable: for read_committed on a partition
  * with transactions, when the LSO passes it (a transaction ending, or appends while none is open).
  */
-function waitReadable(ctx: RequestContext, log: Partition, offset: number, readCommitted: boolean, cb: () => void): () => void {
+function waitReadable(ctx: RequestContext, log: Partition, offset: number, limits: FetchLimits, cb: () => void): () => void {
+  const follower = limits.replicaId >= 0 ? log.replication : null;
+  if (follower !== null) return follower.waitForEnd(offset, cb);
+  const readCommitted = limits.readCommitted;
   const state = readCommitted && ctx.txn.partitions.has(log.topic, log.partition) ? ctx.producers.peek(log) : undefined;
   if (!state) return log.waitForData(offset, cb);
   const hw = log.highWatermark;
@@ -261,7 +327,7 @@ async function longPoll(ctx: RequestContext, reads: PartitionRead[], bytes: numb
       wake?.();
     };
     if (!log) return fire(); // deleted meanwhile: the re-read answers UNKNOWN_TOPIC_OR_PARTITION
-    const cancel = waitReadable(ctx, log, read.waitFrom!, limits.readCommitted, fire);
+    const cancel = waitReadable(ctx, log, read.waitFrom!, limits, fire);
     read.cancelWait = () => {
       armed = false;
       cancel();
@@ -286,7 +352,7 @@ async function longPoll(ctx: RequestContext, reads: PartitionRead[], bytes: numb
       }
       for (const read of woken.splice(0)) {
         bytes -= read.size;
-        const answerNow = await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits.readCommitted);
+        const answerNow = await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits);
         bytes += read.size;
         if (answerNow) return;
         if (read.waitFrom !== null) arm(read);
@@ -298,14 +364,14 @@ async function longPoll(ctx: RequestContext, reads: PartitionRead[], bytes: numb
   }
 }
 
-function respond(ctx: RequestContext, reads: PartitionRead[]): FetchResponse {
+function respond(ctx: RequestContext, reads: PartitionRead[], fromFollower: boolean): FetchResponse {
   const responses: FetchResponseTopic[] = [];
   let topic: FetchResponseTopic | null = null;
   for (const r of reads) {
     if (r.size > 0) {
       const records: RecordSlices = { slices: r.slices, size: r.size };
       r.res.records = records;
-      ctx.metrics.bytesOut(r.topic, r.size);
+      if (!fromFollower || !r.recorded) ctx.metrics.bytesOut(r.topic, r.size);
     }
     // Reads come grouped by topic (distinctPartitions).
     if (topic === null || topic.topic !== r.topic) responses.push((topic = newFetchResponseTopic({ topic: r.topic, partitions: [] })));
@@ -330,7 +396,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       let bytes = 0;
       let answerNow = false;
       for (const read of reads) {
-        if (await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits.readCommitted)) answerNow = true;
+        if (await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits)) answerNow = true;
         bytes += read.size;
       }
       if (!answerNow && bytes < limits.minBytes) await longPoll(ctx, reads, bytes, limits, deadline);
@@ -342,7 +408,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       // Nobody will write the slices: unpin their segments now.
       for (const read of reads) release(read);
     }
-    return respond(ctx, reads);
+    return respond(ctx, reads, limits.replicaId >= 0);
   },
   externalBytes(res) {
     let n = 0;

@@ -27,6 +27,8 @@ export class ProduceScope {
   /** The broker clock for the record timestamp windows (message.timestamp.*.max.ms). */
   readonly now = Date.now();
   readonly acks: number;
+  /** The request's timeout_ms: the acks wait's bound (stage 11). */
+  readonly timeoutMs: number;
   private readonly requestRefusal: Refusal | null;
   private readonly storageRefusal: Refusal | null;
 
@@ -37,6 +39,7 @@ export class ProduceScope {
     req: ProduceRequest,
   ) {
     this.acks = req.acks;
+    this.timeoutMs = req.timeoutMs;
     this.requestRefusal = refuseInvalidAcks(req.acks) ?? refuseUnauthorizedTransactionalId(ports, req);
     this.storageRefusal = refuseLowDisk(ports);
   }

@@ -65,6 +65,8 @@ export class ProducedBatch {
   appending: Promise<void> | null = null;
   /** What acks=1/-1 wait for (Partition.acknowledgement: on one broker, the write); null for acks=0 or no append. */
   acknowledgement: Promise<void> | null = null;
+  /** The acknowledgement enforces the request's timeout itself (cluster acks=-1: the delayed produce's timer). */
+  acknowledgementTimed = false;
 
   constructor(
     readonly topic: TopicTarget,

@@ -4,10 +4,14 @@
  * partition's log, and every request that reads or writes the partition going through it, so that
  * the epoch checks and "am I the leader?" live in one place.
  *
- * Single node (today): this broker is the only replica, leader at the newest epoch its log has (0
- * so far), ISR = {this broker}; the high watermark is the log's visible end (fsynced under the
- * default flush policy). What cluster mode changes here is marked "Cluster:" (see
- * replica-manager.ts for the whole plan).
+ * Single node: this broker is the only replica, leader at the newest epoch its log has (0 so
+ * far), ISR = {this broker}; the high watermark is the log's visible end (fsynced under the
+ * default flush policy).
+ *
+ * Cluster (a ReplicationContext given; the log opened replicated): `replication`, a ClusterReplica
+ * (cluster-replica.ts), holds the rest — followers' fetch state and the high watermark as leader,
+ * acks=all waiting for it, ISR changes, serving followers' fetches, and what the fetcher does to
+ * the log as follower. On a single node it is null and every path here is the single-node one.
  *
  * Current leader epoch (KIP-320): Fetch v9+, ListOffsets v4+ and OffsetsForLeaderEpoch v2+ carry
  * the epoch the client believes the leader has; -1 means "not given" and is not checked (Fetch
@@ -37,6 +41,8 @@ import {
 } from '../data/partitions.js';
 import { type EpochEndOffset, type LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../../storage/leader-epoch-cache.js';
 import type { AppendResult, ReadOptions, ReadResult } from '../../storage/partition-log.js';
+import { ClusterReplica, type ReplicatedLog } from './cluster-replica.js';
+import type { ReplicationContext } from './replication-context.js';
 
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, NO_CURRENT_LEADER_EPOCH };
 export type { EpochEndOffsetAnswer, OffsetAndEpoch, PartitionReadOptions };
@@ -68,11 +74,13 @@ export interface ReplicaLog {
   readonly leaderEpochs: LeaderEpochCache;
   append(batch: Buffer, leaderEpoch?: number): AppendResult;
   read(offset: number, maxBytes: number, opts?: ReadOptions): Promise<ReadResult>;
-  readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]>;
+  readBatches(fromOffset: number, maxBytes: number, upToLogEnd?: boolean): Promise<Buffer[]>;
   waitForData(offset: number, cb: () => void): () => void;
   offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null>;
   maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null>;
   deleteRecordsBefore(offset: number): Promise<number>;
+  /** Set by a log opened replicated (cluster mode; storage/partition-log.ts). */
+  readonly isReplicated?: boolean;
 }
 
 const NO_REPLICAS: readonly number[] = Object.freeze([]);
@@ -95,6 +103,8 @@ export class Partition implements port.Partition {
   private _isr: readonly number[] = NO_REPLICAS;
   /** The log end offset when this broker became leader at the current epoch (Kafka's leaderEpochStartOffsetOpt). */
   private epochStartOffset = -1;
+  /** Cluster mode: the replication half (null on a single node). */
+  readonly replication: ClusterReplica | null;
 
   constructor(
     /** The partition's log. */
@@ -103,9 +113,12 @@ export class Partition implements port.Partition {
     readonly topicId: Buffer,
     /** This broker's node id. */
     readonly localBrokerId: number,
+    /** Cluster mode (the log must be opened replicated); absent on a single node. */
+    replication: ReplicationContext | null = null,
   ) {
     this.topic = log.topic;
     this.partition = log.partition;
+    this.replication = replication === null ? null : new ClusterReplica(this, log as ReplicatedLog, replication);
   }
 
   // ---- replica state -----------------------------------------------------------------------
@@ -143,9 +156,9 @@ export class Partition implements port.Partition {
    * leader-epoch cache at the current log end offset, so that OffsetsForLeaderEpoch for the
    * previous epoch answers where it ended. Returns whether this broker was not the leader before.
    *
-   * Cluster: the controller's decisions arrive here (and in a `makeFollower` beside this, which
-   * stops appends, truncates by leader epoch and starts fetching); becoming leader also resets the
-   * followers' fetch state.
+   * Cluster: the controller's decisions arrive here and in makeFollower; a new leader epoch (or
+   * leading again) also resets the followers' fetch state, and an ISR change may move the high
+   * watermark (ClusterReplica.leading).
    */
   makeLeader(state: PartitionState): boolean {
     if (state.partitionEpoch < this._partitionEpoch) return false;
@@ -154,27 +167,31 @@ export class Partition implements port.Partition {
     this._isr = state.isr;
     // A follower (or a fenced leader) knows the epoch without having it in its cache: record it
     // when it leads at an epoch its log does not have yet.
-    if (state.leaderEpoch > this._leaderEpoch || (!wasLeader && state.leaderEpoch > this.log.leaderEpochs.latestEpoch)) {
+    const newEpoch = state.leaderEpoch > this._leaderEpoch || (!wasLeader && state.leaderEpoch > this.log.leaderEpochs.latestEpoch);
+    if (newEpoch) {
       const start = this.log.logEndOffset;
       this.log.leaderEpochs.assign(state.leaderEpoch, start);
       this._leaderEpoch = state.leaderEpoch;
       this.epochStartOffset = start;
+    } else if (!wasLeader) {
+      // Leading again at an epoch its log has (fenced, then unfenced): it began where the cache says.
+      const e = this.log.leaderEpochs.latestEntry();
+      if (e !== null && e.epoch === this._leaderEpoch) this.epochStartOffset = e.startOffset;
     }
     this._partitionEpoch = state.partitionEpoch;
     this._leaderId = this.localBrokerId;
+    this.replication?.leading(newEpoch || !wasLeader);
     return !wasLeader;
   }
 
   /**
    * Makes this broker a follower of `leaderId` with `state` (Kafka's makeFollower; -1: no leader
    * known, or this broker is fenced and stops acting as leader). A state older than the one held
-   * (lower partition epoch) is ignored. Appends are refused from now on (NOT_LEADER_OR_FOLLOWER);
-   * the leader epoch is the controller's, which a follower does not record in its epoch cache (the
-   * fetched batches carry theirs). Returns whether the leader or the leader epoch changed, i.e.
-   * whether the follower fetcher must (re)start for this partition.
-   *
-   * Cluster: fetching (FollowerFetchers, follower-fetchers.ts) and truncation are started by the
-   * replica manager and the fetcher, not here.
+   * (lower partition epoch) is ignored. Appends are refused from now on (NOT_LEADER_OR_FOLLOWER)
+   * and produces waiting for the high watermark fail so; a follower does not record the leader
+   * epoch in its epoch cache (the fetched batches carry theirs). Returns whether the leader or the
+   * leader epoch changed: the follower fetcher must (re)start for this partition (the replica
+   * manager tells the fetchers; the fetcher truncates where the logs diverged).
    */
   makeFollower(state: PartitionState, leaderId: number): boolean {
     if (state.partitionEpoch < this._partitionEpoch) return false;
@@ -185,6 +202,7 @@ export class Partition implements port.Partition {
     this._partitionEpoch = state.partitionEpoch;
     this._leaderId = leaderId === this.localBrokerId ? -1 : leaderId;
     this.epochStartOffset = -1;
+    this.replication?.following(changed);
     return changed;
   }
 
@@ -253,7 +271,9 @@ export class Partition implements port.Partition {
 
   /** Whole batches copied into memory from `fromOffset` (coordinators and producer state replaying the log; no checks). */
   readBatches(fromOffset: number, maxBytes: number): Promise<Buffer[]> {
-    return this.log.readBatches(fromOffset, maxBytes);
+    // Cluster: everything the log holds, past the high watermark too (Kafka's producer state
+    // covers every appended batch, so a retry of one above the high watermark is a duplicate).
+    return this.replication === null ? this.log.readBatches(fromOffset, maxBytes) : this.log.readBatches(fromOffset, maxBytes, true);
   }
 
   /** Runs `cb` once when the high watermark passes `offset` (long-polling fetches); returns a cancel function. */
@@ -287,12 +307,16 @@ export class Partition implements port.Partition {
    * the write, which by default includes its fsync (flush.messages = 1), so acks=-1 means on disk.
    * Rejects with the write's KAFKA_STORAGE_ERROR.
    *
-   * Cluster: acks=-1 waits until the high watermark passes the batch (every ISR member has it,
-   * Kafka's DelayedProduce), and answers NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
-   * below min.insync.replicas meanwhile.
+   * Cluster: acks=-1 waits until the high watermark passes the batch (every ISR member has it on
+   * disk; Kafka's DelayedProduce), and answers NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR is then
+   * smaller than `minInsyncReplicas`, REQUEST_TIMED_OUT after `timeoutMs`, NOT_LEADER_OR_FOLLOWER
+   * when this broker stops leading first. (The wait enforces its timeout itself then; 0, the
+   * default, sets none: the coordinators bound their acks=all writes themselves.)
    */
-  acknowledgement(appended: AppendResult, requiredAcks: number): Promise<void> | null {
-    return requiredAcks === 0 ? null : appended.written;
+  acknowledgement(appended: AppendResult, requiredAcks: number, minInsyncReplicas = 1, timeoutMs = 0): Promise<void> | null {
+    if (requiredAcks === 0) return null;
+    if (requiredAcks === -1 && this.replication !== null) return this.replication.awaitAllAcks(appended, minInsyncReplicas, timeoutMs);
+    return appended.written;
   }
 
   // ---- Fetch -------------------------------------------------------------------------------
@@ -303,8 +327,8 @@ export class Partition implements port.Partition {
    * `opts.currentLeaderEpoch` first (Fetch v9+). Throws KafkaError (FENCED_LEADER_EPOCH,
    * UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE, KAFKA_STORAGE_ERROR).
    *
-   * Cluster: a follower's fetch (replica id ≥ 0) also records that follower's log end offset and
-   * may advance the high watermark or expand the ISR; consumers may fetch from followers (KIP-392).
+   * Cluster: followers' fetches go through `replication` (checkFollowerFetch, then a read with
+   * `upToLogEnd`, then updateFollowerFetchState).
    */
   read(offset: number, maxBytes: number, opts?: PartitionReadOptions): Promise<ReadResult> {
     try {

@@ -40,11 +40,13 @@
  *    NOT_LEADER_OR_FOLLOWER (`missingPartitionError`), as Kafka's getPartitionOrError.
  *  - Fencing (`setFenced`): a broker whose lease counts as lost stops leading at once; it leads
  *    again where the image says so once it registered again.
- * The replication data path plugs in behind FollowerFetchers and inside Partition: fetchers (Fetch
- * with our replica id, current and last fetched epoch; PartitionLog.appendAsFollower), truncation
- * to the diverging epoch, the leader's follower tracking with high watermark = min log end offset
- * over the ISR (acks=-1 as a delayed produce, NOT_ENOUGH_REPLICAS_AFTER_APPEND), and ISR
- * shrink/expand written to etcd fenced by partition epoch.
+ * The replication data path (replication.ts composes it; the broker passes `replication`, the
+ * context every Partition gets, and its fetchers): the follower fetchers behind FollowerFetchers
+ * (fetcher*.ts: Fetch v12 with our replica id, current and last fetched epoch; appendAsFollower;
+ * truncation to the diverging epoch), and inside each Partition its ClusterReplica
+ * (cluster-replica.ts, leader-replicas.ts): the followers' fetch state, high watermark = min log end
+ * offset over the ISR, acks=-1 as a delayed produce (NOT_ENOUGH_REPLICAS_AFTER_APPEND), and ISR
+ * shrink/expand written to etcd fenced by partition epoch (isr-etcd.ts).
  *
  * Lifecycle (single node): the broker tells the manager when topics are loaded (startup, after the logs are
  * reconciled), created, grown, or deleted (`onTopicChange` matches TopicManager's change events).
@@ -59,6 +61,7 @@ import { ErrorCode, type ErrorCodeValue } from '../../protocol/errors.js';
 import type { PartitionLookup } from '../data/partitions.js';
 import { type FollowerFetchers, NO_FETCHERS } from './follower-fetchers.js';
 import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
+import type { ReplicationContext } from './replication-context.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
 export interface HostedTopic {
@@ -121,6 +124,8 @@ export interface ReplicaManagerOptions {
     /** A log could not be created (the partition stays unhosted until the next run retries). */
     onError?: (topic: string, partition: number, err: unknown) => void;
   };
+  /** Cluster mode: the replication context every Partition gets (replication.ts); absent on a single node. */
+  replication?: ReplicationContext;
 }
 
 /** TopicManager's change events. */
@@ -142,6 +147,8 @@ export class ReplicaManager implements PartitionLookup {
   private assignment: ClusterAssignment | null = null;
   /** Cluster mode: the broker's lease counts as lost, so it leads nothing (applyAssignment makes followers). */
   private fenced = false;
+  /** Cluster mode: handed to every Partition made (null: single node). */
+  private readonly replication: ReplicationContext | null;
 
   constructor(opts: ReplicaManagerOptions) {
     this.brokerId = opts.brokerId;
@@ -150,6 +157,7 @@ export class ReplicaManager implements PartitionLookup {
     this.soleReplica = Object.freeze([opts.brokerId]);
     this.cluster = opts.cluster ?? null;
     this.fetchers = opts.cluster?.fetchers ?? NO_FETCHERS;
+    this.replication = opts.replication ?? null;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -195,7 +203,7 @@ export class ReplicaManager implements PartitionLookup {
       const log = this.logs.get(topic.name, i);
       const held = parts[i];
       if (held && held.log === log && held.topicId.equals(topic.id)) continue;
-      parts[i] = log ? this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId)) : undefined;
+      parts[i] = log ? this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId, this.replication)) : undefined;
     }
   }
 
@@ -245,7 +253,7 @@ export class ReplicaManager implements PartitionLookup {
     let parts = this.byTopic.get(topic.name);
     if (!parts) this.byTopic.set(topic.name, (parts = []));
     this.nameById.set(topic.id.toString('hex'), topic.name);
-    return (parts[index] = this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId)));
+    return (parts[index] = this.hostAsSoleReplica(new Partition(log, topic.id, this.brokerId, this.replication)));
   }
 
   /** The topic named by a topic id (Metadata v10+, Fetch v13+), if hosted. */
@@ -373,7 +381,7 @@ export class ReplicaManager implements PartitionLookup {
     if (!parts) this.byTopic.set(topic, (parts = []));
     const topicId = Buffer.from(id, 'base64url');
     this.nameById.set(topicId.toString('hex'), topic);
-    return (parts[index] = new Partition(log, topicId, this.brokerId));
+    return (parts[index] = new Partition(log, topicId, this.brokerId, this.replication));
   }
 
   /** Stops hosting `p` and deletes its log. */

@@ -77,9 +77,11 @@ export class ProducerStateManager implements ProducerStatesPort {
       from = snap.offset;
     }
     // Everything appended so far must be in the state; appends made while we scan are waited for.
+    // The reads stop at what the log shows (its high watermark; in a cluster its visible end,
+    // where a new leader may hold records not committed yet: a retry of one is a duplicate).
     const end = p.logEndOffset;
     let scanned = 0;
-    while (from < end && from < p.highWatermark) {
+    while (from < end) {
       const batches = await p.readBatches(from, SCAN_CHUNK_BYTES);
       if (batches.length === 0) break;
       for (const b of batches) {

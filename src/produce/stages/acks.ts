@@ -5,7 +5,9 @@
  *
  *   0      nothing is waited for and no response is sent;
  *   1, -1  what the Partition acknowledges (Partition.acknowledgement; on one broker, the write;
- *          with followers, the high watermark passing the batch). By default (flush.messages = 1) the write includes its fsync (storage makes
+ *          in a cluster acks=-1 waits for the high watermark to pass the batch, so every ISR
+ *          member has it on disk, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below
+ *          min.insync.replicas meanwhile). By default (flush.messages = 1) the write includes its fsync (storage makes
  *          an append visible only once fsynced), so acks=-1 means "on disk". A topic with a relaxed
  *          fsync policy (flush.messages > 1) has chosen not to fsync each append: acks=-1 does not
  *          wait for the next fsync, which may never come when flush.ms is unset (Kafka's acks never
@@ -36,7 +38,9 @@ export async function whenAnswered(b: ProducedBatch, timeoutMs: number): Promise
   }
   if (b.acknowledgement === null) return;
   try {
-    if ((await withinTimeout(b.acknowledgement, timeoutMs)) === 'timeout') b.refuse({ code: ErrorCode.REQUEST_TIMED_OUT, message: `Append not acknowledged within ${timeoutMs} ms` });
+    // A cluster acks=-1 wait times out by itself (REQUEST_TIMED_OUT), and leaves its queue then.
+    if (b.acknowledgementTimed) await b.acknowledgement;
+    else if ((await withinTimeout(b.acknowledgement, timeoutMs)) === 'timeout') b.refuse({ code: ErrorCode.REQUEST_TIMED_OUT, message: `Append not acknowledged within ${timeoutMs} ms` });
   } catch (err) {
     b.fail(err, ErrorCode.KAFKA_STORAGE_ERROR);
   }

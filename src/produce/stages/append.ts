@@ -50,7 +50,7 @@ function appendNow(scope: ProduceScope, b: ProducedBatch): void {
   if (b.duplicateOf !== null) {
     // Already appended: answered with the original offsets once that append is visible.
     b.baseOffset = b.duplicateOf.baseOffset;
-    b.acknowledgement = scope.acks === 0 ? null : visible(log, b.duplicateOf.lastOffset);
+    b.acknowledgement = scope.acks === 0 ? null : visible(log, b.duplicateOf.lastOffset, scope.acks);
     return;
   }
   const bytes = b.bytes!;
@@ -69,12 +69,20 @@ function appendNow(scope: ProduceScope, b: ProducedBatch): void {
   scope.ports.metrics.messagesIn(b.topic.name, b.recordCount, bytes.length);
   b.baseOffset = res.baseOffset;
   b.logAppendTime = res.logAppendTime;
-  // What the acks wait for (stage 11): the Partition knows (null for acks=0).
-  b.acknowledgement = log.acknowledgement(res, scope.acks);
+  // What the acks wait for (stage 11): the Partition knows (null for acks=0). In a cluster acks=-1
+  // waits for the high watermark, bounded by the request's timeout by the wait itself.
+  b.acknowledgement = log.acknowledgement(res, scope.acks, b.topic.settings!.minInsyncReplicas, scope.timeoutMs);
+  b.acknowledgementTimed = scope.acks === -1 && log.replication !== null;
 }
 
-/** Resolves once `offset` is visible (a duplicate's original append may still be in flight). */
-function visible(log: Partition, offset: number): Promise<void> {
+/**
+ * Resolves once `offset` is visible (a duplicate's original append may still be in flight): below
+ * the high watermark. In a cluster, for acks=1, once the leader's own log has it (its visible end),
+ * as Kafka answers a duplicate for acks=1 without waiting for the followers.
+ */
+function visible(log: Partition, offset: number, acks: number): Promise<void> {
+  const r = acks === 1 ? log.replication : null;
+  if (r !== null) return r.followerFetchEnd > offset ? Promise.resolve() : new Promise((resolve) => r.waitForEnd(offset, resolve));
   if (log.highWatermark > offset) return Promise.resolve();
   return new Promise((resolve) => log.waitForData(offset, resolve));
 }

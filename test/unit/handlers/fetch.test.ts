@@ -110,4 +110,17 @@ describe('Fetch', () => {
     const res = await parked;
     expect(size(part(res, 't', 0).records)).toBe(0);
   });
+
+  it('on a single node a replica id is served as a consumer fetch, as before replication (no follower path)', async () => {
+    b = fakeBroker();
+    b.topics.add('t', 1);
+    const p = b.partitions.get('t', 0)!;
+    const one = records(['a', 'b']);
+    p.append(one);
+    expect(p.replication).toBeNull();
+    const r = part(await b.handle<FetchResponse>(FETCH, 12, fetchReq([['t', 0, 0]], { replicaId: 5 })), 't', 0);
+    expect(r).toMatchObject({ errorCode: 0, highWatermark: 2 });
+    expect(bytesOf(p, r.records)).toEqual(one);
+    expect(b.metrics.bytesOutByTopic.get('t')).toBe(one.length);
+  });
 });

@@ -1,0 +1,28 @@
+/**
+ * What a Partition needs in cluster mode beyond its log (docs/cluster.md, "Replication"): the ISR
+ * writer, replica.lag.time.max.ms, the replication metrics, a logger and a clock. The broker
+ * composition builds one and the ReplicaManager hands it to every Partition it makes; a single
+ * node passes none, and its partitions behave exactly as before replication existed (the high
+ * watermark is the log's own visible end).
+ */
+import type { Logger } from '../logger.js';
+import type { IsrWriter } from './isr-writer.js';
+import type { Partition } from './partition.js';
+import type { ReplicationMetrics } from './replication-metrics.js';
+
+export interface ReplicationContext {
+  /** Where the leader writes ISR changes (null: never changes it, e.g. in tests). */
+  readonly isrWriter: IsrWriter | null;
+  /** replica.lag.time.max.ms */
+  readonly replicaLagTimeMaxMs: number;
+  readonly metrics: ReplicationMetrics | null;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch (Date.now; tests move it). */
+  now(): number;
+  /**
+   * A partition starts leading here (it was not leading): state kept beside the log from an earlier
+   * term — the producer state, which followers do not maintain — is dropped, to be rebuilt from
+   * the log when the first produce needs it.
+   */
+  onBecameLeader?(partition: Partition): void;
+}
