@@ -246,7 +246,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'follower.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (replication throttle; Runnel does not replicate).', validate: atLeast(0), dynamic: true },
   { name: 'replica.alter.log.dirs.io.max.bytes.per.second', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (Runnel never moves replicas between log dirs).', validate: atLeast(0), dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets.', validate: atLeast(1) },
-  { name: 'offsets.topic.replication.factor', type: 'int', reportedType: 'short', default: 1, doc: 'Replication factor of __consumer_offsets (and of _schemas) when a cluster creates it, capped at the live brokers; a single node always uses 1. Runnel default 1 (Kafka: 3).', validate: atLeast(1) },
+  { name: 'offsets.topic.replication.factor', type: 'int', reportedType: 'short', default: 3, doc: 'Replication factor of __consumer_offsets (and of _schemas) when a cluster creates it, capped at the live brokers; a single node always uses 1.', validate: atLeast(1) },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets.', validate: atLeast(1) },
   { name: 'offsets.retention.minutes', type: 'int', default: 10080, doc: 'Committed offsets of empty groups expire after this long.', validate: atLeast(1) },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, doc: 'How often offset expiry runs.', validate: atLeast(1) },
