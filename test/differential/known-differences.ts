@@ -219,12 +219,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'offsets-topic-replication-factor-1',
-    what: 'offsets.topic.replication.factor defaults to 1 (Kafka: 3).',
-    why: 'A single node has one replica; Kafka\'s default would need three brokers (the reference sets 1 too).',
-    where: [{ scenario: 'configs/broker', path: 'configs/offsets.topic.replication.factor/synonyms/1', runnel: 'offsets.topic.replication.factor=1 (DEFAULT_CONFIG)', kafka: 'offsets.topic.replication.factor=3 (DEFAULT_CONFIG)' }],
-  },
-  {
     id: 'bounded-connection-defaults',
     what: 'queued.max.request.bytes defaults to 268435456 (Kafka: -1, unbounded) and max.connections to 10000 (Kafka: 2147483647).',
     why: 'Issue 14: one client, or many, must not grow the broker without bound; Runnel picks finite defaults large enough for a 100 MiB request.',
