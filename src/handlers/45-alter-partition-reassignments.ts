@@ -4,7 +4,8 @@
  * In a cluster every entry goes to ctx.node.alterPartitionReassignments (src/cluster/reassign.ts):
  * a target list starts (or, when the ISR already allows, completes) the reassignment in etcd,
  * null replicas cancel it, each with Kafka's per-partition answer; the controller completes it
- * once every target replica is in the ISR. etcd unreachable: REQUEST_TIMED_OUT on every partition.
+ * once every target replica is in the ISR. etcd unreachable: REQUEST_TIMED_OUT (retriable) on the
+ * partition it failed on and every one after it; those written before keep NONE.
  *
  * One broker, one replica per partition: the only assignment a partition can have is
  * [node.id], which it already has, so that target is accepted as a no-op (Kafka answers NONE and
