@@ -325,7 +325,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'throttle-keys-listed',
     what: 'leader/follower.replication.throttled.rate and replica.alter.log.dirs.io.max.bytes.per.second are listed with their defaults; Kafka lists them only once set.',
-    why: 'They are ordinary entries of Runnel\'s config table (accepted for kafka-reassign-partitions, without effect).',
+    why: 'They are ordinary entries of Runnel\'s config table (set by kafka-reassign-partitions --throttle, for the replication throttle of a cluster).',
     where: ['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}`, kafka: ABSENT })),
   },
   {
