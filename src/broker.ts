@@ -283,7 +283,10 @@ export class Broker implements BrokerStatus {
     const clusterId = await cluster.joinClusterId({ stored, configured: this.config.string('cluster.id'), fresh: newClusterId() });
     if (stored === null) await writeMetaProperties(this.dataDir, this.nodeId, clusterId, this.stateFs);
     await cluster.loadImage();
-    this.node = new ClusterNode(this.nodeId, () => cluster.current(), () => this.localNode.advertised, (partitions, type) => cluster.electLeaders(partitions, type));
+    this.node = new ClusterNode(this.nodeId, () => cluster.current(), () => this.localNode.advertised, {
+      electLeaders: (partitions, type) => cluster.electLeaders(partitions, type),
+      alterPartitionReassignments: (moves) => cluster.alterReassignments(moves),
+    });
     return cluster;
   }
 
