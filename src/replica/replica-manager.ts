@@ -61,6 +61,7 @@ import { ErrorCode, type ErrorCodeValue } from '../../protocol/errors.js';
 import type { PartitionLookup } from '../data/partitions.js';
 import { type FollowerFetchers, NO_FETCHERS } from './follower-fetchers.js';
 import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
+import { ReplicaLeadership } from './replica-leadership.js';
 import type { ReplicationContext } from './replication-context.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
@@ -149,6 +150,12 @@ export class ReplicaManager implements PartitionLookup {
   private fenced = false;
   /** Cluster mode: handed to every Partition made (null: single node). */
   private readonly replication: ReplicationContext | null;
+  /**
+   * Cluster mode: the leadership port the coordinators follow (replica-leadership.ts), told of
+   * every role change applyAssignment, setFenced and unhosting make. (A single node announces
+   * through data/local-leadership.ts instead.)
+   */
+  readonly leadership: ReplicaLeadership = new ReplicaLeadership((topic, partition) => this.get(topic, partition));
 
   constructor(opts: ReplicaManagerOptions) {
     this.brokerId = opts.brokerId;
@@ -341,6 +348,7 @@ export class ReplicaManager implements PartitionLookup {
         const p = this.byTopic.get(topic)?.[index] ?? this.hostAssigned(topic, index, id);
         if (p === undefined) continue;
         const state: PartitionState = { leaderEpoch: a.leaderEpoch, partitionEpoch: a.partitionEpoch, replicas: a.replicas, isr: a.isr };
+        const before = this.leadership.before(p);
         if (a.leader === me && !this.fenced) {
           if (p.makeLeader(state)) leading.push(p);
         } else if (p.makeFollower(state, a.leader) && a.leader >= 0 && a.leader !== me) {
@@ -348,6 +356,7 @@ export class ReplicaManager implements PartitionLookup {
           following.set(a.leader, list);
           list.push(p);
         }
+        this.leadership.changed(p, before);
       }
     }
     const restarted = [...following.values()].flat();
@@ -365,7 +374,9 @@ export class ReplicaManager implements PartitionLookup {
     this.fenced = fenced;
     if (!fenced) return;
     for (const p of [...this.leaderPartitions()]) {
+      const before = this.leadership.before(p);
       p.makeFollower({ leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr }, -1);
+      this.leadership.changed(p, before);
     }
   }
 
@@ -386,6 +397,7 @@ export class ReplicaManager implements PartitionLookup {
 
   /** Stops hosting `p` and deletes its log. */
   private async unhost(p: Partition): Promise<void> {
+    const before = this.leadership.before(p);
     const parts = this.byTopic.get(p.topic);
     if (parts?.[p.partition] === p) parts[p.partition] = undefined;
     if (parts && parts.every((x) => x === undefined)) {
@@ -393,6 +405,7 @@ export class ReplicaManager implements PartitionLookup {
       for (const [id, n] of this.nameById) if (n === p.topic) this.nameById.delete(id);
     }
     this.fetchers.removePartitions([p]);
+    this.leadership.unhosted(p, before);
     this.cluster!.onRemoved?.(p);
     await this.removeLog(p.topic, p.partition);
   }
