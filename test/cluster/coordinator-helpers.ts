@@ -60,8 +60,19 @@ export async function txnStateAt(c: ClusterTarget, id: number, transactionalId: 
   return s && s.errorCode === ErrorCode.NONE ? (s.transactionState as string) : undefined;
 }
 
-/** Each running broker's schema registry URL, from its registration in etcd. */
-export async function registryUrls(c: RunnelCluster): Promise<Map<number, string>> {
+/** Each running broker's schema registry URL, as it logged it at startup. */
+export function servedRegistryUrls(c: RunnelCluster): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const id of upBrokers(c)) {
+    const line = c.process(id)?.logs.find((l) => l.includes('"broker started"'));
+    const url = line ? (JSON.parse(line) as { schemaRegistry?: string | null }).schemaRegistry : null;
+    if (url) out.set(id, url);
+  }
+  return out;
+}
+
+/** Each running broker's schema registry URL, from its registration in etcd (where other brokers forward writes). */
+export async function registeredRegistryUrls(c: RunnelCluster): Promise<Map<number, string>> {
   const store = await c.etcd.connect(c.prefix, 2000);
   try {
     const out = new Map<number, string>();

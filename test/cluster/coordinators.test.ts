@@ -21,7 +21,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { createTopicReady, partitions, upBrokers, waitIsrFull, waitPartition, waitUntil } from '../helpers/cluster-target.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
-import { GROUP_KEY, TXN_KEY, avroRecord, committedOffsets, latestOffset, registry, registryUrls, txnStateAt, waitCoordinator } from './coordinator-helpers.js';
+import { GROUP_KEY, TXN_KEY, avroRecord, committedOffsets, latestOffset, registeredRegistryUrls, registry, servedRegistryUrls, txnStateAt, waitCoordinator } from './coordinator-helpers.js';
 
 const SESSION_MS = 3000;
 const OFFSETS_PARTITIONS = 3;
@@ -185,7 +185,7 @@ describe.skipIf(etcdMissing)('coordinators survive a broker: etcd + 3 broker pro
   }, 300_000);
 
   it('schema registry: forwarded writes get unique ids, a write after the _schemas leader dies gets a new unique id, every broker reads every schema', async () => {
-    const urls = await registryUrls(c);
+    const urls = servedRegistryUrls(c);
     expect(urls.size).toBe(3);
     /** Registers at broker `at`, retrying while leadership moves (50003/50004, 5xx); the id. */
     const register = (at: number, subject: string, name: string) =>
@@ -210,7 +210,8 @@ describe.skipIf(etcdMissing)('coordinators survive a broker: etcd + 3 broker pro
 
     await c.restart(leader);
     await waitIsrFull(c, '_schemas', 0, 60_000);
-    const now = await registryUrls(c);
+    const now = servedRegistryUrls(c);
+    expect(now.size).toBe(3);
     for (const [b, url] of now) {
       for (const [i, name] of ['First', 'A', 'B', 'C'].entries()) {
         const schema = await waitUntil(`schema ${ids[i]} at broker ${b}`, async () => {
@@ -220,5 +221,7 @@ describe.skipIf(etcdMissing)('coordinators survive a broker: etcd + 3 broker pro
         expect(JSON.parse(schema).name).toBe(name);
       }
     }
+    // Where the others forward to: each broker registered its registry's URL.
+    expect(await registeredRegistryUrls(c)).toEqual(now);
   }, 300_000);
 });
