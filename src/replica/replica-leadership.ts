@@ -56,9 +56,12 @@ export class ReplicaLeadership implements Leadership {
     }
   }
 
-  /** The partition is no longer hosted here (already out of the lookup): it resigns if it led. */
-  unhosted(p: Partition, before: RoleBefore): void {
-    if (before.wasLeader) this.emit(p.topic, p.partition, 'resigned', Math.max(before.epoch, p.leaderEpoch));
+  /**
+   * The partition is no longer hosted here (already out of the lookup): it resigns if it led, at
+   * the epoch it has now elsewhere (`epoch`; -1 when the topic is gone: the last one it had here).
+   */
+  unhosted(p: Partition, before: RoleBefore, epoch = -1): void {
+    if (before.wasLeader) this.emit(p.topic, p.partition, 'resigned', Math.max(before.epoch, p.leaderEpoch, epoch));
   }
 
   private emit(topic: string, partition: number, event: LeadershipEvent, epoch: number): void {

@@ -315,7 +315,7 @@ export class ReplicaManager implements PartitionLookup {
       const id = idOf(topic);
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
-        if (p && (!assignedHere(topic, i) || p.topicId.toString('base64url') !== id)) await this.unhost(p);
+        if (p && (!assignedHere(topic, i) || p.topicId.toString('base64url') !== id)) await this.unhost(p, image.partitions.get(topic)?.get(i)?.leaderEpoch ?? -1);
       }
     }
     for (const { topic, partition } of [...cluster.logs.all()]) {
@@ -395,8 +395,8 @@ export class ReplicaManager implements PartitionLookup {
     return (parts[index] = new Partition(log, topicId, this.brokerId, this.replication));
   }
 
-  /** Stops hosting `p` and deletes its log. */
-  private async unhost(p: Partition): Promise<void> {
+  /** Stops hosting `p` (`epoch`: the partition's leader epoch elsewhere now, -1: gone) and deletes its log. */
+  private async unhost(p: Partition, epoch: number): Promise<void> {
     const before = this.leadership.before(p);
     const parts = this.byTopic.get(p.topic);
     if (parts?.[p.partition] === p) parts[p.partition] = undefined;
@@ -405,7 +405,7 @@ export class ReplicaManager implements PartitionLookup {
       for (const [id, n] of this.nameById) if (n === p.topic) this.nameById.delete(id);
     }
     this.fetchers.removePartitions([p]);
-    this.leadership.unhosted(p, before);
+    this.leadership.unhosted(p, before, epoch);
     this.cluster!.onRemoved?.(p);
     await this.removeLog(p.topic, p.partition);
   }
