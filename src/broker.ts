@@ -304,7 +304,10 @@ export class Broker implements BrokerStatus {
     if (stored === null) await writeMetaProperties(this.dataDir, this.nodeId, clusterId, this.stateFs);
     this.freshDataDir = stored === null;
     await cluster.loadImage();
-    this.node = new ClusterNode(this.nodeId, () => cluster.current(), () => this.localNode.advertised, (partitions, type) => cluster.electLeaders(partitions, type));
+    this.node = new ClusterNode(this.nodeId, () => cluster.current(), () => this.localNode.advertised, {
+      electLeaders: (partitions, type) => cluster.electLeaders(partitions, type),
+      alterPartitionReassignments: (moves) => cluster.alterReassignments(moves),
+    });
     return cluster;
   }
 

@@ -25,8 +25,9 @@ import { controlledShutdown } from './controlled-shutdown.js';
 import { type EtcdStore, connectEtcd } from './etcd.js';
 import { sleep } from './etcd-types.js';
 import { type ClusterImage, MetadataImage } from './metadata-image.js';
-import type { ElectionOutcome } from './node.js';
+import type { ElectionOutcome, ReassignmentAnswer, ReassignmentRequest } from './node.js';
 import { ProducerIdBlocks } from './producer-ids.js';
+import { alterReassignments } from './reassign.js';
 import type { BrokerListener } from './records.js';
 import { Registration, joinClusterId } from './registration.js';
 import { ClusterTopicStore, asKafkaError } from './topic-store.js';
@@ -197,6 +198,21 @@ export class ClusterMode extends EventEmitter {
       return await electLeaders(this.store, this.current(), partitions, electionType);
     } catch (err) {
       throw asKafkaError(err, 'elect leaders');
+    }
+  }
+
+  /**
+   * AlterPartitionReassignments from any broker (reassign.ts); answers once this broker's image
+   * shows the writes, so a ListPartitionReassignments or Metadata that follows here sees them.
+   * etcd unreachable: REQUEST_TIMED_OUT.
+   */
+  async alterReassignments(moves: readonly ReassignmentRequest[]): Promise<ReassignmentAnswer[]> {
+    try {
+      const { outcomes, revision } = await alterReassignments(this.store, this.current(), moves, this.settings.uncleanLeaderElection);
+      if (revision > 0) await this.image!.waitForRevision(revision, this.settings.requestTimeoutMs);
+      return outcomes;
+    } catch (err) {
+      throw asKafkaError(err, 'alter partition reassignments');
     }
   }
 

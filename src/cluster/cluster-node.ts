@@ -4,13 +4,23 @@
  * (LocalNode). Metadata, DescribeCluster, DescribeTopicPartitions and FindCoordinator use it
  * unchanged, plus the cluster-only members: each partition's leader, epoch, replicas, ISR and
  * offline replicas (replicas whose broker is not registered, as KRaft's metadata cache reports
- * them), and ElectLeaders.
+ * them), ElectLeaders, and partition reassignments (AlterPartitionReassignments written through
+ * etcd, ListPartitionReassignments from the image).
  *
  * A broker is listed for a listener only when it registered a listener of that name, as Kafka
  * lists only brokers that have the listener the client connected on.
  */
 import type { ClusterImage } from './metadata-image.js';
-import type { BrokerEndpoint, ElectionOutcome, ListenerAddress, NodePort, PartitionView } from './node.js';
+import type { BrokerEndpoint, ElectionOutcome, ListenerAddress, NodePort, PartitionView, ReassignmentAnswer, ReassignmentRequest, ReassignmentView } from './node.js';
+import { ongoingReassignments } from './reassignment.js';
+
+/** The cluster writes a ClusterNode passes on (cluster-mode.ts); absent ones are refused. */
+export interface ClusterWrites {
+  /** ElectLeaders through etcd (controller.ts electLeaders). */
+  electLeaders?(partitions: ReadonlyArray<{ topic: string; partition: number }>, type: 0 | 1): Promise<ElectionOutcome[]>;
+  /** AlterPartitionReassignments through etcd (reassign.ts). */
+  alterPartitionReassignments?(moves: readonly ReassignmentRequest[]): Promise<ReassignmentAnswer[]>;
+}
 
 const NONE: readonly number[] = Object.freeze([]);
 
@@ -20,8 +30,7 @@ export class ClusterNode implements NodePort {
     private readonly image: () => ClusterImage,
     /** This broker's own advertised addresses (real ports once bound), for before it is in the image. */
     private readonly advertised: () => ListenerAddress[],
-    /** ElectLeaders through etcd (controller.ts electLeaders); absent: refused. */
-    private readonly elect: ((partitions: ReadonlyArray<{ topic: string; partition: number }>, type: 0 | 1) => Promise<ElectionOutcome[]>) | null = null,
+    private readonly writes: ClusterWrites = {},
   ) {}
 
   get clusterId(): string {
@@ -62,7 +71,16 @@ export class ClusterNode implements NodePort {
   }
 
   electLeaders(partitions: ReadonlyArray<{ topic: string; partition: number }>, electionType: 0 | 1): Promise<ElectionOutcome[]> {
-    if (!this.elect) return Promise.reject(new Error('leader election is not available'));
-    return this.elect(partitions, electionType);
+    if (!this.writes.electLeaders) return Promise.reject(new Error('leader election is not available'));
+    return this.writes.electLeaders(partitions, electionType);
+  }
+
+  alterPartitionReassignments(moves: readonly ReassignmentRequest[]): Promise<ReassignmentAnswer[]> {
+    if (!this.writes.alterPartitionReassignments) return Promise.reject(new Error('partition reassignment is not available'));
+    return this.writes.alterPartitionReassignments(moves);
+  }
+
+  partitionReassignments(topics: ReadonlyArray<{ name: string; partitions: readonly number[] }> | null): ReassignmentView[] {
+    return ongoingReassignments(this.image(), topics);
   }
 }

@@ -10,6 +10,9 @@
  * - Preferred leaders: every leader.imbalance.check.interval.seconds when
  *   auto.leader.rebalance.enable, every partition whose preferred replica is usable and in the ISR
  *   but does not lead (KRaft's rule: Kafka 4 has no leader.imbalance.per.broker.percentage).
+ * - Reassignments (reassignment.ts): once the ISR holds every target replica (the leader's ISR
+ *   expansion wrote it), the removing replicas leave the replica list and the ISR, and a leader
+ *   being removed hands over to the first target replica in the ISR.
  *
  * It works like a reconciliation loop: any relevant change marks the state dirty; one run plans
  * every partition from the current metadata image and writes the changes in transactions, each
@@ -28,6 +31,7 @@ import { ElectionCandidate, type Leadership } from './election.js';
 import type { ClusterImage, ImageDelta, MetadataImage, PartitionImage } from './metadata-image.js';
 import { type Liveness, bumpLeaderEpoch, electPreferred, electUnclean, imbalancedPartitions, reconcile } from './partition-changes.js';
 import { type PartitionState, decodePartitionState, encodePartitionState, partitionKey } from './records.js';
+import { completeReassignment, isReassigning } from './reassignment.js';
 import type { Registration } from './registration.js';
 
 export interface ControllerOptions {
@@ -199,7 +203,7 @@ export class Controller extends EventEmitter {
     }
     const live = livenessOf(delta.image);
     for (const c of delta.partitions) {
-      if (c.after && reconcile(c.after, live, uncleanFor(delta.image, c.topic, this.options.uncleanLeaderElection))) {
+      if (c.after && planPartition(c.after, live, uncleanFor(delta.image, c.topic, this.options.uncleanLeaderElection))) {
         this.kick();
         return;
       }
@@ -256,7 +260,7 @@ export class Controller extends EventEmitter {
     for (const [topic, partitions] of image.partitions) {
       const unclean = uncleanFor(image, topic, this.options.uncleanLeaderElection);
       for (const p of partitions.values()) {
-        let next = reconcile(p, live, unclean);
+        let next = planPartition(p, live, unclean);
         if (!next && this.bounced.has(p.leader)) next = bumpLeaderEpoch(p);
         if (next) out.push({ topic, partition: p.partition, modRevision: p.modRevision, next });
       }
@@ -278,6 +282,14 @@ export class Controller extends EventEmitter {
       this.log.warn({ err: (err as Error).message }, 'auto leader rebalance failed');
     });
   }
+}
+
+/**
+ * The controller's change for one partition: a reassignment that can complete completes (its
+ * leader and ISR settled in the same write); otherwise leader and ISR follow who is alive.
+ */
+export function planPartition(p: PartitionState, live: Liveness, unclean: boolean): PartitionState | null {
+  return (isReassigning(p) ? completeReassignment(p, live, unclean) : null) ?? reconcile(p, live, unclean);
 }
 
 /**

@@ -39,6 +39,25 @@ export interface ElectionOutcome {
   message: string | null;
 }
 
+/** One partition's move for AlterPartitionReassignments: target replicas, or null to cancel. */
+export interface ReassignmentRequest {
+  topic: string;
+  partition: number;
+  replicas: number[] | null;
+}
+
+/** One partition's answer to AlterPartitionReassignments. */
+export type ReassignmentAnswer = ElectionOutcome;
+
+/** One partition in reassignment (ListPartitionReassignments). */
+export interface ReassignmentView {
+  topic: string;
+  partition: number;
+  replicas: readonly number[];
+  adding: readonly number[];
+  removing: readonly number[];
+}
+
 export interface NodePort {
   readonly nodeId: number;
   /** The cluster id from meta.properties ('' until the data directory is loaded). */
@@ -56,6 +75,10 @@ export interface NodePort {
   partitionState?(topic: string, partition: number): PartitionView | undefined;
   /** Cluster mode only: ElectLeaders (0 preferred, 1 unclean) written to the cluster. */
   electLeaders?(partitions: ReadonlyArray<{ topic: string; partition: number }>, electionType: 0 | 1): Promise<ElectionOutcome[]>;
+  /** Cluster mode only: AlterPartitionReassignments written to the cluster, one answer per request entry. */
+  alterPartitionReassignments?(moves: readonly ReassignmentRequest[]): Promise<ReassignmentAnswer[]>;
+  /** Cluster mode only: the reassignments in progress (all of them, or of the named partitions). */
+  partitionReassignments?(topics: ReadonlyArray<{ name: string; partitions: readonly number[] }> | null): ReassignmentView[];
 }
 
 export class LocalNode implements NodePort {

@@ -8,6 +8,7 @@
  * warning so an existing server.properties still starts.
  */
 import { validateIpOverrides } from './ip-overrides.js';
+import { throttledReplicasProblem } from './throttled-replicas.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 
@@ -240,13 +241,15 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     doc: 'In a cluster: when no in-sync replica of a partition is alive, elect an out-of-sync one as leader (records it lacks are lost) rather than leaving the partition offline. A single broker has no other replica.',
     dynamic: true,
   },
-  // Replication throttles: dynamic broker keys Kafka accepts; kafka-reassign-partitions --verify and
-  // --cancel delete them. Runnel does not replicate, so they are accepted and have no effect.
-  { name: 'leader.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (replication throttle; Runnel does not replicate).', validate: atLeast(0), dynamic: true },
-  { name: 'follower.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (replication throttle; Runnel does not replicate).', validate: atLeast(0), dynamic: true },
+  // Replication throttles (Kafka's): kafka-reassign-partitions --throttle sets them on the brokers a
+  // reassignment involves, --verify and --cancel delete them. The bytes/s bucket that enforces them
+  // is src/replica/replication-throttle.ts; the replicas it applies to are the topic keys
+  // leader/follower.replication.throttled.replicas.
+  { name: 'leader.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'In a cluster: the most bytes/s this broker, as leader, serves to followers of the replicas listed in their topic\'s leader.replication.throttled.replicas (followers outside the ISR only; Long.MAX_VALUE: no limit). Set dynamically per broker, as kafka-reassign-partitions --throttle does; keep it above 1 MB/s. Not enforced yet (src/replica/replication-throttle.ts awaits the fetch paths).', validate: atLeast(0), dynamic: true },
+  { name: 'follower.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'In a cluster: the most bytes/s this broker, as follower, fetches for the replicas listed in their topic\'s follower.replication.throttled.replicas while they are outside the ISR (Long.MAX_VALUE: no limit). Set dynamically per broker, as kafka-reassign-partitions --throttle does; keep it above 1 MB/s. Not enforced yet (src/replica/replication-throttle.ts awaits the fetch paths).', validate: atLeast(0), dynamic: true },
   { name: 'replica.alter.log.dirs.io.max.bytes.per.second', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (Runnel never moves replicas between log dirs).', validate: atLeast(0), dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets.', validate: atLeast(1) },
-  { name: 'offsets.topic.replication.factor', type: 'int', reportedType: 'short', default: 1, doc: 'Replication factor of __consumer_offsets (and of _schemas) when a cluster creates it, capped at the live brokers; a single node always uses 1. Runnel default 1 (Kafka: 3).', validate: atLeast(1) },
+  { name: 'offsets.topic.replication.factor', type: 'int', reportedType: 'short', default: 3, doc: 'Replication factor of __consumer_offsets (and of _schemas) when a cluster creates it, capped at the live brokers; a single node always uses 1.', validate: atLeast(1) },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets.', validate: atLeast(1) },
   { name: 'offsets.retention.minutes', type: 'int', default: 10080, doc: 'Committed offsets of empty groups expire after this long.', validate: atLeast(1) },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, doc: 'How often offset expiry runs.', validate: atLeast(1) },
@@ -526,8 +529,8 @@ export const TOPIC_CONFIGS: TopicConfigDef[] = [
   { name: 'local.retention.bytes', type: 'long', default: -2, brokerSynonym: 'log.local.retention.bytes', doc: 'Accepted for compatibility (tiered storage is not supported).' },
   { name: 'remote.storage.enable', type: 'boolean', default: false, doc: 'Accepted for compatibility; must stay false.', validate: (v) => (v === false ? null : 'tiered storage is not supported') },
   { name: 'message.format.version', type: 'string', default: '3.0-IV1', doc: 'Accepted for compatibility; Runnel always stores RecordBatch v2.' },
-  { name: 'follower.replication.throttled.replicas', type: 'list', default: [], doc: 'Accepted for compatibility.' },
-  { name: 'leader.replication.throttled.replicas', type: 'list', default: [], doc: 'Accepted for compatibility.' },
+  { name: 'follower.replication.throttled.replicas', type: 'list', default: [], doc: "Replicas of this topic whose fetching is throttled on the follower side (follower.replication.throttled.rate of the follower broker): [PartitionId]:[BrokerId],... or '*' for all. Validated; not enforced yet.", validate: throttledReplicasProblem },
+  { name: 'leader.replication.throttled.replicas', type: 'list', default: [], doc: "Replicas of this topic whose replication is throttled on the leader side (leader.replication.throttled.rate of the leader broker): [PartitionId]:[BrokerId],... or '*' for all. Validated; not enforced yet.", validate: throttledReplicasProblem },
   { name: 'confluent.value.schema.validation', type: 'boolean', default: false, doc: 'Validate record values against the subject <topic>-value in the schema registry (Confluent name).' },
   { name: 'confluent.key.schema.validation', type: 'boolean', default: false, doc: 'Validate record keys against the subject <topic>-key in the schema registry (Confluent name).' },
   { name: 'confluent.value.subject.name.strategy', type: 'string', default: SUBJECT_STRATEGY_DEFAULT, doc: 'Subject of validated values: TopicNameStrategy (<topic>-value), RecordNameStrategy (<record full name>) or TopicRecordNameStrategy (<topic>-<record full name>); Confluent class names accepted.', validate: subjectStrategy },

@@ -1,6 +1,12 @@
 /**
  * AlterPartitionReassignments (key 45), version 0.
  *
+ * In a cluster every entry goes to ctx.node.alterPartitionReassignments (src/cluster/reassign.ts):
+ * a target list starts (or, when the ISR already allows, completes) the reassignment in etcd,
+ * null replicas cancel it, each with Kafka's per-partition answer; the controller completes it
+ * once every target replica is in the ISR. etcd unreachable: REQUEST_TIMED_OUT (retriable) on the
+ * partition it failed on and every one after it; those written before keep NONE.
+ *
  * One broker, one replica per partition: the only assignment a partition can have is
  * [node.id], which it already has, so that target is accepted as a no-op (Kafka answers NONE and
  * the reassignment completes at once). Everything else gets Kafka's per-partition answer:
@@ -40,11 +46,29 @@ function check(ctx: RequestContext, topic: string, partition: number, replicas: 
   return { code: ErrorCode.NONE, message: null };
 }
 
+/** Cluster mode: every entry through etcd, answered in request order (duplicates included). */
+async function alterInCluster(ctx: RequestContext, req: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+  const moves = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })));
+  const outcomes = await ctx.node.alterPartitionReassignments!(moves);
+  let i = 0;
+  const responses = req.topics.map((t) =>
+    newAlterPartitionReassignmentsResponseTopic({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const o = outcomes[i++]!;
+        return newAlterPartitionReassignmentsResponsePartition({ partitionIndex: p.partitionIndex, errorCode: o.errorCode, errorMessage: o.message });
+      }),
+    }),
+  );
+  return newAlterPartitionReassignmentsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: responses.length === 0 ? '' : null, responses });
+}
+
 export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>({
   key: 45,
   minVersion: 0,
   maxVersion: 0,
-  handle(ctx, req) {
+  async handle(ctx, req) {
+    if (ctx.node.alterPartitionReassignments) return alterInCluster(ctx, req);
     const responses = req.topics.map((t) =>
       newAlterPartitionReassignmentsResponseTopic({
         name: t.name,

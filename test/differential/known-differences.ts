@@ -219,12 +219,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'offsets-topic-replication-factor-1',
-    what: 'offsets.topic.replication.factor defaults to 1 (Kafka: 3).',
-    why: 'A single node has one replica; Kafka\'s default would need three brokers (the reference sets 1 too).',
-    where: [{ scenario: 'configs/broker', path: 'configs/offsets.topic.replication.factor/synonyms/1', runnel: 'offsets.topic.replication.factor=1 (DEFAULT_CONFIG)', kafka: 'offsets.topic.replication.factor=3 (DEFAULT_CONFIG)' }],
-  },
-  {
     id: 'bounded-connection-defaults',
     what: 'queued.max.request.bytes defaults to 268435456 (Kafka: -1, unbounded) and max.connections to 10000 (Kafka: 2147483647).',
     why: 'Issue 14: one client, or many, must not grow the broker without bound; Runnel picks finite defaults large enough for a 100 MiB request.',
@@ -331,7 +325,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'throttle-keys-listed',
     what: 'leader/follower.replication.throttled.rate and replica.alter.log.dirs.io.max.bytes.per.second are listed with their defaults; Kafka lists them only once set.',
-    why: 'They are ordinary entries of Runnel\'s config table (accepted for kafka-reassign-partitions, without effect).',
+    why: 'They are ordinary entries of Runnel\'s config table (set by kafka-reassign-partitions --throttle, for the replication throttle of a cluster).',
     where: ['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}`, kafka: ABSENT })),
   },
   {

@@ -31,6 +31,7 @@ export const APACHE_KAFKA_LIKE_CONFIG: Readonly<Record<string, string | number |
   'default.replication.factor': 1,
   'offsets.topic.replication.factor': 1,
   'offsets.topic.num.partitions': 1,
+  'transaction.state.log.replication.factor': 1,
   'transaction.state.log.num.partitions': 1,
   'group.initial.rebalance.delay.ms': 0,
   'auto.create.topics.enable': true,
