@@ -40,6 +40,9 @@
  *    NOT_LEADER_OR_FOLLOWER (`missingPartitionError`), as Kafka's getPartitionOrError.
  *  - Fencing (`setFenced`): a broker whose lease counts as lost stops leading at once; it leads
  *    again where the image says so once it registered again.
+ *  - Every role change it makes (leader, newer epoch, follower, fenced, unhosted) is announced
+ *    through `leadership` (replica-leadership.ts), the Leadership port the group and transaction
+ *    coordinators and the schema registry follow.
  * The replication data path (replication.ts composes it; the broker passes `replication`, the
  * context every Partition gets, and its fetchers): the follower fetchers behind FollowerFetchers
  * (fetcher*.ts: Fetch v12 with our replica id, current and last fetched epoch; appendAsFollower;
