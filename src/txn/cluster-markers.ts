@@ -5,7 +5,8 @@
  * - A partition this broker leads gets its marker appended here (appendMarkerLocally), as on one
  *   node.
  * - The others are grouped by their leader in the metadata image, and each leader gets one
- *   WriteTxnMarkers request (the version both speak, v1) with the marker and its partitions, over
+ *   WriteTxnMarkers request (the version both speak, v1) with the marker and its partitions (split
+ *   at runnel.request.max.entries partitions, which a broker serves at most per request), over
  *   a connection of the bundled client (src/client/connection.ts) to its inter-broker listener,
  *   kept open for the next markers. That broker appends them as its handler does for any
  *   WriteTxnMarkers (acks=all semantics, bounded by its request.timeout.ms) and answers one error
@@ -94,7 +95,12 @@ export class ClusterMarkerSender implements MarkerSender {
       byLeader.set(leader, list);
       list.push(i);
     });
-    for (const [leader, indexes] of byLeader) work.push(this.sendTo(leader, marker, partitions, indexes, codes));
+    // A leader closes the connection on a request listing more than runnel.request.max.entries
+    // partitions: a transaction with more partitions there gets several requests.
+    const chunk = Math.max(1, this.opts.local.config.int('runnel.request.max.entries'));
+    for (const [leader, indexes] of byLeader) {
+      for (let i = 0; i < indexes.length; i += chunk) work.push(this.sendTo(leader, marker, partitions, indexes.slice(i, i + chunk), codes));
+    }
     await Promise.all(work);
     return codes;
   }

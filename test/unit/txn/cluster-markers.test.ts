@@ -5,7 +5,8 @@
  * per partition; no leader, a leader not registered, or one the image names here before the
  * replica manager made it leader answer NOT_LEADER_OR_FOLLOWER; an unreachable leader
  * NETWORK_EXCEPTION, its connection dropped and opened again on the next send; a connection is
- * reused, and replaced when the broker's address changes; INVALID_PRODUCER_EPOCH (a newer epoch
+ * reused, and replaced when the broker's address changes; requests are split at
+ * runnel.request.max.entries partitions; INVALID_PRODUCER_EPOCH (a newer epoch
  * already ended it there) counts as written; a deleted topic is UNKNOWN_TOPIC_OR_PARTITION.
  */
 import { describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ interface Sent {
   request: WriteTxnMarkersRequest;
 }
 
-function fixture(opts: { leaders: Record<string, number>; ledHere?: string[]; answer?: (broker: number, topic: string, p: number) => number }) {
+function fixture(opts: { leaders: Record<string, number>; ledHere?: string[]; answer?: (broker: number, topic: string, p: number) => number; config?: Record<string, string | number> }) {
   const appended: string[] = [];
   const sent: Sent[] = [];
   const connects: string[] = [];
@@ -46,7 +47,7 @@ function fixture(opts: { leaders: Record<string, number>; ledHere?: string[]; an
     acknowledgement: () => Promise.resolve(),
   });
   const local = {
-    config: new BrokerConfig([optionsLayer({})]),
+    config: new BrokerConfig([optionsLayer(opts.config ?? {})]),
     topics: { get: (name: string) => (['t', 'u'].includes(name) ? { name, partitions: 4 } : undefined), settings: () => ({ minInsyncReplicas: 1 }) },
     partitions: { get: partition, appendInOrder: async (_p: unknown, prepare: (() => Promise<void>) | null, append: () => unknown) => (prepare && (await prepare()), append()) },
     producerStates: { peek: () => ({ producers: new Map(), completeTxn: () => undefined }), get: async () => ({}) },
@@ -110,6 +111,12 @@ describe('ClusterMarkerSender', () => {
     const codes = await f.sender.send(marker, [['t', 0], ['t', 1], ['t', 2], ['gone', 0]]);
     expect(codes).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     expect(f.sent).toEqual([]);
+  });
+
+  it('a leader gets at most runnel.request.max.entries partitions per request', async () => {
+    const f = fixture({ leaders: { 't-0': 2, 't-1': 2, 't-2': 2 }, config: { 'runnel.request.max.entries': 2 } });
+    expect(await f.sender.send(marker, [['t', 0], ['t', 1], ['t', 2]])).toEqual([0, 0, 0]);
+    expect(f.sent.map((s) => s.request.markers[0]!.topics.flatMap((t) => t.partitionIndexes))).toEqual([[0, 1], [2]]);
   });
 
   it('an unreachable leader: NETWORK_EXCEPTION, reconnected on the next send; connections are reused, and replaced when the address changes', async () => {
