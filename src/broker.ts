@@ -230,7 +230,13 @@ export class Broker implements BrokerStatus {
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
     // A cluster: markers go to each partition's leader (closed after the coordinator stopped).
-    const markers = cluster ? new ClusterMarkerSender({ local: { config: this.config, topics: this.topics, partitions, producerStates, groups }, routing: markerRouting(cluster, this.config), log: this.log.child({ component: 'transactions' }) }) : undefined;
+    const markers = cluster
+      ? new ClusterMarkerSender({
+          local: { config: this.config, topics: this.topics, partitions, producerStates, groups },
+          routing: markerRouting(cluster, this.config),
+          log: this.log.child({ component: 'transactions' }),
+        })
+      : undefined;
     if (markers) this.onStop(() => markers.close());
     // After the groups: completing transactions left half-ended applies their group offsets.
     this.txn = await TransactionCoordinator.start({
@@ -481,4 +487,3 @@ export class Broker implements BrokerStatus {
     this.log.info({ shutdownMs: Math.round(performance.now() - t0) }, 'broker stopped');
   }
 }
-
