@@ -225,6 +225,9 @@ export class Controller extends EventEmitter {
       const image = this.options.image.current();
       this.noteIncarnations(image);
       const writes = this.plan(image);
+      // A broker that came back leading nothing needs no new epoch: forget its return now, or a
+      // partition it comes to lead later (a new topic, ElectLeaders) would get a needless bump.
+      for (const b of this.bounced) if (!writes.some((w) => w.next.leader === b)) this.bounced.delete(b);
       if (writes.length === 0) continue;
       try {
         const revision = await writePartitions(this.options.store, writes, [leadership.fence], this.options.maxTxnOps);

@@ -32,6 +32,8 @@ export type PartitionConfig = Readonly<Pick<LogConfig, 'messageTimestampType' | 
 export interface PartitionReadOptions extends ReadOptions {
   /** -1 or absent: not checked. */
   currentLeaderEpoch?: number;
+  /** False: a follower may serve the read (checkReplica); default true, only the leader (checkLeader). */
+  leaderOnly?: boolean;
 }
 
 /** A ListOffsets answer: the offset, its record's timestamp (-1 for earliest/latest) and its leader epoch (-1: unknown). */
@@ -114,6 +116,12 @@ export interface Partition {
    * reading the log.
    */
   checkLeader(currentLeaderEpoch: number): ErrorCodeValue;
+  /**
+   * checkLeader for a read any replica may serve (a consumer's Fetch v11+, KIP-392: Kafka's
+   * fetchOnlyLeader is false then): the current-leader-epoch errors only. A follower serves up to
+   * its own high watermark (min of the leader's and its log end).
+   */
+  checkReplica(currentLeaderEpoch: number): ErrorCodeValue;
   /**
    * False when a Produce with `requiredAcks` must be refused with NOT_ENOUGH_REPLICAS: acks=-1 and
    * fewer in-sync replicas than `minInsyncReplicas`. `append` checks it too; the produce path may

@@ -35,7 +35,11 @@
  * sent: a failed partition closes the connection so the client notices, as Kafka does.
  *
  * Version notes: v2+ log_append_time, v5+ log_start_offset, v7+ zstd, v8+ record errors and error
- * message, v9+ flexible, v10+ current-leader tags (not sent: on one broker we lead every partition).
+ * message, v9+ flexible, v10+ KIP-951's tagged current leader and node endpoints: a partition
+ * refused with NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH names the leader and epoch the cluster
+ * has (ctx.node.partitionState; a single node never refuses so), and the response lists those
+ * leaders' endpoints on the client's listener, so the client retries there without a Metadata
+ * round trip (leader-hints.ts).
  *
  * The partition-level half (leadership, min.insync.replicas against the ISR, the leader epoch
  * stamped into the batch, what acks wait for) is the Partition's (src/replica/partition.ts).
@@ -43,6 +47,8 @@
 import {
   newProduceResponse,
   newProduceResponseBatchIndexAndErrorMessage,
+  newProduceResponseLeaderIdAndEpoch,
+  newProduceResponseNodeEndpoint,
   newProduceResponsePartition,
   newProduceResponseTopic,
   type ProduceRequest,
@@ -55,6 +61,7 @@ import { ProduceScope } from '../produce/produce-scope.js';
 import { runPipeline } from '../produce/pipeline.js';
 import { whenAnswered } from '../produce/stages/acks.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { LeaderHints } from './leader-hints.js';
 
 export default defineHandler<ProduceRequest, ProduceResponse>({
   key: 0,
@@ -97,6 +104,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
 
 function response(ctx: RequestContext, batches: readonly ProducedBatch[]): ProduceResponse {
   const byTopic = new Map<string, ProduceResponsePartition[]>();
+  const hints = ctx.version >= 10 ? new LeaderHints(ctx) : null;
   for (const b of batches) {
     const topic = b.topic.name;
     if (b.failed) ctx.log.debug({ topic, partition: b.partition, error: errorName(b.errorCode), reason: b.errorMessage }, 'produce rejected');
@@ -113,11 +121,13 @@ function response(ctx: RequestContext, batches: readonly ProducedBatch[]): Produ
         logStartOffset: b.log !== null && (!b.failed || b.recordErrors !== null) ? b.log.logStartOffset : -1,
         errorMessage: b.failed ? b.errorMessage : null,
         recordErrors: b.recordErrors === null ? [] : b.recordErrors.map((e) => newProduceResponseBatchIndexAndErrorMessage({ batchIndex: e.index, batchIndexErrorMessage: e.message })),
+        currentLeader: newProduceResponseLeaderIdAndEpoch(hints?.forError(topic, b.partition, b.errorCode) ?? {}),
       }),
     );
   }
   return newProduceResponse({
     responses: [...byTopic].map(([name, partitionResponses]) => newProduceResponseTopic({ name, partitionResponses })),
     throttleTimeMs: 0,
+    nodeEndpoints: hints?.endpoints().map((e) => newProduceResponseNodeEndpoint(e)) ?? [],
   });
 }

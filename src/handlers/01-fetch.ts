@@ -40,6 +40,11 @@
  * OffsetForLeaderEpoch take only -1 so), then NOT_LEADER_OR_FOLLOWER where this broker does not
  * lead; v12+ last_fetched_epoch (followers; -1: not given) answers a diverging epoch — the epoch and
  * end offset to truncate to — instead of records when the fetcher's log went past ours.
+ * Consumers from v11 on (cluster mode): as Kafka since KIP-392 (FetchParams.fetchOnlyLeader is
+ * false once the request carries client metadata), a follower serves them too, up to its own high
+ * watermark, with only the epoch checks — a client whose metadata is stale reads on instead of
+ * failing. read_committed still needs the leader (followers keep no producer state here), and
+ * preferred_read_replica stays -1 (no replica.selector.class: Kafka's default).
  *
  * Followers (cluster mode only: replica_id ≥ 0 on a partition with a `replication` half; a single
  * node ignores replica ids, as before): the leader checks the replica is one of the partition's
@@ -94,6 +99,8 @@ interface FetchLimits {
   readCommitted: boolean;
   /** The fetching broker's id (followers), -1 for consumers. */
   replicaId: number;
+  /** A consumer's fetch any replica may serve: v11+ (client metadata, KIP-392) in cluster mode. */
+  anyReplica: boolean;
   maxBytes: number;
   minBytes: number;
   maxWaitMs: number;
@@ -112,6 +119,7 @@ function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
   return {
     readCommitted: req.isolationLevel === READ_COMMITTED,
     replicaId: req.replicaId,
+    anyReplica: ctx.version >= 11 && req.replicaId < 0 && ctx.node.partitionState !== undefined,
     maxBytes,
     minBytes: Math.min(req.minBytes, maxBytes),
     maxWaitMs: Math.min(Math.max(req.maxWaitMs, 0), config.int('runnel.fetch.max.wait.ms')),
@@ -170,12 +178,15 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
   }
   const follower = limits.replicaId >= 0 ? log.replication : null;
   if (follower !== null) return readForFollower(read, log, follower, limit, minOneBatch, limits.replicaId);
-  const refused = log.checkLeader(currentLeaderEpochOf(p));
+  const readCommitted = limits.readCommitted;
+  // KIP-392: from v11 a consumer may read a follower (read_uncommitted only here: followers keep
+  // no producer state to place the last stable offset).
+  const leaderOnly = !limits.anyReplica || readCommitted;
+  const refused = leaderOnly ? log.checkLeader(currentLeaderEpochOf(p)) : log.checkReplica(currentLeaderEpochOf(p));
   if (refused !== ErrorCode.NONE) {
     failed(read, refused);
     return true;
   }
-  const readCommitted = limits.readCommitted;
   let state: PartitionProducerState | null = null;
   if (readCommitted) {
     res.abortedTransactions = [];
@@ -201,7 +212,7 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
   }
   if (limit <= 0 && !minOneBatch) return false; // max_bytes is spent
   try {
-    const r = await log.read(p.fetchOffset, Math.max(limit, 0), stable ? { minOneBatch, maxOffset: lso } : { minOneBatch });
+    const r = await log.read(p.fetchOffset, Math.max(limit, 0), stable ? { minOneBatch, maxOffset: lso } : { minOneBatch, leaderOnly });
     res.highWatermark = r.highWatermark;
     res.lastStableOffset = state ? state.lastStableOffset(r.highWatermark) : r.highWatermark;
     res.logStartOffset = r.logStartOffset;

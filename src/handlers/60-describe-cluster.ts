@@ -2,7 +2,11 @@
  * DescribeCluster (key 60), versions 0-1.
  *
  * Cluster id, controller and brokers, as the admin client's describeCluster() reads them.
- * v1 endpoint type: 1 brokers (answered), 2 controllers (this broker is also the controller).
+ * v1 endpoint type: 1 brokers (answered). Other types are refused as Kafka's brokers refuse them,
+ * with the code and message only (endpoint type 1, no cluster id, controller -1, no brokers): 2
+ * (controllers) with MISMATCHED_ENDPOINT_TYPE, since the request reached a broker listener and
+ * Runnel has no controller listener (KIP-919's bootstrap.controllers); a type Kafka does not
+ * define with UNSUPPORTED_ENDPOINT_TYPE.
  */
 import {
   newDescribeClusterResponse,
@@ -13,6 +17,9 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
 
+/** DescribeCluster v1's endpoint types: 1 brokers, 2 controllers. */
+const BROKER_ENDPOINT = 1;
+const CONTROLLER_ENDPOINT = 2;
 const ALL_CLUSTER_OPERATIONS = 0b1_1111_1111_1000;
 
 export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
@@ -20,11 +27,18 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
+    if (ctx.version >= 1 && req.endpointType !== BROKER_ENDPOINT) {
+      const known = req.endpointType === CONTROLLER_ENDPOINT;
+      return newDescribeClusterResponse({
+        errorCode: known ? ErrorCode.MISMATCHED_ENDPOINT_TYPE : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage: known ? 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER' : `Unsupported endpoint type ${req.endpointType}`,
+      });
+    }
     return newDescribeClusterResponse({
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      endpointType: ctx.version >= 1 ? req.endpointType : 1,
+      endpointType: BROKER_ENDPOINT,
       clusterId: ctx.node.clusterId,
       controllerId: ctx.node.controllerId,
       brokers: ctx.node.brokers(ctx.conn.listener).map((b) => newDescribeClusterResponseBroker({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),

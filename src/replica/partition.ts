@@ -224,9 +224,14 @@ export class Partition implements port.Partition {
     return this._leaderId === this.localBrokerId ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
   }
 
-  /** Throws what checkLeader answers, with Kafka's message. */
-  private checkLocal(currentLeaderEpoch: number | undefined): void {
-    const code = this.checkLeader(currentLeaderEpoch);
+  /** checkLeader for reads any replica may serve (a consumer's Fetch v11+): the epoch errors only. */
+  checkReplica(currentLeaderEpoch: number | undefined): ErrorCodeValue {
+    return this.checkLeaderEpoch(currentLeaderEpoch);
+  }
+
+  /** Throws what checkLeader (checkReplica when not `leaderOnly`) answers, with Kafka's message. */
+  private checkLocal(currentLeaderEpoch: number | undefined, leaderOnly = true): void {
+    const code = leaderOnly ? this.checkLeader(currentLeaderEpoch) : this.checkReplica(currentLeaderEpoch);
     if (code === ErrorCode.NONE) return;
     if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw this.notLeader();
     throw new KafkaError(code, `${code === ErrorCode.FENCED_LEADER_EPOCH ? 'Fenced' : 'Unknown'} leader epoch ${currentLeaderEpoch} for ${this.topic}-${this.partition}: the current leader epoch is ${this._leaderEpoch}`);
@@ -324,15 +329,17 @@ export class Partition implements port.Partition {
   /**
    * File slices for a fetch at `offset`, bounded by the high watermark (or `opts.maxOffset`, the
    * last stable offset for read_committed) and `maxBytes`; see PartitionLog.read. Checks
-   * `opts.currentLeaderEpoch` first (Fetch v9+). Throws KafkaError (FENCED_LEADER_EPOCH,
-   * UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE, KAFKA_STORAGE_ERROR).
+   * `opts.currentLeaderEpoch` first (Fetch v9+), and that this broker leads unless
+   * `opts.leaderOnly` is false (a follower then serves up to its own high watermark). Throws
+   * KafkaError (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER,
+   * OFFSET_OUT_OF_RANGE, KAFKA_STORAGE_ERROR).
    *
    * Cluster: followers' fetches go through `replication` (checkFollowerFetch, then a read with
    * `upToLogEnd`, then updateFollowerFetchState).
    */
   read(offset: number, maxBytes: number, opts?: PartitionReadOptions): Promise<ReadResult> {
     try {
-      this.checkLocal(opts?.currentLeaderEpoch);
+      this.checkLocal(opts?.currentLeaderEpoch, opts?.leaderOnly ?? true);
     } catch (e) {
       return Promise.reject(e);
     }

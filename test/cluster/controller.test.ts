@@ -4,7 +4,8 @@
  * one stepping down first); on broker loss the first live ISR member leads and the ISR shrinks
  * with both epochs bumped; with unclean leader election off a partition whose ISR is all gone is
  * offline until its last ISR member returns, with it on the first live replica leads; controlled
- * shutdown moves leaderships away; preferred-leader election and auto rebalance move them back.
+ * shutdown moves leaderships away; preferred-leader election and auto rebalance move them back; a
+ * broker that returns leading nothing causes no leader-epoch bump later.
  * Every assertion reads etcd itself.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +171,14 @@ describe.skipIf(etcdMissing)('controller', () => {
     expect(await partitionInEtcd(store, 'c', 0)).toMatchObject({ leader: 1, isr: [2, 3, 1], leaderEpoch: 2 });
 
     expect(await partitionInEtcd(store, 'c', 2)).toMatchObject({ leader: 3, leaderEpoch: 1 });
+
+    // Broker 1 came back leading nothing, so its new incarnation needs no new epoch anywhere: a
+    // topic created later (the controller plans again) keeps epoch 0, as Kafka's does.
+    await topics.createTopic({ name: 'd', partitions: 0, replicationFactor: 0, assignments: [[1, 2, 3]], configs: {} });
+    await eventually(() => image.current().partitions.get('d')?.size === 1, 5000);
+    await sleep(500);
+    expect(await partitionInEtcd(store, 'd', 0)).toMatchObject({ leader: 1, leaderEpoch: 0, partitionEpoch: 0 });
+    expect(await partitionInEtcd(store, 'c', 0)).toMatchObject({ leader: 1, leaderEpoch: 2 });
   });
 
   it('auto leader rebalance moves leadership back to the preferred replica once it is in the ISR', async () => {

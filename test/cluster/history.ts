@@ -24,6 +24,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { batch } from '../../protocol/records/batch.js';
+import { readRecords } from '../../protocol/records/records.js';
 
 export interface Ack {
   value: string;
@@ -99,6 +101,23 @@ export function partitionLogBytes(partitionDir: string): Buffer {
     .filter((f) => /^\d{20}\.log$/.test(f))
     .sort();
   return Buffer.concat(segments.map((f) => readFileSync(join(partitionDir, f))));
+}
+
+/** The records (offset, value) of a partition directory's segments, in offset order. */
+export async function recordsOnDisk(dir: string): Promise<LogRecord[]> {
+  const bytes = partitionLogBytes(dir);
+  const out: LogRecord[] = [];
+  for (let at = 0; at + 61 <= bytes.length; ) {
+    const size = batch.totalSize(bytes, at);
+    if (at + size > bytes.length) break;
+    const b = bytes.subarray(at, at + size);
+    const base = batch.baseOffset(b);
+    const r = await readRecords(b);
+    if (r.error !== null) throw new Error(`${dir}: batch at ${base}: ${r.error}`);
+    for (const rec of r.value) out.push({ offset: base + rec.offsetDelta, value: rec.value?.toString() ?? '' });
+    at += size;
+  }
+  return out;
 }
 
 /**

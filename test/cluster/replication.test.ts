@@ -22,31 +22,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/00-produce.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
-import { batch } from '../../protocol/records/batch.js';
-import { readRecords } from '../../protocol/records/records.js';
 import { type PartitionState, createTopicReady, partitions, waitIsrFull, waitPartition, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
-import { type Ack, type LogRecord, checkHistory, compareReplicaLogs, historyOk, partitionLogBytes } from './history.js';
+import { type Ack, type LogRecord, checkHistory, compareReplicaLogs, historyOk, partitionLogBytes, recordsOnDisk } from './history.js';
 
 const SESSION_MS = 3000;
-
-/** The records (offset, value) of a partition directory's segments, in offset order. */
-async function recordsOnDisk(dir: string): Promise<LogRecord[]> {
-  const bytes = partitionLogBytes(dir);
-  const out: LogRecord[] = [];
-  for (let at = 0; at + 61 <= bytes.length; ) {
-    const size = batch.totalSize(bytes, at);
-    if (at + size > bytes.length) break;
-    const b = bytes.subarray(at, at + size);
-    const base = batch.baseOffset(b);
-    const r = await readRecords(b);
-    if (r.error !== null) throw new Error(`${dir}: batch at ${base}: ${r.error}`);
-    for (const rec of r.value) out.push({ offset: base + rec.offsetDelta, value: rec.value?.toString() ?? '' });
-    at += size;
-  }
-  return out;
-}
 
 async function produceRaw(c: RunnelCluster, id: number, topic: string, partition: number, value: string, acks: number): Promise<{ errorCode: number; baseOffset: number }> {
   const r: any = await withBroker(c, id, (raw) =>

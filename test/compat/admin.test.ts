@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { kcat, python } from '../helpers/clients.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 let broker: TestBroker;
 
@@ -122,6 +123,21 @@ describe('kafkajs admin', () => {
       expect(await admin.listTopics()).not.toContain('kjs-admin');
     } finally {
       await admin.disconnect();
+    }
+  });
+});
+
+describe('DescribeCluster v1 endpoint types (raw socket)', () => {
+  it('answers brokers (1); refuses controllers (2) with MISMATCHED_ENDPOINT_TYPE and an undefined type with UNSUPPORTED_ENDPOINT_TYPE, as Kafka\'s broker listener does', async () => {
+    const raw = await RawClient.connect(broker.host, broker.port);
+    try {
+      const ask = (endpointType: number): Promise<any> => raw.request(60, 1, { includeClusterAuthorizedOperations: false, endpointType });
+      expect(await ask(1)).toMatchObject({ errorCode: 0, endpointType: 1, controllerId: 1, brokers: [{ brokerId: 1, host: broker.host, port: broker.port }] });
+      // Kafka answers these with the code and message alone: no cluster id, controller -1, no brokers.
+      expect(await ask(2)).toMatchObject({ errorCode: 114, errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER', endpointType: 1, clusterId: '', controllerId: -1, brokers: [] });
+      expect(await ask(3)).toMatchObject({ errorCode: 115, errorMessage: 'Unsupported endpoint type 3', endpointType: 1, clusterId: '', controllerId: -1, brokers: [] });
+    } finally {
+      raw.close();
     }
   });
 });

@@ -28,7 +28,7 @@ const canStartKafka = apacheKafkaAvailable() && (!process.env.RUNNEL_APACHE_KAFK
 
 describe.skipIf(!canStartKafka)('differential: Apache Kafka 3-broker cluster (issue 16)', () => {
   let kafka: ApacheKafkaCluster | undefined;
-  let answers: ClusterAnswers;
+  let answers: Partial<ClusterAnswers>;
 
   beforeAll(async () => {
     kafka = await startApacheKafkaCluster();

@@ -350,7 +350,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     id: 'more-error-messages',
     what: 'Runnel fills error_message for errors where Kafka leaves it null (unknown topic or partition, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE, INVALID_RECORD for malformed records, INVALID_REQUIRED_ACKS, ...).',
     why: 'A reason helps the user; the error code is the same.',
-    where: messages('produce-errors', 'produce-malformed-records', 'produce-odd-records', 'admin-errors', 'configs/topic-overrides/errors', 'configs/dynamic-broker/unknownKey'),
+    where: messages('produce-errors', 'produce-malformed-records', 'produce-odd-records', 'admin-errors', 'configs/topic-overrides/errors', 'configs/dynamic-broker/unknownKey', 'cluster/not-leader', 'cluster/failover', 'cluster/elect-preferred', 'cluster/not-enough-replicas'),
   },
 ];
 

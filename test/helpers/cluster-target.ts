@@ -160,8 +160,27 @@ export interface ClusterTopicSpec {
   configs?: Record<string, string>;
 }
 
-/** CreateTopics v7 through the first running broker; throws on an error code. */
+/** CreateTopics errors an admin client retries (REQUEST_TIMED_OUT, NOT_CONTROLLER). */
+const RETRIABLE_CREATE = new Set([7, 41]);
+const TOPIC_ALREADY_EXISTS = 36;
+
+/**
+ * CreateTopics v7 through the first running broker; throws on an error code. A retriable error is
+ * retried for up to 30 s, as an admin client would (a busy cluster's metadata store can time out);
+ * TOPIC_ALREADY_EXISTS after such a retry means the first attempt got through.
+ */
 export async function createTopic(c: ClusterTarget, spec: ClusterTopicSpec): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let retried = false; ; retried = true) {
+    const code = await createTopicOnce(c, spec, retried);
+    if (code === null) return;
+    if (Date.now() > deadline) throw new Error(`CreateTopics ${spec.name}: still error ${code} after 30 s of retries`);
+    await sleep(500);
+  }
+}
+
+/** null when created (or created by an earlier attempt), else the retriable error code; throws on others. */
+async function createTopicOnce(c: ClusterTarget, spec: ClusterTopicSpec, retried: boolean): Promise<number | null> {
   const r: any = await withBroker(c, upBrokers(c)[0]!, (raw) =>
     raw.request(19, 7, {
       timeoutMs: 30_000,
@@ -178,7 +197,9 @@ export async function createTopic(c: ClusterTarget, spec: ClusterTopicSpec): Pro
     }),
   );
   const t = r?.topics?.[0];
-  if (!t || t.errorCode !== 0) throw new Error(`CreateTopics ${spec.name}: error ${t?.errorCode} ${t?.errorMessage ?? ''}`);
+  if (t && (t.errorCode === 0 || (retried && t.errorCode === TOPIC_ALREADY_EXISTS))) return null;
+  if (t && RETRIABLE_CREATE.has(t.errorCode)) return t.errorCode;
+  throw new Error(`CreateTopics ${spec.name}: error ${t?.errorCode} ${t?.errorMessage ?? ''}`);
 }
 
 /** createTopic, then waits until every running broker knows a leader and the full ISR of each partition. */
