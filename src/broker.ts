@@ -32,20 +32,24 @@ import type { BrokerStatus, Lifecycle } from './admin-http/status.js';
 import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
+import { ClusterMarkerSender } from './txn/cluster-markers.js';
+import { TransactionalPartitions } from './txn/txn-partitions.js';
 import { appendTransactionalBatch } from './txn/transactional-append.js';
 import { ReplicaManager, type ReplicaLogStore } from './replica/replica-manager.js';
 import type { FollowerFetchers } from './replica/follower-fetchers.js';
 import { EtcdIsrWriter } from './replica/isr-etcd.js';
-import { Replication, imageAddresses } from './replica/replication.js';
+import { Replication } from './replica/replication.js';
 import { HostedPartitions } from './replica/hosted-partitions.js';
 import { startSchemaRegistry, type BrokerSchemaRegistry } from './schema/index.js';
 import { FREE_SPACE_CHECK_INTERVAL_KEY, FreeSpaceGuard, MIN_FREE_BYTES_KEY } from './data/free-space.js';
 import { LocalLeadership } from './data/local-leadership.js';
+import type { Leadership } from './data/leadership.js';
 import { LocalNode, type ListenerAddress, type NodePort } from './cluster/node.js';
 import { clusterSettings } from './cluster/cluster-config.js';
 import { ClusterMode } from './cluster/cluster-mode.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { registrationListeners } from './cluster/registration.js';
+import { interBrokerAddresses, markerRouting, registryCluster, registryUrlForOthers } from './cluster-ports.js';
 import { ClusterTopics } from './metadata/cluster-topics.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
@@ -74,8 +78,15 @@ export class Broker implements BrokerStatus {
   replicas!: ReplicaManager;
   /** The partitions port over the replica manager (append order, free-space refusal). */
   partitions!: HostedPartitions;
-  /** Which partitions this broker leads: the coordinators follow it (one node: every hosted partition). */
-  leadership!: LocalLeadership;
+  /**
+   * Which partitions this broker leads: the coordinators follow it. One node: every hosted
+   * partition (LocalLeadership, also `localLeadership`); a cluster: the replica manager's roles.
+   */
+  leadership!: Leadership;
+  /** One node: the leadership port, whose resign/lead simulate moves (tests); null in a cluster. */
+  localLeadership: LocalLeadership | null = null;
+  /** Partitions ever part of a transaction (read_committed consults producer state only for them). */
+  txnPartitions!: TransactionalPartitions;
   groups!: GroupCoordinator;
   /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
   producerIds!: ProducerIdsPort;
@@ -100,6 +111,8 @@ export class Broker implements BrokerStatus {
   private stopping: Promise<void> | null = null;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
   private readonly localNode: LocalNode;
+  /** Cluster mode: the data directory had no meta.properties (a new broker: nothing in it yet). */
+  private freshDataDir = false;
 
   constructor(
     readonly config: BrokerConfig,
@@ -151,6 +164,10 @@ export class Broker implements BrokerStatus {
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
     const cluster = await this.joinCluster();
+    // Shared by the produce path, the follower fetchers and the transaction coordinator, which all
+    // record partitions they put transactions in.
+    this.txnPartitions = await TransactionalPartitions.open(this.dataDir, this.stateFs);
+    if (cluster && this.freshDataDir) await this.txnPartitions.startEmpty();
     if (!cluster) this.localNode.clusterId = await loadMetaProperties(this.dataDir, this.nodeId, this.config.string('cluster.id'), this.stateFs);
     // Cluster mode: etcd holds the topics; the store mirrors the metadata image (no file).
     const store = cluster ? TopicStore.inMemory() : await TopicStore.load(this.dataDir, this.stateFs);
@@ -196,11 +213,9 @@ export class Broker implements BrokerStatus {
       });
     }
     this.partitions = new HostedPartitions(this.replicas, this.freeSpace, this.dataDir, this.logs);
-    // After the replica manager's topic listener: a created topic is hosted before it is announced.
-    // Cluster mode (until the ReplicaManager implements the port and announces its leader changes):
-    // it answers from the replica state, so coordinators load what is led here at startup.
-    this.leadership = new LocalLeadership(this.topics, this.partitions);
-    const leadership = this.leadership;
+    // One node: after the replica manager's topic listener, so a created topic is hosted before it
+    // is announced. A cluster: the replica manager announces the roles it applies.
+    const leadership = (this.leadership = cluster ? this.replicas.leadership : (this.localLeadership = new LocalLeadership(this.topics, this.partitions)));
     this.producerIds = cluster ? cluster.producerIds : await ProducerIdAllocator.open(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
@@ -214,6 +229,15 @@ export class Broker implements BrokerStatus {
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
+    // A cluster: markers go to each partition's leader (closed after the coordinator stopped).
+    const markers = cluster
+      ? new ClusterMarkerSender({
+          local: { config: this.config, topics: this.topics, partitions, producerStates, groups },
+          routing: markerRouting(cluster, this.config),
+          log: this.log.child({ component: 'transactions' }),
+        })
+      : undefined;
+    if (markers) this.onStop(() => markers.close());
     // After the groups: completing transactions left half-ended applies their group offsets.
     this.txn = await TransactionCoordinator.start({
       log: this.log,
@@ -226,10 +250,12 @@ export class Broker implements BrokerStatus {
       producerStates,
       groups,
       leadership,
+      markers,
+      transactionalPartitions: this.txnPartitions,
     });
     const txn = this.txn;
     this.onStop(() => txn.shutdown());
-    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership });
+    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
     this.listeners = new Listeners(this.config, this.log, {
@@ -282,6 +308,7 @@ export class Broker implements BrokerStatus {
     const stored = await readMetaProperties(this.dataDir, this.nodeId, this.stateFs);
     const clusterId = await cluster.joinClusterId({ stored, configured: this.config.string('cluster.id'), fresh: newClusterId() });
     if (stored === null) await writeMetaProperties(this.dataDir, this.nodeId, clusterId, this.stateFs);
+    this.freshDataDir = stored === null;
     await cluster.loadImage();
     this.node = new ClusterNode(this.nodeId, () => cluster.current(), () => this.localNode.advertised, {
       electLeaders: (partitions, type) => cluster.electLeaders(partitions, type),
@@ -324,11 +351,12 @@ export class Broker implements BrokerStatus {
       brokerId: this.nodeId,
       config: this.config,
       isrWriter: new EtcdIsrWriter(cluster.store),
-      addresses: imageAddresses(() => cluster.current(), this.config.string('inter.broker.listener.name') ?? registrationListeners(this.config)[0]?.name ?? null),
+      addresses: interBrokerAddresses(cluster, this.config),
       log: this.log,
       maxPartitionSeries: this.config.int('runnel.metrics.max.partition.series'),
       // Followers do not keep producer state: a new leader rebuilds it from its log.
       onBecameLeader: (p) => states.forget(p),
+      transactionalPartitions: this.txnPartitions,
     }));
     this.fetchers = replication.fetchers;
     this.onStop(() => replication.close());
@@ -368,7 +396,10 @@ export class Broker implements BrokerStatus {
   /** Cluster mode, once the listeners are bound: registers with their addresses, then leads what the image says. */
   private async registerInCluster(cluster: ClusterMode): Promise<void> {
     const protocols = new Map(registrationListeners(this.config).map((l) => [l.name, l.securityProtocol]));
-    await cluster.register(this.localNode.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: protocols.get(a.name) ?? 'PLAINTEXT' })));
+    await cluster.register(
+      this.localNode.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: protocols.get(a.name) ?? 'PLAINTEXT' })),
+      registryUrlForOthers(this.schemaRegistry.url, this.config, this.advertised),
+    );
     this.replicas.setFenced(false);
     await cluster.reapply();
   }

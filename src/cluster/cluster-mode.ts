@@ -146,15 +146,17 @@ export class ClusterMode extends EventEmitter {
   }
 
   /**
-   * Registers this broker with its advertised listeners and enters the controller election.
-   * Throws DuplicateNodeIdError when another live broker holds the node.id.
+   * Registers this broker with its advertised listeners (and its schema registry's URL, where other
+   * brokers forward registry writes) and enters the controller election. Throws
+   * DuplicateNodeIdError when another live broker holds the node.id.
    */
-  async register(listeners: BrokerListener[]): Promise<void> {
+  async register(listeners: BrokerListener[], schemaRegistry: string | null = null): Promise<void> {
     const s = this.settings;
     const registration = new Registration(this.store, {
       nodeId: s.nodeId,
       listeners,
       rack: s.rack,
+      schemaRegistry,
       sessionTimeoutMs: s.sessionTimeoutMs,
       heartbeatIntervalMs: s.heartbeatIntervalMs,
       log: this.log,

@@ -47,6 +47,11 @@ export interface BrokerRegistration {
   incarnation: string;
   /** Controlled shutdown: the broker asks the controller to move its leaderships away. */
   shuttingDown?: boolean;
+  /**
+   * Base URL (`http://host:port`) of the broker's schema registry listener, where other brokers
+   * forward registry writes when this one leads `_schemas`; absent when it serves none.
+   */
+  schemaRegistry?: string;
 }
 
 /** P/topics/<name>. */
@@ -143,8 +148,10 @@ export function decodeBrokerRegistration(value: Buffer): BrokerRegistration | nu
     listeners.push({ name: l.name, host: l.host, port: l.port as number, securityProtocol: l.securityProtocol });
   }
   if (v.shuttingDown !== undefined && typeof v.shuttingDown !== 'boolean') return null;
+  if (v.schemaRegistry !== undefined && typeof v.schemaRegistry !== 'string') return null;
   const out: BrokerRegistration = { id: v.id, listeners, rack: (v.rack as string | null | undefined) ?? null, incarnation: v.incarnation };
   if (v.shuttingDown) out.shuttingDown = true;
+  if (typeof v.schemaRegistry === 'string' && v.schemaRegistry !== '') out.schemaRegistry = v.schemaRegistry;
   return out;
 }
 

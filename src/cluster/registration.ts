@@ -40,6 +40,8 @@ export interface RegistrationOptions {
   nodeId: number;
   listeners: BrokerListener[];
   rack: string | null;
+  /** The schema registry listener's base URL, registered for forwarded writes (null: none). */
+  schemaRegistry?: string | null;
   /** broker.session.timeout.ms: the lease TTL (rounded up to seconds). */
   sessionTimeoutMs: number;
   /** broker.heartbeat.interval.ms */
@@ -196,6 +198,7 @@ export class Registration extends EventEmitter {
     const lease = await this.store.grantLease(this.ttlSeconds);
     const registration: BrokerRegistration = { id: this.options.nodeId, listeners: this.options.listeners, rack: this.options.rack, incarnation: lease.id };
     if (this.shuttingDown) registration.shuttingDown = true;
+    if (this.options.schemaRegistry) registration.schemaRegistry = this.options.schemaRegistry;
     let r;
     try {
       r = await this.store.txn([absent(this.key)], [{ op: 'put', key: this.key, value: encode(registration), lease: lease.id }], [{ op: 'get', key: this.key }]);

@@ -100,13 +100,17 @@ export interface ReplayHandlers {
 
 /**
  * Reads one partition of an internal topic from `from` (default: its log start) to its high
- * watermark, batch by batch; resolves with the offset after the last batch read (where a later
- * read goes on). A batch that does not decode is an error naming the partition and offset: the
- * state it holds would be wrong without it.
+ * watermark — or, with `toLogEnd`, to its log end — batch by batch; resolves with the offset after
+ * the last batch read (where a later read goes on). A batch that does not decode is an error
+ * naming the partition and offset: the state it holds would be wrong without it.
+ *
+ * `toLogEnd` is for a coordinator loading the partition it now leads (Kafka's loaders read to the
+ * log end too): a new leader's high watermark may still lag the old leader's for a moment, while
+ * its log already holds every write the old leader acknowledged.
  */
-export async function replayPartition(log: Partition, handlers: ReplayHandlers, from = log.logStartOffset): Promise<number> {
+export async function replayPartition(log: Partition, handlers: ReplayHandlers, from = log.logStartOffset, toLogEnd = false): Promise<number> {
   from = Math.max(from, log.logStartOffset);
-  const end = log.highWatermark;
+  const end = toLogEnd ? Math.max(log.highWatermark, log.logEndOffset) : log.highWatermark;
   while (from < end) {
     const batches = await log.readBatches(from, 4 * 1024 * 1024);
     if (batches.length === 0) break;

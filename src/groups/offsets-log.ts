@@ -138,7 +138,7 @@ export class TopicOffsetsLog implements OffsetsLog {
         const type = batch.isTransactional(b) ? controlType(b) : null;
         if (type !== null) onMarker?.(batch.producerId(b), type === ControlRecordType.Commit);
       },
-    });
+    }, undefined, true);
   }
 }
 

@@ -1,13 +1,16 @@
 /**
  * WriteTxnMarkers (key 27), versions 0-1.
  *
- * In Kafka the transaction coordinator sends this to partition leaders; Runnel's coordinator
- * writes its markers itself, so the callers here are admin clients: `kafka-transactions abort`
- * (Admin.abortTransaction) ends a hanging transaction in one partition by writing its ABORT
- * marker. Each marker is appended through the same path as the coordinator's (producer state,
- * last stable offset, aborted-transactions index; group offsets for __consumer_offsets). A marker
+ * The transaction coordinator of another broker sends this to the leaders of a transaction's
+ * partitions (txn/cluster-markers.ts; a coordinator appends the markers of partitions it leads
+ * itself), and admin clients do: `kafka-transactions abort` (Admin.abortTransaction) ends a
+ * hanging transaction in one partition by writing its ABORT marker. Each marker is appended
+ * through the same path as the coordinator's (producer state, last stable offset,
+ * aborted-transactions index; group offsets for __consumer_offsets), with acks=all semantics; the
+ * partitions of a request are appended concurrently, each answered once acknowledged. A marker
  * with an epoch older than the producer's in that partition gets INVALID_PRODUCER_EPOCH, an
- * unknown partition UNKNOWN_TOPIC_OR_PARTITION, and a storage failure KAFKA_STORAGE_ERROR.
+ * unknown partition UNKNOWN_TOPIC_OR_PARTITION, a partition not led here NOT_LEADER_OR_FOLLOWER,
+ * and a storage failure KAFKA_STORAGE_ERROR.
  *
  * Version notes: v1 flexible. v2 (transaction version, KIP-890) is not served.
  */
@@ -31,18 +34,17 @@ export default defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
     for (const m of req.markers) {
       const topics = [];
       for (const t of m.topics) {
-        const partitions = [];
-        for (const p of t.partitionIndexes) {
+        const partitions = t.partitionIndexes.map(async (p) => {
           let errorCode: number;
           try {
             errorCode = await ctx.txn.appendMarker(t.name, p, m.producerId, m.producerEpoch, m.transactionResult, m.coordinatorEpoch, true);
           } catch (err) {
             errorCode = err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
           }
-          ctx.log.info({ topic: t.name, partition: p, producerId: m.producerId, result: m.transactionResult ? 'commit' : 'abort', errorCode }, 'transaction marker written on request');
-          partitions.push(newWriteTxnMarkersResponsePartition({ partitionIndex: p, errorCode }));
-        }
-        topics.push(newWriteTxnMarkersResponseTopic({ name: t.name, partitions }));
+          ctx.log.debug({ topic: t.name, partition: p, producerId: m.producerId, result: m.transactionResult ? 'commit' : 'abort', errorCode }, 'transaction marker written on request');
+          return newWriteTxnMarkersResponsePartition({ partitionIndex: p, errorCode });
+        });
+        topics.push(newWriteTxnMarkersResponseTopic({ name: t.name, partitions: await Promise.all(partitions) }));
       }
       markers.push(newWriteTxnMarkersResponseMarker({ producerId: m.producerId, topics }));
     }

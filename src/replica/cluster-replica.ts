@@ -17,6 +17,7 @@
  * what every ISR member has on disk, and acks=all means fsynced on the whole ISR.
  */
 import { ErrorCode, type ErrorCodeValue, KafkaError } from '../../protocol/errors.js';
+import { BATCH_HEADER_SIZE, batch } from '../../protocol/records/batch.js';
 import type { FollowerFetchServing } from '../data/partitions.js';
 import type { AppendResult, EndOffsetsListener } from '../../storage/partition-log.js';
 import type { StoredPartitionState } from './isr-writer.js';
@@ -183,6 +184,25 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
   /** Fetch v12 last_fetched_epoch: the epoch of the newest batch (or -1). */
   get lastFetchedEpoch(): number {
     return this.log.leaderEpochs.latestEpoch;
+  }
+
+  /**
+   * Before appending a fetch response's batches: when they hold a transactional batch (data or
+   * marker) and the partition is not yet recorded as transactional here, the record of it, to be
+   * awaited before the append (the log never holds a transaction the record does not cover).
+   * Null when there is nothing to wait for: only batch headers are read, and only until the
+   * partition is recorded.
+   */
+  recordTransactional(records: Buffer): Promise<void> | null {
+    const tp = this.ctx.transactionalPartitions;
+    if (tp === undefined || tp.has(this.topic, this.partition)) return null;
+    for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; ) {
+      if (batch.isTransactional(records, at)) return tp.add([[this.topic, this.partition]]);
+      const size = batch.totalSize(records, at);
+      if (size < BATCH_HEADER_SIZE) break; // malformed: the append refuses it
+      at += size;
+    }
+    return null;
   }
 
   /** Appends a fetch response's batches (throws NOT_LEADER_OR_FOLLOWER if this broker leads now). */

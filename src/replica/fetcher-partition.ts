@@ -7,7 +7,9 @@
  *    epoch, or of ours when we never had that epoch), then fetch again at once.
  *  - NONE with records: append them with the leader's offsets and epochs (appendAsFollower); an
  *    empty log whose leader's log start lies inside the first batch (DeleteRecords moved it there)
- *    is restarted at that batch first, as Kafka does. Our high watermark becomes min(the leader's,
+ *    is restarted at that batch first, as Kafka does. A partition's first transactional batch
+ *    waits for the partition to be recorded as transactional here (ClusterReplica
+ *    .recordTransactional). Our high watermark becomes min(the leader's,
  *    our visible end). The caller waits for the append to be written (and synced, under the
  *    default flush policy) before the next fetch, whose offset reports it to the leader.
  *  - OFFSET_OUT_OF_RANGE: ask the leader for its end and start (ListOffsets as a replica). Past
@@ -81,6 +83,8 @@ async function appendFetched(replica: ClusterReplica, res: FetchResponsePartitio
   const records = res.records as Buffer | null;
   let appended: AppendResult | null = null;
   if (records !== null && records.length > 0) {
+    const recording = replica.recordTransactional(records);
+    if (recording !== null) await recording;
     try {
       appended = replica.appendAsFollower(records);
     } catch (err) {

@@ -40,6 +40,9 @@
  *    NOT_LEADER_OR_FOLLOWER (`missingPartitionError`), as Kafka's getPartitionOrError.
  *  - Fencing (`setFenced`): a broker whose lease counts as lost stops leading at once; it leads
  *    again where the image says so once it registered again.
+ *  - Every role change it makes (leader, newer epoch, follower, fenced, unhosted) is announced
+ *    through `leadership` (replica-leadership.ts), the Leadership port the group and transaction
+ *    coordinators and the schema registry follow.
  * The replication data path (replication.ts composes it; the broker passes `replication`, the
  * context every Partition gets, and its fetchers): the follower fetchers behind FollowerFetchers
  * (fetcher*.ts: Fetch v12 with our replica id, current and last fetched epoch; appendAsFollower;
@@ -61,6 +64,7 @@ import { ErrorCode, type ErrorCodeValue } from '../../protocol/errors.js';
 import type { PartitionLookup } from '../data/partitions.js';
 import { type FollowerFetchers, NO_FETCHERS } from './follower-fetchers.js';
 import { Partition, type PartitionState, type ReplicaLog } from './partition.js';
+import { ReplicaLeadership } from './replica-leadership.js';
 import type { ReplicationContext } from './replication-context.js';
 
 /** What the manager needs to know of a topic (TopicStore's Topic satisfies it). */
@@ -149,6 +153,12 @@ export class ReplicaManager implements PartitionLookup {
   private fenced = false;
   /** Cluster mode: handed to every Partition made (null: single node). */
   private readonly replication: ReplicationContext | null;
+  /**
+   * Cluster mode: the leadership port the coordinators follow (replica-leadership.ts), told of
+   * every role change applyAssignment, setFenced and unhosting make. (A single node announces
+   * through data/local-leadership.ts instead.)
+   */
+  readonly leadership: ReplicaLeadership = new ReplicaLeadership((topic, partition) => this.get(topic, partition));
 
   constructor(opts: ReplicaManagerOptions) {
     this.brokerId = opts.brokerId;
@@ -308,7 +318,7 @@ export class ReplicaManager implements PartitionLookup {
       const id = idOf(topic);
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
-        if (p && (!assignedHere(topic, i) || p.topicId.toString('base64url') !== id)) await this.unhost(p);
+        if (p && (!assignedHere(topic, i) || p.topicId.toString('base64url') !== id)) await this.unhost(p, image.partitions.get(topic)?.get(i)?.leaderEpoch ?? -1);
       }
     }
     for (const { topic, partition } of [...cluster.logs.all()]) {
@@ -341,6 +351,7 @@ export class ReplicaManager implements PartitionLookup {
         const p = this.byTopic.get(topic)?.[index] ?? this.hostAssigned(topic, index, id);
         if (p === undefined) continue;
         const state: PartitionState = { leaderEpoch: a.leaderEpoch, partitionEpoch: a.partitionEpoch, replicas: a.replicas, isr: a.isr };
+        const before = this.leadership.before(p);
         if (a.leader === me && !this.fenced) {
           if (p.makeLeader(state)) leading.push(p);
         } else if (p.makeFollower(state, a.leader) && a.leader >= 0 && a.leader !== me) {
@@ -348,6 +359,7 @@ export class ReplicaManager implements PartitionLookup {
           following.set(a.leader, list);
           list.push(p);
         }
+        this.leadership.changed(p, before);
       }
     }
     const restarted = [...following.values()].flat();
@@ -365,7 +377,9 @@ export class ReplicaManager implements PartitionLookup {
     this.fenced = fenced;
     if (!fenced) return;
     for (const p of [...this.leaderPartitions()]) {
+      const before = this.leadership.before(p);
       p.makeFollower({ leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr }, -1);
+      this.leadership.changed(p, before);
     }
   }
 
@@ -384,8 +398,9 @@ export class ReplicaManager implements PartitionLookup {
     return (parts[index] = new Partition(log, topicId, this.brokerId, this.replication));
   }
 
-  /** Stops hosting `p` and deletes its log. */
-  private async unhost(p: Partition): Promise<void> {
+  /** Stops hosting `p` (`epoch`: the partition's leader epoch elsewhere now, -1: gone) and deletes its log. */
+  private async unhost(p: Partition, epoch: number): Promise<void> {
+    const before = this.leadership.before(p);
     const parts = this.byTopic.get(p.topic);
     if (parts?.[p.partition] === p) parts[p.partition] = undefined;
     if (parts && parts.every((x) => x === undefined)) {
@@ -393,6 +408,7 @@ export class ReplicaManager implements PartitionLookup {
       for (const [id, n] of this.nameById) if (n === p.topic) this.nameById.delete(id);
     }
     this.fetchers.removePartitions([p]);
+    this.leadership.unhosted(p, before, epoch);
     this.cluster!.onRemoved?.(p);
     await this.removeLog(p.topic, p.partition);
   }

@@ -25,4 +25,17 @@ export interface ReplicationContext {
    * the log when the first produce needs it.
    */
   onBecameLeader?(partition: Partition): void;
+  /**
+   * The partitions ever part of a transaction (txn/txn-partitions.ts): a follower records its
+   * partition (durably) before it appends the first transactional batch it fetched, so that once
+   * it leads, read_committed reads of it consult the producer state (open and aborted
+   * transactions). Absent: nothing is recorded (tests).
+   */
+  readonly transactionalPartitions?: TransactionalPartitionsPort;
+}
+
+/** What followers use of the transactional-partitions record (TransactionalPartitions satisfies it). */
+export interface TransactionalPartitionsPort {
+  has(topic: string, partition: number): boolean;
+  add(parts: ReadonlyArray<readonly [string, number]>): Promise<void>;
 }

@@ -22,7 +22,7 @@ import type { ConnectFn, FetcherSettings } from './fetcher.js';
 import { IsrExpiration } from './isr-expiration.js';
 import type { IsrWriter } from './isr-writer.js';
 import type { Partition } from './partition.js';
-import type { ReplicationContext } from './replication-context.js';
+import type { ReplicationContext, TransactionalPartitionsPort } from './replication-context.js';
 import { type MetricsWriter, ReplicationMetrics } from './replication-metrics.js';
 
 export interface ReplicationOptions {
@@ -35,6 +35,8 @@ export interface ReplicationOptions {
   maxPartitionSeries: number;
   /** A partition starts leading here (the broker drops its producer state: ReplicationContext.onBecameLeader). */
   onBecameLeader?: (partition: Partition) => void;
+  /** The partitions ever part of a transaction: followers record theirs before appending one (ReplicationContext). */
+  transactionalPartitions?: TransactionalPartitionsPort;
   /** Tests: replace the connections to leaders, the clock. */
   connect?: ConnectFn;
   now?: () => number;
@@ -85,6 +87,7 @@ export class Replication {
       logger: log,
       now: opts.now ?? Date.now,
       onBecameLeader: opts.onBecameLeader,
+      transactionalPartitions: opts.transactionalPartitions,
     };
     this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, connect: opts.connect });
   }

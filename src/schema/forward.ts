@@ -28,6 +28,8 @@ export const APPLIED_OFFSET_HEADER = 'x-runnel-schemas-offset';
 export type WriteRoute = { kind: 'local' } | { kind: 'forward'; url: string } | { kind: 'unavailable'; reason: string };
 
 export interface SchemaWriter {
+  /** Runs before `route` for every write (a cluster: `_schemas` is created first, so its leader is known). */
+  prepare?(): Promise<void>;
   /** Where a write received now goes. */
   route(): WriteRoute;
 }
@@ -45,14 +47,24 @@ export interface RegistryCluster {
   registryAddressOf(brokerId: number): string | null;
 }
 
-/** A cluster: writes are made here while this broker leads `_schemas`-0, else forwarded to the leader. */
+/**
+ * A cluster: writes are made here while this broker leads `_schemas`-0, else forwarded to the
+ * leader. The first write creates `_schemas` on the broker that receives it (`prepare`): the
+ * partition's leader is then whichever broker the placement chose, which may be another one.
+ */
 export class LeaderSchemaWriter implements SchemaWriter {
   constructor(
     private readonly leadership: Leadership,
     private readonly cluster: RegistryCluster,
-    /** Whether `_schemas` exists: the first write creates it, wherever it arrives. */
+    /** Whether `_schemas` exists. */
     private readonly topicExists: () => boolean,
+    /** Creates `_schemas` if it does not exist (resolves once this broker applied its creation). */
+    private readonly ensureTopic: () => Promise<void> = async () => undefined,
   ) {}
+
+  async prepare(): Promise<void> {
+    if (!this.topicExists()) await this.ensureTopic();
+  }
 
   route(): WriteRoute {
     if (this.leadership.isLeader(SCHEMAS_TOPIC, 0) || !this.topicExists()) return LOCAL;

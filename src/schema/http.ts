@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../logger.js';
 import { RegistryError, RegistryErrors } from './errors.js';
 import { APPLIED_OFFSET_HEADER, FORWARDED_HEADER, LOCAL_SCHEMA_WRITER, forwardWrite, type SchemaWriter, type WriteRoute } from './forward.js';
+import { SCHEMAS_TOPIC } from '../data/internal-topic.js';
 import { SCHEMA_TYPES, type SchemaInput, type SchemaRegistry } from './registry.js';
 
 export const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -224,6 +225,11 @@ export class RegistryHttpServer {
       let bodyPromise: Promise<unknown> | null = null;
       const body = (): Promise<unknown> => (bodyPromise ??= readBody(req, this.maxRequestBytes));
       const write = WRITE_ROUTES.has(route);
+      if (write) {
+        await this.writer.prepare?.().catch((e: unknown) => {
+          throw RegistryErrors.storeError(`creating ${SCHEMAS_TOPIC}: ${(e as Error).message}`);
+        });
+      }
       const target = write ? this.writer.route() : null;
       if (target !== null && target.kind !== 'local') {
         ({ status, payload } = await this.forward(req, target, body));

@@ -61,7 +61,9 @@ export async function startSchemaRegistry(deps: SchemaRegistryDeps): Promise<Bro
   registry.follow();
   const listener = registryListener(deps.config);
   if (!listener) return registry;
-  const writer = deps.cluster ? new LeaderSchemaWriter(deps.leadership, deps.cluster, () => deps.topics.get(SCHEMAS_TOPIC) !== undefined) : LOCAL_SCHEMA_WRITER;
+  const writer = deps.cluster
+    ? new LeaderSchemaWriter(deps.leadership, deps.cluster, () => deps.topics.get(SCHEMAS_TOPIC) !== undefined, () => schemasLog.ensure())
+    : LOCAL_SCHEMA_WRITER;
   const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes, writer);
   try {
     const bound = await http.listen(listener.host, listener.port);

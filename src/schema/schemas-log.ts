@@ -62,7 +62,8 @@ export class TopicSchemasLog implements SchemasLog {
     }));
   }
 
-  private ensure(): Promise<void> {
+  /** Creates `_schemas` if it does not exist yet (the first write does; a cluster's writer before routing it). */
+  ensure(): Promise<void> {
     return this.topic.ensure();
   }
 

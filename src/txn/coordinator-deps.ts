@@ -16,6 +16,7 @@ import type { StorageFs } from '../../storage/fs.js';
 import type { MarkerSender, TxnMarkerListener } from './markers.js';
 import type { ProducerIdsPort, ProducerStatesPort } from './port.js';
 import type { TxnStateLog } from './txn-log.js';
+import type { TransactionalPartitions } from './txn-partitions.js';
 
 export interface TransactionCoordinatorDeps {
   /** The broker's root logger (the coordinator logs as component "transactions"). */
@@ -37,6 +38,12 @@ export interface TransactionCoordinatorDeps {
    * one node). A cluster sends WriteTxnMarkers to each partition's leader.
    */
   readonly markers?: MarkerSender;
+  /**
+   * The record of partitions ever part of a transaction, when the broker shares it with the produce
+   * path and the follower fetchers (which record the partitions they append transactions to).
+   * Default: opened from the data directory.
+   */
+  readonly transactionalPartitions?: TransactionalPartitions;
   /** Where the state goes. Default: `__transaction_state` (txn-log.ts); unit tests keep it in memory. */
   readonly stateLog?: TxnStateLog;
 }

@@ -104,7 +104,7 @@ export class TransactionCoordinator {
   static async start(broker: TransactionCoordinatorDeps): Promise<TransactionCoordinator> {
     const logger = broker.log.child({ component: 'transactions' });
     const stateLog = broker.stateLog ?? new TransactionStateLog(broker);
-    const coord = new TransactionCoordinator(broker, stateLog, await TransactionalPartitions.open(broker.dataDir, broker.stateFs), logger);
+    const coord = new TransactionCoordinator(broker, stateLog, broker.transactionalPartitions ?? (await TransactionalPartitions.open(broker.dataDir, broker.stateFs)), logger);
     coord.legacy = await readLegacyIds(broker);
     await coord.ownership.start(stateLog.partitionCount());
     const unreadable = coord.partitions.unreadable;

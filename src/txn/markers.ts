@@ -6,11 +6,11 @@
  * - LocalMarkerSender (one node, and any partition led here): appends the marker itself
  *   (appendMarkerLocally, which the WriteTxnMarkers handler also uses for markers other brokers
  *   send here).
- * - A cluster sender (to come with cluster mode) groups the partitions by leader, appends those
- *   led here with appendMarkerLocally, and sends one WriteTxnMarkers request (v1, through the
- *   bundled client) per other leader with the coordinator epoch; it answers each partition with
- *   that broker's error code, and NOT_LEADER_OR_FOLLOWER / a connection error for leaders that
- *   moved or are unreachable, which the coordinator retries.
+ * - ClusterMarkerSender (cluster-markers.ts) groups the partitions by leader, appends those led
+ *   here with appendMarkerLocally, and sends one WriteTxnMarkers request (v1, through the bundled
+ *   client) per other leader with the coordinator epoch; it answers each partition with that
+ *   broker's error code, and NOT_LEADER_OR_FOLLOWER / NETWORK_EXCEPTION for leaders that moved or
+ *   are unreachable, which the coordinator retries.
  *
  * Markers are written with acks=all semantics, as Kafka's WriteTxnMarkers appends them (acks -1):
  * once every in-sync replica has one, a new leader cannot lose it.
@@ -64,16 +64,17 @@ export interface LocalMarkerDeps {
  * offsets for __consumer_offsets). With `checkEpoch` (WriteTxnMarkers) a marker older than the
  * producer's epoch in the partition is refused with INVALID_PRODUCER_EPOCH, as Kafka refuses it.
  * Returns the error code (UNKNOWN_TOPIC_OR_PARTITION when the partition is gone,
- * NOT_LEADER_OR_FOLLOWER when it is not hosted here); throws the partition's KafkaError
+ * NOT_LEADER_OR_FOLLOWER when it is not led here); throws the partition's KafkaError
  * (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, KAFKA_STORAGE_ERROR ...), or REQUEST_TIMED_OUT when
  * not acknowledged within request.timeout.ms.
  */
 export async function appendMarkerLocally(deps: LocalMarkerDeps, topic: string, partition: number, marker: TxnMarker, checkEpoch: boolean): Promise<number> {
   const t = deps.topics.get(topic);
   if (!t || partition < 0 || partition >= t.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-  // A partition of the topic not hosted here is led elsewhere (a cluster): the sender retries.
+  // A partition of the topic not hosted or not led here is led elsewhere (a cluster): the sender
+  // retries. (A follower's producer state is not loaded for nothing.)
   const log = deps.partitions.get(topic, partition);
-  if (!log) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (!log?.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   const { producerId, producerEpoch, coordinatorEpoch, commit } = marker;
   const batch = buildControlBatch(commit ? ControlRecordType.Commit : ControlRecordType.Abort, { producerId, producerEpoch, coordinatorEpoch });
   const minInsyncReplicas = deps.topics.settings(t).minInsyncReplicas;

@@ -31,8 +31,12 @@ export interface TransactionsPort {
   readonly stopping: boolean;
   /** __transaction_state: created on first need (FindCoordinator). */
   readonly stateLog: { ensure(): Promise<void>; partitionFor?(transactionalId: string): number };
-  /** Partitions that were ever part of a transaction: only they can differ in read_committed. */
-  readonly partitions: { has(topic: string, partition: number): boolean };
+  /**
+   * Partitions that were ever part of a transaction: only they can differ in read_committed.
+   * `add` records partitions durably (the produce path, before a partition's first transactional
+   * batch; txn-partitions.ts).
+   */
+  readonly partitions: { has(topic: string, partition: number): boolean; add(parts: ReadonlyArray<readonly [string, number]>): Promise<void> };
   /** The state of every transactional id coordinated here (DescribeTransactions, ListTransactions). */
   readonly txns: ReadonlyMap<string, TxnMetadata>;
   /**

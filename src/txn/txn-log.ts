@@ -84,7 +84,7 @@ export class TransactionStateLog implements TxnStateLog {
         records++;
         onRecord(r.key, r.value);
       },
-    });
+    }, undefined, true);
     return records;
   }
 }

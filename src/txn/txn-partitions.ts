@@ -47,6 +47,17 @@ export class TransactionalPartitions {
     return t;
   }
 
+  /**
+   * A data directory that starts out empty (a broker joining a cluster with a new one): it holds no
+   * transaction yet, so the record is complete as it is — written empty now, so that the missing
+   * file is not taken for a lost one (see the header).
+   */
+  async startEmpty(): Promise<void> {
+    if (this.fromFile || this.unreadable !== null) return;
+    await this.commit(() => true);
+    this.fromFile = true;
+  }
+
   has(topic: string, partition: number): boolean {
     return this.topics.get(topic)?.has(partition) ?? false;
   }

@@ -221,7 +221,9 @@ describe.skipIf(etcdMissing)('cluster mode: etcd + 3 broker processes', () => {
     const a = admin();
     await a.connect();
     await a.createTopics({ topics: [{ topic: 'doomed', numPartitions: 3, replicationFactor: 3 }] });
-    for (const id of c.brokerIds) expect(partitionDirs(c.dataDir(id), 'doomed')).toHaveLength(3);
+    // CreateTopics answers once the broker that took it applied the topic; the others follow from
+    // their etcd watch (as Kafka's brokers follow the metadata log).
+    await waitUntil('every broker to host doomed', async () => (c.brokerIds.every((id) => partitionDirs(c.dataDir(id), 'doomed').length === 3) ? true : undefined), 10_000);
     await a.deleteTopics({ topics: ['doomed'] });
     await a.disconnect();
     await waitUntil('every broker to drop doomed', async () => (c.brokerIds.every((id) => partitionDirs(c.dataDir(id), 'doomed').length === 0) ? true : undefined), 10_000);
@@ -301,7 +303,9 @@ describe.skipIf(etcdMissing)('cluster mode: etcd + 3 broker processes', () => {
       const ps = await partitions(c, 'spread', 3);
       for (const p of led) {
         expect(ps[p.partition]!.leader).not.toBe(victim);
-        expect(ps[p.partition]!.leaderEpoch).toBe(p.leaderEpoch + 1);
+        // Bumped: by exactly one when this broker's image was current when `led` was read; under
+        // load it can still lag the previous test's ElectLeaders by an epoch.
+        expect(ps[p.partition]!.leaderEpoch).toBeGreaterThan(p.leaderEpoch);
       }
     } finally {
       await c.restart(victim);

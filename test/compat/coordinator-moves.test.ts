@@ -1,7 +1,7 @@
 /**
  * Coordinators moving with partition leadership, on one broker with real clients: the broker's
  * leadership port simulates the controller moving a `__consumer_offsets` / `__transaction_state`
- * partition away and back (broker.leadership.resign / lead), which is what a cluster's failover
+ * partition away and back (broker.localLeadership.resign / lead), which is what a cluster's failover
  * does to the coordinators.
  *
  * - A running kafkajs consumer group sees NOT_COORDINATOR, looks the coordinator up again and,
@@ -85,7 +85,7 @@ describe('coordinators move with their partition', () => {
     // The controller moves __consumer_offsets' partition of the group to another broker.
     const groups = b.broker.groups;
     const p = groups.partitionFor(group);
-    expect(b.broker.leadership.resign(CONSUMER_OFFSETS_TOPIC, p)).toBe(true);
+    expect(b.broker.localLeadership!.resign(CONSUMER_OFFSETS_TOPIC, p)).toBe(true);
     expect(groups.getGroup(group)).toBeUndefined();
     expect(groups.refusal(group)).toBe(ErrorCode.NOT_COORDINATOR);
     // Over the wire: the group's requests are NOT_COORDINATOR (retriable: look it up again).
@@ -96,7 +96,7 @@ describe('coordinators move with their partition', () => {
     expect(described.groups[0].errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     // Heartbeats fail with NOT_COORDINATOR meanwhile; the consumer keeps looking for its coordinator.
     await sleep(1500);
-    expect(b.broker.leadership.lead(CONSUMER_OFFSETS_TOPIC, p)).toBe(true);
+    expect(b.broker.localLeadership!.lead(CONSUMER_OFFSETS_TOPIC, p)).toBe(true);
     await waitUntil('the group reloaded', () => groups.getGroup(group) !== undefined);
     // Reloaded from the log: the offsets committed before the move.
     const admin = client(b.bootstrap).admin();
@@ -132,7 +132,7 @@ describe('coordinators move with their partition', () => {
     void txn.commit().catch(() => undefined);
     await waitUntil('PrepareCommit', () => b.broker.txn.txns.get(id)?.state === 'PrepareCommit');
     const p = b.broker.txn.stateLog.partitionFor(id);
-    b.broker.leadership.resign(TRANSACTION_STATE_TOPIC, p);
+    b.broker.localLeadership!.resign(TRANSACTION_STATE_TOPIC, p);
     expect(b.broker.txn.txns.has(id)).toBe(false);
     expect(b.broker.txn.coordinatorError(id)).toBe(ErrorCode.NOT_COORDINATOR);
     const c = await raw(b);
@@ -141,7 +141,7 @@ describe('coordinators move with their partition', () => {
 
     // The partition's next leader (this broker again, at a newer epoch) loads it and completes it.
     coord.markers = markers;
-    b.broker.leadership.lead(TRANSACTION_STATE_TOPIC, p);
+    b.broker.localLeadership!.lead(TRANSACTION_STATE_TOPIC, p);
     await waitUntil('CompleteCommit', () => b.broker.txn.txns.get(id)?.state === 'CompleteCommit');
     const consumer = client(b.bootstrap).consumer({ groupId: 'moving-txn-reader', readUncommitted: false, maxWaitTimeInMs: 100 });
     await consumer.connect();
@@ -161,7 +161,7 @@ describe('coordinators move with their partition', () => {
     cleanups.push(() => admin.disconnect());
     await b.broker.txn.ensureStateTopic();
     const p = b.broker.txn.stateLog.partitionFor(id);
-    b.broker.leadership.resign(TRANSACTION_STATE_TOPIC, p);
+    b.broker.localLeadership!.resign(TRANSACTION_STATE_TOPIC, p);
     const producer = client(b.bootstrap).producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     cleanups.push(() => producer.disconnect().catch(() => undefined));
@@ -169,7 +169,7 @@ describe('coordinators move with their partition', () => {
     const started = producer.transaction();
     await sleep(800);
     expect(b.broker.txn.txns.has(id)).toBe(false);
-    b.broker.leadership.lead(TRANSACTION_STATE_TOPIC, p);
+    b.broker.localLeadership!.lead(TRANSACTION_STATE_TOPIC, p);
     const txn = await started;
     expect(b.broker.txn.txns.get(id)).toMatchObject({ state: 'Empty', producerEpoch: 0 });
     await txn.abort();

@@ -10,8 +10,14 @@
  *     (the first idempotent batch after startup).
  * Either way offsets follow arrival order. Stage 9 (producer.ts) runs in the same synchronous step,
  * right before the append, so the sequence check and the offsets it guards cannot interleave.
+ *
+ * The first transactional batch a partition receives here waits for the partition to be recorded
+ * as transactional (txn/txn-partitions.ts, durably) before it is appended: read_committed reads
+ * consult producer state only for recorded partitions, and in a cluster the transaction's
+ * coordinator (which records the partitions it adds) is usually another broker. A failed record
+ * refuses the batch with KAFKA_STORAGE_ERROR.
  */
-import { KafkaError } from '../../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
 import { batch } from '../../../protocol/records/batch.js';
 import type { AppendResult, Partition } from '../../data/partitions.js';
 import type { ProducedBatch } from '../produced-batch.js';
@@ -22,10 +28,11 @@ import { checkProducer } from './producer.js';
 const ignore = (): void => undefined;
 
 export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: Promise<Refusal | null> | null): void {
-  const { partitions, producers } = scope.ports;
+  const { partitions, producers, txn } = scope.ports;
   const log = b.log!;
   const loadState = b.idempotent && producers.peek(log) === undefined;
-  if (prepared === null && !loadState) {
+  const record = b.transactional && !txn.partitions.has(log.topic, log.partition);
+  if (prepared === null && !loadState && !record) {
     const r = partitions.appendInOrder(log, null, () => appendNow(scope, b));
     if (r instanceof Promise) b.appending = r;
     return;
@@ -37,6 +44,11 @@ export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: P
   const prepare = async (): Promise<void> => {
     if (prepared !== null) refused = await prepared;
     if (refused === null && loadState) await producers.get(log);
+    if (refused === null && record) {
+      await txn.partitions.add([[log.topic, log.partition]]).catch((err: Error) => {
+        refused = { code: ErrorCode.KAFKA_STORAGE_ERROR, message: `recording ${log.topic}-${log.partition} as transactional failed: ${err.message}` };
+      });
+    }
   };
   b.appending = partitions.appendInOrder(log, prepare, () => (refused === null ? appendNow(scope, b) : b.refuse(refused))) as Promise<void>;
 }

@@ -339,7 +339,7 @@ export function noTransactions(): TransactionsPort {
   return {
     stopping: false,
     stateLog: { ensure: async () => undefined },
-    partitions: { has: () => false },
+    partitions: { has: () => false, add: async () => undefined },
     txns: new Map(),
     coordinatorError: () => ErrorCode.NONE,
     loading: false,

@@ -2,14 +2,15 @@
  * The produce pipeline through the Produce handler on the port fakes: the order of the stages
  * (which refusal wins), arrival order across batches that need asynchronous work and those that do
  * not, authorization before any byte is read, the acks wait (timeout, failed write), recompression
- * keeping the header, and idempotent batches waiting for their partition's producer state.
+ * keeping the header, idempotent batches waiting for their partition's producer state, and a
+ * partition's first transactional batch waiting for the partition to be recorded as transactional.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
 import type { ProduceResponse } from '../../../protocol/generated/index.js';
 import { CompressionType, batch } from '../../../protocol/records/batch.js';
 import type { Authorizer } from '../../../src/security/authorizer.js';
-import { fakeBroker, records, type FakeBroker } from '../handlers/fakes.js';
+import { fakeBroker, noTransactions, records, type FakeBroker } from '../handlers/fakes.js';
 import { LZ4, PRODUCE, answers, keyedBatch, produceRequest, topicWith } from './helpers.js';
 
 let b: FakeBroker;
@@ -142,5 +143,58 @@ describe('the acks wait', () => {
     };
     const res = await produce({ t: [[0, records(['a'])]], u: [[0, records(['b'])]] });
     expect(answers(res)).toMatchObject({ 't-0': { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: 'log is offline' }, 'u-0': { errorCode: ErrorCode.NONE } });
+  });
+});
+
+describe('transactional batches', () => {
+  /** A transactional-partitions record whose writes complete when the test says so (or fail). */
+  function txnRecord() {
+    const recorded = new Set<string>();
+    const adds: string[] = [];
+    let settle: (err?: Error) => void = () => undefined;
+    const partitions = {
+      has: (t: string, p: number) => recorded.has(`${t}-${p}`),
+      add: (parts: ReadonlyArray<readonly [string, number]>) => {
+        adds.push(...parts.map(([t, p]) => `${t}-${p}`));
+        return new Promise<void>((resolve, reject) => {
+          settle = (err) => {
+            if (err) return reject(err);
+            for (const [t, p] of parts) recorded.add(`${t}-${p}`);
+            resolve();
+          };
+        });
+      },
+    };
+    return { txn: { ...noTransactions(), verify: () => null, partitions }, adds, settle: (err?: Error) => settle(err) };
+  }
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; !ok(); i++) {
+      if (i > 500) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  };
+  const txnBatch = (seq: number) => records([`v${seq}`], { producerId: 5, producerEpoch: 0, baseSequence: seq, transactional: true });
+
+  it("a partition's first transactional batch is appended once the partition is recorded as transactional; later ones at once", async () => {
+    topicWith(b, 't', {});
+    const r = txnRecord();
+    const first = produce({ t: [[0, txnBatch(0)]] }, { transactionalId: 'tx' }, { txn: r.txn });
+    await until(() => r.adds.length > 0);
+    expect(r.adds).toEqual(['t-0']);
+    expect(b.partitions.get('t', 0)!.logEndOffset).toBe(0);
+    r.settle();
+    expect(answers(await first)['t-0']).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
+    expect(answers(await produce({ t: [[0, txnBatch(1)]] }, { transactionalId: 'tx' }, { txn: r.txn }))['t-0']).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1 });
+    expect(r.adds).toEqual(['t-0']);
+  });
+
+  it('a failed record refuses the batch with KAFKA_STORAGE_ERROR, nothing appended', async () => {
+    topicWith(b, 't', {});
+    const r = txnRecord();
+    const res = produce({ t: [[0, txnBatch(0)]] }, { transactionalId: 'tx' }, { txn: r.txn });
+    await until(() => r.adds.length > 0);
+    r.settle(new Error('ENOSPC'));
+    expect(answers(await res)['t-0']!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(b.partitions.get('t', 0)!.logEndOffset).toBe(0);
   });
 });

@@ -201,3 +201,62 @@ describe('ReplicaManager.applyAssignment (cluster mode)', () => {
     expect(await codeOf(() => p.append(makeBatch([{ value: 'v' }])))).toBe('NONE');
   });
 });
+
+describe('the leadership port the coordinators follow (ReplicaManager.leadership, cluster mode)', () => {
+  /** Every event, with what isLeader/leaderEpoch answered inside the listener (the state is already the new one). */
+  function follow(f: Fixture) {
+    const events: Array<[string, number, string, number, boolean, number]> = [];
+    const l = f.rm.leadership;
+    l.onChange((topic, partition, event, epoch) => events.push([topic, partition, event, epoch, l.isLeader(topic, partition), l.leaderEpoch(topic, partition)]));
+    return events;
+  }
+
+  it("'leader' when it starts leading or leads at a newer epoch, 'resigned' when it becomes follower; nothing for followers or unchanged states", async () => {
+    const f = await fixture();
+    const events = follow(f);
+    const id = randomBytes(16);
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(1, [1, 2]), part(2, [2, 1])] } }));
+    expect(events).toEqual([['s', 0, 'leader', 0, true, 0]]);
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(1, [1, 2]), part(2, [2, 1])] } }));
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(1, [1], 0, 1, [1]), part(2, [2, 1])] } })); // ISR change only
+    expect(events).toHaveLength(1);
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(1, [1, 2], 1, 2), part(2, [2, 1])] } }));
+    expect(events[1]).toEqual(['s', 0, 'leader', 1, true, 1]);
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(2, [1, 2], 2, 3), part(2, [2, 1])] } }));
+    expect(events[2]).toEqual(['s', 0, 'resigned', 2, false, -1]);
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(2, [1, 2], 2, 3), part(1, [2, 1], 5, 5)] } }));
+    expect(events[3]).toEqual(['s', 1, 'leader', 5, true, 5]);
+    expect(events).toHaveLength(4);
+  });
+
+  it("fenced: 'resigned' at the unchanged epoch; leading again once unfenced: 'leader' at it", async () => {
+    const f = await fixture();
+    const img = image(f, { s: { id: randomBytes(16), partitions: [part(1, [1, 2], 3, 3)] } });
+    await f.rm.applyAssignment(img);
+    const events = follow(f);
+    f.rm.setFenced(true);
+    expect(events).toEqual([['s', 0, 'resigned', 3, false, -1]]);
+    await f.rm.applyAssignment(img);
+    expect(events).toHaveLength(1);
+    f.rm.setFenced(false);
+    await f.rm.applyAssignment(img);
+    expect(events[1]).toEqual(['s', 0, 'leader', 3, true, 3]);
+  });
+
+  it("a partition led here that moves away or whose topic is deleted: 'resigned' once it is no longer hosted", async () => {
+    const f = await fixture();
+    const id = randomBytes(16);
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(1, [1]), part(1, [1])] }, gone: { id: randomBytes(16), partitions: [part(1, [1], 2, 2)] } }));
+    const events = follow(f);
+    await f.rm.applyAssignment(image(f, { s: { id, partitions: [part(1, [1]), part(3, [3], 1, 1)] } }));
+    expect(events.sort()).toEqual([
+      ['gone', 0, 'resigned', 2, false, -1],
+      ['s', 1, 'resigned', 1, false, -1],
+    ]);
+    // Unsubscribed listeners hear nothing more.
+    const quiet: string[] = [];
+    f.rm.leadership.onChange(() => quiet.push('x'))();
+    await f.rm.applyAssignment(image(f, {}));
+    expect(quiet).toEqual([]);
+  });
+});

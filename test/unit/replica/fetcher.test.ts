@@ -16,7 +16,7 @@ import { applyFetchedPartition, truncationOffset, type LeaderOffsets } from '../
 import { Partition } from '../../../src/replica/partition.js';
 import type { ReplicationContext } from '../../../src/replica/replication-context.js';
 import { PartitionLog } from '../../../storage/partition-log.js';
-import { leaderBatch, tempDir } from '../storage/helpers.js';
+import { leaderBatch, makeBatch, tempDir } from '../storage/helpers.js';
 import { testLogConfig } from './helpers.js';
 import { until } from './static-cluster.js';
 
@@ -28,11 +28,11 @@ afterEach(async () => {
 const ctx: ReplicationContext = { isrWriter: null, replicaLagTimeMaxMs: 30_000, metrics: null, logger: silentLogger(), now: Date.now };
 
 /** A follower of broker 2 at leader epoch `epoch`, on broker 1. */
-async function follower(epoch = 1) {
+async function follower(epoch = 1, context = ctx) {
   const t = tempDir('runnel-follower-');
   const log = await PartitionLog.open({ topic: 't', partition: 0, dir: t.dir, config: testLogConfig, replicated: true });
   cleanups.push(t.cleanup, () => log.close());
-  const p = new Partition(log, Buffer.alloc(16, 1), 1, ctx);
+  const p = new Partition(log, Buffer.alloc(16, 1), 1, context);
   p.makeFollower({ leaderEpoch: epoch, partitionEpoch: epoch, replicas: [2, 1], isr: [2, 1] }, 2);
   return { p, r: p.replication!, log };
 }
@@ -105,6 +105,36 @@ describe('a fetch response applied to the follower', () => {
     const past = await applyFetchedPartition(r, answer({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }), { latest: async () => 12, earliest: async () => 10 });
     expect(past.kind).toBe('truncated');
     expect(log.logEndOffset).toBe(10); // the batch 10..14 held offset 12: it went whole
+  });
+
+  it('records the partition as transactional (durably) before appending its first transactional batch, once', async () => {
+    const recorded = new Set<string>();
+    const adds: string[] = [];
+    let release = (): void => undefined;
+    const transactionalPartitions = {
+      has: (topic: string, p: number) => recorded.has(`${topic}-${p}`),
+      add: (parts: ReadonlyArray<readonly [string, number]>) => {
+        adds.push(...parts.map(([topic, p]) => `${topic}-${p}`));
+        return new Promise<void>((resolve) => {
+          release = () => {
+            for (const [topic, p] of parts) recorded.add(`${topic}-${p}`);
+            resolve();
+          };
+        });
+      },
+    };
+    const { r, log } = await follower(0, { ...ctx, transactionalPartitions });
+    const txn = (base: number) => makeBatch([{ value: `t${base}` }], { baseOffset: base, leaderEpoch: 0, transactional: true, producerId: 7, producerEpoch: 0, baseSequence: base });
+    await (await applyFetchedPartition(r, answer({ records: leaderBatch(0, 2, 0) }), noOffsets) as { written: Promise<void> }).written;
+    expect(adds).toEqual([]);
+    const applying = applyFetchedPartition(r, answer({ records: Buffer.concat([leaderBatch(2, 1, 0), txn(3)]) }), noOffsets);
+    await until(() => adds.length === 1);
+    expect(log.logEndOffset).toBe(2); // nothing appended before the record is durable
+    release();
+    await ((await applying) as { written: Promise<void> }).written;
+    expect(log.logEndOffset).toBe(4);
+    await (await applyFetchedPartition(r, answer({ records: txn(4) }), noOffsets) as { written: Promise<void> }).written;
+    expect([adds, log.logEndOffset]).toEqual([['t-0'], 5]);
   });
 
   it('errors back off (the metadata image brings the new leader or epoch)', async () => {

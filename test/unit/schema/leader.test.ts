@@ -150,4 +150,18 @@ describe('writes go to the leader of _schemas-0', () => {
     leadership.lead(SCHEMAS_TOPIC, 0);
     expect(writer.route()).toEqual({ kind: 'local' });
   });
+
+  it('prepare: the first write creates `_schemas` before it is routed (its leader may be another broker)', async () => {
+    const cluster: RegistryCluster = { schemasLeader: () => 2, registryAddressOf: () => 'http://leader:8081' };
+    let exists = false;
+    let creations = 0;
+    const writer = new LeaderSchemaWriter(new FakeLeadership(), cluster, () => exists, async () => {
+      creations++;
+      exists = true;
+    });
+    await writer.prepare();
+    expect([creations, writer.route()]).toEqual([1, { kind: 'forward', url: 'http://leader:8081' }]);
+    await writer.prepare();
+    expect(creations).toBe(1);
+  });
 });
