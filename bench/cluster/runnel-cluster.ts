@@ -32,6 +32,8 @@ export interface RunnelBenchClusterOptions {
 export interface RunnelBenchCluster extends ClusterTarget {
   /** How many log lines with this `msg` broker `id` printed (across restarts). */
   logCount(id: number, msg: string): number;
+  /** Broker `id`'s last log lines (up to 2,000, across restarts). */
+  logLines(id: number): readonly string[];
   /** The broker's admin endpoint (GET /metrics). */
   adminUrl(id: number): string;
   readonly etcd: EtcdCluster;
@@ -125,6 +127,7 @@ export async function startRunnelBenchCluster(o: RunnelBenchClusterOptions): Pro
     startBroker: (id) => start(id),
     pid: (id) => running.get(id)?.pid ?? null,
     logCount: (id, msg) => counts.get(id)?.get(msg) ?? 0,
+    logLines: (id) => lines.get(id) ?? [],
     adminUrl: (id) => `http://127.0.0.1:${adminPorts.get(id)}`,
     async stop() {
       await Promise.all([...running.keys()].map((id) => kill(id)));

@@ -277,7 +277,7 @@ export class EtcdStore {
           if (ttl <= 0) throw new EtcdStoreError('LeaseNotFound', `lease keep-alive: lease ${leaseId} has expired`);
           return ttl;
         } finally {
-          stream.cancel();
+          endStream(stream);
         }
       },
       timeoutMs,
@@ -385,7 +385,7 @@ class Watch implements WatchHandle {
   private async once(): Promise<'retry' | 'progressed' | 'stopped' | number> {
     const stream = await this.client.watchClient.watch();
     if (this.stopped) {
-      stream.cancel();
+      endStream(stream);
       return 'stopped';
     }
     this.stream = stream;
@@ -422,7 +422,7 @@ class Watch implements WatchHandle {
       });
     } finally {
       this.stream = null;
-      stream.cancel();
+      endStream(stream);
     }
   }
 
@@ -449,10 +449,24 @@ class Watch implements WatchHandle {
 
   async close(): Promise<void> {
     this.stopped = true;
-    this.stream?.cancel();
+    if (this.stream) endStream(this.stream);
     this.wake?.();
     await this.done;
   }
+}
+
+/**
+ * Ends a stream we are done with: half-close first, then cancel. etcd3 takes an error on a stream
+ * that is still writable — and a cancel is one (CANCELLED) — for its host failing: it closes the
+ * host's gRPC channels, so every other stream on them (the watches) is dropped when the transport
+ * goes, and each of those errors counts toward the host's circuit breaker, which then refuses
+ * every call (keep-alives included) for a second. Once ended the stream is not writable, and the
+ * cancel that follows (for a server that has not finished yet) is ignored by etcd3.
+ */
+function endStream(stream: { end(): void; cancel(): void }): void {
+  // etcd3's stream type omits it; at run time this is a grpc-js ClientDuplexStream (a Duplex).
+  if ((stream as { writable?: boolean }).writable !== false) stream.end();
+  stream.cancel();
 }
 
 /** Waits for an etcd3 promise at most `ms`; errors mapped to the kinds. */

@@ -100,6 +100,36 @@ describe.skipIf(etcdMissing)('etcd client', () => {
     }
   });
 
+  it('a keep-alive and a closed watch end their streams without failing the connection: the other watches stay, no circuit breaker opens', async () => {
+    // etcd3 treats an error on a stream that is still writable (a cancel is one) as its host
+    // failing: it closes the host's channels, and the streams still open on them (the watches)
+    // are dropped together when the transport goes (here within grpc.keepalive_time_ms, 10 s),
+    // each counting toward the host's circuit breaker — three at once open it, and every call,
+    // keep-alives included, then fails for a second.
+    const prefix = uniquePrefix('streams');
+    const s = await connect(prefix);
+    const lease = await s.grantLease(30);
+    const from = (await s.currentRevision()) + 1;
+    const seen: number[] = [];
+    const keys = ['a/', 'b/', 'c/', 'e/', 'f/', 'g/'];
+    const watches = keys.map((p) => s.watchPrefix(p, from, { events: (b) => seen.push(b.revision), compacted: () => expect.fail('no compaction here') }));
+    await new Promise((r) => setTimeout(r, 200));
+    await s.keepAliveOnce(lease.id);
+    const extra = s.watchPrefix('d/', from, { events: () => undefined, compacted: () => undefined });
+    await new Promise((r) => setTimeout(r, 100));
+    await extra.close();
+    const failures: string[] = [];
+    for (const until = Date.now() + 13_000; Date.now() < until; ) {
+      // A write (reads are retried, which would hide an open breaker).
+      await s.cas([], [{ op: 'put', key: 'probe', value: 'x' }]).catch((e: Error) => failures.push(e.message));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(failures).toEqual([]);
+    const rev = await s.cas([], keys.map((k) => ({ op: 'put' as const, key: `${k}x`, value: '1' })));
+    await eventually(() => seen.filter((r) => r === rev).length === keys.length, 5000, 'every watch delivered the write');
+    for (const w of watches) await w.close();
+  }, 30_000);
+
   it('a watch reports a compacted revision; reflect reads a fresh snapshot and goes on', async () => {
     const prefix = uniquePrefix('compact');
     const proxy = await new TcpProxy(Number(new URL(etcd.member.endpoint).port)).start();

@@ -7,16 +7,13 @@
  *
  * No Kafka is needed, only etcd. Runnel's brokers run with the harness's short session timeout
  * (3 s instead of Kafka's 9 s): only the time a failover takes depends on it, not an answer.
- * PENDING phases are not run: what they exercise has not landed on this branch yet.
+ * Every phase runs, reassignments included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRunnelCluster, type RunnelCluster } from '../cluster/cluster-harness.js';
 import { etcdMissing } from '../cluster/etcd-harness.js';
-import { CLUSTER_PHASES, at, loadKafkaClusterAnswers, runClusterScenario, type ClusterAnswers, type ClusterPhase } from './cluster-scenario.js';
+import { CLUSTER_PHASES, at, loadKafkaClusterAnswers, runClusterScenario, type ClusterAnswers } from './cluster-scenario.js';
 import { expectSamePhases } from './harness.js';
-
-/** Partition reassignment in cluster mode is being built on another branch (h/reassign). */
-const PENDING: readonly ClusterPhase[] = ['reassign-rf', 'reassign-move'];
 
 describe.skipIf(etcdMissing)('differential: Runnel 3-broker cluster against Kafka\'s recorded answers (issue 16)', () => {
   let cluster: RunnelCluster | undefined;
@@ -24,17 +21,15 @@ describe.skipIf(etcdMissing)('differential: Runnel 3-broker cluster against Kafk
 
   beforeAll(async () => {
     cluster = await startRunnelCluster({ brokers: 3 });
-    answers = await runClusterScenario(cluster, (line) => process.env.RUNNEL_TEST_LOG && console.log(`cluster scenario: ${line}`), { skip: PENDING });
+    answers = await runClusterScenario(cluster, (line) => process.env.RUNNEL_TEST_LOG && console.log(`cluster scenario: ${line}`));
   }, 300_000);
   afterAll(async () => {
     await cluster?.stop();
   }, 60_000);
 
   it('answers every phase as Kafka did, except for the known differences', () => {
-    const kafka = loadKafkaClusterAnswers().answers as Record<string, unknown>;
-    const ran = CLUSTER_PHASES.filter((p) => !PENDING.includes(p));
-    expect(Object.keys(answers)).toEqual(ran);
-    expectSamePhases('cluster', { runnel: answers, kafka: Object.fromEntries(ran.map((p) => [p, kafka[p]])) });
+    expect(Object.keys(answers)).toEqual([...CLUSTER_PHASES]);
+    expectSamePhases('cluster', { runnel: answers, kafka: loadKafkaClusterAnswers().answers });
   });
 
   // The answers Runnel once got wrong, asserted one by one (readable failures before the diff).
@@ -57,6 +52,4 @@ describe.skipIf(etcdMissing)('differential: Runnel 3-broker cluster against Kafk
     expect(at(answers, 'metadata.describeClusterV1Controllers')).toMatchObject({ errorCode: 'MISMATCHED_ENDPOINT_TYPE', brokers: [] });
     expect(at(answers, 'not-enough-replicas.metadata.topics.minisr.partitions.0')).toMatchObject({ leader: 1, leaderEpoch: 0, isr: [1] });
   });
-
-  it.todo(`reassignment phases (${PENDING.join(', ')}): partition reassignment in cluster mode (h/reassign)`);
 });
