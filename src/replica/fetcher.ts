@@ -133,6 +133,10 @@ export class ReplicaFetcher {
       }
       try {
         await this.fetchOnce(ready);
+        // One macrotask turn per round: a leader that answers at once with nothing (it should
+        // long-poll, but a fake or misbehaving one may not) must not spin this loop on microtasks
+        // alone, starving timers and growing memory.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (err) {
         if (this.stopped) break;
         this.log.warn({ leader: this.leaderId, err: (err as Error).message }, 'follower fetch failed; reconnecting after replica.fetch.backoff.ms');
