@@ -65,6 +65,12 @@ export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: 
   };
 }
 
+/** The cache of a partition whose directory was just created empty (PartitionLogOptions.fresh): no file to read, nothing to rebuild. */
+export function freshLeaderEpochs(o: { dir: string; fs: StorageFs; logger: () => StorageLogger; logEndOffset: () => number }): LeaderEpochLoad {
+  const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(o.fs, o.dir), o.logger, o.logEndOffset);
+  return { cache, onRecoveredBatch: undefined, finish: async () => undefined };
+}
+
 export interface RebuildView {
   segments: readonly LogSegment[];
   fs: StorageFs;

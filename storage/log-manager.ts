@@ -37,6 +37,7 @@ import { FdCache } from './fd-cache.js';
 import { type StorageFs, isErrno, realFs, removeTree, startupSyncFs, writeWholeFile } from './fs.js';
 import { type LogConfig, validateLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import type { PartitionLogRef } from './partition-log-options.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -105,6 +106,15 @@ export class LogManager {
   private cleanerRunning = false;
   /** High watermarks read from replication-offset-checkpoint at startup. */
   private highWatermarks: CheckpointEntries = new Map();
+
+  // The callbacks every log gets, made once: one closure per log each was ~1 MB per 10,000 partitions.
+  private readonly markLogStartDirty = (): void => {
+    this.logStartDirty = true;
+  };
+  private readonly reportOffline = (l: PartitionLogRef, err: unknown): void => {
+    this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure');
+  };
+  private readonly checkpointAfterTruncation = (): Promise<void> => this.writeCheckpoints();
 
   private constructor(private readonly opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -218,7 +228,7 @@ export class LogManager {
     void p.finally(() => this.background.delete(p));
   }
 
-  private async openLog(topic: string, partition: number, dir: string, config: LogConfig, o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean }): Promise<PartitionLog> {
+  private async openLog(topic: string, partition: number, dir: string, config: LogConfig, o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean; fresh?: boolean }): Promise<PartitionLog> {
     const key = tpKey(topic, partition);
     const log = await PartitionLog.open({
       topic,
@@ -231,16 +241,15 @@ export class LogManager {
       logger: this.logger,
       cleanShutdown: o.cleanShutdown,
       createDir: o.createDir,
+      fresh: o.fresh,
       recoveryPoint: o.recoveryPoint,
       logStartOffset: o.logStartOffset,
-      onLogStartOffsetChanged: () => {
-        this.logStartDirty = true;
-      },
-      onOffline: (l, err) => this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure'),
+      onLogStartOffsetChanged: this.markLogStartDirty,
+      onOffline: this.reportOffline,
       onFsync: this.opts.onFsync,
       replicated: this.opts.replicated,
       highWatermark: this.highWatermarks.get(key),
-      afterTruncation: () => this.writeCheckpoints(),
+      afterTruncation: this.checkpointAfterTruncation,
     });
     this.logs.set(key, log);
     return log;
@@ -294,7 +303,8 @@ export class LogManager {
     if (parts.length > 0) await this.fs.fsyncDir(this.dataDir);
     for (let i = 0; i < parts.length; i++) {
       const { topic, partition, config } = parts[i]!;
-      await this.openLog(topic, partition, dirs[i]!, config, { cleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
+      // Just made empty above: opening reads nothing (no listing, no leader-epoch-checkpoint).
+      await this.openLog(topic, partition, dirs[i]!, config, { cleanShutdown: true, recoveryPoint: 0, logStartOffset: 0, fresh: true });
     }
   }
 

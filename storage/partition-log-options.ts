@@ -28,6 +28,13 @@ export interface PartitionLogOptions {
   logger?: StorageLogger;
   /** Create the directory if missing (default true; the manager skips it for discovered dirs). */
   createDir?: boolean;
+  /**
+   * The directory was just created empty (LogManager.createFresh: a new topic or partition, with
+   * anything left under its name moved aside first), so there is nothing to read: no segment, no
+   * leader-epoch-checkpoint. Opening then touches no file — creating 10,000 partitions costs no
+   * 10,000 failed opens (each a thrown ENOENT) and directory listings.
+   */
+  fresh?: boolean;
   /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
   cleanShutdown?: boolean;
   recoveryPoint?: number;

@@ -211,7 +211,14 @@ describe('replication over sockets', () => {
     const p1 = cluster.node(1).partition('t');
     await until(() => p1.logEndOffset === 5 && p1.log.leaderEpochs.latestEpoch === 1, 10_000, 'node 1 truncated and caught up');
     const leaderBytes = await logBytes(cluster.node(2).partition('t'));
-    for (const id of [1, 3]) expect((await logBytes(cluster.node(id).partition('t'))).equals(leaderBytes)).toBe(true);
+    // The log end offset counts a follower append as soon as it is queued; its bytes are readable
+    // once written, a moment later (reading at once failed ~1 run in 8).
+    const sameAsLeader = async (id: number): Promise<boolean> => {
+      for (const deadline = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 20))) {
+        if ((await logBytes(cluster!.node(id).partition('t'))).equals(leaderBytes) || Date.now() > deadline) return (await logBytes(cluster!.node(id).partition('t'))).equals(leaderBytes);
+      }
+    };
+    for (const id of [1, 3]) expect(await sameAsLeader(id)).toBe(true);
     expect(p1.log.leaderEpochs.entries().map((e) => [e.epoch, e.startOffset])).toEqual([[0, 0], [1, 3]]);
     // It rejoins the ISR once caught up.
     await until(() => cluster!.state('t').isr.includes(1), 10_000, 'node 1 back in the ISR');
