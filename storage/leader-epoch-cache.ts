@@ -73,6 +73,8 @@ export class LeaderEpochCache {
     private readonly logEndOffset: () => number,
     entries: readonly EpochEntry[] = [],
     persisted: readonly EpochEntry[] | null = [],
+    /** Whether a file holds `persisted` (an empty cache may have none at all). */
+    private inFile = false,
   ) {
     for (const e of entries) this.assign(e.epoch, e.startOffset);
     // The file's entries as assigned: one array, not a second copy of the same entries kept as `persisted`.
@@ -242,6 +244,17 @@ export class LeaderEpochCache {
     return n === this.list.length ? this.list : this.list.slice(0, n);
   }
 
+  /**
+   * What the file holds as far as this cache knows: its entries, 'none' when there is no file,
+   * null when unknown (unreadable, or a write failed). The clean-shutdown summary
+   * (leader-epoch-summary.ts) records it.
+   */
+  fileState(): readonly EpochEntry[] | 'none' | null {
+    if (this.persisted === null) return null;
+    if (this.inFile) return this.persisted;
+    return this.persisted.length === 0 ? 'none' : null;
+  }
+
   /** Whether the file lags the entries. */
   get isDirty(): boolean {
     return this.persisted === null || !sameEntries(this.persisted, this.toPersist());
@@ -270,6 +283,7 @@ export class LeaderEpochCache {
     try {
       await this.file.write(snapshot);
       this.persisted = snapshot;
+      this.inFile = true;
       this.writeFailed = false;
     } catch (e) {
       this.persisted = null;

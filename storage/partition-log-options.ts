@@ -5,6 +5,7 @@
  * No on-disk format lives here.
  */
 import type { FdCache } from './fd-cache.js';
+import type { CheckpointRead } from './leader-epoch-checkpoint.js';
 import type { StorageFs } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
@@ -35,6 +36,11 @@ export interface PartitionLogOptions {
    * 10,000 failed opens (each a thrown ENOENT) and directory listings.
    */
   fresh?: boolean;
+  /**
+   * What the partition's leader-epoch-checkpoint holds, known without reading it: from the
+   * clean-shutdown summary (leader-epoch-summary.ts). Absent: the file is read.
+   */
+  knownLeaderEpochs?: CheckpointRead;
   /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
   cleanShutdown?: boolean;
   recoveryPoint?: number;
