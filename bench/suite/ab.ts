@@ -6,10 +6,12 @@
  * median of the per-repetition ratios (candidate / baseline of measurements taken back to back:
  * load drift hits both alike) and their spread (min–max of those ratios).
  *
- * CPU-based metrics (the broker process's own user+system CPU from /proc/<pid>/stat: per MB, per
- * request, to the first answered request) are the ones to trust on a loaded machine: wall-clock
- * figures move with other people's load, CPU-seconds move much less. Startup CPU includes V8
- * parsing/compiling the bundle, so a grown bundle shows there.
+ * CPU-based metrics (the broker process's own CPU, all threads, from /proc/<pid>/task/<tid>/schedstat
+ * in ns — /proc/<pid>/stat's 10 ms ticks cannot resolve a 50 ms produce: per MB, per request, to
+ * the first answered request) are the ones to trust on a loaded machine: wall-clock figures move
+ * with other people's load, CPU time moves much less. Startup CPU includes V8 parsing/compiling
+ * the bundle, so a grown bundle shows there; "waiting for a CPU" (schedstat's run-queue time) shows
+ * how much of a start's wall time was other people's load.
  *
  *   git archive <base> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/ && (cd /tmp/base && npm run build)
  *   npm run build && npx tsx bench/suite/ab.ts --baseline /tmp/base/dist/runnel.mjs
@@ -25,14 +27,15 @@
  * Workloads (the suite's, bench/suite/w*.ts, with the same clients and broker settings):
  * - produce: W2's produce half (librdkafka rdbench, 6 partitions, acks=1, linger.ms=10) per record
  *   size and codec, then W2's consume of the same topic: MB/s and MB per broker CPU-second of both;
- * - w1: 5,000 × 100 B acks=-1 one at a time (every ack after an fdatasync): total s, p99, broker
- *   CPU ms per request;
- * - w3: 1 KiB at 10,000 msg/s acks=-1, end-to-end latency p50/p99/p99.9 and broker CPU %;
+ * - w1: 5,000 × 100 B acks=-1 one at a time (every ack after an fdatasync): total s, p50/p99,
+ *   broker CPU ms per request;
+ * - w3: 1 KiB at 10,000 msg/s acks=-1, end-to-end latency p50/p99/p99.9 and broker CPU µs per record;
  * - w4: one producer and N consumer groups over 12 partitions: delivered MB/s, broker CPU per MB;
  * - w5: a fresh broker per build and repetition: create a 10,000-partition topic (ms and broker
- *   CPU-s), produce 100,000 × 1 KiB over it, RSS, clean restart → first answered request (ms and
- *   the new process's CPU-s by then), idle RSS;
- * - w6: fresh data dir, Runnel's defaults: start → accept / first answer (ms and CPU-s), idle RSS.
+ *   CPU ms), produce 100,000 × 1 KiB over it (MB/s, MB per CPU-s), RSS, clean stop, restart →
+ *   first answered request (ms, and the new process's CPU ms by then: all threads, main thread),
+ *   idle RSS;
+ * - w6: fresh data dir, Runnel's defaults: start → accept / first answer (ms and CPU ms), idle RSS.
  *
  * Two brokers (one per build) serve produce/w1/w3/w4, started once with fresh data dirs; w5 and w6
  * start their own. Output: Markdown tables on stdout and every sample in
