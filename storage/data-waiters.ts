@@ -17,7 +17,12 @@ interface Waiter {
 const noop = () => {};
 
 export class DataWaiters {
-  private readonly waiters = new Set<Waiter>();
+  /** Made on the first waiter: most partitions of a 10,000-partition broker never have one. */
+  private set: Set<Waiter> | null = null;
+
+  private get waiters(): Set<Waiter> {
+    return (this.set ??= new Set());
+  }
 
   constructor(private readonly logger: () => StorageLogger) {}
 
@@ -36,7 +41,7 @@ export class DataWaiters {
 
   /** Runs (and forgets) every waiter whose offset is below the new high watermark. */
   fire(hw: number): void {
-    if (this.waiters.size === 0) return;
+    if (this.set === null || this.set.size === 0) return;
     let ready: Waiter[] | null = null;
     for (const w of this.waiters) if (hw > w.offset) (ready ??= []).push(w);
     if (ready === null) return;
@@ -53,10 +58,11 @@ export class DataWaiters {
 
   /** Hands every waiter still waiting to `other` (replicated mode ends: one end again). */
   moveTo(other: DataWaiters): void {
-    for (const w of this.waiters) {
+    if (this.set === null) return;
+    for (const w of this.set) {
       w.home = other;
       other.waiters.add(w);
     }
-    this.waiters.clear();
+    this.set.clear();
   }
 }

@@ -11,6 +11,8 @@
  *   <dataDir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint,
  *             replication-offset-checkpoint (replicated logs' high watermarks)
  *   <dataDir>/.kafka_cleanshutdown                     present only after a clean shutdown
+ *   <dataDir>/runnel-leader-epochs-at-clean-shutdown   Runnel's: every leader-epoch-checkpoint in one
+ *                                                    file, beside the marker (leader-epoch-summary.ts)
  */
 import { join } from 'node:path';
 
@@ -28,6 +30,8 @@ export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const REPLICATION_CHECKPOINT = 'replication-offset-checkpoint';
 /** In each partition directory (Kafka's LeaderEpochCheckpointFile name). */
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+/** In the data dir, only after a clean shutdown (leader-epoch-summary.ts). */
+export const LEADER_EPOCH_SUMMARY = 'runnel-leader-epochs-at-clean-shutdown';
 
 export function offsetFileName(offset: number): string {
   return String(offset).padStart(20, '0');

@@ -56,7 +56,7 @@ export function decodeLeaderEpochCheckpoint(text: string): EpochEntry[] {
     if (!(epoch <= INT32_MAX) || !Number.isSafeInteger(startOffset)) throw new Error(`malformed entry on line ${i + 1}: ${JSON.stringify(lines[i])}`);
     out.push({ epoch, startOffset });
   }
-  return out;
+  return out.slice(); // exact size: pushing left room for 16 more entries, kept per partition
 }
 
 export type CheckpointRead = { kind: 'found'; entries: EpochEntry[] } | { kind: 'missing' } | { kind: 'corrupt'; reason: string };

@@ -28,7 +28,7 @@ import { walkHeaders } from './batch-scan.js';
 import type { FdCache } from './fd-cache.js';
 import { type StorageFs, readFully } from './fs.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { LeaderEpochCheckpointFile } from './leader-epoch-checkpoint.js';
+import { type CheckpointRead, LeaderEpochCheckpointFile } from './leader-epoch-checkpoint.js';
 import type { StorageLogger } from './logger.js';
 import { withSegment } from './log-reader.js';
 import type { LogSegment } from './segment.js';
@@ -45,12 +45,13 @@ export interface LeaderEpochLoad {
  * Reads the checkpoint in `dir` (with `loadFs`, the log manager's blocking fs at startup) and
  * makes the cache, whose later writes go through `fs`.
  */
-export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: StorageFs; logger: () => StorageLogger; logEndOffset: () => number }): Promise<LeaderEpochLoad> {
+export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: StorageFs; logger: () => StorageLogger; logEndOffset: () => number; known?: CheckpointRead }): Promise<LeaderEpochLoad> {
   const file = new LeaderEpochCheckpointFile(o.fs, o.dir);
-  const stored = await file.read(o.loadFs);
+  // `known`: what the file holds, from the clean-shutdown summary (leader-epoch-summary.ts).
+  const stored = o.known ?? (await file.read(o.loadFs));
   const entries = stored.kind === 'found' ? stored.entries : [];
   // What the file holds: the entries; nothing when there is none; unknown when it is unreadable.
-  const cache = new LeaderEpochCache(file, o.logger, o.logEndOffset, entries, stored.kind === 'corrupt' ? null : entries);
+  const cache = new LeaderEpochCache(file, o.logger, o.logEndOffset, entries, stored.kind === 'corrupt' ? null : entries, stored.kind === 'found');
   return {
     cache,
     onRecoveredBatch: stored.kind === 'found' ? (epoch, base) => cache.assignFromLog(epoch, base) : undefined,
@@ -63,6 +64,12 @@ export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: 
       cache.truncateFromStart(logStartOffset);
     },
   };
+}
+
+/** The cache of a partition whose directory was just created empty (PartitionLogOptions.fresh): no file to read, nothing to rebuild. */
+export function freshLeaderEpochs(o: { dir: string; fs: StorageFs; logger: () => StorageLogger; logEndOffset: () => number }): LeaderEpochLoad {
+  const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(o.fs, o.dir), o.logger, o.logEndOffset);
+  return { cache, onRecoveredBatch: undefined, finish: async () => undefined };
 }
 
 export interface RebuildView {

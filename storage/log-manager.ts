@@ -37,6 +37,11 @@ import { FdCache } from './fd-cache.js';
 import { type StorageFs, isErrno, realFs, removeTree, startupSyncFs, writeWholeFile } from './fs.js';
 import { type LogConfig, validateLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import type { PartitionLogRef } from './partition-log-options.js';
+import type { CheckpointRead } from './leader-epoch-checkpoint.js';
+import { readLeaderEpochSummary, removeLeaderEpochSummary, writeLeaderEpochSummary } from './leader-epoch-summary.js';
+
+const NO_SUMMARY = { get: (): CheckpointRead | undefined => undefined };
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -106,6 +111,15 @@ export class LogManager {
   /** High watermarks read from replication-offset-checkpoint at startup. */
   private highWatermarks: CheckpointEntries = new Map();
 
+  // The callbacks every log gets, made once: one closure per log each was ~1 MB per 10,000 partitions.
+  private readonly markLogStartDirty = (): void => {
+    this.logStartDirty = true;
+  };
+  private readonly reportOffline = (l: PartitionLogRef, err: unknown): void => {
+    this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure');
+  };
+  private readonly checkpointAfterTruncation = (): Promise<void> => this.writeCheckpoints();
+
   private constructor(private readonly opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
     this.fs = opts.fs ?? realFs;
@@ -144,17 +158,17 @@ export class LogManager {
         return new Map();
       }
     };
+    // Every partition's leader-epoch-checkpoint in one file, vouched for by the marker only.
+    const epochFiles = clean ? await readLeaderEpochSummary(fs, dataDir).catch((e) => (this.logger.warn({ err: e }, 'unreadable leader-epoch summary; reading each partition\'s file'), NO_SUMMARY)) : NO_SUMMARY;
     const recoveryPoints = await readCp(RECOVERY_POINT_CHECKPOINT);
     const logStarts = await readCp(LOG_START_CHECKPOINT);
     const cleanerPoints = await readCp(CLEANER_CHECKPOINT);
     this.highWatermarks = await readCp(REPLICATION_CHECKPOINT);
 
-    // Delete the marker before anything can be written, and make the deletion durable: a crash
-    // from now on must find no marker.
-    if (clean) {
-      await fs.unlink(marker);
-      await fs.fsyncDir(dataDir);
-    }
+    // Delete the marker (and the summary it vouches for) before anything can be written, and make
+    // the deletion durable: a crash from now on must find neither.
+    if (clean) await fs.unlink(marker);
+    if ((await removeLeaderEpochSummary(fs, dataDir)) || clean) await fs.fsyncDir(dataDir);
 
     const names = await fs.readdir(dataDir);
     const toLoad: Array<{ topic: string; partition: number; dir: string }> = [];
@@ -179,6 +193,7 @@ export class LogManager {
           recoveryPoint: recoveryPoints.get(key) ?? 0,
           logStartOffset: logStarts.get(key) ?? 0,
           createDir: false,
+          knownLeaderEpochs: epochFiles.get(topic, partition),
         });
       } catch (e) {
         if (isErrno(e, 'ENOTDIR')) return;
@@ -218,7 +233,13 @@ export class LogManager {
     void p.finally(() => this.background.delete(p));
   }
 
-  private async openLog(topic: string, partition: number, dir: string, config: LogConfig, o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean }): Promise<PartitionLog> {
+  private async openLog(
+    topic: string,
+    partition: number,
+    dir: string,
+    config: LogConfig,
+    o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean; fresh?: boolean; knownLeaderEpochs?: CheckpointRead },
+  ): Promise<PartitionLog> {
     const key = tpKey(topic, partition);
     const log = await PartitionLog.open({
       topic,
@@ -231,16 +252,16 @@ export class LogManager {
       logger: this.logger,
       cleanShutdown: o.cleanShutdown,
       createDir: o.createDir,
+      fresh: o.fresh,
+      knownLeaderEpochs: o.knownLeaderEpochs,
       recoveryPoint: o.recoveryPoint,
       logStartOffset: o.logStartOffset,
-      onLogStartOffsetChanged: () => {
-        this.logStartDirty = true;
-      },
-      onOffline: (l, err) => this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure'),
+      onLogStartOffsetChanged: this.markLogStartDirty,
+      onOffline: this.reportOffline,
       onFsync: this.opts.onFsync,
       replicated: this.opts.replicated,
       highWatermark: this.highWatermarks.get(key),
-      afterTruncation: () => this.writeCheckpoints(),
+      afterTruncation: this.checkpointAfterTruncation,
     });
     this.logs.set(key, log);
     return log;
@@ -294,7 +315,8 @@ export class LogManager {
     if (parts.length > 0) await this.fs.fsyncDir(this.dataDir);
     for (let i = 0; i < parts.length; i++) {
       const { topic, partition, config } = parts[i]!;
-      await this.openLog(topic, partition, dirs[i]!, config, { cleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
+      // Just made empty above: opening reads nothing (no listing, no leader-epoch-checkpoint).
+      await this.openLog(topic, partition, dirs[i]!, config, { cleanShutdown: true, recoveryPoint: 0, logStartOffset: 0, fresh: true });
     }
   }
 
@@ -505,6 +527,10 @@ export class LogManager {
       this.logger.warn('some partitions are offline: not writing the clean-shutdown marker');
       return;
     }
+    // Not needed for safety (every partition's file is written; the start reads those without it).
+    await writeLeaderEpochSummary(this.fs, this.dataDir, logs.map((l) => ({ topic: l.topic, partition: l.partition, state: l.leaderEpochs.fileState() }))).catch((e) =>
+      this.logger.warn({ err: e }, 'writing the leader-epoch summary failed; the next start reads each partition\'s file'),
+    );
     await writeWholeFile(this.fs, join(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0), true);
     await this.fs.fsyncDir(this.dataDir);
     this.logger.info({ partitions: logs.length }, 'logs closed cleanly');

@@ -77,7 +77,9 @@ export class LogState implements WriterEvents<QueuedAppend> {
   protected _visibleEnd = 0; // end of what readers may see; the high watermark unless replicated
   protected flushedEnd = 0; // offset below which everything is fsynced
   /** Fetches parked until the high watermark passes their offset (data-waiters.ts). */
-  protected readonly dataWaiters = new DataWaiters(() => this.logger);
+  /** The logger as a function, for the parts that log rarely (one closure per log, shared by them). */
+  protected readonly loggerFn = (): StorageLogger => this.logger;
+  protected readonly dataWaiters = new DataWaiters(this.loggerFn);
   /** Replicated mode: the high watermark the replication layer moves; null in single-node mode. */
   protected repl: ReplicatedHighWatermark | null = null;
   /** The truncation running (state 'truncating'): flush() waits for it. */

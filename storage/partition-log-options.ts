@@ -5,6 +5,7 @@
  * No on-disk format lives here.
  */
 import type { FdCache } from './fd-cache.js';
+import type { CheckpointRead } from './leader-epoch-checkpoint.js';
 import type { StorageFs } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
@@ -28,6 +29,18 @@ export interface PartitionLogOptions {
   logger?: StorageLogger;
   /** Create the directory if missing (default true; the manager skips it for discovered dirs). */
   createDir?: boolean;
+  /**
+   * The directory was just created empty (LogManager.createFresh: a new topic or partition, with
+   * anything left under its name moved aside first), so there is nothing to read: no segment, no
+   * leader-epoch-checkpoint. Opening then touches no file — creating 10,000 partitions costs no
+   * 10,000 failed opens (each a thrown ENOENT) and directory listings.
+   */
+  fresh?: boolean;
+  /**
+   * What the partition's leader-epoch-checkpoint holds, known without reading it: from the
+   * clean-shutdown summary (leader-epoch-summary.ts). Absent: the file is read.
+   */
+  knownLeaderEpochs?: CheckpointRead;
   /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
   cleanShutdown?: boolean;
   recoveryPoint?: number;

@@ -33,7 +33,7 @@ import type { StorageLogger } from './logger.js';
 import { type LogView, type ReadOptions, type ReadResult, readSlices, retryRetired, sliceBatches } from './log-reader.js';
 import { LogMaintenance } from './log-maintenance.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
-import { loadLeaderEpochs } from './leader-epoch-load.js';
+import { freshLeaderEpochs, loadLeaderEpochs } from './leader-epoch-load.js';
 import { cutAllAndStartAt, cutLogTo } from './log-truncation.js';
 import { LogState } from './log-state.js';
 import { LogWriter } from './log-writer.js';
@@ -70,18 +70,21 @@ export class PartitionLog extends LogState {
 
   private async load(): Promise<void> {
     const fs = this.opts.loadFs ?? this.storageFs;
-    if (this.opts.createDir !== false) await fs.mkdir(this.dir);
-    const epochs = await loadLeaderEpochs({ dir: this.dir, fs: this.storageFs, loadFs: fs, logger: () => this.logger, logEndOffset: () => this._nextOffset });
+    const fresh = this.opts.fresh === true;
+    if (this.opts.createDir !== false && !fresh) await fs.mkdir(this.dir);
+    const epochOpts = { dir: this.dir, fs: this.storageFs, loadFs: fs, logger: this.loggerFn, logEndOffset: () => this._nextOffset };
+    const epochs = fresh ? freshLeaderEpochs(epochOpts) : await loadLeaderEpochs({ ...epochOpts, known: this.opts.knownLeaderEpochs });
     this.epochs = epochs.cache;
     const res = await loadSegments({
       dir: this.dir,
       fs,
       fdCache: this.fds,
-      logger: () => this.logger, // only materialised if recovery has something to say
+      logger: this.loggerFn, // only materialised if recovery has something to say
       config: this.config,
       clean: this.opts.cleanShutdown ?? false,
       recoveryPoint: this.opts.recoveryPoint ?? 0,
       logStartOffset: this.opts.logStartOffset ?? 0,
+      fresh,
       // Batches above the recovery point may belong to epochs the file does not have yet.
       onRecoveredBatch: epochs.onRecoveredBatch,
     });
@@ -106,7 +109,7 @@ export class PartitionLog extends LogState {
     await epochs.finish({ segments: this.segs.all, fs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes }, this.maint.startOffset, this._nextOffset);
     if (this.opts.replicated) {
       const hw = Math.min(this.opts.highWatermark ?? 0, this._visibleEnd);
-      this.repl = new ReplicatedHighWatermark(Math.max(hw, this.maint.startOffset), () => this.logger);
+      this.repl = new ReplicatedHighWatermark(Math.max(hw, this.maint.startOffset), this.loggerFn);
     }
   }
 
@@ -361,7 +364,7 @@ export class PartitionLog extends LogState {
    */
   setReplicated(on: boolean, onEndOffsetsChanged: EndOffsetsListener | null = null): void {
     if (on) {
-      this.repl ??= new ReplicatedHighWatermark(this._visibleEnd, () => this.logger);
+      this.repl ??= new ReplicatedHighWatermark(this._visibleEnd, this.loggerFn);
       this.repl.listener = onEndOffsetsChanged;
       return;
     }

@@ -40,6 +40,8 @@ export interface LoadContext {
   recoveryPoint: number;
   /** From log-start-offset-checkpoint; 0 when unknown. */
   logStartOffset: number;
+  /** The directory was just created empty (PartitionLogOptions.fresh): not listed, one empty segment. */
+  fresh?: boolean;
   /**
    * Called with each batch's partitionLeaderEpoch and base offset as batch-by-batch recovery
    * accepts it (the leader-epoch cache learns the epochs of data above the recovery point).
@@ -121,7 +123,7 @@ async function settleLeftovers(fs: StorageFs, dir: string, names: string[]): Pro
 export async function loadSegments(ctx: LoadContext): Promise<LoadResult> {
   const { fs, dir, config } = ctx;
   const interval = config.indexIntervalBytes;
-  const names = await settleLeftovers(fs, dir, await fs.readdir(dir));
+  const names = ctx.fresh ? [] : await settleLeftovers(fs, dir, await fs.readdir(dir));
   const bases: number[] = [];
   const nameSet = new Set(names);
   for (const name of names) {

@@ -28,7 +28,8 @@ export interface SegmentListOwner {
 
 export class SegmentList {
   private segs: LogSegment[];
-  private readonly pendingDeletes = new Set<Promise<void>>();
+  /** Removals in flight; made on first use (10,000 partitions that never roll need none). */
+  private pendingDeletes: Set<Promise<void>> | null = null;
 
   constructor(
     segments: LogSegment[],
@@ -144,13 +145,14 @@ export class SegmentList {
   /** Closes (and when `unlink`, removes the files of) a segment once unused; see segment-deletion.ts. */
   private scheduleRemoval(seg: LogSegment, delayMs: number, unlink: boolean): void {
     const p = removeWhenUnused(seg, { fs: this.owner.storageFs, fdCache: this.owner.fds, delayMs, unlink, logger: this.owner.log });
-    this.pendingDeletes.add(p);
-    void p.then(() => this.pendingDeletes.delete(p));
+    const pending = (this.pendingDeletes ??= new Set());
+    pending.add(p);
+    void p.then(() => pending.delete(p));
   }
 
   /** Resolves when all scheduled segment removals have finished (tests). */
   async settleDeletions(): Promise<void> {
-    while (this.pendingDeletes.size > 0) await Promise.all([...this.pendingDeletes]);
+    while (this.pendingDeletes !== null && this.pendingDeletes.size > 0) await Promise.all([...this.pendingDeletes]);
   }
 
   /** Resolves when no listed segment is pinned by a reader. */

@@ -4,13 +4,15 @@
  * function, and total time of Runnel's own functions). The .cpuprofile stays in
  * bench/.work/suite/profiles/ for Chrome DevTools or speedscope.
  *
- *   node dist/bench/suite/profile.js produce  [--size 1024] [--count 200000] [--acks 1] [--nofsync]
+ *   node dist/bench/suite/profile.js produce  [--size 1024] [--count 200000] [--acks 1] [--nofsync] [--codec lz4]
  *   node dist/bench/suite/profile.js consume  [--size 1024] [--count 200000]
  *   node dist/bench/suite/profile.js latency  [--seconds 10]           (W3: 1 KiB at 10,000 msg/s)
  *   node dist/bench/suite/profile.js sequential                         (W1)
- *   node dist/bench/suite/profile.js partitions [--partitions 10000]    (W5: create, produce, restart)
+ *   node dist/bench/suite/profile.js partitions [--partitions 10000] [--restart]   (W5: create, produce; --restart: and a clean restart, profiled apart)
+ *   node dist/bench/suite/profile.js startup                            (W6: fresh data dir, Runnel's defaults, start and stop)
+ *   ... [--bin <another build's dist/runnel.mjs>] [--node-flags none|<flag,flag>]   (profile another build, e.g. an A/B's baseline)
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { printSummary, summarize } from '../data-path/profile.js';
 import { WORK } from './lib/common.js';
@@ -23,14 +25,23 @@ const opt = (name: string, def: number): number => (args.includes(`--${name}`) ?
 const size = opt('size', 1024);
 const count = opt('count', 200_000);
 const acks = opt('acks', 1);
+const str = (name: string): string | undefined => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
+const nodeFlagsArg = str('node-flags');
 const dir = join(WORK, 'profiles', `${mode}-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
-const broker = await startRunnel({ kind: args.includes('--nofsync') ? 'runnel-nofsync' : 'runnel', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+const broker = await startRunnel({
+  kind: args.includes('--nofsync') ? 'runnel-nofsync' : 'runnel',
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  bin: str('bin'),
+  nodeFlags: nodeFlagsArg === undefined ? undefined : nodeFlagsArg === 'none' ? [] : nodeFlagsArg.split(','),
+  defaults: mode === 'startup',
+});
 const b = broker.bootstrap;
 try {
   if (mode === 'produce' || mode === 'consume') {
     await broker.createTopic('p', 6);
-    const p = await rdbench<RdProduce>('produce', [b, 'p', count, size, acks, 6]);
+    const codec = str('codec');
+    const p = await rdbench<RdProduce>('produce', [b, 'p', count, size, acks, 6, codec === undefined || codec === 'none' ? '' : `compression.type=${codec}`]);
     console.log(`produce: ${((count * size) / 1e6 / p.elapsed).toFixed(0)} MB/s`);
     if (mode === 'consume') {
       for (let i = 0; i < 3; i++) {
@@ -53,14 +64,25 @@ try {
     console.log(`create ${parts}: ${(performance.now() - t0).toFixed(0)} ms`);
     const p = await rdbench<RdProduce>('produce', [b, 'w5', 100_000, 1024, 1, parts]);
     console.log(`produce: ${(102.4 / p.elapsed).toFixed(0)} MB/s, RSS ${broker.rssMb().toFixed(0)} MB`);
+    if (args.includes('--restart')) {
+      const t = await broker.restart!();
+      console.log(`restart → first answer: ${t.readyMs.toFixed(0)} ms`);
+    }
+  } else if (mode === 'startup') {
+    console.log(`start → first answer: ${broker.lastStart.readyMs.toFixed(0)} ms`);
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
 } finally {
   await broker.stop();
 }
-const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+// One profile per broker process (two with --restart), oldest first.
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .map((f) => join(dir, f))
+  .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
 if (files.length === 0) throw new Error(`no profile written in ${dir}`);
-const file = join(dir, files[0]!);
-console.log(`profile: ${file}`);
-printSummary(summarize(JSON.parse(readFileSync(file, 'utf8'))));
+for (const file of files) {
+  console.log(`profile: ${file}`);
+  printSummary(summarize(JSON.parse(readFileSync(file, 'utf8'))));
+}

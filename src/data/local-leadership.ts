@@ -30,8 +30,12 @@ export class LocalLeadership implements Leadership {
   private readonly away = new Set<string>();
   /** Epoch bumps of simulated moves, per partition. */
   private readonly bumps = new Map<string, number>();
-  /** The last epoch reported per partition (a deletion resigns at it). */
-  private readonly reported = new Map<string, number>();
+  /**
+   * The last epoch reported per partition (a deletion resigns at it), by topic and partition index:
+   * an array of small integers per topic rather than a string-keyed entry per partition (a
+   * 10,000-partition topic would keep 10,000 key strings).
+   */
+  private readonly reported = new Map<string, number[]>();
 
   constructor(
     topics: LeadershipTopics,
@@ -39,15 +43,21 @@ export class LocalLeadership implements Leadership {
   ) {
     topics.onChange((event, topic) => {
       if (event === 'created' || event === 'partitions') {
-        for (let p = 0; p < topic.partitions; p++) if (this.isLeader(topic.name, p)) this.emit(topic.name, p, 'leader', this.leaderEpoch(topic.name, p));
-      } else if (event === 'deleted') {
+        // One lookup per partition (leaderEpoch is -1 for a partition not led here).
         for (let p = 0; p < topic.partitions; p++) {
-          const k = key(topic.name, p);
-          const epoch = this.reported.get(k) ?? 0;
-          this.away.delete(k);
-          this.bumps.delete(k);
-          this.reported.delete(k);
-          this.emit(topic.name, p, 'resigned', epoch);
+          const epoch = this.leaderEpoch(topic.name, p);
+          if (epoch >= 0) this.emit(topic.name, p, 'leader', epoch);
+        }
+      } else if (event === 'deleted') {
+        const epochs = this.reported.get(topic.name);
+        this.reported.delete(topic.name);
+        for (let p = 0; p < topic.partitions; p++) {
+          if (this.away.size > 0 || this.bumps.size > 0) {
+            const k = key(topic.name, p);
+            this.away.delete(k);
+            this.bumps.delete(k);
+          }
+          this.announce(topic.name, p, 'resigned', epochs?.[p] ?? 0);
         }
       }
     });
@@ -61,10 +71,13 @@ export class LocalLeadership implements Leadership {
   leaderEpoch(topic: string, partition: number): number {
     const p = this.partitions.get(topic, partition);
     if (!p?.isLeader) return -1;
-    const k = key(topic, partition);
-    if (this.away.has(k)) return -1;
-    const epoch = p.leaderEpoch + (this.bumps.get(k) ?? 0);
-    this.reported.set(k, epoch);
+    let epoch = p.leaderEpoch;
+    if (this.away.size > 0 || this.bumps.size > 0) {
+      const k = key(topic, partition);
+      if (this.away.has(k)) return -1;
+      epoch += this.bumps.get(k) ?? 0;
+    }
+    this.report(topic, partition, epoch);
     return epoch;
   }
 
@@ -101,7 +114,20 @@ export class LocalLeadership implements Leadership {
   }
 
   private emit(topic: string, partition: number, event: LeadershipEvent, epoch: number): void {
-    this.reported.set(key(topic, partition), epoch);
+    this.report(topic, partition, epoch);
+    this.announce(topic, partition, event, epoch);
+  }
+
+  private announce(topic: string, partition: number, event: LeadershipEvent, epoch: number): void {
+    if (this.listeners.size === 0) return;
     for (const cb of [...this.listeners]) cb(topic, partition, event, epoch);
+  }
+
+  private report(topic: string, partition: number, epoch: number): void {
+    let epochs = this.reported.get(topic);
+    if (epochs === undefined) this.reported.set(topic, (epochs = []));
+    // Indexes arrive in order (0, 1, ...) when a topic is created, so the array stays packed.
+    if (partition <= epochs.length) epochs[partition] = epoch;
+    else for (let i = epochs.length; i <= partition; i++) epochs.push(i === partition ? epoch : 0);
   }
 }

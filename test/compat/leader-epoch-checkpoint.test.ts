@@ -58,8 +58,10 @@ describe('leader-epoch-checkpoint', () => {
     await b.cleanup();
     expect(readFileSync(file, 'utf8')).toBe('0\n1\n0 4\n');
 
-    // A data dir from before the file existed: rebuilt from the batch headers, written at close.
+    // A data dir from before the file existed (so without the clean-shutdown summary of every
+    // partition's file, storage/leader-epoch-summary.ts): rebuilt from the batch headers, written at close.
     rmSync(file);
+    rmSync(join(dataDir, 'runnel-leader-epochs-at-clean-shutdown'));
     b = await startTestBroker({ dataDir, keepData: true });
     await withClient(b, async (c) => {
       expect(epochAnswers(await offsetForLeaderEpoch(c, 'ep', QUESTIONS))).toEqual(['NONE 0 6', 'NONE -2 4', 'NONE -1 -1']);

@@ -15,6 +15,8 @@ import { expect } from 'vitest';
 import { newAddPartitionsToTxnRequestTopic } from '../../protocol/generated/index.js';
 import { decodeCheckpoint } from '../../storage/checkpoints.js';
 import { decodeLeaderEpochCheckpoint } from '../../storage/leader-epoch-checkpoint.js';
+import { LEADER_EPOCH_SUMMARY } from '../../storage/file-names.js';
+import { decodeLeaderEpochSummary } from '../../storage/leader-epoch-summary.js';
 import { buildBatchSync, epochAnswers, fetch, metadata, offsetForLeaderEpoch, produceOne, req } from '../differential/requests.js';
 import { decodeBatch } from '../unit/storage/helpers.js';
 import type { RawClient } from '../helpers/raw-client.js';
@@ -41,6 +43,8 @@ export function checkWhole(name: string, text: string): void {
     decodeCheckpoint(text);
   } else if (name === 'leader-epoch-checkpoint') {
     decodeLeaderEpochCheckpoint(text);
+  } else if (name === LEADER_EPOCH_SUMMARY) {
+    decodeLeaderEpochSummary(text);
   } else if (SNAPSHOT.test(name)) {
     const s = JSON.parse(text) as { version: number; producers: unknown[] };
     if (s.version !== 2 || !Array.isArray(s.producers)) throw new Error('not a whole snapshot');

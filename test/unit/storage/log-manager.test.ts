@@ -1,12 +1,12 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logger.js';
-import { FaultyFs } from '../../../storage/fs.js';
+import { FaultyFs, type OpenMode } from '../../../storage/fs.js';
 import { parsePartitionDirName } from '../../../storage/file-names.js';
 import { logConfig } from '../../../storage/log-config.js';
 import { LogManager } from '../../../storage/log-manager.js';
-import { decodeBatch, readAllBatches, sizedBatch, tempDir } from './helpers.js';
+import { decodeBatch, makeBatch, readAllBatches, sizedBatch, tempDir } from './helpers.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -95,5 +95,60 @@ describe('LogManager', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('-delete'))).toEqual([]);
     expect([...m.partitions()]).toEqual([]);
     await m.close();
+  });
+
+  /** Records the paths opened and listed (createFresh must touch nothing in the directories it just made). */
+  class RecordingFs extends FaultyFs {
+    readonly touched: string[] = [];
+    override open(path: string, mode: OpenMode): Promise<number> {
+      this.touched.push(`open ${path}`);
+      return super.open(path, mode);
+    }
+    override readdir(path: string): Promise<string[]> {
+      this.touched.push(`readdir ${path}`);
+      return super.readdir(path);
+    }
+  }
+
+  it('createFresh opens and lists nothing in the new partition directories', async () => {
+    // A just-made directory holds no segment and no leader-epoch-checkpoint: reading them cost a
+    // failed open (a thrown ENOENT) and a listing per partition, ~40% of creating 10,000 partitions.
+    const dir = dataDir();
+    const fs = new RecordingFs();
+    const m = await open(dir, { fs });
+    fs.touched.length = 0;
+    await m.createFresh(Array.from({ length: 20 }, (_, partition) => ({ topic: 'fresh', partition, config: cfg })));
+    expect(fs.touched.filter((t) => t.includes(`${dir}/fresh-`))).toEqual([]);
+    // The logs work as any: appends, leader epochs written at close and read back.
+    const log = m.get('fresh', 3)!;
+    expect(log.logEndOffset).toBe(0);
+    expect(log.leaderEpochs.entries()).toEqual([]);
+    log.leaderEpochs.assign(0, 0);
+    await log.append(makeBatch([{ value: 'a' }, { value: 'b' }], { leaderEpoch: 0 })).durable;
+    await m.close();
+    expect(existsSync(join(dir, 'fresh-3', 'leader-epoch-checkpoint'))).toBe(true);
+    const m2 = await open(dir);
+    expect(m2.get('fresh', 3)!.logEndOffset).toBe(2);
+    expect(m2.get('fresh', 3)!.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }]);
+    expect(m2.get('fresh', 4)!.logEndOffset).toBe(0);
+    await m2.close();
+  });
+
+  it('createFresh over a stale directory of the same name starts the partition empty', async () => {
+    const dir = dataDir();
+    const m = await open(dir);
+    // Left behind under the new partition's name (another install, a deletion that failed half-way).
+    mkdirSync(join(dir, 'stale-0'));
+    writeFileSync(join(dir, 'stale-0', '00000000000000000000.log'), sizedBatch(3, 10));
+    writeFileSync(join(dir, 'stale-0', 'leader-epoch-checkpoint'), '0\n1\n7 0\n');
+    await m.createFresh([{ topic: 'stale', partition: 0, config: cfg }]);
+    const log = m.get('stale', 0)!;
+    expect(log.logEndOffset).toBe(0);
+    expect(log.leaderEpochs.entries()).toEqual([]);
+    await m.close();
+    const m2 = await open(dir);
+    expect(m2.get('stale', 0)!.logEndOffset).toBe(0);
+    expect(m2.get('stale', 0)!.leaderEpochs.entries()).toEqual([]);
+    await m2.close();
   });
 });
