@@ -80,6 +80,9 @@ const record = (i: number): Buffer => buildBatchSync([{ key: `k${i}`, value: `v$
 async function on<T>(cluster: ClusterTarget, id: number, fn: (c: RawClient) => Promise<T>): Promise<T> {
   const e = cluster.endpoint(id);
   const c = await RawClient.connect(e.host, e.port);
+  // Longer than any request's own timeoutMs (10 s), so a loaded broker's answer is still recorded
+  // (in CI a Kafka JVM once took over 5 s to answer a Produce).
+  c.responseTimeoutMs = 20_000;
   try {
     return await fn(c);
   } finally {

@@ -13,6 +13,8 @@ export class RawClient {
   private waiters: Array<() => void> = [];
   closed = false;
   private correlation = 1;
+  /** How long request() waits for its response; a slow broker (a loaded Kafka JVM) may need more. */
+  responseTimeoutMs = 5000;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (d: Buffer) => {
@@ -99,7 +101,7 @@ export class RawClient {
     const codec = API_CODECS.get(apiKey)!;
     const correlationId = this.correlation++;
     this.write(RawClient.encodeRequest(apiKey, version, codec.newRequest(body), correlationId));
-    const frame = await this.readFrame();
+    const frame = await this.readFrame(this.responseTimeoutMs);
     if (frame === null) return null;
     const r = new Reader(frame);
     const flexible = codec.flexibleFrom >= 0 && decodeAs >= codec.flexibleFrom;
