@@ -360,6 +360,10 @@ export class Broker implements BrokerStatus {
     }));
     this.fetchers = replication.fetchers;
     this.onStop(() => replication.close());
+    // The replication throttles follow each topic's throttled-replicas configs.
+    const quotas = replication.quotas;
+    for (const t of topics.all()) quotas.topicChanged(t);
+    topics.onChange((event, t) => (event === 'deleted' ? quotas.topicDeleted(t.name) : quotas.topicChanged(t)));
     const replicas = (this.replicas = new ReplicaManager({
       brokerId: this.nodeId,
       topics,

@@ -68,6 +68,15 @@ export interface FollowerFetchServing {
    * and expand the ISR.
    */
   updateFollowerFetchState(replicaId: number, fetchOffset: number, logStartOffset: number, leaderEndOffset: number, nowMs: number): void;
+  /** Whether the partition's replication is throttled on this leader (its topic's leader.replication.throttled.replicas names this broker). */
+  readonly leaderThrottled: boolean;
+  /**
+   * Kafka's shouldLeaderThrottle: answer `replicaId` no records now — the partition is throttled
+   * here, the follower is outside the ISR, and the leader's replication quota is exceeded.
+   */
+  shouldLeaderThrottle(replicaId: number): boolean;
+  /** Record bytes of a throttled partition were sent to a follower: they count against the leader quota. */
+  recordLeaderThrottledBytes(bytes: number): void;
 }
 
 export interface Partition {
@@ -174,6 +183,13 @@ export interface Partition {
   fetchOffsetForTimestamp(timestamp: number, currentLeaderEpoch: number, lastFetchableOffset: number | null): Promise<OffsetAndEpoch | null>;
   /** Moves the log start offset up to `offset` (-1: the high watermark; DeleteRecords); resolves with the new low watermark. */
   deleteRecordsBefore(offset: number): Promise<number>;
+  /**
+   * DeleteRecords, after deleteRecordsBefore moved the leader's log start: the partition's answer.
+   * Single node: NONE with the log start at once. Cluster (Kafka's DelayedDeleteRecords): NONE with
+   * the low watermark (the smallest log start over the live replicas) once it reaches `required`;
+   * REQUEST_TIMED_OUT after `timeoutMs`; NOT_LEADER_OR_FOLLOWER (-1) if leadership moved. Never rejects.
+   */
+  awaitLowWatermark(required: number, timeoutMs: number): Promise<{ errorCode: ErrorCodeValue; lowWatermark: number }>;
   /** OffsetsForLeaderEpoch: where `leaderEpoch` ends here, after the storage and current-leader-epoch checks. */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number): EpochEndOffsetAnswer;
 }

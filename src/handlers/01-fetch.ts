@@ -53,7 +53,11 @@
  * leader's), long-polls on that end, and records the fetch offset as the follower's log end — on
  * the first read of the request only, as Kafka does — which may move the high watermark and expand
  * the ISR (src/replica/cluster-replica.ts). Follower bytes are not counted as BytesOut (Kafka counts
- * them as replication bytes).
+ * them as replication bytes). Replication throttling (src/replica/replication-quotas.ts, Kafka's
+ * shouldLeaderThrottle): a partition listed in its topic's leader.replication.throttled.replicas
+ * for this broker, fetched by a follower outside the ISR while leader.replication.throttled.rate is
+ * exceeded, is answered with no records (and no waiter); the records sent for throttled partitions
+ * are counted against that rate. One Map lookup per follower partition when nothing is throttled.
  *
  * A partition that fails (those errors, OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka
  * does, with high watermark, last stable offset and log start offset -1.
@@ -92,6 +96,8 @@ interface PartitionRead {
   cancelWait: (() => void) | null;
   /** A follower's fetch was recorded (on the first read only). */
   recorded: boolean;
+  /** A follower's read of a partition throttled on this leader: the bytes sent count against the leader quota. */
+  throttledBy: FollowerFetchServing | null;
 }
 
 /** The request's limits, after the broker's caps. */
@@ -138,7 +144,7 @@ function distinctPartitions(req: FetchRequest): PartitionRead[] {
   for (const [topic, partitions] of byTopic) {
     for (const p of partitions.values()) {
       const res = newFetchResponsePartition({ partitionIndex: p.partition, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY });
-      reads.push({ topic, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null, recorded: false });
+      reads.push({ topic, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null, recorded: false, throttledBy: null });
     }
   }
   return reads;
@@ -259,6 +265,14 @@ async function readForFollower(read: PartitionRead, log: Partition, follower: Fo
   if (p.fetchOffset === end && p.fetchOffset >= log.logStartOffset) {
     record();
     if (limit > 0) read.waitFrom = end;
+    return false;
+  }
+  read.throttledBy = follower.leaderThrottled ? follower : null;
+  if (read.throttledBy !== null && follower.shouldLeaderThrottle(replicaId)) {
+    // Kafka's readFromLog: no records while the leader quota is exceeded (the fetch still counts
+    // as the follower's position), and no waiter: DelayedFetch does not count throttled bytes, so
+    // the request long-polls on its other partitions or until max_wait_ms — the follower's pace.
+    record();
     return false;
   }
   if (limit <= 0 && !minOneBatch) return false;
@@ -383,6 +397,7 @@ function respond(ctx: RequestContext, reads: PartitionRead[], fromFollower: bool
       const records: RecordSlices = { slices: r.slices, size: r.size };
       r.res.records = records;
       if (!fromFollower || !r.recorded) ctx.metrics.bytesOut(r.topic, r.size);
+      r.throttledBy?.recordLeaderThrottledBytes(r.size);
     }
     // Reads come grouped by topic (distinctPartitions).
     if (topic === null || topic.topic !== r.topic) responses.push((topic = newFetchResponseTopic({ topic: r.topic, partitions: [] })));

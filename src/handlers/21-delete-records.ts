@@ -9,7 +9,17 @@
  * whole request), so an acknowledged deletion survives kill -9; if that write fails, the moved
  * partitions answer KAFKA_STORAGE_ERROR and the client's retry writes again. A partition named twice is answered once, for its last offset (Kafka's
  * answer).
+ *
+ * Cluster (Kafka's DelayedDeleteRecords): the leader moves its own log start, then the answer waits
+ * until every replica on a live broker has moved its log start to the requested offset too
+ * (followers take the leader's log start from their fetch responses and report theirs in the next
+ * fetch); the low watermark answered is the smallest log start over those replicas. Partitions not
+ * there within the request's timeout_ms (capped by runnel.delete.records.max.timeout.ms) answer
+ * REQUEST_TIMED_OUT — their records are deleted on the leader all the same, as in Kafka — and a
+ * partition whose leadership moved meanwhile NOT_LEADER_OR_FOLLOWER. One deadline for the whole
+ * request; the partitions wait together. A single node answers at once (its log is the only one).
  */
+import type { Partition } from '../data/partitions.js';
 import {
   newDeleteRecordsResponse,
   newDeleteRecordsResponsePartition,
@@ -35,6 +45,8 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
       for (const p of t.partitions) parts.set(p.partitionIndex, p);
     }
     const topics = [];
+    /** Deleted on the leader: each waits for its low watermark to reach `required`. */
+    const deleted: Array<{ res: ReturnType<typeof newDeleteRecordsResponsePartition>; log: Partition; required: number }> = [];
     for (const [name, parts] of wanted) {
       const partitions = [];
       for (const p of parts.values()) {
@@ -51,7 +63,10 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
         try {
           const low = await log.deleteRecordsBefore(p.offset);
           ctx.producers.peek(log)?.truncateBefore(low);
-          partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: low, errorCode: ErrorCode.NONE }));
+          const res = newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: low, errorCode: ErrorCode.NONE });
+          partitions.push(res);
+          // -1 asked for the high watermark, which the log start became (Kafka's converted offset).
+          deleted.push({ res, log, required: p.offset === -1 ? low : p.offset });
         } catch (err) {
           if (!(err instanceof KafkaError)) throw err;
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: err.code }));
@@ -66,8 +81,17 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
       } catch (err) {
         ctx.log.error({ err }, 'DeleteRecords: checkpointing the log start offsets failed');
         for (const p of done) Object.assign(p, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 });
+        return newDeleteRecordsResponse({ throttleTimeMs: 0, topics });
       }
     }
+    const timeoutMs = Math.min(Math.max(req.timeoutMs, 0), ctx.config.int('runnel.delete.records.max.timeout.ms'));
+    await Promise.all(
+      deleted.map(async (d) => {
+        const answer = await d.log.awaitLowWatermark(d.required, timeoutMs);
+        d.res.errorCode = answer.errorCode;
+        d.res.lowWatermark = answer.lowWatermark;
+      }),
+    );
     return newDeleteRecordsResponse({ throttleTimeMs: 0, topics });
   },
   errorResponse(_ctx, req, code) {

@@ -21,6 +21,7 @@ import { BATCH_HEADER_SIZE, batch } from '../../protocol/records/batch.js';
 import type { FollowerFetchServing } from '../data/partitions.js';
 import type { AppendResult, EndOffsetsListener } from '../../storage/partition-log.js';
 import type { StoredPartitionState } from './isr-writer.js';
+import type { LowWatermarkAnswer } from './delayed-delete-records.js';
 import { type LeaderHost, LeaderReplicas } from './leader-replicas.js';
 import type { Partition, ReplicaLog } from './partition.js';
 import type { ReplicationContext } from './replication-context.js';
@@ -84,6 +85,9 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
   get highWatermark(): number {
     return this.log.highWatermark;
   }
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
   updateHighWatermark(offset: number): number {
     return this.log.updateHighWatermark(offset);
   }
@@ -146,6 +150,19 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
     return leader.awaitHighWatermark(appended.lastOffset + 1, minInsyncReplicas, timeoutMs, appended.written);
   }
 
+  // ---- DeleteRecords ---------------------------------------------------------------------------
+
+  /**
+   * After the leader moved its log start for DeleteRecords: resolves once every live replica's log
+   * start reached `required` (Kafka's DelayedDeleteRecords), REQUEST_TIMED_OUT after `timeoutMs`,
+   * NOT_LEADER_OR_FOLLOWER when not (or no longer) leading.
+   */
+  awaitLowWatermark(required: number, timeoutMs: number): Promise<LowWatermarkAnswer> {
+    const leader = this.leader;
+    if (leader === null) return Promise.resolve({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 });
+    return leader.awaitLowWatermark(required, timeoutMs);
+  }
+
   // ---- serving followers (FollowerFetchServing: the Fetch handler) -------------------------------
 
   /**
@@ -172,6 +189,20 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
 
   updateFollowerFetchState(replicaId: number, fetchOffset: number, logStartOffset: number, leaderEndOffset: number, nowMs: number): void {
     this.leader?.updateFollowerFetchState(replicaId, fetchOffset, logStartOffset, leaderEndOffset, nowMs);
+  }
+
+  get leaderThrottled(): boolean {
+    const q = this.ctx.quotas;
+    return q !== undefined && q.leader.isThrottled(this.p.topic, this.p.partition);
+  }
+
+  shouldLeaderThrottle(replicaId: number): boolean {
+    const q = this.ctx.quotas;
+    return q !== undefined && q.leader.shouldThrottle(this.p.topic, this.p.partition, this.p.isr.includes(replicaId));
+  }
+
+  recordLeaderThrottledBytes(bytes: number): void {
+    this.ctx.quotas?.leader.record(bytes);
   }
 
   // ---- following (the fetcher) -----------------------------------------------------------------
@@ -221,12 +252,16 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
   /**
    * A fetch response's log start offset: ours follows it up (DeleteRecords and retention on the
    * leader; Kafka's maybeIncrementLogStartOffset on the follower), never past our high watermark.
-   * Queued on the log's maintenance chain; a failure is logged and retried by the next response.
+   * Queued on the log's maintenance chain; resolves once moved (the fetcher waits for it, so its
+   * next fetch reports the new start); a failure is logged and retried by the next response.
    */
-  followLeaderLogStart(leaderLogStartOffset: number): void {
+  followLeaderLogStart(leaderLogStartOffset: number): Promise<void> {
     const target = Math.min(leaderLogStartOffset, this.log.highWatermark);
-    if (target <= this.log.logStartOffset || this.p.isLeader) return;
-    this.log.deleteRecordsBefore(target).catch((err: Error) => this.ctx.logger.warn({ topic: this.topic, partition: this.partition, err: err.message }, 'moving the log start offset up to the leader failed'));
+    if (target <= this.log.logStartOffset || this.p.isLeader) return Promise.resolve();
+    return this.log.deleteRecordsBefore(target).then(
+      () => undefined,
+      (err: Error) => this.ctx.logger.warn({ topic: this.topic, partition: this.partition, err: err.message }, 'moving the log start offset up to the leader failed'),
+    );
   }
 
   /**

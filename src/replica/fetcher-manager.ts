@@ -18,6 +18,7 @@ import { type ConnectFn, type FetcherSettings, ReplicaFetcher } from './fetcher.
 import type { FollowerFetchers } from './follower-fetchers.js';
 import type { Partition } from './partition.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
+import type { ReplicationQuotas } from './replication-quotas.js';
 
 /** Where another broker's inter-broker listener is (null: not known now). */
 export interface BrokerAddresses {
@@ -31,6 +32,8 @@ export interface FetcherManagerOptions extends FetcherSettings {
   socketTimeoutMs: number;
   log: Logger;
   metrics: ReplicationMetrics | null;
+  /** The follower side of the replication throttles (null: none). */
+  quotas?: ReplicationQuotas | null;
   /** Tests: replaces the connection to a leader. */
   connect?: ConnectFn;
 }
@@ -49,7 +52,7 @@ export class ReplicaFetcherManager implements FollowerFetchers {
     if (this.closed) return;
     let fetcher = this.fetchers.get(leaderId);
     if (fetcher === undefined) {
-      fetcher = new ReplicaFetcher(leaderId, this.opts, this.connect, this.opts.log.child({ fetcher: leaderId }), this.opts.metrics);
+      fetcher = new ReplicaFetcher(leaderId, this.opts, this.connect, this.opts.log.child({ fetcher: leaderId }), this.opts.metrics, this.opts.quotas ?? null);
       this.fetchers.set(leaderId, fetcher);
     }
     for (const p of partitions) {

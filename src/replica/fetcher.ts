@@ -15,6 +15,11 @@
  *     whole batch, however large).
  *  2. Each partition's answer is applied (fetcher-partition.ts: append, truncate, or back off),
  *     all of them concurrently, and the round waits for the appends to be written.
+ * Throttling (replication-quotas.ts, Kafka's shouldFollowerThrottle): a partition named in its
+ * topic's follower.replication.throttled.replicas for this broker, not in sync (behind the leader's
+ * high watermark at its last answer), is left out of the round while the follower quota
+ * (follower.replication.throttled.rate) is exceeded, and fetched again once the bucket refilled;
+ * the record bytes such partitions bring are counted against the quota.
  * A partition whose answer was an error waits replica.fetch.backoff.ms; a failed connection or
  * request closes the connection and the whole fetcher waits as long before reconnecting. A
  * partition removed or re-added (new leader epoch) while a fetch is out ignores that fetch's answer.
@@ -26,6 +31,7 @@ import type { ClusterReplica } from './cluster-replica.js';
 import { type LeaderOffsets, applyFetchedPartition } from './fetcher-partition.js';
 import type { Partition } from './partition.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
+import type { ReplicationQuotas } from './replication-quotas.js';
 
 const FETCH = 1;
 const LIST_OFFSETS = 2;
@@ -70,6 +76,8 @@ interface PartitionFetch {
   delayedUntil: number;
   /** The last back-off reason logged (each new one is logged once). */
   lastReason: string | null;
+  /** Caught up with the leader's high watermark at its last answer (Kafka's PartitionFetchState.isReplicaInSync). */
+  inSync: boolean;
 }
 
 export class ReplicaFetcher {
@@ -86,6 +94,7 @@ export class ReplicaFetcher {
     private readonly connect: ConnectFn,
     private readonly log: Logger,
     private readonly metrics: ReplicationMetrics | null,
+    private readonly quotas: ReplicationQuotas | null = null,
   ) {
     this.done = this.run();
   }
@@ -101,7 +110,7 @@ export class ReplicaFetcher {
   /** Starts fetching `p` (a follower here, in cluster mode) from the next round. */
   add(p: Partition): void {
     if (p.replication === null || this.stopped) return;
-    this.parts.set(p, { partition: p, replica: p.replication, delayedUntil: 0, lastReason: null });
+    this.parts.set(p, { partition: p, replica: p.replication, delayedUntil: 0, lastReason: null, inSync: false });
     this.wakeUp?.();
   }
 
@@ -123,9 +132,11 @@ export class ReplicaFetcher {
       const now = Date.now();
       const ready: PartitionFetch[] = [];
       let next = Infinity;
+      const quota = this.quotas?.follower;
       for (const f of this.parts.values()) {
-        if (f.delayedUntil <= now) ready.push(f);
-        else next = Math.min(next, f.delayedUntil);
+        if (f.delayedUntil > now) next = Math.min(next, f.delayedUntil);
+        else if (quota !== undefined && quota.shouldThrottle(f.partition.topic, f.partition.partition, f.inSync)) next = Math.min(next, now + Math.max(1, quota.delayMs()));
+        else ready.push(f);
       }
       if (ready.length === 0) {
         await this.sleep(next === Infinity ? null : next - now, true);
@@ -198,6 +209,8 @@ export class ReplicaFetcher {
         const e = sent.get(`${t.topic}\u0000${pr.partitionIndex}`);
         // Removed, re-added or moved to a new epoch while the fetch was out: this answer is void.
         if (e === undefined || this.stopped || this.parts.get(e.f.partition) !== e.f || e.f.partition.leaderEpoch !== e.epoch) continue;
+        const quota = this.quotas?.follower;
+        if (quota !== undefined && pr.records !== null && quota.isThrottled(t.topic, pr.partitionIndex)) quota.record((pr.records as Buffer).length);
         work.push(this.apply(conn, e.f, pr));
       }
     }
@@ -215,7 +228,9 @@ export class ReplicaFetcher {
         }
       }
       f.lastReason = null;
-      f.replica.followLeaderLogStart(pr.logStartOffset);
+      f.inSync = pr.highWatermark - f.replica.fetchOffset <= 0;
+      // Before the next fetch, which reports our log start to the leader (DeleteRecords waits for it).
+      await f.replica.followLeaderLogStart(pr.logStartOffset);
       this.metrics?.fetcherLag(f.partition.topic, f.partition.partition, Math.max(0, pr.highWatermark - f.replica.fetchOffset));
     } else if (out.kind === 'backoff') {
       this.backOff(f, out.reason);

@@ -25,8 +25,15 @@
  *    holding it back then, where Kafka waits for the next fetch or append).
  * The stored state comes back in the answer (and later through the metadata image); a refused
  * write answers the state now stored, which the Partition applies if it still leads at this epoch.
+ *
+ * Low watermark (Kafka's lowWatermarkIfLeader): the smallest log start offset over the leader and
+ * the followers on live brokers, as their fetches report it (-1 until a follower has fetched in
+ * this leader epoch). DeleteRecords waits for it (delayed-delete-records.ts); it is re-checked when
+ * a follower's reported log start moves, the replicas change and at every ISR check (a broker
+ * that died stops counting).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { DelayedDeleteRecords, type LowWatermarkAnswer } from './delayed-delete-records.js';
 import { DelayedProduces } from './delayed-produce.js';
 import { FollowerState } from './follower-state.js';
 import type { AlterIsrRequest, AlterIsrResult, StoredPartitionState } from './isr-writer.js';
@@ -47,6 +54,8 @@ export interface LeaderHost {
   /** The log's visible end: what followers can fetch, the leader's own "log end" here. */
   readonly visibleEndOffset: number;
   readonly highWatermark: number;
+  /** The leader's own log start offset. */
+  readonly logStartOffset: number;
   /** Moves the log's high watermark (never back; bounded by the visible end); returns it. */
   updateHighWatermark(offset: number): number;
   /** An ISR write answered with the stored state: apply it if it is still ours. */
@@ -57,6 +66,7 @@ export class LeaderReplicas {
   /** Fetch state of every replica but this broker. */
   private readonly followers = new Map<number, FollowerState>();
   readonly delayed = new DelayedProduces();
+  private readonly deleteRecords = new DelayedDeleteRecords(() => this.lowWatermark());
   /** The ISR change being written (Kafka's PendingExpandIsr / PendingShrinkIsr). */
   private pending: AlterIsrRequest | null = null;
   private resigned = false;
@@ -86,6 +96,7 @@ export class LeaderReplicas {
     }
     if (newLeaderEpoch) this.pending = null; // an answer for the old epoch is void
     this.maybeIncrementHighWatermark(now);
+    this.deleteRecords.check();
   }
 
   /** The ISR the high watermark and acks=all count: the committed one plus a member being added. */
@@ -108,9 +119,27 @@ export class LeaderReplicas {
     const f = this.followers.get(replicaId);
     if (f === undefined || this.resigned) return;
     const before = f.logEndOffset;
+    const startBefore = f.logStartOffset;
     f.updateFetchState(fetchOffset, logStartOffset, nowMs, leaderEndOffset);
     this.maybeExpandIsr(f);
     if (f.logEndOffset !== before) this.maybeIncrementHighWatermark(nowMs);
+    if (f.logStartOffset !== startBefore) this.deleteRecords.check();
+  }
+
+  /** The smallest log start offset over this leader and the followers on live brokers (see the header). */
+  lowWatermark(): number {
+    let low = this.host.logStartOffset;
+    const alive = this.ctx.isBrokerAlive;
+    for (const f of this.followers.values()) {
+      if (f.logStartOffset < low && (alive === undefined || alive.call(this.ctx, f.brokerId))) low = f.logStartOffset;
+    }
+    return low;
+  }
+
+  /** DeleteRecords moved the leader's log start: answers once the low watermark reaches `required` (delayed-delete-records.ts). */
+  awaitLowWatermark(required: number, timeoutMs: number): Promise<LowWatermarkAnswer> {
+    if (this.resigned) return Promise.resolve({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 });
+    return this.deleteRecords.wait(required, timeoutMs);
   }
 
   /** The log's own end moved (an append became visible, or a truncation). */
@@ -152,6 +181,8 @@ export class LeaderReplicas {
     // A follower outside the ISR that stopped being caught up no longer holds the high watermark;
     // no fetch may come to say so (Kafka re-evaluates only on fetches and ISR changes).
     this.maybeIncrementHighWatermark(nowMs);
+    // A follower's broker that died no longer holds DeleteRecords back.
+    this.deleteRecords.check();
     if (this.pending !== null) return;
     const leaderEnd = this.host.visibleEndOffset;
     const me = this.host.localBrokerId;
@@ -204,6 +235,7 @@ export class LeaderReplicas {
     this.resigned = true;
     this.pending = null;
     this.delayed.failAll(err);
+    this.deleteRecords.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   }
 
   private notLeader(): KafkaError {

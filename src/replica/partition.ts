@@ -408,15 +408,22 @@ export class Partition implements port.Partition {
 
   /**
    * DeleteRecords on the leader: moves the log start offset to `offset` (-1: the high watermark)
-   * and returns the new low watermark. OFFSET_OUT_OF_RANGE above the high watermark.
-   *
-   * Cluster: the low watermark is the minimum log start offset over the live replicas, and the
-   * request waits until it reaches `offset` (Kafka's DelayedDeleteRecords). Kafka also refuses
+   * and returns the new log start. OFFSET_OUT_OF_RANGE above the high watermark. Kafka also refuses
    * topics whose cleanup.policy lacks `delete` (POLICY_VIOLATION); Runnel does not yet.
    */
   deleteRecordsBefore(offset: number): Promise<number> {
     if (!this.isLeader) return Promise.reject(this.notLeader());
     return this.log.deleteRecordsBefore(offset);
+  }
+
+  /**
+   * Then the answer: on a single node the log start, at once; in a cluster, the low watermark (the
+   * minimum log start offset over the live replicas) once it reaches `required`, as Kafka's
+   * DelayedDeleteRecords waits (cluster-replica.ts).
+   */
+  awaitLowWatermark(required: number, timeoutMs: number): Promise<{ errorCode: ErrorCodeValue; lowWatermark: number }> {
+    if (this.replication !== null) return this.replication.awaitLowWatermark(required, timeoutMs);
+    return Promise.resolve({ errorCode: ErrorCode.NONE, lowWatermark: this.log.logStartOffset });
   }
 
   // ---- OffsetsForLeaderEpoch ---------------------------------------------------------------

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { IsrWriter } from './isr-writer.js';
 import type { Partition } from './partition.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
+import type { ReplicationQuotas } from './replication-quotas.js';
 
 export interface ReplicationContext {
   /** Where the leader writes ISR changes (null: never changes it, e.g. in tests). */
@@ -32,6 +33,14 @@ export interface ReplicationContext {
    * transactions). Absent: nothing is recorded (tests).
    */
   readonly transactionalPartitions?: TransactionalPartitionsPort;
+  /** The replication throttles (replication-quotas.ts): the leader side applies them to followers' fetches. Absent: none (tests). */
+  readonly quotas?: ReplicationQuotas;
+  /**
+   * Whether a broker is alive (registered in the metadata image): DeleteRecords' low watermark
+   * counts the log start offsets of live replicas only, as Kafka's lowWatermarkIfLeader. Absent:
+   * every replica counts.
+   */
+  isBrokerAlive?(brokerId: number): boolean;
 }
 
 /** What followers use of the transactional-partitions record (TransactionalPartitions satisfies it). */

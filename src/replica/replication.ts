@@ -4,6 +4,8 @@
  *  - `context`, given to every Partition (ISR writer, replica.lag.time.max.ms, metrics, logger);
  *  - `fetchers`, the FollowerFetchers implementation (fetcher-manager.ts);
  *  - the ISR shrink check (isr-expiration.ts), started with the partitions this broker leads;
+ *  - `quotas`, the replication throttles (replication-quotas.ts) both sides apply; the broker
+ *    feeds it the topics' throttled-replicas configs;
  *  - `metrics`, rendered on /metrics.
  * Single node: none of this exists.
  *
@@ -24,6 +26,7 @@ import type { IsrWriter } from './isr-writer.js';
 import type { Partition } from './partition.js';
 import type { ReplicationContext, TransactionalPartitionsPort } from './replication-context.js';
 import { type MetricsWriter, ReplicationMetrics } from './replication-metrics.js';
+import { ReplicationQuotas } from './replication-quotas.js';
 
 export interface ReplicationOptions {
   brokerId: number;
@@ -73,6 +76,7 @@ export class Replication {
   readonly context: ReplicationContext;
   readonly fetchers: ReplicaFetcherManager;
   readonly metrics: ReplicationMetrics;
+  readonly quotas: ReplicationQuotas;
   private expiration: IsrExpiration | null = null;
   private leaders: () => Iterable<Partition> = () => [];
   private minInsyncReplicas: (topic: string) => number = () => 1;
@@ -80,16 +84,21 @@ export class Replication {
   constructor(private readonly opts: ReplicationOptions) {
     this.metrics = new ReplicationMetrics(opts.maxPartitionSeries);
     const log = opts.log.child({ module: 'replication' });
+    const now = opts.now ?? Date.now;
+    this.quotas = new ReplicationQuotas(opts.brokerId, opts.config, now);
     this.context = {
       isrWriter: opts.isrWriter,
       replicaLagTimeMaxMs: opts.config.int('replica.lag.time.max.ms'),
       metrics: this.metrics,
       logger: log,
-      now: opts.now ?? Date.now,
+      now,
       onBecameLeader: opts.onBecameLeader,
       transactionalPartitions: opts.transactionalPartitions,
+      quotas: this.quotas,
+      // Registered in the metadata image = holds a live etcd lease.
+      isBrokerAlive: (id) => opts.addresses.addressOf(id) !== null,
     };
-    this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, connect: opts.connect });
+    this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, quotas: this.quotas, connect: opts.connect });
   }
 
   /**
@@ -106,6 +115,7 @@ export class Replication {
   /** /metrics (admin-http/broker-metrics.ts, through BrokerStatus.replication). */
   render(w: MetricsWriter): void {
     this.metrics.render(w, this.leaders(), this.minInsyncReplicas);
+    this.quotas.render(w);
   }
 
   async close(): Promise<void> {
