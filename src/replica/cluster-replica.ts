@@ -252,8 +252,8 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
   /**
    * A fetch response's log start offset: ours follows it up (DeleteRecords and retention on the
    * leader; Kafka's maybeIncrementLogStartOffset on the follower), never past our high watermark.
-   * Queued on the log's maintenance chain; resolves once moved (the fetcher waits for it, so its
-   * next fetch reports the new start); a failure is logged and retried by the next response.
+   * Queued on the log's maintenance chain; resolves once moved, never rejects: a failure is logged
+   * and retried by the next response.
    */
   followLeaderLogStart(leaderLogStartOffset: number): Promise<void> {
     const target = Math.min(leaderLogStartOffset, this.log.highWatermark);

@@ -229,8 +229,9 @@ export class ReplicaFetcher {
       }
       f.lastReason = null;
       f.inSync = pr.highWatermark - f.replica.fetchOffset <= 0;
-      // Before the next fetch, which reports our log start to the leader (DeleteRecords waits for it).
-      await f.replica.followLeaderLogStart(pr.logStartOffset);
+      // Not awaited: the move queues behind the log's maintenance (retention, compaction), which must
+      // not stall the round; a later fetch reports the new log start (DeleteRecords waits for it).
+      void f.replica.followLeaderLogStart(pr.logStartOffset);
       this.metrics?.fetcherLag(f.partition.topic, f.partition.partition, Math.max(0, pr.highWatermark - f.replica.fetchOffset));
     } else if (out.kind === 'backoff') {
       this.backOff(f, out.reason);
