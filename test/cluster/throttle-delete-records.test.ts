@@ -5,7 +5,8 @@
  *  - DeleteRecords on an RF 3 topic (kafkajs admin.deleteTopicRecords) answers only once every
  *    replica's log start offset reached the offset (Kafka's DelayedDeleteRecords): right after the
  *    answer, each replica — read with a Fetch v11 from that replica (KIP-392 follower fetch, whose
- *    answer carries the replica's own log start offset) — starts at or past it.
+ *    answer carries the replica's own log start offset) — starts at or past it; a replica whose
+ *    broker is paused holds the answer back until REQUEST_TIMED_OUT.
  *  - Replication throttling as kafka-reassign-partitions --throttle sets it: adding a replica to a
  *    partition holding 20 MB with --throttle 1000000 copies at about 1 MB/s (the new replica's log
  *    grows by less than 3× the rate over a few seconds, and is far from done); the tool's configs
@@ -112,6 +113,19 @@ describe.skipIf(etcdMissing)('replication throttling and DeleteRecords: etcd + 3
       const views = await Promise.all(c.brokerIds.map((id) => replicaView(c, id, 'dr', 99)));
       expect(views.map((v) => [v.errorCode, v.logStartOffset])).toEqual(c.brokerIds.map(() => [ErrorCode.NONE, 60]));
       expect(await admin.fetchTopicOffsets('dr')).toEqual([expect.objectContaining({ partition: 0, low: '60', high: '100' })]);
+
+      // A replica that does not fetch (its broker paused, still registered) holds the answer back:
+      // REQUEST_TIMED_OUT after timeout_ms, with the low watermark of that moment; the leader has moved.
+      process.kill(c.pid(b)!, 'SIGSTOP');
+      try {
+        const t0 = Date.now();
+        const timedOut: any = await withBroker(c, ctl, (r) => r.request(21, 2, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: 80 }] }], timeoutMs: 1500 }));
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+        expect(timedOut.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT, lowWatermark: 60 });
+        expect((await replicaView(c, ctl, 'dr', 99)).logStartOffset).toBe(80);
+      } finally {
+        process.kill(c.pid(b)!, 'SIGCONT');
+      }
 
       // -1: up to the high watermark, on every replica too.
       await admin.deleteTopicRecords({ topic: 'dr', partitions: [{ partition: 0, offset: '-1' }] });
