@@ -247,14 +247,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   // leader/follower.replication.throttled.replicas.
   { name: 'leader.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'In a cluster: the most bytes/s this broker, as leader, serves to followers of the replicas listed in their topic\'s leader.replication.throttled.replicas (followers outside the ISR only; Long.MAX_VALUE: no limit). Set dynamically per broker, as kafka-reassign-partitions --throttle does; keep it above 1 MB/s. Enforced by src/replica/replication-quotas.ts: a throttled partition gets no records while the rate is exceeded.', validate: atLeast(0), dynamic: true },
   { name: 'follower.replication.throttled.rate', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'In a cluster: the most bytes/s this broker, as follower, fetches for the replicas listed in their topic\'s follower.replication.throttled.replicas while they are outside the ISR (Long.MAX_VALUE: no limit). Set dynamically per broker, as kafka-reassign-partitions --throttle does; keep it above 1 MB/s. Enforced by src/replica/replication-quotas.ts: a throttled partition is left out of the fetch while the rate is exceeded.', validate: atLeast(0), dynamic: true },
-  {
-    name: 'runnel.delete.records.max.timeout.ms',
-    type: 'int',
-    default: 60000,
-    doc: "Runnel: the longest a DeleteRecords request waits, in a cluster, for every live replica's log start offset to reach the requested offset (Kafka's DelayedDeleteRecords); a larger timeout_ms is cut to this. Partitions not there by then answer REQUEST_TIMED_OUT (their records are deleted on the leader all the same).",
-    validate: atLeast(0),
-    dynamic: true,
-  },
+  { name: 'runnel.delete.records.max.timeout.ms', type: 'int', default: 60000, doc: "Runnel: the longest a DeleteRecords request waits, in a cluster, for every live replica's log start offset to reach the requested offset (Kafka's DelayedDeleteRecords); a larger timeout_ms is cut to this. Partitions not there by then answer REQUEST_TIMED_OUT (their records are deleted on the leader all the same).", validate: atLeast(0), dynamic: true },
   { name: 'replica.alter.log.dirs.io.max.bytes.per.second', type: 'long', default: Number.MAX_SAFE_INTEGER, doc: 'Accepted for compatibility (Runnel never moves replicas between log dirs).', validate: atLeast(0), dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets.', validate: atLeast(1) },
   { name: 'offsets.topic.replication.factor', type: 'int', reportedType: 'short', default: 3, doc: 'Replication factor of __consumer_offsets (and of _schemas) when a cluster creates it, capped at the live brokers; a single node always uses 1.', validate: atLeast(1) },

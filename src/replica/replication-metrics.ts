@@ -5,7 +5,8 @@
  *   kafka_server_replicamanager_underminisrpartitioncount              led here, ISR below min.insync.replicas
  *   kafka_server_fetcherlagmetrics_consumerlag{topic,partition}        followed here: leader's high watermark − our end
  * Counters move on ISR changes and fetch responses (never per record); the gauges are computed at
- * scrape time from the partitions.
+ * scrape time from the partitions. The replication throttles' metrics (byte rates of throttled
+ * replicas) are rendered by replication-quotas.ts.
  */
 /** What render writes to (admin-http/prometheus-text.ts's PrometheusText satisfies it). */
 export interface MetricsWriter {
