@@ -38,7 +38,7 @@ export const CONFIRM_MS = 200;
 export const RETRY_MS = 1000;
 /** A connect not done by then is abandoned (inconclusive). */
 export const CONNECT_TIMEOUT_MS = 2000;
-/** A connection closed sooner than this after it opened (a proxy, max.connections) is not followed up at once. */
+/** Connections that keep closing sooner than this after opening (a proxy, max.connections) are retried after RETRY_MS. */
 export const MIN_LIFETIME_MS = 1000;
 
 export interface LivenessMonitorOptions {

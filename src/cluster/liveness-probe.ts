@@ -13,8 +13,11 @@
  *    behind a wrongly advertised address, is never judged: it is left to the lease);
  *  - twice in a row, `confirmMs` apart, with no successful connect between (a brief gap while a
  *    listener is rebound is not a death).
- * Anything else (a timeout, an unreachable host, a connection that opens and closes at once as a
- * proxy or a full `max.connections` does) retries every `retryMs` and says nothing.
+ * Anything else (a timeout, an unreachable host) retries every `retryMs` and says nothing. A closed
+ * connection is always followed up at once (a broker killed right after the probe connected is
+ * found as fast as any other), unless the connections keep closing soon after they open (a proxy
+ * in front of a dead process, a full `max.connections`): from the second such one in a row, the
+ * next connect waits `retryMs`.
  *
  * The connection carries no request: the broker only sees an idle client (it closes it after
  * connections.max.idle.ms; the probe then connects again).
@@ -38,7 +41,7 @@ export interface ProbeOptions {
   retryMs: number;
   /** A connect that has not completed by then is abandoned (inconclusive). */
   connectTimeoutMs: number;
-  /** A connection that lived shorter than this before closing is inconclusive too (retried after retryMs). */
+  /** Connections that keep closing sooner than this after they opened are retried after retryMs (see the header). */
   minLifetimeMs: number;
   /** A connection factory (tests); net.connect by default. */
   connect?: (host: string, port: number) => Socket;
@@ -51,6 +54,8 @@ export class LivenessProbe {
   private reached = false;
   /** Consecutive refused connects since the last successful one. */
   private refusals = 0;
+  /** Consecutive connections that closed sooner than minLifetimeMs after opening. */
+  private shortLived = 0;
   private stopped = false;
   private gone = false;
 
@@ -106,7 +111,8 @@ export class LivenessProbe {
       this.socket = null;
       if (connectedAt >= 0) {
         // The peer closed (or reset) our connection: find out at once whether anything still listens.
-        this.schedule(performance.now() - connectedAt >= this.options.minLifetimeMs ? 0 : this.options.retryMs);
+        this.shortLived = performance.now() - connectedAt < this.options.minLifetimeMs ? this.shortLived + 1 : 0;
+        this.schedule(this.shortLived >= 2 ? this.options.retryMs : 0);
         return;
       }
       if (errorCode === 'ECONNREFUSED' && this.reached) {

@@ -52,8 +52,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function probe(port: number, onGone: (t: ProbeTarget, evidence: string) => void, connectFn?: (host: string, port: number) => Socket): LivenessProbe {
-  const p = new LivenessProbe({ brokerId: 2, incarnation: '77', host: '127.0.0.1', port }, { onGone, ...timings, connect: connectFn });
+function probe(port: number, onGone: (t: ProbeTarget, evidence: string) => void, connectFn?: (host: string, port: number) => Socket, overrides: Partial<typeof timings> = {}): LivenessProbe {
+  const p = new LivenessProbe({ brokerId: 2, incarnation: '77', host: '127.0.0.1', port }, { onGone, ...timings, ...overrides, connect: connectFn });
   cleanups.push(() => p.stop());
   p.start();
   return p;
@@ -80,6 +80,32 @@ describe('LivenessProbe', () => {
     expect(await until(() => gone.length > 0, 2000)).toBe(true);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(gone).toEqual([`77: 127.0.0.1:${l.port} refused 2 connects 50 ms apart`]);
+  });
+
+  it('reports a listener that went away right after the probe connected just as fast', async () => {
+    const l = await new Listener().listen();
+    cleanups.push(() => l.die());
+    let gone = 0;
+    const p = probe(l.port, () => gone++, undefined, { minLifetimeMs: 10_000, retryMs: 5000 });
+    expect(await until(() => p.connected, 2000)).toBe(true);
+    await l.die();
+    expect(await until(() => gone > 0, 1000)).toBe(true);
+  });
+
+  it('backs off when connections keep closing right after they open (a proxy in front of a dead process)', async () => {
+    let accepted = 0;
+    const server = createServer((s) => {
+      accepted++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    let gone = 0;
+    probe((server.address() as { port: number }).port, () => gone++, undefined, { minLifetimeMs: 1000, retryMs: 300 });
+    await sleep(700);
+    expect(gone).toBe(0);
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    expect(accepted).toBeLessThanOrEqual(5);
   });
 
   it('never reports a listener that keeps accepting (a frozen process), even when it drops the connection', async () => {
