@@ -89,7 +89,8 @@ export class LivenessProbe {
     this.socket = socket;
     let connectedAt = -1;
     let errorCode: string | undefined;
-    socket.setNoDelay(true);
+    // A probe never keeps the process alive on its own (the broker closes it when it stops).
+    socket.unref();
     socket.setTimeout(this.options.connectTimeoutMs);
     socket.on('connect', () => {
       connectedAt = performance.now();
