@@ -460,6 +460,9 @@ export class Broker implements BrokerStatus {
     const t0 = performance.now();
     this.ready = false;
     this.lifecycle = 'stopping';
+    // Cluster: no more probing of the others, and no re-registration once the lease is gone (the
+    // others' probes revoke it as soon as the listeners below close).
+    this.cluster?.leave();
     // Cluster: leaderships move to other brokers first, while this one still serves.
     await this.cluster?.shutdown(this.config.int('runnel.shutdown.timeout.ms'));
     const deadline = Date.now() + this.config.int('runnel.shutdown.timeout.ms');

@@ -9,7 +9,7 @@
  */
 import type { ClusterMode } from './cluster/cluster-mode.js';
 import type { ListenerAddress } from './cluster/node.js';
-import { registrationListeners } from './cluster/registration.js';
+import { interBrokerListenerName } from './cluster/cluster-config.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import { SCHEMAS_TOPIC } from './data/internal-topic.js';
 import type { BrokerAddresses } from './replica/fetcher-manager.js';
@@ -17,11 +17,6 @@ import { imageAddresses } from './replica/replication.js';
 import type { RegistryCluster } from './schema/index.js';
 import { registryListener } from './schema/listener.js';
 import type { MarkerRouting } from './txn/cluster-markers.js';
-
-/** The listener other brokers are reached on: inter.broker.listener.name, else the first listener. */
-function interBrokerListenerName(config: BrokerConfig): string | null {
-  return config.string('inter.broker.listener.name') ?? registrationListeners(config)[0]?.name ?? null;
-}
 
 /** Where other brokers' inter-broker listeners are, as registered now. */
 export function interBrokerAddresses(cluster: ClusterMode, config: BrokerConfig): BrokerAddresses {

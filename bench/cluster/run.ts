@@ -41,9 +41,10 @@
  * `dist/runnel.mjs` brokers (runnel-cluster.ts; build first): `runnel` with every default
  * (broker.session.timeout.ms 9000 / heartbeat 2000 like Kafka, fsync per append),
  * `runnel-nofsync` without the fsync per append (Kafka's flush policy), `runnel-session3s`
- * (3000 / 1000), `runnel-session3s-hb500` (3000 / 500) and `runnel-session2s` (2000 / 500): the
- * session timeout sets Runnel's failover
- * time as it sets Kafka's.
+ * (3000 / 1000), `runnel-session3s-hb500` (3000 / 500) and `runnel-session2s` (2000 / 500), and
+ * `runnel-noprobe` (defaults without runnel.broker.liveness.probe.enable): without the liveness
+ * probe the session timeout sets Runnel's failover time as it sets Kafka's; with it (the
+ * default) a killed broker's lease is revoked as soon as its port refuses connections.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -84,6 +85,7 @@ export const TARGETS: Record<string, (o: TargetOptions) => Promise<ClusterTarget
   'runnel-session3s': runnel('runnel-session3s', { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 1000 }),
   'runnel-session3s-hb500': runnel('runnel-session3s-hb500', { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500 }),
   'runnel-session2s': runnel('runnel-session2s', { 'broker.session.timeout.ms': 2000, 'broker.heartbeat.interval.ms': 500 }),
+  'runnel-noprobe': runnel('runnel-noprobe', { 'runnel.broker.liveness.probe.enable': false }),
 };
 
 const isRunnel = (c: ClusterTarget): c is RunnelBenchCluster => 'logCount' in c;

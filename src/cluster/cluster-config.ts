@@ -4,6 +4,7 @@
  * Null in single-node mode (no runnel.etcd.endpoints): nothing of the cluster is created then.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
+import { registrationListeners } from './registration.js';
 
 export interface ClusterSettings {
   endpoints: string[];
@@ -28,6 +29,15 @@ export interface ClusterSettings {
   imbalanceCheckIntervalMs: number;
   /** controlled.shutdown.enable */
   controlledShutdown: boolean;
+  /** runnel.broker.liveness.probe.enable (liveness-monitor.ts) */
+  livenessProbe: boolean;
+  /** The listener other brokers are reached on: inter.broker.listener.name, else the first advertised one. */
+  interBrokerListener: string | null;
+}
+
+/** The listener other brokers are reached on: inter.broker.listener.name, else the first listener. */
+export function interBrokerListenerName(config: BrokerConfig): string | null {
+  return config.string('inter.broker.listener.name') ?? registrationListeners(config)[0]?.name ?? null;
 }
 
 export function clusterSettings(config: BrokerConfig): ClusterSettings | null {
@@ -45,5 +55,7 @@ export function clusterSettings(config: BrokerConfig): ClusterSettings | null {
     autoLeaderRebalance: config.bool('auto.leader.rebalance.enable'),
     imbalanceCheckIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
     controlledShutdown: config.bool('controlled.shutdown.enable'),
+    livenessProbe: config.bool('runnel.broker.liveness.probe.enable'),
+    interBrokerListener: interBrokerListenerName(config),
   };
 }

@@ -10,6 +10,9 @@
  *                   time, coalesced (the topic mirror and the replica manager follow the image)
  *   register        after the listeners are bound: P/brokers/<id> under a lease (DuplicateNodeIdError
  *                   when a live broker holds the id), then the controller election (Controller.follow)
+ *   probe           once registered: the other brokers' liveness probes (liveness-monitor.ts), so a
+ *                   killed broker's lease is revoked within a second (runnel.broker.liveness.probe.enable)
+ *   leave           the broker is stopping: probes stop, a fencing no longer registers it again
  *   shutdown        controlled shutdown (controlled.shutdown.enable): leaderships move away first
  *   close           leave the election, revoke the lease, stop watching, close the client
  *
@@ -24,6 +27,7 @@ import { Controller, electLeaders } from './controller.js';
 import { controlledShutdown } from './controlled-shutdown.js';
 import { type EtcdStore, connectEtcd } from './etcd.js';
 import { sleep } from './etcd-types.js';
+import { LivenessMonitor } from './liveness-monitor.js';
 import { type ClusterImage, MetadataImage } from './metadata-image.js';
 import type { ElectionOutcome, ReassignmentAnswer, ReassignmentRequest } from './node.js';
 import { ProducerIdBlocks } from './producer-ids.js';
@@ -41,13 +45,21 @@ export class ClusterMode extends EventEmitter {
   private image: MetadataImage | null = null;
   private registration: Registration | null = null;
   private controller: Controller | null = null;
+  private liveness: LivenessMonitor | null = null;
   private stopFollowing: (() => void) | null = null;
   private applyFn: ((image: ClusterImage) => Promise<void>) | null = null;
   private applying: Promise<void> | null = null;
   private dirty = false;
   private closed = false;
   private readonly waiters = new Set<() => void>();
-  private readonly onChange = () => this.kick();
+  private readonly onChange = () => {
+    // A registration deleted in etcd (its lease revoked by another broker's probe, or expired)
+    // fences this broker now, not at its next keep-alive.
+    const image = this.current();
+    this.registration?.checkImage(image);
+    this.liveness?.update(image);
+    this.kick();
+  };
 
   private constructor(
     readonly settings: ClusterSettings,
@@ -180,6 +192,20 @@ export class ClusterMode extends EventEmitter {
       maxTxnOps: s.maxTxnOps,
     });
     this.stopFollowing = this.controller.follow(registration);
+    if (s.livenessProbe && !this.closed) {
+      this.liveness = new LivenessMonitor({ nodeId: s.nodeId, store: this.store, listenerName: s.interBrokerListener, log: this.log, image: () => this.current() });
+      this.liveness.update(this.current());
+    }
+  }
+
+  /**
+   * The broker is stopping: its probes of the others stop, and a fencing from now on (its own
+   * lease revoked by another broker's probe once its listeners close) does not register it again.
+   */
+  leave(): void {
+    this.liveness?.close();
+    this.liveness = null;
+    this.registration?.leave();
   }
 
   /** Whether this broker's lease counts as lost (or it is not registered). */
@@ -235,6 +261,7 @@ export class ClusterMode extends EventEmitter {
   /** Leaves the cluster: the election, the lease (its registration goes at once), the watch, the client. */
   async close(): Promise<void> {
     this.closed = true;
+    this.leave();
     this.image?.off('change', this.onChange);
     this.stopFollowing?.();
     await this.controller?.close().catch(() => undefined);

@@ -13,8 +13,10 @@
  * Events:
  * - 'registered' (BrokerRegistration): registered, first or again after being fenced (with a new
  *   lease, so a new incarnation).
- * - 'fenced' (reason: string): the lease counts as lost; stop leading. Re-registration is
- *   attempted every heartbeat interval until etcd answers.
+ * - 'fenced' (reason: string): the lease counts as lost (the clock ran out, etcd said the lease
+ *   is gone, or the metadata image no longer holds the registration: checkImage); stop leading.
+ *   Re-registration is attempted every heartbeat interval until etcd answers (not once `leave()`
+ *   was called: the broker is stopping).
  * - 'unfenced' (BrokerRegistration): registered again after being fenced (after 'registered').
  * - 'error' (DuplicateNodeIdError): while this broker was fenced, another live broker registered
  *   the same node.id. Re-registration stops; the broker should shut down.
@@ -125,6 +127,10 @@ export class Registration extends EventEmitter {
   private attempts = 0;
   /** A controlled shutdown was requested: a re-registration keeps saying so. */
   private shuttingDown = false;
+  /** The broker is stopping: once fenced it does not register again. */
+  private leaving = false;
+  /** The etcd revision of the transaction that wrote the current registration. */
+  private registeredRevision = 0;
 
   constructor(
     private readonly store: EtcdStore,
@@ -158,6 +164,22 @@ export class Registration extends EventEmitter {
   /** Monotonic send time of the last keep-alive (or grant) etcd acknowledged. */
   lastKeepAlive(): number {
     return this.lastKeepAliveSentAt;
+  }
+
+  /**
+   * Called with every metadata image: when an image at or after the registration's own revision
+   * lacks it (its lease was revoked, e.g. by another broker's liveness probe, or it expired), the
+   * broker is fenced at once instead of at its next keep-alive, up to a heartbeat later.
+   */
+  checkImage(image: { revision: number; brokers: ReadonlyMap<number, { incarnation: string }> }): void {
+    if (this.state !== 'registered' || !this.registration || image.revision < this.registeredRevision) return;
+    if (image.brokers.get(this.options.nodeId)?.incarnation === this.registration.incarnation) return;
+    this.fence(`the registration is gone from etcd (revision ${image.revision}): its lease was revoked or expired`);
+  }
+
+  /** The broker is stopping: a fencing from now on (its lease revoked by another broker) does not register it again. */
+  leave(): void {
+    this.leaving = true;
   }
 
   /**
@@ -218,6 +240,7 @@ export class Registration extends EventEmitter {
     }
     const wasFenced = this.state === 'fenced';
     this.registration = registration;
+    this.registeredRevision = r.revision;
     this.state = 'registered';
     this.lastAttemptAt = sentAt;
     this.renewed(sentAt);
@@ -254,7 +277,7 @@ export class Registration extends EventEmitter {
     this.keepAliveTimer = null;
     this.log.warn({ reason, incarnation: this.registration?.incarnation }, 'lease counted lost: fenced (no longer acting as a leader)');
     this.emit('fenced', reason);
-    this.scheduleReregister(0);
+    if (!this.leaving) this.scheduleReregister(0);
   }
 
   private scheduleKeepAlive(): void {
@@ -297,7 +320,7 @@ export class Registration extends EventEmitter {
 
   /** After fencing: drop the old lease (and with it the old registration), then register anew. */
   private async reregister(): Promise<void> {
-    if (this.state !== 'fenced') return;
+    if (this.state !== 'fenced' || this.leaving) return;
     try {
       const old = this.registration?.incarnation;
       if (old) await this.store.revokeLease(old);

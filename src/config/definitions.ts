@@ -473,6 +473,12 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'auto.leader.rebalance.enable', type: 'boolean', default: true, doc: 'In a cluster: the controller periodically moves leadership back to each partition\'s preferred (first) replica when it is in the ISR.' },
   { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: 300, doc: 'In a cluster: how often the controller checks for partitions not led by their preferred replica.', validate: atLeast(1) },
   { name: 'controlled.shutdown.enable', type: 'boolean', default: true, doc: 'In a cluster: a stopping broker first asks the controller to move its leaderships away, then leaves.' },
+  {
+    name: 'runnel.broker.liveness.probe.enable',
+    type: 'boolean',
+    default: true,
+    doc: 'Runnel, in a cluster: every broker keeps one idle TCP connection to each other broker\'s inter-broker listener. When it closes and two new connects 200 ms apart are refused (ECONNREFUSED: nothing listens there, the process is gone), the broker revokes that registration\'s etcd lease, so a killed broker\'s leaderships move within a second instead of after broker.session.timeout.ms. Only a broker this one has reached before is judged; timeouts and unreachable hosts (a network cut, a frozen process) are left to the session timeout. A live broker whose lease was revoked stops leading at once and registers again. Turn it off where a firewall answers with TCP resets (REJECT) between brokers.',
+  },
 ];
 
 /** Kafka keys that Runnel accepts so an existing server.properties starts, but that have no effect. */

@@ -30,6 +30,8 @@ describe('clusterSettings', () => {
       autoLeaderRebalance: true,
       imbalanceCheckIntervalMs: 300_000,
       controlledShutdown: true,
+      livenessProbe: true,
+      interBrokerListener: 'PLAINTEXT',
     });
   });
 });

@@ -1,0 +1,147 @@
+/**
+ * One broker's liveness probe (liveness-monitor.ts has the why): an idle TCP connection to the
+ * broker's inter-broker listener, and the rule that turns what the kernel says about that port
+ * into "this broker's process is gone".
+ *
+ * A process that dies (SIGKILL, crash, OOM kill) has its sockets closed by the kernel at once:
+ * the idle connection gets a FIN or RST, and a new connect to its port is refused (ECONNREFUSED:
+ * the host answered with a reset, nothing listens there). Neither happens to a process that is
+ * alive but frozen (SIGSTOP, a long GC or event-loop stall: the kernel still completes the
+ * handshake into the listen backlog), nor behind a network cut or a dead host (no answer: a
+ * timeout, EHOSTUNREACH). So only a refusal counts, and only:
+ *  - after the probe has connected to this address at least once (a broker never reached, e.g.
+ *    behind a wrongly advertised address, is never judged: it is left to the lease);
+ *  - twice in a row, `confirmMs` apart, with no successful connect between (a brief gap while a
+ *    listener is rebound is not a death).
+ * Anything else (a timeout, an unreachable host) retries every `retryMs` and says nothing. A closed
+ * connection is always followed up at once (a broker killed right after the probe connected is
+ * found as fast as any other), unless the connections keep closing soon after they open (a proxy
+ * in front of a dead process, a full `max.connections`): from the second such one in a row, the
+ * next connect waits `retryMs`.
+ *
+ * The connection carries no request: the broker only sees an idle client (it closes it after
+ * connections.max.idle.ms; the probe then connects again).
+ */
+import { type Socket, connect } from 'node:net';
+
+export interface ProbeTarget {
+  brokerId: number;
+  /** The registration's lease id: what is revoked, and nothing else. */
+  incarnation: string;
+  host: string;
+  port: number;
+}
+
+export interface ProbeOptions {
+  /** Called once, when the rule above says the process at the target is gone. */
+  onGone: (target: ProbeTarget, evidence: string) => void;
+  /** Between the two refused connects. */
+  confirmMs: number;
+  /** Between inconclusive attempts (timeouts, unreachable, short-lived connections). */
+  retryMs: number;
+  /** A connect that has not completed by then is abandoned (inconclusive). */
+  connectTimeoutMs: number;
+  /** Connections that keep closing sooner than this after they opened are retried after retryMs (see the header). */
+  minLifetimeMs: number;
+  /** A connection factory (tests); net.connect by default. */
+  connect?: (host: string, port: number) => Socket;
+}
+
+export class LivenessProbe {
+  private socket: Socket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** Whether a connect to this address ever succeeded. */
+  private reached = false;
+  /** Consecutive refused connects since the last successful one. */
+  private refusals = 0;
+  /** Consecutive connections that closed sooner than minLifetimeMs after opening. */
+  private shortLived = 0;
+  private stopped = false;
+  private gone = false;
+
+  constructor(
+    readonly target: ProbeTarget,
+    private readonly options: ProbeOptions,
+  ) {}
+
+  start(): void {
+    this.open();
+  }
+
+  /** Closes the connection and cancels any retry; idempotent. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  /** Whether the probe holds an open connection now (tests, metrics). */
+  get connected(): boolean {
+    return this.socket !== null && !this.socket.connecting && !this.socket.destroyed;
+  }
+
+  private open(): void {
+    if (this.stopped || this.gone) return;
+    const { host, port } = this.target;
+    const socket = this.options.connect ? this.options.connect(host, port) : connect({ host, port });
+    this.socket = socket;
+    let connectedAt = -1;
+    let errorCode: string | undefined;
+    // A probe never keeps the process alive on its own (the broker closes it when it stops).
+    socket.unref();
+    socket.setTimeout(this.options.connectTimeoutMs);
+    socket.on('connect', () => {
+      connectedAt = performance.now();
+      this.reached = true;
+      this.refusals = 0;
+      socket.setTimeout(0);
+    });
+    socket.on('timeout', () => {
+      errorCode = 'ETIMEDOUT';
+      socket.destroy();
+    });
+    // The broker never writes to a connection that sent no request; drain whatever comes.
+    socket.on('data', () => undefined);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      errorCode ??= err.code;
+    });
+    socket.on('close', () => {
+      if (this.socket !== socket || this.stopped) return;
+      this.socket = null;
+      if (connectedAt >= 0) {
+        // The peer closed (or reset) our connection: find out at once whether anything still listens.
+        this.shortLived = performance.now() - connectedAt < this.options.minLifetimeMs ? this.shortLived + 1 : 0;
+        this.schedule(this.shortLived >= 2 ? this.options.retryMs : 0);
+        return;
+      }
+      if (errorCode === 'ECONNREFUSED' && this.reached) {
+        this.refusals++;
+        if (this.refusals >= 2) {
+          this.gone = true;
+          this.options.onGone(this.target, `${host}:${port} refused ${this.refusals} connects ${this.options.confirmMs} ms apart`);
+          return;
+        }
+        this.schedule(this.options.confirmMs);
+        return;
+      }
+      // Never reached, timed out, unreachable: not evidence of a death. The lease decides.
+      this.refusals = 0;
+      this.schedule(this.options.retryMs);
+    });
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (delayMs === 0) {
+      this.open();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.open();
+    }, delayMs);
+    this.timer.unref();
+  }
+}
