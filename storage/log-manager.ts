@@ -8,9 +8,8 @@
  *   <dataDir>/<topic>-<partition>.<uuid>-delete/   deleted topic partitions awaiting removal (topic
  *                                                  part cut short to fit 255 bytes, file-names.ts)
  *   <dataDir>/recovery-point-offset-checkpoint     written periodically and at close
- *   <dataDir>/log-start-offset-checkpoint          written when log start offsets move, and at close;
- *                                                  segments below a moved log start are deleted
- *                                                  only after it is written
+ *   <dataDir>/log-start-offset-checkpoint          written when log start offsets move, and at
+ *                                                  close (segments below a log start go after it)
  *   <dataDir>/cleaner-offset-checkpoint            written after compaction, and at close
  *   <dataDir>/replication-offset-checkpoint        replicated logs' high watermarks: written with
  *                                                  the recovery points and at close, when any log
@@ -485,9 +484,8 @@ export class LogManager {
   }
 
   /**
-   * Writes log-start-offset-checkpoint, then tells each log the offset now durable for it: only
-   * then do segments below a moved log start go (log-maintenance.ts), so a crash finds either the
-   * old log start with its records or the new one.
+   * Writes log-start-offset-checkpoint, then tells each log the offset now durable for it: only then
+   * do segments below a moved log start go, so a crash finds the old log start or the new one.
    */
   private async writeLogStarts(): Promise<void> {
     const logs = [...this.logs.values()];
