@@ -8,7 +8,8 @@
  *   <dataDir>/<topic>-<partition>.<uuid>-delete/   deleted topic partitions awaiting removal (topic
  *                                                  part cut short to fit 255 bytes, file-names.ts)
  *   <dataDir>/recovery-point-offset-checkpoint     written periodically and at close
- *   <dataDir>/log-start-offset-checkpoint          written when log start offsets move, and at close
+ *   <dataDir>/log-start-offset-checkpoint          written when log start offsets move, and at
+ *                                                  close (segments below a log start go after it)
  *   <dataDir>/cleaner-offset-checkpoint            written after compaction, and at close
  *   <dataDir>/replication-offset-checkpoint        replicated logs' high watermarks: written with
  *                                                  the recovery points and at close, when any log
@@ -479,7 +480,18 @@ export class LogManager {
   }
 
   private writeLogStartCheckpoint(): Promise<void> {
-    return this.trackLogStartWrite(() => writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset)));
+    return this.trackLogStartWrite(() => this.writeLogStarts());
+  }
+
+  /**
+   * Writes log-start-offset-checkpoint, then tells each log the offset now durable for it: only then
+   * do segments below a moved log start go, so a crash finds the old log start or the new one.
+   */
+  private async writeLogStarts(): Promise<void> {
+    const logs = [...this.logs.values()];
+    const starts = logs.map((l) => l.logStartOffset);
+    await writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, logs.map((l, i) => ({ topic: l.topic, partition: l.partition, offset: starts[i]! })));
+    for (let i = 0; i < logs.length; i++) logs[i]!.logStartCheckpointed(starts[i]!);
   }
 
   /** Writes the leader-epoch checkpoints that lag their cache, then all three checkpoint files. */
@@ -493,7 +505,7 @@ export class LogManager {
       await this.flushLeaderEpochs();
       const recoveryPoint = (l: PartitionLog) => (l.leaderEpochs.lastWriteFailed ? l.logStartOffset : (points.get(l) ?? l.logStartOffset));
       await writeCheckpoint(this.fs, this.dataDir, RECOVERY_POINT_CHECKPOINT, this.entries(recoveryPoint));
-      await writeCheckpoint(this.fs, this.dataDir, LOG_START_CHECKPOINT, this.entries((l) => l.logStartOffset));
+      await this.writeLogStarts();
       await writeCheckpoint(this.fs, this.dataDir, CLEANER_CHECKPOINT, this.entries((l) => l.cleanerCheckpoint));
       // Single-node data dirs get no such file (nothing reads it there).
       const replicated = [...this.logs.values()].filter((l) => l.isReplicated);

@@ -102,10 +102,17 @@ export class PartitionLog extends LogState {
       onFsync: this.opts.onFsync,
       events: this,
     });
-    this.maint = new LogMaintenance(this, this.segs, res.logStartOffset, (l) => {
-      this.epochs.truncateFromStart(this.maint.startOffset);
-      this.opts.onLogStartOffsetChanged?.(l);
-    });
+    this.maint = new LogMaintenance(
+      this,
+      this.segs,
+      res.logStartOffset,
+      (l) => {
+        this.epochs.truncateFromStart(this.maint.startOffset);
+        this.opts.onLogStartOffsetChanged?.(l);
+      },
+      // The one who hears of log start moves checkpoints them and reports back (logStartCheckpointed).
+      this.opts.onLogStartOffsetChanged !== undefined,
+    );
     await epochs.finish({ segments: this.segs.all, fs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes }, this.maint.startOffset, this._nextOffset);
     if (this.opts.replicated) {
       const hw = Math.min(this.opts.highWatermark ?? 0, this._visibleEnd);
@@ -454,7 +461,15 @@ export class PartitionLog extends LogState {
     return this.maint.applyRetention(now);
   }
 
-  /** @internal Deletes the first `count` segments, plus any wholly below the log start offset. */
+  /**
+   * The owner durably wrote `offset` as this log's log start offset (log-start-offset-checkpoint):
+   * segments wholly below it are deleted now (DeleteRecords waits for this; log-maintenance.ts).
+   */
+  logStartCheckpointed(offset: number): void {
+    this.maint.startCheckpointed(offset);
+  }
+
+  /** @internal Deletes the first `count` segments, plus any wholly below the checkpointed log start offset. */
   deleteLeadingSegments(count: number): Promise<number> {
     return this.maint.deleteLeadingSegments(count);
   }

@@ -7,7 +7,8 @@
  *  - time (retention.ms, cleanup.policy has delete): segments whose newest record is older than
  *    retention.ms, stopping at the first one that is not;
  *  - size (retention.bytes): the oldest segments while the log minus them still exceeds the limit;
- *  - log start offset (DeleteRecords): segments wholly below it.
+ *  - log start offset (DeleteRecords): segments wholly below it, once it is checkpointed
+ *    (log-maintenance.ts says why).
  * Only segments wholly below the high watermark are deletable. The active segment is never
  * deleted here; when it alone is expired by time and holds data, `rollActive` asks the caller to
  * roll it so the next pass can delete it (Kafka does the same).
@@ -82,11 +83,11 @@ export interface RetainedLog {
 }
 
 /**
- * Applies retention.ms / retention.bytes / the log start offset to `log`: deletes whole leading
+ * Applies retention.ms / retention.bytes / the checkpointed log start offset to `log`: deletes whole leading
  * segments, rolling the active one first when it alone is expired. Returns the number deleted.
  * The caller serialises it with the log's other maintenance.
  */
-export async function retentionPass(log: RetainedLog, now: number): Promise<number> {
+export async function retentionPass(log: RetainedLog, checkpointedLogStart: number, now: number): Promise<number> {
   if (log.isClosed) return 0;
   const cfg = log.config;
   let deleted = 0;
@@ -107,7 +108,7 @@ export async function retentionPass(log: RetainedLog, now: number): Promise<numb
       segs.map((s, i) => ({ baseOffset: s.baseOffset, size: s.queuedSize, maxTimestamp: s.timeMetaKnown ? s.maxTimestamp : Number.MAX_SAFE_INTEGER, nextBaseOffset: i + 1 < segs.length ? segs[i + 1]!.baseOffset : null, endOffset: s.nextOffset })),
       cfg,
       now,
-      log.logStartOffset,
+      checkpointedLogStart,
       log.highWatermark,
     );
     deleted += await log.deleteLeadingSegments(sel.count);

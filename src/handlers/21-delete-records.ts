@@ -2,8 +2,8 @@
  * DeleteRecords (key 21), versions 0-2.
  *
  * Moves each partition's log start offset to the given offset (-1: the high watermark); whole
- * segments below it are deleted in the background (renamed .deleted, removed after their readers
- * finish). Answers the new low watermark; an offset above the high watermark is
+ * segments below it are deleted in the background once the new log start offset is checkpointed
+ * (renamed .deleted, removed after their readers finish; storage/log-maintenance.ts). Answers the new low watermark; an offset above the high watermark is
  * OFFSET_OUT_OF_RANGE. The broker's state topics answer INVALID_TOPIC_EXCEPTION, as Kafka's
  * internal topics do. Answers once the new log start offsets are checkpointed (one write for the
  * whole request), so an acknowledged deletion survives kill -9; if that write fails, the moved

@@ -21,6 +21,11 @@
  * each entry from outside may start requests for a few milliseconds, then the connection
  * continues in a later turn of the event loop (fair-turns.ts).
  *
+ * The client closing its side (FIN; the socket is half-open, listener.ts): every request that
+ * arrived whole before it is still processed and answered, in order, as Kafka does ("a producer
+ * with acks=0 sends some records and closes its connection"), then this side is ended too. Only
+ * when the socket closes for good (reset, a failed write, close()) are requests dropped.
+ *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
  * zero, above socket.request.max.bytes) closes it before any allocation.
@@ -104,6 +109,8 @@ export class Connection implements ConnectionInfo {
   private paused = false;
   /** Guards readFrames() against re-entry from the requests it starts. */
   private parsing = false;
+  /** The client closed its side (FIN): finish what it sent, then end ours (endIfDone). */
+  private peerEnded = false;
   private readonly turns: FairTurns;
   /** The connection's logger without a client id; `log` adds the client's. */
   private readonly baseLog: Logger;
@@ -157,6 +164,7 @@ export class Connection implements ConnectionInfo {
     socket.on('data', this.guarded('socket data', (chunk: Buffer) => this.onData(chunk)));
     socket.on('drain', this.guarded('socket drain', () => this.onWriteProgress()));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    socket.on('end', this.guarded('socket end', () => this.onPeerEnded()));
     socket.on('close', this.guarded('socket close', () => this.onClosed()));
     this.touch();
   }
@@ -223,6 +231,25 @@ export class Connection implements ConnectionInfo {
     this.deps.connectionClosed(this);
   }
 
+  /** The client sent its FIN: nothing more arrives; what did arrive is still processed. */
+  private onPeerEnded(): void {
+    if (this.closed) return;
+    this.peerEnded = true;
+    this.readFrames();
+  }
+
+  /**
+   * After the client's FIN, once every whole request it sent has been processed and the responses
+   * handed to the socket: end our side (Node flushes what the socket buffers first), and the
+   * socket closes. A partial frame left at the FIN can never complete and is dropped. Not while
+   * readFrames() runs (it may have whole frames left) nor while reading is held back (a turn, the
+   * memory budgets, unsent responses: whoever lifts that reads on and comes back here).
+   */
+  private endIfDone(): void {
+    if (!this.peerEnded || this.closed || this.parsing || this.paused || this.queue.length > 0 || !this.writer.idle()) return;
+    this.socket.end();
+  }
+
   /** Bytes arrived or responses left: the connection is not idle. */
   private touch(): void {
     if (this.idleMs < 0) return;
@@ -251,7 +278,7 @@ export class Connection implements ConnectionInfo {
   private onWriteProgress(): void {
     if (this.closed) return;
     this.touch();
-    this.pump();
+    this.pump(); // ends with readFrames(), which ends our side when the client's FIN came and all is done
   }
 
   /** Why no further request may be read now, or null. */
@@ -296,6 +323,7 @@ export class Connection implements ConnectionInfo {
     } finally {
       this.parsing = false;
     }
+    this.endIfDone();
   }
 
   /** Pauses the socket for `blocked` (a reason), or resumes it when null. */

@@ -41,7 +41,9 @@ export class Listeners {
     const advertisedCfg = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
       // max.connections is broker-wide and checked in accept(), not per server (maxConnections).
-      const server = createServer((socket) => this.accept(socket, l.name));
+      // Half-open: a client's FIN does not end our side at once; the requests it sent before it
+      // are processed and answered first (connection.ts).
+      const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.name));
       await new Promise<void>((resolveListen, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) => {
           const where = `${l.host || '0.0.0.0'}:${l.port}`;

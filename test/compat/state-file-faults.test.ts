@@ -5,7 +5,7 @@
  * producer-id block, transactional-partitions.json, producer-state snapshots and the
  * log-start-offset-checkpoint DeleteRecords waits for.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
@@ -16,6 +16,7 @@ import { startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers
 import type { RawClient } from '../helpers/raw-client.js';
 import { BROKER_RESOURCE, TOPIC_RESOURCE, connectRaw, createTopics, deleteRecords, deleteTopics, describeTopicConfig, metadata, setConfigs } from '../helpers/topic-admin.js';
 import { buildBatchSync, produceOne } from '../differential/requests.js';
+import { fetchValues, offsetRange } from '../crash/state-files.js';
 
 const fs = new FaultyFs();
 let broker: TestBroker;
@@ -76,6 +77,48 @@ describe('log-start-offset-checkpoint', () => {
     expect(await deleteRecords(c, 'logstart-fault', 0, 3)).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 });
     expect(await deleteRecords(c, 'logstart-fault', 0, 3)).toMatchObject({ errorCode: ErrorCode.NONE, lowWatermark: 3 });
     expect(readFileSync(join(broker.dataDir, 'log-start-offset-checkpoint'), 'utf8')).toContain('\nlogstart-fault 0 3\n');
+  });
+
+  it('DeleteRecords deletes no segment before its log start offset is checkpointed: a crash finds the old log start and every record', async () => {
+    // Found by state-files-kill.test.ts: segments below the new log start were deleted before the
+    // checkpoint was written, so a kill -9 in between came back with the first remaining
+    // segment's base as log start, neither the old log start nor the one asked for.
+    await createTopics(c, [{ name: 'logstart-crash', configs: { 'segment.bytes': '1000' } }]);
+    const values: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const batch = Array.from({ length: 4 }, (_, k) => ({ key: null, value: `v${i}-${k}-${'x'.repeat(60)}`, timestamp: Date.now() }));
+      expect((await produceOne(c, 'logstart-crash', 0, buildBatchSync(batch))).errorCode).toBe(ErrorCode.NONE);
+      values.push(...batch.map((r) => r.value));
+    }
+    const partDir = join(broker.dataDir, 'logstart-crash-0');
+    const segments = () => readdirSync(partDir).filter((n) => n.endsWith('.log') || n.endsWith('.log.deleted')).sort();
+    const before = segments();
+    expect(before.length).toBeGreaterThan(3);
+    fs.inject({ op: 'write', code: 'ENOSPC', pathIncludes: 'log-start-offset-checkpoint', times: Infinity });
+    try {
+      expect(await deleteRecords(c, 'logstart-crash', 0, 40)).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+      await broker.broker.logs.runRetentionNow().catch(() => {}); // its checkpoint write fails too
+      // Nothing checkpointed, nothing deleted: every segment file is still there under its name.
+      expect(segments()).toEqual(before);
+      // kill -9 now (a copy of the data dir as it is): the restart serves offset 0 on, every record.
+      const crashed = tempDir();
+      cpSync(broker.dataDir, crashed, { recursive: true });
+      const again = await startTestBroker({ dataDir: crashed });
+      try {
+        const c2 = await connectRaw(again.bootstrap);
+        expect((await offsetRange(c2, 'logstart-crash', 1))[0]).toEqual([0, values.length]);
+        expect([...(await fetchValues(c2, 'logstart-crash', 0, 0)).values()]).toEqual(values);
+        c2.close();
+      } finally {
+        await again.cleanup();
+      }
+    } finally {
+      fs.clearFaults();
+    }
+    // The retry checkpoints it; then the segments below it go.
+    expect(await deleteRecords(c, 'logstart-crash', 0, 40)).toMatchObject({ errorCode: ErrorCode.NONE, lowWatermark: 40 });
+    for (let i = 0; i < 100 && segments().filter((n) => n.endsWith('.log')).length === before.length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(segments().filter((n) => n.endsWith('.log')).length).toBeLessThan(before.length);
   });
 });
 

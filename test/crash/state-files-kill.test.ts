@@ -329,7 +329,7 @@ describe('state files under kill -9', () => {
         const [first, end] = ranges[p]!;
         const ctx = `cycle ${cycle} partition ${p}\n${timeline.join('\n')}`;
         // The acknowledged log start offset, or the DeleteRecords in flight at the kill.
-        expect(first === low[p] || (pendingDelete?.p === p && first === pendingDelete.to), `${ctx}: log start ${first}, acknowledged ${low[p]}`).toBe(true);
+        expect(first === low[p] || (pendingDelete?.p === p && first === pendingDelete.to), `${ctx}: log start ${first}, acknowledged ${low[p]}, DeleteRecords in flight: ${JSON.stringify(pendingDelete)}`).toBe(true);
         low[p] = first;
         expect(end, ctx).toBeGreaterThanOrEqual(Math.max(first, ...acked[p]!.keys()) + (acked[p]!.size > 0 ? 1 : 0));
         // Epoch 0 ends at the log end; a log with nothing in it may have no epoch at all.

@@ -149,9 +149,20 @@ describe('a fetch response applied to the follower', () => {
   });
 });
 
-/** A fake leader connection: records requests, answers with `serve`. */
+/** Requests a FakeLeader keeps for the assertions (it counts all). */
+const KEPT_REQUESTS = 100;
+/** How long a FakeLeader holds an answer without records, as a leader's long poll (max_wait_ms) would. */
+const EMPTY_ANSWER_DELAY_MS = 20;
+
+/**
+ * A fake leader connection: records the first requests, counts all, answers with `serve`. An
+ * answer without records is held EMPTY_ANSWER_DELAY_MS, as a real leader's long poll holds it:
+ * answered at once, the fetcher loop goes round ~150,000 times a second, and keeping every
+ * request grew the heap by ~100 MB a second (a vitest worker ran out of memory in a loaded run).
+ */
 class FakeLeader implements LeaderConnection {
   readonly requests: FetchRequest[] = [];
+  count = 0;
   closed = false;
   constructor(
     private readonly serve: (req: FetchRequest, n: number) => Promise<FetchResponse>,
@@ -160,11 +171,13 @@ class FakeLeader implements LeaderConnection {
   versionFor(): number {
     return this.version;
   }
-  send<T extends object>(apiKey: number, body: object): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('closed'));
+  async send<T extends object>(apiKey: number, body: object): Promise<T> {
+    if (this.closed) throw new Error('closed');
     const req = body as FetchRequest;
-    this.requests.push(req);
-    return this.serve(req, this.requests.length) as Promise<unknown> as Promise<T>;
+    if (this.requests.length < KEPT_REQUESTS) this.requests.push(req);
+    const res = await this.serve(req, ++this.count);
+    if (res.responses.every((t) => t.partitions.every((p) => p.records === null && p.errorCode === 0))) await new Promise((r) => setTimeout(r, EMPTY_ANSWER_DELAY_MS));
+    return res as unknown as T;
   }
   close(): void {
     this.closed = true;
@@ -180,7 +193,6 @@ describe('the fetcher loop', () => {
     const leader = new FakeLeader(async (req, n) => {
       const at = req.topics[0]!.partitions[0]!.fetchOffset;
       if (n <= 3) return response([answer({ records: leaderBatch(at, 2, 3), highWatermark: at + 2 })]);
-      await new Promise((r) => setTimeout(r, 20));
       return response([answer({ highWatermark: at })]);
     });
     const f = new ReplicaFetcher(2, settings, async () => leader, silentLogger(), null);
@@ -202,13 +214,16 @@ describe('the fetcher loop', () => {
     const { p, log } = await follower();
     let connects = 0;
     const times: number[] = [];
+    const leaders: FakeLeader[] = [];
     const f = new ReplicaFetcher(
       2,
       settings,
       async () => {
         times.push(Date.now());
         if (++connects === 1) throw new Error('refused');
-        return new FakeLeader(async (req) => response([answer({ records: req.topics[0]!.partitions[0]!.fetchOffset === 0 ? leaderBatch(0, 1, 0) : null, highWatermark: 1 })]));
+        const leader = new FakeLeader(async (req) => response([answer({ records: req.topics[0]!.partitions[0]!.fetchOffset === 0 ? leaderBatch(0, 1, 0) : null, highWatermark: 1 })]));
+        leaders.push(leader);
+        return leader;
       },
       silentLogger(),
       null,
@@ -217,6 +232,11 @@ describe('the fetcher loop', () => {
     f.add(p);
     await until(() => log.logEndOffset === 1, 5000, 'fetched after reconnecting');
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(45);
+    // Caught up, the loop goes at the leader's long-poll pace, not as fast as it can.
+    const leader = leaders[0]!;
+    const before = leader.count;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(leader.count - before).toBeLessThanOrEqual(200 / EMPTY_ANSWER_DELAY_MS + 2);
   });
 
   it('refuses a leader below Fetch v12 and ignores answers for a partition removed meanwhile', async () => {
@@ -236,7 +256,7 @@ describe('the fetcher loop', () => {
     f2 = new ReplicaFetcher(2, settings, async () => leader, silentLogger(), null);
     cleanups.push(() => f2.stop());
     f2.add(p);
-    await until(() => leader.requests.length === 1, 2000, 'one fetch');
+    await until(() => leader.count === 1, 2000, 'one fetch');
     await new Promise((r) => setTimeout(r, 30));
     expect(log.logEndOffset).toBe(0);
   });

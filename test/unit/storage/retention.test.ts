@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { silentLogger } from '../../../src/logger.js';
 import { logConfig } from '../../../storage/log-config.js';
+import { FaultyFs } from '../../../storage/fs.js';
 import { LogManager } from '../../../storage/log-manager.js';
 import { selectRetention } from '../../../storage/retention.js';
 import { decodeBatch, readAllBatches, sizedBatch, sliceBytes, tempDir } from './helpers.js';
@@ -29,6 +30,14 @@ async function fill(log: Awaited<ReturnType<typeof setup>>['log'], n: number, ts
 }
 
 const segFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.log'));
+
+/** DeleteRecords as the handler does it: move the log start, checkpoint it, then the segments below go. */
+async function deleteRecords(m: LogManager, log: Awaited<ReturnType<typeof setup>>['log'], offset: number): Promise<number> {
+  const low = await log.deleteRecordsBefore(offset);
+  await m.persistLogStartOffsets();
+  await log.maintenance(async () => {});
+  return low;
+}
 
 describe('retention', () => {
   it('deletes segments older than retention.ms and advances/checkpoints the log start', async () => {
@@ -76,14 +85,14 @@ describe('retention', () => {
   it('DeleteRecords: moves the log start (-1 = HW), deletes whole segments below it', async () => {
     const { m, log } = await setup();
     await fill(log, 30);
-    expect(await log.deleteRecordsBefore(7)).toBe(7);
+    expect(await deleteRecords(m, log, 7)).toBe(7);
     expect(log.logStartOffset).toBe(7);
     const first = (await log.readBatches(7, 1))[0]!;
     expect(decodeBatch(first)[0]!.offset).toBe(7);
     await expect(log.read(6, 100)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
     expect(log.segmentBaseOffsets()[0]).toBeLessThanOrEqual(7);
     await expect(log.deleteRecordsBefore(31)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
-    expect(await log.deleteRecordsBefore(-1)).toBe(30);
+    expect(await deleteRecords(m, log, -1)).toBe(30);
     expect(log.segmentBaseOffsets().length).toBe(1);
     expect((await log.read(30, 100)).size).toBe(0);
     await m.close();
@@ -93,11 +102,37 @@ describe('retention', () => {
     await m2.close();
   });
 
+  it('DeleteRecords deletes no segment before its log start offset is checkpointed, not even through retention', async () => {
+    const fs = new FaultyFs();
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const cfg = logConfig({ segmentBytes: 1000, fileDeleteDelayMs: 0 });
+    const m = await LogManager.open({ dataDir: t.dir, fs, logger: silentLogger(), defaults: cfg, retentionCheckIntervalMs: 0, cleanerBackoffMs: 0 });
+    const log = await m.create('events', 0, cfg);
+    await fill(log, 30);
+    const files = segFiles(log.dir);
+    expect(files.length).toBeGreaterThan(4);
+    fs.inject({ op: 'write', code: 'ENOSPC', pathIncludes: 'log-start-offset-checkpoint', times: Infinity });
+    expect(await log.deleteRecordsBefore(20)).toBe(20);
+    await expect(m.persistLogStartOffsets()).rejects.toThrow(/ENOSPC/);
+    await expect(m.runRetentionNow()).rejects.toThrow(/ENOSPC/); // its checkpoint write fails too
+    await log.maintenance(async () => {});
+    // A crash now finds the old log start (0) with every record: the segments are all there.
+    expect(segFiles(log.dir)).toEqual(files);
+    fs.clearFaults();
+    await m.persistLogStartOffsets();
+    await log.maintenance(async () => {});
+    expect(segFiles(log.dir).length).toBeLessThan(files.length);
+    expect(log.segmentBaseOffsets()[0]).toBeLessThanOrEqual(20);
+    expect(log.segmentBaseOffsets()[1]).toBeGreaterThan(20);
+    await m.close();
+  });
+
   it('keeps .deleted files while a reader holds a slice, removes them after release', async () => {
     const { m, log } = await setup();
     await fill(log, 20);
     const slice = (await log.read(0, 100)).slices[0]!;
-    await log.deleteRecordsBefore(15);
+    await deleteRecords(m, log, 15);
     const dir = log.dir;
     const deleted = () => readdirSync(dir).filter((n) => n.endsWith('.log.deleted'));
     await new Promise((r) => setTimeout(r, 30));
@@ -116,7 +151,7 @@ describe('retention', () => {
   it('waits file.delete.delay.ms before removing .deleted files', async () => {
     const { m, log } = await setup({ fileDeleteDelayMs: 150 });
     await fill(log, 20);
-    await log.deleteRecordsBefore(15);
+    await deleteRecords(m, log, 15);
     await new Promise((r) => setTimeout(r, 40));
     expect(readdirSync(log.dir).some((n) => n.endsWith('.deleted'))).toBe(true);
     await log.settleDeletions();
