@@ -175,6 +175,15 @@ export async function etcdOutage(c: RunnelCluster, name: string, stopEtcd: () =>
       expect(code, `CreateTopics on broker ${id} while etcd is gone`).toBe(ErrorCode.REQUEST_TIMED_OUT);
       expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
     }
+    for (const [what, send] of [
+      ['DeleteTopics', (raw: any) => raw.request(20, 4, { topicNames: [topic], timeoutMs: 30_000 }).then((r: any) => r.responses[0].errorCode)],
+      ['CreatePartitions', (raw: any) => raw.request(37, 3, { topics: [{ name: topic, count: PARTITIONS + 1, assignments: null }], timeoutMs: 30_000, validateOnly: false }).then((r: any) => r.results[0].errorCode)],
+    ] as const) {
+      const t = Date.now();
+      const code = await withBroker(c, before[0]!.leader, send);
+      expect(code, `${what} while etcd is gone`).toBe(ErrorCode.REQUEST_TIMED_OUT);
+      expect(Date.now() - t).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
+    }
     // Nothing gets acknowledged meanwhile (writes are refused, not lost).
     expect(lanes.acked()).toBe(ackedNow);
 
