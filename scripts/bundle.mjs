@@ -6,11 +6,9 @@
 // only when used. pino is bundled too (resolving and compiling its ~20 CommonJS files cost ~10 ms
 // of startup; Runnel uses no pino transports, the only part that needs pino's files on disk).
 // Native packages stay external (they load their own binaries), and avsc, which the schema code
-// require()s on first use (src/schema/avro.ts), and etcd3 with cockatiel (cluster mode only,
-// imported on first connect by src/cluster/etcd.ts): etcd3 reads its .proto files from its own
-// directory at load, and the fault-handling policies src/cluster/etcd.ts builds with cockatiel must
-// come from the same package etcd3 gets (a bundled copy's named exports were not found through
-// import()). The schema registry's parsing thread is a second
+// require()s on first use (src/schema/avro.ts), and etcd3 with cockatiel, which it requires
+// (cluster mode only, imported on first connect by src/cluster/etcd.ts): etcd3 reads its .proto
+// files from its own directory at load. The schema registry's parsing thread is a second
 // entry, dist/schema-parse-worker.mjs, which src/schema/parser.ts starts as a worker.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';

@@ -14,12 +14,15 @@
  *   counting revisions from the events themselves. reflect.ts builds the consistent
  *   get-at-a-revision + watch-from-revision+1 on top; election.ts the controller election.
  * - Leases, with a single keep-alive call so the caller knows when each renewal was sent.
+ * - Endpoint failover: with several endpoints, one that keeps failing is skipped for a second
+ *   (host-breakers.ts), but never all of them at once; with one endpoint there is no breaker.
  *
  * etcd3 (and gRPC under it) is imported on first connect, so a single broker never loads it:
  * every other import of etcd3 in this file is `import type`, erased at compile time.
  */
 import type { Logger } from '../logger.js';
 import type * as Etcd3Module from 'etcd3';
+import { HostBreakers } from './host-breakers.js';
 import {
   type Compare,
   type EtcdOptions,
@@ -49,24 +52,32 @@ const RANGE_PAGE = 1000;
 const MAX_BACKOFF_MS = 2000;
 
 
-/** A cockatiel-shaped policy that just runs the call: etcd3 must not retry writes on its own. */
+/**
+ * A cockatiel-shaped policy that just runs the call: etcd3 must not retry writes on its own, and
+ * a single endpoint gets no circuit breaker (there is no other host to go to: an open breaker
+ * would only refuse every call, keep-alives included, for its whole open time).
+ */
 const RUN_ONCE = { execute: <T>(fn: (ctx: { signal: AbortSignal }) => T | Promise<T>) => Promise.resolve().then(() => fn({ signal: new AbortController().signal })) };
 
+/** Several endpoints: one failing this many times in a row is skipped for ENDPOINT_SKIP_MS. */
+const ENDPOINT_FAILURES = 3;
+const ENDPOINT_SKIP_MS = 1000;
+
 let etcd3Loaded: Promise<typeof Etcd3Module> | null = null;
-let cockatielLoaded: Promise<typeof import('cockatiel')> | null = null;
 
 /** Connects (lazily: gRPC channels open on first use) and checks etcd answers within the deadline. */
 export async function connectEtcd(options: EtcdOptions): Promise<EtcdStore> {
   etcd3Loaded ??= import('etcd3');
-  cockatielLoaded ??= import('cockatiel');
-  const [etcd3, cockatiel] = await Promise.all([etcd3Loaded, cockatielLoaded]);
+  const etcd3 = await etcd3Loaded;
+  const hosts = options.endpoints.map((e) => e.replace(/^http:\/\//i, ''));
+  // Several endpoints: a host failing 3 times in a row is skipped for 1 s while another is usable
+  // (host-breakers.ts). One: no breaker. The whole call is never retried by etcd3 (RUN_ONCE).
+  const breakers = hosts.length > 1 ? new HostBreakers({ failures: ENDPOINT_FAILURES, openMs: ENDPOINT_SKIP_MS, isFailure: (e) => e instanceof Error && etcd3.isRecoverableError(e) }) : null;
   const client = new etcd3.Etcd3({
-    hosts: options.endpoints.map((e) => e.replace(/^http:\/\//i, '')),
+    hosts,
     dialTimeout: options.requestTimeoutMs,
     faultHandling: {
-      // A host failing 3 times in a row is skipped for 1 s (then tried again), so with several
-      // endpoints calls go to the live ones; the whole call is never retried by etcd3 (RUN_ONCE).
-      host: () => cockatiel.circuitBreaker(cockatiel.handleWhen(etcd3.isRecoverableError), { halfOpenAfter: 1000, breaker: new cockatiel.ConsecutiveBreaker(3) }),
+      host: (host: string) => (breakers ? breakers.policyFor(host) : RUN_ONCE) as never,
       global: RUN_ONCE as never,
     },
     // etcd3's own unary calls (an election's lease grant and reads) get the deadline too.
@@ -459,8 +470,7 @@ class Watch implements WatchHandle {
  * Ends a stream we are done with: half-close first, then cancel. etcd3 takes an error on a stream
  * that is still writable — and a cancel is one (CANCELLED) — for its host failing: it closes the
  * host's gRPC channels, so every other stream on them (the watches) is dropped when the transport
- * goes, and each of those errors counts toward the host's circuit breaker, which then refuses
- * every call (keep-alives included) for a second. Once ended the stream is not writable, and the
+ * goes, and with several endpoints each of those errors counts toward the host's circuit breaker. Once ended the stream is not writable, and the
  * cancel that follows (for a server that has not finished yet) is ignored by etcd3.
  */
 function endStream(stream: { end(): void; cancel(): void }): void {

@@ -120,7 +120,8 @@ export interface Partition {
   /**
    * NONE, or why a request for the leader's log is refused (Kafka's getLocalLog): a current leader
    * epoch older than ours FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH (-1: not checked), then
-   * NOT_LEADER_OR_FOLLOWER when this broker does not lead. read, fetchOffsetForTimestamp and
+   * NOT_LEADER_OR_FOLLOWER when this broker does not lead (cluster mode: a leader fenced by its lost
+   * etcd lease still serves these reads; writes are refused). read, fetchOffsetForTimestamp and
    * lastOffsetForLeaderEpoch check it themselves; Fetch asks first, for reads it answers without
    * reading the log.
    */

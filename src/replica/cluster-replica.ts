@@ -172,8 +172,10 @@ export class ClusterReplica implements LeaderHost, FollowerFetchServing {
    * state we do not have yet) and NOT_LEADER_OR_FOLLOWER when it does not.
    */
   checkFollowerFetch(replicaId: number, currentLeaderEpoch: number): ErrorCodeValue {
-    const code = this.p.checkLeader(currentLeaderEpoch);
+    const code = this.p.checkLeaderEpoch(currentLeaderEpoch);
     if (code !== ErrorCode.NONE) return code;
+    // A fenced leader serves consumers' reads only: a follower's fetch would move its high watermark.
+    if (!this.p.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (this.leader !== null && this.leader.isFollower(replicaId)) return ErrorCode.NONE;
     return currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER;
   }

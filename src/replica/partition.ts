@@ -24,7 +24,16 @@
  * `ctx.partitions`: members named like PartitionLog's (read, deleteRecordsBefore, highWatermark
  * ...) keep its meaning plus the replica checks; `append` is Kafka's appendRecordsToLeader; the
  * Kafka-named ones (fetchOffsetForTimestamp, lastOffsetForLeaderEpoch, divergingEpoch) answer from
- * the leader-epoch cache. Hot path: read and append add two field compares to the log's call and
+ * the leader-epoch cache.
+ *
+ * Fenced leader (cluster mode, `fence()`: this broker's etcd lease counts as lost, docs/cluster.md
+ * "Losing etcd"): it stops leading — appends, acks=all waits, DeleteRecords and followers' fetches
+ * are refused, the coordinators resign — but keeps answering consumers' reads of its log (Fetch,
+ * ListOffsets, OffsetsForLeaderEpoch) up to the high watermark it had, which stays put. That is
+ * safe: everything below it is on every ISR member it knew of, and any leader the controller may
+ * have elected meanwhile comes from that ISR, so it has those records at the same offsets. A
+ * reader only risks seeing no newer records there (staleness, never loss or a record that goes
+ * away). Until the image or unfencing changes the state. Hot path: read and append add two field compares to the log's call and
  * allocate nothing.
  */
 import { ErrorCode, type ErrorCodeValue, KafkaError } from '../../protocol/errors.js';
@@ -103,6 +112,8 @@ export class Partition implements port.Partition {
   private _isr: readonly number[] = NO_REPLICAS;
   /** The log end offset when this broker became leader at the current epoch (Kafka's leaderEpochStartOffsetOpt). */
   private epochStartOffset = -1;
+  /** It led at the current epoch and was fenced (see the header): reads are still served here, writes not. */
+  private fencedLeader = false;
   /** Cluster mode: the replication half (null on a single node). */
   readonly replication: ClusterReplica | null;
 
@@ -145,6 +156,10 @@ export class Partition implements port.Partition {
   get isLeader(): boolean {
     return this._leaderId === this.localBrokerId;
   }
+  /** Led here at the current leader epoch until this broker was fenced: still serves reads (see the header). */
+  get isFencedLeader(): boolean {
+    return this.fencedLeader;
+  }
   /** The log end offset at which the current leader epoch began here (-1 when not leader). */
   get leaderEpochStartOffset(): number {
     return this.epochStartOffset;
@@ -162,6 +177,7 @@ export class Partition implements port.Partition {
    */
   makeLeader(state: PartitionState): boolean {
     if (state.partitionEpoch < this._partitionEpoch) return false;
+    this.fencedLeader = false;
     const wasLeader = this.isLeader;
     this._replicas = state.replicas;
     this._isr = state.isr;
@@ -195,6 +211,7 @@ export class Partition implements port.Partition {
    */
   makeFollower(state: PartitionState, leaderId: number): boolean {
     if (state.partitionEpoch < this._partitionEpoch) return false;
+    this.fencedLeader = false;
     const changed = leaderId !== this._leaderId || state.leaderEpoch !== this._leaderEpoch;
     this._replicas = state.replicas;
     this._isr = state.isr;
@@ -206,6 +223,18 @@ export class Partition implements port.Partition {
     return changed;
   }
 
+  /**
+   * This broker's lease counts as lost (cluster mode): it stops leading at once, as makeFollower
+   * with no leader known, but as a fenced leader it keeps serving reads of what it committed (see
+   * the header). Returns whether it was leading.
+   */
+  fence(): boolean {
+    if (!this.isLeader) return false;
+    this.makeFollower({ leaderEpoch: this._leaderEpoch, partitionEpoch: this._partitionEpoch, replicas: this._replicas, isr: this._isr }, -1);
+    this.fencedLeader = true;
+    return true;
+  }
+
   /** NONE, FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH for a request's current leader epoch (-1: not checked). */
   checkLeaderEpoch(current: number | undefined): ErrorCodeValue {
     if (current === undefined || current === NO_CURRENT_LEADER_EPOCH) return ErrorCode.NONE;
@@ -215,13 +244,14 @@ export class Partition implements port.Partition {
   }
 
   /**
-   * NONE, or why a request that must reach the leader's log is refused (Kafka's getLocalLog): the
-   * current-leader-epoch errors first, then NOT_LEADER_OR_FOLLOWER.
+   * NONE, or why a consumer's read of the leader's log is refused (Kafka's getLocalLog): the
+   * current-leader-epoch errors first, then NOT_LEADER_OR_FOLLOWER unless this broker leads or is
+   * a fenced leader (header). Writes check `isLeader` itself.
    */
   checkLeader(currentLeaderEpoch: number | undefined): ErrorCodeValue {
     const code = this.checkLeaderEpoch(currentLeaderEpoch);
     if (code !== ErrorCode.NONE) return code;
-    return this._leaderId === this.localBrokerId ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return this._leaderId === this.localBrokerId || this.fencedLeader ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
   }
 
   /** checkLeader for reads any replica may serve (a consumer's Fetch v11+): the epoch errors only. */
@@ -441,7 +471,7 @@ export class Partition implements port.Partition {
     if (this.log.isOffline) return epochAnswer(ErrorCode.KAFKA_STORAGE_ERROR);
     const code = this.checkLeaderEpoch(currentLeaderEpoch);
     if (code !== ErrorCode.NONE) return epochAnswer(code);
-    if (requireLeader && !this.isLeader) return epochAnswer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (requireLeader && !this.isLeader && !this.fencedLeader) return epochAnswer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const found = this.log.leaderEpochs.endOffsetFor(leaderEpoch, this.log.logEndOffset);
     if (found.endOffset === UNDEFINED_EPOCH_OFFSET) return epochAnswer(ErrorCode.NONE);
     return epochAnswer(ErrorCode.NONE, found.epoch, found.endOffset);

@@ -38,8 +38,9 @@
  *    the controller.
  *  - Lookups of a partition the cluster has but this broker does not host answer
  *    NOT_LEADER_OR_FOLLOWER (`missingPartitionError`), as Kafka's getPartitionOrError.
- *  - Fencing (`setFenced`): a broker whose lease counts as lost stops leading at once; it leads
- *    again where the image says so once it registered again.
+ *  - Fencing (`setFenced`): a broker whose lease counts as lost stops leading at once (each
+ *    partition it led stays a fenced leader, serving consumers' reads up to its high watermark but
+ *    no writes: partition.ts); it leads again where the image says so once it registered again.
  *  - Every role change it makes (leader, newer epoch, follower, fenced, unhosted) is announced
  *    through `leadership` (replica-leadership.ts), the Leadership port the group and transaction
  *    coordinators and the schema registry follow.
@@ -354,6 +355,8 @@ export class ReplicaManager implements PartitionLookup {
         const before = this.leadership.before(p);
         if (a.leader === me && !this.fenced) {
           if (p.makeLeader(state)) leading.push(p);
+        } else if (a.leader === me && p.isFencedLeader && a.leaderEpoch === p.leaderEpoch) {
+          // Fenced while leading, and still the leader at that epoch as far as it knows: reads go on.
         } else if (p.makeFollower(state, a.leader) && a.leader >= 0 && a.leader !== me) {
           const list = following.get(a.leader) ?? [];
           following.set(a.leader, list);
@@ -369,16 +372,17 @@ export class ReplicaManager implements PartitionLookup {
 
   /**
    * The broker's lease counts as lost (true) or it registered again (false). Fenced, it stops
-   * acting as leader at once: every partition it leads becomes leaderless here, so produce gets
-   * NOT_LEADER_OR_FOLLOWER. Unfenced, the next applyAssignment makes it leader again where the
-   * image still says so.
+   * acting as leader at once: every partition it leads becomes a fenced leader (Partition.fence),
+   * so produce gets NOT_LEADER_OR_FOLLOWER while consumers still read what was committed, and the
+   * coordinators are told it resigned. Unfenced, the next applyAssignment makes it leader again
+   * where the image still says so.
    */
   setFenced(fenced: boolean): void {
     this.fenced = fenced;
     if (!fenced) return;
     for (const p of [...this.leaderPartitions()]) {
       const before = this.leadership.before(p);
-      p.makeFollower({ leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr }, -1);
+      p.fence();
       this.leadership.changed(p, before);
     }
   }

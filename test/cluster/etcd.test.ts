@@ -130,6 +130,38 @@ describe.skipIf(etcdMissing)('etcd client', () => {
     for (const w of watches) await w.close();
   }, 30_000);
 
+  /**
+   * Endpoints that failed a few calls in a row (here: every connection cut by the proxies, as a
+   * loaded etcd's deadlines would) must not leave the client refusing calls once they answer
+   * again: before, one endpoint's cockatiel breaker, or all endpoints' together, refused every
+   * call for a second — a lease keep-alive included, which can fence a healthy broker.
+   */
+  for (const endpoints of [1, 3]) {
+    it(`${endpoints} endpoint(s) that failed several calls in a row: the next keep-alive goes through at once`, async () => {
+      const port = Number(new URL(etcd.member.endpoint).port);
+      const proxies = await Promise.all(Array.from({ length: endpoints }, () => new TcpProxy(port).start()));
+      try {
+        const s = await connect(uniquePrefix('breaker'), 2000, proxies.map((p) => p.endpoint));
+        const lease = await s.grantLease(30);
+        for (const p of proxies) {
+          p.blocked = true;
+          p.cut();
+        }
+        // Enough failed writes for every endpoint to fail three times in a row.
+        let failed = 0;
+        for (let i = 0; i < 6 * endpoints; i++) await s.cas([], [{ op: 'put', key: 'x', value: String(i) }]).catch(() => failed++);
+        expect(failed).toBe(6 * endpoints);
+        for (const p of proxies) p.blocked = false;
+        const t0 = Date.now();
+        expect(await s.keepAliveOnce(lease.id)).toBeGreaterThan(0);
+        expect(Date.now() - t0).toBeLessThan(2000);
+        await s.cas([], [{ op: 'put', key: 'x', value: 'after' }]);
+      } finally {
+        for (const p of proxies) await p.close();
+      }
+    });
+  }
+
   it('a watch reports a compacted revision; reflect reads a fresh snapshot and goes on', async () => {
     const prefix = uniquePrefix('compact');
     const proxy = await new TcpProxy(Number(new URL(etcd.member.endpoint).port)).start();

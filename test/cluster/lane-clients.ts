@@ -33,6 +33,8 @@ export interface LaneClient {
   readonly name: string;
   /** Acknowledged records so far. */
   acked(): number;
+  /** The acknowledgements so far (kafkajs lanes only: the others report at stop). */
+  acksSoFar?(): readonly Ack[];
   /** Stops sending, waits for what is in flight, and reports. */
   stop(): Promise<LaneReport>;
 }
@@ -73,6 +75,7 @@ export async function kafkajsLanes(o: LaneOptions, name = 'js'): Promise<LaneCli
   return {
     name,
     acked: () => acks.length,
+    acksSoFar: () => acks.slice(),
     async stop() {
       stopped = true;
       await Promise.all(lanes);

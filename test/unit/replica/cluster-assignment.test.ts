@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorName } from '../../../protocol/errors.js';
+import { ErrorCode, errorName } from '../../../protocol/errors.js';
 import type { FollowerFetchers } from '../../../src/replica/follower-fetchers.js';
 import type { Partition } from '../../../src/replica/partition.js';
 import { type AssignedPartition, type ClusterAssignment, ReplicaManager } from '../../../src/replica/replica-manager.js';
@@ -192,9 +192,15 @@ describe('ReplicaManager.applyAssignment (cluster mode)', () => {
     expect(p.isLeader).toBe(false);
     expect(p.leaderId).toBe(-1);
     expect(await codeOf(() => p.append(makeBatch([{ value: 'v' }])))).toBe('NOT_LEADER_OR_FOLLOWER');
+    // A fenced leader: consumers still read what it committed.
+    expect(p.isFencedLeader).toBe(true);
+    expect(p.checkLeader(-1)).toBe(ErrorCode.NONE);
+    expect(p.lastOffsetForLeaderEpoch(-1, 0).errorCode).toBe(ErrorCode.NONE);
+    expect((await p.fetchOffsetForTimestamp(-1, -1, p.highWatermark))?.offset).toBe(p.highWatermark);
     // An image applied while fenced does not make it leader either.
     await f.rm.applyAssignment(img);
     expect(p.isLeader).toBe(false);
+    expect(p.isFencedLeader).toBe(true);
     f.rm.setFenced(false);
     await f.rm.applyAssignment(img);
     expect(p.isLeader).toBe(true);
