@@ -59,6 +59,16 @@ function sameEntries(a: readonly EpochEntry[], b: readonly EpochEntry[]): boolea
   return true;
 }
 
+/** Valid entries, epochs and start offsets both strictly ascending: what `assign` one by one would keep as they are. */
+function inOrder(entries: readonly EpochEntry[]): boolean {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (!(Number.isInteger(e.epoch) && e.epoch >= 0 && Number.isSafeInteger(e.startOffset) && e.startOffset >= 0)) return false;
+    if (i > 0 && (e.epoch <= entries[i - 1]!.epoch || e.startOffset <= entries[i - 1]!.startOffset)) return false;
+  }
+  return true;
+}
+
 export class LeaderEpochCache {
   /** Ascending; replaced (never mutated) on change, so `entries()` can hand out the array. */
   private list: readonly EpochEntry[] = [];
@@ -85,7 +95,10 @@ export class LeaderEpochCache {
     /** Whether a file holds `persisted` (an empty cache may have none at all). */
     private inFile = false,
   ) {
-    for (const e of entries) this.assign(e.epoch, e.startOffset);
+    // Entries in order (what a file written by us holds) are taken as they are: assigning them one
+    // by one made three arrays and a frozen copy of each entry per partition at every start.
+    if (inOrder(entries)) this.replace(entries);
+    else for (const e of entries) this.assign(e.epoch, e.startOffset);
     // The file's entries as assigned: one array, not a second copy of the same entries kept as `persisted`.
     this.persisted = persisted !== null && sameEntries(persisted, this.list) ? this.list : persisted;
   }

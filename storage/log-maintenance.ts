@@ -14,16 +14,20 @@ import { type RetainedLog, retentionPass } from './retention.js';
 import type { SegmentList } from './segment-list.js';
 
 const noop = () => {};
+const IDLE: Promise<unknown> = Promise.resolve();
 
 /** What maintenance needs of its log (PartitionLog). */
 export interface MaintainedLog extends RetainedLog {
   readonly topic: string;
   readonly partition: number;
   readonly log: StorageLogger;
+  /** The log start offset moved (the log moves its epoch cache; the manager checkpoints it). */
+  logStartMoved(): void;
 }
 
 export class LogMaintenance {
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Starts as one shared settled promise (10,000 logs need no 10,000 of them). */
+  private chain: Promise<unknown> = IDLE;
   /** The log start offset. */
   startOffset: number;
   /** Compaction: offset up to which the log has been cleaned (exclusive). */
@@ -33,8 +37,6 @@ export class LogMaintenance {
     private readonly owner: MaintainedLog,
     private readonly segs: SegmentList,
     startOffset: number,
-    /** Called when the log start offset moved (the manager checkpoints it). */
-    private readonly onStartMoved: ((log: MaintainedLog) => void) | undefined,
   ) {
     this.startOffset = startOffset;
     this.cleanerCheckpoint = startOffset;
@@ -65,7 +67,7 @@ export class LogMaintenance {
       if (target > this.owner.highWatermark) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} is past the high watermark ${this.owner.highWatermark}`);
       if (target > this.startOffset) {
         this.startOffset = target;
-        this.onStartMoved?.(this.owner);
+        this.owner.logStartMoved();
       }
       await this.deleteLeadingSegments(0);
       return this.startOffset;
@@ -76,7 +78,7 @@ export class LogMaintenance {
   restartAt(offset: number): void {
     this.startOffset = offset;
     this.cleanerCheckpoint = offset;
-    this.onStartMoved?.(this.owner);
+    this.owner.logStartMoved();
   }
 
   /** The log end moved back to `end` (truncation): nothing past it is clean. */
@@ -96,7 +98,7 @@ export class LogMaintenance {
     const newStart = Math.max(this.startOffset, this.segs.all[0]!.baseOffset);
     if (newStart !== this.startOffset) {
       this.startOffset = newStart;
-      this.onStartMoved?.(this.owner);
+      this.owner.logStartMoved();
     }
     if (this.cleanerCheckpoint < newStart) this.cleanerCheckpoint = newStart;
     await this.segs.remove(victims, this.owner.config.fileDeleteDelayMs);
