@@ -69,6 +69,11 @@ function inOrder(entries: readonly EpochEntry[]): boolean {
   return true;
 }
 
+/** Where the log ends now (PartitionLog: its log end offset). An object, not a closure per log. */
+export interface LogEnd {
+  readonly logEndOffset: number;
+}
+
 export class LeaderEpochCache {
   /** Ascending; replaced (never mutated) on change, so `entries()` can hand out the array. */
   private list: readonly EpochEntry[] = [];
@@ -89,7 +94,7 @@ export class LeaderEpochCache {
     private readonly file: LeaderEpochCheckpointFile,
     private readonly logger: () => StorageLogger,
     /** The log end offset now (entries starting there are not written). */
-    private readonly logEndOffset: () => number,
+    private readonly log: LogEnd,
     entries: readonly EpochEntry[] = [],
     persisted: readonly EpochEntry[] | null = [],
     /** Whether a file holds `persisted` (an empty cache may have none at all). */
@@ -260,7 +265,7 @@ export class LeaderEpochCache {
 
   /** The entries the file should hold: all but those starting at (or past) the log end offset. */
   private toPersist(): readonly EpochEntry[] {
-    const end = this.logEndOffset();
+    const end = this.log.logEndOffset;
     let n = this.list.length;
     while (n > 0 && this.list[n - 1]!.startOffset >= end) n--;
     return n === this.list.length ? this.list : this.list.slice(0, n);

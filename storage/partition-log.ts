@@ -71,7 +71,7 @@ export class PartitionLog extends LogState {
     const fs = this.opts.loadFs ?? this.storageFs;
     const fresh = this.opts.fresh === true;
     if (this.opts.createDir !== false && !fresh) await fs.mkdir(this.dir);
-    const epochOpts = { dir: this.dir, fs: this.storageFs, loadFs: fs, logger: this.loggerFn, logEndOffset: () => this._nextOffset };
+    const epochOpts = { dir: this.dir, fs: this.storageFs, loadFs: fs, logger: this.loggerFn, log: this };
     const epochs = fresh ? freshLeaderEpochs(epochOpts) : await loadLeaderEpochs({ ...epochOpts, known: this.opts.knownLeaderEpochs });
     this.epochs = epochs.cache;
     const res = await loadSegments({

@@ -120,7 +120,7 @@ describe("a partition's first leader-epoch-checkpoint", () => {
       fsync: async (fd) => (synced.push(basename(paths.get(fd)!)), realFs.fsync(fd)),
       fsyncDir: async (path) => (synced.push(`dir ${basename(path)}`), realFs.fsyncDir(path)),
     };
-    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, dir), silentLogger, () => 100);
+    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, dir), silentLogger, { logEndOffset: 100 });
     expect(cache.fileState()).toBe('none');
     cache.assign(0, 0);
     await cache.flush();
@@ -132,7 +132,7 @@ describe("a partition's first leader-epoch-checkpoint", () => {
     expect(readFileSync(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n2\n0 0\n3 50\n');
     // A file read at open (it exists) is replaced with syncs as well.
     synced.length = 0;
-    const loaded = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, dir), silentLogger, () => 100, cache.entries(), cache.entries(), true);
+    const loaded = new LeaderEpochCache(new LeaderEpochCheckpointFile(fs, dir), silentLogger, { logEndOffset: 100 }, cache.entries(), cache.entries(), true);
     loaded.assign(4, 60);
     await loaded.flush();
     expect(synced).toEqual([`${LEADER_EPOCH_CHECKPOINT}.tmp`, `dir ${basename(dir)}`]);
