@@ -238,12 +238,17 @@ export async function writeWholeFile(fs: StorageFs, path: string, data: Buffer, 
  * crash the file holds either the old or the new contents, never a mix. The one implementation
  * for every state file (checkpoints, topic metadata, meta.properties, producer ids, snapshots),
  * so fault-injection tests reach them all through the seam.
+ *
+ * `sync: false` leaves out both fsyncs: still old-or-new after the process is killed (the page
+ * cache survives it), but after a power cut the file may be missing, empty or the old one. Only for
+ * a file whose loss the reader detects and repairs (the first leader-epoch-checkpoint of a
+ * partition: leader-epoch-cache.ts).
  */
-export async function writeFileAtomic(fs: StorageFs, dir: string, name: string, data: Buffer | string): Promise<void> {
+export async function writeFileAtomic(fs: StorageFs, dir: string, name: string, data: Buffer | string, sync = true): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
-  await writeWholeFile(fs, tmp, typeof data === 'string' ? Buffer.from(data) : data, true);
+  await writeWholeFile(fs, tmp, typeof data === 'string' ? Buffer.from(data) : data, sync);
   await fs.rename(tmp, join(dir, name));
-  await fs.fsyncDir(dir);
+  if (sync) await fs.fsyncDir(dir);
 }
 
 /** A whole small file as UTF-8 text, or null when it does not exist. */

@@ -14,6 +14,7 @@
  *
  * Written crash-safely through the fs seam (fs.ts writeFileAtomic: `<name>.tmp`, fsync, rename,
  * fsync the directory), so after a crash the file holds the old or the new entries, never a mix.
+ * A partition's first file is written without the two fsyncs (leader-epoch-cache.ts says why).
  * A stray `leader-epoch-checkpoint.tmp` is removed by recovery like every `*.tmp` in a partition
  * directory (recovery.ts). Reading distinguishes a missing file from a malformed or unreadable
  * one; the caller (partition-log.ts) rebuilds the cache from the log in both cases
@@ -84,8 +85,9 @@ export class LeaderEpochCheckpointFile {
     }
   }
 
-  write(entries: readonly EpochEntry[]): Promise<void> {
-    return writeFileAtomic(this.fs, this.dir, LEADER_EPOCH_CHECKPOINT, encodeLeaderEpochCheckpoint(entries));
+  /** `sync: false` only for a partition that has no file yet (see leader-epoch-cache.ts, Persistence). */
+  write(entries: readonly EpochEntry[], sync = true): Promise<void> {
+    return writeFileAtomic(this.fs, this.dir, LEADER_EPOCH_CHECKPOINT, encodeLeaderEpochCheckpoint(entries), sync);
   }
 
   /** Removes the file (after a failed write: the next load rebuilds from the log rather than trust it). */

@@ -27,7 +27,7 @@ import { BATCH_HEADER_SIZE, batch } from '../protocol/records/batch.js';
 import { walkHeaders } from './batch-scan.js';
 import type { FdCache } from './fd-cache.js';
 import { type StorageFs, readFully } from './fs.js';
-import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { LeaderEpochCache, type LogEnd } from './leader-epoch-cache.js';
 import { type CheckpointRead, LeaderEpochCheckpointFile } from './leader-epoch-checkpoint.js';
 import type { StorageLogger } from './logger.js';
 import { withSegment } from './log-reader.js';
@@ -45,13 +45,13 @@ export interface LeaderEpochLoad {
  * Reads the checkpoint in `dir` (with `loadFs`, the log manager's blocking fs at startup) and
  * makes the cache, whose later writes go through `fs`.
  */
-export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: StorageFs; logger: () => StorageLogger; logEndOffset: () => number; known?: CheckpointRead }): Promise<LeaderEpochLoad> {
+export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: StorageFs; logger: () => StorageLogger; log: LogEnd; known?: CheckpointRead }): Promise<LeaderEpochLoad> {
   const file = new LeaderEpochCheckpointFile(o.fs, o.dir);
   // `known`: what the file holds, from the clean-shutdown summary (leader-epoch-summary.ts).
   const stored = o.known ?? (await file.read(o.loadFs));
   const entries = stored.kind === 'found' ? stored.entries : [];
   // What the file holds: the entries; nothing when there is none; unknown when it is unreadable.
-  const cache = new LeaderEpochCache(file, o.logger, o.logEndOffset, entries, stored.kind === 'corrupt' ? null : entries, stored.kind === 'found');
+  const cache = new LeaderEpochCache(file, o.logger, o.log, entries, stored.kind === 'corrupt' ? null : entries, stored.kind === 'found');
   return {
     cache,
     onRecoveredBatch: stored.kind === 'found' ? (epoch, base) => cache.assignFromLog(epoch, base) : undefined,
@@ -67,8 +67,8 @@ export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: 
 }
 
 /** The cache of a partition whose directory was just created empty (PartitionLogOptions.fresh): no file to read, nothing to rebuild. */
-export function freshLeaderEpochs(o: { dir: string; fs: StorageFs; logger: () => StorageLogger; logEndOffset: () => number }): LeaderEpochLoad {
-  const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(o.fs, o.dir), o.logger, o.logEndOffset);
+export function freshLeaderEpochs(o: { dir: string; fs: StorageFs; logger: () => StorageLogger; log: LogEnd }): LeaderEpochLoad {
+  const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(o.fs, o.dir), o.logger, o.log);
   return { cache, onRecoveredBatch: undefined, finish: async () => undefined };
 }
 

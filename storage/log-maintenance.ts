@@ -20,16 +20,20 @@ import { type RetainedLog, retentionPass } from './retention.js';
 import type { SegmentList } from './segment-list.js';
 
 const noop = () => {};
+const IDLE: Promise<unknown> = Promise.resolve();
 
 /** What maintenance needs of its log (PartitionLog). */
 export interface MaintainedLog extends RetainedLog {
   readonly topic: string;
   readonly partition: number;
   readonly log: StorageLogger;
+  /** The log start offset moved (the log moves its epoch cache; the manager checkpoints it). */
+  logStartMoved(): void;
 }
 
 export class LogMaintenance {
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Starts as one shared settled promise (10,000 logs need no 10,000 of them). */
+  private chain: Promise<unknown> = IDLE;
   /** The log start offset. */
   startOffset: number;
   /** Compaction: offset up to which the log has been cleaned (exclusive). */
@@ -44,8 +48,6 @@ export class LogMaintenance {
     private readonly owner: MaintainedLog,
     private readonly segs: SegmentList,
     startOffset: number,
-    /** Called when the log start offset moved. */
-    private readonly onStartMoved: (log: MaintainedLog) => void,
     /** True when an owner checkpoints the log start offset and reports it (startCheckpointed). */
     private readonly checkpointed: boolean,
   ) {
@@ -79,7 +81,7 @@ export class LogMaintenance {
       if (target > this.owner.highWatermark) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} is past the high watermark ${this.owner.highWatermark}`);
       if (target > this.startOffset) {
         this.startOffset = target;
-        this.onStartMoved(this.owner);
+        this.owner.logStartMoved();
       }
       if (!this.checkpointed) this.checkpointedStart = this.startOffset;
       // With a checkpointing owner the segments below go once it reports the checkpoint written.
@@ -108,7 +110,7 @@ export class LogMaintenance {
     // Every segment was replaced by one at `offset`: nothing below it is left to protect, and a
     // higher bound would let deletion reach the new segments.
     this.checkpointedStart = offset;
-    this.onStartMoved(this.owner);
+    this.owner.logStartMoved();
   }
 
   /** The log end moved back to `end` (truncation): nothing past it is clean. */
@@ -131,7 +133,7 @@ export class LogMaintenance {
     const newStart = Math.max(this.startOffset, first);
     if (newStart !== this.startOffset) {
       this.startOffset = newStart;
-      this.onStartMoved(this.owner);
+      this.owner.logStartMoved();
     }
     if (this.cleanerCheckpoint < newStart) this.cleanerCheckpoint = newStart;
     await this.segs.remove(victims, this.owner.config.fileDeleteDelayMs);

@@ -36,7 +36,6 @@ import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { freshLeaderEpochs, loadLeaderEpochs } from './leader-epoch-load.js';
 import { cutAllAndStartAt, cutLogTo } from './log-truncation.js';
 import { LogState } from './log-state.js';
-import { LogWriter } from './log-writer.js';
 import type { PartitionLogOptions } from './partition-log-options.js';
 import { type AppendResult, LazyDurableAppend, type QueuedAppend } from './pending-appends.js';
 import { loadSegments } from './recovery.js';
@@ -72,7 +71,7 @@ export class PartitionLog extends LogState {
     const fs = this.opts.loadFs ?? this.storageFs;
     const fresh = this.opts.fresh === true;
     if (this.opts.createDir !== false && !fresh) await fs.mkdir(this.dir);
-    const epochOpts = { dir: this.dir, fs: this.storageFs, loadFs: fs, logger: this.loggerFn, logEndOffset: () => this._nextOffset };
+    const epochOpts = { dir: this.dir, fs: this.storageFs, loadFs: fs, logger: this.loggerFn, log: this };
     const epochs = fresh ? freshLeaderEpochs(epochOpts) : await loadLeaderEpochs({ ...epochOpts, known: this.opts.knownLeaderEpochs });
     this.epochs = epochs.cache;
     const res = await loadSegments({
@@ -93,31 +92,22 @@ export class PartitionLog extends LogState {
     this.truncatedBytes = res.truncatedBytes;
     const active = this.segs.active;
     this._nextOffset = this.writtenEnd = this._visibleEnd = this.flushedEnd = active.nextOffset;
-    this.writer = new LogWriter<QueuedAppend>({
-      fs: this.storageFs,
-      fdCache: this.fds,
-      segment: active,
-      end: this.writtenEnd,
-      config: this.config,
-      onFsync: this.opts.onFsync,
-      events: this,
-    });
-    this.maint = new LogMaintenance(
-      this,
-      this.segs,
-      res.logStartOffset,
-      (l) => {
-        this.epochs.truncateFromStart(this.maint.startOffset);
-        this.opts.onLogStartOffsetChanged?.(l);
-      },
-      // The one who hears of log start moves checkpoints them and reports back (logStartCheckpointed).
-      this.opts.onLogStartOffsetChanged !== undefined,
-    );
+    // The writer is made on first use (log-state.ts). The one who hears of log start moves
+    // checkpoints them and reports back (logStartCheckpointed).
+    this.maint = new LogMaintenance(this, this.segs, res.logStartOffset, this.opts.onLogStartOffsetChanged !== undefined);
     await epochs.finish({ segments: this.segs.all, fs, fdCache: this.fds, intervalBytes: this.config.indexIntervalBytes }, this.maint.startOffset, this._nextOffset);
+    // Read once; the options stay with the log, what the summary said need not (the cache has the entries).
+    this.opts.knownLeaderEpochs = undefined;
     if (this.opts.replicated) {
       const hw = Math.min(this.opts.highWatermark ?? 0, this._visibleEnd);
       this.repl = new ReplicatedHighWatermark(Math.max(hw, this.maint.startOffset), this.loggerFn);
     }
+  }
+
+  /** @internal LogMaintenance: the log start offset moved (a method, not a closure per log). */
+  logStartMoved(): void {
+    this.epochs.truncateFromStart(this.maint.startOffset);
+    this.opts.onLogStartOffsetChanged?.(this);
   }
 
   /** Compaction: offset up to which the log has been cleaned (exclusive). */
@@ -194,7 +184,7 @@ export class PartitionLog extends LogState {
   updateConfig(c: LogConfig): void {
     validateLogConfig(c);
     this.config = c;
-    this.writer.config = c;
+    if (this._writer !== null) this._writer.config = c;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -292,6 +282,7 @@ export class PartitionLog extends LogState {
 
   /** Adds a new (not yet created) segment at `base`; the writer creates its file when it gets there. */
   private queueRoll(base: number): LogSegment {
+    this.ensureWriter(); // before the new segment becomes the active one: the writer starts on the current one
     const seg = LogSegment.fresh(this.dir, base);
     this.segs.add(seg);
     return seg;

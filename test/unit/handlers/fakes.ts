@@ -77,7 +77,7 @@ export class MemoryLog implements ReplicaLog {
     readonly topic: string,
     readonly partition: number,
   ) {
-    this.leaderEpochs = new LeaderEpochCache(new LeaderEpochCheckpointFile(realFs, this.dir), silentStorageLogger, () => this.logEndOffset);
+    this.leaderEpochs = new LeaderEpochCache(new LeaderEpochCheckpointFile(realFs, this.dir), silentStorageLogger, this);
   }
 
   get dir(): string {

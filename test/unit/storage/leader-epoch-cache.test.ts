@@ -29,7 +29,7 @@ function dir(): string {
 }
 
 /** A log end offset beyond every entry: the cache writes all of them. */
-const NO_END = () => Number.MAX_SAFE_INTEGER;
+const NO_END = { logEndOffset: Number.MAX_SAFE_INTEGER };
 
 /** A cache whose file lives in a fresh temp dir. */
 function cacheIn(d = dir(), entries: EpochEntry[] = []) {
@@ -238,7 +238,7 @@ describe('leader-epoch-checkpoint file', () => {
   it('leaves out entries starting at the log end: an epoch without batches, which a load would drop', async () => {
     const d = dir();
     let logEnd = 0;
-    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(realFs, d), silentLogger, () => logEnd);
+    const cache = new LeaderEpochCache(new LeaderEpochCheckpointFile(realFs, d), silentLogger, { get logEndOffset() { return logEnd; } });
     cache.assign(0, 0); // a new, empty partition becomes leader
     expect(cache.isDirty).toBe(false);
     await cache.flush();

@@ -264,3 +264,40 @@ describe('PartitionLog read', () => {
     await log2.close();
   });
 });
+
+describe('PartitionLog: the writer is made on first use', () => {
+  it('a reopened log whose first append rolls: the segment it opened on is finished, the new one written', async () => {
+    const { log, dir } = await openLog({ segmentBytes: 2000, indexIntervalBytes: 100 });
+    for (let i = 0; i < 4; i++) await log.append(sizedBatch(2, 150)).written;
+    await log.close();
+    const before = readdirSync(dir).filter((f) => f.endsWith('.log'));
+    const { log: again } = await openLog({ segmentBytes: 2000, indexIntervalBytes: 100 }, dir);
+    expect((again as unknown as { _writer: unknown })._writer).toBeNull(); // nothing written yet: no writer
+    // Big enough not to fit the open segment: the first append rolls before the writer exists.
+    const r = again.append(sizedBatch(4, 400));
+    await r.written;
+    const after = readdirSync(dir).filter((f) => f.endsWith('.log'));
+    expect(after.length).toBe(before.length + 1);
+    expect(again.segmentBaseOffsets()).toEqual([0, 8]);
+    // The writer started on the segment the log opened on and left it at the roll (not on the new one).
+    expect(again.segmentList().map((s) => s.active)).toEqual([false, true]);
+    await again.close();
+    const { log: third } = await openLog({ segmentBytes: 2000, indexIntervalBytes: 100 }, dir);
+    const batches = await readAllBatches(third);
+    expect(batches.map((b) => decodeBatch(b).length)).toEqual([2, 2, 2, 2, 4]);
+    expect(third.logEndOffset).toBe(12);
+    await third.close();
+  });
+
+  it('a log closed without a write makes no writer and still persists the open segment', async () => {
+    const { log, dir } = await openLog();
+    await log.append(makeBatch([{ value: 'a' }])).written;
+    await log.close();
+    const { log: again } = await openLog({}, dir);
+    await again.close();
+    expect((again as unknown as { _writer: unknown })._writer).toBeNull();
+    const { log: third } = await openLog({}, dir);
+    expect((await readAllBatches(third)).length).toBe(1);
+    await third.close();
+  });
+});
