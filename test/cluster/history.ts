@@ -18,6 +18,11 @@
  * Values that were sent but never acknowledged may or may not be present (the outcome is unknown
  * to the client), but at most once.
  *
+ * `checkReads` (issue 17, the fault scenarios of test/faults/) judges a run from what concurrent
+ * consumers read as well: acknowledged never read, one offset read with two records or one record
+ * at two offsets (divergence), out-of-order reads within a partition and reader session, and
+ * duplicates beyond what idempotence allows (none: any value at two offsets of the final log).
+ *
  * `compareReplicaLogs` checks the stronger cluster promise: the segment bytes of every replica
  * of a partition are identical up to the shortest one (followers copy the leader's batches as they
  * are, offsets and epochs included).
