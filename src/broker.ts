@@ -131,8 +131,9 @@ export class Broker implements BrokerStatus {
     this.metrics = new Metrics({ maxLabelValues: config.int('runnel.metrics.max.label.values'), maxPartitionSeries: config.int('runnel.metrics.max.partition.series') });
   }
 
-  static async start(config: BrokerConfig, log: Logger, seams: { storageFs?: StorageFs } = {}): Promise<Broker> {
+  static async start(config: BrokerConfig, log: Logger, seams: { storageFs?: StorageFs; onLogDirFailure?: (err: unknown) => void } = {}): Promise<Broker> {
     const broker = new Broker(config, log, seams.storageFs);
+    broker.onLogDirFailure = seams.onLogDirFailure ?? null;
     try {
       await broker.open();
     } catch (err) {
@@ -140,6 +141,20 @@ export class Broker implements BrokerStatus {
       throw err;
     }
     return broker;
+  }
+
+  /** What `runnel start` does when the log dir fails in cluster mode (halt); null: stop(). */
+  private onLogDirFailure: ((err: unknown) => void) | null = null;
+  private logDirFailure = false;
+
+  /** A cluster broker's log dir failed: halt (runnel start) or stop (embedded), once. */
+  private logDirFailed(l: { topic: string; partition: number }, err: unknown): void {
+    if (this.stopping) return;
+    if (this.logDirFailure) return;
+    this.logDirFailure = true;
+    this.log.fatal({ err, topic: l.topic, partition: l.partition, dir: this.dataDir }, 'log dir failed: stopping the broker so that its partitions move to other replicas');
+    if (this.onLogDirFailure) this.onLogDirFailure(err);
+    else void this.stop().catch((e) => this.log.error({ err: e }, 'stop after log dir failure failed'));
   }
 
   /** The cluster id from meta.properties ('' until the data directory is loaded). */
@@ -192,11 +207,18 @@ export class Broker implements BrokerStatus {
       onFsync: (seconds, failed) => this.metrics.fsync(seconds, failed),
       // Cluster: the replication layer moves every log's high watermark (min over the ISR).
       replicated: cluster !== null,
+      // Cluster: the log dir failed (Runnel has one), so this broker cannot be a replica of anything
+      // any more: it stops, as Kafka halts a broker whose last log dir went offline, and the
+      // controller moves its leaderships (docs/cluster.md, "Disk failures").
+      onLogDirFailure: cluster ? (l, err) => this.logDirFailed(l, err) : undefined,
     });
     this.topics.attachLogs(this.logs);
     // Cluster mode: the replica manager creates and removes logs as the metadata image assigns them.
     if (!cluster) await this.topics.reconcile();
     this.freeSpace = new FreeSpaceGuard(this.stateFs, this.dataDir, this.config.int(MIN_FREE_BYTES_KEY), this.config.int(FREE_SPACE_CHECK_INTERVAL_KEY), this.log.child({ component: 'storage' }));
+    // Cluster: a leader that refuses produce for want of space would keep its partitions
+    // unavailable while replicas elsewhere could take them: a low disk is a failed log dir.
+    if (cluster) this.freeSpace.onLow = (problem) => this.logDirFailed({ topic: '', partition: -1 }, new Error(problem));
     await this.freeSpace.start();
     // Every partition whose log is there is hosted (led here, at the newest epoch its log has: 0
     // so far) before anything reads it; topic changes keep the set current (logs first, then the

@@ -70,6 +70,13 @@ export interface LogManagerOptions {
    * must set this to resume the replicated ones.
    */
   replicated?: boolean;
+  /**
+   * Called when a partition log went offline on a storage failure, or a segment write failed
+   * (ENOSPC, EIO: the log rewinds and stays online for later appends). A cluster broker stops on
+   * it (Kafka's rule for a broker whose only log dir failed), so that its leaderships move to
+   * replicas that can still write.
+   */
+  onLogDirFailure?: (log: PartitionLogRef, err: unknown) => void;
 }
 
 export interface StorageStats {
@@ -118,7 +125,9 @@ export class LogManager {
   };
   private readonly reportOffline = (l: PartitionLogRef, err: unknown): void => {
     this.logger.error({ err, topic: l.topic, partition: l.partition }, 'partition offline after storage failure');
+    this.opts.onLogDirFailure?.(l, err);
   };
+  private readonly reportWriteFailed = (l: PartitionLogRef, err: unknown): void => this.opts.onLogDirFailure?.(l, err);
   private readonly checkpointAfterTruncation = (): Promise<void> => this.writeCheckpoints();
 
   private constructor(private readonly opts: LogManagerOptions) {
@@ -259,6 +268,7 @@ export class LogManager {
       logStartOffset: o.logStartOffset,
       onLogStartOffsetChanged: this.markLogStartDirty,
       onOffline: this.reportOffline,
+      onWriteFailed: this.reportWriteFailed,
       onFsync: this.opts.onFsync,
       replicated: this.opts.replicated,
       highWatermark: this.highWatermarks.get(key),

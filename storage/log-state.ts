@@ -229,6 +229,7 @@ export class LogState implements WriterEvents<QueuedAppend> {
       this.goOffline(e2);
     }
     this.pending.failQueued(victims, storageError('write failed', e));
+    this.opts.onWriteFailed?.(this, e);
   }
 
   private async onFsyncFailure(seg: LogSegment, e: unknown): Promise<void> {

@@ -49,6 +49,8 @@ export interface PartitionLogOptions {
   onLogStartOffsetChanged?: (log: PartitionLogRef) => void;
   /** Called when the log went offline after a storage failure. */
   onOffline?: (log: PartitionLogRef, err: unknown) => void;
+  /** Called when a segment write failed (ENOSPC, EIO) and the appends were rejected; the log stays online. */
+  onWriteFailed?: (log: PartitionLogRef, err: unknown) => void;
   /** Observes every fdatasync of a segment: its duration and whether it failed (metrics). */
   onFsync?: (seconds: number, failed: boolean) => void;
   /** Open in replicated mode (PartitionLog.setReplicated): the replication layer moves the high watermark. */

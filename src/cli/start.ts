@@ -82,7 +82,15 @@ export async function runStart(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
-    broker = await Broker.start(config, log);
+    broker = await Broker.start(config, log, {
+      // Cluster mode, the log dir failed (ENOSPC, EIO): halt at once, as Kafka does when its last
+      // log dir goes offline — no controlled shutdown writing to the failed disk; the other
+      // brokers see the process gone and move its leaderships.
+      onLogDirFailure: () => {
+        log.flush();
+        process.exit(1);
+      },
+    });
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'broker failed to start');
     log.flush();

@@ -23,6 +23,8 @@ export class FreeSpaceGuard {
   private refusal: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
+  /** Called when a check finds the space below the threshold (cluster mode: the broker stops). */
+  onLow: ((problem: string) => void) | null = null;
 
   constructor(
     private readonly fs: StorageFs,
@@ -62,6 +64,7 @@ export class FreeSpaceGuard {
       if (low && this.refusal === null) this.logger.warn({ dir: this.dir, freeBytes, minFreeBytes: this.minFreeBytes }, 'free disk space below the threshold: produce is refused until space returns');
       if (!low && this.refusal !== null) this.logger.info({ dir: this.dir, freeBytes, minFreeBytes: this.minFreeBytes }, 'free disk space back above the threshold: produce resumes');
       this.refusal = low ? `Only ${freeBytes} bytes are free on the log dir ${this.dir}, below ${MIN_FREE_BYTES_KEY}=${this.minFreeBytes}; writes resume when space is freed` : null;
+      if (this.refusal !== null) this.onLow?.(this.refusal);
     } catch (err) {
       // Keep the last answer: a failing statfs says nothing about the space.
       this.logger.warn({ dir: this.dir, err: (err as Error).message }, 'checking free disk space failed');

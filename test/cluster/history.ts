@@ -18,6 +18,11 @@
  * Values that were sent but never acknowledged may or may not be present (the outcome is unknown
  * to the client), but at most once.
  *
+ * `checkReads` (issue 17, the fault scenarios of test/faults/) judges a run from what concurrent
+ * consumers read as well: acknowledged never read, one offset read with two records or one record
+ * at two offsets (divergence), out-of-order reads within a partition and reader session, and
+ * duplicates beyond what idempotence allows (none: any value at two offsets of the final log).
+ *
  * `compareReplicaLogs` checks the stronger cluster promise: the segment bytes of every replica
  * of a partition are identical up to the shortest one (followers copy the leader's batches as they
  * are, offsets and epochs included).
@@ -139,4 +144,89 @@ export function compareReplicaLogs(partitionDirs: readonly string[]): string | n
     }
   }
   return null;
+}
+
+/** One record a consumer saw: `reader` names one uninterrupted read session (a rewind starts a new one). */
+export interface Read {
+  reader: string;
+  partition: number;
+  offset: number;
+  value: string;
+}
+
+/** What checkReads found; every list empty is a run that kept its promises. */
+export interface ReadsReport {
+  /** Acknowledged, and never read by anyone (or read only at another offset than acknowledged). */
+  lost: string[];
+  /** One offset read with two different values, or one value read at two different offsets. */
+  divergent: string[];
+  /** Within one reader session and partition, an offset not above the one read before it. */
+  outOfOrder: string[];
+  /** A value present at two offsets of the final log: idempotent producers must never do that. */
+  duplicated: string[];
+  /** Read, never sent by any producer. */
+  phantom: string[];
+  /** Within one producer lane, acknowledged values that sit in the log out of send order. */
+  reordered: string[];
+}
+
+/** Total count of broken promises in a ReadsReport. */
+export function readsProblems(r: ReadsReport): number {
+  return r.lost.length + r.divergent.length + r.outOfOrder.length + r.duplicated.length + r.phantom.length + r.reordered.length;
+}
+
+const LIMIT = 20;
+const note = (list: string[], s: string) => void (list.length < LIMIT ? list.push(s) : list.length === LIMIT ? list.push('...') : undefined);
+
+/**
+ * The Jepsen-style check of a run with concurrent producers and consumers (issue 17). `reads` holds
+ * everything every consumer saw in order (the final read-back of the whole log included, as one
+ * more reader whose name starts with `finalReader`). Producers are idempotent, so no value may
+ * appear at two offsets; values sent but never acknowledged may appear once or not at all.
+ */
+export function checkReads(attempts: Iterable<string>, acks: readonly Ack[], reads: readonly Read[], finalReader = 'final'): ReadsReport {
+  const sent = new Set(attempts);
+  const r: ReadsReport = { lost: [], divergent: [], outOfOrder: [], duplicated: [], phantom: [], reordered: [] };
+  const valueAt = new Map<string, string>(); // "p/o" -> first value read there
+  const offsetOf = new Map<string, string>(); // value -> first "p/o" it was read at
+  const lastOffset = new Map<string, number>(); // "reader p" -> last offset read
+  const finalAt = new Map<string, string>(); // value -> "p/o" in the final log
+  for (const x of reads) {
+    const at = `${x.partition}/${x.offset}`;
+    const v = valueAt.get(at);
+    if (v === undefined) valueAt.set(at, x.value);
+    else if (v !== x.value) note(r.divergent, `${at}: read as ${v} and as ${x.value} (by ${x.reader})`);
+    const o = offsetOf.get(x.value);
+    if (o === undefined) offsetOf.set(x.value, at);
+    else if (o !== at) note(r.divergent, `${x.value}: read at ${o} and at ${at} (by ${x.reader})`);
+    const key = `${x.reader} ${x.partition}`;
+    const prev = lastOffset.get(key);
+    if (prev !== undefined && x.offset <= prev) note(r.outOfOrder, `${x.reader} partition ${x.partition}: offset ${x.offset} after ${prev}`);
+    lastOffset.set(key, x.offset);
+    if (!sent.has(x.value)) note(r.phantom, `${x.value} at ${at}`);
+    if (x.reader.startsWith(finalReader)) {
+      const f = finalAt.get(x.value);
+      if (f !== undefined && f !== at) note(r.duplicated, `${x.value} at ${f} and ${at}`);
+      else finalAt.set(x.value, at);
+    }
+  }
+  const lanes = new Map<string, Ack[]>();
+  for (const a of acks) {
+    const at = offsetOf.get(a.value);
+    const acked = `${a.partition}/${a.offset}`;
+    if (at === undefined) note(r.lost, `${a.value} (acked at ${acked}) never read`);
+    else if (at !== acked) note(r.lost, `${a.value} acked at ${acked}, read at ${at}`);
+    const lane = lanes.get(a.lane) ?? [];
+    lane.push(a);
+    lanes.set(a.lane, lane);
+  }
+  for (const [lane, list] of lanes) {
+    list.sort((x, y) => x.seq - y.seq);
+    let prev: Ack | null = null;
+    for (const a of list) {
+      if (prev && a.partition === prev.partition && a.offset <= prev.offset) note(r.reordered, `lane ${lane}: ${a.value}@${a.offset} sent after ${prev.value}@${prev.offset}`);
+      prev = a;
+    }
+  }
+  return r;
 }
