@@ -144,7 +144,7 @@ build_runnel() {
   local start; start=$(date +%s)
   # The classic builder: Debian's engine has no buildx plugin. Quiet unless it fails.
   local out; out=$(mktemp)
-  if ! DOCKER_BUILDKIT=0 docker build -q -t "$RUNNEL_IMAGE" . >"$out" 2>&1; then
+  if ! DOCKER_BUILDKIT=0 docker build -q --label "$LABEL=runnel" -t "$RUNNEL_IMAGE" . >"$out" 2>&1; then
     tail -50 "$out" >&2; rm -f "$out"; exit 1
   fi
   rm -f "$out"
@@ -154,3 +154,5 @@ build_runnel() {
 build_base
 build_etcd
 build_runnel
+# What the rebuilds above replaced (untagged images with this script's label), and nothing else.
+docker image prune -f --filter "label=$LABEL" >/dev/null
