@@ -144,15 +144,23 @@ build_runnel() {
   local start; start=$(date +%s)
   # The classic builder: Debian's engine has no buildx plugin. Quiet unless it fails.
   local out; out=$(mktemp)
-  if ! DOCKER_BUILDKIT=0 docker build -q --label "$LABEL=runnel" -t "$RUNNEL_IMAGE" . >"$out" 2>&1; then
+  if ! DOCKER_BUILDKIT=0 docker build -q -t "$RUNNEL_IMAGE" . >"$out" 2>&1; then
     tail -50 "$out" >&2; rm -f "$out"; exit 1
   fi
   rm -f "$out"
   log "$RUNNEL_IMAGE: built in $(( $(date +%s) - start )) s"
 }
 
+# The images a rebuild replaced, once nothing uses them (`docker rmi` refuses otherwise). No prune by
+# label: the build stage's cached layers inherit the base image's labels and must stay.
+replaced=()
+for image in "$BASE_IMAGE" "$ETCD_IMAGE" "$RUNNEL_IMAGE"; do
+  replaced+=("$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)")
+done
 build_base
 build_etcd
 build_runnel
-# What the rebuilds above replaced (untagged images with this script's label), and nothing else.
-docker image prune -f --filter "label=$LABEL" >/dev/null
+for id in "${replaced[@]}"; do
+  [[ -n "$id" ]] || continue
+  [[ -z "$(docker image inspect --format '{{join .RepoTags ","}}' "$id" 2>/dev/null)" ]] && docker rmi "$id" >/dev/null 2>&1 || true
+done
