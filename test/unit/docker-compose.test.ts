@@ -1,7 +1,8 @@
 /**
- * docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so their wiring is
- * checked statically — ports, KAFKA_* env names, listeners for the compose network and the host,
- * volumes, healthchecks, non-root user, shutdown budget — and then the same env-driven startup
+ * docker-compose.yml (etcd + three brokers), docker-compose.single.yml (one broker) and the
+ * Dockerfile, checked statically without Docker (test/compose/compose.test.ts runs them on an
+ * engine) — ports, KAFKA_* env names, listeners for the compose network and the host, volumes,
+ * healthchecks, the cluster's etcd and replication settings, non-root user, shutdown budget — and then the same env-driven startup
  * runs as a plain process: `node dist/runnel.mjs start` with the image's and the service's KAFKA_*
  * variables (ports and paths swapped for local ones), probed with the compose healthcheck command
  * itself, used through both listeners, and stopped with SIGTERM within Docker's 10 s.
@@ -19,20 +20,34 @@ import { run } from '../helpers/clients.js';
 
 interface Service {
   build?: string;
+  command?: string[];
+  depends_on?: Record<string, { condition: string }>;
   image?: string;
   hostname?: string;
   environment: Record<string, string>;
   ports: string[];
   expose?: string[];
   volumes: string[];
-  healthcheck?: { test: string[]; interval?: string; start_period?: string };
+  healthcheck: { test: string[]; interval?: string; start_period?: string };
   stop_grace_period?: string;
   init?: boolean;
 }
 
-const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+const load = (file: string) => parse(readFileSync(join(REPO_ROOT, file), 'utf8'), { merge: true }) as ComposeFile;
+const FILES: Record<string, ComposeFile> = { 'docker-compose.yml': load('docker-compose.yml'), 'docker-compose.single.yml': load('docker-compose.single.yml') };
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
-const services = Object.entries(compose.services);
+/** Every Runnel broker service of both files (those with a node id), as "file service". */
+const services: Array<[string, Service, ComposeFile]> = Object.entries(FILES).flatMap(([file, doc]) =>
+  Object.entries(doc.services)
+    .filter(([, svc]) => svc.environment?.KAFKA_NODE_ID !== undefined)
+    .map(([name, svc]): [string, Service, ComposeFile] => [`${file} ${name}`, svc, doc]),
+);
+const cluster = FILES['docker-compose.yml']!;
+const clusterBrokers = Object.entries(cluster.services).filter(([, svc]) => svc.environment?.KAFKA_NODE_ID !== undefined);
 
 /** ENV lines of the final stage: KEY=VALUE pairs. */
 function dockerfileEnv(): Record<string, string> {
@@ -61,9 +76,9 @@ function portMapping(mapping: string): { hostIp: string | null; hostPort: number
   return { hostIp: parts.length > 0 ? parts.join(':') : null, hostPort, containerPort };
 }
 
-describe('docker-compose.yml', () => {
+describe('docker-compose.yml and docker-compose.single.yml', () => {
   it('declares brokers built from the Dockerfile whose KAFKA_* variables are valid broker configs', () => {
-    expect(services.length).toBeGreaterThan(0);
+    expect(services.length).toBe(4);
     for (const [name, svc] of services) {
       expect(svc.build ?? svc.image, name).toBeTruthy();
       for (const k of Object.keys(svc.environment)) expect(k, `${name}: ${k}`).toMatch(/^KAFKA_[A-Z0-9_]+$/);
@@ -82,7 +97,7 @@ describe('docker-compose.yml', () => {
       expect(listeners.map((l) => l.name).sort()).toEqual(advertised.map((a) => a.name).sort());
       const published = svc.ports.map(portOf);
       const hostFacing = advertised.filter((a) => a.host === 'localhost' || a.host === '127.0.0.1');
-      const networkFacing = advertised.filter((a) => a.host === (svc.hostname ?? name) || a.host === name);
+      const networkFacing = advertised.filter((a) => a.host === (svc.hostname ?? name.split(' ')[1]));
       expect(hostFacing, `${name}: a listener advertised to the host`).toHaveLength(1);
       expect(networkFacing, `${name}: a listener advertised on the compose network`).toHaveLength(1);
       for (const a of hostFacing) {
@@ -103,17 +118,17 @@ describe('docker-compose.yml', () => {
   // Issue 14 item 11: the Kafka port, admin HTTP and schema registry are unauthenticated (the
   // registry takes PUT /mode and deletes), so nothing is published beyond the host's loopback.
   it('publishes every port on the host loopback only', () => {
-    for (const [name, svc] of services) {
-      for (const p of svc.ports) expect(portMapping(p).hostIp, `${name}: ${p} must be published as 127.0.0.1:...`).toBe('127.0.0.1');
+    for (const [file, doc] of Object.entries(FILES)) for (const [name, svc] of Object.entries(doc.services)) {
+      for (const p of svc.ports ?? []) expect(portMapping(p).hostIp, `${file} ${name}: ${p} must be published as 127.0.0.1:...`).toBe('127.0.0.1');
     }
   });
 
   it('keeps data in a declared named volume at the data directory', () => {
-    for (const [name, svc] of services) {
+    for (const [name, svc, doc] of services) {
       const dataDir = new BrokerConfig([envLayer({ ...dockerfileEnv(), ...svc.environment })]).dataDir();
       const mount = svc.volumes.map((v) => v.split(':')).find(([, target]) => target === dataDir);
       expect(mount, `${name} mounts a volume at ${dataDir}`).toBeDefined();
-      expect(compose.volumes ?? {}, `${name} volume ${mount![0]} is declared`).toHaveProperty(mount![0]!);
+      expect(doc.volumes ?? {}, `${name} volume ${mount![0]} is declared`).toHaveProperty(mount![0]!);
     }
   });
 
@@ -123,12 +138,61 @@ describe('docker-compose.yml', () => {
       const admin = svc.environment.KAFKA_RUNNEL_ADMIN_LISTENER ?? dockerfileEnv().KAFKA_RUNNEL_ADMIN_LISTENER!;
       const adminPort = portOf(admin);
       expect(svc.ports.map(portOf), `${name} publishes the admin port`).toContain(adminPort);
-      const test = svc.healthcheck!.test.join(' ');
+      const test = svc.healthcheck.test.join(' ');
       expect(test).toContain(`http://127.0.0.1:${adminPort}/ready`);
       expect(svc.init, `${name}: an init process forwards SIGTERM`).toBe(true);
       expect(seconds(svc.stop_grace_period ?? '10s') * 1000).toBeGreaterThan(shutdownMs);
       expect(seconds(svc.stop_grace_period ?? '10s')).toBeLessThanOrEqual(10);
     }
+  });
+});
+
+describe('docker-compose.yml: the three-broker cluster', () => {
+  const etcd = cluster.services.etcd!;
+
+  it('runs one etcd (health-checked, with a data volume, never published) that every broker starts after', () => {
+    expect(etcd.image).toMatch(/^gcr\.io\/etcd-development\/etcd:v3\.5\.\d+$/);
+    expect(etcd.ports ?? []).toEqual([]);
+    expect(etcd.healthcheck.test.join(' ')).toContain('endpoint health');
+    const dataDir = /--data-dir=(\S+)/.exec(etcd.command!.join(' '))![1];
+    const mount = etcd.volumes.map((v) => v.split(':')).find(([, target]) => target === dataDir);
+    expect(mount, `etcd mounts a volume at ${dataDir}`).toBeDefined();
+    expect(cluster.volumes).toHaveProperty(mount![0]!);
+    // The client URL etcd advertises is the one the brokers are given.
+    const advertised = /--advertise-client-urls=(\S+)/.exec(etcd.command!.join(' '))![1];
+    for (const [name, svc] of clusterBrokers) {
+      expect(svc.environment.KAFKA_RUNNEL_ETCD_ENDPOINTS, name).toBe(advertised);
+      expect(svc.depends_on?.etcd?.condition, name).toBe('service_healthy');
+    }
+  });
+
+  it('has three brokers, node ids 1-3, with distinct host ports and volumes, replicating over the compose network', () => {
+    expect(clusterBrokers.map(([, svc]) => Number(svc.environment.KAFKA_NODE_ID)).sort()).toEqual([1, 2, 3]);
+    const hostPorts = clusterBrokers.flatMap(([, svc]) => svc.ports.map((p) => portMapping(p).hostPort));
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
+    const volumes = clusterBrokers.map(([, svc]) => svc.volumes[0]!.split(':')[0]);
+    expect(new Set(volumes).size).toBe(3);
+    for (const [name, svc] of clusterBrokers) {
+      const config = new BrokerConfig([envLayer(svc.environment)]);
+      const interBroker = config.advertisedListeners().find((a) => a.name === svc.environment.KAFKA_INTER_BROKER_LISTENER_NAME);
+      expect(interBroker?.host, `${name}: followers fetch from the compose network name`).toBe(svc.hostname);
+    }
+  });
+
+  it('keeps three replicas, two in sync for acks=all, for topics and the internal topics', () => {
+    for (const [name, svc] of clusterBrokers) {
+      const config = new BrokerConfig([envLayer(svc.environment)]);
+      expect(config.get('default.replication.factor'), name).toBe(3);
+      expect(config.get('min.insync.replicas'), name).toBe(2);
+      expect(config.get('offsets.topic.replication.factor'), name).toBe(3);
+      expect(config.get('transaction.state.log.replication.factor'), name).toBe(3);
+    }
+  });
+
+  it('docker-compose.single.yml is one broker without etcd', () => {
+    const single = Object.values(FILES['docker-compose.single.yml']!.services);
+    expect(single).toHaveLength(1);
+    expect(single[0]!.environment.KAFKA_RUNNEL_ETCD_ENDPOINTS).toBeUndefined();
   });
 });
 
@@ -177,7 +241,8 @@ function freePort(): Promise<number> {
 
 describe('the container configuration as a process', () => {
   it('starts from KAFKA_* variables alone, is healthy, serves both listeners, and stops cleanly on SIGTERM', async () => {
-    const [name, svc] = services[0]!;
+    // The one-broker file: a cluster broker would wait for etcd.
+    const [name, svc] = services.find(([n]) => n.startsWith('docker-compose.single.yml '))!;
     const dataDir = tempDir('compose');
     // The image's ENV, then the service's environment — as Docker applies them — with container
     // ports and paths swapped for free local ones. Listener names, keys and everything else stay.
@@ -196,7 +261,7 @@ describe('the container configuration as a process', () => {
     child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     // The compose healthcheck command, pointed at the local admin port.
-    const [cmd, ...args] = svc.healthcheck!.test.slice(1).map((a) => a.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${adminPort}`));
+    const [cmd, ...args] = svc.healthcheck.test.slice(1).map((a) => a.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${adminPort}`));
     const healthy = async () => (await run(cmd === 'node' ? process.execPath : cmd!, args, { timeoutMs: 10_000 })).code === 0;
     try {
       const deadline = Date.now() + 20_000;
