@@ -60,6 +60,7 @@ export class OpsLoad {
   private joins = 0;
   private lanes: Array<Promise<void>> = [];
   private java: LaneClient | null = null;
+  private prefills = 0;
 
   private constructor(
     readonly o: OpsLoadOptions,
@@ -122,10 +123,11 @@ export class OpsLoad {
   /** Records written before the load (one batch to one partition): part of the history. */
   async prefill(partition: number, count: number, size: number): Promise<void> {
     const pad = 'x'.repeat(size);
-    const values = Array.from({ length: count }, (_, i) => `pre-p${partition}-${i}-${pad}`);
+    const batch = this.prefills++;
+    const values = Array.from({ length: count }, (_, i) => `pre${batch}-p${partition}-${i}-${pad}`);
     this.attempts.push(...values);
     const [md] = await this.producer.send({ topic: this.o.topic, acks: -1, messages: values.map((value) => ({ value, partition })) });
-    values.forEach((value, i) => this.acks.push({ value, partition, offset: Number(md!.baseOffset) + i, lane: `pre-p${partition}`, seq: i }));
+    values.forEach((value, i) => this.acks.push({ value, partition, offset: Number(md!.baseOffset) + i, lane: `pre${batch}-p${partition}`, seq: i }));
   }
 
   /** kafkajs acknowledgements so far. */
