@@ -23,30 +23,10 @@ import { type ClusterTarget, createTopicReady, metadataFrom, partitions, sleep, 
 import { javaAvailable, runKafkaScript } from '../helpers/java.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
-import { type OpsSummary, OpsLoad } from './ops-load.js';
+import { type OpsSummary, OpsLoad, rollingRestart, waitNothingUnderReplicated } from './ops-load.js';
 
 /** The running brokers' addresses, for clients and tools. */
 const bootstrapOf = (c: ClusterTarget) => upBrokers(c).map((id) => `${c.endpoint(id).host}:${c.endpoint(id).port}`).join(',');
-
-/** Every partition of every topic, as every running broker sees it: none short of its replicas, all views alike. */
-async function waitNothingUnderReplicated(c: ClusterTarget, timeoutMs = 60_000): Promise<void> {
-  await waitUntil(
-    'no under-replicated partition on any broker',
-    async () => {
-      const views = await Promise.all(upBrokers(c).map((id) => metadataFrom(c, id, null)));
-      const shape = (m: any) =>
-        JSON.stringify(
-          m.topics
-            .map((t: any) => [t.name, t.partitions.map((p: any) => [p.partitionIndex, p.leaderId, p.replicaNodes, [...p.isrNodes].sort()]).sort()])
-            .sort(),
-        );
-      for (const m of views) for (const t of m.topics) for (const p of t.partitions) if (p.leaderId < 0 || p.isrNodes.length < p.replicaNodes.length || p.errorCode !== 0) return undefined;
-      return views.every((m) => shape(m) === shape(views[0])) ? true : undefined;
-    },
-    timeoutMs,
-    200,
-  );
-}
 
 function expectClean(s: OpsSummary, what: string): void {
   console.log(`${what}: ${JSON.stringify({ producers: s.producers, consumer: s.consumer, logRecords: s.logRecords, unackedPresent: s.history.unackedPresent, clientErrors: s.clientErrors })}`);
@@ -120,27 +100,13 @@ describe.skipIf(etcdMissing || !javaAvailable())('cluster operations under load:
     load = await OpsLoad.start({ bootstrap: bootstrapOf(c), topic, partitions: 3, java: true });
     await load.progressed(30, 'before the restarts');
     await waitNothingUnderReplicated(c);
-    // Steady state: the same clients, the seconds before the first restart.
-    const steadyFrom = Date.now();
-    await sleep(8000);
-    const rollFrom = Date.now();
     const controller = (await metadataFrom(c, 1, [])).controllerId as number;
-    const order = [...[1, 2, 3].filter((id) => id !== controller), controller];
-    const perBroker: Array<{ id: number; stopMs: number; startMs: number; fullIsrMs: number }> = [];
-    for (const id of order) {
-      const t0 = Date.now();
-      expect(await c.kill(id, 'SIGTERM'), `broker ${id}'s exit code`).toBe(0);
-      const t1 = Date.now();
-      await c.restart(id);
-      const t2 = Date.now();
-      await waitNothingUnderReplicated(c);
-      perBroker.push({ id, stopMs: t1 - t0, startMs: t2 - t1, fullIsrMs: Date.now() - t2 });
-      await load.progressed(20, `after restarting broker ${id}`);
-    }
-    const rollTo = Date.now();
-    const steady = load.rate(steadyFrom, rollFrom);
-    const rolling = load.rate(rollFrom, rollTo);
-    console.log(`rolling restart: ${JSON.stringify(perBroker)}; kafkajs acks/s steady ${steady.toFixed(1)}, during the restart ${rolling.toFixed(1)} (${((rollTo - rollFrom) / 1000).toFixed(1)} s); longest stall ${load.longestStall(rollFrom, rollTo)} ms (steady ${load.longestStall(steadyFrom, rollFrom)} ms)`);
+    const roll = await rollingRestart(c, load, [...[1, 2, 3].filter((id) => id !== controller), controller], {
+      stop: async (id) => expect(await c.kill(id, 'SIGTERM'), `broker ${id}'s exit code`).toBe(0),
+      start: (id) => c.restart(id),
+    });
+    console.log(`rolling restart: ${JSON.stringify(roll)}`);
+    expect(roll.longestStallMs, 'the longest time without an acknowledgement').toBeLessThan(10_000);
     const s = await load.finish(c, (id) => c.dataDir(id));
     load = null;
     expectClean(s, 'rolling restart');
@@ -165,6 +131,8 @@ describe.skipIf(etcdMissing || !javaAvailable())('cluster operations under load:
     expect(verified.out).toContain(`Clearing topic-level throttles on topic ${topic}`);
     await load.progressed(20, 'after the reassignment');
     const moveMs = Date.now() - t0;
+    // No produce parked for its timeout anywhere (a leader dropped by the move answered them at once).
+    expect(load.longestStall(t0, Date.now()), 'the longest time without an acknowledgement').toBeLessThan(10_000);
     // The replicas are the target ones everywhere; the removed replicas' logs are deleted.
     for (const id of upBrokers(c)) expect((await partitions(c, topic, id)).map((p) => p.replicas)).toEqual(to);
     for (let p = 0; p < 3; p++) {
@@ -183,6 +151,7 @@ describe.skipIf(etcdMissing || !javaAvailable())('cluster operations under load:
     await createTopicReady(c, { name: topic, assignments, configs: { 'min.insync.replicas': '2' } });
     load = await OpsLoad.start({ bootstrap: bootstrapOf(c), topic, partitions: 3 });
     await load.progressed(30, 'before the restart');
+    const t0 = Date.now();
     expect(await c.kill(1, 'SIGTERM')).toBe(0);
     await c.restart(1);
     await waitNothingUnderReplicated(c);
@@ -201,6 +170,7 @@ describe.skipIf(etcdMissing || !javaAvailable())('cluster operations under load:
       return true;
     }, 30_000);
     await load.progressed(20, 'after the election');
+    expect(load.longestStall(t0, Date.now()), 'the longest time without an acknowledgement').toBeLessThan(10_000);
     // Run again: nothing to elect, and (as KRaft answers --all-topic-partitions) nothing reported.
     const again = await tool('kafka-leader-election.sh', ['--bootstrap-server', bootstrapOf(c), '--election-type', 'PREFERRED', '--all-topic-partitions']);
     expect(again).not.toContain('Successfully completed');
@@ -216,6 +186,7 @@ describe.skipIf(etcdMissing || !javaAvailable())('cluster operations under load:
     load = await OpsLoad.start({ bootstrap: bootstrapOf(c), topic, partitions: 3 });
     await load.progressed(30, 'before adding a broker');
 
+    const t0 = Date.now();
     await c.startBroker(4);
     await waitUntil('every broker listing four brokers', async () => ((await Promise.all(upBrokers(c).map((id) => metadataFrom(c, id, [])))).every((m) => m.brokers.length === 4) ? true : undefined), 30_000);
     const topicsFile = join(dir, 'grow-topics.json');
@@ -255,6 +226,7 @@ describe.skipIf(etcdMissing || !javaAvailable())('cluster operations under load:
     await waitNothingUnderReplicated(c);
     await waitUntil('no broker listing broker 2', async () => ((await Promise.all(upBrokers(c).map((id) => metadataFrom(c, id, [])))).every((m) => m.brokers.map((b: any) => b.nodeId).sort().join() === '1,3,4') ? true : undefined), 30_000);
     await load.progressed(20, 'after decommissioning broker 2');
+    expect(load.longestStall(t0, Date.now()), 'the longest time without an acknowledgement').toBeLessThan(10_000);
     console.log(`add broker 4: ${proposed.partitions.length} partitions reassigned in ${grown.ms} ms; decommission broker 2: ${moves.length} partitions moved off in ${drained.ms} ms`);
     const s = await load.finish(c, (id) => c.dataDir(id));
     load = null;

@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { type ClusterTarget, type PartitionState, partitions, waitIsrFull, waitUntil } from '../helpers/cluster-target.js';
+import { type ClusterTarget, type PartitionState, metadataFrom, partitions, sleep, upBrokers, waitIsrFull, waitUntil } from '../helpers/cluster-target.js';
 import { type Ack, type HistoryReport, type LogRecord, checkHistory, partitionLogBytes, recordsOnDisk } from './history.js';
 import { type LaneClient, type LaneReport, javaLanes } from './lane-clients.js';
 
@@ -222,4 +222,74 @@ export async function underReplicated(c: ClusterTarget, id: number, topics: stri
   const out: string[] = [];
   for (const t of topics) for (const p of await partitions(c, t, id)) if (p.isr.length < p.replicas.length || p.leader < 0) out.push(`${t}-${p.partition}`);
   return out;
+}
+
+/** Every partition of every topic, as every running broker sees it: none short of its replicas, all views alike. */
+export async function waitNothingUnderReplicated(c: ClusterTarget, timeoutMs = 60_000): Promise<void> {
+  await waitUntil(
+    'no under-replicated partition on any broker',
+    async () => {
+      const views = await Promise.all(upBrokers(c).map((id) => metadataFrom(c, id, null)));
+      const shape = (m: any) =>
+        JSON.stringify(
+          m.topics
+            .map((t: any) => [t.name, t.partitions.map((p: any) => [p.partitionIndex, p.leaderId, p.replicaNodes, [...p.isrNodes].sort()]).sort()])
+            .sort(),
+        );
+      for (const m of views) for (const t of m.topics) for (const p of t.partitions) if (p.leaderId < 0 || p.isrNodes.length < p.replicaNodes.length || p.errorCode !== 0) return undefined;
+      return views.every((m) => shape(m) === shape(views[0])) ? true : undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+export interface RollingRestartResult {
+  /** Per broker: the stop (controlled shutdown to exit), the start (to serving), then until nothing is under-replicated. */
+  brokers: Array<{ id: number; stopMs: number; startMs: number; fullIsrMs: number }>;
+  /** kafkajs acknowledgements per second over `steadyMs` before the first stop, and from it to the end. */
+  steadyRate: number;
+  rollingRate: number;
+  rollingMs: number;
+  /** The longest time without any kafkajs acknowledgement, during the restarts and before them. */
+  longestStallMs: number;
+  steadyStallMs: number;
+}
+
+/**
+ * Restarts the brokers in `order` one at a time under `load`: stop (gracefully: a controlled
+ * shutdown), start again, wait until nothing is under-replicated and the clients made progress,
+ * next. Throughput is measured with the same clients, over `steadyMs` before the first stop.
+ */
+export async function rollingRestart(
+  c: ClusterTarget,
+  load: OpsLoad,
+  order: number[],
+  ops: { stop(id: number): Promise<unknown>; start(id: number): Promise<unknown> },
+  steadyMs = 8000,
+): Promise<RollingRestartResult> {
+  await waitNothingUnderReplicated(c);
+  const steadyFrom = Date.now();
+  await sleep(steadyMs);
+  const rollFrom = Date.now();
+  const brokers: RollingRestartResult['brokers'] = [];
+  for (const id of order) {
+    const t0 = Date.now();
+    await ops.stop(id);
+    const t1 = Date.now();
+    await ops.start(id);
+    const t2 = Date.now();
+    await waitNothingUnderReplicated(c);
+    brokers.push({ id, stopMs: t1 - t0, startMs: t2 - t1, fullIsrMs: Date.now() - t2 });
+    await load.progressed(20, `after restarting broker ${id}`);
+  }
+  const rollTo = Date.now();
+  return {
+    brokers,
+    steadyRate: Math.round(load.rate(steadyFrom, rollFrom)),
+    rollingRate: Math.round(load.rate(rollFrom, rollTo)),
+    rollingMs: rollTo - rollFrom,
+    longestStallMs: load.longestStall(rollFrom, rollTo),
+    steadyStallMs: load.longestStall(steadyFrom, rollFrom),
+  };
 }
