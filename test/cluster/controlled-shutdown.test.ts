@@ -1,6 +1,14 @@
 /**
- * FindCoordinator on a broker in its controlled shutdown (docs/cluster.md; issue 17's rolling
- * restart). After its leaderships moved, a stopping broker still serves the connections it has
+ * What clients see of a broker's controlled shutdown (docs/cluster.md; issue 17's rolling restart).
+ *
+ * acks=all on the other brokers: a follower that stopped (or is stopping) must not hold the high
+ * watermark back. It was caught up a moment ago, and a caught-up follower outside the ISR counts
+ * for the high watermark for replica.lag.time.max.ms (it is about to join) — but Kafka counts it
+ * only while its broker is ISR-eligible: registered and not shutting down. Runnel counted it
+ * anyway, so every acks=all produce on a partition the stopped broker followed waited until it
+ * came back (or 30 s): the stall of every lane during each step of a rolling restart.
+ *
+ * FindCoordinator on a broker in its controlled shutdown. After its leaderships moved, a stopping broker still serves the connections it has
  * until they drain (runnel.shutdown.timeout.ms). Clients ask it where their group's coordinator is
  * now — it just moved away from this very broker — and Kafka answers from its metadata cache until
  * the socket closes. Runnel used to answer COORDINATOR_NOT_AVAILABLE from the moment its group
@@ -11,13 +19,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
+import { buildBatchSync } from '../../protocol/records/builder.js';
+import { newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/00-produce.js';
 import { connectBroker, createTopicReady, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
 
 const GROUP = 'shutdown-group';
 
-describe.skipIf(etcdMissing)('FindCoordinator during a controlled shutdown', () => {
+describe.skipIf(etcdMissing)('controlled shutdown: what clients see', () => {
   let c: RunnelCluster;
 
   beforeAll(async () => {
@@ -68,5 +78,23 @@ describe.skipIf(etcdMissing)('FindCoordinator during a controlled shutdown', () 
       parked.close();
       asking.close();
     }
+  }, 60_000);
+
+  it('acks=all on the leader completes at once after a follower stopped (a stopped follower holds no high watermark back)', async () => {
+    if (!c.isUp(1)) await c.restart(1);
+    await createTopicReady(c, { name: 'held', assignments: [[2, 3]] });
+    const produce = async (value: string) => {
+      const t0 = Date.now();
+      const r: any = await withBroker(c, 2, (raw) => {
+        raw.responseTimeoutMs = 20_000;
+        return raw.request(0, 9, { acks: -1, timeoutMs: 8000, topicData: [newProduceRequestTopic({ name: 'held', partitionData: [newProduceRequestPartition({ index: 0, records: buildBatchSync([{ value }]) })] })] });
+      });
+      return { errorCode: r.responses[0].partitionResponses[0].errorCode as number, ms: Date.now() - t0 };
+    };
+    expect((await produce('before')).errorCode).toBe(ErrorCode.NONE);
+    expect(await c.kill(3, 'SIGTERM')).toBe(0);
+    const after = await produce('after');
+    expect(after.errorCode, 'REQUEST_TIMED_OUT: the stopped follower held the high watermark').toBe(ErrorCode.NONE);
+    expect(after.ms).toBeLessThan(3000);
   }, 60_000);
 });
