@@ -374,6 +374,11 @@ export class Broker implements BrokerStatus {
       config: this.config,
       isrWriter: new EtcdIsrWriter(cluster.store),
       addresses: interBrokerAddresses(cluster, this.config),
+      // Kafka's isReplicaIsrEligible: registered and not in a controlled shutdown.
+      isrEligible: (id) => {
+        const b = cluster.current().brokers.get(id);
+        return b !== undefined && !b.shuttingDown;
+      },
       log: this.log,
       maxPartitionSeries: this.config.int('runnel.metrics.max.partition.series'),
       // Followers do not keep producer state: a new leader rebuilds it from its log.

@@ -41,7 +41,14 @@ const NOT_AVAILABLE: Coordinator = { nodeId: -1, host: '', port: -1, errorCode: 
 /** Creates the key type's state topic when missing: NONE, or why the coordinator cannot be found. */
 async function ensureStateTopic(ctx: RequestContext, keyType: number): Promise<number> {
   if (keyType !== GROUP && keyType !== TRANSACTION) return ErrorCode.INVALID_REQUEST;
-  if (ctx.groups.stopping || (keyType === TRANSACTION && ctx.txn.stopping)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (ctx.groups.stopping || (keyType === TRANSACTION && ctx.txn.stopping)) {
+    // A stopping broker creates nothing. In a cluster it still knows where the coordinators are
+    // (its controlled shutdown moved its own away): it answers from the metadata image, as Kafka
+    // answers from its metadata cache until the socket closes, instead of sending every client
+    // that asks during a rolling restart into a retry.
+    const topic = keyType === GROUP ? CONSUMER_OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
+    return ctx.node.partitionState?.(topic, 0) !== undefined ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
   try {
     await (keyType === GROUP ? ctx.groups.ensureOffsetsTopic() : ctx.txn.stateLog.ensure());
     return ErrorCode.NONE;

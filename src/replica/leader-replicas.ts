@@ -159,7 +159,7 @@ export class LeaderReplicas {
     let hw = leaderEnd;
     const lag = this.ctx.replicaLagTimeMaxMs;
     for (const f of this.followers.values()) {
-      if (f.logEndOffset < hw && (this.inMaximalIsr(f.brokerId) || f.isCaughtUp(leaderEnd, nowMs, lag))) hw = f.logEndOffset;
+      if (f.logEndOffset < hw && (this.inMaximalIsr(f.brokerId) || (f.isCaughtUp(leaderEnd, nowMs, lag) && this.isrEligible(f.brokerId)))) hw = f.logEndOffset;
     }
     const before = this.host.highWatermark;
     const after = this.host.updateHighWatermark(hw);
@@ -168,8 +168,14 @@ export class LeaderReplicas {
 
   // ---- ISR changes ---------------------------------------------------------------------------
 
+  /** A follower's broker is registered and not stopping (ReplicationContext.isBrokerIsrEligible). */
+  private isrEligible(brokerId: number): boolean {
+    const eligible = this.ctx.isBrokerIsrEligible;
+    return eligible === undefined || eligible.call(this.ctx, brokerId);
+  }
+
   private maybeExpandIsr(f: FollowerState): void {
-    if (this.pending !== null || this.host.isr.includes(f.brokerId)) return;
+    if (this.pending !== null || this.host.isr.includes(f.brokerId) || !this.isrEligible(f.brokerId)) return;
     const start = this.host.leaderEpochStartOffset;
     if (f.logEndOffset < this.host.highWatermark || start < 0 || f.logEndOffset < start) return;
     this.submit([...this.host.isr, f.brokerId], [f.brokerId]);

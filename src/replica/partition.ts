@@ -235,6 +235,21 @@ export class Partition implements port.Partition {
     return true;
   }
 
+  /**
+   * This broker no longer hosts the partition (a reassignment took it off, or the topic went).
+   * It stops leading at once: appends are refused and acks=all produces waiting for the high
+   * watermark fail with NOT_LEADER_OR_FOLLOWER (Kafka completes them so when a replica is
+   * stopped), so their clients retry on the new leader instead of waiting out timeout_ms. Without
+   * this a leader dropped by a reassignment — its state goes straight from leader to not a
+   * replica, never through makeFollower — left those produces parked until their timeout.
+   */
+  unhosted(): void {
+    this.fencedLeader = false;
+    this._leaderId = -1;
+    this.epochStartOffset = -1;
+    this.replication?.following(false);
+  }
+
   /** NONE, FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH for a request's current leader epoch (-1: not checked). */
   checkLeaderEpoch(current: number | undefined): ErrorCodeValue {
     if (current === undefined || current === NO_CURRENT_LEADER_EPOCH) return ErrorCode.NONE;

@@ -195,6 +195,7 @@ export class ReplicaManager implements PartitionLookup {
   /** The topic was deleted: its partitions are no longer hosted. Returns them (state kept beside them goes too). */
   topicDeleted(name: string): Partition[] {
     const dropped = (this.byTopic.get(name) ?? []).filter((p): p is Partition => p !== undefined);
+    for (const p of dropped) p.unhosted();
     this.byTopic.delete(name);
     for (const [id, n] of this.nameById) if (n === name) this.nameById.delete(id);
     return dropped;
@@ -412,6 +413,7 @@ export class ReplicaManager implements PartitionLookup {
       for (const [id, n] of this.nameById) if (n === p.topic) this.nameById.delete(id);
     }
     this.fetchers.removePartitions([p]);
+    p.unhosted();
     this.leadership.unhosted(p, before, epoch);
     this.cluster!.onRemoved?.(p);
     await this.removeLog(p.topic, p.partition);

@@ -41,6 +41,13 @@ export interface ReplicationContext {
    * every replica counts.
    */
   isBrokerAlive?(brokerId: number): boolean;
+  /**
+   * Whether a follower outside the ISR counts for the high watermark while it is caught up, and
+   * may join the ISR: its broker is registered and not in a controlled shutdown (Kafka's
+   * isReplicaIsrEligible). A stopped or stopping follower must not hold acks=all produces back
+   * for replica.lag.time.max.ms. Absent: every follower is eligible (tests).
+   */
+  isBrokerIsrEligible?(brokerId: number): boolean;
 }
 
 /** What followers use of the transactional-partitions record (TransactionalPartitions satisfies it). */

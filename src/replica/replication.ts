@@ -40,6 +40,12 @@ export interface ReplicationOptions {
   onBecameLeader?: (partition: Partition) => void;
   /** The partitions ever part of a transaction: followers record theirs before appending one (ReplicationContext). */
   transactionalPartitions?: TransactionalPartitionsPort;
+  /**
+   * Whether a broker may hold back the high watermark without being in the ISR, and may join it:
+   * registered and not in a controlled shutdown (Kafka's isReplicaIsrEligible). Absent: every
+   * registered broker.
+   */
+  isrEligible?: (brokerId: number) => boolean;
   /** Tests: replace the connections to leaders, the clock. */
   connect?: ConnectFn;
   now?: () => number;
@@ -97,6 +103,7 @@ export class Replication {
       quotas: this.quotas,
       // Registered in the metadata image = holds a live etcd lease.
       isBrokerAlive: (id) => opts.addresses.addressOf(id) !== null,
+      isBrokerIsrEligible: opts.isrEligible ?? ((id) => opts.addresses.addressOf(id) !== null),
     };
     this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, quotas: this.quotas, connect: opts.connect });
   }

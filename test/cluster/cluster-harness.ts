@@ -9,6 +9,9 @@
  *   await c.kill(2, 'SIGKILL'); await c.restart(2);      // same data dir, same port
  *   await c.stop();                                      // afterAll: every process by PID
  *
+ * `initiallyDown` brokers exist only as a port and an empty data dir until started: a broker that
+ * joins a running cluster for the first time (adding capacity).
+ *
  * Short timings by default (broker.session.timeout.ms 3000, heartbeat 500) so that a killed
  * broker is out of the cluster within seconds. A broker can reach etcd through a TcpProxy
  * (`viaProxy`), which a test cuts to isolate that one broker from etcd.
@@ -32,6 +35,8 @@ export interface RunnelClusterOptions {
   viaProxy?: number[];
   /** An etcd to share (not stopped by stop()); default: one of its own. */
   etcd?: EtcdCluster;
+  /** Brokers given a port and data dir but not started (a broker added later: startBroker(id)). */
+  initiallyDown?: number[];
 }
 
 export interface RunnelCluster extends ClusterTarget {
@@ -159,7 +164,7 @@ export async function startRunnelCluster(opts: RunnelClusterOptions = {}): Promi
     },
   };
   // Every start settles before a failure stops the others (none is left running behind the test).
-  const started = await Promise.allSettled(ids.map((id) => start(id)));
+  const started = await Promise.allSettled(ids.filter((id) => !opts.initiallyDown?.includes(id)).map((id) => start(id)));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await cluster.stop();

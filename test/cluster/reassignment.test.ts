@@ -25,8 +25,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../protocol/errors.js';
+import { buildBatchSync } from '../../protocol/records/builder.js';
+import { newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/00-produce.js';
 import { tempDir } from '../helpers/broker.js';
-import { type PartitionState, createTopicReady, metadataFrom, partitions, waitUntil, withBroker } from '../helpers/cluster-target.js';
+import { type PartitionState, connectBroker, createTopicReady, metadataFrom, partitions, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { ensureJavaBuilt, javaAvailable, runKafkaScript } from '../helpers/java.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
@@ -172,6 +174,39 @@ describe.skipIf(etcdMissing)('partition reassignment: etcd + 3 broker processes'
       expect(r).toMatchObject({ errorCode: 0, partition: 0, baseOffset: '3' });
     } finally {
       await producer.disconnect();
+    }
+  });
+
+  it('a reassignment that drops the leader: acks=all produces waiting there fail with NOT_LEADER_OR_FOLLOWER at once, not after their timeout', async () => {
+    // Leader a, follower b. With b paused the high watermark cannot pass a new append, so an
+    // acks=all Produce waits at a. The reassignment to [b] alone completes at once (b is in the
+    // ISR): a is no longer a replica and drops the partition. The waiting Produce must be answered
+    // as Kafka answers it (NOT_LEADER_OR_FOLLOWER, the client retries on the new leader), not be
+    // left to its 20 s timeout (REQUEST_TIMED_OUT): under load that was a 30 s stall per partition
+    // moved (operations.test.ts).
+    await createTopicReady(c, { name: 'dropleader', assignments: [[a, b]] });
+    const raw = await connectBroker(c, a);
+    raw.responseTimeoutMs = 30_000;
+    try {
+      await whilePaused(c, b, async () => {
+        const t0 = Date.now();
+        const answer: Promise<any> = raw.request(0, 9, {
+          acks: -1,
+          timeoutMs: 20_000,
+          topicData: [newProduceRequestTopic({ name: 'dropleader', partitionData: [newProduceRequestPartition({ index: 0, records: buildBatchSync([{ value: 'parked' }]) })] })],
+        });
+        let answered = false;
+        answer.then(() => (answered = true), () => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(answered, 'the produce waits for the paused follower').toBe(false);
+        expect(await reassign(c, ctl, 'dropleader', [[0, [b]]])).toEqual([[ErrorCode.NONE, null]]);
+        await waitUntil('the old leader dropped the partition', async () => (partitionDirs(c.dataDir(a), 'dropleader').length === 0 ? true : undefined), 10_000);
+        const r = await answer;
+        expect(r.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        expect(Date.now() - t0).toBeLessThan(10_000);
+      });
+    } finally {
+      raw.close();
     }
   });
 

@@ -45,6 +45,10 @@ export interface ApacheKafkaCluster extends ClusterTarget {
   readonly home: string;
   /** The controller's listener (KRaft; not a Kafka-protocol endpoint for clients). */
   readonly controller: BrokerEndpoint;
+  /** Stops broker `id` gracefully (SIGTERM: Kafka's controlled shutdown), resolves once it exited. */
+  stopBroker(id: number): Promise<void>;
+  /** Broker `id`'s log.dirs (partition directories in Kafka's on-disk format). */
+  dataDir(id: number): string;
 }
 
 /** The process runs (a killed one stays a zombie until it is reaped: that counts as gone). */
@@ -141,6 +145,12 @@ export async function startApacheKafkaCluster(opts: StartApacheKafkaClusterOptio
       rmSync(join(home, `broker-${id}`, 'pid'), { force: true });
       up.delete(id);
     },
+    async stopBroker(id) {
+      check(id);
+      await runOk(['stop-broker', String(id)], env, 120_000);
+      up.delete(id);
+    },
+    dataDir: (id) => (check(id), join(home, `broker-${id}`, 'data')),
     async startBroker(id) {
       check(id);
       await runOk(['start-broker', String(id)], env, opts.timeoutMs ?? 180_000);
