@@ -119,7 +119,7 @@ export function expectAllRunning(c: RunnelCluster): void {
  * The outage scenario (see the header): `stopEtcd` takes etcd away (freeze, kill, quorum loss),
  * `startEtcd` brings it back.
  */
-export async function etcdOutage(c: RunnelCluster, name: string, stopEtcd: () => Promise<void>, startEtcd: () => Promise<void>): Promise<void> {
+export async function etcdOutage(c: RunnelCluster, name: string, stopEtcd: () => Promise<void>, startEtcd: () => Promise<void>, sessionMs = SESSION_MS): Promise<void> {
   const topic = `loss-${name}`;
   const t0 = Date.now();
   const step = (what: string) => console.log(`${name} +${Date.now() - t0} ms: ${what}`);
@@ -141,10 +141,10 @@ export async function etcdOutage(c: RunnelCluster, name: string, stopEtcd: () =>
     const gone = Date.now();
     // Every leader counts its lease lost within the session timeout and refuses writes.
     for (const s of before) {
-      await waitUntil(`${topic}-${s.partition}: writes refused by broker ${s.leader}`, async () => ((await probe(s.leader, s.partition)) === ErrorCode.NOT_LEADER_OR_FOLLOWER ? true : undefined), SESSION_MS + 5000, 100);
+      await waitUntil(`${topic}-${s.partition}: writes refused by broker ${s.leader}`, async () => ((await probe(s.leader, s.partition)) === ErrorCode.NOT_LEADER_OR_FOLLOWER ? true : undefined), sessionMs + 5000, 100);
     }
     // The outage lasts longer than the session timeout (etcd would expire every lease).
-    const left = SESSION_MS + 1500 - (Date.now() - gone);
+    const left = sessionMs + 1500 - (Date.now() - gone);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
     const ackedNow = lanes.acked();
     step('writes refused everywhere');
