@@ -7,8 +7,9 @@
  *
  * Rebuilding: the file is missing for a data dir from before it existed, a partition whose
  * epochs were never flushed, or one whose first file a clean stop left to the next checkpoint
- * (leader-epoch-summary.ts) when the broker crashed before that checkpoint. Every batch carries the epoch of the leader that wrote it
- * (partitionLeaderEpoch, offset 12 of the header), so the log itself is the truth.
+ * (leader-epoch-summary.ts) when the broker crashed before that checkpoint. Every batch carries
+ * the epoch of the leader that wrote it (partitionLeaderEpoch, offset 12 of the header), so the
+ * log itself is the truth.
  *
  * Cheap because epochs never decrease along a log (a leader stamps its current epoch; a follower's
  * log is a prefix of its leader's after truncation; compaction keeps order): when a segment's first
