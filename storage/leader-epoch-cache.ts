@@ -31,6 +31,17 @@
  * 10,000 partitions got their first records wrote 10,000 new files with 20,000 fsyncs (~6 s here,
  * 2-4× f626e7e's whole stop, which had no such file).
  *
+ * A clean shutdown does not create first files at all (`flush({ createFile: false })` from the
+ * log's close): the clean-shutdown summary carries their entries as 'unwritten' (`summaryState`),
+ * the next start makes the cache from them with no file, so it is dirty and the first periodic
+ * checkpoint writes the file. Opening, writing, closing and renaming 10,000 new files was still
+ * ~2× f626e7e's stop. A crash before that checkpoint finds no file and rebuilds the same entries
+ * from the batch headers (leader-epoch-load.ts). A file that exists and lags is still rewritten
+ * (and synced) at the stop: it cannot be left for later, because after a crash following the next
+ * start the loader would read it and trust it (a file that exists is not rebuilt, and recovery
+ * scans only above the recovery point, which the clean stop moved to the log end), so its stale
+ * entries would answer OffsetsForLeaderEpoch wrongly and make followers truncate wrongly.
+ *
  * No await between reading and changing the entries: every method is synchronous except flush.
  */
 import type { StorageLogger } from './logger.js';
@@ -282,6 +293,17 @@ export class LeaderEpochCache {
     return this.persisted.length === 0 ? 'none' : null;
   }
 
+  /**
+   * For the clean-shutdown summary, after the log closed: what the file holds (`fileState`), or
+   * `{ unwritten }` when there is no file yet and the entries need one (the close left it out).
+   */
+  summaryState(): readonly EpochEntry[] | 'none' | { readonly unwritten: readonly EpochEntry[] } | null {
+    const state = this.fileState();
+    if (state !== 'none') return state;
+    const entries = this.toPersist();
+    return entries.length === 0 ? 'none' : { unwritten: entries };
+  }
+
   /** Whether the file lags the entries. */
   get isDirty(): boolean {
     return this.persisted === null || !sameEntries(this.persisted, this.toPersist());
@@ -290,10 +312,12 @@ export class LeaderEpochCache {
   /**
    * Writes the entries if the file lags them. Writes run one at a time; a flush asked for during a
    * write waits for it and writes again only if something changed meanwhile. A failed write removes
-   * the file (see the header) and rejects.
+   * the file (see the header) and rejects. `createFile: false` (a clean shutdown's close) leaves a
+   * file that does not exist yet uncreated; the summary carries its entries (see the header).
    */
-  flush(): Promise<void> {
-    const run = this.writes.then(() => this.writeIfDirty());
+  flush(opts?: { createFile?: boolean }): Promise<void> {
+    const createFile = opts?.createFile ?? true;
+    const run = this.writes.then(() => this.writeIfDirty(createFile));
     const tail = run.catch(() => undefined);
     this.writes = tail;
     // Back to the shared idle promise once no later flush queued behind this one (a settled
@@ -304,11 +328,12 @@ export class LeaderEpochCache {
     return run;
   }
 
-  private async writeIfDirty(): Promise<void> {
+  private async writeIfDirty(createFile: boolean): Promise<void> {
     if (this.closed || !this.isDirty) return;
-    const snapshot = this.toPersist();
-    // No file yet: its first one needs no fsync (see the header).
+    // No file yet: its first one needs no fsync (see the header), or is not made at all.
     const first = this.fileState() === 'none';
+    if (first && !createFile) return;
+    const snapshot = this.toPersist();
     try {
       await this.file.write(snapshot, !first);
       this.persisted = snapshot;

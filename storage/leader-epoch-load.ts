@@ -5,9 +5,11 @@
  * headers when the file is missing or unreadable; finally cut the entries to the log's extent
  * (truncateFromEnd at the log end offset, truncateFromStart at the log start offset).
  *
- * Rebuilding: the file is missing for a data dir from before it existed, or a partition whose
- * epochs were never flushed. Every batch carries the epoch of the leader that wrote it
- * (partitionLeaderEpoch, offset 12 of the header), so the log itself is the truth.
+ * Rebuilding: the file is missing for a data dir from before it existed, a partition whose
+ * epochs were never flushed, or one whose first file a clean stop left to the next checkpoint
+ * (leader-epoch-summary.ts) when the broker crashed before that checkpoint. Every batch carries
+ * the epoch of the leader that wrote it (partitionLeaderEpoch, offset 12 of the header), so the
+ * log itself is the truth.
  *
  * Cheap because epochs never decrease along a log (a leader stamps its current epoch; a follower's
  * log is a prefix of its leader's after truncation; compaction keeps order): when a segment's first
@@ -28,7 +30,8 @@ import { walkHeaders } from './batch-scan.js';
 import type { FdCache } from './fd-cache.js';
 import { type StorageFs, readFully } from './fs.js';
 import { LeaderEpochCache, type LogEnd } from './leader-epoch-cache.js';
-import { type CheckpointRead, LeaderEpochCheckpointFile } from './leader-epoch-checkpoint.js';
+import { LeaderEpochCheckpointFile } from './leader-epoch-checkpoint.js';
+import type { KnownEpochs } from './leader-epoch-summary.js';
 import type { StorageLogger } from './logger.js';
 import { withSegment } from './log-reader.js';
 import type { LogSegment } from './segment.js';
@@ -45,18 +48,23 @@ export interface LeaderEpochLoad {
  * Reads the checkpoint in `dir` (with `loadFs`, the log manager's blocking fs at startup) and
  * makes the cache, whose later writes go through `fs`.
  */
-export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: StorageFs; logger: () => StorageLogger; log: LogEnd; known?: CheckpointRead }): Promise<LeaderEpochLoad> {
+export async function loadLeaderEpochs(o: { dir: string; fs: StorageFs; loadFs: StorageFs; logger: () => StorageLogger; log: LogEnd; known?: KnownEpochs }): Promise<LeaderEpochLoad> {
   const file = new LeaderEpochCheckpointFile(o.fs, o.dir);
-  // `known`: what the file holds, from the clean-shutdown summary (leader-epoch-summary.ts).
+  // `known`: what the file holds, from the clean-shutdown summary (leader-epoch-summary.ts);
+  // 'unwritten': no file yet, these entries (the clean stop left the file for the next checkpoint).
   const stored = o.known ?? (await file.read(o.loadFs));
-  const entries = stored.kind === 'found' ? stored.entries : [];
-  // What the file holds: the entries; nothing when there is none; unknown when it is unreadable.
-  const cache = new LeaderEpochCache(file, o.logger, o.log, entries, stored.kind === 'corrupt' ? null : entries, stored.kind === 'found');
+  const hasEntries = stored.kind === 'found' || stored.kind === 'unwritten';
+  const entries = hasEntries ? stored.entries : [];
+  // What the file holds: the entries; nothing when there is none (also 'unwritten': so the cache
+  // is dirty and the next checkpoint creates it); unknown when it is unreadable.
+  const persisted = stored.kind === 'corrupt' ? null : stored.kind === 'found' ? entries : [];
+  const cache = new LeaderEpochCache(file, o.logger, o.log, entries, persisted, stored.kind === 'found');
   return {
     cache,
-    onRecoveredBatch: stored.kind === 'found' ? (epoch, base) => cache.assignFromLog(epoch, base) : undefined,
+    onRecoveredBatch: hasEntries ? (epoch, base) => cache.assignFromLog(epoch, base) : undefined,
     async finish(v, logStartOffset, logEndOffset) {
-      if (stored.kind !== 'found' && logEndOffset > logStartOffset) {
+      // A missing file is never "no epochs": a non-empty log's entries are rebuilt from its batches.
+      if (!hasEntries && logEndOffset > logStartOffset) {
         if (stored.kind === 'corrupt') o.logger().warn({ reason: stored.reason }, 'leader-epoch-checkpoint unreadable; rebuilding it from the log');
         await rebuildLeaderEpochs(v, logEndOffset, cache);
       }

@@ -39,10 +39,9 @@ import { type StorageFs, isErrno, realFs, removeTree, startupSyncFs, writeWholeF
 import { type LogConfig, validateLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 import type { PartitionLogRef } from './partition-log-options.js';
-import type { CheckpointRead } from './leader-epoch-checkpoint.js';
-import { readLeaderEpochSummary, removeLeaderEpochSummary, writeLeaderEpochSummary } from './leader-epoch-summary.js';
+import { type KnownEpochs, readLeaderEpochSummary, removeLeaderEpochSummary, writeLeaderEpochSummary } from './leader-epoch-summary.js';
 
-const NO_SUMMARY = { get: (): CheckpointRead | undefined => undefined };
+const NO_SUMMARY = { get: (): KnownEpochs | undefined => undefined };
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -248,7 +247,7 @@ export class LogManager {
     partition: number,
     dir: string,
     config: LogConfig,
-    o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean; fresh?: boolean; knownLeaderEpochs?: CheckpointRead },
+    o: { cleanShutdown: boolean; recoveryPoint: number; logStartOffset: number; createDir?: boolean; fresh?: boolean; knownLeaderEpochs?: KnownEpochs },
   ): Promise<PartitionLog> {
     const key = tpKey(topic, partition);
     const log = await PartitionLog.open({
@@ -542,15 +541,19 @@ export class LogManager {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     const logs = [...this.logs.values()];
-    await mapLimit(logs, 64, (l) => l.close());
+    // First leader-epoch-checkpoints are not created now: the summary below carries their
+    // entries (leader-epoch-summary.ts); without it (offline partition, failed write, a crash
+    // before the marker) the files are missing and the next start rebuilds them from the log.
+    await mapLimit(logs, 64, (l) => l.close({ createEpochFile: false }));
     const offline = logs.some((l) => l.hasFailed);
     await this.writeCheckpoints();
     if (offline) {
       this.logger.warn('some partitions are offline: not writing the clean-shutdown marker');
       return;
     }
-    // Not needed for safety (every partition's file is written; the start reads those without it).
-    await writeLeaderEpochSummary(this.fs, this.dataDir, logs.map((l) => ({ topic: l.topic, partition: l.partition, state: l.leaderEpochs.fileState() }))).catch((e) =>
+    // Not needed for safety: every file that exists is up to date, and one that does not is
+    // rebuilt from the log by a start without the summary.
+    await writeLeaderEpochSummary(this.fs, this.dataDir, logs.map((l) => ({ topic: l.topic, partition: l.partition, state: l.leaderEpochs.summaryState() }))).catch((e) =>
       this.logger.warn({ err: e }, 'writing the leader-epoch summary failed; the next start reads each partition\'s file'),
     );
     await writeWholeFile(this.fs, join(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0), true);

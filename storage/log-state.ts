@@ -341,8 +341,12 @@ export class LogState implements WriterEvents<QueuedAppend> {
   // -------------------------------------------------------------------------------------------
   // Close
 
-  /** Flushes, persists the active segment's indexes and closes fds; further appends throw. */
-  async close(): Promise<void> {
+  /**
+   * Flushes, persists the active segment's indexes and closes fds; further appends throw.
+   * `createEpochFile: false` (a clean shutdown, whose summary carries the entries) leaves a
+   * leader-epoch-checkpoint that does not exist yet uncreated (leader-epoch-cache.ts).
+   */
+  async close(opts?: { createEpochFile?: boolean }): Promise<void> {
     if (this.state === 'closed' || this.state === 'closing') return;
     const flushed = this.state === 'offline' ? null : this.flush();
     this.state = 'closing';
@@ -355,7 +359,7 @@ export class LogState implements WriterEvents<QueuedAppend> {
       await segment.persistIndexes(this.storageFs, true).catch((e) => this.logger.error({ err: e }, 'persisting indexes on close failed'));
     }
     await this.maint.idle();
-    await this.epochs.flush().catch((e) => {
+    await this.epochs.flush({ createFile: opts?.createEpochFile ?? true }).catch((e) => {
       // No clean-shutdown marker then: the next start recovers this log, re-reading its epochs.
       this.logger.error({ err: e }, 'writing the leader-epoch-checkpoint on close failed');
       this.failed = true;

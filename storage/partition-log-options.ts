@@ -5,7 +5,7 @@
  * No on-disk format lives here.
  */
 import type { FdCache } from './fd-cache.js';
-import type { CheckpointRead } from './leader-epoch-checkpoint.js';
+import type { KnownEpochs } from './leader-epoch-summary.js';
 import type { StorageFs } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
@@ -40,7 +40,7 @@ export interface PartitionLogOptions {
    * What the partition's leader-epoch-checkpoint holds, known without reading it: from the
    * clean-shutdown summary (leader-epoch-summary.ts). Absent: the file is read.
    */
-  knownLeaderEpochs?: CheckpointRead;
+  knownLeaderEpochs?: KnownEpochs;
   /** Whether the data dir was shut down cleanly (no batch-by-batch scan). Default false. */
   cleanShutdown?: boolean;
   recoveryPoint?: number;

@@ -40,9 +40,9 @@ afterAll(async () => {
   dirs.forEach(removeDir);
 });
 
-async function start(dir: string): Promise<{ b: ChildBroker; c: RawClient }> {
+async function start(dir: string, flags: Record<string, string> = {}): Promise<{ b: ChildBroker; c: RawClient }> {
   if (over) throw new Error('the test file is over');
-  const b = await spawnBroker(dir);
+  const b = await spawnBroker(dir, flags);
   running.add(b);
   return { b, c: await connectRaw(b.bootstrap) };
 }
@@ -70,10 +70,15 @@ function crashedCopy(name: string): string {
 beforeAll(async () => {
   base = tempDir('state-baseline');
   dirs.push(base);
-  const { b, c } = await start(base);
+  // A short checkpoint interval: a clean stop creates no first leader-epoch-checkpoint (the
+  // clean-shutdown summary carries it), the periodic checkpoint does, and the cases need the files.
+  const { b, c } = await start(base, { 'log.flush.offset.checkpoint.interval.ms': '100' });
   await makeBaseline(c);
   baseline = await observe(c);
+  const epochFile = (p: number) => join(partDir(base, p), 'leader-epoch-checkpoint');
+  for (let i = 0; i < 200 && !(existsSync(epochFile(0)) && existsSync(epochFile(1))); i++) await new Promise((r) => setTimeout(r, 50));
   await stop(b, c);
+  expect([0, 1].map((p) => existsSync(epochFile(p)))).toEqual([true, true]);
   expect(tornStateFiles(base)).toEqual([]);
   expect(readFileSync(join(base, 'producer-id-block'), 'utf8')).toBe('nextBlockStart=1000\n');
   expect(baseline.ranges).toEqual([[0, 5], [4, 10]]);

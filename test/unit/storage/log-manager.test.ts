@@ -119,12 +119,13 @@ describe('LogManager', () => {
     fs.touched.length = 0;
     await m.createFresh(Array.from({ length: 20 }, (_, partition) => ({ topic: 'fresh', partition, config: cfg })));
     expect(fs.touched.filter((t) => t.includes(`${dir}/fresh-`))).toEqual([]);
-    // The logs work as any: appends, leader epochs written at close and read back.
+    // The logs work as any: appends, leader epochs written by the checkpoint and read back.
     const log = m.get('fresh', 3)!;
     expect(log.logEndOffset).toBe(0);
     expect(log.leaderEpochs.entries()).toEqual([]);
     log.leaderEpochs.assign(0, 0);
     await log.append(makeBatch([{ value: 'a' }, { value: 'b' }], { leaderEpoch: 0 })).durable;
+    await m.writeCheckpoints();
     await m.close();
     expect(existsSync(join(dir, 'fresh-3', 'leader-epoch-checkpoint'))).toBe(true);
     const m2 = await open(dir);
