@@ -32,59 +32,19 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { StorageLogger } from './logger.js';
 import { CLEANER_CHECKPOINT, CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, LOG_START_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT, deleteDirName, parsePartitionDirName, partitionDirName } from './file-names.js';
-import { type CleanResult, type CleanerOptions, cleanLog } from './cleaner.js';
+import { type CleanResult, cleanLog } from './cleaner.js';
 import { type CheckpointEntries, readCheckpoint, tpKey, writeCheckpoint } from './checkpoints.js';
 import { FdCache } from './fd-cache.js';
 import { type StorageFs, isErrno, realFs, removeTree, startupSyncFs, writeWholeFile } from './fs.js';
 import { type LogConfig, validateLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 import type { PartitionLogRef } from './partition-log-options.js';
+import type { LogManagerOptions, StorageStats } from './log-manager-options.js';
 import { type KnownEpochs, readLeaderEpochSummary, removeLeaderEpochSummary, writeLeaderEpochSummary } from './leader-epoch-summary.js';
 
 const NO_SUMMARY = { get: (): KnownEpochs | undefined => undefined };
 
-export interface LogManagerOptions {
-  dataDir: string;
-  fs?: StorageFs;
-  logger: StorageLogger;
-  defaults: LogConfig;
-  /** runnel.max.open.files: soft bound on open segment fds (default 1000). */
-  maxOpenFiles?: number;
-  /** log.retention.check.interval.ms (default 300000). 0 disables the background task. */
-  retentionCheckIntervalMs?: number;
-  /** log.flush.offset.checkpoint.interval.ms (default 60000). */
-  recoveryPointCheckpointIntervalMs?: number;
-  /** log.cleaner.backoff.ms (default 15000). 0 disables background compaction. */
-  cleanerBackoffMs?: number;
-  /** Concurrent partition loads at startup (default 64). */
-  loadConcurrency?: number;
-  /** Cleaner hooks (decompress) and bounds. */
-  cleaner?: Omit<CleanerOptions, 'now' | 'force'>;
-  /** Observes every segment fdatasync (duration, failure), e.g. for fsync latency metrics. */
-  onFsync?: (seconds: number, failed: boolean) => void;
-  /**
-   * Cluster mode: every log opens replicated (PartitionLog.setReplicated), its high watermark
-   * resuming from replication-offset-checkpoint. Default false (single node). A log switched to
-   * replicated mode later keeps the high watermark it has (its visible end), so a cluster broker
-   * must set this to resume the replicated ones.
-   */
-  replicated?: boolean;
-  /**
-   * Called when a partition log went offline on a storage failure, or a segment write failed
-   * (ENOSPC, EIO: the log rewinds and stays online for later appends). A cluster broker stops on
-   * it (Kafka's rule for a broker whose only log dir failed), so that its leaderships move to
-   * replicas that can still write.
-   */
-  onLogDirFailure?: (log: PartitionLogRef, err: unknown) => void;
-}
-
-export interface StorageStats {
-  recoveredBytes: number;
-  recoveryMs: number;
-  uncleanShutdown: boolean;
-  truncatedBytes: number;
-  partitionsLoaded: number;
-}
+export type { LogManagerOptions, StorageStats } from './log-manager-options.js';
 
 async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
