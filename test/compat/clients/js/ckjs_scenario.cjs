@@ -64,7 +64,10 @@ async function main() {
   }
 
   async function consume(into, want) {
-    const consumer = kafka.consumer({ kafkaJS: { groupId: a.group, fromBeginning: true, autoCommit: false, ...a.consumer } });
+    // No auto-creation: librdkafka may refresh metadata while disconnect() tears the handle down,
+    // and that request (answered as Kafka does: a request that arrived before the client's FIN is
+    // processed) would re-create the topic the admin deletes just after.
+    const consumer = kafka.consumer({ kafkaJS: { groupId: a.group, fromBeginning: true, autoCommit: false, allowAutoTopicCreation: false, ...a.consumer } });
     await consumer.connect();
     await consumer.subscribe({ topics: [a.topic] });
     const next = new Map();
