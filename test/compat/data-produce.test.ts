@@ -182,6 +182,20 @@ describe('acks=0', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(stored).toBe(2000);
+    // On disk is not yet readable: a record is served once its batch is flushed (the high
+    // watermark), and kcat -e stops at the high watermark it sees. Wait for every partition's.
+    const visible = async (): Promise<number> => {
+      const c = await RawClient.connect(on.host, on.port);
+      try {
+        const r = await c.request(2, 1, { replicaId: -1, topics: [{ name: topic, partitions: [0, 1, 2].map((partitionIndex) => ({ partitionIndex, timestamp: -1 })) }] });
+        return (r?.topics?.[0]?.partitions ?? []).reduce((n: number, p: { offset: bigint | number }) => n + Number(p.offset), 0);
+      } finally {
+        c.close();
+      }
+    };
+    let hw = 0;
+    for (const until = Date.now() + 10_000; Date.now() < until && (hw = await visible()) < 2000; ) await new Promise((r) => setTimeout(r, 50));
+    expect(hw, 'high watermarks').toBe(2000);
     const exp = client === 'kcat' ? { ...gen, tsBase: undefined, headerMode: 'static' as const, window: [t0 - 1000, Date.now()] as [number, number] } : gen;
     expect(verifyDump(await kcatConsume(on.bootstrap, topic), { ...exp, partitions: 3, murmur2: true })).toEqual([]);
   }, 60_000);
