@@ -55,6 +55,11 @@ export class FaultCluster implements ClusterTarget {
       for (let i = 1; i <= ne; i++) c.startEtcd(i);
       await Promise.all(Array.from({ length: ne }, (_, i) => c.waitEtcd(i + 1)));
       await Promise.all(c.brokerIds.map((id) => c.startBroker(id)));
+      // Serving is not registered: a CreateTopics before every registration is in every broker's
+      // image is refused with INVALID_REPLICATION_FACTOR (seen on a loaded machine).
+      for (const id of c.brokerIds) {
+        await waitUntil(`broker ${id} to list all ${nb} brokers`, async () => ((await metadataFrom(c, id, [])).brokers.length === nb ? true : undefined), 30_000);
+      }
     } catch (e) {
       await c.stop();
       throw e;
