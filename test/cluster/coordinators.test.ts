@@ -73,7 +73,14 @@ describe.skipIf(etcdMissing)('coordinators survive a broker: etcd + 3 broker pro
     const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     closers.push(() => producer.disconnect());
     await producer.connect();
-    const produce = (from: number, n: number) => producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ partition: (from + i) % 3, value: `r${from + i}` })) });
+    // One send per partition: a multi-partition kafkajs send can drop a partition whose leader moved (see sendEach below).
+    const produce = async (from: number, n: number) => {
+      const messages = Array.from({ length: n }, (_, i) => ({ partition: (from + i) % 3, value: `r${from + i}` }));
+      for (const p of [0, 1, 2]) {
+        const acked = await producer.send({ topic, acks: -1, messages: messages.filter((m) => m.partition === p) });
+        expect(acked.map((r) => r.partition), `the records for ${topic}-${p} acknowledged`).toEqual([p]);
+      }
+    };
     await produce(0, 300);
 
     const consumer: Consumer = kafka.consumer({ groupId: group, sessionTimeout: 15_000, rebalanceTimeout: 20_000, heartbeatInterval: 500, maxWaitTimeInMs: 200, maxBytesPerPartition: 2048 });
