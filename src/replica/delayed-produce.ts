@@ -35,6 +35,12 @@ interface Waiter {
 }
 
 export class DelayedProduces {
+  /**
+   * `onExpired`: told when a waiter times out (the leader logs what held its high watermark; a
+   * timeout is rare, so it costs nothing on the path where acknowledgements arrive).
+   */
+  constructor(private readonly onExpired: ((required: number) => void) | null = null) {}
+
   private head: Waiter | null = null;
   private tail: Waiter | null = null;
   private count = 0;
@@ -92,6 +98,7 @@ export class DelayedProduces {
     w.timer = null;
     if (!w.linked) return;
     this.unlink(w);
+    this.onExpired?.(w.required);
     w.reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Append not acknowledged by the in-sync replicas within ${w.timeoutMs} ms`));
   }
 

@@ -65,7 +65,7 @@ export interface LeaderHost {
 export class LeaderReplicas {
   /** Fetch state of every replica but this broker. */
   private readonly followers = new Map<number, FollowerState>();
-  readonly delayed = new DelayedProduces();
+  readonly delayed = new DelayedProduces((required) => this.logHeldBack(required));
   private readonly deleteRecords = new DelayedDeleteRecords(() => this.lowWatermark());
   /** The ISR change being written (Kafka's PendingExpandIsr / PendingShrinkIsr). */
   private pending: AlterIsrRequest | null = null;
@@ -164,6 +164,29 @@ export class LeaderReplicas {
     const before = this.host.highWatermark;
     const after = this.host.updateHighWatermark(hw);
     if (after > before && this.delayed.size > 0) this.delayed.complete(after, this.maximalIsrSize());
+  }
+
+  /**
+   * An acks=all produce timed out: which replicas held the high watermark below `required` and why
+   * (in the ISR, or outside it but caught up and eligible), so that a stall can be told from a
+   * slow follower in the log alone.
+   */
+  private logHeldBack(required: number): void {
+    const now = this.ctx.now();
+    const leaderEnd = this.host.visibleEndOffset;
+    const lag = this.ctx.replicaLagTimeMaxMs;
+    const followers = [...this.followers.values()].map((f) => ({
+      id: f.brokerId,
+      logEndOffset: f.logEndOffset,
+      sinceCaughtUpMs: f.lastCaughtUpTimeMs === 0 ? -1 : now - f.lastCaughtUpTimeMs,
+      inMaximalIsr: this.inMaximalIsr(f.brokerId),
+      caughtUp: f.isCaughtUp(leaderEnd, now, lag),
+      eligible: this.isrEligible(f.brokerId),
+    }));
+    this.ctx.logger.warn(
+      { topic: this.host.topic, partition: this.host.partition, required, highWatermark: this.host.highWatermark, endOffset: leaderEnd, isr: this.host.isr, pending: this.pending?.isr ?? null, followers },
+      'acks=all produce timed out: the high watermark did not reach it',
+    );
   }
 
   // ---- ISR changes ---------------------------------------------------------------------------

@@ -29,10 +29,14 @@ import { type Ack, type LogRecord, checkHistory, compareReplicaLogs, historyOk, 
 
 const SESSION_MS = 3000;
 
+/** The Produce's timeout_ms; the raw client waits longer, so a stalled acks=all answers REQUEST_TIMED_OUT (and the leader logs who held it) instead of the client giving up first. */
+const PRODUCE_TIMEOUT_MS = 5000;
+
 async function produceRaw(c: RunnelCluster, id: number, topic: string, partition: number, value: string, acks: number): Promise<{ errorCode: number; baseOffset: number }> {
-  const r: any = await withBroker(c, id, (raw) =>
-    raw.request(0, 9, { acks, timeoutMs: 5000, topicData: [newProduceRequestTopic({ name: topic, partitionData: [newProduceRequestPartition({ index: partition, records: buildBatchSync([{ value }]) })] })] }),
-  );
+  const r: any = await withBroker(c, id, (raw) => {
+    raw.responseTimeoutMs = PRODUCE_TIMEOUT_MS + 5000;
+    return raw.request(0, 9, { acks, timeoutMs: PRODUCE_TIMEOUT_MS, topicData: [newProduceRequestTopic({ name: topic, partitionData: [newProduceRequestPartition({ index: partition, records: buildBatchSync([{ value }]) })] })] });
+  });
   return r.responses[0].partitionResponses[0];
 }
 
@@ -126,7 +130,11 @@ describe.skipIf(etcdMissing)('replication: etcd + 3 broker processes', () => {
     const follower = s0!.replicas.find((id) => id !== s0!.leader)!;
     await c.kill(follower, 'SIGKILL');
     const shrunk = await waitPartition(c, topic, 0, (s) => !s.isr.includes(follower), 30_000, 'the follower out of the ISR');
-    for (let i = 0; i < 50; i++) expect((await produceRaw(c, shrunk.leader, topic, 0, `v${i}`, -1)).errorCode).toBe(0);
+    for (let i = 0; i < 50; i++) {
+      const { errorCode } = await produceRaw(c, shrunk.leader, topic, 0, `v${i}`, -1);
+      const why = () => c.process(shrunk.leader)?.logs.filter((l) => l.includes('acks=all produce timed out')).join('\n');
+      expect(errorCode, `record ${i} to leader ${shrunk.leader} with ${follower} down; the leader's view:\n${why()}`).toBe(0);
+    }
     await c.restart(follower);
     const full = await waitIsrFull(c, topic, 0, 60_000);
     expect(full.isr).toContain(follower);

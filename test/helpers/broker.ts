@@ -4,7 +4,7 @@
  * Every broker listens on 127.0.0.1 on a free port with a fresh data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BROKER_NODE_FLAGS } from '../../src/node-flags.js';
@@ -68,6 +68,11 @@ export function spawnBroker(dataDir: string, flags: Record<string, string | numb
   const launch = launcher ? launcher(process.execPath, args) : { cmd: process.execPath, args };
   const child = spawn(launch.cmd, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_HEAP_OPTS: undefined } });
   const logs: string[] = [];
+  // Debugging aid: RUNNEL_TEST_LOG_DIR=/dir keeps every spawned broker's log lines in a file there
+  // (broker-<node.id>-<pid>.log), which outlives the test's temp dirs and a killed process.
+  const logDir = process.env.RUNNEL_TEST_LOG_DIR;
+  if (logDir) mkdirSync(logDir, { recursive: true });
+  const logFile = logDir ? createWriteStream(join(logDir, `broker-${flags['node.id'] ?? 'x'}-${child.pid}.log`)) : null;
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -80,6 +85,7 @@ export function spawnBroker(dataDir: string, flags: Record<string, string | numb
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       logs.push(line);
+      logFile?.write(line + '\n');
       if (!line.includes('"broker started"')) return;
       clearTimeout(timer);
       const entry = JSON.parse(line) as { listeners: string[]; pid: number };

@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, KafkaError, errorName } from '../../../protocol/errors.js';
-import { silentLogger } from '../../../src/logger.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../../src/logger.js';
 import type { AlterIsrRequest, AlterIsrResult, IsrWriter } from '../../../src/replica/isr-writer.js';
 import { Partition, type PartitionState } from '../../../src/replica/partition.js';
 import type { ReplicationContext } from '../../../src/replica/replication-context.js';
@@ -37,13 +38,13 @@ class RecordingWriter implements IsrWriter {
   }
 }
 
-async function leader(isr = [1, 2, 3], opts: { noWriter?: boolean } = {}) {
+async function leader(isr = [1, 2, 3], opts: { noWriter?: boolean; logLines?: string[] } = {}) {
   const t = tempDir('runnel-leader-');
   const log = await PartitionLog.open({ topic: 't', partition: 0, dir: t.dir, config: testLogConfig, replicated: true });
   cleanups.push(t.cleanup, () => log.close());
   const clock = { now: 1_000_000 };
   const writer = new RecordingWriter();
-  const ctx: ReplicationContext = { isrWriter: opts.noWriter ? null : writer, replicaLagTimeMaxMs: LAG, metrics: null, logger: silentLogger(), now: () => clock.now };
+  const ctx: ReplicationContext = { isrWriter: opts.noWriter ? null : writer, replicaLagTimeMaxMs: LAG, metrics: null, logger: opts.logLines ? capturingLogger(opts.logLines) : silentLogger(), now: () => clock.now };
   const p = new Partition(log, Buffer.alloc(16, 1), 1, ctx);
   const state: PartitionState = { leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr };
   p.makeLeader(state);
@@ -59,6 +60,11 @@ async function leader(isr = [1, 2, 3], opts: { noWriter?: boolean } = {}) {
 }
 
 const tick = () => new Promise((res) => setImmediate(res));
+
+/** A pino logger at info whose lines land in `lines`. */
+function capturingLogger(lines: string[]) {
+  return createLogger('info', new Writable({ write: (chunk, _enc, done) => void (lines.push(String(chunk)), done()) }));
+}
 
 describe('leader: high watermark', () => {
   it('stays until the followers report, then is the minimum over the ISR', async () => {
@@ -125,6 +131,21 @@ describe('leader: acks=all', () => {
     const b = await append(1, -1);
     expect(await outcome(p.acknowledgement(b, -1, 2, 30))).toBe('REQUEST_TIMED_OUT');
     expect(p.replication!.leaderReplicas!.delayed.size).toBe(0);
+  });
+
+  it('a timeout logs which followers held the high watermark back, and why', async () => {
+    const lines: string[] = [];
+    const { p, append, fetch } = await leader([1, 2, 3], { logLines: lines });
+    const a = await append(2, -1);
+    fetch(2, 2);
+    expect(await outcome(p.acknowledgement(a, -1, 2, 20))).toBe('REQUEST_TIMED_OUT');
+    await new Promise((r) => setTimeout(r, 20)); // pino writes asynchronously
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'acks=all produce timed out: the high watermark did not reach it');
+    expect(line).toMatchObject({ required: 2, highWatermark: 0, endOffset: 2, isr: [1, 2, 3] });
+    expect(line.followers).toEqual([
+      expect.objectContaining({ id: 2, logEndOffset: 2, inMaximalIsr: true }),
+      expect.objectContaining({ id: 3, logEndOffset: -1, inMaximalIsr: true }),
+    ]);
   });
 
   it('fails with NOT_LEADER_OR_FOLLOWER when the broker stops leading', async () => {
