@@ -67,12 +67,7 @@ export class ClusterNode implements NodePort {
     if (!p) return undefined;
     let offline: number[] | null = null;
     for (const r of p.replicas) if (!image.brokers.has(r)) (offline ??= []).push(r);
-    // A leader whose registration is gone (killed, its lease revoked, not yet replaced by the
-    // controller) is no leader to a client: the broker list leaves it out, and kafkajs gives up on
-    // a leader it cannot find there. Kafka's metadata cache answers such a partition with no
-    // leader (LEADER_NOT_AVAILABLE), and clients refresh until the new one is elected.
-    const leaderGone = p.leader >= 0 && p.leader !== this.nodeId && !image.brokers.has(p.leader);
-    return { leader: leaderGone ? -1 : p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, offlineReplicas: offline ?? NONE };
+    return { leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, offlineReplicas: offline ?? NONE };
   }
 
   electLeaders(partitions: ReadonlyArray<{ topic: string; partition: number }>, electionType: 0 | 1): Promise<ElectionOutcome[]> {

@@ -64,18 +64,4 @@ describe('ClusterNode', () => {
     expect(node.controllerId).toBe(-1);
     expect(node.brokers('PLAINTEXT')).toEqual([{ nodeId: 5, host: 'me', port: 9095, rack: null }]);
   });
-
-  it('a partition whose leader is no longer registered has no leader (LEADER_NOT_AVAILABLE to clients), as Kafka answers', () => {
-    const partitions = new Map([['t', new Map([
-      [0, { leader: 2, leaderEpoch: 4, partitionEpoch: 5, replicas: [2, 1, 3], isr: [2, 1, 3] }],
-      [1, { leader: 1, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3] }],
-      [2, { leader: 5, leaderEpoch: 0, partitionEpoch: 0, replicas: [5], isr: [5] }],
-    ])]]);
-    const image = { ...EMPTY_IMAGE, brokers: new Map([[1, broker(1, [['PLAINTEXT', 9091]])], [3, broker(3, [['PLAINTEXT', 9093]])]]), partitions } as unknown as ClusterImage;
-    // Broker 5 asks before its own registration is in the image: it still names itself.
-    const node = new ClusterNode(5, () => image, () => [{ name: 'PLAINTEXT', host: 'me', port: 9095 }]);
-    expect(node.partitionState('t', 0)).toEqual({ leader: -1, leaderEpoch: 4, replicas: [2, 1, 3], isr: [2, 1, 3], offlineReplicas: [2] });
-    expect(node.partitionState('t', 1)?.leader).toBe(1);
-    expect(node.partitionState('t', 2)?.leader).toBe(5);
-  });
 });
