@@ -42,11 +42,12 @@
  * bench/.work/suite/ab-<time>.json. bench/records/walk-ab.ts is the produce-only ancestor (it
  * also takes Apache Kafka as the baseline).
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { RUNNEL_BIN, settledRss, startRunnel, type Broker } from './lib/brokers.js';
 import { PhaseMeter, WORK, cpuPressure, freePort, settleDisk, sleep } from './lib/common.js';
+import { schedCpu } from './lib/sched-cpu.js';
 import { topicName } from './lib/context.js';
 import { rdbench, type RdConsume, type RdFanout, type RdLatency, type RdProduce, type RdSequential } from './lib/rdbench.js';
 
@@ -110,28 +111,6 @@ const ordered = (turn: number): BuildSpec[] => (turn % 2 === 0 ? BUILDS : [...BU
 
 const startBuild = (b: BuildSpec, extra: Parameters<typeof startRunnel>[0] = {}) => startRunnel({ bin: b.bin, nodeFlags: b.nodeFlags, ...extra });
 
-/**
- * A process's CPU time with nanosecond resolution from /proc/<pid>/task/<tid>/schedstat (on-CPU
- * ns, run-queue wait ns): /proc/<pid>/stat counts in 10 ms ticks, too coarse for a ~150 ms start.
- * Threads that already exited are not counted (a starting broker keeps its threads). `waitMs` is
- * the time its threads were runnable but waiting for a CPU: the machine's load, made visible.
- */
-function schedCpu(pid: number): { cpuMs: number; mainMs: number; waitMs: number } {
-  let cpu = 0;
-  let wait = 0;
-  let main = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const [on, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number) as [number, number];
-      cpu += on;
-      wait += queued;
-      if (Number(tid) === pid) main = on;
-    } catch {
-      // the thread exited meanwhile
-    }
-  }
-  return { cpuMs: cpu / 1e6, mainMs: main / 1e6, waitMs: wait / 1e6 };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Workloads on one long-running broker per build

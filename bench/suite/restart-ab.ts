@@ -10,12 +10,13 @@
  *   npx tsx bench/suite/restart-ab.ts --baseline /tmp/base/dist/runnel.mjs [--candidate dist/runnel.mjs] [--repeats 6] [--partitions 10000] [--prof] [--keep] [--reuse <kept dir>]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { RUNNEL_BIN, startRunnel } from './lib/brokers.js';
 import { WORK, cpuPressure, freePort, settleDisk } from './lib/common.js';
 import { rdbench, type RdProduce } from './lib/rdbench.js';
+import { schedCpu } from './lib/sched-cpu.js';
 
 const args = process.argv.slice(2);
 const val = (name: string): string | undefined => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
@@ -31,22 +32,6 @@ const reuse = val('reuse');
 const root = reuse ?? join(WORK, `restart-ab-${process.pid}`);
 mkdirSync(root, { recursive: true });
 
-function schedCpu(pid: number): { cpuMs: number; mainMs: number; waitMs: number } {
-  let cpu = 0;
-  let wait = 0;
-  let main = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const [on, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number) as [number, number];
-      cpu += on;
-      wait += queued;
-      if (Number(tid) === pid) main = on;
-    } catch {
-      // exited
-    }
-  }
-  return { cpuMs: cpu / 1e6, mainMs: main / 1e6, waitMs: wait / 1e6 };
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
