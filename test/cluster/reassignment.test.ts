@@ -28,7 +28,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/00-produce.js';
 import { tempDir } from '../helpers/broker.js';
-import { type PartitionState, connectBroker, createTopicReady, metadataFrom, partitions, waitUntil, withBroker } from '../helpers/cluster-target.js';
+import { type PartitionState, connectBroker, createTopicReady, partitions, waitRegistered, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { ensureJavaBuilt, javaAvailable, runKafkaScript } from '../helpers/java.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
@@ -90,10 +90,7 @@ describe.skipIf(etcdMissing)('partition reassignment: etcd + 3 broker processes'
     // etcd calls get the default timeout back (the harness's 2 s times out on a loaded machine).
     c = await startRunnelCluster({ brokers: 3, sessionTimeoutMs: 30_000, props: { 'auto.leader.rebalance.enable': false, 'runnel.etcd.request.timeout.ms': 5000 } });
     // Explicit assignments need every broker registered in the image of the broker creating them.
-    const views = await waitUntil('every broker to list all three and one controller', async () => {
-      const all = await Promise.all(c.brokerIds.map((id) => metadataFrom(c, id, [])));
-      return all.every((m) => m.brokers.length === 3 && m.controllerId === all[0].controllerId && m.controllerId > 0) ? all : undefined;
-    });
+    const views = await waitRegistered(c);
     ctl = views[0].controllerId;
     [a, b] = c.brokerIds.filter((id) => id !== ctl) as [number, number];
     kafka = new Kafka({ brokers: [ctl, a].map((id) => `127.0.0.1:${c.endpoint(id).port}`), clientId: 'reassignment', logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });

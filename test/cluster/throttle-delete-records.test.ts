@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../protocol/errors.js';
 import { tempDir } from '../helpers/broker.js';
-import { createTopicReady, metadataFrom, partitions, sleep, waitUntil, withBroker } from '../helpers/cluster-target.js';
+import { createTopicReady, partitions, sleep, waitRegistered, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { ensureJavaBuilt, javaAvailable, runKafkaScript } from '../helpers/java.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
@@ -79,10 +79,7 @@ describe.skipIf(etcdMissing)('replication throttling and DeleteRecords: etcd + 3
 
   beforeAll(async () => {
     c = await startRunnelCluster({ brokers: 3, sessionTimeoutMs: 30_000, props: { 'auto.leader.rebalance.enable': false, 'runnel.etcd.request.timeout.ms': 5000 } });
-    const views = await waitUntil('every broker to list all three and one controller', async () => {
-      const all = await Promise.all(c.brokerIds.map((id) => metadataFrom(c, id, [])));
-      return all.every((m) => m.brokers.length === 3 && m.controllerId === all[0].controllerId && m.controllerId > 0) ? all : undefined;
-    });
+    const views = await waitRegistered(c);
     ctl = views[0].controllerId;
     [a, b] = c.brokerIds.filter((id) => id !== ctl) as [number, number];
     kafka = new Kafka({ brokers: c.bootstrap.split(','), clientId: 'throttle', logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildBroker, spawnBroker } from '../helpers/broker.js';
-import { type BrokerEndpoint, type ClusterTarget, type PartitionState, leads, metadataFrom, partitions, sleep, upBrokers, waitUntil } from '../helpers/cluster-target.js';
+import { type BrokerEndpoint, type ClusterTarget, type PartitionState, leads, metadataFrom, partitions, sleep, upBrokers, waitRegistered, waitUntil } from '../helpers/cluster-target.js';
 import { ETCD_BIN } from '../cluster/etcd-harness.js';
 import { FaultNet } from './netns.js';
 
@@ -57,9 +57,7 @@ export class FaultCluster implements ClusterTarget {
       await Promise.all(c.brokerIds.map((id) => c.startBroker(id)));
       // Serving is not registered: a CreateTopics before every registration is in every broker's
       // image is refused with INVALID_REPLICATION_FACTOR (seen on a loaded machine).
-      for (const id of c.brokerIds) {
-        await waitUntil(`broker ${id} to list all ${nb} brokers`, async () => ((await metadataFrom(c, id, [])).brokers.length === nb ? true : undefined), 30_000);
-      }
+      await waitRegistered(c, c.brokerIds);
     } catch (e) {
       await c.stop();
       throw e;

@@ -116,6 +116,22 @@ export async function partitions(c: ClusterTarget, topic: string, id = upBrokers
     .sort((a: PartitionState, b: PartitionState) => a.partition - b.partition);
 }
 
+/**
+ * Waits until each of `ids` (default: every running broker) lists exactly those brokers and names
+ * one controller, and returns their Metadata answers. A broker serves before its registration is in
+ * every image, and a CreateTopics in that window gets INVALID_REPLICATION_FACTOR.
+ */
+export async function waitRegistered(c: ClusterTarget, ids: readonly number[] = upBrokers(c), timeoutMs = 30_000): Promise<any[]> {
+  return waitUntil(
+    `brokers ${ids.join(',')} to list each other and one controller`,
+    async () => {
+      const all = await Promise.all(ids.map((id) => metadataFrom(c, id, [])));
+      return all.every((m) => m.brokers.length === ids.length && m.controllerId === all[0].controllerId && m.controllerId > 0) ? all : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 /** Whether broker `id` answers ListOffsets for the partition as its leader. */
 export async function leads(c: ClusterTarget, id: number, topic: string, partition: number): Promise<boolean> {
   return withBroker(c, id, async (raw) => {
