@@ -19,7 +19,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildBroker, REPO_ROOT, spawnBroker, tempDir } from '../helpers/broker.js';
-import type { BrokerEndpoint, ClusterTarget } from '../helpers/cluster-target.js';
+import { type BrokerEndpoint, type ClusterTarget, waitRegistered } from '../helpers/cluster-target.js';
 import { type EtcdCluster, TcpProxy, freePort, startEtcd, uniquePrefix } from './etcd-harness.js';
 
 export interface RunnelClusterOptions {
@@ -169,6 +169,15 @@ export async function startRunnelCluster(opts: RunnelClusterOptions = {}): Promi
   if (failed) {
     await cluster.stop();
     throw failed.reason;
+  }
+  // A started process is not yet a registered broker: CreateTopics with a manual assignment naming
+  // an unregistered broker fails (as Kafka's), so no test starts before all of them list each other.
+  const up = ids.filter((id) => !opts.initiallyDown?.includes(id));
+  try {
+    await waitRegistered(cluster, up, 60_000);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
   }
   return cluster;
 }
