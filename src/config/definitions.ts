@@ -9,6 +9,11 @@
  */
 import { validateIpOverrides } from './ip-overrides.js';
 import { throttledReplicasProblem } from './throttled-replicas.js';
+import { atLeast, between, listOf, oneOf } from './validators.js';
+import { TLS_CONFIGS } from './tls-configs.js';
+import { SASL_CONFIGS } from './sasl-configs.js';
+import { ACL_CONFIGS } from './acl-configs.js';
+import { QUOTA_CONFIGS } from './quota-configs.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 
@@ -34,12 +39,6 @@ export interface TopicConfigDef extends ConfigDef {
   brokerSynonym?: string;
 }
 
-const atLeast = (min: number) => (v: ConfigValue) => (typeof v === 'number' && v >= min ? null : `must be at least ${min}`);
-const between = (min: number, max: number) => (v: ConfigValue) =>
-  typeof v === 'number' && v >= min && v <= max ? null : `must be between ${min} and ${max}`;
-const oneOf = (...allowed: string[]) => (v: ConfigValue) => (typeof v === 'string' && allowed.includes(v) ? null : `must be one of ${allowed.join(', ')}`);
-const listOf = (...allowed: string[]) => (v: ConfigValue) =>
-  Array.isArray(v) && v.length > 0 && v.every((x) => allowed.includes(x)) ? null : `must be a list of ${allowed.join(', ')}`;
 const listenerList = (v: ConfigValue) => {
   if (v === null) return null;
   if (!Array.isArray(v)) return 'must be a list of listeners';
@@ -479,6 +478,10 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     default: true,
     doc: 'Runnel, in a cluster: every broker keeps one idle TCP connection to each other broker\'s inter-broker listener. When it closes and two new connects 200 ms apart are refused (ECONNREFUSED: nothing listens there, the process is gone), the broker revokes that registration\'s etcd lease, so a killed broker\'s leaderships move within a second instead of after broker.session.timeout.ms. Only a broker this one has reached before is judged; timeouts and unreachable hosts (a network cut, a frozen process) are left to the session timeout. A live broker whose lease was revoked stops leading at once and registers again. Turn it off where a firewall answers with TCP resets (REJECT) between brokers.',
   },
+  ...TLS_CONFIGS,
+  ...SASL_CONFIGS,
+  ...ACL_CONFIGS,
+  ...QUOTA_CONFIGS,
 ];
 
 /** Kafka keys that Runnel accepts so an existing server.properties starts, but that have no effect. */
