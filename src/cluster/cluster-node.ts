@@ -61,6 +61,12 @@ export class ClusterNode implements NodePort {
     return out.sort((a, b) => a.nodeId - b.nodeId);
   }
 
+  departedBroker(id: number, listener: string): BrokerEndpoint | undefined {
+    const b = this.image().departedBrokers.get(id);
+    const l = b?.listeners.find((x) => x.name === listener);
+    return b && l ? { nodeId: b.id, host: l.host, port: l.port, rack: b.rack } : undefined;
+  }
+
   partitionState(topic: string, partition: number): PartitionView | undefined {
     const image = this.image();
     const p = image.partitions.get(topic)?.get(partition);

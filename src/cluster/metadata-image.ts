@@ -54,6 +54,12 @@ export interface ClusterImage {
   readonly controllerId: number;
   /** Registered (live) brokers by id. */
   readonly brokers: ReadonlyMap<number, BrokerImage>;
+  /**
+   * The last registration of each broker that deregistered (lease expired, clean stop) and has not
+   * registered again. Partitions may still name it leader until the controller moves them, and a
+   * Metadata answer must list every leader it names (metadata-leaders.ts).
+   */
+  readonly departedBrokers: ReadonlyMap<number, BrokerImage>;
   readonly topics: ReadonlyMap<string, TopicImage>;
   /** Partitions by topic, then partition id. A topic's partitions come and go with its record. */
   readonly partitions: ReadonlyMap<string, ReadonlyMap<number, PartitionImage>>;
@@ -94,6 +100,7 @@ export const EMPTY_IMAGE: ClusterImage = {
   clusterId: null,
   controllerId: -1,
   brokers: new Map(),
+  departedBrokers: new Map(),
   topics: new Map(),
   partitions: new Map(),
   brokerConfigs: new Map(),
@@ -172,7 +179,7 @@ export class MetadataImage extends EventEmitter {
     this.candidates.byKey.clear();
     const b = new Builder(EMPTY_IMAGE, this.candidates, this.log);
     for (const kv of kvs) b.put(kv);
-    const next = b.build(revision);
+    const next = withDeparted(b.build(revision), this.image);
     const delta = diff(this.image, next, true, null);
     this.publish(next, delta);
   }
@@ -214,6 +221,7 @@ class Builder {
   readonly touched: Touched = { brokers: new Set(), topics: new Set(), partitions: new Map(), controller: false, brokerConfigs: false };
   private clusterId: string | null;
   private brokers: Map<number, BrokerImage> | null = null;
+  private departed: Map<number, BrokerImage> | null = null;
   private topics: Map<string, TopicImage> | null = null;
   private partitions: Map<string, ReadonlyMap<number, PartitionImage>> | null = null;
   /** Topics whose partition map was already copied in this batch. */
@@ -249,6 +257,7 @@ class Builder {
         }
         this.touched.brokers.add(k.id);
         (this.brokers ??= new Map(this.base.brokers)).set(k.id, { ...r, shuttingDown: r.shuttingDown === true, modRevision: kv.modRevision });
+        if (this.base.departedBrokers.has(k.id)) (this.departed ??= new Map(this.base.departedBrokers)).delete(k.id);
         return;
       }
       case 'topic': {
@@ -313,7 +322,10 @@ class Builder {
 
   private deleteBroker(id: number): void {
     this.touched.brokers.add(id);
-    (this.brokers ??= new Map(this.base.brokers)).delete(id);
+    const brokers = (this.brokers ??= new Map(this.base.brokers));
+    const last = brokers.get(id);
+    if (last) (this.departed ??= new Map(this.base.departedBrokers)).set(id, last);
+    brokers.delete(id);
   }
 
   private deleteTopic(name: string): void {
@@ -348,11 +360,23 @@ class Builder {
       clusterId: this.clusterId,
       controllerId: this.touched.controller || this.base.revision === 0 ? controllerOf(this.candidates) : this.base.controllerId,
       brokers: this.brokers ?? this.base.brokers,
+      departedBrokers: this.departed ?? this.base.departedBrokers,
       topics: this.topics ?? this.base.topics,
       partitions: this.partitions ?? this.base.partitions,
       brokerConfigs: this.brokerConfigs ?? this.base.brokerConfigs,
     };
   }
+}
+
+/**
+ * A snapshot read has no history: brokers registered in `previous` but not in `next` departed in
+ * the gap, and what had departed before stays departed unless registered again.
+ */
+function withDeparted(next: ClusterImage, previous: ClusterImage): ClusterImage {
+  const departed = new Map<number, BrokerImage>();
+  for (const [id, b] of previous.departedBrokers) if (!next.brokers.has(id)) departed.set(id, b);
+  for (const [id, b] of previous.brokers) if (!next.brokers.has(id)) departed.set(id, b);
+  return { ...next, departedBrokers: departed };
 }
 
 function controllerOf(c: Candidates): number {

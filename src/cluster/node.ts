@@ -69,6 +69,12 @@ export interface NodePort {
   /** Every broker of the cluster, at the addresses of `listener`. */
   brokers(listener: string): BrokerEndpoint[];
   /**
+   * Cluster mode only: where a broker that is no longer registered was last reached on `listener`
+   * (undefined: never registered, or not on that listener). Metadata lists such a broker while a
+   * partition still names it leader, so that clients never see a leader missing from the brokers.
+   */
+  departedBroker?(id: number, listener: string): BrokerEndpoint | undefined;
+  /**
    * Cluster mode only: the partition as the metadata image has it (undefined: not in the image).
    * A single node has no such method: its hosted partitions answer for themselves.
    */

@@ -34,7 +34,7 @@ import type { Topic } from '../metadata/topic-store.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../metadata/topic-manager.js';
 import { isBrokerStateTopic } from '../data/internal-topic.js';
 import type { Partition, PartitionLookup } from '../data/partitions.js';
-import type { NodePort } from '../cluster/node.js';
+import type { BrokerEndpoint, NodePort } from '../cluster/node.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 /** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
@@ -158,6 +158,28 @@ async function autoCreateTopics(ctx: RequestContext, requested: MetadataRequest[
   return answers;
 }
 
+/**
+ * The brokers to list: every registered one, plus, in cluster mode, a departed broker (lease
+ * expired, the controller not yet done moving its leaderships) that a listed partition still names
+ * leader. Clients look every leader up in the brokers list: kafkajs fails a consumer's fetch with
+ * "Broker N not found in cached metadata", while an unreachable listed leader is only retried.
+ */
+function listedBrokers(ctx: RequestContext, topics: readonly MetadataResponseTopic[]): BrokerEndpoint[] {
+  const brokers = ctx.node.brokers(ctx.conn.listener);
+  if (!ctx.node.departedBroker) return brokers;
+  const listed = new Set(brokers.map((b) => b.nodeId));
+  let extra: BrokerEndpoint[] | null = null;
+  for (const t of topics)
+    for (const p of t.partitions) {
+      const id = p.leaderId;
+      if (id < 0 || listed.has(id)) continue;
+      listed.add(id);
+      const gone = ctx.node.departedBroker(id, ctx.conn.listener);
+      if (gone) (extra ??= []).push(gone);
+    }
+  return extra ? [...brokers, ...extra].sort((a, b) => a.nodeId - b.nodeId) : brokers;
+}
+
 export default defineHandler<MetadataRequest, MetadataResponse>({
   key: 3,
   minVersion: 0,
@@ -194,7 +216,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     }
     return newMetadataResponse({
       throttleTimeMs: 0,
-      brokers: ctx.node.brokers(ctx.conn.listener).map((b) => newMetadataResponseBroker({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: listedBrokers(ctx, topics).map((b) => newMetadataResponseBroker({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: ctx.node.clusterId,
       controllerId: ctx.node.controllerId,
       topics,

@@ -170,8 +170,11 @@ describe.skipIf(etcdMissing)('metadata image', () => {
     await b1.registration.markShuttingDown();
     await next((d) => d.brokersChanged.includes(1));
     expect(image.current().brokers.get(1)!.shuttingDown).toBe(true);
+    const lastRegistration = image.current().brokers.get(1)!;
     await b1.registration.stop();
     await next((d) => d.brokersRemoved.includes(1));
+    // Kept as departed (its last listeners), so Metadata can list it while it still leads.
+    expect(image.current().departedBrokers.get(1)).toEqual(lastRegistration);
 
     expect(image.current().controllerId).toBe(-1);
     const candidate = new ElectionCandidate(store, (await cluster.broker(5)).registration.current()!.incarnation, 5);

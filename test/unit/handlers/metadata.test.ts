@@ -95,4 +95,29 @@ describe('Metadata in a cluster (ClusterNode over a metadata image)', () => {
       [ErrorCode.LEADER_NOT_AVAILABLE, -1, 4, [3, 1], [3], [3]],
     ]);
   });
+
+  it('lists a departed broker while a listed partition still names it leader, and only then', async () => {
+    b = fakeBroker();
+    b.topics.add('t', 2);
+    b.topics.add('u', 1);
+    const broker = (id: number): BrokerImage => ({ id, rack: null, incarnation: String(id), shuttingDown: false, modRevision: 1, listeners: [{ name: 'PLAINTEXT', host: `h${id}`, port: 9000 + id, securityProtocol: 'PLAINTEXT' }] });
+    const part = (topic: string, partition: number, leader: number): PartitionImage => ({ topic, partition, leader, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3], adding: [], removing: [], modRevision: 1 });
+    // Broker 3's lease expired a moment ago: the controller has not yet moved t-1 off it.
+    const image: ClusterImage = {
+      ...EMPTY_IMAGE,
+      controllerId: 1,
+      brokers: new Map([[1, broker(1)], [2, broker(2)]]),
+      departedBrokers: new Map([[3, broker(3)]]),
+      partitions: new Map([
+        ['t', new Map([[0, part('t', 0, 1)], [1, part('t', 1, 3)]])],
+        ['u', new Map([[0, part('u', 0, 2)]])],
+      ]),
+    };
+    const node = new ClusterNode(1, () => image, () => [{ name: 'PLAINTEXT', host: 'broker.test', port: 9092 }]);
+    const all = await b.handle<MetadataResponse>(METADATA, 12, metaReq(['t', 'u']), { node });
+    expect(all.brokers.map((x) => [x.nodeId, x.host, x.port])).toEqual([[1, 'h1', 9001], [2, 'h2', 9002], [3, 'h3', 9003]]);
+    for (const t of all.topics) for (const p of t.partitions) expect(all.brokers.map((x) => x.nodeId)).toContain(p.leaderId);
+    const onlyU = await b.handle<MetadataResponse>(METADATA, 12, metaReq(['u']), { node });
+    expect(onlyU.brokers.map((x) => x.nodeId)).toEqual([1, 2]);
+  });
 });
