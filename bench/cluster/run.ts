@@ -2,7 +2,7 @@
  * The cluster bench (issue 16): three brokers, RF=3, on this machine.
  *
  *   npx tsx bench/cluster/run.ts [--target kafka,runnel,...] [--kills 50[,kafka=20...]] [--count 200000]
- *                                [--warmup 50000] [--rate 10000] [--seconds 10]
+ *                                [--warmup 50000] [--rate 10000] [--seconds 10] [--consumers 1|2|3|6]
  *                                [--only failover|throughput|fencing[,...]] [--soak-seconds 60]
  *                                [--soak-rate N]
  *                                [--heap '-Xmx1G -Xms1G'] [--out FILE]
@@ -13,7 +13,7 @@
  *    between kills), with every cluster setting at its default; `--kills 50,kafka=20` sets a
  *    target's own count (a Kafka kill cycle takes ~20 s here, a Runnel one ~5-13 s);
  *  - throughput: produce MB/s and consume MB/s of 1 KiB records, acks=all, 6 partitions RF=3;
- *    end-to-end p99 latency at 10,000 msg/s.
+ *    end-to-end p99 latency at 10,000 msg/s; --consumers N reads with N consumer processes at once.
  *  - fencing (Runnel targets only, not by default): fencings and ISR shrinks that no kill caused,
  *    over --soak-seconds of full load, or of --soak-rate records/s (fencing.ts): the price of a
  *    shorter session timeout.
@@ -130,6 +130,7 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
       seconds: { type: 'string', default: '10' },
       rate: { type: 'string', default: '10000' },
       warmup: { type: 'string' },
+      consumers: { type: 'string', default: '1' },
       only: { type: 'string', default: 'throughput,failover' },
       'soak-seconds': { type: 'string', default: '60' },
       'soak-rate': { type: 'string' },
@@ -152,7 +153,7 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
     const load0 = loadavg()[0]!;
     const r0 = performance.now();
     try {
-      if (phases.has('throughput')) result.throughput = await measureThroughput(cluster, { count: Number(values.count), seconds: Number(values.seconds), rate: Number(values.rate), warmup: values.warmup === undefined ? undefined : Number(values.warmup), log });
+      if (phases.has('throughput')) result.throughput = await measureThroughput(cluster, { count: Number(values.count), seconds: Number(values.seconds), rate: Number(values.rate), warmup: values.warmup === undefined ? undefined : Number(values.warmup), consumers: Number(values.consumers), log });
       if (phases.has('fencing') && isRunnel(cluster)) result.fencing = await measureFalseFencing(cluster, { seconds: Number(values['soak-seconds']), rate: values['soak-rate'] === undefined ? undefined : Number(values['soak-rate']), log });
       if (phases.has('failover')) {
         const f = await measureFailover(cluster, { kills: killsFor(values.kills!, name), log });

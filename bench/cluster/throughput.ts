@@ -8,7 +8,9 @@
  *    [3,1,2], ...: the same layout on every target); record i to partition i % 6; produce MB/s
  *    counts payload bytes;
  *  - consume: the same topic from the beginning (assign, no group), MB/s from the first record
- *    received to the last;
+ *    received to the last; with `consumers` > 1, that many consumer processes each read a slice of
+ *    the partitions at once (MB/s from the first record any of them got to the last), so that one
+ *    client process's speed no longer bounds what the brokers serve;
  *  - latency: 1 KiB at 10,000 msg/s for `seconds` to partition 0 of a 1-partition RF=3 topic,
  *    acks=all; end-to-end from the producer's send call to the consumer having the record (it
  *    sees it only once the whole ISR has it: the high watermark), p50/p99/p99.9/max.
@@ -30,6 +32,8 @@ export interface ThroughputOptions {
   seconds?: number;
   /** Records produced and consumed on another topic first, unmeasured (default count / 4). */
   warmup?: number;
+  /** Consumer processes reading the topic at once, each a slice of the partitions (default 1). */
+  consumers?: number;
   log?: (line: string) => void;
 }
 
@@ -41,6 +45,7 @@ export interface ThroughputResult {
   produceMsgps: number;
   produceBrokerCpuPct: number;
   producePressurePct: number | null;
+  consumers: number;
   consumeMBps: number;
   consumeMsgps: number;
   consumeBrokerCpuPct: number;
@@ -71,6 +76,30 @@ async function withCpu<T>(cluster: ClusterTarget, fn: () => Promise<T>): Promise
   return { r, cpuPct: (100 * (cpu() - c0)) / secs, pressurePct: psi0 && psi1 ? (100 * (psi1.totalUs - psi0.totalUs)) / 1e6 / secs : null };
 }
 
+/**
+ * `consumers` rdbench consume processes at once, consumer i reading a contiguous slice of the
+ * PARTITIONS partitions (record j of `count` is in partition j % PARTITIONS); their counts and bytes
+ * summed, the first and last record over all of them.
+ */
+async function consumeInSlices(bootstrap: string, topic: string, count: number, consumers: number): Promise<{ count: number; bytes: number; firstAt: number; lastAt: number }> {
+  if (consumers < 1 || consumers > PARTITIONS || PARTITIONS % consumers !== 0) throw new Error(`consumers must divide ${PARTITIONS}`);
+  const per = PARTITIONS / consumers;
+  const inPartition = (p: number) => Math.floor(count / PARTITIONS) + (p < count % PARTITIONS ? 1 : 0);
+  const runs = await Promise.all(
+    Array.from({ length: consumers }, (_, i) => {
+      let want = 0;
+      for (let p = i * per; p < (i + 1) * per; p++) want += inPartition(p);
+      return rdbench<RdConsume>('consume', [bootstrap, topic, `${i * per}+${per}`, want], 600_000);
+    }),
+  );
+  return {
+    count: runs.reduce((a, r) => a + r.count, 0),
+    bytes: runs.reduce((a, r) => a + r.bytes, 0),
+    firstAt: Math.min(...runs.map((r) => r.firstAt)),
+    lastAt: Math.max(...runs.map((r) => r.lastAt)),
+  };
+}
+
 export async function measureThroughput(cluster: ClusterTarget, options: ThroughputOptions = {}): Promise<ThroughputResult> {
   const count = options.count ?? 200_000;
   const size = options.size ?? 1024;
@@ -97,11 +126,12 @@ export async function measureThroughput(cluster: ClusterTarget, options: Through
   const produceMBps = (count * size) / 1e6 / p.r.elapsed;
   log(`produce: ${produceMBps.toFixed(1)} MB/s (${(count / p.r.elapsed).toFixed(0)} msg/s), brokers' CPU ${p.cpuPct.toFixed(0)}%, CPU pressure ${p.pressurePct?.toFixed(0)}%`);
 
-  const k = await withCpu(cluster, () => rdbench<RdConsume>('consume', [cluster.bootstrap, topic, PARTITIONS, count], 600_000));
+  const consumers = options.consumers ?? 1;
+  const k = await withCpu(cluster, () => consumeInSlices(cluster.bootstrap, topic, count, consumers));
   if (k.r.count < count) throw new Error(`consume: ${k.r.count} of ${count}`);
-  const secs = (k.r.lastMs - k.r.firstMs) / 1000;
+  const secs = (k.r.lastAt - k.r.firstAt) / 1000;
   const consumeMBps = k.r.bytes / 1e6 / secs;
-  log(`consume: ${consumeMBps.toFixed(1)} MB/s, brokers' CPU ${k.cpuPct.toFixed(0)}%, CPU pressure ${k.pressurePct?.toFixed(0)}%`);
+  log(`consume (${consumers} consumer${consumers > 1 ? 's' : ''}): ${consumeMBps.toFixed(1)} MB/s, brokers' CPU ${k.cpuPct.toFixed(0)}%, CPU pressure ${k.pressurePct?.toFixed(0)}%`);
 
   const latTopic = `latency-${Date.now().toString(36)}`;
   await createTopicReady(cluster, { name: latTopic, assignments: [brokers.slice()] });
@@ -117,6 +147,7 @@ export async function measureThroughput(cluster: ClusterTarget, options: Through
     produceMsgps: count / p.r.elapsed,
     produceBrokerCpuPct: p.cpuPct,
     producePressurePct: p.pressurePct,
+    consumers,
     consumeMBps,
     consumeMsgps: k.r.count / secs,
     consumeBrokerCpuPct: k.cpuPct,

@@ -15,7 +15,7 @@
  *                      SPREAD > 0: record i goes to partition i % SPREAD (else librdkafka's sticky
  *                      partitioner, whose partition switches depend on timing, so on the broker's
  *                      speed); flush; {"elapsed","acked","errors","error"}
- *   rdbench consume    BOOTSTRAP TOPIC PARTITIONS COUNT [PROPS]         assign every partition from
+ *   rdbench consume    BOOTSTRAP TOPIC PARTITIONS|FIRST+N COUNT [PROPS] assign every partition from
  *                      the beginning, read COUNT records or to the end of every partition (the mock
  *                      keeps only the last 5 MiB of each); {"elapsed","count","bytes","firstMs","lastMs"}
  *   rdbench sequential BOOTSTRAP TOPIC COUNT SIZE                      one record at a time, acks=all,
@@ -277,9 +277,12 @@ static int op_produce(int argc, char **argv) {
 
 /* ---- consume (assign, no group coordination) ------------------------------------------------- */
 static int op_consume(int argc, char **argv) {
-  if (argc < 6) die("usage: consume BOOTSTRAP TOPIC PARTITIONS COUNT [PROPS]");
+  if (argc < 6) die("usage: consume BOOTSTRAP TOPIC PARTITIONS|FIRST+N COUNT [PROPS]");
   const char *bootstrap = argv[2], *topic = argv[3];
-  int partitions = atoi(argv[4]);
+  /* "6": partitions 0-5; "2+2": partitions 2 and 3 (one of several consumer processes). */
+  const char *plus = strchr(argv[4], '+');
+  int first_partition = plus ? atoi(argv[4]) : 0;
+  int partitions = plus ? atoi(plus + 1) : atoi(argv[4]);
   long want = atol(argv[5]);
   rd_kafka_conf_t *c = consumer_conf(bootstrap, "rdbench-consume");
   set_props(c, argc > 6 ? argv[6] : NULL);
@@ -287,7 +290,7 @@ static int op_consume(int argc, char **argv) {
   rd_kafka_t *rk = make(RD_KAFKA_CONSUMER, c);
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(partitions);
-  for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(l, topic, first_partition + p)->offset = RD_KAFKA_OFFSET_BEGINNING;
   double t0 = now_s(), first = 0, deadline = t0 + 300;
   rd_kafka_assign(rk, l);
   long n = 0, bytes = 0;
@@ -309,7 +312,8 @@ static int op_consume(int argc, char **argv) {
     rd_kafka_message_destroy(m);
   }
   double elapsed = now_s() - t0;
-  printf("{\"elapsed\":%.6f,\"count\":%ld,\"bytes\":%ld,\"firstMs\":%.3f,\"lastMs\":%.3f,\"eofs\":%d}\n", elapsed, n, bytes, first > 0 ? (first - t0) * 1000 : -1, (last - t0) * 1000, eofs);
+  /* firstAt/lastAt: CLOCK_MONOTONIC in ms, comparable across the processes of one machine. */
+  printf("{\"elapsed\":%.6f,\"count\":%ld,\"bytes\":%ld,\"firstMs\":%.3f,\"lastMs\":%.3f,\"firstAt\":%.3f,\"lastAt\":%.3f,\"eofs\":%d}\n", elapsed, n, bytes, first > 0 ? (first - t0) * 1000 : -1, (last - t0) * 1000, first * 1000, last * 1000, eofs);
   rd_kafka_topic_partition_list_destroy(l);
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);

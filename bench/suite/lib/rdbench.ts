@@ -51,6 +51,9 @@ export interface RdConsume {
   bytes: number;
   firstMs: number;
   lastMs: number;
+  /** CLOCK_MONOTONIC ms of the first and last record: comparable across consumer processes. */
+  firstAt: number;
+  lastAt: number;
 }
 export interface RdSequential {
   elapsed: number;
