@@ -478,10 +478,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     default: true,
     doc: 'Runnel, in a cluster: every broker keeps one idle TCP connection to each other broker\'s inter-broker listener. When it closes and two new connects 200 ms apart are refused (ECONNREFUSED: nothing listens there, the process is gone), the broker revokes that registration\'s etcd lease, so a killed broker\'s leaderships move within a second instead of after broker.session.timeout.ms. Only a broker this one has reached before is judged; timeouts and unreachable hosts (a network cut, a frozen process) are left to the session timeout. A live broker whose lease was revoked stops leading at once and registers again. Turn it off where a firewall answers with TCP resets (REJECT) between brokers.',
   },
-  ...TLS_CONFIGS,
-  ...SASL_CONFIGS,
-  ...ACL_CONFIGS,
-  ...QUOTA_CONFIGS,
+  ...TLS_CONFIGS, ...SASL_CONFIGS, ...ACL_CONFIGS, ...QUOTA_CONFIGS,
 ];
 
 /** Kafka keys that Runnel accepts so an existing server.properties starts, but that have no effect. */

@@ -6,6 +6,11 @@
  *  6. a broker's disk fills (its log dir is a small tmpfs): it must not acknowledge what it could
  *     not write, and its leaderships must move (as Kafka, whose broker halts once its only log dir
  *     failed); with space again and restarted, it catches up and rejoins the ISR.
+ *  9. a slow disk (an ext4 loop disk whose writes a blkio cgroup holds to a few per second): the
+ *     partition the slow broker leads goes on acknowledging, slowly (Kafka does not move a
+ *     leadership for a slow disk either); the partition where it follows keeps acknowledging at
+ *     the healthy pace once the slow follower leaves the ISR (replica.lag.time.max.ms); with a fast
+ *     disk again it catches up and rejoins.
  */
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTopicReady, sleep, waitIsrFull } from '../helpers/cluster-target.js';
 import { FaultCluster } from './fault-cluster.js';
 import { faultsUnavailable } from './netns.js';
-import { startWorkload, summary } from './workload.js';
+import { type Workload, startWorkload, summary } from './workload.js';
 
 const PROPS = { 'min.insync.replicas': 2, 'replica.lag.time.max.ms': 3000 };
 const CLEAN = { lost: [], divergent: [], outOfOrder: [], duplicated: [], phantom: [], reordered: [] };
@@ -43,6 +48,13 @@ async function fillDisk(dir: string): Promise<string> {
     await fh.close().catch(() => undefined);
   }
   return path;
+}
+
+/** Acknowledgements per partition during `ms`. */
+async function acksDuring(w: Workload, parts: number[], ms: number): Promise<number[]> {
+  const before = parts.map((p) => w.ackedOn(p));
+  await sleep(ms);
+  return parts.map((p, i) => w.ackedOn(p) - before[i]!);
 }
 
 describe.skipIf(faultsUnavailable !== null)('faults: links and disks', () => {
@@ -87,5 +99,35 @@ describe.skipIf(faultsUnavailable !== null)('faults: links and disks', () => {
     const r = await w.finish();
     console.log(summary('disk full', r, [failover]));
     expect(r.report).toEqual(CLEAN);
+  }, 150_000);
+
+  it('9. a slow disk: the slow leader acknowledges slowly, the partition it follows keeps its pace, nothing is lost', async (ctx) => {
+    c = await FaultCluster.start({ props: PROPS, loopDiskMiB: { 3: 256 } });
+    await createTopicReady(c, { name: 'slow', assignments: [[3, 1, 2], [1, 2, 3]], configs: { 'min.insync.replicas': '2' } });
+    const w = await startWorkload(c, 'slow', 2);
+    await w.progress(30);
+    const healthy = await acksDuring(w, [0, 1], 5000);
+    // 10 writes/s and 1 MiB/s for broker 3: every fsync of its log waits for the throttle.
+    if (!(await c.net.slowDisk(c.dataDir(3), c.pid(3)!, 10, 1 << 20))) {
+      await w.finish();
+      ctx.skip('no cgroup v1 blkio throttling on this host');
+    }
+    const t0 = Date.now();
+    // Broker 3 follows partition 1: once it lags past replica.lag.time.max.ms (3 s) it leaves the ISR.
+    const shrunk = await c.waitPartitionSeenBy('slow', 1, (p) => p.leader === 1 && !p.isr.includes(3), [1, 2], 30_000).then(
+      () => Date.now() - t0,
+      () => null,
+    );
+    const slow = await acksDuring(w, [0, 1], 10_000);
+    await c.net.fastDisk(c.dataDir(3), c.pid(3)!);
+    await waitIsrFull(c, 'slow', 0, 60_000);
+    await waitIsrFull(c, 'slow', 1, 60_000);
+    const r = await w.finish();
+    console.log(`[faults] slow disk on broker 3: acks per 5 s healthy p0 ${healthy[0]} p1 ${healthy[1]}; per 10 s slowed p0 (led by 3) ${slow[0]} p1 (3 follows) ${slow[1]}; broker 3 left p1's ISR ${shrunk === null ? 'never' : `after ${shrunk} ms`}`);
+    console.log(summary('slow disk', r));
+    expect(r.report).toEqual(CLEAN);
+    // Not stuck where the disk is slow; the healthy leader's partition near its healthy pace.
+    expect(slow[0]).toBeGreaterThan(0);
+    expect(slow[1]).toBeGreaterThan(healthy[1]!);
   }, 150_000);
 });

@@ -23,6 +23,8 @@ export interface FaultClusterOptions {
   props?: Record<string, string | number | boolean>;
   /** Brokers whose log dir is a tmpfs of this many MiB (a disk that fills). */
   tmpfsMiB?: Record<number, number>;
+  /** Brokers whose log dir is an ext4 loop disk of this many MiB (a disk net.slowDisk() can slow). */
+  loopDiskMiB?: Record<number, number>;
 }
 
 const BROKER_PORT = 9092;
@@ -52,6 +54,7 @@ export class FaultCluster implements ClusterTarget {
     const c = new FaultCluster(net, opts);
     try {
       for (const [id, mib] of Object.entries(opts.tmpfsMiB ?? {})) await net.mountTmpfs(c.dataDir(Number(id)), mib);
+      for (const [id, mib] of Object.entries(opts.loopDiskMiB ?? {})) await net.mountLoopDisk(c.dataDir(Number(id)), mib);
       for (let i = 1; i <= ne; i++) c.startEtcd(i);
       await Promise.all(Array.from({ length: ne }, (_, i) => c.waitEtcd(i + 1)));
       await Promise.all(c.brokerIds.map((id) => c.startBroker(id)));

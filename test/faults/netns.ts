@@ -26,6 +26,8 @@ import type { Launcher } from '../helpers/broker.js';
 
 const run = promisify(execFile);
 const STATE = '/run/runnel-faults';
+/** The cgroup v1 blkio hierarchy (its throttle files slow one block device for chosen processes). */
+const BLKIO = '/sys/fs/cgroup/blkio';
 
 /** Why the fault tests cannot run here, or null. */
 export const faultsUnavailable: string | null = (() => {
@@ -81,6 +83,30 @@ function teardownSync(s: number): void {
   if (existsSync(join(dir, 'mounts'))) {
     for (const m of readFileSync(join(dir, 'mounts'), 'utf8').split('\n').filter(Boolean)) q('umount', ['-l', m]);
   }
+  if (existsSync(join(dir, 'loops'))) {
+    for (const l of readFileSync(join(dir, 'loops'), 'utf8').split('\n').filter(Boolean)) {
+      const [dev, image] = l.split(' ');
+      q('losetup', ['-d', dev!]);
+      rmSync(image!, { force: true });
+    }
+  }
+  if (existsSync(join(dir, 'cgroups'))) {
+    for (const g of readFileSync(join(dir, 'cgroups'), 'utf8').split('\n').filter(Boolean)) {
+      // Empty once its processes died (killed above); a live one goes back to the root group first.
+      for (const pid of (existsSync(join(g, 'cgroup.procs')) ? readFileSync(join(g, 'cgroup.procs'), 'utf8') : '').split('\n').filter(Boolean)) {
+        try {
+          writeFileSync(join(BLKIO, 'cgroup.procs'), pid);
+        } catch {
+          /* gone */
+        }
+      }
+      try {
+        rmSync(g, { recursive: false });
+      } catch {
+        q('rmdir', [g]);
+      }
+    }
+  }
   for (const ns of nss) q('ip', ['netns', 'del', ns]);
   q('ip', ['link', 'del', hostIf]);
   rmSync(dir, { recursive: true, force: true });
@@ -127,6 +153,8 @@ export class FaultNet {
   private readonly onExit = () => this.destroySync();
   /** nft rule handles per node, so that heal() can remove only what was added. */
   private readonly ruled = new Set<string>();
+  /** Loop devices of mountLoopDisk(), by mount point. */
+  private readonly loopDevs = new Map<string, string>();
 
   private constructor(readonly subnet: number) {
     process.on('exit', this.onExit);
@@ -254,6 +282,58 @@ export class FaultNet {
     mkdirSync(dir, { recursive: true });
     await sh('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir]);
     writeFileSync(join(STATE, `s${this.subnet}`, 'mounts'), `${dir}\n`, { flag: 'a' });
+  }
+
+  /**
+   * Mounts a fresh ext4 file system of `mib` MiB at `dir` on a loop device of its own, so that
+   * slowDisk() can throttle that one device; detached and deleted by destroy().
+   */
+  async mountLoopDisk(dir: string, mib: number): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    const image = `${dir}.img`;
+    await sh('truncate', ['-s', `${mib}M`, image]);
+    const dev = (await sh('losetup', ['-f', '--show', image])).trim();
+    writeFileSync(join(STATE, `s${this.subnet}`, 'loops'), `${dev} ${image}\n`, { flag: 'a' });
+    await sh('mkfs.ext4', ['-q', dev]);
+    await sh('mount', [dev, dir]);
+    writeFileSync(join(STATE, `s${this.subnet}`, 'mounts'), `${dir}\n`, { flag: 'a' });
+    this.loopDevs.set(dir, dev);
+  }
+
+  /**
+   * A slow disk: the writes process `pid` makes to the loop disk at `dir` (mountLoopDisk) are held
+   * to `writeIops` operations and `writeBps` bytes per second by a blkio cgroup (cgroup v1
+   * throttling; an fsync's writes count, page-cache writes do not until written back). Returns
+   * false where the host has no blkio throttling. `fastDisk` lifts it.
+   */
+  async slowDisk(dir: string, pid: number, writeIops: number, writeBps: number): Promise<boolean> {
+    const dev = this.loopDevs.get(dir);
+    if (!dev) throw new Error(`${dir} is not a loop disk of this harness (mountLoopDisk first)`);
+    if (!existsSync(join(BLKIO, 'blkio.throttle.write_iops_device'))) return false;
+    const majMin = (await sh('lsblk', ['-dno', 'MAJ:MIN', dev])).trim();
+    const group = join(BLKIO, `rnf${this.subnet}-slow`);
+    if (!existsSync(group)) {
+      mkdirSync(group);
+      writeFileSync(join(STATE, `s${this.subnet}`, 'cgroups'), `${group}\n`, { flag: 'a' });
+    }
+    writeFileSync(join(group, 'blkio.throttle.write_iops_device'), `${majMin} ${writeIops}`);
+    writeFileSync(join(group, 'blkio.throttle.write_bps_device'), `${majMin} ${writeBps}`);
+    writeFileSync(join(group, 'cgroup.procs'), String(pid));
+    return true;
+  }
+
+  /** Ends slowDisk(): the limits are lifted (0 = none) and the process goes back to the root group. */
+  async fastDisk(dir: string, pid: number): Promise<void> {
+    const dev = this.loopDevs.get(dir)!;
+    const majMin = (await sh('lsblk', ['-dno', 'MAJ:MIN', dev])).trim();
+    const group = join(BLKIO, `rnf${this.subnet}-slow`);
+    writeFileSync(join(group, 'blkio.throttle.write_iops_device'), `${majMin} 0`);
+    writeFileSync(join(group, 'blkio.throttle.write_bps_device'), `${majMin} 0`);
+    try {
+      writeFileSync(join(BLKIO, 'cgroup.procs'), String(pid));
+    } catch {
+      /* exited */
+    }
   }
 
   /** Kills what runs in the namespaces, unmounts, deletes the namespaces and the host veth. */

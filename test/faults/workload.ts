@@ -28,6 +28,8 @@ export interface WorkloadResult {
 
 export interface Workload {
   acked(): number;
+  /** Acknowledgements of one partition so far. */
+  ackedOn(partition: number): number;
   /** Waits until `n` more records were acknowledged after now (progress under the fault). */
   progress(n: number, timeoutMs?: number): Promise<void>;
   /** Stops the load, waits for a full ISR everywhere, reads back, and checks. */
@@ -76,6 +78,7 @@ export async function startWorkload(c: FaultCluster, topic: string, nPartitions:
 
   return {
     acked: () => acks.length,
+    ackedOn: (partition) => ackTimes[partition]?.length ?? 0,
     async progress(n, timeoutMs = 30_000) {
       const target = acks.length + n;
       const deadline = Date.now() + timeoutMs;
