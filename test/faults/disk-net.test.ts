@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTopicReady, partitions, sleep, waitIsrFull } from '../helpers/cluster-target.js';
 import { FaultCluster } from './fault-cluster.js';
-import { faultsUnavailable } from './netns.js';
+import { faultsUnavailable, slowDiskUnavailable } from './netns.js';
 import { type Workload, startWorkload, summary } from './workload.js';
 
 const PROPS = { 'min.insync.replicas': 2, 'replica.lag.time.max.ms': 3000 };
@@ -102,6 +102,10 @@ describe.skipIf(faultsUnavailable !== null)('faults: links and disks', () => {
   }, 150_000);
 
   it('9. a slow disk: its partitions acknowledge slowly, nothing is lost, the pace comes back with the disk', async (ctx) => {
+    if (slowDiskUnavailable) {
+      console.log(`[faults] slow disk scenario skipped: ${slowDiskUnavailable}`);
+      ctx.skip(slowDiskUnavailable);
+    }
     c = await FaultCluster.start({ props: PROPS, loopDiskMiB: { 3: 256 } });
     await createTopicReady(c, { name: 'slow', assignments: [[3, 1, 2], [1, 2, 3]], configs: { 'min.insync.replicas': '2' } });
     const w = await startWorkload(c, 'slow', 2);

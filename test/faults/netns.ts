@@ -37,6 +37,14 @@ export const faultsUnavailable: string | null = (() => {
   return null;
 })();
 
+/** Why slowDisk() cannot run here (no loop devices or no cgroup v1 blkio throttling), or null. */
+export const slowDiskUnavailable: string | null = (() => {
+  if (!existsSync('/dev/loop-control')) return 'no loop devices (/dev/loop-control)';
+  if (!existsSync('/usr/sbin/mkfs.ext4')) return 'mkfs.ext4 missing (Debian package e2fsprogs)';
+  if (!existsSync(join(BLKIO, 'blkio.throttle.write_iops_device'))) return `no cgroup v1 blkio throttling (${BLKIO})`;
+  return null;
+})();
+
 async function sh(cmd: string, args: string[]): Promise<string> {
   try {
     return (await run(cmd, args, { maxBuffer: 1 << 20 })).stdout;
