@@ -2,7 +2,8 @@
  * A Runnel cluster for fault tests (issue 17): `etcds` etcd members and `brokers` broker processes,
  * each in its own network namespace (netns.ts), so a test can cut the network between chosen
  * nodes, drop packets, SIGKILL / SIGSTOP any process and fill a broker's disk (a tmpfs log dir).
- * Implements ClusterTarget, so the protocol helpers of test/helpers/cluster-target.ts work on it.
+ * Implements FaultTarget (fault-target.ts, a ClusterTarget), so the scenarios of scenarios.ts and
+ * the protocol helpers of test/helpers/cluster-target.ts work on it.
  *
  * Node names in the FaultNet: `b1..bN` (brokers, node.id 1..N, listening on <ip>:9092) and
  * `e1..eM` (etcd members, client port 2379, peer port 2380). Clients run in the test process.
@@ -12,8 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildBroker, spawnBroker } from '../helpers/broker.js';
-import { type BrokerEndpoint, type ClusterTarget, type PartitionState, leads, metadataFrom, partitions, sleep, upBrokers, waitRegistered, waitUntil } from '../helpers/cluster-target.js';
+import { type BrokerEndpoint, type PartitionState, metadataFrom, sleep, upBrokers, waitRegistered, waitUntil } from '../helpers/cluster-target.js';
 import { ETCD_BIN } from '../cluster/etcd-harness.js';
+import { type FaultStartOptions, type FaultTarget, type StartFaultTarget, waitController, waitPartitionSeenBy } from './fault-target.js';
 import { FaultNet } from './netns.js';
 
 export interface FaultClusterOptions {
@@ -29,7 +31,7 @@ export interface FaultClusterOptions {
 
 const BROKER_PORT = 9092;
 
-export class FaultCluster implements ClusterTarget {
+export class FaultCluster implements FaultTarget {
   readonly kind = 'runnel';
   readonly version = '';
   readonly brokerIds: number[];
@@ -66,6 +68,18 @@ export class FaultCluster implements ClusterTarget {
       throw e;
     }
     return c;
+  }
+
+  get metadataNodes(): string[] {
+    return Array.from({ length: this.etcdCount }, (_, i) => `e${i + 1}`);
+  }
+
+  exited(id: number): Promise<number | null> | null {
+    return this.running.get(id)?.exited ?? null;
+  }
+
+  logTail(id: number, n = 15): string[] {
+    return (this.process(id)?.logs ?? [`(broker ${id} exited)`]).filter((l) => !/"level":30/.test(l)).slice(-n);
   }
 
   get etcdCount(): number {
@@ -197,26 +211,13 @@ export class FaultCluster implements ClusterTarget {
   }
 
   /** Waits until every up broker names the same live controller, and returns it. */
-  async waitController(not?: number, timeoutMs = 30_000): Promise<number> {
-    return waitUntil('one live controller', async () => {
-      const ids = await Promise.all(upBrokers(this).map((id) => this.controller(id)));
-      const c = ids[0]!;
-      return ids.every((x) => x === c) && c > 0 && c !== not && this.isUp(c) ? c : undefined;
-    }, timeoutMs);
+  waitController(not?: number, timeoutMs = 30_000): Promise<number> {
+    return waitController(this, not, upBrokers(this), timeoutMs);
   }
 
-  /**
-   * Like waitPartition (cluster-target.ts), asking only the brokers `askers` (default: all up):
-   * an isolated broker's view is stale by design and must not be waited for.
-   */
-  async waitPartitionSeenBy(topic: string, partition: number, ok: (p: PartitionState) => boolean, askers = upBrokers(this), timeoutMs = 30_000): Promise<PartitionState> {
-    return waitUntil(`${topic}-${partition} as brokers ${askers.join(',')} see it`, async () => {
-      const views = await Promise.all(askers.map(async (id) => (await partitions(this, topic, id)).find((p) => p.partition === partition)));
-      const first = views[0];
-      if (!first || views.some((v) => !v || v.leader !== first.leader || v.leaderEpoch !== first.leaderEpoch || v.isr.join() !== first.isr.join())) return undefined;
-      if (first.leader < 0 || !ok(first) || !askers.includes(first.leader)) return undefined;
-      return (await leads(this, first.leader, topic, partition)) ? first : undefined;
-    }, timeoutMs, 200);
+  /** waitPartitionSeenBy (fault-target.ts) on this cluster. */
+  waitPartitionSeenBy(topic: string, partition: number, ok: (p: PartitionState) => boolean, askers = upBrokers(this), timeoutMs = 30_000): Promise<PartitionState> {
+    return waitPartitionSeenBy(this, topic, partition, ok, askers, timeoutMs);
   }
 
   async stop(): Promise<void> {
@@ -227,4 +228,15 @@ export class FaultCluster implements ClusterTarget {
     await this.net.destroy();
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** The scenario settings of the fault tests (min ISR 2, a 3 s replica lag) for every broker. */
+export const RUNNEL_FAULT_PROPS = { 'min.insync.replicas': 2, 'replica.lag.time.max.ms': 3000 };
+
+/**
+ * How scenarios.ts starts a Runnel cluster: the fault tests' settings, `props` on top (the bench's
+ * 9 s session row), then what the scenario itself asks for.
+ */
+export function startRunnelFaultTarget(props: Record<string, string | number | boolean> = {}): StartFaultTarget {
+  return (o: FaultStartOptions) => FaultCluster.start({ props: { ...RUNNEL_FAULT_PROPS, ...props, ...o.runnelProps }, tmpfsMiB: o.tmpfsMiB, loopDiskMiB: o.loopDiskMiB });
 }

@@ -13,8 +13,10 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Ack, type Read, type ReadsReport, checkReads, readsProblems, recordsOnDisk } from '../cluster/history.js';
-import { partitions, sleep, waitIsrFull } from '../helpers/cluster-target.js';
-import type { FaultCluster } from './fault-cluster.js';
+import { type ClusterTarget, partitions, sleep, waitIsrFull } from '../helpers/cluster-target.js';
+
+/** A cluster the load runs on: Runnel or Kafka, each log dir readable (Kafka's on-disk format). */
+export type WorkloadTarget = ClusterTarget & { dataDir(id: number): string };
 
 export interface WorkloadResult {
   report: ReadsReport;
@@ -36,10 +38,10 @@ export interface Workload {
   finish(): Promise<WorkloadResult>;
 }
 
-const kafkaFor = (c: FaultCluster, id: string) =>
+const kafkaFor = (c: WorkloadTarget, id: string) =>
   new Kafka({ brokers: c.bootstrap.split(','), clientId: id, logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 100, initialRetryTime: 100, maxRetryTime: 1000 } });
 
-export async function startWorkload(c: FaultCluster, topic: string, nPartitions: number, intervalMs = 5): Promise<Workload> {
+export async function startWorkload(c: WorkloadTarget, topic: string, nPartitions: number, intervalMs = 5): Promise<Workload> {
   const kafka = kafkaFor(c, `faults-${topic}`);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -112,7 +114,7 @@ export async function startWorkload(c: FaultCluster, topic: string, nPartitions:
   };
 }
 
-async function highWatermarks(c: FaultCluster, topic: string): Promise<Map<number, number>> {
+async function highWatermarks(c: WorkloadTarget, topic: string): Promise<Map<number, number>> {
   const admin = kafkaFor(c, 'faults-admin').admin();
   await admin.connect();
   try {
@@ -135,7 +137,7 @@ async function waitUntilRead(reads: Read[], hw: Map<number, number>, prefix: str
 }
 
 /** A fresh consumer (no group offsets) reading every partition from the start to `hw`. */
-async function readAll(c: FaultCluster, topic: string, hw: Map<number, number>): Promise<Read[]> {
+async function readAll(c: WorkloadTarget, topic: string, hw: Map<number, number>): Promise<Read[]> {
   const kafka = kafkaFor(c, 'faults-final');
   const consumer = kafka.consumer({ groupId: `final-${topic}-${Date.now()}`, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const out: Read[] = [];
