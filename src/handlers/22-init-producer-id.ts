@@ -16,6 +16,8 @@
 import { newInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canCluster, canTransactionalId } from './authz.js';
+import { AclResourceType } from '../security/authorizer.js';
 
 const MAX_EPOCH = 32767;
 
@@ -25,6 +27,8 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
   maxVersion: 5,
   async handle(ctx, req) {
     if (req.transactionalId !== null && req.transactionalId !== '') {
+      // Authorization: WRITE on the transactional id (Kafka's).
+      if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return this.errorResponse!(ctx, req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, '');
       const maxTimeout = ctx.config.int('transaction.max.timeout.ms');
       if (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > maxTimeout) {
         return newInitProducerIdResponse({ errorCode: ErrorCode.INVALID_TRANSACTION_TIMEOUT, producerId: -1, producerEpoch: -1 });
@@ -33,6 +37,10 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
       const r = await ctx.txn.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
       const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.version < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
       return newInitProducerIdResponse({ errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
+    }
+    // Idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (Kafka 3.0+, KIP-679).
+    if (ctx.authorizer.enabled && !canCluster(ctx, AclOperation.IDEMPOTENT_WRITE, false) && !ctx.authorizer.authorizeAny(ctx.conn.principal, AclOperation.WRITE, AclResourceType.TOPIC)) {
+      return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, '');
     }
     if (ctx.version >= 3 && req.producerId >= 0 && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {
       return newInitProducerIdResponse({ errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 });

@@ -28,14 +28,28 @@ import {
   type OffsetForLeaderEpochResponse,
 } from '../../protocol/generated/index.js';
 import { offsetForLeaderEpochResponse } from '../replica/offset-for-leader-epoch.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canCluster, topicDecisions } from './authz.js';
 
 export default defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
   key: 23,
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
-    return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
+    // Authorization (Kafka's): a follower (v3+ replica_id >= 0) needs CLUSTER_ACTION (else the
+    // whole request is CLUSTER_AUTHORIZATION_FAILED), a consumer DESCRIBE on each topic.
+    if (!ctx.authorizer.enabled) return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
+    if (ctx.version >= 3 && req.replicaId >= 0) {
+      if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, '');
+      return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
+    }
+    const describable = topicDecisions(ctx, AclOperation.DESCRIBE);
+    const allowed = { ...req, topics: req.topics.filter((t) => describable(t.topic)) };
+    const res = offsetForLeaderEpochResponse(ctx.partitions, allowed, ctx.version);
+    const refused = this.errorResponse!(ctx, { ...req, topics: req.topics.filter((t) => !describable(t.topic)) }, ErrorCode.TOPIC_AUTHORIZATION_FAILED, '');
+    res.topics.push(...refused.topics);
+    return res;
   },
   errorResponse(_ctx, req, code) {
     return newOffsetForLeaderEpochResponse({

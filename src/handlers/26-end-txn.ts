@@ -13,13 +13,17 @@
  */
 import { newEndTxnResponse, type EndTxnRequest, type EndTxnResponse } from '../../protocol/generated/index.js';
 import { fencedFor } from './24-add-partitions-to-txn.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canTransactionalId } from './authz.js';
 
 export default defineHandler<EndTxnRequest, EndTxnResponse>({
   key: 26,
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
+    // Authorization: WRITE on the transactional id (Kafka's).
+    if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return newEndTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED });
     const code = await ctx.txn.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     return newEndTxnResponse({ throttleTimeMs: 0, errorCode: fencedFor(ctx.version, 2, code) });
   },

@@ -13,6 +13,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, configResourceError } from './authz.js';
 
 export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   key: 33,
@@ -23,7 +24,12 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
     for (const r of req.resources) {
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = null;
-      try {
+      // Authorization: ALTER_CONFIGS on the resource (authz.ts configResourceError).
+      const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
+      if (refused !== 0) {
+        errorCode = refused;
+        errorMessage = 'Authorization failed.';
+      } else try {
         await ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
       } catch (err) {
         if (!(err instanceof KafkaError)) throw err;

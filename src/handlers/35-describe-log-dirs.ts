@@ -25,6 +25,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, canCluster } from './authz.js';
 
 /** Requested partitions per topic (deduplicated, request order), or null for all of them. */
 function wanted(ctx: RequestContext, req: DescribeLogDirsRequest): Map<string, number[]> {
@@ -57,6 +58,8 @@ export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
+    // Authorization: DESCRIBE on the cluster (Kafka's): else no log dirs, and v3+ says why.
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return newDescribeLogDirsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] });
     const topics: DescribeLogDirsResponseTopic[] = [];
     for (const [name, partitions] of wanted(ctx, req)) {
       const found = [];

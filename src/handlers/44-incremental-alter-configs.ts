@@ -12,6 +12,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, configResourceError } from './authz.js';
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
   key: 44,
@@ -22,7 +23,12 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
     for (const r of req.resources) {
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = null;
-      try {
+      // Authorization: ALTER_CONFIGS on the resource (authz.ts configResourceError).
+      const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
+      if (refused !== 0) {
+        errorCode = refused;
+        errorMessage = 'Authorization failed.';
+      } else try {
         const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
         await ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly);
       } catch (err) {

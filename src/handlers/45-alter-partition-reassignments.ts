@@ -28,6 +28,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 function check(ctx: RequestContext, topic: string, partition: number, replicas: number[] | null): { code: number; message: string | null } {
   const t = ctx.topics.get(topic);
@@ -68,6 +69,8 @@ export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionR
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    // Authorization: ALTER on the cluster (Kafka's).
+    if (!canCluster(ctx, AclOperation.ALTER)) return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTH_MESSAGE);
     if (ctx.node.alterPartitionReassignments) return alterInCluster(ctx, req);
     const responses = req.topics.map((t) =>
       newAlterPartitionReassignmentsResponseTopic({

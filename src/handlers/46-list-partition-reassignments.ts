@@ -21,12 +21,15 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 export default defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
   key: 46,
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
+    // Authorization: DESCRIBE on the cluster (Kafka's).
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTH_MESSAGE);
     const topics: ListPartitionReassignmentsResponseTopic[] = [];
     if (ctx.node.partitionReassignments) {
       const asked = req.topics === null ? null : req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));

@@ -15,6 +15,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canGroup, topicDecisions } from './authz.js';
 
 export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
   key: 47,
@@ -22,7 +23,11 @@ export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
   maxVersion: 0,
   async handle(ctx, req) {
     const groups = ctx.groups;
-    const exists = req.topics.map((t) => t.partitions.map((p) => groups.partitionExists(t.name, p.partitionIndex)));
+    // Authorization (Kafka's): DELETE on the group, then READ on each topic (its partitions
+    // TOPIC_AUTHORIZATION_FAILED, their offsets kept).
+    if (!canGroup(ctx, AclOperation.DELETE, req.groupId)) return newOffsetDeleteResponse({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] });
+    const readable = topicDecisions(ctx, AclOperation.READ);
+    const exists = req.topics.map((t) => t.partitions.map((p) => readable(t.name) && groups.partitionExists(t.name, p.partitionIndex)));
     const known: Array<{ topic: string; partition: number }> = [];
     req.topics.forEach((t, ti) => t.partitions.forEach((p, pi) => exists[ti]![pi] && known.push({ topic: t.name, partition: p.partitionIndex })));
     const r = await groups.deleteOffsets(req.groupId, known);
@@ -37,7 +42,7 @@ export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
           partitions: t.partitions.map((p, pi) =>
             newOffsetDeleteResponsePartition({
               partitionIndex: p.partitionIndex,
-              errorCode: exists[ti]![pi] ? r.partitions[i++]! : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorCode: exists[ti]![pi] ? r.partitions[i++]! : readable(t.name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
             }),
           ),
         }),

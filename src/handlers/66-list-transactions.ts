@@ -17,6 +17,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canTransactionalId } from './authz.js';
 
 /** Kafka's transaction state names. */
 export const TRANSACTION_STATES = new Set(['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence', 'Dead']);
@@ -36,6 +37,8 @@ export default defineHandler<ListTransactionsRequest, ListTransactionsResponse>(
     for (const [transactionalId, e] of ctx.txn.txns) {
       if (req.stateFilters.length > 0 && !states.has(e.state)) continue;
       if (producerIds.size > 0 && !producerIds.has(e.producerId)) continue;
+      // Authorization: only the ids the principal may describe are listed (Kafka's; not audited).
+      if (!canTransactionalId(ctx, AclOperation.DESCRIBE, transactionalId, false)) continue;
       if (ctx.version >= 1 && req.durationFilter >= 0 && now - e.startTimestamp <= req.durationFilter) continue;
       transactionStates.push(newListTransactionsResponseTransactionState({ transactionalId, producerId: e.producerId, transactionState: e.state }));
     }

@@ -4,6 +4,7 @@
  * allocates nothing, so the default path costs nothing measurable. Handlers ask once per resource
  * per request (never per partition or record) and answer with Kafka's error code for the type.
  */
+import { ErrorCode } from '../../protocol/errors.js';
 import { AclOperation, AclResourceType, CLUSTER_RESOURCE } from '../security/authorizer.js';
 import type { RequestContext } from './types.js';
 
@@ -44,3 +45,20 @@ export function authorizedOperations(ctx: Ctx, type: AclResourceType, name: stri
 }
 
 export const CLUSTER_AUTH_MESSAGE = 'Cluster authorization failed.';
+
+/** Kafka's config resource types (DescribeConfigs & co.). */
+const CONFIG_TOPIC = 2;
+const CONFIG_GROUP = 32;
+
+/**
+ * DescribeConfigs/AlterConfigs/IncrementalAlterConfigs on one config resource (Kafka's rules):
+ * topics need `op` on the topic (TOPIC_AUTHORIZATION_FAILED), groups on the group
+ * (GROUP_AUTHORIZATION_FAILED), brokers, broker loggers and client metrics on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED). Returns 0 when allowed.
+ */
+export function configResourceError(ctx: Ctx, resourceType: number, name: string, op: AclOperation): number {
+  if (!ctx.authorizer.enabled) return 0;
+  if (resourceType === CONFIG_TOPIC) return canTopic(ctx, op, name) ? 0 : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  if (resourceType === CONFIG_GROUP) return canGroup(ctx, op, name) ? 0 : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  return canCluster(ctx, op) ? 0 : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
