@@ -50,11 +50,16 @@ export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
     if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const readable = topicDecisions(ctx, AclOperation.READ);
+    /** The answers: `codes` for the readable topics' partitions, in order, TOPIC_AUTHORIZATION_FAILED for the others. */
+    const merged = (codes: (i: number) => number) => {
+      let i = 0;
+      return respond(req, req.topics.flatMap((t) => t.partitions.map(() => (readable(t.name) ? codes(i++) : ErrorCode.TOPIC_AUTHORIZATION_FAILED))));
+    };
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     const denied = ctx.txn.verify(req.producerId, req.producerEpoch, CONSUMER_OFFSETS_TOPIC, ctx.groups.partitionFor(req.groupId));
     if (denied) {
       ctx.log.debug({ transactionalId: req.transactionalId, group: req.groupId, reason: denied.message }, 'TxnOffsetCommit refused');
-      return all(denied.code);
+      return merged(() => denied.code);
     }
     const codes = await ctx.groups.commitTxnOffsets({
       groupId: req.groupId,
@@ -67,12 +72,7 @@ export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
         !readable(t.name) ? [] : t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })),
       ),
     });
-    if (!ctx.authorizer.enabled) return respond(req, codes);
-    let i = 0;
-    return respond(
-      req,
-      req.topics.flatMap((t) => t.partitions.map(() => (readable(t.name) ? codes[i++]! : ErrorCode.TOPIC_AUTHORIZATION_FAILED))),
-    );
+    return merged((i) => codes[i] ?? ErrorCode.UNKNOWN_SERVER_ERROR);
   },
   errorResponse(_ctx, req, code) {
     const count = req.topics.reduce((n, t) => n + t.partitions.length, 0);
