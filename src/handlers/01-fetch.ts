@@ -59,6 +59,10 @@
  * exceeded, is answered with no records (and no waiter); the records sent for throttled partitions
  * are counted against that rate. One Map lookup per follower partition when nothing is throttled.
  *
+ * Authorization (with an authorizer; authorizedReads): READ on each topic for consumers, CLUSTER_ACTION
+ * on the cluster for followers, decided once per topic per request before anything is read;
+ * refused partitions are TOPIC_AUTHORIZATION_FAILED.
+ *
  * A partition that fails (those errors, OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka
  * does, with high watermark, last stable offset and log start offset -1.
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).

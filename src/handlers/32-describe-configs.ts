@@ -17,9 +17,8 @@ import {
   type DescribeConfigsRequest,
   type DescribeConfigsResponse,
 } from '../../protocol/generated/index.js';
-import { errorName } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, configResourceError } from './authz.js';
+import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   key: 32,
@@ -29,7 +28,7 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
     const results = req.resources.map((r) => {
       // Authorization: DESCRIBE_CONFIGS on the resource (authz.ts configResourceError).
       const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.DESCRIBE_CONFIGS);
-      if (refused !== 0) return newDescribeConfigsResponseResult({ errorCode: refused, errorMessage: errorName(refused), resourceType: r.resourceType, resourceName: r.resourceName, configs: [] });
+      if (refused !== 0) return newDescribeConfigsResponseResult({ errorCode: refused, errorMessage: authorizationMessage(refused), resourceType: r.resourceType, resourceName: r.resourceName, configs: [] });
       const d = ctx.configs.describe(r.resourceType, r.resourceName, r.configurationKeys);
       return newDescribeConfigsResponseResult({
         errorCode: d.errorCode,

@@ -13,7 +13,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, configResourceError } from './authz.js';
+import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
 
 export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   key: 33,
@@ -28,13 +28,15 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
       const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
       if (refused !== 0) {
         errorCode = refused;
-        errorMessage = 'Authorization failed.';
-      } else try {
-        await ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        errorCode = err.code;
-        errorMessage = err.message;
+        errorMessage = authorizationMessage(refused);
+      } else {
+        try {
+          await ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          errorCode = err.code;
+          errorMessage = err.message;
+        }
       }
       responses.push(newAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
     }

@@ -12,7 +12,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, configResourceError } from './authz.js';
+import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
   key: 44,
@@ -27,14 +27,16 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
       const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
       if (refused !== 0) {
         errorCode = refused;
-        errorMessage = 'Authorization failed.';
-      } else try {
-        const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
-        await ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly);
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        errorCode = err.code;
-        errorMessage = err.message;
+        errorMessage = authorizationMessage(refused);
+      } else {
+        try {
+          const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
+          await ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly);
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          errorCode = err.code;
+          errorMessage = err.message;
+        }
       }
       responses.push(newIncrementalAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
     }

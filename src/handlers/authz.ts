@@ -46,6 +46,14 @@ export function authorizedOperations(ctx: Ctx, type: AclResourceType, name: stri
 
 export const CLUSTER_AUTH_MESSAGE = 'Cluster authorization failed.';
 
+/** Kafka's default messages of the authorization errors (Errors.X.message()). */
+export function authorizationMessage(code: number): string {
+  if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED) return 'Topic authorization failed.';
+  if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED) return 'Group authorization failed.';
+  if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) return 'Transactional Id authorization failed.';
+  return CLUSTER_AUTH_MESSAGE;
+}
+
 /** Kafka's config resource types (DescribeConfigs & co.). */
 const CONFIG_TOPIC = 2;
 const CONFIG_GROUP = 32;
