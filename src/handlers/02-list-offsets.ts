@@ -16,6 +16,9 @@
  *
  * Version notes: v0 returns a list of offsets (old style); v1 single offset + timestamp; v2
  * isolation level; v4 leader epoch and current leader epoch; v6 flexible; v7 max timestamp.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newListOffsetsResponse,

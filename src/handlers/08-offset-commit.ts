@@ -11,6 +11,10 @@
  * an expire timestamp, value version 1, as Kafka). v3 throttle, v5 drops retention, v6 leader
  * epoch, v7 group.instance.id, v8 flexible, v9 (KIP-848 member epoch) is the generation for
  * classic groups.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED for every partition), then READ on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newOffsetCommitResponse,

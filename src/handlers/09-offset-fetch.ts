@@ -10,6 +10,10 @@
  * Version notes: v0 (ZooKeeper offsets) is not served. v2 top-level error and null = all topics,
  * v3 throttle, v5 leader epoch, v6 flexible, v7 requireStable, v8 several groups per request,
  * v9 member id/epoch (KIP-848; ignored for classic groups).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group
+ * (GROUP_AUTHORIZATION_FAILED), DESCRIBE on each topic (requested: TOPIC_AUTHORIZATION_FAILED;
+ * all: hidden).
  */
 import {
   newOffsetFetchResponse,

@@ -15,6 +15,9 @@
  * Version notes: advertised from v0 because librdkafka 2.0.2 enables its group support only when
  * FindCoordinator v0 is offered. v1 adds key type, throttle and error message; v3 is flexible;
  * v4 batches keys (`coordinatorKeys`, one result each) and drops the top-level fields.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group or
+ * transactional id (GROUP_/TRANSACTIONAL_ID_AUTHORIZATION_FAILED per key).
  */
 import {
   newFindCoordinatorResponse,

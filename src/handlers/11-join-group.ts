@@ -16,6 +16,9 @@
  * it is in the group, so it is bounded: above runnel.group.max.member.metadata.bytes the join gets
  * INVALID_REQUEST. (Kafka keeps it too, and fails the group's SyncGroup when the group record
  * outgrows the offsets topic's record limit; real clients send a few hundred bytes to a few KiB.)
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import {
   newJoinGroupResponse,

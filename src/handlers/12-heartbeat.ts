@@ -5,6 +5,9 @@
  * UNKNOWN_MEMBER_ID and FENCED_INSTANCE_ID as Kafka answers them.
  *
  * Version notes: v1 throttle, v3 group.instance.id, v4 flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import { newHeartbeatResponse, type HeartbeatRequest, type HeartbeatResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';

@@ -7,6 +7,9 @@
  *
  * Version notes: v0-v2 name one member and carry only a top-level error (the member's error);
  * v3 batches, v4 flexible, v5 a reason per member.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import { newLeaveGroupResponse, newLeaveGroupResponseMember, type LeaveGroupRequest, type LeaveGroupResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';

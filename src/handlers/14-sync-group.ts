@@ -8,6 +8,9 @@
  * without protocol type or name, or with ones the group does not have).
  *
  * Version notes: v3 group.instance.id, v4 flexible, v5 protocol type/name in request and response.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import { newSyncGroupResponse, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';

@@ -7,6 +7,9 @@
  *
  * Version notes: v1 throttle, v3 authorized operations (every group operation: no ACLs yet),
  * v4 group.instance.id, v5 flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on each group
+ * (GROUP_AUTHORIZATION_FAILED); authorized_operations is the principal's.
  */
 import {
   newDescribeGroupsResponse,

@@ -5,6 +5,9 @@
  *
  * Version notes: v1 throttle, v3 flexible, v4 state filter and group state (case-insensitive
  * state names, as Kafka), v5 type filter and group type — every group here is "classic".
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * lists every group, else only the groups the principal may describe.
  */
 import { newListGroupsResponse, newListGroupsResponseGroup, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/generated/index.js';
 import { defineHandler } from './types.js';

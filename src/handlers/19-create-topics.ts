@@ -11,6 +11,9 @@
  * than runnel.max.partitions.per.request (10,000, Kafka's limit) refuses every topic with
  * POLICY_VIOLATION; a topic above runnel.max.partitions.per.topic gets INVALID_PARTITIONS.
  * v5+ returns partitions, replication factor and the resulting configs; v7 the topic id.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): CREATE on the cluster or
+ * on each topic (TOPIC_AUTHORIZATION_FAILED); configs returned only with DESCRIBE_CONFIGS.
  */
 import {
   newCreateTopicsResponse,

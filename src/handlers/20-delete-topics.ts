@@ -5,6 +5,9 @@
  * after readers holding their segments finish. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION
  * (UNKNOWN_TOPIC_ID when named by id); the broker's state topics INVALID_TOPIC_EXCEPTION. All topics
  * of a request are removed from the metadata with one write.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DELETE on each topic
+ * (TOPIC_AUTHORIZATION_FAILED); an id the principal may not describe is UNKNOWN_TOPIC_ID.
  */
 import {
   newDeleteTopicsResponse,

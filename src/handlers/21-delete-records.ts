@@ -18,6 +18,9 @@
  * REQUEST_TIMED_OUT — their records are deleted on the leader all the same, as in Kafka — and a
  * partition whose leadership moved meanwhile NOT_LEADER_OR_FOLLOWER. One deadline for the whole
  * request; the partitions wait together. A single node answers at once (its log is the only one).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DELETE on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import type { Partition } from '../data/partitions.js';
 import {

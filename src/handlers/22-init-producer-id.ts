@@ -12,6 +12,10 @@
  * INVALID_TRANSACTION_TIMEOUT. v3+ callers that pass their current id and epoch (KIP-360) must
  * hold the current epoch (a retry of the previous call is recognised), else PRODUCER_FENCED
  * (INVALID_PRODUCER_EPOCH before v4).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); idempotent producers IDEMPOTENT_WRITE on the cluster
+ * or WRITE on some topic (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { newInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';

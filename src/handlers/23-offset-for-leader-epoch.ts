@@ -19,6 +19,9 @@
  * Version notes: v1 adds the epoch to the answer, v2 currentLeaderEpoch and throttle, v3 the
  * replica id (the Java consumer validates positions only against v3+), v4 is flexible. Kafka 4.x
  * serves 2-4; we keep 0-1 for old clients.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): followers CLUSTER_ACTION
+ * (CLUSTER_AUTHORIZATION_FAILED), consumers DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newOffsetForLeaderEpochResponse,

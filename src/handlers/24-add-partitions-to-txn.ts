@@ -14,6 +14,9 @@
  *
  * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible. v4+ (several transactions per
  * request, broker-to-broker verification, KIP-890) is not served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id, then WRITE on each topic (the others OPERATION_NOT_ATTEMPTED).
  */
 import {
   newAddPartitionsToTxnResponse,

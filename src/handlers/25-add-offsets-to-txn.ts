@@ -6,6 +6,9 @@
  * checks and errors as AddPartitionsToTxn; the offsets topic is created if it does not exist yet.
  *
  * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible. v4 (KIP-890) is not served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id, READ on the group.
  */
 import { newAddOffsetsToTxnResponse, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';

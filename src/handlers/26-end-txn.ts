@@ -10,6 +10,9 @@
  * INVALID_PRODUCER_ID_MAPPING; an older epoch → PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before v2).
  *
  * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible. v4+ (KIP-890) is not served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  */
 import { newEndTxnResponse, type EndTxnRequest, type EndTxnResponse } from '../../protocol/generated/index.js';
 import { fencedFor } from './24-add-partitions-to-txn.js';

@@ -13,6 +13,9 @@
  * and a storage failure KAFKA_STORAGE_ERROR.
  *
  * Version notes: v1 flexible. v2 (transaction version, KIP-890) is not served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): CLUSTER_ACTION on the
+ * cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newWriteTxnMarkersResponse,

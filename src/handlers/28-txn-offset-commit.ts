@@ -12,6 +12,9 @@
  *
  * Version notes: v2 committed leader epoch; v3 group metadata, flexible. v4+ (KIP-890) is not
  * served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id, READ on the group, READ on each topic.
  */
 import {
   newTxnOffsetCommitResponse,

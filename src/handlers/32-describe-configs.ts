@@ -8,6 +8,9 @@
  * Version notes: v0 (is_default instead of the source) is served although Kafka 4 dropped it:
  * sarama configured for Kafka 0.11-2.0 (its default Config.Version before 1.40 was 1.0.0) sends
  * DescribeConfigs v0 from ClusterAdmin.ListTopics, and Kafka 4 closes that connection.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE_CONFIGS on the
+ * topic, group or cluster (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newDescribeConfigsResponse,

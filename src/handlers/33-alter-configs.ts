@@ -4,6 +4,9 @@
  * Replaces the whole set of dynamic configs of each resource (topic overrides, or the broker's
  * dynamic overrides for "<node.id>" / cluster default ""). Keys not listed go back to their
  * defaults — that is this API's (deprecated) meaning; IncrementalAlterConfigs changes single keys.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER_CONFIGS on the
+ * topic, group or cluster (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newAlterConfigsResponse,

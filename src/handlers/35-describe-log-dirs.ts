@@ -12,6 +12,9 @@
  * v4 totalBytes / usableBytes of the volume (statfs of the data dir: blocks and blocks available
  * to unprivileged users, times the block size, as Java's FileStore reports them; -1 if statfs
  * fails). Kafka 4.x serves 1-5 (v5 adds nothing we could fill in differently); we keep v0.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED, no log dirs).
  */
 import { statfs } from 'node:fs/promises';
 import {

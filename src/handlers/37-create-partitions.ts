@@ -5,6 +5,9 @@
  * assignments for the new partitions; validate_only checks without changing anything. More new
  * partitions in one request than runnel.max.partitions.per.request refuses every topic with
  * POLICY_VIOLATION; a count above runnel.max.partitions.per.topic is INVALID_PARTITIONS.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newCreatePartitionsResponse,

@@ -6,6 +6,9 @@
  * for a group with members, as Kafka. A group named twice is answered once, as Kafka does.
  *
  * Version notes: v1 is v0 (throttle semantics), v2 flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DELETE on each group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import { newDeleteGroupsResponse, newDeleteGroupsResponseResult, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';

@@ -20,6 +20,9 @@
  * every partition ("Unknown election type N").
  *
  * Version notes: v1 adds the election type and the top-level error code, v2 is flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newElectLeadersResponse,

@@ -3,6 +3,9 @@
  *
  * Per key: SET (0), DELETE (1, back to the default), APPEND (2) / SUBTRACT (3) for list configs.
  * All changes of one resource are validated before any is applied.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER_CONFIGS on the
+ * topic, group or cluster (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newIncrementalAlterConfigsResponse,

@@ -18,6 +18,9 @@
  *    order, as Kafka's controller does.
  * Results follow the request order, duplicates included. An empty request carries an empty
  * (not null) top-level error message, as Kafka's does.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newAlterPartitionReassignmentsResponse,

@@ -10,6 +10,9 @@
  * A single node never moves replicas, so no reassignment is ever in progress: the answer is an
  * empty list, whatever topics are asked for (unknown ones included, as Kafka answers).
  * kafka-reassign-partitions --list prints "No partition reassignments found.".
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newListPartitionReassignmentsResponse,

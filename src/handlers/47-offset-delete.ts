@@ -5,6 +5,9 @@
  * members, only of topics it does not subscribe to (GROUP_SUBSCRIBED_TO_TOPIC otherwise). Group
  * errors (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP for non-consumer groups with members) come
  * top-level with no topics; unknown partitions get UNKNOWN_TOPIC_OR_PARTITION.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DELETE on the group
+ * (GROUP_AUTHORIZATION_FAILED), READ on each topic (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newOffsetDeleteResponse,

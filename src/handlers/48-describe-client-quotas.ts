@@ -11,6 +11,9 @@
  * A failed filter answers the error with null entries.
  *
  * Version notes: v1 is flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE_CONFIGS on the
+ * cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { newDescribeClientQuotasResponse, type DescribeClientQuotasRequest, type DescribeClientQuotasResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';

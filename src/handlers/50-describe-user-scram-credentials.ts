@@ -7,6 +7,9 @@
  * DUPLICATE_RESOURCE result "Cannot describe SCRAM credentials for the same user twice in a single
  * request: U" (listed first, as Kafka does), with Kafka's messages. The top-level error message is
  * empty, not null, as in Kafka's answer.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newDescribeUserScramCredentialsResponse,

@@ -7,6 +7,9 @@
  * (controllers) with MISMATCHED_ENDPOINT_TYPE, since the request reached a broker listener and
  * Runnel has no controller listener (KIP-919's bootstrap.controllers); a type Kafka does not
  * define with UNSUPPORTED_ENDPOINT_TYPE.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): none;
+ * cluster_authorized_operations only with DESCRIBE on the cluster (else 0).
  */
 import {
   newDescribeClusterResponse,

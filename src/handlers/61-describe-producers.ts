@@ -15,6 +15,9 @@
  * not host this topic-partition."), an unknown partition of a known topic
  * UNKNOWN_TOPIC_OR_PARTITION without a message; a log that cannot be read KAFKA_STORAGE_ERROR.
  * Results follow the request order, duplicates included.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newDescribeProducersResponse,

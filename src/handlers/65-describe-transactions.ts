@@ -6,6 +6,9 @@
  * producer id and epoch, timeout, start time of the transaction (-1 before the first one) and
  * the partitions of the running one. An unknown id is TRANSACTIONAL_ID_NOT_FOUND and an empty one
  * INVALID_REQUEST, as Kafka answers. Results follow the request order, duplicates included.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on each
+ * transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); only describable topics listed.
  */
 import {
   newDescribeTransactionsResponse,

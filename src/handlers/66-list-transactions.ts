@@ -8,6 +8,9 @@
  * that never started has start time -1, so Kafka's now - start test always keeps it.
  *
  * Version notes: v1 adds durationFilter. Kafka 4.x also serves v2 (a transactional id pattern).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): only the transactional ids
+ * the principal may describe are listed.
  */
 import {
   newListTransactionsResponse,
