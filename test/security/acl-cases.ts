@@ -8,6 +8,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
+import { GroupService } from '../../src/groups/service.js';
 import { type AclEnv, G, type Grant, Op, T, TX, clusterGrant, groupGrant, topicGrant, txnGrant } from './acl-env.js';
 
 export interface MatrixCase {
@@ -43,8 +44,12 @@ const fetchBody = (replicaId: number) => () => ({
   isolationLevel: 0,
   topics: [{ topic: T, partitions: [{ partition: 0, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
 });
-const committed = (env: AclEnv, group: string) => env.groups.fetchOffsets(group, [{ topic: T, partition: 0 }], false).offsets[0]?.offset;
-const topicConfig = (env: AclEnv, topic: string) => Object.fromEntries(env.broker.broker.topics.get(topic)!.configs);
+/** The Runnel broker (in-process snapshots; the differential test against Kafka compares codes only). */
+const rb = (env: AclEnv) => env.runnel!.broker;
+/** The broker's node id (Apache Kafka's reference broker is node 1). */
+const nodeId = (env: AclEnv) => env.runnel?.broker.nodeId ?? 1;
+const committed = (env: AclEnv, group: string) => new GroupService(rb(env).groups).fetchOffsets(group, [{ topic: T, partition: 0 }], false).offsets[0]?.offset;
+const topicConfig = (env: AclEnv, topic: string) => Object.fromEntries(rb(env).topics.get(topic)!.configs);
 const listed = (found: boolean) => (found ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED);
 const commitTopics = [{ name: T, partitions: [{ partitionIndex: 0, committedOffset: 2, committedMetadata: '' }] }];
 const txnCommitBody = () => ({ transactionalId: TX, groupId: G, producerId: 1, producerEpoch: 0, topics: commitTopics });
@@ -90,7 +95,7 @@ export const CASES: MatrixCase[] = [
     grants: [topicGrant('acl-auto', Op.CREATE)],
     denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     code: (r) => r.topics[0].errorCode,
-    unchanged: (env) => env.broker.broker.topics.get('acl-auto') !== undefined,
+    unchanged: (env) => rb(env).topics.get('acl-auto') !== undefined,
   },
   {
     name: 'OffsetCommit: READ on the group',
@@ -153,7 +158,7 @@ export const CASES: MatrixCase[] = [
     denied: ErrorCode.GROUP_AUTHORIZATION_FAILED,
     code: (r) => r.errorCode,
     ok: (c) => c === ErrorCode.MEMBER_ID_REQUIRED,
-    unchanged: (env) => env.groups.describeGroup('acl-join').state,
+    unchanged: (env) => new GroupService(rb(env).groups).describeGroup('acl-join').state,
   },
   { name: 'Heartbeat: READ on the group', key: 12, version: 4, body: () => ({ groupId: G, generationId: 1, memberId: 'm' }), grants: [groupGrant(G, Op.READ)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.errorCode, ok: notAuthError },
   { name: 'LeaveGroup: READ on the group', key: 13, version: 5, body: () => ({ groupId: G, members: [{ memberId: 'm', groupInstanceId: null, reason: null }] }), grants: [groupGrant(G, Op.READ)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.errorCode, ok: notAuthError },
@@ -185,7 +190,7 @@ export const CASES: MatrixCase[] = [
     grants: [topicGrant('acl-new', Op.CREATE)],
     denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     code: (r) => r.topics[0].errorCode,
-    unchanged: (env) => env.broker.broker.topics.get('acl-new') !== undefined,
+    unchanged: (env) => rb(env).topics.get('acl-new') !== undefined,
   },
   {
     name: 'DeleteTopics: DELETE on the topic',
@@ -195,7 +200,7 @@ export const CASES: MatrixCase[] = [
     grants: [topicGrant('acl-del', Op.DELETE)],
     denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     code: (r) => r.responses[0].errorCode,
-    unchanged: (env) => env.broker.broker.topics.get('acl-del') !== undefined,
+    unchanged: (env) => rb(env).topics.get('acl-del') !== undefined,
   },
   {
     name: 'DeleteRecords: DELETE on the topic',
@@ -205,7 +210,7 @@ export const CASES: MatrixCase[] = [
     grants: [topicGrant('acl-dr', Op.DELETE)],
     denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     code: (r) => r.topics[0].partitions[0].errorCode,
-    unchanged: (env) => env.broker.broker.partitions.get('acl-dr', 0)!.logStartOffset,
+    unchanged: (env) => rb(env).partitions.get('acl-dr', 0)!.logStartOffset,
   },
   {
     name: 'InitProducerId (idempotent): IDEMPOTENT_WRITE on the cluster',
@@ -338,22 +343,22 @@ export const CASES: MatrixCase[] = [
     name: 'CreateAcls: ALTER on the cluster',
     key: 30,
     version: 3,
-    body: () => ({ creations: [{ resourceType: 2, resourceName: 'x', resourcePatternType: 3, principal: 'User:bob', host: '*', operation: 3, permissionType: 3 }] }),
+    body: (env) => ({ creations: [{ resourceType: 2, resourceName: 'x', resourcePatternType: 3, principal: 'User:bob', host: env.identity.host, operation: 3, permissionType: 3 }] }),
     grants: [clusterGrant(Op.ALTER)],
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     code: (r) => r.results[0].errorCode,
-    unchanged: (env) => env.acls.describe({ resourceType: 1, resourceName: null, patternType: 1, principal: 'User:bob', host: null, operation: 1, permissionType: 1 }).length,
+    unchanged: (env) => rb(env).authorizer.acls!.describe({ resourceType: 1, resourceName: null, patternType: 1, principal: 'User:bob', host: null, operation: 1, permissionType: 1 }).length,
   },
   {
     name: 'DeleteAcls: ALTER on the cluster',
     key: 31,
     version: 3,
-    body: () => ({ filters: [{ resourceTypeFilter: 2, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 }] }),
+    body: (env) => ({ filters: [{ resourceTypeFilter: 2, resourceNameFilter: 'kept', patternTypeFilter: 1, principalFilter: null, hostFilter: env.identity.host, operation: 1, permissionType: 1 }] }),
     given: [topicGrant('kept', Op.READ)],
     grants: [clusterGrant(Op.ALTER)],
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     code: (r) => r.filterResults[0].errorCode,
-    unchanged: (env) => env.acls.describe({ resourceType: 2, resourceName: 'kept', patternType: 1, principal: null, host: null, operation: 1, permissionType: 1 }).length,
+    unchanged: (env) => rb(env).authorizer.acls!.describe({ resourceType: 2, resourceName: 'kept', patternType: 1, principal: null, host: null, operation: 1, permissionType: 1 }).length,
   },
   {
     name: 'DescribeConfigs (topic): DESCRIBE_CONFIGS on the topic',
@@ -368,7 +373,7 @@ export const CASES: MatrixCase[] = [
     name: 'DescribeConfigs (broker): DESCRIBE_CONFIGS on the cluster',
     key: 32,
     version: 4,
-    body: (env) => ({ resources: [{ resourceType: 4, resourceName: String(env.broker.broker.nodeId), configurationKeys: null }] }),
+    body: (env) => ({ resources: [{ resourceType: 4, resourceName: String(nodeId(env)), configurationKeys: null }] }),
     grants: [clusterGrant(Op.DESCRIBE_CONFIGS)],
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     code: (r) => r.results[0].errorCode,
@@ -402,7 +407,7 @@ export const CASES: MatrixCase[] = [
     grants: [topicGrant('acl-cp', Op.ALTER)],
     denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     code: (r) => r.results[0].errorCode,
-    unchanged: (env) => env.broker.broker.topics.get('acl-cp')!.partitions,
+    unchanged: (env) => rb(env).topics.get('acl-cp')!.partitions,
   },
   {
     name: 'DeleteGroups: DELETE on the group',
@@ -419,7 +424,7 @@ export const CASES: MatrixCase[] = [
     name: 'AlterPartitionReassignments: ALTER on the cluster',
     key: 45,
     version: 0,
-    body: (env) => ({ topics: [{ name: T, partitions: [{ partitionIndex: 0, replicas: [env.broker.broker.nodeId] }] }] }),
+    body: (env) => ({ topics: [{ name: T, partitions: [{ partitionIndex: 0, replicas: [nodeId(env)] }] }] }),
     grants: [clusterGrant(Op.ALTER)],
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     code: (r) => (r.errorCode !== ErrorCode.NONE ? r.errorCode : r.responses[0].partitions[0].errorCode),
@@ -487,6 +492,18 @@ export const CASES: MatrixCase[] = [
     code: (r) => r.topics[0].errorCode,
   },
 ];
+
+/** One row run: the code without the ACL, the snapshots around it (Runnel only), the code with it. */
+export async function runCase(env: AclEnv, c: MatrixCase): Promise<{ refused: number; served: number; before: unknown; after: unknown }> {
+  await env.grant(c.given ?? []);
+  const snapshot = () => (env.runnel !== null ? c.unchanged?.(env) : undefined);
+  const before = snapshot();
+  const refused = c.code(await env.request(c.key, c.version, c.body(env)));
+  const after = snapshot();
+  await env.grant(c.grants);
+  const served = c.code(await env.request(c.key, c.version, c.body(env)));
+  return { refused, served, before, after };
+}
 
 /** APIs Kafka serves to anyone (no authorization): they must work with no ACL at all. */
 export const OPEN_APIS = [

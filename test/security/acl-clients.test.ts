@@ -6,17 +6,27 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { ANONYMOUS_PLAINTEXT, AclEnv, Op, groupGrant, topicGrant } from './acl-env.js';
+import { connect } from 'node:net';
+import { GroupService } from '../../src/groups/service.js';
+import { AclEnv, Op, groupGrant, topicGrant } from './acl-env.js';
 
 let env: AclEnv;
 beforeAll(async () => {
-  env = await AclEnv.start(ANONYMOUS_PLAINTEXT);
+  env = await AclEnv.runnel();
 });
 afterAll(async () => {
   await env?.stop();
 });
 
-const kafka = () => new Kafka({ brokers: [env.broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+/** kafkajs connecting from the identity's address (127.0.0.2: the admin's 127.0.0.1 holds ALL). */
+const kafka = () =>
+  new Kafka({
+    brokers: [`${env.endpoint.host}:${env.endpoint.port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    socketFactory: ({ host, port, onConnect }) => connect({ host, port, localAddress: env.identity.host }, onConnect),
+  });
+const committed = (groupId: string, topic: string) => new GroupService(env.runnel!.broker.groups).fetchOffsets(groupId, [{ topic, partition: 0 }], false).offsets[0]?.offset;
 
 describe('kafkajs under ACLs', () => {
   it('a producer needs WRITE on the topic: refused without it, nothing written', async () => {
@@ -54,7 +64,7 @@ describe('kafkajs under ACLs', () => {
     } finally {
       await refused.disconnect();
     }
-    expect(env.groups.fetchOffsets(groupId, [{ topic, partition: 0 }], false).offsets[0]?.offset ?? -1).toBe(-1);
+    expect(committed(groupId, topic) ?? -1).toBe(-1);
     await env.grant([groupGrant(groupId, Op.READ)]);
     const consumer = kafka().consumer({ groupId });
     await consumer.connect();
@@ -72,7 +82,7 @@ describe('kafkajs under ACLs', () => {
       });
       expect(seen).toEqual(['a', 'b', 'c']);
       await consumer.commitOffsets([{ topic, partition: 0, offset: '3' }]);
-      expect(env.groups.fetchOffsets(groupId, [{ topic, partition: 0 }], false).offsets[0]?.offset).toBe(3);
+      expect(committed(groupId, topic)).toBe(3);
     } finally {
       await consumer.disconnect();
     }

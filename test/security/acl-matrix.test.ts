@@ -2,25 +2,23 @@
  * Issue 20, ACLs: every served API under Kafka's StandardAuthorizer, over a real socket. For each
  * row of acl-cases.ts: with only the ACLs of the earlier steps, the identity gets Kafka's
  * authorization error and the data the request would change is unchanged; with the ACL added, the
- * request succeeds. The identity is User:ANONYMOUS on PLAINTEXT (acl-env.ts: swap in a SASL
- * identity once authentication exists).
+ * request succeeds. The identity is User:ANONYMOUS on PLAINTEXT from 127.0.0.2, the admin the same
+ * principal from 127.0.0.1 (acl-env.ts; a SASL identity swaps in once authentication exists).
  *
- * Also: authorized-operations fields carry the principal's operations, super.users bypass ACLs,
- * allow.everyone.if.no.acl.found opens resources without ACLs, DENY wins over ALLOW, and
- * prefixed/wildcard patterns and implied operations apply as in Kafka.
+ * Also: authorized-operations fields carry the principal's operations, DENY wins over ALLOW,
+ * prefixed/wildcard patterns, principals and hosts apply as in Kafka.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
-import { PatternType, PermissionType } from '../../src/security/acl-model.js';
 import { API_CODECS } from '../../protocol/generated/index.js';
-import { ANONYMOUS_PLAINTEXT, AclEnv, Op, T, TOPIC, clusterGrant, groupGrant, topicGrant } from './acl-env.js';
-import { CASES, OPEN_APIS } from './acl-cases.js';
+import { PatternType, PermissionType } from '../../src/security/acl-model.js';
+import { AclEnv, G, Op, T, TOPIC, clusterGrant, groupGrant, topicGrant } from './acl-env.js';
+import { CASES, OPEN_APIS, runCase } from './acl-cases.js';
 
-const identity = ANONYMOUS_PLAINTEXT;
 let env: AclEnv;
 
 beforeAll(async () => {
-  env = await AclEnv.start(identity);
+  env = await AclEnv.runnel();
 });
 afterAll(async () => {
   await env?.stop();
@@ -33,21 +31,17 @@ describe('ACL matrix: refused without the ACL (data unchanged), served with it',
 
   for (const c of CASES) {
     it(c.name, async () => {
-      await env.grant(c.given ?? []);
-      const before = c.unchanged?.(env);
-      const refused = c.code(await env.request(c.key, c.version, c.body(env)));
-      expect(errorName(refused)).toBe(errorName(c.denied));
-      if (c.unchanged) expect(c.unchanged(env)).toEqual(before);
-      await env.grant(c.grants);
-      const served = c.code(await env.request(c.key, c.version, c.body(env)));
+      const r = await runCase(env, c);
+      expect(errorName(r.refused)).toBe(errorName(c.denied));
+      if (c.unchanged) expect(r.after).toEqual(r.before);
       const ok = c.ok ?? ((code: number) => code === ErrorCode.NONE);
-      expect(ok(served), `served with ${errorName(served)}`).toBe(true);
+      expect(ok(r.served), `served with ${errorName(r.served)}`).toBe(true);
     });
   }
 
   it('every API the broker serves has a row (or needs no authorization)', () => {
     const covered = new Set([...CASES.map((c) => c.key), ...OPEN_APIS.map((a) => a.key), 17, 36]);
-    const served = [...env.broker.broker.handlers.keys()].filter((k) => API_CODECS.has(k));
+    const served = [...env.runnel!.broker.handlers.keys()].filter((k) => API_CODECS.has(k));
     expect(served.filter((k) => !covered.has(k))).toEqual([]);
   });
 
@@ -64,16 +58,17 @@ describe('authorizer semantics over the wire', () => {
   });
 
   const metadata = async () => (await env.request(3, 12, { topics: [{ name: T, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: true })).topics[0];
+  const binding = (p: object) => ({ resourceType: TOPIC, resourceName: T, patternType: PatternType.LITERAL, principal: env.identity.principal, host: env.identity.host, operation: Op.DESCRIBE, permissionType: PermissionType.ALLOW, ...p });
 
-  it('authorized operations: READ implies DESCRIBE; the bit set is the principal\'s', async () => {
+  it("authorized operations: READ implies DESCRIBE; the bit set is the principal's", async () => {
     await env.grant([topicGrant(T, Op.READ)]);
     const t = await metadata();
     expect(t.errorCode).toBe(ErrorCode.NONE);
     expect(t.topicAuthorizedOperations).toBe((1 << Op.READ) | (1 << Op.DESCRIBE));
-    const groups = await env.request(15, 5, { groups: ['acl-g'], includeAuthorizedOperations: true });
+    const groups = await env.request(15, 5, { groups: [G], includeAuthorizedOperations: true });
     expect(groups.groups[0].errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
-    await env.grant([groupGrant('acl-g', Op.DELETE)]);
-    const g = (await env.request(15, 5, { groups: ['acl-g'], includeAuthorizedOperations: true })).groups[0];
+    await env.grant([groupGrant(G, Op.DELETE)]);
+    const g = (await env.request(15, 5, { groups: [G], includeAuthorizedOperations: true })).groups[0];
     expect(g.authorizedOperations).toBe((1 << Op.DELETE) | (1 << Op.DESCRIBE));
     await env.grant([clusterGrant(Op.ALL)]);
     const cluster = await env.request(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
@@ -85,17 +80,17 @@ describe('authorizer semantics over the wire', () => {
   it('DENY wins over ALLOW; prefixed and wildcard patterns apply', async () => {
     await env.grant([{ type: TOPIC, name: 'acl-', op: Op.READ, pattern: PatternType.PREFIXED }]);
     expect((await metadata()).errorCode).toBe(ErrorCode.NONE);
-    await env.acls.create([{ resourceType: TOPIC, resourceName: '*', patternType: PatternType.LITERAL, principal: identity.principal, host: '*', operation: Op.DESCRIBE, permissionType: PermissionType.DENY }]);
+    await env.runnel!.broker.authorizer.acls!.create([binding({ resourceName: '*', permissionType: PermissionType.DENY })]);
     expect((await metadata()).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   });
 
   it('an ACL for another principal or host does not apply', async () => {
-    await env.acls.create([
-      { resourceType: TOPIC, resourceName: T, patternType: PatternType.LITERAL, principal: 'User:alice', host: '*', operation: Op.ALL, permissionType: PermissionType.ALLOW },
-      { resourceType: TOPIC, resourceName: T, patternType: PatternType.LITERAL, principal: identity.principal, host: '10.9.9.9', operation: Op.ALL, permissionType: PermissionType.ALLOW },
-    ]);
+    const acls = env.runnel!.broker.authorizer.acls!;
+    await acls.create([binding({ principal: 'User:alice', operation: Op.ALL }), binding({ host: '10.9.9.9', operation: Op.ALL })]);
     expect((await metadata()).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-    await env.acls.create([{ resourceType: TOPIC, resourceName: T, patternType: PatternType.LITERAL, principal: 'User:*', host: '127.0.0.1', operation: Op.DESCRIBE, permissionType: PermissionType.ALLOW }]);
+    await acls.create([binding({ principal: 'User:*' })]);
     expect((await metadata()).errorCode).toBe(ErrorCode.NONE);
+    await acls.delete([{ resourceType: TOPIC, resourceName: T, patternType: PatternType.LITERAL, principal: null, host: '10.9.9.9', operation: 1, permissionType: 1 }]);
+    await acls.delete([{ resourceType: TOPIC, resourceName: T, patternType: PatternType.LITERAL, principal: 'User:alice', host: null, operation: 1, permissionType: 1 }]);
   });
 });
