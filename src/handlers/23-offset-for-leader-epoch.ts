@@ -20,8 +20,9 @@
  * replica id (the Java consumer validates positions only against v3+), v4 is flexible. Kafka 4.x
  * serves 2-4; we keep 0-1 for old clients.
  *
- * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): followers CLUSTER_ACTION
- * (CLUSTER_AUTHORIZATION_FAILED), consumers DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED).
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): CLUSTER_ACTION on the
+ * cluster allows every topic (brokers), else DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED),
+ * whatever the replica id.
  */
 import {
   newOffsetForLeaderEpochResponse,
@@ -40,13 +41,9 @@ export default defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochRe
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
-    // Authorization (Kafka's): a follower (v3+ replica_id >= 0) needs CLUSTER_ACTION (else the
-    // whole request is CLUSTER_AUTHORIZATION_FAILED), a consumer DESCRIBE on each topic.
-    if (!ctx.authorizer.enabled) return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
-    if (ctx.version >= 3 && req.replicaId >= 0) {
-      if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, '');
-      return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
-    }
+    // Authorization (Kafka's, whatever the replica id): CLUSTER_ACTION on the cluster (brokers)
+    // allows every topic, else DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED).
+    if (!ctx.authorizer.enabled || canCluster(ctx, AclOperation.CLUSTER_ACTION, false)) return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
     const describable = topicDecisions(ctx, AclOperation.DESCRIBE);
     const allowed = { ...req, topics: req.topics.filter((t) => describable(t.topic)) };
     const res = offsetForLeaderEpochResponse(ctx.partitions, allowed, ctx.version);

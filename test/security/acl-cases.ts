@@ -237,8 +237,9 @@ export const CASES: MatrixCase[] = [
     key: 23,
     version: 4,
     body: () => ({ replicaId: 1, topics: [{ topic: T, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] }),
+    // Kafka: CLUSTER_ACTION or DESCRIBE on the topic, whatever the replica id.
     grants: [clusterGrant(Op.CLUSTER_ACTION)],
-    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     code: (r) => r.topics[0].partitions[0].errorCode,
   },
   {

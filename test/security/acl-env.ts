@@ -109,7 +109,10 @@ export class AclEnv {
     if (grants.length === 0) return;
     const r = await this.request(30, 3, { creations: grants.map((g) => this.creation(g, this.identity)) }, this.admin);
     for (const x of r.results) if (x.errorCode !== ErrorCode.NONE) throw new Error(`grant failed: ${errorName(x.errorCode)} ${x.errorMessage}`);
-    await this.settle();
+    await this.settle(async () => {
+      const held = new Set((await this.describe()).flatMap((res: any) => res.acls.map((a: any) => `${res.resourceType}:${res.resourceName}:${a.operation}`)));
+      return grants.every((g) => held.has(`${g.type}:${g.name}:${g.op}`));
+    });
   }
 
   /** Removes every ACL of the identity's host. */
@@ -117,11 +120,11 @@ export class AclEnv {
     const filter = { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: this.identity.host, operation: ANY, permissionType: ANY };
     const r = await this.request(31, 3, { filters: [filter] }, this.admin);
     if (r.filterResults[0].errorCode !== ErrorCode.NONE) throw new Error(`revoke failed: ${errorName(r.filterResults[0].errorCode)}`);
-    if (r.filterResults[0].matchingAcls.length > 0) await this.settle();
+    if (r.filterResults[0].matchingAcls.length > 0) await this.settle(async () => (await this.describe()).length === 0);
   }
 
   /** The identity's ACLs (DescribeAcls as the admin). */
-  async describe(host: string | null = this.identity.host): Promise<Array<{ resourceName: string; acls: unknown[] }>> {
+  async describe(host: string | null = this.identity.host): Promise<Array<{ resourceType: number; resourceName: string; acls: unknown[] }>> {
     const r = await this.request(29, 3, { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: host, operation: ANY, permissionType: ANY }, this.admin);
     return r.resources;
   }
@@ -154,15 +157,17 @@ export class AclEnv {
   private async adminAcls(_op: 'create', grants: Grant[]): Promise<void> {
     const r = await this.request(30, 3, { creations: grants.map((g) => this.creation(g, this.admin)) }, this.admin);
     for (const x of r.results) if (x.errorCode !== ErrorCode.NONE) throw new Error(`admin ACLs: ${errorName(x.errorCode)} ${x.errorMessage}`);
-    await this.settle();
+    await this.settle(async () => (await this.describe(this.admin.host)).length >= grants.length);
   }
 
   /**
    * Kafka applies an ACL change to its authorizer a moment after CreateAcls/DeleteAcls answer (the
-   * metadata log); Runnel before answering. A short pause covers Kafka's.
+   * metadata log), Runnel before answering: against Kafka, poll DescribeAcls (read from the same
+   * authorizer state) until the change shows.
    */
-  private async settle(): Promise<void> {
-    if (this.runnel === null) await new Promise((r) => setTimeout(r, 300));
+  private async settle(applied: () => Promise<boolean>): Promise<void> {
+    if (this.runnel !== null) return;
+    for (let i = 0; i < 200 && !(await applied()); i++) await new Promise((r) => setTimeout(r, 25));
   }
 
   /** Topics, records, groups with offsets and a transactional id, made as the admin. */
