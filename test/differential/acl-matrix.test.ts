@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorName } from '../../protocol/errors.js';
 import { apacheKafkaAvailable, startApacheKafka, type ApacheKafka } from '../helpers/apache-kafka.js';
-import { ADMIN_PLAINTEXT, ANONYMOUS_PLAINTEXT, AclEnv, MATRIX_BROKER_CONFIG } from '../security/acl-env.js';
+import { ADMIN_PLAINTEXT, ANONYMOUS_PLAINTEXT, AclEnv, G, MATRIX_BROKER_CONFIG, Op, T, clusterGrant, groupGrant, topicGrant } from '../security/acl-env.js';
 import { CASES, runCase } from '../security/acl-cases.js';
 
 /** Rows where Kafka answers differently, by row name: what Kafka answers, and why we differ. */
@@ -47,4 +47,23 @@ describe.skipIf(!apacheKafkaAvailable() || !process.env.RUNNEL_ACL_DIFFERENTIAL)
     const expected = Object.fromEntries(Object.entries(KNOWN).map(([name, d]) => [name, `kafka ${d.kafka}, runnel ${errorName(CASES.find((c) => c.name === name)!.denied)}`]));
     expect(differences).toEqual(expected);
   }, 300_000);
+
+  it('authorized-operations fields agree', async () => {
+    const observe = async (env: AclEnv) => {
+      await env.revokeAll();
+      await env.grant([topicGrant(T, Op.READ), topicGrant(T, Op.ALTER_CONFIGS), groupGrant(G, Op.DELETE), clusterGrant(Op.DESCRIBE), clusterGrant(Op.IDEMPOTENT_WRITE)]);
+      const md = await env.request(3, 10, { topics: [{ name: T, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+      const groups = await env.request(15, 5, { groups: [G], includeAuthorizedOperations: true });
+      const cluster = await env.request(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+      const dtp = await env.request(75, 0, { topics: [{ name: T }], responsePartitionLimit: 10, cursor: null });
+      return {
+        metadataTopic: md.topics[0].topicAuthorizedOperations,
+        metadataCluster: md.clusterAuthorizedOperations,
+        group: groups.groups[0].authorizedOperations,
+        describeCluster: cluster.clusterAuthorizedOperations,
+        describeTopicPartitions: dtp.topics[0].topicAuthorizedOperations,
+      };
+    };
+    expect(await observe(onRunnel)).toEqual(await observe(onKafka));
+  }, 60_000);
 });

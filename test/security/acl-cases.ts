@@ -494,6 +494,54 @@ export const CASES: MatrixCase[] = [
   },
 ];
 
+/**
+ * Existence does not leak: a topic the principal may not see is refused the same whether it
+ * exists or not; once allowed, the unknown topic is reported as unknown.
+ */
+const unknownTopic = 'acl-nowhere';
+CASES.push(
+  {
+    name: 'Produce to an unknown topic: refused, not reported unknown',
+    key: 0,
+    version: 9,
+    body: () => ({ acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: unknownTopic, partitionData: [{ index: 0, records: buildBatchSync([{ value: 'x' }]) }] }] }),
+    grants: [topicGrant(unknownTopic, Op.WRITE)],
+    denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    code: (r) => r.responses[0].partitionResponses[0].errorCode,
+    ok: (c) => c === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  },
+  {
+    name: 'Fetch from an unknown topic: refused, not reported unknown',
+    key: 1,
+    version: 12,
+    body: () => ({ ...fetchBody(-1)(), topics: [{ topic: unknownTopic, partitions: [{ partition: 0, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1024 }] }] }),
+    grants: [topicGrant(unknownTopic, Op.READ)],
+    denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    code: (r) => r.responses[0].partitions[0].errorCode,
+    ok: (c) => c === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  },
+  {
+    name: 'Metadata of an unknown topic: refused, not reported unknown',
+    key: 3,
+    version: 12,
+    body: () => ({ topics: [{ name: unknownTopic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false }),
+    grants: [topicGrant(unknownTopic, Op.DESCRIBE)],
+    denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    code: (r) => r.topics[0].errorCode,
+    ok: (c) => c === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  },
+  {
+    name: 'DeleteTopics of an unknown topic: refused, not reported unknown',
+    key: 20,
+    version: 6,
+    body: () => ({ topics: [{ name: unknownTopic, topicId: Buffer.alloc(16) }], timeoutMs: 5000 }),
+    grants: [topicGrant(unknownTopic, Op.DELETE)],
+    denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    code: (r) => r.responses[0].errorCode,
+    ok: (c) => c === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  },
+);
+
 /** One row run: the code without the ACL, the snapshots around it (Runnel only), the code with it. */
 export async function runCase(env: AclEnv, c: MatrixCase): Promise<{ refused: number; served: number; before: unknown; after: unknown }> {
   await env.grant(c.given ?? []);
