@@ -36,7 +36,11 @@ export type AclResourceType = (typeof AclResourceType)[keyof typeof AclResourceT
 export const CLUSTER_NAME = 'kafka-cluster';
 export const CLUSTER_RESOURCE: Resource = Object.freeze({ type: AclResourceType.CLUSTER, name: CLUSTER_NAME });
 
-/** Who is asking: Kafka's KafkaPrincipal ("User:alice"), and where from. */
+/**
+ * Who is asking: Kafka's KafkaPrincipal ("User:alice"), and where from. Immutable: a connection
+ * whose identity changes (SASL re-authentication) gets a new object — the authorizer caches its
+ * decisions per principal object.
+ */
 export interface Principal {
   readonly type: string;
   readonly name: string;

@@ -14,9 +14,9 @@
  *     (default false); otherwise denied.
  *
  * Cost: one pass over the resource's ACLs yields the whole allowed-operations bit set, which is
- * cached per (principal, host, resource) until the ACLs change (bounded by
- * runnel.authorizer.cache.max.entries; full → cleared). Handlers ask once per topic/group per
- * request, never per record, so an authorized produce or fetch costs one Map lookup per topic.
+ * cached per connection principal and resource until the ACLs change (bounded by
+ * runnel.authorizer.cache.max.entries; full → dropped). Handlers ask once per topic/group per
+ * request, never per record, so an authorized produce or fetch costs two Map reads per topic.
  *
  * Denials are audited (denial-audit.ts) unless the check only filters a listing.
  */
@@ -68,8 +68,13 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
   private readonly superUsers: Set<string>;
   private bindings = new Map<string, AclBinding>();
   private index = new Map<number, TypeIndex>();
-  /** Allowed-operation bit sets by principal/host/resource; cleared on every ACL change. */
-  private cache = new Map<string, number>();
+  /**
+   * Allowed-operation bit sets per principal object (one per connection; Principal is immutable),
+   * then per resource type and name: a cached decision is two Map reads with no key built.
+   * Replaced on every ACL change and when it holds cacheMaxEntries decisions.
+   */
+  private cache = new WeakMap<Principal, Map<string, number>[]>();
+  private cached = 0;
 
   private constructor(private readonly o: StandardAuthorizerOptions) {
     this.superUsers = parseSuperUsers(o.superUsers);
@@ -129,12 +134,17 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
 
   /** Every operation allowed on the resource, implied ones included (cached). */
   private allowedBits(principal: Principal, resource: Resource): number {
-    const key = `${principal.type}:${principal.name}\0${principal.host}\0${resource.type}\0${resource.name}`;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
+    let byType = this.cache.get(principal);
+    if (byType === undefined) this.cache.set(principal, (byType = []));
+    let byName = byType[resource.type];
+    if (byName === undefined) byType[resource.type] = byName = new Map();
+    const hit = byName.get(resource.name);
+    if (hit !== undefined) return hit;
     const result = this.compute(principal, resource);
-    if (this.cache.size >= this.o.cacheMaxEntries) this.cache.clear();
-    this.cache.set(key, result);
+    if (++this.cached > this.o.cacheMaxEntries) {
+      this.cache = new WeakMap();
+      this.cached = 0;
+    } else byName.set(resource.name, result);
     return result;
   }
 
@@ -241,7 +251,8 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
     }
     this.bindings = bindings;
     this.index = index;
-    this.cache = new Map();
+    this.cache = new WeakMap();
+    this.cached = 0;
   }
 }
 
