@@ -141,6 +141,11 @@ export function describeTopic(services: { node: NodePort; partitions: PartitionL
   });
 }
 
+/** A topic the principal may not describe: Kafka answers it as not internal, whatever its name. */
+function notDescribable(name: string | null, topicId: Buffer): MetadataResponseTopic {
+  return newMetadataResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId, isInternal: false, partitions: [] });
+}
+
 function topicError(name: string | null, topicId: Buffer, code: number): MetadataResponseTopic {
   // Kafka flags its internal topic names even when they do not exist (yet).
   return newMetadataResponseTopic({ errorCode: code, name, topicId, isInternal: name !== null && INTERNAL_TOPICS.has(name), partitions: [] });
@@ -209,7 +214,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           if (seenIds.has(id)) continue;
           seenIds.add(id);
           const byId = ctx.topics.byId(rt.topicId);
-          if (byId && !canTopic(ctx, AclOperation.DESCRIBE, byId.name)) topics.push(topicError(null, rt.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          if (byId && !canTopic(ctx, AclOperation.DESCRIBE, byId.name)) topics.push(notDescribable(null, rt.topicId));
           else topics.push(byId ? describeTopic(ctx, byId, topicOperations(ctx, byId.name, includeOps)) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
@@ -217,7 +222,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
         if (seenNames.has(name)) continue;
         seenNames.add(name);
         if (!canTopic(ctx, AclOperation.DESCRIBE, name)) {
-          topics.push(topicError(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          topics.push(notDescribable(name, ZERO_UUID));
           continue;
         }
         const topic = ctx.topics.get(name);
