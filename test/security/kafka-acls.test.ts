@@ -89,6 +89,35 @@ describe('kafka-acls round trip', () => {
   });
 });
 
+describe('ACL APIs at every version (v0-3)', () => {
+  it('CreateAcls/DescribeAcls/DeleteAcls v0 see LITERAL bindings only; v1+ pattern types', async () => {
+    const b = await startTestBroker({ config: { 'authorizer.class.name': STANDARD_AUTHORIZER, 'super.users': 'User:ANONYMOUS' } });
+    const c = await RawClient.connect(b.host, b.port);
+    try {
+      const creation = (name: string, resourcePatternType: number) => ({ resourceType: 2, resourceName: name, resourcePatternType, principal: 'User:v', host: '*', operation: 3, permissionType: 3 });
+      const filter = { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: 'User:v', hostFilter: null, operation: 1, permissionType: 1 };
+      for (const v of [0, 1, 2, 3]) {
+        const r = await c.request(30, v, { creations: [creation(`lit-${v}`, 3), ...(v >= 1 ? [creation(`pre-${v}-`, 4)] : [])] });
+        expect(r.results.map((x: any) => x.errorCode)).toEqual(v >= 1 ? [0, 0] : [0]);
+      }
+      const names = (r: any) => r.resources.map((x: any) => `${x.resourceName}/${x.patternType ?? 3}`).sort();
+      const v0 = await c.request(29, 0, filter);
+      expect(names(v0)).toEqual(['lit-0/3', 'lit-1/3', 'lit-2/3', 'lit-3/3']);
+      const v3 = await c.request(29, 3, filter);
+      expect(names(v3)).toEqual(['lit-0/3', 'lit-1/3', 'lit-2/3', 'lit-3/3', 'pre-1-/4', 'pre-2-/4', 'pre-3-/4']);
+      const del0 = await c.request(31, 0, { filters: [{ ...filter, resourceNameFilter: 'lit-0' }] });
+      expect(del0.filterResults[0].matchingAcls).toHaveLength(1);
+      // MATCH (2): every binding that applies to the name, literal and prefixed.
+      const del1 = await c.request(31, 1, { filters: [{ ...filter, resourceNameFilter: 'pre-1-x', patternTypeFilter: 2 }] });
+      expect(del1.filterResults[0].matchingAcls.map((m: any) => m.resourceName)).toEqual(['pre-1-']);
+      expect(names(await c.request(29, 2, filter))).toHaveLength(5);
+    } finally {
+      c.close();
+      await b.cleanup();
+    }
+  });
+});
+
 describe('super.users and allow.everyone.if.no.acl.found', () => {
   it('a super user is allowed everything; others are refused without ACLs', async () => {
     const su = await startTestBroker({ config: { 'authorizer.class.name': STANDARD_AUTHORIZER, 'super.users': 'User:ANONYMOUS' } });
