@@ -21,7 +21,7 @@
  * Denials are audited (denial-audit.ts) unless the check only filters a listing.
  */
 import type { Logger } from '../logger.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { AclAdmin, AclError, DeleteResult } from './acl-admin.js';
 import { type AclBinding, type AclFilter, bindingKey, bindingProblem, filterMatches, filterProblem, PatternType, PermissionType, WILDCARD, WILDCARD_PRINCIPAL } from './acl-model.js';
 import type { AclStore } from './acl-store.js';
@@ -190,7 +190,7 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
       this.replace(next);
     } catch (err) {
       this.o.log.error({ err: (err as Error).message }, 'could not store ACLs');
-      const failure = { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: `Could not store the ACLs: ${(err as Error).message}` };
+      const failure = storeFailure(err);
       return results.map((r) => r ?? failure);
     }
     if (overLimit) {
@@ -222,7 +222,7 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
       this.replace(next);
     } catch (err) {
       this.o.log.error({ err: (err as Error).message }, 'could not store ACLs');
-      const error = { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: `Could not store the ACLs: ${(err as Error).message}` };
+      const error = storeFailure(err);
       return filters.map(() => ({ error, deleted: [] }));
     }
     return filters.map((_, i) => ({ error: problems[i] === null ? null : { code: ErrorCode.INVALID_REQUEST, message: problems[i]! }, deleted: deleted[i]! }));
@@ -254,6 +254,11 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
     this.cache = new WeakMap();
     this.cached = 0;
   }
+}
+
+/** A failed ACL write: a KafkaError keeps its code (REQUEST_TIMED_OUT after lost etcd races: retriable). */
+function storeFailure(err: unknown): AclError {
+  return { code: err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR, message: `Could not store the ACLs: ${(err as Error).message}` };
 }
 
 function appliesTo(b: AclBinding, who: string, host: string): boolean {

@@ -70,6 +70,20 @@ describe.skipIf(etcdMissing !== null)('ACLs in etcd', () => {
     }
   });
 
+  it('runnel.authorizer.max.acls (10000) short bindings fit one etcd value', async () => {
+    const store = new EtcdAclStore(await etcd.connect(uniquePrefix('acls-big')), silentLogger());
+    try {
+      const a = await StandardAuthorizer.open({ store, superUsers: '', allowEveryoneIfNoAclFound: false, maxAcls: 10000, cacheMaxEntries: 1000, audit: new DenialAudit(silentLogger(), 0), log: silentLogger() });
+      const many = Array.from({ length: 10000 }, (_, i) => ({ ...allowRead(`topic-${String(i).padStart(5, '0')}`), principal: `User:user-${i % 100}` }));
+      expect((await a.create(many)).every((r) => r === null)).toBe(true);
+      expect(a.size).toBe(10000);
+      const [over] = await a.create([allowRead('one-more')]);
+      expect(over?.code).toBe(ErrorCode.POLICY_VIOLATION);
+    } finally {
+      await store.close();
+    }
+  });
+
   describe('a two-broker cluster', () => {
     let cluster: RunnelCluster;
     beforeAll(async () => {
