@@ -51,6 +51,10 @@ describe('kafka-acls round trip', () => {
     const addPrefixed = await acls(['--add', '--deny-principal', 'User:mallory', '--deny-host', '10.0.0.1', '--operation', 'All', '--group', 'app-', '--resource-pattern-type', 'prefixed']);
     expect(addPrefixed.code, output(addPrefixed)).toBe(0);
 
+    // The convenience options: several bindings per CreateAcls request, cluster and transactional ids too.
+    const producer = await acls(['--add', '--allow-principal', 'User:bob', '--producer', '--topic', 'events', '--transactional-id', 'tx-bob', '--idempotent']);
+    expect(producer.code, output(producer)).toBe(0);
+
     const list = await acls(['--list']);
     expect(list.code, output(list)).toBe(0);
     const text = output(list);
@@ -59,6 +63,10 @@ describe('kafka-acls round trip', () => {
     expect(text).toContain('(principal=User:alice, host=*, operation=DESCRIBE, permissionType=ALLOW)');
     expect(text).toContain('ResourcePattern(resourceType=GROUP, name=app-, patternType=PREFIXED)');
     expect(text).toContain('(principal=User:mallory, host=10.0.0.1, operation=ALL, permissionType=DENY)');
+    expect(text).toContain('ResourcePattern(resourceType=TRANSACTIONAL_ID, name=tx-bob, patternType=LITERAL)');
+    expect(text).toContain('ResourcePattern(resourceType=CLUSTER, name=kafka-cluster, patternType=LITERAL)');
+    expect(text).toContain('(principal=User:bob, host=*, operation=IDEMPOTENT_WRITE, permissionType=ALLOW)');
+    for (const op of ['WRITE', 'DESCRIBE', 'CREATE']) expect(text).toContain(`(principal=User:bob, host=*, operation=${op}, permissionType=ALLOW)`);
 
     // Restart on the same data dir: the ACLs come back from runnel-acls.json.
     await broker.stop();
