@@ -53,7 +53,8 @@ import { interBrokerAddresses, markerRouting, registryCluster, registryUrlForOth
 import { ClusterTopics } from './metadata/cluster-topics.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
-import { AllowAll } from './security/authorizer.js';
+import { AllowAll, type Authorizer } from './security/authorizer.js';
+import { openAuthorizer } from './security/open-authorizer.js';
 import { BrokerStartError } from './errors.js';
 
 export type { ListenerAddress };
@@ -69,6 +70,8 @@ export class Broker implements BrokerStatus {
   fetchers: FollowerFetchers | undefined;
   /** Cluster mode: the replication data path (follower fetchers, ISR, acks=all; src/replica/replication.ts). */
   replication: Replication | null = null;
+  /** Who may do what (security/): AllowAll unless authorizer.class.name turns ACLs on. */
+  authorizer: Authorizer = new AllowAll();
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -280,6 +283,9 @@ export class Broker implements BrokerStatus {
     this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
+    const acl = await openAuthorizer({ config: this.config, log: this.log, dataDir: this.dataDir, fs: this.stateFs, etcd: cluster?.store ?? null });
+    this.authorizer = acl.authorizer;
+    this.onStop(() => acl.close());
     this.listeners = new Listeners(this.config, this.log, {
       config: this.config,
       handlers: this.handlers,
@@ -449,7 +455,7 @@ export class Broker implements BrokerStatus {
       schemas: this.schemaRegistry.validator,
       configs: new ConfigAdmin({ nodeId: this.nodeId, config: this.config, topics: this.topics }),
       metrics: this.metrics,
-      authorizer: new AllowAll(),
+      authorizer: this.authorizer,
       apiVersions: this.registry,
     };
   }

@@ -11,10 +11,14 @@
  * A failed filter answers the error with null entries.
  *
  * Version notes: v1 is flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE_CONFIGS on the
+ * cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { newDescribeClientQuotasResponse, type DescribeClientQuotasRequest, type DescribeClientQuotasResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
@@ -50,7 +54,9 @@ export default defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasRe
   key: 48,
   minVersion: 0,
   maxVersion: 1,
-  handle(_ctx, req) {
+  handle(ctx, req) {
+    // Authorization: DESCRIBE_CONFIGS on the cluster (Kafka's).
+    if (!canCluster(ctx, AclOperation.DESCRIBE_CONFIGS)) return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: CLUSTER_AUTH_MESSAGE, entries: null });
     const problem = quotaFilterProblem(req);
     if (problem) return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: problem.code, errorMessage: problem.message, entries: null });
     return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: '', entries: [] });

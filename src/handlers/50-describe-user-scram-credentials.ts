@@ -7,6 +7,9 @@
  * DUPLICATE_RESOURCE result "Cannot describe SCRAM credentials for the same user twice in a single
  * request: U" (listed first, as Kafka does), with Kafka's messages. The top-level error message is
  * empty, not null, as in Kafka's answer.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newDescribeUserScramCredentialsResponse,
@@ -16,12 +19,15 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 export default defineHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>({
   key: 50,
   minVersion: 0,
   maxVersion: 0,
-  handle(_ctx, req) {
+  handle(ctx, req) {
+    // Authorization: DESCRIBE on the cluster (Kafka's).
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return newDescribeUserScramCredentialsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: CLUSTER_AUTH_MESSAGE, results: [] });
     const names = (req.users ?? []).map((u) => u.name);
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
