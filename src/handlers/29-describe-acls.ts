@@ -28,7 +28,6 @@ import { defineHandler } from './types.js';
 
 export const NO_AUTHORIZER_DESCRIBE = 'No Authorizer is configured on the broker';
 /** Kafka's message for CreateAcls and DeleteAcls (a different one than DescribeAcls'). */
-export const NO_AUTHORIZER = 'No Authorizer is configured.';
 
 const failed = (errorCode: number, errorMessage: string) => newDescribeAclsResponse({ throttleTimeMs: 0, errorCode, errorMessage, resources: [] });
 

@@ -21,8 +21,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { PatternType } from '../security/acl-model.js';
-import { AclOperation, CLUSTER_RESOURCE } from '../security/authorizer.js';
-import { NO_AUTHORIZER } from './29-describe-acls.js';
+import { aclsToChange } from './authz.js';
 import { defineHandler } from './types.js';
 
 function rejected(req: DeleteAclsRequest, code: number, message: string): DeleteAclsResponse {
@@ -37,10 +36,9 @@ export default defineHandler<DeleteAclsRequest, DeleteAclsResponse>({
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const acls = ctx.authorizer.acls;
-    if (acls === null) return rejected(req, ErrorCode.SECURITY_DISABLED, NO_AUTHORIZER);
-    if (!ctx.authorizer.authorize(ctx.conn.principal, AclOperation.ALTER, CLUSTER_RESOURCE)) return rejected(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
-    const results = await acls.delete(
+    const target = aclsToChange(ctx);
+    if (!('acls' in target)) return rejected(req, target.code, target.message);
+    const results = await target.acls.delete(
       req.filters.map((f) => ({
         resourceType: f.resourceTypeFilter,
         resourceName: f.resourceNameFilter,

@@ -5,6 +5,7 @@
  * per request (never per partition or record) and answer with Kafka's error code for the type.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import type { AclAdmin } from '../security/acl-admin.js';
 import { AclOperation, AclResourceType, CLUSTER_RESOURCE } from '../security/authorizer.js';
 import type { RequestContext } from './types.js';
 
@@ -44,6 +45,8 @@ export function authorizedOperations(ctx: Ctx, type: AclResourceType, name: stri
   return ctx.authorizer.authorizedOperations(ctx.conn.principal, { type, name });
 }
 
+/** Kafka's message for the ACL APIs without an authorizer (SecurityDisabledException). */
+export const NO_AUTHORIZER = 'No Authorizer is configured.';
 export const CLUSTER_AUTH_MESSAGE = 'Cluster authorization failed.';
 
 /** Kafka's default messages of the authorization errors (Errors.X.message()). */
@@ -69,4 +72,15 @@ export function configResourceError(ctx: Ctx, resourceType: number, name: string
   if (resourceType === CONFIG_TOPIC) return canTopic(ctx, op, name) ? 0 : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
   if (resourceType === CONFIG_GROUP) return canGroup(ctx, op, name) ? 0 : ErrorCode.GROUP_AUTHORIZATION_FAILED;
   return canCluster(ctx, op) ? 0 : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
+
+/**
+ * CreateAcls and DeleteAcls: the ACL store to change, or why not — no authorizer
+ * (SECURITY_DISABLED with Kafka's message) or no ALTER on the cluster (Kafka's check for both).
+ */
+export function aclsToChange(ctx: Ctx): { acls: AclAdmin } | { code: number; message: string } {
+  const acls = ctx.authorizer.acls;
+  if (acls === null) return { code: ErrorCode.SECURITY_DISABLED, message: NO_AUTHORIZER };
+  if (!canCluster(ctx, AclOperation.ALTER)) return { code: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, message: CLUSTER_AUTH_MESSAGE };
+  return { acls };
 }
