@@ -55,6 +55,11 @@ import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
 import { BrokerStartError } from './errors.js';
+import { ClientQuotaStore } from './quotas/quota-store.js';
+import { QuotaFile } from './quotas/quota-file.js';
+import { QuotaEtcd } from './quotas/quota-etcd.js';
+import { ClientQuotas } from './quotas/client-quotas.js';
+import { ConnectionRateLimits } from './server/connection-rate.js';
 
 export type { ListenerAddress };
 
@@ -104,6 +109,9 @@ export class Broker implements BrokerStatus {
   /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
   ready = false;
   lifecycle: Lifecycle = 'starting';
+  /** Client quotas: what is configured (file or etcd) and their enforcement (src/quotas/). */
+  clientQuotaStore!: ClientQuotaStore;
+  quotas: ClientQuotas | null = null;
   /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
   adminHttp: AdminHttpServer | null = null;
   private listeners: Listeners | null = null;
@@ -280,13 +288,25 @@ export class Broker implements BrokerStatus {
     this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
-    this.listeners = new Listeners(this.config, this.log, {
-      config: this.config,
-      handlers: this.handlers,
-      requestMemory: this.requestMemory,
-      metrics: this.metrics,
-      services: this.services(),
-    });
+    // Client quotas: the data dir on one node, etcd in a cluster (every broker enforces the same).
+    const quotaStore = (this.clientQuotaStore = new ClientQuotaStore(cluster ? new QuotaEtcd(cluster.store) : new QuotaFile(this.dataDir, this.stateFs), this.config.int('runnel.quota.max.entities')));
+    await quotaStore.open();
+    this.onStop(() => quotaStore.close());
+    const quotas = (this.quotas = new ClientQuotas(quotaStore, this.config));
+    const connectionRate = new ConnectionRateLimits(this.config, quotaStore, cluster ? this.config.interBrokerListener().name : null);
+    this.listeners = new Listeners(
+      this.config,
+      this.log,
+      {
+        config: this.config,
+        handlers: this.handlers,
+        requestMemory: this.requestMemory,
+        metrics: this.metrics,
+        services: this.services(),
+        quotas,
+      },
+      connectionRate,
+    );
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
     if (cluster) await this.registerInCluster(cluster);
@@ -451,6 +471,7 @@ export class Broker implements BrokerStatus {
       metrics: this.metrics,
       authorizer: new AllowAll(),
       apiVersions: this.registry,
+      clientQuotas: this.clientQuotaStore,
     };
   }
 

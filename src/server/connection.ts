@@ -13,7 +13,8 @@
  *  - the client leaves more than runnel.socket.unsent.response.max.bytes of responses unread
  *    (write backpressure; no new request starts then either, so unread responses cannot pile up);
  *  - the next frame does not fit the request memory budgets (request-memory.ts);
- *  - the connection has used its turn (below).
+ *  - the connection has used its turn (below);
+ *  - the connection is throttled by a client quota (below).
  * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
  * (time spent waiting for memory excepted).
  *
@@ -25,6 +26,16 @@
  * arrived whole before it is still processed and answered, in order, as Kafka does ("a producer
  * with acks=0 sends some records and closes its connection"), then this side is ended too. Only
  * when the socket closes for good (reset, a failed write, close()) are requests dropped.
+ *
+ * Client quotas (quotas/client-quotas.ts), only while some user / client-id quota exists: when a
+ * request finishes, its bytes (Produce: the request; Fetch: the response) and its handler time are
+ * recorded against the quotas that apply to this connection's principal and client id. A quota
+ * exceeded gives a throttle time, returned in the response's throttle_time_ms, and — KIP-219 —
+ * the connection is muted for that long (no request read or started), so a client that ignores
+ * throttle_time_ms is held just the same. A connection some quota applies to runs its requests
+ * one at a time, as Kafka's channel does (no Produce pipelining): pipelined requests started
+ * together would all be served before the first one's throttle could hold them. Replica fetches
+ * and ApiVersions / SASL are exempt.
  *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
@@ -56,6 +67,7 @@ import { FrameReader } from './frame-reader.js';
 import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
 import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
+import { QuotaType, type ClientQuotas, type QuotaClient } from '../quotas/client-quotas.js';
 
 /** What a connection uses of the broker, given by the listener (listener.ts). */
 export interface ConnectionDeps {
@@ -67,9 +79,16 @@ export interface ConnectionDeps {
   readonly metrics: RequestMetrics;
   /** The ports every request's context carries. */
   readonly services: BrokerServices;
+  /** Client quota enforcement; absent in tests that build connections by hand. */
+  readonly quotas?: ClientQuotas;
   /** Called once when the connection has closed. */
   connectionClosed(conn: Connection): void;
 }
+
+const PRODUCE_KEY = 0;
+const FETCH_KEY = 1;
+/** APIs Kafka leaves out of the request quota: ApiVersions, SASL, and the cluster action WriteTxnMarkers. */
+const REQUEST_QUOTA_EXEMPT = new Set([17, 18, 27, 36]);
 
 /** Longest client id put into log context (it is the client's string). */
 const LOGGED_CLIENT_ID_CHARS = 200;
@@ -90,6 +109,8 @@ interface Pending {
   startedAt: number;
   /** Frame bytes reserved in the request memory budgets until the request is processed. */
   bytes: number;
+  /** Milliseconds the handler ran synchronously (request_percentage), measured only while quotas are active. */
+  handlerMs: number;
 }
 
 /** What a finished request keeps of its decoded request while it waits to be written (nothing). */
@@ -126,6 +147,11 @@ export class Connection implements ConnectionInfo {
   private readonly maxUnsentBytes: number;
   private readonly receiveTimeoutMs: number;
   private readonly idleMs: number;
+  /** Which client quotas apply to this connection (re-resolved when they or the client id change). */
+  private quotaClient: QuotaClient | null = null;
+  /** performance.now() until which the connection is muted by a client quota (0: not muted). */
+  private throttledUntil = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly id: number,
@@ -218,6 +244,7 @@ export class Connection implements ConnectionInfo {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.receiveTimer) clearTimeout(this.receiveTimer);
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
     this.memory.close();
     const hooks = [...this.closeHooks];
     this.closeHooks.clear();
@@ -284,6 +311,7 @@ export class Connection implements ConnectionInfo {
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
     if (this.turns.usedUp()) return 'turn used up';
+    if (this.throttledUntil !== 0 && this.throttled()) return 'throttled by a client quota';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
     return null;
@@ -406,6 +434,7 @@ export class Connection implements ConnectionInfo {
       response: null,
       startedAt: 0,
       bytes,
+      handlerMs: 0,
     };
     this.queue.push(pending);
     this.pump();
@@ -422,12 +451,14 @@ export class Connection implements ConnectionInfo {
    * on if reading was held back. Nothing starts while the client leaves its responses unread.
    */
   private pump(): void {
-    let allEarlierPipelinable = true;
+    // Quota-limited connections run one request at a time (see the header).
+    let allEarlierPipelinable = !(this.deps.quotas?.active && this.quotaLimited(this.deps.quotas));
     let allEarlierDone = true;
     for (const p of this.queue) {
       if (p.state === 'waiting') {
         const backedUp = this.writer.unsentBytes() > this.maxUnsentBytes;
-        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
+        const muted = this.throttledUntil !== 0 && this.throttled();
+        if (!backedUp && !muted && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
         else break;
       }
       if (p.state !== 'done') {
@@ -449,6 +480,7 @@ export class Connection implements ConnectionInfo {
     let result: object | null | Promise<object | null>;
     try {
       result = isUnsupportedApiVersions(p.header, p.handler) ? ctx.apiVersions.apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION) : p.handler.handle(ctx, p.request);
+      if (this.deps.quotas?.active) p.handlerMs = performance.now() - p.startedAt;
     } catch (err) {
       this.finish(p, this.failure(ctx, p, err));
       return;
@@ -496,6 +528,8 @@ export class Connection implements ConnectionInfo {
   }
 
   private finish(p: Pending, res: object | null | 'close'): void {
+    // Quotas are recorded while the request and its frame size are still known.
+    if (res !== 'close' && this.deps.quotas?.active) this.applyQuotas(this.deps.quotas, p, res);
     // Processed: its frame no longer counts against the budgets, nor is it kept alive while the
     // response waits behind earlier ones.
     this.memory.release(p.bytes);
@@ -518,5 +552,73 @@ export class Connection implements ConnectionInfo {
     }
     p.state = 'done';
     this.pump();
+  }
+
+  /**
+   * Records the finished request against the client quotas that apply (Kafka's KafkaApis rules:
+   * Produce bytes are the request's size, Fetch bytes the response's; acks=0 Produce and replica
+   * fetches leave the request quota alone) and throttles the connection when one is exceeded.
+   */
+  private applyQuotas(quotas: ClientQuotas, p: Pending, res: object | null): void {
+    const key = p.header.apiKey;
+    if (key === FETCH_KEY && (p.request as { replicaId?: number }).replicaId! >= 0) return; // replication: never client-throttled
+    const client = (this.quotaClient = quotas.client(this.quotaClient, this.principal.name, this.clientId));
+    const sensors = client.sensors;
+    let bandwidthMs = 0;
+    let requestMs = 0;
+    const requestSensor = sensors[QuotaType.Request];
+    if (key === PRODUCE_KEY) {
+      const produce = sensors[QuotaType.Produce];
+      if (produce) bandwidthMs = quotas.record(produce, p.bytes);
+      if (requestSensor && (p.request as { acks?: number }).acks !== 0) requestMs = quotas.record(requestSensor, p.handlerMs / 10);
+    } else {
+      const fetch = key === FETCH_KEY ? sensors[QuotaType.Fetch] : null;
+      if (fetch && res !== null) bandwidthMs = quotas.record(fetch, p.codec.sizeResponse(p.header.apiVersion, res));
+      if (requestSensor && !REQUEST_QUOTA_EXEMPT.has(key)) requestMs = quotas.record(requestSensor, p.handlerMs / 10);
+    }
+    const throttleMs = Math.max(bandwidthMs, requestMs);
+    if (throttleMs <= 0) return;
+    if (res !== null && 'throttleTimeMs' in res) (res as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
+    this.throttle(throttleMs);
+  }
+
+  /** True when some client quota applies to this connection (its resolution is cached). */
+  private quotaLimited(quotas: ClientQuotas): boolean {
+    const client = (this.quotaClient = quotas.client(this.quotaClient, this.principal.name, this.clientId));
+    return client.limited;
+  }
+
+  /** Mutes the connection for `ms` (KIP-219): nothing is read or started until then. */
+  private throttle(ms: number): void {
+    const until = performance.now() + ms;
+    if (until <= this.throttledUntil) return;
+    this.throttledUntil = until;
+    this.armThrottleTimer(ms);
+  }
+
+  private armThrottleTimer(ms: number): void {
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(
+      this.guarded('throttle end', () => {
+        this.throttleTimer = null;
+        if (this.closed) return;
+        // Timers and performance.now() may disagree by a fraction of a millisecond: wait out the rest.
+        const left = this.throttledUntil - performance.now();
+        if (left > 0) this.armThrottleTimer(Math.ceil(left));
+        else {
+          this.throttledUntil = 0;
+          this.pump();
+        }
+      }),
+      ms,
+    );
+    this.throttleTimer.unref();
+  }
+
+  /** True while muted; clears the mute once its time has passed. */
+  private throttled(): boolean {
+    if (performance.now() < this.throttledUntil) return true;
+    this.throttledUntil = 0;
+    return false;
   }
 }

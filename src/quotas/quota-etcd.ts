@@ -1,0 +1,63 @@
+/**
+ * Cluster storage of client quotas: one etcd key per entity, `client-quotas/<entity key>`, its
+ * value the record as JSON. A change is one transaction (all entities of an AlterClientQuotas
+ * together); every broker follows the prefix (reflect.ts: snapshot, then watch), so a quota set
+ * through any broker is enforced by all of them within the watch latency.
+ */
+import type { EtcdStore } from '../cluster/etcd.js';
+import { reflect } from '../cluster/reflect.js';
+import type { KeyValue, ReflectHandle, TxnOp } from '../cluster/etcd-types.js';
+import { entityKey } from './entity.js';
+import { parseRecords, type QuotaBackend, type QuotaRecord } from './quota-store.js';
+
+const PREFIX = 'client-quotas/';
+
+function recordsOf(kvs: readonly { value: Buffer }[]): QuotaRecord[] {
+  const raw: unknown[] = [];
+  for (const kv of kvs) {
+    try {
+      raw.push(JSON.parse(kv.value.toString('utf8')));
+    } catch {
+      // A value that does not parse is skipped, as parseRecords skips malformed records.
+    }
+  }
+  return parseRecords(raw);
+}
+
+export class QuotaEtcd implements QuotaBackend {
+  private handle: ReflectHandle | null = null;
+
+  constructor(private readonly store: EtcdStore) {}
+
+  async load(): Promise<QuotaRecord[]> {
+    return []; // follow() delivers the snapshot
+  }
+
+  async write(changed: readonly QuotaRecord[]): Promise<void> {
+    const ops: TxnOp[] = changed.map((r) => {
+      const key = PREFIX + entityKey(r.entity);
+      return Object.keys(r.values).length === 0 ? { op: 'delete', key } : { op: 'put', key, value: JSON.stringify(r) };
+    });
+    await this.store.txn([], ops);
+  }
+
+  async follow(apply: (records: readonly QuotaRecord[], reset: boolean, removed?: readonly string[]) => void): Promise<void> {
+    this.handle = reflect(this.store, PREFIX, {
+      snapshot: (kvs: KeyValue[]) => apply(recordsOf(kvs), true),
+      events: (batch) => {
+        const records: QuotaRecord[] = [];
+        const removed: string[] = [];
+        for (const e of batch.events) {
+          if (e.type === 'put') records.push(...recordsOf([e]));
+          else if (e.key.startsWith(PREFIX)) removed.push(e.key.slice(PREFIX.length));
+        }
+        if (records.length > 0 || removed.length > 0) apply(records, false, removed);
+      },
+    });
+    await this.handle.ready;
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+  }
+}
