@@ -2,7 +2,9 @@
  * Cluster storage of client quotas: one etcd key per entity, `client-quotas/<entity key>`, its
  * value the record as JSON. A change is one transaction (all entities of an AlterClientQuotas
  * together); every broker follows the prefix (reflect.ts: snapshot, then watch), so a quota set
- * through any broker is enforced by all of them within the watch latency.
+ * through any broker is enforced by all of them within the watch latency. The broker that wrote
+ * answers once its own watch has delivered the write's revision, so it never applies its change
+ * over a newer one from another broker (and a Describe right after sees it).
  */
 import type { EtcdStore } from '../cluster/etcd.js';
 import { reflect } from '../cluster/reflect.js';
@@ -11,6 +13,8 @@ import { entityKey } from './entity.js';
 import { parseRecords, type QuotaBackend, type QuotaRecord } from './quota-store.js';
 
 const PREFIX = 'client-quotas/';
+/** How long a write waits for the watch to deliver it before the store applies it itself. */
+const WATCH_CATCH_UP_MS = 5000;
 
 function recordsOf(kvs: readonly { value: Buffer }[]): QuotaRecord[] {
   const raw: unknown[] = [];
@@ -26,6 +30,8 @@ function recordsOf(kvs: readonly { value: Buffer }[]): QuotaRecord[] {
 
 export class QuotaEtcd implements QuotaBackend {
   private handle: ReflectHandle | null = null;
+  private delivered = 0;
+  private readonly waiters = new Set<{ revision: number; done: (delivered: boolean) => void }>();
 
   constructor(private readonly store: EtcdStore) {}
 
@@ -33,17 +39,38 @@ export class QuotaEtcd implements QuotaBackend {
     return []; // follow() delivers the snapshot
   }
 
-  async write(changed: readonly QuotaRecord[]): Promise<void> {
+  async write(changed: readonly QuotaRecord[]): Promise<boolean> {
     const ops: TxnOp[] = changed.map((r) => {
       const key = PREFIX + entityKey(r.entity);
       return Object.keys(r.values).length === 0 ? { op: 'delete', key } : { op: 'put', key, value: JSON.stringify(r) };
     });
-    await this.store.txn([], ops);
+    const { revision } = await this.store.txn([], ops);
+    if (this.delivered >= revision) return true;
+    return new Promise<boolean>((resolve) => {
+      const w = {
+        revision,
+        done: (ok: boolean) => {
+          clearTimeout(timer);
+          this.waiters.delete(w);
+          resolve(ok);
+        },
+      };
+      const timer = setTimeout(() => w.done(false), WATCH_CATCH_UP_MS);
+      this.waiters.add(w);
+    });
+  }
+
+  private caughtUp(revision: number): void {
+    this.delivered = Math.max(this.delivered, revision);
+    for (const w of [...this.waiters]) if (w.revision <= this.delivered) w.done(true);
   }
 
   async follow(apply: (records: readonly QuotaRecord[], reset: boolean, removed?: readonly string[]) => void): Promise<void> {
     this.handle = reflect(this.store, PREFIX, {
-      snapshot: (kvs: KeyValue[]) => apply(recordsOf(kvs), true),
+      snapshot: (kvs: KeyValue[], revision: number) => {
+        apply(recordsOf(kvs), true);
+        this.caughtUp(revision);
+      },
       events: (batch) => {
         const records: QuotaRecord[] = [];
         const removed: string[] = [];
@@ -52,12 +79,15 @@ export class QuotaEtcd implements QuotaBackend {
           else if (e.key.startsWith(PREFIX)) removed.push(e.key.slice(PREFIX.length));
         }
         if (records.length > 0 || removed.length > 0) apply(records, false, removed);
+        this.caughtUp(batch.revision);
       },
+      progress: (revision) => this.caughtUp(revision),
     });
     await this.handle.ready;
   }
 
   async close(): Promise<void> {
+    for (const w of [...this.waiters]) w.done(false);
     await this.handle?.close();
   }
 }

@@ -21,8 +21,12 @@ export interface QuotaRecord {
 /** Where quota records are kept durably. */
 export interface QuotaBackend {
   load(): Promise<QuotaRecord[]>;
-  /** Stores the changed entities (`all` is the whole set after the change, for whole-file writes). */
-  write(changed: readonly QuotaRecord[], all: readonly QuotaRecord[]): Promise<void>;
+  /**
+   * Stores the changed entities (`all` is the whole set after the change, for whole-file writes).
+   * Resolves true when follow() has already delivered the change (etcd: the watch caught up), so
+   * the store must not apply it again over a newer change from another broker.
+   */
+  write(changed: readonly QuotaRecord[], all: readonly QuotaRecord[]): Promise<boolean | void>;
   /**
    * Follows the stored quotas (cluster: every broker's changes): `reset` replaces everything with
    * `records`; otherwise `records` are set and the entities with canonical keys `removed` dropped.
@@ -143,8 +147,8 @@ export class ClientQuotaStore {
       if (Object.keys(r.values).length === 0) after.delete(k);
       else after.set(k, r);
     }
-    await this.backend.write(records, [...after.values()]);
-    this.applyRecords(records);
+    const delivered = await this.backend.write(records, [...after.values()]);
+    if (delivered !== true) this.applyRecords(records);
     return results;
   }
 
