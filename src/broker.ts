@@ -60,6 +60,7 @@ import { QuotaFile } from './quotas/quota-file.js';
 import { QuotaEtcd } from './quotas/quota-etcd.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionRateLimits } from './server/connection-rate.js';
+import type { PrometheusText } from './admin-http/prometheus-text.js';
 
 export type { ListenerAddress };
 
@@ -111,7 +112,15 @@ export class Broker implements BrokerStatus {
   lifecycle: Lifecycle = 'starting';
   /** Client quotas: what is configured (file or etcd) and their enforcement (src/quotas/). */
   clientQuotaStore!: ClientQuotaStore;
-  quotas: ClientQuotas | null = null;
+  clientQuotas: ClientQuotas | null = null;
+  connectionRate: ConnectionRateLimits | null = null;
+  /** /metrics of the quotas (admin-http/broker-metrics.ts). */
+  readonly quotas = {
+    render: (w: PrometheusText, maxSeries: number): void => {
+      this.clientQuotas?.render(w, maxSeries);
+      this.connectionRate?.render(w);
+    },
+  };
   /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
   adminHttp: AdminHttpServer | null = null;
   private listeners: Listeners | null = null;
@@ -292,8 +301,8 @@ export class Broker implements BrokerStatus {
     const quotaStore = (this.clientQuotaStore = new ClientQuotaStore(cluster ? new QuotaEtcd(cluster.store) : new QuotaFile(this.dataDir, this.stateFs), this.config.int('runnel.quota.max.entities')));
     await quotaStore.open();
     this.onStop(() => quotaStore.close());
-    const quotas = (this.quotas = new ClientQuotas(quotaStore, this.config));
-    const connectionRate = new ConnectionRateLimits(this.config, quotaStore, cluster ? this.config.interBrokerListener().name : null);
+    const quotas = (this.clientQuotas = new ClientQuotas(quotaStore, this.config));
+    const connectionRate = (this.connectionRate = new ConnectionRateLimits(this.config, quotaStore, cluster ? this.config.interBrokerListener().name : null));
     this.listeners = new Listeners(
       this.config,
       this.log,

@@ -69,6 +69,13 @@ export class ConnectionRateLimits {
     return { action: 'delay', ms };
   }
 
+  /** /metrics: connections held or closed by these limits (Kafka counts them in its acceptor's throttle-time metrics). */
+  render(w: { family(name: string, type: 'counter' | 'gauge', help: string): unknown; sample(name: string, value: number, labels?: Record<string, string | number>): unknown }): void {
+    w.family('runnel_connections_throttled_total', 'counter', 'New connections throttled by a connection creation rate: held (max.connection.creation.rate) or closed after the throttle time (connection_creation_rate of an ip quota).');
+    w.sample('runnel_connections_throttled_total', this.delayed, { limit: 'max.connection.creation.rate' });
+    w.sample('runnel_connections_throttled_total', this.ipThrottled, { limit: 'connection_creation_rate' });
+  }
+
   private ipLimit(ip: string): number | undefined {
     if (this.store === null) return undefined;
     return this.store.value(ipKey(ip), IP_RATE_KEY) ?? this.store.value(ipKey(null), IP_RATE_KEY);

@@ -16,7 +16,7 @@
  *  - the connection has used its turn (below);
  *  - the connection is throttled by a client quota (below).
  * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
- * (time spent waiting for memory excepted).
+ * (time spent waiting for memory or muted by a client quota excepted).
  *
  * Turns: so that a connection with many cheap pipelined requests cannot hold the others back,
  * each entry from outside may start requests for a few milliseconds, then the connection
@@ -378,7 +378,8 @@ export class Connection implements ConnectionInfo {
    * only forgets the frame, and a timer that fires disarmed does nothing.
    */
   private armReceiveTimer(): void {
-    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame());
+    // Not while a client quota mutes the connection: that wait is ours, not the client's.
+    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame()) && this.throttledUntil === 0;
     if (!due || this.receiveTimeoutMs <= 0) {
       this.receiveDeadlineFrame = -1;
       return;

@@ -18,6 +18,7 @@ import { buildBatchSync } from '../../protocol/records/builder.js';
 import { API_CODECS } from '../../protocol/generated/index.js';
 import { Reader } from '../../protocol/primitives.js';
 import { readResponseHeader } from '../../protocol/headers.js';
+import { renderBrokerMetrics } from '../../src/admin-http/broker-metrics.js';
 
 const MiB = 1024 * 1024;
 const QUOTA = MiB; // "1 MB/s"
@@ -118,6 +119,12 @@ describe('throttling real clients', () => {
       expect(limitedRate).toBeGreaterThan(0.9 * QUOTA);
       expect(limitedRate).toBeLessThan(1.1 * QUOTA);
       expect(freeRate).toBeGreaterThan(3 * QUOTA);
+      // Kafka's per-client quota metrics (type=Produce, user, client-id), as the JMX exporter names them.
+      const metrics = renderBrokerMetrics(broker.broker);
+      const byteRate = metrics.split('\n').find((l) => l.startsWith('kafka_server_produce_byte_rate{') && l.includes('client_id="limited-producer"'));
+      expect(byteRate, metrics.slice(0, 2000)).toBeDefined();
+      expect(Number(byteRate!.split(' ').pop())).toBeGreaterThan(0.5 * QUOTA);
+      expect(metrics).toMatch(/kafka_server_produce_throttle_time\{user="",client_id="limited-producer"\} [1-9]/);
     } finally {
       await Promise.all([limited.disconnect(), free.disconnect()]);
     }
@@ -190,7 +197,41 @@ describe('throttling real clients', () => {
   }, 30_000);
 });
 
+describe('request_percentage', () => {
+  it('throttles a client whose handler time exceeds its share of the request thread', async () => {
+    await alterQuotas([{ entity: client('busy'), ops: [set('request_percentage', 0.0001)] }]);
+    const c = await RawClient.connect(broker.host, broker.port);
+    try {
+      const body = API_CODECS.get(3)!.newRequest({ topics: null, allowAutoTopicCreation: false });
+      c.write(RawClient.encodeRequest(3, 9, body, 1, 'busy'));
+      const r = new Reader((await c.readFrame())!);
+      readResponseHeader(r, true);
+      expect((API_CODECS.get(3)!.decodeResponse(r, 9) as any).throttleTimeMs).toBeGreaterThan(0);
+    } finally {
+      c.close();
+    }
+  });
+});
+
 describe('quota storage and connection rates', () => {
+  it('holds new connections over max.connection.creation.rate, then serves them', async () => {
+    const other = await startTestBroker({ config: { 'max.connection.creation.rate': 2 } });
+    const conns: RawClient[] = [];
+    try {
+      // 2/s over a 10 s window: 20 at once, then each further one held ~0.5 s longer.
+      for (let i = 0; i < 23; i++) conns.push(await RawClient.connect(other.host, other.port));
+      const t0 = Date.now();
+      const answeredAt = await Promise.all(conns.map((c) => c.request(18, 3, { clientSoftwareName: 'q', clientSoftwareVersion: '1' }).then((r) => (r === null ? -1 : Date.now() - t0))));
+      expect(answeredAt.every((ms) => ms >= 0)).toBe(true);
+      expect(Math.max(...answeredAt.slice(0, 20))).toBeLessThan(400);
+      expect(answeredAt[22]).toBeGreaterThan(700);
+      expect(renderBrokerMetrics(other.broker)).toContain('runnel_connections_throttled_total{limit="max.connection.creation.rate"} 3');
+    } finally {
+      for (const c of conns) c.close();
+      await other.cleanup();
+    }
+  }, 30_000);
+
   it('keeps quotas across a restart (the data dir) and closes connections over an IP\'s connection_creation_rate', async () => {
     await alterQuotas([{ entity: [{ entityType: 'ip', entityName: null }], ops: [set('connection_creation_rate', 1)] }]);
     await broker.stop();
