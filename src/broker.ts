@@ -55,12 +55,7 @@ import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
 import { BrokerStartError } from './errors.js';
-import { ClientQuotaStore } from './quotas/quota-store.js';
-import { QuotaFile } from './quotas/quota-file.js';
-import { QuotaEtcd } from './quotas/quota-etcd.js';
-import { ClientQuotas } from './quotas/client-quotas.js';
-import { ConnectionRateLimits } from './server/connection-rate.js';
-import type { PrometheusText } from './admin-http/prometheus-text.js';
+import { startQuotas, type BrokerQuotas } from './quotas/start.js';
 
 export type { ListenerAddress };
 
@@ -111,16 +106,7 @@ export class Broker implements BrokerStatus {
   ready = false;
   lifecycle: Lifecycle = 'starting';
   /** Client quotas: what is configured (file or etcd) and their enforcement (src/quotas/). */
-  clientQuotaStore!: ClientQuotaStore;
-  clientQuotas: ClientQuotas | null = null;
-  connectionRate: ConnectionRateLimits | null = null;
-  /** /metrics of the quotas (admin-http/broker-metrics.ts). */
-  readonly quotas = {
-    render: (w: PrometheusText, maxSeries: number): void => {
-      this.clientQuotas?.render(w, maxSeries);
-      this.connectionRate?.render(w);
-    },
-  };
+  quotas: BrokerQuotas | null = null;
   /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
   adminHttp: AdminHttpServer | null = null;
   private listeners: Listeners | null = null;
@@ -298,11 +284,8 @@ export class Broker implements BrokerStatus {
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
     // Client quotas: the data dir on one node, etcd in a cluster (every broker enforces the same).
-    const quotaStore = (this.clientQuotaStore = new ClientQuotaStore(cluster ? new QuotaEtcd(cluster.store) : new QuotaFile(this.dataDir, this.stateFs), this.config.int('runnel.quota.max.entities')));
-    await quotaStore.open();
-    this.onStop(() => quotaStore.close());
-    const quotas = (this.clientQuotas = new ClientQuotas(quotaStore, this.config));
-    const connectionRate = (this.connectionRate = new ConnectionRateLimits(this.config, quotaStore, cluster ? this.config.interBrokerListener().name : null));
+    const quotas = (this.quotas = await startQuotas({ config: this.config, dataDir: this.dataDir, stateFs: this.stateFs, etcd: cluster?.store ?? null }));
+    this.onStop(() => quotas.close());
     this.listeners = new Listeners(
       this.config,
       this.log,
@@ -312,9 +295,9 @@ export class Broker implements BrokerStatus {
         requestMemory: this.requestMemory,
         metrics: this.metrics,
         services: this.services(),
-        quotas,
+        quotas: quotas.clientQuotas,
       },
-      connectionRate,
+      quotas.connectionRate,
     );
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
@@ -480,7 +463,7 @@ export class Broker implements BrokerStatus {
       metrics: this.metrics,
       authorizer: new AllowAll(),
       apiVersions: this.registry,
-      clientQuotas: this.clientQuotaStore,
+      clientQuotas: this.quotas!.store,
     };
   }
 

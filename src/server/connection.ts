@@ -27,15 +27,10 @@
  * with acks=0 sends some records and closes its connection"), then this side is ended too. Only
  * when the socket closes for good (reset, a failed write, close()) are requests dropped.
  *
- * Client quotas (quotas/client-quotas.ts), only while some user / client-id quota exists: when a
- * request finishes, its bytes (Produce: the request; Fetch: the response) and its handler time are
- * recorded against the quotas that apply to this connection's principal and client id. A quota
- * exceeded gives a throttle time, returned in the response's throttle_time_ms, and — KIP-219 —
- * the connection is muted for that long (no request read or started), so a client that ignores
- * throttle_time_ms is held just the same. A connection some quota applies to runs its requests
- * one at a time, as Kafka's channel does (no Produce pipelining): pipelined requests started
- * together would all be served before the first one's throttle could hold them. Replica fetches
- * and ApiVersions / SASL are exempt.
+ * Client quotas (connection-throttle.ts): a finished request is recorded against the quotas that
+ * apply; one exceeded sets throttle_time_ms and mutes the connection that long (KIP-219), so a
+ * client ignoring throttle_time_ms is held too. A connection some quota applies to runs one
+ * request at a time, as Kafka's channel does: pipelined requests would escape the mute.
  *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
@@ -67,7 +62,8 @@ import { FrameReader } from './frame-reader.js';
 import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
 import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
-import { QuotaType, type ClientQuotas, type QuotaClient } from '../quotas/client-quotas.js';
+import type { ClientQuotas } from '../quotas/client-quotas.js';
+import { ConnectionThrottle } from './connection-throttle.js';
 
 /** What a connection uses of the broker, given by the listener (listener.ts). */
 export interface ConnectionDeps {
@@ -84,11 +80,6 @@ export interface ConnectionDeps {
   /** Called once when the connection has closed. */
   connectionClosed(conn: Connection): void;
 }
-
-const PRODUCE_KEY = 0;
-const FETCH_KEY = 1;
-/** APIs Kafka leaves out of the request quota: ApiVersions, SASL, and the cluster action WriteTxnMarkers. */
-const REQUEST_QUOTA_EXEMPT = new Set([17, 18, 27, 36]);
 
 /** Longest client id put into log context (it is the client's string). */
 const LOGGED_CLIENT_ID_CHARS = 200;
@@ -147,11 +138,8 @@ export class Connection implements ConnectionInfo {
   private readonly maxUnsentBytes: number;
   private readonly receiveTimeoutMs: number;
   private readonly idleMs: number;
-  /** Which client quotas apply to this connection (re-resolved when they or the client id change). */
-  private quotaClient: QuotaClient | null = null;
-  /** performance.now() until which the connection is muted by a client quota (0: not muted). */
-  private throttledUntil = 0;
-  private throttleTimer: NodeJS.Timeout | null = null;
+  /** Client quotas: recording, throttle_time_ms and the mute (connection-throttle.ts). */
+  private readonly throttle: ConnectionThrottle;
 
   constructor(
     readonly id: number,
@@ -171,6 +159,12 @@ export class Connection implements ConnectionInfo {
       }),
     );
     const config = deps.config;
+    this.throttle = new ConnectionThrottle(
+      deps.quotas,
+      this.guarded('throttle end', () => {
+        if (!this.closed) this.pump();
+      }),
+    );
     this.maxQueuedRequests = config.int('queued.max.requests');
     this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
     this.receiveTimeoutMs = config.int('runnel.request.receive.timeout.ms');
@@ -244,7 +238,7 @@ export class Connection implements ConnectionInfo {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.receiveTimer) clearTimeout(this.receiveTimer);
-    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttle.close();
     this.memory.close();
     const hooks = [...this.closeHooks];
     this.closeHooks.clear();
@@ -311,7 +305,7 @@ export class Connection implements ConnectionInfo {
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
     if (this.turns.usedUp()) return 'turn used up';
-    if (this.throttledUntil !== 0 && this.throttled()) return 'throttled by a client quota';
+    if (this.throttle.muted()) return 'throttled by a client quota';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
     return null;
@@ -379,7 +373,7 @@ export class Connection implements ConnectionInfo {
    */
   private armReceiveTimer(): void {
     // Not while a client quota mutes the connection: that wait is ours, not the client's.
-    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame()) && this.throttledUntil === 0;
+    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame()) && !this.throttle.mutePending;
     if (!due || this.receiveTimeoutMs <= 0) {
       this.receiveDeadlineFrame = -1;
       return;
@@ -453,13 +447,12 @@ export class Connection implements ConnectionInfo {
    */
   private pump(): void {
     // Quota-limited connections run one request at a time (see the header).
-    let allEarlierPipelinable = !(this.deps.quotas?.active && this.quotaLimited(this.deps.quotas));
+    let allEarlierPipelinable = !this.throttle.limited(this.principal.name, this.clientId);
     let allEarlierDone = true;
     for (const p of this.queue) {
       if (p.state === 'waiting') {
         const backedUp = this.writer.unsentBytes() > this.maxUnsentBytes;
-        const muted = this.throttledUntil !== 0 && this.throttled();
-        if (!backedUp && !muted && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
+        if (!backedUp && !this.throttle.muted() && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
         else break;
       }
       if (p.state !== 'done') {
@@ -481,7 +474,7 @@ export class Connection implements ConnectionInfo {
     let result: object | null | Promise<object | null>;
     try {
       result = isUnsupportedApiVersions(p.header, p.handler) ? ctx.apiVersions.apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION) : p.handler.handle(ctx, p.request);
-      if (this.deps.quotas?.active) p.handlerMs = performance.now() - p.startedAt;
+      if (this.throttle.active) p.handlerMs = performance.now() - p.startedAt;
     } catch (err) {
       this.finish(p, this.failure(ctx, p, err));
       return;
@@ -530,7 +523,7 @@ export class Connection implements ConnectionInfo {
 
   private finish(p: Pending, res: object | null | 'close'): void {
     // Quotas are recorded while the request and its frame size are still known.
-    if (res !== 'close' && this.deps.quotas?.active) this.applyQuotas(this.deps.quotas, p, res);
+    if (res !== 'close' && this.throttle.active) this.throttle.record(this.principal.name, this.clientId, p.header, p.codec, p.request, p.bytes, p.handlerMs, res);
     // Processed: its frame no longer counts against the budgets, nor is it kept alive while the
     // response waits behind earlier ones.
     this.memory.release(p.bytes);
@@ -553,73 +546,5 @@ export class Connection implements ConnectionInfo {
     }
     p.state = 'done';
     this.pump();
-  }
-
-  /**
-   * Records the finished request against the client quotas that apply (Kafka's KafkaApis rules:
-   * Produce bytes are the request's size, Fetch bytes the response's; acks=0 Produce and replica
-   * fetches leave the request quota alone) and throttles the connection when one is exceeded.
-   */
-  private applyQuotas(quotas: ClientQuotas, p: Pending, res: object | null): void {
-    const key = p.header.apiKey;
-    if (key === FETCH_KEY && (p.request as { replicaId?: number }).replicaId! >= 0) return; // replication: never client-throttled
-    const client = (this.quotaClient = quotas.client(this.quotaClient, this.principal.name, this.clientId));
-    const sensors = client.sensors;
-    let bandwidthMs = 0;
-    let requestMs = 0;
-    const requestSensor = sensors[QuotaType.Request];
-    if (key === PRODUCE_KEY) {
-      const produce = sensors[QuotaType.Produce];
-      if (produce) bandwidthMs = quotas.record(produce, p.bytes);
-      if (requestSensor && (p.request as { acks?: number }).acks !== 0) requestMs = quotas.record(requestSensor, p.handlerMs / 10);
-    } else {
-      const fetch = key === FETCH_KEY ? sensors[QuotaType.Fetch] : null;
-      if (fetch && res !== null) bandwidthMs = quotas.record(fetch, p.codec.sizeResponse(p.header.apiVersion, res));
-      if (requestSensor && !REQUEST_QUOTA_EXEMPT.has(key)) requestMs = quotas.record(requestSensor, p.handlerMs / 10);
-    }
-    const throttleMs = Math.max(bandwidthMs, requestMs);
-    if (throttleMs <= 0) return;
-    if (res !== null && 'throttleTimeMs' in res) (res as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
-    this.throttle(throttleMs);
-  }
-
-  /** True when some client quota applies to this connection (its resolution is cached). */
-  private quotaLimited(quotas: ClientQuotas): boolean {
-    const client = (this.quotaClient = quotas.client(this.quotaClient, this.principal.name, this.clientId));
-    return client.limited;
-  }
-
-  /** Mutes the connection for `ms` (KIP-219): nothing is read or started until then. */
-  private throttle(ms: number): void {
-    const until = performance.now() + ms;
-    if (until <= this.throttledUntil) return;
-    this.throttledUntil = until;
-    this.armThrottleTimer(ms);
-  }
-
-  private armThrottleTimer(ms: number): void {
-    if (this.throttleTimer) clearTimeout(this.throttleTimer);
-    this.throttleTimer = setTimeout(
-      this.guarded('throttle end', () => {
-        this.throttleTimer = null;
-        if (this.closed) return;
-        // Timers and performance.now() may disagree by a fraction of a millisecond: wait out the rest.
-        const left = this.throttledUntil - performance.now();
-        if (left > 0) this.armThrottleTimer(Math.ceil(left));
-        else {
-          this.throttledUntil = 0;
-          this.pump();
-        }
-      }),
-      ms,
-    );
-    this.throttleTimer.unref();
-  }
-
-  /** True while muted; clears the mute once its time has passed. */
-  private throttled(): boolean {
-    if (performance.now() < this.throttledUntil) return true;
-    this.throttledUntil = 0;
-    return false;
   }
 }

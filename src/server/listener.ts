@@ -2,7 +2,7 @@
  * The Kafka listeners: one TCP server per configured listener (`listeners`, advertised per
  * `advertised.listeners`), accepting sockets under the connection caps (connection-quotas.ts) and
  * keeping track of the open connections so that a graceful stop can drain them. A new connection
- * over a connection creation rate (connection-rate.ts) is held for its throttle time, then served
+ * over a connection creation rate (quotas/connection-rate.ts) is held for its throttle time, then served
  * (broker rate) or closed (per-IP rate); held sockets count against the connection caps.
  *
  * Binding is part of startup: a port that cannot be bound fails it with BrokerStartError. An
@@ -18,7 +18,7 @@ import { BrokerStartError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { ConnectionQuotas } from './connection-quotas.js';
-import type { ConnectionRateLimits } from './connection-rate.js';
+import type { ConnectionRateLimits } from '../quotas/connection-rate.js';
 
 export class Listeners {
   private readonly servers: Server[] = [];

@@ -14,9 +14,9 @@
  * Rates per IP are kept only for IPs that have a rate quota, bounded by runnel.quota.max.sensors.
  */
 import type { ConfigView } from '../config/view.js';
-import { ipKey } from '../quotas/entity.js';
-import type { ClientQuotaStore } from '../quotas/quota-store.js';
-import { SampledRate } from '../quotas/sampled-rate.js';
+import { ipKey } from './entity.js';
+import type { ClientQuotaStore } from './quota-store.js';
+import { SampledRate } from './sampled-rate.js';
 
 const IP_RATE_KEY = 'connection_creation_rate';
 const NO_LIMIT = 2147483647;

@@ -1,0 +1,44 @@
+/**
+ * Builds the broker's quota parts (used by the composition root, src/broker.ts): the quota store
+ * over its backend — the data dir file on a single node, etcd in a cluster so every broker
+ * enforces the same quotas — the client quota enforcement, the connection creation rate limits,
+ * and their /metrics.
+ */
+import type { EtcdStore } from '../cluster/etcd.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { PrometheusText } from '../admin-http/prometheus-text.js';
+import { ConnectionRateLimits } from './connection-rate.js';
+import type { StorageFs } from '../../storage/fs.js';
+import { ClientQuotas } from './client-quotas.js';
+import { QuotaEtcd } from './quota-etcd.js';
+import { QuotaFile } from './quota-file.js';
+import { ClientQuotaStore } from './quota-store.js';
+
+export interface BrokerQuotas {
+  readonly store: ClientQuotaStore;
+  readonly clientQuotas: ClientQuotas;
+  readonly connectionRate: ConnectionRateLimits;
+  render(w: PrometheusText, maxSeries: number): void;
+  close(): Promise<void>;
+}
+
+export async function startQuotas(opts: { config: BrokerConfig; dataDir: string; stateFs: StorageFs; etcd: EtcdStore | null }): Promise<BrokerQuotas> {
+  const { config, etcd } = opts;
+  const backend = etcd ? new QuotaEtcd(etcd) : new QuotaFile(opts.dataDir, opts.stateFs);
+  const store = new ClientQuotaStore(backend, config.int('runnel.quota.max.entities'));
+  await store.open();
+  const clientQuotas = new ClientQuotas(store, config);
+  // Kafka leaves the inter-broker listener out of max.connection.creation.rate (a cluster only:
+  // on one node the first listener would otherwise be exempt).
+  const connectionRate = new ConnectionRateLimits(config, store, etcd ? config.interBrokerListener().name : null);
+  return {
+    store,
+    clientQuotas,
+    connectionRate,
+    render(w, maxSeries) {
+      clientQuotas.render(w, maxSeries);
+      connectionRate.render(w);
+    },
+    close: () => store.close(),
+  };
+}
