@@ -73,17 +73,12 @@ export class QuotaSensor {
 
 /** What applies to one connection: a sensor per quota type (null: no quota of that type). */
 export class QuotaClient {
-  /** Some quota applies. */
-  readonly limited: boolean;
-
   constructor(
     readonly version: number,
     readonly user: string,
     readonly clientId: string | null,
     readonly sensors: readonly (QuotaSensor | null)[],
-  ) {
-    this.limited = sensors.some((s) => s !== null);
-  }
+  ) {}
 }
 
 export class ClientQuotas {

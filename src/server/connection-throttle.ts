@@ -1,10 +1,15 @@
 /**
  * One connection's side of the client quotas (quotas/client-quotas.ts; its rules are in the
- * header of connection.ts): records each finished request against the quotas that apply to the
- * connection's principal and client id, as Kafka's KafkaApis does — Produce bytes are the
- * request's size, Fetch bytes the response's, acks=0 Produce and replica fetches leave the request
- * quota alone, ApiVersions / SASL / WriteTxnMarkers are exempt from it — sets throttle_time_ms in
- * the response, and mutes the connection for that long (KIP-219).
+ * header of connection.ts): records requests against the quotas that apply to the connection's
+ * principal and client id, as Kafka's KafkaApis does — Produce bytes are the request's size, Fetch
+ * bytes the response's, acks=0 Produce and replica fetches leave the request quota alone,
+ * ApiVersions / SASL / WriteTxnMarkers are exempt from it — sets throttle_time_ms in the response,
+ * and mutes the connection for that long (KIP-219).
+ *
+ * Produce bytes are recorded when the request STARTS (Kafka: after the append): Produce requests
+ * are pipelined, and a client that sends many at once would otherwise have them all started before
+ * the first one's throttle could mute the connection. Recorded at the start, the first request over
+ * the quota mutes the connection at once and the rest wait.
  *
  * Nothing here runs while no user / client-id quota exists (`active` is one integer compare).
  */
@@ -48,15 +53,21 @@ export class ConnectionThrottle {
     return false;
   }
 
-  /** Some quota applies to this principal and client id (such connections run one request at a time). */
-  limited(user: string, clientId: string | null): boolean {
-    if (!this.active) return false;
-    this.client = this.quotas!.client(this.client, user, clientId);
-    return this.client.limited;
+  /** A Produce request of `frameBytes` starts: records its bytes; returns the throttle time (ms, 0: none), already muting. */
+  produceStarted(user: string, clientId: string | null, frameBytes: number): number {
+    const quotas = this.quotas!;
+    const produce = (this.client = quotas.client(this.client, user, clientId)).sensors[QuotaType.Produce];
+    if (produce === null) return 0;
+    const ms = quotas.record(produce, frameBytes);
+    if (ms > 0) this.mute(ms);
+    return ms;
   }
 
-  /** Records a finished request; sets throttle_time_ms in `res` and mutes when a quota is exceeded. */
-  record(user: string, clientId: string | null, header: RequestHeader, codec: ApiCodec, request: object, frameBytes: number, handlerMs: number, res: object | null): void {
+  /**
+   * Records a finished request (its Produce bytes were recorded at the start, giving
+   * `startThrottleMs`); sets throttle_time_ms in `res` and mutes when a quota is exceeded.
+   */
+  record(user: string, clientId: string | null, header: RequestHeader, codec: ApiCodec, request: object, startThrottleMs: number, handlerMs: number, res: object | null): void {
     const quotas = this.quotas!;
     const key = header.apiKey;
     if (key === FETCH_KEY && (request as { replicaId?: number }).replicaId! >= 0) return; // replication: never client-throttled
@@ -66,8 +77,7 @@ export class ConnectionThrottle {
     let requestMs = 0;
     // Request time is a percentage of one thread: ms × 100 / 1000 per second of window.
     if (key === PRODUCE_KEY) {
-      const produce = sensors[QuotaType.Produce];
-      if (produce) bandwidthMs = quotas.record(produce, frameBytes);
+      bandwidthMs = startThrottleMs;
       if (requestSensor && (request as { acks?: number }).acks !== 0) requestMs = quotas.record(requestSensor, handlerMs / 10);
     } else {
       const fetch = key === FETCH_KEY ? sensors[QuotaType.Fetch] : null;
@@ -77,7 +87,7 @@ export class ConnectionThrottle {
     const throttleMs = Math.max(bandwidthMs, requestMs);
     if (throttleMs <= 0) return;
     if (res !== null && 'throttleTimeMs' in res) (res as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
-    this.mute(throttleMs);
+    if (throttleMs > startThrottleMs) this.mute(throttleMs);
   }
 
   close(): void {

@@ -27,10 +27,9 @@
  * with acks=0 sends some records and closes its connection"), then this side is ended too. Only
  * when the socket closes for good (reset, a failed write, close()) are requests dropped.
  *
- * Client quotas (connection-throttle.ts): a finished request is recorded against the quotas that
- * apply; one exceeded sets throttle_time_ms and mutes the connection that long (KIP-219), so a
- * client ignoring throttle_time_ms is held too. A connection some quota applies to runs one
- * request at a time, as Kafka's channel does: pipelined requests would escape the mute.
+ * Client quotas (connection-throttle.ts): requests are recorded against the quotas that apply; one
+ * exceeded sets throttle_time_ms and mutes the connection that long (KIP-219): no request is read
+ * or started, so a client ignoring throttle_time_ms is held too.
  *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
@@ -102,6 +101,8 @@ interface Pending {
   bytes: number;
   /** Milliseconds the handler ran synchronously (request_percentage), measured only while quotas are active. */
   handlerMs: number;
+  /** Throttle time (ms) from recording a Produce request's bytes when it started. */
+  throttleMs: number;
 }
 
 /** What a finished request keeps of its decoded request while it waits to be written (nothing). */
@@ -159,12 +160,7 @@ export class Connection implements ConnectionInfo {
       }),
     );
     const config = deps.config;
-    this.throttle = new ConnectionThrottle(
-      deps.quotas,
-      this.guarded('throttle end', () => {
-        if (!this.closed) this.pump();
-      }),
-    );
+    this.throttle = new ConnectionThrottle(deps.quotas, this.guarded('throttle end', () => !this.closed && this.pump()));
     this.maxQueuedRequests = config.int('queued.max.requests');
     this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
     this.receiveTimeoutMs = config.int('runnel.request.receive.timeout.ms');
@@ -430,6 +426,7 @@ export class Connection implements ConnectionInfo {
       startedAt: 0,
       bytes,
       handlerMs: 0,
+      throttleMs: 0,
     };
     this.queue.push(pending);
     this.pump();
@@ -446,8 +443,7 @@ export class Connection implements ConnectionInfo {
    * on if reading was held back. Nothing starts while the client leaves its responses unread.
    */
   private pump(): void {
-    // Quota-limited connections run one request at a time (see the header).
-    let allEarlierPipelinable = !this.throttle.limited(this.principal.name, this.clientId);
+    let allEarlierPipelinable = true;
     let allEarlierDone = true;
     for (const p of this.queue) {
       if (p.state === 'waiting') {
@@ -470,6 +466,7 @@ export class Connection implements ConnectionInfo {
   private start(p: Pending): void {
     p.state = 'running';
     p.startedAt = performance.now();
+    if (p.header.apiKey === 0 && this.throttle.active) p.throttleMs = this.throttle.produceStarted(this.principal.name, this.clientId, p.bytes);
     const ctx = requestContext(this.deps.services, p.header, this, this.log);
     let result: object | null | Promise<object | null>;
     try {
@@ -523,7 +520,7 @@ export class Connection implements ConnectionInfo {
 
   private finish(p: Pending, res: object | null | 'close'): void {
     // Quotas are recorded while the request and its frame size are still known.
-    if (res !== 'close' && this.throttle.active) this.throttle.record(this.principal.name, this.clientId, p.header, p.codec, p.request, p.bytes, p.handlerMs, res);
+    if (res !== 'close' && this.throttle.active) this.throttle.record(this.principal.name, this.clientId, p.header, p.codec, p.request, p.throttleMs, p.handlerMs, res);
     // Processed: its frame no longer counts against the budgets, nor is it kept alive while the
     // response waits behind earlier ones.
     this.memory.release(p.bytes);

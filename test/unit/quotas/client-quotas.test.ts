@@ -50,7 +50,7 @@ describe('precedence (Kafka: user+client, user+default client, user, default use
     const { q } = await quotas(put(e('alice'), 10), put(e(undefined, 'app'), 20, 'consumer_byte_rate'));
     const s = q.client(null, 'alice', 'app').sensors;
     expect([s[QuotaType.Produce]!.bound, s[QuotaType.Fetch]!.bound, s[QuotaType.Request]]).toEqual([10, 20, null]);
-    expect(q.client(null, 'bob', 'other').limited).toBe(false);
+    expect(q.client(null, 'bob', 'other').sensors.every((x) => x === null)).toBe(true);
   });
   it('shares a rate as Kafka\'s metric tags do: per user for a user quota, per client id for a client quota, per user for a default', async () => {
     const { q } = await quotas(put(e('alice'), 10), put(e(undefined, 'app'), 20), put(e(null), 30));
