@@ -1,7 +1,8 @@
 /**
  * Client quotas with real clients (issue 20): producer_byte_rate and consumer_byte_rate set through
  * AlterClientQuotas hold a kafkajs producer / consumer to the quota over 10 s (within 10%) while
- * an unlimited client of the same broker runs at full speed; a raw client that ignores
+ * an unlimited client of the same broker runs at full speed, and a librdkafka producer (Debian's
+ * confluent-kafka-python) likewise; a raw client that ignores
  * throttle_time_ms and pipelines requests is held by the broker muting its connection (KIP-219);
  * DescribeClientQuotas reads back what was set; quotas survive a restart (data dir file);
  * connection_creation_rate of the ip entity closes connections over the rate.
@@ -19,6 +20,7 @@ import { API_CODECS } from '../../protocol/generated/index.js';
 import { Reader } from '../../protocol/primitives.js';
 import { readResponseHeader } from '../../protocol/headers.js';
 import { renderBrokerMetrics } from '../../src/admin-http/broker-metrics.js';
+import { python } from '../helpers/clients.js';
 
 const MiB = 1024 * 1024;
 const QUOTA = MiB; // "1 MB/s"
@@ -163,6 +165,16 @@ describe('throttling real clients', () => {
     expect(limitedRate).toBeGreaterThan(0.9 * QUOTA);
     expect(limitedRate).toBeLessThan(1.1 * QUOTA);
     expect(freeRate).toBeGreaterThan(3 * QUOTA);
+  }, 60_000);
+
+  it('holds a librdkafka producer (confluent-kafka-python) with producer_byte_rate 1 MiB/s to within 10% over 6 s', async () => {
+    await alterQuotas([{ entity: client('rdkafka-limited'), ops: [set('producer_byte_rate', QUOTA)] }]);
+    const r = await python<{ bytes: number; seconds: number; throttles: number; maxThrottleMs: number }>('quota_produce.py', { bootstrap: broker.bootstrap, client_id: 'rdkafka-limited', topic: 'limited', seconds: 6 });
+    const rate = r.bytes / r.seconds;
+    console.log(`librdkafka producer: ${(rate / MiB).toFixed(3)} MiB/s, ${r.throttles} throttle events (max ${r.maxThrottleMs} ms)`);
+    expect(rate).toBeGreaterThan(0.9 * QUOTA);
+    expect(rate).toBeLessThan(1.1 * QUOTA);
+    expect(r.throttles).toBeGreaterThan(0); // librdkafka saw throttle_time_ms
   }, 60_000);
 
   it('holds a raw client that ignores throttle_time_ms: the broker mutes its connection', async () => {
