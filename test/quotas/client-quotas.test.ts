@@ -1,15 +1,16 @@
 /**
  * Client quotas with real clients (issue 20): producer_byte_rate and consumer_byte_rate set through
- * AlterClientQuotas hold a kafkajs producer / consumer to the quota over 10 s (within 10%) while
- * an unlimited client of the same broker runs at full speed, and a librdkafka producer (Debian's
- * confluent-kafka-python) likewise; a raw client that ignores
- * throttle_time_ms and pipelines requests is held by the broker muting its connection (KIP-219);
+ * AlterClientQuotas hold a kafkajs producer / consumer to the quota over 10 s (within 10%) while an
+ * unlimited client of the same broker runs at full speed, and a librdkafka producer (Debian's
+ * confluent-kafka-python) likewise; a raw client that ignores throttle_time_ms and pipelines
+ * requests is held by the broker muting its connection (KIP-219); request_percentage throttles;
  * DescribeClientQuotas reads back what was set; quotas survive a restart (data dir file);
- * connection_creation_rate of the ip entity closes connections over the rate.
+ * max.connection.creation.rate holds and connection_creation_rate of the ip entity closes
+ * connections over the rate.
  *
- * Rates: Kafka measures over quota.window.num (11) one-second windows and lets a new client
- * burst up to quota × 10 s before throttling, so over the first 10 s a limited client moves
- * about quota × 10 s — the measurement below is exactly that span.
+ * Rates: measured over quota.window.num (11) one-second windows, a client that starts over at
+ * least one window (Kafka: ten, which lets it burst 10 s worth at once; docs/security.md), so the
+ * 10 s measurements below start with the client's first request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -20,7 +21,8 @@ import { API_CODECS } from '../../protocol/generated/index.js';
 import { Reader } from '../../protocol/primitives.js';
 import { readResponseHeader } from '../../protocol/headers.js';
 import { renderBrokerMetrics } from '../../src/admin-http/broker-metrics.js';
-import { python } from '../helpers/clients.js';
+import { spawnSync } from 'node:child_process';
+import { DEBIAN_PYTHON, python } from '../helpers/clients.js';
 
 const MiB = 1024 * 1024;
 const QUOTA = MiB; // "1 MB/s"
@@ -120,13 +122,16 @@ describe('throttling real clients', () => {
       console.log(`producer: limited ${(limitedRate / MiB).toFixed(3)} MiB/s, free ${(freeRate / MiB).toFixed(2)} MiB/s`);
       expect(limitedRate).toBeGreaterThan(0.9 * QUOTA);
       expect(limitedRate).toBeLessThan(1.1 * QUOTA);
-      expect(freeRate).toBeGreaterThan(3 * QUOTA);
+      // Unaffected: never throttled (no quota applies, so no rate is even tracked for it), and well
+      // above the quota even on a loaded machine.
+      expect(freeRate).toBeGreaterThan(2 * QUOTA);
       // Kafka's per-client quota metrics (type=Produce, user, client-id), as the JMX exporter names them.
       const metrics = renderBrokerMetrics(broker.broker);
       const byteRate = metrics.split('\n').find((l) => l.startsWith('kafka_server_produce_byte_rate{') && l.includes('client_id="limited-producer"'));
       expect(byteRate, metrics.slice(0, 2000)).toBeDefined();
       expect(Number(byteRate!.split(' ').pop())).toBeGreaterThan(0.5 * QUOTA);
       expect(metrics).toMatch(/kafka_server_produce_throttle_time\{user="",client_id="limited-producer"\} [1-9]/);
+      expect(metrics).not.toContain('client_id="free-producer"');
     } finally {
       await Promise.all([limited.disconnect(), free.disconnect()]);
     }
@@ -164,10 +169,12 @@ describe('throttling real clients', () => {
     console.log(`consumer: limited ${(limitedRate / MiB).toFixed(3)} MiB/s, free ${(freeRate / MiB).toFixed(2)} MiB/s`);
     expect(limitedRate).toBeGreaterThan(0.9 * QUOTA);
     expect(limitedRate).toBeLessThan(1.1 * QUOTA);
-    expect(freeRate).toBeGreaterThan(3 * QUOTA);
+    expect(freeRate).toBeGreaterThan(2 * QUOTA);
+    expect(renderBrokerMetrics(broker.broker)).not.toContain('client_id="free-consumer"');
   }, 60_000);
 
-  it('holds a librdkafka producer (confluent-kafka-python) with producer_byte_rate 1 MiB/s to within 10% over 6 s', async () => {
+  const noConfluentKafka = spawnSync(DEBIAN_PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status !== 0;
+  it.skipIf(noConfluentKafka)('holds a librdkafka producer (confluent-kafka-python) with producer_byte_rate 1 MiB/s to within 10% over 6 s', async () => {
     await alterQuotas([{ entity: client('rdkafka-limited'), ops: [set('producer_byte_rate', QUOTA)] }]);
     const r = await python<{ bytes: number; seconds: number; throttles: number; maxThrottleMs: number }>('quota_produce.py', { bootstrap: broker.bootstrap, client_id: 'rdkafka-limited', topic: 'limited', seconds: 6 });
     const rate = r.bytes / r.seconds;
