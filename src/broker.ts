@@ -463,7 +463,7 @@ export class Broker implements BrokerStatus {
       metrics: this.metrics,
       authorizer: new AllowAll(),
       apiVersions: this.registry,
-      clientQuotas: this.quotas!.store,
+      clientQuotas: this.quotas!.port,
     };
   }
 

@@ -125,9 +125,15 @@ export class ClientQuotas {
     return ms;
   }
 
-  /** The most a Fetch may return in one response without exceeding the quota over a window (Kafka's getMaxValueInQuotaWindow). */
-  maxValueInWindow(sensor: QuotaSensor): number {
-    return sensor.bound * ((this.samples - 1) * this.windowMs) / 1000;
+  /**
+   * The most one Fetch response may carry under the consumer_byte_rate that applies (Kafka's
+   * getMaxValueInQuotaWindow: quota × (quota.window.num − 1) windows); Infinity when none does.
+   * Resolves afresh (up to 8 Map lookups), only while some quota exists.
+   */
+  fetchWindowBytes(user: string, clientId: string | null): number {
+    if (!this.active) return Infinity;
+    const sensor = this.resolve(QuotaType.Fetch, user, clientId);
+    return sensor === null ? Infinity : Math.max(1, Math.floor((sensor.bound * ((this.samples - 1) * this.windowMs)) / 1000));
   }
 
   private resolve(type: QuotaType, user: string, clientId: string | null): QuotaSensor | null {

@@ -13,11 +13,14 @@ import { ClientQuotas } from './client-quotas.js';
 import { QuotaEtcd } from './quota-etcd.js';
 import { QuotaFile } from './quota-file.js';
 import { ClientQuotaStore } from './quota-store.js';
+import type { ClientQuotasPort } from './port.js';
 
 export interface BrokerQuotas {
   readonly store: ClientQuotaStore;
   readonly clientQuotas: ClientQuotas;
   readonly connectionRate: ConnectionRateLimits;
+  /** What handlers use (the store, and the Fetch size cap of consumer_byte_rate). */
+  readonly port: ClientQuotasPort;
   render(w: PrometheusText, maxSeries: number): void;
   close(): Promise<void>;
 }
@@ -35,6 +38,11 @@ export async function startQuotas(opts: { config: BrokerConfig; dataDir: string;
     store,
     clientQuotas,
     connectionRate,
+    port: {
+      all: () => store.all(),
+      alter: (alterations, validateOnly) => store.alter(alterations, validateOnly),
+      fetchWindowBytes: (user, clientId) => clientQuotas.fetchWindowBytes(user, clientId),
+    },
     render(w, maxSeries) {
       clientQuotas.render(w, maxSeries);
       connectionRate.render(w);

@@ -17,7 +17,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
-import { API_CODECS } from '../../protocol/generated/index.js';
+import { API_CODECS, newFetchRequestPartition, newFetchRequestTopic } from '../../protocol/generated/index.js';
 import { Reader } from '../../protocol/primitives.js';
 import { readResponseHeader } from '../../protocol/headers.js';
 import { renderBrokerMetrics } from '../../src/admin-http/broker-metrics.js';
@@ -172,6 +172,27 @@ describe('throttling real clients', () => {
     expect(freeRate).toBeGreaterThan(2 * QUOTA);
     expect(renderBrokerMetrics(broker.broker)).not.toContain('client_id="free-consumer"');
   }, 60_000);
+
+  it('caps a Fetch response at consumer_byte_rate x the window, as Kafka does (a response cannot be throttled afterwards)', async () => {
+    const fetchAll = async (clientId: string): Promise<number> => {
+      const c = await RawClient.connect(broker.host, broker.port);
+      try {
+        const partitions = [newFetchRequestPartition({ partition: 0, fetchOffset: 0, partitionMaxBytes: 8 * MiB, currentLeaderEpoch: -1, logStartOffset: -1, lastFetchedEpoch: -1 })];
+        const body = API_CODECS.get(1)!.newRequest({ replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 8 * MiB, isolationLevel: 0, sessionEpoch: -1, topics: [newFetchRequestTopic({ topic: 'free', partitions })] });
+        c.write(RawClient.encodeRequest(1, 12, body, 1, clientId));
+        const r = new Reader((await c.readFrame(10_000))!);
+        readResponseHeader(r, true);
+        const res = API_CODECS.get(1)!.decodeResponse(r, 12) as any;
+        return res.responses[0].partitions[0].records.length;
+      } finally {
+        c.close();
+      }
+    };
+    await alterQuotas([{ entity: client('tiny-consumer'), ops: [set('consumer_byte_rate', 10_000)] }]);
+    expect(await fetchAll('uncapped')).toBeGreaterThan(4 * MiB);
+    // 10,000 B/s × 10 s = 100,000 bytes: one ~100 KiB batch (the first batch always comes whole).
+    expect(await fetchAll('tiny-consumer')).toBeLessThan(250_000);
+  });
 
   const noConfluentKafka = spawnSync(DEBIAN_PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status !== 0;
   it.skipIf(noConfluentKafka)('holds a librdkafka producer (confluent-kafka-python) with producer_byte_rate 1 MiB/s to within 10% over 6 s', async () => {

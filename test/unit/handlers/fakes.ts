@@ -441,7 +441,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     metrics,
     authorizer: new AllowAll(),
     apiVersions: registry,
-    clientQuotas: new ClientQuotaStore(memoryQuotaBackend()),
+    clientQuotas: Object.assign(new ClientQuotaStore(memoryQuotaBackend()), { fetchWindowBytes: () => Infinity }),
   };
   const conn = new FakeConnection();
   let correlationId = 0;
