@@ -59,6 +59,10 @@ describe.skipIf(!javaAvailable())('kafka-configs.sh --entity-type users|clients'
       c.close();
     }
 
+    const ips = await configs(['--alter', '--entity-type', 'ips', '--entity-default', '--add-config', 'connection_creation_rate=100']);
+    expect(ips.code, ips.stdout + ips.stderr).toBe(0);
+    expect(lines(await configs(['--describe', '--entity-type', 'ips']))).toEqual(['Quota configs for the default ip are connection_creation_rate=100.0']);
+
     const del = await configs(['--alter', '--entity-type', 'clients', '--entity-name', 'tool-client', '--delete-config', 'producer_byte_rate,consumer_byte_rate']);
     expect(del.code, del.stderr).toBe(0);
     const after = await configs(['--describe', '--entity-type', 'clients']);
