@@ -33,6 +33,13 @@ export const QUOTA_CONFIGS: ConfigDef[] = [
     validate: between(1, 1_000_000),
   },
   {
+    name: 'runnel.quota.max.entity.name.length',
+    type: 'int',
+    default: 1024,
+    doc: 'Longest user, client-id or ip name AlterClientQuotas accepts for a quota entity; a longer one fails its entry with INVALID_REQUEST. Kafka has no such cap. Read at start.',
+    validate: between(1, 1_000_000),
+  },
+  {
     name: 'runnel.quota.max.sensors',
     type: 'int',
     default: 100000,

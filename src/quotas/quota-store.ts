@@ -84,6 +84,8 @@ export class ClientQuotaStore {
     private readonly backend: QuotaBackend,
     /** runnel.quota.max.entities: entities with quotas at most (each is kept in memory, the file or etcd). */
     private readonly maxEntities = 10_000,
+    /** runnel.quota.max.entity.name.length: characters of a user / client id / ip name. */
+    private readonly maxNameLength = 1024,
   ) {}
 
   async open(): Promise<void> {
@@ -122,7 +124,7 @@ export class ClientQuotaStore {
     const results: AlterationResult[] = [];
     const changed = new Map<string, QuotaRecord>();
     for (const a of alterations) {
-      const problem = entityProblem(a.entity) ?? a.ops.map((op) => opProblem(a.entity, op)).find((p) => p !== null) ?? duplicateKeyProblem(a.ops);
+      const problem = entityProblem(a.entity) ?? this.nameProblem(a.entity) ?? a.ops.map((op) => opProblem(a.entity, op)).find((p) => p !== null) ?? duplicateKeyProblem(a.ops);
       if (problem !== null) {
         results.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem });
         continue;
@@ -150,6 +152,11 @@ export class ClientQuotaStore {
     const delivered = await this.backend.write(records, [...after.values()]);
     if (delivered !== true) this.applyRecords(records);
     return results;
+  }
+
+  private nameProblem(entity: readonly EntityComponent[]): string | null {
+    const long = entity.find((c) => c.entityName !== null && c.entityName.length > this.maxNameLength);
+    return long ? `${long.entityType} entity name longer than runnel.quota.max.entity.name.length (${this.maxNameLength})` : null;
   }
 
   private replaceAll(records: readonly QuotaRecord[]): void {

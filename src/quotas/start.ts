@@ -28,7 +28,7 @@ export interface BrokerQuotas {
 export async function startQuotas(opts: { config: BrokerConfig; dataDir: string; stateFs: StorageFs; etcd: EtcdStore | null }): Promise<BrokerQuotas> {
   const { config, etcd } = opts;
   const backend = etcd ? new QuotaEtcd(etcd) : new QuotaFile(opts.dataDir, opts.stateFs);
-  const store = new ClientQuotaStore(backend, config.int('runnel.quota.max.entities'));
+  const store = new ClientQuotaStore(backend, config.int('runnel.quota.max.entities'), config.int('runnel.quota.max.entity.name.length'));
   await store.open();
   const clientQuotas = new ClientQuotas(store, config);
   // Kafka leaves the inter-broker listener out of max.connection.creation.rate (a cluster only:

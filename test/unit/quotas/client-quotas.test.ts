@@ -100,6 +100,15 @@ describe('the store', () => {
     expect((await store.alter([{ entity: e('a'), ops: [{ key: 'producer_byte_rate', value: 0, remove: true }] }], false))[0]!.errorCode).toBe(0);
     expect(store.all().map((x) => x.entity[0]!.entityName)).toEqual(['b']);
   });
+  it('refuses entity names over runnel.quota.max.entity.name.length with INVALID_REQUEST', async () => {
+    const store = new ClientQuotaStore(memoryQuotaBackend(), 10, 8);
+    await store.open();
+    const r = await store.alter([put(e(undefined, 'x'.repeat(9)), 1), put(e(undefined, 'x'.repeat(8)), 1)], false);
+    expect(r).toEqual([
+      { errorCode: 42, errorMessage: 'client-id entity name longer than runnel.quota.max.entity.name.length (8)' },
+      { errorCode: 0, errorMessage: null },
+    ]);
+  });
   it('persists to client-quotas.json and loads it back', async () => {
     const dir = tempDir();
     try {
