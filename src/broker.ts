@@ -56,6 +56,7 @@ import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll, type Authorizer } from './security/authorizer.js';
 import { openAuthorizer } from './security/open-authorizer.js';
 import { BrokerStartError } from './errors.js';
+import { startQuotas, type BrokerQuotas } from './quotas/start.js';
 
 export type { ListenerAddress };
 
@@ -107,6 +108,8 @@ export class Broker implements BrokerStatus {
   /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
   ready = false;
   lifecycle: Lifecycle = 'starting';
+  /** Client quotas: what is configured (file or etcd) and their enforcement (src/quotas/). */
+  quotas: BrokerQuotas | null = null;
   /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
   adminHttp: AdminHttpServer | null = null;
   private listeners: Listeners | null = null;
@@ -286,13 +289,22 @@ export class Broker implements BrokerStatus {
     const acl = await openAuthorizer({ config: this.config, log: this.log, dataDir: this.dataDir, fs: this.stateFs, etcd: cluster?.store ?? null });
     this.authorizer = acl.authorizer;
     this.onStop(() => acl.close());
-    this.listeners = new Listeners(this.config, this.log, {
-      config: this.config,
-      handlers: this.handlers,
-      requestMemory: this.requestMemory,
-      metrics: this.metrics,
-      services: this.services(),
-    });
+    // Client quotas: the data dir on one node, etcd in a cluster (every broker enforces the same).
+    const quotas = (this.quotas = await startQuotas({ config: this.config, dataDir: this.dataDir, stateFs: this.stateFs, etcd: cluster?.store ?? null }));
+    this.onStop(() => quotas.close());
+    this.listeners = new Listeners(
+      this.config,
+      this.log,
+      {
+        config: this.config,
+        handlers: this.handlers,
+        requestMemory: this.requestMemory,
+        metrics: this.metrics,
+        services: this.services(),
+        quotas: quotas.clientQuotas,
+      },
+      quotas.connectionRate,
+    );
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
     if (cluster) await this.registerInCluster(cluster);
@@ -457,6 +469,7 @@ export class Broker implements BrokerStatus {
       metrics: this.metrics,
       authorizer: this.authorizer,
       apiVersions: this.registry,
+      clientQuotas: this.quotas!.port,
     };
   }
 

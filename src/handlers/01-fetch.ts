@@ -126,7 +126,10 @@ function currentLeaderEpochOf(p: FetchRequestPartition): number {
 
 function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
   const config = ctx.config;
-  const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'));
+  // A consumer with a consumer_byte_rate gets at most what its quota allows over the window in one
+  // response (Kafka's getMaxValueInQuotaWindow): a throttle time is capped, a response is not.
+  const quotaBytes = req.replicaId < 0 ? ctx.clientQuotas.fetchWindowBytes(ctx.conn.principal.name, ctx.header.clientId) : Infinity;
+  const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'), quotaBytes);
   return {
     readCommitted: req.isolationLevel === READ_COMMITTED,
     replicaId: req.replicaId,

@@ -1,9 +1,12 @@
 /**
  * DescribeClientQuotas (key 48), versions 0-1.
  *
- * Runnel enforces no quotas and stores none, so every valid filter matches nothing: errorCode 0,
- * an empty (not null) error message and no entries, as Kafka answers when no quota is set
- * (kafka-configs --describe --entity-type users|clients|ips prints nothing). Filters are
+ * The quotas set by AlterClientQuotas (quotas/quota-store.ts) whose entity matches the filter, as
+ * Kafka's ClientQuotasImage matches: every exact (0) / default (1) component must be in the entity
+ * with that name (null for default), every "any" (2) component's type must be in it with any name
+ * or the default; `strict` also requires the entity to have no other component. No match: errorCode
+ * 0, an empty (not null) error message and no entries, as Kafka answers (kafka-configs --describe
+ * prints nothing). Authorization: DESCRIBE_CONFIGS on the cluster. Filters are
  * validated the way Kafka's controller does, in this order per component, with its messages:
  * an empty entity type, a type given twice, a type other than user / client-id / ip
  * (UNSUPPORTED_VERSION), then the match type (0 exact needs a match string, 1 default and 2 any
@@ -17,6 +20,7 @@
  */
 import { newDescribeClientQuotasResponse, type DescribeClientQuotasRequest, type DescribeClientQuotasResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { QuotaRecord } from '../quotas/quota-store.js';
 import { defineHandler } from './types.js';
 import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
@@ -50,6 +54,18 @@ function quotaFilterProblem(req: DescribeClientQuotasRequest): { code: number; m
   return null;
 }
 
+function matches(record: QuotaRecord, req: DescribeClientQuotasRequest): boolean {
+  const entity = record.entity;
+  if (req.strict && entity.length !== req.components.length) return false;
+  for (const c of req.components) {
+    const e = entity.find((x) => x.entityType === c.entityType);
+    if (e === undefined) return false;
+    if (c.matchType === MATCH_EXACT && e.entityName !== c.match) return false;
+    if (c.matchType === MATCH_DEFAULT && e.entityName !== null) return false;
+  }
+  return true;
+}
+
 export default defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasResponse>({
   key: 48,
   minVersion: 0,
@@ -59,7 +75,14 @@ export default defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasRe
     if (!canCluster(ctx, AclOperation.DESCRIBE_CONFIGS)) return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: CLUSTER_AUTH_MESSAGE, entries: null });
     const problem = quotaFilterProblem(req);
     if (problem) return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: problem.code, errorMessage: problem.message, entries: null });
-    return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: '', entries: [] });
+    const entries = ctx.clientQuotas
+      .all()
+      .filter((r) => matches(r, req))
+      .map((r) => ({
+        entity: r.entity.map((c) => ({ entityType: c.entityType, entityName: c.entityName })),
+        values: Object.entries(r.values).map(([key, value]) => ({ key, value })),
+      }));
+    return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: '', entries });
   },
   errorResponse(_ctx, _req, code, message) {
     return newDescribeClientQuotasResponse({ throttleTimeMs: 0, errorCode: code, errorMessage: message, entries: null });

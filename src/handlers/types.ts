@@ -20,6 +20,7 @@ import type { TopicsPort } from '../metadata/port.js';
 import type { DataMetrics } from '../metrics.js';
 import type { SchemaValidationPort } from '../schema/port.js';
 import type { Authorizer, Principal } from '../security/authorizer.js';
+import type { ClientQuotasPort } from '../quotas/port.js';
 import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../txn/port.js';
 
 export interface ConnectionInfo {
@@ -57,6 +58,8 @@ export interface BrokerServices {
   readonly metrics: DataMetrics;
   readonly authorizer: Authorizer;
   readonly apiVersions: ApiVersionsPort;
+  /** The client quotas configured (Describe/AlterClientQuotas). */
+  readonly clientQuotas: ClientQuotasPort;
 }
 
 export interface RequestContext extends BrokerServices {

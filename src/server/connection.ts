@@ -13,9 +13,10 @@
  *  - the client leaves more than runnel.socket.unsent.response.max.bytes of responses unread
  *    (write backpressure; no new request starts then either, so unread responses cannot pile up);
  *  - the next frame does not fit the request memory budgets (request-memory.ts);
- *  - the connection has used its turn (below).
+ *  - the connection has used its turn (below);
+ *  - the connection is throttled by a client quota (below).
  * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
- * (time spent waiting for memory excepted).
+ * (time spent waiting for memory or muted by a client quota excepted).
  *
  * Turns: so that a connection with many cheap pipelined requests cannot hold the others back,
  * each entry from outside may start requests for a few milliseconds, then the connection
@@ -25,6 +26,10 @@
  * arrived whole before it is still processed and answered, in order, as Kafka does ("a producer
  * with acks=0 sends some records and closes its connection"), then this side is ended too. Only
  * when the socket closes for good (reset, a failed write, close()) are requests dropped.
+ *
+ * Client quotas (connection-throttle.ts): requests are recorded against the quotas that apply; one
+ * exceeded sets throttle_time_ms and mutes the connection that long (KIP-219): no request is read
+ * or started, so a client ignoring throttle_time_ms is held too.
  *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
@@ -56,6 +61,8 @@ import { FrameReader } from './frame-reader.js';
 import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
 import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
+import type { ClientQuotas } from '../quotas/client-quotas.js';
+import { ConnectionThrottle } from './connection-throttle.js';
 
 /** What a connection uses of the broker, given by the listener (listener.ts). */
 export interface ConnectionDeps {
@@ -67,6 +74,8 @@ export interface ConnectionDeps {
   readonly metrics: RequestMetrics;
   /** The ports every request's context carries. */
   readonly services: BrokerServices;
+  /** Client quota enforcement; absent in tests that build connections by hand. */
+  readonly quotas?: ClientQuotas;
   /** Called once when the connection has closed. */
   connectionClosed(conn: Connection): void;
 }
@@ -90,6 +99,10 @@ interface Pending {
   startedAt: number;
   /** Frame bytes reserved in the request memory budgets until the request is processed. */
   bytes: number;
+  /** Milliseconds the handler ran synchronously (request_percentage), measured only while quotas are active. */
+  handlerMs: number;
+  /** Throttle time (ms) from recording a Produce request's bytes when it started. */
+  throttleMs: number;
 }
 
 /** What a finished request keeps of its decoded request while it waits to be written (nothing). */
@@ -126,6 +139,8 @@ export class Connection implements ConnectionInfo {
   private readonly maxUnsentBytes: number;
   private readonly receiveTimeoutMs: number;
   private readonly idleMs: number;
+  /** Client quotas: recording, throttle_time_ms and the mute (connection-throttle.ts). */
+  private readonly throttle: ConnectionThrottle;
 
   constructor(
     readonly id: number,
@@ -145,6 +160,7 @@ export class Connection implements ConnectionInfo {
       }),
     );
     const config = deps.config;
+    this.throttle = new ConnectionThrottle(deps.quotas, this.guarded('throttle end', () => !this.closed && this.pump()));
     this.maxQueuedRequests = config.int('queued.max.requests');
     this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
     this.receiveTimeoutMs = config.int('runnel.request.receive.timeout.ms');
@@ -218,6 +234,7 @@ export class Connection implements ConnectionInfo {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.receiveTimer) clearTimeout(this.receiveTimer);
+    this.throttle.close();
     this.memory.close();
     const hooks = [...this.closeHooks];
     this.closeHooks.clear();
@@ -284,6 +301,7 @@ export class Connection implements ConnectionInfo {
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
     if (this.turns.usedUp()) return 'turn used up';
+    if (this.throttle.muted()) return 'throttled by a client quota';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
     return null;
@@ -350,7 +368,8 @@ export class Connection implements ConnectionInfo {
    * only forgets the frame, and a timer that fires disarmed does nothing.
    */
   private armReceiveTimer(): void {
-    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame());
+    // Not while a client quota mutes the connection: that wait is ours, not the client's.
+    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame()) && !this.throttle.mutePending;
     if (!due || this.receiveTimeoutMs <= 0) {
       this.receiveDeadlineFrame = -1;
       return;
@@ -406,6 +425,8 @@ export class Connection implements ConnectionInfo {
       response: null,
       startedAt: 0,
       bytes,
+      handlerMs: 0,
+      throttleMs: 0,
     };
     this.queue.push(pending);
     this.pump();
@@ -427,7 +448,7 @@ export class Connection implements ConnectionInfo {
     for (const p of this.queue) {
       if (p.state === 'waiting') {
         const backedUp = this.writer.unsentBytes() > this.maxUnsentBytes;
-        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
+        if (!backedUp && !this.throttle.muted() && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
         else break;
       }
       if (p.state !== 'done') {
@@ -445,10 +466,12 @@ export class Connection implements ConnectionInfo {
   private start(p: Pending): void {
     p.state = 'running';
     p.startedAt = performance.now();
+    if (p.header.apiKey === 0 && this.throttle.active) p.throttleMs = this.throttle.produceStarted(this.principal.name, this.clientId, p.bytes);
     const ctx = requestContext(this.deps.services, p.header, this, this.log);
     let result: object | null | Promise<object | null>;
     try {
       result = isUnsupportedApiVersions(p.header, p.handler) ? ctx.apiVersions.apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION) : p.handler.handle(ctx, p.request);
+      if (this.throttle.active) p.handlerMs = performance.now() - p.startedAt;
     } catch (err) {
       this.finish(p, this.failure(ctx, p, err));
       return;
@@ -496,6 +519,8 @@ export class Connection implements ConnectionInfo {
   }
 
   private finish(p: Pending, res: object | null | 'close'): void {
+    // Quotas are recorded while the request and its frame size are still known.
+    if (res !== 'close' && this.throttle.active) this.throttle.record(this.principal.name, this.clientId, p.header, p.codec, p.request, p.throttleMs, p.handlerMs, res);
     // Processed: its frame no longer counts against the budgets, nor is it kept alive while the
     // response waits behind earlier ones.
     this.memory.release(p.bytes);

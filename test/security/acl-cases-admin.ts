@@ -218,6 +218,15 @@ export const ADMIN_CASES: MatrixCase[] = [
     unchanged: (env) => committed(env, G),
   },
   { name: 'DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster', key: 48, version: 1, body: () => ({ components: [], strict: false }), grants: [clusterGrant(Op.DESCRIBE_CONFIGS)], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
+  {
+    name: 'AlterClientQuotas: ALTER_CONFIGS on the cluster',
+    key: 49,
+    version: 1,
+    body: () => ({ entries: [{ entity: [{ entityType: 'client-id', entityName: 'acl-matrix' }], ops: [{ key: 'producer_byte_rate', value: 1_000_000, remove: false }] }], validateOnly: false }),
+    grants: [clusterGrant(Op.ALTER_CONFIGS)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.entries[0].errorCode,
+  },
   { name: 'DescribeUserScramCredentials: DESCRIBE on the cluster', key: 50, version: 0, body: () => ({ users: [] }), grants: [clusterGrant(Op.DESCRIBE)], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
   {
     name: "DescribeCluster: the cluster's authorized operations need DESCRIBE",
