@@ -31,8 +31,9 @@ export const ACL_CONFIGS: ConfigDef[] = [
     default: '',
     doc: "Principals allowed everything whatever the ACLs say, ';'-separated (User:admin;User:broker). In a cluster the brokers' own principal must be here (or hold CLUSTER_ACTION) for replication.",
     validate: superUsers,
+    undescribed: true,
   },
-  { name: 'allow.everyone.if.no.acl.found', type: 'boolean', default: false, doc: 'With an authorizer: a resource with no ACL at all is open to everyone (true) or to super users only (false, Kafka\'s default).' },
+  { name: 'allow.everyone.if.no.acl.found', type: 'boolean', default: false, doc: 'With an authorizer: a resource with no ACL at all is open to everyone (true) or to super users only (false, Kafka\'s default).', undescribed: true },
   {
     name: 'runnel.authorizer.max.acls',
     type: 'int',

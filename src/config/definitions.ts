@@ -32,6 +32,8 @@ export interface ConfigDef {
   dynamic?: boolean;
   /** The type DescribeConfigs reports when Kafka's differs from how Runnel parses the key. */
   reportedType?: ConfigType | 'short';
+  /** Not listed by DescribeConfigs, as Kafka lists none of its authorizer's own keys. */
+  undescribed?: boolean;
 }
 
 export interface TopicConfigDef extends ConfigDef {
