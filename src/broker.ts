@@ -54,6 +54,8 @@ import { ClusterTopics } from './metadata/cluster-topics.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
+import { EtcdScramStore, FileScramStore, type ScramStore } from './security/sasl/scram-store.js';
+import { SaslService } from './security/sasl/sasl-service.js';
 import { BrokerStartError } from './errors.js';
 
 export type { ListenerAddress };
@@ -90,6 +92,8 @@ export class Broker implements BrokerStatus {
   groups!: GroupCoordinator;
   /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
   producerIds!: ProducerIdsPort;
+  /** SCRAM credentials: a file in the data dir (single node) or etcd (cluster). */
+  scramCredentials!: ScramStore;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
   txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
@@ -239,6 +243,7 @@ export class Broker implements BrokerStatus {
     // is announced. A cluster: the replica manager announces the roles it applies.
     const leadership = (this.leadership = cluster ? this.replicas.leadership : (this.localLeadership = new LocalLeadership(this.topics, this.partitions)));
     this.producerIds = cluster ? cluster.producerIds : await ProducerIdAllocator.open(this.dataDir, this.stateFs);
+    this.scramCredentials = cluster ? new EtcdScramStore(cluster.store) : await FileScramStore.load(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
     this.groups = await startGroupCoordinator({
@@ -286,6 +291,8 @@ export class Broker implements BrokerStatus {
       requestMemory: this.requestMemory,
       metrics: this.metrics,
       services: this.services(),
+      // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
+      sasl: new SaslService(this.config, this.scramCredentials, this.log),
     });
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
@@ -451,6 +458,7 @@ export class Broker implements BrokerStatus {
       metrics: this.metrics,
       authorizer: new AllowAll(),
       apiVersions: this.registry,
+      scramCredentials: this.scramCredentials,
     };
   }
 

@@ -1,4 +1,153 @@
-/** Broker config keys of SASL authentication (sasl.*, listener.name.*.sasl.jaas.config), with Kafka's names; part of BROKER_CONFIGS (definitions.ts). */
-import type { ConfigDef } from './definitions.js';
+/**
+ * Broker config keys of SASL authentication (sasl.*, connections.max.reauth.ms), with Kafka's
+ * names; part of BROKER_CONFIGS (definitions.ts).
+ *
+ * Kafka's listener prefix works for the keys in SASL_LISTENER_KEYS:
+ * `listener.name.<listener>.<key>` (e.g. listener.name.sasl_plaintext.sasl.enabled.mechanisms)
+ * and, for the per-mechanism ones, `listener.name.<listener>.<mechanism>.<key>` (e.g.
+ * listener.name.sasl_plaintext.plain.sasl.jaas.config), listener and mechanism lower-cased as in
+ * Kafka. The most specific one set wins (BrokerConfig.listenerValue).
+ */
+import type { ConfigDef, ConfigValue } from './definitions.js';
+import { atLeast } from './validators.js';
 
-export const SASL_CONFIGS: ConfigDef[] = [];
+/** Mechanisms Runnel serves (GSSAPI/Kerberos is accepted in the list but never offered). */
+export const SERVED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
+
+const mechanismList = (v: ConfigValue) => {
+  if (!Array.isArray(v)) return 'must be a list of SASL mechanisms';
+  for (const m of v) if (m !== 'GSSAPI' && !SERVED_SASL_MECHANISMS.includes(m)) return `'${m}' is not a SASL mechanism Runnel serves (${SERVED_SASL_MECHANISMS.join(', ')})`;
+  return null;
+};
+
+export const SASL_CONFIGS: ConfigDef[] = [
+  {
+    name: 'sasl.enabled.mechanisms',
+    type: 'list',
+    default: ['GSSAPI'],
+    doc: 'SASL mechanisms offered on SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER. GSSAPI (Kafka\'s default) is accepted but not served: a SASL listener must enable at least one other mechanism.',
+    validate: mechanismList,
+  },
+  {
+    name: 'sasl.mechanism.inter.broker.protocol',
+    type: 'string',
+    default: 'GSSAPI',
+    doc: 'Mechanism brokers use to authenticate to each other when inter.broker.listener.name is a SASL listener (credentials from that listener\'s <mechanism>.sasl.jaas.config username/password).',
+  },
+  {
+    name: 'sasl.jaas.config',
+    type: 'password',
+    default: null,
+    doc: 'A JAAS login module entry. PlainLoginModule lists PLAIN users as user_<name>="<password>"; username/password are this broker\'s own credentials towards other brokers. Usually set per listener and mechanism: listener.name.<listener>.<mechanism>.sasl.jaas.config.',
+  },
+  {
+    name: 'sasl.server.callback.handler.class',
+    type: 'class',
+    default: null,
+    doc: 'Accepted for Kafka compatibility: Runnel validates OAUTHBEARER tokens against sasl.oauthbearer.jwks.endpoint.url whatever class is named, and PLAIN users come from the JAAS entry.',
+  },
+  {
+    name: 'connections.max.reauth.ms',
+    type: 'long',
+    default: 0,
+    doc: 'Session lifetime of SASL connections (KIP-368): clients re-authenticate within it; a connection still using an expired session is closed at its next request. 0: sessions never expire.',
+    validate: atLeast(0),
+  },
+  {
+    name: 'sasl.server.max.receive.size',
+    type: 'int',
+    default: 524288,
+    doc: 'Largest frame accepted from a client before it has authenticated (SASL tokens, ApiVersions); a larger size prefix closes the connection before any allocation.',
+    validate: atLeast(1),
+  },
+  {
+    name: 'runnel.sasl.authentication.timeout.ms',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: time a client on a SASL listener has from connecting to completing authentication; then the connection is closed (Kafka relies on connections.max.idle.ms).',
+    validate: atLeast(1),
+  },
+  {
+    name: 'runnel.sasl.audit.log.max.per.second',
+    type: 'int',
+    default: 20,
+    doc: 'Runnel: authentication-failure audit log lines per second at most; the lines over it are counted and the count is logged with the next one (suppressed).',
+    validate: atLeast(1),
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.url',
+    type: 'string',
+    default: null,
+    doc: 'Where OAUTHBEARER token signing keys come from: a file: URL of a JWKS document (re-read every sasl.oauthbearer.jwks.endpoint.refresh.ms). Runnel supports file: URLs only.',
+    validate: (v) => (v === null || (typeof v === 'string' && v.startsWith('file:')) ? null : 'must be a file: URL (Runnel reads JWKS from files only)'),
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.refresh.ms',
+    type: 'long',
+    default: 3600000,
+    doc: 'How often the JWKS file is re-read (a token naming an unknown key id also triggers a re-read, at most once per second).',
+    validate: atLeast(1),
+  },
+  {
+    name: 'sasl.oauthbearer.expected.audience',
+    type: 'list',
+    default: [],
+    doc: 'When set, a token\'s aud claim must contain one of these.',
+  },
+  {
+    name: 'sasl.oauthbearer.expected.issuer',
+    type: 'string',
+    default: null,
+    doc: 'When set, a token\'s iss claim must equal it.',
+  },
+  {
+    name: 'sasl.oauthbearer.sub.claim.name',
+    type: 'string',
+    default: 'sub',
+    doc: 'The token claim that names the principal.',
+  },
+  {
+    name: 'sasl.oauthbearer.clock.skew.seconds',
+    type: 'int',
+    default: 30,
+    doc: 'Clock difference tolerated when checking exp, nbf and iat.',
+    validate: atLeast(0),
+  },
+  {
+    name: 'runnel.sasl.oauthbearer.token.max.bytes',
+    type: 'int',
+    default: 16384,
+    doc: 'Runnel: longest OAUTHBEARER token accepted (also bounded by sasl.server.max.receive.size).',
+    validate: atLeast(1),
+  },
+];
+
+/** Keys that may be set per listener: listener.name.<listener>.<key>. */
+const LISTENER_KEYS = new Set(['sasl.enabled.mechanisms', 'connections.max.reauth.ms', 'sasl.server.max.receive.size']);
+/** Keys that may be set per listener and mechanism: listener.name.<listener>.<mechanism>.<key>. */
+const MECHANISM_KEYS = new Set([
+  'sasl.jaas.config',
+  'sasl.server.callback.handler.class',
+  'sasl.oauthbearer.jwks.endpoint.url',
+  'sasl.oauthbearer.jwks.endpoint.refresh.ms',
+  'sasl.oauthbearer.expected.audience',
+  'sasl.oauthbearer.expected.issuer',
+  'sasl.oauthbearer.sub.claim.name',
+  'sasl.oauthbearer.clock.skew.seconds',
+]);
+const MECHANISMS_LOWER = [...SERVED_SASL_MECHANISMS, 'GSSAPI'].map((m) => m.toLowerCase());
+
+/**
+ * The base key of a listener-prefixed SASL key (`listener.name.l.plain.sasl.jaas.config` →
+ * `sasl.jaas.config`), or null when `key` is not one.
+ */
+export function saslListenerScopedBase(key: string): string | null {
+  const m = /^listener\.name\.([a-z0-9_]+)\.(.+)$/.exec(key);
+  if (!m) return null;
+  const rest = m[2]!;
+  if (LISTENER_KEYS.has(rest)) return rest;
+  for (const mech of MECHANISMS_LOWER) {
+    if (rest.startsWith(`${mech}.`) && MECHANISM_KEYS.has(rest.slice(mech.length + 1))) return rest.slice(mech.length + 1);
+  }
+  return null;
+}

@@ -35,6 +35,15 @@
  * (socket events, timers, promise settlements, the memory pool) runs through `guarded`, which
  * logs an exception at error and closes this connection instead of letting it reach the process.
  *
+ * SASL listeners (SASL_PLAINTEXT, SASL_SSL): the connection has a SaslSession
+ * (security/sasl/session.ts). Until it has authenticated only ApiVersions, SaslHandshake and
+ * SaslAuthenticate are served — any other request closes the connection, as in Kafka —, frames
+ * are bounded by sasl.server.max.receive.size (checked on the size prefix, before allocation) and
+ * authentication must complete within runnel.sasl.authentication.timeout.ms. After SaslHandshake
+ * v0 the client sends bare size-prefixed SASL tokens, answered as bare tokens (onRawToken). A
+ * failed authentication closes the connection once its error response is written
+ * (closeAfterFlush). The principal is the session's once authenticated, else ANONYMOUS.
+ *
  * Handlers get a RequestContext per request: the request's header, this connection, its logger,
  * and the broker's ports (BrokerServices), which the listener passes in with everything else the
  * connection uses of the broker (ConnectionDeps) — never the Broker itself.
@@ -49,6 +58,7 @@ import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../logger.js';
 import type { RequestMetrics } from '../metrics.js';
 import { ANONYMOUS, type Principal } from '../security/authorizer.js';
+import type { SaslSession } from '../security/sasl/session.js';
 import type { BrokerServices, ConnectionInfo, Handler, RequestContext } from '../handlers/types.js';
 import { requestContext } from './request-context.js';
 import { FairTurns } from './fair-turns.js';
@@ -69,7 +79,15 @@ export interface ConnectionDeps {
   readonly services: BrokerServices;
   /** Called once when the connection has closed. */
   connectionClosed(conn: Connection): void;
+  /** SASL sessions for connections on SASL listeners (security/sasl/sasl-service.ts); absent: none. */
+  readonly sasl?: { sessionFor(listener: string, remoteHost: string, remotePort: number): SaslSession | null } | null;
 }
+
+/** SaslHandshake and SaslAuthenticate: their failure responses are followed by closing. */
+const SASL_HANDSHAKE_KEY = 17;
+const SASL_AUTHENTICATE_KEY = 36;
+/** How long a connection closed after an authentication failure waits for its response to flush. */
+const CLOSE_FLUSH_MS = 1000;
 
 /** Longest client id put into log context (it is the client's string). */
 const LOGGED_CLIENT_ID_CHARS = 200;
@@ -98,7 +116,9 @@ const RELEASED_REQUEST = Object.freeze({});
 export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly principal: Principal;
+  /** The connection's SASL authentication, or null on a listener without SASL. */
+  readonly sasl: SaslSession | null;
+  private readonly anonymous: Principal;
   private readonly frames: FrameReader;
   private readonly writer: ResponseWriter;
   private readonly queue: Pending[] = [];
@@ -118,6 +138,11 @@ export class Connection implements ConnectionInfo {
   private clientId: string | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private receiveTimer: NodeJS.Timeout | null = null;
+  private authTimer: NodeJS.Timeout | null = null;
+  /** A bare SASL token (after SaslHandshake v0) is being evaluated: nothing else is read meanwhile. */
+  private rawTokenBusy = false;
+  /** Closing after an authentication failure: the response is flushing, nothing more is read. */
+  private closing = false;
   /** Frames read so far; numbers the frame being received for its deadline. */
   private framesRead = 0;
   /** The frame (framesRead when it started) whose receive deadline runs, or -1 when none does. */
@@ -136,7 +161,8 @@ export class Connection implements ConnectionInfo {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
-    this.principal = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
+    this.anonymous = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
+    this.sasl = deps.sasl?.sessionFor(listener, this.remoteAddress, this.remotePort) ?? null;
     this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
     this.log = this.baseLog;
     this.turns = new FairTurns(
@@ -167,6 +193,34 @@ export class Connection implements ConnectionInfo {
     socket.on('end', this.guarded('socket end', () => this.onPeerEnded()));
     socket.on('close', this.guarded('socket close', () => this.onClosed()));
     this.touch();
+    if (this.sasl) {
+      this.authTimer = setTimeout(this.guarded('authentication timer', () => this.onAuthTimeout()), this.sasl.authTimeoutMs);
+      this.authTimer.unref();
+    }
+  }
+
+  /** Who the connection is: the SASL-authenticated user, else ANONYMOUS. */
+  get principal(): Principal {
+    return this.sasl?.principal ?? this.anonymous;
+  }
+
+  private onAuthTimeout(): void {
+    if (this.closed || !this.sasl || this.sasl.authenticated()) return;
+    this.sasl.connectionFailed('authentication timeout');
+    this.close(`not authenticated within runnel.sasl.authentication.timeout.ms (${this.sasl.authTimeoutMs} ms)`);
+  }
+
+  /**
+   * After a failed authentication: the error response has been handed to the socket; end our side
+   * (Node flushes it first) and read nothing more. A client that does not close its side in time
+   * is cut off.
+   */
+  private closeAfterFlush(reason: string): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.log.info({ reason }, 'closing connection after its response');
+    this.socket.end();
+    setTimeout(this.guarded('close after flush', () => this.close(reason)), CLOSE_FLUSH_MS).unref();
   }
 
   /**
@@ -218,6 +272,7 @@ export class Connection implements ConnectionInfo {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.receiveTimer) clearTimeout(this.receiveTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
     this.memory.close();
     const hooks = [...this.closeHooks];
     this.closeHooks.clear();
@@ -283,6 +338,8 @@ export class Connection implements ConnectionInfo {
 
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
+    if (this.closing) return 'closing';
+    if (this.rawTokenBusy) return 'SASL token';
     if (this.turns.usedUp()) return 'turn used up';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
@@ -305,6 +362,13 @@ export class Connection implements ConnectionInfo {
         if (typeof size !== 'number') {
           this.log.warn({ reason: size.error }, 'invalid request frame');
           this.close(size.error);
+          return;
+        }
+        if (this.sasl !== null && !this.sasl.authenticated() && size > this.sasl.maxReceiveBytes) {
+          const reason = `frame of ${size} bytes before authentication is above sasl.server.max.receive.size (${this.sasl.maxReceiveBytes})`;
+          this.log.warn(reason);
+          this.sasl.connectionFailed('oversized frame before authentication');
+          this.close(reason);
           return;
         }
         if (!this.memory.admit(size)) {
@@ -372,12 +436,18 @@ export class Connection implements ConnectionInfo {
   }
 
   private onFrame(frame: Buffer, bytes: number): void {
+    if (this.sasl?.state === 'raw-token') return this.onRawToken(frame, bytes);
     const r = new Reader(frame);
     const header = readRequestHeaderStart(r);
     if (r.error) return this.close(`truncated request header: ${r.error}`);
     const handler = this.deps.handlers.get(header.apiKey);
     const codec = API_CODECS.get(header.apiKey);
     if (!handler || !codec) return this.close(`unknown API key ${header.apiKey}`);
+    if (this.sasl !== null && !this.sasl.allows(header.apiKey)) {
+      const reason = this.sasl.refusal(header.apiKey);
+      this.sasl.connectionFailed('request before authentication');
+      return this.close(reason);
+    }
     const supported = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!supported && header.apiKey !== API_VERSIONS_KEY) {
       return this.close(`unsupported version ${header.apiVersion} of API ${codec.name} (key ${header.apiKey})`);
@@ -411,6 +481,32 @@ export class Connection implements ConnectionInfo {
     this.pump();
   }
 
+  /**
+   * A bare SASL token (after SaslHandshake v0: no Kafka header). The client waits for each reply,
+   * so nothing may be queued; the reply goes out as a bare size-prefixed token, and a failure
+   * closes the connection without one (Kafka's behaviour for these clients).
+   */
+  private onRawToken(frame: Buffer, bytes: number): void {
+    const session = this.sasl!;
+    if (this.queue.length > 0) {
+      this.memory.release(bytes);
+      return this.close('SASL token pipelined behind a request');
+    }
+    this.rawTokenBusy = true;
+    const done = (reply: Buffer | null): void => {
+      this.memory.release(bytes);
+      this.rawTokenBusy = false;
+      if (this.closed) return;
+      if (reply === null) return this.close('SASL authentication failed');
+      const out = Buffer.allocUnsafe(4 + reply.length);
+      out.writeInt32BE(reply.length, 0);
+      reply.copy(out, 4);
+      this.writer.send([out]);
+      this.readFrames();
+    };
+    session.rawToken(frame).then(this.guarded('SASL token', done), this.guarded('SASL token failure', (err: unknown) => this.fail('SASL token', err)));
+  }
+
   /** Log context names the client (DESIGN §6: {conn, clientId}). */
   private setClientId(clientId: string | null): void {
     this.clientId = clientId;
@@ -438,6 +534,10 @@ export class Connection implements ConnectionInfo {
     while (this.queue.length > 0 && this.queue[0]!.state === 'done') {
       const p = this.queue.shift()!;
       if (p.response) this.writer.send(p.response);
+      const key = p.header.apiKey;
+      if (this.sasl?.closeAfterResponse && (key === SASL_HANDSHAKE_KEY || key === SASL_AUTHENTICATE_KEY)) {
+        return this.closeAfterFlush('SASL authentication failed');
+      }
     }
     this.readFrames();
   }

@@ -27,5 +27,6 @@ export function requestContext(s: BrokerServices, header: RequestHeader, conn: C
     metrics: s.metrics,
     authorizer: s.authorizer,
     apiVersions: s.apiVersions,
+    scramCredentials: s.scramCredentials,
   };
 }

@@ -440,6 +440,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     metrics,
     authorizer: new AllowAll(),
     apiVersions: registry,
+    scramCredentials: { get: async () => null, describe: async () => new Map(), apply: notUsed('scramCredentials') },
   };
   const conn = new FakeConnection();
   let correlationId = 0;
