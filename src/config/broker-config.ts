@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOLS, type ConfigValue } from './definitions.js';
-import { saslListenerScopedBase } from './sasl-configs.js';
+import { checkSaslListeners, saslListenerScopedBase } from './sasl-configs.js';
 import { ConfigError, parseValue } from './values.js';
 import type { ConfigView } from './view.js';
 
@@ -88,6 +88,7 @@ export class BrokerConfig implements ConfigView {
     this.checkSecurityProtocols(this.listeners(), 'listeners');
     if (this.get('advertised.listeners') !== null) this.checkSecurityProtocols(this.advertisedListeners(), 'advertised.listeners');
     this.checkClusterKeys();
+    checkSaslListeners(this);
   }
 
   /**

@@ -10,6 +10,10 @@
  */
 import type { ConfigDef, ConfigValue } from './definitions.js';
 import { atLeast } from './validators.js';
+import { ConfigError } from './values.js';
+import { parseJaasConfig } from '../security/sasl/jaas.js';
+
+export const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 
 /** Mechanisms Runnel serves (GSSAPI/Kerberos is accepted in the list but never offered). */
 export const SERVED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
@@ -150,4 +154,43 @@ export function saslListenerScopedBase(key: string): string | null {
     if (rest.startsWith(`${mech}.`) && MECHANISM_KEYS.has(rest.slice(mech.length + 1))) return rest.slice(mech.length + 1);
   }
   return null;
+}
+
+/** What checkSaslListeners reads of the configuration (BrokerConfig). */
+interface SaslConfigSource {
+  listeners(): Array<{ name: string }>;
+  securityProtocol(listener: string): string;
+  listenerValue(listener: string, mechanism: string | null, key: string): ConfigValue;
+}
+
+/**
+ * Startup check of every SASL_* listener, so a broken SASL setup stops the start with a message
+ * naming the key (exit 2) instead of a listener that fails every login: at least one served
+ * mechanism, a PlainLoginModule JAAS entry for PLAIN, a JWKS URL for OAUTHBEARER.
+ */
+export function checkSaslListeners(config: SaslConfigSource): void {
+  for (const l of config.listeners()) {
+    const protocol = config.securityProtocol(l.name);
+    if (protocol !== 'SASL_PLAINTEXT' && protocol !== 'SASL_SSL') continue;
+    const prefix = `listener.name.${l.name.toLowerCase()}`;
+    const mechanisms = (config.listenerValue(l.name, null, 'sasl.enabled.mechanisms') as string[]).filter((m) => m !== 'GSSAPI');
+    if (mechanisms.length === 0) {
+      throw new ConfigError('sasl.enabled.mechanisms', `Listener ${l.name} uses ${protocol} but sasl.enabled.mechanisms enables no mechanism Runnel serves (GSSAPI/Kerberos is not supported): use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and/or OAUTHBEARER`);
+    }
+    if (mechanisms.includes('PLAIN')) {
+      const jaas = config.listenerValue(l.name, 'PLAIN', 'sasl.jaas.config');
+      const key = `${prefix}.plain.sasl.jaas.config`;
+      if (jaas === null) throw new ConfigError(key, `PLAIN is enabled on listener ${l.name} but ${key} (a PlainLoginModule entry with user_<name>="<password>" options) is not set`);
+      let entry;
+      try {
+        entry = parseJaasConfig(String(jaas));
+      } catch (err) {
+        throw new ConfigError(key, (err as Error).message);
+      }
+      if (entry.loginModule !== PLAIN_LOGIN_MODULE) throw new ConfigError(key, `PLAIN on listener ${l.name} needs ${PLAIN_LOGIN_MODULE}, not ${entry.loginModule}`);
+    }
+    if (mechanisms.includes('OAUTHBEARER') && config.listenerValue(l.name, 'OAUTHBEARER', 'sasl.oauthbearer.jwks.endpoint.url') === null) {
+      throw new ConfigError('sasl.oauthbearer.jwks.endpoint.url', `OAUTHBEARER is enabled on listener ${l.name} but sasl.oauthbearer.jwks.endpoint.url (a file: URL of the JWKS) is not set: Runnel never accepts unsigned tokens`);
+    }
+  }
 }

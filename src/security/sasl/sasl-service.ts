@@ -6,6 +6,7 @@
  * SaslSession from `sessionFor`; PLAINTEXT listeners get none.
  */
 import { ConfigError } from '../../config/values.js';
+import { PLAIN_LOGIN_MODULE } from '../../config/sasl-configs.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Logger } from '../../logger.js';
 import { AuthAudit } from './audit.js';
@@ -18,7 +19,6 @@ import type { ScramStore } from './scram-store.js';
 import { SaslSession, type SaslListenerSettings } from './session.js';
 import type { SaslExchange } from './exchange.js';
 
-export const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 
 /** The JAAS entry of a listener and mechanism, or null when none is configured. */
 export function jaasFor(config: BrokerConfig, listener: string, mechanism: string): JaasEntry | null {
