@@ -206,7 +206,9 @@ export class Connection implements ConnectionInfo {
 
   private onAuthTimeout(): void {
     if (this.closed || !this.sasl || this.sasl.authenticated()) return;
-    this.sasl.connectionFailed('authentication timeout');
+    // A connection that never started SASL (the cluster's liveness probes hold such idle ones) is
+    // closed without an audit line; one that started and did not finish is audited.
+    if (this.sasl.state !== 'handshake') this.sasl.connectionFailed('authentication timeout');
     this.close(`not authenticated within runnel.sasl.authentication.timeout.ms (${this.sasl.authTimeoutMs} ms)`);
   }
 
