@@ -159,6 +159,9 @@ export function saslListenerScopedBase(key: string): string | null {
 /** What checkSaslListeners reads of the configuration (BrokerConfig). */
 interface SaslConfigSource {
   listeners(): Array<{ name: string }>;
+  clusterMode(): boolean;
+  interBrokerListener(): { name: string };
+  string(key: string): string | null;
   securityProtocol(listener: string): string;
   listenerValue(listener: string, mechanism: string | null, key: string): ConfigValue;
 }
@@ -166,7 +169,9 @@ interface SaslConfigSource {
 /**
  * Startup check of every SASL_* listener, so a broken SASL setup stops the start with a message
  * naming the key (exit 2) instead of a listener that fails every login: at least one served
- * mechanism, a PlainLoginModule JAAS entry for PLAIN, a JWKS URL for OAUTHBEARER.
+ * mechanism, a PlainLoginModule JAAS entry for PLAIN, a JWKS URL for OAUTHBEARER; in a cluster
+ * whose inter-broker listener is SASL, an enabled PLAIN/SCRAM sasl.mechanism.inter.broker.protocol
+ * with username and password in that listener's JAAS entry for it.
  */
 export function checkSaslListeners(config: SaslConfigSource): void {
   for (const l of config.listeners()) {
@@ -192,5 +197,29 @@ export function checkSaslListeners(config: SaslConfigSource): void {
     if (mechanisms.includes('OAUTHBEARER') && config.listenerValue(l.name, 'OAUTHBEARER', 'sasl.oauthbearer.jwks.endpoint.url') === null) {
       throw new ConfigError('sasl.oauthbearer.jwks.endpoint.url', `OAUTHBEARER is enabled on listener ${l.name} but sasl.oauthbearer.jwks.endpoint.url (a file: URL of the JWKS) is not set: Runnel never accepts unsigned tokens`);
     }
+  }
+  if (config.clusterMode()) checkInterBrokerSasl(config);
+}
+
+function checkInterBrokerSasl(config: SaslConfigSource): void {
+  const listener = config.interBrokerListener().name;
+  const protocol = config.securityProtocol(listener);
+  if (protocol !== 'SASL_PLAINTEXT' && protocol !== 'SASL_SSL') return;
+  const key = 'sasl.mechanism.inter.broker.protocol';
+  const mechanism = config.string(key) ?? '';
+  const enabled = config.listenerValue(listener, null, 'sasl.enabled.mechanisms') as string[];
+  if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism) || !enabled.includes(mechanism)) {
+    throw new ConfigError(key, `The inter-broker listener ${listener} uses ${protocol}: ${key} (${mechanism}) must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 and enabled in that listener's sasl.enabled.mechanisms`);
+  }
+  const jaasKey = `listener.name.${listener.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
+  const jaas = config.listenerValue(listener, mechanism, 'sasl.jaas.config');
+  let options: Map<string, string> | null = null;
+  try {
+    options = jaas === null ? null : parseJaasConfig(String(jaas)).options;
+  } catch (err) {
+    throw new ConfigError(jaasKey, (err as Error).message);
+  }
+  if (!options?.has('username') || !options.has('password')) {
+    throw new ConfigError(jaasKey, `The inter-broker listener ${listener} uses ${protocol} with ${mechanism}: ${jaasKey} must give this broker's username and password`);
   }
 }
