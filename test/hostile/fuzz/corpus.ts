@@ -69,6 +69,7 @@ export function syntheticCorpus(): CorpusFrame[] {
     [47, { groupId: group, topics: [m.newOffsetDeleteRequestTopic({ name: topic, partitions: [m.newOffsetDeleteRequestPartition({ partitionIndex: 0 })] })] }],
     [48, { components: [m.newDescribeClientQuotasRequestComponent({ entityType: 'user', matchType: 1 })] }],
     [50, { users: [m.newDescribeUserScramCredentialsRequestUser({ name: 'x' })] }],
+    [51, { deletions: [m.newAlterUserScramCredentialsRequestScramCredentialDeletion({ name: 'x', mechanism: 1 })], upsertions: [m.newAlterUserScramCredentialsRequestScramCredentialUpsertion({ name: 'y', mechanism: 2, iterations: 4096, salt: Buffer.from('salt'), saltedPassword: Buffer.alloc(64, 1) })] }],
     [61, { topics: [m.newDescribeProducersRequestTopic({ name: topic, partitionIndexes: [0] })] }],
     [65, { transactionalIds: ['golden-txn'] }],
     [66, { stateFilters: ['Ongoing'], producerIdFilters: [1], durationFilter: -1 }],
