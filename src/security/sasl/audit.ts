@@ -25,12 +25,19 @@ export class AuthAudit {
   private suppressed = 0;
   /** Every failure, logged or not (for tests and metrics). */
   failures = 0;
+  successes = 0;
 
   constructor(
     private readonly log: Logger,
     private readonly maxPerSecond: number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** A successful (re-)authentication: debug only, never rate limited away from the count. */
+  succeeded(s: { listener: string; remote: string; mechanism: string | null; user: string; reauthentication: boolean }): void {
+    this.successes++;
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ event: 'authenticated', ...s, user: s.user.slice(0, LOGGED_USER_CHARS) }, 'authenticated');
+  }
 
   failed(f: AuthFailure): void {
     this.failures++;

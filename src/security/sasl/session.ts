@@ -192,6 +192,7 @@ export class SaslSession {
   }
 
   private complete(name: string, credentialExpiresAtMs: number | null): void {
+    this.settings.audit.succeeded({ listener: this.settings.listener, remote: this.remote, mechanism: this.mechanism, user: name, reauthentication: this.reauthenticating });
     this.principal = { type: 'User', name, host: this.remoteHost };
     this.state = 'complete';
     this.exchange = null;
