@@ -85,17 +85,21 @@ export class ScramExchange implements SaslExchange {
     if (m[1] !== 'n' && m[1] !== 'y') throw this.malformed('client-first-message');
     this.gs2Header = `${m[1]},${m[2] ?? ''},`;
     this.clientFirstBare = m[3]!;
-    const attrs = attributes(this.clientFirstBare.split(','));
+    const parts = this.clientFirstBare.split(',');
+    const attrs = attributes(parts.slice(0, 2));
     if (!attrs || attrs.length < 2 || attrs[0]![0] !== 'n' || attrs[1]![0] !== 'r') throw this.malformed('client-first-message');
     const user = decodeSaslName(attrs[0]![1]);
     if (user === null || user === '') throw this.malformed('user name');
     this.user = user;
     const clientNonce = attrs[1]![1];
     if (clientNonce === '' || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce)) throw this.malformed('nonce');
-    for (const [k, v] of attrs.slice(2)) {
-      if (k === 'm') throw this.malformed('reserved attribute m');
-      // Kafka's extension: `tokenauth=true` authenticates with a delegation token (not supported).
-      if (k === 't' || `${k}=${v}`.startsWith('tokenauth=')) throw new SaslFailure('Authentication failed: delegation tokens are not supported', 'tokenauth', user);
+    // Extensions (Kafka's are key=value with any key, e.g. `tokenauth=true` for delegation tokens).
+    for (const ext of parts.slice(2)) {
+      const eq = ext.indexOf('=');
+      if (eq <= 0) throw this.malformed('extension');
+      const key = ext.slice(0, eq);
+      if (key === 'm') throw this.malformed('reserved attribute m');
+      if (key === 'tokenauth') throw new SaslFailure('Authentication failed: delegation tokens are not supported', 'tokenauth', user);
     }
     if (m[2] !== undefined && decodeSaslName(m[2].slice(2)) !== user) {
       throw new SaslFailure('Authentication failed: Client requested an authorization id that is different from username', 'authzid differs', user);
