@@ -292,7 +292,7 @@ export class Broker implements BrokerStatus {
       metrics: this.metrics,
       services: this.services(),
       // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
-      sasl: new SaslService(this.config, this.scramCredentials, this.log),
+      sasl: new SaslService(this.config, this.scramCredentials, this.log, this.metrics),
     });
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;

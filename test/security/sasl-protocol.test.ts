@@ -197,6 +197,13 @@ describe('SCRAM', () => {
   });
 });
 
+it('counts authentications by listener with Kafka\'s socket-server metric names', () => {
+  const text = t.broker.broker.metrics.render().toString();
+  const count = (name: string) => Number(new RegExp(`^${name}\\{listener="SASL_PLAINTEXT"\\} (\\d+)`, 'm').exec(text)?.[1] ?? -1);
+  expect(count('kafka_server_socketservermetrics_successful_authentication_total')).toBeGreaterThan(0);
+  expect(count('kafka_server_socketservermetrics_failed_authentication_total')).toBeGreaterThan(0);
+});
+
 describe('Describe/AlterUserScramCredentials', () => {
   it('describes stored mechanisms and iterations, never the credentials', async () => {
     const c = await RawClient.connect(t.plain.host, t.plain.port);

@@ -6,6 +6,7 @@
  * reported with the next line that gets through (`suppressed`).
  */
 import type { Logger } from '../../logger.js';
+import type { AuthenticationMetrics } from '../../metrics.js';
 
 export interface AuthFailure {
   listener: string;
@@ -31,16 +32,19 @@ export class AuthAudit {
     private readonly log: Logger,
     private readonly maxPerSecond: number,
     private readonly now: () => number = Date.now,
+    private readonly metrics: AuthenticationMetrics | null = null,
   ) {}
 
   /** A successful (re-)authentication: debug only, never rate limited away from the count. */
   succeeded(s: { listener: string; remote: string; mechanism: string | null; user: string; reauthentication: boolean }): void {
     this.successes++;
+    this.metrics?.authenticated(s.listener, s.reauthentication);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ event: 'authenticated', ...s, user: s.user.slice(0, LOGGED_USER_CHARS) }, 'authenticated');
   }
 
   failed(f: AuthFailure): void {
     this.failures++;
+    this.metrics?.authenticationFailed(f.listener);
     const t = this.now();
     if (t - this.windowStart >= 1000) {
       this.windowStart = t;

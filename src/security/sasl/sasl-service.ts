@@ -9,6 +9,7 @@ import { ConfigError } from '../../config/values.js';
 import { PLAIN_LOGIN_MODULE } from '../../config/sasl-configs.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Logger } from '../../logger.js';
+import type { AuthenticationMetrics } from '../../metrics.js';
 import { AuthAudit } from './audit.js';
 import { type JaasEntry, JaasConfigError, parseJaasConfig } from './jaas.js';
 import { OAuthBearerExchange, JwtValidator } from './oauthbearer.js';
@@ -44,8 +45,9 @@ export class SaslService {
     config: BrokerConfig,
     scram: ScramStore,
     log: Logger,
+    metrics: AuthenticationMetrics | null = null,
   ) {
-    this.audit = new AuthAudit(log.child({ component: 'auth-audit' }), config.int('runnel.sasl.audit.log.max.per.second'));
+    this.audit = new AuthAudit(log.child({ component: 'auth-audit' }), config.int('runnel.sasl.audit.log.max.per.second'), Date.now, metrics);
     for (const l of config.listeners()) {
       if (!isSaslProtocol(config.securityProtocol(l.name))) continue;
       this.listeners.set(l.name, this.listenerSettings(config, l.name, scram, log));
