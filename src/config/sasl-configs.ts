@@ -82,14 +82,28 @@ export const SASL_CONFIGS: ConfigDef[] = [
     name: 'sasl.oauthbearer.jwks.endpoint.url',
     type: 'string',
     default: null,
-    doc: 'Where OAUTHBEARER token signing keys come from: a file: URL of a JWKS document (re-read every sasl.oauthbearer.jwks.endpoint.refresh.ms). Runnel supports file: URLs only.',
-    validate: (v) => (v === null || (typeof v === 'string' && v.startsWith('file:')) ? null : 'must be a file: URL (Runnel reads JWKS from files only)'),
+    doc: 'Where OAUTHBEARER token signing keys come from: a JWKS document at a file:, https: or http: URL (re-read every sasl.oauthbearer.jwks.endpoint.refresh.ms; fetched within runnel.sasl.oauthbearer.jwks.fetch.timeout.ms, at most runnel.sasl.oauthbearer.jwks.max.bytes).',
+    validate: (v) => (v === null || (typeof v === 'string' && /^(file|https?):/.test(v)) ? null : 'must be a file:, https: or http: URL of a JWKS document'),
   },
   {
     name: 'sasl.oauthbearer.jwks.endpoint.refresh.ms',
     type: 'long',
     default: 3600000,
     doc: 'How often the JWKS file is re-read (a token naming an unknown key id also triggers a re-read, at most once per second).',
+    validate: atLeast(1),
+  },
+  {
+    name: 'runnel.sasl.oauthbearer.jwks.fetch.timeout.ms',
+    type: 'int',
+    default: 10000,
+    doc: 'Runnel: time allowed to fetch the JWKS from an http(s) URL; on failure the keys already loaded stay in use (tokens naming an unknown key fail).',
+    validate: atLeast(1),
+  },
+  {
+    name: 'runnel.sasl.oauthbearer.jwks.max.bytes',
+    type: 'int',
+    default: 1048576,
+    doc: 'Runnel: largest JWKS document read (file or URL); a larger one is refused and the keys already loaded stay in use.',
     validate: atLeast(1),
   },
   {
@@ -195,7 +209,7 @@ export function checkSaslListeners(config: SaslConfigSource): void {
       if (entry.loginModule !== PLAIN_LOGIN_MODULE) throw new ConfigError(key, `PLAIN on listener ${l.name} needs ${PLAIN_LOGIN_MODULE}, not ${entry.loginModule}`);
     }
     if (mechanisms.includes('OAUTHBEARER') && config.listenerValue(l.name, 'OAUTHBEARER', 'sasl.oauthbearer.jwks.endpoint.url') === null) {
-      throw new ConfigError('sasl.oauthbearer.jwks.endpoint.url', `OAUTHBEARER is enabled on listener ${l.name} but sasl.oauthbearer.jwks.endpoint.url (a file: URL of the JWKS) is not set: Runnel never accepts unsigned tokens`);
+      throw new ConfigError('sasl.oauthbearer.jwks.endpoint.url', `OAUTHBEARER is enabled on listener ${l.name} but sasl.oauthbearer.jwks.endpoint.url (a file: or https: URL of the JWKS) is not set: Runnel never accepts unsigned tokens`);
     }
   }
   if (config.clusterMode()) checkInterBrokerSasl(config);

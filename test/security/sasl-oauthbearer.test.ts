@@ -10,6 +10,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -104,6 +105,48 @@ describe('invalid tokens: error challenge, then SASL_AUTHENTICATION_FAILED and c
     expect(fin).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: invalid_token' });
     await c.waitClosed();
   });
+});
+
+it('fetches the JWKS from an http URL, and refuses tokens while the endpoint fails', async () => {
+  let jwksBody = JSON.stringify({ keys: [{ ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec-1' }] });
+  let requests = 0;
+  const server: Server = createServer((_req, res) => {
+    requests++;
+    if (jwksBody === '') res.writeHead(503).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(jwksBody);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
+  const b = await startTestBroker({
+    host: undefined,
+    port: undefined,
+    config: {
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+      'listener.security.protocol.map': 'SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'OAUTHBEARER',
+      'listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.jwks.endpoint.url': url,
+    },
+  });
+  try {
+    const attempt = async (token: string) => {
+      const c = await RawClient.connect(b.host, b.port);
+      await c.request(17, 1, { mechanism: 'OAUTHBEARER' });
+      const res = await c.request(36, 2, { authBytes: initial(token) });
+      c.close();
+      return res.authBytes.length === 0 ? 'ok' : 'refused';
+    };
+    expect(await attempt(jwt(good(), { alg: 'ES256', kid: 'ec-1', key: ec.privateKey }))).toBe('ok');
+    expect(await attempt(jwt(good(), { kid: 'rsa-1' }))).toBe('refused'); // not in this JWKS
+    expect(requests).toBeGreaterThanOrEqual(1);
+    jwksBody = '';
+    await new Promise((r) => setTimeout(r, 1100));
+    // The endpoint fails: keys loaded before stay usable, unknown ones are refused.
+    expect(await attempt(jwt(good(), { alg: 'ES256', kid: 'ec-1', key: ec.privateKey }))).toBe('ok');
+    expect(await attempt(jwt(good(), { kid: 'other' }))).toBe('refused');
+  } finally {
+    await b.cleanup();
+    server.close();
+  }
 });
 
 it('kafkajs produces and consumes with an OAUTHBEARER token provider; a bad token fails', async () => {

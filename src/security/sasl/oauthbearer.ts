@@ -1,6 +1,7 @@
 /**
- * SASL/OAUTHBEARER (RFC 7628, KIP-255/KIP-768) with JWT validation against a JWKS file
- * (sasl.oauthbearer.jwks.endpoint.url=file:...).
+ * SASL/OAUTHBEARER (RFC 7628, KIP-255/KIP-768) with JWT validation against a JWKS document
+ * (sasl.oauthbearer.jwks.endpoint.url: a file: URL, or an https:/http: URL fetched with a timeout
+ * and a size bound).
  *
  * Client's message: `n,[a=authzid],` 0x01 `auth=Bearer <jwt>` 0x01 [key=value 0x01]* 0x01.
  * A valid token completes the exchange; its principal is the sasl.oauthbearer.sub.claim.name
@@ -13,11 +14,11 @@
  * only key when the token names none), `exp` required and not past, `nbf`/`iat` not in the
  * future (all within sasl.oauthbearer.clock.skew.seconds), `iss` and `aud` when configured.
  *
- * The JWKS file is read asynchronously, cached, re-read every
- * sasl.oauthbearer.jwks.endpoint.refresh.ms, and also when a token names an unknown key id (at
- * most once a second, so unknown kids cannot make the broker read the file per connection).
+ * The JWKS is read asynchronously, cached, re-read every sasl.oauthbearer.jwks.endpoint.refresh.ms,
+ * and also when a token names an unknown key id (at most once a second, so unknown kids cannot make
+ * the broker read or fetch it per connection). A failed re-read keeps the keys already loaded.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { BrokerConfig } from '../../config/broker-config.js';
@@ -39,7 +40,10 @@ const ALGS: Record<string, { hash: string; kind: 'rsa' | 'pss' | 'ec' }> = {
 const MIN_RELOAD_INTERVAL_MS = 1000;
 
 export interface JwtSettings {
-  jwksPath: string;
+  /** A file: or http(s): URL. */
+  jwksUrl: string;
+  fetchTimeoutMs: number;
+  maxJwksBytes: number;
   refreshMs: number;
   audience: string[];
   issuer: string | null;
@@ -79,7 +83,9 @@ export class JwtValidator {
       throw new ConfigError('sasl.oauthbearer.jwks.endpoint.url', `OAUTHBEARER is enabled on listener ${listener} but sasl.oauthbearer.jwks.endpoint.url (a file: URL of the JWKS) is not set: Runnel never accepts unsigned tokens`);
     }
     return new JwtValidator({
-      jwksPath: fileURLToPath(String(url)),
+      jwksUrl: String(url),
+      fetchTimeoutMs: config.int('runnel.sasl.oauthbearer.jwks.fetch.timeout.ms'),
+      maxJwksBytes: config.int('runnel.sasl.oauthbearer.jwks.max.bytes'),
       refreshMs: Number(v('sasl.oauthbearer.jwks.endpoint.refresh.ms')),
       audience: (v('sasl.oauthbearer.expected.audience') as string[] | null) ?? [],
       issuer: (v('sasl.oauthbearer.expected.issuer') as string | null) ?? null,
@@ -92,7 +98,7 @@ export class JwtValidator {
   private async load(): Promise<void> {
     this.loading ??= (async () => {
       try {
-        const doc = JSON.parse(await readFile(this.s.jwksPath, 'utf8')) as { keys?: unknown };
+        const doc = JSON.parse(await this.readJwks()) as { keys?: unknown };
         const keys = new Map<string, KeyObject>();
         if (!Array.isArray(doc.keys)) throw new Error('no "keys" array');
         doc.keys.forEach((jwk: Record<string, unknown>, i: number) => {
@@ -112,6 +118,33 @@ export class JwtValidator {
     return this.loading;
   }
 
+  /** The JWKS text from its file or URL, within the time and size bounds. */
+  private async readJwks(): Promise<string> {
+    const url = this.s.jwksUrl;
+    if (url.startsWith('file:')) {
+      const path = fileURLToPath(url);
+      if ((await stat(path)).size > this.s.maxJwksBytes) throw new Error('JWKS file above runnel.sasl.oauthbearer.jwks.max.bytes');
+      return readFile(path, 'utf8');
+    }
+    const res = await fetch(url, { signal: AbortSignal.timeout(this.s.fetchTimeoutMs), redirect: 'error' });
+    if (!res.ok) throw new Error(`JWKS endpoint answered HTTP ${res.status}`);
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error('JWKS endpoint sent no body');
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > this.s.maxJwksBytes) {
+        await reader.cancel();
+        throw new Error('JWKS document above runnel.sasl.oauthbearer.jwks.max.bytes');
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
   private async keyFor(kid: string | undefined): Promise<KeyObject | undefined> {
     const age = this.now() - this.loadedAt;
     const find = () => (kid !== undefined ? this.keys.get(kid) : this.keys.size === 1 ? [...this.keys.values()][0] : undefined);
@@ -119,7 +152,10 @@ export class JwtValidator {
       try {
         await this.load();
       } catch (err) {
-        throw new TokenInvalid(`cannot read the JWKS: ${(err as Error).message}`);
+        // The keys loaded before stay in use; only a token that needs another one fails.
+        const key = find();
+        if (key === undefined) throw new TokenInvalid(`cannot read the JWKS: ${(err as Error).message}`);
+        return key;
       }
     }
     return find();

@@ -56,7 +56,7 @@ describe('SASL config keys', () => {
   it('refuses unknown listener-prefixed keys and invalid values', () => {
     expect(() => config({ ...base, 'sasl.enabled.mechanisms': 'PLAIN', 'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS, 'listener.name.sasl_plaintext.no.such': 'x' })).toThrow("Unknown configuration 'listener.name.sasl_plaintext.no.such'");
     expect(() => config({ ...base, 'sasl.enabled.mechanisms': 'PLAIN,KERBEROS5' })).toThrow("'KERBEROS5' is not a SASL mechanism");
-    expect(() => config({ ...base, 'sasl.enabled.mechanisms': 'OAUTHBEARER', 'sasl.oauthbearer.jwks.endpoint.url': 'https://idp/jwks' })).toThrow('file: URL');
+    expect(() => config({ ...base, 'sasl.enabled.mechanisms': 'OAUTHBEARER', 'sasl.oauthbearer.jwks.endpoint.url': 'ldap://idp/jwks' })).toThrow('must be a file:, https: or http: URL');
   });
 
   it('stops the start of a SASL listener that cannot authenticate anyone', () => {
