@@ -11,7 +11,7 @@
 import type { ConfigDef, ConfigValue } from './definitions.js';
 import { atLeast } from './validators.js';
 import { ConfigError } from './values.js';
-import { parseJaasConfig } from '../security/sasl/jaas.js';
+import { parseJaasConfig } from './jaas.js';
 
 export const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 

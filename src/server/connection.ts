@@ -35,14 +35,7 @@
  * (socket events, timers, promise settlements, the memory pool) runs through `guarded`, which
  * logs an exception at error and closes this connection instead of letting it reach the process.
  *
- * SASL listeners (SASL_PLAINTEXT, SASL_SSL): the connection has a SaslSession
- * (security/sasl/session.ts). Until it has authenticated only ApiVersions, SaslHandshake and
- * SaslAuthenticate are served — any other request closes the connection, as in Kafka —, frames
- * are bounded by sasl.server.max.receive.size (checked on the size prefix, before allocation) and
- * authentication must complete within runnel.sasl.authentication.timeout.ms. After SaslHandshake
- * v0 the client sends bare size-prefixed SASL tokens, answered as bare tokens (onRawToken). A
- * failed authentication closes the connection once its error response is written
- * (closeAfterFlush). The principal is the session's once authenticated, else ANONYMOUS.
+ * SASL listeners: until authenticated only SASL requests are served, bounded (sasl-gate.ts).
  *
  * Handlers get a RequestContext per request: the request's header, this connection, its logger,
  * and the broker's ports (BrokerServices), which the listener passes in with everything else the
@@ -59,6 +52,7 @@ import type { Logger } from '../logger.js';
 import type { RequestMetrics } from '../metrics.js';
 import { ANONYMOUS, type Principal } from '../security/authorizer.js';
 import type { SaslSession } from '../security/sasl/session.js';
+import { SaslGate } from './sasl-gate.js';
 import type { BrokerServices, ConnectionInfo, Handler, RequestContext } from '../handlers/types.js';
 import { requestContext } from './request-context.js';
 import { FairTurns } from './fair-turns.js';
@@ -82,12 +76,6 @@ export interface ConnectionDeps {
   /** SASL sessions for connections on SASL listeners (security/sasl/sasl-service.ts); absent: none. */
   readonly sasl?: { sessionFor(listener: string, remoteHost: string, remotePort: number): SaslSession | null } | null;
 }
-
-/** SaslHandshake and SaslAuthenticate: their failure responses are followed by closing. */
-const SASL_HANDSHAKE_KEY = 17;
-const SASL_AUTHENTICATE_KEY = 36;
-/** How long a connection closed after an authentication failure waits for its response to flush. */
-const CLOSE_FLUSH_MS = 1000;
 
 /** Longest client id put into log context (it is the client's string). */
 const LOGGED_CLIENT_ID_CHARS = 200;
@@ -116,8 +104,9 @@ const RELEASED_REQUEST = Object.freeze({});
 export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  /** The connection's SASL authentication, or null on a listener without SASL. */
+  /** The connection's SASL authentication (and its gate), or null on a listener without SASL. */
   readonly sasl: SaslSession | null;
+  private readonly gate: SaslGate | null;
   private readonly anonymous: Principal;
   private readonly frames: FrameReader;
   private readonly writer: ResponseWriter;
@@ -138,11 +127,6 @@ export class Connection implements ConnectionInfo {
   private clientId: string | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private receiveTimer: NodeJS.Timeout | null = null;
-  private authTimer: NodeJS.Timeout | null = null;
-  /** A bare SASL token (after SaslHandshake v0) is being evaluated: nothing else is read meanwhile. */
-  private rawTokenBusy = false;
-  /** Closing after an authentication failure: the response is flushing, nothing more is read. */
-  private closing = false;
   /** Frames read so far; numbers the frame being received for its deadline. */
   private framesRead = 0;
   /** The frame (framesRead when it started) whose receive deadline runs, or -1 when none does. */
@@ -162,7 +146,6 @@ export class Connection implements ConnectionInfo {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.anonymous = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
-    this.sasl = deps.sasl?.sessionFor(listener, this.remoteAddress, this.remotePort) ?? null;
     this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
     this.log = this.baseLog;
     this.turns = new FairTurns(
@@ -193,36 +176,15 @@ export class Connection implements ConnectionInfo {
     socket.on('end', this.guarded('socket end', () => this.onPeerEnded()));
     socket.on('close', this.guarded('socket close', () => this.onClosed()));
     this.touch();
-    if (this.sasl) {
-      this.authTimer = setTimeout(this.guarded('authentication timer', () => this.onAuthTimeout()), this.sasl.authTimeoutMs);
-      this.authTimer.unref();
-    }
+    this.sasl = deps.sasl?.sessionFor(listener, this.remoteAddress, this.remotePort) ?? null;
+    const host = { close: (r: string) => this.close(r), send: (b: Buffer) => this.writer.send([b]), release: (n: number) => this.memory.release(n), readOn: () => this.readFrames() };
+    const end = (reason: string) => (this.log.info({ reason }, 'closing connection after its response'), this.socket.end());
+    this.gate = this.sasl && new SaslGate(this.sasl, { ...host, end, guarded: (what, fn) => this.guarded(what, fn) });
   }
 
   /** Who the connection is: the SASL-authenticated user, else ANONYMOUS. */
   get principal(): Principal {
     return this.sasl?.principal ?? this.anonymous;
-  }
-
-  private onAuthTimeout(): void {
-    if (this.closed || !this.sasl || this.sasl.authenticated()) return;
-    // A connection that never started SASL (the cluster's liveness probes hold such idle ones) is
-    // closed without an audit line; one that started and did not finish is audited.
-    if (this.sasl.state !== 'handshake') this.sasl.connectionFailed('authentication timeout');
-    this.close(`not authenticated within runnel.sasl.authentication.timeout.ms (${this.sasl.authTimeoutMs} ms)`);
-  }
-
-  /**
-   * After a failed authentication: the error response has been handed to the socket; end our side
-   * (Node flushes it first) and read nothing more. A client that does not close its side in time
-   * is cut off.
-   */
-  private closeAfterFlush(reason: string): void {
-    if (this.closing || this.closed) return;
-    this.closing = true;
-    this.log.info({ reason }, 'closing connection after its response');
-    this.socket.end();
-    setTimeout(this.guarded('close after flush', () => this.close(reason)), CLOSE_FLUSH_MS).unref();
   }
 
   /**
@@ -274,7 +236,7 @@ export class Connection implements ConnectionInfo {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.receiveTimer) clearTimeout(this.receiveTimer);
-    if (this.authTimer) clearTimeout(this.authTimer);
+    this.gate?.stop();
     this.memory.close();
     const hooks = [...this.closeHooks];
     this.closeHooks.clear();
@@ -340,8 +302,7 @@ export class Connection implements ConnectionInfo {
 
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
-    if (this.closing) return 'closing';
-    if (this.rawTokenBusy) return 'SASL token';
+    if (this.gate?.closing || this.gate?.rawTokenBusy) return 'SASL';
     if (this.turns.usedUp()) return 'turn used up';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
@@ -366,13 +327,8 @@ export class Connection implements ConnectionInfo {
           this.close(size.error);
           return;
         }
-        if (this.sasl !== null && !this.sasl.authenticated() && size > this.sasl.maxReceiveBytes) {
-          const reason = `frame of ${size} bytes before authentication is above sasl.server.max.receive.size (${this.sasl.maxReceiveBytes})`;
-          this.log.warn(reason);
-          this.sasl.connectionFailed('oversized frame before authentication');
-          this.close(reason);
-          return;
-        }
+        const refused = this.gate?.frameRefusal(size);
+        if (refused) return this.close(refused);
         if (!this.memory.admit(size)) {
           blocked = 'request memory';
           break;
@@ -438,18 +394,15 @@ export class Connection implements ConnectionInfo {
   }
 
   private onFrame(frame: Buffer, bytes: number): void {
-    if (this.sasl?.state === 'raw-token') return this.onRawToken(frame, bytes);
+    if (this.gate?.expectsRawToken()) return this.gate.rawToken(frame, bytes, this.queue.length);
     const r = new Reader(frame);
     const header = readRequestHeaderStart(r);
     if (r.error) return this.close(`truncated request header: ${r.error}`);
     const handler = this.deps.handlers.get(header.apiKey);
     const codec = API_CODECS.get(header.apiKey);
     if (!handler || !codec) return this.close(`unknown API key ${header.apiKey}`);
-    if (this.sasl !== null && !this.sasl.allows(header.apiKey)) {
-      const reason = this.sasl.refusal(header.apiKey);
-      this.sasl.connectionFailed('request before authentication');
-      return this.close(reason);
-    }
+    const refused = this.gate?.requestRefusal(header.apiKey);
+    if (refused) return this.close(refused);
     const supported = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!supported && header.apiKey !== API_VERSIONS_KEY) {
       return this.close(`unsupported version ${header.apiVersion} of API ${codec.name} (key ${header.apiKey})`);
@@ -483,32 +436,6 @@ export class Connection implements ConnectionInfo {
     this.pump();
   }
 
-  /**
-   * A bare SASL token (after SaslHandshake v0: no Kafka header). The client waits for each reply,
-   * so nothing may be queued; the reply goes out as a bare size-prefixed token, and a failure
-   * closes the connection without one (Kafka's behaviour for these clients).
-   */
-  private onRawToken(frame: Buffer, bytes: number): void {
-    const session = this.sasl!;
-    if (this.queue.length > 0) {
-      this.memory.release(bytes);
-      return this.close('SASL token pipelined behind a request');
-    }
-    this.rawTokenBusy = true;
-    const done = (reply: Buffer | null): void => {
-      this.memory.release(bytes);
-      this.rawTokenBusy = false;
-      if (this.closed) return;
-      if (reply === null) return this.close('SASL authentication failed');
-      const out = Buffer.allocUnsafe(4 + reply.length);
-      out.writeInt32BE(reply.length, 0);
-      reply.copy(out, 4);
-      this.writer.send([out]);
-      this.readFrames();
-    };
-    session.rawToken(frame).then(this.guarded('SASL token', done), this.guarded('SASL token failure', (err: unknown) => this.fail('SASL token', err)));
-  }
-
   /** Log context names the client (DESIGN §6: {conn, clientId}). */
   private setClientId(clientId: string | null): void {
     this.clientId = clientId;
@@ -536,10 +463,7 @@ export class Connection implements ConnectionInfo {
     while (this.queue.length > 0 && this.queue[0]!.state === 'done') {
       const p = this.queue.shift()!;
       if (p.response) this.writer.send(p.response);
-      const key = p.header.apiKey;
-      if (this.sasl?.closeAfterResponse && (key === SASL_HANDSHAKE_KEY || key === SASL_AUTHENTICATE_KEY)) {
-        return this.closeAfterFlush('SASL authentication failed');
-      }
+      if (this.gate?.endsAfter(p.header.apiKey)) return;
     }
     this.readFrames();
   }

@@ -11,7 +11,7 @@ import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Logger } from '../../logger.js';
 import type { AuthenticationMetrics } from '../../metrics.js';
 import { AuthAudit } from './audit.js';
-import { type JaasEntry, JaasConfigError, parseJaasConfig } from './jaas.js';
+import { type JaasEntry, JaasConfigError, parseJaasConfig } from '../../config/jaas.js';
 import { OAuthBearerExchange, JwtValidator } from './oauthbearer.js';
 import { PlainExchange, PlainUsers } from './plain.js';
 import { ScramExchange } from './scram.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { BrokerConfig, optionsLayer } from '../../../src/config/broker-config.js';
-import { parseJaasConfig } from '../../../src/security/sasl/jaas.js';
+import { parseJaasConfig } from '../../../src/config/jaas.js';
 import { PlainExchange, PlainUsers } from '../../../src/security/sasl/plain.js';
 import { ScramExchange } from '../../../src/security/sasl/scram.js';
 import { AuthAudit } from '../../../src/security/sasl/audit.js';
