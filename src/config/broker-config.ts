@@ -80,6 +80,7 @@ export class BrokerConfig implements ConfigView {
         const scopedBase = saslListenerScopedBase(key);
         const def = BROKER_CONFIG_BY_NAME.get(scopedBase ?? key);
         if (!def) throw new ConfigError(key, `Unknown configuration '${key}' (from ${layer.source})`);
+        if (def.ignored) this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
         if (scopedBase !== null) this.listenerScoped.set(key, parseValue(def, raw));
         else this.statics.set(key, parseValue(def, raw));
       }

@@ -138,21 +138,35 @@ export const SASL_CONFIGS: ConfigDef[] = [
     doc: 'Runnel: longest OAUTHBEARER token accepted (also bounded by sasl.server.max.receive.size).',
     validate: atLeast(1),
   },
+  // Kafka keys accepted so that a Kafka server.properties starts unchanged; they have no effect
+  // (Kerberos is not served; Runnel's inter-broker SASL logs in from the JAAS username/password).
+  ...[
+    ['sasl.kerberos.service.name', 'string', null],
+    ['sasl.kerberos.kinit.cmd', 'string', '/usr/bin/kinit'],
+    ['sasl.kerberos.min.time.before.relogin', 'long', 60000],
+    ['sasl.kerberos.principal.to.local.rules', 'list', ['DEFAULT']],
+    ['sasl.kerberos.ticket.renew.jitter', 'double', 0.05],
+    ['sasl.kerberos.ticket.renew.window.factor', 'double', 0.8],
+    ['sasl.login.class', 'class', null],
+    ['sasl.login.callback.handler.class', 'class', null],
+    ['sasl.client.callback.handler.class', 'class', null],
+    ['sasl.login.refresh.window.factor', 'double', 0.8],
+    ['sasl.login.refresh.window.jitter', 'double', 0.05],
+    ['sasl.login.refresh.min.period.seconds', 'int', 60],
+    ['sasl.login.refresh.buffer.seconds', 'int', 300],
+    ['sasl.login.connect.timeout.ms', 'int', null],
+    ['sasl.login.read.timeout.ms', 'int', null],
+    ['sasl.login.retry.backoff.ms', 'long', 100],
+    ['sasl.login.retry.backoff.max.ms', 'long', 10000],
+    ['sasl.oauthbearer.scope.claim.name', 'string', 'scope'],
+    ['sasl.oauthbearer.token.endpoint.url', 'string', null],
+    ['sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 'long', 100],
+    ['sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 'long', 10000],
+  ].map(([name, type, def]): ConfigDef => ({ name: name as string, type: type as ConfigDef['type'], default: def as ConfigValue, ignored: true, doc: 'Accepted for compatibility with Kafka; no effect in Runnel.' })),
 ];
 
-/** Keys that may be set per listener: listener.name.<listener>.<key>. */
-const LISTENER_KEYS = new Set(['sasl.enabled.mechanisms', 'connections.max.reauth.ms', 'sasl.server.max.receive.size']);
-/** Keys that may be set per listener and mechanism: listener.name.<listener>.<mechanism>.<key>. */
-const MECHANISM_KEYS = new Set([
-  'sasl.jaas.config',
-  'sasl.server.callback.handler.class',
-  'sasl.oauthbearer.jwks.endpoint.url',
-  'sasl.oauthbearer.jwks.endpoint.refresh.ms',
-  'sasl.oauthbearer.expected.audience',
-  'sasl.oauthbearer.expected.issuer',
-  'sasl.oauthbearer.sub.claim.name',
-  'sasl.oauthbearer.clock.skew.seconds',
-]);
+/** Keys that may be set per listener (listener.name.<listener>.<key>) and per listener and mechanism (listener.name.<listener>.<mechanism>.<key>), as Kafka allows. */
+const SCOPED_KEYS = new Set(SASL_CONFIGS.map((d) => d.name).filter((n) => n !== 'sasl.mechanism.inter.broker.protocol' && !n.startsWith('runnel.')));
 const MECHANISMS_LOWER = [...SERVED_SASL_MECHANISMS, 'GSSAPI'].map((m) => m.toLowerCase());
 
 /**
@@ -163,9 +177,9 @@ export function saslListenerScopedBase(key: string): string | null {
   const m = /^listener\.name\.([a-z0-9_]+)\.(.+)$/.exec(key);
   if (!m) return null;
   const rest = m[2]!;
-  if (LISTENER_KEYS.has(rest)) return rest;
+  if (SCOPED_KEYS.has(rest)) return rest;
   for (const mech of MECHANISMS_LOWER) {
-    if (rest.startsWith(`${mech}.`) && MECHANISM_KEYS.has(rest.slice(mech.length + 1))) return rest.slice(mech.length + 1);
+    if (rest.startsWith(`${mech}.`) && SCOPED_KEYS.has(rest.slice(mech.length + 1))) return rest.slice(mech.length + 1);
   }
   return null;
 }

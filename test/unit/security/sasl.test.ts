@@ -53,6 +53,18 @@ describe('SASL config keys', () => {
     expect(c.listenerValue('OTHER', null, 'connections.max.reauth.ms')).toBe(5000);
   });
 
+  it('accepts Kafka\'s other SASL keys (Kerberos, login, OAuth client) with a warning, globally and per listener and mechanism', () => {
+    const c = config({
+      ...base,
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'sasl.kerberos.service.name': 'kafka',
+      'listener.name.sasl_plaintext.oauthbearer.sasl.login.callback.handler.class': 'org.x.Handler',
+      'sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms': 5000,
+    });
+    expect(c.warnings).toEqual(expect.arrayContaining([expect.stringContaining('sasl.kerberos.service.name (from options) has no effect')]));
+    expect(c.warnings).toHaveLength(3);
+  });
+
   it('refuses unknown listener-prefixed keys and invalid values', () => {
     expect(() => config({ ...base, 'sasl.enabled.mechanisms': 'PLAIN', 'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS, 'listener.name.sasl_plaintext.no.such': 'x' })).toThrow("Unknown configuration 'listener.name.sasl_plaintext.no.such'");
     expect(() => config({ ...base, 'sasl.enabled.mechanisms': 'PLAIN,KERBEROS5' })).toThrow("'KERBEROS5' is not a SASL mechanism");
