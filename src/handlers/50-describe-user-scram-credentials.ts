@@ -58,7 +58,7 @@ export default defineHandler<DescribeUserScramCredentialsRequest, DescribeUserSc
           });
         }
         const credentialInfos = [...creds].map(([m, c]) => newDescribeUserScramCredentialsResponseCredentialInfo({ mechanism: SCRAM_MECHANISM_CODES[m], iterations: c.iterations }));
-        return newDescribeUserScramCredentialsResponseResult({ user, errorCode: ErrorCode.NONE, errorMessage: null, credentialInfos });
+        return newDescribeUserScramCredentialsResponseResult({ user, errorCode: ErrorCode.NONE, errorMessage: '', credentialInfos });
       }),
     ];
     return newDescribeUserScramCredentialsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: '', results });

@@ -30,6 +30,7 @@ import {
   scramMechanismOfCode,
 } from '../security/sasl/scram-formulas.js';
 import type { ScramChange } from '../security/sasl/scram-store.js';
+import { javaHashMapOrder } from '../security/sasl/java-hash-order.js';
 import { defineHandler } from './types.js';
 
 const CLUSTER = { type: AclResourceType.CLUSTER, name: 'kafka-cluster' };
@@ -89,7 +90,8 @@ export default defineHandler<AlterUserScramCredentialsRequest, AlterUserScramCre
     }
     const apply = [...changes].filter(([user]) => !outcome.has(user)).flatMap(([, list]) => list);
     if (apply.length > 0) await ctx.scramCredentials.apply(apply);
-    return newAlterUserScramCredentialsResponse({ throttleTimeMs: 0, results: users.map((u) => result(u, outcome.get(u) ?? { code: ErrorCode.NONE, message: null })) });
+    // In Kafka's order: its results come out of a HashMap keyed by user.
+    return newAlterUserScramCredentialsResponse({ throttleTimeMs: 0, results: javaHashMapOrder(users).map((u) => result(u, outcome.get(u) ?? { code: ErrorCode.NONE, message: null })) });
   },
   errorResponse(_ctx, req, code, message) {
     const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];

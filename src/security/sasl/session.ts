@@ -24,6 +24,7 @@ import { ErrorCode } from '../../../protocol/errors.js';
 import type { Principal } from '../authorizer.js';
 import type { AuthAudit } from './audit.js';
 import { SaslFailure, type SaslExchange } from './exchange.js';
+import { javaHashMapOrder } from './java-hash-order.js';
 
 /** What a session needs of its listener (sasl-service.ts builds it). */
 export interface SaslListenerSettings {
@@ -115,9 +116,11 @@ export class SaslSession {
   }
 
   handshake(mechanism: string, version: number): HandshakeAnswer {
-    const mechanisms = [...this.settings.mechanisms];
+    // Kafka lists them out of a HashMap (java-hash-order.ts).
+    const mechanisms = javaHashMapOrder(this.settings.mechanisms);
     if (this.state === 'complete') {
-      if (this.expiresAtMs === null || version < 1) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+      // Kafka's KafkaApis answer, with no mechanisms.
+      if (this.expiresAtMs === null || version < 1) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
       if (mechanism !== this.mechanism) {
         this.fail(mechanism, null, 'mechanism changed at re-authentication');
         return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
@@ -153,7 +156,7 @@ export class SaslSession {
     try {
       const reply = await this.evaluate(authBytes);
       const lifetime = this.exchange === null ? this.sessionLifetimeMs() : 0;
-      return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: reply, sessionLifetimeMs: version >= 1 ? lifetime : 0 };
+      return { errorCode: ErrorCode.NONE, errorMessage: '', authBytes: reply, sessionLifetimeMs: version >= 1 ? lifetime : 0 };
     } catch (err) {
       if (!(err instanceof SaslFailure)) throw err;
       return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: err.message, authBytes: EMPTY, sessionLifetimeMs: 0 };

@@ -164,3 +164,15 @@ describe('audit log', () => {
     );
   });
 });
+
+describe('Java HashMap order (Kafka lists these out of HashMaps)', () => {
+  it('matches the orders Apache Kafka 4.4 answered with', async () => {
+    const { javaHashMapOrder } = await import('../../../src/security/sasl/java-hash-order.js');
+    // SaslHandshake mechanisms for sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512.
+    expect(javaHashMapOrder(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])).toEqual(['PLAIN', 'SCRAM-SHA-512', 'SCRAM-SHA-256']);
+    // AlterUserScramCredentials results (test/differential/sasl.test.ts).
+    expect(javaHashMapOrder(['ghost', '', 'dave', 'erin', 'frank', 'gina'])).toEqual(['', 'frank', 'dave', 'ghost', 'gina', 'erin']);
+    // Past 12 keys the table doubles.
+    expect(javaHashMapOrder(Array.from({ length: 13 }, (_, i) => `u${i}`))).toHaveLength(13);
+  });
+});
