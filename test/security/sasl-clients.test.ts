@@ -35,6 +35,7 @@ beforeAll(async () => {
       'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
       'offsets.topic.replication.factor': 1,
       'transaction.state.log.replication.factor': 1,
+      'group.initial.rebalance.delay.ms': 0,
     },
   });
   const at = (name: string) => broker.broker.advertised.find((a) => a.name === name)!;
@@ -224,6 +225,7 @@ describe('re-authentication with the Java client (KIP-368)', () => {
         'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
         'connections.max.reauth.ms': 1000,
         'offsets.topic.replication.factor': 1,
+        'group.initial.rebalance.delay.ms': 0,
       },
     });
     try {
@@ -234,7 +236,7 @@ describe('re-authentication with the Java client (KIP-368)', () => {
       await producer.connect();
       await producer.send({ topic: 'reauth', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
       await producer.disconnect();
-      const consumed = await runJava('Consume', ['--bootstrap', bootstrap, '--topic', 'reauth', '--group', 'reauth-g', '--from-beginning', '--max', '1000', '--timeout-ms', '4500', ...props]);
+      const consumed = await runJava('Consume', ['--bootstrap', bootstrap, '--topic', 'reauth', '--group', 'reauth-g', '--from-beginning', '--max', '1000', '--timeout-ms', '6000', ...props]);
       expect(consumed.json.count, consumed.stderr).toBe(3);
       const reauths = lines.filter((l) => l.event === 'authenticated' && l.reauthentication === true);
       expect(reauths.length).toBeGreaterThanOrEqual(2);
