@@ -68,7 +68,9 @@ def kafka_python():
 
         def attempt():
             try:
-                KafkaConsumer(**conf).topics()
+                # Short reconnect backoffs: on a loaded machine a first attempt that times out
+                # must not leave the client waiting its default (up to 30 s) before the next.
+                KafkaConsumer(**conf, reconnect_backoff_ms=100, reconnect_backoff_max_ms=500).topics()
             except KafkaError:
                 pass
         threading.Thread(target=attempt, daemon=True).start()
