@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apacheKafkaAvailable, startApacheKafka, type ApacheKafka } from '../helpers/apache-kafka.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { MECH_CODE, plainToken, saltedPassword, ScramClient, upsertScramUser } from '../helpers/sasl.js';
+import { plainToken, saltedPassword, ScramClient, upsertScramUser } from '../helpers/sasl.js';
 
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";';
 const SASL = {

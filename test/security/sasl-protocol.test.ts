@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { ErrorCode } from '../../protocol/errors.js';
-import { startTestBroker, tempDir, removeDir, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, tempDir, removeDir } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { MECH_CODE, plainToken, saltedPassword, saslLogin, ScramClient, upsertScramUser } from '../helpers/sasl.js';
 
