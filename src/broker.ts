@@ -53,10 +53,12 @@ import { interBrokerAddresses, markerRouting, registryCluster, registryUrlForOth
 import { ClusterTopics } from './metadata/cluster-topics.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
-import { AllowAll } from './security/authorizer.js';
+import { AllowAll, type Authorizer } from './security/authorizer.js';
+import { openAuthorizer } from './security/open-authorizer.js';
 import { EtcdScramStore, FileScramStore, type ScramStore } from './security/sasl/scram-store.js';
 import { SaslService } from './security/sasl/sasl-service.js';
 import { BrokerStartError } from './errors.js';
+import { startQuotas, type BrokerQuotas } from './quotas/start.js';
 
 export type { ListenerAddress };
 
@@ -71,6 +73,8 @@ export class Broker implements BrokerStatus {
   fetchers: FollowerFetchers | undefined;
   /** Cluster mode: the replication data path (follower fetchers, ISR, acks=all; src/replica/replication.ts). */
   replication: Replication | null = null;
+  /** Who may do what (security/): AllowAll unless authorizer.class.name turns ACLs on. */
+  authorizer: Authorizer = new AllowAll();
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -108,6 +112,8 @@ export class Broker implements BrokerStatus {
   /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
   ready = false;
   lifecycle: Lifecycle = 'starting';
+  /** Client quotas: what is configured (file or etcd) and their enforcement (src/quotas/). */
+  quotas: BrokerQuotas | null = null;
   /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
   adminHttp: AdminHttpServer | null = null;
   private listeners: Listeners | null = null;
@@ -285,15 +291,27 @@ export class Broker implements BrokerStatus {
     this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
-    this.listeners = new Listeners(this.config, this.log, {
-      config: this.config,
-      handlers: this.handlers,
-      requestMemory: this.requestMemory,
-      metrics: this.metrics,
-      services: this.services(),
-      // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
-      sasl: new SaslService(this.config, this.scramCredentials, this.log, this.metrics),
-    });
+    const acl = await openAuthorizer({ config: this.config, log: this.log, dataDir: this.dataDir, fs: this.stateFs, etcd: cluster?.store ?? null });
+    this.authorizer = acl.authorizer;
+    this.onStop(() => acl.close());
+    // Client quotas: the data dir on one node, etcd in a cluster (every broker enforces the same).
+    const quotas = (this.quotas = await startQuotas({ config: this.config, dataDir: this.dataDir, stateFs: this.stateFs, etcd: cluster?.store ?? null }));
+    this.onStop(() => quotas.close());
+    this.listeners = new Listeners(
+      this.config,
+      this.log,
+      {
+        config: this.config,
+        handlers: this.handlers,
+        requestMemory: this.requestMemory,
+        metrics: this.metrics,
+        services: this.services(),
+        quotas: quotas.clientQuotas,
+        // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
+        sasl: new SaslService(this.config, this.scramCredentials, this.log, this.metrics),
+      },
+      quotas.connectionRate,
+    );
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
     if (cluster) await this.registerInCluster(cluster);
@@ -456,9 +474,10 @@ export class Broker implements BrokerStatus {
       schemas: this.schemaRegistry.validator,
       configs: new ConfigAdmin({ nodeId: this.nodeId, config: this.config, topics: this.topics }),
       metrics: this.metrics,
-      authorizer: new AllowAll(),
+      authorizer: this.authorizer,
       apiVersions: this.registry,
       scramCredentials: this.scramCredentials,
+      clientQuotas: this.quotas!.port,
     };
   }
 

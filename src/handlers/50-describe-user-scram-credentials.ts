@@ -7,7 +7,10 @@
  * not exist: U", and a user named more than once gets one DUPLICATE_RESOURCE result "Cannot
  * describe SCRAM credentials for the same user twice in a single request: U" (listed first, as
  * Kafka does), with Kafka's messages. The top-level error message is empty, not null, as in
- * Kafka's answer. Needs DESCRIBE on the cluster (else CLUSTER_AUTHORIZATION_FAILED at the top).
+ * Kafka's answer.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newDescribeUserScramCredentialsResponse,
@@ -17,20 +20,17 @@ import {
   type DescribeUserScramCredentialsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { AclOperation, AclResourceType } from '../security/authorizer.js';
 import { SCRAM_MECHANISM_CODES } from '../security/sasl/scram-formulas.js';
 import { defineHandler } from './types.js';
-
-const CLUSTER = { type: AclResourceType.CLUSTER, name: 'kafka-cluster' };
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 export default defineHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>({
   key: 50,
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    if (!ctx.authorizer.authorize(ctx.conn.principal, AclOperation.DESCRIBE, CLUSTER)) {
-      return newDescribeUserScramCredentialsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: '', results: [] });
-    }
+    // Authorization: DESCRIBE on the cluster (Kafka's).
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return newDescribeUserScramCredentialsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: CLUSTER_AUTH_MESSAGE, results: [] });
     const all = req.users === null || req.users.length === 0;
     const names = (req.users ?? []).map((u) => u.name);
     const counts = new Map<string, number>();

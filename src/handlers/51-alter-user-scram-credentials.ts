@@ -13,7 +13,10 @@
  *   same user+mechanism twice          DUPLICATE_RESOURCE "A user credential cannot be altered twice in the same request"
  *   deleting a missing credential      RESOURCE_NOT_FOUND "Attempt to delete a user credential that does not exist"
  * A user with any failing alteration gets none of its alterations applied; the others are applied
- * together. Needs ALTER on the cluster (else CLUSTER_AUTHORIZATION_FAILED for every user).
+ * together.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER on the cluster, else
+ * CLUSTER_AUTHORIZATION_FAILED for every user.
  */
 import {
   newAlterUserScramCredentialsResponse,
@@ -22,7 +25,7 @@ import {
   type AlterUserScramCredentialsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { AclOperation, AclResourceType } from '../security/authorizer.js';
+import { AclOperation, canCluster } from './authz.js';
 import {
   credentialFromSaltedPassword,
   SCRAM_MAX_ITERATIONS,
@@ -32,8 +35,6 @@ import {
 import type { ScramChange } from '../security/sasl/scram-store.js';
 import { javaHashMapOrder } from '../security/sasl/java-hash-order.js';
 import { defineHandler } from './types.js';
-
-const CLUSTER = { type: AclResourceType.CLUSTER, name: 'kafka-cluster' };
 
 interface Outcome {
   code: number;
@@ -47,7 +48,7 @@ export default defineHandler<AlterUserScramCredentialsRequest, AlterUserScramCre
   async handle(ctx, req) {
     const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];
     const result = (user: string, o: Outcome) => newAlterUserScramCredentialsResponseAlterUserScramCredentialsResult({ user, errorCode: o.code, errorMessage: o.message });
-    if (!ctx.authorizer.authorize(ctx.conn.principal, AclOperation.ALTER, CLUSTER)) {
+    if (!canCluster(ctx, AclOperation.ALTER)) {
       return newAlterUserScramCredentialsResponse({ throttleTimeMs: 0, results: users.map((u) => result(u, { code: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, message: null })) });
     }
     const outcome = new Map<string, Outcome>();

@@ -22,6 +22,7 @@ import type { SchemaValidationPort } from '../schema/port.js';
 import type { Authorizer, Principal } from '../security/authorizer.js';
 import type { SaslSession } from '../security/sasl/session.js';
 import type { ScramStore } from '../security/sasl/scram-store.js';
+import type { ClientQuotasPort } from '../quotas/port.js';
 import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../txn/port.js';
 
 export interface ConnectionInfo {
@@ -63,6 +64,8 @@ export interface BrokerServices {
   readonly apiVersions: ApiVersionsPort;
   /** SCRAM credentials (data dir on a single node, etcd in a cluster). */
   readonly scramCredentials: ScramStore;
+  /** The client quotas configured (Describe/AlterClientQuotas). */
+  readonly clientQuotas: ClientQuotasPort;
 }
 
 export interface RequestContext extends BrokerServices {

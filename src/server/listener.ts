@@ -1,7 +1,9 @@
 /**
  * The Kafka listeners: one TCP server per configured listener (`listeners`, advertised per
  * `advertised.listeners`), accepting sockets under the connection caps (connection-quotas.ts) and
- * keeping track of the open connections so that a graceful stop can drain them.
+ * keeping track of the open connections so that a graceful stop can drain them. A new connection
+ * over a connection creation rate (quotas/connection-rate.ts) is held for its throttle time, then served
+ * (broker rate) or closed (per-IP rate); held sockets count against the connection caps.
  *
  * Binding is part of startup: a port that cannot be bound fails it with BrokerStartError. An
  * accepted socket becomes a Connection with the deps the composition root passed in; accepting
@@ -16,10 +18,13 @@ import { BrokerStartError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { ConnectionQuotas } from './connection-quotas.js';
+import type { ConnectionRateLimits } from '../quotas/connection-rate.js';
 
 export class Listeners {
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
+  /** Sockets held by a connection creation rate: served or closed when their timer fires. */
+  private readonly held = new Map<Socket, NodeJS.Timeout>();
   private readonly quotas: ConnectionQuotas;
   private readonly deps: ConnectionDeps;
   private nextConnectionId = 1;
@@ -31,6 +36,7 @@ export class Listeners {
     private readonly config: BrokerConfig,
     private readonly log: Logger,
     deps: Omit<ConnectionDeps, 'connectionClosed'>,
+    private readonly connectionRate: ConnectionRateLimits | null = null,
   ) {
     this.quotas = new ConnectionQuotas(config);
     this.deps = { ...deps, connectionClosed: (conn) => this.connectionClosed(conn) };
@@ -80,19 +86,56 @@ export class Listeners {
         socket.destroy();
         return;
       }
-      let conn: Connection;
-      try {
-        conn = new Connection(this.nextConnectionId++, socket, this.deps, listener, this.log);
-      } catch (err) {
-        this.quotas.remove(ip);
-        throw err;
-      }
-      this.connections.add(conn);
-      this.deps.metrics.connectionCreated(listener);
+      const verdict = this.connectionRate?.check(listener, ip);
+      if (verdict === undefined || verdict.action === 'accept') this.serve(socket, listener, ip);
+      else this.hold(socket, listener, ip, verdict.ms, verdict.action === 'delay' ? null : verdict.reason);
     } catch (err) {
       this.log.error({ err, listener }, 'accepting a connection failed');
       socket.destroy();
     }
+  }
+
+  /** A counted socket becomes a Connection. */
+  private serve(socket: Socket, listener: string, ip: string): void {
+    let conn: Connection;
+    try {
+      conn = new Connection(this.nextConnectionId++, socket, this.deps, listener, this.log);
+    } catch (err) {
+      this.quotas.remove(ip);
+      throw err;
+    }
+    this.connections.add(conn);
+    this.deps.metrics.connectionCreated(listener);
+  }
+
+  /** Holds a counted socket for `ms`, then serves it, or closes it when `closeReason` is given. */
+  private hold(socket: Socket, listener: string, ip: string, ms: number, closeReason: string | null): void {
+    this.log.info({ remote: ip, listener, throttleMs: ms, reason: closeReason ?? 'max.connection.creation.rate exceeded' }, closeReason ? 'connection throttled: closing after the throttle time' : 'connection throttled: held');
+    const release = () => {
+      if (!this.held.delete(socket)) return;
+      try {
+        if (closeReason === null && !this.stopping && !socket.destroyed) {
+          this.serve(socket, listener, ip);
+          return;
+        }
+        this.quotas.remove(ip);
+        socket.destroy();
+      } catch (err) {
+        this.log.error({ err, listener }, 'serving a held connection failed');
+        socket.destroy();
+      }
+    };
+    const timer = setTimeout(release, ms);
+    timer.unref();
+    this.held.set(socket, timer);
+    // A held socket the client gives up on is released at once.
+    socket.once('close', () => {
+      if (this.held.has(socket)) {
+        clearTimeout(timer);
+        this.held.delete(socket);
+        this.quotas.remove(ip);
+      }
+    });
   }
 
   private connectionClosed(conn: Connection): void {
@@ -122,6 +165,10 @@ export class Listeners {
   }
 
   closeConnections(reason: string): void {
+    for (const [socket, timer] of this.held) {
+      clearTimeout(timer);
+      socket.destroy(); // its close handler uncounts it
+    }
     for (const c of [...this.connections]) c.close(reason);
   }
 }

@@ -28,5 +28,6 @@ export function requestContext(s: BrokerServices, header: RequestHeader, conn: C
     authorizer: s.authorizer,
     apiVersions: s.apiVersions,
     scramCredentials: s.scramCredentials,
+    clientQuotas: s.clientQuotas,
   };
 }

@@ -115,9 +115,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'no-quota-or-scram-changes',
-    what: 'AlterClientQuotas and AlterUserScramCredentials are not served (their Describe* counterparts answer "none").',
-    why: 'No quotas and no SASL/SCRAM yet.',
-    where: apis(49, 51),
+    what: 'AlterUserScramCredentials is not served (DescribeUserScramCredentials answers "none").',
+    why: 'No SASL/SCRAM yet.',
+    where: apis(51),
   },
   {
     id: 'no-alter-replica-log-dirs',

@@ -28,9 +28,10 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(host: string, port: number): Promise<RawClient> {
+  /** `localAddress`: the client's own address (e.g. 127.0.0.2, for host-based ACLs). */
+  static connect(host: string, port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = connect({ host, port }, () => resolve(new RawClient(s)));
+      const s = connect({ host, port, localAddress }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }

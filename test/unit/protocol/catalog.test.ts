@@ -48,6 +48,7 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   46: ['ListPartitionReassignments', 0, 0, 0],
   47: ['OffsetDelete', 0, 0, -1],
   48: ['DescribeClientQuotas', 0, 1, 1],
+  49: ['AlterClientQuotas', 0, 1, 1],
   50: ['DescribeUserScramCredentials', 0, 0, 0],
   51: ['AlterUserScramCredentials', 0, 0, 0],
   60: ['DescribeCluster', 0, 1, 0],
