@@ -297,3 +297,29 @@ describe('re-authentication (connections.max.reauth.ms)', () => {
     await c.waitClosed();
   });
 });
+
+describe('SASL principals under the StandardAuthorizer', () => {
+  it('a SASL user is the ACL principal: denied without an ACL, served with one; super.users applies', async () => {
+    const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = await import('kafkajs');
+    const a = await startSaslBroker({ 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users': 'User:admin' });
+    try {
+      const as = (username: string, password: string) =>
+        new Kafka({ brokers: [`${a.sasl.host}:${a.sasl.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'plain', username, password } });
+      const admin = as('admin', 'admin-secret').admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'acl-t', numPartitions: 1 }] });
+      const alice = as('alice', 'alice-secret').producer();
+      await alice.connect();
+      const denied = await alice.send({ topic: 'acl-t', messages: [{ value: 'x' }] }).then(() => null, (e: { type?: string; name?: string; message?: string; cause?: { type?: string } }) => e.type ?? e.cause?.type ?? `${e.name}: ${e.message}`);
+      expect(denied).toBe('TOPIC_AUTHORIZATION_FAILED');
+      await admin.createAcls({
+        acl: [{ resourceType: AclResourceTypes.TOPIC, resourceName: 'acl-t', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:alice', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW }],
+      });
+      await alice.send({ topic: 'acl-t', messages: [{ value: 'y' }] });
+      await alice.disconnect();
+      await admin.disconnect();
+    } finally {
+      await a.broker.cleanup();
+    }
+  });
+});
