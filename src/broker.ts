@@ -55,6 +55,8 @@ import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll, type Authorizer } from './security/authorizer.js';
 import { openAuthorizer } from './security/open-authorizer.js';
+import { EtcdScramStore, FileScramStore, type ScramStore } from './security/sasl/scram-store.js';
+import { SaslService } from './security/sasl/sasl-service.js';
 import { BrokerStartError } from './errors.js';
 import { startQuotas, type BrokerQuotas } from './quotas/start.js';
 
@@ -94,6 +96,8 @@ export class Broker implements BrokerStatus {
   groups!: GroupCoordinator;
   /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
   producerIds!: ProducerIdsPort;
+  /** SCRAM credentials: a file in the data dir (single node) or etcd (cluster). */
+  scramCredentials!: ScramStore;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
   txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
@@ -245,6 +249,7 @@ export class Broker implements BrokerStatus {
     // is announced. A cluster: the replica manager announces the roles it applies.
     const leadership = (this.leadership = cluster ? this.replicas.leadership : (this.localLeadership = new LocalLeadership(this.topics, this.partitions)));
     this.producerIds = cluster ? cluster.producerIds : await ProducerIdAllocator.open(this.dataDir, this.stateFs);
+    this.scramCredentials = cluster ? new EtcdScramStore(cluster.store) : await FileScramStore.load(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
     this.groups = await startGroupCoordinator({
@@ -302,6 +307,8 @@ export class Broker implements BrokerStatus {
         metrics: this.metrics,
         services: this.services(),
         quotas: quotas.clientQuotas,
+        // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
+        sasl: new SaslService(this.config, this.scramCredentials, this.log, this.metrics),
       },
       quotas.connectionRate,
     );
@@ -469,6 +476,7 @@ export class Broker implements BrokerStatus {
       metrics: this.metrics,
       authorizer: this.authorizer,
       apiVersions: this.registry,
+      scramCredentials: this.scramCredentials,
       clientQuotas: this.quotas!.port,
     };
   }

@@ -71,13 +71,21 @@ export interface RequestMetrics {
   connectionCreated(listener: string): void;
 }
 
-export class Metrics implements DataMetrics, RequestMetrics {
+/** What SASL authentication counts (security/sasl/audit.ts), by listener, with Kafka's names. */
+export interface AuthenticationMetrics {
+  authenticated(listener: string, reauthentication: boolean): void;
+  authenticationFailed(listener: string): void;
+}
+
+export class Metrics implements DataMetrics, RequestMetrics, AuthenticationMetrics {
   readonly messagesInCounter: TopicCounter;
   readonly bytesInCounter: TopicCounter;
   readonly bytesOutCounter: TopicCounter;
   /** Per API key (an array: keys are small integers). */
   private readonly apis: Array<ApiStats | undefined> = [];
   private readonly connectionsCreated = new Map<string, number>();
+  /** SASL outcomes by listener: [successful, failed, successful re-authentications]. */
+  private readonly authentications = new Map<string, [number, number, number]>();
   readonly fsyncLatency = new Histogram(FSYNC_BUCKETS);
   fsyncFailures = 0;
 
@@ -123,6 +131,20 @@ export class Metrics implements DataMetrics, RequestMetrics {
     this.connectionsCreated.set(listener, (this.connectionsCreated.get(listener) ?? 0) + 1);
   }
 
+  private authCounts(listener: string): [number, number, number] {
+    let c = this.authentications.get(listener);
+    if (!c) this.authentications.set(listener, (c = [0, 0, 0]));
+    return c;
+  }
+
+  authenticated(listener: string, reauthentication: boolean): void {
+    this.authCounts(listener)[reauthentication ? 2 : 0]++;
+  }
+
+  authenticationFailed(listener: string): void {
+    this.authCounts(listener)[1]++;
+  }
+
   fsync(seconds: number, failed: boolean): void {
     if (failed) this.fsyncFailures++;
     else this.fsyncLatency.observe(seconds);
@@ -150,6 +172,15 @@ export class Metrics implements DataMetrics, RequestMetrics {
 
     w.family('kafka_server_socketservermetrics_connection_creation_total', 'counter', 'Connections accepted, by listener.');
     for (const [listener, n] of this.connectionsCreated) w.sample('kafka_server_socketservermetrics_connection_creation_total', n, { listener });
+    const auth: Array<[string, string, number]> = [
+      ['kafka_server_socketservermetrics_successful_authentication_total', 'Successful SASL authentications, by listener.', 0],
+      ['kafka_server_socketservermetrics_failed_authentication_total', 'Failed SASL authentications (bad credentials, unsupported mechanism, timeouts, refused requests), by listener.', 1],
+      ['kafka_server_socketservermetrics_successful_reauthentication_total', 'Successful SASL re-authentications (KIP-368), by listener.', 2],
+    ];
+    for (const [name, help, i] of auth) {
+      w.family(name, 'counter', help);
+      for (const [listener, c] of this.authentications) w.sample(name, c[i]!, { listener });
+    }
 
     w.family('kafka_log_logflushstats_logflush_seconds', 'histogram', 'Duration of segment fdatasync calls (Kafka LogFlushRateAndTimeMs, in seconds).');
     w.histogram('kafka_log_logflushstats_logflush_seconds', this.fsyncLatency);

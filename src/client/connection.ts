@@ -17,11 +17,14 @@ import type { ApiCodec } from '../../protocol/codec-support.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ConnectionError, KafkaResponseError } from './errors.js';
 import { CLIENT_MAX_VERSIONS } from './versions.js';
+import { saslAuthenticate, type SaslCredentials } from './sasl-login.js';
 
 export interface ConnectionOptions {
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Authenticate with SASL after ApiVersions (a SASL_* listener of another broker). */
+  sasl?: SaslCredentials | null;
 }
 
 export interface SendOptions {
@@ -101,6 +104,7 @@ export class BrokerConnection {
     const conn = new BrokerConnection(socket, host, port, opts);
     try {
       await conn.negotiate();
+      if (opts.sasl) await saslAuthenticate(conn, opts.sasl);
     } catch (err) {
       conn.close();
       throw err;

@@ -7,7 +7,8 @@
  * `__` → `_`, `_` → `.`, lower-cased: KAFKA_LOG_RETENTION_MS → log.retention.ms.
  */
 import { readFile } from 'node:fs/promises';
-import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOL, type ConfigValue } from './definitions.js';
+import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOLS, type ConfigValue } from './definitions.js';
+import { checkSaslListeners, saslListenerScopedBase } from './sasl-configs.js';
 import { ConfigError, parseValue } from './values.js';
 import type { ConfigView } from './view.js';
 
@@ -64,6 +65,8 @@ export class BrokerConfig implements ConfigView {
   /** Per-broker dynamic overrides (AlterConfigs on resource '<node id>'). */
   private readonly dynamicBroker = new Map<string, ConfigValue>();
   readonly warnings: string[] = [];
+  /** listener.name.<listener>.[<mechanism>.]<key> values, by their full key (listenerValue). */
+  private readonly listenerScoped = new Map<string, ConfigValue>();
 
   constructor(layers: ConfigLayer[]) {
     for (const layer of layers) {
@@ -73,15 +76,20 @@ export class BrokerConfig implements ConfigView {
           this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
           continue;
         }
-        const def = BROKER_CONFIG_BY_NAME.get(key);
+        // Kafka's listener prefix (listener.name.<l>.[<mechanism>.]<key>): kept under the full key.
+        const scopedBase = saslListenerScopedBase(key);
+        const def = BROKER_CONFIG_BY_NAME.get(scopedBase ?? key);
         if (!def) throw new ConfigError(key, `Unknown configuration '${key}' (from ${layer.source})`);
-        this.statics.set(key, parseValue(def, raw));
+        if (def.ignored) this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
+        if (scopedBase !== null) this.listenerScoped.set(key, parseValue(def, raw));
+        else this.statics.set(key, parseValue(def, raw));
       }
     }
     // Derived checks that need several keys.
     this.checkSecurityProtocols(this.listeners(), 'listeners');
     if (this.get('advertised.listeners') !== null) this.checkSecurityProtocols(this.advertisedListeners(), 'advertised.listeners');
     this.checkClusterKeys();
+    checkSaslListeners(this);
   }
 
   /**
@@ -107,9 +115,10 @@ export class BrokerConfig implements ConfigView {
   }
 
   /**
-   * Every listener's name must map to PLAINTEXT through listener.security.protocol.map, as Kafka
-   * maps names to protocols (a name missing from the map is an error in Kafka too). Runnel has no
-   * TLS or SASL yet, so a listener named or mapped SSL / SASL_* is refused rather than served as
+   * Every listener's name must map to a served protocol (PLAINTEXT, SASL_PLAINTEXT) through
+   * listener.security.protocol.map, as Kafka maps names to protocols (a name missing from the map
+   * is an error in Kafka too). Runnel has no TLS yet, so a listener named or mapped SSL / SASL_SSL
+   * is refused rather than served as
    * unauthenticated plaintext.
    */
   private checkSecurityProtocols(listeners: Array<{ name: string; host: string; port: number }>, key: string): void {
@@ -120,10 +129,30 @@ export class BrokerConfig implements ConfigView {
       if (protocol === undefined) {
         throw new ConfigError(key, `${where} has no security protocol: add ${l.name}:PLAINTEXT to listener.security.protocol.map`);
       }
-      if (protocol !== SERVED_SECURITY_PROTOCOL) {
-        throw new ConfigError(key, `${where} uses security protocol ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet): refusing to serve unauthenticated plaintext on it`);
+      if (!SERVED_SECURITY_PROTOCOLS.includes(protocol)) {
+        throw new ConfigError(key, `${where} uses security protocol ${protocol}, but Runnel serves only ${SERVED_SECURITY_PROTOCOLS.join(' and ')} (no TLS yet): refusing to serve unencrypted plaintext on it`);
       }
     }
+  }
+
+  /**
+   * A key as one listener (and mechanism) sees it: listener.name.<listener>.<mechanism>.<key>,
+   * else listener.name.<listener>.<key>, else the key itself (Kafka's listener prefix rules).
+   */
+  listenerValue(listener: string, mechanism: string | null, key: string): ConfigValue {
+    const l = `listener.name.${listener.toLowerCase()}.`;
+    if (mechanism !== null && this.listenerScoped.has(`${l}${mechanism.toLowerCase()}.${key}`)) return this.listenerScoped.get(`${l}${mechanism.toLowerCase()}.${key}`)!;
+    if (this.listenerScoped.has(l + key)) return this.listenerScoped.get(l + key)!;
+    return this.get(key);
+  }
+
+  /** The security protocol of a listener name (listener.security.protocol.map, validated at start). */
+  securityProtocol(listener: string): string {
+    for (const e of this.list('listener.security.protocol.map')) {
+      const [name, protocol] = e.split(':');
+      if (name!.toUpperCase() === listener.toUpperCase()) return protocol!.toUpperCase();
+    }
+    return 'PLAINTEXT';
   }
 
   /** Value lookup through the layers: dynamic broker > dynamic default > static > default. */

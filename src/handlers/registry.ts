@@ -52,6 +52,7 @@ import listPartitionReassignments from './46-list-partition-reassignments.js';
 import describeClientQuotas from './48-describe-client-quotas.js';
 import alterClientQuotas from './49-alter-client-quotas.js';
 import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import describeProducers from './61-describe-producers.js';
 import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
@@ -101,6 +102,7 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   describeClientQuotas,
   alterClientQuotas,
   describeUserScramCredentials,
+  alterUserScramCredentials,
   describeProducers,
   describeTransactions,
   listTransactions,

@@ -13,6 +13,7 @@
  * negotiates the versions.
  */
 import { BrokerConnection } from '../client/connection.js';
+import type { SaslCredentials } from '../client/sasl-login.js';
 import type { Logger } from '../logger.js';
 import { type ConnectFn, type FetcherSettings, ReplicaFetcher } from './fetcher.js';
 import type { FollowerFetchers } from './follower-fetchers.js';
@@ -22,7 +23,7 @@ import type { ReplicationQuotas } from './replication-quotas.js';
 
 /** Where another broker's inter-broker listener is (null: not known now). */
 export interface BrokerAddresses {
-  addressOf(brokerId: number): { host: string; port: number } | null;
+  addressOf(brokerId: number): { host: string; port: number; sasl?: SaslCredentials | null } | null;
 }
 
 export interface FetcherManagerOptions extends FetcherSettings {
@@ -107,6 +108,6 @@ export class ReplicaFetcherManager implements FollowerFetchers {
     const a = this.opts.addresses.addressOf(brokerId);
     if (a === null) throw new Error(`the address of broker ${brokerId} is not known`);
     const t = this.opts.socketTimeoutMs;
-    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.brokerId}-fetcher-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t });
+    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.brokerId}-fetcher-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t, sasl: a.sasl });
   }
 }

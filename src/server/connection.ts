@@ -39,6 +39,7 @@
  * response, else the connection closes), and every callback that enters this class from outside
  * (socket events, timers, promise settlements, the memory pool) runs through `guarded`, which
  * logs an exception at error and closes this connection instead of letting it reach the process.
+ * SASL listeners: until authenticated only SASL requests are served, bounded (sasl-gate.ts).
  *
  * Handlers get a RequestContext per request: the request's header, this connection, its logger,
  * and the broker's ports (BrokerServices), which the listener passes in with everything else the
@@ -54,6 +55,9 @@ import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../logger.js';
 import type { RequestMetrics } from '../metrics.js';
 import { ANONYMOUS, type Principal } from '../security/authorizer.js';
+import type { SaslSession } from '../security/sasl/session.js';
+import { SaslGate } from './sasl-gate.js';
+import { ReceiveDeadline } from './receive-deadline.js';
 import type { BrokerServices, ConnectionInfo, Handler, RequestContext } from '../handlers/types.js';
 import { requestContext } from './request-context.js';
 import { FairTurns } from './fair-turns.js';
@@ -78,6 +82,8 @@ export interface ConnectionDeps {
   readonly quotas?: ClientQuotas;
   /** Called once when the connection has closed. */
   connectionClosed(conn: Connection): void;
+  /** SASL sessions for connections on SASL listeners (security/sasl/sasl-service.ts); absent: none. */
+  readonly sasl?: { sessionFor(listener: string, remoteHost: string, remotePort: number): SaslSession | null } | null;
 }
 
 /** Longest client id put into log context (it is the client's string). */
@@ -111,7 +117,10 @@ const RELEASED_REQUEST = Object.freeze({});
 export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly principal: Principal;
+  /** The connection's SASL authentication (and its gate), or null on a listener without SASL. */
+  readonly sasl: SaslSession | null;
+  private readonly gate: SaslGate | null;
+  private readonly anonymous: Principal;
   private readonly frames: FrameReader;
   private readonly writer: ResponseWriter;
   private readonly queue: Pending[] = [];
@@ -130,14 +139,11 @@ export class Connection implements ConnectionInfo {
   private log: Logger;
   private clientId: string | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
-  private receiveTimer: NodeJS.Timeout | null = null;
   /** Frames read so far; numbers the frame being received for its deadline. */
   private framesRead = 0;
-  /** The frame (framesRead when it started) whose receive deadline runs, or -1 when none does. */
-  private receiveDeadlineFrame = -1;
+  private readonly receiveDeadline: ReceiveDeadline;
   private readonly maxQueuedRequests: number;
   private readonly maxUnsentBytes: number;
-  private readonly receiveTimeoutMs: number;
   private readonly idleMs: number;
   /** Client quotas: recording, throttle_time_ms and the mute (connection-throttle.ts). */
   private readonly throttle: ConnectionThrottle;
@@ -151,7 +157,7 @@ export class Connection implements ConnectionInfo {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
-    this.principal = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
+    this.anonymous = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
     this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
     this.log = this.baseLog;
     this.turns = new FairTurns(
@@ -163,7 +169,7 @@ export class Connection implements ConnectionInfo {
     this.throttle = new ConnectionThrottle(deps.quotas, this.guarded('throttle end', () => !this.closed && this.pump()));
     this.maxQueuedRequests = config.int('queued.max.requests');
     this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
-    this.receiveTimeoutMs = config.int('runnel.request.receive.timeout.ms');
+    this.receiveDeadline = new ReceiveDeadline(config.int('runnel.request.receive.timeout.ms'), this.guarded('receive timer', (frame: number) => this.onReceiveTimeout(frame)));
     this.idleMs = config.int('connections.max.idle.ms');
     this.frames = new FrameReader(config.int('socket.request.max.bytes'));
     this.memory = new ConnectionMemory(
@@ -183,7 +189,14 @@ export class Connection implements ConnectionInfo {
     socket.on('end', this.guarded('socket end', () => this.onPeerEnded()));
     socket.on('close', this.guarded('socket close', () => this.onClosed()));
     this.touch();
+    this.sasl = deps.sasl?.sessionFor(listener, this.remoteAddress, this.remotePort) ?? null;
+    const host = { close: (r: string) => this.close(r), send: (b: Buffer) => this.writer.send([b]), release: (n: number) => this.memory.release(n), readOn: () => this.readFrames() };
+    const end = (reason: string) => (this.log.info({ reason }, 'closing connection after its response'), this.socket.end());
+    this.gate = this.sasl && new SaslGate(this.sasl, { ...host, end, guarded: (what, fn) => this.guarded(what, fn) });
   }
+
+  /** Who the connection is: the SASL-authenticated user, else ANONYMOUS. */
+  get principal(): Principal { return this.sasl?.principal ?? this.anonymous; }
 
   /**
    * Wraps a callback that enters this connection from outside: an exception in it is a bug, logged
@@ -233,7 +246,8 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.receiveTimer) clearTimeout(this.receiveTimer);
+    this.receiveDeadline.stop();
+    this.gate?.stop();
     this.throttle.close();
     this.memory.close();
     const hooks = [...this.closeHooks];
@@ -300,6 +314,7 @@ export class Connection implements ConnectionInfo {
 
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
+    if (this.gate?.closing || this.gate?.rawTokenBusy) return 'SASL';
     if (this.turns.usedUp()) return 'turn used up';
     if (this.throttle.muted()) return 'throttled by a client quota';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
@@ -325,6 +340,8 @@ export class Connection implements ConnectionInfo {
           this.close(size.error);
           return;
         }
+        const refused = this.gate?.frameRefusal(size);
+        if (refused) return this.close(refused);
         if (!this.memory.admit(size)) {
           blocked = 'request memory';
           break;
@@ -357,46 +374,29 @@ export class Connection implements ConnectionInfo {
     this.armReceiveTimer();
   }
 
-  /**
-   * runnel.request.receive.timeout.ms: a frame that has started arriving must be complete within
-   * it — a deadline for the whole frame, not for each byte, so a client cannot hold a frame's
-   * memory reservation by trickling it. It does not run while the frame waits for memory (we
-   * stopped reading; it restarts when we read on), and it keeps running for an admitted frame
-   * while reading is paused because the client leaves its responses unread (the client's doing).
-   * A connection between frames has no deadline (connections.max.idle.ms applies).
-   * One timer per connection, re-armed with refresh() (no timer allocated per request); disarming
-   * only forgets the frame, and a timer that fires disarmed does nothing.
-   */
+  /** runnel.request.receive.timeout.ms for the frame arriving (receive-deadline.ts has the rules). */
   private armReceiveTimer(): void {
     // Not while a client quota mutes the connection: that wait is ours, not the client's.
-    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame()) && !this.throttle.mutePending;
-    if (!due || this.receiveTimeoutMs <= 0) {
-      this.receiveDeadlineFrame = -1;
-      return;
-    }
-    if (this.receiveDeadlineFrame === this.framesRead) return; // the same frame keeps its deadline
-    this.receiveDeadlineFrame = this.framesRead;
-    if (this.receiveTimer) this.receiveTimer.refresh();
-    else {
-      this.receiveTimer = setTimeout(this.guarded('receive timer', () => this.onReceiveTimeout()), this.receiveTimeoutMs);
-      this.receiveTimer.unref();
-    }
+    this.receiveDeadline.arm(this.frames.midFrame() && (!this.paused || this.memory.receivingFrame()) && !this.throttle.mutePending, this.framesRead);
   }
 
-  private onReceiveTimeout(): void {
-    if (this.closed || this.receiveDeadlineFrame !== this.framesRead) return;
-    const reason = `request frame not received within runnel.request.receive.timeout.ms (${this.receiveTimeoutMs} ms)`;
+  private onReceiveTimeout(frame: number): void {
+    if (this.closed || frame !== this.framesRead) return;
+    const reason = `request frame not received within runnel.request.receive.timeout.ms (${this.receiveDeadline.timeoutMs} ms)`;
     this.log.warn({ buffered: this.frames.bufferedBytes() }, reason);
     this.close(reason);
   }
 
   private onFrame(frame: Buffer, bytes: number): void {
+    if (this.gate?.expectsRawToken()) return this.gate.rawToken(frame, bytes, this.queue.length);
     const r = new Reader(frame);
     const header = readRequestHeaderStart(r);
     if (r.error) return this.close(`truncated request header: ${r.error}`);
     const handler = this.deps.handlers.get(header.apiKey);
     const codec = API_CODECS.get(header.apiKey);
     if (!handler || !codec) return this.close(`unknown API key ${header.apiKey}`);
+    const refused = this.gate?.requestRefusal(header.apiKey);
+    if (refused) return this.close(refused);
     const supported = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!supported && header.apiKey !== API_VERSIONS_KEY) {
       return this.close(`unsupported version ${header.apiVersion} of API ${codec.name} (key ${header.apiKey})`);
@@ -459,6 +459,7 @@ export class Connection implements ConnectionInfo {
     while (this.queue.length > 0 && this.queue[0]!.state === 'done') {
       const p = this.queue.shift()!;
       if (p.response) this.writer.send(p.response);
+      if (this.gate?.endsAfter(p.header.apiKey)) return;
     }
     this.readFrames();
   }

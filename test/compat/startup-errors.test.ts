@@ -63,30 +63,36 @@ describe('startup errors', () => {
     expect(r2.stderr).toMatch(/num.partitions/);
   });
 
-  // Issue 14 item 9: no TLS or SASL yet, so a listener that asks for them must not start and
-  // serve unauthenticated plaintext.
-  it('refuses a listener whose security protocol is not PLAINTEXT, naming the key', async () => {
-    for (const protocol of ['SASL_SSL', 'SSL', 'SASL_PLAINTEXT']) {
+  // Issue 14 item 9: no TLS yet, so a listener that asks for it must not start and serve
+  // unencrypted plaintext; a SASL_PLAINTEXT listener must have a mechanism Runnel serves.
+  it('refuses a listener whose security protocol is not served, naming the key', async () => {
+    for (const protocol of ['SASL_SSL', 'SSL']) {
       const r = await run(process.execPath, [CLI, `--listeners=${protocol}://127.0.0.1:0`, `--log.dirs=${dir()}`], { timeoutMs: 15000 });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`Listener ${protocol}://127.0.0.1:0 in listeners uses security protocol ${protocol}, but Runnel serves only PLAINTEXT`);
+      expect(r.stderr).toContain(`Listener ${protocol}://127.0.0.1:0 in listeners uses security protocol ${protocol}, but Runnel serves only PLAINTEXT and SASL_PLAINTEXT`);
     }
+    const sasl = await run(process.execPath, [CLI, '--listeners=SASL_PLAINTEXT://127.0.0.1:0', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(sasl.code, sasl.stderr).toBe(2);
+    expect(sasl.stderr).toContain('sasl.enabled.mechanisms enables no mechanism Runnel serves (GSSAPI/Kerberos is not supported)');
+    const noJaas = await run(process.execPath, [CLI, '--listeners=SASL_PLAINTEXT://127.0.0.1:0', '--sasl.enabled.mechanisms=PLAIN', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(noJaas.code, noJaas.stderr).toBe(2);
+    expect(noJaas.stderr).toContain('listener.name.sasl_plaintext.plain.sasl.jaas.config');
     // A custom name mapped to SSL, and an advertised listener of a name that is not PLAINTEXT.
     const mapped = await run(process.execPath, [CLI, '--listeners=CLIENT://127.0.0.1:0', '--listener.security.protocol.map=CLIENT:ssl', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
     expect(mapped.code).toBe(2);
-    expect(mapped.stderr).toContain('configuration listener.security.protocol.map: CLIENT:SSL asks for SSL, but Runnel serves only PLAINTEXT');
+    expect(mapped.stderr).toContain('configuration listener.security.protocol.map: CLIENT:SSL asks for SSL, but Runnel serves only PLAINTEXT and SASL_PLAINTEXT');
     const advertised = await run(process.execPath, [CLI, '--listeners=PLAINTEXT://127.0.0.1:0', '--advertised.listeners=SSL://localhost:9093', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
     expect(advertised.code).toBe(2);
     expect(advertised.stderr).toContain('in advertised.listeners uses security protocol SSL');
   });
 
-  it('refuses any non-PLAINTEXT entry of listener.security.protocol.map, and a listener missing from it', async () => {
+  it('refuses any TLS entry of listener.security.protocol.map, and a listener missing from it', async () => {
     const unused = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', '--listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL', `--log.dirs=${dir()}`], {
       timeoutMs: 15000,
     });
     expect(unused.code).toBe(2);
     expect(unused.stderr).toContain('listener.security.protocol.map: EXTERNAL:SASL_SSL asks for SASL_SSL');
-    const env = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', `--log.dirs=${dir()}`], { timeoutMs: 15000, env: { KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:SASL_PLAINTEXT' } });
+    const env = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', `--log.dirs=${dir()}`], { timeoutMs: 15000, env: { KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:SSL' } });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('listener.security.protocol.map');
     const missing = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', `--log.dirs=${dir()}`], { timeoutMs: 15000 });

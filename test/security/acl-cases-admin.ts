@@ -229,6 +229,15 @@ export const ADMIN_CASES: MatrixCase[] = [
   },
   { name: 'DescribeUserScramCredentials: DESCRIBE on the cluster', key: 50, version: 0, body: () => ({ users: [] }), grants: [clusterGrant(Op.DESCRIBE)], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
   {
+    name: 'AlterUserScramCredentials: ALTER on the cluster',
+    key: 51,
+    version: 0,
+    body: () => ({ deletions: [], upsertions: [{ name: 'acl-matrix', mechanism: 2, iterations: 4096, salt: Buffer.alloc(16, 7), saltedPassword: Buffer.alloc(64, 9) }] }),
+    grants: [clusterGrant(Op.ALTER)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.results[0].errorCode,
+  },
+  {
     name: "DescribeCluster: the cluster's authorized operations need DESCRIBE",
     key: 60,
     version: 1,

@@ -70,6 +70,7 @@ export function syntheticCorpus(): CorpusFrame[] {
     [48, { components: [m.newDescribeClientQuotasRequestComponent({ entityType: 'user', matchType: 1 })] }],
     [49, { entries: [m.newAlterClientQuotasRequestEntry({ entity: [m.newAlterClientQuotasRequestEntity({ entityType: 'client-id', entityName: 'fuzz' })], ops: [m.newAlterClientQuotasRequestOp({ key: 'producer_byte_rate', value: 1e9 })] })], validateOnly: true }],
     [50, { users: [m.newDescribeUserScramCredentialsRequestUser({ name: 'x' })] }],
+    [51, { deletions: [m.newAlterUserScramCredentialsRequestScramCredentialDeletion({ name: 'x', mechanism: 1 })], upsertions: [m.newAlterUserScramCredentialsRequestScramCredentialUpsertion({ name: 'y', mechanism: 2, iterations: 4096, salt: Buffer.from('salt'), saltedPassword: Buffer.alloc(64, 1) })] }],
     [61, { topics: [m.newDescribeProducersRequestTopic({ name: topic, partitionIndexes: [0] })] }],
     [65, { transactionalIds: ['golden-txn'] }],
     [66, { stateFilters: ['Ongoing'], producerIdFilters: [1], durationFilter: -1 }],

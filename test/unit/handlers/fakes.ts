@@ -441,6 +441,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     metrics,
     authorizer: new AllowAll(),
     apiVersions: registry,
+    scramCredentials: { get: async () => null, describe: async () => new Map(), apply: notUsed('scramCredentials') },
     clientQuotas: Object.assign(new ClientQuotaStore(memoryQuotaBackend()), { fetchWindowBytes: () => Infinity }),
   };
   const conn = new FakeConnection();
