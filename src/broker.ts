@@ -54,6 +54,8 @@ import { ClusterTopics } from './metadata/cluster-topics.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
+import { loadBrokerTls } from './security/broker-tls.js';
+import type { TlsCertificates } from './security/tls-certificates.js';
 import { BrokerStartError } from './errors.js';
 
 export type { ListenerAddress };
@@ -69,6 +71,8 @@ export class Broker implements BrokerStatus {
   fetchers: FollowerFetchers | undefined;
   /** Cluster mode: the replication data path (follower fetchers, ISR, acks=all; src/replica/replication.ts). */
   replication: Replication | null = null;
+  /** TLS material of the SSL / SASL_SSL listeners and the inter-broker client; null without TLS. */
+  private tls: TlsCertificates | null = null;
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -177,6 +181,13 @@ export class Broker implements BrokerStatus {
     for (const w of this.config.warnings) this.log.warn(w);
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
+    // Before anything else is opened: bad TLS material fails startup with the key to fix.
+    this.tls = await loadBrokerTls(this.config);
+    if (this.tls) {
+      const tls = this.tls;
+      tls.startReloadChecks(this.log.child({ component: 'tls' }));
+      this.onStop(() => tls.stop());
+    }
     this.releaseLock = await lockDataDir(this.dataDir);
     const cluster = await this.joinCluster();
     // Shared by the produce path, the follower fetchers and the transaction coordinator, which all
@@ -257,6 +268,7 @@ export class Broker implements BrokerStatus {
           local: { config: this.config, topics: this.topics, partitions, producerStates, groups },
           routing: markerRouting(cluster, this.config),
           log: this.log.child({ component: 'transactions' }),
+          tls: this.interBrokerTls(),
         })
       : undefined;
     if (markers) this.onStop(() => markers.close());
@@ -286,7 +298,7 @@ export class Broker implements BrokerStatus {
       requestMemory: this.requestMemory,
       metrics: this.metrics,
       services: this.services(),
-    });
+    }, this.tls);
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
     if (cluster) await this.registerInCluster(cluster);
@@ -315,6 +327,13 @@ export class Broker implements BrokerStatus {
    * recorded on first start), and loads the metadata image; the node port answers from it from now
    * on. Null on a single node (etcd3 is never loaded then).
    */
+  /** tls.connect options for connections to other brokers when the inter-broker listener is SSL / SASL_SSL, else null. */
+  private interBrokerTls(): (() => import('node:tls').ConnectionOptions) | null {
+    const tls = this.tls;
+    if (!this.config.usesTls(this.config.interBrokerListener().name) || tls === null) return null;
+    return () => tls.clientOptions();
+  }
+
   private async joinCluster(): Promise<ClusterMode | null> {
     const settings = clusterSettings(this.config);
     if (!settings) return null;
@@ -374,6 +393,7 @@ export class Broker implements BrokerStatus {
       config: this.config,
       isrWriter: new EtcdIsrWriter(cluster.store),
       addresses: interBrokerAddresses(cluster, this.config),
+      tls: this.interBrokerTls(),
       // Kafka's isReplicaIsrEligible: registered and not in a controlled shutdown.
       isrEligible: (id) => {
         const b = cluster.current().brokers.get(id);

@@ -7,7 +7,7 @@
  * `__` → `_`, `_` → `.`, lower-cased: KAFKA_LOG_RETENTION_MS → log.retention.ms.
  */
 import { readFile } from 'node:fs/promises';
-import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOL, type ConfigValue } from './definitions.js';
+import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOLS, TLS_SECURITY_PROTOCOLS, type ConfigValue } from './definitions.js';
 import { ConfigError, parseValue } from './values.js';
 import type { ConfigView } from './view.js';
 
@@ -107,10 +107,9 @@ export class BrokerConfig implements ConfigView {
   }
 
   /**
-   * Every listener's name must map to PLAINTEXT through listener.security.protocol.map, as Kafka
-   * maps names to protocols (a name missing from the map is an error in Kafka too). Runnel has no
-   * TLS or SASL yet, so a listener named or mapped SSL / SASL_* is refused rather than served as
-   * unauthenticated plaintext.
+   * Every listener's name must map to a served protocol through listener.security.protocol.map, as
+   * Kafka maps names to protocols (a name missing from the map is an error in Kafka too). Runnel
+   * has no SASL yet, so a listener mapped SASL_* is refused rather than served unauthenticated.
    */
   private checkSecurityProtocols(listeners: Array<{ name: string; host: string; port: number }>, key: string): void {
     const map = new Map(this.list('listener.security.protocol.map').map((e) => e.split(':').map((x) => x.toUpperCase()) as [string, string]));
@@ -120,8 +119,8 @@ export class BrokerConfig implements ConfigView {
       if (protocol === undefined) {
         throw new ConfigError(key, `${where} has no security protocol: add ${l.name}:PLAINTEXT to listener.security.protocol.map`);
       }
-      if (protocol !== SERVED_SECURITY_PROTOCOL) {
-        throw new ConfigError(key, `${where} uses security protocol ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet): refusing to serve unauthenticated plaintext on it`);
+      if (!SERVED_SECURITY_PROTOCOLS.includes(protocol)) {
+        throw new ConfigError(key, `${where} uses security protocol ${protocol}, but Runnel serves only ${SERVED_SECURITY_PROTOCOLS.join(' and ')} (no SASL yet): refusing to serve it unauthenticated`);
       }
     }
   }
@@ -210,6 +209,17 @@ export class BrokerConfig implements ConfigView {
     const advertised = this.advertisedListeners();
     const name = this.string('inter.broker.listener.name');
     return (name === null ? undefined : advertised.find((l) => l.name.toUpperCase() === name.toUpperCase())) ?? advertised[0]!;
+  }
+
+  /** The security protocol of a listener name (listener.security.protocol.map; upper case). */
+  securityProtocol(listenerName: string): string {
+    const entry = this.list('listener.security.protocol.map').find((e) => e.split(':')[0]!.toUpperCase() === listenerName.toUpperCase());
+    return entry === undefined ? 'PLAINTEXT' : entry.split(':')[1]!.toUpperCase();
+  }
+
+  /** Whether a listener's transport is TLS (SSL, SASL_SSL). */
+  usesTls(listenerName: string): boolean {
+    return TLS_SECURITY_PROTOCOLS.includes(this.securityProtocol(listenerName));
   }
 
   dataDir(): string {

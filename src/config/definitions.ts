@@ -46,13 +46,16 @@ const listenerList = (v: ConfigValue) => {
   return null;
 };
 
-/** Kafka's security protocols; Runnel serves PLAINTEXT only until TLS and SASL exist. */
+/** Kafka's security protocols. */
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
-export const SERVED_SECURITY_PROTOCOL = 'PLAINTEXT';
+/** The ones Runnel serves: PLAINTEXT and SSL (TLS, optionally mTLS); SASL is not served yet. */
+export const SERVED_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL'];
+/** Protocols whose transport is TLS (SASL_SSL's TLS layer is the same as SSL's). */
+export const TLS_SECURITY_PROTOCOLS = ['SSL', 'SASL_SSL'];
 /**
  * listener.security.protocol.map: NAME:PROTOCOL pairs, protocols case-insensitive as in Kafka.
- * An entry that names a protocol Runnel cannot serve is refused: a listener configured as SSL or
- * SASL would otherwise accept unauthenticated plaintext while promising security.
+ * An entry that names a protocol Runnel cannot serve is refused: a listener configured as SASL
+ * would otherwise accept unauthenticated connections while promising authentication.
  */
 const protocolMap = (v: ConfigValue) => {
   if (!Array.isArray(v)) return 'must be a list of NAME:PROTOCOL';
@@ -65,7 +68,7 @@ const protocolMap = (v: ConfigValue) => {
     if (names.has(name)) return `listener ${name} is mapped twice`;
     names.add(name);
     if (!SECURITY_PROTOCOLS.includes(protocol)) return `'${m[2]}' (for ${name}) is not a security protocol: one of ${SECURITY_PROTOCOLS.join(', ')}`;
-    if (protocol !== SERVED_SECURITY_PROTOCOL) return `${name}:${protocol} asks for ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet); map every listener to PLAINTEXT`;
+    if (!SERVED_SECURITY_PROTOCOLS.includes(protocol)) return `${name}:${protocol} asks for ${protocol}, but Runnel serves only ${SERVED_SECURITY_PROTOCOLS.join(' and ')} (no SASL yet); map every listener to one of them`;
   }
   return null;
 };
@@ -106,7 +109,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     type: 'list',
     reportedType: 'string',
     default: SECURITY_PROTOCOLS.map((p) => `${p}:${p}`),
-    doc: 'Security protocol of each listener name, as NAME:PROTOCOL pairs (Kafka\'s default maps the four protocol names to themselves). Runnel serves PLAINTEXT only (no TLS or SASL yet): startup stops if a listener, or a configured entry of this map, uses SSL, SASL_PLAINTEXT or SASL_SSL, or a listener name is not in the map.',
+    doc: 'Security protocol of each listener name, as NAME:PROTOCOL pairs (Kafka\'s default maps the four protocol names to themselves). Runnel serves PLAINTEXT and SSL (no SASL yet): startup stops if a listener, or a configured entry of this map, uses SASL_PLAINTEXT or SASL_SSL, or a listener name is not in the map.',
     validate: protocolMap,
   },
   { name: 'log.dirs', type: 'list', default: null, doc: 'Data directory (Runnel uses the first entry). Defaults to log.dir.' },

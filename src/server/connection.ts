@@ -133,10 +133,12 @@ export class Connection implements ConnectionInfo {
     private readonly deps: ConnectionDeps,
     readonly listener: string,
     rootLog: Logger,
+    /** Who the transport authenticated (an SSL client certificate); ANONYMOUS when absent. */
+    principal?: Principal,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
-    this.principal = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
+    this.principal = principal ?? { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
     this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
     this.log = this.baseLog;
     this.turns = new FairTurns(

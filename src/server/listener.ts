@@ -6,8 +6,14 @@
  * Binding is part of startup: a port that cannot be bound fails it with BrokerStartError. An
  * accepted socket becomes a Connection with the deps the composition root passed in; accepting
  * never throws (it runs in a server callback), and a refused or failed socket is destroyed.
+ *
+ * SSL and SASL_SSL listeners accept TCP the same way (the caps count a socket from its accept, so
+ * a flood of handshakes cannot exceed them), then run the TLS handshake (tls-acceptor.ts); the
+ * Connection is made on the TLS socket once the handshake succeeded, with the principal of the
+ * client certificate on SSL. A listener bound beyond loopback without authentication (PLAINTEXT,
+ * or SSL without required client certificates) is logged as a warning at start.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { ListenerAddress } from '../cluster/node.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -16,12 +22,17 @@ import { BrokerStartError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { ConnectionQuotas } from './connection-quotas.js';
+import type { TlsCertificates } from '../security/tls-certificates.js';
+import type { Principal } from '../security/authorizer.js';
+import { TlsAcceptor } from './tls-acceptor.js';
 
 export class Listeners {
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
   private readonly quotas: ConnectionQuotas;
   private readonly deps: ConnectionDeps;
+  /** TLS handshakes per SSL / SASL_SSL listener name. */
+  private readonly tlsAcceptors = new Map<string, TlsAcceptor>();
   private nextConnectionId = 1;
   private stopping = false;
   /** Where clients reach each listener, with real ports once bound. */
@@ -31,19 +42,48 @@ export class Listeners {
     private readonly config: BrokerConfig,
     private readonly log: Logger,
     deps: Omit<ConnectionDeps, 'connectionClosed'>,
+    /** The broker's TLS material; required when a listener is SSL or SASL_SSL. */
+    private readonly tls: TlsCertificates | null = null,
   ) {
     this.quotas = new ConnectionQuotas(config);
     this.deps = { ...deps, connectionClosed: (conn) => this.connectionClosed(conn) };
+  }
+
+  /** The TLS acceptor of a listener, made on first use (open()); null for a plaintext listener. */
+  private tlsAcceptor(name: string): TlsAcceptor | null {
+    if (!this.config.usesTls(name)) return null;
+    let acceptor = this.tlsAcceptors.get(name);
+    if (acceptor === undefined) {
+      if (this.tls === null) throw new BrokerStartError(`Listener ${name} uses TLS but no TLS material was loaded`);
+      acceptor = new TlsAcceptor(name, this.config, this.tls.material, this.config.securityProtocol(name) === 'SSL', this.log);
+      const a = acceptor;
+      this.tls.subscribe((m) => a.replaceMaterial(m));
+      this.tlsAcceptors.set(name, acceptor);
+    }
+    return acceptor;
+  }
+
+  /** Kafka would accept unauthenticated clients here too; say so when the port is reachable from other hosts. */
+  private warnIfExposed(l: { name: string; host: string; port: number }): void {
+    const protocol = this.config.securityProtocol(l.name);
+    const authenticated = protocol.startsWith('SASL_') || (protocol === 'SSL' && this.config.string('ssl.client.auth') === 'required');
+    if (authenticated || isLoopback(l.host)) return;
+    this.log.warn(
+      { listener: l.name, host: l.host || '0.0.0.0', port: l.port, securityProtocol: protocol },
+      `listener ${l.name} is reachable beyond this host without authentication: anyone who can connect can read, write and delete data (use SSL with ssl.client.auth=required, or bind it to 127.0.0.1)`,
+    );
   }
 
   /** Binds every configured listener; fails with BrokerStartError when one cannot be bound. */
   async open(): Promise<void> {
     const advertisedCfg = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
+      const acceptor = this.tlsAcceptor(l.name);
+      this.warnIfExposed(l);
       // max.connections is broker-wide and checked in accept(), not per server (maxConnections).
       // Half-open: a client's FIN does not end our side at once; the requests it sent before it
       // are processed and answered first (connection.ts).
-      const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.name));
+      const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.name, acceptor));
       await new Promise<void>((resolveListen, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) => {
           const where = `${l.host || '0.0.0.0'}:${l.port}`;
@@ -65,7 +105,7 @@ export class Listeners {
   }
 
   /** A new socket: refused over a connection cap, else a Connection. Never throws (a listener callback). */
-  private accept(socket: Socket, listener: string): void {
+  private accept(socket: Socket, listener: string, tls: TlsAcceptor | null): void {
     // A refused socket may still report an error (a reset) after destroy(); it must not be unhandled.
     socket.on('error', () => undefined);
     try {
@@ -80,19 +120,47 @@ export class Listeners {
         socket.destroy();
         return;
       }
-      let conn: Connection;
-      try {
-        conn = new Connection(this.nextConnectionId++, socket, this.deps, listener, this.log);
-      } catch (err) {
-        this.quotas.remove(ip);
-        throw err;
+      if (tls === null) {
+        this.startConnection(socket, listener, ip, undefined);
+        return;
       }
-      this.connections.add(conn);
-      this.deps.metrics.connectionCreated(listener);
+      // Until the handshake succeeds the socket holds its quota slot; a failed one frees it.
+      let handedOver = false;
+      socket.once('close', () => {
+        if (!handedOver) this.quotas.remove(ip);
+      });
+      tls.accept(socket, (secure, principal) => {
+        handedOver = true;
+        if (this.stopping) {
+          secure.destroy();
+          this.quotas.remove(ip);
+          return;
+        }
+        secure.on('error', () => undefined);
+        try {
+          this.startConnection(secure, listener, ip, principal);
+        } catch (err) {
+          this.log.error({ err, listener }, 'accepting a TLS connection failed');
+          secure.destroy();
+        }
+      });
     } catch (err) {
       this.log.error({ err, listener }, 'accepting a connection failed');
       socket.destroy();
     }
+  }
+
+  /** Makes the Connection of an accepted (and, on TLS listeners, handshaken) socket; its quota slot is taken. */
+  private startConnection(socket: Socket, listener: string, ip: string, principal: Principal | undefined): void {
+    let conn: Connection;
+    try {
+      conn = new Connection(this.nextConnectionId++, socket, this.deps, listener, this.log, principal);
+    } catch (err) {
+      this.quotas.remove(ip);
+      throw err;
+    }
+    this.connections.add(conn);
+    this.deps.metrics.connectionCreated(listener);
   }
 
   private connectionClosed(conn: Connection): void {
@@ -124,4 +192,10 @@ export class Listeners {
   closeConnections(reason: string): void {
     for (const c of [...this.connections]) c.close(reason);
   }
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '[::1]';
 }

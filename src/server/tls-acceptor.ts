@@ -1,0 +1,125 @@
+/**
+ * The TLS side of an SSL or SASL_SSL listener: takes accepted TCP sockets (listener.ts keeps
+ * accepting them with net, so the connection caps apply before any handshake work), runs the
+ * handshake, and hands over the TLS socket with the connection's principal once it succeeded.
+ *
+ * The handshake runs in a tls.Server that never listens itself: sockets are injected with
+ * emit('connection'), Node's documented way of serving sockets accepted elsewhere. That server
+ * gives us the verification of client certificates and setSecureContext(), which swaps the
+ * certificates for new connections without touching established ones (reload).
+ *
+ * A socket that does not complete its handshake within runnel.ssl.handshake.timeout.ms, that is
+ * not TLS (a plaintext Kafka client on a TLS port: its first bytes are not a ClientHello), or whose
+ * certificate does not verify is closed; the failure is logged (rate limited: one line per second
+ * with the count of the others) without anything the peer sent.
+ */
+import { Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { ConfigView } from '../config/view.js';
+import type { Logger } from '../logger.js';
+import { ANONYMOUS, type Principal } from '../security/authorizer.js';
+import { rfc2253Subject, SslPrincipalMapper } from '../security/ssl-principal.js';
+import { clientAuthOptions, type TlsMaterial } from '../security/tls-material.js';
+
+/** What a successful handshake yields. */
+export type SecureSocketHandler = (socket: TLSSocket, principal: Principal) => void;
+
+/** Handshake failures logged per second at most; the rest are counted into the next line. */
+const FAILURE_LOGS_PER_SECOND = 1;
+
+export class TlsAcceptor {
+  private readonly server: TlsServer;
+  /** Raw sockets handed to the handshake, by peer address, until it completes or fails. */
+  private readonly pending = new Map<string, SecureSocketHandler>();
+  private readonly requestCert: boolean;
+  private readonly mapper: SslPrincipalMapper;
+  private failuresUnlogged = 0;
+  private lastFailureLog = 0;
+
+  /**
+   * @param certificatePrincipal true on SSL listeners (the principal comes from the certificate);
+   *   false on SASL_SSL ones, where SASL authenticates and the transport only encrypts.
+   */
+  constructor(
+    private readonly listener: string,
+    config: ConfigView,
+    material: TlsMaterial,
+    private readonly certificatePrincipal: boolean,
+    private readonly log: Logger,
+  ) {
+    const auth = clientAuthOptions(config);
+    this.requestCert = auth.requestCert;
+    this.mapper = SslPrincipalMapper.fromConfig(config.string('ssl.principal.mapping.rules'));
+    this.server = new TlsServer({
+      // tls.Server builds its context from these (it ignores a `secureContext` option).
+      ...material.context,
+      requestCert: auth.requestCert,
+      rejectUnauthorized: auth.rejectUnauthorized,
+      handshakeTimeout: config.int('runnel.ssl.handshake.timeout.ms'),
+      // Sockets come from listener.ts's half-open server; keep that for the TLS layer.
+      allowHalfOpen: true,
+    });
+    this.server.on('secureConnection', (socket: TLSSocket) => this.onSecure(socket));
+    this.server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+      this.handshakeFailed(socket, err.code ?? err.message);
+      socket.destroy();
+    });
+  }
+
+  /** New certificates for new connections (reload); throws when the material is unusable. */
+  replaceMaterial(material: TlsMaterial): void {
+    this.server.setSecureContext(material.context);
+  }
+
+  /** Starts the handshake on an accepted socket; `onSecure` runs once it succeeded. */
+  accept(raw: Socket, onSecure: SecureSocketHandler): void {
+    const key = `${raw.remoteAddress}:${raw.remotePort}`;
+    this.pending.set(key, onSecure);
+    raw.once('close', () => {
+      if (this.pending.get(key) === onSecure) this.pending.delete(key);
+    });
+    this.server.emit('connection', raw);
+  }
+
+  private onSecure(socket: TLSSocket): void {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const handler = this.pending.get(key);
+    this.pending.delete(key);
+    if (handler === undefined) {
+      socket.destroy();
+      return;
+    }
+    const cert = this.requestCert ? socket.getPeerX509Certificate() : undefined;
+    // ssl.client.auth=requested: no certificate is fine, an invalid one is not (required: Node
+    // already refused it in the handshake).
+    if (cert !== undefined && !socket.authorized) {
+      this.handshakeFailed(socket, String(socket.authorizationError ?? 'client certificate not trusted'));
+      socket.destroy();
+      return;
+    }
+    let name = ANONYMOUS;
+    if (this.certificatePrincipal && cert !== undefined) {
+      const subject = rfc2253Subject(cert);
+      const mapped = this.mapper.map(subject);
+      if (mapped === null) {
+        this.handshakeFailed(socket, 'no ssl.principal.mapping.rules rule matches the certificate subject');
+        socket.destroy();
+        return;
+      }
+      name = mapped;
+    }
+    handler(socket, { type: 'User', name, host: socket.remoteAddress ?? '?' });
+  }
+
+  private handshakeFailed(socket: TLSSocket, reason: string): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < 1000 / FAILURE_LOGS_PER_SECOND) {
+      this.failuresUnlogged++;
+      return;
+    }
+    this.lastFailureLog = now;
+    const others = this.failuresUnlogged;
+    this.failuresUnlogged = 0;
+    this.log.info({ listener: this.listener, remote: socket.remoteAddress, reason, othersSinceLastLog: others }, 'TLS handshake failed');
+  }
+}
