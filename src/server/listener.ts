@@ -190,6 +190,7 @@ export class Listeners {
   }
 
   closeConnections(reason: string): void {
+    for (const a of this.tlsAcceptors.values()) a.closePending();
     for (const c of [...this.connections]) c.close(reason);
   }
 }

@@ -30,7 +30,7 @@ const FAILURE_LOGS_PER_SECOND = 1;
 export class TlsAcceptor {
   private readonly server: TlsServer;
   /** Raw sockets handed to the handshake, by peer address, until it completes or fails. */
-  private readonly pending = new Map<string, SecureSocketHandler>();
+  private readonly pending = new Map<string, { raw: Socket; onSecure: SecureSocketHandler }>();
   private readonly requestCert: boolean;
   private readonly mapper: SslPrincipalMapper;
   private failuresUnlogged = 0;
@@ -74,21 +74,34 @@ export class TlsAcceptor {
   /** Starts the handshake on an accepted socket; `onSecure` runs once it succeeded. */
   accept(raw: Socket, onSecure: SecureSocketHandler): void {
     const key = `${raw.remoteAddress}:${raw.remotePort}`;
-    this.pending.set(key, onSecure);
+    const entry = { raw, onSecure };
+    this.pending.set(key, entry);
     raw.once('close', () => {
-      if (this.pending.get(key) === onSecure) this.pending.delete(key);
+      if (this.pending.get(key) === entry) this.pending.delete(key);
     });
+    // A peer that closes during the handshake must close the socket at once. The TLS socket
+    // takes allowHalfOpen from this one, and half-open would leave it waiting for the handshake
+    // timeout; half-open is turned back on for the Connection once the handshake is done.
+    raw.allowHalfOpen = false;
     this.server.emit('connection', raw);
+  }
+
+  /** Closes the sockets still in their handshake (broker stop). */
+  closePending(): void {
+    for (const { raw } of [...this.pending.values()]) raw.destroy();
+    this.pending.clear();
   }
 
   private onSecure(socket: TLSSocket): void {
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
-    const handler = this.pending.get(key);
+    const handler = this.pending.get(key)?.onSecure;
     this.pending.delete(key);
     if (handler === undefined) {
       socket.destroy();
       return;
     }
+    // The Connection answers what arrived before the client's FIN (connection.ts): half-open.
+    socket.allowHalfOpen = true;
     const cert = this.requestCert ? socket.getPeerX509Certificate() : undefined;
     // ssl.client.auth=requested: no certificate is fine, an invalid one is not (required: Node
     // already refused it in the handshake).

@@ -56,6 +56,12 @@ function p12(dir: string, name: string): string {
   return join(dir, `${name}.p12`);
 }
 
+/** A new broker certificate (new serial, same key) as PEM key store text: for reload tests. */
+export function reissueBrokerPem(certs: CertSet): string {
+  sign(certs.dir, 'broker', 'ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n', 20);
+  return readFileSync(join(certs.dir, 'broker.key'), 'utf8') + readFileSync(join(certs.dir, 'broker.crt'), 'utf8');
+}
+
 export function makeCerts(prefix = 'certs'): CertSet {
   const dir = tempDir(prefix);
   makeCa(dir, 'ca', 'Runnel Test CA');

@@ -34,12 +34,17 @@ const listenerAt = (b: RunningBroker, name: string): string => {
 
 async function start(config: Record<string, string | number>): Promise<{ broker: RunningBroker; dataDir: string }> {
   const dir = tempDir('tls');
-  const b = await startBroker({
-    dataDir: dir,
-    logLevel: process.env.RUNNEL_TEST_LOG ?? 'silent',
-    config: { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0', 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 3, ...config },
-  });
-  return { broker: b, dataDir: dir };
+  try {
+    const b = await startBroker({
+      dataDir: dir,
+      logLevel: process.env.RUNNEL_TEST_LOG ?? 'silent',
+      config: { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0', 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 3, ...config },
+    });
+    return { broker: b, dataDir: dir };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 beforeAll(async () => {
@@ -225,6 +230,35 @@ describe('SSL listener, PEM key store file, ssl.client.auth=required', () => {
     expect(ms).toBeGreaterThan(1000);
     expect(ms).toBeLessThan(5000);
   }, 15_000);
+
+  it('failed and abandoned handshakes give their connection slot back (max.connections.per.ip)', async () => {
+    const b = await start({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerPem, 'max.connections.per.ip': 2, 'runnel.ssl.handshake.timeout.ms': 60_000 });
+    try {
+      const port = Number(listenerAt(b.broker, 'SSL').split(':')[1]);
+      for (let i = 0; i < 6; i++) {
+        // Plaintext bytes instead of a ClientHello; then a client that leaves mid-handshake.
+        const s = netConnect({ host: '127.0.0.1', port });
+        s.on('connect', () => s.write(API_VERSIONS_FRAME));
+        await msUntilClosed(s);
+        await new Promise<void>((resolve) => {
+          const t = tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(certs.caCert) });
+          t.on('error', () => resolve());
+          t.on('secureConnect', () => {
+            t.destroy();
+            resolve();
+          });
+        });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const admin = kafkajs(`127.0.0.1:${port}`, { ca: [readFileSync(certs.caCert)] }).admin();
+      await admin.connect();
+      await admin.listTopics();
+      await admin.disconnect();
+    } finally {
+      await b.broker.stop();
+      rmSync(b.dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('the client only accepts the broker with the right CA (the broker\'s certificate names 127.0.0.1)', async () => {
     const err = await new Promise<Error | null>((resolve) => {
