@@ -56,6 +56,7 @@ import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
 import { loadBrokerTls } from './security/broker-tls.js';
 import type { TlsCertificates } from './security/tls-certificates.js';
+import { HttpSecurity } from './security/http-security.js';
 import { BrokerStartError } from './errors.js';
 
 export type { ListenerAddress };
@@ -73,6 +74,8 @@ export class Broker implements BrokerStatus {
   replication: Replication | null = null;
   /** TLS material of the SSL / SASL_SSL listeners and the inter-broker client; null without TLS. */
   private tls: TlsCertificates | null = null;
+  /** TLS and Basic auth of the HTTP ports (admin, schema registry). */
+  private httpSecurity: HttpSecurity | null = null;
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -179,15 +182,16 @@ export class Broker implements BrokerStatus {
   private async open(): Promise<void> {
     const t0 = performance.now();
     for (const w of this.config.warnings) this.log.warn(w);
-    // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
-    await this.startAdminHttp();
-    // Before anything else is opened: bad TLS material fails startup with the key to fix.
+    // TLS material first (the admin port may serve HTTPS): bad material fails startup with the key to fix.
     this.tls = await loadBrokerTls(this.config);
     if (this.tls) {
       const tls = this.tls;
       tls.startReloadChecks(this.log.child({ component: 'tls' }));
       this.onStop(() => tls.stop());
     }
+    this.httpSecurity = new HttpSecurity(this.config, this.tls);
+    // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
+    await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
     const cluster = await this.joinCluster();
     // Shared by the produce path, the follower fetchers and the transaction coordinator, which all
@@ -289,7 +293,7 @@ export class Broker implements BrokerStatus {
     });
     const txn = this.txn;
     this.onStop(() => txn.shutdown());
-    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined });
+    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined, httpSecurity: this.httpSecurity });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
     this.listeners = new Listeners(this.config, this.log, {
@@ -477,7 +481,7 @@ export class Broker implements BrokerStatus {
   private async startAdminHttp(): Promise<void> {
     const l = adminListener(this.config);
     if (!l) return;
-    const server = new AdminHttpServer(this);
+    const server = new AdminHttpServer(this, this.httpSecurity, this.config.bool('runnel.admin.ssl.enabled'));
     try {
       await server.listen(l.host, l.port);
       this.adminHttp = server;

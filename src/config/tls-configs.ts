@@ -67,4 +67,22 @@ export const TLS_CONFIGS: ConfigDef[] = [
     doc: 'Runnel: how often the key and trust store files are checked for changes; a changed file is loaded for new connections without a restart (existing ones keep their session). A file that fails to load is logged and the previous certificates stay. 0 disables the check.',
     validate: atLeast(0),
   },
+  {
+    name: 'runnel.schema.registry.ssl.enabled',
+    type: 'boolean',
+    default: false,
+    doc: 'Runnel: serve the schema registry REST API over HTTPS with the broker\'s key store (ssl.keystore.*, reloaded with it). Clients set schema.registry.ssl.* / an https:// URL.',
+  },
+  {
+    name: 'runnel.admin.ssl.enabled',
+    type: 'boolean',
+    default: false,
+    doc: 'Runnel: serve the admin endpoint (/metrics, /ready, /health) over HTTPS with the broker\'s key store.',
+  },
+  {
+    name: 'runnel.http.basic.auth.users',
+    type: 'password',
+    default: null,
+    doc: 'Runnel: HTTP Basic users of the schema registry and admin ports, comma-separated name:password:role with role read-only (reads, lookups, compatibility checks) or read-write. Set: every registry request must authenticate (401), a read-only user cannot write (403, error_code 40301), and the admin /metrics needs a user (/health and /ready stay open for probes). Confluent clients use basic.auth.credentials.source=USER_INFO with basic.auth.user.info=name:password. Passwords cannot contain a comma.',
+  },
 ];

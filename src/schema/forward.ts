@@ -87,10 +87,11 @@ export interface ForwardedAnswer {
  * Sends a write to the leader's registry (`url` + the request's path and query) and returns its
  * answer; throws on a connection error or after `timeoutMs`.
  */
-export async function forwardWrite(url: string, method: string, pathAndQuery: string, body: unknown, contentType: string, timeoutMs: number): Promise<ForwardedAnswer> {
+export async function forwardWrite(url: string, method: string, pathAndQuery: string, body: unknown, contentType: string, timeoutMs: number, authorization?: string): Promise<ForwardedAnswer> {
   const res = await fetch(new URL(pathAndQuery, url), {
     method,
-    headers: { 'content-type': contentType, accept: contentType, [FORWARDED_HEADER]: '1' },
+    // The client's credentials go along: the leader's registry authenticates the write itself.
+    headers: { 'content-type': contentType, accept: contentType, [FORWARDED_HEADER]: '1', ...(authorization === undefined ? {} : { authorization }) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
