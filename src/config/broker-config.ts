@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOLS, TLS_SECURITY_PROTOCOLS, type ConfigValue } from './definitions.js';
 import { ConfigError, parseValue } from './values.js';
 import type { ConfigView } from './view.js';
+import { checkTlsConfig } from '../security/tls-material.js';
 
 /** Kafka's ConfigSource codes as DescribeConfigs reports them. */
 export const ConfigSource = {
@@ -82,6 +83,8 @@ export class BrokerConfig implements ConfigView {
     this.checkSecurityProtocols(this.listeners(), 'listeners');
     if (this.get('advertised.listeners') !== null) this.checkSecurityProtocols(this.advertisedListeners(), 'advertised.listeners');
     this.checkClusterKeys();
+    const https = this.bool('runnel.admin.ssl.enabled') || this.bool('runnel.schema.registry.ssl.enabled');
+    checkTlsConfig(this, https || this.listeners().some((l) => this.usesTls(l.name)));
   }
 
   /**

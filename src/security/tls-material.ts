@@ -89,6 +89,20 @@ function tlsVersions(config: ConfigView): { minVersion: SecureVersion; maxVersio
   return { minVersion: min, maxVersion: max };
 }
 
+/**
+ * The static checks of the TLS keys, run when the config is built (so `runnel start` stops with
+ * exit code 2 naming the key, before anything is opened): a TLS port needs a key store, and JKS
+ * cannot be read. Files are read later, at start (loadTlsMaterial).
+ */
+export function checkTlsConfig(config: ConfigView, tlsPortsInUse: boolean): void {
+  if (!tlsPortsInUse) return;
+  if (!hasKeyStore(config)) {
+    throw new ConfigError('ssl.keystore.location', "An SSL or SASL_SSL listener (or an HTTPS port) needs the broker's key and certificate: set ssl.keystore.type=PEM with ssl.keystore.location (or inline ssl.keystore.key and ssl.keystore.certificate.chain), or ssl.keystore.type=PKCS12 with ssl.keystore.location");
+  }
+  storeType(config, 'ssl.keystore.type');
+  if (config.string('ssl.truststore.location') !== null || config.string('ssl.truststore.certificates') !== null) storeType(config, 'ssl.truststore.type');
+}
+
 /** Whether any key store is configured (a file or inline PEM). */
 export function hasKeyStore(config: ConfigView): boolean {
   return config.string('ssl.keystore.location') !== null || config.string('ssl.keystore.key') !== null;

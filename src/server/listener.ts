@@ -13,7 +13,7 @@
  * client certificate on SSL. A listener bound beyond loopback without authentication (PLAINTEXT,
  * or SSL without required client certificates) is logged as a warning at start.
  */
-import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { ListenerAddress } from '../cluster/node.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -25,6 +25,7 @@ import { ConnectionQuotas } from './connection-quotas.js';
 import type { TlsCertificates } from '../security/tls-certificates.js';
 import type { Principal } from '../security/authorizer.js';
 import { TlsAcceptor } from './tls-acceptor.js';
+import { unauthenticatedExposure } from './exposure-warning.js';
 
 export class Listeners {
   private readonly servers: Server[] = [];
@@ -65,13 +66,8 @@ export class Listeners {
 
   /** Kafka would accept unauthenticated clients here too; say so when the port is reachable from other hosts. */
   private warnIfExposed(l: { name: string; host: string; port: number }): void {
-    const protocol = this.config.securityProtocol(l.name);
-    const authenticated = protocol.startsWith('SASL_') || (protocol === 'SSL' && this.config.string('ssl.client.auth') === 'required');
-    if (authenticated || isLoopback(l.host)) return;
-    this.log.warn(
-      { listener: l.name, host: l.host || '0.0.0.0', port: l.port, securityProtocol: protocol },
-      `listener ${l.name} is reachable beyond this host without authentication: anyone who can connect can read, write and delete data (use SSL with ssl.client.auth=required, or bind it to 127.0.0.1)`,
-    );
+    const warning = unauthenticatedExposure(this.config, l);
+    if (warning !== null) this.log.warn({ listener: l.name, host: l.host || '0.0.0.0', port: l.port, securityProtocol: this.config.securityProtocol(l.name) }, warning);
   }
 
   /** Binds every configured listener; fails with BrokerStartError when one cannot be bound. */
@@ -193,10 +189,4 @@ export class Listeners {
     for (const a of this.tlsAcceptors.values()) a.closePending();
     for (const c of [...this.connections]) c.close(reason);
   }
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '[::1]';
 }

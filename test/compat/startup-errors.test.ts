@@ -63,24 +63,30 @@ describe('startup errors', () => {
     expect(r2.stderr).toMatch(/num.partitions/);
   });
 
-  // Issue 14 item 9: no TLS or SASL yet, so a listener that asks for them must not start and
-  // serve unauthenticated plaintext.
-  it('refuses a listener whose security protocol is not PLAINTEXT, naming the key', async () => {
-    for (const protocol of ['SASL_SSL', 'SSL', 'SASL_PLAINTEXT']) {
+  // Issue 14 item 9, then issue 20: no SASL yet, so a listener that asks for it must not start and
+  // serve unauthenticated; an SSL listener needs its key store.
+  it('refuses a listener whose security protocol is SASL, and an SSL listener without a key store, naming the key', async () => {
+    for (const protocol of ['SASL_SSL', 'SASL_PLAINTEXT']) {
       const r = await run(process.execPath, [CLI, `--listeners=${protocol}://127.0.0.1:0`, `--log.dirs=${dir()}`], { timeoutMs: 15000 });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`Listener ${protocol}://127.0.0.1:0 in listeners uses security protocol ${protocol}, but Runnel serves only PLAINTEXT`);
+      expect(r.stderr).toContain(`Listener ${protocol}://127.0.0.1:0 in listeners uses security protocol ${protocol}, but Runnel serves only PLAINTEXT and SSL`);
     }
-    // A custom name mapped to SSL, and an advertised listener of a name that is not PLAINTEXT.
-    const mapped = await run(process.execPath, [CLI, '--listeners=CLIENT://127.0.0.1:0', '--listener.security.protocol.map=CLIENT:ssl', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    // A custom name mapped to SASL, and an advertised listener of a name that is not served.
+    const mapped = await run(process.execPath, [CLI, '--listeners=CLIENT://127.0.0.1:0', '--listener.security.protocol.map=CLIENT:sasl_ssl', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
     expect(mapped.code).toBe(2);
-    expect(mapped.stderr).toContain('configuration listener.security.protocol.map: CLIENT:SSL asks for SSL, but Runnel serves only PLAINTEXT');
-    const advertised = await run(process.execPath, [CLI, '--listeners=PLAINTEXT://127.0.0.1:0', '--advertised.listeners=SSL://localhost:9093', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(mapped.stderr).toContain('configuration listener.security.protocol.map: CLIENT:SASL_SSL asks for SASL_SSL, but Runnel serves only PLAINTEXT and SSL');
+    const advertised = await run(process.execPath, [CLI, '--listeners=PLAINTEXT://127.0.0.1:0', '--advertised.listeners=SASL_SSL://localhost:9093', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
     expect(advertised.code).toBe(2);
-    expect(advertised.stderr).toContain('in advertised.listeners uses security protocol SSL');
+    expect(advertised.stderr).toContain('in advertised.listeners uses security protocol SASL_SSL');
+    const ssl = await run(process.execPath, [CLI, '--listeners=SSL://127.0.0.1:0', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(ssl.code).toBe(2);
+    expect(ssl.stderr).toContain("An SSL or SASL_SSL listener (or an HTTPS port) needs the broker's key and certificate");
+    const jks = await run(process.execPath, [CLI, '--listeners=SSL://127.0.0.1:0', '--ssl.keystore.location=/etc/kafka/broker.jks', `--log.dirs=${dir()}`], { timeoutMs: 15000 });
+    expect(jks.code).toBe(2);
+    expect(jks.stderr).toContain('ssl.keystore.type is JKS');
   });
 
-  it('refuses any non-PLAINTEXT entry of listener.security.protocol.map, and a listener missing from it', async () => {
+  it('refuses any SASL entry of listener.security.protocol.map, and a listener missing from it', async () => {
     const unused = await run(process.execPath, [CLI, '--listeners=INTERNAL://127.0.0.1:0', '--listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL', `--log.dirs=${dir()}`], {
       timeoutMs: 15000,
     });
