@@ -139,7 +139,8 @@ export class Connection implements ConnectionInfo {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.principal = principal ?? { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
-    this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
+    // A principal from the transport (SSL client certificate) names the client in every log line.
+    this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}`, ...(principal ? { principal: `${principal.type}:${principal.name}` } : {}) });
     this.log = this.baseLog;
     this.turns = new FairTurns(
       this.guarded('next turn', () => {
