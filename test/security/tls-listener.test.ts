@@ -136,6 +136,22 @@ describe('SSL listener, PEM key store file, ssl.client.auth=required', () => {
     expect(r).toEqual({ consumed: 50, committed: '50' });
   }, 60_000);
 
+  it('kafkajs runs a transaction over mTLS (InitProducerId, AddPartitions, EndTxn to the coordinators)', async () => {
+    const k = kafkajs(ssl, alice());
+    const admin = k.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'tls-txn', numPartitions: 1 }] });
+    const producer = k.producer({ transactionalId: 'tls-txn-id', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'tls-txn', messages: [{ value: 'a' }, { value: 'b' }] });
+    await txn.commit();
+    await producer.disconnect();
+    // Two records and the commit marker.
+    expect((await admin.fetchTopicOffsets('tls-txn'))[0]!.high).toBe('3');
+    await admin.disconnect();
+  }, 60_000);
+
   it('kcat (librdkafka 2.0) produces and consumes in a group over mTLS', async () => {
     const c = certs.client('kcat');
     const tlsArgs = ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${certs.caCert}`, '-X', `ssl.certificate.location=${c.cert}`, '-X', `ssl.key.location=${c.key}`];
