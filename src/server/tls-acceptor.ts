@@ -10,8 +10,10 @@
  *
  * A socket that does not complete its handshake within runnel.ssl.handshake.timeout.ms, that is
  * not TLS (a plaintext Kafka client on a TLS port: its first bytes are not a ClientHello), or whose
- * certificate does not verify is closed; the failure is logged (rate limited: one line per second
- * with the count of the others) without anything the peer sent.
+ * certificate does not verify is closed; the failure is logged at info (rate limited: one line per
+ * second with the count of the others) without anything the peer sent. A peer that leaves or never
+ * speaks (a TCP health check, the cluster's liveness probe, which holds an idle connection to the
+ * inter-broker listener and reconnects when this closes it) is logged at debug only.
  */
 import { Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
@@ -23,6 +25,9 @@ import { clientAuthOptions, type TlsMaterial } from '../security/tls-material.js
 
 /** What a successful handshake yields. */
 export type SecureSocketHandler = (socket: TLSSocket, principal: Principal) => void;
+
+/** Closed before any handshake happened (a peer that left, or never spoke): logged at debug. */
+const QUIET_FAILURES: ReadonlySet<string> = new Set(['ECONNRESET', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'EPIPE']);
 
 /** Handshake failures logged per second at most; the rest are counted into the next line. */
 const FAILURE_LOGS_PER_SECOND = 1;
@@ -61,7 +66,11 @@ export class TlsAcceptor {
     });
     this.server.on('secureConnection', (socket: TLSSocket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-      this.handshakeFailed(socket, err.code ?? err.message);
+      const code = err.code ?? err.message;
+      // A TCP check that connects and leaves (load balancers, the cluster's liveness probe) is
+      // not a TLS failure worth an info line; a refused certificate or a plaintext client is.
+      if (QUIET_FAILURES.has(code)) this.log.debug({ listener: this.listener, remote: socket.remoteAddress, reason: code }, 'TLS connection closed before its handshake');
+      else this.handshakeFailed(socket, code);
       socket.destroy();
     });
   }
