@@ -44,6 +44,12 @@ export const TLS_CONFIGS: ConfigDef[] = [
     doc: 'TLS versions the broker accepts (and its own client offers). Runnel accepts TLSv1.2 and TLSv1.3 only.',
     validate: listOf('TLSv1.2', 'TLSv1.3'),
   },
+  {
+    name: 'ssl.cipher.suites',
+    type: 'list',
+    default: null,
+    doc: 'Cipher suites the broker accepts (and its own client offers), Kafka\'s IANA names (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256) or OpenSSL\'s. Unset: Node\'s defaults. A name OpenSSL does not know stops startup.',
+  },
   { name: 'ssl.protocol', type: 'string', default: 'TLSv1.3', doc: 'Accepted for Kafka compatibility; the versions in use are ssl.enabled.protocols.', validate: oneOf('TLS', 'TLSv1.2', 'TLSv1.3') },
   { name: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT', doc: MAPPING_DOC },
   {

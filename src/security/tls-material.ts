@@ -81,6 +81,28 @@ function pkcs12Certificates(path: string, password: string | null): Promise<stri
   });
 }
 
+/**
+ * ssl.cipher.suites as OpenSSL takes them. Kafka lists IANA (Java) names; TLS 1.3 suites have the
+ * same names in both, TLS 1.2 ones are renamed by OpenSSL's rule
+ * (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 → ECDHE-RSA-AES256-GCM-SHA384). OpenSSL names pass as they
+ * are. A name OpenSSL does not know fails startup (createSecureContext: "no cipher match").
+ */
+export function opensslCiphers(suites: readonly string[]): string {
+  return suites
+    .map((name) => {
+      const m = /^TLS_(.+)_WITH_(.+)$/.exec(name);
+      if (!m) return name; // TLS 1.3 (TLS_AES_128_GCM_SHA256) or already an OpenSSL name
+      const kx = m[1] === 'RSA' ? '' : `${m[1]!.replace(/_/g, '-')}-`;
+      const cipher = m[2]!
+        .replace(/^AES_(\d+)/, 'AES$1')
+        .replace(/^CHACHA20_POLY1305_SHA256$/, 'CHACHA20_POLY1305')
+        .replace('_CBC', '')
+        .replace(/_/g, '-');
+      return kx + cipher;
+    })
+    .join(':');
+}
+
 function tlsVersions(config: ConfigView): { minVersion: SecureVersion; maxVersion: SecureVersion } {
   const enabled = config.get('ssl.enabled.protocols');
   const list = Array.isArray(enabled) ? enabled : ['TLSv1.2', 'TLSv1.3'];
@@ -114,6 +136,8 @@ export function hasKeyStore(config: ConfigView): boolean {
  */
 export async function loadTlsMaterial(config: ConfigView, needKey: boolean): Promise<TlsMaterial> {
   const context: SecureContextOptions = { ...tlsVersions(config) };
+  const suites = config.get('ssl.cipher.suites');
+  if (Array.isArray(suites) && suites.length > 0) context.ciphers = opensslCiphers(suites);
   const files: Array<{ path: string; stamp: string }> = [];
   const watch = async (path: string): Promise<void> => {
     files.push({ path, stamp: await fileStamp(path) });

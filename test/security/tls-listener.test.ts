@@ -316,7 +316,7 @@ describe('key stores: inline PEM, PKCS12; ssl.client.auth=requested', () => {
     }
   }, 60_000);
 
-  it('serves from a PKCS12 key store and a PKCS12 trust store (TLSv1.2 only)', async () => {
+  it('serves from a PKCS12 key store and a PKCS12 trust store (TLSv1.2 only, one cipher suite by its Kafka name)', async () => {
     const b = await start({
       'ssl.keystore.type': 'PKCS12',
       'ssl.keystore.location': certs.brokerP12,
@@ -326,18 +326,29 @@ describe('key stores: inline PEM, PKCS12; ssl.client.auth=requested', () => {
       'ssl.truststore.password': PKCS12_PASSWORD,
       'ssl.client.auth': 'required',
       'ssl.enabled.protocols': 'TLSv1.2',
+      'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
     });
     try {
       const at = listenerAt(b.broker, 'SSL');
-      const version = await new Promise<string | null>((resolve, reject) => {
+      const negotiated = await new Promise<string>((resolve, reject) => {
         const s = tlsConnect({ host: '127.0.0.1', port: Number(at.split(':')[1]), ca: readFileSync(certs.caCert), key: readFileSync(certs.client('alice').key), cert: readFileSync(certs.client('alice').cert) });
         s.on('error', reject);
         s.on('secureConnect', () => {
-          resolve(s.getProtocol());
+          resolve(`${s.getProtocol()} ${s.getCipher().name}`);
           s.destroy();
         });
       });
-      expect(version).toBe('TLSv1.2');
+      expect(negotiated).toBe('TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384');
+      // A client offering only another suite, or only TLS 1.3, does not get in.
+      for (const offer of [{ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' as const }, { minVersion: 'TLSv1.3' as const }]) {
+        await expect(
+          new Promise((resolve, reject) => {
+            const s = tlsConnect({ host: '127.0.0.1', port: Number(at.split(':')[1]), ca: readFileSync(certs.caCert), key: readFileSync(certs.client('alice').key), cert: readFileSync(certs.client('alice').cert), ...offer });
+            s.on('error', reject);
+            s.on('secureConnect', () => resolve(s.destroy()));
+          }),
+        ).rejects.toThrow();
+      }
       const r = await kafkajsRoundTrip(kafkajs(at, alice()), 'tls-p12', 10);
       expect(r).toEqual({ consumed: 10, committed: '10' });
     } finally {
@@ -350,6 +361,7 @@ describe('key stores: inline PEM, PKCS12; ssl.client.auth=requested', () => {
     await expect(start({ 'ssl.keystore.location': certs.brokerP12 })).rejects.toThrow(/ssl\.keystore\.type is JKS/);
     await expect(start({})).rejects.toThrow(/needs the broker's key and certificate/);
     await expect(start({ 'ssl.keystore.type': 'PKCS12', 'ssl.keystore.location': certs.brokerP12, 'ssl.keystore.password': 'wrong' })).rejects.toThrow(/cannot be used/);
+    await expect(start({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerPem, 'ssl.cipher.suites': 'TLS_NO_SUCH_WITH_SUITE' })).rejects.toThrow(/cannot be used.*no cipher match/);
   }, 30_000);
 });
 
