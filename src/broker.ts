@@ -54,8 +54,7 @@ import { ClusterTopics } from './metadata/cluster-topics.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
-import { loadBrokerTls } from './security/broker-tls.js';
-import type { TlsCertificates } from './security/tls-certificates.js';
+import { BrokerTls } from './security/broker-tls.js';
 import { HttpSecurity } from './security/http-security.js';
 import { BrokerStartError } from './errors.js';
 
@@ -73,7 +72,7 @@ export class Broker implements BrokerStatus {
   /** Cluster mode: the replication data path (follower fetchers, ISR, acks=all; src/replica/replication.ts). */
   replication: Replication | null = null;
   /** TLS material of the SSL / SASL_SSL listeners and the inter-broker client; null without TLS. */
-  private tls: TlsCertificates | null = null;
+  private tls: BrokerTls | null = null;
   /** TLS and Basic auth of the HTTP ports (admin, schema registry). */
   private httpSecurity: HttpSecurity | null = null;
   /** Every API served, by key (handlers/registry.ts). */
@@ -183,13 +182,13 @@ export class Broker implements BrokerStatus {
     const t0 = performance.now();
     for (const w of this.config.warnings) this.log.warn(w);
     // TLS material first (the admin port may serve HTTPS): bad material fails startup with the key to fix.
-    this.tls = await loadBrokerTls(this.config);
+    this.tls = await BrokerTls.load(this.config);
     if (this.tls) {
       const tls = this.tls;
       tls.startReloadChecks(this.log.child({ component: 'tls' }));
       this.onStop(() => tls.stop());
     }
-    this.httpSecurity = new HttpSecurity(this.config, this.tls);
+    this.httpSecurity = new HttpSecurity(this.config, this.tls?.http ?? null);
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
@@ -333,9 +332,7 @@ export class Broker implements BrokerStatus {
    */
   /** tls.connect options for connections to other brokers when the inter-broker listener is SSL / SASL_SSL, else null. */
   private interBrokerTls(): (() => import('node:tls').ConnectionOptions) | null {
-    const tls = this.tls;
-    if (!this.config.usesTls(this.config.interBrokerListener().name) || tls === null) return null;
-    return () => tls.clientOptions();
+    return this.tls?.interBrokerClient() ?? null;
   }
 
   private async joinCluster(): Promise<ClusterMode | null> {

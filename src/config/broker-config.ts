@@ -11,6 +11,7 @@ import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOLS, 
 import { ConfigError, parseValue } from './values.js';
 import type { ConfigView } from './view.js';
 import { checkTlsConfig } from '../security/tls-material.js';
+import { LISTENER_OVERRIDE, ListenerConfigView } from './listener-config.js';
 
 /** Kafka's ConfigSource codes as DescribeConfigs reports them. */
 export const ConfigSource = {
@@ -65,6 +66,8 @@ export class BrokerConfig implements ConfigView {
   /** Per-broker dynamic overrides (AlterConfigs on resource '<node id>'). */
   private readonly dynamicBroker = new Map<string, ConfigValue>();
   readonly warnings: string[] = [];
+  /** listener.name.<listener>.ssl.* values, by lower-cased listener name (listener-config.ts). */
+  private readonly listenerOverrides = new Map<string, Map<string, ConfigValue>>();
 
   constructor(layers: ConfigLayer[]) {
     for (const layer of layers) {
@@ -74,17 +77,26 @@ export class BrokerConfig implements ConfigView {
           this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
           continue;
         }
-        const def = BROKER_CONFIG_BY_NAME.get(key);
+        const perListener = LISTENER_OVERRIDE.exec(key);
+        const def = BROKER_CONFIG_BY_NAME.get(perListener ? perListener[2]! : key);
         if (!def) throw new ConfigError(key, `Unknown configuration '${key}' (from ${layer.source})`);
-        this.statics.set(key, parseValue(def, raw));
+        if (perListener) {
+          const name = perListener[1]!.toLowerCase();
+          if (!this.listenerOverrides.has(name)) this.listenerOverrides.set(name, new Map());
+          this.listenerOverrides.get(name)!.set(def.name, parseValue({ ...def, name: key }, raw));
+        } else this.statics.set(key, parseValue(def, raw));
       }
     }
     // Derived checks that need several keys.
     this.checkSecurityProtocols(this.listeners(), 'listeners');
     if (this.get('advertised.listeners') !== null) this.checkSecurityProtocols(this.advertisedListeners(), 'advertised.listeners');
     this.checkClusterKeys();
-    const https = this.bool('runnel.admin.ssl.enabled') || this.bool('runnel.schema.registry.ssl.enabled');
-    checkTlsConfig(this, https || this.listeners().some((l) => this.usesTls(l.name)));
+    for (const name of this.listenerOverrides.keys()) {
+      // Kafka's KRaft files carry listener.name.controller.* for a listener Runnel does not have.
+      if (!this.listeners().some((l) => l.name.toLowerCase() === name)) this.warnings.push(`listener.name.${name}.* names no listener in listeners and is ignored`);
+    }
+    checkTlsConfig(this, this.bool('runnel.admin.ssl.enabled') || this.bool('runnel.schema.registry.ssl.enabled'));
+    for (const l of this.listeners()) if (this.usesTls(l.name)) checkTlsConfig(this.forListener(l.name), true);
   }
 
   /**
@@ -212,6 +224,17 @@ export class BrokerConfig implements ConfigView {
     const advertised = this.advertisedListeners();
     const name = this.string('inter.broker.listener.name');
     return (name === null ? undefined : advertised.find((l) => l.name.toUpperCase() === name.toUpperCase())) ?? advertised[0]!;
+  }
+
+  /** The configuration as listener `name` sees it: its listener.name.<name>.ssl.* overrides first. */
+  forListener(name: string): ConfigView {
+    const overrides = this.listenerOverrides.get(name.toLowerCase());
+    return overrides ? new ListenerConfigView(this, overrides) : this;
+  }
+
+  /** Whether listener `name` has listener.name.<name>.* overrides. */
+  hasListenerOverrides(name: string): boolean {
+    return this.listenerOverrides.has(name.toLowerCase());
   }
 
   /** The security protocol of a listener name (listener.security.protocol.map; upper case). */

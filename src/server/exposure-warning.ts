@@ -16,7 +16,7 @@ export function isLoopbackHost(host: string): boolean {
 /** The warning for listener `l`, or null when it authenticates its clients or is loopback-only. */
 export function unauthenticatedExposure(config: BrokerConfig, l: { name: string; host: string; port: number }): string | null {
   const protocol = config.securityProtocol(l.name);
-  const authenticated = protocol.startsWith('SASL_') || (protocol === 'SSL' && config.string('ssl.client.auth') === 'required');
+  const authenticated = protocol.startsWith('SASL_') || (protocol === 'SSL' && config.forListener(l.name).string('ssl.client.auth') === 'required');
   if (authenticated || isLoopbackHost(l.host)) return null;
   return `listener ${l.name} (${protocol}) on ${l.host || '0.0.0.0'}:${l.port} is reachable beyond this host without authentication: anyone who can connect can read, write and delete data (use SSL with ssl.client.auth=required, or bind it to 127.0.0.1)`;
 }

@@ -22,7 +22,7 @@ import { BrokerStartError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { ConnectionQuotas } from './connection-quotas.js';
-import type { TlsCertificates } from '../security/tls-certificates.js';
+import type { BrokerTls } from '../security/broker-tls.js';
 import type { Principal } from '../security/authorizer.js';
 import { TlsAcceptor } from './tls-acceptor.js';
 import { unauthenticatedExposure } from './exposure-warning.js';
@@ -44,7 +44,7 @@ export class Listeners {
     private readonly log: Logger,
     deps: Omit<ConnectionDeps, 'connectionClosed'>,
     /** The broker's TLS material; required when a listener is SSL or SASL_SSL. */
-    private readonly tls: TlsCertificates | null = null,
+    private readonly tls: BrokerTls | null = null,
   ) {
     this.quotas = new ConnectionQuotas(config);
     this.deps = { ...deps, connectionClosed: (conn) => this.connectionClosed(conn) };
@@ -56,9 +56,10 @@ export class Listeners {
     let acceptor = this.tlsAcceptors.get(name);
     if (acceptor === undefined) {
       if (this.tls === null) throw new BrokerStartError(`Listener ${name} uses TLS but no TLS material was loaded`);
-      acceptor = new TlsAcceptor(name, this.config, this.tls.material, this.config.securityProtocol(name) === 'SSL', this.log);
+      const certificates = this.tls.forListener(name);
+      acceptor = new TlsAcceptor(name, this.config.forListener(name), certificates.material, this.config.securityProtocol(name) === 'SSL', this.log);
       const a = acceptor;
-      this.tls.subscribe((m) => a.replaceMaterial(m));
+      certificates.subscribe((m) => a.replaceMaterial(m));
       this.tlsAcceptors.set(name, acceptor);
     }
     return acceptor;

@@ -26,9 +26,13 @@ describe('unauthenticated listener beyond loopback', () => {
     expect(unauthenticatedExposure(c, { name: 'PLAINTEXT', host: 'localhost', port: 1 })).toBeNull();
   });
 
-  it('does not warn for SSL with ssl.client.auth=required', () => {
+  it('does not warn for SSL with ssl.client.auth=required, for the broker or the listener (listener.name.<l>.ssl.client.auth)', () => {
     const c = config({ listeners: 'SSL://0.0.0.0:9093', 'ssl.client.auth': 'required' });
     expect(unauthenticatedExposure(c, c.listeners()[0]!)).toBeNull();
+    const perListener = config({ listeners: 'SSL://0.0.0.0:9093,OPEN://0.0.0.0:9094', 'listener.security.protocol.map': 'SSL:SSL,OPEN:SSL', 'listener.name.ssl.ssl.client.auth': 'required' });
+    const [mtls, open] = perListener.listeners();
+    expect(unauthenticatedExposure(perListener, mtls!)).toBeNull();
+    expect(unauthenticatedExposure(perListener, open!)).toMatch(/OPEN \(SSL\)/);
   });
 
   it('a broker on loopback starts without the warning', async () => {

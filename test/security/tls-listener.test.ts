@@ -357,6 +357,38 @@ describe('key stores: inline PEM, PKCS12; ssl.client.auth=requested', () => {
     }
   }, 60_000);
 
+  it('listener.name.<listener>.ssl.* overrides: one TLS listener requires client certificates, the other does not', async () => {
+    const b = await start({
+      listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.brokerPem,
+      'listener.name.mtls.ssl.client.auth': 'required',
+      'listener.name.mtls.ssl.truststore.type': 'PEM',
+      'listener.name.mtls.ssl.truststore.location': certs.caCert,
+    });
+    try {
+      const ca = { ca: [readFileSync(certs.caCert)] };
+      const connects = async (listener: string, tls: KafkaConfig['ssl']): Promise<boolean> => {
+        const admin = kafkajs(listenerAt(b.broker, listener), tls, { retry: { retries: 0 } }).admin();
+        try {
+          await admin.connect();
+          await admin.listTopics();
+          await admin.disconnect();
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      expect(await connects('SSL', ca)).toBe(true);
+      expect(await connects('MTLS', ca)).toBe(false);
+      expect(await connects('MTLS', alice())).toBe(true);
+    } finally {
+      await b.broker.stop();
+      rmSync(b.dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses to start with a JKS key store, a missing key store, or a wrong PKCS12 password, naming the key', async () => {
     await expect(start({ 'ssl.keystore.location': certs.brokerP12 })).rejects.toThrow(/ssl\.keystore\.type is JKS/);
     await expect(start({})).rejects.toThrow(/needs the broker's key and certificate/);
