@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOLS, TLS_SECURITY_PROTOCOLS, type ConfigValue } from './definitions.js';
 import { ConfigError, parseValue } from './values.js';
 import type { ConfigView } from './view.js';
-import { checkTlsConfig } from '../security/tls-material.js';
+import { checkTlsConfig } from './tls-checks.js';
 import { LISTENER_OVERRIDE, ListenerConfigView } from './listener-config.js';
 
 /** Kafka's ConfigSource codes as DescribeConfigs reports them. */

@@ -14,6 +14,7 @@ import type { ConnectionOptions, SecureContextOptions, SecureVersion } from 'nod
 import { checkServerIdentity } from 'node:tls';
 import type { ConfigView } from '../config/view.js';
 import { ConfigError } from '../config/values.js';
+import { storeType } from '../config/tls-checks.js';
 
 export interface TlsMaterial {
   /** Key, certificates, CA and protocol bounds for tls.createSecureContext / setSecureContext. */
@@ -56,14 +57,6 @@ export async function fileStamp(path: string): Promise<string> {
   } catch {
     return 'missing';
   }
-}
-
-function storeType(config: ConfigView, key: string): string {
-  const t = (config.string(key) ?? 'JKS').toUpperCase();
-  if (t === 'JKS') {
-    throw new ConfigError(key, `${key} is JKS (Kafka's default), which Runnel cannot read: set ${key}=PEM (or PKCS12) and give PEM or PKCS12 files (keytool -importkeystore -deststoretype PKCS12 converts a JKS store)`);
-  }
-  return t;
 }
 
 /** The certificate-only PEM of a PKCS12 trust store, through `openssl pkcs12` (its password via the environment, not the command line). */
@@ -109,25 +102,6 @@ function tlsVersions(config: ConfigView): { minVersion: SecureVersion; maxVersio
   const min = list.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3';
   const max = list.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2';
   return { minVersion: min, maxVersion: max };
-}
-
-/**
- * The static checks of the TLS keys, run when the config is built (so `runnel start` stops with
- * exit code 2 naming the key, before anything is opened): a TLS port needs a key store, and JKS
- * cannot be read. Files are read later, at start (loadTlsMaterial).
- */
-export function checkTlsConfig(config: ConfigView, tlsPortsInUse: boolean): void {
-  if (!tlsPortsInUse) return;
-  if (!hasKeyStore(config)) {
-    throw new ConfigError('ssl.keystore.location', "An SSL or SASL_SSL listener (or an HTTPS port) needs the broker's key and certificate: set ssl.keystore.type=PEM with ssl.keystore.location (or inline ssl.keystore.key and ssl.keystore.certificate.chain), or ssl.keystore.type=PKCS12 with ssl.keystore.location");
-  }
-  storeType(config, 'ssl.keystore.type');
-  if (config.string('ssl.truststore.location') !== null || config.string('ssl.truststore.certificates') !== null) storeType(config, 'ssl.truststore.type');
-}
-
-/** Whether any key store is configured (a file or inline PEM). */
-export function hasKeyStore(config: ConfigView): boolean {
-  return config.string('ssl.keystore.location') !== null || config.string('ssl.keystore.key') !== null;
 }
 
 /**
