@@ -61,15 +61,15 @@ export class TlsAcceptor {
       requestCert: auth.requestCert,
       rejectUnauthorized: auth.rejectUnauthorized,
       handshakeTimeout: config.int('runnel.ssl.handshake.timeout.ms'),
-      // Sockets come from listener.ts's half-open server; keep that for the TLS layer.
-      allowHalfOpen: true,
     });
     this.server.on('secureConnection', (socket: TLSSocket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-      const code = err.code ?? err.message;
+      // ssl.client.auth=required and a certificate that does not verify: Node closes the socket
+      // after the handshake and reports a plain reset, with the verification error beside it.
+      const code = socket.authorizationError !== undefined && socket.authorizationError !== null ? String(socket.authorizationError) : (err.code ?? err.message);
       // A TCP check that connects and leaves (load balancers, the cluster's liveness probe) is
       // not a TLS failure worth an info line; a refused certificate or a plaintext client is.
-      if (QUIET_FAILURES.has(code)) this.log.debug({ listener: this.listener, remote: socket.remoteAddress, reason: code }, 'TLS connection closed before its handshake');
+      if (QUIET_FAILURES.has(code)) this.log.debug({ listener: this.listener, remote: remoteOf(socket), reason: code }, 'TLS connection closed before its handshake');
       else this.handshakeFailed(socket, code);
       socket.destroy();
     });
@@ -142,6 +142,14 @@ export class TlsAcceptor {
     this.lastFailureLog = now;
     const others = this.failuresUnlogged;
     this.failuresUnlogged = 0;
-    this.log.info({ listener: this.listener, remote: socket.remoteAddress, reason, othersSinceLastLog: others }, 'TLS handshake failed');
+    this.log.info({ listener: this.listener, remote: remoteOf(socket), reason, othersSinceLastLog: others }, 'TLS handshake failed');
   }
+}
+
+/**
+ * The peer's address for logs. A TLS socket that was destroyed no longer knows it; the TCP socket
+ * it wraps (Node's `_parent`, not public API, so only a fallback for logging) keeps it.
+ */
+function remoteOf(socket: TLSSocket): string | undefined {
+  return socket.remoteAddress ?? (socket as unknown as { _parent?: Socket })._parent?.remoteAddress;
 }

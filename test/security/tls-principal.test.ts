@@ -18,7 +18,9 @@ import { SslPrincipalMapper } from '../../src/security/ssl-principal.js';
 import { TlsAcceptor } from '../../src/server/tls-acceptor.js';
 import { loadTlsMaterial } from '../../src/security/tls-material.js';
 import { BrokerConfig, optionsLayer } from '../../src/config/broker-config.js';
-import { silentLogger } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import type { Principal } from '../../src/security/authorizer.js';
 import { startBroker } from '../../src/index.js';
 import { tempDir } from '../helpers/broker.js';
@@ -59,12 +61,13 @@ describe('the principal of a TLS connection (real handshakes through the listene
   let server: Server;
   let port: number;
   const seen: Array<Principal | 'refused'> = [];
+  const logLines: string[] = [];
 
   async function acceptor(rules: string, clientAuth: string): Promise<void> {
     const config = new BrokerConfig([
       optionsLayer({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerPem, 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': certs.caCert, 'ssl.client.auth': clientAuth, 'ssl.principal.mapping.rules': rules }),
     ]);
-    const tls = new TlsAcceptor('SSL', config, await loadTlsMaterial(config, true), true, silentLogger());
+    const tls = new TlsAcceptor('SSL', config, await loadTlsMaterial(config, true), true, pino({ level: 'info' }, new Writable({ write: (chunk, _e, cb) => (logLines.push(String(chunk)), cb()) })) as unknown as Logger);
     server?.close();
     server = createServer((raw) => {
       raw.on('error', () => undefined);
@@ -113,6 +116,19 @@ describe('the principal of a TLS connection (real handshakes through the listene
     expect(await principalOf(client('carol'))).toMatchObject({ name: 'CN=carol,OU=clients,O=runnel' });
     expect(await principalOf({ key: readFileSync(certs.untrustedClient.key), cert: readFileSync(certs.untrustedClient.cert) })).toBe('refused');
     expect(await principalOf({ key: readFileSync(certs.expiredClient.key), cert: readFileSync(certs.expiredClient.cert) })).toBe('refused');
+  });
+
+  it('logs why a certificate was refused (info, with the peer address, rate limited), never what the peer sent', async () => {
+    await acceptor('DEFAULT', 'required');
+    logLines.length = 0;
+    expect(await principalOf({ key: readFileSync(certs.expiredClient.key), cert: readFileSync(certs.expiredClient.cert) })).toBe('refused');
+    await new Promise((r) => setTimeout(r, 1050));
+    expect(await principalOf({})).toBe('refused');
+    const failures = logLines.map((l) => JSON.parse(l) as { level: number; msg: string; reason: string; remote: string }).filter((l) => l.msg === 'TLS handshake failed');
+    expect(failures.map((l) => [l.level, l.reason, l.remote])).toEqual([
+      [30, 'CERT_HAS_EXPIRED', '127.0.0.1'],
+      [30, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', '127.0.0.1'],
+    ]);
   });
 });
 
