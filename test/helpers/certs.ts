@@ -16,6 +16,8 @@ export interface CertSet {
   brokerKey: string;
   brokerCert: string;
   brokerP12: string;
+  /** The broker's PEM key store with its key encrypted (PKCS#8, password KEY_PASSWORD). */
+  brokerEncryptedPem: string;
   /** Client certificates: CN=<name>,OU=clients,O=runnel. */
   client(name: string): { key: string; cert: string; pem: string; p12: string };
   expiredClient: { key: string; cert: string };
@@ -26,6 +28,7 @@ export interface CertSet {
 }
 
 export const PKCS12_PASSWORD = 'changeit';
+export const KEY_PASSWORD = 'key-secret';
 
 const ossl = (dir: string, args: string[]): void => {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -92,6 +95,8 @@ export function makeCerts(prefix = 'certs'): CertSet {
   keyAndCsr(dir, 'untrusted', '/O=runnel/OU=clients/CN=mallory');
   sign(dir, 'untrusted', 'evil-ca', 'extendedKeyUsage=clientAuth\n');
   ossl(dir, ['pkcs12', '-export', '-nokeys', '-in', 'ca.crt', '-out', 'ca.p12', '-passout', `pass:${PKCS12_PASSWORD}`]);
+  ossl(dir, ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', 'broker.key', '-out', 'broker-enc.key', '-passout', `pass:${KEY_PASSWORD}`]);
+  writeFileSync(join(dir, 'broker-enc.pem'), readFileSync(join(dir, 'broker-enc.key'), 'utf8') + readFileSync(join(dir, 'broker.crt'), 'utf8'));
   return {
     dir,
     caCert: join(dir, 'ca.crt'),
@@ -99,6 +104,7 @@ export function makeCerts(prefix = 'certs'): CertSet {
     brokerKey: join(dir, 'broker.key'),
     brokerCert: join(dir, 'broker.crt'),
     brokerP12: p12(dir, 'broker'),
+    brokerEncryptedPem: join(dir, 'broker-enc.pem'),
     client,
     expiredClient: { key: join(dir, 'expired.key'), cert: join(dir, 'expired.crt') },
     untrustedClient: { key: join(dir, 'untrusted.key'), cert: join(dir, 'untrusted.crt') },

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { REPO_ROOT, tempDir } from '../helpers/broker.js';
-import { makeCerts, PKCS12_PASSWORD, type CertSet } from '../helpers/certs.js';
+import { KEY_PASSWORD, makeCerts, PKCS12_PASSWORD, type CertSet } from '../helpers/certs.js';
 import { run } from '../helpers/clients.js';
 import { VENV_PYTHON, pythonModuleMissing } from '../compat/clients/scenario.js';
 import { ensureJavaBuilt, javaAvailable, runJava } from '../helpers/java.js';
@@ -314,6 +314,20 @@ describe('key stores: inline PEM, PKCS12; ssl.client.auth=requested', () => {
       await b.broker.stop();
       rmSync(b.dataDir, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it('serves from a PEM key store whose key is encrypted (ssl.key.password), and refuses a wrong password', async () => {
+    const b = await start({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerEncryptedPem, 'ssl.key.password': KEY_PASSWORD });
+    try {
+      const admin = kafkajs(listenerAt(b.broker, 'SSL'), { ca: [readFileSync(certs.caCert)] }).admin();
+      await admin.connect();
+      await admin.listTopics();
+      await admin.disconnect();
+    } finally {
+      await b.broker.stop();
+      rmSync(b.dataDir, { recursive: true, force: true });
+    }
+    await expect(start({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerEncryptedPem, 'ssl.key.password': 'wrong' })).rejects.toThrow(/cannot be used/);
   }, 60_000);
 
   it('serves from a PKCS12 key store and a PKCS12 trust store (TLSv1.2 only, one cipher suite by its Kafka name)', async () => {
