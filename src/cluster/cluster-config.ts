@@ -35,9 +35,9 @@ export interface ClusterSettings {
   interBrokerListener: string | null;
 }
 
-/** The listener other brokers are reached on: inter.broker.listener.name, else the first listener. */
+/** The listener other brokers are reached on: inter.broker.listener.name (or security.inter.broker.protocol), else the first listener. */
 export function interBrokerListenerName(config: BrokerConfig): string | null {
-  return config.string('inter.broker.listener.name') ?? registrationListeners(config)[0]?.name ?? null;
+  return config.interBrokerListenerName() ?? registrationListeners(config)[0]?.name ?? null;
 }
 
 export function clusterSettings(config: BrokerConfig): ClusterSettings | null {

@@ -105,11 +105,15 @@ export class BrokerConfig implements ConfigView {
    * it, so a keep-alive must fit in between (docs/cluster.md, Fencing).
    */
   private checkClusterKeys(): void {
-    const inter = this.string('inter.broker.listener.name');
+    if (this.get('inter.broker.listener.name') !== null && this.get('security.inter.broker.protocol') !== null) {
+      throw new ConfigError('security.inter.broker.protocol', 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    }
+    const inter = this.interBrokerListenerName();
     if (inter !== null) {
       const names = this.advertisedListeners().map((l) => l.name.toUpperCase());
       if (!names.includes(inter.toUpperCase())) {
-        throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name ${inter} must be a listener name in advertised.listeners (${names.join(', ')})`);
+        const key = this.get('inter.broker.listener.name') !== null ? 'inter.broker.listener.name' : 'security.inter.broker.protocol';
+        throw new ConfigError(key, `${key} ${inter} must be a listener name in advertised.listeners (${names.join(', ')})`);
       }
     }
     if (this.clusterMode()) {
@@ -219,10 +223,18 @@ export class BrokerConfig implements ConfigView {
     return this.list('runnel.etcd.endpoints').length > 0;
   }
 
-  /** The listener other brokers fetch from: inter.broker.listener.name, else the first advertised one. */
+  /**
+   * The configured inter-broker listener name: inter.broker.listener.name, else the listener named
+   * after security.inter.broker.protocol (Kafka's older key), else null (the first listener).
+   */
+  interBrokerListenerName(): string | null {
+    return this.string('inter.broker.listener.name') ?? this.string('security.inter.broker.protocol')?.toUpperCase() ?? null;
+  }
+
+  /** The listener other brokers fetch from: interBrokerListenerName(), else the first advertised one. */
   interBrokerListener(): { name: string; host: string; port: number } {
     const advertised = this.advertisedListeners();
-    const name = this.string('inter.broker.listener.name');
+    const name = this.interBrokerListenerName();
     return (name === null ? undefined : advertised.find((l) => l.name.toUpperCase() === name.toUpperCase())) ?? advertised[0]!;
   }
 

@@ -455,7 +455,14 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     name: 'inter.broker.listener.name',
     type: 'string',
     default: null,
-    doc: 'The listener other brokers use to reach this one (followers fetch from it); must be one of advertised.listeners. Unset: the first listener.',
+    doc: 'The listener other brokers use to reach this one (followers fetch from it); must be one of advertised.listeners. Unset: the listener named by security.inter.broker.protocol when that is set, else the first listener.',
+  },
+  {
+    name: 'security.inter.broker.protocol',
+    type: 'string',
+    default: null,
+    doc: 'Kafka\'s older way to pick the inter-broker listener: the listener whose name is this protocol (PLAINTEXT, SSL, ...). Setting it together with inter.broker.listener.name is an error, as in Kafka. Unset: inter.broker.listener.name, else the first listener (Kafka\'s default would be PLAINTEXT).',
+    validate: (v) => (v === null || (typeof v === 'string' && SECURITY_PROTOCOLS.includes(v.toUpperCase())) ? null : `must be one of ${SECURITY_PROTOCOLS.join(', ')}`),
   },
   {
     name: 'broker.session.timeout.ms',
@@ -500,7 +507,6 @@ export const IGNORED_BROKER_KEYS = [
   'controller.quorum.voters',
   'controller.quorum.bootstrap.servers',
   'controller.listener.names',
-  'security.inter.broker.protocol',
   'transaction.state.log.min.isr',
   'zookeeper.connect',
   'zookeeper.connection.timeout.ms',
