@@ -278,7 +278,7 @@ export class RegistryHttpServer {
     const timeoutMs = this.registry.limits.forwardTimeoutMs;
     let answer;
     try {
-      answer = await forwardWrite(target.url, method, req.url ?? '/', sent ?? undefined, CONTENT_TYPE, timeoutMs, req.headers.authorization);
+      answer = await forwardWrite(target.url, method, req.url ?? '/', sent ?? undefined, CONTENT_TYPE, timeoutMs, req.headers.authorization, this.security?.trustedCas());
     } catch (e) {
       this.logger.warn({ leader: target.url, err: (e as Error).message }, 'forwarding a schema registry write failed');
       throw RegistryErrors.forwardingFailed((e as Error).message);

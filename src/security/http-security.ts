@@ -16,6 +16,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { ConfigView } from '../config/view.js';
 import { ConfigError } from '../config/values.js';
 import type { TlsCertificates } from './tls-certificates.js';
@@ -72,6 +73,11 @@ export class HttpSecurity {
     const server = createHttpsServer({ ...this.tls.material.context }, handler);
     this.tls.subscribe((m) => server.setSecureContext(m.context));
     return server;
+  }
+
+  /** The trust store's CAs, for this broker's HTTPS requests to other brokers' registries (undefined: system CAs). */
+  trustedCas(): SecureContextOptions['ca'] {
+    return this.tls?.material.context.ca;
   }
 
   /** Checks the request's Basic credentials; with no users configured everyone is read-write. */
