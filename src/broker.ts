@@ -10,6 +10,7 @@
  * Its public fields (topics, groups, txn, logs, metrics, handlers ...) are for tests and tools
  * that embed the broker.
  */
+import { connect as tlsConnect } from 'node:tls';
 import { resolve } from 'node:path';
 import type { Logger } from './logger.js';
 import { BrokerConfig } from './config/broker-config.js';
@@ -336,8 +337,10 @@ export class Broker implements BrokerStatus {
   }
 
   private async joinCluster(): Promise<ClusterMode | null> {
-    const settings = clusterSettings(this.config);
-    if (!settings) return null;
+    const base = clusterSettings(this.config);
+    if (!base) return null;
+    const probeTls = this.interBrokerTls();
+    const settings = probeTls === null ? base : { ...base, probeConnect: (host: string, port: number) => tlsConnect({ ...probeTls(), host, port }) };
     // Topics of a single-node broker live in its data dir, which cluster mode would take for
     // leftovers and delete: refuse rather than lose them.
     const local = (await TopicStore.load(this.dataDir, this.stateFs)).size();

@@ -53,6 +53,9 @@ describe.skipIf(etcdMissing !== null)('replication over an SSL inter-broker list
           'min.insync.replicas': 2,
           'default.replication.factor': 2,
           'offsets.topic.replication.factor': 2,
+          // Short, so that a silent inter-broker socket (the liveness probe if it spoke plain TCP) would be cut during the test.
+          'runnel.ssl.handshake.timeout.ms': 1500,
+          'logger.level': 'debug',
         }),
       ),
     );
@@ -98,6 +101,15 @@ describe.skipIf(etcdMissing !== null)('replication over an SSL inter-broker list
     expect(sslConnections[0]! + sslConnections[1]!).toBeGreaterThan(0);
     for (const b of brokers) expect(b.logs.filter((l) => l.includes('TLS handshake failed'))).toEqual([]);
   }, 90_000);
+
+  it('the liveness probes hold TLS connections to the SSL inter-broker listener (none is cut at the handshake timeout)', async () => {
+    await new Promise((r) => setTimeout(r, 3500));
+    for (const b of brokers) {
+      expect(b.logs.filter((l) => l.includes('"component":"liveness-probe"') && l.includes('"level":40'))).toEqual([]);
+      expect(b.logs.filter((l) => l.includes('TLS connection closed before its handshake'))).toEqual([]);
+    }
+    console.log(`broker log lines at debug: ${brokers.map((b) => b.logs.length).join(', ')}`);
+  }, 30_000);
 
   it('schema registry writes reach the leader of _schemas over HTTPS with the client\'s credentials, from either broker', async () => {
     const postOnce = (port: number, subject: string): Promise<{ status: number; body: any }> =>
