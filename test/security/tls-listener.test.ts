@@ -10,7 +10,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
@@ -19,7 +19,7 @@ import { REPO_ROOT, tempDir } from '../helpers/broker.js';
 import { KEY_PASSWORD, makeCerts, PKCS12_PASSWORD, type CertSet } from '../helpers/certs.js';
 import { run } from '../helpers/clients.js';
 import { VENV_PYTHON, pythonModuleMissing } from '../compat/clients/scenario.js';
-import { ensureJavaBuilt, javaAvailable, runJava } from '../helpers/java.js';
+import { ensureJavaBuilt, javaAvailable, runJava, runKafkaTool } from '../helpers/java.js';
 
 let certs: CertSet;
 let broker: RunningBroker;
@@ -182,7 +182,7 @@ describe('SSL listener, PEM key store file, ssl.client.auth=required', () => {
     expect(r).toEqual({ produced: 30, consumed: 30, committed: 30, error: null });
   }, 90_000);
 
-  it.skipIf(!javaAvailable())('the Java clients produce, consume in a group and commit over mTLS (PEM key and trust stores)', async () => {
+  it.skipIf(!javaAvailable())('the Java clients produce, consume in a group and commit over mTLS (PEM key and trust stores); kafka-topics --command-config lists', async () => {
     await ensureJavaBuilt();
     const c = certs.client('java');
     const props = ['security.protocol=SSL', 'ssl.truststore.type=PEM', `ssl.truststore.location=${certs.caCert}`, 'ssl.keystore.type=PEM', `ssl.keystore.location=${c.pem}`].flatMap((p) => ['--prop', p]);
@@ -196,6 +196,12 @@ describe('SSL listener, PEM key store file, ssl.client.auth=required', () => {
     const offsets = await admin.fetchOffsets({ groupId: 'tls-java-g', topics: ['tls-java'] });
     await admin.disconnect();
     expect(offsets[0]!.partitions[0]!.offset).toBe('25');
+    // Kafka's own CLI with a client properties file (--command-config), as operators run it.
+    const propsFile = join(certs.dir, 'client-ssl.properties');
+    writeFileSync(propsFile, ['security.protocol=SSL', 'ssl.truststore.type=PEM', `ssl.truststore.location=${certs.caCert}`, 'ssl.keystore.type=PEM', `ssl.keystore.location=${c.pem}`].join('\n') + '\n');
+    const listed = await runKafkaTool('TopicCommand', ['--bootstrap-server', ssl, '--command-config', propsFile, '--list'], { timeoutMs: 60_000 });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.split('\n')).toContain('tls-java');
   }, 180_000);
 
   it('a plaintext client on the TLS port is closed at once (its ApiVersions is not a ClientHello); the broker stays healthy', async () => {
