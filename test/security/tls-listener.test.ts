@@ -346,7 +346,7 @@ describe('key stores: inline PEM, PKCS12; ssl.client.auth=requested', () => {
       'ssl.truststore.password': PKCS12_PASSWORD,
       'ssl.client.auth': 'required',
       'ssl.enabled.protocols': 'TLSv1.2',
-      'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+      'ssl.cipher.suites': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
     });
     try {
       const at = listenerAt(b.broker, 'SSL');
@@ -358,9 +358,9 @@ describe('key stores: inline PEM, PKCS12; ssl.client.auth=requested', () => {
           s.destroy();
         });
       });
-      expect(negotiated).toBe('TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384');
+      expect(negotiated).toBe('TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384');
       // A client offering only another suite, or only TLS 1.3, does not get in.
-      for (const offer of [{ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' as const }, { minVersion: 'TLSv1.3' as const }]) {
+      for (const offer of [{ ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' as const }, { minVersion: 'TLSv1.3' as const }]) {
         await expect(
           new Promise((resolve, reject) => {
             const s = tlsConnect({ host: '127.0.0.1', port: Number(at.split(':')[1]), ca: readFileSync(certs.caCert), key: readFileSync(certs.client('alice').key), cert: readFileSync(certs.client('alice').cert), ...offer });
