@@ -69,6 +69,8 @@ export interface RequestMetrics {
   /** A request that failed without an error response (the connection was closed). */
   requestFailed(apiKey: number, seconds: number): void;
   connectionCreated(listener: string): void;
+  /** A connection authenticated (an SSL handshake, later SASL) or failed to, by listener (Kafka's successful/failed-authentication-total). */
+  authentication(listener: string, ok: boolean): void;
 }
 
 export class Metrics implements DataMetrics, RequestMetrics {
@@ -78,6 +80,7 @@ export class Metrics implements DataMetrics, RequestMetrics {
   /** Per API key (an array: keys are small integers). */
   private readonly apis: Array<ApiStats | undefined> = [];
   private readonly connectionsCreated = new Map<string, number>();
+  private readonly authentications = { ok: new Map<string, number>(), failed: new Map<string, number>() };
   readonly fsyncLatency = new Histogram(FSYNC_BUCKETS);
   fsyncFailures = 0;
 
@@ -123,6 +126,11 @@ export class Metrics implements DataMetrics, RequestMetrics {
     this.connectionsCreated.set(listener, (this.connectionsCreated.get(listener) ?? 0) + 1);
   }
 
+  authentication(listener: string, ok: boolean): void {
+    const m = ok ? this.authentications.ok : this.authentications.failed;
+    m.set(listener, (m.get(listener) ?? 0) + 1);
+  }
+
   fsync(seconds: number, failed: boolean): void {
     if (failed) this.fsyncFailures++;
     else this.fsyncLatency.observe(seconds);
@@ -150,6 +158,10 @@ export class Metrics implements DataMetrics, RequestMetrics {
 
     w.family('kafka_server_socketservermetrics_connection_creation_total', 'counter', 'Connections accepted, by listener.');
     for (const [listener, n] of this.connectionsCreated) w.sample('kafka_server_socketservermetrics_connection_creation_total', n, { listener });
+    w.family('kafka_server_socketservermetrics_successful_authentication_total', 'counter', 'Connections that authenticated (SSL: the handshake with client-certificate checks succeeded), by listener.');
+    for (const [listener, n] of this.authentications.ok) w.sample('kafka_server_socketservermetrics_successful_authentication_total', n, { listener });
+    w.family('kafka_server_socketservermetrics_failed_authentication_total', 'counter', 'Connections refused while authenticating (SSL: a failed handshake, e.g. an untrusted or expired certificate, or a plaintext client), by listener.');
+    for (const [listener, n] of this.authentications.failed) w.sample('kafka_server_socketservermetrics_failed_authentication_total', n, { listener });
 
     w.family('kafka_log_logflushstats_logflush_seconds', 'histogram', 'Duration of segment fdatasync calls (Kafka LogFlushRateAndTimeMs, in seconds).');
     w.histogram('kafka_log_logflushstats_logflush_seconds', this.fsyncLatency);

@@ -57,7 +57,11 @@ export class Listeners {
     if (acceptor === undefined) {
       if (this.tls === null) throw new BrokerStartError(`Listener ${name} uses TLS but no TLS material was loaded`);
       const certificates = this.tls.forListener(name);
-      acceptor = new TlsAcceptor(name, this.config.forListener(name), certificates.material, this.config.securityProtocol(name) === 'SSL', this.log);
+      const ssl = this.config.securityProtocol(name) === 'SSL';
+      acceptor = new TlsAcceptor(name, this.config.forListener(name), certificates.material, ssl, this.log, (ok) => {
+        // A failed TLS handshake fails authentication on SASL_SSL too; success there is counted by SASL.
+        if (ssl || !ok) this.deps.metrics.authentication(name, ok);
+      });
       const a = acceptor;
       certificates.subscribe((m) => a.replaceMaterial(m));
       this.tlsAcceptors.set(name, acceptor);

@@ -51,6 +51,8 @@ export class TlsAcceptor {
     material: TlsMaterial,
     private readonly certificatePrincipal: boolean,
     private readonly log: Logger,
+    /** Counts authentications on SSL listeners (metrics); SASL_SSL ones are counted by SASL. */
+    private readonly counted: (ok: boolean) => void = () => undefined,
   ) {
     const auth = clientAuthOptions(config);
     this.requestCert = auth.requestCert;
@@ -130,10 +132,12 @@ export class TlsAcceptor {
       }
       name = mapped;
     }
+    if (this.certificatePrincipal) this.counted(true);
     handler(socket, { type: 'User', name, host: socket.remoteAddress ?? '?' });
   }
 
   private handshakeFailed(socket: TLSSocket, reason: string): void {
+    this.counted(false);
     const now = Date.now();
     if (now - this.lastFailureLog < 1000 / FAILURE_LOGS_PER_SECOND) {
       this.failuresUnlogged++;

@@ -244,6 +244,14 @@ describe('SSL listener, PEM key store file, ssl.client.auth=required', () => {
     const r = await run('kcat', ['-b', ssl, '-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${certs.caCert}`, '-X', `ssl.certificate.location=${certs.expiredClient.cert}`, '-X', `ssl.key.location=${certs.expiredClient.key}`, '-L', '-m', '3'], { timeoutMs: 20_000 });
     expect(r.code).not.toBe(0);
     await healthy();
+    // Kafka's SocketServer metrics count them, and good handshakes.
+    const good = kafkajs(ssl, alice()).admin();
+    await good.connect();
+    await good.disconnect();
+    const metrics = await (await fetch(`${broker.broker.adminHttp!.url}/metrics`)).text();
+    const count = (name: string): number => Number(new RegExp(`kafka_server_socketservermetrics_${name}_total\\{listener="SSL"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect(count('failed_authentication')).toBeGreaterThanOrEqual(4);
+    expect(count('successful_authentication')).toBeGreaterThan(0);
   }, 60_000);
 
   it('closes a connection that never completes its handshake after runnel.ssl.handshake.timeout.ms', async () => {
