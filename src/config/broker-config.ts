@@ -80,6 +80,7 @@ export class BrokerConfig implements ConfigView {
         const perListener = LISTENER_OVERRIDE.exec(key);
         const def = BROKER_CONFIG_BY_NAME.get(perListener ? perListener[2]! : key);
         if (!def) throw new ConfigError(key, `Unknown configuration '${key}' (from ${layer.source})`);
+        if (def.ignored) this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
         if (perListener) {
           const name = perListener[1]!.toLowerCase();
           if (!this.listenerOverrides.has(name)) this.listenerOverrides.set(name, new Map());

@@ -7,11 +7,14 @@
 import type { ConfigDef, ConfigValue } from './definitions.js';
 import { atLeast, listOf, oneOf } from './validators.js';
 
+/** Kafka's JVM-specific TLS keys: accepted (a server.properties written for Kafka starts) with a warning, no effect. */
+const JVM_ONLY = (name: string, what: string): ConfigDef => ({ name, type: 'string', default: null, ignored: true, doc: `Accepted for Kafka compatibility and ignored: ${what}.` });
+
 const storeType = (v: ConfigValue) => (v === null ? null : oneOf('JKS', 'PKCS12', 'PEM')(typeof v === 'string' ? v.toUpperCase() : v));
 
 /** ssl.principal.mapping.rules: DEFAULT or RULE:pattern/replacement/[LU] entries (checked in ssl-principal.ts at start). */
 const MAPPING_DOC =
-  'Rules mapping a client certificate\'s subject (RFC 2253 distinguished name, e.g. CN=alice,OU=eng,O=acme) to the principal name: comma-separated DEFAULT (the name as is) or RULE:pattern/replacement/[L|U] entries, the first whose Java-style pattern matches the whole name wins; no match refuses the connection.';
+  'Rules mapping a client certificate\'s subject (RFC 2253 distinguished name, e.g. CN=alice,OU=eng,O=acme) to the principal name: comma-separated DEFAULT (the name as is) or RULE:pattern/replacement/[L|U] entries, the first whose pattern (a regular expression, JavaScript syntax, which reads Kafka rules as Java does in the usual cases) matches the whole name wins; no match refuses the connection.';
 
 export const TLS_CONFIGS: ConfigDef[] = [
   {
@@ -59,6 +62,12 @@ export const TLS_CONFIGS: ConfigDef[] = [
     doc: 'The broker\'s own client (replication over an SSL inter-broker listener) checks that the other broker\'s certificate names its host when https; empty disables the check.',
     validate: (v) => (v === null || v === '' || v === 'https' ? null : 'must be https or empty'),
   },
+  JVM_ONLY('ssl.keymanager.algorithm', 'a Java KeyManagerFactory algorithm; Node\'s OpenSSL has none to choose'),
+  JVM_ONLY('ssl.trustmanager.algorithm', 'a Java TrustManagerFactory algorithm'),
+  JVM_ONLY('ssl.secure.random.implementation', 'a Java SecureRandom; OpenSSL\'s generator is used'),
+  JVM_ONLY('ssl.provider', 'a Java security provider'),
+  JVM_ONLY('ssl.allow.dn.changes', 'Kafka\'s check of a dynamically updated key store; Runnel reloads files (runnel.ssl.reload.check.interval.ms) whatever their subject'),
+  JVM_ONLY('ssl.allow.san.changes', 'as ssl.allow.dn.changes, for subject alternative names'),
   {
     name: 'runnel.ssl.handshake.timeout.ms',
     type: 'int',
