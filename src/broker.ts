@@ -56,7 +56,7 @@ import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll } from './security/authorizer.js';
 import { BrokerTls } from './security/broker-tls.js';
-import { HttpSecurity } from './security/http-security.js';
+import { HttpSecurity, httpExposureWarning } from './security/http-security.js';
 import { BrokerStartError } from './errors.js';
 
 export type { ListenerAddress };
@@ -482,6 +482,8 @@ export class Broker implements BrokerStatus {
     const l = adminListener(this.config);
     if (!l) return;
     const server = new AdminHttpServer(this, this.httpSecurity, this.config.bool('runnel.admin.ssl.enabled'));
+    const exposed = httpExposureWarning('the admin endpoint (/metrics)', l.host, this.httpSecurity);
+    if (exposed !== null) this.log.warn({ host: l.host, port: l.port }, exposed);
     try {
       await server.listen(l.host, l.port);
       this.adminHttp = server;

@@ -5,7 +5,7 @@
  * port (listener.ts) with its writes made here or forwarded to the leader of `_schemas`-0
  * (forward.ts), closed by the caller at broker stop (`close()`), and the produce-path validator.
  */
-import type { HttpSecurity } from '../security/http-security.js';
+import { httpExposureWarning, type HttpSecurity } from '../security/http-security.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { BrokerStartError } from '../errors.js';
 import type { Leadership } from '../data/leadership.js';
@@ -68,6 +68,8 @@ export async function startSchemaRegistry(deps: SchemaRegistryDeps): Promise<Bro
     ? new LeaderSchemaWriter(deps.leadership, deps.cluster, () => deps.topics.get(SCHEMAS_TOPIC) !== undefined, () => schemasLog.ensure())
     : LOCAL_SCHEMA_WRITER;
   const useTls = deps.config.bool('runnel.schema.registry.ssl.enabled');
+  const exposed = httpExposureWarning('the schema registry REST API', listener.host, deps.httpSecurity ?? null);
+  if (exposed !== null) logger.warn({ host: listener.host, port: listener.port }, exposed);
   const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes, writer, deps.httpSecurity ?? null, useTls);
   try {
     const bound = await http.listen(listener.host, listener.port);

@@ -20,6 +20,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { ConfigView } from '../config/view.js';
 import { ConfigError } from '../config/values.js';
 import type { TlsCertificates } from './tls-certificates.js';
+import { isLoopbackHost } from './loopback.js';
 
 export type HttpRole = 'read-only' | 'read-write';
 
@@ -96,6 +97,15 @@ export class HttpSecurity {
     if (!ok) return { ok: false, status: 401, reason: 'bad credentials' };
     return { ok: true, user: name, role: user.role };
   }
+}
+
+/**
+ * The start-up warning for an HTTP port reachable beyond loopback without authentication (the
+ * registry's write endpoints would be open to the network), or null.
+ */
+export function httpExposureWarning(port: string, host: string, security: HttpSecurity | null): string | null {
+  if (security?.authRequired || isLoopbackHost(host)) return null;
+  return `${port} on ${host || '0.0.0.0'} is reachable beyond this host without authentication: set runnel.http.basic.auth.users, or bind it to 127.0.0.1`;
 }
 
 /** The challenge a 401 carries. */

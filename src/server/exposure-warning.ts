@@ -4,14 +4,8 @@
  * authenticates nobody — PLAINTEXT, or SSL without ssl.client.auth=required. SASL_* listeners
  * authenticate. Returned as text so the listener logs it once per listener at start.
  */
-import { isIP } from 'node:net';
 import type { BrokerConfig } from '../config/broker-config.js';
-
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '[::1]';
-}
+import { isLoopbackHost } from '../security/loopback.js';
 
 /** The warning for listener `l`, or null when it authenticates its clients or is loopback-only. */
 export function unauthenticatedExposure(config: BrokerConfig, l: { name: string; host: string; port: number }): string | null {

@@ -1,5 +1,6 @@
 /**
- * The start-up warning for a listener reachable beyond loopback without authentication (issue 20).
+ * The start-up warnings for a Kafka listener or an HTTP port reachable beyond loopback without
+ * authentication (issue 20).
  * Tests bind loopback only, so the rule is checked on configurations; one broker start checks
  * that a loopback listener logs no such warning.
  */
@@ -9,6 +10,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { BrokerConfig, optionsLayer } from '../../src/config/broker-config.js';
 import { unauthenticatedExposure } from '../../src/server/exposure-warning.js';
+import { HttpSecurity, httpExposureWarning } from '../../src/security/http-security.js';
 import { startBroker } from '../../src/index.js';
 import { tempDir } from '../helpers/broker.js';
 
@@ -33,6 +35,15 @@ describe('unauthenticated listener beyond loopback', () => {
     const [mtls, open] = perListener.listeners();
     expect(unauthenticatedExposure(perListener, mtls!)).toBeNull();
     expect(unauthenticatedExposure(perListener, open!)).toMatch(/OPEN \(SSL\)/);
+  });
+
+  it('warns for an HTTP port beyond loopback without Basic users', () => {
+    const withUsers = new HttpSecurity(config({ listeners: 'PLAINTEXT://127.0.0.1:9092', 'runnel.http.basic.auth.users': 'a:b:read-write' }), null);
+    const without = new HttpSecurity(config({ listeners: 'PLAINTEXT://127.0.0.1:9092' }), null);
+    expect(httpExposureWarning('the schema registry REST API', '0.0.0.0', without)).toMatch(/the schema registry REST API on 0\.0\.0\.0 is reachable beyond this host without authentication/);
+    expect(httpExposureWarning('the admin endpoint', '', null)).toMatch(/on 0\.0\.0\.0/);
+    expect(httpExposureWarning('the schema registry REST API', '0.0.0.0', withUsers)).toBeNull();
+    expect(httpExposureWarning('the schema registry REST API', '127.0.0.1', without)).toBeNull();
   });
 
   it('a broker on loopback starts without the warning', async () => {
