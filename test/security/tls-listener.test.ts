@@ -19,6 +19,9 @@ import { REPO_ROOT, tempDir } from '../helpers/broker.js';
 import { KEY_PASSWORD, makeCerts, PKCS12_PASSWORD, type CertSet } from '../helpers/certs.js';
 import { run } from '../helpers/clients.js';
 import { VENV_PYTHON, pythonModuleMissing } from '../compat/clients/scenario.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { buildBatchSync } from '../../protocol/records/builder.js';
+import { newProduceRequest, newProduceRequestPartition, newProduceRequestTopic } from '../../protocol/generated/index.js';
 import { ensureJavaBuilt, javaAvailable, runJava, runKafkaTool } from '../helpers/java.js';
 
 let certs: CertSet;
@@ -253,6 +256,31 @@ describe('SSL listener, PEM key store file, ssl.client.auth=required', () => {
     expect(count('failed_authentication')).toBeGreaterThanOrEqual(4);
     expect(count('successful_authentication')).toBeGreaterThan(0);
   }, 60_000);
+
+  it('answers the requests a TLS client sent before closing its side (half-open, as on plaintext)', async () => {
+    const admin = kafkajs(plain, undefined).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'tls-half-close', numPartitions: 1 }] });
+    await admin.disconnect();
+    // A Produce (answered after its append completes, not synchronously), then our FIN at once.
+    const produce = RawClient.encodeRequest(0, 3, newProduceRequest({ acks: 1, timeoutMs: 5000, topicData: [newProduceRequestTopic({ name: 'tls-half-close', partitionData: [newProduceRequestPartition({ index: 0, records: buildBatchSync([{ value: Buffer.from('last words') }]) })] })] }), 7);
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const s = tlsConnect({ host: '127.0.0.1', port: Number(ssl.split(':')[1]), ca: readFileSync(certs.caCert), key: readFileSync(certs.client('alice').key), cert: readFileSync(certs.client('alice').cert), allowHalfOpen: true }, () => {
+        s.end(produce);
+      });
+      s.on('data', (d: Buffer) => chunks.push(d));
+      s.on('error', reject);
+      s.on('close', () => resolve(Buffer.concat(chunks)));
+    });
+    expect(reply.length).toBeGreaterThan(8);
+    expect(reply.readInt32BE(0)).toBe(reply.length - 4);
+    expect(reply.readInt32BE(4)).toBe(7); // the Produce's correlation id
+    const check = kafkajs(plain, undefined).admin();
+    await check.connect();
+    expect((await check.fetchTopicOffsets('tls-half-close'))[0]!.high).toBe('1');
+    await check.disconnect();
+  }, 15_000);
 
   it('closes a connection that never completes its handshake after runnel.ssl.handshake.timeout.ms', async () => {
     const s = netConnect({ host: '127.0.0.1', port: Number(ssl.split(':')[1]) });
