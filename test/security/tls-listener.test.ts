@@ -266,7 +266,7 @@ describe('SSL listener, PEM key store file, ssl.client.auth=required', () => {
     const produce = RawClient.encodeRequest(0, 3, newProduceRequest({ acks: 1, timeoutMs: 5000, topicData: [newProduceRequestTopic({ name: 'tls-half-close', partitionData: [newProduceRequestPartition({ index: 0, records: buildBatchSync([{ value: Buffer.from('last words') }]) })] })] }), 7);
     const reply = await new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
-      const s = tlsConnect({ host: '127.0.0.1', port: Number(ssl.split(':')[1]), ca: readFileSync(certs.caCert), key: readFileSync(certs.client('alice').key), cert: readFileSync(certs.client('alice').cert), allowHalfOpen: true }, () => {
+      const s = tlsConnect({ host: '127.0.0.1', port: Number(ssl.split(':')[1]), ca: readFileSync(certs.caCert), key: readFileSync(certs.client('alice').key), cert: readFileSync(certs.client('alice').cert) }, () => {
         s.end(produce);
       });
       s.on('data', (d: Buffer) => chunks.push(d));
