@@ -57,6 +57,8 @@ import { AllowAll, type Authorizer } from './security/authorizer.js';
 import { openAuthorizer } from './security/open-authorizer.js';
 import { EtcdScramStore, FileScramStore, type ScramStore } from './security/sasl/scram-store.js';
 import { SaslService } from './security/sasl/sasl-service.js';
+import { httpExposureWarning } from './security/http-security.js';
+import { startTransportSecurity, withProbeTls, type TransportSecurity } from './broker-security.js';
 import { BrokerStartError } from './errors.js';
 import { startQuotas, type BrokerQuotas } from './quotas/start.js';
 
@@ -75,6 +77,8 @@ export class Broker implements BrokerStatus {
   replication: Replication | null = null;
   /** Who may do what (security/): AllowAll unless authorizer.class.name turns ACLs on. */
   authorizer: Authorizer = new AllowAll();
+  /** TLS of the SSL / SASL_SSL listeners, the HTTP ports and inter-broker clients; HTTP Basic auth. */
+  private transport!: TransportSecurity;
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -185,6 +189,8 @@ export class Broker implements BrokerStatus {
   private async open(): Promise<void> {
     const t0 = performance.now();
     for (const w of this.config.warnings) this.log.warn(w);
+    // TLS material first (the admin port may serve HTTPS): bad material fails startup with the key to fix.
+    this.transport = await startTransportSecurity(this.config, this.log, (fn) => this.onStop(fn));
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
@@ -268,6 +274,7 @@ export class Broker implements BrokerStatus {
           local: { config: this.config, topics: this.topics, partitions, producerStates, groups },
           routing: markerRouting(cluster, this.config),
           log: this.log.child({ component: 'transactions' }),
+          tls: this.transport.interBrokerTls,
         })
       : undefined;
     if (markers) this.onStop(() => markers.close());
@@ -288,7 +295,7 @@ export class Broker implements BrokerStatus {
     });
     const txn = this.txn;
     this.onStop(() => txn.shutdown());
-    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined });
+    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined, httpSecurity: this.transport.http });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
     const acl = await openAuthorizer({ config: this.config, log: this.log, dataDir: this.dataDir, fs: this.stateFs, etcd: cluster?.store ?? null });
@@ -297,21 +304,10 @@ export class Broker implements BrokerStatus {
     // Client quotas: the data dir on one node, etcd in a cluster (every broker enforces the same).
     const quotas = (this.quotas = await startQuotas({ config: this.config, dataDir: this.dataDir, stateFs: this.stateFs, etcd: cluster?.store ?? null }));
     this.onStop(() => quotas.close());
-    this.listeners = new Listeners(
-      this.config,
-      this.log,
-      {
-        config: this.config,
-        handlers: this.handlers,
-        requestMemory: this.requestMemory,
-        metrics: this.metrics,
-        services: this.services(),
-        quotas: quotas.clientQuotas,
-        // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
-        sasl: new SaslService(this.config, this.scramCredentials, this.log, this.metrics),
-      },
-      quotas.connectionRate,
-    );
+    // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
+    const sasl = new SaslService(this.config, this.scramCredentials, this.log, this.metrics);
+    const deps = { config: this.config, handlers: this.handlers, requestMemory: this.requestMemory, metrics: this.metrics, services: this.services(), quotas: quotas.clientQuotas, sasl };
+    this.listeners = new Listeners(this.config, this.log, deps, quotas.connectionRate, this.transport.tls);
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
     if (cluster) await this.registerInCluster(cluster);
@@ -341,8 +337,9 @@ export class Broker implements BrokerStatus {
    * on. Null on a single node (etcd3 is never loaded then).
    */
   private async joinCluster(): Promise<ClusterMode | null> {
-    const settings = clusterSettings(this.config);
-    if (!settings) return null;
+    const base = clusterSettings(this.config);
+    if (!base) return null;
+    const settings = withProbeTls(base, this.transport);
     // Topics of a single-node broker live in its data dir, which cluster mode would take for
     // leftovers and delete: refuse rather than lose them.
     const local = (await TopicStore.load(this.dataDir, this.stateFs)).size();
@@ -399,6 +396,7 @@ export class Broker implements BrokerStatus {
       config: this.config,
       isrWriter: new EtcdIsrWriter(cluster.store),
       addresses: interBrokerAddresses(cluster, this.config),
+      tls: this.transport.interBrokerTls,
       // Kafka's isReplicaIsrEligible: registered and not in a controlled shutdown.
       isrEligible: (id) => {
         const b = cluster.current().brokers.get(id);
@@ -484,7 +482,9 @@ export class Broker implements BrokerStatus {
   private async startAdminHttp(): Promise<void> {
     const l = adminListener(this.config);
     if (!l) return;
-    const server = new AdminHttpServer(this);
+    const server = new AdminHttpServer(this, this.transport.http, this.config.bool('runnel.admin.ssl.enabled'));
+    const exposed = httpExposureWarning('the admin endpoint (/metrics)', l.host, this.transport.http);
+    if (exposed !== null) this.log.warn({ host: l.host, port: l.port }, exposed);
     try {
       await server.listen(l.host, l.port);
       this.adminHttp = server;

@@ -120,7 +120,8 @@ export class Connection implements ConnectionInfo {
   /** The connection's SASL authentication (and its gate), or null on a listener without SASL. */
   readonly sasl: SaslSession | null;
   private readonly gate: SaslGate | null;
-  private readonly anonymous: Principal;
+  /** Who the transport says the client is: the SSL client certificate's principal, else ANONYMOUS. */
+  private readonly transportPrincipal: Principal;
   private readonly frames: FrameReader;
   private readonly writer: ResponseWriter;
   private readonly queue: Pending[] = [];
@@ -154,17 +155,16 @@ export class Connection implements ConnectionInfo {
     private readonly deps: ConnectionDeps,
     readonly listener: string,
     rootLog: Logger,
+    /** Who the transport authenticated (an SSL client certificate); ANONYMOUS when absent. */
+    principal?: Principal,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
-    this.anonymous = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
-    this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
+    this.transportPrincipal = principal ?? { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
+    // A principal from the transport (SSL client certificate) names the client in every log line.
+    this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}`, ...(principal ? { principal: `${principal.type}:${principal.name}` } : {}) });
     this.log = this.baseLog;
-    this.turns = new FairTurns(
-      this.guarded('next turn', () => {
-        if (!this.closed) this.pump();
-      }),
-    );
+    this.turns = new FairTurns(this.guarded('next turn', () => !this.closed && this.pump()));
     const config = deps.config;
     this.throttle = new ConnectionThrottle(deps.quotas, this.guarded('throttle end', () => !this.closed && this.pump()));
     this.maxQueuedRequests = config.int('queued.max.requests');
@@ -195,8 +195,8 @@ export class Connection implements ConnectionInfo {
     this.gate = this.sasl && new SaslGate(this.sasl, { ...host, end, guarded: (what, fn) => this.guarded(what, fn) });
   }
 
-  /** Who the connection is: the SASL-authenticated user, else ANONYMOUS. */
-  get principal(): Principal { return this.sasl?.principal ?? this.anonymous; }
+  /** Who the connection is: the SASL-authenticated user (SASL_*), else the transport's (SSL: the certificate's; ANONYMOUS). */
+  get principal(): Principal { return this.sasl?.principal ?? this.transportPrincipal; }
 
   /**
    * Wraps a callback that enters this connection from outside: an exception in it is a bug, logged

@@ -8,6 +8,12 @@
  * Binding is part of startup: a port that cannot be bound fails it with BrokerStartError. An
  * accepted socket becomes a Connection with the deps the composition root passed in; accepting
  * never throws (it runs in a server callback), and a refused or failed socket is destroyed.
+ *
+ * SSL and SASL_SSL listeners accept TCP the same way (the caps count a socket from its accept, so
+ * a flood of handshakes cannot exceed them), then run the TLS handshake (tls-acceptor.ts); the
+ * Connection is made on the TLS socket once the handshake succeeded, with the principal of the
+ * client certificate on SSL. A listener bound beyond loopback without authentication (PLAINTEXT,
+ * or SSL without required client certificates) is logged as a warning at start.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
@@ -19,6 +25,10 @@ import type { Logger } from '../logger.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { ConnectionQuotas } from './connection-quotas.js';
 import type { ConnectionRateLimits } from '../quotas/connection-rate.js';
+import type { BrokerTls } from '../security/broker-tls.js';
+import type { Principal } from '../security/authorizer.js';
+import { TlsAcceptor } from './tls-acceptor.js';
+import { unauthenticatedExposure } from './exposure-warning.js';
 
 export class Listeners {
   private readonly servers: Server[] = [];
@@ -27,6 +37,8 @@ export class Listeners {
   private readonly held = new Map<Socket, NodeJS.Timeout>();
   private readonly quotas: ConnectionQuotas;
   private readonly deps: ConnectionDeps;
+  /** TLS handshakes per SSL / SASL_SSL listener name. */
+  private readonly tlsAcceptors = new Map<string, TlsAcceptor>();
   private nextConnectionId = 1;
   private stopping = false;
   /** Where clients reach each listener, with real ports once bound. */
@@ -37,15 +49,44 @@ export class Listeners {
     private readonly log: Logger,
     deps: Omit<ConnectionDeps, 'connectionClosed'>,
     private readonly connectionRate: ConnectionRateLimits | null = null,
+    /** The broker's TLS material; required when a listener is SSL or SASL_SSL. */
+    private readonly tls: BrokerTls | null = null,
   ) {
     this.quotas = new ConnectionQuotas(config);
     this.deps = { ...deps, connectionClosed: (conn) => this.connectionClosed(conn) };
+  }
+
+  /** The TLS acceptor of a listener, made on first use (open()); null for a plaintext listener. */
+  private tlsAcceptor(name: string): TlsAcceptor | null {
+    if (!this.config.usesTls(name)) return null;
+    let acceptor = this.tlsAcceptors.get(name);
+    if (acceptor === undefined) {
+      if (this.tls === null) throw new BrokerStartError(`Listener ${name} uses TLS but no TLS material was loaded`);
+      const certificates = this.tls.forListener(name);
+      const ssl = this.config.securityProtocol(name) === 'SSL';
+      acceptor = new TlsAcceptor(name, this.config.forListener(name), certificates.material, ssl, this.log, (ok) => {
+        // A failed TLS handshake fails authentication on SASL_SSL too; success there is counted by SASL.
+        if (ssl || !ok) this.deps.metrics.authentication(name, ok);
+      });
+      const a = acceptor;
+      certificates.subscribe((m) => a.replaceMaterial(m));
+      this.tlsAcceptors.set(name, acceptor);
+    }
+    return acceptor;
+  }
+
+  /** Kafka would accept unauthenticated clients here too; say so when the port is reachable from other hosts. */
+  private warnIfExposed(l: { name: string; host: string; port: number }): void {
+    const warning = unauthenticatedExposure(this.config, l);
+    if (warning !== null) this.log.warn({ listener: l.name, host: l.host || '0.0.0.0', port: l.port, securityProtocol: this.config.securityProtocol(l.name) }, warning);
   }
 
   /** Binds every configured listener; fails with BrokerStartError when one cannot be bound. */
   async open(): Promise<void> {
     const advertisedCfg = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
+      this.tlsAcceptor(l.name);
+      this.warnIfExposed(l);
       // max.connections is broker-wide and checked in accept(), not per server (maxConnections).
       // Half-open: a client's FIN does not end our side at once; the requests it sent before it
       // are processed and answered first (connection.ts).
@@ -95,11 +136,44 @@ export class Listeners {
     }
   }
 
-  /** A counted socket becomes a Connection. */
+  /**
+   * A counted socket (past the connection creation rate) becomes a Connection: at once on a
+   * plaintext listener, after its TLS handshake on SSL / SASL_SSL ones. Until the handshake
+   * succeeds the socket holds its quota slot; a failed one frees it.
+   */
   private serve(socket: Socket, listener: string, ip: string): void {
+    const tls = this.tlsAcceptors.get(listener);
+    if (tls === undefined) {
+      this.startConnection(socket, listener, ip, undefined);
+      return;
+    }
+    let handedOver = false;
+    socket.once('close', () => {
+      if (!handedOver) this.quotas.remove(ip);
+    });
+    tls.accept(socket, (secure, principal) => {
+      handedOver = true;
+      if (this.stopping) {
+        secure.destroy();
+        this.quotas.remove(ip);
+        return;
+      }
+      secure.on('error', () => undefined);
+      try {
+        // SSL: the certificate's principal; SASL_SSL: SASL authenticates (connection.ts principal).
+        this.startConnection(secure, listener, ip, this.config.securityProtocol(listener) === 'SSL' ? principal : undefined);
+      } catch (err) {
+        this.log.error({ err, listener }, 'accepting a TLS connection failed');
+        secure.destroy();
+      }
+    });
+  }
+
+  /** Makes the Connection of an accepted (and, on TLS listeners, handshaken) socket; its quota slot is taken. */
+  private startConnection(socket: Socket, listener: string, ip: string, principal: Principal | undefined): void {
     let conn: Connection;
     try {
-      conn = new Connection(this.nextConnectionId++, socket, this.deps, listener, this.log);
+      conn = new Connection(this.nextConnectionId++, socket, this.deps, listener, this.log, principal);
     } catch (err) {
       this.quotas.remove(ip);
       throw err;
@@ -169,6 +243,7 @@ export class Listeners {
       clearTimeout(timer);
       socket.destroy(); // its close handler uncounts it
     }
+    for (const a of this.tlsAcceptors.values()) a.closePending();
     for (const c of [...this.connections]) c.close(reason);
   }
 }

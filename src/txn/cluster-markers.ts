@@ -23,6 +23,7 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/index.js';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { BrokerConnection } from '../client/connection.js';
 import type { SaslCredentials } from '../client/sasl-login.js';
 import type { Logger } from '../logger.js';
@@ -56,6 +57,8 @@ export interface ClusterMarkerOptions {
   log: Logger;
   /** Tests: replaces the connections to other brokers. */
   connect?: MarkerConnect;
+  /** tls.connect options when the inter-broker listener uses TLS (read per connection: certificates reload). */
+  tls?: (() => TlsConnectionOptions) | null;
 }
 
 export class ClusterMarkerSender implements MarkerSender {
@@ -193,6 +196,6 @@ export class ClusterMarkerSender implements MarkerSender {
 
   private open(brokerId: number, a: { host: string; port: number; sasl?: SaslCredentials | null }): Promise<MarkerConnection> {
     const t = this.requestTimeoutMs;
-    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.routing.brokerId}-txn-markers-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t, sasl: a.sasl });
+    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.routing.brokerId}-txn-markers-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t, tls: this.opts.tls?.(), sasl: a.sasl });
   }
 }

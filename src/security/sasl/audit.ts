@@ -6,7 +6,7 @@
  * reported with the next line that gets through (`suppressed`).
  */
 import type { Logger } from '../../logger.js';
-import type { AuthenticationMetrics } from '../../metrics.js';
+import type { AuthenticationMetrics } from '../authentication-metrics.js';
 
 export interface AuthFailure {
   listener: string;
@@ -38,13 +38,13 @@ export class AuthAudit {
   /** A successful (re-)authentication: debug only, never rate limited away from the count. */
   succeeded(s: { listener: string; remote: string; mechanism: string | null; user: string; reauthentication: boolean }): void {
     this.successes++;
-    this.metrics?.authenticated(s.listener, s.reauthentication);
+    this.metrics?.authentication(s.listener, true, s.reauthentication);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ event: 'authenticated', ...s, user: s.user.slice(0, LOGGED_USER_CHARS) }, 'authenticated');
   }
 
   failed(f: AuthFailure): void {
     this.failures++;
-    this.metrics?.authenticationFailed(f.listener);
+    this.metrics?.authentication(f.listener, false);
     const t = this.now();
     if (t - this.windowStart >= 1000) {
       this.windowStart = t;

@@ -9,7 +9,7 @@ import { ConfigError } from '../../config/values.js';
 import { PLAIN_LOGIN_MODULE } from '../../config/sasl-configs.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Logger } from '../../logger.js';
-import type { AuthenticationMetrics } from '../../metrics.js';
+import type { AuthenticationMetrics } from '../authentication-metrics.js';
 import { AuthAudit } from './audit.js';
 import { type JaasEntry, JaasConfigError, parseJaasConfig } from '../../config/jaas.js';
 import { OAuthBearerExchange, JwtValidator } from './oauthbearer.js';
