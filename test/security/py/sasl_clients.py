@@ -1,6 +1,7 @@
-"""SASL_PLAINTEXT round trip with confluent-kafka-python (librdkafka >= 2.6) or kafka-python.
+"""SASL_PLAINTEXT / SASL_SSL round trip with confluent-kafka-python (librdkafka >= 2.6) or kafka-python.
 
-Argument: one JSON object {lib, bootstrap, mechanism, user, password, topic, group, expect_fail}.
+Argument: one JSON object {lib, bootstrap, mechanism, user, password, topic, group, expect_fail,
+protocol, ca}: protocol defaults to SASL_PLAINTEXT; SASL_SSL trusts the CA file `ca`.
 Produces 5 records in a transaction (confluent) or plainly (kafka-python), consumes them in a
 group, commits, and prints one JSON line {produced, consumed, committed}; with expect_fail, only
 connects and prints {failed, error, seconds} (how fast a wrong password is refused).
@@ -15,8 +16,10 @@ a = json.loads(sys.argv[1])
 def confluent():
     from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient
-    conf = {'bootstrap.servers': a['bootstrap'], 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': a['mechanism'],
+    conf = {'bootstrap.servers': a['bootstrap'], 'security.protocol': a.get('protocol', 'SASL_PLAINTEXT'), 'sasl.mechanism': a['mechanism'],
             'sasl.username': a['user'], 'sasl.password': a['password']}
+    if a.get('ca'):
+        conf['ssl.ca.location'] = a['ca']
     if a.get('expect_fail'):
         # librdkafka reports the broker's refusal through error_cb (and keeps retrying): time it.
         t0 = time.time()
@@ -49,8 +52,10 @@ def confluent():
 def kafka_python():
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.errors import KafkaError
-    conf = dict(bootstrap_servers=a['bootstrap'], security_protocol='SASL_PLAINTEXT', sasl_mechanism=a['mechanism'],
+    conf = dict(bootstrap_servers=a['bootstrap'], security_protocol=a.get('protocol', 'SASL_PLAINTEXT'), sasl_mechanism=a['mechanism'],
                 sasl_plain_username=a['user'], sasl_plain_password=a['password'])
+    if a.get('ca'):
+        conf['ssl_cafile'] = a['ca']
     if a.get('expect_fail'):
         # kafka-python logs the broker's refusal and retries the bootstrap until its timeout: time the refusal.
         import logging
