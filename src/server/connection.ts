@@ -190,7 +190,7 @@ export class Connection implements ConnectionInfo {
     socket.on('close', this.guarded('socket close', () => this.onClosed()));
     this.touch();
     this.sasl = deps.sasl?.sessionFor(listener, this.remoteAddress, this.remotePort) ?? null;
-    const host = { close: (r: string) => this.close(r), send: (b: Buffer) => this.writer.send([b]), release: (n: number) => this.memory.release(n), readOn: () => this.readFrames() };
+    const host = { close: (r: string, level?: 'info' | 'debug') => this.close(r, level), send: (b: Buffer) => this.writer.send([b]), release: (n: number) => this.memory.release(n), readOn: () => this.readFrames() };
     const end = (reason: string) => (this.log.info({ reason }, 'closing connection after its response'), this.socket.end());
     this.gate = this.sasl && new SaslGate(this.sasl, { ...host, end, guarded: (what, fn) => this.guarded(what, fn) });
   }
@@ -225,9 +225,9 @@ export class Connection implements ConnectionInfo {
     }
   }
 
-  close(reason: string): void {
+  close(reason: string, level: 'info' | 'debug' = 'info'): void {
     if (this.closed) return;
-    this.log.info({ reason }, 'closing connection');
+    this.log[level]({ reason }, 'closing connection');
     this.socket.destroy();
     this.onClosed();
   }

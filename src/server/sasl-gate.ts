@@ -16,8 +16,8 @@ import type { SaslSession } from '../security/sasl/session.js';
 
 /** What the gate uses of its connection (server/connection.ts). */
 export interface SaslGateHost {
-  /** Closes the connection now. */
-  close(reason: string): void;
+  /** Closes the connection now (logged at `level`, info by default). */
+  close(reason: string, level?: 'info' | 'debug'): void;
   /** Ends our side after what was written (the client's FIN or the timer below closes it). */
   end(reason: string): void;
   /** Writes bytes after every earlier response. */
@@ -56,10 +56,12 @@ export class SaslGate {
 
   private onAuthTimeout(): void {
     if (this.session.authenticated()) return;
-    // A connection that never started SASL (the cluster's liveness probes hold such idle ones) is
-    // closed without an audit line; one that started and did not finish is audited.
-    if (this.session.state !== 'handshake') this.session.connectionFailed('authentication timeout');
-    this.host.close(`not authenticated within runnel.sasl.authentication.timeout.ms (${this.session.authTimeoutMs} ms)`);
+    // A connection that never started SASL (the cluster's liveness probes hold such idle ones, on
+    // SASL_SSL over TLS) is closed without an audit line, a failed-authentication count or an info
+    // line; one that started and did not finish is audited.
+    const started = this.session.state !== 'handshake';
+    if (started) this.session.connectionFailed('authentication timeout');
+    this.host.close(`not authenticated within runnel.sasl.authentication.timeout.ms (${this.session.authTimeoutMs} ms)`, started ? 'info' : 'debug');
   }
 
   /** Why a frame of `size` bytes may not be read (before authentication), or null. */

@@ -4,6 +4,7 @@
  * Compatibility is proven with real clients elsewhere; this is for the broker's edge cases.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { API_CODECS } from '../../protocol/generated/index.js';
 import { Reader, Writer } from '../../protocol/primitives.js';
 import { readResponseHeader, requestHeaderSize, responseHeaderFlexible, writeRequestHeader } from '../../protocol/headers.js';
@@ -32,6 +33,14 @@ export class RawClient {
   static connect(host: string, port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const s = connect({ host, port, localAddress }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** A TLS connection (an SSL / SASL_SSL listener), ready once the handshake succeeded. */
+  static connectTls(host: string, port: number, options: ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = tlsConnect({ ...options, host, port }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }
