@@ -162,7 +162,15 @@ export const SASL_CONFIGS: ConfigDef[] = [
     ['sasl.oauthbearer.token.endpoint.url', 'string', null],
     ['sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 'long', 100],
     ['sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 'long', 10000],
-  ].map(([name, type, def]): ConfigDef => ({ name: name as string, type: type as ConfigDef['type'], default: def as ConfigValue, ignored: true, doc: 'Accepted for compatibility with Kafka; no effect in Runnel.' })),
+  ].map(([name, type, def]): ConfigDef => ({
+    name: name as string,
+    type: type as ConfigDef['type'],
+    // Kafka declares these two as shorts (DescribeConfigs reports SHORT).
+    ...(name === 'sasl.login.refresh.min.period.seconds' || name === 'sasl.login.refresh.buffer.seconds' ? { reportedType: 'short' as const } : {}),
+    default: def as ConfigValue,
+    ignored: true,
+    doc: 'Accepted for compatibility with Kafka; no effect in Runnel.',
+  })),
 ];
 
 /** Keys that may be set per listener (listener.name.<listener>.<key>) and per listener and mechanism (listener.name.<listener>.<mechanism>.<key>), as Kafka allows. */
