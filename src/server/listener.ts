@@ -9,10 +9,10 @@
  * accepted socket becomes a Connection with the deps the composition root passed in; accepting
  * never throws (it runs in a server callback), and a refused or failed socket is destroyed.
  *
- * SSL and SASL_SSL listeners accept TCP the same way (the caps count a socket from its accept, so
- * a flood of handshakes cannot exceed them), then run the TLS handshake (tls-acceptor.ts); the
- * Connection is made on the TLS socket once the handshake succeeded, with the principal of the
- * client certificate on SSL. A listener bound beyond loopback without authentication (PLAINTEXT,
+ * SSL and SASL_SSL listeners accept TCP the same way (the caps and the creation rate count a
+ * socket from its accept, so a flood of handshakes cannot exceed them), then run the TLS handshake
+ * (tls-acceptor.ts); the Connection is made on the TLS socket once the handshake succeeded, with
+ * the principal of the client certificate on SSL (on SASL_SSL, SASL sets it: connection.ts). A listener bound beyond loopback without authentication (PLAINTEXT,
  * or SSL without required client certificates) is logged as a warning at start.
  */
 import { createServer, type Server, type Socket } from 'node:net';
