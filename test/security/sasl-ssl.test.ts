@@ -194,3 +194,52 @@ describe('kcat (librdkafka 2.0.2)', () => {
     await healthy();
   }, 30_000);
 });
+
+describe('SASL_SSL with ssl.client.auth=required (mTLS under SASL)', () => {
+  it('the principal is the SASL user, not the certificate\'s: User:alice\'s ACL lets a client with CN=carol\'s certificate write; no certificate fails the handshake', async () => {
+    const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = await import('kafkajs');
+    const b = await startTestBroker({
+      host: undefined,
+      port: undefined,
+      config: {
+        listeners: 'SASL_SSL://127.0.0.1:0',
+        'listener.security.protocol.map': 'SASL_SSL:SASL_SSL',
+        'sasl.enabled.mechanisms': 'PLAIN',
+        'listener.name.sasl_ssl.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";',
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.brokerPem,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': certs.caCert,
+        'ssl.client.auth': 'required',
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'super.users': 'User:admin',
+      },
+    });
+    try {
+      const carol = certs.client('carol');
+      const as = (username: string, password: string, cert = true) =>
+        new Kafka({
+          brokers: [b.bootstrap],
+          logLevel: logLevel.NOTHING,
+          retry: { retries: 0 },
+          ssl: { ca: [readFileSync(certs.caCert)], ...(cert ? { key: readFileSync(carol.key), cert: readFileSync(carol.cert) } : {}) },
+          sasl: { mechanism: 'plain', username, password },
+        });
+      const admin = as('admin', 'admin-secret').admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'mtls-sasl', numPartitions: 1 }] });
+      await admin.createAcls({
+        acl: [{ resourceType: AclResourceTypes.TOPIC, resourceName: 'mtls-sasl', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:alice', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW }],
+      });
+      await admin.disconnect();
+      const alice = as('alice', 'alice-secret').producer();
+      await alice.connect();
+      await alice.send({ topic: 'mtls-sasl', messages: [{ value: 'from alice with carol\'s certificate' }] });
+      await alice.disconnect();
+      const noCert = await as('alice', 'alice-secret', false).admin().connect().then(() => null, (e: Error) => e.name);
+      expect(noCert).not.toBeNull();
+    } finally {
+      await b.cleanup();
+    }
+  }, 30_000);
+});
