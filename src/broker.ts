@@ -53,8 +53,14 @@ import { interBrokerAddresses, markerRouting, registryCluster, registryUrlForOth
 import { ClusterTopics } from './metadata/cluster-topics.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
-import { AllowAll } from './security/authorizer.js';
+import { AllowAll, type Authorizer } from './security/authorizer.js';
+import { openAuthorizer } from './security/open-authorizer.js';
+import { EtcdScramStore, FileScramStore, type ScramStore } from './security/sasl/scram-store.js';
+import { SaslService } from './security/sasl/sasl-service.js';
+import { httpExposureWarning } from './security/http-security.js';
+import { startTransportSecurity, withProbeTls, type TransportSecurity } from './broker-security.js';
 import { BrokerStartError } from './errors.js';
+import { startQuotas, type BrokerQuotas } from './quotas/start.js';
 
 export type { ListenerAddress };
 
@@ -69,6 +75,10 @@ export class Broker implements BrokerStatus {
   fetchers: FollowerFetchers | undefined;
   /** Cluster mode: the replication data path (follower fetchers, ISR, acks=all; src/replica/replication.ts). */
   replication: Replication | null = null;
+  /** Who may do what (security/): AllowAll unless authorizer.class.name turns ACLs on. */
+  authorizer: Authorizer = new AllowAll();
+  /** TLS of the SSL / SASL_SSL listeners, the HTTP ports and inter-broker clients; HTTP Basic auth. */
+  private transport!: TransportSecurity;
   /** Every API served, by key (handlers/registry.ts). */
   readonly registry = new ApiRegistry();
   readonly handlers: Map<number, Handler> = this.registry.handlers;
@@ -90,6 +100,8 @@ export class Broker implements BrokerStatus {
   groups!: GroupCoordinator;
   /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
   producerIds!: ProducerIdsPort;
+  /** SCRAM credentials: a file in the data dir (single node) or etcd (cluster). */
+  scramCredentials!: ScramStore;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
   txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
@@ -104,6 +116,8 @@ export class Broker implements BrokerStatus {
   /** True once recovery finished and the listeners are open, until stop() begins (GET /ready). */
   ready = false;
   lifecycle: Lifecycle = 'starting';
+  /** Client quotas: what is configured (file or etcd) and their enforcement (src/quotas/). */
+  quotas: BrokerQuotas | null = null;
   /** The admin HTTP endpoint (/metrics, /ready, /health), when enabled. */
   adminHttp: AdminHttpServer | null = null;
   private listeners: Listeners | null = null;
@@ -175,6 +189,8 @@ export class Broker implements BrokerStatus {
   private async open(): Promise<void> {
     const t0 = performance.now();
     for (const w of this.config.warnings) this.log.warn(w);
+    // TLS material first (the admin port may serve HTTPS): bad material fails startup with the key to fix.
+    this.transport = await startTransportSecurity(this.config, this.log, (fn) => this.onStop(fn));
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
     await this.startAdminHttp();
     this.releaseLock = await lockDataDir(this.dataDir);
@@ -239,6 +255,7 @@ export class Broker implements BrokerStatus {
     // is announced. A cluster: the replica manager announces the roles it applies.
     const leadership = (this.leadership = cluster ? this.replicas.leadership : (this.localLeadership = new LocalLeadership(this.topics, this.partitions)));
     this.producerIds = cluster ? cluster.producerIds : await ProducerIdAllocator.open(this.dataDir, this.stateFs);
+    this.scramCredentials = cluster ? new EtcdScramStore(cluster.store) : await FileScramStore.load(this.dataDir, this.stateFs);
     const partitions = this.partitions;
     const producerStates = this.producerStates;
     this.groups = await startGroupCoordinator({
@@ -257,6 +274,7 @@ export class Broker implements BrokerStatus {
           local: { config: this.config, topics: this.topics, partitions, producerStates, groups },
           routing: markerRouting(cluster, this.config),
           log: this.log.child({ component: 'transactions' }),
+          tls: this.transport.interBrokerTls,
         })
       : undefined;
     if (markers) this.onStop(() => markers.close());
@@ -277,16 +295,19 @@ export class Broker implements BrokerStatus {
     });
     const txn = this.txn;
     this.onStop(() => txn.shutdown());
-    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined });
+    this.schemaRegistry = await startSchemaRegistry({ log: this.log, config: this.config, topics: this.topics, partitions, leadership, cluster: cluster ? registryCluster(cluster) : undefined, httpSecurity: this.transport.http });
     const registry = this.schemaRegistry;
     this.onStop(() => registry.close());
-    this.listeners = new Listeners(this.config, this.log, {
-      config: this.config,
-      handlers: this.handlers,
-      requestMemory: this.requestMemory,
-      metrics: this.metrics,
-      services: this.services(),
-    });
+    const acl = await openAuthorizer({ config: this.config, log: this.log, dataDir: this.dataDir, fs: this.stateFs, etcd: cluster?.store ?? null });
+    this.authorizer = acl.authorizer;
+    this.onStop(() => acl.close());
+    // Client quotas: the data dir on one node, etcd in a cluster (every broker enforces the same).
+    const quotas = (this.quotas = await startQuotas({ config: this.config, dataDir: this.dataDir, stateFs: this.stateFs, etcd: cluster?.store ?? null }));
+    this.onStop(() => quotas.close());
+    // SASL listeners: built here so that an inconsistent SASL setup stops the start before binding.
+    const sasl = new SaslService(this.config, this.scramCredentials, this.log, this.metrics);
+    const deps = { config: this.config, handlers: this.handlers, requestMemory: this.requestMemory, metrics: this.metrics, services: this.services(), quotas: quotas.clientQuotas, sasl };
+    this.listeners = new Listeners(this.config, this.log, deps, quotas.connectionRate, this.transport.tls);
     await this.listeners.open();
     this.localNode.advertised = this.listeners.advertised;
     if (cluster) await this.registerInCluster(cluster);
@@ -316,8 +337,9 @@ export class Broker implements BrokerStatus {
    * on. Null on a single node (etcd3 is never loaded then).
    */
   private async joinCluster(): Promise<ClusterMode | null> {
-    const settings = clusterSettings(this.config);
-    if (!settings) return null;
+    const base = clusterSettings(this.config);
+    if (!base) return null;
+    const settings = withProbeTls(base, this.transport);
     // Topics of a single-node broker live in its data dir, which cluster mode would take for
     // leftovers and delete: refuse rather than lose them.
     const local = (await TopicStore.load(this.dataDir, this.stateFs)).size();
@@ -374,6 +396,7 @@ export class Broker implements BrokerStatus {
       config: this.config,
       isrWriter: new EtcdIsrWriter(cluster.store),
       addresses: interBrokerAddresses(cluster, this.config),
+      tls: this.transport.interBrokerTls,
       // Kafka's isReplicaIsrEligible: registered and not in a controlled shutdown.
       isrEligible: (id) => {
         const b = cluster.current().brokers.get(id);
@@ -449,15 +472,19 @@ export class Broker implements BrokerStatus {
       schemas: this.schemaRegistry.validator,
       configs: new ConfigAdmin({ nodeId: this.nodeId, config: this.config, topics: this.topics }),
       metrics: this.metrics,
-      authorizer: new AllowAll(),
+      authorizer: this.authorizer,
       apiVersions: this.registry,
+      scramCredentials: this.scramCredentials,
+      clientQuotas: this.quotas!.port,
     };
   }
 
   private async startAdminHttp(): Promise<void> {
     const l = adminListener(this.config);
     if (!l) return;
-    const server = new AdminHttpServer(this);
+    const server = new AdminHttpServer(this, this.transport.http, this.config.bool('runnel.admin.ssl.enabled'));
+    const exposed = httpExposureWarning('the admin endpoint (/metrics)', l.host, this.transport.http);
+    if (exposed !== null) this.log.warn({ host: l.host, port: l.port }, exposed);
     try {
       await server.listen(l.host, l.port);
       this.adminHttp = server;

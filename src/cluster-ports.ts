@@ -14,13 +14,23 @@ import type { BrokerConfig } from './config/broker-config.js';
 import { SCHEMAS_TOPIC } from './data/internal-topic.js';
 import type { BrokerAddresses } from './replica/fetcher-manager.js';
 import { imageAddresses } from './replica/replication.js';
+import { interBrokerSaslCredentials } from './security/sasl/inter-broker.js';
 import type { RegistryCluster } from './schema/index.js';
 import { registryListener } from './schema/listener.js';
 import type { MarkerRouting } from './txn/cluster-markers.js';
 
 /** Where other brokers' inter-broker listeners are, as registered now. */
 export function interBrokerAddresses(cluster: ClusterMode, config: BrokerConfig): BrokerAddresses {
-  return imageAddresses(() => cluster.current(), interBrokerListenerName(config));
+  const addresses = imageAddresses(() => cluster.current(), interBrokerListenerName(config));
+  // A SASL inter-broker listener: every connection to it authenticates as this broker.
+  const sasl = interBrokerSaslCredentials(config);
+  if (sasl === null) return addresses;
+  return {
+    addressOf(id) {
+      const a = addresses.addressOf(id);
+      return a === null ? null : { ...a, sasl };
+    },
+  };
 }
 
 /** Where transaction markers go: each partition's leader in the metadata image. */

@@ -15,6 +15,7 @@ import { Histogram, PrometheusText } from './admin-http/prometheus-text.js';
 import { OTHER_TOPICS, type MetricsLimits } from './admin-http/series-limits.js';
 import { API_CODECS } from '../protocol/generated/index.js';
 import { errorName } from '../protocol/errors.js';
+import type { AuthenticationMetrics } from './security/authentication-metrics.js';
 
 /** Request latency buckets (seconds): sub-millisecond appends up to long polls and rebalances. */
 export const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -63,7 +64,7 @@ export interface DataMetrics {
 }
 
 /** What the listeners and connections count. */
-export interface RequestMetrics {
+export interface RequestMetrics extends AuthenticationMetrics {
   /** A request finished after `seconds`; `response` (null when none is sent) is scanned for error codes. */
   requestDone(apiKey: number, seconds: number, response: object | null): void;
   /** A request that failed without an error response (the connection was closed). */
@@ -71,13 +72,15 @@ export interface RequestMetrics {
   connectionCreated(listener: string): void;
 }
 
-export class Metrics implements DataMetrics, RequestMetrics {
+export class Metrics implements DataMetrics, RequestMetrics, AuthenticationMetrics {
   readonly messagesInCounter: TopicCounter;
   readonly bytesInCounter: TopicCounter;
   readonly bytesOutCounter: TopicCounter;
   /** Per API key (an array: keys are small integers). */
   private readonly apis: Array<ApiStats | undefined> = [];
   private readonly connectionsCreated = new Map<string, number>();
+  /** Authentication outcomes by listener: [successful, failed, successful re-authentications]. */
+  private readonly authentications = new Map<string, [number, number, number]>();
   readonly fsyncLatency = new Histogram(FSYNC_BUCKETS);
   fsyncFailures = 0;
 
@@ -123,6 +126,12 @@ export class Metrics implements DataMetrics, RequestMetrics {
     this.connectionsCreated.set(listener, (this.connectionsCreated.get(listener) ?? 0) + 1);
   }
 
+  authentication(listener: string, ok: boolean, reauthentication = false): void {
+    let c = this.authentications.get(listener);
+    if (!c) this.authentications.set(listener, (c = [0, 0, 0]));
+    c[!ok ? 1 : reauthentication ? 2 : 0]++;
+  }
+
   fsync(seconds: number, failed: boolean): void {
     if (failed) this.fsyncFailures++;
     else this.fsyncLatency.observe(seconds);
@@ -150,6 +159,15 @@ export class Metrics implements DataMetrics, RequestMetrics {
 
     w.family('kafka_server_socketservermetrics_connection_creation_total', 'counter', 'Connections accepted, by listener.');
     for (const [listener, n] of this.connectionsCreated) w.sample('kafka_server_socketservermetrics_connection_creation_total', n, { listener });
+    const auth: Array<[string, string, number]> = [
+      ['kafka_server_socketservermetrics_successful_authentication_total', 'Connections that authenticated, by listener: SSL at the end of the TLS handshake (client-certificate checks passed), SASL_PLAINTEXT and SASL_SSL at the end of a SASL exchange.', 0],
+      ['kafka_server_socketservermetrics_failed_authentication_total', 'Connections refused while authenticating, by listener: a failed TLS handshake on SSL or SASL_SSL (untrusted or expired certificate, a plaintext client), a failed SASL exchange (bad credentials, unsupported mechanism, timeouts, refused requests).', 1],
+      ['kafka_server_socketservermetrics_successful_reauthentication_total', 'Successful SASL re-authentications (KIP-368), by listener.', 2],
+    ];
+    for (const [name, help, i] of auth) {
+      w.family(name, 'counter', help);
+      for (const [listener, c] of this.authentications) w.sample(name, c[i]!, { listener });
+    }
 
     w.family('kafka_log_logflushstats_logflush_seconds', 'histogram', 'Duration of segment fdatasync calls (Kafka LogFlushRateAndTimeMs, in seconds).');
     w.histogram('kafka_log_logflushstats_logflush_seconds', this.fsyncLatency);

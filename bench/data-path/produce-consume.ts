@@ -47,6 +47,8 @@ function rate(count: number, size: number, secs: number): Rate {
 export interface BenchBroker {
   process: ChildProcess;
   bootstrap: string;
+  /** Every listener as NAME://host:port, as the broker logged them. */
+  listeners: string[];
   dataDir: string;
   stop: () => Promise<void>;
 }
@@ -81,10 +83,11 @@ export function startBenchBroker(flags: Record<string, string | number | boolean
       if (logs.length < 200) logs.push(line);
       if (!line.includes('"broker started"')) return;
       clearTimeout(timer);
-      const listener = (JSON.parse(line) as { listeners: string[] }).listeners[0]!;
+      const listeners = (JSON.parse(line) as { listeners: string[] }).listeners;
       resolve({
         process: child,
-        bootstrap: listener.replace(/^.*:\/\//, ''),
+        bootstrap: listeners[0]!.replace(/^.*:\/\//, ''),
+        listeners,
         dataDir,
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

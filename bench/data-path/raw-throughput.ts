@@ -13,6 +13,7 @@
  *   npx tsx bench/data-path/raw-throughput.ts [--count 200000] [--size 1024]
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { Reader } from '../../protocol/primitives.js';
 import { readResponseHeader } from '../../protocol/headers.js';
@@ -37,9 +38,10 @@ class FrameSocket {
       w?.();
     });
   }
-  static open(host: string, port: number): Promise<FrameSocket> {
+  /** A TCP connection, or TLS with `tls` options (bench/data-path/tls-throughput.ts). */
+  static open(host: string, port: number, tls?: TlsConnectionOptions): Promise<FrameSocket> {
     return new Promise((resolve, reject) => {
-      const s = connect({ host, port }, () => resolve(new FrameSocket(s)));
+      const s = tls ? tlsConnect({ host, port, ...tls }, () => resolve(new FrameSocket(s))) : connect({ host, port }, () => resolve(new FrameSocket(s)));
       s.setNoDelay(true);
       s.once('error', reject);
     });
@@ -65,12 +67,12 @@ class FrameSocket {
   }
 }
 
-export async function rawProduceRate(host: string, port: number, topic: string, count: number, size: number, inFlight = 8): Promise<Rate> {
+export async function rawProduceRate(host: string, port: number, topic: string, count: number, size: number, inFlight = 8, tls?: TlsConnectionOptions): Promise<Rate> {
   const perBatch = Math.max(1, Math.floor((1000 * 1024) / (size + 20)));
   const value = Buffer.alloc(size, 'v'.charCodeAt(0));
   const batchBuf = buildBatchSync(Array.from({ length: perBatch }, () => ({ value })));
   const requests = Math.ceil(count / perBatch);
-  const sock = await FrameSocket.open(host, port);
+  const sock = await FrameSocket.open(host, port, tls);
   const codec = API_CODECS.get(0)!;
   const t0 = performance.now();
   let sent = 0;
@@ -112,8 +114,8 @@ function nextOffset(records: Buffer, from: number): number {
   return next;
 }
 
-export async function rawConsumeRate(host: string, port: number, topic: string, size: number): Promise<Rate & { bytes: number }> {
-  const sock = await FrameSocket.open(host, port);
+export async function rawConsumeRate(host: string, port: number, topic: string, size: number, tls?: TlsConnectionOptions): Promise<Rate & { bytes: number }> {
+  const sock = await FrameSocket.open(host, port, tls);
   const offsets = new Array(PARTITIONS).fill(0) as number[];
   const ends = new Array(PARTITIONS).fill(-1) as number[];
   const fetchCodec = API_CODECS.get(1)!;

@@ -10,12 +10,18 @@
  * Where it listens follows the schema registry's rule: an explicit host:port must bind (else
  * startup fails); unset means the default port, or a free one when the first Kafka listener asks
  * for port 0 (tests, embedded brokers), and a busy default only logs a warning; none disables it.
+ * HTTPS with runnel.admin.ssl.enabled; with runnel.http.basic.auth.users set, everything but the
+ * probes (/health, /ready) needs a user (http-security.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { renderBrokerMetrics, startProcessSampling } from './broker-metrics.js';
 import type { BrokerStatus } from './status.js';
+import { BASIC_CHALLENGE, type HttpSecurity } from '../security/http-security.js';
+
+/** Paths served without authentication: probes carry no credentials. */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/healthz', '/livez', '/ready']);
 
 export const ADMIN_LISTENER_KEY = 'runnel.admin.listener';
 export const DEFAULT_ADMIN_PORT = 9644;
@@ -45,11 +51,17 @@ export class AdminHttpServer {
   /** http://host:port once listening. */
   url: string | null = null;
 
-  constructor(private readonly broker: BrokerStatus) {}
+  constructor(
+    private readonly broker: BrokerStatus,
+    /** Basic auth and HTTPS (http-security.ts); null: plain HTTP, no authentication. */
+    private readonly security: HttpSecurity | null = null,
+    private readonly useTls = false,
+  ) {}
 
   async listen(host: string, port: number): Promise<string> {
     startProcessSampling();
-    const server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
+    const server = this.security ? this.security.createServer(this.useTls, handler) : createServer(handler);
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -62,13 +74,18 @@ export class AdminHttpServer {
     this.server = server;
     const addr = server.address() as AddressInfo;
     const shown = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-    this.url = `http://${shown}:${addr.port}`;
+    this.url = `${this.useTls ? 'https' : 'http'}://${shown}:${addr.port}`;
     return this.url;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(res, 405, 'text/plain', 'only GET\n', { Allow: 'GET, HEAD' });
+    // Liveness and readiness stay open for orchestrator probes; metrics need a user when users are configured.
+    if (this.security?.authRequired && !OPEN_PATHS.has(path ?? '')) {
+      const auth = this.security.authenticate(req);
+      if (!auth.ok) return this.send(res, 401, 'text/plain', 'authentication required\n', BASIC_CHALLENGE);
+    }
     try {
       switch (path) {
         case '/metrics':

@@ -29,6 +29,8 @@ export interface BrokerStatus {
   readonly groups: GroupCoordinator | undefined;
   /** Cluster mode: the replication metrics (ISR changes, under-replicated partitions, follower lag); absent on a single node. */
   readonly replication?: { render(w: PrometheusText): void } | null;
+  /** Client quota metrics (byte rates and throttle times per user / client id). */
+  readonly quotas?: { render(w: PrometheusText, maxSeries: number): void } | null;
   /** Open connections per listener name. */
   connectionsByListener(): Map<string, number>;
 }

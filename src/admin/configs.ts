@@ -90,7 +90,7 @@ export function describeBrokerConfigs(deps: ConfigAdminDeps, name: string, reque
     return { errorCode: ErrorCode.NONE, errorMessage: null, configs };
   }
   for (const def of BROKER_CONFIGS) {
-    if (!wanted(keys, def.name)) continue;
+    if (def.undescribed || !wanted(keys, def.name)) continue;
     if (def.name === 'broker.id' && deps.config.get('broker.id') === null) {
       // Unset, broker.id is node.id, as Kafka (KRaft) reports it.
       const source = deps.config.source('node.id');

@@ -8,7 +8,8 @@
  * min. Responses are matched to requests by correlation id, so requests to different partitions or
  * groups can overlap on one socket; Kafka answers them in order anyway.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { API_CODECS } from '../../protocol/generated/index.js';
 import type { ApiVersionsResponse } from '../../protocol/generated/index.js';
 import { Reader, Writer } from '../../protocol/primitives.js';
@@ -17,11 +18,16 @@ import type { ApiCodec } from '../../protocol/codec-support.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ConnectionError, KafkaResponseError } from './errors.js';
 import { CLIENT_MAX_VERSIONS } from './versions.js';
+import { saslAuthenticate, type SaslCredentials } from './sasl-login.js';
 
 export interface ConnectionOptions {
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Authenticate with SASL after ApiVersions (a SASL_* listener of another broker). */
+  sasl?: SaslCredentials | null;
+  /** Connect with TLS using these options (an SSL / SASL_SSL listener); plain TCP when absent. */
+  tls?: TlsConnectionOptions;
 }
 
 export interface SendOptions {
@@ -83,12 +89,14 @@ export class BrokerConnection {
   /** Connects and negotiates API versions. */
   static async open(host: string, port: number, opts: ConnectionOptions): Promise<BrokerConnection> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host, port });
+      // TLS: resolved once the handshake succeeded (certificate verified), within the same timeout.
+      const s = opts.tls ? tlsConnect({ ...opts.tls, host, port, servername: isIP(host) === 0 ? host : undefined }) : connect({ host, port });
+      const ready = opts.tls ? 'secureConnect' : 'connect';
       const timer = setTimeout(() => {
         s.destroy();
         reject(new ConnectionError(`cannot connect to ${host}:${port}: timed out after ${opts.connectTimeoutMs} ms`));
       }, opts.connectTimeoutMs);
-      s.once('connect', () => {
+      s.once(ready, () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
         resolve(s);
@@ -101,6 +109,7 @@ export class BrokerConnection {
     const conn = new BrokerConnection(socket, host, port, opts);
     try {
       await conn.negotiate();
+      if (opts.sasl) await saslAuthenticate(conn, opts.sasl);
     } catch (err) {
       conn.close();
       throw err;

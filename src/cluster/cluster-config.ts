@@ -3,6 +3,7 @@
  * one place so the broker can build its etcd client, registration and controller from them.
  * Null in single-node mode (no runnel.etcd.endpoints): nothing of the cluster is created then.
  */
+import type { Socket } from 'node:net';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { registrationListeners } from './registration.js';
 
@@ -33,11 +34,17 @@ export interface ClusterSettings {
   livenessProbe: boolean;
   /** The listener other brokers are reached on: inter.broker.listener.name, else the first advertised one. */
   interBrokerListener: string | null;
+  /**
+   * How the liveness probe connects to that listener; absent: plain TCP. A TLS inter-broker
+   * listener gets a TLS connection (the broker wires it: src/security/broker-tls.ts), else the
+   * listener would close the probe's silent socket at its handshake timeout, again and again.
+   */
+  probeConnect?: (host: string, port: number) => Socket;
 }
 
-/** The listener other brokers are reached on: inter.broker.listener.name, else the first listener. */
+/** The listener other brokers are reached on: inter.broker.listener.name (or security.inter.broker.protocol), else the first listener. */
 export function interBrokerListenerName(config: BrokerConfig): string | null {
-  return config.string('inter.broker.listener.name') ?? registrationListeners(config)[0]?.name ?? null;
+  return config.interBrokerListenerName() ?? registrationListeners(config)[0]?.name ?? null;
 }
 
 export function clusterSettings(config: BrokerConfig): ClusterSettings | null {

@@ -27,6 +27,7 @@
  *   without the partition epoch the controller has already bumped. Turn the probe off where such
  *   firewalls sit between brokers.
  */
+import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { EtcdStore } from './etcd.js';
 import { LivenessProbe, type ProbeTarget } from './liveness-probe.js';
@@ -51,6 +52,8 @@ export interface LivenessMonitorOptions {
   image: () => ClusterImage;
   /** Overrides of the timings above (tests). */
   timings?: Partial<{ confirmMs: number; retryMs: number; connectTimeoutMs: number; minLifetimeMs: number }>;
+  /** The probes' connection factory (TLS for a TLS inter-broker listener); absent: net.connect. */
+  connect?: (host: string, port: number) => Socket;
 }
 
 /** The brokers to probe in `image`: every registered broker but `self`, at its listener named `listenerName`. */
@@ -95,6 +98,7 @@ export class LivenessMonitor {
         retryMs: t.retryMs ?? RETRY_MS,
         connectTimeoutMs: t.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
         minLifetimeMs: t.minLifetimeMs ?? MIN_LIFETIME_MS,
+        connect: this.options.connect,
       });
       this.probes.set(id, probe);
       probe.start();

@@ -8,12 +8,18 @@
  * the host answered with a reset, nothing listens there). Neither happens to a process that is
  * alive but frozen (SIGSTOP, a long GC or event-loop stall: the kernel still completes the
  * handshake into the listen backlog), nor behind a network cut or a dead host (no answer: a
- * timeout, EHOSTUNREACH). So only a refusal counts, and only:
+ * timeout, EHOSTUNREACH). So a "no listener" answer counts, and only:
  *  - after the probe has connected to this address at least once (a broker never reached, e.g.
  *    behind a wrongly advertised address, is never judged: it is left to the lease);
  *  - twice in a row, `confirmMs` apart, with no successful connect between (a brief gap while a
  *    listener is rebound is not a death).
- * Anything else (a timeout, an unreachable host) retries every `retryMs` and says nothing. A closed
+ * "No listener" is a refused connect; or — only right after the peer itself closed our connection
+ * (a FIN or a reset: its kernel acted, which a network cut never makes happen) — a connect that
+ * times out or finds the host unreachable. That second form is a container killed with its network
+ * namespace (Docker): its kernel closes the process's sockets, then its address vanishes instead of
+ * refusing. A live broker closes the probe's connection only when idle for connections.max.idle.ms,
+ * and then accepts the next connect. Anything else (a timeout or unreachable host with no close
+ * from the peer first, e.g. our own keepalive giving up) retries every `retryMs` and says nothing. A closed
  * connection is always followed up at once (a broker killed right after the probe connected is
  * found as fast as any other), unless the connections keep closing soon after they open (a proxy
  * in front of a dead process, a full `max.connections`): from the second such one in a row, the
@@ -52,8 +58,10 @@ export class LivenessProbe {
   private timer: NodeJS.Timeout | null = null;
   /** Whether a connect to this address ever succeeded. */
   private reached = false;
-  /** Consecutive refused connects since the last successful one. */
+  /** Consecutive "no listener" answers (see the header) since the last successful connect. */
   private refusals = 0;
+  /** The peer closed our last connection (FIN or reset) and no connect has succeeded since. */
+  private peerClosed = false;
   /** Consecutive connections that closed sooner than minLifetimeMs after opening. */
   private shortLived = 0;
   private stopped = false;
@@ -92,11 +100,16 @@ export class LivenessProbe {
     // A probe never keeps the process alive on its own (the broker closes it when it stops).
     socket.unref();
     socket.setTimeout(this.options.connectTimeoutMs);
+    let gotFin = false;
     socket.on('connect', () => {
       connectedAt = performance.now();
       this.reached = true;
       this.refusals = 0;
+      this.peerClosed = false;
       socket.setTimeout(0);
+    });
+    socket.on('end', () => {
+      gotFin = true;
     });
     socket.on('timeout', () => {
       errorCode = 'ETIMEDOUT';
@@ -112,15 +125,18 @@ export class LivenessProbe {
       this.socket = null;
       if (connectedAt >= 0) {
         // The peer closed (or reset) our connection: find out at once whether anything still listens.
+        this.peerClosed = gotFin || errorCode === 'ECONNRESET';
         this.shortLived = performance.now() - connectedAt < this.options.minLifetimeMs ? this.shortLived + 1 : 0;
         this.schedule(this.shortLived >= 2 ? this.options.retryMs : 0);
         return;
       }
-      if (errorCode === 'ECONNREFUSED' && this.reached) {
+      const vanished = this.peerClosed && (errorCode === 'ETIMEDOUT' || errorCode === 'EHOSTUNREACH' || errorCode === 'ENETUNREACH' || errorCode === 'EHOSTDOWN');
+      if ((errorCode === 'ECONNREFUSED' || vanished) && this.reached) {
         this.refusals++;
         if (this.refusals >= 2) {
           this.gone = true;
-          this.options.onGone(this.target, `${host}:${port} refused ${this.refusals} connects ${this.options.confirmMs} ms apart`);
+          const what = vanished ? `closed its connection, then ${errorCode} on` : 'refused';
+          this.options.onGone(this.target, `${host}:${port} ${what} ${this.refusals} connects ${this.options.confirmMs} ms apart`);
           return;
         }
         this.schedule(this.options.confirmMs);

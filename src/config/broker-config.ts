@@ -7,9 +7,12 @@
  * `__` → `_`, `_` → `.`, lower-cased: KAFKA_LOG_RETENTION_MS → log.retention.ms.
  */
 import { readFile } from 'node:fs/promises';
-import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, SERVED_SECURITY_PROTOCOL, type ConfigValue } from './definitions.js';
+import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, TLS_SECURITY_PROTOCOLS, type ConfigValue } from './definitions.js';
+import { checkSaslListeners } from './sasl-configs.js';
 import { ConfigError, parseValue } from './values.js';
 import type { ConfigView } from './view.js';
+import { checkTlsConfig } from './tls-checks.js';
+import { ListenerConfigView, parseListenerKey } from './listener-config.js';
 
 /** Kafka's ConfigSource codes as DescribeConfigs reports them. */
 export const ConfigSource = {
@@ -64,6 +67,16 @@ export class BrokerConfig implements ConfigView {
   /** Per-broker dynamic overrides (AlterConfigs on resource '<node id>'). */
   private readonly dynamicBroker = new Map<string, ConfigValue>();
   readonly warnings: string[] = [];
+  /**
+   * listener.name.<listener>.[<mechanism>.]<key> values (ssl.* and SASL keys), by their full key
+   * with the listener part lower-cased (listener-config.ts): the one store behind listenerValue()
+   * and forListener().
+   */
+  private readonly listenerScoped = new Map<string, ConfigValue>();
+  /** The lower-cased listener names that have listener.name.<listener>.* keys. */
+  private readonly scopedListeners = new Set<string>();
+  /** The lower-cased listener names that have listener.name.<listener>.ssl.* keys. */
+  private readonly sslOverridden = new Set<string>();
 
   constructor(layers: ConfigLayer[]) {
     for (const layer of layers) {
@@ -73,15 +86,29 @@ export class BrokerConfig implements ConfigView {
           this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
           continue;
         }
-        const def = BROKER_CONFIG_BY_NAME.get(key);
+        // Kafka's listener prefix (listener.name.<l>.[<mechanism>.]<key>): kept under the full key.
+        const scoped = parseListenerKey(key);
+        const def = BROKER_CONFIG_BY_NAME.get(scoped?.base ?? key);
         if (!def) throw new ConfigError(key, `Unknown configuration '${key}' (from ${layer.source})`);
-        this.statics.set(key, parseValue(def, raw));
+        if (def.ignored) this.warnings.push(`${key} (from ${layer.source}) has no effect in Runnel and is ignored`);
+        if (scoped !== null) {
+          this.listenerScoped.set(scoped.fullKey, parseValue({ ...def, name: key }, raw));
+          this.scopedListeners.add(scoped.listener);
+          if (scoped.base.startsWith('ssl.')) this.sslOverridden.add(scoped.listener);
+        } else this.statics.set(key, parseValue(def, raw));
       }
     }
     // Derived checks that need several keys.
     this.checkSecurityProtocols(this.listeners(), 'listeners');
     if (this.get('advertised.listeners') !== null) this.checkSecurityProtocols(this.advertisedListeners(), 'advertised.listeners');
     this.checkClusterKeys();
+    for (const name of this.scopedListeners) {
+      // Kafka's KRaft files carry listener.name.controller.* for a listener Runnel does not have.
+      if (!this.listeners().some((l) => l.name.toLowerCase() === name)) this.warnings.push(`listener.name.${name}.* names no listener in listeners and is ignored`);
+    }
+    checkSaslListeners(this);
+    checkTlsConfig(this, this.bool('runnel.admin.ssl.enabled') || this.bool('runnel.schema.registry.ssl.enabled'));
+    for (const l of this.listeners()) if (this.usesTls(l.name)) checkTlsConfig(this.forListener(l.name), true);
   }
 
   /**
@@ -90,11 +117,15 @@ export class BrokerConfig implements ConfigView {
    * it, so a keep-alive must fit in between (docs/cluster.md, Fencing).
    */
   private checkClusterKeys(): void {
-    const inter = this.string('inter.broker.listener.name');
+    if (this.get('inter.broker.listener.name') !== null && this.get('security.inter.broker.protocol') !== null) {
+      throw new ConfigError('security.inter.broker.protocol', 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    }
+    const inter = this.interBrokerListenerName();
     if (inter !== null) {
       const names = this.advertisedListeners().map((l) => l.name.toUpperCase());
       if (!names.includes(inter.toUpperCase())) {
-        throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name ${inter} must be a listener name in advertised.listeners (${names.join(', ')})`);
+        const key = this.get('inter.broker.listener.name') !== null ? 'inter.broker.listener.name' : 'security.inter.broker.protocol';
+        throw new ConfigError(key, `${key} ${inter} must be a listener name in advertised.listeners (${names.join(', ')})`);
       }
     }
     if (this.clusterMode()) {
@@ -107,10 +138,9 @@ export class BrokerConfig implements ConfigView {
   }
 
   /**
-   * Every listener's name must map to PLAINTEXT through listener.security.protocol.map, as Kafka
-   * maps names to protocols (a name missing from the map is an error in Kafka too). Runnel has no
-   * TLS or SASL yet, so a listener named or mapped SSL / SASL_* is refused rather than served as
-   * unauthenticated plaintext.
+   * Every listener's name must map to a protocol through listener.security.protocol.map, as Kafka
+   * maps names to protocols (a name missing from the map is an error in Kafka too); the map's
+   * validator admits only Kafka's four protocols, all of which Runnel serves.
    */
   private checkSecurityProtocols(listeners: Array<{ name: string; host: string; port: number }>, key: string): void {
     const map = new Map(this.list('listener.security.protocol.map').map((e) => e.split(':').map((x) => x.toUpperCase()) as [string, string]));
@@ -120,10 +150,27 @@ export class BrokerConfig implements ConfigView {
       if (protocol === undefined) {
         throw new ConfigError(key, `${where} has no security protocol: add ${l.name}:PLAINTEXT to listener.security.protocol.map`);
       }
-      if (protocol !== SERVED_SECURITY_PROTOCOL) {
-        throw new ConfigError(key, `${where} uses security protocol ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet): refusing to serve unauthenticated plaintext on it`);
-      }
     }
+  }
+
+  /**
+   * A key as one listener (and mechanism) sees it: listener.name.<listener>.<mechanism>.<key>,
+   * else listener.name.<listener>.<key>, else the key itself (Kafka's listener prefix rules).
+   */
+  listenerValue(listener: string, mechanism: string | null, key: string): ConfigValue {
+    const l = `listener.name.${listener.toLowerCase()}.`;
+    if (mechanism !== null && this.listenerScoped.has(`${l}${mechanism.toLowerCase()}.${key}`)) return this.listenerScoped.get(`${l}${mechanism.toLowerCase()}.${key}`)!;
+    if (this.listenerScoped.has(l + key)) return this.listenerScoped.get(l + key)!;
+    return this.get(key);
+  }
+
+  /** The security protocol of a listener name (listener.security.protocol.map, validated at start). */
+  securityProtocol(listener: string): string {
+    for (const e of this.list('listener.security.protocol.map')) {
+      const [name, protocol] = e.split(':');
+      if (name!.toUpperCase() === listener.toUpperCase()) return protocol!.toUpperCase();
+    }
+    return 'PLAINTEXT';
   }
 
   /** Value lookup through the layers: dynamic broker > dynamic default > static > default. */
@@ -205,11 +252,37 @@ export class BrokerConfig implements ConfigView {
     return this.list('runnel.etcd.endpoints').length > 0;
   }
 
-  /** The listener other brokers fetch from: inter.broker.listener.name, else the first advertised one. */
+  /**
+   * The configured inter-broker listener name: inter.broker.listener.name, else the listener named
+   * after security.inter.broker.protocol (Kafka's older key), else null (the first listener).
+   */
+  interBrokerListenerName(): string | null {
+    return this.string('inter.broker.listener.name') ?? this.string('security.inter.broker.protocol')?.toUpperCase() ?? null;
+  }
+
+  /** The listener other brokers fetch from: interBrokerListenerName(), else the first advertised one. */
   interBrokerListener(): { name: string; host: string; port: number } {
     const advertised = this.advertisedListeners();
-    const name = this.string('inter.broker.listener.name');
+    const name = this.interBrokerListenerName();
     return (name === null ? undefined : advertised.find((l) => l.name.toUpperCase() === name.toUpperCase())) ?? advertised[0]!;
+  }
+
+  /**
+   * The configuration as listener `name` sees it: its listener.name.<name>.* keys first (ssl.*:
+   * key and trust stores, client auth, principal rules; the SASL keys without a mechanism).
+   */
+  forListener(name: string): ConfigView {
+    return this.scopedListeners.has(name.toLowerCase()) ? new ListenerConfigView((key) => this.listenerValue(name, null, key)) : this;
+  }
+
+  /** Whether listener `name` has listener.name.<name>.ssl.* overrides (its own TLS material). */
+  hasListenerOverrides(name: string): boolean {
+    return this.sslOverridden.has(name.toLowerCase());
+  }
+
+  /** Whether a listener's transport is TLS (SSL, SASL_SSL). */
+  usesTls(listenerName: string): boolean {
+    return TLS_SECURITY_PROTOCOLS.includes(this.securityProtocol(listenerName));
   }
 
   dataDir(): string {

@@ -14,6 +14,9 @@ import { TLS_CONFIGS } from './tls-configs.js';
 import { SASL_CONFIGS } from './sasl-configs.js';
 import { ACL_CONFIGS } from './acl-configs.js';
 import { QUOTA_CONFIGS } from './quota-configs.js';
+import { SECURITY_PROTOCOLS, protocolMap } from './security-protocols.js';
+
+export { SECURITY_PROTOCOLS, TLS_SECURITY_PROTOCOLS } from './security-protocols.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 
@@ -32,6 +35,8 @@ export interface ConfigDef {
   dynamic?: boolean;
   /** The type DescribeConfigs reports when Kafka's differs from how Runnel parses the key. */
   reportedType?: ConfigType | 'short';
+  /** Not listed by DescribeConfigs, as Kafka lists none of its authorizer's own keys. */
+  undescribed?: boolean;
 }
 
 export interface TopicConfigDef extends ConfigDef {
@@ -43,30 +48,6 @@ const listenerList = (v: ConfigValue) => {
   if (v === null) return null;
   if (!Array.isArray(v)) return 'must be a list of listeners';
   for (const l of v) if (!/^[A-Za-z0-9_]+:\/\/[^:]*:\d+$/.test(l)) return `'${l}' is not NAME://host:port`;
-  return null;
-};
-
-/** Kafka's security protocols; Runnel serves PLAINTEXT only until TLS and SASL exist. */
-export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
-export const SERVED_SECURITY_PROTOCOL = 'PLAINTEXT';
-/**
- * listener.security.protocol.map: NAME:PROTOCOL pairs, protocols case-insensitive as in Kafka.
- * An entry that names a protocol Runnel cannot serve is refused: a listener configured as SSL or
- * SASL would otherwise accept unauthenticated plaintext while promising security.
- */
-const protocolMap = (v: ConfigValue) => {
-  if (!Array.isArray(v)) return 'must be a list of NAME:PROTOCOL';
-  const names = new Set<string>();
-  for (const entry of v) {
-    const m = /^([A-Za-z0-9_]+):([A-Za-z_]+)$/.exec(entry);
-    if (!m) return `'${entry}' is not NAME:PROTOCOL`;
-    const name = m[1]!.toUpperCase();
-    const protocol = m[2]!.toUpperCase();
-    if (names.has(name)) return `listener ${name} is mapped twice`;
-    names.add(name);
-    if (!SECURITY_PROTOCOLS.includes(protocol)) return `'${m[2]}' (for ${name}) is not a security protocol: one of ${SECURITY_PROTOCOLS.join(', ')}`;
-    if (protocol !== SERVED_SECURITY_PROTOCOL) return `${name}:${protocol} asks for ${protocol}, but Runnel serves only PLAINTEXT (no TLS or SASL yet); map every listener to PLAINTEXT`;
-  }
   return null;
 };
 
@@ -106,7 +87,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     type: 'list',
     reportedType: 'string',
     default: SECURITY_PROTOCOLS.map((p) => `${p}:${p}`),
-    doc: 'Security protocol of each listener name, as NAME:PROTOCOL pairs (Kafka\'s default maps the four protocol names to themselves). Runnel serves PLAINTEXT only (no TLS or SASL yet): startup stops if a listener, or a configured entry of this map, uses SSL, SASL_PLAINTEXT or SASL_SSL, or a listener name is not in the map.',
+    doc: 'Security protocol of each listener name, as NAME:PROTOCOL pairs (Kafka\'s default maps the four protocol names to themselves): PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. Startup stops if a listener name is not in the map.',
     validate: protocolMap,
   },
   { name: 'log.dirs', type: 'list', default: null, doc: 'Data directory (Runnel uses the first entry). Defaults to log.dir.' },
@@ -452,7 +433,14 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     name: 'inter.broker.listener.name',
     type: 'string',
     default: null,
-    doc: 'The listener other brokers use to reach this one (followers fetch from it); must be one of advertised.listeners. Unset: the first listener.',
+    doc: 'The listener other brokers use to reach this one (followers fetch from it); must be one of advertised.listeners. Unset: the listener named by security.inter.broker.protocol when that is set, else the first listener.',
+  },
+  {
+    name: 'security.inter.broker.protocol',
+    type: 'string',
+    default: null,
+    doc: 'Kafka\'s older way to pick the inter-broker listener: the listener whose name is this protocol (PLAINTEXT, SSL, ...). Setting it together with inter.broker.listener.name is an error, as in Kafka. Unset: inter.broker.listener.name, else the first listener (Kafka\'s default would be PLAINTEXT).',
+    validate: (v) => (v === null || (typeof v === 'string' && SECURITY_PROTOCOLS.includes(v.toUpperCase())) ? null : `must be one of ${SECURITY_PROTOCOLS.join(', ')}`),
   },
   {
     name: 'broker.session.timeout.ms',
@@ -494,7 +482,6 @@ export const IGNORED_BROKER_KEYS = [
   'controller.quorum.voters',
   'controller.quorum.bootstrap.servers',
   'controller.listener.names',
-  'security.inter.broker.protocol',
   'transaction.state.log.min.isr',
   'zookeeper.connect',
   'zookeeper.connection.timeout.ms',

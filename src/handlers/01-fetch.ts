@@ -59,6 +59,10 @@
  * exceeded, is answered with no records (and no waiter); the records sent for throttled partitions
  * are counted against that rate. One Map lookup per follower partition when nothing is throttled.
  *
+ * Authorization (with an authorizer; authorizedReads): READ on each topic for consumers, CLUSTER_ACTION
+ * on the cluster for followers, decided once per topic per request before anything is read;
+ * refused partitions are TOPIC_AUTHORIZATION_FAILED.
+ *
  * A partition that fails (those errors, OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka
  * does, with high watermark, last stable offset and log start offset -1.
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).
@@ -81,6 +85,7 @@ import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
 import { type FollowerFetchServing, NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, canCluster, topicDecisions } from './authz.js';
 
 /** One partition of the request and what was last read from it. */
 interface PartitionRead {
@@ -121,7 +126,10 @@ function currentLeaderEpochOf(p: FetchRequestPartition): number {
 
 function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
   const config = ctx.config;
-  const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'));
+  // A consumer with a consumer_byte_rate gets at most what its quota allows over the window in one
+  // response (Kafka's getMaxValueInQuotaWindow): a throttle time is capped, a response is not.
+  const quotaBytes = req.replicaId < 0 ? ctx.clientQuotas.fetchWindowBytes(ctx.conn.principal.name, ctx.header.clientId) : Infinity;
+  const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'), quotaBytes);
   return {
     readCommitted: req.isolationLevel === READ_COMMITTED,
     replicaId: req.replicaId,
@@ -148,6 +156,23 @@ function distinctPartitions(req: FetchRequest): PartitionRead[] {
     }
   }
   return reads;
+}
+
+/**
+ * Authorization, once per topic of the request (never per record): a consumer needs READ on the
+ * topic, a follower (replica_id >= 0) CLUSTER_ACTION on the cluster; refused partitions get
+ * TOPIC_AUTHORIZATION_FAILED (Kafka answers a refused follower so too) and are not read. Returns
+ * the reads allowed.
+ */
+function authorizedReads(ctx: RequestContext, reads: PartitionRead[], replicaId: number): PartitionRead[] {
+  if (!ctx.authorizer.enabled) return reads;
+  const allowed = replicaId >= 0 ? (canCluster(ctx, AclOperation.CLUSTER_ACTION) ? () => true : () => false) : topicDecisions(ctx, AclOperation.READ);
+  const ok: PartitionRead[] = [];
+  for (const r of reads) {
+    if (allowed(r.topic)) ok.push(r);
+    else failed(r, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  }
+  return ok;
 }
 
 /** The producer state of a partition that may hold transactions (read_committed), else null. */
@@ -417,7 +442,8 @@ export default defineHandler<FetchRequest, FetchResponse>({
     }
     const limits = limitsOf(ctx, req);
     const deadline = Date.now() + limits.maxWaitMs;
-    const reads = distinctPartitions(req);
+    const all = distinctPartitions(req);
+    const reads = authorizedReads(ctx, all, limits.replicaId);
     try {
       let bytes = 0;
       let answerNow = false;
@@ -434,7 +460,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       // Nobody will write the slices: unpin their segments now.
       for (const read of reads) release(read);
     }
-    return respond(ctx, reads, limits.replicaId >= 0);
+    return respond(ctx, all, limits.replicaId >= 0);
   },
   externalBytes(res) {
     let n = 0;

@@ -16,6 +16,9 @@
  *
  * Version notes: v0 returns a list of offsets (old style); v1 single offset + timestamp; v2
  * isolation level; v4 leader epoch and current leader epoch; v6 flexible; v7 max timestamp.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newListOffsetsResponse,
@@ -28,6 +31,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, topicDecisions } from './authz.js';
 
 /** The replica id consumers send; brokers send their node id, tools -2 (Kafka's DEBUGGING_REPLICA_ID). */
 const CONSUMER_REPLICA_ID = -1;
@@ -53,6 +57,8 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
   maxVersion: 7,
   async handle(ctx, req) {
     const topics = [];
+    // Authorization: DESCRIBE on each topic, asked once per topic (TOPIC_AUTHORIZATION_FAILED).
+    const describable = topicDecisions(ctx, AclOperation.DESCRIBE);
     // A partition asked for twice gets one answer, INVALID_REQUEST (Kafka's rule).
     const seen = new Set<string>();
     const duplicates = new Set<string>();
@@ -74,6 +80,10 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
         }
         const res = newListOffsetsResponsePartition({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp: -1, offset: -1, leaderEpoch: -1 });
         partitions.push(res);
+        if (!describable(t.name)) {
+          res.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          continue;
+        }
         // Special timestamps below -2 need the version that introduced them: -3 v7, -4 v8, -5 v9
         // (we serve up to v7); any other negative value is unknown to every version.
         if (p.timestamp < EARLIEST_TIMESTAMP && !(p.timestamp === MAX_TIMESTAMP && ctx.version >= 7)) {

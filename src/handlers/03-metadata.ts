@@ -18,6 +18,13 @@
  * v1 rack/controller/internal, v2 cluster id, v3 throttle, v5 offline replicas, v7 leader epoch,
  * v8 authorized operations, v9 flexible, v10 topic ids (request topics may be named by id), v12
  * topic name nullable.
+ *
+ * Authorization (with an authorizer, Kafka's rules): DESCRIBE on each topic. "All topics" lists
+ * only the topics the principal may describe (not audited: it is a listing); a named topic (or
+ * topic id) it may not describe is TOPIC_AUTHORIZATION_FAILED, whether it exists or not, so its
+ * existence does not leak. Auto-creation needs CREATE on the cluster or on the topic, else
+ * TOPIC_AUTHORIZATION_FAILED. topic_authorized_operations / cluster_authorized_operations carry
+ * the principal's operations (the cluster's only with DESCRIBE on the cluster, else 0).
  */
 import {
   newMetadataResponse,
@@ -36,6 +43,8 @@ import { isBrokerStateTopic } from '../data/internal-topic.js';
 import type { Partition, PartitionLookup } from '../data/partitions.js';
 import type { BrokerEndpoint, NodePort } from '../cluster/node.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, authorizedOperations, canCluster, canTopic } from './authz.js';
+import { AclResourceType, CLUSTER_NAME } from '../security/authorizer.js';
 
 /** Every topic operation (bits 3..11 of Kafka's AclOperation), as an unsecured cluster allows. */
 export const ALL_TOPIC_OPERATIONS = 0b1111_1111_1000;
@@ -91,8 +100,21 @@ export function leadershipIn(services: { node: NodePort; partitions: PartitionLo
   };
 }
 
+/** The topic_authorized_operations field: the principal's operations on the topic, or unset when not asked for. */
+function topicOperations(ctx: RequestContext, name: string, includeOps: boolean): number {
+  if (!includeOps) return OPERATIONS_UNSET;
+  return ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.TOPIC, name) : ALL_TOPIC_OPERATIONS;
+}
+
+/** The cluster_authorized_operations field (Kafka: only for a principal with DESCRIBE on the cluster, else 0). */
+function clusterOperations(ctx: RequestContext, includeOps: boolean): number {
+  if (!includeOps) return OPERATIONS_UNSET;
+  if (!ctx.authorizer.enabled) return 0b1_1111_1111_1000;
+  return canCluster(ctx, AclOperation.DESCRIBE, false) ? authorizedOperations(ctx, AclResourceType.CLUSTER, CLUSTER_NAME) : 0;
+}
+
 /** A known topic with each partition's leadership. */
-export function describeTopic(services: { node: NodePort; partitions: PartitionLookup }, topic: Topic, includeOps: boolean): MetadataResponseTopic {
+export function describeTopic(services: { node: NodePort; partitions: PartitionLookup }, topic: Topic, ops: number): MetadataResponseTopic {
   const described = [];
   for (let p = 0; p < topic.partitions; p++) {
     const l = leadershipIn(services, topic.name, p);
@@ -115,8 +137,13 @@ export function describeTopic(services: { node: NodePort; partitions: PartitionL
     topicId: topic.id,
     isInternal: topic.internal,
     partitions: described,
-    topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : OPERATIONS_UNSET,
+    topicAuthorizedOperations: ops,
   });
+}
+
+/** A topic the principal may not describe: Kafka answers it as not internal, whatever its name. */
+function notDescribable(name: string | null, topicId: Buffer): MetadataResponseTopic {
+  return newMetadataResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId, isInternal: false, partitions: [] });
 }
 
 function topicError(name: string | null, topicId: Buffer, code: number): MetadataResponseTopic {
@@ -142,6 +169,12 @@ async function autoCreateTopics(ctx: RequestContext, requested: MetadataRequest[
     // The broker creates its state topics itself, compacted; never as ordinary topics here.
     if (seen.has(name) || ctx.topics.get(name) || topicNameProblem(name) || isBrokerStateTopic(name)) continue;
     seen.add(name);
+    // Creating needs CREATE on the cluster or the topic (a topic not describable is refused before).
+    if (!canTopic(ctx, AclOperation.DESCRIBE, name, false)) continue;
+    if (!canCluster(ctx, AclOperation.CREATE, false) && !canTopic(ctx, AclOperation.CREATE, name)) {
+      answers.set(name, topicError(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      continue;
+    }
     if (wanted.length >= max) answers.set(name, topicError(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
     else wanted.push(name);
   }
@@ -190,7 +223,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
     const topics: MetadataResponseTopic[] = [];
     if (allTopics) {
-      for (const t of ctx.topics.all()) topics.push(describeTopic(ctx, t, includeOps));
+      for (const t of ctx.topics.all()) if (canTopic(ctx, AclOperation.DESCRIBE, t.name, false)) topics.push(describeTopic(ctx, t, topicOperations(ctx, t.name, includeOps)));
     } else {
       const autoCreate = ctx.config.bool('auto.create.topics.enable') && (v < 4 || req.allowAutoTopicCreation);
       const created = autoCreate ? await autoCreateTopics(ctx, req.topics!, v) : new Map<string, MetadataResponseTopic>();
@@ -203,14 +236,19 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           if (seenIds.has(id)) continue;
           seenIds.add(id);
           const byId = ctx.topics.byId(rt.topicId);
-          topics.push(byId ? describeTopic(ctx, byId, includeOps) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          if (byId && !canTopic(ctx, AclOperation.DESCRIBE, byId.name)) topics.push(notDescribable(null, rt.topicId));
+          else topics.push(byId ? describeTopic(ctx, byId, topicOperations(ctx, byId.name, includeOps)) : topicError(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         const name = rt.name ?? '';
         if (seenNames.has(name)) continue;
         seenNames.add(name);
+        if (!canTopic(ctx, AclOperation.DESCRIBE, name)) {
+          topics.push(notDescribable(name, ZERO_UUID));
+          continue;
+        }
         const topic = ctx.topics.get(name);
-        if (topic) topics.push(describeTopic(ctx, topic, includeOps));
+        if (topic) topics.push(describeTopic(ctx, topic, topicOperations(ctx, name, includeOps)));
         else topics.push(created.get(name) ?? topicError(name, ZERO_UUID, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }
@@ -220,7 +258,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
       clusterId: ctx.node.clusterId,
       controllerId: ctx.node.controllerId,
       topics,
-      clusterAuthorizedOperations: v >= 8 && req.includeClusterAuthorizedOperations ? 0b1_1111_1111_1000 : OPERATIONS_UNSET,
+      clusterAuthorizedOperations: clusterOperations(ctx, v >= 8 && req.includeClusterAuthorizedOperations),
     });
   },
   errorResponse(ctx, req, code) {

@@ -11,6 +11,10 @@
  * an expire timestamp, value version 1, as Kafka). v3 throttle, v5 drops retention, v6 leader
  * epoch, v7 group.instance.id, v8 flexible, v9 (KIP-848 member epoch) is the generation for
  * classic groups.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED for every partition), then READ on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newOffsetCommitResponse,
@@ -19,7 +23,9 @@ import {
   type OffsetCommitRequest,
   type OffsetCommitResponse,
 } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canGroup, topicDecisions } from './authz.js';
 
 export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   key: 8,
@@ -27,13 +33,18 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.version;
+    // Authorization (Kafka's): READ on the group, else every partition GROUP_AUTHORIZATION_FAILED;
+    // then READ on each topic, else its partitions TOPIC_AUTHORIZATION_FAILED (the others commit).
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return this.errorResponse!(ctx, req, ErrorCode.GROUP_AUTHORIZATION_FAILED, '');
+    const readable = topicDecisions(ctx, AclOperation.READ);
     const offsets = [];
     for (const t of req.topics) {
+      if (!readable(t.name)) continue;
       for (const p of t.partitions) {
         offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata });
       }
     }
-    const codes = await ctx.groups.commitOffsets({
+    const codes = offsets.length === 0 && req.topics.length > 0 ? [] : await ctx.groups.commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,
       memberId: req.memberId,
@@ -47,7 +58,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
       topics: req.topics.map((t) =>
         newOffsetCommitResponseTopic({
           name: t.name,
-          partitions: t.partitions.map((p) => newOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: codes[i++]! })),
+          partitions: t.partitions.map((p) => newOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: readable(t.name) ? codes[i++]! : ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
         }),
       ),
     });

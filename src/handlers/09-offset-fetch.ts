@@ -10,6 +10,10 @@
  * Version notes: v0 (ZooKeeper offsets) is not served. v2 top-level error and null = all topics,
  * v3 throttle, v5 leader epoch, v6 flexible, v7 requireStable, v8 several groups per request,
  * v9 member id/epoch (KIP-848; ignored for classic groups).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group
+ * (GROUP_AUTHORIZATION_FAILED), DESCRIBE on each topic (requested: TOPIC_AUTHORIZATION_FAILED;
+ * all: hidden).
  */
 import {
   newOffsetFetchResponse,
@@ -23,7 +27,8 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchedOffset, GroupsPort } from '../groups/port.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, canGroup, topicDecisions } from './authz.js';
 
 /**
  * Fetched offsets by topic: for requested partitions one entry per topic entry of the request (a
@@ -44,9 +49,21 @@ function byTopic(offsets: FetchedOffset[], requested: Array<{ name: string; part
   return [...out];
 }
 
-function fetchGroup(groups: GroupsPort, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
+/**
+ * One group's offsets, authorized as Kafka does: DESCRIBE on the group (else
+ * GROUP_AUTHORIZATION_FAILED and no offsets), then DESCRIBE on each topic: a requested partition
+ * of a topic the principal may not describe is TOPIC_AUTHORIZATION_FAILED, and "all topics" leaves
+ * such topics out.
+ */
+function fetchGroup(ctx: RequestContext, groups: GroupsPort, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
+  if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, offsets: [] as FetchedOffset[] };
   const partitions = topics === null ? null : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-  return groups.fetchOffsets(groupId, partitions, requireStable);
+  const r = groups.fetchOffsets(groupId, partitions, requireStable);
+  if (!ctx.authorizer.enabled) return r;
+  const describable = topicDecisions(ctx, AclOperation.DESCRIBE);
+  const denied = (o: FetchedOffset): FetchedOffset => ({ ...o, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+  const offsets = topics === null ? r.offsets.filter((o) => describable(o.topic)) : r.offsets.map((o) => (describable(o.topic) ? o : denied(o)));
+  return { ...r, offsets };
 }
 
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
@@ -61,7 +78,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
       return newOffsetFetchResponse({
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
-          const r = fetchGroup(groups, g.groupId, g.topics, requireStable);
+          const r = fetchGroup(ctx, groups, g.groupId, g.topics, requireStable);
           return newOffsetFetchResponseGroup({
             groupId: g.groupId,
             errorCode: r.errorCode,
@@ -79,7 +96,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
       });
     }
     // v1 has no null topic list (no "all topics").
-    const r = fetchGroup(groups, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
+    const r = fetchGroup(ctx, groups, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
     // Before v2 a group-level error can only be reported per partition.
     const groupError = r.errorCode;
     const offsets =

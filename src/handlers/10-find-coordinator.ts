@@ -15,6 +15,9 @@
  * Version notes: advertised from v0 because librdkafka 2.0.2 enables its group support only when
  * FindCoordinator v0 is offered. v1 adds key type, throttle and error message; v3 is flexible;
  * v4 batches keys (`coordinatorKeys`, one result each) and drops the top-level fields.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group or
+ * transactional id (GROUP_/TRANSACTIONAL_ID_AUTHORIZATION_FAILED per key).
  */
 import {
   newFindCoordinatorResponse,
@@ -25,6 +28,7 @@ import {
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../data/internal-topic.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, canGroup, canTransactionalId } from './authz.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -73,14 +77,24 @@ function coordinatorFor(ctx: RequestContext, keyType: number, key: string): Coor
   return b ? { nodeId: leader, host: b.host, port: b.port, errorCode: ErrorCode.NONE } : NOT_AVAILABLE;
 }
 
+function authorizationError(ctx: RequestContext, keyType: number, key: string): number {
+  if (keyType === GROUP) return canGroup(ctx, AclOperation.DESCRIBE, key) ? ErrorCode.NONE : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  if (keyType === TRANSACTION) return canTransactionalId(ctx, AclOperation.DESCRIBE, key) ? ErrorCode.NONE : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  return ErrorCode.NONE;
+}
+
 export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   key: 10,
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
     const keys = ctx.version >= 4 ? req.coordinatorKeys : [req.key];
-    const errorCode = await ensureStateTopic(ctx, req.keyType);
-    const found = keys.map((key) => (errorCode === ErrorCode.NONE ? coordinatorFor(ctx, req.keyType, key) : { ...NOT_AVAILABLE, errorCode }));
+    // Authorization per key (Kafka's): DESCRIBE on the group or the transactional id.
+    const refused = keys.map((key) => authorizationError(ctx, req.keyType, key));
+    const errorCode = refused.every((c) => c !== ErrorCode.NONE) ? ErrorCode.NONE : await ensureStateTopic(ctx, req.keyType);
+    const found = keys.map((key, i) =>
+      refused[i] !== ErrorCode.NONE ? { ...NOT_AVAILABLE, errorCode: refused[i]! } : errorCode === ErrorCode.NONE ? coordinatorFor(ctx, req.keyType, key) : { ...NOT_AVAILABLE, errorCode },
+    );
     const messageOf = (c: Coordinator) => (c.errorCode === ErrorCode.NONE ? null : errorName(c.errorCode));
     if (ctx.version >= 4) {
       return newFindCoordinatorResponse({

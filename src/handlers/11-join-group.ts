@@ -16,6 +16,9 @@
  * it is in the group, so it is bounded: above runnel.group.max.member.metadata.bytes the join gets
  * INVALID_REQUEST. (Kafka keeps it too, and fails the group's SyncGroup when the group record
  * outgrows the offsets topic's record limit; real clients send a few hundred bytes to a few KiB.)
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import {
   newJoinGroupResponse,
@@ -26,6 +29,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canGroup } from './authz.js';
 
 export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
   key: 11,
@@ -33,6 +37,8 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.version;
+    // Authorization: READ on the group (Kafka's), before anything else.
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return this.errorResponse!(ctx, req, ErrorCode.GROUP_AUTHORIZATION_FAILED, '');
     let metadataBytes = 0;
     for (const p of req.protocols) metadataBytes += p.metadata.length + p.name.length;
     if (metadataBytes > ctx.config.int('runnel.group.max.member.metadata.bytes')) {

@@ -7,10 +7,14 @@
  *
  * Version notes: v0-v2 name one member and carry only a top-level error (the member's error);
  * v3 batches, v4 flexible, v5 a reason per member.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import { newLeaveGroupResponse, newLeaveGroupResponseMember, type LeaveGroupRequest, type LeaveGroupResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canGroup } from './authz.js';
 
 export default defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   key: 13,
@@ -18,6 +22,8 @@ export default defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   maxVersion: 5,
   handle(ctx, req) {
     const v = ctx.version;
+    // Authorization: READ on the group (Kafka's).
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return newLeaveGroupResponse({ throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] });
     const leaving =
       v >= 3
         ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null }))

@@ -8,10 +8,14 @@
  * without protocol type or name, or with ones the group does not have).
  *
  * Version notes: v3 group.instance.id, v4 flexible, v5 protocol type/name in request and response.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import { newSyncGroupResponse, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canGroup } from './authz.js';
 
 export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
   key: 14,
@@ -19,6 +23,8 @@ export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
   maxVersion: 5,
   async handle(ctx, req) {
     const v = ctx.version;
+    // Authorization: READ on the group (Kafka's).
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return newSyncGroupResponse({ throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
     // From v5 both fields are mandatory; Kafka refuses a request without them before anything else.
     if (v >= 5 && (req.protocolType === null || req.protocolName === null)) return newSyncGroupResponse({ errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL });
     const r = await ctx.groups.sync({

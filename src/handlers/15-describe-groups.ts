@@ -7,6 +7,9 @@
  *
  * Version notes: v1 throttle, v3 authorized operations (every group operation: no ACLs yet),
  * v4 group.instance.id, v5 flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on each group
+ * (GROUP_AUTHORIZATION_FAILED); authorized_operations is the principal's.
  */
 import {
   newDescribeGroupsResponse,
@@ -16,7 +19,10 @@ import {
   type DescribeGroupsResponse,
   type DescribeGroupsResponseGroup,
 } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclResourceType } from '../security/authorizer.js';
 import { defineHandler } from './types.js';
+import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 
 /** READ, DELETE and DESCRIBE (Kafka's AclOperation codes 3, 6, 8): what a group supports. */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -27,8 +33,13 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, req) {
-    const ops = ctx.version >= 3 && req.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : OPERATIONS_UNSET;
+    const includeOps = ctx.version >= 3 && req.includeAuthorizedOperations;
     const describeOne = (id: string): DescribeGroupsResponseGroup => {
+      // Authorization: DESCRIBE on each group (Kafka's), else GROUP_AUTHORIZATION_FAILED for it.
+      if (!canGroup(ctx, AclOperation.DESCRIBE, id)) {
+        return newDescribeGroupsResponseGroup({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId: id, groupState: '', protocolType: '', protocolData: '', members: [] });
+      }
+      const ops = !includeOps ? OPERATIONS_UNSET : ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.GROUP, id) : ALL_GROUP_OPERATIONS;
       const d = ctx.groups.describeGroup(id);
       return newDescribeGroupsResponseGroup({
         errorCode: d.errorCode,

@@ -5,9 +5,13 @@
  *
  * Version notes: v1 throttle, v3 flexible, v4 state filter and group state (case-insensitive
  * state names, as Kafka), v5 type filter and group type — every group here is "classic".
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * lists every group, else only the groups the principal may describe.
  */
 import { newListGroupsResponse, newListGroupsResponseGroup, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/generated/index.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canCluster, canGroup } from './authz.js';
 
 export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
   key: 16,
@@ -17,7 +21,10 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
     const v = ctx.version;
     const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
     const r = ctx.groups.listGroups(v >= 4 ? req.statesFilter : []);
-    const groups = types.length > 0 && !types.includes('classic') ? [] : r.groups;
+    let groups = types.length > 0 && !types.includes('classic') ? [] : r.groups;
+    // Authorization (Kafka's): DESCRIBE on the cluster lists every group, else only the groups
+    // the principal may describe (a listing: no error, not audited).
+    if (ctx.authorizer.enabled && !canCluster(ctx, AclOperation.DESCRIBE, false)) groups = groups.filter((g) => canGroup(ctx, AclOperation.DESCRIBE, g.groupId, false));
     return newListGroupsResponse({
       throttleTimeMs: 0,
       errorCode: r.errorCode,

@@ -11,6 +11,9 @@
  * than runnel.max.partitions.per.request (10,000, Kafka's limit) refuses every topic with
  * POLICY_VIOLATION; a topic above runnel.max.partitions.per.topic gets INVALID_PARTITIONS.
  * v5+ returns partitions, replication factor and the resulting configs; v7 the topic id.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): CREATE on the cluster or
+ * on each topic (TOPIC_AUTHORIZATION_FAILED); configs returned only with DESCRIBE_CONFIGS.
  */
 import {
   newCreateTopicsResponse,
@@ -21,6 +24,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canCluster, canTopic } from './authz.js';
 
 export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   key: 19,
@@ -29,8 +33,12 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   async handle(ctx, req) {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    // Authorization (Kafka's): CREATE on the cluster, else CREATE on each topic.
+    const clusterCreate = canCluster(ctx, AclOperation.CREATE, false);
+    const refused = new Set<string>();
+    if (!clusterCreate) for (const [name, n] of counts) if (n === 1 && !canTopic(ctx, AclOperation.CREATE, name)) refused.add(name);
     // Every topic named once is created in one go (one metadata write, one partition budget).
-    const unique = req.topics.filter((t) => counts.get(t.name) === 1);
+    const unique = req.topics.filter((t) => counts.get(t.name) === 1 && !refused.has(t.name));
     const results = await ctx.topics.createTopics(
       unique.map((t) => ({
         name: t.name,
@@ -44,6 +52,10 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
     const byName = new Map(unique.map((t, i) => [t.name, results[i]!]));
     const topics = [];
     for (const t of req.topics) {
+      if (refused.has(t.name)) {
+        topics.push(newCreateTopicsResponseTopic({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' }));
+        continue;
+      }
       const result = byName.get(t.name);
       if (!result) {
         if (counts.get(t.name)! < 0) continue; // answered at its first occurrence
@@ -65,7 +77,10 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         numPartitions: result.partitions,
         replicationFactor: result.replicationFactor,
       });
-      if (ctx.version >= 5 && created) {
+      if (ctx.version >= 5 && created && !canTopic(ctx, AclOperation.DESCRIBE_CONFIGS, t.name, false)) {
+        // Kafka: created, but its configs are not shown to a principal that may not describe them.
+        res.topicConfigErrorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      } else if (ctx.version >= 5 && created) {
         const described = ctx.configs.describeTopic(t.name, null);
         res.configs = described.configs.map((c) =>
           newCreateTopicsResponseConfig({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive }),

@@ -5,6 +5,9 @@
  * after readers holding their segments finish. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION
  * (UNKNOWN_TOPIC_ID when named by id); the broker's state topics INVALID_TOPIC_EXCEPTION. All topics
  * of a request are removed from the metadata with one write.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DELETE on each topic
+ * (TOPIC_AUTHORIZATION_FAILED); an id the principal may not describe is UNKNOWN_TOPIC_ID.
  */
 import {
   newDeleteTopicsResponse,
@@ -15,6 +18,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/codec-support.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canTopic } from './authz.js';
 
 function requested(req: DeleteTopicsRequest, v: number): Array<{ name: string | null; topicId: Buffer }> {
   if (v >= 6) return req.topics.map((t) => ({ name: t.name, topicId: t.topicId }));
@@ -33,11 +37,17 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
       let id = t.topicId;
       if ((name === null || name === '') && !id.equals(ZERO_UUID)) {
         const topic = ctx.topics.byId(id);
-        if (!topic) {
+        // An id the principal may not describe is as unknown (Kafka's rule: ids do not leak names).
+        if (!topic || !canTopic(ctx, AclOperation.DESCRIBE, topic.name)) {
           entries.push({ name: null, topicId: id, error: new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.') });
           continue;
         }
         name = topic.name;
+      }
+      // Authorization: DELETE on the topic (Kafka's), whether it exists or not.
+      if (!canTopic(ctx, AclOperation.DELETE, name ?? '')) {
+        entries.push({ name, topicId: id, error: new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.') });
+        continue;
       }
       const topic = ctx.topics.get(name ?? '');
       if (topic) id = topic.id;

@@ -18,6 +18,9 @@
  * REQUEST_TIMED_OUT — their records are deleted on the leader all the same, as in Kafka — and a
  * partition whose leadership moved meanwhile NOT_LEADER_OR_FOLLOWER. One deadline for the whole
  * request; the partitions wait together. A single node answers at once (its log is the only one).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DELETE on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import type { Partition } from '../data/partitions.js';
 import {
@@ -31,6 +34,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { isBrokerStateTopic } from '../data/internal-topic.js';
 import { defineHandler } from './types.js';
+import { AclOperation, topicDecisions } from './authz.js';
 
 export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   key: 21,
@@ -47,9 +51,15 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
     const topics = [];
     /** Deleted on the leader: each waits for its low watermark to reach `required`. */
     const deleted: Array<{ res: ReturnType<typeof newDeleteRecordsResponsePartition>; log: Partition; required: number }> = [];
+    // Authorization: DELETE on each topic (Kafka's), else TOPIC_AUTHORIZATION_FAILED.
+    const deletable = topicDecisions(ctx, AclOperation.DELETE);
     for (const [name, parts] of wanted) {
       const partitions = [];
       for (const p of parts.values()) {
+        if (!deletable(name)) {
+          partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
+          continue;
+        }
         if (isBrokerStateTopic(name)) {
           // Kafka: "Cannot delete records of internal topic" (the response carries no message).
           partitions.push(newDeleteRecordsResponsePartition({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }));

@@ -12,10 +12,16 @@
  * INVALID_TRANSACTION_TIMEOUT. v3+ callers that pass their current id and epoch (KIP-360) must
  * hold the current epoch (a retry of the previous call is recognised), else PRODUCER_FENCED
  * (INVALID_PRODUCER_EPOCH before v4).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); idempotent producers IDEMPOTENT_WRITE on the cluster
+ * or WRITE on some topic (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { newInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canCluster, canTransactionalId } from './authz.js';
+import { AclResourceType } from '../security/authorizer.js';
 
 const MAX_EPOCH = 32767;
 
@@ -25,6 +31,8 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
   maxVersion: 5,
   async handle(ctx, req) {
     if (req.transactionalId !== null && req.transactionalId !== '') {
+      // Authorization: WRITE on the transactional id (Kafka's).
+      if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return this.errorResponse!(ctx, req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, '');
       const maxTimeout = ctx.config.int('transaction.max.timeout.ms');
       if (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > maxTimeout) {
         return newInitProducerIdResponse({ errorCode: ErrorCode.INVALID_TRANSACTION_TIMEOUT, producerId: -1, producerEpoch: -1 });
@@ -33,6 +41,10 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
       const r = await ctx.txn.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
       const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.version < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
       return newInitProducerIdResponse({ errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
+    }
+    // Idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (Kafka 3.0+, KIP-679).
+    if (ctx.authorizer.enabled && !canCluster(ctx, AclOperation.IDEMPOTENT_WRITE, false) && !ctx.authorizer.authorizeAny(ctx.conn.principal, AclOperation.WRITE, AclResourceType.TOPIC)) {
+      return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, '');
     }
     if (ctx.version >= 3 && req.producerId >= 0 && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {
       return newInitProducerIdResponse({ errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 });

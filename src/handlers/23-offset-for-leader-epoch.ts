@@ -19,6 +19,10 @@
  * Version notes: v1 adds the epoch to the answer, v2 currentLeaderEpoch and throttle, v3 the
  * replica id (the Java consumer validates positions only against v3+), v4 is flexible. Kafka 4.x
  * serves 2-4; we keep 0-1 for old clients.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): CLUSTER_ACTION on the
+ * cluster allows every topic (brokers), else DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED),
+ * whatever the replica id.
  */
 import {
   newOffsetForLeaderEpochResponse,
@@ -28,14 +32,24 @@ import {
   type OffsetForLeaderEpochResponse,
 } from '../../protocol/generated/index.js';
 import { offsetForLeaderEpochResponse } from '../replica/offset-for-leader-epoch.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canCluster, topicDecisions } from './authz.js';
 
 export default defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
   key: 23,
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
-    return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
+    // Authorization (Kafka's, whatever the replica id): CLUSTER_ACTION on the cluster (brokers)
+    // allows every topic, else DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED).
+    if (!ctx.authorizer.enabled || canCluster(ctx, AclOperation.CLUSTER_ACTION, false)) return offsetForLeaderEpochResponse(ctx.partitions, req, ctx.version);
+    const describable = topicDecisions(ctx, AclOperation.DESCRIBE);
+    const allowed = { ...req, topics: req.topics.filter((t) => describable(t.topic)) };
+    const res = offsetForLeaderEpochResponse(ctx.partitions, allowed, ctx.version);
+    const refused = this.errorResponse!(ctx, { ...req, topics: req.topics.filter((t) => !describable(t.topic)) }, ErrorCode.TOPIC_AUTHORIZATION_FAILED, '');
+    res.topics.push(...refused.topics);
+    return res;
   },
   errorResponse(_ctx, req, code) {
     return newOffsetForLeaderEpochResponse({

@@ -14,6 +14,9 @@
  *
  * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible. v4+ (several transactions per
  * request, broker-to-broker verification, KIP-890) is not served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id, then WRITE on each topic (the others OPERATION_NOT_ATTEMPTED).
  */
 import {
   newAddPartitionsToTxnResponse,
@@ -24,6 +27,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canTransactionalId, topicDecisions } from './authz.js';
 
 function respond(req: AddPartitionsToTxnRequest, codeOf: (topic: string, partition: number) => number): AddPartitionsToTxnResponse {
   return newAddPartitionsToTxnResponse({
@@ -47,6 +51,12 @@ export default defineHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnRespon
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
+    // Authorization (Kafka's): WRITE on the transactional id (else every partition
+    // TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then WRITE on each topic (TOPIC_AUTHORIZATION_FAILED;
+    // the other partitions OPERATION_NOT_ATTEMPTED).
+    if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return respond(req, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const writable = topicDecisions(ctx, AclOperation.WRITE);
+    if (req.topics.some((t) => !writable(t.name))) return respond(req, (t) => (writable(t) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED));
     const unknown = new Set<string>();
     const parts: Array<[string, number]> = [];
     for (const t of req.topics) {

@@ -6,18 +6,25 @@
  * checks and errors as AddPartitionsToTxn; the offsets topic is created if it does not exist yet.
  *
  * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible. v4 (KIP-890) is not served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id, READ on the group.
  */
 import { newAddOffsetsToTxnResponse, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
 import { fencedFor } from './24-add-partitions-to-txn.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canGroup, canTransactionalId } from './authz.js';
 
 export default defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
   key: 25,
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
+    // Authorization (Kafka's): WRITE on the transactional id, READ on the group.
+    if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED });
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
     if (req.groupId === '') return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID });
     try {
       await ctx.groups.ensureOffsetsTopic();

@@ -13,6 +13,9 @@
  * and a storage failure KAFKA_STORAGE_ERROR.
  *
  * Version notes: v1 flexible. v2 (transaction version, KIP-890) is not served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): CLUSTER_ACTION on the
+ * cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newWriteTxnMarkersResponse,
@@ -24,12 +27,15 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canCluster } from './authz.js';
 
 export default defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
   key: 27,
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
+    // Authorization: CLUSTER_ACTION on the cluster (brokers send markers; Kafka's rule).
+    if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, '');
     const markers = [];
     for (const m of req.markers) {
       const topics = [];

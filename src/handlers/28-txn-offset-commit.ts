@@ -12,6 +12,9 @@
  *
  * Version notes: v2 committed leader epoch; v3 group metadata, flexible. v4+ (KIP-890) is not
  * served.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
+ * id, READ on the group, READ on each topic.
  */
 import {
   newTxnOffsetCommitResponse,
@@ -23,6 +26,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-manager.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canGroup, canTransactionalId, topicDecisions } from './authz.js';
 
 function respond(req: TxnOffsetCommitRequest, codes: number[]): TxnOffsetCommitResponse {
   let i = 0;
@@ -44,11 +48,21 @@ export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
   async handle(ctx, req) {
     const count = req.topics.reduce((n, t) => n + t.partitions.length, 0);
     const all = (code: number) => respond(req, new Array<number>(count).fill(code));
+    // Authorization (Kafka's): WRITE on the transactional id, READ on the group, then READ on each
+    // topic (its partitions TOPIC_AUTHORIZATION_FAILED; the others are committed).
+    if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const readable = topicDecisions(ctx, AclOperation.READ);
+    /** The answers: `codes` for the readable topics' partitions, in order, TOPIC_AUTHORIZATION_FAILED for the others. */
+    const merged = (codes: (i: number) => number) => {
+      let i = 0;
+      return respond(req, req.topics.flatMap((t) => t.partitions.map(() => (readable(t.name) ? codes(i++) : ErrorCode.TOPIC_AUTHORIZATION_FAILED))));
+    };
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     const denied = ctx.txn.verify(req.producerId, req.producerEpoch, CONSUMER_OFFSETS_TOPIC, ctx.groups.partitionFor(req.groupId));
     if (denied) {
       ctx.log.debug({ transactionalId: req.transactionalId, group: req.groupId, reason: denied.message }, 'TxnOffsetCommit refused');
-      return all(denied.code);
+      return merged(() => denied.code);
     }
     const codes = await ctx.groups.commitTxnOffsets({
       groupId: req.groupId,
@@ -58,10 +72,10 @@ export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
       memberId: ctx.version >= 3 ? req.memberId : '',
       groupInstanceId: ctx.version >= 3 ? req.groupInstanceId : null,
       offsets: req.topics.flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })),
+        !readable(t.name) ? [] : t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })),
       ),
     });
-    return respond(req, codes);
+    return merged((i) => codes[i] ?? ErrorCode.UNKNOWN_SERVER_ERROR);
   },
   errorResponse(_ctx, req, code) {
     const count = req.topics.reduce((n, t) => n + t.partitions.length, 0);

@@ -8,6 +8,9 @@
  * Version notes: v0 (is_default instead of the source) is served although Kafka 4 dropped it:
  * sarama configured for Kafka 0.11-2.0 (its default Config.Version before 1.40 was 1.0.0) sends
  * DescribeConfigs v0 from ClusterAdmin.ListTopics, and Kafka 4 closes that connection.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE_CONFIGS on the
+ * topic, group or cluster (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newDescribeConfigsResponse,
@@ -18,6 +21,7 @@ import {
   type DescribeConfigsResponse,
 } from '../../protocol/generated/index.js';
 import { defineHandler } from './types.js';
+import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   key: 32,
@@ -25,6 +29,9 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   maxVersion: 4,
   handle(ctx, req) {
     const results = req.resources.map((r) => {
+      // Authorization: DESCRIBE_CONFIGS on the resource (authz.ts configResourceError).
+      const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.DESCRIBE_CONFIGS);
+      if (refused !== 0) return newDescribeConfigsResponseResult({ errorCode: refused, errorMessage: authorizationMessage(refused), resourceType: r.resourceType, resourceName: r.resourceName, configs: [] });
       const d = ctx.configs.describe(r.resourceType, r.resourceName, r.configurationKeys);
       return newDescribeConfigsResponseResult({
         errorCode: d.errorCode,

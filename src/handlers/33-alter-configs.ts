@@ -4,6 +4,9 @@
  * Replaces the whole set of dynamic configs of each resource (topic overrides, or the broker's
  * dynamic overrides for "<node.id>" / cluster default ""). Keys not listed go back to their
  * defaults — that is this API's (deprecated) meaning; IncrementalAlterConfigs changes single keys.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER_CONFIGS on the
+ * topic, group or cluster (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newAlterConfigsResponse,
@@ -13,6 +16,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
 
 export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   key: 33,
@@ -23,12 +27,19 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
     for (const r of req.resources) {
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = null;
-      try {
-        await ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        errorCode = err.code;
-        errorMessage = err.message;
+      // Authorization: ALTER_CONFIGS on the resource (authz.ts configResourceError).
+      const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
+      if (refused !== 0) {
+        errorCode = refused;
+        errorMessage = authorizationMessage(refused);
+      } else {
+        try {
+          await ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          errorCode = err.code;
+          errorMessage = err.message;
+        }
       }
       responses.push(newAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
     }

@@ -12,6 +12,9 @@
  * v4 totalBytes / usableBytes of the volume (statfs of the data dir: blocks and blocks available
  * to unprivileged users, times the block size, as Java's FileStore reports them; -1 if statfs
  * fails). Kafka 4.x serves 1-5 (v5 adds nothing we could fill in differently); we keep v0.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED, no log dirs).
  */
 import { statfs } from 'node:fs/promises';
 import {
@@ -25,6 +28,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, canCluster } from './authz.js';
 
 /** Requested partitions per topic (deduplicated, request order), or null for all of them. */
 function wanted(ctx: RequestContext, req: DescribeLogDirsRequest): Map<string, number[]> {
@@ -57,6 +61,8 @@ export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
+    // Authorization: DESCRIBE on the cluster (Kafka's): else no log dirs, and v3+ says why.
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return newDescribeLogDirsResponse({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] });
     const topics: DescribeLogDirsResponseTopic[] = [];
     for (const [name, partitions] of wanted(ctx, req)) {
       const found = [];

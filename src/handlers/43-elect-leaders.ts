@@ -20,6 +20,9 @@
  * every partition ("Unknown election type N").
  *
  * Version notes: v1 adds the election type and the top-level error code, v2 is flexible.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newElectLeadersResponse,
@@ -30,6 +33,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
@@ -94,6 +98,8 @@ export default defineHandler<ElectLeadersRequest, ElectLeadersResponse>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
+    // Authorization: ALTER on the cluster (Kafka's), else every partition CLUSTER_AUTHORIZATION_FAILED.
+    if (!canCluster(ctx, AclOperation.ALTER)) return everyPartition(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTH_MESSAGE);
     const type = ctx.version >= 1 ? req.electionType : PREFERRED;
     if (type !== PREFERRED && type !== UNCLEAN) return everyPartition(req, ErrorCode.INVALID_REQUEST, `Unknown election type ${type}`);
     if (ctx.node.electLeaders) return electInCluster(ctx, req, type);

@@ -3,6 +3,9 @@
  *
  * Per key: SET (0), DELETE (1, back to the default), APPEND (2) / SUBTRACT (3) for list configs.
  * All changes of one resource are validated before any is applied.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER_CONFIGS on the
+ * topic, group or cluster (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newIncrementalAlterConfigsResponse,
@@ -12,6 +15,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
   key: 44,
@@ -22,13 +26,20 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
     for (const r of req.resources) {
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = null;
-      try {
-        const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
-        await ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly);
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        errorCode = err.code;
-        errorMessage = err.message;
+      // Authorization: ALTER_CONFIGS on the resource (authz.ts configResourceError).
+      const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
+      if (refused !== 0) {
+        errorCode = refused;
+        errorMessage = authorizationMessage(refused);
+      } else {
+        try {
+          const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
+          await ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly);
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          errorCode = err.code;
+          errorMessage = err.message;
+        }
       }
       responses.push(newIncrementalAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
     }

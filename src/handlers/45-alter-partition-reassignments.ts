@@ -18,6 +18,9 @@
  *    order, as Kafka's controller does.
  * Results follow the request order, duplicates included. An empty request carries an empty
  * (not null) top-level error message, as Kafka's does.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): ALTER on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newAlterPartitionReassignmentsResponse,
@@ -28,6 +31,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 function check(ctx: RequestContext, topic: string, partition: number, replicas: number[] | null): { code: number; message: string | null } {
   const t = ctx.topics.get(topic);
@@ -68,6 +72,8 @@ export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionR
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    // Authorization: ALTER on the cluster (Kafka's).
+    if (!canCluster(ctx, AclOperation.ALTER)) return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTH_MESSAGE);
     if (ctx.node.alterPartitionReassignments) return alterInCluster(ctx, req);
     const responses = req.topics.map((t) =>
       newAlterPartitionReassignmentsResponseTopic({

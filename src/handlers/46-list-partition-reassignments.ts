@@ -10,6 +10,9 @@
  * A single node never moves replicas, so no reassignment is ever in progress: the answer is an
  * empty list, whatever topics are asked for (unknown ones included, as Kafka answers).
  * kafka-reassign-partitions --list prints "No partition reassignments found.".
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import {
   newListPartitionReassignmentsResponse,
@@ -21,12 +24,15 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 
 export default defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
   key: 46,
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
+    // Authorization: DESCRIBE on the cluster (Kafka's).
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return this.errorResponse!(ctx, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTH_MESSAGE);
     const topics: ListPartitionReassignmentsResponseTopic[] = [];
     if (ctx.node.partitionReassignments) {
       const asked = req.topics === null ? null : req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));

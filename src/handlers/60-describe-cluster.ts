@@ -7,6 +7,9 @@
  * (controllers) with MISMATCHED_ENDPOINT_TYPE, since the request reached a broker listener and
  * Runnel has no controller listener (KIP-919's bootstrap.controllers); a type Kafka does not
  * define with UNSUPPORTED_ENDPOINT_TYPE.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): none;
+ * cluster_authorized_operations only with DESCRIBE on the cluster (else 0).
  */
 import {
   newDescribeClusterResponse,
@@ -15,7 +18,9 @@ import {
   type DescribeClusterResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclResourceType, CLUSTER_NAME } from '../security/authorizer.js';
 import { defineHandler } from './types.js';
+import { AclOperation, authorizedOperations, canCluster } from './authz.js';
 
 /** DescribeCluster v1's endpoint types: 1 brokers, 2 controllers. */
 const BROKER_ENDPOINT = 1;
@@ -42,7 +47,14 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
       clusterId: ctx.node.clusterId,
       controllerId: ctx.node.controllerId,
       brokers: ctx.node.brokers(ctx.conn.listener).map((b) => newDescribeClusterResponseBroker({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
+      clusterAuthorizedOperations: !req.includeClusterAuthorizedOperations
+        ? -2147483648
+        : !ctx.authorizer.enabled
+          ? ALL_CLUSTER_OPERATIONS
+          : // Kafka: the principal's operations, only with DESCRIBE on the cluster (else none).
+            canCluster(ctx, AclOperation.DESCRIBE, false)
+            ? authorizedOperations(ctx, AclResourceType.CLUSTER, CLUSTER_NAME)
+            : 0,
     });
   },
   errorResponse(_ctx, _req, code, message) {

@@ -15,6 +15,9 @@
  * not host this topic-partition."), an unknown partition of a known topic
  * UNKNOWN_TOPIC_OR_PARTITION without a message; a log that cannot be read KAFKA_STORAGE_ERROR.
  * Results follow the request order, duplicates included.
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on each topic
+ * (TOPIC_AUTHORIZATION_FAILED).
  */
 import {
   newDescribeProducersResponse,
@@ -28,6 +31,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { MAX_TOPIC_NAME_LENGTH } from '../metadata/topic-manager.js';
 import { defineHandler, type RequestContext } from './types.js';
+import { AclOperation, topicDecisions } from './authz.js';
 
 /** Kafka's (4.x) invalid-topic messages for this API, or null for a valid name. */
 function invalidTopic(name: string): string | null {
@@ -76,9 +80,15 @@ export default defineHandler<DescribeProducersRequest, DescribeProducersResponse
     const topics = [];
     // A repeated partition shares its first answer (its producer list is built once).
     const described = new Map<string, DescribeProducersResponsePartition>();
+    // Authorization: READ on each topic (Kafka's), else TOPIC_AUTHORIZATION_FAILED.
+    const readable = topicDecisions(ctx, AclOperation.READ);
     for (const t of req.topics) {
       const partitions = [];
       for (const p of t.partitionIndexes) {
+        if (!readable(t.name)) {
+          partitions.push(failed(p, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
+          continue;
+        }
         const key = `${t.name}\u0000${p}`;
         let res = described.get(key);
         if (!res) described.set(key, (res = await describe(ctx, t.name, p)));

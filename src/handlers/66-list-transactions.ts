@@ -8,6 +8,9 @@
  * that never started has start time -1, so Kafka's now - start test always keeps it.
  *
  * Version notes: v1 adds durationFilter. Kafka 4.x also serves v2 (a transactional id pattern).
+ *
+ * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): only the transactional ids
+ * the principal may describe are listed.
  */
 import {
   newListTransactionsResponse,
@@ -17,6 +20,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { AclOperation, canTransactionalId } from './authz.js';
 
 /** Kafka's transaction state names. */
 export const TRANSACTION_STATES = new Set(['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence', 'Dead']);
@@ -36,6 +40,8 @@ export default defineHandler<ListTransactionsRequest, ListTransactionsResponse>(
     for (const [transactionalId, e] of ctx.txn.txns) {
       if (req.stateFilters.length > 0 && !states.has(e.state)) continue;
       if (producerIds.size > 0 && !producerIds.has(e.producerId)) continue;
+      // Authorization: only the ids the principal may describe are listed (Kafka's; not audited).
+      if (!canTransactionalId(ctx, AclOperation.DESCRIBE, transactionalId, false)) continue;
       if (ctx.version >= 1 && req.durationFilter >= 0 && now - e.startTimestamp <= req.durationFilter) continue;
       transactionStates.push(newListTransactionsResponseTransactionState({ transactionalId, producerId: e.producerId, transactionState: e.state }));
     }

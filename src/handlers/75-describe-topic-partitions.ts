@@ -14,6 +14,10 @@
  * leader epoch, replicas and ISR are as Metadata answers them (leadershipIn: the metadata image in a
  * cluster; one broker: led here, itself the only replica and ISR), and an empty ELR / last-known ELR (what
  * kafka-topics prints as "Elr: " and "LastKnownElr: ").
+ *
+ * Authorization (with an authorizer): DESCRIBE on each topic; "all topics" lists only the
+ * describable ones, a named topic the principal may not describe is TOPIC_AUTHORIZATION_FAILED
+ * (whether it exists or not), and topic_authorized_operations is the principal's set.
  */
 import {
   newDescribeTopicPartitionsResponse,
@@ -29,6 +33,8 @@ import { ZERO_UUID } from '../../protocol/codec-support.js';
 import { topicNameProblem } from '../metadata/topic-manager.js';
 import { ALL_TOPIC_OPERATIONS, leadershipIn } from './03-metadata.js';
 import { defineHandler } from './types.js';
+import { AclOperation, authorizedOperations, canTopic } from './authz.js';
+import { AclResourceType } from '../security/authorizer.js';
 
 /** Kafka's `max.request.partition.size.limit` default: the most partitions one response carries. */
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
@@ -42,7 +48,7 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
     const cursorTopic = req.cursor?.topicName ?? '';
     const names = new Set<string>();
     if (fetchAll) {
-      for (const t of ctx.topics.all()) if (t.name >= cursorTopic) names.add(t.name);
+      for (const t of ctx.topics.all()) if (t.name >= cursorTopic && canTopic(ctx, AclOperation.DESCRIBE, t.name, false)) names.add(t.name);
     } else {
       for (const t of req.topics) if (t.name >= cursorTopic) names.add(t.name);
       if (req.cursor !== null && !names.has(req.cursor.topicName)) {
@@ -58,6 +64,10 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
         // nothing, and no cursor, as Kafka does).
         if (remaining === 0) res.nextCursor = newDescribeTopicPartitionsResponseCursor({ topicName: name, partitionIndex: 0 });
         break;
+      }
+      if (!fetchAll && !canTopic(ctx, AclOperation.DESCRIBE, name)) {
+        res.topics.push(newDescribeTopicPartitionsResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [] }));
+        continue;
       }
       const topic = ctx.topics.get(name);
       if (!topic) {
@@ -93,7 +103,7 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
           topicId: topic.id,
           isInternal: topic.internal,
           partitions,
-          topicAuthorizedOperations: ALL_TOPIC_OPERATIONS,
+          topicAuthorizedOperations: ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.TOPIC, name) : ALL_TOPIC_OPERATIONS,
         }),
       );
       if (end < topic.partitions) {

@@ -50,7 +50,9 @@ import electLeaders from './43-elect-leaders.js';
 import alterPartitionReassignments from './45-alter-partition-reassignments.js';
 import listPartitionReassignments from './46-list-partition-reassignments.js';
 import describeClientQuotas from './48-describe-client-quotas.js';
+import alterClientQuotas from './49-alter-client-quotas.js';
 import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import describeProducers from './61-describe-producers.js';
 import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
@@ -98,7 +100,9 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   alterPartitionReassignments,
   listPartitionReassignments,
   describeClientQuotas,
+  alterClientQuotas,
   describeUserScramCredentials,
+  alterUserScramCredentials,
   describeProducers,
   describeTransactions,
   listTransactions,

@@ -20,6 +20,9 @@ import type { TopicsPort } from '../metadata/port.js';
 import type { DataMetrics } from '../metrics.js';
 import type { SchemaValidationPort } from '../schema/port.js';
 import type { Authorizer, Principal } from '../security/authorizer.js';
+import type { SaslSession } from '../security/sasl/session.js';
+import type { ScramStore } from '../security/sasl/scram-store.js';
+import type { ClientQuotasPort } from '../quotas/port.js';
 import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../txn/port.js';
 
 export interface ConnectionInfo {
@@ -28,8 +31,10 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   /** The listener the connection arrived on. */
   readonly listener: string;
-  /** Who the connection is (ANONYMOUS until authentication exists), for the authorizer. */
+  /** Who the connection is (the SASL user once authenticated, else ANONYMOUS), for the authorizer. */
   readonly principal: Principal;
+  /** The SASL authentication of a connection on a SASL listener; null or absent otherwise. */
+  readonly sasl?: SaslSession | null;
   /** Closes the connection (e.g. after a fatal protocol error). */
   close(reason: string): void;
   /** Runs `fn` when the connection closes; returns a function that unregisters it. */
@@ -57,6 +62,10 @@ export interface BrokerServices {
   readonly metrics: DataMetrics;
   readonly authorizer: Authorizer;
   readonly apiVersions: ApiVersionsPort;
+  /** SCRAM credentials (data dir on a single node, etcd in a cluster). */
+  readonly scramCredentials: ScramStore;
+  /** The client quotas configured (Describe/AlterClientQuotas). */
+  readonly clientQuotas: ClientQuotasPort;
 }
 
 export interface RequestContext extends BrokerServices {

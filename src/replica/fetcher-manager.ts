@@ -13,6 +13,7 @@
  * negotiates the versions.
  */
 import { BrokerConnection } from '../client/connection.js';
+import type { SaslCredentials } from '../client/sasl-login.js';
 import type { Logger } from '../logger.js';
 import { type ConnectFn, type FetcherSettings, ReplicaFetcher } from './fetcher.js';
 import type { FollowerFetchers } from './follower-fetchers.js';
@@ -20,9 +21,11 @@ import type { Partition } from './partition.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
 import type { ReplicationQuotas } from './replication-quotas.js';
 
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+
 /** Where another broker's inter-broker listener is (null: not known now). */
 export interface BrokerAddresses {
-  addressOf(brokerId: number): { host: string; port: number } | null;
+  addressOf(brokerId: number): { host: string; port: number; sasl?: SaslCredentials | null } | null;
 }
 
 export interface FetcherManagerOptions extends FetcherSettings {
@@ -36,6 +39,8 @@ export interface FetcherManagerOptions extends FetcherSettings {
   quotas?: ReplicationQuotas | null;
   /** Tests: replaces the connection to a leader. */
   connect?: ConnectFn;
+  /** tls.connect options when the inter-broker listener uses TLS (read per connection: certificates reload). */
+  tls?: (() => TlsConnectionOptions) | null;
 }
 
 export class ReplicaFetcherManager implements FollowerFetchers {
@@ -107,6 +112,6 @@ export class ReplicaFetcherManager implements FollowerFetchers {
     const a = this.opts.addresses.addressOf(brokerId);
     if (a === null) throw new Error(`the address of broker ${brokerId} is not known`);
     const t = this.opts.socketTimeoutMs;
-    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.brokerId}-fetcher-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t });
+    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.brokerId}-fetcher-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t, tls: this.opts.tls?.(), sasl: a.sasl });
   }
 }

@@ -16,6 +16,7 @@
  *   Broker (BrokerStatus).replication = replication   // /metrics
  *   ... on shutdown: await replication.close();
  */
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ClusterImage } from '../cluster/metadata-image.js';
 import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../logger.js';
@@ -49,6 +50,8 @@ export interface ReplicationOptions {
   /** Tests: replace the connections to leaders, the clock. */
   connect?: ConnectFn;
   now?: () => number;
+  /** tls.connect options when the inter-broker listener uses TLS (read per connection: certificates reload). */
+  tls?: (() => TlsConnectionOptions) | null;
 }
 
 /**
@@ -105,7 +108,7 @@ export class Replication {
       isBrokerAlive: (id) => opts.addresses.addressOf(id) !== null,
       isBrokerIsrEligible: opts.isrEligible ?? ((id) => opts.addresses.addressOf(id) !== null),
     };
-    this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, quotas: this.quotas, connect: opts.connect });
+    this.fetchers = new ReplicaFetcherManager({ ...fetcherSettings(opts.brokerId, opts.config), addresses: opts.addresses, log, metrics: this.metrics, quotas: this.quotas, connect: opts.connect, tls: opts.tls });
   }
 
   /**

@@ -17,6 +17,8 @@
  * runnel.schema.registry.store.timeout.ms) until its own store has read that far before it
  * relays the answer, so the client's next read there sees its write.
  */
+import { request as httpsRequest } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { Leadership } from '../data/leadership.js';
 import { SCHEMAS_TOPIC } from '../data/internal-topic.js';
 
@@ -87,14 +89,54 @@ export interface ForwardedAnswer {
  * Sends a write to the leader's registry (`url` + the request's path and query) and returns its
  * answer; throws on a connection error or after `timeoutMs`.
  */
-export async function forwardWrite(url: string, method: string, pathAndQuery: string, body: unknown, contentType: string, timeoutMs: number): Promise<ForwardedAnswer> {
+export async function forwardWrite(
+  url: string,
+  method: string,
+  pathAndQuery: string,
+  body: unknown,
+  contentType: string,
+  timeoutMs: number,
+  authorization?: string,
+  /** CAs for an https:// leader (the broker's trust store); fetch would trust the system CAs only. */
+  ca?: SecureContextOptions['ca'],
+): Promise<ForwardedAnswer> {
+  if (ca !== undefined && url.startsWith('https:')) return forwardOverHttps(new URL(pathAndQuery, url), method, body, contentType, timeoutMs, authorization, ca);
   const res = await fetch(new URL(pathAndQuery, url), {
     method,
-    headers: { 'content-type': contentType, accept: contentType, [FORWARDED_HEADER]: '1' },
+    // The client's credentials go along: the leader's registry authenticates the write itself.
+    headers: { 'content-type': contentType, accept: contentType, [FORWARDED_HEADER]: '1', ...(authorization === undefined ? {} : { authorization }) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
   const payload = await res.text();
   const applied = Number(res.headers.get(APPLIED_OFFSET_HEADER) ?? NaN);
   return { status: res.status, payload, appliedOffset: Number.isSafeInteger(applied) && applied >= 0 ? applied : null };
+}
+
+/** forwardWrite to an https:// leader whose certificate chains to `ca` (node:https: fetch takes no CA). */
+function forwardOverHttps(target: URL, method: string, body: unknown, contentType: string, timeoutMs: number, authorization: string | undefined, ca: SecureContextOptions['ca']): Promise<ForwardedAnswer> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      target,
+      {
+        method,
+        ca,
+        timeout: timeoutMs,
+        headers: { 'content-type': contentType, accept: contentType, [FORWARDED_HEADER]: '1', ...(authorization === undefined ? {} : { authorization }), ...(payload === undefined ? {} : { 'content-length': Buffer.byteLength(payload) }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const applied = Number(res.headers[APPLIED_OFFSET_HEADER] ?? NaN);
+          resolve({ status: res.statusCode ?? 500, payload: Buffer.concat(chunks).toString('utf8'), appliedOffset: Number.isSafeInteger(applied) && applied >= 0 ? applied : null });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

@@ -19,6 +19,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { RegistryError, RegistryErrors } from './errors.js';
+import { BASIC_CHALLENGE, type HttpSecurity } from '../security/http-security.js';
 import { APPLIED_OFFSET_HEADER, FORWARDED_HEADER, LOCAL_SCHEMA_WRITER, forwardWrite, type SchemaWriter, type WriteRoute } from './forward.js';
 import { SCHEMAS_TOPIC } from '../data/internal-topic.js';
 import { SCHEMA_TYPES, type SchemaInput, type SchemaRegistry } from './registry.js';
@@ -167,9 +168,13 @@ export class RegistryHttpServer {
     private readonly logger: Logger,
     private readonly maxRequestBytes: number,
     private readonly writer: SchemaWriter = LOCAL_SCHEMA_WRITER,
+    /** Basic auth and HTTPS (http-security.ts); null: plain HTTP, no authentication. */
+    private readonly security: HttpSecurity | null = null,
+    useTls = false,
   ) {
     this.table = routes(registry);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
+    this.server = security ? security.createServer(useTls, handler) : createServer(handler);
     this.server.keepAliveTimeout = 30_000;
   }
 
@@ -201,6 +206,13 @@ export class RegistryHttpServer {
     let payload: string;
     const headers: Record<string, string | number> = {};
     try {
+      // Authentication before routing: without credentials nothing, not even a 404, is answered.
+      const auth = this.security?.authenticate(req) ?? null;
+      if (auth !== null && !auth.ok) {
+        // Closed after the answer: the body it may be sending is not read for an unknown client.
+        Object.assign(headers, BASIC_CHALLENGE, { connection: 'close' });
+        throw new RegistryError(401, 401, 'Unauthorized');
+      }
       const url = new URL(req.url ?? '/', 'http://registry');
       let segments: string[];
       try {
@@ -225,6 +237,10 @@ export class RegistryHttpServer {
       let bodyPromise: Promise<unknown> | null = null;
       const body = (): Promise<unknown> => (bodyPromise ??= readBody(req, this.maxRequestBytes));
       const write = WRITE_ROUTES.has(route);
+      if (write && auth !== null && auth.ok && auth.role !== 'read-write') {
+        headers.connection = 'close'; // its body is not read either
+        throw new RegistryError(403, 40301, `User ${auth.user} is denied operation Write: the read-only role`);
+      }
       if (write) {
         await this.writer.prepare?.().catch((e: unknown) => {
           throw RegistryErrors.storeError(`creating ${SCHEMAS_TOPIC}: ${(e as Error).message}`);
@@ -262,7 +278,7 @@ export class RegistryHttpServer {
     const timeoutMs = this.registry.limits.forwardTimeoutMs;
     let answer;
     try {
-      answer = await forwardWrite(target.url, method, req.url ?? '/', sent ?? undefined, CONTENT_TYPE, timeoutMs);
+      answer = await forwardWrite(target.url, method, req.url ?? '/', sent ?? undefined, CONTENT_TYPE, timeoutMs, req.headers.authorization, this.security?.trustedCas());
     } catch (e) {
       this.logger.warn({ leader: target.url, err: (e as Error).message }, 'forwarding a schema registry write failed');
       throw RegistryErrors.forwardingFailed((e as Error).message);

@@ -5,6 +5,7 @@
  * port (listener.ts) with its writes made here or forwarded to the leader of `_schemas`-0
  * (forward.ts), closed by the caller at broker stop (`close()`), and the produce-path validator.
  */
+import { httpExposureWarning, type HttpSecurity } from '../security/http-security.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { BrokerStartError } from '../errors.js';
 import type { Leadership } from '../data/leadership.js';
@@ -47,6 +48,8 @@ export interface SchemaRegistryDeps extends TopicSchemasLogDeps {
   readonly leadership: Leadership;
   /** Cluster mode: who leads `_schemas`-0 and where registries listen (writes are forwarded). Absent: one node, every write is local. */
   readonly cluster?: RegistryCluster;
+  /** TLS and Basic auth of the REST port (runnel.schema.registry.ssl.enabled, runnel.http.basic.auth.users). */
+  readonly httpSecurity?: HttpSecurity | null;
 }
 
 export async function startSchemaRegistry(deps: SchemaRegistryDeps): Promise<BrokerSchemaRegistry> {
@@ -64,11 +67,14 @@ export async function startSchemaRegistry(deps: SchemaRegistryDeps): Promise<Bro
   const writer = deps.cluster
     ? new LeaderSchemaWriter(deps.leadership, deps.cluster, () => deps.topics.get(SCHEMAS_TOPIC) !== undefined, () => schemasLog.ensure())
     : LOCAL_SCHEMA_WRITER;
-  const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes, writer);
+  const useTls = deps.config.bool('runnel.schema.registry.ssl.enabled');
+  const exposed = httpExposureWarning('the schema registry REST API', listener.host, deps.httpSecurity ?? null);
+  if (exposed !== null) logger.warn({ host: listener.host, port: listener.port }, exposed);
+  const http = new RegistryHttpServer(registry, logger, registry.limits.maxRequestBytes, writer, deps.httpSecurity ?? null, useTls);
   try {
     const bound = await http.listen(listener.host, listener.port);
     const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
-    registry.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${bound.port}`;
+    registry.url = `${useTls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${bound.port}`;
     registry.http = http;
   } catch (e) {
     const where = `${listener.host}:${listener.port}`;

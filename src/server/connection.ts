@@ -13,9 +13,10 @@
  *  - the client leaves more than runnel.socket.unsent.response.max.bytes of responses unread
  *    (write backpressure; no new request starts then either, so unread responses cannot pile up);
  *  - the next frame does not fit the request memory budgets (request-memory.ts);
- *  - the connection has used its turn (below).
+ *  - the connection has used its turn (below);
+ *  - the connection is throttled by a client quota (below).
  * A frame that has started arriving must complete within runnel.request.receive.timeout.ms
- * (time spent waiting for memory excepted).
+ * (time spent waiting for memory or muted by a client quota excepted).
  *
  * Turns: so that a connection with many cheap pipelined requests cannot hold the others back,
  * each entry from outside may start requests for a few milliseconds, then the connection
@@ -26,6 +27,10 @@
  * with acks=0 sends some records and closes its connection"), then this side is ended too. Only
  * when the socket closes for good (reset, a failed write, close()) are requests dropped.
  *
+ * Client quotas (connection-throttle.ts): requests are recorded against the quotas that apply; one
+ * exceeded sets throttle_time_ms and mutes the connection that long (KIP-219): no request is read
+ * or started, so a client ignoring throttle_time_ms is held too.
+ *
  * Protocol errors follow Kafka: an unknown API key, an unsupported version (other than
  * ApiVersions) or an undecodable request closes the connection; an invalid size prefix (negative,
  * zero, above socket.request.max.bytes) closes it before any allocation.
@@ -34,6 +39,7 @@
  * response, else the connection closes), and every callback that enters this class from outside
  * (socket events, timers, promise settlements, the memory pool) runs through `guarded`, which
  * logs an exception at error and closes this connection instead of letting it reach the process.
+ * SASL listeners: until authenticated only SASL requests are served, bounded (sasl-gate.ts).
  *
  * Handlers get a RequestContext per request: the request's header, this connection, its logger,
  * and the broker's ports (BrokerServices), which the listener passes in with everything else the
@@ -49,6 +55,9 @@ import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../logger.js';
 import type { RequestMetrics } from '../metrics.js';
 import { ANONYMOUS, type Principal } from '../security/authorizer.js';
+import type { SaslSession } from '../security/sasl/session.js';
+import { SaslGate } from './sasl-gate.js';
+import { ReceiveDeadline } from './receive-deadline.js';
 import type { BrokerServices, ConnectionInfo, Handler, RequestContext } from '../handlers/types.js';
 import { requestContext } from './request-context.js';
 import { FairTurns } from './fair-turns.js';
@@ -56,6 +65,8 @@ import { FrameReader } from './frame-reader.js';
 import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
 import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
+import type { ClientQuotas } from '../quotas/client-quotas.js';
+import { ConnectionThrottle } from './connection-throttle.js';
 
 /** What a connection uses of the broker, given by the listener (listener.ts). */
 export interface ConnectionDeps {
@@ -67,8 +78,12 @@ export interface ConnectionDeps {
   readonly metrics: RequestMetrics;
   /** The ports every request's context carries. */
   readonly services: BrokerServices;
+  /** Client quota enforcement; absent in tests that build connections by hand. */
+  readonly quotas?: ClientQuotas;
   /** Called once when the connection has closed. */
   connectionClosed(conn: Connection): void;
+  /** SASL sessions for connections on SASL listeners (security/sasl/sasl-service.ts); absent: none. */
+  readonly sasl?: { sessionFor(listener: string, remoteHost: string, remotePort: number): SaslSession | null } | null;
 }
 
 /** Longest client id put into log context (it is the client's string). */
@@ -90,6 +105,10 @@ interface Pending {
   startedAt: number;
   /** Frame bytes reserved in the request memory budgets until the request is processed. */
   bytes: number;
+  /** Milliseconds the handler ran synchronously (request_percentage), measured only while quotas are active. */
+  handlerMs: number;
+  /** Throttle time (ms) from recording a Produce request's bytes when it started. */
+  throttleMs: number;
 }
 
 /** What a finished request keeps of its decoded request while it waits to be written (nothing). */
@@ -98,7 +117,11 @@ const RELEASED_REQUEST = Object.freeze({});
 export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly principal: Principal;
+  /** The connection's SASL authentication (and its gate), or null on a listener without SASL. */
+  readonly sasl: SaslSession | null;
+  private readonly gate: SaslGate | null;
+  /** Who the transport says the client is: the SSL client certificate's principal, else ANONYMOUS. */
+  private readonly transportPrincipal: Principal;
   private readonly frames: FrameReader;
   private readonly writer: ResponseWriter;
   private readonly queue: Pending[] = [];
@@ -117,15 +140,14 @@ export class Connection implements ConnectionInfo {
   private log: Logger;
   private clientId: string | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
-  private receiveTimer: NodeJS.Timeout | null = null;
   /** Frames read so far; numbers the frame being received for its deadline. */
   private framesRead = 0;
-  /** The frame (framesRead when it started) whose receive deadline runs, or -1 when none does. */
-  private receiveDeadlineFrame = -1;
+  private readonly receiveDeadline: ReceiveDeadline;
   private readonly maxQueuedRequests: number;
   private readonly maxUnsentBytes: number;
-  private readonly receiveTimeoutMs: number;
   private readonly idleMs: number;
+  /** Client quotas: recording, throttle_time_ms and the mute (connection-throttle.ts). */
+  private readonly throttle: ConnectionThrottle;
 
   constructor(
     readonly id: number,
@@ -133,21 +155,21 @@ export class Connection implements ConnectionInfo {
     private readonly deps: ConnectionDeps,
     readonly listener: string,
     rootLog: Logger,
+    /** Who the transport authenticated (an SSL client certificate); ANONYMOUS when absent. */
+    principal?: Principal,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
-    this.principal = { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
-    this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}` });
+    this.transportPrincipal = principal ?? { type: 'User', name: ANONYMOUS, host: this.remoteAddress };
+    // A principal from the transport (SSL client certificate) names the client in every log line.
+    this.baseLog = rootLog.child({ conn: id, remote: `${this.remoteAddress}:${this.remotePort}`, ...(principal ? { principal: `${principal.type}:${principal.name}` } : {}) });
     this.log = this.baseLog;
-    this.turns = new FairTurns(
-      this.guarded('next turn', () => {
-        if (!this.closed) this.pump();
-      }),
-    );
+    this.turns = new FairTurns(this.guarded('next turn', () => !this.closed && this.pump()));
     const config = deps.config;
+    this.throttle = new ConnectionThrottle(deps.quotas, this.guarded('throttle end', () => !this.closed && this.pump()));
     this.maxQueuedRequests = config.int('queued.max.requests');
     this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
-    this.receiveTimeoutMs = config.int('runnel.request.receive.timeout.ms');
+    this.receiveDeadline = new ReceiveDeadline(config.int('runnel.request.receive.timeout.ms'), this.guarded('receive timer', (frame: number) => this.onReceiveTimeout(frame)));
     this.idleMs = config.int('connections.max.idle.ms');
     this.frames = new FrameReader(config.int('socket.request.max.bytes'));
     this.memory = new ConnectionMemory(
@@ -167,7 +189,14 @@ export class Connection implements ConnectionInfo {
     socket.on('end', this.guarded('socket end', () => this.onPeerEnded()));
     socket.on('close', this.guarded('socket close', () => this.onClosed()));
     this.touch();
+    this.sasl = deps.sasl?.sessionFor(listener, this.remoteAddress, this.remotePort) ?? null;
+    const host = { close: (r: string, level?: 'info' | 'debug') => this.close(r, level), send: (b: Buffer) => this.writer.send([b]), release: (n: number) => this.memory.release(n), readOn: () => this.readFrames() };
+    const end = (reason: string) => (this.log.info({ reason }, 'closing connection after its response'), this.socket.end());
+    this.gate = this.sasl && new SaslGate(this.sasl, { ...host, end, guarded: (what, fn) => this.guarded(what, fn) });
   }
+
+  /** Who the connection is: the SASL-authenticated user (SASL_*), else the transport's (SSL: the certificate's; ANONYMOUS). */
+  get principal(): Principal { return this.sasl?.principal ?? this.transportPrincipal; }
 
   /**
    * Wraps a callback that enters this connection from outside: an exception in it is a bug, logged
@@ -196,9 +225,9 @@ export class Connection implements ConnectionInfo {
     }
   }
 
-  close(reason: string): void {
+  close(reason: string, level: 'info' | 'debug' = 'info'): void {
     if (this.closed) return;
-    this.log.info({ reason }, 'closing connection');
+    this.log[level]({ reason }, 'closing connection');
     this.socket.destroy();
     this.onClosed();
   }
@@ -217,7 +246,9 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.receiveTimer) clearTimeout(this.receiveTimer);
+    this.receiveDeadline.stop();
+    this.gate?.stop();
+    this.throttle.close();
     this.memory.close();
     const hooks = [...this.closeHooks];
     this.closeHooks.clear();
@@ -283,7 +314,9 @@ export class Connection implements ConnectionInfo {
 
   /** Why no further request may be read now, or null. */
   private readBlocked(): string | null {
+    if (this.gate?.closing || this.gate?.rawTokenBusy) return 'SASL';
     if (this.turns.usedUp()) return 'turn used up';
+    if (this.throttle.muted()) return 'throttled by a client quota';
     if (this.queue.length >= this.maxQueuedRequests) return 'queued.max.requests';
     if (this.writer.unsentBytes() > this.maxUnsentBytes) return 'unsent responses';
     return null;
@@ -307,6 +340,8 @@ export class Connection implements ConnectionInfo {
           this.close(size.error);
           return;
         }
+        const refused = this.gate?.frameRefusal(size);
+        if (refused) return this.close(refused);
         if (!this.memory.admit(size)) {
           blocked = 'request memory';
           break;
@@ -339,45 +374,29 @@ export class Connection implements ConnectionInfo {
     this.armReceiveTimer();
   }
 
-  /**
-   * runnel.request.receive.timeout.ms: a frame that has started arriving must be complete within
-   * it — a deadline for the whole frame, not for each byte, so a client cannot hold a frame's
-   * memory reservation by trickling it. It does not run while the frame waits for memory (we
-   * stopped reading; it restarts when we read on), and it keeps running for an admitted frame
-   * while reading is paused because the client leaves its responses unread (the client's doing).
-   * A connection between frames has no deadline (connections.max.idle.ms applies).
-   * One timer per connection, re-armed with refresh() (no timer allocated per request); disarming
-   * only forgets the frame, and a timer that fires disarmed does nothing.
-   */
+  /** runnel.request.receive.timeout.ms for the frame arriving (receive-deadline.ts has the rules). */
   private armReceiveTimer(): void {
-    const due = this.frames.midFrame() && (!this.paused || this.memory.receivingFrame());
-    if (!due || this.receiveTimeoutMs <= 0) {
-      this.receiveDeadlineFrame = -1;
-      return;
-    }
-    if (this.receiveDeadlineFrame === this.framesRead) return; // the same frame keeps its deadline
-    this.receiveDeadlineFrame = this.framesRead;
-    if (this.receiveTimer) this.receiveTimer.refresh();
-    else {
-      this.receiveTimer = setTimeout(this.guarded('receive timer', () => this.onReceiveTimeout()), this.receiveTimeoutMs);
-      this.receiveTimer.unref();
-    }
+    // Not while a client quota mutes the connection: that wait is ours, not the client's.
+    this.receiveDeadline.arm(this.frames.midFrame() && (!this.paused || this.memory.receivingFrame()) && !this.throttle.mutePending, this.framesRead);
   }
 
-  private onReceiveTimeout(): void {
-    if (this.closed || this.receiveDeadlineFrame !== this.framesRead) return;
-    const reason = `request frame not received within runnel.request.receive.timeout.ms (${this.receiveTimeoutMs} ms)`;
+  private onReceiveTimeout(frame: number): void {
+    if (this.closed || frame !== this.framesRead) return;
+    const reason = `request frame not received within runnel.request.receive.timeout.ms (${this.receiveDeadline.timeoutMs} ms)`;
     this.log.warn({ buffered: this.frames.bufferedBytes() }, reason);
     this.close(reason);
   }
 
   private onFrame(frame: Buffer, bytes: number): void {
+    if (this.gate?.expectsRawToken()) return this.gate.rawToken(frame, bytes, this.queue.length);
     const r = new Reader(frame);
     const header = readRequestHeaderStart(r);
     if (r.error) return this.close(`truncated request header: ${r.error}`);
     const handler = this.deps.handlers.get(header.apiKey);
     const codec = API_CODECS.get(header.apiKey);
     if (!handler || !codec) return this.close(`unknown API key ${header.apiKey}`);
+    const refused = this.gate?.requestRefusal(header.apiKey);
+    if (refused) return this.close(refused);
     const supported = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!supported && header.apiKey !== API_VERSIONS_KEY) {
       return this.close(`unsupported version ${header.apiVersion} of API ${codec.name} (key ${header.apiKey})`);
@@ -406,6 +425,8 @@ export class Connection implements ConnectionInfo {
       response: null,
       startedAt: 0,
       bytes,
+      handlerMs: 0,
+      throttleMs: 0,
     };
     this.queue.push(pending);
     this.pump();
@@ -427,7 +448,7 @@ export class Connection implements ConnectionInfo {
     for (const p of this.queue) {
       if (p.state === 'waiting') {
         const backedUp = this.writer.unsentBytes() > this.maxUnsentBytes;
-        if (!backedUp && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
+        if (!backedUp && !this.throttle.muted() && (allEarlierDone || (p.pipelinable && allEarlierPipelinable)) && !this.turns.usedUp()) this.start(p);
         else break;
       }
       if (p.state !== 'done') {
@@ -438,6 +459,7 @@ export class Connection implements ConnectionInfo {
     while (this.queue.length > 0 && this.queue[0]!.state === 'done') {
       const p = this.queue.shift()!;
       if (p.response) this.writer.send(p.response);
+      if (this.gate?.endsAfter(p.header.apiKey)) return;
     }
     this.readFrames();
   }
@@ -445,10 +467,12 @@ export class Connection implements ConnectionInfo {
   private start(p: Pending): void {
     p.state = 'running';
     p.startedAt = performance.now();
+    if (p.header.apiKey === 0 && this.throttle.active) p.throttleMs = this.throttle.produceStarted(this.principal.name, this.clientId, p.bytes);
     const ctx = requestContext(this.deps.services, p.header, this, this.log);
     let result: object | null | Promise<object | null>;
     try {
       result = isUnsupportedApiVersions(p.header, p.handler) ? ctx.apiVersions.apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION) : p.handler.handle(ctx, p.request);
+      if (this.throttle.active) p.handlerMs = performance.now() - p.startedAt;
     } catch (err) {
       this.finish(p, this.failure(ctx, p, err));
       return;
@@ -496,6 +520,8 @@ export class Connection implements ConnectionInfo {
   }
 
   private finish(p: Pending, res: object | null | 'close'): void {
+    // Quotas are recorded while the request and its frame size are still known.
+    if (res !== 'close' && this.throttle.active) this.throttle.record(this.principal.name, this.clientId, p.header, p.codec, p.request, p.throttleMs, p.handlerMs, res);
     // Processed: its frame no longer counts against the budgets, nor is it kept alive while the
     // response waits behind earlier ones.
     this.memory.release(p.bytes);

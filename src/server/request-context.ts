@@ -27,5 +27,7 @@ export function requestContext(s: BrokerServices, header: RequestHeader, conn: C
     metrics: s.metrics,
     authorizer: s.authorizer,
     apiVersions: s.apiVersions,
+    scramCredentials: s.scramCredentials,
+    clientQuotas: s.clientQuotas,
   };
 }

@@ -23,7 +23,9 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/index.js';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { BrokerConnection } from '../client/connection.js';
+import type { SaslCredentials } from '../client/sasl-login.js';
 import type { Logger } from '../logger.js';
 import { appendMarkerLocally, type LocalMarkerDeps, type MarkerSender, type TxnMarker } from './markers.js';
 
@@ -36,7 +38,7 @@ export interface MarkerRouting {
   /** The partition's leader in the metadata image; -1 when it has none now. */
   leaderOf(topic: string, partition: number): number;
   /** A broker's inter-broker listener; null when it is not registered now. */
-  addressOf(brokerId: number): { host: string; port: number } | null;
+  addressOf(brokerId: number): { host: string; port: number; sasl?: SaslCredentials | null } | null;
 }
 
 /** What a connection to another broker must do (BrokerConnection satisfies it; tests fake it). */
@@ -55,6 +57,8 @@ export interface ClusterMarkerOptions {
   log: Logger;
   /** Tests: replaces the connections to other brokers. */
   connect?: MarkerConnect;
+  /** tls.connect options when the inter-broker listener uses TLS (read per connection: certificates reload). */
+  tls?: (() => TlsConnectionOptions) | null;
 }
 
 export class ClusterMarkerSender implements MarkerSender {
@@ -190,8 +194,8 @@ export class ClusterMarkerSender implements MarkerSender {
     void held.conn.then((c) => c.close()).catch(() => undefined);
   }
 
-  private open(brokerId: number, a: { host: string; port: number }): Promise<MarkerConnection> {
+  private open(brokerId: number, a: { host: string; port: number; sasl?: SaslCredentials | null }): Promise<MarkerConnection> {
     const t = this.requestTimeoutMs;
-    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.routing.brokerId}-txn-markers-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t });
+    return BrokerConnection.open(a.host, a.port, { clientId: `broker-${this.opts.routing.brokerId}-txn-markers-${brokerId}`, connectTimeoutMs: t, requestTimeoutMs: t, tls: this.opts.tls?.(), sasl: a.sasl });
   }
 }

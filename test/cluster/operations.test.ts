@@ -34,7 +34,13 @@ function expectClean(s: OpsSummary, what: string): void {
   const h = s.history;
   expect({ lost: short(h.lost), duplicated: short(h.duplicated), phantom: short(h.phantom), reordered: short(h.reordered), gaps: short(h.gaps) }, what).toEqual({ lost: [0], duplicated: [0], phantom: [0], reordered: [0], gaps: [0] });
   for (const p of s.producers) expect(p.failed, `${p.client} failed sends: ${JSON.stringify(p.errors)}`).toBe(0);
-  expect(s.consumer.crashes, 'consumer crashes').toBe(0);
+  // kafkajs' offset manager keeps the group coordinator it found; when that broker restarts, its
+  // next commit looks the old node up in a pool that dropped it on the disconnect, and kafkajs
+  // recovers by crashing and restarting the consumer (its designed path; it does so against Kafka
+  // too, tulios/kafkajs#404). That crash is allowed — nothing may be missing after it — any other is not.
+  const coordinatorRestart = (st: string) => /KafkaJSBrokerNotFound/.test(st) && /OffsetManager\.getCoordinator/.test(st);
+  const other = s.consumer.crashStacks.filter((st) => !coordinatorRestart(st));
+  expect(s.consumer.crashes - (s.consumer.crashStacks.length - other.length), `consumer crashes: ${other.join('\n---\n')}`).toBe(0);
   expect(s.consumer.missing, 'acknowledged records the group never read').toEqual([]);
 }
 

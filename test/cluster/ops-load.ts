@@ -36,7 +36,7 @@ export interface OpsSummary {
   producers: Array<{ client: string; sent: number; acked: number; failed: number; errors: unknown[] }>;
   /** Errors kafkajs logged (retried or not), by kind. */
   clientErrors: Record<string, number>;
-  consumer: { read: number; crashes: number; joins: number; missing: string[] };
+  consumer: { read: number; crashes: number; joins: number; missing: string[]; crashStacks: string[] };
   logRecords: number;
 }
 
@@ -57,6 +57,8 @@ export class OpsLoad {
   private readonly consumed = new Set<string>();
   private reads = 0;
   private crashes = 0;
+  /** Where each consumer crash came from (kafkajs' stack, first frames): the evidence when one happens. */
+  private readonly crashStacks: string[] = [];
   private joins = 0;
   private lanes: Array<Promise<void>> = [];
   private java: LaneClient | null = null;
@@ -89,7 +91,11 @@ export class OpsLoad {
     await producer.connect();
     await consumer.connect();
     self = new OpsLoad(o, producer, consumer, errors);
-    consumer.on(consumer.events.CRASH, () => void self!.crashes++);
+    consumer.on(consumer.events.CRASH, (e: { payload: { error: Error } }) => {
+      self!.crashes++;
+      const err = e.payload.error as Error & { originalError?: Error };
+      if (self!.crashStacks.length < 3) self!.crashStacks.push([err.stack, err.originalError?.stack].filter(Boolean).join('\ncaused by: ').split('\n').slice(0, 14).join('\n'));
+    });
     consumer.on(consumer.events.GROUP_JOIN, () => void self!.joins++);
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     await consumer.run({
@@ -202,7 +208,7 @@ export class OpsLoad {
       history,
       producers: reports.map((r) => ({ client: r.client, sent: r.attempts.length, acked: r.acks.length, failed: r.attempts.length - r.acks.length, errors: r.errors.slice(0, 3) })),
       clientErrors: { ...this.clientErrors },
-      consumer: { read: this.reads, crashes: this.crashes, joins: this.joins, missing: allAcked.filter((v) => !this.consumed.has(v)).slice(0, 10) },
+      consumer: { read: this.reads, crashes: this.crashes, joins: this.joins, missing: allAcked.filter((v) => !this.consumed.has(v)).slice(0, 10), crashStacks: this.crashStacks },
       logRecords: [...logs.values()].reduce((a, l) => a + l.length, 0),
     };
   }

@@ -73,7 +73,7 @@ function tearTail(partitionDir: string, kind: number): void {
 }
 
 describe('storage crash safety (kill -9)', () => {
-  it(`keeps every acknowledged batch across ${CYCLES} kill -9 cycles`, { timeout: 120_000 }, async () => {
+  it(`keeps every acknowledged batch across ${CYCLES} kill -9 cycles`, { timeout: 240_000 }, async () => {
     const dataDir = tmp.dir;
     const acks = new Map<number, Ack>();
     let totalAcks = 0;

@@ -110,14 +110,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'no-delegation-tokens',
     what: 'No delegation tokens (Create/Renew/Expire/DescribeDelegationToken).',
-    why: 'No SASL, so no tokens.',
+    why: 'Not implemented: SASL serves PLAIN, SCRAM and OAUTHBEARER, without token authentication.',
     where: apis(38, 39, 40, 41),
-  },
-  {
-    id: 'no-quota-or-scram-changes',
-    what: 'AlterClientQuotas and AlterUserScramCredentials are not served (their Describe* counterparts answer "none").',
-    why: 'No quotas and no SASL/SCRAM yet.',
-    where: apis(49, 51),
   },
   {
     id: 'no-alter-replica-log-dirs',
@@ -312,9 +306,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'fewer-broker-keys',
-    what: 'DescribeConfigs on the broker lists a few dozen keys, Kafka 4.4 about 350: those Runnel has a use for. The ones it lists are compared with Kafka\'s.',
-    why: 'Thread pools, replication, quotas, SASL, KRaft and the like do not exist in Runnel; an existing server.properties with them still starts (they are accepted with a warning).',
-    where: [{ scenario: 'configs/broker-key-count', path: '', when: (r, k) => typeof r === 'number' && typeof k === 'number' && r < k / 2 }],
+    what: 'DescribeConfigs on the broker lists about 200 keys, Kafka 4.4 about 350: those Runnel has a use for (or accepts for compatibility). The ones it lists are compared with Kafka\'s.',
+    why: 'Thread pools, KRaft, Kerberos internals, log4j and the like do not exist in Runnel; an existing server.properties with them still starts (they are accepted with a warning).',
+    where: [{ scenario: 'configs/broker-key-count', path: '', when: (r, k) => typeof r === 'number' && typeof k === 'number' && r < k }],
   },
   {
     id: 'runnel-broker-keys',
@@ -333,6 +327,24 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     what: 'listeners, log.cleaner.backoff.ms and producer.id.expiration.ms are read-only (Kafka can change them at runtime).',
     why: 'Runnel reads them at startup only; change them with a restart.',
     where: ['listeners', 'log.cleaner.backoff.ms', 'producer.id.expiration.ms'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}/readOnly`, runnel: true, kafka: false })),
+  },
+  {
+    id: 'static-security-keys',
+    what: 'The ssl.* and sasl.* broker keys are read-only (Kafka can change them per listener at runtime).',
+    why: 'Runnel reads SASL settings at startup and reloads key and trust store files when they change on disk (docs/security.md, TLS reload); other changes take a restart.',
+    where: ['ssl.*', 'sasl.*'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}/readOnly`, runnel: true, kafka: false })),
+  },
+  {
+    id: 'security-keys-without-default',
+    what: 'security.inter.broker.protocol, ssl.cipher.suites and the JVM-only ssl.keymanager.algorithm, ssl.trustmanager.algorithm, ssl.allow.dn.changes and ssl.allow.san.changes are listed without a default value (Kafka: PLAINTEXT, empty, SunX509, PKIX, false, false).',
+    why: 'Unset security.inter.broker.protocol means inter.broker.listener.name or else the first listener; unset ssl.cipher.suites means Node\'s defaults; the JVM-only keys are accepted with a warning and have no effect.',
+    where: [
+      ...['security.inter.broker.protocol', 'ssl.cipher.suites', 'ssl.keymanager.algorithm', 'ssl.trustmanager.algorithm', 'ssl.allow.dn.changes', 'ssl.allow.san.changes'].flatMap((k) => [
+        { scenario: 'configs/broker', path: `configs/${k}/value`, runnel: null },
+        { scenario: 'configs/broker', path: `configs/${k}/synonyms/0`, runnel: ABSENT },
+      ]),
+      ...['ssl.allow.dn.changes', 'ssl.allow.san.changes'].map((k) => ({ scenario: 'configs/broker', path: `configs/${k}/type`, runnel: 'STRING', kafka: 'BOOLEAN' })),
+    ],
   },
   {
     id: 'unknown-broker-keys-refused',

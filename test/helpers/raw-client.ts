@@ -4,6 +4,7 @@
  * Compatibility is proven with real clients elsewhere; this is for the broker's edge cases.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { API_CODECS } from '../../protocol/generated/index.js';
 import { Reader, Writer } from '../../protocol/primitives.js';
 import { readResponseHeader, requestHeaderSize, responseHeaderFlexible, writeRequestHeader } from '../../protocol/headers.js';
@@ -28,9 +29,18 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(host: string, port: number): Promise<RawClient> {
+  /** `localAddress`: the client's own address (e.g. 127.0.0.2, for host-based ACLs). */
+  static connect(host: string, port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = connect({ host, port }, () => resolve(new RawClient(s)));
+      const s = connect({ host, port, localAddress }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** A TLS connection (an SSL / SASL_SSL listener), ready once the handshake succeeded. */
+  static connectTls(host: string, port: number, options: ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = tlsConnect({ ...options, host, port }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }

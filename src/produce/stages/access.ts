@@ -2,8 +2,8 @@
  * Stage 2, access: may this client write here? Checked per request and per topic, before any byte
  * of a batch is read.
  *
- *  - Authorization, with Kafka's ACL operations (security/authorizer.ts; allow-all until ACLs
- *    exist): WRITE on the TRANSACTIONAL_ID when the request carries transactional batches
+ *  - Authorization, with Kafka's ACL operations (security/authorizer.ts; skipped without an
+ *    authorizer): WRITE on the TRANSACTIONAL_ID when the request carries transactional batches
  *    (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition of the request, as Kafka refuses
  *    the whole request), then WRITE on each TOPIC (TOPIC_AUTHORIZATION_FAILED, also for a topic
  *    that does not exist, so an unauthorized client learns nothing of it).
@@ -24,13 +24,14 @@ import type { Refusal } from '../refusal.js';
  */
 export function refuseUnauthorizedTransactionalId(ports: ProducePorts, req: ProduceRequest): Refusal | null {
   const id = req.transactionalId;
-  if (id === null || ports.authorizer.authorize(ports.conn.principal, AclOperation.WRITE, { type: AclResourceType.TRANSACTIONAL_ID, name: id })) return null;
+  if (id === null || !ports.authorizer.enabled || ports.authorizer.authorize(ports.conn.principal, AclOperation.WRITE, { type: AclResourceType.TRANSACTIONAL_ID, name: id })) return null;
   if (!hasTransactionalBatches(req)) return null;
   return { code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: `Not authorized to write with transactional id ${id}` };
 }
 
 export function refuseUnauthorizedTopic(ports: ProducePorts, topic: string): Refusal | null {
-  if (ports.authorizer.authorize(ports.conn.principal, AclOperation.WRITE, { type: AclResourceType.TOPIC, name: topic })) return null;
+  // No authorizer: one property read, no resource object (the default path costs nothing).
+  if (!ports.authorizer.enabled || ports.authorizer.authorize(ports.conn.principal, AclOperation.WRITE, { type: AclResourceType.TOPIC, name: topic })) return null;
   return { code: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: `Not authorized to write to topic ${topic}` };
 }
 

@@ -1,9 +1,10 @@
 /**
  * The liveness probe and monitor (src/cluster/liveness-probe.ts, liveness-monitor.ts) against real
  * loopback sockets: a listener that goes away (what a SIGKILLed broker's port does) is reported
- * within the confirm interval; a listener that stays (a frozen process's kernel still accepts), one
- * never reached, one that comes back within the confirm interval, and an address that times out
- * are never reported. The monitor revokes exactly the probed registration's lease, and nothing
+ * within the confirm interval, and so is a peer that closed the connection and whose address then
+ * stops answering (a killed container); a listener that stays (a frozen process's kernel still
+ * accepts), one never reached, one that comes back within the confirm interval, and an address
+ * that times out with no close from the peer first are never reported. The monitor revokes exactly the probed registration's lease, and nothing
  * when the image already holds another incarnation.
  */
 import { type Server, Socket, connect, createServer } from 'node:net';
@@ -151,11 +152,12 @@ describe('LivenessProbe', () => {
     expect(gone).toBe(0);
   });
 
-  it('does not report timeouts or unreachable hosts after the connection closed (a network cut)', async () => {
+  it('does not report timeouts or unreachable hosts when the peer did not close the connection (a network cut)', async () => {
     const l = await new Listener().listen();
     cleanups.push(() => l.die());
     let gone = 0;
     let cut = false;
+    let established: Socket | null = null;
     // After the cut, connects fail as a cut network makes them fail: unreachable, or no answer.
     let n = 0;
     const unreachable = (): Socket => {
@@ -163,13 +165,35 @@ describe('LivenessProbe', () => {
       if (n++ % 2 === 0) setImmediate(() => s.destroy(Object.assign(new Error('connect EHOSTUNREACH'), { code: 'EHOSTUNREACH' })));
       return s; // never connects: the probe's connect timeout ends it
     };
-    const p = probe(l.port, () => gone++, (host, port) => (cut ? unreachable() : connect({ host, port })));
+    const p = probe(l.port, () => gone++, (host, port) => (cut ? unreachable() : (established = connect({ host, port }))));
     expect(await until(() => p.connected, 2000)).toBe(true);
     cut = true;
-    for (const c of l.conns) c.resetAndDestroy();
+    // Our side gives the idle connection up (as TCP keepalive would across a cut): no FIN, no reset from the peer.
+    established!.destroy(Object.assign(new Error('read ETIMEDOUT'), { code: 'ETIMEDOUT' }));
     await sleep(700);
     expect(n).toBeGreaterThan(2);
     expect(gone).toBe(0);
+  });
+
+  it('reports a peer that closed the connection and then vanished (a container killed with its network)', async () => {
+    const l = await new Listener().listen();
+    cleanups.push(() => l.die());
+    const gone: string[] = [];
+    let vanished = false;
+    let n = 0;
+    const noAnswer = (): Socket => {
+      const s = new Socket();
+      if (n++ % 2 === 1) setImmediate(() => s.destroy(Object.assign(new Error('connect EHOSTUNREACH'), { code: 'EHOSTUNREACH' })));
+      return s; // else never connects: the probe's connect timeout ends it
+    };
+    const p = probe(l.port, (t, evidence) => gone.push(evidence), (host, port) => (vanished ? noAnswer() : connect({ host, port })));
+    expect(await until(() => p.connected, 2000)).toBe(true);
+    vanished = true;
+    const t0 = performance.now();
+    for (const c of l.conns) c.end(); // the dying process's kernel sends its FIN
+    expect(await until(() => gone.length > 0, 2000)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(2 * timings.connectTimeoutMs + timings.confirmMs + 300);
+    expect(gone).toEqual([`127.0.0.1:${l.port} closed its connection, then EHOSTUNREACH on 2 connects 50 ms apart`]);
   });
 });
 

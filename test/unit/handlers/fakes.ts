@@ -38,6 +38,7 @@ import type { BrokerServices, ConnectionInfo, RequestContext } from '../../../sr
 import { silentLogger } from '../../../src/logger.js';
 import type { CreationResult, Topic, TopicCreation, TopicSettings, TopicsPort } from '../../../src/metadata/port.js';
 import type { DataMetrics } from '../../../src/metrics.js';
+import { ClientQuotaStore, memoryQuotaBackend } from '../../../src/quotas/quota-store.js';
 import type { SchemaValidationPort } from '../../../src/schema/port.js';
 import { AllowAll, ANONYMOUS } from '../../../src/security/authorizer.js';
 import { requestContext } from '../../../src/server/request-context.js';
@@ -440,6 +441,8 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     metrics,
     authorizer: new AllowAll(),
     apiVersions: registry,
+    scramCredentials: { get: async () => null, describe: async () => new Map(), apply: notUsed('scramCredentials') },
+    clientQuotas: Object.assign(new ClientQuotaStore(memoryQuotaBackend()), { fetchWindowBytes: () => Infinity }),
   };
   const conn = new FakeConnection();
   let correlationId = 0;

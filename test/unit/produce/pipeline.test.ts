@@ -9,7 +9,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
 import type { ProduceResponse } from '../../../protocol/generated/index.js';
 import { CompressionType, batch } from '../../../protocol/records/batch.js';
-import type { Authorizer } from '../../../src/security/authorizer.js';
+import type { Authorizer, Resource } from '../../../src/security/authorizer.js';
+
+/** An authorizer deciding by resource only. */
+const fakeAuthorizer = (allow: (r: Resource) => boolean): Authorizer => ({
+  enabled: true,
+  acls: null,
+  authorize: (_p, _op, r) => allow(r),
+  authorizedOperations: () => 0,
+  authorizeAny: () => true,
+});
 import { fakeBroker, noTransactions, records, type FakeBroker } from '../handlers/fakes.js';
 import { LZ4, PRODUCE, answers, keyedBatch, produceRequest, topicWith } from './helpers.js';
 
@@ -51,7 +60,7 @@ describe('the order of the stages', () => {
   it('a request denied WRITE is refused per partition before any batch is read, for topics that do not exist too', async () => {
     topicWith(b, 't', {});
     topicWith(b, 'open', {});
-    const denyT: Authorizer = { authorize: (_p, _op, r) => r.name !== 't' && r.name !== 'nope' };
+    const denyT: Authorizer = fakeAuthorizer((r) => r.name !== 't' && r.name !== 'nope');
     const res = await produce({ t: [[0, records(['a'])]], nope: [[0, records(['a'])]], open: [[0, records(['a'])]] }, {}, { authorizer: denyT });
     expect(answers(res)).toMatchObject({
       't-0': { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, baseOffset: -1 },
@@ -63,7 +72,7 @@ describe('the order of the stages', () => {
 
   it('a transactional request without WRITE on its transactional id is refused for every partition', async () => {
     topicWith(b, 't', {});
-    const denyId: Authorizer = { authorize: (_p, _op, r) => r.name !== 'tx-1' };
+    const denyId: Authorizer = fakeAuthorizer((r) => r.name !== 'tx-1');
     const txn = records(['a'], { producerId: 5, producerEpoch: 0, baseSequence: 0, transactional: true });
     const res = await produce({ t: [[0, txn]] }, { transactionalId: 'tx-1' }, { authorizer: denyId });
     expect(answers(res)['t-0']!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);

@@ -1,0 +1,209 @@
+/**
+ * The ACL matrix's environment: a broker with Kafka's StandardAuthorizer on, seeded with topics,
+ * records, groups and a transactional id; the identity whose requests are checked; and an admin
+ * that manages ACLs over the wire (CreateAcls/DeleteAcls), so the same environment runs against
+ * Runnel and against Apache Kafka (test/differential/acl-matrix-kafka.test.ts).
+ *
+ * Identities are abstract (Identity: a principal, the host ACLs name it by, how to connect). On
+ * PLAINTEXT every connection is User:ANONYMOUS, so the two are told apart by host, as Kafka's
+ * ACLs allow: the admin connects from 127.0.0.1 and holds ALL on every resource for that host; the
+ * identity under test connects from 127.0.0.2 and holds only what a case grants it. (Kafka's own
+ * controller connects from 127.0.0.1 too, so it keeps CLUSTER_ACTION.) A SASL identity
+ * (User:alice, admin User:admin in super.users) drops in without touching the cases.
+ *
+ * Both brokers run with allow.everyone.if.no.acl.found=true only so that Kafka's controller can
+ * start before any ACL exists; the admin's ACLs put an ACL on every resource of every type the
+ * matrix uses (literal `*`, the cluster), so for the identity nothing is open without a grant.
+ */
+import { buildBatchSync } from '../../protocol/records/builder.js';
+import { ErrorCode, errorName } from '../../protocol/errors.js';
+import { PatternType, PermissionType } from '../../src/security/acl-model.js';
+import { AclOperation, AclResourceType } from '../../src/security/authorizer.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+/** The broker settings both targets run the matrix with. */
+export const MATRIX_BROKER_CONFIG = { 'authorizer.class.name': STANDARD_AUTHORIZER, 'allow.everyone.if.no.acl.found': true };
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface Identity {
+  readonly principal: string;
+  /** The host its ACLs name. */
+  readonly host: string;
+  connect(to: Endpoint): Promise<RawClient>;
+}
+
+/** The identity under test on PLAINTEXT: User:ANONYMOUS from 127.0.0.2. */
+export const ANONYMOUS_PLAINTEXT: Identity = {
+  principal: 'User:ANONYMOUS',
+  host: '127.0.0.2',
+  connect: (to) => RawClient.connect(to.host, to.port, '127.0.0.2'),
+};
+
+/** The admin on PLAINTEXT: User:ANONYMOUS from 127.0.0.1, with ALL for that host. */
+export const ADMIN_PLAINTEXT: Identity = {
+  principal: 'User:ANONYMOUS',
+  host: '127.0.0.1',
+  connect: (to) => RawClient.connect(to.host, to.port, '127.0.0.1'),
+};
+
+export const { TOPIC, GROUP, TRANSACTIONAL_ID, CLUSTER } = AclResourceType;
+export const Op = AclOperation;
+
+/** One ACL the identity is given: ALLOW `op` on a resource (LITERAL unless said). */
+export interface Grant {
+  type: number;
+  name: string;
+  op: number;
+  pattern?: number;
+}
+
+export const topicGrant = (name: string, op: number): Grant => ({ type: TOPIC, name, op });
+export const groupGrant = (name: string, op: number): Grant => ({ type: GROUP, name, op });
+export const txnGrant = (name: string, op: number): Grant => ({ type: TRANSACTIONAL_ID, name, op });
+export const clusterGrant = (op: number): Grant => ({ type: CLUSTER, name: 'kafka-cluster', op });
+
+/** Names the seeded data uses. */
+export const T = 'acl-t';
+export const G = 'acl-g';
+export const TX = 'acl-tx';
+
+const ANY = 1;
+
+export class AclEnv {
+  private constructor(
+    readonly endpoint: Endpoint,
+    readonly identity: Identity,
+    readonly admin: Identity,
+    /** The Runnel broker when the target is Runnel (in-process checks of unchanged data). */
+    readonly runnel: TestBroker | null,
+    private readonly stopTarget: () => Promise<void>,
+  ) {}
+
+  /** A Runnel broker with the matrix's config. */
+  static async runnel(identity = ANONYMOUS_PLAINTEXT, admin = ADMIN_PLAINTEXT): Promise<AclEnv> {
+    const broker = await startTestBroker({ config: { ...MATRIX_BROKER_CONFIG, 'group.initial.rebalance.delay.ms': 0 } });
+    return AclEnv.over({ host: broker.host, port: broker.port }, identity, admin, broker, () => broker.cleanup());
+  }
+
+  /** Any broker started with MATRIX_BROKER_CONFIG (Apache Kafka in the differential test). */
+  static async over(endpoint: Endpoint, identity: Identity, admin: Identity, runnel: TestBroker | null, stop: () => Promise<void>): Promise<AclEnv> {
+    const env = new AclEnv(endpoint, identity, admin, runnel, stop);
+    await env.adminAcls('create', [
+      { type: CLUSTER, name: 'kafka-cluster', op: Op.ALL },
+      { type: TOPIC, name: '*', op: Op.ALL },
+      { type: GROUP, name: '*', op: Op.ALL },
+      { type: TRANSACTIONAL_ID, name: '*', op: Op.ALL },
+    ]);
+    await env.seed();
+    return env;
+  }
+
+  /** Grants the identity `grants`, and waits until the broker applies them. */
+  async grant(grants: readonly Grant[]): Promise<void> {
+    if (grants.length === 0) return;
+    const r = await this.request(30, 3, { creations: grants.map((g) => this.creation(g, this.identity)) }, this.admin);
+    for (const x of r.results) if (x.errorCode !== ErrorCode.NONE) throw new Error(`grant failed: ${errorName(x.errorCode)} ${x.errorMessage}`);
+    await this.settle(async () => {
+      const held = new Set((await this.describe()).flatMap((res: any) => res.acls.map((a: any) => `${res.resourceType}:${res.resourceName}:${a.operation}`)));
+      return grants.every((g) => held.has(`${g.type}:${g.name}:${g.op}`));
+    });
+  }
+
+  /** Removes every ACL of the identity's host. */
+  async revokeAll(): Promise<void> {
+    const filter = { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: this.identity.host, operation: ANY, permissionType: ANY };
+    const r = await this.request(31, 3, { filters: [filter] }, this.admin);
+    if (r.filterResults[0].errorCode !== ErrorCode.NONE) throw new Error(`revoke failed: ${errorName(r.filterResults[0].errorCode)}`);
+    if (r.filterResults[0].matchingAcls.length > 0) await this.settle(async () => (await this.describe()).length === 0);
+  }
+
+  /** The identity's ACLs (DescribeAcls as the admin). */
+  async describe(host: string | null = this.identity.host): Promise<Array<{ resourceType: number; resourceName: string; acls: unknown[] }>> {
+    const r = await this.request(29, 3, { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: host, operation: ANY, permissionType: ANY }, this.admin);
+    return r.resources;
+  }
+
+  /** Sends one request on a fresh connection (as the identity unless `as` is given). */
+  async request<T = any>(key: number, version: number, body: Record<string, unknown>, as: Identity = this.identity): Promise<T> {
+    const c = await as.connect(this.endpoint);
+    c.responseTimeoutMs = 15000;
+    try {
+      const res = await c.request<T>(key, version, body);
+      if (res === null) throw new Error(`api ${key} v${version}: connection closed`);
+      return res;
+    } finally {
+      c.close();
+    }
+  }
+
+  highWatermark(topic: string, partition = 0): number {
+    return this.runnel!.broker.partitions.get(topic, partition)!.highWatermark;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopTarget();
+  }
+
+  private creation(g: Grant, who: Identity) {
+    return { resourceType: g.type, resourceName: g.name, resourcePatternType: g.pattern ?? PatternType.LITERAL, principal: who.principal, host: who.host, operation: g.op, permissionType: PermissionType.ALLOW };
+  }
+
+  private async adminAcls(_op: 'create', grants: Grant[]): Promise<void> {
+    const r = await this.request(30, 3, { creations: grants.map((g) => this.creation(g, this.admin)) }, this.admin);
+    for (const x of r.results) if (x.errorCode !== ErrorCode.NONE) throw new Error(`admin ACLs: ${errorName(x.errorCode)} ${x.errorMessage}`);
+    await this.settle(async () => (await this.describe(this.admin.host)).length >= grants.length);
+  }
+
+  /**
+   * Kafka applies an ACL change to its authorizer a moment after CreateAcls/DeleteAcls answer (the
+   * metadata log), Runnel before answering: against Kafka, poll DescribeAcls (read from the same
+   * authorizer state) until the change shows.
+   */
+  private async settle(applied: () => Promise<boolean>): Promise<void> {
+    if (this.runnel !== null) return;
+    for (let i = 0; i < 200 && !(await applied()); i++) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /** Topics, records, groups with offsets and a transactional id, made as the admin. */
+  private async seed(): Promise<void> {
+    const a = this.admin;
+    const topics = [T, 'acl-del', 'acl-dr', 'acl-cp', 'acl-m'].map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }));
+    const created = await this.request(19, 7, { topics, timeoutMs: 10000 }, a);
+    for (const t of created.topics) if (t.errorCode !== ErrorCode.NONE) throw new Error(`seed: create ${t.name}: ${errorName(t.errorCode)}`);
+    for (const topic of [T, 'acl-dr']) {
+      const records = buildBatchSync([{ value: 'a' }, { value: 'b' }, { value: 'c' }]);
+      for (let attempt = 0; ; attempt++) {
+        const r = await this.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }, a);
+        const code = r.responses[0].partitionResponses[0].errorCode;
+        if (code === ErrorCode.NONE) break;
+        // Kafka: the new partition's leadership may take a moment.
+        if (attempt > 50) throw new Error(`seed: produce ${topic}: ${errorName(code)}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+    for (const group of [G, 'acl-g2']) {
+      for (let attempt = 0; ; attempt++) {
+        const r = await this.request(8, 8, { groupId: group, generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: T, partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: '' }] }] }, a);
+        const code = r.topics[0].partitions[0].errorCode;
+        if (code === ErrorCode.NONE) break;
+        // COORDINATOR_NOT_AVAILABLE / NOT_COORDINATOR while the offsets topic is created.
+        if (attempt > 100) throw new Error(`seed: commit ${group}: ${errorName(code)}`);
+        await this.request(10, 4, { keyType: 0, coordinatorKeys: [group] }, a);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      const init = await this.request(22, 4, { transactionalId: TX, transactionTimeoutMs: 60000 }, a);
+      if (init.errorCode === ErrorCode.NONE) break;
+      if (attempt > 100) throw new Error(`seed: InitProducerId ${errorName(init.errorCode)}`);
+      await this.request(10, 4, { keyType: 1, coordinatorKeys: [TX] }, a);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
