@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { BROKER_CONFIG_BY_NAME, IGNORED_BROKER_KEYS, TLS_SECURITY_PROTOCOLS, type ConfigValue } from './definitions.js';
 import { checkSaslListeners } from './sasl-configs.js';
 import { ConfigError, parseValue } from './values.js';
-import type { ConfigView } from './view.js';
+import { ConfigReader, type ConfigView } from './view.js';
 import { checkTlsConfig } from './tls-checks.js';
 import { ListenerConfigView, parseListenerKey } from './listener-config.js';
 
@@ -59,7 +59,7 @@ export interface ConfigLayer {
   values: Map<string, unknown>;
 }
 
-export class BrokerConfig implements ConfigView {
+export class BrokerConfig extends ConfigReader {
   /** Explicitly set (static) values after layering. */
   private readonly statics = new Map<string, ConfigValue>();
   /** Cluster-wide dynamic overrides (AlterConfigs on the default broker resource ''). */
@@ -79,6 +79,7 @@ export class BrokerConfig implements ConfigView {
   private readonly sslOverridden = new Set<string>();
 
   constructor(layers: ConfigLayer[]) {
+    super();
     for (const layer of layers) {
       for (const [key, raw] of layer.values) {
         if (raw === undefined) continue;
@@ -220,25 +221,6 @@ export class BrokerConfig implements ConfigView {
     return perBroker ? this.dynamicBroker : this.dynamicDefaults;
   }
 
-  int(key: string): number {
-    const v = this.get(key);
-    if (typeof v !== 'number') throw new Error(`${key} is not numeric`);
-    return v;
-  }
-
-  bool(key: string): boolean {
-    return this.get(key) === true;
-  }
-
-  string(key: string): string | null {
-    const v = this.get(key);
-    return v === null ? null : Array.isArray(v) ? v.join(',') : String(v);
-  }
-
-  list(key: string): string[] {
-    const v = this.get(key);
-    return Array.isArray(v) ? v : v === null ? [] : [String(v)];
-  }
 
   // ---- derived values ---------------------------------------------------------------------------
 

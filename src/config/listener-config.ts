@@ -8,7 +8,7 @@
  * listener part lower-cased, and answers listenerValue() / forListener() from that one map.
  */
 import type { ConfigValue } from './definitions.js';
-import type { ConfigView } from './view.js';
+import { ConfigReader } from './view.js';
 import { saslListenerScopedBase } from './sasl-configs.js';
 
 /** listener.name.<listener>.<ssl key>: the listener and the key, or null. */
@@ -31,25 +31,12 @@ export function parseListenerKey(key: string): { listener: string; base: string;
 }
 
 /** The configuration as one listener sees it (BrokerConfig.forListener): its overrides first. */
-export class ListenerConfigView implements ConfigView {
-  constructor(private readonly lookup: (key: string) => ConfigValue) {}
+export class ListenerConfigView extends ConfigReader {
+  constructor(private readonly lookup: (key: string) => ConfigValue) {
+    super();
+  }
 
   get(key: string): ConfigValue {
     return this.lookup(key);
-  }
-
-  int(key: string): number {
-    const v = this.get(key);
-    if (typeof v !== 'number') throw new Error(`${key} is not numeric`);
-    return v;
-  }
-
-  bool(key: string): boolean {
-    return this.get(key) === true;
-  }
-
-  string(key: string): string | null {
-    const v = this.get(key);
-    return v === null ? null : Array.isArray(v) ? v.join(',') : String(v);
   }
 }

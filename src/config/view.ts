@@ -11,3 +11,28 @@ export interface ConfigView {
   bool(key: string): boolean;
   string(key: string): string | null;
 }
+
+/** The typed reads of a ConfigView over its one raw lookup, `get` (BrokerConfig, ListenerConfigView). */
+export abstract class ConfigReader implements ConfigView {
+  abstract get(key: string): ConfigValue;
+
+  int(key: string): number {
+    const v = this.get(key);
+    if (typeof v !== 'number') throw new Error(`${key} is not numeric`);
+    return v;
+  }
+
+  bool(key: string): boolean {
+    return this.get(key) === true;
+  }
+
+  string(key: string): string | null {
+    const v = this.get(key);
+    return v === null ? null : Array.isArray(v) ? v.join(',') : String(v);
+  }
+
+  list(key: string): string[] {
+    const v = this.get(key);
+    return Array.isArray(v) ? v : v === null ? [] : [String(v)];
+  }
+}

@@ -8,31 +8,22 @@
 import type { Logger } from '../logger.js';
 import { operationName, resourceTypeName } from './acl-model.js';
 import { principalString, type Principal, type Resource } from './authorizer.js';
+import { LogRateLimit } from './log-rate-limit.js';
 
 export class DenialAudit {
-  private windowStart = 0;
-  private inWindow = 0;
-  private suppressed = 0;
+  private readonly limit: LogRateLimit;
 
   constructor(
     private readonly log: Logger,
-    private readonly perSecond: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    perSecond: number,
+    now: () => number = Date.now,
+  ) {
+    this.limit = new LogRateLimit(perSecond, now);
+  }
 
   denied(principal: Principal, operation: number, resource: Resource): void {
-    const t = this.now();
-    if (t - this.windowStart >= 1000) {
-      this.windowStart = t;
-      this.inWindow = 0;
-    }
-    if (this.inWindow >= this.perSecond) {
-      this.suppressed++;
-      return;
-    }
-    this.inWindow++;
-    const suppressed = this.suppressed;
-    this.suppressed = 0;
+    const suppressed = this.limit.admit();
+    if (suppressed === null) return;
     this.log.warn(
       {
         audit: 'authorization',

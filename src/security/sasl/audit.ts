@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../../logger.js';
 import type { AuthenticationMetrics } from '../authentication-metrics.js';
+import { LogRateLimit } from '../log-rate-limit.js';
 
 export interface AuthFailure {
   listener: string;
@@ -21,19 +22,19 @@ export interface AuthFailure {
 const LOGGED_USER_CHARS = 200;
 
 export class AuthAudit {
-  private windowStart = 0;
-  private inWindow = 0;
-  private suppressed = 0;
+  private readonly limit: LogRateLimit;
   /** Every failure, logged or not (for tests and metrics). */
   failures = 0;
   successes = 0;
 
   constructor(
     private readonly log: Logger,
-    private readonly maxPerSecond: number,
-    private readonly now: () => number = Date.now,
+    maxPerSecond: number,
+    now: () => number = Date.now,
     private readonly metrics: AuthenticationMetrics | null = null,
-  ) {}
+  ) {
+    this.limit = new LogRateLimit(maxPerSecond, now);
+  }
 
   /** A successful (re-)authentication: debug only, never rate limited away from the count. */
   succeeded(s: { listener: string; remote: string; mechanism: string | null; user: string; reauthentication: boolean }): void {
@@ -45,18 +46,8 @@ export class AuthAudit {
   failed(f: AuthFailure): void {
     this.failures++;
     this.metrics?.authentication(f.listener, false);
-    const t = this.now();
-    if (t - this.windowStart >= 1000) {
-      this.windowStart = t;
-      this.inWindow = 0;
-    }
-    if (this.inWindow >= this.maxPerSecond) {
-      this.suppressed++;
-      return;
-    }
-    this.inWindow++;
-    const suppressed = this.suppressed;
-    this.suppressed = 0;
+    const suppressed = this.limit.admit();
+    if (suppressed === null) return;
     this.log.warn(
       { event: 'authentication failed', listener: f.listener, remote: f.remote, mechanism: f.mechanism, user: f.user?.slice(0, LOGGED_USER_CHARS) ?? null, reason: f.reason, ...(suppressed > 0 ? { suppressed } : {}) },
       'authentication failed',
