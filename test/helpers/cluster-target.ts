@@ -179,6 +179,7 @@ export interface ClusterTopicSpec {
 /** CreateTopics errors an admin client retries (REQUEST_TIMED_OUT, NOT_CONTROLLER). */
 const RETRIABLE_CREATE = new Set([7, 41]);
 const TOPIC_ALREADY_EXISTS = 36;
+const INVALID_REPLICA_ASSIGNMENT = 39;
 
 /**
  * CreateTopics v7 through the first running broker; throws on an error code. A retriable error is
@@ -215,6 +216,10 @@ async function createTopicOnce(c: ClusterTarget, spec: ClusterTopicSpec, retried
   const t = r?.topics?.[0];
   if (t && (t.errorCode === 0 || (retried && t.errorCode === TOPIC_ALREADY_EXISTS))) return null;
   if (t && RETRIABLE_CREATE.has(t.errorCode)) return t.errorCode;
+  // An explicit assignment is checked against the answering broker's metadata image, which can
+  // trail etcd by a moment on a loaded machine (its Metadata lists itself even before its own
+  // registration reaches its image): the test's assignment is valid, so wait for the image.
+  if (t?.errorCode === INVALID_REPLICA_ASSIGNMENT && /no such broker is registered/.test(t.errorMessage ?? '')) return t.errorCode;
   throw new Error(`CreateTopics ${spec.name}: error ${t?.errorCode} ${t?.errorMessage ?? ''}`);
 }
 
