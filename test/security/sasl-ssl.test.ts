@@ -17,6 +17,7 @@ import { kcat, run } from '../helpers/clients.js';
 import { ensureJavaBuilt, javaAvailable, runJava } from '../helpers/java.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { upsertScramUser } from '../helpers/sasl.js';
+import { transactionalRoundTrip } from '../helpers/kafkajs-round-trip.js';
 
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";';
 const VENV_PYTHON = join(REPO_ROOT, 'test', '.venv', 'bin', 'python');
@@ -82,36 +83,9 @@ describe('kafkajs', () => {
   ] as Array<[string, SASLOptions]>)('%s: transactional produce, group consume, commit', async (name, saslOpts) => {
     const topic = `ssl-kjs-${name}`;
     const k = kafkajs(saslOpts);
-    const admin = k.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-    const producer = k.producer({ transactionalId: `ssl-tx-${name}`, idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const txn = await producer.transaction();
-    await txn.send({ topic, messages: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `v${i}` })) });
-    await txn.commit();
-    await producer.disconnect();
-    const consumer = k.consumer({ groupId: `g-${topic}`, readUncommitted: false });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const got: string[] = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ message, partition }) => {
-          got.push(message.value!.toString());
-          if (got.length === 3) {
-            await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
-            resolve();
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
-    expect(got).toEqual(['v0', 'v1', 'v2']);
-    const offsets = await admin.fetchOffsets({ groupId: `g-${topic}`, topics: [topic] });
-    expect(offsets[0]!.partitions[0]!.offset).toBe('3');
-    await admin.disconnect();
+    const r = await transactionalRoundTrip(k, topic, `ssl-tx-${name}`, `g-${topic}`);
+    expect(r.read).toEqual(['v0', 'v1', 'v2']);
+    expect(r.committed).toBe('3');
   }, 30_000);
 
   it('a wrong SCRAM password fails fast with KafkaJSSASLAuthenticationError, counted once as a failed authentication; the broker stays healthy', async () => {
