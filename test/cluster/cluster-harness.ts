@@ -73,6 +73,23 @@ function withClose(b: ChildBroker): ChildBroker {
   return b;
 }
 
+/**
+ * The settings every test cluster's brokers share (a prefix of their own in etcd, a short session,
+ * no admin or registry port): for tests that start their brokers themselves with listeners of
+ * their own (test/security/), beside node.id and runnel.etcd.endpoints.
+ */
+export function clusterTestFlags(prefix: string, sessionTimeoutMs = 3000): Record<string, string | number | boolean> {
+  return {
+    'runnel.etcd.prefix': prefix,
+    'runnel.etcd.request.timeout.ms': 2000,
+    'broker.session.timeout.ms': sessionTimeoutMs,
+    'broker.heartbeat.interval.ms': 500,
+    'runnel.admin.listener': 'none',
+    'runnel.schema.registry.listener': 'none',
+    'runnel.shutdown.timeout.ms': 5000,
+  };
+}
+
 export async function startRunnelCluster(opts: RunnelClusterOptions = {}): Promise<RunnelCluster> {
   const n = opts.brokers ?? 3;
   const ownEtcd = opts.etcd === undefined;
@@ -91,16 +108,7 @@ export async function startRunnelCluster(opts: RunnelClusterOptions = {}): Promi
     dirs.set(id, tempDir(`cluster-b${id}`));
     if (opts.viaProxy?.includes(id)) proxies.set(id, await new TcpProxy(Number(new URL(etcd.member.endpoint).port)).start());
   }
-  const baseFlags = (): Record<string, string | number | boolean> => ({
-    'runnel.etcd.prefix': prefix,
-    'runnel.etcd.request.timeout.ms': 2000,
-    'broker.session.timeout.ms': session,
-    'broker.heartbeat.interval.ms': 500,
-    'runnel.admin.listener': 'none',
-    'runnel.schema.registry.listener': 'none',
-    'runnel.shutdown.timeout.ms': 5000,
-    ...opts.props,
-  });
+  const baseFlags = (): Record<string, string | number | boolean> => ({ ...clusterTestFlags(prefix, session), ...opts.props });
   const flags = (id: number): Record<string, string | number | boolean> => {
     const rack = opts.racks?.[id - 1];
     return {

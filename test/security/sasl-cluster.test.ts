@@ -11,6 +11,7 @@ import { type ChildBroker, removeDir, spawnBroker, tempDir } from '../helpers/br
 import { RawClient } from '../helpers/raw-client.js';
 import { saslLogin, upsertScramUser } from '../helpers/sasl.js';
 import { type EtcdCluster, etcdMissing, eventually, freePort, startEtcd, uniquePrefix } from '../cluster/etcd-harness.js';
+import { clusterTestFlags } from '../cluster/cluster-harness.js';
 
 const JAAS_PLAIN = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";';
 const JAAS_SCRAM = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";';
@@ -32,13 +33,7 @@ beforeAll(async () => {
     return spawnBroker(dir, {
       'node.id': id,
       'runnel.etcd.endpoints': etcd.endpoints.join(','),
-      'runnel.etcd.prefix': prefix,
-      'runnel.etcd.request.timeout.ms': 2000,
-      'broker.session.timeout.ms': 3000,
-      'broker.heartbeat.interval.ms': 500,
-      'runnel.admin.listener': 'none',
-      'runnel.schema.registry.listener': 'none',
-      'runnel.shutdown.timeout.ms': 5000,
+      ...clusterTestFlags(prefix),
       listeners: `PLAINTEXT://127.0.0.1:${p.plain},SASL_PLAINTEXT://127.0.0.1:${p.sasl}`,
       'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
       'inter.broker.listener.name': 'SASL_PLAINTEXT',

@@ -24,6 +24,7 @@ import { makeCerts, type CertSet } from '../helpers/certs.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { saslLogin, upsertScramUser } from '../helpers/sasl.js';
 import { etcdMissing, eventually, freePort, startEtcd, uniquePrefix, type EtcdCluster } from '../cluster/etcd-harness.js';
+import { clusterTestFlags } from '../cluster/cluster-harness.js';
 
 const JAAS_PLAIN = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_broker="broker-secret";';
 const JAAS_SCRAM = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";';
@@ -47,13 +48,7 @@ describe.skipIf(etcdMissing !== null)('replication over a SASL_SSL inter-broker 
       return spawnBroker(dir, {
         'node.id': id,
         'runnel.etcd.endpoints': etcd.endpoints.join(','),
-        'runnel.etcd.prefix': prefix,
-        'runnel.etcd.request.timeout.ms': 2000,
-        'broker.session.timeout.ms': 3000,
-        'broker.heartbeat.interval.ms': 500,
-        'runnel.admin.listener': 'none',
-        'runnel.schema.registry.listener': 'none',
-        'runnel.shutdown.timeout.ms': 5000,
+        ...clusterTestFlags(prefix),
         listeners: `SASL_SSL://127.0.0.1:${ports[id - 1]}`,
         'listener.security.protocol.map': 'SASL_SSL:SASL_SSL',
         'inter.broker.listener.name': 'SASL_SSL',
