@@ -14,9 +14,8 @@ import {
   type AlterConfigsRequest,
   type AlterConfigsResponse,
 } from '../../protocol/generated/index.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
+import { alterConfigsOutcome } from './authz.js';
 
 export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   key: 33,
@@ -25,22 +24,8 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
-      let errorCode: number = ErrorCode.NONE;
-      let errorMessage: string | null = null;
-      // Authorization: ALTER_CONFIGS on the resource (authz.ts configResourceError).
-      const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
-      if (refused !== 0) {
-        errorCode = refused;
-        errorMessage = authorizationMessage(refused);
-      } else {
-        try {
-          await ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly);
-        } catch (err) {
-          if (!(err instanceof KafkaError)) throw err;
-          errorCode = err.code;
-          errorMessage = err.message;
-        }
-      }
+      // Authorization: ALTER_CONFIGS on the resource (authz.ts).
+      const { errorCode, errorMessage } = await alterConfigsOutcome(ctx, r.resourceType, r.resourceName, () => ctx.configs.alter(r.resourceType, r.resourceName, r.configs, false, req.validateOnly));
       responses.push(newAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
     }
     return newAlterConfigsResponse({ throttleTimeMs: 0, responses });

@@ -13,9 +13,8 @@ import {
   type IncrementalAlterConfigsRequest,
   type IncrementalAlterConfigsResponse,
 } from '../../protocol/generated/index.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, authorizationMessage, configResourceError } from './authz.js';
+import { alterConfigsOutcome } from './authz.js';
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
   key: 44,
@@ -24,23 +23,9 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
-      let errorCode: number = ErrorCode.NONE;
-      let errorMessage: string | null = null;
-      // Authorization: ALTER_CONFIGS on the resource (authz.ts configResourceError).
-      const refused = configResourceError(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
-      if (refused !== 0) {
-        errorCode = refused;
-        errorMessage = authorizationMessage(refused);
-      } else {
-        try {
-          const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
-          await ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly);
-        } catch (err) {
-          if (!(err instanceof KafkaError)) throw err;
-          errorCode = err.code;
-          errorMessage = err.message;
-        }
-      }
+      // Authorization: ALTER_CONFIGS on the resource (authz.ts).
+      const changes = r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation }));
+      const { errorCode, errorMessage } = await alterConfigsOutcome(ctx, r.resourceType, r.resourceName, () => ctx.configs.alter(r.resourceType, r.resourceName, changes, true, req.validateOnly));
       responses.push(newIncrementalAlterConfigsResponseResponse({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
     }
     return newIncrementalAlterConfigsResponse({ throttleTimeMs: 0, responses });

@@ -4,7 +4,7 @@
  * allocates nothing, so the default path costs nothing measurable. Handlers ask once per resource
  * per request (never per partition or record) and answer with Kafka's error code for the type.
  */
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { AclAdmin } from '../security/acl-admin.js';
 import { AclOperation, AclResourceType, CLUSTER_RESOURCE } from '../security/authorizer.js';
 import type { RequestContext } from './types.js';
@@ -83,4 +83,20 @@ export function aclsToChange(ctx: Ctx): { acls: AclAdmin } | { code: number; mes
   if (acls === null) return { code: ErrorCode.SECURITY_DISABLED, message: NO_AUTHORIZER };
   if (!canCluster(ctx, AclOperation.ALTER)) return { code: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, message: CLUSTER_AUTH_MESSAGE };
   return { acls };
+}
+
+/**
+ * AlterConfigs and IncrementalAlterConfigs, one resource: refused without ALTER_CONFIGS on it
+ * (configResourceError), else `alter` runs and a KafkaError it throws becomes the resource's error.
+ */
+export async function alterConfigsOutcome(ctx: Ctx, resourceType: number, name: string, alter: () => Promise<unknown>): Promise<{ errorCode: number; errorMessage: string | null }> {
+  const refused = configResourceError(ctx, resourceType, name, AclOperation.ALTER_CONFIGS);
+  if (refused !== 0) return { errorCode: refused, errorMessage: authorizationMessage(refused) };
+  try {
+    await alter();
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (err) {
+    if (!(err instanceof KafkaError)) throw err;
+    return { errorCode: err.code, errorMessage: err.message };
+  }
 }
