@@ -24,6 +24,7 @@ import {
   newProduceRequestPartition,
   newProduceRequestTopic,
 } from '../../protocol/generated/index.js';
+import { rssMiB, settledRss } from '../helpers/rss.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,11 +46,6 @@ async function spawn(flags: Record<string, string | number> = {}): Promise<Child
   const b = await spawnBroker(tempDir('limits'), flags);
   children.push(b);
   return b;
-}
-
-function rssMiB(b: ChildBroker): number {
-  const status = readFileSync(`/proc/${b.process.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
 function alive(b: ChildBroker): boolean {
@@ -90,22 +86,6 @@ function prefix(size: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32BE(size, 0);
   return b;
-}
-
-/** Waits until the broker's RSS has not grown for a while (the work the test caused is done). */
-async function settledRss(b: ChildBroker, quietMs = 600, maxMs = 8000): Promise<number> {
-  const deadline = Date.now() + maxMs;
-  let last = rssMiB(b);
-  let stableSince = Date.now();
-  while (Date.now() < deadline) {
-    await sleep(100);
-    const now = rssMiB(b);
-    if (now > last + 1) {
-      last = now;
-      stableSince = Date.now();
-    } else if (Date.now() - stableSince >= quietMs) return now;
-  }
-  return rssMiB(b);
 }
 
 async function createTopic(c: RawClient, name: string): Promise<void> {

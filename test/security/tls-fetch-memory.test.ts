@@ -13,6 +13,7 @@ import { buildBatchSync } from '../../protocol/records/builder.js';
 import { spawnBroker, tempDir, type ChildBroker } from '../helpers/broker.js';
 import { makeCerts, type CertSet } from '../helpers/certs.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { rssMiB, settledRss } from '../helpers/rss.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -27,23 +28,6 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (certs) rmSync(certs.dir, { recursive: true, force: true });
 });
-
-const rssMiB = (b: ChildBroker): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${b.process.pid}/status`, 'utf8'))![1]) / 1024;
-
-async function settledRss(b: ChildBroker, quietMs: number, maxMs = 8000): Promise<number> {
-  const deadline = Date.now() + maxMs;
-  let last = rssMiB(b);
-  let stableSince = Date.now();
-  while (Date.now() < deadline) {
-    await sleep(100);
-    const now = rssMiB(b);
-    if (now > last + 1) {
-      last = now;
-      stableSince = Date.now();
-    } else if (Date.now() - stableSince >= quietMs) return now;
-  }
-  return rssMiB(b);
-}
 
 function sslPort(b: ChildBroker): number {
   const started = JSON.parse(b.logs.find((l) => l.includes('"broker started"'))!) as { listeners: string[] };
