@@ -121,11 +121,19 @@ describe.skipIf(engine === null)('docker-compose.yml: etcd and three brokers in 
 
     // The schema registry: registered through broker 1, read through broker 2.
     const subject = `${TOPIC}-value`;
-    const reg = await fetch(`http://127.0.0.1:${cluster.brokers.get(1)!.registry}/subjects/${subject}/versions`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
-      body: JSON.stringify({ schema: JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }] }) }),
-    });
+    const register = () =>
+      fetch(`http://127.0.0.1:${cluster.brokers.get(1)!.registry}/subjects/${subject}/versions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ schema: JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }] }) }),
+      });
+    // Right after start-up the _schemas leadership can still be moving: the registry answers 50003
+    // "retry" then (Confluent's forwarding error); anything else is final.
+    let reg = await register();
+    for (let i = 0; i < 20 && reg.status === 500 && (await reg.clone().text()).includes('50003'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      reg = await register();
+    }
     expect(reg.status, await reg.clone().text()).toBe(200);
     const { id: schemaId } = (await reg.json()) as { id: number };
     const readBack = await waitUntil('the schema through broker 2', async () => {
