@@ -45,6 +45,7 @@ import type { ProducedBatch } from './produced-batch.js';
 import type { ProduceScope } from './produce-scope.js';
 import type { Refusal } from './refusal.js';
 import { appendInOrder } from './stages/append.js';
+import { FIRST_RECORD_BATCH_VERSION, isLegacyMessageSet, runLegacyPipeline } from './legacy-produce.js';
 import { checkHeader } from './stages/header.js';
 import { planRecompression, recompress } from './stages/recompress.js';
 import { walkRecords } from './stages/records.js';
@@ -56,6 +57,8 @@ import { refuseUnderReplicated, resolvePartition } from './stages/target.js';
  * in its partition's append order (`b.appending`); the acks wait is stages/acks.ts whenAnswered.
  */
 export function runPipeline(scope: ProduceScope, b: ProducedBatch): void {
+  // Produce v0-v2 with message format v0/v1: converted to a RecordBatch v2 first (legacy-produce.ts).
+  if (scope.version < FIRST_RECORD_BATCH_VERSION && isLegacyMessageSet(scope.version, b.bytes)) return runLegacyPipeline(scope, b);
   // 1-5: from the request, the topic and the header.
   const refused = b.topic.refusal ?? resolvePartition(scope, b) ?? checkHeader(scope, b) ?? refuseUnderReplicated(scope, b);
   if (refused !== null) return b.refuse(refused);

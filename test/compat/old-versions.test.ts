@@ -1,8 +1,9 @@
 /**
  * Request versions Kafka 4.0 removed (KIP-896) that clients still shipped by distributions send
- * (docs/compatibility.md): OffsetCommit v0-v1, OffsetFetch v0 and Fetch v0-v3, driven over a raw
- * socket. Kafka 4.4 closes the connection on each of them; Runnel answered the same way before
- * they were served, so sarama 1.22 consumer groups never kept a committed offset.
+ * (docs/compatibility.md): OffsetCommit v0-v1, OffsetFetch v0, Fetch v0-v3 and Produce v0-v2 with
+ * message format v0/v1, driven over a raw socket. Kafka 4.4 closes the connection on each of them;
+ * Runnel answered the same way before they were served (Produce v0-v2: UNSUPPORTED_VERSION), so
+ * sarama 1.22 consumer groups never kept a committed offset and its default producer failed.
  *
  * Commits of v0/v1 are stored in __consumer_offsets in Kafka 2.x's record format (key v1, value
  * v3; v1's explicit commit timestamp kept) and survive a broker restart.
@@ -15,8 +16,10 @@ import { batch } from '../../protocol/records/batch.js';
 import { readRecords } from '../../protocol/records/records.js';
 import { readOffsetCommitKey, readOffsetCommitValue } from '../../protocol/generated/data/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { gzipWrapper, legacyMessage, legacyMessageSet } from '../helpers/legacy-messages.js';
 
 const TOPIC = 'old-versions';
+const LEGACY = 'legacy-produce';
 const CONFIG = { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 1 };
 const dataDir = tempDir('old-versions');
 let broker: TestBroker;
@@ -26,7 +29,7 @@ beforeAll(async () => {
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }, { topic: LEGACY, numPartitions: 1 }], waitForLeaders: true });
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
@@ -136,5 +139,40 @@ describe('KIP-896 versions served for old clients', () => {
       }
       expect(values, `Fetch v${version}`).toEqual(['v2', 'v3', 'v4']);
     }
+  }, 30_000);
+
+  it('Produce v0-v2 with message format v0/v1 are converted to RecordBatch v2 and read back', async () => {
+    const produce = async (version: number, set: Buffer) => {
+      const r: any = await raw(0, version, { acks: -1, timeoutMs: 5000, topicData: [{ name: LEGACY, partitionData: [{ index: 0, records: set }] }] });
+      expect(r, `Produce v${version}`).not.toBeNull();
+      const p = r.responses[0].partitionResponses[0];
+      return [p.errorCode, p.baseOffset];
+    };
+    expect(await produce(0, legacyMessageSet([legacyMessage(0, { key: 'k', value: 'a' }), legacyMessage(0, { value: 'b' })]))).toEqual([ErrorCode.NONE, 0]);
+    expect(await produce(1, legacyMessageSet([legacyMessage(0, { value: 'c' })]))).toEqual([ErrorCode.NONE, 2]);
+    const inner = legacyMessageSet([legacyMessage(1, { value: 'd', timestamp: 1_700_000_000_000 }), legacyMessage(1, { value: 'e', timestamp: 1_700_000_000_005 })]);
+    expect(await produce(2, legacyMessageSet([gzipWrapper(1, inner, 1_700_000_000_005)]))).toEqual([ErrorCode.NONE, 3]);
+    const bad = legacyMessage(1, { value: 'f', timestamp: 1 });
+    bad[bad.length - 1] ^= 1;
+    expect(await produce(2, legacyMessageSet([bad]))).toEqual([ErrorCode.CORRUPT_MESSAGE, -1]);
+
+    const r: any = await raw(1, 4, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [{ topic: LEGACY, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] });
+    const bytes: Buffer = r.responses[0].partitions[0].records;
+    const got: Array<[number, string | null, string, number]> = [];
+    for (let at = 0; at < bytes.length; at += batch.totalSize(bytes, at)) {
+      const b = bytes.subarray(at, at + batch.totalSize(bytes, at));
+      expect(batch.magic(b)).toBe(2);
+      for (const rec of (await readRecords(b)).value!) got.push([batch.baseOffset(b) + rec.offsetDelta, rec.key?.toString() ?? null, rec.value!.toString(), batch.baseTimestamp(b) + rec.timestampDelta]);
+    }
+    expect(got).toEqual([
+      [0, 'k', 'a', -1],
+      [1, null, 'b', -1],
+      [2, null, 'c', -1],
+      [3, null, 'd', 1_700_000_000_000],
+      [4, null, 'e', 1_700_000_000_005],
+    ]);
+    // The magic 1 timestamps index the records: ListOffsets v1 by time finds them.
+    const lo: any = await raw(2, 1, { replicaId: -1, topics: [{ name: LEGACY, partitions: [{ partitionIndex: 0, timestamp: 1_700_000_000_001 }] }] });
+    expect(lo.topics[0].partitions[0].offset).toBe(4);
   }, 30_000);
 });

@@ -107,4 +107,12 @@ describe.skipIf(go === null)(`sarama 1.22${go === null ? ' (skipped: no go toolc
   it('a consumer group (config.Version 2.1) resumes from its committed offsets after a broker restart', async () => {
     await resumesAfterRestart('sarama-group-21', 30, 12, { version: '2.1.0' }, { mode: 'group', group: 'sarama-g21', version: '2.1.0' });
   }, 240_000);
+
+  it('a consumer group at the group minimum (config.Version 0.10.2: Produce v2 message format v1, Fetch v3) resumes after a restart', async () => {
+    await resumesAfterRestart('sarama-group-0102', 30, 17, { version: '0.10.2.0', compression: 'gzip' }, { mode: 'group', group: 'sarama-g0102', version: '0.10.2.0' });
+  }, 240_000);
+
+  it("default config (0.8.2: Produce v0 message format v0, Fetch v0, offset manager) resumes after a restart", async () => {
+    await resumesAfterRestart('sarama-default', 30, 10, {}, { mode: 'simple', group: 'sarama-simple' });
+  }, 240_000);
 });
