@@ -16,13 +16,12 @@
 import zlib from 'node:zlib';
 import { ErrorCode } from '../errors.js';
 
-/** One record of a legacy message set. */
-export interface LegacyRecord {
-  /** -1 for magic 0 (message format v0 has no timestamps). */
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-}
+/**
+ * One uncompressed message, as positions in `buf` (no object per message): the key is
+ * buf[keyAt, keyAt + keyLength), the value likewise; a length of -1 is null. `timestamp` is -1 for
+ * magic 0 (message format v0 has none).
+ */
+export type LegacyRecordVisitor = (buf: Buffer, timestamp: number, keyAt: number, keyLength: number, valueAt: number, valueLength: number) => void;
 
 /** A wrapper message: its codec and compressed inner message set. */
 export interface LegacyWrapper {
@@ -36,6 +35,14 @@ export interface LegacyProblem {
   message: string;
 }
 
+export interface WalkOptions {
+  /** Inner message sets: every message must have this magic and no codec (-1: the outer set). */
+  innerMagic?: number;
+  /** Check each message's CRC-32 (default true; off for a second walk over checked bytes). */
+  verifyCrc?: boolean;
+}
+
+const TWO_32 = 4294967296;
 const ENTRY_OVERHEAD = 12; // offset + message_size
 const V0_MIN_SIZE = 4 + 1 + 1 + 4 + 4; // crc, magic, attributes, key and value lengths
 const V1_MIN_SIZE = V0_MIN_SIZE + 8; // + timestamp
@@ -49,14 +56,10 @@ export function firstMagic(b: Buffer): number {
 /**
  * Walks the message set, calling `record` for each uncompressed message and `wrapper` for each
  * compressed one, in order; returns null, or the first problem (nothing after it is delivered).
- * `innerMagic` (inner message sets): every message must have that magic and no codec.
  */
-export function walkMessageSet(
-  b: Buffer,
-  record: (r: LegacyRecord) => void,
-  wrapper: (w: LegacyWrapper) => void,
-  innerMagic = -1,
-): LegacyProblem | null {
+export function walkMessageSet(b: Buffer, record: LegacyRecordVisitor, wrapper: (w: LegacyWrapper) => void, options: WalkOptions = {}): LegacyProblem | null {
+  const innerMagic = options.innerMagic ?? -1;
+  const verifyCrc = options.verifyCrc ?? true;
   let at = 0;
   while (at < b.length) {
     if (b.length - at < ENTRY_OVERHEAD) return corrupt(`truncated message set entry at byte ${at}`);
@@ -67,37 +70,38 @@ export function walkMessageSet(
     const magic = b.readInt8(start + 4);
     if (magic !== 0 && magic !== 1) return invalid(`message at byte ${at} has magic ${magic} inside a message set of magic 0/1`);
     if (magic === 1 && size < V1_MIN_SIZE) return corrupt(`message of ${size} bytes at byte ${at} is too short for magic 1`);
-    if (crc32(b.subarray(start + 4, end)) !== b.readUInt32BE(start)) return corrupt(`message at byte ${at} fails its CRC check`);
+    if (verifyCrc && crc32(b.subarray(start + 4, end)) !== b.readUInt32BE(start)) return corrupt(`message at byte ${at} fails its CRC check`);
     const attributes = b.readInt8(start + 5);
     const codec = attributes & 0x07;
     if (innerMagic >= 0 && (magic !== innerMagic || codec !== 0)) {
       return invalid(`compressed message of magic ${innerMagic} holds a message of magic ${magic} with codec ${codec}`);
     }
     let p = start + 6;
-    const timestamp = magic === 1 ? Number(b.readBigInt64BE(p)) : -1;
+    const timestamp = magic === 1 ? b.readInt32BE(p) * TWO_32 + b.readUInt32BE(p + 4) : -1;
     if (magic === 1) p += 8;
-    const key = bytesAt(b, p, end);
-    if (key === undefined) return corrupt(`message at byte ${at} has a bad key length`);
-    p += 4 + (key?.length ?? 0);
-    const value = bytesAt(b, p, end);
-    if (value === undefined) return corrupt(`message at byte ${at} has a bad value length`);
-    p += 4 + (value?.length ?? 0);
+    const keyLength = lengthAt(b, p, end);
+    if (keyLength === undefined) return corrupt(`message at byte ${at} has a bad key length`);
+    const keyAt = p + 4;
+    p = keyAt + Math.max(keyLength, 0);
+    const valueLength = lengthAt(b, p, end);
+    if (valueLength === undefined) return corrupt(`message at byte ${at} has a bad value length`);
+    const valueAt = p + 4;
+    p = valueAt + Math.max(valueLength, 0);
     if (p !== end) return corrupt(`message at byte ${at} has ${end - p} bytes after its value`);
-    if (codec === 0) record({ timestamp, key, value });
-    else if (value === null) return invalid(`compressed message at byte ${at} has no value`);
-    else wrapper({ codec, magic, compressed: value });
+    if (codec === 0) record(b, timestamp, keyAt, keyLength, valueAt, valueLength);
+    else if (valueLength < 0) return invalid(`compressed message at byte ${at} has no value`);
+    else wrapper({ codec, magic, compressed: b.subarray(valueAt, valueAt + valueLength) });
     at = end;
   }
   return null;
 }
 
-/** The int32-length-prefixed bytes at `p` (null for -1), or undefined when they do not fit before `end`. */
-function bytesAt(b: Buffer, p: number, end: number): Buffer | null | undefined {
+/** The int32 length of the bytes field at `p` (-1: null), or undefined when the field does not fit before `end`. */
+function lengthAt(b: Buffer, p: number, end: number): number | undefined {
   if (p + 4 > end) return undefined;
   const n = b.readInt32BE(p);
-  if (n === -1) return null;
-  if (n < 0 || p + 4 + n > end) return undefined;
-  return b.subarray(p + 4, p + 4 + n);
+  if (n < -1 || (n > 0 && p + 4 + n > end)) return undefined;
+  return n;
 }
 
 function corrupt(message: string): LegacyProblem {

@@ -6,7 +6,8 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { batch, CompressionType } from '../../../protocol/records/batch.js';
+import { BATCH_HEADER_SIZE, batch, CompressionType } from '../../../protocol/records/batch.js';
+import { decompress } from '../../../protocol/records/compression.js';
 import { readRecords } from '../../../protocol/records/records.js';
 import { upConvert } from '../../../src/produce/legacy-produce.js';
 import { gzipWrapper, legacyMessage, legacyMessageSet } from '../../helpers/legacy-messages.js';
@@ -14,9 +15,12 @@ import { gzipWrapper, legacyMessage, legacyMessageSet } from '../../helpers/lega
 const MAX = 1 << 20;
 
 async function converted(set: Buffer, max = MAX) {
-  const b = await upConvert(set, max);
-  if (!Buffer.isBuffer(b)) return b;
+  const converted = await upConvert(set, max);
+  if (!('batch' in converted)) return converted;
+  const b = converted.batch;
   const records = (await readRecords(b)).value!;
+  // The records block handed to the record walk is the batch's records, decompressed.
+  expect(converted.records.equals(await decompress(batch.compression(b), b.subarray(BATCH_HEADER_SIZE)))).toBe(true);
   return {
     codec: batch.compression(b),
     producerId: batch.producerId(b),
@@ -56,10 +60,24 @@ describe('message format v0/v1 up-conversion', () => {
     // A wrapper whose value does not decompress; zstd (codec 4) with magic 0/1.
     expect(await converted(legacyMessageSet([legacyMessage(0, { value: 'not gzip' }, 1)]))).toMatchObject({ code: ErrorCode.INVALID_RECORD });
     expect(await converted(legacyMessageSet([legacyMessage(1, { value: 'zstd?' }, 4)]))).toMatchObject({ code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE });
-    // Decompression bomb: bounded by runnel.produce.max.decompressed.bytes over all wrappers.
+    // Decompression bomb: all wrappers together within half of runnel.produce.max.decompressed.bytes.
     const big = legacyMessageSet([legacyMessage(0, { value: Buffer.alloc(100_000) })]);
-    expect(await converted(legacyMessageSet([gzipWrapper(0, big)]), 50_000)).toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE });
-    expect(await converted(legacyMessageSet([gzipWrapper(0, big), gzipWrapper(0, big)]), 150_000)).toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE });
     expect(zlib.gzipSync(big).length).toBeLessThan(1000);
+    expect(await converted(legacyMessageSet([gzipWrapper(0, big)]), 150_000)).toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE });
+    expect(await converted(legacyMessageSet([gzipWrapper(0, big)]), 300_000)).toMatchObject({ codec: CompressionType.Gzip });
+    expect(await converted(legacyMessageSet([gzipWrapper(0, big), gzipWrapper(0, big)]), 300_000)).toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE });
+  });
+
+  it('many small messages, empty and null keys: sized and written alike', async () => {
+    const n = 5000;
+    const set = legacyMessageSet(Array.from({ length: n }, (_, i) => legacyMessage(1, { key: i % 3 === 0 ? null : i % 3 === 1 ? '' : `k${i}`, value: `v${i}`, timestamp: 1_700_000_000_000 + (i % 7) * 1000 })));
+    const c = await converted(set);
+    if (!('records' in c)) throw new Error(JSON.stringify(c));
+    expect(c.records).toHaveLength(n);
+    expect(c.maxTimestamp).toBe(1_700_000_006_000);
+    expect(c.records[4]).toEqual(['', 'v4', 1_700_000_004_000]);
+    expect(c.records[3]).toEqual([null, 'v3', 1_700_000_003_000]);
+    expect(c.records[5]).toEqual(['k5', 'v5', 1_700_000_005_000]);
+    expect(c.records[n - 1]).toEqual(['', `v${n - 1}`, 1_700_000_000_000 + ((n - 1) % 7) * 1000]);
   });
 });
