@@ -60,7 +60,7 @@ export function runLegacyPipeline(scope: ProduceScope, b: ProducedBatch): void {
 
 async function convertThenCheck(scope: ProduceScope, b: ProducedBatch): Promise<Refusal | null> {
   const settings = b.topic.settings!;
-  const converted = await upConvert(b.bytes!, settings.maxDecompressedBytes);
+  const converted = await upConvert(b.bytes!, settings.maxDecompressedBytes, settings.maxMessageBytes);
   if (!('batch' in converted)) return converted;
   b.bytes = converted.batch;
   const refused = checkHeader(scope, b) ?? refuseUnderReplicated(scope, b);
@@ -89,7 +89,7 @@ export interface Converted {
  * second writes them into one buffer. The decompressed wrappers may total half of
  * `maxDecompressedBytes`, since they and the converted records are held at once.
  */
-export async function upConvert(set: Buffer, maxDecompressedBytes: number): Promise<Converted | LegacyProblem> {
+export async function upConvert(set: Buffer, maxDecompressedBytes: number, maxMessageBytes = Infinity): Promise<Converted | LegacyProblem> {
   const budget = Math.floor(maxDecompressedBytes / 2);
   const sizing = new RecordSizing();
   const wrappers: LegacyWrapper[] = [];
@@ -116,11 +116,15 @@ export async function upConvert(set: Buffer, maxDecompressedBytes: number): Prom
     inners.push(inner);
   }
   if (sizing.count === 0) return { code: ErrorCode.INVALID_RECORD, message: 'The message set holds no messages' };
+  const codec = (wrappers[0]?.codec ?? CompressionType.None) as CompressionType;
+  // An uncompressed batch larger than max.message.bytes would be refused by the header check: say so before building it.
+  if (codec === CompressionType.None && BATCH_HEADER_SIZE + sizing.size > maxMessageBytes) {
+    return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `The request included a message larger than the max message size the server will accept (${BATCH_HEADER_SIZE + sizing.size} > ${maxMessageBytes})` };
+  }
   // Second walk, in the same order: each wrapper's inner set where the wrapper stood.
   const writer = new RecordWriter(BATCH_HEADER_SIZE + sizing.size, sizing.baseTimestamp);
   let next = 0;
   walkMessageSet(set, writer.visit, () => void walkMessageSet(inners[next++]!, writer.visit, NO_WRAPPER, { verifyCrc: false }), { verifyCrc: false });
-  const codec = (wrappers[0]?.codec ?? CompressionType.None) as CompressionType;
   const timestamps = { base: sizing.baseTimestamp, max: sizing.maxTimestamp };
   const batch = await batchAroundRecords(writer.buf, sizing.count, timestamps, codec);
   return { batch, records: writer.buf.subarray(BATCH_HEADER_SIZE) };

@@ -60,6 +60,8 @@ describe('message format v0/v1 up-conversion', () => {
     // A wrapper whose value does not decompress; zstd (codec 4) with magic 0/1.
     expect(await converted(legacyMessageSet([legacyMessage(0, { value: 'not gzip' }, 1)]))).toMatchObject({ code: ErrorCode.INVALID_RECORD });
     expect(await converted(legacyMessageSet([legacyMessage(1, { value: 'zstd?' }, 4)]))).toMatchObject({ code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE });
+    // Larger than max.message.bytes once converted: refused before the batch is built.
+    expect(await upConvert(legacyMessageSet([legacyMessage(0, { value: Buffer.alloc(2000) })]), MAX, 1000)).toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE });
     // Decompression bomb: all wrappers together within half of runnel.produce.max.decompressed.bytes.
     const big = legacyMessageSet([legacyMessage(0, { value: Buffer.alloc(100_000) })]);
     expect(zlib.gzipSync(big).length).toBeLessThan(1000);
