@@ -12,7 +12,8 @@
  * part of a topic, stop, restart the broker, and check the next member resumes at the committed
  * offsets: with config.Version 2.1 (the consumer group's Fetch v4, Produce v3+) and 0.10.2 (the
  * group minimum: Fetch v3, Produce v2 with message format v1), and sarama's default config
- * (0.8.2: Produce v0 with message format v0, Fetch v0, the offset manager without a group).
+ * (0.8.2: Produce v0 with message format v0, Fetch v0, the offset manager without a group). Its
+ * ClusterAdmin below config.Version 1.0 sends CreateTopics v0/v1 and below 0.11 DeleteTopics v0.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,6 +112,12 @@ describe.skipIf(go === null)(`sarama 1.22${go === null ? ' (skipped: no go toolc
   it('a consumer group at the group minimum (config.Version 0.10.2: Produce v2 message format v1, Fetch v3) resumes after a restart', async () => {
     await resumesAfterRestart('sarama-group-0102', 30, 17, { version: '0.10.2.0', compression: 'gzip' }, { mode: 'group', group: 'sarama-g0102', version: '0.10.2.0' });
   }, 240_000);
+
+  it('ClusterAdmin below config.Version 1.0 creates and deletes topics (CreateTopics v0/v1, DeleteTopics v0)', async () => {
+    for (const version of ['0.10.2.0', '0.11.0.0']) {
+      expect(await sarama122({ mode: 'admin', topic: `sarama-admin-${version.replaceAll('.', '')}`, partitions: 3, version })).toEqual({ committed: { partitions: 3 } });
+    }
+  }, 120_000);
 
   it("default config (0.8.2: Produce v0 message format v0, Fetch v0, offset manager) resumes after a restart", async () => {
     await resumesAfterRestart('sarama-default', 30, 10, {}, { mode: 'simple', group: 'sarama-simple' });

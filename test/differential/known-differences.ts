@@ -70,7 +70,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'old-api-versions',
-    what: 'Runnel still serves old versions Kafka 4 removed (KIP-896): Produce v0-2 (message format v0/v1 converted on the way in), Fetch v0-3, ListOffsets v0, OffsetCommit v0-1, OffsetFetch v0, OffsetForLeaderEpoch v0-1, DescribeAcls/CreateAcls/DeleteAcls v0, DescribeConfigs v0, DescribeLogDirs v0.',
+    what: 'Runnel still serves old versions Kafka 4 removed (KIP-896): Produce v0-2 (message format v0/v1 converted on the way in), Fetch v0-3, ListOffsets v0, OffsetCommit v0-1, OffsetFetch v0, CreateTopics v0-1, DeleteTopics v0, OffsetForLeaderEpoch v0-1, DescribeAcls/CreateAcls/DeleteAcls v0, DescribeConfigs v0, DescribeLogDirs v0.',
     why: 'Old clients still in use (kafka-python 2.0.2, sarama 1.22, Debian\'s librdkafka) speak them.',
     where: [
       { scenario: 'api-versions', path: 'apis/*', when: ranges((r, k) => r[0] < k[0] && r[1] <= k[1]) },

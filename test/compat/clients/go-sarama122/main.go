@@ -11,6 +11,7 @@
 //   - "simple": sarama's default config (V0_8_2_0): a partition consumer per partition (Fetch v0)
 //     starting at the offset manager's committed offset (OffsetFetch v1), marking each record and
 //     committing on close (OffsetCommit v1) — the pre-group way to keep offsets.
+//   - "admin": ClusterAdmin creates, lists and deletes the topic (CreateTopics v0/v1, DeleteTopics v0).
 //
 // "version" picks config.Version ("" keeps sarama's default, V0_8_2_0). See
 // test/compat/sarama-1.22.test.ts.
@@ -115,6 +116,8 @@ func main() {
 		out, _ = json.Marshal(group(o))
 	case "simple":
 		out, _ = json.Marshal(simple(o))
+	case "admin":
+		out, _ = json.Marshal(admin(o))
 	default:
 		panic("unknown mode " + o.Mode)
 	}

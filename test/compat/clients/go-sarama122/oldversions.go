@@ -220,3 +220,34 @@ func simple(o options) (r runResult) {
 	om.Close()
 	return
 }
+
+// admin: sarama's ClusterAdmin creates the topic (CreateTopics v0 below config.Version 0.11, v1
+// below 1.0), describes it, deletes it (DeleteTopics v0 below 0.11).
+func admin(o options) (r runResult) {
+	cfg, err := config(o)
+	if err != nil {
+		r.Error = err.Error()
+		return
+	}
+	ca, err := sarama.NewClusterAdmin([]string{o.Bootstrap}, cfg)
+	if err != nil {
+		r.Error = err.Error()
+		return
+	}
+	defer ca.Close()
+	if err := ca.CreateTopic(o.Topic, &sarama.TopicDetail{NumPartitions: o.Partitions, ReplicationFactor: 1}, false); err != nil {
+		r.Error = "create: " + err.Error()
+		return
+	}
+	// DescribeTopics (Metadata): ListTopics needs DescribeConfigs, which sarama allows from 0.11 only.
+	topics, err := ca.DescribeTopics([]string{o.Topic})
+	if err != nil || len(topics) != 1 || topics[0].Err != sarama.ErrNoError {
+		r.Error = fmt.Sprintf("describe: %v %v", err, topics)
+		return
+	}
+	r.Committed = map[string]int64{"partitions": int64(len(topics[0].Partitions))}
+	if err := ca.DeleteTopic(o.Topic); err != nil {
+		r.Error = "delete: " + err.Error()
+	}
+	return
+}
