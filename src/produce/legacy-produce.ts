@@ -63,6 +63,7 @@ async function convertThenCheck(scope: ProduceScope, b: ProducedBatch): Promise<
   const converted = await upConvert(b.bytes!, settings.maxDecompressedBytes, settings.maxMessageBytes);
   if (!('batch' in converted)) return converted;
   b.bytes = converted.batch;
+  scope.ports.metrics.produceMessageConversions(b.topic.name, converted.count);
   const refused = checkHeader(scope, b) ?? refuseUnderReplicated(scope, b);
   if (refused !== null) return refused;
   // The records are at hand: the walk reads them instead of decompressing the batch just built.
@@ -81,6 +82,7 @@ async function convertThenCheck(scope: ProduceScope, b: ProducedBatch): Promise<
 export interface Converted {
   batch: Buffer;
   records: Buffer;
+  count: number;
 }
 
 /**
@@ -127,7 +129,7 @@ export async function upConvert(set: Buffer, maxDecompressedBytes: number, maxMe
   walkMessageSet(set, writer.visit, () => void walkMessageSet(inners[next++]!, writer.visit, NO_WRAPPER, { verifyCrc: false }), { verifyCrc: false });
   const timestamps = { base: sizing.baseTimestamp, max: sizing.maxTimestamp };
   const batch = await batchAroundRecords(writer.buf, sizing.count, timestamps, codec);
-  return { batch, records: writer.buf.subarray(BATCH_HEADER_SIZE) };
+  return { batch, records: writer.buf.subarray(BATCH_HEADER_SIZE), count: sizing.count };
 }
 
 const NO_WRAPPER = (): void => undefined;

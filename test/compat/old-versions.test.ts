@@ -171,6 +171,8 @@ describe('KIP-896 versions served for old clients', () => {
       [3, null, 'd', 1_700_000_000_000],
       [4, null, 'e', 1_700_000_000_005],
     ]);
+    // Counted as Kafka's ProduceMessageConversionsPerSec: the 5 converted records.
+    expect(broker.broker.metrics.render().toString()).toContain(`kafka_server_brokertopicmetrics_producemessageconversions_total{topic="${LEGACY}"} 5`);
     // The magic 1 timestamps index the records: ListOffsets v1 by time finds them.
     const lo: any = await raw(2, 1, { replicaId: -1, topics: [{ name: LEGACY, partitions: [{ partitionIndex: 0, timestamp: 1_700_000_000_001 }] }] });
     expect(lo.topics[0].partitions[0].offset).toBe(4);
