@@ -75,7 +75,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     where: [
       { scenario: 'api-versions', path: 'apis/*', when: ranges((r, k) => r[0] < k[0] && r[1] <= k[1]) },
       { scenario: 'list-offsets', path: 'v0', kafka: 'connection closed' },
-      ...['offsetCommitV1', 'offsetFetchV0', 'fetchV3'].map((path) => ({ scenario: 'unsupported-versions', path, runnel: 'answered', kafka: 'connection closed' })),
+      ...['offsetCommitV1', 'offsetFetchV0', 'fetchV3', 'createTopicsV0', 'deleteTopicsV0'].map((path) => ({ scenario: 'unsupported-versions', path, runnel: 'answered', kafka: 'connection closed' })),
     ],
   },
   {
