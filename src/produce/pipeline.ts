@@ -18,6 +18,9 @@
  *   10. append           in the partition's arrival order                         stages/append.ts
  *   11. acks wait        the write, bounded by timeout_ms                         stages/acks.ts
  *
+ * Produce v0-v2 carrying message format v0/v1 (old producers; Kafka 4 refuses them) take stage 4,
+ * then a conversion to one RecordBatch v2 (legacy-produce.ts), then stages 5-10 on the result.
+ *
  * Stages 1-3 read nothing of the batch and run once per request or topic (produce-scope.ts);
  * refusals that cost nothing come first, as Kafka authorizes before it reads a batch. A refusal
  * ends the batch's way: a CRC failure is never walked, an internal topic never decompressed.
