@@ -68,6 +68,9 @@ function fetchGroup(ctx: RequestContext, groups: GroupsPort, groupId: string, to
   return { ...r, offsets };
 }
 
+/** v0 requests whose __consumer_offsets check ran (handle() runs again for them once it did). */
+const offsetsTopicChecked = new WeakSet<OffsetFetchRequest>();
+
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   key: 9,
   minVersion: 0,
@@ -76,8 +79,57 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
     // v0 read ZooKeeper in Kafka 2.x, which any broker could do before a group coordinator existed
     // (pre-0.8.2 clients such as kafka-python with api_version 0.8.1 never look one up): create
     // __consumer_offsets first, as a commit or FindCoordinator would.
-    if (ctx.version === 0) return ctx.groups.ensureOffsetsTopic().then(() => answer(ctx, req), () => answer(ctx, req));
-    return answer(ctx, req);
+    if (ctx.version === 0 && !offsetsTopicChecked.has(req)) {
+      offsetsTopicChecked.add(req);
+      const again = () => this.handle(ctx, req);
+      return ctx.groups.ensureOffsetsTopic().then(again, again);
+    }
+    const v = ctx.version;
+    const groups = ctx.groups;
+    const requireStable = v >= 7 && req.requireStable;
+    if (v >= 8) {
+      return newOffsetFetchResponse({
+        throttleTimeMs: 0,
+        groups: req.groups.map((g) => {
+          const r = fetchGroup(ctx, groups, g.groupId, g.topics, requireStable);
+          return newOffsetFetchResponseGroup({
+            groupId: g.groupId,
+            errorCode: r.errorCode,
+            // A group error comes with no offsets, hence no topics.
+            topics: byTopic(r.offsets, r.errorCode === ErrorCode.NONE ? g.topics : null).map(([name, list]) =>
+              newOffsetFetchResponseGroupTopic({
+                name,
+                partitions: list.map((o) =>
+                  newOffsetFetchResponseGroupPartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
+                ),
+              }),
+            ),
+          });
+        }),
+      });
+    }
+    // v0-v1 have no null topic list (no "all topics").
+    const r = fetchGroup(ctx, groups, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
+    // Before v2 a group-level error can only be reported per partition.
+    const groupError = r.errorCode;
+    const offsets =
+      v < 2 && groupError !== ErrorCode.NONE
+        ? (req.topics ?? []).flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: groupError })))
+        : r.offsets;
+    // From v2 a group error comes with no offsets, hence no topics.
+    const requested = v >= 2 && groupError !== ErrorCode.NONE ? null : req.topics;
+    return newOffsetFetchResponse({
+      throttleTimeMs: 0,
+      errorCode: groupError,
+      topics: byTopic(offsets, requested).map(([name, list]) =>
+        newOffsetFetchResponseTopic({
+          name,
+          partitions: list.map((o) =>
+            newOffsetFetchResponsePartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
+          ),
+        }),
+      ),
+    });
   },
   errorResponse(ctx, req, code) {
     if (ctx.version >= 8) return newOffsetFetchResponse({ groups: req.groups.map((g) => newOffsetFetchResponseGroup({ groupId: g.groupId, errorCode: code, topics: [] })) });
@@ -92,53 +144,3 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
     });
   },
 });
-
-/** The offsets asked for, in the request's version. */
-function answer(ctx: RequestContext, req: OffsetFetchRequest): OffsetFetchResponse {
-  const v = ctx.version;
-  const groups = ctx.groups;
-  const requireStable = v >= 7 && req.requireStable;
-  if (v >= 8) {
-    return newOffsetFetchResponse({
-      throttleTimeMs: 0,
-      groups: req.groups.map((g) => {
-        const r = fetchGroup(ctx, groups, g.groupId, g.topics, requireStable);
-        return newOffsetFetchResponseGroup({
-          groupId: g.groupId,
-          errorCode: r.errorCode,
-          // A group error comes with no offsets, hence no topics.
-          topics: byTopic(r.offsets, r.errorCode === ErrorCode.NONE ? g.topics : null).map(([name, list]) =>
-            newOffsetFetchResponseGroupTopic({
-              name,
-              partitions: list.map((o) =>
-                newOffsetFetchResponseGroupPartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
-              ),
-            }),
-          ),
-        });
-      }),
-    });
-  }
-  // v0-v1 have no null topic list (no "all topics").
-  const r = fetchGroup(ctx, groups, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
-  // Before v2 a group-level error can only be reported per partition.
-  const groupError = r.errorCode;
-  const offsets =
-    v < 2 && groupError !== ErrorCode.NONE
-      ? (req.topics ?? []).flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: groupError })))
-      : r.offsets;
-  // From v2 a group error comes with no offsets, hence no topics.
-  const requested = v >= 2 && groupError !== ErrorCode.NONE ? null : req.topics;
-  return newOffsetFetchResponse({
-    throttleTimeMs: 0,
-    errorCode: groupError,
-    topics: byTopic(offsets, requested).map(([name, list]) =>
-      newOffsetFetchResponseTopic({
-        name,
-        partitions: list.map((o) =>
-          newOffsetFetchResponsePartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
-        ),
-      }),
-    ),
-  });
-}
