@@ -60,6 +60,8 @@ function countErrorCodes(obj: object, out: Map<number, number>, depth: number): 
 /** What request handlers count (the data path: once per appended batch, once per partition read). */
 export interface DataMetrics {
   messagesIn(topic: string, records: number, bytes: number): void;
+  /** Records of an old producer's message format v0/v1 converted to RecordBatch v2 (Produce v0-v2). */
+  produceMessageConversions(topic: string, records: number): void;
   bytesOut(topic: string, bytes: number): void;
 }
 
@@ -76,6 +78,7 @@ export class Metrics implements DataMetrics, RequestMetrics, AuthenticationMetri
   readonly messagesInCounter: TopicCounter;
   readonly bytesInCounter: TopicCounter;
   readonly bytesOutCounter: TopicCounter;
+  readonly produceConversionsCounter: TopicCounter;
   /** Per API key (an array: keys are small integers). */
   private readonly apis: Array<ApiStats | undefined> = [];
   private readonly connectionsCreated = new Map<string, number>();
@@ -88,11 +91,12 @@ export class Metrics implements DataMetrics, RequestMetrics, AuthenticationMetri
     this.messagesInCounter = new TopicCounter(limits.maxLabelValues);
     this.bytesInCounter = new TopicCounter(limits.maxLabelValues);
     this.bytesOutCounter = new TopicCounter(limits.maxLabelValues);
+    this.produceConversionsCounter = new TopicCounter(limits.maxLabelValues);
   }
 
   /** Drops a deleted topic's series (and frees its place under the cap). */
   topicDeleted(topic: string): void {
-    for (const c of [this.messagesInCounter, this.bytesInCounter, this.bytesOutCounter]) c.byTopic.delete(topic);
+    for (const c of [this.messagesInCounter, this.bytesInCounter, this.bytesOutCounter, this.produceConversionsCounter]) c.byTopic.delete(topic);
   }
 
   messagesIn(topic: string, records: number, bytes: number): void {
@@ -102,6 +106,10 @@ export class Metrics implements DataMetrics, RequestMetrics, AuthenticationMetri
 
   bytesOut(topic: string, bytes: number): void {
     this.bytesOutCounter.add(topic, bytes);
+  }
+
+  produceMessageConversions(topic: string, records: number): void {
+    this.produceConversionsCounter.add(topic, records);
   }
 
   /** A request finished after `seconds`; `response` (null when none is sent) is scanned for error codes. */
@@ -148,6 +156,11 @@ export class Metrics implements DataMetrics, RequestMetrics, AuthenticationMetri
     topicCounter('kafka_server_brokertopicmetrics_messagesin_total', 'Records appended.', this.messagesInCounter);
     topicCounter('kafka_server_brokertopicmetrics_bytesin_total', 'Record batch bytes appended.', this.bytesInCounter);
     topicCounter('kafka_server_brokertopicmetrics_bytesout_total', 'Record batch bytes sent to consumers.', this.bytesOutCounter);
+    topicCounter(
+      'kafka_server_brokertopicmetrics_producemessageconversions_total',
+      'Records of old producers (Produce v0-v2, message format v0/v1) converted to RecordBatch v2 on the way in (Kafka ProduceMessageConversionsPerSec): non-zero means clients that Kafka 4 refuses.',
+      this.produceConversionsCounter,
+    );
 
     const apis = this.apis.map((s, key) => ({ s, key, name: API_CODECS.get(key)?.name ?? String(key) })).filter((a) => a.s !== undefined) as Array<{ s: ApiStats; key: number; name: string }>;
     w.family('kafka_network_requestmetrics_requests_total', 'counter', 'Requests handled, by API.');

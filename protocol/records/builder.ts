@@ -182,6 +182,25 @@ export async function buildBatch(records: readonly RecordInput[], options: Batch
   return out;
 }
 
+/**
+ * The batch around records a converter wrote itself (src/produce/legacy-produce.ts writes them
+ * straight into one buffer instead of one object per record): `buf` holds `count` records from
+ * byte BATCH_HEADER_SIZE on, offset deltas 0..count-1. Uncompressed: the header is written into
+ * `buf` and `buf` returned; else the records are compressed into a new buffer.
+ */
+export async function batchAroundRecords(buf: Buffer, count: number, timestamps: { base: number; max: number }, codec: CompressionType): Promise<Buffer> {
+  const p: Prepared = { records: [], size: buf.length - BATCH_HEADER_SIZE, baseTimestamp: timestamps.base, maxTimestamp: timestamps.max, lastOffsetDelta: count - 1 };
+  if (codec === CompressionType.None) {
+    writeHeader(buf, p, count, codec, {});
+    return buf;
+  }
+  const payload = await compress(codec, buf.subarray(BATCH_HEADER_SIZE));
+  const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + payload.length);
+  payload.copy(out, BATCH_HEADER_SIZE);
+  writeHeader(out, p, count, codec, {});
+  return out;
+}
+
 export interface ControlBatchOptions {
   producerId: number;
   producerEpoch: number;

@@ -22,7 +22,15 @@ export interface OffsetCommitRequest {
   groupInstanceId: string | null;
   /** OffsetCommit v2-v4 retention time; -1: the broker's retention. */
   retentionTimeMs: number;
-  offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
+  offsets: Array<{
+    topic: string;
+    partition: number;
+    offset: number;
+    leaderEpoch: number;
+    metadata: string | null;
+    /** OffsetCommit v1's per-partition commit time; absent or -1: the broker's clock. */
+    commitTimestamp?: number;
+  }>;
 }
 
 export interface FetchedOffset {
@@ -126,7 +134,8 @@ async function storeOffsets(coord: GroupCoordinator, group: Group, req: OffsetCo
       offset: o.offset,
       leaderEpoch: o.leaderEpoch,
       metadata,
-      commitTimestamp: now,
+      // Kafka 2.x kept an explicit v1 commit timestamp (it is what retention counts from).
+      commitTimestamp: o.commitTimestamp === undefined || o.commitTimestamp === -1 ? now : o.commitTimestamp,
       expireTimestamp: req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : -1,
     };
     records.push({ key: encodeOffsetCommitKey(group.groupId, o.topic, o.partition), value: encodeOffsetCommitValue(value) });

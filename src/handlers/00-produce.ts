@@ -1,5 +1,5 @@
 /**
- * Produce (key 0), versions advertised 0-11, served 3-11.
+ * Produce (key 0), versions 0-11.
  *
  * Every partition's batch goes through the produce pipeline (src/produce/pipeline.ts), which holds
  * the stages and their order; this handler decodes, builds one ProducedBatch per partition, runs
@@ -29,9 +29,10 @@
  * batch on a topic without recompression appends before the handler returns, with no promise made
  * on the way; compressed batches wait for their decompression in that order.
  *
- * Client traps: librdkafka enables compression only when Produce v0 is advertised, so v0-2 are
- * advertised and answered with UNSUPPORTED_VERSION per partition (they would carry the old message
- * formats). sarama 1.22 writes maxTimestamp -1 (repaired, see above). With acks=0 no response is
+ * Client traps: librdkafka enables compression only when Produce v0 is advertised. v0-v2 (removed
+ * by Kafka 4.0, KIP-896; sarama 1.22 sends v0 with its default config) carry message format v0/v1,
+ * converted to a RecordBatch v2 before the stages above (produce/legacy-produce.ts); Kafka 4
+ * closes the connection on them. sarama 1.22 writes maxTimestamp -1 (repaired, see above). With acks=0 no response is
  * sent: a failed partition closes the connection so the client notices, as Kafka does.
  *
  * Version notes: v2+ log_append_time, v5+ log_start_offset, v7+ zstd, v8+ record errors and error

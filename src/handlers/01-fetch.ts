@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), versions 4-12.
+ * Fetch (key 1), versions 0-12.
  *
  * For each partition: the record batches from the one holding fetch_offset, bounded by the high
  * watermark, partition_max_bytes and the request's max_bytes — except that the first partition
@@ -66,7 +66,15 @@
  * A partition that fails (those errors, OFFSET_OUT_OF_RANGE, a storage error) is answered, as Kafka
  * does, with high watermark, last stable offset and log start offset -1.
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).
- * Version notes: v4 isolation level, LSO and aborted transactions; v5 log start offset; v7
+ * Version notes: v0-v3 (removed by Kafka 4.0, KIP-896) are served for old clients still shipped by
+ * distributions (sarama 1.22 sends v0 with its default config.Version, v3 from V0_10_1_0 — the
+ * consumer groups' minimum is V0_10_2_0). They get the stored record batches (magic 2) as they
+ * are: Kafka 2.x down-converted them to message format v0/v1, which costs a decode and re-encode
+ * of every record; the clients that still send these versions (sarama 1.22, kafka-python 2.0.2,
+ * librdkafka) read the format from each batch's magic byte and accept v2 batches, so we never
+ * convert. v0-v2 have no request max_bytes (fetch.max.bytes bounds them) and get the v3+ rule for
+ * an oversized first batch (a whole batch rather than a truncated one). v1 throttle time, v3
+ * max_bytes, v4 isolation level, LSO and aborted transactions; v5 log start offset; v7
  * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible.
  */
 import {
@@ -433,7 +441,7 @@ function respond(ctx: RequestContext, reads: PartitionRead[], fromFollower: bool
 
 export default defineHandler<FetchRequest, FetchResponse>({
   key: 1,
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 12,
   async handle(ctx, req) {
     if (ctx.version >= 7) {

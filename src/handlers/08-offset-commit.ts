@@ -1,5 +1,5 @@
 /**
- * OffsetCommit (key 8), versions 2-9.
+ * OffsetCommit (key 8), versions 0-9.
  *
  * Stores a group's committed offsets in __consumer_offsets and answers once they are durable.
  * Members commit with their generation (UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION /
@@ -7,10 +7,16 @@
  * a simple commit, allowed only while the group has no members. Unknown partitions get
  * UNKNOWN_TOPIC_OR_PARTITION, metadata over offset.metadata.max.bytes OFFSET_METADATA_TOO_LARGE.
  *
- * Version notes: v0-v1 are not served (pre-0.9 clients). v2-v4 carry a retention time (stored as
- * an expire timestamp, value version 1, as Kafka). v3 throttle, v5 drops retention, v6 leader
- * epoch, v7 group.instance.id, v8 flexible, v9 (KIP-848 member epoch) is the generation for
- * classic groups.
+ * Version notes: v0-v1 were removed by Kafka 4.0 (KIP-896) but are served here because clients
+ * still shipped by distributions send them (sarama 1.22 commits with v1 whatever its
+ * config.Version; docs/compatibility.md). v0 has no generation or member id: a simple commit
+ * (Kafka 2.x wrote v0 commits to ZooKeeper; with no ZooKeeper they go to __consumer_offsets like
+ * every other commit, and OffsetFetch v0 reads them from there). v1 adds generation, member id and
+ * a per-partition commit timestamp: -1 means "now", anything else is stored as the commit time,
+ * as Kafka 2.1-2.8 did (value version 3, no expire timestamp). v2-v4 carry a retention time
+ * (stored as an expire timestamp, value version 1, as Kafka). v3 throttle, v5 drops retention, v6
+ * leader epoch, v7 group.instance.id, v8 flexible, v9 (KIP-848 member epoch) is the generation
+ * for classic groups.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
  * (GROUP_AUTHORIZATION_FAILED for every partition), then READ on each topic
@@ -29,7 +35,7 @@ import { AclOperation, canGroup, topicDecisions } from './authz.js';
 
 export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   key: 8,
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.version;
@@ -41,7 +47,14 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
     for (const t of req.topics) {
       if (!readable(t.name)) continue;
       for (const p of t.partitions) {
-        offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata });
+        offsets.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+          metadata: p.committedMetadata,
+          commitTimestamp: v === 1 ? p.commitTimestamp : -1,
+        });
       }
     }
     const codes = offsets.length === 0 && req.topics.length > 0 ? [] : await ctx.groups.commitOffsets({

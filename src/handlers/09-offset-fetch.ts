@@ -1,5 +1,5 @@
 /**
- * OffsetFetch (key 9), versions 1-9.
+ * OffsetFetch (key 9), versions 0-9.
  *
  * A group's committed offsets: for the requested partitions (offset -1 and empty metadata where
  * nothing is committed, including unknown topics), or for every partition with a commit when the
@@ -7,7 +7,9 @@
  * consumers use Kafka only for storage. requireStable (v7+) answers UNSTABLE_OFFSET_COMMIT for a
  * partition whose commit is still being written.
  *
- * Version notes: v0 (ZooKeeper offsets) is not served. v2 top-level error and null = all topics,
+ * Version notes: v0 (removed by Kafka 4.0, KIP-896; Kafka 2.x read it from ZooKeeper) is served
+ * from __consumer_offsets exactly as v1, so it finds what OffsetCommit v0/v1 stored (old clients
+ * still shipped by distributions; docs/compatibility.md). v2 top-level error and null = all topics,
  * v3 throttle, v5 leader epoch, v6 flexible, v7 requireStable, v8 several groups per request,
  * v9 member id/epoch (KIP-848; ignored for classic groups).
  *
@@ -66,11 +68,22 @@ function fetchGroup(ctx: RequestContext, groups: GroupsPort, groupId: string, to
   return { ...r, offsets };
 }
 
+/** v0 requests whose __consumer_offsets check ran (handle() runs again for them once it did). */
+const offsetsTopicChecked = new WeakSet<OffsetFetchRequest>();
+
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   key: 9,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 9,
   handle(ctx, req) {
+    // v0 read ZooKeeper in Kafka 2.x, which any broker could do before a group coordinator existed
+    // (pre-0.8.2 clients such as kafka-python with api_version 0.8.1 never look one up): create
+    // __consumer_offsets first, as a commit or FindCoordinator would.
+    if (ctx.version === 0 && !offsetsTopicChecked.has(req)) {
+      offsetsTopicChecked.add(req);
+      const again = () => this.handle(ctx, req);
+      return ctx.groups.ensureOffsetsTopic().then(again, again);
+    }
     const v = ctx.version;
     const groups = ctx.groups;
     const requireStable = v >= 7 && req.requireStable;
@@ -95,7 +108,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
         }),
       });
     }
-    // v1 has no null topic list (no "all topics").
+    // v0-v1 have no null topic list (no "all topics").
     const r = fetchGroup(ctx, groups, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), requireStable);
     // Before v2 a group-level error can only be reported per partition.
     const groupError = r.errorCode;

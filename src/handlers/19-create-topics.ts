@@ -1,5 +1,5 @@
 /**
- * CreateTopics (key 19), versions 2-7.
+ * CreateTopics (key 19), versions 0-7.
  *
  * Creates each topic with its partitions (default num.partitions for -1), replication factor (-1:
  * default.replication.factor; a single node takes only 1, a cluster at most its live brokers,
@@ -10,7 +10,9 @@
  * All topics of a request are recorded with one metadata write. More partitions in one request
  * than runnel.max.partitions.per.request (10,000, Kafka's limit) refuses every topic with
  * POLICY_VIOLATION; a topic above runnel.max.partitions.per.topic gets INVALID_PARTITIONS.
- * v5+ returns partitions, replication factor and the resulting configs; v7 the topic id.
+ * v1 validate_only and error messages, v2 throttle time, v5+ returns partitions, replication factor
+ * and the resulting configs; v7 the topic id. v0-v1 (removed by Kafka 4.0, KIP-896) are served
+ * for sarama 1.22's ClusterAdmin below config.Version 1.0 (docs/compatibility.md).
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): CREATE on the cluster or
  * on each topic (TOPIC_AUTHORIZATION_FAILED); configs returned only with DESCRIBE_CONFIGS.
@@ -28,7 +30,7 @@ import { AclOperation, canCluster, canTopic } from './authz.js';
 
 export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   key: 19,
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 7,
   async handle(ctx, req) {
     const counts = new Map<string, number>();

@@ -1,7 +1,9 @@
 /**
- * DeleteTopics (key 20), versions 1-6.
+ * DeleteTopics (key 20), versions 0-6.
  *
- * Deletes topics by name (v0-5 topic_names; v6 topics by name or id). Partition logs are removed
+ * Deletes topics by name (v0-5 topic_names; v6 topics by name or id). v0 (removed by Kafka 4.0,
+ * KIP-896; no throttle time) is served for sarama 1.22's ClusterAdmin below config.Version 0.11
+ * (docs/compatibility.md). Partition logs are removed
  * after readers holding their segments finish. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION
  * (UNKNOWN_TOPIC_ID when named by id); the broker's state topics INVALID_TOPIC_EXCEPTION. All topics
  * of a request are removed from the metadata with one write.
@@ -27,7 +29,7 @@ function requested(req: DeleteTopicsRequest, v: number): Array<{ name: string | 
 
 export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   key: 20,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 6,
   async handle(ctx, req) {
     // Resolve ids to names first; every named topic is then deleted with one metadata write.

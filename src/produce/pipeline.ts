@@ -18,6 +18,9 @@
  *   10. append           in the partition's arrival order                         stages/append.ts
  *   11. acks wait        the write, bounded by timeout_ms                         stages/acks.ts
  *
+ * Produce v0-v2 carrying message format v0/v1 (old producers; Kafka 4 refuses them) take stage 4,
+ * then a conversion to one RecordBatch v2 (legacy-produce.ts), then stages 5-10 on the result.
+ *
  * Stages 1-3 read nothing of the batch and run once per request or topic (produce-scope.ts);
  * refusals that cost nothing come first, as Kafka authorizes before it reads a batch. A refusal
  * ends the batch's way: a CRC failure is never walked, an internal topic never decompressed.
@@ -45,6 +48,7 @@ import type { ProducedBatch } from './produced-batch.js';
 import type { ProduceScope } from './produce-scope.js';
 import type { Refusal } from './refusal.js';
 import { appendInOrder } from './stages/append.js';
+import { FIRST_RECORD_BATCH_VERSION, isLegacyMessageSet, runLegacyPipeline } from './legacy-produce.js';
 import { checkHeader } from './stages/header.js';
 import { planRecompression, recompress } from './stages/recompress.js';
 import { walkRecords } from './stages/records.js';
@@ -56,6 +60,8 @@ import { refuseUnderReplicated, resolvePartition } from './stages/target.js';
  * in its partition's append order (`b.appending`); the acks wait is stages/acks.ts whenAnswered.
  */
 export function runPipeline(scope: ProduceScope, b: ProducedBatch): void {
+  // Produce v0-v2 with message format v0/v1: converted to a RecordBatch v2 first (legacy-produce.ts).
+  if (scope.version < FIRST_RECORD_BATCH_VERSION && isLegacyMessageSet(scope.version, b.bytes)) return runLegacyPipeline(scope, b);
   // 1-5: from the request, the topic and the header.
   const refused = b.topic.refusal ?? resolvePartition(scope, b) ?? checkHeader(scope, b) ?? refuseUnderReplicated(scope, b);
   if (refused !== null) return b.refuse(refused);

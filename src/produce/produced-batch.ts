@@ -111,6 +111,14 @@ export class ProducedBatch {
     return null;
   }
 
+  /**
+   * The records block of a compressed batch the broker built itself from records it holds (Produce
+   * v0-v2 conversion, legacy-produce.ts): decompress() then has nothing to do.
+   */
+  holdRecords(block: Buffer): void {
+    this.block = block;
+  }
+
   /** The records as uncompressed bytes (see the header); a compressed batch must be decompressed first. */
   records(): Buffer {
     if (this.block !== null) return this.block;

@@ -70,11 +70,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'old-api-versions',
-    what: 'Runnel still serves old versions Kafka 4 removed (KIP-896): ListOffsets v0, OffsetForLeaderEpoch v0-1, DescribeAcls/CreateAcls/DeleteAcls v0, DescribeConfigs v0, DescribeLogDirs v0.',
+    what: 'Runnel still serves old versions Kafka 4 removed (KIP-896): Produce v0-2 (message format v0/v1 converted on the way in), Fetch v0-3, ListOffsets v0, OffsetCommit v0-1, OffsetFetch v0, CreateTopics v0-1, DeleteTopics v0, OffsetForLeaderEpoch v0-1, DescribeAcls/CreateAcls/DeleteAcls v0, DescribeConfigs v0, DescribeLogDirs v0.',
     why: 'Old clients still in use (kafka-python 2.0.2, sarama 1.22, Debian\'s librdkafka) speak them.',
     where: [
       { scenario: 'api-versions', path: 'apis/*', when: ranges((r, k) => r[0] < k[0] && r[1] <= k[1]) },
       { scenario: 'list-offsets', path: 'v0', kafka: 'connection closed' },
+      ...['offsetCommitV1', 'offsetFetchV0', 'fetchV3', 'createTopicsV0', 'deleteTopicsV0'].map((path) => ({ scenario: 'unsupported-versions', path, runnel: 'answered', kafka: 'connection closed' })),
     ],
   },
   {
@@ -134,9 +135,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- requests and answers -----------------------------------------------------------------
   {
     id: 'produce-v0-v2-answered',
-    what: 'A Produce v0-v2 request gets UNSUPPORTED_VERSION per partition; Kafka 4.4 closes the connection.',
-    why: 'Both advertise v0 (librdkafka enables compression only then) and serve v3+; an error code tells an old client why, a closed connection does not.',
-    where: [{ scenario: 'unsupported-versions', path: 'produceV2', runnel: [['UNSUPPORTED_VERSION']], kafka: 'connection closed' }],
+    what: 'A Produce v0-v2 request is served like v3+ (message format v0/v1 converted to a RecordBatch v2 first), so a topic that does not exist gets UNKNOWN_TOPIC_OR_PARTITION; Kafka 4.4 advertises v0 but closes the connection.',
+    why: 'Both advertise v0 (librdkafka enables compression only then); producers still shipped by distributions send v0-v2 (sarama 1.22 with its default config), which Kafka 2.x served.',
+    where: [{ scenario: 'unsupported-versions', path: 'produceV2', runnel: [['UNKNOWN_TOPIC_OR_PARTITION']], kafka: 'connection closed' }],
   },
   {
     id: 'produce-null-records',

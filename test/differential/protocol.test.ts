@@ -71,6 +71,20 @@ describe.skipIf(!apacheKafkaAvailable())('differential: protocol', () => {
         const r = await c.request(0, 2, { acks: -1, timeoutMs: 1000, topicData: [newProduceRequestTopic({ name: uniq('v2'), partitionData: [newProduceRequestPartition({ index: 0, records })] })] });
         return r === null ? 'connection closed' : r.responses.map((x: any) => x.partitionResponses.map((p: any) => err(p.errorCode)));
       }),
+      // Versions Kafka 4.0 removed (KIP-896) that sarama 1.22 sends: a simple commit of an unknown
+      // topic, an offset fetch, a fetch, its ClusterAdmin's topic creation and deletion.
+      ...Object.fromEntries(
+        await Promise.all(
+          ([
+            ['offsetCommitV1', 8, 1, { groupId: 'g', topics: [{ name: uniq('nope'), partitions: [{ partitionIndex: 0, committedOffset: 1, commitTimestamp: -1, committedMetadata: '' }] }] }],
+            ['offsetFetchV0', 9, 0, { groupId: 'g', topics: [{ name: uniq('nope'), partitionIndexes: [0] }] }],
+            ['fetchV3', 1, 3, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1000, topics: [{ topic: uniq('nope'), partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1000 }] }] }],
+            // 0 partitions: answered (INVALID_PARTITIONS) without creating a topic the Metadata scenario would list.
+            ['createTopicsV0', 19, 0, { topics: [{ name: uniq('ct0'), numPartitions: 0, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000 }],
+            ['deleteTopicsV0', 20, 0, { topicNames: [uniq('nope')], timeoutMs: 5000 }],
+          ] as const).map(async ([name, key, version, body]) => [name, await withRaw(t, async (c) => ((await c.request(key, version, body)) === null ? 'connection closed' : 'answered'))] as const),
+        ),
+      ),
     }));
     expectSame('unsupported-versions', obs);
   });

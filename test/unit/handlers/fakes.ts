@@ -367,6 +367,11 @@ export class RecordingMetrics implements DataMetrics {
   bytesOut(topic: string, bytes: number): void {
     this.bytesOutByTopic.set(topic, (this.bytesOutByTopic.get(topic) ?? 0) + bytes);
   }
+
+  readonly conversions = new Map<string, number>();
+  produceMessageConversions(topic: string, records: number): void {
+    this.conversions.set(topic, (this.conversions.get(topic) ?? 0) + records);
+  }
 }
 
 const notUsed = (what: string) => () => {

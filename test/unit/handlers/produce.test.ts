@@ -68,14 +68,15 @@ describe('Produce', () => {
     expect(b.partitions.get('t', 0)!.highWatermark).toBe(0);
   });
 
-  it('answers v0-v2 (advertised only) with UNSUPPORTED_VERSION and invalid acks with INVALID_REQUIRED_ACKS', async () => {
+  it('takes a RecordBatch v2 in Produce v0-v2 (as Kafka 2.x did) and answers invalid acks with INVALID_REQUIRED_ACKS', async () => {
     b = fakeBroker();
     b.topics.add('t', 1);
-    const old = await b.handle<ProduceResponse>(PRODUCE, 2, produce({ t: [[0, records(['a'])]] }));
-    expect(outcome(old)['t-0']!.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     const acks = await b.handle<ProduceResponse>(PRODUCE, 9, produce({ t: [[0, records(['a'])]] }, 2));
     expect(outcome(acks)['t-0']!.errorCode).toBe(ErrorCode.INVALID_REQUIRED_ACKS);
     expect(b.partitions.get('t', 0)!.highWatermark).toBe(0);
+    const old = await b.handle<ProduceResponse>(PRODUCE, 2, produce({ t: [[0, records(['a'])]] }));
+    expect(outcome(old)['t-0']!.errorCode).toBe(ErrorCode.NONE);
+    expect(b.partitions.get('t', 0)!.highWatermark).toBe(1);
   });
 
   it('answers a null record set with a per-partition error, not a crash', async () => {

@@ -1,10 +1,23 @@
 // sarama 1.22 (Debian 12's golang-github-shopify-sarama-dev, github.com/Shopify/sarama v1.22.1)
-// against a broker: produces records with chosen timestamps, then asks for offsets by timestamp
-// (ListOffsets v1), and prints one JSON line. sarama 1.22 writes record batches whose header
-// maxTimestamp is -1, so a broker that stores the header as sent answers -1 for every timestamp
-// (test/compat/sarama-1.22.test.ts).
+// against a broker, printing one JSON line. Modes (the "mode" option):
+//
+//   - "" (timestamps): produces records with chosen timestamps, then asks for offsets by timestamp
+//     (ListOffsets v1). sarama 1.22 writes record batches whose header maxTimestamp is -1, so a
+//     broker that stores the header as sent answers -1 for every timestamp.
+//   - "produce": produces values prefix+i, round robin over the partitions.
+//   - "group": a consumer group member (sarama.NewConsumerGroup) that consumes until it has seen
+//     "count" records, marking each, then closes (which commits: OffsetCommit v1, the version
+//     sarama 1.22 always uses). The group needs config.Version >= 0.10.2.
+//   - "simple": sarama's default config (V0_8_2_0): a partition consumer per partition (Fetch v0)
+//     starting at the offset manager's committed offset (OffsetFetch v1), marking each record and
+//     committing on close (OffsetCommit v1) — the pre-group way to keep offsets.
+//   - "admin": ClusterAdmin creates, lists and deletes the topic (CreateTopics v0/v1, DeleteTopics v0).
+//
+// "version" picks config.Version ("" keeps sarama's default, V0_8_2_0). See
+// test/compat/sarama-1.22.test.ts.
 //
 //	compat-sarama122 '{"bootstrap":"127.0.0.1:9092","topic":"t","base":1700000000000,"deltas":[0,5,2],"queries":[0,3,6]}'
+//	compat-sarama122 '{"mode":"group","bootstrap":"127.0.0.1:9092","topic":"t","group":"g","version":"2.1.0","count":10}'
 package main
 
 import (
@@ -17,6 +30,12 @@ import (
 )
 
 type options struct {
+	Mode        string  `json:"mode"`
+	Version     string  `json:"version"`
+	Group       string  `json:"group"`
+	Count       int     `json:"count"`
+	Partitions  int32   `json:"partitions"`
+	Prefix      string  `json:"prefix"`
 	Bootstrap   string  `json:"bootstrap"`
 	Topic       string  `json:"topic"`
 	Base        int64   `json:"base"`
@@ -87,6 +106,20 @@ func main() {
 	if err := json.Unmarshal([]byte(os.Args[1]), &o); err != nil {
 		panic(err)
 	}
-	out, _ := json.Marshal(run(o))
+	var out []byte
+	switch o.Mode {
+	case "":
+		out, _ = json.Marshal(run(o))
+	case "produce":
+		out, _ = json.Marshal(produce(o))
+	case "group":
+		out, _ = json.Marshal(group(o))
+	case "simple":
+		out, _ = json.Marshal(simple(o))
+	case "admin":
+		out, _ = json.Marshal(admin(o))
+	default:
+		panic("unknown mode " + o.Mode)
+	}
 	fmt.Println(string(out))
 }
