@@ -21,6 +21,7 @@ import { PatternType, PermissionType } from '../../src/security/acl-model.js';
 import { AclOperation, AclResourceType } from '../../src/security/authorizer.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { saslLogin } from '../helpers/sasl.js';
 
 export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 /** The broker settings both targets run the matrix with. */
@@ -51,6 +52,27 @@ export const ADMIN_PLAINTEXT: Identity = {
   host: '127.0.0.1',
   connect: (to) => RawClient.connect(to.host, to.port, '127.0.0.1'),
 };
+
+/**
+ * A SASL_SSL identity: a TLS connection trusting `ca`, then SaslHandshake + SaslAuthenticate with
+ * `mechanism` (PLAIN or SCRAM-SHA-256/512). Its ACLs name host `*` (the principal tells it apart).
+ */
+export function saslSslIdentity(user: string, password: string, mechanism: string, ca: Buffer): Identity {
+  return {
+    principal: `User:${user}`,
+    host: '*',
+    async connect(to) {
+      const c = await RawClient.connectTls(to.host, to.port, { ca: [ca] });
+      c.responseTimeoutMs = 15000;
+      const r = await saslLogin(c, mechanism, user, password);
+      if (r?.errorCode !== ErrorCode.NONE) {
+        c.close();
+        throw new Error(`${user} could not log in with ${mechanism}: ${JSON.stringify(r)}`);
+      }
+      return c;
+    },
+  };
+}
 
 export const { TOPIC, GROUP, TRANSACTIONAL_ID, CLUSTER } = AclResourceType;
 export const Op = AclOperation;
@@ -85,10 +107,20 @@ export class AclEnv {
     private readonly stopTarget: () => Promise<void>,
   ) {}
 
-  /** A Runnel broker with the matrix's config. */
-  static async runnel(identity = ANONYMOUS_PLAINTEXT, admin = ADMIN_PLAINTEXT): Promise<AclEnv> {
-    const broker = await startTestBroker({ config: { ...MATRIX_BROKER_CONFIG, 'group.initial.rebalance.delay.ms': 0 } });
-    return AclEnv.over({ host: broker.host, port: broker.port }, identity, admin, broker, () => broker.cleanup());
+  /**
+   * A Runnel broker with the matrix's config (plus `config`: listeners, SASL, TLS), reached at its
+   * first advertised listener.
+   */
+  static async runnel(identity = ANONYMOUS_PLAINTEXT, admin = ADMIN_PLAINTEXT, config: Record<string, string | number | boolean> = {}): Promise<AclEnv> {
+    const listeners = 'listeners' in config ? { host: undefined, port: undefined } : {};
+    const broker = await startTestBroker({ ...listeners, config: { ...MATRIX_BROKER_CONFIG, 'group.initial.rebalance.delay.ms': 0, ...config } });
+    const at = broker.broker.advertised[0]!;
+    try {
+      return await AclEnv.over({ host: at.host, port: at.port }, identity, admin, broker, () => broker.cleanup());
+    } catch (e) {
+      await broker.cleanup();
+      throw e;
+    }
   }
 
   /** Any broker started with MATRIX_BROKER_CONFIG (Apache Kafka in the differential test). */
@@ -115,18 +147,22 @@ export class AclEnv {
     });
   }
 
-  /** Removes every ACL of the identity's host. */
+  /** Removes every ACL of the identity (its principal at its host). */
   async revokeAll(): Promise<void> {
-    const filter = { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: this.identity.host, operation: ANY, permissionType: ANY };
+    const filter = { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: this.identity.principal, hostFilter: this.identity.host, operation: ANY, permissionType: ANY };
     const r = await this.request(31, 3, { filters: [filter] }, this.admin);
     if (r.filterResults[0].errorCode !== ErrorCode.NONE) throw new Error(`revoke failed: ${errorName(r.filterResults[0].errorCode)}`);
     if (r.filterResults[0].matchingAcls.length > 0) await this.settle(async () => (await this.describe()).length === 0);
   }
 
   /** The identity's ACLs (DescribeAcls as the admin). */
-  async describe(host: string | null = this.identity.host): Promise<Array<{ resourceType: number; resourceName: string; acls: unknown[] }>> {
-    const r = await this.request(29, 3, { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: host, operation: ANY, permissionType: ANY }, this.admin);
-    return r.resources;
+  async describe(who: Identity = this.identity): Promise<Array<{ resourceType: number; resourceName: string; acls: unknown[] }>> {
+    return (await this.describeAcls(who)).resources;
+  }
+
+  /** The whole DescribeAcls v3 response for `who`'s ACLs (as the admin). */
+  async describeAcls(who: Identity = this.identity): Promise<any> {
+    return this.request(29, 3, { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: who.principal, hostFilter: who.host, operation: ANY, permissionType: ANY }, this.admin);
   }
 
   /** Sends one request on a fresh connection (as the identity unless `as` is given). */
@@ -157,7 +193,7 @@ export class AclEnv {
   private async adminAcls(_op: 'create', grants: Grant[]): Promise<void> {
     const r = await this.request(30, 3, { creations: grants.map((g) => this.creation(g, this.admin)) }, this.admin);
     for (const x of r.results) if (x.errorCode !== ErrorCode.NONE) throw new Error(`admin ACLs: ${errorName(x.errorCode)} ${x.errorMessage}`);
-    await this.settle(async () => (await this.describe(this.admin.host)).length >= grants.length);
+    await this.settle(async () => (await this.describe(this.admin)).length >= grants.length);
   }
 
   /**
