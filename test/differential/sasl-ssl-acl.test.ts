@@ -5,7 +5,8 @@
  * created with AlterUserScramCredentials, StandardAuthorizer with super.users — then the same
  * sequence on both, over SASL_SSL only:
  *   - logins: good, wrong password, unknown user, mechanism not enabled, a token of the wrong
- *     mechanism, a plaintext client on the TLS port (raw frames), and kafkajs's view of them;
+ *     mechanism, a plaintext client on the TLS port (raw frames), and kafkajs's and librdkafka's
+ *     view of them (librdkafka also: the topics it may describe, a refused and an allowed produce);
  *   - every row of the ACL matrix (test/security/acl-cases.ts) as User:alice logged in with
  *     SCRAM-SHA-512: the refused response compared field by field, and both serve it once granted;
  *   - authorized-operations fields, Metadata's topic filtering and DescribeAcls' output.
@@ -13,14 +14,19 @@
  * throttle times, nonces and salts; error messages outside SASL as set/unset); every other
  * difference fails unless test/differential/known-differences.ts lists it.
  *
- * It runs in CI (about 40-70 s, most of it the JVM's start and Kafka's asynchronous ACL updates).
+ * It runs in CI: about 50-75 s on a loaded 2-core machine (Kafka's start ~15-25 s, the raw logins
+ * ~9 s, librdkafka ~7 s, the 68 matrix rows ~11-25 s: each identity keeps one connection, and
+ * Kafka's asynchronous ACL updates are awaited by polling DescribeAcls).
  */
-import { rmSync, readFileSync } from 'node:fs';
+import { existsSync, rmSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { errorName } from '../../protocol/errors.js';
 import { PatternType } from '../../src/security/acl-model.js';
 import { apacheKafkaAvailable, startApacheKafka } from '../helpers/apache-kafka.js';
+import { REPO_ROOT } from '../helpers/broker.js';
+import { run } from '../helpers/clients.js';
 import { makeCerts, type CertSet } from '../helpers/certs.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { plainToken, ScramClient, upsertScramUser } from '../helpers/sasl.js';
@@ -28,6 +34,9 @@ import { AclEnv, G, MATRIX_BROKER_CONFIG, Op, T, clusterGrant, groupGrant, saslS
 import { CASES, runCase } from '../security/acl-cases.js';
 import { notAuthError } from '../security/acl-case.js';
 import { explain, msg, type Side } from './harness.js';
+
+const VENV_PYTHON = join(REPO_ROOT, 'test', '.venv', 'bin', 'python');
+const PY_CLIENT = join(REPO_ROOT, 'test', 'differential', 'py', 'sasl_ssl_client.py');
 
 const PLAIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-plain";';
 
@@ -245,6 +254,32 @@ describe.skipIf(!apacheKafkaAvailable())('SASL_SSL + ACLs: Runnel answers as Apa
     expectSameAll([{ scenario: 'sasl-ssl/kafkajs', runnel: obs.runnel, kafka: obs.kafka }]);
     expect(obs.kafka.scram).toEqual({ ok: true, topics: [T] });
   }, 90_000);
+
+  it.skipIf(!existsSync(VENV_PYTHON))('librdkafka (confluent-kafka-python) over SASL_SSL: logins, the topics it may describe, a refused and an allowed produce', async () => {
+    const py = async (e: AclEnv, args: Record<string, string>) => {
+      const r = await run(VENV_PYTHON, [PY_CLIENT, JSON.stringify({ bootstrap: `${e.endpoint.host}:${e.endpoint.port}`, ca: certs.caCert, topic: T, ...args })], { timeoutMs: 60_000 });
+      if (r.code !== 0) throw new Error(r.stderr);
+      // The broker's address and librdkafka's timings are not the brokers' answers.
+      return JSON.parse(r.stdout.trim().split('\n').pop()!.replace(/sasl_ssl:\/\/[^/]+\/[\w-]+/g, '<broker>').replace(/after \d+ms/g, 'after <n>ms'));
+    };
+    const scram = { mechanism: 'SCRAM-SHA-512', user: 'alice', password: 'alice-scram' };
+    const obs = await both(async (e) => {
+      await e.revokeAll();
+      await e.grant([topicGrant(T, Op.DESCRIBE)]);
+      const out: Record<string, unknown> = {
+        describeOnly: await py(e, scram),
+        scramWrongPassword: await py(e, { ...scram, password: 'wrong' }),
+        plainUnknownUser: await py(e, { mechanism: 'PLAIN', user: 'mallory', password: 'x' }),
+      };
+      await e.grant([topicGrant(T, Op.WRITE)]);
+      out.withWrite = await py(e, { mechanism: 'PLAIN', user: 'alice', password: 'alice-plain' });
+      await e.revokeAll();
+      return out;
+    });
+    expectSameAll([{ scenario: 'sasl-ssl/librdkafka', runnel: obs.runnel, kafka: obs.kafka }]);
+    expect(obs.kafka.describeOnly).toEqual({ login: null, topics: [T], produce: 'TOPIC_AUTHORIZATION_FAILED' });
+    expect(obs.kafka.withWrite).toEqual({ login: null, topics: [T], produce: 'delivered' });
+  }, 120_000);
 
   it('every ACL matrix row as User:alice (SCRAM-SHA-512): the same refusal, field by field; both serve it once granted', async () => {
     const obs: Array<{ scenario: string; runnel: unknown; kafka: unknown }> = [];

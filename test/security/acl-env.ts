@@ -98,6 +98,9 @@ export const TX = 'acl-tx';
 const ANY = 1;
 
 export class AclEnv {
+  /** One open connection per identity (request()). */
+  private readonly connections = new Map<Identity, RawClient>();
+
   private constructor(
     readonly endpoint: Endpoint,
     readonly identity: Identity,
@@ -165,16 +168,26 @@ export class AclEnv {
     return this.request(29, 3, { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: who.principal, hostFilter: who.host, operation: ANY, permissionType: ANY }, this.admin);
   }
 
-  /** Sends one request on a fresh connection (as the identity unless `as` is given). */
+  /**
+   * Sends one request as the identity (unless `as` is given), on its open connection or a new one
+   * (a SASL_SSL identity's TLS handshake and login happen once, not per request: Kafka and Runnel
+   * authorize each request, whatever connection it comes on).
+   */
   async request<T = any>(key: number, version: number, body: Record<string, unknown>, as: Identity = this.identity): Promise<T> {
-    const c = await as.connect(this.endpoint);
-    c.responseTimeoutMs = 15000;
+    let c = this.connections.get(as);
+    if (c === undefined || c.closed) {
+      c = await as.connect(this.endpoint);
+      c.responseTimeoutMs = 15000;
+      this.connections.set(as, c);
+    }
     try {
       const res = await c.request<T>(key, version, body);
       if (res === null) throw new Error(`api ${key} v${version}: connection closed`);
       return res;
-    } finally {
+    } catch (err) {
       c.close();
+      this.connections.delete(as);
+      throw err;
     }
   }
 
@@ -183,6 +196,8 @@ export class AclEnv {
   }
 
   async stop(): Promise<void> {
+    for (const c of this.connections.values()) c.close();
+    this.connections.clear();
     await this.stopTarget();
   }
 
