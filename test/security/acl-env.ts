@@ -2,14 +2,17 @@
  * The ACL matrix's environment: a broker with Kafka's StandardAuthorizer on, seeded with topics,
  * records, groups and a transactional id; the identity whose requests are checked; and an admin
  * that manages ACLs over the wire (CreateAcls/DeleteAcls), so the same environment runs against
- * Runnel and against Apache Kafka (test/differential/acl-matrix-kafka.test.ts).
+ * Runnel and against Apache Kafka (test/differential/acl-matrix.test.ts over PLAINTEXT,
+ * test/differential/sasl-ssl-acl.test.ts over SASL_SSL).
  *
  * Identities are abstract (Identity: a principal, the host ACLs name it by, how to connect). On
  * PLAINTEXT every connection is User:ANONYMOUS, so the two are told apart by host, as Kafka's
  * ACLs allow: the admin connects from 127.0.0.1 and holds ALL on every resource for that host; the
  * identity under test connects from 127.0.0.2 and holds only what a case grants it. (Kafka's own
- * controller connects from 127.0.0.1 too, so it keeps CLUSTER_ACTION.) A SASL identity
- * (User:alice, admin User:admin in super.users) drops in without touching the cases.
+ * controller connects from 127.0.0.1 too, so it keeps CLUSTER_ACTION.) On SASL_SSL
+ * (saslSslIdentity) the principal tells them apart: User:alice logged in with SCRAM, the admin
+ * User:admin with PLAIN, both at host `*`; the cases are the same. Each identity keeps one
+ * connection (logged in once); ACLs are revoked and listed by principal and host.
  *
  * Both brokers run with allow.everyone.if.no.acl.found=true only so that Kafka's controller can
  * start before any ACL exists; the admin's ACLs put an ACL on every resource of every type the
