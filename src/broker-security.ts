@@ -3,9 +3,13 @@
  * it so the root stays wiring: the TLS material of the SSL / SASL_SSL listeners, the HTTPS ports
  * and the client side of inter-broker connections (loaded first: bad material fails the start
  * naming the key; reload checks running until stop), the HTTP ports' TLS and Basic auth, and the
- * cluster liveness probe's TLS connect when the inter-broker listener is SSL or SASL_SSL.
+ * cluster liveness probe's TLS connect when the inter-broker listener is SSL or SASL_SSL, and its
+ * login when it is SASL_PLAINTEXT or SASL_SSL.
  */
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { BrokerConnection } from './client/connection.js';
+import { ConnectionError } from './client/errors.js';
+import { interBrokerSaslCredentials } from './security/sasl/inter-broker.js';
 import type { ClusterSettings } from './cluster/cluster-config.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { Logger } from './logger.js';
@@ -30,13 +34,32 @@ export async function startTransportSecurity(config: BrokerConfig, log: Logger, 
   return { tls, http: new HttpSecurity(config, tls?.http ?? null), interBrokerTls: tls?.interBrokerClient() ?? null };
 }
 
+/** How long the probe's login may take (a frozen peer: the probe's connection is then closed and opened again). */
+const PROBE_LOGIN_TIMEOUT_MS = 30_000;
+
 /**
  * The cluster settings with the liveness probe connecting over TLS when the inter-broker listener
- * is SSL / SASL_SSL: a silent plain TCP probe would be cut at every handshake timeout. On SASL_SSL
- * the probe never authenticates: the broker closes it after runnel.sasl.authentication.timeout.ms
- * without an audit line or a failed-authentication count (sasl-gate.ts), and the probe reconnects.
+ * is SSL / SASL_SSL (a silent plain TCP probe would be cut at every handshake timeout), and
+ * logging in as this broker when it is SASL_* (else the listener closes the idle connection after
+ * runnel.sasl.authentication.timeout.ms and the probe reconnects, every few seconds, forever).
  */
-export function withProbeTls(settings: ClusterSettings, transport: TransportSecurity): ClusterSettings {
+export function withProbeSecurity(settings: ClusterSettings, transport: TransportSecurity, config: BrokerConfig): ClusterSettings {
   const options = transport.interBrokerTls;
-  return options === null ? settings : { ...settings, probeConnect: (host, port) => tlsConnect({ ...options(), host, port }) };
+  const sasl = interBrokerSaslCredentials(config);
+  return {
+    ...settings,
+    ...(options === null ? {} : { probeConnect: (host: string, port: number) => tlsConnect({ ...options(), host, port }) }),
+    ...(sasl === null
+      ? {}
+      : {
+          probeGreet: async (socket, host, port) => {
+            try {
+              await BrokerConnection.over(socket, host, port, { clientId: `runnel-liveness-probe-${config.nodeId()}`, connectTimeoutMs: PROBE_LOGIN_TIMEOUT_MS, requestTimeoutMs: PROBE_LOGIN_TIMEOUT_MS, sasl });
+            } catch (err) {
+              // A lost or timed-out connection is not a refusal (the probe judges the socket itself).
+              if (!(err instanceof ConnectionError)) throw err;
+            }
+          },
+        }),
+  };
 }

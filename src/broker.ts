@@ -58,7 +58,7 @@ import { openAuthorizer } from './security/open-authorizer.js';
 import { EtcdScramStore, FileScramStore, type ScramStore } from './security/sasl/scram-store.js';
 import { SaslService } from './security/sasl/sasl-service.js';
 import { httpExposureWarning } from './security/http-security.js';
-import { startTransportSecurity, withProbeTls, type TransportSecurity } from './broker-security.js';
+import { startTransportSecurity, withProbeSecurity, type TransportSecurity } from './broker-security.js';
 import { BrokerStartError } from './errors.js';
 import { startQuotas, type BrokerQuotas } from './quotas/start.js';
 import { supportedFeatures, type SupportedRange } from './features/definitions.js';
@@ -365,7 +365,7 @@ export class Broker implements BrokerStatus {
   private async joinCluster(): Promise<ClusterMode | null> {
     const base = clusterSettings(this.config);
     if (!base) return null;
-    const settings = withProbeTls(base, this.transport);
+    const settings = withProbeSecurity(base, this.transport, this.config);
     // Topics of a single-node broker live in its data dir, which cluster mode would take for
     // leftovers and delete: refuse rather than lose them.
     const local = (await TopicStore.load(this.dataDir, this.stateFs)).size();

@@ -106,6 +106,16 @@ export class BrokerConnection {
         reject(new ConnectionError(`cannot connect to ${host}:${port}: ${err.code ?? err.message}`));
       });
     });
+    return BrokerConnection.over(socket, host, port, opts);
+  }
+
+  /**
+   * Negotiates versions (and authenticates, with opts.sasl) on a socket someone else opened and
+   * watches too (the cluster's liveness probe logs in on its own connection). Writes made before
+   * a TLS socket's handshake completes are queued by Node until it does. On failure the socket is
+   * destroyed.
+   */
+  static async over(socket: Socket, host: string, port: number, opts: ConnectionOptions): Promise<BrokerConnection> {
     const conn = new BrokerConnection(socket, host, port, opts);
     try {
       await conn.negotiate();

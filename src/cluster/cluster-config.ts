@@ -40,6 +40,12 @@ export interface ClusterSettings {
    * listener would close the probe's silent socket at its handshake timeout, again and again.
    */
   probeConnect?: (host: string, port: number) => Socket;
+  /**
+   * What the liveness probe says on each connection it opens: on a SASL inter-broker listener it
+   * logs in as this broker (the broker wires it: broker-security.ts), so that the listener's
+   * runnel.sasl.authentication.timeout.ms does not close the idle connection, again and again.
+   */
+  probeGreet?: (socket: Socket, host: string, port: number) => Promise<void>;
 }
 
 /** The listener other brokers are reached on: inter.broker.listener.name (or security.inter.broker.protocol), else the first listener. */

@@ -199,7 +199,7 @@ export class ClusterMode extends EventEmitter {
     });
     this.stopFollowing = this.controller.follow(registration);
     if (s.livenessProbe && !this.closed) {
-      this.liveness = new LivenessMonitor({ nodeId: s.nodeId, store: this.store, listenerName: s.interBrokerListener, log: this.log, image: () => this.current(), connect: s.probeConnect });
+      this.liveness = new LivenessMonitor({ nodeId: s.nodeId, store: this.store, listenerName: s.interBrokerListener, log: this.log, image: () => this.current(), connect: s.probeConnect, greet: s.probeGreet });
       this.liveness.update(this.current());
     }
   }

@@ -41,6 +41,8 @@ export const RETRY_MS = 1000;
 export const CONNECT_TIMEOUT_MS = 2000;
 /** Connections that keep closing sooner than this after opening (a proxy, max.connections) are retried after RETRY_MS. */
 export const MIN_LIFETIME_MS = 1000;
+/** After the other broker refused the probe's login, its connections stay silent this long before it tries again. */
+export const GREET_BACKOFF_MS = 60_000;
 
 export interface LivenessMonitorOptions {
   nodeId: number;
@@ -51,9 +53,11 @@ export interface LivenessMonitorOptions {
   /** The current image: a revocation is skipped when the registration is already gone or replaced. */
   image: () => ClusterImage;
   /** Overrides of the timings above (tests). */
-  timings?: Partial<{ confirmMs: number; retryMs: number; connectTimeoutMs: number; minLifetimeMs: number }>;
+  timings?: Partial<{ confirmMs: number; retryMs: number; connectTimeoutMs: number; minLifetimeMs: number; greetBackoffMs: number }>;
   /** The probes' connection factory (TLS for a TLS inter-broker listener); absent: net.connect. */
   connect?: (host: string, port: number) => Socket;
+  /** What a probe says on each new connection (a SASL login as this broker); absent: nothing. */
+  greet?: (socket: Socket, host: string, port: number) => Promise<void>;
 }
 
 /** The brokers to probe in `image`: every registered broker but `self`, at its listener named `listenerName`. */
@@ -99,6 +103,9 @@ export class LivenessMonitor {
         connectTimeoutMs: t.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
         minLifetimeMs: t.minLifetimeMs ?? MIN_LIFETIME_MS,
         connect: this.options.connect,
+        greet: this.options.greet,
+        greetBackoffMs: t.greetBackoffMs ?? GREET_BACKOFF_MS,
+        onGreetRefused: (refused, err) => this.log.warn({ brokerId: refused.brokerId, err: err.message, retryInMs: t.greetBackoffMs ?? GREET_BACKOFF_MS }, 'the liveness probe could not log in to the other broker; its connections stay unauthenticated (closed after runnel.sasl.authentication.timeout.ms) until it tries again'),
       });
       this.probes.set(id, probe);
       probe.start();

@@ -26,7 +26,13 @@
  * next connect waits `retryMs`.
  *
  * The connection carries no request: the broker only sees an idle client (it closes it after
- * connections.max.idle.ms; the probe then connects again).
+ * connections.max.idle.ms; the probe then connects again). On a SASL inter-broker listener the
+ * probe first logs in as this broker (`greet`: ApiVersions, SaslHandshake, SaslAuthenticate), else
+ * the listener would close it after runnel.sasl.authentication.timeout.ms and the probe would
+ * reconnect every few seconds. A login the other broker refuses (its SCRAM credential not made
+ * yet) leaves the probe's connections silent, as before, for `greetBackoffMs`: at most one refused
+ * login per peer per back-off. The greeting never decides anything about the peer's life: the
+ * socket's own events do, as for a silent connection.
  */
 import { type Socket, connect } from 'node:net';
 
@@ -51,6 +57,15 @@ export interface ProbeOptions {
   minLifetimeMs: number;
   /** A connection factory (tests); net.connect by default. */
   connect?: (host: string, port: number) => Socket;
+  /**
+   * Says something on each new connection (see the header); absent: the connection stays silent.
+   * Rejects only when the peer refused it (a lost connection resolves: the socket's events judge).
+   */
+  greet?: (socket: Socket, host: string, port: number) => Promise<void>;
+  /** After a refused greeting, connections stay silent this long. */
+  greetBackoffMs?: number;
+  /** Called when the peer refused the greeting (a login refused, not a closed connection). */
+  onGreetRefused?: (target: ProbeTarget, err: Error) => void;
 }
 
 export class LivenessProbe {
@@ -66,6 +81,8 @@ export class LivenessProbe {
   private shortLived = 0;
   private stopped = false;
   private gone = false;
+  /** No greeting before this time (performance.now()), after a refused one. */
+  private greetAfter = 0;
 
   constructor(
     readonly target: ProbeTarget,
@@ -107,6 +124,7 @@ export class LivenessProbe {
       this.refusals = 0;
       this.peerClosed = false;
       socket.setTimeout(0);
+      this.greet(socket);
     });
     socket.on('end', () => {
       gotFin = true;
@@ -145,6 +163,17 @@ export class LivenessProbe {
       // Never reached, timed out, unreachable: not evidence of a death. The lease decides.
       this.refusals = 0;
       this.schedule(this.options.retryMs);
+    });
+  }
+
+  private greet(socket: Socket): void {
+    const greet = this.options.greet;
+    if (!greet || performance.now() < this.greetAfter) return;
+    greet(socket, this.target.host, this.target.port).catch((err: Error) => {
+      // Refused: stay silent for a while rather than be refused again and again.
+      if (this.stopped) return;
+      this.greetAfter = performance.now() + (this.options.greetBackoffMs ?? 0);
+      this.options.onGreetRefused?.(this.target, err);
     });
   }
 

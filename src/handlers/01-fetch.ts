@@ -178,7 +178,11 @@ function authorizedReads(ctx: RequestContext, reads: PartitionRead[], replicaId:
   const ok: PartitionRead[] = [];
   for (const r of reads) {
     if (allowed(r.topic)) ok.push(r);
-    else failed(r, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    else {
+      failed(r, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      // Kafka answers a refused partition with an empty list, not null (FetchResponse.partitionResponse).
+      r.res.abortedTransactions = [];
+    }
   }
   return ok;
 }

@@ -20,7 +20,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/codec-support.js';
 import { defineHandler } from './types.js';
-import { AclOperation, canTopic } from './authz.js';
+import { AclOperation, authorizationMessage, canTopic } from './authz.js';
 
 function requested(req: DeleteTopicsRequest, v: number): Array<{ name: string | null; topicId: Buffer }> {
   if (v >= 6) return req.topics.map((t) => ({ name: t.name, topicId: t.topicId }));
@@ -48,7 +48,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
       }
       // Authorization: DELETE on the topic (Kafka's), whether it exists or not.
       if (!canTopic(ctx, AclOperation.DELETE, name ?? '')) {
-        entries.push({ name, topicId: id, error: new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.') });
+        entries.push({ name, topicId: id, error: new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED)) });
         continue;
       }
       const topic = ctx.topics.get(name ?? '');

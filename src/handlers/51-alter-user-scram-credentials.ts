@@ -25,7 +25,7 @@ import {
   type AlterUserScramCredentialsResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { AclOperation, canCluster } from './authz.js';
+import { AclOperation, CLUSTER_AUTH_MESSAGE, canCluster } from './authz.js';
 import {
   credentialFromSaltedPassword,
   SCRAM_MAX_ITERATIONS,
@@ -49,7 +49,7 @@ export default defineHandler<AlterUserScramCredentialsRequest, AlterUserScramCre
     const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];
     const result = (user: string, o: Outcome) => newAlterUserScramCredentialsResponseAlterUserScramCredentialsResult({ user, errorCode: o.code, errorMessage: o.message });
     if (!canCluster(ctx, AclOperation.ALTER)) {
-      return newAlterUserScramCredentialsResponse({ throttleTimeMs: 0, results: users.map((u) => result(u, { code: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, message: null })) });
+      return newAlterUserScramCredentialsResponse({ throttleTimeMs: 0, results: users.map((u) => result(u, { code: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, message: CLUSTER_AUTH_MESSAGE })) });
     }
     const outcome = new Map<string, Outcome>();
     const failUser = (user: string, code: number, message: string) => {

@@ -31,7 +31,7 @@ import {
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { MAX_TOPIC_NAME_LENGTH } from '../metadata/topic-manager.js';
 import { defineHandler, type RequestContext } from './types.js';
-import { AclOperation, topicDecisions } from './authz.js';
+import { AclOperation, authorizationMessage, topicDecisions } from './authz.js';
 
 /** Kafka's (4.x) invalid-topic messages for this API, or null for a valid name. */
 function invalidTopic(name: string): string | null {
@@ -86,7 +86,7 @@ export default defineHandler<DescribeProducersRequest, DescribeProducersResponse
       const partitions = [];
       for (const p of t.partitionIndexes) {
         if (!readable(t.name)) {
-          partitions.push(failed(p, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
+          partitions.push(failed(p, ErrorCode.TOPIC_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
           continue;
         }
         const key = `${t.name}\u0000${p}`;

@@ -17,7 +17,8 @@
  *
  * Authorization (with an authorizer): DESCRIBE on each topic; "all topics" lists only the
  * describable ones, a named topic the principal may not describe is TOPIC_AUTHORIZATION_FAILED
- * (whether it exists or not), and topic_authorized_operations is the principal's set.
+ * (whether it exists or not) and is listed after the described topics, as Kafka lists them; and
+ * topic_authorized_operations is the principal's set, for a missing topic it may describe too.
  */
 import {
   newDescribeTopicPartitionsResponse,
@@ -35,6 +36,11 @@ import { ALL_TOPIC_OPERATIONS, leadershipIn } from './03-metadata.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizedOperations, canTopic } from './authz.js';
 import { AclResourceType } from '../security/authorizer.js';
+
+/** topic_authorized_operations: the principal's operations on the topic (all of them without an authorizer). */
+function topicOperations(ctx: Parameters<typeof authorizedOperations>[0], name: string): number {
+  return ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.TOPIC, name) : ALL_TOPIC_OPERATIONS;
+}
 
 /** Kafka's `max.request.partition.size.limit` default: the most partitions one response carries. */
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
@@ -57,6 +63,8 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
     }
     const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const res = newDescribeTopicPartitionsResponse({ throttleTimeMs: 0, topics: [], nextCursor: null });
+    // Kafka lists the topics the principal may not describe after the described ones.
+    const refused: DescribeTopicPartitionsResponseTopic[] = [];
     let remaining = Math.min(MAX_PARTITIONS_PER_RESPONSE, req.responsePartitionLimit);
     for (const name of sorted) {
       if (remaining <= 0) {
@@ -66,14 +74,15 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
         break;
       }
       if (!fetchAll && !canTopic(ctx, AclOperation.DESCRIBE, name)) {
-        res.topics.push(newDescribeTopicPartitionsResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [] }));
+        refused.push(newDescribeTopicPartitionsResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [] }));
         continue;
       }
       const topic = ctx.topics.get(name);
       if (!topic) {
         if (!fetchAll) {
           const code = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-          res.topics.push(newDescribeTopicPartitionsResponseTopic({ errorCode: code, name, topicId: ZERO_UUID, isInternal: false, partitions: [] }));
+          // Kafka fills the operations in for a missing topic the principal may describe too.
+          res.topics.push(newDescribeTopicPartitionsResponseTopic({ errorCode: code, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: topicOperations(ctx, name) }));
         }
         continue;
       }
@@ -103,7 +112,7 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
           topicId: topic.id,
           isInternal: topic.internal,
           partitions,
-          topicAuthorizedOperations: ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.TOPIC, name) : ALL_TOPIC_OPERATIONS,
+          topicAuthorizedOperations: topicOperations(ctx, name),
         }),
       );
       if (end < topic.partitions) {
@@ -112,6 +121,7 @@ export default defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartit
       }
       remaining -= partitions.length;
     }
+    for (const t of refused) res.topics.push(t);
     return res;
   },
   errorResponse(_ctx, req, code) {

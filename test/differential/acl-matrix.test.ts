@@ -6,6 +6,8 @@
  *
  * Opt-in (RUNNEL_ACL_DIFFERENTIAL=1): a Kafka with an authorizer of its own, about a minute on a
  * loaded machine; the codes it gave are pinned in the matrix's `denied` column, which CI runs.
+ * The same rows over SASL_SSL with SCRAM identities, compared field by field, run in CI in
+ * sasl-ssl-acl.test.ts; this one remains for host-based ACLs on PLAINTEXT.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorName } from '../../protocol/errors.js';

@@ -369,7 +369,32 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     id: 'more-error-messages',
     what: 'Runnel fills error_message for errors where Kafka leaves it null (unknown topic or partition, MESSAGE_TOO_LARGE, CORRUPT_MESSAGE, INVALID_RECORD for malformed records, INVALID_REQUIRED_ACKS, ...).',
     why: 'A reason helps the user; the error code is the same.',
-    where: messages('produce-errors', 'produce-malformed-records', 'produce-odd-records', 'admin-errors', 'configs/topic-overrides/errors', 'configs/dynamic-broker/unknownKey', 'cluster/not-leader', 'cluster/failover', 'cluster/elect-preferred', 'cluster/not-enough-replicas'),
+    where: messages(
+      'produce-errors',
+      'produce-malformed-records',
+      'produce-odd-records',
+      'admin-errors',
+      'configs/topic-overrides/errors',
+      'configs/dynamic-broker/unknownKey',
+      'cluster/not-leader',
+      'cluster/failover',
+      'cluster/elect-preferred',
+      'cluster/not-enough-replicas',
+      // Authorization refusals (test/differential/sasl-ssl-acl.test.ts): Kafka leaves these null (FindCoordinator: '').
+      'sasl-ssl-acl/Produce: WRITE on the topic',
+      'sasl-ssl-acl/Produce to an unknown topic: refused, not reported unknown',
+      'sasl-ssl-acl/FindCoordinator (group): DESCRIBE on the group',
+      'sasl-ssl-acl/FindCoordinator (transaction): DESCRIBE on the transactional id',
+      'sasl-ssl-acl/CreatePartitions: ALTER on the topic',
+      'sasl-ssl-acl/DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster',
+      'sasl-ssl-acl/DescribeUserScramCredentials: DESCRIBE on the cluster',
+    ),
+  },
+  {
+    id: 'scram-unknown-user-fails-at-proof',
+    what: 'SCRAM with an unknown user fails at the client proof (the second message) with the wrong-password message; Kafka 4.4 refuses it at the first message ("Authentication failed: Invalid user credentials").',
+    why: 'Runnel answers an unknown user with a fake salt so that the answers do not tell which users exist; the client sees the same SASL_AUTHENTICATION_FAILED and a closed connection.',
+    where: [{ scenario: 'sasl-ssl/logins', path: 'scramUnknownUser/**' }],
   },
 ];
 

@@ -53,14 +53,26 @@ export const listed = (found: boolean) => (found ? ErrorCode.NONE : ErrorCode.TO
 export const commitTopics = [{ name: T, partitions: [{ partitionIndex: 0, committedOffset: 2, committedMetadata: '' }] }];
 export const txnCommitBody = () => ({ transactionalId: TX, groupId: G, producerId: 1, producerEpoch: 0, topics: commitTopics });
 
+export interface CaseRun {
+  /** The code without the ACL, and the whole response it came in. */
+  refused: number;
+  refusedResponse: any;
+  /** The code with the ACL, and its response. */
+  served: number;
+  servedResponse: any;
+  /** Snapshots around the refused request (Runnel only). */
+  before: unknown;
+  after: unknown;
+}
+
 /** One row run: the code without the ACL, the snapshots around it (Runnel only), the code with it. */
-export async function runCase(env: AclEnv, c: MatrixCase): Promise<{ refused: number; served: number; before: unknown; after: unknown }> {
+export async function runCase(env: AclEnv, c: MatrixCase): Promise<CaseRun> {
   await env.grant(c.given ?? []);
   const snapshot = () => (env.runnel !== null ? c.unchanged?.(env) : undefined);
   const before = snapshot();
-  const refused = c.code(await env.request(c.key, c.version, c.body(env)));
+  const refusedResponse = await env.request(c.key, c.version, c.body(env));
   const after = snapshot();
   await env.grant(c.grants);
-  const served = c.code(await env.request(c.key, c.version, c.body(env)));
-  return { refused, served, before, after };
+  const servedResponse = await env.request(c.key, c.version, c.body(env));
+  return { refused: c.code(refusedResponse), refusedResponse, served: c.code(servedResponse), servedResponse, before, after };
 }

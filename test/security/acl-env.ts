@@ -2,14 +2,17 @@
  * The ACL matrix's environment: a broker with Kafka's StandardAuthorizer on, seeded with topics,
  * records, groups and a transactional id; the identity whose requests are checked; and an admin
  * that manages ACLs over the wire (CreateAcls/DeleteAcls), so the same environment runs against
- * Runnel and against Apache Kafka (test/differential/acl-matrix-kafka.test.ts).
+ * Runnel and against Apache Kafka (test/differential/acl-matrix.test.ts over PLAINTEXT,
+ * test/differential/sasl-ssl-acl.test.ts over SASL_SSL).
  *
  * Identities are abstract (Identity: a principal, the host ACLs name it by, how to connect). On
  * PLAINTEXT every connection is User:ANONYMOUS, so the two are told apart by host, as Kafka's
  * ACLs allow: the admin connects from 127.0.0.1 and holds ALL on every resource for that host; the
  * identity under test connects from 127.0.0.2 and holds only what a case grants it. (Kafka's own
- * controller connects from 127.0.0.1 too, so it keeps CLUSTER_ACTION.) A SASL identity
- * (User:alice, admin User:admin in super.users) drops in without touching the cases.
+ * controller connects from 127.0.0.1 too, so it keeps CLUSTER_ACTION.) On SASL_SSL
+ * (saslSslIdentity) the principal tells them apart: User:alice logged in with SCRAM, the admin
+ * User:admin with PLAIN, both at host `*`; the cases are the same. Each identity keeps one
+ * connection (logged in once); ACLs are revoked and listed by principal and host.
  *
  * Both brokers run with allow.everyone.if.no.acl.found=true only so that Kafka's controller can
  * start before any ACL exists; the admin's ACLs put an ACL on every resource of every type the
@@ -21,6 +24,7 @@ import { PatternType, PermissionType } from '../../src/security/acl-model.js';
 import { AclOperation, AclResourceType } from '../../src/security/authorizer.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { saslLogin } from '../helpers/sasl.js';
 
 export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 /** The broker settings both targets run the matrix with. */
@@ -52,6 +56,27 @@ export const ADMIN_PLAINTEXT: Identity = {
   connect: (to) => RawClient.connect(to.host, to.port, '127.0.0.1'),
 };
 
+/**
+ * A SASL_SSL identity: a TLS connection trusting `ca`, then SaslHandshake + SaslAuthenticate with
+ * `mechanism` (PLAIN or SCRAM-SHA-256/512). Its ACLs name host `*` (the principal tells it apart).
+ */
+export function saslSslIdentity(user: string, password: string, mechanism: string, ca: Buffer): Identity {
+  return {
+    principal: `User:${user}`,
+    host: '*',
+    async connect(to) {
+      const c = await RawClient.connectTls(to.host, to.port, { ca: [ca] });
+      c.responseTimeoutMs = 15000;
+      const r = await saslLogin(c, mechanism, user, password);
+      if (r?.errorCode !== ErrorCode.NONE) {
+        c.close();
+        throw new Error(`${user} could not log in with ${mechanism}: ${JSON.stringify(r)}`);
+      }
+      return c;
+    },
+  };
+}
+
 export const { TOPIC, GROUP, TRANSACTIONAL_ID, CLUSTER } = AclResourceType;
 export const Op = AclOperation;
 
@@ -76,6 +101,9 @@ export const TX = 'acl-tx';
 const ANY = 1;
 
 export class AclEnv {
+  /** One open connection per identity (request()). */
+  private readonly connections = new Map<Identity, RawClient>();
+
   private constructor(
     readonly endpoint: Endpoint,
     readonly identity: Identity,
@@ -85,10 +113,20 @@ export class AclEnv {
     private readonly stopTarget: () => Promise<void>,
   ) {}
 
-  /** A Runnel broker with the matrix's config. */
-  static async runnel(identity = ANONYMOUS_PLAINTEXT, admin = ADMIN_PLAINTEXT): Promise<AclEnv> {
-    const broker = await startTestBroker({ config: { ...MATRIX_BROKER_CONFIG, 'group.initial.rebalance.delay.ms': 0 } });
-    return AclEnv.over({ host: broker.host, port: broker.port }, identity, admin, broker, () => broker.cleanup());
+  /**
+   * A Runnel broker with the matrix's config (plus `config`: listeners, SASL, TLS), reached at its
+   * first advertised listener.
+   */
+  static async runnel(identity = ANONYMOUS_PLAINTEXT, admin = ADMIN_PLAINTEXT, config: Record<string, string | number | boolean> = {}): Promise<AclEnv> {
+    const listeners = 'listeners' in config ? { host: undefined, port: undefined } : {};
+    const broker = await startTestBroker({ ...listeners, config: { ...MATRIX_BROKER_CONFIG, 'group.initial.rebalance.delay.ms': 0, ...config } });
+    const at = broker.broker.advertised[0]!;
+    try {
+      return await AclEnv.over({ host: at.host, port: at.port }, identity, admin, broker, () => broker.cleanup());
+    } catch (e) {
+      await broker.cleanup();
+      throw e;
+    }
   }
 
   /** Any broker started with MATRIX_BROKER_CONFIG (Apache Kafka in the differential test). */
@@ -115,30 +153,44 @@ export class AclEnv {
     });
   }
 
-  /** Removes every ACL of the identity's host. */
+  /** Removes every ACL of the identity (its principal at its host). */
   async revokeAll(): Promise<void> {
-    const filter = { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: this.identity.host, operation: ANY, permissionType: ANY };
+    const filter = { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: this.identity.principal, hostFilter: this.identity.host, operation: ANY, permissionType: ANY };
     const r = await this.request(31, 3, { filters: [filter] }, this.admin);
     if (r.filterResults[0].errorCode !== ErrorCode.NONE) throw new Error(`revoke failed: ${errorName(r.filterResults[0].errorCode)}`);
     if (r.filterResults[0].matchingAcls.length > 0) await this.settle(async () => (await this.describe()).length === 0);
   }
 
   /** The identity's ACLs (DescribeAcls as the admin). */
-  async describe(host: string | null = this.identity.host): Promise<Array<{ resourceType: number; resourceName: string; acls: unknown[] }>> {
-    const r = await this.request(29, 3, { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: host, operation: ANY, permissionType: ANY }, this.admin);
-    return r.resources;
+  async describe(who: Identity = this.identity): Promise<Array<{ resourceType: number; resourceName: string; acls: unknown[] }>> {
+    return (await this.describeAcls(who)).resources;
   }
 
-  /** Sends one request on a fresh connection (as the identity unless `as` is given). */
+  /** The whole DescribeAcls v3 response for `who`'s ACLs (as the admin). */
+  async describeAcls(who: Identity = this.identity): Promise<any> {
+    return this.request(29, 3, { resourceTypeFilter: ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: who.principal, hostFilter: who.host, operation: ANY, permissionType: ANY }, this.admin);
+  }
+
+  /**
+   * Sends one request as the identity (unless `as` is given), on its open connection or a new one
+   * (a SASL_SSL identity's TLS handshake and login happen once, not per request: Kafka and Runnel
+   * authorize each request, whatever connection it comes on).
+   */
   async request<T = any>(key: number, version: number, body: Record<string, unknown>, as: Identity = this.identity): Promise<T> {
-    const c = await as.connect(this.endpoint);
-    c.responseTimeoutMs = 15000;
+    let c = this.connections.get(as);
+    if (c === undefined || c.closed) {
+      c = await as.connect(this.endpoint);
+      c.responseTimeoutMs = 15000;
+      this.connections.set(as, c);
+    }
     try {
       const res = await c.request<T>(key, version, body);
       if (res === null) throw new Error(`api ${key} v${version}: connection closed`);
       return res;
-    } finally {
+    } catch (err) {
       c.close();
+      this.connections.delete(as);
+      throw err;
     }
   }
 
@@ -147,6 +199,8 @@ export class AclEnv {
   }
 
   async stop(): Promise<void> {
+    for (const c of this.connections.values()) c.close();
+    this.connections.clear();
     await this.stopTarget();
   }
 
@@ -157,7 +211,7 @@ export class AclEnv {
   private async adminAcls(_op: 'create', grants: Grant[]): Promise<void> {
     const r = await this.request(30, 3, { creations: grants.map((g) => this.creation(g, this.admin)) }, this.admin);
     for (const x of r.results) if (x.errorCode !== ErrorCode.NONE) throw new Error(`admin ACLs: ${errorName(x.errorCode)} ${x.errorMessage}`);
-    await this.settle(async () => (await this.describe(this.admin.host)).length >= grants.length);
+    await this.settle(async () => (await this.describe(this.admin)).length >= grants.length);
   }
 
   /**

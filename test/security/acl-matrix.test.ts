@@ -94,3 +94,37 @@ describe('authorizer semantics over the wire', () => {
     await acls.delete([{ resourceType: TOPIC, resourceName: T, patternType: PatternType.LITERAL, principal: 'User:alice', host: null, operation: 1, permissionType: 1 }]);
   });
 });
+
+/**
+ * Answers as Kafka 4.4 gives them, found by the SASL_SSL differential
+ * (test/differential/sasl-ssl-acl.test.ts) and pinned here, where CI needs no Kafka.
+ */
+describe("refusals answer in Kafka's shape", () => {
+  beforeEach(async () => {
+    await env.revokeAll();
+  });
+
+  it('Fetch: a refused partition carries an empty aborted-transactions list, not null', async () => {
+    const r = await env.request(1, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topic: T, partitions: [{ partition: 0, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }] });
+    expect(r.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, abortedTransactions: [] });
+  });
+
+  it('DescribeProducers, AlterUserScramCredentials and DeleteTopics refusals carry Kafka\'s message', async () => {
+    const producers = await env.request(61, 0, { topics: [{ name: T, partitionIndexes: [0] }] });
+    expect(producers.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' });
+    const scram = await env.request(51, 0, { deletions: [], upsertions: [{ name: 'acl-matrix', mechanism: 2, iterations: 4096, salt: Buffer.alloc(16, 7), saltedPassword: Buffer.alloc(64, 9) }] });
+    expect(scram.results[0]).toMatchObject({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' });
+    const del = await env.request(20, 6, { topics: [{ name: 'acl-del', topicId: Buffer.alloc(16) }], timeoutMs: 5000 });
+    expect(del.responses[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' });
+  });
+
+  it('DescribeTopicPartitions: a missing topic it may describe has its operations; undescribable topics come last', async () => {
+    await env.grant([{ type: TOPIC, name: 'acl-gone', op: Op.DESCRIBE }, topicGrant(T, Op.READ)]);
+    const r = await env.request(75, 0, { topics: [{ name: T }, { name: 'acl-gone' }, { name: 'acl-cp' }], responsePartitionLimit: 10, cursor: null });
+    expect(r.topics.map((t: any) => [t.name, errorName(t.errorCode), t.topicAuthorizedOperations])).toEqual([
+      ['acl-gone', 'UNKNOWN_TOPIC_OR_PARTITION', 1 << Op.DESCRIBE],
+      [T, 'NONE', (1 << Op.READ) | (1 << Op.DESCRIBE)],
+      ['acl-cp', 'TOPIC_AUTHORIZATION_FAILED', -2147483648],
+    ]);
+  });
+});

@@ -6,7 +6,7 @@
  * SASL_AUTHENTICATION_FAILED and the connection closes. kafkajs produces and consumes with a
  * token provider.
  */
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,25 +16,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../protocol/errors.js';
 import { removeDir, startTestBroker, tempDir, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { claims, initialResponse, jwt as signedJwt, nowSeconds } from '../helpers/jwt.js';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const forger = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-
-function jwt(claims: Record<string, unknown>, opts: { alg?: string; kid?: string; key?: KeyObject } = {}): string {
-  const alg = opts.alg ?? 'RS256';
-  const head = `${b64({ alg, typ: 'JWT', kid: opts.kid ?? 'rsa-1' })}.${b64(claims)}`;
-  if (alg === 'none') return `${head}.`;
-  const key = opts.key ?? rsa.privateKey;
-  const sig = alg.startsWith('ES') ? sign('sha256', Buffer.from(head), { key, dsaEncoding: 'ieee-p1363' }) : sign('sha256', Buffer.from(head), key);
-  return `${head}.${sig.toString('base64url')}`;
-}
-
-const now = () => Math.floor(Date.now() / 1000);
-const good = (over: Record<string, unknown> = {}) => ({ sub: 'svc-orders', iss: 'https://idp.test', aud: 'runnel', iat: now(), exp: now() + 30, ...over });
-const initial = (token: string) => Buffer.from(`n,,\x01auth=Bearer ${token}\x01\x01`);
+/** A token signed with the test's RSA key unless said otherwise. */
+const jwt = (c: Record<string, unknown>, opts: { alg?: string; kid?: string; key?: KeyObject } = {}) => signedJwt(c, { ...opts, key: opts.key ?? rsa.privateKey });
+const now = nowSeconds;
+const good = (over: Record<string, unknown> = {}) => claims(over);
+const initial = initialResponse;
 
 let dir: string;
 let broker: TestBroker;

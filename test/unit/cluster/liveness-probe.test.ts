@@ -69,6 +69,46 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
+describe('LivenessProbe greeting (a SASL login on each new connection)', () => {
+  it('greets every new connection; after a refusal, the next connections stay silent for greetBackoffMs, then it greets again', async () => {
+    const l = await new Listener().listen();
+    cleanups.push(() => l.die());
+    const greeted: number[] = [];
+    const refused: string[] = [];
+    let refuse = true;
+    const p = new LivenessProbe(
+      { brokerId: 2, incarnation: '77', host: '127.0.0.1', port: l.port },
+      {
+        onGone: () => undefined,
+        ...timings,
+        greetBackoffMs: 300,
+        greet: async (socket) => {
+          greeted.push(performance.now());
+          // The refusal closes the connection, as a broker ends it after a failed login.
+          if (refuse) {
+            socket.destroy();
+            throw new Error('SASL_AUTHENTICATION_FAILED');
+          }
+        },
+        onGreetRefused: (_t, err) => refused.push(err.message),
+      },
+    );
+    cleanups.push(() => p.stop());
+    p.start();
+    expect(await until(() => refused.length === 1 && p.connected, 2000)).toBe(true);
+    // Reconnected at once, silently (one greeting so far), and held.
+    await sleep(100);
+    expect(greeted).toHaveLength(1);
+    refuse = false;
+    // The back-off over, a new connection greets again.
+    await sleep(250);
+    for (const c of l.conns) c.destroy();
+    expect(await until(() => greeted.length === 2, 2000)).toBe(true);
+    expect(refused).toEqual(['SASL_AUTHENTICATION_FAILED']);
+    expect(await until(() => p.connected, 2000)).toBe(true);
+  });
+});
+
 describe('LivenessProbe', () => {
   it('reports a listener that went away (connection closed, then two refused connects)', async () => {
     const l = await new Listener().listen();
