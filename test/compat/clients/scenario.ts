@@ -14,6 +14,11 @@
  *   Go clients       test/compat/clients/go (franz-go, sarama; `go mod download`), built here
  *                    into test/.work/compat-go on first use
  *   confluent-kafka-javascript  test/compat/clients/js/node_modules (a native build)
+ *   @platformatic/kafka  test/compat/clients/platformatic/node_modules (`npm ci` there)
+ *   segmentio/kafka-go   test/compat/clients/kafka-go (a Go module of its own), built into
+ *                        test/.work/compat-go/kafka-go
+ *   Rust rdkafka         test/compat/clients/rust (a Cargo project; the crate's dynamic-linking
+ *                        feature against Debian's librdkafka-dev), built into test/.work/compat-rust
  * A test whose toolchain is absent skips, saying what to install; CI installs all of them.
  */
 import { spawnSync } from 'node:child_process';
@@ -126,6 +131,22 @@ export async function runGoScenario(client: 'franz' | 'sarama' | 'franz-group', 
   const r = await run(GO_BIN, [client, JSON.stringify(o)], { timeoutMs });
   if (r.code !== 0) throw new Error(`compat ${client} exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
   return parseLast(r.stdout, `compat ${client}`, r.stderr);
+}
+
+export const PLATFORMATIC_DIR = join(CLIENTS_DIR, 'platformatic');
+
+/** Why @platformatic/kafka cannot run (for skip messages), or null when it can. */
+export function platformaticMissing(): string | null {
+  return existsSync(join(PLATFORMATIC_DIR, 'node_modules', '@platformatic', 'kafka', 'package.json'))
+    ? null
+    : `@platformatic/kafka is not installed in ${PLATFORMATIC_DIR}/node_modules (run test/compat/clients/setup.sh)`;
+}
+
+export async function runPlatformaticScenario(o: ScenarioOptions, timeoutMs = 120_000): Promise<ScenarioResult> {
+  const script = join(PLATFORMATIC_DIR, 'platformatic_scenario.mjs');
+  const r = await run(process.execPath, [script, JSON.stringify(o)], { timeoutMs });
+  if (r.code !== 0) throw new Error(`platformatic_scenario.mjs exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
+  return parseLast(r.stdout, 'platformatic_scenario.mjs', r.stderr);
 }
 
 export function ckjsAvailable(): boolean {
