@@ -110,12 +110,14 @@ public final class StreamsAggregates {
     KStream<String, Order> orders = b.stream(p + "-orders", Consumed.with(Serdes.String(), new OrderSerde()));
     KTable<String, String> customers = b.table(p + "-customers", Consumed.with(Serdes.String(), Serdes.String()));
 
-    // The aggregate, as written (default serdes: String keys, Order values).
+    // The aggregate, as written (default serdes: String keys, Order values); the
+    // walkthrough (docs/walkthrough.md) quotes it from here.
+    String totalsTopic = p + "-totals";
     KTable<String, Double> totals = orders.groupByKey()
         .aggregate(() -> 0.0, (key, order, total) -> total + order.getPrice(),
                    Materialized.with(Serdes.String(), Serdes.Double()));
     totals.toStream()
-        .to(p + "-totals", Produced.with(Serdes.String(), Serdes.Double()));
+        .to(totalsTopic, Produced.with(Serdes.String(), Serdes.Double()));
 
     orders.groupByKey().count().toStream().to(p + "-counts", Produced.with(Serdes.String(), Serdes.Long()));
 
