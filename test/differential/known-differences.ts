@@ -64,8 +64,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- API versions -------------------------------------------------------------------------
   {
     id: 'newer-api-versions',
-    what: 'For some APIs Runnel\'s newest version is older than Kafka 4.4\'s (e.g. Produce 11 vs 13, Fetch 13 vs 18, ListOffsets 7 vs 11).',
-    why: 'Clients negotiate down to the newest version both sides know; the newer versions add features Runnel does not have yet (Fetch v15+ replica state and node endpoints, KIP-848 fields, tiered-storage offsets).',
+    what: 'For some APIs Runnel\'s newest version is older than Kafka 4.4\'s (e.g. Produce 11 vs 13, Fetch 12 vs 18, ListOffsets 7 vs 11).',
+    why: 'Clients negotiate down to the newest version both sides know; the newer versions add features Runnel does not have yet (topic ids in Fetch, KIP-848 fields, tiered-storage offsets).',
     where: [{ scenario: 'api-versions', path: 'apis/*', when: ranges((r, k) => r[1] < k[1] && r[0] <= k[0]) }],
   },
   {
