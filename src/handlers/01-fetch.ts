@@ -68,9 +68,10 @@
  * An empty record set is sent as empty bytes, never null (librdkafka 2.15 rejects null).
  * Version notes: v4 isolation level, LSO and aborted transactions; v5 log start offset; v7
  * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible; v13
- * topics by id (KIP-516): each topic id is resolved to its topic once per request, a topic id this
+ * topics by id (KIP-516): each topic id is resolved to its topic once per request; a topic id this
  * broker does not know (never, or deleted: a re-created topic has a new id) answers its partitions
- * UNKNOWN_TOPIC_ID at once, as Kafka does; the response names topics by id. Clients that only
+ * UNKNOWN_TOPIC_ID without reading (a request of unknown ids only at once), as Kafka does; the
+ * response names topics by id. Clients that only
  * address topics by id from v13 on (@platformatic/kafka sends the id in v12's name field) need it.
  */
 import {
@@ -464,7 +465,9 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const reads = authorizedReads(ctx, known, limits.replicaId);
     try {
       let bytes = 0;
-      let answerNow = known.length < all.length; // an unknown topic id is answered at once
+      // Kafka resolves topic ids before the read: a request of unknown ids only is answered at
+      // once, the known partitions of a mixed one long-poll as usual.
+      let answerNow = known.length === 0;
       for (const read of reads) {
         if (await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits)) answerNow = true;
         bytes += read.size;

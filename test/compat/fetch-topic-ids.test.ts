@@ -38,12 +38,13 @@ async function produce(name: string, values: string[]): Promise<void> {
   expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
 }
 
-const fetchById = (topicId: Buffer, maxWaitMs = 0): Promise<FetchResponse | null> =>
+const fetchByIds = (topics: { topicId: Buffer; fetchOffset?: number }[], maxWaitMs = 0): Promise<FetchResponse | null> =>
   c.request<FetchResponse>(1, 13, {
     replicaId: -1, maxWaitMs, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: [{ topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    topics: topics.map(({ topicId, fetchOffset = 0 }) => ({ topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] })),
     forgottenTopicsData: [], rackId: '',
   });
+const fetchById = (topicId: Buffer, maxWaitMs = 0): Promise<FetchResponse | null> => fetchByIds([{ topicId }], maxWaitMs);
 
 it('advertises Fetch v13', async () => {
   const r = await c.request(18, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
@@ -80,4 +81,13 @@ it('answers an unknown topic id UNKNOWN_TOPIC_ID at once, also when the name was
   expect(fresh.equals(old)).toBe(false);
   expect((await fetchById(old))!.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
   expect((await fetchById(fresh))!.responses[0]!.partitions[0]!.highWatermark).toBe(1);
+});
+
+it('long-polls the known partitions of a request that also names an unknown id (Kafka resolves ids first)', async () => {
+  const id = await create('mixed');
+  const unknown = Buffer.alloc(16, 9);
+  const t0 = Date.now();
+  const r = (await fetchByIds([{ topicId: id, fetchOffset: 0 }, { topicId: unknown }], 1000))!;
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(900); // nothing to read at offset 0 yet: it waited
+  expect(r.responses.map((t) => [t.topicId.equals(id), t.partitions[0]!.errorCode])).toEqual([[true, 0], [false, ErrorCode.UNKNOWN_TOPIC_ID]]);
 });
