@@ -4,7 +4,7 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 1,
   name: 'Fetch',
-  versions: '0-12',
+  versions: '0-13',
   flexible: '12+',
   request: {
     clusterId: ['string', '12+', { nullable: '12+', default: null, tag: 0, tagged: '12+' }],

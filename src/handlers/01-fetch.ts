@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), versions 0-12.
+ * Fetch (key 1), versions 0-13.
  *
  * For each partition: the record batches from the one holding fetch_offset, bounded by the high
  * watermark, partition_max_bytes and the request's max_bytes — except that the first partition
@@ -75,7 +75,12 @@
  * convert. v0-v2 have no request max_bytes (fetch.max.bytes bounds them) and get the v3+ rule for
  * an oversized first batch (a whole batch rather than a truncated one). v1 throttle time, v3
  * max_bytes, v4 isolation level, LSO and aborted transactions; v5 log start offset; v7
- * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible.
+ * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible; v13
+ * topics by id (KIP-516): each topic id is resolved to its topic once per request; a topic id this
+ * broker does not know (never, or deleted: a re-created topic has a new id) answers its partitions
+ * UNKNOWN_TOPIC_ID without reading (a request of unknown ids only at once), as Kafka does; the
+ * response names topics by id. Clients that only
+ * address topics by id from v13 on (@platformatic/kafka sends the id in v12's name field) need it.
  */
 import {
   newFetchResponse,
@@ -88,7 +93,7 @@ import {
   type FetchResponseTopic,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { EMPTY } from '../../protocol/codec-support.js';
+import { EMPTY, ZERO_UUID } from '../../protocol/codec-support.js';
 import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
 import { type FollowerFetchServing, NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
@@ -98,6 +103,10 @@ import { AclOperation, canCluster, topicDecisions } from './authz.js';
 /** One partition of the request and what was last read from it. */
 interface PartitionRead {
   topic: string;
+  /** v13+: the topic id the request named (the response names topics by it); else ZERO_UUID. */
+  topicId: Buffer;
+  /** v13+: the request's topic id is unknown here: answered UNKNOWN_TOPIC_ID, never read. */
+  unknownId: boolean;
   /** The request's (last) entry for this partition. */
   req: FetchRequestPartition;
   res: FetchResponsePartition;
@@ -149,18 +158,27 @@ function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
 }
 
 /** Each partition once, topics in first-seen order: a repeated partition keeps its place and takes the later entry. */
-function distinctPartitions(req: FetchRequest): PartitionRead[] {
-  const byTopic = new Map<string, Map<number, FetchRequestPartition>>();
+function distinctPartitions(ctx: RequestContext, req: FetchRequest): PartitionRead[] {
+  const byId = ctx.version >= 13;
+  // Keyed by name, or (v13+) by the id's hex: an unknown id has no name.
+  const byTopic = new Map<string, { topic: string; topicId: Buffer; unknownId: boolean; partitions: Map<number, FetchRequestPartition> }>();
   for (const t of req.topics) {
-    let partitions = byTopic.get(t.topic);
-    if (!partitions) byTopic.set(t.topic, (partitions = new Map()));
-    for (const p of t.partitions) partitions.set(p.partition, p);
+    const key = byId ? t.topicId.toString('hex') : t.topic;
+    let entry = byTopic.get(key);
+    if (!entry) {
+      const known = byId ? ctx.topics.byId(t.topicId) : undefined;
+      entry = { topic: byId ? (known?.name ?? '') : t.topic, topicId: byId ? t.topicId : ZERO_UUID, unknownId: byId && known === undefined, partitions: new Map() };
+      byTopic.set(key, entry);
+    }
+    for (const p of t.partitions) entry.partitions.set(p.partition, p);
   }
   const reads: PartitionRead[] = [];
-  for (const [topic, partitions] of byTopic) {
+  for (const { topic, topicId, unknownId, partitions } of byTopic.values()) {
     for (const p of partitions.values()) {
       const res = newFetchResponsePartition({ partitionIndex: p.partition, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY });
-      reads.push({ topic, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null, recorded: false, throttledBy: null });
+      const read: PartitionRead = { topic, topicId, unknownId, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null, recorded: false, throttledBy: null };
+      if (unknownId) failed(read, ErrorCode.UNKNOWN_TOPIC_ID);
+      reads.push(read);
     }
   }
   return reads;
@@ -436,8 +454,8 @@ function respond(ctx: RequestContext, reads: PartitionRead[], fromFollower: bool
       if (!fromFollower || !r.recorded) ctx.metrics.bytesOut(r.topic, r.size);
       r.throttledBy?.recordLeaderThrottledBytes(r.size);
     }
-    // Reads come grouped by topic (distinctPartitions).
-    if (topic === null || topic.topic !== r.topic) responses.push((topic = newFetchResponseTopic({ topic: r.topic, partitions: [] })));
+    // Reads come grouped by topic (distinctPartitions); v13+ topics by id (an unknown id has no name).
+    if (topic === null || topic.topic !== r.topic || !topic.topicId.equals(r.topicId)) responses.push((topic = newFetchResponseTopic({ topic: r.topic, topicId: r.topicId, partitions: [] })));
     topic.partitions.push(r.res);
   }
   return newFetchResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses });
@@ -446,7 +464,7 @@ function respond(ctx: RequestContext, reads: PartitionRead[], fromFollower: bool
 export default defineHandler<FetchRequest, FetchResponse>({
   key: 1,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   async handle(ctx, req) {
     if (ctx.version >= 7) {
       if (req.sessionId !== 0) return newFetchResponse({ errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] });
@@ -454,11 +472,14 @@ export default defineHandler<FetchRequest, FetchResponse>({
     }
     const limits = limitsOf(ctx, req);
     const deadline = Date.now() + limits.maxWaitMs;
-    const all = distinctPartitions(req);
-    const reads = authorizedReads(ctx, all, limits.replicaId);
+    const all = distinctPartitions(ctx, req);
+    const known = all.filter((r) => !r.unknownId);
+    const reads = authorizedReads(ctx, known, limits.replicaId);
     try {
       let bytes = 0;
-      let answerNow = false;
+      // Kafka resolves topic ids before the read: a request of unknown ids only is answered at
+      // once, the known partitions of a mixed one long-poll as usual.
+      let answerNow = known.length === 0;
       for (const read of reads) {
         if (await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits)) answerNow = true;
         bytes += read.size;

@@ -14,6 +14,11 @@
  *   Go clients       test/compat/clients/go (franz-go, sarama; `go mod download`), built here
  *                    into test/.work/compat-go on first use
  *   confluent-kafka-javascript  test/compat/clients/js/node_modules (a native build)
+ *   @platformatic/kafka  test/compat/clients/platformatic/node_modules (`npm ci` there)
+ *   segmentio/kafka-go   test/compat/clients/kafka-go (a Go module of its own), built into
+ *                        test/.work/compat-go/kafka-go
+ *   Rust rdkafka         test/compat/clients/rust (a Cargo project; the crate's dynamic-linking
+ *                        feature against Debian's librdkafka-dev), built into test/.work/compat-rust
  * A test whose toolchain is absent skips, saying what to install; CI installs all of them.
  */
 import { spawnSync } from 'node:child_process';
@@ -126,6 +131,90 @@ export async function runGoScenario(client: 'franz' | 'sarama' | 'franz-group', 
   const r = await run(GO_BIN, [client, JSON.stringify(o)], { timeoutMs });
   if (r.code !== 0) throw new Error(`compat ${client} exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
   return parseLast(r.stdout, `compat ${client}`, r.stderr);
+}
+
+export const PLATFORMATIC_DIR = join(CLIENTS_DIR, 'platformatic');
+
+/** Why @platformatic/kafka cannot run (for skip messages), or null when it can. */
+export function platformaticMissing(): string | null {
+  return existsSync(join(PLATFORMATIC_DIR, 'node_modules', '@platformatic', 'kafka', 'package.json'))
+    ? null
+    : `@platformatic/kafka is not installed in ${PLATFORMATIC_DIR}/node_modules (run test/compat/clients/setup.sh)`;
+}
+
+export async function runPlatformaticScenario(o: ScenarioOptions, timeoutMs = 120_000): Promise<ScenarioResult> {
+  const script = join(PLATFORMATIC_DIR, 'platformatic_scenario.mjs');
+  const r = await run(process.execPath, [script, JSON.stringify(o)], { timeoutMs });
+  if (r.code !== 0) throw new Error(`platformatic_scenario.mjs exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
+  return parseLast(r.stdout, 'platformatic_scenario.mjs', r.stderr);
+}
+
+const KAFKA_GO_DIR = join(CLIENTS_DIR, 'kafka-go');
+const KAFKA_GO_BIN = join(REPO_ROOT, 'test', '.work', 'compat-go', 'kafka-go');
+let kafkaGoBuilt: Promise<void> | null = null;
+
+/** Builds test/compat/clients/kafka-go into test/.work/compat-go/kafka-go once per test process. */
+export function ensureKafkaGoBuilt(): Promise<void> {
+  kafkaGoBuilt ??= (async () => {
+    const go = goCommand();
+    if (go === null) throw new Error('go is not installed');
+    mkdirSync(join(KAFKA_GO_BIN, '..'), { recursive: true });
+    const r = await run(go, ['-C', KAFKA_GO_DIR, 'build', '-mod=readonly', '-o', KAFKA_GO_BIN, '.'], { timeoutMs: 10 * 60_000 });
+    if (r.code !== 0) throw new Error(`go build in ${KAFKA_GO_DIR} failed (exit ${r.code}):\n${r.stderr}`);
+  })();
+  kafkaGoBuilt.catch(() => (kafkaGoBuilt = null));
+  return kafkaGoBuilt;
+}
+
+export async function runKafkaGoScenario(o: ScenarioOptions, timeoutMs = 150_000): Promise<ScenarioResult> {
+  await ensureKafkaGoBuilt();
+  const r = await run(KAFKA_GO_BIN, [JSON.stringify(o)], { timeoutMs });
+  if (r.code !== 0) throw new Error(`kafka-go exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
+  return parseLast(r.stdout, 'kafka-go', r.stderr);
+}
+
+const RUST_DIR = join(CLIENTS_DIR, 'rust');
+const RUST_TARGET = join(REPO_ROOT, 'test', '.work', 'compat-rust');
+const RUST_BIN = join(RUST_TARGET, 'release', 'runnel-compat-rdkafka');
+
+/** The cargo command: on the PATH or in ~/.cargo/bin (rustup's place). */
+export function cargoCommand(): string | null {
+  for (const cmd of ['cargo', join(process.env.HOME ?? '/root', '.cargo', 'bin', 'cargo')]) {
+    if (spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0) return cmd;
+  }
+  return null;
+}
+
+/** Why the Rust rdkafka scenario cannot run (for skip messages), or null when it can. */
+export function rustMissing(): string | null {
+  if (existsSync(RUST_BIN)) return null;
+  if (cargoCommand() === null) return 'no cargo (install Rust, e.g. with rustup)';
+  if (spawnSync('pkg-config', ['--exists', 'rdkafka'], { stdio: 'ignore' }).status !== 0) return "no librdkafka-dev (pkg-config rdkafka): the rdkafka crate's dynamic-linking feature links Debian's librdkafka";
+  return null;
+}
+
+let rustBuilt: Promise<void> | null = null;
+
+/** Builds test/compat/clients/rust (Cargo.lock, --locked) into test/.work/compat-rust once per test process. */
+export function ensureRustBuilt(): Promise<void> {
+  rustBuilt ??= (async () => {
+    const cargo = cargoCommand();
+    if (cargo === null) {
+      if (existsSync(RUST_BIN)) return;
+      throw new Error('cargo is not installed');
+    }
+    const r = await run(cargo, ['build', '--release', '--locked', '-q', '--manifest-path', join(RUST_DIR, 'Cargo.toml')], { timeoutMs: 15 * 60_000, env: { CARGO_TARGET_DIR: RUST_TARGET } });
+    if (r.code !== 0) throw new Error(`cargo build in ${RUST_DIR} failed (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
+  })();
+  rustBuilt.catch(() => (rustBuilt = null));
+  return rustBuilt;
+}
+
+export async function runRustScenario(o: ScenarioOptions, timeoutMs = 150_000): Promise<ScenarioResult> {
+  await ensureRustBuilt();
+  const r = await run(RUST_BIN, [JSON.stringify(o)], { timeoutMs });
+  if (r.code !== 0) throw new Error(`runnel-compat-rdkafka exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
+  return parseLast(r.stdout, 'runnel-compat-rdkafka', r.stderr);
 }
 
 export function ckjsAvailable(): boolean {

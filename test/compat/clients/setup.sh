@@ -12,6 +12,12 @@
 #            librdkafka against Debian's -dev libraries; its prebuilt download is unreachable),
 #            about 90 s, kept in ${RUNNEL_CACHE:-~/.cache/runnel}/ckjs-<lock hash> and linked as
 #            js/node_modules
+#   JS       @platformatic/kafka (pure JS): `npm ci` in platformatic/ (its own node_modules)
+#   Go       segmentio/kafka-go: kafka-go/ (a Go module of its own) built into
+#            test/.work/compat-go/kafka-go
+#   Rust     the rdkafka crate (dynamic-linking: Debian's librdkafka-dev, which .ci/run installs)
+#            built from rust/ (Cargo.lock) into test/.work/compat-rust; skipped without cargo or
+#            without librdkafka's pkg-config file, and the Rust test then skips saying so
 # Prints how long each step took.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -71,3 +77,34 @@ if [[ ! -f "$dir/node_modules/@confluentinc/kafka-javascript/build/Release/confl
 fi
 ln -sfn "$dir/node_modules" "$HERE/js/node_modules"
 t "@confluentinc/kafka-javascript ready" "$start"
+
+# @platformatic/kafka: pure JS, its own lock file and node_modules (not the checkout's).
+start=$(date +%s)
+PK="$HERE/platformatic"
+stamp="$(cat "$PK/package-lock.json" <(node --version) | sha256sum | cut -c1-16)"
+if [[ "$(cat "$PK/node_modules/.runnel-stamp" 2>/dev/null)" != "$stamp" ]]; then
+  (cd "$PK" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$stamp" >"$PK/node_modules/.runnel-stamp"
+fi
+t "@platformatic/kafka ready" "$start"
+
+# segmentio/kafka-go (a module of its own: its dependencies stay apart from franz-go's and sarama's).
+start=$(date +%s)
+if [[ -n "$GO" ]]; then
+  "$GO" -C "$HERE/kafka-go" mod download
+  "$GO" -C "$HERE/kafka-go" build -mod=readonly -o "$ROOT/test/.work/compat-go/kafka-go" .
+  t "kafka-go built" "$start"
+fi
+
+# The Rust rdkafka crate against Debian's librdkafka (pkg-config rdkafka); Cargo.lock pins every crate.
+start=$(date +%s)
+CARGO="$(command -v cargo || true)"
+[[ -z "$CARGO" && -x "$HOME/.cargo/bin/cargo" ]] && CARGO="$HOME/.cargo/bin/cargo"
+if [[ -z "$CARGO" ]]; then
+  echo "test/compat/clients/setup.sh: no cargo: the Rust rdkafka test will skip" >&2
+elif ! pkg-config --exists rdkafka; then
+  echo "test/compat/clients/setup.sh: no librdkafka-dev (pkg-config rdkafka): the Rust rdkafka test will skip" >&2
+else
+  CARGO_TARGET_DIR="$ROOT/test/.work/compat-rust" "$CARGO" build --release --locked -q --manifest-path "$HERE/rust/Cargo.toml"
+  t "rust rdkafka built ($("$CARGO" --version | cut -d' ' -f2), librdkafka $(pkg-config --modversion rdkafka))" "$start"
+fi
