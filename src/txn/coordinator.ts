@@ -54,12 +54,13 @@ import * as completion from './txn-completion.js';
 import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
 import { TransactionStateLog, type TxnStateLog } from './txn-log.js';
 import { txnPartitionHooks } from './txn-ownership.js';
-import { MAX_EPOCH, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
+import { epochExhausted, MAX_EPOCH, TV2, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
 import { TransactionalPartitions } from './txn-partitions.js';
-import { addPartitions, endTxn } from './txn-requests.js';
+import { addPartitions, endTxn, verifyPartitions, type EndTxnResult, type PartitionCodes } from './txn-requests.js';
 import { TxnTable } from './txn-table.js';
 
 export type { InitResult, TxnMetadata } from './txn-metadata.js';
+export type { EndTxnResult, PartitionCodes } from './txn-requests.js';
 
 /** Written by InitProducerId before transactions were served; imported once (read only). */
 const LEGACY_IDS_FILE = 'transactional-ids.json';
@@ -252,8 +253,7 @@ export class TransactionCoordinator {
       case 'Ongoing': {
         // Abort the running transaction first, with the epoch bumped so the markers fence the
         // producer that ran it; then (next round) hand out a fresh epoch.
-        const epoch = meta.producerEpoch < MAX_EPOCH ? meta.producerEpoch + 1 : meta.producerEpoch;
-        await this.prepareEnd(meta, false, epoch);
+        await this.fence(meta);
         return { kind: 'wait', promise: meta.completion ?? Promise.resolve() };
       }
       case 'Empty':
@@ -274,18 +274,45 @@ export class TransactionCoordinator {
   // -----------------------------------------------------------------------------------------------
   // AddPartitionsToTxn / AddOffsetsToTxn, EndTxn (txn-requests.ts) and ending (txn-completion.ts)
 
-  /** Adds partitions to the running transaction (starting one); the error code for all of them. */
-  addPartitions(id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number> {
-    return addPartitions(this, id, producerId, producerEpoch, parts);
+  /**
+   * Adds partitions to the running transaction (starting one); the error code for all of them.
+   * `tv` 2: an implicit add of KIP-890 part 2 (Produce v12+, TxnOffsetCommit v5+, AddPartitionsToTxn v4+ not verify-only).
+   */
+  addPartitions(id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>, tv = 0): Promise<number> {
+    return addPartitions(this, id, producerId, producerEpoch, parts, tv);
   }
 
-  endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
-    return endTxn(this, id, producerId, producerEpoch, commit);
+  /** AddPartitionsToTxn v4+ verify_only: per partition NONE or TRANSACTION_ABORTABLE, or one error for all. */
+  verifyPartitions(id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): PartitionCodes | number {
+    return verifyPartitions(this, id, producerId, producerEpoch, parts);
   }
 
-  /** Writes the Prepare state with `epoch` and starts writing the markers. */
-  private prepareEnd(meta: TxnMetadata, commit: boolean, epoch: number): Promise<void> {
-    return completion.prepareEnd(this, meta, commit, epoch);
+  /** EndTxn; `tv` 2 for v5+ (an epoch bump at every end; the answer names the id and epoch to use next). */
+  endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean, tv = 0): Promise<EndTxnResult> {
+    return endTxn(this, id, producerId, producerEpoch, commit, tv);
+  }
+
+  /** A producer id never handed out (an epoch overflow at the end of a TV2 transaction). */
+  allocateProducerId(): Promise<number> {
+    return this.broker.producerIds.allocate();
+  }
+
+  /** The finalized transaction.version (the server's, for the aborts it starts itself); 0 when the broker has none. */
+  serverTransactionVersion(): number {
+    return this.broker.transactionVersion?.() ?? 0;
+  }
+
+  /**
+   * Aborts a running transaction on the coordinator's own initiative (InitProducerId of a new
+   * instance, or the timeout), fencing its producer: the Prepare state and the markers carry the
+   * epoch bumped. With transaction.version 2 finalized the abort follows TV2's rules as Kafka's
+   * does — one bump to fence, one more for the end — so a producer of either generation is fenced.
+   */
+  private async fence(meta: TxnMetadata): Promise<void> {
+    const fenced = Math.min(meta.producerEpoch + 1, MAX_EPOCH);
+    if (this.serverTransactionVersion() < TV2) return completion.prepareEnd(this, meta, false, { producerEpoch: fenced, nextProducerId: -1, clientTransactionVersion: 0 });
+    const nextProducerId = epochExhausted(fenced) ? await this.allocateProducerId() : -1;
+    return completion.prepareEnd(this, meta, false, { producerEpoch: Math.min(fenced + 1, MAX_EPOCH), lastProducerEpoch: fenced, nextProducerId, clientTransactionVersion: TV2 });
   }
 
   /** Writes the markers of a Prepare state, then the Complete state (once at a time). */
@@ -315,6 +342,16 @@ export class TransactionCoordinator {
     // coordinates every transactional id (one node), unknown means not in a transaction.
     if (!this.table.hasProducer(producerId) && !this.coordinatesEveryId()) return null;
     return this.table.verify(producerId, producerEpoch, topic, partition);
+  }
+
+  /**
+   * KIP-890 part 2's implicit add (Produce v12+, TxnOffsetCommit v5+): null when the partition is
+   * in the producer's running transaction with this epoch already, else the add (as
+   * AddPartitionsToTxn v4+ without verify_only would do it).
+   */
+  addImplicitly(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null {
+    if (this.table.verify(producerId, producerEpoch, topic, partition) === null) return null;
+    return this.addPartitions(id, producerId, producerEpoch, [[topic, partition]], TV2);
   }
 
   /** No transactional id can be coordinated elsewhere: the topic does not exist yet, or every partition is owned here. */
@@ -367,8 +404,7 @@ export class TransactionCoordinator {
       await this.locks.run(meta.transactionalId, async () => {
         if (meta.state !== 'Ongoing' || this.txns.get(meta.transactionalId) !== meta) return;
         this.logger.info({ transactionalId: meta.transactionalId, producerId: meta.producerId, timeoutMs: meta.timeoutMs }, 'aborting a transaction that timed out');
-        const epoch = meta.producerEpoch < MAX_EPOCH ? meta.producerEpoch + 1 : meta.producerEpoch;
-        await this.prepareEnd(meta, false, epoch);
+        await this.fence(meta);
       }).catch((err: unknown) => this.logger.warn({ transactionalId: meta.transactionalId, err: (err as Error).message }, 'aborting a timed-out transaction failed'));
     }
   }

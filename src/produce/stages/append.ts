@@ -16,6 +16,14 @@
  * consult producer state only for recorded partitions, and in a cluster the transaction's
  * coordinator (which records the partitions it adds) is usually another broker. A failed record
  * refuses the batch with KAFKA_STORAGE_ERROR.
+ *
+ * KIP-890 part 2: a transactional batch of Produce v12+ (a transaction-version-2 producer, which
+ * sends no AddPartitionsToTxn for its data) whose partition is not yet in its running transaction
+ * waits, in its partition's order, for the coordinator to add the partition (txn port
+ * addImplicitly, started as the batch arrives). A refusal is mapped as Kafka's partition leader
+ * maps a failed verification: PRODUCER_FENCED → INVALID_PRODUCER_EPOCH (what producers expect
+ * from Produce), the coordinator's retriable errors → NOT_ENOUGH_REPLICAS (retried without a
+ * metadata refresh), the rest as they are (INVALID_PRODUCER_ID_MAPPING, ...).
  */
 import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
 import { batch } from '../../../protocol/records/batch.js';
@@ -25,6 +33,19 @@ import type { ProduceScope } from '../produce-scope.js';
 import type { Refusal } from '../refusal.js';
 import { checkProducer } from './producer.js';
 
+/** The first Produce version of transaction version 2 (KIP-890 part 2: the partition is added by the write). */
+export const TV2_PRODUCE_VERSION = 12;
+
+/** Retriable coordinator errors of an implicit add, which Kafka answers a Produce with NOT_ENOUGH_REPLICAS. */
+const RETRY_AS_NOT_ENOUGH_REPLICAS = new Set<number>([ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.NETWORK_EXCEPTION, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
+
+/** The Produce answer for a failed implicit add (Kafka's ReplicaManager mapping). */
+export function implicitAddRefusal(code: number, topic: string, partition: number): Refusal {
+  if (code === ErrorCode.PRODUCER_FENCED) return { code: ErrorCode.INVALID_PRODUCER_EPOCH, message: `The producer was fenced adding ${topic}-${partition} to its transaction` };
+  if (RETRY_AS_NOT_ENOUGH_REPLICAS.has(code)) return { code: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to add ${topic}-${partition} to the transaction. Underlying error: ${code}` };
+  return { code, message: `Adding ${topic}-${partition} to the transaction failed` };
+}
+
 const ignore = (): void => undefined;
 
 export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: Promise<Refusal | null> | null): void {
@@ -32,7 +53,8 @@ export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: P
   const log = b.log!;
   const loadState = b.idempotent && producers.peek(log) === undefined;
   const record = b.transactional && !txn.partitions.has(log.topic, log.partition);
-  if (prepared === null && !loadState && !record) {
+  const adding = b.transactional && scope.version >= TV2_PRODUCE_VERSION && scope.transactionalId ? txn.addImplicitly(scope.transactionalId, b.producerId, b.producerEpoch, log.topic, log.partition) : null;
+  if (prepared === null && !loadState && !record && adding === null) {
     const r = partitions.appendInOrder(log, null, () => appendNow(scope, b));
     if (r instanceof Promise) b.appending = r;
     return;
@@ -40,9 +62,14 @@ export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: P
   // Started already and awaited in the partition's turn, which may come after earlier appends: a
   // failure must not count as unhandled meanwhile (it still reaches the chain, and the client).
   prepared?.catch(ignore);
+  adding?.catch(ignore);
   let refused: Refusal | null = null;
   const prepare = async (): Promise<void> => {
     if (prepared !== null) refused = await prepared;
+    if (refused === null && adding !== null) {
+      const code = await adding.catch(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (code !== ErrorCode.NONE) refused = implicitAddRefusal(code, log.topic, log.partition);
+    }
     if (refused === null && loadState) await producers.get(log);
     if (refused === null && record) {
       await txn.partitions.add([[log.topic, log.partition]]).catch((err: Error) => {
