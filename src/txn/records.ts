@@ -5,8 +5,8 @@
  * of topic → partitions). A null value is a tombstone (the transactional id expired).
  *
  * We write key version 0. Values: version 0 for transactions of clients before KIP-890 part 2
- * (byte for byte what Kafka writes for them), version 1 once the transaction was driven by a
- * transaction-version-2 client (EndTxn v5+, or a partition added implicitly by Produce v12+ /
+ * (byte for byte what Kafka writes for them), version 1 once a transaction-version-2 client drove
+ * the id (or one of its transactions rotated the producer id) (EndTxn v5+, or a partition added implicitly by Produce v12+ /
  * TxnOffsetCommit v5+): its tagged fields carry the previous and next producer ids (the epoch
  * overflow of an epoch bump per transaction) and the client's transaction version, so a restart
  * resumes the transaction with the same rules. Both versions are read.
@@ -60,8 +60,9 @@ export function decodeTxnKey(b: Buffer): string | null {
 
 export function encodeTxnValue(v: TxnLogValue): Buffer {
   const tv = v.clientTransactionVersion ?? 0;
+  const flexible = tv >= 2 || (v.previousProducerId ?? -1) >= 0 || (v.nextProducerId ?? -1) >= 0;
   return writeTransactionLogValue(
-    tv >= 2 ? 1 : 0,
+    flexible ? 1 : 0,
     newTransactionLogValue({
       producerId: v.producerId,
       previousProducerId: v.previousProducerId ?? -1,
