@@ -44,12 +44,6 @@ export interface TransactionCoordinatorDeps {
    * Default: opened from the data directory.
    */
   readonly transactionalPartitions?: TransactionalPartitions;
-  /**
-   * The finalized `transaction.version` feature level (KIP-890; 2: an epoch bump per transaction),
-   * for the aborts the coordinator starts itself. Default 0. A client's own requests carry theirs
-   * in their versions (EndTxn v5+, Produce v12+, TxnOffsetCommit v5+).
-   */
-  readonly transactionVersion?: () => number;
   /** Where the state goes. Default: `__transaction_state` (txn-log.ts); unit tests keep it in memory. */
   readonly stateLog?: TxnStateLog;
 }

@@ -54,7 +54,7 @@ import * as completion from './txn-completion.js';
 import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
 import { TransactionStateLog, type TxnStateLog } from './txn-log.js';
 import { txnPartitionHooks } from './txn-ownership.js';
-import { epochExhausted, MAX_EPOCH, TV2, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
+import { MAX_EPOCH, TV2, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
 import { TransactionalPartitions } from './txn-partitions.js';
 import { addPartitions, endTxn, verifyPartitions, type EndTxnResult, type PartitionCodes } from './txn-requests.js';
 import { TxnTable } from './txn-table.js';
@@ -297,22 +297,14 @@ export class TransactionCoordinator {
     return this.broker.producerIds.allocate();
   }
 
-  /** The finalized transaction.version (the server's, for the aborts it starts itself); 0 when the broker has none. */
-  serverTransactionVersion(): number {
-    return this.broker.transactionVersion?.() ?? 0;
-  }
-
   /**
    * Aborts a running transaction on the coordinator's own initiative (InitProducerId of a new
    * instance, or the timeout), fencing its producer: the Prepare state and the markers carry the
-   * epoch bumped. With transaction.version 2 finalized the abort follows TV2's rules as Kafka's
-   * does — one bump to fence, one more for the end — so a producer of either generation is fenced.
+   * epoch bumped once — also for a transaction-version-2 producer, as Kafka 4.4 does (observed:
+   * markers at epoch + 1, the next InitProducerId at epoch + 2).
    */
-  private async fence(meta: TxnMetadata): Promise<void> {
-    const fenced = Math.min(meta.producerEpoch + 1, MAX_EPOCH);
-    if (this.serverTransactionVersion() < TV2) return completion.prepareEnd(this, meta, false, { producerEpoch: fenced, nextProducerId: -1, clientTransactionVersion: 0 });
-    const nextProducerId = epochExhausted(fenced) ? await this.allocateProducerId() : -1;
-    return completion.prepareEnd(this, meta, false, { producerEpoch: Math.min(fenced + 1, MAX_EPOCH), lastProducerEpoch: fenced, nextProducerId, clientTransactionVersion: TV2 });
+  private fence(meta: TxnMetadata): Promise<void> {
+    return completion.prepareEnd(this, meta, false, { producerEpoch: Math.min(meta.producerEpoch + 1, MAX_EPOCH), nextProducerId: -1 });
   }
 
   /** Writes the markers of a Prepare state, then the Complete state (once at a time). */
