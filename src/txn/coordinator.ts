@@ -343,6 +343,10 @@ export class TransactionCoordinator {
    */
   addImplicitly(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null {
     if (this.table.verify(producerId, producerEpoch, topic, partition) === null) return null;
+    // Coordinated by another broker (a cluster): ask it, as Kafka's partition leaders do.
+    if (!this.stopping && this.coordinatorError(id) === ErrorCode.NOT_COORDINATOR && this.markers.addToTransaction) {
+      return this.markers.addToTransaction(this.stateLog.partitionFor(id), id, producerId, producerEpoch, [[topic, partition]]);
+    }
     return this.addPartitions(id, producerId, producerEpoch, [[topic, partition]], TV2);
   }
 

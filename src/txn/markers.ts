@@ -42,6 +42,14 @@ export interface MarkerSender {
    * written).
    */
   send(marker: TxnMarker, partitions: ReadonlyArray<readonly [string, number]>): Promise<number[]>;
+  /**
+   * A cluster only: asks the coordinator of `transactionalId` — the leader of its
+   * `__transaction_state` partition, another broker — to add partitions to the producer's
+   * transaction (AddPartitionsToTxn v5, not verify-only: KIP-890 part 2's implicit add, as Kafka's
+   * partition leaders send it). Resolves with the coordinator's code; NOT_COORDINATOR when the
+   * partition has no other leader now, NETWORK_EXCEPTION when it cannot be reached. Never rejects.
+   */
+  addToTransaction?(stateLogPartition: number, transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number>;
 }
 
 /** Told when a marker lands in `__consumer_offsets` (the group coordinator applies or drops the transaction's offsets). */

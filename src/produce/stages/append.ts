@@ -20,7 +20,9 @@
  * KIP-890 part 2: a transactional batch of Produce v12+ (a transaction-version-2 producer, which
  * sends no AddPartitionsToTxn for its data) whose partition is not yet in its running transaction
  * waits, in its partition's order, for the coordinator to add the partition (txn port
- * addImplicitly, started as the batch arrives). A refusal is mapped as Kafka's partition leader
+ * addImplicitly, started as the batch arrives; in a cluster the coordinator may be another broker,
+ * asked with AddPartitionsToTxn v5). Not when the partition already holds an open transaction of
+ * the producer at that epoch (its producer state): then it is in the transaction. A refusal is mapped as Kafka's partition leader
  * maps a failed verification: PRODUCER_FENCED → INVALID_PRODUCER_EPOCH (what producers expect
  * from Produce), the coordinator's retriable errors → NOT_ENOUGH_REPLICAS (retried without a
  * metadata refresh), the rest as they are (INVALID_PRODUCER_ID_MAPPING, ...).
@@ -53,7 +55,7 @@ export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: P
   const log = b.log!;
   const loadState = b.idempotent && producers.peek(log) === undefined;
   const record = b.transactional && !txn.partitions.has(log.topic, log.partition);
-  const adding = b.transactional && scope.version >= TV2_PRODUCE_VERSION && scope.transactionalId ? txn.addImplicitly(scope.transactionalId, b.producerId, b.producerEpoch, log.topic, log.partition) : null;
+  const adding = b.transactional && scope.version >= TV2_PRODUCE_VERSION && scope.transactionalId && !producers.peek(log)?.inTransaction(b.producerId, b.producerEpoch) ? txn.addImplicitly(scope.transactionalId, b.producerId, b.producerEpoch, log.topic, log.partition) : null;
   if (prepared === null && !loadState && !record && adding === null) {
     const r = partitions.appendInOrder(log, null, () => appendNow(scope, b));
     if (r instanceof Promise) b.appending = r;
