@@ -56,6 +56,7 @@ import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import describeProducers from './61-describe-producers.js';
 import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
+import updateFeatures from './57-update-features.js';
 
 export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   produce,
@@ -106,6 +107,7 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   describeProducers,
   describeTransactions,
   listTransactions,
+  updateFeatures,
 ].map((h: Handler<any, any>) => withEntryLimit(h));
 
 export class ApiRegistry implements ApiVersionsPort {
