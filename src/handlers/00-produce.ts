@@ -1,5 +1,6 @@
 /**
- * Produce (key 0), versions advertised 0-11, served 3-11.
+ * Produce (key 0), versions advertised 0-12, served 3-12 (v12, KIP-890: the same as v11 on the wire;
+ * a transactional batch adds its partition to the transaction, stages/append.ts).
  *
  * Every partition's batch goes through the produce pipeline (src/produce/pipeline.ts), which holds
  * the stages and their order; this handler decodes, builds one ProducedBatch per partition, runs
@@ -66,7 +67,7 @@ import { LeaderHints } from './leader-hints.js';
 export default defineHandler<ProduceRequest, ProduceResponse>({
   key: 0,
   minVersion: 0,
-  maxVersion: 11,
+  maxVersion: 12,
   pipelinable: true,
   handle(ctx, req) {
     const scope = new ProduceScope(ctx, ctx.version, req);

@@ -8,7 +8,7 @@ import { API_CODECS } from '../../../protocol/generated/index.js';
 
 // key: [name, min, max, first flexible version or -1]
 const CATALOG: Record<number, [string, number, number, number]> = {
-  0: ['Produce', 0, 11, 9],
+  0: ['Produce', 0, 12, 9],
   1: ['Fetch', 0, 12, 12],
   2: ['ListOffsets', 0, 7, 6],
   3: ['Metadata', 0, 12, 9],
