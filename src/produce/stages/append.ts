@@ -27,7 +27,7 @@
  * from Produce), the coordinator's retriable errors → NOT_ENOUGH_REPLICAS (retried without a
  * metadata refresh), the rest as they are (INVALID_PRODUCER_ID_MAPPING, ...).
  */
-import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
+import { ErrorCode, KafkaError, errorName } from '../../../protocol/errors.js';
 import { batch } from '../../../protocol/records/batch.js';
 import type { AppendResult, Partition } from '../../data/partitions.js';
 import type { ProducedBatch } from '../produced-batch.js';
@@ -44,8 +44,8 @@ const RETRY_AS_NOT_ENOUGH_REPLICAS = new Set<number>([ErrorCode.CONCURRENT_TRANS
 /** The Produce answer for a failed implicit add (Kafka's ReplicaManager mapping). */
 export function implicitAddRefusal(code: number, topic: string, partition: number): Refusal {
   if (code === ErrorCode.PRODUCER_FENCED) return { code: ErrorCode.INVALID_PRODUCER_EPOCH, message: `The producer was fenced adding ${topic}-${partition} to its transaction` };
-  if (RETRY_AS_NOT_ENOUGH_REPLICAS.has(code)) return { code: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to add ${topic}-${partition} to the transaction. Underlying error: ${code}` };
-  return { code, message: `Adding ${topic}-${partition} to the transaction failed` };
+  if (RETRY_AS_NOT_ENOUGH_REPLICAS.has(code)) return { code: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to add ${topic}-${partition} to the transaction. Underlying error: ${errorName(code)}` };
+  return { code, message: `Adding ${topic}-${partition} to the transaction failed: ${errorName(code)}` };
 }
 
 const ignore = (): void => undefined;
