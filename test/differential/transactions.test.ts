@@ -1,5 +1,6 @@
 /**
- * Differential tests, transactions over the raw protocol: the coordinator's error codes
+ * Differential tests, transactions over the raw protocol (and, in the second scenario, KIP-890
+ * transaction version 2: EndTxn v5, AddPartitionsToTxn v4-5, TxnOffsetCommit v4-5, Produce v11-12): the coordinator's error codes
  * (INVALID_TRANSACTION_TIMEOUT, INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED /
  * INVALID_PRODUCER_EPOCH by version, unknown partitions), a transactional batch for a partition
  * not added, a commit and its retries, the last stable offset of an open transaction
@@ -155,7 +156,7 @@ async function batchEpochs(c: RawClient, topic: string, base: number): Promise<A
 describe.skipIf(!apacheKafkaAvailable())('differential: transactions v2 (KIP-890)', () => {
   const pair = usePair();
 
-  it('EndTxn v5 epoch bumps and retries, fencing of the old epoch, verify-only adds, TV2 offsets and produce errors', async () => {
+  it('EndTxn v5 epoch bumps and retries, fencing of the old epoch, verify-only adds, TV2 offsets, Produce v11/v12', async () => {
     const topic = uniq('txn2');
     const id = uniq('txn2-id');
     const group = uniq('txn2-group');
@@ -238,6 +239,14 @@ describe.skipIf(!apacheKafkaAvailable())('differential: transactions v2 (KIP-890
         out.stateAfterFence = await settled(c, id);
         out.fenceMarkers = (await batchEpochs(c, topic, e0)).slice(-2);
         out.endFencedEpoch = await end(false, e4);
+
+        // Produce v12: the write adds its partition (no AddPartitionsToTxn); a stale epoch is fenced.
+        const e6 = fence.producerEpoch as number;
+        out.produceV12 = await produce(1, txnBatch(e6, 0, 2), 12);
+        const described = (await req(c, 65, 0, { transactionalIds: [id] })).transactionStates[0];
+        out.afterImplicitAdd = { state: described.transactionState, topics: described.topics.map((t: any) => [t.topic === topic, t.partitions]) };
+        out.produceV12Stale = await produce(0, txnBatch(e6 - 1, 0, 1), 12);
+        out.commitImplicit = await end(true, e6);
         return out;
       }),
     );
