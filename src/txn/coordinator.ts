@@ -23,6 +23,10 @@
  * `__transaction_state` partition. Markers go through a MarkerSender (markers.ts): appended here on
  * one node, sent to each partition's leader in a cluster.
  *
+ * Transaction version 2 (KIP-890 part 2): a client's Produce v12+ / TxnOffsetCommit v5 adds the
+ * partition it writes to (addImplicitly; asked of the coordinator broker in a cluster), and its
+ * EndTxn v5 bumps the epoch, so the markers fence any late write of the ended transaction.
+ *
  * Fencing: InitProducerId bumps the epoch (a new producer id when the epoch is exhausted); a
  * running transaction is first aborted with its epoch bumped, so the markers fence the old
  * producer at every partition. A transaction that outlives its timeout is aborted the same way
@@ -38,7 +42,9 @@
  *   txn-metadata.ts     TxnMetadata and the rules every request shares
  *   txn-table.ts        the in-memory state per transactional id / producer id
  *   keyed-lock.ts       the per-id serialisation
- *   txn-requests.ts     AddPartitionsToTxn / AddOffsetsToTxn and EndTxn
+ *   txn-requests.ts     AddPartitionsToTxn / AddOffsetsToTxn (and their verify-only form) and
+ *                       EndTxn, with transaction version 2's rules (KIP-890 part 2: an epoch bump
+ *                       per transaction, docs/transactions.md)
  *   txn-completion.ts   Prepare state → markers → Complete state
  */
 import { join } from 'node:path';
