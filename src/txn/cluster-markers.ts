@@ -24,7 +24,8 @@
  * The same connections carry the other broker-to-broker transaction request, KIP-890 part 2's
  * implicit add (addToTransaction): a partition led here receiving a transaction-version-2 write of
  * a transactional id coordinated elsewhere asks that coordinator, AddPartitionsToTxn v5 without
- * verify_only, before appending.
+ * verify_only, before appending; a write of an older client is verified there the same way, with
+ * verify_only (KIP-890 part 1).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/index.js';
@@ -116,13 +117,13 @@ export class ClusterMarkerSender implements MarkerSender {
     return codes;
   }
 
-  async addToTransaction(stateLogPartition: number, transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number> {
+  async addToTransaction(stateLogPartition: number, transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>, verifyOnly = false): Promise<number> {
     const coordinator = this.opts.routing.leaderOf(TRANSACTION_STATE_TOPIC, stateLogPartition);
     if (coordinator < 0 || coordinator === this.opts.routing.brokerId) return ErrorCode.NOT_COORDINATOR;
     const topics = new Map<string, number[]>();
     for (const [topic, partition] of parts) topics.set(topic, [...(topics.get(topic) ?? []), partition]);
     const request: Partial<AddPartitionsToTxnRequest> = {
-      transactions: [{ transactionalId, producerId, producerEpoch, verifyOnly: false, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }],
+      transactions: [{ transactionalId, producerId, producerEpoch, verifyOnly, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }],
     };
     try {
       const conn = await this.connection(coordinator);

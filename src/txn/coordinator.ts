@@ -356,6 +356,18 @@ export class TransactionCoordinator {
     return this.addPartitions(id, producerId, producerEpoch, [[topic, partition]], TV2);
   }
 
+  /**
+   * KIP-890 part 1 in a cluster: a transactional write of a client before transaction version 2
+   * whose id is coordinated by another broker is verified there (AddPartitionsToTxn v5
+   * verify_only; what `verify` cannot check here). Null when there is nothing to ask: the producer
+   * is known here (verify checks it), or every id is coordinated here, or this is no cluster.
+   */
+  verifyElsewhere(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null {
+    if (!this.markers.addToTransaction || this.stopping || this.table.hasProducer(producerId) || this.coordinatesEveryId()) return null;
+    if (this.coordinatorError(id) !== ErrorCode.NOT_COORDINATOR) return null;
+    return this.markers.addToTransaction(this.stateLog.partitionFor(id), id, producerId, producerEpoch, [[topic, partition]], true);
+  }
+
   /** No transactional id can be coordinated elsewhere: the topic does not exist yet, or every partition is owned here. */
   private coordinatesEveryId(): boolean {
     return !this.stateLog.exists() || this.ownership.ownsAll(this.stateLog.partitionCount());

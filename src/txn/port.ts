@@ -65,6 +65,12 @@ export interface TransactionsPort {
    * adding it (NONE once added).
    */
   addImplicitly(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null;
+  /**
+   * KIP-890 part 1 in a cluster: a transactional write (before transaction version 2) of an id
+   * coordinated by another broker, verified there. Null when there is nothing to ask; else the
+   * coordinator's code (NONE, TRANSACTION_ABORTABLE for a partition not in the transaction, ...).
+   */
+  verifyElsewhere(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null;
   /** Whether a transactional batch of this producer may go to this partition: null, or the error. */
   verify(producerId: number, producerEpoch: number, topic: string, partition: number): { code: number; message: string } | null;
 }

@@ -6,9 +6,13 @@
  * that means asking the coordinator over the inter-broker listener (AddPartitionsToTxn v5,
  * src/txn/cluster-markers.ts). The commit's markers then reach every partition (read_committed
  * sees every committed record, the last stable offsets advance everywhere) and the aborted
- * transaction's records are never seen.
+ * transaction's records are never seen. A client before transaction version 2 writing, without
+ * AddPartitionsToTxn, to a partition led by the broker that does not coordinate its id is refused
+ * there (INVALID_TXN_STATE, TRANSACTION_ABORTABLE from Produce v11): the leader verified it with the
+ * coordinator (KIP-890 part 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBatchSync } from '../../protocol/records/builder.js';
 import { createTopicReady, withBroker } from '../helpers/cluster-target.js';
 import { ensureJavaBuilt, runJavaOk } from '../helpers/java.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
@@ -61,4 +65,33 @@ describe.skipIf(etcdMissing)('transaction.version 2 across a cluster: implicit a
     const state = await withBroker(c, coordinator, (raw) => raw.request<any>(65, 0, { transactionalIds: [id] }));
     expect(state.transactionStates[0]).toMatchObject({ errorCode: 0, transactionState: 'CompleteAbort', topics: [] });
   }, 240_000);
+
+  it('a write of an older client to a partition not in its transaction is verified at the coordinator broker and refused', async () => {
+    const topic = 'tv1-verify';
+    const parts = await createTopicReady(c, { name: topic, partitions: PARTITIONS, replicationFactor: 1 });
+    const id = 'tv1-cluster-txn';
+    const coordinator = await waitCoordinator(c, id, TXN_KEY);
+    const remote = parts.find((p) => p.leader !== coordinator)!;
+    const init: any = await withBroker(c, coordinator, (raw) => raw.request(22, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 }));
+    expect(init.errorCode).toBe(0);
+    const pid = Number(init.producerId);
+    const epoch = init.producerEpoch as number;
+    const produce = (v: number, seq: number) =>
+      withBroker(c, remote.leader, (raw) =>
+        raw.request<any>(0, v, {
+          transactionalId: id,
+          acks: -1,
+          timeoutMs: 10_000,
+          topicData: [{ name: topic, partitionData: [{ index: remote.partition, records: buildBatchSync([{ value: `v${seq}` }], { producerId: pid, producerEpoch: epoch, baseSequence: seq, transactional: true }) }] }],
+        }),
+      ).then((r) => r.responses[0].partitionResponses[0].errorCode);
+    expect(await produce(9, 0)).toBe(48); // INVALID_TXN_STATE
+    expect(await produce(11, 0)).toBe(120); // TRANSACTION_ABORTABLE
+    const add: any = await withBroker(c, coordinator, (raw) => raw.request(24, 3, { transactionalId: id, producerId: pid, producerEpoch: epoch, topics: [{ name: topic, partitions: [remote.partition] }] }));
+    expect(add.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(0);
+    expect(await produce(9, 0)).toBe(0);
+    const end: any = await withBroker(c, coordinator, (raw) => raw.request(26, 3, { transactionalId: id, producerId: pid, producerEpoch: epoch, committed: true }));
+    expect(end.errorCode).toBe(0);
+    expect(await latestOffset(c, remote.leader, topic, remote.partition, 1)).toBe(2);
+  }, 120_000);
 });

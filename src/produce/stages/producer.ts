@@ -34,4 +34,4 @@ export function checkProducer(scope: ProduceScope, b: ProducedBatch, state: Part
 }
 
 /** Produce v11+ clients handle TRANSACTION_ABORTABLE (KIP-890), older ones get INVALID_TXN_STATE. */
-const ABORTABLE_PRODUCE_VERSION = 11;
+export const ABORTABLE_PRODUCE_VERSION = 11;

@@ -352,6 +352,7 @@ export function noTransactions(): TransactionsPort {
     appendMarker: refuse,
     verify: () => ({ code: ErrorCode.INVALID_TXN_STATE, message: 'no transactions here' }),
     addImplicitly: async () => ErrorCode.INVALID_TXN_STATE,
+    verifyElsewhere: () => null,
   };
 }
 
