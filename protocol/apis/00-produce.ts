@@ -4,7 +4,7 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 0,
   name: 'Produce',
-  versions: '0-11',
+  versions: '0-12',
   flexible: '9+',
   request: {
     transactionalId: ['string', '3+', { nullable: '3+', default: null, about: 'Null unless the producer is transactional.' }],

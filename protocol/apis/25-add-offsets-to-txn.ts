@@ -1,10 +1,10 @@
 import { defineApi } from '../schema.js';
 
-/** Adds a group's offsets partition to a transaction (before TxnOffsetCommit). */
+/** Adds a group's offsets partition to a transaction (before TxnOffsetCommit). v4: TRANSACTION_ABORTABLE. */
 export default defineApi({
   key: 25,
   name: 'AddOffsetsToTxn',
-  versions: '0-3',
+  versions: '0-4',
   flexible: '3+',
   request: {
     transactionalId: ['string', '0+'],

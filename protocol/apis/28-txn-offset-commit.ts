@@ -1,10 +1,10 @@
 import { defineApi } from '../schema.js';
 
-/** Commits group offsets as part of a transaction. */
+/** Commits group offsets as part of a transaction. v4: TRANSACTION_ABORTABLE; v5 (KIP-890 part 2): also adds the group's offsets partition to the transaction (no AddOffsetsToTxn). */
 export default defineApi({
   key: 28,
   name: 'TxnOffsetCommit',
-  versions: '0-3',
+  versions: '0-5',
   flexible: '3+',
   request: {
     transactionalId: ['string', '0+'],

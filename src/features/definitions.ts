@@ -15,9 +15,11 @@
  *   metadata.version                  33 only [7-33]  Runnel has one metadata format (runnel-metadata.json /
  *                                                     etcd records), not KRaft's log; 33 is 4.4-IV2, the release
  *                                                     whose APIs Runnel answers. It cannot be moved.
- *   transaction.version               0 (latest 2) [2] 1 = flexible __transaction_state records, 2 = KIP-890
- *                                                     (epoch bump per transaction, implicit partition adds):
- *                                                     being built on h/txnv2.
+ *   transaction.version               2 [2]            1 = flexible __transaction_state records, 2 = KIP-890
+ *                                                     (epoch bump per transaction, implicit partition adds;
+ *                                                     docs/transactions.md). New clusters start at 2, as
+ *                                                     Kafka 4.x ones do; `kafka-features downgrade` returns
+ *                                                     clients to the original protocol.
  *   group.version                     0 (latest 1) [1] 1 = the KIP-848 consumer group protocol: being built on h/kip848.
  *   share.version                     0 [2]            share groups (KIP-932) are not served.
  *   streams.version                   0 [1]            streams groups (KIP-1071) are not served.
@@ -58,7 +60,7 @@ export const FEATURES: readonly FeatureDefinition[] = [
   {
     name: TRANSACTION_VERSION,
     minLevel: 0,
-    productionMax: 0,
+    productionMax: 2,
     latestMax: 2,
     levels: { 0: 'KIP-98 transactions', 1: 'flexible __transaction_state records', 2: 'KIP-890: epoch bump per transaction, implicit partition adds' },
   },

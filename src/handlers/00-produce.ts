@@ -1,5 +1,7 @@
 /**
- * Produce (key 0), versions 0-11.
+ * Produce (key 0), versions 0-12 (v0-v2 with message format v0/v1 are converted on the way in; v12,
+ * KIP-890: the same as v11 on the wire; a transactional batch adds its partition to the
+ * transaction, stages/append.ts).
  *
  * Every partition's batch goes through the produce pipeline (src/produce/pipeline.ts), which holds
  * the stages and their order; this handler decodes, builds one ProducedBatch per partition, runs
@@ -67,7 +69,7 @@ import { LeaderHints } from './leader-hints.js';
 export default defineHandler<ProduceRequest, ProduceResponse>({
   key: 0,
   minVersion: 0,
-  maxVersion: 11,
+  maxVersion: 12,
   pipelinable: true,
   handle(ctx, req) {
     const scope = new ProduceScope(ctx, ctx.version, req);

@@ -13,6 +13,10 @@
  * hold the current epoch (a retry of the previous call is recognised), else PRODUCER_FENCED
  * (INVALID_PRODUCER_EPOCH before v4).
  *
+ * v5 may answer TRANSACTION_ABORTABLE (KIP-890; never here). v6 (KIP-939 two-phase commit:
+ * enable2Pc, keepPreparedTxn) is not served: Kafka 4.4 marks it unstable and does not advertise it
+ * by default either, and transaction version 2 clients do not need it.
+ *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
  * id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); idempotent producers IDEMPOTENT_WRITE on the cluster
  * or WRITE on some topic (CLUSTER_AUTHORIZATION_FAILED).

@@ -1,11 +1,13 @@
 /**
- * AddOffsetsToTxn (key 25), versions 0-3.
+ * AddOffsetsToTxn (key 25), versions 0-4.
  *
  * Adds the group's __consumer_offsets partition to the producer's transaction, before the
  * producer sends TxnOffsetCommit (consume-transform-produce: sendOffsetsToTransaction). The same
  * checks and errors as AddPartitionsToTxn; the offsets topic is created if it does not exist yet.
  *
- * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible. v4 (KIP-890) is not served.
+ * Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible; v4 may answer
+ * TRANSACTION_ABORTABLE (KIP-890; never here). Transaction-version-2 clients skip this request:
+ * TxnOffsetCommit v5 adds the partition itself.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): WRITE on the transactional
  * id, READ on the group.
@@ -20,7 +22,7 @@ import { AclOperation, canGroup, canTransactionalId } from './authz.js';
 export default defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
   key: 25,
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 4,
   async handle(ctx, req) {
     // Authorization (Kafka's): WRITE on the transactional id, READ on the group.
     if (!canTransactionalId(ctx, AclOperation.WRITE, req.transactionalId)) return newAddOffsetsToTxnResponse({ throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED });

@@ -14,7 +14,7 @@ export interface ProducePorts {
   readonly topics: Pick<TopicsPort, 'get' | 'settings'>;
   readonly partitions: PartitionsPort;
   readonly producers: ProducerStatesPort;
-  readonly txn: Pick<TransactionsPort, 'verify' | 'partitions'>;
+  readonly txn: Pick<TransactionsPort, 'verify' | 'partitions' | 'addImplicitly' | 'verifyElsewhere'>;
   readonly schemas: SchemaValidationPort;
   readonly metrics: DataMetrics;
   readonly authorizer: Authorizer;

@@ -29,6 +29,8 @@ export class ProduceScope {
   readonly acks: number;
   /** The request's timeout_ms: the acks wait's bound (stage 11). */
   readonly timeoutMs: number;
+  /** The request's transactional id (null for none): the transaction a v12+ batch's partition is added to. */
+  readonly transactionalId: string | null;
   private readonly requestRefusal: Refusal | null;
   private readonly storageRefusal: Refusal | null;
 
@@ -40,6 +42,7 @@ export class ProduceScope {
   ) {
     this.acks = req.acks;
     this.timeoutMs = req.timeoutMs;
+    this.transactionalId = req.transactionalId;
     this.requestRefusal = refuseInvalidAcks(req.acks) ?? refuseUnauthorizedTransactionalId(ports, req);
     this.storageRefusal = refuseLowDisk(ports);
   }

@@ -20,9 +20,15 @@
  *   partition, so this transaction there was ended by the newer epoch's abort: there is nothing
  *   left to mark (Kafka's coordinator stops sending such a marker too), answered NONE.
  * - A topic unknown here (deleted) answers UNKNOWN_TOPIC_OR_PARTITION: nothing left to mark.
+ *
+ * The same connections carry the other broker-to-broker transaction request, KIP-890 part 2's
+ * implicit add (addToTransaction): a partition led here receiving a transaction-version-2 write of
+ * a transactional id coordinated elsewhere asks that coordinator, AddPartitionsToTxn v5 without
+ * verify_only, before appending; a write of an older client is verified there the same way, with
+ * verify_only (KIP-890 part 1).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/index.js';
+import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/index.js';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { BrokerConnection } from '../client/connection.js';
 import type { SaslCredentials } from '../client/sasl-login.js';
@@ -30,6 +36,8 @@ import type { Logger } from '../logger.js';
 import { appendMarkerLocally, type LocalMarkerDeps, type MarkerSender, type TxnMarker } from './markers.js';
 
 const WRITE_TXN_MARKERS = 27;
+const ADD_PARTITIONS_TO_TXN = 24;
+const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 /** Where partitions are led and how other brokers are reached (the broker wires them from the metadata image). */
 export interface MarkerRouting {
@@ -107,6 +115,27 @@ export class ClusterMarkerSender implements MarkerSender {
     }
     await Promise.all(work);
     return codes;
+  }
+
+  async addToTransaction(stateLogPartition: number, transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>, verifyOnly = false): Promise<number> {
+    const coordinator = this.opts.routing.leaderOf(TRANSACTION_STATE_TOPIC, stateLogPartition);
+    if (coordinator < 0 || coordinator === this.opts.routing.brokerId) return ErrorCode.NOT_COORDINATOR;
+    const topics = new Map<string, number[]>();
+    for (const [topic, partition] of parts) topics.set(topic, [...(topics.get(topic) ?? []), partition]);
+    const request: Partial<AddPartitionsToTxnRequest> = {
+      transactions: [{ transactionalId, producerId, producerEpoch, verifyOnly, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }],
+    };
+    try {
+      const conn = await this.connection(coordinator);
+      const res = await conn.send<AddPartitionsToTxnResponse>(ADD_PARTITIONS_TO_TXN, request, { extraTimeoutMs: this.requestTimeoutMs });
+      if (res.errorCode !== ErrorCode.NONE) return res.errorCode;
+      const codes = res.resultsByTransaction.flatMap((t) => t.topicResults.flatMap((r) => r.resultsByPartition.map((p) => p.partitionErrorCode)));
+      return codes.find((c) => c !== ErrorCode.NONE) ?? (codes.length > 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_SERVER_ERROR);
+    } catch (err) {
+      this.opts.log.debug({ coordinator, transactionalId, err: (err as Error).message }, 'implicit add to a transaction not delivered; the producer retries');
+      this.drop(coordinator);
+      return err instanceof KafkaError ? err.code : ErrorCode.NETWORK_EXCEPTION;
+    }
   }
 
   /** Closes the connections (broker shutdown); later sends answer NETWORK_EXCEPTION. */

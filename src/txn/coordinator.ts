@@ -23,6 +23,10 @@
  * `__transaction_state` partition. Markers go through a MarkerSender (markers.ts): appended here on
  * one node, sent to each partition's leader in a cluster.
  *
+ * Transaction version 2 (KIP-890 part 2): a client's Produce v12+ / TxnOffsetCommit v5 adds the
+ * partition it writes to (addImplicitly; asked of the coordinator broker in a cluster), and its
+ * EndTxn v5 bumps the epoch, so the markers fence any late write of the ended transaction.
+ *
  * Fencing: InitProducerId bumps the epoch (a new producer id when the epoch is exhausted); a
  * running transaction is first aborted with its epoch bumped, so the markers fence the old
  * producer at every partition. A transaction that outlives its timeout is aborted the same way
@@ -38,7 +42,9 @@
  *   txn-metadata.ts     TxnMetadata and the rules every request shares
  *   txn-table.ts        the in-memory state per transactional id / producer id
  *   keyed-lock.ts       the per-id serialisation
- *   txn-requests.ts     AddPartitionsToTxn / AddOffsetsToTxn and EndTxn
+ *   txn-requests.ts     AddPartitionsToTxn / AddOffsetsToTxn (and their verify-only form) and
+ *                       EndTxn, with transaction version 2's rules (KIP-890 part 2: an epoch bump
+ *                       per transaction, docs/transactions.md)
  *   txn-completion.ts   Prepare state → markers → Complete state
  */
 import { join } from 'node:path';
@@ -54,12 +60,13 @@ import * as completion from './txn-completion.js';
 import type { TransactionCoordinatorDeps } from './coordinator-deps.js';
 import { TransactionStateLog, type TxnStateLog } from './txn-log.js';
 import { txnPartitionHooks } from './txn-ownership.js';
-import { MAX_EPOCH, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
+import { MAX_EPOCH, TV2, writeError, type InitResult, type Step, type TxnMetadata } from './txn-metadata.js';
 import { TransactionalPartitions } from './txn-partitions.js';
-import { addPartitions, endTxn } from './txn-requests.js';
+import { addPartitions, endTxn, verifyPartitions, type EndTxnResult, type PartitionCodes } from './txn-requests.js';
 import { TxnTable } from './txn-table.js';
 
 export type { InitResult, TxnMetadata } from './txn-metadata.js';
+export type { EndTxnResult, PartitionCodes } from './txn-requests.js';
 
 /** Written by InitProducerId before transactions were served; imported once (read only). */
 const LEGACY_IDS_FILE = 'transactional-ids.json';
@@ -252,8 +259,7 @@ export class TransactionCoordinator {
       case 'Ongoing': {
         // Abort the running transaction first, with the epoch bumped so the markers fence the
         // producer that ran it; then (next round) hand out a fresh epoch.
-        const epoch = meta.producerEpoch < MAX_EPOCH ? meta.producerEpoch + 1 : meta.producerEpoch;
-        await this.prepareEnd(meta, false, epoch);
+        await this.fence(meta);
         return { kind: 'wait', promise: meta.completion ?? Promise.resolve() };
       }
       case 'Empty':
@@ -274,18 +280,37 @@ export class TransactionCoordinator {
   // -----------------------------------------------------------------------------------------------
   // AddPartitionsToTxn / AddOffsetsToTxn, EndTxn (txn-requests.ts) and ending (txn-completion.ts)
 
-  /** Adds partitions to the running transaction (starting one); the error code for all of them. */
-  addPartitions(id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number> {
-    return addPartitions(this, id, producerId, producerEpoch, parts);
+  /**
+   * Adds partitions to the running transaction (starting one); the error code for all of them.
+   * `tv` 2: an implicit add of KIP-890 part 2 (Produce v12+, TxnOffsetCommit v5+, AddPartitionsToTxn v4+ not verify-only).
+   */
+  addPartitions(id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>, tv = 0): Promise<number> {
+    return addPartitions(this, id, producerId, producerEpoch, parts, tv);
   }
 
-  endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
-    return endTxn(this, id, producerId, producerEpoch, commit);
+  /** AddPartitionsToTxn v4+ verify_only: per partition NONE or TRANSACTION_ABORTABLE, or one error for all. */
+  verifyPartitions(id: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): PartitionCodes | number {
+    return verifyPartitions(this, id, producerId, producerEpoch, parts);
   }
 
-  /** Writes the Prepare state with `epoch` and starts writing the markers. */
-  private prepareEnd(meta: TxnMetadata, commit: boolean, epoch: number): Promise<void> {
-    return completion.prepareEnd(this, meta, commit, epoch);
+  /** EndTxn; `tv` 2 for v5+ (an epoch bump at every end; the answer names the id and epoch to use next). */
+  endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean, tv = 0): Promise<EndTxnResult> {
+    return endTxn(this, id, producerId, producerEpoch, commit, tv);
+  }
+
+  /** A producer id never handed out (an epoch overflow at the end of a TV2 transaction). */
+  allocateProducerId(): Promise<number> {
+    return this.broker.producerIds.allocate();
+  }
+
+  /**
+   * Aborts a running transaction on the coordinator's own initiative (InitProducerId of a new
+   * instance, or the timeout), fencing its producer: the Prepare state and the markers carry the
+   * epoch bumped once — also for a transaction-version-2 producer, as Kafka 4.4 does (observed:
+   * markers at epoch + 1, the next InitProducerId at epoch + 2).
+   */
+  private fence(meta: TxnMetadata): Promise<void> {
+    return completion.prepareEnd(this, meta, false, { producerEpoch: Math.min(meta.producerEpoch + 1, MAX_EPOCH), nextProducerId: -1 });
   }
 
   /** Writes the markers of a Prepare state, then the Complete state (once at a time). */
@@ -315,6 +340,32 @@ export class TransactionCoordinator {
     // coordinates every transactional id (one node), unknown means not in a transaction.
     if (!this.table.hasProducer(producerId) && !this.coordinatesEveryId()) return null;
     return this.table.verify(producerId, producerEpoch, topic, partition);
+  }
+
+  /**
+   * KIP-890 part 2's implicit add (Produce v12+, TxnOffsetCommit v5+): null when the partition is
+   * in the producer's running transaction with this epoch already, else the add (as
+   * AddPartitionsToTxn v4+ without verify_only would do it).
+   */
+  addImplicitly(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null {
+    if (this.table.verify(producerId, producerEpoch, topic, partition) === null) return null;
+    // Coordinated by another broker (a cluster): ask it, as Kafka's partition leaders do.
+    if (!this.stopping && this.coordinatorError(id) === ErrorCode.NOT_COORDINATOR && this.markers.addToTransaction) {
+      return this.markers.addToTransaction(this.stateLog.partitionFor(id), id, producerId, producerEpoch, [[topic, partition]]);
+    }
+    return this.addPartitions(id, producerId, producerEpoch, [[topic, partition]], TV2);
+  }
+
+  /**
+   * KIP-890 part 1 in a cluster: a transactional write of a client before transaction version 2
+   * whose id is coordinated by another broker is verified there (AddPartitionsToTxn v5
+   * verify_only; what `verify` cannot check here). Null when there is nothing to ask: the producer
+   * is known here (verify checks it), or every id is coordinated here, or this is no cluster.
+   */
+  verifyElsewhere(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null {
+    if (!this.markers.addToTransaction || this.stopping || this.table.hasProducer(producerId) || this.coordinatesEveryId()) return null;
+    if (this.coordinatorError(id) !== ErrorCode.NOT_COORDINATOR) return null;
+    return this.markers.addToTransaction(this.stateLog.partitionFor(id), id, producerId, producerEpoch, [[topic, partition]], true);
   }
 
   /** No transactional id can be coordinated elsewhere: the topic does not exist yet, or every partition is owned here. */
@@ -367,8 +418,7 @@ export class TransactionCoordinator {
       await this.locks.run(meta.transactionalId, async () => {
         if (meta.state !== 'Ongoing' || this.txns.get(meta.transactionalId) !== meta) return;
         this.logger.info({ transactionalId: meta.transactionalId, producerId: meta.producerId, timeoutMs: meta.timeoutMs }, 'aborting a transaction that timed out');
-        const epoch = meta.producerEpoch < MAX_EPOCH ? meta.producerEpoch + 1 : meta.producerEpoch;
-        await this.prepareEnd(meta, false, epoch);
+        await this.fence(meta);
       }).catch((err: unknown) => this.logger.warn({ transactionalId: meta.transactionalId, err: (err as Error).message }, 'aborting a timed-out transaction failed'));
     }
   }

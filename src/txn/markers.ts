@@ -42,6 +42,16 @@ export interface MarkerSender {
    * written).
    */
   send(marker: TxnMarker, partitions: ReadonlyArray<readonly [string, number]>): Promise<number[]>;
+  /**
+   * A cluster only: asks the coordinator of `transactionalId` — the leader of its
+   * `__transaction_state` partition, another broker — to add partitions to the producer's
+   * transaction (AddPartitionsToTxn v5, not verify-only: KIP-890 part 2's implicit add, as Kafka's
+   * partition leaders send it). Resolves with the coordinator's code; NOT_COORDINATOR when the
+   * partition has no other leader now, NETWORK_EXCEPTION when it cannot be reached. Never rejects.
+   * `verifyOnly`: only ask whether the partitions are in the transaction (KIP-890 part 1, for
+   * clients before transaction version 2): a partition not in it is TRANSACTION_ABORTABLE.
+   */
+  addToTransaction?(stateLogPartition: number, transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>, verifyOnly?: boolean): Promise<number>;
 }
 
 /** Told when a marker lands in `__consumer_offsets` (the group coordinator applies or drops the transaction's offsets). */

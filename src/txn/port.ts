@@ -9,10 +9,10 @@
  * reads through the Partition, with snapshots in the Partition's directory.
  */
 import type { Partition } from '../data/partitions.js';
-import type { InitResult, TxnMetadata } from './coordinator.js';
+import type { EndTxnResult, InitResult, PartitionCodes, TxnMetadata } from './coordinator.js';
 import type { PartitionProducerState } from './producer-state.js';
 
-export type { InitResult, PartitionProducerState, TxnMetadata };
+export type { EndTxnResult, InitResult, PartitionCodes, PartitionProducerState, TxnMetadata };
 
 export interface ProducerIdsPort {
   /** A producer id never handed out before (durably reserved). */
@@ -47,12 +47,30 @@ export interface TransactionsPort {
   /** A `__transaction_state` partition is loading (ListTransactions answers COORDINATOR_LOAD_IN_PROGRESS). */
   readonly loading: boolean;
   initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number } | null): Promise<InitResult>;
-  /** AddPartitionsToTxn / AddOffsetsToTxn: the error code. */
-  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): Promise<number>;
-  /** EndTxn: the error code, once the markers are written. */
-  endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number>;
+  /**
+   * AddPartitionsToTxn / AddOffsetsToTxn and the implicit adds of KIP-890 part 2 (`tv` 2): the
+   * error code.
+   */
+  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>, tv?: number): Promise<number>;
+  /** AddPartitionsToTxn v4+ verify_only: per partition (partitionKey) NONE or TRANSACTION_ABORTABLE, or one error for all. */
+  verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: ReadonlyArray<readonly [string, number]>): PartitionCodes | number;
+  /** EndTxn, answered once the markers are written; `tv` 2 (v5+) bumps the epoch and names the id/epoch to use next. */
+  endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean, tv?: number): Promise<EndTxnResult>;
   /** WriteTxnMarkers: appends one marker and applies it; the error code. */
   appendMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, checkEpoch: boolean): Promise<number>;
+  /**
+   * KIP-890 part 2: a transaction-version-2 client (Produce v12+, TxnOffsetCommit v5+) adds a
+   * partition by writing to it. Null when the partition is in the producer's running transaction
+   * already (nothing to do, synchronously), else a promise of the coordinator's error code for
+   * adding it (NONE once added).
+   */
+  addImplicitly(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null;
+  /**
+   * KIP-890 part 1 in a cluster: a transactional write (before transaction version 2) of an id
+   * coordinated by another broker, verified there. Null when there is nothing to ask; else the
+   * coordinator's code (NONE, TRANSACTION_ABORTABLE for a partition not in the transaction, ...).
+   */
+  verifyElsewhere(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> | null;
   /** Whether a transactional batch of this producer may go to this partition: null, or the error. */
   verify(producerId: number, producerEpoch: number, topic: string, partition: number): { code: number; message: string } | null;
 }

@@ -116,6 +116,16 @@ export class PartitionProducerState {
     entry.lastTimestamp = batch.timestamp;
   }
 
+  /**
+   * Whether this partition holds an open transaction of the producer at this epoch (a batch
+   * appended since its last marker): then the partition is in the producer's running transaction,
+   * and a transaction-version-2 write need not ask the coordinator again (Kafka's verification
+   * guard does the same).
+   */
+  inTransaction(producerId: number, epoch: number): boolean {
+    return this.ongoing.has(producerId) && this.producers.get(producerId)?.epoch === epoch;
+  }
+
   /** A transactional batch without sequence (TxnOffsetCommit records) at `offset`. */
   beginTxn(producerId: number, offset: number): void {
     if (!this.ongoing.has(producerId)) this.ongoing.set(producerId, offset);

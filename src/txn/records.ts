@@ -4,13 +4,16 @@
  * (TransactionLogKey/Value); this module maps them to the coordinator's view (state names, a map
  * of topic → partitions). A null value is a tombstone (the transactional id expired).
  *
- * We write key version 0 and value version 0; we read values 0 and 1 (v1's tagged fields, which
- * carry the producer ids of transaction protocol v2, are not used).
+ * We write key version 0. Values: version 0 for transactions of clients before KIP-890 part 2
+ * (byte for byte what Kafka writes for them), version 1 once a transaction-version-2 client drove
+ * the id (or one of its transactions rotated the producer id) (EndTxn v5+, or a partition added implicitly by Produce v12+ /
+ * TxnOffsetCommit v5+): its tagged fields carry the previous and next producer ids (the epoch
+ * overflow of an epoch bump per transaction) and the client's transaction version, so a restart
+ * resumes the transaction with the same rules. Both versions are read.
  */
 import { newTransactionLogValue, readTransactionLogKey, readTransactionLogValue, writeTransactionLogKey, writeTransactionLogValue } from '../../protocol/generated/data/index.js';
 
 const KEY_VERSION = 0;
-const VALUE_VERSION = 0;
 
 /** Kafka's TransactionState ids (transaction_status). */
 export const TXN_STATUS = {
@@ -37,6 +40,14 @@ export interface TxnLogValue {
   partitions: Map<string, number[]>;
   lastUpdateTimestamp: number;
   startTimestamp: number;
+  /** Producer id before an epoch overflow rotated it (-1: none); TV2 only. */
+  previousProducerId?: number;
+  /** Producer id allocated for an epoch overflow, taken on at the Complete state (-1: none); TV2 only. */
+  nextProducerId?: number;
+  /** The client's transaction version (0 before KIP-890 part 2, 2 with it). */
+  clientTransactionVersion?: number;
+  /** Not written: the epoch before the last bump, when the caller knows it better than "the previous value" (an overflow). */
+  lastProducerEpoch?: number;
 }
 
 export function encodeTxnKey(transactionalId: string): Buffer {
@@ -48,10 +59,15 @@ export function decodeTxnKey(b: Buffer): string | null {
 }
 
 export function encodeTxnValue(v: TxnLogValue): Buffer {
+  const tv = v.clientTransactionVersion ?? 0;
+  const flexible = tv >= 2 || (v.previousProducerId ?? -1) >= 0 || (v.nextProducerId ?? -1) >= 0;
   return writeTransactionLogValue(
-    VALUE_VERSION,
+    flexible ? 1 : 0,
     newTransactionLogValue({
       producerId: v.producerId,
+      previousProducerId: v.previousProducerId ?? -1,
+      nextProducerId: v.nextProducerId ?? -1,
+      clientTransactionVersion: tv,
       producerEpoch: v.producerEpoch,
       transactionTimeoutMs: v.timeoutMs,
       transactionStatus: TXN_STATUS[v.state],
@@ -77,5 +93,8 @@ export function decodeTxnValue(b: Buffer): TxnLogValue | null {
     partitions,
     lastUpdateTimestamp: m.transactionLastUpdateTimestampMs,
     startTimestamp: m.transactionStartTimestampMs,
+    previousProducerId: m.previousProducerId,
+    nextProducerId: m.nextProducerId,
+    clientTransactionVersion: m.clientTransactionVersion,
   };
 }

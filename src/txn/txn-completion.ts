@@ -15,16 +15,41 @@
 import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import type { TransactionCoordinator } from './coordinator.js';
 import type { TxnMarker } from './markers.js';
-import type { TxnMetadata } from './txn-metadata.js';
+import type { TxnLogValue } from './records.js';
+import { TV2, type TxnMetadata } from './txn-metadata.js';
 
 /** Attempts of a transaction's failed markers before the periodic check takes over, and the first backoff (doubling). */
 const MARKER_ATTEMPTS = 4;
 const MARKER_BACKOFF_MS = 100;
 
-/** Writes the Prepare state with `epoch` and starts writing the markers. */
-export async function prepareEnd(coord: TransactionCoordinator, meta: TxnMetadata, commit: boolean, epoch: number): Promise<void> {
-  await coord.write(meta.transactionalId, coord.table.valueOf(meta, { producerEpoch: epoch, state: commit ? 'PrepareCommit' : 'PrepareAbort' }));
+/**
+ * Writes the Prepare state — `changes` carry its epoch (bumped when fencing, and at every end of a
+ * TV2 transaction), the overflow's next producer id and the client's transaction version — and
+ * starts writing the markers, which carry that epoch.
+ */
+export async function prepareEnd(coord: TransactionCoordinator, meta: TxnMetadata, commit: boolean, changes: Partial<TxnLogValue>): Promise<void> {
+  await coord.write(meta.transactionalId, coord.table.valueOf(meta, { ...changes, state: commit ? 'PrepareCommit' : 'PrepareAbort' }));
   void startCompletion(coord, meta).catch(() => undefined);
+}
+
+/**
+ * The Complete state after the markers. A TV2 transaction whose end overflowed the epoch takes on
+ * the producer id allocated with its Prepare state, at epoch 0 (the markers still carried the old
+ * id's last epoch); the id it leaves is kept as the previous one, so a retried EndTxn is known.
+ */
+function completeState(coord: TransactionCoordinator, meta: TxnMetadata, commit: boolean): TxnLogValue {
+  const state = commit ? 'CompleteCommit' : 'CompleteAbort';
+  if (meta.clientTransactionVersion < TV2) return coord.table.valueOf(meta, { state, partitions: new Map() });
+  const overflow = meta.nextProducerId >= 0;
+  return coord.table.valueOf(meta, {
+    state,
+    partitions: new Map(),
+    producerId: overflow ? meta.nextProducerId : meta.producerId,
+    producerEpoch: overflow ? 0 : meta.producerEpoch,
+    lastProducerEpoch: meta.lastProducerEpoch,
+    previousProducerId: meta.producerId,
+    nextProducerId: -1,
+  });
 }
 
 /** Writes the markers of a Prepare state, then the Complete state (once at a time). */
@@ -36,7 +61,7 @@ export function startCompletion(coord: TransactionCoordinator, meta: TxnMetadata
   const run = (async () => {
     const coordinatorEpoch = Math.max(0, coord.ownership.epoch(coord.stateLog.partitionFor(meta.transactionalId)));
     await writeMarkers(coord, meta.transactionalId, { producerId, producerEpoch, coordinatorEpoch, commit }, parts);
-    await coord.write(meta.transactionalId, coord.table.valueOf(meta, { state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map() }));
+    await coord.write(meta.transactionalId, completeState(coord, meta, commit));
     coord.log.debug({ transactionalId: meta.transactionalId, producerId, result: commit ? 'commit' : 'abort', partitions: parts.length }, 'transaction completed');
   })();
   meta.completion = run;

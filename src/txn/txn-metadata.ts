@@ -10,12 +10,26 @@ import type { TxnState } from './records.js';
 /** The largest producer epoch (int16); a producer id at it gets a new id on its next InitProducerId. */
 export const MAX_EPOCH = 32767;
 
+/** Kafka's "epoch exhausted": clients never get MAX_EPOCH, so the coordinator can always fence with it. */
+export function epochExhausted(epoch: number): boolean {
+  return epoch >= MAX_EPOCH - 1;
+}
+
+/** The transaction version (KIP-890) whose clients get an epoch bump at every transaction end. */
+export const TV2 = 2;
+
 export interface TxnMetadata {
   readonly transactionalId: string;
   producerId: number;
   producerEpoch: number;
   /** The epoch before the last bump (-1: none): a retried InitProducerId is recognised by it. */
   lastProducerEpoch: number;
+  /** The producer id before an epoch overflow gave it a new one (-1: none): a retried EndTxn v5 is recognised by it. */
+  previousProducerId: number;
+  /** A producer id allocated by an EndTxn v5 at the epoch ceiling, taken on with the Complete state (-1: none). */
+  nextProducerId: number;
+  /** Transaction version of the client that drove the last change (0, or 2: KIP-890 part 2, an epoch bump per transaction). */
+  clientTransactionVersion: number;
   timeoutMs: number;
   state: TxnState;
   /** topic → partitions of the running (or completing) transaction. */

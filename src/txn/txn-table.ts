@@ -16,12 +16,30 @@ export class TxnTable {
   set(id: string, v: TxnLogValue): TxnMetadata {
     let meta = this.txns.get(id);
     if (!meta) {
-      meta = { transactionalId: id, producerId: -1, producerEpoch: -1, lastProducerEpoch: -1, timeoutMs: v.timeoutMs, state: 'Empty', partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: -1, completion: null };
+      meta = {
+        transactionalId: id,
+        producerId: -1,
+        producerEpoch: -1,
+        lastProducerEpoch: -1,
+        previousProducerId: -1,
+        nextProducerId: -1,
+        clientTransactionVersion: 0,
+        timeoutMs: v.timeoutMs,
+        state: 'Empty',
+        partitions: new Map(),
+        startTimestamp: -1,
+        lastUpdateTimestamp: -1,
+        completion: null,
+      };
       this.txns.set(id, meta);
     }
     if (this.byProducerId.get(meta.producerId) === meta) this.byProducerId.delete(meta.producerId);
     if (meta.producerId === v.producerId && v.producerEpoch !== meta.producerEpoch) meta.lastProducerEpoch = meta.producerEpoch;
     else if (meta.producerId !== v.producerId) meta.lastProducerEpoch = -1;
+    if (v.lastProducerEpoch !== undefined) meta.lastProducerEpoch = v.lastProducerEpoch;
+    meta.previousProducerId = v.previousProducerId ?? -1;
+    meta.nextProducerId = v.nextProducerId ?? -1;
+    meta.clientTransactionVersion = v.clientTransactionVersion ?? 0;
     meta.producerId = v.producerId;
     meta.producerEpoch = v.producerEpoch;
     meta.timeoutMs = v.timeoutMs;
@@ -62,6 +80,9 @@ export class TxnTable {
       partitions: partitionsToLog(meta.partitions),
       lastUpdateTimestamp: Date.now(),
       startTimestamp: meta.startTimestamp,
+      previousProducerId: meta.previousProducerId,
+      nextProducerId: meta.nextProducerId,
+      clientTransactionVersion: meta.clientTransactionVersion,
       ...changes,
     };
   }

@@ -39,13 +39,13 @@ describe.skipIf(etcdMissing)('feature levels across a cluster (etcd)', () => {
 
   it('every broker answers the same levels and epoch; an update through one shows on the other and survives a restart', async () => {
     const [one, two] = [await features(cluster, 1), await features(cluster, 2)];
-    expect(one.levels).toEqual({ 'metadata.version': 33 });
+    expect(one.levels).toEqual({ 'metadata.version': 33, 'transaction.version': 2 });
     expect(one.epoch).toBeGreaterThan(0);
     expect(two).toEqual(one);
 
     expect((await upgrade(cluster, 1, 'group.version', 1)).errorCode).toBe(ErrorCode.NONE);
     const after = await features(cluster, 1);
-    expect(after.levels).toEqual({ 'metadata.version': 33, 'group.version': 1 });
+    expect(after.levels).toEqual({ 'metadata.version': 33, 'transaction.version': 2, 'group.version': 1 });
     expect(after.epoch).toBeGreaterThan(one.epoch);
     await waitUntil('broker 2 has the new levels', async () => ((await features(cluster, 2)).epoch === after.epoch ? true : undefined), 10_000);
     expect(await features(cluster, 2)).toEqual(after);
@@ -71,10 +71,10 @@ describe.skipIf(etcdMissing)('feature levels across a cluster (etcd)', () => {
           c.close();
         }
       }, 20_000);
-      const r = await upgrade(cluster, 1, 'transaction.version', 2);
+      const r = await upgrade(cluster, 1, 'group.version', 1);
       expect(r.errorCode).toBe(ErrorCode.INVALID_UPDATE_VERSION);
       expect(r.errorMessage).toBe(
-        'The update failed for all features since the following feature had an error: Invalid update version 2 for feature transaction.version. Broker 3 does not support this feature.',
+        'The update failed for all features since the following feature had an error: Invalid update version 1 for feature group.version. Broker 3 does not support this feature.',
       );
     } finally {
       await extra.kill('SIGKILL');

@@ -48,7 +48,7 @@ describe('feature levels over the protocol', () => {
       'eligible.leader.replicas.version': { minVersion: 0, maxVersion: 0 },
     });
     // A new cluster starts at the production levels, not the unstable ones.
-    expect(byName(v4.finalizedFeatures)).toEqual({ 'metadata.version': { maxVersionLevel: 33, minVersionLevel: 33 } });
+    expect(byName(v4.finalizedFeatures)).toEqual({ 'metadata.version': { maxVersionLevel: 33, minVersionLevel: 33 }, 'transaction.version': { maxVersionLevel: 2, minVersionLevel: 2 } });
     expect(v4.finalizedFeaturesEpoch).toBe(0);
     const v3 = await apiVersions(broker, 3);
     expect(v3.supportedFeatures.map((f: any) => f.name)).toEqual(['metadata.version']);
@@ -103,14 +103,14 @@ describe('finalized levels are durable', () => {
     const dataDir = tempDir();
     try {
       let b = await startTestBroker({ dataDir, keepData: true, config: { 'unstable.feature.versions.enable': true } });
-      expect((await update(b, 1, [{ feature: 'transaction.version', maxVersionLevel: 2, upgradeType: 1 }])).errorCode).toBe(0);
+      expect((await update(b, 1, [{ feature: 'group.version', maxVersionLevel: 1, upgradeType: 1 }])).errorCode).toBe(0);
       await b.cleanup();
       b = await startTestBroker({ dataDir, keepData: true, config: { 'unstable.feature.versions.enable': true } });
       const r = await apiVersions(b, 4);
-      expect(byName(r.finalizedFeatures)['transaction.version']).toEqual({ maxVersionLevel: 2, minVersionLevel: 2 });
+      expect(byName(r.finalizedFeatures)['group.version']).toEqual({ maxVersionLevel: 1, minVersionLevel: 1 });
       expect(r.finalizedFeaturesEpoch).toBe(1);
       await b.cleanup();
-      await expect(startTestBroker({ dataDir, keepData: true })).rejects.toThrow(/finalized transaction.version level 2 is not supported by this Runnel build \(supported: 0-0\)/);
+      await expect(startTestBroker({ dataDir, keepData: true })).rejects.toThrow(/finalized group.version level 1 is not supported by this Runnel build \(supported: 0-0\)/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -139,15 +139,18 @@ describe.skipIf(!javaAvailable())("Kafka 4.4's kafka-features.sh", () => {
       row('metadata.version', '4.4-IV2', '4.4-IV2', '4.4-IV2', 0),
       row('share.version', '0', '0', '0', 0),
       row('streams.version', '0', '0', '0', 0),
-      row('transaction.version', '0', '2', '0', 0),
+      row('transaction.version', '0', '2', '2', 0),
     ]);
 
+    // A new cluster runs transaction.version 2 (as Kafka 4.x): down to 1, then up again.
+    const lower = await tool('downgrade', '--feature', 'transaction.version=1');
+    expect({ code: lower.code, stdout: lower.stdout.trim() }).toEqual({ code: 0, stdout: 'transaction.version was downgraded to 1.' });
     const dry = await tool('upgrade', '--feature', 'transaction.version=2', '--dry-run');
     expect({ code: dry.code, stdout: dry.stdout.trim() }).toEqual({ code: 0, stdout: 'transaction.version can be upgraded to 2.' });
     const up = await tool('upgrade', '--feature', 'transaction.version=2');
     expect({ code: up.code, stdout: up.stdout.trim() }).toEqual({ code: 0, stdout: 'transaction.version was upgraded to 2.' });
     expect(broker.broker.features.finalizedLevel('transaction.version')).toBe(2);
-    expect((await tool('describe')).stdout).toContain(row('transaction.version', '0', '2', '2', 1));
+    expect((await tool('describe')).stdout).toContain(row('transaction.version', '0', '2', '2', 2));
 
     const tooHigh = await tool('upgrade', '--feature', 'transaction.version=3');
     expect(tooHigh.code).toBe(1);

@@ -10,6 +10,10 @@
  * InitProducerId fences and aborts it, or its timeout does), so every order counts once. (The
  * same scenario with processing.guarantee=at_least_once ends with some totals too high: the kill
  * lands in the middle of a 30,000-order backlog.)
+ *
+ * Runnel finalizes transaction.version 2 (KIP-890) as a new Kafka 4.x cluster does, so the Streams
+ * producers run the new protocol: no AddPartitionsToTxn or AddOffsetsToTxn (the writes and
+ * TxnOffsetCommit v5 add the partitions), an epoch bump at every commit; the test checks both.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +86,7 @@ describe('Kafka Streams exactly_once_v2: order totals under kill -9 of the app a
     }
     const stateDir = join(work, 'state');
     mkdirSync(stateDir, { recursive: true });
+    expect(broker.broker.features.finalizedLevel('transaction.version')).toBe(2);
 
     // Run 1 is killed -9 while it works through a backlog (it commits every 100 ms: the work since
     // the last commit is lost, and its transaction is left open).
@@ -95,6 +100,14 @@ describe('Kafka Streams exactly_once_v2: order totals under kill -9 of the app a
     await produceOrders(30_000, 32_000);
     const app2 = await startApp(stateDir);
     await app2.waitFor((j) => j.event === 'progress' && j.aggregated >= 500, 120_000);
+    // The Streams producers speak KIP-890: TV2 transactions, epochs bumped per commit, and no
+    // AddPartitionsToTxn / AddOffsetsToTxn requests at all.
+    const streamsTxns = [...broker.broker.txn.txns.values()].filter((m) => m.transactionalId.startsWith(APP));
+    expect(streamsTxns.length).toBeGreaterThan(0);
+    expect(streamsTxns.every((m) => m.clientTransactionVersion === 2)).toBe(true);
+    expect(Math.max(...streamsTxns.map((m) => m.producerEpoch))).toBeGreaterThan(1);
+    const metrics = broker.broker.metrics.render().toString();
+    expect(metrics).not.toMatch(/requests_total\{request="(AddPartitionsToTxn|AddOffsetsToTxn)"\}/);
     const { dataDir, port } = broker;
     await broker.stop();
     broker = await startTestBroker({ dataDir, port, keepData: true, config: BROKER_CONFIG });

@@ -79,12 +79,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'no-kip-890-transactions',
-    what: 'Transactions run Kafka\'s original protocol (KIP-98, KIP-447): AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit and WriteTxnMarkers stop at the versions before KIP-890, and the transaction.version feature is not advertised.',
-    why: 'KIP-890\'s server-side defence (epoch bump per transaction, implicit partition adds) is not implemented, so clients are kept on the protocol Runnel serves. Produce still verifies that a transactional batch\'s partition was added (INVALID_TXN_STATE), as Kafka 3.6+ does.',
-    where: [...features('transaction.version')],
-  },
-  {
     id: 'no-kip-848',
     what: 'No KIP-848 consumer group protocol (ConsumerGroupHeartbeat, ConsumerGroupDescribe; group.version feature).',
     why: 'Not implemented; every client falls back to the classic protocol, which Runnel serves.',

@@ -29,6 +29,17 @@ export const ADMIN_CASES: MatrixCase[] = [
     ok: notAuthError,
   },
   {
+    name: 'AddPartitionsToTxn v4 (broker to broker, KIP-890): CLUSTER_ACTION on the cluster',
+    key: 24,
+    version: 4,
+    body: () => ({ transactions: [{ transactionalId: TX, producerId: 999, producerEpoch: 0, verifyOnly: true, topics: [{ name: T, partitions: [0] }] }] }),
+    given: [txnGrant(TX, Op.WRITE), topicGrant(T, Op.WRITE)],
+    grants: [clusterGrant(Op.CLUSTER_ACTION)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.errorCode,
+    ok: notAuthError,
+  },
+  {
     name: 'AddOffsetsToTxn: WRITE on the transactional id',
     key: 25,
     version: 3,

@@ -16,14 +16,54 @@
  * consult producer state only for recorded partitions, and in a cluster the transaction's
  * coordinator (which records the partitions it adds) is usually another broker. A failed record
  * refuses the batch with KAFKA_STORAGE_ERROR.
+ *
+ * KIP-890 part 2: a transactional batch of Produce v12+ (a transaction-version-2 producer, which
+ * sends no AddPartitionsToTxn for its data) whose partition is not yet in its running transaction
+ * waits, in its partition's order, for the coordinator to add the partition (txn port
+ * addImplicitly, started as the batch arrives; in a cluster the coordinator may be another broker,
+ * asked with AddPartitionsToTxn v5). An older client's batch whose transactional id another broker
+ * coordinates is verified there the same way (verify_only; KIP-890 part 1), since this broker's
+ * stage 9 cannot. Neither when the partition already holds an open transaction of the producer
+ * at that epoch (its producer state): then it is in the transaction. A refusal is mapped as Kafka's partition leader
+ * maps a failed verification: PRODUCER_FENCED → INVALID_PRODUCER_EPOCH (what producers expect
+ * from Produce), the coordinator's retriable errors → NOT_ENOUGH_REPLICAS (retried without a
+ * metadata refresh), the rest as they are (INVALID_PRODUCER_ID_MAPPING, ...).
  */
-import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
+import { ErrorCode, KafkaError, errorName } from '../../../protocol/errors.js';
 import { batch } from '../../../protocol/records/batch.js';
 import type { AppendResult, Partition } from '../../data/partitions.js';
 import type { ProducedBatch } from '../produced-batch.js';
 import type { ProduceScope } from '../produce-scope.js';
 import type { Refusal } from '../refusal.js';
-import { checkProducer } from './producer.js';
+import { ABORTABLE_PRODUCE_VERSION, checkProducer } from './producer.js';
+
+/** The first Produce version of transaction version 2 (KIP-890 part 2: the partition is added by the write). */
+export const TV2_PRODUCE_VERSION = 12;
+
+/** Retriable coordinator errors of an implicit add, which Kafka answers a Produce with NOT_ENOUGH_REPLICAS. */
+const RETRY_AS_NOT_ENOUGH_REPLICAS = new Set<number>([ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.NETWORK_EXCEPTION, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
+
+/**
+ * What a transactional batch asks the transaction coordinator before its append, if anything: a
+ * v12+ batch the implicit add; an older one, whose id is coordinated by another broker (a
+ * cluster), the verification there (KIP-890 part 1; a local coordinator is read synchronously by
+ * stage 9 instead).
+ */
+function askCoordinator(scope: ProduceScope, b: ProducedBatch, transactionalId: string): Promise<number> | null {
+  const { txn } = scope.ports;
+  const log = b.log!;
+  if (scope.version >= TV2_PRODUCE_VERSION) return txn.addImplicitly(transactionalId, b.producerId, b.producerEpoch, log.topic, log.partition);
+  return txn.verifyElsewhere(transactionalId, b.producerId, b.producerEpoch, log.topic, log.partition);
+}
+
+/** The Produce answer for a failed implicit add or remote verification (Kafka's ReplicaManager mapping). */
+export function implicitAddRefusal(code: number, topic: string, partition: number, version: number): Refusal {
+  if (code === ErrorCode.TRANSACTION_ABORTABLE && version < ABORTABLE_PRODUCE_VERSION) return { code: ErrorCode.INVALID_TXN_STATE, message: `Partition ${topic}-${partition} is not part of the producer's transaction` };
+  if (code === ErrorCode.TRANSACTION_ABORTABLE) return { code, message: `Partition ${topic}-${partition} is not part of the producer's transaction` };
+  if (code === ErrorCode.PRODUCER_FENCED) return { code: ErrorCode.INVALID_PRODUCER_EPOCH, message: `The producer was fenced adding ${topic}-${partition} to its transaction` };
+  if (RETRY_AS_NOT_ENOUGH_REPLICAS.has(code)) return { code: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to add ${topic}-${partition} to the transaction. Underlying error: ${errorName(code)}` };
+  return { code, message: `Adding ${topic}-${partition} to the transaction failed: ${errorName(code)}` };
+}
 
 const ignore = (): void => undefined;
 
@@ -32,7 +72,8 @@ export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: P
   const log = b.log!;
   const loadState = b.idempotent && producers.peek(log) === undefined;
   const record = b.transactional && !txn.partitions.has(log.topic, log.partition);
-  if (prepared === null && !loadState && !record) {
+  const adding = b.transactional && scope.transactionalId && !producers.peek(log)?.inTransaction(b.producerId, b.producerEpoch) ? askCoordinator(scope, b, scope.transactionalId) : null;
+  if (prepared === null && !loadState && !record && adding === null) {
     const r = partitions.appendInOrder(log, null, () => appendNow(scope, b));
     if (r instanceof Promise) b.appending = r;
     return;
@@ -40,9 +81,14 @@ export function appendInOrder(scope: ProduceScope, b: ProducedBatch, prepared: P
   // Started already and awaited in the partition's turn, which may come after earlier appends: a
   // failure must not count as unhandled meanwhile (it still reaches the chain, and the client).
   prepared?.catch(ignore);
+  adding?.catch(ignore);
   let refused: Refusal | null = null;
   const prepare = async (): Promise<void> => {
     if (prepared !== null) refused = await prepared;
+    if (refused === null && adding !== null) {
+      const code = await adding.catch(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (code !== ErrorCode.NONE) refused = implicitAddRefusal(code, log.topic, log.partition, scope.version);
+    }
     if (refused === null && loadState) await producers.get(log);
     if (refused === null && record) {
       await txn.partitions.add([[log.topic, log.partition]]).catch((err: Error) => {

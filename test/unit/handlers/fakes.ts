@@ -347,9 +347,12 @@ export function noTransactions(): TransactionsPort {
     loading: false,
     initProducerId: async () => ({ errorCode: ErrorCode.INVALID_TXN_STATE, producerId: -1, producerEpoch: -1 }),
     addPartitions: refuse,
-    endTxn: refuse,
+    endTxn: async () => ({ errorCode: ErrorCode.INVALID_TXN_STATE, producerId: -1, producerEpoch: -1 }),
+    verifyPartitions: () => ErrorCode.INVALID_TXN_STATE,
     appendMarker: refuse,
     verify: () => ({ code: ErrorCode.INVALID_TXN_STATE, message: 'no transactions here' }),
+    addImplicitly: async () => ErrorCode.INVALID_TXN_STATE,
+    verifyElsewhere: () => null,
   };
 }
 

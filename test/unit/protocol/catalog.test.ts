@@ -8,7 +8,7 @@ import { API_CODECS } from '../../../protocol/generated/index.js';
 
 // key: [name, min, max, first flexible version or -1]
 const CATALOG: Record<number, [string, number, number, number]> = {
-  0: ['Produce', 0, 11, 9],
+  0: ['Produce', 0, 12, 9],
   1: ['Fetch', 0, 13, 12],
   2: ['ListOffsets', 0, 7, 6],
   3: ['Metadata', 0, 12, 9],
@@ -28,11 +28,11 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   21: ['DeleteRecords', 0, 2, 2],
   22: ['InitProducerId', 0, 5, 2],
   23: ['OffsetForLeaderEpoch', 0, 4, 4],
-  24: ['AddPartitionsToTxn', 0, 3, 3],
-  25: ['AddOffsetsToTxn', 0, 3, 3],
-  26: ['EndTxn', 0, 3, 3],
+  24: ['AddPartitionsToTxn', 0, 5, 3],
+  25: ['AddOffsetsToTxn', 0, 4, 3],
+  26: ['EndTxn', 0, 5, 3],
   27: ['WriteTxnMarkers', 0, 1, 1],
-  28: ['TxnOffsetCommit', 0, 3, 3],
+  28: ['TxnOffsetCommit', 0, 5, 3],
   29: ['DescribeAcls', 0, 3, 2],
   30: ['CreateAcls', 0, 3, 2],
   31: ['DeleteAcls', 0, 3, 2],
@@ -51,6 +51,7 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   49: ['AlterClientQuotas', 0, 1, 1],
   50: ['DescribeUserScramCredentials', 0, 0, 0],
   51: ['AlterUserScramCredentials', 0, 0, 0],
+  57: ['UpdateFeatures', 0, 2, 0],
   60: ['DescribeCluster', 0, 1, 0],
   61: ['DescribeProducers', 0, 0, 0],
   65: ['DescribeTransactions', 0, 0, 0],

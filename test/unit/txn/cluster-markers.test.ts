@@ -134,3 +134,46 @@ describe('ClusterMarkerSender', () => {
     expect(await f.sender.send(marker, [['t', 0]])).toEqual([ErrorCode.NETWORK_EXCEPTION]);
   });
 });
+
+describe('addToTransaction: KIP-890 implicit adds sent to the coordinator broker', () => {
+  function adder(leaders: Record<string, number>, answer: (req: any) => object | Error) {
+    const sent: Array<{ broker: number; apiKey: number; body: any }> = [];
+    const sender = new ClusterMarkerSender({
+      local: { config: new BrokerConfig([optionsLayer({})]) } as unknown as LocalMarkerDeps,
+      log: silentLogger(),
+      routing: { brokerId: ME, leaderOf: (topic, p) => leaders[`${topic}-${p}`] ?? -1, addressOf: (id) => ({ host: '127.0.0.1', port: 9000 + id }) },
+      connect: async (broker) => ({
+        closed: false,
+        close: () => undefined,
+        send: async <T extends object>(apiKey: number, body: object): Promise<T> => {
+          sent.push({ broker, apiKey, body });
+          const r = answer(body);
+          if (r instanceof Error) throw r;
+          return r as T;
+        },
+      }),
+    });
+    return { sender, sent };
+  }
+
+  it('sends AddPartitionsToTxn (not verify-only) to the leader of the id\'s __transaction_state partition and answers its code', async () => {
+    const ok = (body: any) => ({ errorCode: 0, resultsByTransaction: body.transactions.map((t: any) => ({ transactionalId: t.transactionalId, topicResults: t.topics.map((x: any) => ({ name: x.name, resultsByPartition: x.partitions.map((p: number) => ({ partitionIndex: p, partitionErrorCode: 0 })) })) })) });
+    const { sender, sent } = adder({ '__transaction_state-3': 2 }, ok);
+    expect(await sender.addToTransaction(3, 'tx', 42, 5, [['t', 0]])).toBe(ErrorCode.NONE);
+    expect(sent).toEqual([{ broker: 2, apiKey: 24, body: { transactions: [{ transactionalId: 'tx', producerId: 42, producerEpoch: 5, verifyOnly: false, topics: [{ name: 't', partitions: [0] }] }] } }]);
+
+    const fenced = adder({ '__transaction_state-3': 2 }, (body: any) => ({ errorCode: 0, resultsByTransaction: [{ transactionalId: 'tx', topicResults: [{ name: 't', resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: ErrorCode.PRODUCER_FENCED }] }] }] }));
+    expect(await fenced.sender.addToTransaction(3, 'tx', 42, 4, [['t', 0]])).toBe(ErrorCode.PRODUCER_FENCED);
+    const unauthorized = adder({ '__transaction_state-3': 2 }, () => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] }));
+    expect(await unauthorized.sender.addToTransaction(3, 'tx', 42, 4, [['t', 0]])).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  });
+
+  it('no other leader → NOT_COORDINATOR; unreachable → NETWORK_EXCEPTION (both retried by the producer)', async () => {
+    const none = adder({}, () => ({}));
+    expect(await none.sender.addToTransaction(3, 'tx', 42, 5, [['t', 0]])).toBe(ErrorCode.NOT_COORDINATOR);
+    const self = adder({ '__transaction_state-3': ME }, () => ({}));
+    expect(await self.sender.addToTransaction(3, 'tx', 42, 5, [['t', 0]])).toBe(ErrorCode.NOT_COORDINATOR);
+    const down = adder({ '__transaction_state-3': 2 }, () => new Error('socket closed'));
+    expect(await down.sender.addToTransaction(3, 'tx', 42, 5, [['t', 0]])).toBe(ErrorCode.NETWORK_EXCEPTION);
+  });
+});

@@ -109,7 +109,7 @@ describe('following __transaction_state leadership', () => {
 
     expect(coord.coordinatorError(id)).toBe(ErrorCode.NOT_COORDINATOR);
     expect((await coord.initProducerId(id, 60_000, null)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
-    expect(await coord.endTxn(open, 8, 0, true)).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await coord.endTxn(open, 8, 0, true)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     expect(await coord.addPartitions(open, 8, 0, [['t', 3]])).toBe(ErrorCode.NOT_COORDINATOR);
     expect(coord.txns.has(id)).toBe(false);
     expect(markers.sent).toEqual([]);
@@ -127,7 +127,7 @@ describe('following __transaction_state leadership', () => {
     expect(coord.txns.get(open)).toMatchObject({ state: 'Ongoing', producerId: 8 });
     expect(coord.loading).toBe(false);
     // The open transaction's producer goes on: it can commit.
-    expect(await coord.endTxn(open, 8, 0, true)).toBe(ErrorCode.NONE);
+    expect((await coord.endTxn(open, 8, 0, true)).errorCode).toBe(ErrorCode.NONE);
     await vi.waitFor(() => expect(coord.txns.get(open)?.state).toBe('CompleteCommit'));
   });
 
@@ -175,7 +175,7 @@ describe('following __transaction_state leadership', () => {
     const ending = coord.endTxn(id, init.producerId, init.producerEpoch, true);
     await vi.waitFor(() => expect(markers.sent.length).toBe(1));
     leadership.resign(STATE, log.partitionFor(id));
-    expect(await ending).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await ending).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     expect(statesOf(log, id)).toEqual(['Empty', 'Ongoing', 'PrepareCommit']);
   });
 

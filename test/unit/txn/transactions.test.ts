@@ -21,10 +21,17 @@ describe('__transaction_state records', () => {
     const bytes = encodeTxnValue(v);
     // version, producer id, epoch, timeout, status 2, 1 topic "t" with [0, 2], timestamps
     expect(bytes.subarray(0, 17).toString('hex')).toBe('0000' + '000000000000002a' + '0003' + '0000ea60' + '02');
+    expect(decodeTxnValue(bytes)).toEqual({ ...v, previousProducerId: -1, nextProducerId: -1, clientTransactionVersion: 0 });
+  });
+
+  it('writes value v1 with the TV2 tagged fields for a transaction-version-2 client, and reads them back', () => {
+    const v: TxnLogValue = { producerId: 42, producerEpoch: 32767, timeoutMs: 60000, state: 'PrepareCommit', partitions: new Map([['t', [0]]]), lastUpdateTimestamp: 2, startTimestamp: 1, previousProducerId: 41, nextProducerId: 43, clientTransactionVersion: 2 };
+    const bytes = encodeTxnValue(v);
+    expect(bytes.readInt16BE(0)).toBe(1);
     expect(decodeTxnValue(bytes)).toEqual(v);
   });
 
-  it('reads the flexible v1 value (tagged fields skipped)', () => {
+  it('reads the flexible v1 value and its tagged fields', () => {
     const w = new Writer(200);
     w.int16(1);
     w.int64(7);
@@ -43,7 +50,7 @@ describe('__transaction_state records', () => {
     w.uvarint(8);
     w.int64(6);
     const v = decodeTxnValue(w.buf.subarray(0, w.offset));
-    expect(v).toEqual({ producerId: 7, producerEpoch: 1, timeoutMs: 30000, state: 'Ongoing', partitions: new Map([['orders', [5]]]), lastUpdateTimestamp: 10, startTimestamp: 5 });
+    expect(v).toEqual({ producerId: 7, producerEpoch: 1, timeoutMs: 30000, state: 'Ongoing', partitions: new Map([['orders', [5]]]), lastUpdateTimestamp: 10, startTimestamp: 5, previousProducerId: 6, nextProducerId: -1, clientTransactionVersion: 0 });
   });
 });
 
