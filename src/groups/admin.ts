@@ -90,7 +90,7 @@ export async function deleteGroups(coord: GroupCoordinator, groupIds: readonly s
       if (refused !== ErrorCode.NONE) return refused;
       const group = coord.getGroup(groupId);
       if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
-      if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+      if (!group.is('Empty') || (group.consumer?.size ?? 0) > 0) return ErrorCode.NON_EMPTY_GROUP;
       const offsets: Array<[string, number]> = [...group.allOffsets()].map(([t, p]) => [t, p]);
       coord.removeGroup(group);
       try {
