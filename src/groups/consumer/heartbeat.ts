@@ -158,17 +158,20 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
   // 1. The member.
   let member = cg.members.get(req.memberId);
   let joined = false;
+  let replaced = false;
   if (req.memberEpoch === 0) {
     const previous = req.instanceId !== null ? cg.staticMember(req.instanceId) : undefined;
     if (previous && previous.memberId !== req.memberId) {
       if (previous.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
         return fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${previous.memberId} with instance id ${req.instanceId} is not released yet.`);
       }
+      // The same instance under a new id: no new assignment (Kafka bumps no epoch for it).
       member = replaceStaticMember(coord, req.groupId, cg, previous, req.memberId, records);
-      joined = true;
+      replaced = true;
     } else if (!member) {
       if (cg.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${cfg.maxSize} members.`);
       member = newConsumerMember(req.memberId);
+      member.instanceId = req.instanceId;
       cg.add(member);
       joined = true;
     }
@@ -189,7 +192,7 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
 
   // 2. Its subscription and identity.
   const subscriptionChanged = applyMemberChanges(member, req);
-  const metadataChanged = joined || subscriptionChanged || member.clientId !== req.clientId || member.clientHost !== req.clientHost;
+  const metadataChanged = joined || replaced || subscriptionChanged || member.clientId !== req.clientId || member.clientHost !== req.clientHost;
   member.clientId = req.clientId;
   member.clientHost = req.clientHost;
   if (metadataChanged) records.push(memberRecord(req.groupId, member));
@@ -225,7 +228,7 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
   if (next) {
     cg.setCurrent(member, next.state, next.memberEpoch, next.assigned, next.pendingRevocation);
     records.push(currentAssignmentRecord(req.groupId, member));
-  } else if (joined) {
+  } else if (joined || replaced) {
     records.push(currentAssignmentRecord(req.groupId, member));
   }
   scheduleRevocationTimeout(coord, req.groupId, cg, member);
@@ -248,7 +251,6 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
 /** Applies the fields a heartbeat changed; true when the change needs a new assignment. */
 function applyMemberChanges(m: ConsumerMember, req: ConsumerHeartbeatRequest): boolean {
   let changed = false;
-  if (req.instanceId !== null) m.instanceId = req.instanceId;
   if (req.rackId !== null && req.rackId !== m.rackId) {
     m.rackId = req.rackId;
     changed = true;
