@@ -112,7 +112,10 @@ function writeError(err: unknown): number {
 export async function consumerGroupHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
   const cfg = coord.consumerCfg();
   const invalid = invalidRequest(req, cfg);
-  if (invalid) return invalid;
+  if (invalid) {
+    coord.logger.debug({ group: req.groupId, member: req.memberId, epoch: req.memberEpoch, error: errorName(invalid.errorCode), message: invalid.errorMessage }, 'consumer group heartbeat refused');
+    return invalid;
+  }
   const refused = await coord.readyFor(req.groupId);
   if (refused !== ErrorCode.NONE) return fail(refused);
 
