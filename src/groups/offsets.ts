@@ -63,7 +63,7 @@ function commitError(err: unknown): number {
 /** Kafka's validateOffsetCommit: members commit with their generation; others only into empty groups. */
 function validateCommit(coord: GroupCoordinator, group: Group, req: OffsetCommitRequest): number {
   if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  if (group.consumer !== null) return validateConsumerGroupCommit(group.consumer, req);
+  if (group.consumer !== null) return validateConsumerGroupCommit(coord, group.consumer, req);
   if (req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     if (!group.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -81,12 +81,21 @@ function validateCommit(coord: GroupCoordinator, group: Group, req: OffsetCommit
  * into a group without members; a member commits with OffsetCommit v9+ and its current epoch
  * (STALE_MEMBER_EPOCH otherwise: it must finish reconciling first).
  */
-function validateConsumerGroupCommit(cg: ConsumerGroupState, req: OffsetCommitRequest): number {
+function validateConsumerGroupCommit(coord: GroupCoordinator, cg: ConsumerGroupState, req: OffsetCommitRequest): number {
   if (req.generationId < 0 && cg.size === 0) return ErrorCode.NONE;
   const member = cg.members.get(req.memberId);
   if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
   if ((req.apiVersion ?? 9) < 9) return ErrorCode.UNSUPPORTED_VERSION;
-  return req.generationId === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  if (req.generationId === member.memberEpoch) return ErrorCode.NONE;
+  if (req.generationId > member.memberEpoch || req.generationId < 0) return ErrorCode.STALE_MEMBER_EPOCH;
+  // An older epoch (a commit that crossed a heartbeat moving the member on) is valid for partitions
+  // the member has owned since that epoch (KIP-1251's assignment epochs), as Kafka 4.4 accepts it.
+  for (const o of req.offsets) {
+    const id = coord.topics.get(o.topic)?.id.toString('hex');
+    const since = id === undefined ? undefined : member.ownedSince.get(`${id}:${o.partition}`);
+    if (since === undefined || since > req.generationId) return ErrorCode.STALE_MEMBER_EPOCH;
+  }
+  return ErrorCode.NONE;
 }
 
 /** One error code per requested partition, in request order. */

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { REPO_ROOT, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { javaAvailable, spawnJava } from '../helpers/java.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const VENV_PYTHON = join(REPO_ROOT, 'test', '.venv', 'bin', 'python');
 const TOPIC = 'kip848-orders';
@@ -232,6 +233,13 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
     }
     const seen = consumed(members);
     const missing = acked.filter((v) => !seen.has(v));
+    if (missing.length > 0) {
+      const c = await RawClient.connect('127.0.0.1', broker.port);
+      console.log('kip848 diagnostics', JSON.stringify(await c.request(69, 1, { groupIds: [group], includeAuthorizedOperations: false })));
+      console.log(JSON.stringify(await c.request(9, 9, { groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: null }], requireStable: false })));
+      c.close();
+      for (const m of members) console.log(m.name, JSON.stringify(m.events.filter((e) => e.event !== 'records')).slice(0, 3000), JSON.stringify(m.events.filter((e) => e.event === 'records').slice(-3)).slice(0, 1500));
+    }
     expect(missing.slice(0, 10), `${missing.length} of ${acked.length} acknowledged records never consumed`).toEqual([]);
     expect(overlaps(members)).toEqual([]);
     for (const m of members) expect(m.events.filter((e) => e.event === 'commit_failed' || e.event === 'lost')).toEqual([]);

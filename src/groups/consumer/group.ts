@@ -33,6 +33,12 @@ export interface ConsumerMember {
   pendingRevocation: Assignment;
   sessionTimer: NodeJS.Timeout | null;
   revocationTimer: NodeJS.Timeout | null;
+  /**
+   * `${topicIdHex}:${partition}` → the member epoch since which it owns that partition (KIP-1251's
+   * assignment epochs): a commit sent with an older epoch is still valid for partitions owned
+   * since then. Not persisted: after a load every partition counts from the current epoch.
+   */
+  ownedSince: Map<string, number>;
 }
 
 export type ConsumerGroupStateName = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
@@ -55,6 +61,7 @@ export function newConsumerMember(memberId: string): ConsumerMember {
     pendingRevocation: new Map(),
     sessionTimer: null,
     revocationTimer: null,
+    ownedSince: new Map(),
   };
 }
 
@@ -101,8 +108,15 @@ export class ConsumerGroupState {
     m.state = state;
     m.assigned = assigned;
     m.pendingRevocation = pendingRevocation;
-    for (const [t, p] of partitionsOf(assigned)) this.owners.set(`${t}:${p}`, epoch);
-    for (const [t, p] of partitionsOf(pendingRevocation)) this.owners.set(`${t}:${p}`, epoch);
+    const since = new Map<string, number>();
+    for (const a of [assigned, pendingRevocation]) {
+      for (const [t, p] of partitionsOf(a)) {
+        const key = `${t}:${p}`;
+        this.owners.set(key, epoch);
+        since.set(key, m.ownedSince.get(key) ?? epoch);
+      }
+    }
+    m.ownedSince = since;
   }
 
   /** Frees every partition a member owns (it leaves, or its assignment is replaced). */

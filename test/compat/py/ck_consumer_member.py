@@ -88,14 +88,16 @@ out({"event": "ready"})
 while not stop and time.time() < deadline:
     msgs = c.consume(num_messages=500, timeout=0.2)
     values = []
+    where = []
     for m in msgs:
         if m.error():
             continue
         values.append(m.value().decode())
+        where.append(f"{m.topic()}-{m.partition()}@{m.offset()}")
         processed[(m.topic(), m.partition())] = m.offset() + 1
     if not values:
         continue
-    out({"event": "records", "values": values, "ts": now_ms()})
+    out({"event": "records", "values": values, "where": where, "ts": now_ms()})
     try:
         c.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in processed.items()], asynchronous=False)
         processed.clear()

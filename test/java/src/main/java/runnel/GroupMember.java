@@ -28,12 +28,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * {"event":"assigned","partitions":[...],"ts":ms}   partitions added (incremental with group.protocol=consumer)
  * {"event":"revoked","partitions":[...],"ts":ms}    after committing what was processed of them
  * {"event":"lost","partitions":[...],"ts":ms}
- * {"event":"records","values":[...],"ts":ms}        one poll's records, printed before the commit
+ * {"event":"records","values":[...],"where":["T-P@offset",...],"ts":ms}  one poll's records, printed before the commit
  * {"event":"commit_failed","error":"..."}
  * {"event":"closed"}
  * </pre>
  *
- * --bootstrap H:P --group G --topic T | --pattern REGEX [--group-protocol consumer|classic]
+ * --bootstrap H:P --group G --topic T | --pattern REGEX (resolved by the broker) [--group-protocol consumer|classic]
  * [--max-ms 600000] [--prop k=v]...
  */
 public final class GroupMember {
@@ -102,7 +102,8 @@ public final class GroupMember {
           if (!ps.isEmpty()) emit(Json.obj().put("event", "lost").put("partitions", parts(ps)).put("ts", System.currentTimeMillis()));
         }
       };
-      if (cli.has("pattern")) consumer.subscribe(java.util.regex.Pattern.compile(cli.get("pattern", ".*")), listener);
+      // --pattern: the broker resolves the regex (KIP-848 SubscriptionPattern, RE2/J syntax).
+      if (cli.has("pattern")) consumer.subscribe(new org.apache.kafka.clients.consumer.SubscriptionPattern(cli.get("pattern", ".*")), listener);
       else consumer.subscribe(cli.all("topic"), listener);
       emit(Json.obj().put("event", "ready"));
       for (;;) {
@@ -113,11 +114,13 @@ public final class GroupMember {
         ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(200));
         if (records.isEmpty()) continue;
         Json values = Json.arr();
+        Json where = Json.arr();
         for (ConsumerRecord<String, String> r : records) {
           values.add(r.value());
+          where.add(r.topic() + "-" + r.partition() + "@" + r.offset());
           processed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
-        emit(Json.obj().put("event", "records").put("values", values).put("ts", System.currentTimeMillis()));
+        emit(Json.obj().put("event", "records").put("values", values).put("where", where).put("ts", System.currentTimeMillis()));
         try {
           consumer.commitSync(processed);
           processed.clear();
