@@ -224,7 +224,12 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
       const last = members[members.length - 1]!;
       const want = new Set(acked);
       const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline && [...want].some((v) => !consumed(members).has(v))) await new Promise((r) => setTimeout(r, 500));
+      // (consumed() once per round: the broker runs in this process, and a blocked event loop would time its sessions out)
+      const allSeen = () => {
+        const seen = consumed(members);
+        return [...want].every((v) => seen.has(v));
+      };
+      while (Date.now() < deadline && !allSeen()) await new Promise((r) => setTimeout(r, 500));
       last.stop();
       await last.exited;
     } finally {
@@ -269,7 +274,11 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
     try {
       const fresh = new Set(acked.slice(before));
       const deadline2 = Date.now() + 60_000;
-      while (Date.now() < deadline2 && [...fresh].some((v) => !consumed([after]).has(v))) await new Promise((r) => setTimeout(r, 500));
+      const allFresh = () => {
+        const seen = consumed([after]);
+        return [...fresh].every((v) => seen.has(v));
+      };
+      while (Date.now() < deadline2 && !allFresh()) await new Promise((r) => setTimeout(r, 500));
       const got = consumed([after]);
       expect([...fresh].filter((v) => !got.has(v))).toEqual([]);
       expect([...got.keys()].filter((v) => v.startsWith('a-'))).toEqual([]);
