@@ -37,10 +37,10 @@ export default defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbe
     }
     // v0: the coordinator names a joining member that did not name itself.
     const memberId = ctx.version === 0 && req.memberEpoch === 0 && req.memberId === '' ? randomUUID() : req.memberId;
-    // librdkafka sends an empty regex beside its topic names, and an empty name list beside its
-    // regex: the empty one means "not this kind" (Kafka accepts both so too).
-    const regex = ctx.version >= 1 && req.subscribedTopicRegex !== '' ? req.subscribedTopicRegex : null;
-    const names = regex !== null && req.subscribedTopicNames !== null && req.subscribedTopicNames.length === 0 ? null : req.subscribedTopicNames;
+    // Names and a regex may come together (librdkafka sends an empty regex beside its names, an
+    // empty name list beside its regex): the member subscribes to both, an empty one is none.
+    const regex = ctx.version >= 1 ? req.subscribedTopicRegex : null;
+    const names = req.subscribedTopicNames;
     const r = await ctx.groups.consumerGroupHeartbeat({
       version: ctx.version,
       groupId: req.groupId,

@@ -48,7 +48,6 @@ describe('ConsumerGroupHeartbeat', () => {
       [{ groupId: 'g0', memberId: 'm', memberEpoch: 0, rebalanceTimeoutMs: 1000, topicPartitions: [] }, 'INVALID_REQUEST'],
       [{ groupId: 'g0', memberId: 'm', memberEpoch: -2 }, 'INVALID_REQUEST'],
       [{ groupId: 'g0', memberId: 'm', memberEpoch: -3 }, 'INVALID_REQUEST'],
-      [{ groupId: 'g0', memberId: 'm', memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicNames: ['cgp'], subscribedTopicRegex: 'c.*', topicPartitions: [] }, 'INVALID_REQUEST'],
       [{ groupId: 'g0', memberId: 'm', memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicRegex: '(a)\\1', topicPartitions: [] }, 'INVALID_REGULAR_EXPRESSION'],
       [{ groupId: 'g0', memberId: 'm', memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicNames: ['cgp'], serverAssignor: 'sticky', topicPartitions: [] }, 'UNSUPPORTED_ASSIGNOR'],
       [{ groupId: 'g0', memberId: 'x'.repeat(300), memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicNames: ['cgp'], topicPartitions: [] }, 'INVALID_REQUEST'],

@@ -179,6 +179,27 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
+    id: 'consumer-group-epoch-numbers',
+    what: 'Consumer groups (KIP-848): the group and member epochs are lower than Kafka 4.4\'s for the same steps: a new group\'s first epoch is 1 (Kafka: 2), and resolving a regex subscription bumps no extra epoch.',
+    why: 'Runnel bumps the group epoch once per change and resolves regexes inline with the heartbeat; Kafka resolves them asynchronously, which is a change of its own. Clients only compare epochs for equality.',
+    where: [
+      ...['**/epoch', '**/groupEpoch', '**/assignmentEpoch'].map((path) => ({ scenario: 'consumer-groups/heartbeat', path, when: (r: unknown, k: unknown) => typeof r === 'number' && typeof k === 'number' && k > r && r >= 0 })),
+      ...['fencedHigher/message', 'fencedLower/message'].map((path) => ({ scenario: 'consumer-groups/heartbeat', path, when: (r: unknown, k: unknown) => typeof r === 'string' && typeof k === 'string' && r.replace(/\d+/g, 'N') === k.replace(/\d+/g, 'N') })),
+    ],
+  },
+  {
+    id: 'consumer-group-regex-error-detail',
+    what: 'An invalid subscription regex is INVALID_REGULAR_EXPRESSION on both, but Kafka\'s message ends with RE2/J\'s own explanation (": missing closing )").',
+    why: 'Runnel compiles regexes with V8\'s linear-time engine, whose error texts differ from RE2/J\'s; the code and the first part of the message are Kafka\'s.',
+    where: [{ scenario: 'consumer-groups/heartbeat', path: 'invalid.badRegex/message', when: (r, k) => typeof r === 'string' && typeof k === 'string' && k.startsWith(r.slice(0, -1)) }],
+  },
+  {
+    id: 'consumer-group-authorized-operations',
+    what: 'ConsumerGroupDescribe\'s authorized operations of a group (no authorizer) are READ, DELETE and DESCRIBE; Kafka also lists DESCRIBE_CONFIGS and ALTER_CONFIGS.',
+    why: 'Runnel has no group-level configs (KIP-848\'s group configs) yet, so it does not offer operations on them.',
+    where: [{ scenario: 'consumer-groups/heartbeat', path: '*/ops', runnel: 328, kafka: 3400 }],
+  },
+  {
     id: 'group-coordinator-ready-at-once',
     what: 'The first FindCoordinator on a new broker is answered with the coordinator; a fresh Kafka answers COORDINATOR_NOT_AVAILABLE until it has created __consumer_offsets (then COORDINATOR_LOAD_IN_PROGRESS while it loads it).',
     why: 'Runnel loads __consumer_offsets at startup, before it listens; clients retry either way.',

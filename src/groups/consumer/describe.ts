@@ -19,7 +19,7 @@ export interface DescribedConsumerMember {
   clientId: string;
   clientHost: string;
   subscribedTopicNames: string[];
-  subscribedTopicRegex: string | null;
+  subscribedTopicRegex: string;
   assignment: DescribedAssignment;
   targetAssignment: DescribedAssignment;
 }
@@ -65,7 +65,8 @@ export function describeConsumerGroup(coord: GroupCoordinator, groupId: string):
       clientId: m.clientId,
       clientHost: m.clientHost,
       subscribedTopicNames: m.subscribedTopicNames,
-      subscribedTopicRegex: m.subscribedTopicRegex,
+      // Kafka shows "" for a member without a regex.
+      subscribedTopicRegex: m.subscribedTopicRegex ?? '',
       assignment: named(m.assigned),
       targetAssignment: named(cg.target.get(m.memberId) ?? new Map()),
     })),

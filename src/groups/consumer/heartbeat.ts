@@ -74,14 +74,13 @@ function invalidRequest(req: ConsumerHeartbeatRequest, cfg: ConsumerGroupConfig)
   if (req.memberEpoch === 0) {
     if (req.rebalanceTimeoutMs === -1) return bad('RebalanceTimeoutMs must be provided in first request.');
     if (req.ownedTopicPartitions === null || req.ownedTopicPartitions.length > 0) return bad('TopicPartitions must be empty when (re-)joining.');
-    if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) return bad('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+    if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) return bad('Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.');
   } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
     if (req.instanceId === null) return bad("InstanceId can't be null.");
   } else if (req.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
     return bad(`MemberEpoch is invalid.`);
   }
   if (req.version < 1 && req.memberEpoch !== 0 && req.memberId === '') return bad("MemberId can't be empty.");
-  if (req.subscribedTopicNames !== null && req.subscribedTopicRegex !== null) return bad('SubscribedTopicNames and SubscribedTopicRegex cannot be used together.');
   if (req.subscribedTopicRegex !== null) {
     if (req.subscribedTopicRegex.length > cfg.maxRegexLength) return fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex is longer than ${cfg.maxRegexLength} characters (runnel.group.consumer.max.regex.length).`);
     if (compileTopicRegex(req.subscribedTopicRegex) === null) return fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression.`);
@@ -166,7 +165,7 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
     const previous = req.instanceId !== null ? cg.staticMember(req.instanceId) : undefined;
     if (previous && previous.memberId !== req.memberId) {
       if (previous.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-        return fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${previous.memberId} with instance id ${req.instanceId} is not released yet.`);
+        return fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${req.memberId} with instance id ${req.instanceId} cannot join the group because the instance id is owned by ${previous.memberId} member.`);
       }
       // The same instance under a new id: no new assignment (Kafka bumps no epoch for it).
       member = replaceStaticMember(coord, req.groupId, cg, previous, req.memberId, records);
@@ -259,18 +258,20 @@ function applyMemberChanges(m: ConsumerMember, req: ConsumerHeartbeatRequest): b
     changed = true;
   }
   if (req.rebalanceTimeoutMs !== -1) m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+  // Names and a regex may be given together (Kafka subscribes to both); an empty one clears it.
   if (req.subscribedTopicNames !== null) {
     const names = [...new Set(req.subscribedTopicNames)].sort();
-    if (m.subscribedTopicRegex !== null || names.length !== m.subscribedTopicNames.length || names.some((n, i) => n !== m.subscribedTopicNames[i])) {
+    if (names.length !== m.subscribedTopicNames.length || names.some((n, i) => n !== m.subscribedTopicNames[i])) {
       m.subscribedTopicNames = names;
-      m.subscribedTopicRegex = null;
       changed = true;
     }
   }
-  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== m.subscribedTopicRegex) {
-    m.subscribedTopicRegex = req.subscribedTopicRegex;
-    m.subscribedTopicNames = [];
-    changed = true;
+  if (req.subscribedTopicRegex !== null) {
+    const regex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+    if (regex !== m.subscribedTopicRegex) {
+      m.subscribedTopicRegex = regex;
+      changed = true;
+    }
   }
   if (req.serverAssignor !== null && req.serverAssignor !== m.serverAssignor) {
     m.serverAssignor = req.serverAssignor;

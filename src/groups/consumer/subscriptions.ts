@@ -26,16 +26,16 @@ const resolvedOf = new WeakMap<ConsumerMember, Resolved>();
 export function memberTopics(m: ConsumerMember, topics: ConsumerTopicsView, version: number): ConsumerTopic[] {
   const r = resolvedOf.get(m);
   if (r && r.version === version && r.names === m.subscribedTopicNames && r.regex === m.subscribedTopicRegex) return r.topics;
-  const out: ConsumerTopic[] = [];
+  const byName = new Map<string, ConsumerTopic>();
+  for (const name of m.subscribedTopicNames) {
+    const t = topics.get(name);
+    if (t) byName.set(name, t);
+  }
   if (m.subscribedTopicRegex !== null) {
     const re = compileTopicRegex(m.subscribedTopicRegex);
-    if (re) for (const t of topics.all()) if (!t.internal && re.test(t.name)) out.push(t);
-  } else {
-    for (const name of m.subscribedTopicNames) {
-      const t = topics.get(name);
-      if (t) out.push(t);
-    }
+    if (re) for (const t of topics.all()) if (!t.internal && re.test(t.name)) byName.set(t.name, t);
   }
+  const out = [...byName.values()];
   resolvedOf.set(m, { version, names: m.subscribedTopicNames, regex: m.subscribedTopicRegex, topics: out });
   return out;
 }
