@@ -61,6 +61,9 @@ import { httpExposureWarning } from './security/http-security.js';
 import { startTransportSecurity, withProbeTls, type TransportSecurity } from './broker-security.js';
 import { BrokerStartError } from './errors.js';
 import { startQuotas, type BrokerQuotas } from './quotas/start.js';
+import { supportedFeatures, type SupportedRange } from './features/definitions.js';
+import { FeatureLevels, IncompatibleFeaturesError } from './features/feature-levels.js';
+import { EtcdFeatureStore, FileFeatureStore } from './features/stores.js';
 
 export type { ListenerAddress };
 
@@ -102,6 +105,8 @@ export class Broker implements BrokerStatus {
   producerIds!: ProducerIdsPort;
   /** SCRAM credentials: a file in the data dir (single node) or etcd (cluster). */
   scramCredentials!: ScramStore;
+  /** Feature levels (src/features/): finalized in the data dir (single node) or etcd (cluster). */
+  features!: FeatureLevels;
   /** The transaction coordinator (transactional ids, __transaction_state, markers). */
   txn!: TransactionCoordinator;
   /** Schema registry: store, REST API (`schemaRegistry.url`) and produce validation. */
@@ -208,6 +213,7 @@ export class Broker implements BrokerStatus {
     // Dynamic broker overrides first: they feed the storage defaults below.
     this.topics = new TopicManager(store, this.config, this.log, this.nodeId, clusterTopics);
     this.topics.loadBrokerConfigs();
+    this.features = await this.openFeatures(store, cluster);
     this.topics.onChange((event, topic) => event === 'deleted' && this.metrics.topicDeleted(topic.name));
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
@@ -336,6 +342,26 @@ export class Broker implements BrokerStatus {
    * recorded on first start), and loads the metadata image; the node port answers from it from now
    * on. Null on a single node (etcd3 is never loaded then).
    */
+  /** The feature levels, a new cluster's bootstrapped; levels this build cannot run at stop the start. */
+  private async openFeatures(store: TopicStore, cluster: ClusterMode | null): Promise<FeatureLevels> {
+    const supported = supportedFeatures(this.config.bool('unstable.feature.versions.enable'));
+    const featureStore = cluster
+      ? new EtcdFeatureStore(cluster.store, () => cluster.current(), (revision, ms) => cluster.imageAt(revision, ms), cluster.settings.requestTimeoutMs)
+      : new FileFeatureStore(store);
+    try {
+      return await FeatureLevels.open({
+        nodeId: this.nodeId,
+        store: featureStore,
+        supported,
+        brokers: cluster ? () => brokerFeatureRanges(cluster.current().brokers) : undefined,
+        log: this.log.child({ component: 'features' }),
+      });
+    } catch (err) {
+      if (err instanceof IncompatibleFeaturesError) throw new BrokerStartError(err.message);
+      throw err;
+    }
+  }
+
   private async joinCluster(): Promise<ClusterMode | null> {
     const base = clusterSettings(this.config);
     if (!base) return null;
@@ -453,6 +479,7 @@ export class Broker implements BrokerStatus {
     await cluster.register(
       this.localNode.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: protocols.get(a.name) ?? 'PLAINTEXT' })),
       registryUrlForOthers(this.schemaRegistry.url, this.config, this.advertised),
+      Object.fromEntries([...this.features.supported()].map(([name, r]) => [name, [r.min, r.max]])),
     );
     this.replicas.setFenced(false);
     await cluster.reapply();
@@ -476,6 +503,7 @@ export class Broker implements BrokerStatus {
       apiVersions: this.registry,
       scramCredentials: this.scramCredentials,
       clientQuotas: this.quotas!.port,
+      features: this.features,
     };
   }
 
@@ -547,4 +575,11 @@ export class Broker implements BrokerStatus {
     this.lifecycle = 'stopped';
     this.log.info({ shutdownMs: Math.round(performance.now() - t0) }, 'broker stopped');
   }
+}
+
+/** Each registered broker's supported feature ranges (a broker registered without them supports none). */
+function brokerFeatureRanges(brokers: ReadonlyMap<number, { features?: Record<string, [number, number]> }>): Map<number, Map<string, SupportedRange>> {
+  const out = new Map<number, Map<string, SupportedRange>>();
+  for (const [id, b] of brokers) out.set(id, new Map(Object.entries(b.features ?? {}).map(([name, [min, max]]) => [name, { min, max }])));
+  return out;
 }

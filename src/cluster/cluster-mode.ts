@@ -111,6 +111,11 @@ export class ClusterMode extends EventEmitter {
     if (this.dirty) this.kick();
   }
 
+  /** Resolves true once the metadata image is at `revision` (a write of ours is in), false after `timeoutMs`; needs no apply run. */
+  imageAt(revision: number, timeoutMs: number): Promise<boolean> {
+    return this.image!.waitForRevision(revision, timeoutMs);
+  }
+
   /** Applies the current image again (after unfencing); resolves once that run is done. */
   async reapply(): Promise<void> {
     this.kick();
@@ -162,13 +167,14 @@ export class ClusterMode extends EventEmitter {
    * brokers forward registry writes) and enters the controller election. Throws
    * DuplicateNodeIdError when another live broker holds the node.id.
    */
-  async register(listeners: BrokerListener[], schemaRegistry: string | null = null): Promise<void> {
+  async register(listeners: BrokerListener[], schemaRegistry: string | null = null, features?: Record<string, [number, number]>): Promise<void> {
     const s = this.settings;
     const registration = new Registration(this.store, {
       nodeId: s.nodeId,
       listeners,
       rack: s.rack,
       schemaRegistry,
+      features,
       sessionTimeoutMs: s.sessionTimeoutMs,
       heartbeatIntervalMs: s.heartbeatIntervalMs,
       log: this.log,

@@ -29,6 +29,7 @@ import {
   decodeTopicRecord,
   parseClusterKey,
 } from './records.js';
+import { type StoredFeatures, decodeStoredFeatures } from '../features/finalized.js';
 
 export interface BrokerImage extends BrokerRegistration {
   shuttingDown: boolean;
@@ -65,6 +66,8 @@ export interface ClusterImage {
   readonly partitions: ReadonlyMap<string, ReadonlyMap<number, PartitionImage>>;
   /** Dynamic broker configs by resource: a broker id, or 'default'. */
   readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The finalized feature levels (key `features`) with the key's mod revision (their epoch); null when absent. */
+  readonly features: { readonly stored: StoredFeatures; readonly modRevision: number } | null;
 }
 
 export interface PartitionChange {
@@ -104,6 +107,7 @@ export const EMPTY_IMAGE: ClusterImage = {
   topics: new Map(),
   partitions: new Map(),
   brokerConfigs: new Map(),
+  features: null,
 };
 
 const sameIds = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -227,6 +231,7 @@ class Builder {
   /** Topics whose partition map was already copied in this batch. */
   private readonly copiedTopics = new Set<string>();
   private brokerConfigs: Map<string, Readonly<Record<string, string>>> | null = null;
+  private features: ClusterImage['features'] | undefined;
 
   constructor(
     private readonly base: ClusterImage,
@@ -288,6 +293,12 @@ class Builder {
         else m.delete(k.resource);
         return;
       }
+      case 'features': {
+        const f = decodeStoredFeatures(safeJson(kv.value));
+        if (!f) this.bad(kv.key, kv);
+        this.features = f ? { stored: f, modRevision: kv.modRevision } : null;
+        return;
+      }
       case 'controller':
         this.touched.controller = true;
         this.candidates.byKey.set(kv.key, { createRevision: kv.createRevision, brokerId: decodeControllerCandidate(kv.value) });
@@ -312,6 +323,9 @@ class Builder {
       case 'brokerConfig':
         this.touched.brokerConfigs = true;
         (this.brokerConfigs ??= new Map(this.base.brokerConfigs)).delete(k.resource);
+        return;
+      case 'features':
+        this.features = null;
         return;
       case 'controller':
         this.touched.controller = true;
@@ -364,6 +378,7 @@ class Builder {
       topics: this.topics ?? this.base.topics,
       partitions: this.partitions ?? this.base.partitions,
       brokerConfigs: this.brokerConfigs ?? this.base.brokerConfigs,
+      features: this.features === undefined ? this.base.features : this.features,
     };
   }
 }

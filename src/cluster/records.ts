@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 
 export const CLUSTER_KEY = 'cluster';
 export const PRODUCER_IDS_KEY = 'producer-ids';
+/** The finalized feature levels (src/features/): `{ "levels": { "metadata.version": 33 } }`; its mod revision is the epoch. */
+export const FEATURES_KEY = 'features';
 export const BROKERS_PREFIX = 'brokers/';
 export const TOPICS_PREFIX = 'topics/';
 export const PARTITIONS_PREFIX = 'partitions/';
@@ -52,6 +54,8 @@ export interface BrokerRegistration {
    * forward registry writes when this one leads `_schemas`; absent when it serves none.
    */
   schemaRegistry?: string;
+  /** The feature levels this broker's build supports (name → [min, max]), checked by UpdateFeatures on other brokers. */
+  features?: Record<string, [number, number]>;
 }
 
 /** P/topics/<name>. */
@@ -89,11 +93,13 @@ export type ClusterKey =
   | { type: 'topic'; name: string }
   | { type: 'partition'; topic: string; partition: number }
   | { type: 'brokerConfig'; resource: string }
+  | { type: 'features' }
   | { type: 'controller'; lease: string };
 
 const INT = /^(0|[1-9]\d{0,9})$/;
 
 export function parseClusterKey(key: string): ClusterKey | null {
+  if (key === FEATURES_KEY) return { type: 'features' };
   if (key.startsWith(BROKERS_PREFIX)) {
     const id = key.slice(BROKERS_PREFIX.length);
     return INT.test(id) && Number(id) <= 0x7fffffff ? { type: 'broker', id: Number(id) } : null;
@@ -152,6 +158,14 @@ export function decodeBrokerRegistration(value: Buffer): BrokerRegistration | nu
   const out: BrokerRegistration = { id: v.id, listeners, rack: (v.rack as string | null | undefined) ?? null, incarnation: v.incarnation };
   if (v.shuttingDown) out.shuttingDown = true;
   if (typeof v.schemaRegistry === 'string' && v.schemaRegistry !== '') out.schemaRegistry = v.schemaRegistry;
+  // Supported feature ranges: a malformed entry is dropped (the broker then counts as not supporting it).
+  if (isObject(v.features)) {
+    const features: Record<string, [number, number]> = {};
+    for (const [name, r] of Object.entries(v.features)) {
+      if (Array.isArray(r) && r.length === 2 && r.every((x) => Number.isInteger(x) && x >= 0 && x <= 0x7fff) && r[0] <= r[1]) features[name] = [r[0], r[1]];
+    }
+    out.features = features;
+  }
   return out;
 }
 

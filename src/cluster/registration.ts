@@ -44,6 +44,8 @@ export interface RegistrationOptions {
   rack: string | null;
   /** The schema registry listener's base URL, registered for forwarded writes (null: none). */
   schemaRegistry?: string | null;
+  /** The feature levels this build supports (name → [min, max]), for other brokers' UpdateFeatures checks. */
+  features?: Record<string, [number, number]>;
   /** broker.session.timeout.ms: the lease TTL (rounded up to seconds). */
   sessionTimeoutMs: number;
   /** broker.heartbeat.interval.ms */
@@ -221,6 +223,7 @@ export class Registration extends EventEmitter {
     const registration: BrokerRegistration = { id: this.options.nodeId, listeners: this.options.listeners, rack: this.options.rack, incarnation: lease.id };
     if (this.shuttingDown) registration.shuttingDown = true;
     if (this.options.schemaRegistry) registration.schemaRegistry = this.options.schemaRegistry;
+    if (this.options.features) registration.features = this.options.features;
     let r;
     try {
       r = await this.store.txn([absent(this.key)], [{ op: 'put', key: this.key, value: encode(registration), lease: lease.id }], [{ op: 'get', key: this.key }]);

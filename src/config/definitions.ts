@@ -104,6 +104,12 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'default.replication.factor', type: 'int', default: 1, doc: 'Replication factor of auto-created topics.', validate: atLeast(1) },
   { name: 'auto.create.topics.enable', type: 'boolean', default: true, doc: 'Create unknown topics when a client asks for their metadata.' },
   { name: 'delete.topic.enable', type: 'boolean', default: true, doc: 'Allow DeleteTopics.' },
+  {
+    name: 'unstable.feature.versions.enable',
+    type: 'boolean',
+    default: false,
+    doc: 'Also offer feature levels still in development (src/features/definitions.ts: above a feature\'s production level) to UpdateFeatures; new clusters still start at the production levels. For tests of unfinished features only.',
+  },
   { name: 'socket.request.max.bytes', type: 'int', default: 104857600, doc: 'Largest request frame accepted; larger size prefixes close the connection before any allocation.', validate: atLeast(1) },
   { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted (topic: max.message.bytes).', validate: atLeast(0), dynamic: true },
   { name: 'connections.max.idle.ms', type: 'long', default: 600000, doc: 'Idle connections are closed after this long.', validate: atLeast(-1) },

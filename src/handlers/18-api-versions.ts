@@ -6,7 +6,9 @@
  * answered by the connection with UNSUPPORTED_VERSION and our ranges encoded as v0, so the client
  * can retry at a version we know.
  * v1+ adds throttle time; v3+ is flexible and carries the client's software name and version
- * (logged at debug level), plus tagged feature fields we leave empty.
+ * (logged at debug level), plus the tagged feature fields (src/features/): supported ranges,
+ * finalized levels and their epoch. Before v4, supported ranges starting at 0 are left out, as
+ * Kafka leaves them out (KAFKA-17011: older clients reject a minimum of 0).
  */
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -18,7 +20,9 @@ export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
   maxVersion: 4,
   handle(ctx, req) {
     if (ctx.version >= 3) ctx.log.debug({ client: req.clientSoftwareName, clientVersion: req.clientSoftwareVersion }, 'client software');
-    return ctx.apiVersions.apiVersionsResponse(ErrorCode.NONE);
+    const res = ctx.apiVersions.apiVersionsResponse(ErrorCode.NONE);
+    if (ctx.version >= 3) Object.assign(res, ctx.features.apiVersionsFields(ctx.version));
+    return res;
   },
   errorResponse(ctx, _req, code) {
     return ctx.apiVersions.apiVersionsResponse(code);

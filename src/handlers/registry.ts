@@ -58,6 +58,7 @@ import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.js';
 import consumerGroupDescribe from './69-consumer-group-describe.js';
+import updateFeatures from './57-update-features.js';
 
 export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   produce,
@@ -110,6 +111,7 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   listTransactions,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  updateFeatures,
 ].map((h: Handler<any, any>) => withEntryLimit(h));
 
 export class ApiRegistry implements ApiVersionsPort {

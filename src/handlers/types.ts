@@ -23,6 +23,7 @@ import type { Authorizer, Principal } from '../security/authorizer.js';
 import type { SaslSession } from '../security/sasl/session.js';
 import type { ScramStore } from '../security/sasl/scram-store.js';
 import type { ClientQuotasPort } from '../quotas/port.js';
+import type { FeaturesPort } from '../features/port.js';
 import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../txn/port.js';
 
 export interface ConnectionInfo {
@@ -66,6 +67,8 @@ export interface BrokerServices {
   readonly scramCredentials: ScramStore;
   /** The client quotas configured (Describe/AlterClientQuotas). */
   readonly clientQuotas: ClientQuotasPort;
+  /** Feature levels: supported and finalized (ApiVersions, UpdateFeatures; src/features/). */
+  readonly features: FeaturesPort;
 }
 
 export interface RequestContext extends BrokerServices {

@@ -7,10 +7,12 @@
  *
  *   { "version": 1, "topics": [ { "name": "orders", "id": "<base64url uuid>", "partitions": 3,
  *                                 "internal": false, "configs": { "retention.ms": "3600000" } } ],
- *     "brokerConfigs": { "default": { "log.retention.ms": "..." }, "node": { ... } } }
+ *     "brokerConfigs": { "default": { "log.retention.ms": "..." }, "node": { ... } },
+ *     "features": { "epoch": 1, "levels": { "metadata.version": 33 } } }
  *
  * brokerConfigs are the dynamic broker overrides set through AlterConfigs: "default" for the
- * cluster-wide resource (name ""), "node" for this broker's own resource.
+ * cluster-wide resource (name ""), "node" for this broker's own resource. features are the
+ * finalized feature levels (src/features/); absent in a file written before they existed.
  *
  * Cluster mode (`inMemory`): etcd holds the topics; the store has no file and mirrors the metadata
  * image (metadata/cluster-topics.ts), so every lookup stays a map read.
@@ -26,6 +28,7 @@ import { TOPIC_CONFIG_BY_NAME, type ConfigValue } from '../config/definitions.js
 import { formatValue, parseValue } from '../config/values.js';
 import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
 import { DataDirError } from './data-dir.js';
+import { type StoredFeatures, decodeStoredFeatures } from '../features/finalized.js';
 
 export interface Topic {
   readonly name: string;
@@ -50,6 +53,7 @@ interface Change {
   upsert?: readonly Topic[];
   remove?: readonly string[];
   brokerConfigs?: BrokerConfigs;
+  features?: StoredFeatures;
 }
 
 /** Kafka's collision rule: '.' and '_' map to the same metric name, so such topic names clash. */
@@ -81,6 +85,8 @@ export class TopicStore {
   private writes: Promise<void> = Promise.resolve();
   /** Dynamic broker overrides as strings: cluster default ("") and this node. */
   brokerConfigs: BrokerConfigs = { default: {}, node: {} };
+  /** The finalized feature levels; null until the first are stored (src/features/stores.ts). */
+  features: StoredFeatures | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -101,6 +107,10 @@ export class TopicStore {
     if (text !== null) {
       const parsed = parseMetadata(path, text);
       if (parsed.brokerConfigs) store.brokerConfigs = parsed.brokerConfigs;
+      if (parsed.features !== undefined) {
+        store.features = decodeStoredFeatures(parsed.features);
+        if (!store.features) throw new DataDirError(`${path}: its "features" entry is not valid; restore the file from a backup`);
+      }
       for (const t of parsed.topics) {
         store.add({ name: t.name, id: Buffer.from(t.id, 'base64url'), partitions: t.partitions, internal: t.internal, configs: parseStoredConfigs(t.configs) });
       }
@@ -160,6 +170,10 @@ export class TopicStore {
 
   async setBrokerConfigs(perBroker: boolean, values: Record<string, string>): Promise<void> {
     await this.commit({ brokerConfigs: perBroker ? { ...this.brokerConfigs, node: values } : { ...this.brokerConfigs, default: values } });
+  }
+
+  async setFeatures(features: StoredFeatures): Promise<void> {
+    await this.commit({ features });
   }
 
   private mustGet(name: string): Topic {
@@ -222,6 +236,7 @@ export class TopicStore {
       }
     }
     if (change.brokerConfigs) this.brokerConfigs = change.brokerConfigs;
+    if (change.features) this.features = change.features;
   }
 
   /** The file contents of the state after `change` (memory untouched). */
@@ -236,7 +251,8 @@ export class TopicStore {
       out.push(stored(next ?? t));
     }
     for (const t of upserts.values()) out.push(stored(t));
-    return JSON.stringify({ version: 1, topics: out, brokerConfigs: change.brokerConfigs ?? this.brokerConfigs }, null, 1);
+    const features = change.features ?? this.features ?? undefined;
+    return JSON.stringify({ version: 1, topics: out, brokerConfigs: change.brokerConfigs ?? this.brokerConfigs, features }, null, 1);
   }
 }
 
@@ -260,8 +276,8 @@ export function formatConfigs(configs: ReadonlyMap<string, ConfigValue>): Record
  * configs, so a file that does not parse (torn by a non-atomic copy, a bad disk) stops the start:
  * starting without it would drop every topic's logs as orphans (TopicManager.reconcile).
  */
-function parseMetadata(path: string, text: string): { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs } {
-  let parsed: { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs };
+function parseMetadata(path: string, text: string): { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs; features?: unknown } {
+  let parsed: { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs; features?: unknown };
   try {
     parsed = JSON.parse(text);
   } catch (e) {

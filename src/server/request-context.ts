@@ -29,5 +29,6 @@ export function requestContext(s: BrokerServices, header: RequestHeader, conn: C
     apiVersions: s.apiVersions,
     scramCredentials: s.scramCredentials,
     clientQuotas: s.clientQuotas,
+    features: s.features,
   };
 }

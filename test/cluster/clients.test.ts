@@ -53,8 +53,14 @@ describe.skipIf(etcdMissing || librdkafkaMissing || !javaAvailable())('issue 16 
   }, 300_000);
 
   /** Waits until every client has `PROGRESS` more acknowledgements than `before`. */
-  const progressed = (before: number[], what: string) =>
-    waitUntil(what, async () => (clients.every((cl, i) => cl.acked() >= before[i]! + PROGRESS) ? true : undefined), 120_000, 100);
+  const progressed = async (before: number[], what: string) => {
+    try {
+      await waitUntil(what, async () => (clients.every((cl, i) => cl.acked() >= before[i]! + PROGRESS) ? true : undefined), 120_000, 100);
+    } catch (e) {
+      // Which client stalled, and what it said: a timeout alone does not tell.
+      throw new Error(`${(e as Error).message}\n${clients.map((cl, i) => `${cl.name} (from ${before[i]}): ${cl.recent()}`).join('\n')}`);
+    }
+  };
 
   it(`acks=all through ${KILLS} leader kills: no acknowledged record lost, duplicated or reordered; replicas identical; a consumer group reads it all`, async () => {
     await createTopicReady(c, { name: TOPIC, partitions: PARTITIONS, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });

@@ -30,13 +30,30 @@ process.on('exit', () => {
   for (const p of running) if (p.pid) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
 });
 
-/** A free loopback port (bound, then released: a small race the tests accept). */
+/**
+ * Where freePort() looks: below Linux's ephemeral range (32768-60999 by default). A test broker or
+ * etcd member keeps its port across kills and restarts; an ephemeral port would be free for the
+ * kernel to hand out meanwhile — to another test's listen(0), which then takes the restarted
+ * broker's port, or as the source port of a client reconnecting to that very port, which then
+ * connects to itself and reads its own request back.
+ */
+const STABLE_PORTS = { from: 20_000, to: 32_000 };
+
+/** A free loopback port outside the ephemeral range (bound, then released: a small race the tests accept). */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = STABLE_PORTS.from + Math.floor(Math.random() * (STABLE_PORTS.to - STABLE_PORTS.from));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free loopback port in ${STABLE_PORTS.from}-${STABLE_PORTS.to} after 100 tries`);
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
 
 interface MemberSpec {

@@ -27,7 +27,8 @@ import { readRecords } from '../../protocol/records/records.js';
 import { type PartitionState, createTopic, createTopicReady, waitIsrFull, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import type { RunnelCluster } from './cluster-harness.js';
 import { type Ack, type LogRecord, checkHistory, historyOk, recordsOnDisk } from './history.js';
-import { kafkajsLanes } from './lane-clients.js';
+import { type LaneClient, kafkajsLanes } from './lane-clients.js';
+import { withinDeadline } from '../helpers/deadline.js';
 
 /** broker.session.timeout.ms and runnel.etcd.request.timeout.ms of the clusters these scenarios run on. */
 export const SESSION_MS = 3000;
@@ -120,11 +121,26 @@ export function expectAllRunning(c: RunnelCluster): void {
  * `startEtcd` brings it back.
  */
 export async function etcdOutage(c: RunnelCluster, name: string, stopEtcd: () => Promise<void>, startEtcd: () => Promise<void>, sessionMs = SESSION_MS): Promise<void> {
-  const topic = `loss-${name}`;
   const t0 = Date.now();
-  const step = (what: string) => console.log(`${name} +${Date.now() - t0} ms: ${what}`);
+  const trail: string[] = [];
+  const step = (what: string) => {
+    trail.push(`+${Date.now() - t0} ms: ${what}`);
+    console.log(`${name} +${Date.now() - t0} ms: ${what}`);
+  };
+  let lanes: LaneClient | undefined;
+  await withinDeadline(OUTAGE_BUDGET_MS, `etcd outage scenario ${name}`, () => outage(c, name, stopEtcd, startEtcd, sessionMs, step, (l) => (lanes = l)), () => `steps: ${trail.join('; ') || 'none'}; producer: ${lanes?.recent() ?? 'not started'}`);
+}
+
+/** The whole scenario's budget: below the tests' 180 s timeout, so a stall reports its steps. */
+const OUTAGE_BUDGET_MS = 165_000;
+
+async function outage(c: RunnelCluster, name: string, stopEtcd: () => Promise<void>, startEtcd: () => Promise<void>, sessionMs: number, step: (what: string) => void, started: (lanes: LaneClient) => void): Promise<void> {
+  const topic = `loss-${name}`;
+  step('creating the topic');
   const before = await createTopicReady(c, { name: topic, partitions: PARTITIONS, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
   const lanes = await kafkajsLanes({ bootstrap: c.bootstrap, topic, partitions: PARTITIONS, intervalMs: 20 }, name);
+  started(lanes);
+  step('producing');
   let report;
   let etcdDown = false;
   const probes: string[] = [];

@@ -37,6 +37,8 @@ export interface LaneClient {
   acksSoFar?(): readonly Ack[];
   /** Stops sending, waits for what is in flight, and reports. */
   stop(): Promise<LaneReport>;
+  /** What the client said lately (errors, stderr tail), for a test's timeout message. */
+  recent(): string;
 }
 
 export interface LaneOptions {
@@ -76,6 +78,7 @@ export async function kafkajsLanes(o: LaneOptions, name = 'js'): Promise<LaneCli
     name,
     acked: () => acks.length,
     acksSoFar: () => acks.slice(),
+    recent: () => `${acks.length} acked, errors ${JSON.stringify(errors.slice(-3))}`,
     async stop() {
       stopped = true;
       await Promise.all(lanes);
@@ -109,6 +112,7 @@ function lineClient(name: string, cmd: string, args: string[]): LaneClient {
   return {
     name,
     acked: () => acked,
+    recent: () => `${acked} acked, exit ${child.exitCode ?? child.signalCode ?? 'none'}, stderr: ${stderr.slice(-8).join(' | ').slice(-1500)}`,
     async stop() {
       child.stdin!.end('stop\n');
       const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);

@@ -246,7 +246,7 @@ describe('kafka-producer-perf-test.sh and kafka-consumer-perf-test.sh', () => {
 });
 
 describe('more of bin/: verifiable clients, end-to-end latency, kafka-groups, and the tools for APIs Runnel does not serve', () => {
-  it('kafka-verifiable-producer/consumer, kafka-e2e-latency and kafka-groups work; kafka-features, kafka-metadata-quorum and kafka-client-metrics report what is missing', async () => {
+  it('kafka-verifiable-producer/consumer, kafka-e2e-latency and kafka-groups and kafka-features work; kafka-metadata-quorum and kafka-client-metrics report what is missing', async () => {
     const vp = await runKafkaScript('kafka-verifiable-producer.sh', ['--bootstrap-server', b, '--topic', 'cli-verify', '--max-messages', '50', '--acks', '-1']);
     expect(vp.code, vp.stderr).toBe(0);
     const sent = lines(vp.stdout).map((l) => JSON.parse(l) as { name: string; offset?: number });
@@ -273,10 +273,11 @@ describe('more of bin/: verifiable clients, end-to-end latency, kafka-groups, an
     expect(lines(groups.stdout)[0]!.trim().split(/\s+/)).toEqual(['GROUP', 'TYPE', 'PROTOCOL']);
     expect(lines(groups.stdout).map((l) => l.trim().split(/\s+/))).toContainEqual(['cli-verify-group', 'Classic', 'consumer']);
 
-    // Not served (see the README's compatibility table): no feature levels are advertised, and
-    // KRaft's DescribeQuorum and KIP-714's ListConfigResources / client metrics are not answered.
+    // Feature levels are served (test/compat/features.test.ts has upgrade and downgrade); KRaft's
+    // DescribeQuorum and KIP-714's ListConfigResources / client metrics are not answered.
     const features = await tool('kafka-features.sh', ['describe']);
-    expect({ code: features.code, stdout: features.stdout }).toEqual({ code: 0, stdout: '' });
+    expect(features.code).toBe(0);
+    expect(features.stdout).toMatch(/^Feature: metadata\.version\s+SupportedMinVersion: 4\.4-IV2\s+SupportedMaxVersion: 4\.4-IV2\s+FinalizedVersionLevel: 4\.4-IV2\s+Epoch: 0$/m);
     const quorum = await tool('kafka-metadata-quorum.sh', ['describe', '--status']);
     expect(quorum.code).toBe(1);
     expect(quorum.stdout + quorum.stderr).toContain('UnsupportedVersionException: The node does not support DESCRIBE_QUORUM');

@@ -103,9 +103,15 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'no-kraft',
-    what: 'No KRaft quorum or feature flags: DescribeQuorum, UpdateFeatures, UnregisterBroker, Add/RemoveRaftVoter and UnregisterController are not served; ApiVersions lists no supported or finalized features (metadata.version, eligible.leader.replicas.version).',
-    why: 'Runnel is a single process with its own metadata file, not a KRaft node.',
-    where: [...apis(55, 57, 64, 80, 81, 94), ...features('metadata.version', 'eligible.leader.replicas.version'), { scenario: 'api-versions', path: 'finalizedFeaturesEpoch', runnel: -1, kafka: '<set>' }],
+    what: 'No KRaft quorum: DescribeQuorum, UnregisterBroker, Add/RemoveRaftVoter and UnregisterController are not served; metadata.version is fixed at 4.4-IV2 (Kafka supports 3.3-IV3 to 4.4-IV2) and kraft.version is not listed.',
+    why: 'Runnel keeps its metadata in its own file (or etcd), not in a KRaft log: there is one metadata format and no quorum to describe or change.',
+    where: [...apis(55, 64, 80, 81, 94), { scenario: 'api-versions', path: 'supportedFeatures/metadata.version', runnel: '33-33', kafka: '7-33' }],
+  },
+  {
+    id: 'no-eligible-leader-replicas',
+    what: 'The eligible.leader.replicas.version feature stays at 0 (KIP-966 ELR is not implemented).',
+    why: 'Leaders are elected from the ISR only; DescribeTopicPartitions shows empty ELR lists.',
+    where: features('eligible.leader.replicas.version'),
   },
   {
     id: 'no-delegation-tokens',

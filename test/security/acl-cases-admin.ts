@@ -194,6 +194,16 @@ export const ADMIN_CASES: MatrixCase[] = [
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     code: (r) => (r.errorCode !== ErrorCode.NONE ? r.errorCode : r.responses[0].partitions[0].errorCode),
   },
+  {
+    name: 'UpdateFeatures: ALTER on the cluster',
+    key: 57,
+    version: 1,
+    body: () => ({ timeoutMs: 5000, featureUpdates: [{ feature: 'metadata.version', maxVersionLevel: 33, upgradeType: 1 }], validateOnly: false }),
+    grants: [clusterGrant(Op.ALTER)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.errorCode,
+    unchanged: async (env) => (await env.request(18, 3, { clientSoftwareName: 'acl', clientSoftwareVersion: '1' })).finalizedFeaturesEpoch,
+  },
   { name: 'ListPartitionReassignments: DESCRIBE on the cluster', key: 46, version: 0, body: () => ({ topics: null }), grants: [clusterGrant(Op.DESCRIBE)], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
   {
     name: 'OffsetDelete: DELETE on the group',

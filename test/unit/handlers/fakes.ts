@@ -34,6 +34,7 @@ import { GroupCoordinator } from '../../../src/groups/coordinator.js';
 import { MemoryOffsetsLog } from '../../../src/groups/offsets-log.js';
 import { GroupService } from '../../../src/groups/service.js';
 import { ApiRegistry } from '../../../src/handlers/registry.js';
+import { FeatureLevels } from '../../../src/features/feature-levels.js';
 import type { BrokerServices, ConnectionInfo, RequestContext } from '../../../src/handlers/types.js';
 import { silentLogger } from '../../../src/logger.js';
 import type { CreationResult, Topic, TopicCreation, TopicSettings, TopicsPort } from '../../../src/metadata/port.js';
@@ -443,6 +444,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     apiVersions: registry,
     scramCredentials: { get: async () => null, describe: async () => new Map(), apply: notUsed('scramCredentials') },
     clientQuotas: Object.assign(new ClientQuotaStore(memoryQuotaBackend()), { fetchWindowBytes: () => Infinity }),
+    features: FeatureLevels.inMemory(node.nodeId),
   };
   const conn = new FakeConnection();
   let correlationId = 0;
