@@ -85,9 +85,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'no-kip-848',
-    what: 'No KIP-848 consumer group protocol (ConsumerGroupHeartbeat, ConsumerGroupDescribe; group.version feature).',
-    why: 'Not implemented; every client falls back to the classic protocol, which Runnel serves.',
-    where: [...apis(68, 69), ...features('group.version')],
+    what: 'The group.version feature (KIP-848) is supported up to 1 but not finalized by default, although ConsumerGroupHeartbeat and ConsumerGroupDescribe are served whatever its level.',
+    why: 'The consumer group protocol is served (docs/consumer-groups.md) but online migration and rack-aware assignment are still missing; the feature is finalized when they land.',
+    where: [...features('group.version')],
   },
   {
     id: 'no-share-groups',
