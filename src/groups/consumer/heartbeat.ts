@@ -19,7 +19,7 @@
 import { ErrorCode, KafkaError, errorName } from '../../../protocol/errors.js';
 import type { GroupCoordinator } from '../coordinator.js';
 import type { KeyedRecord } from '../offsets-log.js';
-import { assignmentFrom, assignmentToList, assignmentsEqual, isSubset, type Assignment } from './assignment.js';
+import { assignmentFrom, assignmentToList, assignmentsEqual, isSubset } from './assignment.js';
 import { assignorByName, type AssignorMember } from './assignors.js';
 import type { ConsumerGroupConfig } from './config.js';
 import { ConsumerGroupState, newConsumerMember, type ConsumerMember } from './group.js';
@@ -425,4 +425,3 @@ function scheduleRevocationTimeout(coord: GroupCoordinator, groupId: string, cg:
   );
 }
 
-export type { Assignment };
