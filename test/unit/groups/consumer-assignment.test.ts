@@ -92,3 +92,20 @@ describe('reconciliation (CurrentAssignmentBuilder)', () => {
     expect([...second.assigned.get(T1)!].sort()).toEqual([3, 4]);
   });
 });
+
+describe('subscription regex (RE2/J-like, linear time)', () => {
+  it('matches whole topic names, accepts (?i) and (?P<name>), refuses backreferences and lookaround', async () => {
+    const { compileTopicRegex } = await import('../../../src/groups/consumer/regex.js');
+    expect(compileTopicRegex('orders-.*')!.test('orders-eu')).toBe(true);
+    expect(compileTopicRegex('orders')!.test('orders-eu')).toBe(false);
+    expect(compileTopicRegex('(?i)ORDERS')!.test('orders')).toBe(true);
+    expect(compileTopicRegex('(?P<region>eu|us)-.*')!.test('eu-x')).toBe(true);
+    expect(compileTopicRegex('(a)\\1')).toBeNull();
+    expect(compileTopicRegex('(?=a)a')).toBeNull();
+    expect(compileTopicRegex('(abc')).toBeNull();
+    // A pattern that backtracks exponentially in an ordinary engine runs in linear time.
+    const t0 = performance.now();
+    expect(compileTopicRegex('(a|a)*b')!.test('a'.repeat(249))).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+});
