@@ -5,8 +5,9 @@
  * From the members' own rebalance callbacks: no partition is ever owned by two members at once
  * (a member's revoke callback ends before another's assign callback for that partition starts),
  * and every acknowledged record is consumed. A classic kafkajs group reads the same topic at the
- * same time. Then the broker restarts and the group resumes from its committed offsets; and a
- * regex subscription picks up a topic created later.
+ * same time, then is taken over by a consumer-protocol member that resumes from its offsets
+ * (upgrade by restart). Then the broker restarts and the group resumes from its committed offsets;
+ * and a regex subscription picks up a topic created later.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -258,6 +259,19 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
     while (Date.now() < deadline && acked.some((v) => !classicSeen.has(v))) await new Promise((r) => setTimeout(r, 300));
     expect(acked.filter((v) => !classicSeen.has(v)).length).toBe(0);
     await classic.disconnect();
+
+    // Upgrade by restart: the classic group's members are gone; a member with the consumer
+    // protocol takes the group over (it becomes a consumer group) and resumes from its offsets.
+    const upgraded = ckMember('ck-upgraded', b, 'kip848-classic', { topic: TOPIC });
+    try {
+      await upgraded.waitFor((e) => e.event === 'assigned', 60_000);
+      await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: 'after-upgrade', partition: 3 }] });
+      await upgraded.waitFor((e) => e.event === 'records' && e.values!.includes('after-upgrade'), 60_000);
+      expect([...consumed([upgraded]).keys()]).toEqual(['after-upgrade']);
+    } finally {
+      upgraded.stop();
+      await upgraded.exited;
+    }
 
     // Restart: the group resumes from its committed offsets (nothing old read again).
     await producer.disconnect();
