@@ -1,6 +1,7 @@
 /**
- * The consumer group protocol (KIP-848) with real clients: the Java consumer 4.4 and
- * confluent-kafka-python 2.16 (librdkafka), both with group.protocol=consumer, in one group over a
+ * The consumer group protocol (KIP-848) with real clients: the Java consumer 4.4,
+ * confluent-kafka-python 2.16 (librdkafka), both with group.protocol=consumer, and franz-go 1.22
+ * (kgo.ServerSideBalancer; when the go toolchain is there), up to six members in one group over a
  * 24-partition topic under continuous produce. Members join one by one, then leave one by one.
  * From the members' own rebalance callbacks: no partition is ever owned by two members at once
  * (a member's revoke callback ends before another's assign callback for that partition starts),
@@ -17,6 +18,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { REPO_ROOT, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { javaAvailable, spawnJava } from '../helpers/java.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { GO_BINARY, ensureGoBuilt, goCommand } from './clients/scenario.js';
 
 const VENV_PYTHON = join(REPO_ROOT, 'test', '.venv', 'bin', 'python');
 const TOPIC = 'kip848-orders';
@@ -112,6 +114,16 @@ function ckMember(name: string, bootstrap: string, group: string, sub: { topic?:
   return wrapLines(name, (cb) => createInterface({ input: proc.stdout }).on('line', cb), () => proc.stdin.write('stop\n'), exited);
 }
 
+/** A franz-go member with kgo.ServerSideBalancer (test/compat/clients/go/member848.go). */
+function franzMember(name: string, bootstrap: string, group: string, sub: { topic?: string }): Member {
+  const proc = spawn(GO_BINARY, ['franz-member', JSON.stringify({ bootstrap, group, client_id: name, ...sub })], { stdio: ['pipe', 'pipe', 'pipe'] });
+  proc.stdin.on('error', () => undefined);
+  const exited = new Promise((r) => proc.on('close', r));
+  return wrapLines(name, (cb) => createInterface({ input: proc.stdout }).on('line', cb), () => proc.stdin.write('stop\n'), exited);
+}
+
+const withGo = goCommand() !== null;
+
 /** Per partition, the members' ownership intervals from their callbacks; returns overlaps found. */
 function overlaps(members: Member[]): string[] {
   const intervals = new Map<string, Array<{ member: string; from: number; to: number }>>();
@@ -183,7 +195,8 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
     await admin.disconnect();
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-  }, 60_000);
+    if (withGo) await ensureGoBuilt();
+  }, 600_000);
   afterAll(async () => {
     producing = false;
     await producer?.disconnect().catch(() => undefined);
@@ -207,6 +220,7 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
       () => ckMember('ck-1', b, group, { topic: TOPIC }),
       () => javaMember('java-2', b, group, { topic: TOPIC }),
       () => ckMember('ck-2', b, group, { topic: TOPIC }),
+      ...(withGo ? [() => franzMember('franz-1', b, group, { topic: TOPIC }), () => franzMember('franz-2', b, group, { topic: TOPIC })] : []),
     ];
     try {
       for (const make of makers) {
@@ -248,7 +262,7 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
     }
     expect(missing.slice(0, 10), `${missing.length} of ${acked.length} acknowledged records never consumed`).toEqual([]);
     expect(overlaps(members)).toEqual([]);
-    for (const m of members) expect(m.events.filter((e) => e.event === 'commit_failed' || e.event === 'lost')).toEqual([]);
+    for (const m of members) expect(m.events.filter((e) => e.event === 'commit_failed' || e.event === 'lost' || e.event === 'fetch_error')).toEqual([]);
     // Every member got partitions at some point.
     for (const m of members) expect(m.events.some((e) => e.event === 'assigned'), m.name).toBe(true);
     const dupes = [...seen.values()].filter((n) => n > 1).length;
