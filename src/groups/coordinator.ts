@@ -62,6 +62,8 @@ export interface CoordinatorOptions {
   consumerConfig?: () => ConsumerGroupConfig;
   /** The topics consumer groups subscribe to (names, ids, partition counts). */
   topics?: ConsumerTopicsView;
+  /** The racks of a partition's replicas (rack-aware consumer group assignment); default none. */
+  partitionRacks?: (topic: string, partition: number) => readonly string[];
 }
 
 /** Maps a failed write of group metadata to the SyncGroup/JoinGroup error Kafka gives. */
@@ -96,6 +98,7 @@ export class GroupCoordinator {
   stopping = false;
   readonly consumerCfg: () => ConsumerGroupConfig;
   readonly topics: ConsumerTopicsView;
+  readonly partitionRacks: (topic: string, partition: number) => readonly string[];
   /** Moves with every topic created, deleted or grown: consumer groups re-resolve their subscriptions. */
   topicsVersion = 0;
   /** The `__consumer_offsets` partitions whose groups are loaded here (or loading). */
@@ -113,6 +116,7 @@ export class GroupCoordinator {
     this.logEndOffset = opts.logEndOffset ?? (() => null);
     this.consumerCfg = opts.consumerConfig ?? (() => DEFAULT_CONSUMER_GROUP_CONFIG);
     this.topics = opts.topics ?? NO_TOPICS;
+    this.partitionRacks = opts.partitionRacks ?? (() => []);
     this.ownership = new CoordinatorPartitions(CONSUMER_OFFSETS_TOPIC, opts.leadership, groupPartitionHooks(this, this.heldMarkers), opts.logger);
   }
 

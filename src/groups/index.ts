@@ -27,6 +27,8 @@ export interface GroupCoordinatorDeps extends TopicOffsetsLogDeps {
   readonly topics: TopicOffsetsLogDeps['topics'] & TopicChanges & Pick<TopicsPort, 'byId' | 'all'>;
   /** Which `__consumer_offsets` partitions this broker leads. */
   readonly leadership: Leadership;
+  /** The racks of a partition's replicas, for rack-aware consumer group assignment. */
+  readonly partitionRacks?: (topic: string, partition: number) => readonly string[];
 }
 
 export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise<GroupCoordinator> {
@@ -36,6 +38,7 @@ export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise
     log: new TopicOffsetsLog(deps),
     config: () => groupConfigFrom(config),
     consumerConfig: () => consumerGroupConfigFrom(config),
+    partitionRacks: deps.partitionRacks,
     topics: { get: (name) => deps.topics.get(name), byId: (id) => deps.topics.byId(id), all: () => deps.topics.all() },
     logger,
     leadership: deps.leadership,

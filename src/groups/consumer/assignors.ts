@@ -7,7 +7,9 @@
  *
  * Both are pure functions of the group's members, their subscriptions, the previous target
  * assignment and the subscribed topics' partition counts, so they are unit-tested alone.
- * Rack-aware placement is not done: rack ids are kept and shown, not used.
+ * Rack-aware (uniform): when members have rack ids and the partitions' replica racks are known, a
+ * partition that needs an owner goes to a member in a rack holding a replica (fetching from a
+ * nearby replica) if one is under its fair share; balance and stickiness still come first.
  */
 import { addPartition, type Assignment } from './assignment.js';
 
@@ -17,12 +19,17 @@ export interface AssignorMember {
   topics: ReadonlySet<string>;
   /** The member's previous target assignment (stickiness). */
   previous: Assignment;
+  /** The member's rack (client.rack), or null. */
+  rack?: string | null;
 }
+
+/** The racks of a partition's replicas (topic id hex, partition); empty when unknown. */
+export type PartitionRacks = (topicId: string, partition: number) => readonly string[];
 
 /** topic id (hex) → partition count, for every subscribed topic that exists. */
 export type TopicPartitionCounts = ReadonlyMap<string, number>;
 
-export type AssignorFn = (members: readonly AssignorMember[], topics: TopicPartitionCounts) => Map<string, Assignment>;
+export type AssignorFn = (members: readonly AssignorMember[], topics: TopicPartitionCounts, racks?: PartitionRacks) => Map<string, Assignment>;
 
 export const ASSIGNOR_NAMES = ['uniform', 'range'] as const;
 
@@ -63,7 +70,8 @@ export function rangeAssign(members: readonly AssignorMember[], topics: TopicPar
  * most- to the least-loaded member that may take them while their counts differ by more than one.
  * Ties break by member id, so the result is deterministic.
  */
-export function uniformAssign(members: readonly AssignorMember[], topics: TopicPartitionCounts): Map<string, Assignment> {
+export function uniformAssign(members: readonly AssignorMember[], topics: TopicPartitionCounts, racks: PartitionRacks = () => []): Map<string, Assignment> {
+  const rackAware = members.some((m) => (m.rack ?? null) !== null);
   const sorted = [...members].sort(byId);
   const load = new Map<string, number>(sorted.map((m) => [m.memberId, 0]));
   const owner = new Map<string, string>(); // `${topic}:${p}` → member
@@ -86,10 +94,26 @@ export function uniformAssign(members: readonly AssignorMember[], topics: TopicP
     const eligible = sorted.filter((m) => m.topics.has(t));
     if (eligible.length === 0) continue;
     const count = topics.get(t)!;
+    // A member's fair share over the partitions of the topics it may take (for rack preference).
+    const share = (m: AssignorMember) => {
+      let n = 0;
+      for (const id of m.topics) n += topics.get(id) ?? 0;
+      const peers = sorted.filter((x) => [...m.topics].some((id) => x.topics.has(id))).length;
+      return Math.ceil(n / Math.max(1, peers));
+    };
     for (let p = 0; p < count; p++) {
       if (owner.has(key(t, p))) continue;
       let best = eligible[0]!;
       for (const m of eligible) if (load.get(m.memberId)! < load.get(best.memberId)!) best = m;
+      if (rackAware) {
+        const near = new Set(racks(t, p));
+        let nearBest: AssignorMember | null = null;
+        for (const m of eligible) {
+          if (m.rack == null || !near.has(m.rack) || load.get(m.memberId)! >= share(m)) continue;
+          if (nearBest === null || load.get(m.memberId)! < load.get(nearBest.memberId)!) nearBest = m;
+        }
+        if (nearBest !== null) best = nearBest;
+      }
       owner.set(key(t, p), best.memberId);
       load.set(best.memberId, load.get(best.memberId)! + 1);
     }

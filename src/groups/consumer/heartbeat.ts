@@ -328,9 +328,12 @@ function computeTargetAssignment(coord: GroupCoordinator, groupId: string, cg: C
       ids.add(id);
       counts.set(id, t.partitions);
     }
-    members.push({ memberId: m.memberId, topics: ids, previous: cg.target.get(m.memberId) ?? new Map() });
+    members.push({ memberId: m.memberId, topics: ids, previous: cg.target.get(m.memberId) ?? new Map(), rack: m.rackId });
   }
-  const result = assign(members, counts);
+  const result = assign(members, counts, (topicId, partition) => {
+    const topic = coord.topics.byId(Buffer.from(topicId, 'hex'));
+    return topic ? coord.partitionRacks(topic.name, partition) : [];
+  });
   for (const [memberId, a] of result) {
     const prev = cg.target.get(memberId);
     if (!prev || !assignmentsEqual(prev, a)) records.push(targetMemberRecord(groupId, memberId, a));

@@ -51,6 +51,24 @@ describe('uniform assignor', () => {
   });
 });
 
+describe('uniform assignor, rack-aware', () => {
+  it('gives each partition to a member in a rack holding a replica when balance allows', () => {
+    const topics = new Map([[T1, 6]]);
+    // Partitions 0-2 have their replica in rack r1, 3-5 in r2.
+    const racks = (_t: string, p: number) => [p < 3 ? 'r1' : 'r2'];
+    const r = uniformAssign([{ ...member('a', [T1]), rack: 'r2' }, { ...member('b', [T1]), rack: 'r1' }], topics, racks);
+    expect(flat(r)).toEqual({ a: ['aa-3', 'aa-4', 'aa-5'], b: ['aa-0', 'aa-1', 'aa-2'] });
+    // Without racks: balanced, by member order.
+    expect(flat(uniformAssign([member('a', [T1]), member('b', [T1])], topics)).a).toHaveLength(3);
+  });
+
+  it('keeps balance over rack preference', () => {
+    const topics = new Map([[T1, 4]]);
+    const r = uniformAssign([{ ...member('a', [T1]), rack: 'r1' }, { ...member('b', [T1]), rack: 'r2' }], topics, () => ['r1']);
+    expect([...r.values()].map(partitionCount)).toEqual([2, 2]);
+  });
+});
+
 describe('range assignor', () => {
   it('hands out contiguous ranges per topic, the first members one more', () => {
     const topics = new Map([[T1, 7]]);
