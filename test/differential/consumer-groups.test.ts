@@ -81,6 +81,9 @@ describe.skipIf(!apacheKafkaAvailable())('differential: consumer groups (KIP-848
         const aPart = parts(a3.assignment?.topicPartitions ?? a2.assignment?.topicPartitions)[0]!;
         steps.commitCurrentEpoch = err((await commit(a3.memberEpoch, aPart)).topics[0].partitions[0].errorCode);
         steps.commitFutureEpoch = err((await commit(a3.memberEpoch + 3, aPart)).topics[0].partitions[0].errorCode);
+        // An older epoch, for a partition the member has owned since then (KIP-1251).
+        steps.commitOlderEpochOwned = err((await commit(a1.memberEpoch, aPart)).topics[0].partitions[0].errorCode);
+        steps.commitOlderEpochBefore = err((await commit(a1.memberEpoch - 1, aPart)).topics[0].partitions[0].errorCode);
         const lg = await c.request(16, 5, { statesFilter: [], typesFilter: ['consumer'] });
         steps.listConsumer = lg.groups.filter((g: any) => g.groupId === group).map((g: any) => ({ type: g.groupType, state: g.groupState, protocolType: g.protocolType }));
         const lgc = await c.request(16, 5, { statesFilter: [], typesFilter: ['classic'] });
