@@ -17,6 +17,7 @@ export default defineData({
     assignedPartitions: ['[]TopicPartitions', '0+', {
       topicId: ['uuid', '0+'],
       partitions: ['[]int32', '0+'],
+      assignmentEpochs: ['[]int32', '0+', { nullable: '0+', default: null, tag: 0, tagged: '0+', about: 'KIP-1251: the member epoch since which each partition is owned (parallel to partitions).' }],
     }],
     partitionsPendingRevocation: ['[]PendingTopicPartitions', '0+', {
       topicId: ['uuid', '0+'],

@@ -12,18 +12,22 @@ export const ConsumerGroupCurrentMemberAssignmentValueData = { name: 'ConsumerGr
 export interface ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
   topicId: Buffer;
   partitions: number[];
+  /** KIP-1251: the member epoch since which each partition is owned (parallel to partitions). */
+  assignmentEpochs: number[] | null;
 }
 
 export function newConsumerGroupCurrentMemberAssignmentValueTopicPartitions(p: Partial<ConsumerGroupCurrentMemberAssignmentValueTopicPartitions> = {}): ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
   return {
     topicId: p.topicId === undefined ? ZERO_UUID : p.topicId,
     partitions: p.partitions === undefined ? [] : p.partitions,
+    assignmentEpochs: p.assignmentEpochs === undefined ? null : p.assignmentEpochs,
   };
 }
 
 export function decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r: Reader, v: number, flex: boolean): ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
   let topicId: Buffer = ZERO_UUID;
   let partitions: number[] = [];
+  let assignmentEpochs: number[] | null = null;
   topicId = r.uuid();
   {
     const $n = (flex ? r.compactArrayLength() : r.arrayLength());
@@ -39,11 +43,27 @@ export function decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
-      void $tag;
+      switch ($tag) {
+        case 0:
+          if (true) {
+            {
+              const $n = r.compactArrayLength();
+              if ($n < 0) { if (!(true)) r.fail('null array in non-nullable field assignmentEpochs'); assignmentEpochs = null; }
+              else {
+                const $a: number[] = [];
+                for (let $i = 0; $i < $n && r.error === null; $i++) $a.push(r.int32());
+                assignmentEpochs = $a;
+              }
+            }
+          }
+          break;
+        default:
+          break;
+      }
       r.seek($end);
     }
   }
-  return { topicId, partitions };
+  return { topicId, partitions, assignmentEpochs };
 }
 
 export function encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w: Writer, v: number, flex: boolean, m: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions): void {
@@ -53,7 +73,30 @@ export function encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w
     if ($a === null) { if (flex) w.uvarint(0 + 1); else w.int32(0); }
     else { if (flex) w.uvarint($a.length + 1); else w.int32($a.length); for (const $e of $a) { w.int32($e); } }
   }
-  if (flex) w.uvarint(0);
+  if (flex) {
+    let $count = 0;
+    const has_assignmentEpochs = (true) && !(m.assignmentEpochs === null);
+    if (has_assignmentEpochs) $count++;
+    w.uvarint($count);
+    if (has_assignmentEpochs) {
+      w.uvarint(0);
+      {
+        let $s = 0;
+        {
+          const $a = m.assignmentEpochs;
+          if ($a === null) $s += uvarintSize(0 + 1);
+          else $s += uvarintSize($a.length + 1) + $a.length * 4;
+        }
+        w.uvarint($s);
+      }
+      {
+        const $a = m.assignmentEpochs;
+        if ($a === null && (true)) { w.uvarint(0); }
+        else if ($a === null) { w.uvarint(0 + 1); }
+        else { w.uvarint($a.length + 1); for (const $e of $a) { w.int32($e); } }
+      }
+    }
+  }
 }
 
 export function sizeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(v: number, flex: boolean, m: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions): number {
@@ -64,7 +107,20 @@ export function sizeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(v: 
     if ($a === null) $size += (flex ? uvarintSize(0 + 1) : 4);
     else $size += (flex ? uvarintSize($a.length + 1) : 4) + $a.length * 4;
   }
-  if (flex) $size += 1;
+  if (flex) {
+    let $count = 0;
+    if ((true) && !(m.assignmentEpochs === null)) {
+      let $s = 0;
+      {
+        const $a = m.assignmentEpochs;
+        if ($a === null) $s += uvarintSize(0 + 1);
+        else $s += uvarintSize($a.length + 1) + $a.length * 4;
+      }
+      $size += uvarintSize(0) + uvarintSize($s) + $s;
+      $count++;
+    }
+    $size += uvarintSize($count);
+  }
   return $size;
 }
 

@@ -36,7 +36,7 @@ export interface ConsumerMember {
   /**
    * `${topicIdHex}:${partition}` → the member epoch since which it owns that partition (KIP-1251's
    * assignment epochs): a commit sent with an older epoch is still valid for partitions owned
-   * since then. Not persisted: after a load every partition counts from the current epoch.
+   * since then. Persisted as the current-assignment record's AssignmentEpochs (tagged field).
    */
   ownedSince: Map<string, number>;
 }

@@ -79,6 +79,7 @@ export function installConsumerGroup(coord: GroupCoordinator, group: Group, load
     if (cur) {
       cg.setCurrent(m, cur.state, cur.memberEpoch, cur.assigned, cur.pendingRevocation);
       m.previousMemberEpoch = cur.previousMemberEpoch;
+      for (const [key, since] of cur.ownedSince) if (m.ownedSince.has(key)) m.ownedSince.set(key, since);
     }
     const target = loaded.targets.get(memberId);
     if (target) cg.target.set(memberId, target);

@@ -123,7 +123,10 @@ export function currentAssignmentRecord(group: string, m: ConsumerMember): Keyed
       memberEpoch: m.memberEpoch,
       previousMemberEpoch: m.previousMemberEpoch,
       state: m.state,
-      assignedPartitions: assignmentToList(m.assigned),
+      assignedPartitions: assignmentToList(m.assigned).map((t) => {
+        const id = t.topicId.toString('hex');
+        return { ...t, assignmentEpochs: t.partitions.map((p) => m.ownedSince.get(`${id}:${p}`) ?? m.memberEpoch) };
+      }),
       partitionsPendingRevocation: assignmentToList(m.pendingRevocation),
     }),
   };
@@ -196,6 +199,8 @@ export interface StoredCurrent {
   state: MemberStateCode;
   assigned: Assignment;
   pendingRevocation: Assignment;
+  /** `${topicIdHex}:${partition}` → the epoch since which it is owned (KIP-1251), when recorded. */
+  ownedSince: Map<string, number>;
 }
 
 export function readCurrent(b: Buffer): StoredCurrent | null {
@@ -207,6 +212,17 @@ export function readCurrent(b: Buffer): StoredCurrent | null {
         state: (m.state >= 0 && m.state <= 3 ? m.state : 3) as MemberStateCode,
         assigned: assignmentFrom(m.assignedPartitions),
         pendingRevocation: assignmentFrom(m.partitionsPendingRevocation),
+        ownedSince: ownedSinceOf(m.assignedPartitions),
       }
     : null;
+}
+
+function ownedSinceOf(list: ReadonlyArray<{ topicId: Buffer; partitions: number[]; assignmentEpochs: number[] | null }>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of list) {
+    if (t.assignmentEpochs === null || t.assignmentEpochs.length !== t.partitions.length) continue;
+    const id = t.topicId.toString('hex');
+    t.partitions.forEach((p, i) => out.set(`${id}:${p}`, t.assignmentEpochs![i]!));
+  }
+  return out;
 }
