@@ -4,12 +4,13 @@
  * Kafka's errors (UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID, INVALID_REQUEST,
  * UNSUPPORTED_ASSIGNOR, INVALID_REGULAR_EXPRESSION, GROUP_MAX_SIZE_REACHED), picks up topics a
  * regex matches later; ConsumerGroupDescribe, ListGroups' type filter, OffsetCommit's member-epoch
- * check; and the group survives a broker restart.
+ * check; kafka-consumer-groups.sh's view of it; and the group survives a broker restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { javaAvailable, runKafkaScript } from '../helpers/java.js';
 
 let broker: TestBroker;
 let c: RawClient;
@@ -152,6 +153,15 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(s2.memberEpoch).toBe(s1.memberEpoch);
   });
 
+  it("accepts librdkafka's joins: names with an empty regex, a regex with an empty name list", async () => {
+    const names = await join('g4', 'L1', { subscribedTopicRegex: '' });
+    expect(errorName(names.errorCode)).toBe('NONE');
+    expect(parts(names.assignment.topicPartitions)).toEqual([0, 1, 2, 3]);
+    const regex = await join('g5', 'L2', { subscribedTopicNames: [], subscribedTopicRegex: '(^cg.*)' });
+    expect(errorName(regex.errorCode)).toBe('NONE');
+    expect(parts(regex.assignment.topicPartitions)).toEqual([0, 1, 2, 3]);
+  });
+
   it('a regex subscription picks up a topic created later', async () => {
     const r1 = await hb({ groupId: 'g3', memberId: 'R', memberEpoch: 0, rebalanceTimeoutMs: 30000, subscribedTopicRegex: 'rx-.*', topicPartitions: [] });
     expect(errorName(r1.errorCode)).toBe('NONE');
@@ -161,6 +171,17 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(r2.memberEpoch).toBeGreaterThan(r1.memberEpoch);
     expect(r2.assignment.topicPartitions).toEqual([{ topicId: id, partitions: [0, 1] }]);
   });
+
+  it.skipIf(!javaAvailable())('kafka-consumer-groups.sh lists and describes the consumer group (members, epochs, target assignment)', async () => {
+    const tool = (args: string[]) => runKafkaScript('kafka-consumer-groups.sh', ['--bootstrap-server', broker.bootstrap, ...args]);
+    const list = await tool(['--list', '--type']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^g1\s+Consumer\s*$/m);
+    const members = await tool(['--describe', '--group', 'g1', '--members', '--verbose']);
+    expect(members.code).toBe(0);
+    expect(members.stdout).toMatch(/CURRENT-EPOCH\s+CURRENT-ASSIGNMENT\s+TARGET-EPOCH\s+TARGET-ASSIGNMENT/);
+    expect(members.stdout).toMatch(/^g1\s+B\s+\S+\s+raw\s+2\s+/m);
+  }, 120_000);
 
   it('the group, its epochs and assignments survive a broker restart', async () => {
     const before = (await c.request(69, 1, { groupIds: ['g1'], includeAuthorizedOperations: false })).groups[0];
