@@ -51,6 +51,7 @@ import { ClusterNode } from './cluster/cluster-node.js';
 import { registrationListeners } from './cluster/registration.js';
 import { interBrokerAddresses, markerRouting, registryCluster, registryUrlForOthers } from './cluster-ports.js';
 import { ClusterTopics } from './metadata/cluster-topics.js';
+import { partitionRacksOf } from './groups/consumer/racks.js';
 import type { ProducerIdsPort } from './txn/port.js';
 import { ConfigAdmin } from './admin/configs.js';
 import { AllowAll, type Authorizer } from './security/authorizer.js';
@@ -271,6 +272,7 @@ export class Broker implements BrokerStatus {
       partitions,
       leadership,
       appendTransactional: (partition, batch, producerId, minIsr) => appendTransactionalBatch(partitions, producerStates, partition, batch, producerId, minIsr),
+      partitionRacks: partitionRacksOf(cluster ? () => cluster.current() : null, this.config.string('broker.rack')),
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());

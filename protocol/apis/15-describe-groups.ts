@@ -1,10 +1,10 @@
 import { defineApi } from '../schema.js';
 
-/** State, protocol and members of classic groups. */
+/** State, protocol and members of classic groups. v6: GROUP_ID_NOT_FOUND with a message for unknown groups (KIP-1043). */
 export default defineApi({
   key: 15,
   name: 'DescribeGroups',
-  versions: '0-5',
+  versions: '0-6',
   flexible: '5+',
   request: {
     groups: ['[]string', '0+'],
@@ -14,6 +14,7 @@ export default defineApi({
     throttleTimeMs: ['int32', '1+'],
     groups: ['[]Group', '0+', {
       errorCode: ['int16', '0+'],
+      errorMessage: ['string', '6+', { nullable: '6+', default: null }],
       groupId: ['string', '0+'],
       groupState: ['string', '0+'],
       protocolType: ['string', '0+'],

@@ -48,6 +48,8 @@ import * as m60 from './60-describe-cluster.js';
 import * as m61 from './61-describe-producers.js';
 import * as m65 from './65-describe-transactions.js';
 import * as m66 from './66-list-transactions.js';
+import * as m68 from './68-consumer-group-heartbeat.js';
+import * as m69 from './69-consumer-group-describe.js';
 import * as m75 from './75-describe-topic-partitions.js';
 
 export * from './00-produce.js';
@@ -98,6 +100,8 @@ export * from './60-describe-cluster.js';
 export * from './61-describe-producers.js';
 export * from './65-describe-transactions.js';
 export * from './66-list-transactions.js';
+export * from './68-consumer-group-heartbeat.js';
+export * from './69-consumer-group-describe.js';
 export * from './75-describe-topic-partitions.js';
 
 /** Every declared API by key: versions and the codecs for both directions. */
@@ -150,5 +154,7 @@ export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCode
   [61, { ...m61.DescribeProducersApi, decodeRequest: m61.decodeDescribeProducersRequest, encodeRequest: m61.encodeDescribeProducersRequest as ApiCodec['encodeRequest'], sizeRequest: m61.sizeDescribeProducersRequest as ApiCodec['sizeRequest'], newRequest: m61.newDescribeProducersRequest, decodeResponse: m61.decodeDescribeProducersResponse, encodeResponse: m61.encodeDescribeProducersResponse as ApiCodec['encodeResponse'], sizeResponse: m61.sizeDescribeProducersResponse as ApiCodec['sizeResponse'], newResponse: m61.newDescribeProducersResponse }],
   [65, { ...m65.DescribeTransactionsApi, decodeRequest: m65.decodeDescribeTransactionsRequest, encodeRequest: m65.encodeDescribeTransactionsRequest as ApiCodec['encodeRequest'], sizeRequest: m65.sizeDescribeTransactionsRequest as ApiCodec['sizeRequest'], newRequest: m65.newDescribeTransactionsRequest, decodeResponse: m65.decodeDescribeTransactionsResponse, encodeResponse: m65.encodeDescribeTransactionsResponse as ApiCodec['encodeResponse'], sizeResponse: m65.sizeDescribeTransactionsResponse as ApiCodec['sizeResponse'], newResponse: m65.newDescribeTransactionsResponse }],
   [66, { ...m66.ListTransactionsApi, decodeRequest: m66.decodeListTransactionsRequest, encodeRequest: m66.encodeListTransactionsRequest as ApiCodec['encodeRequest'], sizeRequest: m66.sizeListTransactionsRequest as ApiCodec['sizeRequest'], newRequest: m66.newListTransactionsRequest, decodeResponse: m66.decodeListTransactionsResponse, encodeResponse: m66.encodeListTransactionsResponse as ApiCodec['encodeResponse'], sizeResponse: m66.sizeListTransactionsResponse as ApiCodec['sizeResponse'], newResponse: m66.newListTransactionsResponse }],
+  [68, { ...m68.ConsumerGroupHeartbeatApi, decodeRequest: m68.decodeConsumerGroupHeartbeatRequest, encodeRequest: m68.encodeConsumerGroupHeartbeatRequest as ApiCodec['encodeRequest'], sizeRequest: m68.sizeConsumerGroupHeartbeatRequest as ApiCodec['sizeRequest'], newRequest: m68.newConsumerGroupHeartbeatRequest, decodeResponse: m68.decodeConsumerGroupHeartbeatResponse, encodeResponse: m68.encodeConsumerGroupHeartbeatResponse as ApiCodec['encodeResponse'], sizeResponse: m68.sizeConsumerGroupHeartbeatResponse as ApiCodec['sizeResponse'], newResponse: m68.newConsumerGroupHeartbeatResponse }],
+  [69, { ...m69.ConsumerGroupDescribeApi, decodeRequest: m69.decodeConsumerGroupDescribeRequest, encodeRequest: m69.encodeConsumerGroupDescribeRequest as ApiCodec['encodeRequest'], sizeRequest: m69.sizeConsumerGroupDescribeRequest as ApiCodec['sizeRequest'], newRequest: m69.newConsumerGroupDescribeRequest, decodeResponse: m69.decodeConsumerGroupDescribeResponse, encodeResponse: m69.encodeConsumerGroupDescribeResponse as ApiCodec['encodeResponse'], sizeResponse: m69.sizeConsumerGroupDescribeResponse as ApiCodec['sizeResponse'], newResponse: m69.newConsumerGroupDescribeResponse }],
   [75, { ...m75.DescribeTopicPartitionsApi, decodeRequest: m75.decodeDescribeTopicPartitionsRequest, encodeRequest: m75.encodeDescribeTopicPartitionsRequest as ApiCodec['encodeRequest'], sizeRequest: m75.sizeDescribeTopicPartitionsRequest as ApiCodec['sizeRequest'], newRequest: m75.newDescribeTopicPartitionsRequest, decodeResponse: m75.decodeDescribeTopicPartitionsResponse, encodeResponse: m75.encodeDescribeTopicPartitionsResponse as ApiCodec['encodeResponse'], sizeResponse: m75.sizeDescribeTopicPartitionsResponse as ApiCodec['sizeResponse'], newResponse: m75.newDescribeTopicPartitionsResponse }],
 ]);

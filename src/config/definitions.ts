@@ -65,6 +65,13 @@ const etcdEndpoints = (v: ConfigValue) => {
 const etcdPrefix = (v: ConfigValue) =>
   typeof v === 'string' && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(v) ? null : "must be letters, digits, '.', '_', '-', in '/'-separated parts";
 
+/** group.consumer.assignors: uniform and/or range, by short name or Kafka's class name. */
+const consumerAssignors = (v: ConfigValue) => {
+  if (!Array.isArray(v) || v.length === 0) return 'must list at least one of uniform, range';
+  for (const a of v) if (!/^(org\.apache\.kafka\.coordinator\.group\.assignor\.(UniformAssignor|RangeAssignor)|uniform|range)$/.test(a)) return `'${a}' is not uniform or range`;
+  return null;
+};
+
 const MS_DAY = 24 * 60 * 60 * 1000;
 
 /** Confluent's subject name strategies, by short or full class name (schema validation). */
@@ -254,6 +261,18 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     dynamic: true,
   },
   { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Largest number of members in a group.', validate: atLeast(1) },
+  // The consumer group protocol (KIP-848): ConsumerGroupHeartbeat, server-side assignment.
+  { name: 'group.consumer.session.timeout.ms', type: 'int', default: 45000, doc: 'Consumer groups (KIP-848): a member that sends no heartbeat for this long is removed from its group.', validate: atLeast(1) },
+  { name: 'group.consumer.min.session.timeout.ms', type: 'int', default: 45000, doc: 'Consumer groups: the smallest value group.consumer.session.timeout.ms may take.', validate: atLeast(1) },
+  { name: 'group.consumer.max.session.timeout.ms', type: 'int', default: 60000, doc: 'Consumer groups: the largest value group.consumer.session.timeout.ms may take.', validate: atLeast(1) },
+  { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: 5000, doc: 'Consumer groups: the heartbeat interval given to members.', validate: atLeast(1) },
+  { name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: 5000, doc: 'Consumer groups: the smallest value group.consumer.heartbeat.interval.ms may take.', validate: atLeast(1) },
+  { name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: 15000, doc: 'Consumer groups: the largest value group.consumer.heartbeat.interval.ms may take.', validate: atLeast(1) },
+  { name: 'group.consumer.max.size', type: 'int', default: 1000, doc: 'Consumer groups: the most members one group may have (Kafka: unbounded); a member joining beyond it gets GROUP_MAX_SIZE_REACHED.', validate: atLeast(1) },
+  { name: 'group.consumer.assignors', type: 'list', default: ['uniform', 'range'], doc: 'Consumer groups: the server-side assignors members may choose (group.remote.assignor); the first is the default. Names: uniform, range (Kafka\'s class names are accepted too).', validate: consumerAssignors },
+  { name: 'runnel.group.consumer.max.subscribed.topics', type: 'int', default: 10000, doc: 'Runnel: the most topic names one consumer group member may subscribe to by name; above it the heartbeat gets INVALID_REQUEST.', validate: atLeast(1) },
+  { name: 'runnel.group.consumer.max.regex.length', type: 'int', default: 1000, doc: 'Runnel: the longest subscribedTopicRegex a member may send (characters); above it the heartbeat gets INVALID_REGULAR_EXPRESSION.', validate: atLeast(1) },
+  { name: 'runnel.group.consumer.max.id.length', type: 'int', default: 255, doc: 'Runnel: the longest member id, instance id, rack id or server assignor name a consumer group member may send (characters); above it the heartbeat gets INVALID_REQUEST.', validate: atLeast(1) },
   { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this long.', validate: atLeast(1) },
   { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout a producer may ask for.', validate: atLeast(1) },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: 50, doc: 'Partitions of __transaction_state.', validate: atLeast(1) },
@@ -494,6 +513,14 @@ export const IGNORED_BROKER_KEYS = [
   'log.cleaner.enable',
   'log.cleaner.threads',
   'group.coordinator.rebalance.protocols',
+  // Consumer groups (KIP-848): Runnel computes target assignments and resolves regexes at once,
+  // inline, and has no online migration between the protocols yet.
+  'group.consumer.assignment.interval.ms',
+  'group.consumer.min.assignment.interval.ms',
+  'group.consumer.max.assignment.interval.ms',
+  'group.consumer.assignor.offload.enable',
+  'group.consumer.regex.refresh.interval.ms',
+  'group.consumer.migration.policy',
   'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr',
   'metadata.log.dir',

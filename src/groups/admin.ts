@@ -9,6 +9,7 @@ import type { GroupCoordinator } from './coordinator.js';
 import type { GroupState } from './group.js';
 import { EMPTY_BYTES } from './member.js';
 import { removeOffsetsDurably } from './offsets.js';
+import { consumerGroupOwners } from './consumer/describe.js';
 
 export interface MemberDescription {
   memberId: string;
@@ -27,12 +28,20 @@ export interface GroupDescription {
   protocolType: string;
   protocol: string;
   members: MemberDescription[];
+  /**
+   * Why there is no classic group to describe (unknown, or a consumer group): DescribeGroups v6+
+   * answers GROUP_ID_NOT_FOUND with this message, older versions a Dead group (KIP-1043).
+   */
+  notFound: string | null;
 }
 
 export interface GroupListing {
   groupId: string;
   protocolType: string;
-  state: GroupState;
+  /** Classic states, or a consumer group's (Empty, Assigning, Reconciling, Stable). */
+  state: string;
+  /** 'classic', or 'consumer' for a consumer group of the KIP-848 protocol. */
+  type: 'classic' | 'consumer';
 }
 
 /**
@@ -41,15 +50,17 @@ export interface GroupListing {
  * them visible while a rebalance runs).
  */
 export function describeGroup(coord: GroupCoordinator, groupId: string): GroupDescription {
-  const dead: GroupDescription = { errorCode: ErrorCode.NONE, groupId, state: 'Dead', protocolType: '', protocol: '', members: [] };
+  const dead: GroupDescription = { errorCode: ErrorCode.NONE, groupId, state: 'Dead', protocolType: '', protocol: '', members: [], notFound: `Group ${groupId} not found.` };
   const refused = coord.refusal(groupId);
-  if (refused !== ErrorCode.NONE) return { ...dead, errorCode: refused };
+  if (refused !== ErrorCode.NONE) return { ...dead, errorCode: refused, notFound: null };
   const group = coord.getGroup(groupId);
-  if (!group) return dead;
+  if (!group || group.is('Dead')) return dead;
+  if (group.consumer !== null) return { ...dead, notFound: `Group ${groupId} is not a classic group.` };
   const stable = group.is('Stable');
   const protocol = stable ? (group.protocolName ?? '') : '';
   return {
     errorCode: ErrorCode.NONE,
+    notFound: null,
     groupId,
     state: group.state,
     protocolType: group.protocolType ?? '',
@@ -76,8 +87,11 @@ export function listGroups(coord: GroupCoordinator, states: readonly string[] = 
   const groups: GroupListing[] = [];
   for (const g of coord.groups.values()) {
     if (g.is('Dead')) continue;
-    if (wanted.size > 0 && !wanted.has(g.state.toLowerCase())) continue;
-    groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state });
+    const listing: GroupListing = g.consumer
+      ? { groupId: g.groupId, protocolType: 'consumer', state: g.consumer.stateName(), type: 'consumer' }
+      : { groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state, type: 'classic' };
+    if (wanted.size > 0 && !wanted.has(listing.state.toLowerCase())) continue;
+    groups.push(listing);
   }
   return { errorCode: coord.ownership.anyLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
 }
@@ -90,7 +104,7 @@ export async function deleteGroups(coord: GroupCoordinator, groupIds: readonly s
       if (refused !== ErrorCode.NONE) return refused;
       const group = coord.getGroup(groupId);
       if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
-      if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+      if (!group.is('Empty') || (group.consumer?.size ?? 0) > 0) return ErrorCode.NON_EMPTY_GROUP;
       const offsets: Array<[string, number]> = [...group.allOffsets()].map(([t, p]) => [t, p]);
       coord.removeGroup(group);
       try {
@@ -121,7 +135,7 @@ export interface PartitionLag {
 
 export interface GroupLag {
   groupId: string;
-  state: GroupState;
+  state: string;
   partitions: PartitionLag[];
   /** Sum of the known lags. */
   totalLag: number;
@@ -155,6 +169,14 @@ export function describeGroupLag(coord: GroupCoordinator, groupId: string): Grou
       }
     }
   }
+  if (group.consumer) {
+    for (const [key, owner] of consumerGroupOwners(coord, groupId)) {
+      const sep = key.lastIndexOf('\u0000');
+      const r = row(key.slice(0, sep), Number(key.slice(sep + 1)));
+      r.memberId = owner.memberId;
+      r.clientId = owner.clientId;
+    }
+  }
   let totalLag = 0;
   const partitions = [...rows.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   for (const r of partitions) {
@@ -164,5 +186,5 @@ export function describeGroupLag(coord: GroupCoordinator, groupId: string): Grou
       totalLag += r.lag;
     }
   }
-  return { groupId, state: group.state, partitions, totalLag };
+  return { groupId, state: group.consumer ? group.consumer.stateName() : group.state, partitions, totalLag };
 }

@@ -27,6 +27,9 @@ import { CONSUMER_OFFSETS_TOPIC } from '../data/internal-topic.js';
 import type { Leadership } from '../data/leadership.js';
 import type { Logger } from '../logger.js';
 import type { GroupConfig } from './config.js';
+import { DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig } from './consumer/config.js';
+import { consumerGroupHeartbeat, type ConsumerHeartbeatRequest, type ConsumerHeartbeatResult } from './consumer/heartbeat.js';
+import { NO_TOPICS, type ConsumerTopicsView } from './consumer/topics.js';
 import { Group } from './group.js';
 import { joinGroup } from './join.js';
 import { leaveGroup } from './leave.js';
@@ -55,6 +58,12 @@ export interface CoordinatorOptions {
   partitionExists?: (topic: string, partition: number) => boolean;
   /** High watermark of a partition, for lag; null when the partition does not exist. */
   logEndOffset?: (topic: string, partition: number) => number | null;
+  /** The consumer group protocol's settings (group.consumer.*). */
+  consumerConfig?: () => ConsumerGroupConfig;
+  /** The topics consumer groups subscribe to (names, ids, partition counts). */
+  topics?: ConsumerTopicsView;
+  /** The racks of a partition's replicas (rack-aware consumer group assignment); default none. */
+  partitionRacks?: (topic: string, partition: number) => readonly string[];
 }
 
 /** Maps a failed write of group metadata to the SyncGroup/JoinGroup error Kafka gives. */
@@ -87,6 +96,11 @@ export class GroupCoordinator {
   readonly partitionExists: (topic: string, partition: number) => boolean;
   readonly logEndOffset: (topic: string, partition: number) => number | null;
   stopping = false;
+  readonly consumerCfg: () => ConsumerGroupConfig;
+  readonly topics: ConsumerTopicsView;
+  readonly partitionRacks: (topic: string, partition: number) => readonly string[];
+  /** Moves with every topic created, deleted or grown: consumer groups re-resolve their subscriptions. */
+  topicsVersion = 0;
   /** The `__consumer_offsets` partitions whose groups are loaded here (or loading). */
   readonly ownership: CoordinatorPartitions;
   private readonly heldMarkers: HeldMarkers = new Map();
@@ -100,6 +114,9 @@ export class GroupCoordinator {
     this.logger = opts.logger;
     this.partitionExists = opts.partitionExists ?? (() => true);
     this.logEndOffset = opts.logEndOffset ?? (() => null);
+    this.consumerCfg = opts.consumerConfig ?? (() => DEFAULT_CONSUMER_GROUP_CONFIG);
+    this.topics = opts.topics ?? NO_TOPICS;
+    this.partitionRacks = opts.partitionRacks ?? (() => []);
     this.ownership = new CoordinatorPartitions(CONSUMER_OFFSETS_TOPIC, opts.leadership, groupPartitionHooks(this, this.heldMarkers), opts.logger);
   }
 
@@ -274,6 +291,11 @@ export class GroupCoordinator {
     return leaveGroup(this, groupId, leaving);
   }
 
+  /** ConsumerGroupHeartbeat of the KIP-848 protocol (consumer/heartbeat.ts). */
+  consumerHeartbeat(req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+    return consumerGroupHeartbeat(this, req);
+  }
+
   // -----------------------------------------------------------------------------------------------
   // Lifecycle
 
@@ -296,6 +318,7 @@ export class GroupCoordinator {
   private clearGroupTimers(group: Group, code: number): void {
     clearJoinTimer(group);
     clearSyncTimer(group);
+    group.consumer?.stopTimers();
     for (const t of group.pendingMembers.values()) if (t) clearTimeout(t);
     group.pendingMembers.clear();
     for (const m of group.members.values()) {

@@ -9,6 +9,7 @@
  *   PreparingRebalance ──nobody left──▶ Empty;   Empty ──deleted / expired──▶ Dead
  */
 import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from '../../protocol/consumer-protocol.js';
+import type { ConsumerGroupState } from './consumer/group.js';
 import type { JoinMember, JoinResult, Member, Protocol, SyncResult } from './member.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -56,6 +57,11 @@ export class Group {
   syncTimer: NodeJS.Timeout | null = null;
   /** Topics the members subscribe to (consumer protocol), null when unknown. */
   subscribedTopics: Set<string> | null = null;
+  /**
+   * Set when this is a consumer group of the KIP-848 protocol (ConsumerGroupHeartbeat): its members
+   * and assignments live there, and the classic state above stays Empty. The offsets below serve both.
+   */
+  consumer: ConsumerGroupState | null = null;
 
   /** topic → partition → committed offset. */
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
@@ -320,6 +326,8 @@ export class Group {
    * flight never expire.
    */
   expiredOffsets(now: number, retentionMs: number): Array<[string, number]> {
+    // A consumer group (KIP-848) keeps its offsets while it has members.
+    if (this.consumer !== null && this.consumer.size > 0) return [];
     let base: ((o: CommittedOffset) => number) | null = null;
     let subscribed: Set<string> | null = null;
     if (this.protocolType !== null && this.protocolType !== '' && this.is('Empty')) {

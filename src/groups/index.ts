@@ -9,8 +9,9 @@
 import type { ConfigView } from '../config/view.js';
 import type { Leadership } from '../data/leadership.js';
 import type { Logger } from '../logger.js';
-import type { TopicChanges } from '../metadata/port.js';
+import type { TopicChanges, TopicsPort } from '../metadata/port.js';
 import { groupConfigFrom } from './config.js';
+import { consumerGroupConfigFrom } from './consumer/config.js';
 import { GroupCoordinator } from './coordinator.js';
 import { TopicOffsetsLog, type TopicOffsetsLogDeps } from './offsets-log.js';
 import { expireOffsets, removeTopicOffsets } from './offsets.js';
@@ -23,9 +24,11 @@ export { describeGroupLag, type GroupLag, type PartitionLag } from './admin.js';
 export interface GroupCoordinatorDeps extends TopicOffsetsLogDeps {
   /** The broker's root logger (the coordinator logs as component "groups"). */
   readonly log: Logger;
-  readonly topics: TopicOffsetsLogDeps['topics'] & TopicChanges;
+  readonly topics: TopicOffsetsLogDeps['topics'] & TopicChanges & Pick<TopicsPort, 'byId' | 'all'>;
   /** Which `__consumer_offsets` partitions this broker leads. */
   readonly leadership: Leadership;
+  /** The racks of a partition's replicas, for rack-aware consumer group assignment. */
+  readonly partitionRacks?: (topic: string, partition: number) => readonly string[];
 }
 
 export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise<GroupCoordinator> {
@@ -34,6 +37,9 @@ export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise
   const coord = new GroupCoordinator({
     log: new TopicOffsetsLog(deps),
     config: () => groupConfigFrom(config),
+    consumerConfig: () => consumerGroupConfigFrom(config),
+    partitionRacks: deps.partitionRacks,
+    topics: { get: (name) => deps.topics.get(name), byId: (id) => deps.topics.byId(id), all: () => deps.topics.all() },
     logger,
     leadership: deps.leadership,
     partitionExists: (topic, partition) => {
@@ -48,6 +54,7 @@ export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise
   };
   coord.startExpiry();
   deps.topics.onChange((event, topic) => {
+    if (event !== 'configs') coord.topicsVersion++;
     if (event === 'deleted') void removeTopicOffsets(coord, topic.name);
   });
   return coord;

@@ -18,6 +18,7 @@ import { Member, joinError, type JoinResult } from './member.js';
 import { checkJoinComplete, maybePrepareRebalance } from './rebalance.js';
 import type { JoinRequest } from './requests.js';
 import { replaceStaticMember } from './static-rejoin.js';
+import { dropEmptyConsumerGroup } from './consumer/lifecycle.js';
 
 export async function joinGroup(coord: GroupCoordinator, req: JoinRequest): Promise<JoinResult> {
   if (coord.stopping) return joinError(req.memberId, ErrorCode.NOT_COORDINATOR);
@@ -43,6 +44,12 @@ export async function joinGroup(coord: GroupCoordinator, req: JoinRequest): Prom
   if (!group) {
     if (!isUnknown) return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
     group = coord.createGroup(req.groupId);
+  }
+  if (group.consumer !== null) {
+    // A consumer group (KIP-848) with members does not take classic members (no online migration
+    // here); an empty one becomes a classic group and its consumer-group records are deleted.
+    if (group.consumer.size > 0) return joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    dropEmptyConsumerGroup(coord, group);
   }
   const g = group;
   return new Promise<JoinResult>((respond) => {

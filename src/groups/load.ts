@@ -17,10 +17,14 @@ import type { GroupCoordinator } from './coordinator.js';
 import { pendingKey, type CommittedOffset } from './group.js';
 import { Member } from './member.js';
 import { decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue, type GroupMetadataValue } from './records.js';
+import { installConsumerGroup, replayConsumerRecord, type LoadedConsumerGroup } from './consumer/load.js';
+import { decodeConsumerKey } from './consumer/records.js';
 
 interface Loaded {
   metadata: GroupMetadataValue | null;
   offsets: Map<string, CommittedOffset>;
+  /** The group's consumer-protocol (KIP-848) records, when it has any. */
+  consumer: LoadedConsumerGroup | null;
 }
 
 export interface LoadStats {
@@ -59,14 +63,15 @@ async function readPartition(coord: GroupCoordinator, partition: number): Promis
   const loaded = new Map<string, Loaded>();
   const entry = (group: string): Loaded => {
     let e = loaded.get(group);
-    if (!e) loaded.set(group, (e = { metadata: null, offsets: new Map() }));
+    if (!e) loaded.set(group, (e = { metadata: null, offsets: new Map(), consumer: null }));
     return e;
   };
   const onRecord = (keyBytes: Buffer, valueBytes: Buffer | null): void => {
     stats.records++;
     const key = decodeKey(keyBytes);
     if (!key) {
-      stats.skipped++;
+      const ck = decodeConsumerKey(keyBytes);
+      if (!ck || !replayConsumerRecord(entry(ck.group), ck, valueBytes)) stats.skipped++;
       return;
     }
     if (key.type === 'offset') {
@@ -118,9 +123,10 @@ function installPartition(coord: GroupCoordinator, read: PartitionRead): void {
   const { loaded, stats } = read;
   const now = coord.now();
   for (const [groupId, e] of loaded) {
-    if (!e.metadata && e.offsets.size === 0) continue;
+    if (!e.metadata && e.offsets.size === 0 && !e.consumer) continue;
     const group = coord.createGroup(groupId);
     stats.groups++;
+    if (e.consumer) installConsumerGroup(coord, group, e.consumer);
     const md = e.metadata;
     if (md) {
       group.generationId = md.generation;

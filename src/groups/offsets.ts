@@ -10,6 +10,9 @@
  */
 import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
 import type { GroupCoordinator } from './coordinator.js';
+import type { ConsumerGroupState } from './consumer/group.js';
+import { consumerGroupTombstones } from './consumer/lifecycle.js';
+import { consumerSubscribedTopics } from './consumer/subscriptions.js';
 import { pendingKey, type CommittedOffset, type Group, type PendingCommits } from './group.js';
 import type { KeyedRecord } from './offsets-log.js';
 import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from './records.js';
@@ -22,6 +25,8 @@ export interface OffsetCommitRequest {
   groupInstanceId: string | null;
   /** OffsetCommit v2-v4 retention time; -1: the broker's retention. */
   retentionTimeMs: number;
+  /** The request's version (members of consumer groups must use v9+); absent: the newest. */
+  apiVersion?: number;
   offsets: Array<{
     topic: string;
     partition: number;
@@ -66,6 +71,7 @@ function commitError(err: unknown): number {
 /** Kafka's validateOffsetCommit: members commit with their generation; others only into empty groups. */
 function validateCommit(coord: GroupCoordinator, group: Group, req: OffsetCommitRequest): number {
   if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (group.consumer !== null) return validateConsumerGroupCommit(coord, group.consumer, req);
   if (req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     if (!group.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -75,6 +81,28 @@ function validateCommit(coord: GroupCoordinator, group: Group, req: OffsetCommit
   // A commit from outside the group while it has members would fight with them.
   if (!group.is('Empty')) return ErrorCode.UNKNOWN_MEMBER_ID;
   void coord;
+  return ErrorCode.NONE;
+}
+
+/**
+ * Kafka's ConsumerGroup.validateOffsetCommit: a commit from outside the group (epoch < 0) only
+ * into a group without members; a member commits with OffsetCommit v9+ and its current epoch
+ * (STALE_MEMBER_EPOCH otherwise: it must finish reconciling first).
+ */
+function validateConsumerGroupCommit(coord: GroupCoordinator, cg: ConsumerGroupState, req: OffsetCommitRequest): number {
+  if (req.generationId < 0 && cg.size === 0) return ErrorCode.NONE;
+  const member = cg.members.get(req.memberId);
+  if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if ((req.apiVersion ?? 9) < 9) return ErrorCode.UNSUPPORTED_VERSION;
+  if (req.generationId === member.memberEpoch) return ErrorCode.NONE;
+  if (req.generationId > member.memberEpoch || req.generationId < 0) return ErrorCode.STALE_MEMBER_EPOCH;
+  // An older epoch (a commit that crossed a heartbeat moving the member on) is valid for partitions
+  // the member has owned since that epoch (KIP-1251's assignment epochs), as Kafka 4.4 accepts it.
+  for (const o of req.offsets) {
+    const id = coord.topics.get(o.topic)?.id.toString('hex');
+    const since = id === undefined ? undefined : member.ownedSince.get(`${id}:${o.partition}`);
+    if (since === undefined || since > req.generationId) return ErrorCode.STALE_MEMBER_EPOCH;
+  }
   return ErrorCode.NONE;
 }
 
@@ -95,8 +123,9 @@ async function commitKnown(coord: GroupCoordinator, req: OffsetCommitRequest): P
   if (refused !== ErrorCode.NONE) return all(refused);
   let group = coord.getGroup(req.groupId);
   if (!group) {
-    // Unknown group: a simple commit creates it; a generation means a member of a group long gone.
-    if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+    // Unknown group: a simple commit creates it; a generation means a member of a group long gone
+    // (a consumer group member, v9+, is unknown: Kafka's GroupIdNotFound maps to it there).
+    if (req.generationId >= 0) return all((req.apiVersion ?? 0) >= 9 && req.memberId !== '' ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
     group = coord.createGroup(req.groupId);
   }
   const invalid = validateCommit(coord, group, req);
@@ -173,11 +202,19 @@ export function fetchOffsets(
   groupId: string,
   partitions: Array<{ topic: string; partition: number }> | null,
   requireStable: boolean,
+  member: { memberId: string | null; memberEpoch: number } | null = null,
 ): { errorCode: number; offsets: FetchedOffset[] } {
   const refused = coord.refusal(groupId);
   if (refused !== ErrorCode.NONE) return { errorCode: refused, offsets: [] };
   const none = (topic: string, partition: number, errorCode: number = ErrorCode.NONE): FetchedOffset => ({ topic, partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode });
   const group = coord.getGroup(groupId);
+  // OffsetFetch v9 from a consumer group member (Kafka's ConsumerGroup.validateOffsetFetch).
+  const cg = group?.consumer;
+  if (cg && member !== null && (member.memberId !== null || member.memberEpoch >= 0)) {
+    const m = member.memberId === null ? undefined : cg.members.get(member.memberId);
+    if (!m) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, offsets: [] };
+    if (m.memberEpoch !== member.memberEpoch) return { errorCode: ErrorCode.STALE_MEMBER_EPOCH, offsets: [] };
+  }
   if (!group || group.is('Dead')) return { errorCode: ErrorCode.NONE, offsets: (partitions ?? []).map((p) => none(p.topic, p.partition)) };
   const wanted = partitions ?? [...group.allOffsets()].map(([topic, partition]) => ({ topic, partition }));
   const offsets = wanted.map(({ topic, partition }) => {
@@ -195,7 +232,7 @@ export async function removeOffsetsDurably(coord: GroupCoordinator, group: Group
     group.removeOffset(topic, partition);
     records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
   }
-  if (groupDied) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+  if (groupDied) records.push(...consumerGroupTombstones(group), { key: encodeGroupMetadataKey(group.groupId), value: null });
   await coord.appendRecords(group.groupId, records);
 }
 
@@ -217,7 +254,13 @@ export async function deleteOffsets(
   if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
   const codes: number[] = new Array(partitions.length).fill(ErrorCode.NONE);
   const eligible: Array<[string, number]> = [];
-  if (group.is('Empty')) {
+  if (group.consumer !== null && group.consumer.size > 0) {
+    const subscribed = consumerSubscribedTopics(coord, group.consumer);
+    partitions.forEach((p, i) => {
+      if (subscribed.has(p.topic)) codes[i] = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+      else eligible.push([p.topic, p.partition]);
+    });
+  } else if (group.is('Empty')) {
     for (const p of partitions) eligible.push([p.topic, p.partition]);
   } else if (group.protocolType === 'consumer') {
     partitions.forEach((p, i) => {
@@ -252,7 +295,7 @@ export async function expireOffsets(coord: GroupCoordinator): Promise<number> {
   for (const group of [...coord.groups.values()]) {
     const expired = group.expiredOffsets(now, retention);
     for (const [topic, partition] of expired) group.removeOffset(topic, partition);
-    const dies = group.is('Empty') && !group.hasOffsets();
+    const dies = group.is('Empty') && (group.consumer?.size ?? 0) === 0 && !group.hasOffsets();
     if (expired.length === 0 && !dies) continue;
     removed += expired.length;
     if (dies) coord.removeGroup(group);

@@ -10,6 +10,10 @@ import type { HeartbeatRequest, JoinRequest, LeaveResult, LeavingMember, SyncReq
 import type { JoinResult, SyncResult } from './member.js';
 import type { FetchedOffset, OffsetCommitRequest } from './offsets.js';
 import type { TxnOffsetCommitRequest } from './txn-offsets.js';
+import type { ConsumerHeartbeatRequest, ConsumerHeartbeatResult } from './consumer/heartbeat.js';
+import type { DescribedConsumerGroup } from './consumer/describe.js';
+
+export type { ConsumerHeartbeatRequest, ConsumerHeartbeatResult, DescribedConsumerGroup };
 
 export type { FetchedOffset, GroupDescription, GroupListing, HeartbeatRequest, JoinRequest, JoinResult, LeaveResult, LeavingMember, OffsetCommitRequest, SyncRequest, SyncResult, TxnOffsetCommitRequest };
 
@@ -32,11 +36,22 @@ export interface GroupsPort {
   /** One error code per offset, in request order. */
   commitOffsets(req: OffsetCommitRequest): Promise<number[]>;
   /** The requested partitions' committed offsets, or every committed one for `partitions` null. */
-  fetchOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }> | null, requireStable: boolean): { errorCode: number; offsets: FetchedOffset[] };
+  fetchOffsets(
+    groupId: string,
+    partitions: Array<{ topic: string; partition: number }> | null,
+    requireStable: boolean,
+    /** OffsetFetch v9: the consumer group member asking (its epoch is checked); null: not a member. */
+    member?: { memberId: string | null; memberEpoch: number } | null,
+  ): { errorCode: number; offsets: FetchedOffset[] };
   /** OffsetDelete: the group error, or one code per partition. */
   deleteOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<{ errorCode: number; partitions: number[] }>;
   /** TxnOffsetCommit: one error code per offset, in request order. */
   commitTxnOffsets(req: TxnOffsetCommitRequest): Promise<number[]>;
+
+  /** ConsumerGroupHeartbeat (KIP-848): join, heartbeat or leave a consumer group. */
+  consumerGroupHeartbeat(req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult>;
+  /** ConsumerGroupDescribe (KIP-848). */
+  describeConsumerGroup(groupId: string): DescribedConsumerGroup;
 
   describeGroup(groupId: string): GroupDescription;
   listGroups(states: readonly string[]): { errorCode: number; groups: GroupListing[] };

@@ -8,6 +8,8 @@ import type { JoinResult, SyncResult } from './member.js';
 import { commitOffsets, deleteOffsets, fetchOffsets, type FetchedOffset, type OffsetCommitRequest } from './offsets.js';
 import type { GroupsPort } from './port.js';
 import { commitTxnOffsets, type TxnOffsetCommitRequest } from './txn-offsets.js';
+import { describeConsumerGroup, type DescribedConsumerGroup } from './consumer/describe.js';
+import type { ConsumerHeartbeatRequest, ConsumerHeartbeatResult } from './consumer/heartbeat.js';
 
 export class GroupService implements GroupsPort {
   constructor(readonly coordinator: GroupCoordinator) {}
@@ -48,8 +50,13 @@ export class GroupService implements GroupsPort {
     return commitOffsets(this.coordinator, req);
   }
 
-  fetchOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }> | null, requireStable: boolean): { errorCode: number; offsets: FetchedOffset[] } {
-    return fetchOffsets(this.coordinator, groupId, partitions, requireStable);
+  fetchOffsets(
+    groupId: string,
+    partitions: Array<{ topic: string; partition: number }> | null,
+    requireStable: boolean,
+    member: { memberId: string | null; memberEpoch: number } | null = null,
+  ): { errorCode: number; offsets: FetchedOffset[] } {
+    return fetchOffsets(this.coordinator, groupId, partitions, requireStable, member);
   }
 
   deleteOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<{ errorCode: number; partitions: number[] }> {
@@ -58,6 +65,14 @@ export class GroupService implements GroupsPort {
 
   commitTxnOffsets(req: TxnOffsetCommitRequest): Promise<number[]> {
     return commitTxnOffsets(this.coordinator, req);
+  }
+
+  consumerGroupHeartbeat(req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+    return this.coordinator.consumerHeartbeat(req);
+  }
+
+  describeConsumerGroup(groupId: string): DescribedConsumerGroup {
+    return describeConsumerGroup(this.coordinator, groupId);
   }
 
   describeGroup(groupId: string): GroupDescription {

@@ -63,6 +63,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
       memberId: req.memberId,
       groupInstanceId: v >= 7 ? req.groupInstanceId : null,
       retentionTimeMs: v <= 4 ? req.retentionTimeMs : -1,
+      apiVersion: v,
       offsets,
     });
     let i = 0;

@@ -57,10 +57,17 @@ function byTopic(offsets: FetchedOffset[], requested: Array<{ name: string; part
  * of a topic the principal may not describe is TOPIC_AUTHORIZATION_FAILED, and "all topics" leaves
  * such topics out.
  */
-function fetchGroup(ctx: RequestContext, groups: GroupsPort, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
+function fetchGroup(
+  ctx: RequestContext,
+  groups: GroupsPort,
+  groupId: string,
+  topics: Array<{ name: string; partitionIndexes: number[] }> | null,
+  requireStable: boolean,
+  member: { memberId: string | null; memberEpoch: number } | null = null,
+) {
   if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, offsets: [] as FetchedOffset[] };
   const partitions = topics === null ? null : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-  const r = groups.fetchOffsets(groupId, partitions, requireStable);
+  const r = groups.fetchOffsets(groupId, partitions, requireStable, member);
   if (!ctx.authorizer.enabled) return r;
   const describable = topicDecisions(ctx, AclOperation.DESCRIBE);
   const denied = (o: FetchedOffset): FetchedOffset => ({ ...o, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
@@ -91,7 +98,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
       return newOffsetFetchResponse({
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
-          const r = fetchGroup(ctx, groups, g.groupId, g.topics, requireStable);
+          const r = fetchGroup(ctx, groups, g.groupId, g.topics, requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
           return newOffsetFetchResponseGroup({
             groupId: g.groupId,
             errorCode: r.errorCode,

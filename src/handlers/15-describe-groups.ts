@@ -1,12 +1,13 @@
 /**
- * DescribeGroups (key 15), versions 0-5.
+ * DescribeGroups (key 15), versions 0-6.
  *
  * State, protocol type, selected protocol and members (id, instance id, client id, host) of each
  * group. As in Kafka, member metadata and assignments are filled only for a Stable group, and an
  * unknown group is described as Dead with no members and no error.
  *
  * Version notes: v1 throttle, v3 authorized operations (every group operation: no ACLs yet),
- * v4 group.instance.id, v5 flexible.
+ * v4 group.instance.id, v5 flexible, v6 GROUP_ID_NOT_FOUND and a message for an unknown group or a
+ * consumer group (KIP-848; older versions describe those as Dead, as Kafka).
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on each group
  * (GROUP_AUTHORIZATION_FAILED); authorized_operations is the principal's.
@@ -31,7 +32,7 @@ const OPERATIONS_UNSET = -2147483648;
 export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   key: 15,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   handle(ctx, req) {
     const includeOps = ctx.version >= 3 && req.includeAuthorizedOperations;
     const describeOne = (id: string): DescribeGroupsResponseGroup => {
@@ -41,6 +42,9 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
       }
       const ops = !includeOps ? OPERATIONS_UNSET : ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.GROUP, id) : ALL_GROUP_OPERATIONS;
       const d = ctx.groups.describeGroup(id);
+      if (ctx.version >= 6 && d.notFound !== null) {
+        return newDescribeGroupsResponseGroup({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: d.notFound, groupId: id, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: ops });
+      }
       return newDescribeGroupsResponseGroup({
         errorCode: d.errorCode,
         groupId: d.groupId,

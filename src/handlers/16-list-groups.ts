@@ -4,7 +4,7 @@
  * Every group this broker coordinates (all of them: single node), except dead ones.
  *
  * Version notes: v1 throttle, v3 flexible, v4 state filter and group state (case-insensitive
- * state names, as Kafka), v5 type filter and group type — every group here is "classic".
+ * state names, as Kafka), v5 type filter and group type ("classic", or "consumer" for KIP-848 consumer groups).
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the cluster
  * lists every group, else only the groups the principal may describe.
@@ -21,14 +21,14 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
     const v = ctx.version;
     const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
     const r = ctx.groups.listGroups(v >= 4 ? req.statesFilter : []);
-    let groups = types.length > 0 && !types.includes('classic') ? [] : r.groups;
+    let groups = types.length > 0 ? r.groups.filter((g) => types.includes(g.type)) : r.groups;
     // Authorization (Kafka's): DESCRIBE on the cluster lists every group, else only the groups
     // the principal may describe (a listing: no error, not audited).
     if (ctx.authorizer.enabled && !canCluster(ctx, AclOperation.DESCRIBE, false)) groups = groups.filter((g) => canGroup(ctx, AclOperation.DESCRIBE, g.groupId, false));
     return newListGroupsResponse({
       throttleTimeMs: 0,
       errorCode: r.errorCode,
-      groups: groups.map((g) => newListGroupsResponseGroup({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' })),
+      groups: groups.map((g) => newListGroupsResponseGroup({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.type })),
     });
   },
   errorResponse(_ctx, _req, code) {

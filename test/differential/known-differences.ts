@@ -80,9 +80,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'no-kip-848',
-    what: 'No KIP-848 consumer group protocol (ConsumerGroupHeartbeat, ConsumerGroupDescribe; group.version feature).',
-    why: 'Not implemented; every client falls back to the classic protocol, which Runnel serves.',
-    where: [...apis(68, 69), ...features('group.version')],
+    what: 'The group.version feature (KIP-848) is supported up to 1 but not finalized by default, although ConsumerGroupHeartbeat and ConsumerGroupDescribe are served whatever its level.',
+    why: 'The consumer group protocol is served (docs/consumer-groups.md) but online migration and rack-aware assignment are still missing; the feature is finalized when they land.',
+    where: [...features('group.version')],
   },
   {
     id: 'no-share-groups',
@@ -178,6 +178,27 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       { scenario: 'produce-odd-records', path: 'keyLengthMinus5/errorCode', runnel: 'INVALID_RECORD', kafka: 'NONE' },
       { scenario: 'produce-odd-records', path: 'keyLengthMinus5/baseOffset', runnel: -1, kafka: 'assigned' },
     ],
+  },
+  {
+    id: 'consumer-group-epoch-numbers',
+    what: 'Consumer groups (KIP-848): the group and member epochs are lower than Kafka 4.4\'s for the same steps: a new group\'s first epoch is 1 (Kafka: 2), and resolving a regex subscription bumps no extra epoch.',
+    why: 'Runnel bumps the group epoch once per change and resolves regexes inline with the heartbeat; Kafka resolves them asynchronously, which is a change of its own. Clients only compare epochs for equality.',
+    where: [
+      ...['**/epoch', '**/groupEpoch', '**/assignmentEpoch'].map((path) => ({ scenario: 'consumer-groups/heartbeat', path, when: (r: unknown, k: unknown) => typeof r === 'number' && typeof k === 'number' && k > r && r >= 0 })),
+      ...['fencedHigher/message', 'fencedLower/message'].map((path) => ({ scenario: 'consumer-groups/heartbeat', path, when: (r: unknown, k: unknown) => typeof r === 'string' && typeof k === 'string' && r.replace(/\d+/g, 'N') === k.replace(/\d+/g, 'N') })),
+    ],
+  },
+  {
+    id: 'consumer-group-regex-error-detail',
+    what: 'An invalid subscription regex is INVALID_REGULAR_EXPRESSION on both, but Kafka\'s message ends with RE2/J\'s own explanation (": missing closing )").',
+    why: 'Runnel compiles regexes with V8\'s linear-time engine, whose error texts differ from RE2/J\'s; the code and the first part of the message are Kafka\'s.',
+    where: [{ scenario: 'consumer-groups/heartbeat', path: 'invalid.badRegex/message', when: (r, k) => typeof r === 'string' && typeof k === 'string' && k.startsWith(r.slice(0, -1)) }],
+  },
+  {
+    id: 'consumer-group-authorized-operations',
+    what: 'ConsumerGroupDescribe\'s authorized operations of a group (no authorizer) are READ, DELETE and DESCRIBE; Kafka also lists DESCRIBE_CONFIGS and ALTER_CONFIGS.',
+    why: 'Runnel has no group-level configs (KIP-848\'s group configs) yet, so it does not offer operations on them.',
+    where: [{ scenario: 'consumer-groups/heartbeat', path: '*/ops', runnel: 328, kafka: 3400 }],
   },
   {
     id: 'group-coordinator-ready-at-once',

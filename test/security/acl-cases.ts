@@ -130,6 +130,16 @@ const DATA_CASES: MatrixCase[] = [
     code: (r) => r.errorCode,
     ok: notAuthError,
   },
+  {
+    name: 'ConsumerGroupHeartbeat: READ on the group',
+    key: 68,
+    version: 1,
+    body: () => ({ groupId: G, memberId: 'acl-member', memberEpoch: 0, rebalanceTimeoutMs: 30000, subscribedTopicNames: [], topicPartitions: [] }),
+    grants: [groupGrant(G, Op.READ)],
+    denied: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+    code: (r) => r.errorCode,
+  },
+  { name: 'ConsumerGroupDescribe: DESCRIBE on the group', key: 69, version: 1, body: () => ({ groupIds: [G], includeAuthorizedOperations: true }), grants: [groupGrant(G, Op.DESCRIBE)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.groups[0].errorCode, ok: notAuthError },
   { name: 'DescribeGroups: DESCRIBE on the group', key: 15, version: 5, body: () => ({ groups: [G], includeAuthorizedOperations: true }), grants: [groupGrant(G, Op.DESCRIBE)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.groups[0].errorCode },
   {
     name: 'ListGroups: only describable groups listed',

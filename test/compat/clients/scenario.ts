@@ -34,6 +34,8 @@ export const KAFKA_PYTHON_22 = join(REPO_ROOT, 'test', '.venv', 'kafka-python-2.
 export const CKJS_DIR = join(CLIENTS_DIR, 'js');
 const GO_DIR = join(CLIENTS_DIR, 'go');
 const GO_BIN = join(REPO_ROOT, 'test', '.work', 'compat-go', 'compat');
+/** The built Go program (after ensureGoBuilt), for tests that run its long-lived modes. */
+export const GO_BINARY = GO_BIN;
 
 /** [key, value, [[header key, header value]...], partition, offset] */
 export type ConsumedRecord = [string | null, string, [string, string][], number, number];

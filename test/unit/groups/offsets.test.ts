@@ -224,8 +224,8 @@ describe('describe, list, lag', () => {
     expect(describeGroup(coord, 'nope')).toMatchObject({ errorCode: 0, state: 'Dead', members: [] });
     await commitOffsets(coord, commit({ groupId: 'simple', offsets: [off('t', 0, 1)] }));
     expect(listGroups(coord).groups).toEqual([
-      { groupId: 'g', protocolType: 'consumer', state: 'Stable' },
-      { groupId: 'simple', protocolType: '', state: 'Empty' },
+      { groupId: 'g', protocolType: 'consumer', state: 'Stable', type: 'classic' },
+      { groupId: 'simple', protocolType: '', state: 'Empty', type: 'classic' },
     ]);
     expect(listGroups(coord, ['empty']).groups.map((g) => g.groupId)).toEqual(['simple']);
   });

@@ -19,7 +19,7 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   12: ['Heartbeat', 0, 4, 4],
   13: ['LeaveGroup', 0, 5, 4],
   14: ['SyncGroup', 0, 5, 4],
-  15: ['DescribeGroups', 0, 5, 5],
+  15: ['DescribeGroups', 0, 6, 5],
   16: ['ListGroups', 0, 5, 3],
   17: ['SaslHandshake', 0, 1, -1],
   18: ['ApiVersions', 0, 4, 3],
@@ -56,6 +56,8 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   61: ['DescribeProducers', 0, 0, 0],
   65: ['DescribeTransactions', 0, 0, 0],
   66: ['ListTransactions', 0, 1, 0],
+  68: ['ConsumerGroupHeartbeat', 0, 1, 0],
+  69: ['ConsumerGroupDescribe', 0, 1, 0],
   75: ['DescribeTopicPartitions', 0, 0, 0],
 };
 

@@ -21,6 +21,19 @@ type Read = (b: Buffer) => { version: number; message: object } | null;
 // name: [min, max, first flexible version or -1, reads newer versions]. Changing a row is a
 // deliberate act: the declaration, the generated code and this table move together.
 const CATALOG: Record<string, [number, number, number, boolean]> = {
+  ConsumerGroupCurrentMemberAssignmentKey: [8, 8, -1, false],
+  ConsumerGroupCurrentMemberAssignmentValue: [0, 0, 0, true],
+  ConsumerGroupMemberMetadataKey: [5, 5, -1, false],
+  ConsumerGroupMemberMetadataValue: [0, 0, 0, true],
+  ConsumerGroupMetadataKey: [3, 3, -1, false],
+  ConsumerGroupMetadataValue: [0, 0, 0, true],
+  ConsumerGroupPartitionMetadataKey: [4, 4, -1, false],
+  ConsumerGroupPartitionMetadataValue: [0, 0, 0, true],
+  ConsumerGroupRegularExpressionKey: [16, 16, -1, false],
+  ConsumerGroupTargetAssignmentMemberKey: [7, 7, -1, false],
+  ConsumerGroupTargetAssignmentMemberValue: [0, 0, 0, true],
+  ConsumerGroupTargetAssignmentMetadataKey: [6, 6, -1, false],
+  ConsumerGroupTargetAssignmentMetadataValue: [0, 0, 0, true],
   ConsumerProtocolAssignment: [0, 3, -1, true],
   ConsumerProtocolSubscription: [0, 3, -1, true],
   GroupMetadataKey: [2, 2, -1, false],

@@ -4,6 +4,7 @@
 //	compat franz  '{"bootstrap":"h:p","topic":T,"group":G,...}'   franz-go (kgo + kadm)
 //	compat sarama '{"bootstrap":"h:p","topic":T,"group":G,"version":"3.6.0"|"default",...}'
 //	compat franz-group '{...}'   three franz-go members join and leave one group while records flow
+//	compat franz-member '{...}'  one KIP-848 group member printing JSON lines (member848.go)
 //
 // Options besides the common ones: "compression" (none, gzip, snappy, lz4, zstd), "idempotent"
 // (sarama; franz-go is idempotent by default), "version" (sarama's Config.Version; "default"
@@ -136,6 +137,10 @@ func main() {
 	if err := json.Unmarshal([]byte(os.Args[2]), &o); err != nil {
 		fmt.Fprintln(os.Stderr, "bad options:", err)
 		os.Exit(2)
+	}
+	if os.Args[1] == "franz-member" {
+		runFranzMember(os.Args[2])
+		return
 	}
 	switch os.Args[1] {
 	case "franz":

@@ -1,0 +1,44 @@
+/** The consumer group protocol's settings (group.consumer.*), read from the broker config on each use. */
+import type { ConfigView } from '../../config/view.js';
+import { assignorName } from './assignors.js';
+
+export interface ConsumerGroupConfig {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxSize: number;
+  /** Our assignor names, the default first. */
+  assignors: string[];
+  maxSubscribedTopics: number;
+  maxRegexLength: number;
+  maxIdLength: number;
+}
+
+export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
+  sessionTimeoutMs: 45000,
+  heartbeatIntervalMs: 5000,
+  maxSize: 1000,
+  assignors: ['uniform', 'range'],
+  maxSubscribedTopics: 10000,
+  maxRegexLength: 1000,
+  maxIdLength: 255,
+};
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), Math.max(lo, hi));
+
+function assignorList(v: unknown): string[] {
+  const names = (Array.isArray(v) ? (v as string[]) : []).map((a) => assignorName(a)).filter((a): a is string => a !== null);
+  return names.length > 0 ? [...new Set(names)] : ['uniform', 'range'];
+}
+
+export function consumerGroupConfigFrom(config: ConfigView): ConsumerGroupConfig {
+  return {
+    // Kafka refuses to start with a value outside its bounds; we keep it inside them.
+    sessionTimeoutMs: clamp(config.int('group.consumer.session.timeout.ms'), config.int('group.consumer.min.session.timeout.ms'), config.int('group.consumer.max.session.timeout.ms')),
+    heartbeatIntervalMs: clamp(config.int('group.consumer.heartbeat.interval.ms'), config.int('group.consumer.min.heartbeat.interval.ms'), config.int('group.consumer.max.heartbeat.interval.ms')),
+    maxSize: config.int('group.consumer.max.size'),
+    assignors: assignorList(config.get('group.consumer.assignors')),
+    maxSubscribedTopics: config.int('runnel.group.consumer.max.subscribed.topics'),
+    maxRegexLength: config.int('runnel.group.consumer.max.regex.length'),
+    maxIdLength: config.int('runnel.group.consumer.max.id.length'),
+  };
+}
