@@ -1,0 +1,175 @@
+/**
+ * Zero-copy plaintext Fetch responses: sendfile(2) through the small native binding in
+ * native/sendfile.c, built (optionally) by scripts/build-native.mjs into native/build/.
+ *
+ * Why: the read-into-pooled-buffer-then-write path (response-writer.ts) copies every record byte
+ * twice through user space and costs the broker as much CPU per byte as Kafka's sendfile; with
+ * sendfile the kernel sends page-cache pages straight to the socket.
+ *
+ * The binding is optional. Where it was not built (no C compiler at install, not Linux, Node
+ * headers missing) or `runnel.fetch.zero.copy.enable` is false, responses keep the read+write
+ * path; the broker logs once at info which path it uses (see `zeroCopyStatus`). TLS listeners
+ * always keep the read+write path (the bytes must be encrypted in user space).
+ *
+ * One response at a time per connection, all of it — headers and file ranges in order — in one
+ * native job on a libuv threadpool thread, on a dup() of the socket's fd (the native header says
+ * why). Before the job starts, every byte Node has queued on the socket is flushed to the kernel;
+ * while it runs the response writer queues everything else (it serialises responses), so no other
+ * byte can interleave. The socket stays libuv's: the worker waits for POLLOUT with poll() on its
+ * own fd, at most a few milliseconds per run, and hands the thread back (WOULDBLOCK); the job is
+ * then retried after a growing pause. A client that stops reading therefore costs a small share of
+ * one thread until connections.max.idle.ms closes it (its unsent bytes keep it counted as not
+ * idle-safe, as on the read+write path). At most MAX_CONCURRENT_RUNS runs are in flight in the
+ * process, so fs work (appends, fsyncs, index reads) always keeps threadpool threads.
+ *
+ * A segment shorter than the range promised (truncated, or deleted and reused — the response size
+ * is already on the wire) fails the response and the connection closes, as Kafka does when a
+ * segment vanishes under a sendfile.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'node:net';
+import type { FileSlice } from '../../protocol/primitives.js';
+
+/** The native job handle (opaque). */
+type Job = object;
+
+/** native/sendfile.c's exports. */
+export interface SendfileBinding {
+  open(socketFd: number, chunks: ReadonlyArray<Buffer | FileSlice>): Job;
+  run(job: Job, waitMs: number, cb: (status: number, sent: number, errno: number) => void): void;
+  abort(job: Job): void;
+  close(job: Job): void;
+}
+
+const ST_DONE = 0;
+const ST_WOULDBLOCK = 1;
+const ST_SHORT = 2;
+
+/** Where scripts/build-native.mjs puts the binding, relative to the package root. */
+export const BINDING_PATH = join('native', 'build', 'runnel-sendfile.node');
+
+/** How long a run may wait for the socket to become writable before giving its thread back. */
+const FIRST_WAIT_MS = 20;
+/** The same after a run already gave up once (the client is slow: poll briefly, sleep longer). */
+const STALLED_WAIT_MS = 5;
+/** Pause before retrying a run that found the socket full: doubles from MIN to MAX while no byte moves. */
+const MIN_PAUSE_MS = 2;
+const MAX_PAUSE_MS = 100;
+/** Native runs in flight in the process: half of libuv's default pool of 4 threads, so fs work keeps the rest. */
+const MAX_CONCURRENT_RUNS = 2;
+
+let loaded: { binding: SendfileBinding | null; reason: string } | undefined;
+
+/** The package root: the nearest directory above this module holding native/build/runnel-sendfile.node. */
+function findBinding(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, BINDING_PATH);
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+/**
+ * The binding, loaded once per process (a few existsSync calls at the first plaintext connection),
+ * or null with the reason. RUNNEL_SENDFILE_BINDING names a binary elsewhere (tests; "none" forces
+ * the fallback as if it had not been built).
+ */
+export function sendfileBinding(): { binding: SendfileBinding | null; reason: string } {
+  if (loaded) return loaded;
+  const override = process.env.RUNNEL_SENDFILE_BINDING;
+  if (process.platform !== 'linux') return (loaded = { binding: null, reason: `not available on ${process.platform}` });
+  const path = override === undefined ? findBinding() : override === 'none' ? null : override;
+  if (path === null) return (loaded = { binding: null, reason: `${BINDING_PATH} not built (no C compiler or Node headers at install; npm run build retries)` });
+  try {
+    const mod = { exports: {} as SendfileBinding };
+    process.dlopen(mod, path);
+    return (loaded = { binding: mod.exports, reason: path });
+  } catch (err) {
+    return (loaded = { binding: null, reason: `${path} failed to load: ${(err as Error).message}` });
+  }
+}
+
+/** The socket's fd when it is a plain TCP socket libuv owns (not TLS), else -1. */
+export function plainSocketFd(socket: Socket): number {
+  if ((socket as { encrypted?: boolean }).encrypted) return -1;
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** Process-wide gate on native runs in flight (MAX_CONCURRENT_RUNS). */
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function acquireRun(): Promise<void> {
+  if (running < MAX_CONCURRENT_RUNS) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function releaseRun(): void {
+  const next = waiting.shift();
+  if (next) next(); // the slot passes on
+  else running--;
+}
+
+function runOnce(binding: SendfileBinding, job: Job, waitMs: number): Promise<{ status: number; sent: number; errno: number }> {
+  return new Promise((resolve) => binding.run(job, waitMs, (status, sent, errno) => resolve({ status, sent, errno })));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A response part the native job could not send; the connection must close. */
+export class ZeroCopyError extends Error {}
+
+/**
+ * Sends one whole response (buffers and file slices, in order) on `fd` with the native binding.
+ * The caller has flushed the socket and writes nothing else until this settles. `onProgress(n)`:
+ * n more bytes reached the kernel. Resolves when all is sent or the socket was destroyed; rejects
+ * (ZeroCopyError) on a short segment or a socket error — the connection must close then.
+ */
+export async function sendResponseZeroCopy(binding: SendfileBinding, socket: Socket, fd: number, chunks: ReadonlyArray<Buffer | FileSlice>, onProgress: (bytes: number) => void): Promise<void> {
+  const job = binding.open(fd, chunks);
+  // The connection is closing: end a run blocked on the socket now (its thread comes back).
+  const abort = (): void => binding.abort(job);
+  socket.once('close', abort);
+  try {
+    let pause = MIN_PAUSE_MS;
+    let waitMs = FIRST_WAIT_MS;
+    for (;;) {
+      if (socket.destroyed) return;
+      await acquireRun();
+      let r: { status: number; sent: number; errno: number };
+      try {
+        r = await runOnce(binding, job, waitMs); // never rejects: the run is over when this returns
+      } finally {
+        releaseRun();
+      }
+      if (r.sent > 0) {
+        onProgress(r.sent);
+        pause = MIN_PAUSE_MS;
+        waitMs = FIRST_WAIT_MS;
+      }
+      if (r.status === ST_DONE) return;
+      if (socket.destroyed) return; // an error from the abort above, or the client went away
+      if (r.status === ST_WOULDBLOCK) {
+        await sleep(pause);
+        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        waitMs = STALLED_WAIT_MS;
+        continue;
+      }
+      if (r.status === ST_SHORT) throw new ZeroCopyError('a segment file ended inside a fetched range (truncated or deleted while being sent)');
+      throw new ZeroCopyError(`sendfile failed: errno ${r.errno}`);
+    }
+  } finally {
+    socket.off('close', abort);
+    binding.close(job);
+  }
+}
