@@ -126,6 +126,9 @@ function runOnce(binding: SendfileBinding, job: Job, waitMs: number): Promise<{ 
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Process-wide counts (tests and debugging): responses started by zero copy, bytes sent, jobs open now. */
+export const zeroCopyStats = { responses: 0, bytes: 0, open: 0 };
+
 /** A response part the native job could not send; the connection must close. */
 export class ZeroCopyError extends Error {}
 
@@ -137,6 +140,8 @@ export class ZeroCopyError extends Error {}
  */
 export async function sendResponseZeroCopy(binding: SendfileBinding, socket: Socket, fd: number, chunks: ReadonlyArray<Buffer | FileSlice>, onProgress: (bytes: number) => void): Promise<void> {
   const job = binding.open(fd, chunks);
+  zeroCopyStats.responses++;
+  zeroCopyStats.open++;
   // The connection is closing: end a run blocked on the socket now (its thread comes back).
   const abort = (): void => binding.abort(job);
   socket.once('close', abort);
@@ -153,6 +158,7 @@ export async function sendResponseZeroCopy(binding: SendfileBinding, socket: Soc
         releaseRun();
       }
       if (r.sent > 0) {
+        zeroCopyStats.bytes += r.sent;
         onProgress(r.sent);
         pause = MIN_PAUSE_MS;
         waitMs = FIRST_WAIT_MS;
@@ -171,5 +177,6 @@ export async function sendResponseZeroCopy(binding: SendfileBinding, socket: Soc
   } finally {
     socket.off('close', abort);
     binding.close(job);
+    zeroCopyStats.open--;
   }
 }
