@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'native', 'sendfile.c');
-const out = join(root, 'native', 'build', 'runnel-sendfile.node');
+// --out FILE: build elsewhere (tests of this script); the broker looks only in native/build/.
+const outArg = process.argv.indexOf('--out');
+const out = outArg > 0 ? process.argv[outArg + 1] : join(root, 'native', 'build', 'runnel-sendfile.node');
 
 function skip(why) {
   console.log(`runnel: zero-copy fetch binding not built (${why}); the broker will use its read+write fetch path`);

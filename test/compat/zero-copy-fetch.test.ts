@@ -12,9 +12,10 @@
  *    the broker's other I/O nor stay connected past connections.max.idle.ms.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, truncateSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.js';
+import { REPO_ROOT, spawnBroker, startTestBroker, tempDir, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { connectRaw, createTopics } from '../helpers/topic-admin.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
@@ -187,6 +188,50 @@ describe('the binding', () => {
   it('is built in this checkout (npm run build:native)', () => {
     expect(sendfileBinding().binding, sendfileBinding().reason).not.toBeNull();
   });
+
+  it('the build script never fails an install: without a compiler it says why and exits 0', () => {
+    const out = join(tempDir('zc-build'), 'b.node');
+    const script = join(REPO_ROOT, 'scripts', 'build-native.mjs');
+    const none = spawnSync(process.execPath, [script, '--out', out], { env: { ...process.env, CC: '/nonexistent/cc' }, encoding: 'utf8' });
+    expect(none.status).toBe(0);
+    expect(none.stdout).toContain('not built (/nonexistent/cc: no C compiler)');
+    expect(existsSync(out)).toBe(false);
+    const built = spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    rmSync(out);
+  });
+
+  it('a broker says at start which Fetch path it uses; without the binding it serves by read+write', async () => {
+    for (const [env, expected] of [
+      [undefined, 'fetch responses: zero-copy sendfile on plaintext listeners'],
+      ['none', 'fetch responses: read + write (zero-copy sendfile binding unavailable)'],
+    ] as const) {
+      const saved = process.env.RUNNEL_SENDFILE_BINDING;
+      if (env === undefined) delete process.env.RUNNEL_SENDFILE_BINDING;
+      else process.env.RUNNEL_SENDFILE_BINDING = env;
+      const dataDir = tempDir('zc-spawn');
+      let broker;
+      try {
+        broker = await spawnBroker(dataDir, { 'num.partitions': 1 });
+      } finally {
+        if (saved === undefined) delete process.env.RUNNEL_SENDFILE_BINDING;
+        else process.env.RUNNEL_SENDFILE_BINDING = saved;
+      }
+      try {
+        expect(broker.logs.filter((l) => l.includes('"fetch responses:')).map((l) => JSON.parse(l).msg)).toEqual([expected]);
+        const c = await connectRaw(broker.bootstrap);
+        expect((await createTopics(c, [{ name: 't' }]))[0]!.errorCode).toBe(0);
+        expect((await rawProduce(c, 't', 0, buildBatchSync([{ value: 'v'.repeat(300_000) }]), -1)).errorCode).toBe(0);
+        c.write(fetchFrame(5, [{ topic: 't', partitions: [[0, 0, 1 << 20]] }], 1 << 20));
+        expect((await readBigFrame(c))!.length).toBeGreaterThan(300_000);
+        c.close();
+      } finally {
+        await broker.kill('SIGTERM');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  }, 60_000);
 });
 
 describe('zero copy and read+write serve the same bytes', () => {
