@@ -12,12 +12,13 @@
  *    the broker's other I/O nor stay connected past connections.max.idle.ms.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT, spawnBroker, startTestBroker, tempDir, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { connectRaw, createTopics } from '../helpers/topic-admin.js';
+import { makeCerts } from '../helpers/certs.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { newFetchRequest, newFetchRequestPartition, newFetchRequestTopic } from '../../protocol/generated/index.js';
 import { kafkajsFetch, pyConsumeRecords, rawProduce } from '../../bench/data-path/clients.js';
@@ -275,6 +276,40 @@ describe('zero copy and read+write serve the same bytes', () => {
     for (const i of [0, 2, 4, 5, 6]) expect(viaZeroCopy[i]!.equals(viaReadWrite[i]!), `response ${i}`).toBe(true);
     for (let i = 0; i < frames.length; i++) expect(viaZeroCopy[i]!.readInt32BE(0)).toBe(i + 1);
     expect(viaZeroCopy[0]!.length).toBeGreaterThan(1 << 20);
+  }, 60_000);
+});
+
+describe('TLS listeners', () => {
+  it('keep the read+write path and serve the same records as the plaintext listener beside them', async () => {
+    const certs = makeCerts('zc-tls');
+    const b = await startTestBroker({
+      host: undefined,
+      port: undefined,
+      config: { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerPem },
+    });
+    try {
+      const at = (name: string) => b.broker.advertised.find((a) => a.name === name)!;
+      const plain = await RawClient.connect(at('PLAINTEXT').host, at('PLAINTEXT').port);
+      expect((await createTopics(plain, [{ name: 'tls', numPartitions: 1 }]))[0]!.errorCode).toBe(0);
+      for (let i = 0; i < 4; i++) expect((await rawProduce(plain, 'tls', 0, buildBatchSync([{ value: Buffer.alloc(500_000, i) }]), -1)).errorCode).toBe(0);
+      const frame = fetchFrame(3, [{ topic: 'tls', partitions: [[0, 0, 8 << 20]] }], 8 << 20);
+      let before = zeroCopyStats.responses;
+      plain.write(frame);
+      const viaPlain = await readBigFrame(plain);
+      plain.close();
+      expect(zeroCopyStats.responses).toBe(before + 1);
+      const tls = await RawClient.connectTls(at('SSL').host, at('SSL').port, { ca: [readFileSync(certs.caCert)], servername: 'localhost' });
+      before = zeroCopyStats.responses;
+      tls.write(frame);
+      const viaTls = await readBigFrame(tls);
+      tls.close();
+      expect(zeroCopyStats.responses).toBe(before);
+      expect(viaTls!.length).toBeGreaterThan(2_000_000);
+      expect(viaTls!.equals(viaPlain!)).toBe(true);
+    } finally {
+      await b.cleanup();
+      rmSync(certs.dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 
