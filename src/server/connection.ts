@@ -63,8 +63,8 @@ import { requestContext } from './request-context.js';
 import { FairTurns } from './fair-turns.js';
 import { FrameReader } from './frame-reader.js';
 import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
-import { ResponseWriter, type Chunk, type ZeroCopySocket } from './response-writer.js';
-import { plainSocketFd, sendfileBinding } from './zero-copy.js';
+import { ResponseWriter, type Chunk } from './response-writer.js';
+import { zeroCopySocket } from './zero-copy.js';
 import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
 import type { ClientQuotas } from '../quotas/client-quotas.js';
 import { ConnectionThrottle } from './connection-throttle.js';
@@ -110,15 +110,6 @@ interface Pending {
   handlerMs: number;
   /** Throttle time (ms) from recording a Produce request's bytes when it started. */
   throttleMs: number;
-}
-
-/** Zero-copy sends for this socket: plaintext, enabled, and the binding built (zero-copy.ts); else null. */
-function zeroCopySocket(socket: Socket, config: ConfigView): ZeroCopySocket | null {
-  if (!config.bool('runnel.fetch.zero.copy.enable')) return null;
-  const fd = plainSocketFd(socket);
-  if (fd < 0) return null;
-  const { binding } = sendfileBinding();
-  return binding ? { binding, fd } : null;
 }
 
 /** What a finished request keeps of its decoded request while it waits to be written (nothing). */

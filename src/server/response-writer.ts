@@ -22,7 +22,7 @@
 import { read as fsRead } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { FileSlice } from '../../protocol/primitives.js';
-import { sendResponseZeroCopy, type SendfileBinding } from './zero-copy.js';
+import { sendResponseZeroCopy, type ZeroCopySocket } from './zero-copy.js';
 
 export type Chunk = Buffer | FileSlice;
 
@@ -81,12 +81,6 @@ function fileBytes(chunks: Chunk[]): number {
   let n = 0;
   for (const c of chunks) if (!Buffer.isBuffer(c)) n += c.length;
   return n;
-}
-
-/** The socket fd and binding for zero-copy sends (plaintext sockets only). */
-export interface ZeroCopySocket {
-  readonly binding: SendfileBinding;
-  readonly fd: number;
 }
 
 const EMPTY = Buffer.alloc(0);

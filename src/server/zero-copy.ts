@@ -31,6 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import type { FileSlice } from '../../protocol/primitives.js';
+import type { ConfigView } from '../config/view.js';
 
 /** The native job handle (opaque). */
 type Job = object;
@@ -93,6 +94,21 @@ export function sendfileBinding(): { binding: SendfileBinding | null; reason: st
   } catch (err) {
     return (loaded = { binding: null, reason: `${path} failed to load: ${(err as Error).message}` });
   }
+}
+
+/** The socket fd and binding for zero-copy sends (plaintext sockets only). */
+export interface ZeroCopySocket {
+  readonly binding: SendfileBinding;
+  readonly fd: number;
+}
+
+/** Zero-copy sends for this socket: plaintext, enabled, and the binding built; else null (read + write). */
+export function zeroCopySocket(socket: Socket, config: ConfigView): ZeroCopySocket | null {
+  if (!config.bool('runnel.fetch.zero.copy.enable')) return null;
+  const fd = plainSocketFd(socket);
+  if (fd < 0) return null;
+  const { binding } = sendfileBinding();
+  return binding ? { binding, fd } : null;
 }
 
 /** The socket's fd when it is a plain TCP socket libuv owns (not TLS), else -1. */
