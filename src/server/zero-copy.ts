@@ -16,17 +16,19 @@
  * why). Before the job starts, every byte Node has queued on the socket is flushed to the kernel;
  * while it runs the response writer queues everything else (it serialises responses), so no other
  * byte can interleave. The socket stays libuv's: the worker waits for POLLOUT with poll() on its
- * own fd, at most a few milliseconds per run, and hands the thread back (WOULDBLOCK); the job is
- * then retried after a growing pause. A client that stops reading therefore costs a small share of
- * one thread until connections.max.idle.ms closes it (its unsent bytes keep it counted as not
- * idle-safe, as on the read+write path). At most MAX_CONCURRENT_RUNS runs are in flight in the
- * process, so fs work (appends, fsyncs, index reads) always keeps threadpool threads.
+ * own fd, for at most POLL_MS per run, then hands the thread back (WOULDBLOCK) and the job runs
+ * again. A client that has taken nothing for STALLED_AFTER_MS gets only a non-blocking attempt
+ * every STALLED_PAUSE_MS, so it holds no thread, until connections.max.idle.ms closes it (its
+ * unsent bytes keep it from counting as idle-safe, as on the read+write path). At most
+ * MAX_CONCURRENT_RUNS runs are in flight in the process, so fs work (appends, fsyncs, index
+ * reads) always keeps a threadpool thread.
  *
  * A segment shorter than the range promised (truncated, or deleted and reused — the response size
  * is already on the wire) fails the response and the connection closes, as Kafka does when a
  * segment vanishes under a sendfile.
  */
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
@@ -51,15 +53,18 @@ const ST_SHORT = 2;
 /** Where scripts/build-native.mjs puts the binding, relative to the package root. */
 export const BINDING_PATH = join('native', 'build', 'runnel-sendfile.node');
 
-/** How long a run may wait for the socket to become writable before giving its thread back. */
-const FIRST_WAIT_MS = 20;
-/** The same after a run already gave up once (the client is slow: poll briefly, sleep longer). */
-const STALLED_WAIT_MS = 5;
-/** Pause before retrying a run that found the socket full: doubles from MIN to MAX while no byte moves. */
-const MIN_PAUSE_MS = 2;
-const MAX_PAUSE_MS = 100;
-/** Native runs in flight in the process: half of libuv's default pool of 4 threads, so fs work keeps the rest. */
-const MAX_CONCURRENT_RUNS = 2;
+/** How long a run waits in poll() for the socket to take more before it gives its thread back. */
+const POLL_MS = 50;
+/** No byte taken for this long: the client has stopped reading. */
+const STALLED_AFTER_MS = 1000;
+/** A stalled send tries once per this pause, without waiting (no thread held in between). */
+const STALLED_PAUSE_MS = 100;
+/**
+ * Native runs in flight in the process: all but one of libuv's threadpool threads
+ * (UV_THREADPOOL_SIZE, default 4), so fs work (appends, fsyncs, index reads) always has one.
+ * A run holds its thread only while its client reads (or for STALLED_AFTER_MS after it stopped).
+ */
+const MAX_CONCURRENT_RUNS = Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1);
 
 let loaded: { binding: SendfileBinding | null; reason: string } | undefined;
 
@@ -140,6 +145,11 @@ function runOnce(binding: SendfileBinding, job: Job, waitMs: number): Promise<{ 
   return new Promise((resolve) => binding.run(job, waitMs, (status, sent, errno) => resolve({ status, sent, errno })));
 }
 
+function errnoName(n: number): string {
+  for (const [name, v] of Object.entries(osConstants.errno)) if (v === n) return name;
+  return `errno ${n}`;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Process-wide counts (tests and debugging): responses started by zero copy, bytes sent, jobs open now. */
@@ -162,33 +172,33 @@ export async function sendResponseZeroCopy(binding: SendfileBinding, socket: Soc
   const abort = (): void => binding.abort(job);
   socket.once('close', abort);
   try {
-    let pause = MIN_PAUSE_MS;
-    let waitMs = FIRST_WAIT_MS;
+    let lastProgress = Date.now();
     for (;;) {
       if (socket.destroyed) return;
+      // A client that keeps reading is waited for in poll() (woken the moment it drains); one
+      // that stopped gets a non-blocking attempt now and then until connections.max.idle.ms.
+      const stalled = Date.now() - lastProgress > STALLED_AFTER_MS;
+      if (stalled) {
+        await sleep(STALLED_PAUSE_MS);
+        if (socket.destroyed) return;
+      }
       await acquireRun();
       let r: { status: number; sent: number; errno: number };
       try {
-        r = await runOnce(binding, job, waitMs); // never rejects: the run is over when this returns
+        r = await runOnce(binding, job, stalled ? 0 : POLL_MS); // never rejects: the run is over when this returns
       } finally {
         releaseRun();
       }
       if (r.sent > 0) {
         zeroCopyStats.bytes += r.sent;
+        lastProgress = Date.now();
         onProgress(r.sent);
-        pause = MIN_PAUSE_MS;
-        waitMs = FIRST_WAIT_MS;
       }
       if (r.status === ST_DONE) return;
       if (socket.destroyed) return; // an error from the abort above, or the client went away
-      if (r.status === ST_WOULDBLOCK) {
-        await sleep(pause);
-        pause = Math.min(pause * 2, MAX_PAUSE_MS);
-        waitMs = STALLED_WAIT_MS;
-        continue;
-      }
+      if (r.status === ST_WOULDBLOCK) continue;
       if (r.status === ST_SHORT) throw new ZeroCopyError('a segment file ended inside a fetched range (truncated or deleted while being sent)');
-      throw new ZeroCopyError(`sendfile failed: errno ${r.errno}`);
+      throw new ZeroCopyError(`sendfile failed: ${errnoName(r.errno)}`); // EPIPE, ECONNRESET: the client went away
     }
   } finally {
     socket.off('close', abort);
