@@ -8,7 +8,7 @@
  *
  * The binding is optional. Where it was not built (no C compiler at install, not Linux, Node
  * headers missing) or `runnel.fetch.zero.copy.enable` is false, responses keep the read+write
- * path; the broker logs once at info which path it uses (see `zeroCopyStatus`). TLS listeners
+ * path; the broker logs once at start, at info, which path it uses (listener.ts). TLS listeners
  * always keep the read+write path (the bytes must be encrypted in user space).
  *
  * One response at a time per connection, all of it — headers and file ranges in order — in one
@@ -23,9 +23,10 @@
  * MAX_CONCURRENT_RUNS runs are in flight in the process, so fs work (appends, fsyncs, index
  * reads) always keeps a threadpool thread.
  *
- * A segment shorter than the range promised (truncated, or deleted and reused — the response size
- * is already on the wire) fails the response and the connection closes, as Kafka does when a
- * segment vanishes under a sendfile.
+ * A segment shorter than the range promised (truncated under the send: the response size is
+ * already on the wire) fails the response and the connection closes, as Kafka's FileRecords.writeTo
+ * does ("truncated during write"). A segment deleted under the send is still sent whole: the open
+ * fd keeps its file.
  */
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
