@@ -11,7 +11,7 @@
  *    a client that disconnects mid-send frees the send; clients that stop reading neither starve
  *    the broker's other I/O nor stay connected past connections.max.idle.ms.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { existsSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -191,7 +191,8 @@ describe('the binding', () => {
   });
 
   it('the build script never fails an install: without a compiler it says why and exits 0', () => {
-    const out = join(tempDir('zc-build'), 'b.node');
+    const dir = tempDir('zc-build');
+    const out = join(dir, 'b.node');
     const script = join(REPO_ROOT, 'scripts', 'build-native.mjs');
     const none = spawnSync(process.execPath, [script, '--out', out], { env: { ...process.env, CC: '/nonexistent/cc' }, encoding: 'utf8' });
     expect(none.status).toBe(0);
@@ -200,7 +201,7 @@ describe('the binding', () => {
     const built = spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
-    rmSync(out);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a broker says at start which Fetch path it uses; without the binding it serves by read+write', async () => {
@@ -236,9 +237,11 @@ describe('the binding', () => {
 });
 
 describe('zero copy and read+write serve the same bytes', () => {
-  const dataDir = tempDir('zc-same');
+  let dataDir: string;
   let frames: Buffer[];
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   beforeAll(async () => {
+    dataDir = tempDir('zc-same');
     const b = await startTestBroker({ dataDir, keepData: true });
     try {
       const c = await connectRaw(b.bootstrap);
@@ -337,9 +340,11 @@ describe.each([
     const expected = Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: batches }, (_, i) => 1 + ((i * 7 + p) % 20)).reduce((a, n) => a + n, 0));
     const total = expected.reduce((a, n) => a + n, 0);
     const responsesBefore = zeroCopyStats.responses;
+    const dumpDir = tempDir('zc-dump');
+    onTestFinished(() => rmSync(dumpDir, { recursive: true, force: true }));
     const [js, ck] = await Promise.all([
       kafkajsFetch(b.bootstrap, 'live', new Map(Array.from({ length: PARTITIONS }, (_, p) => [p, 0])), { expect: total, idleMs: 5000, timeoutMs: 60_000, partitionMaxBytes: 200 * 1024 }),
-      pyConsumeRecords('ck', b.bootstrap, 'live', join(tempDir('zc-dump'), 'ck.tsv'), { assign: Array.from({ length: PARTITIONS }, (_, p) => [p, 'earliest']), expect: total, idleMs: 5000, timeoutMs: 60_000 }),
+      pyConsumeRecords('ck', b.bootstrap, 'live', join(dumpDir, 'ck.tsv'), { assign: Array.from({ length: PARTITIONS }, (_, p) => [p, 'earliest']), expect: total, idleMs: 5000, timeoutMs: 60_000 }),
       producing,
     ]);
     expect(ck.result.errors).toEqual([]);
