@@ -2,7 +2,8 @@
  * The cluster bench (issue 16): three brokers, RF=3, on this machine.
  *
  *   npx tsx bench/cluster/run.ts [--target kafka,runnel,...] [--kills 50[,kafka=20...]] [--count 200000]
- *                                [--warmup 50000] [--rate 10000] [--seconds 10] [--consumers 1|2|3|6]
+ *                                [--warmup 50000] [--rate 10000] [--seconds 10] [--consumers 1|2|3|6[,3...]]
+ *                                [--consume-passes 1]
  *                                [--only failover|throughput|fencing[,...]] [--soak-seconds 60]
  *                                [--soak-rate N]
  *                                [--heap '-Xmx1G -Xms1G'] [--out FILE]
@@ -13,7 +14,9 @@
  *    between kills), with every cluster setting at its default; `--kills 50,kafka=20` sets a
  *    target's own count (a Kafka kill cycle takes ~20 s here, a Runnel one ~5-13 s);
  *  - throughput: produce MB/s and consume MB/s of 1 KiB records, acks=all, 6 partitions RF=3;
- *    end-to-end p99 latency at 10,000 msg/s; --consumers N reads with N consumer processes at once.
+ *    end-to-end p99 latency at 10,000 msg/s; --consumers N reads with N consumer processes at once
+ *    (`1,3`: one count after the other over the same topic), each --consume-passes times; the
+ *    brokers' CPU seconds per GB consumed is reported per pass.
  *  - fencing (Runnel targets only, not by default): fencings and ISR shrinks that no kill caused,
  *    over --soak-seconds of full load, or of --soak-rate records/s (fencing.ts): the price of a
  *    shorter session timeout.
@@ -86,6 +89,9 @@ export const TARGETS: Record<string, (o: TargetOptions) => Promise<ClusterTarget
   'runnel-session3s-hb500': runnel('runnel-session3s-hb500', { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500 }),
   'runnel-session2s': runnel('runnel-session2s', { 'broker.session.timeout.ms': 2000, 'broker.heartbeat.interval.ms': 500 }),
   'runnel-noprobe': runnel('runnel-noprobe', { 'runnel.broker.liveness.probe.enable': false }),
+  // Kafka's flush policy with Fetch responses read + written instead of sendfile'd (the path
+  // before zero copy, and the one used where the native binding is not built).
+  'runnel-nofsync-readwrite': runnel('runnel-nofsync-readwrite', { ...NO_FSYNC, 'runnel.fetch.zero.copy.enable': false }),
 };
 
 const isRunnel = (c: ClusterTarget): c is RunnelBenchCluster => 'logCount' in c;
@@ -131,6 +137,7 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
       rate: { type: 'string', default: '10000' },
       warmup: { type: 'string' },
       consumers: { type: 'string', default: '1' },
+      'consume-passes': { type: 'string', default: '1' },
       only: { type: 'string', default: 'throughput,failover' },
       'soak-seconds': { type: 'string', default: '60' },
       'soak-rate': { type: 'string' },
@@ -153,7 +160,7 @@ export async function runClusterBench(argv: string[]): Promise<ClusterBenchResul
     const load0 = loadavg()[0]!;
     const r0 = performance.now();
     try {
-      if (phases.has('throughput')) result.throughput = await measureThroughput(cluster, { count: Number(values.count), seconds: Number(values.seconds), rate: Number(values.rate), warmup: values.warmup === undefined ? undefined : Number(values.warmup), consumers: Number(values.consumers), log });
+      if (phases.has('throughput')) result.throughput = await measureThroughput(cluster, { count: Number(values.count), seconds: Number(values.seconds), rate: Number(values.rate), warmup: values.warmup === undefined ? undefined : Number(values.warmup), consumers: Number(values.consumers.split(',')[0]), moreConsumers: values.consumers.split(',').slice(1).map(Number), consumePasses: Number(values['consume-passes']), log });
       if (phases.has('fencing') && isRunnel(cluster)) result.fencing = await measureFalseFencing(cluster, { seconds: Number(values['soak-seconds']), rate: values['soak-rate'] === undefined ? undefined : Number(values['soak-rate']), log });
       if (phases.has('failover')) {
         const f = await measureFailover(cluster, { kills: killsFor(values.kills!, name), log });

@@ -34,6 +34,10 @@ export interface ThroughputOptions {
   warmup?: number;
   /** Consumer processes reading the topic at once, each a slice of the partitions (default 1). */
   consumers?: number;
+  /** More consumer counts to measure after `consumers`, each over the same topic (e.g. [3]). */
+  moreConsumers?: number[];
+  /** Consume passes per consumer count (each reads the whole topic again; default 1). */
+  consumePasses?: number;
   log?: (line: string) => void;
 }
 
@@ -50,6 +54,8 @@ export interface ThroughputResult {
   consumeMsgps: number;
   consumeBrokerCpuPct: number;
   consumePressurePct: number | null;
+  /** Every consume pass: consumer count, MB/s, the brokers' CPU (% of one core, and CPU seconds per GB read). */
+  consumePasses: Array<{ consumers: number; MBps: number; brokerCpuPct: number; brokerCpuSecPerGB: number; pressurePct: number | null }>;
   latency: { rate: number; seconds: number; sent: number; received: number; p50: number; p99: number; p999: number; max: number; brokerCpuPct: number; pressurePct: number | null };
 }
 
@@ -64,7 +70,7 @@ export function spreadAssignments(brokers: readonly number[], partitions: number
  * Runs fn and returns its result with the brokers' CPU use over it (100 = one core) and the
  * machine's CPU pressure (% of the time some task waited for a CPU: other work sharing the cores).
  */
-async function withCpu<T>(cluster: ClusterTarget, fn: () => Promise<T>): Promise<{ r: T; cpuPct: number; pressurePct: number | null }> {
+async function withCpu<T>(cluster: ClusterTarget, fn: () => Promise<T>): Promise<{ r: T; cpuPct: number; cpuSec: number; pressurePct: number | null }> {
   const pids = cluster.brokerIds.map((id) => cluster.pid(id)).filter((p): p is number => p !== null);
   const cpu = (): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
   const c0 = cpu();
@@ -73,7 +79,8 @@ async function withCpu<T>(cluster: ClusterTarget, fn: () => Promise<T>): Promise
   const r = await fn();
   const secs = (performance.now() - t0) / 1000;
   const psi1 = cpuPressure();
-  return { r, cpuPct: (100 * (cpu() - c0)) / secs, pressurePct: psi0 && psi1 ? (100 * (psi1.totalUs - psi0.totalUs)) / 1e6 / secs : null };
+  const cpuSec = cpu() - c0;
+  return { r, cpuPct: (100 * cpuSec) / secs, cpuSec, pressurePct: psi0 && psi1 ? (100 * (psi1.totalUs - psi0.totalUs)) / 1e6 / secs : null };
 }
 
 /**
@@ -127,11 +134,21 @@ export async function measureThroughput(cluster: ClusterTarget, options: Through
   log(`produce: ${produceMBps.toFixed(1)} MB/s (${(count / p.r.elapsed).toFixed(0)} msg/s), brokers' CPU ${p.cpuPct.toFixed(0)}%, CPU pressure ${p.pressurePct?.toFixed(0)}%`);
 
   const consumers = options.consumers ?? 1;
-  const k = await withCpu(cluster, () => consumeInSlices(cluster.bootstrap, topic, count, consumers));
-  if (k.r.count < count) throw new Error(`consume: ${k.r.count} of ${count}`);
-  const secs = (k.r.lastAt - k.r.firstAt) / 1000;
-  const consumeMBps = k.r.bytes / 1e6 / secs;
-  log(`consume (${consumers} consumer${consumers > 1 ? 's' : ''}): ${consumeMBps.toFixed(1)} MB/s, brokers' CPU ${k.cpuPct.toFixed(0)}%, CPU pressure ${k.pressurePct?.toFixed(0)}%`);
+  const passes: ThroughputResult['consumePasses'] = [];
+  let first: { k: Awaited<ReturnType<typeof withCpu<Awaited<ReturnType<typeof consumeInSlices>>>>>; secs: number; MBps: number } | null = null;
+  for (const n of [consumers, ...(options.moreConsumers ?? [])]) {
+    for (let pass = 0; pass < (options.consumePasses ?? 1); pass++) {
+      const k = await withCpu(cluster, () => consumeInSlices(cluster.bootstrap, topic, count, n));
+      if (k.r.count < count) throw new Error(`consume: ${k.r.count} of ${count}`);
+      const secs = (k.r.lastAt - k.r.firstAt) / 1000;
+      const MBps = k.r.bytes / 1e6 / secs;
+      const brokerCpuSecPerGB = k.cpuSec / (k.r.bytes / 1e9);
+      passes.push({ consumers: n, MBps, brokerCpuPct: k.cpuPct, brokerCpuSecPerGB, pressurePct: k.pressurePct });
+      first ??= { k, secs, MBps };
+      log(`consume (${n} consumer${n > 1 ? 's' : ''}): ${MBps.toFixed(1)} MB/s, brokers' CPU ${k.cpuPct.toFixed(0)}% (${brokerCpuSecPerGB.toFixed(2)} CPU-s per GB), CPU pressure ${k.pressurePct?.toFixed(0)}%`);
+    }
+  }
+  const { k, secs, MBps: consumeMBps } = first!;
 
   const latTopic = `latency-${Date.now().toString(36)}`;
   await createTopicReady(cluster, { name: latTopic, assignments: [brokers.slice()] });
@@ -152,6 +169,7 @@ export async function measureThroughput(cluster: ClusterTarget, options: Through
     consumeMsgps: k.r.count / secs,
     consumeBrokerCpuPct: k.cpuPct,
     consumePressurePct: k.pressurePct,
+    consumePasses: passes,
     latency: { rate, seconds, sent: l.r.sent, received: l.r.count, p50: l.r.p50, p99: l.r.p99, p999: l.r.p999, max: l.r.max, brokerCpuPct: l.cpuPct, pressurePct: l.pressurePct },
   };
 }

@@ -184,6 +184,12 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     validate: atLeast(0),
     dynamic: true,
   },
+  {
+    name: 'runnel.fetch.zero.copy.enable',
+    type: 'boolean',
+    default: true,
+    doc: 'Runnel: on plaintext listeners, send Fetch responses that are mostly records with sendfile(2) (the kernel copies page-cache pages to the socket) instead of reading them into buffers and writing those; needs the optional native binding that `npm ci`/`npm run build` compile when a C compiler and Node headers are present (native/build/), else the broker keeps the read+write path. The broker logs at start which path it uses. TLS listeners always read+write. A client that stops reading a zero-copy response is closed after connections.max.idle.ms, as on the read+write path; a segment truncated or deleted under a send closes the connection (the response size is already sent).',
+  },
   { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll.', validate: atLeast(14), dynamic: true },
   { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll; defaults to log.roll.hours.', dynamic: true },
   { name: 'log.roll.hours', type: 'int', default: 168, doc: 'Segment age before a roll, in hours.', validate: atLeast(1) },

@@ -64,6 +64,7 @@ import { FairTurns } from './fair-turns.js';
 import { FrameReader } from './frame-reader.js';
 import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
+import { zeroCopySocket } from './zero-copy.js';
 import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
 import type { ClientQuotas } from '../quotas/client-quotas.js';
 import { ConnectionThrottle } from './connection-throttle.js';
@@ -181,6 +182,7 @@ export class Connection implements ConnectionInfo {
       socket,
       this.guarded('response writer', (err: Error) => this.close(`response write failed: ${err.message}`)),
       this.guarded('response written', () => this.onWriteProgress()),
+      zeroCopySocket(socket, config),
     );
     socket.setNoDelay(true);
     socket.on('data', this.guarded('socket data', (chunk: Buffer) => this.onData(chunk)));

@@ -28,6 +28,7 @@ import type { ConnectionRateLimits } from '../quotas/connection-rate.js';
 import type { BrokerTls } from '../security/broker-tls.js';
 import type { Principal } from '../security/authorizer.js';
 import { TlsAcceptor } from './tls-acceptor.js';
+import { sendfileBinding } from './zero-copy.js';
 import { unauthenticatedExposure } from './exposure-warning.js';
 
 export class Listeners {
@@ -81,8 +82,17 @@ export class Listeners {
     if (warning !== null) this.log.warn({ listener: l.name, host: l.host || '0.0.0.0', port: l.port, securityProtocol: this.config.securityProtocol(l.name) }, warning);
   }
 
+  /** Says once at start how plaintext Fetch responses are sent (zero-copy.ts). */
+  private logFetchPath(): void {
+    if (!this.config.bool('runnel.fetch.zero.copy.enable')) return this.log.info('fetch responses: read + write (runnel.fetch.zero.copy.enable=false)');
+    const { binding, reason } = sendfileBinding();
+    if (binding) this.log.info({ binding: reason }, 'fetch responses: zero-copy sendfile on plaintext listeners');
+    else this.log.info({ reason }, 'fetch responses: read + write (zero-copy sendfile binding unavailable)');
+  }
+
   /** Binds every configured listener; fails with BrokerStartError when one cannot be bound. */
   async open(): Promise<void> {
+    this.logFetchPath();
     const advertisedCfg = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
       this.tlsAcceptor(l.name);

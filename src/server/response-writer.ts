@@ -11,12 +11,18 @@
  * 256 KiB buffer per piece plus stream machinery: ~14% of the broker's CPU in GC at 300 MB/s of
  * fetches; see bench/RESULTS.md, "Data path".)
  *
+ * Zero copy (plaintext sockets with the native binding; zero-copy.ts): a response that is mostly
+ * file bytes is sent whole by sendfile(2) in one native job instead — after Node's queued writes
+ * on the socket are flushed, and with nothing else written until it is done (responses are
+ * serialised here anyway).
+ *
  * `unsentBytes()` is what the connection uses for write backpressure: encoded bytes queued here
- * plus what the socket has not handed to the kernel yet.
+ * plus what the socket has not handed to the kernel yet, plus what a zero-copy send has left.
  */
 import { read as fsRead } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { FileSlice } from '../../protocol/primitives.js';
+import { sendResponseZeroCopy, type ZeroCopySocket } from './zero-copy.js';
 
 export type Chunk = Buffer | FileSlice;
 
@@ -71,20 +77,32 @@ function bufferBytes(chunks: Chunk[]): number {
   return n;
 }
 
+function fileBytes(chunks: Chunk[]): number {
+  let n = 0;
+  for (const c of chunks) if (!Buffer.isBuffer(c)) n += c.length;
+  return n;
+}
+
+const EMPTY = Buffer.alloc(0);
+
 export class ResponseWriter {
   private readonly queue: Chunk[][] = [];
   /** Bytes of the buffers in `queue` (file slices are not in memory until read). */
   private queuedBytes = 0;
   private busy = false;
+  /** Bytes of the response being sent by zero copy that the kernel has not taken yet. */
+  private zeroCopyUnsent = 0;
 
   /**
    * @param onError the response could not be written (a failed read): the connection closes.
    * @param onWritten a queued response has been handed to the socket (unsent bytes went down).
+   * @param zeroCopy send responses that are mostly file bytes with sendfile; null: read + write.
    */
   constructor(
     private readonly socket: Socket,
     private readonly onError: (err: Error) => void,
     private readonly onWritten: () => void,
+    private readonly zeroCopy: ZeroCopySocket | null = null,
   ) {}
 
   send(chunks: Chunk[]): void {
@@ -114,7 +132,7 @@ export class ResponseWriter {
 
   /** Response bytes in memory that the client has not received: queued here or in the socket. */
   unsentBytes(): number {
-    return this.queuedBytes + this.socket.writableLength;
+    return this.queuedBytes + this.socket.writableLength + this.zeroCopyUnsent;
   }
 
   private async drain(): Promise<void> {
@@ -137,6 +155,11 @@ export class ResponseWriter {
   }
 
   private async writeResponse(chunks: Chunk[]): Promise<void> {
+    // Mostly file bytes (a Fetch with records): the kernel sends them from the page cache.
+    if (this.zeroCopy !== null) {
+      const files = fileBytes(chunks);
+      if (files > 0 && files >= bufferBytes(chunks)) return this.writeZeroCopy(this.zeroCopy, chunks, files);
+    }
     // Small reads run ahead of the write position within the window; written in order below.
     const reads: Array<Promise<Buffer> | null> = new Array<Promise<Buffer> | null>(chunks.length).fill(null);
     let ahead = 0;
@@ -178,6 +201,39 @@ export class ResponseWriter {
       for (const c of chunks) if (!Buffer.isBuffer(c)) c.release?.();
     }
   }
+  /** Sends a whole response with sendfile (zero-copy.ts), once Node's own queued writes are in the kernel. */
+  private async writeZeroCopy(zc: ZeroCopySocket, chunks: Chunk[], files: number): Promise<void> {
+    try {
+      await this.flushSocket();
+      if (this.socket.destroyed) return;
+      this.zeroCopyUnsent = files + bufferBytes(chunks);
+      await sendResponseZeroCopy(zc.binding, this.socket, zc.fd, chunks, (n) => {
+        this.zeroCopyUnsent -= n;
+        this.onWritten(); // progress: the connection is not idle
+      });
+    } finally {
+      this.zeroCopyUnsent = 0;
+      for (const c of chunks) if (!Buffer.isBuffer(c)) c.release?.();
+    }
+  }
+
+  /**
+   * Waits until the socket has handed every byte written to it to the kernel (libuv's write queue
+   * is empty): an empty write's callback runs after all earlier writes completed, in order.
+   */
+  private async flushSocket(): Promise<void> {
+    while (this.socket.writableLength > 0 && !this.socket.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.socket.off('close', done);
+          resolve();
+        };
+        this.socket.once('close', done);
+        this.socket.write(EMPTY, done);
+      });
+    }
+  }
+
   /** Copies a large slice to the socket through pooled buffers, reading ahead while writing. */
   private async pipeSlice(s: FileSlice): Promise<void> {
     const end = s.position + s.length;
