@@ -51,6 +51,7 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   49: ['AlterClientQuotas', 0, 1, 1],
   50: ['DescribeUserScramCredentials', 0, 0, 0],
   51: ['AlterUserScramCredentials', 0, 0, 0],
+  57: ['UpdateFeatures', 0, 2, 0],
   60: ['DescribeCluster', 0, 1, 0],
   61: ['DescribeProducers', 0, 0, 0],
   65: ['DescribeTransactions', 0, 0, 0],
