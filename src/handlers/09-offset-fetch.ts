@@ -1,5 +1,5 @@
 /**
- * OffsetFetch (key 9), versions 1-9.
+ * OffsetFetch (key 9), versions 1-10.
  *
  * A group's committed offsets: for the requested partitions (offset -1 and empty metadata where
  * nothing is committed, including unknown topics), or for every partition with a commit when the
@@ -9,7 +9,9 @@
  *
  * Version notes: v0 (ZooKeeper offsets) is not served. v2 top-level error and null = all topics,
  * v3 throttle, v5 leader epoch, v6 flexible, v7 requireStable, v8 several groups per request,
- * v9 member id/epoch (KIP-848; ignored for classic groups).
+ * v9 member id/epoch (KIP-848; ignored for classic groups), v10 topics by id (KIP-516;
+ * topic-ids.ts): a requested id no topic has is answered UNKNOWN_TOPIC_ID (offset -1), and "all
+ * topics" lists the topics by their current id, leaving out offsets of topics that no longer exist.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group
  * (GROUP_AUTHORIZATION_FAILED), DESCRIBE on each topic (requested: TOPIC_AUTHORIZATION_FAILED;
@@ -29,6 +31,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchedOffset, GroupsPort } from '../groups/port.js';
 import { defineHandler, type RequestContext } from './types.js';
 import { AclOperation, canGroup, topicDecisions } from './authz.js';
+import { resolveTopicIds } from './topic-ids.js';
 
 /**
  * Fetched offsets by topic: for requested partitions one entry per topic entry of the request (a
@@ -69,7 +72,7 @@ function fetchGroup(ctx: RequestContext, groups: GroupsPort, groupId: string, to
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   key: 9,
   minVersion: 1,
-  maxVersion: 9,
+  maxVersion: 10,
   handle(ctx, req) {
     const v = ctx.version;
     const groups = ctx.groups;
@@ -78,14 +81,23 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
       return newOffsetFetchResponse({
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
+          // v10: topic ids resolved to names once per topic entry (unknown: UNKNOWN_TOPIC_ID below).
+          const unknownIds = v >= 10 && g.topics !== null ? resolveTopicIds(ctx, g.topics) : null;
           const r = fetchGroup(ctx, groups, g.groupId, g.topics, requireStable);
+          let topics = byTopic(r.offsets, r.errorCode === ErrorCode.NONE ? g.topics : null).map(([name, list], i) => ({
+            name,
+            topicId: v < 10 ? null : g.topics !== null && r.errorCode === ErrorCode.NONE ? g.topics[i]!.topicId : (ctx.topics.get(name)?.id ?? null),
+            list: unknownIds?.has(g.topics![i]!) ? list.map((o) => ({ ...o, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNKNOWN_TOPIC_ID })) : list,
+          }));
+          if (v >= 10) topics = topics.filter((t) => t.topicId !== null); // "all": a deleted topic has no id
           return newOffsetFetchResponseGroup({
             groupId: g.groupId,
             errorCode: r.errorCode,
             // A group error comes with no offsets, hence no topics.
-            topics: byTopic(r.offsets, r.errorCode === ErrorCode.NONE ? g.topics : null).map(([name, list]) =>
+            topics: topics.map(({ name, topicId, list }) =>
               newOffsetFetchResponseGroupTopic({
                 name,
+                topicId: topicId ?? undefined,
                 partitions: list.map((o) =>
                   newOffsetFetchResponseGroupPartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
                 ),

@@ -8,13 +8,13 @@ import { API_CODECS } from '../../../protocol/generated/index.js';
 
 // key: [name, min, max, first flexible version or -1]
 const CATALOG: Record<number, [string, number, number, number]> = {
-  0: ['Produce', 0, 11, 9],
-  1: ['Fetch', 0, 12, 12],
-  2: ['ListOffsets', 0, 7, 6],
-  3: ['Metadata', 0, 12, 9],
-  8: ['OffsetCommit', 0, 9, 8],
-  9: ['OffsetFetch', 0, 9, 6],
-  10: ['FindCoordinator', 0, 4, 3],
+  0: ['Produce', 0, 13, 9],
+  1: ['Fetch', 0, 18, 12],
+  2: ['ListOffsets', 0, 11, 6],
+  3: ['Metadata', 0, 13, 9],
+  8: ['OffsetCommit', 0, 10, 8],
+  9: ['OffsetFetch', 0, 10, 6],
+  10: ['FindCoordinator', 0, 6, 3],
   11: ['JoinGroup', 0, 9, 6],
   12: ['Heartbeat', 0, 4, 4],
   13: ['LeaveGroup', 0, 5, 4],
@@ -52,10 +52,10 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   50: ['DescribeUserScramCredentials', 0, 0, 0],
   51: ['AlterUserScramCredentials', 0, 0, 0],
   57: ['UpdateFeatures', 0, 2, 0],
-  60: ['DescribeCluster', 0, 1, 0],
+  60: ['DescribeCluster', 0, 2, 0],
   61: ['DescribeProducers', 0, 0, 0],
   65: ['DescribeTransactions', 0, 0, 0],
-  66: ['ListTransactions', 0, 1, 0],
+  66: ['ListTransactions', 0, 2, 0],
   75: ['DescribeTopicPartitions', 0, 0, 0],
 };
 
