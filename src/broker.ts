@@ -27,7 +27,8 @@ import { decompress } from '../protocol/records/compression.js';
 import type { CompressionType } from '../protocol/records/batch.js';
 import { GroupService, startGroupCoordinator, type GroupCoordinator } from './groups/index.js';
 import { Metrics } from './metrics.js';
-import { AdminHttpServer, adminListener, ADMIN_LISTENER_KEY } from './admin-http/server.js';
+import type { AdminHttpServer } from './admin-http/server.js';
+import { startAdminEndpoint } from './admin-http/start.js';
 import type { BrokerStatus, Lifecycle } from './admin-http/status.js';
 import { ProducerStateManager } from './txn/producer-state-manager.js';
 import { ProducerIdAllocator } from './txn/producer-ids.js';
@@ -58,13 +59,11 @@ import { AllowAll, type Authorizer } from './security/authorizer.js';
 import { openAuthorizer } from './security/open-authorizer.js';
 import { EtcdScramStore, FileScramStore, type ScramStore } from './security/sasl/scram-store.js';
 import { SaslService } from './security/sasl/sasl-service.js';
-import { httpExposureWarning } from './security/http-security.js';
 import { startTransportSecurity, withProbeSecurity, type TransportSecurity } from './broker-security.js';
 import { BrokerStartError } from './errors.js';
 import { startQuotas, type BrokerQuotas } from './quotas/start.js';
-import { supportedFeatures, type SupportedRange } from './features/definitions.js';
-import { FeatureLevels, IncompatibleFeaturesError } from './features/feature-levels.js';
-import { EtcdFeatureStore, FileFeatureStore } from './features/stores.js';
+import { openFeatureLevels, registrationRanges } from './features/start.js';
+import type { FeatureLevels } from './features/feature-levels.js';
 
 export type { ListenerAddress };
 
@@ -198,7 +197,7 @@ export class Broker implements BrokerStatus {
     // TLS material first (the admin port may serve HTTPS): bad material fails startup with the key to fix.
     this.transport = await startTransportSecurity(this.config, this.log, (fn) => this.onStop(fn));
     // Admin HTTP first: /health answers and /ready says 503 while storage recovers.
-    await this.startAdminHttp();
+    this.adminHttp = await startAdminEndpoint(this, this.config, this.transport.http, this.log);
     this.releaseLock = await lockDataDir(this.dataDir);
     const cluster = await this.joinCluster();
     // Shared by the produce path, the follower fetchers and the transaction coordinator, which all
@@ -214,7 +213,7 @@ export class Broker implements BrokerStatus {
     // Dynamic broker overrides first: they feed the storage defaults below.
     this.topics = new TopicManager(store, this.config, this.log, this.nodeId, clusterTopics);
     this.topics.loadBrokerConfigs();
-    this.features = await this.openFeatures(store, cluster);
+    this.features = await openFeatureLevels(this.nodeId, this.config, store, cluster, this.log);
     this.topics.onChange((event, topic) => event === 'deleted' && this.metrics.topicDeleted(topic.name));
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
@@ -344,26 +343,6 @@ export class Broker implements BrokerStatus {
    * recorded on first start), and loads the metadata image; the node port answers from it from now
    * on. Null on a single node (etcd3 is never loaded then).
    */
-  /** The feature levels, a new cluster's bootstrapped; levels this build cannot run at stop the start. */
-  private async openFeatures(store: TopicStore, cluster: ClusterMode | null): Promise<FeatureLevels> {
-    const supported = supportedFeatures(this.config.bool('unstable.feature.versions.enable'));
-    const featureStore = cluster
-      ? new EtcdFeatureStore(cluster.store, () => cluster.current(), (revision, ms) => cluster.imageAt(revision, ms), cluster.settings.requestTimeoutMs)
-      : new FileFeatureStore(store);
-    try {
-      return await FeatureLevels.open({
-        nodeId: this.nodeId,
-        store: featureStore,
-        supported,
-        brokers: cluster ? () => brokerFeatureRanges(cluster.current().brokers) : undefined,
-        log: this.log.child({ component: 'features' }),
-      });
-    } catch (err) {
-      if (err instanceof IncompatibleFeaturesError) throw new BrokerStartError(err.message);
-      throw err;
-    }
-  }
-
   private async joinCluster(): Promise<ClusterMode | null> {
     const base = clusterSettings(this.config);
     if (!base) return null;
@@ -481,7 +460,7 @@ export class Broker implements BrokerStatus {
     await cluster.register(
       this.localNode.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: protocols.get(a.name) ?? 'PLAINTEXT' })),
       registryUrlForOthers(this.schemaRegistry.url, this.config, this.advertised),
-      Object.fromEntries([...this.features.supported()].map(([name, r]) => [name, [r.min, r.max]])),
+      registrationRanges(this.features),
     );
     this.replicas.setFenced(false);
     await cluster.reapply();
@@ -507,23 +486,6 @@ export class Broker implements BrokerStatus {
       clientQuotas: this.quotas!.port,
       features: this.features,
     };
-  }
-
-  private async startAdminHttp(): Promise<void> {
-    const l = adminListener(this.config);
-    if (!l) return;
-    const server = new AdminHttpServer(this, this.transport.http, this.config.bool('runnel.admin.ssl.enabled'));
-    const exposed = httpExposureWarning('the admin endpoint (/metrics)', l.host, this.transport.http);
-    if (exposed !== null) this.log.warn({ host: l.host, port: l.port }, exposed);
-    try {
-      await server.listen(l.host, l.port);
-      this.adminHttp = server;
-    } catch (e) {
-      const where = `${l.host}:${l.port}`;
-      const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (e as Error).message;
-      if (l.explicit) throw new BrokerStartError(`Admin HTTP endpoint cannot bind ${where} (${ADMIN_LISTENER_KEY}): ${why}`);
-      this.log.warn({ listener: where }, `admin HTTP endpoint (metrics, health) not started: ${why}; set ${ADMIN_LISTENER_KEY} to another host:port, or none`);
-    }
   }
 
   /** Open connections per listener name (metrics). */
@@ -577,11 +539,4 @@ export class Broker implements BrokerStatus {
     this.lifecycle = 'stopped';
     this.log.info({ shutdownMs: Math.round(performance.now() - t0) }, 'broker stopped');
   }
-}
-
-/** Each registered broker's supported feature ranges (a broker registered without them supports none). */
-function brokerFeatureRanges(brokers: ReadonlyMap<number, { features?: Record<string, [number, number]> }>): Map<number, Map<string, SupportedRange>> {
-  const out = new Map<number, Map<string, SupportedRange>>();
-  for (const [id, b] of brokers) out.set(id, new Map(Object.entries(b.features ?? {}).map(([name, [min, max]]) => [name, { min, max }])));
-  return out;
 }

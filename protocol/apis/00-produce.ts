@@ -1,17 +1,18 @@
 import { defineApi } from '../schema.js';
 
-/** Writes record batches to partitions. v3+ carries RecordBatch v2 and a transactional id. */
+/** Writes record batches to partitions. v3+ carries RecordBatch v2 and a transactional id; v12 is v11 from a KIP-890 (transaction.version 2) producer; v13 names topics by id. */
 export default defineApi({
   key: 0,
   name: 'Produce',
-  versions: '0-12',
+  versions: '0-13',
   flexible: '9+',
   request: {
     transactionalId: ['string', '3+', { nullable: '3+', default: null, about: 'Null unless the producer is transactional.' }],
     acks: ['int16', '0+', { about: '0: no acknowledgement, 1: the leader, -1: the full ISR.' }],
     timeoutMs: ['int32', '0+', { about: 'How long to wait for the acknowledgements, in ms.' }],
     topicData: ['[]Topic', '0+', {
-      name: ['string', '0+'],
+      name: ['string', '0-12'],
+      topicId: ['uuid', '13+', { about: 'v13+ names the topic by its id (KIP-516).' }],
       partitionData: ['[]Partition', '0+', {
         index: ['int32', '0+'],
         records: ['records', '0+', { nullable: '0+' }],
@@ -20,7 +21,8 @@ export default defineApi({
   },
   response: {
     responses: ['[]Topic', '0+', {
-      name: ['string', '0+'],
+      name: ['string', '0-12'],
+      topicId: ['uuid', '13+'],
       partitionResponses: ['[]Partition', '0+', {
         index: ['int32', '0+'],
         errorCode: ['int16', '0+'],

@@ -4,7 +4,7 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 1,
   name: 'Fetch',
-  versions: '0-13',
+  versions: '0-18',
   flexible: '12+',
   request: {
     clusterId: ['string', '12+', { nullable: '12+', default: null, tag: 0, tagged: '12+' }],
@@ -25,6 +25,8 @@ export default defineApi({
         lastFetchedEpoch: ['int32', '12+', { default: -1 }],
         logStartOffset: ['int64', '5+', { default: -1, about: 'Only sent by followers.' }],
         partitionMaxBytes: ['int32', '0+'],
+        replicaDirectoryId: ['uuid', '17+', { tag: 0, tagged: '17+', about: 'The follower\'s log directory (KIP-853).' }],
+        highWatermark: ['int64', '18+', { tag: 1, tagged: '18+', default: 9223372036854775807, about: 'The follower\'s high watermark (KIP-1166).' }],
       }],
     }],
     forgottenTopicsData: ['[]ForgottenTopic', '7+', {
@@ -33,6 +35,10 @@ export default defineApi({
       partitions: ['[]int32', '7+'],
     }, { about: 'Partitions an incremental fetch session drops.' }],
     rackId: ['string', '11+', { default: '' }],
+    replicaState: ['ReplicaState', '15+', {
+      replicaId: ['int32', '15+', { default: -1 }],
+      replicaEpoch: ['int64', '15+', { default: -1 }],
+    }, { tag: 1, tagged: '15+', about: 'v15+: the fetching replica (replaces replicaId; KIP-903).' }],
   },
   response: {
     throttleTimeMs: ['int32', '1+'],
@@ -67,5 +73,11 @@ export default defineApi({
         records: ['records', '0+', { nullable: '0+' }],
       }],
     }],
+    nodeEndpoints: ['[]NodeEndpoint', '16+', {
+      nodeId: ['int32', '16+'],
+      host: ['string', '16+'],
+      port: ['int32', '16+'],
+      rack: ['string', '16+', { nullable: '16+', default: null }],
+    }, { tag: 0, tagged: '16+', about: 'Endpoints of the leaders named in currentLeader (KIP-951).' }],
   },
 });

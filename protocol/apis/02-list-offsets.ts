@@ -1,10 +1,10 @@
 import { defineApi } from '../schema.js';
 
-/** Offsets by timestamp (-1 latest, -2 earliest, -3 max timestamp from v7). */
+/** Offsets by timestamp (-1 latest, -2 earliest, -3 max timestamp v7+, -4 earliest local v8+, -5 latest tiered v9+, -6 earliest pending upload v11+). */
 export default defineApi({
   key: 2,
   name: 'ListOffsets',
-  versions: '0-7',
+  versions: '0-11',
   flexible: '6+',
   request: {
     replicaId: ['int32', '0+', { about: 'The requesting broker, or -1 for a consumer.' }],
@@ -18,6 +18,7 @@ export default defineApi({
         maxNumOffsets: ['int32', '0', { default: 1 }],
       }],
     }],
+    timeoutMs: ['int32', '10+', { default: 0, about: 'How long a tiered-storage lookup may take (KIP-1075).' }],
   },
   response: {
     throttleTimeMs: ['int32', '2+'],

@@ -4,7 +4,7 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 3,
   name: 'Metadata',
-  versions: '0-12',
+  versions: '0-13',
   flexible: '9+',
   request: {
     topics: ['[]Topic', '0+', {
@@ -42,5 +42,6 @@ export default defineApi({
       topicAuthorizedOperations: ['int32', '8+', { default: -2147483648 }],
     }],
     clusterAuthorizedOperations: ['int32', '8-10', { default: -2147483648 }],
+    errorCode: ['int16', '13+', { default: 0, about: 'v13+: a top-level error (KIP-1102: REBOOTSTRAP_REQUIRED).' }],
   },
 });

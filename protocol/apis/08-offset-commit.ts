@@ -4,7 +4,7 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 8,
   name: 'OffsetCommit',
-  versions: '0-9',
+  versions: '0-10',
   flexible: '8+',
   request: {
     groupId: ['string', '0+'],
@@ -13,7 +13,8 @@ export default defineApi({
     groupInstanceId: ['string', '7+', { nullable: '7+', default: null }],
     retentionTimeMs: ['int64', '2-4', { default: -1 }],
     topics: ['[]Topic', '0+', {
-      name: ['string', '0+'],
+      name: ['string', '0-9'],
+      topicId: ['uuid', '10+'],
       partitions: ['[]Partition', '0+', {
         partitionIndex: ['int32', '0+'],
         committedOffset: ['int64', '0+'],
@@ -26,7 +27,8 @@ export default defineApi({
   response: {
     throttleTimeMs: ['int32', '3+'],
     topics: ['[]Topic', '0+', {
-      name: ['string', '0+'],
+      name: ['string', '0-9'],
+      topicId: ['uuid', '10+'],
       partitions: ['[]Partition', '0+', {
         partitionIndex: ['int32', '0+'],
         errorCode: ['int16', '0+'],

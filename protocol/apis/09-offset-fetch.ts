@@ -4,7 +4,7 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 9,
   name: 'OffsetFetch',
-  versions: '0-9',
+  versions: '0-10',
   flexible: '6+',
   request: {
     groupId: ['string', '0-7'],
@@ -17,7 +17,8 @@ export default defineApi({
       memberId: ['string', '9+', { nullable: '9+', default: null }],
       memberEpoch: ['int32', '9+', { default: -1 }],
       topics: ['[]GroupTopic', '8+', {
-        name: ['string', '8+'],
+        name: ['string', '8-9'],
+        topicId: ['uuid', '10+'],
         partitionIndexes: ['[]int32', '8+'],
       }, { nullable: '8+' }],
     }],
@@ -39,7 +40,8 @@ export default defineApi({
     groups: ['[]Group', '8+', {
       groupId: ['string', '8+'],
       topics: ['[]GroupTopic', '8+', {
-        name: ['string', '8+'],
+        name: ['string', '8-9'],
+        topicId: ['uuid', '10+'],
         partitions: ['[]GroupPartition', '8+', {
           partitionIndex: ['int32', '8+'],
           committedOffset: ['int64', '8+'],

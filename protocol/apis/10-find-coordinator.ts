@@ -1,10 +1,10 @@
 import { defineApi } from '../schema.js';
 
-/** The coordinator broker of a group (keyType 0) or transactional id (keyType 1); v4 batches keys. */
+/** The coordinator broker of a group (keyType 0), transactional id (1) or share partition (2, v6+); v4 batches keys. */
 export default defineApi({
   key: 10,
   name: 'FindCoordinator',
-  versions: '0-4',
+  versions: '0-6',
   flexible: '3+',
   request: {
     key: ['string', '0-3'],

@@ -4,11 +4,12 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 60,
   name: 'DescribeCluster',
-  versions: '0-1',
+  versions: '0-2',
   flexible: '0+',
   request: {
     includeClusterAuthorizedOperations: ['bool', '0+'],
     endpointType: ['int8', '1+', { default: 1, about: '1: brokers, 2: controllers.' }],
+    includeFencedBrokers: ['bool', '2+', { default: false }],
   },
   response: {
     throttleTimeMs: ['int32', '0+'],
@@ -22,6 +23,7 @@ export default defineApi({
       host: ['string', '0+'],
       port: ['int32', '0+'],
       rack: ['string', '0+', { nullable: '0+', default: null }],
+      isFenced: ['bool', '2+', { default: false }],
     }],
     clusterAuthorizedOperations: ['int32', '0+', { default: -2147483648 }],
   },

@@ -4,12 +4,13 @@ import { defineApi } from '../schema.js';
 export default defineApi({
   key: 66,
   name: 'ListTransactions',
-  versions: '0-1',
+  versions: '0-2',
   flexible: '0+',
   request: {
     stateFilters: ['[]string', '0+'],
     producerIdFilters: ['[]int64', '0+'],
     durationFilter: ['int64', '1+', { default: -1, about: 'Only transactions running longer than this many ms; < 0 for all.' }],
+    transactionalIdPattern: ['string', '2+', { nullable: '2+', default: null, about: 'Only transactional ids this regular expression matches (KIP-1152).' }],
   },
   response: {
     throttleTimeMs: ['int32', '0+'],

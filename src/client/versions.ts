@@ -6,6 +6,7 @@
 export const CLIENT_MAX_VERSIONS: Readonly<Record<number, number>> = {
   0: 11, // Produce: v12+ is for the transactions v2 protocol, v13 addresses topics by id
   1: 12, // Fetch: v13+ addresses topics by id
+  8: 9, // OffsetCommit: v10 addresses topics by id
   9: 7, // OffsetFetch: v8+ batches several groups in one request
   10: 4, // FindCoordinator: v4 batches keys (handled)
 };

@@ -27,9 +27,10 @@ import {
   decodeControllerCandidate,
   decodePartitionState,
   decodeTopicRecord,
+  type StoredFeatures,
+  decodeStoredFeatures,
   parseClusterKey,
 } from './records.js';
-import { type StoredFeatures, decodeStoredFeatures } from '../features/finalized.js';
 
 export interface BrokerImage extends BrokerRegistration {
   shuttingDown: boolean;

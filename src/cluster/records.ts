@@ -230,3 +230,29 @@ export function decodeControllerCandidate(value: Buffer): number | null {
   const v = parseJson(value);
   return isObject(v) && isId(v.brokerId) && v.brokerId >= 0 ? v.brokerId : null;
 }
+
+/**
+ * The finalized feature levels as stored (src/features/): under the key `features` here, and in a
+ * single node's runnel-metadata.json with a counter epoch (the etcd key's mod revision is the
+ * epoch here): `{ "epoch": 3, "levels": { "metadata.version": 33 } }`.
+ */
+export interface StoredFeatures {
+  epoch?: number;
+  levels: Record<string, number>;
+}
+
+const isLevel = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0x7fff;
+
+/** The stored object, or null when it is not one (another version, a hand edit). */
+export function decodeStoredFeatures(v: unknown): StoredFeatures | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  if (o.epoch !== undefined && !(Number.isSafeInteger(o.epoch) && (o.epoch as number) >= 0)) return null;
+  if (typeof o.levels !== 'object' || o.levels === null || Array.isArray(o.levels)) return null;
+  const levels: Record<string, number> = {};
+  for (const [name, level] of Object.entries(o.levels as Record<string, unknown>)) {
+    if (!isLevel(level)) return null;
+    if (level > 0) levels[name] = level;
+  }
+  return o.epoch === undefined ? { levels } : { epoch: o.epoch as number, levels };
+}

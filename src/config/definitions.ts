@@ -105,6 +105,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'auto.create.topics.enable', type: 'boolean', default: true, doc: 'Create unknown topics when a client asks for their metadata.' },
   { name: 'delete.topic.enable', type: 'boolean', default: true, doc: 'Allow DeleteTopics.' },
   {
+    name: 'runnel.transactional.id.pattern.max.length',
+    type: 'int',
+    default: 1024,
+    doc: 'Longest transactional id pattern ListTransactions v2 accepts (KIP-1152); longer patterns are INVALID_REGULAR_EXPRESSION. Patterns run on a linear-time engine, so this bounds compile time and memory.',
+    validate: atLeast(1),
+  },
+  {
     name: 'unstable.feature.versions.enable',
     type: 'boolean',
     default: false,

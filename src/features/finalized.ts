@@ -8,33 +8,15 @@
  * revision in a cluster — the same on every broker for the same state.
  */
 
+import type { StoredFeatures } from '../cluster/records.js';
+
+export { type StoredFeatures, decodeStoredFeatures } from '../cluster/records.js';
+
 export interface FinalizedFeatures {
   /** >= 0; -1 only before the first state is known. */
   readonly epoch: number;
   /** Finalized level by feature name; a feature not listed is at level 0. */
   readonly levels: ReadonlyMap<string, number>;
-}
-
-/** The stored form: `{ "epoch": 3, "levels": { "metadata.version": 33 } }` (the epoch only on a single node). */
-export interface StoredFeatures {
-  epoch?: number;
-  levels: Record<string, number>;
-}
-
-const LEVEL = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0x7fff;
-
-/** The stored object, or null when it is not one (another version, a hand edit). */
-export function decodeStoredFeatures(v: unknown): StoredFeatures | null {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
-  if (o.epoch !== undefined && !(Number.isSafeInteger(o.epoch) && (o.epoch as number) >= 0)) return null;
-  if (typeof o.levels !== 'object' || o.levels === null || Array.isArray(o.levels)) return null;
-  const levels: Record<string, number> = {};
-  for (const [name, level] of Object.entries(o.levels as Record<string, unknown>)) {
-    if (!LEVEL(level)) return null;
-    if (level > 0) levels[name] = level;
-  }
-  return o.epoch === undefined ? { levels } : { epoch: o.epoch as number, levels };
 }
 
 export function storedFeatures(levels: ReadonlyMap<string, number>, epoch?: number): StoredFeatures {

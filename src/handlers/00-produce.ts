@@ -1,7 +1,7 @@
 /**
- * Produce (key 0), versions 0-12 (v0-v2 with message format v0/v1 are converted on the way in; v12,
+ * Produce (key 0), versions 0-13 (v0-v2 with message format v0/v1 are converted on the way in; v12,
  * KIP-890: the same as v11 on the wire; a transactional batch adds its partition to the
- * transaction, stages/append.ts).
+ * transaction, stages/append.ts; v13 names topics by id).
  *
  * Every partition's batch goes through the produce pipeline (src/produce/pipeline.ts), which holds
  * the stages and their order; this handler decodes, builds one ProducedBatch per partition, runs
@@ -42,7 +42,11 @@
  * refused with NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH names the leader and epoch the cluster
  * has (ctx.node.partitionState; a single node never refuses so), and the response lists those
  * leaders' endpoints on the client's listener, so the client retries there without a Metadata
- * round trip (leader-hints.ts).
+ * round trip (leader-hints.ts). v12 is v11 sent by a KIP-890 (transaction.version 2) producer:
+ * served as v11 — transactional batches still need their partition added (INVALID_TXN_STATE)
+ * until transactions v2 is served. v13 names topics by id (KIP-516): each topic entry's id is
+ * resolved once (a map read; topic-ids.ts), an unknown id is UNKNOWN_TOPIC_ID for its partitions,
+ * and the response names topics by id.
  *
  * The partition-level half (leadership, min.insync.replicas against the ISR, the leader epoch
  * stamped into the batch, what acks wait for) is the Partition's (src/replica/partition.ts).
@@ -65,17 +69,19 @@ import { runPipeline } from '../produce/pipeline.js';
 import { whenAnswered } from '../produce/stages/acks.js';
 import { defineHandler, type RequestContext } from './types.js';
 import { LeaderHints } from './leader-hints.js';
+import { resolveTopicIds } from './topic-ids.js';
 
 export default defineHandler<ProduceRequest, ProduceResponse>({
   key: 0,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   pipelinable: true,
   handle(ctx, req) {
     const scope = new ProduceScope(ctx, ctx.version, req);
     const batches: ProducedBatch[] = [];
+    const unknownIds = ctx.version >= 13 ? resolveTopicIds(ctx, req.topicData) : null;
     for (const t of req.topicData) {
-      const topic = scope.topic(t.name);
+      const topic = unknownIds?.has(t) ? scope.unknownTopicId(t.topicId) : scope.topic(t.name, t.topicId);
       for (const p of t.partitionData) {
         const b = new ProducedBatch(topic, p.index, p.records as Buffer | null);
         runPipeline(scope, b);
@@ -98,6 +104,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
       responses: req.topicData.map((t) =>
         newProduceResponseTopic({
           name: t.name,
+          topicId: t.topicId,
           partitionResponses: t.partitionData.map((p) => newProduceResponsePartition({ index: p.index, errorCode: code, baseOffset: -1, errorMessage: message })),
         }),
       ),
@@ -106,13 +113,16 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
 });
 
 function response(ctx: RequestContext, batches: readonly ProducedBatch[]): ProduceResponse {
-  const byTopic = new Map<string, ProduceResponsePartition[]>();
+  // By name; v13+ by request topic entry (an unknown id has no name; no per-batch key is built).
+  const byTopic = new Map<unknown, { name: string; id: Buffer; list: ProduceResponsePartition[] }>();
+  const byId = ctx.version >= 13;
   const hints = ctx.version >= 10 ? new LeaderHints(ctx) : null;
   for (const b of batches) {
     const topic = b.topic.name;
     if (b.failed) ctx.log.debug({ topic, partition: b.partition, error: errorName(b.errorCode), reason: b.errorMessage }, 'produce rejected');
-    let list = byTopic.get(topic);
-    if (!list) byTopic.set(topic, (list = []));
+    const key = byId ? b.topic : topic;
+    let list = byTopic.get(key)?.list;
+    if (!list) byTopic.set(key, { name: byId ? '' : topic, id: b.topic.id, list: (list = []) });
     list.push(
       newProduceResponsePartition({
         index: b.partition,
@@ -129,7 +139,7 @@ function response(ctx: RequestContext, batches: readonly ProducedBatch[]): Produ
     );
   }
   return newProduceResponse({
-    responses: [...byTopic].map(([name, partitionResponses]) => newProduceResponseTopic({ name, partitionResponses })),
+    responses: [...byTopic.values()].map(({ name, id, list }) => newProduceResponseTopic({ name, topicId: id, partitionResponses: list })),
     throttleTimeMs: 0,
     nodeEndpoints: hints?.endpoints().map((e) => newProduceResponseNodeEndpoint(e)) ?? [],
   });

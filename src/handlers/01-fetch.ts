@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), versions 0-13.
+ * Fetch (key 1), versions 0-18.
  *
  * For each partition: the record batches from the one holding fetch_offset, bounded by the high
  * watermark, partition_max_bytes and the request's max_bytes — except that the first partition
@@ -75,12 +75,18 @@
  * convert. v0-v2 have no request max_bytes (fetch.max.bytes bounds them) and get the v3+ rule for
  * an oversized first batch (a whole batch rather than a truncated one). v1 throttle time, v3
  * max_bytes, v4 isolation level, LSO and aborted transactions; v5 log start offset; v7
- * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible; v13
- * topics by id (KIP-516): each topic id is resolved to its topic once per request; a topic id this
- * broker does not know (never, or deleted: a re-created topic has a new id) answers its partitions
- * UNKNOWN_TOPIC_ID without reading (a request of unknown ids only at once), as Kafka does; the
- * response names topics by id. Clients that only
- * address topics by id from v13 on (@platformatic/kafka sends the id in v12's name field) need it.
+ * sessions; v9 current leader epoch; v11 rack id / preferred read replica; v12 flexible.
+ * v13 names topics by id (KIP-516): each topic entry's id is resolved to its name once per
+ * request (a map read; topic-ids.ts), an unknown id is UNKNOWN_TOPIC_ID for its partitions
+ * (watermarks -1; as Kafka resolves ids before the read, a request naming only unknown ids is
+ * answered at once while the known partitions of a mixed one long-poll as usual), and the response names topics by
+ * id. v14 may answer OFFSET_MOVED_TO_TIERED_STORAGE (never here: no remote storage). v15 moves
+ * the replica id into the tagged ReplicaState (KIP-903; its epoch is not checked: etcd fences
+ * brokers here). v16 adds KIP-951's leader hints: a partition refused with NOT_LEADER_OR_FOLLOWER
+ * or FENCED_LEADER_EPOCH names the leader the cluster has, and the response lists those leaders'
+ * endpoints (leader-hints.ts). v17's replica directory id and v18's follower high watermark are
+ * read and ignored (Runnel has one log directory; followers learn the high watermark from the
+ * leader's responses, and Runnel's own follower fetcher speaks v12).
  */
 import {
   newFetchResponse,
@@ -93,19 +99,22 @@ import {
   type FetchResponseTopic,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { EMPTY, ZERO_UUID } from '../../protocol/codec-support.js';
+import { EMPTY } from '../../protocol/codec-support.js';
 import type { FileSlice, RecordSlices } from '../../protocol/primitives.js';
 import { type FollowerFetchServing, NO_CURRENT_LEADER_EPOCH, type Partition } from '../data/partitions.js';
 import type { PartitionProducerState } from '../txn/producer-state.js';
 import { defineHandler, type RequestContext } from './types.js';
 import { AclOperation, canCluster, topicDecisions } from './authz.js';
+import { LeaderHints } from './leader-hints.js';
+import { resolveTopicIds } from './topic-ids.js';
 
 /** One partition of the request and what was last read from it. */
 interface PartitionRead {
+  /** The topic's name ('' for an unknown v13+ topic id). */
   topic: string;
-  /** v13+: the topic id the request named (the response names topics by it); else ZERO_UUID. */
+  /** The request's topic id (v13+; all zero before), echoed in the response. */
   topicId: Buffer;
-  /** v13+: the request's topic id is unknown here: answered UNKNOWN_TOPIC_ID, never read. */
+  /** A v13+ topic id no topic has: answered UNKNOWN_TOPIC_ID. */
   unknownId: boolean;
   /** The request's (last) entry for this partition. */
   req: FetchRequestPartition;
@@ -141,47 +150,60 @@ function currentLeaderEpochOf(p: FetchRequestPartition): number {
   return p.currentLeaderEpoch < 0 ? NO_CURRENT_LEADER_EPOCH : p.currentLeaderEpoch;
 }
 
+/** The fetching replica: v15+ carries it in the tagged ReplicaState, older versions in replica_id. */
+function replicaIdOf(ctx: RequestContext, req: FetchRequest): number {
+  return ctx.version >= 15 ? req.replicaState.replicaId : req.replicaId;
+}
+
 function limitsOf(ctx: RequestContext, req: FetchRequest): FetchLimits {
   const config = ctx.config;
+  const replicaId = replicaIdOf(ctx, req);
   // A consumer with a consumer_byte_rate gets at most what its quota allows over the window in one
   // response (Kafka's getMaxValueInQuotaWindow): a throttle time is capped, a response is not.
-  const quotaBytes = req.replicaId < 0 ? ctx.clientQuotas.fetchWindowBytes(ctx.conn.principal.name, ctx.header.clientId) : Infinity;
+  const quotaBytes = replicaId < 0 ? ctx.clientQuotas.fetchWindowBytes(ctx.conn.principal.name, ctx.header.clientId) : Infinity;
   const maxBytes = Math.min(req.maxBytes, config.int('fetch.max.bytes'), quotaBytes);
   return {
     readCommitted: req.isolationLevel === READ_COMMITTED,
-    replicaId: req.replicaId,
-    anyReplica: ctx.version >= 11 && req.replicaId < 0 && ctx.node.partitionState !== undefined,
+    replicaId,
+    anyReplica: ctx.version >= 11 && replicaId < 0 && ctx.node.partitionState !== undefined,
     maxBytes,
     minBytes: Math.min(req.minBytes, maxBytes),
     maxWaitMs: Math.min(Math.max(req.maxWaitMs, 0), config.int('runnel.fetch.max.wait.ms')),
   };
 }
 
-/** Each partition once, topics in first-seen order: a repeated partition keeps its place and takes the later entry. */
+/**
+ * Each partition once, topics in first-seen order: a repeated partition keeps its place and takes
+ * the later entry. v13+: topics are keyed by id, each id resolved to its name once.
+ */
 function distinctPartitions(ctx: RequestContext, req: FetchRequest): PartitionRead[] {
-  const byId = ctx.version >= 13;
-  // Keyed by name, or (v13+) by the id's hex: an unknown id has no name.
-  const byTopic = new Map<string, { topic: string; topicId: Buffer; unknownId: boolean; partitions: Map<number, FetchRequestPartition> }>();
+  const unknownIds = ctx.version >= 13 ? resolveTopicIdsOf(ctx, req) : null;
+  const byTopic = new Map<string, { topicId: Buffer; unknownId: boolean; partitions: Map<number, FetchRequestPartition> }>();
   for (const t of req.topics) {
-    const key = byId ? t.topicId.toString('hex') : t.topic;
+    const unknownId = unknownIds?.has(t) === true;
+    // Unknown ids have no name: keyed apart from every name (and from each other) by the id.
+    const key = unknownId ? `\u0000${t.topicId.toString('hex')}` : t.topic;
     let entry = byTopic.get(key);
-    if (!entry) {
-      const known = byId ? ctx.topics.byId(t.topicId) : undefined;
-      entry = { topic: byId ? (known?.name ?? '') : t.topic, topicId: byId ? t.topicId : ZERO_UUID, unknownId: byId && known === undefined, partitions: new Map() };
-      byTopic.set(key, entry);
-    }
+    if (!entry) byTopic.set(key, (entry = { topicId: t.topicId, unknownId, partitions: new Map() }));
     for (const p of t.partitions) entry.partitions.set(p.partition, p);
   }
   const reads: PartitionRead[] = [];
-  for (const { topic, topicId, unknownId, partitions } of byTopic.values()) {
+  for (const [key, { topicId, unknownId, partitions }] of byTopic) {
+    const topic = unknownId ? '' : key;
     for (const p of partitions.values()) {
       const res = newFetchResponsePartition({ partitionIndex: p.partition, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY });
-      const read: PartitionRead = { topic, topicId, unknownId, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null, recorded: false, throttledBy: null };
-      if (unknownId) failed(read, ErrorCode.UNKNOWN_TOPIC_ID);
-      reads.push(read);
+      reads.push({ topic, topicId, unknownId, req: p, res, slices: [], size: 0, waitFrom: null, cancelWait: null, recorded: false, throttledBy: null });
     }
   }
   return reads;
+}
+
+/** v13+ topic entries carry ids, not names: the generated request keeps the name in `topic`. */
+function resolveTopicIdsOf(ctx: RequestContext, req: FetchRequest): Set<unknown> | null {
+  const entries = req.topics.map((t) => ({ name: '', topicId: t.topicId, t }));
+  const unknown = resolveTopicIds(ctx, entries);
+  for (const e of entries) e.t.topic = e.name;
+  return unknown === null ? null : new Set([...unknown].map((e) => e.t));
 }
 
 /**
@@ -195,7 +217,8 @@ function authorizedReads(ctx: RequestContext, reads: PartitionRead[], replicaId:
   const allowed = replicaId >= 0 ? (canCluster(ctx, AclOperation.CLUSTER_ACTION) ? () => true : () => false) : topicDecisions(ctx, AclOperation.READ);
   const ok: PartitionRead[] = [];
   for (const r of reads) {
-    if (allowed(r.topic)) ok.push(r);
+    // An unknown topic id is answered UNKNOWN_TOPIC_ID whoever asks (as Kafka), by readPartition.
+    if (r.unknownId || allowed(r.topic)) ok.push(r);
     else {
       failed(r, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       // Kafka answers a refused partition with an empty list, not null (FetchResponse.partitionResponse).
@@ -231,6 +254,11 @@ async function readPartition(ctx: RequestContext, read: PartitionRead, limit: nu
   const res = read.res;
   release(read);
   read.waitFrom = null;
+  if (read.unknownId) {
+    failed(read, ErrorCode.UNKNOWN_TOPIC_ID);
+    res.abortedTransactions = []; // as Kafka answers an unknown topic id
+    return false; // no reason to answer early: handle() answers at once only when no id is known
+  }
   const log = ctx.partitions.get(read.topic, p.partition);
   if (!log) {
     res.errorCode = ctx.partitions.missingPartitionError?.(read.topic, p.partition) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -447,6 +475,8 @@ async function longPoll(ctx: RequestContext, reads: PartitionRead[], bytes: numb
 function respond(ctx: RequestContext, reads: PartitionRead[], fromFollower: boolean): FetchResponse {
   const responses: FetchResponseTopic[] = [];
   let topic: FetchResponseTopic | null = null;
+  let topicOf: PartitionRead | null = null;
+  const hints = ctx.version >= 16 ? new LeaderHints(ctx) : null;
   for (const r of reads) {
     if (r.size > 0) {
       const records: RecordSlices = { slices: r.slices, size: r.size };
@@ -454,17 +484,24 @@ function respond(ctx: RequestContext, reads: PartitionRead[], fromFollower: bool
       if (!fromFollower || !r.recorded) ctx.metrics.bytesOut(r.topic, r.size);
       r.throttledBy?.recordLeaderThrottledBytes(r.size);
     }
-    // Reads come grouped by topic (distinctPartitions); v13+ topics by id (an unknown id has no name).
-    if (topic === null || topic.topic !== r.topic || !topic.topicId.equals(r.topicId)) responses.push((topic = newFetchResponseTopic({ topic: r.topic, topicId: r.topicId, partitions: [] })));
+    if (hints !== null && r.res.errorCode !== ErrorCode.NONE) {
+      const hint = hints.forError(r.topic, r.req.partition, r.res.errorCode);
+      if (hint) r.res.currentLeader = { leaderId: hint.leaderId, leaderEpoch: hint.leaderEpoch };
+    }
+    // Reads come grouped by topic (distinctPartitions); v13+ names the topic by id only.
+    if (topic === null || topicOf!.topic !== r.topic || topicOf!.topicId !== r.topicId) {
+      responses.push((topic = newFetchResponseTopic({ topic: r.topic, topicId: r.topicId, partitions: [] })));
+      topicOf = r;
+    }
     topic.partitions.push(r.res);
   }
-  return newFetchResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses });
+  return newFetchResponse({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: hints?.endpoints() ?? [] });
 }
 
 export default defineHandler<FetchRequest, FetchResponse>({
   key: 1,
   minVersion: 0,
-  maxVersion: 13,
+  maxVersion: 18,
   async handle(ctx, req) {
     if (ctx.version >= 7) {
       if (req.sessionId !== 0) return newFetchResponse({ errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] });
@@ -473,13 +510,12 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const limits = limitsOf(ctx, req);
     const deadline = Date.now() + limits.maxWaitMs;
     const all = distinctPartitions(ctx, req);
-    const known = all.filter((r) => !r.unknownId);
-    const reads = authorizedReads(ctx, known, limits.replicaId);
+    const reads = authorizedReads(ctx, all, limits.replicaId);
     try {
       let bytes = 0;
-      // Kafka resolves topic ids before the read: a request of unknown ids only is answered at
-      // once, the known partitions of a mixed one long-poll as usual.
-      let answerNow = known.length === 0;
+      // Kafka resolves topic ids (and authorization) before the read: with nothing left to read
+      // it answers at once; the known partitions of a mixed request long-poll as usual.
+      let answerNow = !reads.some((r) => !r.unknownId);
       for (const read of reads) {
         if (await readPartition(ctx, read, Math.min(read.req.partitionMaxBytes, limits.maxBytes - bytes), bytes === 0, limits)) answerNow = true;
         bytes += read.size;

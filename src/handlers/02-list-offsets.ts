@@ -1,10 +1,14 @@
 /**
- * ListOffsets (key 2), versions 0-7.
+ * ListOffsets (key 2), versions 0-11.
  *
  * Per partition, by timestamp: -1 latest (the high watermark, or the last stable offset for
  * read_committed), -2 earliest (the log start offset), -3 the record with the largest timestamp
- * (v7; UNSUPPORTED_VERSION below, as for -4/-5, which need v8/v9, and other negative values); any
- * other value the first offset whose timestamp is at least that (time index), or -1 when none is.
+ * (v7+), -4 earliest local (v8+, KIP-405: the log start, as every log here is local), -5 latest
+ * tiered (v9+, KIP-1005) and -6 earliest pending upload (v11+, KIP-1023): offset, timestamp and
+ * epoch -1 with no error, as Kafka answers them for a log without remote storage (after the
+ * partition's own checks). A special timestamp below the version that introduced it, and any other
+ * negative value, is UNSUPPORTED_VERSION. Any other value the first offset whose timestamp is at
+ * least that (time index), or -1 when none is.
  * A partition named twice in one request is answered once, with INVALID_REQUEST (as Kafka does).
  *
  * The lookups are the Partition's (src/replica/partition.ts, Kafka's fetchOffsetForTimestamp): each
@@ -15,7 +19,8 @@
  * (replica id ≥ 0, or -2) the log end offset, as Kafka answers them.
  *
  * Version notes: v0 returns a list of offsets (old style); v1 single offset + timestamp; v2
- * isolation level; v4 leader epoch and current leader epoch; v6 flexible; v7 max timestamp.
+ * isolation level; v4 leader epoch and current leader epoch; v6 flexible; v7 max timestamp;
+ * v8-v11 the tiered-storage timestamps above, v10 a timeout for remote lookups (none here).
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on each topic
  * (TOPIC_AUTHORIZATION_FAILED).
@@ -36,6 +41,18 @@ import { AclOperation, topicDecisions } from './authz.js';
 /** The replica id consumers send; brokers send their node id, tools -2 (Kafka's DEBUGGING_REPLICA_ID). */
 const CONSUMER_REPLICA_ID = -1;
 const READ_COMMITTED = 1;
+/** KIP-405/1005/1023 timestamps (Kafka's ListOffsetsRequest constants). */
+const EARLIEST_LOCAL_TIMESTAMP = -4;
+const LATEST_TIERED_TIMESTAMP = -5;
+const EARLIEST_PENDING_UPLOAD_TIMESTAMP = -6;
+
+/** The first version that knows each special timestamp below -2. */
+const TIMESTAMP_SINCE: ReadonlyMap<number, number> = new Map([
+  [MAX_TIMESTAMP, 7],
+  [EARLIEST_LOCAL_TIMESTAMP, 8],
+  [LATEST_TIERED_TIMESTAMP, 9],
+  [EARLIEST_PENDING_UPLOAD_TIMESTAMP, 11],
+]);
 
 /**
  * Where LATEST ends and what a lookup may find (Kafka's lastFetchableOffset): for a consumer the
@@ -54,7 +71,7 @@ async function lastFetchableOffset(ctx: RequestContext, req: ListOffsetsRequest,
 export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
   key: 2,
   minVersion: 0,
-  maxVersion: 7,
+  maxVersion: 11,
   async handle(ctx, req) {
     const topics = [];
     // Authorization: DESCRIBE on each topic, asked once per topic (TOPIC_AUTHORIZATION_FAILED).
@@ -84,9 +101,9 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
           res.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           continue;
         }
-        // Special timestamps below -2 need the version that introduced them: -3 v7, -4 v8, -5 v9
-        // (we serve up to v7); any other negative value is unknown to every version.
-        if (p.timestamp < EARLIEST_TIMESTAMP && !(p.timestamp === MAX_TIMESTAMP && ctx.version >= 7)) {
+        // Special timestamps below -2 need the version that introduced them; any other negative
+        // value is unknown to every version.
+        if (p.timestamp < EARLIEST_TIMESTAMP && !(ctx.version >= (TIMESTAMP_SINCE.get(p.timestamp) ?? Infinity))) {
           res.errorCode = ErrorCode.UNSUPPORTED_VERSION;
           continue;
         }
@@ -96,8 +113,12 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
           continue;
         }
         try {
-          const found = await partition.fetchOffsetForTimestamp(p.timestamp, ctx.version >= 4 ? p.currentLeaderEpoch : NO_CURRENT_LEADER_EPOCH, await lastFetchableOffset(ctx, req, partition));
-          if (found) {
+          // No remote storage: the earliest local offset is the earliest; the tiered answers are
+          // "none", given once the partition's checks (leadership, epoch) passed.
+          const remote = p.timestamp === LATEST_TIERED_TIMESTAMP || p.timestamp === EARLIEST_PENDING_UPLOAD_TIMESTAMP;
+          const timestamp = p.timestamp === EARLIEST_LOCAL_TIMESTAMP || remote ? EARLIEST_TIMESTAMP : p.timestamp;
+          const found = await partition.fetchOffsetForTimestamp(timestamp, ctx.version >= 4 ? p.currentLeaderEpoch : NO_CURRENT_LEADER_EPOCH, await lastFetchableOffset(ctx, req, partition));
+          if (found && !remote) {
             res.offset = found.offset;
             res.timestamp = found.timestamp;
             res.leaderEpoch = found.leaderEpoch;

@@ -1,5 +1,5 @@
 /**
- * Metadata (key 3), versions 0-12.
+ * Metadata (key 3), versions 0-13.
  *
  * Brokers (at the addresses of the listener the client used), the cluster id, the controller and,
  * for the requested topics, every partition with leader, leader epoch, replicas, ISR and offline
@@ -17,7 +17,7 @@
  * Version notes: v0 — an empty topic list means all topics; v1+ — null means all, empty means none.
  * v1 rack/controller/internal, v2 cluster id, v3 throttle, v5 offline replicas, v7 leader epoch,
  * v8 authorized operations, v9 flexible, v10 topic ids (request topics may be named by id), v12
- * topic name nullable.
+ * topic name nullable, v13 a top-level error code (KIP-1102's REBOOTSTRAP_REQUIRED; always NONE here).
  *
  * Authorization (with an authorizer, Kafka's rules): DESCRIBE on each topic. "All topics" lists
  * only the topics the principal may describe (not audited: it is a listing); a named topic (or
@@ -216,7 +216,7 @@ function listedBrokers(ctx: RequestContext, topics: readonly MetadataResponseTop
 export default defineHandler<MetadataRequest, MetadataResponse>({
   key: 3,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   async handle(ctx, req) {
     const v = ctx.version;
     const includeOps = v >= 8 && req.includeTopicAuthorizedOperations;

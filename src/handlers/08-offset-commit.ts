@@ -1,5 +1,5 @@
 /**
- * OffsetCommit (key 8), versions 0-9.
+ * OffsetCommit (key 8), versions 0-10.
  *
  * Stores a group's committed offsets in __consumer_offsets and answers once they are durable.
  * Members commit with their generation (UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION /
@@ -16,7 +16,8 @@
  * as Kafka 2.1-2.8 did (value version 3, no expire timestamp). v2-v4 carry a retention time
  * (stored as an expire timestamp, value version 1, as Kafka). v3 throttle, v5 drops retention, v6
  * leader epoch, v7 group.instance.id, v8 flexible, v9 (KIP-848 member epoch) is the generation
- * for classic groups.
+ * for classic groups, v10 names topics by id (KIP-516; topic-ids.ts): an unknown id is
+ * UNKNOWN_TOPIC_ID for its partitions, and the response names topics by id.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): READ on the group
  * (GROUP_AUTHORIZATION_FAILED for every partition), then READ on each topic
@@ -32,20 +33,23 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canGroup, topicDecisions } from './authz.js';
+import { resolveTopicIds } from './topic-ids.js';
 
 export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   key: 8,
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 10,
   async handle(ctx, req) {
     const v = ctx.version;
+    // v10: topic ids resolved to names once per topic entry; unknown ids are UNKNOWN_TOPIC_ID.
+    const unknownIds = v >= 10 ? resolveTopicIds(ctx, req.topics) : null;
     // Authorization (Kafka's): READ on the group, else every partition GROUP_AUTHORIZATION_FAILED;
     // then READ on each topic, else its partitions TOPIC_AUTHORIZATION_FAILED (the others commit).
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return this.errorResponse!(ctx, req, ErrorCode.GROUP_AUTHORIZATION_FAILED, '');
     const readable = topicDecisions(ctx, AclOperation.READ);
     const offsets = [];
     for (const t of req.topics) {
-      if (!readable(t.name)) continue;
+      if (unknownIds?.has(t) || !readable(t.name)) continue;
       for (const p of t.partitions) {
         offsets.push({
           topic: t.name,
@@ -72,7 +76,13 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
       topics: req.topics.map((t) =>
         newOffsetCommitResponseTopic({
           name: t.name,
-          partitions: t.partitions.map((p) => newOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: readable(t.name) ? codes[i++]! : ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+          topicId: t.topicId,
+          partitions: t.partitions.map((p) =>
+            newOffsetCommitResponsePartition({
+              partitionIndex: p.partitionIndex,
+              errorCode: unknownIds?.has(t) ? ErrorCode.UNKNOWN_TOPIC_ID : readable(t.name) ? codes[i++]! : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            }),
+          ),
         }),
       ),
     });
@@ -80,7 +90,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   errorResponse(_ctx, req, code) {
     return newOffsetCommitResponse({
       topics: req.topics.map((t) =>
-        newOffsetCommitResponseTopic({ name: t.name, partitions: t.partitions.map((p) => newOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: code })) }),
+        newOffsetCommitResponseTopic({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => newOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: code })) }),
       ),
     });
   },

@@ -1,5 +1,5 @@
 /**
- * OffsetFetch (key 9), versions 0-9.
+ * OffsetFetch (key 9), versions 0-10.
  *
  * A group's committed offsets: for the requested partitions (offset -1 and empty metadata where
  * nothing is committed, including unknown topics), or for every partition with a commit when the
@@ -11,7 +11,9 @@
  * from __consumer_offsets exactly as v1, so it finds what OffsetCommit v0/v1 stored (old clients
  * still shipped by distributions; docs/compatibility.md). v2 top-level error and null = all topics,
  * v3 throttle, v5 leader epoch, v6 flexible, v7 requireStable, v8 several groups per request,
- * v9 member id/epoch (KIP-848; ignored for classic groups).
+ * v9 member id/epoch (KIP-848; ignored for classic groups), v10 topics by id (KIP-516;
+ * topic-ids.ts): a requested id no topic has is answered UNKNOWN_TOPIC_ID (offset -1), and "all
+ * topics" lists the topics by their current id, leaving out offsets of topics that no longer exist.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group
  * (GROUP_AUTHORIZATION_FAILED), DESCRIBE on each topic (requested: TOPIC_AUTHORIZATION_FAILED;
@@ -31,6 +33,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchedOffset, GroupsPort } from '../groups/port.js';
 import { defineHandler, type RequestContext } from './types.js';
 import { AclOperation, canGroup, topicDecisions } from './authz.js';
+import { resolveTopicIds } from './topic-ids.js';
 
 /**
  * Fetched offsets by topic: for requested partitions one entry per topic entry of the request (a
@@ -81,7 +84,7 @@ const offsetsTopicChecked = new WeakSet<OffsetFetchRequest>();
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   key: 9,
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 10,
   handle(ctx, req) {
     // v0 read ZooKeeper in Kafka 2.x, which any broker could do before a group coordinator existed
     // (pre-0.8.2 clients such as kafka-python with api_version 0.8.1 never look one up): create
@@ -98,14 +101,23 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
       return newOffsetFetchResponse({
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
+          // v10: topic ids resolved to names once per topic entry (unknown: UNKNOWN_TOPIC_ID below).
+          const unknownIds = v >= 10 && g.topics !== null ? resolveTopicIds(ctx, g.topics) : null;
           const r = fetchGroup(ctx, groups, g.groupId, g.topics, requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
+          let topics = byTopic(r.offsets, r.errorCode === ErrorCode.NONE ? g.topics : null).map(([name, list], i) => ({
+            name,
+            topicId: v < 10 ? null : g.topics !== null && r.errorCode === ErrorCode.NONE ? g.topics[i]!.topicId : (ctx.topics.get(name)?.id ?? null),
+            list: unknownIds?.has(g.topics![i]!) ? list.map((o) => ({ ...o, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNKNOWN_TOPIC_ID })) : list,
+          }));
+          if (v >= 10) topics = topics.filter((t) => t.topicId !== null); // "all": a deleted topic has no id
           return newOffsetFetchResponseGroup({
             groupId: g.groupId,
             errorCode: r.errorCode,
             // A group error comes with no offsets, hence no topics.
-            topics: byTopic(r.offsets, r.errorCode === ErrorCode.NONE ? g.topics : null).map(([name, list]) =>
+            topics: topics.map(({ name, topicId, list }) =>
               newOffsetFetchResponseGroupTopic({
                 name,
+                topicId: topicId ?? undefined,
                 partitions: list.map((o) =>
                   newOffsetFetchResponseGroupPartition({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: o.errorCode }),
                 ),

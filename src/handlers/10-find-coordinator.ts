@@ -1,5 +1,5 @@
 /**
- * FindCoordinator (key 10), versions 0-4.
+ * FindCoordinator (key 10), versions 0-6.
  *
  * The coordinator of a group (key type 0) is the leader of its `__consumer_offsets` partition,
  * `abs(hash(group)) % partitions` (groups/offsets-partition.ts: Java's String.hashCode and Kafka's
@@ -14,7 +14,10 @@
  *
  * Version notes: advertised from v0 because librdkafka 2.0.2 enables its group support only when
  * FindCoordinator v0 is offered. v1 adds key type, throttle and error message; v3 is flexible;
- * v4 batches keys (`coordinatorKeys`, one result each) and drops the top-level fields.
+ * v4 batches keys (`coordinatorKeys`, one result each) and drops the top-level fields. v5 (KIP-890)
+ * may answer TRANSACTION_ABORTABLE (never here). v6 (KIP-932) adds key type 2, share partitions
+ * (`group:topicId:partition`): Runnel serves no share groups (share.version 0), so such keys get
+ * INVALID_REQUEST, as every version before v6 answers key type 2.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group or
  * transactional id (GROUP_/TRANSACTIONAL_ID_AUTHORIZATION_FAILED per key).
@@ -86,7 +89,7 @@ function authorizationError(ctx: RequestContext, keyType: number, key: string): 
 export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   key: 10,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   async handle(ctx, req) {
     const keys = ctx.version >= 4 ? req.coordinatorKeys : [req.key];
     // Authorization per key (Kafka's): DESCRIBE on the group or the transactional id.

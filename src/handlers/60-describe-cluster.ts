@@ -1,5 +1,5 @@
 /**
- * DescribeCluster (key 60), versions 0-1.
+ * DescribeCluster (key 60), versions 0-2.
  *
  * Cluster id, controller and brokers, as the admin client's describeCluster() reads them.
  * v1 endpoint type: 1 brokers (answered). Other types are refused as Kafka's brokers refuse them,
@@ -7,6 +7,9 @@
  * (controllers) with MISMATCHED_ENDPOINT_TYPE, since the request reached a broker listener and
  * Runnel has no controller listener (KIP-919's bootstrap.controllers); a type Kafka does not
  * define with UNSUPPORTED_ENDPOINT_TYPE.
+ *
+ * v2 (KIP-1073) adds includeFencedBrokers and each broker's isFenced: Runnel lists registered
+ * brokers only (a broker whose etcd lease lapsed is gone, not fenced), all with isFenced false.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): none;
  * cluster_authorized_operations only with DESCRIBE on the cluster (else 0).
@@ -30,7 +33,7 @@ const ALL_CLUSTER_OPERATIONS = 0b1_1111_1111_1000;
 export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   key: 60,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle(ctx, req) {
     if (ctx.version >= 1 && req.endpointType !== BROKER_ENDPOINT) {
       const known = req.endpointType === CONTROLLER_ENDPOINT;

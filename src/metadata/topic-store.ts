@@ -28,7 +28,7 @@ import { TOPIC_CONFIG_BY_NAME, type ConfigValue } from '../config/definitions.js
 import { formatValue, parseValue } from '../config/values.js';
 import { type StorageFs, readTextIfExists, realFs, writeFileAtomic } from '../../storage/fs.js';
 import { DataDirError } from './data-dir.js';
-import { type StoredFeatures, decodeStoredFeatures } from '../features/finalized.js';
+import { type StoredFeatures, decodeStoredFeatures } from '../cluster/records.js';
 
 export interface Topic {
   readonly name: string;

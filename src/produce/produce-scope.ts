@@ -12,10 +12,16 @@ import type { Refusal } from './refusal.js';
 import { refuseInvalidAcks } from './stages/acks.js';
 import { refuseInternalTopic, refuseUnauthorizedTopic, refuseUnauthorizedTransactionalId } from './stages/access.js';
 import { refuseLowDisk } from './stages/storage.js';
+import { ErrorCode } from '../../protocol/errors.js';
+
+const NO_ID = Buffer.alloc(16);
+const UNKNOWN_TOPIC_ID: Refusal = Object.freeze({ code: ErrorCode.UNKNOWN_TOPIC_ID, message: 'This server does not host this topic ID.' });
 
 /** One topic of the request, shared by its batches. */
 export interface TopicTarget {
   readonly name: string;
+  /** The topic id a v13+ request named it by (the response echoes it); all zero before v13. */
+  readonly id: Buffer;
   /** Undefined when this broker has no such topic (the target stage answers UNKNOWN_TOPIC_OR_PARTITION). */
   readonly topic: Topic | undefined;
   readonly settings: TopicSettings | null;
@@ -47,14 +53,20 @@ export class ProduceScope {
     this.storageRefusal = refuseLowDisk(ports);
   }
 
-  /** The topic `name` for the batches of one topic entry of the request. */
-  topic(name: string): TopicTarget {
+  /** The topic `name` (v13+: named by `id`) for the batches of one topic entry of the request. */
+  topic(name: string, id: Buffer = NO_ID): TopicTarget {
     const topic = this.ports.topics.get(name);
     return {
       name,
+      id,
       topic,
       settings: topic === undefined ? null : this.ports.topics.settings(topic),
       refusal: this.requestRefusal ?? refuseUnauthorizedTopic(this.ports, name) ?? refuseInternalTopic(name) ?? this.storageRefusal,
     };
+  }
+
+  /** A v13+ topic entry whose id no topic has: every batch UNKNOWN_TOPIC_ID, as Kafka answers. */
+  unknownTopicId(id: Buffer): TopicTarget {
+    return { name: '', id, topic: undefined, settings: null, refusal: this.requestRefusal ?? UNKNOWN_TOPIC_ID };
   }
 }

@@ -197,7 +197,17 @@ export class ReplicaFetcher {
       let t = topics.get(p.topic);
       if (!t) topics.set(p.topic, (t = { topic: p.topic, topicId: NO_TOPIC_ID, partitions: [] }));
       const epoch = p.leaderEpoch;
-      t.partitions.push({ partition: p.partition, currentLeaderEpoch: epoch, fetchOffset: f.replica.fetchOffset, lastFetchedEpoch: f.replica.lastFetchedEpoch, logStartOffset: p.logStartOffset, partitionMaxBytes: s.maxBytes });
+      t.partitions.push({
+        partition: p.partition,
+        currentLeaderEpoch: epoch,
+        fetchOffset: f.replica.fetchOffset,
+        lastFetchedEpoch: f.replica.lastFetchedEpoch,
+        logStartOffset: p.logStartOffset,
+        partitionMaxBytes: s.maxBytes,
+        // v17+/v18+ only (the client speaks at most v12: CLIENT_MAX_VERSIONS).
+        replicaDirectoryId: NO_TOPIC_ID,
+        highWatermark: Number.MAX_SAFE_INTEGER,
+      });
       sent.set(`${p.topic}\u0000${p.partition}`, { f, epoch });
     }
     const body = { replicaId: s.brokerId, maxWaitMs: s.maxWaitMs, minBytes: s.minBytes, maxBytes: s.responseMaxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [...topics.values()], forgottenTopicsData: [], rackId: '' };

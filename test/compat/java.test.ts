@@ -1,7 +1,7 @@
 /**
  * The Java clients (kafka-clients 4.4) and Kafka's own CLI tools against Runnel: admin, an
  * idempotent compressed producer, a consumer, and kafka-topics / kafka-configs / console tools.
- * Java 4.x clients negotiate down to the versions we serve (Produce v11, Fetch v12, ...).
+ * Java 4.x clients negotiate the versions both sides know (Produce v13, Fetch v18, ...; java-versions.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -118,8 +118,9 @@ describe("Kafka's CLI tools", () => {
     const offsets = await runKafkaTool('GetOffsetShell', ['--bootstrap-server', b, '--topic', 'cli-offsets']);
     expect(offsets.stdout.trim()).toBe('cli-offsets:0:3');
     const versions = await runKafkaTool('BrokerApiVersionsCommand', ['--bootstrap-server', b]);
-    expect(versions.stdout).toMatch(/Produce\(0\): 0 to 11/);
-    expect(versions.stdout).toMatch(/Fetch\(1\): 4 to 12/);
+    expect(versions.stdout).toMatch(/Produce\(0\): 0 to 13 \[usable: 13\]/);
+    expect(versions.stdout).toMatch(/Fetch\(1\): 4 to 18 \[usable: 18\]/);
+    expect(versions.stdout).toMatch(/UpdateFeatures\(57\): 0 to 2 \[usable: 2\]/);
   });
 });
 

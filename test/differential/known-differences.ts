@@ -64,8 +64,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- API versions -------------------------------------------------------------------------
   {
     id: 'newer-api-versions',
-    what: 'For some APIs Runnel\'s newest version is older than Kafka 4.4\'s (e.g. Produce 11 vs 13, Fetch 12 vs 18, ListOffsets 7 vs 11).',
-    why: 'Clients negotiate down to the newest version both sides know; the newer versions add features Runnel does not have yet (topic ids in Fetch, KIP-848 fields, tiered-storage offsets).',
+    what: 'For some APIs Runnel\'s newest version is older than Kafka 4.4\'s (e.g. ApiVersions 4 vs 5, DescribeGroups 5 vs 6, DeleteGroups 2 vs 3, DescribeLogDirs 4 vs 5, AlterPartitionReassignments 0 vs 1, and the KIP-890 transaction APIs).',
+    why: 'Clients negotiate down to the newest version both sides know; the newer versions add features Runnel does not have yet (KIP-848 group types, KIP-890 transactions, reassignment options).',
     where: [{ scenario: 'api-versions', path: 'apis/*', when: ranges((r, k) => r[1] < k[1] && r[0] <= k[0]) }],
   },
   {
@@ -86,9 +86,14 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'no-share-groups',
-    what: 'No share groups (KIP-932: ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, the share-state APIs; share.version feature).',
+    what: 'No share groups (KIP-932: ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, the share-state APIs; share.version feature); FindCoordinator v6 answers a share-partition key with INVALID_REQUEST.',
     why: 'Not implemented.',
-    where: [...apis(76, 77, 78, 79, 83, 84, 85, 86, 87, 90, 91, 92), ...features('share.version')],
+    where: [
+      ...apis(76, 77, 78, 79, 83, 84, 85, 86, 87, 90, 91, 92),
+      ...features('share.version'),
+      // FindCoordinator v6's share-partition keys: no share coordinator to name.
+      { scenario: 'newer-versions/admin', path: 'findCoordinator/v6/g:AAAAAAAAAAAAAAAAAAAAAA:0', runnel: 'INVALID_REQUEST', when: (_r, k) => k !== 'INVALID_REQUEST' },
+    ],
   },
   {
     id: 'no-streams-groups',

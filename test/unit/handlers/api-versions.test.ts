@@ -16,7 +16,7 @@ describe('ApiVersions', () => {
       expect(res.errorCode).toBe(ErrorCode.NONE);
       const expected = [...ALL_HANDLERS].sort((x, y) => x.key - y.key).map((h) => ({ apiKey: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
       expect(res.apiKeys.map((k) => ({ apiKey: k.apiKey, minVersion: k.minVersion, maxVersion: k.maxVersion }))).toEqual(expected);
-      expect(res.apiKeys.find((k) => k.apiKey === 0)).toMatchObject({ minVersion: 0, maxVersion: 12 });
+      expect(res.apiKeys.find((k) => k.apiKey === 0)).toMatchObject({ minVersion: 0, maxVersion: 13 });
     } finally {
       b.close();
     }

@@ -185,7 +185,7 @@ class FakeLeader implements LeaderConnection {
 }
 
 const settings = { brokerId: 1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, responseMaxBytes: 10 << 20, backoffMs: 50 };
-const response = (parts: FetchResponsePartition[]): FetchResponse => ({ throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: 't', topicId: Buffer.alloc(16), partitions: parts }] });
+const response = (parts: FetchResponsePartition[]): FetchResponse => ({ throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: 't', topicId: Buffer.alloc(16), partitions: parts }], nodeEndpoints: [] });
 
 describe('the fetcher loop', () => {
   it('fetches from its durable end with its epochs and replica id, appending each answer before the next fetch', async () => {

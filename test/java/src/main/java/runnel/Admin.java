@@ -79,7 +79,7 @@ import org.apache.kafka.common.resource.ResourceType;
  *   describe-groups   --group G[,G2]
  *   list-group-offsets --group G
  *   delete-groups     --group G[,G2]
- *   list-offsets      --topic T [--spec earliest|latest|max-timestamp|TIMESTAMP] [--isolation read_committed]
+ *   list-offsets      --topic T [--spec earliest|latest|max-timestamp|earliest-local|latest-tiered|earliest-pending-upload|TIMESTAMP] [--isolation read_committed]
  *   alter-group-offsets --group G --topic T --partition P --offset O [--leader-epoch E]
  *   describe-log-dirs [--broker 1]
  *   describe-replica-log-dirs --topic T --partition P [--broker 1]
@@ -92,8 +92,10 @@ import org.apache.kafka.common.resource.ResourceType;
  *   describe-client-quotas
  *   describe-scram    [--user U[,U2]]   (no --user: every user)
  *   describe-producers --topic T --partition P[,P2]
- *   list-transactions [--state S]... [--duration-ms MS]
+ *   list-transactions [--state S]... [--duration-ms MS] [--pattern REGEX]
  *   describe-transactions --id X[,Y]
+ *   describe-features
+ *   update-features   --feature NAME=LEVEL[,NAME2=LEVEL2] [--type upgrade|safe-downgrade|unsafe-downgrade] [--validate-only]
  * </pre>
  */
 public final class Admin {
@@ -213,6 +215,28 @@ public final class Admin {
         req.put(new TopicPartition(cli.require("topic"), cli.getInt("partition", 0)), RecordsToDelete.beforeOffset(cli.getLong("before", 0)));
         out.put("partitions", each(admin.deleteRecords(req).lowWatermarks(), t, v -> Json.obj().put("lowWatermark", v.lowWatermark())));
       }
+      case "describe-features" -> {
+        org.apache.kafka.clients.admin.FeatureMetadata m = get(admin.describeFeatures().featureMetadata(), t);
+        Json finalized = Json.obj();
+        m.finalizedFeatures().forEach((name, r) -> finalized.put(name, r.maxVersionLevel()));
+        Json supported = Json.obj();
+        m.supportedFeatures().forEach((name, r) -> supported.put(name, r.minVersion() + "-" + r.maxVersion()));
+        out.put("finalized", finalized).put("supported", supported).put("epoch", m.finalizedFeaturesEpoch().orElse(-1L));
+      }
+      case "update-features" -> {
+        org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType type = switch (cli.get("type", "upgrade")) {
+          case "safe-downgrade" -> org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE;
+          case "unsafe-downgrade" -> org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.UNSAFE_DOWNGRADE;
+          default -> org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.UPGRADE;
+        };
+        Map<String, org.apache.kafka.clients.admin.FeatureUpdate> updates = new java.util.LinkedHashMap<>();
+        for (String f : cli.all("feature")) {
+          String[] kv = f.split("=", 2);
+          updates.put(kv[0], new org.apache.kafka.clients.admin.FeatureUpdate(Short.parseShort(kv[1]), type));
+        }
+        var opts = new org.apache.kafka.clients.admin.UpdateFeaturesOptions().validateOnly(cli.has("validate-only"));
+        out.put("features", each(admin.updateFeatures(updates, opts).values(), t, v -> "ok"));
+      }
       case "describe-cluster" -> {
         DescribeClusterResult r = admin.describeCluster();
         Json nodes = Json.arr();
@@ -253,6 +277,9 @@ public final class Admin {
           case "earliest" -> OffsetSpec.earliest();
           case "latest" -> OffsetSpec.latest();
           case "max-timestamp" -> OffsetSpec.maxTimestamp();
+          case "earliest-local" -> OffsetSpec.earliestLocal();
+          case "latest-tiered" -> OffsetSpec.latestTiered();
+          case "earliest-pending-upload" -> OffsetSpec.earliestPendingUpload();
           default -> OffsetSpec.forTimestamp(Long.parseLong(spec));
         };
         Map<TopicPartition, OffsetSpec> req = new HashMap<>();
@@ -417,6 +444,7 @@ public final class Admin {
           o.filterStates(states);
         }
         if (cli.has("duration-ms")) o.filterOnDuration(cli.getLong("duration-ms", 0));
+        if (cli.has("pattern")) o.filterOnTransactionalIdPattern(cli.require("pattern"));
         Map<String, Object> txns = new TreeMap<>();
         for (TransactionListing l : get(admin.listTransactions(o).all(), t)) {
           txns.put(l.transactionalId(), Json.obj().put("producerId", l.producerId()).put("state", l.state().toString()));
