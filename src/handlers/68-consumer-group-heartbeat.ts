@@ -31,7 +31,8 @@ export default defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbe
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.GROUP_AUTHORIZATION_FAILED));
+    // Kafka answers a refused group with no message (KafkaApis: getErrorResponse of a bare exception).
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.subscribedTopicNames !== null && ctx.authorizer.enabled) {
       for (const t of req.subscribedTopicNames) if (!canTopic(ctx, AclOperation.DESCRIBE, t)) return failure(ErrorCode.TOPIC_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
     }

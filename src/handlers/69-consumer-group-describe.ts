@@ -23,7 +23,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType } from '../security/authorizer.js';
 import { defineHandler } from './types.js';
-import { AclOperation, authorizationMessage, authorizedOperations, canGroup } from './authz.js';
+import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 
 /** READ, DELETE and DESCRIBE (Kafka's AclOperation codes 3, 6, 8): what a group supports. */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -37,7 +37,8 @@ export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribe
   handle(ctx, req) {
     const describeOne = (groupId: string): ConsumerGroupDescribeResponseDescribedGroup => {
       if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) {
-        return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: authorizationMessage(ErrorCode.GROUP_AUTHORIZATION_FAILED), groupState: '', assignorName: '', members: [] });
+        // Kafka answers a refused group with no message.
+        return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupState: '', assignorName: '', members: [] });
       }
       const d = ctx.groups.describeConsumerGroup(groupId);
       const ops = !req.includeAuthorizedOperations || d.errorCode !== ErrorCode.NONE ? OPERATIONS_UNSET : ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.GROUP, groupId) : ALL_GROUP_OPERATIONS;
