@@ -26,13 +26,18 @@ export class InvalidRegexError extends Error {
  */
 export function wholeMatchRegex(pattern: string, maxLength: number): RegExp {
   if (pattern.length > maxLength) throw new InvalidRegexError(`The regular expression is ${pattern.length} characters long, more than the ${maxLength} allowed.`);
+  try {
+    return linearWholeMatch(pattern);
+  } catch (err) {
+    throw new InvalidRegexError(`Invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+  }
+}
+
+/** `pattern` compiled as a whole-string matcher by the linear-time engine; throws V8's SyntaxError. */
+export function linearWholeMatch(pattern: string): RegExp {
   if (!enabled) {
     setFlagsFromString('--enable-experimental-regexp-engine');
     enabled = true;
   }
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'l');
-  } catch (err) {
-    throw new InvalidRegexError(`Invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`);
-  }
+  return new RegExp(`^(?:${pattern})$`, 'l');
 }

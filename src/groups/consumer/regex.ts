@@ -1,15 +1,13 @@
 /**
  * Topic subscription by regular expression (KIP-848's SubscribedTopicRegex). Kafka compiles it
  * with RE2/J and matches whole topic names. We compile it with V8's linear-time regexp engine
- * (the `l` flag, enabled below): like RE2 it runs in time linear in the name, so a hostile pattern
+ * (src/regex/linear-regex.ts): like RE2 it runs in time linear in the name, so a hostile pattern
  * cannot stall the event loop, and like RE2 it refuses backreferences and lookaround.
  * Differences from RE2/J: `(?P<name>...)` is rewritten to JS's `(?<name>...)`, a leading `(?i)` is
  * rewritten to both cases of every ASCII letter (the linear engine has no `i` flag); other RE2-only syntax (`\Q...\E`, `[[:alpha:]]`, `\pL`, inline flags
  * elsewhere) is refused as INVALID_REGULAR_EXPRESSION.
  */
-import { setFlagsFromString } from 'node:v8';
-
-setFlagsFromString('--enable-experimental-regexp-engine');
+import { linearWholeMatch } from '../../regex/linear-regex.js';
 
 const cache = new Map<string, RegExp | null>();
 const CACHE_MAX = 1000;
@@ -23,7 +21,7 @@ export function compileTopicRegex(source: string): RegExp | null {
   if (body.startsWith('(?i)')) body = bothCases(body.slice(4));
   let re: RegExp | null;
   try {
-    re = new RegExp(`^(?:${body})$`, 'l');
+    re = linearWholeMatch(body);
   } catch {
     re = null;
   }
