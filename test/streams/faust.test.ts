@@ -14,12 +14,15 @@
  * flushing the changelog records still in its own send buffer, so they can fall into the next
  * transaction and be aborted by a crash: see docs/streams-faust.md.)
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { REPO_ROOT, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { kafkajs } from '../../bench/data-path/clients.js';
 import {
+  FAUST_DIR,
   FaustWorker,
   baseTimestamp,
   expectedCounts,
@@ -53,6 +56,18 @@ async function createTopic(topic: string, partitions: number, configEntries: { n
 
 const range = (from: number, n: number, base: number): Order[] => Array.from({ length: n }, (_, i) => order(from + i, base));
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+// docs/streams-faust.md shows code from the programs these tests run: every python/sh block must
+// still appear, verbatim, in one of them.
+it('docs/streams-faust.md quotes the programs this file runs', () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'streams-faust.md'), 'utf8');
+  const sources = readdirSync(FAUST_DIR)
+    .filter((f) => f.endsWith('.py'))
+    .map((f) => readFileSync(join(FAUST_DIR, f), 'utf8'));
+  const blocks = [...doc.matchAll(/```(?:python|sh)\n([\s\S]*?)```/g)].map((m) => m[1]!.trimEnd());
+  expect(blocks.length).toBeGreaterThanOrEqual(7);
+  for (const block of blocks) expect(sources.some((src) => src.includes(block)), block).toBe(true);
+});
 
 describe.skipIf(missing !== null)(`Faust workers on Runnel${missing ? ` (skipped: ${missing})` : ''}`, () => {
   beforeAll(async () => {
