@@ -64,7 +64,7 @@ async function drain(t: Target, guarantee: string, n: number, tag: string): Prom
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const snapshot = join(dir, 'snapshot.json');
-  const child = spawn(VENV_PYTHON, ['-m', 'faust', '-A', 'bench_agent', 'worker', '--without-web', '-l', 'error'], {
+  const child = spawn(VENV_PYTHON, ['-m', 'faust', '-A', 'bench_agent', 'worker', '--without-web', '-l', 'warn'], {
     cwd: HERE,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYTHONPATH: HERE, BROKER: `kafka://${t.bootstrap}`, TOPIC: topic, APP_ID: `app-${tag}`, DATADIR: join(dir, 'data'), SNAPSHOT: snapshot, GUARANTEE: guarantee },
@@ -77,7 +77,7 @@ async function drain(t: Target, guarantee: string, n: number, tag: string): Prom
     for (;;) {
       const s = existsSync(snapshot) ? (JSON.parse(readFileSync(snapshot, 'utf8')) as { processed: number; first: number; last: number; counts: number }) : null;
       if (s && s.processed >= n && s.counts >= n) return (s.processed - 1) / (s.last - s.first);
-      if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${stderr}`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited ${child.exitCode ?? child.signalCode}: ${stderr}`);
       if (Date.now() > deadline) throw new Error(`${tag}: ${s?.processed ?? 0} of ${n} in 10 min: ${stderr}`);
       await new Promise((r) => setTimeout(r, 200));
     }
