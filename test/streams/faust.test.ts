@@ -161,8 +161,12 @@ describe.skipIf(missing !== null)(`Faust workers on Runnel${missing ? ` (skipped
     await produceOrders(kafka, topic, second);
     const all = expectedTotals([...first, ...second]);
     const end = await a.waitFor<TablesSnapshot>('the totals of 2000 orders', (s) => tablesEqual(s, all), 60_000);
-    expect(end.processed).toBe(fa.processed + 1000);
-    expect(end.raw_counts).toEqual(expectedCounts([...first, ...second]));
+    // The stopped worker commits what it processed as it leaves, but Faust's guarantee is still
+    // at-least-once: an order or two it processed after its last commit may be processed again
+    // here (raw_counts then counts them twice; the idempotent tables above are exact anyway).
+    expect(end.processed).toBeGreaterThanOrEqual(fa.processed + 1000);
+    const counts = expectedCounts([...first, ...second]);
+    for (const [k, n] of Object.entries(counts)) expect(end.raw_counts[k]).toBeGreaterThanOrEqual(n);
   }, 240_000);
 
   // at_least_once: the idempotent aggregates are exact, raw_counts at least the true counts.
@@ -170,23 +174,23 @@ describe.skipIf(missing !== null)(`Faust workers on Runnel${missing ? ` (skipped
   // writes and the input offsets commit in one transaction, the killed worker's open transactions
   // are aborted when the new one's producers fence it, recovery reads read_committed.
   it.each([
-    { guarantee: 'at_least_once', env: {} },
-    { guarantee: 'exactly_once', env: { FLUSH_EACH: '1' } },
-  ])('a worker SIGKILLed mid-stream and restarted ends with the exact totals ($guarantee)', async ({ guarantee, env: extra }) => {
+    { guarantee: 'at_least_once', n: 3000, env: {} as Record<string, string> },
+    { guarantee: 'exactly_once', n: 2000, env: { FLUSH_EACH: '1' } },
+  ])('a worker SIGKILLed mid-stream and restarted ends with the exact totals ($guarantee)', async ({ guarantee, n, env: extra }) => {
     const topic = `orders-kill-${guarantee}`;
     await createTopic(topic, 4);
     const env = { TOPIC: topic, APP_ID: `kill-${guarantee}`, SESSION_TIMEOUT: '8', GUARANTEE: guarantee, ...extra };
-    const orders = range(0, 3000, baseTimestamp());
+    const orders = range(0, n, baseTimestamp());
     const a = worker('orders_tables', 'kill-a', env);
     await a.waitFor<TablesSnapshot>('its partitions', (s) => s.actives.length === 4, 60_000);
     const producing = produceOrders(kafka, topic, orders, 50);
-    const before = await a.waitFor<TablesSnapshot>('a third of the orders processed', (s) => s.processed >= 1000, 90_000);
+    const before = await a.waitFor<TablesSnapshot>('a third of the orders processed', (s) => s.processed >= n / 3, 90_000);
     await a.kill();
-    expect(before.processed).toBeLessThan(3000);
+    expect(before.processed).toBeLessThan(n);
     const b = worker('orders_tables', 'kill-b', env);
     await producing;
     const want = expectedTotals(orders);
-    const end = await b.waitFor<TablesSnapshot>('the totals of 3000 orders', (s) => tablesEqual(s, want), 120_000);
+    const end = await b.waitFor<TablesSnapshot>(`the totals of ${n} orders`, (s) => tablesEqual(s, want), 120_000);
     expect(end.processed).toBeGreaterThan(0);
     const counts = expectedCounts(orders);
     if (guarantee === 'exactly_once') {
@@ -194,7 +198,7 @@ describe.skipIf(missing !== null)(`Faust workers on Runnel${missing ? ` (skipped
     } else {
       // At-least-once: no order is lost; the ones after the last commit were processed again.
       for (const [k, n] of Object.entries(counts)) expect(end.raw_counts[k]).toBeGreaterThanOrEqual(n);
-      expect(sum(end.raw_counts)).toBeGreaterThanOrEqual(3000);
+      expect(sum(end.raw_counts)).toBeGreaterThanOrEqual(n);
     }
   }, 240_000);
 
