@@ -56,7 +56,24 @@ async function produce(bootstrap: string, topic: string, n: number): Promise<voi
   await producer.disconnect();
 }
 
-/** Runs one worker over `n` pre-produced orders; records/s between its first and last order. */
+class AgentCrashed extends Error {}
+
+/**
+ * Faust's agent can crash on its first order when the changelog topic it just created is not in
+ * the broker's metadata yet (PartitionsMismatch: "... has 0 partitions"; seen with Apache Kafka in
+ * exactly-once mode); one more attempt on a fresh topic finds the metadata settled.
+ */
+async function drainRetrying(t: Target, guarantee: string, n: number, tag: string): Promise<number> {
+  try {
+    return await drain(t, guarantee, n, tag);
+  } catch (e) {
+    if (!(e instanceof AgentCrashed)) throw e;
+    console.log(`${e.message}; retrying once`);
+    return drain(t, guarantee, n, `${tag}-retry`);
+  }
+}
+
+/** Runs one worker over `n` pre-produced orders; records/s from its tenth order to its last. */
 async function drain(t: Target, guarantee: string, n: number, tag: string): Promise<number> {
   const topic = `bench-${tag}`;
   await produce(t.bootstrap, topic, n);
@@ -82,6 +99,8 @@ async function drain(t: Target, guarantee: string, n: number, tag: string): Prom
       const s = existsSync(snapshot) ? (JSON.parse(readFileSync(snapshot, 'utf8')) as { processed: number; warm: number; last: number; counts: number }) : null;
       if (s && s.processed >= n && s.counts >= n) return (s.processed - Math.max(1, Math.floor(n / 10))) / (s.last - s.warm);
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited ${child.exitCode ?? child.signalCode}: ${stderr}`);
+      // A crashed agent leaves the worker running idle: give up on this attempt.
+      if (stderr.includes('Crashed reason=')) throw new AgentCrashed(`${tag}: ${/Crashed reason=.*/.exec(stderr)![0]}`);
       if (Date.now() > deadline) throw new Error(`${tag}: ${s?.processed ?? 0} of ${n} in 10 min: ${stderr}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -124,7 +143,7 @@ async function main(): Promise<void> {
       for (const c of cases) {
         for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
           const tag = `${t.name === 'Runnel' ? 'runnel' : 'kafka'}-${c.guarantee}-${round}`;
-          const rate = await drain(t, c.guarantee, c.n, tag);
+          const rate = await drainRetrying(t, c.guarantee, c.n, tag);
           console.log(`${t.name.padEnd(13)} ${c.guarantee.padEnd(14)} round ${round}: ${Math.round(rate)} records/s`);
           const key = `${t.name}|${c.guarantee}`;
           rates.set(key, [...(rates.get(key) ?? []), rate]);
