@@ -166,15 +166,17 @@ async function main(): Promise<void> {
     if (args.append) {
       const faustVersion = execFileSync(VENV_PYTHON, ['-c', 'import faust; print(faust.__version__)']).toString().trim();
       const kafkaVersion = execFileSync('bash', [APACHE, 'prefetch']).toString().trim().split('\n').pop();
+      const wrap = (text: string) => text.replace(/(.{1,100})(?: |$)/g, '$1\n').trimEnd();
       appendFileSync(
         join(REPO_ROOT, 'bench', 'RESULTS.md'),
         `\n## Faust agent throughput, Runnel vs Apache Kafka\n\n` +
-          `\`npx tsx bench/faust/agent-throughput.ts --append\` (after \`npm run build\`) — ${new Date().toISOString().slice(0, 10)}, ` +
+          wrap(`\`npx tsx bench/faust/agent-throughput.ts --append\` (after \`npm run build\`) — ${new Date().toISOString().slice(0, 10)}, ` +
           `Node ${process.version}, ${cpus().length} cores, faust-streaming ${faustVersion} (aiokafka driver), Apache Kafka ${kafkaVersion} (KRaft, one node, ` +
           `scripts/apache-kafka.sh). One Faust worker, one agent folding JSON orders (64 keys, 4 partitions, pre-produced) into two ` +
           `memory-store tables with changelogs; records/s from the tenth of the orders to the last; brokers alternate in each ` +
           `round. Load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end ` +
-          `(other engineers' test runs share the machine).\n\n${table}\n`,
+          `(other engineers' test runs share the machine).`) +
+          `\n\n${table}\n`,
       );
     }
   } finally {

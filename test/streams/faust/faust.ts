@@ -105,11 +105,12 @@ export interface Order {
   ts: number;
 }
 
-export const KEYS = 7;
+export const KEYS = 16;
 
 /**
- * Order i: key k<i mod 7>, amount a multiple of 0.25 between -5.25 and 16.75 (so every sum is exact
- * in a double, in any order), event time base + 37 ms * i (several 10 s windows per run).
+ * Order i: key k<i mod 16> (the murmur2 partitioner puts 16 such keys into all 4 partitions, 7
+ * into only 2), amount a multiple of 0.25 between -5.25 and 16.75 (so every sum is exact in a
+ * double, in any order), event time base + 37 ms * i (several 10 s windows per run).
  */
 export function order(i: number, baseTs: number): Order {
   return { key: `k${i % KEYS}`, sales_id: i, sales_amt: ((i * 7) % 23) - 5.25, ts: baseTs + i * 37 };
