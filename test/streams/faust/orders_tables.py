@@ -13,9 +13,8 @@ offset are processed again, and their table updates are applied again. So the ag
 idempotent by design: each Stats value carries `last_id`, the highest `sales_id` folded into it, in
 the same changelog record as the aggregate, and an order whose sales_id is not above it is a replay
 and skipped (sales_id grows per key: one key stays in one partition, in order). `raw_counts` has no
-such guard: under at-least-once it may count a replayed record twice (>= the true count); under
-processing_guarantee=exactly_once (transactions: the changelog writes and the input offsets commit
-together) it must equal the true count.
+such guard: it may count a replayed record twice (>= the true count). Faust 0.15.3's
+processing_guarantee=exactly_once does not change that after a crash (docs/streams-faust.md).
 
 Configured by environment: BROKER (kafka://host:port), TOPIC (default `orders`; it must exist, with
 PARTITIONS partitions, default 4, as the changelogs get), APP_ID, DATADIR, SNAPSHOT (a JSON file
@@ -95,14 +94,6 @@ raw_counts = app.Table("raw_counts", default=int, key_type=str, value_type=int, 
 
 processed = 0
 
-# Faust 0.15.3 commits an exactly-once transaction without first flushing the changelog records in
-# its own send buffer (Consumer._commit_offsets flushes only in at-least-once mode): a record still
-# buffered then goes out in the next transaction, which a crash aborts, while the offset of the
-# order that made it is already committed, so that update is lost. Flushing the buffer after each
-# order, before the stream acknowledges it, keeps each order's changelog records in the
-# transaction that commits its offset. FLUSH_EACH=1 turns that on.
-FLUSH_EACH = os.environ.get("FLUSH_EACH") == "1"
-
 
 @app.agent(orders_topic)
 async def aggregate(orders: faust.Stream):
@@ -113,10 +104,6 @@ async def aggregate(orders: faust.Stream):
         hopping[key].apply(fold, order)
         raw_counts[key] += 1
         processed += 1
-        if FLUSH_EACH:
-            # Hand this order's changelog records to the (transactional) producer before the
-            # next order acknowledges this one: see FLUSH_EACH above.
-            await app.producer.buffer.flush()
 
 
 def stats_json(s: Stats) -> list:
