@@ -3,7 +3,8 @@
 # installed python3-venv, the -dev libraries and build-essential). Cache-friendly: each step is
 # skipped when what it would make is already there for the same pinned versions.
 #   Python   test/.venv: confluent-kafka, kafka-python, aiokafka (py/requirements.txt) and
-#            kafka-python 2.2 in test/.venv/kafka-python-2.2 (py/requirements-kafka-python-2.2.txt)
+#            kafka-python 2.2 in test/.venv/kafka-python-2.2 (py/requirements-kafka-python-2.2.txt),
+#            faust-streaming and fastavro (py/requirements-faust.txt)
 #   Go       the modules of go/go.mod (go mod download) and the program, built into
 #            test/.work/compat-go/compat (the tests build it too when it is missing); the same for
 #            go-sarama122 (sarama 1.22) into test/.work/compat-go/sarama122
@@ -36,6 +37,13 @@ if [[ "$(cat "$VENV/.runnel-stamp" 2>/dev/null)" != "$stamp" ]]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps --target "$VENV/kafka-python-2.2" \
     -r "$HERE/py/requirements-kafka-python-2.2.txt"
   echo "$stamp" >"$VENV/.runnel-stamp"
+fi
+# Faust and fastavro (test/streams/faust.test.ts), added to the same venv with a stamp of their own:
+# a new pin here installs them again without recreating the venv the other clients use.
+faust_stamp="$(sha256sum "$HERE/py/requirements-faust.txt" | cut -c1-16)"
+if [[ "$(cat "$VENV/.runnel-faust-stamp" 2>/dev/null)" != "$faust_stamp" ]]; then
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r "$HERE/py/requirements-faust.txt"
+  echo "$faust_stamp" >"$VENV/.runnel-faust-stamp"
 fi
 t "python clients ready" "$start"
 
