@@ -119,7 +119,7 @@ describe("Kafka's CLI tools", () => {
     expect(offsets.stdout.trim()).toBe('cli-offsets:0:3');
     const versions = await runKafkaTool('BrokerApiVersionsCommand', ['--bootstrap-server', b]);
     expect(versions.stdout).toMatch(/Produce\(0\): 0 to 13 \[usable: 13\]/);
-    expect(versions.stdout).toMatch(/Fetch\(1\): 4 to 18 \[usable: 18\]/);
+    expect(versions.stdout).toMatch(/Fetch\(1\): 0 to 18 \[usable: 18\]/);
     expect(versions.stdout).toMatch(/UpdateFeatures\(57\): 0 to 2 \[usable: 2\]/);
   });
 });
