@@ -93,6 +93,8 @@ function validateConsumerGroupCommit(coord: GroupCoordinator, cg: ConsumerGroupS
   if (req.generationId < 0 && cg.size === 0) return ErrorCode.NONE;
   const member = cg.members.get(req.memberId);
   if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+  // A classic-protocol member of a migrating group commits as in a classic group: its generation is its member epoch.
+  if (member.classic !== null) return req.generationId === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
   if ((req.apiVersion ?? 9) < 9) return ErrorCode.UNSUPPORTED_VERSION;
   if (req.generationId === member.memberEpoch) return ErrorCode.NONE;
   if (req.generationId > member.memberEpoch || req.generationId < 0) return ErrorCode.STALE_MEMBER_EPOCH;
