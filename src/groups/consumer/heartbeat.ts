@@ -25,7 +25,7 @@ import type { ConsumerGroupConfig } from './config.js';
 import { ConsumerGroupState, newConsumerMember, type ConsumerMember } from './group.js';
 import { currentAssignmentRecord, groupEpochRecord, memberRecord, memberTombstones, targetEpochRecord, targetMemberRecord } from './records.js';
 import { MemberState, reconcile } from './reconcile.js';
-import { canUpgrade, downgradeToClassicGroup, shouldDowngrade, upgradeToConsumerGroup } from './migration.js';
+import { canUpgrade, downgradeToClassicGroup, embeddedProtocolReadable, shouldDowngrade, upgradeToConsumerGroup } from './migration.js';
 import { compileTopicRegex } from './regex.js';
 import { memberTopics, subscriptionHash } from './subscriptions.js';
 
@@ -143,6 +143,9 @@ function consumerGroupOf(coord: GroupCoordinator, groupId: string, create: boole
     // is upgraded in place when the migration policy allows it (migration.ts), else it is not ours.
     if (!group.is('Empty') || group.size > 0) {
       if (!create || !canUpgrade(coord, group, coord.consumerCfg())) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+      if (!embeddedProtocolReadable(coord, group)) {
+        return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`);
+      }
       return upgradeToConsumerGroup(coord, group, records);
     }
     if (!create) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`);

@@ -79,6 +79,16 @@ export function classicAssignmentBytes(coord: GroupCoordinator, a: Assignment): 
   return encodeAssignment(byName);
 }
 
+/** Whether every member's subscription (and assignment, once it has one) is a readable consumer protocol message. */
+export function embeddedProtocolReadable(coord: GroupCoordinator, group: Group): boolean {
+  for (const m of group.members.values()) {
+    const metadata = group.protocolName !== null ? m.metadataFor(group.protocolName) : (m.protocols[0]?.metadata ?? Buffer.alloc(0));
+    if (classicSubscription(coord, metadata) === null) return false;
+    if (m.assignment.length > 0 && assignmentPartitions(m.assignment) === null) return false;
+  }
+  return true;
+}
+
 /** Kafka's validateOnlineUpgrade: may this classic group with members become a consumer group? */
 export function canUpgrade(coord: GroupCoordinator, group: Group, cfg: ConsumerGroupConfig): boolean {
   const why = !upgradeEnabled(cfg.migrationPolicy)
