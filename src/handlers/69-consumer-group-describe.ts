@@ -29,6 +29,7 @@ import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 const OPERATIONS_UNSET = -2147483648;
 const CONSUMER_MEMBER = 1;
+const CLASSIC_MEMBER = 0;
 
 export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>({
   key: 69,
@@ -62,7 +63,7 @@ export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribe
             subscribedTopicRegex: m.subscribedTopicRegex,
             assignment: newConsumerGroupDescribeResponseAssignment({ topicPartitions: m.assignment.topicPartitions.map((t) => newConsumerGroupDescribeResponseTopicPartitions(t)) }),
             targetAssignment: newConsumerGroupDescribeResponseTargetAssignment({ topicPartitions: m.targetAssignment.topicPartitions.map((t) => newConsumerGroupDescribeResponseTargetTopicPartitions(t)) }),
-            memberType: CONSUMER_MEMBER,
+            memberType: m.classic ? CLASSIC_MEMBER : CONSUMER_MEMBER,
           }),
         ),
         authorizedOperations: ops,

@@ -106,6 +106,8 @@ describe('online migration between the classic and the consumer protocol', () =>
     const d = await describeConsumer(g);
     expect(errorName(d.groups[0].errorCode)).toBe('NONE');
     expect(d.groups[0].members.length).toBe(2);
+    // ConsumerGroupDescribe v1's MemberType: 0 classic, 1 consumer.
+    expect(d.groups[0].members.map((m: { memberId: string; memberType: number }) => [m.memberId === 'C1' ? 'C1' : 'A', m.memberType]).sort()).toEqual([['A', 0], ['C1', 1]]);
 
     // The classic member learns of the new epoch by its heartbeat, rejoins (eager: owns nothing) and syncs.
     expect(errorName((await heartbeat(g, a.memberId, a.generation)).errorCode)).toBe('REBALANCE_IN_PROGRESS');

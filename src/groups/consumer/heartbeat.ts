@@ -379,9 +379,8 @@ function leave(coord: GroupCoordinator, req: ConsumerHeartbeatRequest, records: 
     scheduleSessionTimeout(coord, req.groupId, cg, member, cfg.sessionTimeoutMs);
     coord.logger.info({ group: req.groupId, member: member.memberId, instanceId: member.instanceId }, 'static consumer group member left temporarily');
   } else {
-    removeMember(coord, req.groupId, cg, member, records);
+    if (!maybeDowngrade(coord, req.groupId, cg, member, records)) removeMember(coord, req.groupId, cg, member, records);
     coord.logger.info({ group: req.groupId, member: member.memberId }, 'consumer group member left');
-    maybeDowngrade(coord, req.groupId, cg, records);
   }
   return { result: { errorCode: ErrorCode.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
 }
@@ -405,10 +404,18 @@ export function removeMember(coord: GroupCoordinator, groupId: string, cg: Consu
   records.push(groupEpochRecord(groupId, cg.groupEpoch, cg.metadataHash));
 }
 
-/** After a consumer-protocol member left: a group of only classic members becomes classic again (policy allowing). */
-function maybeDowngrade(coord: GroupCoordinator, groupId: string, cg: ConsumerGroupState, records: KeyedRecord[]): void {
+/**
+ * A consumer-protocol member leaves: when only classic members remain (and the policy allows it),
+ * the group becomes classic instead (Kafka's convertToClassicGroup, which leaves the group epoch
+ * as it is: the classic generation is the epoch the remaining members have). True when it did.
+ */
+function maybeDowngrade(coord: GroupCoordinator, groupId: string, cg: ConsumerGroupState, leaving: ConsumerMember, records: KeyedRecord[]): boolean {
   const group = coord.getGroup(groupId);
-  if (group && group.consumer === cg && shouldDowngrade(coord, group, cg)) downgradeToClassicGroup(coord, group, cg, records);
+  if (leaving.classic !== null || !group || group.consumer !== cg || !shouldDowngrade(coord, group, cg, leaving.memberId)) return false;
+  cg.remove(leaving);
+  records.push(...memberTombstones(groupId, leaving.memberId));
+  downgradeToClassicGroup(coord, group, cg, records);
+  return true;
 }
 
 /** Removes a member whose session or revocation timed out, and writes it (nobody waits for the write). */
@@ -416,9 +423,8 @@ export function fenceMember(coord: GroupCoordinator, groupId: string, cg: Consum
   const group = coord.getGroup(groupId);
   if (coord.stopping || !group || group.consumer !== cg || cg.members.get(m.memberId) !== m) return;
   const records: KeyedRecord[] = [];
-  removeMember(coord, groupId, cg, m, records);
+  if (!maybeDowngrade(coord, groupId, cg, m, records)) removeMember(coord, groupId, cg, m, records);
   coord.logger.info({ group: groupId, member: m.memberId, instanceId: m.instanceId, reason: why }, 'consumer group member removed');
-  if (m.classic === null) maybeDowngrade(coord, groupId, cg, records);
   coord.appendRecords(groupId, records).catch((err: unknown) => coord.logger.warn({ group: groupId, member: m.memberId, err: (err as Error).message }, 'writing a fenced member failed'));
 }
 

@@ -162,14 +162,15 @@ export function upgradeToConsumerGroup(coord: GroupCoordinator, group: Group, re
   return cg;
 }
 
-/** Kafka's validateOnlineDowngrade, after a consumer-protocol member left: only classic members remain. */
-export function shouldDowngrade(coord: GroupCoordinator, group: Group, cg: ConsumerGroupState): boolean {
-  if (cg.size === 0 || cg.classicMemberCount() !== cg.size) return false;
+/** Kafka's validateOnlineDowngrade, as a consumer-protocol member leaves: only classic members would remain. */
+export function shouldDowngrade(coord: GroupCoordinator, group: Group, cg: ConsumerGroupState, leavingMemberId: string): boolean {
+  const remaining = cg.size - (cg.members.has(leavingMemberId) ? 1 : 0);
+  if (remaining === 0 || cg.classicMemberCount() !== remaining) return false;
   if (!downgradeEnabled(coord.consumerCfg().migrationPolicy)) {
     coord.logger.info({ group: group.groupId, reason: 'online downgrade is disabled' }, 'cannot downgrade consumer group to classic group');
     return false;
   }
-  if (cg.size > coord.cfg().maxSize) {
+  if (remaining > coord.cfg().maxSize) {
     coord.logger.info({ group: group.groupId, reason: 'its group size is greater than the classic group max size' }, 'cannot downgrade consumer group to classic group');
     return false;
   }
