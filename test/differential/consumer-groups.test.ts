@@ -139,12 +139,14 @@ describe.skipIf(!apacheKafkaAvailable())('differential: consumer groups (KIP-848
 
         const required = await join('');
         const a = required.memberId as string;
+        steps.memberA = a;
         const j = await join(a);
         const gen0 = j.generationId as number;
         await sync(a, gen0, [{ memberId: a, assignment: encodeAssignment(new Map([[topic, [0, 1, 2, 3]]])) }]);
         const c1 = await hb({ groupId: group, memberId: 'c1', memberEpoch: 0, rebalanceTimeoutMs: 30000, subscribedTopicNames: [topic], topicPartitions: [] });
         steps.upgrade = { error: err(c1.errorCode), epoch: c1.memberEpoch - gen0, partitions: c1.assignment?.topicPartitions.flatMap((x: any) => x.partitions).length };
-        steps.describeMixed = await describeGroup(c, group);
+        // (authorized operations are compared by the heartbeat scenario)
+        steps.describeMixed = { ...(await describeGroup(c, group)) as object, ops: undefined };
         steps.classicHeartbeat = err((await heartbeat(a, gen0)).errorCode);
         const rj = await join(a);
         steps.classicRejoin = { error: err(rj.errorCode), generation: rj.generationId - gen0, leaderIsSelf: rj.leader === a, leader: rj.leader === '' ? '' : 'set', protocolType: rj.protocolType, protocolName: rj.protocolName, members: rj.members.length };
@@ -169,7 +171,9 @@ describe.skipIf(!apacheKafkaAvailable())('differential: consumer groups (KIP-848
       } finally {
         c.close();
       }
-      return normalise(JSON.parse(JSON.stringify(steps).replaceAll(bad, '<bad>').replaceAll(group, '<group>').replaceAll(topic, '<topic>')));
+      const a = (steps.memberA as string) ?? '';
+      delete steps.memberA;
+      return normalise(JSON.parse(JSON.stringify(steps).replaceAll(a, '<a>').replaceAll(bad, '<bad>').replaceAll(group, '<group>').replaceAll(topic, '<topic>')));
     });
     expectSame('consumer-groups/migration', obs);
   }, 180_000);
