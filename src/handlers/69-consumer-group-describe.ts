@@ -22,6 +22,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType } from '../security/authorizer.js';
+import { GROUP_VERSION } from '../features/definitions.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 
@@ -36,7 +37,10 @@ export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribe
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
+    // Kafka serves the consumer group protocol only once group.version >= 1 is finalized (before ACLs).
+    const enabled = ctx.features.finalizedLevel(GROUP_VERSION) >= 1;
     const describeOne = (groupId: string): ConsumerGroupDescribeResponseDescribedGroup => {
+      if (!enabled) return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: null, groupState: '', assignorName: '', members: [] });
       if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) {
         // Kafka answers a refused group with no message.
         return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupState: '', assignorName: '', members: [] });
