@@ -183,6 +183,21 @@ describe('online migration between the classic and the consumer protocol', () =>
     expect(cgParts(c1c.assignment.topicPartitions)).toEqual([0, 1, 2, 3].filter((p) => !kept.includes(p)));
   });
 
+  it('a static classic member restarting under a new member id replaces its old self', async () => {
+    const g = 'mig-static';
+    expect(errorName((await cgJoin(g, 'C1')).errorCode)).toBe('NONE');
+    const staticJoin = (memberId: string) =>
+      c.request(11, 5, { groupId: g, sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId, groupInstanceId: 'inst-1', protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeSubscription([TOPIC]) }] });
+    const first = await staticJoin('');
+    expect(errorName(first.errorCode)).toBe('NONE');
+    const second = await staticJoin('');
+    expect(errorName(second.errorCode)).toBe('NONE');
+    expect(second.memberId).not.toBe(first.memberId);
+    expect(errorName((await heartbeat(g, first.memberId, first.generationId)).errorCode)).toBe('UNKNOWN_MEMBER_ID');
+    const d = await describeConsumer(g);
+    expect(d.groups[0].members.map((m: { memberId: string }) => m.memberId).sort()).toEqual(['C1', second.memberId].sort());
+  });
+
   it('the policies: disabled refuses the upgrade (GROUP_ID_NOT_FOUND) and the downgrade; a malformed embedded protocol is refused', async () => {
     // Under the default policy (bidirectional): a classic group whose subscription cannot be read is not upgraded.
     const malformed = await c.request(11, 3, { groupId: 'pol-bad', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });

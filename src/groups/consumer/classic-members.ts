@@ -44,10 +44,16 @@ export async function classicJoinToConsumerGroup(coord: GroupCoordinator, group:
   const cfg = coord.consumerCfg();
   let member: ConsumerMember | undefined;
   let joined = false;
+  const records: KeyedRecord[] = [];
   if (req.memberId === '') {
     const id = `${req.groupInstanceId ?? req.clientId}-${randomUUID()}`;
     if (req.groupInstanceId === null && req.requireKnownMemberId) return joinError(id, ErrorCode.MEMBER_ID_REQUIRED);
-    if (req.groupInstanceId !== null && cg.staticMember(req.groupInstanceId)) return joinError('', ErrorCode.FENCED_INSTANCE_ID);
+    const previous = req.groupInstanceId === null ? undefined : cg.staticMember(req.groupInstanceId);
+    if (previous) {
+      // A static classic member restarted: its new self replaces the old one (which loses its partitions).
+      removeMember(coord, group.groupId, cg, previous, records);
+      coord.logger.info({ group: group.groupId, instanceId: req.groupInstanceId, replaced: previous.memberId, member: id }, 'static classic member rejoined consumer group');
+    }
     member = newConsumerMember(id);
   } else {
     member = cg.members.get(req.memberId);
@@ -61,7 +67,6 @@ export async function classicJoinToConsumerGroup(coord: GroupCoordinator, group:
     joined = true;
   }
   const sub = classicSubscription(coord, req.protocols[0]!.metadata);
-  const records: KeyedRecord[] = [];
   const topics = sub?.topics ?? [];
   const subscriptionChanged = joined || topics.length !== member.subscribedTopicNames.length || topics.some((t, i) => t !== member!.subscribedTopicNames[i]) || (sub?.rackId ?? null) !== member.rackId;
   member.subscribedTopicNames = topics;
