@@ -281,6 +281,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: 5000, doc: 'Consumer groups: the heartbeat interval given to members.', validate: atLeast(1) },
   { name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: 5000, doc: 'Consumer groups: the smallest value group.consumer.heartbeat.interval.ms may take.', validate: atLeast(1) },
   { name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: 15000, doc: 'Consumer groups: the largest value group.consumer.heartbeat.interval.ms may take.', validate: atLeast(1) },
+  { name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional', doc: 'Online migration between the classic and the consumer group protocol (KIP-848): bidirectional, upgrade (a classic group becomes a consumer group when a consumer-protocol member joins), downgrade (a consumer group whose last consumer-protocol member leaves becomes classic) or disabled. Case-insensitive, as Kafka.', validate: (v) => (typeof v === 'string' && ['bidirectional', 'upgrade', 'downgrade', 'disabled'].includes(v.toLowerCase()) ? null : 'must be one of bidirectional, upgrade, downgrade, disabled') },
   { name: 'group.consumer.max.size', type: 'int', default: 1000, doc: 'Consumer groups: the most members one group may have (Kafka: unbounded); a member joining beyond it gets GROUP_MAX_SIZE_REACHED.', validate: atLeast(1) },
   { name: 'group.consumer.assignors', type: 'list', default: ['uniform', 'range'], doc: 'Consumer groups: the server-side assignors members may choose (group.remote.assignor); the first is the default. Names: uniform, range (Kafka\'s class names are accepted too).', validate: consumerAssignors },
   { name: 'runnel.group.consumer.max.subscribed.topics', type: 'int', default: 10000, doc: 'Runnel: the most topic names one consumer group member may subscribe to by name; above it the heartbeat gets INVALID_REQUEST.', validate: atLeast(1) },
@@ -527,13 +528,12 @@ export const IGNORED_BROKER_KEYS = [
   'log.cleaner.threads',
   'group.coordinator.rebalance.protocols',
   // Consumer groups (KIP-848): Runnel computes target assignments and resolves regexes at once,
-  // inline, and has no online migration between the protocols yet.
+  // inline.
   'group.consumer.assignment.interval.ms',
   'group.consumer.min.assignment.interval.ms',
   'group.consumer.max.assignment.interval.ms',
   'group.consumer.assignor.offload.enable',
   'group.consumer.regex.refresh.interval.ms',
-  'group.consumer.migration.policy',
   'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr',
   'metadata.log.dir',

@@ -20,7 +20,8 @@
  *                                                     docs/transactions.md). New clusters start at 2, as
  *                                                     Kafka 4.x ones do; `kafka-features downgrade` returns
  *                                                     clients to the original protocol.
- *   group.version                     0 (latest 1) [1] 1 = the KIP-848 consumer group protocol: being built on h/kip848.
+ *   group.version                     1 [1]            1 = the KIP-848 consumer group protocol (ConsumerGroupHeartbeat and
+ *                                                     ConsumerGroupDescribe answer UNSUPPORTED_VERSION below it, as Kafka).
  *   share.version                     0 [2]            share groups (KIP-932) are not served.
  *   streams.version                   0 [1]            streams groups (KIP-1071) are not served.
  *   eligible.leader.replicas.version  0 [1]            no ELR (KIP-966): DescribeTopicPartitions shows empty ELR lists.
@@ -67,7 +68,7 @@ export const FEATURES: readonly FeatureDefinition[] = [
   {
     name: GROUP_VERSION,
     minLevel: 0,
-    productionMax: 0,
+    productionMax: 1,
     latestMax: 1,
     levels: { 0: 'classic group protocol', 1: 'KIP-848 consumer group protocol' },
   },

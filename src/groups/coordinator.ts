@@ -88,6 +88,29 @@ function storeGroupError(err: unknown): number {
   }
 }
 
+/** A classic group's metadata record: its generation, protocol, leader, members with their subscriptions and `assignment`. */
+export function groupMetadataRecord(group: Group, assignment: ReadonlyMap<string, Buffer>): KeyedRecord {
+  const protocol = group.protocolName;
+  const value = encodeGroupMetadataValue({
+    protocolType: group.protocolType ?? '',
+    generation: group.generationId,
+    protocol,
+    leader: group.leaderId,
+    currentStateTimestamp: group.currentStateTimestamp,
+    members: [...group.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeout: m.rebalanceTimeoutMs,
+      sessionTimeout: m.sessionTimeoutMs,
+      subscription: protocol === null ? EMPTY_BYTES : m.metadataFor(protocol),
+      assignment: assignment.get(m.memberId) ?? EMPTY_BYTES,
+    })),
+  });
+  return { key: encodeGroupMetadataKey(group.groupId), value };
+}
+
 export class GroupCoordinator {
   readonly groups = new Map<string, Group>();
   readonly log: OffsetsLog;
@@ -239,26 +262,9 @@ export class GroupCoordinator {
 
   /** Writes the group's metadata record (members, their subscriptions and assignments). */
   async storeGroup(group: Group, assignment: ReadonlyMap<string, Buffer>): Promise<number> {
-    const protocol = group.protocolName;
-    const value = encodeGroupMetadataValue({
-      protocolType: group.protocolType ?? '',
-      generation: group.generationId,
-      protocol,
-      leader: group.leaderId,
-      currentStateTimestamp: group.currentStateTimestamp,
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeout: m.rebalanceTimeoutMs,
-        sessionTimeout: m.sessionTimeoutMs,
-        subscription: protocol === null ? EMPTY_BYTES : m.metadataFor(protocol),
-        assignment: assignment.get(m.memberId) ?? EMPTY_BYTES,
-      })),
-    });
+    const record = groupMetadataRecord(group, assignment);
     try {
-      await this.appendRecords(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value }]);
+      await this.appendRecords(group.groupId, [record]);
       return ErrorCode.NONE;
     } catch (err) {
       const code = storeGroupError(err);

@@ -18,6 +18,7 @@ import { Member, joinError, type JoinResult } from './member.js';
 import { checkJoinComplete, maybePrepareRebalance } from './rebalance.js';
 import type { JoinRequest } from './requests.js';
 import { replaceStaticMember } from './static-rejoin.js';
+import { classicJoinToConsumerGroup } from './consumer/classic-members.js';
 import { dropEmptyConsumerGroup } from './consumer/lifecycle.js';
 
 export async function joinGroup(coord: GroupCoordinator, req: JoinRequest): Promise<JoinResult> {
@@ -46,9 +47,9 @@ export async function joinGroup(coord: GroupCoordinator, req: JoinRequest): Prom
     group = coord.createGroup(req.groupId);
   }
   if (group.consumer !== null) {
-    // A consumer group (KIP-848) with members does not take classic members (no online migration
-    // here); an empty one becomes a classic group and its consumer-group records are deleted.
-    if (group.consumer.size > 0) return joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // A consumer group (KIP-848) with members takes classic members as such (online migration,
+    // consumer/classic-members.ts); an empty one becomes a classic group and its records are deleted.
+    if (group.consumer.size > 0) return classicJoinToConsumerGroup(coord, group, group.consumer, req);
     dropEmptyConsumerGroup(coord, group);
   }
   const g = group;

@@ -11,6 +11,7 @@ import type { Member } from './member.js';
 import { removeMemberAndUpdateGroup } from './liveness.js';
 import { checkJoinComplete } from './rebalance.js';
 import type { LeaveResult, LeavingMember } from './requests.js';
+import { classicLeaveToConsumerGroup } from './consumer/classic-members.js';
 
 export function leaveGroup(coord: GroupCoordinator, groupId: string, leaving: readonly LeavingMember[]): LeaveResult {
   const each = (code: number) => ({ errorCode: ErrorCode.NONE, members: leaving.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: code })) });
@@ -21,6 +22,7 @@ export function leaveGroup(coord: GroupCoordinator, groupId: string, leaving: re
   const group = coord.groups.get(groupId);
   if (!group) return each(ErrorCode.UNKNOWN_MEMBER_ID);
   if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+  if (group.consumer !== null) return classicLeaveToConsumerGroup(coord, group, group.consumer, leaving);
   const members = leaving.map((lm) => {
     const result = (errorCode: number) => ({ memberId: lm.memberId, groupInstanceId: lm.groupInstanceId, errorCode });
     if (lm.memberId === '') {

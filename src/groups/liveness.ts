@@ -14,6 +14,7 @@ import type { Group } from './group.js';
 import { joinError, syncError, type Member } from './member.js';
 import { checkJoinComplete, maybePrepareRebalance } from './rebalance.js';
 import type { HeartbeatRequest } from './requests.js';
+import { classicHeartbeatToConsumerGroup } from './consumer/classic-members.js';
 
 /** Kafka's GroupCoordinator.NewMemberJoinTimeoutMs: a new member's parked JoinGroup gives up after this. */
 export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60_000;
@@ -26,6 +27,7 @@ export function heartbeat(coord: GroupCoordinator, req: HeartbeatRequest): numbe
   const group = coord.groups.get(req.groupId);
   if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
   if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (group.consumer !== null) return classicHeartbeatToConsumerGroup(coord, group, group.consumer, req);
   if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
   const member = group.members.get(req.memberId);
   if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;

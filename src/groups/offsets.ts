@@ -93,15 +93,18 @@ function validateConsumerGroupCommit(coord: GroupCoordinator, cg: ConsumerGroupS
   if (req.generationId < 0 && cg.size === 0) return ErrorCode.NONE;
   const member = cg.members.get(req.memberId);
   if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-  if ((req.apiVersion ?? 9) < 9) return ErrorCode.UNSUPPORTED_VERSION;
+  // A classic-protocol member of a migrating group commits at any version with its generation (its
+  // member epoch), checked by the same rules; a stale one is ILLEGAL_GENERATION, as Kafka 4.4 answers it.
+  const stale = member.classic !== null ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
+  if (member.classic === null && (req.apiVersion ?? 9) < 9) return ErrorCode.UNSUPPORTED_VERSION;
   if (req.generationId === member.memberEpoch) return ErrorCode.NONE;
-  if (req.generationId > member.memberEpoch || req.generationId < 0) return ErrorCode.STALE_MEMBER_EPOCH;
+  if (req.generationId > member.memberEpoch || req.generationId < 0) return stale;
   // An older epoch (a commit that crossed a heartbeat moving the member on) is valid for partitions
   // the member has owned since that epoch (KIP-1251's assignment epochs), as Kafka 4.4 accepts it.
   for (const o of req.offsets) {
     const id = coord.topics.get(o.topic)?.id.toString('hex');
     const since = id === undefined ? undefined : member.ownedSince.get(`${id}:${o.partition}`);
-    if (since === undefined || since > req.generationId) return ErrorCode.STALE_MEMBER_EPOCH;
+    if (since === undefined || since > req.generationId) return stale;
   }
   return ErrorCode.NONE;
 }

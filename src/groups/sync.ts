@@ -13,6 +13,7 @@ import type { GroupCoordinator } from './coordinator.js';
 import { EMPTY_BYTES, syncError, type SyncResult } from './member.js';
 import { maybePrepareRebalance, propagateAssignment, removePendingSync, resetAndPropagateAssignmentError } from './rebalance.js';
 import type { SyncRequest } from './requests.js';
+import { classicSyncToConsumerGroup } from './consumer/classic-members.js';
 
 export function syncGroup(coord: GroupCoordinator, req: SyncRequest): Promise<SyncResult> {
   if (coord.stopping) return Promise.resolve(syncError(ErrorCode.NOT_COORDINATOR));
@@ -22,6 +23,7 @@ export function syncGroup(coord: GroupCoordinator, req: SyncRequest): Promise<Sy
   const group = coord.groups.get(req.groupId);
   if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
   if (group.is('Dead')) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  if (group.consumer !== null) return Promise.resolve(classicSyncToConsumerGroup(coord, group, group.consumer, req));
   if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return Promise.resolve(syncError(ErrorCode.FENCED_INSTANCE_ID));
   const member = group.members.get(req.memberId);
   if (!member) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));

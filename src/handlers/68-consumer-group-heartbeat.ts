@@ -21,6 +21,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
+import { GROUP_VERSION } from '../features/definitions.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizationMessage, canGroup, canTopic } from './authz.js';
 
@@ -31,6 +32,8 @@ export default defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbe
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
+    // Kafka serves the consumer group protocol only once group.version >= 1 is finalized (before ACLs).
+    if (ctx.features.finalizedLevel(GROUP_VERSION) < 1) return failure(ErrorCode.UNSUPPORTED_VERSION);
     // Kafka answers a refused group with no message (KafkaApis: getErrorResponse of a bare exception).
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.subscribedTopicNames !== null && ctx.authorizer.enabled) {

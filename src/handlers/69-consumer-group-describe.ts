@@ -22,6 +22,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType } from '../security/authorizer.js';
+import { GROUP_VERSION } from '../features/definitions.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 
@@ -29,13 +30,17 @@ import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 const OPERATIONS_UNSET = -2147483648;
 const CONSUMER_MEMBER = 1;
+const CLASSIC_MEMBER = 0;
 
 export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>({
   key: 69,
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
+    // Kafka serves the consumer group protocol only once group.version >= 1 is finalized (before ACLs).
+    const enabled = ctx.features.finalizedLevel(GROUP_VERSION) >= 1;
     const describeOne = (groupId: string): ConsumerGroupDescribeResponseDescribedGroup => {
+      if (!enabled) return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: null, groupState: '', assignorName: '', members: [] });
       if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) {
         // Kafka answers a refused group with no message.
         return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupState: '', assignorName: '', members: [] });
@@ -62,7 +67,7 @@ export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribe
             subscribedTopicRegex: m.subscribedTopicRegex,
             assignment: newConsumerGroupDescribeResponseAssignment({ topicPartitions: m.assignment.topicPartitions.map((t) => newConsumerGroupDescribeResponseTopicPartitions(t)) }),
             targetAssignment: newConsumerGroupDescribeResponseTargetAssignment({ topicPartitions: m.targetAssignment.topicPartitions.map((t) => newConsumerGroupDescribeResponseTargetTopicPartitions(t)) }),
-            memberType: CONSUMER_MEMBER,
+            memberType: m.classic ? CLASSIC_MEMBER : CONSUMER_MEMBER,
           }),
         ),
         authorizedOperations: ops,

@@ -132,9 +132,12 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(errorName((await join('g1', 'D')).errorCode)).toBe('NONE');
   });
 
-  it('a classic JoinGroup on a consumer group is INCONSISTENT_GROUP_PROTOCOL; a heartbeat on a classic group is GROUP_ID_NOT_FOUND', async () => {
-    const jg = await c.request(11, 9, { groupId: 'g1', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null });
+  it('a classic JoinGroup of another protocol type on a consumer group is INCONSISTENT_GROUP_PROTOCOL; a heartbeat on a classic group it cannot upgrade is GROUP_ID_NOT_FOUND', async () => {
+    const jg = await c.request(11, 9, { groupId: 'g1', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'connect', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null });
     expect(errorName(jg.errorCode)).toBe('INCONSISTENT_GROUP_PROTOCOL');
+    // Of type `consumer` it may join as a classic-protocol member (online migration): first the member id round trip.
+    const jc = await c.request(11, 9, { groupId: 'g1', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null });
+    expect(errorName(jc.errorCode)).toBe('MEMBER_ID_REQUIRED');
     // A classic group with a member (JoinGroup v3: no member-id round trip).
     const joined = await c.request(11, 3, { groupId: 'classic1', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
     expect(errorName(joined.errorCode)).toBe('NONE');

@@ -47,12 +47,29 @@ describe('feature levels over the protocol', () => {
       'streams.version': { minVersion: 0, maxVersion: 0 },
       'eligible.leader.replicas.version': { minVersion: 0, maxVersion: 0 },
     });
-    // A new cluster starts at the production levels, not the unstable ones.
-    expect(byName(v4.finalizedFeatures)).toEqual({ 'metadata.version': { maxVersionLevel: 33, minVersionLevel: 33 }, 'transaction.version': { maxVersionLevel: 2, minVersionLevel: 2 } });
+    // A new cluster starts at the production levels (group.version 1, as Kafka 4.x), not the unstable ones.
+    expect(byName(v4.finalizedFeatures)).toEqual({
+      'metadata.version': { maxVersionLevel: 33, minVersionLevel: 33 },
+      'transaction.version': { maxVersionLevel: 2, minVersionLevel: 2 },
+      'group.version': { maxVersionLevel: 1, minVersionLevel: 1 },
+    });
     expect(v4.finalizedFeaturesEpoch).toBe(0);
     const v3 = await apiVersions(broker, 3);
     expect(v3.supportedFeatures.map((f: any) => f.name)).toEqual(['metadata.version']);
     expect(v3.finalizedFeatures).toEqual(v4.finalizedFeatures);
+  });
+
+  it('group.version gates the consumer group protocol: below 1, ConsumerGroupHeartbeat and ConsumerGroupDescribe are UNSUPPORTED_VERSION, as Kafka', async () => {
+    const hb = () =>
+      request(broker, 68, 1, { groupId: 'gv', memberId: 'm1', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000, subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [] });
+    const describe = () => request(broker, 69, 1, { groupIds: ['gv'], includeAuthorizedOperations: false });
+    expect((await hb()).errorCode).toBe(ErrorCode.NONE);
+    // Down to 0 (the rest of this file starts from there).
+    expect((await update(broker, 1, [{ feature: 'group.version', maxVersionLevel: 0, upgradeType: 2 }])).errorCode).toBe(0);
+    const refused = await hb();
+    expect({ errorCode: refused.errorCode, errorMessage: refused.errorMessage }).toEqual({ errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: null });
+    expect((await describe()).groups[0].errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect((await apiVersions(broker, 4)).finalizedFeaturesEpoch).toBe(1);
   });
 
   it("UpdateFeatures refuses bad updates with INVALID_UPDATE_VERSION and Kafka's messages, changing nothing", async () => {
@@ -69,18 +86,18 @@ describe('feature levels over the protocol', () => {
       const r = await update(broker, 1, [{ feature: 'group.version', maxVersionLevel: 1, upgradeType: 1 }, u]);
       expect({ errorCode: r.errorCode, errorMessage: r.errorMessage, results: r.results }).toEqual({ errorCode: ErrorCode.INVALID_UPDATE_VERSION, errorMessage: PREFIX + message, results: [] });
     }
-    expect((await apiVersions(broker, 4)).finalizedFeaturesEpoch).toBe(0);
+    expect((await apiVersions(broker, 4)).finalizedFeaturesEpoch).toBe(1);
   });
 
   it('validateOnly changes nothing; an upgrade applies with a new epoch; a downgrade needs a downgrade type', async () => {
     const dry = await update(broker, 1, [{ feature: 'group.version', maxVersionLevel: 1, upgradeType: 1 }], true);
     expect(dry).toMatchObject({ errorCode: 0, errorMessage: null, results: [{ feature: 'group.version', errorCode: 0, errorMessage: 'NONE' }] });
-    expect((await apiVersions(broker, 4)).finalizedFeaturesEpoch).toBe(0);
+    expect((await apiVersions(broker, 4)).finalizedFeaturesEpoch).toBe(1);
 
     const up = await update(broker, 2, [{ feature: 'group.version', maxVersionLevel: 1, upgradeType: 1 }]);
     expect(up).toMatchObject({ errorCode: 0, errorMessage: null, results: [] });
     const after = await apiVersions(broker, 4);
-    expect(after.finalizedFeaturesEpoch).toBe(1);
+    expect(after.finalizedFeaturesEpoch).toBe(2);
     expect(byName(after.finalizedFeatures)['group.version']).toEqual({ maxVersionLevel: 1, minVersionLevel: 1 });
     expect(broker.broker.features.finalizedLevel('group.version')).toBe(1);
 
@@ -92,25 +109,30 @@ describe('feature levels over the protocol', () => {
     const down = await update(broker, 1, [{ feature: 'group.version', maxVersionLevel: 0, upgradeType: 2 }]);
     expect(down.errorCode).toBe(0);
     const final = await apiVersions(broker, 4);
-    expect(final.finalizedFeaturesEpoch).toBe(2);
+    expect(final.finalizedFeaturesEpoch).toBe(3);
     expect(byName(final.finalizedFeatures)['group.version']).toBeUndefined();
     expect(broker.broker.features.finalizedLevel('group.version')).toBe(0);
   });
 });
 
 describe('finalized levels are durable', () => {
-  it('survive a restart; a build that does not support them refuses to start, naming the level', async () => {
+  it('survive a restart (a level below the production one is not raised again)', async () => {
     const dataDir = tempDir();
     try {
-      let b = await startTestBroker({ dataDir, keepData: true, config: { 'unstable.feature.versions.enable': true } });
+      let b = await startTestBroker({ dataDir, keepData: true });
+      expect((await update(b, 1, [{ feature: 'group.version', maxVersionLevel: 0, upgradeType: 2 }])).errorCode).toBe(0);
+      await b.cleanup();
+      b = await startTestBroker({ dataDir, keepData: true });
+      let r = await apiVersions(b, 4);
+      expect(byName(r.finalizedFeatures)['group.version']).toBeUndefined();
+      expect(r.finalizedFeaturesEpoch).toBe(1);
       expect((await update(b, 1, [{ feature: 'group.version', maxVersionLevel: 1, upgradeType: 1 }])).errorCode).toBe(0);
       await b.cleanup();
-      b = await startTestBroker({ dataDir, keepData: true, config: { 'unstable.feature.versions.enable': true } });
-      const r = await apiVersions(b, 4);
+      b = await startTestBroker({ dataDir, keepData: true });
+      r = await apiVersions(b, 4);
       expect(byName(r.finalizedFeatures)['group.version']).toEqual({ maxVersionLevel: 1, minVersionLevel: 1 });
-      expect(r.finalizedFeaturesEpoch).toBe(1);
+      expect(r.finalizedFeaturesEpoch).toBe(2);
       await b.cleanup();
-      await expect(startTestBroker({ dataDir, keepData: true })).rejects.toThrow(/finalized group.version level 1 is not supported by this Runnel build \(supported: 0-0\)/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -135,7 +157,7 @@ describe.skipIf(!javaAvailable())("Kafka 4.4's kafka-features.sh", () => {
     expect(described.code).toBe(0);
     expect(described.stdout.trim().split('\n')).toEqual([
       row('eligible.leader.replicas.version', '0', '0', '0', 0),
-      row('group.version', '0', '1', '0', 0),
+      row('group.version', '0', '1', '1', 0),
       row('metadata.version', '4.4-IV2', '4.4-IV2', '4.4-IV2', 0),
       row('share.version', '0', '0', '0', 0),
       row('streams.version', '0', '0', '0', 0),

@@ -8,6 +8,7 @@
  * compared as counts.
  */
 import { describe, it } from 'vitest';
+import { assignmentPartitions, encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { err, expectSame, msg, normalise, raw, usePair, uniq } from './harness.js';
@@ -109,6 +110,72 @@ describe.skipIf(!apacheKafkaAvailable())('differential: consumer groups (KIP-848
       return normalise(JSON.parse(JSON.stringify(steps).replaceAll(sgroup, '<sgroup>').replaceAll(group, '<group>').replaceAll(topic, '<topic>')));
     });
     expectSame('consumer-groups/heartbeat', obs);
+  }, 180_000);
+
+  it('online migration: a classic group upgraded by a consumer heartbeat, its classic member driven by the epochs, downgraded when the consumer member leaves', async () => {
+    const topic = uniq('mig');
+    const group = uniq('migg');
+    const bad = uniq('migbad');
+    const obs = await pair.both(async (t) => {
+      const c = await raw(t);
+      c.responseTimeoutMs = 20_000;
+      const steps: Record<string, unknown> = {};
+      try {
+        await createTopicsReady(c, [{ name: topic, partitions: 4 }]);
+        for (let i = 0; i < 100; i++) {
+          const fc = await c.request(10, 4, { keyType: 0, coordinatorKeys: [group, bad] });
+          if (fc.coordinators.every((x: any) => x.errorCode === 0)) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const subscription = encodeSubscription([topic]);
+        const join = (memberId: string, metadata = subscription) =>
+          c.request(11, 5, { groupId: group, sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata }] });
+        const sync = (memberId: string, generationId: number, assignments: Array<{ memberId: string; assignment: Buffer }> = []) =>
+          c.request(14, 5, { groupId: group, generationId, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments });
+        const heartbeat = (memberId: string, generationId: number) => c.request(12, 4, { groupId: group, generationId, memberId, groupInstanceId: null });
+        const hb = (body: Record<string, unknown>) =>
+          c.request(68, 1, { instanceId: null, rackId: null, rebalanceTimeoutMs: -1, subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: null, ...body });
+        const count = (bytes: Buffer) => [...(assignmentPartitions(bytes)?.values() ?? [])].flat().length;
+
+        const required = await join('');
+        const a = required.memberId as string;
+        steps.memberA = a;
+        const j = await join(a);
+        const gen0 = j.generationId as number;
+        await sync(a, gen0, [{ memberId: a, assignment: encodeAssignment(new Map([[topic, [0, 1, 2, 3]]])) }]);
+        const c1 = await hb({ groupId: group, memberId: 'c1', memberEpoch: 0, rebalanceTimeoutMs: 30000, subscribedTopicNames: [topic], topicPartitions: [] });
+        steps.upgrade = { error: err(c1.errorCode), epoch: c1.memberEpoch - gen0, partitions: c1.assignment?.topicPartitions.flatMap((x: any) => x.partitions).length };
+        // (authorized operations are compared by the heartbeat scenario)
+        steps.describeMixed = { ...(await describeGroup(c, group)) as object, ops: undefined };
+        steps.classicHeartbeat = err((await heartbeat(a, gen0)).errorCode);
+        const rj = await join(a);
+        steps.classicRejoin = { error: err(rj.errorCode), generation: rj.generationId - gen0, leaderIsSelf: rj.leader === a, leader: rj.leader === '' ? '' : 'set', protocolType: rj.protocolType, protocolName: rj.protocolName, members: rj.members.length };
+        const sy = await sync(a, rj.generationId);
+        steps.classicSync = { error: err(sy.errorCode), partitions: count(sy.assignment) };
+        steps.classicHeartbeatNew = err((await heartbeat(a, rj.generationId)).errorCode);
+        steps.classicHeartbeatOld = err((await heartbeat(a, gen0)).errorCode);
+        const commit = (generation: number) =>
+          c.request(8, 8, { groupId: group, generationIdOrMemberEpoch: generation, memberId: a, groupInstanceId: null, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
+        steps.classicCommit = err((await commit(rj.generationId)).topics[0].partitions[0].errorCode);
+        steps.classicCommitOld = err((await commit(gen0)).topics[0].partitions[0].errorCode);
+        steps.consumerLeaves = err((await hb({ groupId: group, memberId: 'c1', memberEpoch: -1 })).errorCode);
+        steps.describeAfterDowngrade = await describeGroup(c, group);
+        const dg = await c.request(15, 5, { groups: [group], includeAuthorizedOperations: false });
+        steps.classicAfterDowngrade = { error: err(dg.groups[0].errorCode), state: dg.groups[0].groupState, protocolType: dg.groups[0].protocolType, members: dg.groups[0].members.length };
+        steps.heartbeatAfterDowngrade = err((await heartbeat(a, rj.generationId)).errorCode);
+
+        // A classic group whose member's subscription cannot be read is not upgraded.
+        await c.request(11, 3, { groupId: bad, sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
+        const refused = await hb({ groupId: bad, memberId: 'c2', memberEpoch: 0, rebalanceTimeoutMs: 30000, subscribedTopicNames: [topic], topicPartitions: [] });
+        steps.malformed = { error: err(refused.errorCode), message: refused.errorMessage };
+      } finally {
+        c.close();
+      }
+      const a = (steps.memberA as string) ?? '';
+      delete steps.memberA;
+      return normalise(JSON.parse(JSON.stringify(steps).replaceAll(a, '<a>').replaceAll(bad, '<bad>').replaceAll(group, '<group>').replaceAll(topic, '<topic>')));
+    });
+    expectSame('consumer-groups/migration', obs);
   }, 180_000);
 });
 

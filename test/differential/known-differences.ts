@@ -79,12 +79,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'no-kip-848',
-    what: 'The group.version feature (KIP-848) is supported up to 1 but not finalized by default, although ConsumerGroupHeartbeat and ConsumerGroupDescribe are served whatever its level.',
-    why: 'The consumer group protocol is served (docs/consumer-groups.md) but online migration and rack-aware assignment are still missing; the feature is finalized when they land.',
-    where: [...features('group.version')],
-  },
-  {
     id: 'no-share-groups',
     what: 'No share groups (KIP-932: ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, the share-state APIs; share.version feature); FindCoordinator v6 answers a share-partition key with INVALID_REQUEST.',
     why: 'Not implemented.',

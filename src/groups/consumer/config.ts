@@ -11,7 +11,14 @@ export interface ConsumerGroupConfig {
   maxSubscribedTopics: number;
   maxRegexLength: number;
   maxIdLength: number;
+  /** group.consumer.migration.policy: which online conversions between the protocols are allowed. */
+  migrationPolicy: MigrationPolicy;
 }
+
+export type MigrationPolicy = 'bidirectional' | 'upgrade' | 'downgrade' | 'disabled';
+
+export const upgradeEnabled = (p: MigrationPolicy): boolean => p === 'bidirectional' || p === 'upgrade';
+export const downgradeEnabled = (p: MigrationPolicy): boolean => p === 'bidirectional' || p === 'downgrade';
 
 export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
   sessionTimeoutMs: 45000,
@@ -21,6 +28,7 @@ export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
   maxSubscribedTopics: 10000,
   maxRegexLength: 1000,
   maxIdLength: 255,
+  migrationPolicy: 'bidirectional',
 };
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), Math.max(lo, hi));
@@ -40,5 +48,6 @@ export function consumerGroupConfigFrom(config: ConfigView): ConsumerGroupConfig
     maxSubscribedTopics: config.int('runnel.group.consumer.max.subscribed.topics'),
     maxRegexLength: config.int('runnel.group.consumer.max.regex.length'),
     maxIdLength: config.int('runnel.group.consumer.max.id.length'),
+    migrationPolicy: String(config.get('group.consumer.migration.policy')).toLowerCase() as MigrationPolicy,
   };
 }

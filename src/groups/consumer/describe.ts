@@ -22,6 +22,8 @@ export interface DescribedConsumerMember {
   subscribedTopicRegex: string;
   assignment: DescribedAssignment;
   targetAssignment: DescribedAssignment;
+  /** Whether it uses the classic protocol (a migrating group): ConsumerGroupDescribe v1's MemberType 0. */
+  classic: boolean;
 }
 
 export interface DescribedConsumerGroup {
@@ -69,6 +71,7 @@ export function describeConsumerGroup(coord: GroupCoordinator, groupId: string):
       subscribedTopicRegex: m.subscribedTopicRegex ?? '',
       assignment: named(m.assigned),
       targetAssignment: named(cg.target.get(m.memberId) ?? new Map()),
+      classic: m.classic !== null,
     })),
   };
 }

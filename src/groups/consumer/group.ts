@@ -13,8 +13,20 @@
  * It hangs off the classic Group object of the same id (group.ts `consumer`), which keeps the
  * committed offsets for both kinds of group.
  */
+import type { Protocol } from '../member.js';
 import { partitionsOf, type Assignment } from './assignment.js';
 import { MemberState, type MemberStateCode } from './reconcile.js';
+
+/**
+ * What a member of the classic protocol (JoinGroup/SyncGroup/Heartbeat) keeps inside a consumer
+ * group (online migration, KIP-848): Kafka's ClassicMemberMetadata, persisted as the member
+ * record's tagged field 0.
+ */
+export interface ClassicProtocolMetadata {
+  sessionTimeoutMs: number;
+  /** The protocols of its last JoinGroup (name → ConsumerProtocolSubscription bytes). */
+  protocols: Protocol[];
+}
 
 export interface ConsumerMember {
   readonly memberId: string;
@@ -39,6 +51,8 @@ export interface ConsumerMember {
    * since then. Persisted as the current-assignment record's AssignmentEpochs (tagged field).
    */
   ownedSince: Map<string, number>;
+  /** Set for a member using the classic protocol (a group migrating between the protocols). */
+  classic: ClassicProtocolMetadata | null;
 }
 
 export type ConsumerGroupStateName = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
@@ -62,6 +76,7 @@ export function newConsumerMember(memberId: string): ConsumerMember {
     sessionTimer: null,
     revocationTimer: null,
     ownedSince: new Map(),
+    classic: null,
   };
 }
 
@@ -139,6 +154,13 @@ export class ConsumerGroupState {
     if (m.sessionTimer) clearTimeout(m.sessionTimer);
     if (m.revocationTimer) clearTimeout(m.revocationTimer);
     m.sessionTimer = m.revocationTimer = null;
+  }
+
+  /** Members using the classic protocol (0 for a group that never migrated). */
+  classicMemberCount(): number {
+    let n = 0;
+    for (const m of this.members.values()) if (m.classic !== null) n++;
+    return n;
   }
 
   staticMember(instanceId: string): ConsumerMember | undefined {

@@ -19,12 +19,13 @@
 import { ErrorCode, KafkaError, errorName } from '../../../protocol/errors.js';
 import type { GroupCoordinator } from '../coordinator.js';
 import type { KeyedRecord } from '../offsets-log.js';
-import { assignmentFrom, assignmentToList, assignmentsEqual, isSubset } from './assignment.js';
+import { assignmentFrom, assignmentToList, assignmentsEqual, isSubset, type Assignment } from './assignment.js';
 import { assignorByName, type AssignorMember } from './assignors.js';
 import type { ConsumerGroupConfig } from './config.js';
 import { ConsumerGroupState, newConsumerMember, type ConsumerMember } from './group.js';
 import { currentAssignmentRecord, groupEpochRecord, memberRecord, memberTombstones, targetEpochRecord, targetMemberRecord } from './records.js';
 import { MemberState, reconcile } from './reconcile.js';
+import { canUpgrade, downgradeToClassicGroup, embeddedProtocolReadable, shouldDowngrade, upgradeToConsumerGroup } from './migration.js';
 import { compileTopicRegex } from './regex.js';
 import { memberTopics, subscriptionHash } from './subscriptions.js';
 
@@ -135,11 +136,18 @@ export async function consumerGroupHeartbeat(coord: GroupCoordinator, req: Consu
 
 type Outcome = ConsumerHeartbeatResult | { result: ConsumerHeartbeatResult };
 
-function consumerGroupOf(coord: GroupCoordinator, groupId: string, create: boolean): ConsumerGroupState | ConsumerHeartbeatResult {
+function consumerGroupOf(coord: GroupCoordinator, groupId: string, create: boolean, records: KeyedRecord[]): ConsumerGroupState | ConsumerHeartbeatResult {
   let group = coord.getGroup(groupId);
   if (group && group.consumer === null) {
-    // A classic group with members is not ours; an empty one (only offsets) becomes a consumer group, as in Kafka.
-    if (!group.is('Empty') || group.size > 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+    // An empty classic group (only offsets) becomes a consumer group, as in Kafka; one with members
+    // is upgraded in place when the migration policy allows it (migration.ts), else it is not ours.
+    if (!group.is('Empty') || group.size > 0) {
+      if (!create || !canUpgrade(coord, group, coord.consumerCfg())) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+      if (!embeddedProtocolReadable(coord, group)) {
+        return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`);
+      }
+      return upgradeToConsumerGroup(coord, group, records);
+    }
     if (!create) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`);
     group.consumer = new ConsumerGroupState();
   }
@@ -152,7 +160,7 @@ function consumerGroupOf(coord: GroupCoordinator, groupId: string, create: boole
 }
 
 function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest, cfg: ConsumerGroupConfig, records: KeyedRecord[]): Outcome {
-  const found = consumerGroupOf(coord, req.groupId, req.memberEpoch === 0);
+  const found = consumerGroupOf(coord, req.groupId, req.memberEpoch === 0, records);
   if ('errorCode' in found) return found;
   const cg = found;
   const owned = req.ownedTopicPartitions === null ? null : assignmentFrom(req.ownedTopicPartitions);
@@ -178,7 +186,7 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
       joined = true;
     }
   } else {
-    if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+    if (!member || member.classic !== null) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
     if (req.instanceId !== null) {
       const holder = cg.staticMember(req.instanceId);
       if (!holder) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
@@ -198,42 +206,8 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
   member.clientId = req.clientId;
   member.clientHost = req.clientHost;
   if (metadataChanged) records.push(memberRecord(req.groupId, member));
-  let bump = joined || subscriptionChanged;
-
-  // 3. The subscribed topics' metadata.
-  if (joined || subscriptionChanged) cg.subscriptionsVersion++;
-  const hash = currentHash(coord, cg);
-  if (hash !== cg.metadataHash) {
-    cg.metadataHash = hash;
-    bump = true;
-  }
-  if (bump) {
-    cg.groupEpoch++;
-    records.push(groupEpochRecord(req.groupId, cg.groupEpoch, cg.metadataHash));
-  }
-
-  // 4. A new target assignment.
-  if (cg.groupEpoch > cg.assignmentEpoch) computeTargetAssignment(coord, req.groupId, cg, cfg, records);
-
-  // 5. Reconciliation.
   const before = member.assigned;
-  const next = reconcile({
-    state: member.state,
-    memberEpoch: member.memberEpoch,
-    assigned: member.assigned,
-    pendingRevocation: member.pendingRevocation,
-    targetEpoch: cg.assignmentEpoch,
-    target: cg.target.get(member.memberId) ?? new Map(),
-    owned,
-    ownerEpoch: (t, p) => cg.ownerEpoch(t, p),
-  });
-  if (next) {
-    cg.setCurrent(member, next.state, next.memberEpoch, next.assigned, next.pendingRevocation);
-    records.push(currentAssignmentRecord(req.groupId, member));
-  } else if (joined || replaced) {
-    records.push(currentAssignmentRecord(req.groupId, member));
-  }
-  scheduleRevocationTimeout(coord, req.groupId, cg, member);
+  advanceMember(coord, req.groupId, cg, cfg, member, joined || subscriptionChanged, joined || replaced, owned, records);
   scheduleSessionTimeout(coord, req.groupId, cg, member, cfg.sessionTimeoutMs);
 
   const fullRequest = req.rebalanceTimeoutMs !== -1 && (req.subscribedTopicNames !== null || req.subscribedTopicRegex !== null) && req.ownedTopicPartitions !== null;
@@ -248,6 +222,44 @@ function joinOrHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest,
       assignment: sendAssignment ? assignmentToList(member.assigned) : null,
     },
   };
+}
+
+/**
+ * Steps 3-5 of a heartbeat, shared with the classic members of a migrating group (classic-members.ts):
+ * bump the group epoch when the member's subscription changed (`changed`) or the subscribed topics'
+ * metadata did, compute a new target assignment if the group epoch passed it, and move the member
+ * toward its target given the partitions it says it owns (`owned`, null: not said).
+ */
+export function advanceMember(coord: GroupCoordinator, groupId: string, cg: ConsumerGroupState, cfg: ConsumerGroupConfig, member: ConsumerMember, changed: boolean, isNew: boolean, owned: Assignment | null, records: KeyedRecord[]): void {
+  let bump = changed;
+  if (changed) cg.subscriptionsVersion++;
+  const hash = currentHash(coord, cg);
+  if (hash !== cg.metadataHash) {
+    cg.metadataHash = hash;
+    bump = true;
+  }
+  if (bump) {
+    cg.groupEpoch++;
+    records.push(groupEpochRecord(groupId, cg.groupEpoch, cg.metadataHash));
+  }
+  if (cg.groupEpoch > cg.assignmentEpoch) computeTargetAssignment(coord, groupId, cg, cfg, records);
+  const next = reconcile({
+    state: member.state,
+    memberEpoch: member.memberEpoch,
+    assigned: member.assigned,
+    pendingRevocation: member.pendingRevocation,
+    targetEpoch: cg.assignmentEpoch,
+    target: cg.target.get(member.memberId) ?? new Map(),
+    owned,
+    ownerEpoch: (t, p) => cg.ownerEpoch(t, p),
+  });
+  if (next) {
+    cg.setCurrent(member, next.state, next.memberEpoch, next.assigned, next.pendingRevocation);
+    records.push(currentAssignmentRecord(groupId, member));
+  } else if (isNew) {
+    records.push(currentAssignmentRecord(groupId, member));
+  }
+  scheduleRevocationTimeout(coord, groupId, cg, member);
 }
 
 /** Applies the fields a heartbeat changed; true when the change needs a new assignment. */
@@ -347,7 +359,7 @@ function computeTargetAssignment(coord: GroupCoordinator, groupId: string, cg: C
 
 /** LeaveGroup by heartbeat: -1 removes the member; -2 keeps a static member's partitions for its session. */
 function leave(coord: GroupCoordinator, req: ConsumerHeartbeatRequest, records: KeyedRecord[]): Outcome {
-  const found = consumerGroupOf(coord, req.groupId, false);
+  const found = consumerGroupOf(coord, req.groupId, false, records);
   if ('errorCode' in found) return found;
   const cg = found;
   let member = cg.members.get(req.memberId);
@@ -367,7 +379,7 @@ function leave(coord: GroupCoordinator, req: ConsumerHeartbeatRequest, records: 
     scheduleSessionTimeout(coord, req.groupId, cg, member, cfg.sessionTimeoutMs);
     coord.logger.info({ group: req.groupId, member: member.memberId, instanceId: member.instanceId }, 'static consumer group member left temporarily');
   } else {
-    removeMember(coord, req.groupId, cg, member, records);
+    if (!maybeDowngrade(coord, req.groupId, cg, member, records)) removeMember(coord, req.groupId, cg, member, records);
     coord.logger.info({ group: req.groupId, member: member.memberId }, 'consumer group member left');
   }
   return { result: { errorCode: ErrorCode.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
@@ -392,12 +404,26 @@ export function removeMember(coord: GroupCoordinator, groupId: string, cg: Consu
   records.push(groupEpochRecord(groupId, cg.groupEpoch, cg.metadataHash));
 }
 
+/**
+ * A consumer-protocol member leaves: when only classic members remain (and the policy allows it),
+ * the group becomes classic instead (Kafka's convertToClassicGroup, which leaves the group epoch
+ * as it is: the classic generation is the epoch the remaining members have). True when it did.
+ */
+function maybeDowngrade(coord: GroupCoordinator, groupId: string, cg: ConsumerGroupState, leaving: ConsumerMember, records: KeyedRecord[]): boolean {
+  const group = coord.getGroup(groupId);
+  if (leaving.classic !== null || !group || group.consumer !== cg || !shouldDowngrade(coord, group, cg, leaving.memberId)) return false;
+  cg.remove(leaving);
+  records.push(...memberTombstones(groupId, leaving.memberId));
+  downgradeToClassicGroup(coord, group, cg, records);
+  return true;
+}
+
 /** Removes a member whose session or revocation timed out, and writes it (nobody waits for the write). */
-function fenceMember(coord: GroupCoordinator, groupId: string, cg: ConsumerGroupState, m: ConsumerMember, why: string): void {
+export function fenceMember(coord: GroupCoordinator, groupId: string, cg: ConsumerGroupState, m: ConsumerMember, why: string): void {
   const group = coord.getGroup(groupId);
   if (coord.stopping || !group || group.consumer !== cg || cg.members.get(m.memberId) !== m) return;
   const records: KeyedRecord[] = [];
-  removeMember(coord, groupId, cg, m, records);
+  if (!maybeDowngrade(coord, groupId, cg, m, records)) removeMember(coord, groupId, cg, m, records);
   coord.logger.info({ group: groupId, member: m.memberId, instanceId: m.instanceId, reason: why }, 'consumer group member removed');
   coord.appendRecords(groupId, records).catch((err: unknown) => coord.logger.warn({ group: groupId, member: m.memberId, err: (err as Error).message }, 'writing a fenced member failed'));
 }

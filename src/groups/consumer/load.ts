@@ -86,5 +86,5 @@ export function installConsumerGroup(coord: GroupCoordinator, group: Group, load
   }
   group.consumer = cg;
   const sessionMs = coord.consumerCfg().sessionTimeoutMs;
-  for (const m of cg.members.values()) scheduleSessionTimeout(coord, group.groupId, cg, m, sessionMs);
+  for (const m of cg.members.values()) scheduleSessionTimeout(coord, group.groupId, cg, m, m.classic?.sessionTimeoutMs ?? sessionMs);
 }

@@ -39,7 +39,8 @@ import {
 import { Reader } from '../../../protocol/primitives.js';
 import type { KeyedRecord } from '../offsets-log.js';
 import { assignmentFrom, assignmentToList, type Assignment } from './assignment.js';
-import type { ConsumerMember } from './group.js';
+import { readClassicMetadata, withClassicMetadata } from './classic-metadata-record.js';
+import type { ClassicProtocolMetadata, ConsumerMember } from './group.js';
 import type { MemberStateCode } from './reconcile.js';
 
 export const RecordType = { METADATA: 3, PARTITION_METADATA: 4, MEMBER: 5, TARGET_METADATA: 6, TARGET_MEMBER: 7, CURRENT_ASSIGNMENT: 8, REGEX: 16 } as const;
@@ -95,7 +96,7 @@ export function groupEpochRecord(group: string, epoch: number, metadataHash: num
 export function memberRecord(group: string, m: ConsumerMember): KeyedRecord {
   return {
     key: writeConsumerGroupMemberMetadataKey(5, { groupId: group, memberId: m.memberId }),
-    value: writeConsumerGroupMemberMetadataValue(0, {
+    value: withClassicMetadata(writeConsumerGroupMemberMetadataValue(0, {
       instanceId: m.instanceId,
       rackId: m.rackId,
       clientId: m.clientId,
@@ -104,7 +105,7 @@ export function memberRecord(group: string, m: ConsumerMember): KeyedRecord {
       subscribedTopicRegex: m.subscribedTopicRegex,
       rebalanceTimeoutMs: m.rebalanceTimeoutMs,
       serverAssignor: m.serverAssignor,
-    }),
+    }), m.classic),
   };
 }
 
@@ -166,6 +167,8 @@ export interface StoredMember {
   subscribedTopicRegex: string | null;
   rebalanceTimeoutMs: number;
   serverAssignor: string | null;
+  /** Set for a member using the classic protocol (tagged field 0). */
+  classic: ClassicProtocolMetadata | null;
 }
 
 export function readMember(b: Buffer): StoredMember | null {
@@ -180,6 +183,7 @@ export function readMember(b: Buffer): StoredMember | null {
         subscribedTopicRegex: m.subscribedTopicRegex,
         rebalanceTimeoutMs: m.rebalanceTimeoutMs,
         serverAssignor: m.serverAssignor,
+        classic: readClassicMetadata(b),
       }
     : null;
 }

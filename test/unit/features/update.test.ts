@@ -52,7 +52,7 @@ describe('feature updates', () => {
   });
 
   it('a new cluster starts at the production levels; the stored form is checked', () => {
-    expect(bootstrapLevels()).toEqual(new Map([['metadata.version', 33]]));
+    expect(bootstrapLevels()).toEqual(new Map([['metadata.version', 33], ['transaction.version', 2], ['group.version', 1]]));
     expect(decodeStoredFeatures({ epoch: 3, levels: { 'metadata.version': 33, 'group.version': 0 } })).toEqual({ epoch: 3, levels: { 'metadata.version': 33 } });
     for (const bad of [null, [], { levels: [] }, { levels: { x: -1 } }, { levels: { x: 1.5 } }, { levels: { x: 40000 } }, { epoch: -1, levels: {} }]) expect(decodeStoredFeatures(bad)).toBeNull();
   });
