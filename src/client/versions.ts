@@ -9,4 +9,5 @@ export const CLIENT_MAX_VERSIONS: Readonly<Record<number, number>> = {
   8: 9, // OffsetCommit: v10 addresses topics by id
   9: 7, // OffsetFetch: v8+ batches several groups in one request
   10: 4, // FindCoordinator: v4 batches keys (handled)
+  15: 5, // DescribeGroups: v6 answers GROUP_ID_NOT_FOUND for unknown and consumer-protocol groups, where v5 answers Dead
 };

@@ -14,6 +14,8 @@ import { TLS_CONFIGS } from './tls-configs.js';
 import { SASL_CONFIGS } from './sasl-configs.js';
 import { ACL_CONFIGS } from './acl-configs.js';
 import { QUOTA_CONFIGS } from './quota-configs.js';
+import { CONSUMER_GROUP_CONFIGS } from './consumer-group-configs.js';
+import { CLUSTER_CONFIGS } from './cluster-configs.js';
 import { SECURITY_PROTOCOLS, protocolMap } from './security-protocols.js';
 
 export { SECURITY_PROTOCOLS, TLS_SECURITY_PROTOCOLS } from './security-protocols.js';
@@ -48,27 +50,6 @@ const listenerList = (v: ConfigValue) => {
   if (v === null) return null;
   if (!Array.isArray(v)) return 'must be a list of listeners';
   for (const l of v) if (!/^[A-Za-z0-9_]+:\/\/[^:]*:\d+$/.test(l)) return `'${l}' is not NAME://host:port`;
-  return null;
-};
-
-/** runnel.etcd.endpoints: http://host:port or host:port entries (etcd's gRPC client address). */
-const etcdEndpoints = (v: ConfigValue) => {
-  if (v === null) return null;
-  if (!Array.isArray(v) || v.length === 0) return 'must be a list of http://host:port';
-  for (const e of v) {
-    if (/^https:\/\//i.test(e)) return `'${e}': TLS to etcd is not supported yet; use http://`;
-    if (!/^(http:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/.test(e)) return `'${e}' is not http://host:port`;
-  }
-  return null;
-};
-/** runnel.etcd.prefix: key-safe characters, no leading or trailing '/' (keys are <prefix>/...). */
-const etcdPrefix = (v: ConfigValue) =>
-  typeof v === 'string' && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(v) ? null : "must be letters, digits, '.', '_', '-', in '/'-separated parts";
-
-/** group.consumer.assignors: uniform and/or range, by short name or Kafka's class name. */
-const consumerAssignors = (v: ConfigValue) => {
-  if (!Array.isArray(v) || v.length === 0) return 'must list at least one of uniform, range';
-  for (const a of v) if (!/^(org\.apache\.kafka\.coordinator\.group\.assignor\.(UniformAssignor|RangeAssignor)|uniform|range)$/.test(a)) return `'${a}' is not uniform or range`;
   return null;
 };
 
@@ -116,6 +97,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     type: 'boolean',
     default: false,
     doc: 'Also offer feature levels still in development (src/features/definitions.ts: above a feature\'s production level) to UpdateFeatures; new clusters still start at the production levels. For tests of unfinished features only.',
+    undescribed: true, // internal in Kafka: DescribeConfigs does not list it
   },
   { name: 'socket.request.max.bytes', type: 'int', default: 104857600, doc: 'Largest request frame accepted; larger size prefixes close the connection before any allocation.', validate: atLeast(1) },
   { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted (topic: max.message.bytes).', validate: atLeast(0), dynamic: true },
@@ -275,18 +257,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   },
   { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Largest number of members in a group.', validate: atLeast(1) },
   // The consumer group protocol (KIP-848): ConsumerGroupHeartbeat, server-side assignment.
-  { name: 'group.consumer.session.timeout.ms', type: 'int', default: 45000, doc: 'Consumer groups (KIP-848): a member that sends no heartbeat for this long is removed from its group.', validate: atLeast(1) },
-  { name: 'group.consumer.min.session.timeout.ms', type: 'int', default: 45000, doc: 'Consumer groups: the smallest value group.consumer.session.timeout.ms may take.', validate: atLeast(1) },
-  { name: 'group.consumer.max.session.timeout.ms', type: 'int', default: 60000, doc: 'Consumer groups: the largest value group.consumer.session.timeout.ms may take.', validate: atLeast(1) },
-  { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: 5000, doc: 'Consumer groups: the heartbeat interval given to members.', validate: atLeast(1) },
-  { name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: 5000, doc: 'Consumer groups: the smallest value group.consumer.heartbeat.interval.ms may take.', validate: atLeast(1) },
-  { name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: 15000, doc: 'Consumer groups: the largest value group.consumer.heartbeat.interval.ms may take.', validate: atLeast(1) },
-  { name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional', doc: 'Online migration between the classic and the consumer group protocol (KIP-848): bidirectional, upgrade (a classic group becomes a consumer group when a consumer-protocol member joins), downgrade (a consumer group whose last consumer-protocol member leaves becomes classic) or disabled. Case-insensitive, as Kafka.', validate: (v) => (typeof v === 'string' && ['bidirectional', 'upgrade', 'downgrade', 'disabled'].includes(v.toLowerCase()) ? null : 'must be one of bidirectional, upgrade, downgrade, disabled') },
-  { name: 'group.consumer.max.size', type: 'int', default: 1000, doc: 'Consumer groups: the most members one group may have (Kafka: unbounded); a member joining beyond it gets GROUP_MAX_SIZE_REACHED.', validate: atLeast(1) },
-  { name: 'group.consumer.assignors', type: 'list', default: ['uniform', 'range'], doc: 'Consumer groups: the server-side assignors members may choose (group.remote.assignor); the first is the default. Names: uniform, range (Kafka\'s class names are accepted too).', validate: consumerAssignors },
-  { name: 'runnel.group.consumer.max.subscribed.topics', type: 'int', default: 10000, doc: 'Runnel: the most topic names one consumer group member may subscribe to by name; above it the heartbeat gets INVALID_REQUEST.', validate: atLeast(1) },
-  { name: 'runnel.group.consumer.max.regex.length', type: 'int', default: 1000, doc: 'Runnel: the longest subscribedTopicRegex a member may send (characters); above it the heartbeat gets INVALID_REGULAR_EXPRESSION.', validate: atLeast(1) },
-  { name: 'runnel.group.consumer.max.id.length', type: 'int', default: 255, doc: 'Runnel: the longest member id, instance id, rack id or server assignor name a consumer group member may send (characters); above it the heartbeat gets INVALID_REQUEST.', validate: atLeast(1) },
+  ...CONSUMER_GROUP_CONFIGS,
   { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this long.', validate: atLeast(1) },
   { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout a producer may ask for.', validate: atLeast(1) },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: 50, doc: 'Partitions of __transaction_state.', validate: atLeast(1) },
@@ -438,73 +409,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     validate: atLeast(1),
   },
   { name: 'runnel.shutdown.timeout.ms', type: 'int', default: 7000, doc: 'Runnel: longest graceful shutdown before connections are cut.', validate: atLeast(0) },
-  // ---- Cluster mode (docs/cluster.md): brokers that share an etcd form a cluster --------------------
-  {
-    name: 'runnel.etcd.endpoints',
-    type: 'list',
-    default: null,
-    doc: 'Runnel: the etcd endpoints (http://host:port or host:port, comma-separated) that hold the cluster\'s membership, controller election and metadata. Unset: a single broker that talks to nothing. TLS to etcd is not supported yet.',
-    validate: etcdEndpoints,
-  },
-  {
-    name: 'runnel.etcd.prefix',
-    type: 'string',
-    default: 'runnel',
-    doc: 'Runnel: the prefix of every key this cluster writes in etcd (<prefix>/brokers/<id>, <prefix>/topics/<name> ...), so several clusters can share one etcd.',
-    validate: etcdPrefix,
-  },
-  {
-    name: 'runnel.etcd.request.timeout.ms',
-    type: 'int',
-    default: 5000,
-    doc: 'Runnel: the longest one etcd call (read, transaction, lease grant or revoke) may take; a slower one fails as etcd unavailable, and what needed it gets a retriable error (REQUEST_TIMED_OUT). Keep-alives use the shorter of this and broker.heartbeat.interval.ms.',
-    validate: atLeast(100),
-  },
-  {
-    name: 'runnel.etcd.max.txn.ops',
-    type: 'int',
-    default: 128,
-    doc: 'Runnel: the most operations Runnel puts in one etcd transaction; must not exceed etcd\'s --max-txn-ops (default 128). A CreateTopics request whose topics need more (one per partition, plus one per topic) is written one topic per transaction; a topic that alone needs more is refused with POLICY_VIOLATION: raise both limits to create it.',
-    validate: atLeast(4),
-  },
-  { name: 'broker.rack', type: 'string', default: null, doc: 'Rack of the broker, registered in the cluster: replicas of a new partition are spread over racks (rack-aware assignment, as Kafka\'s).' },
-  {
-    name: 'inter.broker.listener.name',
-    type: 'string',
-    default: null,
-    doc: 'The listener other brokers use to reach this one (followers fetch from it); must be one of advertised.listeners. Unset: the listener named by security.inter.broker.protocol when that is set, else the first listener.',
-  },
-  {
-    name: 'security.inter.broker.protocol',
-    type: 'string',
-    default: null,
-    doc: 'Kafka\'s older way to pick the inter-broker listener: the listener whose name is this protocol (PLAINTEXT, SSL, ...). Setting it together with inter.broker.listener.name is an error, as in Kafka. Unset: inter.broker.listener.name, else the first listener (Kafka\'s default would be PLAINTEXT).',
-    validate: (v) => (v === null || (typeof v === 'string' && SECURITY_PROTOCOLS.includes(v.toUpperCase())) ? null : `must be one of ${SECURITY_PROTOCOLS.join(', ')}`),
-  },
-  {
-    name: 'broker.session.timeout.ms',
-    type: 'int',
-    default: 9000,
-    doc: 'In a cluster: the TTL of the broker\'s etcd lease (rounded up to whole seconds). A broker whose keep-alives stop for this long is out of the cluster and its leaderships move; the broker itself stops acting as leader 1 s earlier (self-fencing). Must exceed broker.heartbeat.interval.ms by more than 1 s.',
-    validate: atLeast(2000),
-  },
-  { name: 'broker.heartbeat.interval.ms', type: 'int', default: 2000, doc: 'In a cluster: how often the broker keeps its etcd lease alive.', validate: atLeast(100) },
-  { name: 'replica.lag.time.max.ms', type: 'long', default: 30000, doc: 'In a cluster: a follower that has not caught up with the leader\'s log end for this long is removed from the ISR.', validate: atLeast(1) },
-  { name: 'replica.fetch.wait.max.ms', type: 'int', default: 500, doc: 'In a cluster: the max_wait_ms of a follower\'s Fetch requests. Should stay below replica.lag.time.max.ms.', validate: atLeast(0) },
-  { name: 'replica.fetch.max.bytes', type: 'int', default: 1048576, doc: 'In a cluster: the partition_max_bytes of a follower\'s Fetch requests (a larger first batch is still fetched whole).', validate: atLeast(0) },
-  { name: 'replica.fetch.min.bytes', type: 'int', default: 1, doc: 'In a cluster: the min_bytes of a follower\'s Fetch requests.', validate: atLeast(1) },
-  { name: 'replica.fetch.response.max.bytes', type: 'int', default: 10485760, doc: 'In a cluster: the max_bytes of a follower\'s Fetch requests (all partitions together; the first partition still gets one whole batch).', validate: atLeast(0) },
-  { name: 'replica.fetch.backoff.ms', type: 'int', default: 1000, doc: 'In a cluster: how long a follower waits after a failed fetch (connection lost, or a partition answered with an error such as NOT_LEADER_OR_FOLLOWER) before fetching that leader or partition again.', validate: atLeast(0) },
-  { name: 'replica.socket.timeout.ms', type: 'int', default: 30000, doc: 'In a cluster: connect and request timeout of a follower\'s connections to its leaders (on top of replica.fetch.wait.max.ms for Fetch). Should be above replica.fetch.wait.max.ms.', validate: atLeast(1) },
-  { name: 'auto.leader.rebalance.enable', type: 'boolean', default: true, doc: 'In a cluster: the controller periodically moves leadership back to each partition\'s preferred (first) replica when it is in the ISR.' },
-  { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: 300, doc: 'In a cluster: how often the controller checks for partitions not led by their preferred replica.', validate: atLeast(1) },
-  { name: 'controlled.shutdown.enable', type: 'boolean', default: true, doc: 'In a cluster: a stopping broker first asks the controller to move its leaderships away, then leaves.' },
-  {
-    name: 'runnel.broker.liveness.probe.enable',
-    type: 'boolean',
-    default: true,
-    doc: 'Runnel, in a cluster: every broker keeps one idle TCP connection to each other broker\'s inter-broker listener. When it closes and two new connects 200 ms apart are refused (ECONNREFUSED: nothing listens there, the process is gone), the broker revokes that registration\'s etcd lease, so a killed broker\'s leaderships move within a second instead of after broker.session.timeout.ms. Only a broker this one has reached before is judged; timeouts and unreachable hosts (a network cut, a frozen process) are left to the session timeout. A live broker whose lease was revoked stops leading at once and registers again. Turn it off where a firewall answers with TCP resets (REJECT) between brokers.',
-  },
+  ...CLUSTER_CONFIGS,
   ...TLS_CONFIGS, ...SASL_CONFIGS, ...ACL_CONFIGS, ...QUOTA_CONFIGS,
 ];
 

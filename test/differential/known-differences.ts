@@ -235,9 +235,11 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'bounded-connection-defaults',
-    what: 'queued.max.request.bytes defaults to 268435456 (Kafka: -1, unbounded) and max.connections to 10000 (Kafka: 2147483647).',
-    why: 'Issue 14: one client, or many, must not grow the broker without bound; Runnel picks finite defaults large enough for a 100 MiB request.',
+    what: 'queued.max.request.bytes defaults to 268435456 (Kafka: -1, unbounded), max.connections to 10000 and group.consumer.max.size to 1000 (Kafka: 2147483647).',
+    why: 'Issue 14: one client, or many, must not grow the broker without bound; Runnel picks finite defaults large enough for a 100 MiB request and for any real consumer group.',
     where: [
+      { scenario: 'configs/broker', path: 'configs/group.consumer.max.size/value', runnel: '1000', kafka: '2147483647' },
+      { scenario: 'configs/broker', path: 'configs/group.consumer.max.size/synonyms/0', runnel: 'group.consumer.max.size=1000 (DEFAULT_CONFIG)', kafka: 'group.consumer.max.size=2147483647 (DEFAULT_CONFIG)' },
       { scenario: 'configs/broker', path: 'configs/queued.max.request.bytes/value', runnel: '268435456', kafka: '-1' },
       { scenario: 'configs/broker', path: 'configs/queued.max.request.bytes/synonyms/*', runnel: 'queued.max.request.bytes=268435456 (DEFAULT_CONFIG)', kafka: 'queued.max.request.bytes=-1 (DEFAULT_CONFIG)' },
       { scenario: 'configs/broker', path: 'configs/max.connections/value', runnel: '10000', kafka: '2147483647' },
