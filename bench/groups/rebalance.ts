@@ -5,8 +5,8 @@
  * Java KafkaConsumers 4.4, test/java) and scripts/apache-kafka.sh's jars.
  *
  *   npx tsx bench/groups/rebalance.ts [--rounds 3] [--only settle,churn] [--brokers runnel,kafka]
- *        [--protocols classic,classic-coop,consumer] [--fill-mb 1024] [--every-ms 4000]
- *        [--duration-ms 20000] [--append]
+ *        [--protocols classic,classic-coop,consumer] [--fill-mb 1536] [--member-mbps 10]
+ *        [--every-ms 4000] [--duration-ms 20000] [--append]
  *
  * Protocols: `classic` = group.protocol=classic with the Java consumer's default assignors (range,
  * eager: every member gives up everything at each rebalance), `classic-coop` = classic with the
@@ -20,7 +20,10 @@
  * 2. churn: 6 members read a pre-filled 24-partition topic (--fill-mb of 1 KiB records) from the
  *    start; once they cover it, every --every-ms the oldest member leaves (close) and a new one
  *    joins, for --duration-ms: MB/s consumed in that window, and the longest pause per member
- *    (between its non-empty polls) and group-wide (nobody got a record).
+ *    (between its non-empty polls) and group-wide (nobody got a record). Each member processes at
+ *    most --member-mbps (an application's pace, and without it the members read 1.5 GB in seconds
+ *    and the topic runs dry before the window ends): 6 x 10 = 60 MB/s is the ceiling, and what a
+ *    rebalance costs shows as MB/s below it.
  *
  * Every case runs --rounds times, rounds interleaved (broker order alternates), and each result
  * carries the load average and the CPU pressure (/proc/pressure/cpu "some", % of the time) over
@@ -46,7 +49,8 @@ const { values: args } = parseArgs({
     protocols: { type: 'string', default: 'classic,classic-coop,consumer' },
     members: { type: 'string', default: '10' },
     'churn-members': { type: 'string', default: '6' },
-    'fill-mb': { type: 'string', default: '1024' },
+    'fill-mb': { type: 'string', default: '1536' },
+    'member-mbps': { type: 'string', default: '10' },
     'every-ms': { type: 'string', default: '4000' },
     'duration-ms': { type: 'string', default: '20000' },
     append: { type: 'boolean', default: false },
@@ -183,7 +187,7 @@ async function main(): Promise<void> {
         for (const [i, protocol] of protocols.entries()) {
           for (const t of order(targets, round, i)) {
             const tag = `churn-${t.broker.kind}-${protocol}-${round}-${run}`;
-            const javaArgs = ['--mode', 'churn', '--topic', 'churn', '--group', tag, '--protocol', protocol, '--members', args['churn-members']!, '--partitions', String(PARTITIONS), '--every-ms', String(every), '--duration-ms', String(duration), '--max-ms', '60000'];
+            const javaArgs = ['--mode', 'churn', '--topic', 'churn', '--group', tag, '--protocol', protocol, '--members', args['churn-members']!, '--partitions', String(PARTITIONS), '--every-ms', String(every), '--duration-ms', String(duration), '--max-ms', '60000', '--member-mbps', args['member-mbps']!];
             const { value: events, load } = await measureLoad(() => runMembers(t.broker.bootstrap, javaArgs, tag, duration + 180_000));
             const c = churn(events);
             churnRows.push({ broker: t.name, protocol, round, mbPerSec: c.mbPerSec, changes: c.changes, maxMemberPauseMs: c.maxMemberPauseMs, medianMemberPauseMs: c.medianMemberPauseMs, groupPauseMs: c.groupPauseMs, idleTailMs: c.idleTailMs, load });

@@ -44,7 +44,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * [--members 10] [--partitions 24] [--quiet-ms 3000] [--max-ms 60000] (settle: ends once every
  * partition has one owner and no callback came for quiet-ms, or at max-ms)
  * [--every-ms 4000] [--duration-ms 20000] (churn: after the window starts, every every-ms the
- * oldest member leaves and a new one joins; ends duration-ms later)
+ * oldest member leaves and a new one joins; ends duration-ms later) [--member-mbps 0] (each
+ * member processes at most this many MB/s, as an application would: 0 = as fast as it can read)
  */
 public final class GroupBench {
   private static final long T0 = System.nanoTime();
@@ -53,6 +54,8 @@ public final class GroupBench {
   /** partition -> members owning it (from the callbacks), for the driver's end condition only. */
   private static final Map<Integer, Set<Integer>> OWNERS = new HashMap<>();
   private static volatile double lastCallback = 0;
+  /** Bytes per ms each member processes at most (0: no limit); see --member-mbps. */
+  private static double bytesPerMs = 0;
 
   static double now() {
     return (System.nanoTime() - T0) / 1e6;
@@ -142,6 +145,7 @@ public final class GroupBench {
             if (!ps.isEmpty()) change("lost", ps, false);
           }
         });
+        double paced = 0;
         while (!stop) {
           ConsumerRecords<byte[], byte[]> records;
           try {
@@ -152,7 +156,14 @@ public final class GroupBench {
           if (records.isEmpty()) continue;
           long bytes = 0;
           for (ConsumerRecord<byte[], byte[]> r : records) bytes += Math.max(0, r.serializedValueSize()) + Math.max(0, r.serializedKeySize());
-          emit(ev("records", id, now()) + ",\"n\":" + records.count() + ",\"b\":" + bytes + "}");
+          double t = now();
+          emit(ev("records", id, t) + ",\"n\":" + records.count() + ",\"b\":" + bytes + "}");
+          if (bytesPerMs > 0) {
+            // Processing time per byte: no credit is saved up over a pause, so a pause is lost throughput.
+            paced = Math.max(paced, t) + bytes / bytesPerMs;
+            long sleep = (long) (paced - now());
+            if (sleep > 0) Thread.sleep(sleep);
+          }
         }
         emit(ev("leave", id, now()) + "}");
         consumer.close(); // leaves the group (and commits: auto-commit)
@@ -170,6 +181,7 @@ public final class GroupBench {
     String protocol = cli.get("protocol", "consumer");
     String mode = cli.get("mode", "settle");
     int partitions = (int) cli.getLong("partitions", 24);
+    bytesPerMs = cli.getLong("member-mbps", 0) * 1e6 / 1000;
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
