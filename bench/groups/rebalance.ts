@@ -23,7 +23,8 @@
  *    (between its non-empty polls) and group-wide (nobody got a record). Each member processes at
  *    most --member-mbps (an application's pace, and without it the members read 1.5 GB in seconds
  *    and the topic runs dry before the window ends): 6 x 10 = 60 MB/s is the ceiling, and what a
- *    rebalance costs shows as MB/s below it.
+ *    rebalance costs shows as MB/s below it. `--every-ms 0` runs the same without any change: the
+ *    control, whose pauses are the noise floor (pacing, fetch round trips, GC, a CPU-starved JVM).
  *
  * Every case runs --rounds times, rounds interleaved (broker order alternates), and each result
  * carries the load average and the CPU pressure (/proc/pressure/cpu "some", % of the time) over
@@ -209,9 +210,9 @@ async function main(): Promise<void> {
     const versions = targets.map((t) => t.broker.version).join(', ');
     appendFileSync(
       join(REPO_ROOT, 'bench', 'RESULTS.md'),
-      `\n### Consumer-group rebalances, classic vs consumer protocol, Runnel vs Apache Kafka (issue 18, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC)\n\n` +
+      `\n### Consumer-group rebalances${every === 0 ? ' (control, no changes)' : ''}, classic vs consumer protocol, Runnel vs Apache Kafka (issue 18, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC)\n\n` +
         `\`npx tsx bench/groups/rebalance.ts --append\` (after \`npm run build\`): ${rounds} rounds, Node ${process.version}, ${cpus().length} cores, ${versions}; ` +
-        `members: Java KafkaConsumer 4.4 threads in one JVM. Load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end.\n\n${tables}\n`,
+        `members: Java KafkaConsumer 4.4 threads in one JVM; churn: ${args['fill-mb']} MB of 1 KiB records, ${args['member-mbps']} MB/s per member at most, a change every ${every} ms${every === 0 ? ' (none: the control)' : ''} for ${duration} ms. Load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end.\n\n${tables}\n`,
     );
   }
 }
@@ -235,7 +236,7 @@ export function report(brokers: string[], protocols: string[], s: SettleRow[], c
     out.push('');
   }
   if (c.length > 0) {
-    out.push('Churn: 6 members read a pre-filled topic; one leaves and one joins every few seconds (median [rounds]).', '');
+    out.push(c[0] && c[0].changes === 0 ? 'Control: 6 members read the pre-filled topic, no member changes (median [rounds]).' : 'Churn: 6 members read a pre-filled topic; one leaves and one joins every few seconds (median [rounds]).', '');
     out.push('| protocol | broker | MB/s | longest pause, median member (ms) | longest pause, any member (ms) | group-wide pause (ms) | load avg / CPU pressure |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const p of protocols)
       for (const b of brokers) {

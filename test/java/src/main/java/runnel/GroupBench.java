@@ -44,7 +44,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * [--members 10] [--partitions 24] [--quiet-ms 3000] [--max-ms 60000] (settle: ends once every
  * partition has one owner and no callback came for quiet-ms, or at max-ms)
  * [--every-ms 4000] [--duration-ms 20000] (churn: after the window starts, every every-ms the
- * oldest member leaves and a new one joins; ends duration-ms later) [--member-mbps 0] (each
+ * oldest member leaves and a new one joins, 0: never; ends duration-ms later) [--member-mbps 0] (each
  * member processes at most this many MB/s, as an application would: 0 = as fast as it can read)
  */
 public final class GroupBench {
@@ -246,7 +246,7 @@ public final class GroupBench {
       }
       double window = now();
       emit(String.format("{\"e\":\"window\",\"t\":%.2f}", window));
-      double nextChange = window + every;
+      double nextChange = every > 0 ? window + every : Double.MAX_VALUE; // 0: no changes (the control)
       while (now() - window < duration) {
         Thread.sleep(20);
         OUT.flush();
