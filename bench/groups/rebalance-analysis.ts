@@ -8,7 +8,8 @@
  *   no callback came after: the time of the last assignment callback, from the members' start.
  * - churn(): bytes consumed per second over the measuring window, and the longest pauses in
  *   consumption: per member (between its consecutive non-empty polls, from its first records to
- *   its leaving or the end) and group-wide (no member got anything).
+ *   its leaving or the end) and group-wide (no member got anything); and per partition moved,
+ *   the time from its release by one member to its assignment to the next.
  */
 
 export interface GroupEvent {
@@ -126,6 +127,11 @@ export interface ChurnResult {
   groupPauseMs: number;
   /** ms from the last records anywhere to the end: large when the topic ran dry (then the rate is too low). */
   idleTailMs: number;
+  /**
+   * Per partition given up in the window (revoked or lost), the ms until some member was assigned
+   * it again: the time nobody may read it. Incremental protocols trade member pauses for this.
+   */
+  handoverMs: number[];
 }
 
 export function median(xs: readonly number[]): number {
@@ -172,6 +178,19 @@ export function churn(events: readonly GroupEvent[]): ChurnResult {
     prev = e.t!;
   }
   groupPauseMs = Math.max(groupPauseMs, to - prev);
+  const handoverMs: number[] = [];
+  const released = new Map<number, number>();
+  for (const e of events) {
+    if (!inWindow(e) || !isCallback(e)) continue;
+    for (const p of e.p ?? []) {
+      if (e.e !== 'assigned') released.set(p, e.t!);
+      else if (released.has(p)) {
+        handoverMs.push(e.t! - released.get(p)!);
+        released.delete(p);
+      }
+    }
+  }
+  for (const t of released.values()) handoverMs.push(to - t); // still unowned at the end
   const pauses = [...memberPauseMs.values()];
   const windowMs = to - from;
   return {
@@ -185,5 +204,6 @@ export function churn(events: readonly GroupEvent[]): ChurnResult {
     medianMemberPauseMs: median(pauses),
     groupPauseMs,
     idleTailMs: to - (polls.length > 0 ? polls[polls.length - 1]!.t! : from),
+    handoverMs,
   };
 }

@@ -126,6 +126,9 @@ interface ChurnRow {
   medianMemberPauseMs: number;
   groupPauseMs: number;
   idleTailMs: number;
+  /** Partitions moved in the window: median and longest ms from release to the next owner. */
+  handoverMedianMs: number;
+  handoverMaxMs: number;
   load: Load;
 }
 
@@ -191,9 +194,9 @@ async function main(): Promise<void> {
             const javaArgs = ['--mode', 'churn', '--topic', 'churn', '--group', tag, '--protocol', protocol, '--members', args['churn-members']!, '--partitions', String(PARTITIONS), '--every-ms', String(every), '--duration-ms', String(duration), '--max-ms', '60000', '--member-mbps', args['member-mbps']!];
             const { value: events, load } = await measureLoad(() => runMembers(t.broker.bootstrap, javaArgs, tag, duration + 180_000));
             const c = churn(events);
-            churnRows.push({ broker: t.name, protocol, round, mbPerSec: c.mbPerSec, changes: c.changes, maxMemberPauseMs: c.maxMemberPauseMs, medianMemberPauseMs: c.medianMemberPauseMs, groupPauseMs: c.groupPauseMs, idleTailMs: c.idleTailMs, load });
+            churnRows.push({ broker: t.name, protocol, round, mbPerSec: c.mbPerSec, changes: c.changes, maxMemberPauseMs: c.maxMemberPauseMs, medianMemberPauseMs: c.medianMemberPauseMs, groupPauseMs: c.groupPauseMs, idleTailMs: c.idleTailMs, handoverMedianMs: median(c.handoverMs), handoverMaxMs: c.handoverMs.length > 0 ? Math.max(...c.handoverMs) : NaN, load });
             console.log(
-              `churn  ${t.name.padEnd(12)} ${protocol.padEnd(12)} round ${round}: ${c.mbPerSec.toFixed(1)} MB/s, ${c.changes} changes, member pause max ${Math.round(c.maxMemberPauseMs)} / median ${Math.round(c.medianMemberPauseMs)} ms, group pause ${Math.round(c.groupPauseMs)} ms${c.idleTailMs > 2000 ? ` (RAN DRY ${Math.round(c.idleTailMs)} ms before the end)` : ''} (load ${load.loadAvg1.toFixed(1)}, cpu pressure ${load.pressurePct?.toFixed(0)}%)`,
+              `churn  ${t.name.padEnd(12)} ${protocol.padEnd(12)} round ${round}: ${c.mbPerSec.toFixed(1)} MB/s, ${c.changes} changes, member pause max ${Math.round(c.maxMemberPauseMs)} / median ${Math.round(c.medianMemberPauseMs)} ms, group pause ${Math.round(c.groupPauseMs)} ms, ${c.handoverMs.length} partition moves (median ${Math.round(median(c.handoverMs))} / max ${Math.round(Math.max(...c.handoverMs))} ms unowned)${c.idleTailMs > 2000 ? ` (RAN DRY ${Math.round(c.idleTailMs)} ms before the end)` : ''} (load ${load.loadAvg1.toFixed(1)}, cpu pressure ${load.pressurePct?.toFixed(0)}%)`,
             );
           }
         }
@@ -207,7 +210,7 @@ async function main(): Promise<void> {
   const tables = report(targets.map((t) => t.name), protocols, settleRows, churnRows);
   console.log(tables);
   if (args.append) {
-    const versions = targets.map((t) => t.broker.version).join(', ');
+    const versions = targets.map((t) => (t.broker.kind === 'kafka' ? t.broker.version : `Runnel ${t.broker.version} (dist/, fsync per append)`)).join(', ');
     appendFileSync(
       join(REPO_ROOT, 'bench', 'RESULTS.md'),
       `\n### Consumer-group rebalances${every === 0 ? ' (control, no changes)' : ''}, classic vs consumer protocol, Runnel vs Apache Kafka (issue 18, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC)\n\n` +
@@ -237,13 +240,13 @@ export function report(brokers: string[], protocols: string[], s: SettleRow[], c
   }
   if (c.length > 0) {
     out.push(c[0] && c[0].changes === 0 ? 'Control: 6 members read the pre-filled topic, no member changes (median [rounds]).' : 'Churn: 6 members read a pre-filled topic; one leaves and one joins every few seconds (median [rounds]).', '');
-    out.push('| protocol | broker | MB/s | longest pause, median member (ms) | longest pause, any member (ms) | group-wide pause (ms) | load avg / CPU pressure |', '| --- | --- | --- | --- | --- | --- | --- |');
+    out.push('| protocol | broker | MB/s | longest pause, median member (ms) | longest pause, any member (ms) | group-wide pause (ms) | partition unowned, median / max (ms) | load avg / CPU pressure |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const p of protocols)
       for (const b of brokers) {
         const rows = c.filter((r) => r.protocol === p && r.broker === b);
         if (rows.length === 0) continue;
         const col = (f: (r: ChurnRow) => number, d = 0): string => `${median(rows.map(f)).toFixed(d)} [${rows.map((r) => f(r).toFixed(d)).join(', ')}]`;
-        out.push(`| ${p} | ${b} | ${col((r) => r.mbPerSec, 1)} | ${col((r) => r.medianMemberPauseMs)} | ${col((r) => r.maxMemberPauseMs)} | ${col((r) => r.groupPauseMs)} | ${loadCol(rows.map((r) => r.load))} |`);
+        out.push(`| ${p} | ${b} | ${col((r) => r.mbPerSec, 1)} | ${col((r) => r.medianMemberPauseMs)} | ${col((r) => r.maxMemberPauseMs)} | ${col((r) => r.groupPauseMs)} | ${fmtMs(median(rows.map((r) => r.handoverMedianMs)))} / ${fmtMs(median(rows.map((r) => r.handoverMaxMs)))} | ${loadCol(rows.map((r) => r.load))} |`);
       }
   }
   return out.join('\n');

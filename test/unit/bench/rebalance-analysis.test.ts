@@ -87,6 +87,20 @@ describe('churn', () => {
     expect(c.changes).toBe(1);
   });
 
+  it('handover: from the release of a partition to its next assignment, whoever holds it', () => {
+    const log = [
+      { e: 'window', t: 0 },
+      revoked(0, 100, [1, 2]), // an eager rebalance: both partitions given up...
+      assigned(1, 400, [1]), // ...and taken again 300 ms later
+      assigned(0, 450, [2]),
+      revoked(1, 1000, [1]), // an incremental move that waits for the next heartbeat
+      assigned(2, 5000, [1]),
+      revoked(2, 5500, [3]), // never assigned again before the end
+      { e: 'end', t: 6000 },
+    ];
+    expect(churn(parseEvents(log.map((e) => JSON.stringify(e)))).handoverMs).toEqual([300, 350, 4000, 500]);
+  });
+
   it('a log without a window (the members never covered the topic) is an error, not a number', () => {
     expect(() => churn([records(0, 1), { e: 'end', t: 2 }])).toThrow(/no window/);
   });
