@@ -123,7 +123,7 @@ export interface ChurnResult {
   maxMemberPauseMs: number;
   /** Median of memberPauseMs: a stop-the-world rebalance pauses every member, so this one grows too. */
   medianMemberPauseMs: number;
-  /** Longest stretch in which no member got any record. */
+  /** Longest stretch in which no member got any record (from the first records in the window to the end). */
   groupPauseMs: number;
   /** ms from the last records anywhere to the end: large when the topic ran dry (then the rate is too low). */
   idleTailMs: number;
@@ -171,8 +171,9 @@ export function churn(events: readonly GroupEvent[]): ChurnResult {
     longest = Math.max(longest, stop - ts[ts.length - 1]!);
     memberPauseMs.set(m, longest);
   }
+  // From the first records in the window: members just assigned before it have not fetched yet.
   let groupPauseMs = 0;
-  let prev = from;
+  let prev = polls.length > 0 ? polls[0]!.t! : from;
   for (const e of polls) {
     groupPauseMs = Math.max(groupPauseMs, e.t! - prev);
     prev = e.t!;

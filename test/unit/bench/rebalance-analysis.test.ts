@@ -101,6 +101,11 @@ describe('churn', () => {
     expect(churn(parseEvents(log.map((e) => JSON.stringify(e)))).handoverMs).toEqual([300, 350, 4000, 500]);
   });
 
+  it('the wait for the first fetch after the window opens is no group-wide pause', () => {
+    const log = [{ e: 'window', t: 0 }, ...polls(500, 2000, {}), { e: 'end', t: 2000 }];
+    expect(churn(parseEvents(log.map((e) => JSON.stringify(e)))).groupPauseMs).toBe(50);
+  });
+
   it('a log without a window (the members never covered the topic) is an error, not a number', () => {
     expect(() => churn([records(0, 1), { e: 'end', t: 2 }])).toThrow(/no window/);
   });
