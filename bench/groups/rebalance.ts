@@ -32,7 +32,7 @@
  * The measuring code is in rebalance-analysis.ts (test/unit/bench/rebalance-analysis.test.ts).
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +41,7 @@ import { ensureJavaBuilt, javaClasspath, runKafkaTool } from '../../test/helpers
 import { REPO_ROOT, cpuPressure } from '../suite/lib/common.js';
 import { startKafka, startRunnel, type Broker } from '../suite/lib/brokers.js';
 import { churn, median, parseEvents, settle, type GroupEvent } from './rebalance-analysis.js';
+import { isMain } from '../is-main.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +56,10 @@ const { values: args } = parseArgs({
     'every-ms': { type: 'string', default: '4000' },
     'duration-ms': { type: 'string', default: '20000' },
     append: { type: 'boolean', default: false },
+    // Recompute the churn tables of an earlier run from its saved member logs (after a fix in
+    // rebalance-analysis.ts): --recompute bench/.work/groups/rebalance-<date>.json --run <id>.
+    recompute: { type: 'string' },
+    run: { type: 'string' },
   },
 });
 const PARTITIONS = 24;
@@ -117,6 +122,8 @@ interface SettleRow {
 }
 
 interface ChurnRow {
+  /** The member log's name in bench/.work/groups (without .log). */
+  tag?: string;
   broker: string;
   protocol: string;
   round: number;
@@ -160,13 +167,13 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   const settleRows: SettleRow[] = [];
   const churnRows: ChurnRow[] = [];
+  const run = Date.now();
   try {
     for (const b of args.brokers!.split(',')) {
       if (b === 'runnel') targets.push({ name: 'Runnel', broker: await startRunnel() });
       else if (b === 'kafka') targets.push({ name: 'Apache Kafka', broker: await startKafka('grpbench-kafka') });
       else throw new Error(`--brokers ${b}?`);
     }
-    const run = Date.now();
     if (only.has('settle')) {
       for (const t of targets) await t.broker.createTopic('settle', PARTITIONS);
       for (let round = 0; round < rounds; round++) {
@@ -194,7 +201,7 @@ async function main(): Promise<void> {
             const javaArgs = ['--mode', 'churn', '--topic', 'churn', '--group', tag, '--protocol', protocol, '--members', args['churn-members']!, '--partitions', String(PARTITIONS), '--every-ms', String(every), '--duration-ms', String(duration), '--max-ms', '60000', '--member-mbps', args['member-mbps']!];
             const { value: events, load } = await measureLoad(() => runMembers(t.broker.bootstrap, javaArgs, tag, duration + 180_000));
             const c = churn(events);
-            churnRows.push({ broker: t.name, protocol, round, mbPerSec: c.mbPerSec, changes: c.changes, maxMemberPauseMs: c.maxMemberPauseMs, medianMemberPauseMs: c.medianMemberPauseMs, groupPauseMs: c.groupPauseMs, idleTailMs: c.idleTailMs, handoverMedianMs: median(c.handoverMs), handoverMaxMs: c.handoverMs.length > 0 ? Math.max(...c.handoverMs) : NaN, load });
+            churnRows.push({ tag, broker: t.name, protocol, round, mbPerSec: c.mbPerSec, changes: c.changes, maxMemberPauseMs: c.maxMemberPauseMs, medianMemberPauseMs: c.medianMemberPauseMs, groupPauseMs: c.groupPauseMs, idleTailMs: c.idleTailMs, handoverMedianMs: median(c.handoverMs), handoverMaxMs: c.handoverMs.length > 0 ? Math.max(...c.handoverMs) : NaN, load });
             console.log(
               `churn  ${t.name.padEnd(12)} ${protocol.padEnd(12)} round ${round}: ${c.mbPerSec.toFixed(1)} MB/s, ${c.changes} changes, member pause max ${Math.round(c.maxMemberPauseMs)} / median ${Math.round(c.medianMemberPauseMs)} ms, group pause ${Math.round(c.groupPauseMs)} ms, ${c.handoverMs.length} partition moves (median ${Math.round(median(c.handoverMs))} / max ${Math.round(Math.max(...c.handoverMs))} ms unowned)${c.idleTailMs > 2000 ? ` (RAN DRY ${Math.round(c.idleTailMs)} ms before the end)` : ''} (load ${load.loadAvg1.toFixed(1)}, cpu pressure ${load.pressurePct?.toFixed(0)}%)`,
             );
@@ -206,7 +213,7 @@ async function main(): Promise<void> {
     for (const t of targets) await t.broker.stop().catch((e) => console.log(`${t.name} stop: ${e}`));
   }
   const load1 = loadavg();
-  writeFileSync(join(WORK, `rebalance-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ started, settleRows, churnRows }, null, 2));
+  writeFileSync(join(WORK, `rebalance-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ started, run, settleRows, churnRows }, null, 2));
   const tables = report(targets.map((t) => t.name), protocols, settleRows, churnRows);
   console.log(tables);
   if (args.append) {
@@ -252,4 +259,19 @@ export function report(brokers: string[], protocols: string[], s: SettleRow[], c
   return out.join('\n');
 }
 
-await main();
+/** --recompute: the churn rows of a saved run, measured again from their logs; loads as they were. */
+function recompute(file: string, run: string | undefined): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { settleRows: SettleRow[]; churnRows: ChurnRow[] };
+  const rows = saved.churnRows.map((r) => {
+    const tag = r.tag ?? `churn-${r.broker === 'Runnel' ? 'runnel' : 'kafka'}-${r.protocol}-${r.round}-${run}`;
+    const c = churn(parseEvents(readFileSync(join(WORK, `${tag}.log`), 'utf8').split('\n')));
+    return { ...r, tag, mbPerSec: c.mbPerSec, changes: c.changes, maxMemberPauseMs: c.maxMemberPauseMs, medianMemberPauseMs: c.medianMemberPauseMs, groupPauseMs: c.groupPauseMs, idleTailMs: c.idleTailMs, handoverMedianMs: median(c.handoverMs), handoverMaxMs: c.handoverMs.length > 0 ? Math.max(...c.handoverMs) : NaN };
+  });
+  const protocols = [...new Set(rows.map((r) => r.protocol))];
+  console.log(report(['Runnel', 'Apache Kafka'], protocols, [], rows));
+}
+
+if (isMain(import.meta.url)) {
+  if (args.recompute) recompute(args.recompute, args.run);
+  else await main();
+}
