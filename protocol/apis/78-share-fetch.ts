@@ -55,7 +55,7 @@ export default defineApi({
           leaderId: ['int32', '1+'],
           leaderEpoch: ['int32', '1+'],
         }],
-        records: ['records', '1+', { nullable: '1+' }],
+        records: ['records', '1+', { about: 'The acquired batches, as stored (empty when none).' }],
         acquiredRecords: ['[]AcquiredRecords', '1+', {
           firstOffset: ['int64', '1+'],
           lastOffset: ['int64', '1+'],

@@ -659,6 +659,7 @@ export interface ShareFetchResponsePartitionData {
   acknowledgeErrorCode: number;
   acknowledgeErrorMessage: string | null;
   currentLeader: ShareFetchResponseLeaderIdAndEpoch;
+  /** The acquired batches, as stored (empty when none). */
   records: Records | null;
   acquiredRecords: ShareFetchResponseAcquiredRecords[];
 }
@@ -704,7 +705,7 @@ export function decodeShareFetchResponsePartitionData(r: Reader, v: number, flex
     currentLeader = decodeShareFetchResponseLeaderIdAndEpoch(r, v, flex);
   }
   if (v >= 1) {
-    records = (flex ? r.compactNullableBytes() : r.nullableBytes());
+    records = (flex ? r.compactBytes() : r.bytes());
   }
   if (v >= 1) {
     {

@@ -22,6 +22,7 @@ import {
   type ShareFetchResponsePartitionData,
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { EMPTY } from '../../protocol/codec-support.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canGroup, canTopic } from './authz.js';
 import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
@@ -76,7 +77,7 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
           errorCode,
           acknowledgeErrorCode: ackCodes.get(key) ?? 0,
           currentLeader: newShareFetchResponseLeaderIdAndEpoch({ leaderId: -1, leaderEpoch: -1 }),
-          records: f?.records ?? null,
+          records: f?.records ?? EMPTY,
           acquiredRecords: (f?.acquired ?? []).map((a: { firstOffset: number; lastOffset: number; deliveryCount: number }) => newShareFetchResponseAcquiredRecords(a)),
         }),
       );

