@@ -94,4 +94,61 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     for (const w of ws) w.send('stop');
     await Promise.all(ws.map((w) => w.exited));
   }, 240_000);
+  it('a classic consumer group reads the same topic independently', async () => {
+    const r = await runJavaOk('Consume', ['--bootstrap', bootstrap, '--topic', 'jobs', '--group', 'classic-readers', '--group-protocol', 'classic', '--from-beginning', '--max', '3000', '--timeout-ms', '60000']);
+    expect(r.count).toBe(3000);
+  }, 120_000);
+
+  it('a worker stuck mid-batch then killed: its records go to another worker after the lock timeout', async () => {
+    await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'stuck', '--partitions', '1']);
+    await produce('stuck', 10, 'stuck-%d');
+    const a = await worker('stuck-pool', 'stuck', ['--hang-after', '3']);
+    await a.waitFor((j) => j.event === 'hung', 60_000);
+    const hungAt = Date.now();
+    a.kill();
+    const b = await worker('stuck-pool', 'stuck');
+    await waitUntil(() => itemsOf(b).filter((i) => i[3] === 'accept').length >= 10, 60_000, 'b accepted all');
+    const got = itemsOf(b);
+    expect(new Set(got.map((i) => i[0])).size).toBe(10);
+    // What the stuck worker held comes back as a second delivery, once its lock ran out (3 s).
+    expect(got.every((i) => i[2] === 2)).toBe(true);
+    const firstTs = JSON.parse(b.lines.find((l) => l.includes('"records"'))!).ts as number;
+    expect(firstTs - hungAt).toBeGreaterThan(1000);
+    b.send('stop');
+    await b.exited;
+  }, 120_000);
+
+  it('an explicit RELEASE redelivers at once, with the delivery count raised', async () => {
+    await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'rel', '--partitions', '1']);
+    await produce('rel', 20, 'rel-%d');
+    const w = await worker('rel-pool', 'rel', ['--release-first', 'true']);
+    await waitUntil(() => itemsOf(w).filter((i) => i[3] === 'accept').length >= 20, 60_000, 'all accepted');
+    const got = itemsOf(w);
+    expect(got.filter((i) => i[3] === 'release').every((i) => i[2] === 1)).toBe(true);
+    expect(got.filter((i) => i[3] === 'accept').every((i) => i[2] === 2)).toBe(true);
+    const polls = w.lines.map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter((j) => j?.event === 'records');
+    // Redelivered well before the 3 s lock would have run out.
+    expect(polls[polls.length - 1].ts - polls[0].ts).toBeLessThan(2500);
+    w.send('stop');
+    await w.exited;
+  }, 120_000);
+
+  it('a poison record is delivered exactly group.share.delivery.count.limit (5) times, then archived; every other job accepted once', async () => {
+    await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'poison', '--partitions', '2']);
+    await produce('poison', 1000, 'job-%d');
+    const ws = await Promise.all([1, 2, 3].map(() => worker('poison-pool', 'poison', ['--fail', 'job-500'])));
+    await waitUntil(() => new Set(ws.flatMap(itemsOf).filter((i) => i[3] === 'accept').map((i) => i[0])).size >= 999, 120_000, 'all good jobs accepted');
+    await waitUntil(() => ws.flatMap(itemsOf).filter((i) => i[0] === 'job-500').length >= 5, 60_000, 'poison delivered 5 times');
+    await new Promise((r) => setTimeout(r, 3000)); // no sixth delivery comes
+    const all = ws.flatMap(itemsOf);
+    const poison = all.filter((i) => i[0] === 'job-500');
+    expect(poison.map((i) => i[2]).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(poison.every((i) => i[3] === 'release')).toBe(true);
+    const accepted = all.filter((i) => i[3] === 'accept');
+    expect(accepted.length).toBe(999);
+    expect(new Set(accepted.map((i) => i[0])).size).toBe(999);
+    expect(broker.broker.shareGroups.archivedRecords).toBeGreaterThanOrEqual(1);
+    for (const w of ws) w.send('stop');
+    await Promise.all(ws.map((w) => w.exited));
+  }, 240_000);
 });
