@@ -70,7 +70,7 @@ describe.skipIf(!javaAvailable())('Java 4.4 clients on the Kafka 4.x versions', 
     expect(before.supported['group.version']).toBe('0-1');
     const updated = await runJavaOk('Admin', ['update-features', '--bootstrap', b, '--feature', 'transaction.version=2']);
     expect(updated.features).toEqual({ 'transaction.version': 'ok' });
-    const refused = await runJavaOk('Admin', ['update-features', '--bootstrap', b, '--feature', 'share.version=1']);
+    const refused = await runJavaOk('Admin', ['update-features', '--bootstrap', b, '--feature', 'share.version=2']);
     expect(refused.features['share.version'].error.class).toBe('InvalidUpdateVersionException');
     const after = await runJavaOk('Admin', ['describe-features', '--bootstrap', b]);
     expect(after.finalized).toEqual({ 'metadata.version': 33, 'transaction.version': 2 });
