@@ -20,6 +20,7 @@ function wellFormed(batches: readonly PartitionAck[]): boolean {
     if (b.firstOffset < 0 || b.lastOffset < b.firstOffset || b.firstOffset <= prev) return false;
     const n = b.lastOffset - b.firstOffset + 1;
     if (b.acknowledgeTypes.length !== 1 && b.acknowledgeTypes.length !== n) return false;
+    for (const t of b.acknowledgeTypes) if (t < 0 || t > 4) return false; // 0 gap ... 4 renew
     prev = b.lastOffset;
   }
   return true;
