@@ -55,7 +55,7 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
       for (const f of req.forgottenTopicsData) for (const p of f.partitions) s.partitions.delete(`${f.topicId.toString('hex')}:${p}`);
       for (const [k, n] of named) if (n.allowed && ctx.topics.byId(n.topicId)) s.partitions.set(k, { topicId: n.topicId, partition: n.partition });
     }
-    const ackCodes = applyAcks(ctx, s, req.topics);
+    const ackCodes = await applyAcks(ctx, s, req.topics);
     const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, req.maxBytes, req.maxWaitMs, false, (log) => log.highWatermark);
     if (final) ctx.shareGroups.closeSession(s);
     // Answer: every partition the request named, plus every partition that gave records.

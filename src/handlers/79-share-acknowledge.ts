@@ -25,7 +25,7 @@ export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(
   key: 79,
   minVersion: 1,
   maxVersion: 2,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
     if (req.groupId === null || req.groupId === '') return failure(ErrorCode.INVALID_REQUEST, 'Group id is missing.');
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
@@ -33,7 +33,7 @@ export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(
     if (req.shareSessionEpoch === 0) return failure(ErrorCode.INVALID_SHARE_SESSION_EPOCH);
     const s = ctx.shareGroups.session(req.groupId, req.memberId, req.shareSessionEpoch);
     if (typeof s === 'number') return failure(s);
-    const codes = applyAcks(ctx, s, req.topics);
+    const codes = await applyAcks(ctx, s, req.topics);
     if (req.shareSessionEpoch === -1) ctx.shareGroups.closeSession(s);
     const byTopic = new Map<string, { topicId: Buffer; partitions: ReturnType<typeof newShareAcknowledgeResponsePartitionData>[] }>();
     for (const [key, errorCode] of codes) {

@@ -27,7 +27,7 @@ function wellFormed(batches: readonly PartitionAck[]): boolean {
 }
 
 /** `${topicIdHex}:${partition}` → the acknowledgement's error code. */
-export function applyAcks(ctx: RequestContext, s: ShareSession, topics: readonly AckTopic[]): Map<string, number> {
+export async function applyAcks(ctx: RequestContext, s: ShareSession, topics: readonly AckTopic[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const t of topics) {
     const topic = ctx.topics.byId(t.topicId);
@@ -38,7 +38,7 @@ export function applyAcks(ctx: RequestContext, s: ShareSession, topics: readonly
       if (!topic) out.set(key, ErrorCode.UNKNOWN_TOPIC_ID);
       else if (!allowed) out.set(key, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       else if (!wellFormed(p.acknowledgementBatches)) out.set(key, ErrorCode.INVALID_REQUEST);
-      else out.set(key, ctx.shareGroups.acknowledge(s.groupId, s.memberId, topic.name, t.topicId, p.partitionIndex, p.acknowledgementBatches));
+      else out.set(key, await ctx.shareGroups.acknowledge(s.groupId, s.memberId, topic.name, t.topicId, p.partitionIndex, p.acknowledgementBatches));
     }
   }
   return out;

@@ -185,6 +185,28 @@ export class PartitionDeliveryState {
     return t;
   }
 
+  /** The state as a ShareSnapshot stores it: acquired ranges as available, keeping their delivery count. */
+  toStored(): { startOffset: number; batches: Array<{ firstOffset: number; lastOffset: number; deliveryState: number; deliveryCount: number }> } {
+    return {
+      startOffset: this.startOffset,
+      batches: this.ranges.map((r) => ({ firstOffset: r.first, lastOffset: r.last, deliveryState: r.state === RecordState.ACQUIRED ? RecordState.AVAILABLE : r.state, deliveryCount: r.deliveryCount })),
+    };
+  }
+
+  /** Rebuilds the state a snapshot stored (after a restart: nothing is acquired). */
+  static fromStored(startOffset: number, batches: ReadonlyArray<{ firstOffset: number; lastOffset: number; deliveryState: number; deliveryCount: number }>): PartitionDeliveryState {
+    const st = new PartitionDeliveryState(startOffset, startOffset);
+    for (const b of batches) {
+      if (b.lastOffset < st.endOffset || b.firstOffset < st.endOffset) continue;
+      if (b.firstOffset > st.endOffset) st.ranges.push({ first: st.endOffset, last: b.firstOffset - 1, state: RecordState.AVAILABLE, deliveryCount: 0, memberId: null, lockExpiresAt: 0 });
+      const state = b.deliveryState === RecordState.ACKNOWLEDGED || b.deliveryState === RecordState.ARCHIVED ? b.deliveryState : RecordState.AVAILABLE;
+      st.ranges.push({ first: b.firstOffset, last: b.lastOffset, state, deliveryCount: b.deliveryCount, memberId: null, lockExpiresAt: 0 });
+      st.endOffset = b.lastOffset + 1;
+    }
+    st.advanceStart();
+    return st;
+  }
+
   /** Counts per state, for describe and tests. */
   counts(): { available: number; acquired: number; acknowledged: number; archived: number } {
     const c = { available: 0, acquired: 0, acknowledged: 0, archived: 0 };
@@ -260,7 +282,7 @@ export class PartitionDeliveryState {
     this.advanceStart();
   }
 
-  private advanceStart(): void {
+  advanceStart(): void {
     let drop = 0;
     while (drop < this.ranges.length) {
       const r = this.ranges[drop]!;

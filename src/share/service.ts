@@ -17,6 +17,9 @@ import { shareGroupConfigFrom, type ShareGroupConfig } from './config.js';
 import { ShareGroup, type ShareMember, type TopicInfo } from './group.js';
 import { InvalidRecordState, type AcquiredRange, type Archived } from './partition-state.js';
 import { SharePartition } from './share-partition.js';
+import { PartitionDeliveryState } from './partition-state.js';
+import { ShareStateLog, type StoredShareState } from './state-log.js';
+import type { InternalTopicHost } from '../data/internal-topic.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -69,13 +72,26 @@ export class ShareGroupService {
   private readonly sessions = new Map<string, ShareSession>();
   /** Records archived (rejected or at the delivery limit), for metrics. */
   archivedRecords = 0;
+  /** State read from __share_group_state at startup, taken by each share partition on first use. */
+  private stored = new Map<string, StoredShareState>();
+  private readonly stateLog: ShareStateLog | null;
 
   constructor(
     private readonly config: ConfigView,
     private readonly topics: TopicsPort,
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
-  ) {}
+    /** Null: nothing persisted (unit tests). */
+    stateHost: { topics: TopicsPort & InternalTopicHost; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
+  ) {
+    this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
+  }
+
+  /** Reads the persisted share-partition states (before the broker serves requests). */
+  async start(): Promise<void> {
+    if (this.stateLog) this.stored = await this.stateLog.load();
+    this.log.info({ sharePartitions: this.stored.size }, 'share group state loaded');
+  }
 
   get settings(): ShareGroupConfig {
     return shareGroupConfigFrom(this.config);
@@ -222,7 +238,19 @@ export class ShareGroupService {
     const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
     let sp = this.partitions.get(key);
     if (!sp) {
-      sp = new SharePartition(topic, partition, () => this.settings.deliveryCountLimit, (p, a) => this.archived(groupId, p, a));
+      const persist = (p: SharePartition): Promise<void> => {
+        if (!this.stateLog || p.state === null) return Promise.resolve();
+        return this.stateLog.write(groupId, topicId, partition, p.state.toStored()).catch((err: unknown) => {
+          this.log.error({ err, groupId, topic, partition }, 'share state write failed');
+          throw err;
+        });
+      };
+      sp = new SharePartition(topic, partition, () => this.settings.deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
+      const saved = this.stored.get(key);
+      if (saved) {
+        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches);
+        this.stored.delete(key);
+      }
       this.partitions.set(key, sp);
     }
     return sp;
@@ -234,7 +262,7 @@ export class ShareGroupService {
   }
 
   /** Applies one partition's acknowledgements; returns the error code (INVALID_RECORD_STATE ...). */
-  acknowledge(groupId: string, memberId: string, topic: string, topicId: Buffer, partition: number, batches: readonly PartitionAck[]): number {
+  async acknowledge(groupId: string, memberId: string, topic: string, topicId: Buffer, partition: number, batches: readonly PartitionAck[]): Promise<number> {
     const log = this.logs.get(topic, partition);
     if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const sp = this.sharePartition(groupId, topic, topicId, partition);
@@ -248,6 +276,12 @@ export class ShareGroupService {
         if (!(err instanceof InvalidRecordState)) throw err;
         code = ErrorCode.INVALID_RECORD_STATE;
       }
+    }
+    // Durable before the answer: an acknowledged record is never delivered again, even after a crash.
+    try {
+      await sp.persist(sp);
+    } catch {
+      return ErrorCode.KAFKA_STORAGE_ERROR;
     }
     return code;
   }

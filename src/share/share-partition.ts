@@ -39,6 +39,8 @@ export class SharePartition {
     readonly partition: number,
     private readonly deliveryLimit: () => number,
     private readonly onArchived: (sp: SharePartition, archived: Archived[]) => void,
+    /** Writes the current state durably (share/state-log.ts); the snapshot is taken when called. */
+    readonly persist: (sp: SharePartition) => Promise<void>,
   ) {}
 
   /** First use: the start offset from the group's auto.offset.reset. */
@@ -85,11 +87,16 @@ export class SharePartition {
       }
       if (out.count >= lim.maxRecords) break;
     }
-    if (out.count > 0) this.schedule();
+    if (out.count > 0) {
+      this.schedule();
+      // The raised delivery counts are durable before the records go out: a crash cannot hand a
+      // record out more than group.share.delivery.count.limit times.
+      await this.persist(this);
+    }
     return out;
   }
 
-  /** Acknowledges [first, last]; throws InvalidRecordState. */
+  /** Acknowledges [first, last] in memory (the caller persists once per request); throws InvalidRecordState. */
   acknowledge(first: number, last: number, types: readonly number[], memberId: string, lockMs: number): void {
     const archived: Archived[] = [];
     this.state!.acknowledge(first, last, types, memberId, this.deliveryLimit(), Date.now(), lockMs, archived);
@@ -121,6 +128,7 @@ export class SharePartition {
     if (archived.length > 0) this.onArchived(this, archived);
     if (freed) this.wake();
     this.schedule();
+    if (freed || archived.length > 0) void this.persist(this).catch(() => {}); // logged by the persister
   }
 
   private wake(): void {
