@@ -9,7 +9,10 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnBroker, startTestBroker, type ChildBroker, type TestBroker } from '../helpers/broker.js';
 import { javaAvailable, runJavaOk, spawnJava, type JavaProcess } from '../helpers/java.js';
 
 const CONFIG = {
@@ -151,4 +154,46 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     for (const w of ws) w.send('stop');
     await Promise.all(ws.map((w) => w.exited));
   }, 240_000);
+});
+
+describe.skipIf(!javaAvailable())('the poison-message worker pool through a broker kill -9', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-share-kill-'));
+  let broker: ChildBroker | null = null;
+  const workers: JavaProcess[] = [];
+
+  afterAll(async () => {
+    for (const w of workers) w.kill();
+    await broker?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('4 workers, 3000 jobs, one always fails: every good job accepted (at least once), the poison one never more than 5 times, archived', async () => {
+    broker = await spawnBroker(dataDir, CONFIG);
+    const port = broker.port;
+    const bootstrap = `127.0.0.1:${port}`;
+    await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'kjobs', '--partitions', '3']);
+    await runJavaOk('Produce', ['--bootstrap', bootstrap, '--topic', 'kjobs', '--count', '3000', '--value-pattern', 'job-%d', '--key-pattern', 'k%d']);
+    for (let i = 0; i < 4; i++) {
+      const w = await spawnJava('ShareWorker', ['--bootstrap', bootstrap, '--group', 'kpool', '--topic', 'kjobs', '--fail', 'job-1500', '--prop', 'reconnect.backoff.max.ms=500']);
+      workers.push(w);
+      await w.waitFor((j) => j.event === 'ready', 60_000);
+    }
+    const accepted = () => new Set(workers.flatMap(itemsOf).filter((i) => i[3] === 'accept').map((i) => i[0]));
+    await waitUntil(() => accepted().size >= 1000, 120_000, 'a third accepted');
+    await broker.kill('SIGKILL');
+    broker = await spawnBroker(dataDir, CONFIG, port);
+    await waitUntil(() => accepted().size >= 2999, 180_000, 'every good job accepted after the crash');
+    await waitUntil(() => workers.flatMap(itemsOf).filter((i) => i[0] === 'job-1500').length >= 1, 60_000, 'poison seen');
+    await new Promise((r) => setTimeout(r, 20_000)); // time for the poison record's remaining deliveries
+    const all = workers.flatMap(itemsOf);
+    const poison = all.filter((i) => i[0] === 'job-1500');
+    const counts = poison.map((i) => i[2]);
+    // Delivery counts are durable before a delivery goes out: never above the limit, never repeated.
+    expect(Math.max(...counts)).toBeLessThanOrEqual(5);
+    expect(new Set(counts).size).toBe(counts.length);
+    expect(accepted().size).toBe(2999);
+    expect(accepted().has('job-1500')).toBe(false);
+    for (const w of workers) w.send('stop');
+    await Promise.all(workers.map((w) => w.exited));
+  }, 400_000);
 });
