@@ -30,7 +30,15 @@ export interface InFlightRange {
   memberId: string | null;
   /** When the lock runs out (ACQUIRED only; epoch ms). */
   lockExpiresAt: number;
+  /**
+   * ARCHIVED and still to be written to the group's dead-letter topic (share/dead-letter.ts): the
+   * start offset stops here until it is written, and snapshots store it as DEAD_LETTER_PENDING.
+   */
+  dlqPending?: ArchiveReason;
 }
+
+/** A Runnel delivery state in snapshots (Kafka has 0, 2, 4): archived, dead-letter write pending. */
+export const DEAD_LETTER_PENDING = 3;
 
 /** Acquired offsets as the ShareFetch answer carries them. */
 export interface AcquiredRange {
@@ -53,6 +61,8 @@ export class InvalidRecordState extends Error {}
 
 export class PartitionDeliveryState {
   readonly ranges: InFlightRange[] = [];
+  /** The group has a dead-letter topic: archived ranges are marked dlqPending. */
+  deadLetter = false;
 
   constructor(
     public startOffset: number,
@@ -168,6 +178,7 @@ export class PartitionDeliveryState {
       r.lockExpiresAt = 0;
       if (r.deliveryCount >= deliveryLimit) {
         r.state = RecordState.ARCHIVED;
+        if (this.deadLetter) r.dlqPending = 'delivery-count-limit';
         archived.push({ first: r.first, last: r.last, deliveryCount: r.deliveryCount, reason: 'delivery-count-limit' });
       } else {
         r.state = RecordState.AVAILABLE;
@@ -176,6 +187,17 @@ export class PartitionDeliveryState {
     }
     this.mergeAndAdvance();
     return freed;
+  }
+
+  /** Archived ranges still to be dead-lettered, in offset order. */
+  pendingDeadLetters(): InFlightRange[] {
+    return this.ranges.filter((r) => r.dlqPending !== undefined);
+  }
+
+  /** The dead-letter write of `r` is durable: the range is done. */
+  deadLettered(r: InFlightRange): void {
+    delete r.dlqPending;
+    this.advanceStart();
   }
 
   /** The earliest lock deadline, or Infinity. */
@@ -189,18 +211,24 @@ export class PartitionDeliveryState {
   toStored(): { startOffset: number; batches: Array<{ firstOffset: number; lastOffset: number; deliveryState: number; deliveryCount: number }> } {
     return {
       startOffset: this.startOffset,
-      batches: this.ranges.map((r) => ({ firstOffset: r.first, lastOffset: r.last, deliveryState: r.state === RecordState.ACQUIRED ? RecordState.AVAILABLE : r.state, deliveryCount: r.deliveryCount })),
+      batches: this.ranges.map((r) => ({ firstOffset: r.first, lastOffset: r.last, deliveryState: r.dlqPending ? DEAD_LETTER_PENDING : r.state === RecordState.ACQUIRED ? RecordState.AVAILABLE : r.state, deliveryCount: r.deliveryCount })),
     };
   }
 
   /** Rebuilds the state a snapshot stored (after a restart: nothing is acquired). */
-  static fromStored(startOffset: number, batches: ReadonlyArray<{ firstOffset: number; lastOffset: number; deliveryState: number; deliveryCount: number }>): PartitionDeliveryState {
+  static fromStored(startOffset: number, batches: ReadonlyArray<{ firstOffset: number; lastOffset: number; deliveryState: number; deliveryCount: number }>, deliveryLimit = Infinity): PartitionDeliveryState {
     const st = new PartitionDeliveryState(startOffset, startOffset);
     for (const b of batches) {
       if (b.lastOffset < st.endOffset || b.firstOffset < st.endOffset) continue;
       if (b.firstOffset > st.endOffset) st.ranges.push({ first: st.endOffset, last: b.firstOffset - 1, state: RecordState.AVAILABLE, deliveryCount: 0, memberId: null, lockExpiresAt: 0 });
-      const state = b.deliveryState === RecordState.ACKNOWLEDGED || b.deliveryState === RecordState.ARCHIVED ? b.deliveryState : RecordState.AVAILABLE;
-      st.ranges.push({ first: b.firstOffset, last: b.lastOffset, state, deliveryCount: b.deliveryCount, memberId: null, lockExpiresAt: 0 });
+      if (b.deliveryState === DEAD_LETTER_PENDING) {
+        // The reason is not stored: a record at the delivery limit reached it, any other was rejected.
+        const reason: ArchiveReason = b.deliveryCount >= deliveryLimit ? 'delivery-count-limit' : 'rejected';
+        st.ranges.push({ first: b.firstOffset, last: b.lastOffset, state: RecordState.ARCHIVED, deliveryCount: b.deliveryCount, memberId: null, lockExpiresAt: 0, dlqPending: reason });
+      } else {
+        const state = b.deliveryState === RecordState.ACKNOWLEDGED || b.deliveryState === RecordState.ARCHIVED ? b.deliveryState : RecordState.AVAILABLE;
+        st.ranges.push({ first: b.firstOffset, last: b.lastOffset, state, deliveryCount: b.deliveryCount, memberId: null, lockExpiresAt: 0 });
+      }
       st.endOffset = b.lastOffset + 1;
     }
     st.advanceStart();
@@ -234,9 +262,11 @@ export class PartitionDeliveryState {
         if (type === AckType.ACCEPT || type === AckType.GAP) r.state = RecordState.ACKNOWLEDGED;
         else if (type === AckType.REJECT) {
           r.state = RecordState.ARCHIVED;
+          if (this.deadLetter) r.dlqPending = 'rejected';
           archived.push({ first: a, last: b, deliveryCount: r.deliveryCount, reason: 'rejected' });
         } else if (r.deliveryCount >= deliveryLimit) {
           r.state = RecordState.ARCHIVED;
+          if (this.deadLetter) r.dlqPending = 'delivery-count-limit';
           archived.push({ first: a, last: b, deliveryCount: r.deliveryCount, reason: 'delivery-count-limit' });
         } else r.state = RecordState.AVAILABLE;
       }
@@ -274,7 +304,7 @@ export class PartitionDeliveryState {
     const out: InFlightRange[] = [];
     for (const r of this.ranges) {
       const prev = out[out.length - 1];
-      if (prev && prev.state === r.state && r.state !== RecordState.ACQUIRED && prev.deliveryCount === r.deliveryCount && prev.last + 1 === r.first) prev.last = r.last;
+      if (prev && prev.state === r.state && r.state !== RecordState.ACQUIRED && !prev.dlqPending && !r.dlqPending && prev.deliveryCount === r.deliveryCount && prev.last + 1 === r.first) prev.last = r.last;
       else out.push(r);
     }
     this.ranges.length = 0;
@@ -286,7 +316,7 @@ export class PartitionDeliveryState {
     let drop = 0;
     while (drop < this.ranges.length) {
       const r = this.ranges[drop]!;
-      if (r.state !== RecordState.ACKNOWLEDGED && r.state !== RecordState.ARCHIVED) break;
+      if ((r.state !== RecordState.ACKNOWLEDGED && r.state !== RecordState.ARCHIVED) || r.dlqPending) break;
       drop++;
     }
     if (drop === 0) return;

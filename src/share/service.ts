@@ -20,6 +20,7 @@ import { SharePartition } from './share-partition.js';
 import { PartitionDeliveryState } from './partition-state.js';
 import { ShareStateLog, type StoredShareState } from './state-log.js';
 import type { InternalTopicHost } from '../data/internal-topic.js';
+import { DeadLetterWriter } from './dead-letter.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -75,6 +76,7 @@ export class ShareGroupService {
   /** State read from __share_group_state at startup, taken by each share partition on first use. */
   private stored = new Map<string, StoredShareState>();
   private readonly stateLog: ShareStateLog | null;
+  readonly deadLetters: DeadLetterWriter;
 
   constructor(
     private readonly config: ConfigView,
@@ -85,6 +87,7 @@ export class ShareGroupService {
     stateHost: { topics: TopicsPort & InternalTopicHost; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
   ) {
     this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
+    this.deadLetters = new DeadLetterWriter(config, topics, logs, log);
   }
 
   /** Reads the persisted share-partition states (before the broker serves requests). */
@@ -248,17 +251,44 @@ export class ShareGroupService {
       sp = new SharePartition(topic, partition, () => this.settings.deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
       const saved = this.stored.get(key);
       if (saved) {
-        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches);
+        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settings.deliveryCountLimit);
+        sp.recovering = sp.state.pendingDeadLetters().length > 0;
         this.stored.delete(key);
       }
       this.partitions.set(key, sp);
+      if (sp.recovering) this.drainDeadLetters(groupId, sp);
     }
+    if (sp.state) sp.state.deadLetter = this.deadLetters.topicFor(groupId) !== null;
     return sp;
   }
 
   private archived(groupId: string, sp: SharePartition, archived: Archived[]): void {
     for (const a of archived) this.archivedRecords += a.last - a.first + 1;
     this.log.debug({ groupId, topic: sp.topic, partition: sp.partition, archived }, 'share records archived');
+    if (sp.state?.deadLetter) this.drainDeadLetters(groupId, sp);
+  }
+
+  /**
+   * Copies the partition's pending archived ranges to the group's dead-letter topic, one partition
+   * at a time: the pending state is made durable first, each copy then, and "done" after it.
+   */
+  private drainDeadLetters(groupId: string, sp: SharePartition): void {
+    sp.deadLetterChain = sp.deadLetterChain.then(async () => {
+      const st = sp.state;
+      const source = this.logs.get(sp.topic, sp.partition);
+      if (!st || !source) return;
+      const pending = st.pendingDeadLetters();
+      if (pending.length === 0) return;
+      await sp.persist(sp);
+      for (const r of pending) {
+        await this.deadLetters.write(groupId, source, r.first, r.last, r.deliveryCount, r.dlqPending!, sp.recovering);
+        st.deadLettered(r);
+      }
+      sp.recovering = false;
+      await sp.persist(sp);
+    }).catch((err: unknown) => {
+      this.log.error({ err, groupId, topic: sp.topic, partition: sp.partition }, 'dead-letter copy failed; retried on the next archive or restart');
+    });
   }
 
   /** Applies one partition's acknowledgements; returns the error code (INVALID_RECORD_STATE ...). */

@@ -33,6 +33,10 @@ export class SharePartition {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private readonly waiters = new Set<() => void>();
+  /** Dead-letter copies run one at a time per partition (share/dead-letter.ts). */
+  deadLetterChain: Promise<void> = Promise.resolve();
+  /** The state came from a snapshot with dead-letter copies pending: check for copies already made. */
+  recovering = false;
 
   constructor(
     readonly topic: string,
@@ -125,10 +129,10 @@ export class SharePartition {
   private releaseWhere(pred: Parameters<PartitionDeliveryState['release']>[0]): void {
     const archived: Archived[] = [];
     const freed = this.state!.release(pred, this.deliveryLimit(), archived);
-    if (archived.length > 0) this.onArchived(this, archived);
     if (freed) this.wake();
     this.schedule();
     if (freed || archived.length > 0) void this.persist(this).catch(() => {}); // logged by the persister
+    if (archived.length > 0) this.onArchived(this, archived);
   }
 
   private wake(): void {
