@@ -385,6 +385,16 @@ export class ShareGroupService {
     return out;
   }
 
+  /** Prometheus series (admin endpoint /metrics). */
+  render(w: import('../admin-http/prometheus-text.js').PrometheusText): void {
+    w.family('runnel_share_groups', 'gauge', 'Share groups (KIP-932) known to this broker.');
+    w.sample('runnel_share_groups', this.groups.size);
+    w.family('runnel_share_archived_records_total', 'counter', 'Share-group records archived: rejected, or released/timed out at group.share.delivery.count.limit.');
+    w.sample('runnel_share_archived_records_total', this.archivedRecords);
+    w.family('runnel_share_dead_lettered_records_total', 'counter', 'Archived share-group records copied to a dead-letter topic (KIP-1191).');
+    w.sample('runnel_share_dead_lettered_records_total', this.deadLetters.written);
+  }
+
   shutdown(): void {
     for (const g of this.groups.values()) for (const m of g.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
     for (const sp of this.partitions.values()) sp.close();

@@ -23,6 +23,7 @@ const CONFIG = {
   'group.share.min.record.lock.duration.ms': 1000,
   'group.share.record.lock.duration.ms': 3000,
   'runnel.group.share.auto.offset.reset': 'earliest',
+  'runnel.group.share.dead.letter.topics': 'poison-pool=dlq.poison',
   'num.partitions': 3,
 };
 
@@ -136,8 +137,9 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     await w.exited;
   }, 120_000);
 
-  it('a poison record is delivered exactly group.share.delivery.count.limit (5) times, then archived; every other job accepted once', async () => {
+  it('a poison record is delivered exactly group.share.delivery.count.limit (5) times, then archived and copied once to the dead-letter topic; every other job accepted once', async () => {
     await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'poison', '--partitions', '2']);
+    await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'dlq.poison', '--partitions', '1']);
     await produce('poison', 1000, 'job-%d');
     const ws = await Promise.all([1, 2, 3].map(() => worker('poison-pool', 'poison', ['--fail', 'job-500'])));
     await waitUntil(() => new Set(ws.flatMap(itemsOf).filter((i) => i[3] === 'accept').map((i) => i[0])).size >= 999, 120_000, 'all good jobs accepted');
@@ -151,6 +153,11 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     expect(accepted.length).toBe(999);
     expect(new Set(accepted.map((i) => i[0])).size).toBe(999);
     expect(broker.broker.shareGroups.archivedRecords).toBeGreaterThanOrEqual(1);
+    // Then it is in the dead-letter topic once, with its origin in the headers.
+    const dlq = await runJavaOk('Consume', ['--bootstrap', bootstrap, '--topic', 'dlq.poison', '--from-beginning', '--max', '5', '--idle-ms', '3000', '--timeout-ms', '20000', '--records']);
+    expect(dlq.count).toBe(1);
+    expect(dlq.records[0].slice(3)).toEqual(['k500', 'job-500', { '__dlq.errors.group.id': 'poison-pool', '__dlq.errors.topic': 'poison', '__dlq.errors.partition': String(dlq.records[0][5]['__dlq.errors.partition']), '__dlq.errors.offset': dlq.records[0][5]['__dlq.errors.offset'], '__dlq.errors.delivery.count': '5', '__dlq.errors.reason': 'delivery-count-limit' }]);
+    expect(broker.broker.shareGroups.deadLetters.written).toBe(1);
     for (const w of ws) w.send('stop');
     await Promise.all(ws.map((w) => w.exited));
   }, 240_000);
