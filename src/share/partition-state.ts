@@ -58,6 +58,8 @@ export interface Archived {
 }
 
 export class InvalidRecordState extends Error {}
+/** Offsets outside what is in flight (Kafka: INVALID_REQUEST, the batch is not found). */
+export class UnknownRecords extends Error {}
 
 export class PartitionDeliveryState {
   readonly ranges: InFlightRange[] = [];
@@ -144,6 +146,7 @@ export class PartitionDeliveryState {
   acknowledge(first: number, last: number, types: readonly number[], memberId: string, deliveryLimit: number, now: number, lockMs: number, archived: Archived[]): void {
     if (last < first || (types.length !== 1 && types.length !== last - first + 1)) throw new InvalidRecordState('bad acknowledgement batch');
     for (const t of types) if (t < AckType.GAP || t > AckType.RENEW) throw new InvalidRecordState(`unknown acknowledge type ${t}`);
+    if (first < this.startOffset || last >= this.endOffset) throw new UnknownRecords(`offsets ${first}-${last} are not in flight (${this.startOffset}-${this.endOffset - 1})`);
     // Check first, so a refused batch changes nothing.
     let covered = first;
     for (let i = this.indexAtOrAfter(first); i < this.ranges.length && covered <= last; i++) {

@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import type { TopicsPort } from '../metadata/port.js';
 import { shareGroupConfigFrom, type ShareGroupConfig } from './config.js';
 import { ShareGroup, type ShareMember, type TopicInfo } from './group.js';
-import { InvalidRecordState, type AcquiredRange, type Archived } from './partition-state.js';
+import { InvalidRecordState, UnknownRecords, type AcquiredRange, type Archived } from './partition-state.js';
 import { SharePartition } from './share-partition.js';
 import { PartitionDeliveryState } from './partition-state.js';
 import { ShareStateLog, type StoredShareState } from './state-log.js';
@@ -105,7 +105,7 @@ export class ShareGroupService {
   heartbeat(req: ShareHeartbeatRequest): ShareHeartbeatResult {
     const cfg = this.settings;
     if (req.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can not be empty.');
-    if (req.memberId === '' || req.memberId.length > MAX_ID_LENGTH) return fail(ErrorCode.INVALID_REQUEST, 'MemberId can not be empty.');
+    if (req.memberId === '' || req.memberId.length > MAX_ID_LENGTH) return fail(ErrorCode.INVALID_REQUEST); // Kafka: no message
     if (req.rackId !== null && req.rackId.length > MAX_ID_LENGTH) return fail(ErrorCode.INVALID_REQUEST, 'RackId is too long.');
     if (req.memberEpoch < -1) return fail(ErrorCode.INVALID_REQUEST, `MemberEpoch is invalid.`);
     if (req.memberEpoch === 0 && (req.subscribedTopicNames === null || req.subscribedTopicNames.length === 0)) {
@@ -113,6 +113,7 @@ export class ShareGroupService {
     }
     if (req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 10000) return fail(ErrorCode.INVALID_REQUEST, 'Too many subscribed topics.');
     let group = this.groups.get(req.groupId);
+    if (!group && req.memberEpoch !== 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
     if (req.memberEpoch === -1) {
       const m = group?.members.get(req.memberId);
       if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
@@ -303,8 +304,9 @@ export class ShareGroupService {
       try {
         sp.acknowledge(b.firstOffset, b.lastOffset, b.acknowledgeTypes, memberId, lockMs);
       } catch (err) {
-        if (!(err instanceof InvalidRecordState)) throw err;
-        code = ErrorCode.INVALID_RECORD_STATE;
+        if (err instanceof UnknownRecords) code = ErrorCode.INVALID_REQUEST;
+        else if (err instanceof InvalidRecordState) code = ErrorCode.INVALID_RECORD_STATE;
+        else throw err;
       }
     }
     // Durable before the answer: an acknowledged record is never delivered again, even after a crash.

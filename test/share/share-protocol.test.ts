@@ -53,9 +53,10 @@ describe('share group protocol errors and semantics (raw socket)', () => {
     expect((await hb({ memberId: '' })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect((await hb({ subscribedTopicNames: null })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect((await hb({ memberEpoch: -2 })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
-    expect((await hb({ memberId: 'ghost', memberEpoch: 3 })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect((await hb({ memberId: 'ghost', memberEpoch: -1 })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await hb({ memberId: 'ghost', memberEpoch: 3 })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect((await hb({ memberId: 'ghost', memberEpoch: -1 })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     const joined = await hb({});
+    expect((await hb({ memberId: 'ghost', memberEpoch: 3 })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(joined).toMatchObject({ errorCode: 0, memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 5000 });
     expect(joined.assignment.topicPartitions).toEqual([{ topicId, partitions: [0] }]);
     // The next heartbeat: no change, no assignment.
