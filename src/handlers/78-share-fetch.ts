@@ -53,10 +53,14 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
     }
     if (!final) {
       for (const f of req.forgottenTopicsData) for (const p of f.partitions) s.partitions.delete(`${f.topicId.toString('hex')}:${p}`);
-      for (const [k, n] of named) if (n.allowed && ctx.topics.byId(n.topicId)) s.partitions.set(k, { topicId: n.topicId, partition: n.partition });
+      // Only partitions that exist join the session, so a client cannot grow it without bound.
+      for (const [k, n] of named) {
+        const topic = ctx.topics.byId(n.topicId);
+        if (n.allowed && topic && n.partition >= 0 && n.partition < topic.partitions) s.partitions.set(k, { topicId: n.topicId, partition: n.partition });
+      }
     }
     const ackCodes = await applyAcks(ctx, s, req.topics);
-    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, req.maxBytes, req.maxWaitMs, false, (log) => log.highWatermark);
+    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, false, (log) => log.highWatermark);
     if (final) ctx.shareGroups.closeSession(s);
     // Answer: every partition the request named, plus every partition that gave records.
     const byTopic = new Map<string, { topicId: Buffer; partitions: ShareFetchResponsePartitionData[] }>();
@@ -66,8 +70,14 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
       const n = named.get(key);
       const f = fetched.get(key);
       const topicId = n?.topicId ?? Buffer.from(hex, 'hex');
-      const known = ctx.topics.byId(topicId) !== undefined;
-      const errorCode = !known ? ErrorCode.UNKNOWN_TOPIC_ID : n && !n.allowed ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : (f?.errorCode ?? 0);
+      const topic = ctx.topics.byId(topicId);
+      const errorCode = !topic
+        ? ErrorCode.UNKNOWN_TOPIC_ID
+        : n && !n.allowed
+          ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+          : Number(part) < 0 || Number(part) >= topic.partitions
+            ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            : (f?.errorCode ?? 0);
       if (!n && !f?.records && errorCode === 0 && !ackCodes.has(key)) continue;
       let t = byTopic.get(hex);
       if (!t) byTopic.set(hex, (t = { topicId, partitions: [] }));

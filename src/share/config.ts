@@ -15,6 +15,7 @@ export interface ShareGroupConfig {
   /** Where a share partition starts when the group first reads it: 'latest' or 'earliest'. */
   autoOffsetReset: 'latest' | 'earliest';
   maxWaitMs: number;
+  maxGroups: number;
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), Math.max(lo, hi));
@@ -31,5 +32,6 @@ export function shareGroupConfigFrom(c: ConfigView): ShareGroupConfig {
     maxShareSessions: c.int('group.share.max.share.sessions'),
     autoOffsetReset: c.get('runnel.group.share.auto.offset.reset') === 'earliest' ? 'earliest' : 'latest',
     maxWaitMs: c.int('runnel.share.fetch.max.wait.ms'),
+    maxGroups: c.int('runnel.group.share.max.groups'),
   };
 }

@@ -127,7 +127,10 @@ export class ShareGroupService {
         return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The share group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${m.memberEpoch}). The member must abandon all its partitions and rejoin.`);
       }
     }
-    if (!group) this.groups.set(req.groupId, (group = new ShareGroup(req.groupId)));
+    if (!group) {
+      if (this.groups.size >= cfg.maxGroups) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group limit (runnel.group.share.max.groups = ${cfg.maxGroups}) is reached.`);
+      this.groups.set(req.groupId, (group = new ShareGroup(req.groupId)));
+    }
     let changed = false;
     if (!m) {
       if (group.members.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${cfg.maxSize} members.`);

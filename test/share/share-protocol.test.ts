@@ -15,6 +15,7 @@ const CONFIG = {
   'group.share.min.record.lock.duration.ms': 1000,
   'group.share.record.lock.duration.ms': 1000,
   'runnel.group.share.auto.offset.reset': 'earliest',
+  'runnel.group.share.max.groups': 2,
 };
 
 describe('share group protocol errors and semantics (raw socket)', () => {
@@ -71,6 +72,9 @@ describe('share group protocol errors and semantics (raw socket)', () => {
     expect((await hb({ memberId: 'm3' })).errorCode).toBe(0);
     expect((await hb({ memberId: 'm4' })).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
     expect(await hb({ memberId: 'm3', memberEpoch: -1, subscribedTopicNames: null })).toMatchObject({ errorCode: 0, memberEpoch: -1 });
+    // runnel.group.share.max.groups = 2: a second group is fine, a third is refused.
+    expect((await hb({ groupId: 'sg2' })).errorCode).toBe(0);
+    expect(await hb({ groupId: 'sg3' })).toMatchObject({ errorCode: ErrorCode.GROUP_MAX_SIZE_REACHED });
   });
 
   it('ShareGroupDescribe: the group, its epochs, assignor and members; unknown groups GROUP_ID_NOT_FOUND', async () => {
@@ -106,6 +110,10 @@ describe('share group protocol errors and semantics (raw socket)', () => {
     expect(part(await ack('m2', 3, [{ firstOffset: 5, lastOffset: 6, acknowledgeTypes: [1, 1, 1] }])).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     const unknown = await c.request(78, 2, { groupId: 'sg', memberId: 'm9', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 10, batchSize: 10, topics: [{ topicId: Buffer.alloc(16, 9), partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
     expect(part(unknown).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
+    // A partition the topic does not have is refused and never joins the session.
+    const missing = await c.request(78, 2, { groupId: 'sg', memberId: 'm8', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 10, batchSize: 10, topics: [{ topicId, partitions: [{ partitionIndex: 99, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+    expect(part(missing)).toMatchObject({ partitionIndex: 99, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    expect(broker.broker.shareGroups.session('sg', 'm8', 1)).toMatchObject({ partitions: new Map() });
     // m2: accept 5-6, reject 7, release 8-9 (per-offset types).
     const a = await ack('m2', 4, [{ firstOffset: 5, lastOffset: 9, acknowledgeTypes: [1, 1, 3, 2, 2] }]);
     expect(part(a).errorCode).toBe(0);
