@@ -11,7 +11,7 @@ import { newShareGroupHeartbeatResponse, newShareGroupHeartbeatResponseAssignmen
 import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
 import { defineHandler } from './types.js';
-import { AclOperation, authorizationMessage, canGroup, canTopic } from './authz.js';
+import { AclOperation, canGroup, canTopic } from './authz.js';
 import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareGroupHeartbeatResponse({ throttleTimeMs: 0, errorCode, errorMessage, memberEpoch: 0, heartbeatIntervalMs: 0 });
@@ -24,7 +24,7 @@ export default defineHandler<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResp
     if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.subscribedTopicNames !== null && ctx.authorizer.enabled) {
-      for (const t of req.subscribedTopicNames) if (!canTopic(ctx, AclOperation.DESCRIBE, t)) return failure(ErrorCode.TOPIC_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      for (const t of req.subscribedTopicNames) if (!canTopic(ctx, AclOperation.DESCRIBE, t)) return failure(ErrorCode.TOPIC_AUTHORIZATION_FAILED); // Kafka: no message
     }
     const r = ctx.shareGroups.heartbeat({
       groupId: req.groupId,

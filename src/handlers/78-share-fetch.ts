@@ -25,7 +25,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canGroup, canTopic } from './authz.js';
-import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
+import { SHARE_GROUPS_DISABLED, currentLeaderOf, shareGroupsEnabled } from './share-common.js';
 import { applyAcks, hasAcks } from './share-acks.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareFetchResponse({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0 });
@@ -86,7 +86,7 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
           partitionIndex: Number(part),
           errorCode,
           acknowledgeErrorCode: ackCodes.get(key) ?? 0,
-          currentLeader: newShareFetchResponseLeaderIdAndEpoch({ leaderId: -1, leaderEpoch: -1 }),
+          currentLeader: newShareFetchResponseLeaderIdAndEpoch(currentLeaderOf(ctx, topic?.name, Number(part))),
           records: f?.records ?? EMPTY,
           acquiredRecords: (f?.acquired ?? []).map((a: { firstOffset: number; lastOffset: number; deliveryCount: number }) => newShareFetchResponseAcquiredRecords(a)),
         }),

@@ -16,7 +16,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canGroup } from './authz.js';
-import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
+import { SHARE_GROUPS_DISABLED, currentLeaderOf, shareGroupsEnabled } from './share-common.js';
 import { applyAcks } from './share-acks.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode, errorMessage });
@@ -40,7 +40,7 @@ export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(
       const [hex, part] = key.split(':') as [string, string];
       let t = byTopic.get(hex);
       if (!t) byTopic.set(hex, (t = { topicId: Buffer.from(hex, 'hex'), partitions: [] }));
-      t.partitions.push(newShareAcknowledgeResponsePartitionData({ partitionIndex: Number(part), errorCode, currentLeader: newShareAcknowledgeResponseLeaderIdAndEpoch({ leaderId: -1, leaderEpoch: -1 }) }));
+      t.partitions.push(newShareAcknowledgeResponsePartitionData({ partitionIndex: Number(part), errorCode, currentLeader: newShareAcknowledgeResponseLeaderIdAndEpoch(currentLeaderOf(ctx, ctx.topics.byId(t.topicId)?.name, Number(part))) }));
     }
     return newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode: 0, acquisitionLockTimeoutMs: ctx.shareGroups.settings.recordLockDurationMs, responses: [...byTopic.values()].map((t) => newShareAcknowledgeResponseTopicResponse(t)) });
   },

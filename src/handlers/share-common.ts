@@ -10,3 +10,9 @@ export const SHARE_GROUPS_DISABLED = 'The share group protocol is not enabled: s
 export function shareGroupsEnabled(ctx: RequestContext): boolean {
   return ctx.features.finalizedLevel(SHARE_VERSION) >= 1;
 }
+
+/** The partition's leader and epoch as Kafka's share answers carry them (-1, -1 when not hosted here). */
+export function currentLeaderOf(ctx: RequestContext, topic: string | undefined, partition: number): { leaderId: number; leaderEpoch: number } {
+  const log = topic === undefined ? undefined : ctx.partitions.get(topic, partition);
+  return log ? { leaderId: log.leaderId, leaderEpoch: log.leaderEpoch } : { leaderId: -1, leaderEpoch: -1 };
+}

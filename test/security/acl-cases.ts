@@ -12,8 +12,8 @@ import { ADMIN_CASES } from './acl-cases-admin.js';
 
 export { runCase, type MatrixCase } from './acl-case.js';
 
-/** A share session's first ShareFetch of partition 0 of T (the topic id from the broker when it is Runnel's). */
-const shareFetchBody = (env: AclEnv) => ({
+/** A share session's first ShareFetch of partition 0 of T (its topic id asked as the admin, so it works against Kafka too). */
+const shareFetchBody = async (env: AclEnv) => ({
   groupId: G,
   memberId: 'acl-share-member',
   shareSessionEpoch: 0,
@@ -22,7 +22,7 @@ const shareFetchBody = (env: AclEnv) => ({
   maxBytes: 1 << 20,
   maxRecords: 10,
   batchSize: 10,
-  topics: [{ topicId: env.runnel?.broker.topics.get(T)?.id ?? Buffer.alloc(16), partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
+  topics: [{ topicId: (await env.request(3, 12, { topics: [{ name: T, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false }, env.admin)).topics[0].topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
   forgottenTopicsData: [],
 });
 
