@@ -172,8 +172,8 @@ export class ShareGroupService {
     return { group, topicName: (hex) => this.topics.byId(Buffer.from(hex, 'hex'))?.name ?? '' };
   }
 
-  listGroups(): string[] {
-    return [...this.groups.keys()];
+  listGroups(): Array<{ groupId: string; state: string }> {
+    return [...this.groups.values()].map((g) => ({ groupId: g.groupId, state: g.stateName }));
   }
 
   private subscribedTopicInfo(group: ShareGroup): Map<string, TopicInfo> {

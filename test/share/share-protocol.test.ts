@@ -85,6 +85,11 @@ describe('share group protocol errors and semantics (raw socket)', () => {
     expect(g.members[0].assignment.topicPartitions).toEqual([{ topicId, topicName: 'sq', partitions: [0] }]);
     expect(g.members[0].subscribedTopicNames).toEqual(['sq']);
     expect(d.groups[1]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, groupId: 'nope' });
+    // ListGroups v5 lists share groups with their type; older versions do not know the type.
+    const listed = await c.request(16, 5, { statesFilter: [], typesFilter: ['share'] });
+    expect(listed.groups.find((g: any) => g.groupId === 'sg')).toMatchObject({ protocolType: 'share', groupState: 'Stable', groupType: 'share' });
+    expect((await c.request(16, 5, { statesFilter: [], typesFilter: ['consumer'] })).groups.some((g: any) => g.groupId === 'sg')).toBe(false);
+    expect((await c.request(16, 4, { statesFilter: [] })).groups.some((g: any) => g.groupId === 'sg')).toBe(false);
   });
 
   it('ShareFetch session epochs: SHARE_SESSION_NOT_FOUND, INVALID_SHARE_SESSION_EPOCH, acknowledgements on epoch 0 are INVALID_REQUEST', async () => {
