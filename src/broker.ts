@@ -10,6 +10,7 @@
  * Its public fields (topics, groups, txn, logs, metrics, handlers ...) are for tests and tools
  * that embed the broker.
  */
+import { ShareGroupService } from './share/service.js';
 import { resolve } from 'node:path';
 import type { Logger } from './logger.js';
 import { BrokerConfig } from './config/broker-config.js';
@@ -101,6 +102,8 @@ export class Broker implements BrokerStatus {
   /** Partitions ever part of a transaction (read_committed consults producer state only for them). */
   txnPartitions!: TransactionalPartitions;
   groups!: GroupCoordinator;
+  /** Share groups (KIP-932), in memory (src/share/service.ts). */
+  shareGroups!: ShareGroupService;
   /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
   producerIds!: ProducerIdsPort;
   /** SCRAM credentials: a file in the data dir (single node) or etcd (cluster). */
@@ -275,6 +278,9 @@ export class Broker implements BrokerStatus {
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
+    const shareGroups = (this.shareGroups = new ShareGroupService(this.config, this.topics, this.partitions, this.log.child({ component: 'share-groups' }), { topics: this.topics, partitions: this.partitions }));
+    await shareGroups.start();
+    this.onStop(() => shareGroups.shutdown());
     // A cluster: markers go to each partition's leader (closed after the coordinator stopped).
     const markers = cluster
       ? new ClusterMarkerSender({
@@ -485,6 +491,7 @@ export class Broker implements BrokerStatus {
       scramCredentials: this.scramCredentials,
       clientQuotas: this.quotas!.port,
       features: this.features,
+      shareGroups: this.shareGroups,
     };
   }
 

@@ -51,6 +51,10 @@ import * as m66 from './66-list-transactions.js';
 import * as m68 from './68-consumer-group-heartbeat.js';
 import * as m69 from './69-consumer-group-describe.js';
 import * as m75 from './75-describe-topic-partitions.js';
+import * as m76 from './76-share-group-heartbeat.js';
+import * as m77 from './77-share-group-describe.js';
+import * as m78 from './78-share-fetch.js';
+import * as m79 from './79-share-acknowledge.js';
 
 export * from './00-produce.js';
 export * from './01-fetch.js';
@@ -103,6 +107,10 @@ export * from './66-list-transactions.js';
 export * from './68-consumer-group-heartbeat.js';
 export * from './69-consumer-group-describe.js';
 export * from './75-describe-topic-partitions.js';
+export * from './76-share-group-heartbeat.js';
+export * from './77-share-group-describe.js';
+export * from './78-share-fetch.js';
+export * from './79-share-acknowledge.js';
 
 /** Every declared API by key: versions and the codecs for both directions. */
 export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCodec>([
@@ -157,4 +165,8 @@ export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCode
   [68, { ...m68.ConsumerGroupHeartbeatApi, decodeRequest: m68.decodeConsumerGroupHeartbeatRequest, encodeRequest: m68.encodeConsumerGroupHeartbeatRequest as ApiCodec['encodeRequest'], sizeRequest: m68.sizeConsumerGroupHeartbeatRequest as ApiCodec['sizeRequest'], newRequest: m68.newConsumerGroupHeartbeatRequest, decodeResponse: m68.decodeConsumerGroupHeartbeatResponse, encodeResponse: m68.encodeConsumerGroupHeartbeatResponse as ApiCodec['encodeResponse'], sizeResponse: m68.sizeConsumerGroupHeartbeatResponse as ApiCodec['sizeResponse'], newResponse: m68.newConsumerGroupHeartbeatResponse }],
   [69, { ...m69.ConsumerGroupDescribeApi, decodeRequest: m69.decodeConsumerGroupDescribeRequest, encodeRequest: m69.encodeConsumerGroupDescribeRequest as ApiCodec['encodeRequest'], sizeRequest: m69.sizeConsumerGroupDescribeRequest as ApiCodec['sizeRequest'], newRequest: m69.newConsumerGroupDescribeRequest, decodeResponse: m69.decodeConsumerGroupDescribeResponse, encodeResponse: m69.encodeConsumerGroupDescribeResponse as ApiCodec['encodeResponse'], sizeResponse: m69.sizeConsumerGroupDescribeResponse as ApiCodec['sizeResponse'], newResponse: m69.newConsumerGroupDescribeResponse }],
   [75, { ...m75.DescribeTopicPartitionsApi, decodeRequest: m75.decodeDescribeTopicPartitionsRequest, encodeRequest: m75.encodeDescribeTopicPartitionsRequest as ApiCodec['encodeRequest'], sizeRequest: m75.sizeDescribeTopicPartitionsRequest as ApiCodec['sizeRequest'], newRequest: m75.newDescribeTopicPartitionsRequest, decodeResponse: m75.decodeDescribeTopicPartitionsResponse, encodeResponse: m75.encodeDescribeTopicPartitionsResponse as ApiCodec['encodeResponse'], sizeResponse: m75.sizeDescribeTopicPartitionsResponse as ApiCodec['sizeResponse'], newResponse: m75.newDescribeTopicPartitionsResponse }],
+  [76, { ...m76.ShareGroupHeartbeatApi, decodeRequest: m76.decodeShareGroupHeartbeatRequest, encodeRequest: m76.encodeShareGroupHeartbeatRequest as ApiCodec['encodeRequest'], sizeRequest: m76.sizeShareGroupHeartbeatRequest as ApiCodec['sizeRequest'], newRequest: m76.newShareGroupHeartbeatRequest, decodeResponse: m76.decodeShareGroupHeartbeatResponse, encodeResponse: m76.encodeShareGroupHeartbeatResponse as ApiCodec['encodeResponse'], sizeResponse: m76.sizeShareGroupHeartbeatResponse as ApiCodec['sizeResponse'], newResponse: m76.newShareGroupHeartbeatResponse }],
+  [77, { ...m77.ShareGroupDescribeApi, decodeRequest: m77.decodeShareGroupDescribeRequest, encodeRequest: m77.encodeShareGroupDescribeRequest as ApiCodec['encodeRequest'], sizeRequest: m77.sizeShareGroupDescribeRequest as ApiCodec['sizeRequest'], newRequest: m77.newShareGroupDescribeRequest, decodeResponse: m77.decodeShareGroupDescribeResponse, encodeResponse: m77.encodeShareGroupDescribeResponse as ApiCodec['encodeResponse'], sizeResponse: m77.sizeShareGroupDescribeResponse as ApiCodec['sizeResponse'], newResponse: m77.newShareGroupDescribeResponse }],
+  [78, { ...m78.ShareFetchApi, decodeRequest: m78.decodeShareFetchRequest, encodeRequest: m78.encodeShareFetchRequest as ApiCodec['encodeRequest'], sizeRequest: m78.sizeShareFetchRequest as ApiCodec['sizeRequest'], newRequest: m78.newShareFetchRequest, decodeResponse: m78.decodeShareFetchResponse, encodeResponse: m78.encodeShareFetchResponse as ApiCodec['encodeResponse'], sizeResponse: m78.sizeShareFetchResponse as ApiCodec['sizeResponse'], newResponse: m78.newShareFetchResponse }],
+  [79, { ...m79.ShareAcknowledgeApi, decodeRequest: m79.decodeShareAcknowledgeRequest, encodeRequest: m79.encodeShareAcknowledgeRequest as ApiCodec['encodeRequest'], sizeRequest: m79.sizeShareAcknowledgeRequest as ApiCodec['sizeRequest'], newRequest: m79.newShareAcknowledgeRequest, decodeResponse: m79.decodeShareAcknowledgeResponse, encodeResponse: m79.encodeShareAcknowledgeResponse as ApiCodec['encodeResponse'], sizeResponse: m79.sizeShareAcknowledgeResponse as ApiCodec['sizeResponse'], newResponse: m79.newShareAcknowledgeResponse }],
 ]);

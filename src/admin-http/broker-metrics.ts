@@ -45,6 +45,7 @@ export function renderBrokerMetrics(broker: BrokerStatus): string {
   w.family('kafka_server_replicamanager_offlinepartitions', 'gauge', 'Partitions offline after a storage failure.');
   w.sample('kafka_server_replicamanager_offlinepartitions', allLogs.filter((l) => l.isOffline).length);
   broker.quotas?.render(w, maxLabelValues);
+  broker.shareGroups?.render(w);
   if (broker.replication) broker.replication.render(w);
   else {
     w.family('kafka_server_replicamanager_underreplicatedpartitions', 'gauge', 'Under-replicated partitions (always 0: a single broker keeps one replica).');

@@ -31,6 +31,8 @@ export interface BrokerStatus {
   readonly replication?: { render(w: PrometheusText): void } | null;
   /** Client quota metrics (byte rates and throttle times per user / client id). */
   readonly quotas?: { render(w: PrometheusText, maxSeries: number): void } | null;
+  /** Share groups (KIP-932): archived and dead-lettered record counters. */
+  readonly shareGroups?: { render(w: PrometheusText): void } | null;
   /** Open connections per listener name. */
   connectionsByListener(): Map<string, number>;
 }

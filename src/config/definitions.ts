@@ -16,6 +16,7 @@ import { ACL_CONFIGS } from './acl-configs.js';
 import { QUOTA_CONFIGS } from './quota-configs.js';
 import { CONSUMER_GROUP_CONFIGS } from './consumer-group-configs.js';
 import { CLUSTER_CONFIGS } from './cluster-configs.js';
+import { SHARE_GROUP_CONFIGS } from './share-group-configs.js';
 import { SECURITY_PROTOCOLS, protocolMap } from './security-protocols.js';
 
 export { SECURITY_PROTOCOLS, TLS_SECURITY_PROTOCOLS } from './security-protocols.js';
@@ -410,7 +411,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   },
   { name: 'runnel.shutdown.timeout.ms', type: 'int', default: 7000, doc: 'Runnel: longest graceful shutdown before connections are cut.', validate: atLeast(0) },
   ...CLUSTER_CONFIGS,
-  ...TLS_CONFIGS, ...SASL_CONFIGS, ...ACL_CONFIGS, ...QUOTA_CONFIGS,
+  ...TLS_CONFIGS, ...SASL_CONFIGS, ...ACL_CONFIGS, ...QUOTA_CONFIGS, ...SHARE_GROUP_CONFIGS,
 ];
 
 /** Kafka keys that Runnel accepts so an existing server.properties starts, but that have no effect. */

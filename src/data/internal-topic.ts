@@ -1,7 +1,7 @@
 /**
  * The compacted internal topics the broker keeps its own state in — `__consumer_offsets`
  * (groups/offsets-log.ts), `__transaction_state` (txn/txn-log.ts), `_schemas`
- * (schema/schemas-log.ts): created on first need, as Kafka does, and read back from the start at
+ * (schema/schemas-log.ts), `__share_group_state` (share/state-log.ts): created on first need, as Kafka does, and read back from the start at
  * startup. Their record formats live with their owners; this module only creates and reads.
  *
  * Only the broker writes them. A client may read them, but not (Kafka's answers where Kafka has
@@ -19,9 +19,10 @@ import type { Partition } from './partitions.js';
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 export const SCHEMAS_TOPIC = '_schemas';
+export const SHARE_GROUP_STATE_TOPIC = '__share_group_state';
 
 /** The topics holding the broker's own state (see the header). */
-const BROKER_STATE_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, SCHEMAS_TOPIC]);
+const BROKER_STATE_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, SCHEMAS_TOPIC, SHARE_GROUP_STATE_TOPIC]);
 
 export function isBrokerStateTopic(name: string): boolean {
   return BROKER_STATE_TOPICS.has(name);

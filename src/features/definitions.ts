@@ -22,7 +22,8 @@
  *                                                     clients to the original protocol.
  *   group.version                     1 [1]            1 = the KIP-848 consumer group protocol (ConsumerGroupHeartbeat and
  *                                                     ConsumerGroupDescribe answer UNSUPPORTED_VERSION below it, as Kafka).
- *   share.version                     0 [2]            share groups (KIP-932) are not served.
+ *   share.version                     1 [2]            1 = share groups (KIP-932: ShareGroupHeartbeat/Describe, ShareFetch,
+ *                                                     ShareAcknowledge; docs/share-groups.md). Level 2 (KIP-1222 renew...) is not claimed.
  *   streams.version                   0 [1]            streams groups (KIP-1071) are not served.
  *   eligible.leader.replicas.version  0 [1]            no ELR (KIP-966): DescribeTopicPartitions shows empty ELR lists.
  *   kraft.version                     not listed [1]   Runnel has no KRaft quorum.
@@ -72,7 +73,7 @@ export const FEATURES: readonly FeatureDefinition[] = [
     latestMax: 1,
     levels: { 0: 'classic group protocol', 1: 'KIP-848 consumer group protocol' },
   },
-  { name: SHARE_VERSION, minLevel: 0, productionMax: 0, latestMax: 0, levels: { 0: 'no share groups' } },
+  { name: SHARE_VERSION, minLevel: 0, productionMax: 1, latestMax: 1, levels: { 0: 'no share groups', 1: 'KIP-932 share groups' } },
   { name: STREAMS_VERSION, minLevel: 0, productionMax: 0, latestMax: 0, levels: { 0: 'no streams groups' } },
   { name: ELIGIBLE_LEADER_REPLICAS_VERSION, minLevel: 0, productionMax: 0, latestMax: 0, levels: { 0: 'no eligible leader replicas' } },
 ];

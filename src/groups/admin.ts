@@ -41,7 +41,7 @@ export interface GroupListing {
   /** Classic states, or a consumer group's (Empty, Assigning, Reconciling, Stable). */
   state: string;
   /** 'classic', or 'consumer' for a consumer group of the KIP-848 protocol. */
-  type: 'classic' | 'consumer';
+  type: 'classic' | 'consumer' | 'share';
 }
 
 /**

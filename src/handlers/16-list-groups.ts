@@ -22,6 +22,13 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
     const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
     const r = ctx.groups.listGroups(v >= 4 ? req.statesFilter : []);
     let groups = types.length > 0 ? r.groups.filter((g) => types.includes(g.type)) : r.groups;
+    // Share groups (KIP-932) from v5, where a group carries its type.
+    if (v >= 5 && (types.length === 0 || types.includes('share'))) {
+      const states = req.statesFilter.map((s) => s.toLowerCase());
+      for (const g of ctx.shareGroups.listGroups()) {
+        if (states.length === 0 || states.includes(g.state.toLowerCase())) groups = [...groups, { groupId: g.groupId, protocolType: 'share', state: g.state, type: 'share' }];
+      }
+    }
     // Authorization (Kafka's): DESCRIBE on the cluster lists every group, else only the groups
     // the principal may describe (a listing: no error, not audited).
     if (ctx.authorizer.enabled && !canCluster(ctx, AclOperation.DESCRIBE, false)) groups = groups.filter((g) => canGroup(ctx, AclOperation.DESCRIBE, g.groupId, false));

@@ -59,6 +59,10 @@ import listTransactions from './66-list-transactions.js';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.js';
 import consumerGroupDescribe from './69-consumer-group-describe.js';
 import updateFeatures from './57-update-features.js';
+import shareGroupHeartbeat from './76-share-group-heartbeat.js';
+import shareGroupDescribe from './77-share-group-describe.js';
+import shareFetch from './78-share-fetch.js';
+import shareAcknowledge from './79-share-acknowledge.js';
 
 export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   produce,
@@ -112,6 +116,10 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   updateFeatures,
+  shareGroupHeartbeat,
+  shareGroupDescribe,
+  shareFetch,
+  shareAcknowledge,
 ].map((h: Handler<any, any>) => withEntryLimit(h));
 
 export class ApiRegistry implements ApiVersionsPort {

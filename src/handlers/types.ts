@@ -24,6 +24,7 @@ import type { SaslSession } from '../security/sasl/session.js';
 import type { ScramStore } from '../security/sasl/scram-store.js';
 import type { ClientQuotasPort } from '../quotas/port.js';
 import type { FeaturesPort } from '../features/port.js';
+import type { ShareGroupService } from '../share/service.js';
 import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../txn/port.js';
 
 export interface ConnectionInfo {
@@ -69,6 +70,8 @@ export interface BrokerServices {
   readonly clientQuotas: ClientQuotasPort;
   /** Feature levels: supported and finalized (ApiVersions, UpdateFeatures; src/features/). */
   readonly features: FeaturesPort;
+  /** Share groups (KIP-932): membership, share sessions, acquisition (src/share/). */
+  readonly shareGroups: ShareGroupService;
 }
 
 export interface RequestContext extends BrokerServices {

@@ -30,5 +30,6 @@ export function requestContext(s: BrokerServices, header: RequestHeader, conn: C
     scramCredentials: s.scramCredentials,
     clientQuotas: s.clientQuotas,
     features: s.features,
+    shareGroups: s.shareGroups,
   };
 }

@@ -14,7 +14,7 @@ export interface MatrixCase {
   name: string;
   key: number;
   version: number;
-  body: (env: AclEnv) => Record<string, unknown>;
+  body: (env: AclEnv) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** ACLs held already (the steps before the one tested). */
   given?: Grant[];
   grants: Grant[];
@@ -70,9 +70,9 @@ export async function runCase(env: AclEnv, c: MatrixCase): Promise<CaseRun> {
   await env.grant(c.given ?? []);
   const snapshot = () => (env.runnel !== null ? c.unchanged?.(env) : undefined);
   const before = snapshot();
-  const refusedResponse = await env.request(c.key, c.version, c.body(env));
+  const refusedResponse = await env.request(c.key, c.version, await c.body(env));
   const after = snapshot();
   await env.grant(c.grants);
-  const servedResponse = await env.request(c.key, c.version, c.body(env));
+  const servedResponse = await env.request(c.key, c.version, await c.body(env));
   return { refused: c.code(refusedResponse), refusedResponse, served: c.code(servedResponse), servedResponse, before, after };
 }

@@ -6,11 +6,25 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { GroupService } from '../../src/groups/service.js';
-import { G, Op, T, TX, clusterGrant, groupGrant, topicGrant, txnGrant } from './acl-env.js';
+import { type AclEnv, G, Op, T, TX, clusterGrant, groupGrant, topicGrant, txnGrant } from './acl-env.js';
 import { type MatrixCase, commitTopics, committed, fetchBody, listed, notAuthError, rb } from './acl-case.js';
 import { ADMIN_CASES } from './acl-cases-admin.js';
 
 export { runCase, type MatrixCase } from './acl-case.js';
+
+/** A share session's first ShareFetch of partition 0 of T (its topic id asked as the admin, so it works against Kafka too). */
+const shareFetchBody = async (env: AclEnv) => ({
+  groupId: G,
+  memberId: 'acl-share-member',
+  shareSessionEpoch: 0,
+  maxWaitMs: 0,
+  minBytes: 0,
+  maxBytes: 1 << 20,
+  maxRecords: 10,
+  batchSize: 10,
+  topics: [{ topicId: (await env.request(3, 12, { topics: [{ name: T, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false }, env.admin)).topics[0].topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
+  forgottenTopicsData: [],
+});
 
 const DATA_CASES: MatrixCase[] = [
   {
@@ -140,6 +154,13 @@ const DATA_CASES: MatrixCase[] = [
     code: (r) => r.errorCode,
   },
   { name: 'ConsumerGroupDescribe: DESCRIBE on the group', key: 69, version: 1, body: () => ({ groupIds: [G], includeAuthorizedOperations: true }), grants: [groupGrant(G, Op.DESCRIBE)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.groups[0].errorCode, ok: notAuthError },
+  // Share groups (KIP-932): READ on the group, then READ (fetch) or DESCRIBE (heartbeat) on the topic.
+  { name: 'ShareGroupHeartbeat: READ on the group', key: 76, version: 1, body: () => ({ groupId: G, memberId: 'acl-share-member', memberEpoch: 0, rackId: null, subscribedTopicNames: [T] }), given: [topicGrant(T, Op.DESCRIBE)], grants: [groupGrant(G, Op.READ)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
+  { name: 'ShareGroupHeartbeat: DESCRIBE on the subscribed topic', key: 76, version: 1, body: () => ({ groupId: G, memberId: 'acl-share-member', memberEpoch: 0, rackId: null, subscribedTopicNames: [T] }), given: [groupGrant(G, Op.READ)], grants: [topicGrant(T, Op.DESCRIBE)], denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
+  { name: 'ShareGroupDescribe: DESCRIBE on the group', key: 77, version: 1, body: () => ({ groupIds: [G], includeAuthorizedOperations: true }), grants: [groupGrant(G, Op.DESCRIBE)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.groups[0].errorCode, ok: notAuthError },
+  { name: 'ShareFetch: READ on the group', key: 78, version: 1, body: (env) => shareFetchBody(env), grants: [groupGrant(G, Op.READ)], given: [topicGrant(T, Op.READ)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
+  { name: 'ShareFetch: READ on the topic', key: 78, version: 1, body: (env) => shareFetchBody(env), given: [groupGrant(G, Op.READ)], grants: [topicGrant(T, Op.READ)], denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED, code: (r) => r.responses[0]?.partitions[0]?.errorCode ?? r.errorCode },
+  { name: 'ShareAcknowledge: READ on the group', key: 79, version: 1, body: () => ({ groupId: G, memberId: 'acl-share-member', shareSessionEpoch: 0, topics: [] }), grants: [groupGrant(G, Op.READ)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.errorCode, ok: notAuthError },
   { name: 'DescribeGroups: DESCRIBE on the group', key: 15, version: 5, body: () => ({ groups: [G], includeAuthorizedOperations: true }), grants: [groupGrant(G, Op.DESCRIBE)], denied: ErrorCode.GROUP_AUTHORIZATION_FAILED, code: (r) => r.groups[0].errorCode },
   {
     name: 'ListGroups: only describable groups listed',

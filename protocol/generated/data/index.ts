@@ -18,5 +18,8 @@ export * from './group-metadata-key.js';
 export * from './group-metadata-value.js';
 export * from './offset-commit-key.js';
 export * from './offset-commit-value.js';
+export * from './share-snapshot-value.js';
+export * from './share-state-key.js';
+export * from './share-update-value.js';
 export * from './transaction-log-key.js';
 export * from './transaction-log-value.js';

@@ -12,6 +12,7 @@
  * fencing) over logs that keep their batches in memory and hand out file slices whose `position`
  * points into the log's bytes (`bytesOf` turns a fetched record set back into bytes).
  */
+import { ShareGroupService } from '../../../src/share/service.js';
 import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
 import type { RequestHeader } from '../../../protocol/headers.js';
 import type { FileSlice, Records } from '../../../protocol/primitives.js';
@@ -453,6 +454,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     scramCredentials: { get: async () => null, describe: async () => new Map(), apply: notUsed('scramCredentials') },
     clientQuotas: Object.assign(new ClientQuotaStore(memoryQuotaBackend()), { fetchWindowBytes: () => Infinity }),
     features: FeatureLevels.inMemory(node.nodeId),
+    shareGroups: new ShareGroupService(config, topics, partitions, silentLogger()),
   };
   const conn = new FakeConnection();
   let correlationId = 0;

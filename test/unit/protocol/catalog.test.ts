@@ -59,6 +59,10 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   68: ['ConsumerGroupHeartbeat', 0, 1, 0],
   69: ['ConsumerGroupDescribe', 0, 1, 0],
   75: ['DescribeTopicPartitions', 0, 0, 0],
+  76: ['ShareGroupHeartbeat', 1, 1, 1],
+  77: ['ShareGroupDescribe', 1, 1, 1],
+  78: ['ShareFetch', 1, 2, 1],
+  79: ['ShareAcknowledge', 1, 2, 1],
 };
 
 it('declares exactly the catalogued APIs, with these version ranges and flexible versions', () => {

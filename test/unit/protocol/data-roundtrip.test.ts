@@ -42,6 +42,9 @@ const CATALOG: Record<string, [number, number, number, boolean]> = {
   OffsetCommitValue: [0, 4, 4, true],
   TransactionLogKey: [0, 0, -1, false],
   TransactionLogValue: [0, 1, 1, false],
+  ShareStateKey: [0, 1, -1, false],
+  ShareSnapshotValue: [0, 0, 0, false],
+  ShareUpdateValue: [0, 0, 0, false],
 };
 
 let seed = 1;

@@ -1,0 +1,105 @@
+/**
+ * ShareFetch (key 78), versions 1-2 (KIP-932): acknowledges the records a request carries, then
+ * acquires records for the member from its share session's partitions, locked to it for
+ * group.share.record.lock.duration.ms; answers the stored batches unchanged with the acquired
+ * offset ranges and their delivery counts (AcquiredRecords).
+ *
+ * Share session epochs, as Kafka: 0 opens a session (acknowledgements there are INVALID_REQUEST),
+ * -1 is the last request (acknowledgements only; the member's remaining locks are released),
+ * otherwise the next epoch (SHARE_SESSION_NOT_FOUND, INVALID_SHARE_SESSION_EPOCH).
+ *
+ * Authorization: READ on the group (GROUP_AUTHORIZATION_FAILED), READ on each topic
+ * (TOPIC_AUTHORIZATION_FAILED for its partitions).
+ */
+import {
+  newShareFetchResponse,
+  newShareFetchResponseAcquiredRecords,
+  newShareFetchResponseLeaderIdAndEpoch,
+  newShareFetchResponsePartitionData,
+  newShareFetchResponseTopicResponse,
+  type ShareFetchRequest,
+  type ShareFetchResponse,
+  type ShareFetchResponsePartitionData,
+} from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { EMPTY } from '../../protocol/codec-support.js';
+import { defineHandler } from './types.js';
+import { AclOperation, canGroup, canTopic } from './authz.js';
+import { SHARE_GROUPS_DISABLED, currentLeaderOf, shareGroupsEnabled } from './share-common.js';
+import { applyAcks, hasAcks } from './share-acks.js';
+
+const failure = (errorCode: number, errorMessage: string | null = null) => newShareFetchResponse({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0 });
+
+export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
+  key: 78,
+  minVersion: 1,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
+    if (req.groupId === null || req.groupId === '') return failure(ErrorCode.INVALID_REQUEST, 'Group id is missing.');
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    if (req.memberId === null || req.memberId === '') return failure(ErrorCode.INVALID_REQUEST, 'Member id is missing.');
+    if (req.shareSessionEpoch === 0 && hasAcks(req.topics)) return failure(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial fetch request.');
+    const s = ctx.shareGroups.session(req.groupId, req.memberId, req.shareSessionEpoch);
+    if (typeof s === 'number') return failure(s);
+    const settings = ctx.shareGroups.settings;
+    const final = req.shareSessionEpoch === -1;
+    // The session's partitions: those named are added, forgotten ones dropped.
+    const named = new Map<string, { topicId: Buffer; partition: number; allowed: boolean }>();
+    for (const t of req.topics) {
+      const topic = ctx.topics.byId(t.topicId);
+      const allowed = topic === undefined || canTopic(ctx, AclOperation.READ, topic.name);
+      for (const p of t.partitions) named.set(`${t.topicId.toString('hex')}:${p.partitionIndex}`, { topicId: t.topicId, partition: p.partitionIndex, allowed });
+    }
+    if (!final) {
+      for (const f of req.forgottenTopicsData) for (const p of f.partitions) s.partitions.delete(`${f.topicId.toString('hex')}:${p}`);
+      // Only partitions that exist join the session, so a client cannot grow it without bound.
+      for (const [k, n] of named) {
+        const topic = ctx.topics.byId(n.topicId);
+        if (n.allowed && topic && n.partition >= 0 && n.partition < topic.partitions) s.partitions.set(k, { topicId: n.topicId, partition: n.partition });
+      }
+    }
+    const ackCodes = await applyAcks(ctx, s, req.topics);
+    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, false, (log) => log.highWatermark);
+    if (final) ctx.shareGroups.closeSession(s);
+    // Answer: every partition the request named, plus every partition that gave records.
+    const byTopic = new Map<string, { topicId: Buffer; partitions: ShareFetchResponsePartitionData[] }>();
+    const keys = new Set<string>([...named.keys(), ...fetched.keys(), ...ackCodes.keys()]);
+    for (const key of keys) {
+      const [hex, part] = key.split(':') as [string, string];
+      const n = named.get(key);
+      const f = fetched.get(key);
+      const topicId = n?.topicId ?? Buffer.from(hex, 'hex');
+      const topic = ctx.topics.byId(topicId);
+      const errorCode = !topic
+        ? ErrorCode.UNKNOWN_TOPIC_ID
+        : n && !n.allowed
+          ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+          : Number(part) < 0 || Number(part) >= topic.partitions
+            ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            : (f?.errorCode ?? 0);
+      if (!n && !f?.records && errorCode === 0 && !ackCodes.has(key)) continue;
+      let t = byTopic.get(hex);
+      if (!t) byTopic.set(hex, (t = { topicId, partitions: [] }));
+      t.partitions.push(
+        newShareFetchResponsePartitionData({
+          partitionIndex: Number(part),
+          errorCode,
+          acknowledgeErrorCode: ackCodes.get(key) ?? 0,
+          currentLeader: newShareFetchResponseLeaderIdAndEpoch(currentLeaderOf(ctx, topic?.name, Number(part))),
+          records: f?.records ?? EMPTY,
+          acquiredRecords: (f?.acquired ?? []).map((a: { firstOffset: number; lastOffset: number; deliveryCount: number }) => newShareFetchResponseAcquiredRecords(a)),
+        }),
+      );
+    }
+    return newShareFetchResponse({
+      throttleTimeMs: 0,
+      errorCode: 0,
+      acquisitionLockTimeoutMs: settings.recordLockDurationMs,
+      responses: [...byTopic.values()].map((t) => newShareFetchResponseTopicResponse(t)),
+    });
+  },
+  errorResponse(_ctx, _req, code, message) {
+    return failure(code, message);
+  },
+});

@@ -1,0 +1,50 @@
+/**
+ * ShareAcknowledge (key 79), versions 1-2 (KIP-932): acknowledges acquired records (ACCEPT,
+ * RELEASE, REJECT; RENEW from v2 extends the lock) without fetching. The share session must
+ * exist: epoch 0 is INVALID_SHARE_SESSION_EPOCH here, -1 closes the session after the
+ * acknowledgements (the member's remaining locks are released).
+ * Authorization: READ on the group and on each topic.
+ */
+import {
+  newShareAcknowledgeResponse,
+  newShareAcknowledgeResponseLeaderIdAndEpoch,
+  newShareAcknowledgeResponsePartitionData,
+  newShareAcknowledgeResponseTopicResponse,
+  type ShareAcknowledgeRequest,
+  type ShareAcknowledgeResponse,
+} from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from './types.js';
+import { AclOperation, canGroup } from './authz.js';
+import { SHARE_GROUPS_DISABLED, currentLeaderOf, shareGroupsEnabled } from './share-common.js';
+import { applyAcks } from './share-acks.js';
+
+const failure = (errorCode: number, errorMessage: string | null = null) => newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode, errorMessage });
+
+export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>({
+  key: 79,
+  minVersion: 1,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
+    if (req.groupId === null || req.groupId === '') return failure(ErrorCode.INVALID_REQUEST, 'Group id is missing.');
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    if (req.memberId === null || req.memberId === '') return failure(ErrorCode.INVALID_REQUEST, 'Member id is missing.');
+    if (req.shareSessionEpoch === 0) return failure(ErrorCode.INVALID_SHARE_SESSION_EPOCH);
+    const s = ctx.shareGroups.session(req.groupId, req.memberId, req.shareSessionEpoch);
+    if (typeof s === 'number') return failure(s);
+    const codes = await applyAcks(ctx, s, req.topics);
+    if (req.shareSessionEpoch === -1) ctx.shareGroups.closeSession(s);
+    const byTopic = new Map<string, { topicId: Buffer; partitions: ReturnType<typeof newShareAcknowledgeResponsePartitionData>[] }>();
+    for (const [key, errorCode] of codes) {
+      const [hex, part] = key.split(':') as [string, string];
+      let t = byTopic.get(hex);
+      if (!t) byTopic.set(hex, (t = { topicId: Buffer.from(hex, 'hex'), partitions: [] }));
+      t.partitions.push(newShareAcknowledgeResponsePartitionData({ partitionIndex: Number(part), errorCode, currentLeader: newShareAcknowledgeResponseLeaderIdAndEpoch(currentLeaderOf(ctx, ctx.topics.byId(t.topicId)?.name, Number(part))) }));
+    }
+    return newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode: 0, acquisitionLockTimeoutMs: ctx.shareGroups.settings.recordLockDurationMs, responses: [...byTopic.values()].map((t) => newShareAcknowledgeResponseTopicResponse(t)) });
+  },
+  errorResponse(_ctx, _req, code, message) {
+    return failure(code, message);
+  },
+});

@@ -1,0 +1,49 @@
+/**
+ * Acknowledgements as ShareFetch (78) and ShareAcknowledge (79) both carry them: per topic id and
+ * partition, batches of [first, last] with one type or one per offset. Resolves topic ids, checks
+ * READ on each topic, and applies them (src/share/service.ts); returns an error code per partition.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import type { PartitionAck, ShareSession } from '../share/service.js';
+import type { RequestContext } from './types.js';
+import { AclOperation, canTopic } from './authz.js';
+
+export interface AckTopic {
+  topicId: Buffer;
+  partitions: Array<{ partitionIndex: number; acknowledgementBatches: PartitionAck[] }>;
+}
+
+/** Checks the acknowledgement batches are well formed (ordered, no overlap, type count right). */
+function wellFormed(batches: readonly PartitionAck[]): boolean {
+  let prev = -1;
+  for (const b of batches) {
+    if (b.firstOffset < 0 || b.lastOffset < b.firstOffset || b.firstOffset <= prev) return false;
+    const n = b.lastOffset - b.firstOffset + 1;
+    if (b.acknowledgeTypes.length !== 1 && b.acknowledgeTypes.length !== n) return false;
+    for (const t of b.acknowledgeTypes) if (t < 0 || t > 4) return false; // 0 gap ... 4 renew
+    prev = b.lastOffset;
+  }
+  return true;
+}
+
+/** `${topicIdHex}:${partition}` → the acknowledgement's error code. */
+export async function applyAcks(ctx: RequestContext, s: ShareSession, topics: readonly AckTopic[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const t of topics) {
+    const topic = ctx.topics.byId(t.topicId);
+    const allowed = topic !== undefined && canTopic(ctx, AclOperation.READ, topic.name);
+    for (const p of t.partitions) {
+      if (p.acknowledgementBatches.length === 0) continue;
+      const key = `${t.topicId.toString('hex')}:${p.partitionIndex}`;
+      if (!topic) out.set(key, ErrorCode.UNKNOWN_TOPIC_ID);
+      else if (!allowed) out.set(key, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else if (!wellFormed(p.acknowledgementBatches)) out.set(key, ErrorCode.INVALID_REQUEST);
+      else out.set(key, await ctx.shareGroups.acknowledge(s.groupId, s.memberId, topic.name, t.topicId, p.partitionIndex, p.acknowledgementBatches));
+    }
+  }
+  return out;
+}
+
+export function hasAcks(topics: readonly AckTopic[]): boolean {
+  return topics.some((t) => t.partitions.some((p) => p.acknowledgementBatches.length > 0));
+}

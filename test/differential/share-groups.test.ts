@@ -1,0 +1,103 @@
+/**
+ * Differential tests, share groups (KIP-932), against Apache Kafka 4.4: ShareGroupHeartbeat errors
+ * and joins, ShareGroupDescribe output, ShareFetch session-epoch errors, acquisition with delivery
+ * counts, ShareAcknowledge errors (unknown session, records not acquired), RELEASE redelivery.
+ * Topic ids differ between the brokers, so acquired offsets and assignments are compared as
+ * numbers. Both start share partitions at the latest offset (share.auto.offset.reset's default):
+ * the records are produced after the first fetch.
+ */
+import { describe, it } from 'vitest';
+import { buildBatchSync } from '../../protocol/records/builder.js';
+import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
+import { err, expectSame, msg, raw, usePair, uniq } from './harness.js';
+import { createTopicsReady } from './requests.js';
+
+describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)', () => {
+  const pair = usePair({});
+
+  it('heartbeat, describe, fetch and acknowledge answers', async () => {
+    const topic = uniq('sh');
+    const group = uniq('shg');
+    const obs = await pair.both(async (t) => {
+      const c = await raw(t);
+      c.responseTimeoutMs = 20_000;
+      const steps: Record<string, unknown> = {};
+      try {
+        await createTopicsReady(c, [{ name: topic, partitions: 1 }]);
+        const meta = await c.request(3, 12, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false });
+        const topicId: Buffer = meta.topics[0].topicId;
+        const hb = (body: Record<string, unknown>) => c.request(76, 1, { groupId: group, memberId: 'm1', memberEpoch: 0, rackId: null, subscribedTopicNames: [topic], ...body });
+        const view = (r: any) => ({ error: err(r.errorCode), message: msg(r.errorMessage), epoch: r.memberEpoch, assigned: r.assignment === null ? null : r.assignment.topicPartitions.flatMap((x: any) => x.partitions) });
+        steps.emptyGroup = view(await hb({ groupId: '' }));
+        steps.emptyMember = view(await hb({ memberId: '' }));
+        steps.noSubscription = view(await hb({ subscribedTopicNames: null }));
+        steps.badEpoch = view(await hb({ memberEpoch: -5 }));
+        // Kafka answers NOT_COORDINATOR until __consumer_offsets exists (FindCoordinator creates it) and is loaded.
+        for (let i = 0; i < 100; i++) {
+          const fc = await c.request(10, 4, { keyType: 0, coordinatorKeys: [group] });
+          if (fc.coordinators.every((x: any) => x.errorCode === 0)) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        steps.unknownMember = view(await hb({ memberId: 'ghost', memberEpoch: 4 }));
+        let joined: any;
+        for (let i = 0; i < 100; i++) {
+          joined = await hb({});
+          if (joined.errorCode !== 14 && joined.errorCode !== 15 && joined.errorCode !== 16) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        // Kafka assigns on a later heartbeat; ask until the member has its partition.
+        let epoch = joined.memberEpoch;
+        let assigned = joined.assignment?.topicPartitions.flatMap((x: any) => x.partitions) ?? [];
+        for (let i = 0; i < 50 && assigned.length === 0; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          const h = await hb({ memberEpoch: epoch, subscribedTopicNames: null });
+          epoch = h.memberEpoch;
+          if (h.assignment) assigned = h.assignment.topicPartitions.flatMap((x: any) => x.partitions);
+        }
+        steps.join = { error: err(joined.errorCode), memberId: joined.memberId, assigned };
+        steps.fenced = view(await hb({ memberEpoch: epoch + 10, subscribedTopicNames: null }));
+        const d = await c.request(77, 1, { groupIds: [group, uniq('nosuch')], includeAuthorizedOperations: false });
+        steps.describe = d.groups.map((g: any) => ({
+          error: err(g.errorCode),
+          state: g.groupState,
+          assignor: g.assignorName,
+          members: g.members.map((m: any) => ({ memberId: m.memberId, subscribed: m.subscribedTopicNames, partitions: m.assignment.topicPartitions.map((x: any) => [x.topicName, x.partitions]) })),
+        }));
+
+        let sessionEpoch = 0;
+        const fetch = (body: Record<string, unknown> = {}, acks: object[] = []) =>
+          c.request(78, 1, { groupId: group, memberId: 'm1', shareSessionEpoch: sessionEpoch, maxWaitMs: 500, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [], ...body });
+        const fview = (r: any) => ({ error: err(r.errorCode), partitions: (r.responses ?? []).flatMap((x: any) => x.partitions.map((p: any) => ({ error: err(p.errorCode), ackError: err(p.acknowledgeErrorCode), acquired: p.acquiredRecords }))) });
+        steps.fetchNoSession = fview(await fetch({ shareSessionEpoch: 5 }));
+        steps.fetchAcksOnOpen = fview(await fetch({}, [{ firstOffset: 0, lastOffset: 0, acknowledgeTypes: [1] }]));
+        steps.ackOnOpen = err((await c.request(79, 1, { groupId: group, memberId: 'm1', shareSessionEpoch: 0, topics: [] })).errorCode);
+        steps.ackNoSession = err((await c.request(79, 1, { groupId: group, memberId: 'nosession', shareSessionEpoch: 3, topics: [] })).errorCode);
+        // Open the session (initialises the share partition at the latest offset), then produce.
+        steps.open = fview(await fetch());
+        sessionEpoch = 1;
+        await c.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildBatchSync(Array.from({ length: 3 }, (_, i) => ({ value: `v${i}` }))) }] }] });
+        let got: any = { partitions: [] };
+        for (let i = 0; i < 20; i++) {
+          got = fview(await fetch());
+          sessionEpoch++;
+          if (got.partitions.some((p: any) => p.acquired.length > 0)) break;
+        }
+        steps.acquired = got.partitions.filter((p: any) => p.acquired.length > 0);
+        steps.badSessionEpoch = fview(await fetch({ shareSessionEpoch: sessionEpoch + 7 }));
+        const ack = (acks: object[]) => c.request(79, 1, { groupId: group, memberId: 'm1', shareSessionEpoch: sessionEpoch++, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks }] }] });
+        const aview = (r: any) => ({ error: err(r.errorCode), partitions: r.responses.flatMap((x: any) => x.partitions.map((p: any) => err(p.errorCode))) });
+        steps.ackNotAcquired = aview(await ack([{ firstOffset: 50, lastOffset: 51, acknowledgeTypes: [1] }]));
+        steps.ackRelease = aview(await ack([{ firstOffset: 0, lastOffset: 0, acknowledgeTypes: [2] }, { firstOffset: 1, lastOffset: 2, acknowledgeTypes: [1] }]));
+        steps.redelivered = fview(await fetch()).partitions.filter((p: any) => p.acquired.length > 0);
+        sessionEpoch++;
+        steps.ackDone = aview(await ack([{ firstOffset: 1, lastOffset: 1, acknowledgeTypes: [1] }]));
+        steps.ackOtherwise = aview(await ack([{ firstOffset: 0, lastOffset: 0, acknowledgeTypes: [3] }]));
+        steps.leave = view(await hb({ memberEpoch: -1, subscribedTopicNames: null }));
+      } finally {
+        c.close();
+      }
+      return steps;
+    });
+    expectSame('share-groups', obs);
+  }, 240_000);
+});
