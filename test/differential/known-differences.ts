@@ -84,7 +84,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     why: 'Share-group offsets administration (Describe/Alter/DeleteShareGroupOffsets) and the inter-broker share-state APIs are not built yet (docs/share-groups.md).',
     where: [
       ...apis(83, 84, 85, 86, 87, 90, 91, 92),
-      ...features('share.version'),
+      // Kafka 4.4 finalizes share.version 2 (KIP-1222's renewals); Runnel claims 1.
+        { scenario: 'api-versions', path: 'finalizedFeatures/share.version', runnel: '1-1', kafka: '2-2' },
       // FindCoordinator v6's share-partition keys: no share coordinator to name.
       { scenario: 'newer-versions/admin', path: 'findCoordinator/v6/g:AAAAAAAAAAAAAAAAAAAAAA:0', runnel: 'INVALID_REQUEST', when: (_r, k) => k !== 'INVALID_REQUEST' },
     ],
