@@ -8,7 +8,7 @@
  * offsets while a commit is in flight discards that commit's in-memory effect, matching the log,
  * where the tombstone comes after the commit.
  */
-import { ErrorCode, KafkaError, errorName } from '../../protocol/errors.js';
+import { ErrorCode, errorName } from '../../protocol/errors.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { ConsumerGroupState } from './consumer/group.js';
 import { consumerGroupTombstones } from './consumer/lifecycle.js';
@@ -16,6 +16,7 @@ import { consumerSubscribedTopics } from './consumer/subscriptions.js';
 import { pendingKey, type CommittedOffset, type Group, type PendingCommits } from './group.js';
 import type { KeyedRecord } from './offsets-log.js';
 import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from './records.js';
+import { coordinatorWriteError } from './write-errors.js';
 
 export interface OffsetCommitRequest {
   groupId: string;
@@ -47,18 +48,10 @@ export interface FetchedOffset {
   errorCode: number;
 }
 
-/** Maps a failed offsets write to the commit error Kafka gives. */
+/** Maps a failed offsets write to the commit error Kafka gives (a too-large commit, else the coordinator's write error). */
 function commitError(err: unknown): number {
-  const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+  const code = coordinatorWriteError(err);
   switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
     case ErrorCode.MESSAGE_TOO_LARGE:
     case ErrorCode.RECORD_LIST_TOO_LARGE:
     case ErrorCode.INVALID_FETCH_SIZE:

@@ -16,9 +16,10 @@
  * fails the member gets the mapped error (NOT_COORDINATOR ...) and retries; the in-memory change
  * stays (Kafka reverts it) — the retried heartbeat writes the then-current records again.
  */
-import { ErrorCode, KafkaError, errorName } from '../../../protocol/errors.js';
+import { ErrorCode, errorName } from '../../../protocol/errors.js';
 import type { GroupCoordinator } from '../coordinator.js';
 import type { KeyedRecord } from '../offsets-log.js';
+import { coordinatorWriteError } from '../write-errors.js';
 import { assignmentFrom, assignmentToList, assignmentsEqual, isSubset, type Assignment } from './assignment.js';
 import { assignorByName, type AssignorMember } from './assignors.js';
 import type { ConsumerGroupConfig } from './config.js';
@@ -92,22 +93,6 @@ function invalidRequest(req: ConsumerHeartbeatRequest, cfg: ConsumerGroupConfig)
   return null;
 }
 
-/** Maps a failed write of group records to the error Kafka's coordinator gives. */
-function writeError(err: unknown): number {
-  const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    default:
-      return code;
-  }
-}
 
 export async function consumerGroupHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
   const cfg = coord.consumerCfg();
@@ -126,7 +111,7 @@ export async function consumerGroupHeartbeat(coord: GroupCoordinator, req: Consu
     try {
       await coord.appendRecords(req.groupId, records);
     } catch (err) {
-      const code = writeError(err);
+      const code = coordinatorWriteError(err);
       coord.logger.warn({ group: req.groupId, member: req.memberId, error: errorName(code), err: (err as Error).message }, 'writing consumer group records failed');
       return fail(code);
     }
