@@ -24,8 +24,8 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import { defineHandler } from './types.js';
-import { AclOperation, canGroup, canTopic } from './authz.js';
-import { SHARE_GROUPS_DISABLED, currentLeaderOf, shareGroupsEnabled } from './share-common.js';
+import { AclOperation, canTopic } from './authz.js';
+import { currentLeaderOf, shareRequestRefusal } from './share-common.js';
 import { applyAcks, hasAcks } from './share-acks.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareFetchResponse({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0 });
@@ -35,12 +35,10 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
   minVersion: 1,
   maxVersion: 2,
   async handle(ctx, req) {
-    if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
-    if (req.groupId === null || req.groupId === '') return failure(ErrorCode.INVALID_REQUEST, 'Group id is missing.');
-    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
-    if (req.memberId === null || req.memberId === '') return failure(ErrorCode.INVALID_REQUEST, 'Member id is missing.');
+    const refused = shareRequestRefusal(ctx, req.groupId, req.memberId);
+    if (refused) return failure(...refused);
     if (req.shareSessionEpoch === 0 && hasAcks(req.topics)) return failure(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial fetch request.');
-    const s = ctx.shareGroups.session(req.groupId, req.memberId, req.shareSessionEpoch);
+    const s = ctx.shareGroups.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
     if (typeof s === 'number') return failure(s);
     const settings = ctx.shareGroups.settings;
     const final = req.shareSessionEpoch === -1;

@@ -15,8 +15,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, canGroup } from './authz.js';
-import { SHARE_GROUPS_DISABLED, currentLeaderOf, shareGroupsEnabled } from './share-common.js';
+import { currentLeaderOf, shareRequestRefusal } from './share-common.js';
 import { applyAcks } from './share-acks.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode, errorMessage });
@@ -26,12 +25,10 @@ export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(
   minVersion: 1,
   maxVersion: 2,
   async handle(ctx, req) {
-    if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
-    if (req.groupId === null || req.groupId === '') return failure(ErrorCode.INVALID_REQUEST, 'Group id is missing.');
-    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
-    if (req.memberId === null || req.memberId === '') return failure(ErrorCode.INVALID_REQUEST, 'Member id is missing.');
+    const refused = shareRequestRefusal(ctx, req.groupId, req.memberId);
+    if (refused) return failure(...refused);
     if (req.shareSessionEpoch === 0) return failure(ErrorCode.INVALID_SHARE_SESSION_EPOCH);
-    const s = ctx.shareGroups.session(req.groupId, req.memberId, req.shareSessionEpoch);
+    const s = ctx.shareGroups.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
     if (typeof s === 'number') return failure(s);
     const codes = await applyAcks(ctx, s, req.topics);
     if (req.shareSessionEpoch === -1) ctx.shareGroups.closeSession(s);
