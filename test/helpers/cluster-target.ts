@@ -180,6 +180,7 @@ export interface ClusterTopicSpec {
 const RETRIABLE_CREATE = new Set([7, 41]);
 const TOPIC_ALREADY_EXISTS = 36;
 const INVALID_REPLICA_ASSIGNMENT = 39;
+const INVALID_REPLICATION_FACTOR = 38;
 
 /**
  * CreateTopics v7 through the first running broker; throws on an error code. A retriable error is
@@ -220,6 +221,11 @@ async function createTopicOnce(c: ClusterTarget, spec: ClusterTopicSpec, retried
   // trail etcd by a moment on a loaded machine (its Metadata lists itself even before its own
   // registration reaches its image): the test's assignment is valid, so wait for the image.
   if (t?.errorCode === INVALID_REPLICA_ASSIGNMENT && /no such broker is registered/.test(t.errorMessage ?? '')) return t.errorCode;
+  // The same lag without an assignment: the answering broker's image can miss its own registration
+  // (its Metadata lists itself regardless, so waitRegistered cannot see it), and places replicas on
+  // fewer brokers than are up. Fewer than the running brokers is that lag; otherwise a real refusal.
+  const placed = t?.errorCode === INVALID_REPLICATION_FACTOR ? /because only (\d+) broker\(s\) are registered/.exec(t.errorMessage ?? '') : null;
+  if (placed && Number(placed[1]) < upBrokers(c).length) return t.errorCode;
   throw new Error(`CreateTopics ${spec.name}: error ${t?.errorCode} ${t?.errorMessage ?? ''}`);
 }
 
