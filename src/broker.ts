@@ -11,6 +11,7 @@
  * that embed the broker.
  */
 import { ShareGroupService } from './share/service.js';
+import { MemberMemoryBudget, heldByGroups } from './groups/member-memory.js';
 import { resolve } from 'node:path';
 import type { Logger } from './logger.js';
 import { BrokerConfig } from './config/broker-config.js';
@@ -102,8 +103,7 @@ export class Broker implements BrokerStatus {
   /** Partitions ever part of a transaction (read_committed consults producer state only for them). */
   txnPartitions!: TransactionalPartitions;
   groups!: GroupCoordinator;
-  /** Share groups (KIP-932), in memory (src/share/service.ts). */
-  shareGroups!: ShareGroupService;
+  shareGroups!: ShareGroupService; // KIP-932, src/share/
   /** Producer ids: blocks persisted in the data dir (single node) or taken from etcd (cluster). */
   producerIds!: ProducerIdsPort;
   /** SCRAM credentials: a file in the data dir (single node) or etcd (cluster). */
@@ -492,6 +492,7 @@ export class Broker implements BrokerStatus {
       clientQuotas: this.quotas!.port,
       features: this.features,
       shareGroups: this.shareGroups,
+      memberMemory: new MemberMemoryBudget(() => this.config.int('runnel.group.members.max.bytes'), () => heldByGroups(this.groups.groups.values()) + this.shareGroups.memberBytes(), (f, m) => this.log.warn(f, m)),
     };
   }
 

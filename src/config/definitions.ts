@@ -126,6 +126,13 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     validate: atLeast(65536),
   },
   {
+    name: 'runnel.socket.response.max.bytes',
+    type: 'int',
+    default: 104857600,
+    doc: 'Runnel: the most bytes one response may hold in memory (Fetch records sent from files in place do not count). Some answers repeat what the broker holds once per request entry, as Kafka\'s do (DescribeGroups naming one group many times); a response over this is not built and its connection is closed.',
+    validate: atLeast(1048576),
+  },
+  {
     name: 'runnel.request.receive.timeout.ms',
     type: 'int',
     default: 30000,
@@ -254,6 +261,14 @@ export const BROKER_CONFIGS: ConfigDef[] = [
     default: 1048576,
     doc: 'Runnel: the most protocol metadata (subscriptions, all protocols of one JoinGroup together) a group member may have; it is kept while the member is in the group. Above it the JoinGroup gets INVALID_REQUEST.',
     validate: atLeast(1024),
+    dynamic: true,
+  },
+  {
+    name: 'runnel.group.members.max.bytes',
+    type: 'int',
+    default: 134217728,
+    doc: 'Runnel: the most bytes all group members of this broker together may keep while they stay (classic protocol metadata, consumer- and share-group subscribed topic names and regexes; estimated). A JoinGroup or a heartbeat that would keep more gets GROUP_MAX_SIZE_REACHED; members already in are not affected.',
+    validate: atLeast(1048576),
     dynamic: true,
   },
   { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Largest number of members in a group.', validate: atLeast(1) },

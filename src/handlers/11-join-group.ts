@@ -28,6 +28,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
+import { protocolsBytes } from '../groups/member-memory.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canGroup } from './authz.js';
 
@@ -44,6 +45,11 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
     if (metadataBytes > ctx.config.int('runnel.group.max.member.metadata.bytes')) {
       ctx.log.warn({ group: req.groupId, metadataBytes }, 'JoinGroup protocol metadata over runnel.group.max.member.metadata.bytes');
       return newJoinGroupResponse({ errorCode: ErrorCode.INVALID_REQUEST, generationId: -1, protocolName: null, leader: '', memberId: req.memberId, members: [] });
+    }
+    // A join without a member id is answered MEMBER_ID_REQUIRED and keeps nothing (v4+).
+    const kept = v >= 4 && req.memberId === '' && req.groupInstanceId === null ? 0 : protocolsBytes(req.protocols);
+    if (kept > 0 && !ctx.memberMemory.admit(kept)) {
+      return newJoinGroupResponse({ errorCode: ErrorCode.GROUP_MAX_SIZE_REACHED, generationId: -1, protocolName: null, leader: '', memberId: req.memberId, members: [] });
     }
     const groupInstanceId = v >= 5 ? req.groupInstanceId : null;
     const r = await ctx.groups.join({

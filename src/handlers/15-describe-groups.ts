@@ -22,6 +22,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType } from '../security/authorizer.js';
+import { describedOnce } from './described-once.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 
@@ -64,14 +65,13 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
         authorizedOperations: ops,
       });
     };
-    // A repeated group is answered each time, as Kafka does, with its first description.
-    const described = new Map<string, DescribeGroupsResponseGroup>();
-    const groups = req.groups.map((id) => {
-      let g = described.get(id);
-      if (!g) described.set(id, (g = describeOne(id)));
-      return g;
+    return newDescribeGroupsResponse({ throttleTimeMs: 0, groups: describedOnce(req.groups, {
+        describe: describeOne,
+        members: (g) => g.members.length,
+        refuse: (groupId, errorMessage) => newDescribeGroupsResponseGroup({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage, groupId, groupState: '', protocolType: '', protocolData: '', members: [] }),
+        maxRepeatedMembers: ctx.config.int('runnel.request.max.entries'),
+      }),
     });
-    return newDescribeGroupsResponse({ throttleTimeMs: 0, groups });
   },
   errorResponse(_ctx, req, code) {
     return newDescribeGroupsResponse({ groups: req.groups.map((id) => newDescribeGroupsResponseGroup({ errorCode: code, groupId: id, groupState: '', protocolType: '', protocolData: '', members: [] })) });

@@ -22,6 +22,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
 import { GROUP_VERSION } from '../features/definitions.js';
+import { subscriptionBytes } from '../groups/member-memory.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizationMessage, canGroup, canTopic } from './authz.js';
 
@@ -45,6 +46,8 @@ export default defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbe
     // empty name list beside its regex): the member subscribes to both, an empty one is none.
     const regex = ctx.version >= 1 ? req.subscribedTopicRegex : null;
     const names = req.subscribedTopicNames;
+    const kept = names === null && regex === null ? 0 : subscriptionBytes(names, regex);
+    if (kept > 0 && !ctx.memberMemory.admit(kept)) return failure(ErrorCode.GROUP_MAX_SIZE_REACHED, ctx.memberMemory.refusal(kept));
     const r = await ctx.groups.consumerGroupHeartbeat({
       version: ctx.version,
       groupId: req.groupId,

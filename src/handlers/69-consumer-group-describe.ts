@@ -23,6 +23,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType } from '../security/authorizer.js';
 import { GROUP_VERSION } from '../features/definitions.js';
+import { describedOnce } from './described-once.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 
@@ -73,7 +74,13 @@ export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribe
         authorizedOperations: ops,
       });
     };
-    return newConsumerGroupDescribeResponse({ throttleTimeMs: 0, groups: req.groupIds.map(describeOne) });
+    return newConsumerGroupDescribeResponse({ throttleTimeMs: 0, groups: describedOnce(req.groupIds, {
+        describe: describeOne,
+        members: (g) => g.members.length,
+        refuse: (groupId, errorMessage) => newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, groupState: '', assignorName: '', members: [] }),
+        maxRepeatedMembers: ctx.config.int('runnel.request.max.entries'),
+      }),
+    });
   },
   errorResponse(_ctx, req, code, message) {
     return newConsumerGroupDescribeResponse({

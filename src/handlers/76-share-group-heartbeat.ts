@@ -10,6 +10,7 @@
 import { newShareGroupHeartbeatResponse, newShareGroupHeartbeatResponseAssignment, newShareGroupHeartbeatResponseTopicPartitions, type ShareGroupHeartbeatRequest, type ShareGroupHeartbeatResponse } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
+import { subscriptionBytes } from '../groups/member-memory.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canGroup, canTopic } from './authz.js';
 import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
@@ -26,6 +27,8 @@ export default defineHandler<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResp
     if (req.subscribedTopicNames !== null && ctx.authorizer.enabled) {
       for (const t of req.subscribedTopicNames) if (!canTopic(ctx, AclOperation.DESCRIBE, t)) return failure(ErrorCode.TOPIC_AUTHORIZATION_FAILED); // Kafka: no message
     }
+    const kept = req.subscribedTopicNames === null ? 0 : subscriptionBytes(req.subscribedTopicNames);
+    if (kept > 0 && !ctx.memberMemory.admit(kept)) return failure(ErrorCode.GROUP_MAX_SIZE_REACHED, ctx.memberMemory.refusal(kept));
     const r = ctx.shareGroups.heartbeat({
       groupId: req.groupId,
       memberId: req.memberId,

@@ -16,6 +16,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType } from '../security/authorizer.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizedOperations, canGroup } from './authz.js';
+import { describedOnce } from './described-once.js';
 import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
 
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -27,7 +28,7 @@ export default defineHandler<ShareGroupDescribeRequest, ShareGroupDescribeRespon
   maxVersion: 1,
   handle(ctx, req) {
     const enabled = shareGroupsEnabled(ctx);
-    const groups = req.groupIds.map((groupId) => {
+    const describeOne = (groupId: string) => {
       const base = { groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '' };
       if (!enabled) return newShareGroupDescribeResponseDescribedGroup({ ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: SHARE_GROUPS_DISABLED });
       if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) return newShareGroupDescribeResponseDescribedGroup({ ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
@@ -56,8 +57,14 @@ export default defineHandler<ShareGroupDescribeRequest, ShareGroupDescribeRespon
         ),
         authorizedOperations: !req.includeAuthorizedOperations ? OPERATIONS_UNSET : ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.GROUP, groupId) : ALL_GROUP_OPERATIONS,
       });
+    };
+    return newShareGroupDescribeResponse({ throttleTimeMs: 0, groups: describedOnce(req.groupIds, {
+        describe: describeOne,
+        members: (g) => g.members.length,
+        refuse: (groupId, errorMessage) => newShareGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '' }),
+        maxRepeatedMembers: ctx.config.int('runnel.request.max.entries'),
+      }),
     });
-    return newShareGroupDescribeResponse({ throttleTimeMs: 0, groups });
   },
   errorResponse(_ctx, req, code, message) {
     return newShareGroupDescribeResponse({ throttleTimeMs: 0, groups: req.groupIds.map((groupId) => newShareGroupDescribeResponseDescribedGroup({ groupId, errorCode: code, errorMessage: message, groupState: '', assignorName: '' })) });

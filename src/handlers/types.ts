@@ -25,6 +25,7 @@ import type { ScramStore } from '../security/sasl/scram-store.js';
 import type { ClientQuotasPort } from '../quotas/port.js';
 import type { FeaturesPort } from '../features/port.js';
 import type { ShareGroupService } from '../share/service.js';
+import type { MemberMemoryBudget } from '../groups/member-memory.js';
 import type { ProducerIdsPort, ProducerStatesPort, TransactionsPort } from '../txn/port.js';
 
 export interface ConnectionInfo {
@@ -72,6 +73,8 @@ export interface BrokerServices {
   readonly features: FeaturesPort;
   /** Share groups (KIP-932): membership, share sessions, acquisition (src/share/). */
   readonly shareGroups: ShareGroupService;
+  /** The bound on what all group members keep (runnel.group.members.max.bytes). */
+  readonly memberMemory: MemberMemoryBudget;
 }
 
 export interface RequestContext extends BrokerServices {

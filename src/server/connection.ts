@@ -49,7 +49,7 @@ import type { Socket } from 'node:net';
 import { Reader } from '../../protocol/primitives.js';
 import { API_VERSIONS_KEY, readRequestHeaderRest, readRequestHeaderStart, type RequestHeader } from '../../protocol/headers.js';
 import { API_CODECS } from '../../protocol/generated/index.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { ApiCodec } from '../../protocol/codec-support.js';
 import type { ConfigView } from '../config/view.js';
 import type { Logger } from '../logger.js';
@@ -62,7 +62,7 @@ import type { BrokerServices, ConnectionInfo, Handler, RequestContext } from '..
 import { requestContext } from './request-context.js';
 import { FairTurns } from './fair-turns.js';
 import { FrameReader } from './frame-reader.js';
-import { encodeResponse, isUnsupportedApiVersions } from './response-encoding.js';
+import { ResponseTooLarge, encodeResponse, handlerFailure, isUnsupportedApiVersions } from './response-encoding.js';
 import { ResponseWriter, type Chunk } from './response-writer.js';
 import { zeroCopySocket } from './zero-copy.js';
 import { ConnectionMemory, type RequestMemoryPool } from './request-memory.js';
@@ -146,6 +146,7 @@ export class Connection implements ConnectionInfo {
   private readonly receiveDeadline: ReceiveDeadline;
   private readonly maxQueuedRequests: number;
   private readonly maxUnsentBytes: number;
+  private readonly maxResponseBytes: number;
   private readonly idleMs: number;
   /** Client quotas: recording, throttle_time_ms and the mute (connection-throttle.ts). */
   private readonly throttle: ConnectionThrottle;
@@ -170,6 +171,7 @@ export class Connection implements ConnectionInfo {
     this.throttle = new ConnectionThrottle(deps.quotas, this.guarded('throttle end', () => !this.closed && this.pump()));
     this.maxQueuedRequests = config.int('queued.max.requests');
     this.maxUnsentBytes = config.int('runnel.socket.unsent.response.max.bytes');
+    this.maxResponseBytes = config.int('runnel.socket.response.max.bytes');
     this.receiveDeadline = new ReceiveDeadline(config.int('runnel.request.receive.timeout.ms'), this.guarded('receive timer', (frame: number) => this.onReceiveTimeout(frame)));
     this.idleMs = config.int('connections.max.idle.ms');
     this.frames = new FrameReader(config.int('socket.request.max.bytes'));
@@ -476,7 +478,7 @@ export class Connection implements ConnectionInfo {
       result = isUnsupportedApiVersions(p.header, p.handler) ? ctx.apiVersions.apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION) : p.handler.handle(ctx, p.request);
       if (this.throttle.active) p.handlerMs = performance.now() - p.startedAt;
     } catch (err) {
-      this.finish(p, this.failure(ctx, p, err));
+      this.finish(p, handlerFailure(this.log, ctx, p, err));
       return;
     }
     if (result instanceof Promise) {
@@ -496,7 +498,7 @@ export class Connection implements ConnectionInfo {
         (err: unknown) => {
           this.turns.enter();
           try {
-            this.finish(p, this.failure(ctx, p, err));
+            this.finish(p, handlerFailure(this.log, ctx, p, err));
           } catch (e) {
             this.fail(`${p.codec.name} failure`, e);
           } finally {
@@ -505,20 +507,6 @@ export class Connection implements ConnectionInfo {
         },
       );
     } else this.finish(p, result);
-  }
-
-  private failure(ctx: RequestContext, p: Pending, err: unknown): object | null | 'close' {
-    const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-    const message = err instanceof Error ? err.message : String(err);
-    if (!(err instanceof KafkaError)) this.log.error({ err, api: p.codec.name, version: p.header.apiVersion }, 'request handler failed');
-    if (p.handler.errorResponse) {
-      try {
-        return p.handler.errorResponse(ctx, p.request, code, message);
-      } catch (e) {
-        this.log.error({ err: e }, 'building the error response failed');
-      }
-    }
-    return 'close';
   }
 
   private finish(p: Pending, res: object | null | 'close'): void {
@@ -538,8 +526,13 @@ export class Connection implements ConnectionInfo {
       return;
     }
     try {
-      p.response = res === null ? null : encodeResponse(p.header, p.handler, p.codec, res);
+      p.response = res === null ? null : encodeResponse(p.header, p.handler, p.codec, res, this.maxResponseBytes);
     } catch (err) {
+      if (err instanceof ResponseTooLarge) {
+        this.log.warn({ api: p.codec.name, version: p.header.apiVersion, bytes: err.bytes }, 'response over runnel.socket.response.max.bytes: connection closed');
+        this.close('response too large');
+        return;
+      }
       this.log.error({ err, api: p.codec.name, version: p.header.apiVersion }, 'response encoding failed');
       this.close('response encoding failed');
       return;

@@ -31,5 +31,6 @@ export function requestContext(s: BrokerServices, header: RequestHeader, conn: C
     clientQuotas: s.clientQuotas,
     features: s.features,
     shareGroups: s.shareGroups,
+    memberMemory: s.memberMemory,
   };
 }

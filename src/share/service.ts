@@ -21,6 +21,7 @@ import { PartitionDeliveryState } from './partition-state.js';
 import { ShareStateLog, type StoredShareState } from './state-log.js';
 import type { InternalTopicHost } from '../data/internal-topic.js';
 import { DeadLetterWriter } from './dead-letter.js';
+import { subscriptionBytes } from '../groups/member-memory.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -170,6 +171,13 @@ export class ShareGroupService {
     const group = this.groups.get(groupId);
     if (!group) return null;
     return { group, topicName: (hex) => this.topics.byId(Buffer.from(hex, 'hex'))?.name ?? '' };
+  }
+
+  /** What the members of every share group keep (runnel.group.members.max.bytes counts it). */
+  memberBytes(): number {
+    let n = 0;
+    for (const g of this.groups.values()) for (const m of g.members.values()) n += subscriptionBytes(m.subscribedTopicNames);
+    return n;
   }
 
   listGroups(): Array<{ groupId: string; state: string }> {

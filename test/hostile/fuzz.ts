@@ -38,7 +38,7 @@ export { sendOnOneConnection } from './fuzz/send.js';
 export { runFuzz, type FuzzOptions, type FuzzResult } from './fuzz/run.js';
 export { readCrash, replay } from './fuzz/crash-files.js';
 
-// Command line: npx tsx test/hostile/fuzz.ts [--seconds N] [--seed N] [--replay FILE]
+// Command line: npx tsx test/hostile/fuzz.ts [--seconds N] [--seed N] [--apis 76,78] [--replay FILE]
 
 export function fuzzSeed(): number {
   const env = process.env.RUNNEL_FUZZ_SEED;
@@ -54,7 +54,8 @@ async function main(argv: string[]): Promise<number> {
   if (replayFile) return (await replay(replayFile)) === null ? 0 : 1;
   const seed = arg('seed') !== undefined ? Number(arg('seed')) >>> 0 : fuzzSeed();
   const seconds = Number(arg('seconds') ?? process.env.RUNNEL_FUZZ_SECONDS ?? 300);
-  const result = await runFuzz({ seed, seconds });
+  const apiKeys = arg('apis')?.split(',').map(Number);
+  const result = await runFuzz({ seed, seconds, apiKeys });
   return result.failure === null ? 0 : 1;
 }
 

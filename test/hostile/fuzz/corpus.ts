@@ -41,6 +41,8 @@ export function loadCorpus(): CorpusFrame[] {
 export function syntheticCorpus(): CorpusFrame[] {
   const topic = 'golden-kafkajs';
   const group = 'golden-kafkajs-group';
+  const shareGroup = 'golden-share-group';
+  const shareMember = 'fuzz-share-member-0001';
   const bodies: Array<[number, object]> = [
     [17, { mechanism: 'PLAIN' }],
     [23, { replicaId: -1, topics: [m.newOffsetForLeaderEpochRequestTopic({ topic, partitions: [m.newOffsetForLeaderEpochRequestPartition({ partition: 0, leaderEpoch: 0 })] })] }],
@@ -74,6 +76,27 @@ export function syntheticCorpus(): CorpusFrame[] {
     [61, { topics: [m.newDescribeProducersRequestTopic({ name: topic, partitionIndexes: [0] })] }],
     [65, { transactionalIds: ['golden-txn'] }],
     [66, { stateFilters: ['Ongoing'], producerIdFilters: [1], durationFilter: -1 }],
+    [57, { timeoutMs: 1000, featureUpdates: [m.newUpdateFeaturesRequestFeatureUpdateKey({ feature: 'group.version', maxVersionLevel: 1, upgradeType: 1 })], validateOnly: true }],
+    // Share groups (KIP-932): no captured client speaks them, and the share fetch path holds
+    // locks, sessions and long polls a mutated frame must not wedge. The topic id is unknown until
+    // the captured frames create the topic; the zero id still reaches every decoder and check.
+    [76, { groupId: shareGroup, memberId: shareMember, memberEpoch: 0, subscribedTopicNames: [topic] }],
+    [77, { groupIds: [shareGroup], includeAuthorizedOperations: true }],
+    [
+      78,
+      {
+        groupId: shareGroup,
+        memberId: shareMember,
+        shareSessionEpoch: 0,
+        maxWaitMs: 50,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        maxRecords: 500,
+        batchSize: 500,
+        topics: [m.newShareFetchRequestFetchTopic({ partitions: [m.newShareFetchRequestFetchPartition({ partitionIndex: 0, acknowledgementBatches: [m.newShareFetchRequestAcknowledgementBatch({ firstOffset: 0, lastOffset: 3, acknowledgeTypes: [1] })] })] })],
+      },
+    ],
+    [79, { groupId: shareGroup, memberId: shareMember, shareSessionEpoch: 1, topics: [m.newShareAcknowledgeRequestAcknowledgeTopic({ partitions: [m.newShareAcknowledgeRequestAcknowledgePartition({ partitionIndex: 0, acknowledgementBatches: [m.newShareAcknowledgeRequestAcknowledgementBatch({ firstOffset: 0, lastOffset: 1, acknowledgeTypes: [1, 3] })] })] })] }],
   ];
   const out: CorpusFrame[] = [];
   for (const [apiKey, body] of bodies) {

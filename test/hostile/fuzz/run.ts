@@ -24,6 +24,8 @@ export interface FuzzOptions {
   perConnection?: number;
   /** Extra broker flags. */
   flags?: Record<string, string | number | boolean>;
+  /** Mutate only frames of these APIs (the warm-up still sends the whole corpus). */
+  apiKeys?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -62,8 +64,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const connections = opts.connections ?? 8;
   const perConnection = opts.perConnection ?? 3;
   const corpus = loadCorpus();
+  const targets = opts.apiKeys ? corpus.filter((f) => opts.apiKeys!.includes(f.apiKey)) : corpus;
+  if (targets.length === 0) throw new Error(`no corpus frame of APIs ${opts.apiKeys?.join(',')}`);
   const rng = new Rng(opts.seed);
-  log(`[fuzz] seed ${opts.seed}, ${opts.seconds} s, corpus ${corpus.length} request frames, ${connections} connections at a time, 1-${perConnection} mutants each`);
+  log(`[fuzz] seed ${opts.seed}, ${opts.seconds} s, corpus ${corpus.length} request frames (mutating ${targets.length}), ${connections} connections at a time, 1-${perConnection} mutants each`);
   const broker = await HostileBroker.start({ ...FUZZ_FLAGS, ...opts.flags });
   const monitor = new Monitor(broker);
   const outcomes: Record<string, number> = {};
@@ -96,7 +100,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     // sequence; which slot sends which depends on timing, the mutants themselves do not.
     const slot = async (id: number): Promise<void> => {
       while (running) {
-        const ms = Array.from({ length: 1 + rng.int(perConnection) }, () => mutate(rng, corpus));
+        const ms = Array.from({ length: 1 + rng.int(perConnection) }, () => mutate(rng, targets));
         const entry = { slot: id, mutants: ms };
         recent.push(entry);
         if (recent.length > 300) recent.shift();

@@ -13,6 +13,7 @@
  * points into the log's bytes (`bytesOf` turns a fetched record set back into bytes).
  */
 import { ShareGroupService } from '../../../src/share/service.js';
+import { MemberMemoryBudget, heldByGroups } from '../../../src/groups/member-memory.js';
 import { ErrorCode, KafkaError } from '../../../protocol/errors.js';
 import type { RequestHeader } from '../../../protocol/headers.js';
 import type { FileSlice, Records } from '../../../protocol/primitives.js';
@@ -455,6 +456,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
     clientQuotas: Object.assign(new ClientQuotaStore(memoryQuotaBackend()), { fetchWindowBytes: () => Infinity }),
     features: FeatureLevels.inMemory(node.nodeId),
     shareGroups: new ShareGroupService(config, topics, partitions, silentLogger()),
+    memberMemory: new MemberMemoryBudget(() => config.int('runnel.group.members.max.bytes'), () => heldByGroups(coordinator.groups.values())),
   };
   const conn = new FakeConnection();
   let correlationId = 0;
