@@ -23,7 +23,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * <pre>
  * {"event":"ready"}
  * {"event":"records","items":[["value","T-P@offset",deliveryCount,"accept|release|reject"],...],"ts":ms}
- * {"event":"ack_failed","error":"..."}
+ * {"event":"ack_failed","error":"..."[,"partition":"T-P"]}   (for the batch printed just before)
  * {"event":"closed"}
  * </pre>
  *
@@ -102,7 +102,10 @@ public final class ShareWorker {
         }
         emit(Json.obj().put("event", "records").put("items", items).put("ts", System.currentTimeMillis()));
         try {
-          consumer.commitSync(Duration.ofSeconds(10));
+          // commitSync reports per-partition failures in its result rather than throwing.
+          for (var e : consumer.commitSync(Duration.ofSeconds(10)).entrySet()) {
+            if (e.getValue().isPresent()) emit(Json.obj().put("event", "ack_failed").put("partition", e.getKey().topic() + "-" + e.getKey().partition()).put("error", e.getValue().get().toString()));
+          }
         } catch (Exception e) {
           emit(Json.obj().put("event", "ack_failed").put("error", e.toString()));
         }
