@@ -38,6 +38,9 @@ const { values: args } = parseArgs({
     // Kill instead right after the poison job's Nth delivery is seen (1-4): the crash then falls
     // between its deliveries, and its remaining ones and its dead-letter copy come after it.
     'kill-after-poison': { type: 'string', default: '0' },
+    // How long the poison job takes to fail (the worker sleeps, then RELEASEs it); default 1000 ms
+    // with --kill-after-poison (else its 5 deliveries take a few ms and no kill lands between them).
+    'poison-delay-ms': { type: 'string' },
     'max-ms': { type: 'string', default: '1200000' },
   },
 });
@@ -73,6 +76,8 @@ class Tally {
   deliveries = 0;
   redeliveries = 0;
   ackFailed = 0;
+  /** Poison deliveries seen as they start ("failing", with --poison-delay-ms). */
+  poisonSeen = 0;
   /** Jobs accepted in a batch whose commitSync reported a failure (the broker died under it). */
   readonly ackFailedJobs = new Set<string>();
   private lastBatch = new Map<JavaProcess, Item[]>();
@@ -94,6 +99,7 @@ class Tally {
           this.ackFailed++;
           for (const it of this.lastBatch.get(w) ?? []) if (it[3] === 'accept' && (!j.partition || it[1].startsWith(`${j.partition}@`))) this.ackFailedJobs.add(it[0]);
         }
+        if (j.event === 'failing') this.poisonSeen++;
         if (j.event !== 'records') continue;
         this.lastBatch.set(w, j.items);
         if (this.firstTs === 0) this.firstTs = j.ts;
@@ -149,8 +155,10 @@ async function main(): Promise<number> {
     summary.produceSecs = (performance.now() - tp) / 1000;
     console.log(`produced ${JOBS} jobs in ${(summary.produceSecs as number).toFixed(1)} s`);
 
+    const poisonDelay = Number(args['poison-delay-ms'] ?? (Number(args['kill-after-poison']) > 0 ? 1000 : 0));
+    summary.poisonDelayMs = poisonDelay;
     for (let i = 0; i < WORKERS; i++) {
-      workers.push(await spawnJava('ShareWorker', ['--bootstrap', bootstrap, '--group', GROUP, '--topic', TOPIC, '--fail', POISON, '--max-ms', String(left()), '--prop', 'reconnect.backoff.max.ms=500'], { timeoutMs: left() + 60_000 }));
+      workers.push(await spawnJava('ShareWorker', ['--bootstrap', bootstrap, '--group', GROUP, '--topic', TOPIC, '--fail', POISON, '--fail-delay-ms', String(poisonDelay), '--max-ms', String(left()), '--prop', 'reconnect.backoff.max.ms=500'], { timeoutMs: left() + 60_000 }));
     }
     await Promise.all(workers.map((w) => w.waitFor((j) => j.event === 'ready', 120_000)));
     const exited = new Set<JavaProcess>();
@@ -165,12 +173,12 @@ async function main(): Promise<number> {
     try {
       const killAt = Math.floor(JOBS * Number(args['kill-at']));
       const afterPoison = Number(args['kill-after-poison']);
-      if (afterPoison > 0) await waitUntil(() => (tally.update(workers), tally.poison.length >= afterPoison), left(), `the poison job's delivery ${afterPoison} before the kill`);
+      if (afterPoison > 0) await waitUntil(() => (tally.update(workers), Math.max(tally.poisonSeen, tally.poison.length) >= afterPoison), left(), `the poison job's delivery ${afterPoison} before the kill`);
       else await waitUntil(() => (tally.update(workers), tally.accepts.size >= killAt), left(), `${killAt} accepted before the kill`);
       const tk = Date.now();
       await broker.kill('SIGKILL');
       summary.killedAtAccepted = tally.accepts.size;
-      summary.killedAtPoisonDeliveries = tally.poison.length;
+      summary.killedAtPoisonDeliveries = Math.max(tally.poisonSeen, tally.poison.length);
       summary.killedAtSecs = (tk - t0) / 1000;
       broker = await spawnBroker(dataDir, CONFIG, port);
       summary.restartMs = Date.now() - tk;

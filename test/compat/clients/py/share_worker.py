@@ -49,7 +49,8 @@ def main():
         "share.acknowledgement.mode": "explicit",
     })
     c.subscribe([o["topic"]])
-    emit({"event": "ready", "version": f"{confluent_kafka.version()[0]} / librdkafka {confluent_kafka.libversion()[0]}"})
+    v = confluent_kafka.version()  # a string in 2.16 (a tuple in older releases)
+    emit({"event": "ready", "version": f"{v[0] if isinstance(v, tuple) else v} / librdkafka {confluent_kafka.libversion()[0]}"})
     released = set()
     seen = 0
     try:
