@@ -6,7 +6,8 @@
  * KafkaConsumer 4.4) and scripts/apache-kafka.sh's jars.
  *
  *   npx tsx bench/share/throughput.ts [--rounds 3] [--records 200000] [--size 512]
- *        [--partitions 8] [--cases share-implicit-1,share-implicit-4,...] [--brokers runnel,kafka]
+ *        [--partitions 8] [--cases share-implicit-1,share-implicit-4,...]
+ *        [--brokers runnel,kafka[,runnel-nofsync]]
  *        [--append]
  *
  * One topic per broker is filled once (ProducerPerformance); every case then reads it from the
@@ -122,6 +123,8 @@ async function main(): Promise<void> {
   try {
     for (const b of args.brokers!.split(',')) {
       if (b === 'runnel') targets.push({ name: 'Runnel', broker: await startRunnel({ flags: { 'runnel.group.share.auto.offset.reset': 'earliest' } }) });
+      // Kafka's flush policy (page cache only): what the share-state fsync per ShareFetch costs.
+      else if (b === 'runnel-nofsync') targets.push({ name: 'Runnel nofsync', broker: await startRunnel({ kind: 'runnel-nofsync', flags: { 'runnel.group.share.auto.offset.reset': 'earliest' } }) });
       else if (b === 'kafka') targets.push({ name: 'Apache Kafka', broker: await startKafka('shbench-kafka') });
       else throw new Error(`--brokers ${b}?`);
     }
@@ -177,7 +180,7 @@ async function main(): Promise<void> {
   const table = report(targets.map((t) => t.name), cases, rows);
   console.log(table);
   if (args.append) {
-    const versions = targets.map((t) => (t.broker.kind === 'kafka' ? t.broker.version : `Runnel ${t.broker.version} (dist/, fsync per append)`)).join(', ');
+    const versions = targets.map((t) => (t.broker.kind === 'kafka' ? t.broker.version : `${t.name} ${t.broker.version} (dist/${t.broker.kind === 'runnel' ? ', fsync per append' : ', no fsync'})`)).join(', ');
     appendFileSync(
       join(REPO_ROOT, 'bench', 'RESULTS.md'),
       `\n### Share groups (KIP-932): consume throughput and acknowledgement cost, Runnel vs Apache Kafka (issue 19, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC)\n\n` +
@@ -194,7 +197,7 @@ export function report(brokers: string[], cases: string[], rows: Row[]): string 
     for (const b of brokers) {
       const rs = rows.filter((r) => r.kase === k && r.broker === b);
       if (rs.length === 0) continue;
-      const ratio = b === 'Runnel' && brokers.includes('Apache Kafka') ? `${(med('Runnel', (r) => r.recordsPerSec) / med('Apache Kafka', (r) => r.recordsPerSec)).toFixed(2)}x` : '';
+      const ratio = b.startsWith('Runnel') && brokers.includes('Apache Kafka') ? `${(med(b, (r) => r.recordsPerSec) / med('Apache Kafka', (r) => r.recordsPerSec)).toFixed(2)}x` : '';
       const inc = rs.filter((r) => !r.complete).length;
       out.push(
         `| ${k} | ${b} | ${Math.round(med(b, (r) => r.recordsPerSec))} [${rs.map((r) => Math.round(r.recordsPerSec)).join(', ')}]${inc ? ` (${inc} incomplete)` : ''} | ${med(b, (r) => r.mbPerSec).toFixed(1)} | ${med(b, (r) => r.brokerCpuPer100k).toFixed(2)} | ${med(b, (r) => r.joinSecs).toFixed(1)} | ${ratio} | ${med(b, (r) => r.loadAvg1).toFixed(1)} / ${med(b, (r) => r.pressurePct ?? NaN).toFixed(0)}% |`,
