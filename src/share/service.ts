@@ -76,6 +76,14 @@ export class ShareGroupService {
   archivedRecords = 0;
   /** State read from __share_group_state at startup, taken by each share partition on first use. */
   private stored = new Map<string, StoredShareState>();
+  /**
+   * Groups with share state in __share_group_state at startup. Membership is kept in memory only,
+   * so after a restart their members heartbeat (epoch > 0) into a group this broker no longer
+   * holds: they get UNKNOWN_MEMBER_ID, which clients answer by rejoining with epoch 0, as Kafka's
+   * members do after losing their membership; GROUP_ID_NOT_FOUND would be fatal to them (the
+   * Java KafkaShareConsumer throws it from poll and stops).
+   */
+  private persistedGroups = new Set<string>();
   private readonly stateLog: ShareStateLog | null;
   readonly deadLetters: DeadLetterWriter;
 
@@ -94,6 +102,7 @@ export class ShareGroupService {
   /** Reads the persisted share-partition states (before the broker serves requests). */
   async start(): Promise<void> {
     if (this.stateLog) this.stored = await this.stateLog.load();
+    for (const key of this.stored.keys()) this.persistedGroups.add(key.slice(0, key.indexOf('\u0000')));
     this.log.info({ sharePartitions: this.stored.size }, 'share group state loaded');
   }
 
@@ -114,7 +123,10 @@ export class ShareGroupService {
     }
     if (req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 10000) return fail(ErrorCode.INVALID_REQUEST, 'Too many subscribed topics.');
     let group = this.groups.get(req.groupId);
-    if (!group && req.memberEpoch !== 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
+    if (!group && req.memberEpoch !== 0) {
+      if (this.persistedGroups.has(req.groupId)) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
+    }
     if (req.memberEpoch === -1) {
       const m = group?.members.get(req.memberId);
       if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);

@@ -64,3 +64,40 @@ describe('share-partition state across kill -9', () => {
     c.close();
   }, 90_000);
 });
+
+describe('share-group members across kill -9', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-share-rejoin-'));
+  let broker: ChildBroker | null = null;
+
+  afterAll(async () => {
+    await broker?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // Membership is in memory: after a restart a member's next heartbeat (epoch > 0) must be
+  // UNKNOWN_MEMBER_ID, which the Java KafkaShareConsumer answers by rejoining; GROUP_ID_NOT_FOUND
+  // made all 8 workers of bench/share/poison-soak.ts throw from poll() and stop.
+  it('a member heartbeating after the restart gets UNKNOWN_MEMBER_ID (rejoin), not GROUP_ID_NOT_FOUND', async () => {
+    broker = await spawnBroker(dataDir, FLAGS);
+    let c = await RawClient.connect(broker.host, broker.port);
+    const created = await c.request(19, 7, { topics: [{ name: 'rejoin', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000 });
+    const topicId: Buffer = created.topics[0].topicId;
+    await c.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: 'rejoin', partitionData: [{ index: 0, records: buildBatchSync([{ value: 'v0' }]) }] }] });
+    const hb = (body: Record<string, unknown>) => c.request(76, 1, { groupId: 'rg', memberId: 'm1', memberEpoch: 0, rackId: null, subscribedTopicNames: ['rejoin'], ...body });
+    const joined = await hb({});
+    expect(joined.errorCode).toBe(0);
+    const fetched = await c.request(78, 2, { groupId: 'rg', memberId: 'm1', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+    expect(fetched.responses[0].partitions[0].acquiredRecords).toEqual([{ firstOffset: 0, lastOffset: 0, deliveryCount: 1 }]);
+    c.close();
+
+    await broker.kill('SIGKILL');
+    broker = await spawnBroker(dataDir, FLAGS);
+    c = await RawClient.connect(broker.host, broker.port);
+    const after = await hb({ memberEpoch: joined.memberEpoch, subscribedTopicNames: null });
+    expect(after.errorCode).toBe(25); // UNKNOWN_MEMBER_ID
+    expect((await hb({})).errorCode).toBe(0); // the rejoin
+    // A group this broker never had stays GROUP_ID_NOT_FOUND (as Kafka).
+    expect((await c.request(76, 1, { groupId: 'never', memberId: 'm1', memberEpoch: 3, rackId: null, subscribedTopicNames: null })).errorCode).toBe(69);
+    c.close();
+  }, 90_000);
+});

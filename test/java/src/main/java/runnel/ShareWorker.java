@@ -23,12 +23,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * <pre>
  * {"event":"ready"}
  * {"event":"records","items":[["value","T-P@offset",deliveryCount,"accept|release|reject"],...],"ts":ms}
- * {"event":"ack_failed","error":"..."}
+ * {"event":"ack_failed","error":"..."[,"partition":"T-P"]}   (for the batch printed just before)
  * {"event":"closed"}
  * </pre>
  *
  * --bootstrap H:P --group G --topic T [--fail VALUE] (that value is released every time: a poison
- * message) [--fail-action release|reject] [--release-first true] (every record released once, then
+ * message) [--fail-action release|reject] [--fail-delay-ms N] (it takes N ms to fail: prints
+ * {"event":"failing",...} when it starts) [--release-first true] (every record released once, then
  * accepted) [--hang-after N] (after N records stop acknowledging and polling: a stuck worker)
  * [--max-ms 600000] [--prop k=v]...
  */
@@ -49,6 +50,7 @@ public final class ShareWorker {
     AcknowledgeType failAction = cli.get("fail-action", "release").equals("reject") ? AcknowledgeType.REJECT : AcknowledgeType.RELEASE;
     boolean releaseFirst = cli.getBool("release-first", false);
     long hangAfter = cli.getLong("hang-after", -1);
+    long failDelayMs = cli.getLong("fail-delay-ms", 0);
     long deadline = System.currentTimeMillis() + cli.getLong("max-ms", 600_000);
     final boolean[] stop = {false};
     Thread reader = new Thread(() -> {
@@ -89,6 +91,11 @@ public final class ShareWorker {
           }
           String action;
           if (fail != null && fail.equals(r.value())) {
+            if (failDelayMs > 0) {
+              // A job that takes a while to fail: the delivery is visible before its RELEASE is sent.
+              emit(Json.obj().put("event", "failing").put("item", Json.arr().add(r.value()).add(where).add(dc)).put("ts", System.currentTimeMillis()));
+              Thread.sleep(failDelayMs);
+            }
             consumer.acknowledge(r, failAction);
             action = failAction == AcknowledgeType.REJECT ? "reject" : "release";
           } else if (releaseFirst && released.add(where)) {
@@ -102,7 +109,10 @@ public final class ShareWorker {
         }
         emit(Json.obj().put("event", "records").put("items", items).put("ts", System.currentTimeMillis()));
         try {
-          consumer.commitSync(Duration.ofSeconds(10));
+          // commitSync reports per-partition failures in its result rather than throwing.
+          for (var e : consumer.commitSync(Duration.ofSeconds(10)).entrySet()) {
+            if (e.getValue().isPresent()) emit(Json.obj().put("event", "ack_failed").put("partition", e.getKey().topic() + "-" + e.getKey().partition()).put("error", e.getValue().get().toString()));
+          }
         } catch (Exception e) {
           emit(Json.obj().put("event", "ack_failed").put("error", e.toString()));
         }
