@@ -31,7 +31,8 @@ export function describeGroupConfigs(deps: GroupConfigDeps, group: string, keys:
   const configs: DescribedConfig[] = [];
   for (const def of GROUP_CONFIGS) {
     if (wanted && !wanted.has(def.name)) continue;
-    const dflt = { name: def.broker !== null && !def.broker.startsWith('runnel.') ? def.broker : def.name, value: groupConfigDefault(def, deps.config), source: ConfigSource.DEFAULT_CONFIG };
+    const synonym = def.synonym ?? (def.broker !== null && !def.broker.startsWith('runnel.') ? def.broker : def.name);
+    const dflt = { name: synonym, value: groupConfigDefault(def, deps.config), source: ConfigSource.DEFAULT_CONFIG };
     const set = overrides?.get(def.name);
     const synonyms = set === undefined ? [dflt] : [{ name: def.name, value: set, source: DYNAMIC_GROUP_CONFIG }, dflt];
     configs.push({
