@@ -5,7 +5,8 @@
  * APPLIED per group: share.auto.offset.reset (earliest, by_duration), share.isolation.level
  * (read_committed: aborted transactions never delivered, open ones not yet), and
  * errors.deadletterqueue.topic.name (KIP-1191: Kafka's headers, key/value only with
- * errors.deadletterqueue.copy.record.enable, the topic needs errors.deadletterqueue.group.enable).
+ * errors.deadletterqueue.copy.record.enable, the topic needs errors.deadletterqueue.group.enable),
+ * and consumer.heartbeat.interval.ms for a consumer-protocol group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
@@ -153,6 +154,16 @@ describe('GROUP config resources (share groups)', () => {
       await producer.disconnect();
     }
   }, 30_000);
+
+  it('consumer.heartbeat.interval.ms applies to a consumer-protocol group (ConsumerGroupHeartbeat)', async () => {
+    await createTopic('cg-t');
+    expect(await alter('cg-conf', [{ name: 'consumer.heartbeat.interval.ms', value: '7000' }])).toEqual([0, null]);
+    const join = (groupId: string) => c.request(68, 0, { groupId, memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000, subscribedTopicNames: ['cg-t'], serverAssignor: null, topicPartitions: [] });
+    const configured = await join('cg-conf');
+    expect([configured.errorCode, configured.heartbeatIntervalMs]).toEqual([0, 7000]);
+    const plain = await join('cg-plain');
+    expect([plain.errorCode, plain.heartbeatIntervalMs]).toEqual([0, 5000]);
+  });
 
   it('group configs survive a restart', async () => {
     expect(await alter('persist', [{ name: 'share.record.lock.duration.ms', value: '20000' }])).toEqual([0, null]);
