@@ -21,7 +21,7 @@ const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
 export interface GroupConfigDeps {
   readonly config: ConfigView;
-  readonly topics: Pick<TopicConfigs, 'groupConfigs' | 'setGroupConfigs'>;
+  readonly topics: Pick<TopicConfigs, 'groupConfigs' | 'setGroupConfigs' | 'groupConfigCount'>;
 }
 
 export function describeGroupConfigs(deps: GroupConfigDeps, group: string, keys: readonly string[] | null): DescribeResult {
@@ -99,12 +99,18 @@ export async function alterGroupConfigs(deps: GroupConfigDeps, group: string, ch
     if (seen.has(c.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
     seen.add(c.name);
   }
-  const next = nextOverrides(deps.topics.groupConfigs(group) ?? new Map(), changes, incremental);
+  const current = deps.topics.groupConfigs(group);
+  const next = nextOverrides(current ?? new Map(), changes, incremental);
   for (const [name, value] of next) {
     const def = GROUP_CONFIG_BY_NAME.get(name);
     // A key a later version dropped stays stored but is not validated.
     const problem = def ? groupConfigProblem(def, value, deps.config) : null;
     if (problem !== null) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
+  }
+  // Bounded: every configured group is held in memory and rewritten with the metadata file.
+  const max = deps.config.int('runnel.group.configs.max.groups');
+  if (current === undefined && next.size > 0 && deps.topics.groupConfigCount() >= max) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Configs are set for ${max} groups already (runnel.group.configs.max.groups).`);
   }
   if (validateOnly) return;
   await deps.topics.setGroupConfigs(group, next);

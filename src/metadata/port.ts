@@ -49,6 +49,8 @@ export interface TopicConfigs {
   setBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void>;
   /** One group's config overrides (GROUP config resources); undefined when it sets none. */
   groupConfigs(group: string): ReadonlyMap<string, string> | undefined;
+  /** How many groups have config overrides. */
+  groupConfigCount(): number;
   /** Replaces one group's config overrides, durably (validated by the caller). */
   setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void>;
 }

@@ -449,6 +449,10 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     return this.store.groupConfigs.get(group);
   }
 
+  groupConfigCount(): number {
+    return this.store.groupConfigs.size;
+  }
+
   /**
    * Replaces one group's config overrides (validated by the caller, admin/group-configs.ts). In a
    * cluster they are kept on this broker only (not in the shared metadata yet).

@@ -165,6 +165,17 @@ describe('GROUP config resources (share groups)', () => {
     expect([plain.errorCode, plain.heartbeatIntervalMs]).toEqual([0, 5000]);
   });
 
+  it('runnel.group.configs.max.groups bounds how many groups have configs', async () => {
+    const broker1 = async (op: number, value: string | null) => (await c.request(44, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'runnel.group.configs.max.groups', configOperation: op, value }] }], validateOnly: false })).responses[0].errorCode;
+    expect(await broker1(0, '1')).toBe(0);
+    try {
+      expect(await alter('one-too-many', [{ name: 'share.isolation.level', value: 'read_committed' }])).toEqual([42, 'Configs are set for 1 groups already (runnel.group.configs.max.groups).']);
+      expect(await alter('early', [{ name: 'share.isolation.level', value: 'read_committed' }])).toEqual([0, null]);
+    } finally {
+      expect(await broker1(1, null)).toBe(0);
+    }
+  });
+
   it('group configs survive a restart', async () => {
     expect(await alter('persist', [{ name: 'share.record.lock.duration.ms', value: '20000' }])).toEqual([0, null]);
     const r33 = await c.request(33, 2, { resources: [{ resourceType: 32, resourceName: 'legacy', configs: [{ name: 'share.heartbeat.interval.ms', value: '6000' }] }], validateOnly: false });
