@@ -280,7 +280,6 @@ export class Broker implements BrokerStatus {
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
     const shareGroups = (this.shareGroups = new ShareGroupService(this.config, this.topics, this.partitions, this.log.child({ component: 'share-groups' }), { topics: this.topics, partitions: this.partitions }));
-    shareGroups.groupConfigsOf = (g) => this.topics.groupConfigs(g);
     await shareGroups.start();
     this.onStop(() => shareGroups.shutdown());
     // A cluster: markers go to each partition's leader (closed after the coordinator stopped).

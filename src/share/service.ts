@@ -12,7 +12,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { ConfigView } from '../config/view.js';
 import type { Partition, PartitionLookup } from '../data/partitions.js';
 import type { Logger } from '../logger.js';
-import type { TopicsPort } from '../metadata/port.js';
+import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
 import { shareGroupConfigFrom, type ShareGroupConfig, type ShareOffsetReset } from './config.js';
 import { ShareGroup, type ShareMember, type TopicInfo } from './group.js';
 import { InvalidRecordState, UnknownRecords, type AcquiredRange, type Archived } from './partition-state.js';
@@ -99,11 +99,13 @@ export class ShareGroupService {
     private readonly topics: TopicsPort,
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
-    /** Null: nothing persisted (unit tests). */
-    stateHost: { topics: TopicsPort & InternalTopicHost; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
+    /** Null: nothing persisted (unit tests). Its topics' groupConfigs give each group's GROUP configs. */
+    stateHost: { topics: TopicsPort & InternalTopicHost & Partial<Pick<TopicConfigs, 'groupConfigs'>>; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
   ) {
     this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
     this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g));
+    const host = stateHost?.topics;
+    if (host?.groupConfigs) this.groupConfigsOf = (g) => host.groupConfigs!(g);
   }
 
   /** Reads the persisted share-partition states (before the broker serves requests). */
@@ -112,7 +114,7 @@ export class ShareGroupService {
     this.log.info({ sharePartitions: this.stored.size }, 'share group state loaded');
   }
 
-  /** A group's config overrides (GROUP config resources); the broker sets it (metadata store). */
+  /** A group's config overrides (GROUP config resources, kept by the metadata store). */
   groupConfigsOf: (groupId: string) => ReadonlyMap<string, string> | undefined = () => undefined;
 
   /** The broker-wide settings (no group's overrides). */
