@@ -34,6 +34,14 @@ async function createTopic(name: string, configs: Array<{ name: string; value: s
 const produce = (topic: string, values: string[]) =>
   c.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildBatchSync(values.map((v, i) => ({ key: `k${i}`, value: v }))) }] }] });
 
+async function readTopic(topic: string): Promise<any[]> {
+  const r = await c.request(1, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }] });
+  const out: any[] = [];
+  const bytes: Buffer = r.responses[0].partitions[0].records ?? Buffer.alloc(0);
+  if (bytes.length > 0) await forEachRecord(bytes, (rec) => void out.push({ key: rec.key, value: rec.value, headers: Object.fromEntries(rec.headers.map((h) => [h.key, h.value?.toString()])) }));
+  return out;
+}
+
 /** A share member: fetch(acks) opens/continues its session; returns the values and acquired ranges. */
 function member(group: string, topicId: Buffer) {
   let epoch = 0;
@@ -111,20 +119,35 @@ describe('GROUP config resources (share groups)', () => {
       expect((await f()).values).toEqual(['a', 'b']);
       await f([{ firstOffset: 0, lastOffset: 1, acknowledgeTypes: [3, 1] }]);
     }
-    const read = async (topic: string) => {
-      const r = await c.request(1, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }] });
-      const out: any[] = [];
-      const bytes: Buffer = r.responses[0].partitions[0].records ?? Buffer.alloc(0);
-      if (bytes.length > 0) await forEachRecord(bytes, (rec) => void out.push({ key: rec.key, value: rec.value, headers: Object.fromEntries(rec.headers.map((h) => [h.key, h.value?.toString()])) }));
-      return out;
-    };
     let ok: any[] = [];
     for (let i = 0; i < 50 && ok.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      ok = await read('dlq.ok');
+      ok = await readTopic('dlq.ok');
     }
     expect(ok).toEqual([{ key: null, value: null, headers: { '__dlq.errors.topic': 'dl-t', '__dlq.errors.partition': '0', '__dlq.errors.offset': '0', '__dlq.errors.group': 'dg2', '__dlq.errors.delivery.count': '1', '__dlq.errors.message': 'Offset rejected by client.' } }]);
-    expect(await read('dlq.refusing')).toEqual([]);
+    expect(await readTopic('dlq.refusing')).toEqual([]);
+  });
+
+  it('errors.deadletterqueue.auto.create.topics.enable creates a missing dead-letter topic; copy.record.enable copies key and value', async () => {
+    const topicId = await createTopic('auto-t');
+    await produce('auto-t', ['x']);
+    const setBroker = async (op: number, value: string | null) => (await c.request(44, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'errors.deadletterqueue.auto.create.topics.enable', configOperation: op, value }] }], validateOnly: false })).responses[0].errorCode;
+    expect(await setBroker(0, 'true')).toBe(0);
+    try {
+      expect(await alter('auto-g', [{ name: 'share.auto.offset.reset', value: 'earliest' }, { name: 'errors.deadletterqueue.topic.name', value: 'dlq.auto' }, { name: 'errors.deadletterqueue.copy.record.enable', value: 'true' }])).toEqual([0, null]);
+      const f = member('auto-g', topicId);
+      expect((await f()).values).toEqual(['x']);
+      await f([{ firstOffset: 0, lastOffset: 0, acknowledgeTypes: [3] }]);
+      let copies: any[] = [];
+      for (let i = 0; i < 50 && copies.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (broker.broker.topics.get('dlq.auto')) copies = await readTopic('dlq.auto');
+      }
+      expect(copies.map((r) => [r.key?.toString(), r.value?.toString(), r.headers['__dlq.errors.offset']])).toEqual([['k0', 'x', '0']]);
+      expect(broker.broker.topics.get('dlq.auto')!.configs.get('errors.deadletterqueue.group.enable')).toBe(true);
+    } finally {
+      expect(await setBroker(1, null)).toBe(0);
+    }
   });
 
   it('share.isolation.level=read_committed: aborted transactions are never delivered, open ones wait', async () => {
