@@ -275,6 +275,7 @@ export class Broker implements BrokerStatus {
       leadership,
       appendTransactional: (partition, batch, producerId, minIsr) => appendTransactionalBatch(partitions, producerStates, partition, batch, producerId, minIsr),
       partitionRacks: partitionRacksOf(cluster ? () => cluster.current() : null, this.config.string('broker.rack')),
+      groupConfigs: (g) => this.topics.groupConfigs(g),
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());

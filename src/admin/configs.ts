@@ -1,5 +1,5 @@
 /**
- * Describing and altering configs of topics and brokers, shared by DescribeConfigs, AlterConfigs,
+ * Describing and altering configs of topics, brokers and groups (admin/group-configs.ts), shared by DescribeConfigs, AlterConfigs,
  * IncrementalAlterConfigs and CreateTopics (v5+ returns the new topic's configs).
  *
  * Sources follow Kafka: a topic override is DYNAMIC_TOPIC_CONFIG; otherwise the topic key takes
@@ -14,16 +14,17 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { checkConfigSizes } from '../metadata/topic-limits.js';
 import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
 import type { ConfigsPort } from './port.js';
+import { alterGroupConfigs, describeGroupConfigs } from './group-configs.js';
 
 /** What describing and altering configs uses of the broker. */
 export interface ConfigAdminDeps {
   readonly nodeId: number;
   /** The full broker config: sources, synonyms and dynamic overrides are described too. */
   readonly config: BrokerConfig;
-  readonly topics: Pick<TopicsPort, 'get'> & Pick<TopicConfigs, 'setConfigs' | 'setBrokerConfigs'>;
+  readonly topics: Pick<TopicsPort, 'get'> & Pick<TopicConfigs, 'setConfigs' | 'setBrokerConfigs' | 'groupConfigs' | 'setGroupConfigs' | 'groupConfigCount'>;
 }
 
-export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8 } as const;
+export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8, GROUP_CONFIG: 32 } as const;
 
 /** AlterConfigOp types of IncrementalAlterConfigs. */
 export const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -128,6 +129,7 @@ export function describeResource(deps: ConfigAdminDeps, type: number, name: stri
   if (type === ResourceType.TOPIC) return describeTopicConfigs(deps, name, keys);
   if (type === ResourceType.BROKER) return describeBrokerConfigs(deps, name, keys);
   if (type === ResourceType.BROKER_LOGGER) return { errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
+  if (type === ResourceType.GROUP_CONFIG) return describeGroupConfigs(deps, name, keys);
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${type}`, configs: [] };
 }
 
@@ -183,6 +185,7 @@ function checkDuplicates(changes: readonly ConfigChange[]): void {
 export async function alterResource(deps: ConfigAdminDeps, type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void> {
   // Sizes first: nothing below may echo (or parse) a megabyte value.
   checkConfigSizes(deps.config, changes.map((c) => [c.name, c.value] as const));
+  if (type === ResourceType.GROUP_CONFIG) return alterGroupConfigs(deps, name, changes, incremental, validateOnly);
   checkDuplicates(changes);
   if (type === ResourceType.TOPIC) {
     const topic = deps.topics.get(name);

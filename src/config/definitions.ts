@@ -470,6 +470,7 @@ export const TOPIC_CONFIGS: TopicConfigDef[] = [
   { name: 'index.interval.bytes', type: 'int', default: 4096, brokerSynonym: 'log.index.interval.bytes', doc: 'Bytes between offset index entries.', validate: atLeast(0) },
   { name: 'max.compaction.lag.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', doc: 'Max age before compaction is due.', validate: atLeast(1) },
   { name: 'max.message.bytes', type: 'int', default: 1048588, brokerSynonym: 'message.max.bytes', doc: 'Largest record batch accepted.', validate: atLeast(0) },
+  { name: 'errors.deadletterqueue.group.enable', type: 'boolean', default: false, doc: 'KIP-1191: whether share groups may use this topic as their dead-letter topic (errors.deadletterqueue.topic.name); records are archived without a copy otherwise.' },
   { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', doc: 'CreateTime or LogAppendTime.', validate: oneOf('CreateTime', 'LogAppendTime') },
   { name: 'message.timestamp.before.max.ms', type: 'long', default: Number.MAX_SAFE_INTEGER, brokerSynonym: 'log.message.timestamp.before.max.ms', doc: 'How far a CreateTime timestamp may be behind the broker clock.', validate: atLeast(0) },
   { name: 'message.timestamp.after.max.ms', type: 'long', default: 3600000, brokerSynonym: 'log.message.timestamp.after.max.ms', doc: 'How far a CreateTime timestamp may be ahead of the broker clock.', validate: atLeast(0) },

@@ -59,7 +59,8 @@ export interface CoordinatorOptions {
   /** High watermark of a partition, for lag; null when the partition does not exist. */
   logEndOffset?: (topic: string, partition: number) => number | null;
   /** The consumer group protocol's settings (group.consumer.*). */
-  consumerConfig?: () => ConsumerGroupConfig;
+  /** The consumer protocol settings, of one group when given (its GROUP configs win). */
+  consumerConfig?: (groupId?: string) => ConsumerGroupConfig;
   /** The topics consumer groups subscribe to (names, ids, partition counts). */
   topics?: ConsumerTopicsView;
   /** The racks of a partition's replicas (rack-aware consumer group assignment); default none. */
@@ -119,7 +120,7 @@ export class GroupCoordinator {
   readonly partitionExists: (topic: string, partition: number) => boolean;
   readonly logEndOffset: (topic: string, partition: number) => number | null;
   stopping = false;
-  readonly consumerCfg: () => ConsumerGroupConfig;
+  readonly consumerCfg: (groupId?: string) => ConsumerGroupConfig;
   readonly topics: ConsumerTopicsView;
   readonly partitionRacks: (topic: string, partition: number) => readonly string[];
   /** Moves with every topic created, deleted or grown: consumer groups re-resolve their subscriptions. */

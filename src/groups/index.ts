@@ -29,6 +29,8 @@ export interface GroupCoordinatorDeps extends TopicOffsetsLogDeps {
   readonly leadership: Leadership;
   /** The racks of a partition's replicas, for rack-aware consumer group assignment. */
   readonly partitionRacks?: (topic: string, partition: number) => readonly string[];
+  /** A group's GROUP config overrides (consumer.session.timeout.ms, consumer.heartbeat.interval.ms). */
+  readonly groupConfigs?: (groupId: string) => ReadonlyMap<string, string> | undefined;
 }
 
 export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise<GroupCoordinator> {
@@ -37,7 +39,7 @@ export async function startGroupCoordinator(deps: GroupCoordinatorDeps): Promise
   const coord = new GroupCoordinator({
     log: new TopicOffsetsLog(deps),
     config: () => groupConfigFrom(config),
-    consumerConfig: () => consumerGroupConfigFrom(config),
+    consumerConfig: (groupId) => consumerGroupConfigFrom(config, groupId === undefined ? undefined : deps.groupConfigs?.(groupId)),
     partitionRacks: deps.partitionRacks,
     topics: { get: (name) => deps.topics.get(name), byId: (id) => deps.topics.byId(id), all: () => deps.topics.all() },
     logger,

@@ -25,7 +25,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { EMPTY } from '../../protocol/codec-support.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canTopic } from './authz.js';
-import { currentLeaderOf, shareRequestRefusal } from './share-common.js';
+import { committedView, currentLeaderOf, shareRequestRefusal } from './share-common.js';
 import { applyAcks, hasAcks } from './share-acks.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareFetchResponse({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0 });
@@ -40,7 +40,7 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
     if (req.shareSessionEpoch === 0 && hasAcks(req.topics)) return failure(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial fetch request.');
     const s = ctx.shareGroups.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
     if (typeof s === 'number') return failure(s);
-    const settings = ctx.shareGroups.settings;
+    const settings = ctx.shareGroups.settingsFor(req.groupId!);
     const final = req.shareSessionEpoch === -1;
     // The session's partitions: those named are added, forgotten ones dropped.
     const named = new Map<string, { topicId: Buffer; partition: number; allowed: boolean }>();
@@ -58,7 +58,7 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
       }
     }
     const ackCodes = await applyAcks(ctx, s, req.topics);
-    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, false, (log) => log.highWatermark);
+    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, (log) => committedView(ctx, log));
     if (final) ctx.shareGroups.closeSession(s);
     // Answer: every partition the request named, plus every partition that gave records.
     const byTopic = new Map<string, { topicId: Buffer; partitions: ShareFetchResponsePartitionData[] }>();

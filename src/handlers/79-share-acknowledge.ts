@@ -39,7 +39,7 @@ export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(
       if (!t) byTopic.set(hex, (t = { topicId: Buffer.from(hex, 'hex'), partitions: [] }));
       t.partitions.push(newShareAcknowledgeResponsePartitionData({ partitionIndex: Number(part), errorCode, currentLeader: newShareAcknowledgeResponseLeaderIdAndEpoch(currentLeaderOf(ctx, ctx.topics.byId(t.topicId)?.name, Number(part))) }));
     }
-    return newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode: 0, acquisitionLockTimeoutMs: ctx.shareGroups.settings.recordLockDurationMs, responses: [...byTopic.values()].map((t) => newShareAcknowledgeResponseTopicResponse(t)) });
+    return newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode: 0, acquisitionLockTimeoutMs: ctx.shareGroups.settingsFor(req.groupId!).recordLockDurationMs, responses: [...byTopic.values()].map((t) => newShareAcknowledgeResponseTopicResponse(t)) });
   },
   errorResponse(_ctx, _req, code, message) {
     return failure(code, message);

@@ -1,11 +1,14 @@
 /**
  * What the four share group handlers (76-79) share: the share.version gate (clients enable share
- * groups only when it is finalized at 1 or more; Kafka answers UNSUPPORTED_VERSION below that).
+ * groups only when it is finalized at 1 or more; Kafka answers UNSUPPORTED_VERSION below that),
+ * the request checks of ShareFetch/ShareAcknowledge, and share.isolation.level's committed view.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { SHARE_VERSION } from '../features/definitions.js';
 import { AclOperation, canGroup } from './authz.js';
 import type { RequestContext } from './types.js';
+import type { Partition } from '../data/partitions.js';
+import type { CommittedView } from '../share/service.js';
 
 export const SHARE_GROUPS_DISABLED = 'The share group protocol is not enabled: share.version is not finalized at 1 or higher.';
 
@@ -29,4 +32,25 @@ export function shareRequestRefusal(ctx: RequestContext, groupId: string | null,
   if (!canGroup(ctx, AclOperation.READ, groupId)) return [ErrorCode.GROUP_AUTHORIZATION_FAILED, null];
   if (memberId === null || memberId === '') return [ErrorCode.INVALID_REQUEST, 'Member id is missing.'];
   return null;
+}
+
+/**
+ * share.isolation.level=read_committed for one partition: the last stable offset (a partition
+ * never part of a transaction: the high watermark) and which stored batches belong to aborted
+ * transactions (their producer id with an ABORT marker covering the batch's offsets).
+ */
+export async function committedView(ctx: RequestContext, log: Partition): Promise<CommittedView> {
+  const hw = log.highWatermark;
+  if (!ctx.txn.partitions.has(log.topic, log.partition)) return { end: hw, aborted: () => false };
+  const state = ctx.producers.peek(log) ?? (await ctx.producers.get(log));
+  const end = state.lastStableOffset(hw);
+  return {
+    end,
+    aborted: (b) => {
+      const base = Number(b.readBigInt64BE(0));
+      const last = base + b.readInt32BE(23);
+      const producerId = Number(b.readBigInt64BE(43));
+      return state.abortedBetween(base, last + 1, log.logStartOffset).some((a) => a.producerId === producerId);
+    },
+  };
 }

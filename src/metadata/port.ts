@@ -47,4 +47,10 @@ export interface TopicConfigs {
   setConfigs(name: string, raw: Array<[string, string | null]>, validateOnly: boolean): Promise<void>;
   /** Replaces the dynamic broker overrides (cluster default or this node), validated first. */
   setBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void>;
+  /** One group's config overrides (GROUP config resources); undefined when it sets none. */
+  groupConfigs(group: string): ReadonlyMap<string, string> | undefined;
+  /** How many groups have config overrides. */
+  groupConfigCount(): number;
+  /** Replaces one group's config overrides, durably (validated by the caller). */
+  setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void>;
 }

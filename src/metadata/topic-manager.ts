@@ -444,6 +444,23 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     this.applyBrokerConfigs(perBroker, values);
   }
 
+  /** One group's config overrides (GROUP config resources); undefined when it sets none. */
+  groupConfigs(group: string): ReadonlyMap<string, string> | undefined {
+    return this.store.groupConfigs.get(group);
+  }
+
+  groupConfigCount(): number {
+    return this.store.groupConfigs.size;
+  }
+
+  /**
+   * Replaces one group's config overrides (validated by the caller, admin/group-configs.ts). In a
+   * cluster they are kept on this broker only (not in the shared metadata yet).
+   */
+  setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void> {
+    return this.exclusive(() => persisted('Recording the group configs', this.store.setGroupConfigs(group, Object.fromEntries(values))));
+  }
+
   /** Makes the running config's dynamic overrides (cluster default or this node) equal to `values`. */
   private applyBrokerConfigs(perBroker: boolean, values: ReadonlyMap<string, string>): void {
     const config = this.config;

@@ -8,11 +8,14 @@
  *   { "version": 1, "topics": [ { "name": "orders", "id": "<base64url uuid>", "partitions": 3,
  *                                 "internal": false, "configs": { "retention.ms": "3600000" } } ],
  *     "brokerConfigs": { "default": { "log.retention.ms": "..." }, "node": { ... } },
- *     "features": { "epoch": 1, "levels": { "metadata.version": 33 } } }
+ *     "features": { "epoch": 1, "levels": { "metadata.version": 33 } },
+ *     "groupConfigs": { "orders-workers": { "share.auto.offset.reset": "earliest" } } }
  *
  * brokerConfigs are the dynamic broker overrides set through AlterConfigs: "default" for the
  * cluster-wide resource (name ""), "node" for this broker's own resource. features are the
  * finalized feature levels (src/features/); absent in a file written before they existed.
+ * groupConfigs are the per-group configs (GROUP config resources, admin/group-configs.ts), kept
+ * here as Kafka keeps them in its metadata log beside the topic configs.
  *
  * Cluster mode (`inMemory`): etcd holds the topics; the store has no file and mirrors the metadata
  * image (metadata/cluster-topics.ts), so every lookup stays a map read.
@@ -54,6 +57,8 @@ interface Change {
   remove?: readonly string[];
   brokerConfigs?: BrokerConfigs;
   features?: StoredFeatures;
+  /** One group's overrides replaced (empty: removed). */
+  groupConfigs?: { group: string; values: Record<string, string> };
 }
 
 /** Kafka's collision rule: '.' and '_' map to the same metric name, so such topic names clash. */
@@ -87,6 +92,8 @@ export class TopicStore {
   brokerConfigs: BrokerConfigs = { default: {}, node: {} };
   /** The finalized feature levels; null until the first are stored (src/features/stores.ts). */
   features: StoredFeatures | null = null;
+  /** Per-group config overrides as strings, by group id. */
+  readonly groupConfigs = new Map<string, ReadonlyMap<string, string>>();
 
   private constructor(
     private readonly dir: string,
@@ -107,6 +114,7 @@ export class TopicStore {
     if (text !== null) {
       const parsed = parseMetadata(path, text);
       if (parsed.brokerConfigs) store.brokerConfigs = parsed.brokerConfigs;
+      for (const [g, values] of Object.entries(parsed.groupConfigs ?? {})) store.groupConfigs.set(g, new Map(Object.entries(values)));
       if (parsed.features !== undefined) {
         store.features = decodeStoredFeatures(parsed.features);
         if (!store.features) throw new DataDirError(`${path}: its "features" entry is not valid; restore the file from a backup`);
@@ -170,6 +178,11 @@ export class TopicStore {
 
   async setBrokerConfigs(perBroker: boolean, values: Record<string, string>): Promise<void> {
     await this.commit({ brokerConfigs: perBroker ? { ...this.brokerConfigs, node: values } : { ...this.brokerConfigs, default: values } });
+  }
+
+  /** Replaces one group's config overrides (none: the group's entry is removed). */
+  async setGroupConfigs(group: string, values: Record<string, string>): Promise<void> {
+    await this.commit({ groupConfigs: { group, values } });
   }
 
   async setFeatures(features: StoredFeatures): Promise<void> {
@@ -237,6 +250,11 @@ export class TopicStore {
     }
     if (change.brokerConfigs) this.brokerConfigs = change.brokerConfigs;
     if (change.features) this.features = change.features;
+    if (change.groupConfigs) {
+      const { group, values } = change.groupConfigs;
+      if (Object.keys(values).length === 0) this.groupConfigs.delete(group);
+      else this.groupConfigs.set(group, new Map(Object.entries(values)));
+    }
   }
 
   /** The file contents of the state after `change` (memory untouched). */
@@ -252,7 +270,14 @@ export class TopicStore {
     }
     for (const t of upserts.values()) out.push(stored(t));
     const features = change.features ?? this.features ?? undefined;
-    return JSON.stringify({ version: 1, topics: out, brokerConfigs: change.brokerConfigs ?? this.brokerConfigs, features }, null, 1);
+    const groups: Record<string, Record<string, string>> = {};
+    for (const [g, values] of this.groupConfigs) groups[g] = Object.fromEntries(values);
+    if (change.groupConfigs) {
+      if (Object.keys(change.groupConfigs.values).length === 0) delete groups[change.groupConfigs.group];
+      else groups[change.groupConfigs.group] = change.groupConfigs.values;
+    }
+    const groupConfigs = Object.keys(groups).length > 0 ? groups : undefined;
+    return JSON.stringify({ version: 1, topics: out, brokerConfigs: change.brokerConfigs ?? this.brokerConfigs, features, groupConfigs }, null, 1);
   }
 }
 
@@ -276,8 +301,10 @@ export function formatConfigs(configs: ReadonlyMap<string, ConfigValue>): Record
  * configs, so a file that does not parse (torn by a non-atomic copy, a bad disk) stops the start:
  * starting without it would drop every topic's logs as orphans (TopicManager.reconcile).
  */
-function parseMetadata(path: string, text: string): { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs; features?: unknown } {
-  let parsed: { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs; features?: unknown };
+type StoredMetadata = { version: number; topics: StoredTopic[]; brokerConfigs?: BrokerConfigs; features?: unknown; groupConfigs?: Record<string, Record<string, string>> };
+
+function parseMetadata(path: string, text: string): StoredMetadata {
+  let parsed: StoredMetadata;
   try {
     parsed = JSON.parse(text);
   } catch (e) {

@@ -1,13 +1,18 @@
 /**
- * Dead-letter topics for share groups (KIP-1191, as far as Runnel serves it): a record a consumer
- * REJECTs, or one archived at group.share.delivery.count.limit, is copied to the group's
- * dead-letter topic with headers naming where it came from and why, its key and value copied too.
+ * Dead-letter topics for share groups (KIP-1191, as Kafka 4.4 does it): a record a consumer
+ * REJECTs, or one archived at the delivery count limit, is written to the group's dead-letter
+ * topic with Kafka's context headers (__dlq.errors.topic, .partition, .offset, .group,
+ * .delivery.count, .message), its key and value copied only with the group config
+ * errors.deadletterqueue.copy.record.enable=true. Partition: source partition modulo the DLQ
+ * topic's partition count.
  *
- * Which topic: `runnel.group.share.dead.letter.topics` maps group ids to topics (Kafka configures
- * it per group through GROUP config resources, which Runnel does not serve yet). The topic must
- * exist and its name start with `errors.deadletterqueue.topic.name.prefix` (KIP-1191's guard
- * against steering records into business topics); otherwise records are archived without a copy
- * and the refusal is logged.
+ * Which topic: the group config errors.deadletterqueue.topic.name. Kafka's checks: the name must
+ * not start with "__" and must start with errors.deadletterqueue.topic.name.prefix; an existing
+ * topic must have errors.deadletterqueue.group.enable=true; a missing one is created (with that
+ * config) only when errors.deadletterqueue.auto.create.topics.enable is true. Otherwise records
+ * are archived without a copy, and the refusal is logged.
+ * Deprecated: `runnel.group.share.dead.letter.topics` (group=topic) for groups without the group
+ * config keeps its earlier behaviour: key and value copied, no group.enable needed, no auto-create.
  *
  * Exactly once: the share partition persists an archived record as "dead-letter pending" before
  * the copy is written and as done after, so a crash between the two re-writes it at startup — but
@@ -20,18 +25,32 @@ import { forEachRecord, type BatchRecord } from '../../protocol/records/records.
 import type { ConfigView } from '../config/view.js';
 import type { Partition, PartitionLookup } from '../data/partitions.js';
 import type { Logger } from '../logger.js';
-import type { TopicsPort } from '../metadata/port.js';
+import type { Topic, TopicsPort } from '../metadata/port.js';
 import type { ArchiveReason } from './partition-state.js';
 
-/** Header names of a dead-lettered record (Runnel's; KIP-1191 leaves the exact set to the implementation). */
+/** Header names of a dead-lettered record (Kafka 4.4's ShareGroupDLQStateManager). */
 export const DLQ_HEADERS = {
-  group: '__dlq.errors.group.id',
   topic: '__dlq.errors.topic',
   partition: '__dlq.errors.partition',
   offset: '__dlq.errors.offset',
+  group: '__dlq.errors.group',
   deliveryCount: '__dlq.errors.delivery.count',
-  reason: '__dlq.errors.reason',
+  message: '__dlq.errors.message',
 } as const;
+
+/** Kafka's __dlq.errors.message texts by archive reason. */
+const DLQ_MESSAGES: Record<ArchiveReason, string> = {
+  rejected: 'Offset rejected by client.',
+  'delivery-count-limit': 'Offset delivery count exceeded the threshold.',
+};
+
+/** A group's dead-letter destination. */
+export interface DeadLetterTarget {
+  topic: string;
+  copyRecord: boolean;
+  /** Named by the deprecated runnel.group.share.dead.letter.topics. */
+  legacy: boolean;
+}
 
 /** How far back a recovery looks for a copy already written (bytes of the dead-letter partition). */
 const RECOVERY_SCAN_BYTES = 4 * 1024 * 1024;
@@ -45,17 +64,46 @@ export class DeadLetterWriter {
     private readonly topics: TopicsPort,
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
+    private readonly groupConfigsOf: (groupId: string) => ReadonlyMap<string, string> | undefined = () => undefined,
   ) {}
 
-  /** The group's dead-letter topic, or null when it has none (or an invalid one). */
-  topicFor(groupId: string): string | null {
+  /** The group's dead-letter destination, or null when it has none. */
+  target(groupId: string): DeadLetterTarget | null {
+    const g = this.groupConfigsOf(groupId);
+    const name = g?.get('errors.deadletterqueue.topic.name');
+    if (name) return { topic: name, copyRecord: g!.get('errors.deadletterqueue.copy.record.enable')?.toLowerCase() === 'true', legacy: false };
     const list = this.config.get('runnel.group.share.dead.letter.topics');
     if (!Array.isArray(list)) return null;
     for (const entry of list as string[]) {
       const eq = entry.indexOf('=');
-      if (eq > 0 && entry.slice(0, eq) === groupId) return entry.slice(eq + 1);
+      if (eq > 0 && entry.slice(0, eq) === groupId) return { topic: entry.slice(eq + 1), copyRecord: true, legacy: true };
     }
     return null;
+  }
+
+  /** The group's dead-letter topic name, or null. */
+  topicFor(groupId: string): string | null {
+    return this.target(groupId)?.topic ?? null;
+  }
+
+  /** The dead-letter topic if Kafka's checks allow writing to it (creating it when allowed), else null with a reason logged. */
+  private async usableTopic(groupId: string, t: DeadLetterTarget): Promise<Topic | null> {
+    const refuse = (why: string): null => {
+      this.log.warn({ groupId, deadLetterTopic: t.topic, why }, 'dead-letter topic not usable: records archived without a copy');
+      return null;
+    };
+    const prefix = this.config.string('errors.deadletterqueue.topic.name.prefix') ?? '';
+    if (t.topic.startsWith('__')) return refuse('the name starts with __');
+    if (!t.topic.startsWith(prefix)) return refuse(`the name does not start with errors.deadletterqueue.topic.name.prefix (${prefix})`);
+    let topic = this.topics.get(t.topic);
+    if (!topic) {
+      if (t.legacy || this.config.get('errors.deadletterqueue.auto.create.topics.enable') !== true) return refuse('it does not exist and errors.deadletterqueue.auto.create.topics.enable is false');
+      const [r] = await this.topics.createTopics([{ name: t.topic, partitions: -1, replicationFactor: -1, configs: [['errors.deadletterqueue.group.enable', 'true'], ['message.timestamp.type', 'CreateTime']] }], false);
+      topic = this.topics.get(t.topic);
+      if (!topic) return refuse(`creating it failed: ${r?.error?.message ?? 'unknown'}`);
+    }
+    if (!t.legacy && topic.configs.get('errors.deadletterqueue.group.enable') !== true) return refuse('its errors.deadletterqueue.group.enable is false');
+    return topic;
   }
 
   /**
@@ -63,14 +111,11 @@ export class DeadLetterWriter {
    * durable. `recovering`: skip records a copy of which is already in the topic's tail.
    */
   async write(groupId: string, source: Partition, first: number, last: number, deliveryCount: number, reason: ArchiveReason, recovering: boolean): Promise<void> {
-    const name = this.topicFor(groupId);
-    if (name === null) return;
-    const prefix = this.config.string('errors.deadletterqueue.topic.name.prefix') ?? '';
-    const topic = this.topics.get(name);
-    if (!name.startsWith(prefix) || !topic) {
-      this.log.warn({ groupId, deadLetterTopic: name, prefix }, 'dead-letter topic missing or not allowed by errors.deadletterqueue.topic.name.prefix: records archived without a copy');
-      return;
-    }
+    const t = this.target(groupId);
+    if (t === null) return;
+    const topic = await this.usableTopic(groupId, t);
+    if (!topic) return;
+    const name = topic.name;
     const target = this.logs.get(name, source.partition % topic.partitions);
     if (!target) throw new Error(`${name} is not available here`);
     const originals = await readRange(source, first, last);
@@ -79,21 +124,21 @@ export class DeadLetterWriter {
     const records = originals
       .filter((r) => !done.has(r.offset))
       .map((r) => ({
-        key: r.key,
-        value: r.value,
+        key: t.copyRecord ? r.key : null,
+        value: t.copyRecord ? r.value : null,
         timestamp: now,
         headers: [
-          { key: DLQ_HEADERS.group, value: groupId },
           { key: DLQ_HEADERS.topic, value: source.topic },
           { key: DLQ_HEADERS.partition, value: String(source.partition) },
           { key: DLQ_HEADERS.offset, value: String(r.offset) },
+          { key: DLQ_HEADERS.group, value: groupId },
           { key: DLQ_HEADERS.deliveryCount, value: String(deliveryCount) },
-          { key: DLQ_HEADERS.reason, value: reason },
+          { key: DLQ_HEADERS.message, value: DLQ_MESSAGES[reason] },
         ],
       }));
     if (records.length === 0) return;
-    const t = this.topics.settings(topic);
-    const appended = target.append(buildBatchSync(records), -1, t.minInsyncReplicas);
+    const settings = this.topics.settings(topic);
+    const appended = target.append(buildBatchSync(records), -1, settings.minInsyncReplicas);
     await (target.acknowledgement(appended, -1) ?? Promise.resolve());
     this.written += records.length;
   }

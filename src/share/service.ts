@@ -10,10 +10,10 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ConfigView } from '../config/view.js';
-import type { PartitionLookup } from '../data/partitions.js';
+import type { Partition, PartitionLookup } from '../data/partitions.js';
 import type { Logger } from '../logger.js';
-import type { TopicsPort } from '../metadata/port.js';
-import { shareGroupConfigFrom, type ShareGroupConfig } from './config.js';
+import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
+import { shareGroupConfigFrom, type ShareGroupConfig, type ShareOffsetReset } from './config.js';
 import { ShareGroup, type ShareMember, type TopicInfo } from './group.js';
 import { InvalidRecordState, UnknownRecords, type AcquiredRange, type Archived } from './partition-state.js';
 import { SharePartition } from './share-partition.js';
@@ -64,6 +64,22 @@ export interface PartitionFetch {
 }
 
 const MAX_ID_LENGTH = 255;
+/** What a read_committed share fetch may acquire of a partition (handler 78 builds it). */
+export interface CommittedView {
+  /** The last stable offset. */
+  end: number;
+  /** Whether a stored transactional batch belongs to an aborted transaction. */
+  aborted: (batch: Buffer) => boolean;
+}
+
+/** A share partition's first start offset: share.auto.offset.reset (by_duration: the first record at or after now - duration). */
+async function startOffset(log: Partition, reset: ShareOffsetReset): Promise<number> {
+  if (reset === 'earliest') return log.logStartOffset;
+  if (reset === 'latest') return log.highWatermark;
+  const found = await log.fetchOffsetForTimestamp(Date.now() - reset.byDurationMs, -1, null);
+  return found ? found.offset : log.highWatermark;
+}
+
 const fail = (errorCode: number, errorMessage: string | null = null): ShareHeartbeatResult => ({ errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
 
 export class ShareGroupService {
@@ -92,11 +108,13 @@ export class ShareGroupService {
     private readonly topics: TopicsPort,
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
-    /** Null: nothing persisted (unit tests). */
-    stateHost: { topics: TopicsPort & InternalTopicHost; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
+    /** Null: nothing persisted (unit tests). Its topics' groupConfigs give each group's GROUP configs. */
+    stateHost: { topics: TopicsPort & InternalTopicHost & Partial<Pick<TopicConfigs, 'groupConfigs'>>; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
   ) {
     this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
-    this.deadLetters = new DeadLetterWriter(config, topics, logs, log);
+    this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g));
+    const host = stateHost?.topics;
+    if (host?.groupConfigs) this.groupConfigsOf = (g) => host.groupConfigs!(g);
   }
 
   /** Reads the persisted share-partition states (before the broker serves requests). */
@@ -106,14 +124,23 @@ export class ShareGroupService {
     this.log.info({ sharePartitions: this.stored.size }, 'share group state loaded');
   }
 
+  /** A group's config overrides (GROUP config resources, kept by the metadata store). */
+  groupConfigsOf: (groupId: string) => ReadonlyMap<string, string> | undefined = () => undefined;
+
+  /** The broker-wide settings (no group's overrides). */
   get settings(): ShareGroupConfig {
     return shareGroupConfigFrom(this.config);
+  }
+
+  /** One group's settings: its GROUP configs over the broker's. */
+  settingsFor(groupId: string): ShareGroupConfig {
+    return shareGroupConfigFrom(this.config, this.groupConfigsOf(groupId));
   }
 
   // ---- membership ---------------------------------------------------------------------------
 
   heartbeat(req: ShareHeartbeatRequest): ShareHeartbeatResult {
-    const cfg = this.settings;
+    const cfg = this.settingsFor(req.groupId);
     if (req.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can not be empty.');
     if (req.memberId === '' || req.memberId.length > MAX_ID_LENGTH) return fail(ErrorCode.INVALID_REQUEST); // Kafka: no message
     if (req.rackId !== null && req.rackId.length > MAX_ID_LENGTH) return fail(ErrorCode.INVALID_REQUEST, 'RackId is too long.');
@@ -272,10 +299,10 @@ export class ShareGroupService {
           throw err;
         });
       };
-      sp = new SharePartition(topic, partition, () => this.settings.deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
+      sp = new SharePartition(topic, partition, () => this.settingsFor(groupId).deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
       const saved = this.stored.get(key);
       if (saved) {
-        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settings.deliveryCountLimit);
+        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settingsFor(groupId).deliveryCountLimit);
         sp.recovering = sp.state.pendingDeadLetters().length > 0;
         this.stored.delete(key);
       }
@@ -321,7 +348,7 @@ export class ShareGroupService {
     if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const sp = this.sharePartition(groupId, topic, topicId, partition);
     if (sp.state === null) return ErrorCode.INVALID_RECORD_STATE;
-    const lockMs = this.settings.recordLockDurationMs;
+    const lockMs = this.settingsFor(groupId).recordLockDurationMs;
     let code: number = ErrorCode.NONE;
     for (const b of batches) {
       try {
@@ -345,8 +372,8 @@ export class ShareGroupService {
    * Acquires records for a member from the session's partitions, up to `maxRecords` in all,
    * waiting up to `maxWaitMs` when none is there. Results by `${topicIdHex}:${partition}`.
    */
-  async fetch(s: ShareSession, maxRecords: number, maxBytes: number, maxWaitMs: number, readCommitted: boolean, lastStable: (log: import('../data/partitions.js').Partition) => number): Promise<Map<string, PartitionFetch>> {
-    const cfg = this.settings;
+  async fetch(s: ShareSession, maxRecords: number, maxBytes: number, maxWaitMs: number, committed: (log: Partition) => Promise<CommittedView>): Promise<Map<string, PartitionFetch>> {
+    const cfg = this.settingsFor(s.groupId);
     const out = new Map<string, PartitionFetch>();
     const deadline = Date.now() + Math.min(Math.max(maxWaitMs, 0), cfg.maxWaitMs);
     let budget = Math.max(1, maxRecords);
@@ -364,10 +391,13 @@ export class ShareGroupService {
           continue;
         }
         const sp = this.sharePartition(s.groupId, topic.name, topicId, partition);
-        sp.init(log, cfg.autoOffsetReset);
-        const readableEnd = readCommitted ? lastStable(log) : log.highWatermark;
+        if (sp.state === null) sp.init(log, await startOffset(log, cfg.autoOffsetReset));
+        else sp.init(log, log.highWatermark);
+        // share.isolation.level=read_committed: up to the last stable offset, aborted batches archived.
+        const view = cfg.readCommitted ? await committed(log) : null;
+        const readableEnd = view ? view.end : log.highWatermark;
         try {
-          const r = await sp.acquire(log, s.memberId, { maxRecords: budget, maxBytes: bytes, maxRecordLocks: cfg.partitionMaxRecordLocks, lockMs: cfg.recordLockDurationMs, deliveryLimit: cfg.deliveryCountLimit, readableEnd });
+          const r = await sp.acquire(log, s.memberId, { maxRecords: budget, maxBytes: bytes, maxRecordLocks: cfg.partitionMaxRecordLocks, lockMs: cfg.recordLockDurationMs, deliveryLimit: cfg.deliveryCountLimit, readableEnd, aborted: view?.aborted });
           if (r.count > 0) {
             const records = r.batches.length === 1 ? r.batches[0]! : Buffer.concat(r.batches);
             out.set(key, { records, acquired: r.acquired, errorCode: 0 });

@@ -11,6 +11,8 @@ import { PartitionDeliveryState, type AcquiredRange, type Archived } from './par
 const ATTRIBUTES = 21;
 const LAST_OFFSET_DELTA = 23;
 const CONTROL_FLAG = 0x20;
+const TRANSACTIONAL_FLAG = 0x10;
+const PRODUCER_ID = 43;
 
 export interface AcquireResult {
   batches: Buffer[];
@@ -26,6 +28,8 @@ export interface SharePartitionLimits {
   deliveryLimit: number;
   /** Readable end: the high watermark, or the last stable offset for read_committed. */
   readableEnd: number;
+  /** read_committed: whether a stored batch belongs to an aborted transaction (never delivered). */
+  aborted?: (batch: Buffer) => boolean;
 }
 
 export class SharePartition {
@@ -47,12 +51,9 @@ export class SharePartition {
     readonly persist: (sp: SharePartition) => Promise<void>,
   ) {}
 
-  /** First use: the start offset from the group's auto.offset.reset. */
-  init(log: Partition, reset: 'latest' | 'earliest'): PartitionDeliveryState {
-    if (this.state === null) {
-      const start = reset === 'earliest' ? log.logStartOffset : log.highWatermark;
-      this.state = new PartitionDeliveryState(start, start);
-    }
+  /** First use starts at `start` (from the group's share.auto.offset.reset, service.ts startOffset). */
+  init(log: Partition, start: number): PartitionDeliveryState {
+    if (this.state === null) this.state = new PartitionDeliveryState(start, start);
     this.state.moveStartTo(log.logStartOffset);
     return this.state;
   }
@@ -81,6 +82,12 @@ export class SharePartition {
       if (isNew && (last >= lim.readableEnd || st.inFlight >= lim.maxRecordLocks)) break;
       if ((b.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) !== 0) {
         // Transaction markers are never handed to a share consumer.
+        st.skipPastEnd(base, last);
+        continue;
+      }
+      if (lim.aborted && (b.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_FLAG) !== 0 && lim.aborted(b)) {
+        // read_committed: an aborted transaction's records are archived unseen, as Kafka's
+        // SharePartition does with the aborted transactions a read_committed fetch reports.
         st.skipPastEnd(base, last);
         continue;
       }

@@ -15,6 +15,7 @@ import { createTopics, req, waitTopics } from './requests.js';
 
 const TOPIC = 2;
 const BROKER = 4;
+const GROUP = 32;
 const SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG', 'GROUP_CONFIG'];
 const TYPES = ['UNKNOWN', 'BOOLEAN', 'STRING', 'INT', 'SHORT', 'LONG', 'DOUBLE', 'LIST', 'CLASS', 'PASSWORD'];
 const source = (s: number): string => SOURCES[s] ?? String(s);
@@ -140,6 +141,49 @@ describe.skipIf(!apacheKafkaAvailable())('differential: configs', () => {
       }),
     );
     expectSamePhases('configs/topic-overrides', obs);
+  });
+
+  it('group configs (resource type 32): defaults, overrides, invalid values and their errors', async () => {
+    const group = uniq('cfg-grp');
+    const obs = await pair.both((t) =>
+      withRaw(t, async (c) => {
+        const out: Record<string, unknown> = {};
+        out.defaults = await describeConfigs(c, GROUP, group);
+        out.emptyName = await describeConfigs(c, GROUP, '');
+        out.someKeys = await describeConfigs(c, GROUP, group, ['share.isolation.level', 'no.such.config']);
+        out.set = await incrementalAlter(c, GROUP, group, [['share.auto.offset.reset', SET, 'by_duration:PT1H'], ['share.isolation.level', SET, 'read_committed'], ['share.delivery.count.limit', SET, '3'], ['errors.deadletterqueue.topic.name', SET, 'dlq.x']]);
+        await settled(c, GROUP, group, 'share.delivery.count.limit', '3');
+        out.afterSet = await describeConfigs(c, GROUP, group, ['share.auto.offset.reset', 'share.isolation.level', 'share.delivery.count.limit', 'errors.deadletterqueue.topic.name']);
+        out.errors = {
+          badReset: await incrementalAlter(c, GROUP, group, [['share.auto.offset.reset', SET, 'by_duration:-PT1H']]),
+          badIsolation: await incrementalAlter(c, GROUP, group, [['share.isolation.level', SET, 'READ_COMMITTED']]),
+          lockBelowMin: await incrementalAlter(c, GROUP, group, [['share.record.lock.duration.ms', SET, '1000']]),
+          sessionAboveMax: await incrementalAlter(c, GROUP, group, [['share.session.timeout.ms', SET, '70000']]),
+          heartbeatAboveMax: await incrementalAlter(c, GROUP, group, [['share.heartbeat.interval.ms', SET, '20000']]),
+          deliveryLimitOne: await incrementalAlter(c, GROUP, group, [['share.delivery.count.limit', SET, '1']]),
+          deliveryLimitEleven: await incrementalAlter(c, GROUP, group, [['share.delivery.count.limit', SET, '11']]),
+          recordLocksLow: await incrementalAlter(c, GROUP, group, [['share.partition.max.record.locks', SET, '50']]),
+          notAnInt: await incrementalAlter(c, GROUP, group, [['share.session.timeout.ms', SET, 'abc']]),
+          notABoolean: await incrementalAlter(c, GROUP, group, [['errors.deadletterqueue.copy.record.enable', SET, 'maybe']]),
+          dlqUnderscore: await incrementalAlter(c, GROUP, group, [['errors.deadletterqueue.topic.name', SET, '__x']]),
+          consumerSession: await incrementalAlter(c, GROUP, group, [['consumer.session.timeout.ms', SET, '1']]),
+          unknownKey: await incrementalAlter(c, GROUP, group, [['no.such.config', SET, '1']]),
+          deleteUnknownKey: await incrementalAlter(c, GROUP, group, [['no.such.config', DELETE, null]]),
+          appendToNonList: await incrementalAlter(c, GROUP, group, [['share.isolation.level', APPEND, 'x']]),
+          nullValue: await incrementalAlter(c, GROUP, group, [['share.isolation.level', SET, null]]),
+          sameKeyTwice: await incrementalAlter(c, GROUP, group, [['share.isolation.level', SET, 'read_committed'], ['share.isolation.level', SET, 'read_committed']]),
+          emptyName: await incrementalAlter(c, GROUP, '', [['share.isolation.level', SET, 'read_committed']]),
+        };
+        out.validateOnly = await incrementalAlter(c, GROUP, group, [['share.session.timeout.ms', SET, '50000']], true);
+        out.afterErrors = await describeConfigs(c, GROUP, group, ['share.session.timeout.ms', 'share.isolation.level', 'share.delivery.count.limit']);
+        // AlterConfigs replaces every override of the group.
+        out.alter = await alter(c, GROUP, group, { 'share.isolation.level': 'read_committed' });
+        await settled(c, GROUP, group, 'share.delivery.count.limit', null);
+        out.afterAlter = await describeConfigs(c, GROUP, group, ['share.isolation.level', 'share.delivery.count.limit', 'share.auto.offset.reset']);
+        return normalise(out);
+      }),
+    );
+    expectSamePhases('configs/group', obs);
   });
 
   it('broker configs: the keys Runnel has, with values, sources, types and synonyms', async () => {

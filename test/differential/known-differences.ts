@@ -323,12 +323,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     where: ['createTopics', 'describe'].map((k) => ({ scenario: `configs/topic-defaults/${k}`, path: 'configs/max.decompressed.message.bytes', runnel: ABSENT })),
   },
   {
-    id: 'no-dead-letter-queue',
-    what: 'No errors.deadletterqueue.group.enable topic key.',
-    why: 'Kafka Streams dead-letter queues through the broker (KIP-1034) are not implemented.',
-    where: ['createTopics', 'describe'].map((k) => ({ scenario: `configs/topic-defaults/${k}`, path: 'configs/errors.deadletterqueue.group.enable', runnel: ABSENT })),
-  },
-  {
     id: 'fewer-broker-keys',
     what: 'DescribeConfigs on the broker lists about 200 keys, Kafka 4.4 about 350: those Runnel has a use for (or accepts for compatibility). The ones it lists are compared with Kafka\'s.',
     why: 'Thread pools, KRaft, Kerberos internals, log4j and the like do not exist in Runnel; an existing server.properties with them still starts (they are accepted with a warning).',

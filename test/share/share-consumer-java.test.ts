@@ -156,7 +156,7 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     // Then it is in the dead-letter topic once, with its origin in the headers.
     const dlq = await runJavaOk('Consume', ['--bootstrap', bootstrap, '--topic', 'dlq.poison', '--from-beginning', '--max', '5', '--idle-ms', '3000', '--timeout-ms', '20000', '--records']);
     expect(dlq.count).toBe(1);
-    expect(dlq.records[0].slice(3)).toEqual(['k500', 'job-500', { '__dlq.errors.group.id': 'poison-pool', '__dlq.errors.topic': 'poison', '__dlq.errors.partition': String(dlq.records[0][5]['__dlq.errors.partition']), '__dlq.errors.offset': dlq.records[0][5]['__dlq.errors.offset'], '__dlq.errors.delivery.count': '5', '__dlq.errors.reason': 'delivery-count-limit' }]);
+    expect(dlq.records[0].slice(3)).toEqual(['k500', 'job-500', { '__dlq.errors.group': 'poison-pool', '__dlq.errors.topic': 'poison', '__dlq.errors.partition': String(dlq.records[0][5]['__dlq.errors.partition']), '__dlq.errors.offset': dlq.records[0][5]['__dlq.errors.offset'], '__dlq.errors.delivery.count': '5', '__dlq.errors.message': 'Offset delivery count exceeded the threshold.' }]);
     expect(broker.broker.shareGroups.deadLetters.written).toBe(1);
     for (const w of ws) w.send('stop');
     await Promise.all(ws.map((w) => w.exited));

@@ -62,8 +62,8 @@ describe('share group dead-letter topic', () => {
     for (let i = 0; i < 50 && (await dlqRecords(c)).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     const copies = await dlqRecords(c);
     expect(copies).toEqual([
-      { key: 'k1', value: 'job-1', headers: { '__dlq.errors.group.id': 'dq', '__dlq.errors.topic': 'jobs', '__dlq.errors.partition': '0', '__dlq.errors.offset': '1', '__dlq.errors.delivery.count': '1', '__dlq.errors.reason': 'rejected' } },
-      { key: 'k2', value: 'job-2', headers: { '__dlq.errors.group.id': 'dq', '__dlq.errors.topic': 'jobs', '__dlq.errors.partition': '0', '__dlq.errors.offset': '2', '__dlq.errors.delivery.count': '2', '__dlq.errors.reason': 'delivery-count-limit' } },
+      { key: 'k1', value: 'job-1', headers: { '__dlq.errors.group': 'dq', '__dlq.errors.topic': 'jobs', '__dlq.errors.partition': '0', '__dlq.errors.offset': '1', '__dlq.errors.delivery.count': '1', '__dlq.errors.message': 'Offset rejected by client.' } },
+      { key: 'k2', value: 'job-2', headers: { '__dlq.errors.group': 'dq', '__dlq.errors.topic': 'jobs', '__dlq.errors.partition': '0', '__dlq.errors.offset': '2', '__dlq.errors.delivery.count': '2', '__dlq.errors.message': 'Offset delivery count exceeded the threshold.' } },
     ]);
     // Everything is done: the share partition's start moved past all four.
     c.close();

@@ -41,7 +41,7 @@ function writeInBackground(coord: GroupCoordinator, groupId: string, records: Ke
 
 export async function classicJoinToConsumerGroup(coord: GroupCoordinator, group: Group, cg: ConsumerGroupState, req: JoinRequest): Promise<JoinResult> {
   if (!supportsClassicProtocols(cg, req)) return joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-  const cfg = coord.consumerCfg();
+  const cfg = coord.consumerCfg(group.groupId);
   let member: ConsumerMember | undefined;
   let joined = false;
   const records: KeyedRecord[] = [];

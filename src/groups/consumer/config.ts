@@ -1,4 +1,8 @@
-/** The consumer group protocol's settings (group.consumer.*), read from the broker config on each use. */
+/**
+ * The consumer group protocol's settings (group.consumer.*), read from the broker config on each
+ * use; a group's GROUP configs consumer.session.timeout.ms and consumer.heartbeat.interval.ms win.
+ */
+import { groupConfigValue } from '../../config/group-configs.js';
 import type { ConfigView } from '../../config/view.js';
 import { assignorName } from './assignors.js';
 
@@ -38,11 +42,12 @@ function assignorList(v: unknown): string[] {
   return names.length > 0 ? [...new Set(names)] : ['uniform', 'range'];
 }
 
-export function consumerGroupConfigFrom(config: ConfigView): ConsumerGroupConfig {
+export function consumerGroupConfigFrom(config: ConfigView, group?: ReadonlyMap<string, string>): ConsumerGroupConfig {
+  const int = (key: string) => Number(groupConfigValue(group, key, config));
   return {
     // Kafka refuses to start with a value outside its bounds; we keep it inside them.
-    sessionTimeoutMs: clamp(config.int('group.consumer.session.timeout.ms'), config.int('group.consumer.min.session.timeout.ms'), config.int('group.consumer.max.session.timeout.ms')),
-    heartbeatIntervalMs: clamp(config.int('group.consumer.heartbeat.interval.ms'), config.int('group.consumer.min.heartbeat.interval.ms'), config.int('group.consumer.max.heartbeat.interval.ms')),
+    sessionTimeoutMs: clamp(int('consumer.session.timeout.ms'), config.int('group.consumer.min.session.timeout.ms'), config.int('group.consumer.max.session.timeout.ms')),
+    heartbeatIntervalMs: clamp(int('consumer.heartbeat.interval.ms'), config.int('group.consumer.min.heartbeat.interval.ms'), config.int('group.consumer.max.heartbeat.interval.ms')),
     maxSize: config.int('group.consumer.max.size'),
     assignors: assignorList(config.get('group.consumer.assignors')),
     maxSubscribedTopics: config.int('runnel.group.consumer.max.subscribed.topics'),

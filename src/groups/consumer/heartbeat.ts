@@ -95,7 +95,7 @@ function invalidRequest(req: ConsumerHeartbeatRequest, cfg: ConsumerGroupConfig)
 
 
 export async function consumerGroupHeartbeat(coord: GroupCoordinator, req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
-  const cfg = coord.consumerCfg();
+  const cfg = coord.consumerCfg(req.groupId);
   const invalid = invalidRequest(req, cfg);
   if (invalid) {
     coord.logger.debug({ group: req.groupId, member: req.memberId, epoch: req.memberEpoch, error: errorName(invalid.errorCode), message: invalid.errorMessage }, 'consumer group heartbeat refused');
@@ -355,7 +355,7 @@ function leave(coord: GroupCoordinator, req: ConsumerHeartbeatRequest, records: 
     member = holder;
   }
   if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-  const cfg = coord.consumerCfg();
+  const cfg = coord.consumerCfg(req.groupId);
   if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
     // The instance keeps its partitions until its session times out or it comes back.
     member.previousMemberEpoch = member.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? member.previousMemberEpoch : member.memberEpoch;

@@ -85,6 +85,6 @@ export function installConsumerGroup(coord: GroupCoordinator, group: Group, load
     if (target) cg.target.set(memberId, target);
   }
   group.consumer = cg;
-  const sessionMs = coord.consumerCfg().sessionTimeoutMs;
+  const sessionMs = coord.consumerCfg(group.groupId).sessionTimeoutMs;
   for (const m of cg.members.values()) scheduleSessionTimeout(coord, group.groupId, cg, m, m.classic?.sessionTimeoutMs ?? sessionMs);
 }
