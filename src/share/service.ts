@@ -21,6 +21,7 @@ import { PartitionDeliveryState } from './partition-state.js';
 import { ShareStateLog, type StoredShareState } from './state-log.js';
 import type { InternalTopicHost } from '../data/internal-topic.js';
 import { DeadLetterWriter } from './dead-letter.js';
+import type { ShareStateAccess } from './admin.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -398,6 +399,29 @@ export class ShareGroupService {
     w.sample('runnel_share_archived_records_total', this.archivedRecords);
     w.family('runnel_share_dead_lettered_records_total', 'counter', 'Archived share-group records copied to a dead-letter topic (KIP-1191).');
     w.sample('runnel_share_dead_lettered_records_total', this.deadLetters.written);
+  }
+
+  /** What share/admin.ts works on (the offsets APIs 90-92 and DeleteGroups). */
+  get admin(): ShareStateAccess {
+    return {
+      groups: this.groups,
+      partitions: this.partitions,
+      stored: this.stored,
+      stateLog: this.stateLog,
+      topics: this.topics,
+      logs: this.logs,
+      sharePartition: (g, t, id, p) => this.sharePartition(g, t, id, p),
+      emptyGroup: (groupId) => {
+        let group = this.groups.get(groupId);
+        if (!group && this.groups.size < this.settings.maxGroups) this.groups.set(groupId, (group = new ShareGroup(groupId)));
+        return group ?? null;
+      },
+      forgetGroup: (groupId) => this.groups.delete(groupId),
+    };
+  }
+
+  hasGroup(groupId: string): boolean {
+    return this.groups.has(groupId);
   }
 
   shutdown(): void {
