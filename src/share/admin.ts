@@ -25,7 +25,10 @@ export interface ShareStateAccess {
   sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number): SharePartition;
   /** An empty group, created if unknown (Kafka's AlterShareGroupOffsets creates one); null at the group limit. */
   emptyGroup(groupId: string): ShareGroup | null;
-  forgetGroup(groupId: string): void;
+  /** Adds (yes) or removes a partition of the group's initialised ones, written before it resolves. */
+  initialized(groupId: string, topic: string, topicId: Buffer, partition: number, yes: boolean): Promise<void>;
+  /** Forgets the group and writes its tombstones (group-records.ts). */
+  forgetGroup(groupId: string): Promise<void>;
 }
 
 export interface SharePartitionOffsets {
@@ -75,6 +78,7 @@ export function describedPartitions(s: ShareStateAccess, groupId: string): Map<s
   }
   const group = s.groups.get(groupId);
   if (group) {
+    for (const [hex, t] of group.initialized) for (const p of t.partitions) add(hex, p);
     for (const name of group.subscribedTopics()) {
       const t = s.topics.get(name);
       if (t && !t.internal) for (let p = 0; p < t.partitions; p++) add(t.id.toString('hex'), p);
@@ -108,6 +112,7 @@ export async function alterStartOffset(s: ShareStateAccess, groupId: string, top
   sp.state = new PartitionDeliveryState(startOffset, startOffset);
   try {
     await sp.persist(sp);
+    await s.initialized(groupId, topic, topicId, partition, true);
   } catch {
     return ErrorCode.KAFKA_STORAGE_ERROR;
   }
@@ -120,6 +125,7 @@ export async function deleteTopicState(s: ShareStateAccess, groupId: string, top
   const partitions = [...stateKeysOf(s, groupId)].filter((k) => k.startsWith(`${hex}:`)).map((k) => Number(k.slice(hex.length + 1)));
   if (partitions.length === 0) return false;
   for (const p of partitions) await removeState(s, groupId, hex, p);
+  for (const p of partitions) await s.initialized(groupId, '', topicId, p, false);
   return true;
 }
 
@@ -133,10 +139,10 @@ export async function deleteShareGroup(s: ShareStateAccess, groupId: string): Pr
       const [hex, p] = k.split(':') as [string, string];
       await removeState(s, groupId, hex, Number(p));
     }
+    await s.forgetGroup(groupId);
   } catch {
     return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
-  s.forgetGroup(groupId);
   return ErrorCode.NONE;
 }
 

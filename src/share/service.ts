@@ -22,6 +22,7 @@ import { ShareStateLog, type StoredShareState } from './state-log.js';
 import type { InternalTopicHost } from '../data/internal-topic.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import type { ShareStateAccess } from './admin.js';
+import { ShareGroupRecords } from './group-records.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -77,6 +78,7 @@ export class ShareGroupService {
   /** State read from __share_group_state at startup, taken by each share partition on first use. */
   private stored = new Map<string, StoredShareState>();
   private readonly stateLog: ShareStateLog | null;
+  private readonly groupRecords: ShareGroupRecords | null;
   readonly deadLetters: DeadLetterWriter;
 
   constructor(
@@ -88,13 +90,20 @@ export class ShareGroupService {
     stateHost: { topics: TopicsPort & InternalTopicHost; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
   ) {
     this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
+    this.groupRecords = stateHost ? new ShareGroupRecords(config, stateHost.topics, stateHost.partitions) : null;
     this.deadLetters = new DeadLetterWriter(config, topics, logs, log);
   }
 
   /** Reads the persisted share-partition states (before the broker serves requests). */
   async start(): Promise<void> {
     if (this.stateLog) this.stored = await this.stateLog.load();
-    this.log.info({ sharePartitions: this.stored.size }, 'share group state loaded');
+    for (const [groupId, g] of (await this.groupRecords?.load()) ?? []) {
+      const group = new ShareGroup(groupId);
+      group.groupEpoch = group.assignmentEpoch = g.epoch;
+      for (const [hex, t] of g.initialized) group.initialized.set(hex, t);
+      this.groups.set(groupId, group);
+    }
+    this.log.info({ shareGroups: this.groups.size, sharePartitions: this.stored.size }, 'share group state loaded');
   }
 
   get settings(): ShareGroupConfig {
@@ -156,6 +165,7 @@ export class ShareGroupService {
     if (changed) {
       group.groupEpoch++;
       group.assign(topics);
+      this.persistGroup(group);
     }
     this.touch(group, m, cfg.sessionTimeoutMs);
     let assignment: ShareHeartbeatResult['assignment'] = null;
@@ -201,6 +211,7 @@ export class ShareGroupService {
     group.members.delete(m.memberId);
     group.groupEpoch++;
     group.assign(this.subscribedTopicInfo(group));
+    this.persistGroup(group);
     this.sessions.delete(`${group.groupId}\u0000${m.memberId}`);
     this.releaseMemberLocks(group.groupId, m.memberId);
   }
@@ -345,6 +356,7 @@ export class ShareGroupService {
           continue;
         }
         const sp = this.sharePartition(s.groupId, topic.name, topicId, partition);
+        if (sp.state === null) this.markInitialized(s.groupId, topic.name, topicId, partition);
         sp.init(log, cfg.autoOffsetReset);
         const readableEnd = readCommitted ? lastStable(log) : log.highWatermark;
         try {
@@ -416,8 +428,51 @@ export class ShareGroupService {
         if (!group && this.groups.size < this.settings.maxGroups) this.groups.set(groupId, (group = new ShareGroup(groupId)));
         return group ?? null;
       },
-      forgetGroup: (groupId) => this.groups.delete(groupId),
+      initialized: (groupId, topic, topicId, partition, yes) => {
+        const group = this.groups.get(groupId);
+        if (!group) return Promise.resolve();
+        const hex = topicId.toString('hex');
+        if (yes) {
+          let t = group.initialized.get(hex);
+          if (!t) group.initialized.set(hex, (t = { name: topic, partitions: new Set() }));
+          t.partitions.add(partition);
+        } else {
+          group.initialized.get(hex)?.partitions.delete(partition);
+          if (group.initialized.get(hex)?.partitions.size === 0) group.initialized.delete(hex);
+        }
+        return this.persistGroup(group);
+      },
+      forgetGroup: async (groupId) => {
+        const group = this.groups.get(groupId);
+        this.groups.delete(groupId);
+        await group?.persistChain;
+        await this.groupRecords?.remove(groupId);
+      },
     };
+  }
+
+  /**
+   * Writes the group's epoch and initialised partitions to __consumer_offsets (group-records.ts),
+   * in order; not awaited by heartbeats: a lost write only makes a restart forget a newer epoch.
+   */
+  private persistGroup(group: ShareGroup): Promise<void> {
+    const records = this.groupRecords;
+    if (!records) return Promise.resolve();
+    const p = group.persistChain.then(() => records.write(group.groupId, { epoch: group.groupEpoch, initialized: group.initialized }));
+    group.persistChain = p.catch((err: unknown) => this.log.error({ err, groupId: group.groupId }, 'share group record write failed'));
+    return p;
+  }
+
+  /** A share partition of the group got state: the group's initialised partitions say so. */
+  private markInitialized(groupId: string, topic: string, topicId: Buffer, partition: number): void {
+    const group = this.groups.get(groupId);
+    if (!group) return;
+    const hex = topicId.toString('hex');
+    let t = group.initialized.get(hex);
+    if (!t) group.initialized.set(hex, (t = { name: topic, partitions: new Set() }));
+    if (t.partitions.has(partition)) return;
+    t.partitions.add(partition);
+    void this.persistGroup(group).catch(() => {});
   }
 
   hasGroup(groupId: string): boolean {
