@@ -29,6 +29,9 @@ export default defineApi({
           lag: ['int64', '1+', { default: -1 }],
           errorCode: ['int16', '0+'],
           errorMessage: ['string', '0+', { nullable: '0+', default: null }],
+          // Runnel's extension for `runnel group describe`: tagged fields Kafka's clients skip.
+          inFlightRecords: ['int32', '0+', { default: -1, tag: 10000, tagged: '0+', about: 'Runnel: records between the start and end offsets not yet acknowledged or archived; -1 unknown.' }],
+          acquiredRecords: ['int32', '0+', { default: -1, tag: 10001, tagged: '0+', about: 'Runnel: records acquired (locked to a consumer) now; -1 unknown.' }],
         }],
       }],
       errorCode: ['int16', '0+'],

@@ -198,6 +198,10 @@ export interface DescribeShareGroupOffsetsResponsePartition {
   lag: number;
   errorCode: number;
   errorMessage: string | null;
+  /** Runnel: records between the start and end offsets not yet acknowledged or archived; -1 unknown. */
+  inFlightRecords: number;
+  /** Runnel: records acquired (locked to a consumer) now; -1 unknown. */
+  acquiredRecords: number;
 }
 
 export function newDescribeShareGroupOffsetsResponsePartition(p: Partial<DescribeShareGroupOffsetsResponsePartition> = {}): DescribeShareGroupOffsetsResponsePartition {
@@ -208,6 +212,8 @@ export function newDescribeShareGroupOffsetsResponsePartition(p: Partial<Describ
     lag: p.lag === undefined ? -1 : p.lag,
     errorCode: p.errorCode === undefined ? 0 : p.errorCode,
     errorMessage: p.errorMessage === undefined ? null : p.errorMessage,
+    inFlightRecords: p.inFlightRecords === undefined ? -1 : p.inFlightRecords,
+    acquiredRecords: p.acquiredRecords === undefined ? -1 : p.acquiredRecords,
   };
 }
 
@@ -218,6 +224,8 @@ export function decodeDescribeShareGroupOffsetsResponsePartition(r: Reader, v: n
   let lag: number = -1;
   let errorCode: number = 0;
   let errorMessage: string | null = null;
+  let inFlightRecords: number = -1;
+  let acquiredRecords: number = -1;
   partitionIndex = r.int32();
   startOffset = r.int64();
   leaderEpoch = r.int32();
@@ -231,11 +239,24 @@ export function decodeDescribeShareGroupOffsetsResponsePartition(r: Reader, v: n
     for (let $i = 0; $i < $count && r.error === null; $i++) {
       const $tag = r.uvarint();
       const $end = r.tagEnd(r.uvarint());
-      void $tag;
+      switch ($tag) {
+        case 10000:
+          if (true) {
+            inFlightRecords = r.int32();
+          }
+          break;
+        case 10001:
+          if (true) {
+            acquiredRecords = r.int32();
+          }
+          break;
+        default:
+          break;
+      }
       r.seek($end);
     }
   }
-  return { partitionIndex, startOffset, leaderEpoch, lag, errorCode, errorMessage };
+  return { partitionIndex, startOffset, leaderEpoch, lag, errorCode, errorMessage, inFlightRecords, acquiredRecords };
 }
 
 export function encodeDescribeShareGroupOffsetsResponsePartition(w: Writer, v: number, flex: boolean, m: DescribeShareGroupOffsetsResponsePartition): void {
@@ -247,7 +268,32 @@ export function encodeDescribeShareGroupOffsetsResponsePartition(w: Writer, v: n
   }
   w.int16(m.errorCode);
   if (flex) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
-  if (flex) w.uvarint(0);
+  if (flex) {
+    let $count = 0;
+    const has_inFlightRecords = (true) && !(m.inFlightRecords === -1);
+    const has_acquiredRecords = (true) && !(m.acquiredRecords === -1);
+    if (has_inFlightRecords) $count++;
+    if (has_acquiredRecords) $count++;
+    w.uvarint($count);
+    if (has_inFlightRecords) {
+      w.uvarint(10000);
+      {
+        let $s = 0;
+        $s += 4;
+        w.uvarint($s);
+      }
+      w.int32(m.inFlightRecords);
+    }
+    if (has_acquiredRecords) {
+      w.uvarint(10001);
+      {
+        let $s = 0;
+        $s += 4;
+        w.uvarint($s);
+      }
+      w.int32(m.acquiredRecords);
+    }
+  }
 }
 
 export function sizeDescribeShareGroupOffsetsResponsePartition(v: number, flex: boolean, m: DescribeShareGroupOffsetsResponsePartition): number {
@@ -260,7 +306,22 @@ export function sizeDescribeShareGroupOffsetsResponsePartition(v: number, flex: 
   }
   $size += 2;
   $size += (flex ? compactStringSize(m.errorMessage) : nullableStringSize(m.errorMessage));
-  if (flex) $size += 1;
+  if (flex) {
+    let $count = 0;
+    if ((true) && !(m.inFlightRecords === -1)) {
+      let $s = 0;
+      $s += 4;
+      $size += uvarintSize(10000) + uvarintSize($s) + $s;
+      $count++;
+    }
+    if ((true) && !(m.acquiredRecords === -1)) {
+      let $s = 0;
+      $s += 4;
+      $size += uvarintSize(10001) + uvarintSize($s) + $s;
+      $count++;
+    }
+    $size += uvarintSize($count);
+  }
   return $size;
 }
 

@@ -4,7 +4,8 @@
  * as Kafka 4.4 computes it. As Kafka: an unknown group is no error (requested partitions answer
  * start offset and lag -1, "all topics" answers none); a partition without share state answers -1.
  * Kafka 4.4 leaves a request naming an unknown topic or partition unanswered; Runnel answers it
- * UNKNOWN_TOPIC_OR_PARTITION for that partition.
+ * UNKNOWN_TOPIC_OR_PARTITION for that partition. Two tagged fields Kafka's clients skip carry
+ * Runnel's in-flight and acquired record counts (for `runnel group describe`).
  *
  * Authorization (Kafka's KafkaApis): DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED for it),
  * DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED for its partitions; left out of "all topics").
@@ -34,7 +35,6 @@ function describeGroup(ctx: RequestContext, g: DescribeShareGroupOffsetsRequestG
   if (!shareGroupsEnabled(ctx)) return newDescribeShareGroupOffsetsResponseGroup({ groupId, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: SHARE_GROUPS_DISABLED });
   if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) return newDescribeShareGroupOffsetsResponseGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
   const admin = ctx.shareGroups.admin;
-  const known = ctx.shareGroups.hasGroup(groupId);
   const wanted: Array<{ name: string; partitions: number[] }> = [];
   if (g.topics === null) {
     for (const { topicId, partitions } of describedPartitions(admin, groupId).values()) {
@@ -54,8 +54,8 @@ function describeGroup(ctx: RequestContext, g: DescribeShareGroupOffsetsRequestG
         const base = { partitionIndex, startOffset: -1, leaderEpoch: LEADER_EPOCH, lag: -1 };
         if (!allowed) return newDescribeShareGroupOffsetsResponsePartition({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
         if (!t || partitionIndex < 0 || partitionIndex >= t.partitions) return newDescribeShareGroupOffsetsResponsePartition({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: UNKNOWN_PARTITION });
-        const o = known || g.topics !== null ? partitionOffsets(admin, groupId, t.id, partitionIndex) : { startOffset: -1, lag: -1 };
-        return newDescribeShareGroupOffsetsResponsePartition({ ...base, startOffset: o.startOffset, lag: o.lag });
+        const o = partitionOffsets(admin, groupId, t.id, partitionIndex);
+        return newDescribeShareGroupOffsetsResponsePartition({ ...base, startOffset: o.startOffset, lag: o.lag, inFlightRecords: o.inFlight, acquiredRecords: o.acquired });
       }),
     });
   });

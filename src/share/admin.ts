@@ -36,6 +36,10 @@ export interface SharePartitionOffsets {
   startOffset: number;
   /** High watermark - start offset - records already acknowledged or archived beyond it; -1: unknown. */
   lag: number;
+  /** Records between the start and end offsets not yet acknowledged or archived (available or acquired); -1: unknown. */
+  inFlight: number;
+  /** Records locked to a consumer now; -1: unknown. */
+  acquired: number;
 }
 
 const keyOf = (groupId: string, topicIdHex: string, partition: number) => `${groupId}\u0000${topicIdHex}:${partition}`;
@@ -46,19 +50,28 @@ export function partitionOffsets(s: ShareStateAccess, groupId: string, topicId: 
   const st = s.partitions.get(key)?.state;
   let start: number;
   let completed = 0;
+  let inFlight = 0;
+  let acquired = 0;
   if (st) {
     start = st.startOffset;
     const c = st.counts();
     completed = c.acknowledged + c.archived;
+    inFlight = c.available + c.acquired;
+    acquired = c.acquired;
   } else {
     const saved = s.stored.get(key);
-    if (!saved) return { startOffset: -1, lag: -1 };
+    if (!saved) return { startOffset: -1, lag: -1, inFlight: -1, acquired: -1 };
     start = saved.startOffset;
-    for (const b of saved.batches) if (b.deliveryState !== 0 && b.lastOffset >= start) completed += b.lastOffset - Math.max(b.firstOffset, start) + 1;
+    for (const b of saved.batches) {
+      if (b.lastOffset < start) continue;
+      const n = b.lastOffset - Math.max(b.firstOffset, start) + 1;
+      if (b.deliveryState !== 0) completed += n;
+      else inFlight += n;
+    }
   }
   const topic = s.topics.byId(topicId);
   const log = topic ? s.logs.get(topic.name, partition) : undefined;
-  return { startOffset: start, lag: log ? log.highWatermark - start - completed : -1 };
+  return { startOffset: start, lag: log ? log.highWatermark - start - completed : -1, inFlight, acquired };
 }
 
 /**
