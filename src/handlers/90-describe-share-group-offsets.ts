@@ -24,7 +24,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { EMPTY_UUID, UNKNOWN_PARTITION } from './share-common.js';
 import { describedPartitions, partitionOffsets } from '../share/admin.js';
 import { defineHandler, type RequestContext } from './types.js';
-import { AclOperation, canGroup, canTopic } from './authz.js';
+import { AclOperation, authorizationMessage, canGroup, canTopic } from './authz.js';
 import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
 
 /** Kafka answers the leader epoch its share coordinator keeps, 0 on a single broker. */
@@ -49,10 +49,10 @@ function describeGroup(ctx: RequestContext, g: DescribeShareGroupOffsetsRequestG
     const allowed = canTopic(ctx, AclOperation.DESCRIBE, name);
     return newDescribeShareGroupOffsetsResponseTopic({
       topicName: name,
-      topicId: t?.id ?? EMPTY_UUID,
+      topicId: (allowed ? t?.id : undefined) ?? EMPTY_UUID,
       partitions: partitions.map((partitionIndex) => {
         const base = { partitionIndex, startOffset: -1, leaderEpoch: LEADER_EPOCH, lag: -1 };
-        if (!allowed) return newDescribeShareGroupOffsetsResponsePartition({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        if (!allowed) return newDescribeShareGroupOffsetsResponsePartition({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) });
         if (!t || partitionIndex < 0 || partitionIndex >= t.partitions) return newDescribeShareGroupOffsetsResponsePartition({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: UNKNOWN_PARTITION });
         const o = partitionOffsets(admin, groupId, t.id, partitionIndex);
         return newDescribeShareGroupOffsetsResponsePartition({ ...base, startOffset: o.startOffset, lag: o.lag, inFlightRecords: o.inFlight, acquiredRecords: o.acquired });

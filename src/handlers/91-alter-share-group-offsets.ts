@@ -20,7 +20,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { alterStartOffset, emptyGroupRefusal } from '../share/admin.js';
 import { defineHandler } from './types.js';
-import { AclOperation, canGroup, canTopic } from './authz.js';
+import { AclOperation, authorizationMessage, canGroup, canTopic } from './authz.js';
 import { EMPTY_UUID, NON_EMPTY_SHARE_GROUP, SHARE_GROUPS_DISABLED, UNKNOWN_PARTITION, shareGroupsEnabled } from './share-common.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newAlterShareGroupOffsetsResponse({ throttleTimeMs: 0, errorCode, errorMessage });
@@ -32,7 +32,7 @@ export default defineHandler<AlterShareGroupOffsetsRequest, AlterShareGroupOffse
   async handle(ctx, req) {
     if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
     if (req.groupId === '') return failure(ErrorCode.INVALID_GROUP_ID, 'The group id is empty.');
-    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     if (emptyGroupRefusal(ctx.shareGroups.admin, req.groupId) !== ErrorCode.NONE) return failure(ErrorCode.NON_EMPTY_GROUP, NON_EMPTY_SHARE_GROUP(req.groupId));
     const unknown: AlterShareGroupOffsetsResponseTopic[] = [];
     const known: AlterShareGroupOffsetsResponseTopic[] = [];
@@ -45,10 +45,10 @@ export default defineHandler<AlterShareGroupOffsetsRequest, AlterShareGroupOffse
         if (!allowed) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         else if (!t || t.internal || p.partitionIndex < 0 || p.partitionIndex >= t.partitions) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else errorCode = await alterStartOffset(ctx.shareGroups.admin, req.groupId, t.name, t.id, p.partitionIndex, Number(p.startOffset));
-        const errorMessage = errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? UNKNOWN_PARTITION : null;
+        const errorMessage = errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? UNKNOWN_PARTITION : errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED ? authorizationMessage(errorCode) : null;
         partitions.push(newAlterShareGroupOffsetsResponsePartition({ partitionIndex: p.partitionIndex, errorCode, errorMessage }));
       }
-      (t && allowed ? known : unknown).push(newAlterShareGroupOffsetsResponseTopic({ topicName: rt.topicName, topicId: t?.id ?? EMPTY_UUID, partitions }));
+      (t && allowed ? known : unknown).push(newAlterShareGroupOffsetsResponseTopic({ topicName: rt.topicName, topicId: (allowed ? t?.id : undefined) ?? EMPTY_UUID, partitions }));
     }
     return newAlterShareGroupOffsetsResponse({ throttleTimeMs: 0, responses: [...unknown, ...known] });
   },

@@ -17,7 +17,7 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { deleteTopicState, describedPartitions, emptyGroupRefusal } from '../share/admin.js';
 import { defineHandler } from './types.js';
-import { AclOperation, canGroup, canTopic } from './authz.js';
+import { AclOperation, authorizationMessage, canGroup, canTopic } from './authz.js';
 import { EMPTY_UUID, NON_EMPTY_SHARE_GROUP, SHARE_GROUPS_DISABLED, UNKNOWN_PARTITION, shareGroupsEnabled } from './share-common.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newDeleteShareGroupOffsetsResponse({ throttleTimeMs: 0, errorCode, errorMessage });
@@ -29,7 +29,7 @@ export default defineHandler<DeleteShareGroupOffsetsRequest, DeleteShareGroupOff
   async handle(ctx, req) {
     if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
     if (req.groupId === '') return failure(ErrorCode.INVALID_GROUP_ID, 'The group id is empty.');
-    if (!canGroup(ctx, AclOperation.DELETE, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    if (!canGroup(ctx, AclOperation.DELETE, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     const admin = ctx.shareGroups.admin;
     if (!ctx.shareGroups.hasGroup(req.groupId) && describedPartitions(admin, req.groupId).size === 0) return failure(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
     if (emptyGroupRefusal(admin, req.groupId) !== ErrorCode.NONE) return failure(ErrorCode.NON_EMPTY_GROUP, NON_EMPTY_SHARE_GROUP(req.groupId));
@@ -37,7 +37,7 @@ export default defineHandler<DeleteShareGroupOffsetsRequest, DeleteShareGroupOff
     for (const { topicName } of req.topics) {
       const t = ctx.topics.get(topicName);
       const answer = (errorCode: number, errorMessage: string | null = null) => newDeleteShareGroupOffsetsResponseTopic({ topicName, topicId: t?.id ?? EMPTY_UUID, errorCode, errorMessage });
-      if (!canTopic(ctx, AclOperation.READ, topicName)) responses.push(answer(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      if (!canTopic(ctx, AclOperation.READ, topicName)) responses.push(newDeleteShareGroupOffsetsResponseTopic({ topicName, topicId: EMPTY_UUID, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) }));
       else if (!t) responses.push(answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_PARTITION));
       else {
         try {
