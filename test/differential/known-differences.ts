@@ -89,6 +89,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
+    id: 'share-group-epoch',
+    what: 'A share group\'s epoch counts membership, subscription and topic changes only; Kafka 4.4 also bumps it while it initialises the share partitions of a new subscription (3 where Runnel says 1 after one member joined and fetched).',
+    why: 'Runnel initialises a share partition on its first fetch, without a group epoch change.',
+    where: [{ scenario: 'share-admin', path: 'groupRecords/metadata/epoch', when: (r, k) => typeof r === 'number' && typeof k === 'number' && r <= k }],
+  },
+  {
     id: 'share-groups-partial',
     what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/DeleteShareGroupOffsets; not the inter-broker share-state APIs (83-87); FindCoordinator v6 answers a share-partition key with INVALID_REQUEST (no separate share coordinator: the broker keeps __share_group_state itself).',
     why: 'The inter-broker share-state APIs are not built yet: one broker keeps its share state itself (docs/share-groups.md).',

@@ -3,6 +3,8 @@
  * DescribeShareGroupOffsets (90), AlterShareGroupOffsets (91), DeleteShareGroupOffsets (92), and
  * what DescribeGroups and DeleteGroups answer for a share group id, through one group's life:
  * unknown, with a member holding acquired records, empty, offsets altered and deleted, deleted.
+ * The group's ShareGroupMetadata / ShareGroupStatePartitionMetadata records in
+ * __consumer_offsets are read back from both and decoded with Runnel's codecs.
  * Topic ids differ between the brokers and are not compared.
  */
 import { describe, it } from 'vitest';
@@ -10,7 +12,11 @@ import { buildBatchSync } from '../../protocol/records/builder.js';
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { err, expectSame, msg, raw, usePair, uniq } from './harness.js';
-import { createTopicsReady } from './requests.js';
+import { createTopicsReady, fetch as fetchRecords } from './requests.js';
+import { batch as header } from '../../protocol/records/batch.js';
+import { readRecords } from '../../protocol/records/records.js';
+import { readShareGroupMetadataValue, readShareGroupStatePartitionMetadataValue } from '../../protocol/generated/data/index.js';
+import { Reader } from '../../protocol/primitives.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,6 +48,42 @@ async function describeGroups(c: RawClient, groupId: string): Promise<unknown> {
 async function deleteGroups(c: RawClient, groupId: string): Promise<unknown> {
   const r = await c.request(42, 2, { groupsNames: [groupId] });
   return r.results.map((x: any) => err(x.errorCode));
+}
+
+/**
+ * The group's latest ShareGroupMetadata (type 11) and ShareGroupStatePartitionMetadata (type 15)
+ * records in __consumer_offsets (one partition on both sides), read with Runnel's codecs: Kafka's
+ * records must decode, and Runnel's must say the same.
+ */
+async function groupRecords(c: RawClient, groupId: string): Promise<unknown> {
+  const out: Record<string, unknown> = { metadata: null, statePartitions: null };
+  let offset = 0;
+  for (let i = 0; i < 50; i++) {
+    const f = await fetchRecords(c, [{ topic: '__consumer_offsets', partition: 0, offset }]);
+    const bytes: Buffer = f.responses[0]?.partitions[0]?.records ?? Buffer.alloc(0);
+    let at = 0;
+    for (; at + 61 <= bytes.length; ) {
+      const size = header.totalSize(bytes, at);
+      if (at + size > bytes.length) break;
+      const b = bytes.subarray(at, at + size);
+      const recs = await readRecords(b, { allowOffsetGaps: true });
+      for (const r of recs.value ?? []) {
+        if (!r.key) continue;
+        const k = new Reader(r.key);
+        const type = k.int16();
+        if ((type !== 11 && type !== 15) || k.string() !== groupId) continue;
+        if (type === 11) out.metadata = r.value === null ? 'tombstone' : { epoch: readShareGroupMetadataValue(r.value)?.message.epoch ?? 'undecodable' };
+        else {
+          const v = r.value === null ? null : readShareGroupStatePartitionMetadataValue(r.value);
+          out.statePartitions = r.value === null ? 'tombstone' : v === null ? 'undecodable' : { initialized: v.message.initializedTopics.map((t) => [t.topicName, [...t.partitions].sort()]), initializing: v.message.initializingTopics.length, deleting: v.message.deletingTopics.length };
+        }
+      }
+      offset = header.lastOffset(b) + 1;
+      at += size;
+    }
+    if (at === 0) break;
+  }
+  return out;
 }
 
 describe.skipIf(!apacheKafkaAvailable())('differential: share group offsets and group admin (KIP-932)', () => {
@@ -108,6 +150,7 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share group offsets and 
           await sleep(200);
         }
         steps.withMember = await offsets(c, group, null);
+        steps.groupRecords = await groupRecords(c, group);
         steps.withMemberSome = await offsets(c, group, [{ topicName: topic, partitions: [1] }, { topicName: other, partitions: [0] }]);
         steps.alterNonEmpty = await alter(c, group, [{ topicName: topic, partitions: [{ partitionIndex: 0, startOffset: 1 }] }]);
         steps.deleteNonEmpty = await deleteOffsets(c, group, [topic]);
@@ -127,6 +170,7 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share group offsets and 
         steps.deleteGroups = await deleteGroups(c, group);
         steps.afterDeleteGroups = await describeGroups(c, group);
         steps.afterDeleteGroupsOffsets = await offsets(c, group, null);
+        steps.groupRecordsDeleted = await groupRecords(c, group);
       } finally {
         c.close();
       }
