@@ -108,6 +108,7 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share group offsets and 
           if (fc.coordinators.every((x: any) => x.errorCode === 0)) break;
           await sleep(200);
         }
+        steps.unknownDeleteOffsets = await deleteOffsets(c, group, [topic]);
         steps.unknownAll = await offsets(c, group, null);
         steps.unknownSome = await offsets(c, group, [{ topicName: topic, partitions: [0] }]);
         steps.unknownAlter = await alter(c, group, [{ topicName: topic, partitions: [{ partitionIndex: 0, startOffset: 0 }] }]);
