@@ -61,6 +61,12 @@ describe('share-group offsets administration', () => {
     expect(acquired(await fetch('m1'))).toEqual([{ firstOffset: 0, lastOffset: 9, deliveryCount: 1 }]);
     await fetch('m1', [{ firstOffset: 0, lastOffset: 3, acknowledgeTypes: [1] }]);
     expect(await describeAll()).toEqual([['jobs', 0, 4, 6], ['jobs', 1, -1, -1]]);
+    // Named partitions: an unknown partition or topic is UNKNOWN_TOPIC_OR_PARTITION (Kafka 4.4 leaves such a request unanswered).
+    const named = await c.request(90, 1, { groups: [{ groupId: G, topics: [{ topicName: 'jobs', partitions: [0, 7] }, { topicName: 'nosuch', partitions: [0] }] }] });
+    expect(named.groups[0].topics.map((t: any) => [t.topicName, t.partitions.map((p: any) => [p.partitionIndex, Number(p.startOffset), p.errorCode])])).toEqual([
+      ['jobs', [[0, 4, 0], [7, -1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+      ['nosuch', [[0, -1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+    ]);
 
     // With a member: no reset, no offset deletion, no group deletion. DescribeGroups: not classic.
     const alter = (startOffset: number) => c.request(91, 0, { groupId: G, topics: [{ topicName: 'jobs', partitions: [{ partitionIndex: 0, startOffset }] }] });
