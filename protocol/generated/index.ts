@@ -55,6 +55,9 @@ import * as m76 from './76-share-group-heartbeat.js';
 import * as m77 from './77-share-group-describe.js';
 import * as m78 from './78-share-fetch.js';
 import * as m79 from './79-share-acknowledge.js';
+import * as m90 from './90-describe-share-group-offsets.js';
+import * as m91 from './91-alter-share-group-offsets.js';
+import * as m92 from './92-delete-share-group-offsets.js';
 
 export * from './00-produce.js';
 export * from './01-fetch.js';
@@ -111,6 +114,9 @@ export * from './76-share-group-heartbeat.js';
 export * from './77-share-group-describe.js';
 export * from './78-share-fetch.js';
 export * from './79-share-acknowledge.js';
+export * from './90-describe-share-group-offsets.js';
+export * from './91-alter-share-group-offsets.js';
+export * from './92-delete-share-group-offsets.js';
 
 /** Every declared API by key: versions and the codecs for both directions. */
 export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCodec>([
@@ -169,4 +175,7 @@ export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCode
   [77, { ...m77.ShareGroupDescribeApi, decodeRequest: m77.decodeShareGroupDescribeRequest, encodeRequest: m77.encodeShareGroupDescribeRequest as ApiCodec['encodeRequest'], sizeRequest: m77.sizeShareGroupDescribeRequest as ApiCodec['sizeRequest'], newRequest: m77.newShareGroupDescribeRequest, decodeResponse: m77.decodeShareGroupDescribeResponse, encodeResponse: m77.encodeShareGroupDescribeResponse as ApiCodec['encodeResponse'], sizeResponse: m77.sizeShareGroupDescribeResponse as ApiCodec['sizeResponse'], newResponse: m77.newShareGroupDescribeResponse }],
   [78, { ...m78.ShareFetchApi, decodeRequest: m78.decodeShareFetchRequest, encodeRequest: m78.encodeShareFetchRequest as ApiCodec['encodeRequest'], sizeRequest: m78.sizeShareFetchRequest as ApiCodec['sizeRequest'], newRequest: m78.newShareFetchRequest, decodeResponse: m78.decodeShareFetchResponse, encodeResponse: m78.encodeShareFetchResponse as ApiCodec['encodeResponse'], sizeResponse: m78.sizeShareFetchResponse as ApiCodec['sizeResponse'], newResponse: m78.newShareFetchResponse }],
   [79, { ...m79.ShareAcknowledgeApi, decodeRequest: m79.decodeShareAcknowledgeRequest, encodeRequest: m79.encodeShareAcknowledgeRequest as ApiCodec['encodeRequest'], sizeRequest: m79.sizeShareAcknowledgeRequest as ApiCodec['sizeRequest'], newRequest: m79.newShareAcknowledgeRequest, decodeResponse: m79.decodeShareAcknowledgeResponse, encodeResponse: m79.encodeShareAcknowledgeResponse as ApiCodec['encodeResponse'], sizeResponse: m79.sizeShareAcknowledgeResponse as ApiCodec['sizeResponse'], newResponse: m79.newShareAcknowledgeResponse }],
+  [90, { ...m90.DescribeShareGroupOffsetsApi, decodeRequest: m90.decodeDescribeShareGroupOffsetsRequest, encodeRequest: m90.encodeDescribeShareGroupOffsetsRequest as ApiCodec['encodeRequest'], sizeRequest: m90.sizeDescribeShareGroupOffsetsRequest as ApiCodec['sizeRequest'], newRequest: m90.newDescribeShareGroupOffsetsRequest, decodeResponse: m90.decodeDescribeShareGroupOffsetsResponse, encodeResponse: m90.encodeDescribeShareGroupOffsetsResponse as ApiCodec['encodeResponse'], sizeResponse: m90.sizeDescribeShareGroupOffsetsResponse as ApiCodec['sizeResponse'], newResponse: m90.newDescribeShareGroupOffsetsResponse }],
+  [91, { ...m91.AlterShareGroupOffsetsApi, decodeRequest: m91.decodeAlterShareGroupOffsetsRequest, encodeRequest: m91.encodeAlterShareGroupOffsetsRequest as ApiCodec['encodeRequest'], sizeRequest: m91.sizeAlterShareGroupOffsetsRequest as ApiCodec['sizeRequest'], newRequest: m91.newAlterShareGroupOffsetsRequest, decodeResponse: m91.decodeAlterShareGroupOffsetsResponse, encodeResponse: m91.encodeAlterShareGroupOffsetsResponse as ApiCodec['encodeResponse'], sizeResponse: m91.sizeAlterShareGroupOffsetsResponse as ApiCodec['sizeResponse'], newResponse: m91.newAlterShareGroupOffsetsResponse }],
+  [92, { ...m92.DeleteShareGroupOffsetsApi, decodeRequest: m92.decodeDeleteShareGroupOffsetsRequest, encodeRequest: m92.encodeDeleteShareGroupOffsetsRequest as ApiCodec['encodeRequest'], sizeRequest: m92.sizeDeleteShareGroupOffsetsRequest as ApiCodec['sizeRequest'], newRequest: m92.newDeleteShareGroupOffsetsRequest, decodeResponse: m92.decodeDeleteShareGroupOffsetsResponse, encodeResponse: m92.encodeDeleteShareGroupOffsetsResponse as ApiCodec['encodeResponse'], sizeResponse: m92.sizeDeleteShareGroupOffsetsResponse as ApiCodec['sizeResponse'], newResponse: m92.newDeleteShareGroupOffsetsResponse }],
 ]);

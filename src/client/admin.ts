@@ -13,6 +13,8 @@ import type {
   DeleteTopicsResponse,
   DescribeConfigsResponse,
   DescribeGroupsResponse,
+  DescribeShareGroupOffsetsResponse,
+  ShareGroupDescribeResponse,
   IncrementalAlterConfigsResponse,
   ListGroupsResponse,
   ListOffsetsResponse,
@@ -92,6 +94,29 @@ export interface GroupListing {
   groupId: string;
   protocolType: string;
   state: string;
+}
+
+/** A share group (KIP-932) as ShareGroupDescribe answers it. */
+export interface ShareGroupDescription {
+  groupId: string;
+  errorCode: number;
+  state: string;
+  groupEpoch: number;
+  assignorName: string;
+  members: Array<{ memberId: string; clientId: string; clientHost: string; assignment: Array<{ topic: string; partitions: number[] }> }>;
+}
+
+/** One share partition of a share group (DescribeShareGroupOffsets; counts are Runnel's, -1 from other brokers). */
+export interface SharePartitionOffset {
+  topic: string;
+  partition: number;
+  /** -1: no share state yet. */
+  startOffset: number;
+  /** -1: unknown. */
+  lag: number;
+  inFlight: number;
+  acquired: number;
+  errorCode: number;
 }
 
 export interface GroupMemberDescription {
@@ -322,6 +347,29 @@ export class Admin {
       out.push({ name: r.groupId, errorCode: r.errorCode, errorMessage: null });
     }
     return out;
+  }
+
+  async describeShareGroup(groupId: string): Promise<ShareGroupDescription> {
+    const res = await this.withCoordinator(groupId, (conn) => conn.send<ShareGroupDescribeResponse>(ApiKey.ShareGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false }), (r) => r.groups[0]?.errorCode ?? 0);
+    const g = res.groups[0]!;
+    return {
+      groupId: g.groupId,
+      errorCode: g.errorCode,
+      state: g.groupState,
+      groupEpoch: g.groupEpoch,
+      assignorName: g.assignorName,
+      members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment: m.assignment.topicPartitions.map((t) => ({ topic: t.topicName, partitions: t.partitions })) })),
+    };
+  }
+
+  /** Every share partition a share group has state for or is subscribed to. */
+  async shareGroupOffsets(groupId: string): Promise<SharePartitionOffset[]> {
+    const res = await this.withCoordinator(groupId, (conn) => conn.send<DescribeShareGroupOffsetsResponse>(ApiKey.DescribeShareGroupOffsets, { groups: [{ groupId, topics: null }] }), (r) => r.groups[0]?.errorCode ?? 0);
+    const g = res.groups[0]!;
+    if (g.errorCode !== ErrorCode.NONE) throw new KafkaResponseError(g.errorCode, `DescribeShareGroupOffsets for group ${groupId}`);
+    const out: SharePartitionOffset[] = [];
+    for (const t of g.topics) for (const p of t.partitions) out.push({ topic: t.topicName, partition: p.partitionIndex, startOffset: p.startOffset, lag: p.lag, inFlight: p.inFlightRecords, acquired: p.acquiredRecords, errorCode: p.errorCode });
+    return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
   /** Committed offsets of a group (all partitions with a commit when `partitions` is null). */

@@ -24,4 +24,6 @@ export const ApiKey = {
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
   DescribeCluster: 60,
+  ShareGroupDescribe: 77,
+  DescribeShareGroupOffsets: 90,
 } as const;

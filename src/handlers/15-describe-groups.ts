@@ -44,7 +44,9 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
       const ops = !includeOps ? OPERATIONS_UNSET : ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.GROUP, id) : ALL_GROUP_OPERATIONS;
       const d = ctx.groups.describeGroup(id);
       if (ctx.version >= 6 && d.notFound !== null) {
-        return newDescribeGroupsResponseGroup({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: d.notFound, groupId: id, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: ops });
+        // A share group (KIP-932) is not a classic group: Kafka answers it as not found.
+        const notFound = ctx.shareGroups.hasGroup(id) ? `Group ${id} is not a classic group.` : d.notFound;
+        return newDescribeGroupsResponseGroup({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: notFound, groupId: id, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: ops });
       }
       return newDescribeGroupsResponseGroup({
         errorCode: d.errorCode,

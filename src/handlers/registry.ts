@@ -63,6 +63,9 @@ import shareGroupHeartbeat from './76-share-group-heartbeat.js';
 import shareGroupDescribe from './77-share-group-describe.js';
 import shareFetch from './78-share-fetch.js';
 import shareAcknowledge from './79-share-acknowledge.js';
+import describeShareGroupOffsets from './90-describe-share-group-offsets.js';
+import alterShareGroupOffsets from './91-alter-share-group-offsets.js';
+import deleteShareGroupOffsets from './92-delete-share-group-offsets.js';
 
 export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   produce,
@@ -120,6 +123,9 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   shareGroupDescribe,
   shareFetch,
   shareAcknowledge,
+  describeShareGroupOffsets,
+  alterShareGroupOffsets,
+  deleteShareGroupOffsets,
 ].map((h: Handler<any, any>) => withEntryLimit(h));
 
 export class ApiRegistry implements ApiVersionsPort {

@@ -1,5 +1,5 @@
 /**
- * What the four share group handlers (76-79) share: the share.version gate (clients enable share
+ * What the share group handlers (76-79, 90-92) share: the share.version gate (clients enable share
  * groups only when it is finalized at 1 or more; Kafka answers UNSUPPORTED_VERSION below that),
  * the request checks of ShareFetch/ShareAcknowledge, and share.isolation.level's committed view.
  */
@@ -54,3 +54,11 @@ export async function committedView(ctx: RequestContext, log: Partition): Promis
     },
   };
 }
+
+/** Kafka's message for an unknown topic or partition (UNKNOWN_TOPIC_OR_PARTITION's default). */
+export const UNKNOWN_PARTITION = 'This server does not host this topic-partition.';
+
+/** The topic id answered for a topic that does not exist. */
+export const EMPTY_UUID = Buffer.alloc(16);
+
+export const NON_EMPTY_SHARE_GROUP = (groupId: string): string => `The group ${groupId} is not empty.`;

@@ -32,6 +32,10 @@ export class ShareGroup {
   /** Hash of the subscribed topics' (name, id, partition count) at the group epoch. */
   metadataKey = '';
   readonly members = new Map<string, ShareMember>();
+  /** topic id hex → name and partitions with initialised share state (persisted, group-records.ts). */
+  readonly initialized = new Map<string, { name: string; partitions: Set<number> }>();
+  /** Writes of this group's records, one at a time in order. */
+  persistChain: Promise<void> = Promise.resolve();
 
   constructor(readonly groupId: string) {}
 

@@ -22,6 +22,8 @@ import { ShareStateLog, type StoredShareState } from './state-log.js';
 import type { InternalTopicHost } from '../data/internal-topic.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
+import type { ShareStateAccess } from './admin.js';
+import { ShareGroupRecords } from './group-records.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -101,6 +103,7 @@ export class ShareGroupService {
    */
   private persistedGroups = new Set<string>();
   private readonly stateLog: ShareStateLog | null;
+  private readonly groupRecords: ShareGroupRecords | null;
   readonly deadLetters: DeadLetterWriter;
 
   constructor(
@@ -112,6 +115,7 @@ export class ShareGroupService {
     stateHost: { topics: TopicsPort & InternalTopicHost & Partial<Pick<TopicConfigs, 'groupConfigs'>>; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
   ) {
     this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
+    this.groupRecords = stateHost ? new ShareGroupRecords(config, stateHost.topics, stateHost.partitions) : null;
     this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g));
     const host = stateHost?.topics;
     if (host?.groupConfigs) this.groupConfigsOf = (g) => host.groupConfigs!(g);
@@ -121,7 +125,13 @@ export class ShareGroupService {
   async start(): Promise<void> {
     if (this.stateLog) this.stored = await this.stateLog.load();
     for (const key of this.stored.keys()) this.persistedGroups.add(key.slice(0, key.indexOf('\u0000')));
-    this.log.info({ sharePartitions: this.stored.size }, 'share group state loaded');
+    for (const [groupId, g] of (await this.groupRecords?.load()) ?? []) {
+      const group = new ShareGroup(groupId);
+      group.groupEpoch = group.assignmentEpoch = g.epoch;
+      for (const [hex, t] of g.initialized) group.initialized.set(hex, t);
+      this.groups.set(groupId, group);
+    }
+    this.log.info({ shareGroups: this.groups.size, sharePartitions: this.stored.size }, 'share group state loaded');
   }
 
   /** A group's config overrides (GROUP config resources, kept by the metadata store). */
@@ -195,6 +205,7 @@ export class ShareGroupService {
     if (changed) {
       group.groupEpoch++;
       group.assign(topics);
+      this.persistGroup(group);
     }
     this.touch(group, m, cfg.sessionTimeoutMs);
     let assignment: ShareHeartbeatResult['assignment'] = null;
@@ -247,6 +258,7 @@ export class ShareGroupService {
     group.members.delete(m.memberId);
     group.groupEpoch++;
     group.assign(this.subscribedTopicInfo(group));
+    this.persistGroup(group);
     this.sessions.delete(`${group.groupId}\u0000${m.memberId}`);
     this.releaseMemberLocks(group.groupId, m.memberId);
   }
@@ -391,8 +403,10 @@ export class ShareGroupService {
           continue;
         }
         const sp = this.sharePartition(s.groupId, topic.name, topicId, partition);
-        if (sp.state === null) sp.init(log, await startOffset(log, cfg.autoOffsetReset));
-        else sp.init(log, log.highWatermark);
+        if (sp.state === null) {
+          this.markInitialized(s.groupId, topic.name, topicId, partition);
+          sp.init(log, await startOffset(log, cfg.autoOffsetReset));
+        } else sp.init(log, log.highWatermark);
         // share.isolation.level=read_committed: up to the last stable offset, aborted batches archived.
         const view = cfg.readCommitted ? await committed(log) : null;
         const readableEnd = view ? view.end : log.highWatermark;
@@ -448,6 +462,72 @@ export class ShareGroupService {
     w.sample('runnel_share_archived_records_total', this.archivedRecords);
     w.family('runnel_share_dead_lettered_records_total', 'counter', 'Archived share-group records copied to a dead-letter topic (KIP-1191).');
     w.sample('runnel_share_dead_lettered_records_total', this.deadLetters.written);
+  }
+
+  /** What share/admin.ts works on (the offsets APIs 90-92 and DeleteGroups). */
+  get admin(): ShareStateAccess {
+    return {
+      groups: this.groups,
+      partitions: this.partitions,
+      stored: this.stored,
+      stateLog: this.stateLog,
+      topics: this.topics,
+      logs: this.logs,
+      sharePartition: (g, t, id, p) => this.sharePartition(g, t, id, p),
+      emptyGroup: (groupId) => {
+        let group = this.groups.get(groupId);
+        if (!group && this.groups.size < this.settings.maxGroups) this.groups.set(groupId, (group = new ShareGroup(groupId)));
+        return group ?? null;
+      },
+      initialized: (groupId, topic, topicId, partition, yes) => {
+        const group = this.groups.get(groupId);
+        if (!group) return Promise.resolve();
+        const hex = topicId.toString('hex');
+        if (yes) {
+          let t = group.initialized.get(hex);
+          if (!t) group.initialized.set(hex, (t = { name: topic, partitions: new Set() }));
+          t.partitions.add(partition);
+        } else {
+          group.initialized.get(hex)?.partitions.delete(partition);
+          if (group.initialized.get(hex)?.partitions.size === 0) group.initialized.delete(hex);
+        }
+        return this.persistGroup(group);
+      },
+      forgetGroup: async (groupId) => {
+        const group = this.groups.get(groupId);
+        this.groups.delete(groupId);
+        await group?.persistChain;
+        await this.groupRecords?.remove(groupId);
+      },
+    };
+  }
+
+  /**
+   * Writes the group's epoch and initialised partitions to __consumer_offsets (group-records.ts),
+   * in order; not awaited by heartbeats: a lost write only makes a restart forget a newer epoch.
+   */
+  private persistGroup(group: ShareGroup): Promise<void> {
+    const records = this.groupRecords;
+    if (!records) return Promise.resolve();
+    const p = group.persistChain.then(() => records.write(group.groupId, { epoch: group.groupEpoch, initialized: group.initialized }));
+    group.persistChain = p.catch((err: unknown) => this.log.error({ err, groupId: group.groupId }, 'share group record write failed'));
+    return p;
+  }
+
+  /** A share partition of the group got state: the group's initialised partitions say so. */
+  private markInitialized(groupId: string, topic: string, topicId: Buffer, partition: number): void {
+    const group = this.groups.get(groupId);
+    if (!group) return;
+    const hex = topicId.toString('hex');
+    let t = group.initialized.get(hex);
+    if (!t) group.initialized.set(hex, (t = { name: topic, partitions: new Set() }));
+    if (t.partitions.has(partition)) return;
+    t.partitions.add(partition);
+    void this.persistGroup(group).catch(() => {});
+  }
+
+  hasGroup(groupId: string): boolean {
+    return this.groups.has(groupId);
   }
 
   shutdown(): void {

@@ -99,6 +99,20 @@ export class ShareStateLog {
         stateBatches: state.batches.map((b) => newShareSnapshotValueStateBatch(b)),
       }),
     );
+    await this.append(groupId, topicId, partition, key, value, now);
+  }
+
+  /**
+   * Removes one share partition's state (AlterShareGroupOffsets' reset has its own snapshot;
+   * DeleteShareGroupOffsets and DeleteGroups write this): a tombstone, so compaction drops the
+   * snapshots and a restart does not bring the state back.
+   */
+  async remove(groupId: string, topicId: Buffer, partition: number): Promise<void> {
+    if (!this.topic.exists()) return;
+    await this.append(groupId, topicId, partition, writeShareStateKey(SNAPSHOT, { groupId, topicId, partition }), null, Date.now());
+  }
+
+  private async append(groupId: string, topicId: Buffer, partition: number, key: Buffer, value: Buffer | null, now: number): Promise<void> {
     await this.topic.ensure();
     const log = this.partitions.get(SHARE_GROUP_STATE_TOPIC, this.partitionFor(stateKey(groupId, topicId, partition)));
     if (!log) throw new Error(`${SHARE_GROUP_STATE_TOPIC} is not available`);

@@ -79,11 +79,27 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'share-groups-partial',
-    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge; not the share-state and share-offset APIs (83-87, 90-92); FindCoordinator v6 answers a share-partition key with INVALID_REQUEST (no separate share coordinator: the broker keeps __share_group_state itself).',
-    why: 'Share-group offsets administration (Describe/Alter/DeleteShareGroupOffsets) and the inter-broker share-state APIs are not built yet (docs/share-groups.md).',
+    id: 'share-offsets-start',
+    what: 'DescribeShareGroupOffsets answers the share-partition start offset as it is now (past records already acknowledged at the start) and, for a share partition initialised but with nothing delivered yet, its start offset and lag; Kafka 4.4 answers the start offset its share coordinator last persisted (it trails behind acknowledgements) and -1 before the first write. The lag is the same.',
+    why: 'Runnel persists every change before it answers, so its current start offset is also its persisted one.',
     where: [
-      ...apis(83, 84, 85, 86, 87, 90, 91, 92),
+      { scenario: 'share-admin', path: 'withMember/0/topics/0/partitions/0/start', when: (r, k) => typeof r === 'number' && typeof k === 'number' && r >= k },
+      { scenario: 'share-admin', path: 'withMember/0/topics/0/partitions/1/*', kafka: -1 },
+      { scenario: 'share-admin', path: 'withMemberSome/0/topics/0/partitions/0/*', kafka: -1 },
+    ],
+  },
+  {
+    id: 'share-group-epoch',
+    what: 'A share group\'s epoch counts membership, subscription and topic changes only; Kafka 4.4 also bumps it while it initialises the share partitions of a new subscription (3 where Runnel says 1 after one member joined and fetched).',
+    why: 'Runnel initialises a share partition on its first fetch, without a group epoch change.',
+    where: [{ scenario: 'share-admin', path: 'groupRecords/metadata/epoch', when: (r, k) => typeof r === 'number' && typeof k === 'number' && r <= k }],
+  },
+  {
+    id: 'share-groups-partial',
+    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/DeleteShareGroupOffsets; not the inter-broker share-state APIs (83-87); FindCoordinator v6 answers a share-partition key with INVALID_REQUEST (no separate share coordinator: the broker keeps __share_group_state itself).',
+    why: 'The inter-broker share-state APIs are not built yet: one broker keeps its share state itself (docs/share-groups.md).',
+    where: [
+      ...apis(83, 84, 85, 86, 87),
       // Kafka 4.4 finalizes share.version 2 (KIP-1222's renewals); Runnel claims 1.
         { scenario: 'api-versions', path: 'finalizedFeatures/share.version', runnel: '1-1', kafka: '2-2' },
       // FindCoordinator v6's share-partition keys: no share coordinator to name.

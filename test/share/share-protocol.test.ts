@@ -164,5 +164,8 @@ describe('share group protocol errors and semantics (raw socket)', () => {
     expect((await fetch('m1', 6)).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect((await ack('m1', 6, [])).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect((await c.request(77, 1, { groupIds: ['sg'], includeAuthorizedOperations: false })).groups[0].errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect((await c.request(90, 1, { groups: [{ groupId: 'sg', topics: null }] })).groups[0].errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect((await c.request(91, 0, { groupId: 'sg', topics: [] })).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect((await c.request(92, 0, { groupId: 'sg', topics: [] })).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
   });
 });

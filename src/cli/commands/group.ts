@@ -3,7 +3,9 @@
  * (GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID), the same
  * reset specs (--to-earliest --to-latest --to-offset --to-datetime --by-duration --shift-by
  * --to-current) and the same safety: reset-offsets only previews unless --execute, and only
- * touches groups with no active members.
+ * touches groups with no active members. Share groups (KIP-932) are listed with protocol type
+ * "share" and described with their share-partition start offsets, in-flight counts and lag
+ * (share-group.ts).
  */
 import { ErrorCode, errorName } from '../../../protocol/errors.js';
 import { Admin, OffsetSpec, tpKey, type GroupDescription, type TopicPartition } from '../../client/admin.js';
@@ -13,6 +15,7 @@ import type { CommandDef, CommandGroupDef } from '../command.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 import { parseIsoDuration, parseTime } from '../time.js';
+import { describeShareGroupReport, printShareGroupReport, type ShareGroupReport } from './share-group.js';
 
 const GROUP_FLAG: FlagSpec = { name: 'group', aliases: ['g'], type: 'string', value: 'ID', description: 'Group id (or give it as an argument)' };
 
@@ -115,10 +118,16 @@ const describe: CommandDef = {
     let ids = groupIds(ctx);
     if (ctx.bool('all-groups')) ids = (await admin.listGroups()).map((g) => g.groupId);
     else if (ids.length === 0) throw new UsageError('missing group id (or --all-groups)');
-    const reports: GroupReport[] = [];
-    for (const id of ids) reports.push(await describeGroupReport(admin, id));
+    // Share groups (KIP-932) have their own report (share-group.ts); ListGroups names them.
+    const share = new Set((await admin.listGroups()).filter((g) => g.protocolType === 'share').map((g) => g.groupId));
+    const reports: Array<GroupReport | ShareGroupReport> = [];
+    for (const id of ids) reports.push(share.has(id) ? await describeShareGroupReport(admin, id) : await describeGroupReport(admin, id));
     if (ctx.json) return ctx.printJson(ids.length === 1 && !ctx.bool('all-groups') ? reports[0] : reports);
     for (const r of reports) {
+      if ('type' in r) {
+        printShareGroupReport(ctx, r);
+        continue;
+      }
       if (ctx.bool('state')) {
         ctx.out(renderTable(['GROUP', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[r.group, r.assignmentStrategy, r.state, r.members.length]]));
         continue;

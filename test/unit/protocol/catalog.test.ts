@@ -63,6 +63,9 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   77: ['ShareGroupDescribe', 1, 1, 1],
   78: ['ShareFetch', 1, 2, 1],
   79: ['ShareAcknowledge', 1, 2, 1],
+  90: ['DescribeShareGroupOffsets', 0, 1, 0],
+  91: ['AlterShareGroupOffsets', 0, 0, 0],
+  92: ['DeleteShareGroupOffsets', 0, 0, 0],
 };
 
 it('declares exactly the catalogued APIs, with these version ranges and flexible versions', () => {

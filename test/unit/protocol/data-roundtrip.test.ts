@@ -45,6 +45,10 @@ const CATALOG: Record<string, [number, number, number, boolean]> = {
   ShareStateKey: [0, 1, -1, false],
   ShareSnapshotValue: [0, 0, 0, false],
   ShareUpdateValue: [0, 0, 0, false],
+  ShareGroupMetadataKey: [11, 11, -1, false],
+  ShareGroupMetadataValue: [0, 0, 0, true],
+  ShareGroupStatePartitionMetadataKey: [15, 15, -1, false],
+  ShareGroupStatePartitionMetadataValue: [0, 0, 0, true],
 };
 
 let seed = 1;

@@ -1,0 +1,171 @@
+/**
+ * Share-group administration (KIP-932), as Kafka's group and share coordinators answer it:
+ * share-partition start offsets and lag (DescribeShareGroupOffsets), a new start offset for an
+ * empty group (AlterShareGroupOffsets: the in-flight state goes, the next fetch starts there),
+ * deleting a topic's share-partition state (DeleteShareGroupOffsets: the next fetch starts again
+ * from share.auto.offset.reset) and deleting an empty group with all its state (DeleteGroups).
+ * Every change is written to __share_group_state before it is answered.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import type { PartitionLookup } from '../data/partitions.js';
+import type { TopicsPort } from '../metadata/port.js';
+import type { ShareGroup } from './group.js';
+import { PartitionDeliveryState } from './partition-state.js';
+import type { SharePartition } from './share-partition.js';
+import type { ShareStateLog, StoredShareState } from './state-log.js';
+
+/** What the admin operations reach into: the service's maps (share/service.ts). */
+export interface ShareStateAccess {
+  readonly groups: Map<string, ShareGroup>;
+  readonly partitions: Map<string, SharePartition>;
+  readonly stored: Map<string, StoredShareState>;
+  readonly stateLog: ShareStateLog | null;
+  readonly topics: TopicsPort;
+  readonly logs: PartitionLookup;
+  sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number): SharePartition;
+  /** An empty group, created if unknown (Kafka's AlterShareGroupOffsets creates one); null at the group limit. */
+  emptyGroup(groupId: string): ShareGroup | null;
+  /** Adds (yes) or removes a partition of the group's initialised ones, written before it resolves. */
+  initialized(groupId: string, topic: string, topicId: Buffer, partition: number, yes: boolean): Promise<void>;
+  /** Forgets the group and writes its tombstones (group-records.ts). */
+  forgetGroup(groupId: string): Promise<void>;
+}
+
+export interface SharePartitionOffsets {
+  /** -1: no state. */
+  startOffset: number;
+  /** High watermark - start offset - records already acknowledged or archived beyond it; -1: unknown. */
+  lag: number;
+  /** Records between the start and end offsets not yet acknowledged or archived (available or acquired); -1: unknown. */
+  inFlight: number;
+  /** Records locked to a consumer now; -1: unknown. */
+  acquired: number;
+}
+
+const keyOf = (groupId: string, topicIdHex: string, partition: number) => `${groupId}\u0000${topicIdHex}:${partition}`;
+
+/** One share partition's start offset and lag, or -1s when the group has no state for it (Kafka's answer). */
+export function partitionOffsets(s: ShareStateAccess, groupId: string, topicId: Buffer, partition: number): SharePartitionOffsets {
+  const key = keyOf(groupId, topicId.toString('hex'), partition);
+  const st = s.partitions.get(key)?.state;
+  let start: number;
+  let completed = 0;
+  let inFlight = 0;
+  let acquired = 0;
+  if (st) {
+    start = st.startOffset;
+    const c = st.counts();
+    completed = c.acknowledged + c.archived;
+    inFlight = c.available + c.acquired;
+    acquired = c.acquired;
+  } else {
+    const saved = s.stored.get(key);
+    if (!saved) return { startOffset: -1, lag: -1, inFlight: -1, acquired: -1 };
+    start = saved.startOffset;
+    for (const b of saved.batches) {
+      if (b.lastOffset < start) continue;
+      const n = b.lastOffset - Math.max(b.firstOffset, start) + 1;
+      if (b.deliveryState !== 0) completed += n;
+      else inFlight += n;
+    }
+  }
+  const topic = s.topics.byId(topicId);
+  const log = topic ? s.logs.get(topic.name, partition) : undefined;
+  return { startOffset: start, lag: log ? log.highWatermark - start - completed : -1, inFlight, acquired };
+}
+
+/**
+ * The topic-partitions a describe of "all topics" covers: those the group has state for and
+ * those of the topics its members subscribe to (Kafka lists initialising partitions with -1).
+ */
+export function describedPartitions(s: ShareStateAccess, groupId: string): Map<string, { topicId: Buffer; partitions: Set<number> }> {
+  const out = new Map<string, { topicId: Buffer; partitions: Set<number> }>();
+  const add = (topicIdHex: string, partition: number) => {
+    let t = out.get(topicIdHex);
+    if (!t) out.set(topicIdHex, (t = { topicId: Buffer.from(topicIdHex, 'hex'), partitions: new Set() }));
+    t.partitions.add(partition);
+  };
+  for (const key of stateKeysOf(s, groupId)) {
+    const [hex, p] = key.split(':') as [string, string];
+    add(hex, Number(p));
+  }
+  const group = s.groups.get(groupId);
+  if (group) {
+    for (const [hex, t] of group.initialized) for (const p of t.partitions) add(hex, p);
+    for (const name of group.subscribedTopics()) {
+      const t = s.topics.get(name);
+      if (t && !t.internal) for (let p = 0; p < t.partitions; p++) add(t.id.toString('hex'), p);
+    }
+  }
+  return out;
+}
+
+/** `${topicIdHex}:${partition}` of every share partition the group has state for (in memory or stored). */
+function stateKeysOf(s: ShareStateAccess, groupId: string): Set<string> {
+  const prefix = `${groupId}\u0000`;
+  const keys = new Set<string>();
+  for (const [k, sp] of s.partitions) if (k.startsWith(prefix) && sp.state !== null) keys.add(k.slice(prefix.length));
+  for (const k of s.stored.keys()) if (k.startsWith(prefix)) keys.add(k.slice(prefix.length));
+  return keys;
+}
+
+/** NON_EMPTY_GROUP while the group has members, else NONE (unknown groups included). */
+export function emptyGroupRefusal(s: ShareStateAccess, groupId: string): number {
+  return (s.groups.get(groupId)?.members.size ?? 0) > 0 ? ErrorCode.NON_EMPTY_GROUP : ErrorCode.NONE;
+}
+
+/**
+ * Sets a share partition's start offset (the group must be empty; the caller checks): its in-flight
+ * state goes, and it is written before the answer. Kafka accepts any offset, even past the end.
+ */
+export async function alterStartOffset(s: ShareStateAccess, groupId: string, topic: string, topicId: Buffer, partition: number, startOffset: number): Promise<number> {
+  if (!s.emptyGroup(groupId)) return ErrorCode.GROUP_MAX_SIZE_REACHED;
+  const sp = s.sharePartition(groupId, topic, topicId, partition);
+  sp.close();
+  sp.state = new PartitionDeliveryState(startOffset, startOffset);
+  try {
+    await sp.persist(sp);
+    await s.initialized(groupId, topic, topicId, partition, true);
+  } catch {
+    return ErrorCode.KAFKA_STORAGE_ERROR;
+  }
+  return ErrorCode.NONE;
+}
+
+/** Removes the group's state for every partition of a topic; false when it had none. */
+export async function deleteTopicState(s: ShareStateAccess, groupId: string, topicId: Buffer): Promise<boolean> {
+  const hex = topicId.toString('hex');
+  const partitions = [...stateKeysOf(s, groupId)].filter((k) => k.startsWith(`${hex}:`)).map((k) => Number(k.slice(hex.length + 1)));
+  if (partitions.length === 0) return false;
+  for (const p of partitions) await removeState(s, groupId, hex, p);
+  for (const p of partitions) await s.initialized(groupId, '', topicId, p, false);
+  return true;
+}
+
+/** DeleteGroups for a share group: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, or the group and all its state removed. */
+export async function deleteShareGroup(s: ShareStateAccess, groupId: string): Promise<number> {
+  if (!s.groups.has(groupId) && stateKeysOf(s, groupId).size === 0) return ErrorCode.GROUP_ID_NOT_FOUND;
+  const refused = emptyGroupRefusal(s, groupId);
+  if (refused !== ErrorCode.NONE) return refused;
+  try {
+    for (const k of stateKeysOf(s, groupId)) {
+      const [hex, p] = k.split(':') as [string, string];
+      await removeState(s, groupId, hex, Number(p));
+    }
+    await s.forgetGroup(groupId);
+  } catch {
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+  return ErrorCode.NONE;
+}
+
+async function removeState(s: ShareStateAccess, groupId: string, hex: string, partition: number): Promise<void> {
+  const key = keyOf(groupId, hex, partition);
+  const sp = s.partitions.get(key);
+  if (sp) {
+    sp.close();
+    s.partitions.delete(key);
+  }
+  s.stored.delete(key);
+  await s.stateLog?.remove(groupId, Buffer.from(hex, 'hex'), partition);
+}
