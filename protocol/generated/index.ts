@@ -55,6 +55,8 @@ import * as m76 from './76-share-group-heartbeat.js';
 import * as m77 from './77-share-group-describe.js';
 import * as m78 from './78-share-fetch.js';
 import * as m79 from './79-share-acknowledge.js';
+import * as m84 from './84-read-share-group-state.js';
+import * as m85 from './85-write-share-group-state.js';
 
 export * from './00-produce.js';
 export * from './01-fetch.js';
@@ -111,6 +113,8 @@ export * from './76-share-group-heartbeat.js';
 export * from './77-share-group-describe.js';
 export * from './78-share-fetch.js';
 export * from './79-share-acknowledge.js';
+export * from './84-read-share-group-state.js';
+export * from './85-write-share-group-state.js';
 
 /** Every declared API by key: versions and the codecs for both directions. */
 export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCodec>([
@@ -169,4 +173,6 @@ export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCode
   [77, { ...m77.ShareGroupDescribeApi, decodeRequest: m77.decodeShareGroupDescribeRequest, encodeRequest: m77.encodeShareGroupDescribeRequest as ApiCodec['encodeRequest'], sizeRequest: m77.sizeShareGroupDescribeRequest as ApiCodec['sizeRequest'], newRequest: m77.newShareGroupDescribeRequest, decodeResponse: m77.decodeShareGroupDescribeResponse, encodeResponse: m77.encodeShareGroupDescribeResponse as ApiCodec['encodeResponse'], sizeResponse: m77.sizeShareGroupDescribeResponse as ApiCodec['sizeResponse'], newResponse: m77.newShareGroupDescribeResponse }],
   [78, { ...m78.ShareFetchApi, decodeRequest: m78.decodeShareFetchRequest, encodeRequest: m78.encodeShareFetchRequest as ApiCodec['encodeRequest'], sizeRequest: m78.sizeShareFetchRequest as ApiCodec['sizeRequest'], newRequest: m78.newShareFetchRequest, decodeResponse: m78.decodeShareFetchResponse, encodeResponse: m78.encodeShareFetchResponse as ApiCodec['encodeResponse'], sizeResponse: m78.sizeShareFetchResponse as ApiCodec['sizeResponse'], newResponse: m78.newShareFetchResponse }],
   [79, { ...m79.ShareAcknowledgeApi, decodeRequest: m79.decodeShareAcknowledgeRequest, encodeRequest: m79.encodeShareAcknowledgeRequest as ApiCodec['encodeRequest'], sizeRequest: m79.sizeShareAcknowledgeRequest as ApiCodec['sizeRequest'], newRequest: m79.newShareAcknowledgeRequest, decodeResponse: m79.decodeShareAcknowledgeResponse, encodeResponse: m79.encodeShareAcknowledgeResponse as ApiCodec['encodeResponse'], sizeResponse: m79.sizeShareAcknowledgeResponse as ApiCodec['sizeResponse'], newResponse: m79.newShareAcknowledgeResponse }],
+  [84, { ...m84.ReadShareGroupStateApi, decodeRequest: m84.decodeReadShareGroupStateRequest, encodeRequest: m84.encodeReadShareGroupStateRequest as ApiCodec['encodeRequest'], sizeRequest: m84.sizeReadShareGroupStateRequest as ApiCodec['sizeRequest'], newRequest: m84.newReadShareGroupStateRequest, decodeResponse: m84.decodeReadShareGroupStateResponse, encodeResponse: m84.encodeReadShareGroupStateResponse as ApiCodec['encodeResponse'], sizeResponse: m84.sizeReadShareGroupStateResponse as ApiCodec['sizeResponse'], newResponse: m84.newReadShareGroupStateResponse }],
+  [85, { ...m85.WriteShareGroupStateApi, decodeRequest: m85.decodeWriteShareGroupStateRequest, encodeRequest: m85.encodeWriteShareGroupStateRequest as ApiCodec['encodeRequest'], sizeRequest: m85.sizeWriteShareGroupStateRequest as ApiCodec['sizeRequest'], newRequest: m85.newWriteShareGroupStateRequest, decodeResponse: m85.decodeWriteShareGroupStateResponse, encodeResponse: m85.encodeWriteShareGroupStateResponse as ApiCodec['encodeResponse'], sizeResponse: m85.sizeWriteShareGroupStateResponse as ApiCodec['sizeResponse'], newResponse: m85.newWriteShareGroupStateResponse }],
 ]);

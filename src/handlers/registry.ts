@@ -63,6 +63,8 @@ import shareGroupHeartbeat from './76-share-group-heartbeat.js';
 import shareGroupDescribe from './77-share-group-describe.js';
 import shareFetch from './78-share-fetch.js';
 import shareAcknowledge from './79-share-acknowledge.js';
+import readShareGroupState from './84-read-share-group-state.js';
+import writeShareGroupState from './85-write-share-group-state.js';
 
 export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   produce,
@@ -120,6 +122,8 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   shareGroupDescribe,
   shareFetch,
   shareAcknowledge,
+  readShareGroupState,
+  writeShareGroupState,
 ].map((h: Handler<any, any>) => withEntryLimit(h));
 
 export class ApiRegistry implements ApiVersionsPort {

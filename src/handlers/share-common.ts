@@ -30,3 +30,16 @@ export function shareRequestRefusal(ctx: RequestContext, groupId: string | null,
   if (memberId === null || memberId === '') return [ErrorCode.INVALID_REQUEST, 'Member id is missing.'];
   return null;
 }
+
+/**
+ * In a cluster, share group membership lives on the group coordinator (the leader of the group's
+ * __consumer_offsets partition, as for consumer groups): elsewhere NOT_COORDINATOR (or
+ * COORDINATOR_LOAD_IN_PROGRESS), and a stale copy of the group here is dropped. On a single node
+ * this broker coordinates every group: NONE.
+ */
+export async function shareCoordinatorRefusal(ctx: RequestContext, groupId: string): Promise<number> {
+  if (ctx.node.partitionState === undefined) return ErrorCode.NONE;
+  const refused = await ctx.groups.coordinatorRefusal(groupId);
+  if (refused !== ErrorCode.NONE) ctx.shareGroups.unloadGroup(groupId);
+  return refused;
+}

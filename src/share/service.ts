@@ -4,13 +4,17 @@
  * ShareFetch / ShareAcknowledge (share sessions, acquisition, acknowledgement, lock release when a
  * member leaves, times out or closes its share session).
  *
- * Not yet: the state is not persisted to __share_group_state (a restart starts every share
- * partition again from share.auto.offset.reset), and archived records are counted but not
- * written to a dead-letter topic. See docs/share-groups.md.
+ * Each share partition's state lives on the partition's leader: it is read through the persister
+ * (persister.ts: the share coordinator of its key, here or on another broker) when first used, and
+ * written there before a fetch or acknowledgement is answered; a partition no longer led here is
+ * dropped (partitionMoved) and read again if it comes back. Membership is in memory on the group
+ * coordinator (the handlers refuse heartbeats elsewhere); in a cluster a member whose group this
+ * coordinator does not know (it moved here) is told UNKNOWN_MEMBER_ID and rejoins. See
+ * docs/share-groups.md.
  */
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { ConfigView } from '../config/view.js';
-import type { PartitionLookup } from '../data/partitions.js';
+import type { Partition, PartitionLookup } from '../data/partitions.js';
 import type { Logger } from '../logger.js';
 import type { TopicsPort } from '../metadata/port.js';
 import { shareGroupConfigFrom, type ShareGroupConfig } from './config.js';
@@ -18,8 +22,8 @@ import { ShareGroup, type ShareMember, type TopicInfo } from './group.js';
 import { InvalidRecordState, UnknownRecords, type AcquiredRange, type Archived } from './partition-state.js';
 import { SharePartition } from './share-partition.js';
 import { PartitionDeliveryState } from './partition-state.js';
-import { ShareStateLog, type StoredShareState } from './state-log.js';
-import type { InternalTopicHost } from '../data/internal-topic.js';
+import type { SharePersister } from './persister.js';
+import type { ShareStateCoordinator } from './state-coordinator.js';
 import { DeadLetterWriter } from './dead-letter.js';
 
 export interface ShareHeartbeatRequest {
@@ -73,9 +77,8 @@ export class ShareGroupService {
   private readonly sessions = new Map<string, ShareSession>();
   /** Records archived (rejected or at the delivery limit), for metrics. */
   archivedRecords = 0;
-  /** State read from __share_group_state at startup, taken by each share partition on first use. */
-  private stored = new Map<string, StoredShareState>();
-  private readonly stateLog: ShareStateLog | null;
+  /** Share partitions whose state is being read from their share coordinator. */
+  private readonly loading = new Map<string, Promise<SharePartition>>();
   readonly deadLetters: DeadLetterWriter;
 
   constructor(
@@ -84,16 +87,42 @@ export class ShareGroupService {
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
     /** Null: nothing persisted (unit tests). */
-    stateHost: { topics: TopicsPort & InternalTopicHost; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
+    private readonly persistence: { persister: SharePersister; coordinator: ShareStateCoordinator } | null = null,
+    /** A cluster: group coordinators move, so a group unknown here may have moved (UNKNOWN_MEMBER_ID). */
+    private readonly clustered = false,
   ) {
-    this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
     this.deadLetters = new DeadLetterWriter(config, topics, logs, log);
   }
 
-  /** Reads the persisted share-partition states (before the broker serves requests). */
+  /** The share coordinator of this broker (ReadShareGroupState / WriteShareGroupState); null without persistence. */
+  get stateCoordinator(): ShareStateCoordinator | null {
+    return this.persistence?.coordinator ?? null;
+  }
+
+  /** Loads the __share_group_state partitions led here (before the broker serves requests). */
   async start(): Promise<void> {
-    if (this.stateLog) this.stored = await this.stateLog.load();
-    this.log.info({ sharePartitions: this.stored.size }, 'share group state loaded');
+    await this.persistence?.coordinator.start();
+  }
+
+  /**
+   * This broker no longer leads `topic`-`partition`: its share partitions go (their locks with
+   * them; the new leader reads the state from the share coordinator).
+   */
+  partitionMoved(topicId: Buffer, partition: number): void {
+    const suffix = `\u0000${topicId.toString('hex')}:${partition}`;
+    for (const [k, sp] of this.partitions) {
+      if (!k.endsWith(suffix)) continue;
+      sp.close();
+      this.partitions.delete(k);
+    }
+  }
+
+  /** The group coordinator moved away: the group's membership here is stale and goes. */
+  unloadGroup(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (!group) return;
+    for (const m of group.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
+    this.groups.delete(groupId);
   }
 
   get settings(): ShareGroupConfig {
@@ -113,7 +142,12 @@ export class ShareGroupService {
     }
     if (req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 10000) return fail(ErrorCode.INVALID_REQUEST, 'Too many subscribed topics.');
     let group = this.groups.get(req.groupId);
-    if (!group && req.memberEpoch !== 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
+    if (!group && req.memberEpoch !== 0) {
+      // In a cluster the group may have been coordinated elsewhere until now (membership is not
+      // persisted): the member is unknown here, and rejoins.
+      if (this.clustered && req.memberEpoch > 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
+    }
     if (req.memberEpoch === -1) {
       const m = group?.members.get(req.memberId);
       if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
@@ -241,28 +275,42 @@ export class ShareGroupService {
 
   // ---- acquisition and acknowledgement ------------------------------------------------------
 
-  private sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number): SharePartition {
+  /** The share partition, its state read from its share coordinator on first use. Throws KafkaError. */
+  private async sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
     const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
     let sp = this.partitions.get(key);
     if (!sp) {
-      const persist = (p: SharePartition): Promise<void> => {
-        if (!this.stateLog || p.state === null) return Promise.resolve();
-        return this.stateLog.write(groupId, topicId, partition, p.state.toStored()).catch((err: unknown) => {
-          this.log.error({ err, groupId, topic, partition }, 'share state write failed');
-          throw err;
-        });
-      };
-      sp = new SharePartition(topic, partition, () => this.settings.deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
-      const saved = this.stored.get(key);
-      if (saved) {
-        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settings.deliveryCountLimit);
-        sp.recovering = sp.state.pendingDeadLetters().length > 0;
-        this.stored.delete(key);
+      let pending = this.loading.get(key);
+      if (!pending) {
+        pending = this.loadSharePartition(key, groupId, topic, topicId, partition, log).finally(() => this.loading.delete(key));
+        this.loading.set(key, pending);
       }
-      this.partitions.set(key, sp);
-      if (sp.recovering) this.drainDeadLetters(groupId, sp);
+      sp = await pending;
     }
     if (sp.state) sp.state.deadLetter = this.deadLetters.topicFor(groupId) !== null;
+    return sp;
+  }
+
+  private async loadSharePartition(key: string, groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
+    const persister = this.persistence?.persister ?? null;
+    const leaderEpoch = log.leaderEpoch;
+    const persist = (p: SharePartition): Promise<void> => {
+      if (!persister || p.state === null) return Promise.resolve();
+      return persister.write(groupId, topicId, partition, { ...p.state.toStored(), leaderEpoch }).catch((err: unknown) => {
+        this.log.error({ err, groupId, topic, partition }, 'share state write failed');
+        throw err;
+      });
+    };
+    const saved = persister ? await persister.read(groupId, topicId, partition, leaderEpoch) : null;
+    const sp = new SharePartition(topic, partition, () => this.settings.deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
+    if (saved) {
+      sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settings.deliveryCountLimit);
+      sp.recovering = sp.state.pendingDeadLetters().length > 0;
+    }
+    // Led elsewhere meanwhile: not kept (the next request here gets NOT_LEADER_OR_FOLLOWER).
+    if (!log.isLeader || log.leaderEpoch !== leaderEpoch) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition} moved`);
+    this.partitions.set(key, sp);
+    if (sp.recovering) this.drainDeadLetters(groupId, sp);
     return sp;
   }
 
@@ -298,8 +346,14 @@ export class ShareGroupService {
   /** Applies one partition's acknowledgements; returns the error code (INVALID_RECORD_STATE ...). */
   async acknowledge(groupId: string, memberId: string, topic: string, topicId: Buffer, partition: number, batches: readonly PartitionAck[]): Promise<number> {
     const log = this.logs.get(topic, partition);
-    if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    const sp = this.sharePartition(groupId, topic, topicId, partition);
+    if (!log) return this.clustered ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (!log.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    let sp: SharePartition;
+    try {
+      sp = await this.sharePartition(groupId, topic, topicId, partition, log);
+    } catch (err) {
+      return err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
     if (sp.state === null) return ErrorCode.INVALID_RECORD_STATE;
     const lockMs = this.settings.recordLockDurationMs;
     let code: number = ErrorCode.NONE;
@@ -339,14 +393,15 @@ export class ShareGroupService {
         if (budget <= 0 || bytes <= 0) break;
         const topic = this.topics.byId(topicId);
         const log = topic ? this.logs.get(topic.name, partition) : undefined;
-        if (!topic || !log) {
-          out.set(key, { records: null, acquired: [], errorCode: topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID });
+        if (!topic || !log || !log.isLeader) {
+          const missing = topic ? (this.clustered ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : ErrorCode.UNKNOWN_TOPIC_ID;
+          out.set(key, { records: null, acquired: [], errorCode: log && !log.isLeader ? ErrorCode.NOT_LEADER_OR_FOLLOWER : missing });
           continue;
         }
-        const sp = this.sharePartition(s.groupId, topic.name, topicId, partition);
-        sp.init(log, cfg.autoOffsetReset);
-        const readableEnd = readCommitted ? lastStable(log) : log.highWatermark;
         try {
+          const sp = await this.sharePartition(s.groupId, topic.name, topicId, partition, log);
+          sp.init(log, cfg.autoOffsetReset);
+          const readableEnd = readCommitted ? lastStable(log) : log.highWatermark;
           const r = await sp.acquire(log, s.memberId, { maxRecords: budget, maxBytes: bytes, maxRecordLocks: cfg.partitionMaxRecordLocks, lockMs: cfg.recordLockDurationMs, deliveryLimit: cfg.deliveryCountLimit, readableEnd });
           if (r.count > 0) {
             const records = r.batches.length === 1 ? r.batches[0]! : Buffer.concat(r.batches);

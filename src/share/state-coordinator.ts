@@ -1,0 +1,105 @@
+/**
+ * The share coordinator (KIP-932's ShareCoordinator): the keeper of share-partition states in
+ * `__share_group_state`. Each key `group:topicId:partition` lives in one partition of that topic
+ * (state-log.ts partitionFor, as Kafka hashes it), and the leader of that partition serves it:
+ *
+ * - leading a partition replays it (ShareSnapshot, ShareUpdate records) into memory; losing it
+ *   drops that memory (data/coordinator-partitions.ts, as the group coordinator follows
+ *   `__consumer_offsets`). A request for a key of a partition led elsewhere gets NOT_COORDINATOR,
+ *   of one still loading COORDINATOR_LOAD_IN_PROGRESS;
+ * - read answers the latest state; write appends a ShareSnapshot (acks=all through replication)
+ *   and answers once it is durable, then keeps it as the latest;
+ * - a write from an older share-partition leader (a lower leader epoch than the state's) gets
+ *   FENCED_LEADER_EPOCH: a deposed leader cannot overwrite what the new one wrote.
+ *
+ * Served locally (persister.ts) or over ReadShareGroupState / WriteShareGroupState (84, 85) for
+ * partition leaders on other brokers.
+ */
+import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
+import { CoordinatorPartitions } from '../data/coordinator-partitions.js';
+import { SHARE_GROUP_STATE_TOPIC } from '../data/internal-topic.js';
+import type { Leadership } from '../data/leadership.js';
+import type { Logger } from '../logger.js';
+import { stateKey, type ShareStateLog, type StoredShareState } from './state-log.js';
+
+/** `${groupId}\u0000${topicIdHex}:${partition}`: how states are keyed in memory. */
+export function memoryKey(groupId: string, topicId: Buffer, partition: number): string {
+  return `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
+}
+
+export class ShareStateCoordinator {
+  /** __share_group_state partition → the states of its keys. */
+  private readonly states = new Map<number, Map<string, StoredShareState>>();
+  readonly ownership: CoordinatorPartitions;
+
+  constructor(
+    readonly stateLog: ShareStateLog,
+    leadership: Leadership,
+    private readonly log: Logger,
+  ) {
+    this.ownership = new CoordinatorPartitions(
+      SHARE_GROUP_STATE_TOPIC,
+      leadership,
+      {
+        load: async (partition) => {
+          const loaded = await stateLog.loadPartition(partition);
+          return () => {
+            this.states.set(partition, loaded);
+            log.info({ partition, sharePartitions: loaded.size }, 'share group state partition loaded');
+          };
+        },
+        unload: (partition) => void this.states.delete(partition),
+      },
+      log,
+    );
+  }
+
+  /** Follows __share_group_state leadership; resolves once the partitions led here now are loaded. */
+  start(): Promise<void> {
+    return this.ownership.start(this.stateLog.exists() ? this.stateLog.count() : 0);
+  }
+
+  stop(): void {
+    this.ownership.stop();
+  }
+
+  partitionFor(groupId: string, topicId: Buffer, partition: number): number {
+    return this.stateLog.partitionFor(stateKey(groupId, topicId, partition));
+  }
+
+  /** Creates __share_group_state when missing and waits for the loads its creation started. */
+  async ensureTopic(): Promise<void> {
+    const existed = this.stateLog.exists();
+    await this.stateLog.ensure();
+    if (!existed) await this.ownership.settled();
+  }
+
+  /** NONE when this broker serves the key now, else NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS. */
+  refusal(groupId: string, topicId: Buffer, partition: number): number {
+    return this.ownership.error(this.partitionFor(groupId, topicId, partition));
+  }
+
+  /** The latest state of a share partition (null: none written yet). Throws KafkaError when not served here. */
+  read(groupId: string, topicId: Buffer, partition: number): StoredShareState | null {
+    const p = this.partitionFor(groupId, topicId, partition);
+    const refused = this.ownership.error(p);
+    if (refused !== ErrorCode.NONE) throw new KafkaError(refused as ErrorCodeValue, `${SHARE_GROUP_STATE_TOPIC}-${p} is not coordinated here`);
+    return this.states.get(p)?.get(memoryKey(groupId, topicId, partition)) ?? null;
+  }
+
+  /** Writes a share partition's state; resolves once durable. Throws KafkaError (NOT_COORDINATOR, FENCED_LEADER_EPOCH, ...). */
+  async write(groupId: string, topicId: Buffer, partition: number, state: StoredShareState): Promise<void> {
+    const p = this.partitionFor(groupId, topicId, partition);
+    const token = this.ownership.token(p);
+    if (token === null) throw new KafkaError(this.ownership.error(p) as ErrorCodeValue, `${SHARE_GROUP_STATE_TOPIC}-${p} is not coordinated here`);
+    const key = memoryKey(groupId, topicId, partition);
+    const known = this.states.get(p)?.get(key);
+    if (known && (state.leaderEpoch ?? -1) < (known.leaderEpoch ?? -1)) {
+      throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${state.leaderEpoch} is older than ${known.leaderEpoch}`);
+    }
+    await this.stateLog.write(groupId, topicId, partition, state);
+    // Kept only if this broker still leads the partition it was written to (else it reloads from the log).
+    if (this.ownership.token(p) === token) this.states.get(p)?.set(key, state);
+    else this.log.debug({ groupId, partition }, 'share state written while the state partition moved');
+  }
+}
