@@ -31,7 +31,7 @@ export default defineHandler<ReadShareGroupStateRequest, ReadShareGroupStateResp
         topicId: t.topicId,
         partitions: t.partitions.map((p) => {
           try {
-            const s = coordinator.read(req.groupId, t.topicId, p.partition);
+            const s = coordinator.read(req.groupId, t.topicId, p.partition, p.leaderEpoch);
             return { partition: p.partition, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: s?.startOffset ?? -1, stateBatches: s?.batches ?? [] };
           } catch (err) {
             const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;

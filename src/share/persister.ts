@@ -57,7 +57,7 @@ export class RoutingPersister implements SharePersister {
 
   read(groupId: string, topicId: Buffer, partition: number, leaderEpoch: number): Promise<StoredShareState | null> {
     return this.retrying(groupId, topicId, partition, (broker) =>
-      broker === LOCAL ? Promise.resolve(this.coordinator.read(groupId, topicId, partition)) : this.remote!.read(broker, groupId, topicId, partition, leaderEpoch),
+      broker === LOCAL ? Promise.resolve(this.coordinator.read(groupId, topicId, partition, leaderEpoch)) : this.remote!.read(broker, groupId, topicId, partition, leaderEpoch),
     );
   }
 

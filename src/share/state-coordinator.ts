@@ -79,12 +79,19 @@ export class ShareStateCoordinator {
     return this.ownership.error(this.partitionFor(groupId, topicId, partition));
   }
 
-  /** The latest state of a share partition (null: none written yet). Throws KafkaError when not served here. */
-  read(groupId: string, topicId: Buffer, partition: number): StoredShareState | null {
+  /**
+   * The latest state of a share partition (null: none written yet), read by its leader at
+   * `leaderEpoch`. A newer epoch than the state's is remembered (Kafka's read-and-maybe-update-
+   * leader-epoch): the deposed leader's writes after this read are fenced, so none of them can be
+   * lost under the new leader's next write. Throws KafkaError when not served here.
+   */
+  read(groupId: string, topicId: Buffer, partition: number, leaderEpoch = -1): StoredShareState | null {
     const p = this.partitionFor(groupId, topicId, partition);
     const refused = this.ownership.error(p);
     if (refused !== ErrorCode.NONE) throw new KafkaError(refused as ErrorCodeValue, `${SHARE_GROUP_STATE_TOPIC}-${p} is not coordinated here`);
-    return this.states.get(p)?.get(memoryKey(groupId, topicId, partition)) ?? null;
+    const state = this.states.get(p)?.get(memoryKey(groupId, topicId, partition)) ?? null;
+    if (state && leaderEpoch > (state.leaderEpoch ?? -1)) state.leaderEpoch = leaderEpoch;
+    return state;
   }
 
   /** Writes a share partition's state; resolves once durable. Throws KafkaError (NOT_COORDINATOR, FENCED_LEADER_EPOCH, ...). */

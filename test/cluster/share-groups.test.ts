@@ -67,10 +67,18 @@ describe.skipIf(etcdMissing || !javaAvailable())('share groups in a cluster: etc
     });
   }, 90_000);
   afterAll(async () => {
-    if (process.env.SHARE_TEST_LOGS) workers.forEach((w, i) => writeFileSync(`${process.env.SHARE_TEST_LOGS}-${i}.log`, [...w.errLines, '--- stdout', ...w.lines.map((l) => l.slice(0, 300))].join('\n')));
+    if (process.env.SHARE_TEST_LOGS) workers.forEach((w, i) => writeFileSync(`${process.env.SHARE_TEST_LOGS}-${i}.log`, [...w.errLines, '--- stdout', ...w.lines].join('\n')));
     for (const w of workers) w.kill();
     await c?.stop();
   });
+
+  /** FindCoordinator v6 key type 2 at every running broker, once they all name the same one. */
+  const shareCoordinatorOf = (key: string) =>
+    waitUntil(`the share coordinator of ${key}`, async () => {
+      const answers = await Promise.all(upBrokers(c).map((id) => withBroker(c, id, (raw) => raw.request(10, 6, { keyType: SHARE_KEY, coordinatorKeys: [key] })) as Promise<any>));
+      const ids = answers.map((a) => (a.coordinators[0].errorCode === 0 ? (a.coordinators[0].nodeId as number) : -1));
+      return ids.every((id) => id === ids[0] && id > 0) ? ids[0] : undefined;
+    }, 30_000);
 
   it('membership on the group coordinator, fetches on the partition leader, share state on the share coordinator', async () => {
     await createTopicReady(c, { name: 'routed', partitions: 3, replicationFactor: 3 });
@@ -81,7 +89,12 @@ describe.skipIf(etcdMissing || !javaAvailable())('share groups in a cluster: etc
     const hb = (id: number, body: Record<string, unknown> = {}) =>
       withBroker(c, id, (raw) => raw.request(76, 1, { groupId: group, memberId: 'm1', memberEpoch: 0, rackId: null, subscribedTopicNames: ['routed'], ...body })) as Promise<any>;
     expect((await hb(other)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
-    expect(await hb(coordinator)).toMatchObject({ errorCode: 0, memberId: 'm1', memberEpoch: 1 });
+    // The coordinator serves it once it has loaded the group's __consumer_offsets partition.
+    const joined = await waitUntil('the coordinator serves the heartbeat', async () => {
+      const r = await hb(coordinator);
+      return r.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || r.errorCode === ErrorCode.NOT_COORDINATOR ? undefined : r;
+    }, 30_000);
+    expect(joined).toMatchObject({ errorCode: 0, memberId: 'm1', memberEpoch: 1 });
     const describe = (await withBroker(c, other, (raw) => raw.request(77, 1, { groupIds: [group], includeAuthorizedOperations: false }))) as any;
     expect(describe.groups[0].errorCode).toBe(ErrorCode.NOT_COORDINATOR);
 
@@ -98,12 +111,9 @@ describe.skipIf(etcdMissing || !javaAvailable())('share groups in a cluster: etc
     expect((await fetch(p0.leader)).responses[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
 
     // The share coordinator of the share partition: the same broker from everyone, the leader of a __share_group_state partition.
-    const key = `${group}:${topicId.toString('base64url')}:0`;
-    const shareCoordinator = await waitUntil('the share coordinator', async () => {
-      const answers = await Promise.all(upBrokers(c).map((id) => withBroker(c, id, (raw) => raw.request(10, 6, { keyType: SHARE_KEY, coordinatorKeys: [key] })) as Promise<any>));
-      const ids = answers.map((a) => (a.coordinators[0].errorCode === 0 ? (a.coordinators[0].nodeId as number) : -1));
-      return ids.every((id) => id === ids[0] && id > 0) ? ids[0] : undefined;
-    }, 30_000);
+    const shareCoordinator = await shareCoordinatorOf(`${group}:${topicId.toString('base64url')}:0`);
+    const badKey = (await withBroker(c, 1, (raw) => raw.request(10, 6, { keyType: SHARE_KEY, coordinatorKeys: ['no-topic-id'] }))) as any;
+    expect(badKey.coordinators[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
     const stateLeaders = (await partitions(c, '__share_group_state')).map((p) => p.leader);
     expect(stateLeaders).toContain(shareCoordinator);
   }, 120_000);
@@ -111,9 +121,9 @@ describe.skipIf(etcdMissing || !javaAvailable())('share groups in a cluster: etc
   it('3 Java KafkaShareConsumer workers, 1,500 jobs, the leader of a data partition SIGKILLed midway: every job accepted, no acknowledged job delivered again', async () => {
     await createTopicReady(c, { name: 'sjobs', partitions: 3, replicationFactor: 3 });
     const bootstrap = upBrokers(c).map((id) => `127.0.0.1:${c.endpoint(id).port}`).join(',');
-    await runJavaOk('Produce', ['--bootstrap', bootstrap, '--topic', 'sjobs', '--count', String(JOBS), '--value-pattern', 'job-%d', '--key-pattern', 'k%d']);
+    await runJavaOk('Produce', ['--bootstrap', bootstrap, '--topic', 'sjobs', '--count', String(JOBS), '--value-pattern', 'job-%d', '--key-pattern', 'k%d', '--sync', 'true']);
     for (let i = 0; i < 3; i++) {
-      const w = await spawnJava('ShareWorker', ['--bootstrap', bootstrap, '--group', 'cluster-pool', '--topic', 'sjobs', '--prop', 'reconnect.backoff.max.ms=500', '--prop', 'max.poll.records=20']);
+      const w = await spawnJava('ShareWorker', ['--bootstrap', bootstrap, '--group', 'cluster-pool', '--topic', 'sjobs', '--prop', 'reconnect.backoff.max.ms=500', '--prop', 'max.poll.records=20', '--delay-ms', '200']);
       workers.push(w);
       await w.waitFor((j) => j.event === 'ready', 60_000);
     }
@@ -124,7 +134,12 @@ describe.skipIf(etcdMissing || !javaAvailable())('share groups in a cluster: etc
     await waitUntil('a third of the jobs accepted', async () => (accepted().size >= JOBS / 3 ? true : undefined), 90_000).catch((e) => {
       throw new Error(`${(e as Error).message}: ${diagnose()}`);
     });
-    const victim = (await partitions(c, 'sjobs'))[0]!.leader;
+    // The victim leads a data partition and, when one does, is the share coordinator of some
+    // share partition of the group too: both its share partitions and its share-state partition move.
+    const topicId: Buffer = (await metadataFrom(c, upBrokers(c)[0]!, ['sjobs'])).topics[0].topicId;
+    const leaders = (await partitions(c, 'sjobs')).map((p) => p.leader);
+    const coordinators = await Promise.all([0, 1, 2].map((p) => shareCoordinatorOf(`cluster-pool:${topicId.toString('base64url')}:${p}`)));
+    const victim = leaders.find((id) => coordinators.includes(id)) ?? leaders[0]!;
     const killAt = Date.now();
     await c.kill(victim, 'SIGKILL');
     await waitUntil('every job accepted after the kill', async () => (accepted().size >= JOBS ? true : undefined), 180_000, 500).catch((e) => {
@@ -152,6 +167,9 @@ describe.skipIf(etcdMissing || !javaAvailable())('share groups in a cluster: etc
         expect(accepts[0]!.ts, `${value} accepted at ${accepts[0]!.ts}, ${killAt - accepts[0]!.ts} ms before the kill, and again`).toBeGreaterThanOrEqual(killAt - 5000);
       }
     }
+    // The moved partitions went on: jobs of each partition the victim led were accepted after the kill.
+    const afterKill = all.filter((p) => p.ts > killAt).flatMap((p) => p.items.filter((x) => x[3] === 'accept').map((x) => Number(x[1].split('@')[0]!.split('-')[1])));
+    for (const [p, leader] of leaders.entries()) if (leader === victim) expect(afterKill, `sjobs-${p} (led by the killed broker ${victim}) served after the kill`).toContain(p);
     // Nothing accepted twice before the kill: every duplicate belongs to the failover window.
     expect(repeated.length).toBeLessThanOrEqual(3 * 20 * 3);
     for (const w of workers) w.send('stop');

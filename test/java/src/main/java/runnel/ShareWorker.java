@@ -30,7 +30,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * --bootstrap H:P --group G --topic T [--fail VALUE] (that value is released every time: a poison
  * message) [--fail-action release|reject] [--release-first true] (every record released once, then
  * accepted) [--hang-after N] (after N records stop acknowledging and polling: a stuck worker)
- * [--max-ms 600000] [--prop k=v]...
+ * [--max-ms 600000] [--delay-ms N] (a pause after each poll's records: slow work) [--prop k=v]...
  */
 public final class ShareWorker {
   private static synchronized void emit(Json j) {
@@ -49,6 +49,7 @@ public final class ShareWorker {
     AcknowledgeType failAction = cli.get("fail-action", "release").equals("reject") ? AcknowledgeType.REJECT : AcknowledgeType.RELEASE;
     boolean releaseFirst = cli.getBool("release-first", false);
     long hangAfter = cli.getLong("hang-after", -1);
+    long delayMs = cli.getLong("delay-ms", 0);
     long deadline = System.currentTimeMillis() + cli.getLong("max-ms", 600_000);
     final boolean[] stop = {false};
     Thread reader = new Thread(() -> {
@@ -101,6 +102,7 @@ public final class ShareWorker {
           items.add(Json.arr().add(r.value()).add(where).add(dc).add(action));
         }
         emit(Json.obj().put("event", "records").put("items", items).put("ts", System.currentTimeMillis()));
+        if (delayMs > 0) Thread.sleep(delayMs);
         try {
           consumer.commitSync(Duration.ofSeconds(10));
         } catch (Exception e) {
