@@ -15,7 +15,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
-import { createTopicReady, metadataFrom, partitions, upBrokers, waitUntil, withBroker } from '../helpers/cluster-target.js';
+import { buildBatchSync } from '../../protocol/records/builder.js';
+import { createTopicReady, metadataFrom, partitions, upBrokers, waitIsrFull, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { javaAvailable, runJavaOk, spawnJava, type JavaProcess } from '../helpers/java.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
@@ -175,4 +176,60 @@ describe.skipIf(etcdMissing || !javaAvailable())('share groups in a cluster: etc
     for (const w of workers) w.send('stop');
     await Promise.all(workers.map((w) => w.exited));
   }, 400_000);
+  it('the share coordinator and the partition leader SIGKILLed: acknowledged records never come back, acquired ones come back with delivery count 2', async () => {
+    for (const id of c.brokerIds) if (!c.isUp(id)) await c.restart(id);
+    await waitIsrFull(c, '__share_group_state', 0, 60_000);
+    await createTopicReady(c, { name: 'moved', partitions: 1, replicationFactor: 3 });
+    const topicId: Buffer = (await metadataFrom(c, upBrokers(c)[0]!, ['moved'])).topics[0].topicId;
+    const leaderNow = async () => (await partitions(c, 'moved', upBrokers(c)[0]!))[0]!;
+    const first = await leaderNow();
+    // Ten records, one batch each (a share fetch acquires whole stored batches).
+    await withBroker(c, first.leader, async (raw) => {
+      for (let i = 0; i < 10; i++) {
+        const r: any = await raw.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: 'moved', partitionData: [{ index: 0, records: buildBatchSync([{ value: `m${i}` }]) }] }] });
+        expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
+      }
+    });
+    const fetch = (id: number, memberId: string, epoch: number, maxRecords: number) =>
+      withBroker(c, id, (raw) =>
+        raw.request(78, 2, { groupId: 'moved-group', memberId, shareSessionEpoch: epoch, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords, batchSize: maxRecords, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] }),
+      ) as Promise<any>;
+    const acquired = (r: any): Array<[number, number]> =>
+      (r.responses[0]?.partitions[0]?.acquiredRecords ?? []).flatMap((a: any) => Array.from({ length: Number(a.lastOffset) - Number(a.firstOffset) + 1 }, (_, i) => [Number(a.firstOffset) + i, a.deliveryCount] as [number, number]));
+    const ack = (raw: any, memberId: string, epoch: number, first: number, last: number) =>
+      raw.request(79, 2, { groupId: 'moved-group', memberId, shareSessionEpoch: epoch, isRenewAck: false, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: first, lastOffset: last, acknowledgeTypes: [1] }] }] }] });
+    // Member A acquires 0-3 at the leader and accepts 0-1 (both answered: durable at the share coordinator).
+    const shareCoordinator = await shareCoordinatorOf(`moved-group:${topicId.toString('base64url')}:0`);
+    await withBroker(c, first.leader, async (raw) => {
+      const r: any = await raw.request(78, 2, { groupId: 'moved-group', memberId: 'A', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 4, batchSize: 4, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+      expect(acquired(r)).toEqual([[0, 1], [1, 1], [2, 1], [3, 1]]);
+      expect((await ack(raw, 'A', 1, 0, 1)).responses[0].partitions[0].errorCode).toBe(0);
+      // The share coordinator dies; if it is not the leader too, the leader writes the next
+      // acknowledgement (of 2) to the new one, which replayed its __share_group_state partition.
+      await c.kill(shareCoordinator, 'SIGKILL');
+      if (shareCoordinator !== first.leader) {
+        const r2: any = await waitUntil('the acknowledgement of 2 at the new share coordinator', async () => {
+          const a: any = await ack(raw, 'A', 2, 2, 2).catch(() => null);
+          return a ?? undefined;
+        }, 60_000);
+        expect(r2.responses[0].partitions[0].errorCode).toBe(0);
+      }
+    });
+    // Then the partition leader dies too (when it still runs): the new leader reads the state.
+    if (c.isUp(first.leader)) await c.kill(first.leader, 'SIGKILL');
+    const next = await waitUntil('a new leader of moved-0', async () => {
+      const p = await leaderNow().catch(() => undefined);
+      return p && p.leader > 0 && p.leader !== first.leader && c.isUp(p.leader) ? p : undefined;
+    }, 60_000);
+    const got = await waitUntil('member B fetches at the new leader', async () => {
+      const r = await fetch(next.leader, 'B', 0, 10).catch(() => null);
+      const code = r?.responses?.[0]?.partitions?.[0]?.errorCode;
+      return code === 0 && acquired(r).length > 0 ? acquired(r) : undefined;
+    }, 60_000);
+    // 0-1 (and 2 when acknowledged above) never again; 3 (acquired, never acknowledged) with delivery count 2; the rest first deliveries.
+    const acked = shareCoordinator !== first.leader ? [0, 1, 2] : [0, 1];
+    const expected: Array<[number, number]> = [];
+    for (let o = 0; o < 10; o++) if (!acked.includes(o)) expected.push([o, o <= 3 ? 2 : 1]);
+    expect(got).toEqual(expected);
+  }, 240_000);
 });
