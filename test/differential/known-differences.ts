@@ -80,14 +80,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'share-groups-partial',
-    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge; not the share-state and share-offset APIs (83-87, 90-92); FindCoordinator v6 answers a share-partition key with INVALID_REQUEST (no separate share coordinator: the broker keeps __share_group_state itself).',
-    why: 'Share-group offsets administration (Describe/Alter/DeleteShareGroupOffsets) and the inter-broker share-state APIs are not built yet (docs/share-groups.md).',
+    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, and of the inter-broker share-state APIs ReadShareGroupState and WriteShareGroupState (84, 85); not InitializeShareGroupState, DeleteShareGroupState, ReadShareGroupStateSummary (83, 86, 87) nor the share-offset APIs (90-92).',
+    why: 'Share-group offsets administration (Describe/Alter/DeleteShareGroupOffsets) is not built yet; a share partition\'s state is created by its first write and not deleted with its group (docs/share-groups.md).',
     where: [
-      ...apis(83, 84, 85, 86, 87, 90, 91, 92),
+      ...apis(83, 86, 87, 90, 91, 92),
       // Kafka 4.4 finalizes share.version 2 (KIP-1222's renewals); Runnel claims 1.
         { scenario: 'api-versions', path: 'finalizedFeatures/share.version', runnel: '1-1', kafka: '2-2' },
-      // FindCoordinator v6's share-partition keys: no share coordinator to name.
-      { scenario: 'newer-versions/admin', path: 'findCoordinator/v6/g:AAAAAAAAAAAAAAAAAAAAAA:0', runnel: 'INVALID_REQUEST', when: (_r, k) => k !== 'INVALID_REQUEST' },
     ],
   },
   {
