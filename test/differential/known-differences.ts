@@ -205,6 +205,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     where: [{ scenario: 'group/coordinator', path: 'first/*', freshOnly: true, when: (_r, k) => k === 'COORDINATOR_NOT_AVAILABLE' || k === -1 || k === '' }],
   },
   {
+    id: 'share-coordinator-ready-at-once',
+    what: 'The first FindCoordinator v6 for a share-partition key (key type 2) is answered with the share coordinator; Kafka answers COORDINATOR_NOT_AVAILABLE until it has created __share_group_state.',
+    why: 'Runnel creates __share_group_state within the request and waits for its partitions to be led; the broker asking retries either way.',
+    where: [{ scenario: 'newer-versions/admin', path: 'findCoordinator/v6/g:AAAAAAAAAAAAAAAAAAAAAA:0', runnel: 'NONE', kafka: 'COORDINATOR_NOT_AVAILABLE', freshOnly: true }],
+  },
+  {
     id: 'auto-create-answers-at-once',
     what: 'A Metadata request that auto-creates a topic answers with the new topic and its partitions; Kafka answers UNKNOWN_TOPIC_OR_PARTITION and the client asks again.',
     why: 'Runnel creates the topic synchronously on one node, so it is ready at once; clients handle both.',
