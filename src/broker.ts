@@ -10,7 +10,8 @@
  * Its public fields (topics, groups, txn, logs, metrics, handlers ...) are for tests and tools
  * that embed the broker.
  */
-import { ShareGroupService } from './share/service.js';
+import type { ShareGroupService } from './share/service.js';
+import { startShareGroups } from './share/start.js';
 import { MemberMemoryBudget, heldByGroups } from './groups/member-memory.js';
 import { resolve } from 'node:path';
 import type { Logger } from './logger.js';
@@ -279,9 +280,7 @@ export class Broker implements BrokerStatus {
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
-    const shareGroups = (this.shareGroups = new ShareGroupService(this.config, this.topics, this.partitions, this.log.child({ component: 'share-groups' }), { topics: this.topics, partitions: this.partitions }));
-    await shareGroups.start();
-    this.onStop(() => shareGroups.shutdown());
+    this.shareGroups = await startShareGroups({ config: this.config, topics: this.topics, partitions, leadership, log: this.log.child({ component: 'share-groups' }), routing: cluster ? markerRouting(cluster, this.config) : null, tls: this.transport.interBrokerTls, onStop: (f) => this.onStop(f) });
     // A cluster: markers go to each partition's leader (closed after the coordinator stopped).
     const markers = cluster
       ? new ClusterMarkerSender({

@@ -24,6 +24,12 @@ export interface GroupsPort {
   ensureOffsetsTopic(): Promise<void>;
   /** The __consumer_offsets partition holding the group's state. */
   partitionFor(groupId: string): number;
+  /**
+   * Why this broker cannot coordinate `groupId` now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS,
+   * COORDINATOR_NOT_AVAILABLE), or NONE; creates __consumer_offsets first when missing.
+   * Share groups (src/share/) ask it: their coordinator is the group coordinator.
+   */
+  coordinatorRefusal(groupId: string): number | Promise<number>;
   /** Whether the topic-partition exists (offsets are only committed for those). */
   partitionExists(topic: string, partition: number): boolean;
 

@@ -26,6 +26,10 @@ export class GroupService implements GroupsPort {
     return this.coordinator.partitionFor(groupId);
   }
 
+  coordinatorRefusal(groupId: string): number | Promise<number> {
+    return this.coordinator.readyFor(groupId);
+  }
+
   partitionExists(topic: string, partition: number): boolean {
     return this.coordinator.partitionExists(topic, partition);
   }

@@ -16,8 +16,10 @@
  * FindCoordinator v0 is offered. v1 adds key type, throttle and error message; v3 is flexible;
  * v4 batches keys (`coordinatorKeys`, one result each) and drops the top-level fields. v5 (KIP-890)
  * may answer TRANSACTION_ABORTABLE (never here). v6 (KIP-932) adds key type 2, share partitions
- * (`group:topicId:partition`): Runnel serves no share groups (share.version 0), so such keys get
- * INVALID_REQUEST, as every version before v6 answers key type 2.
+ * (`group:topicId:partition`, asked by brokers): the share coordinator, the leader of the key's
+ * `__share_group_state` partition (share/state-log.ts partitionFor, Kafka's hashing), created on
+ * first need; CLUSTER_ACTION is required (CLUSTER_AUTHORIZATION_FAILED), a key not of that shape
+ * is INVALID_REQUEST, and every version before v6 answers key type 2 INVALID_REQUEST.
  *
  * Authorization (with an authorizer, Kafka's rules; handlers/authz.ts): DESCRIBE on the group or
  * transactional id (GROUP_/TRANSACTIONAL_ID_AUTHORIZATION_FAILED per key).
@@ -29,12 +31,13 @@ import {
   type FindCoordinatorResponse,
 } from '../../protocol/generated/index.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
-import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../data/internal-topic.js';
+import { CONSUMER_OFFSETS_TOPIC, SHARE_GROUP_STATE_TOPIC, TRANSACTION_STATE_TOPIC } from '../data/internal-topic.js';
 import { defineHandler, type RequestContext } from './types.js';
-import { AclOperation, canGroup, canTransactionalId } from './authz.js';
+import { AclOperation, canCluster, canGroup, canTransactionalId } from './authz.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
+const SHARE = 2;
 
 interface Coordinator {
   nodeId: number;
@@ -47,6 +50,17 @@ const NOT_AVAILABLE: Coordinator = { nodeId: -1, host: '', port: -1, errorCode: 
 
 /** Creates the key type's state topic when missing: NONE, or why the coordinator cannot be found. */
 async function ensureStateTopic(ctx: RequestContext, keyType: number): Promise<number> {
+  if (keyType === SHARE && ctx.version >= 6) {
+    const coordinator = ctx.shareGroups.stateCoordinator;
+    if (coordinator === null) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return coordinator.ensureTopic().then(
+      () => ErrorCode.NONE,
+      (err: unknown) => {
+        ctx.log.warn({ err: (err as Error).message }, 'cannot create the share group state topic');
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      },
+    );
+  }
   if (keyType !== GROUP && keyType !== TRANSACTION) return ErrorCode.INVALID_REQUEST;
   if (ctx.groups.stopping || (keyType === TRANSACTION && ctx.txn.stopping)) {
     // A stopping broker creates nothing. In a cluster it still knows where the coordinators are
@@ -68,12 +82,14 @@ async function ensureStateTopic(ctx: RequestContext, keyType: number): Promise<n
 /** The leader of the key's state-topic partition, at the client's listener. */
 function coordinatorFor(ctx: RequestContext, keyType: number, key: string): Coordinator {
   const listener = ctx.conn.listener;
+  if (keyType === SHARE && !/^.+:[A-Za-z0-9_-]{22}:\d+$/.test(key)) return { ...NOT_AVAILABLE, errorCode: ErrorCode.INVALID_REQUEST };
   if (ctx.node.partitionState === undefined) {
     const a = ctx.node.addressFor(listener);
     return { nodeId: ctx.node.nodeId, host: a.host, port: a.port, errorCode: ErrorCode.NONE };
   }
-  const topic = keyType === GROUP ? CONSUMER_OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
-  const partition = keyType === GROUP ? ctx.groups.partitionFor(key) : (ctx.txn.stateLog.partitionFor?.(key) ?? 0);
+  const topic = keyType === GROUP ? CONSUMER_OFFSETS_TOPIC : keyType === SHARE ? SHARE_GROUP_STATE_TOPIC : TRANSACTION_STATE_TOPIC;
+  const partition =
+    keyType === GROUP ? ctx.groups.partitionFor(key) : keyType === SHARE ? ctx.shareGroups.stateCoordinator!.stateLog.partitionFor(key) : (ctx.txn.stateLog.partitionFor?.(key) ?? 0);
   const leader = ctx.node.partitionState(topic, partition)?.leader ?? -1;
   if (leader < 0) return NOT_AVAILABLE;
   const b = ctx.node.brokers(listener).find((x) => x.nodeId === leader);
@@ -83,6 +99,7 @@ function coordinatorFor(ctx: RequestContext, keyType: number, key: string): Coor
 function authorizationError(ctx: RequestContext, keyType: number, key: string): number {
   if (keyType === GROUP) return canGroup(ctx, AclOperation.DESCRIBE, key) ? ErrorCode.NONE : ErrorCode.GROUP_AUTHORIZATION_FAILED;
   if (keyType === TRANSACTION) return canTransactionalId(ctx, AclOperation.DESCRIBE, key) ? ErrorCode.NONE : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  if (keyType === SHARE && ctx.version >= 6) return canCluster(ctx, AclOperation.CLUSTER_ACTION) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
   return ErrorCode.NONE;
 }
 

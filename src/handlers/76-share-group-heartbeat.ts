@@ -4,6 +4,8 @@
  * assigns partitions server-side (simple assignor, partitions may be shared) and releases a
  * leaving or silent member's record locks (src/share/service.ts).
  *
+ * In a cluster only the group coordinator serves it (NOT_COORDINATOR elsewhere; share-common.ts).
+ *
  * Authorization (with an authorizer, Kafka's rules): READ on the group (GROUP_AUTHORIZATION_FAILED),
  * DESCRIBE on every subscribed topic (TOPIC_AUTHORIZATION_FAILED).
  */
@@ -13,7 +15,7 @@ import { clientHostOf } from '../groups/index.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canGroup, canTopic } from './authz.js';
-import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
+import { SHARE_GROUPS_DISABLED, shareCoordinatorRefusal, shareGroupsEnabled } from './share-common.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareGroupHeartbeatResponse({ throttleTimeMs: 0, errorCode, errorMessage, memberEpoch: 0, heartbeatIntervalMs: 0 });
 
@@ -21,11 +23,15 @@ export default defineHandler<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResp
   key: 76,
   minVersion: 1,
   maxVersion: 1,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     if (!shareGroupsEnabled(ctx)) return failure(ErrorCode.UNSUPPORTED_VERSION, SHARE_GROUPS_DISABLED);
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.subscribedTopicNames !== null && ctx.authorizer.enabled) {
       for (const t of req.subscribedTopicNames) if (!canTopic(ctx, AclOperation.DESCRIBE, t)) return failure(ErrorCode.TOPIC_AUTHORIZATION_FAILED); // Kafka: no message
+    }
+    if (req.groupId !== '') {
+      const refused = await shareCoordinatorRefusal(ctx, req.groupId);
+      if (refused !== ErrorCode.NONE) return failure(refused);
     }
     const kept = req.subscribedTopicNames === null ? 0 : subscriptionBytes(req.subscribedTopicNames);
     if (kept > 0 && !ctx.memberMemory.admit(kept)) return failure(ErrorCode.GROUP_MAX_SIZE_REACHED, ctx.memberMemory.refusal(kept));

@@ -1,6 +1,7 @@
 /**
  * ShareGroupDescribe (key 77), version 1: share groups' epochs, assignor ('simple') and members
  * with their subscriptions and assignments. An unknown group is GROUP_ID_NOT_FOUND, as Kafka.
+ * In a cluster only the group's coordinator answers it (NOT_COORDINATOR elsewhere).
  * Authorization: DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED, no message).
  */
 import {
@@ -17,7 +18,7 @@ import { AclResourceType } from '../security/authorizer.js';
 import { defineHandler } from './types.js';
 import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 import { describedOnce } from './described-once.js';
-import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
+import { SHARE_GROUPS_DISABLED, shareCoordinatorRefusal, shareGroupsEnabled } from './share-common.js';
 
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 const OPERATIONS_UNSET = -2147483648;
@@ -26,12 +27,17 @@ export default defineHandler<ShareGroupDescribeRequest, ShareGroupDescribeRespon
   key: 77,
   minVersion: 1,
   maxVersion: 1,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const enabled = shareGroupsEnabled(ctx);
+    // Where each distinct group is coordinated (a repeated id is looked up once).
+    const ids = [...new Set(req.groupIds)];
+    const refusals = new Map(enabled ? await Promise.all(ids.map(async (g) => [g, await shareCoordinatorRefusal(ctx, g)] as const)) : []);
     const describeOne = (groupId: string) => {
       const base = { groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '' };
       if (!enabled) return newShareGroupDescribeResponseDescribedGroup({ ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: SHARE_GROUPS_DISABLED });
       if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) return newShareGroupDescribeResponseDescribedGroup({ ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+      const refused = refusals.get(groupId) ?? ErrorCode.NONE;
+      if (refused !== ErrorCode.NONE) return newShareGroupDescribeResponseDescribedGroup({ ...base, errorCode: refused });
       const d = ctx.shareGroups.describe(groupId);
       if (!d) return newShareGroupDescribeResponseDescribedGroup({ ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` });
       const g = d.group;

@@ -63,6 +63,8 @@ import shareGroupHeartbeat from './76-share-group-heartbeat.js';
 import shareGroupDescribe from './77-share-group-describe.js';
 import shareFetch from './78-share-fetch.js';
 import shareAcknowledge from './79-share-acknowledge.js';
+import readShareGroupState from './84-read-share-group-state.js';
+import writeShareGroupState from './85-write-share-group-state.js';
 import describeShareGroupOffsets from './90-describe-share-group-offsets.js';
 import alterShareGroupOffsets from './91-alter-share-group-offsets.js';
 import deleteShareGroupOffsets from './92-delete-share-group-offsets.js';
@@ -123,6 +125,8 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   shareGroupDescribe,
   shareFetch,
   shareAcknowledge,
+  readShareGroupState,
+  writeShareGroupState,
   describeShareGroupOffsets,
   alterShareGroupOffsets,
   deleteShareGroupOffsets,

@@ -62,3 +62,16 @@ export const UNKNOWN_PARTITION = 'This server does not host this topic-partition
 export const EMPTY_UUID = Buffer.alloc(16);
 
 export const NON_EMPTY_SHARE_GROUP = (groupId: string): string => `The group ${groupId} is not empty.`;
+
+/**
+ * In a cluster, share group membership lives on the group coordinator (the leader of the group's
+ * __consumer_offsets partition, as for consumer groups): elsewhere NOT_COORDINATOR (or
+ * COORDINATOR_LOAD_IN_PROGRESS), and a stale copy of the group here is dropped. On a single node
+ * this broker coordinates every group: NONE.
+ */
+export async function shareCoordinatorRefusal(ctx: RequestContext, groupId: string): Promise<number> {
+  if (ctx.node.partitionState === undefined) return ErrorCode.NONE;
+  const refused = await ctx.groups.coordinatorRefusal(groupId);
+  if (refused !== ErrorCode.NONE) ctx.shareGroups.unloadGroup(groupId);
+  return refused;
+}

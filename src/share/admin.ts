@@ -4,25 +4,29 @@
  * empty group (AlterShareGroupOffsets: the in-flight state goes, the next fetch starts there),
  * deleting a topic's share-partition state (DeleteShareGroupOffsets: the next fetch starts again
  * from share.auto.offset.reset) and deleting an empty group with all its state (DeleteGroups).
- * Every change is written to __share_group_state before it is answered.
+ * Every change goes through the persister to the share coordinator of its key (a snapshot, or a
+ * tombstone for a deletion) before it is answered, and the share partition held in memory here is
+ * dropped so that its next fetch reads the new state.
  */
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { PartitionLookup } from '../data/partitions.js';
 import type { TopicsPort } from '../metadata/port.js';
 import type { ShareGroup } from './group.js';
-import { PartitionDeliveryState } from './partition-state.js';
 import type { SharePartition } from './share-partition.js';
-import type { ShareStateLog, StoredShareState } from './state-log.js';
+import type { StoredShareState } from './state-log.js';
 
 /** What the admin operations reach into: the service's maps (share/service.ts). */
 export interface ShareStateAccess {
   readonly groups: Map<string, ShareGroup>;
   readonly partitions: Map<string, SharePartition>;
-  readonly stored: Map<string, StoredShareState>;
-  readonly stateLog: ShareStateLog | null;
+  /** A share partition's state held by the share coordinator on this broker (null: none here). */
+  stored(groupId: string, topicId: Buffer, partition: number): StoredShareState | null;
+  /** `${topicIdHex}:${partition}` of the group's states held by the share coordinator on this broker. */
+  storedKeys(groupId: string): Iterable<string>;
   readonly topics: TopicsPort;
   readonly logs: PartitionLookup;
-  sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number): SharePartition;
+  /** Writes a share partition's new state (null: deleted) through the persister; the copy in memory goes. */
+  replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, state: StoredShareState | null): Promise<void>;
   /** An empty group, created if unknown (Kafka's AlterShareGroupOffsets creates one); null at the group limit. */
   emptyGroup(groupId: string): ShareGroup | null;
   /** Adds (yes) or removes a partition of the group's initialised ones, written before it resolves. */
@@ -59,7 +63,7 @@ export function partitionOffsets(s: ShareStateAccess, groupId: string, topicId: 
     inFlight = c.available + c.acquired;
     acquired = c.acquired;
   } else {
-    const saved = s.stored.get(key);
+    const saved = s.stored(groupId, topicId, partition);
     if (!saved) return { startOffset: -1, lag: -1, inFlight: -1, acquired: -1 };
     start = saved.startOffset;
     for (const b of saved.batches) {
@@ -105,7 +109,7 @@ function stateKeysOf(s: ShareStateAccess, groupId: string): Set<string> {
   const prefix = `${groupId}\u0000`;
   const keys = new Set<string>();
   for (const [k, sp] of s.partitions) if (k.startsWith(prefix) && sp.state !== null) keys.add(k.slice(prefix.length));
-  for (const k of s.stored.keys()) if (k.startsWith(prefix)) keys.add(k.slice(prefix.length));
+  for (const k of s.storedKeys(groupId)) keys.add(k);
   return keys;
 }
 
@@ -120,14 +124,11 @@ export function emptyGroupRefusal(s: ShareStateAccess, groupId: string): number 
  */
 export async function alterStartOffset(s: ShareStateAccess, groupId: string, topic: string, topicId: Buffer, partition: number, startOffset: number): Promise<number> {
   if (!s.emptyGroup(groupId)) return ErrorCode.GROUP_MAX_SIZE_REACHED;
-  const sp = s.sharePartition(groupId, topic, topicId, partition);
-  sp.close();
-  sp.state = new PartitionDeliveryState(startOffset, startOffset);
   try {
-    await sp.persist(sp);
+    await s.replaceState(groupId, topic, topicId, partition, { startOffset, batches: [] });
     await s.initialized(groupId, topic, topicId, partition, true);
-  } catch {
-    return ErrorCode.KAFKA_STORAGE_ERROR;
+  } catch (err) {
+    return err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
   }
   return ErrorCode.NONE;
 }
@@ -159,13 +160,7 @@ export async function deleteShareGroup(s: ShareStateAccess, groupId: string): Pr
   return ErrorCode.NONE;
 }
 
-async function removeState(s: ShareStateAccess, groupId: string, hex: string, partition: number): Promise<void> {
-  const key = keyOf(groupId, hex, partition);
-  const sp = s.partitions.get(key);
-  if (sp) {
-    sp.close();
-    s.partitions.delete(key);
-  }
-  s.stored.delete(key);
-  await s.stateLog?.remove(groupId, Buffer.from(hex, 'hex'), partition);
+function removeState(s: ShareStateAccess, groupId: string, hex: string, partition: number): Promise<void> {
+  const topicId = Buffer.from(hex, 'hex');
+  return s.replaceState(groupId, s.topics.byId(topicId)?.name ?? '', topicId, partition, null);
 }

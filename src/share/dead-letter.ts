@@ -117,7 +117,9 @@ export class DeadLetterWriter {
     if (!topic) return;
     const name = topic.name;
     const target = this.logs.get(name, source.partition % topic.partitions);
-    if (!target) throw new Error(`${name} is not available here`);
+    // A follower replica must never be appended to (cluster mode: the copy waits until the
+    // dead-letter partition is led here; forwarding it to its leader is not built yet).
+    if (!target || !target.isLeader) throw new Error(`${name} is not led here`);
     const originals = await readRange(source, first, last);
     const done = recovering ? await copiesIn(target, groupId, source.topic, source.partition) : new Set<number>();
     const now = Date.now();

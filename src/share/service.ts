@@ -4,11 +4,16 @@
  * ShareFetch / ShareAcknowledge (share sessions, acquisition, acknowledgement, lock release when a
  * member leaves, times out or closes its share session).
  *
- * Not yet: the state is not persisted to __share_group_state (a restart starts every share
- * partition again from share.auto.offset.reset), and archived records are counted but not
- * written to a dead-letter topic. See docs/share-groups.md.
+ * Each share partition's state lives on the partition's leader: it is read through the persister
+ * (persister.ts: the share coordinator of its key, here or on another broker) when first used, and
+ * written there before a fetch or acknowledgement is answered; a partition no longer led here is
+ * dropped (partitionMoved) and read again if it comes back. Membership is in memory on the group
+ * coordinator (the handlers refuse heartbeats elsewhere); in a cluster a member whose group this
+ * coordinator does not know (it moved here) is told UNKNOWN_MEMBER_ID and rejoins. On a single
+ * node the group's epoch and initialised partitions are also kept in __consumer_offsets
+ * (group-records.ts), so a group outlives a restart. See docs/share-groups.md.
  */
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { ConfigView } from '../config/view.js';
 import type { Partition, PartitionLookup } from '../data/partitions.js';
 import type { Logger } from '../logger.js';
@@ -18,11 +23,12 @@ import { ShareGroup, type ShareMember, type TopicInfo } from './group.js';
 import { InvalidRecordState, UnknownRecords, type AcquiredRange, type Archived } from './partition-state.js';
 import { SharePartition } from './share-partition.js';
 import { PartitionDeliveryState } from './partition-state.js';
-import { ShareStateLog, type StoredShareState } from './state-log.js';
-import type { InternalTopicHost } from '../data/internal-topic.js';
+import type { SharePersister } from './persister.js';
+import type { ShareStateCoordinator } from './state-coordinator.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
 import type { ShareStateAccess } from './admin.js';
+import type { StoredShareState } from './state-log.js';
 import { ShareGroupRecords } from './group-records.js';
 
 export interface ShareHeartbeatRequest {
@@ -92,17 +98,16 @@ export class ShareGroupService {
   private readonly sessions = new Map<string, ShareSession>();
   /** Records archived (rejected or at the delivery limit), for metrics. */
   archivedRecords = 0;
-  /** State read from __share_group_state at startup, taken by each share partition on first use. */
-  private stored = new Map<string, StoredShareState>();
+  /** Share partitions whose state is being read from their share coordinator. */
+  private readonly loading = new Map<string, Promise<SharePartition>>();
   /**
-   * Groups with share state in __share_group_state at startup. Membership is kept in memory only,
-   * so after a restart their members heartbeat (epoch > 0) into a group this broker no longer
-   * holds: they get UNKNOWN_MEMBER_ID, which clients answer by rejoining with epoch 0, as Kafka's
-   * members do after losing their membership; GROUP_ID_NOT_FOUND would be fatal to them (the
-   * Java KafkaShareConsumer throws it from poll and stops).
+   * Groups with share state in __share_group_state at startup (single node). Membership is kept
+   * in memory only, so after a restart their members heartbeat (epoch > 0) into a group this
+   * broker no longer holds: they get UNKNOWN_MEMBER_ID, which clients answer by rejoining with
+   * epoch 0, as Kafka's members do after losing their membership; GROUP_ID_NOT_FOUND would be
+   * fatal to them (the Java KafkaShareConsumer throws it from poll and stops).
    */
-  private persistedGroups = new Set<string>();
-  private readonly stateLog: ShareStateLog | null;
+  private readonly persistedGroups = new Set<string>();
   private readonly groupRecords: ShareGroupRecords | null;
   readonly deadLetters: DeadLetterWriter;
 
@@ -111,27 +116,55 @@ export class ShareGroupService {
     private readonly topics: TopicsPort,
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
-    /** Null: nothing persisted (unit tests). Its topics' groupConfigs give each group's GROUP configs. */
-    stateHost: { topics: TopicsPort & InternalTopicHost & Partial<Pick<TopicConfigs, 'groupConfigs'>>; partitions: import('../data/partitions.js').PartitionsPort } | null = null,
+    /** Null: nothing persisted (unit tests). groupRecords: null in a cluster (not followed across coordinator moves yet). */
+    private readonly persistence: { persister: SharePersister; coordinator: ShareStateCoordinator; groupRecords: ShareGroupRecords | null } | null = null,
+    /** A cluster: group coordinators move, so a group unknown here may have moved (UNKNOWN_MEMBER_ID). */
+    private readonly clustered = false,
   ) {
-    this.stateLog = stateHost ? new ShareStateLog(config, stateHost.topics, stateHost.partitions) : null;
-    this.groupRecords = stateHost ? new ShareGroupRecords(config, stateHost.topics, stateHost.partitions) : null;
+    this.groupRecords = persistence?.groupRecords ?? null;
     this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g));
-    const host = stateHost?.topics;
-    if (host?.groupConfigs) this.groupConfigsOf = (g) => host.groupConfigs!(g);
+    const host = topics as Partial<Pick<TopicConfigs, 'groupConfigs'>>;
+    if (typeof host.groupConfigs === 'function') this.groupConfigsOf = (g) => host.groupConfigs!(g);
   }
 
-  /** Reads the persisted share-partition states (before the broker serves requests). */
+  /** The share coordinator of this broker (ReadShareGroupState / WriteShareGroupState); null without persistence. */
+  get stateCoordinator(): ShareStateCoordinator | null {
+    return this.persistence?.coordinator ?? null;
+  }
+
+  /** Loads the __share_group_state partitions led here (before the broker serves requests). */
   async start(): Promise<void> {
-    if (this.stateLog) this.stored = await this.stateLog.load();
-    for (const key of this.stored.keys()) this.persistedGroups.add(key.slice(0, key.indexOf('\u0000')));
+    await this.persistence?.coordinator.start();
+    if (this.clustered) return;
+    for (const groupId of this.persistence?.coordinator.groupIds() ?? []) this.persistedGroups.add(groupId);
     for (const [groupId, g] of (await this.groupRecords?.load()) ?? []) {
       const group = new ShareGroup(groupId);
       group.groupEpoch = group.assignmentEpoch = g.epoch;
       for (const [hex, t] of g.initialized) group.initialized.set(hex, t);
       this.groups.set(groupId, group);
     }
-    this.log.info({ shareGroups: this.groups.size, sharePartitions: this.stored.size }, 'share group state loaded');
+    this.log.info({ shareGroups: this.groups.size, groupsWithState: this.persistedGroups.size }, 'share groups loaded');
+  }
+
+  /**
+   * This broker no longer leads `topic`-`partition`: its share partitions go (their locks with
+   * them; the new leader reads the state from the share coordinator).
+   */
+  partitionMoved(topicId: Buffer, partition: number): void {
+    const suffix = `\u0000${topicId.toString('hex')}:${partition}`;
+    for (const [k, sp] of this.partitions) {
+      if (!k.endsWith(suffix)) continue;
+      sp.close();
+      this.partitions.delete(k);
+    }
+  }
+
+  /** The group coordinator moved away: the group's membership here is stale and goes. */
+  unloadGroup(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (!group) return;
+    for (const m of group.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
+    this.groups.delete(groupId);
   }
 
   /** A group's config overrides (GROUP config resources, kept by the metadata store). */
@@ -161,7 +194,10 @@ export class ShareGroupService {
     if (req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 10000) return fail(ErrorCode.INVALID_REQUEST, 'Too many subscribed topics.');
     let group = this.groups.get(req.groupId);
     if (!group && req.memberEpoch !== 0) {
-      if (this.persistedGroups.has(req.groupId)) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      // Membership is not persisted: after a restart (a group with stored state) or, in a cluster,
+      // a coordinator move the member is unknown here, and rejoins.
+      const mayExist = this.persistedGroups.has(req.groupId) || (this.clustered && req.memberEpoch > 0);
+      if (mayExist) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
       return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
     }
     if (req.memberEpoch === -1) {
@@ -300,28 +336,42 @@ export class ShareGroupService {
 
   // ---- acquisition and acknowledgement ------------------------------------------------------
 
-  private sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number): SharePartition {
+  /** The share partition, its state read from its share coordinator on first use. Throws KafkaError. */
+  private async sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
     const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
     let sp = this.partitions.get(key);
     if (!sp) {
-      const persist = (p: SharePartition): Promise<void> => {
-        if (!this.stateLog || p.state === null) return Promise.resolve();
-        return this.stateLog.write(groupId, topicId, partition, p.state.toStored()).catch((err: unknown) => {
-          this.log.error({ err, groupId, topic, partition }, 'share state write failed');
-          throw err;
-        });
-      };
-      sp = new SharePartition(topic, partition, () => this.settingsFor(groupId).deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
-      const saved = this.stored.get(key);
-      if (saved) {
-        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settingsFor(groupId).deliveryCountLimit);
-        sp.recovering = sp.state.pendingDeadLetters().length > 0;
-        this.stored.delete(key);
+      let pending = this.loading.get(key);
+      if (!pending) {
+        pending = this.loadSharePartition(key, groupId, topic, topicId, partition, log).finally(() => this.loading.delete(key));
+        this.loading.set(key, pending);
       }
-      this.partitions.set(key, sp);
-      if (sp.recovering) this.drainDeadLetters(groupId, sp);
+      sp = await pending;
     }
     if (sp.state) sp.state.deadLetter = this.deadLetters.topicFor(groupId) !== null;
+    return sp;
+  }
+
+  private async loadSharePartition(key: string, groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
+    const persister = this.persistence?.persister ?? null;
+    const leaderEpoch = log.leaderEpoch;
+    const persist = (p: SharePartition): Promise<void> => {
+      if (!persister || p.state === null) return Promise.resolve();
+      return persister.write(groupId, topicId, partition, { ...p.state.toStored(), leaderEpoch }).catch((err: unknown) => {
+        this.log.error({ err, groupId, topic, partition }, 'share state write failed');
+        throw err;
+      });
+    };
+    const saved = persister ? await persister.read(groupId, topicId, partition, leaderEpoch) : null;
+    const sp = new SharePartition(topic, partition, () => this.settingsFor(groupId).deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
+    if (saved) {
+      sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settingsFor(groupId).deliveryCountLimit);
+      sp.recovering = sp.state.pendingDeadLetters().length > 0;
+    }
+    // Led elsewhere meanwhile: not kept (the next request here gets NOT_LEADER_OR_FOLLOWER).
+    if (!log.isLeader || log.leaderEpoch !== leaderEpoch) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition} moved`);
+    this.partitions.set(key, sp);
+    if (sp.recovering) this.drainDeadLetters(groupId, sp);
     return sp;
   }
 
@@ -357,8 +407,14 @@ export class ShareGroupService {
   /** Applies one partition's acknowledgements; returns the error code (INVALID_RECORD_STATE ...). */
   async acknowledge(groupId: string, memberId: string, topic: string, topicId: Buffer, partition: number, batches: readonly PartitionAck[]): Promise<number> {
     const log = this.logs.get(topic, partition);
-    if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    const sp = this.sharePartition(groupId, topic, topicId, partition);
+    if (!log) return this.clustered ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (!log.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    let sp: SharePartition;
+    try {
+      sp = await this.sharePartition(groupId, topic, topicId, partition, log);
+    } catch (err) {
+      return err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
     if (sp.state === null) return ErrorCode.INVALID_RECORD_STATE;
     const lockMs = this.settingsFor(groupId).recordLockDurationMs;
     let code: number = ErrorCode.NONE;
@@ -398,19 +454,20 @@ export class ShareGroupService {
         if (budget <= 0 || bytes <= 0) break;
         const topic = this.topics.byId(topicId);
         const log = topic ? this.logs.get(topic.name, partition) : undefined;
-        if (!topic || !log) {
-          out.set(key, { records: null, acquired: [], errorCode: topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID });
+        if (!topic || !log || !log.isLeader) {
+          const missing = topic ? (this.clustered ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : ErrorCode.UNKNOWN_TOPIC_ID;
+          out.set(key, { records: null, acquired: [], errorCode: log && !log.isLeader ? ErrorCode.NOT_LEADER_OR_FOLLOWER : missing });
           continue;
         }
-        const sp = this.sharePartition(s.groupId, topic.name, topicId, partition);
-        if (sp.state === null) {
-          this.markInitialized(s.groupId, topic.name, topicId, partition);
-          sp.init(log, await startOffset(log, cfg.autoOffsetReset));
-        } else sp.init(log, log.highWatermark);
-        // share.isolation.level=read_committed: up to the last stable offset, aborted batches archived.
-        const view = cfg.readCommitted ? await committed(log) : null;
-        const readableEnd = view ? view.end : log.highWatermark;
         try {
+          const sp = await this.sharePartition(s.groupId, topic.name, topicId, partition, log);
+          if (sp.state === null) {
+            this.markInitialized(s.groupId, topic.name, topicId, partition);
+            sp.init(log, await startOffset(log, cfg.autoOffsetReset));
+          } else sp.init(log, log.highWatermark);
+          // share.isolation.level=read_committed: up to the last stable offset, aborted batches archived.
+          const view = cfg.readCommitted ? await committed(log) : null;
+          const readableEnd = view ? view.end : log.highWatermark;
           const r = await sp.acquire(log, s.memberId, { maxRecords: budget, maxBytes: bytes, maxRecordLocks: cfg.partitionMaxRecordLocks, lockMs: cfg.recordLockDurationMs, deliveryLimit: cfg.deliveryCountLimit, readableEnd, aborted: view?.aborted });
           if (r.count > 0) {
             const records = r.batches.length === 1 ? r.batches[0]! : Buffer.concat(r.batches);
@@ -469,11 +526,11 @@ export class ShareGroupService {
     return {
       groups: this.groups,
       partitions: this.partitions,
-      stored: this.stored,
-      stateLog: this.stateLog,
+      stored: (groupId, topicId, partition) => this.persistence?.coordinator.held(groupId, topicId, partition) ?? null,
+      storedKeys: (groupId) => this.persistence?.coordinator.keysOf(groupId) ?? [],
       topics: this.topics,
       logs: this.logs,
-      sharePartition: (g, t, id, p) => this.sharePartition(g, t, id, p),
+      replaceState: (g, t, id, p, state) => this.replaceState(g, t, id, p, state),
       emptyGroup: (groupId) => {
         let group = this.groups.get(groupId);
         if (!group && this.groups.size < this.settings.maxGroups) this.groups.set(groupId, (group = new ShareGroup(groupId)));
@@ -496,10 +553,42 @@ export class ShareGroupService {
       forgetGroup: async (groupId) => {
         const group = this.groups.get(groupId);
         this.groups.delete(groupId);
+        this.persistedGroups.delete(groupId);
         await group?.persistChain;
         await this.groupRecords?.remove(groupId);
       },
     };
+  }
+
+  /**
+   * An administrative change of a share partition's state (share/admin.ts; the group is empty):
+   * written through the persister (null: a tombstone), and the share partition held here dropped,
+   * so its next fetch reads the new state from the share coordinator. Led here, the write carries
+   * this leader's epoch; else -1, which the share coordinator does not fence. Throws KafkaError.
+   */
+  private async replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, state: StoredShareState | null): Promise<void> {
+    const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
+    await this.loading.get(key)?.catch(() => undefined);
+    const drop = () => {
+      this.partitions.get(key)?.close();
+      this.partitions.delete(key);
+    };
+    drop();
+    const persister = this.persistence?.persister;
+    if (!persister) {
+      if (!state) return;
+      // Nothing persisted (unit tests): the state is kept in memory.
+      const log = this.logs.get(topic, partition);
+      if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition} is not here`);
+      const sp = await this.sharePartition(groupId, topic, topicId, partition, log);
+      sp.state = new PartitionDeliveryState(state.startOffset, state.startOffset);
+      return;
+    }
+    const log = this.logs.get(topic, partition);
+    const leaderEpoch = log?.isLeader ? log.leaderEpoch : -1;
+    if (state) await persister.write(groupId, topicId, partition, { ...state, leaderEpoch });
+    else await persister.remove(groupId, topicId, partition);
+    drop(); // loaded meanwhile from the old state
   }
 
   /**

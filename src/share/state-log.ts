@@ -41,6 +41,8 @@ export interface StoredBatch {
 
 export interface StoredShareState {
   startOffset: number;
+  /** The share-partition leader's epoch that wrote it (-1: unknown); older leaders are fenced. */
+  leaderEpoch?: number;
   batches: StoredBatch[];
 }
 
@@ -83,7 +85,7 @@ export class ShareStateLog {
     return (h === -2147483648 ? 0 : Math.abs(h)) % this.partitionCount();
   }
 
-  /** Writes a snapshot of one share partition; resolves once durable. */
+  /** Writes a snapshot of one share partition (in the partition led here); resolves once durable. */
   async write(groupId: string, topicId: Buffer, partition: number, state: StoredShareState): Promise<void> {
     const now = Date.now();
     const key = writeShareStateKey(SNAPSHOT, { groupId, topicId, partition });
@@ -92,7 +94,7 @@ export class ShareStateLog {
       newShareSnapshotValue({
         snapshotEpoch: 0,
         stateEpoch: 0,
-        leaderEpoch: -1,
+        leaderEpoch: state.leaderEpoch ?? -1,
         startOffset: state.startOffset,
         createTimestamp: now,
         writeTimestamp: now,
@@ -122,39 +124,58 @@ export class ShareStateLog {
     await (log.acknowledgement(appended, -1) ?? Promise.resolve());
   }
 
+  /** Creates the topic when missing (the first write, FindCoordinator key type 2). */
+  ensure(): Promise<void> {
+    return this.topic.ensure();
+  }
+
+  exists(): boolean {
+    return this.topic.exists();
+  }
+
+  /** The topic's partition count now (the configured one before it exists). */
+  count(): number {
+    return this.partitionCount();
+  }
+
   /** Reads every share partition's latest state: `${groupId}\u0000${topicIdHex}:${partition}` → state. */
   async load(): Promise<Map<string, StoredShareState>> {
     const out = new Map<string, StoredShareState>();
     if (!this.topic.exists()) return out;
-    for (let p = 0; p < this.partitionCount(); p++) {
-      const log: Partition | undefined = this.partitions.get(SHARE_GROUP_STATE_TOPIC, p);
-      if (!log) continue;
-      await replayPartition(log, {
-        onRecord: (r) => {
-          if (!r.key) return;
-          const k = readShareStateKey(r.key);
-          if (!k) return;
-          const id = `${k.message.groupId}\u0000${k.message.topicId.toString('hex')}:${k.message.partition}`;
-          if (r.value === null) {
-            out.delete(id);
-            return;
-          }
-          const rv = new Reader(r.value);
-          const version = rv.int16();
-          if (rv.error !== null || version !== 0) return;
-          if (k.version === SNAPSHOT) {
-            const v = decodeShareSnapshotValue(rv, 0);
-            if (rv.error === null) out.set(id, { startOffset: v.startOffset, batches: v.stateBatches.map((b) => ({ ...b })) });
-          } else if (k.version === UPDATE) {
-            const v = decodeShareUpdateValue(rv, 0);
-            const cur = out.get(id);
-            if (rv.error !== null || !cur) return;
-            if (v.startOffset >= 0) cur.startOffset = v.startOffset;
-            cur.batches = mergeBatches(cur.batches, v.stateBatches.map((b) => ({ ...b })));
-          }
-        },
-      }, undefined, true);
-    }
+    for (let p = 0; p < this.partitionCount(); p++) for (const [k, v] of await this.loadPartition(p)) out.set(k, v);
+    return out;
+  }
+
+  /** Replays one partition of the topic to its log end (a share coordinator taking it over). */
+  async loadPartition(p: number): Promise<Map<string, StoredShareState>> {
+    const out = new Map<string, StoredShareState>();
+    const log: Partition | undefined = this.partitions.get(SHARE_GROUP_STATE_TOPIC, p);
+    if (!log) return out;
+    await replayPartition(log, {
+      onRecord: (r) => {
+        if (!r.key) return;
+        const k = readShareStateKey(r.key);
+        if (!k) return;
+        const id = `${k.message.groupId}\u0000${k.message.topicId.toString('hex')}:${k.message.partition}`;
+        if (r.value === null) {
+          out.delete(id);
+          return;
+        }
+        const rv = new Reader(r.value);
+        const version = rv.int16();
+        if (rv.error !== null || version !== 0) return;
+        if (k.version === SNAPSHOT) {
+          const v = decodeShareSnapshotValue(rv, 0);
+          if (rv.error === null) out.set(id, { startOffset: v.startOffset, leaderEpoch: v.leaderEpoch, batches: v.stateBatches.map((b) => ({ ...b })) });
+        } else if (k.version === UPDATE) {
+          const v = decodeShareUpdateValue(rv, 0);
+          const cur = out.get(id);
+          if (rv.error !== null || !cur) return;
+          if (v.startOffset >= 0) cur.startOffset = v.startOffset;
+          cur.batches = mergeBatches(cur.batches, v.stateBatches.map((b) => ({ ...b })));
+        }
+      },
+    }, undefined, true);
     return out;
   }
 }

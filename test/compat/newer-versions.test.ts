@@ -151,8 +151,10 @@ describe('Metadata v13, DescribeCluster v2, FindCoordinator v6', () => {
     expect(m.errorCode).toBe(0);
     const d = await req(60, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: true });
     expect(d.brokers.map((b: any) => [b.brokerId, b.isFenced])).toEqual([[1, false]]);
-    const f = await req(10, 6, { keyType: 2, coordinatorKeys: ['group:AAAAAAAAAAAAAAAAAAAAAA:0'] });
-    expect(f.coordinators[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    // Key type 2 (KIP-932): the share coordinator of a share partition, here this node; a malformed key is INVALID_REQUEST.
+    const f = await req(10, 6, { keyType: 2, coordinatorKeys: ['group:AAAAAAAAAAAAAAAAAAAAAA:0', 'group:x:0'] });
+    expect(f.coordinators[0]).toMatchObject({ errorCode: 0, nodeId: 1 });
+    expect(f.coordinators[1].errorCode).toBe(ErrorCode.INVALID_REQUEST);
     const g = await req(10, 6, { keyType: 0, coordinatorKeys: ['some-group'] });
     expect(g.coordinators[0]).toMatchObject({ errorCode: 0, nodeId: 1 });
   });

@@ -96,14 +96,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'share-groups-partial',
-    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/DeleteShareGroupOffsets; not the inter-broker share-state APIs (83-87); FindCoordinator v6 answers a share-partition key with INVALID_REQUEST (no separate share coordinator: the broker keeps __share_group_state itself).',
-    why: 'The inter-broker share-state APIs are not built yet: one broker keeps its share state itself (docs/share-groups.md).',
+    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/DeleteShareGroupOffsets, and of the inter-broker share-state APIs ReadShareGroupState and WriteShareGroupState (84, 85); not InitializeShareGroupState, DeleteShareGroupState, ReadShareGroupStateSummary (83, 86, 87).',
+    why: 'A share partition\'s state is created by its first write, and deleted by a write the share coordinator turns into a tombstone, so 83, 86 and 87 are not needed between Runnel brokers (docs/share-groups.md).',
     where: [
-      ...apis(83, 84, 85, 86, 87),
+      ...apis(83, 86, 87),
       // Kafka 4.4 finalizes share.version 2 (KIP-1222's renewals); Runnel claims 1.
         { scenario: 'api-versions', path: 'finalizedFeatures/share.version', runnel: '1-1', kafka: '2-2' },
-      // FindCoordinator v6's share-partition keys: no share coordinator to name.
-      { scenario: 'newer-versions/admin', path: 'findCoordinator/v6/g:AAAAAAAAAAAAAAAAAAAAAA:0', runnel: 'INVALID_REQUEST', when: (_r, k) => k !== 'INVALID_REQUEST' },
     ],
   },
   {
@@ -221,6 +219,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     what: 'The first FindCoordinator on a new broker is answered with the coordinator; a fresh Kafka answers COORDINATOR_NOT_AVAILABLE until it has created __consumer_offsets (then COORDINATOR_LOAD_IN_PROGRESS while it loads it).',
     why: 'Runnel loads __consumer_offsets at startup, before it listens; clients retry either way.',
     where: [{ scenario: 'group/coordinator', path: 'first/*', freshOnly: true, when: (_r, k) => k === 'COORDINATOR_NOT_AVAILABLE' || k === -1 || k === '' }],
+  },
+  {
+    id: 'share-coordinator-ready-at-once',
+    what: 'The first FindCoordinator v6 for a share-partition key (key type 2) is answered with the share coordinator; Kafka answers COORDINATOR_NOT_AVAILABLE until it has created __share_group_state.',
+    why: 'Runnel creates __share_group_state within the request and waits for its partitions to be led; the broker asking retries either way.',
+    where: [{ scenario: 'newer-versions/admin', path: 'findCoordinator/v6/g:AAAAAAAAAAAAAAAAAAAAAA:0', runnel: 'NONE', kafka: 'COORDINATOR_NOT_AVAILABLE', freshOnly: true }],
   },
   {
     id: 'auto-create-answers-at-once',

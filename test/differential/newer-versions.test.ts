@@ -145,7 +145,7 @@ describe.skipIf(!apacheKafkaAvailable())('differential: Kafka 4.x versions', () 
         const coordinators: Record<string, unknown> = {};
         for (const version of [5, 6]) {
           // Key type 2 (share partitions) is new in v6; malformed share keys are refused either way,
-          // a well-formed one only where share groups are served (known difference no-share-groups).
+          // a well-formed one names the share coordinator (the leader of its __share_group_state partition).
           const r = await req(c, 10, version, { keyType: 2, coordinatorKeys: ['not-a-share-key', 'g:x:0', 'g:AAAAAAAAAAAAAAAAAAAAAA:0'] });
           coordinators[`v${version}`] = keyed(r.coordinators, (x: any) => x.key, (x: any) => err(x.errorCode));
         }

@@ -63,6 +63,8 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   77: ['ShareGroupDescribe', 1, 1, 1],
   78: ['ShareFetch', 1, 2, 1],
   79: ['ShareAcknowledge', 1, 2, 1],
+  84: ['ReadShareGroupState', 0, 0, 0],
+  85: ['WriteShareGroupState', 0, 0, 0],
   90: ['DescribeShareGroupOffsets', 0, 1, 0],
   91: ['AlterShareGroupOffsets', 0, 0, 0],
   92: ['DeleteShareGroupOffsets', 0, 0, 0],

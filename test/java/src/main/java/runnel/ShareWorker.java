@@ -31,7 +31,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * message) [--fail-action release|reject] [--fail-delay-ms N] (it takes N ms to fail: prints
  * {"event":"failing",...} when it starts) [--release-first true] (every record released once, then
  * accepted) [--hang-after N] (after N records stop acknowledging and polling: a stuck worker)
- * [--max-ms 600000] [--prop k=v]...
+ * [--max-ms 600000] [--delay-ms N] (a pause after each poll's records: slow work) [--prop k=v]...
  */
 public final class ShareWorker {
   private static synchronized void emit(Json j) {
@@ -51,6 +51,7 @@ public final class ShareWorker {
     boolean releaseFirst = cli.getBool("release-first", false);
     long hangAfter = cli.getLong("hang-after", -1);
     long failDelayMs = cli.getLong("fail-delay-ms", 0);
+    long delayMs = cli.getLong("delay-ms", 0);
     long deadline = System.currentTimeMillis() + cli.getLong("max-ms", 600_000);
     final boolean[] stop = {false};
     Thread reader = new Thread(() -> {
@@ -108,6 +109,7 @@ public final class ShareWorker {
           items.add(Json.arr().add(r.value()).add(where).add(dc).add(action));
         }
         emit(Json.obj().put("event", "records").put("items", items).put("ts", System.currentTimeMillis()));
+        if (delayMs > 0) Thread.sleep(delayMs);
         try {
           // commitSync reports per-partition failures in its result rather than throwing.
           for (var e : consumer.commitSync(Duration.ofSeconds(10)).entrySet()) {
