@@ -4,8 +4,8 @@
  * ShareFetch / ShareAcknowledge (share sessions, acquisition, acknowledgement, lock release when a
  * member leaves, times out or closes its share session).
  *
- * Each share partition's state lives on the partition's leader: it is read through the persister
- * (persister.ts: the share coordinator of its key, here or on another broker) when first used, and
+ * Each share partition's state lives on the partition's leader (share-partitions.ts): read through
+ * the persister (persister.ts: the share coordinator of its key, here or elsewhere) on first use, and
  * written there before a fetch or acknowledgement is answered; a partition no longer led here is
  * dropped (partitionMoved) and read again if it comes back. Membership is in memory on the group
  * coordinator (the handlers refuse heartbeats elsewhere); in a cluster a member whose group this
@@ -20,16 +20,15 @@ import type { Logger } from '../logger.js';
 import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
 import { shareGroupConfigFrom, type ShareGroupConfig, type ShareOffsetReset } from './config.js';
 import { ShareGroup, type ShareMember, type TopicInfo } from './group.js';
-import { InvalidRecordState, UnknownRecords, type AcquiredRange, type Archived } from './partition-state.js';
-import { SharePartition } from './share-partition.js';
-import { PartitionDeliveryState } from './partition-state.js';
+import { InvalidRecordState, UnknownRecords, type AcquiredRange } from './partition-state.js';
+import type { SharePartition } from './share-partition.js';
+import { SharePartitions } from './share-partitions.js';
 import type { SharePersister } from './persister.js';
 import type { ShareStateCoordinator } from './state-coordinator.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
 import type { ShareStateAccess } from './admin.js';
-import type { StoredShareState } from './state-log.js';
-import { ShareGroupRecords } from './group-records.js';
+import type { ShareGroupRecords } from './group-records.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -92,14 +91,10 @@ const fail = (errorCode: number, errorMessage: string | null = null): ShareHeart
 
 export class ShareGroupService {
   private readonly groups = new Map<string, ShareGroup>();
-  /** `${groupId}\u0000${topicIdHex}:${partition}` → its share partition. */
-  private readonly partitions = new Map<string, SharePartition>();
   /** `${groupId}\u0000${memberId}` → share session. */
   private readonly sessions = new Map<string, ShareSession>();
-  /** Records archived (rejected or at the delivery limit), for metrics. */
-  archivedRecords = 0;
-  /** Share partitions whose state is being read from their share coordinator. */
-  private readonly loading = new Map<string, Promise<SharePartition>>();
+  /** The share partitions led here (share-partitions.ts). */
+  private readonly partitions: SharePartitions;
   /**
    * Groups with share state in __share_group_state at startup (single node). Membership is kept
    * in memory only, so after a restart their members heartbeat (epoch > 0) into a group this
@@ -123,6 +118,7 @@ export class ShareGroupService {
   ) {
     this.groupRecords = persistence?.groupRecords ?? null;
     this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g));
+    this.partitions = new SharePartitions(persistence?.persister ?? null, logs, this.deadLetters, (g) => this.settingsFor(g).deliveryCountLimit, log);
     const host = topics as Partial<Pick<TopicConfigs, 'groupConfigs'>>;
     if (typeof host.groupConfigs === 'function') this.groupConfigsOf = (g) => host.groupConfigs!(g);
   }
@@ -146,17 +142,19 @@ export class ShareGroupService {
     this.log.info({ shareGroups: this.groups.size, groupsWithState: this.persistedGroups.size }, 'share groups loaded');
   }
 
-  /**
-   * This broker no longer leads `topic`-`partition`: its share partitions go (their locks with
-   * them; the new leader reads the state from the share coordinator).
-   */
+  /** This broker no longer leads `topic`-`partition` (share-partitions.ts). */
   partitionMoved(topicId: Buffer, partition: number): void {
-    const suffix = `\u0000${topicId.toString('hex')}:${partition}`;
-    for (const [k, sp] of this.partitions) {
-      if (!k.endsWith(suffix)) continue;
-      sp.close();
-      this.partitions.delete(k);
-    }
+    this.partitions.partitionMoved(topicId, partition);
+  }
+
+  /** Records archived (rejected or at the delivery limit), for metrics. */
+  get archivedRecords(): number {
+    return this.partitions.archivedRecords;
+  }
+
+  /** In-flight counts per partition of a group, for describe/tests. */
+  inFlight(groupId: string): ReturnType<SharePartitions['inFlight']> {
+    return this.partitions.inFlight(groupId);
   }
 
   /** The group coordinator moved away: the group's membership here is stale and goes. */
@@ -300,8 +298,7 @@ export class ShareGroupService {
   }
 
   private releaseMemberLocks(groupId: string, memberId: string): void {
-    const prefix = `${groupId}\u0000`;
-    for (const [k, sp] of this.partitions) if (k.startsWith(prefix)) sp.releaseMember(memberId);
+    this.partitions.releaseMember(groupId, memberId);
   }
 
   // ---- share sessions -----------------------------------------------------------------------
@@ -336,74 +333,6 @@ export class ShareGroupService {
 
   // ---- acquisition and acknowledgement ------------------------------------------------------
 
-  /** The share partition, its state read from its share coordinator on first use. Throws KafkaError. */
-  private async sharePartition(groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
-    const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
-    let sp = this.partitions.get(key);
-    if (!sp) {
-      let pending = this.loading.get(key);
-      if (!pending) {
-        pending = this.loadSharePartition(key, groupId, topic, topicId, partition, log).finally(() => this.loading.delete(key));
-        this.loading.set(key, pending);
-      }
-      sp = await pending;
-    }
-    if (sp.state) sp.state.deadLetter = this.deadLetters.topicFor(groupId) !== null;
-    return sp;
-  }
-
-  private async loadSharePartition(key: string, groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
-    const persister = this.persistence?.persister ?? null;
-    const leaderEpoch = log.leaderEpoch;
-    const persist = (p: SharePartition): Promise<void> => {
-      if (!persister || p.state === null) return Promise.resolve();
-      return persister.write(groupId, topicId, partition, { ...p.state.toStored(), leaderEpoch }).catch((err: unknown) => {
-        this.log.error({ err, groupId, topic, partition }, 'share state write failed');
-        throw err;
-      });
-    };
-    const saved = persister ? await persister.read(groupId, topicId, partition, leaderEpoch) : null;
-    const sp = new SharePartition(topic, partition, () => this.settingsFor(groupId).deliveryCountLimit, (p, a) => this.archived(groupId, p, a), persist);
-    if (saved) {
-      sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.settingsFor(groupId).deliveryCountLimit);
-      sp.recovering = sp.state.pendingDeadLetters().length > 0;
-    }
-    // Led elsewhere meanwhile: not kept (the next request here gets NOT_LEADER_OR_FOLLOWER).
-    if (!log.isLeader || log.leaderEpoch !== leaderEpoch) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition} moved`);
-    this.partitions.set(key, sp);
-    if (sp.recovering) this.drainDeadLetters(groupId, sp);
-    return sp;
-  }
-
-  private archived(groupId: string, sp: SharePartition, archived: Archived[]): void {
-    for (const a of archived) this.archivedRecords += a.last - a.first + 1;
-    this.log.debug({ groupId, topic: sp.topic, partition: sp.partition, archived }, 'share records archived');
-    if (sp.state?.deadLetter) this.drainDeadLetters(groupId, sp);
-  }
-
-  /**
-   * Copies the partition's pending archived ranges to the group's dead-letter topic, one partition
-   * at a time: the pending state is made durable first, each copy then, and "done" after it.
-   */
-  private drainDeadLetters(groupId: string, sp: SharePartition): void {
-    sp.deadLetterChain = sp.deadLetterChain.then(async () => {
-      const st = sp.state;
-      const source = this.logs.get(sp.topic, sp.partition);
-      if (!st || !source) return;
-      const pending = st.pendingDeadLetters();
-      if (pending.length === 0) return;
-      await sp.persist(sp);
-      for (const r of pending) {
-        await this.deadLetters.write(groupId, source, r.first, r.last, r.deliveryCount, r.dlqPending!, sp.recovering);
-        st.deadLettered(r);
-      }
-      sp.recovering = false;
-      await sp.persist(sp);
-    }).catch((err: unknown) => {
-      this.log.error({ err, groupId, topic: sp.topic, partition: sp.partition }, 'dead-letter copy failed; retried on the next archive or restart');
-    });
-  }
-
   /** Applies one partition's acknowledgements; returns the error code (INVALID_RECORD_STATE ...). */
   async acknowledge(groupId: string, memberId: string, topic: string, topicId: Buffer, partition: number, batches: readonly PartitionAck[]): Promise<number> {
     const log = this.logs.get(topic, partition);
@@ -411,7 +340,7 @@ export class ShareGroupService {
     if (!log.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     let sp: SharePartition;
     try {
-      sp = await this.sharePartition(groupId, topic, topicId, partition, log);
+      sp = await this.partitions.get(groupId, topic, topicId, partition, log);
     } catch (err) {
       return err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
     }
@@ -460,7 +389,7 @@ export class ShareGroupService {
           continue;
         }
         try {
-          const sp = await this.sharePartition(s.groupId, topic.name, topicId, partition, log);
+          const sp = await this.partitions.get(s.groupId, topic.name, topicId, partition, log);
           if (sp.state === null) {
             this.markInitialized(s.groupId, topic.name, topicId, partition);
             sp.init(log, await startOffset(log, cfg.autoOffsetReset));
@@ -499,18 +428,6 @@ export class ShareGroupService {
     }
   }
 
-  /** In-flight counts per partition of a group, for describe/tests. */
-  inFlight(groupId: string): Array<{ key: string; startOffset: number; endOffset: number; available: number; acquired: number }> {
-    const out = [];
-    const prefix = `${groupId}\u0000`;
-    for (const [k, sp] of this.partitions) {
-      if (!k.startsWith(prefix) || sp.state === null) continue;
-      const c = sp.state.counts();
-      out.push({ key: k.slice(prefix.length), startOffset: sp.state.startOffset, endOffset: sp.state.endOffset, available: c.available, acquired: c.acquired });
-    }
-    return out;
-  }
-
   /** Prometheus series (admin endpoint /metrics). */
   render(w: import('../admin-http/prometheus-text.js').PrometheusText): void {
     w.family('runnel_share_groups', 'gauge', 'Share groups (KIP-932) known to this broker.');
@@ -525,12 +442,12 @@ export class ShareGroupService {
   get admin(): ShareStateAccess {
     return {
       groups: this.groups,
-      partitions: this.partitions,
+      partitions: this.partitions.held,
       stored: (groupId, topicId, partition) => this.persistence?.coordinator.held(groupId, topicId, partition) ?? null,
       storedKeys: (groupId) => this.persistence?.coordinator.keysOf(groupId) ?? [],
       topics: this.topics,
       logs: this.logs,
-      replaceState: (g, t, id, p, state) => this.replaceState(g, t, id, p, state),
+      replaceState: (g, t, id, p, state) => this.partitions.replaceState(g, t, id, p, state),
       emptyGroup: (groupId) => {
         let group = this.groups.get(groupId);
         if (!group && this.groups.size < this.settings.maxGroups) this.groups.set(groupId, (group = new ShareGroup(groupId)));
@@ -558,37 +475,6 @@ export class ShareGroupService {
         await this.groupRecords?.remove(groupId);
       },
     };
-  }
-
-  /**
-   * An administrative change of a share partition's state (share/admin.ts; the group is empty):
-   * written through the persister (null: a tombstone), and the share partition held here dropped,
-   * so its next fetch reads the new state from the share coordinator. Led here, the write carries
-   * this leader's epoch; else -1, which the share coordinator does not fence. Throws KafkaError.
-   */
-  private async replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, state: StoredShareState | null): Promise<void> {
-    const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
-    await this.loading.get(key)?.catch(() => undefined);
-    const drop = () => {
-      this.partitions.get(key)?.close();
-      this.partitions.delete(key);
-    };
-    drop();
-    const persister = this.persistence?.persister;
-    if (!persister) {
-      if (!state) return;
-      // Nothing persisted (unit tests): the state is kept in memory.
-      const log = this.logs.get(topic, partition);
-      if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition} is not here`);
-      const sp = await this.sharePartition(groupId, topic, topicId, partition, log);
-      sp.state = new PartitionDeliveryState(state.startOffset, state.startOffset);
-      return;
-    }
-    const log = this.logs.get(topic, partition);
-    const leaderEpoch = log?.isLeader ? log.leaderEpoch : -1;
-    if (state) await persister.write(groupId, topicId, partition, { ...state, leaderEpoch });
-    else await persister.remove(groupId, topicId, partition);
-    drop(); // loaded meanwhile from the old state
   }
 
   /**
@@ -621,6 +507,6 @@ export class ShareGroupService {
 
   shutdown(): void {
     for (const g of this.groups.values()) for (const m of g.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
-    for (const sp of this.partitions.values()) sp.close();
+    this.partitions.close();
   }
 }

@@ -1,0 +1,168 @@
+/**
+ * The share partitions led by this broker (KIP-932's share-partition manager), for every group:
+ * each is read through the persister (the share coordinator of its key, here or on another broker)
+ * on first use, one read per key however many requests wait for it, and written there by its own
+ * persist before a fetch or acknowledgement is answered. A partition no longer led here is dropped
+ * (partitionMoved) and read again if it comes back; an administrative change (share/admin.ts)
+ * writes through the persister and drops the copy here. Archived records are copied to the group's
+ * dead-letter topic (KIP-1191) from here.
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import type { Partition, PartitionLookup } from '../data/partitions.js';
+import type { Logger } from '../logger.js';
+import type { DeadLetterWriter } from './dead-letter.js';
+import { PartitionDeliveryState, type Archived } from './partition-state.js';
+import type { SharePersister } from './persister.js';
+import { SharePartition } from './share-partition.js';
+import type { StoredShareState } from './state-log.js';
+
+export class SharePartitions {
+  /** `${groupId}\u0000${topicIdHex}:${partition}` → its share partition. */
+  readonly held = new Map<string, SharePartition>();
+  /** Share partitions whose state is being read from their share coordinator. */
+  private readonly loading = new Map<string, Promise<SharePartition>>();
+  /** Records archived (rejected or at the delivery limit), for metrics. */
+  archivedRecords = 0;
+
+  constructor(
+    /** Null: nothing persisted (unit tests). */
+    private readonly persister: SharePersister | null,
+    private readonly logs: PartitionLookup,
+    private readonly deadLetters: DeadLetterWriter,
+    /** The group's group.share.delivery.count.limit (its GROUP config over the broker's). */
+    private readonly deliveryLimit: (groupId: string) => number,
+    private readonly log: Logger,
+  ) {}
+
+  /** The share partition, its state read from its share coordinator on first use. Throws KafkaError. */
+  async get(groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
+    const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
+    let sp = this.held.get(key);
+    if (!sp) {
+      let pending = this.loading.get(key);
+      if (!pending) {
+        pending = this.load(key, groupId, topic, topicId, partition, log).finally(() => this.loading.delete(key));
+        this.loading.set(key, pending);
+      }
+      sp = await pending;
+    }
+    if (sp.state) sp.state.deadLetter = this.deadLetters.topicFor(groupId) !== null;
+    return sp;
+  }
+
+  private async load(key: string, groupId: string, topic: string, topicId: Buffer, partition: number, log: Partition): Promise<SharePartition> {
+    const persister = this.persister;
+    const leaderEpoch = log.leaderEpoch;
+    const persist = (p: SharePartition): Promise<void> => {
+      if (!persister || p.state === null) return Promise.resolve();
+      return persister.write(groupId, topicId, partition, { ...p.state.toStored(), leaderEpoch }).catch((err: unknown) => {
+        this.log.error({ err, groupId, topic, partition }, 'share state write failed');
+        throw err;
+      });
+    };
+    const saved = persister ? await persister.read(groupId, topicId, partition, leaderEpoch) : null;
+    const sp = new SharePartition(topic, partition, () => this.deliveryLimit(groupId), (p, a) => this.archived(groupId, p, a), persist);
+    if (saved) {
+      sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.deliveryLimit(groupId));
+      sp.recovering = sp.state.pendingDeadLetters().length > 0;
+    }
+    // Led elsewhere meanwhile: not kept (the next request here gets NOT_LEADER_OR_FOLLOWER).
+    if (!log.isLeader || log.leaderEpoch !== leaderEpoch) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition} moved`);
+    this.held.set(key, sp);
+    if (sp.recovering) this.drainDeadLetters(groupId, sp);
+    return sp;
+  }
+
+  /**
+   * This broker no longer leads `topic`-`partition`: its share partitions go (their locks with
+   * them; the new leader reads the state from the share coordinator).
+   */
+  partitionMoved(topicId: Buffer, partition: number): void {
+    const suffix = `\u0000${topicId.toString('hex')}:${partition}`;
+    for (const [k, sp] of this.held) {
+      if (!k.endsWith(suffix)) continue;
+      sp.close();
+      this.held.delete(k);
+    }
+  }
+
+  /**
+   * An administrative change of a share partition's state (share/admin.ts; the group is empty):
+   * written through the persister (null: a tombstone), and the share partition held here dropped,
+   * so its next fetch reads the new state from the share coordinator. Led here, the write carries
+   * this leader's epoch; else -1, which the share coordinator does not fence. Throws KafkaError.
+   */
+  async replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, state: StoredShareState | null): Promise<void> {
+    const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
+    await this.loading.get(key)?.catch(() => undefined);
+    const drop = () => {
+      this.held.get(key)?.close();
+      this.held.delete(key);
+    };
+    drop();
+    const log = this.logs.get(topic, partition);
+    if (!this.persister) {
+      if (!state) return;
+      // Nothing persisted (unit tests): the state is kept in memory.
+      if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition} is not here`);
+      const sp = await this.get(groupId, topic, topicId, partition, log);
+      sp.state = new PartitionDeliveryState(state.startOffset, state.startOffset);
+      return;
+    }
+    const leaderEpoch = log?.isLeader ? log.leaderEpoch : -1;
+    if (state) await this.persister.write(groupId, topicId, partition, { ...state, leaderEpoch });
+    else await this.persister.remove(groupId, topicId, partition);
+    drop(); // loaded meanwhile from the old state
+  }
+
+  /** The member's locks in the group's share partitions go (it left, or its share session closed). */
+  releaseMember(groupId: string, memberId: string): void {
+    const prefix = `${groupId}\u0000`;
+    for (const [k, sp] of this.held) if (k.startsWith(prefix)) sp.releaseMember(memberId);
+  }
+
+  /** In-flight counts per partition of a group, for describe/tests. */
+  inFlight(groupId: string): Array<{ key: string; startOffset: number; endOffset: number; available: number; acquired: number }> {
+    const out = [];
+    const prefix = `${groupId}\u0000`;
+    for (const [k, sp] of this.held) {
+      if (!k.startsWith(prefix) || sp.state === null) continue;
+      const c = sp.state.counts();
+      out.push({ key: k.slice(prefix.length), startOffset: sp.state.startOffset, endOffset: sp.state.endOffset, available: c.available, acquired: c.acquired });
+    }
+    return out;
+  }
+
+  close(): void {
+    for (const sp of this.held.values()) sp.close();
+  }
+
+  private archived(groupId: string, sp: SharePartition, archived: Archived[]): void {
+    for (const a of archived) this.archivedRecords += a.last - a.first + 1;
+    this.log.debug({ groupId, topic: sp.topic, partition: sp.partition, archived }, 'share records archived');
+    if (sp.state?.deadLetter) this.drainDeadLetters(groupId, sp);
+  }
+
+  /**
+   * Copies the partition's pending archived ranges to the group's dead-letter topic, one partition
+   * at a time: the pending state is made durable first, each copy then, and "done" after it.
+   */
+  private drainDeadLetters(groupId: string, sp: SharePartition): void {
+    sp.deadLetterChain = sp.deadLetterChain.then(async () => {
+      const st = sp.state;
+      const source = this.logs.get(sp.topic, sp.partition);
+      if (!st || !source) return;
+      const pending = st.pendingDeadLetters();
+      if (pending.length === 0) return;
+      await sp.persist(sp);
+      for (const r of pending) {
+        await this.deadLetters.write(groupId, source, r.first, r.last, r.deliveryCount, r.dlqPending!, sp.recovering);
+        st.deadLettered(r);
+      }
+      sp.recovering = false;
+      await sp.persist(sp);
+    }).catch((err: unknown) => {
+      this.log.error({ err, groupId, topic: sp.topic, partition: sp.partition }, 'dead-letter copy failed; retried on the next archive or restart');
+    });
+  }
+}
