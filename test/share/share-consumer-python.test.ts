@@ -189,7 +189,7 @@ describe.skipIf(missing !== null)(`share groups with confluent-kafka-python's Sh
     expect(got.length).toBe(1);
     expect(got[0]!.key).toBe('k150');
     expect(got[0]!.value).toBe('py-poison-150');
-    expect(got[0]!.headers).toMatchObject({ '__dlq.errors.group.id': 'py-poison-pool', '__dlq.errors.topic': 'py-poison', '__dlq.errors.delivery.count': '1' });
-    expect(got[0]!.headers['__dlq.errors.reason']).toBeTruthy();
+    expect(got[0]!.headers).toMatchObject({ '__dlq.errors.group': 'py-poison-pool', '__dlq.errors.topic': 'py-poison', '__dlq.errors.delivery.count': '1' });
+    expect(got[0]!.headers['__dlq.errors.message']).toBeTruthy();
   }, 120_000);
 });
