@@ -38,14 +38,8 @@ beforeAll(async () => {
   expect(synced.errorCode).toBe(0);
 });
 
-afterAll(async () => {
-  c?.close();
-  await broker?.kill('SIGKILL');
-  removeDir(dir);
-});
-
-it('a DescribeGroups whose answer would be 1 GiB closes its connection; the broker stays prompt and small', async () => {
-  const rss0 = rssMiB();
+/** Runs `attack` while an ApiVersions canary on its own connection pings every 20 ms; its slowest answer. */
+async function withCanary<T>(attack: () => Promise<T>): Promise<{ result: T; worst: number }> {
   const ping = await RawClient.connect(broker.host, broker.port);
   let worst = 0;
   let stop = false;
@@ -57,13 +51,30 @@ it('a DescribeGroups whose answer would be 1 GiB closes its connection; the brok
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  try {
+    return { result: await attack(), worst };
+  } finally {
+    stop = true;
+    await canary;
+    ping.close();
+  }
+}
+
+afterAll(async () => {
+  c?.close();
+  await broker?.kill('SIGKILL');
+  removeDir(dir);
+});
+
+it('a DescribeGroups whose answer would be 1 GiB closes its connection; the broker stays prompt and small', async () => {
+  const rss0 = rssMiB();
   const attacker = await RawClient.connect(broker.host, broker.port);
   // null: the connection closed without an answer.
-  const answer = await attacker.request(15, 5, { groups: Array(2000).fill('big-member'), includeAuthorizedOperations: false });
-  await new Promise((r) => setTimeout(r, 300));
-  stop = true;
-  await canary;
-  ping.close();
+  const { result: answer, worst } = await withCanary(async () => {
+    const r = await attacker.request(15, 5, { groups: Array(2000).fill('big-member'), includeAuthorizedOperations: false });
+    await new Promise((res) => setTimeout(res, 300));
+    return r;
+  });
   expect(answer).toBeNull();
   expect(attacker.closed).toBe(true);
   // Before: 1.8 s. The bound leaves room for a loaded CI machine (the hostile suite nices its attackers; this test does not).
@@ -88,22 +99,8 @@ it('10,000 repeats of a 200-member share group: the repeats past runnel.request.
     const r: any = await c3.request(76, 1, { groupId: 'wide-share', memberId: `wide-member-${String(i).padStart(10, '0')}`, memberEpoch: 0, subscribedTopicNames: ['a', 'b'] });
     expect(r.errorCode).toBe(0);
   }
-  const ping = await RawClient.connect(broker.host, broker.port);
-  let worst = 0;
-  let stop = false;
-  const canary = (async () => {
-    while (!stop) {
-      const t = performance.now();
-      await ping.request(18, 0, {});
-      worst = Math.max(worst, performance.now() - t);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
   // Before: two million members sized and encoded, the canary waited 4.4 s.
-  const d: any = await c3.request(77, 1, { groupIds: Array(10_000).fill('wide-share'), includeAuthorizedOperations: false });
-  stop = true;
-  await canary;
-  ping.close();
+  const { result: d, worst } = await withCanary(() => c3.request<any>(77, 1, { groupIds: Array(10_000).fill('wide-share'), includeAuthorizedOperations: false }));
   c3.close();
   expect(d.groups).toHaveLength(10_000);
   // The first entry and 50 repeats (50 × 200 = 10,000 members) are described, the rest refused.
