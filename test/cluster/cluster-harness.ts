@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { type ChildBroker, REPO_ROOT, spawnBroker, tempDir } from '../helpers/broker.js';
 import { type BrokerEndpoint, type ClusterTarget, waitRegistered } from '../helpers/cluster-target.js';
 import { type EtcdCluster, TcpProxy, freePort, startEtcd, uniquePrefix } from './etcd-harness.js';
+import { installStallWatchdog } from '../helpers/stall-watchdog.js';
 
 export interface RunnelClusterOptions {
   /** Number of brokers, node ids 1..n (default 3). */
@@ -91,6 +92,7 @@ export function clusterTestFlags(prefix: string, sessionTimeoutMs = 3000): Recor
 }
 
 export async function startRunnelCluster(opts: RunnelClusterOptions = {}): Promise<RunnelCluster> {
+  installStallWatchdog();
   const n = opts.brokers ?? 3;
   const ownEtcd = opts.etcd === undefined;
   const etcd = opts.etcd ?? (await startEtcd());

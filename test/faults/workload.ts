@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Ack, type Read, type ReadsReport, checkReads, readsProblems, recordsOnDisk } from '../cluster/history.js';
 import { type ClusterTarget, partitions, sleep, waitIsrFull } from '../helpers/cluster-target.js';
+import { installStallWatchdog } from '../helpers/stall-watchdog.js';
 
 /** A cluster the load runs on: Runnel or Kafka, each log dir readable (Kafka's on-disk format). */
 export type WorkloadTarget = ClusterTarget & { dataDir(id: number): string };
@@ -42,6 +43,7 @@ const kafkaFor = (c: WorkloadTarget, id: string) =>
   new Kafka({ brokers: c.bootstrap.split(','), clientId: id, logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 100, initialRetryTime: 100, maxRetryTime: 1000 } });
 
 export async function startWorkload(c: WorkloadTarget, topic: string, nPartitions: number, intervalMs = 5): Promise<Workload> {
+  installStallWatchdog(); // kafkajs' consumer can wedge the process in a microtask loop (see there)
   const kafka = kafkaFor(c, `faults-${topic}`);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();

@@ -12,7 +12,10 @@ import { ADMIN_CASES } from './acl-cases-admin.js';
 
 export { runCase, type MatrixCase } from './acl-case.js';
 
-/** A share session's first ShareFetch of partition 0 of T (its topic id asked as the admin, so it works against Kafka too). */
+/** T's topic id, asked as the admin (so the row works against Kafka too). */
+const topicIdOfT = async (env: AclEnv): Promise<Buffer> => (await env.request(3, 12, { topics: [{ name: T, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false }, env.admin)).topics[0].topicId;
+
+/** A share session's first ShareFetch of partition 0 of T. */
 const shareFetchBody = async (env: AclEnv) => ({
   groupId: G,
   memberId: 'acl-share-member',
@@ -22,9 +25,31 @@ const shareFetchBody = async (env: AclEnv) => ({
   maxBytes: 1 << 20,
   maxRecords: 10,
   batchSize: 10,
-  topics: [{ topicId: (await env.request(3, 12, { topics: [{ name: T, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false }, env.admin)).topics[0].topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
+  topics: [{ topicId: await topicIdOfT(env), partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
   forgottenTopicsData: [],
 });
+
+/** The share coordinator's inter-broker APIs (84, 85): CLUSTER_ACTION, as Kafka's. */
+const SHARE_STATE_CASES: MatrixCase[] = [
+  {
+    name: 'ReadShareGroupState: CLUSTER_ACTION',
+    key: 84,
+    version: 0,
+    body: async (env: AclEnv) => ({ groupId: G, topics: [{ topicId: await topicIdOfT(env), partitions: [{ partition: 0, leaderEpoch: 0 }] }] }),
+    grants: [clusterGrant(Op.CLUSTER_ACTION)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.results[0].partitions[0].errorCode,
+  },
+  {
+    name: 'WriteShareGroupState: CLUSTER_ACTION',
+    key: 85,
+    version: 0,
+    body: async (env: AclEnv) => ({ groupId: G, topics: [{ topicId: await topicIdOfT(env), partitions: [{ partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0, stateBatches: [] }] }] }),
+    grants: [clusterGrant(Op.CLUSTER_ACTION)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.results[0].partitions[0].errorCode,
+  },
+];
 
 const DATA_CASES: MatrixCase[] = [
   {
@@ -285,7 +310,7 @@ const LEAK_CASES: MatrixCase[] = [
   },
 ];
 
-export const CASES: MatrixCase[] = [...DATA_CASES, ...ADMIN_CASES, ...LEAK_CASES];
+export const CASES: MatrixCase[] = [...DATA_CASES, ...ADMIN_CASES, ...LEAK_CASES, ...SHARE_STATE_CASES];
 
 /** APIs Kafka serves to anyone (no authorization): they must work with no ACL at all. */
 export const OPEN_APIS = [
