@@ -2,7 +2,9 @@
  * A share partition: one share group's delivery of one topic partition (KIP-932). Wraps the
  * in-memory PartitionDeliveryState with the log reads, the lock-expiry timer and the long-poll
  * waiters. Records go out as the stored batches, unchanged: only each batch's header is read
- * (base offset, last offset delta, control flag) to decide which offsets it acquires.
+ * (base offset, last offset delta, control flag) to decide which offsets it acquires. Its state
+ * writes go one at a time (state-writes.ts CoalescedWrite); acquire and acknowledge change memory
+ * only, and the request persists what it changed before answering.
  */
 import type { Partition } from '../data/partitions.js';
 import { PartitionDeliveryState, type AcquiredRange, type Archived } from './partition-state.js';
