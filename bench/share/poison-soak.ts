@@ -13,7 +13,7 @@
  * - the poison job is delivered exactly group.share.delivery.count.limit (5) times, with delivery
  *   counts 1..5 each once, and is never accepted;
  * - it appears exactly once in the dead-letter topic, with its key, value and the __dlq.errors.*
- *   headers (group, topic, partition, offset, delivery count 5, reason delivery-count-limit);
+ *   headers (group, topic, partition, offset, delivery count 5, message "Offset delivery count exceeded the threshold.": Kafka's names);
  * - every other job is accepted; accepted more than once only where the broker died between a
  *   worker's ACCEPT and the broker making it durable, i.e. that batch's commitSync reported a
  *   failure (the worker logs ack_failed): at-least-once, counted; a job accepted twice after a
@@ -226,9 +226,11 @@ async function main(): Promise<number> {
       const where = tally.poison[0]![1];
       const partition = where.slice(TOPIC.length + 1, where.indexOf('@'));
       const offset = where.slice(where.indexOf('@') + 1);
-      const want = { '__dlq.errors.group.id': GROUP, '__dlq.errors.topic': TOPIC, '__dlq.errors.partition': partition, '__dlq.errors.offset': offset, '__dlq.errors.delivery.count': String(LIMIT), '__dlq.errors.reason': 'delivery-count-limit' };
+      // Kafka's (KIP-1191) header names, as h/shcfg adopted them (src/share/dead-letter.ts).
+      const want = { '__dlq.errors.group': GROUP, '__dlq.errors.topic': TOPIC, '__dlq.errors.partition': partition, '__dlq.errors.offset': offset, '__dlq.errors.delivery.count': String(LIMIT), '__dlq.errors.message': 'Offset delivery count exceeded the threshold.' };
       if (key !== `k${POISON.slice(4)}` || value !== POISON) failures.push(`dead-letter record key/value ${key}/${value}`);
-      if (JSON.stringify(h) !== JSON.stringify(want)) failures.push(`dead-letter headers ${JSON.stringify(h)}, expected ${JSON.stringify(want)}`);
+      const sorted = (o: Record<string, string>) => JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+      if (sorted(h) !== sorted(want)) failures.push(`dead-letter headers ${JSON.stringify(h)}, expected ${JSON.stringify(want)}`);
     }
   } catch (e) {
     failures.push(String((e as Error).stack ?? e));

@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/share/throughput.ts [--rounds 3] [--records 200000] [--size 512]
  *        [--partitions 8] [--cases share-implicit-1,share-implicit-4,...]
- *        [--brokers runnel,kafka[,runnel-nofsync]]
+ *        [--brokers runnel,kafka[,runnel-nofsync][,runnel-base]] [--base-bin /other/checkout/dist/runnel.mjs]
  *        [--append]
  *
  * One topic per broker is filled once (ProducerPerformance); every case then reads it from the
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     cases: { type: 'string', default: 'share-implicit-1,share-implicit-4,share-implicit-16,share-explicit-4,share-sync-4,classic-1,classic-4' },
     brokers: { type: 'string', default: 'runnel,kafka' },
     append: { type: 'boolean', default: false },
+    /** `runnel-base` in --brokers: another build (an A/B against this one), same settings. */
+    'base-bin': { type: 'string' },
   },
 });
 const WORK = join(REPO_ROOT, 'bench', '.work', 'share');
@@ -125,7 +127,10 @@ async function main(): Promise<void> {
       if (b === 'runnel') targets.push({ name: 'Runnel', broker: await startRunnel({ flags: { 'runnel.group.share.auto.offset.reset': 'earliest' } }) });
       // Kafka's flush policy (page cache only): what the share-state fsync per ShareFetch costs.
       else if (b === 'runnel-nofsync') targets.push({ name: 'Runnel nofsync', broker: await startRunnel({ kind: 'runnel-nofsync', flags: { 'runnel.group.share.auto.offset.reset': 'earliest' } }) });
-      else if (b === 'kafka') targets.push({ name: 'Apache Kafka', broker: await startKafka('shbench-kafka') });
+      else if (b === 'runnel-base') {
+        if (!args['base-bin']) throw new Error('--brokers runnel-base needs --base-bin');
+        targets.push({ name: 'Runnel base', broker: await startRunnel({ bin: args['base-bin'], flags: { 'runnel.group.share.auto.offset.reset': 'earliest' } }) });
+      } else if (b === 'kafka') targets.push({ name: 'Apache Kafka', broker: await startKafka('shbench-kafka') });
       else throw new Error(`--brokers ${b}?`);
     }
     for (const t of targets) {

@@ -26,7 +26,9 @@ import { EMPTY } from '../../protocol/codec-support.js';
 import { defineHandler } from './types.js';
 import { AclOperation, canTopic } from './authz.js';
 import { committedView, currentLeaderOf, shareRequestRefusal } from './share-common.js';
-import { applyAcks, hasAcks } from './share-acks.js';
+import { ackCodes as codesOf, applyAcks, hasAcks } from './share-acks.js';
+import type { SharePartition } from '../share/share-partition.js';
+import { StateWrites } from '../share/state-writes.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareFetchResponse({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0 });
 
@@ -57,8 +59,12 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
         if (n.allowed && topic && n.partition >= 0 && n.partition < topic.partitions) s.partitions.set(k, { topicId: n.topicId, partition: n.partition });
       }
     }
-    const ackCodes = await applyAcks(ctx, s, req.topics);
-    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, (log) => committedView(ctx, log));
+    // The acknowledgements are applied in memory; their state writes go with the fetch's first round.
+    const writes = new StateWrites<SharePartition>();
+    const acks = await applyAcks(ctx, s, req.topics, writes);
+    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, (log) => committedView(ctx, log), writes);
+    await writes.flush(); // whatever the fetch did not write (a final request: all of it)
+    const ackCodes = codesOf(acks, writes);
     if (final) ctx.shareGroups.closeSession(s);
     // Answer: every partition the request named, plus every partition that gave records.
     const byTopic = new Map<string, { topicId: Buffer; partitions: ShareFetchResponsePartitionData[] }>();

@@ -16,7 +16,9 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
 import { currentLeaderOf, shareRequestRefusal } from './share-common.js';
-import { applyAcks } from './share-acks.js';
+import { ackCodes, applyAcks } from './share-acks.js';
+import type { SharePartition } from '../share/share-partition.js';
+import { StateWrites } from '../share/state-writes.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newShareAcknowledgeResponse({ throttleTimeMs: 0, errorCode, errorMessage });
 
@@ -30,7 +32,10 @@ export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(
     if (req.shareSessionEpoch === 0) return failure(ErrorCode.INVALID_SHARE_SESSION_EPOCH);
     const s = ctx.shareGroups.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
     if (typeof s === 'number') return failure(s);
-    const codes = await applyAcks(ctx, s, req.topics);
+    const writes = new StateWrites<SharePartition>();
+    const applied = await applyAcks(ctx, s, req.topics, writes);
+    await writes.flush(); // every partition's state in one concurrent round, durable before the answer
+    const codes = ackCodes(applied, writes);
     if (req.shareSessionEpoch === -1) ctx.shareGroups.closeSession(s);
     const byTopic = new Map<string, { topicId: Buffer; partitions: ReturnType<typeof newShareAcknowledgeResponsePartitionData>[] }>();
     for (const [key, errorCode] of codes) {

@@ -1,10 +1,13 @@
 /**
  * Acknowledgements as ShareFetch (78) and ShareAcknowledge (79) both carry them: per topic id and
  * partition, batches of [first, last] with one type or one per offset. Resolves topic ids, checks
- * READ on each topic, and applies them (src/share/service.ts); returns an error code per partition.
+ * READ on each topic, and applies them (src/share/service.ts) in memory; the request writes the
+ * share partitions they changed in one round (src/share/state-writes.ts), then answers a code per partition.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { PartitionAck, ShareSession } from '../share/service.js';
+import type { SharePartition } from '../share/share-partition.js';
+import type { StateWrites } from '../share/state-writes.js';
 import type { RequestContext } from './types.js';
 import { AclOperation, canTopic } from './authz.js';
 
@@ -26,21 +29,36 @@ function wellFormed(batches: readonly PartitionAck[]): boolean {
   return true;
 }
 
-/** `${topicIdHex}:${partition}` → the acknowledgement's error code. */
-export async function applyAcks(ctx: RequestContext, s: ShareSession, topics: readonly AckTopic[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+/** The acknowledgements of one request, applied in memory; their share partitions are in `writes`. */
+export type AppliedAcks = Map<string, { errorCode: number; sp: SharePartition | null }>;
+
+/**
+ * Applies the acknowledgements in memory, adding each share partition changed to `writes`: the
+ * caller flushes them (with its fetch's acquisitions, for ShareFetch) before it answers, then
+ * reads the codes with ackCodes.
+ */
+export async function applyAcks(ctx: RequestContext, s: ShareSession, topics: readonly AckTopic[], writes: StateWrites<SharePartition>): Promise<AppliedAcks> {
+  const out: AppliedAcks = new Map();
+  const fail = (errorCode: number) => ({ errorCode, sp: null });
   for (const t of topics) {
     const topic = ctx.topics.byId(t.topicId);
     const allowed = topic !== undefined && canTopic(ctx, AclOperation.READ, topic.name);
     for (const p of t.partitions) {
       if (p.acknowledgementBatches.length === 0) continue;
       const key = `${t.topicId.toString('hex')}:${p.partitionIndex}`;
-      if (!topic) out.set(key, ErrorCode.UNKNOWN_TOPIC_ID);
-      else if (!allowed) out.set(key, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-      else if (!wellFormed(p.acknowledgementBatches)) out.set(key, ErrorCode.INVALID_REQUEST);
-      else out.set(key, await ctx.shareGroups.acknowledge(s.groupId, s.memberId, topic.name, t.topicId, p.partitionIndex, p.acknowledgementBatches));
+      if (!topic) out.set(key, fail(ErrorCode.UNKNOWN_TOPIC_ID));
+      else if (!allowed) out.set(key, fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      else if (!wellFormed(p.acknowledgementBatches)) out.set(key, fail(ErrorCode.INVALID_REQUEST));
+      else out.set(key, await ctx.shareGroups.acknowledge(s.groupId, s.memberId, topic.name, t.topicId, p.partitionIndex, p.acknowledgementBatches, writes));
     }
   }
+  return out;
+}
+
+/** `${topicIdHex}:${partition}` → the acknowledgement's error code, once `writes` is flushed (a failed write: KAFKA_STORAGE_ERROR). */
+export function ackCodes(applied: AppliedAcks, writes: StateWrites<SharePartition>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, a] of applied) out.set(key, a.sp !== null && writes.hasFailed(a.sp) ? ErrorCode.KAFKA_STORAGE_ERROR : a.errorCode);
   return out;
 }
 

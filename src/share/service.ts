@@ -24,6 +24,7 @@ import { InvalidRecordState, UnknownRecords, type AcquiredRange } from './partit
 import type { SharePartition } from './share-partition.js';
 import { SharePartitions } from './share-partitions.js';
 import type { SharePersister } from './persister.js';
+import { StateWrites } from './state-writes.js';
 import type { ShareStateCoordinator } from './state-coordinator.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
@@ -56,6 +57,8 @@ export interface ShareSession {
   epoch: number;
   /** `${topicIdHex}:${partition}` → topic id and partition. */
   partitions: Map<string, { topicId: Buffer; partition: number }>;
+  /** Where the next fetch starts in `partitions` (modulo its size): one further on each fetch. */
+  rotation: number;
 }
 
 export interface PartitionAck {
@@ -314,7 +317,8 @@ export class ShareGroupService {
     if (epoch === 0) {
       if (!existing && this.sessions.size >= this.settings.maxShareSessions) return ErrorCode.SHARE_SESSION_LIMIT_REACHED;
       if (existing) this.releaseMemberLocks(groupId, memberId); // a new session: the old one's locks go
-      const s: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map() };
+      // Sessions start at different partitions, so members do not all queue on the same one.
+      const s: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map(), rotation: Math.floor(Math.random() * 0x10000) };
       this.sessions.set(key, s);
       return s;
     }
@@ -333,18 +337,22 @@ export class ShareGroupService {
 
   // ---- acquisition and acknowledgement ------------------------------------------------------
 
-  /** Applies one partition's acknowledgements; returns the error code (INVALID_RECORD_STATE ...). */
-  async acknowledge(groupId: string, memberId: string, topic: string, topicId: Buffer, partition: number, batches: readonly PartitionAck[]): Promise<number> {
+  /**
+   * Applies one partition's acknowledgements in memory and adds its share partition to `writes`,
+   * which the caller flushes before answering (durable first: an acknowledged record is never
+   * delivered again, even after a crash). Returns the error code (INVALID_RECORD_STATE ...).
+   */
+  async acknowledge(groupId: string, memberId: string, topic: string, topicId: Buffer, partition: number, batches: readonly PartitionAck[], writes: StateWrites<SharePartition>): Promise<{ errorCode: number; sp: SharePartition | null }> {
     const log = this.logs.get(topic, partition);
-    if (!log) return this.clustered ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    if (!log.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (!log) return { errorCode: this.clustered ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, sp: null };
+    if (!log.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, sp: null };
     let sp: SharePartition;
     try {
       sp = await this.partitions.get(groupId, topic, topicId, partition, log);
     } catch (err) {
-      return err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+      return { errorCode: err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR, sp: null };
     }
-    if (sp.state === null) return ErrorCode.INVALID_RECORD_STATE;
+    if (sp.state === null) return { errorCode: ErrorCode.INVALID_RECORD_STATE, sp: null };
     const lockMs = this.settingsFor(groupId).recordLockDurationMs;
     let code: number = ErrorCode.NONE;
     for (const b of batches) {
@@ -356,30 +364,35 @@ export class ShareGroupService {
         else throw err;
       }
     }
-    // Durable before the answer: an acknowledged record is never delivered again, even after a crash.
-    try {
-      await sp.persist(sp);
-    } catch {
-      return ErrorCode.KAFKA_STORAGE_ERROR;
-    }
-    return code;
+    writes.add(sp);
+    return { errorCode: code, sp };
   }
 
   /**
    * Acquires records for a member from the session's partitions, up to `maxRecords` in all,
    * waiting up to `maxWaitMs` when none is there. Results by `${topicIdHex}:${partition}`.
+   *
+   * Each pass acquires in memory across the partitions (starting one partition further on than the
+   * session's last fetch, so a partition with a backlog cannot take every fetch's budget), then
+   * writes every share partition it changed at once, with the request's acknowledgements already
+   * in `writes` (one concurrent round, state-writes.ts); only records whose state is durable go out.
    */
-  async fetch(s: ShareSession, maxRecords: number, maxBytes: number, maxWaitMs: number, committed: (log: Partition) => Promise<CommittedView>): Promise<Map<string, PartitionFetch>> {
+  async fetch(s: ShareSession, maxRecords: number, maxBytes: number, maxWaitMs: number, committed: (log: Partition) => Promise<CommittedView>, writes = new StateWrites<SharePartition>()): Promise<Map<string, PartitionFetch>> {
     const cfg = this.settingsFor(s.groupId);
     const out = new Map<string, PartitionFetch>();
     const deadline = Date.now() + Math.min(Math.max(maxWaitMs, 0), cfg.maxWaitMs);
     let budget = Math.max(1, maxRecords);
     let bytes = Math.max(1, maxBytes);
+    const entries = [...s.partitions];
+    const first = entries.length === 0 ? 0 : s.rotation % entries.length;
+    s.rotation = (s.rotation + 1) & 0x3fffffff;
+    const order = first === 0 ? entries : [...entries.slice(first), ...entries.slice(0, first)];
     for (;;) {
       const waits: Array<() => void> = [];
       let wake: () => void = () => {};
       const woken = new Promise<void>((resolve) => (wake = resolve));
-      for (const [key, { topicId, partition }] of s.partitions) {
+      const taken: Array<{ key: string; sp: SharePartition; records: Buffer; acquired: AcquiredRange[] }> = [];
+      for (const [key, { topicId, partition }] of order) {
         if (budget <= 0 || bytes <= 0) break;
         const topic = this.topics.byId(topicId);
         const log = topic ? this.logs.get(topic.name, partition) : undefined;
@@ -400,7 +413,8 @@ export class ShareGroupService {
           const r = await sp.acquire(log, s.memberId, { maxRecords: budget, maxBytes: bytes, maxRecordLocks: cfg.partitionMaxRecordLocks, lockMs: cfg.recordLockDurationMs, deliveryLimit: cfg.deliveryCountLimit, readableEnd, aborted: view?.aborted });
           if (r.count > 0) {
             const records = r.batches.length === 1 ? r.batches[0]! : Buffer.concat(r.batches);
-            out.set(key, { records, acquired: r.acquired, errorCode: 0 });
+            writes.add(sp);
+            taken.push({ key, sp, records, acquired: r.acquired });
             budget -= r.count;
             bytes -= records.length;
           } else if (!out.has(key)) {
@@ -411,7 +425,14 @@ export class ShareGroupService {
           out.set(key, { records: null, acquired: [], errorCode: typeof code === 'number' ? code : ErrorCode.UNKNOWN_SERVER_ERROR });
         }
       }
-      const got = [...out.values()].some((f) => f.records !== null);
+      // The raised delivery counts are durable before the records go out: a crash cannot hand a
+      // record out more than group.share.delivery.count.limit times. A failed write: not handed out.
+      const failed = await writes.flush();
+      for (const t of taken) {
+        const code = failed.get(t.sp);
+        out.set(t.key, code === undefined ? { records: t.records, acquired: t.acquired, errorCode: 0 } : { records: null, acquired: [], errorCode: code });
+      }
+      const got = taken.some((t) => !failed.has(t.sp));
       const left = deadline - Date.now();
       if (got || left <= 0 || waits.length === 0) {
         for (const c of waits) c();
@@ -421,10 +442,6 @@ export class ShareGroupService {
       await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
       if (timer) clearTimeout(timer);
       for (const c of waits) c();
-      if (Date.now() >= deadline) {
-        // One last look, without waiting again.
-        maxWaitMs = 0;
-      }
     }
   }
 

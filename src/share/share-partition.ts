@@ -2,10 +2,13 @@
  * A share partition: one share group's delivery of one topic partition (KIP-932). Wraps the
  * in-memory PartitionDeliveryState with the log reads, the lock-expiry timer and the long-poll
  * waiters. Records go out as the stored batches, unchanged: only each batch's header is read
- * (base offset, last offset delta, control flag) to decide which offsets it acquires.
+ * (base offset, last offset delta, control flag) to decide which offsets it acquires. Its state
+ * writes go one at a time (state-writes.ts CoalescedWrite); acquire and acknowledge change memory
+ * only, and the request persists what it changed before answering.
  */
 import type { Partition } from '../data/partitions.js';
 import { PartitionDeliveryState, type AcquiredRange, type Archived } from './partition-state.js';
+import { CoalescedWrite } from './state-writes.js';
 
 /** Batch header fields (record batch v2): base offset at 0, attributes at 21, last offset delta at 23. */
 const ATTRIBUTES = 21;
@@ -13,6 +16,12 @@ const LAST_OFFSET_DELTA = 23;
 const CONTROL_FLAG = 0x20;
 const TRANSACTIONAL_FLAG = 0x10;
 const PRODUCER_ID = 43;
+/** What a share partition reads first, before it knows its batches' size per record. */
+const FIRST_READ_BYTES = 1 << 20;
+/** The least it reads once it knows (a few small batches). */
+const MIN_READ_BYTES = 16 << 10;
+/** Reads per acquisition at most (each a chunk sized for the records still wanted). */
+const MAX_READS = 8;
 
 export interface AcquireResult {
   batches: Buffer[];
@@ -37,6 +46,9 @@ export class SharePartition {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private readonly waiters = new Set<() => void>();
+  private readonly writes: CoalescedWrite;
+  /** Bytes per offset of the batches read so far (a running average): how much a fetch reads. */
+  private bytesPerRecord = 0;
   /** Dead-letter copies run one at a time per partition (share/dead-letter.ts). */
   deadLetterChain: Promise<void> = Promise.resolve();
   /** The state came from a snapshot with dead-letter copies pending: check for copies already made. */
@@ -48,8 +60,18 @@ export class SharePartition {
     private readonly deliveryLimit: () => number,
     private readonly onArchived: (sp: SharePartition, archived: Archived[]) => void,
     /** Writes the current state durably (share/state-log.ts); the snapshot is taken when called. */
-    readonly persist: (sp: SharePartition) => Promise<void>,
-  ) {}
+    writeState: (sp: SharePartition) => Promise<void>,
+  ) {
+    this.writes = new CoalescedWrite(() => writeState(this));
+  }
+
+  /**
+   * Makes the state durable: resolves once a write begun after this call is (state-writes.ts: one
+   * write in flight per share partition, the calls meanwhile share the next).
+   */
+  persist(): Promise<void> {
+    return this.writes.write();
+  }
 
   /** First use starts at `start` (from the group's share.auto.offset.reset, service.ts startOffset). */
   init(log: Partition, start: number): PartitionDeliveryState {
@@ -64,47 +86,81 @@ export class SharePartition {
     return st !== null && (st.firstAvailable() >= 0 || st.endOffset < readableEnd);
   }
 
+  /**
+   * Acquires records for `memberId`, in memory: the caller persists the state (StateWrites) before
+   * handing them out. Reads the log in chunks sized for the records still wanted (from the batch
+   * sizes seen so far), not `maxBytes` at once: a share consumer asks for 50 MiB and takes 500
+   * records, and the share partition's backlog would be read (and copied) on every fetch.
+   */
   async acquire(log: Partition, memberId: string, lim: SharePartitionLimits): Promise<AcquireResult> {
     const st = this.state!;
     const out: AcquireResult = { batches: [], acquired: [], count: 0 };
-    const available = st.firstAvailable();
-    const canGrow = st.inFlight < lim.maxRecordLocks && st.endOffset < lim.readableEnd;
-    if (available < 0 && !canGrow) return out;
-    const from = available >= 0 ? available : st.endOffset;
-    const batches = await log.readBatches(from, lim.maxBytes);
-    const lockExpiresAt = Date.now() + lim.lockMs;
-    for (const b of batches) {
-      if (b.length < LAST_OFFSET_DELTA + 4) break;
-      const base = Number(b.readBigInt64BE(0));
-      const last = base + b.readInt32BE(LAST_OFFSET_DELTA);
-      if (last < st.startOffset) continue;
-      const isNew = last >= st.endOffset;
-      if (isNew && (last >= lim.readableEnd || st.inFlight >= lim.maxRecordLocks)) break;
-      if ((b.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) !== 0) {
-        // Transaction markers are never handed to a share consumer.
-        st.skipPastEnd(base, last);
-        continue;
+    let bytes = 0;
+    let lastFrom = -1;
+    for (let reads = 0; reads < MAX_READS && out.count < lim.maxRecords && bytes < lim.maxBytes; reads++) {
+      const available = st.firstAvailable();
+      const canGrow = st.inFlight < lim.maxRecordLocks && st.endOffset < lim.readableEnd;
+      if (available < 0 && !canGrow) break;
+      const from = available >= 0 ? available : st.endOffset;
+      // Nothing moved since the last read: what is left there is not in the log (compacted away).
+      if (from === lastFrom) break;
+      lastFrom = from;
+      const batches = await log.readBatches(from, this.readSize(lim.maxRecords - out.count, lim.maxBytes - bytes));
+      if (batches.length === 0) break;
+      // Other members may have acquired meanwhile: acquireWithin takes only what is still available.
+      const lockExpiresAt = Date.now() + lim.lockMs;
+      let stop = false;
+      let readBytes = 0;
+      let readOffsets = 0;
+      for (const b of batches) {
+        if (b.length < LAST_OFFSET_DELTA + 4) {
+          stop = true;
+          break;
+        }
+        const base = Number(b.readBigInt64BE(0));
+        const delta = b.readInt32BE(LAST_OFFSET_DELTA);
+        const last = base + delta;
+        readBytes += b.length;
+        readOffsets += delta + 1;
+        if (last < st.startOffset) continue;
+        const isNew = last >= st.endOffset;
+        if ((isNew && (last >= lim.readableEnd || st.inFlight >= lim.maxRecordLocks)) || (out.count > 0 && bytes + b.length > lim.maxBytes)) {
+          stop = true;
+          break;
+        }
+        if ((b.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) !== 0) {
+          // Transaction markers are never handed to a share consumer.
+          st.skipPastEnd(base, last);
+          continue;
+        }
+        if (lim.aborted && (b.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_FLAG) !== 0 && lim.aborted(b)) {
+          // read_committed: an aborted transaction's records are archived unseen, as Kafka's
+          // SharePartition does with the aborted transactions a read_committed fetch reports.
+          st.skipPastEnd(base, last);
+          continue;
+        }
+        const n = st.acquireWithin(base, last, memberId, lockExpiresAt, out.acquired);
+        if (n > 0) {
+          out.batches.push(b);
+          out.count += n;
+          bytes += b.length;
+        }
+        if (out.count >= lim.maxRecords) {
+          stop = true;
+          break;
+        }
       }
-      if (lim.aborted && (b.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_FLAG) !== 0 && lim.aborted(b)) {
-        // read_committed: an aborted transaction's records are archived unseen, as Kafka's
-        // SharePartition does with the aborted transactions a read_committed fetch reports.
-        st.skipPastEnd(base, last);
-        continue;
-      }
-      const n = st.acquireWithin(base, last, memberId, lockExpiresAt, out.acquired);
-      if (n > 0) {
-        out.batches.push(b);
-        out.count += n;
-      }
-      if (out.count >= lim.maxRecords) break;
+      if (readOffsets > 0) this.bytesPerRecord = this.bytesPerRecord === 0 ? readBytes / readOffsets : (3 * this.bytesPerRecord + readBytes / readOffsets) / 4;
+      if (stop) break;
     }
-    if (out.count > 0) {
-      this.schedule();
-      // The raised delivery counts are durable before the records go out: a crash cannot hand a
-      // record out more than group.share.delivery.count.limit times.
-      await this.persist(this);
-    }
+    if (out.count > 0) this.schedule();
     return out;
+  }
+
+  /** Bytes to read for `records` more records: a quarter over the estimate, within `maxBytes`. */
+  private readSize(records: number, maxBytes: number): number {
+    if (this.bytesPerRecord === 0) return Math.min(maxBytes, FIRST_READ_BYTES);
+    return Math.min(maxBytes, Math.max(MIN_READ_BYTES, Math.ceil(records * this.bytesPerRecord * 1.25)));
   }
 
   /** Acknowledges [first, last] in memory (the caller persists once per request); throws InvalidRecordState. */
@@ -138,7 +194,7 @@ export class SharePartition {
     const freed = this.state!.release(pred, this.deliveryLimit(), archived);
     if (freed) this.wake();
     this.schedule();
-    if (freed || archived.length > 0) void this.persist(this).catch(() => {}); // logged by the persister
+    if (freed || archived.length > 0) void this.persist().catch(() => {}); // logged by the persister
     if (archived.length > 0) this.onArchived(this, archived);
   }
 

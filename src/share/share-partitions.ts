@@ -154,13 +154,13 @@ export class SharePartitions {
       if (!st || !source) return;
       const pending = st.pendingDeadLetters();
       if (pending.length === 0) return;
-      await sp.persist(sp);
+      await sp.persist();
       for (const r of pending) {
         await this.deadLetters.write(groupId, source, r.first, r.last, r.deliveryCount, r.dlqPending!, sp.recovering);
         st.deadLettered(r);
       }
       sp.recovering = false;
-      await sp.persist(sp);
+      await sp.persist();
     }).catch((err: unknown) => {
       this.log.error({ err, groupId, topic: sp.topic, partition: sp.partition }, 'dead-letter copy failed; retried on the next archive or restart');
     });
