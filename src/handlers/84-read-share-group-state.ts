@@ -11,11 +11,12 @@
 import { newReadShareGroupStateResponse, type ReadShareGroupStateRequest, type ReadShareGroupStateResponse } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, canCluster } from './authz.js';
+import { AclOperation, authorizationMessage, canCluster } from './authz.js';
 
+/** An error for every partition; startOffset 0 as Kafka's getErrorResponse leaves it (-1 means never written, and only with NONE). */
 const answer = (req: ReadShareGroupStateRequest, code: number, message: string | null) =>
   newReadShareGroupStateResponse({
-    results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: code, errorMessage: message, stateEpoch: 0, startOffset: -1, stateBatches: [] })) })),
+    results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: code, errorMessage: message, stateEpoch: 0, startOffset: 0, stateBatches: [] })) })),
   });
 
 export default defineHandler<ReadShareGroupStateRequest, ReadShareGroupStateResponse>({
@@ -23,7 +24,7 @@ export default defineHandler<ReadShareGroupStateRequest, ReadShareGroupStateResp
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return answer(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
+    if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return answer(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const coordinator = ctx.shareGroups.stateCoordinator;
     if (coordinator === null) return answer(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
     return newReadShareGroupStateResponse({
@@ -35,7 +36,7 @@ export default defineHandler<ReadShareGroupStateRequest, ReadShareGroupStateResp
             return { partition: p.partition, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: s?.startOffset ?? -1, stateBatches: s?.batches ?? [] };
           } catch (err) {
             const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-            return { partition: p.partition, errorCode: code, errorMessage: (err as Error).message, stateEpoch: 0, startOffset: -1, stateBatches: [] };
+            return { partition: p.partition, errorCode: code, errorMessage: (err as Error).message, stateEpoch: 0, startOffset: 0, stateBatches: [] };
           }
         }),
       })),

@@ -11,7 +11,7 @@
 import { newWriteShareGroupStateResponse, type WriteShareGroupStateRequest, type WriteShareGroupStateResponse } from '../../protocol/generated/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
-import { AclOperation, canCluster } from './authz.js';
+import { AclOperation, authorizationMessage, canCluster } from './authz.js';
 
 const answer = (req: WriteShareGroupStateRequest, code: number, message: string | null) =>
   newWriteShareGroupStateResponse({ results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: code, errorMessage: message })) })) });
@@ -21,7 +21,7 @@ export default defineHandler<WriteShareGroupStateRequest, WriteShareGroupStateRe
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return answer(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
+    if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return answer(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const coordinator = ctx.shareGroups.stateCoordinator;
     if (coordinator === null) return answer(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
     const results = await Promise.all(
