@@ -19,6 +19,17 @@
  * first the tail of the dead-letter partition is searched for a copy of that very record (group,
  * topic, partition, offset), which closes the window where the copy was written and the
  * "done" state was not.
+ *
+ * Cluster mode: the dead-letter partition may be led by another broker than the share partition.
+ * Then the copy goes to that leader as a Produce with acks=all (remote-dead-letter.ts), and the
+ * same guarantee holds by the same means: the range stays "dead-letter pending" in the share state
+ * (at the share coordinator) until the Produce is acknowledged, and any attempt after an uncertain
+ * one (failed, timed out, this broker restarted, the share partition moved to another leader which
+ * read the pending state) first reads the committed tail of the dead-letter partition from its
+ * current leader and skips records already copied. A copy acknowledged with acks=all is on every
+ * in-sync replica, so a new dead-letter leader has it; one never acknowledged is either committed
+ * (found by the scan) or truncated (written again). Failed copies are retried by the share
+ * partitions (share-partitions.ts) on a backoff timer and on the next fetch, never inline.
  */
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { forEachRecord, type BatchRecord } from '../../protocol/records/records.js';
@@ -27,6 +38,7 @@ import type { Partition, PartitionLookup } from '../data/partitions.js';
 import type { Logger } from '../logger.js';
 import type { Topic, TopicsPort } from '../metadata/port.js';
 import type { ArchiveReason } from './partition-state.js';
+import type { RemoteDeadLetterSink } from './remote-dead-letter.js';
 
 /** Header names of a dead-lettered record (Kafka 4.4's ShareGroupDLQStateManager). */
 export const DLQ_HEADERS = {
@@ -54,6 +66,8 @@ export interface DeadLetterTarget {
 
 /** How far back a recovery looks for a copy already written (bytes of the dead-letter partition). */
 const RECOVERY_SCAN_BYTES = 4 * 1024 * 1024;
+/** ...and at most this many offsets back: a copy written just before a crash is near the end. */
+const RECOVERY_SCAN_OFFSETS = 10000;
 
 export class DeadLetterWriter {
   /** Records copied to dead-letter topics (metric). */
@@ -65,6 +79,8 @@ export class DeadLetterWriter {
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
     private readonly groupConfigsOf: (groupId: string) => ReadonlyMap<string, string> | undefined = () => undefined,
+    /** Cluster mode: how a dead-letter partition led by another broker is reached (null: one node). */
+    private readonly remote: RemoteDeadLetterSink | null = null,
   ) {}
 
   /** The group's dead-letter destination, or null when it has none. */
@@ -116,12 +132,18 @@ export class DeadLetterWriter {
     const topic = await this.usableTopic(groupId, t);
     if (!topic) return;
     const name = topic.name;
-    const target = this.logs.get(name, source.partition % topic.partitions);
-    // A follower replica must never be appended to (cluster mode: the copy waits until the
-    // dead-letter partition is led here; forwarding it to its leader is not built yet).
-    if (!target || !target.isLeader) throw new Error(`${name} is not led here`);
+    const dlqPartition = source.partition % topic.partitions;
+    const target = this.logs.get(name, dlqPartition);
+    const local = target !== undefined && target !== null && target.isLeader;
+    // A follower replica is never appended to: the copy goes to the leader (cluster mode).
+    const leader = local ? -1 : (this.remote?.leaderOf(name, dlqPartition) ?? -1);
+    if (!local && leader < 0) throw new Error(`${name}-${dlqPartition} has no leader reachable from here`);
     const originals = await readRange(source, first, last);
-    const done = recovering ? await copiesIn(target, groupId, source.topic, source.partition) : new Set<number>();
+    let done = new Set<number>();
+    if (recovering) {
+      const tail = local ? await target!.readBatches(Math.max(target!.logStartOffset, target!.highWatermark - RECOVERY_SCAN_OFFSETS), RECOVERY_SCAN_BYTES) : await this.remote!.tail(leader, name, dlqPartition, RECOVERY_SCAN_OFFSETS, RECOVERY_SCAN_BYTES);
+      done = await copiesIn(tail, groupId, source.topic, source.partition);
+    }
     const now = Date.now();
     const records = originals
       .filter((r) => !done.has(r.offset))
@@ -139,9 +161,14 @@ export class DeadLetterWriter {
         ],
       }));
     if (records.length === 0) return;
-    const settings = this.topics.settings(topic);
-    const appended = target.append(buildBatchSync(records), -1, settings.minInsyncReplicas);
-    await (target.acknowledgement(appended, -1) ?? Promise.resolve());
+    const batch = buildBatchSync(records);
+    if (local) {
+      const settings = this.topics.settings(topic);
+      const appended = target!.append(batch, -1, settings.minInsyncReplicas);
+      await (target!.acknowledgement(appended, -1) ?? Promise.resolve());
+    } else {
+      await this.remote!.produce(leader, name, dlqPartition, batch);
+    }
     this.written += records.length;
   }
 }
@@ -172,12 +199,9 @@ async function readRange(log: Partition, first: number, last: number): Promise<A
   return out;
 }
 
-/** Offsets of `topic`-`partition` already copied for `groupId` in the tail of the dead-letter partition. */
-async function copiesIn(target: Partition, groupId: string, topic: string, partition: number): Promise<Set<number>> {
+/** Offsets of `topic`-`partition` already copied for `groupId` in `batches` (the tail of the dead-letter partition). */
+async function copiesIn(batches: readonly Buffer[], groupId: string, topic: string, partition: number): Promise<Set<number>> {
   const found = new Set<number>();
-  // Roughly the last RECOVERY_SCAN_BYTES: a copy written just before a crash is near the end.
-  const from = Math.max(target.logStartOffset, target.highWatermark - 10000);
-  const batches = await target.readBatches(from, RECOVERY_SCAN_BYTES);
   for (const b of batches) {
     if ((b.readInt16BE(21) & 0x20) !== 0) continue;
     await forEachRecord(b, (r: BatchRecord) => {

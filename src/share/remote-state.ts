@@ -3,7 +3,8 @@
  * ReadShareGroupState (84) and WriteShareGroupState (85) v0, one share partition each, over a
  * connection of the bundled client to that broker's inter-broker listener, kept open for the next
  * request and dropped when it fails. The answer's per-partition error becomes a KafkaError, which
- * the persister retries while the coordinator moves (persister.ts).
+ * the persister retries while the coordinator moves (persister.ts). The same connections carry
+ * the dead-letter copies to a dead-letter partition led there (request, remote-dead-letter.ts).
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
@@ -57,6 +58,11 @@ export class BrokerShareState implements RemoteShareState {
     this.closed = true;
     for (const { conn } of this.conns.values()) void conn.then((c) => c.close()).catch(() => undefined);
     this.conns.clear();
+  }
+
+  /** Any request to `broker` over the held connection (dead-letter Produce and Fetch); throws KafkaError. */
+  request<T extends object>(broker: number, apiKey: number, body: object): Promise<T> {
+    return this.send<T>(broker, apiKey, body);
   }
 
   private async send<T extends object>(broker: number, apiKey: number, body: object): Promise<T> {

@@ -27,6 +27,7 @@ import type { SharePersister } from './persister.js';
 import { StateWrites } from './state-writes.js';
 import type { ShareStateCoordinator } from './state-coordinator.js';
 import { DeadLetterWriter } from './dead-letter.js';
+import type { RemoteDeadLetterSink } from './remote-dead-letter.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
 import type { ShareStateAccess } from './admin.js';
 import type { ShareGroupRecords } from './group-records.js';
@@ -115,13 +116,16 @@ export class ShareGroupService {
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
     /** Null: nothing persisted (unit tests). groupRecords: null in a cluster (not followed across coordinator moves yet). */
-    private readonly persistence: { persister: SharePersister; coordinator: ShareStateCoordinator; groupRecords: ShareGroupRecords | null } | null = null,
+    private readonly persistence: { persister: SharePersister; coordinator: ShareStateCoordinator; groupRecords: ShareGroupRecords | null; deadLetterSink?: RemoteDeadLetterSink | null } | null = null,
     /** A cluster: group coordinators move, so a group unknown here may have moved (UNKNOWN_MEMBER_ID). */
     private readonly clustered = false,
   ) {
     this.groupRecords = persistence?.groupRecords ?? null;
-    this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g));
-    this.partitions = new SharePartitions(persistence?.persister ?? null, logs, this.deadLetters, (g) => this.settingsFor(g).deliveryCountLimit, log);
+    this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g), persistence?.deadLetterSink ?? null);
+    this.partitions = new SharePartitions(persistence?.persister ?? null, logs, this.deadLetters, (g) => this.settingsFor(g).deliveryCountLimit, log, () => ({
+      initialMs: config.int('runnel.group.share.dead.letter.retry.backoff.ms'),
+      maxMs: config.int('runnel.group.share.dead.letter.retry.backoff.max.ms'),
+    }));
     const host = topics as Partial<Pick<TopicConfigs, 'groupConfigs'>>;
     if (typeof host.groupConfigs === 'function') this.groupConfigsOf = (g) => host.groupConfigs!(g);
   }

@@ -45,14 +45,25 @@ export class SharePartition {
   state: PartitionDeliveryState | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
+  /** Dropped (no longer led here, or shut down): no more dead-letter retries. */
+  closed = false;
   private readonly waiters = new Set<() => void>();
   private readonly writes: CoalescedWrite;
   /** Bytes per offset of the batches read so far (a running average): how much a fetch reads. */
   private bytesPerRecord = 0;
   /** Dead-letter copies run one at a time per partition (share/dead-letter.ts). */
   deadLetterChain: Promise<void> = Promise.resolve();
-  /** The state came from a snapshot with dead-letter copies pending: check for copies already made. */
+  /**
+   * A copy may already be in the dead-letter topic (the state came from a snapshot with copies
+   * pending, or an attempt failed without an answer): the next attempt checks the topic's tail first.
+   */
   recovering = false;
+  /** A drain of pending dead-letter copies is queued or running (share-partitions.ts). */
+  deadLetterDraining = false;
+  /** Dead-letter attempts failed in a row (0: none pending a retry); sets the retry backoff. */
+  deadLetterFailures = 0;
+  /** The pending dead-letter copies' retry. */
+  deadLetterRetry: NodeJS.Timeout | null = null;
 
   constructor(
     readonly topic: string,
@@ -187,6 +198,9 @@ export class SharePartition {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.deadLetterRetry) clearTimeout(this.deadLetterRetry);
+    this.deadLetterRetry = null;
+    this.closed = true;
   }
 
   private releaseWhere(pred: Parameters<PartitionDeliveryState['release']>[0]): void {

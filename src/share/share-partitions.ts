@@ -32,6 +32,8 @@ export class SharePartitions {
     /** The group's group.share.delivery.count.limit (its GROUP config over the broker's). */
     private readonly deliveryLimit: (groupId: string) => number,
     private readonly log: Logger,
+    /** runnel.group.share.dead.letter.retry.backoff.ms and .max.ms: the first and the longest wait before retrying a failed copy. */
+    private readonly deadLetterBackoff: () => { initialMs: number; maxMs: number } = () => ({ initialMs: 200, maxMs: 10_000 }),
   ) {}
 
   /** The share partition, its state read from its share coordinator on first use. Throws KafkaError. */
@@ -47,6 +49,8 @@ export class SharePartitions {
       sp = await pending;
     }
     if (sp.state) sp.state.deadLetter = this.deadLetters.topicFor(groupId) !== null;
+    // A failed copy waits for its retry timer; a fetch meanwhile retries it at once (off the fetch's path).
+    if (sp.deadLetterFailures > 0 && !sp.deadLetterDraining) this.drainDeadLetters(groupId, sp);
     return sp;
   }
 
@@ -145,24 +149,54 @@ export class SharePartitions {
 
   /**
    * Copies the partition's pending archived ranges to the group's dead-letter topic, one partition
-   * at a time: the pending state is made durable first, each copy then, and "done" after it.
+   * at a time: the pending state is made durable first, each copy then, and "done" after it. Never
+   * awaited by a fetch or acknowledgement. A failure marks the partition `recovering` (the copy may
+   * have landed: the next attempt checks the dead-letter tail first, dead-letter.ts) and schedules
+   * a retry with exponential backoff (runnel.group.share.dead.letter.retry.backoff.ms up to
+   * .max.ms); a fetch of the partition retries sooner. Each attempt is bounded by
+   * request.timeout.ms; the pending ranges hold the share-partition start offset, and the number
+   * of them by group.share.partition.max.record.locks.
    */
   private drainDeadLetters(groupId: string, sp: SharePartition): void {
+    if (sp.deadLetterRetry) clearTimeout(sp.deadLetterRetry);
+    sp.deadLetterRetry = null;
+    sp.deadLetterDraining = true;
     sp.deadLetterChain = sp.deadLetterChain.then(async () => {
       const st = sp.state;
       const source = this.logs.get(sp.topic, sp.partition);
-      if (!st || !source) return;
+      if (!st || !source || sp.closed) return;
       const pending = st.pendingDeadLetters();
       if (pending.length === 0) return;
       await sp.persist();
       for (const r of pending) {
-        await this.deadLetters.write(groupId, source, r.first, r.last, r.deliveryCount, r.dlqPending!, sp.recovering);
+        try {
+          await this.deadLetters.write(groupId, source, r.first, r.last, r.deliveryCount, r.dlqPending!, sp.recovering);
+        } catch (err) {
+          sp.recovering = true;
+          throw err;
+        }
         st.deadLettered(r);
       }
       sp.recovering = false;
       await sp.persist();
-    }).catch((err: unknown) => {
-      this.log.error({ err, groupId, topic: sp.topic, partition: sp.partition }, 'dead-letter copy failed; retried on the next archive or restart');
-    });
+    }).then(
+      () => {
+        sp.deadLetterDraining = false;
+        sp.deadLetterFailures = 0;
+      },
+      (err: unknown) => {
+        sp.deadLetterDraining = false;
+        sp.deadLetterFailures++;
+        const { initialMs, maxMs } = this.deadLetterBackoff();
+        const waitMs = Math.min(maxMs, initialMs * 2 ** Math.min(sp.deadLetterFailures - 1, 20));
+        this.log.warn({ err, groupId, topic: sp.topic, partition: sp.partition, failures: sp.deadLetterFailures, retryInMs: waitMs }, 'dead-letter copy failed; retried after a backoff or on the next fetch');
+        if (sp.closed) return;
+        sp.deadLetterRetry = setTimeout(() => {
+          sp.deadLetterRetry = null;
+          if (!sp.closed && !sp.deadLetterDraining) this.drainDeadLetters(groupId, sp);
+        }, waitMs);
+        sp.deadLetterRetry.unref();
+      },
+    );
   }
 }

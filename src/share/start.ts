@@ -15,6 +15,7 @@ import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
 import type { MarkerRouting } from '../txn/cluster-markers.js';
 import { RoutingPersister } from './persister.js';
 import { ShareGroupRecords } from './group-records.js';
+import { BrokerDeadLetterSink } from './remote-dead-letter.js';
 import { BrokerShareState } from './remote-state.js';
 import { ShareGroupService } from './service.js';
 import { ShareStateCoordinator } from './state-coordinator.js';
@@ -46,7 +47,12 @@ export async function startShareGroups(o: ShareGroupsOptions): Promise<ShareGrou
   // The group's own records in __consumer_offsets: on a single node (a cluster's group coordinator
   // would have to follow the partitions it leads; not built yet, docs/share-groups.md).
   const groupRecords = routing ? null : new ShareGroupRecords(o.config, o.topics, o.partitions);
-  const service = new ShareGroupService(o.config, o.topics, o.partitions, o.log, { persister, coordinator, groupRecords }, routing !== null);
+  // Dead-letter copies to a dead-letter partition led by another broker (dead-letter.ts).
+  const deadLetterSink =
+    routing && remote
+      ? new BrokerDeadLetterSink({ brokerId: routing.brokerId, leaderOf: (t, p) => routing.leaderOf(t, p), request: (b, k, body) => remote.request(b, k, body), requestTimeoutMs: timeoutMs })
+      : null;
+  const service = new ShareGroupService(o.config, o.topics, o.partitions, o.log, { persister, coordinator, groupRecords, deadLetterSink }, routing !== null);
   const unsubscribe = o.leadership.onChange((topic, partition, event) => {
     if (event === 'leader') return;
     const t = o.topics.get(topic);

@@ -1,0 +1,81 @@
+/**
+ * Cluster mode: dead-letter copies (dead-letter.ts) for a dead-letter partition led by another
+ * broker. The copy goes to that leader as an ordinary Produce (v9, acks=all, bounded by
+ * request.timeout.ms) over the inter-broker connections the persister already holds
+ * (remote-state.ts); an answered Produce means the copy is on every in-sync replica, so it
+ * survives that leader's death. Deduplication is not by an idempotent producer (its producer id
+ * and sequences would die with this broker) but by the record's identity in its headers: before
+ * any attempt that follows an uncertain one (a failure, a timeout, a restart), the writer reads the
+ * tail of the dead-letter partition from its current leader with a consumer Fetch (up to the high
+ * watermark: only committed copies count) and skips records already there.
+ */
+import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
+
+const PRODUCE = 0;
+const FETCH = 1;
+
+/** Sends one request to a broker's inter-broker listener (BrokerShareState.request). */
+export type BrokerRequest = <T extends object>(broker: number, apiKey: number, body: object) => Promise<T>;
+
+export interface RemoteDeadLetterOptions {
+  brokerId: number;
+  leaderOf(topic: string, partition: number): number;
+  request: BrokerRequest;
+  requestTimeoutMs: () => number;
+}
+
+/** How the dead-letter writer reaches a dead-letter partition led elsewhere. */
+export interface RemoteDeadLetterSink {
+  /** The partition's leader now (-1: none), per the metadata image. */
+  leaderOf(topic: string, partition: number): number;
+  /** Appends `batch` at `leader` with acks=all; throws KafkaError unless acknowledged. */
+  produce(leader: number, topic: string, partition: number, batch: Buffer): Promise<void>;
+  /** The committed record batches of the partition's last `tailOffsets` offsets at `leader`, at most `maxBytes`. */
+  tail(leader: number, topic: string, partition: number, tailOffsets: number, maxBytes: number): Promise<Buffer[]>;
+}
+
+export class BrokerDeadLetterSink implements RemoteDeadLetterSink {
+  constructor(private readonly opts: RemoteDeadLetterOptions) {}
+
+  leaderOf(topic: string, partition: number): number {
+    const l = this.opts.leaderOf(topic, partition);
+    return l === this.opts.brokerId ? -1 : l;
+  }
+
+  async produce(leader: number, topic: string, partition: number, batch: Buffer): Promise<void> {
+    const res = await this.opts.request<any>(leader, PRODUCE, { acks: -1, timeoutMs: this.opts.requestTimeoutMs(), transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] });
+    const p = res.responses?.[0]?.partitionResponses?.[0];
+    if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Produce answered no partition');
+    if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode as ErrorCodeValue, p.errorMessage ?? `dead-letter Produce to ${topic}-${partition} failed`);
+  }
+
+  async tail(leader: number, topic: string, partition: number, tailOffsets: number, maxBytes: number): Promise<Buffer[]> {
+    // First the partition's bounds (a fetch at its start that returns nothing), then its tail.
+    const head = await this.fetch(leader, topic, partition, 0, 1, true);
+    const from = Math.max(head.logStartOffset, head.highWatermark - tailOffsets);
+    if (from >= head.highWatermark) return [];
+    return (await this.fetch(leader, topic, partition, from, maxBytes, false)).batches;
+  }
+
+  private async fetch(leader: number, topic: string, partition: number, offset: number, maxBytes: number, boundsOnly: boolean): Promise<{ logStartOffset: number; highWatermark: number; batches: Buffer[] }> {
+    const res = await this.opts.request<any>(leader, FETCH, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    const p = res.responses?.[0]?.partitions?.[0];
+    if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Fetch answered no partition');
+    if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && boundsOnly) return { logStartOffset: Number(p.logStartOffset), highWatermark: Number(p.highWatermark), batches: [] };
+    if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode as ErrorCodeValue, `dead-letter tail Fetch of ${topic}-${partition} failed`);
+    const out: Buffer[] = [];
+    const bytes: Buffer = p.records ?? Buffer.alloc(0);
+    // Whole batches only (a fetch may end in a partial one).
+    for (let pos = 0; !boundsOnly && pos + 12 <= bytes.length; ) {
+      const end = pos + 12 + bytes.readInt32BE(pos + 8);
+      if (end > bytes.length) break;
+      out.push(bytes.subarray(pos, end));
+      pos = end;
+    }
+    return { logStartOffset: Number(p.logStartOffset), highWatermark: Number(p.highWatermark), batches: out };
+  }
+}
