@@ -12,7 +12,10 @@
 import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
 
 const PRODUCE = 0;
-const FETCH = 1;
+const FETCH = 1; // the bundled client sends v12 at most: topics by name
+const LIST_OFFSETS = 2;
+const LATEST = -1;
+const EARLIEST = -2;
 
 /** Sends one request to a broker's inter-broker listener (BrokerShareState.request). */
 export type BrokerRequest = <T extends object>(broker: number, apiKey: number, body: object) => Promise<T>;
@@ -50,14 +53,23 @@ export class BrokerDeadLetterSink implements RemoteDeadLetterSink {
   }
 
   async tail(leader: number, topic: string, partition: number, tailOffsets: number, maxBytes: number): Promise<Buffer[]> {
-    // First the partition's bounds (a fetch at its start that returns nothing), then its tail.
-    const head = await this.fetch(leader, topic, partition, 0, 1, true);
-    const from = Math.max(head.logStartOffset, head.highWatermark - tailOffsets);
-    if (from >= head.highWatermark) return [];
-    return (await this.fetch(leader, topic, partition, from, maxBytes, false)).batches;
+    // First the partition's bounds (ListOffsets earliest and latest: the high watermark), then its tail.
+    const highWatermark = await this.listOffset(leader, topic, partition, LATEST);
+    const logStart = await this.listOffset(leader, topic, partition, EARLIEST);
+    const from = Math.max(logStart, highWatermark - tailOffsets);
+    if (from >= highWatermark) return [];
+    return this.fetch(leader, topic, partition, from, maxBytes);
   }
 
-  private async fetch(leader: number, topic: string, partition: number, offset: number, maxBytes: number, boundsOnly: boolean): Promise<{ logStartOffset: number; highWatermark: number; batches: Buffer[] }> {
+  private async listOffset(leader: number, topic: string, partition: number, timestamp: number): Promise<number> {
+    const res = await this.opts.request<any>(leader, LIST_OFFSETS, { replicaId: -1, isolationLevel: 0, timeoutMs: this.opts.requestTimeoutMs(), topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp }] }] });
+    const p = res.topics?.[0]?.partitions?.[0];
+    if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'ListOffsets answered no partition');
+    if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode as ErrorCodeValue, `dead-letter ListOffsets of ${topic}-${partition} failed`);
+    return Number(p.offset);
+  }
+
+  private async fetch(leader: number, topic: string, partition: number, offset: number, maxBytes: number): Promise<Buffer[]> {
     const res = await this.opts.request<any>(leader, FETCH, {
       replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
       topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
@@ -65,17 +77,16 @@ export class BrokerDeadLetterSink implements RemoteDeadLetterSink {
     });
     const p = res.responses?.[0]?.partitions?.[0];
     if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Fetch answered no partition');
-    if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && boundsOnly) return { logStartOffset: Number(p.logStartOffset), highWatermark: Number(p.highWatermark), batches: [] };
     if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode as ErrorCodeValue, `dead-letter tail Fetch of ${topic}-${partition} failed`);
     const out: Buffer[] = [];
     const bytes: Buffer = p.records ?? Buffer.alloc(0);
     // Whole batches only (a fetch may end in a partial one).
-    for (let pos = 0; !boundsOnly && pos + 12 <= bytes.length; ) {
+    for (let pos = 0; pos + 12 <= bytes.length; ) {
       const end = pos + 12 + bytes.readInt32BE(pos + 8);
       if (end > bytes.length) break;
       out.push(bytes.subarray(pos, end));
       pos = end;
     }
-    return { logStartOffset: Number(p.logStartOffset), highWatermark: Number(p.highWatermark), batches: out };
+    return out;
   }
 }

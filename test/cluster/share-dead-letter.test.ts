@@ -132,7 +132,6 @@ describe.skipIf(etcdMissing)('share-group dead-letter topic in a cluster: etcd +
       'job-4@4/Offset rejected by client.',
       'job-5@5/Offset rejected by client.',
     ]);
-    console.log('retries on the share leader:', c.process(a)?.logs.filter((l) => l.includes('dead-letter copy failed')).map((l) => l.slice(0, 300)));
     // Nothing is delivered again.
     expect(acquired(await fetch([], 10))).toEqual([]);
   }, 240_000);
