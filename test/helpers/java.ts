@@ -59,6 +59,11 @@ export interface JavaResult {
   json: any;
 }
 
+/** A Kafka tool's stdout as its non-empty lines, without the SLF4J warnings its launcher prints. */
+export function toolLines(r: JavaResult): string[] {
+  return r.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('SLF4J'));
+}
+
 export interface JavaRunOptions {
   timeoutMs?: number;
   /** Extra JVM flags (e.g. -Dorg.slf4j.simpleLogger.defaultLogLevel=info). */

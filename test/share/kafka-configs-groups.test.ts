@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { ensureJavaBuilt, javaAvailable, runKafkaScript, type JavaResult } from '../helpers/java.js';
+import { ensureJavaBuilt, javaAvailable, runKafkaScript, toolLines, type JavaResult } from '../helpers/java.js';
 
 let broker: TestBroker;
 
 const configs = (args: string[]): Promise<JavaResult> => runKafkaScript('kafka-configs.sh', ['--bootstrap-server', broker.bootstrap, ...args]);
-const lines = (r: JavaResult) => r.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('SLF4J'));
+const lines = toolLines;
 
 describe.skipIf(!javaAvailable())('kafka-configs.sh --entity-type groups', () => {
   beforeAll(async () => {
