@@ -217,10 +217,11 @@ describe.skipIf(etcdMissing)('etcd client, etcd restarted or frozen', () => {
     const s = await etcd.connect(uniquePrefix('frozen'), 1000);
     try {
       etcd.member.freeze();
-      for (const call of [() => s.get('x'), () => s.cas([], [{ op: 'put', key: 'x', value: 'y' }]), () => s.grantLease(5)]) {
+      const calls = { get: () => s.get('x'), cas: () => s.cas([], [{ op: 'put', key: 'x', value: 'y' }]), grantLease: () => s.grantLease(5) };
+      for (const [name, call] of Object.entries(calls)) {
         const t0 = Date.now();
-        const err = await (call() as Promise<unknown>).catch((e) => e);
-        expect(isEtcdError(err, 'Unavailable')).toBe(true);
+        const err = await (call() as Promise<unknown>).then((v) => ({ answered: v }), (e) => e);
+        expect(isEtcdError(err, 'Unavailable'), `${name}: ${String((err as Error)?.message ?? JSON.stringify(err))}`).toBe(true);
         expect(Date.now() - t0).toBeLessThan(2000);
       }
       etcd.member.thaw();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Ack, type Read, type ReadsReport, checkReads, readsProblems, recordsOnDisk } from '../cluster/history.js';
 import { type ClusterTarget, partitions, sleep, waitIsrFull } from '../helpers/cluster-target.js';
+import '../helpers/kafkajs-stop-fix.js'; // also when a soak script runs the workload outside vitest
 import { installStallWatchdog } from '../helpers/stall-watchdog.js';
 
 /** A cluster the load runs on: Runnel or Kafka, each log dir readable (Kafka's on-disk format). */
