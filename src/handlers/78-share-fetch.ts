@@ -42,6 +42,7 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
     if (req.shareSessionEpoch === 0 && hasAcks(req.topics)) return failure(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial fetch request.');
     const s = ctx.shareGroups.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
     if (typeof s === 'number') return failure(s);
+    if (req.shareSessionEpoch === 0) ctx.shareGroups.bindToConnection(s, (fn) => ctx.conn.onClose(fn));
     const settings = ctx.shareGroups.settingsFor(req.groupId!);
     const final = req.shareSessionEpoch === -1;
     // The session's partitions: those named are added, forgotten ones dropped.

@@ -60,6 +60,7 @@ export interface ShareSession {
   partitions: Map<string, { topicId: Buffer; partition: number }>;
   /** Where the next fetch starts in `partitions` (modulo its size): one further on each fetch. */
   rotation: number;
+  detach?: () => void; // unregisters its connection's close hook (bindToConnection)
 }
 
 export interface PartitionAck {
@@ -300,11 +301,14 @@ export class ShareGroupService {
     group.groupEpoch++;
     group.assign(this.subscribedTopicInfo(group));
     this.persistGroup(group);
-    this.sessions.delete(`${group.groupId}\u0000${m.memberId}`);
-    this.releaseMemberLocks(group.groupId, m.memberId);
+    this.endSession(group.groupId, m.memberId);
   }
 
-  private releaseMemberLocks(groupId: string, memberId: string): void {
+  /** The member's share session goes (and its connection hook), and with it the member's locks. */
+  private endSession(groupId: string, memberId: string): void {
+    const key = `${groupId}\u0000${memberId}`;
+    this.sessions.get(key)?.detach?.();
+    this.sessions.delete(key);
     this.partitions.releaseMember(groupId, memberId);
   }
 
@@ -320,7 +324,7 @@ export class ShareGroupService {
     const existing = this.sessions.get(key);
     if (epoch === 0) {
       if (!existing && this.sessions.size >= this.settings.maxShareSessions) return ErrorCode.SHARE_SESSION_LIMIT_REACHED;
-      if (existing) this.releaseMemberLocks(groupId, memberId); // a new session: the old one's locks go
+      if (existing) this.endSession(groupId, memberId); // a new session: the old one's locks go
       // Sessions start at different partitions, so members do not all queue on the same one.
       const s: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map(), rotation: Math.floor(Math.random() * 0x10000) };
       this.sessions.set(key, s);
@@ -335,8 +339,18 @@ export class ShareGroupService {
 
   /** The last request of a session (epoch -1): it goes, and so do its member's locks. */
   closeSession(s: ShareSession): void {
-    this.sessions.delete(`${s.groupId}\u0000${s.memberId}`);
-    this.releaseMemberLocks(s.groupId, s.memberId);
+    this.endSession(s.groupId, s.memberId);
+  }
+
+  /**
+   * Ties a new session to its connection: when that closes, the session goes and the member's records
+   * are released at once, as Kafka 4.4 does (test/differential/share-groups.test.ts).
+   */
+  bindToConnection(s: ShareSession, onClose: (fn: () => void) => () => void): void {
+    s.detach = onClose(() => {
+      s.detach = undefined;
+      if (this.sessions.get(`${s.groupId}\u0000${s.memberId}`) === s) this.closeSession(s);
+    });
   }
 
   // ---- acquisition and acknowledgement ------------------------------------------------------

@@ -100,4 +100,53 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)',
     });
     expectSame('share-groups', obs);
   }, 240_000);
+
+  it('a member whose connection closes: are its acquired records released at once?', async () => {
+    const topic = uniq('shc');
+    const group = uniq('shcg');
+    const obs = await pair.both(async (t) => {
+      const a = await raw(t);
+      const b = await raw(t);
+      a.responseTimeoutMs = b.responseTimeoutMs = 20_000;
+      try {
+        await createTopicsReady(a, [{ name: topic, partitions: 1 }]);
+        const meta = await a.request(3, 12, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false });
+        const topicId: Buffer = meta.topics[0].topicId;
+        // Joins and heartbeats until the member has the partition (Kafka assigns on a later heartbeat).
+        const join = async (c: typeof a, memberId: string) => {
+          let epoch = 0;
+          for (let i = 0; i < 100; i++) {
+            // Kafka answers NOT_COORDINATOR until FindCoordinator has created and loaded __consumer_offsets.
+            if (epoch === 0) await c.request(10, 4, { keyType: 0, coordinatorKeys: [group] });
+            const h = await c.request(76, 1, { groupId: group, memberId, memberEpoch: epoch, rackId: null, subscribedTopicNames: epoch === 0 ? [topic] : null });
+            if (h.errorCode === 0) {
+              epoch = h.memberEpoch;
+              if (h.assignment?.topicPartitions.some((x: any) => x.partitions.length > 0)) return;
+            }
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          throw new Error(`${memberId} got no assignment`);
+        };
+        await join(a, 'm1');
+        await join(b, 'm2');
+        const fetch = (c: typeof a, memberId: string, epoch: number) =>
+          c.request(78, 1, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+        const acquired = (r: any) => (r.responses ?? []).flatMap((x: any) => x.partitions.flatMap((p: any) => p.acquiredRecords.map((q: any) => [q.firstOffset, q.lastOffset, q.deliveryCount])));
+        await fetch(a, 'm1', 0); // opens m1's session: the share partition starts at the latest offset
+        await a.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildBatchSync(Array.from({ length: 3 }, (_, i) => ({ value: `v${i}` }))) }] }] });
+        let byM1: unknown[] = [];
+        for (let e = 1; e < 20 && byM1.length === 0; e++) byM1 = acquired(await fetch(a, 'm1', e));
+        a.close(); // m1's connection goes, its records still acquired (the lock lasts 30 s)
+        let m2Epoch = 0;
+        let byM2: unknown[] = [];
+        const t0 = Date.now();
+        while (byM2.length === 0 && Date.now() - t0 < 4000) byM2 = acquired(await fetch(b, 'm2', m2Epoch++));
+        return { byM1, byM2WithinFourSeconds: byM2 };
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
+    expectSame('share-groups-connection-close', obs);
+  }, 240_000);
 });
