@@ -78,8 +78,11 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
 
   it('5 workers share a 3-partition topic: every record accepted once, one worker at a time', async () => {
     await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'jobs', '--partitions', '3']);
-    await produce('jobs', 3000, 'job-%d');
     const ws = await Promise.all([1, 2, 3, 4, 5].map(() => worker('pool', 'jobs')));
+    // Produce once all five are members: produced first, the first worker up could take every job
+    // before the others join (seen on a loaded machine), and the spread check below would fail.
+    await waitUntil(() => broker.broker.shareGroups.describe('pool')?.group.members.size === 5, 60_000, 'five members');
+    await produce('jobs', 3000, 'job-%d');
     await waitUntil(() => new Set(ws.flatMap(itemsOf).filter((i) => i[3] === 'accept').map((i) => i[0])).size >= 3000, 120_000, 'all jobs accepted').catch((err) => {
       const accepted = ws.map((w) => itemsOf(w).length);
       throw new Error(`${(err as Error).message}; per worker ${JSON.stringify(accepted)}; state ${JSON.stringify(broker.broker.shareGroups.inFlight('pool'))}; stderr ${ws.map((w) => w.errLines.filter((l) => /Exception|ERROR|WARN/.test(l)).slice(0, 6).join('|')).join('\n')}`);

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { CLIENTS_DIR, VENV_PYTHON, pythonModuleMissing } from '../compat/clients/scenario.js';
 
 const CONFIG = {
@@ -117,8 +118,10 @@ describe.skipIf(missing !== null)(`share groups with confluent-kafka-python's Sh
 
   it('5 workers share a 3-partition topic: every record accepted once, at delivery count 1', async () => {
     await admin.createTopics({ topics: [{ topic: 'py-jobs', numPartitions: 3 }] });
-    await produce('py-jobs', 1500);
     const ws = await Promise.all([1, 2, 3, 4, 5].map(() => worker('py-pool', 'py-jobs')));
+    // Produce once all five are members (the first worker up could otherwise take every job alone).
+    await waitUntil(() => broker.broker.shareGroups.describe('py-pool')?.group.members.size === 5, 60_000, 'five members');
+    await produce('py-jobs', 1500);
     expect(JSON.parse(ws[0]!.lines[0]!).version).toMatch(/^2\.1[6-9].* librdkafka 2\.1[6-9]/);
     const accepted = () => ws.flatMap((w) => w.items()).filter((i) => i[3] === 'accept');
     await waitUntil(() => new Set(accepted().map((i) => i[0])).size >= 1500, 90_000, 'all accepted').catch((e) => {
@@ -147,20 +150,45 @@ describe.skipIf(missing !== null)(`share groups with confluent-kafka-python's Sh
     await w.exited;
   }, 120_000);
 
-  it('a worker stuck mid-batch then killed: its records go to another worker after the lock timeout', async () => {
+  it('a worker stuck mid-batch: its records go to another worker after the lock timeout (its connection still open)', async () => {
     await admin.createTopics({ topics: [{ topic: 'py-stuck', numPartitions: 1 }] });
     await produce('py-stuck', 10);
     const a = await worker('py-stuck-pool', 'py-stuck', { hang_after: 3 });
     await a.waitFor((j) => j.event === 'hung', 60_000);
     const hungAt = Date.now();
-    a.kill();
     const b = await worker('py-stuck-pool', 'py-stuck');
     await waitUntil(() => b.items().filter((i) => i[3] === 'accept').length >= 10, 60_000, 'b accepted all');
     const got = b.items();
     expect(new Set(got.map((i) => i[0])).size).toBe(10);
     expect(got.every((i) => i[2] === 2)).toBe(true);
+    // a is alive and connected: only the 3 s lock's expiry lets b have its records.
     const firstTs = JSON.parse(b.lines.find((l) => l.includes('"records"'))!).ts as number;
     expect(firstTs - hungAt).toBeGreaterThan(1000);
+    a.kill();
+    b.stop();
+    await b.exited;
+  }, 120_000);
+
+  it('a worker killed mid-batch: its connection closes and its records go to another worker at once', async () => {
+    await admin.createTopics({ topics: [{ topic: 'py-killed', numPartitions: 1 }] });
+    await produce('py-killed', 10);
+    // A long lock and session (the group's own settings): a redelivery within seconds can only come from the closed connection.
+    const c = await RawClient.connect('127.0.0.1', broker.port);
+    try {
+      const r = await c.request(44, 1, { resources: [{ resourceType: 32, resourceName: 'py-killed-pool', configs: [{ name: 'share.record.lock.duration.ms', configOperation: 0, value: '60000' }, { name: 'share.session.timeout.ms', configOperation: 0, value: '60000' }] }], validateOnly: false });
+      expect(r.responses[0].errorCode).toBe(0);
+    } finally {
+      c.close();
+    }
+    const a = await worker('py-killed-pool', 'py-killed', { hang_after: 3 });
+    await a.waitFor((j) => j.event === 'hung', 60_000);
+    a.kill();
+    const killedAt = Date.now();
+    const b = await worker('py-killed-pool', 'py-killed');
+    await waitUntil(() => b.items().filter((i) => i[3] === 'accept').length >= 10, 30_000, 'b accepted all well before the 60 s lock');
+    expect(b.items().every((i) => i[2] === 2)).toBe(true);
+    const firstTs = JSON.parse(b.lines.find((l) => l.includes('"records"'))!).ts as number;
+    expect(firstTs - killedAt).toBeLessThan(10_000);
     b.stop();
     await b.exited;
   }, 120_000);
