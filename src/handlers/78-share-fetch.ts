@@ -67,7 +67,10 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
     await writes.flush(); // whatever the fetch did not write (a final request: all of it)
     const ackCodes = codesOf(acks, writes);
     if (final) ctx.shareGroups.closeSession(s);
-    // Answer: every partition the request named, plus every partition that gave records.
+    // Answer: a session's first request (epoch 0) names every partition it asked for; later ones,
+    // as Kafka's incremental share sessions, only partitions with records, an error or an
+    // acknowledgement result (Kafka 4.4 omits the rest: test/differential/share-groups.test.ts).
+    const incremental = req.shareSessionEpoch !== 0;
     const byTopic = new Map<string, { topicId: Buffer; partitions: ShareFetchResponsePartitionData[] }>();
     const keys = new Set<string>([...named.keys(), ...fetched.keys(), ...ackCodes.keys()]);
     for (const key of keys) {
@@ -83,7 +86,7 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
           : Number(part) < 0 || Number(part) >= topic.partitions
             ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
             : (f?.errorCode ?? 0);
-      if (!n && !f?.records && errorCode === 0 && !ackCodes.has(key)) continue;
+      if ((!n || incremental) && !f?.records && errorCode === 0 && !ackCodes.has(key)) continue;
       let t = byTopic.get(hex);
       if (!t) byTopic.set(hex, (t = { topicId, partitions: [] }));
       t.partitions.push(

@@ -11,6 +11,7 @@ import { buildBatchSync } from '../../protocol/records/builder.js';
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
 import { err, expectSame, msg, raw, usePair, uniq } from './harness.js';
 import { createTopicsReady } from './requests.js';
+import type { RawClient } from '../helpers/raw-client.js';
 
 describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)', () => {
   const pair = usePair({});
@@ -38,7 +39,13 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)',
           if (fc.coordinators.every((x: any) => x.errorCode === 0)) break;
           await new Promise((r) => setTimeout(r, 200));
         }
-        steps.unknownMember = view(await hb({ memberId: 'ghost', memberEpoch: 4 }));
+        // Kafka may still be loading the partition FindCoordinator just answered for.
+        let unknown = await hb({ memberId: 'ghost', memberEpoch: 4 });
+        for (let i = 0; i < 50 && unknown.errorCode === 14; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          unknown = await hb({ memberId: 'ghost', memberEpoch: 4 });
+        }
+        steps.unknownMember = view(unknown);
         let joined: any;
         for (let i = 0; i < 100; i++) {
           joined = await hb({});
@@ -112,23 +119,8 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)',
         await createTopicsReady(a, [{ name: topic, partitions: 1 }]);
         const meta = await a.request(3, 12, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false });
         const topicId: Buffer = meta.topics[0].topicId;
-        // Joins and heartbeats until the member has the partition (Kafka assigns on a later heartbeat).
-        const join = async (c: typeof a, memberId: string) => {
-          let epoch = 0;
-          for (let i = 0; i < 100; i++) {
-            // Kafka answers NOT_COORDINATOR until FindCoordinator has created and loaded __consumer_offsets.
-            if (epoch === 0) await c.request(10, 4, { keyType: 0, coordinatorKeys: [group] });
-            const h = await c.request(76, 1, { groupId: group, memberId, memberEpoch: epoch, rackId: null, subscribedTopicNames: epoch === 0 ? [topic] : null });
-            if (h.errorCode === 0) {
-              epoch = h.memberEpoch;
-              if (h.assignment?.topicPartitions.some((x: any) => x.partitions.length > 0)) return;
-            }
-            await new Promise((r) => setTimeout(r, 200));
-          }
-          throw new Error(`${memberId} got no assignment`);
-        };
-        await join(a, 'm1');
-        await join(b, 'm2');
+        await joinAssigned(a, group, topic, 'm1');
+        await joinAssigned(b, group, topic, 'm2');
         const fetch = (c: typeof a, memberId: string, epoch: number) =>
           c.request(78, 1, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
         const acquired = (r: any) => (r.responses ?? []).flatMap((x: any) => x.partitions.flatMap((p: any) => p.acquiredRecords.map((q: any) => [q.firstOffset, q.lastOffset, q.deliveryCount])));
@@ -149,4 +141,67 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)',
     });
     expectSame('share-groups-connection-close', obs);
   }, 240_000);
+
+  it('a member that leaves without closing its share session, and a member id that never joined', async () => {
+    const topic = uniq('shx');
+    const group = uniq('shxg');
+    const obs = await pair.both(async (t) => {
+      const a = await raw(t);
+      const b = await raw(t);
+      a.responseTimeoutMs = b.responseTimeoutMs = 20_000;
+      const steps: Record<string, unknown> = {};
+      try {
+        await createTopicsReady(a, [{ name: topic, partitions: 1 }]);
+        const meta = await a.request(3, 12, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false });
+        const topicId: Buffer = meta.topics[0].topicId;
+        await joinAssigned(a, group, topic, 'm1');
+        await joinAssigned(b, group, topic, 'm2');
+        const fetch = (c: typeof a, memberId: string, epoch: number) =>
+          c.request(78, 1, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+        const view = (r: any) => ({
+          error: err(r.errorCode),
+          partitions: (r.responses ?? []).flatMap((x: any) => x.partitions.map((p: any) => [err(p.errorCode), p.acquiredRecords.map((q: any) => [q.firstOffset, q.lastOffset, q.deliveryCount])])),
+        });
+        const anyAcquired = (v: { partitions: unknown[][] }) => v.partitions.some((p) => (p[1] as unknown[]).length > 0);
+        steps.open = view(await fetch(a, 'm1', 0));
+        await a.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildBatchSync(Array.from({ length: 3 }, (_, i) => ({ value: `v${i}` }))) }] }] });
+        let m1 = view(await fetch(a, 'm1', 1));
+        let epoch = 2;
+        for (; epoch < 20 && !anyAcquired(m1); epoch++) m1 = view(await fetch(a, 'm1', epoch));
+        steps.m1Acquired = m1;
+        // m1 leaves the group but neither closes its share session nor its connection.
+        steps.leave = err((await a.request(76, 1, { groupId: group, memberId: 'm1', memberEpoch: -1, rackId: null, subscribedTopicNames: null })).errorCode);
+        let m2 = view(await fetch(b, 'm2', 0));
+        const t0 = Date.now();
+        for (let e = 1; !anyAcquired(m2) && Date.now() - t0 < 4000; e++) m2 = view(await fetch(b, 'm2', e));
+        steps.m2AfterLeave = m2;
+        steps.leftMemberWrongEpoch = view(await fetch(a, 'm1', epoch + 20));
+        steps.leftMemberNewSession = view(await fetch(a, 'm1', 0));
+        // A member id the group never had: a share partition leader does not ask the coordinator.
+        steps.strangerOpens = view(await fetch(b, 'nobody', 0));
+        steps.strangerNext = view(await fetch(b, 'nobody', 1));
+      } finally {
+        a.close();
+        b.close();
+      }
+      return steps;
+    });
+    expectSame('share-groups-leave', obs);
+  }, 240_000);
 });
+
+/** Joins with ShareGroupHeartbeat and heartbeats until the member has a partition (Kafka assigns on a later heartbeat). */
+async function joinAssigned(c: RawClient, group: string, topic: string, memberId: string): Promise<void> {
+  let epoch = 0;
+  for (let i = 0; i < 100; i++) {
+    // Kafka answers NOT_COORDINATOR until FindCoordinator has created and loaded __consumer_offsets.
+    if (epoch === 0) await c.request(10, 4, { keyType: 0, coordinatorKeys: [group] });
+    const h = await c.request(76, 1, { groupId: group, memberId, memberEpoch: epoch, rackId: null, subscribedTopicNames: epoch === 0 ? [topic] : null });
+    if (h.errorCode === 0) {
+      epoch = h.memberEpoch;
+      if (h.assignment?.topicPartitions.some((x: any) => x.partitions.length > 0)) return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${memberId} got no assignment`);
+}
