@@ -6,10 +6,10 @@
  * appear once with Kafka's headers; then the dead-letter leader is SIGKILLed between two rejects,
  * and every archived record is still in the dead-letter topic exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { forEachRecord } from '../../protocol/records/records.js';
-import { createTopicReady, metadataFrom, partitions, upBrokers, waitUntil, withBroker } from '../helpers/cluster-target.js';
+import { connectBroker, createTopicReady, metadataFrom, partitions, upBrokers, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
 
@@ -81,16 +81,16 @@ describe.skipIf(etcdMissing)('share-group dead-letter topic in a cluster: etcd +
         expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
       }
     });
+    // One connection for the share session, as a client keeps: a session ends with the connection that opened it.
+    const session = await connectBroker(c, a);
+    onTestFinished(() => session.close());
     let epoch = 0;
-    const fetch = (acks: object[] = [], maxRecords = 100) =>
-      withBroker(c, a, (raw) =>
-        raw.request(78, 2, { groupId: 'cdq', memberId: 'w1', shareSessionEpoch: epoch++, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords, batchSize: maxRecords, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [] }),
-      ) as Promise<any>;
-    const acquired = (r: any) => r.responses[0].partitions[0].acquiredRecords;
+    const fetch = (acks: object[] = [], maxRecords = 100): Promise<any> =>
+      session.request(78, 2, { groupId: 'cdq', memberId: 'w1', shareSessionEpoch: epoch++, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords, batchSize: maxRecords, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [] });
+    // Later requests of a session answer only partitions with something to say (as Kafka's).
+    const acquired = (r: any) => r.responses[0]?.partitions[0]?.acquiredRecords ?? [];
     const ack = async (first: number, type: number) => {
-      const r: any = await withBroker(c, a, (raw) =>
-        raw.request(79, 2, { groupId: 'cdq', memberId: 'w1', shareSessionEpoch: epoch++, isRenewAck: false, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: first, lastOffset: first, acknowledgeTypes: [type] }] }] }] }),
-      );
+      const r: any = await session.request(79, 2, { groupId: 'cdq', memberId: 'w1', shareSessionEpoch: epoch++, isRenewAck: false, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: first, lastOffset: first, acknowledgeTypes: [type] }] }] }] });
       expect(r.errorCode).toBe(0);
       expect(r.responses[0].partitions[0].errorCode).toBe(0);
     };
