@@ -22,8 +22,9 @@
  *                                                     clients to the original protocol.
  *   group.version                     1 [1]            1 = the KIP-848 consumer group protocol (ConsumerGroupHeartbeat and
  *                                                     ConsumerGroupDescribe answer UNSUPPORTED_VERSION below it, as Kafka).
- *   share.version                     1 [2]            1 = share groups (KIP-932: ShareGroupHeartbeat/Describe, ShareFetch,
- *                                                     ShareAcknowledge; docs/share-groups.md). Level 2 (KIP-1222 renew...) is not claimed.
+ *   share.version                     2 [2]            1 = share groups (KIP-932: ShareGroupHeartbeat/Describe, ShareFetch,
+ *                                                     ShareAcknowledge; docs/share-groups.md); 2 = groups' dead-letter
+ *                                                     topics (KIP-1191), Kafka's SV_2: below it they are not written.
  *   streams.version                   0 [1]            streams groups (KIP-1071) are not served.
  *   eligible.leader.replicas.version  0 [1]            no ELR (KIP-966): DescribeTopicPartitions shows empty ELR lists.
  *   kraft.version                     not listed [1]   Runnel has no KRaft quorum.
@@ -45,6 +46,8 @@ export const METADATA_VERSION = 'metadata.version';
 export const TRANSACTION_VERSION = 'transaction.version';
 export const GROUP_VERSION = 'group.version';
 export const SHARE_VERSION = 'share.version';
+/** The share.version level at which groups' dead-letter topics (KIP-1191) are written (Kafka 4.4's SV_2). */
+export const SHARE_VERSION_DEAD_LETTERS = 2;
 export const STREAMS_VERSION = 'streams.version';
 export const ELIGIBLE_LEADER_REPLICAS_VERSION = 'eligible.leader.replicas.version';
 
@@ -73,7 +76,7 @@ export const FEATURES: readonly FeatureDefinition[] = [
     latestMax: 1,
     levels: { 0: 'classic group protocol', 1: 'KIP-848 consumer group protocol' },
   },
-  { name: SHARE_VERSION, minLevel: 0, productionMax: 1, latestMax: 1, levels: { 0: 'no share groups', 1: 'KIP-932 share groups' } },
+  { name: SHARE_VERSION, minLevel: 0, productionMax: 2, latestMax: 2, levels: { 0: 'no share groups', 1: 'KIP-932 share groups', [SHARE_VERSION_DEAD_LETTERS]: 'KIP-1191 share group dead-letter topics' } },
   { name: STREAMS_VERSION, minLevel: 0, productionMax: 0, latestMax: 0, levels: { 0: 'no streams groups' } },
   { name: ELIGIBLE_LEADER_REPLICAS_VERSION, minLevel: 0, productionMax: 0, latestMax: 0, levels: { 0: 'no eligible leader replicas' } },
 ];

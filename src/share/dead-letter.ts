@@ -72,6 +72,13 @@ const RECOVERY_SCAN_OFFSETS = 10000;
 export class DeadLetterWriter {
   /** Records copied to dead-letter topics (metric). */
   written = 0;
+  /**
+   * Whether the groups' own dead-letter configs (KIP-1191, errors.deadletterqueue.topic.name) are
+   * honoured: Kafka 4.4 copies only while share.version is finalized at 2 or more, and so does
+   * Runnel (src/share/start.ts wires the feature in). The broker-wide
+   * runnel.group.share.dead.letter.topics list predates the KIP and is not gated.
+   */
+  groupDeadLettersEnabled: () => boolean = () => true;
 
   constructor(
     private readonly config: ConfigView,
@@ -87,7 +94,7 @@ export class DeadLetterWriter {
   target(groupId: string): DeadLetterTarget | null {
     const g = this.groupConfigsOf(groupId);
     const name = g?.get('errors.deadletterqueue.topic.name');
-    if (name) return { topic: name, copyRecord: g!.get('errors.deadletterqueue.copy.record.enable')?.toLowerCase() === 'true', legacy: false };
+    if (name && this.groupDeadLettersEnabled()) return { topic: name, copyRecord: g!.get('errors.deadletterqueue.copy.record.enable')?.toLowerCase() === 'true', legacy: false };
     const list = this.config.get('runnel.group.share.dead.letter.topics');
     if (!Array.isArray(list)) return null;
     for (const entry of list as string[]) {

@@ -5,6 +5,8 @@
  * cluster), and the leadership listener that drops a share partition's state when this broker
  * stops leading its partition.
  */
+import { SHARE_VERSION, SHARE_VERSION_DEAD_LETTERS } from '../features/definitions.js';
+import type { FeatureLevels } from '../features/feature-levels.js';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ConfigView } from '../config/view.js';
 import { SHARE_GROUP_STATE_TOPIC, type InternalTopicHost } from '../data/internal-topic.js';
@@ -33,6 +35,8 @@ export interface ShareGroupsOptions {
   tls?: (() => TlsConnectionOptions) | null;
   /** Registers what stops the share groups (the broker's stop hooks). */
   onStop: (stop: () => void) => void;
+  /** The finalized feature levels: KIP-1191 dead-letter topics need share.version 2, as in Kafka 4.4. */
+  features?: Pick<FeatureLevels, 'finalizedLevel'>;
 }
 
 /** The started service (its stop registered with o.onStop). */
@@ -53,6 +57,7 @@ export async function startShareGroups(o: ShareGroupsOptions): Promise<ShareGrou
       ? new BrokerDeadLetterSink({ brokerId: routing.brokerId, leaderOf: (t, p) => routing.leaderOf(t, p), request: (b, k, body) => remote.request(b, k, body), requestTimeoutMs: timeoutMs })
       : null;
   const service = new ShareGroupService(o.config, o.topics, o.partitions, o.log, { persister, coordinator, groupRecords, deadLetterSink }, routing !== null);
+  if (o.features) service.deadLetters.groupDeadLettersEnabled = () => o.features!.finalizedLevel(SHARE_VERSION) >= SHARE_VERSION_DEAD_LETTERS;
   const unsubscribe = o.leadership.onChange((topic, partition, event) => {
     if (event === 'leader') return;
     const t = o.topics.get(topic);

@@ -40,13 +40,13 @@ describe.skipIf(etcdMissing)('feature levels across a cluster (etcd)', () => {
 
   it('every broker answers the same levels and epoch; an update through one shows on the other and survives a restart', async () => {
     const [one, two] = [await features(cluster, 1), await features(cluster, 2)];
-    expect(one.levels).toEqual({ 'metadata.version': 33, 'transaction.version': 2, 'group.version': 1, 'share.version': 1 });
+    expect(one.levels).toEqual({ 'metadata.version': 33, 'transaction.version': 2, 'group.version': 1, 'share.version': 2 });
     expect(one.epoch).toBeGreaterThan(0);
     expect(two).toEqual(one);
 
     expect((await upgrade(cluster, 1, 'group.version', 0, 2)).errorCode).toBe(ErrorCode.NONE);
     const after = await features(cluster, 1);
-    expect(after.levels).toEqual({ 'metadata.version': 33, 'transaction.version': 2, 'share.version': 1 });
+    expect(after.levels).toEqual({ 'metadata.version': 33, 'transaction.version': 2, 'share.version': 2 });
     expect(after.epoch).toBeGreaterThan(one.epoch);
     await waitUntil('broker 2 has the new levels', async () => ((await features(cluster, 2)).epoch === after.epoch ? true : undefined), 10_000);
     expect(await features(cluster, 2)).toEqual(after);

@@ -43,16 +43,16 @@ describe('feature levels over the protocol', () => {
       'metadata.version': { minVersion: 33, maxVersion: 33 },
       'transaction.version': { minVersion: 0, maxVersion: 2 },
       'group.version': { minVersion: 0, maxVersion: 1 },
-      'share.version': { minVersion: 0, maxVersion: 1 },
+      'share.version': { minVersion: 0, maxVersion: 2 },
       'streams.version': { minVersion: 0, maxVersion: 0 },
       'eligible.leader.replicas.version': { minVersion: 0, maxVersion: 0 },
     });
-    // A new cluster starts at the production levels (group.version 1 and share.version 1, as Kafka 4.x), not the unstable ones.
+    // A new cluster starts at the production levels (group.version 1 and share.version 2, as Kafka 4.4), not the unstable ones.
     expect(byName(v4.finalizedFeatures)).toEqual({
       'metadata.version': { maxVersionLevel: 33, minVersionLevel: 33 },
       'transaction.version': { maxVersionLevel: 2, minVersionLevel: 2 },
       'group.version': { maxVersionLevel: 1, minVersionLevel: 1 },
-      'share.version': { maxVersionLevel: 1, minVersionLevel: 1 },
+      'share.version': { maxVersionLevel: 2, minVersionLevel: 2 },
     });
     expect(v4.finalizedFeaturesEpoch).toBe(0);
     const v3 = await apiVersions(broker, 3);
@@ -76,7 +76,7 @@ describe('feature levels over the protocol', () => {
   it("UpdateFeatures refuses bad updates with INVALID_UPDATE_VERSION and Kafka's messages, changing nothing", async () => {
     const cases: Array<[object, string]> = [
       [{ feature: 'transaction.version', maxVersionLevel: 3, upgradeType: 1 }, 'Invalid update version 3 for feature transaction.version. Local controller 1 only supports versions 0-2'],
-      [{ feature: 'share.version', maxVersionLevel: 2, upgradeType: 1 }, 'Invalid update version 2 for feature share.version. Local controller 1 only supports versions 0-1'],
+      [{ feature: 'share.version', maxVersionLevel: 3, upgradeType: 1 }, 'Invalid update version 3 for feature share.version. Local controller 1 only supports versions 0-2'],
       [{ feature: 'foo.version', maxVersionLevel: 1, upgradeType: 1 }, 'Invalid update version 1 for feature foo.version. Local controller 1 does not support this feature.'],
       [{ feature: 'group.version', maxVersionLevel: -1, upgradeType: 2 }, 'Invalid update version -1 for feature group.version. A feature version cannot be less than 0.'],
       [{ feature: 'group.version', maxVersionLevel: 1, upgradeType: 9 }, 'Invalid update version 1 for feature group.version. The controller does not support the given upgrade type.'],
@@ -160,7 +160,7 @@ describe.skipIf(!javaAvailable())("Kafka 4.4's kafka-features.sh", () => {
       row('eligible.leader.replicas.version', '0', '0', '0', 0),
       row('group.version', '0', '1', '1', 0),
       row('metadata.version', '4.4-IV2', '4.4-IV2', '4.4-IV2', 0),
-      row('share.version', '0', '1', '1', 0),
+      row('share.version', '0', '2', '2', 0),
       row('streams.version', '0', '0', '0', 0),
       row('transaction.version', '0', '2', '2', 0),
     ]);

@@ -67,14 +67,14 @@ describe.skipIf(!javaAvailable())('Java 4.4 clients on the Kafka 4.x versions', 
 
     const before = await runJavaOk('Admin', ['describe-features', '--bootstrap', b]);
     // A new cluster starts at the production levels, as Kafka 4.x's do.
-    expect(before.finalized).toEqual({ 'metadata.version': 33, 'transaction.version': 2, 'group.version': 1, 'share.version': 1 });
+    expect(before.finalized).toEqual({ 'metadata.version': 33, 'transaction.version': 2, 'group.version': 1, 'share.version': 2 });
     expect(before.supported['group.version']).toBe('0-1');
     const updated = await runJavaOk('Admin', ['update-features', '--bootstrap', b, '--feature', 'transaction.version=1', '--type', 'safe-downgrade']);
     expect(updated.features).toEqual({ 'transaction.version': 'ok' });
-    const refused = await runJavaOk('Admin', ['update-features', '--bootstrap', b, '--feature', 'share.version=2']);
+    const refused = await runJavaOk('Admin', ['update-features', '--bootstrap', b, '--feature', 'share.version=3']);
     expect(refused.features['share.version'].error.class).toBe('InvalidUpdateVersionException');
     const after = await runJavaOk('Admin', ['describe-features', '--bootstrap', b]);
-    expect(after.finalized).toEqual({ 'metadata.version': 33, 'transaction.version': 1, 'group.version': 1, 'share.version': 1 });
+    expect(after.finalized).toEqual({ 'metadata.version': 33, 'transaction.version': 1, 'group.version': 1, 'share.version': 2 });
     expect(after.epoch).toBeGreaterThan(before.epoch);
 
     const used = maxVersions(proxy);

@@ -36,7 +36,7 @@ describe('feature updates', () => {
     expect(reason([{ feature: 'group.version', level: -2, upgradeType: 7 }])).toContain('The controller does not support the given upgrade type.');
     expect(reason([{ feature: 'group.version', level: -1, upgradeType: UpgradeType.SAFE_DOWNGRADE }])).toBe('Invalid update version -1 for feature group.version. A feature version cannot be less than 0.');
     expect(reason([{ feature: 'group.version', level: 2, upgradeType: UpgradeType.UPGRADE }])).toBe('Invalid update version 2 for feature group.version. Local controller 1 only supports versions 0-1');
-    expect(reason([{ feature: 'share.version', level: 2, upgradeType: UpgradeType.UPGRADE }])).toBe('Invalid update version 2 for feature share.version. Local controller 1 only supports versions 0-1');
+    expect(reason([{ feature: 'share.version', level: 3, upgradeType: UpgradeType.UPGRADE }])).toBe('Invalid update version 3 for feature share.version. Local controller 1 only supports versions 0-2');
     expect(reason([{ feature: 'group.version', level: 0, upgradeType: UpgradeType.UPGRADE }])).toContain("Can't downgrade the version of this feature without setting the upgrade type");
     expect(reason([{ feature: 'transaction.version', level: 1, upgradeType: UpgradeType.UNSAFE_DOWNGRADE }])).toBe("Invalid update version 1 for feature transaction.version. Can't downgrade to a newer version.");
     // The second update is bad: nothing is applied.
@@ -52,7 +52,7 @@ describe('feature updates', () => {
   });
 
   it('a new cluster starts at the production levels; the stored form is checked', () => {
-    expect(bootstrapLevels()).toEqual(new Map([['metadata.version', 33], ['transaction.version', 2], ['group.version', 1], ['share.version', 1]]));
+    expect(bootstrapLevels()).toEqual(new Map([['metadata.version', 33], ['transaction.version', 2], ['group.version', 1], ['share.version', 2]]));
     expect(decodeStoredFeatures({ epoch: 3, levels: { 'metadata.version': 33, 'group.version': 0 } })).toEqual({ epoch: 3, levels: { 'metadata.version': 33 } });
     for (const bad of [null, [], { levels: [] }, { levels: { x: -1 } }, { levels: { x: 1.5 } }, { levels: { x: 40000 } }, { epoch: -1, levels: {} }]) expect(decodeStoredFeatures(bad)).toBeNull();
   });
