@@ -66,37 +66,90 @@ describe('share-partition state across kill -9', () => {
 });
 
 describe('share-group members across kill -9', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-share-rejoin-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-share-members-'));
   let broker: ChildBroker | null = null;
+  // Short sessions, so a member that never returns after the restart expires within the test.
+  const MEMBER_FLAGS = { ...FLAGS, 'group.share.min.session.timeout.ms': 3000, 'group.share.session.timeout.ms': 3000, 'offsets.topic.num.partitions': 1 };
 
   afterAll(async () => {
     await broker?.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  // Membership is in memory: after a restart a member's next heartbeat (epoch > 0) must be
-  // UNKNOWN_MEMBER_ID, which the Java KafkaShareConsumer answers by rejoining; GROUP_ID_NOT_FOUND
-  // made all 8 workers of bench/share/poison-soak.ts throw from poll() and stop.
-  it('a member heartbeating after the restart gets UNKNOWN_MEMBER_ID (rejoin), not GROUP_ID_NOT_FOUND', async () => {
-    broker = await spawnBroker(dataDir, FLAGS);
+  /** What ShareGroupDescribe says of the group: epochs and each member's epoch, subscription and partitions. */
+  const describeShape = async (c: RawClient, groupId: string) => {
+    const d = (await c.request(77, 1, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0];
+    return {
+      error: d.errorCode,
+      state: d.groupState,
+      groupEpoch: d.groupEpoch,
+      assignmentEpoch: d.assignmentEpoch,
+      members: [...d.members]
+        .sort((a: any, b: any) => a.memberId.localeCompare(b.memberId))
+        .map((m: any) => ({ id: m.memberId, epoch: m.memberEpoch, rack: m.rackId, client: m.clientId, topics: m.subscribedTopicNames, partitions: m.assignment.topicPartitions.map((t: any) => [t.topicName, [...t.partitions].sort()]) })),
+    };
+  };
+
+  // Members and assignments are in __consumer_offsets (record types 10, 12, 13, 14): after a crash
+  // ShareGroupDescribe shows the same members, epochs and partitions, a member carries on with its
+  // epoch (no UNKNOWN_MEMBER_ID, no rejoin), and a member that never comes back expires.
+  it('members, member epochs and assignments survive; a member carries on; one that never returns expires', async () => {
+    broker = await spawnBroker(dataDir, MEMBER_FLAGS);
     let c = await RawClient.connect(broker.host, broker.port);
-    const created = await c.request(19, 7, { topics: [{ name: 'rejoin', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000 });
-    const topicId: Buffer = created.topics[0].topicId;
-    await c.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: 'rejoin', partitionData: [{ index: 0, records: buildBatchSync([{ value: 'v0' }]) }] }] });
-    const hb = (body: Record<string, unknown>) => c.request(76, 1, { groupId: 'rg', memberId: 'm1', memberEpoch: 0, rackId: null, subscribedTopicNames: ['rejoin'], ...body });
-    const joined = await hb({});
-    expect(joined.errorCode).toBe(0);
-    const fetched = await c.request(78, 2, { groupId: 'rg', memberId: 'm1', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
-    expect(fetched.responses[0].partitions[0].acquiredRecords).toEqual([{ firstOffset: 0, lastOffset: 0, deliveryCount: 1 }]);
+    await c.request(19, 7, { topics: [{ name: 'members', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000 });
+    const hb = (memberId: string, body: Record<string, unknown>) => c.request(76, 1, { groupId: 'mg', memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: ['members'], ...body });
+    const a = await hb('member-a', { rackId: 'rack-1' });
+    expect(a.errorCode).toBe(0);
+    const b = await hb('member-b', {});
+    expect(b.errorCode).toBe(0);
+    const a2 = await hb('member-a', { memberEpoch: a.memberEpoch, subscribedTopicNames: null });
+    expect(a2.errorCode).toBe(0);
+    expect(a2.memberEpoch).toBe(b.memberEpoch); // member-a got the assignment made when member-b joined
+    const before = await describeShape(c, 'mg');
+    expect(before.members.map((m) => [m.id, m.epoch, m.partitions])).toEqual([
+      ['member-a', a2.memberEpoch, [['members', [0]]]],
+      ['member-b', b.memberEpoch, [['members', [1]]]],
+    ]);
+    // An unchanged heartbeat writes nothing: the log end of __consumer_offsets stays.
+    const end = async () => (await c.request(2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] })).topics[0].partitions[0].offset;
+    const endBefore = await end();
+    expect((await hb('member-a', { memberEpoch: a2.memberEpoch, subscribedTopicNames: null })).errorCode).toBe(0);
+    expect(await end()).toEqual(endBefore);
     c.close();
 
     await broker.kill('SIGKILL');
-    broker = await spawnBroker(dataDir, FLAGS);
+    broker = await spawnBroker(dataDir, MEMBER_FLAGS);
     c = await RawClient.connect(broker.host, broker.port);
-    const after = await hb({ memberEpoch: joined.memberEpoch, subscribedTopicNames: null });
-    expect(after.errorCode).toBe(25); // UNKNOWN_MEMBER_ID
-    expect((await hb({})).errorCode).toBe(0); // the rejoin
-    // A group this broker never had stays GROUP_ID_NOT_FOUND (as Kafka).
+    expect(await describeShape(c, 'mg')).toEqual(before);
+    // member-a carries on with its epoch (no UNKNOWN_MEMBER_ID, no new assignment).
+    const again = await hb('member-a', { memberEpoch: a2.memberEpoch, subscribedTopicNames: null });
+    expect(again.errorCode).toBe(0);
+    expect(again.memberEpoch).toBe(a2.memberEpoch);
+    // member-b never returns: its session (restarted at load) expires and member-a gets both partitions.
+    const deadline = Date.now() + 20_000;
+    let epoch = again.memberEpoch;
+    let shape = await describeShape(c, 'mg');
+    while (shape.members.length > 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      const h = await hb('member-a', { memberEpoch: epoch, subscribedTopicNames: null });
+      expect(h.errorCode).toBe(0);
+      epoch = h.memberEpoch;
+      shape = await describeShape(c, 'mg');
+    }
+    expect(shape.members.map((m) => [m.id, m.partitions])).toEqual([['member-a', [['members', [0, 1]]]]]);
+    // member-a leaves: the group stays, empty, across another crash.
+    expect((await hb('member-a', { memberEpoch: -1, subscribedTopicNames: null })).errorCode).toBe(0);
+    const empty = await describeShape(c, 'mg');
+    c.close();
+
+    await broker.kill('SIGKILL');
+    broker = await spawnBroker(dataDir, MEMBER_FLAGS);
+    c = await RawClient.connect(broker.host, broker.port);
+    expect(await describeShape(c, 'mg')).toEqual({ ...empty, state: 'Empty', members: [] });
+    const listed = await c.request(16, 5, { statesFilter: [], typesFilter: ['share'] });
+    expect(listed.groups.map((g: any) => [g.groupId, g.groupState])).toEqual([['mg', 'Empty']]);
+    // A member unknown to a known group rejoins (UNKNOWN_MEMBER_ID); an unknown group stays GROUP_ID_NOT_FOUND.
+    expect((await hb('member-a', { memberEpoch: 5, subscribedTopicNames: null })).errorCode).toBe(25);
     expect((await c.request(76, 1, { groupId: 'never', memberId: 'm1', memberEpoch: 3, rackId: null, subscribedTopicNames: null })).errorCode).toBe(69);
     c.close();
   }, 90_000);
