@@ -216,8 +216,7 @@ export class ShareGroupService {
         this.touch(group, m, cfg.sessionTimeoutMs);
         members++;
       }
-      // The subscribed topics' metadata as loaded: a change since is a new epoch on the next heartbeat.
-      group.metadataKey = this.metadataKeyOf(this.subscribedTopicInfo(group));
+      this.adoptMetadata(group);
       this.groups.set(groupId, group);
       groups++;
     }
@@ -300,8 +299,8 @@ export class ShareGroupService {
     if (req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 10000) return fail(ErrorCode.INVALID_REQUEST, 'Too many subscribed topics.');
     let group = this.groups.get(req.groupId);
     if (!group && req.memberEpoch !== 0) {
-      // Membership is not persisted: after a restart (a group with stored state) or, in a cluster,
-      // a coordinator move the member is unknown here, and rejoins.
+      // A group known only by its share state (its __consumer_offsets records lost or not loaded)
+      // or, in a cluster, one that may have moved: the member is unknown here, and rejoins.
       const mayExist = this.persistedGroups.has(req.groupId) || (this.clustered && req.memberEpoch > 0);
       if (mayExist) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
       return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
@@ -380,6 +379,23 @@ export class ShareGroupService {
 
   listGroups(): Array<{ groupId: string; state: string }> {
     return [...this.groups.values()].map((g) => ({ groupId: g.groupId, state: g.stateName }));
+  }
+
+  /**
+   * A loaded group takes the subscribed topics' metadata of now as its own when the stored target
+   * assignment is what the assignor gives for it: members carry on at their epochs. Otherwise (a
+   * topic grew or went while the group was not loaded) the key stays unset, so the next heartbeat
+   * bumps the group epoch and assigns anew.
+   */
+  private adoptMetadata(group: ShareGroup): void {
+    const topics = this.subscribedTopicInfo(group);
+    const stored = new Map([...group.members].map(([id, m]) => [id, m.assignment]));
+    const epoch = group.assignmentEpoch;
+    group.assign(topics);
+    group.assignmentEpoch = epoch;
+    const same = [...group.members].every(([id, m]) => assignmentKey(m.assignment) === assignmentKey(stored.get(id)!));
+    if (same) group.metadataKey = this.metadataKeyOf(topics);
+    else for (const [id, m] of group.members) m.assignment = stored.get(id)!;
   }
 
   /** The subscribed topics' (name, id, partition count): a change of it bumps the group epoch. */
