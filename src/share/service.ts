@@ -314,7 +314,8 @@ export class ShareGroupService {
     let m = group?.members.get(req.memberId);
     if (req.memberEpoch > 0) {
       if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-      if (req.memberEpoch !== m.memberEpoch && req.memberEpoch !== m.sentEpoch) {
+      // Kafka accepts the previous epoch too: the answer that carried the current one may be lost.
+      if (req.memberEpoch !== m.memberEpoch && req.memberEpoch !== m.sentEpoch && req.memberEpoch !== m.previousMemberEpoch) {
         return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The share group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${m.memberEpoch}). The member must abandon all its partitions and rejoin.`);
       }
     }
@@ -354,12 +355,15 @@ export class ShareGroupService {
     }
     this.touch(group, m, cfg.sessionTimeoutMs);
     let assignment: ShareHeartbeatResult['assignment'] = null;
+    const sendAssignment = () => [...m.assignment].map(([hex, ps]) => ({ topicId: Buffer.from(hex, 'hex'), partitions: [...ps].sort((a, b) => a - b) }));
     if (m.sentEpoch !== group.assignmentEpoch) {
       m.previousMemberEpoch = m.memberEpoch;
       m.memberEpoch = group.assignmentEpoch;
       m.sentEpoch = group.assignmentEpoch;
-      assignment = [...m.assignment].map(([hex, ps]) => ({ topicId: Buffer.from(hex, 'hex'), partitions: [...ps].sort((a, b) => a - b) }));
+      assignment = sendAssignment();
       records.push(currentAssignmentRecord(group.groupId, m.memberId, m.memberEpoch, m.previousMemberEpoch, m.assignment));
+    } else if (req.memberEpoch > 0 && req.memberEpoch !== m.memberEpoch) {
+      assignment = sendAssignment(); // it missed the answer with its epoch: the assignment again
     }
     return { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: cfg.heartbeatIntervalMs, assignment };
   }

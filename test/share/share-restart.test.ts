@@ -125,6 +125,11 @@ describe('share-group members across kill -9', () => {
     const again = await hb('member-a', { memberEpoch: a2.memberEpoch, subscribedTopicNames: null });
     expect(again.errorCode).toBe(0);
     expect(again.memberEpoch).toBe(a2.memberEpoch);
+    // Its previous epoch (kept in record type 14) is accepted too, as Kafka does (a lost answer):
+    // the answer carries the current epoch and the assignment again; an older one is fenced.
+    const previous = await hb('member-a', { memberEpoch: a.memberEpoch, subscribedTopicNames: null });
+    expect([previous.errorCode, previous.memberEpoch, previous.assignment?.topicPartitions[0].partitions]).toEqual([0, a2.memberEpoch, [0]]);
+    expect((await hb('member-b', { memberEpoch: b.memberEpoch - 1, subscribedTopicNames: null })).errorCode).toBe(110); // FENCED_MEMBER_EPOCH
     // member-b never returns: its session (restarted at load) expires and member-a gets both partitions.
     const deadline = Date.now() + 20_000;
     let epoch = again.memberEpoch;
