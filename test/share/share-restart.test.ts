@@ -2,7 +2,8 @@
  * Share-partition state survives a broker crash (kill -9) and a restart: it is kept in
  * __share_group_state and written before a ShareFetch or ShareAcknowledge is answered. After the
  * restart an acknowledged (or rejected) record is never delivered again, and a record that was
- * acquired but not acknowledged comes back with its delivery count raised.
+ * acquired but not acknowledged comes back with its delivery count raised. Share-group members,
+ * their epochs and assignments survive too (__consumer_offsets record types 10-14).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { spawnBroker, type ChildBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { javaAvailable, runJava } from '../helpers/java.js';
 
 const FLAGS = { 'runnel.group.share.auto.offset.reset': 'earliest', 'share.coordinator.state.topic.num.partitions': 3 };
 
@@ -92,7 +94,8 @@ describe('share-group members across kill -9', () => {
 
   // Members and assignments are in __consumer_offsets (record types 10, 12, 13, 14): after a crash
   // ShareGroupDescribe shows the same members, epochs and partitions, a member carries on with its
-  // epoch (no UNKNOWN_MEMBER_ID, no rejoin), and a member that never comes back expires.
+  // epoch (no UNKNOWN_MEMBER_ID, no rejoin), and a member that never comes back expires. Kafka's
+  // own decoder (kafka-dump-log --offsets-decoder) reads the records Runnel wrote.
   it('members, member epochs and assignments survive; a member carries on; one that never returns expires', async () => {
     broker = await spawnBroker(dataDir, MEMBER_FLAGS);
     let c = await RawClient.connect(broker.host, broker.port);
@@ -157,5 +160,18 @@ describe('share-group members across kill -9', () => {
     expect((await hb('member-a', { memberEpoch: 5, subscribedTopicNames: null })).errorCode).toBe(25);
     expect((await c.request(76, 1, { groupId: 'never', memberId: 'm1', memberEpoch: 3, rackId: null, subscribedTopicNames: null })).errorCode).toBe(69);
     c.close();
+    await broker.kill('SIGTERM');
+    broker = null;
+
+    // Kafka 4.4's own decoder reads the records (kafka-dump-log --offsets-decoder).
+    if (!javaAvailable()) return;
+    const dump = await runJava('org.apache.kafka.tools.DumpLogSegments', ['--offsets-decoder', '--files', join(dataDir, '__consumer_offsets-0', '00000000000000000000.log')]);
+    expect(dump.code).toBe(0);
+    expect(dump.stdout).toMatch(/key: \{"type":"10","data":\{"groupId":"mg","memberId":"member-a"\}\} payload: \{"version":"0","data":\{"rackId":"rack-1","clientId":"raw","clientHost":"\/127\.0\.0\.1","subscribedTopicNames":\["members"\]\}\}/);
+    expect(dump.stdout).toMatch(/key: \{"type":"12","data":\{"groupId":"mg"\}\} payload: \{"version":"0","data":\{"assignmentEpoch":2,/);
+    expect(dump.stdout).toMatch(/key: \{"type":"13","data":\{"groupId":"mg","memberId":"member-b"\}\} payload: \{"version":"0","data":\{"topicPartitions":\[\{"topicId":"[^"]+","partitions":\[1\]\}\]\}\}/);
+    expect(dump.stdout).toMatch(/key: \{"type":"14","data":\{"groupId":"mg","memberId":"member-a"\}\} payload: \{"version":"0","data":\{"memberEpoch":2,"previousMemberEpoch":1,"state":0,"assignedPartitions":\[\{"topicId":"[^"]+","partitions":\[0\]\}\]\}\}/);
+    expect(dump.stdout).toMatch(/key: \{"type":"10","data":\{"groupId":"mg","memberId":"member-b"\}\} payload: <DELETE>/);
+    expect(dump.stdout).not.toMatch(/isvalid: false|Unknown|Error/i);
   }, 90_000);
 });
