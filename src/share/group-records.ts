@@ -40,7 +40,7 @@ import { Reader } from '../../protocol/primitives.js';
 import type { ConfigView } from '../config/view.js';
 import type { InternalTopicHost } from '../data/internal-topic.js';
 import type { PartitionsPort } from '../data/partitions.js';
-import { TopicOffsetsLog, type KeyedRecord } from '../groups/offsets-log.js';
+import { TopicOffsetsLog, type KeyedRecord, type OffsetsLog } from '../groups/offsets-log.js';
 import { offsetsPartitionFor } from '../groups/offsets-partition.js';
 import type { TopicsPort } from '../metadata/port.js';
 
@@ -132,15 +132,18 @@ export function groupTombstones(groupId: string): KeyedRecord[] {
 // ---- the log --------------------------------------------------------------------------------
 
 export class ShareGroupRecords {
-  private readonly log: TopicOffsetsLog;
+  private readonly log: OffsetsLog;
 
-  constructor(config: ConfigView, topics: TopicsPort & InternalTopicHost, partitions: PartitionsPort) {
-    this.log = new TopicOffsetsLog({
-      config,
-      topics,
-      partitions,
-      appendTransactional: () => Promise.reject(new Error('share group records are never transactional')),
-    });
+  /** `log`: where the records go (unit tests: a MemoryOffsetsLog); by default the broker's __consumer_offsets. */
+  constructor(config: ConfigView, topics: TopicsPort & InternalTopicHost, partitions: PartitionsPort, log?: OffsetsLog) {
+    this.log =
+      log ??
+      new TopicOffsetsLog({
+        config,
+        topics,
+        partitions,
+        appendTransactional: () => Promise.reject(new Error('share group records are never transactional')),
+      });
   }
 
   partitionCount(): number {
