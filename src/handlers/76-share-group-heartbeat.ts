@@ -35,7 +35,7 @@ export default defineHandler<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResp
     }
     const kept = req.subscribedTopicNames === null ? 0 : subscriptionBytes(req.subscribedTopicNames);
     if (kept > 0 && !ctx.memberMemory.admit(kept)) return failure(ErrorCode.GROUP_MAX_SIZE_REACHED, ctx.memberMemory.refusal(kept));
-    const r = ctx.shareGroups.heartbeat({
+    const r = await ctx.shareGroups.heartbeat({
       groupId: req.groupId,
       memberId: req.memberId,
       memberEpoch: req.memberEpoch,

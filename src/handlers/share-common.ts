@@ -71,7 +71,10 @@ export const NON_EMPTY_SHARE_GROUP = (groupId: string): string => `The group ${g
  */
 export async function shareCoordinatorRefusal(ctx: RequestContext, groupId: string): Promise<number> {
   if (ctx.node.partitionState === undefined) return ErrorCode.NONE;
-  const refused = await ctx.groups.coordinatorRefusal(groupId);
-  if (refused !== ErrorCode.NONE) ctx.shareGroups.unloadGroup(groupId);
+  let refused = await ctx.groups.coordinatorRefusal(groupId);
+  // The share groups of the partition load on their own (share/group-ownership.ts): until they are
+  // in, COORDINATOR_LOAD_IN_PROGRESS, so a member is not told its group is unknown.
+  if (refused === ErrorCode.NONE) refused = ctx.shareGroups.ownershipRefusal(groupId);
+  if (refused !== ErrorCode.NONE && refused !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) ctx.shareGroups.unloadGroup(groupId);
   return refused;
 }

@@ -9,6 +9,8 @@
 export interface ShareMember {
   readonly memberId: string;
   memberEpoch: number;
+  /** The epoch before the last one sent (-1: none); persisted with it (record type 14). */
+  previousMemberEpoch: number;
   rackId: string | null;
   clientId: string;
   clientHost: string;

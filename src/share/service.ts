@@ -8,10 +8,13 @@
  * the persister (persister.ts: the share coordinator of its key, here or elsewhere) on first use, and
  * written there before a fetch or acknowledgement is answered; a partition no longer led here is
  * dropped (partitionMoved) and read again if it comes back. Membership is in memory on the group
- * coordinator (the handlers refuse heartbeats elsewhere); in a cluster a member whose group this
- * coordinator does not know (it moved here) is told UNKNOWN_MEMBER_ID and rejoins. On a single
- * node the group's epoch and initialised partitions are also kept in __consumer_offsets
- * (group-records.ts), so a group outlives a restart. See docs/share-groups.md.
+ * coordinator (the handlers refuse heartbeats elsewhere) and written to the group's
+ * __consumer_offsets partition (group-records.ts: epochs, members, assignments, initialised
+ * partitions), one append per heartbeat that changed something. A single node reads them all at
+ * startup; in a cluster the coordinator follows the partitions' leadership (group-ownership.ts),
+ * loading a partition's share groups when it becomes leader and dropping them when it resigns.
+ * Loaded members get a fresh session timeout: a consumer carries on with its member id and epoch,
+ * and one that never returns expires. See docs/share-groups.md.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { ConfigView } from '../config/view.js';
@@ -30,7 +33,11 @@ import { DeadLetterWriter } from './dead-letter.js';
 import type { RemoteDeadLetterSink } from './remote-dead-letter.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
 import type { ShareStateAccess } from './admin.js';
-import type { ShareGroupRecords } from './group-records.js';
+import { currentAssignmentRecord, groupEpochRecord, groupTombstones, memberRecord, memberTombstones, statePartitionsRecord, targetEpochRecord, targetMemberRecord, type KeyedRecord, type ShareGroupRecords, type StoredShareGroup } from './group-records.js';
+import { coordinatorWriteError } from '../groups/write-errors.js';
+import { shareGroupOwnership } from './group-ownership.js';
+import type { Leadership } from '../data/leadership.js';
+import type { CoordinatorPartitions } from '../data/coordinator-partitions.js';
 
 export interface ShareHeartbeatRequest {
   groupId: string;
@@ -92,6 +99,9 @@ async function startOffset(log: Partition, reset: ShareOffsetReset): Promise<num
   return found ? found.offset : log.highWatermark;
 }
 
+/** An assignment as one comparable string. */
+const assignmentKey = (a: ReadonlyMap<string, readonly number[]>): string => [...a].map(([hex, ps]) => `${hex}:${[...ps].sort((x, y) => x - y).join(',')}`).sort().join(';');
+
 const fail = (errorCode: number, errorMessage: string | null = null): ShareHeartbeatResult => ({ errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
 
 export class ShareGroupService {
@@ -101,14 +111,15 @@ export class ShareGroupService {
   /** The share partitions led here (share-partitions.ts). */
   private readonly partitions: SharePartitions;
   /**
-   * Groups with share state in __share_group_state at startup (single node). Membership is kept
-   * in memory only, so after a restart their members heartbeat (epoch > 0) into a group this
-   * broker no longer holds: they get UNKNOWN_MEMBER_ID, which clients answer by rejoining with
-   * epoch 0, as Kafka's members do after losing their membership; GROUP_ID_NOT_FOUND would be
+   * Groups with share state in __share_group_state at startup (single node). A member of such a
+   * group that is not in __consumer_offsets (its records lost or dropped at load) gets
+   * UNKNOWN_MEMBER_ID, which clients answer by rejoining with epoch 0; GROUP_ID_NOT_FOUND would be
    * fatal to them (the Java KafkaShareConsumer throws it from poll and stops).
    */
   private readonly persistedGroups = new Set<string>();
   private readonly groupRecords: ShareGroupRecords | null;
+  /** In a cluster: the __consumer_offsets partitions whose share groups are loaded here (null on one node). */
+  private readonly ownership: CoordinatorPartitions | null;
   readonly deadLetters: DeadLetterWriter;
 
   constructor(
@@ -116,12 +127,22 @@ export class ShareGroupService {
     private readonly topics: TopicsPort,
     private readonly logs: PartitionLookup,
     private readonly log: Logger,
-    /** Null: nothing persisted (unit tests). groupRecords: null in a cluster (not followed across coordinator moves yet). */
-    private readonly persistence: { persister: SharePersister; coordinator: ShareStateCoordinator; groupRecords: ShareGroupRecords | null; deadLetterSink?: RemoteDeadLetterSink | null } | null = null,
+    /** Null: nothing persisted (unit tests). leadership: given in a cluster, where coordinators follow __consumer_offsets leadership. */
+    private readonly persistence: { persister: SharePersister; coordinator: ShareStateCoordinator; groupRecords: ShareGroupRecords | null; deadLetterSink?: RemoteDeadLetterSink | null; leadership?: Leadership } | null = null,
     /** A cluster: group coordinators move, so a group unknown here may have moved (UNKNOWN_MEMBER_ID). */
     private readonly clustered = false,
   ) {
     this.groupRecords = persistence?.groupRecords ?? null;
+    const records = this.groupRecords;
+    this.ownership =
+      clustered && records && persistence?.leadership
+        ? shareGroupOwnership(records, persistence.leadership, log, {
+            install: (stored) => this.install(stored),
+            unload: (partition) => {
+              for (const groupId of [...this.groups.keys()]) if (records.partitionFor(groupId) === partition) this.unloadGroup(groupId);
+            },
+          })
+        : null;
     this.deadLetters = new DeadLetterWriter(config, topics, logs, log, (g) => this.groupConfigsOf(g), persistence?.deadLetterSink ?? null);
     this.partitions = new SharePartitions(persistence?.persister ?? null, logs, this.deadLetters, (g) => this.settingsFor(g).deliveryCountLimit, log, () => ({
       initialMs: config.int('runnel.group.share.dead.letter.retry.backoff.ms'),
@@ -139,15 +160,72 @@ export class ShareGroupService {
   /** Loads the __share_group_state partitions led here (before the broker serves requests). */
   async start(): Promise<void> {
     await this.persistence?.coordinator.start();
-    if (this.clustered) return;
-    for (const groupId of this.persistence?.coordinator.groupIds() ?? []) this.persistedGroups.add(groupId);
-    for (const [groupId, g] of (await this.groupRecords?.load()) ?? []) {
-      const group = new ShareGroup(groupId);
-      group.groupEpoch = group.assignmentEpoch = g.epoch;
-      for (const [hex, t] of g.initialized) group.initialized.set(hex, t);
-      this.groups.set(groupId, group);
+    if (this.clustered) {
+      if (this.ownership && this.groupRecords) await this.ownership.start(this.groupRecords.partitionCount());
+      return;
     }
+    for (const groupId of this.persistence?.coordinator.groupIds() ?? []) this.persistedGroups.add(groupId);
+    this.install((await this.groupRecords?.load()) ?? new Map());
     this.log.info({ shareGroups: this.groups.size, groupsWithState: this.persistedGroups.size }, 'share groups loaded');
+  }
+
+  /**
+   * Why this broker cannot coordinate `groupId`'s share group now (a cluster: its
+   * __consumer_offsets partition still loading here, or not led here), or NONE.
+   */
+  ownershipRefusal(groupId: string): number {
+    if (!this.ownership || !this.groupRecords) return ErrorCode.NONE;
+    return this.ownership.error(this.groupRecords.partitionFor(groupId));
+  }
+
+  /**
+   * Installs loaded share groups (synchronously). Groups already in memory stay (they are newer).
+   * What is kept is bounded as for live groups: runnel.group.share.max.groups groups,
+   * group.share.max.size members a group, and members' subscriptions within
+   * runnel.group.members.max.bytes (with those of share members already here). A member left out
+   * is tombstoned; if it comes back it gets UNKNOWN_MEMBER_ID and rejoins.
+   */
+  private install(stored: ReadonlyMap<string, StoredShareGroup>): void {
+    const budget = this.config.int('runnel.group.members.max.bytes');
+    let bytes = this.memberBytes();
+    let groups = 0;
+    let members = 0;
+    const dropped: Array<[string, string]> = [];
+    for (const [groupId, g] of stored) {
+      if (this.groups.has(groupId)) continue;
+      const cfg = this.settingsFor(groupId);
+      if (this.groups.size >= cfg.maxGroups) {
+        this.log.warn({ groupId, limit: cfg.maxGroups }, 'share group not loaded: runnel.group.share.max.groups reached');
+        continue;
+      }
+      const group = new ShareGroup(groupId);
+      group.groupEpoch = g.epoch;
+      group.assignmentEpoch = g.assignmentEpoch > 0 ? Math.min(g.assignmentEpoch, g.epoch) : g.epoch;
+      for (const [hex, t] of g.initialized) group.initialized.set(hex, t);
+      for (const [memberId, sm] of g.members) {
+        const md = sm.metadata;
+        if (md === null) continue;
+        const size = subscriptionBytes(md.subscribedTopicNames);
+        if (group.members.size >= cfg.maxSize || bytes + size > budget) {
+          dropped.push([groupId, memberId]);
+          continue;
+        }
+        bytes += size;
+        const m: ShareMember = { memberId, memberEpoch: sm.memberEpoch, previousMemberEpoch: sm.previousMemberEpoch, rackId: md.rackId, clientId: md.clientId, clientHost: md.clientHost, subscribedTopicNames: [...md.subscribedTopicNames].sort(), assignment: new Map(sm.target), sentEpoch: sm.memberEpoch, sessionTimer: null };
+        group.members.set(memberId, m);
+        // Kafka restarts the session timers of loaded members: those that never return expire.
+        this.touch(group, m, cfg.sessionTimeoutMs);
+        members++;
+      }
+      this.adoptMetadata(group);
+      this.groups.set(groupId, group);
+      groups++;
+    }
+    if (dropped.length > 0) {
+      this.log.warn({ members: dropped.length }, 'share group members not loaded: group.share.max.size or runnel.group.members.max.bytes reached');
+      for (const [groupId, memberId] of dropped) void this.persistRecords(groupId, memberTombstones(groupId, memberId)).catch(() => {});
+    }
+    if (groups > 0) this.log.info({ shareGroups: groups, members }, 'share groups loaded from __consumer_offsets');
   }
 
   /** This broker no longer leads `topic`-`partition` (share-partitions.ts). */
@@ -188,7 +266,29 @@ export class ShareGroupService {
 
   // ---- membership ---------------------------------------------------------------------------
 
-  heartbeat(req: ShareHeartbeatRequest): ShareHeartbeatResult {
+  /**
+   * One heartbeat. What it changed (membership, subscription, assignment, the member's epoch) is
+   * written to __consumer_offsets as one append before the answer (as Kafka's coordinator does);
+   * a heartbeat that changed nothing writes nothing. If the write fails the member gets the
+   * coordinator error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR ...) and retries; the change
+   * stays in memory (Kafka reverts it), so the retry is answered from it and a later change writes
+   * the then-current records.
+   */
+  heartbeat(req: ShareHeartbeatRequest): ShareHeartbeatResult | Promise<ShareHeartbeatResult> {
+    const records: KeyedRecord[] = [];
+    const r = this.applyHeartbeat(req, records);
+    if (records.length === 0 || r.errorCode !== ErrorCode.NONE) return r;
+    return this.persistRecords(req.groupId, records).then(
+      () => r,
+      (err: unknown) => {
+        const code = coordinatorWriteError(err);
+        this.log.warn({ groupId: req.groupId, memberId: req.memberId, errorCode: code, err: (err as Error).message }, 'writing share group records failed');
+        return fail(code);
+      },
+    );
+  }
+
+  private applyHeartbeat(req: ShareHeartbeatRequest, records: KeyedRecord[]): ShareHeartbeatResult {
     const cfg = this.settingsFor(req.groupId);
     if (req.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can not be empty.');
     if (req.memberId === '' || req.memberId.length > MAX_ID_LENGTH) return fail(ErrorCode.INVALID_REQUEST); // Kafka: no message
@@ -200,8 +300,8 @@ export class ShareGroupService {
     if (req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 10000) return fail(ErrorCode.INVALID_REQUEST, 'Too many subscribed topics.');
     let group = this.groups.get(req.groupId);
     if (!group && req.memberEpoch !== 0) {
-      // Membership is not persisted: after a restart (a group with stored state) or, in a cluster,
-      // a coordinator move the member is unknown here, and rejoins.
+      // A group known only by its share state (its __consumer_offsets records lost or not loaded)
+      // or, in a cluster, one that may have moved: the member is unknown here, and rejoins.
       const mayExist = this.persistedGroups.has(req.groupId) || (this.clustered && req.memberEpoch > 0);
       if (mayExist) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
       return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
@@ -209,13 +309,14 @@ export class ShareGroupService {
     if (req.memberEpoch === -1) {
       const m = group?.members.get(req.memberId);
       if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-      this.removeMember(group, m);
+      records.push(...this.removeMember(group, m, false));
       return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
     let m = group?.members.get(req.memberId);
     if (req.memberEpoch > 0) {
       if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-      if (req.memberEpoch !== m.memberEpoch && req.memberEpoch !== m.sentEpoch) {
+      // Kafka accepts the previous epoch too: the answer that carried the current one may be lost.
+      if (req.memberEpoch !== m.memberEpoch && req.memberEpoch !== m.sentEpoch && req.memberEpoch !== m.previousMemberEpoch) {
         return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The share group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${m.memberEpoch}). The member must abandon all its partitions and rejoin.`);
       }
     }
@@ -224,37 +325,46 @@ export class ShareGroupService {
       this.groups.set(req.groupId, (group = new ShareGroup(req.groupId)));
     }
     let changed = false;
+    let memberChanged = false;
     if (!m) {
       if (group.members.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${cfg.maxSize} members.`);
-      m = { memberId: req.memberId, memberEpoch: 0, rackId: null, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [], assignment: new Map(), sentEpoch: -1, sessionTimer: null };
+      m = { memberId: req.memberId, memberEpoch: 0, previousMemberEpoch: -1, rackId: null, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [], assignment: new Map(), sentEpoch: -1, sessionTimer: null };
       group.members.set(m.memberId, m);
-      changed = true;
+      changed = memberChanged = true;
     }
-    if (req.rackId !== null) m.rackId = req.rackId;
+    if (req.rackId !== null && req.rackId !== m.rackId) {
+      m.rackId = req.rackId;
+      memberChanged = true;
+    }
     if (req.subscribedTopicNames !== null) {
       const names = [...new Set(req.subscribedTopicNames)].sort();
       if (names.join('\u0000') !== m.subscribedTopicNames.join('\u0000')) {
         m.subscribedTopicNames = names;
-        changed = true;
+        changed = memberChanged = true;
       }
     }
     const topics = this.subscribedTopicInfo(group);
-    const key = [...topics.values()].map((t) => `${t.name}/${t.id.toString('hex')}/${t.partitions}`).join(',');
+    const key = this.metadataKeyOf(topics);
     if (key !== group.metadataKey) {
       group.metadataKey = key;
       changed = true;
     }
+    if (memberChanged) records.push(memberRecord(group.groupId, m));
     if (changed) {
       group.groupEpoch++;
-      group.assign(topics);
-      this.persistGroup(group);
+      records.push(groupEpochRecord(group.groupId, group.groupEpoch), ...this.reassign(group, topics));
     }
     this.touch(group, m, cfg.sessionTimeoutMs);
     let assignment: ShareHeartbeatResult['assignment'] = null;
+    const sendAssignment = () => [...m.assignment].map(([hex, ps]) => ({ topicId: Buffer.from(hex, 'hex'), partitions: [...ps].sort((a, b) => a - b) }));
     if (m.sentEpoch !== group.assignmentEpoch) {
+      m.previousMemberEpoch = m.memberEpoch;
       m.memberEpoch = group.assignmentEpoch;
       m.sentEpoch = group.assignmentEpoch;
-      assignment = [...m.assignment].map(([hex, ps]) => ({ topicId: Buffer.from(hex, 'hex'), partitions: [...ps].sort((a, b) => a - b) }));
+      assignment = sendAssignment();
+      records.push(currentAssignmentRecord(group.groupId, m.memberId, m.memberEpoch, m.previousMemberEpoch, m.assignment));
+    } else if (req.memberEpoch > 0 && req.memberEpoch !== m.memberEpoch) {
+      assignment = sendAssignment(); // it missed the answer with its epoch: the assignment again
     }
     return { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: cfg.heartbeatIntervalMs, assignment };
   }
@@ -276,6 +386,42 @@ export class ShareGroupService {
     return [...this.groups.values()].map((g) => ({ groupId: g.groupId, state: g.stateName }));
   }
 
+  /**
+   * A loaded group takes the subscribed topics' metadata of now as its own when the stored target
+   * assignment is what the assignor gives for it: members carry on at their epochs. Otherwise (a
+   * topic grew or went while the group was not loaded) the key stays unset, so the next heartbeat
+   * bumps the group epoch and assigns anew.
+   */
+  private adoptMetadata(group: ShareGroup): void {
+    const topics = this.subscribedTopicInfo(group);
+    const stored = new Map([...group.members].map(([id, m]) => [id, m.assignment]));
+    const epoch = group.assignmentEpoch;
+    group.assign(topics);
+    group.assignmentEpoch = epoch;
+    const same = [...group.members].every(([id, m]) => assignmentKey(m.assignment) === assignmentKey(stored.get(id)!));
+    if (same) group.metadataKey = this.metadataKeyOf(topics);
+    else for (const [id, m] of group.members) m.assignment = stored.get(id)!;
+  }
+
+  /** The subscribed topics' (name, id, partition count): a change of it bumps the group epoch. */
+  private metadataKeyOf(topics: ReadonlyMap<string, TopicInfo>): string {
+    return [...topics.values()].map((t) => `${t.name}/${t.id.toString('hex')}/${t.partitions}`).join(',');
+  }
+
+  /**
+   * Recomputes the target assignment at the group epoch; returns the records of what changed:
+   * each member whose partitions moved (13) and the assignment epoch (12).
+   */
+  private reassign(group: ShareGroup, topics: ReadonlyMap<string, TopicInfo>): KeyedRecord[] {
+    const before = new Map<string, string>();
+    for (const m of group.members.values()) before.set(m.memberId, assignmentKey(m.assignment));
+    group.assign(topics);
+    const out: KeyedRecord[] = [];
+    for (const m of group.members.values()) if (before.get(m.memberId) !== assignmentKey(m.assignment)) out.push(targetMemberRecord(group.groupId, m.memberId, m.assignment));
+    out.push(targetEpochRecord(group.groupId, group.assignmentEpoch));
+    return out;
+  }
+
   private subscribedTopicInfo(group: ShareGroup): Map<string, TopicInfo> {
     const out = new Map<string, TopicInfo>();
     for (const name of [...group.subscribedTopics()].sort()) {
@@ -290,18 +436,26 @@ export class ShareGroupService {
     m.sessionTimer = setTimeout(() => {
       if (group.members.get(m.memberId) !== m) return;
       this.log.info({ groupId: group.groupId, memberId: m.memberId }, 'share group member session expired');
-      this.removeMember(group, m);
+      this.removeMember(group, m, true);
     }, timeoutMs);
     m.sessionTimer.unref();
   }
 
-  private removeMember(group: ShareGroup, m: ShareMember): void {
+  /**
+   * Removes a member (leaving, or its session expired): a new group epoch and assignment. Returns
+   * the records saying so (its tombstones, the epoch, the changed targets); `write`: written here
+   * (an expiry: nobody waits for it), else the caller writes them (a leave heartbeat).
+   */
+  private removeMember(group: ShareGroup, m: ShareMember, write: boolean): KeyedRecord[] {
     if (m.sessionTimer) clearTimeout(m.sessionTimer);
     group.members.delete(m.memberId);
     group.groupEpoch++;
-    group.assign(this.subscribedTopicInfo(group));
-    this.persistGroup(group);
+    const topics = this.subscribedTopicInfo(group);
+    group.metadataKey = this.metadataKeyOf(topics);
+    const records = [...memberTombstones(group.groupId, m.memberId), groupEpochRecord(group.groupId, group.groupEpoch), ...this.reassign(group, topics)];
     this.endSession(group.groupId, m.memberId);
+    if (write) void this.persistRecords(group.groupId, records).catch((err: unknown) => this.log.warn({ groupId: group.groupId, memberId: m.memberId, err: (err as Error).message }, 'writing a removed share group member failed'));
+    return records;
   }
 
   /** The member's share session goes (and its connection hook), and with it the member's locks. */
@@ -506,22 +660,52 @@ export class ShareGroupService {
         const group = this.groups.get(groupId);
         this.groups.delete(groupId);
         this.persistedGroups.delete(groupId);
+        if (group) for (const m of group.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
         await group?.persistChain;
-        await this.groupRecords?.remove(groupId);
+        // Tombstones: the group is gone, also after a restart, a coordinator move and compaction.
+        const records = this.groupRecords;
+        if (!records?.exists()) return;
+        const tombstones = [...[...(group?.members.keys() ?? [])].flatMap((id) => memberTombstones(groupId, id)), ...groupTombstones(groupId)];
+        await this.withTimeout(records.append(groupId, tombstones));
       },
     };
   }
 
-  /**
-   * Writes the group's epoch and initialised partitions to __consumer_offsets (group-records.ts),
-   * in order; not awaited by heartbeats: a lost write only makes a restart forget a newer epoch.
-   */
+  /** Writes the group's epoch and initialised partitions (11, 15) to __consumer_offsets. */
   private persistGroup(group: ShareGroup): Promise<void> {
-    const records = this.groupRecords;
-    if (!records) return Promise.resolve();
-    const p = group.persistChain.then(() => records.write(group.groupId, { epoch: group.groupEpoch, initialized: group.initialized }));
-    group.persistChain = p.catch((err: unknown) => this.log.error({ err, groupId: group.groupId }, 'share group record write failed'));
+    return this.persistRecords(group.groupId, [groupEpochRecord(group.groupId, group.groupEpoch), statePartitionsRecord(group.groupId, group.initialized)]);
+  }
+
+  /**
+   * Appends a group's records to its __consumer_offsets partition, after the group's earlier
+   * writes (one chain a group: the log keeps them in that order). Rejects NOT_COORDINATOR when the
+   * partition is not coordinated here (a cluster), REQUEST_TIMED_OUT after offsets.commit.timeout.ms.
+   */
+  private persistRecords(groupId: string, records: readonly KeyedRecord[]): Promise<void> {
+    const log = this.groupRecords;
+    if (!log || records.length === 0) return Promise.resolve();
+    const group = this.groups.get(groupId);
+    const write = async () => {
+      if (this.ownership && !this.ownership.owns(log.partitionFor(groupId))) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `__consumer_offsets-${log.partitionFor(groupId)} is not coordinated here`);
+      await this.withTimeout(log.append(groupId, records));
+    };
+    const p = (group?.persistChain ?? Promise.resolve()).then(write);
+    if (group) group.persistChain = p.catch((err: unknown) => this.log.error({ err: (err as Error).message, groupId }, 'share group record write failed'));
     return p;
+  }
+
+  /** A write waits at most offsets.commit.timeout.ms (a cluster's acks=all may not come). */
+  private async withTimeout(write: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | null = null;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'share group records write timed out')), this.config.int('offsets.commit.timeout.ms'));
+    });
+    try {
+      await Promise.race([write, timeout]);
+    } finally {
+      if (timer) clearTimeout(timer);
+      write.catch(() => undefined);
+    }
   }
 
   /** A share partition of the group got state: the group's initialised partitions say so. */
@@ -541,6 +725,7 @@ export class ShareGroupService {
   }
 
   shutdown(): void {
+    this.ownership?.stop();
     for (const g of this.groups.values()) for (const m of g.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
     this.partitions.close();
   }

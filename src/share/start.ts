@@ -48,15 +48,15 @@ export async function startShareGroups(o: ShareGroupsOptions): Promise<ShareGrou
     ? new BrokerShareState({ brokerId: routing.brokerId, leaderOf: (p) => routing.leaderOf(SHARE_GROUP_STATE_TOPIC, p), addressOf: (id) => routing.addressOf(id), requestTimeoutMs: timeoutMs, tls: o.tls })
     : null;
   const persister = new RoutingPersister(coordinator, remote, routing?.brokerId ?? -1, timeoutMs);
-  // The group's own records in __consumer_offsets: on a single node (a cluster's group coordinator
-  // would have to follow the partitions it leads; not built yet, docs/share-groups.md).
-  const groupRecords = routing ? null : new ShareGroupRecords(o.config, o.topics, o.partitions);
+  // The groups' own records in __consumer_offsets (group-records.ts): read at startup on a single
+  // node; in a cluster the coordinator follows the leadership of their partitions (group-ownership.ts).
+  const groupRecords = new ShareGroupRecords(o.config, o.topics, o.partitions);
   // Dead-letter copies to a dead-letter partition led by another broker (dead-letter.ts).
   const deadLetterSink =
     routing && remote
       ? new BrokerDeadLetterSink({ brokerId: routing.brokerId, leaderOf: (t, p) => routing.leaderOf(t, p), request: (b, k, body) => remote.request(b, k, body), requestTimeoutMs: timeoutMs })
       : null;
-  const service = new ShareGroupService(o.config, o.topics, o.partitions, o.log, { persister, coordinator, groupRecords, deadLetterSink }, routing !== null);
+  const service = new ShareGroupService(o.config, o.topics, o.partitions, o.log, { persister, coordinator, groupRecords, deadLetterSink, leadership: o.leadership }, routing !== null);
   if (o.features) service.deadLetters.groupDeadLettersEnabled = () => o.features!.finalizedLevel(SHARE_VERSION) >= SHARE_VERSION_DEAD_LETTERS;
   const unsubscribe = o.leadership.onChange((topic, partition, event) => {
     if (event === 'leader') return;

@@ -92,7 +92,15 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     id: 'share-group-epoch',
     what: 'A share group\'s epoch counts membership, subscription and topic changes only; Kafka 4.4 also bumps it while it initialises the share partitions of a new subscription (3 where Runnel says 1 after one member joined and fetched).',
     why: 'Runnel initialises a share partition on its first fetch, without a group epoch change.',
-    where: [{ scenario: 'share-admin', path: 'groupRecords/metadata/epoch', when: (r, k) => typeof r === 'number' && typeof k === 'number' && r <= k }],
+    // The epochs that follow the group epoch differ by as much: the target assignment epoch (record
+    // type 12), the member's epoch and previous epoch (type 14), the epochs after the member left.
+    where: [
+      ...['groupRecords/metadata/epoch', 'groupRecords/targetMetadata/epoch', 'groupRecords/current/*/epoch', 'groupRecords/current/*/previous', 'groupRecordsAfterLeave/metadata/epoch', 'groupRecordsAfterLeave/targetMetadata/epoch'].map((path) => ({
+        scenario: 'share-admin',
+        path,
+        when: (r: unknown, k: unknown) => typeof r === 'number' && typeof k === 'number' && r <= k,
+      })),
+    ],
   },
   {
     id: 'share-groups-partial',

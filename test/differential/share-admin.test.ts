@@ -3,8 +3,10 @@
  * DescribeShareGroupOffsets (90), AlterShareGroupOffsets (91), DeleteShareGroupOffsets (92), and
  * what DescribeGroups and DeleteGroups answer for a share group id, through one group's life:
  * unknown, with a member holding acquired records, empty, offsets altered and deleted, deleted.
- * The group's ShareGroupMetadata / ShareGroupStatePartitionMetadata records in
- * __consumer_offsets are read back from both and decoded with Runnel's codecs.
+ * The group's records in __consumer_offsets (types 10-15: member metadata, group epoch, target
+ * assignment epoch and members, current member assignment, initialised partitions) are read back
+ * from both and decoded with Runnel's codecs: Kafka 4.4's must decode, and Runnel's must say the
+ * same, through the member's join, its leave (tombstones) and the group's deletion.
  * Topic ids differ between the brokers and are not compared.
  */
 import { describe, it } from 'vitest';
@@ -15,7 +17,14 @@ import { err, expectSame, msg, raw, usePair, uniq } from './harness.js';
 import { createTopicsReady, fetch as fetchRecords } from './requests.js';
 import { batch as header } from '../../protocol/records/batch.js';
 import { readRecords } from '../../protocol/records/records.js';
-import { readShareGroupMetadataValue, readShareGroupStatePartitionMetadataValue } from '../../protocol/generated/data/index.js';
+import {
+  readShareGroupCurrentMemberAssignmentValue,
+  readShareGroupMemberMetadataValue,
+  readShareGroupMetadataValue,
+  readShareGroupStatePartitionMetadataValue,
+  readShareGroupTargetAssignmentMemberValue,
+  readShareGroupTargetAssignmentMetadataValue,
+} from '../../protocol/generated/data/index.js';
 import { Reader } from '../../protocol/primitives.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,12 +60,13 @@ async function deleteGroups(c: RawClient, groupId: string): Promise<unknown> {
 }
 
 /**
- * The group's latest ShareGroupMetadata (type 11) and ShareGroupStatePartitionMetadata (type 15)
- * records in __consumer_offsets (one partition on both sides), read with Runnel's codecs: Kafka's
- * records must decode, and Runnel's must say the same.
+ * The group's latest records of each share-group type in __consumer_offsets (one partition on
+ * both sides), read with Runnel's codecs: Kafka's records must decode, and Runnel's must say the
+ * same. Member records are keyed by member id; epochs are compared to the group epoch.
  */
 async function groupRecords(c: RawClient, groupId: string): Promise<unknown> {
-  const out: Record<string, unknown> = { metadata: null, statePartitions: null };
+  const out: Record<string, unknown> = { metadata: null, statePartitions: null, targetMetadata: null, members: {}, targets: {}, current: {} };
+  const partitions = (tps: Array<{ topicId: Buffer; partitions: number[] }>) => tps.map((t) => [...t.partitions].sort());
   let offset = 0;
   for (let i = 0; i < 50; i++) {
     const f = await fetchRecords(c, [{ topic: '__consumer_offsets', partition: 0, offset }]);
@@ -71,7 +81,27 @@ async function groupRecords(c: RawClient, groupId: string): Promise<unknown> {
         if (!r.key) continue;
         const k = new Reader(r.key);
         const type = k.int16();
-        if ((type !== 11 && type !== 15) || k.string() !== groupId) continue;
+        if (type < 10 || type > 15 || k.string() !== groupId) continue;
+        if (type === 10 || type === 13 || type === 14) {
+          const memberId = k.string();
+          const put = (field: string, v: unknown) => ((out[field] as Record<string, unknown>)[memberId] = v);
+          if (r.value === null) put(type === 10 ? 'members' : type === 13 ? 'targets' : 'current', 'tombstone');
+          else if (type === 10) {
+            const v = readShareGroupMemberMetadataValue(r.value)?.message;
+            put('members', v ? { rack: v.rackId, topics: v.subscribedTopicNames } : 'undecodable');
+          } else if (type === 13) {
+            const v = readShareGroupTargetAssignmentMemberValue(r.value)?.message;
+            put('targets', v ? partitions(v.topicPartitions) : 'undecodable');
+          } else {
+            const v = readShareGroupCurrentMemberAssignmentValue(r.value)?.message;
+            put('current', v ? { epoch: v.memberEpoch, previous: v.previousMemberEpoch, state: v.state, partitions: partitions(v.assignedPartitions) } : 'undecodable');
+          }
+          continue;
+        }
+        if (type === 12) {
+          out.targetMetadata = r.value === null ? 'tombstone' : { epoch: readShareGroupTargetAssignmentMetadataValue(r.value)?.message.assignmentEpoch ?? 'undecodable' };
+          continue;
+        }
         if (type === 11) out.metadata = r.value === null ? 'tombstone' : { epoch: readShareGroupMetadataValue(r.value)?.message.epoch ?? 'undecodable' };
         else {
           const v = r.value === null ? null : readShareGroupStatePartitionMetadataValue(r.value);
@@ -159,6 +189,7 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share group offsets and 
         steps.deleteGroupsNonEmpty = await deleteGroups(c, group);
 
         steps.leave = err((await hb({ memberEpoch: -1, subscribedTopicNames: null })).errorCode);
+        steps.groupRecordsAfterLeave = await groupRecords(c, group);
         steps.describeGroupsEmpty = await describeGroups(c, group);
         steps.alter = await alter(c, group, [
           { topicName: topic, partitions: [{ partitionIndex: 0, startOffset: 2 }, { partitionIndex: 9, startOffset: 0 }] },

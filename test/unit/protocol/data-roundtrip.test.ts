@@ -45,10 +45,18 @@ const CATALOG: Record<string, [number, number, number, boolean]> = {
   ShareStateKey: [0, 1, -1, false],
   ShareSnapshotValue: [0, 0, 0, false],
   ShareUpdateValue: [0, 0, 0, false],
+  ShareGroupCurrentMemberAssignmentKey: [14, 14, -1, false],
+  ShareGroupCurrentMemberAssignmentValue: [0, 0, 0, true],
+  ShareGroupMemberMetadataKey: [10, 10, -1, false],
+  ShareGroupMemberMetadataValue: [0, 0, 0, true],
   ShareGroupMetadataKey: [11, 11, -1, false],
   ShareGroupMetadataValue: [0, 0, 0, true],
   ShareGroupStatePartitionMetadataKey: [15, 15, -1, false],
   ShareGroupStatePartitionMetadataValue: [0, 0, 0, true],
+  ShareGroupTargetAssignmentMemberKey: [13, 13, -1, false],
+  ShareGroupTargetAssignmentMemberValue: [0, 0, 0, true],
+  ShareGroupTargetAssignmentMetadataKey: [12, 12, -1, false],
+  ShareGroupTargetAssignmentMetadataValue: [0, 0, 0, true],
 };
 
 let seed = 1;
