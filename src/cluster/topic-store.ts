@@ -29,6 +29,7 @@ import {
   type PartitionState,
   NO_LEADER,
   brokerConfigKey,
+  groupConfigKey,
   decodeConfigs,
   decodePartitionState,
   decodeTopicRecord,
@@ -243,6 +244,16 @@ export class ClusterTopicStore {
     const key = brokerConfigKey(resource);
     const ops: TxnOp[] = Object.keys(values).length === 0 ? [{ op: 'delete', key }] : [{ op: 'put', key, value: encode(values) }];
     await this.write(`alter broker configs ${resource || 'default'}`, [], ops);
+  }
+
+  /**
+   * Replaces one group's config overrides (GROUP config resources, validated by the caller); empty
+   * deletes the key. Last writer wins, as for broker configs: each write is the whole resource.
+   */
+  async setGroupConfigs(group: string, values: Record<string, string>): Promise<void> {
+    const key = groupConfigKey(group);
+    const ops: TxnOp[] = Object.keys(values).length === 0 ? [{ op: 'delete', key }] : [{ op: 'put', key, value: encode(values) }];
+    await this.write(`alter group configs ${group}`, [], ops);
   }
 
   /** The dynamic configs of a broker resource as stored. */

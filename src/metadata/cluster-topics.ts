@@ -2,7 +2,7 @@
  * TopicManager's cluster side (docs/cluster.md): in cluster mode the topics live in etcd.
  *
  * - Writes: a topic change a client asks this broker for (create, delete, add partitions, alter
- *   configs, dynamic broker configs) is validated by TopicManager as on a single node, then written
+ *   configs, dynamic broker configs, group configs) is validated by TopicManager as on a single node, then written
  *   to etcd by the cluster topic store (cluster/topic-store.ts: one transaction each, replicas
  *   placed over the live brokers). The answer waits until this broker has applied the metadata
  *   image that contains the change (bounded by runnel.etcd.request.timeout.ms; the change is
@@ -81,6 +81,26 @@ export class ClusterTopics {
     await this.opts.store.setBrokerConfigs(resource, values);
     const want = JSON.stringify(values);
     await this.applied(() => JSON.stringify(this.opts.image().brokerConfigs.get(resource) ?? {}) === want);
+  }
+
+  /**
+   * Replaces a group's config overrides in etcd (key configs/groups/<id>): every broker reads them
+   * from its metadata image, so the group's coordinator and its share-partition leaders apply
+   * them wherever the AlterConfigs landed.
+   */
+  async setGroupConfigs(group: string, values: Record<string, string>): Promise<void> {
+    await this.opts.store.setGroupConfigs(group, values);
+    const want = JSON.stringify(values);
+    await this.applied(() => JSON.stringify(Object.fromEntries(this.opts.image().groupConfigs.get(group) ?? [])) === want);
+  }
+
+  /** One group's overrides as the image holds them; undefined when it sets none. */
+  groupConfigs(group: string): ReadonlyMap<string, string> | undefined {
+    return this.opts.image().groupConfigs.get(group);
+  }
+
+  groupConfigCount(): number {
+    return this.opts.image().groupConfigs.size;
   }
 
   /** The dynamic broker configs the image holds: the cluster default and this broker's own. */

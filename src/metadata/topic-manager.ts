@@ -444,20 +444,28 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     this.applyBrokerConfigs(perBroker, values);
   }
 
-  /** One group's config overrides (GROUP config resources); undefined when it sets none. */
+  /**
+   * One group's config overrides (GROUP config resources); undefined when it sets none. A cluster
+   * keeps them in etcd (the metadata image), one node in its metadata file.
+   */
   groupConfigs(group: string): ReadonlyMap<string, string> | undefined {
-    return this.store.groupConfigs.get(group);
+    return this.cluster ? this.cluster.groupConfigs(group) : this.store.groupConfigs.get(group);
   }
 
   groupConfigCount(): number {
-    return this.store.groupConfigs.size;
+    return this.cluster ? this.cluster.groupConfigCount() : this.store.groupConfigs.size;
   }
 
   /**
-   * Replaces one group's config overrides (validated by the caller, admin/group-configs.ts). In a
-   * cluster they are kept on this broker only (not in the shared metadata yet).
+   * Replaces one group's config overrides (validated by the caller, admin/group-configs.ts): in a
+   * cluster written to etcd for every broker (answered once this broker's image has them), on one
+   * node persisted in the metadata file.
    */
   setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void> {
+    if (this.cluster) {
+      const cluster = this.cluster;
+      return this.exclusive(() => cluster.setGroupConfigs(group, Object.fromEntries(values)));
+    }
     return this.exclusive(() => persisted('Recording the group configs', this.store.setGroupConfigs(group, Object.fromEntries(values))));
   }
 
