@@ -103,6 +103,10 @@ export class ClusterTopics {
     return this.opts.image().groupConfigs.size;
   }
 
+  groupConfigIds(): string[] {
+    return [...this.opts.image().groupConfigs.keys()];
+  }
+
   /** The dynamic broker configs the image holds: the cluster default and this broker's own. */
   brokerConfigs(image: ClusterImage): { default: Readonly<Record<string, string>>; node: Readonly<Record<string, string>> } {
     return { default: image.brokerConfigs.get('default') ?? {}, node: image.brokerConfigs.get(String(this.opts.nodeId)) ?? {} };

@@ -51,6 +51,8 @@ export interface TopicConfigs {
   groupConfigs(group: string): ReadonlyMap<string, string> | undefined;
   /** How many groups have config overrides. */
   groupConfigCount(): number;
+  /** The ids of the groups that have config overrides (ListConfigResources' GROUP resources). */
+  groupConfigIds(): string[];
   /** Replaces one group's config overrides, durably (validated by the caller). */
   setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void>;
 }

@@ -456,6 +456,10 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     return this.cluster ? this.cluster.groupConfigCount() : this.store.groupConfigs.size;
   }
 
+  groupConfigIds(): string[] {
+    return this.cluster ? this.cluster.groupConfigIds() : [...this.store.groupConfigs.keys()];
+  }
+
   /**
    * Replaces one group's config overrides (validated by the caller, admin/group-configs.ts): in a
    * cluster written to etcd for every broker (answered once this broker's image has them), on one
