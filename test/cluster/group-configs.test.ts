@@ -118,6 +118,24 @@ describe.skipIf(etcdMissing || !javaAvailable())('group configs in a cluster: et
     expect(Buffer.from(dlq.records).includes('job-0')).toBe(true);
   }, 240_000);
 
+  it('ListConfigResources on every broker: the configured groups (one with a / in its id) and all three brokers', async () => {
+    const slashed = 'team/a';
+    const r: any = await withBroker(c, upBrokers(c)[0]!, (raw) =>
+      raw.request(44, 1, { resources: [{ resourceType: 32, resourceName: slashed, configs: [{ name: 'share.isolation.level', configOperation: 0, value: 'read_committed' }] }], validateOnly: false }),
+    );
+    expect(r.responses[0].errorCode).toBe(0);
+    for (const id of upBrokers(c)) {
+      const listed = await waitUntil(`broker ${id} lists both groups`, async () => {
+        const l: any = await withBroker(c, id, (raw) => raw.request(74, 1, { resourceTypes: [32, 4] }));
+        const names = l.configResources.map((x: any) => `${x.resourceType}:${x.resourceName}`);
+        return l.errorCode === 0 && names.includes(`32:${slashed}`) ? names : undefined;
+      }, 10_000);
+      expect(listed, `broker ${id}`).toEqual(['32:cfg-group', `32:${slashed}`, ...[...c.brokerIds].sort((a, b) => a - b).map((b) => `4:${b}`)]);
+      const d: any = await withBroker(c, id, (raw) => raw.request(32, 4, { resources: [{ resourceType: 32, resourceName: slashed, configurationKeys: ['share.isolation.level'] }], includeSynonyms: false, includeDocumentation: false }));
+      expect(d.results[0].configs[0].value, `broker ${id}`).toBe('read_committed');
+    }
+  }, 60_000);
+
   it('a group config removed on another broker is gone everywhere', async () => {
     const b = await waitCoordinator(c, GROUP, GROUP_KEY);
     const r: any = await withBroker(c, b, (raw) =>
