@@ -68,9 +68,16 @@ export interface ClusterImage {
   /** Dynamic broker configs by resource: a broker id, or 'default'. */
   readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** GROUP config overrides by group id (configs/groups/<id>); a group that sets none is absent. */
-  readonly groupConfigs: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly groupConfigs: ReadonlyMap<string, GroupConfigImage>;
   /** The finalized feature levels (key `features`) with the key's mod revision (their epoch); null when absent. */
   readonly features: { readonly stored: StoredFeatures; readonly modRevision: number } | null;
+}
+
+export interface GroupConfigImage {
+  /** Held as a Map: the coordinators read it on every heartbeat and fetch (share/config.ts). */
+  readonly values: ReadonlyMap<string, string>;
+  /** The key's mod_revision: the compare of the next change (cluster/topic-store.ts). */
+  readonly modRevision: number;
 }
 
 export interface PartitionChange {
@@ -235,7 +242,7 @@ class Builder {
   /** Topics whose partition map was already copied in this batch. */
   private readonly copiedTopics = new Set<string>();
   private brokerConfigs: Map<string, Readonly<Record<string, string>>> | null = null;
-  private groupConfigs: Map<string, ReadonlyMap<string, string>> | null = null;
+  private groupConfigs: Map<string, GroupConfigImage> | null = null;
   private features: ClusterImage['features'] | undefined;
 
   constructor(
@@ -301,9 +308,8 @@ class Builder {
       case 'groupConfig': {
         const c = decodeConfigs(kv.value);
         if (!c) this.bad(kv.key, kv);
-        // Held as a Map: the coordinators read it on every heartbeat and fetch (share/config.ts).
         const m = (this.groupConfigs ??= new Map(this.base.groupConfigs));
-        if (c && Object.keys(c).length > 0) m.set(k.group, new Map(Object.entries(c)));
+        if (c && Object.keys(c).length > 0) m.set(k.group, { values: new Map(Object.entries(c)), modRevision: kv.modRevision });
         else m.delete(k.group);
         return;
       }

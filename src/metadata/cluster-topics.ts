@@ -15,12 +15,16 @@
  *   transaction.state.log.replication.factor; _schemas the offsets one), capped at the live brokers,
  *   as Kafka caps them when it creates them.
  */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { ConfigView } from '../config/view.js';
 import type { ClusterImage } from '../cluster/metadata-image.js';
 import { type ClusterTopicStore, type NewTopic, placementBrokers } from '../cluster/topic-store.js';
 import { TRANSACTION_STATE_TOPIC, isBrokerStateTopic } from '../data/internal-topic.js';
 import type { TopicEvent } from './port.js';
 import { type Topic, type TopicStore, parseStoredConfigs } from './topic-store.js';
+
+/** Compare-and-swap rounds of a group config change that keeps losing to other brokers' changes. */
+const MAX_GROUP_CONFIG_ATTEMPTS = 10;
 
 export interface ClusterTopicsOptions {
   nodeId: number;
@@ -88,15 +92,32 @@ export class ClusterTopics {
    * from its metadata image, so the group's coordinator and its share-partition leaders apply
    * them wherever the AlterConfigs landed.
    */
-  async setGroupConfigs(group: string, values: Record<string, string>): Promise<void> {
-    await this.opts.store.setGroupConfigs(group, values);
-    const want = JSON.stringify(values);
-    await this.applied(() => JSON.stringify(Object.fromEntries(this.opts.image().groupConfigs.get(group) ?? [])) === want);
+  async updateGroupConfigs(group: string, next: (current: ReadonlyMap<string, string> | undefined) => ReadonlyMap<string, string> | null): Promise<void> {
+    // First from the image (no read); after a lost compare, from etcd itself (the image may lag).
+    const img = this.opts.image().groupConfigs.get(group);
+    let held: { values: ReadonlyMap<string, string> | undefined; modRevision: number } = { values: img?.values, modRevision: img?.modRevision ?? 0 };
+    for (let attempt = 1; ; attempt++) {
+      const values = next(held.values);
+      // Nothing to write: validateOnly, or every override removed from a group that has none.
+      if (values === null || (values.size === 0 && held.values === undefined)) return;
+      const revision = held.modRevision;
+      if (await this.opts.store.setGroupConfigs(group, Object.fromEntries(values), revision)) {
+        // Answered once this broker's image has it (or a later change).
+        await this.applied(() => (this.opts.image().groupConfigs.get(group)?.modRevision ?? 0) !== revision);
+        return;
+      }
+      // Another broker changed the group meanwhile: recompute on its state.
+      if (attempt >= MAX_GROUP_CONFIG_ATTEMPTS) {
+        throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `alter group configs ${group}: the group's configs kept changing under ${MAX_GROUP_CONFIG_ATTEMPTS} attempts; retry`);
+      }
+      const now = await this.opts.store.groupConfigs(group);
+      held = { values: now.values && Object.keys(now.values).length > 0 ? new Map(Object.entries(now.values)) : undefined, modRevision: now.modRevision };
+    }
   }
 
   /** One group's overrides as the image holds them; undefined when it sets none. */
   groupConfigs(group: string): ReadonlyMap<string, string> | undefined {
-    return this.opts.image().groupConfigs.get(group);
+    return this.opts.image().groupConfigs.get(group)?.values;
   }
 
   groupConfigCount(): number {

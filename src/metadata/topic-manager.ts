@@ -461,16 +461,20 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
   }
 
   /**
-   * Replaces one group's config overrides (validated by the caller, admin/group-configs.ts): in a
-   * cluster written to etcd for every broker (answered once this broker's image has them), on one
-   * node persisted in the metadata file.
+   * Replaces one group's config overrides with what `next` (admin/group-configs.ts: validation)
+   * makes of the current ones, inside this manager's exclusive section so that two alters of the
+   * group on this broker never compute from the same state. In a cluster the write to etcd is a
+   * compare-and-swap on the group's key (another broker may change it too), answered once this
+   * broker's image has it; on one node it is persisted in the metadata file.
    */
-  setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void> {
-    if (this.cluster) {
-      const cluster = this.cluster;
-      return this.exclusive(() => cluster.setGroupConfigs(group, Object.fromEntries(values)));
-    }
-    return this.exclusive(() => persisted('Recording the group configs', this.store.setGroupConfigs(group, Object.fromEntries(values))));
+  updateGroupConfigs(group: string, next: (current: ReadonlyMap<string, string> | undefined) => ReadonlyMap<string, string> | null): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster) return this.exclusive(() => cluster.updateGroupConfigs(group, next));
+    return this.exclusive(async () => {
+      const values = next(this.store.groupConfigs.get(group));
+      if (values === null) return;
+      await persisted('Recording the group configs', this.store.setGroupConfigs(group, Object.fromEntries(values)));
+    });
   }
 
   /** Makes the running config's dynamic overrides (cluster default or this node) equal to `values`. */

@@ -136,6 +136,44 @@ describe.skipIf(etcdMissing || !javaAvailable())('group configs in a cluster: et
     }
   }, 60_000);
 
+  it('concurrent alters of one group on all three brokers: every change kept (compare-and-swap in etcd)', async () => {
+    const group = 'cfg-race';
+    const changes: Array<[string, string]> = [
+      ['share.delivery.count.limit', '4'],
+      ['share.record.lock.duration.ms', '25000'],
+      ['share.heartbeat.interval.ms', '6000'],
+      ['share.session.timeout.ms', '50000'],
+      ['share.isolation.level', 'read_committed'],
+      ['share.auto.offset.reset', 'earliest'],
+      ['errors.deadletterqueue.copy.record.enable', 'true'],
+      ['share.renew.acknowledge.enable', 'false'],
+      ['consumer.session.timeout.ms', '50000'],
+    ];
+    const ids = upBrokers(c);
+    const answers = await Promise.all(
+      changes.map(([name, value], i) =>
+        withBroker(c, ids[i % ids.length]!, (raw) => raw.request(44, 1, { resources: [{ resourceType: 32, resourceName: group, configs: [{ name, configOperation: 0, value }] }], validateOnly: false })) as Promise<any>,
+      ),
+    );
+    expect(answers.map((a) => a.responses[0].errorCode)).toEqual(changes.map(() => 0));
+    for (const id of ids) {
+      const got = await waitUntil(`broker ${id} has every change`, async () => {
+        const r: any = await withBroker(c, id, (raw) => raw.request(32, 4, { resources: [{ resourceType: 32, resourceName: group, configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }));
+        const set = Object.fromEntries(r.results[0].configs.filter((x: any) => x.configSource === 8).map((x: any) => [x.name, x.value]));
+        return Object.keys(set).length === changes.length ? set : undefined;
+      }, 10_000).catch(async (e) => {
+        const r: any = await withBroker(c, id, (raw) => raw.request(32, 4, { resources: [{ resourceType: 32, resourceName: group, configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }));
+        throw new Error(`${(e as Error).message}: ${JSON.stringify(r.results[0].configs.filter((x: any) => x.configSource === 8).map((x: any) => x.name))}`);
+      });
+      expect(got, `broker ${id}`).toEqual(Object.fromEntries(changes));
+    }
+    // Deleting a key of a group that has no configs at all answers at once (nothing to write).
+    const t0 = Date.now();
+    const del: any = await withBroker(c, ids[0]!, (raw) => raw.request(44, 1, { resources: [{ resourceType: 32, resourceName: 'cfg-none', configs: [{ name: 'share.isolation.level', configOperation: 1, value: null }] }], validateOnly: false }));
+    expect(del.responses[0].errorCode).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  }, 60_000);
+
   it('a group config removed on another broker is gone everywhere', async () => {
     const b = await waitCoordinator(c, GROUP, GROUP_KEY);
     const r: any = await withBroker(c, b, (raw) =>
