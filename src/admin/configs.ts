@@ -21,7 +21,7 @@ export interface ConfigAdminDeps {
   readonly nodeId: number;
   /** The full broker config: sources, synonyms and dynamic overrides are described too. */
   readonly config: BrokerConfig;
-  readonly topics: Pick<TopicsPort, 'get'> & Pick<TopicConfigs, 'setConfigs' | 'setBrokerConfigs' | 'groupConfigs' | 'setGroupConfigs' | 'groupConfigCount'>;
+  readonly topics: Pick<TopicsPort, 'get'> & Pick<TopicConfigs, 'setConfigs' | 'setBrokerConfigs' | 'groupConfigs' | 'updateGroupConfigs' | 'groupConfigCount' | 'groupConfigIds'>;
 }
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8, GROUP_CONFIG: 32 } as const;
@@ -229,5 +229,9 @@ export class ConfigAdmin implements ConfigsPort {
 
   alter(type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void> {
     return alterResource(this.deps, type, name, changes, incremental, validateOnly);
+  }
+
+  configuredGroups(): string[] {
+    return this.deps.topics.groupConfigIds();
   }
 }

@@ -3,7 +3,8 @@
  * IncrementalAlterConfigs, answered as Kafka 4.4 does: every GroupConfig key described with its
  * override (DYNAMIC_GROUP_CONFIG) or its default (DEFAULT_CONFIG, the broker key as synonym);
  * changes validated against Kafka's types and the broker's group.*.min/max bounds with Kafka's
- * messages, all of one resource before any is applied, then stored durably (metadata file).
+ * messages, all of one resource before any is applied, then stored durably (metadata file; in a
+ * cluster etcd, by compare-and-swap).
  * A group need not exist to be configured, as in Kafka.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
@@ -21,7 +22,7 @@ const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
 export interface GroupConfigDeps {
   readonly config: ConfigView;
-  readonly topics: Pick<TopicConfigs, 'groupConfigs' | 'setGroupConfigs' | 'groupConfigCount'>;
+  readonly topics: Pick<TopicConfigs, 'groupConfigs' | 'updateGroupConfigs' | 'groupConfigCount'>;
 }
 
 export function describeGroupConfigs(deps: GroupConfigDeps, group: string, keys: readonly string[] | null): DescribeResult {
@@ -99,19 +100,21 @@ export async function alterGroupConfigs(deps: GroupConfigDeps, group: string, ch
     if (seen.has(c.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
     seen.add(c.name);
   }
-  const current = deps.topics.groupConfigs(group);
-  const next = nextOverrides(current ?? new Map(), changes, incremental);
-  for (const [name, value] of next) {
-    const def = GROUP_CONFIG_BY_NAME.get(name);
-    // A key a later version dropped stays stored but is not validated.
-    const problem = def ? groupConfigProblem(def, value, deps.config) : null;
-    if (problem !== null) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
-  }
-  // Bounded: every configured group is held in memory and rewritten with the metadata file.
-  const max = deps.config.int('runnel.group.configs.max.groups');
-  if (current === undefined && next.size > 0 && deps.topics.groupConfigCount() >= max) {
-    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Configs are set for ${max} groups already (runnel.group.configs.max.groups).`);
-  }
-  if (validateOnly) return;
-  await deps.topics.setGroupConfigs(group, next);
+  // Computed from the group's configs as they are when the change is applied (not as read now):
+  // an alter of the same group on this or another broker in between is built upon, never lost.
+  await deps.topics.updateGroupConfigs(group, (current) => {
+    const next = nextOverrides(current ?? new Map(), changes, incremental);
+    for (const [name, value] of next) {
+      const def = GROUP_CONFIG_BY_NAME.get(name);
+      // A key a later version dropped stays stored but is not validated.
+      const problem = def ? groupConfigProblem(def, value, deps.config) : null;
+      if (problem !== null) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
+    }
+    // Bounded: every configured group is held in memory (and in etcd or the metadata file).
+    const max = deps.config.int('runnel.group.configs.max.groups');
+    if (current === undefined && next.size > 0 && deps.topics.groupConfigCount() >= max) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Configs are set for ${max} groups already (runnel.group.configs.max.groups).`);
+    }
+    return validateOnly ? null : next;
+  });
 }

@@ -13,4 +13,6 @@ export interface ConfigsPort {
   describeTopic(name: string, keys: readonly string[] | null): DescribeResult;
   /** Applies (or with validateOnly only checks) the changes; throws KafkaError when refused. */
   alter(type: number, name: string, changes: readonly ConfigChange[], incremental: boolean, validateOnly: boolean): Promise<void>;
+  /** The groups that have GROUP config overrides (ListConfigResources lists these, as Kafka's GroupConfigManager). */
+  configuredGroups(): string[];
 }

@@ -1,6 +1,6 @@
 /**
  * The metadata image (docs/cluster.md, "Every broker"): the cluster's brokers, topics, partitions,
- * controller and dynamic broker configs, as one immutable snapshot per etcd revision.
+ * controller, dynamic broker configs and group configs, as one immutable snapshot per etcd revision.
  *
  * Everything under the cluster prefix is read at one revision, then watched from the revision
  * after it (reflect.ts), so the image is always the state of etcd at `image.revision`: a topic
@@ -67,8 +67,17 @@ export interface ClusterImage {
   readonly partitions: ReadonlyMap<string, ReadonlyMap<number, PartitionImage>>;
   /** Dynamic broker configs by resource: a broker id, or 'default'. */
   readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** GROUP config overrides by group id (configs/groups/<id>); a group that sets none is absent. */
+  readonly groupConfigs: ReadonlyMap<string, GroupConfigImage>;
   /** The finalized feature levels (key `features`) with the key's mod revision (their epoch); null when absent. */
   readonly features: { readonly stored: StoredFeatures; readonly modRevision: number } | null;
+}
+
+export interface GroupConfigImage {
+  /** Held as a Map: the coordinators read it on every heartbeat and fetch (share/config.ts). */
+  readonly values: ReadonlyMap<string, string>;
+  /** The key's mod_revision: the compare of the next change (cluster/topic-store.ts). */
+  readonly modRevision: number;
 }
 
 export interface PartitionChange {
@@ -108,6 +117,7 @@ export const EMPTY_IMAGE: ClusterImage = {
   topics: new Map(),
   partitions: new Map(),
   brokerConfigs: new Map(),
+  groupConfigs: new Map(),
   features: null,
 };
 
@@ -232,6 +242,7 @@ class Builder {
   /** Topics whose partition map was already copied in this batch. */
   private readonly copiedTopics = new Set<string>();
   private brokerConfigs: Map<string, Readonly<Record<string, string>>> | null = null;
+  private groupConfigs: Map<string, GroupConfigImage> | null = null;
   private features: ClusterImage['features'] | undefined;
 
   constructor(
@@ -294,6 +305,14 @@ class Builder {
         else m.delete(k.resource);
         return;
       }
+      case 'groupConfig': {
+        const c = decodeConfigs(kv.value);
+        if (!c) this.bad(kv.key, kv);
+        const m = (this.groupConfigs ??= new Map(this.base.groupConfigs));
+        if (c && Object.keys(c).length > 0) m.set(k.group, { values: new Map(Object.entries(c)), modRevision: kv.modRevision });
+        else m.delete(k.group);
+        return;
+      }
       case 'features': {
         const f = decodeStoredFeatures(safeJson(kv.value));
         if (!f) this.bad(kv.key, kv);
@@ -324,6 +343,9 @@ class Builder {
       case 'brokerConfig':
         this.touched.brokerConfigs = true;
         (this.brokerConfigs ??= new Map(this.base.brokerConfigs)).delete(k.resource);
+        return;
+      case 'groupConfig':
+        (this.groupConfigs ??= new Map(this.base.groupConfigs)).delete(k.group);
         return;
       case 'features':
         this.features = null;
@@ -379,6 +401,7 @@ class Builder {
       topics: this.topics ?? this.base.topics,
       partitions: this.partitions ?? this.base.partitions,
       brokerConfigs: this.brokerConfigs ?? this.base.brokerConfigs,
+      groupConfigs: this.groupConfigs ?? this.base.groupConfigs,
       features: this.features === undefined ? this.base.features : this.features,
     };
   }

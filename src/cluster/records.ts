@@ -16,6 +16,8 @@ export const BROKERS_PREFIX = 'brokers/';
 export const TOPICS_PREFIX = 'topics/';
 export const PARTITIONS_PREFIX = 'partitions/';
 export const BROKER_CONFIGS_PREFIX = 'configs/brokers/';
+/** GROUP config resources (KIP-848/932): `configs/groups/<group id>` → the group's overrides. */
+export const GROUP_CONFIGS_PREFIX = 'configs/groups/';
 /** The controller election (etcd's recipe): candidates' keys are `controller/<lease>`, the oldest leads. */
 export const CONTROLLER_PREFIX = 'controller/';
 
@@ -30,6 +32,8 @@ export const topicPartitionsPrefix = (topic: string) => `${PARTITIONS_PREFIX}${t
 export const partitionKey = (topic: string, partition: number) => `${PARTITIONS_PREFIX}${topic}/${partition}`;
 /** `resource` is a broker id, or 'default' for the cluster-wide resource (Kafka's ""). */
 export const brokerConfigKey = (resource: string) => `${BROKER_CONFIGS_PREFIX}${resource}`;
+/** Group ids may hold any character ('/' too): everything after the prefix is the id. */
+export const groupConfigKey = (group: string) => `${GROUP_CONFIGS_PREFIX}${group}`;
 
 // ---- records ------------------------------------------------------------------------------------
 
@@ -93,6 +97,7 @@ export type ClusterKey =
   | { type: 'topic'; name: string }
   | { type: 'partition'; topic: string; partition: number }
   | { type: 'brokerConfig'; resource: string }
+  | { type: 'groupConfig'; group: string }
   | { type: 'features' }
   | { type: 'controller'; lease: string };
 
@@ -122,6 +127,10 @@ export function parseClusterKey(key: string): ClusterKey | null {
   if (key.startsWith(BROKER_CONFIGS_PREFIX)) {
     const resource = key.slice(BROKER_CONFIGS_PREFIX.length);
     return resource === 'default' || INT.test(resource) ? { type: 'brokerConfig', resource } : null;
+  }
+  if (key.startsWith(GROUP_CONFIGS_PREFIX)) {
+    const group = key.slice(GROUP_CONFIGS_PREFIX.length);
+    return group.length > 0 ? { type: 'groupConfig', group } : null;
   }
   return null;
 }

@@ -29,6 +29,7 @@ import {
   type PartitionState,
   NO_LEADER,
   brokerConfigKey,
+  groupConfigKey,
   decodeConfigs,
   decodePartitionState,
   decodeTopicRecord,
@@ -243,6 +244,24 @@ export class ClusterTopicStore {
     const key = brokerConfigKey(resource);
     const ops: TxnOp[] = Object.keys(values).length === 0 ? [{ op: 'delete', key }] : [{ op: 'put', key, value: encode(values) }];
     await this.write(`alter broker configs ${resource || 'default'}`, [], ops);
+  }
+
+  /**
+   * Replaces one group's config overrides (GROUP config resources, validated by the caller); empty
+   * deletes the key. Each write is the whole resource, conditioned on the key's mod revision
+   * being `modRevision` (0: absent), the one the new values were computed from. False: another
+   * broker changed the group meanwhile (recompute on the newer state).
+   */
+  async setGroupConfigs(group: string, values: Record<string, string>, modRevision: number): Promise<boolean> {
+    const key = groupConfigKey(group);
+    const ops: TxnOp[] = Object.keys(values).length === 0 ? [{ op: 'delete', key }] : [{ op: 'put', key, value: encode(values) }];
+    return this.write(`alter group configs ${group}`, [modRevision === 0 ? absent(key) : unchanged(key, modRevision)], ops);
+  }
+
+  /** One group's overrides as etcd has them now, with the key's mod revision (0: absent). */
+  async groupConfigs(group: string): Promise<{ values: Record<string, string> | null; modRevision: number }> {
+    const { kv } = await this.read(`describe group configs ${group}`, groupConfigKey(group));
+    return { values: kv ? decodeConfigs(kv.value) : null, modRevision: kv?.modRevision ?? 0 };
   }
 
   /** The dynamic configs of a broker resource as stored. */

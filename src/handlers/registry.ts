@@ -56,6 +56,7 @@ import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import describeProducers from './61-describe-producers.js';
 import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
+import listConfigResources from './74-list-config-resources.js';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.js';
 import consumerGroupDescribe from './69-consumer-group-describe.js';
 import updateFeatures from './57-update-features.js';
@@ -118,6 +119,7 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   describeProducers,
   describeTransactions,
   listTransactions,
+  listConfigResources,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   updateFeatures,

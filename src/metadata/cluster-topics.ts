@@ -2,7 +2,7 @@
  * TopicManager's cluster side (docs/cluster.md): in cluster mode the topics live in etcd.
  *
  * - Writes: a topic change a client asks this broker for (create, delete, add partitions, alter
- *   configs, dynamic broker configs) is validated by TopicManager as on a single node, then written
+ *   configs, dynamic broker configs, group configs) is validated by TopicManager as on a single node, then written
  *   to etcd by the cluster topic store (cluster/topic-store.ts: one transaction each, replicas
  *   placed over the live brokers). The answer waits until this broker has applied the metadata
  *   image that contains the change (bounded by runnel.etcd.request.timeout.ms; the change is
@@ -15,12 +15,16 @@
  *   transaction.state.log.replication.factor; _schemas the offsets one), capped at the live brokers,
  *   as Kafka caps them when it creates them.
  */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { ConfigView } from '../config/view.js';
 import type { ClusterImage } from '../cluster/metadata-image.js';
 import { type ClusterTopicStore, type NewTopic, placementBrokers } from '../cluster/topic-store.js';
 import { TRANSACTION_STATE_TOPIC, isBrokerStateTopic } from '../data/internal-topic.js';
 import type { TopicEvent } from './port.js';
 import { type Topic, type TopicStore, parseStoredConfigs } from './topic-store.js';
+
+/** Compare-and-swap rounds of a group config change that keeps losing to other brokers' changes. */
+const MAX_GROUP_CONFIG_ATTEMPTS = 10;
 
 export interface ClusterTopicsOptions {
   nodeId: number;
@@ -81,6 +85,47 @@ export class ClusterTopics {
     await this.opts.store.setBrokerConfigs(resource, values);
     const want = JSON.stringify(values);
     await this.applied(() => JSON.stringify(this.opts.image().brokerConfigs.get(resource) ?? {}) === want);
+  }
+
+  /**
+   * Replaces a group's config overrides in etcd (key configs/groups/<id>): every broker reads them
+   * from its metadata image, so the group's coordinator and its share-partition leaders apply
+   * them wherever the AlterConfigs landed.
+   */
+  async updateGroupConfigs(group: string, next: (current: ReadonlyMap<string, string> | undefined) => ReadonlyMap<string, string> | null): Promise<void> {
+    // First from the image (no read); after a lost compare, from etcd itself (the image may lag).
+    const img = this.opts.image().groupConfigs.get(group);
+    let held: { values: ReadonlyMap<string, string> | undefined; modRevision: number } = { values: img?.values, modRevision: img?.modRevision ?? 0 };
+    for (let attempt = 1; ; attempt++) {
+      const values = next(held.values);
+      // Nothing to write: validateOnly, or every override removed from a group that has none.
+      if (values === null || (values.size === 0 && held.values === undefined)) return;
+      const revision = held.modRevision;
+      if (await this.opts.store.setGroupConfigs(group, Object.fromEntries(values), revision)) {
+        // Answered once this broker's image has it (or a later change).
+        await this.applied(() => (this.opts.image().groupConfigs.get(group)?.modRevision ?? 0) !== revision);
+        return;
+      }
+      // Another broker changed the group meanwhile: recompute on its state.
+      if (attempt >= MAX_GROUP_CONFIG_ATTEMPTS) {
+        throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `alter group configs ${group}: the group's configs kept changing under ${MAX_GROUP_CONFIG_ATTEMPTS} attempts; retry`);
+      }
+      const now = await this.opts.store.groupConfigs(group);
+      held = { values: now.values && Object.keys(now.values).length > 0 ? new Map(Object.entries(now.values)) : undefined, modRevision: now.modRevision };
+    }
+  }
+
+  /** One group's overrides as the image holds them; undefined when it sets none. */
+  groupConfigs(group: string): ReadonlyMap<string, string> | undefined {
+    return this.opts.image().groupConfigs.get(group)?.values;
+  }
+
+  groupConfigCount(): number {
+    return this.opts.image().groupConfigs.size;
+  }
+
+  groupConfigIds(): string[] {
+    return [...this.opts.image().groupConfigs.keys()];
   }
 
   /** The dynamic broker configs the image holds: the cluster default and this broker's own. */

@@ -51,6 +51,12 @@ export interface TopicConfigs {
   groupConfigs(group: string): ReadonlyMap<string, string> | undefined;
   /** How many groups have config overrides. */
   groupConfigCount(): number;
-  /** Replaces one group's config overrides, durably (validated by the caller). */
-  setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void>;
+  /** The ids of the groups that have config overrides (ListConfigResources' GROUP resources). */
+  groupConfigIds(): string[];
+  /**
+   * Replaces one group's config overrides, durably, with what `next` makes of the current ones
+   * (it validates, and throws KafkaError to refuse; null: write nothing, e.g. validateOnly). `next`
+   * runs where no other change of the group can interleave, so concurrent alters are not lost.
+   */
+  updateGroupConfigs(group: string, next: (current: ReadonlyMap<string, string> | undefined) => ReadonlyMap<string, string> | null): Promise<void>;
 }

@@ -444,21 +444,37 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     this.applyBrokerConfigs(perBroker, values);
   }
 
-  /** One group's config overrides (GROUP config resources); undefined when it sets none. */
+  /**
+   * One group's config overrides (GROUP config resources); undefined when it sets none. A cluster
+   * keeps them in etcd (the metadata image), one node in its metadata file.
+   */
   groupConfigs(group: string): ReadonlyMap<string, string> | undefined {
-    return this.store.groupConfigs.get(group);
+    return this.cluster ? this.cluster.groupConfigs(group) : this.store.groupConfigs.get(group);
   }
 
   groupConfigCount(): number {
-    return this.store.groupConfigs.size;
+    return this.cluster ? this.cluster.groupConfigCount() : this.store.groupConfigs.size;
+  }
+
+  groupConfigIds(): string[] {
+    return this.cluster ? this.cluster.groupConfigIds() : [...this.store.groupConfigs.keys()];
   }
 
   /**
-   * Replaces one group's config overrides (validated by the caller, admin/group-configs.ts). In a
-   * cluster they are kept on this broker only (not in the shared metadata yet).
+   * Replaces one group's config overrides with what `next` (admin/group-configs.ts: validation)
+   * makes of the current ones, inside this manager's exclusive section so that two alters of the
+   * group on this broker never compute from the same state. In a cluster the write to etcd is a
+   * compare-and-swap on the group's key (another broker may change it too), answered once this
+   * broker's image has it; on one node it is persisted in the metadata file.
    */
-  setGroupConfigs(group: string, values: ReadonlyMap<string, string>): Promise<void> {
-    return this.exclusive(() => persisted('Recording the group configs', this.store.setGroupConfigs(group, Object.fromEntries(values))));
+  updateGroupConfigs(group: string, next: (current: ReadonlyMap<string, string> | undefined) => ReadonlyMap<string, string> | null): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster) return this.exclusive(() => cluster.updateGroupConfigs(group, next));
+    return this.exclusive(async () => {
+      const values = next(this.store.groupConfigs.get(group));
+      if (values === null) return;
+      await persisted('Recording the group configs', this.store.setGroupConfigs(group, Object.fromEntries(values)));
+    });
   }
 
   /** Makes the running config's dynamic overrides (cluster default or this node) equal to `values`. */

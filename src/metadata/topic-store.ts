@@ -15,7 +15,8 @@
  * cluster-wide resource (name ""), "node" for this broker's own resource. features are the
  * finalized feature levels (src/features/); absent in a file written before they existed.
  * groupConfigs are the per-group configs (GROUP config resources, admin/group-configs.ts), kept
- * here as Kafka keeps them in its metadata log beside the topic configs.
+ * here as Kafka keeps them in its metadata log beside the topic configs (one node only: a cluster
+ * keeps them in etcd, cluster/records.ts).
  *
  * Cluster mode (`inMemory`): etcd holds the topics; the store has no file and mirrors the metadata
  * image (metadata/cluster-topics.ts), so every lookup stays a map read.

@@ -2,7 +2,8 @@
  * Differential tests, configuration: the names, values, sources, types, read-only and sensitive
  * flags and synonyms DescribeConfigs reports for a topic (the whole set, compared exactly) and for
  * the broker (the keys Runnel has), CreateTopics' returned configs, and how overrides set with
- * CreateTopics / IncrementalAlterConfigs / AlterConfigs show up, with their errors.
+ * CreateTopics / IncrementalAlterConfigs / AlterConfigs show up, with their errors; and which
+ * resources ListConfigResources (API 74, v0 and v1) lists for each type, in which type order.
  */
 import { describe, it } from 'vitest';
 import { newDescribeConfigsRequestResource } from '../../protocol/generated/32-describe-configs.js';
@@ -11,7 +12,8 @@ import { newAlterConfigsRequestConfig, newAlterConfigsRequestResource } from '..
 import { apacheKafkaAvailable } from '../helpers/apache-kafka.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { err, expectSame, expectSamePhases, keyed, msg, normalise, placeholder, usePair, uniq, withRaw, type Target } from './harness.js';
-import { createTopics, req, waitTopics } from './requests.js';
+import * as G from '../../protocol/generated/index.js';
+import { createTopics, createTopicsReady, req, waitTopics } from './requests.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -184,6 +186,70 @@ describe.skipIf(!apacheKafkaAvailable())('differential: configs', () => {
       }),
     );
     expectSamePhases('configs/group', obs);
+  });
+
+  it('ListConfigResources (API 74): groups with configs (not every group), topics, brokers, no client metrics; unsupported types; v0', async () => {
+    const configured = uniq('lcr-cfg');
+    const plain = uniq('lcr-plain');
+    const topic = uniq('lcr-topic');
+    const obs = await pair.both((t) =>
+      withRaw(t, async (c) => {
+        const out: Record<string, unknown> = {};
+        await createTopicsReady(c, [{ name: topic }]);
+        // Two groups that exist (offsets committed by an admin: generation -1); only one gets configs.
+        for (const group of [configured, plain]) {
+          for (let i = 0; i < 60; i++) {
+            const r = await req(c, 10, 4, { keyType: 0, coordinatorKeys: [group] });
+            if (r.coordinators[0].errorCode === 0) break;
+            await new Promise((res) => setTimeout(res, 500));
+          }
+          let code = -1;
+          for (let i = 0; i < 60 && code !== 0; i++) {
+            const oc = await req(c, 8, 8, { groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [G.newOffsetCommitRequestTopic({ name: topic, partitions: [G.newOffsetCommitRequestPartition({ partitionIndex: 0, committedOffset: 0, committedMetadata: '' })] })] });
+            code = oc.topics[0].partitions[0].errorCode;
+            if (code !== 0) await new Promise((res) => setTimeout(res, 500));
+          }
+          out[`commit-${group === configured ? 'configured' : 'plain'}`] = err(code);
+        }
+        out.set = await incrementalAlter(c, GROUP, configured, [['share.delivery.count.limit', SET, '3']]);
+        await settled(c, GROUP, configured, 'share.delivery.count.limit', '3');
+        // Other tests of this file share the brokers: only our names and the shape are compared.
+        const list = async (version: number, resourceTypes: number[]) => {
+          const r = await req(c, 74, version, { resourceTypes });
+          const res: Array<{ resourceName: string; resourceType: number }> = r.configResources;
+          const types = res.map((x) => x.resourceType).filter((x, i, a) => i === 0 || a[i - 1] !== x);
+          return {
+            errorCode: err(r.errorCode),
+            typeOrder: types,
+            configuredGroup: res.some((x) => x.resourceType === GROUP && x.resourceName === configured),
+            plainGroup: res.some((x) => x.resourceName === plain),
+            topic: res.some((x) => x.resourceType === TOPIC && x.resourceName === topic),
+            offsetsTopic: res.some((x) => x.resourceType === TOPIC && x.resourceName === '__consumer_offsets'),
+            brokers: res.filter((x) => x.resourceType === BROKER).map((x) => x.resourceName),
+            brokerLoggers: res.filter((x) => x.resourceType === 8).map((x) => x.resourceName),
+            clientMetrics: res.filter((x) => x.resourceType === 16).length,
+          };
+        };
+        out.all = await list(1, []);
+        out.groups = await list(1, [GROUP]);
+        out.topicsAndGroups = await list(1, [TOPIC, GROUP]);
+        out.clientMetrics = await list(1, [16]);
+        out.duplicates = await list(1, [GROUP, GROUP]);
+        out.unsupported = { any: await list(1, [1]), aclGroup: await list(1, [3]), unknown: await list(1, [99]), mixed: await list(1, [TOPIC, 3]) };
+        out.v0 = await list(0, []);
+        // Deleting the group keeps its configs (Kafka's group configs outlive the group).
+        const del = await req(c, 42, 2, { groupsNames: [configured] });
+        out.deleteGroup = err(del.results[0].errorCode);
+        out.afterDelete = await list(1, [GROUP]);
+        out.describeAfterDelete = (await describeConfigs(c, GROUP, configured, ['share.delivery.count.limit'], { synonyms: false, docs: false })).configs;
+        // A group whose every config is deleted is no longer a config resource.
+        out.unset = await incrementalAlter(c, GROUP, configured, [['share.delivery.count.limit', DELETE, null]]);
+        await settled(c, GROUP, configured, 'share.delivery.count.limit', null);
+        out.afterUnset = await list(1, [GROUP]);
+        return normalise(out);
+      }),
+    );
+    expectSamePhases('configs/list-config-resources', obs);
   });
 
   it('broker configs: the keys Runnel has, with values, sources, types and synonyms', async () => {

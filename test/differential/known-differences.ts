@@ -149,12 +149,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     why: 'Runnel has one data directory.',
     where: apis(34),
   },
-  {
-    id: 'no-list-config-resources',
-    what: 'ListConfigResources (KIP-1142) is not served.',
-    why: 'Not implemented yet; DescribeConfigs works for topics and the broker.',
-    where: apis(74),
-  },
   // ---- requests and answers -----------------------------------------------------------------
   {
     id: 'produce-v0-v2-answered',

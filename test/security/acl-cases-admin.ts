@@ -267,6 +267,7 @@ export const ADMIN_CASES: MatrixCase[] = [
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     code: (r) => r.entries[0].errorCode,
   },
+  { name: 'ListConfigResources: DESCRIBE_CONFIGS on the cluster', key: 74, version: 1, body: () => ({ resourceTypes: [] }), grants: [clusterGrant(Op.DESCRIBE_CONFIGS)], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
   { name: 'DescribeUserScramCredentials: DESCRIBE on the cluster', key: 50, version: 0, body: () => ({ users: [] }), grants: [clusterGrant(Op.DESCRIBE)], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, code: (r) => r.errorCode },
   {
     name: 'AlterUserScramCredentials: ALTER on the cluster',

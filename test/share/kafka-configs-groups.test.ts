@@ -1,7 +1,9 @@
 /**
  * `kafka-configs.sh --entity-type groups` (Apache Kafka 4.4's own tool) against Runnel: --alter
  * --add-config / --delete-config on a group, --describe (dynamic only and --all) printed as
- * against Kafka, and an invalid value refused with Kafka's message.
+ * against Kafka, and an invalid value refused with Kafka's message. Without --entity-name the
+ * tool lists the configured groups through ListConfigResources (API 74, GROUP) first, and
+ * kafka-client-metrics.sh --list lists client-metrics resources the same way (Runnel has none).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -47,6 +49,32 @@ describe.skipIf(!javaAvailable())('kafka-configs.sh --entity-type groups', () =>
 
     const del = await configs(['--alter', '--entity-type', 'groups', '--entity-name', 'workers', '--delete-config', 'share.isolation.level,share.auto.offset.reset,errors.deadletterqueue.topic.name']);
     expect(del.code, del.stderr).toBe(0);
-    expect(lines(await configs(['--describe', '--entity-type', 'groups', '--entity-name', 'workers']))).toEqual(['Dynamic configs for group workers are:']);
+    // No configs left and no such group: the tool checks ListGroups and ListConfigResources first, as against Kafka.
+    expect(lines(await configs(['--describe', '--entity-type', 'groups', '--entity-name', 'workers']))).toEqual(["The group 'workers' doesn't exist and doesn't have dynamic config."]);
   }, 120_000);
+
+  it('--describe without --entity-name lists the groups that have configs (ListConfigResources)', async () => {
+    for (const [group, cfg] of [['listed-a', 'share.delivery.count.limit=3'], ['listed-b', 'share.isolation.level=read_committed']]) {
+      const alter = await configs(['--alter', '--entity-type', 'groups', '--entity-name', group!, '--add-config', cfg!]);
+      expect(alter.code, alter.stdout + alter.stderr).toBe(0);
+    }
+    const all = await configs(['--describe', '--entity-type', 'groups']);
+    expect(all.code, all.stdout + all.stderr).toBe(0);
+    const out = lines(all);
+    expect(out).toContain('Dynamic configs for group listed-a are:');
+    expect(out).toContain('  share.delivery.count.limit=3 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:share.delivery.count.limit=3, DEFAULT_CONFIG:group.share.delivery.count.limit=5}');
+    expect(out).toContain('Dynamic configs for group listed-b are:');
+    expect(out).toContain('  share.isolation.level=read_committed sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:share.isolation.level=read_committed, DEFAULT_CONFIG:share.isolation.level=read_uncommitted}');
+    // A group whose every config was deleted is no longer a config resource.
+    expect((await configs(['--alter', '--entity-type', 'groups', '--entity-name', 'listed-b', '--delete-config', 'share.isolation.level'])).code).toBe(0);
+    const after = lines(await configs(['--describe', '--entity-type', 'groups']));
+    expect(after).toContain('Dynamic configs for group listed-a are:');
+    expect(after).not.toContain('Dynamic configs for group listed-b are:');
+  }, 120_000);
+
+  it('kafka-client-metrics.sh --list: no client-metrics resources', async () => {
+    const r = await runKafkaScript('kafka-client-metrics.sh', ['--bootstrap-server', broker.bootstrap, '--list']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(lines(r)).toEqual([]);
+  }, 60_000);
 });

@@ -81,6 +81,26 @@ describe('GROUP config resources (share groups)', () => {
     expect((await describeGroup('any', ['share.isolation.level', 'nosuch'])).configs.map((x: any) => x.name)).toEqual(['share.isolation.level']);
   });
 
+  it('concurrent alters of one group from several connections: every change kept', async () => {
+    const changes: Array<[string, string]> = [
+      ['share.delivery.count.limit', '4'],
+      ['share.record.lock.duration.ms', '25000'],
+      ['share.heartbeat.interval.ms', '6000'],
+      ['share.session.timeout.ms', '50000'],
+      ['share.isolation.level', 'read_committed'],
+      ['share.auto.offset.reset', 'earliest'],
+    ];
+    const conns = await Promise.all(changes.map(() => RawClient.connect(broker.host, broker.port)));
+    try {
+      const answers = await Promise.all(changes.map(([name, value], i) => conns[i]!.request(44, 1, { resources: [{ resourceType: 32, resourceName: 'race', configs: [{ name, value, configOperation: 0 }] }], validateOnly: false })));
+      expect(answers.map((a: any) => a.responses[0].errorCode)).toEqual(changes.map(() => 0));
+    } finally {
+      for (const x of conns) x.close();
+    }
+    const set = Object.fromEntries((await describeGroup('race')).configs.filter((x: any) => x.configSource === 8).map((x: any) => [x.name, x.value]));
+    expect(set).toEqual(Object.fromEntries(changes));
+  });
+
   it('refuses invalid values with Kafka\'s errors and messages', async () => {
     expect(await alter('g', [{ name: 'share.auto.offset.reset', value: 'foo' }])).toEqual([40, "Invalid value foo for configuration share.auto.offset.reset: Invalid value `foo` for configuration share.auto.offset.reset. The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'."]);
     expect(await alter('g', [{ name: 'share.isolation.level', value: 'READ_COMMITTED' }])).toEqual([40, 'Invalid value READ_COMMITTED for configuration share.isolation.level: String must be one of: read_committed, read_uncommitted']);

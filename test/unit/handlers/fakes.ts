@@ -437,7 +437,7 @@ export function fakeBroker(opts: FakeBrokerOptions = {}) {
   const metrics = new RecordingMetrics();
   const registry = new ApiRegistry();
   const schemas: SchemaValidationPort = { checkBlock: () => null };
-  const configs: ConfigsPort = { describe: notUsed('configs'), describeTopic: notUsed('configs'), alter: notUsed('configs') };
+  const configs: ConfigsPort = { describe: notUsed('configs'), describeTopic: notUsed('configs'), alter: notUsed('configs'), configuredGroups: () => [] };
   const services: BrokerServices = {
     node,
     config,

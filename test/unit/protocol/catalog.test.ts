@@ -58,6 +58,7 @@ const CATALOG: Record<number, [string, number, number, number]> = {
   66: ['ListTransactions', 0, 2, 0],
   68: ['ConsumerGroupHeartbeat', 0, 1, 0],
   69: ['ConsumerGroupDescribe', 0, 1, 0],
+  74: ['ListConfigResources', 0, 1, 0],
   75: ['DescribeTopicPartitions', 0, 0, 0],
   76: ['ShareGroupHeartbeat', 1, 1, 1],
   77: ['ShareGroupDescribe', 1, 1, 1],
