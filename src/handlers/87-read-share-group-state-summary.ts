@@ -13,10 +13,12 @@ import type { ShareStateSummary } from '../share/state-coordinator.js';
 import { defineHandler } from './types.js';
 import { answerAll, servePartitions, type PartitionOutcome } from './share-state-requests.js';
 
-/** Kafka's PartitionFactory defaults: no state, or an error. */
-const NONE: ShareStateSummary = { stateEpoch: 0, leaderEpoch: 0, startOffset: -1, deliveryCompleteCount: -1 };
+/** Kafka's answer without state (PartitionFactory's defaults). */
+const NO_STATE: ShareStateSummary = { stateEpoch: 0, leaderEpoch: 0, startOffset: -1, deliveryCompleteCount: -1 };
+/** With an error: the fields as Kafka's error response leaves them. */
+const FAILED: ShareStateSummary = { stateEpoch: 0, leaderEpoch: 0, startOffset: 0, deliveryCompleteCount: -1 };
 
-const result = (p: { partition: number }, o: PartitionOutcome, s: ShareStateSummary | null) => ({ partition: p.partition, ...o, ...(s ?? NONE) });
+const result = (p: { partition: number }, o: PartitionOutcome, s: ShareStateSummary | null) => ({ partition: p.partition, ...o, ...(s ?? (o.errorCode === 0 ? NO_STATE : FAILED)) });
 
 export default defineHandler<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse>({
   key: 87,

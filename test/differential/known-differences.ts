@@ -96,10 +96,9 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     id: 'share-groups-partial',
-    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/DeleteShareGroupOffsets, and of the inter-broker share-state APIs ReadShareGroupState and WriteShareGroupState (84, 85); not InitializeShareGroupState, DeleteShareGroupState, ReadShareGroupStateSummary (83, 86, 87).',
-    why: 'A share partition\'s state is created by its first write, and deleted by a write the share coordinator turns into a tombstone, so 83, 86 and 87 are not needed between Runnel brokers (docs/share-groups.md).',
+    what: 'Share groups (KIP-932) are served at share.version 1 (Kafka 4.4 supports 2).',
+    why: 'Runnel finalizes the level clients check to use share groups (docs/share-groups.md); level 2 is not claimed.',
     where: [
-      ...apis(83, 86, 87),
       // Kafka 4.4 finalizes share.version 2 (KIP-1222's renewals); Runnel claims 1.
         { scenario: 'api-versions', path: 'finalizedFeatures/share.version', runnel: '1-1', kafka: '2-2' },
     ],
