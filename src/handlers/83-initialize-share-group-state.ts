@@ -20,10 +20,10 @@ export default defineHandler<InitializeShareGroupStateRequest, InitializeShareGr
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const results = await servePartitions(ctx, req, (c, topicId, p) => c.initialize(req.groupId, topicId, p.partition, p.stateEpoch, p.startOffset), result, false);
+    const results = await servePartitions(ctx, req, (c, topicId, p) => c.initialize(req.groupId, topicId, p.partition, p.stateEpoch, p.startOffset), result);
     return newInitializeShareGroupStateResponse({ results });
   },
-  errorResponse(_ctx, req, code) {
-    return newInitializeShareGroupStateResponse({ results: answerAll(req, code, null, result) }); // Kafka's carries no message
+  errorResponse(_ctx, req, code, message) {
+    return newInitializeShareGroupStateResponse({ results: answerAll(req, code, message, result) });
   },
 });

@@ -19,10 +19,10 @@ export default defineHandler<DeleteShareGroupStateRequest, DeleteShareGroupState
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const results = await servePartitions(ctx, req, (c, topicId, p) => c.delete(req.groupId, topicId, p.partition), result, false);
+    const results = await servePartitions(ctx, req, (c, topicId, p) => c.delete(req.groupId, topicId, p.partition), result);
     return newDeleteShareGroupStateResponse({ results });
   },
-  errorResponse(_ctx, req, code) {
-    return newDeleteShareGroupStateResponse({ results: answerAll(req, code, null, result) }); // Kafka's carries no message
+  errorResponse(_ctx, req, code, message) {
+    return newDeleteShareGroupStateResponse({ results: answerAll(req, code, message, result) });
   },
 });

@@ -37,11 +37,9 @@ export async function servePartitions<P extends { partition: number }, V, R>(
   req: StateRequest<P>,
   op: (coordinator: ShareStateCoordinator, topicId: Buffer, p: P) => V | null | Promise<V | null>,
   build: (p: P, o: PartitionOutcome, value: V | null) => R,
-  /** Kafka's error response of 83 and 86 carries no message (87's does). */
-  refusalMessage = true,
 ): Promise<Array<{ topicId: Buffer; partitions: R[] }>> {
   if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) {
-    return answerAll(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, refusalMessage ? authorizationMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED) : null, (p, o) => build(p, o, null));
+    return answerAll(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED), (p, o) => build(p, o, null));
   }
   const coordinator = ctx.shareGroups.stateCoordinator;
   if (coordinator === null) return answerAll(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Share coordinator is not available.', (p, o) => build(p, o, null));

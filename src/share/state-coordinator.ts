@@ -148,7 +148,7 @@ export class ShareStateCoordinator {
     const key = memoryKey(groupId, topicId, partition);
     const known = this.states.get(p)?.get(key);
     if (known && stateEpoch !== -1 && (known.stateEpoch ?? 0) > stateEpoch) {
-      throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, 'The share coordinator is not available.'.length > 0 ? `state epoch ${stateEpoch} is older than ${known.stateEpoch}` : '');
+      throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `state epoch ${stateEpoch} is older than ${known.stateEpoch}`);
     }
     const next: StoredShareState = { startOffset, stateEpoch: Math.max(0, stateEpoch), leaderEpoch: known?.leaderEpoch ?? -1, batches: [] };
     await this.stateLog.write(groupId, topicId, partition, next);
