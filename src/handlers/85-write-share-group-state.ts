@@ -1,5 +1,6 @@
 /**
- * WriteShareGroupState (key 85), version 0 (KIP-932, broker to broker): a share-partition leader
+ * WriteShareGroupState (key 85), versions 0-1 (KIP-932, broker to broker; v1's DeliveryCompleteCount is
+ * not needed: the share coordinator counts it from the batches): a share-partition leader
  * writes a share partition's state to its share coordinator (src/share/state-coordinator.ts),
  * which appends a ShareSnapshot record to `__share_group_state` and answers once it is durable
  * (acks=all). Per partition: NONE, NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS (led elsewhere,
@@ -21,7 +22,7 @@ const answer = (req: WriteShareGroupStateRequest, code: number, message: string 
 export default defineHandler<WriteShareGroupStateRequest, WriteShareGroupStateResponse>({
   key: 85,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   async handle(ctx, req) {
     if (!canCluster(ctx, AclOperation.CLUSTER_ACTION)) return answer(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const coordinator = ctx.shareGroups.stateCoordinator;

@@ -50,10 +50,10 @@ describe('share coordinator APIs (raw socket)', () => {
   const del = (partition = 0, id = topicId) => c.request(86, 0, { groupId: 'sg', topics: [{ topicId: id, partitions: [{ partition }] }] });
   const summary = (version: number, partition = 0, id = topicId) => c.request(87, version, { groupId: 'sg', topics: [{ topicId: id, partitions: [{ partition, leaderEpoch: -1 }] }] });
 
-  it('ApiVersions advertises 83 v0, 86 v0 and 87 v0-1, as Kafka 4.4', async () => {
+  it('ApiVersions advertises 83 v0, 84 v0, 85 v0-1, 86 v0 and 87 v0-1, as Kafka 4.4', async () => {
     const r = await c.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
     const range = (k: number) => r.apiKeys.filter((a: any) => a.apiKey === k).map((a: any) => [a.minVersion, a.maxVersion])[0];
-    expect([range(83), range(86), range(87)]).toEqual([[0, 0], [0, 0], [0, 1]]);
+    expect([83, 84, 85, 86, 87].map(range)).toEqual([[0, 0], [0, 0], [0, 1], [0, 0], [0, 1]]);
   });
 
   it('FindCoordinator v6 key type 2 names this node; a malformed key is INVALID_REQUEST', async () => {
