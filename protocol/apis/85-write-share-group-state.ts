@@ -1,10 +1,10 @@
 import { defineApi } from '../schema.js';
 
-/** Share groups (KIP-932), share-partition leader to share coordinator: writes a share-partition state to __share_group_state. */
+/** Share groups (KIP-932), share-partition leader to share coordinator: writes a share-partition state to __share_group_state (v1: KIP-1226's delivery-complete count). */
 export default defineApi({
   key: 85,
   name: 'WriteShareGroupState',
-  versions: '0',
+  versions: '0-1',
   flexible: '0+',
   request: {
     groupId: ['string', '0+'],
@@ -15,6 +15,7 @@ export default defineApi({
         stateEpoch: ['int32', '0+'],
         leaderEpoch: ['int32', '0+'],
         startOffset: ['int64', '0+'],
+        deliveryCompleteCount: ['int32', '1+', { default: -1 }],
         stateBatches: ['[]StateBatch', '0+', {
           firstOffset: ['int64', '0+'],
           lastOffset: ['int64', '0+'],

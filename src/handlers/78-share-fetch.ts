@@ -52,14 +52,20 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
       const allowed = topic === undefined || canTopic(ctx, AclOperation.READ, topic.name);
       for (const p of t.partitions) named.set(`${t.topicId.toString('hex')}:${p.partitionIndex}`, { topicId: t.topicId, partition: p.partitionIndex, allowed });
     }
+    const added: Array<{ topicId: Buffer; partition: number }> = [];
     if (!final) {
       for (const f of req.forgottenTopicsData) for (const p of f.partitions) s.partitions.delete(`${f.topicId.toString('hex')}:${p}`);
       // Only partitions that exist join the session, so a client cannot grow it without bound.
       for (const [k, n] of named) {
         const topic = ctx.topics.byId(n.topicId);
-        if (n.allowed && topic && n.partition >= 0 && n.partition < topic.partitions) s.partitions.set(k, { topicId: n.topicId, partition: n.partition });
+        if (!n.allowed || !topic || n.partition < 0 || n.partition >= topic.partitions) continue;
+        if (!s.partitions.has(k)) added.push({ topicId: n.topicId, partition: n.partition });
+        s.partitions.set(k, { topicId: n.topicId, partition: n.partition });
       }
     }
+    // A partition new to the session: is the copy held here still current (an offsets reset or
+    // deletion while the group was empty)? Once per partition a session adds, not per fetch.
+    await ctx.shareGroups.revalidate(req.groupId!, added);
     // The acknowledgements are applied in memory; their state writes go with the fetch's first round.
     const writes = new StateWrites<SharePartition>();
     const acks = await applyAcks(ctx, s, req.topics, writes);

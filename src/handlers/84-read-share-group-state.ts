@@ -1,8 +1,9 @@
 /**
  * ReadShareGroupState (key 84), version 0 (KIP-932, broker to broker): a share-partition leader
  * reads a share partition's state from its share coordinator, the leader of the key's
- * `__share_group_state` partition (src/share/state-coordinator.ts). Per partition: the state
- * (start offset -1 and no batches when never written), or NOT_COORDINATOR /
+ * `__share_group_state` partition (src/share/state-coordinator.ts). Per partition: the state with
+ * its state epoch (start offset -1 when initialised without one; start offset and state epoch -1
+ * when there is no state, where Kafka answers INVALID_REQUEST), or NOT_COORDINATOR /
  * COORDINATOR_LOAD_IN_PROGRESS while the state partition is led elsewhere or still loading.
  *
  * Authorization: CLUSTER_ACTION on the cluster (Kafka's rule for its inter-broker APIs).
@@ -33,7 +34,9 @@ export default defineHandler<ReadShareGroupStateRequest, ReadShareGroupStateResp
         partitions: t.partitions.map((p) => {
           try {
             const s = coordinator.read(req.groupId, t.topicId, p.partition, p.leaderEpoch);
-            return { partition: p.partition, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: s?.startOffset ?? -1, stateBatches: s?.batches ?? [] };
+            // No state: start offset -1 at state epoch -1 (Kafka answers INVALID_REQUEST; a Runnel leader then creates it).
+            if (s === null) return { partition: p.partition, errorCode: 0, errorMessage: null, stateEpoch: -1, startOffset: -1, stateBatches: [] };
+            return { partition: p.partition, errorCode: 0, errorMessage: null, stateEpoch: s.stateEpoch ?? 0, startOffset: s.startOffset, stateBatches: s.batches };
           } catch (err) {
             const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
             return { partition: p.partition, errorCode: code, errorMessage: (err as Error).message, stateEpoch: 0, startOffset: 0, stateBatches: [] };

@@ -30,7 +30,7 @@ import { SHARE_GROUPS_DISABLED, shareGroupsEnabled } from './share-common.js';
 /** Kafka answers the leader epoch its share coordinator keeps, 0 on a single broker. */
 const LEADER_EPOCH = 0;
 
-function describeGroup(ctx: RequestContext, g: DescribeShareGroupOffsetsRequestGroup): DescribeShareGroupOffsetsResponseGroup {
+async function describeGroup(ctx: RequestContext, g: DescribeShareGroupOffsetsRequestGroup): Promise<DescribeShareGroupOffsetsResponseGroup> {
   const groupId = g.groupId;
   if (!shareGroupsEnabled(ctx)) return newDescribeShareGroupOffsetsResponseGroup({ groupId, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: SHARE_GROUPS_DISABLED });
   if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) return newDescribeShareGroupOffsetsResponseGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
@@ -44,21 +44,21 @@ function describeGroup(ctx: RequestContext, g: DescribeShareGroupOffsetsRequestG
   } else {
     for (const t of g.topics) wanted.push({ name: t.topicName, partitions: t.partitions });
   }
-  const topics = wanted.map(({ name, partitions }) => {
+  const topics = await Promise.all(wanted.map(async ({ name, partitions }) => {
     const t = ctx.topics.get(name);
     const allowed = canTopic(ctx, AclOperation.DESCRIBE, name);
     return newDescribeShareGroupOffsetsResponseTopic({
       topicName: name,
       topicId: (allowed ? t?.id : undefined) ?? EMPTY_UUID,
-      partitions: partitions.map((partitionIndex) => {
+      partitions: await Promise.all(partitions.map(async (partitionIndex) => {
         const base = { partitionIndex, startOffset: -1, leaderEpoch: LEADER_EPOCH, lag: -1 };
         if (!allowed) return newDescribeShareGroupOffsetsResponsePartition({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) });
         if (!t || partitionIndex < 0 || partitionIndex >= t.partitions) return newDescribeShareGroupOffsetsResponsePartition({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: UNKNOWN_PARTITION });
-        const o = partitionOffsets(admin, groupId, t.id, partitionIndex);
+        const o = await partitionOffsets(admin, groupId, t.id, partitionIndex);
         return newDescribeShareGroupOffsetsResponsePartition({ ...base, startOffset: o.startOffset, lag: o.lag, inFlightRecords: o.inFlight, acquiredRecords: o.acquired });
-      }),
+      })),
     });
-  });
+  }));
   return newDescribeShareGroupOffsetsResponseGroup({ groupId, topics });
 }
 
@@ -66,8 +66,8 @@ export default defineHandler<DescribeShareGroupOffsetsRequest, DescribeShareGrou
   key: 90,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, req) {
-    return newDescribeShareGroupOffsetsResponse({ throttleTimeMs: 0, groups: req.groups.map((g) => describeGroup(ctx, g)) });
+  async handle(ctx, req) {
+    return newDescribeShareGroupOffsetsResponse({ throttleTimeMs: 0, groups: await Promise.all(req.groups.map((g) => describeGroup(ctx, g))) });
   },
   errorResponse(_ctx, req, code, message) {
     return newDescribeShareGroupOffsetsResponse({ groups: req.groups.map((g) => newDescribeShareGroupOffsetsResponseGroup({ groupId: g.groupId, errorCode: code, errorMessage: message })) });

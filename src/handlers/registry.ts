@@ -64,8 +64,11 @@ import shareGroupHeartbeat from './76-share-group-heartbeat.js';
 import shareGroupDescribe from './77-share-group-describe.js';
 import shareFetch from './78-share-fetch.js';
 import shareAcknowledge from './79-share-acknowledge.js';
+import initializeShareGroupState from './83-initialize-share-group-state.js';
 import readShareGroupState from './84-read-share-group-state.js';
 import writeShareGroupState from './85-write-share-group-state.js';
+import deleteShareGroupState from './86-delete-share-group-state.js';
+import readShareGroupStateSummary from './87-read-share-group-state-summary.js';
 import describeShareGroupOffsets from './90-describe-share-group-offsets.js';
 import alterShareGroupOffsets from './91-alter-share-group-offsets.js';
 import deleteShareGroupOffsets from './92-delete-share-group-offsets.js';
@@ -127,8 +130,11 @@ export const ALL_HANDLERS: ReadonlyArray<Handler<any, any>> = [
   shareGroupDescribe,
   shareFetch,
   shareAcknowledge,
+  initializeShareGroupState,
   readShareGroupState,
   writeShareGroupState,
+  deleteShareGroupState,
+  readShareGroupStateSummary,
   describeShareGroupOffsets,
   alterShareGroupOffsets,
   deleteShareGroupOffsets,

@@ -55,10 +55,17 @@ export async function applyAcks(ctx: RequestContext, s: ShareSession, topics: re
   return out;
 }
 
-/** `${topicIdHex}:${partition}` → the acknowledgement's error code, once `writes` is flushed (a failed write: KAFKA_STORAGE_ERROR). */
+/**
+ * `${topicIdHex}:${partition}` → the acknowledgement's error code, once `writes` is flushed: a
+ * failed write is KAFKA_STORAGE_ERROR, except a state fenced at the share coordinator (an offsets
+ * reset or deletion: NOT_LEADER_OR_FOLLOWER, as Kafka; the client retries against a fresh copy).
+ */
 export function ackCodes(applied: AppliedAcks, writes: StateWrites<SharePartition>): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [key, a] of applied) out.set(key, a.sp !== null && writes.hasFailed(a.sp) ? ErrorCode.KAFKA_STORAGE_ERROR : a.errorCode);
+  for (const [key, a] of applied) {
+    const failed = a.sp === null ? 0 : writes.failureOf(a.sp);
+    out.set(key, failed === 0 ? a.errorCode : failed === ErrorCode.NOT_LEADER_OR_FOLLOWER ? failed : ErrorCode.KAFKA_STORAGE_ERROR);
+  }
   return out;
 }
 

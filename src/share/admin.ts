@@ -4,9 +4,11 @@
  * empty group (AlterShareGroupOffsets: the in-flight state goes, the next fetch starts there),
  * deleting a topic's share-partition state (DeleteShareGroupOffsets: the next fetch starts again
  * from share.auto.offset.reset) and deleting an empty group with all its state (DeleteGroups).
- * Every change goes through the persister to the share coordinator of its key (a snapshot, or a
- * tombstone for a deletion) before it is answered, and the share partition held in memory here is
- * dropped so that its next fetch reads the new state.
+ * Every change goes through the persister to the share coordinator of its key before it is
+ * answered, as Kafka's group coordinator does: InitializeShareGroupState (83) at a new state epoch
+ * for a new start offset, DeleteShareGroupState (86) for a deletion, ReadShareGroupStateSummary
+ * (87) to describe what is not known here. The share partition held in memory here is dropped;
+ * one held by a leader on another broker is fenced by the new state epoch (share-partitions.ts).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { PartitionLookup } from '../data/partitions.js';
@@ -14,6 +16,7 @@ import type { TopicsPort } from '../metadata/port.js';
 import type { ShareGroup } from './group.js';
 import type { SharePartition } from './share-partition.js';
 import type { StoredShareState } from './state-log.js';
+import type { ShareStateSummary } from './state-coordinator.js';
 
 /** What the admin operations reach into: the service's maps (share/service.ts). */
 export interface ShareStateAccess {
@@ -23,10 +26,15 @@ export interface ShareStateAccess {
   stored(groupId: string, topicId: Buffer, partition: number): StoredShareState | null;
   /** `${topicIdHex}:${partition}` of the group's states held by the share coordinator on this broker. */
   storedKeys(groupId: string): Iterable<string>;
+  /**
+   * ReadShareGroupStateSummary at the key's share coordinator, here or on another broker (null:
+   * no state, or nothing persisted). Throws KafkaError.
+   */
+  summary(groupId: string, topicId: Buffer, partition: number): Promise<ShareStateSummary | null>;
   readonly topics: TopicsPort;
   readonly logs: PartitionLookup;
-  /** Writes a share partition's new state (null: deleted) through the persister; the copy in memory goes. */
-  replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, state: StoredShareState | null): Promise<void>;
+  /** A share partition's new start offset (InitializeShareGroupState, a new state epoch) or, null, its deletion (DeleteShareGroupState); the copy in memory goes. */
+  replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, startOffset: number | null): Promise<void>;
   /** An empty group, created if unknown (Kafka's AlterShareGroupOffsets creates one); null at the group limit. */
   emptyGroup(groupId: string): ShareGroup | null;
   /** Adds (yes) or removes a partition of the group's initialised ones, written before it resolves. */
@@ -48,8 +56,13 @@ export interface SharePartitionOffsets {
 
 const keyOf = (groupId: string, topicIdHex: string, partition: number) => `${groupId}\u0000${topicIdHex}:${partition}`;
 
-/** One share partition's start offset and lag, or -1s when the group has no state for it (Kafka's answer). */
-export function partitionOffsets(s: ShareStateAccess, groupId: string, topicId: Buffer, partition: number): SharePartitionOffsets {
+/**
+ * One share partition's start offset and lag, or -1s when the group has no state for it (Kafka's
+ * answer): from the share partition led here, else the state the share coordinator here holds,
+ * else a ReadShareGroupStateSummary (v1: KIP-1226's delivery-complete count gives the lag) at the
+ * key's share coordinator on another broker. A summary that fails answers -1s.
+ */
+export async function partitionOffsets(s: ShareStateAccess, groupId: string, topicId: Buffer, partition: number): Promise<SharePartitionOffsets> {
   const key = keyOf(groupId, topicId.toString('hex'), partition);
   const st = s.partitions.get(key)?.state;
   let start: number;
@@ -64,13 +77,22 @@ export function partitionOffsets(s: ShareStateAccess, groupId: string, topicId: 
     acquired = c.acquired;
   } else {
     const saved = s.stored(groupId, topicId, partition);
-    if (!saved) return { startOffset: -1, lag: -1, inFlight: -1, acquired: -1 };
-    start = saved.startOffset;
-    for (const b of saved.batches) {
-      if (b.lastOffset < start) continue;
-      const n = b.lastOffset - Math.max(b.firstOffset, start) + 1;
-      if (b.deliveryState !== 0) completed += n;
-      else inFlight += n;
+    if (saved && saved.startOffset < 0) return { startOffset: -1, lag: -1, inFlight: -1, acquired: -1 };
+    if (saved) {
+      start = saved.startOffset;
+      for (const b of saved.batches) {
+        if (b.lastOffset < start) continue;
+        const n = b.lastOffset - Math.max(b.firstOffset, start) + 1;
+        if (b.deliveryState !== 0) completed += n;
+        else inFlight += n;
+      }
+    } else {
+      const summary = await s.summary(groupId, topicId, partition).catch(() => null);
+      if (!summary || summary.startOffset < 0) return { startOffset: -1, lag: -1, inFlight: -1, acquired: -1 };
+      start = summary.startOffset;
+      completed = Math.max(0, summary.deliveryCompleteCount);
+      inFlight = -1;
+      acquired = -1;
     }
   }
   const topic = s.topics.byId(topicId);
@@ -125,7 +147,7 @@ export function emptyGroupRefusal(s: ShareStateAccess, groupId: string): number 
 export async function alterStartOffset(s: ShareStateAccess, groupId: string, topic: string, topicId: Buffer, partition: number, startOffset: number): Promise<number> {
   if (!s.emptyGroup(groupId)) return ErrorCode.GROUP_MAX_SIZE_REACHED;
   try {
-    await s.replaceState(groupId, topic, topicId, partition, { startOffset, batches: [] });
+    await s.replaceState(groupId, topic, topicId, partition, startOffset);
     await s.initialized(groupId, topic, topicId, partition, true);
   } catch (err) {
     return err instanceof KafkaError ? err.code : ErrorCode.KAFKA_STORAGE_ERROR;
@@ -133,11 +155,20 @@ export async function alterStartOffset(s: ShareStateAccess, groupId: string, top
   return ErrorCode.NONE;
 }
 
-/** Removes the group's state for every partition of a topic; false when it had none. */
+/**
+ * Removes the group's state for every partition of a topic; false when it had none. The
+ * partitions with state known here are joined by those a summary finds at their share
+ * coordinators on other brokers (in a cluster the state may be kept and led elsewhere).
+ */
 export async function deleteTopicState(s: ShareStateAccess, groupId: string, topicId: Buffer): Promise<boolean> {
   const hex = topicId.toString('hex');
-  const partitions = [...stateKeysOf(s, groupId)].filter((k) => k.startsWith(`${hex}:`)).map((k) => Number(k.slice(hex.length + 1)));
-  if (partitions.length === 0) return false;
+  const partitions = new Set([...stateKeysOf(s, groupId)].filter((k) => k.startsWith(`${hex}:`)).map((k) => Number(k.slice(hex.length + 1))));
+  for (const p of s.groups.get(groupId)?.initialized.get(hex)?.partitions ?? []) partitions.add(p);
+  const count = s.topics.byId(topicId)?.partitions ?? 0;
+  const unknown = Array.from({ length: count }, (_, p) => p).filter((p) => !partitions.has(p));
+  const found = await Promise.all(unknown.map((p) => s.summary(groupId, topicId, p).catch(() => null)));
+  unknown.forEach((p, i) => found[i] && partitions.add(p));
+  if (partitions.size === 0) return false;
   for (const p of partitions) await removeState(s, groupId, hex, p);
   for (const p of partitions) await s.initialized(groupId, '', topicId, p, false);
   return true;

@@ -5,25 +5,32 @@
  * partition:
  *
  * - led here (always on a single node): the local ShareStateCoordinator, no request;
- * - led by another broker: ReadShareGroupState / WriteShareGroupState (84, 85) over a connection to
- *   its inter-broker listener (the `remote` port; the broker wires it in cluster mode).
+ * - led by another broker: ReadShareGroupState / WriteShareGroupState (84, 85) and, for the group
+ *   coordinator's administration, InitializeShareGroupState / DeleteShareGroupState /
+ *   ReadShareGroupStateSummary (83, 86, 87), over a connection to its inter-broker listener (the
+ *   `remote` port; the broker wires it in cluster mode).
  *
  * A coordinator moving (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, no leader, the connection
  * lost) is retried with a short backoff until request.timeout.ms has passed, as Kafka's persister
  * retries; then the call fails (the fetch or acknowledgement answers an error and the client
- * retries). FENCED_LEADER_EPOCH is never retried: this broker no longer leads the share partition.
+ * retries). FENCED_LEADER_EPOCH and FENCED_STATE_EPOCH are never retried: this broker no longer
+ * leads the share partition, or its state was initialised anew (share-partitions.ts reloads it).
  */
 import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
 import type { StoredShareState } from './state-log.js';
-import { DELETED_STATE, type ShareStateCoordinator } from './state-coordinator.js';
+import type { ShareStateCoordinator, ShareStateSummary } from './state-coordinator.js';
 
 export interface SharePersister {
   /** The share partition's state (null: never written). */
   read(groupId: string, topicId: Buffer, partition: number, leaderEpoch: number): Promise<StoredShareState | null>;
   /** Writes the share partition's state; resolves once durable at its share coordinator. */
   write(groupId: string, topicId: Buffer, partition: number, state: StoredShareState): Promise<void>;
-  /** Deletes the share partition's state (a tombstone at its share coordinator); resolves once durable. */
+  /** Deletes the share partition's state (DeleteShareGroupState: a tombstone at its share coordinator); resolves once durable. */
   remove(groupId: string, topicId: Buffer, partition: number): Promise<void>;
+  /** InitializeShareGroupState: the state anew at `stateEpoch` from `startOffset` (-1: share.auto.offset.reset); resolves once durable. */
+  initialize(groupId: string, topicId: Buffer, partition: number, stateEpoch: number, startOffset: number): Promise<void>;
+  /** ReadShareGroupStateSummary (null: no state). */
+  summary(groupId: string, topicId: Buffer, partition: number): Promise<ShareStateSummary | null>;
 }
 
 /** The requests to a share coordinator on another broker (cluster mode). Throws KafkaError. */
@@ -32,6 +39,9 @@ export interface RemoteShareState {
   leaderOf(statePartition: number): number;
   read(broker: number, groupId: string, topicId: Buffer, partition: number, leaderEpoch: number): Promise<StoredShareState | null>;
   write(broker: number, groupId: string, topicId: Buffer, partition: number, state: StoredShareState): Promise<void>;
+  initialize(broker: number, groupId: string, topicId: Buffer, partition: number, stateEpoch: number, startOffset: number): Promise<void>;
+  remove(broker: number, groupId: string, topicId: Buffer, partition: number): Promise<void>;
+  summary(broker: number, groupId: string, topicId: Buffer, partition: number): Promise<ShareStateSummary | null>;
 }
 
 /** op's broker argument for the coordinator of this broker. */
@@ -69,9 +79,22 @@ export class RoutingPersister implements SharePersister {
     );
   }
 
-  /** Sent as a write of DELETED_STATE, which the share coordinator turns into a tombstone (state-coordinator.ts). */
   remove(groupId: string, topicId: Buffer, partition: number): Promise<void> {
-    return this.write(groupId, topicId, partition, DELETED_STATE);
+    return this.retrying(groupId, topicId, partition, (broker) =>
+      broker === LOCAL ? this.coordinator.delete(groupId, topicId, partition) : this.remote!.remove(broker, groupId, topicId, partition),
+    );
+  }
+
+  initialize(groupId: string, topicId: Buffer, partition: number, stateEpoch: number, startOffset: number): Promise<void> {
+    return this.retrying(groupId, topicId, partition, (broker) =>
+      broker === LOCAL ? this.coordinator.initialize(groupId, topicId, partition, stateEpoch, startOffset) : this.remote!.initialize(broker, groupId, topicId, partition, stateEpoch, startOffset),
+    );
+  }
+
+  summary(groupId: string, topicId: Buffer, partition: number): Promise<ShareStateSummary | null> {
+    return this.retrying(groupId, topicId, partition, (broker) =>
+      broker === LOCAL ? Promise.resolve(this.coordinator.summary(groupId, topicId, partition)) : this.remote!.summary(broker, groupId, topicId, partition),
+    );
   }
 
   /** Runs `op` against the key's share coordinator, again while it moves, up to request.timeout.ms. */

@@ -1,6 +1,8 @@
 /**
  * The persister's requests to a share coordinator on another broker (cluster mode):
- * ReadShareGroupState (84) and WriteShareGroupState (85) v0, one share partition each, over a
+ * ReadShareGroupState (84) and WriteShareGroupState (85) v0 for the share-partition leader,
+ * InitializeShareGroupState (83), DeleteShareGroupState (86) v0 and ReadShareGroupStateSummary
+ * (87) v1 for the group coordinator's administration, one share partition each, over a
  * connection of the bundled client to that broker's inter-broker listener, kept open for the next
  * request and dropped when it fails. The answer's per-partition error becomes a KafkaError, which
  * the persister retries while the coordinator moves (persister.ts). The same connections carry
@@ -8,14 +10,32 @@
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
-import type { ReadShareGroupStateResponse, WriteShareGroupStateResponse } from '../../protocol/generated/index.js';
+import type {
+  DeleteShareGroupStateResponse,
+  InitializeShareGroupStateResponse,
+  ReadShareGroupStateResponse,
+  ReadShareGroupStateSummaryResponse,
+  WriteShareGroupStateResponse,
+} from '../../protocol/generated/index.js';
 import { BrokerConnection } from '../client/connection.js';
 import type { SaslCredentials } from '../client/sasl-login.js';
 import type { RemoteShareState } from './persister.js';
 import type { StoredShareState } from './state-log.js';
+import type { ShareStateSummary } from './state-coordinator.js';
 
+const INITIALIZE_SHARE_GROUP_STATE = 83;
 const READ_SHARE_GROUP_STATE = 84;
 const WRITE_SHARE_GROUP_STATE = 85;
+const DELETE_SHARE_GROUP_STATE = 86;
+const READ_SHARE_GROUP_STATE_SUMMARY = 87;
+
+/** The one partition result of a single-partition answer; its error as a KafkaError. */
+function only<P extends { errorCode: number; errorMessage: string | null }>(res: { results: Array<{ partitions: P[] }> }, api: string): P {
+  const p = res.results[0]?.partitions[0];
+  if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `${api} answered no partition`);
+  if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode as ErrorCodeValue, p.errorMessage ?? `${api} failed`);
+  return p;
+}
 
 export interface RemoteShareStateOptions {
   brokerId: number;
@@ -37,21 +57,35 @@ export class BrokerShareState implements RemoteShareState {
 
   async read(broker: number, groupId: string, topicId: Buffer, partition: number, leaderEpoch: number): Promise<StoredShareState | null> {
     const res = await this.send<ReadShareGroupStateResponse>(broker, READ_SHARE_GROUP_STATE, { groupId, topics: [{ topicId, partitions: [{ partition, leaderEpoch }] }] });
-    const p = res.results[0]?.partitions[0];
-    if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'ReadShareGroupState answered no partition');
-    if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode as ErrorCodeValue, p.errorMessage ?? 'ReadShareGroupState failed');
-    if (p.startOffset < 0) return null; // never written
-    return { startOffset: p.startOffset, leaderEpoch: -1, batches: p.stateBatches.map((b) => ({ firstOffset: b.firstOffset, lastOffset: b.lastOffset, deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) };
+    const p = only(res, 'ReadShareGroupState');
+    if (p.stateEpoch < 0) return null; // never written (Runnel's answer for no state)
+    return { startOffset: p.startOffset, stateEpoch: p.stateEpoch, leaderEpoch: -1, batches: p.stateBatches.map((b) => ({ firstOffset: b.firstOffset, lastOffset: b.lastOffset, deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) };
   }
 
   async write(broker: number, groupId: string, topicId: Buffer, partition: number, state: StoredShareState): Promise<void> {
     const res = await this.send<WriteShareGroupStateResponse>(broker, WRITE_SHARE_GROUP_STATE, {
       groupId,
-      topics: [{ topicId, partitions: [{ partition, stateEpoch: 0, leaderEpoch: state.leaderEpoch ?? -1, startOffset: state.startOffset, stateBatches: state.batches }] }],
+      topics: [{ topicId, partitions: [{ partition, stateEpoch: state.stateEpoch ?? -1, leaderEpoch: state.leaderEpoch ?? -1, startOffset: state.startOffset, stateBatches: state.batches }] }],
     });
-    const p = res.results[0]?.partitions[0];
-    if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'WriteShareGroupState answered no partition');
-    if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode as ErrorCodeValue, p.errorMessage ?? 'WriteShareGroupState failed');
+    only(res, 'WriteShareGroupState');
+  }
+
+  async initialize(broker: number, groupId: string, topicId: Buffer, partition: number, stateEpoch: number, startOffset: number): Promise<void> {
+    const res = await this.send<InitializeShareGroupStateResponse>(broker, INITIALIZE_SHARE_GROUP_STATE, { groupId, topics: [{ topicId, partitions: [{ partition, stateEpoch, startOffset }] }] });
+    only(res, 'InitializeShareGroupState');
+  }
+
+  async remove(broker: number, groupId: string, topicId: Buffer, partition: number): Promise<void> {
+    const res = await this.send<DeleteShareGroupStateResponse>(broker, DELETE_SHARE_GROUP_STATE, { groupId, topics: [{ topicId, partitions: [{ partition }] }] });
+    only(res, 'DeleteShareGroupState');
+  }
+
+  async summary(broker: number, groupId: string, topicId: Buffer, partition: number): Promise<ShareStateSummary | null> {
+    const res = await this.send<ReadShareGroupStateSummaryResponse>(broker, READ_SHARE_GROUP_STATE_SUMMARY, { groupId, topics: [{ topicId, partitions: [{ partition, leaderEpoch: -1 }] }] });
+    const p = only(res, 'ReadShareGroupStateSummary');
+    // Kafka's answer for no state: start offset -1 at state epoch 0 (and Runnel's: -1).
+    if (p.startOffset < 0 && p.stateEpoch <= 0) return null;
+    return { stateEpoch: p.stateEpoch, leaderEpoch: p.leaderEpoch, startOffset: p.startOffset, deliveryCompleteCount: p.deliveryCompleteCount };
   }
 
   close(): void {

@@ -228,6 +228,15 @@ export class ShareGroupService {
     if (groups > 0) this.log.info({ shareGroups: groups, members }, 'share groups loaded from __consumer_offsets');
   }
 
+  /**
+   * A share session added these partitions: a copy held here is checked against its share
+   * coordinator's state epoch (share-partitions.ts revalidate), concurrently.
+   */
+  async revalidate(groupId: string, added: ReadonlyArray<{ topicId: Buffer; partition: number }>): Promise<void> {
+    if (added.length === 0 || this.persistence === null) return;
+    await Promise.all(added.map((a) => this.partitions.revalidate(groupId, a.topicId, a.partition)));
+  }
+
   /** This broker no longer leads `topic`-`partition` (share-partitions.ts). */
   partitionMoved(topicId: Buffer, partition: number): void {
     this.partitions.partitionMoved(topicId, partition);
@@ -634,6 +643,7 @@ export class ShareGroupService {
       partitions: this.partitions.held,
       stored: (groupId, topicId, partition) => this.persistence?.coordinator.held(groupId, topicId, partition) ?? null,
       storedKeys: (groupId) => this.persistence?.coordinator.keysOf(groupId) ?? [],
+      summary: (groupId, topicId, partition) => this.persistence?.persister.summary(groupId, topicId, partition) ?? Promise.resolve(null),
       topics: this.topics,
       logs: this.logs,
       replaceState: (g, t, id, p, state) => this.partitions.replaceState(g, t, id, p, state),

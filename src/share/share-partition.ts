@@ -47,6 +47,14 @@ export class SharePartition {
   private timerAt = Infinity;
   /** Dropped (no longer led here, or shut down): no more dead-letter retries. */
   closed = false;
+  /**
+   * The state epoch of the state this copy was read from or created at (-1: none at the share
+   * coordinator when read; the first write creates it at 0). Every write carries it: a reset
+   * (InitializeShareGroupState) raises it there, and the next write is fenced.
+   */
+  stateEpoch = -1;
+  /** Its state was initialised anew or deleted at the share coordinator: writes are refused, it is reloaded. */
+  fenced = false;
   private readonly waiters = new Set<() => void>();
   private readonly writes: CoalescedWrite;
   /** Bytes per offset of the batches read so far (a running average): how much a fetch reads. */

@@ -14,7 +14,6 @@ import type { DeadLetterWriter } from './dead-letter.js';
 import { PartitionDeliveryState, type Archived } from './partition-state.js';
 import type { SharePersister } from './persister.js';
 import { SharePartition } from './share-partition.js';
-import type { StoredShareState } from './state-log.js';
 
 export class SharePartitions {
   /** `${groupId}\u0000${topicIdHex}:${partition}` → its share partition. */
@@ -59,22 +58,73 @@ export class SharePartitions {
     const leaderEpoch = log.leaderEpoch;
     const persist = (p: SharePartition): Promise<void> => {
       if (!persister || p.state === null) return Promise.resolve();
-      return persister.write(groupId, topicId, partition, { ...p.state.toStored(), leaderEpoch }).catch((err: unknown) => {
-        this.log.error({ err, groupId, topic, partition }, 'share state write failed');
-        throw err;
-      });
+      if (p.fenced) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition}: the share partition state changed at its share coordinator; it is reloaded`));
+      const stateEpoch = p.stateEpoch;
+      return persister.write(groupId, topicId, partition, { ...p.state.toStored(), leaderEpoch, stateEpoch }).then(
+        () => {
+          if (stateEpoch === -1 && p.stateEpoch === -1) p.stateEpoch = 0; // created, at state epoch 0
+        },
+        (err: unknown) => {
+          const code = (err as { code?: unknown }).code;
+          if (code === ErrorCode.FENCED_STATE_EPOCH || code === ErrorCode.INVALID_REQUEST || code === ErrorCode.FENCED_LEADER_EPOCH) {
+            // Reset or deleted (an offsets reset, DeleteShareGroupOffsets) or led elsewhere now:
+            // this copy is stale. It goes; the next request reads the state again. The client is
+            // told NOT_LEADER_OR_FOLLOWER, as Kafka's share-partition leader answers a fenced state.
+            this.fence(key, p);
+            this.log.info({ groupId, topic, partition, code }, 'share partition fenced by its share coordinator; reloaded on next use');
+            if (code !== ErrorCode.FENCED_LEADER_EPOCH) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition}: the share partition state changed at its share coordinator`);
+          } else this.log.error({ err, groupId, topic, partition }, 'share state write failed');
+          throw err;
+        },
+      );
     };
     const saved = persister ? await persister.read(groupId, topicId, partition, leaderEpoch) : null;
     const sp = new SharePartition(topic, partition, () => this.deliveryLimit(groupId), (p, a) => this.archived(groupId, p, a), persist);
     if (saved) {
-      sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.deliveryLimit(groupId));
-      sp.recovering = sp.state.pendingDeadLetters().length > 0;
+      sp.stateEpoch = saved.stateEpoch ?? 0;
+      // Start offset -1: initialised without one (the first fetch starts from share.auto.offset.reset).
+      if (saved.startOffset >= 0) {
+        sp.state = PartitionDeliveryState.fromStored(saved.startOffset, saved.batches, this.deliveryLimit(groupId));
+        sp.recovering = sp.state.pendingDeadLetters().length > 0;
+      }
     }
     // Led elsewhere meanwhile: not kept (the next request here gets NOT_LEADER_OR_FOLLOWER).
     if (!log.isLeader || log.leaderEpoch !== leaderEpoch) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition} moved`);
     this.held.set(key, sp);
     if (sp.recovering) this.drainDeadLetters(groupId, sp);
     return sp;
+  }
+
+  /** A stale copy goes: no more writes from it, and the next request reads the state again. */
+  private fence(key: string, sp: SharePartition): void {
+    sp.fenced = true;
+    sp.close();
+    if (this.held.get(key) === sp) this.held.delete(key);
+  }
+
+  /**
+   * A share session started fetching a share partition held here: is this copy still the share
+   * coordinator's state? An offsets reset or deletion while the group was empty (no writes from
+   * here since) is seen only so — the writes' state epoch fences it otherwise. One summary read
+   * per partition a session adds (local on a single node), never per fetch. A failed check keeps
+   * the copy (its next write is still fenced).
+   */
+  async revalidate(groupId: string, topicId: Buffer, partition: number): Promise<void> {
+    const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
+    const sp = this.held.get(key);
+    if (!sp || !this.persister) return;
+    let s;
+    try {
+      s = await this.persister.summary(groupId, topicId, partition);
+    } catch (err) {
+      this.log.debug({ err, groupId, partition }, 'share state summary failed; the held copy is kept');
+      return;
+    }
+    const stale = sp.stateEpoch < 0 ? s !== null && s.stateEpoch > 0 : s === null || s.stateEpoch !== sp.stateEpoch;
+    if (stale && this.held.get(key) === sp) {
+      this.log.info({ groupId, topic: sp.topic, partition, held: sp.stateEpoch, stored: s?.stateEpoch ?? null }, 'share partition state changed at its share coordinator; reloading');
+      this.fence(key, sp);
+    }
   }
 
   /**
@@ -92,30 +142,36 @@ export class SharePartitions {
 
   /**
    * An administrative change of a share partition's state (share/admin.ts; the group is empty):
-   * written through the persister (null: a tombstone), and the share partition held here dropped,
-   * so its next fetch reads the new state from the share coordinator. Led here, the write carries
-   * this leader's epoch; else -1, which the share coordinator does not fence. Throws KafkaError.
+   * a new start offset (InitializeShareGroupState at a state epoch past the current one) or, for
+   * null, its deletion (DeleteShareGroupState), through the persister; the share partition held
+   * here is dropped, so its next fetch reads the new state. A leader on another broker holding the
+   * old state is fenced by the state epoch (or the missing state) on its next write, and checks
+   * when a share session adds the partition (revalidate). Throws KafkaError.
    */
-  async replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, state: StoredShareState | null): Promise<void> {
+  async replaceState(groupId: string, topic: string, topicId: Buffer, partition: number, startOffset: number | null): Promise<void> {
     const key = `${groupId}\u0000${topicId.toString('hex')}:${partition}`;
     await this.loading.get(key)?.catch(() => undefined);
     const drop = () => {
-      this.held.get(key)?.close();
-      this.held.delete(key);
+      const sp = this.held.get(key);
+      if (sp) this.fence(key, sp);
     };
+    const heldEpoch = this.held.get(key)?.stateEpoch ?? -1;
     drop();
-    const log = this.logs.get(topic, partition);
     if (!this.persister) {
-      if (!state) return;
+      if (startOffset === null) return;
       // Nothing persisted (unit tests): the state is kept in memory.
+      const log = this.logs.get(topic, partition);
       if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition} is not here`);
       const sp = await this.get(groupId, topic, topicId, partition, log);
-      sp.state = new PartitionDeliveryState(state.startOffset, state.startOffset);
+      sp.state = new PartitionDeliveryState(startOffset, startOffset);
       return;
     }
-    const leaderEpoch = log?.isLeader ? log.leaderEpoch : -1;
-    if (state) await this.persister.write(groupId, topicId, partition, { ...state, leaderEpoch });
-    else await this.persister.remove(groupId, topicId, partition);
+    if (startOffset === null) await this.persister.remove(groupId, topicId, partition);
+    else {
+      const current = await this.persister.summary(groupId, topicId, partition);
+      const stateEpoch = Math.max(current?.stateEpoch ?? 0, heldEpoch) + 1;
+      await this.persister.initialize(groupId, topicId, partition, stateEpoch, startOffset);
+    }
     drop(); // loaded meanwhile from the old state
   }
 

@@ -12,11 +12,17 @@
  * - a write from an older share-partition leader (a lower leader epoch than the state's) gets
  *   FENCED_LEADER_EPOCH: a deposed leader cannot overwrite what the new one wrote. Epoch -1 is an
  *   administrative write (AlterShareGroupOffsets on an empty group), never fenced, as in Kafka;
- * - a write of start offset -1 with no batches deletes the key (a tombstone: what Kafka's
- *   DeleteShareGroupState does; DeleteShareGroupOffsets and DeleteGroups send it, share/admin.ts).
+ * - each state has a state epoch (Kafka's): initialize (InitializeShareGroupState, an offsets
+ *   reset) writes a new state at a new epoch, and a write carrying an older one is fenced
+ *   (FENCED_STATE_EPOCH), so the leader still holding the old state learns of the reset on its
+ *   next write and reloads; delete (DeleteShareGroupState) writes a tombstone, and a write to a
+ *   key without state is refused (INVALID_REQUEST, Kafka's) unless it is a leader's creation
+ *   (state epoch -1);
+ * - summary (ReadShareGroupStateSummary) answers the epochs and start offset without the batches.
  *
- * Served locally (persister.ts) or over ReadShareGroupState / WriteShareGroupState (84, 85) for
- * partition leaders on other brokers.
+ * Served locally (persister.ts) or over InitializeShareGroupState, ReadShareGroupState,
+ * WriteShareGroupState, DeleteShareGroupState, ReadShareGroupStateSummary (83-87) for group
+ * coordinators and partition leaders on other brokers.
  */
 import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
 import { CoordinatorPartitions } from '../data/coordinator-partitions.js';
@@ -97,7 +103,17 @@ export class ShareStateCoordinator {
     return state;
   }
 
-  /** Writes a share partition's state; resolves once durable. Throws KafkaError (NOT_COORDINATOR, FENCED_LEADER_EPOCH, ...). */
+  /**
+   * Writes a share partition's state (WriteShareGroupState); resolves once durable. Throws
+   * KafkaError: NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS, FENCED_LEADER_EPOCH (an older
+   * share-partition leader), FENCED_STATE_EPOCH (the state was initialised anew since the writer
+   * read it: an offsets reset), INVALID_REQUEST (no state: Kafka's "uninitialized share
+   * partition"; it was deleted since the writer read it).
+   *
+   * State epoch -1 is Runnel's creation write: the leader found no state and created it from
+   * share.auto.offset.reset; it is accepted when there is still none, or one of state epoch 0 (an
+   * older leader's creation, which the leader epoch orders), and the state is then at epoch 0.
+   */
   async write(groupId: string, topicId: Buffer, partition: number, state: StoredShareState): Promise<void> {
     const p = this.partitionFor(groupId, topicId, partition);
     const token = this.ownership.token(p);
@@ -105,16 +121,65 @@ export class ShareStateCoordinator {
     const key = memoryKey(groupId, topicId, partition);
     const known = this.states.get(p)?.get(key);
     const epoch = state.leaderEpoch ?? -1;
+    const stateEpoch = state.stateEpoch ?? -1;
     if (known && epoch !== -1 && epoch < (known.leaderEpoch ?? -1)) {
       throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${state.leaderEpoch} is older than ${known.leaderEpoch}`);
     }
-    const deleted = isDeletion(state);
-    if (deleted) await this.stateLog.remove(groupId, topicId, partition);
-    else await this.stateLog.write(groupId, topicId, partition, state);
-    // Kept only if this broker still leads the partition it was written to (else it reloads from the log).
-    if (this.ownership.token(p) !== token) this.log.debug({ groupId, partition }, 'share state written while the state partition moved');
-    else if (deleted) this.states.get(p)?.delete(key);
-    else this.states.get(p)?.set(key, { ...state, leaderEpoch: Math.max(epoch, known?.leaderEpoch ?? -1) });
+    if (!known && stateEpoch !== -1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Write operation on uninitialized share partition not allowed.');
+    const current = known?.stateEpoch ?? 0;
+    if (known && (stateEpoch === -1 ? current > 0 : stateEpoch < current)) {
+      throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `state epoch ${stateEpoch} is older than ${current}`);
+    }
+    const next: StoredShareState = { ...state, stateEpoch: current, leaderEpoch: Math.max(epoch, known?.leaderEpoch ?? -1) };
+    await this.stateLog.write(groupId, topicId, partition, next);
+    this.keep(p, token, key, next);
+  }
+
+  /**
+   * InitializeShareGroupState: the share partition's state anew — `startOffset` (-1: the leader
+   * starts from share.auto.offset.reset) with nothing in flight, at `stateEpoch`, so the leader
+   * holding the old state is fenced on its next write and reloads. FENCED_STATE_EPOCH when the
+   * state already has a newer state epoch (Kafka's rule). Resolves once durable.
+   */
+  async initialize(groupId: string, topicId: Buffer, partition: number, stateEpoch: number, startOffset: number): Promise<void> {
+    const p = this.partitionFor(groupId, topicId, partition);
+    const token = this.ownership.token(p);
+    if (token === null) throw new KafkaError(this.ownership.error(p) as ErrorCodeValue, `${SHARE_GROUP_STATE_TOPIC}-${p} is not coordinated here`);
+    const key = memoryKey(groupId, topicId, partition);
+    const known = this.states.get(p)?.get(key);
+    if (known && stateEpoch !== -1 && (known.stateEpoch ?? 0) > stateEpoch) {
+      throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `state epoch ${stateEpoch} is older than ${known.stateEpoch}`);
+    }
+    const next: StoredShareState = { startOffset, stateEpoch: Math.max(0, stateEpoch), leaderEpoch: known?.leaderEpoch ?? -1, batches: [] };
+    await this.stateLog.write(groupId, topicId, partition, next);
+    this.keep(p, token, key, next);
+  }
+
+  /** DeleteShareGroupState: a tombstone (none when there is no state); resolves once durable. */
+  async delete(groupId: string, topicId: Buffer, partition: number): Promise<void> {
+    const p = this.partitionFor(groupId, topicId, partition);
+    const token = this.ownership.token(p);
+    if (token === null) throw new KafkaError(this.ownership.error(p) as ErrorCodeValue, `${SHARE_GROUP_STATE_TOPIC}-${p} is not coordinated here`);
+    const key = memoryKey(groupId, topicId, partition);
+    if (!this.states.get(p)?.has(key)) return;
+    await this.stateLog.remove(groupId, topicId, partition);
+    this.keep(p, token, key, null);
+  }
+
+  /** ReadShareGroupStateSummary: the state without its batches (null: none). Throws KafkaError when not served here. */
+  summary(groupId: string, topicId: Buffer, partition: number): ShareStateSummary | null {
+    const p = this.partitionFor(groupId, topicId, partition);
+    const refused = this.ownership.error(p);
+    if (refused !== ErrorCode.NONE) throw new KafkaError(refused as ErrorCodeValue, `${SHARE_GROUP_STATE_TOPIC}-${p} is not coordinated here`);
+    const s = this.states.get(p)?.get(memoryKey(groupId, topicId, partition));
+    return s ? summarize(s) : null;
+  }
+
+  /** Keeps what was written only if this broker still leads the partition it went to (else it reloads from the log). */
+  private keep(p: number, token: unknown, key: string, state: StoredShareState | null): void {
+    if (this.ownership.token(p) !== token) this.log.debug({ key, partition: p }, 'share state written while the state partition moved');
+    else if (state === null) this.states.get(p)?.delete(key);
+    else this.states.get(p)?.set(key, state);
   }
 
   /** A share partition's state if held here now (no ownership error: share/admin.ts describes with it). */
@@ -136,9 +201,20 @@ export class ShareStateCoordinator {
   }
 }
 
-/** The state that deletes a key (start offset -1, no batches). */
-export const DELETED_STATE: StoredShareState = { startOffset: -1, leaderEpoch: -1, batches: [] };
+export interface ShareStateSummary {
+  stateEpoch: number;
+  leaderEpoch: number;
+  /** -1: initialised without a start offset (the leader starts from share.auto.offset.reset). */
+  startOffset: number;
+  /** KIP-1226: records at or past the start offset already acknowledged or archived. */
+  deliveryCompleteCount: number;
+}
 
-export function isDeletion(state: StoredShareState): boolean {
-  return state.startOffset < 0 && state.batches.length === 0;
+export function summarize(s: StoredShareState): ShareStateSummary {
+  let done = 0;
+  for (const b of s.batches) {
+    if (b.lastOffset < s.startOffset || b.deliveryState === 0 || b.deliveryState === 1) continue;
+    done += b.lastOffset - Math.max(b.firstOffset, s.startOffset) + 1;
+  }
+  return { stateEpoch: s.stateEpoch ?? 0, leaderEpoch: s.leaderEpoch ?? -1, startOffset: s.startOffset, deliveryCompleteCount: s.startOffset < 0 ? -1 : Math.min(done, 0x7fffffff) };
 }

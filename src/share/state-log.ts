@@ -43,6 +43,12 @@ export interface StoredShareState {
   startOffset: number;
   /** The share-partition leader's epoch that wrote it (-1: unknown); older leaders are fenced. */
   leaderEpoch?: number;
+  /**
+   * The state epoch (Kafka's): raised by each InitializeShareGroupState (an offsets reset), so a
+   * share-partition leader still holding the state from before is fenced (FENCED_STATE_EPOCH) and
+   * reloads. -1 in a write: the leader's creation of a state it found missing (state-coordinator.ts).
+   */
+  stateEpoch?: number;
   batches: StoredBatch[];
 }
 
@@ -93,7 +99,7 @@ export class ShareStateLog {
       0,
       newShareSnapshotValue({
         snapshotEpoch: 0,
-        stateEpoch: 0,
+        stateEpoch: Math.max(0, state.stateEpoch ?? 0),
         leaderEpoch: state.leaderEpoch ?? -1,
         startOffset: state.startOffset,
         createTimestamp: now,
@@ -166,12 +172,13 @@ export class ShareStateLog {
         if (rv.error !== null || version !== 0) return;
         if (k.version === SNAPSHOT) {
           const v = decodeShareSnapshotValue(rv, 0);
-          if (rv.error === null) out.set(id, { startOffset: v.startOffset, leaderEpoch: v.leaderEpoch, batches: v.stateBatches.map((b) => ({ ...b })) });
+          if (rv.error === null) out.set(id, { startOffset: v.startOffset, leaderEpoch: v.leaderEpoch, stateEpoch: v.stateEpoch, batches: v.stateBatches.map((b) => ({ ...b })) });
         } else if (k.version === UPDATE) {
           const v = decodeShareUpdateValue(rv, 0);
           const cur = out.get(id);
           if (rv.error !== null || !cur) return;
           if (v.startOffset >= 0) cur.startOffset = v.startOffset;
+          if (v.leaderEpoch > (cur.leaderEpoch ?? -1)) cur.leaderEpoch = v.leaderEpoch;
           cur.batches = mergeBatches(cur.batches, v.stateBatches.map((b) => ({ ...b })));
         }
       },

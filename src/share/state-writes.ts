@@ -67,8 +67,8 @@ export interface Persistable {
 
 export class StateWrites<T extends Persistable = Persistable> {
   private readonly pending = new Set<T>();
-  /** Share partitions of this request → whether the first write that carried them failed. */
-  private readonly firstWriteFailed = new Map<T, boolean>();
+  /** Share partitions of this request → the error of the first write that carried them (0: none). */
+  private readonly firstWriteFailed = new Map<T, number>();
 
   /** `sp` changed in memory: it is written at the next flush. */
   add(sp: T): void {
@@ -92,12 +92,17 @@ export class StateWrites<T extends Persistable = Persistable> {
         }),
       ),
     );
-    for (const sp of sps) if (!this.firstWriteFailed.has(sp)) this.firstWriteFailed.set(sp, round.has(sp));
+    for (const sp of sps) if (!this.firstWriteFailed.has(sp)) this.firstWriteFailed.set(sp, round.get(sp) ?? 0);
     return round;
   }
 
   /** Whether the first write of `sp` in this request failed (what it carried then is not durable). */
   hasFailed(sp: T): boolean {
-    return this.firstWriteFailed.get(sp) === true;
+    return (this.firstWriteFailed.get(sp) ?? 0) !== 0;
+  }
+
+  /** The error of the first write of `sp` in this request (0: none, or not written). */
+  failureOf(sp: T): number {
+    return this.firstWriteFailed.get(sp) ?? 0;
   }
 }

@@ -103,14 +103,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'share-groups-partial',
-    what: 'Of the inter-broker share-state APIs, Runnel serves ReadShareGroupState and WriteShareGroupState (84, 85), not InitializeShareGroupState, DeleteShareGroupState, ReadShareGroupStateSummary (83, 86, 87).',
-    why: 'A share partition\'s state is created by its first write, and deleted by a write the share coordinator turns into a tombstone, so 83, 86 and 87 are not needed between Runnel brokers (docs/share-groups.md).',
-    where: [
-      ...apis(83, 86, 87),
-    ],
-  },
-  {
     id: 'share-leave-ends-session',
     what: 'A share group member that leaves (ShareGroupHeartbeat epoch -1) or times out loses its share session and its acquired records on a partition led by the group coordinator\'s broker at once; Kafka 4.4 keeps both until the session closes, its connection closes or the locks expire.',
     why: 'Runnel\'s single node is leader and coordinator at once and frees a departed member\'s records early. Kafka\'s clients close their share sessions before they leave, so they see the same either way.',

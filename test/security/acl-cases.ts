@@ -29,7 +29,7 @@ const shareFetchBody = async (env: AclEnv) => ({
   forgottenTopicsData: [],
 });
 
-/** The share coordinator's inter-broker APIs (84, 85): CLUSTER_ACTION, as Kafka's. */
+/** The share coordinator's inter-broker APIs (83-87): CLUSTER_ACTION, as Kafka's. */
 const SHARE_STATE_CASES: MatrixCase[] = [
   {
     name: 'ReadShareGroupState: CLUSTER_ACTION',
@@ -45,6 +45,33 @@ const SHARE_STATE_CASES: MatrixCase[] = [
     key: 85,
     version: 0,
     body: async (env: AclEnv) => ({ groupId: G, topics: [{ topicId: await topicIdOfT(env), partitions: [{ partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0, stateBatches: [] }] }] }),
+    grants: [clusterGrant(Op.CLUSTER_ACTION)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.results[0].partitions[0].errorCode,
+  },
+  {
+    name: 'InitializeShareGroupState: CLUSTER_ACTION',
+    key: 83,
+    version: 0,
+    body: async (env: AclEnv) => ({ groupId: G, topics: [{ topicId: await topicIdOfT(env), partitions: [{ partition: 0, stateEpoch: 0, startOffset: 0 }] }] }),
+    grants: [clusterGrant(Op.CLUSTER_ACTION)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.results[0].partitions[0].errorCode,
+  },
+  {
+    name: 'DeleteShareGroupState: CLUSTER_ACTION',
+    key: 86,
+    version: 0,
+    body: async (env: AclEnv) => ({ groupId: G, topics: [{ topicId: await topicIdOfT(env), partitions: [{ partition: 0 }] }] }),
+    grants: [clusterGrant(Op.CLUSTER_ACTION)],
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    code: (r) => r.results[0].partitions[0].errorCode,
+  },
+  {
+    name: 'ReadShareGroupStateSummary: CLUSTER_ACTION',
+    key: 87,
+    version: 1,
+    body: async (env: AclEnv) => ({ groupId: G, topics: [{ topicId: await topicIdOfT(env), partitions: [{ partition: 0, leaderEpoch: 0 }] }] }),
     grants: [clusterGrant(Op.CLUSTER_ACTION)],
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     code: (r) => r.results[0].partitions[0].errorCode,

@@ -97,6 +97,12 @@ export function syntheticCorpus(): CorpusFrame[] {
       },
     ],
     [79, { groupId: shareGroup, memberId: shareMember, shareSessionEpoch: 1, topics: [m.newShareAcknowledgeRequestAcknowledgeTopic({ partitions: [m.newShareAcknowledgeRequestAcknowledgePartition({ partitionIndex: 0, acknowledgementBatches: [m.newShareAcknowledgeRequestAcknowledgementBatch({ firstOffset: 0, lastOffset: 1, acknowledgeTypes: [1, 3] })] })] })] }],
+    // The share coordinator's inter-broker APIs (83-87): state epochs, deletions, summaries.
+    [83, { groupId: shareGroup, topics: [m.newInitializeShareGroupStateRequestInitializeStateData({ partitions: [m.newInitializeShareGroupStateRequestPartitionData({ partition: 0, stateEpoch: 1, startOffset: 0 })] })] }],
+    [84, { groupId: shareGroup, topics: [m.newReadShareGroupStateRequestReadStateData({ partitions: [m.newReadShareGroupStateRequestPartitionData({ partition: 0, leaderEpoch: 0 })] })] }],
+    [85, { groupId: shareGroup, topics: [m.newWriteShareGroupStateRequestWriteStateData({ partitions: [m.newWriteShareGroupStateRequestPartitionData({ partition: 0, stateEpoch: 1, leaderEpoch: 0, startOffset: 0, stateBatches: [m.newWriteShareGroupStateRequestStateBatch({ firstOffset: 0, lastOffset: 1, deliveryState: 2, deliveryCount: 1 })] })] })] }],
+    [86, { groupId: shareGroup, topics: [m.newDeleteShareGroupStateRequestDeleteStateData({ partitions: [m.newDeleteShareGroupStateRequestPartitionData({ partition: 0 })] })] }],
+    [87, { groupId: shareGroup, topics: [m.newReadShareGroupStateSummaryRequestReadStateSummaryData({ partitions: [m.newReadShareGroupStateSummaryRequestPartitionData({ partition: 0, leaderEpoch: 0 })] })] }],
   ];
   const out: CorpusFrame[] = [];
   for (const [apiKey, body] of bodies) {

@@ -42,6 +42,10 @@ class TestPersister implements SharePersister {
     }
   }
   async remove(): Promise<void> {}
+  async initialize(): Promise<void> {}
+  async summary(): Promise<null> {
+    return null;
+  }
 }
 
 let fb: FakeBroker;
