@@ -40,9 +40,9 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
     const refused = shareRequestRefusal(ctx, req.groupId, req.memberId);
     if (refused) return failure(...refused);
     if (req.shareSessionEpoch === 0 && hasAcks(req.topics)) return failure(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial fetch request.');
-    const s = ctx.shareGroups.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
+    const s = ctx.shareGroups.data.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
     if (typeof s === 'number') return failure(s);
-    if (req.shareSessionEpoch === 0) ctx.shareGroups.bindToConnection(s, (fn) => ctx.conn.onClose(fn));
+    if (req.shareSessionEpoch === 0) ctx.shareGroups.data.bindToConnection(s, (fn) => ctx.conn.onClose(fn));
     const settings = ctx.shareGroups.settingsFor(req.groupId!);
     const final = req.shareSessionEpoch === -1;
     // The session's partitions: those named are added, forgotten ones dropped.
@@ -69,10 +69,10 @@ export default defineHandler<ShareFetchRequest, ShareFetchResponse>({
     // The acknowledgements are applied in memory; their state writes go with the fetch's first round.
     const writes = new StateWrites<SharePartition>();
     const acks = await applyAcks(ctx, s, req.topics, writes);
-    const fetched = final ? new Map() : await ctx.shareGroups.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, (log) => committedView(ctx, log), writes);
+    const fetched = final ? new Map() : await ctx.shareGroups.data.fetch(s, req.maxRecords, Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes')), req.maxWaitMs, (log) => committedView(ctx, log), writes);
     await writes.flush(); // whatever the fetch did not write (a final request: all of it)
     const ackCodes = codesOf(acks, writes);
-    if (final) ctx.shareGroups.closeSession(s);
+    if (final) ctx.shareGroups.data.closeSession(s);
     // Answer: a session's first request (epoch 0) names every partition it asked for; later ones,
     // as Kafka's incremental share sessions, only partitions with records, an error or an
     // acknowledgement result (Kafka 4.4 omits the rest: test/differential/share-groups.test.ts).

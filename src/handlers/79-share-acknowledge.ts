@@ -30,13 +30,13 @@ export default defineHandler<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(
     const refused = shareRequestRefusal(ctx, req.groupId, req.memberId);
     if (refused) return failure(...refused);
     if (req.shareSessionEpoch === 0) return failure(ErrorCode.INVALID_SHARE_SESSION_EPOCH);
-    const s = ctx.shareGroups.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
+    const s = ctx.shareGroups.data.session(req.groupId!, req.memberId!, req.shareSessionEpoch); // both checked by shareRequestRefusal
     if (typeof s === 'number') return failure(s);
     const writes = new StateWrites<SharePartition>();
     const applied = await applyAcks(ctx, s, req.topics, writes);
     await writes.flush(); // every partition's state in one concurrent round, durable before the answer
     const codes = ackCodes(applied, writes);
-    if (req.shareSessionEpoch === -1) ctx.shareGroups.closeSession(s);
+    if (req.shareSessionEpoch === -1) ctx.shareGroups.data.closeSession(s);
     const byTopic = new Map<string, { topicId: Buffer; partitions: ReturnType<typeof newShareAcknowledgeResponsePartitionData>[] }>();
     for (const [key, errorCode] of codes) {
       const [hex, part] = key.split(':') as [string, string];

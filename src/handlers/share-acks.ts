@@ -49,7 +49,7 @@ export async function applyAcks(ctx: RequestContext, s: ShareSession, topics: re
       if (!topic) out.set(key, fail(ErrorCode.UNKNOWN_TOPIC_ID));
       else if (!allowed) out.set(key, fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
       else if (!wellFormed(p.acknowledgementBatches)) out.set(key, fail(ErrorCode.INVALID_REQUEST));
-      else out.set(key, await ctx.shareGroups.acknowledge(s.groupId, s.memberId, topic.name, t.topicId, p.partitionIndex, p.acknowledgementBatches, writes));
+      else out.set(key, await ctx.shareGroups.data.acknowledge(s.groupId, s.memberId, topic.name, t.topicId, p.partitionIndex, p.acknowledgementBatches, writes));
     }
   }
   return out;

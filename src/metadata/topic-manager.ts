@@ -444,10 +444,7 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
     this.applyBrokerConfigs(perBroker, values);
   }
 
-  /**
-   * One group's config overrides (GROUP config resources); undefined when it sets none. A cluster
-   * keeps them in etcd (the metadata image), one node in its metadata file.
-   */
+  /** One group's config overrides (GROUP resources; a cluster's in etcd); undefined when none. */
   groupConfigs(group: string): ReadonlyMap<string, string> | undefined {
     return this.cluster ? this.cluster.groupConfigs(group) : this.store.groupConfigs.get(group);
   }
@@ -461,11 +458,9 @@ export class TopicManager implements TopicsPort, TopicChanges, TopicCreator, Top
   }
 
   /**
-   * Replaces one group's config overrides with what `next` (admin/group-configs.ts: validation)
-   * makes of the current ones, inside this manager's exclusive section so that two alters of the
-   * group on this broker never compute from the same state. In a cluster the write to etcd is a
-   * compare-and-swap on the group's key (another broker may change it too), answered once this
-   * broker's image has it; on one node it is persisted in the metadata file.
+   * Replaces a group's config overrides with what `next` (admin/group-configs.ts) makes of the
+   * current ones, in the exclusive section (two alters never compute from the same state). A cluster
+   * writes etcd by compare-and-swap (other brokers write too); one node, its metadata file.
    */
   updateGroupConfigs(group: string, next: (current: ReadonlyMap<string, string> | undefined) => ReadonlyMap<string, string> | null): Promise<void> {
     const cluster = this.cluster;

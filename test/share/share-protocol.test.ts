@@ -118,7 +118,7 @@ describe('share group protocol errors and semantics (raw socket)', () => {
     // A partition the topic does not have is refused and never joins the session.
     const missing = await c.request(78, 2, { groupId: 'sg', memberId: 'm8', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 10, batchSize: 10, topics: [{ topicId, partitions: [{ partitionIndex: 99, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
     expect(part(missing)).toMatchObject({ partitionIndex: 99, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
-    expect(broker.broker.shareGroups.session('sg', 'm8', 1)).toMatchObject({ partitions: new Map() });
+    expect(broker.broker.shareGroups.data.session('sg', 'm8', 1)).toMatchObject({ partitions: new Map() });
     // m2: accept 5-6, reject 7, release 8-9 (per-offset types).
     const a = await ack('m2', 4, [{ firstOffset: 5, lastOffset: 9, acknowledgeTypes: [1, 1, 3, 2, 2] }]);
     expect(part(a).errorCode).toBe(0);

@@ -64,11 +64,11 @@ function setup(partitions: number, batchesPer: number, recordsPerBatch: number) 
   const persister = new TestPersister();
   svc = new ShareGroupService(fb.config, fb.topics, fb.partitions, silentLogger(), { persister, coordinator: {} as ShareStateCoordinator, groupRecords: null });
   const session = (member: string): ShareSession => {
-    const s = svc.session('g', member, 0) as ShareSession;
+    const s = svc.data.session('g', member, 0) as ShareSession;
     for (let p = 0; p < partitions; p++) s.partitions.set(`${topic.id.toString('hex')}:${p}`, { topicId: topic.id, partition: p });
     return s;
   };
-  const fetch = (s: ShareSession, maxRecords: number, writes?: StateWrites<SharePartition>) => svc.fetch(s, maxRecords, 1 << 20, 0, async () => ({ end: 0, aborted: () => false }), writes);
+  const fetch = (s: ShareSession, maxRecords: number, writes?: StateWrites<SharePartition>) => svc.data.fetch(s, maxRecords, 1 << 20, 0, async () => ({ end: 0, aborted: () => false }), writes);
   return { topic, persister, session, fetch };
 }
 
@@ -105,7 +105,7 @@ describe('share fetch: state writes, concurrency, rotation', () => {
     persister.failWith = new KafkaError(ErrorCode.NOT_COORDINATOR, 'moved');
     // m1 acknowledges and fetches in one request; m2 fetches at the same time: their writes of the share partition fail.
     const writes = new StateWrites<SharePartition>();
-    const applied: AppliedAcks = new Map([[key, await svc.acknowledge('g', 'm1', 'jobs', topicId, 0, [{ firstOffset: 0, lastOffset: 4, acknowledgeTypes: [1] }], writes)]]);
+    const applied: AppliedAcks = new Map([[key, await svc.data.acknowledge('g', 'm1', 'jobs', topicId, 0, [{ firstOffset: 0, lastOffset: 4, acknowledgeTypes: [1] }], writes)]]);
     const [r1, r2] = await Promise.all([fetch(m1, 5, writes), fetch(session('m2'), 5)]);
     expect(ackCodes(applied, writes).get(key)).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
     for (const r of [r1, r2]) expect(r.get(key)).toMatchObject({ records: null, acquired: [], errorCode: ErrorCode.NOT_COORDINATOR });
@@ -151,7 +151,7 @@ describe('share fetch: state writes, concurrency, rotation', () => {
     const read = partition.readBatches.bind(partition);
     partition.readBatches = (from: number, maxBytes: number) => (asked.push(maxBytes), read(from, maxBytes));
     const s = session('m1');
-    for (let i = 0; i < 3; i++) expect(offsetsOf(await svc.fetch(s, 50, 50 << 20, 0, async () => ({ end: 0, aborted: () => false })))).toHaveLength(50);
+    for (let i = 0; i < 3; i++) expect(offsetsOf(await svc.data.fetch(s, 50, 50 << 20, 0, async () => ({ end: 0, aborted: () => false })))).toHaveLength(50);
     // The first read knows no batch size yet (1 MiB); the next ones are sized for 50 records.
     expect(asked[0]).toBe(1 << 20);
     const batchBytes = fb.partitions.log('jobs', 0).bytes.length / 200;
