@@ -21,6 +21,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { buildBatchSync } from '../../protocol/records/builder.js';
 import { createTopicReady, metadataFrom, partitions, upBrokers, waitUntil, withBroker } from '../helpers/cluster-target.js';
 import { javaAvailable, runKafkaScript } from '../helpers/java.js';
+import type { RawClient } from '../helpers/raw-client.js';
 import { type RunnelCluster, startRunnelCluster } from './cluster-harness.js';
 import { etcdMissing } from './etcd-harness.js';
 import { GROUP_KEY, waitCoordinator } from './coordinator-helpers.js';
@@ -87,10 +88,9 @@ describe.skipIf(etcdMissing || !javaAvailable())('share-group offsets administra
 
     const heartbeat = (memberId: string, memberEpoch: number) =>
       withBroker(c, gc, (raw) => raw.request(76, 1, { groupId: group, memberId, memberEpoch, rackId: null, subscribedTopicNames: memberEpoch === 0 ? [TOPIC] : null })) as Promise<any>;
-    const fetch = (memberId: string, epoch: number, acks: object[] = []) =>
-      withBroker(c, x, (raw) =>
-        raw.request(78, 2, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [] }),
-      ) as Promise<any>;
+    // A share session lives on one connection (it ends when that closes), as a client's does.
+    const fetch = (raw: RawClient, memberId: string, epoch: number, acks: object[] = []): Promise<any> =>
+      raw.request(78, 2, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [] });
     const offsets = (r: any): number[] =>
       (r.responses[0]?.partitions[0]?.acquiredRecords ?? []).flatMap((a: any) => Array.from({ length: Number(a.lastOffset) - Number(a.firstOffset) + 1 }, (_, i) => Number(a.firstOffset) + i));
     const all = Array.from({ length: RECORDS }, (_, i) => i);
@@ -101,12 +101,16 @@ describe.skipIf(etcdMissing || !javaAvailable())('share-group offsets administra
         const r = await heartbeat(memberId, 0);
         return r.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? undefined : r;
       })).errorCode).toBe(0);
-      const got = await fetch(memberId, 0);
-      expect(got.responses[0].partitions[0].errorCode).toBe(0);
-      const taken = offsets(got);
-      // Accepts what it got (everything, unless the leader still serves its stale state).
-      const closed = await fetch(memberId, -1, taken.length === RECORDS ? acceptAll : []);
-      expect(closed.responses[0].partitions[0].acknowledgeErrorCode).toBe(0);
+      const taken = await withBroker(c, x, async (raw) => {
+        const got = await fetch(raw, memberId, 0);
+        expect(got.responses[0].partitions[0].errorCode).toBe(0);
+        const t = offsets(got);
+        // Accepts what it got (everything, unless the leader still serves its stale state).
+        const closed = await fetch(raw, memberId, -1, t.length === RECORDS ? acceptAll : []);
+        if (t.length === RECORDS) expect(closed.responses[0].partitions[0].acknowledgeErrorCode).toBe(0);
+        else expect(closed.errorCode).toBe(0);
+        return t;
+      });
       expect((await heartbeat(memberId, -1)).errorCode).toBe(0);
       return taken;
     };
@@ -142,11 +146,13 @@ describe.skipIf(etcdMissing || !javaAvailable())('share-group offsets administra
     // NOT_LEADER_OR_FOLLOWER, as Kafka's leader does, drops its copy, and m5 gets every record.
     await tool('--reset-offsets', '--to-earliest', '--execute', '--group', group, '--topic', TOPIC);
     expect((await heartbeat('m4', 0)).errorCode).toBe(0);
-    expect(offsets(await fetch('m4', 0))).toEqual(all);
-    expect((await heartbeat('m4', -1)).errorCode).toBe(0);
-    await tool('--reset-offsets', '--to-earliest', '--execute', '--group', group, '--topic', TOPIC);
-    const fenced = await fetch('m4', 1, acceptAll);
-    expect(fenced.responses[0].partitions[0].acknowledgeErrorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    await withBroker(c, x, async (m4) => {
+      expect(offsets(await fetch(m4, 'm4', 0))).toEqual(all);
+      expect((await heartbeat('m4', -1)).errorCode).toBe(0);
+      await tool('--reset-offsets', '--to-earliest', '--execute', '--group', group, '--topic', TOPIC);
+      const fenced = await fetch(m4, 'm4', 1, acceptAll);
+      expect(fenced.responses[0].partitions[0].acknowledgeErrorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    });
     expect(await consumeAll('m5')).toEqual(all);
 
     // X led the partition throughout, at the same leader epoch.
