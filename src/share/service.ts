@@ -424,7 +424,8 @@ export class ShareGroupService {
     const topics = this.subscribedTopicInfo(group);
     group.metadataKey = this.metadataKeyOf(topics);
     const records = [...memberTombstones(group.groupId, m.memberId), groupEpochRecord(group.groupId, group.groupEpoch), ...this.reassign(group, topics)];
-    this.data.endSession(group.groupId, m.memberId);
+    // Its share sessions and locks stay, as in Kafka 4.4: a partition leader does not follow
+    // membership; they end with the session, its connection, or the lock duration.
     if (write) void this.persistRecords(group.groupId, records).catch((err: unknown) => this.log.warn({ groupId: group.groupId, memberId: m.memberId, err: (err as Error).message }, 'writing a removed share group member failed'));
     return records;
   }

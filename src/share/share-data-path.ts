@@ -89,7 +89,10 @@ export class ShareDataPath {
     const existing = this.sessions.get(key);
     if (epoch === 0) {
       if (!existing && this.sessions.size >= this.d.settingsFor(groupId).maxShareSessions) return ErrorCode.SHARE_SESSION_LIMIT_REACHED;
-      if (existing) this.endSession(groupId, memberId); // a new session: the old one's locks go
+      // A new session replaces the member's old one, whose records stay acquired by the member (it
+      // may still acknowledge them) until acknowledged or their locks end, as in Kafka 4.4
+      // (test/differential/share-groups.test.ts); the old connection's close no longer ends anything.
+      existing?.detach?.();
       // Sessions start at different partitions, so members do not all queue on the same one.
       const s: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map(), rotation: Math.floor(Math.random() * 0x10000) };
       this.sessions.set(key, s);

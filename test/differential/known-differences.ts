@@ -103,15 +103,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     ],
   },
   {
-    id: 'share-leave-ends-session',
-    what: 'A share group member that leaves (ShareGroupHeartbeat epoch -1) or times out loses its share session and its acquired records on a partition led by the group coordinator\'s broker at once; Kafka 4.4 keeps both until the session closes, its connection closes or the locks expire.',
-    why: 'Runnel\'s single node is leader and coordinator at once and frees a departed member\'s records early. Kafka\'s clients close their share sessions before they leave, so they see the same either way.',
-    where: [
-      { scenario: 'share-groups-leave', path: 'm2AfterLeave/partitions/0', kafka: ABSENT },
-      { scenario: 'share-groups-leave', path: 'leftMemberWrongEpoch/error', runnel: 'SHARE_SESSION_NOT_FOUND', kafka: 'INVALID_SHARE_SESSION_EPOCH' },
-    ],
-  },
-  {
     id: 'no-streams-groups',
     what: 'No streams groups (KIP-1071: StreamsGroupHeartbeat, StreamsGroupDescribe, StreamsGroupTopologyDescriptionUpdate; streams.version feature).',
     why: 'Not implemented; Kafka Streams uses the classic protocol against Runnel.',

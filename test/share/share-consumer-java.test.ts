@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnBroker, startTestBroker, type ChildBroker, type TestBroker } from '../helpers/broker.js';
 import { javaAvailable, runJavaOk, spawnJava, type JavaProcess } from '../helpers/java.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const CONFIG = {
   'group.share.min.heartbeat.interval.ms': 500,
@@ -106,13 +107,12 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     expect(r.count).toBe(3000);
   }, 120_000);
 
-  it('a worker stuck mid-batch then killed: its records go to another worker after the lock timeout', async () => {
+  it('a worker stuck mid-batch: its records go to another worker after the lock timeout (its connection still open)', async () => {
     await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'stuck', '--partitions', '1']);
     await produce('stuck', 10, 'stuck-%d');
     const a = await worker('stuck-pool', 'stuck', ['--hang-after', '3']);
     await a.waitFor((j) => j.event === 'hung', 60_000);
     const hungAt = Date.now();
-    a.kill();
     const b = await worker('stuck-pool', 'stuck');
     await waitUntil(() => itemsOf(b).filter((i) => i[3] === 'accept').length >= 10, 60_000, 'b accepted all');
     const got = itemsOf(b);
@@ -121,6 +121,31 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     expect(got.every((i) => i[2] === 2)).toBe(true);
     const firstTs = JSON.parse(b.lines.find((l) => l.includes('"records"'))!).ts as number;
     expect(firstTs - hungAt).toBeGreaterThan(1000);
+    a.kill();
+    b.send('stop');
+    await b.exited;
+  }, 120_000);
+
+  it('a worker killed mid-batch: its connection closes and its records go to another worker at once', async () => {
+    await runJavaOk('Admin', ['create-topics', '--bootstrap', bootstrap, '--topic', 'killed', '--partitions', '1']);
+    await produce('killed', 10, 'killed-%d');
+    // A long lock and session (the group's own settings): a redelivery within seconds can only come from the closed connection.
+    const c = await RawClient.connect('127.0.0.1', broker.port);
+    try {
+      const r = await c.request(44, 1, { resources: [{ resourceType: 32, resourceName: 'killed-pool', configs: [{ name: 'share.record.lock.duration.ms', configOperation: 0, value: '60000' }, { name: 'share.session.timeout.ms', configOperation: 0, value: '60000' }] }], validateOnly: false });
+      expect(r.responses[0].errorCode).toBe(0);
+    } finally {
+      c.close();
+    }
+    const a = await worker('killed-pool', 'killed', ['--hang-after', '3']);
+    await a.waitFor((j) => j.event === 'hung', 60_000);
+    a.kill();
+    const killedAt = Date.now();
+    const b = await worker('killed-pool', 'killed');
+    await waitUntil(() => itemsOf(b).filter((i) => i[3] === 'accept').length >= 10, 30_000, 'b accepted all well before the 60 s lock');
+    expect(itemsOf(b).every((i) => i[2] === 2)).toBe(true);
+    const firstTs = JSON.parse(b.lines.find((l) => l.includes('"records"'))!).ts as number;
+    expect(firstTs - killedAt).toBeLessThan(20_000);
     b.send('stop');
     await b.exited;
   }, 120_000);
