@@ -22,7 +22,8 @@
  * archive crashes the JVM), and every later run maps the classes from it (about half the start-up
  * time). CDS needs the classpath to hold jars only, so these runs use the harness jar that
  * `mvn package` builds beside target/classes. A missing or stale archive only means no sharing:
- * the JVM's CDS log lines are off, so they never reach a tool's stdout.
+ * the JVM's CDS log lines are off, so they never reach a tool's stdout. An archive is ~20 MB (the
+ * whole suite makes some 40: under 1 GB in target/cds); those of other builds are deleted.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -167,6 +168,7 @@ export function ensureJavaBuilt(): Promise<void> {
   built ??= (async () => {
     const hash = sourceHash();
     buildHash = hash;
+    dropStaleArchives(hash);
     if (isBuilt(hash)) return;
     await withLock(async () => {
       if (isBuilt(hash)) return; // built by another process while we waited
@@ -230,6 +232,15 @@ function launch(cls: string, mayDump: boolean): { args: string[]; dumpTo?: strin
   mkdirSync(CDS_DIR, { recursive: true });
   const dumpTo = join(CDS_DIR, `.${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${cls}.jsa`);
   return { args: [...CDS_QUIET, `-XX:ArchiveClassesAtExit=${dumpTo}`, '-cp', jars], dumpTo, archive };
+}
+
+/** Archives of other builds (about 20 MB each) are of no use any more: removed. */
+function dropStaleArchives(hash: string): void {
+  if (!existsSync(CDS_DIR)) return;
+  const current = hash.slice(0, 16);
+  for (const f of readdirSync(CDS_DIR)) {
+    if (f.endsWith('.jsa') && !f.startsWith('.') && !f.startsWith(`${current}-`)) rmSync(join(CDS_DIR, f), { force: true });
+  }
 }
 
 /** After a dumping run: keep the archive if the JVM exited normally (the file is complete), else drop it. */
