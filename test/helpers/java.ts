@@ -18,8 +18,8 @@
  * Start-up: a JVM loading kafka-clients from jars spends about a second of CPU before main()
  * runs, and the suite starts a few hundred. runJava therefore keeps one AppCDS archive per main
  * class (target/cds/<build hash>-<class>.jsa, JDK 13+ dynamic archives): the first run of a class
- * that has none writes one at exit (to a temp name, renamed only after a normal exit: a torn
- * archive crashes the JVM), and every later run maps the classes from it (about half the start-up
+ * that has none writes one at exit (to a temp name, renamed only after a normal exit and a JVM
+ * that starts with it: a torn archive crashes the JVM), and every later run maps the classes from it (about half the start-up
  * time). CDS needs the classpath to hold jars only, so these runs use the harness jar that
  * `mvn package` builds beside target/classes. A missing or stale archive only means no sharing:
  * the JVM's CDS log lines are off, so they never reach a tool's stdout. An archive is ~20 MB (the
@@ -243,13 +243,20 @@ function dropStaleArchives(hash: string): void {
   }
 }
 
-/** After a dumping run: keep the archive if the JVM exited normally (the file is complete), else drop it. */
-function keepArchive(l: { dumpTo?: string; archive?: string }, code: number | null): void {
+/**
+ * After a dumping run: keeps the archive if the JVM exited normally and a JVM starts with it
+ * (`-version`: a torn file, e.g. from a full disk, would crash every later run), else drops it.
+ */
+async function keepArchive(l: { dumpTo?: string; archive?: string; args: string[] }, code: number | null): Promise<void> {
   if (l.dumpTo === undefined) return;
   try {
-    if (code !== null && existsSync(l.dumpTo)) renameSync(l.dumpTo, l.archive!);
+    if (code !== null && existsSync(l.dumpTo)) {
+      const jars = l.args[l.args.length - 1]!;
+      const probe = await runProcess('java', [...JVM_FLAGS, ...CDS_QUIET, '-XX:ErrorFile=/dev/null', `-XX:SharedArchiveFile=${l.dumpTo}`, '-cp', jars, '-version'], { timeoutMs: 60_000 });
+      if (probe.code === 0) renameSync(l.dumpTo, l.archive!);
+    }
   } catch {
-    // another run's archive won the race; ours is not needed
+    // the probe failed, or another run's archive won the race: ours is not needed
   }
   rmSync(l.dumpTo, { force: true });
 }
@@ -312,10 +319,10 @@ export async function runJava(mainClass: string, args: string[] = [], opts: Java
       input: opts.input,
     });
   } catch (e) {
-    keepArchive(l, null);
+    await keepArchive(l, null);
     throw e;
   }
-  keepArchive(l, r.code);
+  await keepArchive(l, r.code);
   return { ...r, json: lastJson(r.stdout) };
 }
 
