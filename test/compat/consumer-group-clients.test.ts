@@ -152,6 +152,32 @@ function overlaps(members: Member[]): string[] {
   return found;
 }
 
+/** What each member owns now, from its assign/revoke/lost callbacks. */
+function owned(m: Member): Set<string> {
+  const now = new Set<string>();
+  for (const e of m.events) {
+    if (e.event === 'assigned') for (const p of e.partitions!) now.add(p);
+    if (e.event === 'revoked' || e.event === 'lost') for (const p of e.partitions!) now.delete(p);
+  }
+  return now;
+}
+
+/**
+ * Waits (up to `timeoutMs`, then goes on: the checks after the run report what went wrong) until
+ * the rebalance a join or leave started has finished: every partition owned by exactly one of
+ * `live`, and each of them owning some. This paces the joins and leaves by the group's own
+ * progress instead of a fixed pause.
+ */
+async function settled(live: Member[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const done = () => {
+    const sets = live.map(owned);
+    const union = new Set(sets.flatMap((x) => [...x]));
+    return union.size === PARTITIONS && sets.reduce((n, x) => n + x.size, 0) === PARTITIONS && sets.every((x) => x.size > 0);
+  };
+  while (Date.now() < deadline && !done()) await new Promise((r) => setTimeout(r, 100));
+}
+
 const consumed = (members: Member[]) => {
   const all = new Map<string, number>();
   for (const m of members) for (const e of m.events) if (e.event === 'records') for (const v of e.values!) all.set(v, (all.get(v) ?? 0) + 1);
@@ -227,13 +253,13 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
         const m = await make();
         members.push(m);
         await m.waitFor((e) => e.event === 'assigned', 90_000);
-        await new Promise((r) => setTimeout(r, 3000));
+        await settled(members);
       }
       // Leave one by one, the last one stays.
-      for (const m of members.slice(0, -1)) {
+      for (const [i, m] of members.slice(0, -1).entries()) {
         m.stop();
         await m.exited;
-        await new Promise((r) => setTimeout(r, 3000));
+        await settled(members.slice(i + 1));
       }
       await stopProducing();
       const last = members[members.length - 1]!;

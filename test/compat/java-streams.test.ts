@@ -148,7 +148,7 @@ describe('Kafka Streams: order totals (groupByKey + aggregate)', () => {
 
     // The output topic's newest total per key is the right one.
     const out = await runJavaOk('Consume', [
-      '--bootstrap', broker.bootstrap, '--topic', OUTPUT, '--from-beginning', '--last-values', '--idle-ms', '2000', '--timeout-ms', '30000',
+      '--bootstrap', broker.bootstrap, '--topic', OUTPUT, '--from-beginning', '--last-values', '--until-end', 'true', '--idle-ms', '2000', '--timeout-ms', '30000',
     ]);
     expect(asNumbers(out.lastValues)).toEqual(expected);
 

@@ -11,7 +11,9 @@ let broker: TestBroker;
 
 beforeAll(async () => {
   await ensureJavaBuilt();
-  broker = await startTestBroker();
+  // The console consumer and the Streams apps form groups; none of this is about the initial
+  // rebalance delay (3 s per empty group by default).
+  broker = await startTestBroker({ config: { 'group.initial.rebalance.delay.ms': 0 } });
 }, 300_000);
 afterAll(async () => {
   await broker?.cleanup();

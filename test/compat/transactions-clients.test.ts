@@ -49,7 +49,7 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
     // Offsets committed through the transactions: past every record of the input (markers included).
     const total = Object.values(r.committedOffsets as Record<string, number>).reduce((n, o) => n + o, 0);
     expect(total).toBeGreaterThanOrEqual(130);
-    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'ck-txn-out', '--assign', 'ck-txn-out:0,ck-txn-out:1', '--from-beginning', '--isolation', 'read_committed', '--idle-ms', '2000', '--timeout-ms', '30000']);
+    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'ck-txn-out', '--assign', 'ck-txn-out:0,ck-txn-out:1', '--from-beginning', '--isolation', 'read_committed', '--until-end', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
     expect(out.count).toBe(100);
   }, 180_000);
 
@@ -99,7 +99,7 @@ describe('Java clients 4.4', () => {
     expect(aborted.acked).toBe(300);
     const again = await runJavaOk('Produce', ['--bootstrap', b, '--topic', 'java-txn', '--count', '200', '--key-pattern', 'k%d', '--value-pattern', 'c2-%d', '--transactional-id', 'java-txn-1']);
     expect(again.acked).toBe(200);
-    const assign = ['--assign', 'java-txn:0,java-txn:1,java-txn:2', '--from-beginning', '--idle-ms', '2000', '--timeout-ms', '30000'];
+    const assign = ['--assign', 'java-txn:0,java-txn:1,java-txn:2', '--from-beginning', '--until-end', 'true', '--idle-ms', '2000', '--timeout-ms', '30000'];
     const rc = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'java-txn', ...assign, '--isolation', 'read_committed']);
     expect(rc.count).toBe(700);
     expect(rc.valueChecksum).toBe((committed.valueChecksum + again.valueChecksum) % 2 ** 32);
@@ -154,7 +154,7 @@ describe('Java clients 4.4', () => {
     const abort = await runKafkaTool('TransactionsCommand', ['--bootstrap-server', b, 'abort', '--topic', 'hanging', '--partition', '0', '--start-offset', '0']);
     expect(abort.code, abort.stderr).toBe(0);
     expect(await lso()).toContain('"hanging-0":{"offset":3');
-    const read = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'hanging', '--assign', 'hanging:0', '--from-beginning', '--isolation', 'read_committed', '--idle-ms', '1000', '--timeout-ms', '4000']);
+    const read = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'hanging', '--assign', 'hanging:0', '--from-beginning', '--isolation', 'read_committed', '--until-end', 'true', '--idle-ms', '1000', '--timeout-ms', '4000']);
     expect(read.count).toBe(0);
   }, 120_000);
 
@@ -165,7 +165,7 @@ describe('Java clients 4.4', () => {
     expect(produced.acked).toBe(300);
     const app = await runJavaOk('StreamsPipe', ['--bootstrap', b, '--application-id', 'eos-app', '--input', 'eos-in', '--output', 'eos-out', '--op', 'upper', '--exactly-once', 'true', '--max', '300', '--timeout-ms', '90000'], { timeoutMs: 150_000 });
     expect(app).toMatchObject({ processed: 300, timedOut: false });
-    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'eos-out', '--assign', 'eos-out:0,eos-out:1', '--from-beginning', '--isolation', 'read_committed', '--records', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
+    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'eos-out', '--assign', 'eos-out:0,eos-out:1', '--from-beginning', '--isolation', 'read_committed', '--records', 'true', '--until-end', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
     expect(out.count).toBe(300);
     expect(out.records.every((r: unknown[]) => /^W\d+$/.test(String(r[4])))).toBe(true);
     // The application's input offsets were committed through its transactions.
@@ -181,7 +181,7 @@ describe('Java clients 4.4', () => {
     expect(produced.acked).toBe(200);
     const app = await runJavaOk('StreamsPipe', ['--bootstrap', b, '--application-id', 'eos-count-app', '--input', 'eos-words', '--output', 'eos-counts', '--op', 'count', '--exactly-once', 'true', '--max', '200', '--timeout-ms', '90000'], { timeoutMs: 150_000 });
     expect(app).toMatchObject({ processed: 200, timedOut: false });
-    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'eos-counts', '--assign', 'eos-counts:0,eos-counts:1', '--from-beginning', '--isolation', 'read_committed', '--last-values', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
+    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'eos-counts', '--assign', 'eos-counts:0,eos-counts:1', '--from-beginning', '--isolation', 'read_committed', '--last-values', 'true', '--until-end', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
     expect(out.count).toBe(200);
     const last = out.lastValues as Record<string, string>;
     expect(Object.keys(last).length).toBe(200);

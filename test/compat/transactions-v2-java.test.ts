@@ -42,7 +42,7 @@ async function epochOf(id: string): Promise<number> {
 }
 
 const consume = (topic: string, isolation: string) =>
-  runJavaOk('Consume', ['--bootstrap', b, '--topic', topic, '--assign', `${topic}:0,${topic}:1,${topic}:2`, '--from-beginning', '--isolation', isolation, '--idle-ms', '2000', '--timeout-ms', '30000']);
+  runJavaOk('Consume', ['--bootstrap', b, '--topic', topic, '--assign', `${topic}:0,${topic}:1,${topic}:2`, '--from-beginning', '--isolation', isolation, '--until-end', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
 
 describe('Java producer 4.4 with transaction.version=2', () => {
   it('commits and aborts with no AddPartitionsToTxn, an epoch bump per transaction; read_committed sees the commits only', async () => {
@@ -80,7 +80,7 @@ describe('Java producer 4.4 with transaction.version=2', () => {
     expect(app).toMatchObject({ processed: 300, timedOut: false });
     expect(requests('AddOffsetsToTxn')).toBe(addOffsets);
     expect(requests('AddPartitionsToTxn')).toBe(adds);
-    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'tv2-eos-out', '--assign', 'tv2-eos-out:0,tv2-eos-out:1', '--from-beginning', '--isolation', 'read_committed', '--idle-ms', '2000', '--timeout-ms', '30000']);
+    const out = await runJavaOk('Consume', ['--bootstrap', b, '--topic', 'tv2-eos-out', '--assign', 'tv2-eos-out:0,tv2-eos-out:1', '--from-beginning', '--isolation', 'read_committed', '--until-end', 'true', '--idle-ms', '2000', '--timeout-ms', '30000']);
     expect(out.count).toBe(300);
     const offsets = await runJavaOk('Admin', ['list-group-offsets', '--bootstrap', b, '--group', 'tv2-eos-app']);
     expect(offsets.offsets['tv2-eos-in-0'].offset + offsets.offsets['tv2-eos-in-1'].offset).toBe(300);

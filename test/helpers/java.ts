@@ -14,10 +14,20 @@
  * target/classpath.txt (the dependencies, from dependency:build-classpath); the marker
  * target/.runnel-build holds a hash of pom.xml and the sources, so an unchanged tree is not
  * rebuilt, and a lock file keeps parallel test files from building at once.
+ *
+ * Start-up: a JVM loading kafka-clients from jars spends about a second of CPU before main()
+ * runs, and the suite starts a few hundred. runJava therefore keeps one AppCDS archive per main
+ * class (target/cds/<build hash>-<class>.jsa, JDK 13+ dynamic archives): the first run of a class
+ * that has none writes one at exit (to a temp name, renamed only after a normal exit and a JVM
+ * that starts with it: a torn archive crashes the JVM), and every later run maps the classes from it (about half the start-up
+ * time). CDS needs the classpath to hold jars only, so these runs use the harness jar that
+ * `mvn package` builds beside target/classes. A missing or stale archive only means no sharing:
+ * the JVM's CDS log lines are off, so they never reach a tool's stdout. An archive is ~20 MB (the
+ * whole suite makes some 40: under 1 GB in target/cds); those of other builds are deleted.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -157,6 +167,8 @@ let built: Promise<void> | null = null;
 export function ensureJavaBuilt(): Promise<void> {
   built ??= (async () => {
     const hash = sourceHash();
+    buildHash = hash;
+    dropStaleArchives(hash);
     if (isBuilt(hash)) return;
     await withLock(async () => {
       if (isBuilt(hash)) return; // built by another process while we waited
@@ -181,6 +193,11 @@ export function javaAvailable(): boolean {
 }
 
 let classpath: string | null = null;
+let jarClasspath: string | null = null;
+let buildHash: string | null = null;
+const CDS_DIR = join(TARGET, 'cds');
+/** Off: a missing, stale or foreign archive is silently not used (the JVM logs that to stdout otherwise). */
+const CDS_QUIET = ['-Xlog:cds*=off', '-Xlog:class+path=off'];
 
 /** target/classes plus every dependency jar (after ensureJavaBuilt()). */
 export function javaClasspath(): string {
@@ -189,6 +206,59 @@ export function javaClasspath(): string {
     classpath = [join(TARGET, 'classes'), readFileSync(CLASSPATH_FILE, 'utf8').trim()].join(':');
   }
   return classpath;
+}
+
+/** The harness jar plus every dependency jar (CDS maps classes from jars only), or null without the jar. */
+function harnessJarClasspath(): string | null {
+  if (jarClasspath === null) {
+    const jar = existsSync(TARGET) ? readdirSync(TARGET).find((f) => f.startsWith('runnel-java-harness-') && f.endsWith('.jar')) : undefined;
+    if (jar === undefined) return null;
+    jarClasspath = [join(TARGET, jar), readFileSync(CLASSPATH_FILE, 'utf8').trim()].join(':');
+  }
+  return jarClasspath;
+}
+
+/**
+ * The JVM arguments that put the harness on the classpath for `cls`, with its CDS archive: the
+ * archive's flags when it exists, else where to write it at exit (`dumpTo`, renamed by the caller
+ * after a normal exit) when `mayDump`.
+ */
+function launch(cls: string, mayDump: boolean): { args: string[]; dumpTo?: string; archive?: string } {
+  const jars = buildHash === null ? null : harnessJarClasspath();
+  if (jars === null) return { args: ['-cp', javaClasspath()] };
+  const archive = join(CDS_DIR, `${buildHash!.slice(0, 16)}-${cls}.jsa`);
+  if (existsSync(archive)) return { args: [...CDS_QUIET, `-XX:SharedArchiveFile=${archive}`, '-cp', jars] };
+  if (!mayDump) return { args: [...CDS_QUIET, '-cp', jars] };
+  mkdirSync(CDS_DIR, { recursive: true });
+  const dumpTo = join(CDS_DIR, `.${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${cls}.jsa`);
+  return { args: [...CDS_QUIET, `-XX:ArchiveClassesAtExit=${dumpTo}`, '-cp', jars], dumpTo, archive };
+}
+
+/** Archives of other builds (about 20 MB each) are of no use any more: removed. */
+function dropStaleArchives(hash: string): void {
+  if (!existsSync(CDS_DIR)) return;
+  const current = hash.slice(0, 16);
+  for (const f of readdirSync(CDS_DIR)) {
+    if (f.endsWith('.jsa') && !f.startsWith('.') && !f.startsWith(`${current}-`)) rmSync(join(CDS_DIR, f), { force: true });
+  }
+}
+
+/**
+ * After a dumping run: keeps the archive if the JVM exited normally and a JVM starts with it
+ * (`-version`: a torn file, e.g. from a full disk, would crash every later run), else drops it.
+ */
+async function keepArchive(l: { dumpTo?: string; archive?: string; args: string[] }, code: number | null): Promise<void> {
+  if (l.dumpTo === undefined) return;
+  try {
+    if (code !== null && existsSync(l.dumpTo)) {
+      const jars = l.args[l.args.length - 1]!;
+      const probe = await runProcess('java', [...JVM_FLAGS, ...CDS_QUIET, '-XX:ErrorFile=/dev/null', `-XX:SharedArchiveFile=${l.dumpTo}`, '-cp', jars, '-version'], { timeoutMs: 60_000 });
+      if (probe.code === 0) renameSync(l.dumpTo, l.archive!);
+    }
+  } catch {
+    // the probe failed, or another run's archive won the race: ours is not needed
+  }
+  rmSync(l.dumpTo, { force: true });
 }
 
 interface ProcessOptions {
@@ -240,11 +310,19 @@ function lastJson(stdout: string): any {
 export async function runJava(mainClass: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<JavaResult> {
   await ensureJavaBuilt();
   const cls = mainClass.includes('.') ? mainClass : `runnel.${mainClass}`;
-  const r = await runProcess('java', [...JVM_FLAGS, ...(opts.jvmArgs ?? []), '-cp', javaClasspath(), cls, ...args], {
-    timeoutMs: opts.timeoutMs ?? 60_000,
-    env: opts.env,
-    input: opts.input,
-  });
+  const l = launch(cls, true);
+  let r: Awaited<ReturnType<typeof runProcess>>;
+  try {
+    r = await runProcess('java', [...JVM_FLAGS, ...(opts.jvmArgs ?? []), ...l.args, cls, ...args], {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      env: opts.env,
+      input: opts.input,
+    });
+  } catch (e) {
+    await keepArchive(l, null);
+    throw e;
+  }
+  await keepArchive(l, r.code);
   return { ...r, json: lastJson(r.stdout) };
 }
 
@@ -343,7 +421,8 @@ export interface JavaProcess {
 export async function spawnJava(mainClass: string, args: string[] = [], opts: JavaRunOptions = {}): Promise<JavaProcess> {
   await ensureJavaBuilt();
   const cls = mainClass.includes('.') ? mainClass : `runnel.${mainClass}`;
-  const child = spawn('java', [...JVM_FLAGS, ...(opts.jvmArgs ?? []), '-cp', javaClasspath(), cls, ...args], {
+  // Background programs are often SIGKILLed: they use an archive but never write one.
+  const child = spawn('java', [...JVM_FLAGS, ...(opts.jvmArgs ?? []), ...launch(cls, false).args, cls, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

@@ -71,7 +71,10 @@ it('docs/streams-faust.md quotes the programs this file runs', () => {
 
 describe.skipIf(missing !== null)(`Faust workers on Runnel${missing ? ` (skipped: ${missing})` : ''}`, () => {
   beforeAll(async () => {
-    broker = await startTestBroker();
+    // Every worker start forms or re-forms a group. 1 s instead of the default 3 s initial rebalance
+    // delay: still long enough for the two workers started together to join in one rebalance
+    // (each arrival re-arms it), without 2 s more on every other join.
+    broker = await startTestBroker({ config: { 'group.initial.rebalance.delay.ms': 1000 } });
     kafka = kafkajs(broker.bootstrap, 'faust-test');
   });
   afterEach(async () => {

@@ -171,7 +171,10 @@ func runFranz(o options) {
 	})
 	time.Sleep(500 * time.Millisecond)
 	r.step("deleted", func() (any, error) {
-		td, err := adm.ListTopics(ctx)
+		// kadm answers ListTopics from kgo's metadata cache for up to MetadataMinAge (5 s): a scenario
+		// shorter than that would see the "listed" step's answer again. WithAuthorizedOps makes kadm
+		// send a fresh Metadata request.
+		td, err := adm.ListTopics(kadm.WithAuthorizedOps(ctx))
 		return !td.Has(o.Topic), err
 	})
 	r.print()

@@ -27,12 +27,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <pre>
  * --bootstrap H:P --topic T[,T2] [--group G [--group-protocol classic|consumer]]
  * [--assign T:0,T:1] [--from-beginning] [--max N] [--timeout-ms 30000] [--idle-ms MS]
- * [--commit] [--isolation read_uncommitted|read_committed] [--records] [--last-values] [--prop k=v]...
+ * [--commit] [--isolation read_uncommitted|read_committed] [--records] [--last-values] [--until-end]
+ * [--prop k=v]...
  * </pre>
  *
  * Without --group and --assign every partition of the topics is assigned. --from-beginning sets
  * auto.offset.reset=earliest (group) or seeks to the beginning (assign). --idle-ms stops after that
- * long without a record once at least one arrived. --commit commits synchronously at the end, and
+ * long without a record once at least one arrived. --until-end stops once a poll returns nothing
+ * and every assigned partition's position has reached its end offset (KafkaConsumer.endOffsets:
+ * the last stable offset under read_committed), for reading what is already written without
+ * waiting out --idle-ms; only for topics nobody writes to meanwhile. --commit commits synchronously at the end, and
  * (with a group subscription) also when a rebalance revokes partitions, so that a member leaving
  * or joining never makes another member re-read what this one counted.
  * Output: {"count","timedOut","partitions":{"T-P":{"count","first","last"}},
@@ -53,6 +57,17 @@ public final class Consume {
     Cli.finish(out);
   }
 
+  /** Every assigned partition's position at (or past) its end offset. */
+  private static boolean caughtUp(KafkaConsumer<byte[], byte[]> consumer, long timeoutMs) {
+    java.util.Set<TopicPartition> assigned = consumer.assignment();
+    if (assigned.isEmpty()) return false;
+    Map<TopicPartition, Long> end = consumer.endOffsets(assigned, Duration.ofMillis(timeoutMs));
+    for (TopicPartition tp : assigned) {
+      if (consumer.position(tp, Duration.ofMillis(timeoutMs)) < end.get(tp)) return false;
+    }
+    return true;
+  }
+
   private static String str(byte[] b) {
     return b == null ? null : new String(b, StandardCharsets.UTF_8);
   }
@@ -67,6 +82,7 @@ public final class Consume {
     boolean keepRecords = cli.getBool("records", false);
     boolean lastValues = cli.getBool("last-values", false);
     boolean commit = cli.getBool("commit", false);
+    boolean untilEnd = cli.getBool("until-end", false);
 
     Properties p = cli.clientProps();
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -125,6 +141,7 @@ public final class Consume {
         }
         if (idleMs >= 0 && lastRecordAt >= 0 && now - lastRecordAt >= idleMs) break;
         ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(Math.min(200, deadline - now)));
+        if (untilEnd && batch.isEmpty() && caughtUp(consumer, timeoutMs)) break;
         for (ConsumerRecord<byte[], byte[]> r : batch) {
           if (count >= max) {
             // Rewind so that a commit does not cover records we did not count.
