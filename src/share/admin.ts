@@ -180,7 +180,11 @@ export async function deleteShareGroup(s: ShareStateAccess, groupId: string): Pr
   const refused = emptyGroupRefusal(s, groupId);
   if (refused !== ErrorCode.NONE) return refused;
   try {
-    for (const k of stateKeysOf(s, groupId)) {
+    // The state known here, and that of every partition the group was ever assigned (its type 15
+    // record), which in a cluster may be kept by a share coordinator on another broker.
+    const keys = stateKeysOf(s, groupId);
+    for (const [hex, t] of s.groups.get(groupId)?.initialized ?? []) for (const p of t.partitions) keys.add(`${hex}:${p}`);
+    for (const k of keys) {
       const [hex, p] = k.split(':') as [string, string];
       await removeState(s, groupId, hex, Number(p));
     }

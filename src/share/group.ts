@@ -75,4 +75,22 @@ export class ShareGroup {
     }
     this.assignmentEpoch = this.groupEpoch;
   }
+
+  /** Adds the partitions now assigned to the initialised ones (type 15); true when any was new. */
+  noteAssigned(topics: ReadonlyMap<string, TopicInfo>): boolean {
+    const names = new Map([...topics.values()].map((t) => [t.id.toString('hex'), t.name]));
+    let added = false;
+    for (const m of this.members.values()) {
+      for (const [hex, partitions] of m.assignment) {
+        let t = this.initialized.get(hex);
+        if (!t) this.initialized.set(hex, (t = { name: names.get(hex) ?? '', partitions: new Set() }));
+        for (const p of partitions) {
+          if (t.partitions.has(p)) continue;
+          t.partitions.add(p);
+          added = true;
+        }
+      }
+    }
+    return added;
+  }
 }

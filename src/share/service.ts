@@ -390,6 +390,9 @@ export class ShareGroupService {
     const out: KeyedRecord[] = [];
     for (const m of group.members.values()) if (before.get(m.memberId) !== assignmentKey(m.assignment)) out.push(targetMemberRecord(group.groupId, m.memberId, m.assignment));
     out.push(targetEpochRecord(group.groupId, group.assignmentEpoch));
+    // Assigned partitions join the type 15 record (Kafka's coordinator initialises them here), so
+    // DeleteGroups finds their state also when it is kept on another broker.
+    if (group.noteAssigned(topics)) out.push(statePartitionsRecord(group.groupId, group.initialized));
     return out;
   }
 

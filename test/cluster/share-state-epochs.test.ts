@@ -160,4 +160,50 @@ describe.skipIf(etcdMissing || !javaAvailable())('share-group offsets administra
     expect([after.leader, after.leaderEpoch]).toEqual([x, before.leaderEpoch]);
     expect(sc).toBeGreaterThan(0);
   }, 180_000);
+
+  it('DeleteGroups of an empty share group removes its state kept on other brokers: the group id starts again from share.auto.offset.reset', async () => {
+    const topic = 'delg';
+    await createTopicReady(c, { name: topic, partitions: 1, replicationFactor: 3 });
+    const topicId: Buffer = (await metadataFrom(c, upBrokers(c)[0]!, [topic])).topics[0].topicId;
+    const x = (await partitions(c, topic))[0]!.leader;
+    // Neither the partition's leader nor its share coordinator is the group coordinator: before, the
+    // coordinator knew nothing of that state and left it behind.
+    let group = '';
+    let gc = -1;
+    for (let i = 0; i < 60 && group === ''; i++) {
+      const g = `delg-${i}`;
+      const coordinator = await waitCoordinator(c, g, GROUP_KEY);
+      const shareCoordinator = await coordinatorOf(`${g}:${topicId.toString('base64url')}:0`, SHARE_KEY);
+      if (coordinator !== x && shareCoordinator !== coordinator) [group, gc] = [g, coordinator];
+    }
+    expect(group, 'a group coordinated away from the leader and the share coordinator').not.toBe('');
+    await withBroker(c, x, async (raw) => {
+      const r: any = await raw.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildBatchSync(Array.from({ length: RECORDS }, (_, i) => ({ value: `d${i}` }))) }] }] });
+      expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
+    });
+    const heartbeat = (memberId: string, memberEpoch: number) =>
+      withBroker(c, gc, (raw) => raw.request(76, 1, { groupId: group, memberId, memberEpoch, rackId: null, subscribedTopicNames: memberEpoch === 0 ? [topic] : null })) as Promise<any>;
+    const join = (memberId: string) =>
+      waitUntil(`${memberId} assigned`, async () => {
+        const r = await heartbeat(memberId, 0);
+        return r.errorCode === 0 && r.assignment?.topicPartitions.length > 0 ? r : undefined;
+      });
+    const fetch = (raw: RawClient, memberId: string, epoch: number, acks: object[] = []): Promise<any> =>
+      raw.request(78, 2, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [] });
+    const acquired = (r: any) => (r.responses[0]?.partitions[0]?.acquiredRecords ?? []).map((a: any) => [Number(a.firstOffset), Number(a.lastOffset), a.deliveryCount]);
+
+    await join('m1');
+    await withBroker(c, x, async (raw) => {
+      expect(acquired(await fetch(raw, 'm1', 0))).toEqual([[0, RECORDS - 1, 1]]);
+      expect((await fetch(raw, 'm1', -1, [{ firstOffset: 0, lastOffset: RECORDS - 1, acknowledgeTypes: [1] }])).responses[0].partitions[0].acknowledgeErrorCode).toBe(0);
+    });
+    expect((await heartbeat('m1', -1)).errorCode).toBe(0);
+    const deleted: any = await withBroker(c, gc, (raw) => raw.request(42, 2, { groupsNames: [group] }));
+    expect(deleted.results[0].errorCode).toBe(0);
+
+    // The same group id again: its state is gone, so it starts at the earliest offset.
+    await join('m2');
+    const again = await withBroker(c, x, (raw) => fetch(raw, 'm2', 0));
+    expect(acquired(again)).toEqual([[0, RECORDS - 1, 1]]);
+  }, 120_000);
 });

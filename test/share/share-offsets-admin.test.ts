@@ -76,11 +76,13 @@ describe('share-group offsets administration', () => {
     const dg = (await c.request(15, 6, { groups: [G], includeAuthorizedOperations: false })).groups[0];
     expect([dg.errorCode, dg.errorMessage, dg.groupState]).toEqual([ErrorCode.GROUP_ID_NOT_FOUND, `Group ${G} is not a classic group.`, 'Dead']);
 
-    // The member leaves (4-9 become available); the start moves to 7: 4-6 are never delivered.
+    // The member leaves; the start moves to 7 (a new state: 4-6 are never delivered). Partition 1
+    // was assigned, so the group keeps it among its initialised partitions (as Kafka's coordinator
+    // does), with no state yet.
     await heartbeat('m1', -1);
     const altered = await alter(7);
     expect([altered.errorCode, altered.responses[0].partitions[0].errorCode]).toEqual([0, 0]);
-    expect(await describeAll()).toEqual([['jobs', 0, 7, 3]]);
+    expect(await describeAll()).toEqual([['jobs', 0, 7, 3], ['jobs', 1, -1, -1]]);
 
     // kill -9: the empty group is still listed, its start offset kept; a fetch starts at 7.
     await restart();
@@ -88,11 +90,11 @@ describe('share-group offsets administration', () => {
     expect(listed.groups.map((g: any) => [g.groupId, g.groupState, g.groupType])).toEqual([[G, 'Empty', 'share']]);
     const described = (await c.request(77, 1, { groupIds: [G], includeAuthorizedOperations: false })).groups[0];
     expect([described.errorCode, described.groupState, described.groupEpoch]).toEqual([0, 'Empty', 2]);
-    expect(await describeAll()).toEqual([['jobs', 0, 7, 3]]);
+    expect(await describeAll()).toEqual([['jobs', 0, 7, 3], ['jobs', 1, -1, -1]]);
     sessionEpoch = 0;
     expect(acquired(await fetch('m2'))).toEqual([{ firstOffset: 7, lastOffset: 9, deliveryCount: 1 }]);
     await fetch('m2', [{ firstOffset: 7, lastOffset: 9, acknowledgeTypes: [1] }]);
-    expect(await describeAll()).toEqual([['jobs', 0, 10, 0]]);
+    expect(await describeAll()).toEqual([['jobs', 0, 10, 0], ['jobs', 1, -1, -1]]);
 
     // Delete the topic's share state: gone after kill -9 too; the next fetch starts from earliest.
     await c.request(78, 2, { groupId: G, memberId: 'm2', shareSessionEpoch: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [], forgottenTopicsData: [] });
