@@ -19,6 +19,7 @@ import { REPO_ROOT, startTestBroker, type TestBroker } from '../helpers/broker.j
 import { javaAvailable, spawnJava } from '../helpers/java.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { GO_BINARY, ensureGoBuilt, goCommand } from './clients/scenario.js';
+import { settled } from '../helpers/group-settle.js';
 
 const VENV_PYTHON = join(REPO_ROOT, 'test', '.venv', 'bin', 'python');
 const TOPIC = 'kip848-orders';
@@ -152,32 +153,6 @@ function overlaps(members: Member[]): string[] {
   return found;
 }
 
-/** What each member owns now, from its assign/revoke/lost callbacks. */
-function owned(m: Member): Set<string> {
-  const now = new Set<string>();
-  for (const e of m.events) {
-    if (e.event === 'assigned') for (const p of e.partitions!) now.add(p);
-    if (e.event === 'revoked' || e.event === 'lost') for (const p of e.partitions!) now.delete(p);
-  }
-  return now;
-}
-
-/**
- * Waits (up to `timeoutMs`, then goes on: the checks after the run report what went wrong) until
- * the rebalance a join or leave started has finished: every partition owned by exactly one of
- * `live`, and each of them owning some. This paces the joins and leaves by the group's own
- * progress instead of a fixed pause.
- */
-async function settled(live: Member[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const done = () => {
-    const sets = live.map(owned);
-    const union = new Set(sets.flatMap((x) => [...x]));
-    return union.size === PARTITIONS && sets.reduce((n, x) => n + x.size, 0) === PARTITIONS && sets.every((x) => x.size > 0);
-  };
-  while (Date.now() < deadline && !done()) await new Promise((r) => setTimeout(r, 100));
-}
-
 const consumed = (members: Member[]) => {
   const all = new Map<string, number>();
   for (const m of members) for (const e of m.events) if (e.event === 'records') for (const v of e.values!) all.set(v, (all.get(v) ?? 0) + 1);
@@ -253,13 +228,13 @@ describe.skipIf(!enabled)('consumer group protocol with the Java consumer and co
         const m = await make();
         members.push(m);
         await m.waitFor((e) => e.event === 'assigned', 90_000);
-        await settled(members);
+        await settled(members, PARTITIONS);
       }
       // Leave one by one, the last one stays.
       for (const [i, m] of members.slice(0, -1).entries()) {
         m.stop();
         await m.exited;
-        await settled(members.slice(i + 1));
+        await settled(members.slice(i + 1), PARTITIONS);
       }
       await stopProducing();
       const last = members[members.length - 1]!;

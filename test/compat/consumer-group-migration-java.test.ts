@@ -12,6 +12,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { javaAvailable, spawnJava } from '../helpers/java.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { settled } from '../helpers/group-settle.js';
 
 const TOPIC = 'mig-orders';
 const GROUP = 'mig-java';
@@ -132,31 +133,6 @@ async function stopProducing(): Promise<void> {
   await produceLoop;
 }
 
-/** What each member owns now, from its assign/revoke/lost callbacks. */
-function owned(m: Member): Set<string> {
-  const now = new Set<string>();
-  for (const e of m.events) {
-    if (e.event === 'assigned') for (const p of e.partitions!) now.add(p);
-    if (e.event === 'revoked' || e.event === 'lost') for (const p of e.partitions!) now.delete(p);
-  }
-  return now;
-}
-
-/**
- * Waits (up to `timeoutMs`, then goes on: the checks after the run report what went wrong) until
- * the rebalance a member change started has finished: every partition owned by exactly one of
- * `live`, each of them owning some. Paces the roll by the group's own progress, not a fixed pause.
- */
-async function settled(live: Member[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const done = () => {
-    const sets = live.map(owned);
-    const union = new Set(sets.flatMap((x) => [...x]));
-    return union.size === PARTITIONS && sets.reduce((n, x) => n + x.size, 0) === PARTITIONS && sets.every((x) => x.size > 0);
-  };
-  while (Date.now() < deadline && !done()) await pause(100);
-}
-
 /** groupKind(), polled until `ok` holds or `timeoutMs` passed (then the last answer). */
 async function groupKindWhen(ok: (k: Awaited<ReturnType<typeof groupKind>>) => boolean, timeoutMs = 30_000): ReturnType<typeof groupKind> {
   const deadline = Date.now() + timeoutMs;
@@ -229,7 +205,7 @@ describe.skipIf(!javaAvailable())('rolling upgrade and downgrade of a Java group
           all.push(m);
           current[i] = m;
           await m.waitFor((e) => e.event === 'assigned');
-          await settled(current);
+          await settled(current, PARTITIONS);
           const k = await groupKind();
           kinds.push(`${m.name}:${k.kind}/${k.members}`);
           if (restartAfter === i) {

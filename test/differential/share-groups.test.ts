@@ -112,17 +112,8 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)',
     const topic = uniq('shc');
     const group = uniq('shcg');
     const obs = await pair.both(async (t) => {
-      const a = await raw(t);
-      const b = await raw(t);
-      a.responseTimeoutMs = b.responseTimeoutMs = 20_000;
+      const { a, b, fetch } = await twoMembers(t, topic, group);
       try {
-        await createTopicsReady(a, [{ name: topic, partitions: 1 }]);
-        const meta = await a.request(3, 12, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false });
-        const topicId: Buffer = meta.topics[0].topicId;
-        await joinAssigned(a, group, topic, 'm1');
-        await joinAssigned(b, group, topic, 'm2');
-        const fetch = (c: typeof a, memberId: string, epoch: number) =>
-          c.request(78, 1, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
         const acquired = (r: any) => (r.responses ?? []).flatMap((x: any) => x.partitions.flatMap((p: any) => p.acquiredRecords.map((q: any) => [q.firstOffset, q.lastOffset, q.deliveryCount])));
         await fetch(a, 'm1', 0); // opens m1's session: the share partition starts at the latest offset
         await a.request(0, 9, { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildBatchSync(Array.from({ length: 3 }, (_, i) => ({ value: `v${i}` }))) }] }] });
@@ -146,18 +137,9 @@ describe.skipIf(!apacheKafkaAvailable())('differential: share groups (KIP-932)',
     const topic = uniq('shx');
     const group = uniq('shxg');
     const obs = await pair.both(async (t) => {
-      const a = await raw(t);
-      const b = await raw(t);
-      a.responseTimeoutMs = b.responseTimeoutMs = 20_000;
+      const { a, b, fetch } = await twoMembers(t, topic, group);
       const steps: Record<string, unknown> = {};
       try {
-        await createTopicsReady(a, [{ name: topic, partitions: 1 }]);
-        const meta = await a.request(3, 12, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false });
-        const topicId: Buffer = meta.topics[0].topicId;
-        await joinAssigned(a, group, topic, 'm1');
-        await joinAssigned(b, group, topic, 'm2');
-        const fetch = (c: typeof a, memberId: string, epoch: number) =>
-          c.request(78, 1, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
         const view = (r: any) => ({
           error: err(r.errorCode),
           partitions: (r.responses ?? []).flatMap((x: any) => x.partitions.map((p: any) => [err(p.errorCode), p.acquiredRecords.map((q: any) => [q.firstOffset, q.lastOffset, q.deliveryCount])])),
@@ -204,4 +186,29 @@ async function joinAssigned(c: RawClient, group: string, topic: string, memberId
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${memberId} got no assignment`);
+}
+
+/**
+ * Two connections to `t`, a one-partition topic, and members m1 (on a) and m2 (on b) of `group`,
+ * both assigned; `fetch` sends a ShareFetch v1 for the partition on the connection given.
+ */
+async function twoMembers(t: Parameters<typeof raw>[0], topic: string, group: string) {
+  const a = await raw(t);
+  const b = await raw(t);
+  a.responseTimeoutMs = b.responseTimeoutMs = 20_000;
+  let topicId: Buffer;
+  try {
+    await createTopicsReady(a, [{ name: topic, partitions: 1 }]);
+    const meta = await a.request(3, 12, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false });
+    topicId = meta.topics[0].topicId;
+    await joinAssigned(a, group, topic, 'm1');
+    await joinAssigned(b, group, topic, 'm2');
+  } catch (e) {
+    a.close();
+    b.close();
+    throw e;
+  }
+  const fetch = (c: RawClient, memberId: string, epoch: number) =>
+    c.request(78, 1, { groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 0, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+  return { a, b, fetch };
 }
