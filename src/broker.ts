@@ -280,7 +280,7 @@ export class Broker implements BrokerStatus {
     });
     const groups = this.groups;
     this.onStop(() => groups.shutdown());
-    this.shareGroups = await startShareGroups({ config: this.config, topics: this.topics, partitions, leadership, log: this.log.child({ component: 'share-groups' }), routing: cluster ? markerRouting(cluster, this.config) : null, tls: this.transport.interBrokerTls, onStop: (f) => this.onStop(f), features: this.features });
+    this.shareGroups = await startShareGroups({ config: this.config, topics: this.topics, partitions, leadership, log: this.log.child({ component: 'share-groups' }), routing: cluster ? markerRouting(cluster, this.config) : null, tls: this.transport.interBrokerTls, onStop: (f) => this.onStop(f), features: this.features, producerIds: this.producerIds });
     // A cluster: markers go to each partition's leader (closed after the coordinator stopped).
     const markers = cluster
       ? new ClusterMarkerSender({

@@ -39,6 +39,8 @@ import type { Logger } from '../logger.js';
 import type { Topic, TopicsPort } from '../metadata/port.js';
 import type { ArchiveReason } from './partition-state.js';
 import type { RemoteDeadLetterSink } from './remote-dead-letter.js';
+import { copyKey, DeadLetterProducer } from './dead-letter-producer.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 
 /** Header names of a dead-lettered record (Kafka 4.4's ShareGroupDLQStateManager). */
 export const DLQ_HEADERS = {
@@ -88,7 +90,12 @@ export class DeadLetterWriter {
     private readonly groupConfigsOf: (groupId: string) => ReadonlyMap<string, string> | undefined = () => undefined,
     /** Cluster mode: how a dead-letter partition led by another broker is reached (null: one node). */
     private readonly remote: RemoteDeadLetterSink | null = null,
-  ) {}
+  ) {
+    this.producer = remote ? new DeadLetterProducer(() => remote.allocateProducerId()) : null;
+  }
+
+  /** Cluster mode: the idempotent producer of copies sent to other brokers (dead-letter-producer.ts). */
+  private readonly producer: DeadLetterProducer | null;
 
   /** The group's dead-letter destination, or null when it has none. */
   target(groupId: string): DeadLetterTarget | null {
@@ -145,6 +152,9 @@ export class DeadLetterWriter {
     // A follower replica is never appended to: the copy goes to the leader (cluster mode).
     const leader = local ? -1 : (this.remote?.leaderOf(name, dlqPartition) ?? -1);
     if (!local && leader < 0) throw new Error(`${name}-${dlqPartition} has no leader reachable from here`);
+    const copy = copyKey(groupId, source.topic, source.partition, first, last, name, dlqPartition);
+    if (!local && (await this.resendUncertain(copy, leader, name, dlqPartition))) return;
+    if (local) this.producer?.forget(copy);
     const originals = await readRange(source, first, last);
     let done = new Set<number>();
     if (recovering) {
@@ -168,15 +178,49 @@ export class DeadLetterWriter {
         ],
       }));
     if (records.length === 0) return;
-    const batch = buildBatchSync(records);
     if (local) {
       const settings = this.topics.settings(topic);
-      const appended = target!.append(batch, -1, settings.minInsyncReplicas);
+      const appended = target!.append(buildBatchSync(records), -1, settings.minInsyncReplicas);
       await (target!.acknowledgement(appended, -1) ?? Promise.resolve());
     } else {
-      await this.remote!.produce(leader, name, dlqPartition, batch);
+      const batch = await this.producer!.build(name, dlqPartition, records);
+      await this.produceOnce(copy, leader, name, dlqPartition, batch);
     }
     this.written += records.length;
+  }
+
+  /**
+   * Sends again the batch of this copy whose answer was uncertain (same producer id and sequence:
+   * the leader appends it at most once). True when acknowledged; false when there is none or the
+   * leader no longer knows its producer (then the copy is written anew after a tail check).
+   */
+  private async resendUncertain(copy: string, leader: number, topic: string, partition: number): Promise<boolean> {
+    const batch = this.producer?.uncertainBatch(copy);
+    if (batch === undefined) return false;
+    try {
+      await this.produceOnce(copy, leader, topic, partition, batch);
+    } catch (err) {
+      if (this.producer!.uncertainBatch(copy) !== undefined) throw err;
+      this.log.info({ deadLetterTopic: topic, partition, err: (err as Error).message }, 'dead-letter copy retry refused for its producer state: written anew after a tail check');
+      return false;
+    }
+    this.written += batch.readInt32BE(57);
+    return true;
+  }
+
+  /** One Produce of an idempotent copy batch; its outcome recorded for a retry. */
+  private async produceOnce(copy: string, leader: number, topic: string, partition: number, batch: Buffer): Promise<void> {
+    try {
+      await this.remote!.produce(leader, topic, partition, batch);
+    } catch (err) {
+      // Kafka's broker answers DUPLICATE_SEQUENCE_NUMBER for a duplicate it no longer has the offsets of: appended.
+      const code = err instanceof KafkaError ? err.code : undefined;
+      if (code !== ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+        this.producer!.failed(copy, topic, partition, batch, code);
+        throw err;
+      }
+    }
+    this.producer!.answered(copy);
   }
 }
 

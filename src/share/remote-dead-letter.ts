@@ -3,11 +3,13 @@
  * broker. The copy goes to that leader as an ordinary Produce (v9, acks=all, bounded by
  * request.timeout.ms) over the inter-broker connections the persister already holds
  * (remote-state.ts); an answered Produce means the copy is on every in-sync replica, so it
- * survives that leader's death. Deduplication is not by an idempotent producer (its producer id
- * and sequences would die with this broker) but by the record's identity in its headers: before
- * any attempt that follows an uncertain one (a failure, a timeout, a restart), the writer reads the
- * tail of the dead-letter partition from its current leader with a consumer Fetch (up to the high
- * watermark: only committed copies count) and skips records already there.
+ * survives that leader's death. Deduplication is two-fold: the copies are idempotent batches
+ * (dead-letter-producer.ts), and a retry of one whose answer was uncertain is the same batch again,
+ * which the leader appends at most once; where that cannot help (this broker restarted: its
+ * producer ids died with it; the leader lost the producer's state), the writer reads the tail of
+ * the dead-letter partition from its current leader with a consumer Fetch (up to the high
+ * watermark: only committed copies count) and skips records already there, by the record's
+ * identity in its headers.
  */
 import { ErrorCode, KafkaError, type ErrorCodeValue } from '../../protocol/errors.js';
 
@@ -25,12 +27,16 @@ export interface RemoteDeadLetterOptions {
   leaderOf(topic: string, partition: number): number;
   request: BrokerRequest;
   requestTimeoutMs: () => number;
+  /** A new producer id (the broker's allocator, as InitProducerId uses). */
+  allocateProducerId: () => Promise<number>;
 }
 
 /** How the dead-letter writer reaches a dead-letter partition led elsewhere. */
 export interface RemoteDeadLetterSink {
   /** The partition's leader now (-1: none), per the metadata image. */
   leaderOf(topic: string, partition: number): number;
+  /** A producer id for this broker's idempotent dead-letter copies. */
+  allocateProducerId(): Promise<number>;
   /** Appends `batch` at `leader` with acks=all; throws KafkaError unless acknowledged. */
   produce(leader: number, topic: string, partition: number, batch: Buffer): Promise<void>;
   /** The committed record batches of the partition's last `tailOffsets` offsets at `leader`, at most `maxBytes`. */
@@ -43,6 +49,10 @@ export class BrokerDeadLetterSink implements RemoteDeadLetterSink {
   leaderOf(topic: string, partition: number): number {
     const l = this.opts.leaderOf(topic, partition);
     return l === this.opts.brokerId ? -1 : l;
+  }
+
+  allocateProducerId(): Promise<number> {
+    return this.opts.allocateProducerId();
   }
 
   async produce(leader: number, topic: string, partition: number, batch: Buffer): Promise<void> {

@@ -15,6 +15,7 @@ import type { PartitionsPort } from '../data/partitions.js';
 import type { Logger } from '../logger.js';
 import type { TopicConfigs, TopicsPort } from '../metadata/port.js';
 import type { MarkerRouting } from '../txn/cluster-markers.js';
+import type { ProducerIdsPort } from '../txn/port.js';
 import { RoutingPersister } from './persister.js';
 import { ShareGroupRecords } from './group-records.js';
 import { BrokerDeadLetterSink } from './remote-dead-letter.js';
@@ -37,6 +38,13 @@ export interface ShareGroupsOptions {
   onStop: (stop: () => void) => void;
   /** The finalized feature levels: KIP-1191 dead-letter topics need share.version 2, as in Kafka 4.4. */
   features?: Pick<FeatureLevels, 'finalizedLevel'>;
+  /** Producer ids for the idempotent dead-letter copies to other brokers (cluster mode). */
+  producerIds?: ProducerIdsPort;
+}
+
+function producerIdsOf(o: ShareGroupsOptions): ProducerIdsPort {
+  if (!o.producerIds) throw new Error('share groups in a cluster need the producer id allocator');
+  return o.producerIds;
 }
 
 /** The started service (its stop registered with o.onStop). */
@@ -54,7 +62,7 @@ export async function startShareGroups(o: ShareGroupsOptions): Promise<ShareGrou
   // Dead-letter copies to a dead-letter partition led by another broker (dead-letter.ts).
   const deadLetterSink =
     routing && remote
-      ? new BrokerDeadLetterSink({ brokerId: routing.brokerId, leaderOf: (t, p) => routing.leaderOf(t, p), request: (b, k, body) => remote.request(b, k, body), requestTimeoutMs: timeoutMs })
+      ? new BrokerDeadLetterSink({ brokerId: routing.brokerId, leaderOf: (t, p) => routing.leaderOf(t, p), request: (b, k, body) => remote.request(b, k, body), requestTimeoutMs: timeoutMs, allocateProducerId: () => producerIdsOf(o).allocate() })
       : null;
   const service = new ShareGroupService(o.config, o.topics, o.partitions, o.log, { persister, coordinator, groupRecords, deadLetterSink, leadership: o.leadership }, routing !== null);
   if (o.features) service.deadLetters.groupDeadLettersEnabled = () => o.features!.finalizedLevel(SHARE_VERSION) >= SHARE_VERSION_DEAD_LETTERS;
