@@ -21,11 +21,13 @@
  * "done" state was not.
  *
  * Cluster mode: the dead-letter partition may be led by another broker than the share partition.
- * Then the copy goes to that leader as a Produce with acks=all (remote-dead-letter.ts), and the
- * same guarantee holds by the same means: the range stays "dead-letter pending" in the share state
- * (at the share coordinator) until the Produce is acknowledged, and any attempt after an uncertain
- * one (failed, timed out, this broker restarted, the share partition moved to another leader which
- * read the pending state) first reads the committed tail of the dead-letter partition from its
+ * Then the copy goes to that leader as an idempotent Produce with acks=all (remote-dead-letter.ts,
+ * dead-letter-producer.ts), and the range stays "dead-letter pending" in the share state (at the
+ * share coordinator) until the Produce is acknowledged. A retry of a copy whose answer was
+ * uncertain is the same batch (producer id, sequence) again, which the leader appends at most once,
+ * even when the first one is committed late. Any other attempt after an uncertain one (this broker
+ * restarted, the share partition moved to another leader which read the pending state, the leader
+ * lost the producer's state) first reads the committed tail of the dead-letter partition from its
  * current leader and skips records already copied. A copy acknowledged with acks=all is on every
  * in-sync replica, so a new dead-letter leader has it; one never acknowledged is either committed
  * (found by the scan) or truncated (written again). Failed copies are retried by the share
