@@ -2,9 +2,10 @@
  * Share-group dead-letter topics (KIP-1191) in a cluster: a real etcd and three `dist/runnel.mjs`
  * processes (cluster-harness.ts; build first). The dead-letter partition is led by another broker
  * than the share partition, so each copy goes to its leader over the inter-broker path (Produce
- * acks=all, share/remote-dead-letter.ts). A REJECTed record and one over the delivery limit each
- * appear once with Kafka's headers; then the dead-letter leader is SIGKILLed between two rejects,
- * and every archived record is still in the dead-letter topic exactly once.
+ * acks=all, as idempotent batches: share/remote-dead-letter.ts, share/dead-letter-producer.ts).
+ * A REJECTed record and one over the delivery limit each appear once with Kafka's headers; then
+ * the dead-letter leader is SIGKILLed between two rejects, and every archived record is still in
+ * the dead-letter topic exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildBatchSync } from '../../protocol/records/builder.js';
@@ -43,6 +44,8 @@ describe.skipIf(etcdMissing)('share-group dead-letter topic in a cluster: etcd +
     await c?.stop();
   });
 
+  /** The producer id of each batch dlqRecords read last: the copies are idempotent batches (share/dead-letter-producer.ts). */
+  let batchProducerIds: number[] = [];
   /** The dead-letter topic's committed records, read from its current leader. */
   const dlqRecords = async (): Promise<Copy[]> => {
     const leader = (await partitions(c, 'dlq.cjobs', upBrokers(c)[0]!))[0]!.leader;
@@ -53,8 +56,10 @@ describe.skipIf(etcdMissing)('share-group dead-letter topic in a cluster: etcd +
     if (p.errorCode !== 0) throw new Error(`fetch dlq.cjobs: error ${p.errorCode}`);
     const bytes: Buffer = p.records ?? Buffer.alloc(0);
     const out: Copy[] = [];
+    batchProducerIds = [];
     for (let pos = 0; pos + 12 <= bytes.length; ) {
       const end = pos + 12 + bytes.readInt32BE(pos + 8);
+      batchProducerIds.push(Number(bytes.readBigInt64BE(pos + 43)));
       await forEachRecord(bytes.subarray(pos, end), (rec) => out.push({ key: rec.key?.toString() ?? '', value: rec.value?.toString() ?? '', headers: Object.fromEntries(rec.headers.map((h) => [h.key, h.value?.toString() ?? ''])) }));
       pos = end;
     }
@@ -132,6 +137,9 @@ describe.skipIf(etcdMissing)('share-group dead-letter topic in a cluster: etcd +
       'job-4@4/Offset rejected by client.',
       'job-5@5/Offset rejected by client.',
     ]);
+    // Every copy went as an idempotent batch (a producer id, not -1).
+    expect(batchProducerIds.length).toBeGreaterThan(0);
+    expect(batchProducerIds.every((id) => id >= 0)).toBe(true);
     // Nothing is delivered again.
     expect(acquired(await fetch([], 10))).toEqual([]);
   }, 240_000);
