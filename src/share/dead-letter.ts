@@ -155,11 +155,13 @@ export class DeadLetterWriter {
     const leader = local ? -1 : (this.remote?.leaderOf(name, dlqPartition) ?? -1);
     if (!local && leader < 0) throw new Error(`${name}-${dlqPartition} has no leader reachable from here`);
     const copy = copyKey(groupId, source.topic, source.partition, first, last, name, dlqPartition);
+    // A copy sent before with an uncertain answer is always followed by the tail check when not resent.
+    const uncertain = this.producer?.uncertainBatch(copy) !== undefined;
     if (!local && (await this.resendUncertain(copy, leader, name, dlqPartition))) return;
     if (local) this.producer?.forget(copy);
     const originals = await readRange(source, first, last);
     let done = new Set<number>();
-    if (recovering) {
+    if (recovering || uncertain) {
       const tail = local ? await target!.readBatches(Math.max(target!.logStartOffset, target!.highWatermark - RECOVERY_SCAN_OFFSETS), RECOVERY_SCAN_BYTES) : await this.remote!.tail(leader, name, dlqPartition, RECOVERY_SCAN_OFFSETS, RECOVERY_SCAN_BYTES);
       done = await copiesIn(tail, groupId, source.topic, source.partition);
     }

@@ -108,6 +108,8 @@ describe('idempotent dead-letter copies to a partition led elsewhere', () => {
     const source = b.broker.partitions.get('jobs', 0)!;
     await expect(w.write('g2', source, 0, 1, 2, 'rejected', false)).rejects.toThrow(/no answer/);
     await w.write('g2', source, 0, 1, 2, 'rejected', true);
+    // The tail check found both records: no third Produce.
+    expect(produces).toBe(2);
     expect(await copies('dlq.two')).toEqual(['0', '1']);
   });
 });
