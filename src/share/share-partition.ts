@@ -210,9 +210,11 @@ export class SharePartition {
   /** Acknowledges [first, last] in memory (the caller persists once per request); throws InvalidRecordState. */
   acknowledge(first: number, last: number, types: readonly number[], memberId: string, lockMs: number): void {
     const archived: Archived[] = [];
+    const inFlight = this.state!.inFlight;
     this.state!.acknowledge(first, last, types, memberId, this.deliveryLimit(), Date.now(), lockMs, archived);
     if (archived.length > 0) this.onArchived(this, archived);
-    if (this.state!.firstAvailable() >= 0) this.wake();
+    // Released records, or fewer in flight: a fetch waiting at the record-lock limit may go on.
+    if (this.state!.firstAvailable() >= 0 || this.state!.inFlight < inFlight) this.wake();
     this.schedule();
   }
 
@@ -245,7 +247,8 @@ export class SharePartition {
     if (archived.length > 0) this.onArchived(this, archived);
   }
 
-  private wake(): void {
+  /** Wakes the waiting fetches: records may be acquirable now (released, or locks freed). */
+  wake(): void {
     const ws = [...this.waiters];
     this.waiters.clear();
     for (const w of ws) w();
