@@ -2,7 +2,8 @@
  * A share partition: one share group's delivery of one topic partition (KIP-932). Wraps the
  * in-memory PartitionDeliveryState with the log reads, the lock-expiry timer and the long-poll
  * waiters. Records go out as the stored batches, unchanged: only each batch's header is read
- * (base offset, last offset delta, control flag) to decide which offsets it acquires. Its state
+ * (base offset, last offset delta, control flag) to decide which offsets it acquires, one
+ * acquisition at a time (each reads from where the last stopped: a chunk is read once). Its state
  * writes go one at a time (state-writes.ts CoalescedWrite); acquire and acknowledge change memory
  * only, and the request persists what it changed before answering.
  */
