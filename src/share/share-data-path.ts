@@ -202,7 +202,15 @@ export class ShareDataPath {
             budget -= r.count;
             bytes -= records.length;
           } else if (!out.has(key)) {
-            waits.push(sp.onAvailable(wake), log.waitForData(sp.state!.endOffset, wake));
+            waits.push(sp.onAvailable(wake));
+            // The log's waiter waits for records not yet in the log. At share.partition.max.record.locks
+            // only an acknowledgement, release or lock expiry (onAvailable) lets the fetch go on; and
+            // behind read_committed's last stable offset the high watermark is already past the end
+            // offset, so the next append (the transaction's marker) is what to wait for. A waiter at
+            // the end offset would fire at once there, and the fetch would loop in microtasks until
+            // its MaxWaitMs, holding the event loop.
+            const st = sp.state!;
+            if (st.inFlight < cfg.partitionMaxRecordLocks) waits.push(log.waitForData(Math.max(st.endOffset, log.highWatermark), wake));
           }
         } catch (err) {
           const code = (err as { code?: number }).code;

@@ -233,6 +233,8 @@ export class SharePartitions {
         }
         st.deadLettered(r);
       }
+      // Dead-lettered ranges no longer count against the record-lock limit.
+      sp.wake();
       sp.recovering = false;
       await sp.persist();
     }).then(
