@@ -259,6 +259,7 @@ describe('runnel.request.max.entries', () => {
     try {
       const worst: Record<string, number> = {};
       for (const [api, frame] of frames) worst[api] = Math.round(await canaryWorstMs(c, frame, (answer) => expect(answer, api).not.toBeNull()));
+      console.log(`[request-limits] canary worst ms per 10,000-entry request: ${JSON.stringify(worst)}`);
       for (const ms of Object.values(worst)) expect(ms, JSON.stringify(worst)).toBeLessThan(CANARY_LIMIT_MS);
     } finally {
       c.close();
