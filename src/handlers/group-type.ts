@@ -9,9 +9,11 @@
  * - ShareGroupHeartbeat, id of a classic or consumer group: GROUP_ID_NOT_FOUND "Group X is not a share group."
  * - ConsumerGroupHeartbeat, id of a share group: GROUP_ID_NOT_FOUND "Group X is not a consumer group."
  * - JoinGroup, id of a share group: INCONSISTENT_GROUP_PROTOCOL, member id "".
+ * - ConsumerGroupDescribe, id of a share group: GROUP_ID_NOT_FOUND "Group X is not a consumer group."
  * - OffsetCommit, id of a share group: GROUP_ID_NOT_FOUND on every partition.
- * SyncGroup, Heartbeat and LeaveGroup need a member the share group does not have, so they already
- * answer as Kafka does (UNKNOWN_MEMBER_ID) without a check here.
+ * SyncGroup, Heartbeat and LeaveGroup need a member the share group does not have, and OffsetFetch
+ * and OffsetDelete find no classic group, so they already answer as Kafka does without a check here
+ * (UNKNOWN_MEMBER_ID; no offsets; GROUP_ID_NOT_FOUND). DescribeGroups has its own (15-describe-groups.ts).
  */
 import type { BrokerServices } from './types.js';
 

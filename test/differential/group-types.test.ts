@@ -64,6 +64,11 @@ describe.skipIf(!apacheKafkaAvailable())('differential: one group type per group
         steps.leaveGroupOnShare = { error: err(lg.errorCode), members: lg.members.map((m: any) => err(m.errorCode)) };
         steps.offsetCommitOnShare = err(commitError(await commit(share)));
         steps.consumerHeartbeatOnShare = view(await consumerHb(share));
+        const of = await c.request(9, 8, { groupId: '', topics: null, groups: [{ groupId: share, memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
+        steps.offsetFetchOnShare = { error: err(of.groups[0].errorCode), topics: of.groups[0].topics.length };
+        steps.offsetDeleteOnShare = err((await c.request(47, 0, { groupId: share, topics: [{ name: topic, partitions: [{ partitionIndex: 0 }] }] })).errorCode);
+        const cd = await c.request(69, 1, { groupIds: [share], includeAuthorizedOperations: false });
+        steps.consumerDescribeOnShare = view(cd.groups[0]);
 
         // An Empty classic group holding only committed offsets.
         steps.emptyClassicCommit = err(commitError(await settled(c, emptyClassic, () => commit(emptyClassic), commitError)));
