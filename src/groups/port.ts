@@ -30,6 +30,8 @@ export interface GroupsPort {
    * Share groups (src/share/) ask it: their coordinator is the group coordinator.
    */
   coordinatorRefusal(groupId: string): number | Promise<number>;
+  /** Whether a classic or consumer group `groupId` exists here (an Empty one holding offsets counts). */
+  hasGroup(groupId: string): boolean;
   /** Whether the topic-partition exists (offsets are only committed for those). */
   partitionExists(topic: string, partition: number): boolean;
 

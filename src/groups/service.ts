@@ -30,6 +30,11 @@ export class GroupService implements GroupsPort {
     return this.coordinator.readyFor(groupId);
   }
 
+  hasGroup(groupId: string): boolean {
+    const group = this.coordinator.getGroup(groupId);
+    return group !== undefined && !group.is('Dead');
+  }
+
   partitionExists(topic: string, partition: number): boolean {
     return this.coordinator.partitionExists(topic, partition);
   }

@@ -32,6 +32,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './types.js';
+import { isShareGroup } from './group-type.js';
 import { AclOperation, canGroup, topicDecisions } from './authz.js';
 import { resolveTopicIds } from './topic-ids.js';
 
@@ -46,6 +47,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
     // Authorization (Kafka's): READ on the group, else every partition GROUP_AUTHORIZATION_FAILED;
     // then READ on each topic, else its partitions TOPIC_AUTHORIZATION_FAILED (the others commit).
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return this.errorResponse!(ctx, req, ErrorCode.GROUP_AUTHORIZATION_FAILED, '');
+    if (isShareGroup(ctx, req.groupId)) return this.errorResponse!(ctx, req, ErrorCode.GROUP_ID_NOT_FOUND, '');
     const readable = topicDecisions(ctx, AclOperation.READ);
     const offsets = [];
     for (const t of req.topics) {

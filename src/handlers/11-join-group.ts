@@ -30,6 +30,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
 import { protocolsBytes } from '../groups/member-memory.js';
 import { defineHandler } from './types.js';
+import { isShareGroup } from './group-type.js';
 import { AclOperation, canGroup } from './authz.js';
 
 export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
@@ -40,6 +41,8 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
     const v = ctx.version;
     // Authorization: READ on the group (Kafka's), before anything else.
     if (!canGroup(ctx, AclOperation.READ, req.groupId)) return this.errorResponse!(ctx, req, ErrorCode.GROUP_AUTHORIZATION_FAILED, '');
+    // A share group's id: Kafka answers INCONSISTENT_GROUP_PROTOCOL with no member id.
+    if (isShareGroup(ctx, req.groupId)) return newJoinGroupResponse({ errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, generationId: -1, protocolName: null, leader: '', memberId: '', members: [] });
     let metadataBytes = 0;
     for (const p of req.protocols) metadataBytes += p.metadata.length + p.name.length;
     if (metadataBytes > ctx.config.int('runnel.group.max.member.metadata.bytes')) {

@@ -24,6 +24,7 @@ import { clientHostOf } from '../groups/index.js';
 import { GROUP_VERSION } from '../features/definitions.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
 import { defineHandler } from './types.js';
+import { isShareGroup, notConsumerGroup } from './group-type.js';
 import { AclOperation, authorizationMessage, canGroup, canTopic } from './authz.js';
 
 const failure = (errorCode: number, errorMessage: string | null = null) => newConsumerGroupHeartbeatResponse({ throttleTimeMs: 0, errorCode, errorMessage, memberEpoch: 0, heartbeatIntervalMs: 0 });
@@ -40,6 +41,7 @@ export default defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbe
     if (req.subscribedTopicNames !== null && ctx.authorizer.enabled) {
       for (const t of req.subscribedTopicNames) if (!canTopic(ctx, AclOperation.DESCRIBE, t)) return failure(ErrorCode.TOPIC_AUTHORIZATION_FAILED, authorizationMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
     }
+    if (isShareGroup(ctx, req.groupId)) return failure(ErrorCode.GROUP_ID_NOT_FOUND, notConsumerGroup(req.groupId));
     // v0: the coordinator names a joining member that did not name itself.
     const memberId = ctx.version === 0 && req.memberEpoch === 0 && req.memberId === '' ? randomUUID() : req.memberId;
     // Names and a regex may come together (librdkafka sends an empty regex beside its names, an

@@ -25,6 +25,7 @@ import { AclResourceType } from '../security/authorizer.js';
 import { GROUP_VERSION } from '../features/definitions.js';
 import { describedOnce } from './described-once.js';
 import { defineHandler } from './types.js';
+import { isShareGroup, notConsumerGroup } from './group-type.js';
 import { AclOperation, authorizedOperations, canGroup } from './authz.js';
 
 /** READ, DELETE and DESCRIBE (Kafka's AclOperation codes 3, 6, 8): what a group supports. */
@@ -45,6 +46,9 @@ export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribe
       if (!canGroup(ctx, AclOperation.DESCRIBE, groupId)) {
         // Kafka answers a refused group with no message.
         return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupState: '', assignorName: '', members: [] });
+      }
+      if (isShareGroup(ctx, groupId)) {
+        return newConsumerGroupDescribeResponseDescribedGroup({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: notConsumerGroup(groupId), groupState: '', assignorName: '', members: [] });
       }
       const d = ctx.groups.describeConsumerGroup(groupId);
       const ops = !req.includeAuthorizedOperations || d.errorCode !== ErrorCode.NONE ? OPERATIONS_UNSET : ctx.authorizer.enabled ? authorizedOperations(ctx, AclResourceType.GROUP, groupId) : ALL_GROUP_OPERATIONS;

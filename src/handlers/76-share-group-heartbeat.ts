@@ -14,6 +14,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { clientHostOf } from '../groups/index.js';
 import { subscriptionBytes } from '../groups/member-memory.js';
 import { defineHandler } from './types.js';
+import { isClassicOrConsumerGroup, notShareGroup } from './group-type.js';
 import { AclOperation, canGroup, canTopic } from './authz.js';
 import { SHARE_GROUPS_DISABLED, shareCoordinatorRefusal, shareGroupsEnabled } from './share-common.js';
 
@@ -32,6 +33,7 @@ export default defineHandler<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResp
     if (req.groupId !== '') {
       const refused = await shareCoordinatorRefusal(ctx, req.groupId);
       if (refused !== ErrorCode.NONE) return failure(refused);
+      if (isClassicOrConsumerGroup(ctx, req.groupId)) return failure(ErrorCode.GROUP_ID_NOT_FOUND, notShareGroup(req.groupId));
     }
     const kept = req.subscribedTopicNames === null ? 0 : subscriptionBytes(req.subscribedTopicNames);
     if (kept > 0 && !ctx.memberMemory.admit(kept)) return failure(ErrorCode.GROUP_MAX_SIZE_REACHED, ctx.memberMemory.refusal(kept));
