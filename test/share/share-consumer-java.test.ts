@@ -117,8 +117,9 @@ describe.skipIf(!javaAvailable())('share groups with the Java KafkaShareConsumer
     await waitUntil(() => itemsOf(b).filter((i) => i[3] === 'accept').length >= 10, 60_000, 'b accepted all');
     const got = itemsOf(b);
     expect(new Set(got.map((i) => i[0])).size).toBe(10);
-    // What the stuck worker held comes back as a second delivery, once its lock ran out (3 s).
-    expect(got.every((i) => i[2] === 2)).toBe(true);
+    // What the stuck worker held comes back as a later delivery (2, or more if the stuck worker's
+    // client fetched it again after a lock ran out), once its lock ran out (3 s).
+    expect(got.every((i) => i[2] >= 2), JSON.stringify(got.map((i) => i[2]))).toBe(true);
     const firstTs = JSON.parse(b.lines.find((l) => l.includes('"records"'))!).ts as number;
     expect(firstTs - hungAt).toBeGreaterThan(1000);
     a.kill();
